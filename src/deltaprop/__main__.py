@@ -1,0 +1,3 @@
+from deltaprop.cli import run
+
+run()

@@ -1,0 +1,86 @@
+"""The ``deltaprop`` command line: ``main(argv) -> int``, which tests call directly.
+
+Each group of subcommands lives in ``deltaprop.commands`` and registers itself with
+``register(subparsers)``; every subcommand sets ``handler(args) -> int``. Input errors
+(``DeltapropError``) print one line and exit 1 (data) or 2 (usage); a traceback is shown only
+with ``--debug``.
+"""
+
+import argparse
+import importlib
+import sys
+
+from deltaprop import __version__
+from deltaprop.errors import DeltapropError
+
+COMMAND_MODULES = ("deltaprop.commands.practice", "deltaprop.commands.derivation")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of exiting, so ``main`` returns the exit code."""
+
+    def error(self, message):
+        raise _UsageError(f"{self.prog}: error: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser():
+    parser = _Parser(
+        prog="deltaprop",
+        description="Feed-forward regression networks trained by explicit backpropagation.",
+    )
+    parser.add_argument("--version", action="version", version=f"deltaprop {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when something fails"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except SystemExit as exit_:  # --help and --version
+        return int(exit_.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return _dispatch(args)
+
+
+def _dispatch(args) -> int:
+    try:
+        return int(args.handler(args) or 0)
+    except DeltapropError as err:
+        if args.debug:
+            raise
+        print(f"deltaprop: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("deltaprop: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # an unexpected failure: one line unless --debug
+        if args.debug:
+            raise
+        print(
+            f"deltaprop: internal error: {type(err).__name__}: {err} (rerun with --debug "
+            "for the traceback and please report it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def run():
+    """Console-script entry point."""
+    sys.exit(main())

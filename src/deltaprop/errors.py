@@ -1,0 +1,30 @@
+"""The errors deltaprop raises for bad input.
+
+Every error is a ``ValueError`` subclass whose message is one line that names the problem and
+says what to do. The command line prints the message and exits with ``exit_code``: 1 for a
+problem with the data or a model file, 2 for a usage problem (a bad argument or hyperparameter).
+"""
+
+
+class DeltapropError(ValueError):
+    """Base class of deltaprop's input errors."""
+
+    exit_code = 1
+
+
+class DataError(DeltapropError):
+    """The data cannot be used: missing values, non-numeric entries, wrong columns, too few rows."""
+
+
+class ModelFileError(DeltapropError):
+    """A model file is missing, corrupted, truncated, not deltaprop's, or from a newer version."""
+
+
+class DivergenceError(DeltapropError):
+    """Training produced a non-finite loss or parameter."""
+
+
+class ConfigError(DeltapropError):
+    """An invalid argument or hyperparameter."""
+
+    exit_code = 2

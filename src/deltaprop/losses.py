@@ -1,0 +1,55 @@
+"""Losses: the per-sample cost J^(i) of the output a^(L) and its derivative δ^(L) = ∂J^(i)/∂z^(L).
+
+The output layer is linear (a^(L) = z^(L)), so δ^(L) is the derivative of the loss with respect
+to a^(L). ``value`` returns the sum over samples and outputs; the network divides by m.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from deltaprop.errors import ConfigError
+
+HUBER_DELTA = 1.0
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    value: Callable[[np.ndarray, np.ndarray], float]  # (A^(L), Y) -> Σ_i J^(i)
+    delta: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (A^(L), Y) -> Δ^(L), (n_L, m)
+    formula: str  # J^(i) for one output r = a − y, as a SymPy expression in r
+    delta_text: str  # δ^(L) in the seed's notation
+
+
+def _squared_value(a, y):
+    r = a - y
+    return 0.5 * float(np.vdot(r, r))  # ½ Σ_i ‖a^(L) − y‖²
+
+
+def _huber_value(a, y):
+    r, d = np.abs(a - y), HUBER_DELTA
+    return float(np.sum(np.where(r <= d, 0.5 * r * r, d * (r - d / 2))))
+
+
+LOSSES = {
+    "squared": Loss("squared", _squared_value, lambda a, y: a - y, "r**2/2", "a^(L) − y"),
+    "huber": Loss(
+        "huber",
+        _huber_value,
+        lambda a, y: np.clip(a - y, -HUBER_DELTA, HUBER_DELTA),
+        f"Piecewise((r**2/2, Abs(r) <= {HUBER_DELTA}), "
+        f"({HUBER_DELTA}*(Abs(r) - {HUBER_DELTA / 2}), True))",
+        f"clip(a^(L) − y, −{HUBER_DELTA}, {HUBER_DELTA})",
+    ),
+}
+
+
+def get_loss(name: str | Loss) -> Loss:
+    """Look up a loss by name: ``"squared"`` (the seed's ½‖a − y‖²) or ``"huber"``."""
+    if isinstance(name, Loss):
+        return name
+    if name not in LOSSES:
+        raise ConfigError(f"loss={name!r} is not known; use one of: {', '.join(LOSSES)}")
+    return LOSSES[name]
