@@ -1,5 +1,7 @@
 """deltaprop: feed-forward regression networks trained by explicit backpropagation."""
 
+import importlib
+
 from deltaprop.activations import ACTIVATIONS, Activation, get_activation
 from deltaprop.errors import (
     ConfigError,
@@ -8,10 +10,29 @@ from deltaprop.errors import (
     DivergenceError,
     ModelFileError,
 )
+from deltaprop.gradcheck import GradcheckReport, gradcheck
 from deltaprop.losses import LOSSES, Loss, get_loss
 from deltaprop.network import Cache, Grad, Network, backward, forward, layer_views, parameter_count
 
 __version__ = "0.1.0"
+
+# Imported on first use: they import scikit-learn, which takes most of a second.
+_LAZY = {
+    "DeltapropRegressor": "deltaprop.estimator",
+    "load_model": "deltaprop.io",
+    "save_model": "deltaprop.io",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'deltaprop' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "ACTIVATIONS",
@@ -20,9 +41,11 @@ __all__ = [
     "Cache",
     "ConfigError",
     "DataError",
+    "DeltapropRegressor",
     "DeltapropError",
     "DivergenceError",
     "Grad",
+    "GradcheckReport",
     "Loss",
     "ModelFileError",
     "Network",
@@ -30,6 +53,9 @@ __all__ = [
     "forward",
     "get_activation",
     "get_loss",
+    "gradcheck",
     "layer_views",
+    "load_model",
     "parameter_count",
+    "save_model",
 ]

@@ -25,6 +25,9 @@ class Activation:
     formula: str  # φ(z) as a SymPy expression in z
     init: str  # "glorot" or "he": the initialization that suits it
 
+    def __reduce__(self):  # pickle by name: the functions are lambdas
+        return get_activation, (self.name,)
+
 
 def _softplus(z):
     return np.logaddexp(0, z).astype(z.dtype, copy=False)

@@ -8,9 +8,11 @@ call these functions, and the derivation that ``deltaprop explain`` prints is ge
 The Hadamard product ⊙ appears in exactly one place: ``delta_hidden``, with φ'(z^(l)).
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 
 def z_layer(theta_prev, a_prev, b, out=None):
@@ -20,17 +22,61 @@ def z_layer(theta_prev, a_prev, b, out=None):
     return z
 
 
+# φ(z) and φ'(z) written into a preallocated array ``out``, for the common activations: the
+# same operations as their ``Activation`` records (bit-identical values, tested), without the
+# temporaries. Other activations fall back to the records.
+PHI_INTO = {
+    "tanh": lambda z, out: np.tanh(z, out=out),
+    "relu": lambda z, out: np.maximum(z, 0, out=out),
+    "sigmoid": lambda z, out: expit(z, out=out),
+}
+
+
+def _tanh_dphi_into(z, a, out):
+    np.multiply(a, a, out=out)  # a²
+    return np.subtract(1, out, out=out)  # tanh'(z) = 1 − a²
+
+
+def _sigmoid_dphi_into(z, a, out):
+    np.subtract(1, a, out=out)  # 1 − a
+    return np.multiply(a, out, out=out)  # σ'(z) = a (1 − a)
+
+
+DPHI_INTO = {
+    "tanh": _tanh_dphi_into,
+    "relu": lambda z, a, out: np.greater(z, 0, out=out),  # relu'(z) = 1 if z > 0 else 0
+    "sigmoid": _sigmoid_dphi_into,
+}
+
+
 def a_hidden(activation, z, out=None):
     """a^(l) = φ(z^(l)) for hidden layers l = 2..L−1.   n_l × m → n_l × m"""
     if out is None:
         return activation.phi(z)
+    if activation.name in PHI_INTO:
+        return PHI_INTO[activation.name](z, out)
     out[...] = activation.phi(z)
     return out
 
 
-def delta_output(loss, a_L, y):
+def dphi(activation, z, a, out=None):
+    """φ'(z^(l)), element-wise, from z^(l) or the stored a^(l) = φ(z^(l)).   n_l × m → n_l × m"""
+    if out is None:
+        return activation.dphi(z, a)
+    if activation.name in DPHI_INTO:
+        return DPHI_INTO[activation.name](z, a, out)
+    out[...] = activation.dphi(z, a)
+    return out
+
+
+def delta_output(loss, a_L, y, out=None):
     """δ^(L) = ∂J^(i)/∂z^(L) = a^(L) − y for the squared loss (linear output).   n_L × m"""
-    return loss.delta(a_L, y)
+    if out is None:
+        return loss.delta(a_L, y)
+    if loss.name == "squared":
+        return np.subtract(a_L, y, out=out)  # a^(L) − y, written into out
+    out[...] = loss.delta(a_L, y)
+    return out
 
 
 def delta_hidden(theta, delta_next, dphi_z, out=None):
@@ -38,7 +84,10 @@ def delta_hidden(theta, delta_next, dphi_z, out=None):
 
     (n_l × n_{l+1}) (n_{l+1} × m) ⊙ (n_l × m) → n_l × m
     """
-    delta = np.matmul(theta.T, delta_next, out=out)  # matrix product: Σ_k Θ^(l)_kj δ^(l+1)_k
+    if theta.shape[0] == 1:  # n_{l+1} = 1: the product has one term, Θ^(l)_1j δ^(l+1)_1
+        delta = np.multiply(theta.T, delta_next, out=out)  # (BLAS is slow at inner size 1)
+    else:
+        delta = np.matmul(theta.T, delta_next, out=out)  # matrix product: Σ_k Θ^(l)_kj δ^(l+1)_k
     delta *= dphi_z  # the one Hadamard product: φ' acts element-wise
     return delta
 
@@ -54,9 +103,17 @@ def grad_theta(delta_next, a, theta, alpha, m, out=None):
 
 def grad_b(delta, m, out=None):
     """∂J/∂b^(l) = (1/m) δ^(l) 1.   (n_l × m) (m × 1) → n_l"""
-    g = np.sum(delta, axis=1, out=out)  # Σ_i δ^(l)(x^(i))
+    g = np.matmul(delta, ones(m, delta.dtype), out=out)  # Σ_i δ^(l)(x^(i)), as a BLAS gemv
     g *= 1 / m
     return g
+
+
+@functools.cache
+def ones(m, dtype):
+    """The vector 1 (m,) of ``dtype``, made once per (m, dtype) and read-only."""
+    one = np.ones(m, dtype=dtype)
+    one.flags.writeable = False
+    return one
 
 
 def cost(loss, a_L, y, thetas, alpha, m):

@@ -22,6 +22,9 @@ class Loss:
     formula: str  # J^(i) for one output r = a − y, as a SymPy expression in r
     delta_text: str  # δ^(L) in the seed's notation
 
+    def __reduce__(self):  # pickle by name: the functions are lambdas
+        return get_loss, (self.name,)
+
 
 def _squared_value(a, y):
     r = a - y

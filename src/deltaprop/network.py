@@ -117,6 +117,13 @@ class Network:
         sizes = "-".join(map(str, self.sizes))
         return f"Network(sizes={sizes}, activation={self.activation.name}, dtype={self.dtype})"
 
+    def __getstate__(self):  # pickle the flat vector only; the views are rebuilt on load
+        return {"sizes": self.sizes, "activation": self.activation.name,
+                "dtype": self.dtype.str, "params": self.params}
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
     def set_params(self, params):
         params = np.asarray(params)
         if params.shape != self.params.shape:
@@ -172,31 +179,67 @@ class Network:
         return Y.astype(self.dtype, copy=False)
 
 
-def forward(net, X):
+class Workspace:
+    """Preallocated z^(l), a^(l), δ^(l) and φ'(z^(l)) for batches of exactly m columns.
+
+    A training loop makes one per batch size and passes it to ``forward`` and ``backward``, so
+    a step allocates no array of batch size: every GEMM and element-wise operation writes into
+    these buffers (``np.matmul(..., out=)``). The ``Cache`` that ``forward`` returns is
+    ``workspace.cache``: its arrays are overwritten by the next ``forward`` with this workspace.
+    """
+
+    def __init__(self, net, m):
+        L, self.m = net.L, m
+
+        def empty(l):
+            return np.empty((net.sizes[l - 1], m), dtype=net.dtype)  # (n_l, m)
+
+        self.z = {l: empty(l) for l in range(2, L + 1)}
+        self.a = {l: empty(l) for l in range(2, L)} | {L: self.z[L]}  # a^(L) = z^(L)
+        self.cache = Cache(self.a, self.z)  # the same dicts: forward fills them in place
+        self.delta = {l: empty(l) for l in range(2, L + 1)}
+        self.dphi = {l: empty(l) for l in range(2, L)}
+
+
+def _buffer(workspace, kind, l):
+    """``workspace.<kind>[l]`` to write into, or None (allocate a new array) without one."""
+    return None if workspace is None else getattr(workspace, kind)[l]
+
+
+def forward(net, X, workspace=None):
     """a^(1) = x;  z^(l) = Θ^(l−1) a^(l−1) + b^(l);  a^(l) = φ(z^(l)) (hidden), a^(L) = z^(L).
 
-    X: (n_1, m), samples as columns, already of the network's dtype.
+    X: (n_1, m), samples as columns, already of the network's dtype. With a ``Workspace`` for
+    m columns the values are written into its buffers and its ``cache`` is returned.
     """
-    L, cache = net.L, Cache()
-    cache.a[1] = X  # (n_1, m)
-    for l in range(2, L + 1):
-        cache.z[l] = eq.z_layer(net.theta[l - 1], cache.a[l - 1], net.b[l])  # (n_l, m)
-        cache.a[l] = eq.a_hidden(net.activation, cache.z[l]) if l < L else cache.z[l]
+    L, phi = net.L, net.activation
+    if workspace is not None and workspace.m != X.shape[1]:
+        raise ConfigError(f"X has {X.shape[1]} columns; this workspace is for m={workspace.m}")
+    cache = Cache() if workspace is None else workspace.cache
+    a, z = cache.a, cache.z
+    a[1] = X  # (n_1, m)
+    for l in range(2, L):
+        z[l] = eq.z_layer(net.theta[l - 1], a[l - 1], net.b[l], out=_buffer(workspace, "z", l))
+        a[l] = eq.a_hidden(phi, z[l], out=_buffer(workspace, "a", l))  # (n_l, m)
+    z[L] = eq.z_layer(net.theta[L - 1], a[L - 1], net.b[L], out=_buffer(workspace, "z", L))
+    a[L] = z[L]  # linear output: (n_L, m)
     return cache
 
 
-def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None):
+def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *, workspace=None):
     """The gradient of J for the samples in ``cache``; Y: (n_L, m). Returns a ``Grad``.
 
-    ``out``, a ``Grad`` of this network, is filled in place when given.
+    ``out``, a ``Grad`` of this network, is filled in place when given; with a ``Workspace``
+    for m columns, δ^(l) and φ'(z^(l)) are written into its buffers.
     """
     L, m = net.L, Y.shape[1]
     a, z, phi = cache.a, cache.z, net.activation
     grad = out if out is not None else Grad.zeros_like(net)
-    delta = eq.delta_output(get_loss(loss), a[L], Y)  # δ^(L): (n_L, m)
+    delta = eq.delta_output(get_loss(loss), a[L], Y, out=_buffer(workspace, "delta", L))  # δ^(L)
     for l in range(L - 1, 0, -1):
         eq.grad_theta(delta, a[l], net.theta[l], alpha, m, out=grad.theta[l])  # (n_{l+1}, n_l)
         eq.grad_b(delta, m, out=grad.b[l + 1])  # (n_{l+1},)
         if l > 1:
-            delta = eq.delta_hidden(net.theta[l], delta, phi.dphi(z[l], a[l]))  # δ^(l): (n_l, m)
+            dphi = eq.dphi(phi, z[l], a[l], out=_buffer(workspace, "dphi", l))  # φ'(z^(l))
+            delta = eq.delta_hidden(net.theta[l], delta, dphi, out=_buffer(workspace, "delta", l))
     return grad

@@ -1,0 +1,483 @@
+"""``deltaprop check``: is a user's backprop equation right, and if not, where and why?
+
+1. Parse ``LHS = RHS`` (or an expression with ``target``, the ``--for`` option).
+2. Infer the shape of every subterm with symbolic widths n_l; the first undefined operation is
+   reported with both operand shapes and a suggested fix that makes the whole equation right.
+3. Evaluate a well-shaped equation at every layer it claims (``sizes`` or a generic network with
+   distinct widths) and compare with the true value from the core's forward and backward passes.
+4. For an element-wise product where a matrix product belongs, show the NumPy broadcasting trap:
+   at which layers ``*`` silently gives the right numbers and where it shows.
+"""
+
+import functools
+import json
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from deltaprop.derivation.notation import (
+    Bin,
+    Call,
+    ParseError,
+    Sym,
+    Transpose,
+    parse,
+    parse_expression,
+    to_text,
+)
+from deltaprop.derivation.sample import ALPHA, Sample
+from deltaprop.derivation.shapes import (
+    RANGES,
+    ConcreteDomain,
+    RangeError,
+    ShapeError,
+    SymbolError,
+    SymbolicDomain,
+    evaluate,
+    layer_bases,
+    quantity,
+    shape_json,
+    shape_text,
+    symbol_shape,
+    walk,
+)
+from deltaprop.errors import ConfigError
+from deltaprop.network import check_sizes
+
+GENERIC_SIZES = (4, 6, 5, 3, 2)  # distinct widths > 1: no dimension agrees by accident
+EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting trap hides
+TOLERANCE = 1e-8
+SAMPLES = 7  # m, the columns of the random batch
+BATCHED = {"Z", "A", "Δ", "X", "Y"}
+TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "J"}
+
+
+@dataclass
+class Target:
+    """The quantity an equation defines: ``name`` at ``layer``, maybe transposed."""
+
+    name: str
+    layer: object
+    transposed: bool
+    node: object
+
+    def text(self):
+        return to_text(self.node)
+
+
+@dataclass
+class CheckResult:
+    """The verdict on one equation; ``to_text()``, ``to_json()`` and ``exit_code``."""
+
+    equation: str
+    verdict: str  # correct, wrong, defined, unparseable, unsupported
+    reason: str = ""  # dimension, shape, range, value
+    message: str = ""
+    span: tuple | None = None
+    failure: dict | None = None
+    suggestion: str = ""
+    corrected: str = ""
+    shape: list | None = None
+    rel_error: float | None = None
+    layers: list = field(default_factory=list)  # [(layer, rel_error)]
+    hints: list = field(default_factory=list)
+    trap: list = field(default_factory=list)  # [(layer, status, detail)]
+    trap_sizes: tuple = ()
+    sizes: tuple | None = None
+
+    @property
+    def exit_code(self):
+        return {"correct": 0, "defined": 0, "wrong": 1}.get(self.verdict, 2)
+
+    def __str__(self):
+        return self.to_text()
+
+    def to_json(self):
+        keys = ("equation", "verdict", "reason", "message", "failure", "suggestion", "corrected",
+                "shape", "rel_error", "hints", "sizes")  # fmt: skip
+        out = {k: getattr(self, k) for k in keys}
+        out["position"] = list(self.span) if self.span else None
+        out["layers"] = [{"l": l, "rel_error": e} for l, e in self.layers]
+        out["trap"] = [{"l": l, "status": s, "detail": d} for l, s, d in self.trap]
+        return json.dumps(out, indent=2, ensure_ascii=False)
+
+    def to_text(self):
+        from deltaprop.derivation.render import check_text
+
+        return check_text(self)
+
+
+def check(equation, sizes=None, activation="tanh", target=None, seed=0):
+    """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
+
+    Parameters
+    ----------
+    equation : str
+        ``LHS = RHS`` such as ``\\delta^{(L-1)} = ...`` or ``dJ/dTheta[l] = ...``; or only
+        the right side when ``target`` names the quantity.
+    sizes : sequence of int, optional
+        The architecture; without it the shapes are symbolic (n_l) and the values are
+        checked on a generic network with distinct widths.
+    activation : str
+        φ of the hidden layers.
+    target : str, optional
+        The quantity the expression is for, e.g. ``"delta^(L-1)"`` (the ``--for`` option).
+
+    Returns
+    -------
+    CheckResult
+        ``verdict`` is ``correct``, ``wrong`` (dimension or value), ``defined`` (no target
+        given and the shapes agree), ``unparseable`` or ``unsupported``.
+    """
+    sizes = None if sizes is None else check_sizes(sizes)
+    try:
+        lhs, sides = _sides(equation, target)
+    except ParseError as err:
+        return CheckResult(equation, "unparseable", message=f"{err}\n{err.caret()}")
+    result = CheckResult(equation, "correct", sizes=sizes)
+    try:
+        goal = _target(lhs) if lhs is not None else None
+        for rhs in sides:
+            _check_side(result, goal, rhs, sizes, activation, seed)
+            if result.verdict != "correct":
+                break
+    except SymbolError as err:
+        wrong = isinstance(err, RangeError)
+        result.verdict, result.reason = ("wrong", "range") if wrong else ("unsupported", "")
+        result.message, result.span = str(err), err.node.span
+    return result
+
+
+def _sides(equation, target):
+    sides = parse(equation)
+    if target is not None:
+        if len(sides) > 1:
+            raise ConfigError("give the quantity either as 'LHS = RHS' or with --for, not both")
+        return parse_expression(target), sides
+    if len(sides) == 1:
+        return None, sides
+    return sides[0], sides[1:]
+
+
+def _target(node):
+    transposed = isinstance(node, Transpose)
+    found = quantity(node.arg if transposed else node)
+    if found is None or found[0] not in TARGETS:
+        raise SymbolError(
+            node,
+            f"cannot tell which quantity {to_text(node)} is: write δ^(l), ∂J/∂Θ^(l), "
+            "∂J/∂b^(l), z^(l), a^(l), P_l or J on the left, or use --for",
+        )
+    return Target(found[0], found[1], transposed, node)
+
+
+def _target_shape(goal, domain):
+    shape = symbol_shape(goal.name, goal.layer, domain)
+    return shape[::-1] if goal.transposed and shape is not None else shape
+
+
+# ---------------------------------------------------------------- one side
+
+
+def _check_side(result, goal, rhs, sizes, activation, seed):
+    failure = _symbolic_failure(goal, rhs)
+    if failure is not None:
+        _report_shape_failure(result, failure, goal, rhs, sizes, activation, seed)
+        return
+    result.shape = shape_json(evaluate(rhs, SymbolicDomain()).shape)
+    if goal is None:
+        result.verdict = "defined"
+        result.message = f"defined, of shape {shape_text(evaluate(rhs, SymbolicDomain()).shape)}"
+        return
+    layers = _evaluate_layers(goal, rhs, sizes or GENERIC_SIZES, activation, seed)
+    result.layers = [(l, err) for l, err, _ in layers]
+    result.rel_error = max(err for _, err, _ in layers)
+    if result.rel_error > TOLERANCE:
+        result.verdict, result.reason = "wrong", "value"
+        worst = max(layers, key=lambda t: t[1])
+        result.message = _value_message(goal, worst)
+        result.hints = _value_hints(goal, rhs, worst, sizes or GENERIC_SIZES, activation, seed)
+
+
+def _symbolic_failure(goal, rhs):
+    """The first undefined operation (a ShapeError), or a side-shape mismatch, or None."""
+    domain = SymbolicDomain()
+    try:
+        term = evaluate(rhs, domain)
+    except ShapeError as err:
+        return err
+    if goal is not None and term.shape != _target_shape(goal, domain):
+        return _Mismatch(goal, term)
+    return None
+
+
+@dataclass
+class _Mismatch:
+    goal: Target
+    term: object
+
+    def describe(self):
+        want = _target_shape(self.goal, SymbolicDomain())
+        return (
+            f"the right side is ({shape_text(self.term.shape)}) but {self.goal.text()} is "
+            f"({shape_text(want)})"
+        )
+
+
+def _report_shape_failure(result, failure, goal, rhs, sizes, activation, seed):
+    result.verdict = "wrong"
+    result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
+    result.message = failure.describe()
+    node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
+    result.span = node.span
+    if isinstance(failure, ShapeError):
+        result.failure = _failure_json(failure)
+        if sizes is not None:
+            result.failure["concrete"] = _concrete_failure(rhs, sizes, activation, goal)
+    fix = _best_fix(goal, rhs, node, sizes, activation, seed)
+    if fix is not None:
+        local, whole, correct = fix
+        result.suggestion = to_text(local)
+        if correct and goal is not None:
+            result.corrected = f"{goal.text()} = {to_text(whole)}"
+    if _is_elementwise(node) and goal is not None:
+        result.trap_sizes = sizes or EXAMPLE_SIZES
+        result.trap = _trap(goal, rhs, result.trap_sizes, activation, seed)
+
+
+def _failure_json(err):
+    return {
+        "operation": getattr(err.node, "op", "Diag"),
+        "written": getattr(err.node, "written", ""),
+        "left": to_text(err.left.node),
+        "left_shape": shape_json(err.left.shape),
+        "right": None if err.right is None else to_text(err.right.node),
+        "right_shape": None if err.right is None else shape_json(err.right.shape),
+        "rule": err.rule,
+    }
+
+
+def _concrete_failure(rhs, sizes, activation, goal):
+    """The first layer of ``sizes`` where the operation is undefined, with numbers."""
+    for binding in _bindings(goal, rhs, sizes):
+        try:
+            evaluate(rhs, ConcreteDomain(sizes, binding, m=1))
+        except ShapeError as err:
+            return {"binding": binding, "message": err.describe()}
+        except RangeError:
+            continue
+    return None
+
+
+# ---------------------------------------------------------------- values
+
+
+def _bindings(goal, rhs, sizes):
+    """The layer bindings the equation claims: every l of the target's range in ``sizes`` at
+    which all the symbols of ``rhs`` exist (δ^(l+1) limits l to L−1)."""
+    L = len(sizes)
+    if "l" not in layer_bases(rhs) | ({goal.layer.base} if goal and goal.layer else set()):
+        return [{"L": L}]
+    lo, hi, offset = 1, 0, 0
+    if goal is not None and goal.layer is not None and goal.layer.base == "l":
+        (lo, hi), offset = RANGES.get(goal.name, (1, 0)), goal.layer.offset
+    bindings = [{"L": L, "l": k} for k in range(lo - offset, L + hi - offset + 1)]
+    valid = [b for b in bindings if _exists(rhs, sizes, b)]
+    if not valid:
+        evaluate(rhs, ConcreteDomain(sizes, bindings[0]))  # raises the RangeError
+    return valid
+
+
+def _exists(rhs, sizes, binding):
+    try:
+        evaluate(rhs, ConcreteDomain(sizes, binding))
+    except RangeError:
+        return False
+    except ShapeError:
+        return True
+    return True
+
+
+def _evaluate_layers(goal, rhs, sizes, activation, seed):
+    """``[(layer, rel_error, (value, truth))]`` at every binding; raises on a failure."""
+    sample = _sample(sizes, activation, _uses(rhs, {"α"}), seed)
+    return [_evaluate_at(goal, rhs, sample, b) for b in _bindings(goal, rhs, sizes)]
+
+
+@functools.lru_cache(maxsize=16)
+def _sample(sizes, activation, with_alpha, seed):
+    return Sample(sizes, activation, m=SAMPLES, alpha=ALPHA if with_alpha else 0.0, seed=seed)
+
+
+def _uses(node, names):
+    return any(isinstance(n, Sym) and n.name in names for n in walk(node))
+
+
+def _evaluate_at(goal, rhs, sample, binding):
+    domain = ConcreteDomain(sample.sizes, binding, m=sample.m, sample=sample)
+    value = np.asarray(evaluate(rhs, domain).value, dtype=float)
+    k = None
+    if goal.layer is not None:
+        k = goal.layer.bind(binding)
+        domain.check_range(goal.name, goal.layer, goal.node)
+    truth = np.asarray(sample.truth(goal.name, k, _uses(rhs, BATCHED)), dtype=float)
+    truth = truth.T if goal.transposed else truth
+    return binding.get("l", k), rel_error(value, truth), (value, truth)
+
+
+def rel_error(value, truth):
+    """‖value − truth‖ / ‖truth‖ (the absolute error when the truth is 0; inf for a shape
+    mismatch)."""
+    if value.shape != truth.shape:
+        return float("inf")
+    diff = float(np.linalg.norm(value - truth))
+    scale = float(np.linalg.norm(truth))
+    return diff / scale if scale > 0 else diff
+
+
+def _value_message(goal, worst):
+    layer, err, _ = worst
+    where = f" at l = {layer}" if layer is not None else ""
+    return f"the shapes agree but the value is wrong{where}: relative error {err:.3g}"
+
+
+def _value_hints(goal, rhs, worst, sizes, activation, seed):
+    """Name the usual culprits: a constant factor (1/m), a missing φ', a regularized bias."""
+    value, truth = worst[2]
+    hints = []
+    c = float(np.vdot(value, truth) / np.vdot(truth, truth))
+    if rel_error(value, c * truth) < TOLERANCE:
+        hints.append(_factor_hint(c))
+    if goal.name == "gb" and _uses(rhs, {"α"}):
+        hints.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
+    if goal.name in ("δ", "Δ") and goal.layer is not None:
+        fixed = Bin(rhs.span, "⊙", rhs, _dphi_of(goal), "")
+        try:
+            rows = _evaluate_layers(goal, fixed, sizes, activation, seed)
+        except (ShapeError, SymbolError):
+            rows = []
+        if rows and max(e for _, e, _ in rows) < TOLERANCE:
+            hints.append(f"missing the factor ⊙ {to_text(_dphi_of(goal))}")
+    return hints
+
+
+def _factor_hint(c):
+    if np.isclose(c, SAMPLES):
+        return f"too large by a factor m = {c:g}: the batched gradient needs the factor 1/m"
+    if np.isclose(c, -1):
+        return "the sign is flipped"
+    return f"off by a constant factor {c:.4g}"
+
+
+def _dphi_of(goal):
+    z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
+    return Call(goal.node.span, "φ'", z)
+
+
+# ---------------------------------------------------------------- fixes
+
+
+def _best_fix(goal, rhs, node, sizes, activation, seed, depth=2):
+    """``(local, whole, correct)``: the first rewrite of ``node`` that makes the equation
+    right (a second undefined operation is fixed too, up to ``depth`` rewrites), else the
+    first that makes its shapes right, else None."""
+    fallback = None
+    for local in _candidates(node):
+        whole = substitute(rhs, node, local)
+        try:
+            failure = _symbolic_failure(goal, whole)
+            if isinstance(failure, ShapeError) and depth > 1:
+                fix = _best_fix(goal, whole, failure.node, sizes, activation, seed, depth - 1)
+                if fix is not None and fix[2]:
+                    return fix[1], fix[1], True
+            if failure is not None:
+                continue
+            if goal is None:
+                return local, whole, False
+            rows = _evaluate_layers(goal, whole, sizes or GENERIC_SIZES, activation, seed)
+        except (ShapeError, SymbolError):
+            continue
+        if max(e for _, e, _ in rows) < TOLERANCE:
+            return local, whole, True
+        fallback = fallback or (local, whole, False)
+    return fallback
+
+
+def _candidates(node):
+    """Rewrites of the failing operation: a matrix product for ⊙, transposes, swaps, and
+    each layer index of the operands shifted by one."""
+    if not isinstance(node, Bin):
+        return _shifted(node)
+    a, b = node.left, node.right
+    pairs = [(a, b), (_t(b), a), (a, _t(b)), (_t(a), b), (b, a), (_t(b), _t(a)), (b, _t(a))]
+    out = [Bin(node.span, "@", p, q, "") for p, q in pairs]
+    if node.op == "@":
+        out = [Bin(node.span, "⊙", a, b, ""), *out[1:]]
+    if node.op in "+-":
+        out = [replace(node, right=_t(b)), replace(node, left=_t(a))]
+    return out + _shifted(node)
+
+
+def _shifted(node):
+    out = []
+    for sym in walk(node):
+        if isinstance(sym, Sym) and sym.layer is not None:
+            for k in (1, -1):
+                out.append(substitute(node, sym, replace(sym, layer=sym.layer.shift(k))))
+    return out
+
+
+def _t(node):
+    return node.arg if isinstance(node, Transpose) else Transpose(node.span, node)
+
+
+def substitute(node, old, new):
+    """A copy of the tree ``node`` with the subtree ``old`` (by identity) replaced."""
+    if node is old:
+        return new
+    fields = {}
+    for name in ("left", "right", "arg", "num", "den"):
+        child = getattr(node, name, None)
+        if child is not None:
+            fields[name] = substitute(child, old, new)
+    return replace(node, **fields) if fields else node
+
+
+# ---------------------------------------------------------------- the broadcasting trap
+
+
+def _is_elementwise(node):
+    return isinstance(node, Bin) and node.op in ("⊙", "*")
+
+
+def _trap(goal, rhs, sizes, activation, seed):
+    """Evaluate ``rhs`` as NumPy would (every ⊙ a broadcasting ``*``) at each layer of
+    ``sizes``: ``[(layer, "hides" | "shows", detail)]``."""
+    numpy_rhs = _as_numpy(rhs)
+    sample = _sample(sizes, activation, _uses(rhs, {"α"}), seed)
+    rows = []
+    for binding in _bindings(goal, rhs, sizes):
+        layer = binding.get("l", "L")
+        try:
+            rows.append(_trap_row(_evaluate_at(goal, numpy_rhs, sample, binding)))
+        except ShapeError as err:
+            rows.append((layer, "shows", f"NumPy raises an error: {err.describe()}"))
+        except SymbolError:
+            continue
+    return rows
+
+
+def _trap_row(row):
+    layer, err, (value, truth) = row
+    if value.shape != truth.shape:
+        return layer, "shows", f"broadcasts to {value.shape}, not {truth.shape}"
+    if err < TOLERANCE:
+        return layer, "hides", "NumPy broadcasting gives exactly the right numbers"
+    return layer, "shows", f"NumPy gives wrong numbers (relative error {err:.3g})"
+
+
+def _as_numpy(node):
+    for child in list(walk(node)):
+        if isinstance(child, Bin) and child.op == "⊙":
+            return _as_numpy(substitute(node, child, replace(child, op="*")))
+    return node

@@ -1,0 +1,235 @@
+"""Text, Markdown, LaTeX and JSON for the derivation and for the checker's verdicts."""
+
+import json
+
+import numpy as np
+
+from deltaprop.derivation.notation import parse_expression, to_latex
+from deltaprop.derivation.shapes import shape_text
+
+TRAP_NOTE = (
+    "NumPy broadcasting trap: in NumPy `*` does not fail where ⊙ is undefined; it broadcasts. "
+    "With a single output (n_{l+1} = 1), `Theta.T * delta` gives exactly the numbers of "
+    "`Theta.T @ delta`, so an element-wise product where a matrix product belongs passes "
+    "unnoticed in single-output regression and shows only at layers where n_{l+1} > 1."
+)
+
+
+def underline(text, span):
+    """``text`` and a line of carets under ``span``."""
+    start, end = span
+    return f"  {text}\n  {' ' * start}{'^' * max(1, end - start)}"
+
+
+def check_text(result):
+    """The verdict of a :class:`~deltaprop.derivation.check.CheckResult` as plain text."""
+    sizes = ",".join(map(str, result.sizes)) if result.sizes else "symbolic (n_1, …, n_L)"
+    lines = [f"equation: {result.equation}", f"sizes:    {sizes}"]
+    if result.verdict == "unparseable":
+        return "\n".join([*lines, "verdict:  UNPARSEABLE", result.message])
+    lines.append(f"verdict:  {_headline(result)}")
+    if result.span is not None and result.verdict != "correct":
+        lines.append(underline(result.equation, result.span))
+    if result.message and result.verdict != "correct":
+        lines.append(f"  {result.message}")
+    concrete = (result.failure or {}).get("concrete")
+    if concrete:
+        where = ", ".join(f"{k} = {v}" for k, v in concrete["binding"].items())
+        lines.append(f"  with these sizes ({where}): {concrete['message']}")
+    if result.suggestion:
+        lines.append(f"  did you mean {result.suggestion}?")
+    if result.corrected:
+        lines.append(f"  corrected: {result.corrected}   (checks correct)")
+    lines += [f"  hint: {hint}" for hint in result.hints]
+    lines += _layer_lines(result)
+    lines += _trap_lines(result)
+    return "\n".join(lines)
+
+
+def _headline(result):
+    if result.verdict == "correct":
+        return f"CORRECT (relative error {result.rel_error:.1e} against the backward pass)"
+    if result.verdict == "defined":
+        return f"DEFINED ({result.message}; give 'LHS = RHS' or --for to check its value)"
+    if result.verdict == "unsupported":
+        return "CANNOT CHECK"
+    reasons = {"dimension": "dimension error", "shape": "the two sides differ in shape",
+               "range": "a symbol outside its layers", "value": "wrong value"}  # fmt: skip
+    return f"WRONG: {reasons[result.reason]}"
+
+
+def _layer_lines(result):
+    if len(result.layers) < 2:
+        return []
+    return ["  per layer: " + ", ".join(f"l = {l}: {e:.1e}" for l, e in result.layers)]
+
+
+def _trap_lines(result):
+    if not result.trap:
+        return []
+    sizes = ",".join(map(str, result.trap_sizes))
+    lines = [TRAP_NOTE, f"  with NumPy's `*` for ⊙, sizes {sizes}:"]
+    for layer, status, detail in result.trap:
+        lines.append(f"    layer {layer}: {status} — {detail}")
+    return lines
+
+
+# ---------------------------------------------------------------- the derivation
+
+WHY_MATRIX_PRODUCT = (
+    "The chain rule for one entry: z^(l+1)_k = Σ_j Θ^(l)_kj a^(l)_j + b^(l+1)_k depends on\n"
+    "a^(l)_j through every unit k of layer l+1, so ∂J/∂z^(l)_j sums over k:\n"
+    "  δ^(l)_j = Σ_k ∂J/∂z^(l+1)_k · ∂z^(l+1)_k/∂a^(l)_j · ∂a^(l)_j/∂z^(l)_j\n"
+    "          = Σ_k δ^(l+1)_k Θ^(l)_kj φ'(z^(l)_j)\n"
+    "          = [(Θ^(l))ᵀ δ^(l+1)]_j · φ'(z^(l)_j)\n"
+    "The sum over k is the matrix product (Θ^(l))ᵀ δ^(l+1); φ'(z^(l)_j) has the same index j\n"
+    "as the result, so it multiplies entry by entry: that is the only ⊙. Likewise\n"
+    "∂J/∂Θ^(l)_jk = δ^(l+1)_j a^(l)_k for every pair (j, k): the outer product δ^(l+1) (a^(l))ᵀ,\n"
+    "an (n_{l+1} × 1)(1 × n_l) matrix product, never δ^(l+1) ⊙ (a^(l))ᵀ."
+)
+FORMS_NOTE = (
+    "greg's answer writes φ' as a diagonal matrix P_l = Diag(φ'(z^(l))), so ⊙ disappears:\n"
+    "δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1) and G_l = δ^(l+1) (a^(l))ᵀ. The VJP remark reads the same\n"
+    "step as a vector-Jacobian product (δ^(l))ᵀ = (δ^(l+1))ᵀ ∂z^(l+1)/∂z^(l) with the Jacobian\n"
+    "∂z^(l+1)/∂z^(l) = Θ^(l) P_l; backprop never forms the Jacobian, it applies it."
+)
+COST_LATEX = {
+    False: r"J = \frac{1}{m} \sum_i \tfrac12 \left\| a^{(L)} - y^{(i)} \right\|^2"
+    r" + \frac{\alpha}{2m} \sum_l \left\| \Theta^{(l)} \right\|_F^2",
+    True: r"J = \frac{1}{2m} \left\| A^{(L)} - Y \right\|_F^2"
+    r" + \frac{\alpha}{2m} \sum_l \left\| \Theta^{(l)} \right\|_F^2",
+}
+SECTIONS = (("forward", "Forward pass"), ("cost", "Cost"), ("backward", "Backward pass"))
+
+
+def _header(d):
+    sizes = "-".join(map(str, d.sizes))
+    samples = f"a batch of m = {d.batch} samples (columns)" if d.batch else "one sample (m = 1)"
+    return (
+        f"Backpropagation for sizes {sizes} (L = {len(d.sizes)}), φ = {d.activation}, "
+        f"{d.loss} loss, {samples}, form: {d.form}"
+    )
+
+
+def _shapes(line):
+    operands = ", ".join(f"{text}: {shape_text(shape)}" for text, shape in line.operand_shapes)
+    result = shape_text(line.shape)
+    if line.param_shape is not None:
+        param = "Θ" if line.key == "grad_theta" else "b"
+        result += f" = shape of {param}^({line.layer}) ✓"
+    return f"{operands}  →  {result}" if operands else result
+
+
+def _verified(line):
+    return f"rel. error {line.rel_error:.1e} ({line.verified_by})"
+
+
+def derivation_text(d):
+    out = [_header(d), "", "Notation (the seed's; layer 1 is the input, layer L the output)"]
+    out += [f"  {s:<12} {m:<34} {shape_text(g)} = {shape_text(c)}" for s, m, g, c in d.notation]
+    for section, title in SECTIONS:
+        out += ["", title]
+        for line in (x for x in d.lines if x.section == section):
+            out += _text_line(line, d.example)
+    out += ["", "Why a matrix product and not ⊙", _indent(WHY_MATRIX_PRODUCT)]
+    if d.chain:
+        out.append(_indent(_chain_text(d.chain)))
+    if d.forms:
+        out += ["", "The answers' forms give the same numbers", _indent(FORMS_NOTE)]
+        for line in d.forms:
+            out += _text_line(line, d.example)
+    out += ["", _summary(d)]
+    return "\n".join(out)
+
+
+def _text_line(line, example):
+    where = f"   [{line.where}]" if line.where else ""
+    out = [f"  {line.lhs} = {line.rhs}{where}", f"      {_shapes(line)}; {_verified(line)}"]
+    if hasattr(line, "same_as_seed"):
+        out[-1] += f"; max |difference| from the seed's form {line.same_as_seed:.1e}"
+    if example:
+        out.append(_indent(_value_text(line.value), 6))
+    return out
+
+
+def _value_text(value):
+    if np.ndim(value) == 0:
+        return f"= {float(value):.6g}"
+    with np.printoptions(precision=4, suppress=True, linewidth=90):
+        return "= " + np.array2string(np.asarray(value), prefix="= ")
+
+
+def _chain_text(chain):
+    l, terms = chain["l"], chain["terms"]
+    written = " + ".join(f"({t:.4g})" for t in terms)
+    return (
+        f"For this network, l = {l}, j = 1: Σ_k δ^({l + 1})_k Θ^({l})_k1 φ'(z^({l})_1) = "
+        f"{written} = {chain['sum']:.6g},\nand [(Θ^({l}))ᵀ δ^({l + 1}) ⊙ φ'(z^({l}))]_1 = "
+        f"{chain['entry']:.6g}."
+    )
+
+
+def _summary(d):
+    count = len(d.lines) + len(d.forms)
+    return (
+        f"Verification (float64, random data, seed): all {count} lines checked; backward lines "
+        f"against central differences of J (h = 1e-6); max relative error {d.max_rel_error:.1e}."
+    )
+
+
+def _indent(text, n=2):
+    return "\n".join(" " * n + row for row in text.splitlines())
+
+
+def derivation_markdown(d):
+    out = [f"**{_header(d)}**", "", "| symbol | meaning | shape |", "|---|---|---|"]
+    out += [f"| {s} | {m} | {shape_text(g)} = {shape_text(c)} |" for s, m, g, c in d.notation]
+    for section, title in SECTIONS:
+        out += ["", f"### {title}", "", "| equation | shapes | check |", "|---|---|---|"]
+        out += [_markdown_row(x) for x in d.lines if x.section == section]
+    out += ["", "### Why a matrix product and not ⊙", "", "```", WHY_MATRIX_PRODUCT, "```"]
+    if d.forms:
+        out += ["", "### The answers' forms", "", FORMS_NOTE, "", "| equation | shapes | check |",
+                "|---|---|---|"]  # fmt: skip
+        out += [_markdown_row(x) for x in d.forms]
+    out += ["", _summary(d)]
+    return "\n".join(out)
+
+
+def _markdown_row(line):
+    where = f" ({line.where})" if line.where else ""
+    return f"| `{line.lhs} = {line.rhs}`{where} | {_shapes(line)} | {_verified(line)} |"
+
+
+def derivation_latex(d):
+    out = [f"% {_header(d)}", r"\begin{align*}"]
+    for line in [x for x in d.lines] + d.forms:
+        out.append(f"  {_latex_equation(line, d.batch)} \\\\")
+    out.append(r"\end{align*}")
+    return "\n".join(out)
+
+
+def _latex_equation(line, batch):
+    if line.key == "cost":
+        return COST_LATEX[bool(batch)].replace("=", "&=", 1)
+    lhs = to_latex(parse_expression(line.lhs))
+    rhs = to_latex(parse_expression(line.rhs))
+    shape = shape_text(line.shape).replace("×", r"\times")
+    return f"{lhs} &= {rhs} && \\in \\mathbb{{R}}^{{{shape}}}"
+
+
+def derivation_json(d):
+    rows = []
+    for line in d.lines + d.forms:
+        row = {
+            "key": line.key, "section": line.section, "layer": line.layer, "lhs": line.lhs,
+            "rhs": line.rhs,
+            "operand_shapes": [list(shape) for _, shape in line.operand_shapes],
+            "operands": [text for text, _ in line.operand_shapes],
+            "shape": None if line.shape is None else list(line.shape),
+            "rel_error": line.rel_error, "verified_by": line.verified_by,
+        }  # fmt: skip
+        if d.example:
+            row["value"] = np.asarray(line.value).tolist()
+        rows.append(row)
+    return json.dumps(rows, indent=2, ensure_ascii=False)

@@ -1,0 +1,70 @@
+"""A random network and batch with the true value of every quantity, from the core's passes.
+
+The true values come from ``Network.forward`` and ``Network.loss_and_grad`` (the core's backward
+pass), never from a formula of this package: δ^(l) for sample i is ∂J/∂b^(l) of the network
+evaluated on that sample alone, which is δ^(l) by definition (∂z^(l)/∂b^(l) = I).
+"""
+
+import numpy as np
+
+from deltaprop.network import Network, check_sizes
+
+ALPHA = 0.37  # the L2 strength used when an equation mentions α
+
+
+class Sample:
+    """``sizes``-network with random Θ and b, m random samples (columns) and their truths.
+
+    Lower-case quantities (δ, a, z, x, y) are sample 0; capitals (Δ, A, Z, X, Y) the batch.
+    """
+
+    def __init__(self, sizes, activation="tanh", m=7, alpha=0.0, seed=0):
+        rng = np.random.default_rng(seed)
+        self.sizes, self.m, self.alpha = check_sizes(sizes), m, alpha
+        self.net = Network(self.sizes, activation)
+        self.net.set_params(rng.normal(0.0, 0.8, size=self.net.params.shape))
+        self.X = rng.normal(size=(self.sizes[0], m))  # (n_1, m)
+        self.Y = rng.normal(size=(self.sizes[-1], m))  # (n_L, m)
+        self.cache = self.net.forward(self.X)
+        self.J, self.grad = self.net.loss_and_grad(self.X, self.Y, alpha)  # batch: (1/m) Σ_i
+        self.J1, self.grad1 = self.net.loss_and_grad(self.X[:, :1], self.Y[:, :1], alpha)
+        self.Delta = self._deltas()
+
+    def _deltas(self):
+        """Δ^(l) (n_l, m): column i is ∂J^(i)/∂b^(l), the core's gradient on sample i alone."""
+        grads = [
+            self.net.loss_and_grad(self.X[:, i : i + 1], self.Y[:, i : i + 1])[1]
+            for i in range(self.m)
+        ]
+        return {l: np.stack([g.b[l] for g in grads], axis=1) for l in self.net.b}
+
+    def phi(self, z):
+        return self.net.activation.phi(z)
+
+    def dphi(self, z):
+        return self.net.activation.dphi(z, self.phi(z))
+
+    def value(self, name, k):
+        """The value of quantity ``name`` at layer ``k`` (see ``shapes.RANGES``)."""
+        z, a = self.cache.z, self.cache.a
+        values = {
+            "Θ": lambda: self.net.theta[k], "b": lambda: self.net.b[k][:, None],
+            "z": lambda: z[k][:, :1], "Z": lambda: z[k], "a": lambda: a[k][:, :1],
+            "A": lambda: a[k], "x": lambda: self.X[:, :1], "X": lambda: self.X,
+            "y": lambda: self.Y[:, :1], "Y": lambda: self.Y, "δ": lambda: self.Delta[k][:, :1],
+            "Δ": lambda: self.Delta[k], "P": lambda: np.diag(self.dphi(z[k][:, 0])),
+            "Jz": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, 0])),
+            "G": lambda: self.grad1.theta[k], "gb": lambda: self.grad1.b[k][:, None],
+            "J": lambda: self.J1, "m": lambda: float(self.m), "α": lambda: self.alpha,
+        }  # fmt: skip
+        return values[name]()
+
+    def truth(self, name, k, batched):
+        """The true value of target ``name``: batched gradients and cost are (1/m) Σ_i."""
+        if batched and name == "G":
+            return self.grad.theta[k]
+        if batched and name == "gb":
+            return self.grad.b[k][:, None]
+        if batched and name == "J":
+            return self.J
+        return self.value(name, k)

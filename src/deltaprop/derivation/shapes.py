@@ -1,0 +1,323 @@
+"""Shapes and values of the seed's symbols, and the evaluation of a parsed expression.
+
+One evaluator serves both questions. In a :class:`SymbolicDomain` every width is a symbol
+(n_l, n_{L−1}, m) and only shapes are computed; in a :class:`ConcreteDomain` the widths are the
+numbers of ``sizes``, a layer variable is bound (``l = 3``) and, when the domain holds arrays,
+every subterm's value is computed too. The first undefined operation raises
+:class:`ShapeError` with both operand shapes.
+"""
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from deltaprop.derivation.notation import (
+    Bin,
+    Call,
+    Deriv,
+    Layer,
+    Neg,
+    Num,
+    Ones,
+    Sym,
+    Transpose,
+    to_text,
+)
+
+# name: (first layer, last layer as an offset from L); the ranges of the seed's table
+RANGES = {"Θ": (1, -1), "G": (1, -1), "b": (2, 0), "gb": (2, 0), "z": (2, 0), "Z": (2, 0),
+          "a": (1, 0), "A": (1, 0), "δ": (2, 0), "Δ": (2, 0), "P": (2, -1), "Jz": (2, -1)}  # fmt: skip
+MEANING = {"Θ": "Θ", "G": "∂J/∂Θ", "b": "b", "gb": "∂J/∂b", "z": "z", "Z": "Z", "a": "a",
+           "A": "A", "δ": "δ", "Δ": "Δ", "P": "P", "Jz": "∂z^(l+1)/∂z"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A symbolic dimension: ``n_l`` of a layer, or ``m`` (the number of samples)."""
+
+    name: str
+    layer: Layer | None = None
+
+    def __str__(self):
+        if self.layer is None:
+            return self.name
+        t = self.layer.text()
+        return f"n_{t}" if len(t) == 1 else f"n_{{{t}}}"
+
+
+def shape_text(shape):
+    """``(n_L × 1)`` style text of a shape; ``scalar`` for ``None``."""
+    return "scalar" if shape is None else f"{shape[0]} × {shape[1]}"
+
+
+def shape_json(shape):
+    return None if shape is None else [d if isinstance(d, int) else str(d) for d in shape]
+
+
+class Term(NamedTuple):
+    shape: tuple | None  # (rows, cols) or None for a scalar
+    value: object  # ndarray, float, or None when only shapes are known
+    node: object
+
+
+class ShapeError(Exception):
+    """An undefined operation: ``node`` with operand terms ``left`` and ``right``."""
+
+    def __init__(self, node, left, right, rule):
+        self.node, self.left, self.right, self.rule = node, left, right, rule
+        super().__init__(self.describe())
+
+    def describe(self):
+        op = OP_NAMES.get(getattr(self.node, "op", None), "Diag")
+        if self.right is None:
+            return f"{op} of {_operand(self.left)} is undefined: {self.rule}"
+        return (
+            f"{op} of {_operand(self.left)} and {_operand(self.right)} is undefined: {self.rule}"
+        )
+
+
+class SymbolError(Exception):
+    """A quantity the checker cannot evaluate, such as ∂a^(L)/∂Θ^(L−1) (a 3-index tensor)."""
+
+    def __init__(self, node, message):
+        self.node = node
+        super().__init__(message)
+
+
+class RangeError(SymbolError):
+    """A symbol outside its layers, such as Θ^(L) or z^(1)."""
+
+
+OP_NAMES = {"@": "the matrix product", "⊙": "⊙", "*": "the element-wise product *",
+            "+": "+", "-": "−", ":": "the Frobenius product :", "/": "division"}  # fmt: skip
+
+
+def _operand(term):
+    return f"{to_text(term.node)} ({shape_text(term.shape)})"
+
+
+class SymbolicDomain:
+    """Every width a symbol n_l; the output layer is L."""
+
+    symbolic = True
+    m = Dim("m")
+
+    def n(self, layer):
+        return Dim("n", layer)
+
+    def check_range(self, name, layer, node):
+        lo, hi = RANGES[name]
+        if layer.base == "L" and layer.offset > hi:
+            raise RangeError(node, _range_message(name, layer.text(), lo, hi))
+        if not layer.base and layer.offset < lo:
+            raise RangeError(node, _range_message(name, layer.text(), lo, hi))
+
+    def value(self, name, k):
+        return None
+
+
+class ConcreteDomain:
+    """Widths from ``sizes``, layer variables from ``binding``, values from ``sample``."""
+
+    symbolic = False
+
+    def __init__(self, sizes, binding, m=1, sample=None):
+        self.sizes, self.binding, self.m, self.sample = sizes, binding, m, sample
+
+    def n(self, layer):
+        return self.sizes[layer.bind(self.binding) - 1]
+
+    def check_range(self, name, layer, node):
+        lo, hi = RANGES[name]
+        k, L = layer.bind(self.binding), len(self.sizes)
+        if not lo <= k <= L + hi:
+            raise RangeError(node, _range_message(name, str(k), lo, hi, L))
+
+    def value(self, name, k):
+        return None if self.sample is None else self.sample.value(name, k)
+
+
+def _range_message(name, k, lo, hi, L=None):
+    last = "L" if not hi else f"L−{-hi}"
+    if L is not None:
+        last += f" = {L + hi}"
+    return f"{MEANING[name]}^({k}) does not exist: {MEANING[name]}^(l) is defined for l = {lo}..{last}"
+
+
+def quantity(node):
+    """The seed quantity a symbol or derivative names: ``(name, layer)``, or None."""
+    if isinstance(node, Sym):
+        return node.name, node.layer
+    if not isinstance(node, Deriv) or not isinstance(node.den, Sym):
+        return None
+    num, den = node.num, node.den
+    if isinstance(num, Sym) and num.name == "J":
+        return {"Θ": "G", "b": "gb", "z": "δ", "Z": "Δ"}.get(den.name), den.layer
+    if isinstance(num, Sym) and num.layer is not None and den.layer is not None:
+        if (num.name, den.name) == ("z", "z") and num.layer == den.layer.shift(1):
+            return "Jz", den.layer
+        if (num.name, den.name) == ("a", "z") and num.layer == den.layer:
+            return "P", den.layer
+        if (num.name, den.name) == ("z", "a") and num.layer == den.layer.shift(1):
+            return "Θ", den.layer
+    return None
+
+
+def symbol_shape(name, layer, domain):
+    """The shape of quantity ``name`` at ``layer`` (None for scalars)."""
+    n, m = domain.n, domain.m
+    first, last = Layer("", 1), Layer("L", 0)
+    shapes = {
+        "x": lambda: (n(first), 1), "X": lambda: (n(first), m),
+        "y": lambda: (n(last), 1), "Y": lambda: (n(last), m),
+        "Θ": lambda: (n(layer.shift(1)), n(layer)), "G": lambda: (n(layer.shift(1)), n(layer)),
+        "Jz": lambda: (n(layer.shift(1)), n(layer)), "P": lambda: (n(layer), n(layer)),
+        "Z": lambda: (n(layer), m), "A": lambda: (n(layer), m), "Δ": lambda: (n(layer), m),
+    }  # fmt: skip
+    if name in ("J", "m", "α"):
+        return None
+    if name in shapes:
+        return shapes[name]()
+    return (n(layer), 1)  # b, z, a, δ, gb: columns
+
+
+def evaluate(node, domain):
+    """The :class:`Term` of ``node``; raises ShapeError or SymbolError."""
+    if isinstance(node, Num):
+        return Term(None, node.value, node)
+    if isinstance(node, Ones):
+        return Term((domain.m, 1), None if domain.symbolic else np.ones((domain.m, 1)), node)
+    if isinstance(node, Sym | Deriv):
+        return _lookup(node, domain)
+    if isinstance(node, Bin):
+        left, right = evaluate(node.left, domain), evaluate(node.right, domain)
+        return BINARY[node.op](node, left, right)
+    arg = evaluate(node.arg, domain)
+    if isinstance(node, Transpose):
+        shape = None if arg.shape is None else arg.shape[::-1]
+        return Term(shape, _apply(lambda v: v.T, arg), node)
+    if isinstance(node, Neg):
+        return Term(arg.shape, _apply(np.negative, arg), node)
+    return _call(node, arg, domain)
+
+
+def _lookup(node, domain):
+    found = quantity(node)
+    if found is None or found[0] is None:
+        raise SymbolError(node, f"cannot evaluate {to_text(node)}: not a quantity of the seed")
+    name, layer = found
+    if name in ("φ", "φ'", "Diag"):
+        raise SymbolError(node, f"{name} is a function: write {name}(z^(l))")
+    if name in RANGES:
+        if layer is None:
+            raise SymbolError(node, f"{MEANING[name]} needs a layer index, e.g. {name}^(l)")
+        domain.check_range(name, layer, node)
+    if name in ("x", "y", "X", "Y") and layer is not None:
+        raise SymbolError(node, f"{name} takes no layer index")
+    shape = symbol_shape(name, layer, domain)
+    k = None if layer is None else (None if domain.symbolic else layer.bind(domain.binding))
+    return Term(shape, domain.value(name, k), node)
+
+
+def _apply(f, *terms):
+    values = [t.value for t in terms]
+    return None if any(v is None for v in values) else f(*values)
+
+
+def _call(node, arg, domain):
+    if node.func == "Diag":
+        if arg.shape is None or arg.shape[1] != 1:
+            raise ShapeError(node, arg, None, "Diag needs a column vector (k × 1)")
+        rows = arg.shape[0]
+        return Term((rows, rows), _apply(lambda v: np.diag(v[:, 0]), arg), node)
+    if arg.value is None:
+        return Term(arg.shape, None, node)
+    f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
+    return Term(arg.shape, f(arg.value), node)
+
+
+def _matmul(node, left, right):
+    if left.shape is None or right.shape is None:
+        return _scaled(node, left, right)
+    if left.shape[1] != right.shape[0]:
+        rule = (
+            f"the columns of the left ({left.shape[1]}) must equal the rows of the right "
+            f"({right.shape[0]})"
+        )
+        raise ShapeError(node, left, right, rule)
+    return Term((left.shape[0], right.shape[1]), _apply(np.matmul, left, right), node)
+
+
+def _scaled(node, left, right):
+    shape = left.shape if right.shape is None else right.shape
+    return Term(shape, _apply(np.multiply, left, right), node)
+
+
+def _hadamard(node, left, right):
+    if left.shape is None or right.shape is None:
+        return _scaled(node, left, right)
+    if left.shape != right.shape:
+        raise ShapeError(node, left, right, "⊙ needs two operands of the same shape")
+    return Term(left.shape, _apply(np.multiply, left, right), node)
+
+
+def _broadcast(node, left, right):
+    """NumPy's ``*``: each dimension equal, or 1 on one side."""
+    if left.shape is None or right.shape is None:
+        return _scaled(node, left, right)
+    shape = []
+    for p, q in zip(left.shape, right.shape, strict=True):
+        if p != q and 1 not in (p, q):
+            raise ShapeError(
+                node, left, right, f"NumPy broadcasts only dimensions that are equal or 1 ({p}, {q})"
+            )
+        shape.append(q if p == 1 else p)
+    return Term(tuple(shape), _apply(np.multiply, left, right), node)
+
+
+def _add(node, left, right):
+    """``+`` and ``−``: equal shapes, a scalar, or a column added to every column (b 1ᵀ)."""
+    shapes = (left.shape, right.shape)
+    if None in shapes or left.shape == right.shape:
+        shape = left.shape or right.shape
+    elif left.shape[0] == right.shape[0] and 1 in (left.shape[1], right.shape[1]):
+        shape = (left.shape[0], right.shape[1] if left.shape[1] == 1 else left.shape[1])
+    else:
+        raise ShapeError(node, left, right, f"{node.op} needs two operands of the same shape")
+    f = np.add if node.op == "+" else np.subtract
+    return Term(shape, _apply(f, left, right), node)
+
+
+def _divide(node, left, right):
+    if right.shape is not None:
+        raise ShapeError(node, left, right, "only division by a scalar is defined")
+    return Term(left.shape, _apply(np.divide, left, right), node)
+
+
+def _frobenius(node, left, right):
+    if left.shape != right.shape:
+        raise ShapeError(node, left, right, "A : B needs two operands of the same shape")
+    return Term(None, _apply(lambda p, q: float(np.vdot(p, q)), left, right), node)
+
+
+BINARY = {"@": _matmul, "⊙": _hadamard, "*": _broadcast, "+": _add, "-": _add, "/": _divide,
+          ":": _frobenius}  # fmt: skip
+
+
+def layer_bases(node):
+    """The layer variables (``"l"``, ``"L"``) that ``node`` uses."""
+    found = set()
+    for child in walk(node):
+        if isinstance(child, Sym) and child.layer is not None:
+            found.add(child.layer.base)
+    return found
+
+
+def walk(node):
+    """``node`` and all its descendants, depth first."""
+    yield node
+    for name in ("left", "right", "arg", "num", "den"):
+        child = getattr(node, name, None)
+        if child is not None:
+            yield from walk(child)

@@ -1,0 +1,326 @@
+"""``DeltapropRegressor``: the scikit-learn estimator around ``Network`` and ``train``.
+
+Parameter names and meanings follow scikit-learn's ``MLPRegressor``. Inputs and targets are
+standardized inside by default (``standardize=True``): the network ``network_`` works in
+standardized space and ``predict`` maps back. Samples are the ROWS of X here, as in the rest
+of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the core.
+"""
+
+import math
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+
+from deltaprop.activations import get_activation
+from deltaprop.errors import ConfigError, DataError
+from deltaprop.losses import get_loss
+from deltaprop.network import Network, check_dtype
+from deltaprop.train import TrainConfig, train
+
+SOLVERS = ("gd", "sgd", "adam", "lbfgs")
+SCHEDULES = ("constant", "invscaling", "adaptive")
+FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
+
+
+class DeltapropRegressor(RegressorMixin, BaseEstimator):
+    """A feed-forward regression network trained by explicit backpropagation.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Widths of the hidden layers n_2 … n_{L−1}; ``()`` is a linear model.
+    activation : str, default="relu"
+        φ of the hidden layers: identity, sigmoid (logistic), tanh, relu, leaky_relu, elu,
+        softplus. The output layer is linear.
+    solver : {"gd", "sgd", "adam", "lbfgs"}, default="adam"
+        Full-batch gradient descent, mini-batch SGD with momentum, Adam, or SciPy's L-BFGS-B.
+    alpha : float, default=1e-4
+        L2 strength: J += (α/2m) Σ_l ‖Θ^(l)‖²_F (weights only, not biases).
+    batch_size : int or "auto", default="auto"
+        Mini-batch size for "sgd" and "adam"; "auto" is min(200, m). Clipped to m.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Schedule of η: constant; η₀ / t^power_t (t the step count); or divided by 5 each
+        time the monitored loss stops improving (reduce on plateau). Applies to "gd", "sgd"
+        and "adam" (scikit-learn applies it to "sgd" only).
+    learning_rate_init : float, default=1e-3
+        η₀.
+    power_t : float, default=0.5
+        Exponent of "invscaling".
+    max_iter : int, default=200
+        Epochs (L-BFGS: iterations).
+    shuffle : bool, default=True
+        Shuffle the samples each epoch.
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed of the initial weights, the validation split and the shuffles.
+    tol, n_iter_no_change : float, int
+        Stop (or, with "adaptive", lower η) after ``n_iter_no_change`` epochs in which the
+        monitored loss did not improve by at least ``tol``.
+    verbose : bool, default=False
+        A progress bar on stderr (only when stderr is a terminal).
+    momentum, nesterovs_momentum : float, bool
+        Of solver "sgd".
+    early_stopping : bool, default=False
+        Monitor the loss on a validation split of ``validation_fraction`` of the rows instead
+        of the training loss, and restore the best weights at the end. Not used by "lbfgs".
+    beta_1, beta_2, epsilon : float
+        Of solver "adam".
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of "lbfgs".
+    loss : {"squared", "huber"}, default="squared"
+        J^(i) = ½‖a^(L) − y‖², or the Huber loss.
+    standardize : bool, default=True
+        Standardize X and y inside (zero mean, unit variance per column).
+    dtype : {"float64", "float32"}, default="float64"
+        Kept end to end: parameters, gradients and predictions.
+
+    Attributes
+    ----------
+    network_ : Network
+        The trained network, in standardized space.
+    x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
+    y_mean_, y_scale_ : ndarray of shape (n_outputs_,)
+        The scalers (mean 0 and scale 1 when ``standardize=False``).
+    coefs_, intercepts_ : lists of ndarray
+        scikit-learn's layout: ``coefs_[i]`` is Θ^(i+1)ᵀ (n_in, n_out), ``intercepts_[i]`` is
+        b^(i+2); views of ``network_.params``.
+    loss_, best_loss_ : float
+        The last and the lowest training loss.
+    loss_curve_, validation_loss_curve_ : list of float
+        Per epoch; the validation curve is empty without ``early_stopping``.
+    n_iter_, t_ : int
+        Epochs run and training samples seen.
+    interrupted_ : bool
+        True when Ctrl-C stopped training (the best weights so far are kept).
+    n_features_in_, n_outputs_ : int
+    feature_names_in_ : ndarray of str
+        When X has string column names.
+    """
+
+    def __init__(
+        self, hidden_layer_sizes=(100,), activation="relu", solver="adam", alpha=1e-4,
+        batch_size="auto", learning_rate="constant", learning_rate_init=1e-3, power_t=0.5,
+        max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, momentum=0.9,
+        nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+        beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, loss="squared",
+        standardize=True, dtype="float64",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.standardize = standardize
+        self.dtype = dtype
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+    def fit(self, X, y):
+        """Train on X (m, n) and y (m,) or (m, k); returns self."""
+        config = self._train_config()
+        hidden = hidden_sizes(self.hidden_layer_sizes)
+        dtype = check_dtype(self.dtype)
+        rng = make_rng(self.random_state)
+        X, y = validate_data(self, X, y, validate_separately=(
+            {"ensure_all_finite": False, "dtype": FLOATS},  # our own NaN/inf check names the row
+            {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False},
+        ))
+        check_consistent_length(X, y)
+        check_finite_data(X, "X")
+        check_finite_data(y, "y")
+        Y = y.reshape(len(y), -1)  # (m, k)
+        self._y_ndim = y.ndim
+        self.n_outputs_ = Y.shape[1]
+        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype)
+        self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype)
+        X_s = ((X - self.x_mean_) / self.x_scale_).astype(dtype, copy=False)  # (m, n)
+        Y_s = ((Y - self.y_mean_) / self.y_scale_).astype(dtype, copy=False)  # (m, k)
+        sizes = (X.shape[1], *hidden, self.n_outputs_)
+        self.network_ = Network(sizes, self.activation, rng=rng, dtype=dtype)
+        history = train(self.network_, X_s.T, Y_s.T, config, rng=rng)
+        self._set_history(history)
+        return self
+
+    def predict(self, X):
+        """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""
+        check_is_fitted(self, "network_")
+        X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=FLOATS)
+        check_finite_data(X, "X")
+        dtype = self.network_.dtype
+        X_s = ((X.astype(dtype, copy=False) - self.x_mean_) / self.x_scale_)  # (m, n)
+        Y_s = self.network_.predict(X_s.T).T  # (m, k)
+        Y = Y_s * self.y_scale_ + self.y_mean_
+        return Y.ravel() if self._y_ndim == 1 else Y
+
+    @property
+    def coefs_(self):
+        """Θ^(l)ᵀ for l = 1..L−1, each (n_l, n_{l+1}) (scikit-learn's layout)."""
+        net = self.network_
+        return [net.theta[l].T for l in range(1, net.L)]
+
+    @property
+    def intercepts_(self):
+        """b^(l) for l = 2..L, each (n_l,)."""
+        net = self.network_
+        return [net.b[l] for l in range(2, net.L + 1)]
+
+    def _set_history(self, history):
+        self.loss_ = history.loss
+        self.best_loss_ = history.best_loss
+        self.loss_curve_ = history.loss_curve
+        self.validation_loss_curve_ = history.validation_loss_curve
+        self.n_iter_ = history.n_iter
+        self.t_ = history.t
+        self.interrupted_ = history.interrupted
+
+    def _train_config(self):
+        """Validate the hyperparameters; return the ``TrainConfig``. Raises ``ConfigError``."""
+        get_activation(self.activation)
+        get_loss(self.loss)
+        check_choice("solver", self.solver, SOLVERS)
+        check_choice("learning_rate", self.learning_rate, SCHEDULES)
+        for name in ("shuffle", "nesterovs_momentum", "early_stopping", "standardize"):
+            check_bool(name, getattr(self, name))
+        return TrainConfig(
+            solver=self.solver,
+            learning_rate_init=check_number("learning_rate_init", self.learning_rate_init,
+                                            low=0, low_open=True),
+            learning_rate=self.learning_rate,
+            power_t=check_number("power_t", self.power_t, low=0),
+            alpha=check_number("alpha", self.alpha, low=0),
+            loss=self.loss,
+            batch_size=check_batch_size(self.batch_size),
+            max_iter=check_int("max_iter", self.max_iter),
+            shuffle=bool(self.shuffle),
+            tol=check_number("tol", self.tol, low=0),
+            n_iter_no_change=check_int("n_iter_no_change", self.n_iter_no_change),
+            early_stopping=bool(self.early_stopping),
+            validation_fraction=check_number("validation_fraction", self.validation_fraction,
+                                             low=0, high=1, low_open=True, high_open=True),
+            momentum=check_number("momentum", self.momentum, low=0, high=1),
+            nesterovs_momentum=bool(self.nesterovs_momentum),
+            beta_1=check_number("beta_1", self.beta_1, low=0, high=1, high_open=True),
+            beta_2=check_number("beta_2", self.beta_2, low=0, high=1, high_open=True),
+            epsilon=check_number("epsilon", self.epsilon, low=0, low_open=True),
+            max_fun=check_int("max_fun", self.max_fun),
+            verbose=bool(self.verbose),
+        )
+
+
+def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False):
+    """``value`` as a float in the interval, else ``ConfigError`` naming it."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if ok:
+        return float(value)
+    if high is None:
+        allowed = f"{'>' if low_open else '>='} {low:g}"
+    else:
+        allowed = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    raise ConfigError(f"{name}={value!r} must be a number {allowed}")
+
+
+def check_int(name, value, low=1):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low:
+        return int(value)
+    raise ConfigError(f"{name}={value!r} must be an integer >= {low}")
+
+
+def check_bool(name, value):
+    if not isinstance(value, bool | np.bool_):
+        raise ConfigError(f"{name}={value!r} must be True or False")
+
+
+def check_choice(name, value, allowed):
+    if not isinstance(value, str) or value not in allowed:
+        raise ConfigError(f"{name}={value!r} is not known; use one of: {', '.join(allowed)}")
+
+
+def check_batch_size(value):
+    """None for "auto", else a positive int."""
+    if isinstance(value, str) and value == "auto":
+        return None
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
+        return int(value)
+    raise ConfigError(f"batch_size={value!r} must be 'auto' or an integer >= 1")
+
+
+def hidden_sizes(value):
+    """``hidden_layer_sizes`` as a tuple of positive ints (an int means one layer)."""
+    sizes = (value,) if isinstance(value, numbers.Integral) else value
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        sizes = None
+    if sizes is None or not all(
+        isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in sizes
+    ):
+        raise ConfigError(
+            f"hidden_layer_sizes={value!r} must be a tuple of positive integers, e.g. (64, 64)"
+        )
+    return tuple(int(n) for n in sizes)
+
+
+def make_rng(random_state):
+    """A ``numpy.random.Generator`` from None, an int, a Generator or a RandomState."""
+    if random_state is None or isinstance(random_state, numbers.Integral | np.random.Generator):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(2**31))
+    raise ConfigError(
+        f"random_state={random_state!r} must be None, an integer or a numpy.random.Generator"
+    )
+
+
+def check_finite_data(A, name):
+    """``DataError`` naming the first row (and column) of A holding NaN or inf."""
+    finite = np.isfinite(A)
+    if finite.all():
+        return
+    index = np.argwhere(~finite)[0]
+    value = A[tuple(index)]
+    kind = "NaN" if np.isnan(value) else "inf"
+    where = f"row {index[0]}" + (f", column {index[1]}" if A.ndim == 2 else "")
+    raise DataError(
+        f"{name} contains {kind} at {where} (counting from 0); remove or impute missing values"
+    )
+
+
+def scaler(A, standardize, dtype):
+    """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``.
+
+    A column with zero variance gets scale 1, as scikit-learn's ``StandardScaler``.
+    """
+    n = A.shape[1]
+    if not standardize:
+        return np.zeros(n, dtype=dtype), np.ones(n, dtype=dtype)
+    mean = A.mean(axis=0, dtype=np.float64)  # (n,)
+    scale = A.std(axis=0, dtype=np.float64)  # (n,)
+    scale[scale < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+    return mean.astype(dtype), scale.astype(dtype)

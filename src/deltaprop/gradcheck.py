@@ -1,0 +1,171 @@
+"""Gradient check: backpropagation's ∂J/∂Θ^(l), ∂J/∂b^(l) against central differences.
+
+``gradcheck(net, X, Y)`` works in float64 on a copy of the network (a float32 net is copied to
+float64) and compares the analytic gradient with
+
+    ∂J/∂θ_i ≈ (J(θ + ε e_i) − J(θ − ε e_i)) / 2ε
+
+for every parameter (``mode="full"``), or, for big nets, directional derivatives along random
+unit directions u supported on one block at a time (``mode="directions"``):
+
+    ∇J · u ≈ (J(θ + ε u) − J(θ − ε u)) / 2ε.
+
+The relative error of an entry is |g − n| / max(|g|, |n|, floor) with g analytic, n numerical and
+``floor = 1e-3 · max(1, |J|)``: a central difference carries a rounding error of about
+1e-16 |J| / ε ≈ 1e-10 |J|, so entries smaller than the floor are judged against the floor
+(an absolute error of at most ``tol · floor``) instead of blowing their relative error up.
+
+Kinks: if a perturbation ±ε flips the sign of some z^(l) (for any sample) of an activation
+with a kink (relu, leaky_relu), the difference quotient straddles the kink and says nothing
+about the derivative. Such entries are detected exactly (by comparing the sign patterns of z at
+θ + ε and θ − ε), excluded from the error and counted in the report. The Huber loss is treated
+alike where a residual crosses ±1 (its second derivative jumps there).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from deltaprop import equations as eq
+from deltaprop.errors import ConfigError
+from deltaprop.losses import HUBER_DELTA, get_loss
+from deltaprop.network import Network, forward
+
+KINKED = ("relu", "leaky_relu")  # activations whose φ' jumps at z = 0
+MODES = ("full", "directions")
+
+
+@dataclass(frozen=True)
+class GradcheckRow:
+    """One block: Θ^(l) or b^(l)."""
+
+    name: str  # "Θ^(1)", "b^(2)", …
+    shape: tuple
+    max_rel_error: float
+    worst: tuple  # index of the worst entry (mode "directions": (direction,))
+    checked: int  # entries (or directions) compared
+    kinks: int  # entries excluded because ±ε straddles a relu kink
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """The result of ``gradcheck``: one row per block, in layer order."""
+
+    rows: list
+    mode: str
+    eps: float
+
+    @property
+    def max_rel_error(self):
+        return max((row.max_rel_error for row in self.rows), default=0.0)
+
+    def passed(self, tol=1e-6):
+        """True when every checked entry agrees to ``tol`` relative error."""
+        return self.max_rel_error <= tol
+
+    def __str__(self):
+        head = ("block", "shape", "max rel. error", "worst entry", "checked", "kinks skipped")
+        body = [
+            (r.name, "×".join(map(str, r.shape)), f"{r.max_rel_error:.2e}",
+             str(r.worst) if r.checked else "-", str(r.checked), str(r.kinks))
+            for r in self.rows
+        ]
+        widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+                 for line in [head, *body]]
+        status = "passed" if self.passed() else "FAILED"
+        lines.append(f"max relative error {self.max_rel_error:.2e} ({self.mode} mode, "
+                     f"eps={self.eps:g}): {status} at tol 1e-06")
+        return "\n".join(lines)
+
+
+def gradcheck(net, X, Y, *, alpha=0.0, loss="squared", eps=1e-6, mode="full",
+              n_directions=16, rng=None):
+    """Compare backpropagation with central differences on X (n_1, m), Y (n_L, m).
+
+    Returns a ``GradcheckReport``; ``report.passed()`` is True when they agree to 1e-6.
+    """
+    if mode not in MODES:
+        raise ConfigError(f"mode={mode!r} is not known; use one of: {', '.join(MODES)}")
+    net64 = Network(net.sizes, net.activation, dtype=np.float64, params=net.params)
+    X = net64._check_X(np.asarray(X, dtype=np.float64))
+    Y = net64._check_Y(np.asarray(Y, dtype=np.float64), X.shape[1])
+    probe = Probe(net64, X, Y, alpha, get_loss(loss), eps)
+    J, grad = net64.loss_and_grad(X, Y, alpha=alpha, loss=loss)
+    floor = 1e-3 * max(1.0, abs(J))
+    blocks = []  # Θ^(1), b^(2), Θ^(2), b^(3), …: the order of the flat vector
+    for l in range(1, net64.L):
+        blocks += [(f"Θ^({l})", net64.theta[l], grad.theta[l]),
+                   (f"b^({l + 1})", net64.b[l + 1], grad.b[l + 1])]
+    if mode == "full":
+        rows = [full_row(probe, name, p, g, floor) for name, p, g in blocks]
+    else:
+        rng = rng if rng is not None else np.random.default_rng(0)
+        rows = [direction_row(probe, name, p, g, floor, n_directions, rng)
+                for name, p, g in blocks]
+    return GradcheckReport(rows, mode, eps)
+
+
+class Probe:
+    """J at θ ± ε u, with a flag for a kink crossed between the two points."""
+
+    def __init__(self, net, X, Y, alpha, loss, eps):
+        self.net, self.X, self.Y, self.alpha, self.loss, self.eps = net, X, Y, alpha, loss, eps
+        self.kinked = net.activation.name in KINKED
+
+    def cost(self):
+        """J and the side of each kink every sample is on (hidden z^(l) > 0, |r| ≤ 1)."""
+        L, cache = self.net.L, forward(self.net, self.X)
+        J = eq.cost(self.loss, cache.a[L], self.Y, self.net.theta.values(), self.alpha,
+                    self.X.shape[1])
+        sides = [cache.z[l] > 0 for l in range(2, L)] if self.kinked else []
+        if self.loss.name == "huber":
+            sides.append(np.abs(cache.a[L] - self.Y) <= HUBER_DELTA)
+        return J, sides
+
+    def central_difference(self, block, index, u=1.0):
+        """(J(θ + εu) − J(θ − εu)) / 2ε along ``u`` placed at ``block[index]``; and a kink flag."""
+        saved = block[index].copy()
+        block[index] = saved + self.eps * u
+        J_plus, sides_plus = self.cost()
+        block[index] = saved - self.eps * u
+        J_minus, sides_minus = self.cost()
+        block[index] = saved
+        kink = any((p != q).any() for p, q in zip(sides_plus, sides_minus, strict=True))
+        return (J_plus - J_minus) / (2 * self.eps), kink
+
+
+def rel_error(g, n, floor):
+    return abs(g - n) / max(abs(g), abs(n), floor)
+
+
+def full_row(probe, name, p, g, floor):
+    """Every entry of one block by central differences."""
+    worst, worst_at, checked, kinks = 0.0, (), 0, 0
+    for index in np.ndindex(p.shape):
+        n, kink = probe.central_difference(p, index)
+        if kink:
+            kinks += 1
+            continue
+        checked += 1
+        err = rel_error(float(g[index]), n, floor)
+        if err >= worst:
+            worst, worst_at = err, index
+    return GradcheckRow(name, p.shape, worst, worst_at, checked, kinks)
+
+
+def direction_row(probe, name, p, g, floor, n_directions, rng):
+    """``n_directions`` random unit directions u within one block: ∇J · u vs the difference."""
+    worst, worst_at, checked, kinks = 0.0, (), 0, 0
+    for k in range(n_directions):
+        u = rng.standard_normal(p.shape)
+        u /= np.linalg.norm(u)
+        n, kink = probe.central_difference(p, ..., u)
+        if kink:
+            kinks += 1
+            continue
+        checked += 1
+        err = rel_error(float(np.vdot(g, u)), n, floor)
+        if err >= worst:
+            worst, worst_at = err, (k,)
+    return GradcheckRow(name, p.shape, worst, worst_at, checked, kinks)

@@ -1,0 +1,149 @@
+"""Optimizers and learning-rate schedules, each its paper's update rule on ONE flat vector.
+
+An optimizer is a small object with ``step(params, grad)`` that updates ``params`` (the
+network's flat parameter vector Θ) in place from ``grad`` (∇J, the same layout). Its learning
+rate ``eta`` is an attribute that a schedule may change between steps. Each line of a ``step``
+is one line of the update rule, with the rule in its comment (the style of JAX's
+``example_libraries/optimizers.py``). Work buffers are allocated once, on the first step, so a
+step allocates nothing and keeps the parameters' dtype (float32 stays float32).
+
+L-BFGS is not a step rule; ``deltaprop.train`` hands the flat vector to SciPy's L-BFGS-B.
+"""
+
+import math
+
+import numpy as np
+
+
+class GD:
+    """Gradient descent: Θ ← Θ − η ∇J (full batch in ``solver="gd"``; the seed's rule)."""
+
+    def __init__(self, eta):
+        self.eta = eta
+        self.t = 0  # steps taken
+        self._buf = None
+
+    def step(self, params, grad):
+        if self._buf is None:
+            self._buf = np.empty_like(params)
+        self.t += 1
+        np.multiply(grad, self.eta, out=self._buf)  # η ∇J
+        params -= self._buf  # Θ ← Θ − η ∇J
+
+
+class SGD:
+    """Stochastic gradient descent with (Nesterov) momentum, as scikit-learn's MLP.
+
+    Polyak momentum (Sutskever et al. 2013, eq. 1–2):      v ← μ v − η ∇J;  Θ ← Θ + v
+    Nesterov momentum, in the same "look-ahead" form:      v ← μ v − η ∇J;  Θ ← Θ + μ v − η ∇J
+    """
+
+    def __init__(self, eta, momentum=0.9, nesterov=True):
+        self.eta, self.mu, self.nesterov = eta, momentum, nesterov
+        self.t = 0
+        self.v = self._buf = None
+
+    def step(self, params, grad):
+        if self.v is None:
+            self.v, self._buf = np.zeros_like(params), np.empty_like(params)
+        self.t += 1
+        np.multiply(grad, self.eta, out=self._buf)  # η ∇J
+        self.v *= self.mu  # μ v
+        self.v -= self._buf  # v ← μ v − η ∇J
+        if self.nesterov:
+            params -= self._buf  # Θ ← Θ − η ∇J …
+            self._buf[...] = self.v
+            self._buf *= self.mu
+            params += self._buf  # … + μ v
+        else:
+            params += self.v  # Θ ← Θ + v
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015, Algorithm 1, with the bias corrections folded into η_t, §2).
+
+    m ← β₁ m + (1 − β₁) ∇J;  v ← β₂ v + (1 − β₂) ∇J ⊙ ∇J
+    η_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ);  Θ ← Θ − η_t m / (√v + ε)
+    """
+
+    def __init__(self, eta, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.eta, self.beta_1, self.beta_2, self.epsilon = eta, beta_1, beta_2, epsilon
+        self.t = 0
+        self.m = self.v = self._buf = None
+
+    def step(self, params, grad):
+        if self.m is None:
+            self.m, self.v = np.zeros_like(params), np.zeros_like(params)
+            self._buf = np.empty_like(params)
+        b1, b2, buf = self.beta_1, self.beta_2, self._buf
+        self.t += 1
+        self.m *= b1
+        np.multiply(grad, 1 - b1, out=buf)
+        self.m += buf  # m ← β₁ m + (1 − β₁) ∇J          (first moment)
+        self.v *= b2
+        np.multiply(grad, grad, out=buf)
+        buf *= 1 - b2
+        self.v += buf  # v ← β₂ v + (1 − β₂) ∇J ⊙ ∇J     (second moment)
+        eta_t = self.eta * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)  # bias-corrected η
+        np.sqrt(self.v, out=buf)
+        buf += self.epsilon  # √v + ε
+        np.divide(self.m, buf, out=buf)  # m / (√v + ε)
+        buf *= eta_t
+        params -= buf  # Θ ← Θ − η_t m / (√v + ε)
+
+
+def make_optimizer(solver, eta, *, momentum=0.9, nesterov=True, beta_1=0.9, beta_2=0.999,
+                   epsilon=1e-8):
+    """The step rule of ``solver`` ("gd", "sgd" or "adam") with learning rate ``eta``."""
+    if solver == "gd":
+        return GD(eta)
+    if solver == "sgd":
+        return SGD(eta, momentum, nesterov)
+    return Adam(eta, beta_1, beta_2, epsilon)
+
+
+class Constant:
+    """η_t = η₀."""
+
+    def __init__(self, eta0):
+        self.eta0 = eta0
+
+    def after_step(self, optimizer):
+        """Called after each step; may change ``optimizer.eta``."""
+
+    def on_plateau(self, optimizer):
+        """Called when the monitored loss stopped improving; True means "stop training"."""
+        return True
+
+
+class InvScaling(Constant):
+    """η_t = η₀ / t^power_t, t the number of steps taken (inverse scaling)."""
+
+    def __init__(self, eta0, power_t=0.5):
+        super().__init__(eta0)
+        self.power_t = power_t
+
+    def after_step(self, optimizer):
+        optimizer.eta = self.eta0 / (optimizer.t + 1) ** self.power_t  # η for step t + 1
+
+
+class ReduceOnPlateau(Constant):
+    """η ← η / 5 each time the loss stops improving; stop once η ≤ 1e-6 (sklearn's "adaptive")."""
+
+    factor = 5.0
+    min_eta = 1e-6
+
+    def on_plateau(self, optimizer):
+        if optimizer.eta <= self.min_eta:
+            return True
+        optimizer.eta /= self.factor
+        return False
+
+
+def make_schedule(name, eta0, power_t=0.5):
+    """The learning-rate schedule ``name``: "constant", "invscaling" or "adaptive"."""
+    if name == "invscaling":
+        return InvScaling(eta0, power_t)
+    if name == "adaptive":
+        return ReduceOnPlateau(eta0)
+    return Constant(eta0)

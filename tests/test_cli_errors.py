@@ -1,0 +1,250 @@
+"""Bad input on the command line: one line on stderr, exit 1 (data, model) or 2 (usage), no
+traceback, and nothing half-written."""
+
+import json
+
+import numpy as np
+import pytest
+
+from deltaprop.cli import main
+from deltaprop.data import write_csv
+
+FAST = ["--hidden", "4", "--epochs", "5", "--quiet"]
+
+
+@pytest.fixture
+def good_csv(tmp_path, rng):
+    X = rng.standard_normal((30, 2))
+    path = tmp_path / "good.csv"
+    write_csv(path, ("a", "b", "y"), np.column_stack([X, X[:, 0] - X[:, 1]]))
+    return path
+
+
+@pytest.fixture
+def model(tmp_path, good_csv, capsys):
+    path = tmp_path / "m.npz"
+    assert main(["train", str(good_csv), "--target", "y", "--out", str(path), *FAST]) == 0
+    capsys.readouterr()
+    return path
+
+
+def fails(argv, capsys, code, match):
+    """Run ``argv``; check the exit code and that stderr is the one expected line."""
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert lines[0].startswith(("deltaprop: error: ", "deltaprop train: error: ",
+                                "deltaprop predict: error: ", "deltaprop gradcheck: error: "))
+    import re
+
+    assert re.search(match, lines[0]), lines[0]
+    return lines[0]
+
+
+def csv_file(tmp_path, text, name="bad.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ---------------------------------------------------------------- train: data errors, exit 1
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("", "is empty; expected a header row"),
+        ("a,b,y\n", "has a header but no data rows"),
+        ("a,b,y\n1,2,3\n1,x,3\n", r"column 'b', line 3 of .*bad.csv \(data row 2\) is 'x', "
+                                  r"not a number"),
+        ("a,b,y\n1,2,3\n1,2,nan\n", r"column 'y', line 3 .* is 'nan', not a finite number"),
+        ("a,b,y\n1,2,3\n1,inf,3\n", r"column 'b', line 3 .* is 'inf', not a finite number"),
+        ("a,b,y\n1,,3\n", r"column 'b', line 2 .* is empty"),
+        ("a,b,y\n1,2,3\n1,2,3\n1,2,3\n", r"has 3 rows, too few for a test split of 0.2"),
+    ],
+)
+def test_bad_training_data(tmp_path, capsys, text, match):
+    data = csv_file(tmp_path, text)
+    out = tmp_path / "m.npz"
+    fails(["train", str(data), "--target", "y", "--out", str(out), *FAST], capsys, 1, match)
+    assert files(tmp_path) == ["bad.csv"]  # no model, no temporary file
+
+
+def test_missing_data_file(tmp_path, capsys):
+    fails(["train", str(tmp_path / "nope.csv"), "--target", "y"], capsys, 1,
+          "data file '.*nope.csv' does not exist")
+
+
+def test_missing_target_column_lists_columns(good_csv, capsys):
+    fails(["train", str(good_csv), "--target", "price"], capsys, 1,
+          r"target column\(s\) 'price' not in .*good.csv; the columns are: a, b, y")
+
+
+def test_missing_feature_column(good_csv, capsys):
+    fails(["train", str(good_csv), "--target", "y", "--features", "a,q"], capsys, 1,
+          r"feature column\(s\) 'q' not in .*; the columns are: a, b, y")
+
+
+def test_diverging_run_writes_no_model(tmp_path, good_csv, capsys):
+    out = tmp_path / "m.npz"
+    fails(["train", str(good_csv), "--target", "y", "--solver", "sgd", "--activation", "relu",
+           "--lr", "1e6", "--out", str(out), "--plots", str(tmp_path / "p"), *FAST], capsys, 1,
+          r"training diverged at epoch \d+ .* lower the learning rate")
+    assert files(tmp_path) == ["good.csv"]  # no model, no plot folder
+
+
+def test_output_folder_missing_fails_before_training(tmp_path, good_csv, capsys):
+    fails(["train", str(good_csv), "--target", "y", "--out", str(tmp_path / "no" / "m.npz")],
+          capsys, 1, "the folder .* does not exist; create it first")
+
+
+def test_plots_path_is_a_file(tmp_path, good_csv, capsys):
+    fails(["train", str(good_csv), "--target", "y", "--plots", str(good_csv),
+           "--out", str(tmp_path / "m.npz")], capsys, 1, "is a file, not a folder")
+    assert not (tmp_path / "m.npz").exists()
+
+
+# ---------------------------------------------------------------- train: usage errors, exit 2
+
+
+def test_target_required_with_a_csv(good_csv, capsys):
+    fails(["train", str(good_csv)], capsys, 2,
+          "--target is required with a CSV file; the columns of .* are: a, b, y")
+
+
+def test_target_without_data(capsys):
+    fails(["train", "--target", "y"], capsys, 2, "--target and --features need a DATA.csv")
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--activation", "sine"], "activation='sine' is not known; use one of: identity"),
+        (["--solver", "newton"], "solver='newton' is not known; use one of: gd, sgd, adam"),
+        (["--loss", "l1"], "loss='l1' is not known; use one of: squared, huber"),
+        (["--hidden", "8,x"], "argument --hidden: '8,x' is not a comma-separated list"),
+        (["--hidden", "8,0"], "argument --hidden: '8,0': every layer width must be at least 1"),
+        (["--epochs", "0"], "argument --epochs: '0' is not a positive integer"),
+        (["--lr", "-1"], "argument --lr: '-1' is not a finite number > 0"),
+        (["--alpha", "nan"], "argument --alpha: 'nan' is not a finite number >= 0"),
+        (["--batch-size", "0"], "argument --batch-size: '0' is not a positive integer"),
+        (["--test-size", "1"], "--test-size 1.0 must be strictly between 0 and 1"),
+        (["--features", "a,y"], "'y' cannot be both a feature and a target"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_invalid_hyperparameters(tmp_path, good_csv, capsys, args, match):
+    out = tmp_path / "m.npz"
+    fails(["train", str(good_csv), "--target", "y", "--out", str(out), *args], capsys, 2, match)
+    assert not out.exists()
+
+
+def test_no_command_and_unknown_command(capsys):
+    assert main([]) == 2
+    assert "usage: deltaprop" in capsys.readouterr().err
+    fails(["fly"], capsys, 2, "invalid choice: 'fly'")
+
+
+# ---------------------------------------------------------------- predict / evaluate / info
+
+
+def test_predict_missing_feature_columns_writes_nothing(tmp_path, model, capsys):
+    data = csv_file(tmp_path, "b,c\n1,2\n", "new.csv")
+    out = tmp_path / "pred.csv"
+    fails(["predict", str(model), str(data), "-o", str(out)], capsys, 1,
+          r"lacks the feature column\(s\) 'a' that the model was trained on; the model needs: "
+          r"a, b")
+    assert not out.exists()
+
+
+def test_failing_predict_keeps_an_existing_output_file(tmp_path, model, capsys):
+    data = csv_file(tmp_path, "a,b\n1,2\n3,oops\n", "new.csv")
+    out = tmp_path / "pred.csv"
+    out.write_text("earlier results\n")
+    fails(["predict", str(model), str(data), "-o", str(out)], capsys, 1,
+          r"column 'b', line 3 .* is 'oops', not a number")
+    assert out.read_text() == "earlier results\n"
+    assert files(tmp_path) == ["good.csv", "m.npz", "new.csv", "pred.csv"]
+
+
+def test_evaluate_missing_target_and_wrong_target_count(tmp_path, model, capsys):
+    data = csv_file(tmp_path, "a,b\n1,2\n", "new.csv")
+    fails(["evaluate", str(model), str(data)], capsys, 1,
+          r"target column\(s\) 'y' not in .*new.csv; the columns are: a, b")
+    fails(["evaluate", str(model), str(data), "--target", "a,b"], capsys, 2,
+          r"--target names 2 column\(s\) but the model predicts 1")
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate", "info"])
+def test_missing_model_file(tmp_path, good_csv, capsys, command):
+    argv = [command, str(tmp_path / "none.npz")] + ([str(good_csv)] if command != "info" else [])
+    fails(argv, capsys, 1, "model file '.*none.npz' does not exist")
+
+
+def test_non_deltaprop_truncated_and_corrupted_model_files(tmp_path, model, capsys):
+    text = csv_file(tmp_path, "not a model", "text.npz")
+    fails(["info", str(text)], capsys, 1, "is not a deltaprop model file")
+    other = tmp_path / "other.npz"
+    np.savez(other, weights=np.zeros(3))
+    fails(["info", str(other)], capsys, 1, "is an .npz file but not a deltaprop model")
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(model.read_bytes()[:300])
+    fails(["info", str(truncated)], capsys, 1, "is truncated or corrupted")
+
+
+def test_model_file_from_a_newer_version(tmp_path, model, capsys):
+    with np.load(model, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    metadata = json.loads(str(arrays["metadata"]))
+    metadata["format_version"] = 99
+    arrays["metadata"] = np.array(json.dumps(metadata))
+    newer = tmp_path / "newer.npz"
+    np.savez(newer, **arrays)
+    fails(["predict", str(newer), str(model)], capsys, 1,
+          "written by a newer deltaprop \\(format 99\\); this version reads format 1")
+
+
+# ---------------------------------------------------------------- gradcheck
+
+
+def test_gradcheck_usage_errors(capsys):
+    fails(["gradcheck", "--sizes", "3"], capsys, 2, "--sizes \\(3,\\) needs at least 2 layers")
+    fails(["gradcheck", "--mode", "half"], capsys, 2, "argument --mode: invalid choice")
+    fails(["gradcheck", "--activation", "sine"], capsys, 2, "activation='sine' is not known")
+
+
+# ---------------------------------------------------------------- Ctrl-C
+
+
+def test_ctrl_c_keeps_the_best_weights_saves_and_exits_130(tmp_path, good_csv, capsys,
+                                                         monkeypatch):
+    import deltaprop.train as training
+
+    real_run_epoch = training.run_epoch
+
+    def interrupted_at_epoch_3(*args):
+        if args[-1] == 3:  # the epoch number
+            raise KeyboardInterrupt
+        return real_run_epoch(*args)
+
+    monkeypatch.setattr(training, "run_epoch", interrupted_at_epoch_3)
+    out = tmp_path / "m.npz"
+    argv = ["train", str(good_csv), "--target", "y", "--out", str(out), "--hidden", "4",
+            "--epochs", "50", "--quiet"]
+    assert main(argv) == 130
+    captured = capsys.readouterr()
+    assert "training interrupted (Ctrl-C) after 2 epochs; keeping the best weights" in captured.err
+    assert f"model written to {out}" in captured.out
+    assert main(["info", str(out), "--json"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert meta["training"]["interrupted"] is True and meta["extra"]["interrupted"] is True
+
+
+def test_negative_seed_is_a_usage_error(capsys):
+    fails(["train", "--seed", "-1"], capsys, 2, "argument --seed: '-1' is not an integer >= 0")

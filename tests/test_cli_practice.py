@@ -1,0 +1,341 @@
+"""The practitioner command line: train → predict → evaluate → info, plots, gradcheck.
+
+Each test calls ``deltaprop.cli.main`` directly and checks the exit status, the printed text and
+the files written.
+"""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from deltaprop.cli import main
+from deltaprop.commands.practice import regression_metrics
+from deltaprop.data import read_dataset, write_csv
+from deltaprop.io import load_model
+
+FAST = ["--hidden", "6", "--epochs", "40", "--lr", "0.01", "--quiet"]
+
+
+def make_csv(path, rng, m=80, targets=("y",), order=("a", "b", "c")):
+    """A smooth regression problem with an id column the model must ignore."""
+    X = rng.uniform(-1, 1, size=(m, 3))  # columns a, b, c
+    ys = {"y": np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2], "z": X[:, 0] - 2 * X[:, 2]}
+    columns = {"a": X[:, 0], "b": X[:, 1], "c": X[:, 2]}
+    header = ["id", *order, *targets]
+    values = np.column_stack([np.arange(m), *(columns[n] for n in order),
+                              *(ys[t] for t in targets)])
+    write_csv(path, header, values)
+    return path
+
+
+@pytest.fixture
+def data_csv(tmp_path, rng):
+    return make_csv(tmp_path / "train.csv", rng)
+
+
+@pytest.fixture
+def trained(tmp_path, data_csv, capsys):
+    model = tmp_path / "m.npz"
+    code = main(["train", str(data_csv), "--target", "y", "--features", "a,b,c",
+                 "--out", str(model), *FAST])
+    assert code == 0
+    return model, capsys.readouterr()
+
+
+def read_csv_rows(text):
+    return list(csv.reader(text.splitlines()))
+
+
+def test_train_prints_metrics_and_writes_the_model(trained):
+    model, out = trained
+    assert "held-out test split (16 rows):" in out.out
+    assert f"model written to {model}" in out.out
+    row = next(line for line in out.out.splitlines() if line.strip().startswith("y "))
+    r2, rmse, mae = (float(v) for v in row.split()[1:])
+    assert r2 > 0.0 and 0 < mae <= rmse
+    estimator, meta = load_model(model)
+    assert meta["feature_names"] == ["a", "b", "c"] and meta["target_names"] == ["y"]
+    assert meta["extra"]["split"] == {"seed": 0, "test_size": 0.2, "n_train": 64, "n_test": 16}
+    assert meta["extra"]["test_metrics"]["y"]["r2"] == pytest.approx(r2, abs=1e-4)
+    assert tuple(estimator.network_.sizes) == (3, 6, 1)
+    assert out.err == ""  # --quiet: no progress bar
+
+
+def test_predict_matches_columns_by_name(trained, tmp_path, rng, capsys):
+    model, _ = trained
+    shuffled = make_csv(tmp_path / "new.csv", rng, m=7, targets=(), order=("c", "a", "b"))
+    assert main(["predict", str(model), str(shuffled)]) == 0
+    printed = read_csv_rows(capsys.readouterr().out)
+    estimator, _ = load_model(model)
+    table = read_dataset(shuffled, ["id"], features=["a", "b", "c"])
+    expected = estimator.predict(table.X).reshape(-1)
+    assert printed[0] == ["y"]
+    np.testing.assert_array_equal([float(r[0]) for r in printed[1:]], expected)
+
+
+def test_predict_to_file(trained, data_csv, tmp_path, capsys):
+    model, _ = trained
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(model), str(data_csv), "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"80 predictions written to {out}" in captured.err
+    rows = read_csv_rows(out.read_text())
+    assert rows[0] == ["y"] and len(rows) == 81
+
+
+def test_evaluate_recomputes_the_metrics(trained, data_csv, capsys):
+    model, _ = trained
+    assert main(["evaluate", str(model), str(data_csv)]) == 0
+    text = capsys.readouterr().out
+    estimator, meta = load_model(model)
+    data = read_dataset(data_csv, ["y"], features=meta["feature_names"])
+    scores = regression_metrics(data.y, estimator.predict(data.X).reshape(-1, 1))
+    assert f"{data_csv} (80 rows):" in text
+    row = next(line for line in text.splitlines() if line.strip().startswith("y "))
+    assert row.split()[1:] == [f"{scores['r2'][0]:.4f}", f"{scores['rmse'][0]:.4g}",
+                               f"{scores['mae'][0]:.4g}"]
+
+
+def test_info_text_and_json(trained, capsys):
+    model, _ = trained
+    assert main(["info", str(model)]) == 0
+    text = capsys.readouterr().out
+    assert "architecture: 3-6-1 (tanh hidden layers, linear output)" in text
+    assert "parameters: 31" in text  # 6·(3+1) + 1·(6+1)
+    assert "features (3): a, b, c" in text and "targets (1): y" in text
+    assert "test metrics, y: r2=" in text
+    assert main(["info", str(model), "--json"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert meta["parameter_count"] == 31 and meta["feature_names"] == ["a", "b", "c"]
+
+
+def test_two_targets(tmp_path, rng, capsys):
+    data = make_csv(tmp_path / "two.csv", rng, targets=("y", "z"))
+    model = tmp_path / "two.npz"
+    assert main(["train", str(data), "--target", "y,z", "--out", str(model), *FAST]) == 0
+    text = capsys.readouterr().out
+    assert any(line.strip().startswith("y ") for line in text.splitlines())
+    assert any(line.strip().startswith("z ") for line in text.splitlines())
+    assert main(["predict", str(model), str(data)]) == 0
+    rows = read_csv_rows(capsys.readouterr().out)
+    assert rows[0] == ["y", "z"] and len(rows[1]) == 2
+
+
+def test_regression_metrics_agree_with_scikit_learn(rng):
+    from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+
+    y, y_hat = rng.standard_normal((50, 2)), rng.standard_normal((50, 2))
+    scores = regression_metrics(y, y_hat)
+    np.testing.assert_allclose(scores["r2"], r2_score(y, y_hat, multioutput="raw_values"))
+    np.testing.assert_allclose(scores["rmse"],
+                               root_mean_squared_error(y, y_hat, multioutput="raw_values"))
+    np.testing.assert_allclose(scores["mae"],
+                               mean_absolute_error(y, y_hat, multioutput="raw_values"))
+    constant = regression_metrics(np.ones((4, 1)), np.zeros((4, 1)))
+    assert np.isnan(constant["r2"][0]) and constant["mae"][0] == 1.0
+
+
+def test_plots_writes_both_pngs(tmp_path, data_csv, capsys):
+    plots = tmp_path / "plots"
+    code = main(["train", str(data_csv), "--target", "y", "--out", str(tmp_path / "m.npz"),
+                 "--plots", str(plots), "--early-stopping", *FAST])
+    assert code == 0
+    assert sorted(p.name for p in plots.iterdir()) == ["loss.png", "pred_vs_true.png"]
+    for png in plots.iterdir():
+        assert png.read_bytes()[:4] == b"\x89PNG"
+    assert "plots written to" in capsys.readouterr().out
+
+
+def test_bundled_default_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--epochs", "5", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "held-out test split (89 rows):" in text and "progression" in text
+    assert "model written to model.npz" in text
+    _, meta = load_model(tmp_path / "model.npz")
+    assert meta["target_names"] == ["progression"] and len(meta["feature_names"]) == 10
+
+
+def test_train_summary_lines_without_quiet(tmp_path, data_csv, capsys):
+    main(["train", str(data_csv), "--target", "y", "--hidden", "4", "--epochs", "3",
+          "--out", str(tmp_path / "m.npz")])
+    text = capsys.readouterr().out
+    assert "80 rows, 4 features → y; 64 to train, 16 held out (seed 0)" in text  # id counts
+    assert "network: 4-4-1, tanh, adam, squared loss" in text
+    assert "trained 3 epochs: training loss" in text
+
+
+@pytest.mark.parametrize("solver", ["gd", "sgd", "lbfgs"])
+def test_other_solvers_and_huber(tmp_path, data_csv, solver):
+    code = main(["train", str(data_csv), "--target", "y", "--solver", solver, "--loss", "huber",
+                 "--batch-size", "16", "--out", str(tmp_path / "m.npz"), *FAST])
+    assert code == 0
+
+
+def test_gradcheck_passes_on_a_random_network(capsys):
+    assert main(["gradcheck", "--sizes", "3,5,4,2", "--samples", "6"]) == 0
+    text = capsys.readouterr().out
+    assert "PASSED: max relative error" in text
+
+
+def test_gradcheck_on_a_saved_model_in_directions_mode(trained, capsys):
+    model, _ = trained
+    assert main(["gradcheck", str(model), "--mode", "directions", "--alpha", "0.1"]) == 0
+    assert "PASSED" in capsys.readouterr().out
+
+
+def test_gradcheck_fails_with_exit_1_when_tolerance_is_impossible(capsys):
+    assert main(["gradcheck", "--tol", "0", "--sizes", "2,3,1"]) == 1
+    assert "FAILED: max relative error" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "info", "gradcheck"])
+def test_every_help_has_an_example(command, capsys):
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert f"usage: deltaprop {command}" in text
+    assert f"examples:\n  deltaprop {command}" in text
+
+
+def mlp_pipelines(seed):
+    """scikit-learn's MLPRegressor with deltaprop train's default network, X standardized;
+    and the same with y standardized too."""
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from deltaprop.commands.practice import TRAIN_DEFAULTS as d
+
+    def mlp():
+        return make_pipeline(StandardScaler(), MLPRegressor(
+            hidden_layer_sizes=(int(d["hidden"]),), activation=d["activation"],
+            solver=d["solver"], alpha=d["alpha"], max_iter=d["epochs"],
+            learning_rate_init=d["lr"], random_state=seed))
+
+    return mlp(), TransformedTargetRegressor(mlp(), transformer=StandardScaler())
+
+
+def held_out_r2(model, train, test):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 200 epochs is what both get
+        model.fit(train.X, train.y[:, 0])
+    return regression_metrics(test.y, np.reshape(model.predict(test.X), (-1, 1)))["r2"][0]
+
+
+def test_default_run_matches_or_beats_scikit_learn(tmp_path, capsys):
+    """The figures in README.md and docs/usage.md: default run vs MLPRegressor, same split."""
+    from sklearn.linear_model import LinearRegression
+
+    from deltaprop.data import load_default, train_test_split
+
+    assert main(["train", "--quiet", "--out", str(tmp_path / "m.npz")]) == 0
+    ours = load_model(tmp_path / "m.npz")[1]["extra"]["test_metrics"]["progression"]["r2"]
+    train, test = train_test_split(load_default(), 0.2, seed=0)
+    x_scaled, xy_scaled = (held_out_r2(m, train, test) for m in mlp_pipelines(seed=0))
+    least_squares = held_out_r2(LinearRegression(), train, test)
+    assert ours >= xy_scaled >= x_scaled
+    assert ours == pytest.approx(0.523, abs=0.01)
+    assert xy_scaled == pytest.approx(0.483, abs=0.03)
+    assert x_scaled == pytest.approx(-3.80, abs=0.3)
+    assert least_squares == pytest.approx(0.501, abs=0.001)
+
+
+def test_default_network_is_on_par_with_scikit_learn_over_ten_splits():
+    from deltaprop.commands.practice import TRAIN_DEFAULTS as d
+    from deltaprop.data import load_default, train_test_split
+    from deltaprop.estimator import DeltapropRegressor
+
+    ours, theirs = [], []
+    for seed in range(10):
+        train, test = train_test_split(load_default(), 0.2, seed=seed)
+        ours.append(held_out_r2(DeltapropRegressor(
+            hidden_layer_sizes=(int(d["hidden"]),), activation=d["activation"],
+            alpha=d["alpha"], max_iter=d["epochs"], random_state=seed), train, test))
+        theirs.append(held_out_r2(mlp_pipelines(seed)[1], train, test))
+    assert np.mean(ours) == pytest.approx(0.49, abs=0.01)
+    assert np.mean(theirs) == pytest.approx(0.49, abs=0.01)
+    assert abs(np.mean(ours) - np.mean(theirs)) < 0.01
+
+
+def test_model_saved_from_python_without_names(tmp_path, rng, capsys):
+    """Without stored feature names, predict takes the file's columns in order and checks
+    their count; info and evaluate fall back to y0, y1, …"""
+    from deltaprop.estimator import DeltapropRegressor
+    from deltaprop.io import save_model
+
+    X = rng.standard_normal((40, 2))
+    Y = np.column_stack([X.sum(axis=1), X[:, 0] * X[:, 1]])
+    model = tmp_path / "api.npz"
+    save_model(model, DeltapropRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+               .fit(X, Y))
+    write_csv(tmp_path / "x.csv", ("p", "q"), X[:3])
+    assert main(["predict", str(model), str(tmp_path / "x.csv"), "-o", "-"]) == 0
+    rows = read_csv_rows(capsys.readouterr().out)
+    assert rows[0] == ["y0", "y1"] and len(rows) == 4
+    write_csv(tmp_path / "x3.csv", ("p", "q", "r"), np.zeros((2, 3)))
+    assert main(["predict", str(model), str(tmp_path / "x3.csv")]) == 1
+    assert ("the model stores no feature names and needs 2 columns, but" in
+            capsys.readouterr().err)
+    assert main(["info", str(model)]) == 0
+    text = capsys.readouterr().out
+    assert "features (2): (unnamed)" in text and "targets (2): y0, y1" in text
+
+
+def test_evaluate_two_targets_in_the_order_given(tmp_path, rng, capsys):
+    data = make_csv(tmp_path / "two.csv", rng, targets=("y", "z"))
+    model = tmp_path / "two.npz"
+    assert main(["train", str(data), "--target", "y,z", "--out", str(model), *FAST]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(data)]) == 0
+    default = capsys.readouterr().out.splitlines()
+    assert main(["evaluate", str(model), str(data), "--target", "y,z"]) == 0
+    assert capsys.readouterr().out.splitlines() == default
+    assert [line.split()[0] for line in default[2:]] == ["y", "z"]
+
+
+def test_multi_target_plots(tmp_path, rng, capsys):
+    data = make_csv(tmp_path / "two.csv", rng, targets=("y", "z"))
+    plots = tmp_path / "plots"
+    assert main(["train", str(data), "--target", "y,z", "--out", str(tmp_path / "m.npz"),
+                 "--plots", str(plots), *FAST]) == 0
+    assert sorted(p.name for p in plots.iterdir()) == ["loss.png", "pred_vs_true.png"]
+
+
+def test_python_m_deltaprop_predict_into_a_pipe_closed_early(trained, tmp_path, rng):
+    """`python -m deltaprop predict … | head -1`: exit 0, nothing on stderr."""
+    import subprocess
+    import sys
+
+    model, _ = trained
+    big = make_csv(tmp_path / "big.csv", rng, m=20000)
+    process = subprocess.Popen([sys.executable, "-m", "deltaprop", "predict", str(model),
+                                str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline() == b"y\n"
+    process.stdout.close()  # as `head -1` does
+    assert process.wait(timeout=120) == 0
+    assert process.stderr.read() == b""
+    process.stderr.close()
+
+
+def test_linear_model_on_the_cli_equals_least_squares(tmp_path, capsys):
+    """--hidden none --alpha 0 --solver lbfgs is ordinary least squares: same test metrics."""
+    from deltaprop.data import load_default, train_test_split
+
+    out = tmp_path / "lin.npz"
+    argv = ["train", "--hidden", "none", "--alpha", "0", "--solver", "lbfgs", "--epochs", "500",
+            "--quiet", "--out", str(out)]
+    assert main(argv) == 0
+    stored = load_model(out)[1]["extra"]["test_metrics"]["progression"]
+    train, test = train_test_split(load_default(), 0.2, seed=0)
+    A = np.column_stack([train.X, np.ones(train.n_samples)])  # (m, n + 1)
+    w = np.linalg.lstsq(A, train.y, rcond=None)[0]  # (n + 1, 1)
+    expected = regression_metrics(test.y, np.column_stack([test.X, np.ones(test.n_samples)]) @ w)
+    for key in ("r2", "rmse", "mae"):
+        assert stored[key] == pytest.approx(expected[key][0], rel=1e-4)  # L-BFGS stop: tol

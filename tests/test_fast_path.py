@@ -1,0 +1,137 @@
+"""The optimized path (workspace buffers, in-place φ and φ') against a straightforward
+reference written here from the equations: same inputs ⇒ the same bits; float32 stays float32;
+buffers are reused, so a step allocates no array of batch size."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from deltaprop import ACTIVATIONS, ConfigError, Grad, Network, backward, forward, get_loss
+from deltaprop import equations as eq
+from deltaprop.network import Workspace
+
+SIZES = (4, 7, 5, 3)
+
+
+def reference_grad(net, X, Y, alpha, loss):
+    """Backprop written straight from the equations, every array freshly allocated."""
+    L, m, phi, loss = net.L, X.shape[1], net.activation, get_loss(loss)
+    a, z = {1: X}, {}
+    for l in range(2, L + 1):
+        z[l] = net.theta[l - 1] @ a[l - 1] + net.b[l][:, None]  # z^(l) = Θ^(l−1) a^(l−1) + b^(l)
+        a[l] = phi.phi(z[l]) if l < L else z[l]  # a^(l) = φ(z^(l)); a^(L) = z^(L)
+    g_theta, g_b = {}, {}
+    delta = loss.delta(a[L], Y)  # δ^(L)
+    for l in range(L - 1, 0, -1):
+        g_theta[l] = (delta @ a[l].T + alpha * net.theta[l]) * (1 / m)  # ∂J/∂Θ^(l)
+        g_b[l + 1] = (delta @ np.ones(m, dtype=X.dtype)) * (1 / m)  # ∂J/∂b^(l+1) = (1/m) Δ 1
+        if l > 1:
+            delta = (net.theta[l].T @ delta) * phi.dphi(z[l], a[l])  # δ^(l)
+    return np.concatenate([np.concatenate([g_theta[l].ravel(), g_b[l + 1]])
+                           for l in range(1, L)])
+
+
+def make_problem(activation, dtype, m=9, seed=0, sizes=SIZES):
+    rng = np.random.default_rng(seed)
+    net = Network(sizes, activation, rng=rng, dtype=dtype)
+    net.b[3][...] = rng.normal(size=net.b[3].shape)  # nonzero biases: exercise the bias add
+    X = rng.normal(size=(sizes[0], m)).astype(dtype)
+    Y = rng.normal(size=(sizes[-1], m)).astype(dtype)
+    return net, X, Y
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss, alpha", [("squared", 0.0), ("huber", 0.3)])
+@pytest.mark.parametrize("sizes", [SIZES, (4, 7, 5, 1)])  # n_L = 1: δ^(L−1) is an outer product
+def test_workspace_gradient_is_bit_identical_to_reference(activation, dtype, loss, alpha, sizes):
+    net, X, Y = make_problem(activation, dtype, m=300, sizes=sizes)
+    ws, grad = Workspace(net, X.shape[1]), Grad.zeros_like(net)
+    for _ in range(2):  # the second call reuses the buffers the first one filled
+        backward(net, forward(net, X, workspace=ws), Y, alpha, loss, out=grad, workspace=ws)
+        np.testing.assert_array_equal(grad.flat, reference_grad(net, X, Y, alpha, loss))
+    plain = backward(net, forward(net, X), Y, alpha, loss)  # the allocating path agrees too
+    np.testing.assert_array_equal(plain.flat, grad.flat)
+    assert grad.flat.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_in_place_phi_and_dphi_match_the_activation_records(dtype):
+    z = np.concatenate([np.linspace(-40, 40, 801), [0.0, -0.0, 1e-30, -1e-30]]).astype(dtype)
+    z = z.reshape(5, -1)
+    for name, fn in eq.PHI_INTO.items():
+        act = ACTIVATIONS[name]
+        a, out = act.phi(z), np.empty_like(z)
+        np.testing.assert_array_equal(fn(z, out), a, err_msg=name)
+        np.testing.assert_array_equal(eq.dphi(act, z, a, out=np.empty_like(z)), act.dphi(z, a))
+        assert out.dtype == dtype
+
+
+def test_training_steps_same_seed_same_weights_bit_exact():
+    """Ten SGD steps over one shuffled epoch: workspace loop == reference loop, to the bit."""
+    net, X, Y = make_problem("tanh", np.float64, m=40)
+    ref = Network(SIZES, "tanh", params=net.params)
+    rng_a, rng_b, eta, batch = np.random.default_rng(7), np.random.default_rng(7), 0.1, 8
+    grad, workspaces = Grad.zeros_like(net), {}
+    rows_x, rows_y = np.empty((40, SIZES[0])), np.empty((40, SIZES[-1]))
+    for _ in range(2):  # epochs
+        perm_a, perm_b = rng_a.permutation(40), rng_b.permutation(40)
+        np.take(X.T, perm_a, axis=0, out=rows_x)  # one shuffle per epoch into a buffer
+        np.take(Y.T, perm_a, axis=0, out=rows_y)
+        for start in range(0, 40, batch):
+            X_b, Y_b = rows_x[start : start + batch].T, rows_y[start : start + batch].T
+            ws = workspaces.setdefault(X_b.shape[1], Workspace(net, X_b.shape[1]))
+            backward(net, forward(net, X_b, workspace=ws), Y_b, 0.0, "squared", out=grad,
+                     workspace=ws)
+            grad.flat *= eta
+            net.params -= grad.flat
+            idx = perm_b[start : start + batch]  # the reference: fancy indexing per batch
+            ref.params -= eta * reference_grad(ref, X[:, idx], Y[:, idx], 0.0, "squared")
+    np.testing.assert_array_equal(net.params, ref.params)
+
+
+def test_forward_writes_into_the_workspace_buffers():
+    net, X, _ = make_problem("relu", np.float32)
+    ws = Workspace(net, X.shape[1])
+    first = forward(net, X, workspace=ws)
+    ids = {l: id(first.a[l]) for l in first.a if l > 1} | {-l: id(first.z[l]) for l in first.z}
+    second = forward(net, 2 * X, workspace=ws)
+    assert second is first and second.a[1] is not X  # the new input, the same cache
+    assert ids == {l: id(second.a[l]) for l in second.a if l > 1} | {
+        -l: id(second.z[l]) for l in second.z}
+    assert all(ws.z[l] is second.z[l] for l in second.z)
+    assert second.a[net.L] is second.z[net.L]  # linear output: one array
+    np.testing.assert_array_equal(second.a[net.L], forward(net, 2 * X).a[net.L])
+
+
+def test_float32_step_allocates_no_batch_sized_array():
+    """With a workspace, a float32 step allocates nothing as large as one (n_l, m) float32
+    array, so certainly no float64 array of batch size. (NumPy's broadcasting ufuncs use a
+    fixed scratch buffer of 8192 elements whatever m is; m is chosen above that.)"""
+    rng = np.random.default_rng(0)
+    m, sizes = 2048, (6, 32, 32, 16)
+    net = Network(sizes, "tanh", rng=rng, dtype=np.float32)
+    X = rng.normal(size=(m, 6)).astype(np.float32).T  # (n_1, m): a view of rows, as in training
+    Y = rng.normal(size=(16, m)).astype(np.float32)
+    ws, grad = Workspace(net, m), Grad.zeros_like(net)
+    backward(net, forward(net, X, workspace=ws), Y, 0.0, "squared", out=grad, workspace=ws)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        cache = forward(net, X, workspace=ws)
+        backward(net, cache, Y, 0.0, "squared", out=grad, workspace=ws)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    smallest_batch_array = min(sizes[1:]) * m * 4  # bytes of the smallest (n_l, m) float32
+    assert peak < smallest_batch_array
+    assert all(v.dtype == np.float32 for d in (ws.a, ws.z, ws.delta, ws.dphi) for v in d.values())
+    assert grad.flat.dtype == np.float32
+
+
+def test_workspace_for_another_batch_size_is_refused():
+    net, X, _ = make_problem("tanh", np.float64, m=9)
+    with pytest.raises(ConfigError, match=r"X has 9 columns; this workspace is for m=4"):
+        forward(net, X, workspace=Workspace(net, 4))

@@ -1,0 +1,195 @@
+"""The network's forward and backward pass: gradients against central differences, by hand."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deltaprop import (
+    ACTIVATIONS,
+    ConfigError,
+    DataError,
+    Grad,
+    Network,
+    backward,
+    forward,
+    layer_views,
+    parameter_count,
+)
+
+
+def central_differences(net, X, Y, alpha, loss, eps=1e-6):
+    """∂J/∂θ_i ≈ (J(θ + ε e_i) − J(θ − ε e_i)) / 2ε for every entry of the flat vector."""
+    num = np.empty_like(net.params)
+    for i in range(net.params.size):
+        saved = net.params[i]
+        net.params[i] = saved + eps
+        J_plus, _ = net.loss_and_grad(X, Y, alpha=alpha, loss=loss)
+        net.params[i] = saved - eps
+        J_minus, _ = net.loss_and_grad(X, Y, alpha=alpha, loss=loss)
+        net.params[i] = saved
+        num[i] = (J_plus - J_minus) / (2 * eps)
+    return num
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("loss", ["squared", "huber"])
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    hidden=st.lists(st.integers(1, 4), min_size=0, max_size=2),
+    n_in=st.integers(1, 3),
+    n_out=st.integers(1, 3),
+    m=st.integers(1, 5),
+    alpha=st.sampled_from([0.0, 0.3]),
+    seed=st.integers(0, 2**16),
+)
+def test_backprop_matches_central_differences(activation, loss, hidden, n_in, n_out, m, alpha,
+                                              seed):
+    rng = np.random.default_rng(seed)
+    net = Network((n_in, *hidden, n_out), activation, rng=rng)
+    net.params[...] += 0.1 * rng.standard_normal(net.params.size)  # nonzero biases too
+    X = rng.standard_normal((n_in, m))  # (n_1, m)
+    Y = 2 * rng.standard_normal((n_out, m))  # (n_L, m): residuals on both sides of Huber's ±1
+    _, grad = net.loss_and_grad(X, Y, alpha=alpha, loss=loss)
+    num = central_differences(net, X, Y, alpha, loss)
+    # Continuous random data: no z^(l) lies within ε of a relu kink (probability ~1e-6).
+    np.testing.assert_allclose(grad.flat, num, rtol=1e-6, atol=1e-8)
+
+
+def hand_net():
+    """The 2-2-1 relu network worked by hand below."""
+    net = Network((2, 2, 1), "relu")
+    net.theta[1][...] = [[1.0, -1.0], [0.5, 0.5]]  # Θ^(1): (2, 2)
+    net.b[2][...] = [0.5, -1.0]  # b^(2)
+    net.theta[2][...] = [[2.0, 3.0]]  # Θ^(2): (1, 2)
+    net.b[3][...] = [0.25]  # b^(3)
+    return net
+
+
+def test_hand_worked_2_2_1_network():
+    net = hand_net()
+    x, y = np.array([[1.0], [2.0]]), np.array([[1.0]])  # one sample (m = 1) as a column
+    cache = net.forward(x)
+    # z^(2) = Θ^(1) x + b^(2) = [1·1 − 1·2 + 0.5, 0.5·1 + 0.5·2 − 1] = [−0.5, 0.5]
+    np.testing.assert_array_equal(cache.z[2][:, 0], [-0.5, 0.5])
+    # a^(2) = relu(z^(2)) = [0, 0.5]
+    np.testing.assert_array_equal(cache.a[2][:, 0], [0.0, 0.5])
+    # a^(3) = z^(3) = Θ^(2) a^(2) + b^(3) = 2·0 + 3·0.5 + 0.25 = 1.75
+    np.testing.assert_array_equal(cache.a[3], [[1.75]])
+    J, grad = net.loss_and_grad(x, y)
+    # J = ½ (1.75 − 1)² = ½ · 0.5625 = 0.28125
+    assert J == 0.28125
+    # δ^(3) = a^(3) − y = 0.75
+    # ∂J/∂Θ^(2) = δ^(3) (a^(2))ᵀ = 0.75 · [0, 0.5] = [[0, 0.375]];  ∂J/∂b^(3) = δ^(3) = 0.75
+    np.testing.assert_array_equal(grad.theta[2], [[0.0, 0.375]])
+    np.testing.assert_array_equal(grad.b[3], [0.75])
+    # δ^(2) = (Θ^(2))ᵀ δ^(3) ⊙ relu'(z^(2)) = [2·0.75, 3·0.75] ⊙ [0, 1] = [0, 2.25]
+    # ∂J/∂Θ^(1) = δ^(2) xᵀ = [0, 2.25]ᵀ [1, 2] = [[0, 0], [2.25, 4.5]];  ∂J/∂b^(2) = [0, 2.25]
+    np.testing.assert_array_equal(grad.theta[1], [[0.0, 0.0], [2.25, 4.5]])
+    np.testing.assert_array_equal(grad.b[2], [0.0, 2.25])
+
+
+def test_hand_worked_2_2_1_network_with_l2_penalty():
+    net = hand_net()
+    x, y = np.array([[1.0], [2.0]]), np.array([[1.0]])
+    J, grad = net.loss_and_grad(x, y, alpha=0.5)
+    # (α/2m) Σ‖Θ^(l)‖²_F = 0.25 · (1 + 1 + 0.25 + 0.25 + 4 + 9) = 0.25 · 15.5 = 3.875
+    assert J == 0.28125 + 3.875
+    # ∂J/∂Θ^(l) gains (α/m) Θ^(l); the biases do not
+    np.testing.assert_array_equal(grad.theta[2], [[0.0 + 1.0, 0.375 + 1.5]])
+    np.testing.assert_array_equal(grad.theta[1], [[0.5, -0.5], [2.25 + 0.25, 4.5 + 0.25]])
+    np.testing.assert_array_equal(grad.b[2], [0.0, 2.25])
+    np.testing.assert_array_equal(grad.b[3], [0.75])
+
+
+def test_batched_gradient_is_the_mean_of_per_sample_gradients(rng):
+    net = Network((3, 4, 2), "tanh", rng=rng)
+    X, Y = rng.standard_normal((3, 6)), rng.standard_normal((2, 6))
+    _, grad = net.loss_and_grad(X, Y)
+    per_sample = [net.loss_and_grad(X[:, [i]], Y[:, [i]])[1].flat for i in range(6)]
+    np.testing.assert_allclose(grad.flat, np.mean(per_sample, axis=0), rtol=1e-12, atol=1e-15)
+
+
+def test_params_are_one_flat_vector_with_views(rng):
+    net = Network((3, 5, 4, 2), "tanh", rng=rng)
+    assert net.params.size == parameter_count((3, 5, 4, 2)) == 5 * 4 + 4 * 6 + 2 * 5
+    assert [net.theta[l].shape for l in (1, 2, 3)] == [(5, 3), (4, 5), (2, 4)]
+    assert [net.b[l].shape for l in (2, 3, 4)] == [(5,), (4,), (2,)]
+    net.theta[2][1, 3] = 7.0
+    assert 7.0 in net.params  # a view, not a copy
+    theta, b = layer_views(net.params, net.sizes)
+    assert theta[2][1, 3] == 7.0 and np.shares_memory(b[4], net.params)
+
+
+# Θ^(1) is 5 × 3: Glorot uniform bound √(6/(n_in + n_out)) = √(6/8), He uniform √(6/n_in) = √2
+@pytest.mark.parametrize(("activation", "bound"), [("tanh", np.sqrt(6 / 8)), ("relu", np.sqrt(2))])
+def test_initialization_glorot_or_he_with_zero_biases(activation, bound):
+    net = Network((3, 5, 1), activation, rng=np.random.default_rng(0))
+    assert 0.5 * bound < np.abs(net.theta[1]).max() <= bound
+    assert not net.b[2].any() and not net.b[3].any()
+
+
+def test_float32_end_to_end(rng):
+    net = Network((3, 4, 2), "sigmoid", rng=rng, dtype=np.float32)
+    X, Y = rng.standard_normal((3, 5)), rng.standard_normal((2, 5))  # float64 in
+    cache = net.forward(X)
+    assert all(a.dtype == np.float32 for a in cache.a.values())
+    J, grad = net.loss_and_grad(X, Y, alpha=0.1)
+    assert net.params.dtype == grad.flat.dtype == net.predict(X).dtype == np.float32
+    net64 = Network((3, 4, 2), "sigmoid", params=net.params)
+    np.testing.assert_allclose(grad.flat, net64.loss_and_grad(X, Y, alpha=0.1)[1].flat,
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_backward_fills_the_given_buffer(rng):
+    net = Network((2, 3, 1), "elu", rng=rng)
+    X, Y = rng.standard_normal((2, 4)), rng.standard_normal((1, 4))
+    out = Grad.zeros_like(net)
+    grad = backward(net, forward(net, X), Y, out=out)
+    assert grad is out
+    np.testing.assert_array_equal(out.flat, net.loss_and_grad(X, Y)[1].flat)
+
+
+def test_predictions_invariant_to_batch_splitting(rng):
+    net = Network((4, 16, 8, 3), "tanh", rng=rng)
+    X = rng.standard_normal((4, 101))
+    whole = net.predict(X)  # (3, 101)
+    parts = np.hstack([net.predict(X[:, i : i + 7]) for i in range(0, 101, 7)])
+    np.testing.assert_allclose(parts, whole, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"sizes": (3,)}, r"sizes=\(3,\) needs at least 2 layers"),
+        ({"sizes": (3, 0, 1)}, r"each of width >= 1"),
+        ({"sizes": "abc"}, r"sizes='abc' must be a sequence of layer widths"),
+        ({"sizes": (2, 1), "activation": "swish"}, r"activation='swish' is not known; use one"),
+        ({"sizes": (2, 1), "dtype": np.int32}, r"dtype=int32 is not supported; use float64"),
+        ({"sizes": (2, 1), "params": np.zeros(4)}, r"params has shape \(4,\); sizes=\(2, 1\)"),
+    ],
+)
+def test_network_config_errors(kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        Network(**kwargs)
+
+
+def test_network_data_errors():
+    net = Network((3, 2), "tanh")
+    with pytest.raises(DataError, match=r"X has shape \(5, 3\); the network expects \(n_1, m\)"):
+        net.predict(np.zeros((5, 3)))
+    with pytest.raises(DataError, match=r"Y has shape \(3, 4\); expected \(n_L, m\) = \(2, 4\)"):
+        net.loss_and_grad(np.zeros((3, 4)), np.zeros((3, 4)))
+
+
+def test_pickle_and_deepcopy_keep_theta_and_b_as_views_of_params():
+    import copy
+    import pickle
+
+    net = Network((2, 3, 1), "elu", rng=np.random.default_rng(0))
+    for clone in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        np.testing.assert_array_equal(clone.params, net.params)
+        assert clone.activation is net.activation  # rebuilt by name, not a copy of lambdas
+        clone.params[0] = 99.0
+        assert clone.theta[1][0, 0] == 99.0  # still a view into the flat vector
+        assert net.theta[1][0, 0] != 99.0
