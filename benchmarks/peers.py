@@ -37,12 +37,13 @@ def core_epochs(net, X, y, solver, eta, batch, epochs, rng):
     m = X.shape[0]
     optimizer = make_optimizer("gd" if solver == "sgd" else solver, eta, **ADAM)
     grad = Grad.zeros_like(net)
-    x_rows, y_rows = np.empty_like(X), np.empty_like(y)  # the one shuffle buffer
+    x_rows, y_rows = (np.empty_like(X), np.empty_like(y)) if batch < m else (X, y)
     workspaces = {}
     for _ in range(epochs):
-        perm = rng.permutation(m)
-        np.take(X, perm, axis=0, out=x_rows, mode="clip")  # clip: no temp
-        np.take(y, perm, axis=0, out=y_rows, mode="clip")
+        if batch < m:  # a full batch needs no shuffle
+            perm = rng.permutation(m)
+            np.take(X, perm, axis=0, out=x_rows, mode="clip")  # clip: no temporary copy
+            np.take(y, perm, axis=0, out=y_rows, mode="clip")
         for start in range(0, m, batch):
             X_b, Y_b = x_rows[start : start + batch].T, y_rows[None, start : start + batch]
             ws = workspaces.get(X_b.shape[1]) or workspaces.setdefault(

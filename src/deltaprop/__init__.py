@@ -3,6 +3,7 @@
 import importlib
 
 from deltaprop.activations import ACTIVATIONS, Activation, get_activation
+from deltaprop.derivation import check, explain, prove
 from deltaprop.errors import (
     ConfigError,
     DataError,
@@ -50,6 +51,8 @@ __all__ = [
     "ModelFileError",
     "Network",
     "backward",
+    "check",
+    "explain",
     "forward",
     "get_activation",
     "get_loss",
@@ -57,5 +60,6 @@ __all__ = [
     "layer_views",
     "load_model",
     "parameter_count",
+    "prove",
     "save_model",
 ]

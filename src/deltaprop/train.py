@@ -194,12 +194,20 @@ def train(net, X, Y, config=TrainConfig(), *, rng, callback=None):
     """Fit ``net`` in place on X (n_1, m) and Y (n_L, m); return the ``History``.
 
     ``rng`` (a ``numpy.random.Generator``) draws the validation split and the shuffles.
+    Floating-point overflow and invalid operations raise inside training whatever the caller's
+    ``np.errstate``, so a diverging run stops at once with no ``RuntimeWarning``.
     ``callback(net, history)`` runs after each epoch (L-BFGS: iteration). Ctrl-C
     (``KeyboardInterrupt``) stops training and keeps the best parameters so far
     (``history.interrupted``). A non-finite loss or parameter raises ``DivergenceError``.
     """
-    if config.solver == "lbfgs":
-        return train_lbfgs(net, X, Y, config, callback)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
+        if config.solver == "lbfgs":
+            return train_lbfgs(net, X, Y, config, callback)
+        return train_epochs(net, X, Y, config, rng, callback)
+
+
+def train_epochs(net, X, Y, config, rng, callback):
+    """The mini-batch (or full-batch "gd") epochs of ``train``."""
     validation = (None, None)
     if config.early_stopping:
         X, Y, *validation = split_validation(X, Y, config.validation_fraction, rng)

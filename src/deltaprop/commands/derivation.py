@@ -1,5 +1,115 @@
 """Learner subcommands: explain, prove, check."""
 
+import sys
+
+from deltaprop.errors import ConfigError
+
+EXPLAIN_FORMATS = ("text", "markdown", "latex", "json")
+
 
 def register(subparsers):
     """Add this group's subcommands to ``subparsers``."""
+    _register_explain(subparsers)
+    _register_prove(subparsers)
+    _register_check(subparsers)
+
+
+def parse_sizes(text):
+    """``"3,5,4,2"`` → ``(3, 5, 4, 2)``; a one-line ConfigError otherwise."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"--sizes {text!r} must be comma-separated layer widths, e.g. --sizes 3,5,4,2"
+        ) from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ConfigError(
+            f"--sizes {text!r} needs at least 2 layers (input and output), each of width >= 1"
+        )
+    return sizes
+
+
+def _register_explain(subparsers):
+    p = subparsers.add_parser(
+        "explain",
+        help="print the backprop derivation for an architecture, every shape, verified",
+        description="The forward and backward equations for one architecture in the seed's "
+        "notation, the shape of every operand and result, and each line verified against "
+        "central differences in float64.",
+    )
+    p.add_argument("--sizes", required=True, help="layer widths n_1,…,n_L, e.g. 3,5,4,2")
+    p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
+    p.add_argument("--loss", default="squared", help="squared (default) or huber")
+    p.add_argument("--batch", type=int, metavar="M", help="show the batched forms over M columns")
+    p.add_argument("--alpha", type=float, default=0.0, help="L2 strength (with --batch)")
+    p.add_argument("--form", default="seed", choices=("seed", "diag", "vjp"),
+                   help="form of the δ recursion: seed (⊙), diag (greg's P_l) or vjp")  # fmt: skip
+    p.add_argument("--format", default="text", choices=EXPLAIN_FORMATS)
+    p.add_argument("--example", action="store_true", help="print every intermediate's numbers")
+    p.add_argument("--seed", type=int, default=1, help="seed of the example network and data")
+    p.set_defaults(handler=run_explain)
+
+
+def run_explain(args):
+    from deltaprop.derivation import explain
+
+    derivation = explain(
+        parse_sizes(args.sizes), args.activation, loss=args.loss, batch=args.batch,
+        form=args.form, alpha=args.alpha, example=args.example, seed=args.seed,
+    )  # fmt: skip
+    render = {"text": derivation.to_text, "markdown": derivation.to_markdown,
+              "latex": derivation.to_latex, "json": derivation.to_json}  # fmt: skip
+    print(render[args.format]())
+    return 0
+
+
+def _register_prove(subparsers):
+    p = subparsers.add_parser(
+        "prove",
+        help="prove with SymPy that backprop's gradient equals ∂J/∂Θ entry by entry",
+        description="Symbolic proof for a small architecture (at most 4 layers of width <= 3): "
+        "J is built from scalar symbols and differentiated by SymPy, and each entry is compared "
+        "with the backprop equations that the network runs. Needs deltaprop[symbolic].",
+    )
+    p.add_argument("--sizes", default="2,3,2,1", help="layer widths (default 2,3,2,1)")
+    p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
+    p.add_argument("--format", default="text", choices=("text", "json"))
+    p.set_defaults(handler=run_prove)
+
+
+def run_prove(args):
+    from deltaprop.derivation import prove
+
+    proof = prove(parse_sizes(args.sizes), args.activation)
+    print(proof.to_json() if args.format == "json" else proof.to_text())
+    return 0 if proof.ok else 1
+
+
+def _register_check(subparsers):
+    p = subparsers.add_parser(
+        "check",
+        help="check your own backprop equation: shapes, value, and the NumPy broadcasting trap",
+        description="Parse an equation in LaTeX (\\delta^{(L)} \\odot ...), plain text "
+        "(Theta[l].T @ delta[l+1] * dphi(z[l])) or Unicode; infer every subterm's shape; report "
+        "the first undefined operation with a suggested fix; compare a well-shaped equation with "
+        "the true values from the network's backward pass. Write 'LHS = RHS' or give the "
+        "quantity with --for. Exit status: 0 correct, 1 wrong, 2 unparseable or bad arguments.",
+    )
+    p.add_argument("equation", help="e.g. 'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])'")
+    p.add_argument("--sizes", help="an architecture; default: symbolic widths n_l")
+    p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
+    p.add_argument("--for", dest="target", metavar="QUANTITY",
+                   help="the quantity the expression is for, e.g. 'delta^(L-1)'")  # fmt: skip
+    p.add_argument("--format", default="text", choices=("text", "json"))
+    p.add_argument("--seed", type=int, default=0, help="seed of the random test values")
+    p.set_defaults(handler=run_check)
+
+
+def run_check(args):
+    from deltaprop.derivation import check
+
+    sizes = parse_sizes(args.sizes) if args.sizes else None
+    result = check(args.equation, sizes, args.activation, target=args.target, seed=args.seed)
+    out = result.to_json() if args.format == "json" else result.to_text()
+    print(out, file=sys.stdout)
+    return result.exit_code

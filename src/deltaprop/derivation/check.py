@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from deltaprop.derivation import render
 from deltaprop.derivation.notation import (
     Bin,
     Call,
@@ -35,6 +36,7 @@ from deltaprop.derivation.shapes import (
     SymbolicDomain,
     evaluate,
     layer_bases,
+    op_symbol,
     quantity,
     shape_json,
     shape_text,
@@ -44,12 +46,13 @@ from deltaprop.derivation.shapes import (
 from deltaprop.errors import ConfigError
 from deltaprop.network import check_sizes
 
-GENERIC_SIZES = (4, 6, 5, 3, 2)  # distinct widths > 1: no dimension agrees by accident
+GENERIC_WIDTHS = (4, 6, 5, 3, 2, 7, 8, 9, 10, 11)  # distinct and > 1: nothing agrees by accident
 EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting trap hides
 TOLERANCE = 1e-8
 SAMPLES = 7  # m, the columns of the random batch
 BATCHED = {"Z", "A", "Δ", "X", "Y"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "J"}
+TARGET_RANGES = {"a": (2, -1), "A": (2, -1)}  # a^(l) = φ(z^(l)) claims the hidden layers
 
 
 @dataclass
@@ -102,9 +105,7 @@ class CheckResult:
         return json.dumps(out, indent=2, ensure_ascii=False)
 
     def to_text(self):
-        from deltaprop.derivation.render import check_text
-
-        return check_text(self)
+        return render.check_text(self)
 
 
 def check(equation, sizes=None, activation="tanh", target=None, seed=0):
@@ -134,6 +135,8 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0):
         lhs, sides = _sides(equation, target)
     except ParseError as err:
         return CheckResult(equation, "unparseable", message=f"{err}\n{err.caret()}")
+    except RecursionError:
+        return CheckResult(equation, "unparseable", message="the equation is nested too deeply")
     result = CheckResult(equation, "correct", sizes=sizes)
     try:
         goal = _target(lhs) if lhs is not None else None
@@ -189,14 +192,23 @@ def _check_side(result, goal, rhs, sizes, activation, seed):
         result.verdict = "defined"
         result.message = f"defined, of shape {shape_text(evaluate(rhs, SymbolicDomain()).shape)}"
         return
-    layers = _evaluate_layers(goal, rhs, sizes or GENERIC_SIZES, activation, seed)
+    layers = _evaluate_layers(goal, rhs, sizes or _generic_sizes(rhs), activation, seed)
     result.layers = [(l, err) for l, err, _ in layers]
     result.rel_error = max(err for _, err, _ in layers)
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         worst = max(layers, key=lambda t: t[1])
         result.message = _value_message(goal, worst)
-        result.hints = _value_hints(goal, rhs, worst, sizes or GENERIC_SIZES, activation, seed)
+        arch = sizes or _generic_sizes(rhs)
+        result.hints = _value_hints(goal, rhs, worst, arch, activation, seed)
+
+
+def _generic_sizes(rhs):
+    """Widths for checking values without ``sizes``: 5 layers, or more when ``rhs`` names an
+    absolute layer such as Θ^(6)."""
+    absolute = [n.layer.offset for n in walk(rhs) if isinstance(n, Sym) and n.layer is not None
+                and not n.layer.base]  # fmt: skip
+    return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
 
 
 def _symbolic_failure(goal, rhs):
@@ -247,7 +259,7 @@ def _report_shape_failure(result, failure, goal, rhs, sizes, activation, seed):
 
 def _failure_json(err):
     return {
-        "operation": getattr(err.node, "op", "Diag"),
+        "operation": op_symbol(err.node),
         "written": getattr(err.node, "written", ""),
         "left": to_text(err.left.node),
         "left_shape": shape_json(err.left.shape),
@@ -280,8 +292,11 @@ def _bindings(goal, rhs, sizes):
         return [{"L": L}]
     lo, hi, offset = 1, 0, 0
     if goal is not None and goal.layer is not None and goal.layer.base == "l":
-        (lo, hi), offset = RANGES.get(goal.name, (1, 0)), goal.layer.offset
+        (lo, hi), offset = TARGET_RANGES.get(goal.name, RANGES[goal.name]), goal.layer.offset
     bindings = [{"L": L, "l": k} for k in range(lo - offset, L + hi - offset + 1)]
+    if not bindings:
+        sizes_text = ",".join(map(str, sizes))
+        raise RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
     valid = [b for b in bindings if _exists(rhs, sizes, b)]
     if not valid:
         evaluate(rhs, ConcreteDomain(sizes, bindings[0]))  # raises the RangeError
@@ -345,8 +360,9 @@ def _value_hints(goal, rhs, worst, sizes, activation, seed):
     """Name the usual culprits: a constant factor (1/m), a missing φ', a regularized bias."""
     value, truth = worst[2]
     hints = []
-    c = float(np.vdot(value, truth) / np.vdot(truth, truth))
-    if rel_error(value, c * truth) < TOLERANCE:
+    norm = float(np.vdot(truth, truth))
+    c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
+    if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
         hints.append(_factor_hint(c))
     if goal.name == "gb" and _uses(rhs, {"α"}):
         hints.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
@@ -379,27 +395,29 @@ def _dphi_of(goal):
 
 def _best_fix(goal, rhs, node, sizes, activation, seed, depth=2):
     """``(local, whole, correct)``: the first rewrite of ``node`` that makes the equation
-    right (a second undefined operation is fixed too, up to ``depth`` rewrites), else the
-    first that makes its shapes right, else None."""
-    fallback = None
+    right; else, when a rewrite leaves a second undefined operation, a rewrite of that one
+    too (up to ``depth`` rewrites); else the first rewrite whose shapes agree; else None."""
+    fallback, nested = None, []
     for local in _candidates(node):
         whole = substitute(rhs, node, local)
         try:
             failure = _symbolic_failure(goal, whole)
-            if isinstance(failure, ShapeError) and depth > 1:
-                fix = _best_fix(goal, whole, failure.node, sizes, activation, seed, depth - 1)
-                if fix is not None and fix[2]:
-                    return fix[1], fix[1], True
             if failure is not None:
+                if isinstance(failure, ShapeError):
+                    nested.append((whole, failure.node))
                 continue
             if goal is None:
                 return local, whole, False
-            rows = _evaluate_layers(goal, whole, sizes or GENERIC_SIZES, activation, seed)
+            rows = _evaluate_layers(goal, whole, sizes or _generic_sizes(whole), activation, seed)
         except (ShapeError, SymbolError):
             continue
         if max(e for _, e, _ in rows) < TOLERANCE:
             return local, whole, True
         fallback = fallback or (local, whole, False)
+    for whole, failing in nested if depth > 1 else ():
+        fix = _best_fix(goal, whole, failing, sizes, activation, seed, depth - 1)
+        if fix is not None and fix[2]:
+            return fix[1], fix[1], True
     return fallback
 
 
@@ -413,7 +431,7 @@ def _candidates(node):
     out = [Bin(node.span, "@", p, q, "") for p, q in pairs]
     if node.op == "@":
         out = [Bin(node.span, "⊙", a, b, ""), *out[1:]]
-    if node.op in "+-":
+    if node.op in ("+", "-"):
         out = [replace(node, right=_t(b)), replace(node, left=_t(a))]
     return out + _shifted(node)
 
@@ -457,7 +475,7 @@ def _trap(goal, rhs, sizes, activation, seed):
     sample = _sample(sizes, activation, _uses(rhs, {"α"}), seed)
     rows = []
     for binding in _bindings(goal, rhs, sizes):
-        layer = binding.get("l", "L")
+        layer = binding.get("l", goal.layer.bind(binding) if goal.layer else None)
         try:
             rows.append(_trap_row(_evaluate_at(goal, numpy_rhs, sample, binding)))
         except ShapeError as err:

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from deltaprop import equations as eq
-from deltaprop.activations import get_activation
-from deltaprop.derivation.notation import Bin, Neg, parse_expression
-from deltaprop.derivation.shapes import ConcreteDomain, evaluate
+from deltaprop.derivation import render
+from deltaprop.derivation.notation import Bin, Layer, Neg, parse_expression
+from deltaprop.derivation.shapes import ConcreteDomain, SymbolicDomain, evaluate
 from deltaprop.errors import ConfigError
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_sizes
 
 FORMS = ("seed", "diag", "vjp")
-STEP = 1e-6  # central-difference step h
+STEP = 3e-5  # central-difference step h: truncation h² and rounding ε/h balance here
 MAX_ENTRIES = 60  # central differences on at most this many random entries per block
 RECORDS = {record.key: record for record in eq.EQUATIONS}
 BATCH_NAMES = {"δ^": "Δ^", "a^": "A^", "z^": "Z^"}
@@ -45,6 +45,7 @@ class Line:
     verified_by: str = ""
     param_shape: tuple | None = None  # for ∂J/∂Θ and ∂J/∂b: the parameter's shape
     where: str = ""  # "l = L−1" etc.
+    same_as_seed: float | None = None  # an answer's form: max |difference| from the seed's
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Setup:
     X: np.ndarray  # (n_1, m)
     Y: np.ndarray  # (n_L, m)
     alpha: float
+    batched: bool  # the batched equations (capitals, m columns) rather than one sample's
     a: dict = field(default_factory=dict)
     z: dict = field(default_factory=dict)
     delta: dict = field(default_factory=dict)
@@ -78,16 +80,23 @@ def make_setup(sizes, activation, loss, batch, alpha, seed):
     m = batch or 1
     X = rng.normal(size=(net.sizes[0], m))  # (n_1, m)
     Y = rng.normal(size=(net.sizes[-1], m))  # (n_L, m)
-    return Setup(net, get_loss(loss), X, Y, alpha)
+    return Setup(net, get_loss(loss), X, Y, alpha, batch is not None)
 
 
 def instantiate(template, l, L):
-    """``δ^({l})`` with l = 3 → ``δ^(3)``; ``(L)`` stays the seed's L written as a number."""
+    """``δ^({l})`` with l = 3 → ``δ^(3)``, and ``a^(L)`` → ``a^(4)`` for L = 4."""
     text = template.replace("(L)", f"({L})")
     if l is None:
         return text
     text = text.replace("{l+1}", str(l + 1)).replace("{l-1}", str(l - 1))
     return text.replace("{l}", str(l))
+
+
+def instantiate_general(template, offset):
+    """``δ^({l})`` with l = L−1 → ``δ^(L−1)``: the seed's general indices."""
+    for placeholder, shift in (("{l+1}", 1), ("{l-1}", -1), ("{l}", 0)):
+        template = template.replace(placeholder, Layer("L", offset + shift).text())
+    return template
 
 
 def where_text(l, L):
@@ -97,14 +106,14 @@ def where_text(l, L):
     return f"l = {l} = L−{L - l}" if L - l <= 2 else f"l = {l}"
 
 
-def shapes_of(rhs, sizes, m):
-    """The operand shapes and the result shape of ``rhs``, parsed and inferred concretely."""
+def shapes_of(rhs, sizes=None, m=1):
+    """The operand shapes and the result shape of ``rhs``, parsed and inferred concretely
+    for ``sizes``, or symbolically (n_l) without it."""
     node = parse_expression(rhs)
-    domain = ConcreteDomain(sizes, {"L": len(sizes)}, m=m)
+    domain = SymbolicDomain() if sizes is None else ConcreteDomain(sizes, {"L": len(sizes)}, m=m)
     operands = [(rhs[o.span[0] : o.span[1]], evaluate(o, domain).shape) for o in _operands(node)]
-    return [(text, shape) for text, shape in operands if shape is not None], evaluate(
-        node, domain
-    ).shape
+    shape = evaluate(node, domain).shape
+    return [(text, s) for text, s in operands if s is not None], shape
 
 
 def _operands(node):
@@ -124,7 +133,7 @@ def as_matrix(value):
 
 def make_line(setup, key, section, l, value, check, *, lhs=None, rhs=None):
     """The :class:`Line` of record ``key`` at layer ``l`` (or of a form's ``lhs``/``rhs``)."""
-    record, L, batched = RECORDS.get(key), setup.L, setup.m > 1
+    record, L, batched = RECORDS.get(key), setup.L, setup.batched
     if rhs is None:
         rhs = record.rhs_batched if batched else record.rhs
         lhs = _batch_names(record.lhs) if batched else record.lhs
@@ -191,7 +200,8 @@ def backward_lines(setup, form):
     lines = [make_line(setup, "delta_output", "backward", L, delta[L], _delta_check(setup, L))]
     for l in range(L, 1, -1):
         gb = RECORDS["grad_b"].function(delta[l], m)  # (n_l,)
-        lines.append(make_line(setup, "grad_b", "backward", l, gb, _grad_check(setup, net.b[l], gb)))
+        check = _grad_check(setup, net.b[l], gb)
+        lines.append(make_line(setup, "grad_b", "backward", l, gb, check))
         gt = RECORDS["grad_theta"].function(delta[l], a[l - 1], net.theta[l - 1], setup.alpha, m)
         check = _grad_check(setup, net.theta[l - 1], gt)
         lines.append(_form_line(setup, form, "grad_theta", l - 1, gt, check))
@@ -239,7 +249,8 @@ def _grad_check(setup, param, grad):
 
     def cost():
         A_L = forward_from(setup, 1, setup.X)
-        penalty = sum(float(np.vdot(t, t)) for t in setup.net.theta.values())
+        thetas = setup.net.theta.values() if setup.alpha else ()
+        penalty = sum(float(np.sum(t * t)) for t in thetas)  # Σ_l ‖Θ^(l)‖²_F
         return (setup.loss.value(A_L, setup.Y) + 0.5 * setup.alpha * penalty) / setup.m
 
     idx = _entries(param.size)
@@ -308,6 +319,42 @@ FORM_TEXT = {
 }  # fmt: skip
 
 
+def seed_lines(setup, lines):
+    """The student's two derivations, corrected, at general L: ∂J/∂Θ^(L−1), δ^(L−1) and
+    ∂J/∂Θ^(L−2), with symbolic shapes; values and errors are those of the concrete lines."""
+    out = []
+    for key, offset in (("grad_theta", -1), ("delta_hidden", -1), ("grad_theta", -2)):
+        l = setup.L + offset
+        same = [x for x in lines if x.key == key and x.layer == l]
+        if not same:
+            continue  # too few layers for δ^(L−1)
+        record = RECORDS[key]
+        lhs = instantiate_general(record.lhs, offset)
+        rhs = instantiate_general(record.rhs, offset)
+        operands, shape = shapes_of(rhs)
+        line = Line(key, "seed", l, lhs, rhs, operands, shape, same[0].value,
+                    same[0].rel_error, same[0].verified_by)  # fmt: skip
+        line.where = f"here l = {l}: {same[0].lhs}"
+        if key == "grad_theta":
+            line.param_shape = shape  # Θ^(l) is n_{l+1} × n_l: the shape of its gradient
+        out.append(line)
+    return out
+
+
+def batched_forms():
+    """``[(lhs, rhs, layers, shape)]``: every record's batched form with general l and its
+    symbolic shape (n_l × m), shown beside the per-sample derivation."""
+    rows = []
+    for record in eq.EQUATIONS:
+        lhs = _batch_names(record.lhs).replace("{l}", "l")
+        rhs = record.rhs_batched
+        for placeholder, text in (("{l+1}", "l+1"), ("{l-1}", "l−1"), ("{l}", "l")):
+            rhs = rhs.replace(placeholder, text)
+        shape = None if record.key == "cost" else shapes_of(rhs)[1]
+        rows.append((lhs, rhs, record.layers, shape))
+    return rows
+
+
 def form_lines(setup):
     """The answers' forms at every hidden layer, each against central differences and
     against the seed's form (per sample: Diag(φ') is one sample's matrix)."""
@@ -353,7 +400,7 @@ def notation_rows(setup):
     from deltaprop.derivation.notation import Layer
     from deltaprop.derivation.shapes import SymbolicDomain, symbol_shape
 
-    L, batched, rows = setup.L, setup.m > 1, []
+    L, batched, rows = setup.L, setup.batched, []
     concrete = ConcreteDomain(setup.net.sizes, {"L": L}, m=setup.m)
     sym = SymbolicDomain()
 
@@ -393,29 +440,23 @@ class Derivation:
     forms: list  # the answers' forms (per sample only)
     chain: dict | None
     example: bool = False
+    batched: list = field(default_factory=list)  # the batched forms, with a per-sample one
+    step: float = STEP  # the central-difference step of the verification
 
     def __str__(self):
         return self.to_text()
 
     def to_text(self):
-        from deltaprop.derivation.render import derivation_text
-
-        return derivation_text(self)
+        return render.derivation_text(self)
 
     def to_markdown(self):
-        from deltaprop.derivation.render import derivation_markdown
-
-        return derivation_markdown(self)
+        return render.derivation_markdown(self)
 
     def to_latex(self):
-        from deltaprop.derivation.render import derivation_latex
-
-        return derivation_latex(self)
+        return render.derivation_latex(self)
 
     def to_json(self):
-        from deltaprop.derivation.render import derivation_json
-
-        return derivation_json(self)
+        return render.derivation_json(self)
 
     def _repr_markdown_(self):
         return self.to_markdown()
@@ -429,7 +470,7 @@ class Derivation:
 
 
 def explain(sizes, activation="tanh", *, loss="squared", batch=None, form="seed", alpha=0.0,
-            example=False, seed=0):  # fmt: skip
+            example=False, seed=1):  # fmt: skip
     """The backprop derivation for ``sizes``, every term's shape, every line verified.
 
     Parameters
@@ -454,16 +495,23 @@ def explain(sizes, activation="tanh", *, loss="squared", batch=None, form="seed"
     -------
     Derivation
     """
-    sizes = check_sizes(sizes)
-    get_activation(activation)
+    _check_options(form, batch, alpha)
+    setup = make_setup(check_sizes(sizes), activation, loss, batch, alpha, seed)
+    lines = forward_lines(setup) + [cost_line(setup)] + backward_lines(setup, form)
+    if not batch:
+        lines = seed_lines(setup, lines) + lines
+    forms = [] if batch else form_lines(setup)
+    net, notation, chain = setup.net, notation_rows(setup), chain_rule_sum(setup)
+    return Derivation(net.sizes, net.activation.name, setup.loss.name, form, batch, notation,
+                      lines, forms, chain, example, [] if batch else batched_forms())  # fmt: skip
+
+
+def _check_options(form, batch, alpha):
     if form not in FORMS:
         raise ConfigError(f"form={form!r} is not known; use one of: {', '.join(FORMS)}")
-    if batch is not None and (int(batch) != batch or batch < 1):
+    if batch is not None and (not isinstance(batch, int) or batch < 1):
         raise ConfigError(f"batch={batch!r} must be a positive integer number of samples")
     if batch is not None and form != "seed":
         raise ConfigError(f"form={form!r} is per sample (Diag of one φ'(z)); drop --batch")
-    setup = make_setup(sizes, activation, loss, batch, alpha, seed)
-    lines = forward_lines(setup) + [cost_line(setup)] + backward_lines(setup, form)
-    forms = [] if batch else form_lines(setup)
-    return Derivation(sizes, get_activation(activation).name, setup.loss.name, form, batch,
-                      notation_rows(setup), lines, forms, chain_rule_sum(setup), example)  # fmt: skip
+    if alpha and batch is None:
+        raise ConfigError(f"alpha={alpha} shows only in the batched ∂J/∂Θ; add --batch M")

@@ -96,6 +96,13 @@ class Neg(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class Square(Node):
+    """``v^2``: the square of a scalar, or ‖v‖² = vᵀv of a column, as in J^(i) = ½[a − y]²."""
+
+    arg: Node
+
+
+@dataclass(frozen=True, eq=False)
 class Bin(Node):
     op: str  # "@", "⊙", "*", "/", ":", "+", "-"
     left: Node
@@ -135,8 +142,8 @@ WORDS = {
     "lambda": "α", "Diag": "Diag", "diag": "Diag", "ones": "1",
 }  # fmt: skip
 LETTERS = set("aAzZbxXyYPGJmLlkiT")
-UNICODE = {"θ": "Θ", "ϕ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1",
-           "½": "½"}  # fmt: skip
+UNICODE = {"θ": "Θ", "ϕ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'",
+           "𝟏": "1"}  # fmt: skip
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|\\[,;:!> ])|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)"
     r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.])"
@@ -216,6 +223,8 @@ def _word_tokens(word, text, pos, end):
         return [Token("∂", "∂", pos, pos + 1), *rest]
     if word in LETTERS:
         return [Token("sym", word, pos, end)]
+    if len(word) > 1 and all(c in LETTERS or c in WORDS for c in word):  # LaTeX: ^Tg is ^T g
+        return [t for i, c in enumerate(word) for t in _word_tokens(c, text, pos + i, pos + i + 1)]
     raise ParseError(f"unknown symbol {word!r} at position {pos}", text, pos)
 
 
@@ -352,15 +361,17 @@ class _Parser:
         if not self.accept("{"):
             return self.superscript_item(node)
         node = self.superscript_item(node)
-        while not self.accept("}"):  # ^{(l)T}: a layer index and a transpose
+        while self.tok.kind != "}":  # ^{(l)T}: a layer index and a transpose
             node = self.superscript_item(node)
-        return node
+        return replace(node, span=(node.span[0], self.next().end))
 
     def superscript_item(self, node):
         if self.tok.kind == "ᵀ" or (self.tok.kind == "sym" and self.tok.value == "T"):
             return Transpose((node.span[0], self.next().end), _ones_row(node))
+        if self.tok.kind == "num" and self.tok.value == 2:
+            return Square((node.span[0], self.next().end), node)
         if self.tok.kind != "(":
-            self.fail("expected a layer index such as ^{(l)} or a transpose ^T")
+            self.fail("expected a layer index such as ^{(l)}, a transpose ^T or a square ^2")
         self.next()
         if self.tok.kind == "sym" and self.tok.value == "i":
             self.next()
@@ -436,11 +447,22 @@ class _Parser:
 
     def primary_frac(self):
         start = self.next().pos
+        if self.tok.kind == "num":  # \frac12 or \frac 12: two single-digit arguments
+            return self.digit_fraction(start)
         num, den = self.braced(), self.braced()
         span = (start, self.tokens[self.i - 1].end)
         if isinstance(num, Differential) and isinstance(den, Differential):
             return Deriv(span, num.arg, den.arg)
         return Bin(span, "/", num, den, "\\frac")
+
+    def digit_fraction(self, start):
+        tok = self.next()
+        digits = self.text[tok.pos : tok.end]
+        if len(digits) != 2:
+            self.fail("expected \\frac{…}{…} or \\frac12", tok)
+        num = Num((tok.pos, tok.pos + 1), float(digits[0]))
+        den = Num((tok.pos + 1, tok.end), float(digits[1]))
+        return Bin((start, tok.end), "/", num, den, "\\frac")
 
     def primary_grad(self):  # greg's \grad{J}{\W_k}
         start = self.next().pos
@@ -520,7 +542,7 @@ def to_latex(node):
 def _render(node, style):
     if isinstance(node, Bin):
         return style.binary(node, _render(node.left, style), _render(node.right, style))
-    if isinstance(node, Transpose | Neg | Call | Differential):
+    if isinstance(node, Transpose | Neg | Call | Differential | Square):
         return style.unary(node, _render(node.arg, style))
     if isinstance(node, Deriv):
         return style.deriv(_render(node.num, style), _render(node.den, style))
@@ -556,6 +578,8 @@ class _TEXT:
             return f"−({arg})" if isinstance(node.arg, Bin) else f"−{arg}"
         if isinstance(node, Differential):
             return f"∂{arg}"
+        if isinstance(node, Square):
+            return f"({arg})²" if isinstance(node.arg, Bin) else f"{arg}²"
         return f"{node.func}({arg})"
 
     @staticmethod
@@ -599,6 +623,8 @@ class _LATEX:
             return f"-\\left({arg}\\right)" if isinstance(node.arg, Bin) else f"-{arg}"
         if isinstance(node, Differential):
             return f"\\partial {arg}"
+        if isinstance(node, Square):
+            return f"\\left({arg}\\right)^2"
         return f"{LATEX_NAMES[node.func]}\\left({arg}\\right)"
 
     @staticmethod

@@ -5,12 +5,12 @@ import json
 import numpy as np
 
 from deltaprop.derivation.notation import parse_expression, to_latex
-from deltaprop.derivation.shapes import shape_text
+from deltaprop.derivation.shapes import shape_json, shape_text
 
 TRAP_NOTE = (
-    "NumPy broadcasting trap: in NumPy `*` does not fail where ⊙ is undefined; it broadcasts. "
-    "With a single output (n_{l+1} = 1), `Theta.T * delta` gives exactly the numbers of "
-    "`Theta.T @ delta`, so an element-wise product where a matrix product belongs passes "
+    "NumPy broadcasting trap: in NumPy, `*` does not fail where ⊙ is undefined; it broadcasts.\n"
+    "With a single output unit (n_{l+1} = 1), `Theta.T * delta` gives exactly the numbers of\n"
+    "`Theta.T @ delta`, so an element-wise product where a matrix product belongs passes\n"
     "unnoticed in single-output regression and shows only at layers where n_{l+1} > 1."
 )
 
@@ -99,7 +99,13 @@ COST_LATEX = {
     True: r"J = \frac{1}{2m} \left\| A^{(L)} - Y \right\|_F^2"
     r" + \frac{\alpha}{2m} \sum_l \left\| \Theta^{(l)} \right\|_F^2",
 }
-SECTIONS = (("forward", "Forward pass"), ("cost", "Cost"), ("backward", "Backward pass"))
+BATCHED_TITLE = "Batched over m samples (the columns of A^(l); --batch M verifies these)"
+SECTIONS = (
+    ("seed", "The student's two derivations, corrected (general L, per sample)"),
+    ("forward", "Forward pass"),
+    ("cost", "Cost"),
+    ("backward", "Backward pass"),
+)
 
 
 def _header(d):
@@ -115,8 +121,8 @@ def _shapes(line):
     operands = ", ".join(f"{text}: {shape_text(shape)}" for text, shape in line.operand_shapes)
     result = shape_text(line.shape)
     if line.param_shape is not None:
-        param = "Θ" if line.key == "grad_theta" else "b"
-        result += f" = shape of {param}^({line.layer}) ✓"
+        param = line.lhs.split("/∂", 1)[1] if "/∂" in line.lhs else f"Θ^({line.layer})"
+        result += f" = shape of {param} ✓"
     return f"{operands}  →  {result}" if operands else result
 
 
@@ -131,6 +137,9 @@ def derivation_text(d):
         out += ["", title]
         for line in (x for x in d.lines if x.section == section):
             out += _text_line(line, d.example)
+    if d.batched:
+        out += ["", BATCHED_TITLE]
+        out += [f"  {_batched_row(row)}" for row in d.batched]
     out += ["", "Why a matrix product and not ⊙", _indent(WHY_MATRIX_PRODUCT)]
     if d.chain:
         out.append(_indent(_chain_text(d.chain)))
@@ -142,10 +151,16 @@ def derivation_text(d):
     return "\n".join(out)
 
 
+def _batched_row(row):
+    lhs, rhs, layers, shape = row
+    where = f"   [{layers}]" if layers else ""
+    return f"{lhs} = {rhs}{where}  →  {shape_text(shape)}"
+
+
 def _text_line(line, example):
     where = f"   [{line.where}]" if line.where else ""
     out = [f"  {line.lhs} = {line.rhs}{where}", f"      {_shapes(line)}; {_verified(line)}"]
-    if hasattr(line, "same_as_seed"):
+    if line.same_as_seed is not None:
         out[-1] += f"; max |difference| from the seed's form {line.same_as_seed:.1e}"
     if example:
         out.append(_indent(_value_text(line.value), 6))
@@ -172,8 +187,9 @@ def _chain_text(chain):
 def _summary(d):
     count = len(d.lines) + len(d.forms)
     return (
-        f"Verification (float64, random data, seed): all {count} lines checked; backward lines "
-        f"against central differences of J (h = 1e-6); max relative error {d.max_rel_error:.1e}."
+        f"Verification in float64 on a seeded random network and sample: all {count} lines\n"
+        f"checked, the backward ones against central differences of J (h = {d.step:g}); "
+        f"max relative error {d.max_rel_error:.1e}."
     )
 
 
@@ -187,6 +203,8 @@ def derivation_markdown(d):
     for section, title in SECTIONS:
         out += ["", f"### {title}", "", "| equation | shapes | check |", "|---|---|---|"]
         out += [_markdown_row(x) for x in d.lines if x.section == section]
+    if d.batched:
+        out += ["", f"### {BATCHED_TITLE}", ""] + [f"- `{_batched_row(r)}`" for r in d.batched]
     out += ["", "### Why a matrix product and not ⊙", "", "```", WHY_MATRIX_PRODUCT, "```"]
     if d.forms:
         out += ["", "### The answers' forms", "", FORMS_NOTE, "", "| equation | shapes | check |",
@@ -203,7 +221,7 @@ def _markdown_row(line):
 
 def derivation_latex(d):
     out = [f"% {_header(d)}", r"\begin{align*}"]
-    for line in [x for x in d.lines] + d.forms:
+    for line in d.lines + d.forms:
         out.append(f"  {_latex_equation(line, d.batch)} \\\\")
     out.append(r"\end{align*}")
     return "\n".join(out)
@@ -214,7 +232,7 @@ def _latex_equation(line, batch):
         return COST_LATEX[bool(batch)].replace("=", "&=", 1)
     lhs = to_latex(parse_expression(line.lhs))
     rhs = to_latex(parse_expression(line.rhs))
-    shape = shape_text(line.shape).replace("×", r"\times")
+    shape = shape_text(line.shape).replace("×", r"\times").replace("−", "-")
     return f"{lhs} &= {rhs} && \\in \\mathbb{{R}}^{{{shape}}}"
 
 
@@ -224,9 +242,9 @@ def derivation_json(d):
         row = {
             "key": line.key, "section": line.section, "layer": line.layer, "lhs": line.lhs,
             "rhs": line.rhs,
-            "operand_shapes": [list(shape) for _, shape in line.operand_shapes],
+            "operand_shapes": [shape_json(shape) for _, shape in line.operand_shapes],
             "operands": [text for text, _ in line.operand_shapes],
-            "shape": None if line.shape is None else list(line.shape),
+            "shape": shape_json(line.shape),
             "rel_error": line.rel_error, "verified_by": line.verified_by,
         }  # fmt: skip
         if d.example:

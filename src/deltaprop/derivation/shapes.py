@@ -14,12 +14,13 @@ import numpy as np
 
 from deltaprop.derivation.notation import (
     Bin,
-    Call,
     Deriv,
+    Differential,
     Layer,
     Neg,
     Num,
     Ones,
+    Square,
     Sym,
     Transpose,
     to_text,
@@ -27,7 +28,8 @@ from deltaprop.derivation.notation import (
 
 # name: (first layer, last layer as an offset from L); the ranges of the seed's table
 RANGES = {"Θ": (1, -1), "G": (1, -1), "b": (2, 0), "gb": (2, 0), "z": (2, 0), "Z": (2, 0),
-          "a": (1, 0), "A": (1, 0), "δ": (2, 0), "Δ": (2, 0), "P": (2, -1), "Jz": (2, -1)}  # fmt: skip
+          "a": (1, 0), "A": (1, 0), "δ": (2, 0), "Δ": (2, 0), "P": (2, -1),
+          "Jz": (2, -1)}  # fmt: skip
 MEANING = {"Θ": "Θ", "G": "∂J/∂Θ", "b": "b", "gb": "∂J/∂b", "z": "z", "Z": "Z", "a": "a",
            "A": "A", "δ": "δ", "Δ": "Δ", "P": "P", "Jz": "∂z^(l+1)/∂z"}  # fmt: skip
 
@@ -69,7 +71,7 @@ class ShapeError(Exception):
         super().__init__(self.describe())
 
     def describe(self):
-        op = OP_NAMES.get(getattr(self.node, "op", None), "Diag")
+        op = OP_NAMES[op_symbol(self.node)]
         if self.right is None:
             return f"{op} of {_operand(self.left)} is undefined: {self.rule}"
         return (
@@ -89,8 +91,16 @@ class RangeError(SymbolError):
     """A symbol outside its layers, such as Θ^(L) or z^(1)."""
 
 
-OP_NAMES = {"@": "the matrix product", "⊙": "⊙", "*": "the element-wise product *",
-            "+": "+", "-": "−", ":": "the Frobenius product :", "/": "division"}  # fmt: skip
+OP_NAMES = {"²": "the square", "Diag": "Diag", "@": "the matrix product", "⊙": "⊙",
+            "*": "the element-wise product *", "+": "+", "-": "−",
+            ":": "the Frobenius product :", "/": "division"}  # fmt: skip
+
+
+def op_symbol(node):
+    """The operation of a node that can fail: ``"@"``, ``"⊙"``, …, ``"Diag"`` or ``"²"``."""
+    if isinstance(node, Bin):
+        return node.op
+    return "²" if isinstance(node, Square) else "Diag"
 
 
 def _operand(term):
@@ -142,7 +152,8 @@ def _range_message(name, k, lo, hi, L=None):
     last = "L" if not hi else f"L−{-hi}"
     if L is not None:
         last += f" = {L + hi}"
-    return f"{MEANING[name]}^({k}) does not exist: {MEANING[name]}^(l) is defined for l = {lo}..{last}"
+    symbol = MEANING[name]
+    return f"{symbol}^({k}) does not exist: {symbol}^(l) is defined for l = {lo}..{last}"
 
 
 def quantity(node):
@@ -162,6 +173,16 @@ def quantity(node):
         if (num.name, den.name) == ("z", "a") and num.layer == den.layer.shift(1):
             return "Θ", den.layer
     return None
+
+
+def _unknown_message(node):
+    text = to_text(node)
+    if isinstance(node, Deriv) and isinstance(node.den, Sym) and node.den.name == "Θ":
+        return (
+            f"cannot evaluate {text}: the derivative of a vector by a matrix has three indices, "
+            "which no matrix holds; backprop never forms it (δ^(l+1) (a^(l))ᵀ is ∂J/∂Θ^(l))"
+        )
+    return f"cannot evaluate {text}: not a quantity of the seed's notation"
 
 
 def symbol_shape(name, layer, domain):
@@ -193,19 +214,30 @@ def evaluate(node, domain):
     if isinstance(node, Bin):
         left, right = evaluate(node.left, domain), evaluate(node.right, domain)
         return BINARY[node.op](node, left, right)
+    if isinstance(node, Differential):
+        raise SymbolError(node, f"{to_text(node)} belongs in a derivative such as ∂J/∂Θ^(l)")
     arg = evaluate(node.arg, domain)
     if isinstance(node, Transpose):
         shape = None if arg.shape is None else arg.shape[::-1]
-        return Term(shape, _apply(lambda v: v.T, arg), node)
+        return Term(shape, _apply(np.transpose, arg), node)
     if isinstance(node, Neg):
         return Term(arg.shape, _apply(np.negative, arg), node)
+    if isinstance(node, Square):
+        return _square(node, arg)
     return _call(node, arg, domain)
+
+
+def _square(node, arg):
+    """x² of a scalar, or ‖v‖² = vᵀv of a column (the seed's [a^(L) − y]²)."""
+    if arg.shape is not None and arg.shape[1] != 1:
+        raise ShapeError(node, arg, None, "the square ^2 of a matrix is undefined (use ⊙)")
+    return Term(None, _apply(lambda v: float(np.vdot(v, v)), arg), node)
 
 
 def _lookup(node, domain):
     found = quantity(node)
     if found is None or found[0] is None:
-        raise SymbolError(node, f"cannot evaluate {to_text(node)}: not a quantity of the seed")
+        raise SymbolError(node, _unknown_message(node))
     name, layer = found
     if name in ("φ", "φ'", "Diag"):
         raise SymbolError(node, f"{name} is a function: write {name}(z^(l))")
@@ -269,9 +301,8 @@ def _broadcast(node, left, right):
     shape = []
     for p, q in zip(left.shape, right.shape, strict=True):
         if p != q and 1 not in (p, q):
-            raise ShapeError(
-                node, left, right, f"NumPy broadcasts only dimensions that are equal or 1 ({p}, {q})"
-            )
+            rule = f"NumPy broadcasts only dimensions that are equal or 1 ({p}, {q})"
+            raise ShapeError(node, left, right, rule)
         shape.append(q if p == 1 else p)
     return Term(tuple(shape), _apply(np.multiply, left, right), node)
 
@@ -292,6 +323,8 @@ def _add(node, left, right):
 def _divide(node, left, right):
     if right.shape is not None:
         raise ShapeError(node, left, right, "only division by a scalar is defined")
+    if right.value == 0:
+        raise SymbolError(node, f"{to_text(node)} divides by zero")
     return Term(left.shape, _apply(np.divide, left, right), node)
 
 

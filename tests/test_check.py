@@ -1,0 +1,280 @@
+"""The equation checker: verdicts on every equation of the seed and on common mistakes."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deltaprop.cli import main
+from deltaprop.derivation import check
+from deltaprop.errors import ConfigError
+
+# The student's two derivations (their last lines) and the δ^(L−1) they underbraced.
+STUDENT_THETA_L1 = (
+    r"\frac{\partial J^{(i)}}{\partial \Theta^{(L-1)}} = \delta^{(L)} \odot "
+    r"\left( a^{(L-1)} \right)^\top"
+)
+STUDENT_DELTA_L1 = (
+    r"\delta^{(L-1)} = \delta^{(L)} \odot \Theta^{(L-1)} \odot \varphi' \left(z^{(L-1)} \right)"
+)
+STUDENT_THETA_L2 = (
+    r"\frac{\partial J^{(i)}}{\partial \Theta^{(L-2)}} = \delta^{(L-1)} \odot "
+    r"\left( a^{(L-2)} \right)^\top"
+)
+STUDENT_COMMENT = (  # the comment's attempt with · for every product
+    r"\delta^{(L-1)} = \delta^{(L)} \cdot \Theta^{(L-1)} \cdot \varphi'\left(z^{(L-1)}\right)"
+)
+
+SEED_CORRECT = [
+    # the student's forward propagation
+    r"a^{(1)} = x^{(i)}",
+    r"a^{(2)} = \varphi \left( \Theta^{(1)} \cdot a^{(1)} + b^{(2)} \right) = "
+    r"\varphi \left( z^{(2)} \right)",
+    r"a^{(L)} = \Theta^{(L-1)} \cdot a^{(L-1)} + b^{(L)} = z^{(L)}",
+    r"a^{(l)} = \varphi \left( z^{(l)} \right)",
+    r"z^{(l)} = \Theta^{(l-1)} \cdot a^{(l-1)} + b^{(l)}",
+    # the per-sample cost and the underbraced δ^(L)
+    r"J^{(i)} = \frac{1}{2} \left[ a^{(L)} - y^{(i)} \right]^2",
+    r"\delta^{(L)} = a^{(L)} - y^{(i)}",
+    # greg's answer, with his macros \W, \LR, \Diag, \smL and subscript layers
+    r"z_k = b_k + \W_{k-1}a_{k-1}",
+    r"a_k = \varphi(z_k)",
+    r"P_k = \Diag{\varphi'(z_k)}",
+    r"g_\smL = z_\smL-y",
+    r"G_k = g_{k+1}a_k^T",
+    r"g_k = P_k^T\W_k^Tg_{k+1}",
+    r"J = \frac 12\LR{g_\smL:g_\smL}",
+    r"\grad{J}{\W_{\smL-1}} = g_\smL a_{\smL-1}^T",
+    # the answer's matrix-product form (lynn's comment) and the VJP remark
+    r"\delta^{(L-1)} = \left(\Theta^{(L-1)}\right)^\top \delta^{(L)} \odot \varphi'(z^{(L-1)})",
+    r"\frac{\partial J^{(i)}}{\partial \Theta^{(L-1)}} = \delta^{(L)} \left(a^{(L-1)}\right)^\top",
+    r"\delta^{(l)} = \left(\frac{\partial z^{(l+1)}}{\partial z^{(l)}}\right)^\top \delta^{(l+1)}",
+    r"\left(\delta^{(l)}\right)^\top = \left(\delta^{(l+1)}\right)^\top "
+    r"\frac{\partial z^{(l+1)}}{\partial z^{(l)}}",
+]
+
+
+@pytest.mark.parametrize("equation", SEED_CORRECT)
+def test_every_correct_equation_of_the_seed_is_accepted(equation):
+    result = check(equation)
+    assert result.verdict == "correct", result.to_text()
+    assert result.rel_error < 1e-12
+    assert result.exit_code == 0
+
+
+def test_student_first_derivation_fails_at_the_hadamard_with_the_outer_product():
+    result = check(STUDENT_THETA_L1)
+    assert (result.verdict, result.reason, result.exit_code) == ("wrong", "dimension", 1)
+    failure = result.failure
+    assert failure["operation"] == "⊙"
+    assert (failure["left"], failure["left_shape"]) == ("δ^(L)", ["n_L", 1])
+    assert (failure["right"], failure["right_shape"]) == ("(a^(L−1))ᵀ", [1, "n_{L−1}"])
+    assert result.suggestion == "δ^(L) (a^(L−1))ᵀ"
+    assert result.corrected == "∂J^(i)/∂Θ^(L−1) = δ^(L) (a^(L−1))ᵀ"
+    failing = r"\delta^{(L)} \odot \left( a^{(L-1)} \right)^\top"
+    assert STUDENT_THETA_L1[slice(*result.span)] == failing
+
+
+def test_student_second_derivation_fails_at_delta_hadamard_theta():
+    result = check(STUDENT_DELTA_L1)
+    assert (result.verdict, result.reason) == ("wrong", "dimension")
+    assert result.message == (
+        "⊙ of δ^(L) (n_L × 1) and Θ^(L−1) (n_L × n_{L−1}) is undefined: "
+        "⊙ needs two operands of the same shape"
+    )
+    assert result.suggestion == "(Θ^(L−1))ᵀ δ^(L)"
+    assert result.corrected == "δ^(L−1) = (Θ^(L−1))ᵀ δ^(L) ⊙ φ'(z^(L−1))"
+    assert STUDENT_DELTA_L1[slice(*result.span)] == r"\delta^{(L)} \odot \Theta^{(L-1)}"
+    text = result.to_text()
+    assert "did you mean (Θ^(L−1))ᵀ δ^(L)?" in text
+
+
+def test_student_third_line_and_the_comment_attempt_are_rejected():
+    third = check(STUDENT_THETA_L2)
+    assert third.reason == "dimension" and third.suggestion == "δ^(L−1) (a^(L−2))ᵀ"
+    comment = check(STUDENT_COMMENT)
+    assert comment.reason == "dimension"
+    assert comment.failure["operation"] == "@"
+    assert comment.failure["left_shape"] == ["n_L", 1]
+    assert comment.failure["right_shape"] == ["n_L", "n_{L−1}"]
+    assert comment.corrected == "δ^(L−1) = (Θ^(L−1))ᵀ δ^(L) ⊙ φ'(z^(L−1))"
+
+
+def test_broadcasting_trap_hides_at_single_output_layer_only():
+    result = check("delta[l] = Theta[l].T * delta[l+1] * dphi(z[l])", sizes=(3, 5, 4, 1))
+    assert result.verdict == "wrong"
+    assert result.failure["concrete"]["binding"] == {"L": 4, "l": 2}
+    statuses = {layer: status for layer, status, _ in result.trap}
+    assert statuses == {2: "shows", 3: "hides"}  # n_4 = 1 hides it; n_3 = 4 shows it
+    assert "NumPy broadcasting trap" in result.to_text()
+
+
+def test_broadcasting_trap_of_the_student_first_line_hides_for_one_output():
+    result = check(STUDENT_THETA_L1, sizes=(3, 5, 4, 1))
+    assert [(layer, status) for layer, status, _ in result.trap] == [(3, "hides")]
+
+
+MISTAKES = [
+    # (equation, reason, a fragment of the suggestion or hint)
+    ("delta[l] = Theta[l] @ delta[l+1] * dphi(z[l])", "dimension", "(Θ^(l))ᵀ δ^(l+1)"),  # ᵀ
+    ("delta[l] = Theta[l].T * delta[l+1] * dphi(z[l])", "dimension", "(Θ^(l))ᵀ δ^(l+1)"),  # ⊙
+    (r"\delta^{(l)} = \Theta^{(l)T} \odot \delta^{(l+1)} \odot \varphi'(z^{(l)})", "dimension",
+     "(Θ^(l))ᵀ δ^(l+1)"),
+    ("delta[l] = Theta[l].T @ delta[l+1]", "value", "missing the factor ⊙ φ'(z^(l))"),
+    ("delta[l] = Theta[l].T @ delta[l] * dphi(z[l])", "dimension", "(Θ^(l))ᵀ δ^(l+1)"),
+    ("dJ/dTheta[l] = delta[l] @ a[l].T", "shape", "δ^(l+1) (a^(l))ᵀ"),
+    ("dJ/dTheta[l] = Delta[l+1] @ A[l].T", "value", "factor 1/m"),
+    ("dJ/db[l] = (1/m) * (Delta[l] @ ones + alpha * b[l])", "value", "biases are not regularized"),
+    ("dJ/dTheta[l] = a[l] @ delta[l+1].T", "shape", "δ^(l+1) (a^(l))ᵀ"),
+    ("delta[L] = y - a[L]", "value", "the sign is flipped"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("equation", "reason", "advice"), MISTAKES)
+def test_common_mistakes_are_rejected_for_the_right_reason(equation, reason, advice):
+    result = check(equation)
+    assert (result.verdict, result.reason) == ("wrong", reason), result.to_text()
+    assert advice in result.suggestion + " ".join(result.hints), result.to_text()
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "equation",
+    [
+        "dJ/dTheta[l] = (1/m) * (Delta[l+1] @ A[l].T + alpha * Theta[l])",
+        "dJ/db[l] = (1/m) * Delta[l] @ ones",
+        r"\frac{\partial J}{\partial b^{(l)}} = \frac{1}{m} \Delta^{(l)} \mathbf{1}",
+        "Delta[l] = Theta[l].T @ Delta[l+1] * dphi(Z[l])",
+        "Z[l] = Theta[l-1] @ A[l-1] + b[l] @ ones.T",
+    ],
+)
+def test_batched_and_regularized_forms_are_accepted(equation):
+    result = check(equation)
+    assert result.verdict == "correct", result.to_text()
+
+
+def test_unicode_form_with_for_option_and_sizes():
+    result = check("(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))", sizes=(3, 5, 4, 2), target="δ^(l)")
+    assert result.verdict == "correct"
+    assert [layer for layer, _ in result.layers] == [2, 3]
+
+
+def test_every_activation_checks():
+    for act in ("identity", "sigmoid", "relu", "leaky_relu", "elu", "softplus"):
+        result = check("delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])", activation=act)
+        assert result.verdict == "correct", act
+
+
+def test_without_a_target_only_shapes_are_checked():
+    assert check("Theta[l].T @ delta[l+1]").verdict == "defined"
+    assert check("Theta[l] @ delta[l+1]").verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    ("equation", "position"),
+    [
+        ("delta[l] = Theta[l].T @ (delta[l+1]", 35),
+        (r"\delta^{(L)} = \foo{a}", 15),
+        ("delta[l] = Theta[l].T @@ delta", 23),
+        ("delta[l] = Tehta[l]", 11),
+    ],
+)
+def test_unparseable_input_points_at_the_position(equation, position):
+    result = check(equation)
+    assert (result.verdict, result.exit_code) == ("unparseable", 2)
+    assert f"position {position}" in result.message
+    caret_line = result.message.splitlines()[-1]
+    assert caret_line.index("^") == position + 2
+
+
+def test_unknown_quantity_and_missing_layer_cannot_be_checked():
+    result = check(r"\frac{\partial a^{(L)}}{\partial \Theta^{(L-1)}} = a^{(L-1)}")
+    assert (result.verdict, result.exit_code) == ("unsupported", 2)
+    assert "cannot tell which quantity" in result.message
+
+
+def test_a_symbol_outside_its_layers_is_wrong():
+    result = check(r"\delta^{(L)} = \Theta^{(L)} a^{(L)}")
+    assert (result.verdict, result.reason) == ("wrong", "range")
+    assert "Θ^(L) does not exist" in result.message
+
+
+def test_lhs_and_for_together_is_a_usage_error():
+    with pytest.raises(ConfigError, match="either as 'LHS = RHS' or with --for"):
+        check("delta[L] = a[L] - y", target="delta[L]")
+
+
+def test_cli_exit_codes_and_json(capsys):
+    assert main(["check", "delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])"]) == 0
+    assert "CORRECT" in capsys.readouterr().out
+    assert main(["check", STUDENT_DELTA_L1, "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "wrong" and out["failure"]["left_shape"] == ["n_L", 1]
+    assert out["suggestion"] == "(Θ^(L−1))ᵀ δ^(L)" and out["position"] == [17, 50]
+    assert main(["check", "delta[l] = (", "--format", "json"]) == 2
+    assert json.loads(capsys.readouterr().out)["verdict"] == "unparseable"
+    assert main(["check", "delta[L] = a[L] - y", "--sizes", "3,0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--sizes '3,0'" in err
+    assert main(["check", "a[L] - y", "--for", "delta[L]", "--sizes", "2,3,1"]) == 0
+
+
+ALPHABET = list("()[]{}^_'.+-*/@=:, 0123456789") + [
+    "l", "L", "T", "a", "z", "b", "y", "x", "m", "delta", "Theta", "dphi", "phi", r"\delta",
+    r"\Theta", r"\odot", r"\cdot", r"\frac", r"\partial", r"\left(", r"\right)", "⊙", "ᵀ", "∂",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(ALPHABET), max_size=25).map("".join))
+def test_any_input_gets_a_verdict_never_a_traceback(text):
+    result = check(text)
+    assert result.verdict in {"correct", "wrong", "defined", "unparseable", "unsupported"}
+    assert result.exit_code in (0, 1, 2)
+    result.to_text(), result.to_json()
+
+
+@pytest.mark.parametrize(
+    "equation",
+    [
+        r"\nabla_{\Theta^{(l)}} J = \delta^{(l+1)} a^{(l)T}",
+        r"P_l = np.diag(dphi(z[l]))",
+        r"P^{(l)} = \operatorname{Diag}\left(\varphi'(z^{(l)})\right)",
+        r"J^{(i)} = \frac12 (a^{(L)} - y^{(i)})^2",
+        r"\frac{\partial J}{\partial z^{(l)}} = \Theta^{(l)\top} \delta^{(l+1)} \odot "
+        r"\varphi'(z^{(l)})",
+        "∂J/∂b^(l) = δ^(l)",
+        "dJ/dTheta[l] = delta[l+1] * a[l].T",  # NumPy broadcasting: the outer product
+    ],
+)
+def test_documented_syntax_is_read(equation):
+    assert check(equation).verdict == "correct"
+
+
+def test_the_student_intermediate_tensor_lines_cannot_be_checked_and_say_why():
+    line = (
+        r"\frac{\partial J^{(i)}}{\partial \Theta^{(L-1)}} = \delta^{(L)} \odot "
+        r"\frac{\partial a^{(L)}}{\partial \Theta^{(L-1)}}"
+    )
+    result = check(line)
+    assert (result.verdict, result.exit_code) == ("unsupported", 2)
+    assert "three indices" in result.message
+
+
+@pytest.mark.parametrize(
+    ("equation", "unread"),
+    [
+        (r"J(\Theta) = \frac{1}{m} \sum_{i=1}^{m} J^{(i)}", r"\sum"),
+        (r"\Theta \leftarrow \Theta - \eta \nabla_\Theta J", r"\leftarrow"),
+    ],
+)
+def test_seed_lines_outside_the_checker_vocabulary_are_pointed_at(equation, unread):
+    result = check(equation)
+    assert result.verdict == "unparseable"
+    assert f"position {equation.index(unread)}" in result.message
+
+
+def test_absolute_layers_beyond_the_generic_network_are_checked():
+    assert check("delta[7] = Theta[7].T @ delta[8] * dphi(z[7])").verdict == "correct"
+    assert check("delta[7] = Theta[7].T @ delta[8] * dphi(z[7])", sizes=(3, 4, 1)).reason == "range"
