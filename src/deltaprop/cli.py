@@ -8,6 +8,7 @@ with ``--debug``.
 
 import argparse
 import importlib
+import os
 import sys
 
 from deltaprop import __version__
@@ -61,7 +62,12 @@ def main(argv=None) -> int:
 
 def _dispatch(args) -> int:
     try:
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:  # a reader that stops early (`| head`) is not an error
+        _silence_stdout()
+        return 0
     except DeltapropError as err:
         if args.debug:
             raise
@@ -79,6 +85,14 @@ def _dispatch(args) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null so that the interpreter's flush at exit does not fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in tests)
+        pass
 
 
 def run():

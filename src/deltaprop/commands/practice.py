@@ -6,7 +6,6 @@ when something is wrong, and writes files atomically, so a failure leaves nothin
 
 import argparse
 import json
-import os
 import sys
 import textwrap
 
@@ -395,21 +394,11 @@ def predict(args) -> int:
     X = _model_features(model, meta, read_table(args.data))  # (m, n)
     y_pred = predict_matrix(model, X)  # (m, k)
     if args.output is None:
-        _write_to_stdout(_target_names(model, meta), y_pred)
+        write_csv(None, _target_names(model, meta), y_pred)
         return 0
     write_csv(args.output, _target_names(model, meta), y_pred)
     print(f"{len(y_pred)} predictions written to {args.output}", file=sys.stderr)
     return 0
-
-
-def _write_to_stdout(header, values):
-    """CSV to stdout; a reader that stops early (``| head``) is not an error."""
-    try:
-        write_csv(None, header, values)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so that the flush at exit does not fail again
 
 
 EVALUATE_EPILOG = """\
