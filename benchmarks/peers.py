@@ -16,6 +16,7 @@ from deltaprop import Grad, Network, backward, forward, get_loss, layer_views
 from deltaprop import equations as eq
 from deltaprop.network import Workspace
 from deltaprop.optim import make_optimizer
+from deltaprop.speed import scipy_blas_single_thread
 
 try:
     import torch
@@ -56,7 +57,8 @@ def core_epochs(net, X, y, solver, eta, batch, epochs, rng):
 
 
 def core_lbfgs(net, X, y, iters):
-    """SciPy's L-BFGS-B on the flat parameter vector directly: no packing."""
+    """SciPy's L-BFGS-B on the flat parameter vector directly: no packing, as in
+    ``deltaprop.train``."""
     m, L, loss = X.shape[0], net.L, get_loss("squared")
     X_cols, Y = X.T, y[None, :]
     grad, ws = Grad.zeros_like(net), Workspace(net, m)
@@ -69,8 +71,9 @@ def core_lbfgs(net, X, y, iters):
         return J, grad.flat
 
     options = {"maxiter": iters, "maxfun": 15000, "gtol": 0.0}
-    result = minimize(J_and_grad, net.params.astype(np.float64), jac=True,
-                      method="L-BFGS-B", options=options)
+    with scipy_blas_single_thread():  # SciPy's idle BLAS threads would steal NumPy's cores
+        result = minimize(J_and_grad, net.params.astype(np.float64), jac=True,
+                          method="L-BFGS-B", options=options)
     net.params[...] = result.x
     return result.nit
 

@@ -96,7 +96,8 @@ def targets_table(result, name="deltaprop core"):
 
 
 def bar_chart(runs, path):
-    """ms/epoch (log scale) per case, one bar per implementation; a row of panels per run."""
+    """Time per epoch (L-BFGS: per iteration) relative to scikit-learn's, one bar per
+    implementation and case; a row of panels per run. Below 1: faster than scikit-learn."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -114,19 +115,27 @@ def bar_chart(runs, path):
             x = np.arange(len(cases))
             width = 0.8 / max(len(names), 1)
             for i, name in enumerate(names):
-                ms = [c["results"].get(name, {}).get("median_ms", np.nan) for c in cases]
-                ax.bar(x + i * width, ms, width, label=name)
+                rel = [_relative(c, name) for c in cases]
+                ax.bar(x + i * width, rel, width, label=name)
+            ax.axhline(1.0, color="black", linewidth=0.8)
             ax.set_xticks(x + 0.4 - width / 2)
             ax.set_xticklabels([f"{c['workload']}\n{c['dtype']}" for c in cases], fontsize=8)
-            ax.set_yscale("log")
-            unit = "ms/iteration" if solver == "lbfgs" else "ms/epoch"
+            ax.set_ylim(0, 2.5)
+            unit = "iteration" if solver == "lbfgs" else "epoch"
             ax.set_title(f"{solver}, OpenBLAS variables {label}", fontsize=10)
-            ax.set_ylabel(f"{unit} (log, lower is faster)")
+            ax.set_ylabel(f"time per {unit} / scikit-learn's (lower is faster)", fontsize=8)
             ax.grid(axis="y", alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _relative(case, name):
+    r = case["results"]
+    if name not in r or "scikit-learn" not in r:
+        return float("nan")
+    return r[name]["median_ms"] / r["scikit-learn"]["median_ms"]
 
 
 def _order(name):

@@ -55,7 +55,7 @@ def child(args):
         impls = [n for n in impls if n in args.impls.split(",")]
     result = run_suite(selected_workloads(args), impls, args.solvers.split(","),
                        args.dtypes.split(","), log=lambda s: print(s, flush=True))
-    result["environment"] = {v: os.environ.get(v) for v in OPENBLAS_VARS}
+    result["environment"] = {v: os.environ.get(v, "(unset)") for v in OPENBLAS_VARS}
     Path(args.child).write_text(json.dumps(result, indent=1))
     return 0
 

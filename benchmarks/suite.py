@@ -15,6 +15,10 @@ from deltaprop import Network
 from peers import IMPLEMENTATIONS, torch
 
 SOLVERS = ("sgd", "adam", "lbfgs")
+# Pause before each timed run: PyTorch's OpenMP threads (and OpenBLAS's) keep spinning for a
+# while after a call and slowed whatever ran next by ~30 % (W3, 20 ms runs); 50 ms lets them
+# sleep (measured: 0.26 → 0.20 ms/epoch for deltaprop right after PyTorch).
+SETTLE_S = 0.05
 DTYPES = ("float64", "float32")
 
 
@@ -55,6 +59,7 @@ def run_case(w, X, y, params0, solver, impls, seed=0):
     ms, losses, done = {n: [] for n in impls}, {}, {}
     for r in range(w.repeats):
         for name in impls[r % len(impls) :] + impls[: r % len(impls)]:
+            time.sleep(SETTLE_S)
             seconds, units_done, predict = IMPLEMENTATIONS[name](w, X, y, params0, solver,
                                                                   units, seed)
             ms[name].append(1e3 * seconds / max(units_done, 1))

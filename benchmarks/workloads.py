@@ -39,10 +39,10 @@ class Workload:
 WORKLOADS = {
     w.name: w
     for w in [
-        Workload("W1", (10, 64, 64, 1), "tanh", 50_000, 200, 2, 20, 5, eta=1e-2),
-        Workload("W2", (100, 256, 256, 1), "relu", 20_000, 256, 1, 5, 5, eta=1e-2),
-        Workload("W3", (10, 32, 1), "tanh", 2_000, None, 100, 100, 5, eta=1e-1),
-        Workload("W4", (784, 1024, 1024, 1), "relu", 10_000, 512, 1, 3, 3, eta=1e-3),
+        Workload("W1", (10, 64, 64, 1), "tanh", 50_000, 200, 2, 10, 5, eta=1e-2),
+        Workload("W2", (100, 256, 256, 1), "relu", 20_000, 256, 1, 4, 5, eta=1e-2),
+        Workload("W3", (10, 32, 1), "tanh", 2_000, None, 100, 50, 5, eta=1e-1),
+        Workload("W4", (784, 1024, 1024, 1), "relu", 10_000, 512, 1, 2, 3, eta=1e-3),
     ]
 }
 

@@ -2,6 +2,7 @@
 reference written here from the equations: same inputs ⇒ the same bits; float32 stays float32;
 buffers are reused, so a step allocates no array of batch size."""
 
+import math
 import tracemalloc
 
 import numpy as np
@@ -135,3 +136,43 @@ def test_workspace_for_another_batch_size_is_refused():
     net, X, _ = make_problem("tanh", np.float64, m=9)
     with pytest.raises(ConfigError, match=r"X has 9 columns; this workspace is for m=4"):
         forward(net, X, workspace=Workspace(net, 4))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_adam_kernel_gives_the_numpy_update_bit_exact(dtype):
+    pytest.importorskip("numba", reason="the compiled kernel is the optional 'fast' extra")
+    from deltaprop.speed import adam_kernel, reference_adam_update
+
+    rng = np.random.default_rng(3)
+    params = rng.normal(size=1000).astype(dtype)
+    state = [params.copy(), np.zeros_like(params), np.zeros_like(params)]  # Θ, m, v: kernel
+    ref = [params.copy(), np.zeros_like(params), np.zeros_like(params)]  # Θ, m, v: NumPy
+    kernel = adam_kernel()
+    for t in range(1, 6):
+        grad = rng.normal(scale=10.0 ** -t, size=1000).astype(dtype)
+        eta_t = 1e-2 * math.sqrt(1 - 0.999**t) / (1 - 0.9**t)  # a Python float, as in Adam
+        kernel(state[0], grad, state[1], state[2], eta_t, 0.9, 0.999, 1e-8)
+        reference_adam_update(ref[0], grad, ref[1], ref[2], eta_t, 0.9, 0.999, 1e-8)
+        for got, want in zip(state, ref, strict=True):
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == dtype
+
+
+def test_scipy_blas_single_thread_limits_only_scipys_blas():
+    from threadpoolctl import threadpool_info
+
+    from deltaprop.speed import scipy_blas_single_thread
+
+    def threads():
+        return {i["filepath"]: i["num_threads"] for i in threadpool_info()
+                if i["user_api"] == "blas"}
+
+    before = threads()
+    scipy_libs = [p for p in before if "scipy.libs" in p]
+    if not scipy_libs:
+        pytest.skip("SciPy shares NumPy's BLAS here: nothing to limit")
+    with scipy_blas_single_thread():
+        inside = threads()
+        assert all(inside[p] == 1 for p in scipy_libs)
+        assert all(inside[p] == before[p] for p in before if p not in scipy_libs)
+    assert threads() == before

@@ -1,0 +1,80 @@
+"""Two measured speed-ups outside the equations (see ``benchmarks/NOTES.md`` for the numbers).
+
+- ``adam_kernel()``: Adam's update fused into one pass over the flat vector, compiled with Numba
+  when it is installed (the optional ``fast`` extra); None without Numba, and the NumPy update
+  of ``deltaprop.optim.Adam`` runs instead. Both give the same bits: the kernel does the same
+  IEEE operations in the same order (no ``fastmath``), which the tests check.
+- ``scipy_blas_single_thread()``: SciPy's wheels bring their own OpenBLAS, next to NumPy's.
+  During L-BFGS-B the two thread pools alternate and each one's idle threads spin on the cores
+  the other needs; limiting SciPy's (used only for L-BFGS-B's small vector operations) to one
+  thread makes an iteration 2–18× faster on the benchmark workloads.
+"""
+
+import contextlib
+import functools
+import math
+import os
+
+import numpy as np
+
+
+def _adam_update(params, grad, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
+                 epsilon, eta_t):  # pragma: no cover  (compiled by Numba; tested through it)
+    for i in range(params.size):
+        m_i = m[i] * beta_1 + grad[i] * one_minus_beta_1  # m ← β₁ m + (1 − β₁) ∇J
+        v_i = v[i] * beta_2 + (grad[i] * grad[i]) * one_minus_beta_2  # v ← β₂ v + (1 − β₂) ∇J²
+        m[i] = m_i
+        v[i] = v_i
+        params[i] -= (m_i / (math.sqrt(v_i) + epsilon)) * eta_t  # Θ ← Θ − η_t m / (√v + ε)
+
+
+@functools.cache
+def _compiled_adam():
+    try:
+        import numba
+    except ImportError:
+        return None
+    # error_model="numpy": no ZeroDivisionError branch, so the loop vectorizes
+    return numba.njit(_adam_update, nogil=True, error_model="numpy", cache=True)
+
+
+def adam_kernel():
+    """A function ``kernel(params, grad, m, v, eta_t, beta_1, beta_2, epsilon)`` doing one Adam
+    update in place, or None when Numba is not installed."""
+    compiled = _compiled_adam()
+    if compiled is None:
+        return None
+
+    def kernel(params, grad, m, v, eta_t, beta_1, beta_2, epsilon):
+        t = params.dtype.type  # the scalars in the arrays' dtype, as NumPy's ufuncs use them
+        compiled(params, grad, m, v, t(beta_1), t(1 - beta_1), t(beta_2), t(1 - beta_2),
+                 t(epsilon), t(eta_t))
+
+    return kernel
+
+
+def reference_adam_update(params, grad, m, v, eta_t, beta_1, beta_2, epsilon):
+    """The same update with NumPy ufuncs, one operation per line (what the kernel must equal)."""
+    m *= beta_1
+    m += grad * (1 - beta_1)
+    v *= beta_2
+    v += (grad * grad) * (1 - beta_2)
+    params -= (m / (np.sqrt(v) + epsilon)) * eta_t
+
+
+def scipy_blas_single_thread():
+    """A context manager limiting the BLAS libraries that SciPy's wheels bring to one thread
+    (NumPy's keeps its threads); a no-op when SciPy shares NumPy's BLAS or threadpoolctl is
+    missing."""
+    try:
+        from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+    except ImportError:
+        return contextlib.nullcontext()
+    import scipy.linalg  # noqa: F401  (loads SciPy's BLAS, so that it can be found)
+
+    controller = ThreadpoolController()
+    paths = [lib.filepath for lib in controller.lib_controllers
+             if os.path.basename(os.path.dirname(lib.filepath)) == "scipy.libs"]
+    if not paths:
+        return contextlib.nullcontext()
+    return controller.select(filepath=paths).limit(limits=1)
