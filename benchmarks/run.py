@@ -118,8 +118,9 @@ def main(argv=None):
             "",
             targets_table(result, "deltaprop estimator"),
         ]
-    report.append(f"\nPeak memory: growth of peak RSS during one sgd epoch, fresh process, "
-                  f"as set. Total time {time.perf_counter() - start:.0f} s.")
+    report.append(f"\nPeak memory: one sgd epoch in a fresh process (as set); tracemalloc peak "
+                  f"for the NumPy-based rows, peak RSS growth for PyTorch. Total time "
+                  f"{time.perf_counter() - start:.0f} s.")
     text = "\n".join(report)
     print(text)
     (args.out / "bench.md").write_text(text + "\n")

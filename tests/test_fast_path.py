@@ -176,3 +176,42 @@ def test_scipy_blas_single_thread_limits_only_scipys_blas():
         assert all(inside[p] == 1 for p in scipy_libs)
         assert all(inside[p] == before[p] for p in before if p not in scipy_libs)
     assert threads() == before
+
+
+def test_train_hot_path_equals_straightforward_steps(monkeypatch):
+    """``deltaprop.train``'s step (workspaces, in-place) against the same loop whose step is
+    the straightforward reference above: same seed ⇒ the same weights, to the bit."""
+    from deltaprop import train as training
+    from deltaprop.train import TrainConfig, train
+
+    net, X, Y = make_problem("tanh", np.float64, m=50, sizes=(4, 7, 5, 1))
+    ref = Network(net.sizes, "tanh", params=net.params)
+    config = TrainConfig(solver="sgd", momentum=0.0, nesterovs_momentum=False, batch_size=8,
+                         max_iter=3, tol=0.0, learning_rate_init=0.05)
+    train(net, X, Y, config, rng=np.random.default_rng(5))
+
+    def reference_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
+        a_L = net.forward(X_b).a[net.L]  # J of the batch before the update, as batch_step
+        J = eq.cost(loss, a_L, Y_b, net.theta.values(), config.alpha, X_b.shape[1])
+        grad.flat[...] = reference_grad(net, X_b, Y_b, config.alpha, loss)
+        optimizer.step(net.params, grad.flat)
+        return J
+
+    monkeypatch.setattr(training, "batch_step", reference_step)
+    train(ref, X, Y, config, rng=np.random.default_rng(5))
+    np.testing.assert_array_equal(net.params, ref.params)
+
+
+def test_adam_uses_the_kernel_or_numpy_with_the_same_bits():
+    from deltaprop.optim import Adam
+
+    rng = np.random.default_rng(2)
+    fast, plain = Adam(0.01), Adam(0.01, compiled=False)
+    theta_fast = rng.normal(size=300)
+    theta_plain = theta_fast.copy()
+    for _ in range(4):
+        grad = rng.normal(size=300)
+        fast.step(theta_fast, grad)
+        plain.step(theta_plain, grad)
+    np.testing.assert_array_equal(theta_fast, theta_plain)
+    assert plain._kernel is None

@@ -29,8 +29,9 @@ from tqdm.auto import tqdm
 from deltaprop import equations as eq
 from deltaprop.errors import DataError, DivergenceError
 from deltaprop.losses import get_loss
-from deltaprop.network import Grad, backward, forward
+from deltaprop.network import Grad, Workspace, backward, forward
 from deltaprop.optim import make_optimizer, make_schedule
+from deltaprop.speed import scipy_blas_single_thread
 
 LBFGS_FTOL = 2.2e-9  # SciPy's default ftol of L-BFGS-B
 
@@ -143,22 +144,34 @@ def divergence_message(epoch, what, config):
     )
 
 
-def batch_step(net, X_b, Y_b, grad, optimizer, config, loss):
-    """One update on the columns X_b (n_1, b), Y_b (n_L, b); returns J of the batch before it."""
+def workspace_for(workspaces, net, m):
+    """The ``Workspace`` for batches of m columns from ``workspaces`` (made on first use)."""
+    if m not in workspaces:
+        workspaces[m] = Workspace(net, m)
+    return workspaces[m]
+
+
+def batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
+    """One update on the columns X_b (n_1, b), Y_b (n_L, b); returns J of the batch before it.
+
+    ``workspaces`` (a dict by batch size) holds the preallocated z, a, δ buffers that the
+    step writes into, so it allocates no array of batch size.
+    """
     b = X_b.shape[1]
-    cache = forward(net, X_b)
+    ws = workspace_for(workspaces, net, b)
+    cache = forward(net, X_b, workspace=ws)
     J = eq.cost(loss, cache.a[net.L], Y_b, net.theta.values(), config.alpha, b)
-    backward(net, cache, Y_b, alpha=config.alpha, loss=loss, out=grad)  # ∇J into one buffer
+    backward(net, cache, Y_b, config.alpha, loss, out=grad, workspace=ws)  # ∇J into one buffer
     optimizer.step(net.params, grad.flat)
     return J
 
 
-def run_epoch(net, batches, grad, optimizer, schedule, config, rng, epoch):
+def run_epoch(net, batches, grad, optimizer, schedule, config, rng, workspaces, epoch):
     """One pass over the training columns; returns the sample-weighted mean batch J."""
     loss, total = get_loss(config.loss), 0.0
     try:
         for X_b, Y_b in batches.epoch(rng):
-            J = batch_step(net, X_b, Y_b, grad, optimizer, config, loss)
+            J = batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces)
             check_loss(J, epoch, config)
             schedule.after_step(optimizer)
             total += J * X_b.shape[1]
@@ -241,6 +254,7 @@ class EpochLoop:
         self.schedule = make_schedule(config.learning_rate, config.learning_rate_init,
                                       config.power_t)
         self.grad = Grad.zeros_like(net)  # ∇J, reused by every step
+        self.workspaces = {}  # z, a, δ buffers by batch size, reused by every step
         self.monitor = Monitor(net.params, config.tol)
 
     def run(self, rng, bar, callback):
@@ -248,7 +262,7 @@ class EpochLoop:
         net, config, history = self.net, self.config, self.history
         for epoch in range(1, config.max_iter + 1):
             J = run_epoch(net, self.batches, self.grad, self.optimizer, self.schedule, config,
-                          rng, epoch)
+                          rng, self.workspaces, epoch)
             record(history, J, self.batches.m)
             monitored = J if self.X_val is None else self.validate()
             show_progress(bar, history)
@@ -287,14 +301,14 @@ def show_progress(bar, history):
 def train_lbfgs(net, X, Y, config, callback=None):
     """Minimize J with SciPy's L-BFGS-B on the flat parameter vector itself."""
     history, loss, grad = History(), get_loss(config.loss), Grad.zeros_like(net)
-    best = Monitor(net.params, 0.0)
+    best, ws = Monitor(net.params, 0.0), Workspace(net, X.shape[1])
 
     def fun(theta):  # θ (P,) float64 -> (J, ∇J)
         net.params[...] = theta
         try:
-            cache = forward(net, X)
+            cache = forward(net, X, workspace=ws)
             J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), config.alpha, X.shape[1])
-            backward(net, cache, Y, alpha=config.alpha, loss=loss, out=grad)
+            backward(net, cache, Y, config.alpha, loss, out=grad, workspace=ws)
         except FloatingPointError as err:
             msg = divergence_message(history.n_iter + 1, f"{err}", config)
             raise DivergenceError(msg) from None
@@ -313,8 +327,9 @@ def train_lbfgs(net, X, Y, config, callback=None):
     options = {"maxiter": config.max_iter, "maxfun": config.max_fun, "gtol": config.tol,
                "ftol": min(LBFGS_FTOL, config.tol)}
     try:
-        result = minimize(fun, net.params.astype(np.float64), jac=True, method="L-BFGS-B",
-                          callback=on_iteration, options=options)
+        with scipy_blas_single_thread():  # its idle threads would steal NumPy's BLAS cores
+            result = minimize(fun, net.params.astype(np.float64), jac=True,
+                              method="L-BFGS-B", callback=on_iteration, options=options)
         net.params[...] = result.x
     except KeyboardInterrupt:
         history.interrupted = True
