@@ -66,15 +66,21 @@ def scipy_blas_single_thread():
     """A context manager limiting the BLAS libraries that SciPy's wheels bring to one thread
     (NumPy's keeps its threads); a no-op when SciPy shares NumPy's BLAS or threadpoolctl is
     missing."""
+    scipy_blas = _scipy_blas_controller()
+    return contextlib.nullcontext() if scipy_blas is None else scipy_blas.limit(limits=1)
+
+
+@functools.cache
+def _scipy_blas_controller():
+    """threadpoolctl's controller of SciPy's own BLAS, or None; found once (the scan of the
+    loaded libraries takes milliseconds)."""
     try:
         from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
     except ImportError:
-        return contextlib.nullcontext()
+        return None
     import scipy.linalg  # noqa: F401  (loads SciPy's BLAS, so that it can be found)
 
     controller = ThreadpoolController()
     paths = [lib.filepath for lib in controller.lib_controllers
              if os.path.basename(os.path.dirname(lib.filepath)) == "scipy.libs"]
-    if not paths:
-        return contextlib.nullcontext()
-    return controller.select(filepath=paths).limit(limits=1)
+    return controller.select(filepath=paths) if paths else None
