@@ -6,6 +6,7 @@ when something is wrong, and writes files atomically, so a failure leaves nothin
 
 import argparse
 import json
+import math
 import sys
 import textwrap
 
@@ -69,44 +70,25 @@ def int_list(text):
     return sizes
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
-    return value
+def _number(parse, accept, wanted):
+    """An argparse ``type``: ``parse`` the text, keep it if ``accept``, else say ``wanted``."""
+
+    def convert(text):
+        try:
+            value = parse(text)
+        except ValueError:
+            value = None
+        if value is None or not accept(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {wanted}")
+        return value
+
+    return convert
 
 
-def nonnegative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 0")
-    return value
-
-
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0.0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number > 0")
-    return value
-
-
-def nonnegative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0.0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number >= 0")
-    return value
+positive_int = _number(int, lambda n: n >= 1, "a positive integer")
+nonnegative_int = _number(int, lambda n: n >= 0, "an integer >= 0")
+positive_float = _number(float, lambda x: 0.0 < x < math.inf, "a finite number > 0")
+nonnegative_float = _number(float, lambda x: 0.0 <= x < math.inf, "a finite number >= 0")
 
 
 # ---------------------------------------------------------------- train
