@@ -69,8 +69,11 @@ def measure(w, dtype, impl, solver="sgd"):
 
     torch = impl == "PyTorch"
     peak = rss_peak_mb(train) if torch else traced_peak_mb(train)
-    return {"data_mb": (X.nbytes + y.nbytes) / 2**20, "peak_mb": peak,
-            "method": "peak RSS growth" if torch else "tracemalloc peak"}
+    return {
+        "data_mb": (X.nbytes + y.nbytes) / 2**20,
+        "peak_mb": peak,
+        "method": "peak RSS growth" if torch else "tracemalloc peak",
+    }
 
 
 def main(argv):

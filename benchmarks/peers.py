@@ -72,8 +72,9 @@ def core_lbfgs(net, X, y, iters):
 
     options = {"maxiter": iters, "maxfun": 15000, "gtol": 0.0}
     with scipy_blas_single_thread():  # SciPy's idle BLAS threads would steal NumPy's cores
-        result = minimize(J_and_grad, net.params.astype(np.float64), jac=True,
-                          method="L-BFGS-B", options=options)
+        result = minimize(
+            J_and_grad, net.params.astype(np.float64), jac=True, method="L-BFGS-B", options=options
+        )
     net.params[...] = result.x
     return result.nit
 
@@ -118,10 +119,21 @@ def run_estimator(w, X, y, params0, solver, units, seed):
 
 def _mlp_params(w, solver, units, seed):
     return dict(
-        hidden_layer_sizes=w.sizes[1:-1], activation=w.activation, solver=solver, alpha=0.0,
-        batch_size=w.batch_size, learning_rate_init=w.eta, max_iter=units, shuffle=True,
-        random_state=seed, tol=0.0, n_iter_no_change=10**9, momentum=0.0,
-        nesterovs_momentum=False, early_stopping=False, **ADAM,
+        hidden_layer_sizes=w.sizes[1:-1],
+        activation=w.activation,
+        solver=solver,
+        alpha=0.0,
+        batch_size=w.batch_size,
+        learning_rate_init=w.eta,
+        max_iter=units,
+        shuffle=True,
+        random_state=seed,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        early_stopping=False,
+        **ADAM,
     )
 
 
@@ -171,9 +183,15 @@ def run_torch(w, X, y, params0, solver, units, seed):
 
     start = time.perf_counter()
     if solver == "lbfgs":
-        opt = torch.optim.LBFGS(model.parameters(), lr=1, max_iter=units, tolerance_grad=0,
-                                tolerance_change=0, history_size=10,
-                                line_search_fn="strong_wolfe")
+        opt = torch.optim.LBFGS(
+            model.parameters(),
+            lr=1,
+            max_iter=units,
+            tolerance_grad=0,
+            tolerance_change=0,
+            history_size=10,
+            line_search_fn="strong_wolfe",
+        )
 
         def closure():
             opt.zero_grad(set_to_none=True)

@@ -42,8 +42,7 @@ def plain_grad(net, X, Y):
         g_b[l + 1] = delta.sum(axis=1) * (1 / m)
         if l > 1:
             delta = (net.theta[l].T @ delta) * phi.dphi(z[l], a[l])
-    return np.concatenate([np.concatenate([g_theta[l].ravel(), g_b[l + 1]])
-                           for l in range(1, L)])
+    return np.concatenate([np.concatenate([g_theta[l].ravel(), g_b[l + 1]]) for l in range(1, L)])
 
 
 def straightforward_step(net, X, Y, idx, eta):
@@ -108,17 +107,23 @@ def profile(w, dtype):
         "step, workspace": best_us(lambda: fast_step(net, X_b, Y_b, grad, ws, buf, eta), n),
         "GEMMs": best_us(lambda: gemm_only(net, X_b, ws, grad), n),
         "element-wise (out=)": best_us(lambda: elementwise_only(net, ws, grad, Y_b, b), n),
-        "optimizer η∇J in place": best_us(lambda: (np.multiply(grad.flat, eta, out=buf),
-                                                   np.subtract(net.params, buf, out=buf)), n),
+        "optimizer η∇J in place": best_us(
+            lambda: (np.multiply(grad.flat, eta, out=buf), np.subtract(net.params, buf, out=buf)), n
+        ),
         "gather X[:, idx] per step": best_us(lambda: (X[:, idx], Y[:, idx]), n),
         "shuffle into buffer / step": best_us(
-            lambda: np.take(X_rows, perm, axis=0, out=rows), max(1, n // 20)) * b / w.m
-        if b < w.m else 0.0,
+            lambda: np.take(X_rows, perm, axis=0, out=rows), max(1, n // 20)
+        )
+        * b
+        / w.m
+        if b < w.m
+        else 0.0,
     }
     net.params[...] = saved
     gflop = 6 * w.weights * b / 1e9
-    print(f"\n{w.name} {w.sizes} {w.activation} batch {b} {dtype}: "
-          f"{gflop * 1e3:.2f} MFLOP per step")
+    print(
+        f"\n{w.name} {w.sizes} {w.activation} batch {b} {dtype}: {gflop * 1e3:.2f} MFLOP per step"
+    )
     for name, us in parts.items():
         print(f"  {name:28s} {us:9.1f} µs")
     for label in ("straightforward", "workspace"):

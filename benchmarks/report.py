@@ -25,16 +25,21 @@ def gflops(case, name):
 def markdown_table(result, memory=None):
     """One row per (workload, dtype, solver, implementation)."""
     memory = memory or {}
-    head = ("| workload | dtype | solver | implementation | ms/epoch median [min–max] | GFLOP/s "
-            "| % GEMM peak | × sklearn | × PyTorch | final J | peak MB (data MB) |")
+    head = (
+        "| workload | dtype | solver | implementation | ms/epoch median [min–max] | GFLOP/s "
+        "| % GEMM peak | × sklearn | × PyTorch | final J | peak MB (data MB) |"
+    )
     lines = [head, "|" + "---|" * 11]
     for case in result["cases"]:
         peak = result["peak_gflops"][case["dtype"]]
         for name, r in case["results"].items():
             g = gflops(case, name)
             mem = memory.get(f"{case['workload']} {case['dtype']} {name}")
-            mem_text = "—" if not mem or mem["peak_mb"] is None else (
-                f"{mem['peak_mb']:.0f} ({mem['data_mb']:.0f})")
+            mem_text = (
+                "—"
+                if not mem or mem["peak_mb"] is None
+                else (f"{mem['peak_mb']:.0f} ({mem['data_mb']:.0f})")
+            )
             unit = " /iter" if case["solver"] == "lbfgs" else ""
             lines.append(
                 f"| {case['workload']} | {case['dtype']} | {case['solver']} | {name} "
@@ -65,26 +70,42 @@ def targets(result, name="deltaprop core"):
     for dt in ("float64", "float32"):
         peak = result["peak_gflops"].get(dt)
         w1, w2, w3, w4 = (_case(result, w, dt, "sgd") for w in ("W1", "W2", "W3", "W4"))
-        for w, peer, need in [(w1, "scikit-learn", 2.0), (w1, "PyTorch", 2.0),
-                              (w2, "scikit-learn", 1.6), (w2, "PyTorch", 1.2),
-                              (w3, "scikit-learn", 3.0), (w3, "PyTorch", 3.0)]:
+        for w, peer, need in [
+            (w1, "scikit-learn", 2.0),
+            (w1, "PyTorch", 2.0),
+            (w2, "scikit-learn", 1.6),
+            (w2, "PyTorch", 1.2),
+            (w3, "scikit-learn", 3.0),
+            (w3, "PyTorch", 3.0),
+        ]:
             if w and name in w["results"]:
-                check(f"{w['workload']} {dt} sgd: >= {need}× {peer}",
-                      ratio(w, name, peer), lambda v, need=need: v >= need)
+                check(
+                    f"{w['workload']} {dt} sgd: >= {need}× {peer}",
+                    ratio(w, name, peer),
+                    lambda v, need=need: v >= need,
+                )
         for w, need in [(w2, 85), (w4, 90)]:
             if w and name in w["results"]:
-                check(f"{w['workload']} {dt} sgd: >= {need}% GEMM peak",
-                      100 * gflops(w, name) / peak, lambda v, need=need: v >= need)
+                check(
+                    f"{w['workload']} {dt} sgd: >= {need}% GEMM peak",
+                    100 * gflops(w, name) / peak,
+                    lambda v, need=need: v >= need,
+                )
         for wl in ("W1", "W2", "W3", "W4"):
             sgd, adam = _case(result, wl, dt, "sgd"), _case(result, wl, dt, "adam")
             if sgd and adam and name in sgd["results"] and name in adam["results"]:
-                check(f"{wl} {dt}: adam/sgd time per epoch <= 1.10",
-                      adam["results"][name]["median_ms"] / sgd["results"][name]["median_ms"],
-                      lambda v: v <= 1.10)
+                check(
+                    f"{wl} {dt}: adam/sgd time per epoch <= 1.10",
+                    adam["results"][name]["median_ms"] / sgd["results"][name]["median_ms"],
+                    lambda v: v <= 1.10,
+                )
             lb = _case(result, wl, dt, "lbfgs")
             if lb and name in lb["results"]:
-                check(f"{wl} {dt} lbfgs: per iteration faster than scikit-learn (×)",
-                      ratio(lb, name, "scikit-learn"), lambda v: v > 1.0)
+                check(
+                    f"{wl} {dt} lbfgs: per iteration faster than scikit-learn (×)",
+                    ratio(lb, name, "scikit-learn"),
+                    lambda v: v > 1.0,
+                )
     return rows
 
 
@@ -105,8 +126,7 @@ def bar_chart(runs, path):
     import numpy as np
 
     solvers = ("sgd", "adam", "lbfgs")
-    fig, axes = plt.subplots(len(runs), len(solvers), figsize=(16, 4.2 * len(runs)),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(runs), len(solvers), figsize=(16, 4.2 * len(runs)), squeeze=False)
     for row, (label, result) in enumerate(runs.items()):
         for col, solver in enumerate(solvers):
             ax = axes[row][col]

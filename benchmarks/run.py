@@ -53,8 +53,13 @@ def child(args):
     impls = available()
     if args.impls:
         impls = [n for n in impls if n in args.impls.split(",")]
-    result = run_suite(selected_workloads(args), impls, args.solvers.split(","),
-                       args.dtypes.split(","), log=lambda s: print(s, flush=True))
+    result = run_suite(
+        selected_workloads(args),
+        impls,
+        args.solvers.split(","),
+        args.dtypes.split(","),
+        log=lambda s: print(s, flush=True),
+    )
     result["environment"] = {v: os.environ.get(v, "(unset)") for v in OPENBLAS_VARS}
     Path(args.child).write_text(json.dumps(result, indent=1))
     return 0
@@ -84,8 +89,9 @@ def measure_memory(result, quick):
             continue
         for name in case["results"]:
             cmd = [sys.executable, str(HERE / "memory.py"), case["workload"], case["dtype"], name]
-            out = subprocess.run(cmd + (["--quick"] if quick else []), capture_output=True,
-                                 text=True, check=True)
+            out = subprocess.run(
+                cmd + (["--quick"] if quick else []), capture_output=True, text=True, check=True
+            )
             memory[f"{case['workload']} {case['dtype']} {name}"] = json.loads(out.stdout)
     return memory
 
@@ -105,8 +111,11 @@ def main(argv=None):
     report = []
     for label, result in runs.items():
         env = result["environment"]
-        blas = "; ".join(f"{b['internal_api']} {b['version']} kernel {b['architecture']}, "
-                         f"{b['num_threads']} threads" for b in result["blas"])
+        blas = "; ".join(
+            f"{b['internal_api']} {b['version']} kernel {b['architecture']}, "
+            f"{b['num_threads']} threads"
+            for b in result["blas"]
+        )
         peak = ", ".join(f"{dt} {g:.0f}" for dt, g in result["peak_gflops"].items())
         report += [
             f"\n## OpenBLAS variables {label}: {env}",
@@ -118,9 +127,11 @@ def main(argv=None):
             "",
             targets_table(result, "deltaprop estimator"),
         ]
-    report.append(f"\nPeak memory: one sgd epoch in a fresh process (as set); tracemalloc peak "
-                  f"for the NumPy-based rows, peak RSS growth for PyTorch. Total time "
-                  f"{time.perf_counter() - start:.0f} s.")
+    report.append(
+        f"\nPeak memory: one sgd epoch in a fresh process (as set); tracemalloc peak "
+        f"for the NumPy-based rows, peak RSS growth for PyTorch. Total time "
+        f"{time.perf_counter() - start:.0f} s."
+    )
     text = "\n".join(report)
     print(text)
     (args.out / "bench.md").write_text(text + "\n")

@@ -60,8 +60,9 @@ def run_case(w, X, y, params0, solver, impls, seed=0):
     for r in range(w.repeats):
         for name in impls[r % len(impls) :] + impls[: r % len(impls)]:
             time.sleep(SETTLE_S)
-            seconds, units_done, predict = IMPLEMENTATIONS[name](w, X, y, params0, solver,
-                                                                  units, seed)
+            seconds, units_done, predict = IMPLEMENTATIONS[name](
+                w, X, y, params0, solver, units, seed
+            )
             ms[name].append(1e3 * seconds / max(units_done, 1))
             losses[name], done[name] = half_squared_error(predict, X, y), units_done
     return {
@@ -100,14 +101,21 @@ def run_suite(workloads, impls, solvers=SOLVERS, dtypes=DTYPES, log=print):
             for solver in solvers:
                 start = time.perf_counter()
                 impl_results = run_case(w, X, y, params0, solver, impls)
-                result["cases"].append({
-                    "workload": w.name, "sizes": list(w.sizes), "activation": w.activation,
-                    "m": w.m, "batch": w.batch_size, "dtype": dt, "solver": solver,
-                    "units_per_repeat": w.lbfgs_iters if solver == "lbfgs" else w.epochs,
-                    "repeats": w.repeats, "gflop_per_epoch": w.gflop_per_epoch(),
-                    "results": impl_results,
-                })
+                result["cases"].append(
+                    {
+                        "workload": w.name,
+                        "sizes": list(w.sizes),
+                        "activation": w.activation,
+                        "m": w.m,
+                        "batch": w.batch_size,
+                        "dtype": dt,
+                        "solver": solver,
+                        "units_per_repeat": w.lbfgs_iters if solver == "lbfgs" else w.epochs,
+                        "repeats": w.repeats,
+                        "gflop_per_epoch": w.gflop_per_epoch(),
+                        "results": impl_results,
+                    }
+                )
                 medians = ", ".join(f"{n} {r['median_ms']:.3g}" for n, r in impl_results.items())
-                log(f"  {w.name} {dt} {solver}: {medians} ms "
-                    f"({time.perf_counter() - start:.0f} s)")
+                log(f"  {w.name} {dt} {solver}: {medians} ms ({time.perf_counter() - start:.0f} s)")
     return result

@@ -50,8 +50,17 @@ WORKLOADS = {
 def quick(w):
     """A smaller version of ``w`` for iterating on the suite: fewer samples, epochs, repeats."""
     m = min(w.m, 4_000) if w.name == "W4" else w.m // 5
-    return Workload(w.name, w.sizes, w.activation, m, w.batch, max(1, w.epochs // 2),
-                    max(2, w.lbfgs_iters // 4), 3, w.eta)
+    return Workload(
+        w.name,
+        w.sizes,
+        w.activation,
+        m,
+        w.batch,
+        max(1, w.epochs // 2),
+        max(2, w.lbfgs_iters // 4),
+        3,
+        w.eta,
+    )
 
 
 def make_data(w, dtype, seed=0):

@@ -1,7 +1,18 @@
-"""Shared test settings: floating-point errors fail loudly instead of producing inf or nan."""
+"""Shared test settings: floating-point errors fail loudly instead of producing inf or nan;
+Hypothesis is derandomized."""
+
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# The same examples on every machine and every run, and no example database in the tree.
+settings.register_profile("deltaprop", derandomize=True, database=None, deadline=None)
+settings.load_profile("deltaprop")
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "deltaprop-hypothesis")
 
 
 @pytest.fixture(autouse=True)

@@ -119,8 +119,11 @@ MISTAKES = [
     # (equation, reason, a fragment of the suggestion or hint)
     ("delta[l] = Theta[l] @ delta[l+1] * dphi(z[l])", "dimension", "(Θ^(l))ᵀ δ^(l+1)"),  # ᵀ
     ("delta[l] = Theta[l].T * delta[l+1] * dphi(z[l])", "dimension", "(Θ^(l))ᵀ δ^(l+1)"),  # ⊙
-    (r"\delta^{(l)} = \Theta^{(l)T} \odot \delta^{(l+1)} \odot \varphi'(z^{(l)})", "dimension",
-     "(Θ^(l))ᵀ δ^(l+1)"),
+    (
+        r"\delta^{(l)} = \Theta^{(l)T} \odot \delta^{(l+1)} \odot \varphi'(z^{(l)})",
+        "dimension",
+        "(Θ^(l))ᵀ δ^(l+1)",
+    ),
     ("delta[l] = Theta[l].T @ delta[l+1]", "value", "missing the factor ⊙ φ'(z^(l))"),
     ("delta[l] = Theta[l].T @ delta[l] * dphi(z[l])", "dimension", "(Θ^(l))ᵀ δ^(l+1)"),
     ("dJ/dTheta[l] = delta[l] @ a[l].T", "shape", "δ^(l+1) (a^(l))ᵀ"),
@@ -128,7 +131,7 @@ MISTAKES = [
     ("dJ/db[l] = (1/m) * (Delta[l] @ ones + alpha * b[l])", "value", "biases are not regularized"),
     ("dJ/dTheta[l] = a[l] @ delta[l+1].T", "shape", "δ^(l+1) (a^(l))ᵀ"),
     ("delta[L] = y - a[L]", "value", "the sign is flipped"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("equation", "reason", "advice"), MISTAKES)
@@ -221,9 +224,31 @@ def test_cli_exit_codes_and_json(capsys):
 
 
 ALPHABET = list("()[]{}^_'.+-*/@=:, 0123456789") + [
-    "l", "L", "T", "a", "z", "b", "y", "x", "m", "delta", "Theta", "dphi", "phi", r"\delta",
-    r"\Theta", r"\odot", r"\cdot", r"\frac", r"\partial", r"\left(", r"\right)", "⊙", "ᵀ", "∂",
-]  # fmt: skip
+    "l",
+    "L",
+    "T",
+    "a",
+    "z",
+    "b",
+    "y",
+    "x",
+    "m",
+    "delta",
+    "Theta",
+    "dphi",
+    "phi",
+    r"\delta",
+    r"\Theta",
+    r"\odot",
+    r"\cdot",
+    r"\frac",
+    r"\partial",
+    r"\left(",
+    r"\right)",
+    "⊙",
+    "ᵀ",
+    "∂",
+]
 
 
 @settings(max_examples=300, deadline=None)

@@ -35,8 +35,14 @@ def fails(argv, capsys, code, match):
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert "Traceback" not in err
-    assert lines[0].startswith(("deltaprop: error: ", "deltaprop train: error: ",
-                                "deltaprop predict: error: ", "deltaprop gradcheck: error: "))
+    assert lines[0].startswith(
+        (
+            "deltaprop: error: ",
+            "deltaprop train: error: ",
+            "deltaprop predict: error: ",
+            "deltaprop gradcheck: error: ",
+        )
+    )
     import re
 
     assert re.search(match, lines[0]), lines[0]
@@ -61,8 +67,11 @@ def files(folder):
     [
         ("", "is empty; expected a header row"),
         ("a,b,y\n", "has a header but no data rows"),
-        ("a,b,y\n1,2,3\n1,x,3\n", r"column 'b', line 3 of .*bad.csv \(data row 2\) is 'x', "
-                                  r"not a number"),
+        (
+            "a,b,y\n1,2,3\n1,x,3\n",
+            r"column 'b', line 3 of .*bad.csv \(data row 2\) is 'x', "
+            r"not a number",
+        ),
         ("a,b,y\n1,2,3\n1,2,nan\n", r"column 'y', line 3 .* is 'nan', not a finite number"),
         ("a,b,y\n1,2,3\n1,inf,3\n", r"column 'b', line 3 .* is 'inf', not a finite number"),
         ("a,b,y\n1,,3\n", r"column 'b', line 2 .* is empty"),
@@ -77,36 +86,84 @@ def test_bad_training_data(tmp_path, capsys, text, match):
 
 
 def test_missing_data_file(tmp_path, capsys):
-    fails(["train", str(tmp_path / "nope.csv"), "--target", "y"], capsys, 1,
-          "data file '.*nope.csv' does not exist")
+    fails(
+        ["train", str(tmp_path / "nope.csv"), "--target", "y"],
+        capsys,
+        1,
+        "data file '.*nope.csv' does not exist",
+    )
 
 
 def test_missing_target_column_lists_columns(good_csv, capsys):
-    fails(["train", str(good_csv), "--target", "price"], capsys, 1,
-          r"target column\(s\) 'price' not in .*good.csv; the columns are: a, b, y")
+    fails(
+        ["train", str(good_csv), "--target", "price"],
+        capsys,
+        1,
+        r"target column\(s\) 'price' not in .*good.csv; the columns are: a, b, y",
+    )
 
 
 def test_missing_feature_column(good_csv, capsys):
-    fails(["train", str(good_csv), "--target", "y", "--features", "a,q"], capsys, 1,
-          r"feature column\(s\) 'q' not in .*; the columns are: a, b, y")
+    fails(
+        ["train", str(good_csv), "--target", "y", "--features", "a,q"],
+        capsys,
+        1,
+        r"feature column\(s\) 'q' not in .*; the columns are: a, b, y",
+    )
 
 
 def test_diverging_run_writes_no_model(tmp_path, good_csv, capsys):
     out = tmp_path / "m.npz"
-    fails(["train", str(good_csv), "--target", "y", "--solver", "sgd", "--activation", "relu",
-           "--lr", "1e6", "--out", str(out), "--plots", str(tmp_path / "p"), *FAST], capsys, 1,
-          r"training diverged at epoch \d+ .* lower the learning rate")
+    fails(
+        [
+            "train",
+            str(good_csv),
+            "--target",
+            "y",
+            "--solver",
+            "sgd",
+            "--activation",
+            "relu",
+            "--lr",
+            "1e6",
+            "--out",
+            str(out),
+            "--plots",
+            str(tmp_path / "p"),
+            *FAST,
+        ],
+        capsys,
+        1,
+        r"training diverged at epoch \d+ .* lower the learning rate",
+    )
     assert files(tmp_path) == ["good.csv"]  # no model, no plot folder
 
 
 def test_output_folder_missing_fails_before_training(tmp_path, good_csv, capsys):
-    fails(["train", str(good_csv), "--target", "y", "--out", str(tmp_path / "no" / "m.npz")],
-          capsys, 1, "the folder .* does not exist; create it first")
+    fails(
+        ["train", str(good_csv), "--target", "y", "--out", str(tmp_path / "no" / "m.npz")],
+        capsys,
+        1,
+        "the folder .* does not exist; create it first",
+    )
 
 
 def test_plots_path_is_a_file(tmp_path, good_csv, capsys):
-    fails(["train", str(good_csv), "--target", "y", "--plots", str(good_csv),
-           "--out", str(tmp_path / "m.npz")], capsys, 1, "is a file, not a folder")
+    fails(
+        [
+            "train",
+            str(good_csv),
+            "--target",
+            "y",
+            "--plots",
+            str(good_csv),
+            "--out",
+            str(tmp_path / "m.npz"),
+        ],
+        capsys,
+        1,
+        "is a file, not a folder",
+    )
     assert not (tmp_path / "m.npz").exists()
 
 
@@ -114,8 +171,12 @@ def test_plots_path_is_a_file(tmp_path, good_csv, capsys):
 
 
 def test_target_required_with_a_csv(good_csv, capsys):
-    fails(["train", str(good_csv)], capsys, 2,
-          "--target is required with a CSV file; the columns of .* are: a, b, y")
+    fails(
+        ["train", str(good_csv)],
+        capsys,
+        2,
+        "--target is required with a CSV file; the columns of .* are: a, b, y",
+    )
 
 
 def test_target_without_data(capsys):
@@ -157,9 +218,13 @@ def test_no_command_and_unknown_command(capsys):
 def test_predict_missing_feature_columns_writes_nothing(tmp_path, model, capsys):
     data = csv_file(tmp_path, "b,c\n1,2\n", "new.csv")
     out = tmp_path / "pred.csv"
-    fails(["predict", str(model), str(data), "-o", str(out)], capsys, 1,
-          r"lacks the feature column\(s\) 'a' that the model was trained on; the model needs: "
-          r"a, b")
+    fails(
+        ["predict", str(model), str(data), "-o", str(out)],
+        capsys,
+        1,
+        r"lacks the feature column\(s\) 'a' that the model was trained on; the model needs: "
+        r"a, b",
+    )
     assert not out.exists()
 
 
@@ -167,18 +232,30 @@ def test_failing_predict_keeps_an_existing_output_file(tmp_path, model, capsys):
     data = csv_file(tmp_path, "a,b\n1,2\n3,oops\n", "new.csv")
     out = tmp_path / "pred.csv"
     out.write_text("earlier results\n")
-    fails(["predict", str(model), str(data), "-o", str(out)], capsys, 1,
-          r"column 'b', line 3 .* is 'oops', not a number")
+    fails(
+        ["predict", str(model), str(data), "-o", str(out)],
+        capsys,
+        1,
+        r"column 'b', line 3 .* is 'oops', not a number",
+    )
     assert out.read_text() == "earlier results\n"
     assert files(tmp_path) == ["good.csv", "m.npz", "new.csv", "pred.csv"]
 
 
 def test_evaluate_missing_target_and_wrong_target_count(tmp_path, model, capsys):
     data = csv_file(tmp_path, "a,b\n1,2\n", "new.csv")
-    fails(["evaluate", str(model), str(data)], capsys, 1,
-          r"target column\(s\) 'y' not in .*new.csv; the columns are: a, b")
-    fails(["evaluate", str(model), str(data), "--target", "a,b"], capsys, 2,
-          r"--target names 2 column\(s\) but the model predicts 1")
+    fails(
+        ["evaluate", str(model), str(data)],
+        capsys,
+        1,
+        r"target column\(s\) 'y' not in .*new.csv; the columns are: a, b",
+    )
+    fails(
+        ["evaluate", str(model), str(data), "--target", "a,b"],
+        capsys,
+        2,
+        r"--target names 2 column\(s\) but the model predicts 1",
+    )
 
 
 @pytest.mark.parametrize("command", ["predict", "evaluate", "info"])
@@ -206,8 +283,12 @@ def test_model_file_from_a_newer_version(tmp_path, model, capsys):
     arrays["metadata"] = np.array(json.dumps(metadata))
     newer = tmp_path / "newer.npz"
     np.savez(newer, **arrays)
-    fails(["predict", str(newer), str(model)], capsys, 1,
-          "written by a newer deltaprop \\(format 99\\); this version reads format 1")
+    fails(
+        ["predict", str(newer), str(model)],
+        capsys,
+        1,
+        "written by a newer deltaprop \\(format 99\\); this version reads format 1",
+    )
 
 
 # ---------------------------------------------------------------- gradcheck
@@ -222,8 +303,7 @@ def test_gradcheck_usage_errors(capsys):
 # ---------------------------------------------------------------- Ctrl-C
 
 
-def test_ctrl_c_keeps_the_best_weights_saves_and_exits_130(tmp_path, good_csv, capsys,
-                                                         monkeypatch):
+def test_ctrl_c_keeps_the_best_weights_saves_and_exits_130(tmp_path, good_csv, capsys, monkeypatch):
     import deltaprop.train as training
 
     real_run_epoch = training.run_epoch
@@ -235,8 +315,19 @@ def test_ctrl_c_keeps_the_best_weights_saves_and_exits_130(tmp_path, good_csv, c
 
     monkeypatch.setattr(training, "run_epoch", interrupted_at_epoch_3)
     out = tmp_path / "m.npz"
-    argv = ["train", str(good_csv), "--target", "y", "--out", str(out), "--hidden", "4",
-            "--epochs", "50", "--quiet"]
+    argv = [
+        "train",
+        str(good_csv),
+        "--target",
+        "y",
+        "--out",
+        str(out),
+        "--hidden",
+        "4",
+        "--epochs",
+        "50",
+        "--quiet",
+    ]
     assert main(argv) == 130
     captured = capsys.readouterr()
     assert "training interrupted (Ctrl-C) after 2 epochs; keeping the best weights" in captured.err

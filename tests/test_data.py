@@ -63,16 +63,22 @@ def test_header_only(tmp_path):
 
 def test_non_numeric_value_names_column_line_and_value(tmp_path):
     path = write(tmp_path, "a,b,y\n1,2,3\n\n4,five,6\n")
-    with pytest.raises(DataError, match=r"column 'b', line 4 of .*data.csv \(data row 2\) is "
-                       r"'five', not a number"):
+    with pytest.raises(
+        DataError,
+        match=r"column 'b', line 4 of .*data.csv \(data row 2\) is "
+        r"'five', not a number",
+    ):
         read_dataset(path, ["y"])
 
 
 @pytest.mark.parametrize("cell", ["nan", "NaN", "inf", "-Infinity"])
 def test_nan_and_inf_name_column_and_line(tmp_path, cell):
     path = write(tmp_path, f"a,y\n1,2\n3,4\n5,{cell}\n")
-    with pytest.raises(DataError, match=rf"column 'y', line 4 of .* \(data row 3\) is "
-                       rf"'{cell}', not a finite number"):
+    with pytest.raises(
+        DataError,
+        match=rf"column 'y', line 4 of .* \(data row 3\) is "
+        rf"'{cell}', not a finite number",
+    ):
         read_dataset(path, ["y"])
 
 
@@ -89,15 +95,21 @@ def test_ragged_row(tmp_path):
 
 def test_missing_target_lists_the_columns(tmp_path):
     path = write(tmp_path, "a,b,y\n1,2,3\n")
-    with pytest.raises(DataError, match=r"target column\(s\) 'price' not in .*; the columns "
-                       r"are: a, b, y"):
+    with pytest.raises(
+        DataError,
+        match=r"target column\(s\) 'price' not in .*; the columns "
+        r"are: a, b, y",
+    ):
         read_dataset(path, ["price"])
 
 
 def test_missing_feature_columns_are_listed(tmp_path):
     path = write(tmp_path, "a,b,y\n1,2,3\n")
-    with pytest.raises(DataError, match=r"feature column\(s\) 'c', 'd' not in .*; the columns "
-                       r"are: a, b, y"):
+    with pytest.raises(
+        DataError,
+        match=r"feature column\(s\) 'c', 'd' not in .*; the columns "
+        r"are: a, b, y",
+    ):
         read_dataset(path, ["y"], features=["a", "c", "d"])
 
 
@@ -129,8 +141,11 @@ def test_binary_file_is_a_data_error(tmp_path):
 def test_model_features_matches_by_name_and_lists_missing(tmp_path):
     table = read_table(write(tmp_path, "extra,b,a\n9,2,1\n9,4,3\n"))
     np.testing.assert_array_equal(model_features(table, ["a", "b"]), [[1, 2], [3, 4]])
-    with pytest.raises(DataError, match=r"lacks the feature column\(s\) 'c' that the model was "
-                       r"trained on; the model needs: a, b, c"):
+    with pytest.raises(
+        DataError,
+        match=r"lacks the feature column\(s\) 'c' that the model was "
+        r"trained on; the model needs: a, b, c",
+    ):
         model_features(table, ["a", "b", "c"])
 
 
@@ -154,8 +169,9 @@ def test_bundled_default_is_the_diabetes_data_in_raw_units():
 
 
 def test_split_is_a_seeded_partition():
-    data = Dataset(np.arange(20.0).reshape(10, 2), np.arange(10.0).reshape(10, 1), ("a", "b"),
-                   ("y",), "test")
+    data = Dataset(
+        np.arange(20.0).reshape(10, 2), np.arange(10.0).reshape(10, 1), ("a", "b"), ("y",), "test"
+    )
     train, test = train_test_split(data, 0.25, seed=3)
     assert (train.n_samples, test.n_samples) == (7, 3)
     rows = np.concatenate([train.y[:, 0], test.y[:, 0]])
@@ -169,8 +185,11 @@ def test_split_is_a_seeded_partition():
 
 def test_too_few_rows_for_the_split():
     data = Dataset(np.zeros((3, 1)), np.zeros((3, 1)), ("a",), ("y",), "tiny.csv")
-    with pytest.raises(DataError, match=r"tiny.csv has 3 rows, too few for a test split of 0.2 "
-                       r"\(2 to train, 1 to test\)"):
+    with pytest.raises(
+        DataError,
+        match=r"tiny.csv has 3 rows, too few for a test split of 0.2 "
+        r"\(2 to train, 1 to test\)",
+    ):
         train_test_split(data, 0.2, seed=0)
 
 

@@ -16,8 +16,9 @@ def make_data(rng, m=200, k=None):
 
 def test_fits_a_nonlinear_function_on_raw_scales(rng):
     X, y = make_data(rng)
-    model = DeltapropRegressor(hidden_layer_sizes=(32,), activation="tanh", solver="lbfgs",
-                               random_state=0).fit(X, y)
+    model = DeltapropRegressor(
+        hidden_layer_sizes=(32,), activation="tanh", solver="lbfgs", random_state=0
+    ).fit(X, y)
     assert model.score(X, y) > 0.99
     assert model.predict(X).shape == (200,)
     # fitted attributes
@@ -48,8 +49,9 @@ def test_standardization_scalers(rng):
 
 def test_multi_output_and_consistent_loss(rng):
     X, Y = make_data(rng, k=2)
-    model = DeltapropRegressor(hidden_layer_sizes=(16,), activation="tanh", solver="lbfgs",
-                               alpha=0.01, random_state=0).fit(X, Y)
+    model = DeltapropRegressor(
+        hidden_layer_sizes=(16,), activation="tanh", solver="lbfgs", alpha=0.01, random_state=0
+    ).fit(X, Y)
     assert model.predict(X).shape == (200, 2) and model.n_outputs_ == 2
     assert model.score(X, Y) > 0.99
     # the reported loss is the J whose gradient was followed: summed over the outputs
@@ -66,8 +68,9 @@ def test_y_as_a_column_gives_2d_predictions(rng):
 
 def test_no_hidden_layer_is_least_squares(rng):
     X, y = make_data(rng, m=100)
-    model = DeltapropRegressor(hidden_layer_sizes=(), solver="lbfgs", alpha=0.0, tol=0.0,
-                               max_iter=1000).fit(X, y)
+    model = DeltapropRegressor(
+        hidden_layer_sizes=(), solver="lbfgs", alpha=0.0, tol=0.0, max_iter=1000
+    ).fit(X, y)
     A = np.column_stack([X, np.ones(100)])
     coef, *_ = np.linalg.lstsq(A, y, rcond=None)
     np.testing.assert_allclose(model.predict(X), A @ coef, rtol=1e-9)
@@ -76,8 +79,13 @@ def test_no_hidden_layer_is_least_squares(rng):
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_same_random_state_same_predictions_bit_for_bit(rng, solver):
     X, y = make_data(rng, m=120)
-    kwargs = {"hidden_layer_sizes": (8,), "max_iter": 15, "solver": solver, "batch_size": 32,
-              "early_stopping": True}
+    kwargs = {
+        "hidden_layer_sizes": (8,),
+        "max_iter": 15,
+        "solver": solver,
+        "batch_size": 32,
+        "early_stopping": True,
+    }
     a = DeltapropRegressor(random_state=3, **kwargs).fit(X, y).predict(X)
     b = DeltapropRegressor(random_state=3, **kwargs).fit(X, y).predict(X)
     c = DeltapropRegressor(random_state=4, **kwargs).fit(X, y).predict(X)
@@ -87,8 +95,9 @@ def test_same_random_state_same_predictions_bit_for_bit(rng, solver):
 
 def test_float32_end_to_end(rng):
     X, y = make_data(rng, m=80)
-    model = DeltapropRegressor(hidden_layer_sizes=(8,), max_iter=20, dtype="float32",
-                               random_state=0).fit(X, y)
+    model = DeltapropRegressor(
+        hidden_layer_sizes=(8,), max_iter=20, dtype="float32", random_state=0
+    ).fit(X, y)
     assert model.network_.params.dtype == np.float32
     assert model.x_mean_.dtype == model.y_scale_.dtype == np.float32
     assert model.predict(X).dtype == np.float32
@@ -100,8 +109,13 @@ def test_huber_loss_resists_outliers(rng):
     y = 3 * X[:, 0] + 0.05 * rng.standard_normal(200)
     y[:10] += 50  # gross outliers
     # Huber's δ = 1 applies to the residual of the network's (standardized) targets; raw here
-    kwargs = {"hidden_layer_sizes": (), "solver": "lbfgs", "alpha": 0.0, "max_iter": 500,
-              "standardize": False}
+    kwargs = {
+        "hidden_layer_sizes": (),
+        "solver": "lbfgs",
+        "alpha": 0.0,
+        "max_iter": 500,
+        "standardize": False,
+    }
     squared = DeltapropRegressor(loss="squared", **kwargs).fit(X, y)
     huber = DeltapropRegressor(loss="huber", **kwargs).fit(X, y)
     X_test = np.linspace(-1, 1, 21)[:, None]
@@ -174,8 +188,11 @@ def test_invalid_hyperparameters(rng, param, value, match):
 def test_nan_or_inf_names_the_row_and_column(rng, bad, kind):
     X, y = make_data(rng, m=20)
     X[3, 2] = bad
-    with pytest.raises(DataError, match=rf"^X contains {kind} at row 3, column 2 \(counting "
-                                        r"from 0\); remove or impute missing values$"):
+    with pytest.raises(
+        DataError,
+        match=rf"^X contains {kind} at row 3, column 2 \(counting "
+        r"from 0\); remove or impute missing values$",
+    ):
         DeltapropRegressor().fit(X, y)
     X[3, 2] = 0.0
     y[5] = bad
@@ -195,11 +212,15 @@ def test_too_few_rows_for_the_validation_split(rng):
 
 def test_divergence_is_an_error_not_a_bad_model(rng):
     X, y = make_data(rng, m=60)
-    model = DeltapropRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1e3,
-                               random_state=0)
-    with pytest.raises(ValueError, match=r"^training diverged at epoch \d+ .* with "
-                                         r"learning_rate_init=1000; lower the learning rate "
-                                         r"\(try 100\) or use solver='lbfgs'$"):
+    model = DeltapropRegressor(
+        hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1e3, random_state=0
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^training diverged at epoch \d+ .* with "
+        r"learning_rate_init=1000; lower the learning rate "
+        r"\(try 100\) or use solver='lbfgs'$",
+    ):
         model.fit(X, y)
 
 

@@ -34,18 +34,30 @@ def real_shapes(sizes, m):
     _, grad = net.loss_and_grad(X, Y)
     small = m == 1
     a, z, d = ("a", "z", "δ") if small else ("A", "Z", "Δ")
-    shapes = {"x" if small else "X": X.shape, "y" if small else "Y": Y.shape,
-              "1": (m, 1), "1ᵀ": (1, m)}  # fmt: skip
+    shapes = {
+        "x" if small else "X": X.shape,
+        "y" if small else "Y": Y.shape,
+        "1": (m, 1),
+        "1ᵀ": (1, m),
+    }
     for l, theta in net.theta.items():
-        shapes |= {f"Θ^({l})": theta.shape, f"(Θ^({l}))ᵀ": theta.T.shape,
-                   f"∂J/∂Θ^({l})": grad.theta[l].shape}  # fmt: skip
+        shapes |= {
+            f"Θ^({l})": theta.shape,
+            f"(Θ^({l}))ᵀ": theta.T.shape,
+            f"∂J/∂Θ^({l})": grad.theta[l].shape,
+        }
     for l in range(1, len(sizes) + 1):
         shapes |= {f"{a}^({l})": cache.a[l].shape, f"({a}^({l}))ᵀ": cache.a[l].T.shape}
     for l in range(2, len(sizes) + 1):
         column = cache.z[l].shape
-        shapes |= {f"b^({l})": (sizes[l - 1], 1), f"{z}^({l})": column, f"φ({z}^({l}))": column,
-                   f"φ'({z}^({l}))": column, f"{d}^({l})": column,
-                   f"∂J/∂b^({l})": as_matrix(grad.b[l]).shape}  # fmt: skip
+        shapes |= {
+            f"b^({l})": (sizes[l - 1], 1),
+            f"{z}^({l})": column,
+            f"φ({z}^({l}))": column,
+            f"φ'({z}^({l}))": column,
+            f"{d}^({l})": column,
+            f"∂J/∂b^({l})": as_matrix(grad.b[l]).shape,
+        }
     return shapes
 
 
@@ -114,8 +126,11 @@ def test_the_student_derivations_appear_corrected_in_general_notation():
     assert seed["δ^(L−1)"].rhs == "(Θ^(L−1))ᵀ δ^(L) ⊙ φ'(z^(L−1))"
     assert seed["∂J/∂Θ^(L−2)"].rhs == "δ^(L−1) (a^(L−2))ᵀ"
     shapes = [(t, tuple(map(str, s))) for t, s in seed["δ^(L−1)"].operand_shapes]
-    assert shapes == [("(Θ^(L−1))ᵀ", ("n_{L−1}", "n_L")), ("δ^(L)", ("n_L", "1")),
-                      ("φ'(z^(L−1))", ("n_{L−1}", "1"))]  # fmt: skip
+    assert shapes == [
+        ("(Θ^(L−1))ᵀ", ("n_{L−1}", "n_L")),
+        ("δ^(L)", ("n_L", "1")),
+        ("φ'(z^(L−1))", ("n_{L−1}", "1")),
+    ]
     assert "δ^(L−1) = (Θ^(L−1))ᵀ δ^(L) ⊙ φ'(z^(L−1))" in derivation.to_text()
 
 
@@ -168,8 +183,10 @@ def test_cli(capsys):
 
 
 def test_per_sample_output_lists_every_batched_form_with_its_shape():
-    rows = {lhs: (rhs, str(shape[0]), str(shape[1])) if shape else (rhs,)
-            for lhs, rhs, _, shape in explain((3, 4, 2)).batched}  # fmt: skip
+    rows = {
+        lhs: (rhs, str(shape[0]), str(shape[1])) if shape else (rhs,)
+        for lhs, rhs, _, shape in explain((3, 4, 2)).batched
+    }
     assert len(rows) == len(eq.EQUATIONS)
     assert rows["Δ^(l)"] == ("(Θ^(l))ᵀ Δ^(l+1) ⊙ φ'(Z^(l))", "n_l", "m")
     assert rows["∂J/∂Θ^(l)"] == ("(1/m) (Δ^(l+1) (A^(l))ᵀ + α Θ^(l))", "n_{l+1}", "n_l")

@@ -29,8 +29,7 @@ def reference_grad(net, X, Y, alpha, loss):
         g_b[l + 1] = (delta @ np.ones(m, dtype=X.dtype)) * (1 / m)  # ∂J/∂b^(l+1) = (1/m) Δ 1
         if l > 1:
             delta = (net.theta[l].T @ delta) * phi.dphi(z[l], a[l])  # δ^(l)
-    return np.concatenate([np.concatenate([g_theta[l].ravel(), g_b[l + 1]])
-                           for l in range(1, L)])
+    return np.concatenate([np.concatenate([g_theta[l].ravel(), g_b[l + 1]]) for l in range(1, L)])
 
 
 def make_problem(activation, dtype, m=9, seed=0, sizes=SIZES):
@@ -83,8 +82,9 @@ def test_training_steps_same_seed_same_weights_bit_exact():
         for start in range(0, 40, batch):
             X_b, Y_b = rows_x[start : start + batch].T, rows_y[start : start + batch].T
             ws = workspaces.setdefault(X_b.shape[1], Workspace(net, X_b.shape[1]))
-            backward(net, forward(net, X_b, workspace=ws), Y_b, 0.0, "squared", out=grad,
-                     workspace=ws)
+            backward(
+                net, forward(net, X_b, workspace=ws), Y_b, 0.0, "squared", out=grad, workspace=ws
+            )
             grad.flat *= eta
             net.params -= grad.flat
             idx = perm_b[start : start + batch]  # the reference: fancy indexing per batch
@@ -100,7 +100,8 @@ def test_forward_writes_into_the_workspace_buffers():
     second = forward(net, 2 * X, workspace=ws)
     assert second is first and second.a[1] is not X  # the new input, the same cache
     assert ids == {l: id(second.a[l]) for l in second.a if l > 1} | {
-        -l: id(second.z[l]) for l in second.z}
+        -l: id(second.z[l]) for l in second.z
+    }
     assert all(ws.z[l] is second.z[l] for l in second.z)
     assert second.a[net.L] is second.z[net.L]  # linear output: one array
     np.testing.assert_array_equal(second.a[net.L], forward(net, 2 * X).a[net.L])
@@ -149,7 +150,7 @@ def test_compiled_adam_kernel_gives_the_numpy_update_bit_exact(dtype):
     ref = [params.copy(), np.zeros_like(params), np.zeros_like(params)]  # Θ, m, v: NumPy
     kernel = adam_kernel()
     for t in range(1, 6):
-        grad = rng.normal(scale=10.0 ** -t, size=1000).astype(dtype)
+        grad = rng.normal(scale=10.0**-t, size=1000).astype(dtype)
         eta_t = 1e-2 * math.sqrt(1 - 0.999**t) / (1 - 0.9**t)  # a Python float, as in Adam
         kernel(state[0], grad, state[1], state[2], eta_t, 0.9, 0.999, 1e-8)
         reference_adam_update(ref[0], grad, ref[1], ref[2], eta_t, 0.9, 0.999, 1e-8)
@@ -164,8 +165,9 @@ def test_scipy_blas_single_thread_limits_only_scipys_blas():
     from deltaprop.speed import scipy_blas_single_thread
 
     def threads():
-        return {i["filepath"]: i["num_threads"] for i in threadpool_info()
-                if i["user_api"] == "blas"}
+        return {
+            i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"
+        }
 
     before = threads()
     scipy_libs = [p for p in before if "scipy.libs" in p]
@@ -186,8 +188,15 @@ def test_train_hot_path_equals_straightforward_steps(monkeypatch):
 
     net, X, Y = make_problem("tanh", np.float64, m=50, sizes=(4, 7, 5, 1))
     ref = Network(net.sizes, "tanh", params=net.params)
-    config = TrainConfig(solver="sgd", momentum=0.0, nesterovs_momentum=False, batch_size=8,
-                         max_iter=3, tol=0.0, learning_rate_init=0.05)
+    config = TrainConfig(
+        solver="sgd",
+        momentum=0.0,
+        nesterovs_momentum=False,
+        batch_size=8,
+        max_iter=3,
+        tol=0.0,
+        learning_rate_init=0.05,
+    )
     train(net, X, Y, config, rng=np.random.default_rng(5))
 
     def reference_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):

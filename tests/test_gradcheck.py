@@ -23,8 +23,9 @@ def test_backprop_passes_in_both_modes(rng, activation, loss):
     assert [r.name for r in full.rows] == ["Θ^(1)", "b^(2)", "Θ^(2)", "b^(3)", "Θ^(3)", "b^(4)"]
     assert [r.shape for r in full.rows] == [(5, 3), (5,), (4, 5), (4,), (2, 4), (2,)]
     assert all(r.checked + r.kinks == np.prod(r.shape) for r in full.rows)
-    directions = gradcheck(net, X, Y, alpha=0.2, loss=loss, mode="directions", n_directions=4,
-                           rng=rng)
+    directions = gradcheck(
+        net, X, Y, alpha=0.2, loss=loss, mode="directions", n_directions=4, rng=rng
+    )
     assert directions.passed(), str(directions)
     assert all(r.checked + r.kinks == 4 for r in directions.rows)
 
@@ -72,11 +73,22 @@ def test_report_table(rng):
     net, X, Y = small_problem(rng, sizes=(2, 3, 1))
     text = str(gradcheck(net, X, Y))
     lines = text.splitlines()
-    assert lines[0].split() == ["block", "shape", "max", "rel.", "error", "worst", "entry",
-                                "checked", "kinks", "skipped"]
+    assert lines[0].split() == [
+        "block",
+        "shape",
+        "max",
+        "rel.",
+        "error",
+        "worst",
+        "entry",
+        "checked",
+        "kinks",
+        "skipped",
+    ]
     assert lines[1].startswith("Θ^(1)  3×2") and lines[2].startswith("b^(2)  3  ")
     assert lines[-1].startswith("max relative error ") and lines[-1].endswith(
-        "(full mode, eps=1e-06): passed at tol 1e-06")
+        "(full mode, eps=1e-06): passed at tol 1e-06"
+    )
     column = lines[0].index("checked")  # aligned: every row's count starts under "checked"
     assert all(line[column].isdigit() for line in lines[1:-1])
 

@@ -16,8 +16,13 @@ def fitted():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 3))
     Y = np.column_stack([np.sin(X[:, 0]), X[:, 1] * X[:, 2]])
-    model = DeltapropRegressor(hidden_layer_sizes=(6, 5), activation="tanh", max_iter=20,
-                               early_stopping=True, random_state=0).fit(X, Y)
+    model = DeltapropRegressor(
+        hidden_layer_sizes=(6, 5),
+        activation="tanh",
+        max_iter=20,
+        early_stopping=True,
+        random_state=0,
+    ).fit(X, Y)
     return model, X
 
 
@@ -25,8 +30,9 @@ def fitted():
 def test_round_trip_is_bit_exact(tmp_path, dtype):
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((40, 2)), rng.standard_normal(40)
-    model = DeltapropRegressor(hidden_layer_sizes=(4,), max_iter=5, dtype=dtype,
-                               random_state=0).fit(X, y)
+    model = DeltapropRegressor(
+        hidden_layer_sizes=(4,), max_iter=5, dtype=dtype, random_state=0
+    ).fit(X, y)
     path = tmp_path / "model.npz"
     save_model(path, model)
     loaded, metadata = load_model(path)
@@ -41,13 +47,23 @@ def test_round_trip_is_bit_exact(tmp_path, dtype):
 def test_metadata_contents(tmp_path, fitted):
     model, X = fitted
     path = tmp_path / "m.npz"
-    save_model(path, model, feature_names=["a", "b", "c"], target_names=["s", "p"],
-               extra={"test": {"r2": 0.5}})
+    save_model(
+        path,
+        model,
+        feature_names=["a", "b", "c"],
+        target_names=["s", "p"],
+        extra={"test": {"r2": 0.5}},
+    )
     loaded, meta = load_model(path)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     assert meta["format_version"] == 1 and meta["deltaprop_version"] == deltaprop.__version__
-    assert meta["architecture"] == {"sizes": [3, 6, 5, 2], "activation": "tanh",
-                                    "dtype": "float64", "loss": "squared", "y_ndim": 2}
+    assert meta["architecture"] == {
+        "sizes": [3, 6, 5, 2],
+        "activation": "tanh",
+        "dtype": "float64",
+        "loss": "squared",
+        "y_ndim": 2,
+    }
     assert meta["feature_names"] == ["a", "b", "c"] and meta["target_names"] == ["s", "p"]
     assert meta["settings"]["hidden_layer_sizes"] == [6, 5] and meta["settings"]["max_iter"] == 20
     assert meta["training"]["n_iter"] == model.n_iter_
@@ -85,8 +101,11 @@ def test_write_is_atomic_on_failure(tmp_path, fitted, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(np, "savez", failing_savez)
-    with pytest.raises(ModelFileError, match=r"^cannot write model file .*m\.npz': No space "
-                                             r"left on device$"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"^cannot write model file .*m\.npz': No space "
+        r"left on device$",
+    ):
         save_model(path, model)
     assert path.read_bytes() == before  # the old file is untouched …
     assert os.listdir(tmp_path) == ["m.npz"]  # … and no temporary file is left behind
@@ -137,8 +156,11 @@ def test_missing_file(tmp_path):
 def test_not_an_npz(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("a,b\n1,2\n")
-    with pytest.raises(ModelFileError, match=r"^'.*data\.csv' is not a deltaprop model file "
-                                             r"\(not an \.npz archive\)$"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"^'.*data\.csv' is not a deltaprop model file "
+        r"\(not an \.npz archive\)$",
+    ):
         load_model(path)
 
 
@@ -146,8 +168,11 @@ def test_truncated(tmp_path, fitted):
     path, _, _ = saved(tmp_path, fitted)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ModelFileError, match=r"^model file .* is truncated or corrupted \(.*\); "
-                                             r"re-save it$"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"^model file .* is truncated or corrupted \(.*\); "
+        r"re-save it$",
+    ):
         load_model(path)
 
 
@@ -171,8 +196,11 @@ def test_checksum_mismatch(tmp_path, fitted):
 def test_an_npz_that_is_not_a_model(tmp_path, fitted):
     path = tmp_path / "other.npz"
     np.savez(path, weights=np.ones(3))
-    with pytest.raises(ModelFileError, match=r"^'.*other\.npz' is an \.npz file but not a "
-                                             r"deltaprop model$"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"^'.*other\.npz' is an \.npz file but not a "
+        r"deltaprop model$",
+    ):
         load_model(path)
     path, arrays, metadata = saved(tmp_path, fitted)
     rewrite(path, arrays, {**metadata, "format": "something-else"})
@@ -183,8 +211,11 @@ def test_an_npz_that_is_not_a_model(tmp_path, fitted):
 def test_newer_format_version(tmp_path, fitted):
     path, arrays, metadata = saved(tmp_path, fitted)
     rewrite(path, arrays, {**metadata, "format_version": 2})
-    with pytest.raises(ModelFileError, match=r"was written by a newer deltaprop \(format 2\); "
-                                             r"this version reads format 1; upgrade deltaprop$"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"was written by a newer deltaprop \(format 2\); "
+        r"this version reads format 1; upgrade deltaprop$",
+    ):
         load_model(path)
 
 
@@ -199,6 +230,9 @@ def test_invalid_metadata(tmp_path, fitted):
     path, arrays, metadata = saved(tmp_path, fitted)
     del metadata["architecture"]
     rewrite(path, arrays, metadata)
-    with pytest.raises(ModelFileError, match=r"^model file .* has invalid metadata \(KeyError\("
-                                             r"'architecture'\)\); re-save it$"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"^model file .* has invalid metadata \(KeyError\("
+        r"'architecture'\)\); re-save it$",
+    ):
         load_model(path)

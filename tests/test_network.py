@@ -43,8 +43,9 @@ def central_differences(net, X, Y, alpha, loss, eps=1e-6):
     alpha=st.sampled_from([0.0, 0.3]),
     seed=st.integers(0, 2**16),
 )
-def test_backprop_matches_central_differences(activation, loss, hidden, n_in, n_out, m, alpha,
-                                              seed):
+def test_backprop_matches_central_differences(
+    activation, loss, hidden, n_in, n_out, m, alpha, seed
+):
     rng = np.random.default_rng(seed)
     net = Network((n_in, *hidden, n_out), activation, rng=rng)
     net.params[...] += 0.1 * rng.standard_normal(net.params.size)  # nonzero biases too
@@ -137,8 +138,9 @@ def test_float32_end_to_end(rng):
     J, grad = net.loss_and_grad(X, Y, alpha=0.1)
     assert net.params.dtype == grad.flat.dtype == net.predict(X).dtype == np.float32
     net64 = Network((3, 4, 2), "sigmoid", params=net.params)
-    np.testing.assert_allclose(grad.flat, net64.loss_and_grad(X, Y, alpha=0.1)[1].flat,
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        grad.flat, net64.loss_and_grad(X, Y, alpha=0.1)[1].flat, rtol=1e-4, atol=1e-6
+    )
 
 
 def test_backward_fills_the_given_buffer(rng):

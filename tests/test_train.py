@@ -43,8 +43,7 @@ def test_no_hidden_layer_converges_to_lstsq(rng, k):
 def test_no_hidden_layer_with_alpha_converges_to_ridge(rng, solver):
     X, Y = linear_data(rng, k=2)
     alpha = 5.0  # J = (1/2m)‖ΘX + b − Y‖² + (α/2m)‖Θ‖²: weights only, not the bias
-    config = TrainConfig(solver=solver, alpha=alpha, max_iter=3000, tol=0.0,
-                         learning_rate_init=0.5)
+    config = TrainConfig(solver=solver, alpha=alpha, max_iter=3000, tol=0.0, learning_rate_init=0.5)
     net = Network((3, 2), "tanh", rng=rng)
     train(net, X, Y, config, rng=rng)
     theta, b = ridge(X, Y, alpha)
@@ -105,8 +104,10 @@ def test_mean_of_batch_gradients_equals_full_gradient(rng):
     X, Y = linear_data(rng, k=2, m=96)
     net = Network((3, 8, 2), "tanh", rng=rng)
     _, full = net.loss_and_grad(X, Y)
-    parts = [net.loss_and_grad(X[:, i : i + 32], Y[:, i : i + 32])[1].flat.copy()
-             for i in range(0, 96, 32)]
+    parts = [
+        net.loss_and_grad(X[:, i : i + 32], Y[:, i : i + 32])[1].flat.copy()
+        for i in range(0, 96, 32)
+    ]
     np.testing.assert_allclose(np.mean(parts, axis=0), full.flat, rtol=0, atol=1e-12)
 
 
@@ -124,10 +125,17 @@ def test_early_stopping_restores_the_best_weights(rng):
     X, Y = linear_data(rng, m=60, noise=1.0)
     net = Network((3, 32, 1), "relu", rng=rng)
     snapshots = []
-    config = TrainConfig(solver="adam", learning_rate_init=0.05, early_stopping=True,
-                         validation_fraction=0.3, n_iter_no_change=5, max_iter=300)
-    history = train(net, X, Y, config, rng=rng,
-                    callback=lambda net, h: snapshots.append(net.params.copy()))
+    config = TrainConfig(
+        solver="adam",
+        learning_rate_init=0.05,
+        early_stopping=True,
+        validation_fraction=0.3,
+        n_iter_no_change=5,
+        max_iter=300,
+    )
+    history = train(
+        net, X, Y, config, rng=rng, callback=lambda net, h: snapshots.append(net.params.copy())
+    )
     best = int(np.argmin(history.validation_loss_curve))
     assert len(history.validation_loss_curve) == len(history.loss_curve) == history.n_iter
     assert best < history.n_iter - 1  # it stopped after the best epoch …
@@ -156,8 +164,11 @@ def test_adaptive_learning_rate_divides_by_five_on_each_plateau(rng):
 def test_validation_split_needs_rows(rng):
     net = Network((3, 2, 1), "tanh", rng=rng)
     config = TrainConfig(early_stopping=True, validation_fraction=0.5)
-    with pytest.raises(DataError, match=r"too few rows for the validation split: 1 rows with "
-                                        r"validation_fraction=0.5 leave 0 for training"):
+    with pytest.raises(
+        DataError,
+        match=r"too few rows for the validation split: 1 rows with "
+        r"validation_fraction=0.5 leave 0 for training",
+    ):
         train(net, np.ones((3, 1)), np.ones((1, 1)), config, rng=rng)
 
 
@@ -170,17 +181,24 @@ def diverging_run(rng):
 
 def test_divergence_raises_when_numpy_overflow_raises(rng):
     net, X, Y, config = diverging_run(rng)  # the fixture makes numpy overflow raise
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch \d+ \(overflow .*\) "
-                       r"with learning_rate_init=10; lower the learning rate \(try 1\) or use "
-                       r"solver='lbfgs'$"):
+    with pytest.raises(
+        DivergenceError,
+        match=r"^training diverged at epoch \d+ \(overflow .*\) "
+        r"with learning_rate_init=10; lower the learning rate \(try 1\) or use "
+        r"solver='lbfgs'$",
+    ):
         train(net, X, Y, config, rng=rng)
 
 
 def test_divergence_raises_without_warnings_under_default_errstate(rng):
     net, X, Y, config = diverging_run(rng)  # pytest turns any RuntimeWarning into an error
-    with np.errstate(all="warn"), pytest.raises(
-        DivergenceError, match=r"^training diverged at epoch \d+ \(overflow .*\) with "
-                               r"learning_rate_init=10; lower"
+    with (
+        np.errstate(all="warn"),
+        pytest.raises(
+            DivergenceError,
+            match=r"^training diverged at epoch \d+ \(overflow .*\) with "
+            r"learning_rate_init=10; lower",
+        ),
     ):
         train(net, X, Y, config, rng=rng)
 
@@ -188,8 +206,11 @@ def test_divergence_raises_without_warnings_under_default_errstate(rng):
 def test_non_finite_parameter_is_a_divergence_at_the_first_epoch(rng):
     net, X, Y, config = diverging_run(rng)
     net.params[0] = np.inf  # e.g. set by hand before training: inf − inf in the first GEMM
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch 1 \(invalid value "
-                                              r"encountered in matmul\) with"):
+    with pytest.raises(
+        DivergenceError,
+        match=r"^training diverged at epoch 1 \(invalid value "
+        r"encountered in matmul\) with",
+    ):
         train(net, X, Y, config, rng=rng)
 
 
@@ -204,8 +225,9 @@ def test_ctrl_c_keeps_the_best_weights_so_far(rng):
             net.params[...] = np.nan  # whatever happens mid-epoch is discarded
             raise KeyboardInterrupt
 
-    history = train(net, X, Y, TrainConfig(learning_rate_init=0.01), rng=rng,
-                    callback=interrupt_at_epoch_4)
+    history = train(
+        net, X, Y, TrainConfig(learning_rate_init=0.01), rng=rng, callback=interrupt_at_epoch_4
+    )
     assert history.interrupted and history.n_iter == 4
     best = int(np.argmin(history.loss_curve))
     np.testing.assert_array_equal(net.params, snapshots[best])

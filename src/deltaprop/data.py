@@ -39,8 +39,9 @@ class Dataset:
 
     def take(self, rows):
         """The samples at index array ``rows``, same names and source."""
-        return Dataset(self.X[rows], self.y[rows], self.feature_names, self.target_names,
-                       self.source)
+        return Dataset(
+            self.X[rows], self.y[rows], self.feature_names, self.target_names, self.source
+        )
 
     def to_csv(self, path):
         """Write features then targets as one CSV file (atomically)."""
@@ -87,14 +88,17 @@ class Table:
         values = np.empty(len(cells))  # (m,)
         for i, cell in enumerate(cells):
             if not cell.strip():
-                raise DataError(f"{self._where(name, i)} is empty; fill in or remove the "
-                                f"missing value (deltaprop needs a number in every used cell)")
+                raise DataError(
+                    f"{self._where(name, i)} is empty; fill in or remove the "
+                    f"missing value (deltaprop needs a number in every used cell)"
+                )
             try:
                 values[i] = float(cell)
             except ValueError:
-                raise DataError(f"{self._where(name, i)} is {cell!r}, not a number; fix the "
-                                f"value, or leave a non-numeric column out of the features"
-                                ) from None
+                raise DataError(
+                    f"{self._where(name, i)} is {cell!r}, not a number; fix the "
+                    f"value, or leave a non-numeric column out of the features"
+                ) from None
         return values
 
     def _where(self, name, i):
@@ -108,17 +112,22 @@ def read_table(path):
         raise DataError(f"data file {path!r} does not exist; check the path")
     records = _read_records(path)
     if not records:
-        raise DataError(f"data file {path!r} is empty; expected a header row of column names "
-                        f"and then one row of numbers per sample")
+        raise DataError(
+            f"data file {path!r} is empty; expected a header row of column names "
+            f"and then one row of numbers per sample"
+        )
     (_, header), body = records[0], records[1:]
     columns = _check_header(path, header)
     if not body:
-        raise DataError(f"data file {path!r} has a header but no data rows; add one row of "
-                        f"numbers per sample")
+        raise DataError(
+            f"data file {path!r} has a header but no data rows; add one row of numbers per sample"
+        )
     for line, row in body:
         if len(row) != len(columns):
-            raise DataError(f"line {line} of {path} has {len(row)} fields but the header has "
-                            f"{len(columns)}; every row needs one value per column")
+            raise DataError(
+                f"line {line} of {path} has {len(row)} fields but the header has "
+                f"{len(columns)}; every row needs one value per column"
+            )
     return Table(path, columns, [row for _, row in body], [line for line, _ in body])
 
 
@@ -132,20 +141,26 @@ def _read_records(path):
                 if any(cell.strip() for cell in row):
                     records.append((reader.line_num, row))
     except (UnicodeDecodeError, csv.Error) as err:
-        raise DataError(f"{path} is not a readable CSV text file ({err}); save it as UTF-8 CSV "
-                        f"with a header row") from None
+        raise DataError(
+            f"{path} is not a readable CSV text file ({err}); save it as UTF-8 CSV "
+            f"with a header row"
+        ) from None
     return records
 
 
 def _check_header(path, header):
     columns = tuple(name.strip() for name in header)
     if "" in columns:
-        raise DataError(f"the header of {path} has an unnamed column (number "
-                        f"{columns.index('') + 1}); give every column a name")
+        raise DataError(
+            f"the header of {path} has an unnamed column (number "
+            f"{columns.index('') + 1}); give every column a name"
+        )
     duplicates = sorted({name for name in columns if columns.count(name) > 1})
     if duplicates:
-        raise DataError(f"the header of {path} names column(s) {', '.join(duplicates)} more "
-                        f"than once; column names must be unique")
+        raise DataError(
+            f"the header of {path} names column(s) {', '.join(duplicates)} more "
+            f"than once; column names must be unique"
+        )
     return columns
 
 
@@ -184,8 +199,10 @@ def target_matrix(table, target):
     """``y`` (m, k): the columns ``target`` of ``table``; a missing one lists the columns."""
     absent = table.missing(target)
     if absent:
-        raise DataError(f"target column(s) {_quoted(absent)} not in {table.path}; the columns "
-                        f"are: {', '.join(table.columns)}")
+        raise DataError(
+            f"target column(s) {_quoted(absent)} not in {table.path}; the columns "
+            f"are: {', '.join(table.columns)}"
+        )
     return table.matrix(tuple(target))
 
 
@@ -194,23 +211,31 @@ def model_features(table, feature_names):
     (the file's column order and any extra columns do not matter)."""
     absent = table.missing(feature_names)
     if absent:
-        raise DataError(f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
-                        f"model was trained on; the model needs: {', '.join(feature_names)}")
+        raise DataError(
+            f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
+            f"model was trained on; the model needs: {', '.join(feature_names)}"
+        )
     return table.matrix(tuple(feature_names))
 
 
 def _check_features(table, features, target):
     absent = table.missing(features)
     if absent:
-        raise DataError(f"feature column(s) {_quoted(absent)} not in {table.path}; the columns "
-                        f"are: {', '.join(table.columns)}")
+        raise DataError(
+            f"feature column(s) {_quoted(absent)} not in {table.path}; the columns "
+            f"are: {', '.join(table.columns)}"
+        )
     both = [name for name in features if name in target]
     if both:
-        raise ConfigError(f"column(s) {_quoted(both)} cannot be both a feature and a target; "
-                          f"leave them out of --features")
+        raise ConfigError(
+            f"column(s) {_quoted(both)} cannot be both a feature and a target; "
+            f"leave them out of --features"
+        )
     if not features:
-        raise DataError(f"{table.path} has no feature columns besides the target(s) "
-                        f"{_quoted(target)}; the model needs at least one input column")
+        raise DataError(
+            f"{table.path} has no feature columns besides the target(s) "
+            f"{_quoted(target)}; the model needs at least one input column"
+        )
 
 
 def _quoted(names):
@@ -238,14 +263,18 @@ def train_test_split(data, test_size, seed):
     single row is undefined). Returns ``(train, test)``.
     """
     if not 0.0 < test_size < 1.0:
-        raise ConfigError(f"--test-size {test_size} must be strictly between 0 and 1, "
-                          f"e.g. 0.2 to hold out a fifth of the rows")
+        raise ConfigError(
+            f"--test-size {test_size} must be strictly between 0 and 1, "
+            f"e.g. 0.2 to hold out a fifth of the rows"
+        )
     m = data.n_samples
     m_test = math.ceil(test_size * m)
     if m_test < 2 or m - m_test < 2:
-        raise DataError(f"{data.source} has {m} rows, too few for a test split of {test_size} "
-                        f"({m - m_test} to train, {m_test} to test); both need at least 2 rows: "
-                        f"add rows or change --test-size")
+        raise DataError(
+            f"{data.source} has {m} rows, too few for a test split of {test_size} "
+            f"({m - m_test} to train, {m_test} to test); both need at least 2 rows: "
+            f"add rows or change --test-size"
+        )
     order = np.random.default_rng(seed).permutation(m)  # (m,)
     return data.take(np.sort(order[m_test:])), data.take(np.sort(order[:m_test]))
 
@@ -294,7 +323,9 @@ def check_writable(path):
     path = Path(path)
     folder = path.parent
     if not folder.is_dir():
-        raise DataError(f"cannot write {str(path)!r}: the folder {str(folder)!r} does not "
-                        f"exist; create it first")
+        raise DataError(
+            f"cannot write {str(path)!r}: the folder {str(folder)!r} does not "
+            f"exist; create it first"
+        )
     if path.is_dir():
         raise DataError(f"cannot write {str(path)!r}: it is a folder; give a file name")

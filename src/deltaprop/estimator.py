@@ -99,12 +99,32 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     """
 
     def __init__(
-        self, hidden_layer_sizes=(100,), activation="relu", solver="adam", alpha=1e-4,
-        batch_size="auto", learning_rate="constant", learning_rate_init=1e-3, power_t=0.5,
-        max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, momentum=0.9,
-        nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
-        beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, loss="squared",
-        standardize=True, dtype="float64",
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="squared",
+        standardize=True,
+        dtype="float64",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -144,10 +164,18 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         hidden = hidden_sizes(self.hidden_layer_sizes)
         dtype = check_dtype(self.dtype)
         rng = make_rng(self.random_state)
-        X, y = validate_data(self, X, y, validate_separately=(
-            {"ensure_all_finite": False, "dtype": FLOATS},  # our own NaN/inf check names the row
-            {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False},
-        ))
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            validate_separately=(
+                {
+                    "ensure_all_finite": False,
+                    "dtype": FLOATS,
+                },  # our own NaN/inf check names the row
+                {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False},
+            ),
+        )
         check_consistent_length(X, y)
         check_finite_data(X, "X")
         check_finite_data(y, "y")
@@ -170,7 +198,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=FLOATS)
         check_finite_data(X, "X")
         dtype = self.network_.dtype
-        X_s = ((X.astype(dtype, copy=False) - self.x_mean_) / self.x_scale_)  # (m, n)
+        X_s = (X.astype(dtype, copy=False) - self.x_mean_) / self.x_scale_  # (m, n)
         Y_s = self.network_.predict(X_s.T).T  # (m, k)
         Y = Y_s * self.y_scale_ + self.y_mean_
         return Y.ravel() if self._y_ndim == 1 else Y
@@ -206,8 +234,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             check_bool(name, getattr(self, name))
         return TrainConfig(
             solver=self.solver,
-            learning_rate_init=check_number("learning_rate_init", self.learning_rate_init,
-                                            low=0, low_open=True),
+            learning_rate_init=check_number(
+                "learning_rate_init", self.learning_rate_init, low=0, low_open=True
+            ),
             learning_rate=self.learning_rate,
             power_t=check_number("power_t", self.power_t, low=0),
             alpha=check_number("alpha", self.alpha, low=0),
@@ -218,8 +247,14 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             tol=check_number("tol", self.tol, low=0),
             n_iter_no_change=check_int("n_iter_no_change", self.n_iter_no_change),
             early_stopping=bool(self.early_stopping),
-            validation_fraction=check_number("validation_fraction", self.validation_fraction,
-                                             low=0, high=1, low_open=True, high_open=True),
+            validation_fraction=check_number(
+                "validation_fraction",
+                self.validation_fraction,
+                low=0,
+                high=1,
+                low_open=True,
+                high_open=True,
+            ),
             momentum=check_number("momentum", self.momentum, low=0, high=1),
             nesterovs_momentum=bool(self.nesterovs_momentum),
             beta_1=check_number("beta_1", self.beta_1, low=0, high=1, high_open=True),

@@ -66,21 +66,32 @@ class GradcheckReport:
     def __str__(self):
         head = ("block", "shape", "max rel. error", "worst entry", "checked", "kinks skipped")
         body = [
-            (r.name, "×".join(map(str, r.shape)), f"{r.max_rel_error:.2e}",
-             str(r.worst) if r.checked else "-", str(r.checked), str(r.kinks))
+            (
+                r.name,
+                "×".join(map(str, r.shape)),
+                f"{r.max_rel_error:.2e}",
+                str(r.worst) if r.checked else "-",
+                str(r.checked),
+                str(r.kinks),
+            )
             for r in self.rows
         ]
         widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-                 for line in [head, *body]]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+            for line in [head, *body]
+        ]
         status = "passed" if self.passed() else "FAILED"
-        lines.append(f"max relative error {self.max_rel_error:.2e} ({self.mode} mode, "
-                     f"eps={self.eps:g}): {status} at tol 1e-06")
+        lines.append(
+            f"max relative error {self.max_rel_error:.2e} ({self.mode} mode, "
+            f"eps={self.eps:g}): {status} at tol 1e-06"
+        )
         return "\n".join(lines)
 
 
-def gradcheck(net, X, Y, *, alpha=0.0, loss="squared", eps=1e-6, mode="full",
-              n_directions=16, rng=None):
+def gradcheck(
+    net, X, Y, *, alpha=0.0, loss="squared", eps=1e-6, mode="full", n_directions=16, rng=None
+):
     """Compare backpropagation with central differences on X (n_1, m), Y (n_L, m).
 
     Returns a ``GradcheckReport``; ``report.passed()`` is True when they agree to 1e-6.
@@ -95,14 +106,15 @@ def gradcheck(net, X, Y, *, alpha=0.0, loss="squared", eps=1e-6, mode="full",
     floor = 1e-3 * max(1.0, abs(J))
     blocks = []  # Θ^(1), b^(2), Θ^(2), b^(3), …: the order of the flat vector
     for l in range(1, net64.L):
-        blocks += [(f"Θ^({l})", net64.theta[l], grad.theta[l]),
-                   (f"b^({l + 1})", net64.b[l + 1], grad.b[l + 1])]
+        blocks += [
+            (f"Θ^({l})", net64.theta[l], grad.theta[l]),
+            (f"b^({l + 1})", net64.b[l + 1], grad.b[l + 1]),
+        ]
     if mode == "full":
         rows = [full_row(probe, name, p, g, floor) for name, p, g in blocks]
     else:
         rng = rng if rng is not None else np.random.default_rng(0)
-        rows = [direction_row(probe, name, p, g, floor, n_directions, rng)
-                for name, p, g in blocks]
+        rows = [direction_row(probe, name, p, g, floor, n_directions, rng) for name, p, g in blocks]
     return GradcheckReport(rows, mode, eps)
 
 
@@ -116,8 +128,9 @@ class Probe:
     def cost(self):
         """J and the side of each kink every sample is on (hidden z^(l) > 0, |r| ≤ 1)."""
         L, cache = self.net.L, forward(self.net, self.X)
-        J = eq.cost(self.loss, cache.a[L], self.Y, self.net.theta.values(), self.alpha,
-                    self.X.shape[1])
+        J = eq.cost(
+            self.loss, cache.a[L], self.Y, self.net.theta.values(), self.alpha, self.X.shape[1]
+        )
         sides = [cache.z[l] > 0 for l in range(2, L)] if self.kinked else []
         if self.loss.name == "huber":
             sides.append(np.abs(cache.a[L] - self.Y) <= HUBER_DELTA)

@@ -161,13 +161,15 @@ def build_estimator(arrays, metadata):
     """A fitted ``DeltapropRegressor`` from a model file's arrays and metadata."""
     sizes = tuple(metadata["architecture"]["sizes"])
     arch = metadata["architecture"]
-    settings = {k: v for k, v in metadata["settings"].items()
-                if k in DeltapropRegressor._get_param_names()}
+    settings = {
+        k: v for k, v in metadata["settings"].items() if k in DeltapropRegressor._get_param_names()
+    }
     if isinstance(settings.get("hidden_layer_sizes"), list):
         settings["hidden_layer_sizes"] = tuple(settings["hidden_layer_sizes"])
     estimator = DeltapropRegressor(**settings)
-    estimator.network_ = Network(sizes, arch["activation"], dtype=arch["dtype"],
-                                 params=arrays["params"])
+    estimator.network_ = Network(
+        sizes, arch["activation"], dtype=arch["dtype"], params=arrays["params"]
+    )
     for name in ("x_mean", "x_scale", "y_mean", "y_scale"):
         setattr(estimator, name + "_", arrays[name])
     estimator.n_features_in_, estimator.n_outputs_ = sizes[0], sizes[-1]

@@ -118,8 +118,12 @@ class Network:
         return f"Network(sizes={sizes}, activation={self.activation.name}, dtype={self.dtype})"
 
     def __getstate__(self):  # pickle the flat vector only; the views are rebuilt on load
-        return {"sizes": self.sizes, "activation": self.activation.name,
-                "dtype": self.dtype.str, "params": self.params}
+        return {
+            "sizes": self.sizes,
+            "activation": self.activation.name,
+            "dtype": self.dtype.str,
+            "params": self.params,
+        }
 
     def __setstate__(self, state):
         self.__init__(**state)

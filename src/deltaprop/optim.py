@@ -102,8 +102,9 @@ class Adam:
         params -= buf  # Θ ← Θ − η_t m / (√v + ε)
 
 
-def make_optimizer(solver, eta, *, momentum=0.9, nesterov=True, beta_1=0.9, beta_2=0.999,
-                   epsilon=1e-8):
+def make_optimizer(
+    solver, eta, *, momentum=0.9, nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+):
     """The step rule of ``solver`` ("gd", "sgd" or "adam") with learning rate ``eta``."""
     if solver == "gd":
         return GD(eta)

@@ -34,10 +34,14 @@ def plot_loss(loss_curve, validation_loss_curve, path):
     ax.plot(epochs, loss_curve, label="training loss (with the L2 penalty)")
     if validation_loss_curve is not None and len(validation_loss_curve):
         best = int(np.argmin(validation_loss_curve)) + 1  # the epoch whose weights are kept
-        ax.plot(np.arange(1, len(validation_loss_curve) + 1), validation_loss_curve,
-                label="validation loss")
-        ax.axvline(best, color="grey", linestyle=":", label=f"lowest validation loss "
-                   f"(epoch {best})")
+        ax.plot(
+            np.arange(1, len(validation_loss_curve) + 1),
+            validation_loss_curve,
+            label="validation loss",
+        )
+        ax.axvline(
+            best, color="grey", linestyle=":", label=f"lowest validation loss (epoch {best})"
+        )
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss J (standardized units)")
@@ -111,6 +115,8 @@ def _make_folder(folder):
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DataError(f"cannot create the plot folder {str(folder)!r} ({err.strerror}); "
-                        f"give a folder path that can be created") from None
+        raise DataError(
+            f"cannot create the plot folder {str(folder)!r} ({err.strerror}); "
+            f"give a folder path that can be created"
+        ) from None
     return folder

@@ -18,8 +18,9 @@ import os
 import numpy as np
 
 
-def _adam_update(params, grad, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
-                 epsilon, eta_t):  # pragma: no cover  (compiled by Numba; tested through it)
+def _adam_update(
+    params, grad, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon, eta_t
+):  # pragma: no cover  (compiled by Numba; tested through it)
     for i in range(params.size):
         m_i = m[i] * beta_1 + grad[i] * one_minus_beta_1  # m ← β₁ m + (1 − β₁) ∇J
         v_i = v[i] * beta_2 + (grad[i] * grad[i]) * one_minus_beta_2  # v ← β₂ v + (1 − β₂) ∇J²
@@ -47,8 +48,18 @@ def adam_kernel():
 
     def kernel(params, grad, m, v, eta_t, beta_1, beta_2, epsilon):
         t = params.dtype.type  # the scalars in the arrays' dtype, as NumPy's ufuncs use them
-        compiled(params, grad, m, v, t(beta_1), t(1 - beta_1), t(beta_2), t(1 - beta_2),
-                 t(epsilon), t(eta_t))
+        compiled(
+            params,
+            grad,
+            m,
+            v,
+            t(beta_1),
+            t(1 - beta_1),
+            t(beta_2),
+            t(1 - beta_2),
+            t(epsilon),
+            t(eta_t),
+        )
 
     return kernel
 
@@ -81,6 +92,9 @@ def _scipy_blas_controller():
     import scipy.linalg  # noqa: F401  (loads SciPy's BLAS, so that it can be found)
 
     controller = ThreadpoolController()
-    paths = [lib.filepath for lib in controller.lib_controllers
-             if os.path.basename(os.path.dirname(lib.filepath)) == "scipy.libs"]
+    paths = [
+        lib.filepath
+        for lib in controller.lib_controllers
+        if os.path.basename(os.path.dirname(lib.filepath)) == "scipy.libs"
+    ]
     return controller.select(filepath=paths) if paths else None

@@ -225,8 +225,13 @@ def train_epochs(net, X, Y, config, rng, callback):
     if config.early_stopping:
         X, Y, *validation = split_validation(X, Y, config.validation_fraction, rng)
     loop = EpochLoop(net, X, Y, validation, config)
-    bar = tqdm(total=config.max_iter, disable=None if config.verbose else True,
-               file=sys.stderr, unit="epoch", desc="training")
+    bar = tqdm(
+        total=config.max_iter,
+        disable=None if config.verbose else True,
+        file=sys.stderr,
+        unit="epoch",
+        desc="training",
+    )
     try:
         with bar:
             loop.run(rng, bar, callback)
@@ -247,12 +252,17 @@ class EpochLoop:
         self.batches = Batches(X, Y, batch_size, config.shuffle)
         self.X_val, self.Y_val = validation  # (n_1, m_val), (n_L, m_val) or None
         self.optimizer = make_optimizer(
-            config.solver, config.learning_rate_init, momentum=config.momentum,
-            nesterov=config.nesterovs_momentum, beta_1=config.beta_1, beta_2=config.beta_2,
+            config.solver,
+            config.learning_rate_init,
+            momentum=config.momentum,
+            nesterov=config.nesterovs_momentum,
+            beta_1=config.beta_1,
+            beta_2=config.beta_2,
             epsilon=config.epsilon,
         )
-        self.schedule = make_schedule(config.learning_rate, config.learning_rate_init,
-                                      config.power_t)
+        self.schedule = make_schedule(
+            config.learning_rate, config.learning_rate_init, config.power_t
+        )
         self.grad = Grad.zeros_like(net)  # ∇J, reused by every step
         self.workspaces = {}  # z, a, δ buffers by batch size, reused by every step
         self.monitor = Monitor(net.params, config.tol)
@@ -261,8 +271,17 @@ class EpochLoop:
         """Epochs until max_iter or a plateau (where "adaptive" lowers η instead of stopping)."""
         net, config, history = self.net, self.config, self.history
         for epoch in range(1, config.max_iter + 1):
-            J = run_epoch(net, self.batches, self.grad, self.optimizer, self.schedule, config,
-                          rng, self.workspaces, epoch)
+            J = run_epoch(
+                net,
+                self.batches,
+                self.grad,
+                self.optimizer,
+                self.schedule,
+                config,
+                rng,
+                self.workspaces,
+                epoch,
+            )
             record(history, J, self.batches.m)
             monitored = J if self.X_val is None else self.validate()
             show_progress(bar, history)
@@ -324,12 +343,22 @@ def train_lbfgs(net, X, Y, config, callback=None):
 
     # tol bounds the projected gradient (as scikit-learn) and, below SciPy's default, the
     # relative decrease of J between iterations
-    options = {"maxiter": config.max_iter, "maxfun": config.max_fun, "gtol": config.tol,
-               "ftol": min(LBFGS_FTOL, config.tol)}
+    options = {
+        "maxiter": config.max_iter,
+        "maxfun": config.max_fun,
+        "gtol": config.tol,
+        "ftol": min(LBFGS_FTOL, config.tol),
+    }
     try:
         with scipy_blas_single_thread():  # its idle threads would steal NumPy's BLAS cores
-            result = minimize(fun, net.params.astype(np.float64), jac=True,
-                              method="L-BFGS-B", callback=on_iteration, options=options)
+            result = minimize(
+                fun,
+                net.params.astype(np.float64),
+                jac=True,
+                method="L-BFGS-B",
+                callback=on_iteration,
+                options=options,
+            )
         net.params[...] = result.x
     except KeyboardInterrupt:
         history.interrupted = True

@@ -42,8 +42,12 @@ def _register_explain(subparsers):
     p.add_argument("--loss", default="squared", help="squared (default) or huber")
     p.add_argument("--batch", type=int, metavar="M", help="show the batched forms over M columns")
     p.add_argument("--alpha", type=float, default=0.0, help="L2 strength (with --batch)")
-    p.add_argument("--form", default="seed", choices=("seed", "diag", "vjp"),
-                   help="form of the δ recursion: seed (⊙), diag (greg's P_l) or vjp")  # fmt: skip
+    p.add_argument(
+        "--form",
+        default="seed",
+        choices=("seed", "diag", "vjp"),
+        help="form of the δ recursion: seed (⊙), diag (greg's P_l) or vjp",
+    )
     p.add_argument("--format", default="text", choices=EXPLAIN_FORMATS)
     p.add_argument("--example", action="store_true", help="print every intermediate's numbers")
     p.add_argument("--seed", type=int, default=1, help="seed of the example network and data")
@@ -54,11 +58,21 @@ def run_explain(args):
     from deltaprop.derivation import explain
 
     derivation = explain(
-        parse_sizes(args.sizes), args.activation, loss=args.loss, batch=args.batch,
-        form=args.form, alpha=args.alpha, example=args.example, seed=args.seed,
-    )  # fmt: skip
-    render = {"text": derivation.to_text, "markdown": derivation.to_markdown,
-              "latex": derivation.to_latex, "json": derivation.to_json}  # fmt: skip
+        parse_sizes(args.sizes),
+        args.activation,
+        loss=args.loss,
+        batch=args.batch,
+        form=args.form,
+        alpha=args.alpha,
+        example=args.example,
+        seed=args.seed,
+    )
+    render = {
+        "text": derivation.to_text,
+        "markdown": derivation.to_markdown,
+        "latex": derivation.to_latex,
+        "json": derivation.to_json,
+    }
     print(render[args.format]())
     return 0
 
@@ -98,8 +112,12 @@ def _register_check(subparsers):
     p.add_argument("equation", help="e.g. 'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])'")
     p.add_argument("--sizes", help="an architecture; default: symbolic widths n_l")
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
-    p.add_argument("--for", dest="target", metavar="QUANTITY",
-                   help="the quantity the expression is for, e.g. 'delta^(L-1)'")  # fmt: skip
+    p.add_argument(
+        "--for",
+        dest="target",
+        metavar="QUANTITY",
+        help="the quantity the expression is for, e.g. 'delta^(L-1)'",
+    )
     p.add_argument("--format", default="text", choices=("text", "json"))
     p.add_argument("--seed", type=int, default=0, help="seed of the random test values")
     p.set_defaults(handler=run_check)

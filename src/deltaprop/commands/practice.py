@@ -32,8 +32,16 @@ SOLVERS = ("gd", "sgd", "adam", "lbfgs")
 
 # Defaults of `deltaprop train`, chosen on the bundled diabetes data (see docs/usage.md).
 TRAIN_DEFAULTS = dict(
-    hidden="16", activation="tanh", solver="adam", loss="squared", alpha=1.0, epochs=200,
-    lr=0.001, test_size=0.2, seed=0, out="model.npz",
+    hidden="16",
+    activation="tanh",
+    solver="adam",
+    loss="squared",
+    alpha=1.0,
+    epochs=200,
+    lr=0.001,
+    test_size=0.2,
+    seed=0,
+    out="model.npz",
 )
 
 
@@ -45,7 +53,10 @@ def register(subparsers):
 
 def _command(subparsers, name, handler, help_, description, epilog):
     parser = subparsers.add_parser(
-        name, help=help_, description=textwrap.fill(description, 79), epilog=epilog,
+        name,
+        help=help_,
+        description=textwrap.fill(description, 79),
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(handler=handler)
@@ -107,56 +118,125 @@ weights so far are kept and saved, and the command exits with status 130.
 
 def _add_train(subparsers):
     p = _command(
-        subparsers, "train", train, "train a network on a CSV file or the bundled data",
+        subparsers,
+        "train",
+        train,
+        "train a network on a CSV file or the bundled data",
         "Train a regression network, report R², RMSE and MAE on a held-out test split, and "
         "save the model. Without DATA it trains on the bundled diabetes data (442 patients, "
-        "10 features, target 'progression').", TRAIN_EPILOG)
-    p.add_argument("data", nargs="?", metavar="DATA.csv",
-                   help="CSV file with a header row (default: the bundled diabetes data)")
-    p.add_argument("--target", metavar="COL[,COL]",
-                   help="target column(s), comma-separated (required with DATA)")
-    p.add_argument("--features", metavar="COLS",
-                   help="feature columns, comma-separated (default: all other columns)")
+        "10 features, target 'progression').",
+        TRAIN_EPILOG,
+    )
+    p.add_argument(
+        "data",
+        nargs="?",
+        metavar="DATA.csv",
+        help="CSV file with a header row (default: the bundled diabetes data)",
+    )
+    p.add_argument(
+        "--target",
+        metavar="COL[,COL]",
+        help="target column(s), comma-separated (required with DATA)",
+    )
+    p.add_argument(
+        "--features",
+        metavar="COLS",
+        help="feature columns, comma-separated (default: all other columns)",
+    )
     _add_network_options(p, TRAIN_DEFAULTS)
     _add_run_options(p, TRAIN_DEFAULTS)
 
 
 def _add_network_options(p, d):
-    p.add_argument("--hidden", type=int_list, default=int_list(d["hidden"]), metavar="N[,N]",
-                   help=f"hidden layer widths, comma-separated; 'none' for a linear model "
-                   f"(default: {d['hidden']})")
-    p.add_argument("--activation", default=d["activation"], metavar="NAME",
-                   help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: "
-                   f"{d['activation']})")
-    p.add_argument("--solver", default=d["solver"], metavar="NAME",
-                   help=f"optimizer: {', '.join(SOLVERS)} (default: {d['solver']})")
-    p.add_argument("--loss", default=d["loss"], metavar="NAME",
-                   help=f"loss: {', '.join(LOSSES)} (default: {d['loss']})")
-    p.add_argument("--alpha", type=nonnegative_float, default=d["alpha"], metavar="A",
-                   help=f"L2 penalty α on the weights (default: {d['alpha']})")
-    p.add_argument("--epochs", type=positive_int, default=d["epochs"], metavar="N",
-                   help=f"maximum number of epochs (default: {d['epochs']})")
-    p.add_argument("--lr", type=positive_float, default=d["lr"], metavar="ETA",
-                   help=f"learning rate η (default: {d['lr']}; not used by lbfgs)")
-    p.add_argument("--batch-size", type=positive_int, metavar="B",
-                   help="mini-batch size for sgd and adam (default: min(200, rows))")
-    p.add_argument("--early-stopping", action="store_true",
-                   help="stop when the loss on a validation part of the training rows stops "
-                   "improving, and keep the best weights")
+    p.add_argument(
+        "--hidden",
+        type=int_list,
+        default=int_list(d["hidden"]),
+        metavar="N[,N]",
+        help=f"hidden layer widths, comma-separated; 'none' for a linear model "
+        f"(default: {d['hidden']})",
+    )
+    p.add_argument(
+        "--activation",
+        default=d["activation"],
+        metavar="NAME",
+        help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: {d['activation']})",
+    )
+    p.add_argument(
+        "--solver",
+        default=d["solver"],
+        metavar="NAME",
+        help=f"optimizer: {', '.join(SOLVERS)} (default: {d['solver']})",
+    )
+    p.add_argument(
+        "--loss",
+        default=d["loss"],
+        metavar="NAME",
+        help=f"loss: {', '.join(LOSSES)} (default: {d['loss']})",
+    )
+    p.add_argument(
+        "--alpha",
+        type=nonnegative_float,
+        default=d["alpha"],
+        metavar="A",
+        help=f"L2 penalty α on the weights (default: {d['alpha']})",
+    )
+    p.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=d["epochs"],
+        metavar="N",
+        help=f"maximum number of epochs (default: {d['epochs']})",
+    )
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=d["lr"],
+        metavar="ETA",
+        help=f"learning rate η (default: {d['lr']}; not used by lbfgs)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        metavar="B",
+        help="mini-batch size for sgd and adam (default: min(200, rows))",
+    )
+    p.add_argument(
+        "--early-stopping",
+        action="store_true",
+        help="stop when the loss on a validation part of the training rows stops "
+        "improving, and keep the best weights",
+    )
 
 
 def _add_run_options(p, d):
-    p.add_argument("--test-size", type=float, default=d["test_size"], metavar="F",
-                   help=f"fraction of rows held out for the test metrics (default: "
-                   f"{d['test_size']})")
-    p.add_argument("--seed", type=nonnegative_int, default=d["seed"], metavar="S",
-                   help=f"seed of the test split, the initial weights and the shuffling "
-                   f"(default: {d['seed']})")
-    p.add_argument("--out", default=d["out"], metavar="MODEL.npz",
-                   help=f"where to save the model (default: {d['out']})")
+    p.add_argument(
+        "--test-size",
+        type=float,
+        default=d["test_size"],
+        metavar="F",
+        help=f"fraction of rows held out for the test metrics (default: {d['test_size']})",
+    )
+    p.add_argument(
+        "--seed",
+        type=nonnegative_int,
+        default=d["seed"],
+        metavar="S",
+        help=f"seed of the test split, the initial weights and the shuffling "
+        f"(default: {d['seed']})",
+    )
+    p.add_argument(
+        "--out",
+        default=d["out"],
+        metavar="MODEL.npz",
+        help=f"where to save the model (default: {d['out']})",
+    )
     p.add_argument("--plots", metavar="DIR", help="write loss.png and pred_vs_true.png here")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary lines; "
-                   "only the metrics and the model path")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary lines; only the metrics and the model path",
+    )
 
 
 def train(args) -> int:
@@ -167,11 +247,17 @@ def train(args) -> int:
     if args.plots:
         check_folder(args.plots)
     model = _regressor(args)
-    _say(args, f"data: {data.source}: {data.n_samples} rows, {len(data.feature_names)} "
-               f"features → {', '.join(data.target_names)}; {train_set.n_samples} to train, "
-               f"{test_set.n_samples} held out (seed {args.seed})")
-    _say(args, f"network: {_arch(data, args.hidden)}, {args.activation}, {args.solver}, "
-               f"{args.loss} loss, alpha {args.alpha}")
+    _say(
+        args,
+        f"data: {data.source}: {data.n_samples} rows, {len(data.feature_names)} "
+        f"features → {', '.join(data.target_names)}; {train_set.n_samples} to train, "
+        f"{test_set.n_samples} held out (seed {args.seed})",
+    )
+    _say(
+        args,
+        f"network: {_arch(data, args.hidden)}, {args.activation}, {args.solver}, "
+        f"{args.loss} loss, alpha {args.alpha}",
+    )
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
         model.fit(train_set.X, _fit_target(train_set.y))
     _report_training(args, model)
@@ -190,21 +276,24 @@ def _check_names(args):
     get_activation(args.activation)
     get_loss(args.loss)
     if args.solver not in SOLVERS:
-        raise ConfigError(f"solver={args.solver!r} is not known; use one of: "
-                          f"{', '.join(SOLVERS)}")
+        raise ConfigError(f"solver={args.solver!r} is not known; use one of: {', '.join(SOLVERS)}")
 
 
 def _training_data(args):
     if args.data is None:
         if args.target or args.features:
-            raise ConfigError("--target and --features need a DATA.csv file; without one "
-                              "deltaprop trains on the bundled diabetes data")
+            raise ConfigError(
+                "--target and --features need a DATA.csv file; without one "
+                "deltaprop trains on the bundled diabetes data"
+            )
         return load_default()
     target = split_names(args.target)
     if target is None:
         columns = read_table(args.data).columns
-        raise ConfigError(f"--target is required with a CSV file; the columns of {args.data} "
-                          f"are: {', '.join(columns)}")
+        raise ConfigError(
+            f"--target is required with a CSV file; the columns of {args.data} "
+            f"are: {', '.join(columns)}"
+        )
     return read_dataset(args.data, target, split_names(args.features))
 
 
@@ -212,9 +301,16 @@ def _regressor(args):
     from deltaprop.estimator import DeltapropRegressor
 
     options = dict(
-        hidden_layer_sizes=args.hidden, activation=args.activation, solver=args.solver,
-        loss=args.loss, alpha=args.alpha, max_iter=args.epochs, learning_rate_init=args.lr,
-        early_stopping=args.early_stopping, random_state=args.seed, verbose=not args.quiet,
+        hidden_layer_sizes=args.hidden,
+        activation=args.activation,
+        solver=args.solver,
+        loss=args.loss,
+        alpha=args.alpha,
+        max_iter=args.epochs,
+        learning_rate_init=args.lr,
+        early_stopping=args.early_stopping,
+        random_state=args.seed,
+        verbose=not args.quiet,
     )
     if args.batch_size is not None:
         options["batch_size"] = args.batch_size
@@ -223,13 +319,19 @@ def _regressor(args):
 
 def _report_training(args, model):
     if model.interrupted_:
-        print(f"deltaprop: training interrupted (Ctrl-C) after {_epochs(model.n_iter_)}; "
-              f"keeping the best weights so far", file=sys.stderr)
+        print(
+            f"deltaprop: training interrupted (Ctrl-C) after {_epochs(model.n_iter_)}; "
+            f"keeping the best weights so far",
+            file=sys.stderr,
+        )
     val = model.validation_loss_curve_
     kept = f" (kept the weights of epoch {int(np.argmin(val)) + 1})" if val else ""
     val_text = f", validation loss {val[-1]:.4g}" if val else ""
-    _say(args, f"trained {_epochs(model.n_iter_)}{kept}: training loss "
-               f"{model.loss_curve_[-1]:.4g}{val_text}")
+    _say(
+        args,
+        f"trained {_epochs(model.n_iter_)}{kept}: training loss "
+        f"{model.loss_curve_[-1]:.4g}{val_text}",
+    )
 
 
 def _epochs(n):
@@ -241,19 +343,27 @@ def _save(args, model, data, train_set, test_set, scores):
 
     extra = {
         "data": data.source,
-        "split": {"seed": args.seed, "test_size": args.test_size,
-                  "n_train": train_set.n_samples, "n_test": test_set.n_samples},
+        "split": {
+            "seed": args.seed,
+            "test_size": args.test_size,
+            "n_train": train_set.n_samples,
+            "n_test": test_set.n_samples,
+        },
         "test_metrics": _metrics_json(scores, data.target_names),
         "interrupted": model.interrupted_,
     }
-    save_model(args.out, model, feature_names=list(data.feature_names),
-               target_names=list(data.target_names), extra=extra)
+    save_model(
+        args.out,
+        model,
+        feature_names=list(data.feature_names),
+        target_names=list(data.target_names),
+        extra=extra,
+    )
     print(f"model written to {args.out}")
 
 
 def _plots(args, model, test_set, y_pred, scores):
-    paths = write_plots(args.plots, model, test_set.y, y_pred, test_set.target_names,
-                        scores["r2"])
+    paths = write_plots(args.plots, model, test_set.y, y_pred, test_set.target_names, scores["r2"])
     print(f"plots written to {', '.join(str(path) for path in paths)}")
 
 
@@ -292,8 +402,10 @@ def format_metrics(scores, target_names):
     width = max(len("target"), *(len(name) for name in target_names))
     lines = [f"  {'target':<{width}}  {'R²':>8}  {'RMSE':>10}  {'MAE':>10}"]
     for j, name in enumerate(target_names):
-        lines.append(f"  {name:<{width}}  {_num(scores['r2'][j], '.4f'):>8}  "
-                     f"{_num(scores['rmse'][j], '.4g'):>10}  {_num(scores['mae'][j], '.4g'):>10}")
+        lines.append(
+            f"  {name:<{width}}  {_num(scores['r2'][j], '.4f'):>8}  "
+            f"{_num(scores['rmse'][j], '.4g'):>10}  {_num(scores['mae'][j], '.4g'):>10}"
+        )
     return "\n".join(lines)
 
 
@@ -302,8 +414,10 @@ def _num(value, spec):
 
 
 def _metrics_json(scores, target_names):
-    return {name: {key: _json_float(scores[key][j]) for key in ("r2", "rmse", "mae")}
-            for j, name in enumerate(target_names)}
+    return {
+        name: {key: _json_float(scores[key][j]) for key in ("r2", "rmse", "mae")}
+        for j, name in enumerate(target_names)
+    }
 
 
 def _json_float(value):
@@ -336,9 +450,11 @@ def _model_features(model, meta, table):
         return model_features(table, names)
     n = model.network_.sizes[0]
     if len(table.columns) != n:
-        raise DataError(f"the model stores no feature names and needs {n} columns, but "
-                        f"{table.path} has {len(table.columns)}; give a file with exactly its "
-                        f"{n} feature columns in training order")
+        raise DataError(
+            f"the model stores no feature names and needs {n} columns, but "
+            f"{table.path} has {len(table.columns)}; give a file with exactly its "
+            f"{n} feature columns in training order"
+        )
     return table.matrix(table.columns)
 
 
@@ -358,13 +474,23 @@ does not matter and extra columns are ignored; a missing feature column is an er
 
 
 def _add_predict(subparsers):
-    p = _command(subparsers, "predict", predict, "predict with a saved model",
-                 "Predict the target(s) of every row of a CSV file and write them as CSV "
-                 "with the target names as header.", PREDICT_EPILOG)
+    p = _command(
+        subparsers,
+        "predict",
+        predict,
+        "predict with a saved model",
+        "Predict the target(s) of every row of a CSV file and write them as CSV "
+        "with the target names as header.",
+        PREDICT_EPILOG,
+    )
     p.add_argument("model", metavar="MODEL.npz", help="a model saved by `deltaprop train`")
     p.add_argument("data", metavar="DATA.csv", help="CSV file with the model's feature columns")
-    p.add_argument("-o", "--output", metavar="OUT.csv",
-                   help="write the predictions here (default, or '-': stdout)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.csv",
+        help="write the predictions here (default, or '-': stdout)",
+    )
 
 
 def predict(args) -> int:
@@ -391,13 +517,21 @@ examples:
 
 
 def _add_evaluate(subparsers):
-    p = _command(subparsers, "evaluate", evaluate, "score a saved model on labelled data",
-                 "Print R², RMSE and MAE of a saved model on the rows of a CSV file.",
-                 EVALUATE_EPILOG)
+    p = _command(
+        subparsers,
+        "evaluate",
+        evaluate,
+        "score a saved model on labelled data",
+        "Print R², RMSE and MAE of a saved model on the rows of a CSV file.",
+        EVALUATE_EPILOG,
+    )
     p.add_argument("model", metavar="MODEL.npz", help="a model saved by `deltaprop train`")
     p.add_argument("data", metavar="DATA.csv", help="CSV file with feature and target columns")
-    p.add_argument("--target", metavar="COL[,COL]",
-                   help="target column(s), comma-separated (default: the model's target names)")
+    p.add_argument(
+        "--target",
+        metavar="COL[,COL]",
+        help="target column(s), comma-separated (default: the model's target names)",
+    )
 
 
 def evaluate(args) -> int:
@@ -405,8 +539,10 @@ def evaluate(args) -> int:
     target = split_names(args.target) or _target_names(model, meta)
     n_out = model.network_.sizes[-1]
     if len(target) != n_out:
-        raise ConfigError(f"--target names {len(target)} column(s) but the model predicts "
-                          f"{n_out}; give {n_out} comma-separated target columns")
+        raise ConfigError(
+            f"--target names {len(target)} column(s) but the model predicts "
+            f"{n_out}; give {n_out} comma-separated target columns"
+        )
     table = read_table(args.data)
     y_true = target_matrix(table, target)  # (m, k)
     X = _model_features(model, meta, table)  # (m, n)
@@ -426,9 +562,15 @@ examples:
 
 
 def _add_info(subparsers):
-    p = _command(subparsers, "info", info, "describe a saved model",
-                 "Show a saved model's architecture, parameter count, training settings and "
-                 "history, stored test metrics, and feature and target names.", INFO_EPILOG)
+    p = _command(
+        subparsers,
+        "info",
+        info,
+        "describe a saved model",
+        "Show a saved model's architecture, parameter count, training settings and "
+        "history, stored test metrics, and feature and target names.",
+        INFO_EPILOG,
+    )
     p.add_argument("model", metavar="MODEL.npz", help="a model saved by deltaprop")
     p.add_argument("--json", action="store_true", help="print the metadata as JSON")
 
@@ -506,30 +648,74 @@ Exit status 0 when the largest relative error is at most --tol, 1 otherwise.
 
 
 def _add_gradcheck(subparsers):
-    p = _command(subparsers, "gradcheck", gradcheck_command,
-                 "check backprop against central finite differences",
-                 "Compare the backpropagation gradient with central finite differences in "
-                 "float64 on random data and print the relative error per layer.",
-                 GRADCHECK_EPILOG)
-    p.add_argument("model", nargs="?", metavar="MODEL.npz",
-                   help="check the network of this saved model (default: a random network)")
-    p.add_argument("--sizes", type=int_list, default=(3, 5, 4, 2), metavar="N,N[,N]",
-                   help="layer widths n_1,…,n_L of the random network (default: 3,5,4,2)")
-    p.add_argument("--activation", default="tanh", metavar="NAME", help=f"hidden activation: "
-                   f"{', '.join(ACTIVATIONS)} (default: tanh; a model keeps its own)")
-    p.add_argument("--loss", metavar="NAME",
-                   help=f"loss: {', '.join(LOSSES)} (default: the model's loss, else squared)")
-    p.add_argument("--alpha", type=nonnegative_float, default=0.0, metavar="A",
-                   help="L2 penalty α (default: 0)")
-    p.add_argument("--samples", type=positive_int, default=8, metavar="M",
-                   help="number m of random samples (default: 8)")
-    p.add_argument("--seed", type=nonnegative_int, default=0, metavar="S",
-                   help="seed of the network and data (default: 0)")
-    p.add_argument("--mode", choices=("full", "directions"), default="full",
-                   help="full: every parameter; directions: random directions, for big "
-                   "networks (default: full)")
-    p.add_argument("--tol", type=nonnegative_float, default=1e-6, metavar="TOL",
-                   help="largest relative error that passes (default: 1e-6)")
+    p = _command(
+        subparsers,
+        "gradcheck",
+        gradcheck_command,
+        "check backprop against central finite differences",
+        "Compare the backpropagation gradient with central finite differences in "
+        "float64 on random data and print the relative error per layer.",
+        GRADCHECK_EPILOG,
+    )
+    p.add_argument(
+        "model",
+        nargs="?",
+        metavar="MODEL.npz",
+        help="check the network of this saved model (default: a random network)",
+    )
+    p.add_argument(
+        "--sizes",
+        type=int_list,
+        default=(3, 5, 4, 2),
+        metavar="N,N[,N]",
+        help="layer widths n_1,…,n_L of the random network (default: 3,5,4,2)",
+    )
+    p.add_argument(
+        "--activation",
+        default="tanh",
+        metavar="NAME",
+        help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: tanh; a model keeps its own)",
+    )
+    p.add_argument(
+        "--loss",
+        metavar="NAME",
+        help=f"loss: {', '.join(LOSSES)} (default: the model's loss, else squared)",
+    )
+    p.add_argument(
+        "--alpha",
+        type=nonnegative_float,
+        default=0.0,
+        metavar="A",
+        help="L2 penalty α (default: 0)",
+    )
+    p.add_argument(
+        "--samples",
+        type=positive_int,
+        default=8,
+        metavar="M",
+        help="number m of random samples (default: 8)",
+    )
+    p.add_argument(
+        "--seed",
+        type=nonnegative_int,
+        default=0,
+        metavar="S",
+        help="seed of the network and data (default: 0)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("full", "directions"),
+        default="full",
+        help="full: every parameter; directions: random directions, for big "
+        "networks (default: full)",
+    )
+    p.add_argument(
+        "--tol",
+        type=nonnegative_float,
+        default=1e-6,
+        metavar="TOL",
+        help="largest relative error that passes (default: 1e-6)",
+    )
 
 
 def gradcheck_command(args) -> int:
@@ -550,6 +736,8 @@ def gradcheck_command(args) -> int:
     report = gradcheck(net, X, Y, alpha=args.alpha, loss=loss, mode=args.mode, rng=rng)
     print(report)
     passed = report.passed(args.tol)
-    print(f"{'PASSED' if passed else 'FAILED'}: max relative error "
-          f"{report.max_rel_error:.2e} {'<=' if passed else '>'} tol {args.tol:g}")
+    print(
+        f"{'PASSED' if passed else 'FAILED'}: max relative error "
+        f"{report.max_rel_error:.2e} {'<=' if passed else '>'} tol {args.tol:g}"
+    )
     return 0 if passed else 1

@@ -49,6 +49,7 @@ from deltaprop.network import check_sizes
 GENERIC_WIDTHS = (4, 6, 5, 3, 2, 7, 8, 9, 10, 11)  # distinct and > 1: nothing agrees by accident
 EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting trap hides
 TOLERANCE = 1e-8
+SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
 BATCHED = {"Z", "A", "Δ", "X", "Y"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "J"}
@@ -96,8 +97,19 @@ class CheckResult:
         return self.to_text()
 
     def to_json(self):
-        keys = ("equation", "verdict", "reason", "message", "failure", "suggestion", "corrected",
-                "shape", "rel_error", "hints", "sizes")  # fmt: skip
+        keys = (
+            "equation",
+            "verdict",
+            "reason",
+            "message",
+            "failure",
+            "suggestion",
+            "corrected",
+            "shape",
+            "rel_error",
+            "hints",
+            "sizes",
+        )
         out = {k: getattr(self, k) for k in keys}
         out["position"] = list(self.span) if self.span else None
         out["layers"] = [{"l": l, "rel_error": e} for l, e in self.layers]
@@ -197,8 +209,8 @@ def _check_side(result, goal, rhs, sizes, activation, seed):
     result.rel_error = max(err for _, err, _ in layers)
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
-        worst = max(layers, key=lambda t: t[1])
-        result.message = _value_message(goal, worst)
+        worst = _worst_layer(layers)
+        result.message = _value_message(layers, worst)
         arch = sizes or _generic_sizes(rhs)
         result.hints = _value_hints(goal, rhs, worst, arch, activation, seed)
 
@@ -206,8 +218,11 @@ def _check_side(result, goal, rhs, sizes, activation, seed):
 def _generic_sizes(rhs):
     """Widths for checking values without ``sizes``: 5 layers, or more when ``rhs`` names an
     absolute layer such as Θ^(6)."""
-    absolute = [n.layer.offset for n in walk(rhs) if isinstance(n, Sym) and n.layer is not None
-                and not n.layer.base]  # fmt: skip
+    absolute = [
+        n.layer.offset
+        for n in walk(rhs)
+        if isinstance(n, Sym) and n.layer is not None and not n.layer.base
+    ]
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
 
 
@@ -350,10 +365,29 @@ def rel_error(value, truth):
     return diff / scale if scale > 0 else diff
 
 
-def _value_message(goal, worst):
+def _worst_layer(layers):
+    """The first layer whose error is as large as the largest, to ``SAME_ERROR`` (relative):
+    layers that are equally wrong differ in the last bits, and rounding must not pick one."""
+    top = max(err for _, err, _ in layers)
+    return next(t for t in layers if t[1] >= top * (1 - SAME_ERROR))
+
+
+def _value_message(layers, worst):
+    """Where the value is wrong: at one layer, or at every layer when all are equally wrong."""
     layer, err, _ = worst
-    where = f" at l = {layer}" if layer is not None else ""
+    wrong = [l for l, e, _ in layers if e > TOLERANCE]
+    if layer is None:
+        where = ""
+    elif len(layers) > 1 and len(wrong) == len(layers) and _equally_wrong(layers):
+        where = f" at every layer (l = {layers[0][0]}..{layers[-1][0]})"
+    else:
+        where = f" at l = {layer}"
     return f"the shapes agree but the value is wrong{where}: relative error {err:.3g}"
+
+
+def _equally_wrong(layers):
+    errors = [e for _, e, _ in layers]
+    return min(errors) >= max(errors) * (1 - SAME_ERROR)
 
 
 def _value_hints(goal, rhs, worst, sizes, activation, seed):

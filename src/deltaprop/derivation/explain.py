@@ -176,8 +176,9 @@ def forward_lines(setup):
 def cost_line(setup):
     """J from its record's function, against the mean of the per-sample costs."""
     net, m = setup.net, setup.m
-    J = RECORDS["cost"].function(setup.loss, setup.a[setup.L], setup.Y, net.theta.values(),
-                                 setup.alpha, m)  # fmt: skip
+    J = RECORDS["cost"].function(
+        setup.loss, setup.a[setup.L], setup.Y, net.theta.values(), setup.alpha, m
+    )
     per_sample = [setup.loss.value(setup.a[setup.L][:, [i]], setup.Y[:, [i]]) for i in range(m)]
     penalty = setup.alpha / (2 * m) * sum(float(np.vdot(t, t)) for t in net.theta.values())
     check = _rel(J, sum(per_sample) / m + penalty, "(1/m) Σ_i J^(i)")
@@ -209,8 +210,9 @@ def backward_lines(setup, form):
             lines.append(_delta_line(setup, form, l - 1))
     for line in lines:
         if line.key.startswith("grad"):
-            line.param_shape = (net.theta[line.layer] if "theta" in line.key else
-                                as_matrix(net.b[line.layer])).shape  # fmt: skip
+            line.param_shape = (
+                net.theta[line.layer] if "theta" in line.key else as_matrix(net.b[line.layer])
+            ).shape
     return lines
 
 
@@ -313,10 +315,12 @@ def delta_vjp(theta, delta_next, dphi_z):
 
 FORM_FUNCTIONS = {"diag": delta_diag, "vjp": delta_vjp}
 FORM_TEXT = {
-    "diag": {"delta_hidden": ("δ^({l})", "P_{l} (Θ^({l}))ᵀ δ^({l+1})"),
-             "grad_theta": ("G_{l}", "δ^({l+1}) (a^({l}))ᵀ")},
+    "diag": {
+        "delta_hidden": ("δ^({l})", "P_{l} (Θ^({l}))ᵀ δ^({l+1})"),
+        "grad_theta": ("G_{l}", "δ^({l+1}) (a^({l}))ᵀ"),
+    },
     "vjp": {"delta_hidden": ("(δ^({l}))ᵀ", "(δ^({l+1}))ᵀ (∂z^({l+1})/∂z^({l}))")},
-}  # fmt: skip
+}
 
 
 def seed_lines(setup, lines):
@@ -332,8 +336,18 @@ def seed_lines(setup, lines):
         lhs = instantiate_general(record.lhs, offset)
         rhs = instantiate_general(record.rhs, offset)
         operands, shape = shapes_of(rhs)
-        line = Line(key, "seed", l, lhs, rhs, operands, shape, same[0].value,
-                    same[0].rel_error, same[0].verified_by)  # fmt: skip
+        line = Line(
+            key,
+            "seed",
+            l,
+            lhs,
+            rhs,
+            operands,
+            shape,
+            same[0].value,
+            same[0].rel_error,
+            same[0].verified_by,
+        )
         line.where = f"here l = {l}: {same[0].lhs}"
         if key == "grad_theta":
             line.param_shape = shape  # Θ^(l) is n_{l+1} × n_l: the shape of its gradient
@@ -367,15 +381,40 @@ def form_lines(setup):
         diag = delta_diag(net.theta[l], setup.delta[l + 1], dphi_z)
         vjp = delta_vjp(net.theta[l], setup.delta[l + 1], dphi_z)
         lines += [
-            make_line(setup, "P", "forms", l, P, (0.0, "definition"), lhs="P_{l}",
-                      rhs="Diag(φ'(z^({l})))"),
-            make_line(setup, "diag", "forms", l, diag, check, lhs="δ^({l})",
-                      rhs="P_{l} (Θ^({l}))ᵀ δ^({l+1})"),
-            make_line(setup, "jacobian", "forms", l, jacobian, (0.0, "definition"),
-                      lhs="∂z^({l+1})/∂z^({l})", rhs="Θ^({l}) Diag(φ'(z^({l})))"),
-            make_line(setup, "vjp", "forms", l, vjp.T, check, lhs="(δ^({l}))ᵀ",
-                      rhs="(δ^({l+1}))ᵀ (∂z^({l+1})/∂z^({l}))"),
-        ]  # fmt: skip
+            make_line(
+                setup, "P", "forms", l, P, (0.0, "definition"), lhs="P_{l}", rhs="Diag(φ'(z^({l})))"
+            ),
+            make_line(
+                setup,
+                "diag",
+                "forms",
+                l,
+                diag,
+                check,
+                lhs="δ^({l})",
+                rhs="P_{l} (Θ^({l}))ᵀ δ^({l+1})",
+            ),
+            make_line(
+                setup,
+                "jacobian",
+                "forms",
+                l,
+                jacobian,
+                (0.0, "definition"),
+                lhs="∂z^({l+1})/∂z^({l})",
+                rhs="Θ^({l}) Diag(φ'(z^({l})))",
+            ),
+            make_line(
+                setup,
+                "vjp",
+                "forms",
+                l,
+                vjp.T,
+                check,
+                lhs="(δ^({l}))ᵀ",
+                rhs="(δ^({l+1}))ᵀ (∂z^({l+1})/∂z^({l}))",
+            ),
+        ]
         for line, value in ((lines[-3], diag), (lines[-1], vjp)):
             line.same_as_seed = float(np.max(np.abs(value - setup.delta[l])))
     return lines
@@ -391,8 +430,13 @@ def chain_rule_sum(setup):
     theta, delta_next = net.theta[l], setup.delta[l + 1][:, 0]  # (n_{l+1}, n_l), (n_{l+1},)
     dphi_j = float(net.activation.dphi(setup.z[l], setup.a[l])[0, 0])  # φ'(z^(l)_1)
     terms = [float(delta_next[k] * theta[k, 0] * dphi_j) for k in range(theta.shape[0])]
-    return {"l": l, "terms": terms, "sum": sum(terms), "entry": float(setup.delta[l][0, 0]),
-            "dphi": dphi_j}  # fmt: skip
+    return {
+        "l": l,
+        "terms": terms,
+        "sum": sum(terms),
+        "entry": float(setup.delta[l][0, 0]),
+        "dphi": dphi_j,
+    }
 
 
 def notation_rows(setup):
@@ -406,8 +450,9 @@ def notation_rows(setup):
 
     def add(text, meaning, name, k=None):
         layer = None if k is None else Layer("", k)
-        rows.append((text, meaning, symbol_shape(name, layer, sym),
-                     symbol_shape(name, layer, concrete)))  # fmt: skip
+        rows.append(
+            (text, meaning, symbol_shape(name, layer, sym), symbol_shape(name, layer, concrete))
+        )
 
     add("X = A^(1)" if batched else "x = a^(1)", "input", "X" if batched else "x")
     for l in range(1, L):
@@ -416,9 +461,11 @@ def notation_rows(setup):
         add(f"b^({l})", f"bias of layer {l}", "b", l)
     for l in range(2, L + 1):
         kind = "linear output" if l == L else "hidden"
-        for small, big, meaning in (("z", "Z", f"pre-activation ({kind})"),
-                                    ("a", "A", "φ(z)" if l < L else "output, = z"),
-                                    ("δ", "Δ", "∂J^(i)/∂z")):  # fmt: skip
+        for small, big, meaning in (
+            ("z", "Z", f"pre-activation ({kind})"),
+            ("a", "A", "φ(z)" if l < L else "output, = z"),
+            ("δ", "Δ", "∂J^(i)/∂z"),
+        ):
             name = big if batched else small
             add(f"{name}^({l})", meaning, name, l)
     add("Y" if batched else "y", "target", "Y" if batched else "y")
@@ -469,8 +516,17 @@ class Derivation:
         return max(line.rel_error for line in self.lines + self.forms)
 
 
-def explain(sizes, activation="tanh", *, loss="squared", batch=None, form="seed", alpha=0.0,
-            example=False, seed=1):  # fmt: skip
+def explain(
+    sizes,
+    activation="tanh",
+    *,
+    loss="squared",
+    batch=None,
+    form="seed",
+    alpha=0.0,
+    example=False,
+    seed=1,
+):
     """The backprop derivation for ``sizes``, every term's shape, every line verified.
 
     Parameters
@@ -502,8 +558,19 @@ def explain(sizes, activation="tanh", *, loss="squared", batch=None, form="seed"
         lines = seed_lines(setup, lines) + lines
     forms = [] if batch else form_lines(setup)
     net, notation, chain = setup.net, notation_rows(setup), chain_rule_sum(setup)
-    return Derivation(net.sizes, net.activation.name, setup.loss.name, form, batch, notation,
-                      lines, forms, chain, example, [] if batch else batched_forms())  # fmt: skip
+    return Derivation(
+        net.sizes,
+        net.activation.name,
+        setup.loss.name,
+        form,
+        batch,
+        notation,
+        lines,
+        forms,
+        chain,
+        example,
+        [] if batch else batched_forms(),
+    )
 
 
 def _check_options(form, batch, alpha):

@@ -127,23 +127,75 @@ FUNCTIONS = {"φ", "φ'", "Diag"}
 # ---------------------------------------------------------------- tokens
 
 COMMANDS = {
-    "Theta": "Θ", "theta": "Θ", "W": "Θ", "delta": "δ", "Delta": "Δ", "varphi": "φ",
-    "phi": "φ", "sigma": "φ", "alpha": "α", "lambda": "α", "cdot": "·", "times": "·",
-    "odot": "⊙", "circ": "⊙", "top": "ᵀ", "intercal": "ᵀ", "partial": "∂", "nabla": "∇",
-    "frac": "frac", "dfrac": "frac", "tfrac": "frac", "smL": "L", "LR": "LR", "Diag": "Diag",
-    "grad": "grad", "operatorname": "name", "mathrm": "name", "text": "name", "mathbf": "bold",
-    "mathbb": "bold", "boldsymbol": "bold", "bm": "bold", "prime": "'",
-}  # fmt: skip
-SKIPPED_COMMANDS = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
-                    "quad", "qquad", "displaystyle", "limits"}  # fmt: skip
+    "Theta": "Θ",
+    "theta": "Θ",
+    "W": "Θ",
+    "delta": "δ",
+    "Delta": "Δ",
+    "varphi": "φ",
+    "phi": "φ",
+    "sigma": "φ",
+    "alpha": "α",
+    "lambda": "α",
+    "cdot": "·",
+    "times": "·",
+    "odot": "⊙",
+    "circ": "⊙",
+    "top": "ᵀ",
+    "intercal": "ᵀ",
+    "partial": "∂",
+    "nabla": "∇",
+    "frac": "frac",
+    "dfrac": "frac",
+    "tfrac": "frac",
+    "smL": "L",
+    "LR": "LR",
+    "Diag": "Diag",
+    "grad": "grad",
+    "operatorname": "name",
+    "mathrm": "name",
+    "text": "name",
+    "mathbf": "bold",
+    "mathbb": "bold",
+    "boldsymbol": "bold",
+    "bm": "bold",
+    "prime": "'",
+}
+SKIPPED_COMMANDS = {
+    "left",
+    "right",
+    "big",
+    "Big",
+    "bigg",
+    "Bigg",
+    "bigl",
+    "bigr",
+    "Bigl",
+    "Bigr",
+    "quad",
+    "qquad",
+    "displaystyle",
+    "limits",
+}
 WORDS = {
-    "Theta": "Θ", "theta": "Θ", "W": "Θ", "delta": "δ", "Delta": "Δ", "g": "δ", "phi": "φ",
-    "varphi": "φ", "sigma": "φ", "dphi": "φ'", "alpha": "α",
-    "lambda": "α", "Diag": "Diag", "diag": "Diag", "ones": "1",
-}  # fmt: skip
+    "Theta": "Θ",
+    "theta": "Θ",
+    "W": "Θ",
+    "delta": "δ",
+    "Delta": "Δ",
+    "g": "δ",
+    "phi": "φ",
+    "varphi": "φ",
+    "sigma": "φ",
+    "dphi": "φ'",
+    "alpha": "α",
+    "lambda": "α",
+    "Diag": "Diag",
+    "diag": "Diag",
+    "ones": "1",
+}
 LETTERS = set("aAzZbxXyYPGJmLlkiT")
-UNICODE = {"θ": "Θ", "ϕ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'",
-           "𝟏": "1"}  # fmt: skip
+UNICODE = {"θ": "Θ", "ϕ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|\\[,;:!> ])|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)"
     r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.])"
@@ -231,8 +283,22 @@ def _word_tokens(word, text, pos, end):
 # ---------------------------------------------------------------- parser
 
 PRODUCT_OPS = {"@": "@", "·": "@", "⊙": "⊙", "*": "*", "/": "/", ":": ":"}
-STARTS_PRIMARY = {"sym", "num", "ones", "(", "[", "{", "frac", "grad", "LR", "∂", "∇", "name",
-                  "bold", "np"}  # fmt: skip
+STARTS_PRIMARY = {
+    "sym",
+    "num",
+    "ones",
+    "(",
+    "[",
+    "{",
+    "frac",
+    "grad",
+    "LR",
+    "∂",
+    "∇",
+    "name",
+    "bold",
+    "np",
+}
 CLOSING = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -506,9 +572,19 @@ class _Parser:
         return _with_span(node, (open_.pos, close.end))
 
 
-PRIMARY_HANDLERS = {"num": "num", "ones": "ones", "sym": "sym", "np": "np", "frac": "frac",
-                    "grad": "grad", "LR": "LR", "∂": "differential", "∇": "nabla",
-                    "name": "name", "bold": "bold"}  # fmt: skip
+PRIMARY_HANDLERS = {
+    "num": "num",
+    "ones": "ones",
+    "sym": "sym",
+    "np": "np",
+    "frac": "frac",
+    "grad": "grad",
+    "LR": "LR",
+    "∂": "differential",
+    "∇": "nabla",
+    "name": "name",
+    "bold": "bold",
+}
 
 
 def _with_span(node, span):
@@ -525,8 +601,15 @@ def _ones_row(node):
 PRECEDENCE = {"+": 1, "-": 1, "@": 2, "⊙": 2, "*": 2, "/": 2, ":": 2}
 TEXT_OPS = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
 LATEX_OPS = {"@": " ", "⊙": " \\odot ", "*": " * ", ":": " : ", "+": " + ", "-": " - "}
-LATEX_NAMES = {"Θ": "\\Theta", "δ": "\\delta", "Δ": "\\Delta", "α": "\\alpha", "φ": "\\varphi",
-               "φ'": "\\varphi'", "Diag": "\\operatorname{Diag}"}  # fmt: skip
+LATEX_NAMES = {
+    "Θ": "\\Theta",
+    "δ": "\\delta",
+    "Δ": "\\Delta",
+    "α": "\\alpha",
+    "φ": "\\varphi",
+    "φ'": "\\varphi'",
+    "Diag": "\\operatorname{Diag}",
+}
 
 
 def to_text(node):

@@ -73,17 +73,23 @@ class Proof:
 
     def to_text(self):
         sizes = "-".join(map(str, self.sizes))
-        out = [f"Symbolic proof (SymPy) for sizes {sizes}, φ = {self.activation}, squared loss",
-               f"  φ'(z) = {self.dphi}"]  # fmt: skip
+        out = [
+            f"Symbolic proof (SymPy) for sizes {sizes}, φ = {self.activation}, squared loss",
+            f"  φ'(z) = {self.dphi}",
+        ]
         if self.piecewise:
-            out.append(f"  {self.activation} is piecewise: φ enters as an opaque differentiable "
-                       "function with derivative φ', so the proof holds on each piece")  # fmt: skip
+            out.append(
+                f"  {self.activation} is piecewise: φ enters as an opaque differentiable "
+                "function with derivative φ', so the proof holds on each piece"
+            )
         out.append("")
         for block in self.blocks:
             total = block.shape[0] * block.shape[1]
             status = "proven" if block.ok else f"FAILS at entries {block.failed}"
-            out.append(f"  ∂J/∂{block.name}: {block.proven}/{total} entries equal the backprop "
-                       f"formula exactly — {status}")  # fmt: skip
+            out.append(
+                f"  ∂J/∂{block.name}: {block.proven}/{total} entries equal the backprop "
+                f"formula exactly — {status}"
+            )
         out += ["", "Chain-rule expansion of one entry:", *("  " + e for e in self.expansion)]
         if self.ok:
             verdict = "PROVEN: every entry of ∂J^(i)/∂Θ^(l) and ∂J^(i)/∂b^(l) equals backprop's"
@@ -95,11 +101,26 @@ class Proof:
     def to_json(self):
         import json
 
-        blocks = [{"parameter": b.name, "shape": list(b.shape), "proven": b.proven,
-                   "failed": [list(e) for e in b.failed]} for b in self.blocks]  # fmt: skip
-        return json.dumps({"sizes": list(self.sizes), "activation": self.activation,
-                           "ok": self.ok, "blocks": blocks, "seconds": self.seconds},
-                          indent=2, ensure_ascii=False)  # fmt: skip
+        blocks = [
+            {
+                "parameter": b.name,
+                "shape": list(b.shape),
+                "proven": b.proven,
+                "failed": [list(e) for e in b.failed],
+            }
+            for b in self.blocks
+        ]
+        return json.dumps(
+            {
+                "sizes": list(self.sizes),
+                "activation": self.activation,
+                "ok": self.ok,
+                "blocks": blocks,
+                "seconds": self.seconds,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
 
 
 def prove(sizes=DEFAULT_SIZES, activation="tanh", *, functions=None):
@@ -132,8 +153,15 @@ def prove(sizes=DEFAULT_SIZES, activation="tanh", *, functions=None):
     z_sym = sp.Symbol("z")
     dphi_text = str(sp.diff(sp.sympify(act.formula, locals={"z": z_sym}), z_sym))
     piecewise = "Piecewise" in act.formula or "Max" in act.formula
-    return Proof(sizes, act.name, dphi_text, blocks, _expansion(sizes),
-                 time.perf_counter() - start, piecewise)  # fmt: skip
+    return Proof(
+        sizes,
+        act.name,
+        dphi_text,
+        blocks,
+        _expansion(sizes),
+        time.perf_counter() - start,
+        piecewise,
+    )
 
 
 def _check_small(sizes):
@@ -171,8 +199,10 @@ def _symbols(sp, sizes):
     def array(name, rows, cols=None):
         if cols is None:
             return np.array([sp.Symbol(f"{name}_{j}") for j in range(1, rows + 1)], dtype=object)
-        return np.array([[sp.Symbol(f"{name}_{j}{k}") for k in range(1, cols + 1)]
-                         for j in range(1, rows + 1)], dtype=object)  # fmt: skip
+        return np.array(
+            [[sp.Symbol(f"{name}_{j}{k}") for k in range(1, cols + 1)] for j in range(1, rows + 1)],
+            dtype=object,
+        )
 
     theta = {l: array(f"θ^({l})", sizes[l], sizes[l - 1]) for l in range(1, len(sizes))}
     b = {l: array(f"b^({l})", sizes[l - 1]) for l in range(2, len(sizes) + 1)}
@@ -229,6 +259,8 @@ def _expansion(sizes):
         terms = " + ".join(f"δ^({l + 1})_{k} θ^({l})_{k}{j}" for k in units)
         lines.append(f"δ^({l})_{j} = ({terms}) φ'(z^({l})_{j})")
     lines.append(f"δ^({L})_k = a^({L})_k − y_k")
-    lines.append("SymPy expands ∂J/∂θ − (backprop) to 0 for every entry: the sums over k are the "
-                 "matrix products (Θ^(l))ᵀ δ^(l+1)")  # fmt: skip
+    lines.append(
+        "SymPy expands ∂J/∂θ − (backprop) to 0 for every entry: the sums over k are the "
+        "matrix products (Θ^(l))ᵀ δ^(l+1)"
+    )
     return lines

@@ -53,8 +53,12 @@ def _headline(result):
         return f"DEFINED ({result.message}; give 'LHS = RHS' or --for to check its value)"
     if result.verdict == "unsupported":
         return "CANNOT CHECK"
-    reasons = {"dimension": "dimension error", "shape": "the two sides differ in shape",
-               "range": "a symbol outside its layers", "value": "wrong value"}  # fmt: skip
+    reasons = {
+        "dimension": "dimension error",
+        "shape": "the two sides differ in shape",
+        "range": "a symbol outside its layers",
+        "value": "wrong value",
+    }
     return f"WRONG: {reasons[result.reason]}"
 
 
@@ -207,8 +211,15 @@ def derivation_markdown(d):
         out += ["", f"### {BATCHED_TITLE}", ""] + [f"- `{_batched_row(r)}`" for r in d.batched]
     out += ["", "### Why a matrix product and not ⊙", "", "```", WHY_MATRIX_PRODUCT, "```"]
     if d.forms:
-        out += ["", "### The answers' forms", "", FORMS_NOTE, "", "| equation | shapes | check |",
-                "|---|---|---|"]  # fmt: skip
+        out += [
+            "",
+            "### The answers' forms",
+            "",
+            FORMS_NOTE,
+            "",
+            "| equation | shapes | check |",
+            "|---|---|---|",
+        ]
         out += [_markdown_row(x) for x in d.forms]
     out += ["", _summary(d)]
     return "\n".join(out)
@@ -240,13 +251,17 @@ def derivation_json(d):
     rows = []
     for line in d.lines + d.forms:
         row = {
-            "key": line.key, "section": line.section, "layer": line.layer, "lhs": line.lhs,
+            "key": line.key,
+            "section": line.section,
+            "layer": line.layer,
+            "lhs": line.lhs,
             "rhs": line.rhs,
             "operand_shapes": [shape_json(shape) for _, shape in line.operand_shapes],
             "operands": [text for text, _ in line.operand_shapes],
             "shape": shape_json(line.shape),
-            "rel_error": line.rel_error, "verified_by": line.verified_by,
-        }  # fmt: skip
+            "rel_error": line.rel_error,
+            "verified_by": line.verified_by,
+        }
         if d.example:
             row["value"] = np.asarray(line.value).tolist()
         rows.append(row)

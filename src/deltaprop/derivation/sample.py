@@ -48,15 +48,26 @@ class Sample:
         """The value of quantity ``name`` at layer ``k`` (see ``shapes.RANGES``)."""
         z, a = self.cache.z, self.cache.a
         values = {
-            "Θ": lambda: self.net.theta[k], "b": lambda: self.net.b[k][:, None],
-            "z": lambda: z[k][:, :1], "Z": lambda: z[k], "a": lambda: a[k][:, :1],
-            "A": lambda: a[k], "x": lambda: self.X[:, :1], "X": lambda: self.X,
-            "y": lambda: self.Y[:, :1], "Y": lambda: self.Y, "δ": lambda: self.Delta[k][:, :1],
-            "Δ": lambda: self.Delta[k], "P": lambda: np.diag(self.dphi(z[k][:, 0])),
+            "Θ": lambda: self.net.theta[k],
+            "b": lambda: self.net.b[k][:, None],
+            "z": lambda: z[k][:, :1],
+            "Z": lambda: z[k],
+            "a": lambda: a[k][:, :1],
+            "A": lambda: a[k],
+            "x": lambda: self.X[:, :1],
+            "X": lambda: self.X,
+            "y": lambda: self.Y[:, :1],
+            "Y": lambda: self.Y,
+            "δ": lambda: self.Delta[k][:, :1],
+            "Δ": lambda: self.Delta[k],
+            "P": lambda: np.diag(self.dphi(z[k][:, 0])),
             "Jz": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, 0])),
-            "G": lambda: self.grad1.theta[k], "gb": lambda: self.grad1.b[k][:, None],
-            "J": lambda: self.J1, "m": lambda: float(self.m), "α": lambda: self.alpha,
-        }  # fmt: skip
+            "G": lambda: self.grad1.theta[k],
+            "gb": lambda: self.grad1.b[k][:, None],
+            "J": lambda: self.J1,
+            "m": lambda: float(self.m),
+            "α": lambda: self.alpha,
+        }
         return values[name]()
 
     def truth(self, name, k, batched):

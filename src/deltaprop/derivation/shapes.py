@@ -27,11 +27,34 @@ from deltaprop.derivation.notation import (
 )
 
 # name: (first layer, last layer as an offset from L); the ranges of the seed's table
-RANGES = {"Θ": (1, -1), "G": (1, -1), "b": (2, 0), "gb": (2, 0), "z": (2, 0), "Z": (2, 0),
-          "a": (1, 0), "A": (1, 0), "δ": (2, 0), "Δ": (2, 0), "P": (2, -1),
-          "Jz": (2, -1)}  # fmt: skip
-MEANING = {"Θ": "Θ", "G": "∂J/∂Θ", "b": "b", "gb": "∂J/∂b", "z": "z", "Z": "Z", "a": "a",
-           "A": "A", "δ": "δ", "Δ": "Δ", "P": "P", "Jz": "∂z^(l+1)/∂z"}  # fmt: skip
+RANGES = {
+    "Θ": (1, -1),
+    "G": (1, -1),
+    "b": (2, 0),
+    "gb": (2, 0),
+    "z": (2, 0),
+    "Z": (2, 0),
+    "a": (1, 0),
+    "A": (1, 0),
+    "δ": (2, 0),
+    "Δ": (2, 0),
+    "P": (2, -1),
+    "Jz": (2, -1),
+}
+MEANING = {
+    "Θ": "Θ",
+    "G": "∂J/∂Θ",
+    "b": "b",
+    "gb": "∂J/∂b",
+    "z": "z",
+    "Z": "Z",
+    "a": "a",
+    "A": "A",
+    "δ": "δ",
+    "Δ": "Δ",
+    "P": "P",
+    "Jz": "∂z^(l+1)/∂z",
+}
 
 
 @dataclass(frozen=True)
@@ -74,9 +97,7 @@ class ShapeError(Exception):
         op = OP_NAMES[op_symbol(self.node)]
         if self.right is None:
             return f"{op} of {_operand(self.left)} is undefined: {self.rule}"
-        return (
-            f"{op} of {_operand(self.left)} and {_operand(self.right)} is undefined: {self.rule}"
-        )
+        return f"{op} of {_operand(self.left)} and {_operand(self.right)} is undefined: {self.rule}"
 
 
 class SymbolError(Exception):
@@ -91,9 +112,17 @@ class RangeError(SymbolError):
     """A symbol outside its layers, such as Θ^(L) or z^(1)."""
 
 
-OP_NAMES = {"²": "the square", "Diag": "Diag", "@": "the matrix product", "⊙": "⊙",
-            "*": "the element-wise product *", "+": "+", "-": "−",
-            ":": "the Frobenius product :", "/": "division"}  # fmt: skip
+OP_NAMES = {
+    "²": "the square",
+    "Diag": "Diag",
+    "@": "the matrix product",
+    "⊙": "⊙",
+    "*": "the element-wise product *",
+    "+": "+",
+    "-": "−",
+    ":": "the Frobenius product :",
+    "/": "division",
+}
 
 
 def op_symbol(node):
@@ -190,12 +219,18 @@ def symbol_shape(name, layer, domain):
     n, m = domain.n, domain.m
     first, last = Layer("", 1), Layer("L", 0)
     shapes = {
-        "x": lambda: (n(first), 1), "X": lambda: (n(first), m),
-        "y": lambda: (n(last), 1), "Y": lambda: (n(last), m),
-        "Θ": lambda: (n(layer.shift(1)), n(layer)), "G": lambda: (n(layer.shift(1)), n(layer)),
-        "Jz": lambda: (n(layer.shift(1)), n(layer)), "P": lambda: (n(layer), n(layer)),
-        "Z": lambda: (n(layer), m), "A": lambda: (n(layer), m), "Δ": lambda: (n(layer), m),
-    }  # fmt: skip
+        "x": lambda: (n(first), 1),
+        "X": lambda: (n(first), m),
+        "y": lambda: (n(last), 1),
+        "Y": lambda: (n(last), m),
+        "Θ": lambda: (n(layer.shift(1)), n(layer)),
+        "G": lambda: (n(layer.shift(1)), n(layer)),
+        "Jz": lambda: (n(layer.shift(1)), n(layer)),
+        "P": lambda: (n(layer), n(layer)),
+        "Z": lambda: (n(layer), m),
+        "A": lambda: (n(layer), m),
+        "Δ": lambda: (n(layer), m),
+    }
     if name in ("J", "m", "α"):
         return None
     if name in shapes:
@@ -334,8 +369,15 @@ def _frobenius(node, left, right):
     return Term(None, _apply(lambda p, q: float(np.vdot(p, q)), left, right), node)
 
 
-BINARY = {"@": _matmul, "⊙": _hadamard, "*": _broadcast, "+": _add, "-": _add, "/": _divide,
-          ":": _frobenius}  # fmt: skip
+BINARY = {
+    "@": _matmul,
+    "⊙": _hadamard,
+    "*": _broadcast,
+    "+": _add,
+    "-": _add,
+    "/": _divide,
+    ":": _frobenius,
+}
 
 
 def layer_bases(node):
