@@ -17,7 +17,7 @@ from deltaprop.activations import get_activation
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype
-from deltaprop.train import TrainConfig, train
+from deltaprop.train import History, TrainConfig, train
 
 SOLVERS = ("gd", "sgd", "adam", "lbfgs")
 SCHEDULES = ("constant", "invscaling", "adaptive")
@@ -203,6 +203,56 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Y = Y_s * self.y_scale_ + self.y_mean_
         return Y.ravel() if self._y_ndim == 1 else Y
 
+    @classmethod
+    def from_network(
+        cls,
+        network,
+        *,
+        x_mean=None,
+        x_scale=None,
+        y_mean=None,
+        y_scale=None,
+        y_1d=True,
+        feature_names_in=None,
+        history=None,
+        **params,
+    ):
+        """A fitted estimator around ``network`` (model files, weights from other libraries).
+
+        Parameters
+        ----------
+        network : Network
+            Works in the scaled space: ``predict(X) = y_mean + y_scale · a^(L)((X − x_mean) /
+            x_scale)``; its activation and dtype become the estimator's.
+        x_mean, x_scale : array (n_1,), optional
+            Input scaler (default: 0 and 1, no scaling).
+        y_mean, y_scale : array (n_L,), optional
+            Output scaler (default: 0 and 1).
+        y_1d : bool
+            ``predict`` returns (m,) rather than (m, 1); only for one output.
+        feature_names_in : sequence of str, optional
+            The column names ``predict`` checks on DataFrames.
+        history : History, optional
+            The training record (default: empty, as for weights trained elsewhere).
+        **params
+            The estimator's hyperparameters (``get_params`` names).
+        """
+        n_in, n_out = network.sizes[0], network.sizes[-1]
+        dtype = network.dtype
+        estimator = cls(**params)
+        estimator.set_params(activation=network.activation.name, dtype=str(dtype))
+        estimator.network_ = network
+        estimator.x_mean_ = _scaler_part("x_mean", x_mean, 0.0, n_in, dtype)
+        estimator.x_scale_ = _scaler_part("x_scale", x_scale, 1.0, n_in, dtype)
+        estimator.y_mean_ = _scaler_part("y_mean", y_mean, 0.0, n_out, dtype)
+        estimator.y_scale_ = _scaler_part("y_scale", y_scale, 1.0, n_out, dtype)
+        estimator.n_features_in_, estimator.n_outputs_ = n_in, n_out
+        estimator._y_ndim = 1 if y_1d and n_out == 1 else 2
+        if feature_names_in is not None:
+            estimator.feature_names_in_ = np.asarray(feature_names_in, dtype=object)
+        estimator._set_history(history if history is not None else History())
+        return estimator
+
     @property
     def coefs_(self):
         """Θ^(l)ᵀ for l = 1..L−1, each (n_l, n_{l+1}) (scikit-learn's layout)."""
@@ -263,6 +313,16 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             max_fun=check_int("max_fun", self.max_fun),
             verbose=bool(self.verbose),
         )
+
+
+def _scaler_part(name, value, default, n, dtype):
+    """A scaler vector (n,) of ``dtype``: ``default`` everywhere when ``value`` is None."""
+    if value is None:
+        return np.full(n, default, dtype=dtype)
+    value = np.asarray(value, dtype=dtype)
+    if value.shape != (n,):
+        raise ConfigError(f"{name} has shape {value.shape}; the network needs ({n},)")
+    return value
 
 
 def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False):

@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from deltaprop.errors import ConfigError, ModelFileError
 from deltaprop.estimator import DeltapropRegressor
 from deltaprop.network import Network
+from deltaprop.train import History
 
 FORMAT = "deltaprop-model"
 FORMAT_VERSION = 1
@@ -159,33 +160,35 @@ def load_model(path):
 
 def build_estimator(arrays, metadata):
     """A fitted ``DeltapropRegressor`` from a model file's arrays and metadata."""
-    sizes = tuple(metadata["architecture"]["sizes"])
-    arch = metadata["architecture"]
+    arch, training = metadata["architecture"], metadata["training"]
     settings = {
         k: v for k, v in metadata["settings"].items() if k in DeltapropRegressor._get_param_names()
     }
     if isinstance(settings.get("hidden_layer_sizes"), list):
         settings["hidden_layer_sizes"] = tuple(settings["hidden_layer_sizes"])
-    estimator = DeltapropRegressor(**settings)
-    estimator.network_ = Network(
-        sizes, arch["activation"], dtype=arch["dtype"], params=arrays["params"]
+    network = Network(
+        arch["sizes"], arch["activation"], dtype=arch["dtype"], params=arrays["params"]
     )
-    for name in ("x_mean", "x_scale", "y_mean", "y_scale"):
-        setattr(estimator, name + "_", arrays[name])
-    estimator.n_features_in_, estimator.n_outputs_ = sizes[0], sizes[-1]
-    estimator._y_ndim = arch["y_ndim"]
-    if metadata.get("feature_names_in"):
-        estimator.feature_names_in_ = np.array(metadata["feature_names"], dtype=object)
-    restore_training(estimator, metadata["training"])
-    return estimator
-
-
-def restore_training(estimator, training):
-    estimator.loss_, estimator.best_loss_ = training["loss"], training["best_loss"]
-    estimator.loss_curve_ = training["loss_curve"]
-    estimator.validation_loss_curve_ = training["validation_loss_curve"]
-    estimator.n_iter_, estimator.t_ = training["n_iter"], training["t"]
-    estimator.interrupted_ = training["interrupted"]
+    history = History(
+        loss_curve=training["loss_curve"],
+        validation_loss_curve=training["validation_loss_curve"],
+        best_loss=training["best_loss"],
+        n_iter=training["n_iter"],
+        t=training["t"],
+        interrupted=training["interrupted"],
+    )
+    names = metadata["feature_names"] if metadata.get("feature_names_in") else None
+    return DeltapropRegressor.from_network(
+        network,
+        x_mean=arrays["x_mean"],
+        x_scale=arrays["x_scale"],
+        y_mean=arrays["y_mean"],
+        y_scale=arrays["y_scale"],
+        y_1d=arch["y_ndim"] == 1,
+        feature_names_in=names,
+        history=history,
+        **settings,
+    )
 
 
 def read_arrays(path):
