@@ -12,9 +12,8 @@ import warnings
 import numpy as np
 from scipy.optimize import minimize
 
-from deltaprop import Grad, Network, backward, forward, get_loss, layer_views
-from deltaprop import equations as eq
-from deltaprop.network import Workspace
+from deltaprop import Grad, Network, layer_views
+from deltaprop.network import Workspace, loss_and_grad
 from deltaprop.optim import make_optimizer
 from deltaprop.speed import scipy_blas_single_thread
 
@@ -30,7 +29,7 @@ def _rows_predict(net):
     return lambda X: net.predict(X.T)[0]
 
 
-# --- deltaprop, core API: the loop a user (and deltaprop.train) writes on forward/backward ---
+# --- deltaprop, core API: the loop a user (and deltaprop.train) writes on loss_and_grad ---
 
 
 def core_epochs(net, X, y, solver, eta, batch, epochs, rng):
@@ -50,8 +49,7 @@ def core_epochs(net, X, y, solver, eta, batch, epochs, rng):
             ws = workspaces.get(X_b.shape[1]) or workspaces.setdefault(
                 X_b.shape[1], Workspace(net, X_b.shape[1])
             )
-            cache = forward(net, X_b, workspace=ws)  # (n_1, b) columns, a view
-            backward(net, cache, Y_b, 0.0, "squared", out=grad, workspace=ws)
+            loss_and_grad(net, X_b, Y_b, out=grad, workspace=ws)  # X_b: (n_1, b) columns, a view
             optimizer.step(net.params, grad.flat)
     return epochs
 
@@ -59,15 +57,12 @@ def core_epochs(net, X, y, solver, eta, batch, epochs, rng):
 def core_lbfgs(net, X, y, iters):
     """SciPy's L-BFGS-B on the flat parameter vector directly: no packing, as in
     ``deltaprop.train``."""
-    m, L, loss = X.shape[0], net.L, get_loss("squared")
     X_cols, Y = X.T, y[None, :]
-    grad, ws = Grad.zeros_like(net), Workspace(net, m)
+    grad, ws = Grad.zeros_like(net), Workspace(net, X.shape[0])
 
     def J_and_grad(theta):
         net.params[...] = theta
-        cache = forward(net, X_cols, workspace=ws)
-        J = eq.cost(loss, cache.a[L], Y, (), 0.0, m)
-        backward(net, cache, Y, 0.0, loss, out=grad, workspace=ws)
+        J, _ = loss_and_grad(net, X_cols, Y, out=grad, workspace=ws)
         return J, grad.flat
 
     options = {"maxiter": iters, "maxfun": 15000, "gtol": 0.0}

@@ -17,8 +17,9 @@ import timeit
 
 import numpy as np
 
-from deltaprop import Grad, Network, backward, forward
-from deltaprop.network import Workspace
+from deltaprop import Grad, Network, get_loss
+from deltaprop import equations as eq
+from deltaprop.network import Workspace, loss_and_grad_unchecked
 from workloads import WORKLOADS, make_data
 
 TIMER = [time.perf_counter]
@@ -52,8 +53,9 @@ def straightforward_step(net, X, Y, idx, eta):
 
 
 def fast_step(net, X_b, Y_b, grad, ws, buf, eta):
-    """The workspace step: contiguous batch view, buffers reused, in-place update."""
-    backward(net, forward(net, X_b, workspace=ws), Y_b, 0.0, "squared", out=grad, workspace=ws)
+    """The workspace step (as ``deltaprop.train``): contiguous batch view, J and ∇J with the
+    buffers reused, in-place update."""
+    loss_and_grad_unchecked(net, X_b, Y_b, 0.0, get_loss("squared"), grad, ws)
     np.multiply(grad.flat, eta, out=buf)
     net.params -= buf
 
@@ -74,8 +76,6 @@ def gemm_only(net, X_b, ws, grad):
 
 def elementwise_only(net, ws, grad, Y_b, m):
     """The step's element-wise work alone: bias, φ, δ^(L), φ', ⊙, 1/m scaling, bias sums."""
-    from deltaprop import equations as eq
-
     L, a, z, d, phi = net.L, ws.a, ws.z, ws.delta, net.activation
     for l in range(2, L + 1):
         z[l] += net.b[l][:, None]
@@ -86,7 +86,7 @@ def elementwise_only(net, ws, grad, Y_b, m):
         grad.theta[l] *= 1 / m
         eq.grad_b(d[l + 1], m, out=grad.b[l + 1])  # (1/m) Δ 1, a gemv
         if l > 1:
-            d[l] *= eq.dphi(phi, z[l], a[l], out=ws.dphi[l])
+            d[l] *= phi.dphi(z[l], a[l], out=ws.dphi[l])
 
 
 def profile(w, dtype):

@@ -7,9 +7,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
-from deltaprop import ACTIVATIONS, ConfigError, Grad, Network, backward, forward, get_loss
+from deltaprop import ACTIVATIONS, LOSSES, ConfigError, Grad, Network, backward, forward, get_loss
 from deltaprop import equations as eq
+from deltaprop.activations import LEAKY_SLOPE
+from deltaprop.losses import HUBER_DELTA
 from deltaprop.network import Workspace
 
 SIZES = (4, 7, 5, 3)
@@ -56,16 +59,49 @@ def test_workspace_gradient_is_bit_identical_to_reference(activation, dtype, los
     assert grad.flat.dtype == dtype
 
 
+# φ and φ' as first written, each a new array: the in-place records must give the same bits
+PLAIN = {
+    "identity": (lambda z: z, lambda z, a: np.ones_like(z)),
+    "sigmoid": (expit, lambda z, a: a * (1 - a)),
+    "tanh": (np.tanh, lambda z, a: 1 - a * a),
+    "relu": (lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(z.dtype)),
+    "leaky_relu": (
+        lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+        lambda z, a: np.where(z > 0, 1, LEAKY_SLOPE).astype(z.dtype),
+    ),
+    "elu": (
+        lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+        lambda z, a: np.where(z > 0, 1, a + 1).astype(z.dtype),
+    ),
+    "softplus": (lambda z: np.logaddexp(0, z), lambda z, a: expit(z)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_in_place_phi_and_dphi_match_the_activation_records(dtype):
+def test_in_place_phi_and_dphi_give_the_bits_of_the_plain_formulas(name, dtype):
     z = np.concatenate([np.linspace(-40, 40, 801), [0.0, -0.0, 1e-30, -1e-30]]).astype(dtype)
     z = z.reshape(5, -1)
-    for name, fn in eq.PHI_INTO.items():
-        act = ACTIVATIONS[name]
-        a, out = act.phi(z), np.empty_like(z)
-        np.testing.assert_array_equal(fn(z, out), a, err_msg=name)
-        np.testing.assert_array_equal(eq.dphi(act, z, a, out=np.empty_like(z)), act.dphi(z, a))
-        assert out.dtype == dtype
+    act, (phi, dphi) = ACTIVATIONS[name], PLAIN[name]
+    a, out = phi(z), np.full_like(z, np.nan)
+    assert act.phi(z, out=out) is out
+    np.testing.assert_array_equal(out, a, strict=True)  # strict: same dtype and shape
+    np.testing.assert_array_equal(act.phi(z), a, strict=True)  # a new array: the same bits
+    assert act.dphi(z, a, out=out) is out
+    np.testing.assert_array_equal(out, dphi(z, a), strict=True)
+    np.testing.assert_array_equal(act.dphi(z, a), dphi(z, a), strict=True)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_in_place_loss_delta_gives_the_bits_of_the_plain_formula(name, dtype):
+    rng = np.random.default_rng(4)
+    a, y = (3 * rng.standard_normal((2, 50))).astype(dtype), rng.standard_normal(50).astype(dtype)
+    plain = a - y if name == "squared" else np.clip(a - y, -HUBER_DELTA, HUBER_DELTA)
+    out = np.full_like(a, np.nan)
+    assert LOSSES[name].delta(a, y, out=out) is out
+    np.testing.assert_array_equal(out, plain, strict=True)
+    np.testing.assert_array_equal(LOSSES[name].delta(a, y), plain, strict=True)
 
 
 def test_training_steps_same_seed_same_weights_bit_exact():

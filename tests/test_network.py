@@ -11,11 +11,15 @@ from deltaprop import (
     DataError,
     Grad,
     Network,
+    Workspace,
     backward,
     forward,
+    get_loss,
     layer_views,
+    loss_and_grad,
     parameter_count,
 )
+from deltaprop.network import loss_and_grad_unchecked
 
 
 def central_differences(net, X, Y, alpha, loss, eps=1e-6):
@@ -195,3 +199,53 @@ def test_pickle_and_deepcopy_keep_theta_and_b_as_views_of_params():
         clone.params[0] = 99.0
         assert clone.theta[1][0, 0] == 99.0  # still a view into the flat vector
         assert net.theta[1][0, 0] != 99.0
+
+
+def test_loss_and_grad_fills_out_and_workspace_and_equals_the_method(rng):
+    net = Network((3, 4, 2), "tanh", rng=rng)
+    X, Y = rng.standard_normal((3, 5)), rng.standard_normal((2, 5))
+    J, grad = net.loss_and_grad(X, Y, 0.3, "huber")
+    out, ws = Grad.zeros_like(net), Workspace(net, 5)
+    for _ in range(2):  # the second call overwrites what the first one wrote
+        J_out, grad_out = loss_and_grad(net, X, Y, alpha=0.3, loss="huber", out=out, workspace=ws)
+        assert grad_out is out and J_out == J
+        np.testing.assert_array_equal(out.flat, grad.flat)
+    np.testing.assert_array_equal(ws.cache.a[3], net.predict(X))  # the forward values of J
+    J_raw, _ = loss_and_grad_unchecked(net, X, Y, 0.3, get_loss("huber"), out, ws)
+    assert J_raw == J
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"alpha": "x"}, ConfigError, r"^alpha='x' must be a finite number >= 0 \(the L2 stren"),
+        ({"alpha": -1}, ConfigError, r"^alpha=-1 must be a finite number >= 0"),
+        ({"alpha": float("nan")}, ConfigError, r"^alpha=nan must be a finite number >= 0"),
+        ({"alpha": float("inf")}, ConfigError, r"^alpha=inf must be a finite number >= 0"),
+        ({"alpha": None}, ConfigError, r"^alpha=None must be a finite number >= 0"),
+        ({"loss": "l1"}, ConfigError, r"^loss='l1' is not known; use one of: squared, huber$"),
+        ({"loss": ["squared"]}, ConfigError, r"^loss=\['squared'\] is not known; use one of"),
+        ({"m": 0}, DataError, r"^X has no columns \(m = 0\); pass at least one sample$"),
+        ({"out": "array"}, ConfigError, r"^out must be a Grad of this network: pass Grad"),
+        ({"out": "f32"}, ConfigError, r"^out has dtype float32; this network computes in float64"),
+        ({"workspace": 4}, ConfigError, r"^X has 5 columns; this workspace is for m=4$"),
+        ({"workspace": "other"}, ConfigError, r"^workspace must be a Workspace of this network"),
+        ({"workspace": "f32"}, ConfigError, r"^workspace holds float32; this network computes"),
+        ({"workspace": "forward"}, ConfigError, r"^workspace was made with backward=False; pass"),
+    ],
+)
+def test_loss_and_grad_input_errors_name_the_argument(kwargs, error, match):
+    net = Network((3, 4, 2), "tanh", rng=np.random.default_rng(0))
+    m = kwargs.pop("m", 5)
+    X, Y = np.zeros((3, m)), np.zeros((2, m))
+    net32 = Network(net.sizes, "tanh", dtype=np.float32)
+    buffers = {
+        "f32": Grad.zeros_like(net32) if "out" in kwargs else Workspace(net32, 5),
+        "array": np.zeros(3),
+        4: Workspace(net, 4),
+        "other": Workspace(Network((3, 2), "tanh"), 5),
+        "forward": Workspace(net, 5, backward=False),
+    }
+    kwargs = {k: buffers.get(v, v) if k in ("out", "workspace") else v for k, v in kwargs.items()}
+    with pytest.raises(error, match=match):
+        loss_and_grad(net, X, Y, **kwargs)

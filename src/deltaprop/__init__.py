@@ -13,7 +13,17 @@ from deltaprop.errors import (
 )
 from deltaprop.gradcheck import GradcheckReport, gradcheck
 from deltaprop.losses import LOSSES, Loss, get_loss
-from deltaprop.network import Cache, Grad, Network, backward, forward, layer_views, parameter_count
+from deltaprop.network import (
+    Cache,
+    Grad,
+    Network,
+    Workspace,
+    backward,
+    forward,
+    layer_views,
+    loss_and_grad,
+    parameter_count,
+)
 
 __version__ = "0.1.0"
 
@@ -50,6 +60,7 @@ __all__ = [
     "Loss",
     "ModelFileError",
     "Network",
+    "Workspace",
     "backward",
     "check",
     "explain",
@@ -59,6 +70,7 @@ __all__ = [
     "gradcheck",
     "layer_views",
     "load_model",
+    "loss_and_grad",
     "parameter_count",
     "prove",
     "save_model",

@@ -12,7 +12,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 
 def z_layer(theta_prev, a_prev, b, out=None):
@@ -22,62 +21,14 @@ def z_layer(theta_prev, a_prev, b, out=None):
     return z
 
 
-# φ(z) and φ'(z) written into a preallocated array ``out``, for the common activations: the
-# same operations as their ``Activation`` records (bit-identical values, tested), without the
-# temporaries. Other activations fall back to the records. Note 1: max(z, 0) against a row of
-# zeros is twice as fast as against the scalar 0, which NumPy broadcasts through a buffer.
-PHI_INTO = {
-    "tanh": lambda z, out: np.tanh(z, out=out),
-    "relu": lambda z, out: np.maximum(z, zeros(z.shape[-1], z.dtype), out=out),  # note 1
-    "sigmoid": lambda z, out: expit(z, out=out),
-}
-
-
-def _tanh_dphi_into(z, a, out):
-    np.multiply(a, a, out=out)  # a²
-    return np.subtract(1, out, out=out)  # tanh'(z) = 1 − a²
-
-
-def _sigmoid_dphi_into(z, a, out):
-    np.subtract(1, a, out=out)  # 1 − a
-    return np.multiply(a, out, out=out)  # σ'(z) = a (1 − a)
-
-
-DPHI_INTO = {
-    "tanh": _tanh_dphi_into,
-    "relu": lambda z, a, out: np.greater(z, 0, out=out),  # relu'(z) = 1 if z > 0 else 0
-    "sigmoid": _sigmoid_dphi_into,
-}
-
-
 def a_hidden(activation, z, out=None):
     """a^(l) = φ(z^(l)) for hidden layers l = 2..L−1.   n_l × m → n_l × m"""
-    if out is None:
-        return activation.phi(z)
-    if activation.name in PHI_INTO:
-        return PHI_INTO[activation.name](z, out)
-    out[...] = activation.phi(z)
-    return out
-
-
-def dphi(activation, z, a, out=None):
-    """φ'(z^(l)), element-wise, from z^(l) or the stored a^(l) = φ(z^(l)).   n_l × m → n_l × m"""
-    if out is None:
-        return activation.dphi(z, a)
-    if activation.name in DPHI_INTO:
-        return DPHI_INTO[activation.name](z, a, out)
-    out[...] = activation.dphi(z, a)
-    return out
+    return activation.phi(z, out=out)  # φ is the Activation record's, written into out if given
 
 
 def delta_output(loss, a_L, y, out=None):
     """δ^(L) = ∂J^(i)/∂z^(L) = a^(L) − y for the squared loss (linear output).   n_L × m"""
-    if out is None:
-        return loss.delta(a_L, y)
-    if loss.name == "squared":
-        return np.subtract(a_L, y, out=out)  # a^(L) − y, written into out
-    out[...] = loss.delta(a_L, y)
-    return out
+    return loss.delta(a_L, y, out=out)  # the Loss record's δ^(L), written into out if given
 
 
 def delta_hidden(theta, delta_next, dphi_z, out=None):
@@ -117,14 +68,6 @@ def ones(m, dtype):
     return one
 
 
-@functools.cache
-def zeros(m, dtype):
-    """The vector 0 (m,) of ``dtype``, made once per (m, dtype) and read-only."""
-    zero = np.zeros(m, dtype=dtype)
-    zero.flags.writeable = False
-    return zero
-
-
 def cost(loss, a_L, y, thetas, alpha, m):
     """J = (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F.   scalar"""
     penalty = sum(float(np.vdot(t, t)) for t in thetas) if alpha else 0.0
@@ -133,7 +76,7 @@ def cost(loss, a_L, y, thetas, alpha, m):
 
 @dataclass(frozen=True)
 class Equation:
-    """One equation of the derivation: its symbols in the seed's notation and the code that runs it.
+    """One equation of the derivation: its symbols (the question's notation) and its code.
 
     ``lhs`` and ``rhs`` are written per sample with the layer index ``l`` as a placeholder
     ``{l}``, ``{l+1}``, ``{l-1}``; ``rhs_batched`` is the same equation over m columns.

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deltaprop import equations as eq
 from deltaprop.errors import ConfigError
 from deltaprop.losses import HUBER_DELTA, get_loss
-from deltaprop.network import Network, forward
+from deltaprop.network import Grad, Network, Workspace, loss_and_grad, loss_and_grad_unchecked
 
 KINKED = ("relu", "leaky_relu")  # activations whose φ' jumps at z = 0
 MODES = ("full", "directions")
@@ -102,7 +101,7 @@ def gradcheck(
     X = net64._check_X(np.asarray(X, dtype=np.float64))
     Y = net64._check_Y(np.asarray(Y, dtype=np.float64), X.shape[1])
     probe = Probe(net64, X, Y, alpha, get_loss(loss), eps)
-    J, grad = net64.loss_and_grad(X, Y, alpha=alpha, loss=loss)
+    J, grad = loss_and_grad(net64, X, Y, alpha=alpha, loss=loss)
     floor = 1e-3 * max(1.0, abs(J))
     blocks = []  # Θ^(1), b^(2), Θ^(2), b^(3), …: the order of the flat vector
     for l in range(1, net64.L):
@@ -124,13 +123,13 @@ class Probe:
     def __init__(self, net, X, Y, alpha, loss, eps):
         self.net, self.X, self.Y, self.alpha, self.loss, self.eps = net, X, Y, alpha, loss, eps
         self.kinked = net.activation.name in KINKED
+        self.grad, self.workspace = Grad.zeros_like(net), Workspace(net, X.shape[1])
 
     def cost(self):
         """J and the side of each kink every sample is on (hidden z^(l) > 0, |r| ≤ 1)."""
-        L, cache = self.net.L, forward(self.net, self.X)
-        J = eq.cost(
-            self.loss, cache.a[L], self.Y, self.net.theta.values(), self.alpha, self.X.shape[1]
-        )
+        net, ws, L = self.net, self.workspace, self.net.L
+        J, _ = loss_and_grad_unchecked(net, self.X, self.Y, self.alpha, self.loss, self.grad, ws)
+        cache = ws.cache  # the forward values of this J
         sides = [cache.z[l] > 0 for l in range(2, L)] if self.kinked else []
         if self.loss.name == "huber":
             sides.append(np.abs(cache.a[L] - self.Y) <= HUBER_DELTA)

@@ -2,6 +2,8 @@
 
 The output layer is linear (a^(L) = z^(L)), so δ^(L) is the derivative of the loss with respect
 to a^(L). ``value`` returns the sum over samples and outputs; the network divides by m.
+``delta(a, y, out=None)`` writes Δ^(L) into ``out`` when given (no allocation), else returns a
+new array; both give the same bits.
 """
 
 from collections.abc import Callable
@@ -18,11 +20,11 @@ HUBER_DELTA = 1.0
 class Loss:
     name: str
     value: Callable[[np.ndarray, np.ndarray], float]  # (A^(L), Y) -> Σ_i J^(i)
-    delta: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (A^(L), Y) -> Δ^(L), (n_L, m)
+    delta: Callable[..., np.ndarray]  # (A^(L), Y, out=None) -> Δ^(L), (n_L, m)
     formula: str  # J^(i) for one output r = a − y, as a SymPy expression in r
-    delta_text: str  # δ^(L) in the seed's notation
+    delta_text: str  # δ^(L) in the question's notation
 
-    def __reduce__(self):  # pickle by name: the functions are lambdas
+    def __reduce__(self):  # pickle by name: the functions are module-level or lambdas
         return get_loss, (self.name,)
 
 
@@ -36,12 +38,23 @@ def _huber_value(a, y):
     return float(np.sum(np.where(r <= d, 0.5 * r * r, d * (r - d / 2))))
 
 
+def _huber_delta(a, y, out=None):
+    out = np.subtract(a, y, out=out)  # r = a − y
+    return np.clip(out, -HUBER_DELTA, HUBER_DELTA, out=out)  # clip(r, −d, d)
+
+
 LOSSES = {
-    "squared": Loss("squared", _squared_value, lambda a, y: a - y, "r**2/2", "a^(L) − y"),
+    "squared": Loss(
+        "squared",
+        _squared_value,
+        lambda a, y, out=None: np.subtract(a, y, out=out),  # a − y
+        "r**2/2",
+        "a^(L) − y",
+    ),
     "huber": Loss(
         "huber",
         _huber_value,
-        lambda a, y: np.clip(a - y, -HUBER_DELTA, HUBER_DELTA),
+        _huber_delta,
         f"Piecewise((r**2/2, Abs(r) <= {HUBER_DELTA}), "
         f"({HUBER_DELTA}*(Abs(r) - {HUBER_DELTA / 2}), True))",
         f"clip(a^(L) − y, −{HUBER_DELTA}, {HUBER_DELTA})",
@@ -50,9 +63,9 @@ LOSSES = {
 
 
 def get_loss(name: str | Loss) -> Loss:
-    """Look up a loss by name: ``"squared"`` (the seed's ½‖a − y‖²) or ``"huber"``."""
+    """Look up a loss by name: ``"squared"`` (the question's ½‖a − y‖²) or ``"huber"``."""
     if isinstance(name, Loss):
         return name
-    if name not in LOSSES:
+    if not isinstance(name, str) or name not in LOSSES:
         raise ConfigError(f"loss={name!r} is not known; use one of: {', '.join(LOSSES)}")
     return LOSSES[name]

@@ -1,9 +1,14 @@
 """The network: sizes, one flat parameter vector with Θ^(l) and b^(l) as views, forward, backward.
 
-Indices are the seed's layer numbers: ``theta[l]`` is Θ^(l) (n_{l+1} × n_l) for l = 1..L−1,
+``loss_and_grad(net, X, Y, alpha=, loss=)`` is the one function that computes J and ∇J: the
+estimator, the training loops, ``gradcheck`` and the benchmarks all call it.
+
+Indices are the question's layer numbers: ``theta[l]`` is Θ^(l) (n_{l+1} × n_l) for l = 1..L−1,
 ``b[l]`` is b^(l) (n_l,) for l = 2..L. Samples are the **columns** of X (n_1 × m).
 """
 
+import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +29,7 @@ def parameter_count(sizes):
 def layer_views(flat, sizes):
     """Θ^(l) and b^(l+1) as views into ``flat``, laid out Θ^(1), b^(2), Θ^(2), b^(3), …
 
-    Returns ``(theta, b)``: dicts keyed by the seed's layer numbers.
+    Returns ``(theta, b)``: dicts keyed by the question's layer numbers.
     """
     theta, b, start = {}, {}, 0
     for l in range(1, len(sizes)):
@@ -157,13 +162,11 @@ class Network:
         return self.forward(X).a[self.L]
 
     def loss_and_grad(self, X, Y, alpha=0.0, loss="squared"):
-        """J and ∂J/∂params for X (n_1, m) and Y (n_L, m); returns ``(J, Grad)``."""
-        X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[1])
-        loss = get_loss(loss)
-        cache = forward(self, X)
-        J = eq.cost(loss, cache.a[self.L], Y, self.theta.values(), alpha, X.shape[1])
-        return J, backward(self, cache, Y, alpha=alpha, loss=loss)
+        """J and ∂J/∂params for X (n_1, m) and Y (n_L, m); returns ``(J, Grad)``.
+
+        The same as ``loss_and_grad(self, X, Y, alpha=alpha, loss=loss)``.
+        """
+        return loss_and_grad(self, X, Y, alpha=alpha, loss=loss)
 
     def _check_X(self, X):
         X = np.asarray(X)
@@ -184,66 +187,167 @@ class Network:
 
 
 class Workspace:
-    """Preallocated z^(l), a^(l), δ^(l) and φ'(z^(l)) for batches of exactly m columns.
+    """The arrays of one pass over exactly m columns: z^(l), a^(l), δ^(l) and φ'(z^(l)).
 
-    A training loop makes one per batch size and passes it to ``forward`` and ``backward``, so
-    a step allocates no array of batch size: every GEMM and element-wise operation writes into
-    these buffers (``np.matmul(..., out=)``). The ``Cache`` that ``forward`` returns is
-    ``workspace.cache``: its arrays are overwritten by the next ``forward`` with this workspace.
+    ``forward`` writes z^(l) and a^(l) into it and returns ``workspace.cache`` (the same dicts),
+    ``backward`` writes δ^(l) and φ'(z^(l)). A training loop makes one per batch size and
+    passes it to every step, so a step allocates no array of batch size (every GEMM and
+    element-wise operation writes with ``out=``); each pass overwrites the previous one's
+    values. ``forward`` and ``backward`` make a new one when they are given none.
+
+    Parameters
+    ----------
+    net : Network
+    m : int
+        The number of columns (samples) of every batch passed with this workspace.
+    backward : bool, default True
+        False: only z^(l) and a^(l), for a forward pass alone (``predict``).
     """
 
-    def __init__(self, net, m):
-        L, self.m = net.L, m
+    def __init__(self, net, m, *, backward=True):
+        L, self.m, self.sizes, self.dtype = net.L, m, net.sizes, net.dtype
 
-        def empty(l):
-            return np.empty((net.sizes[l - 1], m), dtype=net.dtype)  # (n_l, m)
+        def empty(layers):
+            return {l: np.empty((net.sizes[l - 1], m), dtype=net.dtype) for l in layers}
 
-        self.z = {l: empty(l) for l in range(2, L + 1)}
-        self.a = {l: empty(l) for l in range(2, L)} | {L: self.z[L]}  # a^(L) = z^(L)
+        self.z = empty(range(2, L + 1))  # z^(l): (n_l, m), l = 2..L
+        self.a = empty(range(2, L)) | {L: self.z[L]}  # a^(l): (n_l, m); a^(L) = z^(L)
         self.cache = Cache(self.a, self.z)  # the same dicts: forward fills them in place
-        self.delta = {l: empty(l) for l in range(2, L + 1)}
-        self.dphi = {l: empty(l) for l in range(2, L)}
-
-
-def _buffer(workspace, kind, l):
-    """``workspace.<kind>[l]`` to write into, or None (allocate a new array) without one."""
-    return None if workspace is None else getattr(workspace, kind)[l]
+        self.delta = empty(range(2, L + 1) if backward else ())  # δ^(l): (n_l, m), l = 2..L
+        self.dphi = empty(range(2, L) if backward else ())  # φ'(z^(l)): (n_l, m), l = 2..L−1
 
 
 def forward(net, X, workspace=None):
     """a^(1) = x;  z^(l) = Θ^(l−1) a^(l−1) + b^(l);  a^(l) = φ(z^(l)) (hidden), a^(L) = z^(L).
 
-    X: (n_1, m), samples as columns, already of the network's dtype. With a ``Workspace`` for
-    m columns the values are written into its buffers and its ``cache`` is returned.
+    X: (n_1, m), samples as columns, already of the network's dtype. The values are written
+    into ``workspace`` (a ``Workspace`` for m columns; a new one when None), whose ``cache``
+    is returned.
     """
-    L, phi = net.L, net.activation
-    if workspace is not None and workspace.m != X.shape[1]:
-        raise ConfigError(f"X has {X.shape[1]} columns; this workspace is for m={workspace.m}")
-    cache = Cache() if workspace is None else workspace.cache
-    a, z = cache.a, cache.z
-    a[1] = X  # (n_1, m)
-    for l in range(2, L):
-        z[l] = eq.z_layer(net.theta[l - 1], a[l - 1], net.b[l], out=_buffer(workspace, "z", l))
-        a[l] = eq.a_hidden(phi, z[l], out=_buffer(workspace, "a", l))  # (n_l, m)
-    z[L] = eq.z_layer(net.theta[L - 1], a[L - 1], net.b[L], out=_buffer(workspace, "z", L))
-    a[L] = z[L]  # linear output: (n_L, m)
-    return cache
+    L, phi, theta, b = net.L, net.activation, net.theta, net.b
+    ws = Workspace(net, X.shape[1], backward=False) if workspace is None else workspace
+    if ws.m != X.shape[1]:
+        raise ConfigError(f"X has {X.shape[1]} columns; this workspace is for m={ws.m}")
+    a, z = ws.a, ws.z
+    a[1] = X  # a^(1) = x: (n_1, m)
+    for l in range(2, L + 1):
+        eq.z_layer(theta[l - 1], a[l - 1], b[l], out=z[l])  # z^(l): (n_l, m)
+        if l < L:
+            eq.a_hidden(phi, z[l], out=a[l])  # a^(l) = φ(z^(l)): (n_l, m)
+    return ws.cache  # a^(L) = z^(L), linear output: one array (n_L, m)
 
 
 def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *, workspace=None):
     """The gradient of J for the samples in ``cache``; Y: (n_L, m). Returns a ``Grad``.
 
-    ``out``, a ``Grad`` of this network, is filled in place when given; with a ``Workspace``
-    for m columns, δ^(l) and φ'(z^(l)) are written into its buffers.
+    The backward equations of ``DESIGN.md``, in the order ``deltaprop explain`` prints them.
+    ``out``, a ``Grad`` of this network, is filled in place when given (else a new one);
+    δ^(l) and φ'(z^(l)) are written into ``workspace`` (a ``Workspace`` for m columns; a new
+    one when None).
     """
-    L, m = net.L, Y.shape[1]
-    a, z, phi = cache.a, cache.z, net.activation
-    grad = out if out is not None else Grad.zeros_like(net)
-    delta = eq.delta_output(get_loss(loss), a[L], Y, out=_buffer(workspace, "delta", L))  # δ^(L)
-    for l in range(L - 1, 0, -1):
-        eq.grad_theta(delta, a[l], net.theta[l], alpha, m, out=grad.theta[l])  # (n_{l+1}, n_l)
-        eq.grad_b(delta, m, out=grad.b[l + 1])  # (n_{l+1},)
+    L, m, phi, theta, a, z = net.L, Y.shape[1], net.activation, net.theta, cache.a, cache.z
+    ws = Workspace(net, m) if workspace is None else workspace
+    delta, dphi = ws.delta, ws.dphi  # δ^(l), φ'(z^(l)) by layer l
+    grad = Grad.zeros_like(net) if out is None else out
+    eq.delta_output(get_loss(loss), a[L], Y, out=delta[L])  # δ^(L) = a^(L) − y: (n_L, m)
+    for l in range(L - 1, 0, -1):  # l = L−1 … 1
+        # ∂J/∂b^(l+1) = (1/m) Δ^(l+1) 1
+        eq.grad_b(delta[l + 1], m, out=grad.b[l + 1])  # (n_{l+1},)
+        # ∂J/∂Θ^(l) = (1/m) (Δ^(l+1) (A^(l))ᵀ + α Θ^(l))
+        eq.grad_theta(delta[l + 1], a[l], theta[l], alpha, m, out=grad.theta[l])  # (n_{l+1}, n_l)
         if l > 1:
-            dphi = eq.dphi(phi, z[l], a[l], out=_buffer(workspace, "dphi", l))  # φ'(z^(l))
-            delta = eq.delta_hidden(net.theta[l], delta, dphi, out=_buffer(workspace, "delta", l))
+            phi.dphi(z[l], a[l], out=dphi[l])  # φ'(z^(l)): (n_l, m)
+            # δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))
+            eq.delta_hidden(theta[l], delta[l + 1], dphi[l], out=delta[l])  # (n_l, m)
     return grad
+
+
+def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=None):
+    """J and ∇J on X (n_1, m) and Y (n_L, m): forward, cost, backward, with checked input.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n_1, m)
+        Samples as columns; converted to the network's dtype.
+    Y : array of shape (n_L, m), or (m,) when n_L = 1
+        Targets as columns; converted to the network's dtype.
+    alpha : float >= 0, default 0
+        L2 strength: J += (α/2m) Σ_l ‖Θ^(l)‖²_F.
+    loss : str or Loss, default "squared"
+        "squared" (½‖a^(L) − y‖²) or "huber".
+    out : Grad, optional
+        A ``Grad`` of this network to fill in place (``Grad.zeros_like(net)``).
+    workspace : Workspace, optional
+        A ``Workspace`` of this network for m columns; a new one when None.
+
+    Returns
+    -------
+    J : float
+        The cost, (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F.
+    grad : Grad
+        ∂J/∂Θ^(l) and ∂J/∂b^(l) in the network's layout and dtype (``out`` when given).
+
+    Raises
+    ------
+    DataError
+        X or Y of the wrong shape, or no samples (m = 0).
+    ConfigError
+        alpha not a finite number >= 0, an unknown loss, an ``out`` or ``workspace`` of
+        another network.
+    """
+    X = net._check_X(X)
+    Y = net._check_Y(Y, X.shape[1])
+    if X.shape[1] == 0:
+        raise DataError("X has no columns (m = 0); pass at least one sample")
+    alpha, loss = check_alpha(alpha), get_loss(loss)
+    grad, workspace = _check_out(net, out), _check_workspace(net, workspace, X.shape[1])
+    return loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace)
+
+
+def loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace):
+    """``loss_and_grad`` without the checks, for training loops that checked once up front.
+
+    X (n_1, m) and Y (n_L, m) of the network's dtype, ``alpha`` a float >= 0, ``loss`` a
+    ``Loss``, ``grad`` a ``Grad`` of this network (filled in place) and ``workspace`` a
+    ``Workspace`` for m columns. Returns ``(J, grad)``.
+    """
+    cache = forward(net, X, workspace)
+    J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1])
+    return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace)
+
+
+def _check_out(net, out):
+    """``out``, or a new ``Grad``; ``ConfigError`` if it is not a ``Grad`` of this network."""
+    if out is None:
+        return Grad.zeros_like(net)
+    if not isinstance(out, Grad) or out.flat.shape != net.params.shape:
+        raise ConfigError("out must be a Grad of this network: pass Grad.zeros_like(net)")
+    if out.flat.dtype != net.dtype:
+        raise ConfigError(f"out has dtype {out.flat.dtype}; this network computes in {net.dtype}")
+    return out
+
+
+def _check_workspace(net, workspace, m):
+    """``workspace``, or a new one for m columns; ``ConfigError`` if it does not fit."""
+    if workspace is None:
+        return Workspace(net, m)
+    if not isinstance(workspace, Workspace) or workspace.sizes != net.sizes:
+        raise ConfigError("workspace must be a Workspace of this network: pass Workspace(net, m)")
+    if workspace.m != m:
+        raise ConfigError(f"X has {m} columns; this workspace is for m={workspace.m}")
+    if workspace.dtype != net.dtype:
+        raise ConfigError(
+            f"workspace holds {workspace.dtype}; this network computes in {net.dtype}"
+        )
+    if not workspace.delta:
+        raise ConfigError("workspace was made with backward=False; pass Workspace(net, m)")
+    return workspace
+
+
+def check_alpha(alpha):
+    """``alpha`` as a float, or ``ConfigError`` unless it is a finite number >= 0."""
+    if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
+        if math.isfinite(alpha) and alpha >= 0:
+            return float(alpha)
+    raise ConfigError(f"alpha={alpha!r} must be a finite number >= 0 (the L2 strength), e.g. 1e-4")

@@ -26,10 +26,9 @@ import numpy as np
 from scipy.optimize import minimize
 from tqdm.auto import tqdm
 
-from deltaprop import equations as eq
 from deltaprop.errors import DataError, DivergenceError
 from deltaprop.losses import get_loss
-from deltaprop.network import Grad, Workspace, backward, forward
+from deltaprop.network import Grad, Workspace, forward, loss_and_grad_unchecked
 from deltaprop.optim import make_optimizer, make_schedule
 from deltaprop.speed import scipy_blas_single_thread
 
@@ -159,9 +158,7 @@ def batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
     """
     b = X_b.shape[1]
     ws = workspace_for(workspaces, net, b)
-    cache = forward(net, X_b, workspace=ws)
-    J = eq.cost(loss, cache.a[net.L], Y_b, net.theta.values(), config.alpha, b)
-    backward(net, cache, Y_b, config.alpha, loss, out=grad, workspace=ws)  # ∇J into one buffer
+    J, _ = loss_and_grad_unchecked(net, X_b, Y_b, config.alpha, loss, grad, ws)  # ∇J into grad
     optimizer.step(net.params, grad.flat)
     return J
 
@@ -325,9 +322,7 @@ def train_lbfgs(net, X, Y, config, callback=None):
     def fun(theta):  # θ (P,) float64 -> (J, ∇J)
         net.params[...] = theta
         try:
-            cache = forward(net, X, workspace=ws)
-            J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), config.alpha, X.shape[1])
-            backward(net, cache, Y, config.alpha, loss, out=grad, workspace=ws)
+            J, _ = loss_and_grad_unchecked(net, X, Y, config.alpha, loss, grad, ws)
         except FloatingPointError as err:
             msg = divergence_message(history.n_iter + 1, f"{err}", config)
             raise DivergenceError(msg) from None
