@@ -1,9 +1,10 @@
-"""Before/after: deltaprop at a git revision against the working tree, interleaved in one run.
+"""Before/after: deltaprop at a git revision against the working tree (or a second revision),
+interleaved in one run.
 
-    python benchmarks/ab.py [--base main] [--rounds 5] [--quick] [--workloads W1,W3]
+    python benchmarks/ab.py [--base main] [--head REV] [--rounds 5] [--quick] [--workloads W1,W3]
                             [--solvers sgd,adam,lbfgs] [--dtypes float64,float32]
 
-The base revision's ``src/`` and ``benchmarks/`` are exported (``git archive``) to a temporary
+The revisions' ``src/`` and ``benchmarks/`` are exported (``git archive``) to a temporary
 folder. Each round runs one fresh process per tree, the tree that goes first alternating, and
 each process times every case once for "deltaprop core" and "deltaprop estimator" with that
 tree's own ``peers.py`` (after a warm-up). A shared machine's drifts thus hit both trees alike.
@@ -26,6 +27,7 @@ IMPLS = ("deltaprop core", "deltaprop estimator")
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--base", default="main", help="the git revision to compare with")
+    p.add_argument("--head", help="the git revision timed as 'after' (default: the working tree)")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="the smaller workloads of run.py --quick")
     p.add_argument("--workloads", default="W1,W2,W3,W4")
@@ -67,7 +69,8 @@ def child(args):
 
 
 def export(revision, folder):
-    """``src/`` and ``benchmarks/`` of ``revision`` into ``folder``."""
+    """``src/`` and ``benchmarks/`` of ``revision`` into ``folder`` (made here)."""
+    folder.mkdir()
     archive = subprocess.run(
         ["git", "archive", revision, "src", "benchmarks"],
         cwd=HERE.parent,
@@ -83,8 +86,12 @@ def main(argv=None):
     if args.child:
         return child(args)
     with tempfile.TemporaryDirectory() as tmp:
-        export(args.base, Path(tmp))
-        trees = {"before": Path(tmp), "after": HERE.parent}
+        trees = {"before": Path(tmp) / "before", "after": Path(tmp) / "after"}
+        export(args.base, trees["before"])
+        if args.head:
+            export(args.head, trees["after"])
+        else:
+            trees["after"] = HERE.parent
         runs = {label: [] for label in trees}
         for r in range(args.rounds):
             for label in list(trees)[r % 2 :] + list(trees)[: r % 2]:
