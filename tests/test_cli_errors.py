@@ -2,12 +2,14 @@
 traceback, and nothing half-written."""
 
 import json
+import os
 
 import numpy as np
 import pytest
 
 from deltaprop.cli import main
 from deltaprop.data import write_csv
+from deltaprop.errors import DataError
 
 FAST = ["--hidden", "4", "--epochs", "5", "--quiet"]
 
@@ -139,13 +141,104 @@ def test_diverging_run_writes_no_model(tmp_path, good_csv, capsys):
     assert files(tmp_path) == ["good.csv"]  # no model, no plot folder
 
 
-def test_output_folder_missing_fails_before_training(tmp_path, good_csv, capsys):
+def test_missing_output_folders_are_created(tmp_path, good_csv, capsys):
+    out = tmp_path / "models" / "new" / "m.npz"
+    assert main(["train", str(good_csv), "--target", "y", "--out", str(out), *FAST]) == 0
+    assert files(out.parent) == ["m.npz"]
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if training starts."""
+    from deltaprop.estimator import DeltapropRegressor
+
+    def fit(*args):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(DeltapropRegressor, "fit", fit)
+
+
+def read_only(folder, monkeypatch):
+    """Make ``folder`` read-only; for root (who may write anyway) also tell ``os.access`` so."""
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.access(folder, os.W_OK):
+        real_access = os.access
+        monkeypatch.setattr(
+            os, "access", lambda p, mode: False if str(p) == str(folder) else real_access(p, mode)
+        )
+    return folder
+
+
+@pytest.mark.parametrize("option", ["--out", "--plots"])
+def test_unwritable_output_fails_before_training(
+    tmp_path, good_csv, capsys, monkeypatch, no_training, option
+):
+    locked = read_only(tmp_path / "locked", monkeypatch)
+    target = locked / "m.npz" if option == "--out" else locked / "plots"
+    argv = ["train", str(good_csv), "--target", "y", "--out", str(tmp_path / "m.npz")]
     fails(
-        ["train", str(good_csv), "--target", "y", "--out", str(tmp_path / "no" / "m.npz")],
+        [*argv, option, str(target)],
         capsys,
         1,
-        "the folder .* does not exist; create it first",
+        r"cannot write '.*locked/.*': the folder '.*locked' is not writable; give a path in "
+        r"a folder you can write to",
     )
+    locked.chmod(0o755)
+    assert files(tmp_path) == ["good.csv", "locked"] and files(locked) == []
+
+
+def test_output_below_a_file_fails_before_training(tmp_path, good_csv, capsys, no_training):
+    fails(
+        ["train", str(good_csv), "--target", "y", "--out", str(good_csv / "m.npz")],
+        capsys,
+        1,
+        r"cannot write '.*good.csv/m.npz': '.*good.csv' is not a folder",
+    )
+
+
+@pytest.mark.parametrize("alias", ["same", "dot", "hard link", "symbolic link"])
+@pytest.mark.parametrize("command", ["train --out", "predict -o data", "predict -o model"])
+def test_an_output_onto_an_input_is_refused(tmp_path, model, capsys, no_training, command, alias):
+    data = tmp_path / "good.csv"
+    victim = model if command.endswith("model") else data
+    out = {
+        "same": str(victim),
+        "dot": os.path.join(os.path.dirname(victim), ".", victim.name),
+        "hard link": tmp_path / "hard",
+        "symbolic link": tmp_path / "soft",
+    }[alias]
+    if alias == "hard link":
+        os.link(victim, out)
+    elif alias == "symbolic link":
+        os.symlink(victim, out)
+    before = victim.read_bytes()
+    if command.startswith("train"):
+        argv = ["train", str(data), "--target", "y", "--out", str(out)]
+    else:
+        argv = ["predict", str(model), str(data), "-o", str(out)]
+    role = "model" if command.endswith("model") else "data"
+    fails(argv, capsys, 2, rf"the output '.*' is the {role} file '.*'; writing it would destroy")
+    assert victim.read_bytes() == before
+
+
+def test_plots_that_fail_after_training_keep_the_model(tmp_path, good_csv, capsys, monkeypatch):
+    import deltaprop.plots as plots
+
+    def no_space(*args):
+        raise DataError("cannot write plot 'pred_vs_true.png': No space left on device")
+
+    monkeypatch.setattr(plots, "plot_pred_vs_true", no_space)
+    out, folder = tmp_path / "m.npz", tmp_path / "plots"
+    argv = ["train", str(good_csv), "--target", "y", "--out", str(out), "--plots", str(folder)]
+    fails(
+        [*argv, *FAST],
+        capsys,
+        1,
+        r"cannot write plot 'pred_vs_true.png': No space left on device; the model was "
+        r"written to .*m.npz, and the plot .*plots/loss.png$",
+    )
+    assert files(tmp_path) == ["good.csv", "m.npz", "plots"] and files(folder) == ["loss.png"]
 
 
 def test_plots_path_is_a_file(tmp_path, good_csv, capsys):

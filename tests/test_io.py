@@ -131,9 +131,9 @@ def test_save_errors(tmp_path, fitted):
         save_model(tmp_path / "m.npz", model, feature_names=["a", "b"])
     with pytest.raises(ConfigError, match=r"^extra must be a JSON-serializable dict"):
         save_model(tmp_path / "m.npz", model, extra={"f": object()})
-    with pytest.raises(ModelFileError, match=r"^cannot write model file .*: No such file"):
-        save_model(tmp_path / "missing" / "m.npz", model)
     assert os.listdir(tmp_path) == []
+    save_model(tmp_path / "new" / "folder" / "m.npz", model)  # missing folders are created
+    assert os.listdir(tmp_path / "new" / "folder") == ["m.npz"]
 
 
 def rewrite(path, arrays, metadata):

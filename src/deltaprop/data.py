@@ -9,15 +9,12 @@ of the file and the value, so the user can fix the file.
 import csv
 import math
 import os
-import sys
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from deltaprop.errors import ConfigError, DataError
+from deltaprop.files import STDOUT, atomic_open
 
 DEFAULT_TARGET = "progression"
 DEFAULT_SOURCE = "bundled diabetes data (scikit-learn)"
@@ -280,52 +277,10 @@ def train_test_split(data, test_size, seed):
 
 
 def write_csv(path, header, values):
-    """Write ``header`` and the rows of ``values`` (m, c) to ``path`` atomically, or to stdout
-    when ``path`` is None or ``"-"``. Numbers are written so that they read back exactly."""
-    if path is None or str(path) == "-":
-        _write_rows(sys.stdout, header, values)
-        return
-    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as file:
-        _write_rows(file, header, values)
-
-
-def _write_rows(file, header, values):
-    writer = csv.writer(file, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(np.asarray(values, dtype=np.float64).tolist())  # floats as repr: exact
-
-
-@contextmanager
-def atomic_path(path):
-    """Yield a temporary path in ``path``'s folder; on success it is renamed onto ``path``, on
-    failure deleted, so an error never leaves a half-written file behind."""
-    path = Path(path)
-    check_writable(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give the usual mode
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def check_writable(path):
-    """Fail early (before any work) when ``path`` cannot be written: no folder, or a folder."""
-    path = Path(path)
-    folder = path.parent
-    if not folder.is_dir():
-        raise DataError(
-            f"cannot write {str(path)!r}: the folder {str(folder)!r} does not "
-            f"exist; create it first"
-        )
-    if path.is_dir():
-        raise DataError(f"cannot write {str(path)!r}: it is a folder; give a file name")
+    """Write ``header`` and the rows of ``values`` (m, c) to ``path`` with the one safe writer
+    (``deltaprop.files.atomic_open``), or to stdout when ``path`` is None or ``"-"``. Numbers
+    are written so that they read back exactly."""
+    with atomic_open(STDOUT if path is None else path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(np.asarray(values, dtype=np.float64).tolist())  # floats as repr: exact

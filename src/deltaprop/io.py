@@ -7,11 +7,9 @@ SHA-256 of the arrays. Files are written atomically (a temporary file in the sam
 then ``os.replace``) and read with ``allow_pickle=False``.
 """
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 
@@ -21,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from deltaprop.errors import ConfigError, ModelFileError
 from deltaprop.estimator import DeltapropRegressor
+from deltaprop.files import atomic_open
 from deltaprop.network import Network
 from deltaprop.train import History
 
@@ -53,7 +52,8 @@ def save_model(path, estimator, *, feature_names=None, target_names=None, extra=
         text = json.dumps(metadata)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"extra must be a JSON-serializable dict ({err})") from None
-    write_atomically(path, {**arrays, "metadata": np.array(text)})
+    with atomic_open(path, "wb", what="model file", error=ModelFileError) as file:
+        np.savez(file, **arrays, metadata=np.array(text))
 
 
 def build_metadata(estimator, feature_names, target_names, extra):
@@ -123,29 +123,6 @@ def checksum(arrays):
         h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
         h.update(a.tobytes())
     return h.hexdigest()
-
-
-def write_atomically(path, arrays):
-    """``np.savez`` into a temporary file beside ``path``, then ``os.replace`` it into place."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".deltaprop-", suffix=".tmp", dir=directory)
-    except OSError as err:
-        raise ModelFileError(f"cannot write model file {path!r}: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise ModelFileError(f"cannot write model file {path!r}: {err.strerror}") from None
-        raise
 
 
 def load_model(path):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deltaprop.data import atomic_path
 from deltaprop.errors import DataError
+from deltaprop.files import atomic_open
 
 
 def _pyplot():
@@ -86,8 +86,8 @@ def _save(fig, path):
 
     try:
         fig.tight_layout()
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=110)
+        with atomic_open(path, "wb", what="plot") as file:
+            fig.savefig(file, format="png", dpi=110)
     finally:
         plt.close(fig)
 

@@ -7,6 +7,7 @@ when something is wrong, and writes files atomically, so a failure leaves nothin
 import argparse
 import json
 import math
+import os
 import sys
 import textwrap
 
@@ -14,7 +15,6 @@ import numpy as np
 
 from deltaprop.activations import ACTIVATIONS, get_activation
 from deltaprop.data import (
-    check_writable,
     load_default,
     model_features,
     read_dataset,
@@ -25,6 +25,7 @@ from deltaprop.data import (
     write_csv,
 )
 from deltaprop.errors import ConfigError, DataError
+from deltaprop.files import check_output
 from deltaprop.losses import LOSSES, get_loss
 from deltaprop.plots import check_folder, write_plots
 
@@ -111,7 +112,10 @@ examples:
   deltaprop train data.csv --target y1,y2 --features a,b,c --solver lbfgs --out two.npz
 
 The model file stores the network, the feature and target names, the training settings and the
-held-out metrics; see them with `deltaprop info MODEL`. Ctrl-C stops training early: the best
+held-out metrics; see them with `deltaprop info MODEL`. --out and --plots are checked before
+training (a folder that cannot be written, an output that is the data file); missing folders are
+created. If the plots cannot be written after training, the model file is still written and the
+command exits 1 with one line naming the files written. Ctrl-C stops training early: the best
 weights so far are kept and saved, and the command exits with status 130.
 """
 
@@ -241,11 +245,9 @@ def _add_run_options(p, d):
 
 def train(args) -> int:
     _check_names(args)
+    _check_outputs(args)
     data = _training_data(args)
     train_set, test_set = train_test_split(data, args.test_size, args.seed)
-    check_writable(args.out)
-    if args.plots:
-        check_folder(args.plots)
     model = _regressor(args)
     _say(
         args,
@@ -277,6 +279,22 @@ def _check_names(args):
     get_loss(args.loss)
     if args.solver not in SOLVERS:
         raise ConfigError(f"solver={args.solver!r} is not known; use one of: {', '.join(SOLVERS)}")
+
+
+PLOT_FILES = ("loss.png", "pred_vs_true.png")  # what write_plots writes into --plots
+
+
+def _check_outputs(args):
+    """Before any work: --out and --plots can be written and are none of the inputs."""
+    if args.out == "-":
+        raise ConfigError("--out - would mix the model file into the report on stdout; give a file")
+    inputs = [("the data file", args.data)]
+    check_output(args.out, inputs)
+    if args.plots:
+        check_folder(args.plots)
+        for name in PLOT_FILES:
+            plot = os.path.join(args.plots, name)
+            check_output(plot, [*inputs, ("the model file (--out)", args.out)])
 
 
 def _training_data(args):
@@ -363,8 +381,29 @@ def _save(args, model, data, train_set, test_set, scores):
 
 
 def _plots(args, model, test_set, y_pred, scores):
-    paths = write_plots(args.plots, model, test_set.y, y_pred, test_set.target_names, scores["r2"])
+    """Write the plots; if that fails, say so in one line naming the files that were written."""
+    plots = [os.path.join(args.plots, name) for name in PLOT_FILES]
+    before = [_stamp(plot) for plot in plots]
+    try:
+        paths = write_plots(
+            args.plots, model, test_set.y, y_pred, test_set.target_names, scores["r2"]
+        )
+    except DataError as err:
+        written = [p for p, old in zip(plots, before, strict=True) if _stamp(p) not in (None, old)]
+        raise DataError(
+            f"{err}; the model was written to {args.out}, "
+            + (f"and the plot {written[0]}" if written else "but no plot")
+        ) from None
     print(f"plots written to {', '.join(str(path) for path in paths)}")
+
+
+def _stamp(path):
+    """``(inode, mtime)`` of ``path``, or None: tells whether a file was (re)written."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 def _arch(data, hidden):
@@ -496,9 +535,9 @@ def _add_predict(subparsers):
 def predict(args) -> int:
     if args.output == "-":
         args.output = None
-    model, meta = _load(args.model)
     if args.output is not None:
-        check_writable(args.output)
+        check_output(args.output, [("the model file", args.model), ("the data file", args.data)])
+    model, meta = _load(args.model)
     X = _model_features(model, meta, read_table(args.data))  # (m, n)
     y_pred = predict_matrix(model, X)  # (m, k)
     if args.output is None:
