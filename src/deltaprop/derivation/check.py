@@ -20,13 +20,14 @@ from deltaprop.derivation.notation import (
     Bin,
     Call,
     ParseError,
+    SumOver,
     Sym,
     Transpose,
     parse,
     parse_expression,
     to_text,
 )
-from deltaprop.derivation.sample import ALPHA, Sample
+from deltaprop.derivation.sample import ALPHA, Sample, check_seed, check_work
 from deltaprop.derivation.shapes import (
     RANGES,
     ConcreteDomain,
@@ -44,7 +45,7 @@ from deltaprop.derivation.shapes import (
     walk,
 )
 from deltaprop.errors import ConfigError
-from deltaprop.network import check_sizes
+from deltaprop.relerror import rel_error
 
 GENERIC_WIDTHS = (4, 6, 5, 3, 2, 7, 8, 9, 10, 11)  # distinct and > 1: nothing agrees by accident
 EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting trap hides
@@ -142,7 +143,8 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0):
         ``verdict`` is ``correct``, ``wrong`` (dimension or value), ``defined`` (no target
         given and the shapes agree), ``unparseable`` or ``unsupported``.
     """
-    sizes = None if sizes is None else check_sizes(sizes)
+    sizes = None if sizes is None else check_work(sizes)
+    seed = check_seed(seed)
     try:
         lhs, sides = _sides(equation, target)
     except ParseError as err:
@@ -339,6 +341,14 @@ def _sample(sizes, activation, with_alpha, seed):
     return Sample(sizes, activation, m=SAMPLES, alpha=ALPHA if with_alpha else 0.0, seed=seed)
 
 
+def _batched(node):
+    """Whether ``node`` is about the batch: capitals (A, Z, Δ, X, Y) or a sum over samples."""
+    return any(
+        (isinstance(n, Sym) and n.name in BATCHED) or (isinstance(n, SumOver) and n.index == "i")
+        for n in walk(node)
+    )
+
+
 def _uses(node, names):
     return any(isinstance(n, Sym) and n.name in names for n in walk(node))
 
@@ -350,19 +360,9 @@ def _evaluate_at(goal, rhs, sample, binding):
     if goal.layer is not None:
         k = goal.layer.bind(binding)
         domain.check_range(goal.name, goal.layer, goal.node)
-    truth = np.asarray(sample.truth(goal.name, k, _uses(rhs, BATCHED)), dtype=float)
+    truth = np.asarray(sample.truth(goal.name, k, _batched(rhs)), dtype=float)
     truth = truth.T if goal.transposed else truth
     return binding.get("l", k), rel_error(value, truth), (value, truth)
-
-
-def rel_error(value, truth):
-    """‖value − truth‖ / ‖truth‖ (the absolute error when the truth is 0; inf for a shape
-    mismatch)."""
-    if value.shape != truth.shape:
-        return float("inf")
-    diff = float(np.linalg.norm(value - truth))
-    scale = float(np.linalg.norm(truth))
-    return diff / scale if scale > 0 else diff
 
 
 def _worst_layer(layers):
@@ -382,7 +382,7 @@ def _value_message(layers, worst):
         where = f" at every layer (l = {layers[0][0]}..{layers[-1][0]})"
     else:
         where = f" at l = {layer}"
-    return f"the shapes agree but the value is wrong{where}: relative error {err:.3g}"
+    return f"the shapes agree but the value is wrong{where}: relative error {render.number(err, 2)}"
 
 
 def _equally_wrong(layers):
@@ -413,10 +413,10 @@ def _value_hints(goal, rhs, worst, sizes, activation, seed):
 
 def _factor_hint(c):
     if np.isclose(c, SAMPLES):
-        return f"too large by a factor m = {c:g}: the batched gradient needs the factor 1/m"
+        return f"too large by a factor m = {c:.0f}: the batched gradient needs the factor 1/m"
     if np.isclose(c, -1):
         return "the sign is flipped"
-    return f"off by a constant factor {c:.4g}"
+    return f"off by a constant factor {render.number(c)}"
 
 
 def _dphi_of(goal):
@@ -525,7 +525,7 @@ def _trap_row(row):
         return layer, "shows", f"broadcasts to {value.shape}, not {truth.shape}"
     if err < TOLERANCE:
         return layer, "hides", "NumPy broadcasting gives exactly the right numbers"
-    return layer, "shows", f"NumPy gives wrong numbers (relative error {err:.3g})"
+    return layer, "shows", f"NumPy gives wrong numbers (relative error {render.number(err, 2)})"
 
 
 def _as_numpy(node):
