@@ -12,6 +12,11 @@ Operators, all of one precedence and left-associative except ``+`` and ``−``:
 - ``\\odot``, ``⊙``, ``\\circ``: the Hadamard product, defined only for equal shapes;
 - ``*``: NumPy's element-wise product, which broadcasts;
 - ``/`` (by a scalar), ``:`` (the Frobenius product ``A:B = Tr(AᵀB)``).
+
+A number written against a symbol (``2m``) is a coefficient that binds tighter than ``/``.
+``‖v‖²``, ``‖Θ‖²_F`` are norms and ``Σ_i``, ``Σ_l`` sum the product that follows them over the
+samples or the layers, so the cost ``J`` parses too. The tree renders back as Unicode text or
+LaTeX through one :class:`Renderer`.
 """
 
 import re

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from deltaprop.derivation.notation import to_latex
-from deltaprop.derivation.shapes import shape_json, shape_text
+from deltaprop.derivation.shapes import shape_json, shape_latex, shape_text
 
 TRAP_NOTE = (
     "NumPy broadcasting trap: in NumPy, `*` does not fail where ⊙ is undefined; it broadcasts.\n"
@@ -262,8 +262,7 @@ def _latex_equation(line):
     lhs, rhs = to_latex(line.equation.lhs), to_latex(line.equation.rhs)
     if line.shape is None:
         return f"{lhs} &= {rhs}"
-    shape = shape_text(line.shape).replace("×", r"\times").replace("−", "-")
-    return f"{lhs} &= {rhs} && \\in \\mathbb{{R}}^{{{shape}}}"
+    return f"{lhs} &= {rhs} && \\in \\mathbb{{R}}^{{{shape_latex(line.shape)}}}"
 
 
 def derivation_json(d):

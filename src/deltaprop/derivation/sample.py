@@ -39,8 +39,9 @@ def check_seed(seed):
     return int(seed)
 
 
-class Sample:
-    """``sizes``-network with random Θ and b, m random samples (columns) and their truths.
+class RandomNetwork:
+    """A ``sizes``-network with random Θ and b, m random samples (columns), and the true
+    value of every quantity on them.
 
     Lower-case quantities (δ, a, z, x, y) are sample 0; capitals (Δ, A, Z, X, Y) the batch.
     """

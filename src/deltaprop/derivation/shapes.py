@@ -69,15 +69,23 @@ class Dim:
     layer: LayerIndex | None = None
 
     def __str__(self):
+        return self.text()
+
+    def text(self, minus="−"):
         if self.layer is None:
             return self.name
-        t = self.layer.text()
+        t = self.layer.text(minus)
         return f"n_{t}" if len(t) == 1 else f"n_{{{t}}}"
 
 
 def shape_text(shape):
     """``(n_L × 1)`` style text of a shape; ``scalar`` for ``None``."""
     return "scalar" if shape is None else f"{shape[0]} × {shape[1]}"
+
+
+def shape_latex(shape):
+    """``n_{L-1} \\times 1``: a shape in LaTeX."""
+    return " \\times ".join(d.text("-") if isinstance(d, Dim) else str(d) for d in shape)
 
 
 def shape_json(shape):
