@@ -290,7 +290,7 @@ def test_the_student_intermediate_tensor_lines_cannot_be_checked_and_say_why():
 @pytest.mark.parametrize(
     ("equation", "unread"),
     [
-        (r"J(\Theta) = \frac{1}{m} \sum_{i=1}^{m} J^{(i)}", r"\sum"),
+        (r"J = \frac{1}{m} \sum_{i=1}^{m} \mathcal{L}(a^{(L)}, y)", r"\mathcal"),
         (r"\Theta \leftarrow \Theta - \eta \nabla_\Theta J", r"\leftarrow"),
     ],
 )
@@ -303,3 +303,41 @@ def test_seed_lines_outside_the_checker_vocabulary_are_pointed_at(equation, unre
 def test_absolute_layers_beyond_the_generic_network_are_checked():
     assert check("delta[7] = Theta[7].T @ delta[8] * dphi(z[7])").verdict == "correct"
     assert check("delta[7] = Theta[7].T @ delta[8] * dphi(z[7])", sizes=(3, 4, 1)).reason == "range"
+
+
+@pytest.mark.parametrize(
+    ("equation", "match"),
+    [
+        ("z[l] = " + " + ".join(["a[l]"] * 1000), "characters long; at most 1000 are read"),
+        ("a" + ".T" * 5000, "characters long; at most 1000 are read"),
+        ("a" * 100_000, "100000 characters long"),
+        ("x" + ".T" * 200, "nested deeper than 100 levels"),
+        ("(" * 300 + "x" + ")" * 300, "nested deeper than 100 levels"),
+        ("-" * 500 + "x", "nested deeper than 100 levels"),
+        ("z[l] = " + "+".join(["a[l]"] * 150), "nested deeper than 100 levels"),
+    ],
+)
+def test_huge_or_deep_equations_are_one_line_errors_not_recursion(equation, match):
+    with pytest.raises(ConfigError, match=match):
+        check(equation)
+
+
+def test_deep_but_allowed_nesting_gets_a_verdict():
+    assert check("(" * 99 + "x" + ")" * 99).verdict == "defined"
+    assert check("delta[l] = " + "(" * 90 + "Theta[l].T" + ")" * 90 + " @ delta[l+1]").verdict
+
+
+def test_sizes_beyond_the_work_bound_and_negative_seeds_are_refused(capsys):
+    with pytest.raises(ConfigError, match=r"sizes 20000,20000,1 mean 400,040,001 parameters"):
+        check("delta[L] = a[L] - y", sizes=(20000, 20000, 1))
+    with pytest.raises(ConfigError, match="seed=-1 must be an integer >= 0"):
+        check("delta[L] = a[L] - y", seed=-1)
+    assert main(["check", "delta[L] = a[L] - y", "--sizes", "20000,20000,1"]) == 2
+    assert "at most 1,000,000 parameters" in capsys.readouterr().err
+    assert main(["check", "delta[L] = a[L] - y", "--seed", "-1"]) == 2
+    assert "--seed: '-1' is not an integer >= 0" in capsys.readouterr().err
+
+
+def test_a_nan_value_is_never_correct():
+    result = check("delta[L] = log(a[L] - a[L] - 1)")  # log of −1: NaN
+    assert result.verdict == "wrong" and result.rel_error == float("inf")

@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -11,8 +12,11 @@ import deltaprop
 from deltaprop import equations as eq
 from deltaprop.cli import main
 from deltaprop.derivation import explain
-from deltaprop.derivation.explain import as_matrix, instantiate
+from deltaprop.derivation.explain import as_matrix, layer_indices
+from deltaprop.derivation.notation import bind_layers, parse_expression, to_text
+from deltaprop.derivation.render import number
 from deltaprop.errors import ConfigError
+from deltaprop.losses import Loss
 from deltaprop.network import Network
 
 ARCHITECTURES = [(3, 5, 4, 2), (2, 1), (4, 3, 1), (1, 6, 2, 5, 3), (3, 3, 3)]
@@ -114,9 +118,11 @@ def test_lines_are_generated_from_the_equation_records():
     lines = [x for x in derivation.lines if x.section != "seed"]
     assert {x.key for x in lines} == set(RECORDS)
     for line in lines:
-        record = RECORDS[line.key]
-        assert line.rhs == instantiate(record.rhs, line.layer, 4)
-        assert line.lhs == instantiate(record.lhs, line.layer, 4)
+        record, indices = RECORDS[line.key], layer_indices(line.layer, 4)
+        assert line.rhs == to_text(bind_layers(parse_expression(record.rhs), indices))
+        assert line.lhs == to_text(bind_layers(parse_expression(record.lhs), indices))
+    z = next(x for x in lines if x.key == "z" and x.layer == 3)
+    assert (z.lhs, z.rhs) == ("z^(3)", "Θ^(2) a^(2) + b^(3)")
 
 
 def test_the_student_derivations_appear_corrected_in_general_notation():
@@ -191,3 +197,102 @@ def test_per_sample_output_lists_every_batched_form_with_its_shape():
     assert rows["Δ^(l)"] == ("(Θ^(l))ᵀ Δ^(l+1) ⊙ φ'(Z^(l))", "n_l", "m")
     assert rows["∂J/∂Θ^(l)"] == ("(1/m) (Δ^(l+1) (A^(l))ᵀ + α Θ^(l))", "n_{l+1}", "n_l")
     assert explain((3, 4, 2), batch=2).batched == []
+
+
+def test_huber_prints_its_own_cost_and_clipped_delta_and_verifies_them():
+    derivation = explain((3, 4, 2), loss="huber")
+    text = derivation.to_text()
+    assert "δ^(3) = clip(a^(3) − y, −1, 1)" in text
+    assert "J = (1/m) Σ_i ℓ(a^(3) − y^(i)) + (α/2m) Σ_l ‖Θ^(l)‖²_F" in text
+    assert "ℓ(r) sums Piecewise((r**2/2, Abs(r) <= 1.0)" in text
+    assert "½‖a^(3) − y^(i)‖²" not in text and "  Δ^(L) = clip(A^(L) − Y, −1, 1)" in text
+    assert derivation.ok and derivation.max_rel_error < 1e-7
+    batched = explain((3, 4, 2), loss="huber", batch=3)
+    assert "Δ^(3) = clip(A^(3) − Y, −1, 1)" in batched.to_text()
+    assert r"\operatorname{clip}\left(A^{(3)} - Y, -1, 1\right)" in batched.to_latex()
+
+
+def exp_loss(delta_text):
+    """A loss record that no module defines: ℓ(r) = exp(r) − r, δ^(L) = exp(a − y) − 1."""
+    return Loss(
+        "exponential",
+        lambda a, y: float(np.sum(np.exp(a - y) - (a - y))),
+        lambda a, y: np.exp(a - y) - 1,
+        "exp(r) - r",
+        delta_text,
+    )
+
+
+def test_a_new_loss_record_renders_and_its_printed_delta_is_verified():
+    derivation = explain((2, 3, 2), loss=exp_loss("exp(a^(L) − y) − 1"))
+    assert "δ^(3) = exp(a^(3) − y) − 1" in derivation.to_text()
+    assert derivation.ok
+    wrong_text = explain((2, 3, 2), loss=exp_loss("exp(a^(L) − y)"))  # the text disagrees
+    assert not wrong_text.ok and "VERIFICATION FAILED" in wrong_text.to_text()
+
+
+def test_a_nan_never_passes_the_verification(monkeypatch, capsys):
+    def nan_delta(theta, delta_next, dphi_z, out=None):
+        return np.full((theta.shape[1], delta_next.shape[1]), np.nan)
+
+    wrong = replace(RECORDS["delta_hidden"], function=nan_delta)
+    monkeypatch.setitem(explain_module.RECORDS, "delta_hidden", wrong)
+    derivation = explain((3, 5, 4, 2))
+    assert derivation.max_rel_error == np.inf and not derivation.ok
+    assert "max relative error inf" in derivation.to_text()
+    assert main(["explain", "--sizes", "3,5,4,2"]) == 1
+    assert "VERIFICATION FAILED" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("alpha", [float("nan"), float("inf"), -0.5, "0.1"])
+def test_alpha_must_be_a_finite_number(alpha):
+    with pytest.raises(ConfigError, match="must be a finite number >= 0"):
+        explain((3, 4, 2), batch=2, alpha=alpha)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--alpha", "nan", "--batch", "2"], "--alpha: 'nan' is not a finite number >= 0"),
+        (["--seed", "-1"], "--seed: '-1' is not an integer >= 0"),
+        (["--batch", "0"], "--batch: '0' is not a positive integer"),
+    ],
+)
+def test_bad_numbers_are_usage_errors(capsys, argv, message):
+    assert main(["explain", "--sizes", "3,4,2", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_sizes_beyond_the_work_bound_are_refused_before_allocating():
+    with pytest.raises(ConfigError, match=r"400,040,001 parameters .* at most 1,000,000"):
+        explain((20000, 20000, 1))
+    with pytest.raises(ConfigError, match="at most 1,000,000 parameters and 50 layers"):
+        explain((2,) * 60)
+    with pytest.raises(ConfigError, match="seed=-1 must be an integer >= 0"):
+        explain((3, 4, 2), seed=-1)
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (0.590913, "0.5909"),
+        (6, "6.000"),
+        (-12.345678, "-12.35"),
+        (1.23456e7, "1.235e+07"),
+        (3.0e-5, "3.000e-05"),
+        (1e200, "1.000e+200"),
+        (0.0, "0"),
+        (float("nan"), "nan"),
+    ],
+)
+def test_numbers_are_printed_with_four_significant_digits(x, text):
+    assert number(x) == text
+
+
+def test_example_values_are_printed_for_people():
+    text = explain((2, 3, 1), example=True).to_text()
+    values = [row for row in text.splitlines() if row.strip().startswith(("= [", "["))]
+    assert values and all(len(row) <= 90 for row in values)
+    for token in re.findall(r"\d+\.\d+", " ".join(values)):
+        assert len(token.replace(".", "").lstrip("0")) == 4, token  # 4 significant digits

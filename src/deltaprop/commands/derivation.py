@@ -2,6 +2,7 @@
 
 import sys
 
+from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
 from deltaprop.errors import ConfigError
 
 EXPLAIN_FORMATS = ("text", "markdown", "latex", "json")
@@ -40,8 +41,12 @@ def _register_explain(subparsers):
     p.add_argument("--sizes", required=True, help="layer widths n_1,…,n_L, e.g. 3,5,4,2")
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
     p.add_argument("--loss", default="squared", help="squared (default) or huber")
-    p.add_argument("--batch", type=int, metavar="M", help="show the batched forms over M columns")
-    p.add_argument("--alpha", type=float, default=0.0, help="L2 strength (with --batch)")
+    p.add_argument(
+        "--batch", type=positive_int, metavar="M", help="show the batched forms over M columns"
+    )
+    p.add_argument(
+        "--alpha", type=nonnegative_float, default=0.0, help="L2 strength (with --batch)"
+    )
     p.add_argument(
         "--form",
         default="seed",
@@ -50,7 +55,9 @@ def _register_explain(subparsers):
     )
     p.add_argument("--format", default="text", choices=EXPLAIN_FORMATS)
     p.add_argument("--example", action="store_true", help="print every intermediate's numbers")
-    p.add_argument("--seed", type=int, default=1, help="seed of the example network and data")
+    p.add_argument(
+        "--seed", type=nonnegative_int, default=1, help="seed of the example network and data"
+    )
     p.set_defaults(handler=run_explain)
 
 
@@ -74,7 +81,7 @@ def run_explain(args):
         "json": derivation.to_json,
     }
     print(render[args.format]())
-    return 0
+    return 0 if derivation.ok else 1
 
 
 def _register_prove(subparsers):
@@ -119,7 +126,7 @@ def _register_check(subparsers):
         help="the quantity the expression is for, e.g. 'delta^(L-1)'",
     )
     p.add_argument("--format", default="text", choices=("text", "json"))
-    p.add_argument("--seed", type=int, default=0, help="seed of the random test values")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the random test values")
     p.set_defaults(handler=run_check)
 
 

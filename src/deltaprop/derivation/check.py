@@ -15,18 +15,21 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from deltaprop.activations import get_activation
 from deltaprop.derivation import render
 from deltaprop.derivation.notation import (
     Bin,
     Call,
     ParseError,
+    SumOver,
     Sym,
     Transpose,
     parse,
     parse_expression,
     to_text,
+    transform,
 )
-from deltaprop.derivation.sample import ALPHA, Sample
+from deltaprop.derivation.sample import ALPHA, RandomNetwork, check_seed, check_work
 from deltaprop.derivation.shapes import (
     RANGES,
     ConcreteDomain,
@@ -34,6 +37,7 @@ from deltaprop.derivation.shapes import (
     ShapeError,
     SymbolError,
     SymbolicDomain,
+    Term,
     evaluate,
     layer_bases,
     op_symbol,
@@ -44,7 +48,7 @@ from deltaprop.derivation.shapes import (
     walk,
 )
 from deltaprop.errors import ConfigError
-from deltaprop.network import check_sizes
+from deltaprop.relerror import rel_error
 
 GENERIC_WIDTHS = (4, 6, 5, 3, 2, 7, 8, 9, 10, 11)  # distinct and > 1: nothing agrees by accident
 EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting trap hides
@@ -67,6 +71,24 @@ class Target:
 
     def text(self):
         return to_text(self.node)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every step of one check needs: the architecture (None: symbolic widths), φ and
+    the seed of the random network that values are computed on."""
+
+    sizes: tuple | None
+    activation: str
+    seed: int
+
+    def architecture(self, rhs):
+        """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
+        return self.sizes or _generic_sizes(rhs)
+
+    def network(self, sizes, rhs):
+        """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
+        return _random_network(sizes, self.activation, _uses(rhs, {"α"}), self.seed)
 
 
 @dataclass
@@ -142,18 +164,17 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0):
         ``verdict`` is ``correct``, ``wrong`` (dimension or value), ``defined`` (no target
         given and the shapes agree), ``unparseable`` or ``unsupported``.
     """
-    sizes = None if sizes is None else check_sizes(sizes)
+    sizes = None if sizes is None else check_work(sizes)
+    context = Context(sizes, get_activation(activation).name, check_seed(seed))
     try:
         lhs, sides = _sides(equation, target)
     except ParseError as err:
         return CheckResult(equation, "unparseable", message=f"{err}\n{err.caret()}")
-    except RecursionError:
-        return CheckResult(equation, "unparseable", message="the equation is nested too deeply")
     result = CheckResult(equation, "correct", sizes=sizes)
     try:
         goal = _target(lhs) if lhs is not None else None
         for rhs in sides:
-            _check_side(result, goal, rhs, sizes, activation, seed)
+            _check_side(context, result, goal, rhs)
             if result.verdict != "correct":
                 break
     except SymbolError as err:
@@ -194,25 +215,24 @@ def _target_shape(goal, domain):
 # ---------------------------------------------------------------- one side
 
 
-def _check_side(result, goal, rhs, sizes, activation, seed):
-    failure = _symbolic_failure(goal, rhs)
-    if failure is not None:
-        _report_shape_failure(result, failure, goal, rhs, sizes, activation, seed)
+def _check_side(context, result, goal, rhs):
+    term = _symbolic_term(goal, rhs)
+    if not isinstance(term, Term):
+        _report_shape_failure(context, result, term, goal, rhs)
         return
-    result.shape = shape_json(evaluate(rhs, SymbolicDomain()).shape)
+    result.shape = shape_json(term.shape)
     if goal is None:
         result.verdict = "defined"
-        result.message = f"defined, of shape {shape_text(evaluate(rhs, SymbolicDomain()).shape)}"
+        result.message = f"defined, of shape {shape_text(term.shape)}"
         return
-    layers = _evaluate_layers(goal, rhs, sizes or _generic_sizes(rhs), activation, seed)
+    layers = _evaluate_layers(context, goal, rhs)
     result.layers = [(l, err) for l, err, _ in layers]
     result.rel_error = max(err for _, err, _ in layers)
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
         result.message = _value_message(layers, worst)
-        arch = sizes or _generic_sizes(rhs)
-        result.hints = _value_hints(goal, rhs, worst, arch, activation, seed)
+        result.hints = _value_hints(context, goal, rhs, worst)
 
 
 def _generic_sizes(rhs):
@@ -226,8 +246,9 @@ def _generic_sizes(rhs):
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
 
 
-def _symbolic_failure(goal, rhs):
-    """The first undefined operation (a ShapeError), or a side-shape mismatch, or None."""
+def _symbolic_term(goal, rhs):
+    """The symbolic Term of ``rhs``, or its failure: the first undefined operation (a
+    ShapeError) or a mismatch with the shape of the target."""
     domain = SymbolicDomain()
     try:
         term = evaluate(rhs, domain)
@@ -235,7 +256,13 @@ def _symbolic_failure(goal, rhs):
         return err
     if goal is not None and term.shape != _target_shape(goal, domain):
         return _Mismatch(goal, term)
-    return None
+    return term
+
+
+def _symbolic_failure(goal, rhs):
+    """The failure of ``rhs`` (see :func:`_symbolic_term`), or None when its shapes agree."""
+    term = _symbolic_term(goal, rhs)
+    return None if isinstance(term, Term) else term
 
 
 @dataclass
@@ -251,7 +278,7 @@ class _Mismatch:
         )
 
 
-def _report_shape_failure(result, failure, goal, rhs, sizes, activation, seed):
+def _report_shape_failure(context, result, failure, goal, rhs):
     result.verdict = "wrong"
     result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
     result.message = failure.describe()
@@ -259,17 +286,17 @@ def _report_shape_failure(result, failure, goal, rhs, sizes, activation, seed):
     result.span = node.span
     if isinstance(failure, ShapeError):
         result.failure = _failure_json(failure)
-        if sizes is not None:
-            result.failure["concrete"] = _concrete_failure(rhs, sizes, activation, goal)
-    fix = _best_fix(goal, rhs, node, sizes, activation, seed)
+        if context.sizes is not None:
+            result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes)
+    fix = _best_fix(context, goal, rhs, node)
     if fix is not None:
         local, whole, correct = fix
         result.suggestion = to_text(local)
         if correct and goal is not None:
             result.corrected = f"{goal.text()} = {to_text(whole)}"
     if _is_elementwise(node) and goal is not None:
-        result.trap_sizes = sizes or EXAMPLE_SIZES
-        result.trap = _trap(goal, rhs, result.trap_sizes, activation, seed)
+        result.trap_sizes = context.sizes or EXAMPLE_SIZES
+        result.trap = _trap(context, goal, rhs, result.trap_sizes)
 
 
 def _failure_json(err):
@@ -284,9 +311,9 @@ def _failure_json(err):
     }
 
 
-def _concrete_failure(rhs, sizes, activation, goal):
+def _concrete_failure(goal, rhs, sizes):
     """The first layer of ``sizes`` where the operation is undefined, with numbers."""
-    for binding in _bindings(goal, rhs, sizes):
+    for binding in _claimed_bindings(goal, rhs, sizes):
         try:
             evaluate(rhs, ConcreteDomain(sizes, binding, m=1))
         except ShapeError as err:
@@ -299,9 +326,9 @@ def _concrete_failure(rhs, sizes, activation, goal):
 # ---------------------------------------------------------------- values
 
 
-def _bindings(goal, rhs, sizes):
-    """The layer bindings the equation claims: every l of the target's range in ``sizes`` at
-    which all the symbols of ``rhs`` exist (δ^(l+1) limits l to L−1)."""
+def _claimed_bindings(goal, rhs, sizes):
+    """The layer bindings the equation claims: every l of the target's range in ``sizes``
+    (the right side's own symbols may limit it further: δ^(l+1) exists for l <= L−1)."""
     L = len(sizes)
     if "l" not in layer_bases(rhs) | ({goal.layer.base} if goal and goal.layer else set()):
         return [{"L": L}]
@@ -312,57 +339,58 @@ def _bindings(goal, rhs, sizes):
     if not bindings:
         sizes_text = ",".join(map(str, sizes))
         raise RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
-    valid = [b for b in bindings if _exists(rhs, sizes, b)]
-    if not valid:
-        evaluate(rhs, ConcreteDomain(sizes, bindings[0]))  # raises the RangeError
-    return valid
+    return bindings
 
 
-def _exists(rhs, sizes, binding):
-    try:
-        evaluate(rhs, ConcreteDomain(sizes, binding))
-    except RangeError:
-        return False
-    except ShapeError:
-        return True
-    return True
+def at_layers(goal, rhs, sizes, evaluate_at):
+    """``[evaluate_at(binding)]`` at every claimed binding where all the symbols of ``rhs``
+    exist (each evaluated once); the first RangeError when they exist at none."""
+    rows, missing = [], None
+    for binding in _claimed_bindings(goal, rhs, sizes):
+        try:
+            rows.append(evaluate_at(binding))
+        except RangeError as err:
+            missing = missing or err
+    if not rows and missing is not None:
+        raise missing
+    return rows
 
 
-def _evaluate_layers(goal, rhs, sizes, activation, seed):
-    """``[(layer, rel_error, (value, truth))]`` at every binding; raises on a failure."""
-    sample = _sample(sizes, activation, _uses(rhs, {"α"}), seed)
-    return [_evaluate_at(goal, rhs, sample, b) for b in _bindings(goal, rhs, sizes)]
+def _evaluate_layers(context, goal, rhs):
+    """``[(layer, rel_error, (value, truth))]`` at every layer; raises on a failure."""
+    sizes = context.architecture(rhs)
+    network = context.network(sizes, rhs)
+    return at_layers(goal, rhs, sizes, lambda b: _evaluate_at(goal, rhs, network, b))
 
 
 @functools.lru_cache(maxsize=16)
-def _sample(sizes, activation, with_alpha, seed):
-    return Sample(sizes, activation, m=SAMPLES, alpha=ALPHA if with_alpha else 0.0, seed=seed)
+def _random_network(sizes, activation, with_alpha, seed):
+    alpha = ALPHA if with_alpha else 0.0
+    return RandomNetwork(sizes, activation, m=SAMPLES, alpha=alpha, seed=seed)
+
+
+def _batched(node):
+    """Whether ``node`` is about the batch: capitals (A, Z, Δ, X, Y) or a sum over samples."""
+    return any(
+        (isinstance(n, Sym) and n.name in BATCHED) or (isinstance(n, SumOver) and n.index == "i")
+        for n in walk(node)
+    )
 
 
 def _uses(node, names):
     return any(isinstance(n, Sym) and n.name in names for n in walk(node))
 
 
-def _evaluate_at(goal, rhs, sample, binding):
-    domain = ConcreteDomain(sample.sizes, binding, m=sample.m, sample=sample)
+def _evaluate_at(goal, rhs, network, binding):
+    domain = ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
     value = np.asarray(evaluate(rhs, domain).value, dtype=float)
     k = None
     if goal.layer is not None:
         k = goal.layer.bind(binding)
         domain.check_range(goal.name, goal.layer, goal.node)
-    truth = np.asarray(sample.truth(goal.name, k, _uses(rhs, BATCHED)), dtype=float)
+    truth = np.asarray(network.truth(goal.name, k, _batched(rhs)), dtype=float)
     truth = truth.T if goal.transposed else truth
     return binding.get("l", k), rel_error(value, truth), (value, truth)
-
-
-def rel_error(value, truth):
-    """‖value − truth‖ / ‖truth‖ (the absolute error when the truth is 0; inf for a shape
-    mismatch)."""
-    if value.shape != truth.shape:
-        return float("inf")
-    diff = float(np.linalg.norm(value - truth))
-    scale = float(np.linalg.norm(truth))
-    return diff / scale if scale > 0 else diff
 
 
 def _worst_layer(layers):
@@ -382,7 +410,7 @@ def _value_message(layers, worst):
         where = f" at every layer (l = {layers[0][0]}..{layers[-1][0]})"
     else:
         where = f" at l = {layer}"
-    return f"the shapes agree but the value is wrong{where}: relative error {err:.3g}"
+    return f"the shapes agree but the value is wrong{where}: relative error {render.number(err, 2)}"
 
 
 def _equally_wrong(layers):
@@ -390,7 +418,7 @@ def _equally_wrong(layers):
     return min(errors) >= max(errors) * (1 - SAME_ERROR)
 
 
-def _value_hints(goal, rhs, worst, sizes, activation, seed):
+def _value_hints(context, goal, rhs, worst):
     """Name the usual culprits: a constant factor (1/m), a missing φ', a regularized bias."""
     value, truth = worst[2]
     hints = []
@@ -403,7 +431,7 @@ def _value_hints(goal, rhs, worst, sizes, activation, seed):
     if goal.name in ("δ", "Δ") and goal.layer is not None:
         fixed = Bin(rhs.span, "⊙", rhs, _dphi_of(goal), "")
         try:
-            rows = _evaluate_layers(goal, fixed, sizes, activation, seed)
+            rows = _evaluate_layers(context, goal, fixed)
         except (ShapeError, SymbolError):
             rows = []
         if rows and max(e for _, e, _ in rows) < TOLERANCE:
@@ -413,10 +441,10 @@ def _value_hints(goal, rhs, worst, sizes, activation, seed):
 
 def _factor_hint(c):
     if np.isclose(c, SAMPLES):
-        return f"too large by a factor m = {c:g}: the batched gradient needs the factor 1/m"
+        return f"too large by a factor m = {c:.0f}: the batched gradient needs the factor 1/m"
     if np.isclose(c, -1):
         return "the sign is flipped"
-    return f"off by a constant factor {c:.4g}"
+    return f"off by a constant factor {render.number(c)}"
 
 
 def _dphi_of(goal):
@@ -427,7 +455,7 @@ def _dphi_of(goal):
 # ---------------------------------------------------------------- fixes
 
 
-def _best_fix(goal, rhs, node, sizes, activation, seed, depth=2):
+def _best_fix(context, goal, rhs, node, depth=2):
     """``(local, whole, correct)``: the first rewrite of ``node`` that makes the equation
     right; else, when a rewrite leaves a second undefined operation, a rewrite of that one
     too (up to ``depth`` rewrites); else the first rewrite whose shapes agree; else None."""
@@ -442,14 +470,14 @@ def _best_fix(goal, rhs, node, sizes, activation, seed, depth=2):
                 continue
             if goal is None:
                 return local, whole, False
-            rows = _evaluate_layers(goal, whole, sizes or _generic_sizes(whole), activation, seed)
+            rows = _evaluate_layers(context, goal, whole)
         except (ShapeError, SymbolError):
             continue
         if max(e for _, e, _ in rows) < TOLERANCE:
             return local, whole, True
         fallback = fallback or (local, whole, False)
     for whole, failing in nested if depth > 1 else ():
-        fix = _best_fix(goal, whole, failing, sizes, activation, seed, depth - 1)
+        fix = _best_fix(context, goal, whole, failing, depth - 1)
         if fix is not None and fix[2]:
             return fix[1], fix[1], True
     return fallback
@@ -485,14 +513,7 @@ def _t(node):
 
 def substitute(node, old, new):
     """A copy of the tree ``node`` with the subtree ``old`` (by identity) replaced."""
-    if node is old:
-        return new
-    fields = {}
-    for name in ("left", "right", "arg", "num", "den"):
-        child = getattr(node, name, None)
-        if child is not None:
-            fields[name] = substitute(child, old, new)
-    return replace(node, **fields) if fields else node
+    return transform(node, lambda t: new if t is old else None)
 
 
 # ---------------------------------------------------------------- the broadcasting trap
@@ -502,16 +523,16 @@ def _is_elementwise(node):
     return isinstance(node, Bin) and node.op in ("⊙", "*")
 
 
-def _trap(goal, rhs, sizes, activation, seed):
+def _trap(context, goal, rhs, sizes):
     """Evaluate ``rhs`` as NumPy would (every ⊙ a broadcasting ``*``) at each layer of
     ``sizes``: ``[(layer, "hides" | "shows", detail)]``."""
     numpy_rhs = _as_numpy(rhs)
-    sample = _sample(sizes, activation, _uses(rhs, {"α"}), seed)
+    network = context.network(sizes, rhs)
     rows = []
-    for binding in _bindings(goal, rhs, sizes):
+    for binding in _claimed_bindings(goal, rhs, sizes):
         layer = binding.get("l", goal.layer.bind(binding) if goal.layer else None)
         try:
-            rows.append(_trap_row(_evaluate_at(goal, numpy_rhs, sample, binding)))
+            rows.append(_trap_row(_evaluate_at(goal, numpy_rhs, network, binding)))
         except ShapeError as err:
             rows.append((layer, "shows", f"NumPy raises an error: {err.describe()}"))
         except SymbolError:
@@ -525,7 +546,7 @@ def _trap_row(row):
         return layer, "shows", f"broadcasts to {value.shape}, not {truth.shape}"
     if err < TOLERANCE:
         return layer, "hides", "NumPy broadcasting gives exactly the right numbers"
-    return layer, "shows", f"NumPy gives wrong numbers (relative error {err:.3g})"
+    return layer, "shows", f"NumPy gives wrong numbers (relative error {render.number(err, 2)})"
 
 
 def _as_numpy(node):

@@ -1,32 +1,89 @@
 """``deltaprop explain``: the derivation for one architecture, every term's shape, verified.
 
 Each printed line is an instance of a record of :data:`deltaprop.equations.EQUATIONS`, the
-records whose functions the network's backward pass calls. For every line this module
+records whose functions the network's backward pass calls. The records' texts are parsed once
+into expression trees (:data:`TEMPLATES`); for every line this module
 
-1. instantiates the record's text for a concrete layer (``δ^({l})`` → ``δ^(3)``),
-2. parses it and infers the shape of each operand and of the result (``shapes.evaluate``),
+1. binds the template's layer variables for a concrete layer (``δ^(l)`` → ``δ^(3)``),
+2. infers the shape of each operand and of the result from the bound tree
+   (``shapes.evaluate``) and renders it as text, Markdown or LaTeX (``notation``),
 3. runs the record's ``function`` on the arrays of a real :class:`~deltaprop.Network`, and
 4. verifies the value in float64: backward lines against central differences of J, forward
    lines against an independent entry-wise sum (z) or the network's forward pass (a).
 """
 
+import functools
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from deltaprop import equations as eq
 from deltaprop.derivation import render
-from deltaprop.derivation.notation import Bin, Layer, Neg, parse_expression
-from deltaprop.derivation.shapes import ConcreteDomain, SymbolicDomain, evaluate
+from deltaprop.derivation.notation import (
+    Bin,
+    Deriv,
+    LayerIndex,
+    Neg,
+    Sym,
+    as_batch,
+    bind_layers,
+    operand_text,
+    parse_expression,
+    to_text,
+)
+from deltaprop.derivation.sample import check_seed, check_work
+from deltaprop.derivation.shapes import ConcreteDomain, SymbolicDomain, evaluate, symbol_shape
 from deltaprop.errors import ConfigError
 from deltaprop.losses import get_loss
-from deltaprop.network import Network, check_sizes
+from deltaprop.network import Network
+from deltaprop.relerror import rel_error
 
 FORMS = ("seed", "diag", "vjp")
 STEP = 3e-5  # central-difference step h: truncation h² and rounding ε/h balance here
+REL_FLOOR = 1e-8  # references smaller than this are compared absolutely (rounding of h)
+VERIFIED = 1e-6  # a line whose relative error exceeds this fails the verification
 MAX_ENTRIES = 60  # central differences on at most this many random entries per block
-RECORDS = {record.key: record for record in eq.EQUATIONS}
-BATCH_NAMES = {"δ^": "Δ^", "a^": "A^", "z^": "Z^"}
+RECORDS = {record.key: record for record in eq.EQUATIONS}  # the functions that run
+
+
+class Template(NamedTuple):
+    """An equation's two sides as trees, with the layer variables ``l`` and ``L`` free."""
+
+    lhs: object
+    rhs: object
+
+
+def bind(template, indices):
+    """``template`` with its layer variables bound (see ``notation.bind_layers``)."""
+    return Template(*(bind_layers(side, indices) for side in template))
+
+
+def _templates(record):
+    """``(per sample, batched)`` templates of an equation record, parsed once."""
+    lhs = parse_expression(record.lhs)
+    rhs, rhs_batched = parse_expression(record.rhs), parse_expression(record.rhs_batched)
+    return Template(lhs, rhs), Template(as_batch(lhs), rhs_batched)
+
+
+TEMPLATES = {record.key: _templates(record) for record in eq.EQUATIONS}
+FORM_TEXT = {  # the answers' forms of the backward lines: (lhs, rhs)
+    "diag": {
+        "delta_hidden": ("δ^(l)", "P_l (Θ^(l))ᵀ δ^(l+1)"),
+        "grad_theta": ("G_l", "δ^(l+1) (a^(l))ᵀ"),
+    },
+    "vjp": {"delta_hidden": ("(δ^(l))ᵀ", "(δ^(l+1))ᵀ (∂z^(l+1)/∂z^(l))")},
+    "forms": {
+        "P": ("P_l", "Diag(φ'(z^(l)))"),
+        "diag": ("δ^(l)", "P_l (Θ^(l))ᵀ δ^(l+1)"),
+        "jacobian": ("∂z^(l+1)/∂z^(l)", "Θ^(l) Diag(φ'(z^(l)))"),
+        "vjp": ("(δ^(l))ᵀ", "(δ^(l+1))ᵀ (∂z^(l+1)/∂z^(l))"),
+    },
+}
+FORM_TEMPLATES = {
+    form: {key: Template(*map(parse_expression, sides)) for key, sides in lines.items()}
+    for form, lines in FORM_TEXT.items()
+}
 
 
 @dataclass
@@ -46,6 +103,8 @@ class Line:
     param_shape: tuple | None = None  # for ∂J/∂Θ and ∂J/∂b: the parameter's shape
     where: str = ""  # "l = L−1" etc.
     same_as_seed: float | None = None  # an answer's form: max |difference| from the seed's
+    equation: Template | None = None  # the two sides as trees, bound to this line's layer
+    param: str = ""  # for ∂J/∂Θ and ∂J/∂b: the parameter, as text
 
 
 @dataclass
@@ -66,6 +125,16 @@ class Setup:
     def m(self):
         return self.X.shape[1]
 
+    def domain(self):
+        """The concrete domain in which a printed right side evaluates on these arrays."""
+        return ConcreteDomain(self.net.sizes, {"L": self.L}, m=self.m, sample=self)
+
+    def value(self, name, k, column=0):
+        """The array of quantity ``name`` at layer ``k`` (the names of ``shapes.evaluate``);
+        ``column`` is unused: the printed δ^(L) is evaluated on the whole batch."""
+        arrays = {"a": self.a, "A": self.a, "z": self.z, "Z": self.z}
+        return arrays[name][k] if name in arrays else {"y": self.Y, "Y": self.Y}[name]
+
     @property
     def L(self):
         return self.net.L
@@ -83,20 +152,15 @@ def make_setup(sizes, activation, loss, batch, alpha, seed):
     return Setup(net, get_loss(loss), X, Y, alpha, batch is not None)
 
 
-def instantiate(template, l, L):
-    """``δ^({l})`` with l = 3 → ``δ^(3)``, and ``a^(L)`` → ``a^(4)`` for L = 4."""
-    text = template.replace("(L)", f"({L})")
-    if l is None:
-        return text
-    text = text.replace("{l+1}", str(l + 1)).replace("{l-1}", str(l - 1))
-    return text.replace("{l}", str(l))
+def layer_indices(l, L):
+    """The binding of a template's layer variables: ``l`` (when given) and ``L``."""
+    indices = {"L": LayerIndex("", L)}
+    return indices if l is None else indices | {"l": LayerIndex("", l)}
 
 
-def instantiate_general(template, offset):
-    """``δ^({l})`` with l = L−1 → ``δ^(L−1)``: the seed's general indices."""
-    for placeholder, shift in (("{l+1}", 1), ("{l-1}", -1), ("{l}", 0)):
-        template = template.replace(placeholder, Layer("L", offset + shift).text())
-    return template
+def general_indices(offset):
+    """``l`` as ``L + offset`` (``L−1``): the question's general indices."""
+    return {"l": LayerIndex("L", offset)}
 
 
 def where_text(l, L):
@@ -107,12 +171,11 @@ def where_text(l, L):
 
 
 def shapes_of(rhs, sizes=None, m=1):
-    """The operand shapes and the result shape of ``rhs``, parsed and inferred concretely
-    for ``sizes``, or symbolically (n_l) without it."""
-    node = parse_expression(rhs)
+    """The operand shapes and the result shape of the tree ``rhs``, inferred concretely for
+    ``sizes``, or symbolically (n_l) without it."""
     domain = SymbolicDomain() if sizes is None else ConcreteDomain(sizes, {"L": len(sizes)}, m=m)
-    operands = [(rhs[o.span[0] : o.span[1]], evaluate(o, domain).shape) for o in _operands(node)]
-    shape = evaluate(node, domain).shape
+    operands = [(operand_text(o), evaluate(o, domain).shape) for o in _operands(rhs)]
+    shape = evaluate(rhs, domain).shape
     return [(text, s) for text, s in operands if s is not None], shape
 
 
@@ -131,24 +194,43 @@ def as_matrix(value):
     return value[:, None] if value.ndim == 1 else value
 
 
-def make_line(setup, key, section, l, value, check, *, lhs=None, rhs=None):
-    """The :class:`Line` of record ``key`` at layer ``l`` (or of a form's ``lhs``/``rhs``)."""
-    record, L, batched = RECORDS.get(key), setup.L, setup.batched
-    if rhs is None:
-        rhs = record.rhs_batched if batched else record.rhs
-        lhs = _batch_names(record.lhs) if batched else record.lhs
-    lhs, rhs = instantiate(lhs, l, L), instantiate(rhs, l, L)
-    operands, shape = ([], None) if key == "cost" else shapes_of(rhs, setup.net.sizes, setup.m)
+def make_line(setup, key, section, l, value, check, template=None):
+    """The :class:`Line` of record ``key`` at layer ``l`` (or of a form's ``template``)."""
+    template = template or record_template(setup.loss, key, setup.batched)
+    equation = bind(template, layer_indices(l, setup.L))
+    sizes, m = setup.net.sizes, setup.m
+    operands, shape = ([], None) if key == "cost" else shapes_of(equation.rhs, sizes, m)
     rel_error, verified_by = check
+    lhs, rhs = to_text(equation.lhs), to_text(equation.rhs)
     line = Line(key, section, l, lhs, rhs, operands, shape, value, rel_error, verified_by)
-    line.where = "" if l is None else where_text(l, L)
+    line.equation, line.where = equation, "" if l is None else where_text(l, setup.L)
+    if key == "cost" and setup.loss.name != "squared":
+        line.where = f"ℓ(r) sums {setup.loss.formula} over the entries of r"
     return line
 
 
-def _batch_names(text):
-    for small, capital in BATCH_NAMES.items():
-        text = text.replace(small, capital)
-    return text
+def record_template(loss, key, batched):
+    """The template of record ``key``; J and δ^(L) come from the loss record
+    (``Loss.formula``, ``Loss.delta_text``), so that every loss prints its own equations."""
+    per_sample, batch = TEMPLATES[key]
+    template = batch if batched else per_sample
+    if key == "delta_output" or (key == "cost" and loss.name != "squared"):
+        template = Template(template.lhs, _loss_rhs(loss, key, batched))
+    return template
+
+
+GENERAL_COST = {
+    False: "(1/m) Σ_i ℓ(a^(L) − y^(i)) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
+    True: "(1/m) ℓ(A^(L) − Y) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
+}
+
+
+@functools.lru_cache(maxsize=16)
+def _loss_rhs(loss, key, batched):
+    if key == "cost":
+        return parse_expression(GENERAL_COST[batched])
+    node = parse_expression(loss.delta_text)
+    return as_batch(node) if batched else node
 
 
 # ---------------------------------------------------------------- forward
@@ -186,9 +268,9 @@ def cost_line(setup):
 
 
 def _rel(value, reference, by):
-    value, reference = np.asarray(value, float), np.asarray(reference, float)
-    scale = max(float(np.linalg.norm(value)), float(np.linalg.norm(reference)), 1e-300)
-    return float(np.linalg.norm(value - reference)) / scale, by
+    """``(rel_error, by)``: the relative error of ``value`` against the independent
+    ``reference`` (``deltaprop.relerror``; a NaN or inf is an infinite error)."""
+    return rel_error(value, reference, floor=REL_FLOOR), by
 
 
 # ---------------------------------------------------------------- backward
@@ -198,7 +280,10 @@ def backward_lines(setup, form):
     """δ^(L), then for l = L..2: ∂J/∂b^(l), ∂J/∂Θ^(l−1) and δ^(l−1): the backward pass."""
     net, a, delta, L, m = setup.net, setup.a, setup.delta, setup.L, setup.m
     delta[L] = RECORDS["delta_output"].function(setup.loss, a[L], setup.Y)  # (n_L, m)
-    lines = [make_line(setup, "delta_output", "backward", L, delta[L], _delta_check(setup, L))]
+    line = make_line(setup, "delta_output", "backward", L, delta[L], _delta_check(setup, L))
+    printed = evaluate(line.equation.rhs, setup.domain()).value  # the printed side, evaluated
+    line.rel_error = max(line.rel_error, rel_error(printed, delta[L], floor=REL_FLOOR))
+    lines = [line]
     for l in range(L, 1, -1):
         gb = RECORDS["grad_b"].function(delta[l], m)  # (n_l,)
         check = _grad_check(setup, net.b[l], gb)
@@ -210,10 +295,17 @@ def backward_lines(setup, form):
             lines.append(_delta_line(setup, form, l - 1))
     for line in lines:
         if line.key.startswith("grad"):
-            line.param_shape = (
-                net.theta[line.layer] if "theta" in line.key else as_matrix(net.b[line.layer])
-            ).shape
+            param = net.theta[line.layer] if "theta" in line.key else as_matrix(net.b[line.layer])
+            line.param_shape, line.param = param.shape, _param_text(line)
     return lines
+
+
+def _param_text(line):
+    """The parameter of a gradient line: the ∂Θ^(l) of ∂J/∂Θ^(l), or Θ^(l) for G_l."""
+    lhs = line.equation.lhs
+    if isinstance(lhs, Deriv):
+        return to_text(lhs.den)
+    return to_text(Sym(lhs.span, "Θ", LayerIndex("", line.layer)))
 
 
 def _delta_line(setup, form, l):
@@ -228,10 +320,8 @@ def _delta_line(setup, form, l):
 
 
 def _form_line(setup, form, key, l, value, check):
-    if form == "seed" or key not in FORM_TEXT[form]:
-        return make_line(setup, key, "backward", l, value, check)
-    lhs, rhs = FORM_TEXT[form][key]
-    return make_line(setup, key, "backward", l, value, check, lhs=lhs, rhs=rhs)
+    template = None if form == "seed" else FORM_TEMPLATES[form].get(key)
+    return make_line(setup, key, "backward", l, value, check, template)
 
 
 def _delta_check(setup, l):
@@ -314,13 +404,6 @@ def delta_vjp(theta, delta_next, dphi_z):
 
 
 FORM_FUNCTIONS = {"diag": delta_diag, "vjp": delta_vjp}
-FORM_TEXT = {
-    "diag": {
-        "delta_hidden": ("δ^({l})", "P_{l} (Θ^({l}))ᵀ δ^({l+1})"),
-        "grad_theta": ("G_{l}", "δ^({l+1}) (a^({l}))ᵀ"),
-    },
-    "vjp": {"delta_hidden": ("(δ^({l}))ᵀ", "(δ^({l+1}))ᵀ (∂z^({l+1})/∂z^({l}))")},
-}
 
 
 def seed_lines(setup, lines):
@@ -328,44 +411,39 @@ def seed_lines(setup, lines):
     ∂J/∂Θ^(L−2), with symbolic shapes; values and errors are those of the concrete lines."""
     out = []
     for key, offset in (("grad_theta", -1), ("delta_hidden", -1), ("grad_theta", -2)):
-        l = setup.L + offset
-        same = [x for x in lines if x.key == key and x.layer == l]
+        same = [x for x in lines if x.key == key and x.layer == setup.L + offset]
         if not same:
             continue  # too few layers for δ^(L−1)
-        record = RECORDS[key]
-        lhs = instantiate_general(record.lhs, offset)
-        rhs = instantiate_general(record.rhs, offset)
-        operands, shape = shapes_of(rhs)
+        equation = bind(TEMPLATES[key][0], general_indices(offset))
+        operands, shape = shapes_of(equation.rhs)
         line = Line(
             key,
             "seed",
-            l,
-            lhs,
-            rhs,
+            same[0].layer,
+            to_text(equation.lhs),
+            to_text(equation.rhs),
             operands,
             shape,
             same[0].value,
             same[0].rel_error,
             same[0].verified_by,
+            equation=equation,
         )
-        line.where = f"here l = {l}: {same[0].lhs}"
+        line.where = f"here l = {line.layer}: {same[0].lhs}"
         if key == "grad_theta":
-            line.param_shape = shape  # Θ^(l) is n_{l+1} × n_l: the shape of its gradient
+            line.param_shape, line.param = shape, to_text(equation.lhs.den)
         out.append(line)
     return out
 
 
-def batched_forms():
+def batched_forms(loss):
     """``[(lhs, rhs, layers, shape)]``: every record's batched form with general l and its
     symbolic shape (n_l × m), shown beside the per-sample derivation."""
     rows = []
     for record in eq.EQUATIONS:
-        lhs = _batch_names(record.lhs).replace("{l}", "l")
-        rhs = record.rhs_batched
-        for placeholder, text in (("{l+1}", "l+1"), ("{l-1}", "l−1"), ("{l}", "l")):
-            rhs = rhs.replace(placeholder, text)
+        lhs, rhs = record_template(loss, record.key, True)
         shape = None if record.key == "cost" else shapes_of(rhs)[1]
-        rows.append((lhs, rhs, record.layers, shape))
+        rows.append((to_text(lhs), to_text(rhs), record.layers, shape))
     return rows
 
 
@@ -380,41 +458,11 @@ def form_lines(setup):
         check = _delta_check(setup, l)
         diag = delta_diag(net.theta[l], setup.delta[l + 1], dphi_z)
         vjp = delta_vjp(net.theta[l], setup.delta[l + 1], dphi_z)
-        lines += [
-            make_line(
-                setup, "P", "forms", l, P, (0.0, "definition"), lhs="P_{l}", rhs="Diag(φ'(z^({l})))"
-            ),
-            make_line(
-                setup,
-                "diag",
-                "forms",
-                l,
-                diag,
-                check,
-                lhs="δ^({l})",
-                rhs="P_{l} (Θ^({l}))ᵀ δ^({l+1})",
-            ),
-            make_line(
-                setup,
-                "jacobian",
-                "forms",
-                l,
-                jacobian,
-                (0.0, "definition"),
-                lhs="∂z^({l+1})/∂z^({l})",
-                rhs="Θ^({l}) Diag(φ'(z^({l})))",
-            ),
-            make_line(
-                setup,
-                "vjp",
-                "forms",
-                l,
-                vjp.T,
-                check,
-                lhs="(δ^({l}))ᵀ",
-                rhs="(δ^({l+1}))ᵀ (∂z^({l+1})/∂z^({l}))",
-            ),
-        ]
+        values = {"P": P, "diag": diag, "jacobian": jacobian, "vjp": vjp.T}
+        checks = {"diag": check, "vjp": check}
+        for key, template in FORM_TEMPLATES["forms"].items():
+            verified = checks.get(key, (0.0, "definition"))
+            lines.append(make_line(setup, key, "forms", l, values[key], verified, template))
         for line, value in ((lines[-3], diag), (lines[-1], vjp)):
             line.same_as_seed = float(np.max(np.abs(value - setup.delta[l])))
     return lines
@@ -441,15 +489,12 @@ def chain_rule_sum(setup):
 
 def notation_rows(setup):
     """``(symbol, meaning, symbolic shape, concrete shape)`` for every symbol."""
-    from deltaprop.derivation.notation import Layer
-    from deltaprop.derivation.shapes import SymbolicDomain, symbol_shape
-
     L, batched, rows = setup.L, setup.batched, []
     concrete = ConcreteDomain(setup.net.sizes, {"L": L}, m=setup.m)
     sym = SymbolicDomain()
 
     def add(text, meaning, name, k=None):
-        layer = None if k is None else Layer("", k)
+        layer = None if k is None else LayerIndex("", k)
         rows.append(
             (text, meaning, symbol_shape(name, layer, sym), symbol_shape(name, layer, concrete))
         )
@@ -513,7 +558,13 @@ class Derivation:
 
     @property
     def max_rel_error(self):
+        """The largest relative error of any line (inf when a line is NaN or inf)."""
         return max(line.rel_error for line in self.lines + self.forms)
+
+    @property
+    def ok(self):
+        """Every line verified: relative error at most 1e-6."""
+        return self.max_rel_error <= VERIFIED
 
 
 def explain(
@@ -552,7 +603,7 @@ def explain(
     Derivation
     """
     _check_options(form, batch, alpha)
-    setup = make_setup(check_sizes(sizes), activation, loss, batch, alpha, seed)
+    setup = make_setup(check_work(sizes), activation, loss, batch, alpha, check_seed(seed))
     lines = forward_lines(setup) + [cost_line(setup)] + backward_lines(setup, form)
     if not batch:
         lines = seed_lines(setup, lines) + lines
@@ -569,7 +620,7 @@ def explain(
         forms,
         chain,
         example,
-        [] if batch else batched_forms(),
+        [] if batch else batched_forms(setup.loss),
     )
 
 
@@ -580,5 +631,7 @@ def _check_options(form, batch, alpha):
         raise ConfigError(f"batch={batch!r} must be a positive integer number of samples")
     if batch is not None and form != "seed":
         raise ConfigError(f"form={form!r} is per sample (Diag of one φ'(z)); drop --batch")
+    if not (isinstance(alpha, int | float) and 0 <= alpha < np.inf):
+        raise ConfigError(f"alpha={alpha!r} must be a finite number >= 0")
     if alpha and batch is None:
         raise ConfigError(f"alpha={alpha} shows only in the batched ∂J/∂Θ; add --batch M")

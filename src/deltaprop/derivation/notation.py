@@ -12,6 +12,11 @@ Operators, all of one precedence and left-associative except ``+`` and ``−``:
 - ``\\odot``, ``⊙``, ``\\circ``: the Hadamard product, defined only for equal shapes;
 - ``*``: NumPy's element-wise product, which broadcasts;
 - ``/`` (by a scalar), ``:`` (the Frobenius product ``A:B = Tr(AᵀB)``).
+
+A number written against a symbol (``2m``) is a coefficient that binds tighter than ``/``.
+``‖v‖²``, ``‖Θ‖²_F`` are norms and ``Σ_i``, ``Σ_l`` sum the product that follows them over the
+samples or the layers, so the cost ``J`` parses too. The tree renders back as Unicode text or
+LaTeX through one :class:`Renderer`.
 """
 
 import re
@@ -36,18 +41,26 @@ class ParseError(ConfigError):
 
 
 @dataclass(frozen=True)
-class Layer:
+class LayerIndex:
     """A layer index: ``base`` is ``"L"``, ``"l"`` or ``""`` (absolute), plus ``offset``."""
 
     base: str
     offset: int = 0
 
     def shift(self, k):
-        return Layer(self.base, self.offset + k)
+        return LayerIndex(self.base, self.offset + k)
 
     def bind(self, binding):
         """The layer number for ``binding`` (e.g. ``{"L": 4, "l": 2}``)."""
         return (binding[self.base] if self.base else 0) + self.offset
+
+    def substitute(self, indices):
+        """This index with its base replaced by ``indices[base]`` (a LayerIndex), if given:
+        ``l+1`` with ``{"l": LayerIndex("L", -1)}`` is ``L``, with ``{"l": LayerIndex("", 3)}``
+        it is 4."""
+        if self.base not in indices:
+            return self
+        return indices[self.base].shift(self.offset)
 
     def text(self, minus="−"):
         if not self.base:
@@ -70,7 +83,7 @@ class Num(Node):
 @dataclass(frozen=True, eq=False)
 class Sym(Node):
     name: str  # canonical: Θ δ Δ a A z Z b x X y Y P G J m α φ φ' Diag
-    layer: Layer | None = None
+    layer: LayerIndex | None = None
     sample: bool = False  # written with the sample index, as in y^(i)
 
 
@@ -81,8 +94,9 @@ class Ones(Node):
 
 @dataclass(frozen=True, eq=False)
 class Call(Node):
-    func: str  # φ, φ' or Diag
+    func: str  # φ, φ', Diag, or an element-wise function of a loss (clip, exp, log)
     arg: Node
+    extra: tuple = ()  # further scalar arguments, as the bounds of clip(r, −1, 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,6 +125,23 @@ class Bin(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class Norm(Node):
+    """``‖arg‖``, maybe squared (``‖v‖²``) and marked Frobenius (``‖Θ‖²_F``): a scalar."""
+
+    arg: Node
+    squared: bool = False
+    frobenius: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class SumOver(Node):
+    """``Σ_i body`` (over the samples) or ``Σ_l body`` (over the layers)."""
+
+    index: str  # "i" or "l"
+    arg: Node
+
+
+@dataclass(frozen=True, eq=False)
 class Differential(Node):
     arg: Node  # ∂arg, only inside a derivative
 
@@ -122,7 +153,9 @@ class Deriv(Node):
 
 
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G"}
-FUNCTIONS = {"φ", "φ'", "Diag"}
+ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
+FUNCTIONS = {"φ", "φ'", "Diag", "ℓ"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
+INDICES = {"L", "l", "k", "i", "T", "F"}  # letters that index, never a quantity
 
 # ---------------------------------------------------------------- tokens
 
@@ -160,6 +193,13 @@ COMMANDS = {
     "boldsymbol": "bold",
     "bm": "bold",
     "prime": "'",
+    "exp": "exp",
+    "log": "log",
+    "ell": "ℓ",
+    "sum": "Σ",
+    "Vert": "‖",
+    "lVert": "‖",
+    "rVert": "‖",
 }
 SKIPPED_COMMANDS = {
     "left",
@@ -193,13 +233,16 @@ WORDS = {
     "Diag": "Diag",
     "diag": "Diag",
     "ones": "1",
+    "clip": "clip",
+    "exp": "exp",
+    "log": "log",
 }
-LETTERS = set("aAzZbxXyYPGJmLlkiT")
+LETTERS = set("aAzZbxXyYPGJmLlkiTF")
 UNICODE = {"θ": "Θ", "ϕ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|\\[,;:!> ])|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)"
+    r"(?P<ws>\s+|\\[,;:!> ])|(?P<norm>\\\|)|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)"
     r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.])"
-    r"|(?P<uni>[ΘθδΔφϕαλ⊙∘·×ᵀ∂∇−½𝟏′])"
+    r"|(?P<uni>[ΘθδΔφϕαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
 
@@ -232,6 +275,8 @@ def _tokens_of(match, text):
         return [Token("num", float(s), pos, end)]
     if kind == "dotT":
         return [Token("ᵀ", "ᵀ", pos, end)]
+    if kind == "norm":
+        return [Token("‖", "‖", pos, end)]
     if kind == "punct":
         return [Token(s, s, pos, end)]
     if kind == "uni":
@@ -248,7 +293,7 @@ def _tokens_of(match, text):
 
 
 def _symbol_or_op(s, pos, end):
-    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag"):
+    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ") or s in ELEMENTWISE:
         return Token("sym", s, pos, end)
     if s == "L":
         return Token("sym", "L", pos, end)
@@ -262,7 +307,7 @@ def _symbol_or_op(s, pos, end):
         return Token("-", s, pos, end)
     if s == "'":
         return Token("'", s, pos, end)
-    return Token(s, s, pos, end)  # ᵀ ∂ ∇ frac LR grad name bold
+    return Token(s, s, pos, end)  # ᵀ ∂ ∇ ‖ ² Σ frac LR grad name bold
 
 
 def _word_tokens(word, text, pos, end):
@@ -282,6 +327,7 @@ def _word_tokens(word, text, pos, end):
 
 # ---------------------------------------------------------------- parser
 
+COEFFICIENT = "coefficient"  # Bin.written of a number written against a symbol: 2m
 PRODUCT_OPS = {"@": "@", "·": "@", "⊙": "⊙", "*": "*", "/": "/", ":": ":"}
 STARTS_PRIMARY = {
     "sym",
@@ -298,18 +344,61 @@ STARTS_PRIMARY = {
     "name",
     "bold",
     "np",
+    "‖",
+    "Σ",
 }
 CLOSING = {"(": ")", "[": "]", "{": "}"}
 
 
+MAX_LENGTH = 1000  # characters of one equation
+MAX_DEPTH = 100  # nesting of parentheses and chained operations
+
+
 def parse(text):
-    """Parse ``text`` into a list of sides (``a = b = c`` gives three nodes)."""
+    """Parse ``text`` into a list of sides (``a = b = c`` gives three nodes).
+
+    Raises ParseError for text that cannot be read, and ConfigError for an equation longer
+    than ``MAX_LENGTH`` characters or nested deeper than ``MAX_DEPTH``.
+    """
+    if len(text) > MAX_LENGTH:
+        raise ConfigError(
+            f"the equation is {len(text)} characters long; at most {MAX_LENGTH} are read: "
+            "give one equation at a time"
+        )
     parser = _Parser(text)
     sides = [parser.expr()]
     while parser.accept("="):
         sides.append(parser.expr())
     parser.expect("end", "an operator or the end of the equation")
+    for side in sides:
+        _check_depth(side)
     return sides
+
+
+def _too_deep():
+    return ConfigError(
+        f"the equation is nested deeper than {MAX_DEPTH} levels (parentheses, transposes or "
+        "chained operations); split it into smaller equations"
+    )
+
+
+def _check_depth(root):
+    """Raise when the tree is deeper than ``MAX_DEPTH`` (measured without recursion)."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        stack += [(child, depth + 1) for child in children(node)]
+
+
+CHILD_FIELDS = ("left", "right", "arg", "num", "den")
+
+
+def children(node):
+    """The direct subtrees of ``node``."""
+    found = [getattr(node, name, None) for name in CHILD_FIELDS]
+    return [child for child in found if child is not None] + list(getattr(node, "extra", ()))
 
 
 def parse_expression(text):
@@ -322,7 +411,23 @@ def parse_expression(text):
 
 class _Parser:
     def __init__(self, text):
-        self.text, self.tokens, self.i = text, tokenize(text), 0
+        self.text, self.tokens, self.i, self.depth = text, tokenize(text), 0, 0
+        self.in_norm = False  # inside ‖…‖, a ‖ closes rather than opens
+        self.primaries = {  # what the token that starts a primary introduces
+            "num": self.primary_num,
+            "ones": self.primary_ones,
+            "sym": self.primary_sym,
+            "np": self.primary_np,
+            "frac": self.primary_frac,
+            "grad": self.primary_grad,
+            "LR": self.primary_LR,
+            "∂": self.primary_differential,
+            "∇": self.primary_nabla,
+            "name": self.primary_name,
+            "bold": self.primary_bold,
+            "‖": self.primary_norm,
+            "Σ": self.primary_sum,
+        }
 
     @property
     def tok(self):
@@ -350,12 +455,20 @@ class _Parser:
 
     # expr := term (('+' | '-') term)*
     def expr(self):
+        self.enter()
         node = self.term()
         while self.tok.kind in ("+", "-"):
             op = self.next().kind
             right = self.term()
             node = Bin((node.span[0], right.span[1]), op, node, right, op)
+        self.depth -= 1
         return node
+
+    def enter(self):
+        """One level deeper (a parenthesis, a unary sign): bounded, so no RecursionError."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _too_deep()
 
     # term := unary ((op | juxtaposition) unary)*
     def term(self):
@@ -365,7 +478,7 @@ class _Parser:
                 tok = self.next()
                 op = PRODUCT_OPS[tok.value]
                 right = self.unary()
-            elif self.tok.kind in STARTS_PRIMARY:
+            elif self.tok.kind in STARTS_PRIMARY and not (self.tok.kind == "‖" and self.in_norm):
                 tok, op = None, "@"
                 right = self.postfix()
                 if isinstance(right, Num) and right.value == 1 and not isinstance(node, Num):
@@ -384,7 +497,9 @@ class _Parser:
     def unary(self):
         if self.tok.kind in ("-", "+"):
             tok = self.next()
+            self.enter()
             arg = self.unary()
+            self.depth -= 1
             return arg if tok.kind == "+" else Neg((tok.pos, arg.span[1]), arg)
         return self.postfix()
 
@@ -418,9 +533,11 @@ class _Parser:
 
     def call(self, func):
         open_ = self.next()
-        arg = self.expr()
+        arg, extra = self.expr(), []
+        while func.name == "clip" and self.accept(","):
+            extra.append(self.expr())
         close = self.expect(CLOSING[open_.kind], f"{CLOSING[open_.kind]!r}")
-        return Call((func.span[0], close.end), func.name, arg)
+        return Call((func.span[0], close.end), func.name, arg, tuple(extra))
 
     def superscript(self, node):
         self.next()  # ^
@@ -443,22 +560,23 @@ class _Parser:
             self.next()
             node = replace(node, sample=True) if isinstance(node, Sym) else node
         else:
-            node = self.with_layer(node, self.layer_index(), self.tok.end)
+            node = self.with_layer(node, self.layer_group(simple=False), self.tok.end)
         close = self.expect(")", "')' after the layer index")
         return replace(node, span=(node.span[0], close.end))
 
-    def layer_group(self):
+    def layer_group(self, simple=True):
+        """A layer index, maybe in braces: ``_{k-1}``, ``_k``, or ``({l+1})`` in a template."""
         if self.accept("{"):
             layer = self.layer_index()
             self.expect("}", "'}' after the layer index")
             return layer
-        return self.layer_index(simple=True)
+        return self.layer_index(simple=simple)
 
     def layer_index(self, simple=False):
         tok = self.tok
         if tok.kind == "num":
             self.next()
-            return Layer("", int(tok.value))
+            return LayerIndex("", int(tok.value))
         if tok.kind != "sym" or tok.value not in ("L", "l", "k"):
             self.fail("expected a layer index (a number, L, l or k, e.g. l+1)")
         self.next()
@@ -466,7 +584,7 @@ class _Parser:
         if not simple and self.tok.kind in ("+", "-"):
             sign = 1 if self.next().kind == "+" else -1
             offset = sign * int(self.expect("num", "a number in the layer index").value)
-        return Layer(base, offset)
+        return LayerIndex(base, offset)
 
     def with_layer(self, node, layer, end):
         if isinstance(node, Sym) and node.name == "J":
@@ -486,15 +604,64 @@ class _Parser:
             node = self.expr()
             close = self.expect(CLOSING[tok.kind], f"{CLOSING[tok.kind]!r}")
             return _with_span(node, (tok.pos, close.end))
-        handler = getattr(self, "primary_" + PRIMARY_HANDLERS.get(tok.kind, "error"))
-        return handler()
-
-    def primary_error(self):
-        self.fail("expected a symbol, a number or '('")
+        if tok.kind not in self.primaries:
+            self.fail("expected a symbol, a number or '('")
+        return self.primaries[tok.kind]()
 
     def primary_num(self):
+        """A number; written right against a symbol or a norm (``2m``, ``½‖v‖²``) it is a
+        coefficient that binds tighter than ``/``: ``α/2m`` is α/(2m)."""
         tok = self.next()
-        return Num((tok.pos, tok.end), tok.value)
+        number = Num((tok.pos, tok.end), tok.value)
+        if self.tok.pos == tok.end and (self.tok.kind == "sym" or self.tok.kind == "‖"):
+            if self.tok.kind == "sym" and self.tok.value in INDICES | FUNCTIONS:
+                return number
+            right = self.postfix()
+            return Bin((tok.pos, right.span[1]), "@", number, right, COEFFICIENT)
+        return number
+
+    def primary_norm(self):
+        """``‖v‖``, ``‖v‖²``, ``‖Θ‖²_F`` or ``‖Θ‖_F^2``."""
+        start = self.next().pos
+        self.in_norm, outer = True, self.in_norm
+        arg = self.expr()
+        self.in_norm = outer
+        end = self.expect("‖", "'‖' to close the norm").end
+        squared = frobenius = False
+        while True:
+            if self.accept("²") or (self.tok.kind == "^" and self._next_is_two()):
+                squared, end = True, self.tokens[self.i - 1].end
+            elif self.tok.kind == "_" and self.tokens[self.i + 1].value == "F":
+                self.i += 2
+                frobenius, end = True, self.tokens[self.i - 1].end
+            else:
+                return Norm((start, end), arg, squared, frobenius)
+
+    def _next_is_two(self):
+        after = self.tokens[self.i + 1]
+        if after.kind == "num" and after.value == 2:
+            self.i += 2
+            return True
+        return False
+
+    def primary_sum(self):
+        """``Σ_i body`` or ``Σ_l body``: the body is the product that follows."""
+        start = self.next().pos
+        self.expect("_", "'_' and the index summed over (Σ_i or Σ_l)")
+        braced = self.accept("{")
+        index = self.expect("sym", "the index summed over, i or l")
+        if index.value not in ("i", "l"):
+            self.fail("Σ sums over the samples (Σ_i) or the layers (Σ_l)", index)
+        if braced:  # \sum_{i=1}^{m}: the bounds are those of the index
+            if self.accept("="):
+                self.expect("num", "the first value of the index")
+            self.expect("}", "'}'")
+            if self.accept("^"):  # the last value, such as m
+                self.braced() if self.tok.kind == "{" else self.primary()
+        self.enter()
+        body = self.term()
+        self.depth -= 1
+        return SumOver((start, body.span[1]), index.value, body)
 
     def primary_ones(self):
         tok = self.next()
@@ -502,7 +669,7 @@ class _Parser:
 
     def primary_sym(self):
         tok = self.next()
-        if tok.value in ("L", "l", "k", "i", "T"):
+        if tok.value in INDICES:
             self.fail(f"{tok.value!r} is an index, not a quantity", tok)
         return Sym((tok.pos, tok.end), tok.value)
 
@@ -572,19 +739,45 @@ class _Parser:
         return _with_span(node, (open_.pos, close.end))
 
 
-PRIMARY_HANDLERS = {
-    "num": "num",
-    "ones": "ones",
-    "sym": "sym",
-    "np": "np",
-    "frac": "frac",
-    "grad": "grad",
-    "LR": "LR",
-    "∂": "differential",
-    "∇": "nabla",
-    "name": "name",
-    "bold": "bold",
-}
+BATCH_NAMES = {"δ": "Δ", "a": "A", "z": "Z", "x": "X", "y": "Y"}
+
+
+def as_batch(node):
+    """The batched form of a per-sample expression: δ, a, z, x, y → Δ, A, Z, X, Y."""
+
+    def capital(n):
+        if isinstance(n, Sym) and n.name in BATCH_NAMES:
+            return replace(n, name=BATCH_NAMES[n.name], sample=False)
+        return None
+
+    return transform(node, capital)
+
+
+def bind_layers(node, indices):
+    """``node`` with the layer variables replaced: ``{"l": LayerIndex("", 3), "L": …}``."""
+
+    def bound(n):
+        if isinstance(n, Sym) and n.layer is not None:
+            return replace(n, layer=n.layer.substitute(indices))
+        return None
+
+    return transform(node, bound)
+
+
+def transform(node, change):
+    """A copy of the tree ``node`` in which every subtree ``t`` with ``change(t)`` not None is
+    replaced by ``change(t)``."""
+    new = change(node)
+    if new is not None:
+        return new
+    fields = {
+        name: transform(getattr(node, name), change)
+        for name in CHILD_FIELDS
+        if getattr(node, name, None) is not None
+    }
+    if isinstance(node, Call) and node.extra:
+        fields["extra"] = tuple(transform(child, change) for child in node.extra)
+    return replace(node, **fields) if fields else node
 
 
 def _with_span(node, span):
@@ -598,41 +791,14 @@ def _ones_row(node):
 
 # ---------------------------------------------------------------- rendering
 
+SUBSCRIPTED = {"P", "G"}  # the answers' P_l and G_l carry the layer as a subscript
 PRECEDENCE = {"+": 1, "-": 1, "@": 2, "⊙": 2, "*": 2, "/": 2, ":": 2}
-TEXT_OPS = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
-LATEX_OPS = {"@": " ", "⊙": " \\odot ", "*": " * ", ":": " : ", "+": " + ", "-": " - "}
-LATEX_NAMES = {
-    "Θ": "\\Theta",
-    "δ": "\\delta",
-    "Δ": "\\Delta",
-    "α": "\\alpha",
-    "φ": "\\varphi",
-    "φ'": "\\varphi'",
-    "Diag": "\\operatorname{Diag}",
-}
 
 
-def to_text(node):
-    """``node`` in the seed's notation, in Unicode: ``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))``."""
-    return _render(node, _TEXT)
-
-
-def to_latex(node):
-    """``node`` in LaTeX: ``\\left(\\Theta^{(l)}\\right)^\\top \\delta^{(l+1)} ...``."""
-    return _render(node, _LATEX)
-
-
-def _render(node, style):
-    if isinstance(node, Bin):
-        return style.binary(node, _render(node.left, style), _render(node.right, style))
-    if isinstance(node, Transpose | Neg | Call | Differential | Square):
-        return style.unary(node, _render(node.arg, style))
-    if isinstance(node, Deriv):
-        return style.deriv(_render(node.num, style), _render(node.den, style))
-    return style.leaf(node)
-
-
-def _needs_parens(child, parent, right):
+def needs_parens(child, parent, right):
+    """Whether ``child`` needs parentheses as the left or right operand of ``parent``."""
+    if _is_coefficient(child):
+        return False
     if not isinstance(child, Bin):
         return isinstance(child, Neg) and right
     if parent.op == "/" or child.op == "/":
@@ -641,86 +807,181 @@ def _needs_parens(child, parent, right):
     return high or (right and PRECEDENCE[child.op] == PRECEDENCE[parent.op])
 
 
-class _TEXT:
-    @staticmethod
-    def binary(node, left, right):
-        if _needs_parens(node.left, node, False):
-            left = f"({left})"
-        if _needs_parens(node.right, node, True):
-            right = f"({right})"
-        return f"{left}{TEXT_OPS[node.op]}{right}"
-
-    @staticmethod
-    def unary(node, arg):
-        if isinstance(node, Transpose):
-            simple = isinstance(node.arg, Ones) or (
-                isinstance(node.arg, Sym) and node.arg.layer is None
-            )
-            return f"{arg}ᵀ" if simple else f"({arg})ᵀ"
-        if isinstance(node, Neg):
-            return f"−({arg})" if isinstance(node.arg, Bin) else f"−{arg}"
-        if isinstance(node, Differential):
-            return f"∂{arg}"
-        if isinstance(node, Square):
-            return f"({arg})²" if isinstance(node.arg, Bin) else f"{arg}²"
-        return f"{node.func}({arg})"
-
-    @staticmethod
-    def deriv(num, den):
-        return f"∂{num}/∂{den}"
-
-    @staticmethod
-    def leaf(node):
-        if isinstance(node, Num):
-            return f"{node.value:g}"
-        if isinstance(node, Ones):
-            return "1"
-        sample = "^(i)" if node.sample and node.name in ("x", "y", "J") else ""
-        layer = f"^({node.layer.text()})" if node.layer is not None else ""
-        return f"{node.name}{layer}{sample}"
+def _is_coefficient(node):
+    return isinstance(node, Bin) and node.written == COEFFICIENT
 
 
 def _is_division(node):
     return isinstance(node, Bin) and node.op == "/"
 
 
-class _LATEX:
-    @staticmethod
-    def binary(node, left, right):
-        if node.op == "/":
-            return f"\\frac{{{left}}}{{{right}}}"
-        if _needs_parens(node.left, node, False) and not _is_division(node.left):
-            left = f"\\left({left}\\right)"
-        if _needs_parens(node.right, node, True) and not _is_division(node.right):
-            right = f"\\left({right}\\right)"
-        return f"{left}{LATEX_OPS[node.op]}{right}"
+class Renderer:
+    """A tree as text. The structure (which operand needs parentheses, when a transpose
+    needs them) is decided here once; a subclass gives the spelling of its format as the
+    class attributes below (``{}`` marks where the operands go)."""
 
-    @staticmethod
-    def unary(node, arg):
-        if isinstance(node, Transpose):
-            simple = isinstance(node.arg, Ones) or (
-                isinstance(node.arg, Sym) and node.arg.layer is None
-            )
-            return f"{arg}^\\top" if simple else f"\\left({arg}\\right)^\\top"
-        if isinstance(node, Neg):
-            return f"-\\left({arg}\\right)" if isinstance(node.arg, Bin) else f"-{arg}"
-        if isinstance(node, Differential):
-            return f"\\partial {arg}"
-        if isinstance(node, Square):
-            return f"\\left({arg}\\right)^2"
-        return f"{LATEX_NAMES[node.func]}\\left({arg}\\right)"
+    ops: dict  # "@" → " ", "⊙" → " ⊙ ", …
+    names: dict  # canonical symbol → its spelling
+    minus: str  # the minus sign, also in layer indices (L−1)
+    sigma: str  # Σ
+    half: str  # ½
+    PARENS: str  # "({})"
+    TRANSPOSED: str  # "{}ᵀ"
+    DIFFERENTIAL: str  # "∂{}"
+    DERIV: str  # "∂{}/∂{}"
+    ONES: str  # "1"
+    LAYER: str  # "^({})"
+    FUNCTION: str  # a function without a spelling of its own: "{}"
 
-    @staticmethod
-    def deriv(num, den):
-        return f"\\frac{{\\partial {num}}}{{\\partial {den}}}"
+    def __init__(self):
+        self.dispatch = {
+            Bin: self.binary,
+            Transpose: self.transpose,
+            Neg: self.neg,
+            Call: self.call,
+            Differential: self.differential,
+            Square: self.square,
+            Norm: self.norm,
+            SumOver: self.sum_over,
+            Deriv: self.deriv,
+            Num: self.num,
+            Ones: lambda node: self.ONES,
+            Sym: self.sym,
+        }
 
-    @staticmethod
-    def leaf(node):
-        if isinstance(node, Num):
-            return f"{node.value:g}"
-        if isinstance(node, Ones):
-            return "\\mathbf{1}"
-        name = LATEX_NAMES.get(node.name, node.name)
-        layer = f"^{{({node.layer.text('-')})}}" if node.layer is not None else ""
-        sample = "^{(i)}" if node.sample and node.name in ("x", "y", "J") else ""
+    def __call__(self, node):
+        return self.dispatch[type(node)](node)
+
+    def operand(self, child, parent, right):
+        """``child`` as it reads inside ``parent``, in parentheses where needed."""
+        text = self(child)
+        return self.parens(text) if self.wrap(child, parent, right) else text
+
+    def wrap(self, child, parent, right):
+        return needs_parens(child, parent, right)
+
+    def parens(self, text):
+        return self.PARENS.format(text)
+
+    def binary(self, node):
+        left, right = self.operand(node.left, node, False), self.operand(node.right, node, True)
+        if _is_coefficient(node):
+            return f"{left}{right}"
+        return f"{left}{self.ops[node.op]}{right}"
+
+    def transpose(self, node):
+        arg, inner = self(node.arg), node.arg
+        simple = isinstance(inner, Ones) or (isinstance(inner, Sym) and inner.layer is None)
+        return self.TRANSPOSED.format(arg if simple else self.parens(arg))
+
+    def neg(self, node):
+        arg = self(node.arg)
+        return self.minus + (self.parens(arg) if isinstance(node.arg, Bin) else arg)
+
+    def call(self, node):
+        args = ", ".join(self(child) for child in (node.arg, *node.extra))
+        return self.names.get(node.func, self.FUNCTION.format(node.func)) + self.parens(args)
+
+    def differential(self, node):
+        return self.DIFFERENTIAL.format(self(node.arg))
+
+    def deriv(self, node):
+        return self.DERIV.format(self(node.num), self(node.den))
+
+    def sum_over(self, node):
+        return f"{self.sigma}_{node.index} {self(node.arg)}"
+
+    def sym(self, node):
+        name = self.names.get(node.name, node.name)
+        if node.name in SUBSCRIPTED and node.layer is not None:
+            return f"{name}{self.subscript(node.layer.text(self.minus))}"
+        layer = "" if node.layer is None else self.LAYER.format(node.layer.text(self.minus))
+        sample = self.LAYER.format("i") if node.sample and node.name in ("x", "y", "J") else ""
         return f"{name}{layer}{sample}"
+
+    def num(self, node):
+        return self.half if node.value == 0.5 else f"{node.value:g}"
+
+
+class TextRenderer(Renderer):
+    """The notation in Unicode, as ``explain`` prints it: ``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))``."""
+
+    ops = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
+    names = {}
+    minus, sigma, half = "−", "Σ", "½"
+    PARENS, TRANSPOSED, DIFFERENTIAL, DERIV = "({})", "{}ᵀ", "∂{}", "∂{}/∂{}"
+    ONES, LAYER, FUNCTION = "1", "^({})", "{}"
+
+    def wrap(self, child, parent, right):  # a derivative inside a product: (∂z/∂z)
+        return isinstance(child, Deriv) or needs_parens(child, parent, right)
+
+    def square(self, node):
+        arg = self(node.arg)
+        return f"({arg})²" if isinstance(node.arg, Bin) else f"{arg}²"
+
+    def norm(self, node):
+        return f"‖{self(node.arg)}‖{'²' if node.squared else ''}{'_F' if node.frobenius else ''}"
+
+    def subscript(self, text):
+        return f"_{text}" if len(text) == 1 else f"_{{{text}}}"
+
+
+class LatexRenderer(Renderer):
+    """The notation in LaTeX: ``\\left(\\Theta^{(l)}\\right)^\\top \\delta^{(l+1)} …``."""
+
+    ops = {"@": " ", "⊙": " \\odot ", "*": " * ", ":": " : ", "+": " + ", "-": " - "}
+    names = {
+        "Θ": "\\Theta",
+        "δ": "\\delta",
+        "Δ": "\\Delta",
+        "α": "\\alpha",
+        "φ": "\\varphi",
+        "φ'": "\\varphi'",
+        "Diag": "\\operatorname{Diag}",
+        "exp": "\\exp",
+        "log": "\\log",
+        "ℓ": "\\ell",
+    }
+    minus, sigma, half = "-", "\\sum", "\\tfrac12"
+    PARENS, TRANSPOSED, DIFFERENTIAL = "\\left({}\\right)", "{}^\\top", "\\partial {}"
+    DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
+    ONES, LAYER, FUNCTION = "\\mathbf{1}", "^{{({})}}", "\\operatorname{{{}}}"
+
+    def wrap(self, child, parent, right):  # \frac needs no parentheses
+        if _is_division(child) or _is_division(parent):
+            return False
+        return needs_parens(child, parent, right)
+
+    def binary(self, node):
+        if node.op == "/":
+            return f"\\frac{{{self(node.left)}}}{{{self(node.right)}}}"
+        return super().binary(node)
+
+    def square(self, node):
+        return f"\\left({self(node.arg)}\\right)^2"
+
+    def norm(self, node):
+        marks = ("_F" if node.frobenius else "") + ("^2" if node.squared else "")
+        return f"\\left\\| {self(node.arg)} \\right\\|{marks}"
+
+    def subscript(self, text):
+        return f"_{{{text}}}"
+
+
+TEXT, LATEX = TextRenderer(), LatexRenderer()
+
+
+def to_text(node):
+    """``node`` in the notation, in Unicode: ``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))``."""
+    return TEXT(node)
+
+
+def to_latex(node):
+    """``node`` in LaTeX: ``\\left(\\Theta^{(l)}\\right)^\\top \\delta^{(l+1)} ...``."""
+    return LATEX(node)
+
+
+def operand_text(node):
+    """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
+    text = TEXT(node)
+    return f"({text})" if isinstance(node, Deriv | Bin) else text

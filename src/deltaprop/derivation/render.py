@@ -1,11 +1,12 @@
 """Text, Markdown, LaTeX and JSON for the derivation and for the checker's verdicts."""
 
 import json
+import math
 
 import numpy as np
 
-from deltaprop.derivation.notation import parse_expression, to_latex
-from deltaprop.derivation.shapes import shape_json, shape_text
+from deltaprop.derivation.notation import to_latex
+from deltaprop.derivation.shapes import shape_json, shape_latex, shape_text
 
 TRAP_NOTE = (
     "NumPy broadcasting trap: in NumPy, `*` does not fail where ⊙ is undefined; it broadcasts.\n"
@@ -13,6 +14,28 @@ TRAP_NOTE = (
     "`Theta.T @ delta`, so an element-wise product where a matrix product belongs passes\n"
     "unnoticed in single-output regression and shows only at layers where n_{l+1} > 1."
 )
+
+
+DIGITS = 4  # significant digits of every value printed for people
+
+
+def number(x, digits=DIGITS):
+    """``x`` with ``digits`` significant digits, in scientific notation when it is very large
+    or very small: ``0.5909``, ``-12.35``, ``1.235e+07``, ``3.000e-05``, ``nan``."""
+    x = float(x)
+    if x == 0:
+        return "0"
+    if not np.isfinite(x):
+        return f"{x:g}"
+    if 1e-3 <= abs(x) < 1e5:
+        decimals = max(digits - 1 - math.floor(math.log10(abs(x))), 0)
+        return f"{x:.{decimals}f}"
+    return f"{x:.{digits - 1}e}"
+
+
+def rel_text(error):
+    """A relative error with two significant digits: ``4.2e-12``, ``6.0e+00``, ``inf``."""
+    return f"{error:.1e}"
 
 
 def underline(text, span):
@@ -48,7 +71,7 @@ def check_text(result):
 
 def _headline(result):
     if result.verdict == "correct":
-        return f"CORRECT (relative error {result.rel_error:.1e} against the backward pass)"
+        return f"CORRECT (relative error {rel_text(result.rel_error)} against the backward pass)"
     if result.verdict == "defined":
         return f"DEFINED ({result.message}; give 'LHS = RHS' or --for to check its value)"
     if result.verdict == "unsupported":
@@ -65,7 +88,7 @@ def _headline(result):
 def _layer_lines(result):
     if len(result.layers) < 2:
         return []
-    return ["  per layer: " + ", ".join(f"l = {l}: {e:.1e}" for l, e in result.layers)]
+    return ["  per layer: " + ", ".join(f"l = {l}: {rel_text(e)}" for l, e in result.layers)]
 
 
 def _trap_lines(result):
@@ -97,12 +120,6 @@ FORMS_NOTE = (
     "step as a vector-Jacobian product (δ^(l))ᵀ = (δ^(l+1))ᵀ ∂z^(l+1)/∂z^(l) with the Jacobian\n"
     "∂z^(l+1)/∂z^(l) = Θ^(l) P_l; backprop never forms the Jacobian, it applies it."
 )
-COST_LATEX = {
-    False: r"J = \frac{1}{m} \sum_i \tfrac12 \left\| a^{(L)} - y^{(i)} \right\|^2"
-    r" + \frac{\alpha}{2m} \sum_l \left\| \Theta^{(l)} \right\|_F^2",
-    True: r"J = \frac{1}{2m} \left\| A^{(L)} - Y \right\|_F^2"
-    r" + \frac{\alpha}{2m} \sum_l \left\| \Theta^{(l)} \right\|_F^2",
-}
 BATCHED_TITLE = "Batched over m samples (the columns of A^(l); --batch M verifies these)"
 SECTIONS = (
     ("seed", "The student's two derivations, corrected (general L, per sample)"),
@@ -125,13 +142,12 @@ def _shapes(line):
     operands = ", ".join(f"{text}: {shape_text(shape)}" for text, shape in line.operand_shapes)
     result = shape_text(line.shape)
     if line.param_shape is not None:
-        param = line.lhs.split("/∂", 1)[1] if "/∂" in line.lhs else f"Θ^({line.layer})"
-        result += f" = shape of {param} ✓"
+        result += f" = shape of {line.param} ✓"
     return f"{operands}  →  {result}" if operands else result
 
 
 def _verified(line):
-    return f"rel. error {line.rel_error:.1e} ({line.verified_by})"
+    return f"rel. error {rel_text(line.rel_error)} ({line.verified_by})"
 
 
 def derivation_text(d):
@@ -165,7 +181,7 @@ def _text_line(line, example):
     where = f"   [{line.where}]" if line.where else ""
     out = [f"  {line.lhs} = {line.rhs}{where}", f"      {_shapes(line)}; {_verified(line)}"]
     if line.same_as_seed is not None:
-        out[-1] += f"; max |difference| from the seed's form {line.same_as_seed:.1e}"
+        out[-1] += f"; max |difference| from the seed's form {rel_text(line.same_as_seed)}"
     if example:
         out.append(_indent(_value_text(line.value), 6))
     return out
@@ -173,28 +189,32 @@ def _text_line(line, example):
 
 def _value_text(value):
     if np.ndim(value) == 0:
-        return f"= {float(value):.6g}"
-    with np.printoptions(precision=4, suppress=True, linewidth=90):
-        return "= " + np.array2string(np.asarray(value), prefix="= ")
+        return f"= {number(value)}"
+    return "= " + np.array2string(
+        np.asarray(value, dtype=float), prefix="= ", max_line_width=90, formatter={"float": number}
+    )
 
 
 def _chain_text(chain):
     l, terms = chain["l"], chain["terms"]
-    written = " + ".join(f"({t:.4g})" for t in terms)
+    written = " + ".join(f"({number(t)})" for t in terms)
     return (
         f"For this network, l = {l}, j = 1: Σ_k δ^({l + 1})_k Θ^({l})_k1 φ'(z^({l})_1) = "
-        f"{written} = {chain['sum']:.6g},\nand [(Θ^({l}))ᵀ δ^({l + 1}) ⊙ φ'(z^({l}))]_1 = "
-        f"{chain['entry']:.6g}."
+        f"{written} = {number(chain['sum'])},\nand [(Θ^({l}))ᵀ δ^({l + 1}) ⊙ φ'(z^({l}))]_1 = "
+        f"{number(chain['entry'])}."
     )
 
 
 def _summary(d):
     count = len(d.lines) + len(d.forms)
-    return (
+    text = (
         f"Verification in float64 on a seeded random network and sample: all {count} lines\n"
         f"checked, the backward ones against central differences of J (h = {d.step:g}); "
-        f"max relative error {d.max_rel_error:.1e}."
+        f"max relative error {rel_text(d.max_rel_error)}."
     )
+    if not d.ok:
+        text += "\nVERIFICATION FAILED: a line's relative error exceeds 1e-06 (or is not finite)."
+    return text
 
 
 def _indent(text, n=2):
@@ -233,18 +253,16 @@ def _markdown_row(line):
 def derivation_latex(d):
     out = [f"% {_header(d)}", r"\begin{align*}"]
     for line in d.lines + d.forms:
-        out.append(f"  {_latex_equation(line, d.batch)} \\\\")
+        out.append(f"  {_latex_equation(line)} \\\\")
     out.append(r"\end{align*}")
     return "\n".join(out)
 
 
-def _latex_equation(line, batch):
-    if line.key == "cost":
-        return COST_LATEX[bool(batch)].replace("=", "&=", 1)
-    lhs = to_latex(parse_expression(line.lhs))
-    rhs = to_latex(parse_expression(line.rhs))
-    shape = shape_text(line.shape).replace("×", r"\times").replace("−", "-")
-    return f"{lhs} &= {rhs} && \\in \\mathbb{{R}}^{{{shape}}}"
+def _latex_equation(line):
+    lhs, rhs = to_latex(line.equation.lhs), to_latex(line.equation.rhs)
+    if line.shape is None:
+        return f"{lhs} &= {rhs}"
+    return f"{lhs} &= {rhs} && \\in \\mathbb{{R}}^{{{shape_latex(line.shape)}}}"
 
 
 def derivation_json(d):

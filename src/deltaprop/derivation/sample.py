@@ -7,13 +7,41 @@ evaluated on that sample alone, which is δ^(l) by definition (∂z^(l)/∂b^(l)
 
 import numpy as np
 
+from deltaprop.errors import ConfigError
 from deltaprop.network import Network, check_sizes
 
 ALPHA = 0.37  # the L2 strength used when an equation mentions α
+MAX_PARAMETERS = 1_000_000  # a random network for teaching: estimated before allocating
+MAX_LAYERS = 50
+COPIES = 12  # parameter-sized arrays held at once: Θ and b, the batch and per-sample gradients
 
 
-class Sample:
-    """``sizes``-network with random Θ and b, m random samples (columns) and their truths.
+def check_work(sizes):
+    """``sizes`` validated and small enough to build a random network on, judged from the
+    parameter count before anything is allocated (a one-line ConfigError otherwise)."""
+    sizes = check_sizes(sizes)
+    count = sum(n * (k + 1) for k, n in zip(sizes, sizes[1:], strict=False))  # Θ and b
+    if count > MAX_PARAMETERS or len(sizes) > MAX_LAYERS:
+        gib = count * 8 * COPIES / 2**30
+        raise ConfigError(
+            f"sizes {','.join(map(str, sizes))} mean {count:,} parameters in {len(sizes)} layers "
+            f"(about {gib:.2g} GiB for the random network and its gradients); the derivation "
+            f"commands take at most {MAX_PARAMETERS:,} parameters and {MAX_LAYERS} layers: "
+            "use smaller widths, e.g. --sizes 3,5,4,1"
+        )
+    return sizes
+
+
+def check_seed(seed):
+    """``seed`` as an int >= 0 for ``numpy.random.default_rng`` (a ConfigError otherwise)."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ConfigError(f"seed={seed!r} must be an integer >= 0")
+    return int(seed)
+
+
+class RandomNetwork:
+    """A ``sizes``-network with random Θ and b, m random samples (columns), and the true
+    value of every quantity on them.
 
     Lower-case quantities (δ, a, z, x, y) are sample 0; capitals (Δ, A, Z, X, Y) the batch.
     """
@@ -44,24 +72,25 @@ class Sample:
     def dphi(self, z):
         return self.net.activation.dphi(z, self.phi(z))
 
-    def value(self, name, k):
-        """The value of quantity ``name`` at layer ``k`` (see ``shapes.RANGES``)."""
-        z, a = self.cache.z, self.cache.a
+    def value(self, name, k, column=0):
+        """The value of quantity ``name`` at layer ``k`` (see ``shapes.RANGES``); lower-case
+        quantities are sample ``column``."""
+        z, a, i = self.cache.z, self.cache.a, slice(column, column + 1)
         values = {
             "Θ": lambda: self.net.theta[k],
             "b": lambda: self.net.b[k][:, None],
-            "z": lambda: z[k][:, :1],
+            "z": lambda: z[k][:, i],
             "Z": lambda: z[k],
-            "a": lambda: a[k][:, :1],
+            "a": lambda: a[k][:, i],
             "A": lambda: a[k],
-            "x": lambda: self.X[:, :1],
+            "x": lambda: self.X[:, i],
             "X": lambda: self.X,
-            "y": lambda: self.Y[:, :1],
+            "y": lambda: self.Y[:, i],
             "Y": lambda: self.Y,
-            "δ": lambda: self.Delta[k][:, :1],
+            "δ": lambda: self.Delta[k][:, i],
             "Δ": lambda: self.Delta[k],
-            "P": lambda: np.diag(self.dphi(z[k][:, 0])),
-            "Jz": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, 0])),
+            "P": lambda: np.diag(self.dphi(z[k][:, column])),
+            "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
             "G": lambda: self.grad1.theta[k],
             "gb": lambda: self.grad1.b[k][:, None],
             "J": lambda: self.J1,

@@ -13,16 +13,20 @@ from typing import NamedTuple
 import numpy as np
 
 from deltaprop.derivation.notation import (
+    ELEMENTWISE,
     Bin,
     Deriv,
     Differential,
-    Layer,
+    LayerIndex,
     Neg,
+    Norm,
     Num,
     Ones,
     Square,
+    SumOver,
     Sym,
     Transpose,
+    children,
     to_text,
 )
 
@@ -39,7 +43,7 @@ RANGES = {
     "δ": (2, 0),
     "Δ": (2, 0),
     "P": (2, -1),
-    "Jz": (2, -1),
+    "∂z/∂z": (2, -1),
 }
 MEANING = {
     "Θ": "Θ",
@@ -53,7 +57,7 @@ MEANING = {
     "δ": "δ",
     "Δ": "Δ",
     "P": "P",
-    "Jz": "∂z^(l+1)/∂z",
+    "∂z/∂z": "∂z^(l+1)/∂z",
 }
 
 
@@ -62,18 +66,26 @@ class Dim:
     """A symbolic dimension: ``n_l`` of a layer, or ``m`` (the number of samples)."""
 
     name: str
-    layer: Layer | None = None
+    layer: LayerIndex | None = None
 
     def __str__(self):
+        return self.text()
+
+    def text(self, minus="−"):
         if self.layer is None:
             return self.name
-        t = self.layer.text()
+        t = self.layer.text(minus)
         return f"n_{t}" if len(t) == 1 else f"n_{{{t}}}"
 
 
 def shape_text(shape):
     """``(n_L × 1)`` style text of a shape; ``scalar`` for ``None``."""
     return "scalar" if shape is None else f"{shape[0]} × {shape[1]}"
+
+
+def shape_latex(shape):
+    """``n_{L-1} \\times 1``: a shape in LaTeX."""
+    return " \\times ".join(d.text("-") if isinstance(d, Dim) else str(d) for d in shape)
 
 
 def shape_json(shape):
@@ -155,14 +167,30 @@ class SymbolicDomain:
     def value(self, name, k):
         return None
 
+    def summands(self, index):
+        """The domains of the terms of Σ_index: for shapes, one generic term."""
+        return [self]
+
 
 class ConcreteDomain:
     """Widths from ``sizes``, layer variables from ``binding``, values from ``sample``."""
 
     symbolic = False
 
-    def __init__(self, sizes, binding, m=1, sample=None):
+    def __init__(self, sizes, binding, m=1, sample=None, column=0):
         self.sizes, self.binding, self.m, self.sample = sizes, binding, m, sample
+        self.column = column  # the sample that lower-case symbols (a, z, δ, x, y) are
+
+    def summands(self, index):
+        """The domains of the terms of Σ_l (each layer) or Σ_i (each sample)."""
+        if index == "l":
+            layers = range(1, len(self.sizes) + 1)
+            return [self._with(binding=self.binding | {"l": k}) for k in layers]
+        return [self._with(column=i) for i in range(self.m)]
+
+    def _with(self, **changes):
+        fields = {"binding": self.binding, "column": self.column} | changes
+        return ConcreteDomain(self.sizes, m=self.m, sample=self.sample, **fields)
 
     def n(self, layer):
         return self.sizes[layer.bind(self.binding) - 1]
@@ -174,7 +202,7 @@ class ConcreteDomain:
             raise RangeError(node, _range_message(name, str(k), lo, hi, L))
 
     def value(self, name, k):
-        return None if self.sample is None else self.sample.value(name, k)
+        return None if self.sample is None else self.sample.value(name, k, self.column)
 
 
 def _range_message(name, k, lo, hi, L=None):
@@ -196,7 +224,7 @@ def quantity(node):
         return {"Θ": "G", "b": "gb", "z": "δ", "Z": "Δ"}.get(den.name), den.layer
     if isinstance(num, Sym) and num.layer is not None and den.layer is not None:
         if (num.name, den.name) == ("z", "z") and num.layer == den.layer.shift(1):
-            return "Jz", den.layer
+            return "∂z/∂z", den.layer
         if (num.name, den.name) == ("a", "z") and num.layer == den.layer:
             return "P", den.layer
         if (num.name, den.name) == ("z", "a") and num.layer == den.layer.shift(1):
@@ -217,7 +245,7 @@ def _unknown_message(node):
 def symbol_shape(name, layer, domain):
     """The shape of quantity ``name`` at ``layer`` (None for scalars)."""
     n, m = domain.n, domain.m
-    first, last = Layer("", 1), Layer("L", 0)
+    first, last = LayerIndex("", 1), LayerIndex("L", 0)
     shapes = {
         "x": lambda: (n(first), 1),
         "X": lambda: (n(first), m),
@@ -225,7 +253,7 @@ def symbol_shape(name, layer, domain):
         "Y": lambda: (n(last), m),
         "Θ": lambda: (n(layer.shift(1)), n(layer)),
         "G": lambda: (n(layer.shift(1)), n(layer)),
-        "Jz": lambda: (n(layer.shift(1)), n(layer)),
+        "∂z/∂z": lambda: (n(layer.shift(1)), n(layer)),
         "P": lambda: (n(layer), n(layer)),
         "Z": lambda: (n(layer), m),
         "A": lambda: (n(layer), m),
@@ -251,6 +279,8 @@ def evaluate(node, domain):
         return BINARY[node.op](node, left, right)
     if isinstance(node, Differential):
         raise SymbolError(node, f"{to_text(node)} belongs in a derivative such as ∂J/∂Θ^(l)")
+    if isinstance(node, SumOver):
+        return _sum_over(node, domain)
     arg = evaluate(node.arg, domain)
     if isinstance(node, Transpose):
         shape = None if arg.shape is None else arg.shape[::-1]
@@ -259,7 +289,30 @@ def evaluate(node, domain):
         return Term(arg.shape, _apply(np.negative, arg), node)
     if isinstance(node, Square):
         return _square(node, arg)
+    if isinstance(node, Norm):
+        return _norm(node, arg)
     return _call(node, arg, domain)
+
+
+def _norm(node, arg):
+    """‖v‖ (the Frobenius norm of a matrix), squared when written ‖v‖²."""
+    power = 2 if node.squared else 1
+    return Term(None, _apply(lambda v: float(np.linalg.norm(v)) ** power, arg), node)
+
+
+def _sum_over(node, domain):
+    """Σ_l over the layers where the body exists, or Σ_i over the m samples (columns)."""
+    terms = []
+    for inner in domain.summands(node.index):
+        try:
+            terms.append(evaluate(node.arg, inner))
+        except RangeError:
+            continue
+    if not terms:
+        raise SymbolError(node, f"{to_text(node)} has no term: no layer has its symbols")
+    if terms[0].shape is not None:
+        raise ShapeError(node, terms[0], None, "Σ adds up scalars; its terms are matrices")
+    return Term(None, _apply(lambda *values: float(sum(values)), *terms), node)
 
 
 def _square(node, arg):
@@ -298,10 +351,30 @@ def _call(node, arg, domain):
             raise ShapeError(node, arg, None, "Diag needs a column vector (k × 1)")
         rows = arg.shape[0]
         return Term((rows, rows), _apply(lambda v: np.diag(v[:, 0]), arg), node)
+    if node.func in ELEMENTWISE:
+        return _elementwise(node, arg, domain)
+    if node.func == "ℓ":
+        raise SymbolError(node, "ℓ is the loss that explain --loss names: write it out")
     if arg.value is None:
         return Term(arg.shape, None, node)
     f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
     return Term(arg.shape, f(arg.value), node)
+
+
+def _elementwise(node, arg, domain):
+    """exp, log or clip(r, lo, hi) of ``arg``, entry by entry; the bounds are scalars."""
+    bounds = [evaluate(bound, domain) for bound in node.extra]
+    if len(bounds) != (2 if node.func == "clip" else 0):
+        raise SymbolError(node, "clip takes three arguments: clip(r, lower, upper)")
+    for bound in bounds:
+        if bound.shape is not None:
+            raise ShapeError(node, arg, bound, "the bounds of clip must be scalars")
+    f = ELEMENTWISE_FUNCTIONS[node.func]
+    with np.errstate(all="ignore"):  # log(−1) is NaN, which then fails every comparison
+        return Term(arg.shape, _apply(f, arg, *bounds), node)
+
+
+ELEMENTWISE_FUNCTIONS = {"exp": np.exp, "log": np.log, "clip": np.clip}
 
 
 def _matmul(node, left, right):
@@ -381,18 +454,15 @@ BINARY = {
 
 
 def layer_bases(node):
-    """The layer variables (``"l"``, ``"L"``) that ``node`` uses."""
-    found = set()
-    for child in walk(node):
-        if isinstance(child, Sym) and child.layer is not None:
-            found.add(child.layer.base)
-    return found
+    """The free layer variables (``"l"``, ``"L"``) of ``node``: a Σ_l binds its ``l``."""
+    if isinstance(node, Sym):
+        return set() if node.layer is None else {node.layer.base}
+    found = set().union(*(layer_bases(child) for child in children(node)))
+    return found - {"l"} if isinstance(node, SumOver) and node.index == "l" else found
 
 
 def walk(node):
     """``node`` and all its descendants, depth first."""
     yield node
-    for name in ("left", "right", "arg", "num", "den"):
-        child = getattr(node, name, None)
-        if child is not None:
-            yield from walk(child)
+    for child in children(node):
+        yield from walk(child)
