@@ -22,6 +22,7 @@ _LAZY = {
     "DeltapropRegressor": "deltaprop.estimator",
     "load_model": "deltaprop.io",
     "save_model": "deltaprop.io",
+    "to_onnx": "deltaprop.interop",
 }
 
 
@@ -62,4 +63,5 @@ __all__ = [
     "parameter_count",
     "prove",
     "save_model",
+    "to_onnx",
 ]
