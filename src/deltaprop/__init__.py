@@ -23,6 +23,8 @@ _LAZY = {
     "load_model": "deltaprop.io",
     "save_model": "deltaprop.io",
     "to_onnx": "deltaprop.interop",
+    "from_sklearn": "deltaprop.interop",
+    "to_sklearn": "deltaprop.interop",
 }
 
 
@@ -55,6 +57,7 @@ __all__ = [
     "check",
     "explain",
     "forward",
+    "from_sklearn",
     "get_activation",
     "get_loss",
     "gradcheck",
@@ -64,4 +67,5 @@ __all__ = [
     "prove",
     "save_model",
     "to_onnx",
+    "to_sklearn",
 ]

@@ -12,16 +12,20 @@ from pathlib import Path
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.interop.common import write_files_atomically
 
-FORMATS = {"onnx": ".onnx"}
+FORMATS = {"onnx": ".onnx", "sklearn": ".skops"}
 
 EXPORT_EPILOG = """\
 examples:
   deltaprop export model.npz                      # ONNX: model.onnx beside it
   deltaprop export model.npz --to onnx -o serve/model.onnx
+  deltaprop export model.npz --to sklearn -o model.skops
 
-ONNX: input "X" (batch, n_features) and output "Y" (batch, n_targets), of the model's dtype; the
-feature and target names are in the model's metadata_props. Serve it with onnxruntime. See
-docs/interop.md for the layouts and for the way back (from_sklearn, from_torch).
+onnx: input "X" (batch, n_features) and output "Y" (batch, n_targets), of the model's dtype; the
+feature and target names are in the model's metadata_props. Serve it with onnxruntime.
+sklearn: a fitted MLPRegressor (a Pipeline with a StandardScaler when the model scales its
+inputs) in skops format, which loads without running code: skops.io.load("model.skops").
+Only the activations scikit-learn has (identity, sigmoid, tanh, relu) export this way.
+See docs/interop.md for the layouts and for the way back (from_sklearn, from_torch).
 """
 
 
@@ -29,10 +33,11 @@ def register(subparsers):
     """Add ``export`` to ``subparsers``."""
     p = subparsers.add_parser(
         "export",
-        help="export a saved model to ONNX",
+        help="export a saved model to ONNX or scikit-learn",
         description=textwrap.fill(
             "Write a saved model in another library's format: ONNX (served by onnxruntime) with "
-            "the input scaling and the output de-standardization inside the graph.",
+            "the input scaling and the output de-standardization inside the graph, or "
+            "scikit-learn's MLPRegressor saved with skops.",
             79,
         ),
         epilog=EXPORT_EPILOG,
@@ -83,4 +88,12 @@ def _onnx(model, meta, out):
     return {out: onnx_model.SerializeToString()}
 
 
-EXPORTERS = {"onnx": _onnx}
+def _sklearn(model, meta, out):
+    from deltaprop.interop import to_sklearn
+    from deltaprop.interop.common import require
+
+    skops_io = require("skops.io", "skops")
+    return {out: skops_io.dumps(to_sklearn(model))}
+
+
+EXPORTERS = {"onnx": _onnx, "sklearn": _sklearn}

@@ -7,5 +7,6 @@ The optional libraries (onnx, skops, torch) are imported only inside the functio
 """
 
 from deltaprop.interop.onnx_graph import to_onnx
+from deltaprop.interop.sklearn_mlp import from_sklearn, to_sklearn
 
-__all__ = ["to_onnx"]
+__all__ = ["from_sklearn", "to_onnx", "to_sklearn"]

@@ -79,7 +79,7 @@ def require(module, extra):
         return importlib.import_module(module)
     except ImportError:
         raise ConfigError(
-            f"this needs the optional package {module!r}; install it with "
+            f"this needs the optional package {module.split('.')[0]!r}; install it with "
             f"pip install 'deltaprop[{extra}]'"
         ) from None
 
