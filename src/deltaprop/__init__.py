@@ -25,6 +25,8 @@ _LAZY = {
     "to_onnx": "deltaprop.interop",
     "from_sklearn": "deltaprop.interop",
     "to_sklearn": "deltaprop.interop",
+    "to_torch": "deltaprop.interop",
+    "from_torch": "deltaprop.interop",
 }
 
 
@@ -58,6 +60,7 @@ __all__ = [
     "explain",
     "forward",
     "from_sklearn",
+    "from_torch",
     "get_activation",
     "get_loss",
     "gradcheck",
@@ -68,4 +71,5 @@ __all__ = [
     "save_model",
     "to_onnx",
     "to_sklearn",
+    "to_torch",
 ]

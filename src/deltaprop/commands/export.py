@@ -12,19 +12,23 @@ from pathlib import Path
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.interop.common import write_files_atomically
 
-FORMATS = {"onnx": ".onnx", "sklearn": ".skops"}
+FORMATS = {"onnx": ".onnx", "sklearn": ".skops", "torch": ".pt"}
 
 EXPORT_EPILOG = """\
 examples:
   deltaprop export model.npz                      # ONNX: model.onnx beside it
   deltaprop export model.npz --to onnx -o serve/model.onnx
   deltaprop export model.npz --to sklearn -o model.skops
+  deltaprop export model.npz --to torch -o net.pt   # net.pt (state dict) and net.json
 
 onnx: input "X" (batch, n_features) and output "Y" (batch, n_targets), of the model's dtype; the
 feature and target names are in the model's metadata_props. Serve it with onnxruntime.
 sklearn: a fitted MLPRegressor (a Pipeline with a StandardScaler when the model scales its
 inputs) in skops format, which loads without running code: skops.io.load("model.skops").
 Only the activations scikit-learn has (identity, sigmoid, tanh, relu) export this way.
+torch: the state dict of an nn.Sequential (torch.save of tensors only) and its architecture as
+JSON beside it, the scalers folded into the first and last Linear; rebuild it with
+deltaprop.interop.load_torch("net.pt"). Needs PyTorch installed.
 See docs/interop.md for the layouts and for the way back (from_sklearn, from_torch).
 """
 
@@ -33,11 +37,11 @@ def register(subparsers):
     """Add ``export`` to ``subparsers``."""
     p = subparsers.add_parser(
         "export",
-        help="export a saved model to ONNX or scikit-learn",
+        help="export a saved model to ONNX, scikit-learn or PyTorch",
         description=textwrap.fill(
             "Write a saved model in another library's format: ONNX (served by onnxruntime) with "
-            "the input scaling and the output de-standardization inside the graph, or "
-            "scikit-learn's MLPRegressor saved with skops.",
+            "the input scaling and the output de-standardization inside the graph, "
+            "scikit-learn's MLPRegressor saved with skops, or PyTorch weights and architecture.",
             79,
         ),
         epilog=EXPORT_EPILOG,
@@ -62,7 +66,9 @@ def export_command(args) -> int:
     out = args.output or str(Path(args.model).with_suffix(FORMATS[args.to]))
     check_output(out, args.model)
     model, meta = load_model(args.model)
-    contents = EXPORTERS[args.to](model, meta, out)
+    contents = EXPORTERS[args.to](model, meta, out)  # {path: bytes}
+    for path in contents:
+        check_output(path, args.model)
     write_files_atomically(contents)
     print(f"{args.to} model written to {', '.join(contents)}")
     return 0
@@ -92,8 +98,14 @@ def _sklearn(model, meta, out):
     from deltaprop.interop import to_sklearn
     from deltaprop.interop.common import require
 
-    skops_io = require("skops.io", "skops")
-    return {out: skops_io.dumps(to_sklearn(model))}
+    converted = to_sklearn(model)
+    return {out: require("skops.io", "skops").dumps(converted)}
 
 
-EXPORTERS = {"onnx": _onnx, "sklearn": _sklearn}
+def _torch(model, meta, out):
+    from deltaprop.interop.torch_nn import save_torch
+
+    return save_torch(model, out, meta.get("feature_names"), meta.get("target_names"))
+
+
+EXPORTERS = {"onnx": _onnx, "sklearn": _sklearn, "torch": _torch}

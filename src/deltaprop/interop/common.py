@@ -73,14 +73,14 @@ def output_activation(estimator):
     return name
 
 
-def require(module, extra):
-    """Import an optional library, or ``ConfigError`` saying which extra installs it."""
+def require(module, extra, hint=None):
+    """Import an optional library, or ``ConfigError`` saying how to install it."""
     try:
         return importlib.import_module(module)
     except ImportError:
+        hint = hint or f"pip install 'deltaprop[{extra}]'"
         raise ConfigError(
-            f"this needs the optional package {module.split('.')[0]!r}; install it with "
-            f"pip install 'deltaprop[{extra}]'"
+            f"this needs the optional package {module.split('.')[0]!r}; install it with {hint}"
         ) from None
 
 
