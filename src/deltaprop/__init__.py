@@ -32,6 +32,11 @@ _LAZY = {
     "DeltapropRegressor": "deltaprop.estimator",
     "load_model": "deltaprop.io",
     "save_model": "deltaprop.io",
+    "to_onnx": "deltaprop.interop",
+    "from_sklearn": "deltaprop.interop",
+    "to_sklearn": "deltaprop.interop",
+    "to_torch": "deltaprop.interop",
+    "from_torch": "deltaprop.interop",
 }
 
 
@@ -65,6 +70,8 @@ __all__ = [
     "check",
     "explain",
     "forward",
+    "from_sklearn",
+    "from_torch",
     "get_activation",
     "get_loss",
     "gradcheck",
@@ -74,4 +81,7 @@ __all__ = [
     "parameter_count",
     "prove",
     "save_model",
+    "to_onnx",
+    "to_sklearn",
+    "to_torch",
 ]

@@ -14,7 +14,11 @@ import sys
 from deltaprop import __version__
 from deltaprop.errors import DeltapropError
 
-COMMAND_MODULES = ("deltaprop.commands.practice", "deltaprop.commands.derivation")
+COMMAND_MODULES = (
+    "deltaprop.commands.practice",
+    "deltaprop.commands.derivation",
+    "deltaprop.commands.export",
+)
 
 
 class _Parser(argparse.ArgumentParser):

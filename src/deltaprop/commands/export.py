@@ -1,0 +1,111 @@
+"""``deltaprop export``: a saved model as ONNX, a scikit-learn pipeline or PyTorch weights.
+
+Every file is written atomically (a temporary file beside it, then ``os.replace``): a failure
+leaves nothing half-written, and nothing is written before the conversion succeeded.
+"""
+
+import argparse
+import os
+import textwrap
+from pathlib import Path
+
+from deltaprop.errors import ConfigError, DataError
+from deltaprop.interop.common import write_files_atomically
+
+FORMATS = {"onnx": ".onnx", "sklearn": ".skops", "torch": ".pt"}
+
+EXPORT_EPILOG = """\
+examples:
+  deltaprop export model.npz                      # ONNX: model.onnx beside it
+  deltaprop export model.npz --to onnx -o serve/model.onnx
+  deltaprop export model.npz --to sklearn -o model.skops
+  deltaprop export model.npz --to torch -o net.pt   # net.pt (state dict) and net.json
+
+onnx: input "X" (batch, n_features) and output "Y" (batch, n_targets), of the model's dtype; the
+feature and target names are in the model's metadata_props. Serve it with onnxruntime.
+sklearn: a fitted MLPRegressor (a Pipeline with a StandardScaler when the model scales its
+inputs) in skops format, which loads without running code: skops.io.load("model.skops").
+Only the activations scikit-learn has (identity, sigmoid, tanh, relu) export this way.
+torch: the state dict of an nn.Sequential (torch.save of tensors only) and its architecture as
+JSON beside it, the scalers folded into the first and last Linear; rebuild it with
+deltaprop.interop.load_torch("net.pt"). Needs PyTorch installed.
+See docs/interop.md for the layouts and for the way back (from_sklearn, from_torch).
+"""
+
+
+def register(subparsers):
+    """Add ``export`` to ``subparsers``."""
+    p = subparsers.add_parser(
+        "export",
+        help="export a saved model to ONNX, scikit-learn or PyTorch",
+        description=textwrap.fill(
+            "Write a saved model in another library's format: ONNX (served by onnxruntime) with "
+            "the input scaling and the output de-standardization inside the graph, "
+            "scikit-learn's MLPRegressor saved with skops, or PyTorch weights and architecture.",
+            79,
+        ),
+        epilog=EXPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", metavar="MODEL.npz", help="a model saved by deltaprop")
+    p.add_argument(
+        "--to", choices=tuple(FORMATS), default="onnx", help="the format (default: onnx)"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to write (default: MODEL with the format's suffix, e.g. model.onnx)",
+    )
+    p.set_defaults(handler=export_command)
+
+
+def export_command(args) -> int:
+    from deltaprop.io import load_model
+
+    out = args.output or str(Path(args.model).with_suffix(FORMATS[args.to]))
+    check_output(out, args.model)
+    model, meta = load_model(args.model)
+    contents = EXPORTERS[args.to](model, meta, out)  # {path: bytes}
+    for path in contents:
+        check_output(path, args.model)
+    write_files_atomically(contents)
+    print(f"{args.to} model written to {', '.join(contents)}")
+    return 0
+
+
+def check_output(path, model_path):
+    """Fail before any work when ``path`` cannot or must not be written."""
+    from deltaprop.data import check_writable
+
+    check_writable(path)
+    if os.path.lexists(path) and (os.path.islink(path) or not os.path.isfile(path)):
+        raise DataError(f"cannot write {path!r}: it is not a regular file; give another path")
+    if os.path.abspath(path) == os.path.abspath(model_path):
+        raise ConfigError(f"-o {path!r} is the model file itself; give another output path")
+
+
+def _onnx(model, meta, out):
+    from deltaprop.interop import to_onnx
+
+    onnx_model = to_onnx(
+        model, feature_names=meta.get("feature_names"), target_names=meta.get("target_names")
+    )
+    return {out: onnx_model.SerializeToString()}
+
+
+def _sklearn(model, meta, out):
+    from deltaprop.interop import to_sklearn
+    from deltaprop.interop.common import require
+
+    converted = to_sklearn(model)
+    return {out: require("skops.io", "skops").dumps(converted)}
+
+
+def _torch(model, meta, out):
+    from deltaprop.interop.torch_nn import save_torch
+
+    return save_torch(model, out, meta.get("feature_names"), meta.get("target_names"))
+
+
+EXPORTERS = {"onnx": _onnx, "sklearn": _sklearn, "torch": _torch}

@@ -1,0 +1,13 @@
+"""Weights in and out of deltaprop: ONNX export, scikit-learn's MLPRegressor, PyTorch.
+
+The convention behind every translation: deltaprop's Θ^(l) (n_{l+1} × n_l, samples as columns)
+is PyTorch's ``Linear.weight`` and ONNX's ``Gemm`` B with ``transB=1`` as is, and
+scikit-learn's ``coefs_[l−1]`` transposed (n_l × n_{l+1}, samples as rows). See docs/interop.md.
+The optional libraries (onnx, skops, torch) are imported only inside the functions that use them.
+"""
+
+from deltaprop.interop.onnx_graph import to_onnx
+from deltaprop.interop.sklearn_mlp import from_sklearn, to_sklearn
+from deltaprop.interop.torch_nn import from_torch, load_torch, to_torch
+
+__all__ = ["from_sklearn", "from_torch", "load_torch", "to_onnx", "to_sklearn", "to_torch"]

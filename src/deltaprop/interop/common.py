@@ -1,0 +1,115 @@
+"""What every converter shares: a fitted estimator's parts, its output activation, atomic files.
+
+A fitted ``DeltapropRegressor`` predicts
+
+    ŷ = y_mean + y_scale · a^(L)((x − x_mean) / x_scale)
+
+with a^(L) the network's output, today z^(L) itself (a linear output). ``Parts`` holds those
+pieces, read once, for the exporters.
+"""
+
+import contextlib
+import importlib
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from deltaprop.errors import ConfigError, ModelFileError
+
+# The output activations the exporters know. An estimator whose ``out_activation_`` is another
+# (a future ``exp`` for counts) is refused here, in one place; adding one means adding it here
+# and to each exporter's table (``OUTPUT_OPS`` in onnx_graph, ``OUTPUT_MODULES`` in torch_nn).
+OUTPUT_ACTIVATIONS = ("identity",)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A fitted estimator taken apart: ``network`` works in the standardized space."""
+
+    network: object  # deltaprop.network.Network
+    x_mean: np.ndarray  # (n_1,)
+    x_scale: np.ndarray  # (n_1,)
+    y_mean: np.ndarray  # (n_L,)
+    y_scale: np.ndarray  # (n_L,)
+    output: str  # output activation, one of OUTPUT_ACTIVATIONS
+    feature_names: list | None
+    y_1d: bool  # predict returns (m,) rather than (m, 1)
+
+
+def estimator_parts(estimator):
+    """``Parts`` of a fitted ``DeltapropRegressor``; ``ConfigError`` for anything else."""
+    from deltaprop.estimator import DeltapropRegressor
+
+    if not isinstance(estimator, DeltapropRegressor):
+        raise ConfigError(
+            f"expected a fitted DeltapropRegressor, got {type(estimator).__name__}; "
+            "load one with deltaprop.load_model or convert it with from_sklearn/from_torch"
+        )
+    if not hasattr(estimator, "network_"):
+        raise ConfigError("the estimator is not fitted; call fit(X, y) before exporting it")
+    names = getattr(estimator, "feature_names_in_", None)
+    return Parts(
+        network=estimator.network_,
+        x_mean=estimator.x_mean_,
+        x_scale=estimator.x_scale_,
+        y_mean=estimator.y_mean_,
+        y_scale=estimator.y_scale_,
+        output=output_activation(estimator),
+        feature_names=None if names is None else [str(name) for name in names],
+        y_1d=estimator._y_ndim == 1,
+    )
+
+
+def output_activation(estimator):
+    """The estimator's output activation (``out_activation_``, identity when it has none)."""
+    name = getattr(estimator, "out_activation_", "identity")
+    if name not in OUTPUT_ACTIVATIONS:
+        raise ConfigError(
+            f"output activation {name!r} cannot be exported yet; the exporters support: "
+            f"{', '.join(OUTPUT_ACTIVATIONS)}"
+        )
+    return name
+
+
+def require(module, extra, hint=None):
+    """Import an optional library, or ``ConfigError`` saying how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        hint = hint or f"pip install 'deltaprop[{extra}]'"
+        raise ConfigError(
+            f"this needs the optional package {module.split('.')[0]!r}; install it with {hint}"
+        ) from None
+
+
+def is_trivial(mean, scale):
+    """True when a scaler does nothing: mean 0 and scale 1 everywhere."""
+    return bool(np.all(mean == 0) and np.all(scale == 1))
+
+
+def write_files_atomically(contents):
+    """Write ``{path: bytes}``: each to a temporary file beside it, then ``os.replace`` all.
+
+    Nothing is replaced unless every file was written in full, so a failure leaves no file
+    half-written (and no temporary file behind).
+    """
+    temps = {}
+    try:
+        for path, data in contents.items():
+            folder = os.path.dirname(os.path.abspath(path))
+            fd, temps[path] = tempfile.mkstemp(prefix=".deltaprop-", suffix=".tmp", dir=folder)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(temps[path], 0o644)
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    except OSError as err:
+        raise ModelFileError(f"cannot write {path!r}: {err.strerror}") from None
+    finally:
+        for tmp in temps.values():
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

@@ -1,0 +1,201 @@
+"""ONNX export: ``to_onnx(estimator)``, an ``onnx.ModelProto`` that predicts as deltaprop does.
+
+For a batch X (m, n_1), samples as rows (ONNX's convention), the graph computes
+
+    a^(1)   = (X − x_mean) / x_scale      Sub, Div
+    z^(l+1) = a^(l) Θ^(l)ᵀ + b^(l+1)      Gemm(transB=1), Θ^(l) stored as is (n_{l+1} × n_l)
+    a^(l+1) = φ(z^(l+1)) (hidden l+1)     Relu, Tanh, Sigmoid, LeakyRelu, Elu, Softplus, Identity
+    Y       = y_mean + y_scale · a^(L)    Mul, Add (a^(L) = z^(L): the output is linear)
+
+The scalers are explicit nodes, not folded into Θ^(1) and Θ^(L−1): the graph then does the
+same arithmetic in the same order as ``DeltapropRegressor.predict`` (folding x_mean into b^(2)
+trades an exact subtraction for a cancellation when |x_mean| ≫ x_scale), the stored Θ^(l) equal
+the model file's bit for bit, and the output scaler stays valid for an output activation other
+than the identity (y_scale · exp(z) is not exp of an affine map of z).
+
+onnxruntime's CPU provider has float32 kernels for every op above but no float64 kernel for
+Elu and Softplus, and LeakyRelu's ``alpha`` is a float32 attribute (0.01 rounds to
+0.0099999998). In float64 these three are written with elementary ops that it has in float64
+(Relu, Min, Max, Exp, Abs, Neg, Log, Add, Sub, Mul): elu(z) = relu(z) + exp(min(z, 0)) − 1,
+softplus(z) = relu(z) + log(1 + exp(−|z|)) and leaky_relu(z) = max(z, 0.01 z), the functions
+deltaprop computes.
+"""
+
+import json
+
+import numpy as np
+
+from deltaprop.activations import LEAKY_SLOPE
+from deltaprop.errors import ConfigError
+from deltaprop.interop.common import estimator_parts, require
+
+OPSET = 17  # Gemm, the activations and Min broadcasting all exist there: old runtimes load it
+IR_VERSION = 8  # the IR version that goes with opset 17
+
+
+class _Graph:
+    """Nodes and initializers of one dtype, with a fresh output name for every node."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        self.nodes, self.initializers = [], {}
+
+    def const(self, name, array):
+        """An initializer (made once per name) of the graph's dtype."""
+        from onnx import numpy_helper
+
+        if name not in self.initializers:
+            tensor = numpy_helper.from_array(np.asarray(array, self.dtype), name)
+            self.initializers[name] = tensor
+        return name
+
+    def op(self, op_type, inputs, name=None, **attrs):
+        from onnx import helper
+
+        out = name or f"{op_type.lower()}_{len(self.nodes)}"
+        self.nodes.append(helper.make_node(op_type, inputs, [out], **attrs))
+        return out
+
+
+def _native(op_type, **attrs):
+    """φ as ONNX's own op."""
+    return lambda g, z: g.op(op_type, [z], **attrs)
+
+
+def _elu_elementary(g, z):
+    """elu(z) = relu(z) + exp(min(z, 0)) − 1."""
+    zero, one = g.const("zero", 0.0), g.const("one", 1.0)
+    expm1 = g.op("Sub", [g.op("Exp", [g.op("Min", [z, zero])]), one])
+    return g.op("Add", [g.op("Relu", [z]), expm1])
+
+
+def _leaky_relu_elementary(g, z):
+    """leaky_relu(z) = max(z, 0.01 z) (the slope is below 1), the slope in float64."""
+    return g.op("Max", [z, g.op("Mul", [z, g.const("leaky_slope", LEAKY_SLOPE)])])
+
+
+def _softplus_elementary(g, z):
+    """softplus(z) = relu(z) + log(1 + exp(−|z|)), as ``np.logaddexp(0, z)``."""
+    one = g.const("one", 1.0)
+    log1p = g.op("Log", [g.op("Add", [one, g.op("Exp", [g.op("Neg", [g.op("Abs", [z])])])])])
+    return g.op("Add", [g.op("Relu", [z]), log1p])
+
+
+HIDDEN_OPS = {
+    "identity": _native("Identity"),
+    "sigmoid": _native("Sigmoid"),
+    "tanh": _native("Tanh"),
+    "relu": _native("Relu"),
+    "leaky_relu": _native("LeakyRelu", alpha=LEAKY_SLOPE),
+    "elu": _native("Elu", alpha=1.0),
+    "softplus": _native("Softplus"),
+}
+# In float64, the same functions from elementary ops: onnxruntime's CPU provider has no float64
+# Elu and Softplus, and LeakyRelu's alpha is a float32 attribute (0.01 is not a float32 number).
+FLOAT64_OPS = {
+    "elu": _elu_elementary,
+    "leaky_relu": _leaky_relu_elementary,
+    "softplus": _softplus_elementary,
+}
+# a^(L) from z^(L), by output activation (see deltaprop.interop.common.OUTPUT_ACTIVATIONS).
+OUTPUT_OPS = {"identity": lambda g, z: z}
+
+
+def hidden_op(name, dtype):
+    """The node builder of φ = ``name`` in ``dtype``; ``ConfigError`` when ONNX lacks it."""
+    if np.dtype(dtype) == np.float64 and name in FLOAT64_OPS:
+        return FLOAT64_OPS[name]
+    if name not in HIDDEN_OPS:
+        raise ConfigError(
+            f"activation {name!r} has no ONNX export; export supports: {', '.join(HIDDEN_OPS)}"
+        )
+    return HIDDEN_OPS[name]
+
+
+def to_onnx(estimator, *, feature_names=None, target_names=None):
+    """An ONNX model of a fitted ``DeltapropRegressor``: input ``X`` (batch, n_1), output ``Y``.
+
+    Parameters
+    ----------
+    estimator : DeltapropRegressor
+        Fitted (or loaded with ``load_model``, or converted with ``from_sklearn``/``from_torch``).
+    feature_names, target_names : sequence of str, optional
+        Stored in the metadata (default feature names: the estimator's ``feature_names_in_``).
+
+    Returns
+    -------
+    onnx.ModelProto
+        Of the network's dtype (float32 or float64); the batch dimension is dynamic; ``Y`` is
+        (batch, n_L) also for one output. ``metadata_props`` hold the feature and target names
+        (JSON lists), the sizes and the activation.
+    """
+    onnx = require("onnx", "onnx")
+    parts = estimator_parts(estimator)
+    net = parts.network
+    g = _Graph(net.dtype)
+    a = g.op(
+        "Div",
+        [g.op("Sub", ["X", g.const("x_mean", parts.x_mean)]), g.const("x_scale", parts.x_scale)],
+    )  # a^(1): (batch, n_1)
+    phi = hidden_op(net.activation.name, net.dtype)
+    for l in range(1, net.L):
+        theta, b = g.const(f"theta_{l}", net.theta[l]), g.const(f"b_{l + 1}", net.b[l + 1])
+        z = g.op("Gemm", [a, theta, b], name=f"z_{l + 1}", transB=1)  # (batch, n_{l+1})
+        a = phi(g, z) if l + 1 < net.L else OUTPUT_OPS[parts.output](g, z)
+    y = g.op("Mul", [a, g.const("y_scale", parts.y_scale)])
+    g.op("Add", [y, g.const("y_mean", parts.y_mean)], name="Y")  # (batch, n_L)
+    model = onnx.helper.make_model(
+        _graph_proto(g, net),
+        opset_imports=[onnx.helper.make_opsetid("", OPSET)],
+        producer_name="deltaprop",
+        producer_version=_version(),
+    )
+    model.ir_version = IR_VERSION
+    onnx.helper.set_model_props(model, _metadata(parts, feature_names, target_names))
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def _graph_proto(g, net):
+    from onnx import helper
+
+    elem = helper.np_dtype_to_tensor_dtype(net.dtype)
+    return helper.make_graph(
+        g.nodes,
+        "deltaprop",
+        [helper.make_tensor_value_info("X", elem, ["batch", net.sizes[0]])],
+        [helper.make_tensor_value_info("Y", elem, ["batch", net.sizes[-1]])],
+        initializer=list(g.initializers.values()),
+        doc_string=f"deltaprop network {net}: Y = y_mean + y_scale * a^(L)((X - x_mean) / x_scale)",
+    )
+
+
+def _metadata(parts, feature_names, target_names):
+    net = parts.network
+    meta = {
+        "sizes": json.dumps(list(net.sizes)),
+        "activation": net.activation.name,
+        "output_activation": parts.output,
+    }
+    names = {
+        "feature_names": (feature_names or parts.feature_names, net.sizes[0]),
+        "target_names": (target_names, net.sizes[-1]),
+    }
+    for key, (given, n) in names.items():
+        if given is not None:
+            meta[key] = json.dumps(names_list(key, given, n))
+    return meta
+
+
+def names_list(what, names, n):
+    """``names`` as n strings; ``ConfigError`` when the count is not n."""
+    names = [str(name) for name in names]
+    if len(names) != n:
+        raise ConfigError(f"{what} has {len(names)} names but the model has {n} columns there")
+    return names
+
+
+def _version():
+    from deltaprop import __version__
+
+    return __version__

@@ -1,0 +1,247 @@
+"""PyTorch: ``to_torch(estimator)`` → ``nn.Sequential``; ``from_torch(module)`` → an estimator.
+
+``nn.Linear(n_l, n_{l+1}).weight`` is Θ^(l) as is (n_{l+1} × n_l, ``out_features × in_features``)
+and ``.bias`` is b^(l+1); PyTorch computes ``a @ weight.T + bias`` on rows, the transpose of
+z^(l+1) = Θ^(l) a^(l) + b^(l+1). ``to_torch`` folds the scalers into the first and last Linear so
+that the result is a plain Sequential to fine-tune or serve:
+
+    Θ^(1) ← Θ^(1) diag(1/x_scale),      b^(2) ← b^(2) − Θ^(1) diag(1/x_scale) x_mean
+    Θ^(L−1) ← diag(y_scale) Θ^(L−1),    b^(L) ← y_scale ⊙ b^(L) + y_mean
+
+computed in float64, then cast to the network's dtype. Folding the output scaler needs a linear
+output (see deltaprop.interop.common.OUTPUT_ACTIVATIONS). PyTorch is optional and imported only
+inside these functions.
+
+Files (``save_torch``/``load_torch``): ``torch.save`` of the state dict (tensors only, loaded with
+``weights_only=True``) and a JSON of the architecture beside it; no pickled code.
+"""
+
+import json
+import os
+import pickle
+
+import numpy as np
+
+from deltaprop.activations import LEAKY_SLOPE
+from deltaprop.errors import ConfigError, ModelFileError
+from deltaprop.interop.common import estimator_parts, require
+from deltaprop.network import Network, check_dtype
+
+# Above this, PyTorch's Softplus returns z itself: log(1 + e^z) − z = log(1 + e^−z) < 5e-18 there,
+# below float64's resolution of z. (PyTorch's default, 20, differs by up to 2.1e-9.)
+SOFTPLUS_THRESHOLD = 40.0
+# deltaprop's activation → (torch.nn class name, its arguments): φ exactly.
+ACTIVATION_MODULES = {
+    "identity": ("Identity", {}),
+    "sigmoid": ("Sigmoid", {}),
+    "tanh": ("Tanh", {}),
+    "relu": ("ReLU", {}),
+    "leaky_relu": ("LeakyReLU", {"negative_slope": LEAKY_SLOPE}),
+    "elu": ("ELU", {"alpha": 1.0}),
+    "softplus": ("Softplus", {"beta": 1.0, "threshold": SOFTPLUS_THRESHOLD}),
+}
+FROM_MODULE = {cls: name for name, (cls, _) in ACTIVATION_MODULES.items()}
+FORMAT = "deltaprop-torch"
+SUPPORTED = "Linear and one of: " + ", ".join(FROM_MODULE)
+
+
+def _torch():
+    return require("torch", "torch", hint="pip install torch")
+
+
+def architecture(net):
+    """The layers of ``net`` as JSON-ready dicts: Linear, activation, Linear, …, Linear."""
+    cls, kwargs = ACTIVATION_MODULES[net.activation.name]
+    layers = []
+    for l in range(1, net.L):
+        if l > 1:
+            layers.append({"type": cls, **kwargs})
+        layers.append(
+            {"type": "Linear", "in_features": net.sizes[l - 1], "out_features": net.sizes[l]}
+        )
+    return layers
+
+
+def build(layers, dtype):
+    """An ``nn.Sequential`` from ``architecture``'s dicts, its parameters of ``dtype``."""
+    torch = _torch()
+    allowed = {"Linear", *FROM_MODULE}
+    modules = []
+    for layer in layers:
+        kind = {**layer}.pop("type", None)
+        if kind not in allowed:
+            raise ModelFileError(f"layer type {kind!r} is not supported; use {SUPPORTED}")
+        modules.append(getattr(torch.nn, kind)(**{k: v for k, v in layer.items() if k != "type"}))
+    return torch.nn.Sequential(*modules).to(getattr(torch, str(np.dtype(dtype))))
+
+
+def folded_weights(parts):
+    """[(Θ^(l), b^(l+1))] in float64 with the input and output scalers folded in."""
+    net = parts.network
+    weights = [
+        (net.theta[l].astype(np.float64), net.b[l + 1].astype(np.float64)) for l in range(1, net.L)
+    ]
+    theta, b = weights[0]
+    theta = theta / parts.x_scale.astype(np.float64)  # Θ^(1) diag(1/x_scale): (n_2, n_1)
+    weights[0] = (theta, b - theta @ parts.x_mean.astype(np.float64))
+    theta, b = weights[-1]
+    y_scale = parts.y_scale.astype(np.float64)  # (n_L,)
+    weights[-1] = (y_scale[:, None] * theta, y_scale * b + parts.y_mean.astype(np.float64))
+    return weights
+
+
+def to_torch(estimator):
+    """An ``nn.Sequential`` of Linear and activation modules predicting as ``estimator``.
+
+    Parameters
+    ----------
+    estimator : DeltapropRegressor
+        Fitted.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Of the network's dtype; input (batch, n_1), output (batch, n_L). The scalers are folded
+        into the first and last Linear.
+    """
+    torch = _torch()
+    parts = estimator_parts(estimator)
+    module = build(architecture(parts.network), parts.network.dtype)
+    linears = [m for m in module if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for linear, (theta, b) in zip(linears, folded_weights(parts), strict=True):
+            linear.weight.copy_(torch.from_numpy(theta))  # Θ^(l): (n_{l+1}, n_l)
+            linear.bias.copy_(torch.from_numpy(b))  # b^(l+1): (n_{l+1},)
+    return module
+
+
+def from_torch(module):
+    """A fitted ``DeltapropRegressor`` with the weights of a PyTorch ``nn.Sequential``.
+
+    Parameters
+    ----------
+    module : torch.nn.Sequential
+        Linear layers with one kind of activation between them (Identity, Sigmoid, Tanh, ReLU,
+        LeakyReLU(0.01), ELU(1.0) or Softplus(beta=1)), float32 or float64, a linear output.
+
+    Returns
+    -------
+    DeltapropRegressor
+        Θ^(l) = the l-th Linear's ``weight``, b^(l+1) its ``bias``; no scalers.
+    """
+    linears, activation = _parse(module)
+    sizes = (linears[0].in_features, *(linear.out_features for linear in linears))
+    dtypes = {linear.weight.dtype for linear in linears}
+    dtype = check_dtype(str(dtypes.pop()).removeprefix("torch.")) if len(dtypes) == 1 else None
+    if dtype is None:
+        raise ConfigError(
+            "the Linear layers have different dtypes; convert the module with .double()"
+        )
+    net = Network(sizes, activation, dtype=dtype)
+    for l, linear in enumerate(linears, start=1):
+        net.theta[l][...] = linear.weight.detach().cpu().numpy()  # (n_{l+1}, n_l)
+        if linear.bias is not None:
+            net.b[l + 1][...] = linear.bias.detach().cpu().numpy()  # (n_{l+1},)
+    from deltaprop.estimator import DeltapropRegressor
+
+    return DeltapropRegressor.from_network(net, standardize=False)
+
+
+def _parse(module):
+    """``(linears, activation name)`` of a supported Sequential; ``ConfigError`` naming a layer."""
+    torch = _torch()
+    if not isinstance(module, torch.nn.Sequential):
+        raise ConfigError(
+            f"from_torch takes an nn.Sequential of {SUPPORTED}; got {type(module).__name__}"
+        )
+    linears, names, last = [], {}, None
+    for i, layer in enumerate(module):
+        if isinstance(layer, torch.nn.Linear):
+            if linears and linears[-1].out_features != layer.in_features:
+                raise ConfigError(
+                    f"layer {i} (Linear) takes {layer.in_features} inputs but the previous Linear "
+                    f"gives {linears[-1].out_features}"
+                )
+            linears.append(layer)
+        else:
+            names[i] = _activation_name(i, layer)
+        last = layer
+    if not linears:
+        raise ConfigError(f"the module has no Linear layer; from_torch takes {SUPPORTED}")
+    if not isinstance(last, torch.nn.Linear) or not isinstance(module[0], torch.nn.Linear):
+        where = "after the last" if module[0] is linears[0] else "before the first"
+        raise ConfigError(
+            f"an activation {where} Linear is not supported; a deltaprop network starts with a "
+            "Linear and has a linear output"
+        )
+    return linears, _one_activation(module, names)
+
+
+def _activation_name(i, layer):
+    """deltaprop's name of an activation module, checking its arguments against φ's."""
+    kind = type(layer).__name__
+    if kind not in FROM_MODULE:
+        raise ConfigError(f"layer {i} ({kind}) is not supported; from_torch takes {SUPPORTED}")
+    name = FROM_MODULE[kind]
+    for arg, value in ACTIVATION_MODULES[name][1].items():
+        ok = getattr(layer, arg) >= 20 if arg == "threshold" else getattr(layer, arg) == value
+        if not ok:
+            raise ConfigError(
+                f"layer {i} is {kind}({arg}={getattr(layer, arg)}); deltaprop's {name} has "
+                f"{arg}={value}" + (" or more" if arg == "threshold" else "")
+            )
+    return name
+
+
+def _one_activation(module, names):
+    """The hidden activation: one kind for all layers (none between two Linears: identity)."""
+    kinds = sorted(set(names.values()))
+    if len(kinds) > 1:
+        shown = ", ".join(f"layer {i} {type(module[i]).__name__}" for i in names)
+        raise ConfigError(f"a deltaprop network has one hidden activation; this module has {shown}")
+    return kinds[0] if kinds else "identity"
+
+
+def save_torch(estimator, path, feature_names=None, target_names=None):
+    """``{path: state-dict bytes, path.json: architecture}`` for ``write_files_atomically``."""
+    import io
+
+    torch = _torch()
+    module = to_torch(estimator)
+    net = estimator.network_
+    spec = {
+        "format": FORMAT,
+        "format_version": 1,
+        "dtype": str(net.dtype),
+        "layers": architecture(net),
+        "state_dict": os.path.basename(path),
+        "feature_names": feature_names,
+        "target_names": target_names,
+    }
+    buffer = io.BytesIO()
+    torch.save(module.state_dict(), buffer)
+    return {path: buffer.getvalue(), architecture_path(path): json.dumps(spec, indent=2).encode()}
+
+
+def architecture_path(path):
+    """The JSON beside a state dict file: ``model.pt`` → ``model.json``."""
+    root, ext = os.path.splitext(path)
+    if ext == ".json":
+        raise ConfigError(f"{path!r} ends in .json, the name of the architecture file; use .pt")
+    return root + ".json"
+
+
+def load_torch(path):
+    """The ``nn.Sequential`` written by ``deltaprop export --to torch``: weights and JSON."""
+    torch = _torch()
+    try:
+        with open(architecture_path(path), encoding="utf-8") as f:
+            spec = json.load(f)
+        if spec.get("format") != FORMAT:
+            raise ValueError("not a deltaprop-torch architecture")
+        module = build(spec["layers"], spec["dtype"])
+        module.load_state_dict(torch.load(path, weights_only=True))
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, pickle.UnpicklingError) as err:
+        reason = " ".join(str(err).split())
+        raise ModelFileError(f"cannot load PyTorch model {path!r}: {reason}") from None
+    return module
