@@ -268,12 +268,14 @@ def test_target_required_with_a_csv(good_csv, capsys):
         ["train", str(good_csv)],
         capsys,
         2,
-        "--target is required with a CSV file; the columns of .* are: a, b, y",
+        "--target is required with a data file; the columns of .* are: a, b, y",
     )
 
 
 def test_target_without_data(capsys):
-    fails(["train", "--target", "y"], capsys, 2, "--target and --features need a DATA.csv")
+    fails(
+        ["train", "--target", "y"], capsys, 2, "--target, --features and --exclude need a DATA file"
+    )
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ the files written.
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -428,3 +429,57 @@ def test_linear_model_on_the_cli_equals_least_squares(tmp_path, capsys):
     expected = regression_metrics(test.y, np.column_stack([test.X, np.ones(test.n_samples)]) @ w)
     for key in ("r2", "rmse", "mae"):
         assert stored[key] == pytest.approx(expected[key][0], rel=1e-4)  # L-BFGS stop: tol
+
+
+def test_parquet_in_and_out_and_exclude(trained, tmp_path, rng, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    model, _ = trained
+    csv_path = make_csv(tmp_path / "rows.csv", rng, m=9, targets=("y",))
+    data = read_dataset(csv_path, ["y"], features=["a", "b", "c"])
+    parquet = tmp_path / "rows.parquet"
+    columns = {"id": [f"r{i}" for i in range(9)], "a": data.X[:, 0], "b": data.X[:, 1]}
+    pq.write_table(pa.table({**columns, "c": data.X[:, 2], "y": data.y[:, 0]}), parquet)
+    expected = load_model(model)[0].predict(data.X).reshape(-1)
+    for output, reader in [("p.parquet", "parquet"), ("p", "parquet"), ("p.csv", "csv")]:
+        assert main(["predict", str(model), str(parquet), "-o", str(tmp_path / output)]) == 0
+        if reader == "parquet":
+            got = pq.read_table(tmp_path / output).column("y").to_numpy()
+        else:
+            got = [float(row[0]) for row in read_csv_rows((tmp_path / output).read_text())[1:]]
+        np.testing.assert_array_equal(got, expected)
+    assert main(["evaluate", str(model), str(parquet)]) == 0
+    assert f"{parquet} (9 rows):" in capsys.readouterr().out
+    out = tmp_path / "pq.npz"
+    assert main(["train", str(parquet), "--target", "y", "--exclude", "id", "--out", str(out),
+                 "--test-size", "0.3", *FAST]) == 0  # fmt: skip
+    assert load_model(out)[1]["feature_names"] == ["a", "b", "c"]
+
+
+def test_text_column_is_named_with_the_exclude_hint(tmp_path, capsys):
+    path = tmp_path / "people.csv"
+    path.write_text("name;age;y\nAda;36;1\nBob;41;2\nCy;29;3\nDee;50;4\n")
+    code = main(["train", str(path), "--target", "y", "--out", str(tmp_path / "m.npz")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert "column 'name', line 2 of" in err and "is 'Ada', not a number" in err
+    assert "leave them out with --exclude name" in err
+    code = main(["train", str(path), "--target", "y", "--exclude", "name", "--sep", ";",
+                 "--test-size", "0.5", "--out", str(tmp_path / "m.npz"), *FAST])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "match"),
+    [
+        ("--target", "y,y", r"target column\(s\) 'y' named more than once"),
+        ("--features", "a,a", r"feature column\(s\) 'a' named more than once"),
+    ],
+)
+def test_duplicate_names_are_usage_errors(data_csv, tmp_path, capsys, option, value, match):
+    extra = [] if option == "--target" else ["--target", "y"]
+    code = main(["train", str(data_csv), option, value, *extra, "--out", str(tmp_path / "m")])
+    assert code == 2
+    assert re.search(match, capsys.readouterr().err)
+    assert not (tmp_path / "m").exists()

@@ -229,3 +229,113 @@ def test_dataset_to_csv_round_trip(tmp_path):
     np.testing.assert_array_equal(again.X, data.X)
     np.testing.assert_array_equal(again.y, data.y)
     assert again.feature_names == data.feature_names
+
+
+@pytest.mark.parametrize("cell", ["1_000", "0_1257302210933933", "0x10", "1,5"])
+def test_python_only_number_syntax_is_not_a_number(tmp_path, cell):
+    path = write(tmp_path, f'a,y\n1,2\n"{cell}",4\n')
+    with pytest.raises(
+        DataError,
+        match=rf"column 'a', line 3 of .* \(data row 2\) is '{cell}', not a number",
+    ):
+        read_dataset(path, ["y"])
+
+
+def test_a_long_bad_cell_is_cut_and_newlines_are_escaped(tmp_path):
+    long_cell = "x" * 500
+    path = write(tmp_path, f'a,y\n1,2\n{long_cell},4\n"two\nlines",5\n')
+    with pytest.raises(DataError, match=r"is 'x{59}…', not a number") as caught:
+        read_dataset(path, ["y"])
+    assert len(str(caught.value)) < 400
+    path = write(tmp_path, 'a,"y\nz"\n1,2\n', name="newline.csv")
+    with pytest.raises(DataError, match=r"the columns are: a, 'y\\nz'") as caught:
+        read_dataset(path, ["y"])
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("target", "features", "what"),
+    [(["y", "y"], None, "target"), (["y"], ["a", "a"], "feature")],
+)
+def test_a_column_named_twice_is_refused(tmp_path, target, features, what):
+    path = write(tmp_path, "a,b,y\n1,2,3\n4,5,6\n")
+    with pytest.raises(ConfigError, match=rf"{what} column\(s\) '(y|a)' named more than once"):
+        read_dataset(path, target, features)
+
+
+def test_text_columns_among_default_features_are_named_with_the_exclude_hint(tmp_path):
+    path = write(tmp_path, "id,a,city,y\nx1,1,Oslo,2\nx2,3,Rome,4\n")
+    with pytest.raises(
+        DataError,
+        match=r"column 'id', line 2 of .* \(data row 1\) is 'x1', not a number; column\(s\) "
+        r"'id', 'city' of .* are not numeric: leave them out with --exclude id,city",
+    ):
+        read_dataset(path, ["y"])
+    data = read_dataset(path, ["y"], exclude=["id", "city"])
+    assert data.feature_names == ("a",)
+    np.testing.assert_array_equal(data.X[:, 0], [1, 3])
+    with pytest.raises(DataError, match=r"excluded column\(s\) 'name' not in"):
+        read_dataset(path, ["y"], exclude=["name"])
+    with pytest.raises(ConfigError, match="not both"):
+        read_dataset(path, ["y"], features=["a"], exclude=["id"])
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_separators_are_detected_from_the_header(tmp_path, sep):
+    path = write(tmp_path, f"a{sep}b{sep}y\n1,5{sep}2{sep}3\n4{sep}5{sep}6\n")
+    if sep == ";":  # a decimal comma is text, named with its line
+        with pytest.raises(DataError, match=r"column 'a', line 2 .* is '1,5', not a number"):
+            read_dataset(path, ["y"])
+        path = write(tmp_path, "a;b;y\n1.5;2;3\n4;5;6\n")
+    else:
+        path = write(tmp_path, "a\tb\ty\n1.5\t2\t3\n4\t5\t6\n")
+    data = read_dataset(path, ["y"])
+    np.testing.assert_array_equal(data.X, [[1.5, 2], [4, 5]])
+
+
+def test_explicit_separator_and_an_ambiguous_header(tmp_path):
+    path = write(tmp_path, "a|y\n1|2\n3|4\n")
+    np.testing.assert_array_equal(read_dataset(path, ["y"], sep="|").y[:, 0], [2, 4])
+    with pytest.raises(ConfigError, match="both semicolons and tabs; .* with --sep"):
+        read_table(write(tmp_path, "a;b\tc\n1;2\t3\n", name="mixed.csv"))
+
+
+def test_parquet_reads_like_csv_and_names_rows(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "data.parquet"
+    pq.write_table(pa.table({"id": ["p", "q"], "a": [1, 3], "y": [2.5, 4.0]}), path)
+    data = read_dataset(path, ["y"], exclude=["id"])
+    np.testing.assert_array_equal(data.X, [[1], [3]])
+    np.testing.assert_array_equal(data.y, [[2.5], [4.0]])
+    pq.write_table(pa.table({"a": [1.0, None], "y": [1.0, 2.0]}), path)
+    with pytest.raises(DataError, match=r"column 'a', row 2 of .*data.parquet is empty"):
+        read_dataset(path, ["y"])
+    pq.write_table(pa.table({"a": [1.0, 2.0], "y": [1.0, float("nan")]}), path)
+    with pytest.raises(DataError, match=r"column 'y', row 2 of .* is 'nan', not a finite"):
+        read_dataset(path, ["y"])
+    (tmp_path / "bad.parquet").write_text("a,y\n1,2\n")
+    with pytest.raises(DataError, match="is not a readable Parquet file"):
+        read_table(tmp_path / "bad.parquet")
+
+
+def test_the_fast_parse_and_the_csv_module_read_the_same_numbers(tmp_path, rng):
+    values = rng.standard_normal((300, 3)) * 10.0 ** rng.integers(-300, 300, (300, 3))
+    lines = ["a,b,y", *(",".join(repr(v) for v in row) for row in values.tolist())]
+    lines.insert(5, "")  # an empty line, skipped
+    fast = read_dataset(write(tmp_path, "\n".join(lines) + "\n"), ["y"])
+    lines[30] = f'"{lines[30]}"'.replace(",", '","')  # quoted cells
+    scanned = read_table(write(tmp_path, "\n".join(lines) + "\n", name="quoted.csv"))
+    assert scanned.matrix(("a", "b", "y")).tolist() == values.tolist()
+    np.testing.assert_array_equal(fast.X, values[:, :2])
+    np.testing.assert_array_equal(fast.y[:, 0], values[:, 2])
+    lines[20] = lines[20].replace(",", ",,", 1)
+    with pytest.raises(DataError, match=r"line 21 of .* has 4 fields but the header has 3"):
+        read_table(write(tmp_path, "\n".join(lines) + "\n", name="ragged.csv"))
+    lines[20], lines[40] = lines[20].replace(",,", ",", 1), "1,2,x"
+    with pytest.raises(DataError, match=r"column 'y', line 41 of .* \(data row 39\) is 'x'"):
+        read_dataset(write(tmp_path, "\n".join(lines) + "\n", name="bad.csv"), ["y"])
+    lines[40] = " , , "
+    with pytest.raises(DataError, match=r"column 'y', line 41 of .* \(data row 39\) is empty"):
+        read_dataset(write(tmp_path, "\n".join(lines) + "\n", name="blank.csv"), ["y"])

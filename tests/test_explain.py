@@ -217,7 +217,7 @@ def exp_loss(delta_text):
     return Loss(
         "exponential",
         lambda a, y: float(np.sum(np.exp(a - y) - (a - y))),
-        lambda a, y: np.exp(a - y) - 1,
+        lambda a, y, out=None: np.subtract(np.exp(a - y), 1, out=out),
         "exp(r) - r",
         delta_text,
     )

@@ -118,8 +118,8 @@ def test_cli_export_defaults_to_onnx_beside_the_model(model_file, tmp_path):
 @pytest.mark.parametrize(
     ("output", "status", "message"),
     [
-        ("model.npz", 2, "is the model file itself; give another output path"),
-        ("missing/m.onnx", 1, "the folder .* does not exist; create it first"),
+        ("model.npz", 2, "is the model file .*; writing it would destroy that file"),
+        ("model.npz/m.onnx", 1, "is not a folder; give a path in a folder"),
         ("folder", 1, "it is a folder; give a file name"),
     ],
 )
@@ -134,6 +134,12 @@ def test_cli_export_refuses_bad_outputs_in_one_line(
     assert err.count("\n") == 1 and "Traceback" not in err
     assert re.search(message, err)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_cli_export_creates_a_missing_folder(model_file, tmp_path):
+    _, path = model_file
+    assert main(["export", str(path), "-o", str(tmp_path / "new" / "m.onnx")]) == 0
+    assert (tmp_path / "new" / "m.onnx").stat().st_size > 0
 
 
 def test_cli_export_of_a_missing_model_fails_in_one_line(tmp_path, capsys):

@@ -1,14 +1,18 @@
-"""Tabular data for the command line: CSV files, the bundled default dataset, the test split.
+"""Tabular data for the command line: CSV and Parquet files, the bundled dataset, the test split.
 
-A CSV file has a header row of column names and one sample per line. Only the columns a command
-uses are converted to numbers, so a file may carry other columns (an id, a comment) that the
-command ignores. Every problem raises ``DataError`` with one line that names the column, the line
-of the file and the value, so the user can fix the file.
+A data file has a header of unique column names and one sample per row: a CSV file (comma,
+semicolon or tab separated) or a Parquet file (``.parquet``). Both are parsed by pyarrow, in
+C++ on every core; only the columns a command uses must hold numbers, so a file may carry other
+columns (an id, a comment) that the command ignores. Every problem raises ``DataError`` with
+one line that names the column, the line of the file (the row of a Parquet file) and the value.
+The fast parse does not say where a bad value is, so the file is scanned again with the ``csv``
+module only when there is one, to name its line.
 """
 
 import csv
 import math
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +22,12 @@ from deltaprop.files import STDOUT, atomic_open
 
 DEFAULT_TARGET = "progression"
 DEFAULT_SOURCE = "bundled diabetes data (scikit-learn)"
+SEPARATORS = (",", ";", "\t")
+SHOWN = 60  # characters of a cell or a column name that a message shows
+
+# A decimal number as people write it: Python's float() syntax without its underscores
+# ("1_000" is a typo in data, not one thousand); inf and nan are read, then refused as not finite.
+NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)", re.I)
 
 
 @dataclass(frozen=True)
@@ -48,66 +58,241 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Table:
-    """A CSV file read as text: ``columns`` (names), ``rows`` (lists of str), ``lines`` (numbers
-    of the file's lines that hold each row, for error messages)."""
+    """A data file parsed by pyarrow: ``arrow`` holds one column per name in ``columns``.
+
+    ``sep`` is the CSV separator (None for Parquet). Every line after the header is a data
+    row, but empty lines; a line of blanks is a row of empty cells.
+    """
 
     path: str
     columns: tuple
-    rows: list
-    lines: list
+    arrow: object  # pyarrow.Table
+    sep: str | None = ","
 
-    def column(self, name):
+    @property
+    def n_rows(self):
+        return self.arrow.num_rows
+
+    @property
+    def is_parquet(self):
+        return self.sep is None
+
+    def column(self, name, hint=None):
         """Column ``name`` as a float64 array (m,); a bad cell raises ``DataError``."""
-        j = self.columns.index(name)
-        cells = [row[j] for row in self.rows]
-        try:
-            values = np.array(cells, dtype=np.float64)  # (m,)
-        except ValueError:
-            values = self._parse_one_by_one(name, cells)  # names the first bad cell
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
-            i = bad[0]
-            raise DataError(
-                f"{self._where(name, i)} is {cells[i].strip()!r}, not a finite number; "
-                f"remove or impute the missing or infinite values first"
-            )
-        return values
+        import pyarrow.types as pat
 
-    def matrix(self, names):
+        values = self.arrow.column(self.columns.index(name))
+        kind = values.type
+        if pat.is_decimal(kind):  # a Parquet decimal column
+            values = values.cast("float64")
+            kind = values.type
+        if pat.is_string(kind) or pat.is_large_string(kind):
+            return self._parse_text(name, values.to_pylist(), hint)
+        if not (pat.is_integer(kind) or pat.is_floating(kind)):
+            self._bad_cell(name, 0, hint)  # bool, date, all empty: the first cell is not a number
+        if values.null_count:
+            self._bad_cell(name, _first_null(values), hint)
+        x = np.concatenate([_numbers(chunk) for chunk in values.chunks] or [np.empty(0)])  # (m,)
+        bad = np.flatnonzero(~np.isfinite(x))
+        if bad.size:
+            self._bad_cell(name, bad[0], hint)
+        return x
+
+    def matrix(self, names, hint=None):
         """Columns ``names`` stacked as a float64 array (m, len(names))."""
-        return np.column_stack([self.column(name) for name in names])
+        X = np.empty((self.n_rows, len(names)))  # (m, len(names))
+        for j, name in enumerate(names):
+            X[:, j] = self.column(name, hint)
+        return X
 
     def missing(self, names):
         """The entries of ``names`` that are not columns of this file."""
         return [name for name in names if name not in self.columns]
 
-    def _parse_one_by_one(self, name, cells):
-        values = np.empty(len(cells))  # (m,)
+    def non_numeric(self, names):
+        """The columns among ``names`` that hold a cell that is not a number (cheap for numeric
+        columns: pyarrow typed them on reading)."""
+        import pyarrow.types as pat
+
+        found = []
+        for name in names:
+            values = self.arrow.column(self.columns.index(name))
+            if pat.is_integer(values.type) or pat.is_floating(values.type):
+                continue
+            text = values.to_pylist()
+            if not (pat.is_string(values.type) or pat.is_large_string(values.type)) or any(
+                cell is not None and cell.strip() and not NUMBER.fullmatch(cell.strip())
+                for cell in text
+            ):
+                found.append(name)
+        return found
+
+    def _parse_text(self, name, cells, hint):
         for i, cell in enumerate(cells):
-            if not cell.strip():
-                raise DataError(
-                    f"{self._where(name, i)} is empty; fill in or remove the "
-                    f"missing value (deltaprop needs a number in every used cell)"
-                )
-            try:
-                values[i] = float(cell)
-            except ValueError:
-                raise DataError(
-                    f"{self._where(name, i)} is {cell!r}, not a number; fix the "
-                    f"value, or leave a non-numeric column out of the features"
-                ) from None
-        return values
+            if cell is None or not NUMBER.fullmatch(cell.strip()):
+                self._bad_cell(name, i, hint)
+        x = np.fromiter(map(float, cells), np.float64, len(cells))  # (m,)
+        bad = np.flatnonzero(~np.isfinite(x))
+        if bad.size:
+            self._bad_cell(name, bad[0], hint)
+        return x
 
-    def _where(self, name, i):
-        return f"column {name!r}, line {self.lines[i]} of {self.path} (data row {i + 1})"
+    def _bad_cell(self, name, i, hint):
+        """Raise the ``DataError`` that names data row ``i`` of column ``name``, its line and
+        its text (found by scanning the file again, only now that something is wrong)."""
+        where, text = self._locate(name, i)
+        text = text.strip()
+        if not text:
+            raise DataError(
+                f"{where} is empty; fill in or remove the missing value (deltaprop needs a "
+                f"number in every used cell)"
+            )
+        if NUMBER.fullmatch(text):
+            raise DataError(
+                f"{where} is {_short(text)!r}, not a finite number; remove or impute the "
+                f"missing or infinite values first"
+            )
+        hint = hint or "fix the value, or leave a non-numeric column out of the features"
+        raise DataError(f"{where} is {_short(text)!r}, not a number; {hint}")
+
+    def _locate(self, name, i):
+        """``(where, text)``: the place of data row ``i`` of column ``name`` in words, and the
+        cell as written in the file."""
+        label = f"column {_short(name)!r}"
+        if self.is_parquet:
+            value = self.arrow.column(self.columns.index(name))[int(i)].as_py()
+            return f"{label}, row {i + 1} of {self.path}", "" if value is None else str(value)
+        j = self.columns.index(name)
+        records = _records(self.path, self.sep)
+        for k, (line, row) in enumerate(records):
+            if k == i + 1:  # record 0 is the header
+                return f"{label}, line {line} of {self.path} (data row {i + 1})", row[j]
+        raise DataError(f"{self.path} changed while it was read; read it again")
 
 
-def read_table(path):
-    """Read the CSV file at ``path`` as text; check it has a header and rows of equal length."""
+def _numbers(chunk):
+    """A pyarrow array of integers or floats without nulls as float64, read from its buffer
+    (``to_numpy`` would import pandas, 0.7 s, when it is installed)."""
+    import pyarrow.types as pat
+
+    kind = (
+        "f" if pat.is_floating(chunk.type) else "u" if pat.is_unsigned_integer(chunk.type) else "i"
+    )
+    dtype = np.dtype(f"{kind}{chunk.type.bit_width // 8}")
+    data = chunk.buffers()[1]
+    x = np.frombuffer(data, dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize)
+    return x.astype(np.float64, copy=False)
+
+
+def _first_null(values):
+    import pyarrow.compute as pc  # slow to import (1 s): only when a cell is missing
+
+    return int(np.argmax(pc.is_null(values).to_numpy(zero_copy_only=False)))
+
+
+def read_table(path, sep=None):
+    """Read the CSV or Parquet file at ``path`` (``.parquet``: Parquet); check its header and
+    that it has rows of equal length.
+
+    Parameters
+    ----------
+    path : str or Path
+    sep : str, optional
+        The CSV separator; by default detected from the header: ``,`` unless the header has
+        no comma and exactly one of ``;`` and tab.
+    """
     path = str(path)
     if not os.path.isfile(path):
         raise DataError(f"data file {path!r} does not exist; check the path")
-    records = _read_records(path)
+    if is_parquet(path):
+        return _read_parquet(path)
+    sep = sep or detect_separator(path)
+    return _read_csv_fast(path, sep) or _read_csv_scan(path, sep)
+
+
+def is_parquet(path):
+    """Whether ``path`` names a Parquet file (by its extension)."""
+    return str(path).lower().endswith(".parquet")
+
+
+def detect_separator(path):
+    """``,``, ``;`` or tab: the one the header line of the CSV file at ``path`` uses."""
+    header = ""
+    try:
+        with open(path, encoding="utf-8-sig") as file:
+            header = next((line for line in file if line.strip()), "")
+    except UnicodeDecodeError as err:
+        _unreadable(path, err)
+    if "," in header:
+        return ","
+    found = [sep for sep in SEPARATORS if sep in header]
+    if len(found) > 1:
+        raise ConfigError(
+            f"the header of {path} has both semicolons and tabs; say which one separates "
+            f"the columns with --sep"
+        )
+    return found[0] if found else ","
+
+
+def _read_csv_fast(path, sep):
+    """The CSV file parsed by pyarrow, or None when pyarrow refuses it (the scan says why).
+
+    Every column is read as float64 or, when its first block (1 MB) is not all numbers, as text.
+    A column whose later rows are not numbers is read again as text, so that its bad cell can
+    be found. (pyarrow's own inference would take ``0x10`` for sixteen.)
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    parse = pcsv.ParseOptions(delimiter=sep)
+    try:
+        schema = pcsv.open_csv(path, parse_options=parse, convert_options=_convert()).schema
+        columns = _check_header(path, schema.names)
+        types = {field.name: _column_type(field.type) for field in schema}
+        for _ in range(len(types) + 1):
+            failed = _try_read(path, parse, types)
+            if isinstance(failed, pa.Table):
+                break
+            if failed is None or types[failed] == pa.string():
+                return None
+            types[failed] = pa.string()
+    except (pa.ArrowInvalid, UnicodeDecodeError):  # ragged, empty, not text: the scan says which
+        return None
+    _check_rows(path, failed.num_rows)
+    return Table(path, columns, failed, sep)
+
+
+def _try_read(path, parse, types):
+    """The table, or the name of the column that did not convert (None: another problem)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        return pcsv.read_csv(path, parse_options=parse, convert_options=_convert(types))
+    except pa.ArrowInvalid as err:
+        found = re.match(r"In CSV column #(\d+): CSV conversion error", str(err))
+        return list(types)[int(found[1])] if found else None
+
+
+def _convert(types=None):
+    import pyarrow.csv as pcsv
+
+    return pcsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=True)
+
+
+def _column_type(inferred):
+    import pyarrow as pa
+    import pyarrow.types as pat
+
+    numeric = pat.is_integer(inferred) or pat.is_floating(inferred)
+    return pa.float64() if numeric else pa.string()
+
+
+def _read_csv_scan(path, sep):
+    """The CSV file read as text by the ``csv`` module, naming the first problem precisely."""
+    import pyarrow as pa
+
+    records = list(_records(path, sep))
     if not records:
         raise DataError(
             f"data file {path!r} is empty; expected a header row of column names "
@@ -115,34 +300,61 @@ def read_table(path):
         )
     (_, header), body = records[0], records[1:]
     columns = _check_header(path, header)
-    if not body:
-        raise DataError(
-            f"data file {path!r} has a header but no data rows; add one row of numbers per sample"
-        )
+    _check_rows(path, len(body))
     for line, row in body:
         if len(row) != len(columns):
             raise DataError(
                 f"line {line} of {path} has {len(row)} fields but the header has "
                 f"{len(columns)}; every row needs one value per column"
             )
-    return Table(path, columns, [row for _, row in body], [line for line, _ in body])
+    arrow = pa.table(
+        [pa.array([row[j] for _, row in body]) for j in range(len(columns))],
+        names=[str(j) for j in range(len(columns))],
+    )
+    return Table(path, columns, arrow, sep)
 
 
-def _read_records(path):
-    """``[(line number, cells)]`` for the non-blank records of the CSV file at ``path``."""
-    records = []
+def _records(path, sep):
+    """``(line number, cells)`` of the records of the CSV file at ``path``, empty lines left
+    out (as pyarrow does)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as file:
-            reader = csv.reader(file)
+            reader = csv.reader(file, delimiter=sep)
             for row in reader:
-                if any(cell.strip() for cell in row):
-                    records.append((reader.line_num, row))
+                if row:
+                    yield reader.line_num, row
     except (UnicodeDecodeError, csv.Error) as err:
+        _unreadable(path, err)
+
+
+def _unreadable(path, err):
+    raise DataError(
+        f"{path} is not a readable CSV text file ({_short(str(err))}); save it as UTF-8 CSV "
+        f"with a header row"
+    ) from None
+
+
+def _read_parquet(path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        arrow = pq.read_table(path)
+    except (pa.ArrowException, OSError) as err:
         raise DataError(
-            f"{path} is not a readable CSV text file ({err}); save it as UTF-8 CSV "
-            f"with a header row"
+            f"{path} is not a readable Parquet file ({_short(str(err))}); check the file, or "
+            f"give a CSV file (any other extension than .parquet)"
         ) from None
-    return records
+    columns = _check_header(path, arrow.column_names)
+    _check_rows(path, arrow.num_rows)
+    return Table(path, columns, arrow, sep=None)
+
+
+def _check_rows(path, n_rows):
+    if not n_rows:
+        raise DataError(
+            f"data file {path!r} has a header but no data rows; add one row of numbers per sample"
+        )
 
 
 def _check_header(path, header):
@@ -155,7 +367,7 @@ def _check_header(path, header):
     duplicates = sorted({name for name in columns if columns.count(name) > 1})
     if duplicates:
         raise DataError(
-            f"the header of {path} names column(s) {', '.join(duplicates)} more "
+            f"the header of {path} names column(s) {_listed(duplicates)} more "
             f"than once; column names must be unique"
         )
     return columns
@@ -171,8 +383,8 @@ def split_names(text):
     return names
 
 
-def read_dataset(path, target, features=None):
-    """Read ``X`` and ``y`` from a CSV file.
+def read_dataset(path, target, features=None, exclude=(), sep=None):
+    """Read ``X`` and ``y`` from a CSV or Parquet file.
 
     Parameters
     ----------
@@ -180,27 +392,68 @@ def read_dataset(path, target, features=None):
     target : sequence of str
         Target column(s); ``y`` gets one column per name, shape (m, k).
     features : sequence of str, optional
-        Feature columns in this order; by default every column that is not a target.
+        Feature columns in this order; by default every column that is neither a target nor
+        in ``exclude``.
+    exclude : sequence of str
+        Columns left out of the default features (an id, a text column).
+    sep : str, optional
+        CSV separator (default: detected from the header, see ``read_table``).
     """
-    table = read_table(path)
-    target = tuple(target)
+    target, exclude = tuple(target), tuple(exclude)
+    for what, names in (("target", target), ("feature", features or ()), ("excluded", exclude)):
+        _check_unique(what, names)
+    if features is not None and exclude:
+        raise ConfigError("give the feature columns or the columns to exclude, not both")
+    table = read_table(path, sep)
     y = target_matrix(table, target)  # (m, k)
     if features is None:
-        features = tuple(name for name in table.columns if name not in target)
-    features = tuple(features)
-    _check_features(table, features, target)
-    return Dataset(table.matrix(features), y, features, target, table.path)
+        _check_exists(table, "excluded", exclude)
+        features = tuple(n for n in table.columns if n not in target and n not in exclude)
+        X = table.matrix(features, _exclude_hint(table, features))  # (m, n)
+    else:
+        features = tuple(features)
+        _check_features(table, features, target)
+        X = table.matrix(features)  # (m, n)
+    if not features:
+        raise DataError(
+            f"{table.path} has no feature columns besides the target(s) "
+            f"{_quoted(target)}; the model needs at least one input column"
+        )
+    return Dataset(X, y, features, target, table.path)
+
+
+def _exclude_hint(table, features):
+    """The advice for a non-numeric cell among default features: exclude those columns."""
+    text = table.non_numeric(features)
+    if not text:
+        return None
+    return (
+        f"column(s) {_quoted(text)} of {table.path} are not numeric: leave them out with "
+        f"--exclude {_short(','.join(text))} (Python: exclude=), or fix the values"
+    )
+
+
+def _check_unique(what, names):
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ConfigError(
+            f"{what} column(s) {_quoted(twice)} named more than once; name each column once"
+        )
 
 
 def target_matrix(table, target):
     """``y`` (m, k): the columns ``target`` of ``table``; a missing one lists the columns."""
-    absent = table.missing(target)
+    _check_exists(table, "target", target)
+    return table.matrix(tuple(target), "fix the value (a target must be a number in every row)")
+
+
+def _check_exists(table, what, names):
+    absent = table.missing(names)
     if absent:
         raise DataError(
-            f"target column(s) {_quoted(absent)} not in {table.path}; the columns "
-            f"are: {', '.join(table.columns)}"
+            f"{what} column(s) {_quoted(absent)} not in {table.path}; the columns "
+            f"are: {_listed(table.columns)}"
         )
-    return table.matrix(tuple(target))
 
 
 def model_features(table, feature_names):
@@ -210,33 +463,33 @@ def model_features(table, feature_names):
     if absent:
         raise DataError(
             f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
-            f"model was trained on; the model needs: {', '.join(feature_names)}"
+            f"model was trained on; the model needs: {_listed(feature_names)}"
         )
     return table.matrix(tuple(feature_names))
 
 
 def _check_features(table, features, target):
-    absent = table.missing(features)
-    if absent:
-        raise DataError(
-            f"feature column(s) {_quoted(absent)} not in {table.path}; the columns "
-            f"are: {', '.join(table.columns)}"
-        )
+    _check_exists(table, "feature", features)
     both = [name for name in features if name in target]
     if both:
         raise ConfigError(
             f"column(s) {_quoted(both)} cannot be both a feature and a target; "
             f"leave them out of --features"
         )
-    if not features:
-        raise DataError(
-            f"{table.path} has no feature columns besides the target(s) "
-            f"{_quoted(target)}; the model needs at least one input column"
-        )
+
+
+def _short(text):
+    """``text`` cut to ``SHOWN`` characters for a message."""
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+
+
+def _listed(names):
+    """Column names for a message: as they are when printable, else quoted (no raw newline)."""
+    return ", ".join(n if n.isprintable() else repr(n) for n in map(_short, names))
 
 
 def _quoted(names):
-    return ", ".join(repr(name) for name in names)
+    return ", ".join(repr(_short(name)) for name in names)
 
 
 def load_default():
@@ -251,6 +504,18 @@ def load_default():
     X = np.asarray(bunch.data, dtype=np.float64)  # (442, 10)
     y = np.asarray(bunch.target, dtype=np.float64).reshape(-1, 1)  # (442, 1)
     return Dataset(X, y, tuple(bunch.feature_names), (DEFAULT_TARGET,), DEFAULT_SOURCE)
+
+
+def write_parquet(path, header, values):
+    """Write ``header`` and the columns of ``values`` (m, c) to the Parquet file ``path``
+    (atomically), one float64 column per name."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = np.asarray(values, dtype=np.float64)  # (m, c)
+    table = pa.table([values[:, j] for j in range(values.shape[1])], names=list(header))
+    with atomic_open(path, "wb") as file:
+        pq.write_table(table, file)
 
 
 def train_test_split(data, test_size, seed):

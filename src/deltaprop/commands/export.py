@@ -5,11 +5,10 @@ leaves nothing half-written, and nothing is written before the conversion succee
 """
 
 import argparse
-import os
 import textwrap
 from pathlib import Path
 
-from deltaprop.errors import ConfigError, DataError
+from deltaprop.files import check_output
 from deltaprop.interop.common import write_files_atomically
 
 FORMATS = {"onnx": ".onnx", "sklearn": ".skops", "torch": ".pt"}
@@ -64,25 +63,14 @@ def export_command(args) -> int:
     from deltaprop.io import load_model
 
     out = args.output or str(Path(args.model).with_suffix(FORMATS[args.to]))
-    check_output(out, args.model)
+    check_output(out, [("the model file", args.model)])
     model, meta = load_model(args.model)
     contents = EXPORTERS[args.to](model, meta, out)  # {path: bytes}
     for path in contents:
-        check_output(path, args.model)
+        check_output(path, [("the model file", args.model)])
     write_files_atomically(contents)
     print(f"{args.to} model written to {', '.join(contents)}")
     return 0
-
-
-def check_output(path, model_path):
-    """Fail before any work when ``path`` cannot or must not be written."""
-    from deltaprop.data import check_writable
-
-    check_writable(path)
-    if os.path.lexists(path) and (os.path.islink(path) or not os.path.isfile(path)):
-        raise DataError(f"cannot write {path!r}: it is not a regular file; give another path")
-    if os.path.abspath(path) == os.path.abspath(model_path):
-        raise ConfigError(f"-o {path!r} is the model file itself; give another output path")
 
 
 def _onnx(model, meta, out):

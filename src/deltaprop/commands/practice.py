@@ -15,6 +15,7 @@ import numpy as np
 
 from deltaprop.activations import ACTIVATIONS, get_activation
 from deltaprop.data import (
+    is_parquet,
     load_default,
     model_features,
     read_dataset,
@@ -23,6 +24,7 @@ from deltaprop.data import (
     target_matrix,
     train_test_split,
     write_csv,
+    write_parquet,
 )
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.files import check_output
@@ -110,6 +112,7 @@ examples:
   deltaprop train                                  # the bundled diabetes data, default network
   deltaprop train houses.csv --target price --hidden 32,32 --epochs 500 --plots plots/
   deltaprop train data.csv --target y1,y2 --features a,b,c --solver lbfgs --out two.npz
+  deltaprop train sales.parquet --target revenue --exclude id,region
 
 The model file stores the network, the feature and target names, the training settings and the
 held-out metrics; see them with `deltaprop info MODEL`. --out and --plots are checked before
@@ -125,7 +128,7 @@ def _add_train(subparsers):
         subparsers,
         "train",
         train,
-        "train a network on a CSV file or the bundled data",
+        "train a network on a CSV or Parquet file, or the bundled data",
         "Train a regression network, report R², RMSE and MAE on a held-out test split, and "
         "save the model. Without DATA it trains on the bundled diabetes data (442 patients, "
         "10 features, target 'progression').",
@@ -134,8 +137,9 @@ def _add_train(subparsers):
     p.add_argument(
         "data",
         nargs="?",
-        metavar="DATA.csv",
-        help="CSV file with a header row (default: the bundled diabetes data)",
+        metavar="DATA",
+        help="CSV file with a header row, or Parquet file (.parquet) (default: the bundled "
+        "diabetes data)",
     )
     p.add_argument(
         "--target",
@@ -147,8 +151,23 @@ def _add_train(subparsers):
         metavar="COLS",
         help="feature columns, comma-separated (default: all other columns)",
     )
+    p.add_argument(
+        "--exclude",
+        metavar="COLS",
+        help="columns to leave out of the default features (an id, a text column)",
+    )
+    _add_sep_option(p)
     _add_network_options(p, TRAIN_DEFAULTS)
     _add_run_options(p, TRAIN_DEFAULTS)
+
+
+def _add_sep_option(p):
+    p.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="CSV column separator (default: ',', or ';' or tab when the header has no "
+        "comma and only that one)",
+    )
 
 
 def _add_network_options(p, d):
@@ -299,20 +318,21 @@ def _check_outputs(args):
 
 def _training_data(args):
     if args.data is None:
-        if args.target or args.features:
+        if args.target or args.features or args.exclude:
             raise ConfigError(
-                "--target and --features need a DATA.csv file; without one "
+                "--target, --features and --exclude need a DATA file; without one "
                 "deltaprop trains on the bundled diabetes data"
             )
         return load_default()
     target = split_names(args.target)
     if target is None:
-        columns = read_table(args.data).columns
+        columns = read_table(args.data, args.sep).columns
         raise ConfigError(
-            f"--target is required with a CSV file; the columns of {args.data} "
+            f"--target is required with a data file; the columns of {args.data} "
             f"are: {', '.join(columns)}"
         )
-    return read_dataset(args.data, target, split_names(args.features))
+    exclude = split_names(args.exclude) or ()
+    return read_dataset(args.data, target, split_names(args.features), exclude, args.sep)
 
 
 def _regressor(args):
@@ -506,9 +526,12 @@ PREDICT_EPILOG = """\
 examples:
   deltaprop predict model.npz new_rows.csv                 # CSV to stdout
   deltaprop predict model.npz new_rows.csv -o predictions.csv
+  deltaprop predict model.npz new_rows.parquet -o predictions   # Parquet, as the input
 
 Columns are matched by name with the feature names stored in the model: their order in the file
-does not matter and extra columns are ignored; a missing feature column is an error.
+does not matter and extra columns are ignored; a missing feature column is an error. The output
+file is Parquet when its name ends in .parquet, CSV when it ends in .csv, and otherwise in the
+format of the input; stdout is always CSV.
 """
 
 
@@ -518,18 +541,21 @@ def _add_predict(subparsers):
         "predict",
         predict,
         "predict with a saved model",
-        "Predict the target(s) of every row of a CSV file and write them as CSV "
-        "with the target names as header.",
+        "Predict the target(s) of every row of a CSV or Parquet file and write them, "
+        "with the target names as header, as CSV or Parquet.",
         PREDICT_EPILOG,
     )
     p.add_argument("model", metavar="MODEL.npz", help="a model saved by `deltaprop train`")
-    p.add_argument("data", metavar="DATA.csv", help="CSV file with the model's feature columns")
+    p.add_argument(
+        "data", metavar="DATA", help="CSV or Parquet file with the model's feature columns"
+    )
     p.add_argument(
         "-o",
         "--output",
-        metavar="OUT.csv",
-        help="write the predictions here (default, or '-': stdout)",
+        metavar="OUT",
+        help="write the predictions here, as .csv or .parquet (default, or '-': CSV to stdout)",
     )
+    _add_sep_option(p)
 
 
 def predict(args) -> int:
@@ -538,14 +564,22 @@ def predict(args) -> int:
     if args.output is not None:
         check_output(args.output, [("the model file", args.model), ("the data file", args.data)])
     model, meta = _load(args.model)
-    X = _model_features(model, meta, read_table(args.data))  # (m, n)
+    X = _model_features(model, meta, read_table(args.data, args.sep))  # (m, n)
     y_pred = predict_matrix(model, X)  # (m, k)
     if args.output is None:
         write_csv(None, _target_names(model, meta), y_pred)
         return 0
-    write_csv(args.output, _target_names(model, meta), y_pred)
+    write = write_parquet if _parquet_output(args.output, args.data) else write_csv
+    write(args.output, _target_names(model, meta), y_pred)
     print(f"{len(y_pred)} predictions written to {args.output}", file=sys.stderr)
     return 0
+
+
+def _parquet_output(output, data):
+    """Whether predictions go out as Parquet: by the output's extension, else as the input."""
+    if str(output).lower().endswith(".csv"):
+        return False
+    return is_parquet(output) or is_parquet(data)
 
 
 EVALUATE_EPILOG = """\
@@ -561,16 +595,19 @@ def _add_evaluate(subparsers):
         "evaluate",
         evaluate,
         "score a saved model on labelled data",
-        "Print R², RMSE and MAE of a saved model on the rows of a CSV file.",
+        "Print R², RMSE and MAE of a saved model on the rows of a CSV or Parquet file.",
         EVALUATE_EPILOG,
     )
     p.add_argument("model", metavar="MODEL.npz", help="a model saved by `deltaprop train`")
-    p.add_argument("data", metavar="DATA.csv", help="CSV file with feature and target columns")
+    p.add_argument(
+        "data", metavar="DATA", help="CSV or Parquet file with feature and target columns"
+    )
     p.add_argument(
         "--target",
         metavar="COL[,COL]",
         help="target column(s), comma-separated (default: the model's target names)",
     )
+    _add_sep_option(p)
 
 
 def evaluate(args) -> int:
@@ -582,7 +619,7 @@ def evaluate(args) -> int:
             f"--target names {len(target)} column(s) but the model predicts "
             f"{n_out}; give {n_out} comma-separated target columns"
         )
-    table = read_table(args.data)
+    table = read_table(args.data, args.sep)
     y_true = target_matrix(table, target)  # (m, k)
     X = _model_features(model, meta, table)  # (m, n)
     scores = regression_metrics(y_true, predict_matrix(model, X))

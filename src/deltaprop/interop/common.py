@@ -10,13 +10,12 @@ pieces, read once, for the exporters.
 
 import contextlib
 import importlib
-import os
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
 from deltaprop.errors import ConfigError, ModelFileError
+from deltaprop.files import atomic_open
 
 # The output activations the exporters know. An estimator whose ``out_activation_`` is another
 # (a future ``exp`` for counts) is refused here, in one place; adding one means adding it here
@@ -90,26 +89,13 @@ def is_trivial(mean, scale):
 
 
 def write_files_atomically(contents):
-    """Write ``{path: bytes}``: each to a temporary file beside it, then ``os.replace`` all.
+    """Write ``{path: bytes}`` with the one safe writer, ``deltaprop.files.atomic_open``.
 
-    Nothing is replaced unless every file was written in full, so a failure leaves no file
-    half-written (and no temporary file behind).
+    Every file is written in full to its temporary file before any is renamed into place, so a
+    failure while writing leaves every old file as it was (and no temporary file behind).
     """
-    temps = {}
-    try:
+    with contextlib.ExitStack() as stack:
         for path, data in contents.items():
-            folder = os.path.dirname(os.path.abspath(path))
-            fd, temps[path] = tempfile.mkstemp(prefix=".deltaprop-", suffix=".tmp", dir=folder)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(temps[path], 0o644)
-        for path, tmp in temps.items():
-            os.replace(tmp, path)
-    except OSError as err:
-        raise ModelFileError(f"cannot write {path!r}: {err.strerror}") from None
-    finally:
-        for tmp in temps.values():
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            stack.enter_context(atomic_open(path, "wb", what="file", error=ModelFileError)).write(
+                data
+            )
