@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from deltaprop.activations import get_activation
+from deltaprop.distributed import fit_dask, is_dask_collection
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype
@@ -159,7 +160,12 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         return tags
 
     def fit(self, X, y):
-        """Train on X (m, n) and y (m,) or (m, k); returns self."""
+        """Train on X (m, n) and y (m,) or (m, k); returns self.
+
+        Dask arrays and DataFrames train on the Dask cluster (``deltaprop.distributed``).
+        """
+        if is_dask_collection(X) or is_dask_collection(y):
+            return fit_dask(self, X, y)
         config = self._train_config()
         hidden = hidden_sizes(self.hidden_layer_sizes)
         dtype = check_dtype(self.dtype)

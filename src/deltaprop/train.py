@@ -101,6 +101,11 @@ class Batches:
             stop = start + self.batch_size
             yield X[:, start:stop], Y[:, start:stop]
 
+    def loss_and_grad(self, net, X_b, Y_b, alpha, loss, grad, workspaces):
+        """J of a batch from ``epoch``, ∇J into ``grad`` (``distributed.DaskBatches`` sums it)."""
+        ws = workspace_for(workspaces, net, X_b.shape[1])
+        return loss_and_grad_unchecked(net, X_b, Y_b, alpha, loss, grad, ws)[0]
+
 
 class Monitor:
     """Counts epochs without a ``tol`` improvement and keeps the best parameters seen."""
@@ -150,15 +155,13 @@ def workspace_for(workspaces, net, m):
     return workspaces[m]
 
 
-def batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
+def batch_step(batches, net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
     """One update on the columns X_b (n_1, b), Y_b (n_L, b); returns J of the batch before it.
 
     ``workspaces`` (a dict by batch size) holds the preallocated z, a, δ buffers that the
     step writes into, so it allocates no array of batch size.
     """
-    b = X_b.shape[1]
-    ws = workspace_for(workspaces, net, b)
-    J, _ = loss_and_grad_unchecked(net, X_b, Y_b, config.alpha, loss, grad, ws)  # ∇J into grad
+    J = batches.loss_and_grad(net, X_b, Y_b, config.alpha, loss, grad, workspaces)  # ∇J → grad
     optimizer.step(net.params, grad.flat)
     return J
 
@@ -168,7 +171,7 @@ def run_epoch(net, batches, grad, optimizer, schedule, config, rng, workspaces, 
     loss, total = get_loss(config.loss), 0.0
     try:
         for X_b, Y_b in batches.epoch(rng):
-            J = batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces)
+            J = batch_step(batches, net, X_b, Y_b, grad, optimizer, config, loss, workspaces)
             check_loss(J, epoch, config)
             schedule.after_step(optimizer)
             total += J * X_b.shape[1]
@@ -216,12 +219,15 @@ def train(net, X, Y, config=TrainConfig(), *, rng, callback=None):
         return train_epochs(net, X, Y, config, rng, callback)
 
 
-def train_epochs(net, X, Y, config, rng, callback):
-    """The mini-batch (or full-batch "gd") epochs of ``train``."""
+def train_epochs(net, X, Y, config, rng, callback, batches=None):
+    """The mini-batch (or full-batch "gd") epochs of ``train``.
+
+    ``batches`` replaces ``Batches(X, Y, …)`` (``distributed.DaskBatches``; no validation split).
+    """
     validation = (None, None)
     if config.early_stopping:
         X, Y, *validation = split_validation(X, Y, config.validation_fraction, rng)
-    loop = EpochLoop(net, X, Y, validation, config)
+    loop = EpochLoop(net, X, Y, validation, config, batches)
     bar = tqdm(
         total=config.max_iter,
         disable=None if config.verbose else True,
@@ -242,11 +248,11 @@ def train_epochs(net, X, Y, config, rng, callback):
 class EpochLoop:
     """One run of a step rule: its data, optimizer, schedule, gradient buffer and monitor."""
 
-    def __init__(self, net, X, Y, validation, config):
+    def __init__(self, net, X, Y, validation, config, batches=None):
         self.net, self.config, self.history = net, config, History()
-        m = X.shape[1]
-        batch_size = m if config.solver == "gd" else (config.batch_size or min(200, m))
-        self.batches = Batches(X, Y, batch_size, config.shuffle)
+        if batches is None:
+            batches = Batches(X, Y, batch_size_for(config, X.shape[1]), config.shuffle)
+        self.batches = batches
         self.X_val, self.Y_val = validation  # (n_1, m_val), (n_L, m_val) or None
         self.optimizer = make_optimizer(
             config.solver,
@@ -297,6 +303,11 @@ class EpochLoop:
         return J_val
 
 
+def batch_size_for(config, m):
+    """The batch size of ``config`` for m training columns ("gd": the full batch)."""
+    return m if config.solver == "gd" else (config.batch_size or min(200, m))
+
+
 def record(history, J, m):
     history.loss_curve.append(J)
     history.best_loss = min(history.best_loss, J)
@@ -316,19 +327,33 @@ def show_progress(bar, history):
 
 def train_lbfgs(net, X, Y, config, callback=None):
     """Minimize J with SciPy's L-BFGS-B on the flat parameter vector itself."""
-    history, loss, grad = History(), get_loss(config.loss), Grad.zeros_like(net)
-    best, ws = Monitor(net.params, 0.0), Workspace(net, X.shape[1])
+    loss, grad, ws = get_loss(config.loss), Grad.zeros_like(net), Workspace(net, X.shape[1])
+
+    def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
+        net.params[...] = theta
+        J, _ = loss_and_grad_unchecked(net, X, Y, config.alpha, loss, grad, ws)
+        return J, grad.flat
+
+    return minimize_lbfgs(net, loss_and_grad_flat, X.shape[1], config, callback)
+
+
+def minimize_lbfgs(net, loss_and_grad_flat, m, config, callback=None):
+    """SciPy's L-BFGS-B from ``net.params`` on ``loss_and_grad_flat(θ) -> (J, ∇J)`` over m samples.
+
+    The J and ∇J may come from anywhere (in memory, or summed over a Dask cluster by
+    ``deltaprop.distributed``); ``net.params`` ends at the minimizer. Returns the ``History``.
+    """
+    history, best = History(), Monitor(net.params, 0.0)
 
     def fun(theta):  # θ (P,) float64 -> (J, ∇J)
-        net.params[...] = theta
         try:
-            J, _ = loss_and_grad_unchecked(net, X, Y, config.alpha, loss, grad, ws)
+            J, g = loss_and_grad_flat(theta)
         except FloatingPointError as err:
             msg = divergence_message(history.n_iter + 1, f"{err}", config)
             raise DivergenceError(msg) from None
         check_loss(J, history.n_iter + 1, config)
-        history.t += X.shape[1]
-        return J, grad.flat.astype(np.float64)
+        history.t += m
+        return J, g.astype(np.float64)
 
     def on_iteration(intermediate_result):
         record(history, float(intermediate_result.fun), 0)

@@ -1,0 +1,185 @@
+"""Training on Dask: the distributed J and ∇J are the in-memory ones, and so are the paths."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
+from deltaprop.losses import get_loss
+from deltaprop.network import Grad, loss_and_grad
+from deltaprop.relerror import rel_error
+from deltaprop.train import TrainConfig, train
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+pd = pytest.importorskip("pandas")
+
+from deltaprop.distributed import (  # noqa: E402
+    full_batch,
+    prepare,
+    reduce_to_cost,
+    require_dask,
+    train_dask,
+)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two in-process workers (threads); made current only inside each test that asks."""
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def current(client):
+    with client.as_current():
+        yield client
+
+
+def make_data(rng, m=240, n=3, k=1):
+    X = rng.normal(size=(m, n)) * [1.0, 3.0, 0.5][:n]  # (m, n)
+    Y = np.column_stack([np.sin(X[:, 0]) + (j + 1) * X[:, 1] for j in range(k)])  # (m, k)
+    return X, Y
+
+
+def dask_data(client, X, Y, chunks):
+    Y = da.from_array(Y, (chunks[0], -1))  # X's rows, all columns; y is rechunked to match
+    data, _, _ = prepare(client, da.from_array(X, chunks), Y, False, "f8")
+    return data
+
+
+@pytest.mark.parametrize("chunks", [(240, 3), (17, 3), (100, 2), ((1, 150, 89), (1, 2))])
+def test_gradient_equals_in_memory_for_any_chunking(current, rng, chunks):
+    X, Y = make_data(rng, k=2)
+    net = Network((3, 5, 4, 2), "tanh", rng=rng)
+    data = dask_data(current, X, Y, chunks)
+    J_ref, grad_ref = loss_and_grad(net, X.T, Y.T, alpha=0.3)
+    J_sum, g_sum, m = data.sums(net, get_loss("squared"))
+    grad = Grad.zeros_like(net)
+    J = reduce_to_cost(net, J_sum, g_sum, m, 0.3, grad)
+    assert m == 240
+    assert rel_error(J, J_ref) < 1e-12
+    assert rel_error(grad.flat, grad_ref.flat) < 1e-12
+
+
+def test_distributed_gradient_against_central_differences(current, rng):
+    X, Y = make_data(rng, m=60)
+    net = Network((3, 3, 1), "sigmoid", rng=rng)
+    data = dask_data(current, X, Y, (25, 3))
+    fun = full_batch(net, data, TrainConfig(alpha=0.5, loss="huber"))
+    theta = net.params.copy()
+    _, grad = fun(theta)
+    grad, h = grad.copy(), 1e-6
+    numeric = np.array(
+        [(fun(theta + h * e)[0] - fun(theta - h * e)[0]) / (2 * h) for e in np.eye(len(theta))]
+    )
+    assert rel_error(grad, numeric) < 1e-7
+
+
+def paths(X, Y, config, run):
+    """The parameters after each epoch (iteration) of ``run(net, config, callback)``."""
+    net = Network((3, 6, 1), "tanh", rng=np.random.default_rng(7))
+    seen = []
+    history = run(net, config, lambda net, history: seen.append(net.params.copy()))
+    return np.array(seen), history
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig(solver="lbfgs", max_iter=25, alpha=1e-2),
+        TrainConfig(solver="gd", max_iter=20, learning_rate_init=0.1),
+        # 240 rows in batches of 48: 5 steps per epoch, 20 steps in all
+        TrainConfig(solver="sgd", max_iter=4, batch_size=48, learning_rate_init=0.05),
+        TrainConfig(solver="adam", max_iter=4, batch_size=48, learning_rate_init=0.01),
+    ],
+    ids=lambda c: c.solver,
+)
+def test_training_takes_the_in_memory_path(current, rng, config):
+    X, Y = make_data(rng)
+    data = dask_data(current, X, Y, (70, 3))
+    ref, h_ref = paths(
+        X, Y, config, lambda net, c, cb: train(net, X.T, Y.T, c, rng=seeded(), callback=cb)
+    )
+    got, h_got = paths(
+        X, Y, config, lambda net, c, cb: train_dask(net, data, c, rng=seeded(), callback=cb)
+    )
+    assert h_got.n_iter == h_ref.n_iter == len(ref) > 3
+    assert rel_error(got, ref) < 1e-10
+    assert rel_error(np.array(h_got.loss_curve), np.array(h_ref.loss_curve)) < 1e-10
+
+
+def seeded():
+    return np.random.default_rng(3)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_estimator_on_dask_array_and_dataframe_equals_numpy(current, rng, solver):
+    X, Y = make_data(rng)
+    y = Y[:, 0] * 10 + 100
+    kwargs = dict(hidden_layer_sizes=(6,), solver=solver, max_iter=8, random_state=0)
+    ref = DeltapropRegressor(**kwargs).fit(X, y)
+    on_array = DeltapropRegressor(**kwargs).fit(da.from_array(X, (50, 2)), da.from_array(y, 60))
+    frame = dd.from_pandas(pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y), npartitions=3)
+    on_frame = DeltapropRegressor(**kwargs).fit(frame[["a", "b", "c"]], frame["y"])
+    rows = pd.DataFrame(X, columns=["a", "b", "c"])
+    for model, X_in in ((on_array, X), (on_frame, rows)):
+        assert model.n_iter_ == ref.n_iter_ and model.t_ == ref.t_
+        assert rel_error(model.x_scale_, ref.x_scale_) < 1e-14
+        assert rel_error(model.predict(X_in), ref.predict(X)) < 1e-10
+    assert list(on_frame.feature_names_in_) == ["a", "b", "c"]
+    assert not hasattr(on_array, "feature_names_in_")
+
+
+def test_without_a_client_fit_starts_a_local_cluster(rng):
+    X, Y = make_data(rng, m=50)
+    kwargs = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0)
+    ref = DeltapropRegressor(**kwargs).fit(X, Y)
+    model = DeltapropRegressor(**kwargs).fit(da.from_array(X, 20), da.from_array(Y, 20))
+    assert rel_error(model.predict(X), ref.predict(X)) < 1e-10
+    assert model.predict(X).shape == (50, 1)
+    with pytest.raises(ValueError):
+        distributed.get_client()  # closed again after the fit
+
+
+def test_nan_names_the_partition_row_and_column(current, rng, capfd):
+    X, Y = make_data(rng, m=90)
+    X[65, 2] = np.nan  # partition 2 of chunks of 30: its row 5
+    with pytest.raises(DataError, match=r"partition 2: X contains NaN at row 5, column 2"):
+        DeltapropRegressor().fit(da.from_array(X, 30), da.from_array(Y[:, 0], 30))
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_text_is_refused_before_training(current):
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"], "y": [1.0, 2.0, 3.0]})
+    frame = dd.from_pandas(frame, npartitions=2)
+    with pytest.raises(DataError, match=r"X has non-numeric columns: b; drop them"):
+        DeltapropRegressor().fit(frame[["a", "b"]], frame["y"])
+    X = np.array([[1.0], [2.0], ["3,5"], [4.0]], dtype=object)
+    with pytest.raises(DataError, match=r"partition 1: a value is not a number .*'3,5'"):
+        DeltapropRegressor().fit(da.from_array(X, 2), da.from_array(np.ones(4), 2))
+
+
+def test_mismatched_partitions_and_early_stopping_are_refused(current, rng):
+    X, Y = make_data(rng, m=40)
+    frame = dd.from_pandas(pd.DataFrame(X), npartitions=2)
+    target = dd.from_pandas(pd.Series(Y[:, 0]), npartitions=3)
+    with pytest.raises(DataError, match=r"X has 2 partitions and y 3; take both"):
+        DeltapropRegressor().fit(frame, target)
+    with pytest.raises(ConfigError, match=r"early_stopping is not available for Dask"):
+        DeltapropRegressor(early_stopping=True).fit(da.from_array(X, 20), da.from_array(Y, 20))
+
+
+def test_without_dask_one_line_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(
+        ConfigError, match=r"^Dask is not installed; .*pip install 'deltaprop\[dask\]'$"
+    ):
+        require_dask()
