@@ -1,6 +1,8 @@
 """Training on Dask: the distributed J and ∇J are the in-memory ones, and so are the paths."""
 
+import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,3 +185,80 @@ def test_without_dask_one_line_names_the_extra(monkeypatch):
         ConfigError, match=r"^Dask is not installed; .*pip install 'deltaprop\[dask\]'$"
     ):
         require_dask()
+
+
+def test_the_example_of_docs_scaling_runs_and_prints_what_it_says(capsys):
+    page = (Path(__file__).parents[1] / "docs" / "scaling.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", page, re.S).group(1)
+    exec(compile(code, "docs/scaling.md", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == ["True", "True", "(2000,) True"]
+
+
+def write_parts(folder, rng, n_files=3, m=60, kind="parquet"):
+    """``part-k`` files of columns a, b, c and a target y nearly linear in them."""
+    from deltaprop.data import write_csv, write_parquet
+
+    write = write_parquet if kind == "parquet" else write_csv
+    for k in range(n_files):
+        X = rng.normal(size=(m, 3))
+        y = X @ [1.0, 2.0, -1.0] + 0.1 * np.sin(X[:, 0])
+        write(folder / f"part-{k}.{kind}", ["a", "b", "c", "y"], np.column_stack([X, y]))
+    return str(folder / f"part-*.{kind}")
+
+
+def train_args(glob, out, spec, *extra):
+    return ["train", glob, "--target", "y", "--dask", spec, "--out", str(out), "--quiet", *extra]
+
+
+def test_cli_trains_on_a_parquet_glob_on_a_running_scheduler(client, rng, tmp_path, capsys):
+    from deltaprop.cli import main
+    from deltaprop.io import load_model
+
+    pattern = write_parts(tmp_path, rng)
+    args = train_args(pattern, tmp_path / "m.npz", client.scheduler.address)
+    assert main([*args, "--solver", "lbfgs", "--epochs", "40", "--hidden", "4"]) == 0
+    out = capsys.readouterr().out
+    n_test = int(re.search(r"held-out test split \((\d+) rows\)", out).group(1))
+    assert 0 < n_test < 180 and float(re.search(r"\n  y\s+([-\d.]+)", out).group(1)) > 0.99
+    model, meta = load_model(tmp_path / "m.npz")
+    split = meta["extra"]["split"]
+    assert model.n_iter_ == 40 and split["n_test"] == n_test
+    assert split["n_train"] + n_test == 180
+
+
+def test_cli_bad_cell_names_file_line_and_column(client, rng, tmp_path, capsys):
+    from deltaprop.cli import main
+
+    pattern = write_parts(tmp_path, rng, n_files=2, m=5, kind="csv")
+    lines = (tmp_path / "part-1.csv").read_text().splitlines()
+    lines[3] = "1.0,x7,2.0,3.0"
+    (tmp_path / "part-1.csv").write_text("\n".join(lines) + "\n")
+    assert main(train_args(pattern, tmp_path / "m.npz", client.scheduler.address)) == 1
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        r"deltaprop: error: partition 1 \(.*part-1\.csv\): column 'b', line 4 of .*part-1\.csv"
+        r" \(data row 3\) is 'x7', not a number; .*\n",
+        err,
+    )
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_cli_local_cluster_of_worker_processes(rng, tmp_path, capsys):
+    from deltaprop.cli import main
+
+    pattern = write_parts(tmp_path, rng, n_files=2, m=30, kind="csv")
+    args = train_args(pattern, tmp_path / "m.npz", "local:2", "--solver", "lbfgs")
+    assert main([*args, "--epochs", "5", "--hidden", "2"]) == 0
+    assert "held-out test split" in capsys.readouterr().out and (tmp_path / "m.npz").exists()
+
+
+def test_cli_without_dask_or_with_a_bad_spec_says_what_to_do(monkeypatch, tmp_path, capsys):
+    from deltaprop.cli import main
+
+    assert main(train_args("part-*.csv", tmp_path / "m.npz", "somewhere")) == 2
+    assert "use local:N (N worker processes" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert main(train_args(str(tmp_path / "*.csv"), tmp_path / "m.npz", "local:2")) != 0
+    assert capsys.readouterr().err == (
+        "deltaprop: error: Dask is not installed; install it with: pip install 'deltaprop[dask]'\n"
+    )

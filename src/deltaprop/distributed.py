@@ -95,6 +95,7 @@ class Part:
     X: np.ndarray  # (n_1, m_k)
     Y: np.ndarray  # (n_L, m_k)
     error: str = ""  # why the block could not be read as numbers
+    names: tuple | None = None  # (feature names, target names) when read from a file
     workspaces: dict = field(default_factory=dict, repr=False)  # by batch size, reused
 
     @property
@@ -112,7 +113,9 @@ def load_part(k, x_block, y_block):
         Y = np.asarray(y_block, dtype=np.float64)
     except (TypeError, ValueError) as err:
         empty = np.empty((0, 0))
-        return Part(k, empty, empty, error=f"a value is not a number ({first_line(err)})")
+        return Part(
+            k, empty, empty, error=f"a value is not a number ({first_line(err)}); convert it"
+        )
     return Part(k, X.reshape(len(X), -1).T, Y.reshape(len(Y), -1).T)
 
 
@@ -125,13 +128,16 @@ def part_moments(part):
     non-finite entry as ("X" or "Y", row in the partition, column)."""
     if part.error:
         return {"bad": part.error}
+    moments = {"names": part.names}
     for name, A in (("X", part.X), ("Y", part.Y)):  # (n, m_k)
         bad = ~np.isfinite(A.T)  # (m_k, n): the first bad row, then column
         if bad.any():
             row, column = np.argwhere(bad)[0]
             value = "NaN" if np.isnan(A[column, row]) else "inf"
-            return {"bad": f"{name} contains {value} at row {row}, column {column}"}
-    moments = {}
+            return {
+                "bad": f"{name} contains {value} at row {row}, column {column} (counting from "
+                "0 within the partition); remove or impute the bad values"
+            }
     for name, A in (("X", part.X), ("Y", part.Y)):
         mean = A.mean(axis=1, dtype=np.float64)  # (n,)
         moments[name] = (part.m, mean, ((A - mean[:, None]) ** 2).sum(axis=1))
@@ -367,12 +373,17 @@ def moments(client, parts, sources=None):
     for k, r in enumerate(results):
         if "bad" in r:
             source = f" ({sources[k]})" if sources else ""
+            raise DataError(f"partition {k}{source}: {r['bad']}")
+    for k, r in enumerate(results):
+        if r["names"] != results[0]["names"]:
             raise DataError(
-                f"partition {k}{source}: {r['bad']} (counting from 0 within the partition); "
-                "remove or impute the bad values"
+                f"{sources[k]} has the columns {', '.join(r['names'][0] + r['names'][1])} "
+                f"but {sources[0]} has {', '.join(sum(results[0]['names'], ()))}; give every "
+                "file the same columns"
             )
     sizes = [r["X"][0] for r in results]
-    return sizes, {name: combine([r[name] for r in results]) for name in ("X", "Y")}
+    stats = {name: combine([r[name] for r in results]) for name in ("X", "Y")}
+    return sizes, stats, results[0]["names"]
 
 
 def combine(triples):
@@ -397,22 +408,24 @@ def scaler_from_moments(stats, standardize, dtype):
     return mean.astype(dtype), scale.astype(dtype)
 
 
-def prepare(client, X, y, standardize, dtype, sources=None):
-    """Persisted, checked and standardized partitions of X, y; returns (DaskData, scalers, names).
-
-    One pass reads and checks the partitions and computes the scalers; a second task per
-    partition standardizes it in place on its worker (its lineage kept, the raw block dropped).
-    """
-    if not any(is_dask_collection(A) for A in (X, y)):
-        raise DataError("neither X nor y is a Dask collection")
+def prepare(client, X, y, standardize, dtype):
+    """Persisted, checked, standardized partitions of X, y: (DaskData, scalers, names)."""
     xs, ys, names = row_blocks(X, y)
-    raw = persist_parts(client, xs, ys)
-    sizes, stats = moments(client, raw, sources)
+    data, scalers, _ = scale_parts(client, persist_parts(client, xs, ys), standardize, dtype)
+    return data, scalers, names
+
+
+def scale_parts(client, raw, standardize, dtype, sources=None):
+    """``DaskData`` of the ``raw`` ``Part`` futures standardized; (data, scalers, file names).
+
+    One pass checks the partitions and computes the scalers; a second task per partition
+    standardizes it on its worker (its lineage kept, the raw block released).
+    """
+    sizes, stats, names = moments(client, raw, sources)
     if sum(sizes) == 0:
         raise DataError("the Dask input has no rows; pass at least one sample")
     scalers = tuple(scaler_from_moments(stats[A], standardize, dtype) for A in ("X", "Y"))
     parts = [client.submit(scale_part, p, scalers, dtype, pure=False) for p in raw]
-    del raw  # the scaled parts hold the lineage; the raw blocks are released once scaled
     return DaskData(client, parts, sizes, sources), scalers, names
 
 
@@ -423,25 +436,117 @@ def fit_dask(estimator, X, y):
     on the active ``distributed.Client``, else on an in-process ``LocalCluster`` started for
     the fit. Returns the estimator, fitted with the attributes of an in-memory fit.
     """
+    estimator._train_config()  # hyperparameters checked before any work
+    with client_session() as client:
+        xs, ys, names = row_blocks(X, y)
+        raw = persist_parts(client, xs, ys)
+        fit_parts(estimator, client, raw, y_1d=y.ndim == 1)
+    estimator.__dict__.pop("feature_names_in_", None)
+    if names is not None:
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    return estimator
+
+
+def fit_parts(estimator, client, raw, *, y_1d, sources=None):
+    """Fit ``estimator`` on the ``Part`` futures ``raw`` (rows of ``sources`` when files).
+
+    Sets the fitted attributes of an in-memory fit; returns the (feature, target) names read
+    from the files (or None) and the number of training rows m.
+    """
     from deltaprop.estimator import check_dtype, hidden_sizes, make_rng
 
     config = estimator._train_config()
     hidden = hidden_sizes(estimator.hidden_layer_sizes)
     dtype = check_dtype(estimator.dtype)
     rng = make_rng(estimator.random_state)
-    with client_session() as client:
-        data, scalers, names = prepare(client, X, y, estimator.standardize, dtype)
-        (x_mean, x_scale), (y_mean, y_scale) = scalers
-        sizes = (len(x_mean), *hidden, len(y_mean))
-        net = Network(sizes, estimator.activation, rng=rng, dtype=dtype)
-        history = train_dask(net, data, config, rng=rng)
+    data, scalers, names = scale_parts(client, raw, estimator.standardize, dtype, sources)
+    (x_mean, x_scale), (y_mean, y_scale) = scalers
+    sizes = (len(x_mean), *hidden, len(y_mean))
+    net = Network(sizes, estimator.activation, rng=rng, dtype=dtype)
+    history = train_dask(net, data, config, rng=rng)
     estimator.network_ = net
     estimator.x_mean_, estimator.x_scale_ = x_mean, x_scale
     estimator.y_mean_, estimator.y_scale_ = y_mean, y_scale
     estimator.n_features_in_, estimator.n_outputs_ = sizes[0], sizes[-1]
-    estimator._y_ndim = 1 if y.ndim == 1 else 2
-    estimator.__dict__.pop("feature_names_in_", None)
-    if names is not None:
-        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    estimator._y_ndim = 1 if y_1d and sizes[-1] == 1 else 2
     estimator._set_history(history)
-    return estimator
+    return names, data.m
+
+
+# ---------------------------------------------------------------- from files, for the CLI
+
+
+def load_file(k, path, columns, split):
+    """Partition k read on its worker from a CSV or Parquet file by ``data.read_dataset``.
+
+    ``columns`` is (target, features, exclude, sep) as ``read_dataset`` takes them; ``split``
+    is (test_size, seed, held_out): the rows whose draw from ``default_rng([seed, k])`` falls
+    below test_size are the held-out rows, the others the training rows. A file that cannot be
+    used becomes an empty ``Part`` with the one-line message of its ``DataError``.
+    """
+    from deltaprop.data import read_dataset
+    from deltaprop.errors import DeltapropError
+
+    try:
+        data = read_dataset(path, *columns)
+    except DeltapropError as err:
+        empty = np.empty((0, 0))
+        return Part(k, empty, empty, error=str(err))
+    test_size, seed, held_out = split
+    test = np.random.default_rng([seed, k]).random(data.n_samples) < test_size  # (m_k,)
+    rows = test if held_out else ~test
+    names = (data.feature_names, data.target_names)
+    return Part(k, data.X[rows].T, data.y[rows].T, names=names)
+
+
+def predict_part(part, model):
+    """(Y, Ŷ) of partition k, each (m_k, n_L): its targets and the model's predictions."""
+    Y = part.Y.T  # (m_k, n_L)
+    if part.m == 0:
+        return Y, Y
+    return Y, np.asarray(model.predict(part.X.T)).reshape(part.m, -1)
+
+
+def local_workers(spec):
+    """N of "local:N", 0 for a scheduler address; ``ConfigError`` for anything else."""
+    n = spec.removeprefix("local:")
+    if spec.startswith("local:") and n.isdigit() and int(n) >= 1:
+        return int(n)
+    if "://" not in spec:
+        raise ConfigError(
+            f"--dask {spec!r} is not known; use local:N (N worker processes on this machine) "
+            "or the scheduler's address, e.g. tcp://scheduler:8786"
+        )
+    return 0
+
+
+@contextlib.contextmanager
+def connect(spec):
+    """A ``Client`` for ``--dask``: "local:N" (a ``LocalCluster`` of N worker processes, closed
+    at the end) or a scheduler address such as "tcp://host:8786"."""
+    require_dask()
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if local_workers(spec):
+        with (
+            LocalCluster(
+                n_workers=local_workers(spec),
+                threads_per_worker=1,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+        return
+    try:
+        client = Client(spec, timeout="10s")
+    except OSError as err:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {spec} ({first_line(err)}); start it with "
+            "`dask scheduler`, or use --dask local:2"
+        ) from None
+    with client:
+        yield client

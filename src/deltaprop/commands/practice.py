@@ -113,6 +113,7 @@ examples:
   deltaprop train houses.csv --target price --hidden 32,32 --epochs 500 --plots plots/
   deltaprop train data.csv --target y1,y2 --features a,b,c --solver lbfgs --out two.npz
   deltaprop train sales.parquet --target revenue --exclude id,region
+  deltaprop train 'data/part-*.parquet' --target y --dask local:2   # on Dask, file by file
 
 The model file stores the network, the feature and target names, the training settings and the
 held-out metrics; see them with `deltaprop info MODEL`. --out and --plots are checked before
@@ -159,6 +160,12 @@ def _add_train(subparsers):
     _add_sep_option(p)
     _add_network_options(p, TRAIN_DEFAULTS)
     _add_run_options(p, TRAIN_DEFAULTS)
+    p.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help="train on Dask: local:N (N worker processes here) or tcp://HOST:8786; DATA may "
+        "then be a glob of CSV or Parquet files, one partition each (see docs/scaling.md)",
+    )
 
 
 def _add_sep_option(p):
@@ -263,6 +270,10 @@ def _add_run_options(p, d):
 
 
 def train(args) -> int:
+    if args.dask:
+        from deltaprop.commands.dask_train import train_on_dask
+
+        return train_on_dask(args)
     _check_names(args)
     _check_outputs(args)
     data = _training_data(args)

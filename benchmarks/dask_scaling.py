@@ -1,0 +1,163 @@
+"""Training on Dask against in memory: seconds per L-BFGS iteration and per sgd step and epoch.
+
+On a synthetic dataset (default 2,000,000 rows × 10 features, network 10-32-1, tanh, float64)
+it times, interleaved within each repeat (the first one rotating) and as medians:
+
+- one full-batch J and ∇J (what one L-BFGS iteration costs; SciPy's L-BFGS-B spends about one
+  evaluation per iteration): in memory, and on a ``LocalCluster`` of 1 and of 2 worker
+  processes (one thread each; the in-memory run has one BLAS thread too);
+- one synchronous "sgd" step at several batch sizes, and from it the seconds per epoch
+  (m / b steps);
+- the round trip alone: one step over a partition of one row, i.e. sending θ, one task per
+  worker, gathering the sums.
+
+From these it models the speedup at W workers: a full-batch step costs t_c / W (compute,
+measured at 1 worker) plus the round trip, whose driver side grows with W (one task and one
+gradient vector per worker, measured as the increase from 1 to 2 workers).
+
+    python benchmarks/dask_scaling.py                       # 2,000,000 rows
+    python benchmarks/dask_scaling.py --rows 200000 --repeats 3
+"""
+
+import argparse
+import logging
+import os
+import statistics
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread: in memory and per worker
+
+import numpy as np  # noqa: E402
+
+BATCHES = (200, 2000, 20000, 200000)
+
+
+def main(argv=None):
+    args = parse(argv)
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    from deltaprop.distributed import DaskBatches, Shares, full_batch, prepare
+    from deltaprop.network import Network
+    from deltaprop.train import TrainConfig
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # no INFO lines on closing
+    m, n, sizes = args.rows, 10, (10, 32, 1)
+    net = Network(sizes, "tanh", rng=np.random.default_rng(0))
+    X = np.random.default_rng(1).normal(size=(n, m))  # (n_1, m), samples as columns
+    Y = np.sin(X[:1]) + X[1:2]  # (n_L, m)
+    config, clusters = TrainConfig(solver="lbfgs"), {}
+    print(f"{m:,} rows × {n} features, network {sizes}, float64, {args.repeats} repeats")
+    for w in (1, 2):
+        cluster = LocalCluster(
+            n_workers=w,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.WARNING,
+        )
+        client = Client(cluster)
+        chunks = (-(-m // (2 * w)), n)  # two partitions per worker
+        dX = da.random.default_rng(1).normal(size=(m, n), chunks=chunks)
+        dY = da.sin(dX[:, :1]) + dX[:, 1:2]
+        data, _, _ = prepare(client, dX, dY, False, "f8")
+        tiny, _, _ = prepare(client, da.ones((w, n), chunks=(1, n)), da.ones(w, 1), False, "f8")
+        clusters[w] = (cluster, client, data, tiny)
+    runs = {"in memory": in_memory(net, X, Y)}
+    for w, (_, _, data, tiny) in clusters.items():
+        runs[f"Dask, {w} worker{'s' * (w > 1)}"] = full_batch(net, data, config)
+        runs[f"round trip, {w} worker{'s' * (w > 1)}"] = full_batch(net, tiny, config)
+    full = timed(runs, net.params, args.repeats)
+    report_full(full)
+    steps = {
+        f"{w} worker{'s' * (w > 1)}, b={b}": sgd_step(net, data, b, DaskBatches, Shares)
+        for w, (_, _, data, _) in clusters.items()
+        for b in BATCHES
+        if b <= m
+    }
+    report_steps(timed(steps, net.params, args.repeats), m)
+    model(full)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)  # heartbeats cut by closing
+    for cluster, client, *_ in clusters.values():
+        client.close()
+        cluster.close()
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    return parser.parse_args(argv)
+
+
+def in_memory(net, X, Y):
+    """θ ↦ (J, ∇J) by ``loss_and_grad`` on the whole in-memory batch, one workspace reused."""
+    from deltaprop.losses import get_loss
+    from deltaprop.network import Grad, Workspace, loss_and_grad_unchecked
+
+    grad, ws, loss = Grad.zeros_like(net), Workspace(net, X.shape[1]), get_loss("squared")
+
+    def fun(theta):
+        net.params[...] = theta
+        return loss_and_grad_unchecked(net, X, Y, 0.0, loss, grad, ws)
+
+    return fun
+
+
+def sgd_step(net, data, b, batches_class, shares_class):
+    """θ ↦ J and ∇J of one random batch of b rows, summed over the workers' shares."""
+    from deltaprop.losses import get_loss
+    from deltaprop.network import Grad
+
+    batches, grad = batches_class(data, b, True), Grad.zeros_like(net)
+    rows = np.random.default_rng(2).permutation(data.m)[:b]
+    shares = shares_class(batches.shares(rows), b)
+
+    def fun(theta):
+        net.params[...] = theta
+        return batches.loss_and_grad(net, shares, None, 0.0, get_loss("squared"), grad, {})
+
+    return fun
+
+
+def timed(funs, theta, repeats):
+    """Median seconds of each ``fun(theta)``, the functions alternating within each repeat."""
+    names, times = list(funs), {name: [] for name in funs}
+    for name in names:
+        funs[name](theta)  # warm up: workspaces, imports on the workers
+    for r in range(repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            start = time.perf_counter()
+            funs[name](theta)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def report_full(full):
+    base = full["in memory"]
+    print("\nfull batch (one L-BFGS iteration): seconds, and ratio to in memory")
+    for name, t in full.items():
+        print(f"  {name:24s} {t:9.4f} s   {t / base:6.2f}×")
+
+
+def report_steps(steps, m):
+    print("\nsgd: seconds per step and per epoch (m / b steps)")
+    for name, t in steps.items():
+        b = int(name.split("b=")[1])
+        print(f"  {name:24s} {t * 1e3:9.2f} ms/step   {t * m / b:9.1f} s/epoch")
+
+
+def model(full):
+    """Speedup at W workers: t_c / (t_c / W + t_0 + (W − 1) t_w), from the measured figures."""
+    t_c = full["Dask, 1 worker"] - full["round trip, 1 worker"]  # compute of all m rows
+    t_0 = full["round trip, 1 worker"]
+    t_w = max(full["round trip, 2 workers"] - t_0, 0.0)  # the driver's cost per extra worker
+    print(f"\nmodel: compute t_c = {t_c:.4f} s, round trip t_0 = {t_0 * 1e3:.2f} ms, ")
+    print(f"       per extra worker t_w = {t_w * 1e3:.2f} ms")
+    for W in (1, 2, 8, 64, 256):
+        step = t_c / W + t_0 + (W - 1) * t_w
+        print(f"  W = {W:3d}: {step:.4f} s per full-batch step, speedup {t_c / step:6.1f}×")
+
+
+if __name__ == "__main__":
+    main()
