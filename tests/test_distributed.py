@@ -262,3 +262,41 @@ def test_cli_without_dask_or_with_a_bad_spec_says_what_to_do(monkeypatch, tmp_pa
     assert capsys.readouterr().err == (
         "deltaprop: error: Dask is not installed; install it with: pip install 'deltaprop[dask]'\n"
     )
+
+
+def test_a_worker_killed_mid_training_is_replaced_by_recomputing_its_partitions(rng):
+    """Worker processes: kill one after 3 L-BFGS iterations; its partitions are recomputed
+    from their lineage on the other worker and training ends where it does in memory."""
+    import logging
+    import os
+    import signal
+
+    X, Y = make_data(rng, m=200)
+    config = TrainConfig(solver="lbfgs", max_iter=12)
+    ref, h_ref = paths(
+        X, Y, config, lambda net, c, cb: train(net, X.T, Y.T, c, rng=seeded(), callback=cb)
+    )
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            dashboard_address=":0",
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        data = dask_data(client, X, Y, (50, 3))
+        distributed.wait(data.parts)
+        holder = client.who_has(data.parts[:1])[data.parts[0].key][0]  # holds partition 0
+        victim = client.run(os.getpid)[holder]
+        killed = []
+
+        def kill_at_iteration_3(net, history):
+            if history.n_iter == 3:
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+
+        net = Network((3, 6, 1), "tanh", rng=np.random.default_rng(7))
+        history = train_dask(net, data, config, rng=seeded(), callback=kill_at_iteration_3)
+    assert killed and history.n_iter == h_ref.n_iter == 12
+    assert rel_error(net.params, ref[-1]) < 1e-10
