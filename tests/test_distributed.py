@@ -300,3 +300,17 @@ def test_a_worker_killed_mid_training_is_replaced_by_recomputing_its_partitions(
         history = train_dask(net, data, config, rng=seeded(), callback=kill_at_iteration_3)
     assert killed and history.n_iter == h_ref.n_iter == 12
     assert rel_error(net.params, ref[-1]) < 1e-10
+
+
+def test_cli_files_with_other_columns_are_named(client, rng, tmp_path, capsys):
+    from deltaprop.cli import main
+    from deltaprop.data import write_csv
+
+    pattern = write_parts(tmp_path, rng, n_files=2, m=5, kind="csv")
+    write_csv(tmp_path / "part-2.csv", ["a", "b", "d", "y"], np.ones((5, 4)))
+    assert main(train_args(pattern, tmp_path / "m.npz", client.scheduler.address)) == 1
+    assert re.fullmatch(
+        r"deltaprop: error: .*part-2\.csv has the columns a, b, d, y but .*part-0\.csv has "
+        r"a, b, c, y; give every file the same columns\n",
+        capsys.readouterr().err,
+    )

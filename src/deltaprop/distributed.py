@@ -182,22 +182,15 @@ class DaskData:
         One ``Part`` per partition, in row order.
     sizes : list of int
         m_k of each partition.
-    sources : list of str, optional
-        Where each partition came from (a file), for error messages.
     """
 
-    def __init__(self, client, parts, sizes, sources=None):
+    def __init__(self, client, parts, sizes):
         self.client, self.parts, self.sizes = client, parts, list(sizes)
-        self.sources = sources
         self.offsets = np.concatenate([[0], np.cumsum(self.sizes)])  # first global row of k
 
     @property
     def m(self):
         return int(self.offsets[-1])
-
-    def where(self, k):
-        source = f" ({self.sources[k]})" if self.sources else ""
-        return f"partition {k}{source}"
 
     def map(self, func, *args, **kwargs):
         """``func(part, *args)`` on each partition's worker; the list of futures."""
@@ -426,7 +419,7 @@ def scale_parts(client, raw, standardize, dtype, sources=None):
         raise DataError("the Dask input has no rows; pass at least one sample")
     scalers = tuple(scaler_from_moments(stats[A], standardize, dtype) for A in ("X", "Y"))
     parts = [client.submit(scale_part, p, scalers, dtype, pure=False) for p in raw]
-    return DaskData(client, parts, sizes, sources), scalers, names
+    return DaskData(client, parts, sizes), scalers, names
 
 
 def fit_dask(estimator, X, y):
