@@ -19,7 +19,7 @@ from deltaprop import (
     loss_and_grad,
     parameter_count,
 )
-from deltaprop.network import loss_and_grad_unchecked
+from deltaprop.network import check_sizes, loss_and_grad_unchecked
 
 
 def central_differences(net, X, Y, alpha, loss, eps=1e-6):
@@ -167,9 +167,10 @@ def test_predictions_invariant_to_batch_splitting(rng):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"sizes": (3,)}, r"sizes=\(3,\) needs at least 2 layers"),
-        ({"sizes": (3, 0, 1)}, r"each of width >= 1"),
-        ({"sizes": "abc"}, r"sizes='abc' must be a sequence of layer widths"),
+        ({"sizes": (3,)}, r"^sizes=\(3,\) must be at least 2 layer widths >= 1 \(input, hidden…,"),
+        ({"sizes": (3, 0, 1)}, r"^sizes=\(3, 0, 1\) must be at least 2 layer widths >= 1"),
+        ({"sizes": "abc"}, r"^sizes='abc' must be at least 2 .* output\), e.g. \(3, 5, 2\)$"),
+        ({"sizes": (3, 2.5)}, r"^sizes=\(3, 2.5\) must be at least 2 layer widths >= 1"),
         ({"sizes": (2, 1), "activation": "swish"}, r"activation='swish' is not known; use one"),
         ({"sizes": (2, 1), "dtype": np.int32}, r"dtype=int32 is not supported; use float64"),
         ({"sizes": (2, 1), "params": np.zeros(4)}, r"params has shape \(4,\); sizes=\(2, 1\)"),
@@ -249,3 +250,37 @@ def test_loss_and_grad_input_errors_name_the_argument(kwargs, error, match):
     kwargs = {k: buffers.get(v, v) if k in ("out", "workspace") else v for k, v in kwargs.items()}
     with pytest.raises(error, match=match):
         loss_and_grad(net, X, Y, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "min_layers", "sizes"),
+    [
+        ("64,64", 0, (64, 64)),
+        (" 3, 4 ,2 ", 2, (3, 4, 2)),
+        ("3-4-2", 2, (3, 4, 2)),  # as `deltaprop explain` and `info` print an architecture
+        ("none", 0, ()),
+        ("", 0, ()),
+        (5, 0, (5,)),  # one hidden layer, as scikit-learn's hidden_layer_sizes=5
+        ([3, 5, 2], 2, (3, 5, 2)),
+        (np.array([3, 1], dtype=np.int64), 2, (3, 1)),
+    ],
+)
+def test_check_sizes_is_the_one_parser_of_layer_widths(value, min_layers, sizes):
+    parsed = check_sizes(value, min_layers=min_layers)
+    assert parsed == sizes and all(type(n) is int for n in parsed)
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "min_layers", "match"),
+    [
+        ("8,x", "", 0, r"^'8,x' must be layer widths >= 1, or 'none' for no layer, e.g. 64,64$"),
+        ("3", "--sizes", 2, r"^--sizes '3' must be at least 2 layer widths >= 1 \(input, hidd"),
+        ("none", "sizes", 2, r"^sizes='none' must be at least 2 layer widths >= 1"),
+        ("3--2", "sizes", 2, r"^sizes='3--2' must be at least 2 layer widths"),
+        ((True, 2), "sizes", 2, r"^sizes=\(True, 2\) must be at least 2 layer widths"),
+        (None, "hidden_layer_sizes", 0, r"^hidden_layer_sizes=None must be layer widths >= 1, or"),
+    ],
+)
+def test_check_sizes_errors_name_the_argument(value, name, min_layers, match):
+    with pytest.raises(ConfigError, match=match):
+        check_sizes(value, name=name, min_layers=min_layers)
