@@ -284,8 +284,8 @@ def test_target_without_data(capsys):
         (["--activation", "sine"], "activation='sine' is not known; use one of: identity"),
         (["--solver", "newton"], "solver='newton' is not known; use one of: gd, sgd, adam"),
         (["--loss", "l1"], "loss='l1' is not known; use one of: squared, huber"),
-        (["--hidden", "8,x"], "argument --hidden: '8,x' is not a comma-separated list"),
-        (["--hidden", "8,0"], "argument --hidden: '8,0': every layer width must be at least 1"),
+        (["--hidden", "8,x"], "argument --hidden: '8,x' must be layer widths >= 1, or 'none'"),
+        (["--hidden", "8,0"], "argument --hidden: '8,0' must be layer widths >= 1, or 'none'"),
         (["--epochs", "0"], "argument --epochs: '0' is not a positive integer"),
         (["--lr", "-1"], "argument --lr: '-1' is not a finite number > 0"),
         (["--alpha", "nan"], "argument --alpha: 'nan' is not a finite number >= 0"),
@@ -390,7 +390,7 @@ def test_model_file_from_a_newer_version(tmp_path, model, capsys):
 
 
 def test_gradcheck_usage_errors(capsys):
-    fails(["gradcheck", "--sizes", "3"], capsys, 2, "--sizes \\(3,\\) needs at least 2 layers")
+    fails(["gradcheck", "--sizes", "3"], capsys, 2, "--sizes: '3' must be at least 2 layer widths")
     fails(["gradcheck", "--mode", "half"], capsys, 2, "argument --mode: invalid choice")
     fails(["gradcheck", "--activation", "sine"], capsys, 2, "activation='sine' is not known")
 

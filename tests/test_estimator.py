@@ -159,8 +159,16 @@ def test_feature_names_from_a_dataframe(rng):
         ("learning_rate", "cyclic", r"^learning_rate='cyclic' is not known; use one of: "),
         ("activation", "swish", r"^activation='swish' is not known; use one of: identity"),
         ("loss", "l1", r"^loss='l1' is not known; use one of: squared, huber$"),
-        ("hidden_layer_sizes", (8, 0), r"^hidden_layer_sizes=\(8, 0\) must be a tuple of pos"),
-        ("hidden_layer_sizes", "big", r"^hidden_layer_sizes='big' must be a tuple of pos"),
+        (
+            "hidden_layer_sizes",
+            (8, 0),
+            r"^hidden_layer_sizes=\(8, 0\) must be layer widths >= 1, or \(\) for no layer",
+        ),
+        (
+            "hidden_layer_sizes",
+            "big",
+            r"^hidden_layer_sizes='big' must be layer widths >= 1, .*, e.g. \(64, 64\)$",
+        ),
         ("batch_size", 0, r"^batch_size=0 must be 'auto' or an integer >= 1$"),
         ("max_iter", 2.5, r"^max_iter=2.5 must be an integer >= 1$"),
         ("n_iter_no_change", 0, r"^n_iter_no_change=0 must be an integer >= 1$"),

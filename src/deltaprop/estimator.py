@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 from deltaprop.activations import get_activation
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.losses import get_loss
-from deltaprop.network import Network, check_dtype
+from deltaprop.network import Network, check_dtype, check_sizes
 from deltaprop.train import History, TrainConfig, train
 
 SOLVERS = ("gd", "sgd", "adam", "lbfgs")
@@ -161,7 +161,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     def fit(self, X, y):
         """Train on X (m, n) and y (m,) or (m, k); returns self."""
         config = self._train_config()
-        hidden = hidden_sizes(self.hidden_layer_sizes)
+        hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
         dtype = check_dtype(self.dtype)
         rng = make_rng(self.random_state)
         X, y = validate_data(
@@ -364,22 +364,6 @@ def check_batch_size(value):
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
         return int(value)
     raise ConfigError(f"batch_size={value!r} must be 'auto' or an integer >= 1")
-
-
-def hidden_sizes(value):
-    """``hidden_layer_sizes`` as a tuple of positive ints (an int means one layer)."""
-    sizes = (value,) if isinstance(value, numbers.Integral) else value
-    try:
-        sizes = tuple(sizes)
-    except TypeError:
-        sizes = None
-    if sizes is None or not all(
-        isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in sizes
-    ):
-        raise ConfigError(
-            f"hidden_layer_sizes={value!r} must be a tuple of positive integers, e.g. (64, 64)"
-        )
-    return tuple(int(n) for n in sizes)
 
 
 def make_rng(random_state):

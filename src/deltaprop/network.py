@@ -9,6 +9,7 @@ Indices are the question's layer numbers: ``theta[l]`` is Θ^(l) (n_{l+1} × n_l
 
 import math
 import numbers
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,18 +64,48 @@ class Grad:
         return cls(flat, *layer_views(flat, net.sizes))
 
 
-def check_sizes(sizes):
-    """Validate ``sizes = (n_1, …, n_L)`` and return it as a tuple of ints."""
+def check_sizes(value, *, name="sizes", min_layers=2):
+    """Layer widths as a tuple of ints >= 1, at least ``min_layers`` of them: the one parser.
+
+    ``value`` is a sequence of ints (``(3, 5, 2)``), one int (one layer), or text as the CLI
+    takes it and ``deltaprop explain`` prints it: ``"3,5,2"``, ``"3-5-2"``, and ``"none"`` or
+    ``""`` for no layer. Anything else is a ``ConfigError`` naming ``name`` (an argument such
+    as ``"hidden_layer_sizes"`` or ``"--sizes"``; empty inside an argparse ``type``).
+    """
+    sizes = _widths(value)
+    if sizes is not None and len(sizes) >= min_layers and min(sizes, default=1) >= 1:
+        return sizes
+    python = name and not name.startswith("-")  # a Python argument, not a command-line option
+    label = f"{name}={value!r}" if python else f"{name} {value!r}".lstrip()
+    none = "()" if python else "'none'"
+    if min_layers >= 2:
+        what, example = "at least 2 layer widths >= 1 (input, hidden…, output)", "3,5,2"
+    else:
+        what, example = f"layer widths >= 1, or {none} for no layer", "64,64"
+    example = f"({example.replace(',', ', ')})" if python else example
+    raise ConfigError(f"{label} must be {what}, e.g. {example}")
+
+
+def _widths(value):
+    """``value`` (text, an int or a sequence) as a tuple of ints, or None if it is none of them."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        value = () if text in ("", "none") else re.split(r"[,-]", text)
+    elif isinstance(value, numbers.Integral):
+        value = (value,)
     try:
-        sizes = tuple(int(n) for n in sizes)
+        return tuple(_width(n) for n in value)
     except (TypeError, ValueError):
-        msg = f"sizes={sizes!r} must be a sequence of layer widths, e.g. (3, 5, 2)"
-        raise ConfigError(msg) from None
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ConfigError(
-            f"sizes={sizes!r} needs at least 2 layers (input and output), each of width >= 1"
-        )
-    return sizes
+        return None
+
+
+def _width(n):
+    """One layer width: an integer, or the text of one (``ValueError`` otherwise)."""
+    if isinstance(n, str):
+        return int(n)
+    if isinstance(n, numbers.Integral) and not isinstance(n, bool):
+        return int(n)
+    raise ValueError(f"{n!r} is not a layer width")
 
 
 def check_dtype(dtype):

@@ -4,6 +4,7 @@ import sys
 
 from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
 from deltaprop.errors import ConfigError
+from deltaprop.network import check_sizes
 
 EXPLAIN_FORMATS = ("text", "markdown", "latex", "json")
 
@@ -13,21 +14,6 @@ def register(subparsers):
     _register_explain(subparsers)
     _register_prove(subparsers)
     _register_check(subparsers)
-
-
-def parse_sizes(text):
-    """``"3,5,4,2"`` → ``(3, 5, 4, 2)``; a one-line ConfigError otherwise."""
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise ConfigError(
-            f"--sizes {text!r} must be comma-separated layer widths, e.g. --sizes 3,5,4,2"
-        ) from None
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ConfigError(
-            f"--sizes {text!r} needs at least 2 layers (input and output), each of width >= 1"
-        )
-    return sizes
 
 
 def _register_explain(subparsers):
@@ -65,7 +51,7 @@ def run_explain(args):
     from deltaprop.derivation import explain
 
     derivation = explain(
-        parse_sizes(args.sizes),
+        check_sizes(args.sizes, name="--sizes"),
         args.activation,
         loss=args.loss,
         batch=args.batch,
@@ -101,7 +87,7 @@ def _register_prove(subparsers):
 def run_prove(args):
     from deltaprop.derivation import prove
 
-    proof = prove(parse_sizes(args.sizes), args.activation)
+    proof = prove(check_sizes(args.sizes, name="--sizes"), args.activation)
     print(proof.to_json() if args.format == "json" else proof.to_text())
     return 0 if proof.ok else 1
 
@@ -133,7 +119,7 @@ def _register_check(subparsers):
 def run_check(args):
     from deltaprop.derivation import check
 
-    sizes = parse_sizes(args.sizes) if args.sizes else None
+    sizes = check_sizes(args.sizes, name="--sizes") if args.sizes else None
     result = check(args.equation, sizes, args.activation, target=args.target, seed=args.seed)
     out = result.to_json() if args.format == "json" else result.to_text()
     print(out, file=sys.stdout)

@@ -29,6 +29,7 @@ from deltaprop.data import (
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.files import check_output
 from deltaprop.losses import LOSSES, get_loss
+from deltaprop.network import check_sizes
 from deltaprop.plots import check_folder, write_plots
 
 SOLVERS = ("gd", "sgd", "adam", "lbfgs")
@@ -69,19 +70,16 @@ def _command(subparsers, name, handler, help_, description, epilog):
 # ---------------------------------------------------------------- argument types
 
 
-def int_list(text):
-    """``"64,64"`` → ``(64, 64)``; ``"none"`` or ``""`` → ``()`` (no hidden layer)."""
-    if text.strip().lower() in ("", "none"):
-        return ()
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of positive integers, e.g. 64,64"
-        ) from None
-    if min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: every layer width must be at least 1")
-    return sizes
+def layer_sizes(min_layers):
+    """An argparse ``type``: ``"64,64"`` → ``(64, 64)``, ``"none"`` → ``()``, ``"3-5-2"`` too."""
+
+    def convert(text):
+        try:
+            return check_sizes(text, name="", min_layers=min_layers)
+        except ConfigError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    return convert
 
 
 def _number(parse, accept, wanted):
@@ -173,8 +171,8 @@ def _add_sep_option(p):
 def _add_network_options(p, d):
     p.add_argument(
         "--hidden",
-        type=int_list,
-        default=int_list(d["hidden"]),
+        type=layer_sizes(0),
+        default=d["hidden"],
         metavar="N[,N]",
         help=f"hidden layer widths, comma-separated; 'none' for a linear model "
         f"(default: {d['hidden']})",
@@ -741,7 +739,7 @@ def _add_gradcheck(subparsers):
     )
     p.add_argument(
         "--sizes",
-        type=int_list,
+        type=layer_sizes(2),
         default=(3, 5, 4, 2),
         metavar="N,N[,N]",
         help="layer widths n_1,…,n_L of the random network (default: 3,5,4,2)",
@@ -804,8 +802,6 @@ def gradcheck_command(args) -> int:
         model = _load(args.model)[0]
         net, loss = model.network_, args.loss or model.loss
     else:
-        if len(args.sizes) < 2:
-            raise ConfigError(f"--sizes {args.sizes} needs at least 2 layers, e.g. 3,5,2")
         net = Network(args.sizes, args.activation, rng=rng)
     X = rng.standard_normal((net.sizes[0], args.samples))  # (n_1, m)
     Y = rng.standard_normal((net.sizes[-1], args.samples))  # (n_L, m)
