@@ -238,3 +238,46 @@ def test_invalid_metadata(tmp_path, fitted):
         r"missing; re-save it$",
     ):
         load_model(path)
+
+
+@pytest.mark.parametrize(("with_mean", "with_std"), [(True, True), (False, True), (True, False)])
+def test_a_standard_scaler_pipeline_is_folded_into_the_model(tmp_path, with_mean, with_std):
+    pd = pytest.importorskip("pandas")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.standard_normal((50, 2)) * [1e3, 1e-2] + [5e3, 1.0], columns=["u", "v"])
+    y = X.u / 1e3 - 100 * X.v
+    pipeline = make_pipeline(
+        StandardScaler(with_mean=with_mean, with_std=with_std),
+        DeltapropRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0),
+    ).fit(X, y)
+    save_model(tmp_path / "p.npz", pipeline)
+    loaded, meta = load_model(tmp_path / "p.npz")
+    np.testing.assert_allclose(loaded.predict(X), pipeline.predict(X), rtol=1e-10)
+    assert meta["feature_names"] == ["u", "v"] and list(loaded.feature_names_in_) == ["u", "v"]
+    assert loaded.loss_curve_ == pipeline[-1].loss_curve_
+
+
+def test_other_pipelines_and_estimators_are_refused(tmp_path, fitted):
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    X = fitted[1]
+    minmax = make_pipeline(MinMaxScaler(), DeltapropRegressor(max_iter=2)).fit(X, X[:, 0])
+    with pytest.raises(
+        ConfigError,
+        match=r"^save_model cannot save the preprocessing of this pipeline \(MinMaxScaler → "
+        r"DeltapropRegressor\); it saves a DeltapropRegressor alone or after one StandardScaler",
+    ):
+        save_model(tmp_path / "m.npz", minmax)
+    with pytest.raises(ConfigError, match=r"^the estimator is not fitted; call fit"):
+        save_model(tmp_path / "m.npz", make_pipeline(StandardScaler(), DeltapropRegressor()))
+    with pytest.raises(ConfigError, match=r"a StandardScaler in a Pipeline\), not a Linear"):
+        save_model(tmp_path / "m.npz", LinearRegression().fit(X, X[:, 0]))
+    alone = make_pipeline(fitted[0])  # a pipeline of the model alone saves the model
+    save_model(tmp_path / "m.npz", alone)
+    np.testing.assert_array_equal(load_model(tmp_path / "m.npz")[0].predict(X), alone.predict(X))
+    assert os.listdir(tmp_path) == ["m.npz"]

@@ -34,20 +34,22 @@ from deltaprop.train import History
 
 FORMAT = "deltaprop-model"
 FORMAT_VERSION = 2  # 2: the SHA-256 covers the metadata too (1: the arrays only)
-ARRAYS = ("params", "x_mean", "x_scale", "y_mean", "y_scale")
 
 
 def save_model(path, estimator, *, feature_names=None, target_names=None, extra=None):
     """Write a fitted ``DeltapropRegressor`` to ``path`` (one ``.npz``), atomically.
 
-    ``feature_names`` defaults to the estimator's ``feature_names_in_`` if it has them;
-    ``extra`` is any JSON-serializable dict stored as is (e.g. test metrics).
+    ``estimator`` may also be a fitted ``Pipeline`` of a ``StandardScaler`` and a
+    ``DeltapropRegressor``: the scaler is folded into the model's input scaler, so the file
+    predicts what the pipeline predicts (to rounding). ``feature_names`` defaults to the
+    estimator's ``feature_names_in_`` if it has them; ``extra`` is any JSON-serializable dict
+    stored as is (e.g. test metrics).
     """
-    try:
-        check_is_fitted(estimator, "network_")
-    except NotFittedError:
-        msg = "the estimator is not fitted; call fit(X, y) before save_model"
-        raise ConfigError(msg) from None
+    from sklearn.pipeline import Pipeline  # here: importing it slows down every CLI start
+
+    if isinstance(estimator, Pipeline):
+        estimator = fold_pipeline(estimator)
+    check_fitted(estimator)
     arrays = {
         "params": estimator.network_.params,
         "x_mean": estimator.x_mean_,
@@ -68,6 +70,62 @@ def save_model(path, estimator, *, feature_names=None, target_names=None, extra=
     text = json.dumps(metadata)
     with atomic_open(path, "wb", what="model file", error=ModelFileError) as file:
         np.savez(file, **arrays, metadata=np.array(text))
+
+
+def check_fitted(estimator):
+    if not isinstance(estimator, DeltapropRegressor):
+        raise ConfigError(
+            f"save_model saves a DeltapropRegressor (alone or after a StandardScaler in a "
+            f"Pipeline), not a {type(estimator).__name__}"
+        )
+    try:
+        check_is_fitted(estimator, "network_")
+    except NotFittedError:
+        msg = "the estimator is not fitted; call fit(X, y) before save_model"
+        raise ConfigError(msg) from None
+
+
+def fold_pipeline(pipeline):
+    """``Pipeline([StandardScaler, DeltapropRegressor])`` as one ``DeltapropRegressor``.
+
+    The pipeline computes ``(((X − μ) / s) − x_mean) / x_scale``: the same as the model alone
+    with ``x_mean' = μ + s · x_mean`` and ``x_scale' = s · x_scale`` (each (n,)).
+    """
+    from sklearn.preprocessing import StandardScaler
+
+    steps = [step for _, step in pipeline.steps if step not in (None, "passthrough")]
+    if len(steps) == 1:
+        return steps[0]
+    if len(steps) != 2 or not isinstance(steps[0], StandardScaler):
+        kinds = " → ".join(type(step).__name__ for step in steps)
+        raise ConfigError(
+            f"save_model cannot save the preprocessing of this pipeline ({kinds}); it saves a "
+            f"DeltapropRegressor alone or after one StandardScaler: save the rest separately"
+        )
+    scaler, model = steps
+    check_fitted(model)
+    check_is_fitted(scaler)
+    mu = scaler.mean_ if scaler.with_mean else 0.0  # (n,), or 0: with_mean=False
+    s = scaler.scale_ if scaler.with_std else 1.0  # (n,), or 1: with_std=False
+    history = History(
+        loss_curve=model.loss_curve_,
+        validation_loss_curve=model.validation_loss_curve_,
+        best_loss=model.best_loss_,
+        n_iter=model.n_iter_,
+        t=model.t_,
+        interrupted=model.interrupted_,
+    )
+    return DeltapropRegressor.from_network(
+        model.network_,
+        x_mean=mu + s * model.x_mean_.astype(np.float64),
+        x_scale=s * model.x_scale_.astype(np.float64),
+        y_mean=model.y_mean_,
+        y_scale=model.y_scale_,
+        y_1d=model._y_ndim == 1,
+        feature_names_in=getattr(pipeline, "feature_names_in_", None),
+        history=history,
+        **model.get_params(),
+    )
 
 
 def build_metadata(estimator, feature_names, target_names, extra):
