@@ -62,6 +62,9 @@ def open_regular(path):
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
+        if os.path.islink(path):
+            target = os.readlink(path)
+            raise fail(path, f"is a symbolic link to {target!r}, which does not exist") from None
         raise fail(path, "does not exist; check the path") from None
     except (OSError, ValueError) as err:
         reason = err.strerror if isinstance(err, OSError) else str(err)
