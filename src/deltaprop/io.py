@@ -10,6 +10,7 @@ field is checked (``deltaprop.modelcheck``), and the arrays must be finite with 
 whatever the checksum says. Format 1 files (checksum of the arrays only) are still read.
 """
 
+import copy
 import hashlib
 import json
 import os
@@ -107,25 +108,15 @@ def fold_pipeline(pipeline):
     check_is_fitted(scaler)
     mu = scaler.mean_ if scaler.with_mean else 0.0  # (n,), or 0: with_mean=False
     s = scaler.scale_ if scaler.with_std else 1.0  # (n,), or 1: with_std=False
-    history = History(
-        loss_curve=model.loss_curve_,
-        validation_loss_curve=model.validation_loss_curve_,
-        best_loss=model.best_loss_,
-        n_iter=model.n_iter_,
-        t=model.t_,
-        interrupted=model.interrupted_,
-    )
-    return DeltapropRegressor.from_network(
-        model.network_,
-        x_mean=mu + s * model.x_mean_.astype(np.float64),
-        x_scale=s * model.x_scale_.astype(np.float64),
-        y_mean=model.y_mean_,
-        y_scale=model.y_scale_,
-        y_1d=model._y_ndim == 1,
-        feature_names_in=getattr(pipeline, "feature_names_in_", None),
-        history=history,
-        **model.get_params(),
-    )
+    folded = copy.copy(model)  # the fitted model with its input scaler replaced
+    folded.x_mean_ = (mu + s * model.x_mean_).astype(model.network_.dtype)  # (n,)
+    folded.x_scale_ = (s * model.x_scale_).astype(model.network_.dtype)  # (n,)
+    names = getattr(pipeline, "feature_names_in_", None)  # those of a DataFrame fit
+    if names is not None:
+        folded.feature_names_in_ = names
+    else:
+        vars(folded).pop("feature_names_in_", None)
+    return folded
 
 
 def build_metadata(estimator, feature_names, target_names, extra):
