@@ -382,7 +382,7 @@ def test_model_file_from_a_newer_version(tmp_path, model, capsys):
         ["predict", str(newer), str(model)],
         capsys,
         1,
-        "written by a newer deltaprop \\(format 99\\); this version reads format 1",
+        "written by a newer deltaprop \\(format 99\\); this version reads formats 1 to 2",
     )
 
 
@@ -434,3 +434,43 @@ def test_ctrl_c_keeps_the_best_weights_saves_and_exits_130(tmp_path, good_csv, c
 
 def test_negative_seed_is_a_usage_error(capsys):
     fails(["train", "--seed", "-1"], capsys, 2, "argument --seed: '-1' is not an integer >= 0")
+
+
+# ---------------------------------------------------------------- model paths of every kind
+
+
+def test_a_model_path_that_is_not_utf8_is_printed_as_given(tmp_path, model, monkeypatch):
+    import io
+
+    odd = os.path.join(os.fsencode(tmp_path), b"m\xff.npz")
+    os.link(model, odd)
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    monkeypatch.setattr("sys.stdout", stdout)  # as in a UTF-8 locale: undecodable bytes fail
+    assert main(["info", os.fsdecode(odd)]) == 0
+    stdout.flush()
+    assert stdout.buffer.getvalue().startswith(b"model: " + odd + b" (format version 2)\n")
+
+
+def test_an_unreadable_model_file(tmp_path, model, capsys, monkeypatch):
+    model.chmod(0)
+    if os.access(model, os.R_OK):  # root reads it anyway: let the open fail as for a user
+        real_open = os.open
+
+        def no_permission(path, flags, *args):
+            if str(path) == str(model):
+                raise PermissionError(13, "Permission denied")
+            return real_open(path, flags, *args)
+
+        monkeypatch.setattr(os, "open", no_permission)
+    fails(["info", str(model)], capsys, 1, r"model file '.*m.npz' cannot be opened \(Permission")
+    model.chmod(0o644)
+
+
+def test_model_paths_that_are_not_model_files(tmp_path, good_csv, capsys):
+    fifo = tmp_path / "fifo.npz"
+    os.mkfifo(fifo)
+    dangling = tmp_path / "gone.npz"
+    dangling.symlink_to(tmp_path / "nowhere.npz")
+    fails(["predict", str(fifo), str(good_csv)], capsys, 1, r"is a FIFO \(named pipe\), not a")
+    fails(["evaluate", str(tmp_path), str(good_csv)], capsys, 1, r"is a folder, not a model file")
+    fails(["gradcheck", str(dangling)], capsys, 1, r"gone.npz' is a symbolic link to '.*nowhe")
