@@ -1,4 +1,5 @@
-"""The equation checker: verdicts on every equation of the seed and on common mistakes."""
+"""The equation checker: verdicts on every equation of the question and its answers, and on
+common mistakes."""
 
 import json
 
@@ -26,7 +27,7 @@ STUDENT_COMMENT = (  # the comment's attempt with · for every product
     r"\delta^{(L-1)} = \delta^{(L)} \cdot \Theta^{(L-1)} \cdot \varphi'\left(z^{(L-1)}\right)"
 )
 
-SEED_CORRECT = [
+QUESTION_CORRECT = [
     # the student's forward propagation
     r"a^{(1)} = x^{(i)}",
     r"a^{(2)} = \varphi \left( \Theta^{(1)} \cdot a^{(1)} + b^{(2)} \right) = "
@@ -37,7 +38,7 @@ SEED_CORRECT = [
     # the per-sample cost and the underbraced δ^(L)
     r"J^{(i)} = \frac{1}{2} \left[ a^{(L)} - y^{(i)} \right]^2",
     r"\delta^{(L)} = a^{(L)} - y^{(i)}",
-    # greg's answer, with his macros \W, \LR, \Diag, \smL and subscript layers
+    # the Diag(φ') answer, with its macros \W, \LR, \Diag, \smL and subscript layers
     r"z_k = b_k + \W_{k-1}a_{k-1}",
     r"a_k = \varphi(z_k)",
     r"P_k = \Diag{\varphi'(z_k)}",
@@ -46,7 +47,7 @@ SEED_CORRECT = [
     r"g_k = P_k^T\W_k^Tg_{k+1}",
     r"J = \frac 12\LR{g_\smL:g_\smL}",
     r"\grad{J}{\W_{\smL-1}} = g_\smL a_{\smL-1}^T",
-    # the answer's matrix-product form (lynn's comment) and the VJP remark
+    # the matrix-product form (a comment's) and the VJP form
     r"\delta^{(L-1)} = \left(\Theta^{(L-1)}\right)^\top \delta^{(L)} \odot \varphi'(z^{(L-1)})",
     r"\frac{\partial J^{(i)}}{\partial \Theta^{(L-1)}} = \delta^{(L)} \left(a^{(L-1)}\right)^\top",
     r"\delta^{(l)} = \left(\frac{\partial z^{(l+1)}}{\partial z^{(l)}}\right)^\top \delta^{(l+1)}",
@@ -55,8 +56,8 @@ SEED_CORRECT = [
 ]
 
 
-@pytest.mark.parametrize("equation", SEED_CORRECT)
-def test_every_correct_equation_of_the_seed_is_accepted(equation):
+@pytest.mark.parametrize("equation", QUESTION_CORRECT)
+def test_every_correct_equation_of_the_question_is_accepted(equation):
     result = check(equation)
     assert result.verdict == "correct", result.to_text()
     assert result.rel_error < 1e-12
@@ -294,7 +295,7 @@ def test_the_student_intermediate_tensor_lines_cannot_be_checked_and_say_why():
         (r"\Theta \leftarrow \Theta - \eta \nabla_\Theta J", r"\leftarrow"),
     ],
 )
-def test_seed_lines_outside_the_checker_vocabulary_are_pointed_at(equation, unread):
+def test_question_lines_outside_the_checker_vocabulary_are_pointed_at(equation, unread):
     result = check(equation)
     assert result.verdict == "unparseable"
     assert f"position {equation.index(unread)}" in result.message

@@ -2,9 +2,9 @@
 
 A small hand-written tokenizer and recursive-descent parser (user input is never ``eval``-ed)
 turn ``\\delta^{(L)} \\odot \\Theta^{(L-1)}``, ``Theta[l].T @ delta[l+1] * dphi(z[l])`` or
-``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))`` into the same tree of nodes. The seed's notation is the
-vocabulary: Θ (also ``W``), δ (also greg's ``g``), Δ, a, A, z, Z, b, x, X, y, Y, P (Diag of φ'),
-G (∂J/∂Θ), J, m, α (also λ), φ, φ', Diag, ∂J/∂•, transpose and the ones vector 1.
+``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))`` into the same tree of nodes. Ng's notation is the
+vocabulary: Θ (also ``W``), δ (also the Diag(φ') form's ``g``), Δ, a, A, z, Z, b, x, X, y, Y,
+P (Diag of φ'), G (∂J/∂Θ), J, m, α (also λ), φ, φ', Diag, ∂J/∂•, transpose and the ones vector.
 
 Operators, all of one precedence and left-associative except ``+`` and ``−``:
 
@@ -588,7 +588,7 @@ class _Parser:
 
     def with_layer(self, node, layer, end):
         if isinstance(node, Sym) and node.name == "J":
-            return node  # J_k in greg's answer: the cost
+            return node  # J_k, with the layer as a subscript: the cost
         if not isinstance(node, Sym) or node.name not in LAYERED or node.layer is not None:
             raise ParseError(
                 f"a layer index does not belong here (position {node.span[0]})",
@@ -697,12 +697,12 @@ class _Parser:
         den = Num((tok.pos + 1, tok.end), float(digits[1]))
         return Bin((start, tok.end), "/", num, den, "\\frac")
 
-    def primary_grad(self):  # greg's \grad{J}{\W_k}
+    def primary_grad(self):  # the Diag(φ') answer's macro \grad{J}{\W_k}
         start = self.next().pos
         num, den = self.braced(), self.braced()
         return Deriv((start, self.tokens[self.i - 1].end), num, den)
 
-    def primary_LR(self):  # greg's \LR{...}: parentheses
+    def primary_LR(self):  # the Diag(φ') answer's \LR{...}: parentheses
         self.next()
         return self.braced()
 

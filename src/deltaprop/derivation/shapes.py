@@ -1,4 +1,4 @@
-"""Shapes and values of the seed's symbols, and the evaluation of a parsed expression.
+"""Shapes and values of the symbols of Ng's notation, and the evaluation of a parsed expression.
 
 One evaluator serves both questions. In a :class:`SymbolicDomain` every width is a symbol
 (n_l, n_{L−1}, m) and only shapes are computed; in a :class:`ConcreteDomain` the widths are the
@@ -30,7 +30,7 @@ from deltaprop.derivation.notation import (
     to_text,
 )
 
-# name: (first layer, last layer as an offset from L); the ranges of the seed's table
+# name: (first layer, last layer as an offset from L); the ranges of the notation table
 RANGES = {
     "Θ": (1, -1),
     "G": (1, -1),
@@ -214,7 +214,7 @@ def _range_message(name, k, lo, hi, L=None):
 
 
 def quantity(node):
-    """The seed quantity a symbol or derivative names: ``(name, layer)``, or None."""
+    """The quantity a symbol or derivative names: ``(name, layer)``, or None."""
     if isinstance(node, Sym):
         return node.name, node.layer
     if not isinstance(node, Deriv) or not isinstance(node.den, Sym):
@@ -239,7 +239,7 @@ def _unknown_message(node):
             f"cannot evaluate {text}: the derivative of a vector by a matrix has three indices, "
             "which no matrix holds; backprop never forms it (δ^(l+1) (a^(l))ᵀ is ∂J/∂Θ^(l))"
         )
-    return f"cannot evaluate {text}: not a quantity of the seed's notation"
+    return f"cannot evaluate {text}: not a quantity of Ng's notation"
 
 
 def symbol_shape(name, layer, domain):
@@ -316,7 +316,7 @@ def _sum_over(node, domain):
 
 
 def _square(node, arg):
-    """x² of a scalar, or ‖v‖² = vᵀv of a column (the seed's [a^(L) − y]²)."""
+    """x² of a scalar, or ‖v‖² = vᵀv of a column (the question's [a^(L) − y]²)."""
     if arg.shape is not None and arg.shape[1] != 1:
         raise ShapeError(node, arg, None, "the square ^2 of a matrix is undefined (use ⊙)")
     return Term(None, _apply(lambda v: float(np.vdot(v, v)), arg), node)
