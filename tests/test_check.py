@@ -342,3 +342,62 @@ def test_sizes_beyond_the_work_bound_and_negative_seeds_are_refused(capsys):
 def test_a_nan_value_is_never_correct():
     result = check("delta[L] = log(a[L] - a[L] - 1)")  # log of −1: NaN
     assert result.verdict == "wrong" and result.rel_error == float("inf")
+
+
+def test_a_concrete_output_index_with_sizes_is_the_output_layer():
+    assert check("δ^(3) = a^(3) − y", sizes=(4, 5, 3)).verdict == "correct"
+    assert check("δ^(2) = (Θ^(2))ᵀ δ^(3) ⊙ φ'(z^(2))", sizes=(4, 5, 3)).verdict == "correct"
+    result = check("δ^(2) = a^(2) − y", sizes=(4, 5, 3))  # layer 2 is hidden: n_2 is not n_L
+    assert (result.verdict, result.reason) == ("wrong", "dimension")
+    assert check(r"\delta^{(4)} = a^{(4)} - y", sizes=(4, 5, 3)).reason == "range"
+
+
+@pytest.mark.parametrize(
+    "equation",
+    [
+        "δ^(l) = φ'(z^(l)) ⊙ (Θ^(l))ᵀ δ^(l+1)",
+        r"\delta^{(l)} = \varphi'(z^{(l)}) \odot \Theta^{(l)T} \delta^{(l+1)}",
+        "δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))",
+    ],
+)
+def test_juxtaposition_binds_tighter_than_the_hadamard_product(equation):
+    assert check(equation).verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "equation",
+    [
+        "J = ½ (a^(L) − y)ᵀ (a^(L) − y)",  # a 1 × 1 matrix is the scalar J
+        r"J = \frac{1}{2m} \mathbf{1}^\top \left((A^{(L)} - Y) \odot (A^{(L)} - Y)\right)"
+        r" \mathbf{1}",
+        "J = (1/m) 1ᵀ (½ (A^(L) − Y) ⊙ (A^(L) − Y)) 1",  # 1ᵀ of length n_L, 1 of length m
+        "∂J/∂b^(l) = (1/m) Δ^(l) 1",
+        r"J = \frac{1}{m} \sum_{i=1}^{m} \tfrac12 \| a^{(L)} - y^{(i)} \|^2",
+        "J = (1/2m) ‖A^(L) − Y‖²_F + (α/2m) Σ_l ‖Θ^(l)‖²_F",
+    ],
+)
+def test_ones_take_the_length_that_fits_and_a_1x1_matrix_is_a_scalar(equation):
+    assert check(equation).verdict == "correct", check(equation).to_text()
+
+
+def test_costs_that_forget_the_mean_or_the_half_are_wrong():
+    assert check("J = Σ_i ½‖a^(L) − y^(i)‖²").verdict == "wrong"
+    assert check("J = (1/m) ‖A^(L) − Y‖²_F").verdict == "wrong"
+    assert check("J = (1/2m) ‖A^(L) − Y‖²_F + (α/m) Σ_l ‖Θ^(l)‖²_F").verdict == "wrong"
+
+
+def test_a_rewrite_is_suggested_only_when_it_checks_correct():
+    result = check("delta[l] = Theta[l] * delta[l+1]")  # the transpose alone misses φ'
+    assert result.verdict == "wrong" and result.suggestion == result.corrected == ""
+    assert "did you mean" not in result.to_text()
+    fixed = check("dJ/dTheta[l] = a[l] ⊙ delta[l+1]")
+    assert fixed.corrected == "∂J/∂Θ^(l) = δ^(l+1) (a^(l))ᵀ"
+    assert check(fixed.corrected).verdict == "correct"
+
+
+def test_the_broadcasting_paragraph_only_where_numpy_hides_the_error():
+    hidden = check(STUDENT_THETA_L1, sizes=(3, 5, 4, 1))
+    assert [(layer, status) for layer, status, _ in hidden.trap] == [(3, "hides")]
+    assert "NumPy broadcasting trap" in hidden.to_text()
+    shown = check(STUDENT_DELTA_L1, sizes=(3, 5, 4, 1))  # (4 × 4) at the only layer: no trap
+    assert shown.trap == [] and "NumPy broadcasting" not in shown.to_text()

@@ -56,7 +56,7 @@ TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
 BATCHED = {"Z", "A", "Δ", "X", "Y"}
-TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "J"}
+TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "J"}
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1)}  # a^(l) = φ(z^(l)) claims the hidden layers
 
 
@@ -85,6 +85,11 @@ class Context:
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
         return self.sizes or _generic_sizes(rhs)
+
+    def symbolic(self):
+        """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
+        δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
+        return SymbolicDomain(None if self.sizes is None else len(self.sizes))
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
@@ -216,7 +221,7 @@ def _target_shape(goal, domain):
 
 
 def _check_side(context, result, goal, rhs):
-    term = _symbolic_term(goal, rhs)
+    term = _symbolic_term(context, goal, rhs)
     if not isinstance(term, Term):
         _report_shape_failure(context, result, term, goal, rhs)
         return
@@ -246,22 +251,26 @@ def _generic_sizes(rhs):
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
 
 
-def _symbolic_term(goal, rhs):
+def _symbolic_term(context, goal, rhs):
     """The symbolic Term of ``rhs``, or its failure: the first undefined operation (a
-    ShapeError) or a mismatch with the shape of the target."""
-    domain = SymbolicDomain()
+    ShapeError) or a mismatch with the shape of the target. A 1 × 1 matrix is a scalar."""
+    domain = context.symbolic()
     try:
         term = evaluate(rhs, domain)
     except ShapeError as err:
         return err
-    if goal is not None and term.shape != _target_shape(goal, domain):
-        return _Mismatch(goal, term)
+    if goal is not None and _scalar(term.shape) != _scalar(_target_shape(goal, domain)):
+        return _Mismatch(goal, term, domain)
     return term
 
 
-def _symbolic_failure(goal, rhs):
+def _scalar(shape):
+    return None if shape == (1, 1) else shape
+
+
+def _symbolic_failure(context, goal, rhs):
     """The failure of ``rhs`` (see :func:`_symbolic_term`), or None when its shapes agree."""
-    term = _symbolic_term(goal, rhs)
+    term = _symbolic_term(context, goal, rhs)
     return None if isinstance(term, Term) else term
 
 
@@ -269,9 +278,10 @@ def _symbolic_failure(goal, rhs):
 class _Mismatch:
     goal: Target
     term: object
+    domain: SymbolicDomain
 
     def describe(self):
-        want = _target_shape(self.goal, SymbolicDomain())
+        want = _target_shape(self.goal, self.domain)
         return (
             f"the right side is ({shape_text(self.term.shape)}) but {self.goal.text()} is "
             f"({shape_text(want)})"
@@ -289,14 +299,15 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         if context.sizes is not None:
             result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes)
     fix = _best_fix(context, goal, rhs, node)
-    if fix is not None:
-        local, whole, correct = fix
+    if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
+        local, whole, _ = fix
         result.suggestion = to_text(local)
-        if correct and goal is not None:
-            result.corrected = f"{goal.text()} = {to_text(whole)}"
+        result.corrected = f"{goal.text()} = {to_text(whole)}"
     if _is_elementwise(node) and goal is not None:
-        result.trap_sizes = context.sizes or EXAMPLE_SIZES
-        result.trap = _trap(context, goal, rhs, result.trap_sizes)
+        sizes = context.sizes or EXAMPLE_SIZES
+        trap = _trap(context, goal, rhs, sizes)
+        if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
+            result.trap_sizes, result.trap = sizes, trap
 
 
 def _failure_json(err):
@@ -390,6 +401,8 @@ def _evaluate_at(goal, rhs, network, binding):
         domain.check_range(goal.name, goal.layer, goal.node)
     truth = np.asarray(network.truth(goal.name, k, _batched(rhs)), dtype=float)
     truth = truth.T if goal.transposed else truth
+    if value.shape == (1, 1) and truth.ndim == 0:
+        value = value.reshape(())  # a 1 × 1 matrix is a scalar: ½ (a − y)ᵀ (a − y) is J
     return binding.get("l", k), rel_error(value, truth), (value, truth)
 
 
@@ -463,7 +476,7 @@ def _best_fix(context, goal, rhs, node, depth=2):
     for local in _candidates(node):
         whole = substitute(rhs, node, local)
         try:
-            failure = _symbolic_failure(goal, whole)
+            failure = _symbolic_failure(context, goal, whole)
             if failure is not None:
                 if isinstance(failure, ShapeError):
                     nested.append((whole, failure.node))

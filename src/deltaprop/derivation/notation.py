@@ -240,7 +240,8 @@ WORDS = {
 LETTERS = set("aAzZbxXyYPGJmLlkiTF")
 UNICODE = {"θ": "Θ", "ϕ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|\\[,;:!> ])|(?P<norm>\\\|)|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)"
+    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ])|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)"
     r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.])"
     r"|(?P<uni>[ΘθδΔφϕαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
@@ -269,7 +270,7 @@ def tokenize(text):
 
 def _tokens_of(match, text):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
-    if kind == "ws":
+    if kind in ("ws", "annotation"):  # a trailing \in \mathbb{R}^{…} states the shape
         return []
     if kind == "num":
         return [Token("num", float(s), pos, end)]
@@ -329,6 +330,7 @@ def _word_tokens(word, text, pos, end):
 
 COEFFICIENT = "coefficient"  # Bin.written of a number written against a symbol: 2m
 PRODUCT_OPS = {"@": "@", "·": "@", "⊙": "⊙", "*": "*", "/": "/", ":": ":"}
+LOOSE_OPS = {"⊙", ":"}  # below the matrix product, as mathematicians read φ' ⊙ Θᵀ δ
 STARTS_PRIMARY = {
     "sym",
     "num",
@@ -470,11 +472,27 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise _too_deep()
 
-    # term := unary ((op | juxtaposition) unary)*
+    # term := product (('⊙' | ':') product)*: the element-wise and Frobenius products bind
+    # looser than the matrix product, so φ'(z) ⊙ Θᵀ δ is φ'(z) ⊙ (Θᵀ δ)
     def term(self):
+        node = self.product()
+        while self._operator() in LOOSE_OPS:
+            tok = self.next()
+            right = self.product()
+            node = self._product(node, PRODUCT_OPS[tok.value], right, tok)
+        return node
+
+    def _operator(self):
+        """The product operator that the current token writes, or None."""
+        if self.tok.kind == "op" or self.tok.kind in PRODUCT_OPS:
+            return PRODUCT_OPS[self.tok.value]
+        return None
+
+    # product := unary (('@' | '·' | '*' | '/' | juxtaposition) unary)*, left to right
+    def product(self):
         node = self.unary()
         while True:
-            if self.tok.kind == "op" or self.tok.kind in PRODUCT_OPS:
+            if self._operator() is not None and self._operator() not in LOOSE_OPS:
                 tok = self.next()
                 op = PRODUCT_OPS[tok.value]
                 right = self.unary()
@@ -792,7 +810,7 @@ def _ones_row(node):
 # ---------------------------------------------------------------- rendering
 
 SUBSCRIPTED = {"P", "G"}  # the answers' P_l and G_l carry the layer as a subscript
-PRECEDENCE = {"+": 1, "-": 1, "@": 2, "⊙": 2, "*": 2, "/": 2, ":": 2}
+PRECEDENCE = {"+": 1, "-": 1, "⊙": 2, ":": 2, "@": 3, "*": 3, "/": 3}
 
 
 def needs_parens(child, parent, right):
