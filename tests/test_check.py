@@ -401,3 +401,37 @@ def test_the_broadcasting_paragraph_only_where_numpy_hides_the_error():
     assert "NumPy broadcasting trap" in hidden.to_text()
     shown = check(STUDENT_DELTA_L1, sizes=(3, 5, 4, 1))  # (4 × 4) at the only layer: no trap
     assert shown.trap == [] and "NumPy broadcasting" not in shown.to_text()
+
+
+NAMED_MISTAKES = [
+    # (equation, activation, the hint a teacher would give)
+    ("δ^(L) = (a^(L) − y) ⊙ φ'(z^(L))", "tanh", "the output layer is linear"),
+    ("δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ'(a^(l))", "tanh", "φ' takes z, not a = φ(z)"),
+    (
+        "δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ a^(l) ⊙ (1 − a^(l))",
+        "tanh",
+        "is the derivative of the sigmoid; this network's φ is tanh",
+    ),
+    ("δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ(z^(l))", "relu", "φ where φ' belongs"),
+    ("dJ/dTheta[l] = (1/m) * Delta[l+1] @ A[l].T + alpha * Theta[l]", "tanh", "α is not divided"),
+    ("z^(l) = Θ^(l−1) a^(l−1)", "tanh", "missing the bias: add + b^(l)"),
+    ("Z^(l) = Θ^(l−1) A^(l−1)", "tanh", "missing the bias: add + b^(l) 1ᵀ"),
+    ("δ^(l) = (Θ^(l))ᵀ δ^(l+1)", "sigmoid", "missing the factor ⊙ φ'(z^(l))"),
+    ("Δ^(L) = (1/m) (A^(L) − Y)", "tanh", "too small by the factor 1/m = 1/7"),
+    ("δ^(L) = 2 (a^(L) − y)", "tanh", "twice the true value"),
+    ("δ^(L) = y − a^(L)", "tanh", "the sign is flipped"),
+    ("dJ/dTheta[l] = Delta[l+1] @ A[l].T", "tanh", "too large by a factor m = 7"),
+]
+
+
+@pytest.mark.parametrize(("equation", "activation", "hint"), NAMED_MISTAKES)
+def test_each_mistake_is_named_the_way_a_teacher_would(equation, activation, hint):
+    result = check(equation, activation=activation)
+    assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
+    assert any(hint in h for h in result.hints), result.hints
+    assert not any("constant factor" in h for h in result.hints)
+
+
+def test_the_sigmoid_derivative_is_right_in_a_sigmoid_network():
+    equation = "δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ a^(l) ⊙ (1 − a^(l))"
+    assert check(equation, activation="sigmoid").verdict == "correct"

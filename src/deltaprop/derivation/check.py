@@ -17,9 +17,9 @@ import numpy as np
 
 from deltaprop.activations import get_activation
 from deltaprop.derivation import render
+from deltaprop.derivation.hints import factor_hint, repairs
 from deltaprop.derivation.notation import (
     Bin,
-    Call,
     ParseError,
     SumOver,
     Sym,
@@ -432,37 +432,32 @@ def _equally_wrong(layers):
 
 
 def _value_hints(context, goal, rhs, worst):
-    """Name the usual culprits: a constant factor (1/m), a missing φ', a regularized bias."""
+    """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``), a
+    named factor (1/m, m, −1, 2), a regularized bias; else an unnamed constant factor."""
+    found = [
+        hint
+        for hint, fixed in repairs(goal, rhs, context.activation)
+        if _right(context, goal, fixed)
+    ]
+    if goal.name == "gb" and _uses(rhs, {"α"}):
+        found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
     value, truth = worst[2]
-    hints = []
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        hints.append(_factor_hint(c))
-    if goal.name == "gb" and _uses(rhs, {"α"}):
-        hints.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
-    if goal.name in ("δ", "Δ") and goal.layer is not None:
-        fixed = Bin(rhs.span, "⊙", rhs, _dphi_of(goal), "")
-        try:
-            rows = _evaluate_layers(context, goal, fixed)
-        except (ShapeError, SymbolError):
-            rows = []
-        if rows and max(e for _, e, _ in rows) < TOLERANCE:
-            hints.append(f"missing the factor ⊙ {to_text(_dphi_of(goal))}")
-    return hints
+        named = factor_hint(c, SAMPLES)
+        if named or not found:
+            found.append(named or f"off by a constant factor {render.number(c)}")
+    return found
 
 
-def _factor_hint(c):
-    if np.isclose(c, SAMPLES):
-        return f"too large by a factor m = {c:.0f}: the batched gradient needs the factor 1/m"
-    if np.isclose(c, -1):
-        return "the sign is flipped"
-    return f"off by a constant factor {render.number(c)}"
-
-
-def _dphi_of(goal):
-    z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
-    return Call(goal.node.span, "φ'", z)
+def _right(context, goal, rhs):
+    """Whether ``rhs`` is the true value of ``goal`` at every layer it claims."""
+    try:
+        rows = _evaluate_layers(context, goal, rhs)
+    except (ShapeError, SymbolError):
+        return False
+    return bool(rows) and max(e for _, e, _ in rows) < TOLERANCE
 
 
 # ---------------------------------------------------------------- fixes
