@@ -90,13 +90,13 @@ def test_every_explained_equation_verifies_below_1e_7(sizes, activation):
     assert len(by_differences) >= len(backward) > 0
 
 
-@pytest.mark.parametrize("form", ["seed", "diag", "vjp"])
-def test_each_form_verifies_and_matches_the_seed_form(form):
+@pytest.mark.parametrize("form", ["hadamard", "diag", "vjp", "seed"])
+def test_each_form_verifies_and_matches_the_hadamard_form(form):
     derivation = explain((3, 5, 4, 2), "sigmoid", form=form)
     assert derivation.max_rel_error < 1e-7
     for line in derivation.forms:
         if line.key in ("diag", "vjp"):
-            assert line.same_as_seed < 1e-14
+            assert line.same_as_hadamard < 1e-14
 
 
 def test_batched_with_regularization_and_huber_verify():
@@ -115,7 +115,7 @@ def test_verification_catches_a_wrong_equation_function(monkeypatch):
 
 def test_lines_are_generated_from_the_equation_records():
     derivation = explain((3, 5, 4, 2))
-    lines = [x for x in derivation.lines if x.section != "seed"]
+    lines = [x for x in derivation.lines if x.section != "question"]
     assert {x.key for x in lines} == set(RECORDS)
     for line in lines:
         record, indices = RECORDS[line.key], layer_indices(line.layer, 4)
@@ -127,11 +127,11 @@ def test_lines_are_generated_from_the_equation_records():
 
 def test_the_student_derivations_appear_corrected_in_general_notation():
     derivation = explain((3, 5, 4, 1))
-    seed = {x.lhs: x for x in derivation.lines if x.section == "seed"}
-    assert seed["∂J/∂Θ^(L−1)"].rhs == "δ^(L) (a^(L−1))ᵀ"
-    assert seed["δ^(L−1)"].rhs == "(Θ^(L−1))ᵀ δ^(L) ⊙ φ'(z^(L−1))"
-    assert seed["∂J/∂Θ^(L−2)"].rhs == "δ^(L−1) (a^(L−2))ᵀ"
-    shapes = [(t, tuple(map(str, s))) for t, s in seed["δ^(L−1)"].operand_shapes]
+    general = {x.lhs: x for x in derivation.lines if x.section == "question"}
+    assert general["∂J/∂Θ^(L−1)"].rhs == "δ^(L) (a^(L−1))ᵀ"
+    assert general["δ^(L−1)"].rhs == "(Θ^(L−1))ᵀ δ^(L) ⊙ φ'(z^(L−1))"
+    assert general["∂J/∂Θ^(L−2)"].rhs == "δ^(L−1) (a^(L−2))ᵀ"
+    shapes = [(t, tuple(map(str, s))) for t, s in general["δ^(L−1)"].operand_shapes]
     assert shapes == [
         ("(Θ^(L−1))ᵀ", ("n_{L−1}", "n_L")),
         ("δ^(L)", ("n_L", "1")),
@@ -176,6 +176,15 @@ def test_renderings():
 def test_bad_options_are_one_line_config_errors(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         explain((3, 4, 2), **kwargs)
+
+
+def test_no_word_of_the_project_history_in_the_output_or_help(capsys):
+    text = explain((3, 4, 2)).to_text() + explain((3, 4, 2), batch=2).to_markdown()
+    assert main(["explain", "--help"]) == 0
+    text += capsys.readouterr().out
+    assert "seed" not in re.sub(r"--seed|random seed|seeded", "", text).lower()
+    assert "greg" not in text.lower()
+    assert "form: hadamard" in explain((3, 2), form="seed").to_text()  # the old name
 
 
 def test_cli(capsys):

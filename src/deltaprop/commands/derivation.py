@@ -3,7 +3,7 @@
 import sys
 
 from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
-from deltaprop.errors import ConfigError
+from deltaprop.derivation.explain import FORM_ALIASES, FORMS
 from deltaprop.network import check_sizes
 
 EXPLAIN_FORMATS = ("text", "markdown", "latex", "json")
@@ -16,11 +16,16 @@ def register(subparsers):
     _register_check(subparsers)
 
 
+def _form(text):
+    """The ``--form`` value; ``seed`` is the old name of ``hadamard`` (not shown in --help)."""
+    return FORM_ALIASES.get(text, text)
+
+
 def _register_explain(subparsers):
     p = subparsers.add_parser(
         "explain",
         help="print the backprop derivation for an architecture, every shape, verified",
-        description="The forward and backward equations for one architecture in the seed's "
+        description="The forward and backward equations for one architecture in Ng's "
         "notation, the shape of every operand and result, and each line verified against "
         "central differences in float64.",
     )
@@ -35,14 +40,20 @@ def _register_explain(subparsers):
     )
     p.add_argument(
         "--form",
-        default="seed",
-        choices=("seed", "diag", "vjp"),
-        help="form of the δ recursion: seed (⊙), diag (greg's P_l) or vjp",
+        default="hadamard",
+        type=_form,
+        choices=FORMS,
+        help="form of the δ recursion: hadamard (⊙ φ'), diag (P_l = Diag(φ')) or vjp "
+        "(vector-Jacobian product)",
     )
     p.add_argument("--format", default="text", choices=EXPLAIN_FORMATS)
     p.add_argument("--example", action="store_true", help="print every intermediate's numbers")
     p.add_argument(
-        "--seed", type=nonnegative_int, default=1, help="seed of the example network and data"
+        "--seed",
+        type=nonnegative_int,
+        default=1,
+        metavar="N",
+        help="random seed of the example network and data (default 1)",
     )
     p.set_defaults(handler=run_explain)
 
@@ -112,7 +123,13 @@ def _register_check(subparsers):
         help="the quantity the expression is for, e.g. 'delta^(L-1)'",
     )
     p.add_argument("--format", default="text", choices=("text", "json"))
-    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the random test values")
+    p.add_argument(
+        "--seed",
+        type=nonnegative_int,
+        default=0,
+        metavar="N",
+        help="random seed of the test network and values (default 0)",
+    )
     p.set_defaults(handler=run_check)
 
 

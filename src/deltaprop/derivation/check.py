@@ -17,9 +17,9 @@ import numpy as np
 
 from deltaprop.activations import get_activation
 from deltaprop.derivation import render
+from deltaprop.derivation.hints import factor_hint, repairs
 from deltaprop.derivation.notation import (
     Bin,
-    Call,
     ParseError,
     SumOver,
     Sym,
@@ -56,7 +56,7 @@ TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
 BATCHED = {"Z", "A", "Δ", "X", "Y"}
-TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "J"}
+TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "J"}
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1)}  # a^(l) = φ(z^(l)) claims the hidden layers
 
 
@@ -85,6 +85,11 @@ class Context:
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
         return self.sizes or _generic_sizes(rhs)
+
+    def symbolic(self):
+        """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
+        δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
+        return SymbolicDomain(None if self.sizes is None else len(self.sizes))
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
@@ -216,7 +221,7 @@ def _target_shape(goal, domain):
 
 
 def _check_side(context, result, goal, rhs):
-    term = _symbolic_term(goal, rhs)
+    term = _symbolic_term(context, goal, rhs)
     if not isinstance(term, Term):
         _report_shape_failure(context, result, term, goal, rhs)
         return
@@ -246,22 +251,26 @@ def _generic_sizes(rhs):
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
 
 
-def _symbolic_term(goal, rhs):
+def _symbolic_term(context, goal, rhs):
     """The symbolic Term of ``rhs``, or its failure: the first undefined operation (a
-    ShapeError) or a mismatch with the shape of the target."""
-    domain = SymbolicDomain()
+    ShapeError) or a mismatch with the shape of the target. A 1 × 1 matrix is a scalar."""
+    domain = context.symbolic()
     try:
         term = evaluate(rhs, domain)
     except ShapeError as err:
         return err
-    if goal is not None and term.shape != _target_shape(goal, domain):
-        return _Mismatch(goal, term)
+    if goal is not None and _scalar(term.shape) != _scalar(_target_shape(goal, domain)):
+        return _Mismatch(goal, term, domain)
     return term
 
 
-def _symbolic_failure(goal, rhs):
+def _scalar(shape):
+    return None if shape == (1, 1) else shape
+
+
+def _symbolic_failure(context, goal, rhs):
     """The failure of ``rhs`` (see :func:`_symbolic_term`), or None when its shapes agree."""
-    term = _symbolic_term(goal, rhs)
+    term = _symbolic_term(context, goal, rhs)
     return None if isinstance(term, Term) else term
 
 
@@ -269,9 +278,10 @@ def _symbolic_failure(goal, rhs):
 class _Mismatch:
     goal: Target
     term: object
+    domain: SymbolicDomain
 
     def describe(self):
-        want = _target_shape(self.goal, SymbolicDomain())
+        want = _target_shape(self.goal, self.domain)
         return (
             f"the right side is ({shape_text(self.term.shape)}) but {self.goal.text()} is "
             f"({shape_text(want)})"
@@ -289,14 +299,15 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         if context.sizes is not None:
             result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes)
     fix = _best_fix(context, goal, rhs, node)
-    if fix is not None:
-        local, whole, correct = fix
+    if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
+        local, whole, _ = fix
         result.suggestion = to_text(local)
-        if correct and goal is not None:
-            result.corrected = f"{goal.text()} = {to_text(whole)}"
+        result.corrected = f"{goal.text()} = {to_text(whole)}"
     if _is_elementwise(node) and goal is not None:
-        result.trap_sizes = context.sizes or EXAMPLE_SIZES
-        result.trap = _trap(context, goal, rhs, result.trap_sizes)
+        sizes = context.sizes or EXAMPLE_SIZES
+        trap = _trap(context, goal, rhs, sizes)
+        if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
+            result.trap_sizes, result.trap = sizes, trap
 
 
 def _failure_json(err):
@@ -390,6 +401,8 @@ def _evaluate_at(goal, rhs, network, binding):
         domain.check_range(goal.name, goal.layer, goal.node)
     truth = np.asarray(network.truth(goal.name, k, _batched(rhs)), dtype=float)
     truth = truth.T if goal.transposed else truth
+    if value.shape == (1, 1) and truth.ndim == 0:
+        value = value.reshape(())  # a 1 × 1 matrix is a scalar: ½ (a − y)ᵀ (a − y) is J
     return binding.get("l", k), rel_error(value, truth), (value, truth)
 
 
@@ -419,37 +432,32 @@ def _equally_wrong(layers):
 
 
 def _value_hints(context, goal, rhs, worst):
-    """Name the usual culprits: a constant factor (1/m), a missing φ', a regularized bias."""
+    """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``), a
+    named factor (1/m, m, −1, 2), a regularized bias; else an unnamed constant factor."""
+    found = [
+        hint
+        for hint, fixed in repairs(goal, rhs, context.activation)
+        if _right(context, goal, fixed)
+    ]
+    if goal.name == "gb" and _uses(rhs, {"α"}):
+        found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
     value, truth = worst[2]
-    hints = []
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        hints.append(_factor_hint(c))
-    if goal.name == "gb" and _uses(rhs, {"α"}):
-        hints.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
-    if goal.name in ("δ", "Δ") and goal.layer is not None:
-        fixed = Bin(rhs.span, "⊙", rhs, _dphi_of(goal), "")
-        try:
-            rows = _evaluate_layers(context, goal, fixed)
-        except (ShapeError, SymbolError):
-            rows = []
-        if rows and max(e for _, e, _ in rows) < TOLERANCE:
-            hints.append(f"missing the factor ⊙ {to_text(_dphi_of(goal))}")
-    return hints
+        named = factor_hint(c, SAMPLES)
+        if named or not found:
+            found.append(named or f"off by a constant factor {render.number(c)}")
+    return found
 
 
-def _factor_hint(c):
-    if np.isclose(c, SAMPLES):
-        return f"too large by a factor m = {c:.0f}: the batched gradient needs the factor 1/m"
-    if np.isclose(c, -1):
-        return "the sign is flipped"
-    return f"off by a constant factor {render.number(c)}"
-
-
-def _dphi_of(goal):
-    z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
-    return Call(goal.node.span, "φ'", z)
+def _right(context, goal, rhs):
+    """Whether ``rhs`` is the true value of ``goal`` at every layer it claims."""
+    try:
+        rows = _evaluate_layers(context, goal, rhs)
+    except (ShapeError, SymbolError):
+        return False
+    return bool(rows) and max(e for _, e, _ in rows) < TOLERANCE
 
 
 # ---------------------------------------------------------------- fixes
@@ -463,7 +471,7 @@ def _best_fix(context, goal, rhs, node, depth=2):
     for local in _candidates(node):
         whole = substitute(rhs, node, local)
         try:
-            failure = _symbolic_failure(goal, whole)
+            failure = _symbolic_failure(context, goal, whole)
             if failure is not None:
                 if isinstance(failure, ShapeError):
                     nested.append((whole, failure.node))

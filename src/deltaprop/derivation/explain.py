@@ -39,7 +39,8 @@ from deltaprop.losses import get_loss
 from deltaprop.network import Network
 from deltaprop.relerror import rel_error
 
-FORMS = ("seed", "diag", "vjp")
+FORMS = ("hadamard", "diag", "vjp")
+FORM_ALIASES = {"seed": "hadamard"}  # the old name of the ⊙ form, kept for a release
 STEP = 3e-5  # central-difference step h: truncation h² and rounding ε/h balance here
 REL_FLOOR = 1e-8  # references smaller than this are compared absolutely (rounding of h)
 VERIFIED = 1e-6  # a line whose relative error exceeds this fails the verification
@@ -102,7 +103,7 @@ class Line:
     verified_by: str = ""
     param_shape: tuple | None = None  # for ∂J/∂Θ and ∂J/∂b: the parameter's shape
     where: str = ""  # "l = L−1" etc.
-    same_as_seed: float | None = None  # an answer's form: max |difference| from the seed's
+    same_as_hadamard: float | None = None  # an answer's form: max |difference| from ⊙'s
     equation: Template | None = None  # the two sides as trees, bound to this line's layer
     param: str = ""  # for ∂J/∂Θ and ∂J/∂b: the parameter, as text
 
@@ -164,7 +165,7 @@ def general_indices(offset):
 
 
 def where_text(l, L):
-    """``l = 3 = L−1``: a concrete layer tied to the seed's general index."""
+    """``l = 3 = L−1``: a concrete layer tied to the question's general index."""
     if l == L:
         return "l = L"
     return f"l = {l} = L−{L - l}" if L - l <= 2 else f"l = {l}"
@@ -309,10 +310,10 @@ def _param_text(line):
 
 
 def _delta_line(setup, form, l):
-    """δ^(l) in the chosen form; the seed's form calls the record's function."""
+    """δ^(l) in the chosen form; the ⊙ form calls the record's function."""
     net, z, a, delta = setup.net, setup.z, setup.a, setup.delta
     dphi_z = net.activation.dphi(z[l], a[l])  # φ'(z^(l)): (n_l, m)
-    f = RECORDS["delta_hidden"].function if form == "seed" else FORM_FUNCTIONS[form]
+    f = RECORDS["delta_hidden"].function if form == "hadamard" else FORM_FUNCTIONS[form]
     delta[l] = f(net.theta[l], delta[l + 1], dphi_z)  # (n_l, m)
     check = _delta_check(setup, l)
     value = delta[l].T if form == "vjp" else delta[l]
@@ -320,7 +321,7 @@ def _delta_line(setup, form, l):
 
 
 def _form_line(setup, form, key, l, value, check):
-    template = None if form == "seed" else FORM_TEMPLATES[form].get(key)
+    template = None if form == "hadamard" else FORM_TEMPLATES[form].get(key)
     return make_line(setup, key, "backward", l, value, check, template)
 
 
@@ -389,7 +390,7 @@ def _entries(size):
 
 
 def delta_diag(theta, delta_next, dphi_z):
-    """greg's form: δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1), P_l = Diag(φ'(z^(l))), one sample a column."""
+    """The Diag(φ') form: δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1), P_l = Diag(φ'(z^(l))), per column."""
     columns = [np.diag(dphi_z[:, i]) @ theta.T @ delta_next[:, i] for i in range(dphi_z.shape[1])]
     return np.stack(columns, axis=1)  # (n_l, m)
 
@@ -406,7 +407,7 @@ def delta_vjp(theta, delta_next, dphi_z):
 FORM_FUNCTIONS = {"diag": delta_diag, "vjp": delta_vjp}
 
 
-def seed_lines(setup, lines):
+def question_lines(setup, lines):
     """The student's two derivations, corrected, at general L: ∂J/∂Θ^(L−1), δ^(L−1) and
     ∂J/∂Θ^(L−2), with symbolic shapes; values and errors are those of the concrete lines."""
     out = []
@@ -418,7 +419,7 @@ def seed_lines(setup, lines):
         operands, shape = shapes_of(equation.rhs)
         line = Line(
             key,
-            "seed",
+            "question",
             same[0].layer,
             to_text(equation.lhs),
             to_text(equation.rhs),
@@ -449,7 +450,7 @@ def batched_forms(loss):
 
 def form_lines(setup):
     """The answers' forms at every hidden layer, each against central differences and
-    against the seed's form (per sample: Diag(φ') is one sample's matrix)."""
+    against the ⊙ form (per sample: Diag(φ') is one sample's matrix)."""
     net, lines = setup.net, []
     for l in range(setup.L - 1, 1, -1):
         dphi_z = net.activation.dphi(setup.z[l], setup.a[l])  # (n_l, 1)
@@ -464,7 +465,7 @@ def form_lines(setup):
             verified = checks.get(key, (0.0, "definition"))
             lines.append(make_line(setup, key, "forms", l, values[key], verified, template))
         for line, value in ((lines[-3], diag), (lines[-1], vjp)):
-            line.same_as_seed = float(np.max(np.abs(value - setup.delta[l])))
+            line.same_as_hadamard = float(np.max(np.abs(value - setup.delta[l])))
     return lines
 
 
@@ -573,7 +574,7 @@ def explain(
     *,
     loss="squared",
     batch=None,
-    form="seed",
+    form="hadamard",
     alpha=0.0,
     example=False,
     seed=1,
@@ -585,12 +586,13 @@ def explain(
     sizes : sequence of int
         ``(n_1, …, n_L)``.
     activation, loss : str
-        φ of the hidden layers; the loss (``squared`` is the seed's ½‖a − y‖²).
+        φ of the hidden layers; the loss (``squared`` is the question's ½‖a − y‖²).
     batch : int, optional
         Show the batched equations over ``batch`` samples (columns) instead of one sample.
-    form : {"seed", "diag", "vjp"}
-        The form of the δ recursion: the seed's ⊙ form, greg's Diag(φ') form or the
-        vector-Jacobian-product view.
+    form : {"hadamard", "diag", "vjp"}
+        The form of the δ recursion: the ⊙ form (Hadamard product with φ'), the Diag(φ')
+        form or the vector-Jacobian-product (VJP) form; ``"seed"`` is an old name of
+        ``"hadamard"``.
     alpha : float
         L2 strength in J (only the batched ∂J/∂Θ shows it).
     example : bool
@@ -602,11 +604,12 @@ def explain(
     -------
     Derivation
     """
+    form = FORM_ALIASES.get(form, form)
     _check_options(form, batch, alpha)
     setup = make_setup(check_work(sizes), activation, loss, batch, alpha, check_seed(seed))
     lines = forward_lines(setup) + [cost_line(setup)] + backward_lines(setup, form)
     if not batch:
-        lines = seed_lines(setup, lines) + lines
+        lines = question_lines(setup, lines) + lines
     forms = [] if batch else form_lines(setup)
     net, notation, chain = setup.net, notation_rows(setup), chain_rule_sum(setup)
     return Derivation(
@@ -629,7 +632,7 @@ def _check_options(form, batch, alpha):
         raise ConfigError(f"form={form!r} is not known; use one of: {', '.join(FORMS)}")
     if batch is not None and (not isinstance(batch, int) or batch < 1):
         raise ConfigError(f"batch={batch!r} must be a positive integer number of samples")
-    if batch is not None and form != "seed":
+    if batch is not None and form != "hadamard":
         raise ConfigError(f"form={form!r} is per sample (Diag of one φ'(z)); drop --batch")
     if not (isinstance(alpha, int | float) and 0 <= alpha < np.inf):
         raise ConfigError(f"alpha={alpha!r} must be a finite number >= 0")

@@ -2,9 +2,9 @@
 
 A small hand-written tokenizer and recursive-descent parser (user input is never ``eval``-ed)
 turn ``\\delta^{(L)} \\odot \\Theta^{(L-1)}``, ``Theta[l].T @ delta[l+1] * dphi(z[l])`` or
-``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))`` into the same tree of nodes. The seed's notation is the
-vocabulary: Θ (also ``W``), δ (also greg's ``g``), Δ, a, A, z, Z, b, x, X, y, Y, P (Diag of φ'),
-G (∂J/∂Θ), J, m, α (also λ), φ, φ', Diag, ∂J/∂•, transpose and the ones vector 1.
+``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))`` into the same tree of nodes. Ng's notation is the
+vocabulary: Θ (also ``W``), δ (also the Diag(φ') form's ``g``), Δ, a, A, z, Z, b, x, X, y, Y,
+P (Diag of φ'), G (∂J/∂Θ), J, m, α (also λ), φ, φ', Diag, ∂J/∂•, transpose and the ones vector.
 
 Operators, all of one precedence and left-associative except ``+`` and ``−``:
 
@@ -240,7 +240,8 @@ WORDS = {
 LETTERS = set("aAzZbxXyYPGJmLlkiTF")
 UNICODE = {"θ": "Θ", "ϕ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|\\[,;:!> ])|(?P<norm>\\\|)|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)"
+    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ])|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)"
     r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.])"
     r"|(?P<uni>[ΘθδΔφϕαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
@@ -269,7 +270,7 @@ def tokenize(text):
 
 def _tokens_of(match, text):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
-    if kind == "ws":
+    if kind in ("ws", "annotation"):  # a trailing \in \mathbb{R}^{…} states the shape
         return []
     if kind == "num":
         return [Token("num", float(s), pos, end)]
@@ -329,6 +330,7 @@ def _word_tokens(word, text, pos, end):
 
 COEFFICIENT = "coefficient"  # Bin.written of a number written against a symbol: 2m
 PRODUCT_OPS = {"@": "@", "·": "@", "⊙": "⊙", "*": "*", "/": "/", ":": ":"}
+LOOSE_OPS = {"⊙", ":"}  # below the matrix product, as mathematicians read φ' ⊙ Θᵀ δ
 STARTS_PRIMARY = {
     "sym",
     "num",
@@ -470,11 +472,27 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise _too_deep()
 
-    # term := unary ((op | juxtaposition) unary)*
+    # term := product (('⊙' | ':') product)*: the element-wise and Frobenius products bind
+    # looser than the matrix product, so φ'(z) ⊙ Θᵀ δ is φ'(z) ⊙ (Θᵀ δ)
     def term(self):
+        node = self.product()
+        while self._operator() in LOOSE_OPS:
+            tok = self.next()
+            right = self.product()
+            node = self._product(node, PRODUCT_OPS[tok.value], right, tok)
+        return node
+
+    def _operator(self):
+        """The product operator that the current token writes, or None."""
+        if self.tok.kind == "op" or self.tok.kind in PRODUCT_OPS:
+            return PRODUCT_OPS[self.tok.value]
+        return None
+
+    # product := unary (('@' | '·' | '*' | '/' | juxtaposition) unary)*, left to right
+    def product(self):
         node = self.unary()
         while True:
-            if self.tok.kind == "op" or self.tok.kind in PRODUCT_OPS:
+            if self._operator() is not None and self._operator() not in LOOSE_OPS:
                 tok = self.next()
                 op = PRODUCT_OPS[tok.value]
                 right = self.unary()
@@ -588,7 +606,7 @@ class _Parser:
 
     def with_layer(self, node, layer, end):
         if isinstance(node, Sym) and node.name == "J":
-            return node  # J_k in greg's answer: the cost
+            return node  # J_k, with the layer as a subscript: the cost
         if not isinstance(node, Sym) or node.name not in LAYERED or node.layer is not None:
             raise ParseError(
                 f"a layer index does not belong here (position {node.span[0]})",
@@ -697,12 +715,12 @@ class _Parser:
         den = Num((tok.pos + 1, tok.end), float(digits[1]))
         return Bin((start, tok.end), "/", num, den, "\\frac")
 
-    def primary_grad(self):  # greg's \grad{J}{\W_k}
+    def primary_grad(self):  # the Diag(φ') answer's macro \grad{J}{\W_k}
         start = self.next().pos
         num, den = self.braced(), self.braced()
         return Deriv((start, self.tokens[self.i - 1].end), num, den)
 
-    def primary_LR(self):  # greg's \LR{...}: parentheses
+    def primary_LR(self):  # the Diag(φ') answer's \LR{...}: parentheses
         self.next()
         return self.braced()
 
@@ -792,7 +810,7 @@ def _ones_row(node):
 # ---------------------------------------------------------------- rendering
 
 SUBSCRIPTED = {"P", "G"}  # the answers' P_l and G_l carry the layer as a subscript
-PRECEDENCE = {"+": 1, "-": 1, "@": 2, "⊙": 2, "*": 2, "/": 2, ":": 2}
+PRECEDENCE = {"+": 1, "-": 1, "⊙": 2, ":": 2, "@": 3, "*": 3, "/": 3}
 
 
 def needs_parens(child, parent, right):

@@ -115,14 +115,14 @@ WHY_MATRIX_PRODUCT = (
     "an (n_{l+1} × 1)(1 × n_l) matrix product, never δ^(l+1) ⊙ (a^(l))ᵀ."
 )
 FORMS_NOTE = (
-    "greg's answer writes φ' as a diagonal matrix P_l = Diag(φ'(z^(l))), so ⊙ disappears:\n"
-    "δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1) and G_l = δ^(l+1) (a^(l))ᵀ. The VJP remark reads the same\n"
+    "The Diag(φ') form writes φ' as a diagonal matrix P_l = Diag(φ'(z^(l))), so ⊙ disappears:\n"
+    "δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1) and G_l = δ^(l+1) (a^(l))ᵀ. The VJP form reads the same\n"
     "step as a vector-Jacobian product (δ^(l))ᵀ = (δ^(l+1))ᵀ ∂z^(l+1)/∂z^(l) with the Jacobian\n"
     "∂z^(l+1)/∂z^(l) = Θ^(l) P_l; backprop never forms the Jacobian, it applies it."
 )
 BATCHED_TITLE = "Batched over m samples (the columns of A^(l); --batch M verifies these)"
 SECTIONS = (
-    ("seed", "The student's two derivations, corrected (general L, per sample)"),
+    ("question", "The student's two derivations, corrected (general L, per sample)"),
     ("forward", "Forward pass"),
     ("cost", "Cost"),
     ("backward", "Backward pass"),
@@ -151,7 +151,7 @@ def _verified(line):
 
 
 def derivation_text(d):
-    out = [_header(d), "", "Notation (the seed's; layer 1 is the input, layer L the output)"]
+    out = [_header(d), "", "Notation (Ng's; layer 1 is the input, layer L the output)"]
     out += [f"  {s:<12} {m:<34} {shape_text(g)} = {shape_text(c)}" for s, m, g, c in d.notation]
     for section, title in SECTIONS:
         out += ["", title]
@@ -180,8 +180,8 @@ def _batched_row(row):
 def _text_line(line, example):
     where = f"   [{line.where}]" if line.where else ""
     out = [f"  {line.lhs} = {line.rhs}{where}", f"      {_shapes(line)}; {_verified(line)}"]
-    if line.same_as_seed is not None:
-        out[-1] += f"; max |difference| from the seed's form {rel_text(line.same_as_seed)}"
+    if line.same_as_hadamard is not None:
+        out[-1] += f"; max |difference| from the ⊙ form {rel_text(line.same_as_hadamard)}"
     if example:
         out.append(_indent(_value_text(line.value), 6))
     return out
