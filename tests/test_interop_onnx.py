@@ -75,7 +75,10 @@ def test_a_trained_model_with_a_dataframe_exports():
     rng = np.random.default_rng(3)
     X = pd.DataFrame(rng.standard_normal((80, 3)) * [1, 10, 100] + [0, 50, -7], columns=list("pqr"))
     y = np.sin(X["p"]) + X["q"] / 10
-    est = DeltapropRegressor((8,), activation="softplus", max_iter=30, random_state=0).fit(X, y)
+    est = DeltapropRegressor(
+        (8,), activation="softplus", solver="lbfgs", max_iter=30, random_state=0
+    )
+    est.fit(X, y)
     model = to_onnx(est)
     assert json.loads({p.key: p.value for p in model.metadata_props}["feature_names"]) == list(
         "pqr"

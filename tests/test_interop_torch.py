@@ -19,6 +19,17 @@ torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip insta
 nn = torch.nn
 
 TOL = {"float32": 1e-6, "float64": 1e-12}
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """PyTorch's thread pool spins on a busy 2-core machine (50× slower steps): use one."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 MODULES = {
     "identity": nn.Identity,
     "sigmoid": nn.Sigmoid,

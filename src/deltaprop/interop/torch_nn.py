@@ -144,7 +144,9 @@ def from_torch(module):
             net.b[l + 1][...] = linear.bias.detach().cpu().numpy()  # (n_{l+1},)
     from deltaprop.estimator import DeltapropRegressor
 
-    return DeltapropRegressor.from_network(net, standardize=False)
+    return DeltapropRegressor.from_network(
+        net, hidden_layer_sizes=net.sizes[1:-1], standardize=False
+    )
 
 
 def _parse(module):
