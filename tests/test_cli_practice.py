@@ -483,3 +483,30 @@ def test_duplicate_names_are_usage_errors(data_csv, tmp_path, capsys, option, va
     assert code == 2
     assert re.search(match, capsys.readouterr().err)
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("target_kind", ["series", "frame"])
+def test_model_fitted_on_a_dataframe_predicts_without_warning_and_keeps_names(
+    tmp_path, rng, capsys, target_kind
+):
+    import pandas as pd
+
+    from deltaprop.estimator import DeltapropRegressor
+    from deltaprop.io import save_model
+
+    X = pd.DataFrame(rng.standard_normal((40, 2)), columns=["p", "q"])
+    y = pd.Series(X["p"] - X["q"], name="price")
+    y = y if target_kind == "series" else y.to_frame()
+    estimator = DeltapropRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    estimator.fit(X, y)
+    assert estimator.target_names_ == ["price"]
+    model = tmp_path / "frame.npz"
+    save_model(model, estimator)
+    write_csv(tmp_path / "x.csv", ("q", "p"), X[["q", "p"]].to_numpy()[:3])
+    assert main(["predict", str(model), str(tmp_path / "x.csv")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""  # no "X does not have valid feature names" warning
+    rows = read_csv_rows(captured.out)
+    assert rows[0] == ["price"]
+    expected = np.asarray(estimator.predict(X.iloc[:3])).reshape(-1)
+    np.testing.assert_array_equal([float(r[0]) for r in rows[1:]], expected)

@@ -100,7 +100,7 @@ class Table:
 
     def matrix(self, names, hint=None):
         """Columns ``names`` stacked as a float64 array (m, len(names))."""
-        X = np.empty((self.n_rows, len(names)))  # (m, len(names))
+        X = np.empty((self.n_rows, len(names)), order="F")  # (m, len(names)), X.T C-ordered
         for j, name in enumerate(names):
             X[:, j] = self.column(name, hint)
         return X

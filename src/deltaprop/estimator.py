@@ -96,6 +96,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     n_features_in_, n_outputs_ : int
     feature_names_in_ : ndarray of str
         When X has string column names.
+    target_names_ : list of str or None
+        The name of a target ``Series`` or the columns of a target ``DataFrame``.
     """
 
     def __init__(
@@ -164,6 +166,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
         dtype = check_dtype(self.dtype)
         rng = make_rng(self.random_state)
+        self.target_names_ = _target_names(y)  # a Series' name, a DataFrame's columns
         X, y = validate_data(
             self,
             X,
@@ -403,3 +406,12 @@ def scaler(A, standardize, dtype):
     scale = A.std(axis=0, dtype=np.float64)  # (n,)
     scale[scale < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
     return mean.astype(dtype), scale.astype(dtype)
+
+
+def _target_names(y):
+    """The column names of a pandas ``y`` (or any with ``name``/``columns``), else None."""
+    columns = getattr(y, "columns", None)
+    if columns is not None:
+        return [str(name) for name in columns]
+    name = getattr(y, "name", None)
+    return None if name is None else [str(name)]

@@ -124,6 +124,8 @@ def build_metadata(estimator, feature_names, target_names, extra):
     has_names = hasattr(estimator, "feature_names_in_")
     if feature_names is None and has_names:
         feature_names = estimator.feature_names_in_
+    if target_names is None:
+        target_names = getattr(estimator, "target_names_", None)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

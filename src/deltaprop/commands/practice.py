@@ -490,7 +490,14 @@ def _fit_target(y):
 
 
 def predict_matrix(model, X):
-    """Predictions as (m, k), whatever the estimator's shape for one target."""
+    """Predictions as (m, k), whatever the estimator's shape for one target. X (m, n) goes in
+    with the model's feature names when it has them (scikit-learn checks them and would warn
+    about an unnamed X)."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        import pyarrow as pa
+
+        X = pa.table([X[:, j] for j in range(X.shape[1])], names=[str(n) for n in names])
     return np.asarray(model.predict(X)).reshape(X.shape[0], -1)
 
 
