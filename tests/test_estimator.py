@@ -6,6 +6,10 @@ import pytest
 from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.optim import Adam
 
+# short fits on purpose: scikit-learn's ConvergenceWarning (and deltaprop's PoorFitWarning, a
+# subclass) are expected here; tests of the warnings themselves use pytest.warns
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def make_data(rng, m=200, k=None):
     """Rows X (m, 3) on very different scales and a smooth nonlinear y (m,) or (m, k)."""

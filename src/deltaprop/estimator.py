@@ -8,13 +8,15 @@ of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the core.
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from deltaprop.activations import get_activation
-from deltaprop.errors import ConfigError, DataError
+from deltaprop.errors import ConfigError, DataError, PoorFitWarning
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype
 from deltaprop.train import History, TrainConfig, train
@@ -182,14 +184,15 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Y = y.reshape(len(y), -1)  # (m, k)
         self._y_ndim = y.ndim
         self.n_outputs_ = Y.shape[1]
-        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype)
-        self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype)
-        X_s = ((X - self.x_mean_) / self.x_scale_).astype(dtype, copy=False)  # (m, n)
-        Y_s = ((Y - self.y_mean_) / self.y_scale_).astype(dtype, copy=False)  # (m, k)
+        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"))
+        self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"))
+        X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
+        Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
         sizes = (X.shape[1], *hidden, self.n_outputs_)
         self.network_ = Network(sizes, self.activation, rng=rng, dtype=dtype)
         history = train(self.network_, X_s.T, Y_s.T, config, rng=rng)
         self._set_history(history)
+        warn_about_fit(history, config)
         return self
 
     def predict(self, X):
@@ -198,7 +201,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=FLOATS)
         check_finite_data(X, "X")
         dtype = self.network_.dtype
-        X_s = (X.astype(dtype, copy=False) - self.x_mean_) / self.x_scale_  # (m, n)
+        X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
         Y_s = self.network_.predict(X_s.T).T  # (m, k)
         Y = Y_s * self.y_scale_ + self.y_mean_
         return Y.ravel() if self._y_ndim == 1 else Y
@@ -265,6 +268,13 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         net = self.network_
         return [net.b[l] for l in range(2, net.L + 1)]
 
+    def _columns(self, name):
+        """How an error names column j of ``name`` ("X" or "y"): with its feature name."""
+        names = getattr(self, "feature_names_in_", None) if name == "X" else None
+        if names is None:
+            return lambda j: f"{name} column {j}"
+        return lambda j: f"{name} column {j} ({names[j]!r})"
+
     def _set_history(self, history):
         self.loss_ = history.loss
         self.best_loss_ = history.best_loss
@@ -273,6 +283,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         self.n_iter_ = history.n_iter
         self.t_ = history.t
         self.interrupted_ = history.interrupted
+        self.stop_reason_ = history.stop_reason
 
     def _train_config(self):
         """Validate the hyperparameters; return the ``TrainConfig``. Raises ``ConfigError``."""
@@ -407,15 +418,82 @@ def check_finite_data(A, name):
     )
 
 
-def scaler(A, standardize, dtype):
+def scaler(A, standardize, dtype, column=lambda j: f"column {j}"):
     """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``.
 
-    A column with zero variance gets scale 1, as scikit-learn's ``StandardScaler``.
+    Computed on each column divided by its largest magnitude, so that neither the squares
+    (1e300²) overflow nor tiny values (1e-300²) underflow. A column is constant when its
+    variance is within rounding of its mean (scikit-learn's relative criterion,
+    ``var <= m·eps·var + (m·mean·eps)²``): its scale is then its largest magnitude (1 for a
+    column of zeros), so that it standardizes to about 0. A tiny scale is data, not a
+    constant: a column multiplied by 1e-15 standardizes as the original does. ``column(j)``
+    names column j in errors.
     """
-    n = A.shape[1]
+    m, n = A.shape
     if not standardize:
         return np.zeros(n, dtype=dtype), np.ones(n, dtype=dtype)
-    mean = A.mean(axis=0, dtype=np.float64)  # (n,)
-    scale = A.std(axis=0, dtype=np.float64)  # (n,)
-    scale[scale < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
-    return mean.astype(dtype), scale.astype(dtype)
+    big = np.max(np.abs(A), axis=0).astype(np.float64)  # (n,) largest magnitudes
+    unit = np.where(big > 0, big, 1.0)  # (n,)
+    A_u = A / unit  # (m, n) every entry in [−1, 1]
+    mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
+    var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+    eps = np.finfo(np.float64).eps
+    constant = var_u <= m * eps * var_u + (m * mean_u * eps) ** 2  # (n,)
+    scale = np.where(constant, 1.0, np.sqrt(var_u)) * unit  # (n,)
+    return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
+
+
+def in_dtype(v, dtype, column):
+    """The float64 vector v (n,) as ``dtype``; ``DataError`` when it does not fit (float32)."""
+    too_big = np.abs(v) > np.finfo(dtype).max
+    if too_big.any():
+        j = int(np.argmax(too_big))
+        raise DataError(
+            f"{column(j)} is of size {v[j]:.3g}, beyond the range of {dtype}; "
+            "use dtype='float64' or rescale the column"
+        )
+    return v.astype(dtype)
+
+
+def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
+    """(A − mean) / scale in ``dtype``, A (m, n); ``DataError`` naming the column that
+    overflows (values near the float64 maximum of both signs)."""
+    with np.errstate(over="raise", invalid="raise"):
+        try:
+            return ((A - mean) / scale).astype(dtype, copy=False)  # (m, n)
+        except FloatingPointError:
+            pass
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = ~np.isfinite(((A - mean) / scale).astype(dtype, copy=False))  # (m, n)
+    i, j = np.argwhere(bad)[0]
+    raise DataError(
+        f"{column(j)} holds {A[i, j]:.6g} (row {i}, counting from 0), too large to "
+        f"standardize in {np.dtype(dtype)}: its distance from the column mean "
+        f"{mean[j]:.3g} overflows; rescale the column (e.g. divide it by 1e300)"
+    )
+
+
+def warn_about_fit(history, config):
+    """scikit-learn's ``ConvergenceWarning`` when training hit ``max_iter`` (or ``max_fun``),
+    and a ``PoorFitWarning`` when the final training loss is above the trivial model's."""
+    if history.stop_reason in ("max_iter", "max_fun"):
+        limit = f"max_iter={config.max_iter}"
+        if history.stop_reason == "max_fun":
+            limit = f"max_fun={config.max_fun}"
+        warnings.warn(
+            ConvergenceWarning(
+                f"Maximum iterations reached ({limit}) and the optimization hasn't converged "
+                "yet; raise the limit or tol"
+            ),
+            stacklevel=3,
+        )
+    if history.final_loss > history.trivial_loss > 0:
+        warnings.warn(
+            PoorFitWarning(
+                f"training ended worse than predicting the mean of the training targets "
+                f"(loss {history.final_loss:.3g} > {history.trivial_loss:.3g} of the mean) after "
+                f"{history.n_iter} iterations: train longer (max_iter), change "
+                "learning_rate_init, or check the data"
+            ),
+            stacklevel=3,
+        )
