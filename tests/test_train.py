@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from deltaprop import DataError, DivergenceError, Network
+from deltaprop import ConfigError, DataError, DivergenceError, Network
 from deltaprop.train import Batches, TrainConfig, train
 
 
@@ -262,3 +262,28 @@ def test_progress_bar_only_on_a_terminal(rng, monkeypatch, capsys):
     monkeypatch.setattr("sys.stderr", terminal)
     train(net, X, Y, config, rng=rng)
     assert "loss=" in terminal.getvalue() and "val_loss=" in terminal.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"solver": "sdg"}, r"^solver='sdg' is not known; use one of: gd, sgd, adam, lbfgs$"),
+        ({"learning_rate": "cyclic"}, r"^learning_rate='cyclic' is not known; use one of: "),
+        ({"loss": "l1"}, r"^loss='l1' is not known; use one of: squared, huber$"),
+        ({"learning_rate_init": "0.1"}, r"^learning_rate_init='0.1' must be a number > 0$"),
+        ({"max_iter": 0}, r"^max_iter=0 must be an integer >= 1$"),
+        ({"batch_size": 2.0}, r"^batch_size=2.0 must be 'auto' or an integer >= 1$"),
+        ({"early_stopping": "no"}, r"^early_stopping='no' must be True or False$"),
+        ({"beta_1": 1.0}, r"^beta_1=1.0 must be a number in \[0, 1\)$"),
+    ],
+)
+def test_train_config_validates_itself(settings, match):
+    """A typo never falls back silently to a default (it trained with Adam, constant η)."""
+    with pytest.raises(ConfigError, match=match):
+        TrainConfig(**settings)
+
+
+def test_train_config_normalizes_its_fields():
+    config = TrainConfig(learning_rate_init=1, max_iter=np.int64(5), shuffle=np.bool_(False))
+    assert config.learning_rate_init == 1.0 and type(config.learning_rate_init) is float
+    assert type(config.max_iter) is int and config.shuffle is False

@@ -6,7 +6,6 @@ standardized space and ``predict`` maps back. Samples are the ROWS of X here, as
 of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the core.
 """
 
-import math
 import numbers
 import warnings
 
@@ -16,13 +15,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from deltaprop.activations import get_activation
+from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
 from deltaprop.errors import ConfigError, DataError, PoorFitWarning
-from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype
-from deltaprop.train import History, TrainConfig, train
+from deltaprop.train import History, train
 
-SOLVERS = ("gd", "sgd", "adam", "lbfgs")
-SCHEDULES = ("constant", "invscaling", "adaptive")
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
 
 
@@ -162,10 +159,11 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Train on X (m, n) and y (m,) or (m, k); returns self."""
-        config = self._train_config()
+        config = self.train_config()
         hidden = hidden_sizes(self.hidden_layer_sizes)
         dtype = check_dtype(self.dtype)
         rng = make_rng(self.random_state)
+        check_column_names(X)
         X, y = validate_data(
             self,
             X,
@@ -198,6 +196,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""
         check_is_fitted(self, "network_")
+        check_column_names(X)
         X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=FLOATS)
         check_finite_data(X, "X")
         dtype = self.network_.dtype
@@ -285,45 +284,22 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         self.interrupted_ = history.interrupted
         self.stop_reason_ = history.stop_reason
 
-    def _train_config(self):
-        """Validate the hyperparameters; return the ``TrainConfig``. Raises ``ConfigError``."""
+    def train_config(self):
+        """Validate every hyperparameter; return the ``TrainConfig`` that ``fit`` uses.
+
+        Raises ``ConfigError`` naming the first invalid one (``fit`` calls this first; the
+        command line calls it before reading any data).
+        """
         get_activation(self.activation)
-        get_loss(self.loss)
-        check_choice("solver", self.solver, SOLVERS)
-        check_choice("learning_rate", self.learning_rate, SCHEDULES)
-        for name in ("shuffle", "nesterovs_momentum", "early_stopping", "standardize"):
-            check_bool(name, getattr(self, name))
-        return TrainConfig(
-            solver=self.solver,
-            learning_rate_init=check_number(
-                "learning_rate_init", self.learning_rate_init, low=0, low_open=True
-            ),
-            learning_rate=self.learning_rate,
-            power_t=check_number("power_t", self.power_t, low=0),
-            alpha=check_number("alpha", self.alpha, low=0),
-            loss=self.loss,
-            batch_size=check_batch_size(self.batch_size),
-            max_iter=check_int("max_iter", self.max_iter),
-            shuffle=bool(self.shuffle),
-            tol=check_number("tol", self.tol, low=0),
-            n_iter_no_change=check_int("n_iter_no_change", self.n_iter_no_change),
-            early_stopping=bool(self.early_stopping),
-            validation_fraction=check_number(
-                "validation_fraction",
-                self.validation_fraction,
-                low=0,
-                high=1,
-                low_open=True,
-                high_open=True,
-            ),
-            momentum=check_number("momentum", self.momentum, low=0, high=1),
-            nesterovs_momentum=bool(self.nesterovs_momentum),
-            beta_1=check_number("beta_1", self.beta_1, low=0, high=1, high_open=True),
-            beta_2=check_number("beta_2", self.beta_2, low=0, high=1, high_open=True),
-            epsilon=check_number("epsilon", self.epsilon, low=0, low_open=True),
-            max_fun=check_int("max_fun", self.max_fun),
-            verbose=bool(self.verbose),
-        )
+        check_bool("standardize", self.standardize)
+        hidden_sizes(self.hidden_layer_sizes)
+        check_dtype(self.dtype)
+        settings = {name: getattr(self, name) for name in CONFIG_FIELDS}
+        if isinstance(self.batch_size, str) and self.batch_size == "auto":
+            settings["batch_size"] = None
+        elif self.batch_size is None:
+            settings["batch_size"] = "None"  # only the string "auto" means automatic here
+        return TrainConfig(**settings)
 
 
 def _scaler_part(name, value, default, n, dtype):
@@ -334,47 +310,6 @@ def _scaler_part(name, value, default, n, dtype):
     if value.shape != (n,):
         raise ConfigError(f"{name} has shape {value.shape}; the network needs ({n},)")
     return value
-
-
-def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False):
-    """``value`` as a float in the interval, else ``ConfigError`` naming it."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if ok:
-        return float(value)
-    if high is None:
-        allowed = f"{'>' if low_open else '>='} {low:g}"
-    else:
-        allowed = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    raise ConfigError(f"{name}={value!r} must be a number {allowed}")
-
-
-def check_int(name, value, low=1):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low:
-        return int(value)
-    raise ConfigError(f"{name}={value!r} must be an integer >= {low}")
-
-
-def check_bool(name, value):
-    if not isinstance(value, bool | np.bool_):
-        raise ConfigError(f"{name}={value!r} must be True or False")
-
-
-def check_choice(name, value, allowed):
-    if not isinstance(value, str) or value not in allowed:
-        raise ConfigError(f"{name}={value!r} is not known; use one of: {', '.join(allowed)}")
-
-
-def check_batch_size(value):
-    """None for "auto", else a positive int."""
-    if isinstance(value, str) and value == "auto":
-        return None
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
-        return int(value)
-    raise ConfigError(f"batch_size={value!r} must be 'auto' or an integer >= 1")
 
 
 def hidden_sizes(value):
@@ -402,6 +337,20 @@ def make_rng(random_state):
     raise ConfigError(
         f"random_state={random_state!r} must be None, an integer or a numpy.random.Generator"
     )
+
+
+def check_column_names(X):
+    """``DataError`` for a DataFrame whose column names mix strings with other types
+    (scikit-learn raises ``TypeError`` for it)."""
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return
+    kinds = sorted({type(name).__name__ for name in columns})
+    if "str" in kinds and len(kinds) > 1:
+        raise DataError(
+            f"X has column names of mixed types ({', '.join(kinds)}); make them all strings, "
+            "e.g. X.columns = X.columns.astype(str)"
+        )
 
 
 def check_finite_data(A, name):

@@ -78,7 +78,7 @@ def check_dtype(dtype):
         parsed = np.dtype(dtype)
     except (TypeError, ValueError):  # not a dtype at all: "garbage", 3, object()
         parsed, dtype = None, repr(dtype)
-    if parsed not in DTYPES:
+    if parsed is None or parsed not in DTYPES:  # (np.dtype(None) is float64)
         raise ConfigError(f"dtype={parsed or dtype} is not supported; use float64 or float32")
     return parsed
 

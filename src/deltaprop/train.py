@@ -45,6 +45,7 @@ from scipy.optimize import minimize
 from tqdm.auto import tqdm
 
 from deltaprop import equations as eq
+from deltaprop.config import TrainConfig
 from deltaprop.errors import DataError, DivergenceError
 from deltaprop.losses import get_loss
 from deltaprop.network import Grad, Workspace, backward, forward
@@ -52,32 +53,7 @@ from deltaprop.optim import make_optimizer, make_schedule
 from deltaprop.speed import scipy_blas_single_thread
 
 LBFGS_FTOL = 2.2e-9  # SciPy's default ftol of L-BFGS-B
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Training settings; names and meanings as scikit-learn's ``MLPRegressor``."""
-
-    solver: str = "adam"  # "gd", "sgd", "adam" or "lbfgs"
-    learning_rate_init: float = 1e-3  # η₀
-    learning_rate: str = "constant"  # "constant", "invscaling" or "adaptive"
-    power_t: float = 0.5
-    alpha: float = 0.0  # L2 strength: J += (α/2m) Σ_l ‖Θ^(l)‖²_F
-    loss: str = "squared"
-    batch_size: int | None = None  # None: min(200, m); "gd" always uses the full batch
-    max_iter: int = 200  # epochs (L-BFGS: iterations)
-    shuffle: bool = True
-    tol: float = 1e-4
-    n_iter_no_change: int = 10
-    early_stopping: bool = False
-    validation_fraction: float = 0.1
-    momentum: float = 0.9
-    nesterovs_momentum: bool = True
-    beta_1: float = 0.9
-    beta_2: float = 0.999
-    epsilon: float = 1e-8
-    max_fun: int = 15000
-    verbose: bool = False
+DEFAULT_CONFIG = TrainConfig()  # frozen
 
 
 STOP_REASONS = ("converged", "early_stopping", "max_iter", "max_fun", "no_progress", "interrupted")
@@ -281,7 +257,7 @@ def split_validation(X, Y, fraction, rng):
     return X.T[tr].T, Y.T[tr].T, X.T[val].T, Y.T[val].T
 
 
-def train(net, X, Y, config=TrainConfig(), *, rng, callback=None):
+def train(net, X, Y, config=DEFAULT_CONFIG, *, rng, callback=None):
     """Fit ``net`` in place on X (n_1, m) and Y (n_L, m); return the ``History``.
 
     ``rng`` (a ``numpy.random.Generator``) draws the validation split and the shuffles.

@@ -13,7 +13,8 @@ import warnings
 
 import numpy as np
 
-from deltaprop.activations import ACTIVATIONS, get_activation
+from deltaprop.activations import ACTIVATIONS
+from deltaprop.config import SOLVERS
 from deltaprop.data import (
     check_writable,
     load_default,
@@ -26,10 +27,8 @@ from deltaprop.data import (
     write_csv,
 )
 from deltaprop.errors import ConfigError, DataError
-from deltaprop.losses import LOSSES, get_loss
+from deltaprop.losses import LOSSES
 from deltaprop.plots import check_folder, write_plots
-
-SOLVERS = ("gd", "sgd", "adam", "lbfgs")
 
 # Defaults of `deltaprop train`, chosen on the bundled diabetes data (see docs/usage.md).
 TRAIN_DEFAULTS = dict(
@@ -242,13 +241,13 @@ def _add_run_options(p, d):
 
 
 def train(args) -> int:
-    _check_names(args)
+    model = _regressor(args)
+    model.train_config()  # usage errors in the settings, before any work
     data = _training_data(args)
     train_set, test_set = train_test_split(data, args.test_size, args.seed)
     check_writable(args.out)
     if args.plots:
         check_folder(args.plots)
-    model = _regressor(args)
     _say(
         args,
         f"data: {data.source}: {data.n_samples} rows, {len(data.feature_names)} "
@@ -271,14 +270,6 @@ def train(args) -> int:
     if args.plots:
         _plots(args, model, test_set, y_pred, scores)
     return 130 if model.interrupted_ else 0
-
-
-def _check_names(args):
-    """Usage errors in the names of activation, loss and solver, before any work."""
-    get_activation(args.activation)
-    get_loss(args.loss)
-    if args.solver not in SOLVERS:
-        raise ConfigError(f"solver={args.solver!r} is not known; use one of: {', '.join(SOLVERS)}")
 
 
 def _training_data(args):
