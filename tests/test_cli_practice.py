@@ -16,6 +16,11 @@ from deltaprop.commands.practice import regression_metrics
 from deltaprop.data import read_dataset, write_csv
 from deltaprop.io import load_model
 
+# short fits on purpose: scikit-learn's ConvergenceWarning (and deltaprop's PoorFitWarning, a
+# subclass) are expected here; tests of the warnings themselves use pytest.warns
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
 FAST = ["--hidden", "6", "--epochs", "40", "--lr", "0.01", "--quiet"]
 
 

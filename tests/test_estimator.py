@@ -6,6 +6,10 @@ import pytest
 from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.optim import Adam
 
+# short fits on purpose: scikit-learn's ConvergenceWarning (and deltaprop's PoorFitWarning, a
+# subclass) are expected here; tests of the warnings themselves use pytest.warns
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def make_data(rng, m=200, k=None):
     """Rows X (m, 3) on very different scales and a smooth nonlinear y (m,) or (m, k)."""
@@ -237,3 +241,24 @@ def test_network_is_a_network(rng):
     model = DeltapropRegressor(hidden_layer_sizes=(5, 4), activation="elu", max_iter=2).fit(X, y)
     assert isinstance(model.network_, Network) and model.network_.sizes == (3, 5, 4, 1)
     assert model.network_.activation.name == "elu"
+
+
+def test_dtype_that_is_not_a_dtype_is_a_config_error(rng):
+    X, y = make_data(rng, m=20)
+    with pytest.raises(ConfigError, match=r"^dtype='garbage' is not supported; use float64 or"):
+        DeltapropRegressor(dtype="garbage").fit(X, y)
+    with pytest.raises(ConfigError, match=r"^dtype=3 is not supported"):
+        DeltapropRegressor(dtype=3).fit(X, y)
+
+
+def test_mixed_type_column_names_are_a_data_error(rng):
+    pd = pytest.importorskip("pandas")
+    X, y = make_data(rng, m=20)
+    frame = pd.DataFrame(X, columns=["age", 1, "bp"])
+    with pytest.raises(
+        DataError, match=r"^X has column names of mixed types \(int, str\); make them all str"
+    ):
+        DeltapropRegressor(max_iter=2).fit(frame, y)
+    model = DeltapropRegressor(max_iter=2).fit(X, y)
+    with pytest.raises(DataError, match=r"^X has column names of mixed types"):
+        model.predict(frame)

@@ -10,6 +10,10 @@ import deltaprop
 from deltaprop import ConfigError, DeltapropRegressor, ModelFileError
 from deltaprop.io import checksum, load_model, save_model
 
+# short fits on purpose: scikit-learn's ConvergenceWarning (and deltaprop's PoorFitWarning, a
+# subclass) are expected here; tests of the warnings themselves use pytest.warns
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 @pytest.fixture(scope="module")
 def fitted():

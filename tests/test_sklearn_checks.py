@@ -1,5 +1,6 @@
 """scikit-learn's own estimator checks on DeltapropRegressor, with no expected failures."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from deltaprop import DeltapropRegressor
@@ -13,6 +14,7 @@ SMALL = {"hidden_layer_sizes": (8,), "max_iter": 50, "random_state": 0}
         DeltapropRegressor(solver="lbfgs", activation="tanh", **SMALL),
     ]
 )
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter=50
 def test_sklearn_compatible(estimator, check, monkeypatch):
     # check_array_api_input runs (instead of skipping) only when SCIPY_ARRAY_API is set.
     monkeypatch.setenv("SCIPY_ARRAY_API", "1")

@@ -199,7 +199,7 @@ def load_model(path):
     arrays, metadata = read_arrays(path)
     try:
         estimator = build_estimator(arrays, metadata)
-        estimator._train_config()  # the settings' ranges, as fit checks them
+        estimator.train_config()  # the settings' ranges, as fit checks them
         make_rng(estimator.random_state)
     except ValueError as err:  # ConfigError, or NumPy refusing a random_state
         raise fail(path, f"has invalid settings ({err}); re-save it") from None

@@ -109,10 +109,14 @@ def _width(n):
 
 
 def check_dtype(dtype):
-    dtype = np.dtype(dtype)
-    if dtype not in DTYPES:
-        raise ConfigError(f"dtype={dtype} is not supported; use float64 or float32")
-    return dtype
+    """``dtype`` as a NumPy dtype, float64 or float32; else ``ConfigError`` naming it."""
+    try:
+        parsed = np.dtype(dtype)
+    except (TypeError, ValueError):  # not a dtype at all: "garbage", 3, object()
+        parsed, dtype = None, repr(dtype)
+    if parsed is None or parsed not in DTYPES:  # (np.dtype(None) is float64)
+        raise ConfigError(f"dtype={parsed or dtype} is not supported; use float64 or float32")
+    return parsed
 
 
 class Network:

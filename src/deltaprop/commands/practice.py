@@ -10,10 +10,12 @@ import math
 import os
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 
-from deltaprop.activations import ACTIVATIONS, get_activation
+from deltaprop.activations import ACTIVATIONS
+from deltaprop.config import SOLVERS
 from deltaprop.data import (
     is_parquet,
     load_default,
@@ -28,11 +30,9 @@ from deltaprop.data import (
 )
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.files import check_output
-from deltaprop.losses import LOSSES, get_loss
+from deltaprop.losses import LOSSES
 from deltaprop.network import check_sizes
 from deltaprop.plots import check_folder, write_plots
-
-SOLVERS = ("gd", "sgd", "adam", "lbfgs")
 
 # Defaults of `deltaprop train`, chosen on the bundled diabetes data (see docs/usage.md).
 TRAIN_DEFAULTS = dict(
@@ -43,6 +43,8 @@ TRAIN_DEFAULTS = dict(
     alpha=1.0,
     epochs=200,
     lr=0.001,
+    tol=1e-4,
+    patience=10,
     test_size=0.2,
     seed=0,
     out="model.npz",
@@ -168,6 +170,21 @@ def _add_sep_option(p):
     )
 
 
+NUMBER_OPTIONS = (  # flag, type, metavar, help: the numeric options of `train`
+    ("--alpha", nonnegative_float, "A", "L2 penalty α on the weights"),
+    ("--epochs", positive_int, "N", "maximum number of epochs (lbfgs: iterations)"),
+    ("--lr", positive_float, "ETA", "learning rate η, not used by lbfgs"),
+    (
+        "--tol",
+        nonnegative_float,
+        "TOL",
+        "an epoch improves the monitored loss when it lowers it by more than TOL (lbfgs: "
+        "tolerance on the gradient and the relative change of the loss)",
+    ),
+    ("--patience", positive_int, "N", "stop after N epochs without improvement"),
+)
+
+
 def _add_network_options(p, d):
     p.add_argument(
         "--hidden",
@@ -195,27 +212,11 @@ def _add_network_options(p, d):
         metavar="NAME",
         help=f"loss: {', '.join(LOSSES)} (default: {d['loss']})",
     )
-    p.add_argument(
-        "--alpha",
-        type=nonnegative_float,
-        default=d["alpha"],
-        metavar="A",
-        help=f"L2 penalty α on the weights (default: {d['alpha']})",
-    )
-    p.add_argument(
-        "--epochs",
-        type=positive_int,
-        default=d["epochs"],
-        metavar="N",
-        help=f"maximum number of epochs (default: {d['epochs']})",
-    )
-    p.add_argument(
-        "--lr",
-        type=positive_float,
-        default=d["lr"],
-        metavar="ETA",
-        help=f"learning rate η (default: {d['lr']}; not used by lbfgs)",
-    )
+    for flag, type_, metavar, text in NUMBER_OPTIONS:
+        default = d[flag[2:]]
+        p.add_argument(
+            flag, type=type_, default=default, metavar=metavar, help=f"{text} (default: {default})"
+        )
     p.add_argument(
         "--batch-size",
         type=positive_int,
@@ -261,11 +262,11 @@ def _add_run_options(p, d):
 
 
 def train(args) -> int:
-    _check_names(args)
+    model = _regressor(args)
+    model.train_config()  # usage errors in the settings, before any work
     _check_outputs(args)
     data = _training_data(args)
     train_set, test_set = train_test_split(data, args.test_size, args.seed)
-    model = _regressor(args)
     _say(
         args,
         f"data: {data.source}: {data.n_samples} rows, {len(data.feature_names)} "
@@ -278,7 +279,7 @@ def train(args) -> int:
         f"{args.loss} loss, alpha {args.alpha}",
     )
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
-        model.fit(train_set.X, _fit_target(train_set.y))
+        _fit(model, train_set.X, _fit_target(train_set.y))
     _report_training(args, model)
     y_pred = predict_matrix(model, test_set.X)  # (m_test, k)
     scores = regression_metrics(test_set.y, y_pred)
@@ -288,14 +289,6 @@ def train(args) -> int:
     if args.plots:
         _plots(args, model, test_set, y_pred, scores)
     return 130 if model.interrupted_ else 0
-
-
-def _check_names(args):
-    """Usage errors in the names of activation, loss and solver, before any work."""
-    get_activation(args.activation)
-    get_loss(args.loss)
-    if args.solver not in SOLVERS:
-        raise ConfigError(f"solver={args.solver!r} is not known; use one of: {', '.join(SOLVERS)}")
 
 
 PLOT_FILES = ("loss.png", "pred_vs_true.png")  # what write_plots writes into --plots
@@ -344,6 +337,8 @@ def _regressor(args):
         alpha=args.alpha,
         max_iter=args.epochs,
         learning_rate_init=args.lr,
+        tol=args.tol,
+        n_iter_no_change=args.patience,
         early_stopping=args.early_stopping,
         random_state=args.seed,
         verbose=not args.quiet,
@@ -353,25 +348,60 @@ def _regressor(args):
     return DeltapropRegressor(**options)
 
 
+def _fit(model, X, y):
+    """Fit, printing a poor-fit warning as one line (the stop reason replaces scikit-learn's
+    ``ConvergenceWarning``)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from deltaprop.errors import PoorFitWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("always", PoorFitWarning)
+        model.fit(X, y)
+    for warning in caught:
+        print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
+
+
 def _report_training(args, model):
+    n, unit = model.n_iter_, "iteration" if args.solver == "lbfgs" else "epoch"
     if model.interrupted_:
+        kept = "the best weights so far" if n else "the initial weights"
         print(
-            f"deltaprop: training interrupted (Ctrl-C) after {_epochs(model.n_iter_)}; "
-            f"keeping the best weights so far",
+            f"deltaprop: training interrupted (Ctrl-C) after {_count(n, unit)}; keeping {kept}",
             file=sys.stderr,
         )
     val = model.validation_loss_curve_
     kept = f" (kept the weights of epoch {int(np.argmin(val)) + 1})" if val else ""
     val_text = f", validation loss {val[-1]:.4g}" if val else ""
-    _say(
-        args,
-        f"trained {_epochs(model.n_iter_)}{kept}: training loss "
-        f"{model.loss_curve_[-1]:.4g}{val_text}",
-    )
+    loss = f": training loss {model.loss_curve_[-1]:.4g}{val_text}" if n else ""
+    _say(args, f"trained {_count(n, unit)}{kept}{loss}")
+    _say(args, f"stopped: {_stop_text(args, model.stop_reason_, unit)}")
 
 
-def _epochs(n):
-    return f"{n} epoch" if n == 1 else f"{n} epochs"
+def _stop_text(args, reason, unit):
+    """Why training stopped, in the words of the command's options."""
+    monitored = "validation" if args.early_stopping else "training"
+    return {
+        "converged": (
+            f"converged (no improvement > --tol {args.tol:g} in the {monitored} loss for "
+            f"{_count(args.patience, unit)})"
+            if unit == "epoch"
+            else f"converged (gradient or relative change of the loss below --tol {args.tol:g})"
+        ),
+        "early_stopping": (
+            f"early stopping (no improvement > --tol {args.tol:g} in the validation loss for "
+            f"{_count(args.patience, unit)})"
+        ),
+        "max_iter": f"{unit} limit --epochs {args.epochs} reached before convergence",
+        "max_fun": "L-BFGS's limit of loss evaluations (max_fun) reached before convergence",
+        "no_progress": "L-BFGS's line search found no lower loss (converged to rounding)",
+        "interrupted": "interrupted (Ctrl-C)",
+    }[reason]
+
+
+def _count(n, unit):
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 def _save(args, model, data, train_set, test_set, scores):
@@ -800,7 +830,7 @@ def _add_gradcheck(subparsers):
 
 
 def gradcheck_command(args) -> int:
-    from deltaprop.gradcheck import gradcheck
+    from deltaprop.gradcheck import format_error, gradcheck
     from deltaprop.network import Network
 
     rng = np.random.default_rng(args.seed)
@@ -812,11 +842,13 @@ def gradcheck_command(args) -> int:
         net = Network(args.sizes, args.activation, rng=rng)
     X = rng.standard_normal((net.sizes[0], args.samples))  # (n_1, m)
     Y = rng.standard_normal((net.sizes[-1], args.samples))  # (n_L, m)
-    report = gradcheck(net, X, Y, alpha=args.alpha, loss=loss, mode=args.mode, rng=rng)
+    report = gradcheck(
+        net, X, Y, alpha=args.alpha, loss=loss, mode=args.mode, rng=rng, tol=args.tol
+    )
     print(report)
-    passed = report.passed(args.tol)
+    passed = report.passed()
     print(
         f"{'PASSED' if passed else 'FAILED'}: max relative error "
-        f"{report.max_rel_error:.2e} {'<=' if passed else '>'} tol {args.tol:g}"
+        f"{format_error(report.max_rel_error)} {'<=' if passed else '>'} tol {args.tol:.3g}"
     )
     return 0 if passed else 1
