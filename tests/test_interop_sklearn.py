@@ -80,7 +80,7 @@ def test_to_sklearn_predicts_and_scores_as_deltaprop(activation, n_out):
 
 def test_to_sklearn_without_scalers_is_a_plain_mlp():
     net = random_estimator("tanh", sizes=(3, 4, 1)).network_
-    est = DeltapropRegressor.from_network(net)  # x and y scalers: mean 0, scale 1
+    est = DeltapropRegressor.from_network(net, hidden_layer_sizes=(4,))  # scalers: 0 and 1
     X = random_X(est)
     model = to_sklearn(est)
     assert isinstance(model, MLPRegressor)
