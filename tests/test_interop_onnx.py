@@ -149,3 +149,10 @@ def test_cli_export_of_a_missing_model_fails_in_one_line(tmp_path, capsys):
     assert main(["export", str(tmp_path / "nope.npz"), "-o", str(tmp_path / "m.onnx")]) == 1
     assert "does not exist" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_activation_without_onnx_op_is_refused_in_one_line():
+    from deltaprop.interop.onnx_graph import hidden_op
+
+    with pytest.raises(ConfigError, match="activation 'swish' has no ONNX export; export supports"):
+        hidden_op("swish", np.float32)
