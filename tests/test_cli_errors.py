@@ -197,7 +197,7 @@ def test_target_without_data(capsys):
         (["--lr", "-1"], "argument --lr: '-1' is not a finite number > 0"),
         (["--alpha", "nan"], "argument --alpha: 'nan' is not a finite number >= 0"),
         (["--batch-size", "0"], "argument --batch-size: '0' is not a positive integer"),
-        (["--test-size", "1"], "--test-size 1.0 must be strictly between 0 and 1"),
+        (["--test-size", "1"], "--test-size 1.0 must be at least 0 and below 1"),
         (["--features", "a,y"], "'y' cannot be both a feature and a target"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],

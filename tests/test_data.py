@@ -1,5 +1,7 @@
 """CSV reading, the bundled data, the test split and atomic CSV writing (deltaprop.data)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -193,11 +195,19 @@ def test_too_few_rows_for_the_split():
         train_test_split(data, 0.2, seed=0)
 
 
-@pytest.mark.parametrize("size", [0.0, 1.0, -0.1, 1.5])
+@pytest.mark.parametrize("size", [1.0, -0.1, 1.5])
 def test_test_size_must_be_a_fraction(size):
     data = Dataset(np.zeros((10, 1)), np.zeros((10, 1)), ("a",), ("y",), "x")
-    with pytest.raises(ConfigError, match="must be strictly between 0 and 1"):
+    with pytest.raises(ConfigError, match="must be at least 0 and below 1"):
         train_test_split(data, size, seed=0)
+
+
+def test_test_size_zero_trains_on_every_row():
+    data = Dataset(np.arange(6.0).reshape(3, 2), np.ones((3, 1)), ("a", "b"), ("y",), "x")
+    train, test = train_test_split(data, 0.0, seed=0)
+    assert train is data and test is None
+    with pytest.raises(DataError, match=r"has 1 rows, too few .* \(1 to train, 0 to test\)"):
+        train_test_split(data.take([0]), 0.0, seed=0)
 
 
 def test_write_csv_round_trips_exactly(tmp_path, rng):
@@ -339,3 +349,12 @@ def test_the_fast_parse_and_the_csv_module_read_the_same_numbers(tmp_path, rng):
     lines[40] = " , , "
     with pytest.raises(DataError, match=r"column 'y', line 41 of .* \(data row 39\) is empty"):
         read_dataset(write(tmp_path, "\n".join(lines) + "\n", name="blank.csv"), ["y"])
+
+
+def test_the_parquet_example_is_the_bundled_data():
+    root = Path(__file__).resolve().parents[1]
+    shipped = read_dataset(root / "examples" / "diabetes.parquet", ["progression"])
+    bundled = load_default()
+    np.testing.assert_array_equal(shipped.X, bundled.X)
+    np.testing.assert_array_equal(shipped.y, bundled.y)
+    assert shipped.feature_names == bundled.feature_names

@@ -432,7 +432,7 @@ def _exclude_hint(table, features):
         return None
     return (
         f"column(s) {_quoted(text)} of {table.path} are not numeric: leave them out with "
-        f"--exclude {_short(','.join(text))} (Python: exclude=), or fix the values"
+        f"--exclude {_short(','.join(text))}, or fix the values"
     )
 
 
@@ -525,21 +525,24 @@ def train_test_split(data, test_size, seed):
     """Shuffle the rows with ``numpy.random.default_rng(seed)`` and hold out a test split.
 
     The test split has ``ceil(test_size * m)`` rows; both splits need at least 2 rows (R² of a
-    single row is undefined). Returns ``(train, test)``.
+    single row is undefined). Returns ``(train, test)``; ``test_size = 0`` returns
+    ``(data, None)``: every row trains.
     """
-    if not 0.0 < test_size < 1.0:
+    if not 0.0 <= test_size < 1.0:
         raise ConfigError(
-            f"--test-size {test_size} must be strictly between 0 and 1, "
-            f"e.g. 0.2 to hold out a fifth of the rows"
+            f"--test-size {test_size} must be at least 0 and below 1, e.g. 0.2 to hold out "
+            f"a fifth of the rows, or 0 to train on every row"
         )
     m = data.n_samples
     m_test = math.ceil(test_size * m)
-    if m_test < 2 or m - m_test < 2:
+    if m - m_test < 2 or m_test == 1:
         raise DataError(
             f"{data.source} has {m} rows, too few for a test split of {test_size} "
             f"({m - m_test} to train, {m_test} to test); both need at least 2 rows: "
             f"add rows or change --test-size"
         )
+    if m_test == 0:
+        return data, None
     order = np.random.default_rng(seed).permutation(m)  # (m,)
     return data.take(np.sort(order[m_test:])), data.take(np.sort(order[:m_test]))
 
