@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -613,3 +614,19 @@ def test_report_renders_offline_in_headless_chromium(report_run, tmp_path):
     pixels = imread(shot)[..., :3]  # (h, w, 3) in [0, 1]
     blue = np.abs(pixels - np.array([31, 119, 180]) / 255).max(axis=-1) < 0.08  # matplotlib C0
     assert blue.sum() > 300  # the embedded plots were decoded and drawn (text is not blue)
+
+
+def test_named_features_without_pandas_go_in_as_a_pyarrow_table(monkeypatch, rng):
+    from deltaprop.commands.practice import _named
+
+    class NoPandas:  # a finder that makes `import pandas` fail as where it is not installed
+        def find_spec(self, name, path=None, target=None):
+            if name == "pandas":
+                raise ModuleNotFoundError("No module named 'pandas'")
+
+    X = rng.standard_normal((3, 2))
+    monkeypatch.delitem(sys.modules, "pandas", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [NoPandas(), *sys.meta_path])
+    table = _named(X, ["p", "q"])
+    assert table.column_names == ["p", "q"]
+    assert table.column("q").to_pylist() == X[:, 1].tolist()

@@ -308,6 +308,11 @@ def test_explicit_separator_and_an_ambiguous_header(tmp_path):
     np.testing.assert_array_equal(read_dataset(path, ["y"], sep="|").y[:, 0], [2, 4])
     with pytest.raises(ConfigError, match="both semicolons and tabs; .* with --sep"):
         read_table(write(tmp_path, "a;b\tc\n1;2\t3\n", name="mixed.csv"))
+    tabbed = write(tmp_path, "a;b\tc\n1;2\t3\n", name="tabbed.csv")
+    assert read_table(tabbed, sep="\\t").columns == ("a;b", "c")  # as typed in a shell
+    for sep in (";;", '"', "\n"):
+        with pytest.raises(ConfigError, match="must be one character other than a quote"):
+            read_table(tabbed, sep=sep)
 
 
 def test_parquet_reads_like_csv_and_names_rows(tmp_path):

@@ -209,8 +209,19 @@ def read_table(path, sep=None):
         raise DataError(f"data file {path!r} does not exist; check the path")
     if is_parquet(path):
         return _read_parquet(path)
-    sep = sep or detect_separator(path)
+    sep = _check_separator(sep) if sep else detect_separator(path)
     return _read_csv_fast(path, sep) or _read_csv_scan(path, sep)
+
+
+def _check_separator(sep):
+    """``sep`` as one character; ``\\t`` and ``tab`` stand for a tab."""
+    sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
+    if len(sep) != 1 or sep in '"\r\n':
+        raise ConfigError(
+            f"--sep {sep!r} must be one character other than a quote or a line break, "
+            f"e.g. ';' or '\\t' (tab)"
+        )
+    return sep
 
 
 def is_parquet(path):
@@ -370,7 +381,7 @@ def _check_header(path, header):
     duplicates = sorted({name for name in columns if columns.count(name) > 1})
     if duplicates:
         raise DataError(
-            f"the header of {path} names column(s) {_listed(duplicates)} more "
+            f"the header of {path} names column(s) {listed_names(duplicates)} more "
             f"than once; column names must be unique"
         )
     return columns
@@ -406,7 +417,9 @@ def read_dataset(path, target, features=None, exclude=(), sep=None):
     for what, names in (("target", target), ("feature", features or ()), ("excluded", exclude)):
         _check_unique(what, names)
     if features is not None and exclude:
-        raise ConfigError("give the feature columns or the columns to exclude, not both")
+        raise ConfigError(
+            "give the feature columns (--features) or the columns to exclude (--exclude), not both"
+        )
     table = read_table(path, sep)
     y = target_matrix(table, target)  # (m, k)
     if features is None:
@@ -455,7 +468,7 @@ def _check_exists(table, what, names):
     if absent:
         raise DataError(
             f"{what} column(s) {_quoted(absent)} not in {table.path}; the columns "
-            f"are: {_listed(table.columns)}"
+            f"are: {listed_names(table.columns)}"
         )
 
 
@@ -466,7 +479,7 @@ def model_features(table, feature_names):
     if absent:
         raise DataError(
             f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
-            f"model was trained on; the model needs: {_listed(feature_names)}"
+            f"model was trained on; the model needs: {listed_names(feature_names)}"
         )
     return table.matrix(tuple(feature_names))
 
@@ -486,8 +499,9 @@ def _short(text):
     return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
-def _listed(names):
-    """Column names for a message: as they are when printable, else quoted (no raw newline)."""
+def listed_names(names):
+    """Column names for a message or a line of output: as they are when printable, else quoted
+    (never a raw newline), each cut to ``SHOWN`` characters."""
     return ", ".join(n if n.isprintable() else repr(n) for n in map(_short, names))
 
 

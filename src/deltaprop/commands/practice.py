@@ -16,6 +16,7 @@ from deltaprop.activations import ACTIVATIONS, get_activation
 from deltaprop.data import (
     check_writable,
     is_parquet,
+    listed_names,
     load_default,
     model_features,
     read_dataset,
@@ -285,7 +286,7 @@ def train(args) -> int:
     _say(
         args,
         f"data: {data.source}: {data.n_samples} rows, {len(data.feature_names)} "
-        f"features → {', '.join(data.target_names)}; {_split_text(args, train_set, test_set)}",
+        f"features → {listed_names(data.target_names)}; {_split_text(args, train_set, test_set)}",
     )
     _say(
         args,
@@ -340,7 +341,7 @@ def _training_data(args):
         columns = read_table(args.data, args.sep).columns
         raise ConfigError(
             f"--target is required with a data file; the columns of {args.data} "
-            f"are: {', '.join(columns)}"
+            f"are: {listed_names(columns)}"
         )
     exclude = split_names(args.exclude) or ()
     return read_dataset(args.data, target, split_names(args.features), exclude, args.sep)
@@ -554,10 +555,20 @@ def predict_matrix(model, X):
     about an unnamed X)."""
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
+        X = _named(X, [str(name) for name in names])
+    return np.asarray(model.predict(X)).reshape(X.shape[0], -1)
+
+
+def _named(X, names):
+    """X (m, n) as a table with column ``names``: a pandas DataFrame, which every scikit-learn
+    version reads names from, or without pandas a pyarrow Table (scikit-learn 1.8+ reads it)."""
+    try:
+        import pandas as pd
+    except ImportError:
         import pyarrow as pa
 
-        X = pa.table([X[:, j] for j in range(X.shape[1])], names=[str(n) for n in names])
-    return np.asarray(model.predict(X)).reshape(X.shape[0], -1)
+        return pa.table([X[:, j] for j in range(X.shape[1])], names=names)
+    return pd.DataFrame(X, columns=names, copy=False)
 
 
 def _load(path):
