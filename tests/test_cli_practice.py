@@ -483,8 +483,8 @@ def test_text_column_is_named_with_the_exclude_hint(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("option", "value", "match"),
     [
-        ("--target", "y,y", r"target column\(s\) 'y' named more than once"),
-        ("--features", "a,a", r"feature column\(s\) 'a' named more than once"),
+        ("--target", "y,y", r"'y,y' names 'y' more than once; name each column once"),
+        ("--features", "a,a", r"'a,a' names 'a' more than once"),
     ],
 )
 def test_duplicate_names_are_usage_errors(data_csv, tmp_path, capsys, option, value, match):

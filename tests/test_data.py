@@ -156,6 +156,8 @@ def test_split_names():
     assert split_names(None) is None
     with pytest.raises(ConfigError, match="names no columns"):
         split_names(" , ")
+    with pytest.raises(ConfigError, match=r"'b, a,b' names 'b' more than once"):
+        split_names("b, a,b")
 
 
 def test_bundled_default_is_the_diabetes_data_in_raw_units():
@@ -269,7 +271,7 @@ def test_a_long_bad_cell_is_cut_and_newlines_are_escaped(tmp_path):
 )
 def test_a_column_named_twice_is_refused(tmp_path, target, features, what):
     path = write(tmp_path, "a,b,y\n1,2,3\n4,5,6\n")
-    with pytest.raises(ConfigError, match=rf"{what} column\(s\) '(y|a)' named more than once"):
+    with pytest.raises(ConfigError, match=rf"the {what} columns name '(y|a)' more than once"):
         read_dataset(path, target, features)
 
 

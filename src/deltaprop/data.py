@@ -388,12 +388,13 @@ def _check_header(path, header):
 
 
 def split_names(text):
-    """``"a, b,c"`` → ``("a", "b", "c")``; None stays None."""
+    """``"a, b,c"`` → ``("a", "b", "c")``; None stays None; a name given twice is refused."""
     if text is None:
         return None
     names = tuple(name.strip() for name in text.split(",") if name.strip())
     if not names:
         raise ConfigError(f"{text!r} names no columns; give comma-separated column names")
+    _check_unique(f"{_short(text)!r} names", names)
     return names
 
 
@@ -415,7 +416,7 @@ def read_dataset(path, target, features=None, exclude=(), sep=None):
     """
     target, exclude = tuple(target), tuple(exclude)
     for what, names in (("target", target), ("feature", features or ()), ("excluded", exclude)):
-        _check_unique(what, names)
+        _check_unique(f"the {what} columns name", names)
     if features is not None and exclude:
         raise ConfigError(
             "give the feature columns (--features) or the columns to exclude (--exclude), not both"
@@ -449,12 +450,11 @@ def _exclude_hint(table, features):
     )
 
 
-def _check_unique(what, names):
+def _check_unique(subject, names):
+    """Refuse a name given twice: "``subject`` 'a' more than once"."""
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
-        raise ConfigError(
-            f"{what} column(s) {_quoted(twice)} named more than once; name each column once"
-        )
+        raise ConfigError(f"{subject} {_quoted(twice)} more than once; name each column once")
 
 
 def target_matrix(table, target):
