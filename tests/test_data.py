@@ -365,3 +365,18 @@ def test_the_parquet_example_is_the_bundled_data():
     np.testing.assert_array_equal(shipped.X, bundled.X)
     np.testing.assert_array_equal(shipped.y, bundled.y)
     assert shipped.feature_names == bundled.feature_names
+
+
+@pytest.mark.parametrize("name", ["data.csv", "data.parquet"])
+def test_a_file_that_cannot_be_read_is_one_data_error(tmp_path, monkeypatch, name):
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(pyarrow.csv, "open_csv", refuse)
+    monkeypatch.setattr(pyarrow.parquet, "read_table", refuse)
+    path = write(tmp_path, "a,y\n1,2\n", name=name)
+    with pytest.raises(DataError, match=r"cannot read data file .* \(Permission denied\)"):
+        read_table(path)

@@ -207,10 +207,16 @@ def read_table(path, sep=None):
     path = str(path)
     if not os.path.isfile(path):
         raise DataError(f"data file {path!r} does not exist; check the path")
-    if is_parquet(path):
-        return _read_parquet(path)
-    sep = _check_separator(sep) if sep else detect_separator(path)
-    return _read_csv_fast(path, sep) or _read_csv_scan(path, sep)
+    try:
+        if is_parquet(path):
+            return _read_parquet(path)
+        sep = _check_separator(sep) if sep else detect_separator(path)
+        return _read_csv_fast(path, sep) or _read_csv_scan(path, sep)
+    except OSError as err:  # e.g. no permission to read it
+        raise DataError(
+            f"cannot read data file {path!r} ({_short(err.strerror or str(err))}); check that "
+            f"it can be read"
+        ) from None
 
 
 def _check_separator(sep):
@@ -354,7 +360,9 @@ def _read_parquet(path):
 
     try:
         arrow = pq.read_table(path)
-    except (pa.ArrowException, OSError) as err:
+    except OSError:  # cannot be read at all: read_table says so
+        raise
+    except pa.ArrowException as err:  # not Parquet, or a corrupt or unsupported one
         raise DataError(
             f"{path} is not a readable Parquet file ({_short(str(err))}); check the file, or "
             f"give a CSV file (any other extension than .parquet)"
