@@ -225,10 +225,14 @@ def test_an_output_onto_an_input_is_refused(tmp_path, model, capsys, no_training
 def test_plots_that_fail_after_training_keep_the_model(tmp_path, good_csv, capsys, monkeypatch):
     import deltaprop.plots as plots
 
-    def no_space(*args):
-        raise DataError("cannot write plot 'pred_vs_true.png': No space left on device")
+    save_png = plots.save_png
 
-    monkeypatch.setattr(plots, "plot_pred_vs_true", no_space)
+    def no_space(fig, path):
+        if path.name == "pred_vs_true.png":
+            raise DataError("cannot write plot 'pred_vs_true.png': No space left on device")
+        save_png(fig, path)
+
+    monkeypatch.setattr(plots, "save_png", no_space)
     out, folder = tmp_path / "m.npz", tmp_path / "plots"
     argv = ["train", str(good_csv), "--target", "y", "--out", str(out), "--plots", str(folder)]
     well_fit = ["--hidden", "4", "--solver", "lbfgs", "--epochs", "50", "--quiet"]  # no warning
@@ -291,7 +295,7 @@ def test_target_without_data(capsys):
         (["--lr", "-1"], "argument --lr: '-1' is not a finite number > 0"),
         (["--alpha", "nan"], "argument --alpha: 'nan' is not a finite number >= 0"),
         (["--batch-size", "0"], "argument --batch-size: '0' is not a positive integer"),
-        (["--test-size", "1"], "--test-size 1.0 must be strictly between 0 and 1"),
+        (["--test-size", "1"], "--test-size 1.0 must be at least 0 and below 1"),
         (["--features", "a,y"], "'y' cannot be both a feature and a target"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],

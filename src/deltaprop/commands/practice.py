@@ -18,6 +18,7 @@ from deltaprop.activations import ACTIVATIONS
 from deltaprop.config import SOLVERS
 from deltaprop.data import (
     is_parquet,
+    listed_names,
     load_default,
     model_features,
     read_dataset,
@@ -32,7 +33,7 @@ from deltaprop.errors import ConfigError, DataError
 from deltaprop.files import check_output
 from deltaprop.losses import LOSSES
 from deltaprop.network import check_sizes
-from deltaprop.plots import check_folder, write_plots
+from deltaprop.plots import check_folder, png_bytes, run_figures, write_plots
 
 # Defaults of `deltaprop train`, chosen on the bundled diabetes data (see docs/usage.md).
 TRAIN_DEFAULTS = dict(
@@ -113,6 +114,12 @@ examples:
   deltaprop train houses.csv --target price --hidden 32,32 --epochs 500 --plots plots/
   deltaprop train data.csv --target y1,y2 --features a,b,c --solver lbfgs --out two.npz
   deltaprop train sales.parquet --target revenue --exclude id,region
+
+The defaults (one hidden layer of 16 tanh units, L2 penalty alpha = 1) differ from those of
+DeltapropRegressor() in Python, which keeps scikit-learn's MLPRegressor defaults (100 relu units,
+alpha = 1e-4) so that it is a drop-in replacement. These were chosen on the bundled data, where
+they generalize better (mean held-out R² 0.49 against 0.45 over ten splits, see docs/usage.md):
+a small, strongly regularized network suits a few hundred rows of tabular data.
 
 The model file stores the network, the feature and target names, the training settings and the
 held-out metrics; see them with `deltaprop info MODEL`. --out and --plots are checked before
@@ -234,10 +241,11 @@ def _add_network_options(p, d):
 def _add_run_options(p, d):
     p.add_argument(
         "--test-size",
-        type=float,
+        type=nonnegative_float,
         default=d["test_size"],
         metavar="F",
-        help=f"fraction of rows held out for the test metrics (default: {d['test_size']})",
+        help=f"fraction of rows held out for the test metrics; 0 trains on every row and "
+        f"reports the metrics on the training rows (default: {d['test_size']})",
     )
     p.add_argument(
         "--seed",
@@ -253,7 +261,14 @@ def _add_run_options(p, d):
         metavar="MODEL.npz",
         help=f"where to save the model (default: {d['out']})",
     )
-    p.add_argument("--plots", metavar="DIR", help="write loss.png and pred_vs_true.png here")
+    p.add_argument(
+        "--plots", metavar="DIR", help="write loss.png, pred_vs_true.png and residuals.png here"
+    )
+    p.add_argument(
+        "--report",
+        metavar="FILE.html",
+        help="write one self-contained HTML page of the run: settings, metrics and the plots",
+    )
     p.add_argument(
         "--quiet",
         action="store_true",
@@ -270,8 +285,7 @@ def train(args) -> int:
     _say(
         args,
         f"data: {data.source}: {data.n_samples} rows, {len(data.feature_names)} "
-        f"features → {', '.join(data.target_names)}; {train_set.n_samples} to train, "
-        f"{test_set.n_samples} held out (seed {args.seed})",
+        f"features → {listed_names(data.target_names)}; {_split_text(args, train_set, test_set)}",
     )
     _say(
         args,
@@ -281,17 +295,22 @@ def train(args) -> int:
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
         _fit(model, train_set.X, _fit_target(train_set.y))
     _report_training(args, model)
-    y_pred = predict_matrix(model, test_set.X)  # (m_test, k)
-    scores = regression_metrics(test_set.y, y_pred)
-    print(f"held-out test split ({test_set.n_samples} rows):")
+    scored = train_set if test_set is None else test_set  # --test-size 0: the training rows
+    y_pred = predict_matrix(model, scored.X)  # (m_scored, k)
+    scores = regression_metrics(scored.y, y_pred)
+    print(f"{_scored_label(test_set is not None, scored.n_samples)}:")
     print(format_metrics(scores, data.target_names))
     _save(args, model, data, train_set, test_set, scores)
-    if args.plots:
-        _plots(args, model, test_set, y_pred, scores)
+    if args.plots or args.report:
+        _plots(args, model, data, scored, y_pred, scores, test_set is not None)
     return 130 if model.interrupted_ else 0
 
 
-PLOT_FILES = ("loss.png", "pred_vs_true.png")  # what write_plots writes into --plots
+PLOT_FILES = (
+    "loss.png",
+    "pred_vs_true.png",
+    "residuals.png",
+)  # what write_plots writes into --plots
 
 
 def _check_outputs(args):
@@ -305,6 +324,21 @@ def _check_outputs(args):
         for name in PLOT_FILES:
             plot = os.path.join(args.plots, name)
             check_output(plot, [*inputs, ("the model file (--out)", args.out)])
+    if args.report:
+        check_output(args.report, [*inputs, ("the model file (--out)", args.out)])
+
+
+def _split_text(args, train_set, test_set):
+    if test_set is None:
+        return f"all {train_set.n_samples} to train (--test-size 0: none held out)"
+    return f"{train_set.n_samples} to train, {test_set.n_samples} held out (seed {args.seed})"
+
+
+def _scored_label(held_out, n_rows):
+    """What the metrics are computed on, in words."""
+    if not held_out:
+        return f"training rows ({n_rows} rows; --test-size 0: not a test on new data)"
+    return f"held-out test split ({n_rows} rows)"
 
 
 def _training_data(args):
@@ -320,7 +354,7 @@ def _training_data(args):
         columns = read_table(args.data, args.sep).columns
         raise ConfigError(
             f"--target is required with a data file; the columns of {args.data} "
-            f"are: {', '.join(columns)}"
+            f"are: {listed_names(columns)}"
         )
     exclude = split_names(args.exclude) or ()
     return read_dataset(args.data, target, split_names(args.features), exclude, args.sep)
@@ -413,9 +447,11 @@ def _save(args, model, data, train_set, test_set, scores):
             "seed": args.seed,
             "test_size": args.test_size,
             "n_train": train_set.n_samples,
-            "n_test": test_set.n_samples,
+            "n_test": 0 if test_set is None else test_set.n_samples,
         },
-        "test_metrics": _metrics_json(scores, data.target_names),
+        f"{'training' if test_set is None else 'test'}_metrics": _metrics_json(
+            scores, data.target_names
+        ),
         "interrupted": model.interrupted_,
     }
     save_model(
@@ -428,14 +464,64 @@ def _save(args, model, data, train_set, test_set, scores):
     print(f"model written to {args.out}")
 
 
-def _plots(args, model, test_set, y_pred, scores):
+def _plots(args, model, data, scored, y_pred, scores, held_out):
+    """The plots of the run into ``--plots`` and, with them, the ``--report`` page."""
+    split = "test split" if held_out else "training rows"
+    figures = run_figures(model, scored.y, y_pred, scored.target_names, scores["r2"], split)
+    if args.plots:
+        _write_plots(args, figures)
+    if args.report:
+        captions = {
+            "loss.png": "Loss per epoch",
+            "pred_vs_true.png": f"Predicted against true values, {split}",
+            "residuals.png": f"Residuals against predicted values, {split}",
+        }
+        pngs = {captions[name]: png_bytes(fig) for name, fig in figures.items()}
+        _report(args, model, data, scores, _scored_label(held_out, scored.n_samples), pngs)
+
+
+def _report(args, model, data, scores, label, pngs):
+    from deltaprop.report import report_html, write_report
+
+    cells = metric_cells(scores)
+    rows = [
+        [name, *(cells[key][j] for key, _ in METRICS)] for j, name in enumerate(data.target_names)
+    ]
+    page = report_html(
+        f"deltaprop train: {data.source}",
+        _run_settings(args, model, data),
+        label,
+        ["target", *(title for _, title in METRICS)],
+        rows,
+        pngs,
+    )
+    write_report(args.report, page)
+    print(f"report written to {args.report}")
+
+
+def _run_settings(args, model, data):
+    """``[(name, value)]``: what a reader of the report needs to rerun and judge the run."""
+    return [
+        ("data", f"{data.source}: {data.n_samples} rows"),
+        ("features", ", ".join(data.feature_names)),
+        ("targets", ", ".join(data.target_names)),
+        ("network", f"{_arch(data, args.hidden)}, {args.activation} hidden layers"),
+        ("solver", f"{args.solver}, η = {args.lr}, batch size {args.batch_size or 'auto'}"),
+        ("loss", f"{args.loss}, α = {args.alpha}"),
+        ("epochs", f"{model.n_iter_} run of at most {args.epochs}"),
+        ("early stopping", "on" if args.early_stopping else "off"),
+        ("test size", f"{args.test_size} (seed {args.seed})"),
+        ("final training loss", f"{model.loss_curve_[-1]:.4g}"),
+        ("model file", str(args.out)),
+    ]
+
+
+def _write_plots(args, figures):
     """Write the plots; if that fails, say so in one line naming the files that were written."""
     plots = [os.path.join(args.plots, name) for name in PLOT_FILES]
     before = [_stamp(plot) for plot in plots]
     try:
-        paths = write_plots(
-            args.plots, model, test_set.y, y_pred, test_set.target_names, scores["r2"]
-        )
+        paths = write_plots(args.plots, figures)
     except DataError as err:
         written = [p for p, old in zip(plots, before, strict=True) if _stamp(p) not in (None, old)]
         raise DataError(
@@ -466,38 +552,55 @@ def _say(args, text):
 # ---------------------------------------------------------------- metrics
 
 
-def regression_metrics(y_true, y_pred):
-    """R², RMSE and MAE of each target column: a dict of arrays (k,).
+METRICS = (("r2", "R²"), ("rmse", "RMSE"), ("mae", "MAE"))
 
-    R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)²; it is NaN for a constant target (undefined).
+
+def regression_metrics(y_true, y_pred):
+    """R², RMSE and MAE of each target column (``sklearn.metrics``): a dict of arrays (k,).
+
+    R² is NaN for a constant target (undefined), where scikit-learn would give 0 or 1.
     """
-    residual = y_true - y_pred  # (m, k)
-    ss_res = np.sum(residual**2, axis=0)  # (k,)
-    ss_tot = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)  # (k,)
-    defined = ss_tot > 0
-    r2 = np.full(ss_res.shape, np.nan)  # (k,)
-    r2[defined] = 1.0 - ss_res[defined] / ss_tot[defined]
+    from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant target: 0/0
+        r2 = r2_score(y_true, y_pred, multioutput="raw_values", force_finite=False)  # (k,)
     return {
-        "r2": r2,
-        "rmse": np.sqrt(np.mean(residual**2, axis=0)),
-        "mae": np.mean(np.abs(residual), axis=0),
+        "r2": np.where(np.ptp(y_true, axis=0) > 0, r2, np.nan),
+        "rmse": root_mean_squared_error(y_true, y_pred, multioutput="raw_values"),
+        "mae": mean_absolute_error(y_true, y_pred, multioutput="raw_values"),
     }
+
+
+def metric_cells(scores):
+    """The metrics as text, ``{key: [one str per target]}``, each column with one number of
+    decimals: R² with 4, RMSE and MAE with 4 significant digits of the column's largest value
+    (52.99 above 54.30, not 54.3)."""
+    cells = {"r2": [_num(value, 4) for value in scores["r2"]]}
+    for key in ("rmse", "mae"):
+        cells[key] = [_num(value, _decimals(scores[key])) for value in scores[key]]
+    return cells
+
+
+def _decimals(values, digits=4):
+    finite = np.abs(values[np.isfinite(values)])
+    largest = finite.max() if finite.size else 0.0
+    return 0 if largest == 0 else int(np.clip(digits - 1 - np.floor(np.log10(largest)), 0, 12))
 
 
 def format_metrics(scores, target_names):
     """The metrics as an aligned text table, one row per target."""
+    cells = metric_cells(scores)
     width = max(len("target"), *(len(name) for name in target_names))
     lines = [f"  {'target':<{width}}  {'R²':>8}  {'RMSE':>10}  {'MAE':>10}"]
     for j, name in enumerate(target_names):
         lines.append(
-            f"  {name:<{width}}  {_num(scores['r2'][j], '.4f'):>8}  "
-            f"{_num(scores['rmse'][j], '.4g'):>10}  {_num(scores['mae'][j], '.4g'):>10}"
+            f"  {name:<{width}}  {cells['r2'][j]:>8}  {cells['rmse'][j]:>10}  {cells['mae'][j]:>10}"
         )
     return "\n".join(lines)
 
 
-def _num(value, spec):
-    return "n/a" if not np.isfinite(value) else format(value, spec)
+def _num(value, decimals):
+    return "n/a" if not np.isfinite(value) else f"{value:.{decimals}f}"
 
 
 def _metrics_json(scores, target_names):
@@ -525,10 +628,20 @@ def predict_matrix(model, X):
     about an unnamed X)."""
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
+        X = _named(X, [str(name) for name in names])
+    return np.asarray(model.predict(X)).reshape(X.shape[0], -1)
+
+
+def _named(X, names):
+    """X (m, n) as a table with column ``names``: a pandas DataFrame, which every scikit-learn
+    version reads names from, or without pandas a pyarrow Table (scikit-learn 1.8+ reads it)."""
+    try:
+        import pandas as pd
+    except ImportError:
         import pyarrow as pa
 
-        X = pa.table([X[:, j] for j in range(X.shape[1])], names=[str(n) for n in names])
-    return np.asarray(model.predict(X)).reshape(X.shape[0], -1)
+        return pa.table([X[:, j] for j in range(X.shape[1])], names=names)
+    return pd.DataFrame(X, columns=names, copy=False)
 
 
 def _load(path):
@@ -719,8 +832,9 @@ def describe_model(path, model, meta, n_params):
         lines.append(f"trained on: {extra['data']}")
     if "split" in extra:
         lines.append(f"test split: {_pairs(extra['split'])}")
-    for name, scores in (extra.get("test_metrics") or {}).items():
-        lines.append(f"test metrics, {name}: {_pairs(scores)}")
+    for kind in ("test", "training"):
+        for name, scores in (extra.get(f"{kind}_metrics") or {}).items():
+            lines.append(f"{kind} metrics, {name}: {_pairs(scores)}")
     return "\n".join(lines)
 
 
