@@ -636,19 +636,19 @@ def describe_model(path, model, meta, n_params):
         f"architecture: {'-'.join(map(str, sizes))} ({model.network_.activation.name} hidden "
         f"layers, linear output)",
         f"parameters: {n_params}",
-        f"features ({sizes[0]}): {', '.join(meta.get('feature_names') or ['(unnamed)'])}",
-        f"targets ({sizes[-1]}): {', '.join(_target_names(model, meta))}",
+        f"features ({sizes[0]}): {_shown(', '.join(meta.get('feature_names') or ['(unnamed)']))}",
+        f"targets ({sizes[-1]}): {_shown(', '.join(_target_names(model, meta)))}",
         f"settings: {_pairs(meta.get('settings') or {})}",
         f"training: {_pairs(training)}",
     ]
     if training.get("loss_curve"):
         lines.append(f"final losses: {_final_losses(training)}")
     if "data" in extra:
-        lines.append(f"trained on: {extra['data']}")
+        lines.append(f"trained on: {_shown(extra['data'])}")
     if "split" in extra:
         lines.append(f"test split: {_pairs(extra['split'])}")
     for name, scores in (extra.get("test_metrics") or {}).items():
-        lines.append(f"test metrics, {name}: {_pairs(scores)}")
+        lines.append(f"test metrics, {_shown(name)}: {_pairs(scores)}")
     return "\n".join(lines)
 
 
@@ -661,7 +661,7 @@ def _final_losses(training):
 
 
 def _pairs(mapping):
-    text = ", ".join(f"{key}={_short(value)}" for key, value in mapping.items())
+    text = ", ".join(f"{_shown(key)}={_short(value)}" for key, value in mapping.items())
     return textwrap.fill(text, width=96, subsequent_indent="    ", break_long_words=False)
 
 
@@ -671,7 +671,15 @@ def _short(value):
     if isinstance(value, list):
         shown = ", ".join(_short(v) for v in value)
         return f"[{len(value)} values]" if len(value) > 6 else f"[{shown}]"
-    return str(value)
+    return _shown(str(value))
+
+
+def _shown(text):
+    """``text`` with control characters escaped: a model file never moves the cursor or adds
+    lines to what `info` prints."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 # ---------------------------------------------------------------- gradcheck
