@@ -508,7 +508,8 @@ examples:
   deltaprop predict model.npz new_rows.csv -o predictions.csv
 
 Columns are matched by name with the feature names stored in the model: their order in the file
-does not matter and extra columns are ignored; a missing feature column is an error.
+does not matter and extra columns are ignored; a missing feature column is an error. -o never
+replaces the model or the data file (exit 2), and writes through a FIFO or a device.
 """
 
 
