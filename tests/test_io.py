@@ -285,3 +285,15 @@ def test_other_pipelines_and_estimators_are_refused(tmp_path, fitted):
     save_model(tmp_path / "m.npz", alone)
     np.testing.assert_array_equal(load_model(tmp_path / "m.npz")[0].predict(X), alone.predict(X))
     assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_an_estimator_built_from_a_network_saves_its_real_architecture(tmp_path):
+    from deltaprop.network import Network
+
+    net = Network((3, 5, 2), "sigmoid", rng=np.random.default_rng(0))
+    model = DeltapropRegressor.from_network(net)  # hidden_layer_sizes keeps its default (100,)
+    save_model(tmp_path / "m.npz", model)
+    loaded, meta = load_model(tmp_path / "m.npz")
+    assert meta["settings"]["hidden_layer_sizes"] == [5]
+    X = np.random.default_rng(1).standard_normal((4, 3))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

@@ -324,3 +324,26 @@ def test_a_folder_a_fifo_a_link_loop_and_a_device(tmp_path):
     refused(os.devnull, r"^model file '/dev/null' is a character device, not a model file")
     if os.path.exists("/dev/zero"):
         refused("/dev/zero", r"^model file '/dev/zero' is a character device")
+
+
+def test_a_duplicated_member_is_refused(original, tmp_path):
+    import warnings
+
+    path = zipped(tmp_path / "twice.npz", members(original))
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate it writes
+        archive.writestr("params.npy", npy(original[1]["params"]))
+    refused(path, r"has an unexpected member 'params.npy'; re-save it$")
+
+
+def test_info_escapes_control_characters_from_the_file(original, tmp_path, capsys):
+    _, arrays, metadata, _, _ = original
+    metadata = {**metadata, "feature_names": ["a\nb", "\x1b[2J", "c"]}
+    metadata["extra"] = {"data": "x\rtrained on: evil", "test_metrics": {"y\n": {"r2\t": 1.0}}}
+    path = forge(tmp_path / "names.npz", arrays, metadata)
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out and "\t" not in out
+    assert "features (3): a\\nb, \\x1b[2J, c\n" in out
+    assert "trained on: x\\rtrained on: evil\n" in out
+    assert "test metrics, y\\n: r2\\t=1\n" in out

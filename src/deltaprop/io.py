@@ -140,7 +140,10 @@ def build_metadata(estimator, feature_names, target_names, extra):
         "feature_names": names_list("feature_names", feature_names, net.sizes[0]),
         "target_names": names_list("target_names", target_names, net.sizes[-1]),
         "feature_names_in": has_names,
-        "settings": {k: json_value(v) for k, v in estimator.get_params().items()},
+        "settings": {
+            **{k: json_value(v) for k, v in estimator.get_params().items()},
+            "hidden_layer_sizes": list(net.sizes[1:-1]),  # the network's (from_network may differ)
+        },
         "training": {
             "n_iter": estimator.n_iter_,
             "t": estimator.t_,

@@ -679,7 +679,8 @@ examples:
 Columns are matched by name with the feature names stored in the model: their order in the file
 does not matter and extra columns are ignored; a missing feature column is an error. The output
 file is Parquet when its name ends in .parquet, CSV when it ends in .csv, and otherwise in the
-format of the input; stdout is always CSV.
+format of the input; stdout is always CSV. -o never replaces the model or the data file (exit 2),
+and writes through a FIFO or a device.
 """
 
 
@@ -821,20 +822,20 @@ def describe_model(path, model, meta, n_params):
         f"architecture: {'-'.join(map(str, sizes))} ({model.network_.activation.name} hidden "
         f"layers, linear output)",
         f"parameters: {n_params}",
-        f"features ({sizes[0]}): {', '.join(meta.get('feature_names') or ['(unnamed)'])}",
-        f"targets ({sizes[-1]}): {', '.join(_target_names(model, meta))}",
+        f"features ({sizes[0]}): {_shown(', '.join(meta.get('feature_names') or ['(unnamed)']))}",
+        f"targets ({sizes[-1]}): {_shown(', '.join(_target_names(model, meta)))}",
         f"settings: {_pairs(meta.get('settings') or {})}",
         f"training: {_pairs(training)}",
     ]
     if training.get("loss_curve"):
         lines.append(f"final losses: {_final_losses(training)}")
     if "data" in extra:
-        lines.append(f"trained on: {extra['data']}")
+        lines.append(f"trained on: {_shown(extra['data'])}")
     if "split" in extra:
         lines.append(f"test split: {_pairs(extra['split'])}")
     for kind in ("test", "training"):
         for name, scores in (extra.get(f"{kind}_metrics") or {}).items():
-            lines.append(f"{kind} metrics, {name}: {_pairs(scores)}")
+            lines.append(f"{kind} metrics, {_shown(name)}: {_pairs(scores)}")
     return "\n".join(lines)
 
 
@@ -847,7 +848,7 @@ def _final_losses(training):
 
 
 def _pairs(mapping):
-    text = ", ".join(f"{key}={_short(value)}" for key, value in mapping.items())
+    text = ", ".join(f"{_shown(key)}={_short(value)}" for key, value in mapping.items())
     return textwrap.fill(text, width=96, subsequent_indent="    ", break_long_words=False)
 
 
@@ -857,7 +858,15 @@ def _short(value):
     if isinstance(value, list):
         shown = ", ".join(_short(v) for v in value)
         return f"[{len(value)} values]" if len(value) > 6 else f"[{shown}]"
-    return str(value)
+    return _shown(str(value))
+
+
+def _shown(text):
+    """``text`` with control characters escaped: a model file never moves the cursor or adds
+    lines to what `info` prints."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 # ---------------------------------------------------------------- gradcheck
