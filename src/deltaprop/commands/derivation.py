@@ -1,5 +1,6 @@
 """Learner subcommands: explain, prove, check."""
 
+import re
 import sys
 
 from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
@@ -17,12 +18,14 @@ def register(subparsers):
 
 
 def parse_sizes(text):
-    """``"3,5,4,2"`` → ``(3, 5, 4, 2)``; a one-line ConfigError otherwise."""
+    """``"3,5,4,2"`` or ``"3-5-4-2"`` (as ``explain`` prints it) → ``(3, 5, 4, 2)``; a
+    one-line ConfigError otherwise."""
     try:
-        sizes = tuple(int(part) for part in text.split(","))
+        sizes = tuple(int(part) for part in re.split(r"[,-]", text))
     except ValueError:
         raise ConfigError(
-            f"--sizes {text!r} must be comma-separated layer widths, e.g. --sizes 3,5,4,2"
+            f"--sizes {text!r} must be layer widths separated by commas or dashes, e.g. "
+            "--sizes 3,5,4,2"
         ) from None
     if len(sizes) < 2 or min(sizes) < 1:
         raise ConfigError(
@@ -44,7 +47,11 @@ def _register_explain(subparsers):
         "notation, the shape of every operand and result, and each line verified against "
         "central differences in float64.",
     )
-    p.add_argument("--sizes", required=True, help="layer widths n_1,…,n_L, e.g. 3,5,4,2")
+    p.add_argument(
+        "--sizes",
+        default="3,5,4,1",
+        help="layer widths n_1,…,n_L, e.g. 3,5,4,2 or 3-5-4-2 (default 3,5,4,1)",
+    )
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
     p.add_argument("--loss", default="squared", help="squared (default) or huber")
     p.add_argument(
