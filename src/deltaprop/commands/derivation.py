@@ -5,6 +5,7 @@ import sys
 
 from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
+from deltaprop.derivation.notation import NOTATIONS
 from deltaprop.errors import ConfigError
 
 EXPLAIN_FORMATS = ("text", "markdown", "latex", "json")
@@ -144,6 +145,12 @@ def _register_check(subparsers):
         metavar="QUANTITY",
         help="the quantity the expression is for, e.g. 'delta^(L-1)'",
     )
+    p.add_argument(
+        "--notation",
+        choices=NOTATIONS,
+        help="the notation of EQUATION: question (Θ^(l), δ^(l)), ng (Ng's course and Octave: "
+        "delta3, Theta2', .*), nielsen (w^l, δ^l, σ, C) or cs231n; default: detected",
+    )
     p.add_argument("--format", default="text", choices=("text", "json"))
     p.add_argument(
         "--seed",
@@ -159,7 +166,14 @@ def run_check(args):
     from deltaprop.derivation import check
 
     sizes = parse_sizes(args.sizes) if args.sizes else None
-    result = check(args.equation, sizes, args.activation, target=args.target, seed=args.seed)
+    result = check(
+        args.equation,
+        sizes,
+        args.activation,
+        target=args.target,
+        seed=args.seed,
+        notation=args.notation,
+    )
     out = result.to_json() if args.format == "json" else result.to_text()
     print(out, file=sys.stdout)
     return result.exit_code

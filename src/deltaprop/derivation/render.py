@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from deltaprop.derivation import notations
 from deltaprop.derivation.notation import to_latex
 from deltaprop.derivation.shapes import shape_json, shape_latex, shape_text
 
@@ -48,6 +49,9 @@ def check_text(result):
     """The verdict of a :class:`~deltaprop.derivation.check.CheckResult` as plain text."""
     sizes = ",".join(map(str, result.sizes)) if result.sizes else "symbolic (n_1, …, n_L)"
     lines = [f"equation: {result.equation}", f"sizes:    {sizes}"]
+    if result.notation != "question":
+        lines.append(f"notation: {notations.NAMES[result.notation]}")
+    lines += [f"  {note}" for note in result.notes]
     if result.verdict == "unparseable":
         return "\n".join([*lines, "verdict:  UNPARSEABLE", result.message])
     lines.append(f"verdict:  {_headline(result)}")

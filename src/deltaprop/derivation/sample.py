@@ -59,7 +59,13 @@ class RandomNetwork:
         self.Delta = self._deltas()
 
     def _deltas(self):
-        """Δ^(l) (n_l, m): column i is ∂J^(i)/∂b^(l), the core's gradient on sample i alone."""
+        """Δ^(l) (n_l, m): column i is ∂J^(i)/∂b^(l), the core's gradient on sample i alone;
+        and J^(i) of every sample (``J_each``)."""
+        each = [
+            self.net.loss_and_grad(self.X[:, [i]], self.Y[:, [i]], self.alpha)
+            for i in range(self.m)
+        ]
+        self.J_each = [J for J, _ in each]
         grads = [
             self.net.loss_and_grad(self.X[:, i : i + 1], self.Y[:, i : i + 1])[1]
             for i in range(self.m)
@@ -90,10 +96,12 @@ class RandomNetwork:
             "δ": lambda: self.Delta[k][:, i],
             "Δ": lambda: self.Delta[k],
             "P": lambda: np.diag(self.dphi(z[k][:, column])),
+            "φ'": lambda: self.dphi(z[k][:, i]),
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
             "G": lambda: self.grad1.theta[k],
+            "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
             "gb": lambda: self.grad1.b[k][:, None],
-            "J": lambda: self.J1,
+            "J": lambda: self.J_each[column],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
         }
