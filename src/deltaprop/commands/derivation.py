@@ -8,7 +8,7 @@ from deltaprop.derivation.explain import FORM_ALIASES, FORMS
 from deltaprop.derivation.notation import NOTATIONS
 from deltaprop.errors import ConfigError
 
-EXPLAIN_FORMATS = ("text", "markdown", "latex", "json")
+EXPLAIN_FORMATS = ("text", "markdown", "latex", "json", "html")
 
 
 def register(subparsers):
@@ -91,7 +91,7 @@ def run_explain(args):
         batch=args.batch,
         form=args.form,
         alpha=args.alpha,
-        example=args.example,
+        example=args.example or args.format == "html",
         seed=args.seed,
     )
     render = {
@@ -99,6 +99,7 @@ def run_explain(args):
         "markdown": derivation.to_markdown,
         "latex": derivation.to_latex,
         "json": derivation.to_json,
+        "html": derivation.to_html,
     }
     print(render[args.format]())
     return 0 if derivation.ok else 1

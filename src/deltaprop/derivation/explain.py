@@ -569,6 +569,7 @@ class Derivation:
     alpha: float = 0.0
     batched: list = field(default_factory=list)  # the batched forms, with a per-sample one
     step: float = STEP  # the central-difference step of the verification
+    parameters: dict = field(default_factory=dict)  # Θ^(l), b^(l), x, y by name: the example
 
     def __str__(self):
         return self.to_text()
@@ -584,6 +585,12 @@ class Derivation:
 
     def to_json(self):
         return render.derivation_json(self)
+
+    def to_html(self):
+        """One self-contained HTML page: MathML, the network as SVG, the worked example."""
+        from deltaprop.derivation.html import derivation_html
+
+        return derivation_html(self)
 
     def _repr_markdown_(self):
         return self.to_markdown()
@@ -659,7 +666,16 @@ def explain(
         example,
         alpha,
         [] if batch else batched_forms(setup.loss),
+        parameters=example_parameters(setup),
     )
+
+
+def example_parameters(setup):
+    """``{name: array}``: Θ^(l), b^(l) (as columns), the input and the target."""
+    net, batched = setup.net, setup.batched
+    parameters = {f"Θ^({l})": theta for l, theta in net.theta.items()}
+    parameters |= {f"b^({l})": b[:, None] for l, b in net.b.items()}
+    return parameters | {"X" if batched else "x": setup.X, "Y" if batched else "y": setup.Y}
 
 
 def _check_options(form, batch, alpha):

@@ -894,6 +894,8 @@ class Renderer:
     ONES: str  # "1"
     LAYER: str  # "^({})"
     FUNCTION: str  # a function without a spelling of its own: "{}"
+    FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
+    GROUP = "{}"  # a binary operation as one group
 
     def __init__(self):
         self.dispatch = {
@@ -920,16 +922,20 @@ class Renderer:
         return self.parens(text) if self.wrap(child, parent, right) else text
 
     def wrap(self, child, parent, right):
+        if self.FRACTION and (_is_division(child) or _is_division(parent)):
+            return False  # a built-up fraction needs no parentheses
         return needs_parens(child, parent, right)
 
     def parens(self, text):
         return self.PARENS.format(text)
 
     def binary(self, node):
+        if node.op == "/" and self.FRACTION:
+            return self.FRACTION.format(self(node.left), self(node.right))
         left, right = self.operand(node.left, node, False), self.operand(node.right, node, True)
         if _is_coefficient(node):
-            return f"{left}{right}"
-        return f"{left}{self.ops[node.op]}{right}"
+            return self.GROUP.format(f"{left}{right}")
+        return self.GROUP.format(f"{left}{self.ops[node.op]}{right}")
 
     def transpose(self, node):
         arg, inner = self(node.arg), node.arg
@@ -1009,15 +1015,7 @@ class LatexRenderer(Renderer):
     DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
     ONES, LAYER, FUNCTION = "\\mathbf{1}", "^{{({})}}", "\\operatorname{{{}}}"
 
-    def wrap(self, child, parent, right):  # \frac needs no parentheses
-        if _is_division(child) or _is_division(parent):
-            return False
-        return needs_parens(child, parent, right)
-
-    def binary(self, node):
-        if node.op == "/":
-            return f"\\frac{{{self(node.left)}}}{{{self(node.right)}}}"
-        return super().binary(node)
+    FRACTION = "\\frac{{{}}}{{{}}}"
 
     def square(self, node):
         return f"\\left({self(node.arg)}\\right)^2"
@@ -1030,7 +1028,57 @@ class LatexRenderer(Renderer):
         return f"_{{{text}}}"
 
 
-TEXT, LATEX = TextRenderer(), LatexRenderer()
+class MathMLRenderer(Renderer):
+    """The notation as presentation MathML, for the HTML page (no script, no network)."""
+
+    ops = {
+        "@": "<mo>&#x2062;</mo>",
+        "⊙": "<mo>⊙</mo>",
+        "*": "<mo>*</mo>",
+        ":": "<mo>:</mo>",
+        "+": "<mo>+</mo>",
+        "-": "<mo>−</mo>",
+    }
+    names = {"φ'": "<mi>φ</mi><mo>′</mo>", "Diag": "<mi>Diag</mi>"}
+    minus, sigma, half = "<mo>−</mo>", "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
+    PARENS = "<mrow><mo>(</mo>{}<mo>)</mo></mrow>"
+    TRANSPOSED = "<msup><mrow>{}</mrow><mi>T</mi></msup>"
+    DIFFERENTIAL = "<mrow><mo>∂</mo>{}</mrow>"
+    DERIV = "<mfrac><mrow><mo>∂</mo>{}</mrow><mrow><mo>∂</mo>{}</mrow></mfrac>"
+    ONES, LAYER, FUNCTION = '<mn mathvariant="bold">1</mn>', "{}", "<mi>{}</mi>"
+    FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
+
+    def sym(self, node):
+        name = self.names.get(node.name, f"<mi>{node.name}</mi>")
+        if node.layer is None:
+            return f"<msup>{name}<mi>(i)</mi></msup>" if node.sample else name
+        index = f"<mi>{node.layer.text()}</mi>"
+        if node.name in SUBSCRIPTED:
+            return f"<msub>{name}{index}</msub>"
+        return f"<msup>{name}<mrow><mo>(</mo>{index}<mo>)</mo></mrow></msup>"
+
+    def num(self, node):
+        return self.half if node.value == 0.5 else f"<mn>{node.value:g}</mn>"
+
+    def sum_over(self, node):
+        return f"<mrow><munder>{self.sigma}<mi>{node.index}</mi></munder>{self(node.arg)}</mrow>"
+
+    def square(self, node):
+        return f"<msup>{self.parens(self(node.arg))}<mn>2</mn></msup>"
+
+    def norm(self, node):
+        bars = f"<mrow><mo>‖</mo>{self(node.arg)}<mo>‖</mo></mrow>"
+        sub = "<mi>F</mi>" if node.frobenius else "<mrow></mrow>"
+        sup = "<mn>2</mn>" if node.squared else "<mrow></mrow>"
+        return f"<msubsup>{bars}{sub}{sup}</msubsup>"
+
+
+TEXT, LATEX, MATHML = TextRenderer(), LatexRenderer(), MathMLRenderer()
+
+
+def to_mathml(node):
+    """``node`` as presentation MathML (the content of a ``<math>`` element)."""
+    return MATHML(node)
 
 
 def to_text(node):
