@@ -16,6 +16,7 @@ def register(subparsers):
     _register_explain(subparsers)
     _register_prove(subparsers)
     _register_check(subparsers)
+    _register_exercise(subparsers)
 
 
 def parse_sizes(text):
@@ -138,8 +139,7 @@ def _register_check(subparsers):
         "quantity with --for. Exit status: 0 correct, 1 wrong, 2 unparseable or bad arguments.",
     )
     p.add_argument("equation", help="e.g. 'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])'")
-    p.add_argument("--sizes", help="an architecture; default: symbolic widths n_l")
-    p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
+    _add_test_network(p)
     p.add_argument(
         "--for",
         dest="target",
@@ -153,6 +153,13 @@ def _register_check(subparsers):
         "delta3, Theta2', .*), nielsen (w^l, δ^l, σ, C) or cs231n; default: detected",
     )
     p.add_argument("--format", default="text", choices=("text", "json"))
+    p.set_defaults(handler=run_check)
+
+
+def _add_test_network(p):
+    """--sizes, --activation and --seed: the random network that values are checked on."""
+    p.add_argument("--sizes", help="an architecture; default: symbolic widths n_l")
+    p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
     p.add_argument(
         "--seed",
         type=nonnegative_int,
@@ -160,7 +167,6 @@ def _register_check(subparsers):
         metavar="N",
         help="random seed of the test network and values (default 0)",
     )
-    p.set_defaults(handler=run_check)
 
 
 def run_check(args):
@@ -178,3 +184,45 @@ def run_check(args):
     out = result.to_json() if args.format == "json" else result.to_text()
     print(out, file=sys.stdout)
     return result.exit_code
+
+
+def _register_exercise(subparsers):
+    p = subparsers.add_parser(
+        "exercise",
+        help="write the backward equations yourself, graded by check, with hints",
+        description="Asks for one backward equation at a time (δ^(L), δ^(l), ∂J/∂Θ^(l), "
+        "∂J/∂b^(l), then the batched forms) and grades each typed answer with `check` against "
+        "the network's true values; each wrong attempt gets a stronger hint (the shapes, then "
+        "the operation, then the answer). With --answer it grades one answer and exits 0 "
+        "(right) or 1 (wrong), for scripts and tests.",
+    )
+    _add_test_network(p)
+    p.add_argument("--question", type=positive_int, default=1, metavar="K", help="with --answer")
+    p.add_argument("--answer", metavar="EQUATION", help="grade this answer to question K")
+    p.add_argument("--attempt", type=positive_int, default=1, help="which hint to give (1-3)")
+    p.set_defaults(handler=run_exercise)
+
+
+def run_exercise(args):
+    from deltaprop.derivation import exercise
+
+    sizes = parse_sizes(args.sizes) if args.sizes else None
+    options = {"sizes": sizes, "activation": args.activation, "seed": args.seed}
+    if args.answer is not None:
+        q = exercise.question(args.question)
+        result = exercise.grade(q, args.answer, args.attempt, **options)
+        print(f"{q.lhs} = {args.answer}: {'right' if result.right else 'not yet'}")
+        if not result.right:
+            print(f"  {result.message}\n  hint: {result.hint}")
+        return 0 if result.right else 1
+    print("Write the right side of each equation (LaTeX, plain text or Unicode); Ctrl-D ends.")
+    counts = exercise.run(_ask, print, **options)
+    print("\n" + exercise.summary(*counts))
+    return 0
+
+
+def _ask(prompt):
+    try:
+        return input(prompt)
+    except EOFError:
+        return None
