@@ -346,4 +346,4 @@ def test_sizes_have_a_default_and_are_read_as_printed(capsys):
     assert main(["explain", "--sizes", "3-4-2"]) == 0
     assert capsys.readouterr().out.startswith("Backpropagation for sizes 3-4-2 (L = 3)")
     assert main(["explain", "--sizes", "3--4"]) == 2
-    assert "separated by commas or dashes" in capsys.readouterr().err
+    assert "--sizes '3--4'" in capsys.readouterr().err
