@@ -99,3 +99,36 @@ def test_the_notation_option(capsys):
     assert "argument --notation: invalid choice" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="notation='latex' is not known"):
         check(equation, notation="latex")
+
+
+NIELSEN_BP = [
+    r"\delta^L = \nabla_a C \odot \sigma'(z^L)",  # BP1
+    r"\delta^L = (a^L - y) \odot \sigma'(z^L)",
+    r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",  # BP2
+    r"\frac{\partial C}{\partial b^l} = \delta^l",  # BP3
+    r"\frac{\partial C}{\partial w^l} = \delta^l (a^{l-1})^T",  # BP4
+    r"C = \frac{1}{2} \|y - a^L\|^2",
+]
+
+
+@pytest.mark.parametrize("equation", NIELSEN_BP)
+def test_nielsen_equations_are_right_for_his_network_with_a_sigmoid_output(equation):
+    result = check(equation, activation="sigmoid", output_activation="sigmoid")
+    assert result.verdict == "correct", result.to_text()
+    assert "judged for a network whose output layer applies φ = sigmoid" in result.to_text()
+
+
+def test_with_a_sigmoid_output_the_linear_delta_is_wrong_and_named():
+    result = check(r"\delta^L = a^L - y", activation="sigmoid", output_activation="sigmoid")
+    assert result.verdict == "wrong"
+    assert "missing the factor ⊙ φ'(z^(L))" in result.hints
+    linear = check(r"\delta^L = \nabla_a C \odot \sigma'(z^L)", activation="sigmoid")
+    assert linear.verdict == "wrong"  # for the question's network, whose output is linear
+
+
+def test_output_activation_on_the_command_line(capsys):
+    argv = ["check", r"\delta^L = (a^L - y) \odot \sigma'(z^L)", "--activation", "sigmoid"]
+    assert main([*argv, "--output-activation", "sigmoid"]) == 0
+    assert main(argv) == 1
+    assert main([*argv, "--output-activation", "softmaxx"]) == 2
+    assert "activation='softmaxx' is not known" in capsys.readouterr().err

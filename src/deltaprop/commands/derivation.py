@@ -152,6 +152,12 @@ def _register_check(subparsers):
         help="the notation of EQUATION: question (Θ^(l), δ^(l)), ng (Ng's course and Octave: "
         "delta3, Theta2', .*), nielsen (w^l, δ^l, σ, C) or cs231n; default: detected",
     )
+    p.add_argument(
+        "--output-activation",
+        metavar="PHI",
+        help="judge for a network whose output layer applies PHI (Nielsen's sigmoid); "
+        "default: a linear output, as in the question",
+    )
     p.add_argument("--format", default="text", choices=("text", "json"))
     p.set_defaults(handler=run_check)
 
@@ -180,6 +186,7 @@ def run_check(args):
         target=args.target,
         seed=args.seed,
         notation=args.notation,
+        output_activation=args.output_activation,
     )
     out = result.to_json() if args.format == "json" else result.to_text()
     print(out, file=sys.stdout)

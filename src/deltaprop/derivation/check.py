@@ -57,7 +57,7 @@ TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
 BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc"}
-TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "J"}
+TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "J"}
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1)}  # a^(l) = φ(z^(l)) claims the hidden layers
 
 
@@ -82,6 +82,7 @@ class Context:
     sizes: tuple | None
     activation: str
     seed: int
+    output_activation: str | None = None  # Nielsen's σ output layer, when asked
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
@@ -94,7 +95,10 @@ class Context:
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
-        return _random_network(sizes, self.activation, _uses(rhs, {"α"}), self.seed)
+        with_alpha = _uses(rhs, {"α"})
+        return _random_network(
+            sizes, self.activation, with_alpha, self.seed, self.output_activation
+        )
 
 
 @dataclass
@@ -152,7 +156,15 @@ class CheckResult:
         return render.check_text(self)
 
 
-def check(equation, sizes=None, activation="tanh", target=None, seed=0, notation=None):
+def check(
+    equation,
+    sizes=None,
+    activation="tanh",
+    target=None,
+    seed=0,
+    notation=None,
+    output_activation=None,
+):
     """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
 
     Parameters
@@ -171,6 +183,9 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0, notation
         Seed of the random network the values are checked on.
     notation : {"question", "ng", "nielsen", "cs231n"}, optional
         The notation ``equation`` is written in; detected from its symbols when None.
+    output_activation : str, optional
+        Judge for a network whose output layer applies this activation (Nielsen's σ);
+        by default the output is linear, as in the question.
 
     Returns
     -------
@@ -179,12 +194,18 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0, notation
         given and the shapes agree), ``unparseable`` or ``unsupported``.
     """
     sizes = None if sizes is None else check_work(sizes)
-    context = Context(sizes, get_activation(activation).name, check_seed(seed))
+    output = None if output_activation is None else get_activation(output_activation).name
+    context = Context(sizes, get_activation(activation).name, check_seed(seed), output)
     notation = (
         notations.detect(equation) if notation is None else notations.check_notation(notation)
     )
     result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
     result.notes = [notations.NOTES[notation]] if notations.NOTES[notation] else []
+    if output is not None:
+        result.notes.append(
+            f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
+            "(the question's output layer is linear: there δ^(L) has no φ'(z^(L)))"
+        )
     if notation == "cs231n":
         result.verdict, result.message = "unsupported", notations.CS231N_REFUSAL
         return result
@@ -430,9 +451,9 @@ def _evaluate_layers(context, goal, rhs):
 
 
 @functools.lru_cache(maxsize=16)
-def _random_network(sizes, activation, with_alpha, seed):
+def _random_network(sizes, activation, with_alpha, seed, output_activation=None):
     alpha = ALPHA if with_alpha else 0.0
-    return RandomNetwork(sizes, activation, m=SAMPLES, alpha=alpha, seed=seed)
+    return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation)
 
 
 def _batched(node):

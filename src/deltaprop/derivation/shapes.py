@@ -45,6 +45,7 @@ RANGES = {
     "Δ": (2, 0),
     "P": (2, -1),
     "φ'": (2, -1),
+    "∂J/∂a": (2, 0),
     "∂z/∂z": (2, -1),
 }
 MEANING = {
@@ -61,6 +62,7 @@ MEANING = {
     "Δ": "Δ",
     "P": "P",
     "φ'": "φ'(z)",
+    "∂J/∂a": "∂J/∂a",
     "∂z/∂z": "∂z^(l+1)/∂z",
 }
 
@@ -236,8 +238,8 @@ def quantity(node):
         return None
     num, den = node.num, node.den
     if isinstance(num, Sym) and num.name == "J":
-        if den.name == "a" and den.layer in (None, LayerIndex("L", 0)):  # ∇_a C, linear output
-            return "δ", LayerIndex("L", 0)
+        if den.name == "a" and den.layer in (None, LayerIndex("L", 0)):  # Nielsen's ∇_a C
+            return "∂J/∂a", LayerIndex("L", 0)
         return {"Θ": "G", "b": "gb", "z": "δ", "Z": "Δ"}.get(den.name), den.layer
     if isinstance(num, Sym) and num.layer is not None and den.layer is not None:
         if (num.name, den.name) == ("z", "z") and num.layer == den.layer.shift(1):
