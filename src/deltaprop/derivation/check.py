@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation import render
+from deltaprop.derivation import notations, render
 from deltaprop.derivation.hints import factor_hint, repairs
 from deltaprop.derivation.notation import (
     Bin,
+    Call,
     ParseError,
     SumOver,
     Sym,
@@ -55,8 +56,8 @@ EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting
 TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
-BATCHED = {"Z", "A", "Δ", "X", "Y"}
-TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "J"}
+BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc"}
+TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "J"}
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1)}  # a^(l) = φ(z^(l)) claims the hidden layers
 
 
@@ -81,6 +82,7 @@ class Context:
     sizes: tuple | None
     activation: str
     seed: int
+    output_activation: str | None = None  # Nielsen's σ output layer, when asked
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
@@ -93,7 +95,10 @@ class Context:
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
-        return _random_network(sizes, self.activation, _uses(rhs, {"α"}), self.seed)
+        with_alpha = _uses(rhs, {"α"})
+        return _random_network(
+            sizes, self.activation, with_alpha, self.seed, self.output_activation
+        )
 
 
 @dataclass
@@ -115,6 +120,8 @@ class CheckResult:
     trap: list = field(default_factory=list)  # [(layer, status, detail)]
     trap_sizes: tuple = ()
     sizes: tuple | None = None
+    notation: str = "question"
+    notes: list = field(default_factory=list)  # how the notation was read
 
     @property
     def exit_code(self):
@@ -136,6 +143,8 @@ class CheckResult:
             "rel_error",
             "hints",
             "sizes",
+            "notation",
+            "notes",
         )
         out = {k: getattr(self, k) for k in keys}
         out["position"] = list(self.span) if self.span else None
@@ -147,7 +156,15 @@ class CheckResult:
         return render.check_text(self)
 
 
-def check(equation, sizes=None, activation="tanh", target=None, seed=0):
+def check(
+    equation,
+    sizes=None,
+    activation="tanh",
+    target=None,
+    seed=0,
+    notation=None,
+    output_activation=None,
+):
     """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
 
     Parameters
@@ -162,6 +179,13 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0):
         φ of the hidden layers.
     target : str, optional
         The quantity the expression is for, e.g. ``"delta^(L-1)"`` (the ``--for`` option).
+    seed : int
+        Seed of the random network the values are checked on.
+    notation : {"question", "ng", "nielsen", "cs231n"}, optional
+        The notation ``equation`` is written in; detected from its symbols when None.
+    output_activation : str, optional
+        Judge for a network whose output layer applies this activation (Nielsen's σ);
+        by default the output is linear, as in the question.
 
     Returns
     -------
@@ -170,12 +194,29 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0):
         given and the shapes agree), ``unparseable`` or ``unsupported``.
     """
     sizes = None if sizes is None else check_work(sizes)
-    context = Context(sizes, get_activation(activation).name, check_seed(seed))
+    output = None if output_activation is None else get_activation(output_activation).name
+    context = Context(sizes, get_activation(activation).name, check_seed(seed), output)
+    notation = (
+        notations.detect(equation) if notation is None else notations.check_notation(notation)
+    )
+    result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
+    result.notes = [notations.NOTES[notation]] if notations.NOTES[notation] else []
+    if output is not None:
+        result.notes.append(
+            f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
+            "(the question's output layer is linear: there δ^(L) has no φ'(z^(L)))"
+        )
+    if notation == "cs231n":
+        result.verdict, result.message = "unsupported", notations.CS231N_REFUSAL
+        return result
     try:
-        lhs, sides = _sides(equation, target)
+        lhs, sides = _sides(equation, target, notation)
     except ParseError as err:
-        return CheckResult(equation, "unparseable", message=f"{err}\n{err.caret()}")
-    result = CheckResult(equation, "correct", sizes=sizes)
+        result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
+        return result
+    if lhs is not None and len(sides) == 1 and _accumulates(lhs, sides[0]):
+        lhs, sides = Sym(lhs.span, "G", lhs.layer), [sides[0].right]
+        result.notes.append(ACCUMULATION_NOTE)
     try:
         goal = _target(lhs) if lhs is not None else None
         for rhs in sides:
@@ -189,8 +230,23 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0):
     return result
 
 
-def _sides(equation, target):
-    sides = parse(equation)
+ACCUMULATION_NOTE = (
+    "an accumulation X := X + T over the samples: T is checked against one sample's ∂J^(i)/∂Θ^(l)"
+)
+
+
+def _accumulates(lhs, rhs):
+    """Whether ``lhs = lhs + T``: Ng's Δ^(l) := Δ^(l) + δ^(l+1) (a^(l))ᵀ or Octave's
+    Theta1_grad = Theta1_grad + delta2 * a1'."""
+    if not (isinstance(lhs, Sym) and lhs.name in ("Acc", "G") and lhs.layer is not None):
+        return False
+    if not (isinstance(rhs, Bin) and rhs.op == "+" and isinstance(rhs.left, Sym)):
+        return False
+    return (rhs.left.name, rhs.left.layer) == (lhs.name, lhs.layer)
+
+
+def _sides(equation, target, notation="question"):
+    sides = parse(equation, notation)
     if target is not None:
         if len(sides) > 1:
             raise ConfigError("give the quantity either as 'LHS = RHS' or with --for, not both")
@@ -202,7 +258,7 @@ def _sides(equation, target):
 
 def _target(node):
     transposed = isinstance(node, Transpose)
-    found = quantity(node.arg if transposed else node)
+    found = _derivative_of_phi(node) or quantity(node.arg if transposed else node)
     if found is None or found[0] not in TARGETS:
         raise SymbolError(
             node,
@@ -210,6 +266,14 @@ def _target(node):
             "∂J/∂b^(l), z^(l), a^(l), P_l or J on the left, or use --for",
         )
     return Target(found[0], found[1], transposed, node)
+
+
+def _derivative_of_phi(node):
+    """``("φ'", l)`` for φ'(z^(l)) on the left, as in Ng's g'(z^(l)) = a^(l) .* (1 − a^(l))."""
+    if isinstance(node, Call) and node.func == "φ'" and isinstance(node.arg, Sym):
+        if node.arg.name == "z" and node.arg.layer is not None:
+            return "φ'", node.arg.layer
+    return None
 
 
 def _target_shape(goal, domain):
@@ -303,11 +367,23 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         local, whole, _ = fix
         result.suggestion = to_text(local)
         result.corrected = f"{goal.text()} = {to_text(whole)}"
+        if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
+            result.hints.append(NIELSEN_INDEX)
     if _is_elementwise(node) and goal is not None:
         sizes = context.sizes or EXAMPLE_SIZES
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
             result.trap_sizes, result.trap = sizes, trap
+
+
+NIELSEN_INDEX = (
+    "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
+    "after layer l are w^{l+1} (Θ^(l) here)"
+)
+
+
+def _weight_layers(node):
+    return sorted(n.layer.offset for n in walk(node) if isinstance(n, Sym) and n.name == "Θ")
 
 
 def _failure_json(err):
@@ -375,9 +451,9 @@ def _evaluate_layers(context, goal, rhs):
 
 
 @functools.lru_cache(maxsize=16)
-def _random_network(sizes, activation, with_alpha, seed):
+def _random_network(sizes, activation, with_alpha, seed, output_activation=None):
     alpha = ALPHA if with_alpha else 0.0
-    return RandomNetwork(sizes, activation, m=SAMPLES, alpha=alpha, seed=seed)
+    return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation)
 
 
 def _batched(node):

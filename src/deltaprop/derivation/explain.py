@@ -21,6 +21,7 @@ import numpy as np
 from deltaprop import equations as eq
 from deltaprop.derivation import render
 from deltaprop.derivation.notation import (
+    COEFFICIENT,
     Bin,
     Deriv,
     LayerIndex,
@@ -31,9 +32,16 @@ from deltaprop.derivation.notation import (
     operand_text,
     parse_expression,
     to_text,
+    transform,
 )
 from deltaprop.derivation.sample import check_seed, check_work
-from deltaprop.derivation.shapes import ConcreteDomain, SymbolicDomain, evaluate, symbol_shape
+from deltaprop.derivation.shapes import (
+    ConcreteDomain,
+    SymbolicDomain,
+    evaluate,
+    symbol_shape,
+    walk,
+)
 from deltaprop.errors import ConfigError
 from deltaprop.losses import get_loss
 from deltaprop.network import Network
@@ -199,6 +207,8 @@ def make_line(setup, key, section, l, value, check, template=None):
     """The :class:`Line` of record ``key`` at layer ``l`` (or of a form's ``template``)."""
     template = template or record_template(setup.loss, key, setup.batched)
     equation = bind(template, layer_indices(l, setup.L))
+    if not setup.alpha:
+        equation = Template(equation.lhs, without_alpha(equation.rhs))
     sizes, m = setup.net.sizes, setup.m
     operands, shape = ([], None) if key == "cost" else shapes_of(equation.rhs, sizes, m)
     rel_error, verified_by = check
@@ -208,6 +218,29 @@ def make_line(setup, key, section, l, value, check, template=None):
     if key == "cost" and setup.loss.name != "squared":
         line.where = f"ℓ(r) sums {setup.loss.formula} over the entries of r"
     return line
+
+
+def without_alpha(node):
+    """``node`` without its L2 terms (the sums' terms that use α), for α = 0:
+    ``(1/m) (Δ (A)ᵀ + α Θ)`` → ``(1/m) Δ (A)ᵀ``."""
+
+    def drop(n):
+        if not (isinstance(n, Bin) and n.op == "+"):
+            return None
+        if _uses_alpha(n.right):
+            return without_alpha(n.left)
+        return Bin(n.span, "+", without_alpha(n.left), without_alpha(n.right), "+")
+
+    bare = transform(node, drop)
+    if isinstance(bare, Bin) and bare.op == "@" and isinstance(bare.right, Bin):
+        if bare.right.op == "@" and bare.right.written != COEFFICIENT:  # s (p q) → s p q
+            inner = bare.right
+            return Bin(bare.span, "@", Bin(bare.span, "@", bare.left, inner.left), inner.right)
+    return bare
+
+
+def _uses_alpha(node):
+    return any(isinstance(n, Sym) and n.name == "α" for n in walk(node))
 
 
 def record_template(loss, key, batched):
@@ -533,8 +566,10 @@ class Derivation:
     forms: list  # the answers' forms (per sample only)
     chain: dict | None
     example: bool = False
+    alpha: float = 0.0
     batched: list = field(default_factory=list)  # the batched forms, with a per-sample one
     step: float = STEP  # the central-difference step of the verification
+    parameters: dict = field(default_factory=dict)  # Θ^(l), b^(l), x, y by name: the example
 
     def __str__(self):
         return self.to_text()
@@ -550,6 +585,12 @@ class Derivation:
 
     def to_json(self):
         return render.derivation_json(self)
+
+    def to_html(self):
+        """One self-contained HTML page: MathML, the network as SVG, the worked example."""
+        from deltaprop.derivation.html import derivation_html
+
+        return derivation_html(self)
 
     def _repr_markdown_(self):
         return self.to_markdown()
@@ -623,8 +664,18 @@ def explain(
         forms,
         chain,
         example,
+        alpha,
         [] if batch else batched_forms(setup.loss),
+        parameters=example_parameters(setup),
     )
+
+
+def example_parameters(setup):
+    """``{name: array}``: Θ^(l), b^(l) (as columns), the input and the target."""
+    net, batched = setup.net, setup.batched
+    parameters = {f"Θ^({l})": theta for l, theta in net.theta.items()}
+    parameters |= {f"b^({l})": b[:, None] for l, b in net.b.items()}
+    return parameters | {"X" if batched else "x": setup.X, "Y" if batched else "y": setup.Y}
 
 
 def _check_options(form, batch, alpha):

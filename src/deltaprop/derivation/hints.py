@@ -177,6 +177,22 @@ def _missing_dphi(goal, rhs, activation):
     return [(f"missing the factor ⊙ {to_text(dphi)}", Bin(rhs.span, "⊙", rhs, dphi, ""))]
 
 
+def _layer_shifted(goal, rhs, activation):
+    """A weight matrix one layer off, as Nielsen's w^l read for Θ^(l) (w^l is Θ^(l−1))."""
+
+    def match(node):
+        if not (isinstance(node, Sym) and node.name == "Θ" and node.layer is not None):
+            return None
+        shifted = replace(node, layer=node.layer.shift(1))
+        hint = (
+            f"the weights are one layer off: {to_text(shifted)}, not {to_text(node)} (in "
+            "Nielsen's notation w^{l+1} is Θ^(l): his w^l maps layer l−1 to layer l)"
+        )
+        return hint, shifted
+
+    return _rewrite_each(rhs, match)
+
+
 def _substitute(node, old, new):
     return transform(node, lambda t: new if t is old else None)
 
@@ -189,6 +205,7 @@ REPAIRS = (
     _alpha_over_m,
     _missing_bias,
     _missing_dphi,
+    _layer_shifted,
 )
 
 

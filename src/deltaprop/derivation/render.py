@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from deltaprop.derivation import notations
 from deltaprop.derivation.notation import to_latex
 from deltaprop.derivation.shapes import shape_json, shape_latex, shape_text
 
@@ -48,6 +49,9 @@ def check_text(result):
     """The verdict of a :class:`~deltaprop.derivation.check.CheckResult` as plain text."""
     sizes = ",".join(map(str, result.sizes)) if result.sizes else "symbolic (n_1, …, n_L)"
     lines = [f"equation: {result.equation}", f"sizes:    {sizes}"]
+    if result.notation != "question":
+        lines.append(f"notation: {notations.NAMES[result.notation]}")
+    lines += [f"  {note}" for note in result.notes]
     if result.verdict == "unparseable":
         return "\n".join([*lines, "verdict:  UNPARSEABLE", result.message])
     lines.append(f"verdict:  {_headline(result)}")
@@ -129,6 +133,11 @@ SECTIONS = (
 )
 
 
+def _sections(d):
+    """The sections that have lines (the question's derivations are per sample only)."""
+    return [(key, title) for key, title in SECTIONS if any(x.section == key for x in d.lines)]
+
+
 def _header(d):
     sizes = "-".join(map(str, d.sizes))
     samples = f"a batch of m = {d.batch} samples (columns)" if d.batch else "one sample (m = 1)"
@@ -153,7 +162,7 @@ def _verified(line):
 def derivation_text(d):
     out = [_header(d), "", "Notation (Ng's; layer 1 is the input, layer L the output)"]
     out += [f"  {s:<12} {m:<34} {shape_text(g)} = {shape_text(c)}" for s, m, g, c in d.notation]
-    for section, title in SECTIONS:
+    for section, title in _sections(d):
         out += ["", title]
         for line in (x for x in d.lines if x.section == section):
             out += _text_line(line, d.example)
@@ -224,7 +233,7 @@ def _indent(text, n=2):
 def derivation_markdown(d):
     out = [f"**{_header(d)}**", "", "| symbol | meaning | shape |", "|---|---|---|"]
     out += [f"| {s} | {m} | {shape_text(g)} = {shape_text(c)} |" for s, m, g, c in d.notation]
-    for section, title in SECTIONS:
+    for section, title in _sections(d):
         out += ["", f"### {title}", "", "| equation | shapes | check |", "|---|---|---|"]
         out += [_markdown_row(x) for x in d.lines if x.section == section]
     if d.batched:
@@ -266,21 +275,42 @@ def _latex_equation(line):
 
 
 def derivation_json(d):
-    rows = []
-    for line in d.lines + d.forms:
-        row = {
-            "key": line.key,
-            "section": line.section,
-            "layer": line.layer,
-            "lhs": line.lhs,
-            "rhs": line.rhs,
-            "operand_shapes": [shape_json(shape) for _, shape in line.operand_shapes],
-            "operands": [text for text, _ in line.operand_shapes],
-            "shape": shape_json(line.shape),
-            "rel_error": line.rel_error,
-            "verified_by": line.verified_by,
-        }
-        if d.example:
-            row["value"] = np.asarray(line.value).tolist()
-        rows.append(row)
-    return json.dumps(rows, indent=2, ensure_ascii=False)
+    """``{"header": …, "lines": […]}``: the architecture and the worst verification error,
+    then one object per line, its value (with ``example``) shaped as its ``shape``."""
+    header = {
+        "sizes": list(d.sizes),
+        "activation": d.activation,
+        "loss": d.loss,
+        "alpha": d.alpha,
+        "batch": d.batch,
+        "form": d.form,
+        "max_rel_error": _json_number(d.max_rel_error),
+        "verified": d.ok,
+    }
+    rows = [_json_row(line, d.example) for line in d.lines + d.forms]
+    return json.dumps({"header": header, "lines": rows}, indent=2, ensure_ascii=False)
+
+
+def _json_row(line, example):
+    row = {
+        "key": line.key,
+        "section": line.section,
+        "layer": line.layer,
+        "lhs": line.lhs,
+        "rhs": line.rhs,
+        "operand_shapes": [shape_json(shape) for _, shape in line.operand_shapes],
+        "operands": [text for text, _ in line.operand_shapes],
+        "shape": shape_json(line.shape),
+        "rel_error": _json_number(line.rel_error),
+        "verified_by": line.verified_by,
+    }
+    if example:
+        value = np.asarray(line.value, dtype=float)
+        value = value[:, None] if value.ndim == 1 else value  # ∂J/∂b^(l): an n_l × 1 column
+        row["value"] = np.where(np.isfinite(value), value, None).tolist()
+    return row
+
+
+def _json_number(x):
+    """``x`` as a JSON number; None (null) for NaN and inf, which JSON cannot hold."""
+    return float(x) if math.isfinite(x) else None

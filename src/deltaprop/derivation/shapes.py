@@ -34,6 +34,7 @@ from deltaprop.derivation.notation import (
 RANGES = {
     "Θ": (1, -1),
     "G": (1, -1),
+    "Acc": (1, -1),
     "b": (2, 0),
     "gb": (2, 0),
     "z": (2, 0),
@@ -43,11 +44,14 @@ RANGES = {
     "δ": (2, 0),
     "Δ": (2, 0),
     "P": (2, -1),
+    "φ'": (2, -1),
+    "∂J/∂a": (2, 0),
     "∂z/∂z": (2, -1),
 }
 MEANING = {
     "Θ": "Θ",
     "G": "∂J/∂Θ",
+    "Acc": "Ng's Δ",
     "b": "b",
     "gb": "∂J/∂b",
     "z": "z",
@@ -57,6 +61,8 @@ MEANING = {
     "δ": "δ",
     "Δ": "Δ",
     "P": "P",
+    "φ'": "φ'(z)",
+    "∂J/∂a": "∂J/∂a",
     "∂z/∂z": "∂z^(l+1)/∂z",
 }
 
@@ -232,6 +238,8 @@ def quantity(node):
         return None
     num, den = node.num, node.den
     if isinstance(num, Sym) and num.name == "J":
+        if den.name == "a" and den.layer in (None, LayerIndex("L", 0)):  # Nielsen's ∇_a C
+            return "∂J/∂a", LayerIndex("L", 0)
         return {"Θ": "G", "b": "gb", "z": "δ", "Z": "Δ"}.get(den.name), den.layer
     if isinstance(num, Sym) and num.layer is not None and den.layer is not None:
         if (num.name, den.name) == ("z", "z") and num.layer == den.layer.shift(1):
@@ -264,6 +272,7 @@ def symbol_shape(name, layer, domain):
         "Y": lambda: (n(last), m),
         "Θ": lambda: (n(layer.shift(1)), n(layer)),
         "G": lambda: (n(layer.shift(1)), n(layer)),
+        "Acc": lambda: (n(layer.shift(1)), n(layer)),
         "∂z/∂z": lambda: (n(layer.shift(1)), n(layer)),
         "P": lambda: (n(layer), n(layer)),
         "Z": lambda: (n(layer), m),
