@@ -262,3 +262,46 @@ def test_mixed_type_column_names_are_a_data_error(rng):
     model = DeltapropRegressor(max_iter=2).fit(X, y)
     with pytest.raises(DataError, match=r"^X has column names of mixed types"):
         model.predict(frame)
+
+
+def check_regressors_train_data(m=200):
+    """scikit-learn's ``check_regressors_train`` data (its generator), standardized."""
+    from sklearn.datasets import make_regression
+
+    X, y = make_regression(m, 10, n_informative=1, bias=5.0, noise=20, random_state=42)
+    return (X - X.mean(axis=0)) / X.std(axis=0), (y - y.mean()) / y.std()
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_fifty_epochs_get_at_least_as_far_as_scikit_learn(solver, activation):
+    """After the same 50 epochs, the mean training and held-out R² over 4 seeds are at least
+    MLPRegressor's (up to 0.02): the initialization decides this (He on the relu and output
+    layers left deltaprop behind: 0.27 / 0.12 against 0.32 / 0.18 with adam and relu here)."""
+    from sklearn.neural_network import MLPRegressor
+
+    X, y = check_regressors_train_data(400)
+    train, test = slice(0, 200), slice(200, 400)
+    ours, theirs = [], []
+    sk_activation = activation.replace("sigmoid", "logistic")
+    for seed in range(4):
+        settings = dict(hidden_layer_sizes=(32,), solver=solver, max_iter=50, random_state=seed)
+        for scores, model in (
+            (ours, DeltapropRegressor(activation=activation, **settings)),
+            (theirs, MLPRegressor(activation=sk_activation, **settings)),
+        ):
+            model.fit(X[train], y[train])
+            scores.append((model.score(X[train], y[train]), model.score(X[test], y[test])))
+    (ours_train, ours_test), (theirs_train, theirs_test) = np.mean(ours, 0), np.mean(theirs, 0)
+    assert ours_train >= theirs_train - 0.02 and ours_test >= theirs_test - 0.02
+
+
+def test_initial_loss_is_near_the_mean_models():
+    """Glorot on the linear output layer: the first predictions are small, J_0 ≈ ½ var(y)."""
+    X, y = check_regressors_train_data()
+    for activation in ("relu", "tanh", "sigmoid"):
+        losses = []
+        for seed in range(4):
+            model = DeltapropRegressor(activation=activation, max_iter=1, random_state=seed)
+            losses.append(model.fit(X, y).loss_curve_[0])
+        assert np.mean(losses) < 0.75  # the mean's loss is 0.5; He's output layer gave 1.8

@@ -126,11 +126,12 @@ def test_params_are_one_flat_vector_with_views(rng):
     assert theta[2][1, 3] == 7.0 and np.shares_memory(b[4], net.params)
 
 
-# Θ^(1) is 5 × 3: Glorot uniform bound √(6/(n_in + n_out)) = √(6/8), He uniform √(6/n_in) = √2
-@pytest.mark.parametrize(("activation", "bound"), [("tanh", np.sqrt(6 / 8)), ("relu", np.sqrt(2))])
-def test_initialization_glorot_or_he_with_zero_biases(activation, bound):
-    net = Network((3, 5, 1), activation, rng=np.random.default_rng(0))
-    assert 0.5 * bound < np.abs(net.theta[1]).max() <= bound
+# Θ^(1) is 5 × 3, Θ^(2) is 1 × 5: Glorot uniform bounds √(6/(n_l + n_{l+1})) = √(6/8), √(6/6)
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_initialization_glorot_on_every_layer_with_zero_biases(activation):
+    net = Network((3, 50, 1), activation, rng=np.random.default_rng(0))
+    for l, bound in ((1, np.sqrt(6 / 53)), (2, np.sqrt(6 / 51))):  # the output layer too
+        assert 0.8 * bound < np.abs(net.theta[l]).max() <= bound
     assert not net.b[2].any() and not net.b[3].any()
 
 

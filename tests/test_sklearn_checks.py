@@ -12,6 +12,7 @@ SMALL = {"hidden_layer_sizes": (8,), "max_iter": 50, "random_state": 0}
     [
         DeltapropRegressor(learning_rate_init=0.01, **SMALL),
         DeltapropRegressor(solver="lbfgs", activation="tanh", **SMALL),
+        DeltapropRegressor(max_iter=50, random_state=0),  # the defaults, 50 epochs (issue 7)
     ]
 )
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter=50

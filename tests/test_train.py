@@ -287,3 +287,13 @@ def test_train_config_normalizes_its_fields():
     config = TrainConfig(learning_rate_init=1, max_iter=np.int64(5), shuffle=np.bool_(False))
     assert config.learning_rate_init == 1.0 and type(config.learning_rate_init) is float
     assert type(config.max_iter) is int and config.shuffle is False
+
+
+def test_lbfgs_progress_bar_counts_iterations_with_the_loss(rng, monkeypatch):
+    X, Y = linear_data(rng)
+    net = Network((3, 4, 1), "tanh", rng=rng)
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    history = train(net, X, Y, TrainConfig(solver="lbfgs", max_iter=5, verbose=True), rng=rng)
+    text = terminal.getvalue()
+    assert f"{history.n_iter}/5" in text and "iteration" in text and "loss=" in text

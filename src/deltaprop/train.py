@@ -313,6 +313,7 @@ class EpochLoop:
             beta_1=config.beta_1,
             beta_2=config.beta_2,
             epsilon=config.epsilon,
+            steps=config.max_iter * math.ceil(m / self.batches.batch_size),  # at most
         )
         self.schedule = make_schedule(
             config.learning_rate, config.learning_rate_init, config.power_t
