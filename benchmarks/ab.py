@@ -2,22 +2,26 @@
 interleaved in one run.
 
     python benchmarks/ab.py [--base main] [--head REV] [--rounds 5] [--quick] [--workloads W1,W3]
-                            [--solvers sgd,adam,lbfgs] [--dtypes float64,float32]
+                            [--solvers sgd,adam,lbfgs] [--dtypes float64,float32] [--cpu]
 
 The revisions' ``src/`` and ``benchmarks/`` are exported (``git archive``) to a temporary
 folder. Each round runs one fresh process per tree, the tree that goes first alternating, and
 each process times every case once for "deltaprop core" and "deltaprop estimator" with that
 tree's own ``peers.py`` (after a warm-up). A shared machine's drifts thus hit both trees alike.
 Prints, per case, the median time per epoch (or L-BFGS iteration) of each tree and their ratio
-after / before (< 1: the working tree is faster).
+after / before (< 1: the working tree is faster). With ``--cpu`` every process runs with one
+BLAS thread and times the process's CPU time, which other processes on a busy machine do not
+inflate (a descheduled second BLAS thread makes wall times swing 2–10×).
 """
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +37,11 @@ def parse_args(argv):
     p.add_argument("--workloads", default="W1,W2,W3,W4")
     p.add_argument("--solvers", default="sgd,adam,lbfgs")
     p.add_argument("--dtypes", default="float64,float32")
+    p.add_argument(
+        "--cpu",
+        action="store_true",
+        help="one BLAS thread and the process's CPU time: what a busy machine does not inflate",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)  # internal: time the tree in this folder
     return p.parse_args(argv)
 
@@ -61,7 +70,9 @@ def child(args):
                     run = IMPLEMENTATIONS[impl]
                     warm = min(w.m, 4 * w.batch_size)
                     run(w, X[:warm], y[:warm], params0.params, solver, 1, 0)  # warm-up
+                    cpu = time.process_time()
                     seconds, done, _ = run(w, X, y, params0.params, solver, units, 0)
+                    seconds = time.process_time() - cpu if args.cpu else seconds
                     case[impl] = 1e3 * seconds / max(done, 1)
     print(f"timed {deltaprop.__file__}", file=sys.stderr)
     print(json.dumps(times))
@@ -96,10 +107,13 @@ def main(argv=None):
         for r in range(args.rounds):
             for label in list(trees)[r % 2 :] + list(trees)[: r % 2]:
                 cmd = [sys.executable, str(HERE / "ab.py"), *argv, "--child", str(trees[label])]
-                out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+                env = os.environ | ({"OPENBLAS_NUM_THREADS": "1"} if args.cpu else {})
+                out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+                out = out.stdout
                 runs[label].append(json.loads(out.splitlines()[-1]))
                 print(f"round {r + 1}/{args.rounds}: {label} done", file=sys.stderr, flush=True)
-    print(f"| case | implementation | before ms | after ms | after / before (base {args.base}) |")
+    clock = "CPU ms, 1 BLAS thread" if args.cpu else "ms"
+    print(f"| case | implementation | before {clock} | after | after / before ({args.base}) |")
     print("|---|---|---|---|---|")
     for case in runs["before"][0]:
         for impl in IMPLS:

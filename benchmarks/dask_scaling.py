@@ -109,13 +109,13 @@ def sgd_step(net, data, b, batches_class, shares_class):
     from deltaprop.losses import get_loss
     from deltaprop.network import Grad
 
-    batches, grad = batches_class(data, b, True), Grad.zeros_like(net)
+    batches, grad = batches_class(data, b, True, np.nan), Grad.zeros_like(net)
     rows = np.random.default_rng(2).permutation(data.m)[:b]
-    shares = shares_class(batches.shares(rows), b)
+    shares = shares_class(data, batches.shares(rows), b)
 
     def fun(theta):
         net.params[...] = theta
-        return batches.loss_and_grad(net, shares, None, 0.0, get_loss("squared"), grad, {})
+        return shares.loss_and_grad(net, 0.0, get_loss("squared"), grad)
 
     return fun
 

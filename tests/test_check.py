@@ -1,4 +1,5 @@
-"""The equation checker: verdicts on every equation of the seed and on common mistakes."""
+"""The equation checker: verdicts on every equation of the question and its answers, and on
+common mistakes."""
 
 import json
 
@@ -26,7 +27,7 @@ STUDENT_COMMENT = (  # the comment's attempt with · for every product
     r"\delta^{(L-1)} = \delta^{(L)} \cdot \Theta^{(L-1)} \cdot \varphi'\left(z^{(L-1)}\right)"
 )
 
-SEED_CORRECT = [
+QUESTION_CORRECT = [
     # the student's forward propagation
     r"a^{(1)} = x^{(i)}",
     r"a^{(2)} = \varphi \left( \Theta^{(1)} \cdot a^{(1)} + b^{(2)} \right) = "
@@ -37,7 +38,7 @@ SEED_CORRECT = [
     # the per-sample cost and the underbraced δ^(L)
     r"J^{(i)} = \frac{1}{2} \left[ a^{(L)} - y^{(i)} \right]^2",
     r"\delta^{(L)} = a^{(L)} - y^{(i)}",
-    # greg's answer, with his macros \W, \LR, \Diag, \smL and subscript layers
+    # the Diag(φ') answer, with its macros \W, \LR, \Diag, \smL and subscript layers
     r"z_k = b_k + \W_{k-1}a_{k-1}",
     r"a_k = \varphi(z_k)",
     r"P_k = \Diag{\varphi'(z_k)}",
@@ -46,7 +47,7 @@ SEED_CORRECT = [
     r"g_k = P_k^T\W_k^Tg_{k+1}",
     r"J = \frac 12\LR{g_\smL:g_\smL}",
     r"\grad{J}{\W_{\smL-1}} = g_\smL a_{\smL-1}^T",
-    # the answer's matrix-product form (lynn's comment) and the VJP remark
+    # the matrix-product form (a comment's) and the VJP form
     r"\delta^{(L-1)} = \left(\Theta^{(L-1)}\right)^\top \delta^{(L)} \odot \varphi'(z^{(L-1)})",
     r"\frac{\partial J^{(i)}}{\partial \Theta^{(L-1)}} = \delta^{(L)} \left(a^{(L-1)}\right)^\top",
     r"\delta^{(l)} = \left(\frac{\partial z^{(l+1)}}{\partial z^{(l)}}\right)^\top \delta^{(l+1)}",
@@ -55,8 +56,8 @@ SEED_CORRECT = [
 ]
 
 
-@pytest.mark.parametrize("equation", SEED_CORRECT)
-def test_every_correct_equation_of_the_seed_is_accepted(equation):
+@pytest.mark.parametrize("equation", QUESTION_CORRECT)
+def test_every_correct_equation_of_the_question_is_accepted(equation):
     result = check(equation)
     assert result.verdict == "correct", result.to_text()
     assert result.rel_error < 1e-12
@@ -294,7 +295,7 @@ def test_the_student_intermediate_tensor_lines_cannot_be_checked_and_say_why():
         (r"\Theta \leftarrow \Theta - \eta \nabla_\Theta J", r"\leftarrow"),
     ],
 )
-def test_seed_lines_outside_the_checker_vocabulary_are_pointed_at(equation, unread):
+def test_question_lines_outside_the_checker_vocabulary_are_pointed_at(equation, unread):
     result = check(equation)
     assert result.verdict == "unparseable"
     assert f"position {equation.index(unread)}" in result.message
@@ -341,3 +342,96 @@ def test_sizes_beyond_the_work_bound_and_negative_seeds_are_refused(capsys):
 def test_a_nan_value_is_never_correct():
     result = check("delta[L] = log(a[L] - a[L] - 1)")  # log of −1: NaN
     assert result.verdict == "wrong" and result.rel_error == float("inf")
+
+
+def test_a_concrete_output_index_with_sizes_is_the_output_layer():
+    assert check("δ^(3) = a^(3) − y", sizes=(4, 5, 3)).verdict == "correct"
+    assert check("δ^(2) = (Θ^(2))ᵀ δ^(3) ⊙ φ'(z^(2))", sizes=(4, 5, 3)).verdict == "correct"
+    result = check("δ^(2) = a^(2) − y", sizes=(4, 5, 3))  # layer 2 is hidden: n_2 is not n_L
+    assert (result.verdict, result.reason) == ("wrong", "dimension")
+    assert check(r"\delta^{(4)} = a^{(4)} - y", sizes=(4, 5, 3)).reason == "range"
+
+
+@pytest.mark.parametrize(
+    "equation",
+    [
+        "δ^(l) = φ'(z^(l)) ⊙ (Θ^(l))ᵀ δ^(l+1)",
+        r"\delta^{(l)} = \varphi'(z^{(l)}) \odot \Theta^{(l)T} \delta^{(l+1)}",
+        "δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))",
+    ],
+)
+def test_juxtaposition_binds_tighter_than_the_hadamard_product(equation):
+    assert check(equation).verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "equation",
+    [
+        "J = ½ (a^(L) − y)ᵀ (a^(L) − y)",  # a 1 × 1 matrix is the scalar J
+        r"J = \frac{1}{2m} \mathbf{1}^\top \left((A^{(L)} - Y) \odot (A^{(L)} - Y)\right)"
+        r" \mathbf{1}",
+        "J = (1/m) 1ᵀ (½ (A^(L) − Y) ⊙ (A^(L) − Y)) 1",  # 1ᵀ of length n_L, 1 of length m
+        "∂J/∂b^(l) = (1/m) Δ^(l) 1",
+        r"J = \frac{1}{m} \sum_{i=1}^{m} \tfrac12 \| a^{(L)} - y^{(i)} \|^2",
+        "J = (1/2m) ‖A^(L) − Y‖²_F + (α/2m) Σ_l ‖Θ^(l)‖²_F",
+    ],
+)
+def test_ones_take_the_length_that_fits_and_a_1x1_matrix_is_a_scalar(equation):
+    assert check(equation).verdict == "correct", check(equation).to_text()
+
+
+def test_costs_that_forget_the_mean_or_the_half_are_wrong():
+    assert check("J = Σ_i ½‖a^(L) − y^(i)‖²").verdict == "wrong"
+    assert check("J = (1/m) ‖A^(L) − Y‖²_F").verdict == "wrong"
+    assert check("J = (1/2m) ‖A^(L) − Y‖²_F + (α/m) Σ_l ‖Θ^(l)‖²_F").verdict == "wrong"
+
+
+def test_a_rewrite_is_suggested_only_when_it_checks_correct():
+    result = check("delta[l] = Theta[l] * delta[l+1]")  # the transpose alone misses φ'
+    assert result.verdict == "wrong" and result.suggestion == result.corrected == ""
+    assert "did you mean" not in result.to_text()
+    fixed = check("dJ/dTheta[l] = a[l] ⊙ delta[l+1]")
+    assert fixed.corrected == "∂J/∂Θ^(l) = δ^(l+1) (a^(l))ᵀ"
+    assert check(fixed.corrected).verdict == "correct"
+
+
+def test_the_broadcasting_paragraph_only_where_numpy_hides_the_error():
+    hidden = check(STUDENT_THETA_L1, sizes=(3, 5, 4, 1))
+    assert [(layer, status) for layer, status, _ in hidden.trap] == [(3, "hides")]
+    assert "NumPy broadcasting trap" in hidden.to_text()
+    shown = check(STUDENT_DELTA_L1, sizes=(3, 5, 4, 1))  # (4 × 4) at the only layer: no trap
+    assert shown.trap == [] and "NumPy broadcasting" not in shown.to_text()
+
+
+NAMED_MISTAKES = [
+    # (equation, activation, the hint a teacher would give)
+    ("δ^(L) = (a^(L) − y) ⊙ φ'(z^(L))", "tanh", "the output layer is linear"),
+    ("δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ'(a^(l))", "tanh", "φ' takes z, not a = φ(z)"),
+    (
+        "δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ a^(l) ⊙ (1 − a^(l))",
+        "tanh",
+        "is the derivative of the sigmoid; this network's φ is tanh",
+    ),
+    ("δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ(z^(l))", "relu", "φ where φ' belongs"),
+    ("dJ/dTheta[l] = (1/m) * Delta[l+1] @ A[l].T + alpha * Theta[l]", "tanh", "α is not divided"),
+    ("z^(l) = Θ^(l−1) a^(l−1)", "tanh", "missing the bias: add + b^(l)"),
+    ("Z^(l) = Θ^(l−1) A^(l−1)", "tanh", "missing the bias: add + b^(l) 1ᵀ"),
+    ("δ^(l) = (Θ^(l))ᵀ δ^(l+1)", "sigmoid", "missing the factor ⊙ φ'(z^(l))"),
+    ("Δ^(L) = (1/m) (A^(L) − Y)", "tanh", "too small by the factor 1/m = 1/7"),
+    ("δ^(L) = 2 (a^(L) − y)", "tanh", "twice the true value"),
+    ("δ^(L) = y − a^(L)", "tanh", "the sign is flipped"),
+    ("dJ/dTheta[l] = Delta[l+1] @ A[l].T", "tanh", "too large by a factor m = 7"),
+]
+
+
+@pytest.mark.parametrize(("equation", "activation", "hint"), NAMED_MISTAKES)
+def test_each_mistake_is_named_the_way_a_teacher_would(equation, activation, hint):
+    result = check(equation, activation=activation)
+    assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
+    assert any(hint in h for h in result.hints), result.hints
+    assert not any("constant factor" in h for h in result.hints)
+
+
+def test_the_sigmoid_derivative_is_right_in_a_sigmoid_network():
+    equation = "δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ a^(l) ⊙ (1 − a^(l))"
+    assert check(equation, activation="sigmoid").verdict == "correct"

@@ -225,14 +225,19 @@ def test_an_output_onto_an_input_is_refused(tmp_path, model, capsys, no_training
 def test_plots_that_fail_after_training_keep_the_model(tmp_path, good_csv, capsys, monkeypatch):
     import deltaprop.plots as plots
 
-    def no_space(*args):
-        raise DataError("cannot write plot 'pred_vs_true.png': No space left on device")
+    save_png = plots.save_png
 
-    monkeypatch.setattr(plots, "plot_pred_vs_true", no_space)
+    def no_space(fig, path):
+        if path.name == "pred_vs_true.png":
+            raise DataError("cannot write plot 'pred_vs_true.png': No space left on device")
+        save_png(fig, path)
+
+    monkeypatch.setattr(plots, "save_png", no_space)
     out, folder = tmp_path / "m.npz", tmp_path / "plots"
     argv = ["train", str(good_csv), "--target", "y", "--out", str(out), "--plots", str(folder)]
+    well_fit = ["--hidden", "4", "--solver", "lbfgs", "--epochs", "50", "--quiet"]  # no warning
     fails(
-        [*argv, *FAST],
+        [*argv, *well_fit],
         capsys,
         1,
         r"cannot write plot 'pred_vs_true.png': No space left on device; the model was "
@@ -284,13 +289,13 @@ def test_target_without_data(capsys):
         (["--activation", "sine"], "activation='sine' is not known; use one of: identity"),
         (["--solver", "newton"], "solver='newton' is not known; use one of: gd, sgd, adam"),
         (["--loss", "l1"], "loss='l1' is not known; use one of: squared, huber"),
-        (["--hidden", "8,x"], "argument --hidden: '8,x' is not a comma-separated list"),
-        (["--hidden", "8,0"], "argument --hidden: '8,0': every layer width must be at least 1"),
+        (["--hidden", "8,x"], "argument --hidden: '8,x' must be layer widths >= 1, or 'none'"),
+        (["--hidden", "8,0"], "argument --hidden: '8,0' must be layer widths >= 1, or 'none'"),
         (["--epochs", "0"], "argument --epochs: '0' is not a positive integer"),
         (["--lr", "-1"], "argument --lr: '-1' is not a finite number > 0"),
         (["--alpha", "nan"], "argument --alpha: 'nan' is not a finite number >= 0"),
         (["--batch-size", "0"], "argument --batch-size: '0' is not a positive integer"),
-        (["--test-size", "1"], "--test-size 1.0 must be strictly between 0 and 1"),
+        (["--test-size", "1"], "--test-size 1.0 must be at least 0 and below 1"),
         (["--features", "a,y"], "'y' cannot be both a feature and a target"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],
@@ -382,7 +387,7 @@ def test_model_file_from_a_newer_version(tmp_path, model, capsys):
         ["predict", str(newer), str(model)],
         capsys,
         1,
-        "written by a newer deltaprop \\(format 99\\); this version reads format 1",
+        "written by a newer deltaprop \\(format 99\\); this version reads formats 1 to 2",
     )
 
 
@@ -390,7 +395,7 @@ def test_model_file_from_a_newer_version(tmp_path, model, capsys):
 
 
 def test_gradcheck_usage_errors(capsys):
-    fails(["gradcheck", "--sizes", "3"], capsys, 2, "--sizes \\(3,\\) needs at least 2 layers")
+    fails(["gradcheck", "--sizes", "3"], capsys, 2, "--sizes: '3' must be at least 2 layer widths")
     fails(["gradcheck", "--mode", "half"], capsys, 2, "argument --mode: invalid choice")
     fails(["gradcheck", "--activation", "sine"], capsys, 2, "activation='sine' is not known")
 
@@ -434,3 +439,43 @@ def test_ctrl_c_keeps_the_best_weights_saves_and_exits_130(tmp_path, good_csv, c
 
 def test_negative_seed_is_a_usage_error(capsys):
     fails(["train", "--seed", "-1"], capsys, 2, "argument --seed: '-1' is not an integer >= 0")
+
+
+# ---------------------------------------------------------------- model paths of every kind
+
+
+def test_a_model_path_that_is_not_utf8_is_printed_as_given(tmp_path, model, monkeypatch):
+    import io
+
+    odd = os.path.join(os.fsencode(tmp_path), b"m\xff.npz")
+    os.link(model, odd)
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    monkeypatch.setattr("sys.stdout", stdout)  # as in a UTF-8 locale: undecodable bytes fail
+    assert main(["info", os.fsdecode(odd)]) == 0
+    stdout.flush()
+    assert stdout.buffer.getvalue().startswith(b"model: " + odd + b" (format version 2)\n")
+
+
+def test_an_unreadable_model_file(tmp_path, model, capsys, monkeypatch):
+    model.chmod(0)
+    if os.access(model, os.R_OK):  # root reads it anyway: let the open fail as for a user
+        real_open = os.open
+
+        def no_permission(path, flags, *args):
+            if str(path) == str(model):
+                raise PermissionError(13, "Permission denied")
+            return real_open(path, flags, *args)
+
+        monkeypatch.setattr(os, "open", no_permission)
+    fails(["info", str(model)], capsys, 1, r"model file '.*m.npz' cannot be opened \(Permission")
+    model.chmod(0o644)
+
+
+def test_model_paths_that_are_not_model_files(tmp_path, good_csv, capsys):
+    fifo = tmp_path / "fifo.npz"
+    os.mkfifo(fifo)
+    dangling = tmp_path / "gone.npz"
+    dangling.symlink_to(tmp_path / "nowhere.npz")
+    fails(["predict", str(fifo), str(good_csv)], capsys, 1, r"is a FIFO \(named pipe\), not a")
+    fails(["evaluate", str(tmp_path), str(good_csv)], capsys, 1, r"is a folder, not a model file")
+    fails(["gradcheck", str(dangling)], capsys, 1, r"gone.npz' is a symbolic link to '.*nowhe")

@@ -4,17 +4,27 @@ Each test calls ``deltaprop.cli.main`` directly and checks the exit status, the 
 the files written.
 """
 
+import contextlib
 import csv
+import io
 import json
 import re
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from deltaprop.cli import main
-from deltaprop.commands.practice import regression_metrics
+from deltaprop.commands.practice import format_metrics, metric_cells, regression_metrics
 from deltaprop.data import read_dataset, write_csv
 from deltaprop.io import load_model
+
+# short fits on purpose: scikit-learn's ConvergenceWarning (and deltaprop's PoorFitWarning, a
+# subclass) are expected here; tests of the warnings themselves use pytest.warns
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 FAST = ["--hidden", "6", "--epochs", "40", "--lr", "0.01", "--quiet"]
 
@@ -97,11 +107,8 @@ def test_evaluate_recomputes_the_metrics(trained, data_csv, capsys):
     scores = regression_metrics(data.y, estimator.predict(data.X).reshape(-1, 1))
     assert f"{data_csv} (80 rows):" in text
     row = next(line for line in text.splitlines() if line.strip().startswith("y "))
-    assert row.split()[1:] == [
-        f"{scores['r2'][0]:.4f}",
-        f"{scores['rmse'][0]:.4g}",
-        f"{scores['mae'][0]:.4g}",
-    ]
+    cells = metric_cells(scores)
+    assert row.split()[1:] == [cells["r2"][0], cells["rmse"][0], cells["mae"][0]]
 
 
 def test_info_text_and_json(trained, capsys):
@@ -162,7 +169,11 @@ def test_plots_writes_both_pngs(tmp_path, data_csv, capsys):
         ]
     )
     assert code == 0
-    assert sorted(p.name for p in plots.iterdir()) == ["loss.png", "pred_vs_true.png"]
+    assert sorted(p.name for p in plots.iterdir()) == [
+        "loss.png",
+        "pred_vs_true.png",
+        "residuals.png",
+    ]
     for png in plots.iterdir():
         assert png.read_bytes()[:4] == b"\x89PNG"
     assert "plots written to" in capsys.readouterr().out
@@ -380,7 +391,11 @@ def test_multi_target_plots(tmp_path, rng, capsys):
         )
         == 0
     )
-    assert sorted(p.name for p in plots.iterdir()) == ["loss.png", "pred_vs_true.png"]
+    assert sorted(p.name for p in plots.iterdir()) == [
+        "loss.png",
+        "pred_vs_true.png",
+        "residuals.png",
+    ]
 
 
 def test_python_m_deltaprop_predict_into_a_pipe_closed_early(trained, tmp_path, rng):
@@ -473,8 +488,8 @@ def test_text_column_is_named_with_the_exclude_hint(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("option", "value", "match"),
     [
-        ("--target", "y,y", r"target column\(s\) 'y' named more than once"),
-        ("--features", "a,a", r"feature column\(s\) 'a' named more than once"),
+        ("--target", "y,y", r"'y,y' names 'y' more than once; name each column once"),
+        ("--features", "a,a", r"'a,a' names 'a' more than once"),
     ],
 )
 def test_duplicate_names_are_usage_errors(data_csv, tmp_path, capsys, option, value, match):
@@ -483,3 +498,140 @@ def test_duplicate_names_are_usage_errors(data_csv, tmp_path, capsys, option, va
     assert code == 2
     assert re.search(match, capsys.readouterr().err)
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("target_kind", ["series", "frame"])
+def test_model_fitted_on_a_dataframe_predicts_without_warning_and_keeps_names(
+    tmp_path, rng, capsys, target_kind
+):
+    import pandas as pd
+
+    from deltaprop.estimator import DeltapropRegressor
+    from deltaprop.io import save_model
+
+    X = pd.DataFrame(rng.standard_normal((40, 2)), columns=["p", "q"])
+    y = pd.Series(X["p"] - X["q"], name="price")
+    y = y if target_kind == "series" else y.to_frame()
+    estimator = DeltapropRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    estimator.fit(X, y)
+    assert estimator.target_names_ == ["price"]
+    model = tmp_path / "frame.npz"
+    save_model(model, estimator)
+    write_csv(tmp_path / "x.csv", ("q", "p"), X[["q", "p"]].to_numpy()[:3])
+    assert main(["predict", str(model), str(tmp_path / "x.csv")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""  # no "X does not have valid feature names" warning
+    rows = read_csv_rows(captured.out)
+    assert rows[0] == ["price"]
+    expected = np.asarray(estimator.predict(X.iloc[:3])).reshape(-1)
+    np.testing.assert_array_equal([float(r[0]) for r in rows[1:]], expected)
+
+
+def test_metrics_columns_have_one_precision_each():
+    scores = {
+        "r2": np.array([0.52268, 0.4, np.nan]),
+        "rmse": np.array([52.9932, 54.3, 7.0]),
+        "mae": np.array([0.012345, 0.5, 0.25]),
+    }
+    rows = format_metrics(scores, ["a", "b", "c"]).splitlines()[1:]
+    assert [row.split()[1:] for row in rows] == [
+        ["0.5227", "52.99", "0.0123"],
+        ["0.4000", "54.30", "0.5000"],
+        ["n/a", "7.00", "0.2500"],
+    ]
+
+
+def test_test_size_zero_trains_on_every_row_and_says_so(tmp_path, data_csv, capsys):
+    model = tmp_path / "all.npz"
+    args = ["train", str(data_csv), "--target", "y", "--test-size", "0", "--out", str(model)]
+    assert main([*args, *FAST]) == 0
+    text = capsys.readouterr().out
+    assert "training rows (80 rows; --test-size 0: not a test on new data):" in text
+    estimator, meta = load_model(model)
+    assert meta["extra"]["split"]["n_train"] == 80 and meta["extra"]["split"]["n_test"] == 0
+    data = read_dataset(data_csv, ["y"])  # the id column is a feature here
+    expected = regression_metrics(data.y, estimator.predict(data.X).reshape(-1, 1))
+    stored = meta["extra"]["training_metrics"]["y"]
+    assert stored["r2"] == pytest.approx(expected["r2"][0], rel=1e-12)
+    assert "test_metrics" not in meta["extra"]
+    assert main(["info", str(model)]) == 0
+    assert "training metrics, y: r2=" in capsys.readouterr().out
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def report_run(tmp_path_factory):
+    """One training run with --report: (report path, printed text)."""
+    folder = tmp_path_factory.mktemp("report")
+    data = make_csv(folder / "train.csv", np.random.default_rng(5))
+    report = folder / "run.html"
+    argv = ["train", str(data), "--target", "y", "--exclude", "id", "--report", str(report)]
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        assert main([*argv, "--out", str(folder / "m.npz"), *FAST]) == 0
+    return report, stdout.getvalue()
+
+
+def test_report_holds_settings_metrics_and_plots_inline(report_run):
+    report, printed = report_run
+    assert f"report written to {report}" in printed
+    page = report.read_text(encoding="utf-8")
+    assert "<h2>Metrics: held-out test split (16 rows)</h2>" in page
+    row = next(line for line in printed.splitlines() if line.strip().startswith("y "))
+    cells = "".join(f"<td class=num>{cell}</td>" for cell in row.split()[1:])
+    assert f"<tr><td>y</td>{cells}</tr>" in page  # the numbers printed, same precision
+    for setting in ("3-6-1, tanh hidden layers", "adam, η = 0.01", "squared, α = 1.0"):
+        assert setting in page
+    images = re.findall(r"<img src='([^']*)'", page)
+    assert len(images) == 3 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert not re.search(r"(src|href)=(?!['\"]?data:)", page)  # nothing loaded from elsewhere
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_report_renders_offline_in_headless_chromium(report_run, tmp_path):
+    report, _ = report_run
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    url = report.as_uri()
+    dom = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
+    ).stdout
+    assert "<h1>deltaprop train:" in dom and dom.count("<img") == 3
+    assert dom.count("<tr>") >= 11 + 2  # settings, metrics header and row
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1000,2600", url],
+        capture_output=True,
+        timeout=120,
+    )
+    from matplotlib.image import imread
+
+    pixels = imread(shot)[..., :3]  # (h, w, 3) in [0, 1]
+    blue = np.abs(pixels - np.array([31, 119, 180]) / 255).max(axis=-1) < 0.08  # matplotlib C0
+    assert blue.sum() > 300  # the embedded plots were decoded and drawn (text is not blue)
+
+
+def test_named_features_without_pandas_go_in_as_a_pyarrow_table(monkeypatch, rng):
+    from deltaprop.commands.practice import _named
+
+    class NoPandas:  # a finder that makes `import pandas` fail as where it is not installed
+        def find_spec(self, name, path=None, target=None):
+            if name == "pandas":
+                raise ModuleNotFoundError("No module named 'pandas'")
+
+    X = rng.standard_normal((3, 2))
+    monkeypatch.delitem(sys.modules, "pandas", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [NoPandas(), *sys.meta_path])
+    table = _named(X, ["p", "q"])
+    assert table.column_names == ["p", "q"]
+    assert table.column("q").to_pylist() == X[:, 1].tolist()

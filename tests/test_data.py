@@ -1,5 +1,7 @@
 """CSV reading, the bundled data, the test split and atomic CSV writing (deltaprop.data)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -154,6 +156,8 @@ def test_split_names():
     assert split_names(None) is None
     with pytest.raises(ConfigError, match="names no columns"):
         split_names(" , ")
+    with pytest.raises(ConfigError, match=r"'b, a,b' names 'b' more than once"):
+        split_names("b, a,b")
 
 
 def test_bundled_default_is_the_diabetes_data_in_raw_units():
@@ -193,11 +197,19 @@ def test_too_few_rows_for_the_split():
         train_test_split(data, 0.2, seed=0)
 
 
-@pytest.mark.parametrize("size", [0.0, 1.0, -0.1, 1.5])
+@pytest.mark.parametrize("size", [1.0, -0.1, 1.5])
 def test_test_size_must_be_a_fraction(size):
     data = Dataset(np.zeros((10, 1)), np.zeros((10, 1)), ("a",), ("y",), "x")
-    with pytest.raises(ConfigError, match="must be strictly between 0 and 1"):
+    with pytest.raises(ConfigError, match="must be at least 0 and below 1"):
         train_test_split(data, size, seed=0)
+
+
+def test_test_size_zero_trains_on_every_row():
+    data = Dataset(np.arange(6.0).reshape(3, 2), np.ones((3, 1)), ("a", "b"), ("y",), "x")
+    train, test = train_test_split(data, 0.0, seed=0)
+    assert train is data and test is None
+    with pytest.raises(DataError, match=r"has 1 rows, too few .* \(1 to train, 0 to test\)"):
+        train_test_split(data.take([0]), 0.0, seed=0)
 
 
 def test_write_csv_round_trips_exactly(tmp_path, rng):
@@ -259,7 +271,7 @@ def test_a_long_bad_cell_is_cut_and_newlines_are_escaped(tmp_path):
 )
 def test_a_column_named_twice_is_refused(tmp_path, target, features, what):
     path = write(tmp_path, "a,b,y\n1,2,3\n4,5,6\n")
-    with pytest.raises(ConfigError, match=rf"{what} column\(s\) '(y|a)' named more than once"):
+    with pytest.raises(ConfigError, match=rf"the {what} columns name '(y|a)' more than once"):
         read_dataset(path, target, features)
 
 
@@ -298,6 +310,11 @@ def test_explicit_separator_and_an_ambiguous_header(tmp_path):
     np.testing.assert_array_equal(read_dataset(path, ["y"], sep="|").y[:, 0], [2, 4])
     with pytest.raises(ConfigError, match="both semicolons and tabs; .* with --sep"):
         read_table(write(tmp_path, "a;b\tc\n1;2\t3\n", name="mixed.csv"))
+    tabbed = write(tmp_path, "a;b\tc\n1;2\t3\n", name="tabbed.csv")
+    assert read_table(tabbed, sep="\\t").columns == ("a;b", "c")  # as typed in a shell
+    for sep in (";;", '"', "\n"):
+        with pytest.raises(ConfigError, match="must be one character other than a quote"):
+            read_table(tabbed, sep=sep)
 
 
 def test_parquet_reads_like_csv_and_names_rows(tmp_path):
@@ -339,3 +356,27 @@ def test_the_fast_parse_and_the_csv_module_read_the_same_numbers(tmp_path, rng):
     lines[40] = " , , "
     with pytest.raises(DataError, match=r"column 'y', line 41 of .* \(data row 39\) is empty"):
         read_dataset(write(tmp_path, "\n".join(lines) + "\n", name="blank.csv"), ["y"])
+
+
+def test_the_parquet_example_is_the_bundled_data():
+    root = Path(__file__).resolve().parents[1]
+    shipped = read_dataset(root / "examples" / "diabetes.parquet", ["progression"])
+    bundled = load_default()
+    np.testing.assert_array_equal(shipped.X, bundled.X)
+    np.testing.assert_array_equal(shipped.y, bundled.y)
+    assert shipped.feature_names == bundled.feature_names
+
+
+@pytest.mark.parametrize("name", ["data.csv", "data.parquet"])
+def test_a_file_that_cannot_be_read_is_one_data_error(tmp_path, monkeypatch, name):
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(pyarrow.csv, "open_csv", refuse)
+    monkeypatch.setattr(pyarrow.parquet, "read_table", refuse)
+    path = write(tmp_path, "a,y\n1,2\n", name=name)
+    with pytest.raises(DataError, match=r"cannot read data file .* \(Permission denied\)"):
+        read_table(path)

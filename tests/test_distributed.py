@@ -116,6 +116,9 @@ def test_training_takes_the_in_memory_path(current, rng, config):
     assert h_got.n_iter == h_ref.n_iter == len(ref) > 3
     assert rel_error(got, ref) < 1e-10
     assert rel_error(np.array(h_got.loss_curve), np.array(h_ref.loss_curve)) < 1e-10
+    assert h_got.stop_reason == h_ref.stop_reason
+    assert rel_error(h_got.final_loss, h_ref.final_loss) < 1e-10
+    assert rel_error(h_got.trivial_loss, h_ref.trivial_loss) < 1e-12
 
 
 def seeded():
@@ -134,10 +137,29 @@ def test_estimator_on_dask_array_and_dataframe_equals_numpy(current, rng, solver
     rows = pd.DataFrame(X, columns=["a", "b", "c"])
     for model, X_in in ((on_array, X), (on_frame, rows)):
         assert model.n_iter_ == ref.n_iter_ and model.t_ == ref.t_
+        assert model.stop_reason_ == ref.stop_reason_ == "max_iter"
         assert rel_error(model.x_scale_, ref.x_scale_) < 1e-14
         assert rel_error(model.predict(X_in), ref.predict(X)) < 1e-10
     assert list(on_frame.feature_names_in_) == ["a", "b", "c"]
     assert not hasattr(on_array, "feature_names_in_")
+    assert on_frame.target_names_ == ["y"] and on_array.target_names_ is None
+
+
+def test_dask_fit_warns_and_diverges_as_in_memory(current, rng):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from deltaprop.errors import DivergenceError
+
+    X, Y = make_data(rng, m=60)
+    dX, dy = da.from_array(X, 20), da.from_array(Y[:, 0], 20)
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations reached \(max_iter=2\)"):
+        DeltapropRegressor((3,), max_iter=2, random_state=0).fit(dX, dy)
+    huge = DeltapropRegressor((8,), solver="gd", learning_rate_init=1e3, random_state=0)
+    with pytest.raises(DivergenceError) as ref:
+        huge.fit(X, Y[:, 0])
+    with pytest.raises(DivergenceError) as got:
+        huge.fit(dX, dy)
+    assert str(got.value) == str(ref.value)
 
 
 def test_without_a_client_fit_starts_a_local_cluster(rng):

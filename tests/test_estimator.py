@@ -6,6 +6,10 @@ import pytest
 from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.optim import Adam
 
+# short fits on purpose: scikit-learn's ConvergenceWarning (and deltaprop's PoorFitWarning, a
+# subclass) are expected here; tests of the warnings themselves use pytest.warns
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def make_data(rng, m=200, k=None):
     """Rows X (m, 3) on very different scales and a smooth nonlinear y (m,) or (m, k)."""
@@ -159,8 +163,16 @@ def test_feature_names_from_a_dataframe(rng):
         ("learning_rate", "cyclic", r"^learning_rate='cyclic' is not known; use one of: "),
         ("activation", "swish", r"^activation='swish' is not known; use one of: identity"),
         ("loss", "l1", r"^loss='l1' is not known; use one of: squared, huber$"),
-        ("hidden_layer_sizes", (8, 0), r"^hidden_layer_sizes=\(8, 0\) must be a tuple of pos"),
-        ("hidden_layer_sizes", "big", r"^hidden_layer_sizes='big' must be a tuple of pos"),
+        (
+            "hidden_layer_sizes",
+            (8, 0),
+            r"^hidden_layer_sizes=\(8, 0\) must be layer widths >= 1, or \(\) for no layer",
+        ),
+        (
+            "hidden_layer_sizes",
+            "big",
+            r"^hidden_layer_sizes='big' must be layer widths >= 1, .*, e.g. \(64, 64\)$",
+        ),
         ("batch_size", 0, r"^batch_size=0 must be 'auto' or an integer >= 1$"),
         ("max_iter", 2.5, r"^max_iter=2.5 must be an integer >= 1$"),
         ("n_iter_no_change", 0, r"^n_iter_no_change=0 must be an integer >= 1$"),
@@ -229,3 +241,67 @@ def test_network_is_a_network(rng):
     model = DeltapropRegressor(hidden_layer_sizes=(5, 4), activation="elu", max_iter=2).fit(X, y)
     assert isinstance(model.network_, Network) and model.network_.sizes == (3, 5, 4, 1)
     assert model.network_.activation.name == "elu"
+
+
+def test_dtype_that_is_not_a_dtype_is_a_config_error(rng):
+    X, y = make_data(rng, m=20)
+    with pytest.raises(ConfigError, match=r"^dtype='garbage' is not supported; use float64 or"):
+        DeltapropRegressor(dtype="garbage").fit(X, y)
+    with pytest.raises(ConfigError, match=r"^dtype=3 is not supported"):
+        DeltapropRegressor(dtype=3).fit(X, y)
+
+
+def test_mixed_type_column_names_are_a_data_error(rng):
+    pd = pytest.importorskip("pandas")
+    X, y = make_data(rng, m=20)
+    frame = pd.DataFrame(X, columns=["age", 1, "bp"])
+    with pytest.raises(
+        DataError, match=r"^X has column names of mixed types \(int, str\); make them all str"
+    ):
+        DeltapropRegressor(max_iter=2).fit(frame, y)
+    model = DeltapropRegressor(max_iter=2).fit(X, y)
+    with pytest.raises(DataError, match=r"^X has column names of mixed types"):
+        model.predict(frame)
+
+
+def check_regressors_train_data(m=200):
+    """scikit-learn's ``check_regressors_train`` data (its generator), standardized."""
+    from sklearn.datasets import make_regression
+
+    X, y = make_regression(m, 10, n_informative=1, bias=5.0, noise=20, random_state=42)
+    return (X - X.mean(axis=0)) / X.std(axis=0), (y - y.mean()) / y.std()
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_fifty_epochs_get_at_least_as_far_as_scikit_learn(solver, activation):
+    """After the same 50 epochs, the mean training and held-out R² over 4 seeds are at least
+    MLPRegressor's (up to 0.02): the initialization decides this (He on the relu and output
+    layers left deltaprop behind: 0.27 / 0.12 against 0.32 / 0.18 with adam and relu here)."""
+    from sklearn.neural_network import MLPRegressor
+
+    X, y = check_regressors_train_data(400)
+    train, test = slice(0, 200), slice(200, 400)
+    ours, theirs = [], []
+    sk_activation = activation.replace("sigmoid", "logistic")
+    for seed in range(4):
+        settings = dict(hidden_layer_sizes=(32,), solver=solver, max_iter=50, random_state=seed)
+        for scores, model in (
+            (ours, DeltapropRegressor(activation=activation, **settings)),
+            (theirs, MLPRegressor(activation=sk_activation, **settings)),
+        ):
+            model.fit(X[train], y[train])
+            scores.append((model.score(X[train], y[train]), model.score(X[test], y[test])))
+    (ours_train, ours_test), (theirs_train, theirs_test) = np.mean(ours, 0), np.mean(theirs, 0)
+    assert ours_train >= theirs_train - 0.02 and ours_test >= theirs_test - 0.02
+
+
+def test_initial_loss_is_near_the_mean_models():
+    """Glorot on the linear output layer: the first predictions are small, J_0 ≈ ½ var(y)."""
+    X, y = check_regressors_train_data()
+    for activation in ("relu", "tanh", "sigmoid"):
+        losses = []
+        for seed in range(4):
+            model = DeltapropRegressor(activation=activation, max_iter=1, random_state=seed)
+            losses.append(model.fit(X, y).loss_curve_[0])
+        assert np.mean(losses) < 0.75  # the mean's loss is 0.5; He's output layer gave 1.8

@@ -12,7 +12,7 @@ import deltaprop
 from deltaprop import equations as eq
 from deltaprop.cli import main
 from deltaprop.derivation import explain
-from deltaprop.derivation.explain import as_matrix, layer_indices
+from deltaprop.derivation.explain import as_matrix, layer_indices, without_alpha
 from deltaprop.derivation.notation import bind_layers, parse_expression, to_text
 from deltaprop.derivation.render import number
 from deltaprop.errors import ConfigError
@@ -90,13 +90,13 @@ def test_every_explained_equation_verifies_below_1e_7(sizes, activation):
     assert len(by_differences) >= len(backward) > 0
 
 
-@pytest.mark.parametrize("form", ["seed", "diag", "vjp"])
-def test_each_form_verifies_and_matches_the_seed_form(form):
+@pytest.mark.parametrize("form", ["hadamard", "diag", "vjp", "seed"])
+def test_each_form_verifies_and_matches_the_hadamard_form(form):
     derivation = explain((3, 5, 4, 2), "sigmoid", form=form)
     assert derivation.max_rel_error < 1e-7
     for line in derivation.forms:
         if line.key in ("diag", "vjp"):
-            assert line.same_as_seed < 1e-14
+            assert line.same_as_hadamard < 1e-14
 
 
 def test_batched_with_regularization_and_huber_verify():
@@ -115,11 +115,12 @@ def test_verification_catches_a_wrong_equation_function(monkeypatch):
 
 def test_lines_are_generated_from_the_equation_records():
     derivation = explain((3, 5, 4, 2))
-    lines = [x for x in derivation.lines if x.section != "seed"]
+    lines = [x for x in derivation.lines if x.section != "question"]
     assert {x.key for x in lines} == set(RECORDS)
     for line in lines:
         record, indices = RECORDS[line.key], layer_indices(line.layer, 4)
-        assert line.rhs == to_text(bind_layers(parse_expression(record.rhs), indices))
+        rhs = without_alpha(bind_layers(parse_expression(record.rhs), indices))  # α = 0
+        assert line.rhs == to_text(rhs)
         assert line.lhs == to_text(bind_layers(parse_expression(record.lhs), indices))
     z = next(x for x in lines if x.key == "z" and x.layer == 3)
     assert (z.lhs, z.rhs) == ("z^(3)", "Θ^(2) a^(2) + b^(3)")
@@ -127,11 +128,11 @@ def test_lines_are_generated_from_the_equation_records():
 
 def test_the_student_derivations_appear_corrected_in_general_notation():
     derivation = explain((3, 5, 4, 1))
-    seed = {x.lhs: x for x in derivation.lines if x.section == "seed"}
-    assert seed["∂J/∂Θ^(L−1)"].rhs == "δ^(L) (a^(L−1))ᵀ"
-    assert seed["δ^(L−1)"].rhs == "(Θ^(L−1))ᵀ δ^(L) ⊙ φ'(z^(L−1))"
-    assert seed["∂J/∂Θ^(L−2)"].rhs == "δ^(L−1) (a^(L−2))ᵀ"
-    shapes = [(t, tuple(map(str, s))) for t, s in seed["δ^(L−1)"].operand_shapes]
+    general = {x.lhs: x for x in derivation.lines if x.section == "question"}
+    assert general["∂J/∂Θ^(L−1)"].rhs == "δ^(L) (a^(L−1))ᵀ"
+    assert general["δ^(L−1)"].rhs == "(Θ^(L−1))ᵀ δ^(L) ⊙ φ'(z^(L−1))"
+    assert general["∂J/∂Θ^(L−2)"].rhs == "δ^(L−1) (a^(L−2))ᵀ"
+    shapes = [(t, tuple(map(str, s))) for t, s in general["δ^(L−1)"].operand_shapes]
     assert shapes == [
         ("(Θ^(L−1))ᵀ", ("n_{L−1}", "n_L")),
         ("δ^(L)", ("n_L", "1")),
@@ -156,7 +157,7 @@ def test_renderings():
     body = latex.split(r"\begin{align*}")[1]
     assert body.isascii()
     assert r"\left(\Theta^{(2)}\right)^\top \delta^{(3)} \odot" in body
-    rows = json.loads(derivation.to_json())
+    rows = json.loads(derivation.to_json())["lines"]
     row = next(r for r in rows if r["lhs"] == "δ^(2)" and r["section"] == "backward")
     assert row["rhs"] == "(Θ^(2))ᵀ δ^(3) ⊙ φ'(z^(2))"
     assert row["operand_shapes"] == [[4, 2], [2, 1], [4, 1]] and row["shape"] == [4, 1]
@@ -178,9 +179,18 @@ def test_bad_options_are_one_line_config_errors(kwargs, match):
         explain((3, 4, 2), **kwargs)
 
 
+def test_no_word_of_the_project_history_in_the_output_or_help(capsys):
+    text = explain((3, 4, 2)).to_text() + explain((3, 4, 2), batch=2).to_markdown()
+    assert main(["explain", "--help"]) == 0
+    text += capsys.readouterr().out
+    assert "seed" not in re.sub(r"--seed|random seed|seeded", "", text).lower()
+    assert "greg" not in text.lower()
+    assert "form: hadamard" in explain((3, 2), form="seed").to_text()  # the old name
+
+
 def test_cli(capsys):
     assert main(["explain", "--sizes", "3,5,4,2", "--format", "json", "--batch", "4"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["lines"]
     assert all(r["rel_error"] < 1e-7 for r in rows)
     assert main(["explain", "--sizes", "3,5,4,2", "--form", "diag"]) == 0
     assert "δ^(3) = P_3 (Θ^(3))ᵀ δ^(4)" in capsys.readouterr().out
@@ -203,7 +213,7 @@ def test_huber_prints_its_own_cost_and_clipped_delta_and_verifies_them():
     derivation = explain((3, 4, 2), loss="huber")
     text = derivation.to_text()
     assert "δ^(3) = clip(a^(3) − y, −1, 1)" in text
-    assert "J = (1/m) Σ_i ℓ(a^(3) − y^(i)) + (α/2m) Σ_l ‖Θ^(l)‖²_F" in text
+    assert "J = (1/m) Σ_i ℓ(a^(3) − y^(i))   [ℓ(r) sums" in text
     assert "ℓ(r) sums Piecewise((r**2/2, Abs(r) <= 1.0)" in text
     assert "½‖a^(3) − y^(i)‖²" not in text and "  Δ^(L) = clip(A^(L) − Y, −1, 1)" in text
     assert derivation.ok and derivation.max_rel_error < 1e-7
@@ -296,3 +306,44 @@ def test_example_values_are_printed_for_people():
     assert values and all(len(row) <= 90 for row in values)
     for token in re.findall(r"\d+\.\d+", " ".join(values)):
         assert len(token.replace(".", "").lstrip("0")) == 4, token  # 4 significant digits
+
+
+def test_json_has_a_header_and_values_shaped_as_their_shape():
+    derivation = explain((3, 4, 2), batch=3, alpha=0.5, example=True)
+    out = json.loads(derivation.to_json())
+    header = out["header"]
+    assert header["sizes"] == [3, 4, 2] and header["alpha"] == 0.5 and header["batch"] == 3
+    assert (header["activation"], header["loss"], header["verified"]) == ("tanh", "squared", True)
+    assert header["max_rel_error"] == pytest.approx(derivation.max_rel_error)
+    for row in out["lines"]:
+        if row["shape"] is not None:
+            assert list(np.shape(row["value"])) == row["shape"], row["lhs"]
+    gb = next(r for r in out["lines"] if r["lhs"] == "∂J/∂b^(3)")
+    assert gb["shape"] == [2, 1] and np.shape(gb["value"]) == (2, 1)
+
+
+def test_the_alpha_term_only_when_alpha_is_positive():
+    plain = explain((3, 4, 2), batch=3).to_text()
+    assert "α" not in plain.split("Why a matrix product")[0]
+    assert "  ∂J/∂Θ^(2) = (1/m) Δ^(3) (A^(2))ᵀ" in plain
+    assert "  J = (1/2m) ‖A^(3) − Y‖²_F\n" in plain
+    regularized = explain((3, 4, 2), batch=3, alpha=0.5).to_text()
+    assert "  ∂J/∂Θ^(2) = (1/m) (Δ^(3) (A^(2))ᵀ + α Θ^(2))" in regularized
+
+
+def test_batch_output_has_no_empty_section():
+    text = explain((3, 4, 2), batch=3).to_text()
+    assert "The student's two derivations" not in text
+    assert "The student's two derivations" in explain((3, 4, 2)).to_text()
+    for title in ("Forward pass", "Cost", "Backward pass"):
+        section = text.split(f"\n{title}\n")[1]
+        assert section.startswith("  "), title  # at least one line under every title
+
+
+def test_sizes_have_a_default_and_are_read_as_printed(capsys):
+    assert main(["explain"]) == 0
+    assert capsys.readouterr().out.startswith("Backpropagation for sizes 3-5-4-1 (L = 4)")
+    assert main(["explain", "--sizes", "3-4-2"]) == 0
+    assert capsys.readouterr().out.startswith("Backpropagation for sizes 3-4-2 (L = 3)")
+    assert main(["explain", "--sizes", "3--4"]) == 2
+    assert "--sizes '3--4'" in capsys.readouterr().err

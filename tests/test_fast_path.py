@@ -4,6 +4,7 @@ buffers are reused, so a step allocates no array of batch size."""
 
 import math
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,18 +179,20 @@ def test_workspace_for_another_batch_size_is_refused():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_compiled_adam_kernel_gives_the_numpy_update_bit_exact(dtype):
     pytest.importorskip("numba", reason="the compiled kernel is the optional 'fast' extra")
-    from deltaprop.speed import adam_kernel, reference_adam_update
+    from deltaprop.optim import adam_update
+    from deltaprop.speed import adam_kernel
 
     rng = np.random.default_rng(3)
     params = rng.normal(size=1000).astype(dtype)
     state = [params.copy(), np.zeros_like(params), np.zeros_like(params)]  # Θ, m, v: kernel
     ref = [params.copy(), np.zeros_like(params), np.zeros_like(params)]  # Θ, m, v: NumPy
+    buf = np.empty_like(params)
     kernel = adam_kernel()
     for t in range(1, 6):
         grad = rng.normal(scale=10.0**-t, size=1000).astype(dtype)
         eta_t = 1e-2 * math.sqrt(1 - 0.999**t) / (1 - 0.9**t)  # a Python float, as in Adam
         kernel(state[0], grad, state[1], state[2], eta_t, 0.9, 0.999, 1e-8)
-        reference_adam_update(ref[0], grad, ref[1], ref[2], eta_t, 0.9, 0.999, 1e-8)
+        adam_update(ref[0], grad, ref[1], ref[2], buf, eta_t, 0.9, 0.999, 1e-8)
         for got, want in zip(state, ref, strict=True):
             np.testing.assert_array_equal(got, want)
             assert got.dtype == dtype
@@ -235,7 +238,7 @@ def test_train_hot_path_equals_straightforward_steps(monkeypatch):
     )
     train(net, X, Y, config, rng=np.random.default_rng(5))
 
-    def reference_step(_batches, net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
+    def reference_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
         a_L = net.forward(X_b).a[net.L]  # J of the batch before the update, as batch_step
         J = eq.cost(loss, a_L, Y_b, net.theta.values(), config.alpha, X_b.shape[1])
         grad.flat[...] = reference_grad(net, X_b, Y_b, config.alpha, loss)
@@ -251,7 +254,7 @@ def test_adam_uses_the_kernel_or_numpy_with_the_same_bits():
     from deltaprop.optim import Adam
 
     rng = np.random.default_rng(2)
-    fast, plain = Adam(0.01), Adam(0.01, compiled=False)
+    fast, plain = Adam(0.01, compiled=True), Adam(0.01, compiled=False)
     theta_fast = rng.normal(size=300)
     theta_plain = theta_fast.copy()
     for _ in range(4):
@@ -260,3 +263,32 @@ def test_adam_uses_the_kernel_or_numpy_with_the_same_bits():
         plain.step(theta_plain, grad)
     np.testing.assert_array_equal(theta_fast, theta_plain)
     assert plain._kernel is None
+
+
+def test_adam_uses_the_kernel_only_where_it_pays():
+    """ "auto": parameters × planned steps against the measured threshold."""
+    pytest.importorskip("numba", reason="the compiled kernel is the optional 'fast' extra")
+    from deltaprop.optim import COMPILED_ADAM_MIN_WORK, Adam
+
+    small, big, unknown = Adam(0.01, steps=600), Adam(0.01, steps=10_000), Adam(0.01)
+    theta = np.zeros(int(COMPILED_ADAM_MIN_WORK // 10_000) + 1)
+    for opt in (small, big, unknown):
+        opt.step(theta, np.ones_like(theta))
+    assert small._kernel is None and unknown._kernel is None and big._kernel is not None
+
+
+def test_compiled_kernel_is_cached_outside_the_source_tree(monkeypatch, tmp_path):
+    numba = pytest.importorskip("numba", reason="the compiled kernel is the optional 'fast' extra")
+    from deltaprop import speed
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    speed._compiled_adam.cache_clear()
+    try:
+        dispatcher = speed._compiled_adam()  # not called: no compilation needed to see where
+    finally:
+        speed._compiled_adam.cache_clear()
+    where = Path(dispatcher._cache._cache_path)  # Numba's cache locator, chosen at njit time
+    assert where.is_relative_to(tmp_path / "deltaprop" / "numba")
+    assert not where.is_relative_to(Path(speed.__file__).parent)
+    assert numba.config.CACHE_DIR == ""  # the setting is left as it was

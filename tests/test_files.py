@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from deltaprop.data import write_csv
-from deltaprop.errors import DataError
+from deltaprop.errors import ConfigError, DataError
 
 VALUES = np.array([[1.5], [-2.0]])  # (2, 1)
 TEXT = "p\n1.5\n-2.0\n"
@@ -102,4 +102,13 @@ def test_an_error_leaves_neither_a_temporary_file_nor_new_folders(tmp_path):
     path = tmp_path / "new" / "deeper" / "out.csv"
     with pytest.raises(ValueError, match="could not convert"):
         write_csv(path, ("p",), [["not a number"]])
+    assert os.listdir(tmp_path) == []
+
+
+def test_paths_that_name_no_file(tmp_path):
+    for path in ("", f"{tmp_path}{os.sep}new{os.sep}"):
+        with pytest.raises(ConfigError, match=r"^the output path '.*' names no file; give a file"):
+            write_csv(path, ("p",), VALUES)
+    with pytest.raises(DataError, match=r"^cannot write '.*\\x00b': embedded null byte$"):
+        write_csv(f"{tmp_path}{os.sep}a\0b", ("p",), VALUES)
     assert os.listdir(tmp_path) == []

@@ -26,6 +26,7 @@ def random_estimator(activation, dtype="float64", sizes=(4, 6, 5, 2), seed=0, na
         y_scale=rng.uniform(0.5, 3.0, n_out),
         y_1d=n_out == 1,
         feature_names_in=names,
+        hidden_layer_sizes=sizes[1:-1],
     )
 
 

@@ -75,7 +75,10 @@ def test_a_trained_model_with_a_dataframe_exports():
     rng = np.random.default_rng(3)
     X = pd.DataFrame(rng.standard_normal((80, 3)) * [1, 10, 100] + [0, 50, -7], columns=list("pqr"))
     y = np.sin(X["p"]) + X["q"] / 10
-    est = DeltapropRegressor((8,), activation="softplus", max_iter=30, random_state=0).fit(X, y)
+    est = DeltapropRegressor(
+        (8,), activation="softplus", solver="lbfgs", max_iter=30, random_state=0
+    )
+    est.fit(X, y)
     model = to_onnx(est)
     assert json.loads({p.key: p.value for p in model.metadata_props}["feature_names"]) == list(
         "pqr"
@@ -146,3 +149,10 @@ def test_cli_export_of_a_missing_model_fails_in_one_line(tmp_path, capsys):
     assert main(["export", str(tmp_path / "nope.npz"), "-o", str(tmp_path / "m.onnx")]) == 1
     assert "does not exist" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_activation_without_onnx_op_is_refused_in_one_line():
+    from deltaprop.interop.onnx_graph import hidden_op
+
+    with pytest.raises(ConfigError, match="activation 'swish' has no ONNX export; export supports"):
+        hidden_op("swish", np.float32)

@@ -80,7 +80,7 @@ def test_to_sklearn_predicts_and_scores_as_deltaprop(activation, n_out):
 
 def test_to_sklearn_without_scalers_is_a_plain_mlp():
     net = random_estimator("tanh", sizes=(3, 4, 1)).network_
-    est = DeltapropRegressor.from_network(net)  # x and y scalers: mean 0, scale 1
+    est = DeltapropRegressor.from_network(net, hidden_layer_sizes=(4,))  # scalers: 0 and 1
     X = random_X(est)
     model = to_sklearn(est)
     assert isinstance(model, MLPRegressor)
@@ -175,3 +175,12 @@ def test_cli_export_refuses_an_activation_scikit_learn_lacks(tmp_path, capsys):
     assert err.count("\n") == 1
     assert "MLPRegressor has no activation 'softplus'" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]  # nothing written
+
+
+@pytest.mark.parametrize(("with_mean", "with_std"), [(False, True), (True, False)])
+def test_scaler_without_centering_or_scaling_converts(with_mean, with_std):
+    X, y = data(1)
+    scaler = StandardScaler(with_mean=with_mean, with_std=with_std)
+    model = make_pipeline(scaler, mlp("relu", scaled=False)).fit(X / 100, y)
+    est = from_sklearn(model)
+    assert rel_error(est.predict(X / 100), model.predict(X / 100)) <= 1e-12

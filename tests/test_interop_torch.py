@@ -19,6 +19,17 @@ torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip insta
 nn = torch.nn
 
 TOL = {"float32": 1e-6, "float64": 1e-12}
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """PyTorch's thread pool spins on a busy 2-core machine (50× slower steps): use one."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 MODULES = {
     "identity": nn.Identity,
     "sigmoid": nn.Sigmoid,
@@ -81,13 +92,14 @@ def test_from_torch_layouts_without_activation_or_bias():
 
 def test_network_trained_with_pytorch_passes_gradcheck_and_saves(tmp_path, capsys):
     module = torch_net("tanh", sizes=(3, 5, 1))
-    optimizer = torch.optim.SGD(module.parameters(), lr=0.1)
     X = torch.randn(64, 3, dtype=torch.float64)
     y = X[:, :1] * X[:, 1:2]
-    for _ in range(20):
-        optimizer.zero_grad()
+    for _ in range(20):  # gradient descent by hand: torch.optim imports much of PyTorch
+        module.zero_grad()
         torch.nn.functional.mse_loss(module(X), y).backward()
-        optimizer.step()
+        with torch.no_grad():
+            for p in module.parameters():
+                p -= 0.1 * p.grad
     est = from_torch(module)
     rng = np.random.default_rng(0)
     assert gradcheck(
@@ -176,3 +188,12 @@ def test_load_torch_refuses_an_unknown_layer_type(tmp_path):
     (tmp_path / "m.json").write_text(json.dumps(spec))
     with pytest.raises(ModelFileError, match="layer type 'Upsample' is not supported"):
         load_torch(tmp_path / "m.pt")
+
+
+def test_load_torch_refuses_a_corrupted_state_dict(tmp_path):
+    save_model(tmp_path / "m.npz", random_estimator("relu"))
+    main(["export", str(tmp_path / "m.npz"), "--to", "torch"])
+    (tmp_path / "m.pt").write_bytes(b"not a state dict")
+    with pytest.raises(ModelFileError, match="cannot load PyTorch model .*m.pt") as err:
+        load_torch(tmp_path / "m.pt")
+    assert "\n" not in str(err.value)

@@ -10,6 +10,10 @@ import deltaprop
 from deltaprop import ConfigError, DeltapropRegressor, ModelFileError
 from deltaprop.io import checksum, load_model, save_model
 
+# short fits on purpose: scikit-learn's ConvergenceWarning (and deltaprop's PoorFitWarning, a
+# subclass) are expected here; tests of the warnings themselves use pytest.warns
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 @pytest.fixture(scope="module")
 def fitted():
@@ -56,7 +60,7 @@ def test_metadata_contents(tmp_path, fitted):
     )
     loaded, meta = load_model(path)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
-    assert meta["format_version"] == 1 and meta["deltaprop_version"] == deltaprop.__version__
+    assert meta["format_version"] == 2 and meta["deltaprop_version"] == deltaprop.__version__
     assert meta["architecture"] == {
         "sizes": [3, 6, 5, 2],
         "activation": "tanh",
@@ -73,7 +77,7 @@ def test_metadata_contents(tmp_path, fitted):
     assert meta["extra"] == {"test": {"r2": 0.5}}
     with np.load(path, allow_pickle=False) as npz:  # no pickle anywhere in the file
         arrays = {k: npz[k] for k in npz.files if k != "metadata"}
-    assert meta["sha256"] == checksum(arrays)
+    assert meta["sha256"] == checksum(arrays, meta)  # format 2: the metadata is covered too
     assert loaded.validation_loss_curve_ == model.validation_loss_curve_
     assert not hasattr(loaded, "feature_names_in_")  # fitted on an array: none to enforce
 
@@ -210,19 +214,21 @@ def test_an_npz_that_is_not_a_model(tmp_path, fitted):
 
 def test_newer_format_version(tmp_path, fitted):
     path, arrays, metadata = saved(tmp_path, fitted)
-    rewrite(path, arrays, {**metadata, "format_version": 2})
+    rewrite(path, arrays, {**metadata, "format_version": 3})
     with pytest.raises(
         ModelFileError,
-        match=r"was written by a newer deltaprop \(format 2\); "
-        r"this version reads format 1; upgrade deltaprop$",
+        match=r"was written by a newer deltaprop \(format 3\); "
+        r"this version reads formats 1 to 2; upgrade deltaprop$",
     ):
         load_model(path)
 
 
-def test_pickle_is_never_loaded(tmp_path):
-    path = tmp_path / "evil.npz"
-    np.savez(path, metadata=np.array([{"a": 1}], dtype=object))  # an object array needs pickle
-    with pytest.raises(ModelFileError, match=r"truncated or corrupted|not a deltaprop model"):
+def test_pickle_is_never_loaded(tmp_path, fitted):
+    path, arrays, _ = saved(tmp_path, fitted)
+    np.savez(path, **arrays, metadata=np.array([{"a": 1}], dtype=object))  # needs pickle
+    with pytest.raises(
+        ModelFileError, match=r"has an invalid metadata member \(shape \(1,\), dtype object\)"
+    ):
         load_model(path)
 
 
@@ -232,7 +238,62 @@ def test_invalid_metadata(tmp_path, fitted):
     rewrite(path, arrays, metadata)
     with pytest.raises(
         ModelFileError,
-        match=r"^model file .* has invalid metadata \(KeyError\("
-        r"'architecture'\)\); re-save it$",
+        match=r"^model file .* has an invalid metadata field: metadata.architecture is "
+        r"missing; re-save it$",
     ):
         load_model(path)
+
+
+@pytest.mark.parametrize(("with_mean", "with_std"), [(True, True), (False, True), (True, False)])
+def test_a_standard_scaler_pipeline_is_folded_into_the_model(tmp_path, with_mean, with_std):
+    pd = pytest.importorskip("pandas")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.standard_normal((50, 2)) * [1e3, 1e-2] + [5e3, 1.0], columns=["u", "v"])
+    y = X.u / 1e3 - 100 * X.v
+    pipeline = make_pipeline(
+        StandardScaler(with_mean=with_mean, with_std=with_std),
+        DeltapropRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0),
+    ).fit(X, y)
+    save_model(tmp_path / "p.npz", pipeline)
+    loaded, meta = load_model(tmp_path / "p.npz")
+    np.testing.assert_allclose(loaded.predict(X), pipeline.predict(X), rtol=1e-10)
+    assert meta["feature_names"] == ["u", "v"] and list(loaded.feature_names_in_) == ["u", "v"]
+    assert loaded.loss_curve_ == pipeline[-1].loss_curve_
+
+
+def test_other_pipelines_and_estimators_are_refused(tmp_path, fitted):
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    X = fitted[1]
+    minmax = make_pipeline(MinMaxScaler(), DeltapropRegressor(max_iter=2)).fit(X, X[:, 0])
+    with pytest.raises(
+        ConfigError,
+        match=r"^save_model cannot save the preprocessing of this pipeline \(MinMaxScaler → "
+        r"DeltapropRegressor\); it saves a DeltapropRegressor alone or after one StandardScaler",
+    ):
+        save_model(tmp_path / "m.npz", minmax)
+    with pytest.raises(ConfigError, match=r"^the estimator is not fitted; call fit"):
+        save_model(tmp_path / "m.npz", make_pipeline(StandardScaler(), DeltapropRegressor()))
+    with pytest.raises(ConfigError, match=r"a StandardScaler in a Pipeline\), not a Linear"):
+        save_model(tmp_path / "m.npz", LinearRegression().fit(X, X[:, 0]))
+    alone = make_pipeline(fitted[0])  # a pipeline of the model alone saves the model
+    save_model(tmp_path / "m.npz", alone)
+    np.testing.assert_array_equal(load_model(tmp_path / "m.npz")[0].predict(X), alone.predict(X))
+    assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_an_estimator_built_from_a_network_saves_its_real_architecture(tmp_path):
+    from deltaprop.network import Network
+
+    net = Network((3, 5, 2), "sigmoid", rng=np.random.default_rng(0))
+    model = DeltapropRegressor.from_network(net)  # hidden_layer_sizes keeps its default (100,)
+    save_model(tmp_path / "m.npz", model)
+    loaded, meta = load_model(tmp_path / "m.npz")
+    assert meta["settings"]["hidden_layer_sizes"] == [5]
+    X = np.random.default_rng(1).standard_normal((4, 3))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

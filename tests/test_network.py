@@ -19,7 +19,7 @@ from deltaprop import (
     loss_and_grad,
     parameter_count,
 )
-from deltaprop.network import loss_and_grad_unchecked
+from deltaprop.network import check_sizes, loss_and_grad_unchecked
 
 
 def central_differences(net, X, Y, alpha, loss, eps=1e-6):
@@ -38,13 +38,13 @@ def central_differences(net, X, Y, alpha, loss, eps=1e-6):
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("loss", ["squared", "huber"])
-@settings(max_examples=12, deadline=None, derandomize=True)
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+@settings(max_examples=6, deadline=None, derandomize=True)
 @given(
     hidden=st.lists(st.integers(1, 4), min_size=0, max_size=2),
     n_in=st.integers(1, 3),
     n_out=st.integers(1, 3),
     m=st.integers(1, 5),
-    alpha=st.sampled_from([0.0, 0.3]),
     seed=st.integers(0, 2**16),
 )
 def test_backprop_matches_central_differences(
@@ -126,25 +126,31 @@ def test_params_are_one_flat_vector_with_views(rng):
     assert theta[2][1, 3] == 7.0 and np.shares_memory(b[4], net.params)
 
 
-# Θ^(1) is 5 × 3: Glorot uniform bound √(6/(n_in + n_out)) = √(6/8), He uniform √(6/n_in) = √2
-@pytest.mark.parametrize(("activation", "bound"), [("tanh", np.sqrt(6 / 8)), ("relu", np.sqrt(2))])
-def test_initialization_glorot_or_he_with_zero_biases(activation, bound):
-    net = Network((3, 5, 1), activation, rng=np.random.default_rng(0))
-    assert 0.5 * bound < np.abs(net.theta[1]).max() <= bound
+# Θ^(1) is 5 × 3, Θ^(2) is 1 × 5: Glorot uniform bounds √(6/(n_l + n_{l+1})) = √(6/8), √(6/6)
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_initialization_glorot_on_every_layer_with_zero_biases(activation):
+    net = Network((3, 50, 1), activation, rng=np.random.default_rng(0))
+    for l, bound in ((1, np.sqrt(6 / 53)), (2, np.sqrt(6 / 51))):  # the output layer too
+        assert 0.8 * bound < np.abs(net.theta[l]).max() <= bound
     assert not net.b[2].any() and not net.b[3].any()
 
 
-def test_float32_end_to_end(rng):
-    net = Network((3, 4, 2), "sigmoid", rng=rng, dtype=np.float32)
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("loss", ["squared", "huber"])
+def test_float32_end_to_end(rng, activation, loss):
+    net = Network((3, 4, 2), activation, rng=rng, dtype=np.float32)
     X, Y = rng.standard_normal((3, 5)), rng.standard_normal((2, 5))  # float64 in
     cache = net.forward(X)
-    assert all(a.dtype == np.float32 for a in cache.a.values())
-    J, grad = net.loss_and_grad(X, Y, alpha=0.1)
+    assert all(v.dtype == np.float32 for v in [*cache.a.values(), *cache.z.values()])
+    ws = Workspace(net, 5)
+    J, grad = loss_and_grad(net, X, Y, alpha=0.1, loss=loss, workspace=ws)
     assert net.params.dtype == grad.flat.dtype == net.predict(X).dtype == np.float32
-    net64 = Network((3, 4, 2), "sigmoid", params=net.params)
-    np.testing.assert_allclose(
-        grad.flat, net64.loss_and_grad(X, Y, alpha=0.1)[1].flat, rtol=1e-4, atol=1e-6
-    )
+    buffers = (ws.a, ws.z, ws.delta, ws.dphi)
+    assert all(v.dtype == np.float32 for d in buffers for v in d.values())
+    net64 = Network((3, 4, 2), activation, params=net.params)
+    J64, grad64 = net64.loss_and_grad(X, Y, alpha=0.1, loss=loss)
+    np.testing.assert_allclose(grad.flat, grad64.flat, rtol=1e-4, atol=1e-6)
+    assert J == pytest.approx(J64, rel=1e-5)
 
 
 def test_backward_fills_the_given_buffer(rng):
@@ -167,9 +173,10 @@ def test_predictions_invariant_to_batch_splitting(rng):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"sizes": (3,)}, r"sizes=\(3,\) needs at least 2 layers"),
-        ({"sizes": (3, 0, 1)}, r"each of width >= 1"),
-        ({"sizes": "abc"}, r"sizes='abc' must be a sequence of layer widths"),
+        ({"sizes": (3,)}, r"^sizes=\(3,\) must be at least 2 layer widths >= 1 \(input, hidden…,"),
+        ({"sizes": (3, 0, 1)}, r"^sizes=\(3, 0, 1\) must be at least 2 layer widths >= 1"),
+        ({"sizes": "abc"}, r"^sizes='abc' must be at least 2 .* output\), e.g. \(3, 5, 2\)$"),
+        ({"sizes": (3, 2.5)}, r"^sizes=\(3, 2.5\) must be at least 2 layer widths >= 1"),
         ({"sizes": (2, 1), "activation": "swish"}, r"activation='swish' is not known; use one"),
         ({"sizes": (2, 1), "dtype": np.int32}, r"dtype=int32 is not supported; use float64"),
         ({"sizes": (2, 1), "params": np.zeros(4)}, r"params has shape \(4,\); sizes=\(2, 1\)"),
@@ -249,3 +256,37 @@ def test_loss_and_grad_input_errors_name_the_argument(kwargs, error, match):
     kwargs = {k: buffers.get(v, v) if k in ("out", "workspace") else v for k, v in kwargs.items()}
     with pytest.raises(error, match=match):
         loss_and_grad(net, X, Y, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "min_layers", "sizes"),
+    [
+        ("64,64", 0, (64, 64)),
+        (" 3, 4 ,2 ", 2, (3, 4, 2)),
+        ("3-4-2", 2, (3, 4, 2)),  # as `deltaprop explain` and `info` print an architecture
+        ("none", 0, ()),
+        ("", 0, ()),
+        (5, 0, (5,)),  # one hidden layer, as scikit-learn's hidden_layer_sizes=5
+        ([3, 5, 2], 2, (3, 5, 2)),
+        (np.array([3, 1], dtype=np.int64), 2, (3, 1)),
+    ],
+)
+def test_check_sizes_is_the_one_parser_of_layer_widths(value, min_layers, sizes):
+    parsed = check_sizes(value, min_layers=min_layers)
+    assert parsed == sizes and all(type(n) is int for n in parsed)
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "min_layers", "match"),
+    [
+        ("8,x", "", 0, r"^'8,x' must be layer widths >= 1, or 'none' for no layer, e.g. 64,64$"),
+        ("3", "--sizes", 2, r"^--sizes '3' must be at least 2 layer widths >= 1 \(input, hidd"),
+        ("none", "sizes", 2, r"^sizes='none' must be at least 2 layer widths >= 1"),
+        ("3--2", "sizes", 2, r"^sizes='3--2' must be at least 2 layer widths"),
+        ((True, 2), "sizes", 2, r"^sizes=\(True, 2\) must be at least 2 layer widths"),
+        (None, "hidden_layer_sizes", 0, r"^hidden_layer_sizes=None must be layer widths >= 1, or"),
+    ],
+)
+def test_check_sizes_errors_name_the_argument(value, name, min_layers, match):
+    with pytest.raises(ConfigError, match=match):
+        check_sizes(value, name=name, min_layers=min_layers)

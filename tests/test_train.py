@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from deltaprop import DataError, DivergenceError, Network
+from deltaprop import ConfigError, DataError, DivergenceError, Network
 from deltaprop.train import Batches, TrainConfig, train
 
 
@@ -172,19 +172,20 @@ def test_validation_split_needs_rows(rng):
         train(net, np.ones((3, 1)), np.ones((1, 1)), config, rng=rng)
 
 
-def diverging_run(rng):
+def diverging_run(rng, eta=1e3):
+    """SGD with one sample per step and a huge η: J overflows within the first epoch."""
     X, Y = linear_data(rng, m=40)
     net = Network((3, 8, 1), "identity", rng=rng)
-    config = TrainConfig(solver="sgd", learning_rate_init=10.0, momentum=0.9, max_iter=200)
-    return net, X, 1e3 * Y, config
+    config = TrainConfig(solver="sgd", learning_rate_init=eta, batch_size=1, max_iter=200)
+    return net, X, Y, config
 
 
 def test_divergence_raises_when_numpy_overflow_raises(rng):
     net, X, Y, config = diverging_run(rng)  # the fixture makes numpy overflow raise
     with pytest.raises(
         DivergenceError,
-        match=r"^training diverged at epoch \d+ \(overflow .*\) "
-        r"with learning_rate_init=10; lower the learning rate \(try 1\) or use "
+        match=r"^training diverged at epoch 1 \(overflow .*\) "
+        r"with learning_rate_init=1000; lower the learning rate \(try 100\) or use "
         r"solver='lbfgs'$",
     ):
         train(net, X, Y, config, rng=rng)
@@ -196,20 +197,20 @@ def test_divergence_raises_without_warnings_under_default_errstate(rng):
         np.errstate(all="warn"),
         pytest.raises(
             DivergenceError,
-            match=r"^training diverged at epoch \d+ \(overflow .*\) with "
-            r"learning_rate_init=10; lower",
+            match=r"^training diverged at epoch 1 \(overflow .*\) with "
+            r"learning_rate_init=1000; lower",
         ),
     ):
         train(net, X, Y, config, rng=rng)
 
 
-def test_non_finite_parameter_is_a_divergence_at_the_first_epoch(rng):
+def test_non_finite_parameter_is_a_divergence_before_the_first_epoch(rng):
     net, X, Y, config = diverging_run(rng)
-    net.params[0] = np.inf  # e.g. set by hand before training: inf − inf in the first GEMM
+    net.params[0] = np.inf  # e.g. set by hand before training
     with pytest.raises(
         DivergenceError,
-        match=r"^training diverged at epoch 1 \(invalid value "
-        r"encountered in matmul\) with",
+        match=r"^training cannot start \(Solver produced non-finite parameter weights\); "
+        r"check the initial parameters",
     ):
         train(net, X, Y, config, rng=rng)
 
@@ -261,3 +262,38 @@ def test_progress_bar_only_on_a_terminal(rng, monkeypatch, capsys):
     monkeypatch.setattr("sys.stderr", terminal)
     train(net, X, Y, config, rng=rng)
     assert "loss=" in terminal.getvalue() and "val_loss=" in terminal.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"solver": "sdg"}, r"^solver='sdg' is not known; use one of: gd, sgd, adam, lbfgs$"),
+        ({"learning_rate": "cyclic"}, r"^learning_rate='cyclic' is not known; use one of: "),
+        ({"loss": "l1"}, r"^loss='l1' is not known; use one of: squared, huber$"),
+        ({"learning_rate_init": "0.1"}, r"^learning_rate_init='0.1' must be a number > 0$"),
+        ({"max_iter": 0}, r"^max_iter=0 must be an integer >= 1$"),
+        ({"batch_size": 2.0}, r"^batch_size=2.0 must be 'auto' or an integer >= 1$"),
+        ({"early_stopping": "no"}, r"^early_stopping='no' must be True or False$"),
+        ({"beta_1": 1.0}, r"^beta_1=1.0 must be a number in \[0, 1\)$"),
+    ],
+)
+def test_train_config_validates_itself(settings, match):
+    """A typo never falls back silently to a default (it trained with Adam, constant η)."""
+    with pytest.raises(ConfigError, match=match):
+        TrainConfig(**settings)
+
+
+def test_train_config_normalizes_its_fields():
+    config = TrainConfig(learning_rate_init=1, max_iter=np.int64(5), shuffle=np.bool_(False))
+    assert config.learning_rate_init == 1.0 and type(config.learning_rate_init) is float
+    assert type(config.max_iter) is int and config.shuffle is False
+
+
+def test_lbfgs_progress_bar_counts_iterations_with_the_loss(rng, monkeypatch):
+    X, Y = linear_data(rng)
+    net = Network((3, 4, 1), "tanh", rng=rng)
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    history = train(net, X, Y, TrainConfig(solver="lbfgs", max_iter=5, verbose=True), rng=rng)
+    text = terminal.getvalue()
+    assert f"{history.n_iter}/5" in text and "iteration" in text and "loss=" in text

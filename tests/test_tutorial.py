@@ -39,7 +39,7 @@ def masked(text):
 COMMANDS = console_commands(TUTORIAL.read_text(encoding="utf-8"))
 
 
-def test_the_tutorial_has_the_commands_of_the_seed_walkthrough():
+def test_the_tutorial_has_the_commands_of_the_question_walkthrough():
     names = [shlex.split(command)[1] for command, _, _ in COMMANDS]
     assert {"check", "explain", "prove"} <= set(names) and len(COMMANDS) >= 10
 

@@ -8,7 +8,6 @@ it a new array is returned. Both give the same bits. All are numerically stable 
 input and keep the input's dtype.
 """
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,14 +31,6 @@ class Activation:
         return get_activation, (self.name,)
 
 
-@functools.cache
-def zeros(shape, dtype):
-    """The zeros of ``shape`` and ``dtype``, made once per (shape, dtype) and read-only."""
-    zero = np.zeros(shape, dtype=dtype)
-    zero.flags.writeable = False
-    return zero
-
-
 def _new(z, out):
     """``out``, or a new array like z to write into."""
     return np.empty_like(z) if out is None else out
@@ -56,9 +47,7 @@ def _sigmoid_dphi(z, a, out=None):
 
 
 def _relu(z, out=None):
-    # max(z, 0) against a row of zeros: twice as fast as against the scalar 0, which NumPy
-    # broadcasts through a buffer (benchmarks/NOTES.md)
-    return np.maximum(z, zeros(z.shape[-1:], z.dtype), out=out)
+    return np.maximum(z, 0, out=out)  # relu(z) = max(z, 0)
 
 
 def _relu_dphi(z, a, out=None):

@@ -50,6 +50,7 @@ def build_parser():
 def main(argv=None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _print_paths_as_given()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -89,6 +90,13 @@ def _dispatch(args) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _print_paths_as_given():
+    """A file name that is not valid UTF-8 reaches Python with lone surrogates; print it back
+    as the bytes it was given (as Python does in the C locale) instead of failing."""
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="surrogateescape")
 
 
 def _silence_stdout():

@@ -100,7 +100,7 @@ class Table:
 
     def matrix(self, names, hint=None):
         """Columns ``names`` stacked as a float64 array (m, len(names))."""
-        X = np.empty((self.n_rows, len(names)))  # (m, len(names))
+        X = np.empty((self.n_rows, len(names)), order="F")  # (m, len(names)), X.T C-ordered
         for j, name in enumerate(names):
             X[:, j] = self.column(name, hint)
         return X
@@ -204,10 +204,27 @@ def read_table(path, sep=None):
     path = str(path)
     if not os.path.isfile(path):
         raise DataError(f"data file {path!r} does not exist; check the path")
-    if is_parquet(path):
-        return _read_parquet(path)
-    sep = sep or detect_separator(path)
-    return _read_csv_fast(path, sep) or _read_csv_scan(path, sep)
+    try:
+        if is_parquet(path):
+            return _read_parquet(path)
+        sep = _check_separator(sep) if sep else detect_separator(path)
+        return _read_csv_fast(path, sep) or _read_csv_scan(path, sep)
+    except OSError as err:  # e.g. no permission to read it
+        raise DataError(
+            f"cannot read data file {path!r} ({_short(err.strerror or str(err))}); check that "
+            f"it can be read"
+        ) from None
+
+
+def _check_separator(sep):
+    """``sep`` as one character; ``\\t`` and ``tab`` stand for a tab."""
+    sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
+    if len(sep) != 1 or sep in '"\r\n':
+        raise ConfigError(
+            f"--sep {sep!r} must be one character other than a quote or a line break, "
+            f"e.g. ';' or '\\t' (tab)"
+        )
+    return sep
 
 
 def is_parquet(path):
@@ -340,7 +357,9 @@ def _read_parquet(path):
 
     try:
         arrow = pq.read_table(path)
-    except (pa.ArrowException, OSError) as err:
+    except OSError:  # cannot be read at all: read_table says so
+        raise
+    except pa.ArrowException as err:  # not Parquet, or a corrupt or unsupported one
         raise DataError(
             f"{path} is not a readable Parquet file ({_short(str(err))}); check the file, or "
             f"give a CSV file (any other extension than .parquet)"
@@ -367,19 +386,20 @@ def _check_header(path, header):
     duplicates = sorted({name for name in columns if columns.count(name) > 1})
     if duplicates:
         raise DataError(
-            f"the header of {path} names column(s) {_listed(duplicates)} more "
+            f"the header of {path} names column(s) {listed_names(duplicates)} more "
             f"than once; column names must be unique"
         )
     return columns
 
 
 def split_names(text):
-    """``"a, b,c"`` → ``("a", "b", "c")``; None stays None."""
+    """``"a, b,c"`` → ``("a", "b", "c")``; None stays None; a name given twice is refused."""
     if text is None:
         return None
     names = tuple(name.strip() for name in text.split(",") if name.strip())
     if not names:
         raise ConfigError(f"{text!r} names no columns; give comma-separated column names")
+    _check_unique(f"{_short(text)!r} names", names)
     return names
 
 
@@ -401,9 +421,11 @@ def read_dataset(path, target, features=None, exclude=(), sep=None):
     """
     target, exclude = tuple(target), tuple(exclude)
     for what, names in (("target", target), ("feature", features or ()), ("excluded", exclude)):
-        _check_unique(what, names)
+        _check_unique(f"the {what} columns name", names)
     if features is not None and exclude:
-        raise ConfigError("give the feature columns or the columns to exclude, not both")
+        raise ConfigError(
+            "give the feature columns (--features) or the columns to exclude (--exclude), not both"
+        )
     table = read_table(path, sep)
     y = target_matrix(table, target)  # (m, k)
     if features is None:
@@ -429,16 +451,15 @@ def _exclude_hint(table, features):
         return None
     return (
         f"column(s) {_quoted(text)} of {table.path} are not numeric: leave them out with "
-        f"--exclude {_short(','.join(text))} (Python: exclude=), or fix the values"
+        f"--exclude {_short(','.join(text))}, or fix the values"
     )
 
 
-def _check_unique(what, names):
+def _check_unique(subject, names):
+    """Refuse a name given twice: "``subject`` 'a' more than once"."""
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
-        raise ConfigError(
-            f"{what} column(s) {_quoted(twice)} named more than once; name each column once"
-        )
+        raise ConfigError(f"{subject} {_quoted(twice)} more than once; name each column once")
 
 
 def target_matrix(table, target):
@@ -452,7 +473,7 @@ def _check_exists(table, what, names):
     if absent:
         raise DataError(
             f"{what} column(s) {_quoted(absent)} not in {table.path}; the columns "
-            f"are: {_listed(table.columns)}"
+            f"are: {listed_names(table.columns)}"
         )
 
 
@@ -463,7 +484,7 @@ def model_features(table, feature_names):
     if absent:
         raise DataError(
             f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
-            f"model was trained on; the model needs: {_listed(feature_names)}"
+            f"model was trained on; the model needs: {listed_names(feature_names)}"
         )
     return table.matrix(tuple(feature_names))
 
@@ -483,8 +504,9 @@ def _short(text):
     return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
-def _listed(names):
-    """Column names for a message: as they are when printable, else quoted (no raw newline)."""
+def listed_names(names):
+    """Column names for a message or a line of output: as they are when printable, else quoted
+    (never a raw newline), each cut to ``SHOWN`` characters."""
     return ", ".join(n if n.isprintable() else repr(n) for n in map(_short, names))
 
 
@@ -522,21 +544,24 @@ def train_test_split(data, test_size, seed):
     """Shuffle the rows with ``numpy.random.default_rng(seed)`` and hold out a test split.
 
     The test split has ``ceil(test_size * m)`` rows; both splits need at least 2 rows (R² of a
-    single row is undefined). Returns ``(train, test)``.
+    single row is undefined). Returns ``(train, test)``; ``test_size = 0`` returns
+    ``(data, None)``: every row trains.
     """
-    if not 0.0 < test_size < 1.0:
+    if not 0.0 <= test_size < 1.0:
         raise ConfigError(
-            f"--test-size {test_size} must be strictly between 0 and 1, "
-            f"e.g. 0.2 to hold out a fifth of the rows"
+            f"--test-size {test_size} must be at least 0 and below 1, e.g. 0.2 to hold out "
+            f"a fifth of the rows, or 0 to train on every row"
         )
     m = data.n_samples
     m_test = math.ceil(test_size * m)
-    if m_test < 2 or m - m_test < 2:
+    if m - m_test < 2 or m_test == 1:
         raise DataError(
             f"{data.source} has {m} rows, too few for a test split of {test_size} "
             f"({m - m_test} to train, {m_test} to test); both need at least 2 rows: "
             f"add rows or change --test-size"
         )
+    if m_test == 0:
+        return data, None
     order = np.random.default_rng(seed).permutation(m)  # (m,)
     return data.take(np.sort(order[m_test:])), data.take(np.sort(order[:m_test]))
 

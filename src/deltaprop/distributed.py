@@ -43,8 +43,24 @@ import numpy as np
 
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.losses import get_loss
-from deltaprop.network import Grad, Network, Workspace, loss_and_grad_unchecked
-from deltaprop.train import Batches, batch_size_for, minimize_lbfgs, train_epochs
+from deltaprop.network import (
+    Grad,
+    Network,
+    Workspace,
+    check_dtype,
+    check_sizes,
+    loss_and_grad_unchecked,
+)
+from deltaprop.train import (
+    Batches,
+    batch_size_for,
+    check_params,
+    data_loss,
+    overflow_is_divergence,
+    train_epochs,
+    train_lbfgs_on,
+    trivial_loss,
+)
 
 INSTALL_HINT = "pip install 'deltaprop[dask]'"
 
@@ -169,6 +185,18 @@ def part_sums(part, theta, spec, cols=None):
     return J * m_k, grad.flat * m_k, m_k
 
 
+def part_data_sum(part, theta, spec):
+    """Σ_{i∈k} J^(i) at θ over partition k (the data term, forward only)."""
+    sizes, activation, dtype, loss = spec
+    net = Network(sizes, activation, dtype=dtype, params=theta)
+    return data_loss(net, part.X, part.Y, get_loss(loss)) * part.m if part.m else 0.0
+
+
+def part_trivial_sum(part, y_bar, loss):
+    """Σ_{i∈k} J^(i) of the model that predicts ȳ (n_L, 1) for every row of partition k."""
+    return trivial_loss(part.Y, y_bar, get_loss(loss)) * part.m if part.m else 0.0
+
+
 # ---------------------------------------------------------------- on the driver
 
 
@@ -182,10 +210,12 @@ class DaskData:
         One ``Part`` per partition, in row order.
     sizes : list of int
         m_k of each partition.
+    y_bar : ndarray (n_L, 1)
+        The mean of the standardized targets (of the trivial model that predicts it).
     """
 
-    def __init__(self, client, parts, sizes):
-        self.client, self.parts, self.sizes = client, parts, list(sizes)
+    def __init__(self, client, parts, sizes, y_bar):
+        self.client, self.parts, self.sizes, self.y_bar = client, parts, list(sizes), y_bar
         self.offsets = np.concatenate([[0], np.cumsum(self.sizes)])  # first global row of k
 
     @property
@@ -214,6 +244,15 @@ class DaskData:
         g_sum = np.sum([t[1] for t in triples], axis=0)  # (P,), in partition order
         return J_sum, g_sum, sum(t[2] for t in triples)
 
+    def data_loss(self, net, loss):
+        """The data term (1/m) Σ_i J^(i) of ``net`` over every row: one pass, forward only."""
+        spec = (net.sizes, net.activation.name, net.dtype, loss.name)
+        return sum(self.client.gather(self.map(part_data_sum, net.params, spec))) / self.m
+
+    def trivial_loss(self, loss):
+        """The data term of the model that predicts ``y_bar`` for every row: one pass."""
+        return sum(self.client.gather(self.map(part_trivial_sum, self.y_bar, loss.name))) / self.m
+
 
 def reduce_to_cost(net, J_sum, g_sum, m, alpha, grad):
     """J = (1/m) Σ J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²;  ∇J = (1/m) Σ ∂J^(i)/∂θ + (α/m) Θ, into ``grad``."""
@@ -227,8 +266,10 @@ def reduce_to_cost(net, J_sum, g_sum, m, alpha, grad):
 
 @dataclass(frozen=True)
 class Shares:
-    """One batch of b rows: partition k → its local column numbers (``cols`` None: all rows)."""
+    """One batch of b rows of ``data``: partition k → its local column numbers (``cols`` None:
+    all rows). ``train.batch_step`` takes it in place of X_b and calls ``loss_and_grad``."""
 
+    data: DaskData
     cols: dict | None
     b: int
 
@@ -236,53 +277,74 @@ class Shares:
     def shape(self):  # as a column block X_b (n_1, b): ``train.run_epoch`` reads b from it
         return (None, self.b)
 
+    def loss_and_grad(self, net, alpha, loss, grad):
+        """J of the batch at ``net.params``, ∇J into ``grad``: the partitions' sums added."""
+        J_sum, g_sum, b = self.data.sums(net, loss, self.cols)
+        return reduce_to_cost(net, J_sum, g_sum, b, alpha, grad)
+
 
 class DaskBatches(Batches):
     """``train.Batches`` for a ``DaskData``: the same permutation and batches, summed on workers.
 
-    ``epoch(rng)`` yields ``(Shares, None)`` in place of ``(X_b, Y_b)``; ``loss_and_grad``
-    sums the partitions' triples for it.
+    ``epoch(rng)`` yields ``(Shares, None)`` in place of ``(X_b, Y_b)``; ``train.batch_step``
+    has the ``Shares`` sum the partitions' triples. ``trivial`` is the trivial model's loss
+    (``DaskData.trivial_loss``), for the divergence guard.
     """
 
-    def __init__(self, data, batch_size, shuffle):
-        self.data, self.m = data, data.m
+    def __init__(self, data, batch_size, shuffle, trivial):
+        self.data, self.m, self.trivial = data, data.m, trivial
         self.batch_size = min(batch_size, self.m)
         self.shuffle = shuffle and self.batch_size < self.m
 
     def epoch(self, rng):
         if not self.shuffle and self.batch_size == self.m:
-            yield Shares(None, self.m), None  # the full batch: every partition, every row
+            yield Shares(self.data, None, self.m), None  # the full batch: every row
             return
         order = rng.permutation(self.m) if self.shuffle else np.arange(self.m)
         for start in range(0, self.m, self.batch_size):
             rows = order[start : start + self.batch_size]  # global row numbers of the batch
-            yield Shares(self.shares(rows), len(rows)), None
+            yield Shares(self.data, self.shares(rows), len(rows)), None
 
     def shares(self, rows):
         """Partition k → the local column numbers of ``rows`` (global row numbers) in it."""
         k = np.searchsorted(self.data.offsets, rows, side="right") - 1  # partition of each row
         return {int(p): rows[k == p] - self.data.offsets[p] for p in np.unique(k)}
 
-    def loss_and_grad(self, net, shares, _, alpha, loss, grad, workspaces):
-        J_sum, g_sum, b = self.data.sums(net, loss, shares.cols)
-        return reduce_to_cost(net, J_sum, g_sum, b, alpha, grad)
+    def start_losses(self, net, config):
+        """J of ``net`` on the first batch (one round trip), as ``train.Batches``, and the
+        trivial model's loss."""
+        first = Shares(self.data, self.shares(np.arange(self.batch_size)), self.batch_size)
+        J_0 = first.loss_and_grad(net, config.alpha, get_loss(config.loss), Grad.zeros_like(net))
+        return J_0, self.trivial
 
 
 def train_dask(net, data, config, *, rng, callback=None):
-    """``train.train`` on a ``DaskData``: fits ``net`` in place, returns the ``History``."""
+    """``train.train`` on a ``DaskData``: fits ``net`` in place, returns the ``History``
+    (with its ``final_loss`` and ``trivial_loss``, each one more pass over the partitions)."""
     if config.early_stopping:
         raise ConfigError(
             "early_stopping is not available for Dask input yet; set early_stopping=False"
         )
+    check_params(net.params, 0, config)
+    loss = get_loss(config.loss)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
+        trivial = data.trivial_loss(loss)
         if config.solver == "lbfgs":
-            return minimize_lbfgs(net, full_batch(net, data, config), data.m, config, callback)
-        batches = DaskBatches(data, batch_size_for(config, data.m), config.shuffle)
-        return train_epochs(net, None, None, config, rng, callback, batches)
+            fun = full_batch(net, data, config)
+            with overflow_is_divergence(0, config):
+                start = fun(net.params)[0], trivial  # J at the start: one more round trip
+            history = train_lbfgs_on(net, fun, data.m, start, config, callback)
+        else:
+            batches = DaskBatches(data, batch_size_for(config, data.m), config.shuffle, trivial)
+            history = train_epochs(net, None, None, config, rng, callback, batches)
+        with overflow_is_divergence(history.n_iter, config):
+            history.final_loss = data.data_loss(net, loss)
+    history.trivial_loss = trivial
+    return history
 
 
 def full_batch(net, data, config):
-    """``θ ↦ (J, ∇J)`` over every row of ``data``, for ``train.minimize_lbfgs``."""
+    """``θ ↦ (J, ∇J)`` over every row of ``data``, for ``train.train_lbfgs_on``."""
     loss, grad = get_loss(config.loss), Grad.zeros_like(net)
 
     def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
@@ -419,7 +481,9 @@ def scale_parts(client, raw, standardize, dtype, sources=None):
         raise DataError("the Dask input has no rows; pass at least one sample")
     scalers = tuple(scaler_from_moments(stats[A], standardize, dtype) for A in ("X", "Y"))
     parts = [client.submit(scale_part, p, scalers, dtype, pure=False) for p in raw]
-    return DaskData(client, parts, sizes), scalers, names
+    y_mean, y_scale = scalers[1]
+    y_bar = ((stats["Y"][1] - y_mean) / y_scale).astype(dtype)[:, None]  # (n_L, 1)
+    return DaskData(client, parts, sizes, y_bar), scalers, names
 
 
 def fit_dask(estimator, X, y):
@@ -429,7 +493,9 @@ def fit_dask(estimator, X, y):
     on the active ``distributed.Client``, else on an in-process ``LocalCluster`` started for
     the fit. Returns the estimator, fitted with the attributes of an in-memory fit.
     """
-    estimator._train_config()  # hyperparameters checked before any work
+    from deltaprop.estimator import _target_names
+
+    estimator.train_config()  # hyperparameters checked before any work
     with client_session() as client:
         xs, ys, names = row_blocks(X, y)
         raw = persist_parts(client, xs, ys)
@@ -437,19 +503,21 @@ def fit_dask(estimator, X, y):
     estimator.__dict__.pop("feature_names_in_", None)
     if names is not None:
         estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    if is_frame(y):  # a Series' name, a DataFrame's columns (a Dask array's name is its key)
+        estimator.target_names_ = _target_names(y)
     return estimator
 
 
 def fit_parts(estimator, client, raw, *, y_1d, sources=None):
     """Fit ``estimator`` on the ``Part`` futures ``raw`` (rows of ``sources`` when files).
 
-    Sets the fitted attributes of an in-memory fit; returns the (feature, target) names read
-    from the files (or None) and the number of training rows m.
+    Sets the fitted attributes of an in-memory fit and warns as ``fit`` does; returns the
+    (feature, target) names read from the files (or None) and the number of training rows m.
     """
-    from deltaprop.estimator import check_dtype, hidden_sizes, make_rng
+    from deltaprop.estimator import make_rng, warn_about_fit
 
-    config = estimator._train_config()
-    hidden = hidden_sizes(estimator.hidden_layer_sizes)
+    config = estimator.train_config()
+    hidden = check_sizes(estimator.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
     dtype = check_dtype(estimator.dtype)
     rng = make_rng(estimator.random_state)
     data, scalers, names = scale_parts(client, raw, estimator.standardize, dtype, sources)
@@ -462,7 +530,9 @@ def fit_parts(estimator, client, raw, *, y_1d, sources=None):
     estimator.y_mean_, estimator.y_scale_ = y_mean, y_scale
     estimator.n_features_in_, estimator.n_outputs_ = sizes[0], sizes[-1]
     estimator._y_ndim = 1 if y_1d and sizes[-1] == 1 else 2
+    estimator.target_names_ = None
     estimator._set_history(history)
+    warn_about_fit(history, config)
     return names, data.m
 
 

@@ -5,6 +5,8 @@ says what to do. The command line prints the message and exits with ``exit_code`
 problem with the data or a model file, 2 for a usage problem (a bad argument or hyperparameter).
 """
 
+from sklearn.exceptions import ConvergenceWarning
+
 
 class DeltapropError(ValueError):
     """Base class of deltaprop's input errors."""
@@ -21,10 +23,17 @@ class ModelFileError(DeltapropError):
 
 
 class DivergenceError(DeltapropError):
-    """Training produced a non-finite loss or parameter."""
+    """Training blew up: a non-finite loss or parameter, or a loss far above its start."""
 
 
 class ConfigError(DeltapropError):
     """An invalid argument or hyperparameter."""
 
     exit_code = 2
+
+
+class PoorFitWarning(ConvergenceWarning):
+    """Training ended with a loss above that of predicting the mean of the training targets.
+
+    A scikit-learn ``ConvergenceWarning``: training has not got far enough to be useful.
+    """

@@ -6,22 +6,21 @@ standardized space and ``predict`` maps back. Samples are the ROWS of X here, as
 of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the core.
 """
 
-import math
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from deltaprop.activations import get_activation
+from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
 from deltaprop.distributed import fit_dask, is_dask_collection
-from deltaprop.errors import ConfigError, DataError
-from deltaprop.losses import get_loss
-from deltaprop.network import Network, check_dtype
-from deltaprop.train import History, TrainConfig, train
+from deltaprop.errors import ConfigError, DataError, PoorFitWarning
+from deltaprop.network import Network, check_dtype, check_sizes
+from deltaprop.train import History, train
 
-SOLVERS = ("gd", "sgd", "adam", "lbfgs")
-SCHEDULES = ("constant", "invscaling", "adaptive")
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
 
 
@@ -97,6 +96,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     n_features_in_, n_outputs_ : int
     feature_names_in_ : ndarray of str
         When X has string column names.
+    target_names_ : list of str or None
+        The name of a target ``Series`` or the columns of a target ``DataFrame``.
     """
 
     def __init__(
@@ -166,10 +167,12 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         """
         if is_dask_collection(X) or is_dask_collection(y):
             return fit_dask(self, X, y)
-        config = self._train_config()
-        hidden = hidden_sizes(self.hidden_layer_sizes)
+        config = self.train_config()
+        hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
         dtype = check_dtype(self.dtype)
         rng = make_rng(self.random_state)
+        check_column_names(X)
+        self.target_names_ = _target_names(y)  # a Series' name, a DataFrame's columns
         X, y = validate_data(
             self,
             X,
@@ -188,23 +191,25 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Y = y.reshape(len(y), -1)  # (m, k)
         self._y_ndim = y.ndim
         self.n_outputs_ = Y.shape[1]
-        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype)
-        self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype)
-        X_s = ((X - self.x_mean_) / self.x_scale_).astype(dtype, copy=False)  # (m, n)
-        Y_s = ((Y - self.y_mean_) / self.y_scale_).astype(dtype, copy=False)  # (m, k)
+        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"))
+        self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"))
+        X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
+        Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
         sizes = (X.shape[1], *hidden, self.n_outputs_)
         self.network_ = Network(sizes, self.activation, rng=rng, dtype=dtype)
         history = train(self.network_, X_s.T, Y_s.T, config, rng=rng)
         self._set_history(history)
+        warn_about_fit(history, config)
         return self
 
     def predict(self, X):
         """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""
         check_is_fitted(self, "network_")
+        check_column_names(X)
         X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=FLOATS)
         check_finite_data(X, "X")
         dtype = self.network_.dtype
-        X_s = (X.astype(dtype, copy=False) - self.x_mean_) / self.x_scale_  # (m, n)
+        X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
         Y_s = self.network_.predict(X_s.T).T  # (m, k)
         Y = Y_s * self.y_scale_ + self.y_mean_
         return Y.ravel() if self._y_ndim == 1 else Y
@@ -246,7 +251,11 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         n_in, n_out = network.sizes[0], network.sizes[-1]
         dtype = network.dtype
         estimator = cls(**params)
-        estimator.set_params(activation=network.activation.name, dtype=str(dtype))
+        estimator.set_params(
+            hidden_layer_sizes=tuple(network.sizes[1:-1]),
+            activation=network.activation.name,
+            dtype=str(dtype),
+        )
         estimator.network_ = network
         estimator.x_mean_ = _scaler_part("x_mean", x_mean, 0.0, n_in, dtype)
         estimator.x_scale_ = _scaler_part("x_scale", x_scale, 1.0, n_in, dtype)
@@ -271,6 +280,13 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         net = self.network_
         return [net.b[l] for l in range(2, net.L + 1)]
 
+    def _columns(self, name):
+        """How an error names column j of ``name`` ("X" or "y"): with its feature name."""
+        names = getattr(self, "feature_names_in_", None) if name == "X" else None
+        if names is None:
+            return lambda j: f"{name} column {j}"
+        return lambda j: f"{name} column {j} ({names[j]!r})"
+
     def _set_history(self, history):
         self.loss_ = history.loss
         self.best_loss_ = history.best_loss
@@ -279,46 +295,24 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         self.n_iter_ = history.n_iter
         self.t_ = history.t
         self.interrupted_ = history.interrupted
+        self.stop_reason_ = history.stop_reason
 
-    def _train_config(self):
-        """Validate the hyperparameters; return the ``TrainConfig``. Raises ``ConfigError``."""
+    def train_config(self):
+        """Validate every hyperparameter; return the ``TrainConfig`` that ``fit`` uses.
+
+        Raises ``ConfigError`` naming the first invalid one (``fit`` calls this first; the
+        command line calls it before reading any data).
+        """
         get_activation(self.activation)
-        get_loss(self.loss)
-        check_choice("solver", self.solver, SOLVERS)
-        check_choice("learning_rate", self.learning_rate, SCHEDULES)
-        for name in ("shuffle", "nesterovs_momentum", "early_stopping", "standardize"):
-            check_bool(name, getattr(self, name))
-        return TrainConfig(
-            solver=self.solver,
-            learning_rate_init=check_number(
-                "learning_rate_init", self.learning_rate_init, low=0, low_open=True
-            ),
-            learning_rate=self.learning_rate,
-            power_t=check_number("power_t", self.power_t, low=0),
-            alpha=check_number("alpha", self.alpha, low=0),
-            loss=self.loss,
-            batch_size=check_batch_size(self.batch_size),
-            max_iter=check_int("max_iter", self.max_iter),
-            shuffle=bool(self.shuffle),
-            tol=check_number("tol", self.tol, low=0),
-            n_iter_no_change=check_int("n_iter_no_change", self.n_iter_no_change),
-            early_stopping=bool(self.early_stopping),
-            validation_fraction=check_number(
-                "validation_fraction",
-                self.validation_fraction,
-                low=0,
-                high=1,
-                low_open=True,
-                high_open=True,
-            ),
-            momentum=check_number("momentum", self.momentum, low=0, high=1),
-            nesterovs_momentum=bool(self.nesterovs_momentum),
-            beta_1=check_number("beta_1", self.beta_1, low=0, high=1, high_open=True),
-            beta_2=check_number("beta_2", self.beta_2, low=0, high=1, high_open=True),
-            epsilon=check_number("epsilon", self.epsilon, low=0, low_open=True),
-            max_fun=check_int("max_fun", self.max_fun),
-            verbose=bool(self.verbose),
-        )
+        check_bool("standardize", self.standardize)
+        check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+        check_dtype(self.dtype)
+        settings = {name: getattr(self, name) for name in CONFIG_FIELDS}
+        if isinstance(self.batch_size, str) and self.batch_size == "auto":
+            settings["batch_size"] = None
+        elif self.batch_size is None:
+            settings["batch_size"] = "None"  # only the string "auto" means automatic here
+        return TrainConfig(**settings)
 
 
 def _scaler_part(name, value, default, n, dtype):
@@ -331,63 +325,6 @@ def _scaler_part(name, value, default, n, dtype):
     return value
 
 
-def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False):
-    """``value`` as a float in the interval, else ``ConfigError`` naming it."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if ok:
-        return float(value)
-    if high is None:
-        allowed = f"{'>' if low_open else '>='} {low:g}"
-    else:
-        allowed = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    raise ConfigError(f"{name}={value!r} must be a number {allowed}")
-
-
-def check_int(name, value, low=1):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low:
-        return int(value)
-    raise ConfigError(f"{name}={value!r} must be an integer >= {low}")
-
-
-def check_bool(name, value):
-    if not isinstance(value, bool | np.bool_):
-        raise ConfigError(f"{name}={value!r} must be True or False")
-
-
-def check_choice(name, value, allowed):
-    if not isinstance(value, str) or value not in allowed:
-        raise ConfigError(f"{name}={value!r} is not known; use one of: {', '.join(allowed)}")
-
-
-def check_batch_size(value):
-    """None for "auto", else a positive int."""
-    if isinstance(value, str) and value == "auto":
-        return None
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
-        return int(value)
-    raise ConfigError(f"batch_size={value!r} must be 'auto' or an integer >= 1")
-
-
-def hidden_sizes(value):
-    """``hidden_layer_sizes`` as a tuple of positive ints (an int means one layer)."""
-    sizes = (value,) if isinstance(value, numbers.Integral) else value
-    try:
-        sizes = tuple(sizes)
-    except TypeError:
-        sizes = None
-    if sizes is None or not all(
-        isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in sizes
-    ):
-        raise ConfigError(
-            f"hidden_layer_sizes={value!r} must be a tuple of positive integers, e.g. (64, 64)"
-        )
-    return tuple(int(n) for n in sizes)
-
-
 def make_rng(random_state):
     """A ``numpy.random.Generator`` from None, an int, a Generator or a RandomState."""
     if random_state is None or isinstance(random_state, numbers.Integral | np.random.Generator):
@@ -397,6 +334,20 @@ def make_rng(random_state):
     raise ConfigError(
         f"random_state={random_state!r} must be None, an integer or a numpy.random.Generator"
     )
+
+
+def check_column_names(X):
+    """``DataError`` for a DataFrame whose column names mix strings with other types
+    (scikit-learn raises ``TypeError`` for it)."""
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return
+    kinds = sorted({type(name).__name__ for name in columns})
+    if "str" in kinds and len(kinds) > 1:
+        raise DataError(
+            f"X has column names of mixed types ({', '.join(kinds)}); make them all strings, "
+            "e.g. X.columns = X.columns.astype(str)"
+        )
 
 
 def check_finite_data(A, name):
@@ -413,15 +364,91 @@ def check_finite_data(A, name):
     )
 
 
-def scaler(A, standardize, dtype):
+def scaler(A, standardize, dtype, column=lambda j: f"column {j}"):
     """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``.
 
-    A column with zero variance gets scale 1, as scikit-learn's ``StandardScaler``.
+    Computed on each column divided by its largest magnitude, so that neither the squares
+    (1e300²) overflow nor tiny values (1e-300²) underflow. A column is constant when its
+    variance is within rounding of its mean (scikit-learn's relative criterion,
+    ``var <= m·eps·var + (m·mean·eps)²``): its scale is then its largest magnitude (1 for a
+    column of zeros), so that it standardizes to about 0. A tiny scale is data, not a
+    constant: a column multiplied by 1e-15 standardizes as the original does. ``column(j)``
+    names column j in errors.
     """
-    n = A.shape[1]
+    m, n = A.shape
     if not standardize:
         return np.zeros(n, dtype=dtype), np.ones(n, dtype=dtype)
-    mean = A.mean(axis=0, dtype=np.float64)  # (n,)
-    scale = A.std(axis=0, dtype=np.float64)  # (n,)
-    scale[scale < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
-    return mean.astype(dtype), scale.astype(dtype)
+    big = np.max(np.abs(A), axis=0).astype(np.float64)  # (n,) largest magnitudes
+    unit = np.where(big > 0, big, 1.0)  # (n,)
+    A_u = A / unit  # (m, n) every entry in [−1, 1]
+    mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
+    var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+    eps = np.finfo(np.float64).eps
+    constant = var_u <= m * eps * var_u + (m * mean_u * eps) ** 2  # (n,)
+    scale = np.where(constant, 1.0, np.sqrt(var_u)) * unit  # (n,)
+    return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
+
+
+def in_dtype(v, dtype, column):
+    """The float64 vector v (n,) as ``dtype``; ``DataError`` when it does not fit (float32)."""
+    too_big = np.abs(v) > np.finfo(dtype).max
+    if too_big.any():
+        j = int(np.argmax(too_big))
+        raise DataError(
+            f"{column(j)} is of size {v[j]:.3g}, beyond the range of {dtype}; "
+            "use dtype='float64' or rescale the column"
+        )
+    return v.astype(dtype)
+
+
+def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
+    """(A − mean) / scale in ``dtype``, A (m, n); ``DataError`` naming the column that
+    overflows (values near the float64 maximum of both signs)."""
+    with np.errstate(over="raise", invalid="raise"):
+        try:
+            return ((A - mean) / scale).astype(dtype, copy=False)  # (m, n)
+        except FloatingPointError:
+            pass
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = ~np.isfinite(((A - mean) / scale).astype(dtype, copy=False))  # (m, n)
+    i, j = np.argwhere(bad)[0]
+    raise DataError(
+        f"{column(j)} holds {A[i, j]:.6g} (row {i}, counting from 0), too large to "
+        f"standardize in {np.dtype(dtype)}: its distance from the column mean "
+        f"{mean[j]:.3g} overflows; rescale the column (e.g. divide it by 1e300)"
+    )
+
+
+def warn_about_fit(history, config):
+    """scikit-learn's ``ConvergenceWarning`` when training hit ``max_iter`` (or ``max_fun``),
+    and a ``PoorFitWarning`` when the final training loss is above the trivial model's."""
+    if history.stop_reason in ("max_iter", "max_fun"):
+        limit = f"max_iter={config.max_iter}"
+        if history.stop_reason == "max_fun":
+            limit = f"max_fun={config.max_fun}"
+        warnings.warn(
+            ConvergenceWarning(
+                f"Maximum iterations reached ({limit}) and the optimization hasn't converged "
+                "yet; raise the limit or tol"
+            ),
+            stacklevel=3,
+        )
+    if history.final_loss > history.trivial_loss > 0:
+        warnings.warn(
+            PoorFitWarning(
+                f"training ended worse than predicting the mean of the training targets "
+                f"(loss {history.final_loss:.3g} > {history.trivial_loss:.3g} of the mean) after "
+                f"{history.n_iter} iterations: train longer (max_iter), change "
+                "learning_rate_init, or check the data"
+            ),
+            stacklevel=3,
+        )
+
+
+def _target_names(y):
+    """The column names of a pandas ``y`` (or any with ``name``/``columns``), else None."""
+    columns = getattr(y, "columns", None)
+    if columns is not None:
+        return [str(name) for name in columns]
+    name = getattr(y, "name", None)
+    return None if name is None else [str(name)]

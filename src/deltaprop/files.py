@@ -35,16 +35,20 @@ def output_kind(path):
     """``"stdout"``, ``"stream"`` (FIFO, character device) or ``"file"`` (regular or missing).
 
     Raises ``DataError`` for anything that must not be written: a folder, a block device, a
-    socket, a symbolic link loop.
+    socket, a symbolic link loop; ``ConfigError`` for a path that names no file (empty, or
+    ending with a separator).
     """
-    if os.fspath(path) == STDOUT:
+    text = os.fspath(path)
+    if text == STDOUT:
         return "stdout"
+    if not text or text.endswith((os.sep, os.altsep or os.sep)):
+        raise ConfigError(f"the output path {text!r} names no file; give a file name")
     try:
         mode = os.stat(path).st_mode  # follows symbolic links
     except (FileNotFoundError, NotADirectoryError):  # check_output tells which folder is wrong
         return "file"
-    except OSError as err:
-        raise DataError(f"cannot write {os.fspath(path)!r}: {_reason(err)}") from None
+    except (OSError, ValueError) as err:  # a link loop, a name too long, a NUL byte
+        raise DataError(f"cannot write {text!r}: {_reason(err)}") from None
     if stat.S_ISREG(mode):
         return "file"
     if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
@@ -192,4 +196,4 @@ def _umask():
 
 def _reason(err):
     """An ``OSError`` in words, e.g. "Permission denied", "Too many levels of symbolic links"."""
-    return err.strerror or str(err)
+    return getattr(err, "strerror", None) or str(err)

@@ -10,10 +10,12 @@ unit directions u supported on one block at a time (``mode="directions"``):
 
     ∇J · u ≈ (J(θ + ε u) − J(θ − ε u)) / 2ε.
 
-The relative error of an entry is |g − n| / max(|g|, |n|, floor) with g analytic, n numerical and
+The relative error of an entry is deltaprop's one definition, ``deltaprop.relerror.rel_error``:
+|g − n| / max(|n|, floor) with g analytic, n numerical (the reference) and
 ``floor = 1e-3 · max(1, |J|)``: a central difference carries a rounding error of about
 1e-16 |J| / ε ≈ 1e-10 |J|, so entries smaller than the floor are judged against the floor
 (an absolute error of at most ``tol · floor``) instead of blowing their relative error up.
+A NaN or inf on either side is an infinite error: a check that meets one never passes.
 
 Kinks: if a perturbation ±ε flips the sign of some z^(l) (for any sample) of an activation
 with a kink (relu, leaky_relu), the difference quotient straddles the kink and says nothing
@@ -22,6 +24,7 @@ about the derivative. Such entries are detected exactly (by comparing the sign p
 alike where a residual crosses ±1 (its second derivative jumps there).
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +32,7 @@ import numpy as np
 from deltaprop.errors import ConfigError
 from deltaprop.losses import HUBER_DELTA, get_loss
 from deltaprop.network import Grad, Network, Workspace, loss_and_grad, loss_and_grad_unchecked
+from deltaprop.relerror import rel_error
 
 KINKED = ("relu", "leaky_relu")  # activations whose φ' jumps at z = 0
 MODES = ("full", "directions")
@@ -53,14 +57,17 @@ class GradcheckReport:
     rows: list
     mode: str
     eps: float
+    tol: float = 1e-6  # the largest relative error that passes
 
     @property
     def max_rel_error(self):
         return max((row.max_rel_error for row in self.rows), default=0.0)
 
-    def passed(self, tol=1e-6):
-        """True when every checked entry agrees to ``tol`` relative error."""
-        return self.max_rel_error <= tol
+    def passed(self, tol=None):
+        """True when every checked entry agrees to ``tol`` (default: the report's) relative
+        error; never when an error is NaN or inf."""
+        tol = self.tol if tol is None else tol
+        return math.isfinite(self.max_rel_error) and self.max_rel_error <= tol
 
     def __str__(self):
         head = ("block", "shape", "max rel. error", "worst entry", "checked", "kinks skipped")
@@ -68,7 +75,7 @@ class GradcheckReport:
             (
                 r.name,
                 "×".join(map(str, r.shape)),
-                f"{r.max_rel_error:.2e}",
+                format_error(r.max_rel_error),
                 str(r.worst) if r.checked else "-",
                 str(r.checked),
                 str(r.kinks),
@@ -82,18 +89,34 @@ class GradcheckReport:
         ]
         status = "passed" if self.passed() else "FAILED"
         lines.append(
-            f"max relative error {self.max_rel_error:.2e} ({self.mode} mode, "
-            f"eps={self.eps:g}): {status} at tol 1e-06"
+            f"max relative error {format_error(self.max_rel_error)} ({self.mode} mode, "
+            f"eps={self.eps:.3g}): {status} at tol {self.tol:.3g}"
         )
         return "\n".join(lines)
 
 
+def format_error(value):
+    """A relative error for people: 3 significant digits in scientific notation (they span
+    many orders of magnitude), and "inf (not comparable)" when a side was NaN or inf."""
+    return f"{value:.2e}" if math.isfinite(value) else "inf (NaN or inf met)"
+
+
 def gradcheck(
-    net, X, Y, *, alpha=0.0, loss="squared", eps=1e-6, mode="full", n_directions=16, rng=None
+    net,
+    X,
+    Y,
+    *,
+    alpha=0.0,
+    loss="squared",
+    eps=1e-6,
+    mode="full",
+    n_directions=16,
+    rng=None,
+    tol=1e-6,
 ):
     """Compare backpropagation with central differences on X (n_1, m), Y (n_L, m).
 
-    Returns a ``GradcheckReport``; ``report.passed()`` is True when they agree to 1e-6.
+    Returns a ``GradcheckReport``; ``report.passed()`` is True when they agree to ``tol``.
     """
     if mode not in MODES:
         raise ConfigError(f"mode={mode!r} is not known; use one of: {', '.join(MODES)}")
@@ -114,7 +137,7 @@ def gradcheck(
     else:
         rng = rng if rng is not None else np.random.default_rng(0)
         rows = [direction_row(probe, name, p, g, floor, n_directions, rng) for name, p, g in blocks]
-    return GradcheckReport(rows, mode, eps)
+    return GradcheckReport(rows, mode, eps, tol)
 
 
 class Probe:
@@ -145,10 +168,6 @@ class Probe:
         block[index] = saved
         kink = any((p != q).any() for p, q in zip(sides_plus, sides_minus, strict=True))
         return (J_plus - J_minus) / (2 * self.eps), kink
-
-
-def rel_error(g, n, floor):
-    return abs(g - n) / max(abs(g), abs(n), floor)
 
 
 def full_row(probe, name, p, g, floor):

@@ -3,42 +3,54 @@
 Arrays: ``params`` (the network's flat vector), ``x_mean``, ``x_scale``, ``y_mean``, ``y_scale``
 and ``metadata``, a JSON string: format and version, architecture, feature and target names,
 the estimator's settings, the training history, the caller's ``extra`` (e.g. metrics) and a
-SHA-256 of the arrays. Files are written atomically (a temporary file in the same directory,
-then ``os.replace``) and read with ``allow_pickle=False``.
+SHA-256 of the arrays and (format 2) of the metadata. Files are written by the one safe writer
+(``deltaprop.files``). Reading treats the file as untrusted: the archive's directory and the
+arrays' headers are checked before any data is read (``deltaprop.modelfile``), every metadata
+field is checked (``deltaprop.modelcheck``), and the arrays must be finite with scales > 0,
+whatever the checksum says. Format 1 files (checksum of the arrays only) are still read.
 """
 
+import copy
 import hashlib
 import json
 import os
-import zipfile
-import zlib
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from deltaprop.errors import ConfigError, ModelFileError
-from deltaprop.estimator import DeltapropRegressor
+from deltaprop.estimator import DeltapropRegressor, make_rng
 from deltaprop.files import atomic_open
-from deltaprop.network import Network
+from deltaprop.modelcheck import InvalidField, check_metadata
+from deltaprop.modelfile import (
+    fail,
+    open_archive,
+    open_regular,
+    read_float_array,
+    read_metadata_text,
+)
+from deltaprop.network import Network, parameter_count
 from deltaprop.train import History
 
 FORMAT = "deltaprop-model"
-FORMAT_VERSION = 1
-ARRAYS = ("params", "x_mean", "x_scale", "y_mean", "y_scale")
+FORMAT_VERSION = 2  # 2: the SHA-256 covers the metadata too (1: the arrays only)
 
 
 def save_model(path, estimator, *, feature_names=None, target_names=None, extra=None):
     """Write a fitted ``DeltapropRegressor`` to ``path`` (one ``.npz``), atomically.
 
-    ``feature_names`` defaults to the estimator's ``feature_names_in_`` if it has them;
-    ``extra`` is any JSON-serializable dict stored as is (e.g. test metrics).
+    ``estimator`` may also be a fitted ``Pipeline`` of a ``StandardScaler`` and a
+    ``DeltapropRegressor``: the scaler is folded into the model's input scaler, so the file
+    predicts what the pipeline predicts (to rounding). ``feature_names`` defaults to the
+    estimator's ``feature_names_in_`` if it has them; ``extra`` is any JSON-serializable dict
+    stored as is (e.g. test metrics).
     """
-    try:
-        check_is_fitted(estimator, "network_")
-    except NotFittedError:
-        msg = "the estimator is not fitted; call fit(X, y) before save_model"
-        raise ConfigError(msg) from None
+    from sklearn.pipeline import Pipeline  # here: importing it slows down every CLI start
+
+    if isinstance(estimator, Pipeline):
+        estimator = fold_pipeline(estimator)
+    check_fitted(estimator)
     arrays = {
         "params": estimator.network_.params,
         "x_mean": estimator.x_mean_,
@@ -47,13 +59,64 @@ def save_model(path, estimator, *, feature_names=None, target_names=None, extra=
         "y_scale": estimator.y_scale_,
     }
     metadata = build_metadata(estimator, feature_names, target_names, extra)
-    metadata["sha256"] = checksum(arrays)
     try:
-        text = json.dumps(metadata)
+        metadata = json.loads(json.dumps({**metadata, "sha256": ""}))  # as the reader sees it
     except (TypeError, ValueError) as err:
         raise ConfigError(f"extra must be a JSON-serializable dict ({err})") from None
+    try:
+        check_metadata(metadata)  # what load_model would refuse is not written
+    except InvalidField as err:
+        raise ConfigError(f"cannot save this model: {err}") from None
+    metadata["sha256"] = checksum(arrays, metadata)
+    text = json.dumps(metadata)
     with atomic_open(path, "wb", what="model file", error=ModelFileError) as file:
         np.savez(file, **arrays, metadata=np.array(text))
+
+
+def check_fitted(estimator):
+    if not isinstance(estimator, DeltapropRegressor):
+        raise ConfigError(
+            f"save_model saves a DeltapropRegressor (alone or after a StandardScaler in a "
+            f"Pipeline), not a {type(estimator).__name__}"
+        )
+    try:
+        check_is_fitted(estimator, "network_")
+    except NotFittedError:
+        msg = "the estimator is not fitted; call fit(X, y) before save_model"
+        raise ConfigError(msg) from None
+
+
+def fold_pipeline(pipeline):
+    """``Pipeline([StandardScaler, DeltapropRegressor])`` as one ``DeltapropRegressor``.
+
+    The pipeline computes ``(((X − μ) / s) − x_mean) / x_scale``: the same as the model alone
+    with ``x_mean' = μ + s · x_mean`` and ``x_scale' = s · x_scale`` (each (n,)).
+    """
+    from sklearn.preprocessing import StandardScaler
+
+    steps = [step for _, step in pipeline.steps if step not in (None, "passthrough")]
+    if len(steps) == 1:
+        return steps[0]
+    if len(steps) != 2 or not isinstance(steps[0], StandardScaler):
+        kinds = " → ".join(type(step).__name__ for step in steps)
+        raise ConfigError(
+            f"save_model cannot save the preprocessing of this pipeline ({kinds}); it saves a "
+            f"DeltapropRegressor alone or after one StandardScaler: save the rest separately"
+        )
+    scaler, model = steps
+    check_fitted(model)
+    check_is_fitted(scaler)
+    mu = scaler.mean_ if scaler.with_mean else 0.0  # (n,), or 0: with_mean=False
+    s = scaler.scale_ if scaler.with_std else 1.0  # (n,), or 1: with_std=False
+    folded = copy.copy(model)  # the fitted model with its input scaler replaced
+    folded.x_mean_ = (mu + s * model.x_mean_).astype(model.network_.dtype)  # (n,)
+    folded.x_scale_ = (s * model.x_scale_).astype(model.network_.dtype)  # (n,)
+    names = getattr(pipeline, "feature_names_in_", None)  # those of a DataFrame fit
+    if names is not None:
+        folded.feature_names_in_ = names
+    else:
+        vars(folded).pop("feature_names_in_", None)
+    return folded
 
 
 def build_metadata(estimator, feature_names, target_names, extra):
@@ -61,6 +124,8 @@ def build_metadata(estimator, feature_names, target_names, extra):
     has_names = hasattr(estimator, "feature_names_in_")
     if feature_names is None and has_names:
         feature_names = estimator.feature_names_in_
+    if target_names is None:
+        target_names = getattr(estimator, "target_names_", None)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -75,7 +140,10 @@ def build_metadata(estimator, feature_names, target_names, extra):
         "feature_names": names_list("feature_names", feature_names, net.sizes[0]),
         "target_names": names_list("target_names", target_names, net.sizes[-1]),
         "feature_names_in": has_names,
-        "settings": {k: json_value(v) for k, v in estimator.get_params().items()},
+        "settings": {
+            **{k: json_value(v) for k, v in estimator.get_params().items()},
+            "hidden_layer_sizes": list(net.sizes[1:-1]),  # the network's (from_network may differ)
+        },
         "training": {
             "n_iter": estimator.n_iter_,
             "t": estimator.t_,
@@ -115,13 +183,17 @@ def json_value(value):
     return None
 
 
-def checksum(arrays):
-    """SHA-256 over the arrays' names, dtypes, shapes and bytes, in name order."""
+def checksum(arrays, metadata=None):
+    """SHA-256 over the arrays' names, dtypes, shapes and bytes, in name order, then (format 2)
+    the metadata but its ``sha256`` as canonical JSON (sorted keys, no spaces)."""
     h = hashlib.sha256()
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
         h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
         h.update(a.tobytes())
+    if metadata is not None:
+        rest = {key: value for key, value in metadata.items() if key != "sha256"}
+        h.update(b"metadata:" + json.dumps(rest, sort_keys=True, separators=(",", ":")).encode())
     return h.hexdigest()
 
 
@@ -129,18 +201,19 @@ def load_model(path):
     """Read a model file; return ``(estimator, metadata)``. Raises ``ModelFileError``."""
     arrays, metadata = read_arrays(path)
     try:
-        return build_estimator(arrays, metadata), metadata
-    except (KeyError, TypeError, ValueError) as err:
-        msg = f"model file {os.fspath(path)!r} has invalid metadata ({err!r}); re-save it"
-        raise ModelFileError(msg) from None
+        estimator = build_estimator(arrays, metadata)
+        estimator.train_config()  # the settings' ranges, as fit checks them
+        make_rng(estimator.random_state)
+    except ValueError as err:  # ConfigError, or NumPy refusing a random_state
+        raise fail(path, f"has invalid settings ({err}); re-save it") from None
+    return estimator, metadata
 
 
 def build_estimator(arrays, metadata):
-    """A fitted ``DeltapropRegressor`` from a model file's arrays and metadata."""
+    """A fitted ``DeltapropRegressor`` from a model file's checked arrays and metadata."""
     arch, training = metadata["architecture"], metadata["training"]
-    settings = {
-        k: v for k, v in metadata["settings"].items() if k in DeltapropRegressor._get_param_names()
-    }
+    known = DeltapropRegressor._get_param_names()  # others are ignored (future settings)
+    settings = {k: v for k, v in metadata["settings"].items() if k in known}
     if isinstance(settings.get("hidden_layer_sizes"), list):
         settings["hidden_layer_sizes"] = tuple(settings["hidden_layer_sizes"])
     network = Network(
@@ -154,7 +227,7 @@ def build_estimator(arrays, metadata):
         t=training["t"],
         interrupted=training["interrupted"],
     )
-    names = metadata["feature_names"] if metadata.get("feature_names_in") else None
+    names = metadata["feature_names"] if metadata["feature_names_in"] else None
     return DeltapropRegressor.from_network(
         network,
         x_mean=arrays["x_mean"],
@@ -169,46 +242,67 @@ def build_estimator(arrays, metadata):
 
 
 def read_arrays(path):
-    """The arrays and the checked metadata of a model file; ``ModelFileError`` otherwise."""
+    """The checked arrays and metadata of a model file; ``ModelFileError`` otherwise."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ModelFileError(f"model file {path!r} does not exist; check the path")
-    with open(path, "rb") as f:  # our own handle: np.load(path) leaks it when the zip is bad
-        is_zip = f.read(4) == b"PK\x03\x04"
-        f.seek(0)
-        try:
-            with np.load(f, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in npz.files}
-        except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError) as err:
-            if not is_zip:
-                msg = f"{path!r} is not a deltaprop model file (not an .npz archive)"
-            else:
-                reason = " ".join(str(err).split())  # one line
-                msg = f"model file {path!r} is truncated or corrupted ({reason}); re-save it"
-            raise ModelFileError(msg) from None
-    if "metadata" not in arrays or any(name not in arrays for name in ARRAYS):
-        raise ModelFileError(f"{path!r} is an .npz file but not a deltaprop model")
-    metadata = parse_metadata(path, arrays.pop("metadata"))
-    if metadata.get("sha256") != checksum(arrays):
-        raise ModelFileError(
-            f"model file {path!r} is corrupted (checksum mismatch); re-save or re-train it"
-        )
+    with open_regular(path) as file:
+        archive, members = open_archive(file, path)
+        with archive:
+            text = read_metadata_text(archive, members["metadata"], path)
+            metadata = parse_metadata(path, text)
+            arrays = read_model_arrays(archive, members, path, metadata["architecture"])
+    covered = metadata if metadata["format_version"] >= 2 else None
+    if metadata["sha256"] != checksum(arrays, covered):
+        raise fail(path, "is corrupted (checksum mismatch); re-save or re-train it")
+    check_values(path, arrays)
     return arrays, metadata
 
 
+def read_model_arrays(archive, members, path, arch):
+    """The five arrays, each of the shape and dtype that ``arch`` needs."""
+    sizes, dtype = arch["sizes"], np.dtype(arch["dtype"])
+    shapes = {
+        "params": (parameter_count(sizes),),
+        "x_mean": (sizes[0],),
+        "x_scale": (sizes[0],),
+        "y_mean": (sizes[-1],),
+        "y_scale": (sizes[-1],),
+    }
+    return {
+        name: read_float_array(archive, members[name], path, shape, dtype)
+        for name, shape in shapes.items()
+    }
+
+
+def check_values(path, arrays):
+    """Every array finite; the scales > 0."""
+    for name, a in arrays.items():
+        if not np.isfinite(a).all():
+            raise fail(path, f"has non-finite values in {name}; re-save or re-train it")
+    for name in ("x_scale", "y_scale"):
+        if not (arrays[name] > 0).all():
+            raise fail(path, f"has {name} <= 0 (a scale must be positive); re-save or re-train it")
+
+
 def parse_metadata(path, text):
+    """The metadata JSON: a deltaprop model's, of a format this version reads, every field
+    checked."""
     try:
-        metadata = json.loads(str(text))
-    except ValueError:
-        raise ModelFileError(f"model file {path!r} has corrupted metadata; re-save it") from None
+        metadata = json.loads(text)
+    except (ValueError, RecursionError):
+        raise fail(path, "has corrupted metadata (not JSON); re-save it") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ModelFileError(f"{path!r} is an .npz file but not a deltaprop model")
     version = metadata.get("format_version")
-    if not isinstance(version, int):
-        raise ModelFileError(f"model file {path!r} has no valid format_version; re-save it")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise fail(path, "has no valid format_version; re-save it")
     if version > FORMAT_VERSION:
-        raise ModelFileError(
-            f"model file {path!r} was written by a newer deltaprop (format {version}); this "
-            f"version reads format {FORMAT_VERSION}; upgrade deltaprop"
+        raise fail(
+            path,
+            f"was written by a newer deltaprop (format {version}); this version reads "
+            f"formats 1 to {FORMAT_VERSION}; upgrade deltaprop",
         )
+    try:
+        check_metadata(metadata)
+    except InvalidField as err:
+        raise fail(path, f"has an invalid metadata field: {err}; re-save it") from None
     return metadata

@@ -16,6 +16,10 @@ import numpy as np
 
 from deltaprop.speed import adam_kernel
 
+# Parameter updates (parameters × steps) above which the compiled Adam kernel pays for
+# importing Numba and loading it (benchmarks/NOTES.md, "Compiled Adam: when it pays").
+COMPILED_ADAM_MIN_WORK = 1e9  # about 4× the break-even measured
+
 
 class GD:
     """Gradient descent: Θ ← Θ − η ∇J (full batch in ``solver="gd"``; the seed's rule)."""
@@ -61,56 +65,85 @@ class SGD:
             params += self.v  # Θ ← Θ + v
 
 
+def adam_update(params, grad, m, v, buf, eta_t, beta_1, beta_2, epsilon):
+    """One Adam update in place, with NumPy: Θ (P,), ∇J, the moments m and v, a work buffer.
+
+    The one statement of the rule; ``deltaprop.speed.adam_kernel`` compiles the same
+    operations, in the same order, into one pass (the tests check the bits agree).
+    """
+    m *= beta_1
+    np.multiply(grad, 1 - beta_1, out=buf)
+    m += buf  # m ← β₁ m + (1 − β₁) ∇J          (first moment)
+    v *= beta_2
+    np.multiply(grad, grad, out=buf)
+    buf *= 1 - beta_2
+    v += buf  # v ← β₂ v + (1 − β₂) ∇J ⊙ ∇J     (second moment)
+    np.sqrt(v, out=buf)
+    buf += epsilon  # √v + ε
+    np.divide(m, buf, out=buf)  # m / (√v + ε)
+    buf *= eta_t
+    params -= buf  # Θ ← Θ − η_t m / (√v + ε)
+
+
 class Adam:
     """Adam (Kingma & Ba 2015, Algorithm 1, with the bias corrections folded into η_t, §2).
 
     m ← β₁ m + (1 − β₁) ∇J;  v ← β₂ v + (1 − β₂) ∇J ⊙ ∇J
     η_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ);  Θ ← Θ − η_t m / (√v + ε)
 
-    With ``compiled=True`` and Numba installed (the ``fast`` extra), the same update runs as
+    The update is ``adam_update``. With Numba installed (the ``fast`` extra) it can run as
     one fused, compiled pass (``deltaprop.speed.adam_kernel``): the same bits, 4–5× faster
-    on large parameter vectors; otherwise the NumPy lines below.
+    per update, but importing Numba and loading the kernel costs about a second once per
+    process. ``compiled="auto"`` uses it only when the run is big enough to win that back:
+    ``params.size × steps >= COMPILED_ADAM_MIN_WORK`` (measured, ``benchmarks/NOTES.md``),
+    ``steps`` being the planned number of updates; ``True`` always (when Numba is there),
+    ``False`` never.
     """
 
-    def __init__(self, eta, beta_1=0.9, beta_2=0.999, epsilon=1e-8, *, compiled=True):
+    def __init__(self, eta, beta_1=0.9, beta_2=0.999, epsilon=1e-8, *, compiled="auto", steps=None):
         self.eta, self.beta_1, self.beta_2, self.epsilon = eta, beta_1, beta_2, epsilon
+        self.compiled, self.steps = compiled, steps
         self.t = 0
-        self.m = self.v = self._buf = None
-        self._kernel = adam_kernel() if compiled else None
+        self.m = self.v = self._buf = self._kernel = None
 
     def step(self, params, grad):
         if self.m is None:
             self.m, self.v = np.zeros_like(params), np.zeros_like(params)
             self._buf = np.empty_like(params)
-        b1, b2, buf = self.beta_1, self.beta_2, self._buf
+            self._kernel = adam_kernel() if self._pays(params.size) else None
+        b1, b2 = self.beta_1, self.beta_2
         self.t += 1
         eta_t = self.eta * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)  # bias-corrected η
         if self._kernel is not None:
             self._kernel(params, grad, self.m, self.v, eta_t, b1, b2, self.epsilon)
-            return
-        self.m *= b1
-        np.multiply(grad, 1 - b1, out=buf)
-        self.m += buf  # m ← β₁ m + (1 − β₁) ∇J          (first moment)
-        self.v *= b2
-        np.multiply(grad, grad, out=buf)
-        buf *= 1 - b2
-        self.v += buf  # v ← β₂ v + (1 − β₂) ∇J ⊙ ∇J     (second moment)
-        np.sqrt(self.v, out=buf)
-        buf += self.epsilon  # √v + ε
-        np.divide(self.m, buf, out=buf)  # m / (√v + ε)
-        buf *= eta_t
-        params -= buf  # Θ ← Θ − η_t m / (√v + ε)
+        else:
+            adam_update(params, grad, self.m, self.v, self._buf, eta_t, b1, b2, self.epsilon)
+
+    def _pays(self, n_params):
+        """Whether to use the compiled kernel for ``n_params`` parameters."""
+        if self.compiled != "auto":
+            return bool(self.compiled)
+        return self.steps is not None and n_params * self.steps >= COMPILED_ADAM_MIN_WORK
 
 
 def make_optimizer(
-    solver, eta, *, momentum=0.9, nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    solver,
+    eta,
+    *,
+    momentum=0.9,
+    nesterov=True,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-8,
+    steps=None,
 ):
-    """The step rule of ``solver`` ("gd", "sgd" or "adam") with learning rate ``eta``."""
+    """The step rule of ``solver`` ("gd", "sgd" or "adam") with learning rate ``eta``;
+    ``steps``, the planned number of updates, decides whether Adam's kernel pays."""
     if solver == "gd":
         return GD(eta)
     if solver == "sgd":
         return SGD(eta, momentum, nesterov)
-    return Adam(eta, beta_1, beta_2, epsilon)
+    return Adam(eta, beta_1, beta_2, epsilon, steps=steps)
 
 
 class Constant:

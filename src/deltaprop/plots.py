@@ -1,10 +1,13 @@
-"""PNG plots of a training run: the loss curves and predicted-vs-true on the test split.
+"""Plots of a training run: the loss curves, predicted against true values, and the residuals.
 
-matplotlib is imported inside the functions (it is slow to import and only these need it) with
-the non-interactive Agg backend, so plotting works without a display. Files are written
-atomically.
+Each plot is a ``matplotlib.figure.Figure`` drawn on its own Agg canvas: pyplot is never
+imported, so a notebook's backend and its open figures are left alone, and plotting works
+without a display. ``save_png`` writes a figure atomically; ``png_bytes`` gives it for an HTML
+report. matplotlib is imported inside the functions (it is slow to import and only these need
+it).
 """
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -12,46 +15,65 @@ import numpy as np
 from deltaprop.errors import DataError
 from deltaprop.files import atomic_open
 
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
+DPI = 110
+MAX_LABELLED_TICKS = 8
 
 
-def plot_loss(loss_curve, validation_loss_curve, path):
-    """Training (and, when recorded, validation) loss J per epoch, log scale, to ``path``.
+def _figure(width, height):
+    """A constrained-layout ``Figure`` (titles and labels kept inside it) on an Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def loss_figure(loss_curve, validation_loss_curve):
+    """Training (and, when recorded, validation) loss J per epoch, log scale.
 
     With a validation curve, a dotted line marks its lowest point: early stopping keeps the
     weights of that epoch.
     """
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    epochs = np.arange(1, len(loss_curve) + 1)
-    ax.plot(epochs, loss_curve, label="training loss (with the L2 penalty)")
+    fig = _figure(6.4, 4.2)
+    ax = fig.subplots()
+    curves = [np.asarray(loss_curve, dtype=float)]
+    ax.plot(np.arange(1, len(curves[0]) + 1), curves[0], label="training loss (with L2 penalty)")
     if validation_loss_curve is not None and len(validation_loss_curve):
-        best = int(np.argmin(validation_loss_curve)) + 1  # the epoch whose weights are kept
-        ax.plot(
-            np.arange(1, len(validation_loss_curve) + 1),
-            validation_loss_curve,
-            label="validation loss",
-        )
-        ax.axvline(
-            best, color="grey", linestyle=":", label=f"lowest validation loss (epoch {best})"
-        )
-    ax.set_yscale("log")
+        curves.append(np.asarray(validation_loss_curve, dtype=float))
+        best = int(np.argmin(curves[1])) + 1  # the epoch whose weights are kept
+        ax.plot(np.arange(1, len(curves[1]) + 1), curves[1], label="validation loss")
+        ax.axvline(best, color="grey", linestyle=":", label=f"lowest validation (epoch {best})")
+    _log_axis(ax, np.concatenate(curves))
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss J (standardized units)")
-    ax.set_title("Loss per epoch")
+    ax.set_title("Loss per epoch (log scale)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    _save(fig, path)
+    return fig
 
 
-def plot_pred_vs_true(y_true, y_pred, target_names, r2, path):
+def _log_axis(ax, values):
+    """A log-scale y axis with 3 to 8 labelled ticks written as plain numbers (0.2, 0.5, 1),
+    whatever the range: 1-2-5 steps over a few decades, decades over many, and evenly spaced
+    ticks within one decade (where a log axis has at most one power of ten to label)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
+    values = values[np.isfinite(values) & (values > 0)]
+    ax.set_yscale("log")
+    if not values.size:
+        return
+    decades = np.log10(values.max() / values.min())
+    if decades < 1:
+        locator = MaxNLocator(nbins=5)
+    else:
+        locator = LogLocator(subs=(1.0, 2.0, 5.0) if decades < 3 else (1.0,), numticks=8)
+    ax.yaxis.set_major_locator(locator)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def pred_vs_true_figure(y_true, y_pred, target_names, r2, label="test split"):
     """Predicted against true values of each target (one panel each), with the identity line
     and R² in the title.
 
@@ -60,46 +82,78 @@ def plot_pred_vs_true(y_true, y_pred, target_names, r2, path):
     y_true, y_pred : ndarray (m, k)
     target_names : sequence of k str
     r2 : sequence of k float
+    label : str
+        What the rows are (the figure's title says it with the row count).
     """
-    plt = _pyplot()
-    k = len(target_names)
-    fig, axes = plt.subplots(1, k, figsize=(4.8 * k, 4.6), squeeze=False)
-    for j, ax in enumerate(axes[0]):
-        _scatter_panel(ax, y_true[:, j], y_pred[:, j], target_names[j], r2[j])
-    fig.suptitle(f"Test split: {len(y_true)} rows")
-    _save(fig, path)
+    fig, axes = _panels(len(target_names), f"{label}: {len(y_true)} rows")
+    for j, ax in enumerate(axes):
+        t, p = y_true[:, j], y_pred[:, j]
+        lo, hi = min(t.min(), p.min()), max(t.max(), p.max())
+        ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", label="predicted = true")
+        ax.scatter(t, p, s=14, alpha=0.7)
+        ax.set_xlabel(f"true {_short(target_names[j])}")
+        ax.set_ylabel(f"predicted {_short(target_names[j])}")
+        ax.set_title(f"{_short(target_names[j])}: R² = {r2[j]:.3f}")
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.legend(loc="upper left")
+    return fig
 
 
-def _scatter_panel(ax, t, p, name, r2):
-    lo, hi = min(t.min(), p.min()), max(t.max(), p.max())
-    ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", label="predicted = true")
-    ax.scatter(t, p, s=14, alpha=0.7)
-    ax.set_xlabel(f"true {name}")
-    ax.set_ylabel(f"predicted {name}")
-    ax.set_title(f"{name}: R² = {r2:.3f}")
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.legend(loc="upper left")
+def residuals_figure(y_true, y_pred, target_names, label="test split"):
+    """Residuals (predicted − true) against the predicted value, one panel per target: a good
+    fit scatters evenly around zero, a pattern shows what the network misses."""
+    fig, axes = _panels(len(target_names), f"Residuals, {label}: {len(y_true)} rows")
+    for j, ax in enumerate(axes):
+        ax.axhline(0.0, color="grey", linestyle="--")
+        ax.scatter(y_pred[:, j], y_pred[:, j] - y_true[:, j], s=14, alpha=0.7)
+        ax.set_xlabel(f"predicted {_short(target_names[j])}")
+        ax.set_ylabel("predicted − true")
+        ax.set_title(_short(target_names[j]))
+    return fig
 
 
-def _save(fig, path):
-    import matplotlib.pyplot as plt
-
-    try:
-        fig.tight_layout()
-        with atomic_open(path, "wb", what="plot") as file:
-            fig.savefig(file, format="png", dpi=110)
-    finally:
-        plt.close(fig)
+def _panels(k, title):
+    fig = _figure(4.8 * k, 4.6)
+    axes = fig.subplots(1, k, squeeze=False)[0]
+    fig.suptitle(title)
+    return fig, axes
 
 
-def write_plots(folder, estimator, y_true, y_pred, target_names, r2):
-    """Write ``loss.png`` and ``pred_vs_true.png`` into ``folder`` (created if missing);
-    return the two paths."""
+def _short(name, width=30):
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def save_png(fig, path):
+    """Write ``fig`` to ``path`` as PNG, atomically."""
+    with atomic_open(path, "wb", what="plot") as file:
+        fig.savefig(file, format="png")
+
+
+def png_bytes(fig):
+    """``fig`` as PNG bytes (for a self-contained HTML report)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def run_figures(estimator, y_true, y_pred, target_names, r2, label="test split"):
+    """``{file name: Figure}``: the loss curves, predicted-vs-true and residuals of a run."""
+    return {
+        "loss.png": loss_figure(estimator.loss_curve_, estimator.validation_loss_curve_),
+        "pred_vs_true.png": pred_vs_true_figure(y_true, y_pred, target_names, r2, label),
+        "residuals.png": residuals_figure(y_true, y_pred, target_names, label),
+    }
+
+
+def write_plots(folder, figures):
+    """Write ``figures`` (``{file name: Figure}``) into ``folder`` (created if missing); return
+    the paths."""
     folder = _make_folder(folder)
-    loss_png, pred_png = folder / "loss.png", folder / "pred_vs_true.png"
-    plot_loss(estimator.loss_curve_, estimator.validation_loss_curve_, loss_png)
-    plot_pred_vs_true(y_true, y_pred, target_names, r2, pred_png)
-    return loss_png, pred_png
+    paths = []
+    for name, fig in figures.items():
+        save_png(fig, folder / name)
+        paths.append(folder / name)
+    return paths
 
 
 def check_folder(folder):

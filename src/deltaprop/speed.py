@@ -1,9 +1,12 @@
 """Two measured speed-ups outside the equations (see ``benchmarks/NOTES.md`` for the numbers).
 
-- ``adam_kernel()``: Adam's update fused into one pass over the flat vector, compiled with Numba
-  when it is installed (the optional ``fast`` extra); None without Numba, and the NumPy update
-  of ``deltaprop.optim.Adam`` runs instead. Both give the same bits: the kernel does the same
-  IEEE operations in the same order (no ``fastmath``), which the tests check.
+- ``adam_kernel()``: Adam's update (``deltaprop.optim.adam_update``) fused into one pass over
+  the flat vector, compiled with Numba when it is installed (the optional ``fast`` extra); None
+  without Numba. Both give the same bits: the kernel does the same IEEE operations in the same
+  order (no ``fastmath``), which the tests check. ``optim.Adam`` uses it only for runs big
+  enough to repay Numba's import. The compiled code is cached in the user's cache folder
+  (``$NUMBA_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/deltaprop/numba`` or
+  ``~/.cache/deltaprop/numba``), never beside the source.
 - ``scipy_blas_single_thread()``: SciPy's wheels bring their own OpenBLAS, next to NumPy's.
   During L-BFGS-B the two thread pools alternate and each one's idle threads spin on the cores
   the other needs; limiting SciPy's (used only for L-BFGS-B's small vector operations) to one
@@ -14,8 +17,6 @@ import contextlib
 import functools
 import math
 import os
-
-import numpy as np
 
 
 def _adam_update(
@@ -35,8 +36,19 @@ def _compiled_adam():
         import numba
     except ImportError:
         return None
-    # error_model="numpy": no ZeroDivisionError branch, so the loop vectorizes
-    return numba.njit(_adam_update, nogil=True, error_model="numpy", cache=True)
+    saved = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = saved or cache_dir()  # read when the cache is set up, below
+    try:
+        # error_model="numpy": no ZeroDivisionError branch, so the loop vectorizes
+        return numba.njit(_adam_update, nogil=True, error_model="numpy", cache=True)
+    finally:
+        numba.config.CACHE_DIR = saved
+
+
+def cache_dir():
+    """Where the compiled kernel is cached: the user's cache folder, not the source tree."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "deltaprop", "numba")
 
 
 def adam_kernel():
@@ -62,15 +74,6 @@ def adam_kernel():
         )
 
     return kernel
-
-
-def reference_adam_update(params, grad, m, v, eta_t, beta_1, beta_2, epsilon):
-    """The same update with NumPy ufuncs, one operation per line (what the kernel must equal)."""
-    m *= beta_1
-    m += grad * (1 - beta_1)
-    v *= beta_2
-    v += (grad * grad) * (1 - beta_2)
-    params -= (m / (np.sqrt(v) + epsilon)) * eta_t
 
 
 def scipy_blas_single_thread():

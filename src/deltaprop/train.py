@@ -11,13 +11,31 @@ as columns (the core's layout), and returns a ``History``. The loop is a few sho
 - ``run_epoch``: forward, J, backward into one reused ``Grad``, optimizer step, per batch.
 - ``Monitor``: the no-improvement counter of ``tol``/``n_iter_no_change`` and a snapshot of the
   best parameters (restored after early stopping or Ctrl-C).
-- ``check_loss``, ``check_params``: the divergence guard; a non-finite loss or parameter (or a
-  floating-point overflow raised by ``np.errstate``) stops training at once with
-  ``DivergenceError``.
+- ``Guard``: the divergence guard (rule below).
+
+The divergence rule. Training stops at once with ``DivergenceError`` when, in any solver, in
+the training or the validation pass,
+
+- a loss or a parameter is not finite, or a floating-point overflow or invalid operation
+  occurs (``np.errstate`` raises inside training), or
+- a monitored loss (the epoch's mean training J, the validation J, or J at an accepted L-BFGS
+  iterate) exceeds ``GROWTH`` = 1000 times its reference: the larger of its starting value (J
+  of the initial network on the first batch, or on the validation columns) and the loss of the
+  trivial model that predicts the mean of the training targets. A healthy run starts at most
+  a few times above the trivial model and goes down; a run that ends 1000 times above where it
+  started has left the region where the loss means anything (with tanh nothing overflows, the
+  output weights just grow without bound), so no healthy run is stopped by it
+  (``tests/test_train.py`` checks the benchmark workloads and the bundled data with every
+  solver's default learning rate).
+
+After training, ``History`` records why it stopped (``stop_reason``), the data term of J at
+the final parameters on the training columns (``final_loss``) and that of the trivial model
+(``trivial_loss``); ``DeltapropRegressor`` warns when the first exceeds the second.
 
 Same seed, same machine ⇒ bit-identical results: all randomness comes from ``rng``.
 """
 
+import contextlib
 import math
 import sys
 from dataclasses import dataclass, field
@@ -26,6 +44,8 @@ import numpy as np
 from scipy.optimize import minimize
 from tqdm.auto import tqdm
 
+from deltaprop import equations as eq
+from deltaprop.config import TrainConfig
 from deltaprop.errors import DataError, DivergenceError
 from deltaprop.losses import get_loss
 from deltaprop.network import Grad, Workspace, forward, loss_and_grad_unchecked
@@ -33,37 +53,15 @@ from deltaprop.optim import make_optimizer, make_schedule
 from deltaprop.speed import scipy_blas_single_thread
 
 LBFGS_FTOL = 2.2e-9  # SciPy's default ftol of L-BFGS-B
+DEFAULT_CONFIG = TrainConfig()  # frozen
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """Training settings; names and meanings as scikit-learn's ``MLPRegressor``."""
-
-    solver: str = "adam"  # "gd", "sgd", "adam" or "lbfgs"
-    learning_rate_init: float = 1e-3  # η₀
-    learning_rate: str = "constant"  # "constant", "invscaling" or "adaptive"
-    power_t: float = 0.5
-    alpha: float = 0.0  # L2 strength: J += (α/2m) Σ_l ‖Θ^(l)‖²_F
-    loss: str = "squared"
-    batch_size: int | None = None  # None: min(200, m); "gd" always uses the full batch
-    max_iter: int = 200  # epochs (L-BFGS: iterations)
-    shuffle: bool = True
-    tol: float = 1e-4
-    n_iter_no_change: int = 10
-    early_stopping: bool = False
-    validation_fraction: float = 0.1
-    momentum: float = 0.9
-    nesterovs_momentum: bool = True
-    beta_1: float = 0.9
-    beta_2: float = 0.999
-    epsilon: float = 1e-8
-    max_fun: int = 15000
-    verbose: bool = False
+STOP_REASONS = ("converged", "early_stopping", "max_iter", "max_fun", "no_progress", "interrupted")
 
 
 @dataclass
 class History:
-    """What training did: per-epoch losses, the epoch count, the samples seen."""
+    """What training did: per-epoch losses, the epoch count, the samples seen, why it stopped."""
 
     loss_curve: list = field(default_factory=list)  # training J per epoch
     validation_loss_curve: list = field(default_factory=list)  # empty without validation
@@ -72,6 +70,9 @@ class History:
     n_iter: int = 0  # epochs (L-BFGS: iterations)
     t: int = 0  # training samples seen by gradient evaluations
     interrupted: bool = False  # stopped by Ctrl-C
+    stop_reason: str | None = None  # one of STOP_REASONS; None before training
+    final_loss: float = math.nan  # data term of J at the final parameters (training columns)
+    trivial_loss: float = math.nan  # the same for the model that predicts the mean of Y
 
     @property
     def loss(self):
@@ -101,10 +102,12 @@ class Batches:
             stop = start + self.batch_size
             yield X[:, start:stop], Y[:, start:stop]
 
-    def loss_and_grad(self, net, X_b, Y_b, alpha, loss, grad, workspaces):
-        """J of a batch from ``epoch``, ∇J into ``grad`` (``distributed.DaskBatches`` sums it)."""
-        ws = workspace_for(workspaces, net, X_b.shape[1])
-        return loss_and_grad_unchecked(net, X_b, Y_b, alpha, loss, grad, ws)[0]
+    def start_losses(self, net, config):
+        """The divergence guard's starting values: J of ``net`` on the first batch and the
+        trivial model's loss (``distributed.DaskBatches`` computes them on the workers)."""
+        J_0 = initial_cost(net, self.X, self.Y, config, self.batch_size)
+        y_bar = self.Y.mean(axis=1, keepdims=True)  # (n_L, 1)
+        return J_0, trivial_loss(self.Y, y_bar, get_loss(config.loss))
 
 
 class Monitor:
@@ -123,8 +126,34 @@ class Monitor:
         return self.count
 
 
+GROWTH = 1e3  # divergence: a loss above GROWTH × its reference (module docstring)
+
+
+class Guard:
+    """The divergence guard of one monitored loss (the rule is in the module docstring)."""
+
+    def __init__(self, config, what="loss"):
+        self.config, self.what, self.reference = config, what, math.inf
+
+    def start(self, J_start, J_trivial):
+        """Set the reference: the larger of the starting loss and the trivial model's."""
+        self.reference = max(J_start, J_trivial)
+        self.check(J_start, 0)
+
+    def check(self, J, epoch):
+        """``DivergenceError`` if J is not finite or above ``GROWTH`` × the reference."""
+        if not math.isfinite(J):
+            raise DivergenceError(divergence_message(epoch, f"{self.what} is {J}", self.config))
+        if J > GROWTH * self.reference:
+            what = (
+                f"{self.what} {J:.3g} grew beyond {GROWTH:g}× its starting value "
+                f"{self.reference:.3g}"
+            )
+            raise DivergenceError(divergence_message(epoch, what, self.config))
+
+
 def check_loss(J, epoch, config):
-    """The divergence guard on J: ``DivergenceError`` at once if it is inf or nan."""
+    """The divergence guard on one batch's J: ``DivergenceError`` at once if it is inf or nan."""
     if not math.isfinite(J):
         raise DivergenceError(divergence_message(epoch, f"loss is {J}", config))
 
@@ -132,10 +161,25 @@ def check_loss(J, epoch, config):
 def check_params(params, epoch, config):
     """The divergence guard on Θ: ``DivergenceError`` if a parameter is inf or nan."""
     if not np.isfinite(params).all():
-        raise DivergenceError(divergence_message(epoch, "a parameter is not finite", config))
+        what = "Solver produced non-finite parameter weights"  # scikit-learn's words
+        raise DivergenceError(divergence_message(epoch, what, config))
+
+
+@contextlib.contextmanager
+def overflow_is_divergence(epoch, config):
+    """Turn a ``FloatingPointError`` (``np.errstate`` raising) into ``DivergenceError``."""
+    try:
+        yield
+    except FloatingPointError as err:
+        raise DivergenceError(divergence_message(epoch, f"{err}", config)) from None
 
 
 def divergence_message(epoch, what, config):
+    if epoch == 0:  # the initial network on the data, before any step
+        return (
+            f"training cannot start ({what}); check the initial parameters and the data for "
+            "huge values, or standardize the data"
+        )
     if config.solver == "lbfgs":
         return (
             f"training diverged at iteration {epoch} ({what}) with solver='lbfgs'; "
@@ -148,6 +192,27 @@ def divergence_message(epoch, what, config):
     )
 
 
+def data_loss(net, X, Y, loss, chunk=4096):
+    """The data term (1/m) Σ_i J^(i) of ``net`` on X (n_1, m), Y (n_L, m), in column chunks."""
+    total = 0.0
+    for start in range(0, X.shape[1], chunk):
+        a_L = forward(net, X[:, start : start + chunk]).a[net.L]  # (n_L, ≤ chunk)
+        total += loss.value(a_L, Y[:, start : start + chunk])
+    return total / X.shape[1]
+
+
+def trivial_loss(Y, y_bar, loss):
+    """The data term of the model that predicts ``y_bar`` (n_L, 1) for every column of Y."""
+    return loss.value(np.broadcast_to(y_bar, Y.shape), Y) / Y.shape[1]
+
+
+def initial_cost(net, X, Y, config, b):
+    """J (penalty included) of the network as it is on the first b columns."""
+    X_b, Y_b = X[:, :b], Y[:, :b]
+    a_L = forward(net, X_b).a[net.L]  # (n_L, b)
+    return eq.cost(get_loss(config.loss), a_L, Y_b, net.theta.values(), config.alpha, b)
+
+
 def workspace_for(workspaces, net, m):
     """The ``Workspace`` for batches of m columns from ``workspaces`` (made on first use)."""
     if m not in workspaces:
@@ -155,13 +220,18 @@ def workspace_for(workspaces, net, m):
     return workspaces[m]
 
 
-def batch_step(batches, net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
+def batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
     """One update on the columns X_b (n_1, b), Y_b (n_L, b); returns J of the batch before it.
 
     ``workspaces`` (a dict by batch size) holds the preallocated z, a, δ buffers that the
-    step writes into, so it allocates no array of batch size.
+    step writes into, so it allocates no array of batch size. A batch held on a Dask cluster
+    (X_b a ``distributed.Shares``) sums its J and ∇J on the workers itself.
     """
-    J = batches.loss_and_grad(net, X_b, Y_b, config.alpha, loss, grad, workspaces)  # ∇J → grad
+    if isinstance(X_b, np.ndarray):
+        ws = workspace_for(workspaces, net, X_b.shape[1])
+        J, _ = loss_and_grad_unchecked(net, X_b, Y_b, config.alpha, loss, grad, ws)  # ∇J → grad
+    else:
+        J = X_b.loss_and_grad(net, config.alpha, loss, grad)
     optimizer.step(net.params, grad.flat)
     return J
 
@@ -169,22 +239,14 @@ def batch_step(batches, net, X_b, Y_b, grad, optimizer, config, loss, workspaces
 def run_epoch(net, batches, grad, optimizer, schedule, config, rng, workspaces, epoch):
     """One pass over the training columns; returns the sample-weighted mean batch J."""
     loss, total = get_loss(config.loss), 0.0
-    try:
+    with overflow_is_divergence(epoch, config):  # np.errstate(over="raise") in ``train``
         for X_b, Y_b in batches.epoch(rng):
-            J = batch_step(batches, net, X_b, Y_b, grad, optimizer, config, loss, workspaces)
+            J = batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces)
             check_loss(J, epoch, config)
             schedule.after_step(optimizer)
             total += J * X_b.shape[1]
-    except FloatingPointError as err:  # np.errstate(over="raise"): an overflow is a divergence
-        raise DivergenceError(divergence_message(epoch, f"{err}", config)) from None
     check_params(net.params, epoch, config)
     return total / batches.m
-
-
-def validation_loss(net, X_val, Y_val, config):
-    """The data term of J on the validation columns (no penalty)."""
-    a_L = forward(net, X_val).a[net.L]  # (n_L, m_val)
-    return get_loss(config.loss).value(a_L, Y_val) / X_val.shape[1]
 
 
 def split_validation(X, Y, fraction, rng):
@@ -203,20 +265,28 @@ def split_validation(X, Y, fraction, rng):
     return X.T[tr].T, Y.T[tr].T, X.T[val].T, Y.T[val].T
 
 
-def train(net, X, Y, config=TrainConfig(), *, rng, callback=None):
+def train(net, X, Y, config=DEFAULT_CONFIG, *, rng, callback=None):
     """Fit ``net`` in place on X (n_1, m) and Y (n_L, m); return the ``History``.
 
     ``rng`` (a ``numpy.random.Generator``) draws the validation split and the shuffles.
     Floating-point overflow and invalid operations raise inside training whatever the caller's
     ``np.errstate``, so a diverging run stops at once with no ``RuntimeWarning``.
     ``callback(net, history)`` runs after each epoch (L-BFGS: iteration). Ctrl-C
-    (``KeyboardInterrupt``) stops training and keeps the best parameters so far
-    (``history.interrupted``). A non-finite loss or parameter raises ``DivergenceError``.
+    (``KeyboardInterrupt``) stops training and keeps the best parameters so far, the initial
+    ones if no epoch finished (``history.interrupted``). A run that diverges (module docstring)
+    raises ``DivergenceError``.
     """
+    check_params(net.params, 0, config)
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
         if config.solver == "lbfgs":
-            return train_lbfgs(net, X, Y, config, callback)
-        return train_epochs(net, X, Y, config, rng, callback)
+            history = train_lbfgs(net, X, Y, config, callback)
+        else:
+            history = train_epochs(net, X, Y, config, rng, callback)
+        loss = get_loss(config.loss)
+        with overflow_is_divergence(history.n_iter, config):
+            history.final_loss = data_loss(net, X, Y, loss)
+        history.trivial_loss = trivial_loss(Y, Y.mean(axis=1, keepdims=True), loss)
+    return history
 
 
 def train_epochs(net, X, Y, config, rng, callback, batches=None):
@@ -228,18 +298,12 @@ def train_epochs(net, X, Y, config, rng, callback, batches=None):
     if config.early_stopping:
         X, Y, *validation = split_validation(X, Y, config.validation_fraction, rng)
     loop = EpochLoop(net, X, Y, validation, config, batches)
-    bar = tqdm(
-        total=config.max_iter,
-        disable=None if config.verbose else True,
-        file=sys.stderr,
-        unit="epoch",
-        desc="training",
-    )
+    bar = progress_bar(config, "epoch")
     try:
         with bar:
-            loop.run(rng, bar, callback)
+            loop.history.stop_reason = loop.run(rng, bar, callback)
     except KeyboardInterrupt:
-        loop.history.interrupted = True
+        loop.history.interrupted, loop.history.stop_reason = True, "interrupted"
     if config.early_stopping or loop.history.interrupted:
         net.params[...] = loop.monitor.best_params
     return loop.history
@@ -252,7 +316,7 @@ class EpochLoop:
         self.net, self.config, self.history = net, config, History()
         if batches is None:
             batches = Batches(X, Y, batch_size_for(config, X.shape[1]), config.shuffle)
-        self.batches = batches
+        self.batches, m = batches, batches.m
         self.X_val, self.Y_val = validation  # (n_1, m_val), (n_L, m_val) or None
         self.optimizer = make_optimizer(
             config.solver,
@@ -262,6 +326,7 @@ class EpochLoop:
             beta_1=config.beta_1,
             beta_2=config.beta_2,
             epsilon=config.epsilon,
+            steps=config.max_iter * math.ceil(m / self.batches.batch_size),  # at most
         )
         self.schedule = make_schedule(
             config.learning_rate, config.learning_rate_init, config.power_t
@@ -269,9 +334,23 @@ class EpochLoop:
         self.grad = Grad.zeros_like(net)  # ∇J, reused by every step
         self.workspaces = {}  # z, a, δ buffers by batch size, reused by every step
         self.monitor = Monitor(net.params, config.tol)
+        self.guard, self.val_guard = Guard(config), Guard(config, "validation loss")
+        self.start_guards(Y)
+
+    def start_guards(self, Y):
+        """The divergence guards' references, from the initial network."""
+        with overflow_is_divergence(0, self.config):
+            self.guard.start(*self.batches.start_losses(self.net, self.config))
+            if self.X_val is not None:
+                loss, y_bar = get_loss(self.config.loss), Y.mean(axis=1, keepdims=True)  # (n_L, 1)
+                J_val = data_loss(self.net, self.X_val, self.Y_val, loss)
+                self.val_guard.start(J_val, trivial_loss(self.Y_val, y_bar, loss))
 
     def run(self, rng, bar, callback):
-        """Epochs until max_iter or a plateau (where "adaptive" lowers η instead of stopping)."""
+        """Epochs until max_iter or a plateau (where "adaptive" lowers η instead of stopping).
+
+        Returns the stop reason: "converged", "early_stopping" or "max_iter".
+        """
         net, config, history = self.net, self.config, self.history
         for epoch in range(1, config.max_iter + 1):
             J = run_epoch(
@@ -285,19 +364,24 @@ class EpochLoop:
                 self.workspaces,
                 epoch,
             )
+            self.guard.check(J, epoch)
             record(history, J, self.batches.m)
-            monitored = J if self.X_val is None else self.validate()
+            monitored = J if self.X_val is None else self.validate(epoch)
             show_progress(bar, history)
             plateau = self.monitor.update(monitored, net.params) > config.n_iter_no_change
             if callback is not None:
                 callback(net, history)
             if plateau:
                 if self.schedule.on_plateau(self.optimizer):
-                    break
+                    return "converged" if self.X_val is None else "early_stopping"
                 self.monitor.count = 0
+        return "max_iter"
 
-    def validate(self):
-        J_val = validation_loss(self.net, self.X_val, self.Y_val, self.config)
+    def validate(self, epoch):
+        loss = get_loss(self.config.loss)
+        with overflow_is_divergence(epoch, self.config):
+            J_val = data_loss(self.net, self.X_val, self.Y_val, loss)
+        self.val_guard.check(J_val, epoch)
         self.history.validation_loss_curve.append(J_val)
         self.history.best_validation_loss = min(self.history.best_validation_loss, J_val)
         return J_val
@@ -313,6 +397,17 @@ def record(history, J, m):
     history.best_loss = min(history.best_loss, J)
     history.n_iter += 1
     history.t += m
+
+
+def progress_bar(config, unit):
+    """A tqdm bar on stderr of ``config.max_iter`` epochs or iterations (a terminal only)."""
+    return tqdm(
+        total=config.max_iter,
+        disable=None if config.verbose else True,
+        file=sys.stderr,
+        unit=unit,
+        desc="training",
+    )
 
 
 def show_progress(bar, history):
@@ -334,16 +429,22 @@ def train_lbfgs(net, X, Y, config, callback=None):
         J, _ = loss_and_grad_unchecked(net, X, Y, config.alpha, loss, grad, ws)
         return J, grad.flat
 
-    return minimize_lbfgs(net, loss_and_grad_flat, X.shape[1], config, callback)
+    with overflow_is_divergence(0, config):
+        J_0 = initial_cost(net, X, Y, config, X.shape[1])
+        start = J_0, trivial_loss(Y, Y.mean(axis=1, keepdims=True), loss)
+    return train_lbfgs_on(net, loss_and_grad_flat, X.shape[1], start, config, callback)
 
 
-def minimize_lbfgs(net, loss_and_grad_flat, m, config, callback=None):
-    """SciPy's L-BFGS-B from ``net.params`` on ``loss_and_grad_flat(θ) -> (J, ∇J)`` over m samples.
+def train_lbfgs_on(net, loss_and_grad_flat, m, start, config, callback=None):
+    """L-BFGS from ``net.params`` on ``loss_and_grad_flat(θ) -> (J, ∇J)`` over m samples.
 
     The J and ∇J may come from anywhere (in memory, or summed over a Dask cluster by
-    ``deltaprop.distributed``); ``net.params`` ends at the minimizer. Returns the ``History``.
+    ``deltaprop.distributed``); ``start`` is the guard's (J at the start, trivial model's
+    loss). ``net.params`` ends at the minimizer. Returns the ``History``.
     """
-    history, best = History(), Monitor(net.params, 0.0)
+    history, best, guard = History(), Monitor(net.params, 0.0), Guard(config)
+    with overflow_is_divergence(0, config):
+        guard.start(*start)
 
     def fun(theta):  # θ (P,) float64 -> (J, ∇J)
         try:
@@ -357,10 +458,27 @@ def minimize_lbfgs(net, loss_and_grad_flat, m, config, callback=None):
 
     def on_iteration(intermediate_result):
         record(history, float(intermediate_result.fun), 0)
+        guard.check(history.loss, history.n_iter)  # accepted iterates only, not line searches
         best.update(history.loss, intermediate_result.x)
+        show_progress(bar, history)
         if callback is not None:
             callback(net, history)
 
+    bar = progress_bar(config, "iteration")
+    try:
+        with bar, scipy_blas_single_thread():  # its idle threads would steal NumPy's BLAS cores
+            result = minimize_lbfgs(fun, net.params, on_iteration, config)
+        net.params[...] = result.x
+        history.stop_reason = lbfgs_stop_reason(result, config)
+    except KeyboardInterrupt:
+        history.interrupted, history.stop_reason = True, "interrupted"
+        net.params[...] = best.best_params
+    check_params(net.params, history.n_iter, config)
+    return history
+
+
+def minimize_lbfgs(fun, params, on_iteration, config):
+    """SciPy's L-BFGS-B from ``params`` (P,); returns its ``OptimizeResult``."""
     # tol bounds the projected gradient (as scikit-learn) and, below SciPy's default, the
     # relative decrease of J between iterations
     options = {
@@ -369,19 +487,20 @@ def minimize_lbfgs(net, loss_and_grad_flat, m, config, callback=None):
         "gtol": config.tol,
         "ftol": min(LBFGS_FTOL, config.tol),
     }
-    try:
-        with scipy_blas_single_thread():  # its idle threads would steal NumPy's BLAS cores
-            result = minimize(
-                fun,
-                net.params.astype(np.float64),
-                jac=True,
-                method="L-BFGS-B",
-                callback=on_iteration,
-                options=options,
-            )
-        net.params[...] = result.x
-    except KeyboardInterrupt:
-        history.interrupted = True
-        net.params[...] = best.best_params
-    check_params(net.params, history.n_iter, config)
-    return history
+    return minimize(
+        fun,
+        params.astype(np.float64),
+        jac=True,
+        method="L-BFGS-B",
+        callback=on_iteration,
+        options=options,
+    )
+
+
+def lbfgs_stop_reason(result, config):
+    """ "converged", "max_iter", "max_fun" or "no_progress" (the line search found no lower J)."""
+    if result.status == 0:
+        return "converged"
+    if result.status == 1:
+        return "max_iter" if result.nit >= config.max_iter else "max_fun"
+    return "no_progress"

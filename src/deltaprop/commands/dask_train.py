@@ -30,7 +30,8 @@ def train_on_dask(args) -> int:
 
     require_dask()
     local_workers(args.dask)  # usage errors before any work
-    practice._check_names(args)
+    model = practice._regressor(args)
+    model.train_config()  # usage errors in the settings, before any work
     practice._check_outputs(args)
     files = data_files(args)
     columns = (
@@ -39,7 +40,6 @@ def train_on_dask(args) -> int:
         split_names(args.exclude) or (),
         args.sep,
     )
-    model = practice._regressor(args)
     practice._say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
     with connect(args.dask) as client:
 
@@ -50,7 +50,7 @@ def train_on_dask(args) -> int:
                 for k, path in enumerate(files)
             ]
 
-        names, m = fit_parts(model, client, parts(False), y_1d=True, sources=files)
+        names, m = practice._fit(fit_parts, model, client, parts(False), y_1d=True, sources=files)
         held_out = client.gather([client.submit(predict_part, p, model) for p in parts(True)])
     practice._report_training(args, model)
     return report(args, model, files, names, m, held_out)
@@ -69,17 +69,17 @@ def data_files(args):
 
 
 def report(args, model, files, names, m, held_out):
-    """Print the held-out metrics and write the model file, as ``train`` does."""
+    """The held-out metrics, the model file, the plots and the report, as ``train`` writes them."""
     y_true = np.concatenate([Y for Y, _ in held_out])  # (m_test, k)
     y_pred = np.concatenate([P for _, P in held_out])  # (m_test, k)
     if len(y_true) < 2:
         raise DataError(f"only {len(y_true)} held-out rows; raise --test-size or add rows")
-    scores = practice.regression_metrics(y_true, y_pred)
-    print(f"held-out test split ({len(y_true)} rows):")
-    print(practice.format_metrics(scores, names[1]))
     data = SimpleNamespace(
-        source=f"{args.data} ({len(files)} files)", feature_names=names[0], target_names=names[1]
+        source=f"{args.data} ({len(files)} files)",
+        feature_names=names[0],
+        target_names=names[1],
+        n_samples=m + len(y_true),
     )
-    train_set, test_set = (SimpleNamespace(n_samples=n) for n in (m, len(y_true)))
-    practice._save(args, model, data, train_set, test_set, scores)
-    return 130 if model.interrupted_ else 0
+    split = tuple(SimpleNamespace(n_samples=n) for n in (m, len(y_true)))
+    scored = SimpleNamespace(y=y_true, target_names=names[1], n_samples=len(y_true))
+    return practice._conclude(args, model, data, split, scored, y_pred)

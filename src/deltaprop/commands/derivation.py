@@ -3,9 +3,11 @@
 import sys
 
 from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
-from deltaprop.errors import ConfigError
+from deltaprop.derivation.explain import FORM_ALIASES, FORMS
+from deltaprop.derivation.notation import NOTATIONS
+from deltaprop.network import check_sizes
 
-EXPLAIN_FORMATS = ("text", "markdown", "latex", "json")
+EXPLAIN_FORMATS = ("text", "markdown", "latex", "json", "html")
 
 
 def register(subparsers):
@@ -13,32 +15,27 @@ def register(subparsers):
     _register_explain(subparsers)
     _register_prove(subparsers)
     _register_check(subparsers)
+    _register_exercise(subparsers)
 
 
-def parse_sizes(text):
-    """``"3,5,4,2"`` → ``(3, 5, 4, 2)``; a one-line ConfigError otherwise."""
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise ConfigError(
-            f"--sizes {text!r} must be comma-separated layer widths, e.g. --sizes 3,5,4,2"
-        ) from None
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ConfigError(
-            f"--sizes {text!r} needs at least 2 layers (input and output), each of width >= 1"
-        )
-    return sizes
+def _form(text):
+    """The ``--form`` value; ``seed`` is the old name of ``hadamard`` (not shown in --help)."""
+    return FORM_ALIASES.get(text, text)
 
 
 def _register_explain(subparsers):
     p = subparsers.add_parser(
         "explain",
         help="print the backprop derivation for an architecture, every shape, verified",
-        description="The forward and backward equations for one architecture in the seed's "
+        description="The forward and backward equations for one architecture in Ng's "
         "notation, the shape of every operand and result, and each line verified against "
         "central differences in float64.",
     )
-    p.add_argument("--sizes", required=True, help="layer widths n_1,…,n_L, e.g. 3,5,4,2")
+    p.add_argument(
+        "--sizes",
+        default="3,5,4,1",
+        help="layer widths n_1,…,n_L, e.g. 3,5,4,2 or 3-5-4-2 (default 3,5,4,1)",
+    )
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
     p.add_argument("--loss", default="squared", help="squared (default) or huber")
     p.add_argument(
@@ -49,14 +46,20 @@ def _register_explain(subparsers):
     )
     p.add_argument(
         "--form",
-        default="seed",
-        choices=("seed", "diag", "vjp"),
-        help="form of the δ recursion: seed (⊙), diag (greg's P_l) or vjp",
+        default="hadamard",
+        type=_form,
+        choices=FORMS,
+        help="form of the δ recursion: hadamard (⊙ φ'), diag (P_l = Diag(φ')) or vjp "
+        "(vector-Jacobian product)",
     )
     p.add_argument("--format", default="text", choices=EXPLAIN_FORMATS)
     p.add_argument("--example", action="store_true", help="print every intermediate's numbers")
     p.add_argument(
-        "--seed", type=nonnegative_int, default=1, help="seed of the example network and data"
+        "--seed",
+        type=nonnegative_int,
+        default=1,
+        metavar="N",
+        help="random seed of the example network and data (default 1)",
     )
     p.set_defaults(handler=run_explain)
 
@@ -65,13 +68,13 @@ def run_explain(args):
     from deltaprop.derivation import explain
 
     derivation = explain(
-        parse_sizes(args.sizes),
+        check_sizes(args.sizes, name="--sizes"),
         args.activation,
         loss=args.loss,
         batch=args.batch,
         form=args.form,
         alpha=args.alpha,
-        example=args.example,
+        example=args.example or args.format == "html",
         seed=args.seed,
     )
     render = {
@@ -79,6 +82,7 @@ def run_explain(args):
         "markdown": derivation.to_markdown,
         "latex": derivation.to_latex,
         "json": derivation.to_json,
+        "html": derivation.to_html,
     }
     print(render[args.format]())
     return 0 if derivation.ok else 1
@@ -101,7 +105,7 @@ def _register_prove(subparsers):
 def run_prove(args):
     from deltaprop.derivation import prove
 
-    proof = prove(parse_sizes(args.sizes), args.activation)
+    proof = prove(check_sizes(args.sizes, name="--sizes"), args.activation)
     print(proof.to_json() if args.format == "json" else proof.to_text())
     return 0 if proof.ok else 1
 
@@ -117,24 +121,97 @@ def _register_check(subparsers):
         "quantity with --for. Exit status: 0 correct, 1 wrong, 2 unparseable or bad arguments.",
     )
     p.add_argument("equation", help="e.g. 'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])'")
-    p.add_argument("--sizes", help="an architecture; default: symbolic widths n_l")
-    p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
+    _add_test_network(p)
     p.add_argument(
         "--for",
         dest="target",
         metavar="QUANTITY",
         help="the quantity the expression is for, e.g. 'delta^(L-1)'",
     )
+    p.add_argument(
+        "--notation",
+        choices=NOTATIONS,
+        help="the notation of EQUATION: question (Θ^(l), δ^(l)), ng (Ng's course and Octave: "
+        "delta3, Theta2', .*), nielsen (w^l, δ^l, σ, C) or cs231n; default: detected",
+    )
+    p.add_argument(
+        "--output-activation",
+        metavar="PHI",
+        help="judge for a network whose output layer applies PHI (Nielsen's sigmoid); "
+        "default: a linear output, as in the question",
+    )
     p.add_argument("--format", default="text", choices=("text", "json"))
-    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the random test values")
     p.set_defaults(handler=run_check)
+
+
+def _add_test_network(p):
+    """--sizes, --activation and --seed: the random network that values are checked on."""
+    p.add_argument("--sizes", help="an architecture; default: symbolic widths n_l")
+    p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
+    p.add_argument(
+        "--seed",
+        type=nonnegative_int,
+        default=0,
+        metavar="N",
+        help="random seed of the test network and values (default 0)",
+    )
 
 
 def run_check(args):
     from deltaprop.derivation import check
 
-    sizes = parse_sizes(args.sizes) if args.sizes else None
-    result = check(args.equation, sizes, args.activation, target=args.target, seed=args.seed)
+    sizes = check_sizes(args.sizes, name="--sizes") if args.sizes else None
+    result = check(
+        args.equation,
+        sizes,
+        args.activation,
+        target=args.target,
+        seed=args.seed,
+        notation=args.notation,
+        output_activation=args.output_activation,
+    )
     out = result.to_json() if args.format == "json" else result.to_text()
     print(out, file=sys.stdout)
     return result.exit_code
+
+
+def _register_exercise(subparsers):
+    p = subparsers.add_parser(
+        "exercise",
+        help="write the backward equations yourself, graded by check, with hints",
+        description="Asks for one backward equation at a time (δ^(L), δ^(l), ∂J/∂Θ^(l), "
+        "∂J/∂b^(l), then the batched forms) and grades each typed answer with `check` against "
+        "the network's true values; each wrong attempt gets a stronger hint (the shapes, then "
+        "the operation, then the answer). With --answer it grades one answer and exits 0 "
+        "(right) or 1 (wrong), for scripts and tests.",
+    )
+    _add_test_network(p)
+    p.add_argument("--question", type=positive_int, default=1, metavar="K", help="with --answer")
+    p.add_argument("--answer", metavar="EQUATION", help="grade this answer to question K")
+    p.add_argument("--attempt", type=positive_int, default=1, help="which hint to give (1-3)")
+    p.set_defaults(handler=run_exercise)
+
+
+def run_exercise(args):
+    from deltaprop.derivation import exercise
+
+    sizes = check_sizes(args.sizes, name="--sizes") if args.sizes else None
+    options = {"sizes": sizes, "activation": args.activation, "seed": args.seed}
+    if args.answer is not None:
+        q = exercise.question(args.question)
+        result = exercise.grade(q, args.answer, args.attempt, **options)
+        print(f"{q.lhs} = {args.answer}: {'right' if result.right else 'not yet'}")
+        if not result.right:
+            print(f"  {result.message}\n  hint: {result.hint}")
+        return 0 if result.right else 1
+    print("Write the right side of each equation (LaTeX, plain text or Unicode); Ctrl-D ends.")
+    counts = exercise.run(_ask, print, **options)
+    print("\n" + exercise.summary(*counts))
+    return 0
+
+
+def _ask(prompt):
+    try:
+        return input(prompt)
+    except EOFError:
+        return None

@@ -10,12 +10,15 @@ import math
 import os
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 
-from deltaprop.activations import ACTIVATIONS, get_activation
+from deltaprop.activations import ACTIVATIONS
+from deltaprop.config import SOLVERS
 from deltaprop.data import (
     is_parquet,
+    listed_names,
     load_default,
     model_features,
     read_dataset,
@@ -28,10 +31,9 @@ from deltaprop.data import (
 )
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.files import check_output
-from deltaprop.losses import LOSSES, get_loss
-from deltaprop.plots import check_folder, write_plots
-
-SOLVERS = ("gd", "sgd", "adam", "lbfgs")
+from deltaprop.losses import LOSSES
+from deltaprop.network import check_sizes
+from deltaprop.plots import check_folder, png_bytes, run_figures, write_plots
 
 # Defaults of `deltaprop train`, chosen on the bundled diabetes data (see docs/usage.md).
 TRAIN_DEFAULTS = dict(
@@ -42,6 +44,8 @@ TRAIN_DEFAULTS = dict(
     alpha=1.0,
     epochs=200,
     lr=0.001,
+    tol=1e-4,
+    patience=10,
     test_size=0.2,
     seed=0,
     out="model.npz",
@@ -69,19 +73,16 @@ def _command(subparsers, name, handler, help_, description, epilog):
 # ---------------------------------------------------------------- argument types
 
 
-def int_list(text):
-    """``"64,64"`` → ``(64, 64)``; ``"none"`` or ``""`` → ``()`` (no hidden layer)."""
-    if text.strip().lower() in ("", "none"):
-        return ()
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of positive integers, e.g. 64,64"
-        ) from None
-    if min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: every layer width must be at least 1")
-    return sizes
+def layer_sizes(min_layers):
+    """An argparse ``type``: ``"64,64"`` → ``(64, 64)``, ``"none"`` → ``()``, ``"3-5-2"`` too."""
+
+    def convert(text):
+        try:
+            return check_sizes(text, name="", min_layers=min_layers)
+        except ConfigError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    return convert
 
 
 def _number(parse, accept, wanted):
@@ -114,6 +115,12 @@ examples:
   deltaprop train data.csv --target y1,y2 --features a,b,c --solver lbfgs --out two.npz
   deltaprop train sales.parquet --target revenue --exclude id,region
   deltaprop train 'data/part-*.parquet' --target y --dask local:2   # on Dask, file by file
+
+The defaults (one hidden layer of 16 tanh units, L2 penalty alpha = 1) differ from those of
+DeltapropRegressor() in Python, which keeps scikit-learn's MLPRegressor defaults (100 relu units,
+alpha = 1e-4) so that it is a drop-in replacement. These were chosen on the bundled data, where
+they generalize better (mean held-out R² 0.49 against 0.45 over ten splits, see docs/usage.md):
+a small, strongly regularized network suits a few hundred rows of tabular data.
 
 The model file stores the network, the feature and target names, the training settings and the
 held-out metrics; see them with `deltaprop info MODEL`. --out and --plots are checked before
@@ -177,11 +184,26 @@ def _add_sep_option(p):
     )
 
 
+NUMBER_OPTIONS = (  # flag, type, metavar, help: the numeric options of `train`
+    ("--alpha", nonnegative_float, "A", "L2 penalty α on the weights"),
+    ("--epochs", positive_int, "N", "maximum number of epochs (lbfgs: iterations)"),
+    ("--lr", positive_float, "ETA", "learning rate η, not used by lbfgs"),
+    (
+        "--tol",
+        nonnegative_float,
+        "TOL",
+        "an epoch improves the monitored loss when it lowers it by more than TOL (lbfgs: "
+        "tolerance on the gradient and the relative change of the loss)",
+    ),
+    ("--patience", positive_int, "N", "stop after N epochs without improvement"),
+)
+
+
 def _add_network_options(p, d):
     p.add_argument(
         "--hidden",
-        type=int_list,
-        default=int_list(d["hidden"]),
+        type=layer_sizes(0),
+        default=d["hidden"],
         metavar="N[,N]",
         help=f"hidden layer widths, comma-separated; 'none' for a linear model "
         f"(default: {d['hidden']})",
@@ -204,27 +226,11 @@ def _add_network_options(p, d):
         metavar="NAME",
         help=f"loss: {', '.join(LOSSES)} (default: {d['loss']})",
     )
-    p.add_argument(
-        "--alpha",
-        type=nonnegative_float,
-        default=d["alpha"],
-        metavar="A",
-        help=f"L2 penalty α on the weights (default: {d['alpha']})",
-    )
-    p.add_argument(
-        "--epochs",
-        type=positive_int,
-        default=d["epochs"],
-        metavar="N",
-        help=f"maximum number of epochs (default: {d['epochs']})",
-    )
-    p.add_argument(
-        "--lr",
-        type=positive_float,
-        default=d["lr"],
-        metavar="ETA",
-        help=f"learning rate η (default: {d['lr']}; not used by lbfgs)",
-    )
+    for flag, type_, metavar, text in NUMBER_OPTIONS:
+        default = d[flag[2:]]
+        p.add_argument(
+            flag, type=type_, default=default, metavar=metavar, help=f"{text} (default: {default})"
+        )
     p.add_argument(
         "--batch-size",
         type=positive_int,
@@ -242,10 +248,11 @@ def _add_network_options(p, d):
 def _add_run_options(p, d):
     p.add_argument(
         "--test-size",
-        type=float,
+        type=nonnegative_float,
         default=d["test_size"],
         metavar="F",
-        help=f"fraction of rows held out for the test metrics (default: {d['test_size']})",
+        help=f"fraction of rows held out for the test metrics; 0 trains on every row and "
+        f"reports the metrics on the training rows (default: {d['test_size']})",
     )
     p.add_argument(
         "--seed",
@@ -261,7 +268,14 @@ def _add_run_options(p, d):
         metavar="MODEL.npz",
         help=f"where to save the model (default: {d['out']})",
     )
-    p.add_argument("--plots", metavar="DIR", help="write loss.png and pred_vs_true.png here")
+    p.add_argument(
+        "--plots", metavar="DIR", help="write loss.png, pred_vs_true.png and residuals.png here"
+    )
+    p.add_argument(
+        "--report",
+        metavar="FILE.html",
+        help="write one self-contained HTML page of the run: settings, metrics and the plots",
+    )
     p.add_argument(
         "--quiet",
         action="store_true",
@@ -274,16 +288,15 @@ def train(args) -> int:
         from deltaprop.commands.dask_train import train_on_dask
 
         return train_on_dask(args)
-    _check_names(args)
+    model = _regressor(args)
+    model.train_config()  # usage errors in the settings, before any work
     _check_outputs(args)
     data = _training_data(args)
     train_set, test_set = train_test_split(data, args.test_size, args.seed)
-    model = _regressor(args)
     _say(
         args,
         f"data: {data.source}: {data.n_samples} rows, {len(data.feature_names)} "
-        f"features → {', '.join(data.target_names)}; {train_set.n_samples} to train, "
-        f"{test_set.n_samples} held out (seed {args.seed})",
+        f"features → {listed_names(data.target_names)}; {_split_text(args, train_set, test_set)}",
     )
     _say(
         args,
@@ -291,27 +304,31 @@ def train(args) -> int:
         f"{args.loss} loss, alpha {args.alpha}",
     )
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
-        model.fit(train_set.X, _fit_target(train_set.y))
+        _fit(model.fit, train_set.X, _fit_target(train_set.y))
     _report_training(args, model)
-    y_pred = predict_matrix(model, test_set.X)  # (m_test, k)
-    scores = regression_metrics(test_set.y, y_pred)
-    print(f"held-out test split ({test_set.n_samples} rows):")
+    scored = train_set if test_set is None else test_set  # --test-size 0: the training rows
+    y_pred = predict_matrix(model, scored.X)  # (m_scored, k)
+    return _conclude(args, model, data, (train_set, test_set), scored, y_pred)
+
+
+def _conclude(args, model, data, split, scored, y_pred):
+    """Print the metrics of ``y_pred`` (m_scored, k) against ``scored.y``, write the model file,
+    the plots and the report; return the exit status (``train`` and ``train --dask``)."""
+    train_set, test_set = split
+    scores = regression_metrics(scored.y, y_pred)
+    print(f"{_scored_label(test_set is not None, scored.n_samples)}:")
     print(format_metrics(scores, data.target_names))
     _save(args, model, data, train_set, test_set, scores)
-    if args.plots:
-        _plots(args, model, test_set, y_pred, scores)
+    if args.plots or args.report:
+        _plots(args, model, data, scored, y_pred, scores, test_set is not None)
     return 130 if model.interrupted_ else 0
 
 
-def _check_names(args):
-    """Usage errors in the names of activation, loss and solver, before any work."""
-    get_activation(args.activation)
-    get_loss(args.loss)
-    if args.solver not in SOLVERS:
-        raise ConfigError(f"solver={args.solver!r} is not known; use one of: {', '.join(SOLVERS)}")
-
-
-PLOT_FILES = ("loss.png", "pred_vs_true.png")  # what write_plots writes into --plots
+PLOT_FILES = (
+    "loss.png",
+    "pred_vs_true.png",
+    "residuals.png",
+)  # what write_plots writes into --plots
 
 
 def _check_outputs(args):
@@ -325,6 +342,21 @@ def _check_outputs(args):
         for name in PLOT_FILES:
             plot = os.path.join(args.plots, name)
             check_output(plot, [*inputs, ("the model file (--out)", args.out)])
+    if args.report:
+        check_output(args.report, [*inputs, ("the model file (--out)", args.out)])
+
+
+def _split_text(args, train_set, test_set):
+    if test_set is None:
+        return f"all {train_set.n_samples} to train (--test-size 0: none held out)"
+    return f"{train_set.n_samples} to train, {test_set.n_samples} held out (seed {args.seed})"
+
+
+def _scored_label(held_out, n_rows):
+    """What the metrics are computed on, in words."""
+    if not held_out:
+        return f"training rows ({n_rows} rows; --test-size 0: not a test on new data)"
+    return f"held-out test split ({n_rows} rows)"
 
 
 def _training_data(args):
@@ -340,7 +372,7 @@ def _training_data(args):
         columns = read_table(args.data, args.sep).columns
         raise ConfigError(
             f"--target is required with a data file; the columns of {args.data} "
-            f"are: {', '.join(columns)}"
+            f"are: {listed_names(columns)}"
         )
     exclude = split_names(args.exclude) or ()
     return read_dataset(args.data, target, split_names(args.features), exclude, args.sep)
@@ -357,6 +389,8 @@ def _regressor(args):
         alpha=args.alpha,
         max_iter=args.epochs,
         learning_rate_init=args.lr,
+        tol=args.tol,
+        n_iter_no_change=args.patience,
         early_stopping=args.early_stopping,
         random_state=args.seed,
         verbose=not args.quiet,
@@ -366,25 +400,61 @@ def _regressor(args):
     return DeltapropRegressor(**options)
 
 
+def _fit(fit, *args, **kwargs):
+    """``fit(*args)``, printing a poor-fit warning as one line (the stop reason replaces
+    scikit-learn's ``ConvergenceWarning``); returns what ``fit`` returns."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from deltaprop.errors import PoorFitWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("always", PoorFitWarning)
+        result = fit(*args, **kwargs)
+    for warning in caught:
+        print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
+    return result
+
+
 def _report_training(args, model):
+    n, unit = model.n_iter_, "iteration" if args.solver == "lbfgs" else "epoch"
     if model.interrupted_:
+        kept = "the best weights so far" if n else "the initial weights"
         print(
-            f"deltaprop: training interrupted (Ctrl-C) after {_epochs(model.n_iter_)}; "
-            f"keeping the best weights so far",
+            f"deltaprop: training interrupted (Ctrl-C) after {_count(n, unit)}; keeping {kept}",
             file=sys.stderr,
         )
     val = model.validation_loss_curve_
     kept = f" (kept the weights of epoch {int(np.argmin(val)) + 1})" if val else ""
     val_text = f", validation loss {val[-1]:.4g}" if val else ""
-    _say(
-        args,
-        f"trained {_epochs(model.n_iter_)}{kept}: training loss "
-        f"{model.loss_curve_[-1]:.4g}{val_text}",
-    )
+    loss = f": training loss {model.loss_curve_[-1]:.4g}{val_text}" if n else ""
+    _say(args, f"trained {_count(n, unit)}{kept}{loss}")
+    _say(args, f"stopped: {_stop_text(args, model.stop_reason_, unit)}")
 
 
-def _epochs(n):
-    return f"{n} epoch" if n == 1 else f"{n} epochs"
+def _stop_text(args, reason, unit):
+    """Why training stopped, in the words of the command's options."""
+    monitored = "validation" if args.early_stopping else "training"
+    return {
+        "converged": (
+            f"converged (no improvement > --tol {args.tol:g} in the {monitored} loss for "
+            f"{_count(args.patience, unit)})"
+            if unit == "epoch"
+            else f"converged (gradient or relative change of the loss below --tol {args.tol:g})"
+        ),
+        "early_stopping": (
+            f"early stopping (no improvement > --tol {args.tol:g} in the validation loss for "
+            f"{_count(args.patience, unit)})"
+        ),
+        "max_iter": f"{unit} limit --epochs {args.epochs} reached before convergence",
+        "max_fun": "L-BFGS's limit of loss evaluations (max_fun) reached before convergence",
+        "no_progress": "L-BFGS's line search found no lower loss (converged to rounding)",
+        "interrupted": "interrupted (Ctrl-C)",
+    }[reason]
+
+
+def _count(n, unit):
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 def _save(args, model, data, train_set, test_set, scores):
@@ -396,9 +466,11 @@ def _save(args, model, data, train_set, test_set, scores):
             "seed": args.seed,
             "test_size": args.test_size,
             "n_train": train_set.n_samples,
-            "n_test": test_set.n_samples,
+            "n_test": 0 if test_set is None else test_set.n_samples,
         },
-        "test_metrics": _metrics_json(scores, data.target_names),
+        f"{'training' if test_set is None else 'test'}_metrics": _metrics_json(
+            scores, data.target_names
+        ),
         "interrupted": model.interrupted_,
     }
     save_model(
@@ -411,14 +483,64 @@ def _save(args, model, data, train_set, test_set, scores):
     print(f"model written to {args.out}")
 
 
-def _plots(args, model, test_set, y_pred, scores):
+def _plots(args, model, data, scored, y_pred, scores, held_out):
+    """The plots of the run into ``--plots`` and, with them, the ``--report`` page."""
+    split = "test split" if held_out else "training rows"
+    figures = run_figures(model, scored.y, y_pred, scored.target_names, scores["r2"], split)
+    if args.plots:
+        _write_plots(args, figures)
+    if args.report:
+        captions = {
+            "loss.png": "Loss per epoch",
+            "pred_vs_true.png": f"Predicted against true values, {split}",
+            "residuals.png": f"Residuals against predicted values, {split}",
+        }
+        pngs = {captions[name]: png_bytes(fig) for name, fig in figures.items()}
+        _report(args, model, data, scores, _scored_label(held_out, scored.n_samples), pngs)
+
+
+def _report(args, model, data, scores, label, pngs):
+    from deltaprop.report import report_html, write_report
+
+    cells = metric_cells(scores)
+    rows = [
+        [name, *(cells[key][j] for key, _ in METRICS)] for j, name in enumerate(data.target_names)
+    ]
+    page = report_html(
+        f"deltaprop train: {data.source}",
+        _run_settings(args, model, data),
+        label,
+        ["target", *(title for _, title in METRICS)],
+        rows,
+        pngs,
+    )
+    write_report(args.report, page)
+    print(f"report written to {args.report}")
+
+
+def _run_settings(args, model, data):
+    """``[(name, value)]``: what a reader of the report needs to rerun and judge the run."""
+    return [
+        ("data", f"{data.source}: {data.n_samples} rows"),
+        ("features", ", ".join(data.feature_names)),
+        ("targets", ", ".join(data.target_names)),
+        ("network", f"{_arch(data, args.hidden)}, {args.activation} hidden layers"),
+        ("solver", f"{args.solver}, η = {args.lr}, batch size {args.batch_size or 'auto'}"),
+        ("loss", f"{args.loss}, α = {args.alpha}"),
+        ("epochs", f"{model.n_iter_} run of at most {args.epochs}"),
+        ("early stopping", "on" if args.early_stopping else "off"),
+        ("test size", f"{args.test_size} (seed {args.seed})"),
+        ("final training loss", f"{model.loss_curve_[-1]:.4g}"),
+        ("model file", str(args.out)),
+    ]
+
+
+def _write_plots(args, figures):
     """Write the plots; if that fails, say so in one line naming the files that were written."""
     plots = [os.path.join(args.plots, name) for name in PLOT_FILES]
     before = [_stamp(plot) for plot in plots]
     try:
-        paths = write_plots(
-            args.plots, model, test_set.y, y_pred, test_set.target_names, scores["r2"]
-        )
+        paths = write_plots(args.plots, figures)
     except DataError as err:
         written = [p for p, old in zip(plots, before, strict=True) if _stamp(p) not in (None, old)]
         raise DataError(
@@ -449,38 +571,55 @@ def _say(args, text):
 # ---------------------------------------------------------------- metrics
 
 
-def regression_metrics(y_true, y_pred):
-    """R², RMSE and MAE of each target column: a dict of arrays (k,).
+METRICS = (("r2", "R²"), ("rmse", "RMSE"), ("mae", "MAE"))
 
-    R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)²; it is NaN for a constant target (undefined).
+
+def regression_metrics(y_true, y_pred):
+    """R², RMSE and MAE of each target column (``sklearn.metrics``): a dict of arrays (k,).
+
+    R² is NaN for a constant target (undefined), where scikit-learn would give 0 or 1.
     """
-    residual = y_true - y_pred  # (m, k)
-    ss_res = np.sum(residual**2, axis=0)  # (k,)
-    ss_tot = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)  # (k,)
-    defined = ss_tot > 0
-    r2 = np.full(ss_res.shape, np.nan)  # (k,)
-    r2[defined] = 1.0 - ss_res[defined] / ss_tot[defined]
+    from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant target: 0/0
+        r2 = r2_score(y_true, y_pred, multioutput="raw_values", force_finite=False)  # (k,)
     return {
-        "r2": r2,
-        "rmse": np.sqrt(np.mean(residual**2, axis=0)),
-        "mae": np.mean(np.abs(residual), axis=0),
+        "r2": np.where(np.ptp(y_true, axis=0) > 0, r2, np.nan),
+        "rmse": root_mean_squared_error(y_true, y_pred, multioutput="raw_values"),
+        "mae": mean_absolute_error(y_true, y_pred, multioutput="raw_values"),
     }
+
+
+def metric_cells(scores):
+    """The metrics as text, ``{key: [one str per target]}``, each column with one number of
+    decimals: R² with 4, RMSE and MAE with 4 significant digits of the column's largest value
+    (52.99 above 54.30, not 54.3)."""
+    cells = {"r2": [_num(value, 4) for value in scores["r2"]]}
+    for key in ("rmse", "mae"):
+        cells[key] = [_num(value, _decimals(scores[key])) for value in scores[key]]
+    return cells
+
+
+def _decimals(values, digits=4):
+    finite = np.abs(values[np.isfinite(values)])
+    largest = finite.max() if finite.size else 0.0
+    return 0 if largest == 0 else int(np.clip(digits - 1 - np.floor(np.log10(largest)), 0, 12))
 
 
 def format_metrics(scores, target_names):
     """The metrics as an aligned text table, one row per target."""
+    cells = metric_cells(scores)
     width = max(len("target"), *(len(name) for name in target_names))
     lines = [f"  {'target':<{width}}  {'R²':>8}  {'RMSE':>10}  {'MAE':>10}"]
     for j, name in enumerate(target_names):
         lines.append(
-            f"  {name:<{width}}  {_num(scores['r2'][j], '.4f'):>8}  "
-            f"{_num(scores['rmse'][j], '.4g'):>10}  {_num(scores['mae'][j], '.4g'):>10}"
+            f"  {name:<{width}}  {cells['r2'][j]:>8}  {cells['rmse'][j]:>10}  {cells['mae'][j]:>10}"
         )
     return "\n".join(lines)
 
 
-def _num(value, spec):
-    return "n/a" if not np.isfinite(value) else format(value, spec)
+def _num(value, decimals):
+    return "n/a" if not np.isfinite(value) else f"{value:.{decimals}f}"
 
 
 def _metrics_json(scores, target_names):
@@ -503,8 +642,25 @@ def _fit_target(y):
 
 
 def predict_matrix(model, X):
-    """Predictions as (m, k), whatever the estimator's shape for one target."""
+    """Predictions as (m, k), whatever the estimator's shape for one target. X (m, n) goes in
+    with the model's feature names when it has them (scikit-learn checks them and would warn
+    about an unnamed X)."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        X = _named(X, [str(name) for name in names])
     return np.asarray(model.predict(X)).reshape(X.shape[0], -1)
+
+
+def _named(X, names):
+    """X (m, n) as a table with column ``names``: a pandas DataFrame, which every scikit-learn
+    version reads names from, or without pandas a pyarrow Table (scikit-learn 1.8+ reads it)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        import pyarrow as pa
+
+        return pa.table([X[:, j] for j in range(X.shape[1])], names=names)
+    return pd.DataFrame(X, columns=names, copy=False)
 
 
 def _load(path):
@@ -542,7 +698,8 @@ examples:
 Columns are matched by name with the feature names stored in the model: their order in the file
 does not matter and extra columns are ignored; a missing feature column is an error. The output
 file is Parquet when its name ends in .parquet, CSV when it ends in .csv, and otherwise in the
-format of the input; stdout is always CSV.
+format of the input; stdout is always CSV. -o never replaces the model or the data file (exit 2),
+and writes through a FIFO or a device.
 """
 
 
@@ -684,19 +841,20 @@ def describe_model(path, model, meta, n_params):
         f"architecture: {'-'.join(map(str, sizes))} ({model.network_.activation.name} hidden "
         f"layers, linear output)",
         f"parameters: {n_params}",
-        f"features ({sizes[0]}): {', '.join(meta.get('feature_names') or ['(unnamed)'])}",
-        f"targets ({sizes[-1]}): {', '.join(_target_names(model, meta))}",
+        f"features ({sizes[0]}): {_shown(', '.join(meta.get('feature_names') or ['(unnamed)']))}",
+        f"targets ({sizes[-1]}): {_shown(', '.join(_target_names(model, meta)))}",
         f"settings: {_pairs(meta.get('settings') or {})}",
         f"training: {_pairs(training)}",
     ]
     if training.get("loss_curve"):
         lines.append(f"final losses: {_final_losses(training)}")
     if "data" in extra:
-        lines.append(f"trained on: {extra['data']}")
+        lines.append(f"trained on: {_shown(extra['data'])}")
     if "split" in extra:
         lines.append(f"test split: {_pairs(extra['split'])}")
-    for name, scores in (extra.get("test_metrics") or {}).items():
-        lines.append(f"test metrics, {name}: {_pairs(scores)}")
+    for kind in ("test", "training"):
+        for name, scores in (extra.get(f"{kind}_metrics") or {}).items():
+            lines.append(f"{kind} metrics, {_shown(name)}: {_pairs(scores)}")
     return "\n".join(lines)
 
 
@@ -709,7 +867,7 @@ def _final_losses(training):
 
 
 def _pairs(mapping):
-    text = ", ".join(f"{key}={_short(value)}" for key, value in mapping.items())
+    text = ", ".join(f"{_shown(key)}={_short(value)}" for key, value in mapping.items())
     return textwrap.fill(text, width=96, subsequent_indent="    ", break_long_words=False)
 
 
@@ -719,7 +877,15 @@ def _short(value):
     if isinstance(value, list):
         shown = ", ".join(_short(v) for v in value)
         return f"[{len(value)} values]" if len(value) > 6 else f"[{shown}]"
-    return str(value)
+    return _shown(str(value))
+
+
+def _shown(text):
+    """``text`` with control characters escaped: a model file never moves the cursor or adds
+    lines to what `info` prints."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 # ---------------------------------------------------------------- gradcheck
@@ -752,7 +918,7 @@ def _add_gradcheck(subparsers):
     )
     p.add_argument(
         "--sizes",
-        type=int_list,
+        type=layer_sizes(2),
         default=(3, 5, 4, 2),
         metavar="N,N[,N]",
         help="layer widths n_1,…,n_L of the random network (default: 3,5,4,2)",
@@ -806,7 +972,7 @@ def _add_gradcheck(subparsers):
 
 
 def gradcheck_command(args) -> int:
-    from deltaprop.gradcheck import gradcheck
+    from deltaprop.gradcheck import format_error, gradcheck
     from deltaprop.network import Network
 
     rng = np.random.default_rng(args.seed)
@@ -815,16 +981,16 @@ def gradcheck_command(args) -> int:
         model = _load(args.model)[0]
         net, loss = model.network_, args.loss or model.loss
     else:
-        if len(args.sizes) < 2:
-            raise ConfigError(f"--sizes {args.sizes} needs at least 2 layers, e.g. 3,5,2")
         net = Network(args.sizes, args.activation, rng=rng)
     X = rng.standard_normal((net.sizes[0], args.samples))  # (n_1, m)
     Y = rng.standard_normal((net.sizes[-1], args.samples))  # (n_L, m)
-    report = gradcheck(net, X, Y, alpha=args.alpha, loss=loss, mode=args.mode, rng=rng)
+    report = gradcheck(
+        net, X, Y, alpha=args.alpha, loss=loss, mode=args.mode, rng=rng, tol=args.tol
+    )
     print(report)
-    passed = report.passed(args.tol)
+    passed = report.passed()
     print(
         f"{'PASSED' if passed else 'FAILED'}: max relative error "
-        f"{report.max_rel_error:.2e} {'<=' if passed else '>'} tol {args.tol:g}"
+        f"{format_error(report.max_rel_error)} {'<=' if passed else '>'} tol {args.tol:.3g}"
     )
     return 0 if passed else 1

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation import render
+from deltaprop.derivation import notations, render
+from deltaprop.derivation.hints import factor_hint, repairs
 from deltaprop.derivation.notation import (
     Bin,
     Call,
@@ -55,8 +56,8 @@ EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting
 TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
-BATCHED = {"Z", "A", "Δ", "X", "Y"}
-TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "J"}
+BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc"}
+TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "J"}
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1)}  # a^(l) = φ(z^(l)) claims the hidden layers
 
 
@@ -81,14 +82,23 @@ class Context:
     sizes: tuple | None
     activation: str
     seed: int
+    output_activation: str | None = None  # Nielsen's σ output layer, when asked
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
         return self.sizes or _generic_sizes(rhs)
 
+    def symbolic(self):
+        """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
+        δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
+        return SymbolicDomain(None if self.sizes is None else len(self.sizes))
+
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
-        return _random_network(sizes, self.activation, _uses(rhs, {"α"}), self.seed)
+        with_alpha = _uses(rhs, {"α"})
+        return _random_network(
+            sizes, self.activation, with_alpha, self.seed, self.output_activation
+        )
 
 
 @dataclass
@@ -110,6 +120,8 @@ class CheckResult:
     trap: list = field(default_factory=list)  # [(layer, status, detail)]
     trap_sizes: tuple = ()
     sizes: tuple | None = None
+    notation: str = "question"
+    notes: list = field(default_factory=list)  # how the notation was read
 
     @property
     def exit_code(self):
@@ -131,6 +143,8 @@ class CheckResult:
             "rel_error",
             "hints",
             "sizes",
+            "notation",
+            "notes",
         )
         out = {k: getattr(self, k) for k in keys}
         out["position"] = list(self.span) if self.span else None
@@ -142,7 +156,15 @@ class CheckResult:
         return render.check_text(self)
 
 
-def check(equation, sizes=None, activation="tanh", target=None, seed=0):
+def check(
+    equation,
+    sizes=None,
+    activation="tanh",
+    target=None,
+    seed=0,
+    notation=None,
+    output_activation=None,
+):
     """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
 
     Parameters
@@ -157,6 +179,13 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0):
         φ of the hidden layers.
     target : str, optional
         The quantity the expression is for, e.g. ``"delta^(L-1)"`` (the ``--for`` option).
+    seed : int
+        Seed of the random network the values are checked on.
+    notation : {"question", "ng", "nielsen", "cs231n"}, optional
+        The notation ``equation`` is written in; detected from its symbols when None.
+    output_activation : str, optional
+        Judge for a network whose output layer applies this activation (Nielsen's σ);
+        by default the output is linear, as in the question.
 
     Returns
     -------
@@ -165,12 +194,29 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0):
         given and the shapes agree), ``unparseable`` or ``unsupported``.
     """
     sizes = None if sizes is None else check_work(sizes)
-    context = Context(sizes, get_activation(activation).name, check_seed(seed))
+    output = None if output_activation is None else get_activation(output_activation).name
+    context = Context(sizes, get_activation(activation).name, check_seed(seed), output)
+    notation = (
+        notations.detect(equation) if notation is None else notations.check_notation(notation)
+    )
+    result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
+    result.notes = [notations.NOTES[notation]] if notations.NOTES[notation] else []
+    if output is not None:
+        result.notes.append(
+            f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
+            "(the question's output layer is linear: there δ^(L) has no φ'(z^(L)))"
+        )
+    if notation == "cs231n":
+        result.verdict, result.message = "unsupported", notations.CS231N_REFUSAL
+        return result
     try:
-        lhs, sides = _sides(equation, target)
+        lhs, sides = _sides(equation, target, notation)
     except ParseError as err:
-        return CheckResult(equation, "unparseable", message=f"{err}\n{err.caret()}")
-    result = CheckResult(equation, "correct", sizes=sizes)
+        result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
+        return result
+    if lhs is not None and len(sides) == 1 and _accumulates(lhs, sides[0]):
+        lhs, sides = Sym(lhs.span, "G", lhs.layer), [sides[0].right]
+        result.notes.append(ACCUMULATION_NOTE)
     try:
         goal = _target(lhs) if lhs is not None else None
         for rhs in sides:
@@ -184,8 +230,23 @@ def check(equation, sizes=None, activation="tanh", target=None, seed=0):
     return result
 
 
-def _sides(equation, target):
-    sides = parse(equation)
+ACCUMULATION_NOTE = (
+    "an accumulation X := X + T over the samples: T is checked against one sample's ∂J^(i)/∂Θ^(l)"
+)
+
+
+def _accumulates(lhs, rhs):
+    """Whether ``lhs = lhs + T``: Ng's Δ^(l) := Δ^(l) + δ^(l+1) (a^(l))ᵀ or Octave's
+    Theta1_grad = Theta1_grad + delta2 * a1'."""
+    if not (isinstance(lhs, Sym) and lhs.name in ("Acc", "G") and lhs.layer is not None):
+        return False
+    if not (isinstance(rhs, Bin) and rhs.op == "+" and isinstance(rhs.left, Sym)):
+        return False
+    return (rhs.left.name, rhs.left.layer) == (lhs.name, lhs.layer)
+
+
+def _sides(equation, target, notation="question"):
+    sides = parse(equation, notation)
     if target is not None:
         if len(sides) > 1:
             raise ConfigError("give the quantity either as 'LHS = RHS' or with --for, not both")
@@ -197,7 +258,7 @@ def _sides(equation, target):
 
 def _target(node):
     transposed = isinstance(node, Transpose)
-    found = quantity(node.arg if transposed else node)
+    found = _derivative_of_phi(node) or quantity(node.arg if transposed else node)
     if found is None or found[0] not in TARGETS:
         raise SymbolError(
             node,
@@ -205,6 +266,14 @@ def _target(node):
             "∂J/∂b^(l), z^(l), a^(l), P_l or J on the left, or use --for",
         )
     return Target(found[0], found[1], transposed, node)
+
+
+def _derivative_of_phi(node):
+    """``("φ'", l)`` for φ'(z^(l)) on the left, as in Ng's g'(z^(l)) = a^(l) .* (1 − a^(l))."""
+    if isinstance(node, Call) and node.func == "φ'" and isinstance(node.arg, Sym):
+        if node.arg.name == "z" and node.arg.layer is not None:
+            return "φ'", node.arg.layer
+    return None
 
 
 def _target_shape(goal, domain):
@@ -216,7 +285,7 @@ def _target_shape(goal, domain):
 
 
 def _check_side(context, result, goal, rhs):
-    term = _symbolic_term(goal, rhs)
+    term = _symbolic_term(context, goal, rhs)
     if not isinstance(term, Term):
         _report_shape_failure(context, result, term, goal, rhs)
         return
@@ -246,22 +315,26 @@ def _generic_sizes(rhs):
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
 
 
-def _symbolic_term(goal, rhs):
+def _symbolic_term(context, goal, rhs):
     """The symbolic Term of ``rhs``, or its failure: the first undefined operation (a
-    ShapeError) or a mismatch with the shape of the target."""
-    domain = SymbolicDomain()
+    ShapeError) or a mismatch with the shape of the target. A 1 × 1 matrix is a scalar."""
+    domain = context.symbolic()
     try:
         term = evaluate(rhs, domain)
     except ShapeError as err:
         return err
-    if goal is not None and term.shape != _target_shape(goal, domain):
-        return _Mismatch(goal, term)
+    if goal is not None and _scalar(term.shape) != _scalar(_target_shape(goal, domain)):
+        return _Mismatch(goal, term, domain)
     return term
 
 
-def _symbolic_failure(goal, rhs):
+def _scalar(shape):
+    return None if shape == (1, 1) else shape
+
+
+def _symbolic_failure(context, goal, rhs):
     """The failure of ``rhs`` (see :func:`_symbolic_term`), or None when its shapes agree."""
-    term = _symbolic_term(goal, rhs)
+    term = _symbolic_term(context, goal, rhs)
     return None if isinstance(term, Term) else term
 
 
@@ -269,9 +342,10 @@ def _symbolic_failure(goal, rhs):
 class _Mismatch:
     goal: Target
     term: object
+    domain: SymbolicDomain
 
     def describe(self):
-        want = _target_shape(self.goal, SymbolicDomain())
+        want = _target_shape(self.goal, self.domain)
         return (
             f"the right side is ({shape_text(self.term.shape)}) but {self.goal.text()} is "
             f"({shape_text(want)})"
@@ -289,14 +363,27 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         if context.sizes is not None:
             result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes)
     fix = _best_fix(context, goal, rhs, node)
-    if fix is not None:
-        local, whole, correct = fix
+    if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
+        local, whole, _ = fix
         result.suggestion = to_text(local)
-        if correct and goal is not None:
-            result.corrected = f"{goal.text()} = {to_text(whole)}"
+        result.corrected = f"{goal.text()} = {to_text(whole)}"
+        if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
+            result.hints.append(NIELSEN_INDEX)
     if _is_elementwise(node) and goal is not None:
-        result.trap_sizes = context.sizes or EXAMPLE_SIZES
-        result.trap = _trap(context, goal, rhs, result.trap_sizes)
+        sizes = context.sizes or EXAMPLE_SIZES
+        trap = _trap(context, goal, rhs, sizes)
+        if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
+            result.trap_sizes, result.trap = sizes, trap
+
+
+NIELSEN_INDEX = (
+    "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
+    "after layer l are w^{l+1} (Θ^(l) here)"
+)
+
+
+def _weight_layers(node):
+    return sorted(n.layer.offset for n in walk(node) if isinstance(n, Sym) and n.name == "Θ")
 
 
 def _failure_json(err):
@@ -364,9 +451,9 @@ def _evaluate_layers(context, goal, rhs):
 
 
 @functools.lru_cache(maxsize=16)
-def _random_network(sizes, activation, with_alpha, seed):
+def _random_network(sizes, activation, with_alpha, seed, output_activation=None):
     alpha = ALPHA if with_alpha else 0.0
-    return RandomNetwork(sizes, activation, m=SAMPLES, alpha=alpha, seed=seed)
+    return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation)
 
 
 def _batched(node):
@@ -390,6 +477,8 @@ def _evaluate_at(goal, rhs, network, binding):
         domain.check_range(goal.name, goal.layer, goal.node)
     truth = np.asarray(network.truth(goal.name, k, _batched(rhs)), dtype=float)
     truth = truth.T if goal.transposed else truth
+    if value.shape == (1, 1) and truth.ndim == 0:
+        value = value.reshape(())  # a 1 × 1 matrix is a scalar: ½ (a − y)ᵀ (a − y) is J
     return binding.get("l", k), rel_error(value, truth), (value, truth)
 
 
@@ -419,37 +508,32 @@ def _equally_wrong(layers):
 
 
 def _value_hints(context, goal, rhs, worst):
-    """Name the usual culprits: a constant factor (1/m), a missing φ', a regularized bias."""
+    """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``), a
+    named factor (1/m, m, −1, 2), a regularized bias; else an unnamed constant factor."""
+    found = [
+        hint
+        for hint, fixed in repairs(goal, rhs, context.activation)
+        if _right(context, goal, fixed)
+    ]
+    if goal.name == "gb" and _uses(rhs, {"α"}):
+        found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
     value, truth = worst[2]
-    hints = []
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        hints.append(_factor_hint(c))
-    if goal.name == "gb" and _uses(rhs, {"α"}):
-        hints.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
-    if goal.name in ("δ", "Δ") and goal.layer is not None:
-        fixed = Bin(rhs.span, "⊙", rhs, _dphi_of(goal), "")
-        try:
-            rows = _evaluate_layers(context, goal, fixed)
-        except (ShapeError, SymbolError):
-            rows = []
-        if rows and max(e for _, e, _ in rows) < TOLERANCE:
-            hints.append(f"missing the factor ⊙ {to_text(_dphi_of(goal))}")
-    return hints
+        named = factor_hint(c, SAMPLES)
+        if named or not found:
+            found.append(named or f"off by a constant factor {render.number(c)}")
+    return found
 
 
-def _factor_hint(c):
-    if np.isclose(c, SAMPLES):
-        return f"too large by a factor m = {c:.0f}: the batched gradient needs the factor 1/m"
-    if np.isclose(c, -1):
-        return "the sign is flipped"
-    return f"off by a constant factor {render.number(c)}"
-
-
-def _dphi_of(goal):
-    z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
-    return Call(goal.node.span, "φ'", z)
+def _right(context, goal, rhs):
+    """Whether ``rhs`` is the true value of ``goal`` at every layer it claims."""
+    try:
+        rows = _evaluate_layers(context, goal, rhs)
+    except (ShapeError, SymbolError):
+        return False
+    return bool(rows) and max(e for _, e, _ in rows) < TOLERANCE
 
 
 # ---------------------------------------------------------------- fixes
@@ -463,7 +547,7 @@ def _best_fix(context, goal, rhs, node, depth=2):
     for local in _candidates(node):
         whole = substitute(rhs, node, local)
         try:
-            failure = _symbolic_failure(goal, whole)
+            failure = _symbolic_failure(context, goal, whole)
             if failure is not None:
                 if isinstance(failure, ShapeError):
                     nested.append((whole, failure.node))

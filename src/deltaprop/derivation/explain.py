@@ -21,6 +21,7 @@ import numpy as np
 from deltaprop import equations as eq
 from deltaprop.derivation import render
 from deltaprop.derivation.notation import (
+    COEFFICIENT,
     Bin,
     Deriv,
     LayerIndex,
@@ -31,15 +32,23 @@ from deltaprop.derivation.notation import (
     operand_text,
     parse_expression,
     to_text,
+    transform,
 )
 from deltaprop.derivation.sample import check_seed, check_work
-from deltaprop.derivation.shapes import ConcreteDomain, SymbolicDomain, evaluate, symbol_shape
+from deltaprop.derivation.shapes import (
+    ConcreteDomain,
+    SymbolicDomain,
+    evaluate,
+    symbol_shape,
+    walk,
+)
 from deltaprop.errors import ConfigError
 from deltaprop.losses import get_loss
 from deltaprop.network import Network
 from deltaprop.relerror import rel_error
 
-FORMS = ("seed", "diag", "vjp")
+FORMS = ("hadamard", "diag", "vjp")
+FORM_ALIASES = {"seed": "hadamard"}  # the old name of the ⊙ form, kept for a release
 STEP = 3e-5  # central-difference step h: truncation h² and rounding ε/h balance here
 REL_FLOOR = 1e-8  # references smaller than this are compared absolutely (rounding of h)
 VERIFIED = 1e-6  # a line whose relative error exceeds this fails the verification
@@ -102,7 +111,7 @@ class Line:
     verified_by: str = ""
     param_shape: tuple | None = None  # for ∂J/∂Θ and ∂J/∂b: the parameter's shape
     where: str = ""  # "l = L−1" etc.
-    same_as_seed: float | None = None  # an answer's form: max |difference| from the seed's
+    same_as_hadamard: float | None = None  # an answer's form: max |difference| from ⊙'s
     equation: Template | None = None  # the two sides as trees, bound to this line's layer
     param: str = ""  # for ∂J/∂Θ and ∂J/∂b: the parameter, as text
 
@@ -164,7 +173,7 @@ def general_indices(offset):
 
 
 def where_text(l, L):
-    """``l = 3 = L−1``: a concrete layer tied to the seed's general index."""
+    """``l = 3 = L−1``: a concrete layer tied to the question's general index."""
     if l == L:
         return "l = L"
     return f"l = {l} = L−{L - l}" if L - l <= 2 else f"l = {l}"
@@ -198,6 +207,8 @@ def make_line(setup, key, section, l, value, check, template=None):
     """The :class:`Line` of record ``key`` at layer ``l`` (or of a form's ``template``)."""
     template = template or record_template(setup.loss, key, setup.batched)
     equation = bind(template, layer_indices(l, setup.L))
+    if not setup.alpha:
+        equation = Template(equation.lhs, without_alpha(equation.rhs))
     sizes, m = setup.net.sizes, setup.m
     operands, shape = ([], None) if key == "cost" else shapes_of(equation.rhs, sizes, m)
     rel_error, verified_by = check
@@ -207,6 +218,29 @@ def make_line(setup, key, section, l, value, check, template=None):
     if key == "cost" and setup.loss.name != "squared":
         line.where = f"ℓ(r) sums {setup.loss.formula} over the entries of r"
     return line
+
+
+def without_alpha(node):
+    """``node`` without its L2 terms (the sums' terms that use α), for α = 0:
+    ``(1/m) (Δ (A)ᵀ + α Θ)`` → ``(1/m) Δ (A)ᵀ``."""
+
+    def drop(n):
+        if not (isinstance(n, Bin) and n.op == "+"):
+            return None
+        if _uses_alpha(n.right):
+            return without_alpha(n.left)
+        return Bin(n.span, "+", without_alpha(n.left), without_alpha(n.right), "+")
+
+    bare = transform(node, drop)
+    if isinstance(bare, Bin) and bare.op == "@" and isinstance(bare.right, Bin):
+        if bare.right.op == "@" and bare.right.written != COEFFICIENT:  # s (p q) → s p q
+            inner = bare.right
+            return Bin(bare.span, "@", Bin(bare.span, "@", bare.left, inner.left), inner.right)
+    return bare
+
+
+def _uses_alpha(node):
+    return any(isinstance(n, Sym) and n.name == "α" for n in walk(node))
 
 
 def record_template(loss, key, batched):
@@ -309,10 +343,10 @@ def _param_text(line):
 
 
 def _delta_line(setup, form, l):
-    """δ^(l) in the chosen form; the seed's form calls the record's function."""
+    """δ^(l) in the chosen form; the ⊙ form calls the record's function."""
     net, z, a, delta = setup.net, setup.z, setup.a, setup.delta
     dphi_z = net.activation.dphi(z[l], a[l])  # φ'(z^(l)): (n_l, m)
-    f = RECORDS["delta_hidden"].function if form == "seed" else FORM_FUNCTIONS[form]
+    f = RECORDS["delta_hidden"].function if form == "hadamard" else FORM_FUNCTIONS[form]
     delta[l] = f(net.theta[l], delta[l + 1], dphi_z)  # (n_l, m)
     check = _delta_check(setup, l)
     value = delta[l].T if form == "vjp" else delta[l]
@@ -320,7 +354,7 @@ def _delta_line(setup, form, l):
 
 
 def _form_line(setup, form, key, l, value, check):
-    template = None if form == "seed" else FORM_TEMPLATES[form].get(key)
+    template = None if form == "hadamard" else FORM_TEMPLATES[form].get(key)
     return make_line(setup, key, "backward", l, value, check, template)
 
 
@@ -389,7 +423,7 @@ def _entries(size):
 
 
 def delta_diag(theta, delta_next, dphi_z):
-    """greg's form: δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1), P_l = Diag(φ'(z^(l))), one sample a column."""
+    """The Diag(φ') form: δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1), P_l = Diag(φ'(z^(l))), per column."""
     columns = [np.diag(dphi_z[:, i]) @ theta.T @ delta_next[:, i] for i in range(dphi_z.shape[1])]
     return np.stack(columns, axis=1)  # (n_l, m)
 
@@ -406,7 +440,7 @@ def delta_vjp(theta, delta_next, dphi_z):
 FORM_FUNCTIONS = {"diag": delta_diag, "vjp": delta_vjp}
 
 
-def seed_lines(setup, lines):
+def question_lines(setup, lines):
     """The student's two derivations, corrected, at general L: ∂J/∂Θ^(L−1), δ^(L−1) and
     ∂J/∂Θ^(L−2), with symbolic shapes; values and errors are those of the concrete lines."""
     out = []
@@ -418,7 +452,7 @@ def seed_lines(setup, lines):
         operands, shape = shapes_of(equation.rhs)
         line = Line(
             key,
-            "seed",
+            "question",
             same[0].layer,
             to_text(equation.lhs),
             to_text(equation.rhs),
@@ -449,7 +483,7 @@ def batched_forms(loss):
 
 def form_lines(setup):
     """The answers' forms at every hidden layer, each against central differences and
-    against the seed's form (per sample: Diag(φ') is one sample's matrix)."""
+    against the ⊙ form (per sample: Diag(φ') is one sample's matrix)."""
     net, lines = setup.net, []
     for l in range(setup.L - 1, 1, -1):
         dphi_z = net.activation.dphi(setup.z[l], setup.a[l])  # (n_l, 1)
@@ -464,7 +498,7 @@ def form_lines(setup):
             verified = checks.get(key, (0.0, "definition"))
             lines.append(make_line(setup, key, "forms", l, values[key], verified, template))
         for line, value in ((lines[-3], diag), (lines[-1], vjp)):
-            line.same_as_seed = float(np.max(np.abs(value - setup.delta[l])))
+            line.same_as_hadamard = float(np.max(np.abs(value - setup.delta[l])))
     return lines
 
 
@@ -532,8 +566,10 @@ class Derivation:
     forms: list  # the answers' forms (per sample only)
     chain: dict | None
     example: bool = False
+    alpha: float = 0.0
     batched: list = field(default_factory=list)  # the batched forms, with a per-sample one
     step: float = STEP  # the central-difference step of the verification
+    parameters: dict = field(default_factory=dict)  # Θ^(l), b^(l), x, y by name: the example
 
     def __str__(self):
         return self.to_text()
@@ -549,6 +585,12 @@ class Derivation:
 
     def to_json(self):
         return render.derivation_json(self)
+
+    def to_html(self):
+        """One self-contained HTML page: MathML, the network as SVG, the worked example."""
+        from deltaprop.derivation.html import derivation_html
+
+        return derivation_html(self)
 
     def _repr_markdown_(self):
         return self.to_markdown()
@@ -573,7 +615,7 @@ def explain(
     *,
     loss="squared",
     batch=None,
-    form="seed",
+    form="hadamard",
     alpha=0.0,
     example=False,
     seed=1,
@@ -585,12 +627,13 @@ def explain(
     sizes : sequence of int
         ``(n_1, …, n_L)``.
     activation, loss : str
-        φ of the hidden layers; the loss (``squared`` is the seed's ½‖a − y‖²).
+        φ of the hidden layers; the loss (``squared`` is the question's ½‖a − y‖²).
     batch : int, optional
         Show the batched equations over ``batch`` samples (columns) instead of one sample.
-    form : {"seed", "diag", "vjp"}
-        The form of the δ recursion: the seed's ⊙ form, greg's Diag(φ') form or the
-        vector-Jacobian-product view.
+    form : {"hadamard", "diag", "vjp"}
+        The form of the δ recursion: the ⊙ form (Hadamard product with φ'), the Diag(φ')
+        form or the vector-Jacobian-product (VJP) form; ``"seed"`` is an old name of
+        ``"hadamard"``.
     alpha : float
         L2 strength in J (only the batched ∂J/∂Θ shows it).
     example : bool
@@ -602,11 +645,12 @@ def explain(
     -------
     Derivation
     """
+    form = FORM_ALIASES.get(form, form)
     _check_options(form, batch, alpha)
     setup = make_setup(check_work(sizes), activation, loss, batch, alpha, check_seed(seed))
     lines = forward_lines(setup) + [cost_line(setup)] + backward_lines(setup, form)
     if not batch:
-        lines = seed_lines(setup, lines) + lines
+        lines = question_lines(setup, lines) + lines
     forms = [] if batch else form_lines(setup)
     net, notation, chain = setup.net, notation_rows(setup), chain_rule_sum(setup)
     return Derivation(
@@ -620,8 +664,18 @@ def explain(
         forms,
         chain,
         example,
+        alpha,
         [] if batch else batched_forms(setup.loss),
+        parameters=example_parameters(setup),
     )
+
+
+def example_parameters(setup):
+    """``{name: array}``: Θ^(l), b^(l) (as columns), the input and the target."""
+    net, batched = setup.net, setup.batched
+    parameters = {f"Θ^({l})": theta for l, theta in net.theta.items()}
+    parameters |= {f"b^({l})": b[:, None] for l, b in net.b.items()}
+    return parameters | {"X" if batched else "x": setup.X, "Y" if batched else "y": setup.Y}
 
 
 def _check_options(form, batch, alpha):
@@ -629,7 +683,7 @@ def _check_options(form, batch, alpha):
         raise ConfigError(f"form={form!r} is not known; use one of: {', '.join(FORMS)}")
     if batch is not None and (not isinstance(batch, int) or batch < 1):
         raise ConfigError(f"batch={batch!r} must be a positive integer number of samples")
-    if batch is not None and form != "seed":
+    if batch is not None and form != "hadamard":
         raise ConfigError(f"form={form!r} is per sample (Diag of one φ'(z)); drop --batch")
     if not (isinstance(alpha, int | float) and 0 <= alpha < np.inf):
         raise ConfigError(f"alpha={alpha!r} must be a finite number >= 0")

@@ -2,9 +2,9 @@
 
 A small hand-written tokenizer and recursive-descent parser (user input is never ``eval``-ed)
 turn ``\\delta^{(L)} \\odot \\Theta^{(L-1)}``, ``Theta[l].T @ delta[l+1] * dphi(z[l])`` or
-``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))`` into the same tree of nodes. The seed's notation is the
-vocabulary: Θ (also ``W``), δ (also greg's ``g``), Δ, a, A, z, Z, b, x, X, y, Y, P (Diag of φ'),
-G (∂J/∂Θ), J, m, α (also λ), φ, φ', Diag, ∂J/∂•, transpose and the ones vector 1.
+``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))`` into the same tree of nodes. Ng's notation is the
+vocabulary: Θ (also ``W``), δ (also the Diag(φ') form's ``g``), Δ, a, A, z, Z, b, x, X, y, Y,
+P (Diag of φ'), G (∂J/∂Θ), J, m, α (also λ), φ, φ', Diag, ∂J/∂•, transpose and the ones vector.
 
 Operators, all of one precedence and left-associative except ``+`` and ``−``:
 
@@ -152,7 +152,7 @@ class Deriv(Node):
     den: Node
 
 
-LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G"}
+LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc", "w"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 FUNCTIONS = {"φ", "φ'", "Diag", "ℓ"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
 INDICES = {"L", "l", "k", "i", "T", "F"}  # letters that index, never a quantity
@@ -238,11 +238,19 @@ WORDS = {
     "log": "log",
 }
 LETTERS = set("aAzZbxXyYPGJmLlkiTF")
-UNICODE = {"θ": "Θ", "ϕ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
+NOTATIONS = ("question", "ng", "nielsen", "cs231n")
+NOTATION_WORDS = {  # letters that a notation reads differently from the question's
+    "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G"},
+    "nielsen": {"w": "w", "C": "J"},
+}
+NOTATION_SYMBOLS = {"ng": {"Δ": "Acc", "*": "·"}}  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
+UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|\\[,;:!> ])|(?P<norm>\\\|)|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)"
+    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ])|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<assign>:=)"
+    r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b)\d+(?:_grad)?(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.])"
-    r"|(?P<uni>[ΘθδΔφϕαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
+    r"|(?P<uni>[ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
 
@@ -254,23 +262,49 @@ class Token:
     end: int
 
 
-def tokenize(text):
-    """Split ``text`` into tokens; every token keeps its character span."""
-    tokens, pos = [], 0
+def tokenize(text, notation="question"):
+    """Split ``text`` into tokens; every token keeps its character span. ``notation`` picks
+    the meaning of the letters that notations use differently (Ng's g is φ, the Diag(φ')
+    answer's g is δ; Nielsen's w^l is Θ^(l−1))."""
+    tokens, pos, words = [], 0, WORDS | NOTATION_WORDS.get(notation, {})
+    symbols = NOTATION_SYMBOLS.get(notation, {})
     while pos < len(text):
         match = TOKEN_RE.match(text, pos)
         if match is None:
             raise ParseError(f"unexpected character {text[pos]!r} at position {pos}", text, pos)
-        tokens.extend(_tokens_of(match, text))
+        tokens.extend(_tokens_of(match, text, words))
         pos = match.end()
     tokens.append(Token("end", None, len(text), len(text)))
-    return tokens
+    return [_renamed(tok, symbols) for tok in tokens]
 
 
-def _tokens_of(match, text):
+def _renamed(tok, symbols):
+    if tok.kind == "sym" and tok.value in symbols:
+        return replace(tok, value=symbols[tok.value])
+    if tok.kind in symbols:  # Octave's * is the matrix product
+        return replace(tok, kind="op", value=symbols[tok.kind])
+    return tok
+
+
+def _octave_tokens(name, pos, end):
+    """``delta3`` → δ and the layer 3; ``Theta1_grad`` → ∂J/∂Θ^(1) (G) and 1."""
+    match = re.fullmatch(r"([A-Za-z]+?)(\d+)(_grad)?", name)
+    letters, digits, grad = match.groups()
+    symbol = "G" if grad else WORDS.get(letters, letters)
+    split = pos + len(letters)
+    return [Token("sym", symbol, pos, split), Token("layer", int(digits), split, end)]
+
+
+def _tokens_of(match, text, words):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
-    if kind == "ws":
+    if kind in ("ws", "annotation"):  # a trailing \in \mathbb{R}^{…} states the shape
         return []
+    if kind == "dotstar":  # Octave's .* is the Hadamard product
+        return [Token("op", "⊙", pos, end)]
+    if kind == "assign":  # := in Ng's course: an assignment
+        return [Token("=", "=", pos, end)]
+    if kind == "octave":
+        return _octave_tokens(s, pos, end)
     if kind == "num":
         return [Token("num", float(s), pos, end)]
     if kind == "dotT":
@@ -289,11 +323,11 @@ def _tokens_of(match, text):
         if name not in COMMANDS:
             raise ParseError(f"unknown LaTeX command {s} at position {pos}", text, pos)
         return [_symbol_or_op(COMMANDS[name], pos, end)]
-    return _word_tokens(s, text, pos, end)
+    return _word_tokens(s, text, pos, end, words)
 
 
 def _symbol_or_op(s, pos, end):
-    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ") or s in ELEMENTWISE:
+    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc") or s in ELEMENTWISE:
         return Token("sym", s, pos, end)
     if s == "L":
         return Token("sym", "L", pos, end)
@@ -310,18 +344,22 @@ def _symbol_or_op(s, pos, end):
     return Token(s, s, pos, end)  # ᵀ ∂ ∇ ‖ ² Σ frac LR grad name bold
 
 
-def _word_tokens(word, text, pos, end):
-    if word in WORDS:
-        return [_symbol_or_op(WORDS[word], pos, end)]
+def _word_tokens(word, text, pos, end, words=WORDS):
+    if word in words:
+        return [_symbol_or_op(words[word], pos, end)]
     if word == "np":
         return [Token("np", word, pos, end)]
-    if word[0] == "d" and len(word) > 1 and (word[1:] in WORDS or word[1:] in LETTERS):
-        rest = _word_tokens(word[1:], text, pos + 1, end)
+    if word[0] == "d" and len(word) > 1 and (word[1:] in words or word[1:] in LETTERS):
+        rest = _word_tokens(word[1:], text, pos + 1, end, words)
         return [Token("∂", "∂", pos, pos + 1), *rest]
     if word in LETTERS:
         return [Token("sym", word, pos, end)]
-    if len(word) > 1 and all(c in LETTERS or c in WORDS for c in word):  # LaTeX: ^Tg is ^T g
-        return [t for i, c in enumerate(word) for t in _word_tokens(c, text, pos + i, pos + i + 1)]
+    if len(word) > 1 and all(c in LETTERS or c in words for c in word):  # LaTeX: ^Tg is ^T g
+        return [
+            t
+            for i, c in enumerate(word)
+            for t in _word_tokens(c, text, pos + i, pos + i + 1, words)
+        ]
     raise ParseError(f"unknown symbol {word!r} at position {pos}", text, pos)
 
 
@@ -329,6 +367,7 @@ def _word_tokens(word, text, pos, end):
 
 COEFFICIENT = "coefficient"  # Bin.written of a number written against a symbol: 2m
 PRODUCT_OPS = {"@": "@", "·": "@", "⊙": "⊙", "*": "*", "/": "/", ":": ":"}
+LOOSE_OPS = {"⊙", ":"}  # below the matrix product, as mathematicians read φ' ⊙ Θᵀ δ
 STARTS_PRIMARY = {
     "sym",
     "num",
@@ -354,7 +393,7 @@ MAX_LENGTH = 1000  # characters of one equation
 MAX_DEPTH = 100  # nesting of parentheses and chained operations
 
 
-def parse(text):
+def parse(text, notation="question"):
     """Parse ``text`` into a list of sides (``a = b = c`` gives three nodes).
 
     Raises ParseError for text that cannot be read, and ConfigError for an equation longer
@@ -365,7 +404,7 @@ def parse(text):
             f"the equation is {len(text)} characters long; at most {MAX_LENGTH} are read: "
             "give one equation at a time"
         )
-    parser = _Parser(text)
+    parser = _Parser(text, notation)
     sides = [parser.expr()]
     while parser.accept("="):
         sides.append(parser.expr())
@@ -410,8 +449,8 @@ def parse_expression(text):
 
 
 class _Parser:
-    def __init__(self, text):
-        self.text, self.tokens, self.i, self.depth = text, tokenize(text), 0, 0
+    def __init__(self, text, notation="question"):
+        self.text, self.tokens, self.i, self.depth = text, tokenize(text, notation), 0, 0
         self.in_norm = False  # inside ‖…‖, a ‖ closes rather than opens
         self.primaries = {  # what the token that starts a primary introduces
             "num": self.primary_num,
@@ -470,11 +509,27 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise _too_deep()
 
-    # term := unary ((op | juxtaposition) unary)*
+    # term := product (('⊙' | ':') product)*: the element-wise and Frobenius products bind
+    # looser than the matrix product, so φ'(z) ⊙ Θᵀ δ is φ'(z) ⊙ (Θᵀ δ)
     def term(self):
+        node = self.product()
+        while self._operator() in LOOSE_OPS:
+            tok = self.next()
+            right = self.product()
+            node = self._product(node, PRODUCT_OPS[tok.value], right, tok)
+        return node
+
+    def _operator(self):
+        """The product operator that the current token writes, or None."""
+        if self.tok.kind == "op" or self.tok.kind in PRODUCT_OPS:
+            return PRODUCT_OPS[self.tok.value]
+        return None
+
+    # product := unary (('@' | '·' | '*' | '/' | juxtaposition) unary)*, left to right
+    def product(self):
         node = self.unary()
         while True:
-            if self.tok.kind == "op" or self.tok.kind in PRODUCT_OPS:
+            if self._operator() is not None and self._operator() not in LOOSE_OPS:
                 tok = self.next()
                 op = PRODUCT_OPS[tok.value]
                 right = self.unary()
@@ -512,6 +567,8 @@ class _Parser:
             elif kind == "_":
                 self.next()
                 node = self.with_layer(node, self.layer_group(), self.tokens[self.i - 1].end)
+            elif kind == "layer":  # delta3: the layer written against the name
+                node = self.with_layer(node, LayerIndex("", self.tok.value), self.next().end)
             elif kind == "ᵀ":
                 node = Transpose((node.span[0], self.next().end), _ones_row(node))
             elif kind == "'":
@@ -542,13 +599,16 @@ class _Parser:
     def superscript(self, node):
         self.next()  # ^
         if not self.accept("{"):
-            return self.superscript_item(node)
+            return self.superscript_item(node, braced=False)
         node = self.superscript_item(node)
         while self.tok.kind != "}":  # ^{(l)T}: a layer index and a transpose
             node = self.superscript_item(node)
         return replace(node, span=(node.span[0], self.next().end))
 
-    def superscript_item(self, node):
+    def superscript_item(self, node, braced=True):
+        if self.tok.kind == "sym" and self.tok.value in ("l", "L", "k"):  # Nielsen's δ^l
+            layer = self.layer_index(simple=not braced)
+            return self.with_layer(node, layer, self.tokens[self.i - 1].end)
         if self.tok.kind == "ᵀ" or (self.tok.kind == "sym" and self.tok.value == "T"):
             return Transpose((node.span[0], self.next().end), _ones_row(node))
         if self.tok.kind == "num" and self.tok.value == 2:
@@ -588,7 +648,9 @@ class _Parser:
 
     def with_layer(self, node, layer, end):
         if isinstance(node, Sym) and node.name == "J":
-            return node  # J_k in greg's answer: the cost
+            return node  # J_k, with the layer as a subscript: the cost
+        if isinstance(node, Sym) and node.name == "w" and node.layer is None:
+            node, layer = replace(node, name="Θ"), layer.shift(-1)  # Nielsen's w^l: Θ^(l−1)
         if not isinstance(node, Sym) or node.name not in LAYERED or node.layer is not None:
             raise ParseError(
                 f"a layer index does not belong here (position {node.span[0]})",
@@ -697,12 +759,12 @@ class _Parser:
         den = Num((tok.pos + 1, tok.end), float(digits[1]))
         return Bin((start, tok.end), "/", num, den, "\\frac")
 
-    def primary_grad(self):  # greg's \grad{J}{\W_k}
+    def primary_grad(self):  # the Diag(φ') answer's macro \grad{J}{\W_k}
         start = self.next().pos
         num, den = self.braced(), self.braced()
         return Deriv((start, self.tokens[self.i - 1].end), num, den)
 
-    def primary_LR(self):  # greg's \LR{...}: parentheses
+    def primary_LR(self):  # the Diag(φ') answer's \LR{...}: parentheses
         self.next()
         return self.braced()
 
@@ -792,7 +854,7 @@ def _ones_row(node):
 # ---------------------------------------------------------------- rendering
 
 SUBSCRIPTED = {"P", "G"}  # the answers' P_l and G_l carry the layer as a subscript
-PRECEDENCE = {"+": 1, "-": 1, "@": 2, "⊙": 2, "*": 2, "/": 2, ":": 2}
+PRECEDENCE = {"+": 1, "-": 1, "⊙": 2, ":": 2, "@": 3, "*": 3, "/": 3}
 
 
 def needs_parens(child, parent, right):
@@ -832,6 +894,8 @@ class Renderer:
     ONES: str  # "1"
     LAYER: str  # "^({})"
     FUNCTION: str  # a function without a spelling of its own: "{}"
+    FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
+    GROUP = "{}"  # a binary operation as one group
 
     def __init__(self):
         self.dispatch = {
@@ -858,16 +922,20 @@ class Renderer:
         return self.parens(text) if self.wrap(child, parent, right) else text
 
     def wrap(self, child, parent, right):
+        if self.FRACTION and (_is_division(child) or _is_division(parent)):
+            return False  # a built-up fraction needs no parentheses
         return needs_parens(child, parent, right)
 
     def parens(self, text):
         return self.PARENS.format(text)
 
     def binary(self, node):
+        if node.op == "/" and self.FRACTION:
+            return self.FRACTION.format(self(node.left), self(node.right))
         left, right = self.operand(node.left, node, False), self.operand(node.right, node, True)
         if _is_coefficient(node):
-            return f"{left}{right}"
-        return f"{left}{self.ops[node.op]}{right}"
+            return self.GROUP.format(f"{left}{right}")
+        return self.GROUP.format(f"{left}{self.ops[node.op]}{right}")
 
     def transpose(self, node):
         arg, inner = self(node.arg), node.arg
@@ -947,15 +1015,7 @@ class LatexRenderer(Renderer):
     DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
     ONES, LAYER, FUNCTION = "\\mathbf{1}", "^{{({})}}", "\\operatorname{{{}}}"
 
-    def wrap(self, child, parent, right):  # \frac needs no parentheses
-        if _is_division(child) or _is_division(parent):
-            return False
-        return needs_parens(child, parent, right)
-
-    def binary(self, node):
-        if node.op == "/":
-            return f"\\frac{{{self(node.left)}}}{{{self(node.right)}}}"
-        return super().binary(node)
+    FRACTION = "\\frac{{{}}}{{{}}}"
 
     def square(self, node):
         return f"\\left({self(node.arg)}\\right)^2"
@@ -968,7 +1028,57 @@ class LatexRenderer(Renderer):
         return f"_{{{text}}}"
 
 
-TEXT, LATEX = TextRenderer(), LatexRenderer()
+class MathMLRenderer(Renderer):
+    """The notation as presentation MathML, for the HTML page (no script, no network)."""
+
+    ops = {
+        "@": "<mo>&#x2062;</mo>",
+        "⊙": "<mo>⊙</mo>",
+        "*": "<mo>*</mo>",
+        ":": "<mo>:</mo>",
+        "+": "<mo>+</mo>",
+        "-": "<mo>−</mo>",
+    }
+    names = {"φ'": "<mi>φ</mi><mo>′</mo>", "Diag": "<mi>Diag</mi>"}
+    minus, sigma, half = "<mo>−</mo>", "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
+    PARENS = "<mrow><mo>(</mo>{}<mo>)</mo></mrow>"
+    TRANSPOSED = "<msup><mrow>{}</mrow><mi>T</mi></msup>"
+    DIFFERENTIAL = "<mrow><mo>∂</mo>{}</mrow>"
+    DERIV = "<mfrac><mrow><mo>∂</mo>{}</mrow><mrow><mo>∂</mo>{}</mrow></mfrac>"
+    ONES, LAYER, FUNCTION = '<mn mathvariant="bold">1</mn>', "{}", "<mi>{}</mi>"
+    FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
+
+    def sym(self, node):
+        name = self.names.get(node.name, f"<mi>{node.name}</mi>")
+        if node.layer is None:
+            return f"<msup>{name}<mi>(i)</mi></msup>" if node.sample else name
+        index = f"<mi>{node.layer.text()}</mi>"
+        if node.name in SUBSCRIPTED:
+            return f"<msub>{name}{index}</msub>"
+        return f"<msup>{name}<mrow><mo>(</mo>{index}<mo>)</mo></mrow></msup>"
+
+    def num(self, node):
+        return self.half if node.value == 0.5 else f"<mn>{node.value:g}</mn>"
+
+    def sum_over(self, node):
+        return f"<mrow><munder>{self.sigma}<mi>{node.index}</mi></munder>{self(node.arg)}</mrow>"
+
+    def square(self, node):
+        return f"<msup>{self.parens(self(node.arg))}<mn>2</mn></msup>"
+
+    def norm(self, node):
+        bars = f"<mrow><mo>‖</mo>{self(node.arg)}<mo>‖</mo></mrow>"
+        sub = "<mi>F</mi>" if node.frobenius else "<mrow></mrow>"
+        sup = "<mn>2</mn>" if node.squared else "<mrow></mrow>"
+        return f"<msubsup>{bars}{sub}{sup}</msubsup>"
+
+
+TEXT, LATEX, MATHML = TextRenderer(), LatexRenderer(), MathMLRenderer()
+
+
+def to_mathml(node):
+    """``node`` as presentation MathML (the content of a ``<math>`` element)."""
+    return MATHML(node)
 
 
 def to_text(node):

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from deltaprop.derivation import notations
 from deltaprop.derivation.notation import to_latex
 from deltaprop.derivation.shapes import shape_json, shape_latex, shape_text
 
@@ -48,6 +49,9 @@ def check_text(result):
     """The verdict of a :class:`~deltaprop.derivation.check.CheckResult` as plain text."""
     sizes = ",".join(map(str, result.sizes)) if result.sizes else "symbolic (n_1, …, n_L)"
     lines = [f"equation: {result.equation}", f"sizes:    {sizes}"]
+    if result.notation != "question":
+        lines.append(f"notation: {notations.NAMES[result.notation]}")
+    lines += [f"  {note}" for note in result.notes]
     if result.verdict == "unparseable":
         return "\n".join([*lines, "verdict:  UNPARSEABLE", result.message])
     lines.append(f"verdict:  {_headline(result)}")
@@ -115,18 +119,23 @@ WHY_MATRIX_PRODUCT = (
     "an (n_{l+1} × 1)(1 × n_l) matrix product, never δ^(l+1) ⊙ (a^(l))ᵀ."
 )
 FORMS_NOTE = (
-    "greg's answer writes φ' as a diagonal matrix P_l = Diag(φ'(z^(l))), so ⊙ disappears:\n"
-    "δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1) and G_l = δ^(l+1) (a^(l))ᵀ. The VJP remark reads the same\n"
+    "The Diag(φ') form writes φ' as a diagonal matrix P_l = Diag(φ'(z^(l))), so ⊙ disappears:\n"
+    "δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1) and G_l = δ^(l+1) (a^(l))ᵀ. The VJP form reads the same\n"
     "step as a vector-Jacobian product (δ^(l))ᵀ = (δ^(l+1))ᵀ ∂z^(l+1)/∂z^(l) with the Jacobian\n"
     "∂z^(l+1)/∂z^(l) = Θ^(l) P_l; backprop never forms the Jacobian, it applies it."
 )
 BATCHED_TITLE = "Batched over m samples (the columns of A^(l); --batch M verifies these)"
 SECTIONS = (
-    ("seed", "The student's two derivations, corrected (general L, per sample)"),
+    ("question", "The student's two derivations, corrected (general L, per sample)"),
     ("forward", "Forward pass"),
     ("cost", "Cost"),
     ("backward", "Backward pass"),
 )
+
+
+def _sections(d):
+    """The sections that have lines (the question's derivations are per sample only)."""
+    return [(key, title) for key, title in SECTIONS if any(x.section == key for x in d.lines)]
 
 
 def _header(d):
@@ -151,9 +160,9 @@ def _verified(line):
 
 
 def derivation_text(d):
-    out = [_header(d), "", "Notation (the seed's; layer 1 is the input, layer L the output)"]
+    out = [_header(d), "", "Notation (Ng's; layer 1 is the input, layer L the output)"]
     out += [f"  {s:<12} {m:<34} {shape_text(g)} = {shape_text(c)}" for s, m, g, c in d.notation]
-    for section, title in SECTIONS:
+    for section, title in _sections(d):
         out += ["", title]
         for line in (x for x in d.lines if x.section == section):
             out += _text_line(line, d.example)
@@ -180,8 +189,8 @@ def _batched_row(row):
 def _text_line(line, example):
     where = f"   [{line.where}]" if line.where else ""
     out = [f"  {line.lhs} = {line.rhs}{where}", f"      {_shapes(line)}; {_verified(line)}"]
-    if line.same_as_seed is not None:
-        out[-1] += f"; max |difference| from the seed's form {rel_text(line.same_as_seed)}"
+    if line.same_as_hadamard is not None:
+        out[-1] += f"; max |difference| from the ⊙ form {rel_text(line.same_as_hadamard)}"
     if example:
         out.append(_indent(_value_text(line.value), 6))
     return out
@@ -224,7 +233,7 @@ def _indent(text, n=2):
 def derivation_markdown(d):
     out = [f"**{_header(d)}**", "", "| symbol | meaning | shape |", "|---|---|---|"]
     out += [f"| {s} | {m} | {shape_text(g)} = {shape_text(c)} |" for s, m, g, c in d.notation]
-    for section, title in SECTIONS:
+    for section, title in _sections(d):
         out += ["", f"### {title}", "", "| equation | shapes | check |", "|---|---|---|"]
         out += [_markdown_row(x) for x in d.lines if x.section == section]
     if d.batched:
@@ -266,21 +275,42 @@ def _latex_equation(line):
 
 
 def derivation_json(d):
-    rows = []
-    for line in d.lines + d.forms:
-        row = {
-            "key": line.key,
-            "section": line.section,
-            "layer": line.layer,
-            "lhs": line.lhs,
-            "rhs": line.rhs,
-            "operand_shapes": [shape_json(shape) for _, shape in line.operand_shapes],
-            "operands": [text for text, _ in line.operand_shapes],
-            "shape": shape_json(line.shape),
-            "rel_error": line.rel_error,
-            "verified_by": line.verified_by,
-        }
-        if d.example:
-            row["value"] = np.asarray(line.value).tolist()
-        rows.append(row)
-    return json.dumps(rows, indent=2, ensure_ascii=False)
+    """``{"header": …, "lines": […]}``: the architecture and the worst verification error,
+    then one object per line, its value (with ``example``) shaped as its ``shape``."""
+    header = {
+        "sizes": list(d.sizes),
+        "activation": d.activation,
+        "loss": d.loss,
+        "alpha": d.alpha,
+        "batch": d.batch,
+        "form": d.form,
+        "max_rel_error": _json_number(d.max_rel_error),
+        "verified": d.ok,
+    }
+    rows = [_json_row(line, d.example) for line in d.lines + d.forms]
+    return json.dumps({"header": header, "lines": rows}, indent=2, ensure_ascii=False)
+
+
+def _json_row(line, example):
+    row = {
+        "key": line.key,
+        "section": line.section,
+        "layer": line.layer,
+        "lhs": line.lhs,
+        "rhs": line.rhs,
+        "operand_shapes": [shape_json(shape) for _, shape in line.operand_shapes],
+        "operands": [text for text, _ in line.operand_shapes],
+        "shape": shape_json(line.shape),
+        "rel_error": _json_number(line.rel_error),
+        "verified_by": line.verified_by,
+    }
+    if example:
+        value = np.asarray(line.value, dtype=float)
+        value = value[:, None] if value.ndim == 1 else value  # ∂J/∂b^(l): an n_l × 1 column
+        row["value"] = np.where(np.isfinite(value), value, None).tolist()
+    return row
+
+
+def _json_number(x):
+    """``x`` as a JSON number; None (null) for NaN and inf, which JSON cannot hold."""
+    return float(x) if math.isfinite(x) else None

@@ -7,7 +7,9 @@ evaluated on that sample alone, which is δ^(l) by definition (∂z^(l)/∂b^(l)
 
 import numpy as np
 
+from deltaprop.activations import get_activation
 from deltaprop.errors import ConfigError
+from deltaprop.losses import Loss
 from deltaprop.network import Network, check_sizes
 
 ALPHA = 0.37  # the L2 strength used when an equation mentions α
@@ -39,32 +41,58 @@ def check_seed(seed):
     return int(seed)
 
 
+def squared_after(output):
+    """The loss ½‖σ(z^(L)) − y‖² of the linear output z^(L): a network whose output layer
+    applies σ, run by the core's linear one. δ^(L) = (σ(z^(L)) − y) ⊙ σ'(z^(L))."""
+
+    def value(z, y):
+        r = output.phi(z) - y
+        return 0.5 * float(np.vdot(r, r))
+
+    def delta(z, y, out=None):
+        a = output.phi(z)
+        result = (a - y) * output.dphi(z, a)
+        if out is None:
+            return result
+        out[...] = result
+        return out
+
+    text = "(a^(L) − y) ⊙ φ'(z^(L))"
+    return Loss(f"squared after {output.name}", value, delta, f"½ ({output.formula} − y)²", text)
+
+
 class RandomNetwork:
     """A ``sizes``-network with random Θ and b, m random samples (columns), and the true
     value of every quantity on them.
 
     Lower-case quantities (δ, a, z, x, y) are sample 0; capitals (Δ, A, Z, X, Y) the batch.
+    With ``output_activation`` the output layer applies it, a^(L) = σ(z^(L)) as in Nielsen's
+    book: the core's linear network then runs with the loss ½‖σ(z^(L)) − y‖² (same gradient).
     """
 
-    def __init__(self, sizes, activation="tanh", m=7, alpha=0.0, seed=0):
+    def __init__(self, sizes, activation="tanh", m=7, alpha=0.0, seed=0, output_activation=None):
         rng = np.random.default_rng(seed)
         self.sizes, self.m, self.alpha = check_sizes(sizes), m, alpha
+        self.output = None if output_activation is None else get_activation(output_activation)
+        self.loss = "squared" if self.output is None else squared_after(self.output)
         self.net = Network(self.sizes, activation)
         self.net.set_params(rng.normal(0.0, 0.8, size=self.net.params.shape))
         self.X = rng.normal(size=(self.sizes[0], m))  # (n_1, m)
         self.Y = rng.normal(size=(self.sizes[-1], m))  # (n_L, m)
         self.cache = self.net.forward(self.X)
-        self.J, self.grad = self.net.loss_and_grad(self.X, self.Y, alpha)  # batch: (1/m) Σ_i
-        self.J1, self.grad1 = self.net.loss_and_grad(self.X[:, :1], self.Y[:, :1], alpha)
+        self.J, self.grad = self.net.loss_and_grad(self.X, self.Y, alpha, self.loss)  # batch
+        self.J1, self.grad1 = self.net.loss_and_grad(self.X[:, :1], self.Y[:, :1], alpha, self.loss)
         self.Delta = self._deltas()
 
     def _deltas(self):
-        """Δ^(l) (n_l, m): column i is ∂J^(i)/∂b^(l), the core's gradient on sample i alone."""
-        grads = [
-            self.net.loss_and_grad(self.X[:, i : i + 1], self.Y[:, i : i + 1])[1]
+        """Δ^(l) (n_l, m): column i is ∂J^(i)/∂b^(l), the core's gradient on sample i alone
+        (the L2 term leaves biases alone); and J^(i) of every sample (``J_each``)."""
+        each = [
+            self.net.loss_and_grad(self.X[:, [i]], self.Y[:, [i]], self.alpha, self.loss)
             for i in range(self.m)
         ]
-        return {l: np.stack([g.b[l] for g in grads], axis=1) for l in self.net.b}
+        self.J_each = [J for J, _ in each]
+        return {l: np.stack([g.b[l] for _, g in each], axis=1) for l in self.net.b}
 
     def phi(self, z):
         return self.net.activation.phi(z)
@@ -75,7 +103,7 @@ class RandomNetwork:
     def value(self, name, k, column=0):
         """The value of quantity ``name`` at layer ``k`` (see ``shapes.RANGES``); lower-case
         quantities are sample ``column``."""
-        z, a, i = self.cache.z, self.cache.a, slice(column, column + 1)
+        z, a, i = self.cache.z, self._a(), slice(column, column + 1)
         values = {
             "Θ": lambda: self.net.theta[k],
             "b": lambda: self.net.b[k][:, None],
@@ -90,14 +118,24 @@ class RandomNetwork:
             "δ": lambda: self.Delta[k][:, i],
             "Δ": lambda: self.Delta[k],
             "P": lambda: np.diag(self.dphi(z[k][:, column])),
+            "φ'": lambda: self.dphi(z[k][:, i]),
+            "∂J/∂a": lambda: a[k][:, i] - self.Y[:, i],  # the output's, for ½‖a^(L) − y‖²
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
             "G": lambda: self.grad1.theta[k],
+            "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
             "gb": lambda: self.grad1.b[k][:, None],
-            "J": lambda: self.J1,
+            "J": lambda: self.J_each[column],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
         }
         return values[name]()
+
+    def _a(self):
+        """a^(l) of every layer, with the output activation applied at layer L if any."""
+        if self.output is None:
+            return self.cache.a
+        L = len(self.sizes)
+        return self.cache.a | {L: self.output.phi(self.cache.z[L])}
 
     def truth(self, name, k, batched):
         """The true value of target ``name``: batched gradients and cost are (1/m) Σ_i."""

@@ -1,4 +1,4 @@
-"""Shapes and values of the seed's symbols, and the evaluation of a parsed expression.
+"""Shapes and values of the symbols of Ng's notation, and the evaluation of a parsed expression.
 
 One evaluator serves both questions. In a :class:`SymbolicDomain` every width is a symbol
 (n_l, n_{L−1}, m) and only shapes are computed; in a :class:`ConcreteDomain` the widths are the
@@ -30,10 +30,11 @@ from deltaprop.derivation.notation import (
     to_text,
 )
 
-# name: (first layer, last layer as an offset from L); the ranges of the seed's table
+# name: (first layer, last layer as an offset from L); the ranges of the notation table
 RANGES = {
     "Θ": (1, -1),
     "G": (1, -1),
+    "Acc": (1, -1),
     "b": (2, 0),
     "gb": (2, 0),
     "z": (2, 0),
@@ -43,11 +44,14 @@ RANGES = {
     "δ": (2, 0),
     "Δ": (2, 0),
     "P": (2, -1),
+    "φ'": (2, -1),
+    "∂J/∂a": (2, 0),
     "∂z/∂z": (2, -1),
 }
 MEANING = {
     "Θ": "Θ",
     "G": "∂J/∂Θ",
+    "Acc": "Ng's Δ",
     "b": "b",
     "gb": "∂J/∂b",
     "z": "z",
@@ -57,6 +61,8 @@ MEANING = {
     "δ": "δ",
     "Δ": "Δ",
     "P": "P",
+    "φ'": "φ'(z)",
+    "∂J/∂a": "∂J/∂a",
     "∂z/∂z": "∂z^(l+1)/∂z",
 }
 
@@ -149,20 +155,31 @@ def _operand(term):
 
 
 class SymbolicDomain:
-    """Every width a symbol n_l; the output layer is L."""
+    """Every width a symbol n_l; the output layer is L, which is layer number ``L`` when the
+    architecture is known (then n_3 of a 3-layer network is n_L)."""
 
     symbolic = True
     m = Dim("m")
 
+    def __init__(self, L=None):
+        self.L = L
+
+    def _relative(self, layer):
+        if self.L is None or layer.base:
+            return layer
+        return LayerIndex("L", layer.offset - self.L)
+
     def n(self, layer):
-        return Dim("n", layer)
+        return Dim("n", self._relative(layer))
 
     def check_range(self, name, layer, node):
         lo, hi = RANGES[name]
-        if layer.base == "L" and layer.offset > hi:
-            raise RangeError(node, _range_message(name, layer.text(), lo, hi))
-        if not layer.base and layer.offset < lo:
-            raise RangeError(node, _range_message(name, layer.text(), lo, hi))
+        absolute = not layer.base
+        too_high = (layer.base == "L" and layer.offset > hi) or (
+            absolute and self.L is not None and layer.offset > self.L + hi
+        )
+        if too_high or (absolute and layer.offset < lo):
+            raise RangeError(node, _range_message(name, layer.text(), lo, hi, self.L))
 
     def value(self, name, k):
         return None
@@ -214,13 +231,15 @@ def _range_message(name, k, lo, hi, L=None):
 
 
 def quantity(node):
-    """The seed quantity a symbol or derivative names: ``(name, layer)``, or None."""
+    """The quantity a symbol or derivative names: ``(name, layer)``, or None."""
     if isinstance(node, Sym):
         return node.name, node.layer
     if not isinstance(node, Deriv) or not isinstance(node.den, Sym):
         return None
     num, den = node.num, node.den
     if isinstance(num, Sym) and num.name == "J":
+        if den.name == "a" and den.layer in (None, LayerIndex("L", 0)):  # Nielsen's ∇_a C
+            return "∂J/∂a", LayerIndex("L", 0)
         return {"Θ": "G", "b": "gb", "z": "δ", "Z": "Δ"}.get(den.name), den.layer
     if isinstance(num, Sym) and num.layer is not None and den.layer is not None:
         if (num.name, den.name) == ("z", "z") and num.layer == den.layer.shift(1):
@@ -239,7 +258,7 @@ def _unknown_message(node):
             f"cannot evaluate {text}: the derivative of a vector by a matrix has three indices, "
             "which no matrix holds; backprop never forms it (δ^(l+1) (a^(l))ᵀ is ∂J/∂Θ^(l))"
         )
-    return f"cannot evaluate {text}: not a quantity of the seed's notation"
+    return f"cannot evaluate {text}: not a quantity of Ng's notation"
 
 
 def symbol_shape(name, layer, domain):
@@ -253,6 +272,7 @@ def symbol_shape(name, layer, domain):
         "Y": lambda: (n(last), m),
         "Θ": lambda: (n(layer.shift(1)), n(layer)),
         "G": lambda: (n(layer.shift(1)), n(layer)),
+        "Acc": lambda: (n(layer.shift(1)), n(layer)),
         "∂z/∂z": lambda: (n(layer.shift(1)), n(layer)),
         "P": lambda: (n(layer), n(layer)),
         "Z": lambda: (n(layer), m),
@@ -316,7 +336,7 @@ def _sum_over(node, domain):
 
 
 def _square(node, arg):
-    """x² of a scalar, or ‖v‖² = vᵀv of a column (the seed's [a^(L) − y]²)."""
+    """x² of a scalar, or ‖v‖² = vᵀv of a column (the question's [a^(L) − y]²)."""
     if arg.shape is not None and arg.shape[1] != 1:
         raise ShapeError(node, arg, None, "the square ^2 of a matrix is undefined (use ⊙)")
     return Term(None, _apply(lambda v: float(np.vdot(v, v)), arg), node)
@@ -380,6 +400,10 @@ ELEMENTWISE_FUNCTIONS = {"exp": np.exp, "log": np.log, "clip": np.clip}
 def _matmul(node, left, right):
     if left.shape is None or right.shape is None:
         return _scaled(node, left, right)
+    if _is_ones(left.node) and left.shape[0] == 1:  # 1ᵀ v: as long as v
+        left = _ones_term(left, (1, right.shape[0]))
+    elif _is_ones(right.node) and right.shape[1] == 1:  # A 1: as long as A is wide
+        right = _ones_term(right, (left.shape[1], 1))
     if left.shape[1] != right.shape[0]:
         rule = (
             f"the columns of the left ({left.shape[1]}) must equal the rows of the right "
@@ -387,6 +411,36 @@ def _matmul(node, left, right):
         )
         raise ShapeError(node, left, right, rule)
     return Term((left.shape[0], right.shape[1]), _apply(np.matmul, left, right), node)
+
+
+def _is_ones(node):
+    """The ones vector 1 or 1ᵀ (maybe times a scalar, (1/m) 1ᵀ), whose length is whatever
+    makes a matrix product defined."""
+    if isinstance(node, Ones):
+        return True
+    if isinstance(node, Transpose | Neg):
+        return _is_ones(node.arg)
+    if isinstance(node, Bin) and node.op in ("@", "*", "/"):
+        return (_is_ones(node.left) and _is_scalar(node.right)) or (
+            node.op != "/" and _is_scalar(node.left) and _is_ones(node.right)
+        )
+    return False
+
+
+def _is_scalar(node):
+    """Whether ``node`` is written as a scalar: numbers, m, α and their quotients."""
+    if isinstance(node, Num) or (isinstance(node, Sym) and node.name in ("m", "α")):
+        return True
+    if isinstance(node, Neg):
+        return _is_scalar(node.arg)
+    return isinstance(node, Bin) and _is_scalar(node.left) and _is_scalar(node.right)
+
+
+def _ones_term(term, shape):
+    """``term``, a multiple c 1 of the ones vector, with the length of ``shape``."""
+    symbolic = term.value is None or any(not isinstance(d, int) for d in shape)
+    value = None if symbolic else np.full(shape, np.asarray(term.value).flat[0])
+    return Term(shape, value, term.node)
 
 
 def _scaled(node, left, right):

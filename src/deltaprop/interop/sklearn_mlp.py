@@ -69,6 +69,7 @@ def from_sklearn(model):
         x_scale=None if scaler is None or not scaler.with_std else scaler.scale_,
         y_1d=mlp.n_outputs_ == 1,
         feature_names_in=getattr(model, "feature_names_in_", None),
+        hidden_layer_sizes=net.sizes[1:-1],
         standardize=scaler is not None,
         **shared_params(mlp),
     )

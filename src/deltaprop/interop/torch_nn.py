@@ -41,6 +41,9 @@ ACTIVATION_MODULES = {
     "softplus": ("Softplus", {"beta": 1.0, "threshold": SOFTPLUS_THRESHOLD}),
 }
 FROM_MODULE = {cls: name for name, (cls, _) in ACTIVATION_MODULES.items()}
+# The module after the last Linear, by output activation (see common.OUTPUT_ACTIVATIONS); None:
+# none. Only the identity lets the output scaler fold into the last Linear (``folded_weights``).
+OUTPUT_MODULES = {"identity": None}
 FORMAT = "deltaprop-torch"
 SUPPORTED = "Linear and one of: " + ", ".join(FROM_MODULE)
 
@@ -49,8 +52,8 @@ def _torch():
     return require("torch", "torch", hint="pip install torch")
 
 
-def architecture(net):
-    """The layers of ``net`` as JSON-ready dicts: Linear, activation, Linear, …, Linear."""
+def architecture(net, output="identity"):
+    """The layers of ``net`` as JSON-ready dicts: Linear, φ, Linear, …, Linear (, output)."""
     cls, kwargs = ACTIVATION_MODULES[net.activation.name]
     layers = []
     for l in range(1, net.L):
@@ -59,6 +62,8 @@ def architecture(net):
         layers.append(
             {"type": "Linear", "in_features": net.sizes[l - 1], "out_features": net.sizes[l]}
         )
+    if OUTPUT_MODULES[output] is not None:
+        layers.append({"type": OUTPUT_MODULES[output]})
     return layers
 
 
@@ -68,7 +73,7 @@ def build(layers, dtype):
     allowed = {"Linear", *FROM_MODULE}
     modules = []
     for layer in layers:
-        kind = {**layer}.pop("type", None)
+        kind = layer.get("type")
         if kind not in allowed:
             raise ModelFileError(f"layer type {kind!r} is not supported; use {SUPPORTED}")
         modules.append(getattr(torch.nn, kind)(**{k: v for k, v in layer.items() if k != "type"}))
@@ -106,7 +111,7 @@ def to_torch(estimator):
     """
     torch = _torch()
     parts = estimator_parts(estimator)
-    module = build(architecture(parts.network), parts.network.dtype)
+    module = build(architecture(parts.network, parts.output), parts.network.dtype)
     linears = [m for m in module if isinstance(m, torch.nn.Linear)]
     with torch.no_grad():
         for linear, (theta, b) in zip(linears, folded_weights(parts), strict=True):
@@ -144,7 +149,9 @@ def from_torch(module):
             net.b[l + 1][...] = linear.bias.detach().cpu().numpy()  # (n_{l+1},)
     from deltaprop.estimator import DeltapropRegressor
 
-    return DeltapropRegressor.from_network(net, standardize=False)
+    return DeltapropRegressor.from_network(
+        net, hidden_layer_sizes=net.sizes[1:-1], standardize=False
+    )
 
 
 def _parse(module):
@@ -213,7 +220,7 @@ def save_torch(estimator, path, feature_names=None, target_names=None):
         "format": FORMAT,
         "format_version": 1,
         "dtype": str(net.dtype),
-        "layers": architecture(net),
+        "layers": architecture(net, estimator_parts(estimator).output),
         "state_dict": os.path.basename(path),
         "feature_names": feature_names,
         "target_names": target_names,
@@ -241,7 +248,15 @@ def load_torch(path):
             raise ValueError("not a deltaprop-torch architecture")
         module = build(spec["layers"], spec["dtype"])
         module.load_state_dict(torch.load(path, weights_only=True))
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, pickle.UnpicklingError) as err:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RuntimeError,
+        pickle.UnpicklingError,
+    ) as err:
         reason = " ".join(str(err).split())
         raise ModelFileError(f"cannot load PyTorch model {path!r}: {reason}") from None
     return module

@@ -1,0 +1,224 @@
+"""Name the mistake in a wrong value, the way a teacher would.
+
+Each repair below rewrites the right side of an equation to undo one classic mistake (a φ' on
+the linear output layer, φ'(a) for φ'(z), φ for φ', the sigmoid's a(1 − a) in another network,
+α not divided by m, a missing bias, a missing ⊙ φ'). ``check`` evaluates every rewrite and
+prints the hint of one that makes the equation right, so a hint is never a guess.
+"""
+
+from dataclasses import replace
+
+from deltaprop.derivation.notation import (
+    Bin,
+    Call,
+    LayerIndex,
+    Num,
+    Ones,
+    Sym,
+    Transpose,
+    to_text,
+    transform,
+)
+from deltaprop.derivation.shapes import walk
+
+LAYER_VALUES = {"a": "z", "A": "Z"}  # φ takes z^(l); a^(l) is its value
+
+
+def repairs(goal, rhs, activation):
+    """``[(hint, rewritten right side)]``: one per mistake that ``rhs`` may contain."""
+    found = []
+    for repair in REPAIRS:
+        found += repair(goal, rhs, activation)
+    return found
+
+
+def _rewrite_each(rhs, match):
+    """``[(hint, rhs with node replaced)]`` for every node where ``match(node)`` gives
+    ``(hint, replacement)``."""
+    found = []
+    for node in walk(rhs):
+        fix = match(node)
+        if fix is not None:
+            found.append((fix[0], _substitute(rhs, node, fix[1])))
+    return found
+
+
+def _linear_output(goal, rhs, activation):
+    """δ^(L) = (a^(L) − y) ⊙ φ'(z^(L)): the output layer is linear, its φ' is 1."""
+
+    def match(node):
+        if not (isinstance(node, Bin) and node.op in ("⊙", "*")):
+            return None
+        for factor, other in ((node.right, node.left), (node.left, node.right)):
+            if _dphi_at_output(factor):
+                linear = "the output layer is linear (a^(L) = z^(L)), so its derivative is 1"
+                return f"{linear}: drop {to_text(factor)}", other
+        return None
+
+    return _rewrite_each(rhs, match)
+
+
+def _dphi_at_output(node):
+    if not (isinstance(node, Call) and node.func == "φ'" and isinstance(node.arg, Sym)):
+        return False
+    return node.arg.name in ("z", "Z", "a", "A") and node.arg.layer == LayerIndex("L", 0)
+
+
+def _dphi_of_a(goal, rhs, activation):
+    """φ'(a^(l)) where φ'(z^(l)) belongs."""
+
+    def match(node):
+        if not (isinstance(node, Call) and node.func == "φ'" and _is_value(node.arg)):
+            return None
+        z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
+        hint = f"φ' takes z, not a = φ(z): write φ'({to_text(z)}), not {to_text(node)}"
+        return hint, replace(node, arg=z)
+
+    return _rewrite_each(rhs, match)
+
+
+def _is_value(node):
+    return isinstance(node, Sym) and node.name in LAYER_VALUES and node.layer is not None
+
+
+def _sigmoid_derivative(goal, rhs, activation):
+    """a ⊙ (1 − a): φ' of the sigmoid, written in a network with another φ."""
+
+    def match(node):
+        found = _sigmoid_pattern(node)
+        if found is None:
+            return None
+        a, rest = found
+        dphi = Call(node.span, "φ'", replace(a, name=LAYER_VALUES[a.name]))
+        hint = (
+            f"{to_text(a)} ⊙ (1 − {to_text(a)}) is the derivative of the sigmoid; this "
+            f"network's φ is {activation}: write {to_text(dphi)}"
+        )
+        return hint, dphi if rest is None else Bin(node.span, node.op, rest, dphi, "")
+
+    return [] if activation == "sigmoid" else _rewrite_each(rhs, match)
+
+
+def _sigmoid_pattern(node):
+    """``(a, rest)`` for ``a ⊙ (1 − a)`` (either order, ⊙ or *; ``rest`` None) or for
+    ``rest ⊙ a ⊙ (1 − a)``; else None."""
+    if not (isinstance(node, Bin) and node.op in ("⊙", "*")):
+        return None
+    left, right = node.left, node.right
+    for a, other in ((left, right), (right, left)):
+        if _is_value(a) and _one_minus(other, a):
+            return a, None
+    chained = isinstance(left, Bin) and left.op == node.op and _is_value(left.right)
+    if chained and _one_minus(right, left.right):
+        return left.right, left.left
+    return None
+
+
+def _one_minus(node, a):
+    """Whether ``node`` is 1 − a."""
+    return (
+        isinstance(node, Bin)
+        and node.op == "-"
+        and _is_one(node.left)
+        and _same_symbol(node.right, a)
+    )
+
+
+def _is_one(node):
+    return isinstance(node, Ones) or (isinstance(node, Num) and node.value == 1)
+
+
+def _same_symbol(p, q):
+    return isinstance(p, Sym) and (p.name, p.layer) == (q.name, q.layer)
+
+
+def _phi_for_dphi(goal, rhs, activation):
+    """φ(z^(l)) where the chain rule needs φ'(z^(l))."""
+
+    def match(node):
+        if not (isinstance(node, Call) and node.func == "φ"):
+            return None
+        dphi = replace(node, func="φ'")
+        return f"φ where φ' belongs: the chain rule multiplies by {to_text(dphi)}", dphi
+
+    return _rewrite_each(rhs, match) if goal.name in ("δ", "Δ") else []
+
+
+def _alpha_over_m(goal, rhs, activation):
+    """α Θ^(l) in a batched gradient: the L2 term is (α/m) Θ^(l)."""
+    alphas = [n for n in walk(rhs) if isinstance(n, Sym) and n.name == "α"]
+    if goal.name != "G" or not alphas:
+        return []
+    m = Sym(alphas[0].span, "m")
+    fixed = transform(rhs, lambda n: Bin(n.span, "/", n, m) if n in alphas else None)
+    hint = "α is not divided by m: the L2 term of ∂J/∂Θ^(l) is (α/m) Θ^(l)"
+    return [(hint, fixed)]
+
+
+def _missing_bias(goal, rhs, activation):
+    """z^(l) = Θ^(l−1) a^(l−1), without + b^(l)."""
+    if goal.name not in ("z", "Z") or goal.layer is None:
+        return []
+    if any(isinstance(n, Sym) and n.name == "b" for n in walk(rhs)):
+        return []
+    b = Sym(goal.node.span, "b", goal.layer)
+    if goal.name == "Z":
+        b = Bin(b.span, "@", b, Transpose(b.span, Ones(b.span)))  # b^(l) 1ᵀ
+    hint = f"missing the bias: add + {to_text(b)}"
+    return [(hint, Bin(rhs.span, "+", rhs, b, "+"))]
+
+
+def _missing_dphi(goal, rhs, activation):
+    """(Θ^(l))ᵀ δ^(l+1) without ⊙ φ'(z^(l))."""
+    if goal.name not in ("δ", "Δ") or goal.layer is None:
+        return []
+    z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
+    dphi = Call(goal.node.span, "φ'", z)
+    return [(f"missing the factor ⊙ {to_text(dphi)}", Bin(rhs.span, "⊙", rhs, dphi, ""))]
+
+
+def _layer_shifted(goal, rhs, activation):
+    """A weight matrix one layer off, as Nielsen's w^l read for Θ^(l) (w^l is Θ^(l−1))."""
+
+    def match(node):
+        if not (isinstance(node, Sym) and node.name == "Θ" and node.layer is not None):
+            return None
+        shifted = replace(node, layer=node.layer.shift(1))
+        hint = (
+            f"the weights are one layer off: {to_text(shifted)}, not {to_text(node)} (in "
+            "Nielsen's notation w^{l+1} is Θ^(l): his w^l maps layer l−1 to layer l)"
+        )
+        return hint, shifted
+
+    return _rewrite_each(rhs, match)
+
+
+def _substitute(node, old, new):
+    return transform(node, lambda t: new if t is old else None)
+
+
+REPAIRS = (
+    _linear_output,
+    _dphi_of_a,
+    _sigmoid_derivative,
+    _phi_for_dphi,
+    _alpha_over_m,
+    _missing_bias,
+    _missing_dphi,
+    _layer_shifted,
+)
+
+
+def factor_hint(c, m):
+    """The hint for a value that is ``c`` times the truth (m samples in the batch)."""
+    named = [
+        (m, f"too large by a factor m = {m}: the batched gradient needs the factor 1/m"),
+        (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),
+        (-1, "the sign is flipped"),
+        (2, "twice the true value: the ½ of J^(i) = ½‖a^(L) − y‖² cancels the derivative's 2"),
+        (0.5, "half the true value: the ½ of J^(i) is already cancelled by the derivative's 2"),
+    ]
+    for factor, hint in named:
+        if abs(c - factor) <= 1e-9 * abs(factor):
+            return hint
+    return None

@@ -1,0 +1,38 @@
+"""explain → check: every line that ``explain`` prints, in text, Markdown and LaTeX, is read by
+``check`` and judged correct for the same architecture."""
+
+import re
+
+import pytest
+
+from deltaprop.derivation import check, explain
+
+ARCHITECTURES = [((3, 5, 4, 1), None), ((2, 3, 2), None), ((4, 6, 3), 3), ((3, 4, 2, 2), 2)]
+
+
+def text_lines(derivation):
+    return [f"{line.lhs} = {line.rhs}" for line in derivation.lines + derivation.forms]
+
+
+def markdown_lines(derivation):
+    return re.findall(r"^\| `(.+?)`", derivation.to_markdown(), flags=re.MULTILINE)
+
+
+def latex_lines(derivation):
+    body = derivation.to_latex().split(r"\begin{align*}")[1].split(r"\end{align*}")[0]
+    return [row.strip() for row in body.strip().splitlines()]
+
+
+def batched_lines(derivation):
+    return [f"{lhs} = {rhs}" for lhs, rhs, _, _ in derivation.batched]
+
+
+@pytest.mark.parametrize(("sizes", "batch"), ARCHITECTURES)
+@pytest.mark.parametrize("render", [text_lines, markdown_lines, latex_lines, batched_lines])
+def test_every_printed_line_is_read_and_correct(sizes, batch, render):
+    derivation = explain(sizes, "sigmoid", batch=batch, alpha=0.2 if batch else 0.0)
+    lines = render(derivation)
+    assert len(lines) >= (8 if render is not batched_lines or not batch else 0)
+    for line in lines:
+        result = check(line, sizes=sizes, activation="sigmoid")
+        assert result.verdict == "correct", result.to_text()
