@@ -49,6 +49,7 @@ from deltaprop.derivation.shapes import (
     walk,
 )
 from deltaprop.errors import ConfigError
+from deltaprop.losses import get_loss
 from deltaprop.relerror import rel_error
 
 GENERIC_WIDTHS = (4, 6, 5, 3, 2, 7, 8, 9, 10, 11)  # distinct and > 1: nothing agrees by accident
@@ -83,6 +84,7 @@ class Context:
     activation: str
     seed: int
     output_activation: str | None = None  # Nielsen's σ output layer, when asked
+    loss: str = "squared"
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
@@ -96,9 +98,8 @@ class Context:
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
         with_alpha = _uses(rhs, {"α"})
-        return _random_network(
-            sizes, self.activation, with_alpha, self.seed, self.output_activation
-        )
+        options = (self.seed, self.output_activation, self.loss)
+        return _random_network(sizes, self.activation, with_alpha, *options)
 
 
 @dataclass
@@ -164,6 +165,7 @@ def check(
     seed=0,
     notation=None,
     output_activation=None,
+    loss="squared",
 ):
     """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
 
@@ -186,6 +188,8 @@ def check(
     output_activation : str, optional
         Judge for a network whose output layer applies this activation (Nielsen's σ);
         by default the output is linear, as in the question.
+    loss : str
+        The loss the values are judged for (``explain --loss``); ℓ in an equation is it.
 
     Returns
     -------
@@ -195,7 +199,9 @@ def check(
     """
     sizes = None if sizes is None else check_work(sizes)
     output = None if output_activation is None else get_activation(output_activation).name
-    context = Context(sizes, get_activation(activation).name, check_seed(seed), output)
+    context = Context(sizes, get_activation(activation).name, check_seed(seed), output, loss)
+    if output is not None and get_loss(loss).name != "squared":
+        raise ConfigError(f"--output-activation is judged with the squared loss, not {loss}")
     notation = (
         notations.detect(equation) if notation is None else notations.check_notation(notation)
     )
@@ -451,9 +457,9 @@ def _evaluate_layers(context, goal, rhs):
 
 
 @functools.lru_cache(maxsize=16)
-def _random_network(sizes, activation, with_alpha, seed, output_activation=None):
+def _random_network(sizes, activation, with_alpha, seed, output_activation=None, loss=None):
     alpha = ALPHA if with_alpha else 0.0
-    return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation)
+    return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation, loss)
 
 
 def _batched(node):

@@ -373,8 +373,9 @@ def _call(node, arg, domain):
         return Term((rows, rows), _apply(lambda v: np.diag(v[:, 0]), arg), node)
     if node.func in ELEMENTWISE:
         return _elementwise(node, arg, domain)
-    if node.func == "ℓ":
-        raise SymbolError(node, "ℓ is the loss that explain --loss names: write it out")
+    if node.func == "ℓ":  # the loss of check --loss, summed over the outputs: a scalar
+        sample = getattr(domain, "sample", None)
+        return Term(None, None if arg.value is None else sample.loss_of(arg.value), node)
     if arg.value is None:
         return Term(arg.shape, None, node)
     f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
