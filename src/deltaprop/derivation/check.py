@@ -21,6 +21,7 @@ from deltaprop.derivation.hints import factor_hint, repairs
 from deltaprop.derivation.notation import (
     Bin,
     Call,
+    Deriv,
     ParseError,
     SumOver,
     Sym,
@@ -40,6 +41,8 @@ from deltaprop.derivation.shapes import (
     SymbolicDomain,
     Term,
     evaluate,
+    evaluate_entries,
+    has_entries,
     layer_bases,
     op_symbol,
     quantity,
@@ -70,6 +73,7 @@ class Target:
     layer: object
     transposed: bool
     node: object
+    entry: str = ""  # written entry by entry: δ^l_j ("j"), ∂C/∂w^l_{jk} ("jk")
 
     def text(self):
         return to_text(self.node)
@@ -271,7 +275,8 @@ def _target(node):
             f"cannot tell which quantity {to_text(node)} is: write δ^(l), ∂J/∂Θ^(l), "
             "∂J/∂b^(l), z^(l), a^(l), P_l or J on the left, or use --for",
         )
-    return Target(found[0], found[1], transposed, node)
+    written = node.den if isinstance(node, Deriv) else node
+    return Target(found[0], found[1], transposed, node, getattr(written, "entry", ""))
 
 
 def _derivative_of_phi(node):
@@ -291,6 +296,9 @@ def _target_shape(goal, domain):
 
 
 def _check_side(context, result, goal, rhs):
+    if goal is not None and (goal.entry or has_entries(rhs)):
+        _check_entries(context, result, goal, rhs)
+        return
     term = _symbolic_term(context, goal, rhs)
     if not isinstance(term, Term):
         _report_shape_failure(context, result, term, goal, rhs)
@@ -308,6 +316,44 @@ def _check_side(context, result, goal, rhs):
         worst = _worst_layer(layers)
         result.message = _value_message(layers, worst)
         result.hints = _value_hints(context, goal, rhs, worst)
+
+
+def _check_entries(context, result, goal, rhs):
+    """An equation written entry by entry (Nielsen's BP3, BP4, the sum form of BP2): its
+    value for every entry at every layer, against the truth of the same entries."""
+    sizes = context.architecture(rhs)
+    network = context.network(sizes, rhs)
+    layers = at_layers(goal, rhs, sizes, lambda b: _entries_at(goal, rhs, network, b))
+    result.layers = [(l, err) for l, err, _ in layers]
+    result.rel_error = max(err for _, err, _ in layers)
+    if result.rel_error > TOLERANCE:
+        result.verdict, result.reason = "wrong", "value"
+        result.message = _value_message(layers, _worst_layer(layers))
+    if any(value is None or np.ndim(value) != np.ndim(truth) for _, _, (value, truth) in layers):
+        result.reason, result.message = "dimension", ENTRY_MISFIT
+
+
+ENTRY_MISFIT = (
+    "the entry indices do not fit: an index runs over the units of two different layers, or "
+    "the two sides have different indices"
+)
+
+
+def _entries_at(goal, rhs, network, binding):
+    domain = ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
+    k = goal.layer.bind(binding) if goal.layer is not None else None
+    try:
+        value, indices = evaluate_entries(rhs, domain)
+    except ValueError:  # an index paired with units of another layer: no such entries
+        return binding.get("l", k), float("inf"), (None, None)
+    if k is not None:
+        domain.check_range(goal.name, goal.layer, goal.node)
+    truth = np.asarray(network.truth(goal.name, k, False), dtype=float)
+    truth = truth[:, 0] if len(goal.entry) == 1 and truth.ndim == 2 else truth
+    if sorted(indices) != sorted(goal.entry):
+        return binding.get("l", k), float("inf"), (None, truth)
+    value = np.einsum(f"{indices}->{goal.entry}", value) if indices else value
+    return binding.get("l", k), rel_error(value, truth), (value, truth)
 
 
 def _generic_sizes(rhs):
