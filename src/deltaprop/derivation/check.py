@@ -206,21 +206,11 @@ def check(
     context = Context(sizes, get_activation(activation).name, check_seed(seed), output, loss)
     if output is not None and get_loss(loss).name != "squared":
         raise ConfigError(f"--output-activation is judged with the squared loss, not {loss}")
-    notation = (
-        notations.detect(equation) if notation is None else notations.check_notation(notation)
-    )
-    result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
-    result.notes = [notations.NOTES[notation]] if notations.NOTES[notation] else []
-    if output is not None:
-        result.notes.append(
-            f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
-            "(the question's output layer is linear: there δ^(L) has no φ'(z^(L)))"
-        )
-    if notation == "cs231n":
-        result.verdict, result.message = "unsupported", notations.CS231N_REFUSAL
+    result = _reading(equation, sizes, notation, output)
+    if result.verdict != "correct":
         return result
     try:
-        lhs, sides = _sides(equation, target, notation)
+        lhs, sides = _sides(equation, target, result.notation)
     except ParseError as err:
         result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
         return result
@@ -237,6 +227,24 @@ def check(
         wrong = isinstance(err, RangeError)
         result.verdict, result.reason = ("wrong", "range") if wrong else ("unsupported", "")
         result.message, result.span = str(err), err.node.span
+    return result
+
+
+def _reading(equation, sizes, notation, output):
+    """The result to fill, with the notation the equation is read in and how it translates
+    (``unsupported`` at once for cs231n's NumPy)."""
+    notation = (
+        notations.detect(equation) if notation is None else notations.check_notation(notation)
+    )
+    result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
+    result.notes = [notations.NOTES[notation]] if notations.NOTES[notation] else []
+    if output is not None:
+        result.notes.append(
+            f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
+            "(the question's output layer is linear: there δ^(L) has no φ'(z^(L)))"
+        )
+    if notation == "cs231n":
+        result.verdict, result.message = "unsupported", notations.CS231N_REFUSAL
     return result
 
 
