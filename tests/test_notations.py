@@ -132,3 +132,24 @@ def test_output_activation_on_the_command_line(capsys):
     assert main(argv) == 1
     assert main([*argv, "--output-activation", "softmaxx"]) == 2
     assert "activation='softmaxx' is not known" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("equation", "verdict"),
+    [
+        (r"\frac{\partial C}{\partial b^l_j} = \delta^l_j", "correct"),  # BP3
+        (r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j", "correct"),  # BP4
+        (r"\delta^l_j = \sum_k w^{l+1}_{kj} \delta^{l+1}_k \sigma'(z^l_j)", "correct"),  # BP2
+        (r"\delta^l_j = \sum_k w^{l+1}_{kj} \delta^{l+1}_k", "wrong"),  # no σ'
+        (r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_j \delta^l_k", "wrong"),  # swapped
+    ],
+)
+def test_nielsen_component_forms_are_checked_entry_by_entry(equation, verdict):
+    result = check(equation, activation="sigmoid")
+    assert result.verdict == verdict, result.to_text()
+
+
+def test_indices_over_units_of_different_layers_do_not_fit():
+    result = check(r"\delta^l_j = \sum_k w^{l+1}_{jk} \delta^{l+1}_k \sigma'(z^l_j)")
+    assert (result.verdict, result.reason) == ("wrong", "dimension")
+    assert "the entry indices do not fit" in result.message

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from deltaprop.derivation import check, explain
+from deltaprop.derivation.notation import to_text
 
 ARCHITECTURES = [((3, 5, 4, 1), None), ((2, 3, 2), None), ((4, 6, 3), 3), ((3, 4, 2, 2), 2)]
 
@@ -36,3 +37,16 @@ def test_every_printed_line_is_read_and_correct(sizes, batch, render):
     for line in lines:
         result = check(line, sizes=sizes, activation="sigmoid")
         assert result.verdict == "correct", result.to_text()
+
+
+@pytest.mark.parametrize(("sizes", "batch"), [((3, 4, 2), None), ((2, 5, 3), 4)])
+@pytest.mark.parametrize("render", [text_lines, latex_lines])
+def test_the_huber_lines_are_read_and_correct_for_the_huber_loss(sizes, batch, render):
+    derivation = explain(sizes, "tanh", loss="huber", batch=batch)
+    for line in render(derivation):
+        result = check(line, sizes=sizes, loss="huber")
+        assert result.verdict == "correct", result.to_text()
+    delta = next(x for x in derivation.lines if x.key == "delta_output")
+    unclipped = to_text(delta.equation.rhs.arg)  # a^(L) − y
+    squared = check(f"{delta.lhs} = {unclipped}", sizes=sizes, loss="huber")
+    assert squared.verdict == "wrong"

@@ -25,7 +25,6 @@ class Activation:
     phi: Callable[..., np.ndarray]  # (z, out=None) -> φ(z), same shape and dtype
     dphi: Callable[..., np.ndarray]  # (z, a, out=None) -> φ'(z), same shape and dtype
     formula: str  # φ(z) as a SymPy expression in z
-    init: str  # "glorot" or "he": the initialization that suits it
 
     def __reduce__(self):  # pickle by name: the functions are module-level or lambdas
         return get_activation, (self.name,)
@@ -88,24 +87,22 @@ def _identity_dphi(z, a, out=None):
 ACTIVATIONS = {
     act.name: act
     for act in [
-        Activation("identity", np.positive, _identity_dphi, "z", "glorot"),
-        Activation("sigmoid", expit, _sigmoid_dphi, "1/(1 + exp(-z))", "glorot"),
-        Activation("tanh", np.tanh, _tanh_dphi, "tanh(z)", "glorot"),
-        Activation("relu", _relu, _relu_dphi, "Max(0, z)", "he"),
+        Activation("identity", np.positive, _identity_dphi, "z"),
+        Activation("sigmoid", expit, _sigmoid_dphi, "1/(1 + exp(-z))"),
+        Activation("tanh", np.tanh, _tanh_dphi, "tanh(z)"),
+        Activation("relu", _relu, _relu_dphi, "Max(0, z)"),
         Activation(
             "leaky_relu",
             _leaky_relu,
             _leaky_relu_dphi,
             f"Piecewise((z, z > 0), ({LEAKY_SLOPE}*z, True))",
-            "he",
         ),
-        Activation("elu", _elu, _elu_dphi, "Piecewise((z, z > 0), (exp(z) - 1, True))", "he"),
+        Activation("elu", _elu, _elu_dphi, "Piecewise((z, z > 0), (exp(z) - 1, True))"),
         Activation(
             "softplus",
             lambda z, out=None: np.logaddexp(0, z, out=out),  # log(1 + e^z), stable
             lambda z, a, out=None: expit(z, out=out),  # softplus'(z) = σ(z)
             "log(1 + exp(z))",
-            "glorot",
         ),
     ]
 }

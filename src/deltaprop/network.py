@@ -185,9 +185,10 @@ class Network:
         are small and J starts near the loss of predicting the mean (standardized targets).
         Chosen by measurement against scikit-learn's ``MLPRegressor`` after 50 epochs
         (``benchmarks/convergence.py``, docs/derivation.md "Initialization"): He's bound
-        √(6/n_l) on relu layers and the output started J 3–5× higher; scikit-learn's own
+        √(6/n_l) on relu layers and the output started J 2–3× higher; scikit-learn's own
         scheme (bound √(2/(n_l + n_{l+1})) for the sigmoid, biases drawn like the weights)
-        trained slower than this one with the sigmoid and no faster otherwise.
+        trained slower than this one with adam and sgd (L-BFGS generalized better with its
+        random biases).
         """
         for theta in self.theta.values():
             n_out, n_in = theta.shape  # n_{l+1}, n_l

@@ -22,7 +22,7 @@ COMPILED_ADAM_MIN_WORK = 1e9  # about 4× the break-even measured
 
 
 class GD:
-    """Gradient descent: Θ ← Θ − η ∇J (full batch in ``solver="gd"``; the seed's rule)."""
+    """Gradient descent: Θ ← Θ − η ∇J (full batch in ``solver="gd"``; the question's rule)."""
 
     def __init__(self, eta):
         self.eta = eta

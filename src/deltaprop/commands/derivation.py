@@ -140,6 +140,7 @@ def _register_check(subparsers):
         help="judge for a network whose output layer applies PHI (Nielsen's sigmoid); "
         "default: a linear output, as in the question",
     )
+    p.add_argument("--loss", default="squared", help="squared (default) or huber, as in explain")
     p.add_argument("--format", default="text", choices=("text", "json"))
     p.set_defaults(handler=run_check)
 
@@ -161,15 +162,8 @@ def run_check(args):
     from deltaprop.derivation import check
 
     sizes = check_sizes(args.sizes, name="--sizes") if args.sizes else None
-    result = check(
-        args.equation,
-        sizes,
-        args.activation,
-        target=args.target,
-        seed=args.seed,
-        notation=args.notation,
-        output_activation=args.output_activation,
-    )
+    names = ("target", "seed", "notation", "output_activation", "loss")
+    result = check(args.equation, sizes, args.activation, **{k: getattr(args, k) for k in names})
     out = result.to_json() if args.format == "json" else result.to_text()
     print(out, file=sys.stdout)
     return result.exit_code

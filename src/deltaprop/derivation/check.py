@@ -21,6 +21,7 @@ from deltaprop.derivation.hints import factor_hint, repairs
 from deltaprop.derivation.notation import (
     Bin,
     Call,
+    Deriv,
     ParseError,
     SumOver,
     Sym,
@@ -40,6 +41,8 @@ from deltaprop.derivation.shapes import (
     SymbolicDomain,
     Term,
     evaluate,
+    evaluate_entries,
+    has_entries,
     layer_bases,
     op_symbol,
     quantity,
@@ -49,6 +52,7 @@ from deltaprop.derivation.shapes import (
     walk,
 )
 from deltaprop.errors import ConfigError
+from deltaprop.losses import get_loss
 from deltaprop.relerror import rel_error
 
 GENERIC_WIDTHS = (4, 6, 5, 3, 2, 7, 8, 9, 10, 11)  # distinct and > 1: nothing agrees by accident
@@ -69,6 +73,7 @@ class Target:
     layer: object
     transposed: bool
     node: object
+    entry: str = ""  # written entry by entry: δ^l_j ("j"), ∂C/∂w^l_{jk} ("jk")
 
     def text(self):
         return to_text(self.node)
@@ -83,6 +88,7 @@ class Context:
     activation: str
     seed: int
     output_activation: str | None = None  # Nielsen's σ output layer, when asked
+    loss: str = "squared"
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
@@ -96,9 +102,8 @@ class Context:
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
         with_alpha = _uses(rhs, {"α"})
-        return _random_network(
-            sizes, self.activation, with_alpha, self.seed, self.output_activation
-        )
+        options = (self.seed, self.output_activation, self.loss)
+        return _random_network(sizes, self.activation, with_alpha, *options)
 
 
 @dataclass
@@ -164,6 +169,7 @@ def check(
     seed=0,
     notation=None,
     output_activation=None,
+    loss="squared",
 ):
     """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
 
@@ -186,6 +192,8 @@ def check(
     output_activation : str, optional
         Judge for a network whose output layer applies this activation (Nielsen's σ);
         by default the output is linear, as in the question.
+    loss : str
+        The loss the values are judged for (``explain --loss``); ℓ in an equation is it.
 
     Returns
     -------
@@ -195,22 +203,14 @@ def check(
     """
     sizes = None if sizes is None else check_work(sizes)
     output = None if output_activation is None else get_activation(output_activation).name
-    context = Context(sizes, get_activation(activation).name, check_seed(seed), output)
-    notation = (
-        notations.detect(equation) if notation is None else notations.check_notation(notation)
-    )
-    result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
-    result.notes = [notations.NOTES[notation]] if notations.NOTES[notation] else []
-    if output is not None:
-        result.notes.append(
-            f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
-            "(the question's output layer is linear: there δ^(L) has no φ'(z^(L)))"
-        )
-    if notation == "cs231n":
-        result.verdict, result.message = "unsupported", notations.CS231N_REFUSAL
+    context = Context(sizes, get_activation(activation).name, check_seed(seed), output, loss)
+    if output is not None and get_loss(loss).name != "squared":
+        raise ConfigError(f"--output-activation is judged with the squared loss, not {loss}")
+    result = _reading(equation, sizes, notation, output)
+    if result.verdict != "correct":
         return result
     try:
-        lhs, sides = _sides(equation, target, notation)
+        lhs, sides = _sides(equation, target, result.notation)
     except ParseError as err:
         result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
         return result
@@ -227,6 +227,24 @@ def check(
         wrong = isinstance(err, RangeError)
         result.verdict, result.reason = ("wrong", "range") if wrong else ("unsupported", "")
         result.message, result.span = str(err), err.node.span
+    return result
+
+
+def _reading(equation, sizes, notation, output):
+    """The result to fill, with the notation the equation is read in and how it translates
+    (``unsupported`` at once for cs231n's NumPy)."""
+    notation = (
+        notations.detect(equation) if notation is None else notations.check_notation(notation)
+    )
+    result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
+    result.notes = [notations.NOTES[notation]] if notations.NOTES[notation] else []
+    if output is not None:
+        result.notes.append(
+            f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
+            "(the question's output layer is linear: there δ^(L) has no φ'(z^(L)))"
+        )
+    if notation == "cs231n":
+        result.verdict, result.message = "unsupported", notations.CS231N_REFUSAL
     return result
 
 
@@ -265,7 +283,8 @@ def _target(node):
             f"cannot tell which quantity {to_text(node)} is: write δ^(l), ∂J/∂Θ^(l), "
             "∂J/∂b^(l), z^(l), a^(l), P_l or J on the left, or use --for",
         )
-    return Target(found[0], found[1], transposed, node)
+    written = node.den if isinstance(node, Deriv) else node
+    return Target(found[0], found[1], transposed, node, getattr(written, "entry", ""))
 
 
 def _derivative_of_phi(node):
@@ -285,6 +304,9 @@ def _target_shape(goal, domain):
 
 
 def _check_side(context, result, goal, rhs):
+    if goal is not None and (goal.entry or has_entries(rhs)):
+        _check_entries(context, result, goal, rhs)
+        return
     term = _symbolic_term(context, goal, rhs)
     if not isinstance(term, Term):
         _report_shape_failure(context, result, term, goal, rhs)
@@ -302,6 +324,44 @@ def _check_side(context, result, goal, rhs):
         worst = _worst_layer(layers)
         result.message = _value_message(layers, worst)
         result.hints = _value_hints(context, goal, rhs, worst)
+
+
+def _check_entries(context, result, goal, rhs):
+    """An equation written entry by entry (Nielsen's BP3, BP4, the sum form of BP2): its
+    value for every entry at every layer, against the truth of the same entries."""
+    sizes = context.architecture(rhs)
+    network = context.network(sizes, rhs)
+    layers = at_layers(goal, rhs, sizes, lambda b: _entries_at(goal, rhs, network, b))
+    result.layers = [(l, err) for l, err, _ in layers]
+    result.rel_error = max(err for _, err, _ in layers)
+    if result.rel_error > TOLERANCE:
+        result.verdict, result.reason = "wrong", "value"
+        result.message = _value_message(layers, _worst_layer(layers))
+    if any(value is None or np.ndim(value) != np.ndim(truth) for _, _, (value, truth) in layers):
+        result.reason, result.message = "dimension", ENTRY_MISFIT
+
+
+ENTRY_MISFIT = (
+    "the entry indices do not fit: an index runs over the units of two different layers, or "
+    "the two sides have different indices"
+)
+
+
+def _entries_at(goal, rhs, network, binding):
+    domain = ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
+    k = goal.layer.bind(binding) if goal.layer is not None else None
+    try:
+        value, indices = evaluate_entries(rhs, domain)
+    except ValueError:  # an index paired with units of another layer: no such entries
+        return binding.get("l", k), float("inf"), (None, None)
+    if k is not None:
+        domain.check_range(goal.name, goal.layer, goal.node)
+    truth = np.asarray(network.truth(goal.name, k, False), dtype=float)
+    truth = truth[:, 0] if len(goal.entry) == 1 and truth.ndim == 2 else truth
+    if sorted(indices) != sorted(goal.entry):
+        return binding.get("l", k), float("inf"), (None, truth)
+    value = np.einsum(f"{indices}->{goal.entry}", value) if indices else value
+    return binding.get("l", k), rel_error(value, truth), (value, truth)
 
 
 def _generic_sizes(rhs):
@@ -451,9 +511,9 @@ def _evaluate_layers(context, goal, rhs):
 
 
 @functools.lru_cache(maxsize=16)
-def _random_network(sizes, activation, with_alpha, seed, output_activation=None):
+def _random_network(sizes, activation, with_alpha, seed, output_activation=None, loss=None):
     alpha = ALPHA if with_alpha else 0.0
-    return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation)
+    return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation, loss)
 
 
 def _batched(node):

@@ -85,6 +85,7 @@ class Sym(Node):
     name: str  # canonical: Θ δ Δ a A z Z b x X y Y P G J m α φ φ' Diag
     layer: LayerIndex | None = None
     sample: bool = False  # written with the sample index, as in y^(i)
+    entry: str = ""  # entry indices written after the layer, as in δ^l_j or w^l_{jk}
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,7 +156,8 @@ class Deriv(Node):
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc", "w"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 FUNCTIONS = {"φ", "φ'", "Diag", "ℓ"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
-INDICES = {"L", "l", "k", "i", "T", "F"}  # letters that index, never a quantity
+INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
+ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
 # ---------------------------------------------------------------- tokens
 
@@ -237,7 +239,7 @@ WORDS = {
     "exp": "exp",
     "log": "log",
 }
-LETTERS = set("aAzZbxXyYPGJmLlkiTF")
+LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 NOTATIONS = ("question", "ng", "nielsen", "cs231n")
 NOTATION_WORDS = {  # letters that a notation reads differently from the question's
     "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G"},
@@ -564,6 +566,8 @@ class _Parser:
             kind = self.tok.kind
             if kind == "^":
                 node = self.superscript(node)
+            elif kind == "_" and isinstance(node, Sym) and node.layer is not None:
+                node = self.entry(node)
             elif kind == "_":
                 self.next()
                 node = self.with_layer(node, self.layer_group(), self.tokens[self.i - 1].end)
@@ -581,6 +585,18 @@ class _Parser:
                 node = self.call(node)
             else:
                 return node
+
+    def entry(self, node):
+        """``δ^l_j``, ``w^l_{jk}``: the entry indices of a quantity that has its layer."""
+        self.next()  # _
+        braced, letters = self.accept("{"), ""
+        while self.tok.kind == "sym" and self.tok.value in ENTRY and (braced or not letters):
+            letters += self.next().value
+        if braced:
+            self.expect("}", "'}' after the entry indices")
+        if not letters:
+            self.fail("expected entry indices such as _j or _{jk}")
+        return replace(node, entry=letters, span=(node.span[0], self.tokens[self.i - 1].end))
 
     def prime(self, node):
         tok = self.next()
@@ -712,8 +728,8 @@ class _Parser:
         self.expect("_", "'_' and the index summed over (Σ_i or Σ_l)")
         braced = self.accept("{")
         index = self.expect("sym", "the index summed over, i or l")
-        if index.value not in ("i", "l"):
-            self.fail("Σ sums over the samples (Σ_i) or the layers (Σ_l)", index)
+        if index.value not in ("i", "l", "j", "k"):
+            self.fail("Σ sums over the samples (Σ_i), the layers (Σ_l) or units (Σ_k)", index)
         if braced:  # \sum_{i=1}^{m}: the bounds are those of the index
             if self.accept("="):
                 self.expect("num", "the first value of the index")
@@ -965,7 +981,8 @@ class Renderer:
             return f"{name}{self.subscript(node.layer.text(self.minus))}"
         layer = "" if node.layer is None else self.LAYER.format(node.layer.text(self.minus))
         sample = self.LAYER.format("i") if node.sample and node.name in ("x", "y", "J") else ""
-        return f"{name}{layer}{sample}"
+        entry = self.subscript(node.entry) if node.entry else ""
+        return f"{name}{layer}{sample}{entry}"
 
     def num(self, node):
         return self.half if node.value == 0.5 else f"{node.value:g}"

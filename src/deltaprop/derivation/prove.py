@@ -190,7 +190,7 @@ def _symbolic_activation(sp, act):
         phi, dphi = formula, sp.diff(formula, z)
     phi_array = np.frompyfunc(lambda u: phi.subs(z, u), 1, 1)
     dphi_array = np.frompyfunc(lambda u: dphi.subs(z, u), 1, 1)
-    return Activation(act.name, phi_array, lambda zz, aa: dphi_array(zz), act.formula, act.init)
+    return Activation(act.name, phi_array, lambda zz, aa: dphi_array(zz), act.formula)
 
 
 def _symbols(sp, sizes):

@@ -9,7 +9,7 @@ import numpy as np
 
 from deltaprop.activations import get_activation
 from deltaprop.errors import ConfigError
-from deltaprop.losses import Loss
+from deltaprop.losses import Loss, get_loss
 from deltaprop.network import Network, check_sizes
 
 ALPHA = 0.37  # the L2 strength used when an equation mentions α
@@ -70,15 +70,22 @@ class RandomNetwork:
     book: the core's linear network then runs with the loss ½‖σ(z^(L)) − y‖² (same gradient).
     """
 
-    def __init__(self, sizes, activation="tanh", m=7, alpha=0.0, seed=0, output_activation=None):
+    def __init__(
+        self, sizes, activation="tanh", m=7, alpha=0.0, seed=0, output_activation=None, loss=None
+    ):
         rng = np.random.default_rng(seed)
         self.sizes, self.m, self.alpha = check_sizes(sizes), m, alpha
         self.output = None if output_activation is None else get_activation(output_activation)
-        self.loss = "squared" if self.output is None else squared_after(self.output)
+        if self.output is not None and loss not in (None, "squared"):
+            raise ConfigError("an output activation is judged with the squared loss only")
+        self.loss = (
+            get_loss(loss or "squared") if self.output is None else squared_after(self.output)
+        )
         self.net = Network(self.sizes, activation)
         self.net.set_params(rng.normal(0.0, 0.8, size=self.net.params.shape))
         self.X = rng.normal(size=(self.sizes[0], m))  # (n_1, m)
-        self.Y = rng.normal(size=(self.sizes[-1], m))  # (n_L, m)
+        spread = 1.0 if self.loss.name == "squared" else 4.0  # residuals on every piece
+        self.Y = spread * rng.normal(size=(self.sizes[-1], m))  # (n_L, m)
         self.cache = self.net.forward(self.X)
         self.J, self.grad = self.net.loss_and_grad(self.X, self.Y, alpha, self.loss)  # batch
         self.J1, self.grad1 = self.net.loss_and_grad(self.X[:, :1], self.Y[:, :1], alpha, self.loss)
@@ -119,7 +126,7 @@ class RandomNetwork:
             "Δ": lambda: self.Delta[k],
             "P": lambda: np.diag(self.dphi(z[k][:, column])),
             "φ'": lambda: self.dphi(z[k][:, i]),
-            "∂J/∂a": lambda: a[k][:, i] - self.Y[:, i],  # the output's, for ½‖a^(L) − y‖²
+            "∂J/∂a": lambda: self.output_gradient(a[k][:, i], self.Y[:, i]),
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
             "G": lambda: self.grad1.theta[k],
             "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
@@ -129,6 +136,14 @@ class RandomNetwork:
             "α": lambda: self.alpha,
         }
         return values[name]()
+
+    def output_gradient(self, a, y):
+        """∂J^(i)/∂a^(L): the loss's δ^(L) for a linear output, a − y after an activation."""
+        return a - y if self.output is not None else self.loss.delta(a, y)
+
+    def loss_of(self, r):
+        """ℓ(r) = Σ_j ℓ(r_j): the loss of the residuals r = a^(L) − y, summed over outputs."""
+        return self.loss.value(r, np.zeros_like(r))
 
     def _a(self):
         """a^(l) of every layer, with the output activation applied at layer L if any."""

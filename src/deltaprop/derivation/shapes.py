@@ -7,7 +7,7 @@ every subterm's value is computed too. The first undefined operation raises
 :class:`ShapeError` with both operand shapes.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -15,6 +15,7 @@ import numpy as np
 from deltaprop.derivation.notation import (
     ELEMENTWISE,
     Bin,
+    Call,
     Deriv,
     Differential,
     LayerIndex,
@@ -373,8 +374,9 @@ def _call(node, arg, domain):
         return Term((rows, rows), _apply(lambda v: np.diag(v[:, 0]), arg), node)
     if node.func in ELEMENTWISE:
         return _elementwise(node, arg, domain)
-    if node.func == "ℓ":
-        raise SymbolError(node, "ℓ is the loss that explain --loss names: write it out")
+    if node.func == "ℓ":  # the loss of check --loss, summed over the outputs: a scalar
+        sample = getattr(domain, "sample", None)
+        return Term(None, None if arg.value is None else sample.loss_of(arg.value), node)
     if arg.value is None:
         return Term(arg.shape, None, node)
     f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
@@ -520,3 +522,63 @@ def walk(node):
     yield node
     for child in children(node):
         yield from walk(child)
+
+
+def has_entries(node):
+    """Whether ``node`` is written entry by entry (δ^l_j, w^l_{jk}, Σ_k)."""
+    return any(
+        (isinstance(n, Sym) and n.entry) or (isinstance(n, SumOver) and n.index in "jk")
+        for n in walk(node)
+    )
+
+
+def evaluate_entries(node, domain):
+    """``(array, indices)`` of an expression written entry by entry, one array axis per
+    index letter: δ^l_j is (n_l,) with "j", w^l_{jk} a matrix with "jk"; a product of
+    entries multiplies them for every value of their indices and Σ_k sums over k."""
+    if isinstance(node, Num):
+        return np.asarray(node.value), ""
+    if isinstance(node, Sym):
+        return _entry_symbol(node, domain)
+    if isinstance(node, Neg):
+        value, indices = evaluate_entries(node.arg, domain)
+        return -value, indices
+    if isinstance(node, Call) and node.func in ("φ", "φ'"):
+        value, indices = evaluate_entries(node.arg, domain)
+        f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
+        return f(value), indices
+    if isinstance(node, SumOver) and node.index in "jk":
+        value, indices = evaluate_entries(node.arg, domain)
+        if node.index not in indices:
+            raise SymbolError(node, f"Σ_{node.index} sums over an index its term does not have")
+        return value.sum(axis=indices.index(node.index)), indices.replace(node.index, "")
+    if isinstance(node, Bin) and node.op in ("@", "*", "⊙", "/", "+", "-"):
+        return _entry_binary(node, domain)
+    raise SymbolError(node, f"cannot evaluate {to_text(node)} entry by entry")
+
+
+def _entry_symbol(node, domain):
+    term = evaluate(replace(node, entry=""), domain)
+    value = np.asarray(term.value, dtype=float)
+    if not node.entry:
+        if term.shape is not None:
+            raise SymbolError(node, f"write the entry of {to_text(node)}, e.g. δ^l_j")
+        return value, ""
+    if len(node.entry) == 1:
+        if value.shape[1] != 1:
+            raise SymbolError(node, f"{to_text(node)} is a matrix: give two entry indices")
+        return value[:, 0], node.entry
+    return value, node.entry
+
+
+def _entry_binary(node, domain):
+    (a, ia), (b, ib) = evaluate_entries(node.left, domain), evaluate_entries(node.right, domain)
+    if node.op in ("+", "-"):
+        if set(ia) != set(ib):
+            raise SymbolError(node, f"{to_text(node)} adds entries with different indices")
+        b = np.einsum(f"{ib}->{ia}", b)
+        return (a + b if node.op == "+" else a - b), ia
+    if node.op == "/":
+        return a / b, ia + "".join(c for c in ib if c not in ia)
+    out = ia + "".join(c for c in ib if c not in ia)
+    return np.einsum(f"{ia},{ib}->{out}", a, b), out
