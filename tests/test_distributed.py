@@ -238,7 +238,8 @@ def test_cli_trains_on_a_parquet_glob_on_a_running_scheduler(client, rng, tmp_pa
 
     pattern = write_parts(tmp_path, rng)
     args = train_args(pattern, tmp_path / "m.npz", client.scheduler.address)
-    assert main([*args, "--solver", "lbfgs", "--epochs", "40", "--hidden", "4"]) == 0
+    outputs = ["--plots", str(tmp_path / "plots"), "--report", str(tmp_path / "run.html")]
+    assert main([*args, "--solver", "lbfgs", "--epochs", "40", "--hidden", "4", *outputs]) == 0
     out = capsys.readouterr().out
     n_test = int(re.search(r"held-out test split \((\d+) rows\)", out).group(1))
     assert 0 < n_test < 180 and float(re.search(r"\n  y\s+([-\d.]+)", out).group(1)) > 0.99
@@ -246,6 +247,12 @@ def test_cli_trains_on_a_parquet_glob_on_a_running_scheduler(client, rng, tmp_pa
     split = meta["extra"]["split"]
     assert model.n_iter_ == 40 and split["n_test"] == n_test
     assert split["n_train"] + n_test == 180
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "loss.png",
+        "pred_vs_true.png",
+        "residuals.png",
+    ]
+    assert "deltaprop train: " in (tmp_path / "run.html").read_text(encoding="utf-8")
 
 
 def test_cli_bad_cell_names_file_line_and_column(client, rng, tmp_path, capsys):
