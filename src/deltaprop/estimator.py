@@ -83,11 +83,23 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         The scalers (mean 0 and scale 1 when ``standardize=False``).
     coefs_, intercepts_ : lists of ndarray
         scikit-learn's layout: ``coefs_[i]`` is Θ^(i+1)ᵀ (n_in, n_out), ``intercepts_[i]`` is
-        b^(i+2); views of ``network_.params``.
-    loss_, best_loss_ : float
-        The last and the lowest training loss.
+        b^(i+2); views of ``network_.params``. Assigning a list of arrays of these shapes
+        writes them into ``network_.params``.
+    n_layers_ : int
+        L, the number of layers (input and output included).
+    out_activation_ : str
+        "identity": the output layer is linear.
+    loss_ : float
+        The last training loss.
+    best_loss_ : float or None
+        The lowest training loss; None with ``early_stopping`` (as scikit-learn: see
+        ``best_validation_score_``).
     loss_curve_, validation_loss_curve_ : list of float
         Per epoch; the validation curve is empty without ``early_stopping``.
+    validation_scores_ : list of float or None
+        R² on the validation split per epoch with ``early_stopping`` (None without).
+    best_validation_score_ : float or None
+        The highest of ``validation_scores_`` (None without ``early_stopping``).
     n_iter_, t_ : int
         Epochs run and training samples seen.
     interrupted_ : bool
@@ -191,6 +203,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
         sizes = (X.shape[1], *hidden, self.n_outputs_)
         self.network_ = Network(sizes, self.activation, rng=rng, dtype=dtype)
+        self.out_activation_ = "identity"  # a^(L) = z^(L)
         history = train(self.network_, X_s.T, Y_s.T, config, rng=rng)
         self._set_history(history)
         warn_about_fit(history, config)
@@ -251,6 +264,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             dtype=str(dtype),
         )
         estimator.network_ = network
+        estimator.out_activation_ = "identity"
         estimator.x_mean_ = _scaler_part("x_mean", x_mean, 0.0, n_in, dtype)
         estimator.x_scale_ = _scaler_part("x_scale", x_scale, 1.0, n_in, dtype)
         estimator.y_mean_ = _scaler_part("y_mean", y_mean, 0.0, n_out, dtype)
@@ -268,11 +282,45 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         net = self.network_
         return [net.theta[l].T for l in range(1, net.L)]
 
+    @coefs_.setter
+    def coefs_(self, coefs):
+        check_is_fitted(self, "network_")
+        self._write_layers("coefs_", coefs, self.coefs_)
+
     @property
     def intercepts_(self):
         """b^(l) for l = 2..L, each (n_l,)."""
         net = self.network_
         return [net.b[l] for l in range(2, net.L + 1)]
+
+    @intercepts_.setter
+    def intercepts_(self, intercepts):
+        check_is_fitted(self, "network_")
+        self._write_layers("intercepts_", intercepts, self.intercepts_)
+
+    @property
+    def n_layers_(self):
+        """L, the number of layers (input and output included)."""
+        return self.network_.L
+
+    def _write_layers(self, name, arrays, views):
+        """Write ``arrays`` into ``views`` of ``network_.params``; ``ConfigError`` (nothing
+        written) unless they are one finite array of the view's shape per layer."""
+        if not isinstance(arrays, list | tuple) or len(arrays) != len(views):
+            got = len(arrays) if isinstance(arrays, list | tuple) else type(arrays).__name__
+            raise ConfigError(
+                f"{name} needs a list of {len(views)} arrays, one per layer; got {got}"
+            )
+        arrays = [np.asarray(value) for value in arrays]
+        for i, (value, view) in enumerate(zip(arrays, views, strict=True)):
+            if value.shape != view.shape:
+                raise ConfigError(
+                    f"{name}[{i}] has shape {value.shape}; the network needs {view.shape}"
+                )
+            if not np.all(np.isfinite(value)):
+                raise ConfigError(f"{name}[{i}] holds NaN or inf; assign finite values")
+        for value, view in zip(arrays, views, strict=True):
+            view[...] = value
 
     def _columns(self, name):
         """How an error names column j of ``name`` ("X" or "y"): with its feature name."""
@@ -283,9 +331,14 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
 
     def _set_history(self, history):
         self.loss_ = history.loss
-        self.best_loss_ = history.best_loss
         self.loss_curve_ = history.loss_curve
         self.validation_loss_curve_ = history.validation_loss_curve
+        validating = self.early_stopping and self.solver != "lbfgs"  # as scikit-learn
+        self.best_loss_ = None if validating else history.best_loss
+        self.validation_scores_ = history.validation_scores if validating else None
+        self.best_validation_score_ = (
+            max(history.validation_scores, default=None) if validating else None
+        )
         self.n_iter_ = history.n_iter
         self.t_ = history.t
         self.interrupted_ = history.interrupted

@@ -148,7 +148,7 @@ def build_metadata(estimator, feature_names, target_names, extra):
             "n_iter": estimator.n_iter_,
             "t": estimator.t_,
             "loss": estimator.loss_,
-            "best_loss": estimator.best_loss_,
+            "best_loss": min(estimator.loss_curve_, default=np.inf),  # best_loss_ may be None
             "loss_curve": list(estimator.loss_curve_),
             "validation_loss_curve": list(estimator.validation_loss_curve_),
             "interrupted": estimator.interrupted_,

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
+from sklearn.metrics import r2_score
 from tqdm.auto import tqdm
 
 from deltaprop import equations as eq
@@ -65,6 +66,7 @@ class History:
 
     loss_curve: list = field(default_factory=list)  # training J per epoch
     validation_loss_curve: list = field(default_factory=list)  # empty without validation
+    validation_scores: list = field(default_factory=list)  # R² per epoch, with validation
     best_loss: float = math.inf
     best_validation_loss: float = math.inf
     n_iter: int = 0  # epochs (L-BFGS: iterations)
@@ -369,10 +371,21 @@ class EpochLoop:
         loss = get_loss(self.config.loss)
         with overflow_is_divergence(epoch, self.config):
             J_val = data_loss(self.net, self.X_val, self.Y_val, loss)
+            score = validation_score(self.net, self.X_val, self.Y_val)
         self.val_guard.check(J_val, epoch)
         self.history.validation_loss_curve.append(J_val)
+        self.history.validation_scores.append(score)
         self.history.best_validation_loss = min(self.history.best_validation_loss, J_val)
         return J_val
+
+
+def validation_score(net, X_val, Y_val):
+    """R² of ``net`` on X_val (n_1, m_val), Y_val (n_L, m_val), averaged over the outputs
+    (scikit-learn's ``score``); NaN below 2 columns. The same in standardized and original units:
+    R² of each output is unchanged by that output's affine scaling."""
+    if X_val.shape[1] < 2:
+        return math.nan
+    return float(r2_score(Y_val.T, net.predict(X_val).T))
 
 
 def record(history, J, m):

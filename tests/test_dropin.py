@@ -1,0 +1,111 @@
+"""DeltapropRegressor as a drop-in for scikit-learn's MLPRegressor: the same fitted attributes
+and meanings, the same accepted settings and errors (compared with MLPRegressor's behaviour,
+not its numbers)."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import r2_score
+from sklearn.neural_network import MLPRegressor
+
+from deltaprop import ConfigError, DeltapropRegressor, Network
+from deltaprop.config import TrainConfig
+from deltaprop.train import split_validation, train
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def make_data(rng, m=60):
+    X = rng.normal(size=(m, 3))  # (m, 3)
+    y = np.tanh(X @ [1.0, -0.5, 0.25]) + 0.1 * X[:, 0] ** 2  # (m,)
+    return X, y
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_fitted_attributes_mean_what_scikit_learns_do(rng, solver, early_stopping):
+    X, y = make_data(rng)
+    settings = dict(
+        hidden_layer_sizes=(5, 4), solver=solver, early_stopping=early_stopping, max_iter=5
+    )
+    ours = DeltapropRegressor(random_state=0, **settings).fit(X, y)
+    theirs = MLPRegressor(random_state=0, **settings).fit(X, y)
+    assert ours.n_layers_ == theirs.n_layers_ == 4
+    assert ours.out_activation_ == theirs.out_activation_ == "identity"
+    assert [c.shape for c in ours.coefs_] == [c.shape for c in theirs.coefs_]
+    assert [b.shape for b in ours.intercepts_] == [b.shape for b in theirs.intercepts_]
+    if solver == "lbfgs":  # scikit-learn keeps no validation record for L-BFGS
+        assert ours.validation_scores_ is None and ours.best_validation_score_ is None
+        return
+    assert (ours.best_loss_ is None) == (theirs.best_loss_ is None) == early_stopping
+    assert (ours.validation_scores_ is None) == (theirs.validation_scores_ is None)
+    assert (ours.best_validation_score_ is None) == (theirs.best_validation_score_ is None)
+    if early_stopping:
+        for model in (ours, theirs):
+            assert len(model.validation_scores_) == model.n_iter_
+            assert model.best_validation_score_ == max(model.validation_scores_)
+        assert len(ours.validation_loss_curve_) == ours.n_iter_
+    else:
+        assert ours.best_loss_ == min(ours.loss_curve_)
+
+
+def test_validation_scores_are_r2_on_the_validation_rows(rng):
+    X, y = make_data(rng, m=40)
+    X, Y = X.T, y[None, :]  # (3, m), (1, m)
+    config = TrainConfig(solver="adam", early_stopping=True, max_iter=1, validation_fraction=0.25)
+    net = Network((3, 4, 1), "tanh", rng=np.random.default_rng(1))
+    history = train(net, X, Y, config, rng=np.random.default_rng(2))
+    *_, X_val, Y_val = split_validation(X, Y, 0.25, np.random.default_rng(2))  # the same rows
+    assert X_val.shape == (3, 10)
+    # one epoch: the restored best weights are that epoch's
+    reference = r2_score(Y_val.T, net.predict(X_val).T)
+    np.testing.assert_allclose(history.validation_scores, [reference], rtol=1e-12)
+
+
+def test_coefs_and_intercepts_are_settable_like_scikit_learns(rng):
+    X, y = make_data(rng)
+    theirs = MLPRegressor(
+        hidden_layer_sizes=(5, 4), activation="tanh", max_iter=20, random_state=0
+    ).fit(X, y)
+    ours = DeltapropRegressor(
+        (5, 4), activation="tanh", standardize=False, max_iter=1, random_state=0
+    ).fit(X, y)
+    ours.coefs_ = theirs.coefs_
+    ours.intercepts_ = theirs.intercepts_
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(ours.network_.theta[2], theirs.coefs_[1].T)
+    ours.coefs_[0][0, 0] = 7.0  # the list holds views: in-place edits reach the network
+    assert ours.network_.theta[1][0, 0] == 7.0
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "match"),
+    [
+        ("coefs_", [np.zeros((3, 5))], r"^coefs_ needs a list of 2 arrays, one per layer; got 1$"),
+        ("coefs_", np.zeros((3, 5)), r"^coefs_ needs a list of 2 arrays, .* got ndarray$"),
+        (
+            "coefs_",
+            [np.zeros((5, 3)), np.zeros((5, 1))],
+            r"^coefs_\[0\] has shape \(5, 3\); the network needs \(3, 5\)$",
+        ),
+        (
+            "intercepts_",
+            [np.zeros(5), np.full(1, np.nan)],
+            r"^intercepts_\[1\] holds NaN or inf; assign finite values$",
+        ),
+    ],
+)
+def test_assigning_wrong_layers_is_a_config_error_and_writes_nothing(rng, attribute, value, match):
+    X, y = make_data(rng)
+    model = DeltapropRegressor((5,), max_iter=1, random_state=0).fit(X, y)
+    before = model.network_.params.copy()
+    with pytest.raises(ConfigError, match=match):
+        setattr(model, attribute, value)
+    np.testing.assert_array_equal(model.network_.params, before)
+
+
+def test_unfitted_estimator_has_no_layers_to_assign():
+    model = DeltapropRegressor()
+    with pytest.raises(NotFittedError):
+        model.coefs_ = [np.zeros((3, 1))]
+    assert not hasattr(model, "n_layers_") and not hasattr(model, "out_activation_")
