@@ -8,8 +8,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
 
-from deltaprop import ConfigError, DeltapropRegressor, Network
+from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.config import TrainConfig
+from deltaprop.io import load_model, save_model
 from deltaprop.train import split_validation, train
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -109,3 +110,65 @@ def test_unfitted_estimator_has_no_layers_to_assign():
     with pytest.raises(NotFittedError):
         model.coefs_ = [np.zeros((3, 1))]
     assert not hasattr(model, "n_layers_") and not hasattr(model, "out_activation_")
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_n_iter_no_change_inf_never_stops_on_a_plateau(rng, early_stopping, tmp_path):
+    X, y = make_data(rng)
+    settings = dict(
+        hidden_layer_sizes=(4,),
+        n_iter_no_change=np.inf,
+        tol=1e9,  # every epoch is "no improvement"
+        max_iter=6,
+        early_stopping=early_stopping,
+        random_state=0,
+    )
+    ours = DeltapropRegressor(**settings).fit(X, y)
+    theirs = MLPRegressor(**settings).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 6
+    finite = {**settings, "n_iter_no_change": 2}  # the same data and tol stop early
+    assert (
+        DeltapropRegressor(**finite).fit(X, y).n_iter_
+        == MLPRegressor(**finite).fit(X, y).n_iter_
+        < 6
+    )
+    save_model(tmp_path / "m.npz", ours)
+    loaded, _ = load_model(tmp_path / "m.npz")
+    assert loaded.n_iter_no_change == np.inf
+    np.testing.assert_array_equal(loaded.predict(X), ours.predict(X))
+
+
+@pytest.mark.parametrize("value", [0, 2.5, "inf", -np.inf])
+def test_n_iter_no_change_must_be_a_positive_integer_or_inf(rng, value):
+    X, y = make_data(rng)
+    with pytest.raises(ConfigError, match=r"must be an integer >= 1 or numpy.inf$"):
+        DeltapropRegressor(n_iter_no_change=value).fit(X, y)
+
+
+@pytest.mark.parametrize("m", [2, 10])
+def test_a_one_row_validation_split_is_refused_as_scikit_learn_does(rng, m):
+    X, y = make_data(rng, m=m)  # validation_fraction=0.1: 1 validation row
+    sentence = r"^The validation set is too small. Increase 'validation_fraction' or the size"
+    with pytest.raises(ValueError, match=sentence):
+        MLPRegressor(early_stopping=True).fit(X, y)
+    with pytest.raises(DataError, match=sentence + rf".*: {m} rows with validation_fraction=0.1"):
+        DeltapropRegressor(early_stopping=True).fit(X, y)
+    X, y = make_data(rng, m=11)  # 2 validation rows: both train
+    assert DeltapropRegressor((4,), early_stopping=True, max_iter=2).fit(X, y).n_iter_ >= 1
+    assert (
+        MLPRegressor(hidden_layer_sizes=(4,), early_stopping=True, max_iter=2).fit(X, y).n_iter_
+        >= 1
+    )
+
+
+def test_squared_error_is_scikit_learns_name_of_the_squared_loss(rng, tmp_path):
+    X, y = make_data(rng)
+    settings = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    alias = DeltapropRegressor(loss="squared_error", **settings).fit(X, y)
+    squared = DeltapropRegressor(loss="squared", **settings).fit(X, y)
+    np.testing.assert_array_equal(alias.predict(X), squared.predict(X))
+    assert alias.get_params()["loss"] == "squared_error"
+    save_model(tmp_path / "m.npz", alias)
+    loaded, metadata = load_model(tmp_path / "m.npz")
+    assert metadata["architecture"]["loss"] == "squared" and loaded.loss == "squared_error"
+    np.testing.assert_array_equal(loaded.predict(X), alias.predict(X))

@@ -55,7 +55,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Seed of the initial weights, the validation split and the shuffles.
     tol, n_iter_no_change : float, int
         Stop (or, with "adaptive", lower η) after ``n_iter_no_change`` epochs in which the
-        monitored loss did not improve by at least ``tol``.
+        monitored loss did not improve by at least ``tol`` (``np.inf``: never). With
+        ``early_stopping`` the validation split needs at least 2 rows.
     verbose : bool, default=False
         A progress bar on stderr (only when stderr is a terminal).
     momentum, nesterovs_momentum : float, bool
@@ -68,7 +69,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     max_fun : int, default=15000
         Maximum number of loss evaluations of "lbfgs".
     loss : {"squared", "huber"}, default="squared"
-        J^(i) = ½‖a^(L) − y‖², or the Huber loss.
+        J^(i) = ½‖a^(L) − y‖², or the Huber loss; "squared_error" (scikit-learn's name) is
+        "squared".
     standardize : bool, default=True
         Standardize X and y inside (zero mean, unit variance per column).
     dtype : {"float64", "float32"}, default="float64"

@@ -242,7 +242,9 @@ def run_epoch(net, batches, grad, optimizer, schedule, config, rng, workspaces, 
 
 
 def split_validation(X, Y, fraction, rng):
-    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, X_val, Y_val)."""
+    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, X_val, Y_val).
+
+    ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule)."""
     m = X.shape[1]
     m_val = math.ceil(fraction * m)
     if m - m_val < 1:
@@ -250,6 +252,12 @@ def split_validation(X, Y, fraction, rng):
             f"too few rows for the validation split: {m} rows with validation_fraction="
             f"{fraction:g} leave {m - m_val} for training; provide more rows or set "
             "early_stopping=False"
+        )
+    if m_val < 2:
+        raise DataError(
+            "The validation set is too small. Increase 'validation_fraction' or the size of "
+            f"your dataset: {m} rows with validation_fraction={fraction:g} give {m_val} "
+            "validation row, and R² needs 2 (or set early_stopping=False)"
         )
     perm = rng.permutation(m)
     val, tr = perm[:m_val], perm[m_val:]
@@ -381,10 +389,8 @@ class EpochLoop:
 
 def validation_score(net, X_val, Y_val):
     """R² of ``net`` on X_val (n_1, m_val), Y_val (n_L, m_val), averaged over the outputs
-    (scikit-learn's ``score``); NaN below 2 columns. The same in standardized and original units:
-    R² of each output is unchanged by that output's affine scaling."""
-    if X_val.shape[1] < 2:
-        return math.nan
+    (scikit-learn's ``score``). The same in standardized and original units: R² of each output
+    is unchanged by that output's affine scaling."""
     return float(r2_score(Y_val.T, net.predict(X_val).T))
 
 
