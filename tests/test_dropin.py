@@ -2,6 +2,9 @@
 and meanings, the same accepted settings and errors (compared with MLPRegressor's behaviour,
 not its numbers)."""
 
+import io
+import re
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -172,3 +175,40 @@ def test_squared_error_is_scikit_learns_name_of_the_squared_loss(rng, tmp_path):
     loaded, metadata = load_model(tmp_path / "m.npz")
     assert metadata["architecture"]["loss"] == "squared" and loaded.loss == "squared_error"
     np.testing.assert_array_equal(loaded.predict(X), alias.predict(X))
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+LINE = re.compile(r"^Iteration (\d+), loss = (\d+\.\d{8})$")
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_without_a_terminal_prints_scikit_learns_lines(rng, capsys, early_stopping):
+    X, y = make_data(rng)
+    settings = dict(hidden_layer_sizes=(4,), max_iter=4, verbose=True, random_state=0)
+    settings["early_stopping"] = early_stopping
+    for model in (MLPRegressor(**settings), DeltapropRegressor(**settings)):
+        model.fit(X, y)
+        out, err = capsys.readouterr()
+        lines = out.splitlines()
+        iterations = [LINE.match(line) for line in lines if line.startswith("Iteration")]
+        assert [int(match[1]) for match in iterations] == list(range(1, model.n_iter_ + 1))
+        scores = [line for line in lines if line.startswith("Validation score: ")]
+        assert len(scores) == (model.n_iter_ if early_stopping else 0)
+    losses = [float(match[2]) for match in iterations]  # deltaprop's, the last fitted
+    np.testing.assert_allclose(losses, model.loss_curve_, atol=1e-8)
+    assert err == ""
+
+
+def test_verbose_on_a_terminal_keeps_the_progress_bar(rng, capsys, monkeypatch):
+    X, y = make_data(rng)
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    DeltapropRegressor((4,), max_iter=3, verbose=True).fit(X, y)
+    assert capsys.readouterr().out == ""
+    assert "loss=" in terminal.getvalue()
+    DeltapropRegressor((4,), max_iter=3).fit(X, y)  # verbose=False: nothing anywhere
+    assert capsys.readouterr().out == ""

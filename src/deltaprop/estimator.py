@@ -58,7 +58,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         monitored loss did not improve by at least ``tol`` (``np.inf``: never). With
         ``early_stopping`` the validation split needs at least 2 rows.
     verbose : bool, default=False
-        A progress bar on stderr (only when stderr is a terminal).
+        A progress bar on stderr when stderr is a terminal; otherwise scikit-learn's lines on
+        stdout, "Iteration N, loss = …" per epoch.
     momentum, nesterovs_momentum : float, bool
         Of solver "sgd".
     early_stopping : bool, default=False

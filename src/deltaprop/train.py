@@ -365,7 +365,7 @@ class EpochLoop:
             self.guard.check(J, epoch)
             record(history, J, self.batches.m)
             monitored = J if self.X_val is None else self.validate(epoch)
-            show_progress(bar, history)
+            show_progress(bar, history, config.verbose)
             plateau = self.monitor.update(monitored, net.params) > config.n_iter_no_change
             if callback is not None:
                 callback(net, history)
@@ -402,7 +402,8 @@ def record(history, J, m):
 
 
 def progress_bar(config, unit):
-    """A tqdm bar on stderr of ``config.max_iter`` epochs or iterations (a terminal only)."""
+    """A tqdm bar on stderr of ``config.max_iter`` epochs or iterations (a terminal only,
+    disabled otherwise: ``show_progress`` then prints lines)."""
     return tqdm(
         total=config.max_iter,
         disable=None if config.verbose else True,
@@ -412,8 +413,14 @@ def progress_bar(config, unit):
     )
 
 
-def show_progress(bar, history):
+def show_progress(bar, history, verbose):
+    """The bar's loss after an epoch (iteration); with ``verbose`` and no terminal for the bar,
+    scikit-learn's lines on stdout instead: "Iteration N, loss = …" (and the validation R²)."""
     if bar.disable:
+        if verbose:
+            print(f"Iteration {history.n_iter}, loss = {history.loss:.8f}")
+            if history.validation_scores:
+                print(f"Validation score: {history.validation_scores[-1]:.6f}")
         return
     postfix = {"loss": f"{history.loss:.4g}"}
     if history.validation_loss_curve:
@@ -446,7 +453,7 @@ def train_lbfgs(net, X, Y, config, callback=None):
         record(history, float(intermediate_result.fun), 0)
         guard.check(history.loss, history.n_iter)  # accepted iterates only, not line searches
         best.update(history.loss, intermediate_result.x)
-        show_progress(bar, history)
+        show_progress(bar, history, config.verbose)
         if callback is not None:
             callback(net, history)
 
