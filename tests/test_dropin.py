@@ -157,9 +157,14 @@ def test_a_one_row_validation_split_is_refused_as_scikit_learn_does(rng, m):
     with pytest.raises(DataError, match=sentence + rf".*: {m} rows with validation_fraction=0.1"):
         DeltapropRegressor(early_stopping=True).fit(X, y)
     X, y = make_data(rng, m=11)  # 2 validation rows: both train
-    assert DeltapropRegressor((4,), early_stopping=True, max_iter=2).fit(X, y).n_iter_ >= 1
     assert (
-        MLPRegressor(hidden_layer_sizes=(4,), early_stopping=True, max_iter=2).fit(X, y).n_iter_
+        DeltapropRegressor((4,), early_stopping=True, max_iter=2, random_state=0).fit(X, y).n_iter_
+        >= 1
+    )
+    assert (
+        MLPRegressor(hidden_layer_sizes=(4,), early_stopping=True, max_iter=2, random_state=0)
+        .fit(X, y)
+        .n_iter_
         >= 1
     )
 
@@ -207,8 +212,51 @@ def test_verbose_on_a_terminal_keeps_the_progress_bar(rng, capsys, monkeypatch):
     X, y = make_data(rng)
     terminal = FakeTerminal()
     monkeypatch.setattr("sys.stderr", terminal)
-    DeltapropRegressor((4,), max_iter=3, verbose=True).fit(X, y)
+    DeltapropRegressor((4,), max_iter=3, verbose=True, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
     assert "loss=" in terminal.getvalue()
-    DeltapropRegressor((4,), max_iter=3).fit(X, y)  # verbose=False: nothing anywhere
+    DeltapropRegressor((4,), max_iter=3, random_state=0).fit(
+        X, y
+    )  # verbose=False: nothing anywhere
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("x_dtype", "expected"),
+    [(np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float64)],
+)
+def test_dtype_follows_x_as_scikit_learns(rng, x_dtype, expected):
+    X, y = make_data(rng)
+    X = (X * 10).astype(x_dtype)
+    settings = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    ours = DeltapropRegressor(**settings).fit(X, y)
+    theirs = MLPRegressor(**settings).fit(X, y)
+    assert ours.network_.params.dtype == theirs.coefs_[0].dtype == expected
+    assert all(c.dtype == expected for c in ours.coefs_ + ours.intercepts_)
+    assert ours.predict(X).dtype == theirs.predict(X).dtype == expected
+    assert ours.get_params()["dtype"] is None
+
+
+@pytest.mark.parametrize(("x_dtype", "forced"), [(np.float32, "float64"), (np.float64, "float32")])
+def test_an_explicit_dtype_wins_over_x(rng, x_dtype, forced):
+    X, y = make_data(rng)
+    model = DeltapropRegressor((4,), max_iter=3, dtype=forced, random_state=0).fit(
+        X.astype(x_dtype), y
+    )
+    assert model.network_.dtype == np.dtype(forced)
+    assert model.predict(X.astype(x_dtype)).dtype == np.dtype(forced)
+
+
+def test_follow_the_input_survives_model_files_and_from_network(rng, tmp_path):
+    X, y = make_data(rng)
+    X32 = X.astype(np.float32)
+    model = DeltapropRegressor((4,), max_iter=3, random_state=0).fit(X32, y)
+    save_model(tmp_path / "m.npz", model)
+    loaded, metadata = load_model(tmp_path / "m.npz")
+    assert metadata["architecture"]["dtype"] == "float32" and loaded.dtype is None
+    np.testing.assert_array_equal(loaded.predict(X32), model.predict(X32))
+    assert loaded.predict(X32).dtype == np.float32
+    net = Network((3, 2, 1), "tanh", rng=rng, dtype="float32")
+    assert DeltapropRegressor.from_network(net).dtype is None  # follows X at the next fit
+    assert DeltapropRegressor.from_network(net, dtype="float64").dtype == "float32"
+    assert DeltapropRegressor.from_network(net).predict(X32).dtype == np.float32

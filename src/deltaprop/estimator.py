@@ -74,8 +74,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         "squared".
     standardize : bool, default=True
         Standardize X and y inside (zero mean, unit variance per column).
-    dtype : {"float64", "float32"}, default="float64"
-        Kept end to end: parameters, gradients and predictions.
+    dtype : {None, "float64", "float32"}, default=None
+        Kept end to end: parameters, gradients and predictions. None follows X, as
+        ``MLPRegressor``: float32 X gives float32, any other X float64.
 
     Attributes
     ----------
@@ -140,7 +141,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         max_fun=15000,
         loss="squared",
         standardize=True,
-        dtype="float64",
+        dtype=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -178,7 +179,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         """Train on X (m, n) and y (m,) or (m, k); returns self."""
         config = self.train_config()
         hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-        dtype = check_dtype(self.dtype)
+        dtype = None if self.dtype is None else check_dtype(self.dtype)
         rng = make_rng(self.random_state)
         check_column_names(X)
         self.target_names_ = _target_names(y)  # a Series' name, a DataFrame's columns
@@ -195,6 +196,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             ),
         )
         check_consistent_length(X, y)
+        dtype = X.dtype if dtype is None else dtype  # None: follow X, as MLPRegressor
         check_finite_data(X, "X")
         check_finite_data(y, "y")
         Y = y.reshape(len(y), -1)  # (m, k)
@@ -244,7 +246,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         ----------
         network : Network
             Works in the scaled space: ``predict(X) = y_mean + y_scale · a^(L)((X − x_mean) /
-            x_scale)``; its activation and dtype become the estimator's.
+            x_scale)``; its activation becomes the estimator's, and its dtype too unless
+            ``params`` leave ``dtype=None`` (follow the input at the next ``fit``).
         x_mean, x_scale : array (n_1,), optional
             Input scaler (default: 0 and 1, no scaling).
         y_mean, y_scale : array (n_L,), optional
@@ -262,10 +265,10 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         dtype = network.dtype
         estimator = cls(**params)
         estimator.set_params(
-            hidden_layer_sizes=tuple(network.sizes[1:-1]),
-            activation=network.activation.name,
-            dtype=str(dtype),
+            hidden_layer_sizes=tuple(network.sizes[1:-1]), activation=network.activation.name
         )
+        if estimator.dtype is not None:  # an explicit dtype is the network's
+            estimator.set_params(dtype=str(dtype))
         estimator.network_ = network
         estimator.out_activation_ = "identity"
         estimator.x_mean_ = _scaler_part("x_mean", x_mean, 0.0, n_in, dtype)
@@ -356,7 +359,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         get_activation(self.activation)
         check_bool("standardize", self.standardize)
         check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-        check_dtype(self.dtype)
+        if self.dtype is not None:
+            check_dtype(self.dtype)
         settings = {name: getattr(self, name) for name in CONFIG_FIELDS}
         if isinstance(self.batch_size, str) and self.batch_size == "auto":
             settings["batch_size"] = None
