@@ -208,7 +208,6 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
         sizes = (X.shape[1], *hidden, self.n_outputs_)
         self.network_ = Network(sizes, self.activation, rng=rng, dtype=dtype)
-        self.out_activation_ = "identity"  # a^(L) = z^(L)
         history = train(self.network_, X_s.T, Y_s.T, config, rng=rng)
         self._set_history(history)
         warn_about_fit(history, config)
@@ -270,7 +269,6 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         if estimator.dtype is not None:  # an explicit dtype is the network's
             estimator.set_params(dtype=str(dtype))
         estimator.network_ = network
-        estimator.out_activation_ = "identity"
         estimator.x_mean_ = _scaler_part("x_mean", x_mean, 0.0, n_in, dtype)
         estimator.x_scale_ = _scaler_part("x_scale", x_scale, 1.0, n_in, dtype)
         estimator.y_mean_ = _scaler_part("y_mean", y_mean, 0.0, n_out, dtype)
@@ -336,6 +334,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         return lambda j: f"{name} column {j} ({names[j]!r})"
 
     def _set_history(self, history):
+        self.out_activation_ = "identity"  # a^(L) = z^(L), for every way of fitting
         self.loss_ = history.loss
         self.loss_curve_ = history.loss_curve
         self.validation_loss_curve_ = history.validation_loss_curve
