@@ -175,7 +175,7 @@ def test_feature_names_from_a_dataframe(rng):
         ),
         ("batch_size", 0, r"^batch_size=0 must be 'auto' or an integer >= 1$"),
         ("max_iter", 2.5, r"^max_iter=2.5 must be an integer >= 1$"),
-        ("n_iter_no_change", 0, r"^n_iter_no_change=0 must be an integer >= 1$"),
+        ("n_iter_no_change", 0, r"^n_iter_no_change=0 must be an integer >= 1 or numpy.inf$"),
         ("max_fun", True, r"^max_fun=True must be an integer >= 1$"),
         ("validation_fraction", 1.0, r"^validation_fraction=1.0 must be a number in \(0, 1\)$"),
         ("momentum", 1.5, r"^momentum=1.5 must be a number in \[0, 1\]$"),

@@ -41,6 +41,16 @@ def check_int(name, value, low=1):
     raise ConfigError(f"{name}={value!r} must be an integer >= {low}")
 
 
+def check_patience(name, value):
+    """An integer >= 1, or ``np.inf`` (never stop early), as scikit-learn's ``n_iter_no_change``."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == math.inf:
+        return math.inf
+    try:
+        return check_int(name, value)
+    except ConfigError:
+        raise ConfigError(f"{name}={value!r} must be an integer >= 1 or numpy.inf") from None
+
+
 def check_bool(name, value):
     if not isinstance(value, bool | np.bool_):
         raise ConfigError(f"{name}={value!r} must be True or False")
@@ -83,7 +93,7 @@ RULES = {  # field -> check(name, value) returning the value to store
     "max_iter": check_int,
     "shuffle": check_bool,
     "tol": number(low=0),
-    "n_iter_no_change": check_int,
+    "n_iter_no_change": check_patience,
     "early_stopping": check_bool,
     "validation_fraction": number(low=0, high=1, low_open=True, high_open=True),
     "momentum": number(low=0, high=1),
@@ -113,7 +123,7 @@ class TrainConfig:
     max_iter: int = 200  # epochs (L-BFGS: iterations)
     shuffle: bool = True
     tol: float = 1e-4
-    n_iter_no_change: int = 10
+    n_iter_no_change: int | float = 10  # math.inf: never stop on a plateau
     early_stopping: bool = False
     validation_fraction: float = 0.1
     momentum: float = 0.9

@@ -56,9 +56,11 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Seed of the initial weights, the validation split and the shuffles.
     tol, n_iter_no_change : float, int
         Stop (or, with "adaptive", lower η) after ``n_iter_no_change`` epochs in which the
-        monitored loss did not improve by at least ``tol``.
+        monitored loss did not improve by at least ``tol`` (``np.inf``: never). With
+        ``early_stopping`` the validation split needs at least 2 rows.
     verbose : bool, default=False
-        A progress bar on stderr (only when stderr is a terminal).
+        A progress bar on stderr when stderr is a terminal; otherwise scikit-learn's lines on
+        stdout, "Iteration N, loss = …" per epoch.
     momentum, nesterovs_momentum : float, bool
         Of solver "sgd".
     early_stopping : bool, default=False
@@ -69,11 +71,13 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     max_fun : int, default=15000
         Maximum number of loss evaluations of "lbfgs".
     loss : {"squared", "huber"}, default="squared"
-        J^(i) = ½‖a^(L) − y‖², or the Huber loss.
+        J^(i) = ½‖a^(L) − y‖², or the Huber loss; "squared_error" (scikit-learn's name) is
+        "squared".
     standardize : bool, default=True
         Standardize X and y inside (zero mean, unit variance per column).
-    dtype : {"float64", "float32"}, default="float64"
-        Kept end to end: parameters, gradients and predictions.
+    dtype : {None, "float64", "float32"}, default=None
+        Kept end to end: parameters, gradients and predictions. None follows X, as
+        ``MLPRegressor``: float32 X gives float32, any other X float64.
 
     Attributes
     ----------
@@ -84,11 +88,23 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         The scalers (mean 0 and scale 1 when ``standardize=False``).
     coefs_, intercepts_ : lists of ndarray
         scikit-learn's layout: ``coefs_[i]`` is Θ^(i+1)ᵀ (n_in, n_out), ``intercepts_[i]`` is
-        b^(i+2); views of ``network_.params``.
-    loss_, best_loss_ : float
-        The last and the lowest training loss.
+        b^(i+2); views of ``network_.params``. Assigning a list of arrays of these shapes
+        writes them into ``network_.params``.
+    n_layers_ : int
+        L, the number of layers (input and output included).
+    out_activation_ : str
+        "identity": the output layer is linear.
+    loss_ : float
+        The last training loss.
+    best_loss_ : float or None
+        The lowest training loss; None with ``early_stopping`` (as scikit-learn: see
+        ``best_validation_score_``).
     loss_curve_, validation_loss_curve_ : list of float
         Per epoch; the validation curve is empty without ``early_stopping``.
+    validation_scores_ : list of float or None
+        R² on the validation split per epoch with ``early_stopping`` (None without).
+    best_validation_score_ : float or None
+        The highest of ``validation_scores_`` (None without ``early_stopping``).
     n_iter_, t_ : int
         Epochs run and training samples seen.
     interrupted_ : bool
@@ -126,7 +142,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         max_fun=15000,
         loss="squared",
         standardize=True,
-        dtype="float64",
+        dtype=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -169,7 +185,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             return fit_dask(self, X, y)
         config = self.train_config()
         hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-        dtype = check_dtype(self.dtype)
+        dtype = None if self.dtype is None else check_dtype(self.dtype)
         rng = make_rng(self.random_state)
         check_column_names(X)
         self.target_names_ = _target_names(y)  # a Series' name, a DataFrame's columns
@@ -186,6 +202,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             ),
         )
         check_consistent_length(X, y)
+        dtype = X.dtype if dtype is None else dtype  # None: follow X, as MLPRegressor
         check_finite_data(X, "X")
         check_finite_data(y, "y")
         Y = y.reshape(len(y), -1)  # (m, k)
@@ -234,7 +251,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         ----------
         network : Network
             Works in the scaled space: ``predict(X) = y_mean + y_scale · a^(L)((X − x_mean) /
-            x_scale)``; its activation and dtype become the estimator's.
+            x_scale)``; its activation becomes the estimator's, and its dtype too unless
+            ``params`` leave ``dtype=None`` (follow the input at the next ``fit``).
         x_mean, x_scale : array (n_1,), optional
             Input scaler (default: 0 and 1, no scaling).
         y_mean, y_scale : array (n_L,), optional
@@ -252,10 +270,10 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         dtype = network.dtype
         estimator = cls(**params)
         estimator.set_params(
-            hidden_layer_sizes=tuple(network.sizes[1:-1]),
-            activation=network.activation.name,
-            dtype=str(dtype),
+            hidden_layer_sizes=tuple(network.sizes[1:-1]), activation=network.activation.name
         )
+        if estimator.dtype is not None:  # an explicit dtype is the network's
+            estimator.set_params(dtype=str(dtype))
         estimator.network_ = network
         estimator.x_mean_ = _scaler_part("x_mean", x_mean, 0.0, n_in, dtype)
         estimator.x_scale_ = _scaler_part("x_scale", x_scale, 1.0, n_in, dtype)
@@ -274,11 +292,45 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         net = self.network_
         return [net.theta[l].T for l in range(1, net.L)]
 
+    @coefs_.setter
+    def coefs_(self, coefs):
+        check_is_fitted(self, "network_")
+        self._write_layers("coefs_", coefs, self.coefs_)
+
     @property
     def intercepts_(self):
         """b^(l) for l = 2..L, each (n_l,)."""
         net = self.network_
         return [net.b[l] for l in range(2, net.L + 1)]
+
+    @intercepts_.setter
+    def intercepts_(self, intercepts):
+        check_is_fitted(self, "network_")
+        self._write_layers("intercepts_", intercepts, self.intercepts_)
+
+    @property
+    def n_layers_(self):
+        """L, the number of layers (input and output included)."""
+        return self.network_.L
+
+    def _write_layers(self, name, arrays, views):
+        """Write ``arrays`` into ``views`` of ``network_.params``; ``ConfigError`` (nothing
+        written) unless they are one finite array of the view's shape per layer."""
+        if not isinstance(arrays, list | tuple) or len(arrays) != len(views):
+            got = len(arrays) if isinstance(arrays, list | tuple) else type(arrays).__name__
+            raise ConfigError(
+                f"{name} needs a list of {len(views)} arrays, one per layer; got {got}"
+            )
+        arrays = [np.asarray(value) for value in arrays]
+        for i, (value, view) in enumerate(zip(arrays, views, strict=True)):
+            if value.shape != view.shape:
+                raise ConfigError(
+                    f"{name}[{i}] has shape {value.shape}; the network needs {view.shape}"
+                )
+            if not np.all(np.isfinite(value)):
+                raise ConfigError(f"{name}[{i}] holds NaN or inf; assign finite values")
+        for value, view in zip(arrays, views, strict=True):
+            view[...] = value
 
     def _columns(self, name):
         """How an error names column j of ``name`` ("X" or "y"): with its feature name."""
@@ -288,10 +340,16 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         return lambda j: f"{name} column {j} ({names[j]!r})"
 
     def _set_history(self, history):
+        self.out_activation_ = "identity"  # a^(L) = z^(L), for every way of fitting
         self.loss_ = history.loss
-        self.best_loss_ = history.best_loss
         self.loss_curve_ = history.loss_curve
         self.validation_loss_curve_ = history.validation_loss_curve
+        validating = self.early_stopping and self.solver != "lbfgs"  # as scikit-learn
+        self.best_loss_ = None if validating else history.best_loss
+        self.validation_scores_ = history.validation_scores if validating else None
+        self.best_validation_score_ = (
+            max(history.validation_scores, default=None) if validating else None
+        )
         self.n_iter_ = history.n_iter
         self.t_ = history.t
         self.interrupted_ = history.interrupted
@@ -306,7 +364,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         get_activation(self.activation)
         check_bool("standardize", self.standardize)
         check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-        check_dtype(self.dtype)
+        if self.dtype is not None:
+            check_dtype(self.dtype)
         settings = {name: getattr(self, name) for name in CONFIG_FIELDS}
         if isinstance(self.batch_size, str) and self.batch_size == "auto":
             settings["batch_size"] = None

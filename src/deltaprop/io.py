@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from deltaprop.errors import ConfigError, ModelFileError
 from deltaprop.estimator import DeltapropRegressor, make_rng
 from deltaprop.files import atomic_open
+from deltaprop.losses import get_loss
 from deltaprop.modelcheck import InvalidField, check_metadata
 from deltaprop.modelfile import (
     fail,
@@ -134,7 +135,7 @@ def build_metadata(estimator, feature_names, target_names, extra):
             "sizes": list(net.sizes),
             "activation": net.activation.name,
             "dtype": str(net.dtype),
-            "loss": estimator.loss,
+            "loss": get_loss(estimator.loss).name,  # "squared" for scikit-learn's alias
             "y_ndim": estimator._y_ndim,
         },
         "feature_names": names_list("feature_names", feature_names, net.sizes[0]),
@@ -148,7 +149,7 @@ def build_metadata(estimator, feature_names, target_names, extra):
             "n_iter": estimator.n_iter_,
             "t": estimator.t_,
             "loss": estimator.loss_,
-            "best_loss": estimator.best_loss_,
+            "best_loss": min(estimator.loss_curve_, default=np.inf),  # best_loss_ may be None
             "loss_curve": list(estimator.loss_curve_),
             "validation_loss_curve": list(estimator.validation_loss_curve_),
             "interrupted": estimator.interrupted_,

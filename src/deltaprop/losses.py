@@ -62,10 +62,15 @@ LOSSES = {
 }
 
 
+ALIASES = {"squared_error": "squared"}  # scikit-learn's names
+
+
 def get_loss(name: str | Loss) -> Loss:
-    """Look up a loss by name: ``"squared"`` (the question's ½‖a − y‖²) or ``"huber"``."""
+    """Look up a loss by name: ``"squared"`` (the question's ½‖a − y‖²; scikit-learn's
+    ``"squared_error"``) or ``"huber"``."""
     if isinstance(name, Loss):
         return name
+    name = ALIASES.get(name, name) if isinstance(name, str) else name
     if not isinstance(name, str) or name not in LOSSES:
         raise ConfigError(f"loss={name!r} is not known; use one of: {', '.join(LOSSES)}")
     return LOSSES[name]

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
+from sklearn.metrics import r2_score
 from tqdm.auto import tqdm
 
 from deltaprop import equations as eq
@@ -65,6 +66,7 @@ class History:
 
     loss_curve: list = field(default_factory=list)  # training J per epoch
     validation_loss_curve: list = field(default_factory=list)  # empty without validation
+    validation_scores: list = field(default_factory=list)  # R² per epoch, with validation
     best_loss: float = math.inf
     best_validation_loss: float = math.inf
     n_iter: int = 0  # epochs (L-BFGS: iterations)
@@ -250,7 +252,9 @@ def run_epoch(net, batches, grad, optimizer, schedule, config, rng, workspaces, 
 
 
 def split_validation(X, Y, fraction, rng):
-    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, X_val, Y_val)."""
+    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, X_val, Y_val).
+
+    ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule)."""
     m = X.shape[1]
     m_val = math.ceil(fraction * m)
     if m - m_val < 1:
@@ -258,6 +262,12 @@ def split_validation(X, Y, fraction, rng):
             f"too few rows for the validation split: {m} rows with validation_fraction="
             f"{fraction:g} leave {m - m_val} for training; provide more rows or set "
             "early_stopping=False"
+        )
+    if m_val < 2:
+        raise DataError(
+            "The validation set is too small. Increase 'validation_fraction' or the size of "
+            f"your dataset: {m} rows with validation_fraction={fraction:g} give {m_val} "
+            "validation row, and R² needs 2 (or set early_stopping=False)"
         )
     perm = rng.permutation(m)
     val, tr = perm[:m_val], perm[m_val:]
@@ -367,7 +377,7 @@ class EpochLoop:
             self.guard.check(J, epoch)
             record(history, J, self.batches.m)
             monitored = J if self.X_val is None else self.validate(epoch)
-            show_progress(bar, history)
+            show_progress(bar, history, config.verbose)
             plateau = self.monitor.update(monitored, net.params) > config.n_iter_no_change
             if callback is not None:
                 callback(net, history)
@@ -381,8 +391,10 @@ class EpochLoop:
         loss = get_loss(self.config.loss)
         with overflow_is_divergence(epoch, self.config):
             J_val = data_loss(self.net, self.X_val, self.Y_val, loss)
+            score = validation_score(self.net, self.X_val, self.Y_val)
         self.val_guard.check(J_val, epoch)
         self.history.validation_loss_curve.append(J_val)
+        self.history.validation_scores.append(score)
         self.history.best_validation_loss = min(self.history.best_validation_loss, J_val)
         return J_val
 
@@ -390,6 +402,13 @@ class EpochLoop:
 def batch_size_for(config, m):
     """The batch size of ``config`` for m training columns ("gd": the full batch)."""
     return m if config.solver == "gd" else (config.batch_size or min(200, m))
+
+
+def validation_score(net, X_val, Y_val):
+    """R² of ``net`` on X_val (n_1, m_val), Y_val (n_L, m_val), averaged over the outputs
+    (scikit-learn's ``score``). The same in standardized and original units: R² of each output
+    is unchanged by that output's affine scaling."""
+    return float(r2_score(Y_val.T, net.predict(X_val).T))
 
 
 def record(history, J, m):
@@ -400,7 +419,8 @@ def record(history, J, m):
 
 
 def progress_bar(config, unit):
-    """A tqdm bar on stderr of ``config.max_iter`` epochs or iterations (a terminal only)."""
+    """A tqdm bar on stderr of ``config.max_iter`` epochs or iterations (a terminal only,
+    disabled otherwise: ``show_progress`` then prints lines)."""
     return tqdm(
         total=config.max_iter,
         disable=None if config.verbose else True,
@@ -410,8 +430,14 @@ def progress_bar(config, unit):
     )
 
 
-def show_progress(bar, history):
+def show_progress(bar, history, verbose):
+    """The bar's loss after an epoch (iteration); with ``verbose`` and no terminal for the bar,
+    scikit-learn's lines on stdout instead: "Iteration N, loss = …" (and the validation R²)."""
     if bar.disable:
+        if verbose:
+            print(f"Iteration {history.n_iter}, loss = {history.loss:.8f}")
+            if history.validation_scores:
+                print(f"Validation score: {history.validation_scores[-1]:.6f}")
         return
     postfix = {"loss": f"{history.loss:.4g}"}
     if history.validation_loss_curve:
@@ -460,7 +486,7 @@ def train_lbfgs_on(net, loss_and_grad_flat, m, start, config, callback=None):
         record(history, float(intermediate_result.fun), 0)
         guard.check(history.loss, history.n_iter)  # accepted iterates only, not line searches
         best.update(history.loss, intermediate_result.x)
-        show_progress(bar, history)
+        show_progress(bar, history, config.verbose)
         if callback is not None:
             callback(net, history)
 

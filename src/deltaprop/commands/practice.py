@@ -393,7 +393,7 @@ def _regressor(args):
         n_iter_no_change=args.patience,
         early_stopping=args.early_stopping,
         random_state=args.seed,
-        verbose=not args.quiet,
+        verbose=not args.quiet and sys.stderr.isatty(),  # the bar; never the stdout lines
     )
     if args.batch_size is not None:
         options["batch_size"] = args.batch_size
