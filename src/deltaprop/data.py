@@ -77,22 +77,28 @@ class Table:
     def is_parquet(self):
         return self.sep is None
 
-    def column(self, name, hint=None):
-        """Column ``name`` as a float64 array (m,); a bad cell raises ``DataError``."""
+    def column(self, name, hint=None, out=None):
+        """Column ``name`` as a float64 array (m,), written into ``out`` when given; a bad cell
+        raises ``DataError``."""
         import pyarrow.types as pat
 
+        x = np.empty(self.n_rows) if out is None else out  # (m,)
         values = self.arrow.column(self.columns.index(name))
         kind = values.type
         if pat.is_decimal(kind):  # a Parquet decimal column
             values = values.cast("float64")
             kind = values.type
         if pat.is_string(kind) or pat.is_large_string(kind):
-            return self._parse_text(name, values.to_pylist(), hint)
+            x[:] = self._parse_text(name, values.to_pylist(), hint)
+            return x
         if not (pat.is_integer(kind) or pat.is_floating(kind)):
             self._bad_cell(name, 0, hint)  # bool, date, all empty: the first cell is not a number
         if values.null_count:
             self._bad_cell(name, _first_null(values), hint)
-        x = np.concatenate([_numbers(chunk) for chunk in values.chunks] or [np.empty(0)])  # (m,)
+        start = 0
+        for chunk in values.chunks:  # each chunk copied once, straight into x
+            x[start : start + len(chunk)] = _numbers(chunk)
+            start += len(chunk)
         bad = np.flatnonzero(~np.isfinite(x))
         if bad.size:
             self._bad_cell(name, bad[0], hint)
@@ -102,7 +108,7 @@ class Table:
         """Columns ``names`` stacked as a float64 array (m, len(names))."""
         X = np.empty((self.n_rows, len(names)), order="F")  # (m, len(names)), X.T C-ordered
         for j, name in enumerate(names):
-            X[:, j] = self.column(name, hint)
+            self.column(name, hint, out=X[:, j])
         return X
 
     def missing(self, names):
