@@ -194,13 +194,16 @@ def divergence_message(epoch, what, config):
     )
 
 
-def data_loss(net, X, Y, loss, chunk=4096):
-    """The data term (1/m) Σ_i J^(i) of ``net`` on X (n_1, m), Y (n_L, m), in column chunks."""
-    total = 0.0
-    for start in range(0, X.shape[1], chunk):
-        a_L = forward(net, X[:, start : start + chunk]).a[net.L]  # (n_L, ≤ chunk)
-        total += loss.value(a_L, Y[:, start : start + chunk])
-    return total / X.shape[1]
+def outputs(net, X, chunk=4096):
+    """a^(L) for the columns of X (n_1, m), forward in column chunks (the hidden a^(l) of one
+    chunk at a time): (n_L, m)."""
+    starts = range(0, X.shape[1], chunk)
+    return np.concatenate([forward(net, X[:, s : s + chunk]).a[net.L] for s in starts], axis=1)
+
+
+def data_loss(net, X, Y, loss):
+    """The data term (1/m) Σ_i J^(i) of ``net`` on X (n_1, m), Y (n_L, m)."""
+    return loss.value(outputs(net, X), Y) / X.shape[1]
 
 
 def trivial_loss(Y, y_bar, loss):
@@ -390,8 +393,9 @@ class EpochLoop:
     def validate(self, epoch):
         loss = get_loss(self.config.loss)
         with overflow_is_divergence(epoch, self.config):
-            J_val = data_loss(self.net, self.X_val, self.Y_val, loss)
-            score = validation_score(self.net, self.X_val, self.Y_val)
+            A_val = outputs(self.net, self.X_val)  # (n_L, m_val): one pass for both
+            J_val = loss.value(A_val, self.Y_val) / self.Y_val.shape[1]
+            score = validation_score(A_val, self.Y_val)
         self.val_guard.check(J_val, epoch)
         self.history.validation_loss_curve.append(J_val)
         self.history.validation_scores.append(score)
@@ -404,11 +408,11 @@ def batch_size_for(config, m):
     return m if config.solver == "gd" else (config.batch_size or min(200, m))
 
 
-def validation_score(net, X_val, Y_val):
-    """R² of ``net`` on X_val (n_1, m_val), Y_val (n_L, m_val), averaged over the outputs
+def validation_score(A_val, Y_val):
+    """R² of the predictions A_val against Y_val (n_L, m_val), averaged over the outputs
     (scikit-learn's ``score``). The same in standardized and original units: R² of each output
     is unchanged by that output's affine scaling."""
-    return float(r2_score(Y_val.T, net.predict(X_val).T))
+    return float(r2_score(Y_val.T, A_val.T))
 
 
 def record(history, J, m):
