@@ -9,7 +9,8 @@ import pytest
 from sklearn.neural_network import MLPRegressor
 
 from deltaprop import ConfigError, DeltapropRegressor, ModelFileError, Network
-from deltaprop.interop.common import estimator_parts, require, write_files_atomically
+from deltaprop.errors import require
+from deltaprop.interop.common import estimator_parts, write_files_atomically
 
 
 def random_estimator(activation, dtype="float64", sizes=(4, 6, 5, 2), seed=0, names=None):

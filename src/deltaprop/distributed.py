@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from deltaprop.errors import ConfigError, DataError
+from deltaprop.errors import ConfigError, DataError, require
 from deltaprop.losses import get_loss
 from deltaprop.network import (
     Grad,
@@ -62,8 +62,6 @@ from deltaprop.train import (
     trivial_loss,
 )
 
-INSTALL_HINT = "pip install 'deltaprop[dask]'"
-
 
 def is_dask_collection(obj):
     """True for a Dask array, DataFrame or Series (False, without importing Dask, otherwise)."""
@@ -73,11 +71,8 @@ def is_dask_collection(obj):
 
 def require_dask():
     """Import ``dask`` and ``distributed``; ``ConfigError`` naming the extra when missing."""
-    try:
-        import dask  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError:
-        raise ConfigError(f"Dask is not installed; install it with: {INSTALL_HINT}") from None
+    for module in ("dask", "distributed"):
+        require(module, "dask", name="Dask")
 
 
 @contextlib.contextmanager

@@ -37,3 +37,16 @@ class PoorFitWarning(ConvergenceWarning):
 
     A scikit-learn ``ConvergenceWarning``: training has not got far enough to be useful.
     """
+
+
+def require(module, extra, *, name=None, hint=None):
+    """Import the optional ``module``, or raise ``ConfigError`` naming how to install it
+    (``pip install 'deltaprop[extra]'`` unless ``hint`` says otherwise)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        hint = hint or f"pip install 'deltaprop[{extra}]'"
+        name = name or module.split(".")[0]
+        raise ConfigError(f"{name} is not installed; install it with: {hint}") from None

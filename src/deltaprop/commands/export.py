@@ -83,8 +83,8 @@ def _onnx(model, meta, out):
 
 
 def _sklearn(model, meta, out):
+    from deltaprop.errors import require
     from deltaprop.interop import to_sklearn
-    from deltaprop.interop.common import require
 
     converted = to_sklearn(model)
     return {out: require("skops.io", "skops").dumps(converted)}

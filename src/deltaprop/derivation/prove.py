@@ -17,7 +17,7 @@ import numpy as np
 
 from deltaprop import equations as eq
 from deltaprop.activations import Activation, get_activation
-from deltaprop.errors import ConfigError
+from deltaprop.errors import ConfigError, require
 from deltaprop.losses import get_loss
 from deltaprop.network import check_sizes
 
@@ -28,14 +28,7 @@ RECORDS = {record.key: record for record in eq.EQUATIONS}
 
 def import_sympy():
     """SymPy, or a one-line ConfigError saying how to install it."""
-    try:
-        import sympy
-    except ImportError:
-        raise ConfigError(
-            "the symbolic proof needs SymPy, which is not installed; "
-            "run: pip install 'deltaprop[symbolic]'"
-        ) from None
-    return sympy
+    return require("sympy", "symbolic", name="SymPy")
 
 
 @dataclass

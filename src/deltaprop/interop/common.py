@@ -9,7 +9,6 @@ pieces, read once, for the exporters.
 """
 
 import contextlib
-import importlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,17 +69,6 @@ def output_activation(estimator):
             f"{', '.join(OUTPUT_ACTIVATIONS)}"
         )
     return name
-
-
-def require(module, extra, hint=None):
-    """Import an optional library, or ``ConfigError`` saying how to install it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        hint = hint or f"pip install 'deltaprop[{extra}]'"
-        raise ConfigError(
-            f"this needs the optional package {module.split('.')[0]!r}; install it with {hint}"
-        ) from None
 
 
 def is_trivial(mean, scale):

@@ -26,8 +26,8 @@ import json
 import numpy as np
 
 from deltaprop.activations import LEAKY_SLOPE
-from deltaprop.errors import ConfigError
-from deltaprop.interop.common import estimator_parts, require
+from deltaprop.errors import ConfigError, require
+from deltaprop.interop.common import estimator_parts
 
 OPSET = 17  # Gemm, the activations and Min broadcasting all exist there: old runtimes load it
 IR_VERSION = 8  # the IR version that goes with opset 17

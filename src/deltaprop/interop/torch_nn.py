@@ -23,8 +23,8 @@ import pickle
 import numpy as np
 
 from deltaprop.activations import LEAKY_SLOPE
-from deltaprop.errors import ConfigError, ModelFileError
-from deltaprop.interop.common import estimator_parts, require
+from deltaprop.errors import ConfigError, ModelFileError, require
+from deltaprop.interop.common import estimator_parts
 from deltaprop.network import Network, check_dtype
 
 # Above this, PyTorch's Softplus returns z itself: log(1 + e^z) − z = log(1 + e^−z) < 5e-18 there,
