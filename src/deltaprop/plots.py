@@ -148,7 +148,7 @@ def run_figures(estimator, y_true, y_pred, target_names, r2, label="test split")
 def write_plots(folder, figures):
     """Write ``figures`` (``{file name: Figure}``) into ``folder`` (created if missing); return
     the paths."""
-    folder = _make_folder(folder)
+    folder = check_folder(folder)  # the writer creates it when missing
     paths = []
     for name, fig in figures.items():
         save_png(fig, folder / name)
@@ -161,16 +161,4 @@ def check_folder(folder):
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise DataError(f"--plots {str(folder)!r} is a file, not a folder; give a folder path")
-    return folder
-
-
-def _make_folder(folder):
-    folder = check_folder(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DataError(
-            f"cannot create the plot folder {str(folder)!r} ({err.strerror}); "
-            f"give a folder path that can be created"
-        ) from None
     return folder
