@@ -135,8 +135,8 @@ def first_line(err):
 
 
 def part_moments(part):
-    """One pass over partition k: (m_k, means, M2 = Σ (x − mean)²) of X and Y, or the first
-    non-finite entry as ("X" or "Y", row in the partition, column)."""
+    """One pass over partition k: (m_k, means, M2 = Σ (x − mean)², max |x|) of X and Y, or the
+    first non-finite entry as ("X" or "Y", row in the partition, column)."""
     if part.error:
         return {"bad": part.error}
     moments = {"names": part.names}
@@ -151,7 +151,8 @@ def part_moments(part):
             }
     for name, A in (("X", part.X), ("Y", part.Y)):
         mean = A.mean(axis=1, dtype=np.float64)  # (n,)
-        moments[name] = (part.m, mean, ((A - mean[:, None]) ** 2).sum(axis=1))
+        M2 = ((A - mean[:, None]) ** 2).sum(axis=1)  # (n,)
+        moments[name] = (part.m, mean, M2, np.abs(A).max(axis=1, initial=0.0))
     return moments
 
 
@@ -414,10 +415,11 @@ def persist_parts(client, xs, ys):
 
 
 def moments(client, parts, sources=None):
-    """The one distributed pass: per-partition checks and (m_k, mean, M2) of X and Y.
+    """The one distributed pass: per-partition checks and the moments of X and Y.
 
-    Returns the sizes m_k and the global ``(mean, M2)`` of X and of Y (Chan et al.'s
-    pairwise combination, in partition order). ``DataError`` names the first bad partition.
+    Returns the sizes m_k and the global ``(m, mean, M2, largest magnitude)`` of X and of Y
+    (Chan et al.'s pairwise combination, in partition order). ``DataError`` names the first bad
+    partition.
     """
     results = client.gather([client.submit(part_moments, p, pure=False) for p in parts])
     for k, r in enumerate(results):
@@ -436,25 +438,28 @@ def moments(client, parts, sources=None):
     return sizes, stats, results[0]["names"]
 
 
-def combine(triples):
-    """(m, mean, M2) of the union from the partitions' (m_k, mean_k, M2_k)."""
-    m, mean, M2 = triples[0]
-    for m_k, mean_k, M2_k in triples[1:]:
+def combine(stats):
+    """(m, mean, M2, largest magnitude) of the union from the partitions' own, in order."""
+    m, mean, M2, big = stats[0]
+    for m_k, mean_k, M2_k, big_k in stats[1:]:
         delta = mean_k - mean
         total = m + m_k
         mean = mean + delta * (m_k / total)
         M2 = M2 + M2_k + delta**2 * (m * m_k / total)
-        m = total
-    return m, mean, M2
+        m, big = total, np.maximum(big, big_k)
+    return m, mean, M2, big
 
 
 def scaler_from_moments(stats, standardize, dtype):
-    """(mean, scale) in ``dtype`` as ``estimator.scaler`` computes them, from (m, mean, M2)."""
-    m, mean, M2 = stats
+    """(mean, scale) in ``dtype`` as ``estimator.scaler`` computes them, from (m, mean, M2,
+    largest magnitude): the same constant-column test, through ``estimator.column_scale``."""
+    from deltaprop.estimator import column_scale  # estimator imports this module
+
+    m, mean, M2, big = stats
     if not standardize:
         return np.zeros_like(mean, dtype=dtype), np.ones_like(mean, dtype=dtype)
-    scale = np.sqrt(M2 / m)  # the population standard deviation, as np.std
-    scale[scale < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+    unit = np.where(big > 0, big, 1.0)  # (n,)
+    scale = column_scale(m, mean / unit, M2 / m / unit / unit, unit)  # (n,)
     return mean.astype(dtype), scale.astype(dtype)
 
 

@@ -442,10 +442,17 @@ def scaler(A, standardize, dtype, column=lambda j: f"column {j}"):
     A_u = A / unit  # (m, n) every entry in [−1, 1]
     mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
     var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+    scale = column_scale(m, mean_u, var_u, unit)  # (n,)
+    return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
+
+
+def column_scale(m, mean_u, var_u, unit):
+    """The scales (n,) of n columns of m rows, from each column's mean and variance after
+    dividing it by ``unit`` (its largest magnitude, 1 for a column of zeros): the standard
+    deviation, or ``unit`` where the column is constant (scikit-learn's relative test)."""
     eps = np.finfo(np.float64).eps
     constant = var_u <= m * eps * var_u + (m * mean_u * eps) ** 2  # (n,)
-    scale = np.where(constant, 1.0, np.sqrt(var_u)) * unit  # (n,)
-    return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
+    return np.where(constant, 1.0, np.sqrt(var_u)) * unit  # (n,)
 
 
 def in_dtype(v, dtype, column):
