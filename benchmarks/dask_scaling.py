@@ -17,6 +17,15 @@ gradient vector per worker, measured as the increase from 1 to 2 workers).
 
     python benchmarks/dask_scaling.py                       # 2,000,000 rows
     python benchmarks/dask_scaling.py --rows 200000 --repeats 3
+
+``--out-of-core`` measures instead a fit on data larger than the workers' memory: Parquet
+files (one file of ``--file-mb`` MB written once and hard-linked, so the disk holds one)
+totalling ``--times`` × the workers' summed ``memory_limit``, read by ``dask.dataframe`` on a
+``LocalCluster`` of 2 worker processes. The estimator chooses by itself (the automatic rule)
+to read the files at each pass; each worker's peak resident memory (``ru_maxrss``) is read
+at the end, against its ``memory_limit``.
+
+    python benchmarks/dask_scaling.py --out-of-core --memory-limit 450 --times 3.2
 """
 
 import argparse
@@ -34,6 +43,8 @@ BATCHES = (200, 2000, 20000, 200000)
 
 def main(argv=None):
     args = parse(argv)
+    if args.out_of_core:
+        return out_of_core(args)
     import dask.array as da
     from distributed import Client, LocalCluster
 
@@ -87,7 +98,78 @@ def parse(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out-of-core", action="store_true")
+    parser.add_argument("--memory-limit", type=int, default=450, help="MB per worker")
+    parser.add_argument("--times", type=float, default=3.2, help="data / summed memory_limit")
+    parser.add_argument("--file-mb", type=float, default=8.0, help="MB per Parquet file")
     return parser.parse_args(argv)
+
+
+def out_of_core(args):
+    """Fit on ``args.times`` × the workers' memory_limit of Parquet files; print the memory."""
+    import tempfile
+
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    from deltaprop import DeltapropRegressor
+
+    limit, workers = args.memory_limit * 10**6, 2
+    rows = int(args.file_mb * 1e6 / 32)  # 3 features and y, float64
+    n_files = int(np.ceil(args.times * workers * limit / (rows * 32)))
+    X = np.random.default_rng(1).normal(size=(rows, 3))  # (rows, n)
+    y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]  # (rows,)
+    kwargs = dict(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=3, random_state=0)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            memory_limit=limit,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        write_linked(folder, np.column_stack([X, y]), n_files)
+        frame = dd.read_parquet(os.path.join(folder, "part-*.parquet"))
+        size, total = n_files * rows * 32, workers * limit
+        print(f"{n_files} files × {rows:,} rows = {size / 1e9:.2f} GB as float64 in memory")
+        print(f"{workers} workers × memory_limit {limit / 1e6:.0f} MB = {total / 1e9:.2f} GB")
+        before = client.run(lambda: __import__("psutil").Process().memory_info().rss)
+        start = time.perf_counter()
+        model = DeltapropRegressor(**kwargs).fit(frame[["a", "b", "c"]], frame["y"])
+        seconds = time.perf_counter() - start
+        peaks = client.run(peak_rss)
+    ref = DeltapropRegressor(**kwargs).fit(X, y)  # the same mean J and ∇J: one file
+    gap = np.abs(model.predict(X[:1000]) - ref.predict(X[:1000])).max()
+    print(
+        f"fit: {seconds:.1f} s, {model.n_iter_} iterations; |ŷ − ŷ in memory on one file| {gap:.1e}"
+    )
+    for w, peak in peaks.items():
+        print(
+            f"  worker {w}: {before[w] / 1e6:.0f} MB before the fit, peak (ru_maxrss) "
+            f"{peak / 1e6:.0f} MB = {peak / limit:.0%} of its memory_limit"
+        )
+
+
+def write_linked(folder, values, n_files):
+    """``part-00000.parquet`` of ``values`` (rows, 4) and ``n_files − 1`` hard links to it."""
+    from deltaprop.data import write_parquet
+
+    first = os.path.join(folder, "part-00000.parquet")
+    write_parquet(first, ["a", "b", "c", "y"], values)
+    for k in range(1, n_files):
+        os.link(first, os.path.join(folder, f"part-{k:05d}.parquet"))
+
+
+def peak_rss():
+    """This process's peak resident memory in bytes (on a worker, through ``Client.run``)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def in_memory(net, X, Y):

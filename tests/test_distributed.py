@@ -1,5 +1,7 @@
 """Training on Dask: the distributed J and ∇J are the in-memory ones, and so are the paths."""
 
+import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -33,6 +35,21 @@ def client():
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def workers():
+    """Two worker processes (one thread each), for the tests that need real processes."""
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            dashboard_address=":0",
+            silence_logs=logging.CRITICAL,
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
@@ -228,6 +245,9 @@ def write_parts(folder, rng, n_files=3, m=60, kind="parquet"):
     return str(folder / f"part-*.{kind}")
 
 
+QUICK = ("--solver", "lbfgs", "--epochs", "15", "--hidden", "3")
+
+
 def train_args(glob, out, spec, *extra):
     return ["train", glob, "--target", "y", "--dask", spec, "--out", str(out), "--quiet", *extra]
 
@@ -293,44 +313,6 @@ def test_cli_without_dask_or_with_a_bad_spec_says_what_to_do(monkeypatch, tmp_pa
     )
 
 
-def test_a_worker_killed_mid_training_is_replaced_by_recomputing_its_partitions(rng):
-    """Worker processes: kill one after 3 L-BFGS iterations; its partitions are recomputed
-    from their lineage on the other worker and training ends where it does in memory."""
-    import logging
-    import os
-    import signal
-
-    X, Y = make_data(rng, m=200)
-    config = TrainConfig(solver="lbfgs", max_iter=12)
-    ref, h_ref = paths(
-        X, Y, config, lambda net, c, cb: train(net, X.T, Y.T, c, rng=seeded(), callback=cb)
-    )
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            dashboard_address=":0",
-            silence_logs=logging.CRITICAL,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        data = dask_data(client, X, Y, (50, 3))
-        distributed.wait(data.parts)
-        holder = client.who_has(data.parts[:1])[data.parts[0].key][0]  # holds partition 0
-        victim = client.run(os.getpid)[holder]
-        killed = []
-
-        def kill_at_iteration_3(net, history):
-            if history.n_iter == 3:
-                os.kill(victim, signal.SIGKILL)
-                killed.append(victim)
-
-        net = Network((3, 6, 1), "tanh", rng=np.random.default_rng(7))
-        history = train_dask(net, data, config, rng=seeded(), callback=kill_at_iteration_3)
-    assert killed and history.n_iter == h_ref.n_iter == 12
-    assert rel_error(net.params, ref[-1]) < 1e-10
-
-
 def test_cli_files_with_other_columns_are_named(client, rng, tmp_path, capsys):
     from deltaprop.cli import main
     from deltaprop.data import write_csv
@@ -343,3 +325,197 @@ def test_cli_files_with_other_columns_are_named(client, rng, tmp_path, capsys):
         r"a, b, c, y; give every file the same columns\n",
         capsys.readouterr().err,
     )
+
+
+class PeakMemory:
+    """The largest resident memory of each worker process over a block, sampled every 5 ms
+    from this process (``psutil``), less its memory at the start: {worker: bytes}."""
+
+    def __init__(self, client):
+        import psutil
+
+        self.processes = {w: psutil.Process(pid) for w, pid in client.run(os.getpid).items()}
+
+    def __enter__(self):
+        import threading
+
+        self.start = {w: p.memory_info().rss for w, p in self.processes.items()}
+        self.peak, self.done = dict(self.start), threading.Event()
+        self.thread = threading.Thread(target=self.sample)
+        self.thread.start()
+        return self
+
+    def sample(self):
+        while not self.done.wait(0.005):
+            for w, p in self.processes.items():
+                self.peak[w] = max(self.peak[w], p.memory_info().rss)
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+        self.growth = {w: self.peak[w] - self.start[w] for w in self.processes}
+
+
+N_FILES = 60
+
+
+def test_cli_predict_writes_one_file_per_input_file_and_evaluate_sums_on_workers(
+    client, rng, tmp_path, capsys
+):
+    """predict --dask: a new folder with one file of predictions per input file, equal to
+    the in-memory predictions of each file; evaluate --dask: the in-memory metrics of all the
+    rows together, from the workers' sums."""
+    from deltaprop.cli import main
+    from deltaprop.commands.dask_train import file_sums, metrics_from_sums
+    from deltaprop.commands.practice import predict_matrix, regression_metrics
+    from deltaprop.data import read_table
+    from deltaprop.io import load_model
+
+    pattern = write_parts(tmp_path, rng, n_files=3, m=40, kind="csv")
+    address = client.scheduler.address
+    assert main([*train_args(pattern, tmp_path / "m.npz", address), *QUICK]) == 0
+    capsys.readouterr()
+    out = tmp_path / "out" / "predictions"
+    args = ["predict", str(tmp_path / "m.npz"), pattern, "--dask", address, "-o", str(out)]
+    assert main(args) == 0
+    assert capsys.readouterr().err == f"120 predictions written to {out} (3 files)\n"
+    assert sorted(p.name for p in out.iterdir()) == ["part-0.csv", "part-1.csv", "part-2.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["predictions"]
+    model, meta = load_model(tmp_path / "m.npz")
+    tables = [read_table(str(tmp_path / f"part-{k}.csv")) for k in range(3)]  # as on workers
+    X = [t.matrix(["a", "b", "c"]) for t in tables]
+    for k in range(3):
+        got = read_table(str(out / f"part-{k}.csv"))
+        assert list(got.columns) == ["y"]
+        assert rel_error(got.matrix(["y"]), predict_matrix(model, X[k])) < 1e-15
+    assert main(["evaluate", str(tmp_path / "m.npz"), pattern, "--dask", address]) == 0
+    assert re.fullmatch(
+        rf"{re.escape(pattern)} \(3 files, 120 rows\):\n  target.*\n  y +0\.9\d+ .*\n",
+        capsys.readouterr().out,
+    )
+    sums = [
+        file_sums(k, str(tmp_path / f"part-{k}.csv"), model, meta, ("y",), None) for k in range(3)
+    ]
+    scores, m = metrics_from_sums(sums)
+    y_true = np.concatenate([t.matrix(["y"]) for t in tables])
+    ref = regression_metrics(y_true, predict_matrix(model, np.concatenate(X)))
+    assert m == 120 and all(rel_error(scores[key], ref[key]) < 1e-12 for key in ref)
+
+
+def test_cli_predict_on_dask_leaves_nothing_when_a_file_is_bad(client, rng, tmp_path, capsys):
+    from deltaprop.cli import main
+
+    pattern = write_parts(tmp_path, rng, n_files=2, m=30, kind="parquet")
+    address = client.scheduler.address
+    assert main([*train_args(pattern, tmp_path / "m.npz", address), *QUICK]) == 0
+    capsys.readouterr()
+    write_parts(tmp_path, rng, n_files=1, m=3, kind="csv")  # part-0.csv: a third input
+    (tmp_path / "part-0.csv").write_text("a,b,y\n1,2,3\n")  # no column c
+    before = sorted(p.name for p in tmp_path.iterdir())
+    args = ["predict", str(tmp_path / "m.npz"), str(tmp_path / "part-*"), "--dask", address]
+    assert main([*args, "-o", str(tmp_path / "out")]) == 1
+    assert re.fullmatch(r"deltaprop: error: .*part-0\.csv.*'c'.*\n", capsys.readouterr().err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no folder, no staging
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.csv").write_text("x\n")
+    assert main([*args, "-o", str(tmp_path / "full")]) == 2
+    assert "is a folder that is not empty; give a new folder" in capsys.readouterr().err
+    assert main([*args]) == 2
+    assert "give -o FOLDER" in capsys.readouterr().err
+
+
+class SchedulerInfo:
+    """A client whose scheduler reports these workers' ``memory_limit`` and memory in use."""
+
+    def __init__(self, *workers):
+        self.workers = {
+            f"w{i}": {"memory_limit": limit, "metrics": {"memory": used}}
+            for i, (limit, used) in enumerate(workers)
+        }
+
+    def scheduler_info(self, n_workers):
+        return {"workers": self.workers}
+
+
+def test_partitions_are_kept_when_they_fit_half_the_workers_memory():
+    import dask
+
+    from deltaprop.distributed import keep_in_memory
+
+    two = SchedulerInfo((1000, 300), (1000, 300))  # free: 2 × (500 − 300)
+    assert keep_in_memory(two, 400) and not keep_in_memory(two, 401)
+    full = SchedulerInfo((1000, 300), (1000, 700))  # a full worker frees nothing
+    assert keep_in_memory(full, 200) and not keep_in_memory(full, 201)
+    assert keep_in_memory(SchedulerInfo((1000, 300), (0, 300)), 10**12)  # 0: no limit
+    with dask.config.set({"deltaprop.persist": False}):
+        assert not keep_in_memory(two, 1)
+    with dask.config.set({"deltaprop.persist": True}):
+        assert keep_in_memory(two, 10**12)
+
+
+def test_footprint_is_the_bytes_of_a_persisted_partition_and_its_workspace():
+    from deltaprop.distributed import footprint
+    from deltaprop.network import Workspace
+
+    net = Network((3, 5, 4, 2), "tanh", dtype="float32")
+    ws = Workspace(net, 70)
+    arrays = {id(a): a for d in (ws.z, ws.a, ws.delta, ws.dphi) for a in d.values()}
+    X, Y = np.empty((3, 70), "f4"), np.empty((2, 70), "f4")
+    expected = X.nbytes + Y.nbytes + sum(a.nbytes for a in arrays.values())
+    assert footprint(70, (3, 5, 4, 2), "float32") == expected
+
+
+def test_out_of_core_reads_the_files_at_each_pass_in_bounded_memory(workers, rng, tmp_path):
+    """Out of core on worker processes: 60 Parquet files (the same 1 MB file, hard-linked)
+    read by ``dask.dataframe`` at each pass. No worker's memory grows by half of its share of
+    the data (persisting would add all of it and more): it holds a few partitions at a time,
+    whatever the size of the data (benchmarks/NOTES.md: 3× the workers' memory_limit). The
+    fit equals the in-memory fit on one file (the same mean J and ∇J)."""
+    import dask
+
+    from deltaprop.data import write_parquet
+
+    X, Y = make_data(rng, m=31_250)
+    write_parquet(tmp_path / "part-00.parquet", ["a", "b", "c", "y"], np.column_stack([X, Y]))
+    for k in range(1, N_FILES):
+        os.link(tmp_path / "part-00.parquet", tmp_path / f"part-{k:02d}.parquet")
+    share = N_FILES * X.size * 4 // 3 * 8 / 2  # bytes of the rows as float64, per worker
+    kwargs = dict(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=1, random_state=0)
+    frame = dd.read_parquet(str(tmp_path / "part-*.parquet"))
+    with dask.config.set({"deltaprop.persist": False}), workers.as_current():
+        first = frame.partitions[:2]  # warm-up: the imports and buffers of a task, once
+        DeltapropRegressor(**kwargs).fit(first[["a", "b", "c"]], first["y"])
+        with PeakMemory(workers) as memory:
+            model = DeltapropRegressor(**kwargs).fit(frame[["a", "b", "c"]], frame["y"])
+    assert share > 29e6 and max(memory.growth.values()) < share / 2
+    ref = DeltapropRegressor(**kwargs).fit(X, Y[:, 0])
+    assert model.n_iter_ == ref.n_iter_ == 1
+    assert rel_error(model.predict(pd.DataFrame(X, columns=["a", "b", "c"])), ref.predict(X)) < 1e-8
+
+
+def test_a_worker_killed_mid_training_is_replaced_by_recomputing_its_partitions(workers, rng):
+    """Worker processes: kill one after 3 L-BFGS iterations; its partitions are recomputed
+    from their lineage on the other worker and training ends where it does in memory."""
+    import signal
+
+    X, Y = make_data(rng, m=200)
+    config = TrainConfig(solver="lbfgs", max_iter=12)
+    ref, h_ref = paths(
+        X, Y, config, lambda net, c, cb: train(net, X.T, Y.T, c, rng=seeded(), callback=cb)
+    )
+    with workers.as_current():
+        data = dask_data(workers, X, Y, (50, 3))
+        distributed.wait(data.parts)
+        holder = workers.who_has(data.parts[:1])[data.parts[0].key][0]  # holds partition 0
+        victim = workers.run(os.getpid)[holder]
+        killed = []
+
+        def kill_at_iteration_3(net, history):
+            if history.n_iter == 3:
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+
+        net = Network((3, 6, 1), "tanh", rng=np.random.default_rng(7))
+        history = train_dask(net, data, config, rng=seeded(), callback=kill_at_iteration_3)
+    assert killed and history.n_iter == h_ref.n_iter == 12
+    assert rel_error(net.params, ref[-1]) < 1e-10

@@ -31,6 +31,19 @@ Futures rather than Dask actors, because a future keeps its lineage: if a worker
 scheduler recomputes its partitions on the remaining workers from the source (the array's
 chunks or the files), while an actor's state dies with its worker.
 
+Out of core (the rule). A partition comes from a *source*, ``(load, args)``: a block of a
+Dask collection (``load_part``, whose graph reads the files of ``dask.dataframe.read_parquet``
+or ``read_csv``) or one file (``load_file``, the CLI). The first pass reads every source once,
+checks it and returns its moments (``moments``); nothing is kept. Then the partitions are
+persisted when they fit: their footprint (X, Y and the full-batch workspace, ``footprint``) at
+most ``KEEP`` (one half) of the workers' ``memory_limit`` summed, less what each worker process
+already uses (below Dask's own 60 % spill threshold, with room for the partition being read).
+Otherwise every later pass reads each partition again from its source inside the task that
+uses it (``on_part``), standardizes it and drops it when the task ends: a worker holds about
+one partition at a time, whatever the size of the data. ``dask.config`` key
+``deltaprop.persist`` (environment ``DASK_DELTAPROP__PERSIST``) forces the choice: True or
+False ("auto", the default, is the rule above).
+
 Without an active ``distributed.Client``, ``fit`` starts an in-process ``LocalCluster``
 (threads, one worker) for the duration of the fit and closes it afterwards.
 """
@@ -164,6 +177,20 @@ def scale_part(part, scalers, dtype):
     return Part(part.k, X, Y)
 
 
+def read_part(source, scale=None):
+    """Partition k read from its ``source`` (load, args) in this task: ``load(*args)``,
+    standardized with ``scale`` = (scalers, dtype) unless None or the block is bad."""
+    load, args = source
+    part = load(*args)
+    return part if scale is None or part.error else scale_part(part, *scale)
+
+
+def on_part(func, source, scale, *args):
+    """``func(part, *args)`` on partition k read afresh from ``source`` (out of core: the
+    partition lives only as long as this task)."""
+    return func(read_part(source, scale), *args)
+
+
 def part_sums(part, theta, spec, cols=None):
     """(Σ_{i∈k} J^(i), Σ_{i∈k} ∂J^(i)/∂θ, m_k) at θ over partition k, or its columns ``cols``.
 
@@ -197,30 +224,47 @@ def part_trivial_sum(part, y_bar, loss):
 
 
 class DaskData:
-    """The training rows as persisted ``Part`` futures on a Dask cluster.
+    """The training rows on a Dask cluster: persisted ``Part`` futures, or their sources.
 
     Parameters
     ----------
     client : distributed.Client
-    parts : list of Future
-        One ``Part`` per partition, in row order.
+    parts : list of Future or of (load, args)
+        One ``Part`` per partition, in row order: persisted (futures), or out of core (the
+        sources, read again in each task; ``scale`` is then (scalers, dtype)).
     sizes : list of int
         m_k of each partition.
     y_bar : ndarray (n_L, 1)
         The mean of the standardized targets (of the trivial model that predicts it).
+    scale : tuple or None
+        None: ``parts`` are persisted futures. Else the (scalers, dtype) of ``scale_part``.
     """
 
-    def __init__(self, client, parts, sizes, y_bar):
+    def __init__(self, client, parts, sizes, y_bar, scale=None):
         self.client, self.parts, self.sizes, self.y_bar = client, parts, list(sizes), y_bar
+        self.scale = scale
         self.offsets = np.concatenate([[0], np.cumsum(self.sizes)])  # first global row of k
 
     @property
     def m(self):
         return int(self.offsets[-1])
 
-    def map(self, func, *args, **kwargs):
+    @property
+    def persisted(self):
+        return self.scale is None
+
+    def submit(self, k, func, *args):
+        """``func(part_k, *args)`` on a worker: where partition k is kept, or reading it."""
+        if self.persisted:
+            return self.client.submit(func, self.parts[k], *args, pure=False)
+        from dask import delayed
+
+        task = delayed(on_part, pure=False)(func, self.parts[k], self.scale, *args)
+        return self.client.compute(task)
+
+    def map(self, func, *args):
         """``func(part, *args)`` on each partition's worker; the list of futures."""
-        return [self.client.submit(func, part, *args, pure=False, **kwargs) for part in self.parts]
+        return [self.submit(k, func, *args) for k in range(len(self.parts))]
 
     def sums(self, net, loss, shares=None):
         """Σ_k of the triples of ``part_sums`` at ``net.params``: (Σ J^(i), Σ ∂J^(i)/∂θ, b).
@@ -232,8 +276,7 @@ class DaskData:
             futures = self.map(part_sums, net.params, spec)
         else:
             futures = [
-                self.client.submit(part_sums, self.parts[k], net.params, spec, cols, pure=False)
-                for k, cols in shares.items()
+                self.submit(k, part_sums, net.params, spec, cols) for k, cols in shares.items()
             ]
         triples = self.client.gather(futures)
         J_sum = sum(t[0] for t in triples)
@@ -354,8 +397,8 @@ def full_batch(net, data, config):
 # ---------------------------------------------------------------- from Dask collections
 
 
-def row_blocks(X, y):
-    """Aligned blocks of rows of X and y as ``dask.delayed`` lists, and X's column names.
+def row_sources(X, y):
+    """The source of each partition (aligned rows of X and y), and X's column names.
 
     X is a Dask array (m, n) of any chunking or a Dask DataFrame; y a Dask array, Series or
     DataFrame with the same rows. Non-numeric DataFrame columns raise ``DataError``.
@@ -368,12 +411,7 @@ def row_blocks(X, y):
     if is_frame(y):
         check_numeric_columns(y, "y")
     if is_frame(X) and is_frame(y):
-        if X.npartitions != y.npartitions:
-            raise DataError(
-                f"X has {X.npartitions} partitions and y {y.npartitions}; take both from the "
-                "same DataFrame, e.g. df[features] and df[target]"
-            )
-        return list(X.to_delayed()), list(y.to_delayed()), names
+        return frame_sources(X, y), names
     X, y = (A.to_dask_array(lengths=True) if is_frame(A) else A for A in (X, y))
     X, y = da.asarray(X), da.asarray(y)
     if X.ndim != 2 or y.ndim not in (1, 2) or X.shape[0] != y.shape[0]:
@@ -382,7 +420,32 @@ def row_blocks(X, y):
         )
     X = X.rechunk({1: -1})  # whole rows: one block per row chunk
     y = y.rechunk({0: X.chunks[0]} | ({1: -1} if y.ndim == 2 else {}))
-    return list(X.to_delayed()[:, 0]), list(y.to_delayed().reshape(-1)), names
+    xs, ys = X.to_delayed()[:, 0], y.to_delayed().reshape(-1)
+    return [(load_part, (k, x, y_k)) for k, (x, y_k) in enumerate(zip(xs, ys, strict=True))], None
+
+
+def frame_sources(X, y):
+    """Sources of DataFrame partitions: X and y's columns side by side in one frame, so that
+    one task reads both (one read of the file per pass, its columns projected)."""
+    if X.npartitions != y.npartitions:
+        raise DataError(
+            f"X has {X.npartitions} partitions and y {y.npartitions}; take both from the "
+            "same DataFrame, e.g. df[features] and df[target]"
+        )
+    targets = y.to_frame() if y.ndim == 1 else y
+    both = X.assign(**{f"__target_{j}": targets[c] for j, c in enumerate(targets.columns)})
+    blocks = both.to_delayed()
+    if len(blocks) != X.npartitions:  # y's rows are not X's: aligning them moved rows
+        raise DataError(
+            "X and y are not partitioned alike; take both from the same DataFrame, e.g. "
+            "df[features] and df[target]"
+        )
+    return [(load_frame_part, (k, block, len(X.columns))) for k, block in enumerate(blocks)]
+
+
+def load_frame_part(k, block, n):
+    """Partition k from a block (m_k, n + n_L) of X's columns then y's."""
+    return load_part(k, block.iloc[:, :n], block.iloc[:, n:])
 
 
 def is_frame(A):
@@ -405,32 +468,26 @@ def check_numeric_columns(frame, what):
     return [name for name, _ in dtypes]
 
 
-def persist_parts(client, xs, ys):
-    """One ``Part`` future per pair of blocks, computed and kept on the workers."""
-    from dask import delayed
-
-    return client.compute(
-        [delayed(load_part)(k, x, y) for k, (x, y) in enumerate(zip(xs, ys, strict=True))]
-    )
-
-
-def moments(client, parts, sources=None):
-    """The one distributed pass: per-partition checks and the moments of X and Y.
+def moments(client, sources, files=None):
+    """The first distributed pass: each partition read, checked and summarized, not kept.
 
     Returns the sizes m_k and the global ``(m, mean, M2, largest magnitude)`` of X and of Y
     (Chan et al.'s pairwise combination, in partition order). ``DataError`` names the first bad
-    partition.
+    partition (and its file).
     """
-    results = client.gather([client.submit(part_moments, p, pure=False) for p in parts])
+    from dask import delayed
+
+    tasks = [delayed(on_part, pure=False)(part_moments, source, None) for source in sources]
+    results = client.gather(client.compute(tasks))
     for k, r in enumerate(results):
         if "bad" in r:
-            source = f" ({sources[k]})" if sources else ""
+            source = f" ({files[k]})" if files else ""
             raise DataError(f"partition {k}{source}: {r['bad']}")
     for k, r in enumerate(results):
         if r["names"] != results[0]["names"]:
             raise DataError(
-                f"{sources[k]} has the columns {', '.join(r['names'][0] + r['names'][1])} "
-                f"but {sources[0]} has {', '.join(sum(results[0]['names'], ()))}; give every "
+                f"{files[k]} has the columns {', '.join(r['names'][0] + r['names'][1])} "
+                f"but {files[0]} has {', '.join(sum(results[0]['names'], ()))}; give every "
                 "file the same columns"
             )
     sizes = [r["X"][0] for r in results]
@@ -463,26 +520,59 @@ def scaler_from_moments(stats, standardize, dtype):
     return mean.astype(dtype), scale.astype(dtype)
 
 
-def prepare(client, X, y, standardize, dtype):
-    """Persisted, checked, standardized partitions of X, y: (DaskData, scalers, names)."""
-    xs, ys, names = row_blocks(X, y)
-    data, scalers, _ = scale_parts(client, persist_parts(client, xs, ys), standardize, dtype)
+KEEP = 0.5  # persist when the partitions take at most this share of the workers' memory
+
+
+def footprint(m, sizes, dtype):
+    """Bytes that m persisted rows take for a network of ``sizes``: X (n_1, m), Y (n_L, m) and
+    the full-batch ``Workspace`` (z, a, δ, φ' of each hidden layer; z = a and δ at the output)."""
+    n_1, *hidden, n_L = sizes
+    return m * np.dtype(dtype).itemsize * (n_1 + 3 * n_L + 4 * sum(hidden))
+
+
+def keep_in_memory(client, nbytes):
+    """Whether to persist ``nbytes`` of partitions: ``deltaprop.persist`` in ``dask.config``
+    (True, False or "auto"); "auto": at most ``KEEP`` of the workers' ``memory_limit`` summed,
+    less what each worker process already uses (no limit: always)."""
+    import dask
+
+    choice = dask.config.get("deltaprop.persist", "auto")
+    if choice != "auto":
+        return bool(choice)
+    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    if any(not w.get("memory_limit") for w in workers):
+        return True
+    free = sum(max(0.0, KEEP * w["memory_limit"] - w["metrics"]["memory"]) for w in workers)
+    return nbytes <= free
+
+
+def prepare(client, X, y, standardize, dtype, hidden=()):
+    """Checked, standardized partitions of X, y: (DaskData, scalers, names)."""
+    sources, names = row_sources(X, y)
+    data, scalers, _ = scale_parts(client, sources, standardize, dtype, hidden)
     return data, scalers, names
 
 
-def scale_parts(client, raw, standardize, dtype, sources=None):
-    """``DaskData`` of the ``raw`` ``Part`` futures standardized; (data, scalers, file names).
+def scale_parts(client, sources, standardize, dtype, hidden, files=None):
+    """``DaskData`` of the partitions of ``sources`` standardized; (data, scalers, names).
 
-    One pass checks the partitions and computes the scalers; a second task per partition
-    standardizes it on its worker (its lineage kept, the raw block released).
+    One pass checks the partitions and computes the scalers; then the standardized partitions
+    are persisted (one task per partition, its lineage kept) when ``keep_in_memory`` says they
+    fit the workers' memory, else read again at each pass (the module docstring).
     """
-    sizes, stats, names = moments(client, raw, sources)
+    from dask import delayed
+
+    sizes, stats, names = moments(client, sources, files)
     if sum(sizes) == 0:
         raise DataError("the Dask input has no rows; pass at least one sample")
     scalers = tuple(scaler_from_moments(stats[A], standardize, dtype) for A in ("X", "Y"))
-    parts = [client.submit(scale_part, p, scalers, dtype, pure=False) for p in raw]
     y_mean, y_scale = scalers[1]
     y_bar = ((stats["Y"][1] - y_mean) / y_scale).astype(dtype)[:, None]  # (n_L, 1)
+    scale = (scalers, dtype)
+    shape = (len(scalers[0][0]), *hidden, len(y_bar))  # (n_1, …, n_L)
+    if not keep_in_memory(client, footprint(sum(sizes), shape, dtype)):
+        return DaskData(client, sources, sizes, y_bar, scale), scalers, names
+    parts = client.compute([delayed(read_part)(source, scale) for source in sources])
     return DaskData(client, parts, sizes, y_bar), scalers, names
 
 
@@ -497,9 +587,8 @@ def fit_dask(estimator, X, y):
 
     estimator.train_config()  # hyperparameters checked before any work
     with client_session() as client:
-        xs, ys, names = row_blocks(X, y)
-        raw = persist_parts(client, xs, ys)
-        fit_parts(estimator, client, raw, y_1d=y.ndim == 1)
+        sources, names = row_sources(X, y)
+        fit_parts(estimator, client, sources, y_1d=y.ndim == 1)
     estimator.__dict__.pop("feature_names_in_", None)
     if names is not None:
         estimator.feature_names_in_ = np.asarray(names, dtype=object)
@@ -508,11 +597,12 @@ def fit_dask(estimator, X, y):
     return estimator
 
 
-def fit_parts(estimator, client, raw, *, y_1d, sources=None):
-    """Fit ``estimator`` on the ``Part`` futures ``raw`` (rows of ``sources`` when files).
+def fit_parts(estimator, client, sources, *, y_1d, files=None):
+    """Fit ``estimator`` on the partitions of ``sources`` (the rows of ``files`` when files).
 
     Sets the fitted attributes of an in-memory fit and warns as ``fit`` does; returns the
-    (feature, target) names read from the files (or None) and the number of training rows m.
+    (feature, target) names read from the files (or None), the number of training rows m and
+    whether the partitions were kept in the workers' memory (False: out of core).
     """
     from deltaprop.estimator import make_rng, warn_about_fit
 
@@ -520,7 +610,7 @@ def fit_parts(estimator, client, raw, *, y_1d, sources=None):
     hidden = check_sizes(estimator.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
     dtype = check_dtype(estimator.dtype)
     rng = make_rng(estimator.random_state)
-    data, scalers, names = scale_parts(client, raw, estimator.standardize, dtype, sources)
+    data, scalers, names = scale_parts(client, sources, estimator.standardize, dtype, hidden, files)
     (x_mean, x_scale), (y_mean, y_scale) = scalers
     sizes = (len(x_mean), *hidden, len(y_mean))
     net = Network(sizes, estimator.activation, rng=rng, dtype=dtype)
@@ -533,7 +623,7 @@ def fit_parts(estimator, client, raw, *, y_1d, sources=None):
     estimator.target_names_ = None
     estimator._set_history(history)
     warn_about_fit(history, config)
-    return names, data.m
+    return names, data.m, data.persisted
 
 
 # ---------------------------------------------------------------- from files, for the CLI

@@ -1,59 +1,91 @@
-"""``deltaprop train 'data/part-*.parquet' --target y --dask local:2``: training on Dask.
+"""``deltaprop train|predict|evaluate 'data/part-*.parquet' ... --dask local:2``: on Dask.
 
 Each file of the glob is one partition, read on a worker by the same reader as ``train``
 (``data.read_dataset``: CSV or Parquet, the same column options and the same one-line errors
 naming the file, the line and the column). Each file's rows are split into training and
 held-out rows there; only the held-out targets and predictions come back for the metrics.
-The model file is the one ``train`` writes.
+The model file is the one ``train`` writes. ``predict`` and ``evaluate`` read the files
+the same way, one task per file: ``predict`` writes one output file per input file,
+``evaluate`` sums what the metrics need on the workers.
 """
 
+import contextlib
 import glob
+import os
+import shutil
+import sys
+import tempfile
 from types import SimpleNamespace
 
 import numpy as np
 
 from deltaprop.commands import practice
-from deltaprop.data import split_names
-from deltaprop.errors import ConfigError, DataError
+from deltaprop.data import (
+    is_parquet,
+    read_table,
+    split_names,
+    target_matrix,
+    write_csv,
+    write_parquet,
+)
+from deltaprop.distributed import (
+    combine,
+    connect,
+    fit_parts,
+    load_file,
+    local_workers,
+    on_part,
+    predict_part,
+    require_dask,
+)
+from deltaprop.errors import ConfigError, DataError, DeltapropError
+from deltaprop.files import check_output
 
 
 def train_on_dask(args) -> int:
     """The ``train`` command with ``--dask SCHEDULER``; returns the exit status."""
-    from deltaprop.distributed import (
-        connect,
-        fit_parts,
-        load_file,
-        local_workers,
-        predict_part,
-        require_dask,
-    )
-
     require_dask()
     local_workers(args.dask)  # usage errors before any work
     model = practice._regressor(args)
     model.train_config()  # usage errors in the settings, before any work
     practice._check_outputs(args)
     files = data_files(args)
+    practice._say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
+    with connect(args.dask) as client:
+        names, m, kept = practice._fit(
+            fit_parts, model, client, file_sources(args, files, False), y_1d=True, files=files
+        )
+        practice._say(args, KEPT[kept])
+        held_out = on_files(client, file_sources(args, files, True), predict_part, model)
+    practice._report_training(args, model)
+    return report(args, model, files, names, m, held_out)
+
+
+KEPT = {
+    True: "data: the training rows kept in the workers' memory",
+    False: "data: out of core, each file read again at each pass (larger than the workers' memory)",
+}
+
+
+def file_sources(args, files, held_out):
+    """The source of each file's partition (``distributed.load_file``): its training rows
+    (``held_out`` False) or its held-out rows, split on the worker by --test-size and --seed."""
     columns = (
         split_names(args.target),
         split_names(args.features),
         split_names(args.exclude) or (),
         args.sep,
     )
-    practice._say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
-    with connect(args.dask) as client:
+    split = (args.test_size, args.seed, held_out)
+    return [(load_file, (k, path, columns, split)) for k, path in enumerate(files)]
 
-        def parts(held_out):
-            split = (args.test_size, args.seed, held_out)
-            return [
-                client.submit(load_file, k, path, columns, split, pure=False)
-                for k, path in enumerate(files)
-            ]
 
-        names, m = practice._fit(fit_parts, model, client, parts(False), y_1d=True, sources=files)
-        held_out = client.gather([client.submit(predict_part, p, model) for p in parts(True)])
-    practice._report_training(args, model)
-    return report(args, model, files, names, m, held_out)
+def on_files(client, sources, func, *args):
+    """``func(part, *args)`` on each file's partition, read on a worker; the results, in order."""
+    from dask import delayed
+
+    tasks = [delayed(on_part, pure=False)(func, source, None, *args) for source in sources]
+    return client.gather(client.compute(tasks))
 
 
 def data_files(args):
@@ -62,9 +94,14 @@ def data_files(args):
         raise ConfigError("--dask needs DATA (a file or a glob such as 'part-*.csv') and --target")
     if not 0.0 < args.test_size < 1.0:
         raise ConfigError(f"--test-size {args.test_size} must be strictly between 0 and 1")
-    files = sorted(glob.glob(args.data))
+    return glob_files(args.data)
+
+
+def glob_files(pattern):
+    """The files matching ``pattern``, sorted; ``DataError`` when none does."""
+    files = sorted(glob.glob(pattern))
     if not files:
-        raise DataError(f"no file matches {args.data!r}; quote the glob so the shell keeps it")
+        raise DataError(f"no file matches {pattern!r}; quote the glob so the shell keeps it")
     return files
 
 
@@ -83,3 +120,155 @@ def report(args, model, files, names, m, held_out):
     split = tuple(SimpleNamespace(n_samples=n) for n in (m, len(y_true)))
     scored = SimpleNamespace(y=y_true, target_names=names[1], n_samples=len(y_true))
     return practice._conclude(args, model, data, split, scored, y_pred)
+
+
+# ---------------------------------------------------------------- predict and evaluate
+
+
+def predict_on_dask(args) -> int:
+    """``deltaprop predict MODEL 'part-*.parquet' --dask SCHEDULER -o FOLDER``: one file of
+    predictions per input file, written by the workers into a temporary folder that becomes
+    FOLDER only when every file is written (an error or Ctrl-C leaves nothing)."""
+    require_dask()
+    local_workers(args.dask)
+    if args.output in (None, "-"):
+        raise ConfigError("predict --dask writes one file per input file: give -o FOLDER")
+    files = glob_files(args.data)
+    outputs = output_names(files)
+    check_new_folder(args.output)
+    model, meta = practice._load(args.model)
+    with connect(args.dask) as client, staging_folder(args.output) as staging:
+        tasks = [
+            (predict_file, k, path, model, meta, args.sep, os.path.join(staging, name))
+            for k, (path, name) in enumerate(zip(files, outputs, strict=True))
+        ]
+        rows = sum(results_or_error(client, tasks, files))
+    print(f"{rows} predictions written to {args.output} ({len(files)} files)", file=sys.stderr)
+    return 0
+
+
+def evaluate_on_dask(args) -> int:
+    """``deltaprop evaluate MODEL 'part-*.parquet' --dask SCHEDULER``: the metrics in one
+    distributed pass (each worker returns sums per target column; ``metrics_from_sums``)."""
+    require_dask()
+    local_workers(args.dask)
+    files = glob_files(args.data)
+    model, meta = practice._load(args.model)
+    target = practice.evaluation_target(args, model, meta)
+    with connect(args.dask) as client:
+        tasks = [(file_sums, k, p, model, meta, target, args.sep) for k, p in enumerate(files)]
+        sums = results_or_error(client, tasks, files)
+    scores, m = metrics_from_sums(sums)
+    print(f"{args.data} ({len(files)} files, {m} rows):")
+    print(practice.format_metrics(scores, target))
+    return 0
+
+
+def output_names(files):
+    """The output file of each input: its name, with .parquet for Parquet and .csv otherwise."""
+    names = [
+        os.path.splitext(os.path.basename(p))[0] + (".parquet" if is_parquet(p) else ".csv")
+        for p in files
+    ]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ConfigError(
+            f"two input files would give the same output file {twice[0]}; give files with "
+            "different names"
+        )
+    return names
+
+
+def check_new_folder(folder):
+    """-o FOLDER must be new or an empty folder (nothing of the user's is ever replaced)."""
+    if os.path.isdir(folder) and os.listdir(folder):
+        raise ConfigError(
+            f"-o {folder!r} is a folder that is not empty; give a new folder (predict --dask "
+            "never replaces files)"
+        )
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        raise ConfigError(f"-o {folder!r} exists and is not a folder; give a new folder")
+    check_output(os.path.join(folder, "part.csv"))  # its parent can be written
+
+
+@contextlib.contextmanager
+def staging_folder(folder):
+    """A temporary folder beside ``folder``, renamed onto it when the block succeeds and
+    removed with its files otherwise."""
+    parent = os.path.dirname(os.path.abspath(folder))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(folder)}.", suffix=".tmp")
+    try:
+        yield staging
+        os.chmod(staging, 0o777 & ~umask())  # mkdtemp's folder is private: the usual mode
+        os.replace(staging, folder)  # onto a missing or empty folder
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def results_or_error(client, tasks, files):
+    """Run each ``(func, *args)`` on a worker; their results, or the first file's error as a
+    ``DataError`` naming the file (a task returns ``("error", message)`` for bad input)."""
+    from dask import delayed
+
+    results = client.gather(client.compute([delayed(f, pure=False)(*a) for f, *a in tasks]))
+    for path, result in zip(files, results, strict=True):
+        if isinstance(result, tuple) and result[0] == "error":
+            raise DataError(result[1] if path in result[1] else f"{path}: {result[1]}")
+    return results
+
+
+def predict_file(k, path, model, meta, sep, out):
+    """On a worker: predict the rows of file k and write them to ``out``; the number of rows,
+    or ("error", message) for a file that cannot be used."""
+    try:
+        table = read_table(path, sep)
+        y_pred = practice.predict_matrix(model, practice._model_features(model, meta, table))
+        write = write_parquet if out.endswith(".parquet") else write_csv
+        write(out, practice._target_names(model, meta), y_pred)
+    except DeltapropError as err:
+        return ("error", str(err))
+    return len(y_pred)
+
+
+def file_sums(k, path, model, meta, target, sep):
+    """On a worker: the sums of file k that the metrics need, per target column: m_k, mean,
+    M2 = Σ (y − mean)², min, max of y, Σ (y − ŷ)² and Σ |y − ŷ|; or ("error", message)."""
+    try:
+        table = read_table(path, sep)
+        y_true = target_matrix(table, target)  # (m_k, k)
+        y_pred = practice.predict_matrix(model, practice._model_features(model, meta, table))
+    except DeltapropError as err:
+        return ("error", str(err))
+    mean = y_true.mean(axis=0)  # (k,)
+    residual = y_true - y_pred  # (m_k, k)
+    return (
+        len(y_true),
+        mean,
+        ((y_true - mean) ** 2).sum(axis=0),
+        y_true.min(axis=0, initial=np.inf),
+        y_true.max(axis=0, initial=-np.inf),
+        (residual**2).sum(axis=0),
+        np.abs(residual).sum(axis=0),
+    )
+
+
+def metrics_from_sums(sums):
+    """R², RMSE and MAE per target from the files' sums (as ``practice.regression_metrics``:
+    R² is NaN for a constant target); and the number of rows m."""
+    sums = [s for s in sums if s[0]]
+    if not sums:
+        raise DataError("the files have no rows; give files with at least one row")
+    m, _, M2, _ = combine([(m_k, mean, M2_k, 0.0) for m_k, mean, M2_k, *_ in sums])
+    low = np.min([s[3] for s in sums], axis=0)
+    high = np.max([s[4] for s in sums], axis=0)
+    sse, sae = np.sum([s[5] for s in sums], axis=0), np.sum([s[6] for s in sums], axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant target: 0/0
+        r2 = np.where(high > low, 1.0 - sse / M2, np.nan)
+    return {"r2": r2, "rmse": np.sqrt(sse / m), "mae": sae / m}, m

@@ -167,11 +167,15 @@ def _add_train(subparsers):
     _add_sep_option(p)
     _add_network_options(p, TRAIN_DEFAULTS)
     _add_run_options(p, TRAIN_DEFAULTS)
+    _add_dask_option(p, "DATA may then be a glob of CSV or Parquet files, one partition each")
+
+
+def _add_dask_option(p, data):
     p.add_argument(
         "--dask",
         metavar="SCHEDULER",
-        help="train on Dask: local:N (N worker processes here) or tcp://HOST:8786; DATA may "
-        "then be a glob of CSV or Parquet files, one partition each (see docs/scaling.md)",
+        help=f"run on Dask: local:N (N worker processes here) or tcp://HOST:8786; {data} "
+        "(see docs/scaling.md)",
     )
 
 
@@ -721,12 +725,18 @@ def _add_predict(subparsers):
         "-o",
         "--output",
         metavar="OUT",
-        help="write the predictions here, as .csv or .parquet (default, or '-': CSV to stdout)",
+        help="write the predictions here, as .csv or .parquet (default, or '-': CSV to stdout); "
+        "with --dask a new folder, one file per input file",
     )
     _add_sep_option(p)
+    _add_dask_option(p, "DATA may then be a glob of CSV or Parquet files, one task each")
 
 
 def predict(args) -> int:
+    if args.dask:
+        from deltaprop.commands.dask_train import predict_on_dask
+
+        return predict_on_dask(args)
     if args.output == "-":
         args.output = None
     if args.output is not None:
@@ -776,17 +786,16 @@ def _add_evaluate(subparsers):
         help="target column(s), comma-separated (default: the model's target names)",
     )
     _add_sep_option(p)
+    _add_dask_option(p, "DATA may then be a glob of CSV or Parquet files, one task each")
 
 
 def evaluate(args) -> int:
+    if args.dask:
+        from deltaprop.commands.dask_train import evaluate_on_dask
+
+        return evaluate_on_dask(args)
     model, meta = _load(args.model)
-    target = split_names(args.target) or _target_names(model, meta)
-    n_out = model.network_.sizes[-1]
-    if len(target) != n_out:
-        raise ConfigError(
-            f"--target names {len(target)} column(s) but the model predicts "
-            f"{n_out}; give {n_out} comma-separated target columns"
-        )
+    target = evaluation_target(args, model, meta)
     table = read_table(args.data, args.sep)
     y_true = target_matrix(table, target)  # (m, k)
     X = _model_features(model, meta, table)  # (m, n)
@@ -794,6 +803,18 @@ def evaluate(args) -> int:
     print(f"{args.data} ({len(y_true)} rows):")
     print(format_metrics(scores, target))
     return 0
+
+
+def evaluation_target(args, model, meta):
+    """The target columns to score: --target, else the model's; as many as it predicts."""
+    target = split_names(args.target) or _target_names(model, meta)
+    n_out = model.network_.sizes[-1]
+    if len(target) != n_out:
+        raise ConfigError(
+            f"--target names {len(target)} column(s) but the model predicts "
+            f"{n_out}; give {n_out} comma-separated target columns"
+        )
+    return target
 
 
 # ---------------------------------------------------------------- info
