@@ -21,9 +21,11 @@ gradient vector per worker, measured as the increase from 1 to 2 workers).
 ``--out-of-core`` measures instead a fit on data larger than the workers' memory: Parquet
 files (one file of ``--file-mb`` MB written once and hard-linked, so the disk holds one)
 totalling ``--times`` × the workers' summed ``memory_limit``, read by ``dask.dataframe`` on a
-``LocalCluster`` of 2 worker processes. The estimator chooses by itself (the automatic rule)
-to read the files at each pass; each worker's peak resident memory (``ru_maxrss``) is read
-at the end, against its ``memory_limit``.
+``LocalCluster`` of ``--workers`` worker processes. The estimator chooses by itself (the
+automatic rule) to read the files at each pass; each worker's peak resident memory
+(``ru_maxrss``) is read at the end, against its ``memory_limit``. Dask's pause at 80 % of the
+limit is turned off (a worker process holds about 300 MB before any data, so a small limit
+would pause it for good); the nanny still kills a worker that passes 95 %.
 
     python benchmarks/dask_scaling.py --out-of-core --memory-limit 450 --times 3.2
 """
@@ -101,7 +103,8 @@ def parse(argv):
     parser.add_argument("--out-of-core", action="store_true")
     parser.add_argument("--memory-limit", type=int, default=450, help="MB per worker")
     parser.add_argument("--times", type=float, default=3.2, help="data / summed memory_limit")
-    parser.add_argument("--file-mb", type=float, default=8.0, help="MB per Parquet file")
+    parser.add_argument("--file-mb", type=float, default=4.0, help="MB per Parquet file")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
     return parser.parse_args(argv)
 
 
@@ -109,12 +112,13 @@ def out_of_core(args):
     """Fit on ``args.times`` × the workers' memory_limit of Parquet files; print the memory."""
     import tempfile
 
+    import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
     from deltaprop import DeltapropRegressor
 
-    limit, workers = args.memory_limit * 10**6, 2
+    limit, workers = args.memory_limit * 10**6, args.workers
     rows = int(args.file_mb * 1e6 / 32)  # 3 features and y, float64
     n_files = int(np.ceil(args.times * workers * limit / (rows * 32)))
     X = np.random.default_rng(1).normal(size=(rows, 3))  # (rows, n)
@@ -122,6 +126,7 @@ def out_of_core(args):
     kwargs = dict(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=3, random_state=0)
     with (
         tempfile.TemporaryDirectory() as folder,
+        dask.config.set({"distributed.worker.memory.pause": False}),  # the limit is the test
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,

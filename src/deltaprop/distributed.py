@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from deltaprop.errors import ConfigError, DataError, require
+from deltaprop.errors import ConfigError, DataError, DeltapropError, require
 from deltaprop.losses import get_loss
 from deltaprop.network import (
     Grad,
@@ -66,6 +66,7 @@ from deltaprop.network import (
 )
 from deltaprop.train import (
     Batches,
+    History,
     batch_size_for,
     check_params,
     data_loss,
@@ -74,6 +75,18 @@ from deltaprop.train import (
     train_lbfgs_on,
     trivial_loss,
 )
+
+
+class ClusterLostError(DeltapropError):
+    """The Dask cluster went away in the middle of training: no worker left for
+    ``deltaprop.lost-after`` seconds, the scheduler unreachable, or a task whose workers kept
+    dying. ``history`` is the training record up to the last complete epoch (iteration); the
+    network holds the best parameters so far, as after Ctrl-C."""
+
+    history = None
+
+
+LOST_AFTER = 30.0  # seconds without any worker before a pass gives up (``deltaprop.lost-after``)
 
 
 def is_dask_collection(obj):
@@ -172,9 +185,11 @@ def part_moments(part):
 def scale_part(part, scalers, dtype):
     """Partition k standardized with the global scalers, in the network's dtype."""
     (x_mean, x_scale), (y_mean, y_scale) = scalers
-    X = ((part.X - x_mean[:, None]) / x_scale[:, None]).astype(dtype)  # (n_1, m_k)
-    Y = ((part.Y - y_mean[:, None]) / y_scale[:, None]).astype(dtype)  # (n_L, m_k)
-    return Part(part.k, X, Y)
+    X = part.X - x_mean[:, None]  # (n_1, m_k), a new array: divided in place
+    X /= x_scale[:, None]
+    Y = part.Y - y_mean[:, None]  # (n_L, m_k)
+    Y /= y_scale[:, None]
+    return Part(part.k, X.astype(dtype, copy=False), Y.astype(dtype, copy=False))
 
 
 def read_part(source, scale=None):
@@ -266,6 +281,10 @@ class DaskData:
         """``func(part, *args)`` on each partition's worker; the list of futures."""
         return [self.submit(k, func, *args) for k in range(len(self.parts))]
 
+    def gather(self, futures):
+        """The futures' results; ``ClusterLostError`` if the cluster goes away meanwhile."""
+        return gather(self.client, futures)
+
     def sums(self, net, loss, shares=None):
         """Σ_k of the triples of ``part_sums`` at ``net.params``: (Σ J^(i), Σ ∂J^(i)/∂θ, b).
 
@@ -278,7 +297,7 @@ class DaskData:
             futures = [
                 self.submit(k, part_sums, net.params, spec, cols) for k, cols in shares.items()
             ]
-        triples = self.client.gather(futures)
+        triples = self.gather(futures)
         J_sum = sum(t[0] for t in triples)
         g_sum = np.sum([t[1] for t in triples], axis=0)  # (P,), in partition order
         return J_sum, g_sum, sum(t[2] for t in triples)
@@ -286,11 +305,44 @@ class DaskData:
     def data_loss(self, net, loss):
         """The data term (1/m) Σ_i J^(i) of ``net`` over every row: one pass, forward only."""
         spec = (net.sizes, net.activation.name, net.dtype, loss.name)
-        return sum(self.client.gather(self.map(part_data_sum, net.params, spec))) / self.m
+        return sum(self.gather(self.map(part_data_sum, net.params, spec))) / self.m
 
     def trivial_loss(self, loss):
         """The data term of the model that predicts ``y_bar`` for every row: one pass."""
-        return sum(self.client.gather(self.map(part_trivial_sum, self.y_bar, loss.name))) / self.m
+        return sum(self.gather(self.map(part_trivial_sum, self.y_bar, loss.name))) / self.m
+
+
+def gather(client, futures):
+    """``client.gather(futures)``, watching the cluster: ``ClusterLostError`` when no worker
+    has been there for ``deltaprop.lost-after`` seconds (Dask would wait for one forever), the
+    scheduler cannot be reached, or a task's workers kept dying (``KilledWorker``)."""
+    import time
+    from concurrent.futures import CancelledError
+
+    import dask
+    from distributed import KilledWorker, wait
+
+    lost_after = float(dask.config.get("deltaprop.lost-after", LOST_AFTER))
+    alone_since = None
+    try:
+        while True:
+            try:
+                with client.as_current():  # ``wait`` takes the current client
+                    wait(futures, timeout=min(1.0, lost_after))
+                return client.gather(futures)
+            except TimeoutError:
+                if client.nthreads():
+                    alone_since = None
+                    continue
+                alone_since = alone_since or time.monotonic()
+                if time.monotonic() - alone_since > lost_after:
+                    raise ClusterLostError(f"no Dask worker left for {lost_after:g} s") from None
+    except CancelledError:
+        raise ClusterLostError("its tasks were cancelled: the scheduler closed") from None
+    except KilledWorker as err:
+        raise ClusterLostError(f"the workers of a task kept dying: {first_line(err)}") from None
+    except OSError as err:
+        raise ClusterLostError(f"cannot reach the scheduler: {first_line(err)}") from None
 
 
 def reduce_to_cost(net, J_sum, g_sum, m, alpha, grad):
@@ -365,21 +417,65 @@ def train_dask(net, data, config, *, rng, callback=None):
             "early_stopping is not available for Dask input yet; set early_stopping=False"
         )
     check_params(net.params, 0, config)
-    loss = get_loss(config.loss)
+    loss, best = get_loss(config.loss), BestSoFar(net, callback)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         trivial = data.trivial_loss(loss)
-        if config.solver == "lbfgs":
-            fun = full_batch(net, data, config)
-            with overflow_is_divergence(0, config):
-                start = fun(net.params)[0], trivial  # J at the start: one more round trip
-            history = train_lbfgs_on(net, fun, data.m, start, config, callback)
-        else:
-            batches = DaskBatches(data, batch_size_for(config, data.m), config.shuffle, trivial)
-            history = train_epochs(net, None, None, config, rng, callback, batches)
+        try:
+            history = train_passes(net, data, config, rng, best, trivial)
+        except ClusterLostError as err:
+            raise lost_in_training(err, best.restore(net), config) from None
         with overflow_is_divergence(history.n_iter, config):
             history.final_loss = data.data_loss(net, loss)
     history.trivial_loss = trivial
     return history
+
+
+def lost_in_training(err, history, config):
+    """The ``ClusterLostError`` of a lost cluster during training, with its ``history``."""
+    unit = "iteration" if config.solver == "lbfgs" else "epoch"
+    n = f"{history.n_iter} {unit}{'s' * (history.n_iter != 1)}"
+    kept = "the best weights so far" if history.n_iter else "the initial weights"
+    lost = ClusterLostError(
+        f"the Dask cluster was lost during training ({err}) after {n}; the model keeps {kept}: "
+        "restart the workers (or check the scheduler) and train again"
+    )
+    lost.history = history
+    return lost
+
+
+def train_passes(net, data, config, rng, callback, trivial):
+    """L-BFGS, or the epochs of a step rule, on ``data``; the ``History``."""
+    if config.solver == "lbfgs":
+        fun = full_batch(net, data, config)
+        with overflow_is_divergence(0, config):
+            start = fun(net.params)[0], trivial  # J at the start: one more round trip
+        return train_lbfgs_on(net, fun, data.m, start, config, callback)
+    batches = DaskBatches(data, batch_size_for(config, data.m), config.shuffle, trivial)
+    return train_epochs(net, None, None, config, rng, callback, batches)
+
+
+class BestSoFar:
+    """The training callback that keeps what Ctrl-C keeps (``train.Monitor``): the parameters
+    of the epoch (iteration) with the lowest monitored loss, the validation loss with early
+    stopping. ``restore`` puts them back after a lost cluster; then calls ``callback``."""
+
+    def __init__(self, net, callback=None):
+        self.callback, self.best, self.params = callback, np.inf, net.params.copy()
+        self.history = History()
+
+    def __call__(self, net, history):
+        self.history = history
+        monitored = (history.validation_loss_curve or history.loss_curve)[-1]
+        if monitored < self.best:
+            self.best, self.params[...] = monitored, net.params
+        if self.callback is not None:
+            self.callback(net, history)
+
+    def restore(self, net):
+        """The best parameters into ``net``; the history, marked as interrupted."""
+        net.params[...] = self.params
+        self.history.interrupted, self.history.stop_reason = True, "interrupted"
+        return self.history
 
 
 def full_batch(net, data, config):
@@ -611,19 +707,29 @@ def fit_parts(estimator, client, sources, *, y_1d, files=None):
     dtype = check_dtype(estimator.dtype)
     rng = make_rng(estimator.random_state)
     data, scalers, names = scale_parts(client, sources, estimator.standardize, dtype, hidden, files)
-    (x_mean, x_scale), (y_mean, y_scale) = scalers
-    sizes = (len(x_mean), *hidden, len(y_mean))
+    sizes = (len(scalers[0][0]), *hidden, len(scalers[1][0]))
     net = Network(sizes, estimator.activation, rng=rng, dtype=dtype)
-    history = train_dask(net, data, config, rng=rng)
+    try:
+        history = train_dask(net, data, config, rng=rng)
+    except ClusterLostError as err:  # usable, with the best parameters so far
+        set_fitted(estimator, net, scalers, y_1d, err.history)
+        err.names, err.m = names, data.m
+        raise
+    set_fitted(estimator, net, scalers, y_1d, history)
+    warn_about_fit(history, config)
+    return names, data.m, data.persisted
+
+
+def set_fitted(estimator, net, scalers, y_1d, history):
+    """The fitted attributes of an in-memory fit, from the trained ``net`` and the scalers."""
+    (x_mean, x_scale), (y_mean, y_scale) = scalers
     estimator.network_ = net
     estimator.x_mean_, estimator.x_scale_ = x_mean, x_scale
     estimator.y_mean_, estimator.y_scale_ = y_mean, y_scale
-    estimator.n_features_in_, estimator.n_outputs_ = sizes[0], sizes[-1]
-    estimator._y_ndim = 1 if y_1d and sizes[-1] == 1 else 2
+    estimator.n_features_in_, estimator.n_outputs_ = net.sizes[0], net.sizes[-1]
+    estimator._y_ndim = 1 if y_1d and net.sizes[-1] == 1 else 2
     estimator.target_names_ = None
     estimator._set_history(history)
-    warn_about_fit(history, config)
-    return names, data.m, data.persisted
 
 
 # ---------------------------------------------------------------- from files, for the CLI

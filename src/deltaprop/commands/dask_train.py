@@ -29,6 +29,7 @@ from deltaprop.data import (
     write_parquet,
 )
 from deltaprop.distributed import (
+    ClusterLostError,
     combine,
     connect,
     fit_parts,
@@ -52,9 +53,13 @@ def train_on_dask(args) -> int:
     files = data_files(args)
     practice._say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
     with connect(args.dask) as client:
-        names, m, kept = practice._fit(
-            fit_parts, model, client, file_sources(args, files, False), y_1d=True, files=files
-        )
+        try:
+            names, m, kept = practice._fit(
+                fit_parts, model, client, file_sources(args, files, False), y_1d=True, files=files
+            )
+        except ClusterLostError as err:  # as Ctrl-C: the best weights so far are saved
+            save_lost(args, model, files, err)
+            raise ClusterLostError(f"{err} (saved to {args.out})") from None
         practice._say(args, KEPT[kept])
         held_out = on_files(client, file_sources(args, files, True), predict_part, model)
     practice._report_training(args, model)
@@ -65,6 +70,21 @@ KEPT = {
     True: "data: the training rows kept in the workers' memory",
     False: "data: out of core, each file read again at each pass (larger than the workers' memory)",
 }
+
+
+def save_lost(args, model, files, err):
+    """The model file of a run whose cluster was lost, with the best weights so far as after
+    Ctrl-C, but no test metrics (the held-out rows are in the files, read by workers)."""
+    from deltaprop.io import save_model
+
+    features, targets = err.names
+    extra = {
+        "data": f"{args.data} ({len(files)} files)",
+        "split": {"seed": args.seed, "test_size": args.test_size, "n_train": err.m},
+        "interrupted": True,
+        "cluster_lost": True,
+    }
+    save_model(args.out, model, feature_names=features, target_names=targets, extra=extra)
 
 
 def file_sources(args, files, held_out):
