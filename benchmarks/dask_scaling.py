@@ -73,8 +73,8 @@ def main(argv=None):
         chunks = (-(-m // (2 * w)), n)  # two partitions per worker
         dX = da.random.default_rng(1).normal(size=(m, n), chunks=chunks)
         dY = da.sin(dX[:, :1]) + dX[:, 1:2]
-        data, _, _ = prepare(client, dX, dY, False, "f8")
-        tiny, _, _ = prepare(client, da.ones((w, n), chunks=(1, n)), da.ones(w, 1), False, "f8")
+        data, *_ = prepare(client, dX, dY, False, "f8")
+        tiny, *_ = prepare(client, da.ones((w, n), chunks=(1, n)), da.ones(w, 1), False, "f8")
         clusters[w] = (cluster, client, data, tiny)
     runs = {"in memory": in_memory(net, X, Y)}
     for w, (_, _, data, tiny) in clusters.items():

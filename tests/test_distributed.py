@@ -70,7 +70,7 @@ def make_data(rng, m=240, n=3, k=1):
 
 def dask_data(client, X, Y, chunks):
     Y = da.from_array(Y, (chunks[0], -1))  # X's rows, all columns; y is rechunked to match
-    data, _, _ = prepare(client, da.from_array(X, chunks), Y, False, "f8")
+    data, *_ = prepare(client, da.from_array(X, chunks), Y, False, "f8")
     return data
 
 
@@ -162,6 +162,62 @@ def test_estimator_on_dask_array_and_dataframe_equals_numpy(current, rng, solver
     assert on_frame.target_names_ == ["y"] and on_array.target_names_ is None
 
 
+@pytest.mark.parametrize("solver", ["adam", "gd"])
+def test_early_stopping_takes_the_in_memory_path_on_the_same_split(current, rng, solver):
+    """The validation split drawn on the workers (``validation_rows``), reproduced here:
+    training on Dask and in memory on those rows gives the same losses, validation losses and
+    R² per epoch, the same stop and the same kept weights."""
+    from deltaprop.distributed import validation_rows
+    from deltaprop.train import Batches, EpochLoop, batch_size_for, train_epochs
+
+    X, Y = make_data(rng)
+    split = (2024, 0.25)
+    data, validation, _, _ = prepare(
+        current, da.from_array(X, (70, 3)), da.from_array(Y, (70, 1)), False, "f8", split=split
+    )
+    val = np.concatenate(
+        [validation_rows(k, len(c), split) for k, c in enumerate(np.split(X, [70, 140, 210]))]
+    )
+    X_tr, Y_tr, X_val, Y_val = X[~val].T, Y[~val].T, X[val].T, Y[val].T  # samples as columns
+    assert (data.m, validation.m) == (len(X_tr.T), len(X_val.T)) and 40 < validation.m < 80
+    config = TrainConfig(
+        solver=solver, max_iter=60, early_stopping=True, n_iter_no_change=3, batch_size=48,
+        learning_rate_init=0.5 if solver == "gd" else 0.05, tol=1e-2,
+    )  # fmt: skip
+
+    def in_memory(net, c, cb):
+        batches = Batches(X_tr, Y_tr, batch_size_for(c, len(X_tr.T)), c.shuffle)
+
+        def loop(net, X, Y, _, config, batches):
+            return EpochLoop(net, X, Y, (X_val, Y_val), config, batches)
+
+        return train_epochs(net, X_tr, Y_tr, c, seeded(), cb, batches, loop)
+
+    nets = [Network((3, 6, 1), "tanh", rng=np.random.default_rng(7)) for _ in range(2)]
+    h_ref = in_memory(nets[0], config, None)
+    h_got = train_dask(nets[1], data, config, rng=seeded(), validation=validation)
+    assert h_got.stop_reason == h_ref.stop_reason == "early_stopping"
+    assert h_got.n_iter == h_ref.n_iter > 5
+    for curve in ("loss_curve", "validation_loss_curve", "validation_scores"):
+        assert rel_error(np.array(getattr(h_got, curve)), np.array(getattr(h_ref, curve))) < 1e-10
+    assert rel_error(nets[1].params, nets[0].params) < 1e-10  # the best epoch's, restored
+
+
+def test_early_stopping_on_dask_fits_the_estimator_and_refuses_a_tiny_split(current, rng):
+    X, Y = make_data(rng, m=200)
+    kwargs = dict(hidden_layer_sizes=(5,), early_stopping=True, learning_rate_init=0.05)
+    model = DeltapropRegressor(**kwargs).fit(da.from_array(X, 50), da.from_array(Y[:, 0], 50))
+    assert len(model.validation_scores_) == model.n_iter_ == len(model.validation_loss_curve_)
+    assert model.best_validation_score_ == max(model.validation_scores_) > 0.5
+    assert model.best_loss_ is None
+    with pytest.raises(
+        DataError, match=r"validation set is too small\. .* give [01] validation row,"
+    ):
+        DeltapropRegressor(**kwargs, validation_fraction=0.01).fit(
+            da.from_array(X[:12], 6), da.from_array(Y[:12, 0], 6)
+        )
+
+
 def test_dask_fit_warns_and_diverges_as_in_memory(current, rng):
     from sklearn.exceptions import ConvergenceWarning
 
@@ -208,14 +264,12 @@ def test_text_is_refused_before_training(current):
         DeltapropRegressor().fit(da.from_array(X, 2), da.from_array(np.ones(4), 2))
 
 
-def test_mismatched_partitions_and_early_stopping_are_refused(current, rng):
+def test_mismatched_partitions_are_refused(current, rng):
     X, Y = make_data(rng, m=40)
     frame = dd.from_pandas(pd.DataFrame(X), npartitions=2)
     target = dd.from_pandas(pd.Series(Y[:, 0]), npartitions=3)
     with pytest.raises(DataError, match=r"X has 2 partitions and y 3; take both"):
         DeltapropRegressor().fit(frame, target)
-    with pytest.raises(ConfigError, match=r"early_stopping is not available for Dask"):
-        DeltapropRegressor(early_stopping=True).fit(da.from_array(X, 20), da.from_array(Y, 20))
 
 
 def test_without_dask_one_line_names_the_extra(monkeypatch):
@@ -273,6 +327,23 @@ def test_cli_trains_on_a_parquet_glob_on_a_running_scheduler(client, rng, tmp_pa
         "residuals.png",
     ]
     assert "deltaprop train: " in (tmp_path / "run.html").read_text(encoding="utf-8")
+
+
+def test_cli_test_size_0_scores_the_training_rows_and_early_stopping_runs(
+    client, rng, tmp_path, capsys
+):
+    from deltaprop.cli import main
+    from deltaprop.io import load_model
+
+    pattern = write_parts(tmp_path, rng, n_files=3, m=40)
+    args = train_args(pattern, tmp_path / "m.npz", client.scheduler.address, "--test-size", "0")
+    assert main([*args, "--early-stopping", "--lr", "0.05", "--epochs", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "training rows (120 rows; --test-size 0: not a test on new data):" in out
+    model, meta = load_model(tmp_path / "m.npz")
+    split = meta["extra"]["split"]
+    assert split["n_train"] == 120 and split["n_test"] == 0 and "training_metrics" in meta["extra"]
+    assert len(model.validation_loss_curve_) == model.n_iter_ > 1
 
 
 def test_cli_bad_cell_names_file_line_and_column(client, rng, tmp_path, capsys):

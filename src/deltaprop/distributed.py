@@ -66,10 +66,13 @@ from deltaprop.network import (
 )
 from deltaprop.train import (
     Batches,
+    EpochLoop,
     History,
     batch_size_for,
     check_params,
+    check_validation_sizes,
     data_loss,
+    outputs,
     overflow_is_divergence,
     train_epochs,
     train_lbfgs_on,
@@ -139,6 +142,10 @@ class Part:
     def m(self):
         return self.X.shape[1]
 
+    def columns(self, cols):
+        """The partition's columns ``cols`` (a mask or indices) as a ``Part``."""
+        return Part(self.k, self.X[:, cols], self.Y[:, cols], names=self.names)
+
 
 def load_part(k, x_block, y_block):
     """Partition k from a block of rows of X (m_k, n) and y (m_k,) or (m_k, n_L), as float64.
@@ -160,12 +167,14 @@ def first_line(err):
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
-def part_moments(part):
+def part_moments(part, split=None):
     """One pass over partition k: (m_k, means, M2 = Σ (x − mean)², max |x|) of X and Y, or the
-    first non-finite entry as ("X" or "Y", row in the partition, column)."""
+    first non-finite entry as ("X" or "Y", row in the partition, column); and the number of
+    its rows in the validation split ``split`` (see ``validation_rows``)."""
     if part.error:
         return {"bad": part.error}
     moments = {"names": part.names}
+    moments["n_val"] = int(validation_rows(part.k, part.m, split).sum()) if split else 0
     for name, A in (("X", part.X), ("Y", part.Y)):  # (n, m_k)
         bad = ~np.isfinite(A.T)  # (m_k, n): the first bad row, then column
         if bad.any():
@@ -192,18 +201,35 @@ def scale_part(part, scalers, dtype):
     return Part(part.k, X.astype(dtype, copy=False), Y.astype(dtype, copy=False))
 
 
-def read_part(source, scale=None):
-    """Partition k read from its ``source`` (load, args) in this task: ``load(*args)``,
-    standardized with ``scale`` = (scalers, dtype) unless None or the block is bad."""
+def validation_rows(k, m_k, split):
+    """The rows (m_k,) of partition k in the validation split ``split`` = (seed, fraction):
+    those whose draw from ``default_rng([seed, k])`` falls below the fraction. Each worker
+    draws its own, so the split needs no row numbers from the driver."""
+    seed, fraction = split
+    return np.random.default_rng([seed, k]).random(m_k) < fraction  # (m_k,)
+
+
+def read_part(source, prep=None):
+    """Partition k read from its ``source`` (load, args) in this task: ``load(*args)``, then
+    with ``prep`` = (scalers, dtype, split) its training rows (split (seed, fraction, False))
+    or validation rows (True), standardized; as read when ``prep`` is None or the block is bad.
+    """
     load, args = source
     part = load(*args)
-    return part if scale is None or part.error else scale_part(part, *scale)
+    if prep is None or part.error:
+        return part
+    scalers, dtype, split = prep
+    if split is not None:
+        *rule, validation = split
+        val = validation_rows(part.k, part.m, rule)  # (m_k,)
+        part = part.columns(val if validation else ~val)
+    return scale_part(part, scalers, dtype)
 
 
-def on_part(func, source, scale, *args):
+def on_part(func, source, prep, *args):
     """``func(part, *args)`` on partition k read afresh from ``source`` (out of core: the
     partition lives only as long as this task)."""
-    return func(read_part(source, scale), *args)
+    return func(read_part(source, prep), *args)
 
 
 def part_sums(part, theta, spec, cols=None):
@@ -216,11 +242,26 @@ def part_sums(part, theta, spec, cols=None):
     net = Network(sizes, activation, dtype=dtype, params=theta)
     X, Y = (part.X, part.Y) if cols is None else (part.X[:, cols], part.Y[:, cols])
     m_k = X.shape[1]
+    if m_k == 0:  # a partition whose rows all went to validation
+        return 0.0, np.zeros_like(net.params), 0
     if m_k not in part.workspaces:
         part.workspaces[m_k] = Workspace(net, m_k)
     grad = Grad.zeros_like(net)
     J, _ = loss_and_grad_unchecked(net, X, Y, 0.0, get_loss(loss), grad, part.workspaces[m_k])
     return J * m_k, grad.flat * m_k, m_k
+
+
+def part_validation(part, theta, spec):
+    """On the validation rows of partition k: (Σ_{i∈k} J^(i), m_k, and per output the mean
+    and M2 = Σ (y − mean)² of y and Σ (y − a^(L))²)."""
+    if part.m == 0:
+        return 0.0, 0, None, None, np.zeros(part.Y.shape[0])
+    sizes, activation, dtype, loss = spec
+    net = Network(sizes, activation, dtype=dtype, params=theta)
+    A = outputs(net, part.X)  # (n_L, m_k)
+    mean = part.Y.mean(axis=1)  # (n_L,)
+    M2 = ((part.Y - mean[:, None]) ** 2).sum(axis=1)  # (n_L,)
+    return get_loss(loss).value(A, part.Y), part.m, mean, M2, ((part.Y - A) ** 2).sum(axis=1)
 
 
 def part_data_sum(part, theta, spec):
@@ -246,18 +287,19 @@ class DaskData:
     client : distributed.Client
     parts : list of Future or of (load, args)
         One ``Part`` per partition, in row order: persisted (futures), or out of core (the
-        sources, read again in each task; ``scale`` is then (scalers, dtype)).
+        sources, read again in each task with ``prep``).
     sizes : list of int
         m_k of each partition.
     y_bar : ndarray (n_L, 1)
         The mean of the standardized targets (of the trivial model that predicts it).
-    scale : tuple or None
-        None: ``parts`` are persisted futures. Else the (scalers, dtype) of ``scale_part``.
+    prep : tuple or None
+        None: ``parts`` are persisted futures. Else the (scalers, dtype, split) of
+        ``read_part``.
     """
 
-    def __init__(self, client, parts, sizes, y_bar, scale=None):
+    def __init__(self, client, parts, sizes, y_bar, prep=None):
         self.client, self.parts, self.sizes, self.y_bar = client, parts, list(sizes), y_bar
-        self.scale = scale
+        self.prep = prep
         self.offsets = np.concatenate([[0], np.cumsum(self.sizes)])  # first global row of k
 
     @property
@@ -266,7 +308,7 @@ class DaskData:
 
     @property
     def persisted(self):
-        return self.scale is None
+        return self.prep is None
 
     def submit(self, k, func, *args):
         """``func(part_k, *args)`` on a worker: where partition k is kept, or reading it."""
@@ -274,7 +316,7 @@ class DaskData:
             return self.client.submit(func, self.parts[k], *args, pure=False)
         from dask import delayed
 
-        task = delayed(on_part, pure=False)(func, self.parts[k], self.scale, *args)
+        task = delayed(on_part, pure=False)(func, self.parts[k], self.prep, *args)
         return self.client.compute(task)
 
     def map(self, func, *args):
@@ -382,8 +424,9 @@ class DaskBatches(Batches):
     (``DaskData.trivial_loss``), for the divergence guard.
     """
 
-    def __init__(self, data, batch_size, shuffle, trivial):
+    def __init__(self, data, batch_size, shuffle, trivial, validation=None):
         self.data, self.m, self.trivial = data, data.m, trivial
+        self.validation = validation  # a DaskValidation, or None
         self.batch_size = min(batch_size, self.m)
         self.shuffle = shuffle and self.batch_size < self.m
 
@@ -409,25 +452,31 @@ class DaskBatches(Batches):
         return J_0, self.trivial
 
 
-def train_dask(net, data, config, *, rng, callback=None):
-    """``train.train`` on a ``DaskData``: fits ``net`` in place, returns the ``History``
-    (with its ``final_loss`` and ``trivial_loss``, each one more pass over the partitions)."""
-    if config.early_stopping:
-        raise ConfigError(
-            "early_stopping is not available for Dask input yet; set early_stopping=False"
-        )
+def train_dask(net, data, config, *, rng, callback=None, validation=None):
+    """``train.train`` on a ``DaskData``: fits ``net`` in place, returns the ``History``.
+
+    ``validation`` (a ``DaskData`` of the validation rows, for early stopping with a step
+    rule) is monitored each epoch. ``final_loss`` and ``trivial_loss`` are over all the rows,
+    the validation rows included, as in memory (each one more pass over the partitions).
+    """
     check_params(net.params, 0, config)
     loss, best = get_loss(config.loss), BestSoFar(net, callback)
+    every = [d for d in (data, validation) if d is not None]  # all the rows
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        trivial = data.trivial_loss(loss)
+        trivial = row_mean(every, lambda d: d.trivial_loss(loss))
         try:
-            history = train_passes(net, data, config, rng, best, trivial)
+            history = train_passes(net, data, config, rng, best, trivial, validation)
         except ClusterLostError as err:
             raise lost_in_training(err, best.restore(net), config) from None
         with overflow_is_divergence(history.n_iter, config):
-            history.final_loss = data.data_loss(net, loss)
+            history.final_loss = row_mean(every, lambda d: d.data_loss(net, loss))
     history.trivial_loss = trivial
     return history
+
+
+def row_mean(datas, mean):
+    """The mean over the rows of several ``DaskData`` of their means ``mean(data)``."""
+    return sum(mean(d) * d.m for d in datas) / sum(d.m for d in datas)
 
 
 def lost_in_training(err, history, config):
@@ -443,15 +492,59 @@ def lost_in_training(err, history, config):
     return lost
 
 
-def train_passes(net, data, config, rng, callback, trivial):
+def train_passes(net, data, config, rng, callback, trivial, validation):
     """L-BFGS, or the epochs of a step rule, on ``data``; the ``History``."""
     if config.solver == "lbfgs":
         fun = full_batch(net, data, config)
         with overflow_is_divergence(0, config):
             start = fun(net.params)[0], trivial  # J at the start: one more round trip
         return train_lbfgs_on(net, fun, data.m, start, config, callback)
-    batches = DaskBatches(data, batch_size_for(config, data.m), config.shuffle, trivial)
-    return train_epochs(net, None, None, config, rng, callback, batches)
+    b = batch_size_for(config, data.m)
+    monitor = None if validation is None else DaskValidation(validation)
+    batches = DaskBatches(data, b, config.shuffle, trivial, monitor)
+    return train_epochs(net, None, None, config, rng, callback, batches, DaskEpochLoop)
+
+
+class DaskEpochLoop(EpochLoop):
+    """``train.EpochLoop`` with its validation split on the workers (``batches.validation``,
+    a ``DaskValidation``, or None): the validation guard's reference and each epoch's
+    validation J and R² come from one pass over the validation partitions."""
+
+    def __init__(self, net, X, Y, validation, config, batches):
+        super().__init__(net, X, Y, (batches.validation, None), config, batches)
+
+    def start_guards(self, Y):
+        with overflow_is_divergence(0, self.config):
+            self.guard.start(*self.batches.start_losses(self.net, self.config))
+            if self.X_val is not None:
+                loss = get_loss(self.config.loss)
+                self.val_guard.start(*self.X_val.start_losses(self.net, loss))
+
+    def validation_loss_and_score(self):
+        return self.X_val.loss_and_score(self.net, get_loss(self.config.loss))
+
+
+class DaskValidation:
+    """The validation rows (a ``DaskData``) of early stopping: J and R² in one pass."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def loss_and_score(self, net, loss):
+        """The data term J of ``net`` on the validation rows and its R² (averaged over the
+        outputs, as ``train.validation_score``), from each partition's sums."""
+        spec = (net.sizes, net.activation.name, net.dtype, loss.name)
+        sums = self.data.gather(self.data.map(part_validation, net.params, spec))
+        J = sum(r[0] for r in sums) / self.data.m
+        _, _, M2, _ = combine([(m_k, mean, M2_k, 0.0) for _, m_k, mean, M2_k, _ in sums if m_k])
+        sse = np.sum([r[4] for r in sums], axis=0)  # (n_L,)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a constant output: as sklearn
+            r2 = np.where(M2 > 0, 1.0 - sse / M2, np.where(sse == 0, 1.0, 0.0))  # (n_L,)
+        return J, float(np.mean(r2))
+
+    def start_losses(self, net, loss):
+        """The validation guard's references: J of ``net`` and of the trivial model."""
+        return self.data.data_loss(net, loss), self.data.trivial_loss(loss)
 
 
 class BestSoFar:
@@ -564,16 +657,17 @@ def check_numeric_columns(frame, what):
     return [name for name, _ in dtypes]
 
 
-def moments(client, sources, files=None):
+def moments(client, sources, files=None, split=None):
     """The first distributed pass: each partition read, checked and summarized, not kept.
 
-    Returns the sizes m_k and the global ``(m, mean, M2, largest magnitude)`` of X and of Y
-    (Chan et al.'s pairwise combination, in partition order). ``DataError`` names the first bad
-    partition (and its file).
+    Returns the sizes m_k, the global ``(m, mean, M2, largest magnitude)`` of X and of Y
+    (Chan et al.'s pairwise combination, in partition order), the column names and the
+    partitions' numbers of rows in the validation ``split``. ``DataError`` names the first
+    bad partition (and its file).
     """
     from dask import delayed
 
-    tasks = [delayed(on_part, pure=False)(part_moments, source, None) for source in sources]
+    tasks = [delayed(on_part, pure=False)(part_moments, s, None, split) for s in sources]
     results = client.gather(client.compute(tasks))
     for k, r in enumerate(results):
         if "bad" in r:
@@ -588,7 +682,7 @@ def moments(client, sources, files=None):
             )
     sizes = [r["X"][0] for r in results]
     stats = {name: combine([r[name] for r in results]) for name in ("X", "Y")}
-    return sizes, stats, results[0]["names"]
+    return sizes, stats, results[0]["names"], [r["n_val"] for r in results]
 
 
 def combine(stats):
@@ -642,34 +736,51 @@ def keep_in_memory(client, nbytes):
     return nbytes <= free
 
 
-def prepare(client, X, y, standardize, dtype, hidden=()):
-    """Checked, standardized partitions of X, y: (DaskData, scalers, names)."""
+def prepare(client, X, y, standardize, dtype, hidden=(), split=None):
+    """Checked, standardized partitions of X, y: (DaskData, validation, scalers, names)."""
     sources, names = row_sources(X, y)
-    data, scalers, _ = scale_parts(client, sources, standardize, dtype, hidden)
-    return data, scalers, names
+    data, validation, scalers, _ = scale_parts(client, sources, (standardize, dtype, hidden, split))
+    return data, validation, scalers, names
 
 
-def scale_parts(client, sources, standardize, dtype, hidden, files=None):
-    """``DaskData`` of the partitions of ``sources`` standardized; (data, scalers, names).
+def scale_parts(client, sources, settings, files=None):
+    """The partitions of ``sources`` standardized; (data, validation, scalers, names).
 
-    One pass checks the partitions and computes the scalers; then the standardized partitions
-    are persisted (one task per partition, its lineage kept) when ``keep_in_memory`` says they
-    fit the workers' memory, else read again at each pass (the module docstring).
+    ``settings`` is (standardize, dtype, hidden layer sizes, split): with ``split`` =
+    (seed, fraction), ``data`` holds the training rows and ``validation`` (else None) the
+    validation rows (``validation_rows``). One pass checks the partitions and computes the
+    scalers (over all the rows, as in memory); then the partitions are persisted (one task per
+    partition, its lineage kept) when ``keep_in_memory`` says they fit the workers' memory,
+    else read again at each pass (the module docstring).
     """
-    from dask import delayed
-
-    sizes, stats, names = moments(client, sources, files)
+    standardize, dtype, hidden, split = settings
+    sizes, stats, names, n_val = moments(client, sources, files, split)
     if sum(sizes) == 0:
         raise DataError("the Dask input has no rows; pass at least one sample")
     scalers = tuple(scaler_from_moments(stats[A], standardize, dtype) for A in ("X", "Y"))
     y_mean, y_scale = scalers[1]
     y_bar = ((stats["Y"][1] - y_mean) / y_scale).astype(dtype)[:, None]  # (n_L, 1)
-    scale = (scalers, dtype)
     shape = (len(scalers[0][0]), *hidden, len(y_bar))  # (n_1, …, n_L)
-    if not keep_in_memory(client, footprint(sum(sizes), shape, dtype)):
-        return DaskData(client, sources, sizes, y_bar, scale), scalers, names
-    parts = client.compute([delayed(read_part)(source, scale) for source in sources])
-    return DaskData(client, parts, sizes, y_bar), scalers, names
+    persist = keep_in_memory(client, footprint(sum(sizes), shape, dtype))
+    if split is None:
+        data = stored(client, sources, sizes, y_bar, (scalers, dtype, None), persist)
+        return data, None, scalers, names
+    check_validation_sizes(sum(sizes), sum(n_val), split[1])
+    train_sizes = np.subtract(sizes, n_val)
+    data = stored(client, sources, train_sizes, y_bar, (scalers, dtype, (*split, False)), persist)
+    validation = stored(client, sources, n_val, y_bar, (scalers, dtype, (*split, True)), persist)
+    return data, validation, scalers, names
+
+
+def stored(client, sources, sizes, y_bar, prep, persist):
+    """``DaskData`` of the partitions of ``sources`` prepared by ``read_part`` with ``prep``:
+    persisted (one task each, kept on the workers) or out of core (read at each pass)."""
+    from dask import delayed
+
+    if not persist:
+        return DaskData(client, sources, sizes, y_bar, prep)
+    parts = client.compute([delayed(read_part)(source, prep) for source in sources])
+    return DaskData(client, parts, sizes, y_bar)
 
 
 def fit_dask(estimator, X, y):
@@ -697,7 +808,8 @@ def fit_parts(estimator, client, sources, *, y_1d, files=None):
     """Fit ``estimator`` on the partitions of ``sources`` (the rows of ``files`` when files).
 
     Sets the fitted attributes of an in-memory fit and warns as ``fit`` does; returns the
-    (feature, target) names read from the files (or None), the number of training rows m and
+    (feature, target) names read from the files (or None), the number of rows m it was given
+    (the training rows, with the validation split of early stopping) and
     whether the partitions were kept in the workers' memory (False: out of core).
     """
     from deltaprop.estimator import make_rng, warn_about_fit
@@ -706,18 +818,22 @@ def fit_parts(estimator, client, sources, *, y_1d, files=None):
     hidden = check_sizes(estimator.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
     dtype = check_dtype(estimator.dtype)
     rng = make_rng(estimator.random_state)
-    data, scalers, names = scale_parts(client, sources, estimator.standardize, dtype, hidden, files)
+    split = None
+    if config.early_stopping and config.solver != "lbfgs":  # as in memory: not for L-BFGS
+        split = (int(rng.integers(2**63)), config.validation_fraction)
+    settings = (estimator.standardize, dtype, hidden, split)
+    data, validation, scalers, names = scale_parts(client, sources, settings, files)
     sizes = (len(scalers[0][0]), *hidden, len(scalers[1][0]))
     net = Network(sizes, estimator.activation, rng=rng, dtype=dtype)
     try:
-        history = train_dask(net, data, config, rng=rng)
+        history = train_dask(net, data, config, rng=rng, validation=validation)
     except ClusterLostError as err:  # usable, with the best parameters so far
         set_fitted(estimator, net, scalers, y_1d, err.history)
-        err.names, err.m = names, data.m
+        err.names, err.m = names, data.m + (validation.m if validation else 0)
         raise
     set_fitted(estimator, net, scalers, y_1d, history)
     warn_about_fit(history, config)
-    return names, data.m, data.persisted
+    return names, data.m + (validation.m if validation else 0), data.persisted
 
 
 def set_fitted(estimator, net, scalers, y_1d, history):

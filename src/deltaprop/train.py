@@ -260,6 +260,15 @@ def split_validation(X, Y, fraction, rng):
     ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule)."""
     m = X.shape[1]
     m_val = math.ceil(fraction * m)
+    check_validation_sizes(m, m_val, fraction)
+    perm = rng.permutation(m)
+    val, tr = perm[:m_val], perm[m_val:]
+    # rows of X.T, so each part is again (n, m') with contiguous columns, like X
+    return X.T[tr].T, Y.T[tr].T, X.T[val].T, Y.T[val].T
+
+
+def check_validation_sizes(m, m_val, fraction):
+    """``DataError`` unless m_val of the m rows leave one to train and give R² its 2 rows."""
     if m - m_val < 1:
         raise DataError(
             f"too few rows for the validation split: {m} rows with validation_fraction="
@@ -272,10 +281,6 @@ def split_validation(X, Y, fraction, rng):
             f"your dataset: {m} rows with validation_fraction={fraction:g} give {m_val} "
             "validation row, and R² needs 2 (or set early_stopping=False)"
         )
-    perm = rng.permutation(m)
-    val, tr = perm[:m_val], perm[m_val:]
-    # rows of X.T, so each part is again (n, m') with contiguous columns, like X
-    return X.T[tr].T, Y.T[tr].T, X.T[val].T, Y.T[val].T
 
 
 def train(net, X, Y, config=DEFAULT_CONFIG, *, rng, callback=None):
@@ -302,15 +307,16 @@ def train(net, X, Y, config=DEFAULT_CONFIG, *, rng, callback=None):
     return history
 
 
-def train_epochs(net, X, Y, config, rng, callback, batches=None):
+def train_epochs(net, X, Y, config, rng, callback, batches=None, loop_class=None):
     """The mini-batch (or full-batch "gd") epochs of ``train``.
 
-    ``batches`` replaces ``Batches(X, Y, …)`` (``distributed.DaskBatches``; no validation split).
+    ``batches`` replaces ``Batches(X, Y, …)`` and ``loop_class`` ``EpochLoop`` (on Dask:
+    ``distributed.DaskBatches`` and ``DaskEpochLoop``, which bring their validation split).
     """
     validation = (None, None)
-    if config.early_stopping:
+    if config.early_stopping and batches is None:
         X, Y, *validation = split_validation(X, Y, config.validation_fraction, rng)
-    loop = EpochLoop(net, X, Y, validation, config, batches)
+    loop = (loop_class or EpochLoop)(net, X, Y, validation, config, batches)
     bar = progress_bar(config, "epoch")
     try:
         with bar:
@@ -391,16 +397,19 @@ class EpochLoop:
         return "max_iter"
 
     def validate(self, epoch):
-        loss = get_loss(self.config.loss)
         with overflow_is_divergence(epoch, self.config):
-            A_val = outputs(self.net, self.X_val)  # (n_L, m_val): one pass for both
-            J_val = loss.value(A_val, self.Y_val) / self.Y_val.shape[1]
-            score = validation_score(A_val, self.Y_val)
+            J_val, score = self.validation_loss_and_score()
         self.val_guard.check(J_val, epoch)
         self.history.validation_loss_curve.append(J_val)
         self.history.validation_scores.append(score)
         self.history.best_validation_loss = min(self.history.best_validation_loss, J_val)
         return J_val
+
+    def validation_loss_and_score(self):
+        """J and R² on the validation columns (one forward pass for both)."""
+        A_val = outputs(self.net, self.X_val)  # (n_L, m_val)
+        J_val = get_loss(self.config.loss).value(A_val, self.Y_val) / self.Y_val.shape[1]
+        return J_val, validation_score(A_val, self.Y_val)
 
 
 def batch_size_for(config, m):

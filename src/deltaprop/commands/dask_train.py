@@ -61,7 +61,8 @@ def train_on_dask(args) -> int:
             save_lost(args, model, files, err)
             raise ClusterLostError(f"{err} (saved to {args.out})") from None
         practice._say(args, KEPT[kept])
-        held_out = on_files(client, file_sources(args, files, True), predict_part, model)
+        scored = file_sources(args, files, args.test_size > 0)  # --test-size 0: training rows
+        held_out = on_files(client, scored, predict_part, model)
     practice._report_training(args, model)
     return report(args, model, files, names, m, held_out)
 
@@ -112,8 +113,8 @@ def data_files(args):
     """The files of the DATA glob, sorted; usage errors before any work."""
     if args.data is None or not args.target:
         raise ConfigError("--dask needs DATA (a file or a glob such as 'part-*.csv') and --target")
-    if not 0.0 < args.test_size < 1.0:
-        raise ConfigError(f"--test-size {args.test_size} must be strictly between 0 and 1")
+    if not 0.0 <= args.test_size < 1.0:
+        raise ConfigError(f"--test-size {args.test_size} must be at least 0 and below 1")
     return glob_files(args.data)
 
 
@@ -126,18 +127,20 @@ def glob_files(pattern):
 
 
 def report(args, model, files, names, m, held_out):
-    """The held-out metrics, the model file, the plots and the report, as ``train`` writes them."""
+    """The held-out metrics (--test-size 0: on the training rows), the model file, the plots
+    and the report, as ``train`` writes them."""
     y_true = np.concatenate([Y for Y, _ in held_out])  # (m_test, k)
     y_pred = np.concatenate([P for _, P in held_out])  # (m_test, k)
     if len(y_true) < 2:
         raise DataError(f"only {len(y_true)} held-out rows; raise --test-size or add rows")
+    test = len(y_true) if args.test_size > 0 else 0
     data = SimpleNamespace(
         source=f"{args.data} ({len(files)} files)",
         feature_names=names[0],
         target_names=names[1],
-        n_samples=m + len(y_true),
+        n_samples=m + test,
     )
-    split = tuple(SimpleNamespace(n_samples=n) for n in (m, len(y_true)))
+    split = (SimpleNamespace(n_samples=m), SimpleNamespace(n_samples=test) if test else None)
     scored = SimpleNamespace(y=y_true, target_names=names[1], n_samples=len(y_true))
     return practice._conclude(args, model, data, split, scored, y_pred)
 
