@@ -23,9 +23,10 @@ files (one file of ``--file-mb`` MB written once and hard-linked, so the disk ho
 totalling ``--times`` × the workers' summed ``memory_limit``, read by ``dask.dataframe`` on a
 ``LocalCluster`` of ``--workers`` worker processes. The estimator chooses by itself (the
 automatic rule) to read the files at each pass; each worker's peak resident memory
-(``ru_maxrss``) is read at the end, against its ``memory_limit``. Dask's pause at 80 % of the
-limit is turned off (a worker process holds about 300 MB before any data, so a small limit
-would pause it for good); the nanny still kills a worker that passes 95 %.
+(``ru_maxrss``) is read at the end, against its ``memory_limit``. Dask's spilling (60 %, 70 %)
+and pause (80 % of the limit) are turned off (a worker process holds about 300 MB before any
+data, so a small limit would pause it for good); the nanny still kills a worker that passes
+95 %.
 
     python benchmarks/dask_scaling.py --out-of-core --memory-limit 450 --times 3.2
 """
@@ -117,6 +118,7 @@ def out_of_core(args):
     from distributed import Client, LocalCluster
 
     from deltaprop import DeltapropRegressor
+    from deltaprop.distributed import footprint, keep_in_memory
 
     limit, workers = args.memory_limit * 10**6, args.workers
     rows = int(args.file_mb * 1e6 / 32)  # 3 features and y, float64
@@ -126,7 +128,9 @@ def out_of_core(args):
     kwargs = dict(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=3, random_state=0)
     with (
         tempfile.TemporaryDirectory() as folder,
-        dask.config.set({"distributed.worker.memory.pause": False}),  # the limit is the test
+        dask.config.set(  # the limit is what is measured; no spilling (nothing to spill)
+            {f"distributed.worker.memory.{k}": False for k in ("target", "spill", "pause")}
+        ),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -141,6 +145,8 @@ def out_of_core(args):
         size, total = n_files * rows * 32, workers * limit
         print(f"{n_files} files × {rows:,} rows = {size / 1e9:.2f} GB as float64 in memory")
         print(f"{workers} workers × memory_limit {limit / 1e6:.0f} MB = {total / 1e9:.2f} GB")
+        kept = keep_in_memory(client, footprint(n_files * rows, (3, 8, 1), "f8"))
+        print(f"the automatic rule keeps the partitions in memory: {kept}")
         before = client.run(lambda: __import__("psutil").Process().memory_info().rss)
         start = time.perf_counter()
         model = DeltapropRegressor(**kwargs).fit(frame[["a", "b", "c"]], frame["y"])

@@ -218,6 +218,28 @@ def test_early_stopping_on_dask_fits_the_estimator_and_refuses_a_tiny_split(curr
         )
 
 
+def test_dask_fits_follow_the_input_dtype_as_in_memory(current, rng):
+    X, Y = make_data(rng)
+    X32, y32 = X.astype(np.float32), Y[:, 0].astype(np.float32)
+    kwargs = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=5, random_state=0)
+    ref = DeltapropRegressor(**kwargs).fit(X32, y32)
+    frame = dd.from_pandas(pd.DataFrame(X32, columns=["a", "b", "c"]).assign(y=y32), 2)
+    fits = [
+        DeltapropRegressor(**kwargs).fit(da.from_array(X32, 60), da.from_array(y32, 60)),
+        DeltapropRegressor(**kwargs).fit(frame[["a", "b", "c"]], frame["y"]),
+    ]
+    rows = pd.DataFrame(X32, columns=["a", "b", "c"])
+    for model, X_in in zip(fits, (X32, rows), strict=True):
+        assert model.network_.dtype == ref.network_.dtype == np.float32
+        assert model.coefs_[0].dtype == model.x_scale_.dtype == np.float32
+        assert model.predict(X_in).dtype == np.float32
+        assert rel_error(model.predict(X_in), ref.predict(X32)) < 1e-3  # float32 sums
+    as64 = DeltapropRegressor(**kwargs).fit(da.from_array(X, 60), da.from_array(y32, 60))
+    assert as64.network_.dtype == np.float64  # X decides, as in memory
+    forced = DeltapropRegressor(**kwargs, dtype="float64").fit(da.from_array(X32, 60), y32)
+    assert forced.network_.dtype == np.float64
+
+
 def test_dask_fit_warns_and_diverges_as_in_memory(current, rng):
     from sklearn.exceptions import ConvergenceWarning
 

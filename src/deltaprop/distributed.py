@@ -795,7 +795,7 @@ def fit_dask(estimator, X, y):
     estimator.train_config()  # hyperparameters checked before any work
     with client_session() as client:
         sources, names = row_sources(X, y)
-        fit_parts(estimator, client, sources, y_1d=y.ndim == 1)
+        fit_parts(estimator, client, sources, y_1d=y.ndim == 1, x_dtype=input_dtype(X))
     estimator.__dict__.pop("feature_names_in_", None)
     if names is not None:
         estimator.feature_names_in_ = np.asarray(names, dtype=object)
@@ -804,8 +804,17 @@ def fit_dask(estimator, X, y):
     return estimator
 
 
-def fit_parts(estimator, client, sources, *, y_1d, files=None):
-    """Fit ``estimator`` on the partitions of ``sources`` (the rows of ``files`` when files).
+def input_dtype(X):
+    """The network's dtype for ``X`` with ``dtype=None``, as in memory: float32 or float64 as
+    X's (a DataFrame's columns together), anything else float64."""
+    dtypes = list(X.dtypes) if is_frame(X) and X.ndim == 2 else [X.dtype]
+    dtype = np.result_type(*(getattr(t, "numpy_dtype", t) for t in dtypes))
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
+def fit_parts(estimator, client, sources, *, y_1d, files=None, x_dtype=np.float64):
+    """Fit ``estimator`` on the partitions of ``sources`` (the rows of ``files`` when files);
+    ``x_dtype`` is the network's dtype when the estimator's ``dtype`` is None.
 
     Sets the fitted attributes of an in-memory fit and warns as ``fit`` does; returns the
     (feature, target) names read from the files (or None), the number of rows m it was given
@@ -816,7 +825,7 @@ def fit_parts(estimator, client, sources, *, y_1d, files=None):
 
     config = estimator.train_config()
     hidden = check_sizes(estimator.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-    dtype = check_dtype(estimator.dtype)
+    dtype = np.dtype(x_dtype) if estimator.dtype is None else check_dtype(estimator.dtype)
     rng = make_rng(estimator.random_state)
     split = None
     if config.early_stopping and config.solver != "lbfgs":  # as in memory: not for L-BFGS
