@@ -112,10 +112,13 @@ def parse(argv):
 def out_of_core(args):
     """Fit on ``args.times`` × the workers' memory_limit of Parquet files; print the memory."""
     import tempfile
+    import warnings
 
     import dask
     import dask.dataframe as dd
+    import pandas as pd
     from distributed import Client, LocalCluster
+    from sklearn.exceptions import ConvergenceWarning
 
     from deltaprop import DeltapropRegressor
     from deltaprop.distributed import footprint, keep_in_memory
@@ -126,6 +129,7 @@ def out_of_core(args):
     X = np.random.default_rng(1).normal(size=(rows, 3))  # (rows, n)
     y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]  # (rows,)
     kwargs = dict(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=3, random_state=0)
+    warnings.simplefilter("ignore", ConvergenceWarning)  # 3 iterations, on purpose
     with (
         tempfile.TemporaryDirectory() as folder,
         dask.config.set(  # the limit is what is measured; no spilling (nothing to spill)
@@ -153,13 +157,14 @@ def out_of_core(args):
         seconds = time.perf_counter() - start
         peaks = client.run(peak_rss)
     ref = DeltapropRegressor(**kwargs).fit(X, y)  # the same mean J and ∇J: one file
-    gap = np.abs(model.predict(X[:1000]) - ref.predict(X[:1000])).max()
+    rows = pd.DataFrame(X[:1000], columns=["a", "b", "c"])  # the names it was fitted with
+    gap = np.abs(model.predict(rows) - ref.predict(X[:1000])).max()
     print(
         f"fit: {seconds:.1f} s, {model.n_iter_} iterations; |ŷ − ŷ in memory on one file| {gap:.1e}"
     )
     for w, peak in peaks.items():
         print(
-            f"  worker {w}: {before[w] / 1e6:.0f} MB before the fit, peak (ru_maxrss) "
+            f"  worker {w}: {before[w] / 1e6:.0f} MB before its first task, peak (ru_maxrss) "
             f"{peak / 1e6:.0f} MB = {peak / limit:.0%} of its memory_limit"
         )
 

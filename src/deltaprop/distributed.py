@@ -39,10 +39,10 @@ persisted when they fit: their footprint (X, Y and the full-batch workspace, ``f
 most ``KEEP`` (one half) of the workers' ``memory_limit`` summed, less what each worker process
 already uses (below Dask's own 60 % spill threshold, with room for the partition being read).
 Otherwise every later pass reads each partition again from its source inside the task that
-uses it (``on_part``), standardizes it and drops it when the task ends: a worker holds about
-one partition at a time, whatever the size of the data. ``dask.config`` key
-``deltaprop.persist`` (environment ``DASK_DELTAPROP__PERSIST``) forces the choice: True or
-False ("auto", the default, is the rule above).
+uses it (``on_part``), standardizes it and drops it when the task ends: a worker holds a few
+partitions at a time (the one in use, the next ones read), whatever the size of the data.
+``dask.config`` key ``deltaprop.persist`` (environment ``DASK_DELTAPROP__PERSIST``) forces the
+choice: True or False ("auto", the default, is the rule above).
 
 Without an active ``distributed.Client``, ``fit`` starts an in-process ``LocalCluster``
 (threads, one worker) for the duration of the fit and closes it afterwards.

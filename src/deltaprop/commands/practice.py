@@ -698,6 +698,7 @@ examples:
   deltaprop predict model.npz new_rows.csv                 # CSV to stdout
   deltaprop predict model.npz new_rows.csv -o predictions.csv
   deltaprop predict model.npz new_rows.parquet -o predictions   # Parquet, as the input
+  deltaprop predict model.npz 'data/part-*.parquet' --dask local:2 -o out/   # a file per file
 
 Columns are matched by name with the feature names stored in the model: their order in the file
 does not matter and extra columns are ignored; a missing feature column is an error. The output
@@ -764,6 +765,7 @@ EVALUATE_EPILOG = """\
 examples:
   deltaprop evaluate model.npz test_rows.csv                  # targets named as in the model
   deltaprop evaluate model.npz test_rows.csv --target price
+  deltaprop evaluate model.npz 'data/part-*.parquet' --dask local:2   # summed on the workers
 """
 
 
