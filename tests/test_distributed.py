@@ -568,6 +568,24 @@ def test_every_worker_lost_is_one_error_that_keeps_the_best_weights(doomed, rng,
     assert rel_error(net.params, ref[2]) < 1e-10
 
 
+def test_a_cluster_without_workers_is_one_error_before_training(doomed, rng, tmp_path, capsys):
+    from deltaprop.cli import main
+    from deltaprop.distributed import ClusterLostError
+
+    cluster, client = doomed
+    cluster.scale(0)
+    X, Y = make_data(rng, m=40)
+    message = r"^the Dask cluster cannot read the data \(no Dask worker left for 0\.5 s\); start"
+    with client.as_current(), pytest.raises(ClusterLostError, match=message):
+        DeltapropRegressor().fit(da.from_array(X, 20), da.from_array(Y[:, 0], 20))
+    pattern = write_parts(tmp_path, rng, n_files=2, m=10, kind="csv")
+    assert main(train_args(pattern, tmp_path / "m.npz", client.scheduler.address)) == 1
+    assert re.fullmatch(
+        r"deltaprop: error: the Dask cluster cannot read the data .*\n", capsys.readouterr().err
+    )
+    assert not (tmp_path / "m.npz").exists()
+
+
 def test_a_closed_cluster_is_one_error_and_the_estimator_stays_usable(doomed, rng, monkeypatch):
     """The cluster closes during the fit (after 4 passes): the estimator raises one
     ``ClusterLostError`` and is fitted with the best weights so far; it predicts."""

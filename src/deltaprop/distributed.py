@@ -668,7 +668,13 @@ def moments(client, sources, files=None, split=None):
     from dask import delayed
 
     tasks = [delayed(on_part, pure=False)(part_moments, s, None, split) for s in sources]
-    results = client.gather(client.compute(tasks))
+    try:
+        results = gather(client, client.compute(tasks))
+    except ClusterLostError as err:
+        raise ClusterLostError(
+            f"the Dask cluster cannot read the data ({err}); start workers (`dask worker "
+            "SCHEDULER`) or check the scheduler"
+        ) from None
     for k, r in enumerate(results):
         if "bad" in r:
             source = f" ({files[k]})" if files else ""

@@ -58,6 +58,8 @@ def train_on_dask(args) -> int:
                 fit_parts, model, client, file_sources(args, files, False), y_1d=True, files=files
             )
         except ClusterLostError as err:  # as Ctrl-C: the best weights so far are saved
+            if err.history is None:  # lost before training: nothing to save
+                raise
             save_lost(args, model, files, err)
             raise ClusterLostError(f"{err} (saved to {args.out})") from None
         practice._say(args, KEPT[kept])
