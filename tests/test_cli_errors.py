@@ -288,7 +288,7 @@ def test_target_without_data(capsys):
     [
         (["--activation", "sine"], "activation='sine' is not known; use one of: identity"),
         (["--solver", "newton"], "solver='newton' is not known; use one of: gd, sgd, adam"),
-        (["--loss", "l1"], "loss='l1' is not known; use one of: squared, huber"),
+        (["--loss", "l1"], "loss='l1' is not known; use one of: squared, huber, poisson"),
         (["--hidden", "8,x"], "argument --hidden: '8,x' must be layer widths >= 1, or 'none'"),
         (["--hidden", "8,0"], "argument --hidden: '8,0' must be layer widths >= 1, or 'none'"),
         (["--epochs", "0"], "argument --epochs: '0' is not a positive integer"),

@@ -162,7 +162,7 @@ def test_feature_names_from_a_dataframe(rng):
         ("solver", "newton", r"^solver='newton' is not known; use one of: gd, sgd, adam, lbfgs$"),
         ("learning_rate", "cyclic", r"^learning_rate='cyclic' is not known; use one of: "),
         ("activation", "swish", r"^activation='swish' is not known; use one of: identity"),
-        ("loss", "l1", r"^loss='l1' is not known; use one of: squared, huber$"),
+        ("loss", "l1", r"^loss='l1' is not known; use one of: squared, huber, poisson$"),
         (
             "hidden_layer_sizes",
             (8, 0),

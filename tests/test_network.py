@@ -230,7 +230,11 @@ def test_loss_and_grad_fills_out_and_workspace_and_equals_the_method(rng):
         ({"alpha": float("nan")}, ConfigError, r"^alpha=nan must be a finite number >= 0"),
         ({"alpha": float("inf")}, ConfigError, r"^alpha=inf must be a finite number >= 0"),
         ({"alpha": None}, ConfigError, r"^alpha=None must be a finite number >= 0"),
-        ({"loss": "l1"}, ConfigError, r"^loss='l1' is not known; use one of: squared, huber$"),
+        (
+            {"loss": "l1"},
+            ConfigError,
+            r"^loss='l1' is not known; use one of: squared, huber, poisson$",
+        ),
         ({"loss": ["squared"]}, ConfigError, r"^loss=\['squared'\] is not known; use one of"),
         ({"m": 0}, DataError, r"^X has no columns \(m = 0\); pass at least one sample$"),
         ({"out": "array"}, ConfigError, r"^out must be a Grad of this network: pass Grad"),

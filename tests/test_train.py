@@ -269,7 +269,7 @@ def test_progress_bar_only_on_a_terminal(rng, monkeypatch, capsys):
     [
         ({"solver": "sdg"}, r"^solver='sdg' is not known; use one of: gd, sgd, adam, lbfgs$"),
         ({"learning_rate": "cyclic"}, r"^learning_rate='cyclic' is not known; use one of: "),
-        ({"loss": "l1"}, r"^loss='l1' is not known; use one of: squared, huber$"),
+        ({"loss": "l1"}, r"^loss='l1' is not known; use one of: squared, huber, poisson$"),
         ({"learning_rate_init": "0.1"}, r"^learning_rate_init='0.1' must be a number > 0$"),
         ({"max_iter": 0}, r"^max_iter=0 must be an integer >= 1$"),
         ({"batch_size": 2.0}, r"^batch_size=2.0 must be 'auto' or an integer >= 1$"),

@@ -26,8 +26,14 @@ def a_hidden(activation, z, out=None):
     return activation.phi(z, out=out)  # φ is the Activation record's, written into out if given
 
 
+def a_output(output, z, out=None):
+    """a^(L) = exp(z^(L)), the Poisson loss's log link (else z^(L)).   n_L × m → n_L × m"""
+    return output.phi(z, out=out)  # the output layer's function, written into out if given
+
+
 def delta_output(loss, a_L, y, out=None):
-    """δ^(L) = ∂J^(i)/∂z^(L) = a^(L) − y for the squared loss (linear output).   n_L × m"""
+    """δ^(L) = ∂J^(i)/∂z^(L) = a^(L) − y for the squared loss (linear output) and for the
+    Poisson loss (exp output: exp' cancels against the log in J).   n_L × m"""
     return loss.delta(a_L, y, out=out)  # the Loss record's δ^(L), written into out if given
 
 
@@ -101,7 +107,7 @@ EQUATIONS = (
         z_layer,
     ),
     Equation("a_hidden", "a^({l})", "φ(z^({l}))", "φ(Z^({l}))", "l = 2..L−1", a_hidden),
-    Equation("a_output", "a^(L)", "z^(L)", "Z^(L)", "l = L", None),
+    Equation("a_output", "a^(L)", "z^(L)", "Z^(L)", "l = L", a_output),
     Equation(
         "cost",
         "J",

@@ -2,8 +2,10 @@
 
 Parameter names and meanings follow scikit-learn's ``MLPRegressor``. Inputs and targets are
 standardized inside by default (``standardize=True``): the network ``network_`` works in
-standardized space and ``predict`` maps back. Samples are the ROWS of X here, as in the rest
-of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the core.
+standardized space and ``predict`` maps back. With ``loss="poisson"`` the targets are counts
+and stay as they are: the log link a^(L) = exp(z^(L)) needs y ≥ 0 on its own scale. Samples
+are the ROWS of X here, as in the rest of the ecosystem; the estimator hands ``X.T`` (samples
+as columns) to the core.
 """
 
 import numbers
@@ -18,6 +20,7 @@ from deltaprop.activations import get_activation
 from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
 from deltaprop.distributed import fit_dask, is_dask_collection
 from deltaprop.errors import ConfigError, DataError, PoorFitWarning
+from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype, check_sizes
 from deltaprop.train import History, train
 
@@ -33,7 +36,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Widths of the hidden layers n_2 … n_{L−1}; ``()`` is a linear model.
     activation : str, default="relu"
         φ of the hidden layers: identity, sigmoid (logistic), tanh, relu, leaky_relu, elu,
-        softplus. The output layer is linear.
+        softplus. The output layer is linear (exp with ``loss="poisson"``).
     solver : {"gd", "sgd", "adam", "lbfgs"}, default="adam"
         Full-batch gradient descent, mini-batch SGD with momentum, Adam, or SciPy's L-BFGS-B.
     alpha : float, default=1e-4
@@ -70,11 +73,14 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Of solver "adam".
     max_fun : int, default=15000
         Maximum number of loss evaluations of "lbfgs".
-    loss : {"squared", "huber"}, default="squared"
-        J^(i) = ½‖a^(L) − y‖², or the Huber loss; "squared_error" (scikit-learn's name) is
-        "squared".
+    loss : {"squared", "huber", "poisson"}, default="squared"
+        J^(i) = ½‖a^(L) − y‖², the Huber loss, or half the Poisson deviance
+        Σ_j y_j log(y_j / a_j) − y_j + a_j with the output a^(L) = exp(z^(L)) (scikit-learn's
+        ``loss="poisson"``: y ≥ 0 with sum(y) > 0, e.g. counts; ``predict`` returns the
+        expected count). "squared_error" (scikit-learn's name) is "squared".
     standardize : bool, default=True
-        Standardize X and y inside (zero mean, unit variance per column).
+        Standardize X and y inside (zero mean, unit variance per column). With
+        ``loss="poisson"`` y is never scaled (the exp output predicts it on its own scale).
     dtype : {None, "float64", "float32"}, default=None
         Kept end to end: parameters, gradients and predictions. None follows X, as
         ``MLPRegressor``: float32 X gives float32, any other X float64.
@@ -93,7 +99,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     n_layers_ : int
         L, the number of layers (input and output included).
     out_activation_ : str
-        "identity": the output layer is linear.
+        "identity": the output layer is linear; "exp" with ``loss="poisson"``.
     loss_ : float
         The last training loss.
     best_loss_ : float or None
@@ -182,6 +188,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Dask arrays and DataFrames train on the Dask cluster (``deltaprop.distributed``).
         """
         if is_dask_collection(X) or is_dask_collection(y):
+            check_dask_loss(self.loss)
             return fit_dask(self, X, y)
         config = self.train_config()
         hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
@@ -209,11 +216,17 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         self._y_ndim = y.ndim
         self.n_outputs_ = Y.shape[1]
         self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"))
-        self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"))
+        output = get_loss(config.loss).output  # "exp" for the Poisson loss: y stays unscaled
+        if output == "exp":
+            check_counts(Y, self._columns("y"))
+        scale_y = self.standardize and output == "identity"
+        self.y_mean_, self.y_scale_ = scaler(Y, scale_y, dtype, self._columns("y"))
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
         Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
         sizes = (X.shape[1], *hidden, self.n_outputs_)
-        self.network_ = Network(sizes, self.activation, rng=rng, dtype=dtype)
+        self.network_ = Network(sizes, self.activation, rng=rng, dtype=dtype, output=output)
+        if output == "exp":
+            start_at_mean(self.network_, Y)
         history = train(self.network_, X_s.T, Y_s.T, config, rng=rng)
         self._set_history(history)
         warn_about_fit(history, config)
@@ -272,6 +285,11 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         estimator.set_params(
             hidden_layer_sizes=tuple(network.sizes[1:-1]), activation=network.activation.name
         )
+        if get_loss(estimator.loss).output != network.output.name:
+            raise ConfigError(
+                f"loss={estimator.loss!r} does not fit the network's output layer "
+                f"{network.output.name!r}; pass the loss it was trained with, e.g. loss='poisson'"
+            )
         if estimator.dtype is not None:  # an explicit dtype is the network's
             estimator.set_params(dtype=str(dtype))
         estimator.network_ = network
@@ -340,7 +358,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         return lambda j: f"{name} column {j} ({names[j]!r})"
 
     def _set_history(self, history):
-        self.out_activation_ = "identity"  # a^(L) = z^(L), for every way of fitting
+        self.out_activation_ = self.network_.output.name  # "identity" or "exp" (poisson)
         self.loss_ = history.loss
         self.loss_curve_ = history.loss_curve
         self.validation_loss_curve_ = history.validation_loss_curve
@@ -382,6 +400,39 @@ def _scaler_part(name, value, default, n, dtype):
     if value.shape != (n,):
         raise ConfigError(f"{name} has shape {value.shape}; the network needs ({n},)")
     return value
+
+
+def check_counts(Y, column):
+    """``DataError`` unless Y (m, k) is ≥ 0 with a positive sum, as the Poisson loss needs
+    (scikit-learn's rule for ``loss="poisson"``)."""
+    negative = np.argwhere(Y < 0)
+    if len(negative):
+        i, j = negative[0]
+        raise DataError(
+            f"{column(j)} holds {Y[i, j]:g} at row {i} (counting from 0): loss='poisson' "
+            "requires non-negative y and sum(y) > 0 (counts); use loss='squared' for such targets"
+        )
+    if not Y.sum() > 0:
+        raise DataError(
+            "y is 0 in every row: loss='poisson' requires non-negative y and sum(y) > 0 "
+            "(counts); fit on rows with some nonzero counts"
+        )
+
+
+def start_at_mean(network, Y):
+    """b^(L) = log ȳ (per output, Y (m, k)): the exp output starts at the mean count, as
+    scikit-learn's ``PoissonRegressor`` starts its intercept (0 for an output that is all 0)."""
+    y_bar = Y.mean(axis=0, dtype=np.float64)  # (k,)
+    network.b[network.L][...] = np.log(np.where(y_bar > 0, y_bar, 1.0))  # b^(L): (n_L,)
+
+
+def check_dask_loss(loss):
+    """``ConfigError`` for ``loss="poisson"`` on Dask collections (not distributed yet)."""
+    if get_loss(loss).output != "identity":
+        raise ConfigError(
+            f"loss={loss!r} does not train on Dask collections yet; compute them into memory "
+            "(X.compute(), y.compute()) or use loss='squared'"
+        )
 
 
 def make_rng(random_state):

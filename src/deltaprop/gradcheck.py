@@ -120,7 +120,9 @@ def gradcheck(
     """
     if mode not in MODES:
         raise ConfigError(f"mode={mode!r} is not known; use one of: {', '.join(MODES)}")
-    net64 = Network(net.sizes, net.activation, dtype=np.float64, params=net.params)
+    net64 = Network(
+        net.sizes, net.activation, dtype=np.float64, params=net.params, output=net.output
+    )
     X = net64._check_X(np.asarray(X, dtype=np.float64))
     Y = net64._check_Y(np.asarray(Y, dtype=np.float64), X.shape[1])
     probe = Probe(net64, X, Y, alpha, get_loss(loss), eps)

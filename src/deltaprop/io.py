@@ -218,7 +218,11 @@ def build_estimator(arrays, metadata):
     if isinstance(settings.get("hidden_layer_sizes"), list):
         settings["hidden_layer_sizes"] = tuple(settings["hidden_layer_sizes"])
     network = Network(
-        arch["sizes"], arch["activation"], dtype=arch["dtype"], params=arrays["params"]
+        arch["sizes"],
+        arch["activation"],
+        dtype=arch["dtype"],
+        params=arrays["params"],
+        output=get_loss(arch["loss"]).output,  # exp for the Poisson loss
     )
     history = History(
         loss_curve=training["loss_curve"],

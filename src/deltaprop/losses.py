@@ -1,7 +1,11 @@
 """Losses: the per-sample cost J^(i) of the output a^(L) and its derivative δ^(L) = ∂J^(i)/∂z^(L).
 
-The output layer is linear (a^(L) = z^(L)), so δ^(L) is the derivative of the loss with respect
-to a^(L). ``value`` returns the sum over samples and outputs; the network divides by m.
+Each loss names the output layer it is defined with (``output``): "identity" for the squared
+and Huber losses (a^(L) = z^(L), so δ^(L) is the derivative of the loss with respect to a^(L)),
+"exp" for the Poisson loss (log link, a^(L) = exp(z^(L)), as scikit-learn's
+``MLPRegressor(loss="poisson")`` and ``PoissonRegressor``): the chain rule through exp then
+cancels, δ^(L) = a^(L) − y (docs/derivation.md, "The Poisson loss").
+``value`` returns the sum over samples and outputs; the network divides by m.
 ``delta(a, y, out=None)`` writes Δ^(L) into ``out`` when given (no allocation), else returns a
 new array; both give the same bits.
 """
@@ -10,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import xlogy
 
 from deltaprop.errors import ConfigError
 
@@ -21,8 +26,9 @@ class Loss:
     name: str
     value: Callable[[np.ndarray, np.ndarray], float]  # (A^(L), Y) -> Σ_i J^(i)
     delta: Callable[..., np.ndarray]  # (A^(L), Y, out=None) -> Δ^(L), (n_L, m)
-    formula: str  # J^(i) for one output r = a − y, as a SymPy expression in r
+    formula: str  # J^(i) for one output r = a − y (Poisson: of a and y), as SymPy text
     delta_text: str  # δ^(L) in the question's notation
+    output: str = "identity"  # the output layer a^(L) of z^(L) the loss is defined with
 
     def __reduce__(self):  # pickle by name: the functions are module-level or lambdas
         return get_loss, (self.name,)
@@ -43,6 +49,11 @@ def _huber_delta(a, y, out=None):
     return np.clip(out, -HUBER_DELTA, HUBER_DELTA, out=out)  # clip(r, −d, d)
 
 
+def _poisson_value(a, y):
+    """Σ half Poisson deviances y log(y/a) − y + a (0 log 0 = 0): 0 where a = y, else > 0."""
+    return float(np.sum(xlogy(y, y) - xlogy(y, a) - y + a))
+
+
 LOSSES = {
     "squared": Loss(
         "squared",
@@ -59,6 +70,14 @@ LOSSES = {
         f"({HUBER_DELTA}*(Abs(r) - {HUBER_DELTA / 2}), True))",
         f"clip(a^(L) − y, −{HUBER_DELTA}, {HUBER_DELTA})",
     ),
+    "poisson": Loss(
+        "poisson",
+        _poisson_value,
+        lambda a, y, out=None: np.subtract(a, y, out=out),  # a − y: the log link cancels exp'
+        "y*log(y/a) - y + a",
+        "a^(L) − y",
+        output="exp",
+    ),
 }
 
 
@@ -67,7 +86,7 @@ ALIASES = {"squared_error": "squared"}  # scikit-learn's names
 
 def get_loss(name: str | Loss) -> Loss:
     """Look up a loss by name: ``"squared"`` (the question's ½‖a − y‖²; scikit-learn's
-    ``"squared_error"``) or ``"huber"``."""
+    ``"squared_error"``), ``"huber"`` or ``"poisson"`` (half the Poisson deviance, exp output)."""
     if isinstance(name, Loss):
         return name
     name = ALIASES.get(name, name) if isinstance(name, str) else name

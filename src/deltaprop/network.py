@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from deltaprop import equations as eq
-from deltaprop.activations import Activation, get_activation
+from deltaprop.activations import Activation, get_activation, get_output
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.losses import Loss, get_loss
 
@@ -120,7 +120,7 @@ def check_dtype(dtype):
 
 
 class Network:
-    """A fully connected feed-forward network with a linear output layer.
+    """A fully connected feed-forward network with a linear (or exp) output layer.
 
     Parameters
     ----------
@@ -135,11 +135,24 @@ class Network:
         Kept end to end: parameters, activations and gradients.
     params : array of shape (parameter_count(sizes),), optional
         Initial flat parameters (copied).
+    output : {"identity", "exp"}, default "identity"
+        The output layer: a^(L) = z^(L), or a^(L) = exp(z^(L)) (the log link of
+        ``loss="poisson"``, whose ``Loss.output`` it is).
     """
 
-    def __init__(self, sizes, activation="tanh", *, rng=None, dtype=np.float64, params=None):
+    def __init__(
+        self,
+        sizes,
+        activation="tanh",
+        *,
+        rng=None,
+        dtype=np.float64,
+        params=None,
+        output="identity",
+    ):
         self.sizes = check_sizes(sizes)
         self.activation: Activation = get_activation(activation)
+        self.output: Activation = get_output(output)
         self.dtype = check_dtype(dtype)
         self.params = np.zeros(parameter_count(self.sizes), dtype=self.dtype)
         self.theta, self.b = layer_views(self.params, self.sizes)
@@ -155,7 +168,8 @@ class Network:
 
     def __repr__(self):
         sizes = "-".join(map(str, self.sizes))
-        return f"Network(sizes={sizes}, activation={self.activation.name}, dtype={self.dtype})"
+        out = "" if self.output.name == "identity" else f", output={self.output.name}"
+        return f"Network(sizes={sizes}, activation={self.activation.name}{out}, dtype={self.dtype})"
 
     def __getstate__(self):  # pickle the flat vector only; the views are rebuilt on load
         return {
@@ -163,6 +177,7 @@ class Network:
             "activation": self.activation.name,
             "dtype": self.dtype.str,
             "params": self.params,
+            "output": self.output.name,
         }
 
     def __setstate__(self, state):
@@ -255,14 +270,16 @@ class Workspace:
             return {l: np.empty((net.sizes[l - 1], m), dtype=net.dtype) for l in layers}
 
         self.z = empty(range(2, L + 1))  # z^(l): (n_l, m), l = 2..L
-        self.a = empty(range(2, L)) | {L: self.z[L]}  # a^(l): (n_l, m); a^(L) = z^(L)
+        linear = net.output.name == "identity"  # a^(L) = z^(L): the same array
+        self.a = empty(range(2, L)) | ({L: self.z[L]} if linear else empty([L]))  # a^(l): (n_l, m)
         self.cache = Cache(self.a, self.z)  # the same dicts: forward fills them in place
         self.delta = empty(range(2, L + 1) if backward else ())  # δ^(l): (n_l, m), l = 2..L
         self.dphi = empty(range(2, L) if backward else ())  # φ'(z^(l)): (n_l, m), l = 2..L−1
 
 
 def forward(net, X, workspace=None):
-    """a^(1) = x;  z^(l) = Θ^(l−1) a^(l−1) + b^(l);  a^(l) = φ(z^(l)) (hidden), a^(L) = z^(L).
+    """a^(1) = x;  z^(l) = Θ^(l−1) a^(l−1) + b^(l);  a^(l) = φ(z^(l)) (hidden), a^(L) = z^(L)
+    (linear output) or exp(z^(L)) (``net.output``).
 
     X: (n_1, m), samples as columns, already of the network's dtype. The values are written
     into ``workspace`` (a ``Workspace`` for m columns; a new one when None), whose ``cache``
@@ -278,7 +295,9 @@ def forward(net, X, workspace=None):
         eq.z_layer(theta[l - 1], a[l - 1], b[l], out=z[l])  # z^(l): (n_l, m)
         if l < L:
             eq.a_hidden(phi, z[l], out=a[l])  # a^(l) = φ(z^(l)): (n_l, m)
-    return ws.cache  # a^(L) = z^(L), linear output: one array (n_L, m)
+    if net.output.name != "identity":
+        eq.a_output(net.output, z[L], out=a[L])  # a^(L) = exp(z^(L)): (n_L, m)
+    return ws.cache  # linear output: a^(L) = z^(L), one array (n_L, m)
 
 
 def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *, workspace=None):
@@ -293,7 +312,7 @@ def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *
     ws = Workspace(net, m) if workspace is None else workspace
     delta, dphi = ws.delta, ws.dphi  # δ^(l), φ'(z^(l)) by layer l
     grad = Grad.zeros_like(net) if out is None else out
-    eq.delta_output(get_loss(loss), a[L], Y, out=delta[L])  # δ^(L) = a^(L) − y: (n_L, m)
+    eq.delta_output(get_loss(loss), a[L], Y, out=delta[L])  # δ^(L) = ∂J^(i)/∂z^(L): (n_L, m)
     for l in range(L - 1, 0, -1):  # l = L−1 … 1
         # ∂J/∂b^(l+1) = (1/m) Δ^(l+1) 1
         eq.grad_b(delta[l + 1], m, out=grad.b[l + 1])  # (n_{l+1},)
@@ -319,7 +338,7 @@ def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=N
     alpha : float >= 0, default 0
         L2 strength: J += (α/2m) Σ_l ‖Θ^(l)‖²_F.
     loss : str or Loss, default "squared"
-        "squared" (½‖a^(L) − y‖²) or "huber".
+        "squared" (½‖a^(L) − y‖²), "huber", or "poisson" (a network with ``output="exp"``).
     out : Grad, optional
         A ``Grad`` of this network to fill in place (``Grad.zeros_like(net)``).
     workspace : Workspace, optional
@@ -337,14 +356,14 @@ def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=N
     DataError
         X or Y of the wrong shape, or no samples (m = 0).
     ConfigError
-        alpha not a finite number >= 0, an unknown loss, an ``out`` or ``workspace`` of
-        another network.
+        alpha not a finite number >= 0, an unknown loss or one defined with another output
+        layer, an ``out`` or ``workspace`` of another network.
     """
     X = net._check_X(X)
     Y = net._check_Y(Y, X.shape[1])
     if X.shape[1] == 0:
         raise DataError("X has no columns (m = 0); pass at least one sample")
-    alpha, loss = check_alpha(alpha), get_loss(loss)
+    alpha, loss = check_alpha(alpha), check_loss_output(net, loss)
     grad, workspace = _check_out(net, out), _check_workspace(net, workspace, X.shape[1])
     return loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace)
 
@@ -359,6 +378,19 @@ def loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace):
     cache = forward(net, X, workspace)
     J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1])
     return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace)
+
+
+def check_loss_output(net, loss):
+    """The ``Loss`` named ``loss``; ``ConfigError`` unless ``net``'s output layer is the one
+    it is defined with (``loss="poisson"`` needs ``output="exp"``)."""
+    loss = get_loss(loss)
+    if loss.output != net.output.name:
+        raise ConfigError(
+            f"loss={loss.name!r} is defined with the output layer {loss.output!r}; this "
+            f"network's is {net.output.name!r}: build it with Network(..., "
+            f"output={loss.output!r})"
+        )
+    return loss
 
 
 def _check_out(net, out):

@@ -37,7 +37,7 @@ def _register_explain(subparsers):
         help="layer widths n_1,…,n_L, e.g. 3,5,4,2 or 3-5-4-2 (default 3,5,4,1)",
     )
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
-    p.add_argument("--loss", default="squared", help="squared (default) or huber")
+    p.add_argument("--loss", default="squared", help="squared (default), huber or poisson")
     p.add_argument(
         "--batch", type=positive_int, metavar="M", help="show the batched forms over M columns"
     )
@@ -140,7 +140,9 @@ def _register_check(subparsers):
         help="judge for a network whose output layer applies PHI (Nielsen's sigmoid); "
         "default: a linear output, as in the question",
     )
-    p.add_argument("--loss", default="squared", help="squared (default) or huber, as in explain")
+    p.add_argument(
+        "--loss", default="squared", help="squared (default), huber or poisson, as in explain"
+    )
     p.add_argument("--format", default="text", choices=("text", "json"))
     p.set_defaults(handler=run_check)
 

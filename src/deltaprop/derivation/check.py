@@ -17,7 +17,7 @@ import numpy as np
 
 from deltaprop.activations import get_activation
 from deltaprop.derivation import notations, render
-from deltaprop.derivation.hints import factor_hint, repairs
+from deltaprop.derivation.hints import exp_output_repairs, factor_hint, repairs
 from deltaprop.derivation.notation import (
     Bin,
     Call,
@@ -570,11 +570,10 @@ def _equally_wrong(layers):
 def _value_hints(context, goal, rhs, worst):
     """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``), a
     named factor (1/m, m, −1, 2), a regularized bias; else an unnamed constant factor."""
-    found = [
-        hint
-        for hint, fixed in repairs(goal, rhs, context.activation)
-        if _right(context, goal, fixed)
-    ]
+    candidates = repairs(goal, rhs, context.activation)
+    if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
+        candidates += exp_output_repairs(goal, rhs)
+    found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
     if goal.name == "gb" and _uses(rhs, {"α"}):
         found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
     value, truth = worst[2]

@@ -193,6 +193,35 @@ def _layer_shifted(goal, rhs, activation):
     return _rewrite_each(rhs, match)
 
 
+def exp_output_repairs(goal, rhs):
+    """(a^(L) − y) ⊙ exp(z^(L)) (or ⊙ a^(L)) for the Poisson loss: the squared loss's δ^(L)
+    through an exp output. The log in J cancels exp'(z^(L)) = a^(L); ``check`` offers these
+    with ``loss="poisson"`` only, and keeps the one that makes the equation right."""
+
+    def match(node):
+        if goal.name not in ("δ", "Δ") or not (isinstance(node, Bin) and node.op in ("⊙", "*")):
+            return None
+        for factor, other in ((node.right, node.left), (node.left, node.right)):
+            if _is_exp_output(factor):
+                hint = (
+                    f"{to_text(node)} is the squared loss's δ^(L) through an exp output; the "
+                    "Poisson loss's log link cancels exp'(z^(L)) = a^(L), so δ^(L) = a^(L) − y: "
+                    f"drop {to_text(factor)}"
+                )
+                return hint, other
+        return None
+
+    return _rewrite_each(rhs, match)
+
+
+def _is_exp_output(node):
+    """exp(z^(k)) or a^(k) (Z, A batched): the value of an exp output layer."""
+    if isinstance(node, Call) and node.func == "exp":
+        node = node.arg
+        return isinstance(node, Sym) and node.name in ("z", "Z") and node.layer is not None
+    return isinstance(node, Sym) and node.name in ("a", "A") and node.layer is not None
+
+
 def _substitute(node, old, new):
     return transform(node, lambda t: new if t is old else None)
 

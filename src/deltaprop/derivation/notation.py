@@ -607,7 +607,7 @@ class _Parser:
     def call(self, func):
         open_ = self.next()
         arg, extra = self.expr(), []
-        while func.name == "clip" and self.accept(","):
+        while func.name in ("clip", "ℓ") and self.accept(","):  # clip(r, lo, hi), ℓ(a, y)
             extra.append(self.expr())
         close = self.expect(CLOSING[open_.kind], f"{CLOSING[open_.kind]!r}")
         return Call((func.span[0], close.end), func.name, arg, tuple(extra))
@@ -898,6 +898,8 @@ class Renderer:
     needs them) is decided here once; a subclass gives the spelling of its format as the
     class attributes below (``{}`` marks where the operands go)."""
 
+    COMMA = ", "  # between the arguments of clip(r, lo, hi) and ℓ(a, y)
+
     ops: dict  # "@" → " ", "⊙" → " ⊙ ", …
     names: dict  # canonical symbol → its spelling
     minus: str  # the minus sign, also in layer indices (L−1)
@@ -963,7 +965,7 @@ class Renderer:
         return self.minus + (self.parens(arg) if isinstance(node.arg, Bin) else arg)
 
     def call(self, node):
-        args = ", ".join(self(child) for child in (node.arg, *node.extra))
+        args = self.COMMA.join(self(child) for child in (node.arg, *node.extra))
         return self.names.get(node.func, self.FUNCTION.format(node.func)) + self.parens(args)
 
     def differential(self, node):
@@ -1057,6 +1059,7 @@ class MathMLRenderer(Renderer):
         "-": "<mo>−</mo>",
     }
     names = {"φ'": "<mi>φ</mi><mo>′</mo>", "Diag": "<mi>Diag</mi>"}
+    COMMA = "<mo>,</mo>"
     minus, sigma, half = "<mo>−</mo>", "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
     PARENS = "<mrow><mo>(</mo>{}<mo>)</mo></mrow>"
     TRANSPOSED = "<msup><mrow>{}</mrow><mi>T</mi></msup>"

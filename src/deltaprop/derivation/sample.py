@@ -81,11 +81,13 @@ class RandomNetwork:
         self.loss = (
             get_loss(loss or "squared") if self.output is None else squared_after(self.output)
         )
-        self.net = Network(self.sizes, activation)
+        self.net = Network(self.sizes, activation, output=self.loss.output)
         self.net.set_params(rng.normal(0.0, 0.8, size=self.net.params.shape))
         self.X = rng.normal(size=(self.sizes[0], m))  # (n_1, m)
         spread = 1.0 if self.loss.name == "squared" else 4.0  # residuals on every piece
         self.Y = spread * rng.normal(size=(self.sizes[-1], m))  # (n_L, m)
+        if self.loss.output == "exp":  # the Poisson loss: counts
+            self.Y = rng.poisson(2.0, size=self.Y.shape).astype(np.float64)  # (n_L, m)
         self.cache = self.net.forward(self.X)
         self.J, self.grad = self.net.loss_and_grad(self.X, self.Y, alpha, self.loss)  # batch
         self.J1, self.grad1 = self.net.loss_and_grad(self.X[:, :1], self.Y[:, :1], alpha, self.loss)
@@ -138,12 +140,17 @@ class RandomNetwork:
         return values[name]()
 
     def output_gradient(self, a, y):
-        """∂J^(i)/∂a^(L): the loss's δ^(L) for a linear output, a − y after an activation."""
-        return a - y if self.output is not None else self.loss.delta(a, y)
+        """∂J^(i)/∂a^(L): the loss's δ^(L) for a linear output, a − y after an activation,
+        δ^(L) ⊘ exp'(z^(L)) = δ^(L) ⊘ a^(L) after the Poisson loss's exp output."""
+        if self.output is not None:
+            return a - y
+        delta = self.loss.delta(a, y)
+        return delta / a if self.net.output.name == "exp" else delta
 
-    def loss_of(self, r):
-        """ℓ(r) = Σ_j ℓ(r_j): the loss of the residuals r = a^(L) − y, summed over outputs."""
-        return self.loss.value(r, np.zeros_like(r))
+    def loss_of(self, r, y=None):
+        """ℓ(r) = Σ_j ℓ(r_j): the loss of the residuals r = a^(L) − y, summed over outputs;
+        with ``y``, ℓ(a, y) of the outputs r = a (a loss with an output link: Poisson)."""
+        return self.loss.value(r, np.zeros_like(r) if y is None else y)
 
     def _a(self):
         """a^(l) of every layer, with the output activation applied at layer L if any."""

@@ -375,12 +375,24 @@ def _call(node, arg, domain):
     if node.func in ELEMENTWISE:
         return _elementwise(node, arg, domain)
     if node.func == "ℓ":  # the loss of check --loss, summed over the outputs: a scalar
-        sample = getattr(domain, "sample", None)
-        return Term(None, None if arg.value is None else sample.loss_of(arg.value), node)
+        return _loss_term(node, arg, domain)
     if arg.value is None:
         return Term(arg.shape, None, node)
     f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
     return Term(arg.shape, f(arg.value), node)
+
+
+def _loss_term(node, arg, domain):
+    """ℓ(r) of the residuals r = a − y, or ℓ(a, y) of a loss with an output link (Poisson),
+    summed over the entries: a scalar."""
+    if len(node.extra) > 1:
+        raise SymbolError(node, "ℓ takes the residual, ℓ(a − y), or the pair ℓ(a, y)")
+    y = [evaluate(extra, domain) for extra in node.extra]
+    if y and y[0].shape != arg.shape:
+        raise ShapeError(node, arg, y[0], "ℓ(a, y) needs a and y of the same shape")
+    sample = getattr(domain, "sample", None)
+    value = _apply(lambda *v: sample.loss_of(*v), arg, *y)
+    return Term(None, value, node)
 
 
 def _elementwise(node, arg, domain):
