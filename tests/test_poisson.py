@@ -24,10 +24,12 @@ from deltaprop import (
     save_model,
 )
 from deltaprop.cli import main
+from deltaprop.config import TrainConfig
 from deltaprop.derivation import check, explain
 from deltaprop.gradcheck import gradcheck
 from deltaprop.network import loss_and_grad
 from deltaprop.relerror import rel_error
+from deltaprop.train import train
 
 
 def counts(rng, m=200, n=3):
@@ -161,8 +163,20 @@ def test_an_exp_overflow_is_a_divergence_error(rng):
     model = DeltapropRegressor(
         loss="poisson", solver="sgd", learning_rate_init=50.0, hidden_layer_sizes=(4,), max_iter=50
     )
-    with pytest.raises(DivergenceError, match=r"^training diverged at epoch \d+ \(.*overflow"):
+    with pytest.raises(
+        DivergenceError, match=r"^training diverged at epoch \d+ \(.+\) with learning_rate_init=50"
+    ):
         model.fit(100 * X, 1e4 * y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_an_exp_overflow_at_the_start_is_a_divergence_error(rng, solver):
+    net = Network((3, 4, 1), "tanh", rng=rng, output="exp")
+    net.b[3][...] = 800.0  # exp(800) overflows float64
+    X, Y = rng.normal(size=(3, 20)), rng.poisson(2.0, size=(1, 20)).astype(np.float64)
+    match = r"^training cannot start \(overflow encountered in exp\); check the initial"
+    with pytest.raises(DivergenceError, match=match):
+        train(net, X, Y, TrainConfig(loss="poisson", solver=solver), rng=rng)
 
 
 def test_a_poisson_model_file_round_trips(rng, tmp_path):

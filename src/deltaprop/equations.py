@@ -6,17 +6,25 @@ call these functions, and the derivation that ``deltaprop explain`` prints is ge
 ``EQUATIONS`` records that name them, so the printed math and the executed math are one.
 
 The Hadamard product ⊙ appears in exactly one place: ``delta_hidden``, with φ'(z^(l)).
+
+A^(1) = X may be a ``scipy.sparse`` matrix or array (n_1 × m): ``z_layer`` and ``grad_theta``
+then multiply the sparse block itself (SciPy's sparse × dense product, O(nnz) per column of
+the dense factor) and write the dense result into ``out``; X is never densified.
 """
 
 import functools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 
 def z_layer(theta_prev, a_prev, b, out=None):
     """z^(l) = Θ^(l−1) a^(l−1) + b^(l).   (n_l × n_{l−1}) (n_{l−1} × m) + (n_l × 1) → n_l × m"""
-    z = np.matmul(theta_prev, a_prev, out=out)  # (n_l, m)
+    if sparse.issparse(a_prev):  # a^(1) = x sparse: Θ^(1) A^(1) = ((A^(1))ᵀ (Θ^(1))ᵀ)ᵀ by SciPy
+        z = _into(out, (a_prev.T @ theta_prev.T).T)  # (n_l, m)
+    else:
+        z = np.matmul(theta_prev, a_prev, out=out)  # (n_l, m)
     z += b[:, None]  # b^(l) broadcast over the m columns
     return z
 
@@ -52,7 +60,10 @@ def delta_hidden(theta, delta_next, dphi_z, out=None):
 
 def grad_theta(delta_next, a, theta, alpha, m, out=None):
     """∂J/∂Θ^(l) = (1/m) (δ^(l+1) (a^(l))ᵀ + α Θ^(l)).   (n_{l+1} × m) (m × n_l) → n_{l+1} × n_l"""
-    g = np.matmul(delta_next, a.T, out=out)  # Σ_i δ^(l+1)(x^(i)) a^(l)(x^(i))ᵀ
+    if sparse.issparse(a):  # a^(1) sparse: Δ^(2) (A^(1))ᵀ = (A^(1) (Δ^(2))ᵀ)ᵀ by SciPy
+        g = _into(out, (a @ delta_next.T).T)  # (n_{l+1}, n_l)
+    else:
+        g = np.matmul(delta_next, a.T, out=out)  # Σ_i δ^(l+1)(x^(i)) a^(l)(x^(i))ᵀ
     if alpha:
         g += alpha * theta  # L2 term (α/2m) ‖Θ^(l)‖²_F; biases are not regularized
     g *= 1 / m
@@ -64,6 +75,14 @@ def grad_b(delta, m, out=None):
     g = np.matmul(delta, ones(m, delta.dtype), out=out)  # Σ_i δ^(l)(x^(i)), as a BLAS gemv
     g *= 1 / m
     return g
+
+
+def _into(out, value):
+    """``value`` (a dense product) copied into ``out``, or itself as a C-ordered array."""
+    if out is None:
+        return np.ascontiguousarray(value)
+    out[...] = value
+    return out
 
 
 @functools.cache

@@ -5,13 +5,15 @@ standardized inside by default (``standardize=True``): the network ``network_`` 
 standardized space and ``predict`` maps back. With ``loss="poisson"`` the targets are counts
 and stay as they are: the log link a^(L) = exp(z^(L)) needs y ≥ 0 on its own scale. Samples
 are the ROWS of X here, as in the rest of the ecosystem; the estimator hands ``X.T`` (samples
-as columns) to the core.
+as columns) to the core. A sparse X (``scipy.sparse`` CSR/CSC) stays sparse: its scaler
+divides by each column's standard deviation without centering (``deltaprop.sparse_input``).
 """
 
 import numbers
 import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
@@ -22,9 +24,11 @@ from deltaprop.distributed import fit_dask, is_dask_collection
 from deltaprop.errors import ConfigError, DataError, PoorFitWarning
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype, check_sizes
+from deltaprop.sparse_input import column_moments, first_nonfinite, scaled
 from deltaprop.train import History, train
 
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
+SPARSE_ROWS = 4096  # rows densified at once to predict a sparse X with a centering scaler
 
 
 class DeltapropRegressor(RegressorMixin, BaseEstimator):
@@ -79,7 +83,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         ``loss="poisson"``: y ≥ 0 with sum(y) > 0, e.g. counts; ``predict`` returns the
         expected count). "squared_error" (scikit-learn's name) is "squared".
     standardize : bool, default=True
-        Standardize X and y inside (zero mean, unit variance per column). With
+        Standardize X and y inside (zero mean, unit variance per column). A sparse X
+        (``scipy.sparse`` CSR or CSC) is scaled only, never centered, so that it stays sparse
+        (as ``StandardScaler(with_mean=False)``): ``x_mean_`` is then 0. With
         ``loss="poisson"`` y is never scaled (the exp output predicts it on its own scale).
     dtype : {None, "float64", "float32"}, default=None
         Kept end to end: parameters, gradients and predictions. None follows X, as
@@ -180,6 +186,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
+        tags.input_tags.sparse = True  # scipy.sparse X, kept sparse (deltaprop.sparse_input)
         return tags
 
     def fit(self, X, y):
@@ -204,6 +211,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
                 {
                     "ensure_all_finite": False,
                     "dtype": FLOATS,
+                    "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
                 },  # our own NaN/inf check names the row
                 {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False},
             ),
@@ -236,8 +244,20 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""
         check_is_fitted(self, "network_")
         check_column_names(X)
-        X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=FLOATS)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            ensure_all_finite=False,
+            dtype=FLOATS,
+            accept_sparse=("csr", "csc"),
+        )
         check_finite_data(X, "X")
+        if sparse.issparse(X) and self.x_mean_.any():  # centered on dense X: dense row blocks
+            X, step = sparse.csr_matrix(X), SPARSE_ROWS
+            return np.concatenate(
+                [self.predict(X[s : s + step].toarray()) for s in range(0, X.shape[0], step)]
+            )
         dtype = self.network_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
         Y_s = self.network_.predict(X_s.T).T  # (m, k)
@@ -461,11 +481,15 @@ def check_column_names(X):
 
 
 def check_finite_data(A, name):
-    """``DataError`` naming the first row (and column) of A holding NaN or inf."""
-    finite = np.isfinite(A)
-    if finite.all():
+    """``DataError`` naming the first row (and column) of A holding NaN or inf (A dense, or
+    sparse: its stored entries)."""
+    if sparse.issparse(A):
+        index = first_nonfinite(A)
+    else:
+        finite = np.isfinite(A)
+        index = None if finite.all() else np.argwhere(~finite)[0]
+    if index is None:
         return
-    index = np.argwhere(~finite)[0]
     value = A[tuple(index)]
     kind = "NaN" if np.isnan(value) else "inf"
     where = f"row {index[0]}" + (f", column {index[1]}" if A.ndim == 2 else "")
@@ -483,11 +507,16 @@ def scaler(A, standardize, dtype, column=lambda j: f"column {j}"):
     ``var <= m·eps·var + (m·mean·eps)²``): its scale is then its largest magnitude (1 for a
     column of zeros), so that it standardizes to about 0. A tiny scale is data, not a
     constant: a column multiplied by 1e-15 standardizes as the original does. ``column(j)``
-    names column j in errors.
+    names column j in errors. A sparse A is scaled only: its means are returned as 0
+    (``deltaprop.sparse_input``).
     """
     m, n = A.shape
     if not standardize:
         return np.zeros(n, dtype=dtype), np.ones(n, dtype=dtype)
+    if sparse.issparse(A):  # scale only, as StandardScaler(with_mean=False): zeros stay 0
+        unit, mean_u, var_u = column_moments(A)  # (n,) each
+        scale = column_scale(m, mean_u, var_u, unit)  # (n,)
+        return np.zeros(n, dtype=dtype), in_dtype(scale, dtype, column)
     big = np.max(np.abs(A), axis=0).astype(np.float64)  # (n,) largest magnitudes
     unit = np.where(big > 0, big, 1.0)  # (n,)
     A_u = A / unit  # (m, n) every entry in [−1, 1]
@@ -520,7 +549,10 @@ def in_dtype(v, dtype, column):
 
 def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
     """(A − mean) / scale in ``dtype``, A (m, n); ``DataError`` naming the column that
-    overflows (values near the float64 maximum of both signs)."""
+    overflows (values near the float64 maximum of both signs). A sparse A (whose ``mean`` is
+    0: ``scaler``) gives a sparse CSR copy."""
+    if sparse.issparse(A):
+        return scaled(A, scale, dtype, column)  # (m, n) CSR
     with np.errstate(over="raise", invalid="raise"):
         try:
             return ((A - mean) / scale).astype(dtype, copy=False)  # (m, n)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from deltaprop import equations as eq
 from deltaprop.activations import Activation, get_activation, get_output
@@ -228,7 +229,7 @@ class Network:
         return loss_and_grad(self, X, Y, alpha=alpha, loss=loss)
 
     def _check_X(self, X):
-        X = np.asarray(X)
+        X = X if sparse.issparse(X) else np.asarray(X)  # sparse: kept sparse (equations)
         if X.ndim != 2 or X.shape[0] != self.sizes[0]:
             raise DataError(
                 f"X has shape {X.shape}; the network expects (n_1, m) = ({self.sizes[0]}, m) "
@@ -331,8 +332,9 @@ def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=N
     Parameters
     ----------
     net : Network
-    X : array of shape (n_1, m)
-        Samples as columns; converted to the network's dtype.
+    X : array or scipy.sparse matrix/array of shape (n_1, m)
+        Samples as columns; converted to the network's dtype (a sparse X stays sparse: the
+        first layer multiplies it as it is).
     Y : array of shape (n_L, m), or (m,) when n_L = 1
         Targets as columns; converted to the network's dtype.
     alpha : float >= 0, default 0

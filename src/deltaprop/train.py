@@ -5,7 +5,8 @@ as columns (the core's layout), and returns a ``History``. The loop is a few sho
 
 - ``Batches``: the training data and ONE preallocated buffer; each epoch draws one permutation
   from the explicit ``Generator`` and writes the shuffled samples into the buffer (``np.take``
-  with ``out=``); mini-batches are column slices of it (views, no copies).
+  with ``out=``); mini-batches are column slices of it (views, no copies). A sparse X (the
+  transpose of a CSR matrix) is shuffled as CSR rows, a copy of its nonzeros, never densified.
 - ``EpochLoop``: one run's optimizer, schedule, gradient buffer and monitor; ``run`` is the
   epoch loop (train, validate, record, stop).
 - ``run_epoch``: forward, J, backward into one reused ``Grad``, optimizer step, per batch.
@@ -41,6 +42,7 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize
 from sklearn.metrics import r2_score
 from tqdm.auto import tqdm
@@ -89,7 +91,8 @@ class Batches:
         self.batch_size = min(batch_size, self.m)
         self.shuffle = shuffle and self.batch_size < self.m  # a full batch needs no shuffle
         if self.shuffle:  # rows-major buffers, so each column slice below is contiguous
-            self._x_rows = np.empty((self.m, X.shape[0]), dtype=X.dtype)  # (m, n_1)
+            if not sparse.issparse(X):
+                self._x_rows = np.empty((self.m, X.shape[0]), dtype=X.dtype)  # (m, n_1)
             self._y_rows = np.empty((self.m, Y.shape[0]), dtype=Y.dtype)  # (m, n_L)
 
     def epoch(self, rng):
@@ -97,9 +100,11 @@ class Batches:
         X, Y = self.X, self.Y
         if self.shuffle:
             perm = rng.permutation(self.m)  # one shuffle per epoch
-            np.take(X.T, perm, axis=0, out=self._x_rows, mode="clip")
-            np.take(Y.T, perm, axis=0, out=self._y_rows, mode="clip")
-            X, Y = self._x_rows.T, self._y_rows.T  # (n_1, m), (n_L, m) views
+            if sparse.issparse(X):
+                X = X.T[perm].T  # (n_1, m): the rows of a CSR X.T, permuted (nonzeros copied)
+            else:
+                X = np.take(X.T, perm, axis=0, out=self._x_rows, mode="clip").T  # (n_1, m)
+            Y = np.take(Y.T, perm, axis=0, out=self._y_rows, mode="clip").T  # (n_L, m)
         for start in range(0, self.m, self.batch_size):
             stop = start + self.batch_size
             yield X[:, start:stop], Y[:, start:stop]
@@ -232,7 +237,7 @@ def batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
     step writes into, so it allocates no array of batch size. A batch held on a Dask cluster
     (X_b a ``distributed.Shares``) sums its J and ∇J on the workers itself.
     """
-    if isinstance(X_b, np.ndarray):
+    if isinstance(X_b, np.ndarray) or sparse.issparse(X_b):
         ws = workspace_for(workspaces, net, X_b.shape[1])
         J, _ = loss_and_grad_unchecked(net, X_b, Y_b, config.alpha, loss, grad, ws)  # ∇J → grad
     else:
