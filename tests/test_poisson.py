@@ -246,3 +246,13 @@ def test_the_poisson_deviance_is_zero_log_zero_safe():
     y, a = np.array([[0.0, 2.0]]), np.array([[0.5, 2.0]])
     expected = float(np.sum(xlogy(y, y / a) - y + a))
     assert get_loss("poisson").value(a, y) == pytest.approx(expected, rel=1e-15)
+
+
+def test_the_derivation_commands_take_the_poisson_loss(capsys):
+    assert main(["explain", "--loss", "poisson", "--sizes", "2,3,1", "--format", "json"]) == 0
+    header = json.loads(capsys.readouterr().out)["header"]
+    assert header["loss"] == "poisson" and header["verified"]
+    wrong = "δ^(L) = (a^(L) − y) ⊙ a^(L)"
+    assert main(["check", "--loss", "poisson", "--sizes", "2,3,1", wrong]) == 1
+    assert "the Poisson loss's log link cancels exp'(z^(L))" in capsys.readouterr().out
+    assert main(["check", "--loss", "poisson", "--sizes", "2,3,1", "δ^(L) = a^(L) − y"]) == 0

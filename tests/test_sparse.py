@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import PoissonRegressor
 from sklearn.preprocessing import StandardScaler
 
 from deltaprop import DataError, DeltapropRegressor, Network
@@ -131,3 +132,13 @@ def test_a_large_sparse_x_is_never_densified(rng):
         tracemalloc.stop()
     dense_bytes = m * n * 8
     assert peak < dense_bytes / 20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_sparse_counts_fit_scikit_learns_poisson_regressor(rng):
+    X, _ = sparse_data(rng, m=300, n=10)
+    y = rng.poisson(np.exp(np.asarray(X[:, :2].sum(axis=1)).ravel() / 4)).astype(np.float64)
+    params = {"hidden_layer_sizes": (), "solver": "lbfgs", "max_iter": 1000, "tol": 1e-12}
+    model = DeltapropRegressor(loss="poisson", alpha=3.0, standardize=False, **params).fit(X, y)
+    reference = PoissonRegressor(alpha=3.0 / 300, tol=1e-12, max_iter=1000).fit(X, y)
+    assert rel_error(model.coefs_[0][:, 0], reference.coef_) < 1e-5
+    assert rel_error(model.predict(X), reference.predict(X)) < 1e-6
