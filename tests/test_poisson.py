@@ -189,11 +189,17 @@ def test_a_poisson_model_file_round_trips(rng, tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
-def test_dask_collections_are_refused_for_the_poisson_loss(rng):
+def test_dask_collections_are_refused_for_the_poisson_loss(rng, tmp_path, capsys):
     da = pytest.importorskip("dask.array")
     X, y = counts(rng, m=20)
-    with pytest.raises(ConfigError, match=r"^loss='poisson' does not train on Dask collections"):
+    match = r"^loss='poisson' does not train on Dask yet; train in memory"
+    with pytest.raises(ConfigError, match=match):
         DeltapropRegressor(loss="poisson").fit(da.from_array(X), da.from_array(y))
+    data = tmp_path / "part-0.csv"
+    np.savetxt(data, np.column_stack([X, y]), delimiter=",", header="a,b,c,n", comments="")
+    args = ["train", str(data), "--target", "n", "--loss", "poisson", "--dask", "local:1"]
+    assert main(args) == 2
+    assert "loss='poisson' does not train on Dask yet" in capsys.readouterr().err
 
 
 def test_the_command_line_trains_scores_and_checks_a_poisson_model(rng, tmp_path, capsys):

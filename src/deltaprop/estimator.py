@@ -25,7 +25,7 @@ from deltaprop.errors import ConfigError, DataError, PoorFitWarning
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype, check_sizes
 from deltaprop.sparse_input import column_moments, first_nonfinite, scaled
-from deltaprop.train import History, train
+from deltaprop.train import History, outputs, train
 
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
 SPARSE_ROWS = 4096  # rows densified at once to predict a sparse X with a centering scaler
@@ -260,7 +260,10 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             )
         dtype = self.network_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
-        Y_s = self.network_.predict(X_s.T).T  # (m, k)
+        if sparse.issparse(X_s):  # the hidden layers a block of columns at a time
+            Y_s = outputs(self.network_, X_s.T).T  # (m, k)
+        else:
+            Y_s = self.network_.predict(X_s.T).T  # (m, k)
         Y = Y_s * self.y_scale_ + self.y_mean_
         return Y.ravel() if self._y_ndim == 1 else Y
 
@@ -447,11 +450,11 @@ def start_at_mean(network, Y):
 
 
 def check_dask_loss(loss):
-    """``ConfigError`` for ``loss="poisson"`` on Dask collections (not distributed yet)."""
+    """``ConfigError`` for ``loss="poisson"`` on Dask (its exp output is not distributed yet)."""
     if get_loss(loss).output != "identity":
         raise ConfigError(
-            f"loss={loss!r} does not train on Dask collections yet; compute them into memory "
-            "(X.compute(), y.compute()) or use loss='squared'"
+            f"loss={loss!r} does not train on Dask yet; train in memory (NumPy or pandas data, "
+            "or deltaprop train without --dask) or use loss='squared'"
         )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from deltaprop.commands import practice
 from deltaprop.data import split_names
 from deltaprop.errors import ConfigError, DataError
+from deltaprop.estimator import check_dask_loss
 
 
 def train_on_dask(args) -> int:
@@ -32,6 +33,7 @@ def train_on_dask(args) -> int:
     local_workers(args.dask)  # usage errors before any work
     model = practice._regressor(args)
     model.train_config()  # usage errors in the settings, before any work
+    check_dask_loss(model.loss)  # the Poisson loss's exp output is not distributed yet
     practice._check_outputs(args)
     files = data_files(args)
     columns = (
