@@ -262,3 +262,17 @@ def test_the_derivation_commands_take_the_poisson_loss(capsys):
     assert main(["check", "--loss", "poisson", "--sizes", "2,3,1", wrong]) == 1
     assert "the Poisson loss's log link cancels exp'(z^(L))" in capsys.readouterr().out
     assert main(["check", "--loss", "poisson", "--sizes", "2,3,1", "δ^(L) = a^(L) − y"]) == 0
+
+
+def test_the_command_line_names_the_target_and_row_of_a_negative_count(rng, tmp_path, capsys):
+    X, y = counts(rng, m=30)
+    y[17] = -1.0
+    data = tmp_path / "counts.csv"
+    np.savetxt(data, np.column_stack([X, y]), delimiter=",", header="a,b,c,n", comments="")
+    args = ["train", str(data), "--target", "n", "--loss", "poisson", "--out", str(tmp_path / "m")]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "deltaprop: error: target column 'n' holds -1 at row 17 (counting from 0)"
+    )
+    assert not (tmp_path / "m").exists()

@@ -292,6 +292,7 @@ def train(args) -> int:
     model.train_config()  # usage errors in the settings, before any work
     _check_outputs(args)
     data = _training_data(args)
+    _check_counts(args, data)
     train_set, test_set = train_test_split(data, args.test_size, args.seed)
     _say(
         args,
@@ -398,6 +399,15 @@ def _regressor(args):
     if args.batch_size is not None:
         options["batch_size"] = args.batch_size
     return DeltapropRegressor(**options)
+
+
+def _check_counts(args, data):
+    """With --loss poisson, a ``DataError`` naming the target column and the row (of the file,
+    before the split) of a negative count, or all targets 0."""
+    if get_loss(args.loss).output == "exp":
+        from deltaprop.estimator import check_counts
+
+        check_counts(data.y, lambda j: f"target column {data.target_names[j]!r}")
 
 
 def _fit(fit, *args, **kwargs):
