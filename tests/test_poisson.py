@@ -27,6 +27,8 @@ from deltaprop.cli import main
 from deltaprop.config import TrainConfig
 from deltaprop.derivation import check, explain
 from deltaprop.gradcheck import gradcheck
+from deltaprop.interop import from_sklearn, to_onnx, to_sklearn
+from deltaprop.interop.torch_nn import architecture
 from deltaprop.network import loss_and_grad
 from deltaprop.relerror import rel_error
 from deltaprop.train import train
@@ -276,3 +278,39 @@ def test_the_command_line_names_the_target_and_row_of_a_negative_count(rng, tmp_
         "deltaprop: error: target column 'n' holds -1 at row 17 (counting from 0)"
     )
     assert not (tmp_path / "m").exists()
+
+
+def fitted_counts_model(rng):
+    X, y = counts(rng, m=60)
+    model = DeltapropRegressor(loss="poisson", hidden_layer_sizes=(4,), solver="lbfgs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y), X, y
+
+
+def test_scikit_learns_poisson_mlp_converts_both_ways(rng):
+    model, X, y = fitted_counts_model(rng)
+    pipeline = to_sklearn(model)  # StandardScaler, then MLPRegressor(loss="poisson")
+    assert pipeline[-1].loss == "poisson" and pipeline[-1].out_activation_ == "exp"
+    assert rel_error(pipeline.predict(X), model.predict(X)) < 1e-13
+    mlp = MLPRegressor(hidden_layer_sizes=(3,), loss="poisson", solver="lbfgs", max_iter=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y)
+    back = from_sklearn(mlp)
+    assert back.loss == "poisson" and back.out_activation_ == "exp"
+    assert rel_error(back.predict(X), mlp.predict(X)) < 1e-13
+
+
+def test_onnx_applies_the_exp_output_and_pytorch_refuses_it(rng):
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (extra 'onnx')")
+    model, X, _ = fitted_counts_model(rng)
+    session = ort.InferenceSession(
+        to_onnx(model).SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    (onnx_y,) = session.run(None, {session.get_inputs()[0].name: X})
+    assert rel_error(onnx_y.ravel(), model.predict(X)) < 1e-12
+    with pytest.raises(
+        ConfigError, match=r"^PyTorch has no module for the output activation 'exp'"
+    ):
+        architecture(model.network_, "exp")
