@@ -174,7 +174,12 @@ def test_targets_that_are_not_counts_are_refused(rng, y, match):
 def test_an_exp_overflow_is_a_divergence_error(rng):
     X, y = counts(rng, m=50)
     model = DeltapropRegressor(
-        loss="poisson", solver="sgd", learning_rate_init=50.0, hidden_layer_sizes=(4,), max_iter=50
+        loss="poisson",
+        solver="sgd",
+        learning_rate_init=50.0,
+        hidden_layer_sizes=(4,),
+        max_iter=50,
+        random_state=0,
     )
     with pytest.raises(
         DivergenceError, match=r"^training diverged at epoch \d+ \(.+\) with learning_rate_init=50"
