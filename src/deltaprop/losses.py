@@ -49,9 +49,14 @@ def _huber_delta(a, y, out=None):
     return np.clip(out, -HUBER_DELTA, HUBER_DELTA, out=out)  # clip(r, −d, d)
 
 
+def _poisson_per_sample(a, y):
+    """Half the Poisson deviance of each column, Σ_j y_j log(y_j/a_j) − y_j + a_j (0 log 0 = 0):
+    0 where a = y, else > 0.   (n_L, m) → (m,)"""
+    return np.sum(xlogy(y, y) - xlogy(y, a) - y + a, axis=0)
+
+
 def _poisson_value(a, y):
-    """Σ half Poisson deviances y log(y/a) − y + a (0 log 0 = 0): 0 where a = y, else > 0."""
-    return float(np.sum(xlogy(y, y) - xlogy(y, a) - y + a))
+    return float(np.sum(_poisson_per_sample(a, y)))  # Σ_i J^(i)
 
 
 LOSSES = {
