@@ -6,12 +6,14 @@ standardized space and ``predict`` maps back. Samples are the ROWS of X here, as
 of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the core.
 """
 
+import dataclasses
 import numbers
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from deltaprop.activations import get_activation
@@ -19,9 +21,21 @@ from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
 from deltaprop.distributed import fit_dask, is_dask_collection
 from deltaprop.errors import ConfigError, DataError, PoorFitWarning
 from deltaprop.network import Network, check_dtype, check_sizes
-from deltaprop.train import History, train
+from deltaprop.train import History, TrainState, train
 
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
+SCALERS = ("x_mean", "x_scale", "y_mean", "y_scale")  # partial_fit(scalers=...) keys
+
+
+def _has_step_rule(estimator):
+    """``partial_fit`` exists for "gd", "sgd" and "adam" (``available_if``); scikit-learn's
+    ``AttributeError`` for "lbfgs"."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. lbfgs is not "
+            "stochastic; use solver='sgd' or 'adam' (or 'gd')"
+        )
+    return True
 
 
 class DeltapropRegressor(RegressorMixin, BaseEstimator):
@@ -61,6 +75,17 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     verbose : bool, default=False
         A progress bar on stderr when stderr is a terminal; otherwise scikit-learn's lines on
         stdout, "Iteration N, loss = …" per epoch.
+    warm_start : bool, default=False
+        ``fit`` goes on from the fitted network: its weights, the scalers, and, for "gd",
+        "sgd" and "adam", the optimizer's state (Adam's moments, SGD's velocity, the step
+        count, η as the schedule left it; kept when the step settings are unchanged), the
+        early-stopping monitor (best loss, epochs without improvement, best weights) and the
+        random generator of the shuffles, so that ``fit`` with ``max_iter=k`` twice equals
+        one ``fit`` with ``max_iter=2k``. The validation split is drawn again as the first
+        time (the same rows for the same data). "lbfgs" goes on from the weights with a new
+        L-BFGS memory, as scikit-learn. The curves, ``t_`` and the best scores go on;
+        ``n_iter_`` counts the last ``fit``. X must have the same columns and y the same
+        number of outputs.
     momentum, nesterovs_momentum : float, bool
         Of solver "sgd".
     early_stopping : bool, default=False
@@ -131,6 +156,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         random_state=None,
         tol=1e-4,
         verbose=False,
+        warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
         early_stopping=False,
@@ -157,6 +183,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
+        self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
@@ -179,20 +206,86 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     def fit(self, X, y):
         """Train on X (m, n) and y (m,) or (m, k); returns self.
 
-        Dask arrays and DataFrames train on the Dask cluster (``deltaprop.distributed``).
+        With ``warm_start`` and a fitted network, training goes on from it (see
+        ``warm_start``). Dask arrays and DataFrames train on the Dask cluster
+        (``deltaprop.distributed``).
         """
+        first = not (check_bool("warm_start", self.warm_start) and hasattr(self, "network_"))
         if is_dask_collection(X) or is_dask_collection(y):
+            if not first:
+                raise ConfigError(
+                    "warm_start is not available for Dask input; set warm_start=False"
+                )
+            self.__dict__.pop("_state", None)
             return fit_dask(self, X, y)
         config = self.train_config()
-        hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-        dtype = None if self.dtype is None else check_dtype(self.dtype)
-        rng = make_rng(self.random_state)
+        X_s, Y_s = self._training_data(X, y, first)
+        history = self._train(X_s, Y_s, config, first)
+        warn_about_fit(history, config)
+        return self
+
+    @available_if(_has_step_rule)
+    def partial_fit(self, X, y, *, scalers=None):
+        """One pass over the rows of X (m, n) and y (m,) or (m, k), in mini-batches; returns self.
+
+        The first call (on an unfitted estimator) makes the network and the scalers, from
+        this first chunk unless ``scalers`` gives them; every later call goes on with the same
+        network, scalers and optimizer state (Adam's moments, SGD's velocity, the step count,
+        the schedule's η) and the shuffles' generator, as does a call after ``fit``. So calls
+        over the batches of a ``fit`` (``shuffle=False``, one call per batch or per run of
+        batches) end where that ``fit`` does. Each call is one epoch: ``n_iter_`` is 1, the
+        loss curve gets one entry, ``t_`` grows by m. Not for "lbfgs" (scikit-learn's
+        ``AttributeError``) nor with ``early_stopping`` (scikit-learn's error).
+
+        Parameters
+        ----------
+        scalers : dict, optional
+            Only on the first call: any of "x_mean", "x_scale" (n,), "y_mean", "y_scale" (k,),
+            e.g. measured over the whole stream; the others come from the first chunk (and are
+            0 and 1 with ``standardize=False``).
+        """
+        if self.early_stopping:
+            raise ConfigError(
+                "partial_fit does not support early_stopping=True (one pass has no epochs to "
+                "stop); set early_stopping=False"
+            )
+        if is_dask_collection(X) or is_dask_collection(y):
+            raise ConfigError("partial_fit takes in-memory chunks; pass chunk.compute()")
+        first = not hasattr(self, "network_")
+        if scalers is not None and not first:
+            raise ConfigError(
+                "scalers are fixed by the first partial_fit (or fit); pass them only then"
+            )
+        config = dataclasses.replace(self.train_config(), max_iter=1, early_stopping=False)
+        X_s, Y_s = self._training_data(X, y, first, scalers)
+        self._train(X_s, Y_s, config, first, final=False)
+        return self
+
+    def _set_scalers(self, scalers):
+        """Replace the scalers named in ``scalers`` (a dict, keys in ``SCALERS``)."""
+        if not isinstance(scalers, dict) or not set(scalers) <= set(SCALERS):
+            raise ConfigError(f"scalers must be a dict with keys among {', '.join(SCALERS)}")
+        for name, value in scalers.items():
+            old = getattr(self, name + "_")
+            value = _scaler_part(name, value, old, len(old), old.dtype)  # None: keep old
+            if not np.all(np.isfinite(value)) or (name.endswith("scale") and np.any(value <= 0)):
+                raise ConfigError(f"{name} must be finite (and a scale > 0); got {value}")
+            setattr(self, name + "_", value)
+
+    def _training_data(self, X, y, first, scalers=None):
+        """X and y checked and standardized: (m, n) and (m, k) in the network's dtype.
+
+        ``first``: a new model, whose scalers (and dtype, when ``dtype=None``) come from this
+        data or from ``scalers`` (``partial_fit``); otherwise X must match the fitted columns
+        and y its outputs, and the fitted scalers are kept (the network works in their space).
+        """
         check_column_names(X)
         self.target_names_ = _target_names(y)  # a Series' name, a DataFrame's columns
         X, y = validate_data(
             self,
             X,
             y,
+            reset=first,
             validate_separately=(
                 {
                     "ensure_all_finite": False,
@@ -202,22 +295,42 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             ),
         )
         check_consistent_length(X, y)
-        dtype = X.dtype if dtype is None else dtype  # None: follow X, as MLPRegressor
         check_finite_data(X, "X")
         check_finite_data(y, "y")
         Y = y.reshape(len(y), -1)  # (m, k)
         self._y_ndim = y.ndim
-        self.n_outputs_ = Y.shape[1]
-        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"))
-        self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"))
+        if first:
+            dtype = X.dtype if self.dtype is None else check_dtype(self.dtype)  # as MLPRegressor
+            self.n_outputs_ = Y.shape[1]
+            self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"))
+            self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"))
+            if scalers is not None:
+                self._set_scalers(scalers)
+        elif Y.shape[1] != self.n_outputs_:
+            raise DataError(
+                f"y has {Y.shape[1]} outputs; this model was fitted with {self.n_outputs_} and "
+                "goes on with the same network: pass y with as many columns, or refit with "
+                "warm_start=False"
+            )
+        dtype = self.x_mean_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
         Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
-        sizes = (X.shape[1], *hidden, self.n_outputs_)
-        self.network_ = Network(sizes, self.activation, rng=rng, dtype=dtype)
-        history = train(self.network_, X_s.T, Y_s.T, config, rng=rng)
+        return X_s, Y_s
+
+    def _train(self, X_s, Y_s, config, first, final=True):
+        """Train on standardized X_s (m, n), Y_s (m, k): a new network when ``first``, else
+        the fitted one with its ``TrainState`` (a new state after ``from_network``);
+        ``final`` as ``train``'s."""
+        state = TrainState() if first else getattr(self, "_state", None) or TrainState()
+        rng = make_rng(self.random_state) if state.rng is None else state.rng
+        if first:
+            hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+            sizes = (X_s.shape[1], *hidden, self.n_outputs_)
+            self.network_ = Network(sizes, self.activation, rng=rng, dtype=X_s.dtype)
+        history = train(self.network_, X_s.T, Y_s.T, config, rng=rng, state=state, final=final)
+        self._state = state
         self._set_history(history)
-        warn_about_fit(history, config)
-        return self
+        return history
 
     def predict(self, X):
         """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""

@@ -36,6 +36,7 @@ Same seed, same machine ⇒ bit-identical results: all randomness comes from ``r
 """
 
 import contextlib
+import copy
 import math
 import sys
 from dataclasses import dataclass, field
@@ -79,6 +80,82 @@ class History:
     @property
     def loss(self):
         return self.loss_curve[-1] if self.loss_curve else math.nan
+
+    def begin(self):
+        """Start one more run on this record: its own epoch count and stop reason; the curves,
+        the best losses and ``t`` go on (scikit-learn's ``n_iter_`` counts one ``fit``)."""
+        self.n_iter, self.interrupted, self.stop_reason = 0, False, None
+
+
+STEP_SETTINGS = (  # what the step rule and the schedule are made from
+    "solver",
+    "learning_rate_init",
+    "learning_rate",
+    "power_t",
+    "momentum",
+    "nesterovs_momentum",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+)
+
+
+@dataclass
+class TrainState:
+    """Where a warm-started ``train`` (``warm_start``, ``partial_fit``) goes on from.
+
+    ``train`` fills it in place. A later run with the same step settings (``STEP_SETTINGS``)
+    keeps the step rule as it is (Adam's moments m and v, SGD's velocity, the step count t,
+    η as the schedule left it); other settings make a new one, as scikit-learn makes a new
+    optimizer at every ``fit``. The monitor (the best monitored loss, the epochs without
+    improvement, the best parameters) goes on while it watches the same loss (training or
+    validation). L-BFGS keeps no state: SciPy starts a new memory from the current weights.
+    """
+
+    history: History = field(default_factory=History)  # cumulative curves and t
+    optimizer: object = None  # the step rule (``optim``), with its moments and step count
+    schedule: object = None  # the learning-rate schedule
+    settings: tuple | None = None  # the STEP_SETTINGS values they were made with
+    monitor: "Monitor | None" = None
+    watch: bool | None = None  # what the monitor watches: True the validation loss
+    rng: np.random.Generator | None = None  # the shuffles' generator, as the last run left it
+    split_rng: np.random.Generator | None = None  # as it was before the validation split
+
+    def step_rule(self, config, steps):
+        """The optimizer and schedule for ``config``: the kept ones when its step settings are
+        those they were made with, else new ones (``steps``: planned updates, for Adam)."""
+        settings = tuple(getattr(config, name) for name in STEP_SETTINGS)
+        if self.optimizer is None or settings != self.settings:
+            self.optimizer = make_optimizer(
+                config.solver,
+                config.learning_rate_init,
+                momentum=config.momentum,
+                nesterov=config.nesterovs_momentum,
+                beta_1=config.beta_1,
+                beta_2=config.beta_2,
+                epsilon=config.epsilon,
+                steps=steps,
+            )
+            self.schedule = make_schedule(
+                config.learning_rate, config.learning_rate_init, config.power_t
+            )
+            self.settings = settings
+        return self.optimizer, self.schedule
+
+    def monitor_for(self, params, config, validating):
+        """The monitor, kept while it watches the same loss; ``tol`` from ``config``."""
+        if self.monitor is None or self.watch != validating:
+            self.monitor, self.watch = Monitor(params, config.tol), validating
+        self.monitor.tol = config.tol
+        return self.monitor
+
+    def split_generator(self, rng):
+        """The generator of the validation split: a copy of the one the first split came from,
+        so that every run on the same rows validates on the same rows; ``rng`` the first time."""
+        if self.split_rng is None:
+            self.split_rng = copy.deepcopy(rng)
+            return rng
+        return copy.deepcopy(self.split_rng)
 
 
 class Batches:
@@ -278,10 +355,13 @@ def split_validation(X, Y, fraction, rng):
     return X.T[tr].T, Y.T[tr].T, X.T[val].T, Y.T[val].T
 
 
-def train(net, X, Y, config=DEFAULT_CONFIG, *, rng, callback=None):
+def train(net, X, Y, config=DEFAULT_CONFIG, *, rng, callback=None, state=None, final=True):
     """Fit ``net`` in place on X (n_1, m) and Y (n_L, m); return the ``History``.
 
     ``rng`` (a ``numpy.random.Generator``) draws the validation split and the shuffles.
+    ``state``, a ``TrainState``, makes the run go on from a previous one (and is updated for
+    the next); the returned ``History`` is then ``state.history``. ``final=False`` skips the
+    pass over X that measures ``history.final_loss`` and ``trivial_loss`` (``partial_fit``).
     Floating-point overflow and invalid operations raise inside training whatever the caller's
     ``np.errstate``, so a diverging run stops at once with no ``RuntimeWarning``.
     ``callback(net, history)`` runs after each epoch (L-BFGS: iteration). Ctrl-C
@@ -292,25 +372,28 @@ def train(net, X, Y, config=DEFAULT_CONFIG, *, rng, callback=None):
     check_params(net.params, 0, config)
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
         if config.solver == "lbfgs":
-            history = train_lbfgs(net, X, Y, config, callback)
+            history = train_lbfgs(net, X, Y, config, callback, state=state)
         else:
-            history = train_epochs(net, X, Y, config, rng, callback)
-        loss = get_loss(config.loss)
-        with overflow_is_divergence(history.n_iter, config):
-            history.final_loss = data_loss(net, X, Y, loss)
-        history.trivial_loss = trivial_loss(Y, Y.mean(axis=1, keepdims=True), loss)
+            history = train_epochs(net, X, Y, config, rng, callback, state=state)
+        if final:
+            loss = get_loss(config.loss)
+            with overflow_is_divergence(history.n_iter, config):
+                history.final_loss = data_loss(net, X, Y, loss)
+            history.trivial_loss = trivial_loss(Y, Y.mean(axis=1, keepdims=True), loss)
     return history
 
 
-def train_epochs(net, X, Y, config, rng, callback, batches=None):
+def train_epochs(net, X, Y, config, rng, callback, batches=None, *, state=None):
     """The mini-batch (or full-batch "gd") epochs of ``train``.
 
     ``batches`` replaces ``Batches(X, Y, …)`` (``distributed.DaskBatches``; no validation split).
     """
+    state = TrainState() if state is None else state
     validation = (None, None)
     if config.early_stopping:
-        X, Y, *validation = split_validation(X, Y, config.validation_fraction, rng)
-    loop = EpochLoop(net, X, Y, validation, config, batches)
+        split_rng = state.split_generator(rng)
+        X, Y, *validation = split_validation(X, Y, config.validation_fraction, split_rng)
+    loop = EpochLoop(net, X, Y, validation, config, batches, state=state)
     bar = progress_bar(config, "epoch")
     try:
         with bar:
@@ -319,34 +402,25 @@ def train_epochs(net, X, Y, config, rng, callback, batches=None):
         loop.history.interrupted, loop.history.stop_reason = True, "interrupted"
     if config.early_stopping or loop.history.interrupted:
         net.params[...] = loop.monitor.best_params
+    state.rng = rng
     return loop.history
 
 
 class EpochLoop:
     """One run of a step rule: its data, optimizer, schedule, gradient buffer and monitor."""
 
-    def __init__(self, net, X, Y, validation, config, batches=None):
-        self.net, self.config, self.history = net, config, History()
+    def __init__(self, net, X, Y, validation, config, batches=None, *, state):
+        self.net, self.config, self.history = net, config, state.history
+        self.history.begin()
         if batches is None:
             batches = Batches(X, Y, batch_size_for(config, X.shape[1]), config.shuffle)
         self.batches, m = batches, batches.m
         self.X_val, self.Y_val = validation  # (n_1, m_val), (n_L, m_val) or None
-        self.optimizer = make_optimizer(
-            config.solver,
-            config.learning_rate_init,
-            momentum=config.momentum,
-            nesterov=config.nesterovs_momentum,
-            beta_1=config.beta_1,
-            beta_2=config.beta_2,
-            epsilon=config.epsilon,
-            steps=config.max_iter * math.ceil(m / self.batches.batch_size),  # at most
-        )
-        self.schedule = make_schedule(
-            config.learning_rate, config.learning_rate_init, config.power_t
-        )
+        steps = config.max_iter * math.ceil(m / self.batches.batch_size)  # at most
+        self.optimizer, self.schedule = state.step_rule(config, steps)
         self.grad = Grad.zeros_like(net)  # ∇J, reused by every step
         self.workspaces = {}  # z, a, δ buffers by batch size, reused by every step
-        self.monitor = Monitor(net.params, config.tol)
+        self.monitor = state.monitor_for(net.params, config, self.X_val is not None)
         self.guard, self.val_guard = Guard(config), Guard(config, "validation loss")
         self.start_guards(Y)
 
@@ -450,7 +524,7 @@ def show_progress(bar, history, verbose):
     bar.update()
 
 
-def train_lbfgs(net, X, Y, config, callback=None):
+def train_lbfgs(net, X, Y, config, callback=None, *, state=None):
     """Minimize J with SciPy's L-BFGS-B on the flat parameter vector itself."""
     loss, grad, ws = get_loss(config.loss), Grad.zeros_like(net), Workspace(net, X.shape[1])
 
@@ -462,17 +536,24 @@ def train_lbfgs(net, X, Y, config, callback=None):
     with overflow_is_divergence(0, config):
         J_0 = initial_cost(net, X, Y, config, X.shape[1])
         start = J_0, trivial_loss(Y, Y.mean(axis=1, keepdims=True), loss)
-    return train_lbfgs_on(net, loss_and_grad_flat, X.shape[1], start, config, callback)
+    history = None if state is None else state.history
+    return train_lbfgs_on(
+        net, loss_and_grad_flat, X.shape[1], start, config, callback, history=history
+    )
 
 
-def train_lbfgs_on(net, loss_and_grad_flat, m, start, config, callback=None):
+def train_lbfgs_on(net, loss_and_grad_flat, m, start, config, callback=None, *, history=None):
     """L-BFGS from ``net.params`` on ``loss_and_grad_flat(θ) -> (J, ∇J)`` over m samples.
 
     The J and ∇J may come from anywhere (in memory, or summed over a Dask cluster by
     ``deltaprop.distributed``); ``start`` is the guard's (J at the start, trivial model's
-    loss). ``net.params`` ends at the minimizer. Returns the ``History``.
+    loss). ``net.params`` ends at the minimizer. Returns the ``History``: ``history``, when
+    given, goes on (a warm start: its curves grow, ``n_iter`` counts this run), else a new one.
+    SciPy's L-BFGS-B starts with an empty memory of curvature pairs every time.
     """
-    history, best, guard = History(), Monitor(net.params, 0.0), Guard(config)
+    history = History() if history is None else history
+    history.begin()
+    best, guard = Monitor(net.params, 0.0), Guard(config)
     with overflow_is_divergence(0, config):
         guard.start(*start)
 
