@@ -22,6 +22,7 @@ from deltaprop.distributed import fit_dask, is_dask_collection
 from deltaprop.errors import ConfigError, DataError, PoorFitWarning
 from deltaprop.network import Network, check_dtype, check_sizes
 from deltaprop.train import History, TrainState, train
+from deltaprop.weights import check_sample_weight
 
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
 SCALERS = ("x_mean", "x_scale", "y_mean", "y_scale")  # partial_fit(scalers=...) keys
@@ -203,30 +204,39 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         tags.target_tags.single_output = True
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train on X (m, n) and y (m,) or (m, k); returns self.
 
-        With ``warm_start`` and a fitted network, training goes on from it (see
-        ``warm_start``). Dask arrays and DataFrames train on the Dask cluster
-        (``deltaprop.distributed``).
+        ``sample_weight`` (m,), weights w_i >= 0, makes J = (Σ_i w_i J^(i) + (α/2) Σ_l
+        ‖Θ^(l)‖²_F) / Σ_i w_i: a weight of 2 counts a row twice. It weights the scalers (the
+        weighted mean and standard deviation) and the validation loss and R². Rows of weight 0
+        are dropped first, so they are exactly rows left out (also from the validation split,
+        the batches and ``t_``); the split draws rows, not weight (a row of weight 2 goes
+        whole to one side). With ``warm_start`` and a fitted network, training goes on from
+        it (see ``warm_start``). Dask arrays and DataFrames train on the Dask cluster
+        (``deltaprop.distributed``; no sample weights or warm start there).
         """
         first = not (check_bool("warm_start", self.warm_start) and hasattr(self, "network_"))
         if is_dask_collection(X) or is_dask_collection(y):
-            if not first:
+            if not first or sample_weight is not None:
                 raise ConfigError(
-                    "warm_start is not available for Dask input; set warm_start=False"
+                    "warm_start and sample_weight are not available for Dask input; set "
+                    "warm_start=False and pass sample_weight=None"
                 )
             self.__dict__.pop("_state", None)
             return fit_dask(self, X, y)
         config = self.train_config()
-        X_s, Y_s = self._training_data(X, y, first)
-        history = self._train(X_s, Y_s, config, first)
+        X_s, Y_s, w = self._training_data(X, y, first, sample_weight=sample_weight)
+        history = self._train(X_s, Y_s, config, first, w=w)
         warn_about_fit(history, config)
         return self
 
     @available_if(_has_step_rule)
-    def partial_fit(self, X, y, *, scalers=None):
+    def partial_fit(self, X, y, sample_weight=None, *, scalers=None):
         """One pass over the rows of X (m, n) and y (m,) or (m, k), in mini-batches; returns self.
+
+        ``sample_weight`` (m,) as in ``fit`` (the first call's weights also weight the
+        scalers).
 
         The first call (on an unfitted estimator) makes the network and the scalers, from
         this first chunk unless ``scalers`` gives them; every later call goes on with the same
@@ -257,8 +267,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
                 "scalers are fixed by the first partial_fit (or fit); pass them only then"
             )
         config = dataclasses.replace(self.train_config(), max_iter=1, early_stopping=False)
-        X_s, Y_s = self._training_data(X, y, first, scalers)
-        self._train(X_s, Y_s, config, first, final=False)
+        X_s, Y_s, w = self._training_data(X, y, first, scalers, sample_weight)
+        self._train(X_s, Y_s, config, first, final=False, w=w)
         return self
 
     def _set_scalers(self, scalers):
@@ -272,8 +282,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
                 raise ConfigError(f"{name} must be finite (and a scale > 0); got {value}")
             setattr(self, name + "_", value)
 
-    def _training_data(self, X, y, first, scalers=None):
-        """X and y checked and standardized: (m, n) and (m, k) in the network's dtype.
+    def _training_data(self, X, y, first, scalers=None, sample_weight=None):
+        """X and y checked and standardized: (m, n) and (m, k) in the network's dtype, and the
+        checked sample weights (m,) or None; rows of weight 0 dropped.
 
         ``first``: a new model, whose scalers (and dtype, when ``dtype=None``) come from this
         data or from ``scalers`` (``partial_fit``); otherwise X must match the fitted columns
@@ -299,11 +310,17 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         check_finite_data(y, "y")
         Y = y.reshape(len(y), -1)  # (m, k)
         self._y_ndim = y.ndim
+        w = check_sample_weight(sample_weight, len(X))
+        if w is not None and not w.all():  # weight 0: the row left out
+            X, Y, w = X[w > 0], Y[w > 0], w[w > 0]
+        if w is not None and (w == 1).all():
+            w = None  # unit weights: the unweighted problem, on its faster path
         if first:
             dtype = X.dtype if self.dtype is None else check_dtype(self.dtype)  # as MLPRegressor
             self.n_outputs_ = Y.shape[1]
-            self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"))
-            self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"))
+            x_scaler = scaler(X, self.standardize, dtype, self._columns("X"), w)
+            self.x_mean_, self.x_scale_ = x_scaler
+            self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"), w)
             if scalers is not None:
                 self._set_scalers(scalers)
         elif Y.shape[1] != self.n_outputs_:
@@ -315,19 +332,21 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         dtype = self.x_mean_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
         Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
-        return X_s, Y_s
+        return X_s, Y_s, None if w is None else w.astype(dtype)
 
-    def _train(self, X_s, Y_s, config, first, final=True):
-        """Train on standardized X_s (m, n), Y_s (m, k): a new network when ``first``, else
-        the fitted one with its ``TrainState`` (a new state after ``from_network``);
-        ``final`` as ``train``'s."""
+    def _train(self, X_s, Y_s, config, first, final=True, w=None):
+        """Train on standardized X_s (m, n), Y_s (m, k) with sample weights w (m,) or None: a
+        new network when ``first``, else the fitted one with its ``TrainState`` (a new state
+        after ``from_network``); ``final`` as ``train``'s."""
         state = TrainState() if first else getattr(self, "_state", None) or TrainState()
         rng = make_rng(self.random_state) if state.rng is None else state.rng
         if first:
             hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
             sizes = (X_s.shape[1], *hidden, self.n_outputs_)
             self.network_ = Network(sizes, self.activation, rng=rng, dtype=X_s.dtype)
-        history = train(self.network_, X_s.T, Y_s.T, config, rng=rng, state=state, final=final)
+        history = train(
+            self.network_, X_s.T, Y_s.T, config, rng=rng, state=state, final=final, sample_weight=w
+        )
         self._state = state
         self._set_history(history)
         return history
@@ -536,8 +555,10 @@ def check_finite_data(A, name):
     )
 
 
-def scaler(A, standardize, dtype, column=lambda j: f"column {j}"):
-    """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``.
+def scaler(A, standardize, dtype, column=lambda j: f"column {j}", w=None):
+    """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``;
+    weighted by the sample weights w (m,) when given (Σ_i w_i a_i / Σ_i w_i, and likewise
+    the variance, so that a weight of 2 is the row twice).
 
     Computed on each column divided by its largest magnitude, so that neither the squares
     (1e300²) overflow nor tiny values (1e-300²) underflow. A column is constant when its
@@ -553,8 +574,12 @@ def scaler(A, standardize, dtype, column=lambda j: f"column {j}"):
     big = np.max(np.abs(A), axis=0).astype(np.float64)  # (n,) largest magnitudes
     unit = np.where(big > 0, big, 1.0)  # (n,)
     A_u = A / unit  # (m, n) every entry in [−1, 1]
-    mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
-    var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+    if w is None:
+        mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
+        var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+    else:
+        mean_u = np.average(A_u, axis=0, weights=w)  # (n,)
+        var_u = np.average((A_u - mean_u) ** 2, axis=0, weights=w)  # (n,)
     scale = column_scale(m, mean_u, var_u, unit)  # (n,)
     return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
 

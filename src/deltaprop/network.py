@@ -17,7 +17,8 @@ import numpy as np
 from deltaprop import equations as eq
 from deltaprop.activations import Activation, get_activation
 from deltaprop.errors import ConfigError, DataError
-from deltaprop.losses import Loss, get_loss
+from deltaprop.losses import Loss, get_loss, weight_total
+from deltaprop.weights import check_sample_weight
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
@@ -281,19 +282,23 @@ def forward(net, X, workspace=None):
     return ws.cache  # a^(L) = z^(L), linear output: one array (n_L, m)
 
 
-def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *, workspace=None):
+def backward(
+    net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *, workspace=None, w=None
+):
     """The gradient of J for the samples in ``cache``; Y: (n_L, m). Returns a ``Grad``.
 
     The backward equations of ``DESIGN.md``, in the order ``deltaprop explain`` prints them.
     ``out``, a ``Grad`` of this network, is filled in place when given (else a new one);
     δ^(l) and φ'(z^(l)) are written into ``workspace`` (a ``Workspace`` for m columns; a new
-    one when None).
+    one when None). Sample weights w (m,) scale column i of every Δ^(l) by w_i and m becomes
+    Σ_i w_i (``docs/derivation.md``).
     """
-    L, m, phi, theta, a, z = net.L, Y.shape[1], net.activation, net.theta, cache.a, cache.z
-    ws = Workspace(net, m) if workspace is None else workspace
+    L, phi, theta, a, z = net.L, net.activation, net.theta, cache.a, cache.z
+    ws = Workspace(net, Y.shape[1]) if workspace is None else workspace
     delta, dphi = ws.delta, ws.dphi  # δ^(l), φ'(z^(l)) by layer l
     grad = Grad.zeros_like(net) if out is None else out
-    eq.delta_output(get_loss(loss), a[L], Y, out=delta[L])  # δ^(L) = a^(L) − y: (n_L, m)
+    m = weight_total(w, Y.shape[1])  # m, or Σ_i w_i
+    eq.delta_output(get_loss(loss), a[L], Y, out=delta[L], w=w)  # δ^(L) = a^(L) − y: (n_L, m)
     for l in range(L - 1, 0, -1):  # l = L−1 … 1
         # ∂J/∂b^(l+1) = (1/m) Δ^(l+1) 1
         eq.grad_b(delta[l + 1], m, out=grad.b[l + 1])  # (n_{l+1},)
@@ -306,7 +311,9 @@ def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *
     return grad
 
 
-def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=None):
+def loss_and_grad(
+    net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=None, sample_weight=None
+):
     """J and ∇J on X (n_1, m) and Y (n_L, m): forward, cost, backward, with checked input.
 
     Parameters
@@ -324,11 +331,13 @@ def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=N
         A ``Grad`` of this network to fill in place (``Grad.zeros_like(net)``).
     workspace : Workspace, optional
         A ``Workspace`` of this network for m columns; a new one when None.
+    sample_weight : array of shape (m,), optional
+        w_i >= 0 per sample: J = (Σ_i w_i J^(i) + (α/2) Σ_l ‖Θ^(l)‖²_F) / Σ_i w_i.
 
     Returns
     -------
     J : float
-        The cost, (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F.
+        The cost, (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F (weighted as above).
     grad : Grad
         ∂J/∂Θ^(l) and ∂J/∂b^(l) in the network's layout and dtype (``out`` when given).
 
@@ -346,19 +355,21 @@ def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=N
         raise DataError("X has no columns (m = 0); pass at least one sample")
     alpha, loss = check_alpha(alpha), get_loss(loss)
     grad, workspace = _check_out(net, out), _check_workspace(net, workspace, X.shape[1])
-    return loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace)
+    w = check_sample_weight(sample_weight, X.shape[1], net.dtype)
+    return loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace, w=w)
 
 
-def loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace):
+def loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace, *, w=None):
     """``loss_and_grad`` without the checks, for training loops that checked once up front.
 
     X (n_1, m) and Y (n_L, m) of the network's dtype, ``alpha`` a float >= 0, ``loss`` a
-    ``Loss``, ``grad`` a ``Grad`` of this network (filled in place) and ``workspace`` a
-    ``Workspace`` for m columns. Returns ``(J, grad)``.
+    ``Loss``, ``grad`` a ``Grad`` of this network (filled in place), ``workspace`` a
+    ``Workspace`` for m columns and ``w`` checked sample weights (m,) or None. Returns
+    ``(J, grad)``.
     """
     cache = forward(net, X, workspace)
-    J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1])
-    return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace)
+    J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1], w)
+    return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace, w=w)
 
 
 def _check_out(net, out):
