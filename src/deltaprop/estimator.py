@@ -22,7 +22,7 @@ from deltaprop.distributed import fit_dask, is_dask_collection
 from deltaprop.errors import ConfigError, DataError, PoorFitWarning
 from deltaprop.network import Network, check_dtype, check_sizes
 from deltaprop.train import History, TrainState, train
-from deltaprop.weights import check_sample_weight
+from deltaprop.weights import check_sample_weight, without_zero_weights
 
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
 SCALERS = ("x_mean", "x_scale", "y_mean", "y_scale")  # partial_fit(scalers=...) keys
@@ -243,7 +243,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         network, scalers and optimizer state (Adam's moments, SGD's velocity, the step count,
         the schedule's η) and the shuffles' generator, as does a call after ``fit``. So calls
         over the batches of a ``fit`` (``shuffle=False``, one call per batch or per run of
-        batches) end where that ``fit`` does. Each call is one epoch: ``n_iter_`` is 1, the
+        batches, the same scalers) end where that ``fit`` does, and so do calls each over
+        all the rows, one per epoch, with shuffling. Each call is one epoch: ``n_iter_`` is 1, the
         loss curve gets one entry, ``t_`` grows by m. Not for "lbfgs" (scikit-learn's
         ``AttributeError``) nor with ``early_stopping`` (scikit-learn's error).
 
@@ -270,6 +271,16 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         X_s, Y_s, w = self._training_data(X, y, first, scalers, sample_weight)
         self._train(X_s, Y_s, config, first, final=False, w=w)
         return self
+
+    def _make_scalers(self, X, Y, w, scalers):
+        """The scalers of X (m, n) and Y (m, k), weighted by w (m,) or None, in the dtype of
+        ``dtype`` (None: X's, as MLPRegressor); those in ``scalers`` replace them."""
+        dtype = X.dtype if self.dtype is None else check_dtype(self.dtype)
+        self.n_outputs_ = Y.shape[1]
+        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"), w)
+        self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"), w)
+        if scalers is not None:
+            self._set_scalers(scalers)
 
     def _set_scalers(self, scalers):
         """Replace the scalers named in ``scalers`` (a dict, keys in ``SCALERS``)."""
@@ -310,19 +321,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         check_finite_data(y, "y")
         Y = y.reshape(len(y), -1)  # (m, k)
         self._y_ndim = y.ndim
-        w = check_sample_weight(sample_weight, len(X))
-        if w is not None and not w.all():  # weight 0: the row left out
-            X, Y, w = X[w > 0], Y[w > 0], w[w > 0]
-        if w is not None and (w == 1).all():
-            w = None  # unit weights: the unweighted problem, on its faster path
+        X, Y, w = without_zero_weights(X, Y, check_sample_weight(sample_weight, len(X)))
         if first:
-            dtype = X.dtype if self.dtype is None else check_dtype(self.dtype)  # as MLPRegressor
-            self.n_outputs_ = Y.shape[1]
-            x_scaler = scaler(X, self.standardize, dtype, self._columns("X"), w)
-            self.x_mean_, self.x_scale_ = x_scaler
-            self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"), w)
-            if scalers is not None:
-                self._set_scalers(scalers)
+            self._make_scalers(X, Y, w, scalers)
         elif Y.shape[1] != self.n_outputs_:
             raise DataError(
                 f"y has {Y.shape[1]} outputs; this model was fitted with {self.n_outputs_} and "

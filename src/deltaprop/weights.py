@@ -47,3 +47,14 @@ def check_sample_weight(sample_weight, m, dtype=np.float64):
             "weight above 0"
         )
     return w.astype(dtype, copy=False)
+
+
+def without_zero_weights(X, Y, w):
+    """The rows of X (m, n), Y (m, k) and w (m,) whose weight is above 0, so that a weight of
+    0 is exactly a row left out; w becomes None when every weight left is 1 (the unweighted
+    problem, on its faster path)."""
+    if w is None:
+        return X, Y, None
+    if not w.all():
+        X, Y, w = X[w > 0], Y[w > 0], w[w > 0]
+    return X, Y, None if (w == 1).all() else w
