@@ -10,7 +10,7 @@ from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.config import TrainConfig
 from deltaprop.estimator import scaler
 from deltaprop.gradcheck import gradcheck
-from deltaprop.losses import LOSSES
+from deltaprop.losses import LOSSES, Loss, weighted_sum
 from deltaprop.network import loss_and_grad
 from deltaprop.train import train
 
@@ -213,3 +213,11 @@ def test_dask_input_takes_no_weights(rng):
     X, y, w = make_data(rng)
     with pytest.raises(ConfigError, match="sample_weight are not available for Dask input"):
         DeltapropRegressor().fit(da.from_array(X), da.from_array(y), sample_weight=w)
+
+
+def test_a_loss_without_per_sample_costs_takes_no_weights():
+    bare = Loss("bare", LOSSES["squared"].value, LOSSES["squared"].delta, "r**2/2", "a − y")
+    a, y = np.zeros((1, 3)), np.ones((1, 3))
+    assert weighted_sum(bare, a, y) == 1.5
+    with pytest.raises(ConfigError, match="loss='bare' takes no sample_weight"):
+        weighted_sum(bare, a, y, np.ones(3))

@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from deltaprop import ConfigError, DataError, DeltapropRegressor
 from deltaprop.estimator import standardized
+from deltaprop.io import load_model, save_model
 from deltaprop.train import train
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -147,3 +148,23 @@ def test_a_changed_learning_rate_makes_a_new_optimizer(rng):
         model.set_params(learning_rate_init=1e-2).fit(X, y)
     assert model._state.optimizer is not kept and model._state.optimizer.eta == 1e-2
     assert model._state.optimizer.t == 3 * 5
+
+
+def test_a_loaded_model_goes_on_from_its_weights_and_record(rng, tmp_path):
+    X, y = make_data(rng)
+    model = DeltapropRegressor(max_iter=3, warm_start=True, **settings("adam")).fit(X, y)
+    save_model(tmp_path / "m.npz", model)
+    loaded, _ = load_model(tmp_path / "m.npz")
+    reference = DeltapropRegressor.from_network(  # the same weights and scalers, no state
+        copy.deepcopy(model.network_),
+        x_mean=model.x_mean_,
+        x_scale=model.x_scale_,
+        y_mean=model.y_mean_,
+        y_scale=model.y_scale_,
+        **(settings("adam") | {"max_iter": 3, "warm_start": True}),
+    )
+    loaded.fit(X, y)  # a new optimizer: the file holds no optimizer state
+    reference.fit(X, y)
+    np.testing.assert_array_equal(loaded.network_.params, reference.network_.params)
+    assert loaded.loss_curve_[:3] == model.loss_curve_ and len(loaded.loss_curve_) == 6
+    assert loaded.t_ == 6 * len(X)

@@ -7,6 +7,7 @@ of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the core.
 """
 
 import dataclasses
+import math
 import numbers
 import warnings
 
@@ -86,7 +87,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         time (the same rows for the same data). "lbfgs" goes on from the weights with a new
         L-BFGS memory, as scikit-learn. The curves, ``t_`` and the best scores go on;
         ``n_iter_`` counts the last ``fit``. X must have the same columns and y the same
-        number of outputs.
+        number of outputs. A model from ``load_model`` or ``from_network`` keeps no optimizer
+        state: it goes on from its weights and scalers with a new optimizer.
     momentum, nesterovs_momentum : float, bool
         Of solver "sgd".
     early_stopping : bool, default=False
@@ -282,6 +284,19 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         if scalers is not None:
             self._set_scalers(scalers)
 
+    def _new_state(self):
+        """A ``TrainState`` for a model without one (loaded, or from ``from_network``): a new
+        optimizer, the training record so far (its curves grow on)."""
+        history = History(
+            loss_curve=list(self.loss_curve_),
+            validation_loss_curve=list(self.validation_loss_curve_),
+            validation_scores=list(self.validation_scores_ or []),
+            best_loss=min(self.loss_curve_, default=math.inf),
+            best_validation_loss=min(self.validation_loss_curve_, default=math.inf),
+            t=self.t_,
+        )
+        return TrainState(history=history)
+
     def _set_scalers(self, scalers):
         """Replace the scalers named in ``scalers`` (a dict, keys in ``SCALERS``)."""
         if not isinstance(scalers, dict) or not set(scalers) <= set(SCALERS):
@@ -339,7 +354,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         """Train on standardized X_s (m, n), Y_s (m, k) with sample weights w (m,) or None: a
         new network when ``first``, else the fitted one with its ``TrainState`` (a new state
         after ``from_network``); ``final`` as ``train``'s."""
-        state = TrainState() if first else getattr(self, "_state", None) or TrainState()
+        state = TrainState() if first else getattr(self, "_state", None) or self._new_state()
         rng = make_rng(self.random_state) if state.rng is None else state.rng
         if first:
             hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
