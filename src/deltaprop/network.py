@@ -130,7 +130,7 @@ class Network:
     activation : str
         φ of the hidden layers: identity, sigmoid, tanh, relu, leaky_relu, elu or softplus.
     rng : numpy.random.Generator, optional
-        Source of the initial weights (``initialize``: Glorot uniform, zero biases). Without
+        Source of the initial weights (``initialize``: Glorot uniform, output bias 0). Without
         it the parameters start at zero.
     dtype : float64 or float32
         Kept end to end: parameters, activations and gradients.
@@ -177,26 +177,24 @@ class Network:
             )
         self.params[...] = params
 
-    def initialize(self, rng):
-        """Draw every Θ^(l) from U(−r_l, r_l), r_l = √(6 / (n_l + n_{l+1})); set every b^(l) to 0.
+    def initialize(self, rng, *, c=6.0):
+        """Draw Θ^(l) and the hidden b^(l+1) from U(−r_l, r_l), r_l = √(c / (n_l + n_{l+1})).
 
-        Glorot & Bengio's (2010) normalized bound, for every layer l = 1..L−1 (the linear
-        output layer included) and every activation. It keeps the variance of z^(l+1) near
-        that of a^(l) going forward and of δ^(l) going back, so the first predictions a^(L)
-        are small and J starts near the loss of predicting the mean (standardized targets).
-        Chosen by measurement against scikit-learn's ``MLPRegressor`` after 50 epochs
-        (``benchmarks/convergence.py``, docs/derivation.md "Initialization"): He's bound
-        √(6/n_l) on relu layers and the output started J 2–3× higher; scikit-learn's own
-        scheme (bound √(2/(n_l + n_{l+1})) for the sigmoid, biases drawn like the weights)
-        trained slower than this one with adam and sgd (L-BFGS generalized better with its
-        random biases).
+        Glorot & Bengio's (2010) normalized bound (c = 6) for every layer l = 1..L−1 and
+        every activation: it keeps the variance of z^(l+1) near that of a^(l) going forward
+        and of δ^(l) going back. The hidden biases spread the units' kinks (relu) and centers
+        (tanh, sigmoid) over the standardized data instead of stacking them at 0; the output
+        bias b^(L) = 0, so the first predictions a^(L) are small and J starts near the loss of
+        predicting the mean. scikit-learn's scheme, except b^(L) = 0 and its c = 2 for the
+        sigmoid (``c`` here: the estimator uses 2 for the sigmoid with L-BFGS only). Chosen
+        by measurement against ``MLPRegressor`` (``benchmarks/convergence.py``;
+        docs/derivation.md, "Initialization").
         """
-        for theta in self.theta.values():
-            n_out, n_in = theta.shape  # n_{l+1}, n_l
-            r = np.sqrt(6.0 / (n_in + n_out))
-            theta[...] = rng.uniform(-r, r, size=theta.shape)  # Θ^(l)
-        for b in self.b.values():
-            b[...] = 0  # b^(l)
+        r = {l: np.sqrt(c / sum(theta.shape)) for l, theta in self.theta.items()}  # r_l
+        for l, theta in self.theta.items():
+            theta[...] = rng.uniform(-r[l], r[l], size=theta.shape)  # Θ^(l): (n_{l+1}, n_l)
+        for l, b in self.b.items():  # b^(l), l = 2..L
+            b[...] = rng.uniform(-r[l - 1], r[l - 1], size=b.shape) if l < self.L else 0
 
     def forward(self, X):
         """Forward pass over the columns of X (n_1, m); returns the ``Cache`` of a^(l), z^(l)."""
