@@ -45,7 +45,7 @@ def datasets():
     return {name: (standardized(X), standardized(y)) for name, (X, y) in named.items()}
 
 
-def he_initialize(net, rng, spread_biases=False):
+def he_initialize(net, rng, c=6.0):
     """deltaprop's initialization before issue 7, for the before/after column."""
     for theta in net.theta.values():
         n_out, n_in = theta.shape
