@@ -142,10 +142,18 @@ def summary(name, scores, reference):
     """One line: the mean ± its standard error, and Δ against ``reference`` ± its SE."""
     scores = np.asarray(scores)
     line = f"- {name}: {scores.mean():.3f} ± {scores.std(ddof=1) / np.sqrt(len(scores)):.3f}"
-    if reference is not None and name != "MLPRegressor":
+    if reference is not None:
         delta, se = difference(scores[:, None], np.asarray(reference)[:, None])
         line += f" (Δ {delta[0]:+.3f} ± {se[0]:.3f}, {verdict(delta, se)})"
     return line + f", min {scores.min():.3f}"
+
+
+def compare(scores):
+    """Print ``summary`` of ``scores(name)`` for each model, against MLPRegressor's."""
+    reference = scores("MLPRegressor")
+    print(summary("MLPRegressor", reference, None))
+    for name in ("deltaprop", "deltaprop, He init"):
+        print(summary(name, scores(name), reference))
 
 
 def check_regressors_train_case(seeds):
@@ -156,14 +164,12 @@ def check_regressors_train_case(seeds):
         "\ncheck_regressors_train data, default (100,) relu adam, 50 epochs, training R² "
         f"(mean of {seeds} seeds ± standard error; the check needs > 0.5):\n"
     )
-    reference = None
-    for name in ("MLPRegressor", "deltaprop", "deltaprop, He init"):
-        scores = []
-        for seed in range(seeds):
-            model = models("relu", "adam", (100,), 50, seed)[name]
-            scores.append(fit(name, model, X, y).score(X, y))
-        reference = scores if reference is None else reference
-        print(summary(name, scores, reference))
+
+    def scores(name):
+        models_ = (models("relu", "adam", (100,), 50, seed)[name] for seed in range(seeds))
+        return [fit(name, model, X, y).score(X, y) for model in models_]
+
+    compare(scores)
 
 
 def friedman_case(repeats):
@@ -173,17 +179,18 @@ def friedman_case(repeats):
         "\nmake_friedman1, 2,000 rows, (64, 64) relu, adam, early stopping, 5-fold R² "
         f"({repeats} shuffled 5-fold splits and seeds: mean of {5 * repeats} folds ± SE):\n"
     )
-    reference = None
-    for name in ("MLPRegressor", "deltaprop", "deltaprop, He init"):
-        scores = []
+
+    def scores(name):
+        folds = []
         for seed in range(repeats):
             model = models("relu", "adam", (64, 64), 200, seed)[name]
             model.set_params(early_stopping=True)
             with initialization(name):
-                folds = KFold(5, shuffle=True, random_state=seed)
-                scores.extend(cross_val_score(model, X, y, cv=folds))
-        reference = scores if reference is None else reference
-        print(summary(name, scores, reference))
+                splits = KFold(5, shuffle=True, random_state=seed)
+                folds.extend(cross_val_score(model, X, y, cv=splits))
+        return folds
+
+    compare(scores)
 
 
 def main():
