@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deltaprop.cli import main
-from deltaprop.derivation import check
+from deltaprop.derivation import check, notations
 from deltaprop.derivation.notations import detect
 from deltaprop.errors import ConfigError
 
@@ -20,10 +20,6 @@ ROWS = [
     if line and not line.startswith("#")
 ]
 UNREAD = {"unparseable", "unsupported"}
-BIAS_FOLDED = {  # Ng's course folds b into a column of Θ (a_0 = 1); deltaprop keeps b^(l)
-    r"z^{(2)} = \Theta^{(1)} a^{(1)}",
-    "z3 = Theta2 * a2",
-}
 
 
 def run(row):
@@ -39,7 +35,7 @@ def test_corpus_equation_gets_its_verdict_and_a_wrong_one_is_never_accepted(row)
         assert result.verdict != "correct", result.to_text()
     if row[1] == "cs231n":
         assert result.verdict == "unsupported" and "question's notation" in result.message
-    elif result.verdict not in UNREAD and row[5] not in BIAS_FOLDED:
+    elif result.verdict not in UNREAD:
         assert result.verdict == expected, result.to_text()
 
 
@@ -153,3 +149,133 @@ def test_indices_over_units_of_different_layers_do_not_fit():
     result = check(r"\delta^l_j = \sum_k w^{l+1}_{jk} \delta^{l+1}_k \sigma'(z^l_j)")
     assert (result.verdict, result.reason) == ("wrong", "dimension")
     assert "the entry indices do not fit" in result.message
+
+
+SIGMOID_NET = ((4, 5, 3), "sigmoid")
+FOLDED_RIGHT = [
+    "z3 = Theta2 * a2",
+    r"z^{(3)} = \Theta^{(2)} a^{(2)}",
+    "a2 = [1; sigmoid(z2)]",
+    r"a^{(2)} = [1; g(z^{(2)})]",
+    "delta2 = (Theta2(:,2:end)' * delta3) .* sigmoidGradient(z2)",
+    "delta2 = (Theta2' * delta3)(2:end) .* sigmoidGradient(z2)",
+    "Theta1_grad = Delta1 / m + (lambda / m) * [zeros(size(Theta1,1),1) Theta1(:,2:end)]",
+]
+
+
+@pytest.mark.parametrize("equation", FOLDED_RIGHT)
+def test_ng_bias_folded_into_theta_is_read_for_the_equivalent_network(equation):
+    result = check(equation, *SIGMOID_NET, notation="ng")
+    assert result.verdict == "correct", result.to_text()
+    assert "read with the bias folded into Θ" in result.to_text()
+
+
+def test_the_folded_reading_is_tried_only_for_ng_and_said():
+    generic = check(r"z^{(l+1)} = \Theta^{(l)} a^{(l)}", notation="ng")
+    assert generic.verdict == "correct" and generic.rel_error < 1e-12
+    question = check(r"z^{(l+1)} = \Theta^{(l)} a^{(l)}")  # the question's separate b^(l)
+    assert question.verdict == "wrong"
+    assert any("missing the bias" in h and "--notation ng" in h for h in question.hints)
+    separate = check("z3 = Theta2 * a2", *SIGMOID_NET, bias="separate")
+    assert separate.verdict == "wrong"
+    plain = check("delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)", *SIGMOID_NET)
+    assert plain.verdict == "correct" and notations.FOLDED_NOTE not in plain.notes
+
+
+def test_forgetting_to_drop_the_bias_column_is_named_and_fixed():
+    equation = "delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)"
+    result = check(equation, *SIGMOID_NET, bias="folded")
+    assert (result.verdict, result.reason) == ("wrong", "dimension")
+    assert "((n_{L−1} + 1) × 1)" in result.message  # Θ^(2)ᵀ δ^(3) has the bias unit's row
+    assert any(h.startswith("the bias column is not dropped") for h in result.hints)
+    assert "(:,2:end)" in result.corrected
+    again = check(result.corrected, *SIGMOID_NET, notation="ng", bias="folded")
+    assert again.verdict == "correct", again.to_text()
+
+
+def test_a_delta_with_the_bias_unit_entry_left_in_is_named():
+    result = check("delta2 = (Theta2' * delta3) .* [1; sigmoidGradient(z2)]", *SIGMOID_NET)
+    assert (result.verdict, result.reason) == ("wrong", "shape")
+    assert any(h.startswith("the bias column is not dropped") for h in result.hints)
+
+
+def test_regularizing_the_bias_column_is_named():
+    result = check("Theta1_grad = Delta1 / m + (lambda / m) * Theta1", *SIGMOID_NET, bias="folded")
+    assert (result.verdict, result.reason) == ("wrong", "value")
+    assert any(h.startswith("the bias column is regularized") for h in result.hints)
+    # with b^(l) apart from Θ^(l), the same line is right: Θ has no bias column to spare
+    assert check("Theta1_grad = Delta1 / m + (lambda / m) * Theta1", *SIGMOID_NET).verdict == (
+        "correct"
+    )
+
+
+@pytest.mark.parametrize(
+    ("equation", "verdict", "hint"),
+    [
+        ("Theta1_grad(:,2:end) = Theta1_grad(:,2:end) + (lambda/m) * Theta1(:,2:end)", 0, ""),
+        ("Theta1_grad = Theta1_grad + (lambda/m) * Theta1", 0, ""),
+        ("Theta1_grad(:,2:end) = Theta1_grad(:,2:end) + lambda * Theta1(:,2:end)", 1, "α is not"),
+        ("Theta2_grad = Theta2_grad + delta3 * a2'", 0, ""),
+    ],
+)
+def test_ex4_gradient_updates(equation, verdict, hint):
+    result = check(equation, *SIGMOID_NET)
+    assert result.exit_code == verdict, result.to_text()
+    assert not hint or any(h.startswith(hint) for h in result.hints)
+
+
+@pytest.mark.parametrize(
+    ("equation", "right", "words"),
+    [
+        ("a2 = [1; a2]", True, "puts the bias unit a_0 = 1 on top of a^(2)"),
+        ("a2 = [ones(m,1) a2]", True, "one sample per row"),
+        ("delta2 = delta2(2:end)", True, "drops the first entry of δ^(2)"),
+        ("a2 = a2(2:end)", False, "drops a unit of a^(2)"),
+        ("delta2 = [1; delta2]", False, "an entry for the bias unit, which has no δ"),
+    ],
+)
+def test_octave_steps_that_add_or_drop_the_bias_unit(equation, right, words):
+    result = check(equation, *SIGMOID_NET)
+    assert result.exit_code == (0 if right else 1)
+    assert words in result.to_text()
+
+
+@pytest.mark.parametrize(
+    ("equation", "verdict"),
+    [
+        (r"J(\Theta) = \frac{1}{2m} \sum_{i=1}^{m} \| h_\Theta(x^{(i)}) - y^{(i)} \|^2", "correct"),
+        (r"J(\Theta) = \frac{1}{m} \sum_{i=1}^{m} \| h_\theta(x^{(i)}) - y^{(i)} \|^2", "wrong"),
+        (r"\delta^{(L)} = h_\Theta(x) - y", "correct"),
+        (
+            r"\frac{\partial}{\partial \Theta_{ij}^{(l)}} J(\Theta) = a_j^{(l)} \delta_i^{(l+1)}",
+            "correct",
+        ),
+        (
+            r"\frac{\partial}{\partial \Theta_{ij}^{(l)}} J(\Theta) = a_i^{(l)} \delta_j^{(l+1)}",
+            "wrong",
+        ),
+        (r"D^{(l)}_{ij} = \frac{1}{m} \Delta^{(l)}_{ij}", "correct"),
+        (r"D^{(l)}_{ij} = \Delta^{(l)}_{ij}", "wrong"),
+        (r"\Delta^{(l)}_{ij} := \Delta^{(l)}_{ij} + a_j^{(l)} \delta_i^{(l+1)}", "correct"),
+    ],
+)
+def test_ng_hypothesis_and_operator_forms(equation, verdict):
+    result = check(equation, activation="sigmoid", notation="ng")
+    assert result.verdict == verdict, result.to_text()
+
+
+def test_h_takes_the_input_x():
+    result = check(r"\delta^{(L)} = h_\Theta(y) - y", notation="ng")
+    assert result.verdict == "unparseable"
+    assert "h_Θ takes the input x" in result.message
+
+
+def test_the_bias_option(capsys):
+    argv = ["check", "delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)", "--sizes", "4,5,3"]
+    assert main([*argv, "--activation", "sigmoid"]) == 0
+    assert main([*argv, "--activation", "sigmoid", "--bias", "folded"]) == 1
+    assert "the bias column is not dropped" in capsys.readouterr().out
+    assert main([*argv, "--bias", "inside"]) == 2
+    assert "argument --bias: invalid choice" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="bias='inside' is not known"):
+        check("z3 = Theta2 * a2", bias="inside")

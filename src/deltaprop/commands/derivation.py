@@ -5,6 +5,7 @@ import sys
 from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
 from deltaprop.derivation.notation import NOTATIONS
+from deltaprop.derivation.notations import BIASES
 from deltaprop.network import check_sizes
 
 EXPLAIN_FORMATS = ("text", "markdown", "latex", "json", "html")
@@ -135,6 +136,13 @@ def _register_check(subparsers):
         "delta3, Theta2', .*), nielsen (w^l, δ^l, σ, C) or cs231n; default: detected",
     )
     p.add_argument(
+        "--bias",
+        choices=BIASES,
+        help="how Θ^(l) holds the bias: separate (b^(l), as in the question) or folded (Ng's "
+        "course and ex4: a first column of Θ^(l), a bias unit on top of a^(l)); default: "
+        "separate, and for Ng's notation also folded",
+    )
+    p.add_argument(
         "--output-activation",
         metavar="PHI",
         help="judge for a network whose output layer applies PHI (Nielsen's sigmoid); "
@@ -162,7 +170,7 @@ def run_check(args):
     from deltaprop.derivation import check
 
     sizes = check_sizes(args.sizes, name="--sizes") if args.sizes else None
-    names = ("target", "seed", "notation", "output_activation", "loss")
+    names = ("target", "seed", "notation", "output_activation", "loss", "bias")
     result = check(args.equation, sizes, args.activation, **{k: getattr(args, k) for k in names})
     out = result.to_json() if args.format == "json" else result.to_text()
     print(out, file=sys.stdout)

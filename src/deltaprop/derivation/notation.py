@@ -153,6 +153,26 @@ class Deriv(Node):
     den: Node
 
 
+@dataclass(frozen=True, eq=False)
+class DropFirst(Node):
+    """Octave's ``v(2:end)`` (``axis`` 0: the first row) or ``Theta2(:,2:end)`` (``axis`` 1:
+    the first column): the entry of the bias unit, or the bias column of Ng's Θ, dropped."""
+
+    arg: Node
+    axis: int
+
+
+@dataclass(frozen=True, eq=False)
+class BiasUnit(Node):
+    """``[1; v]`` (``axis`` 0: a row on top) or ``[ones(m,1) A]`` (``axis`` 1: a column on the
+    left): the bias unit a_0 = 1 prepended, as in Ng's course; ``fill`` 0 for
+    ``[zeros(n,1) Theta1(:,2:end)]``. The row or column is as long as ``arg`` needs."""
+
+    arg: Node
+    axis: int
+    fill: float = 1.0
+
+
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc", "w"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 FUNCTIONS = {"φ", "φ'", "Diag", "ℓ"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
@@ -235,12 +255,14 @@ WORDS = {
     "Diag": "Diag",
     "diag": "Diag",
     "ones": "1",
+    "h": "h",
     "clip": "clip",
     "exp": "exp",
     "log": "log",
 }
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 NOTATIONS = ("question", "ng", "nielsen", "cs231n")
+FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 NOTATION_WORDS = {  # letters that a notation reads differently from the question's
     "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G"},
     "nielsen": {"w": "w", "C": "J"},
@@ -250,8 +272,10 @@ UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ])|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<assign>:=)"
+    r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
+    rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b)\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.])"
+    r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.;])"
     r"|(?P<uni>[ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
@@ -311,6 +335,10 @@ def _tokens_of(match, text, words):
         return [Token("num", float(s), pos, end)]
     if kind == "dotT":
         return [Token("ᵀ", "ᵀ", pos, end)]
+    if kind in ("droprow", "dropcol"):  # Octave's (2:end) and (:,2:end)
+        return [Token("drop", 0 if kind == "droprow" else 1, pos, end)]
+    if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
+        return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
     if kind == "norm":
         return [Token("‖", "‖", pos, end)]
     if kind == "punct":
@@ -387,6 +415,8 @@ STARTS_PRIMARY = {
     "np",
     "‖",
     "Σ",
+    "fill",
+    "h",
 }
 CLOSING = {"(": ")", "[": "]", "{": "}"}
 
@@ -468,6 +498,8 @@ class _Parser:
             "bold": self.primary_bold,
             "‖": self.primary_norm,
             "Σ": self.primary_sum,
+            "fill": self.primary_fill,
+            "h": self.primary_h,
         }
 
     @property
@@ -566,7 +598,7 @@ class _Parser:
             kind = self.tok.kind
             if kind == "^":
                 node = self.superscript(node)
-            elif kind == "_" and isinstance(node, Sym) and node.layer is not None:
+            elif kind == "_" and isinstance(node, Sym) and (node.layer or self._entry_next()):
                 node = self.entry(node)
             elif kind == "_":
                 self.next()
@@ -575,6 +607,10 @@ class _Parser:
                 node = self.with_layer(node, LayerIndex("", self.tok.value), self.next().end)
             elif kind == "ᵀ":
                 node = Transpose((node.span[0], self.next().end), _ones_row(node))
+            elif kind == "drop":
+                node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
+            elif kind == "(" and isinstance(node, Sym) and node.name == "J" and self._of_theta():
+                node = replace(node, span=(node.span[0], self.tokens[self.i - 1].end))
             elif kind == "'":
                 node = self.prime(node)
             elif kind == "[" and isinstance(node, Sym) and node.name in LAYERED:
@@ -586,8 +622,31 @@ class _Parser:
             else:
                 return node
 
+    def _entry_next(self):
+        """Whether ``_`` starts entry indices written before the layer, as Ng writes
+        ``\\Theta_{ij}^{(l)}`` and ``a_j^{(l)}`` (a lone ``_k`` is the answers' layer k)."""
+        after = self.tokens[self.i + 1 : self.i + 5]
+        if after and after[0].kind == "sym":
+            return after[0].value in ("i", "j")
+        letters = []
+        for tok in after[1:] if after and after[0].kind == "{" else []:
+            if tok.kind == "}":
+                return bool(letters) and letters != ["k"]
+            if tok.kind != "sym" or tok.value not in ENTRY:
+                return False
+            letters.append(tok.value)
+        return False
+
+    def _of_theta(self):
+        """Consume ``(Θ)`` after J, as in Ng's J(Θ): the cost as a function of the weights."""
+        kinds = [(t.kind, t.value) for t in self.tokens[self.i : self.i + 3]]
+        if kinds == [("(", "("), ("sym", "Θ"), (")", ")")]:
+            self.i += 3
+            return True
+        return False
+
     def entry(self, node):
-        """``δ^l_j``, ``w^l_{jk}``: the entry indices of a quantity that has its layer."""
+        """``δ^l_j``, ``w^l_{jk}``, ``a_j^{(l)}``: the entry indices of a quantity."""
         self.next()  # _
         braced, letters = self.accept("{"), ""
         while self.tok.kind == "sym" and self.tok.value in ENTRY and (braced or not letters):
@@ -677,6 +736,8 @@ class _Parser:
 
     def primary(self):
         tok = self.tok
+        if tok.kind == "[" and self._bias_unit_next():
+            return self.bias_unit()
         if tok.kind in ("(", "[", "{"):
             self.next()
             node = self.expr()
@@ -685,6 +746,45 @@ class _Parser:
         if tok.kind not in self.primaries:
             self.fail("expected a symbol, a number or '('")
         return self.primaries[tok.kind]()
+
+    def _bias_unit_next(self):
+        after = self.tokens[self.i + 1 : self.i + 3]
+        if len(after) < 2:
+            return False
+        one = after[0].kind == "num" and after[0].value == 1 and after[1].kind == ";"
+        return one or after[0].kind == "fill"
+
+    def bias_unit(self):
+        """``[1; v]``, ``[ones(1,m); A]``, ``[ones(m,1) A]`` or ``[zeros(n,1) Θ(:,2:end)]``."""
+        start = self.next().pos
+        fill = self.next()
+        value = 1.0 if fill.kind == "num" else fill.value
+        axis = 0 if self.accept(";") else 1
+        if axis == 1:
+            self.accept(",")
+        arg = self.expr()
+        close = self.expect("]", "']' to close the bias unit's [1; …]")
+        return BiasUnit((start, close.end), arg, axis, value)
+
+    def primary_fill(self):  # ones(m,1) outside [ … ]: the ones vector
+        tok = self.next()
+        if tok.value != 1.0:
+            self.fail("zeros(…) is read only as the bias column in [zeros(n,1) Θ(:,2:end)]", tok)
+        return Ones((tok.pos, tok.end))
+
+    def primary_h(self):
+        """Ng's hypothesis ``h_\\Theta(x)``: the network's output a^(L) for the input x."""
+        start = self.next().pos
+        self.expect("_", "'_' after h, as in h_\\Theta(x)")
+        theta = self.braced() if self.tok.kind == "{" else self.primary()
+        if not (isinstance(theta, Sym) and theta.name == "Θ" and theta.layer is None):
+            self.fail("expected h_\\Theta(x), the output of the network")
+        self.expect("(", "'(' and the input x of h_Θ(x)")
+        x = self.expr()
+        close = self.expect(")", "')'")
+        if not (isinstance(x, Sym) and x.name == "x"):
+            self.fail("h_Θ takes the input x: h_Θ(x) or h_Θ(x^{(i)})")
+        return Sym((start, close.end), "a", LayerIndex("L", 0), sample=x.sample)
 
     def primary_num(self):
         """A number; written right against a symbol or a norm (``2m``, ``½‖v‖²``) it is a
@@ -760,11 +860,22 @@ class _Parser:
         start = self.next().pos
         if self.tok.kind == "num":  # \frac12 or \frac 12: two single-digit arguments
             return self.digit_fraction(start)
+        if [t.kind for t in self.tokens[self.i : self.i + 3]] == ["{", "∂", "}"]:
+            return self.operator_derivative(start)
         num, den = self.braced(), self.braced()
         span = (start, self.tokens[self.i - 1].end)
         if isinstance(num, Differential) and isinstance(den, Differential):
             return Deriv(span, num.arg, den.arg)
         return Bin(span, "/", num, den, "\\frac")
+
+    def operator_derivative(self, start):
+        """Ng's ``\\frac{\\partial}{\\partial \\Theta_{ij}^{(l)}} J(\\Theta)``: ∂J/∂Θ."""
+        self.i += 3
+        den = self.braced()
+        if not isinstance(den, Differential):
+            self.fail("expected \\frac{\\partial}{\\partial …} and then the function")
+        num = self.postfix()
+        return Deriv((start, num.span[1]), num, den.arg)
 
     def digit_fraction(self, start):
         tok = self.next()
@@ -924,6 +1035,8 @@ class Renderer:
             Norm: self.norm,
             SumOver: self.sum_over,
             Deriv: self.deriv,
+            DropFirst: self.drop_first,
+            BiasUnit: self.bias_unit,
             Num: self.num,
             Ones: lambda node: self.ONES,
             Sym: self.sym,
@@ -969,6 +1082,20 @@ class Renderer:
     def differential(self, node):
         return self.DIFFERENTIAL.format(self(node.arg))
 
+    def drop_first(self, node):
+        arg = self(node.arg)
+        inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
+        return inner + self.text(("(2:end)", "(:,2:end)")[node.axis])
+
+    def bias_unit(self, node):
+        column = "ones(m,1) " if node.fill else "zeros(n,1) "
+        first = (f"{node.fill:g}; ", column)[node.axis]
+        return self.text("[") + self.text(first) + self(node.arg) + self.text("]")
+
+    def text(self, written):
+        """Octave's indexing and brackets, as written: the same in every format but MathML."""
+        return written
+
     def deriv(self, node):
         return self.DERIV.format(self(node.num), self(node.den))
 
@@ -976,8 +1103,9 @@ class Renderer:
         return f"{self.sigma}_{node.index} {self(node.arg)}"
 
     def sym(self, node):
-        name = self.names.get(node.name, node.name)
-        if node.name in SUBSCRIPTED and node.layer is not None:
+        base = node.name.removesuffix("+")  # Ng's folded Θ+ is written Θ, as he does
+        name = self.names.get(base, base)
+        if base in SUBSCRIPTED and node.layer is not None:
             return f"{name}{self.subscript(node.layer.text(self.minus))}"
         layer = "" if node.layer is None else self.LAYER.format(node.layer.text(self.minus))
         sample = self.LAYER.format("i") if node.sample and node.name in ("x", "y", "J") else ""
@@ -1066,16 +1194,20 @@ class MathMLRenderer(Renderer):
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
 
     def sym(self, node):
-        name = self.names.get(node.name, f"<mi>{node.name}</mi>")
+        base = node.name.removesuffix("+")
+        name = self.names.get(base, f"<mi>{base}</mi>")
         if node.layer is None:
             return f"<msup>{name}<mi>(i)</mi></msup>" if node.sample else name
         index = f"<mi>{node.layer.text()}</mi>"
-        if node.name in SUBSCRIPTED:
+        if base in SUBSCRIPTED:
             return f"<msub>{name}{index}</msub>"
         return f"<msup>{name}<mrow><mo>(</mo>{index}<mo>)</mo></mrow></msup>"
 
     def num(self, node):
         return self.half if node.value == 0.5 else f"<mn>{node.value:g}</mn>"
+
+    def text(self, written):
+        return f"<mtext>{written}</mtext>"
 
     def sum_over(self, node):
         return f"<mrow><munder>{self.sigma}<mi>{node.index}</mi></munder>{self(node.arg)}</mrow>"

@@ -14,10 +14,12 @@ import numpy as np
 
 from deltaprop.derivation.notation import (
     ELEMENTWISE,
+    BiasUnit,
     Bin,
     Call,
     Deriv,
     Differential,
+    DropFirst,
     LayerIndex,
     Neg,
     Norm,
@@ -48,6 +50,15 @@ RANGES = {
     "φ'": (2, -1),
     "∂J/∂a": (2, 0),
     "∂z/∂z": (2, -1),
+    # Ng's course with the bias folded in: Θ^(l) holds b^(l+1) as its first column and
+    # a^(l) the bias unit a_0 = 1 as its first entry (the output a^(L) has none)
+    "Θ+": (1, -1),
+    "G+": (1, -1),
+    "Acc+": (1, -1),
+    "a+": (1, -1),
+    "A+": (1, -1),
+    "R": (1, -1),  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
+    "R+": (1, -1),
 }
 MEANING = {
     "Θ": "Θ",
@@ -65,6 +76,13 @@ MEANING = {
     "φ'": "φ'(z)",
     "∂J/∂a": "∂J/∂a",
     "∂z/∂z": "∂z^(l+1)/∂z",
+    "Θ+": "Θ",
+    "G+": "∂J/∂Θ",
+    "Acc+": "Ng's Δ",
+    "a+": "a",
+    "A+": "A",
+    "R": "(α/m) Θ",
+    "R+": "(α/m) Θ",
 }
 
 
@@ -74,15 +92,25 @@ class Dim:
 
     name: str
     layer: LayerIndex | None = None
+    extra: int = 0  # n_l + 1 with the bias unit of Ng's course
 
     def __str__(self):
         return self.text()
 
     def text(self, minus="−"):
         if self.layer is None:
-            return self.name
-        t = self.layer.text(minus)
-        return f"n_{t}" if len(t) == 1 else f"n_{{{t}}}"
+            base = self.name
+        else:
+            t = self.layer.text(minus)
+            base = f"n_{t}" if len(t) == 1 else f"n_{{{t}}}"
+        if not self.extra:
+            return base
+        return f"({base} {'+' if self.extra > 0 else minus} {abs(self.extra)})"
+
+
+def plus(d, k):
+    """The width ``d`` + ``k``: a number, or a symbolic width such as n_l + 1."""
+    return d + k if isinstance(d, int) else replace(d, extra=d.extra + k)
 
 
 def shape_text(shape):
@@ -279,6 +307,13 @@ def symbol_shape(name, layer, domain):
         "Z": lambda: (n(layer), m),
         "A": lambda: (n(layer), m),
         "Δ": lambda: (n(layer), m),
+        "R": lambda: (n(layer.shift(1)), n(layer)),
+        "Θ+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
+        "R+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
+        "G+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
+        "Acc+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
+        "a+": lambda: (plus(n(layer), 1), 1),
+        "A+": lambda: (plus(n(layer), 1), m),
     }
     if name in ("J", "m", "α"):
         return None
@@ -312,7 +347,33 @@ def evaluate(node, domain):
         return _square(node, arg)
     if isinstance(node, Norm):
         return _norm(node, arg)
+    if isinstance(node, DropFirst):
+        return _drop_first(node, arg)
+    if isinstance(node, BiasUnit):
+        return _bias_unit(node, arg)
     return _call(node, arg, domain)
+
+
+def _drop_first(node, arg):
+    """``v(2:end)``: without the first row (axis 0); ``Θ(:,2:end)``: the first column."""
+    if arg.shape is None:
+        raise ShapeError(node, arg, None, "a scalar has no first row or column to drop")
+    shape = list(arg.shape)
+    shape[node.axis] = plus(shape[node.axis], -1)
+    value = _apply(lambda v: v[1:] if node.axis == 0 else v[:, 1:], arg)
+    return Term(tuple(shape), value, node)
+
+
+def _bias_unit(node, arg):
+    """``[1; v]``: a row of ones on top (axis 0); ``[ones(m,1) A]``: a column on the left."""
+    if arg.shape is None:
+        raise ShapeError(node, arg, None, "the bias unit is prepended to a vector or matrix")
+    shape = list(arg.shape)
+    shape[node.axis] = plus(shape[node.axis], 1)
+    edge = (1, arg.shape[1]) if node.axis == 0 else (arg.shape[0], 1)
+    stack = np.vstack if node.axis == 0 else np.hstack
+    value = _apply(lambda v: stack([np.full(edge, node.fill), v]), arg)
+    return Term(tuple(shape), value, node)
 
 
 def _norm(node, arg):
