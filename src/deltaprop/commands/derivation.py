@@ -1,5 +1,6 @@
 """Learner subcommands: explain, prove, check."""
 
+import argparse
 import sys
 
 from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
@@ -9,6 +10,20 @@ from deltaprop.derivation.notations import BIASES
 from deltaprop.network import check_sizes
 
 EXPLAIN_FORMATS = ("text", "markdown", "latex", "json", "html")
+NG_NET = " --sizes 4,5,3 --activation sigmoid"
+CHECK_EXAMPLES = (  # (arguments, exit status): the tests run them from the help text
+    ("'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])'", 0),
+    ('"delta2 = (Theta2(:,2:end)\' * delta3) .* sigmoidGradient(z2)"' + NG_NET, 0),
+    ("'z3 = Theta2 * a2'" + NG_NET, 0),
+    ('"delta2 = (Theta2\' * delta3) .* sigmoidGradient(z2)"' + NG_NET + " --bias folded", 1),
+    ('"\\delta^l = ((w^{l+1})^T \\delta^{l+1}) \\odot \\sigma\'(z^l)" --activation sigmoid', 0),
+    ("'dW = X.T @ dout'", 0),
+    ("'db = dout.sum(axis=1)'", 1),
+    ("'dx = dout' --activation relu", 1),
+)
+CHECK_EPILOG = "examples (the exit status after #):\n" + "\n".join(
+    f"  deltaprop check {args}   # {status}" for args, status in CHECK_EXAMPLES
+)
 
 
 def register(subparsers):
@@ -120,6 +135,8 @@ def _register_check(subparsers):
         "the first undefined operation with a suggested fix; compare a well-shaped equation with "
         "the true values from the network's backward pass. Write 'LHS = RHS' or give the "
         "quantity with --for. Exit status: 0 correct, 1 wrong, 2 unparseable or bad arguments.",
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("equation", help="e.g. 'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])'")
     _add_test_network(p)
@@ -133,7 +150,8 @@ def _register_check(subparsers):
         "--notation",
         choices=NOTATIONS,
         help="the notation of EQUATION: question (Θ^(l), δ^(l)), ng (Ng's course and Octave: "
-        "delta3, Theta2', .*), nielsen (w^l, δ^l, σ, C) or cs231n; default: detected",
+        "delta3, Theta2', .*, h_Θ(x)), nielsen (w^l, δ^l, σ, C) or cs231n (NumPy, one sample "
+        "per row: dW = X.T @ dout); default: detected",
     )
     p.add_argument(
         "--bias",

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation import notations, render
+from deltaprop.derivation import cs231n, notations, render
 from deltaprop.derivation.hints import factor_hint, repairs
 from deltaprop.derivation.notation import (
+    AxisSum,
     Bin,
     Call,
     Deriv,
@@ -64,6 +65,7 @@ SAMPLES = 7  # m, the columns of the random batch
 BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "J"}
 TARGETS |= {"G+", "Acc+", "a+", "A+", "R", "R+"}  # Ng's folded bias, the L2 update
+TARGETS |= cs231n.TARGETS
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
 
 
@@ -91,6 +93,7 @@ class Context:
     seed: int
     output_activation: str | None = None  # Nielsen's σ output layer, when asked
     loss: str = "squared"
+    labels: tuple = ()  # cs231n's letters for the widths: ((n_l, "D"), (n_{l+1}, "M"), …)
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
@@ -99,7 +102,7 @@ class Context:
     def symbolic(self):
         """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
         δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
-        return SymbolicDomain(None if self.sizes is None else len(self.sizes))
+        return SymbolicDomain(None if self.sizes is None else len(self.sizes), dict(self.labels))
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
@@ -222,6 +225,11 @@ def check(
     except ParseError as err:
         result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
         return result
+    if result.notation == "cs231n":
+        kind = cs231n.context([lhs, *sides])
+        lhs, *sides = cs231n.localize([lhs, *sides], kind)
+        result.notes.append(cs231n.NOTES[kind])
+        context = replace(context, labels=tuple(cs231n.LABELS.items()))
     step = notations.bias_step(lhs, sides)
     if step is not None:
         result.verdict, result.reason = ("correct", "") if step[0] else ("wrong", "step")
@@ -260,8 +268,7 @@ def _judge(context, result, lhs, sides, reading):
 
 
 def _reading(equation, sizes, notation, output):
-    """The result to fill, with the notation the equation is read in and how it translates
-    (``unsupported`` at once for cs231n's NumPy)."""
+    """The result to fill, with the notation the equation is read in and how it translates"""
     notation = (
         notations.detect(equation) if notation is None else notations.check_notation(notation)
     )
@@ -272,8 +279,6 @@ def _reading(equation, sizes, notation, output):
             f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
             "(the question's output layer is linear: there δ^(L) has no φ'(z^(L)))"
         )
-    if notation == "cs231n":
-        result.verdict, result.message = "unsupported", notations.CS231N_REFUSAL
     return result
 
 
@@ -284,7 +289,8 @@ REGULARIZATION_NOTE = (
     "an update X := X + T of the gradient with the L2 term: T is checked against (α/m) Θ^(l), "
     "which leaves the biases alone"
 )
-ACCUMULATORS = ("Acc", "G", "Acc+", "G+")
+ACCUMULATORS = ("Acc", "G", "Acc+", "G+", "cs:G")
+REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+", "cs:G": "cs:R"}
 
 
 def _update(lhs, rhs):
@@ -298,12 +304,12 @@ def _update(lhs, rhs):
     inner = lhs.arg if columns else lhs
     if not (isinstance(inner, Sym) and inner.name in ACCUMULATORS and inner.layer is not None):
         return None
-    folded = inner.name.endswith("+") and not columns
+    name = inner.name.removesuffix("+") if columns else inner.name
     if _uses(rhs.right, {"α"}):
-        return replace(inner, name="R+" if folded else "R"), REGULARIZATION_NOTE
-    if columns:
+        return replace(inner, name=REGULARIZED[name]), REGULARIZATION_NOTE
+    if columns or name == "cs:G":
         return None
-    return replace(inner, name="G+" if folded else "G"), ACCUMULATION_NOTE
+    return replace(inner, name="G+" if name.endswith("+") else "G"), ACCUMULATION_NOTE
 
 
 def _sides(equation, target, notation="question"):
@@ -474,7 +480,9 @@ def _report_shape_failure(context, result, failure, goal, rhs):
             result.hints.append(NIELSEN_INDEX)
         if _drops(whole) > _drops(rhs):
             result.hints.append(BIAS_NOT_DROPPED)
-    if _is_elementwise(node) and goal is not None:
+        if result.notation == "cs231n":
+            result.hints.append(_cs231n_hint(whole, rhs))
+    if _is_elementwise(node) and goal is not None and result.notation != "cs231n":
         sizes = context.sizes or EXAMPLE_SIZES
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
@@ -492,6 +500,13 @@ BIAS_NOT_DROPPED = (
     "and the bias unit a_0 = 1 has no δ, so the backward step uses Theta2(:,2:end)' * delta3 "
     "(or drops the first row of the result, delta2(2:end))"
 )
+
+
+def _cs231n_hint(whole, rhs):
+    """The axis of a sum flipped, or the shapes of cs231n's gradients."""
+    axes = [n.axis for n in walk(whole) if isinstance(n, AxisSum)]
+    flipped = axes != [n.axis for n in walk(rhs) if isinstance(n, AxisSum)]
+    return cs231n.AXIS_HINT if flipped else cs231n.SHAPES_HINT
 
 
 def _drops(node):
@@ -637,7 +652,7 @@ def _value_hints(context, goal, rhs, worst):
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        named = factor_hint(c, SAMPLES)
+        named = factor_hint(c, SAMPLES, l2=goal.name in REGULARIZED.values())
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
     return found
@@ -687,7 +702,7 @@ def _candidates(node):
     """Rewrites of the failing operation: a matrix product for ⊙, transposes, swaps, and
     each layer index of the operands shifted by one."""
     if not isinstance(node, Bin):
-        return _unfolded(node) + _shifted(node)
+        return cs231n.flipped_axis(node) + _unfolded(node) + _shifted(node)
     a, b = node.left, node.right
     pairs = [(a, b), (_t(b), a), (a, _t(b)), (_t(a), b), (b, a), (_t(b), _t(a)), (b, _t(a))]
     out = [Bin(node.span, "@", p, q, "") for p, q in pairs]

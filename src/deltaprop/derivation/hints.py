@@ -8,6 +8,7 @@ prints the hint of one that makes the equation right, so a hint is never a guess
 
 from dataclasses import replace
 
+from deltaprop.derivation import cs231n
 from deltaprop.derivation.notation import (
     BiasUnit,
     Bin,
@@ -231,11 +232,21 @@ REPAIRS = (
     _missing_dphi,
     _bias_regularized,
     _layer_shifted,
+    cs231n.repairs,
 )
 
 
-def factor_hint(c, m):
-    """The hint for a value that is ``c`` times the truth (m samples in the batch)."""
+L2_TWICE = (
+    "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
+    "derivative's 2"
+)
+
+
+def factor_hint(c, m, l2=False):
+    """The hint for a value that is ``c`` times the truth (m samples in the batch); ``l2``:
+    the truth is the L2 term (α/m) Θ^(l)."""
+    if l2 and abs(c - 2) <= 2e-9:
+        return L2_TWICE
     named = [
         (m, f"too large by a factor m = {m}: the batched gradient needs the factor 1/m"),
         (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),

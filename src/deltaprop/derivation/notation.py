@@ -89,6 +89,23 @@ class Sym(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class Local(Sym):
+    """A name of cs231n's NumPy, local to one layer (``X``, ``W``, ``dout``): ``name`` is the
+    quantity of layer l that it stands for (``cs:A`` is (A^(l))ᵀ, see ``cs231n.py``) and
+    ``written`` its spelling, which is how it is printed."""
+
+    written: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class AxisSum(Node):
+    """NumPy's ``v.sum(axis=0)`` (over the rows: 1 × cols) or ``axis=1`` (rows × 1)."""
+
+    arg: Node
+    axis: int
+
+
+@dataclass(frozen=True, eq=False)
 class Ones(Node):
     """The vector of m ones: (m × 1)."""
 
@@ -175,6 +192,7 @@ class BiasUnit(Node):
 
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc", "w"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
+ELEMENTWISE |= {"relu", "tanh", "step", "pow"}  # NumPy's maximum(0, x), tanh, (x > 0), x**k
 FUNCTIONS = {"φ", "φ'", "Diag", "ℓ"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
 ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
@@ -263,9 +281,12 @@ WORDS = {
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 NOTATIONS = ("question", "ng", "nielsen", "cs231n")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
+LOCAL_NAMES = ("X", "x", "W", "w", "b", "out", "dout", "dx", "dX", "dW", "dw", "db")
+NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "reg", "axis")  # np.dot, v.sum(axis=0), …
 NOTATION_WORDS = {  # letters that a notation reads differently from the question's
     "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G"},
     "nielsen": {"w": "w", "C": "J"},
+    "cs231n": {name: f"local:{name}" for name in LOCAL_NAMES} | {w: w for w in NUMPY_WORDS},
 }
 NOTATION_SYMBOLS = {"ng": {"Δ": "Acc", "*": "·"}}  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
@@ -275,7 +296,8 @@ TOKEN_RE = re.compile(
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b)\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.;])"
+    r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<power>\*\*)|(?P<augment>\+=)"
+    r"|(?P<punct>[-+*/@=()\[\]{}^_',:.;>])"
     r"|(?P<uni>[ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
@@ -335,6 +357,8 @@ def _tokens_of(match, text, words):
         return [Token("num", float(s), pos, end)]
     if kind == "dotT":
         return [Token("ᵀ", "ᵀ", pos, end)]
+    if kind in ("power", "augment"):  # NumPy's x**2 and dW += T
+        return [Token(s, s, pos, end)]
     if kind in ("droprow", "dropcol"):  # Octave's (2:end) and (:,2:end)
         return [Token("drop", 0 if kind == "droprow" else 1, pos, end)]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
@@ -357,6 +381,8 @@ def _tokens_of(match, text, words):
 
 
 def _symbol_or_op(s, pos, end):
+    if s.startswith("local:"):  # a layer-local name of cs231n's NumPy
+        return Token("local", s.removeprefix("local:"), pos, end)
     if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc") or s in ELEMENTWISE:
         return Token("sym", s, pos, end)
     if s == "L":
@@ -417,6 +443,12 @@ STARTS_PRIMARY = {
     "Σ",
     "fill",
     "h",
+    "local",
+    "dot",
+    "sum",
+    "maximum",
+    "tanh",
+    "reg",
 }
 CLOSING = {"(": ")", "[": "]", "{": "}"}
 
@@ -438,6 +470,9 @@ def parse(text, notation="question"):
         )
     parser = _Parser(text, notation)
     sides = [parser.expr()]
+    if parser.accept("+="):  # dW += T is dW = dW + T
+        right = parser.expr()
+        sides.append(Bin((sides[0].span[0], right.span[1]), "+", sides[0], right, "+="))
     while parser.accept("="):
         sides.append(parser.expr())
     parser.expect("end", "an operator or the end of the equation")
@@ -500,6 +535,12 @@ class _Parser:
             "Σ": self.primary_sum,
             "fill": self.primary_fill,
             "h": self.primary_h,
+            "local": self.primary_local,
+            "dot": self.primary_dot,
+            "sum": self.primary_axis_sum,
+            "maximum": self.primary_maximum,
+            "tanh": self.primary_tanh,
+            "reg": self.primary_reg,
         }
 
     @property
@@ -534,6 +575,11 @@ class _Parser:
             op = self.next().kind
             right = self.term()
             node = Bin((node.span[0], right.span[1]), op, node, right, op)
+        if self.accept(">"):  # NumPy's mask (x > 0): 1 where x > 0, else 0
+            zero = self.expect("num", "0 after '>', as in the mask (x > 0)")
+            if zero.value != 0:
+                self.fail("only the mask (x > 0) is read", zero)
+            node = Call((node.span[0], zero.end), "step", node)
         self.depth -= 1
         return node
 
@@ -609,6 +655,13 @@ class _Parser:
                 node = Transpose((node.span[0], self.next().end), _ones_row(node))
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
+            elif kind == "**":
+                self.next()
+                power = self.expect("num", "a number after **")
+                exponent = Num((power.pos, power.end), power.value)
+                node = Call((node.span[0], power.end), "pow", node, (exponent,))
+            elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum"):
+                node = self.method(node)
             elif kind == "(" and isinstance(node, Sym) and node.name == "J" and self._of_theta():
                 node = replace(node, span=(node.span[0], self.tokens[self.i - 1].end))
             elif kind == "'":
@@ -785,6 +838,70 @@ class _Parser:
         if not (isinstance(x, Sym) and x.name == "x"):
             self.fail("h_Θ takes the input x: h_Θ(x) or h_Θ(x^{(i)})")
         return Sym((start, close.end), "a", LayerIndex("L", 0), sample=x.sample)
+
+    def primary_local(self):
+        tok = self.next()
+        return Local((tok.pos, tok.end), tok.value, LayerIndex("l", 0), written=tok.value)
+
+    def numpy_arguments(self, count):
+        """``(a, b, …)``: ``count`` expressions in parentheses, and the closing position."""
+        self.expect("(", "'(' and the arguments")
+        args = [self.expr()]
+        while len(args) < count:
+            self.expect(",", "',' and the next argument")
+            args.append(self.expr())
+        return args, self.expect(")", "')'").end
+
+    def primary_dot(self):  # np.dot(a, b)
+        start = self.next().pos
+        (a, b), end = self.numpy_arguments(2)
+        return Bin((start, end), "@", a, b, "np.dot")
+
+    def axis(self):
+        """``axis=0`` or ``axis=1``, the argument of NumPy's sum."""
+        self.expect("axis", "axis=0 or axis=1 (a sum without axis adds every entry)")
+        self.expect("=", "'=' after axis")
+        number = self.expect("num", "0 or 1")
+        if number.value not in (0, 1):
+            self.fail("a matrix has axis 0 (its rows) and 1 (its columns)", number)
+        return int(number.value)
+
+    def primary_axis_sum(self):  # np.sum(v, axis=0)
+        start = self.next().pos
+        self.expect("(", "'(' and the arguments of np.sum")
+        arg = self.expr()
+        self.expect(",", "', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
+        axis = self.axis()
+        return AxisSum((start, self.expect(")", "')'").end), arg, axis)
+
+    def method(self, node):
+        """``v.dot(w)`` (the matrix product) or ``v.sum(axis=0)``."""
+        self.next()  # .
+        if self.next().kind == "dot":
+            (other,), end = self.numpy_arguments(1)
+            return Bin((node.span[0], end), "@", node, other, ".dot")
+        self.expect("(", "'(' and axis=0 or axis=1")
+        axis = self.axis()
+        return AxisSum((node.span[0], self.expect(")", "')'").end), node, axis)
+
+    def primary_maximum(self):  # np.maximum(0, x): the ReLU
+        tok = self.next()
+        args, end = self.numpy_arguments(2)
+        zeros = [a for a in args if isinstance(a, Num) and a.value == 0]
+        if not zeros:
+            self.fail("only np.maximum(0, x), the ReLU, is read", tok)
+        other = args[1] if args[0] is zeros[0] else args[0]
+        return Call((tok.pos, end), "relu", other)
+
+    def primary_tanh(self):  # np.tanh(x)
+        tok = self.next()
+        (arg,), end = self.numpy_arguments(1)
+        return Call((tok.pos, end), "tanh", arg)
+
+    def primary_reg(self):  # cs231n's reg: its L2 term is ½ reg ‖W‖², so reg is α/m here
+        tok = self.next()
+        span = (tok.pos, tok.end)
+        return Bin(span, "/", Sym(span, "α"), Sym(span, "m"), "reg")
 
     def primary_num(self):
         """A number; written right against a symbol or a norm (``2m``, ``½‖v‖²``) it is a
@@ -996,6 +1113,14 @@ def needs_parens(child, parent, right):
     return high or (right and PRECEDENCE[child.op] == PRECEDENCE[parent.op])
 
 
+NUMPY_CALLS = {"relu": "np.maximum(0, {})", "tanh": "np.tanh({})", "step": "({} > 0)"}
+
+
+def _numpy(node):
+    """Whether ``node`` is cs231n's NumPy: it holds a layer-local name such as X or dout."""
+    return isinstance(node, Local) or any(_numpy(child) for child in children(node))
+
+
 def _is_coefficient(node):
     return isinstance(node, Bin) and node.written == COEFFICIENT
 
@@ -1037,6 +1162,8 @@ class Renderer:
             Deriv: self.deriv,
             DropFirst: self.drop_first,
             BiasUnit: self.bias_unit,
+            AxisSum: self.axis_sum,
+            Local: self.sym,
             Num: self.num,
             Ones: lambda node: self.ONES,
             Sym: self.sym,
@@ -1059,14 +1186,20 @@ class Renderer:
         return self.PARENS.format(text)
 
     def binary(self, node):
+        if node.written == "reg":  # cs231n's reg, which is α/m
+            return self.text("reg")
         if node.op == "/" and self.FRACTION:
             return self.FRACTION.format(self(node.left), self(node.right))
         left, right = self.operand(node.left, node, False), self.operand(node.right, node, True)
         if _is_coefficient(node):
             return self.GROUP.format(f"{left}{right}")
-        return self.GROUP.format(f"{left}{self.ops[node.op]}{right}")
+        op = self.text(" @ ") if node.op == "@" and _numpy(node) else self.ops[node.op]
+        return self.GROUP.format(f"{left}{op}{right}")
 
     def transpose(self, node):
+        if _numpy(node.arg):  # NumPy's X.T
+            arg = self(node.arg)
+            return (arg if isinstance(node.arg, Sym) else self.parens(arg)) + self.text(".T")
         arg, inner = self(node.arg), node.arg
         simple = isinstance(inner, Ones) or (isinstance(inner, Sym) and inner.layer is None)
         return self.TRANSPOSED.format(arg if simple else self.parens(arg))
@@ -1076,11 +1209,22 @@ class Renderer:
         return self.minus + (self.parens(arg) if isinstance(node.arg, Bin) else arg)
 
     def call(self, node):
+        if node.func == "pow":  # NumPy's out**2
+            arg = self(node.arg)
+            base = arg if isinstance(node.arg, Sym) else self.parens(arg)
+            return f"{base}{self.text('**')}{self(node.extra[0])}"
+        if node.func in NUMPY_CALLS:
+            return NUMPY_CALLS[node.func].format(self(node.arg))
         args = ", ".join(self(child) for child in (node.arg, *node.extra))
         return self.names.get(node.func, self.FUNCTION.format(node.func)) + self.parens(args)
 
     def differential(self, node):
         return self.DIFFERENTIAL.format(self(node.arg))
+
+    def axis_sum(self, node):
+        arg = self(node.arg)
+        inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
+        return inner + self.text(f".sum(axis={node.axis})")
 
     def drop_first(self, node):
         arg = self(node.arg)
@@ -1103,6 +1247,8 @@ class Renderer:
         return f"{self.sigma}_{node.index} {self(node.arg)}"
 
     def sym(self, node):
+        if isinstance(node, Local):
+            return node.written
         base = node.name.removesuffix("+")  # Ng's folded Θ+ is written Θ, as he does
         name = self.names.get(base, base)
         if base in SUBSCRIPTED and node.layer is not None:
@@ -1194,6 +1340,8 @@ class MathMLRenderer(Renderer):
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
 
     def sym(self, node):
+        if isinstance(node, Local):
+            return f"<mi>{node.written}</mi>"
         base = node.name.removesuffix("+")
         name = self.names.get(base, f"<mi>{base}</mi>")
         if node.layer is None:

@@ -4,8 +4,8 @@ The question's notation (Θ^(l), δ^(l), layer 1 the input) is the one deltaprop
 others are read and translated to it: Andrew Ng's course and its Octave exercise (``delta3``,
 ``Theta2'``, ``.*``, ``g'(z)``, ``D^(l)``, the accumulator ``Δ^(l) := Δ^(l) + δ (a)ᵀ``) and
 Nielsen's book (``w^l`` maps layer l−1 to l, ``\\delta^l`` without parentheses, ``σ``, ``C``,
-``∇_a C``). cs231n's NumPy (samples as rows, ``dW = X.T @ dout``) is recognized and refused
-with a pointer, since its layer-local names have no layer index to check against.
+``∇_a C``), and cs231n's NumPy (samples as rows, ``dW = X.T @ dout``, names local to one
+layer: see ``cs231n.py``).
 """
 
 import re
@@ -48,7 +48,7 @@ NOTES = {
 CLUES = (  # (notation, a pattern only it uses), tried in this order
     (
         "cs231n",
-        r"\bdout\b|\bnp\.(?:dot|sum|maximum|tanh)|\.(?:sum|dot)\(|axis\s*=|^\s*d?(?:W|x|b|out)\s*=",
+        r"\bdout\b|\bnp\.(?:dot|sum|maximum|tanh)|\.(?:sum|dot)\(|axis\s*=|^\s*d?(?:W|x|b|out)\s*\+?=",
     ),
     (
         "ng",
@@ -72,13 +72,6 @@ def check_notation(notation):
     if notation not in NOTATIONS:
         raise ConfigError(f"notation={notation!r} is not known; use one of: {', '.join(NOTATIONS)}")
     return notation
-
-
-CS231N_REFUSAL = (
-    "cs231n's NumPy notation (samples as rows, dW = X.T @ dout) is recognized but not read: its "
-    "names are local to one layer. Write the equation in the question's notation, e.g. "
-    "dJ/dTheta[l] = (1/m) * Delta[l+1] @ A[l].T (the transpose of dW, samples as columns)."
-)
 
 
 BIASES = ("separate", "folded")

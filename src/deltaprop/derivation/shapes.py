@@ -7,13 +7,14 @@ every subterm's value is computed too. The first undefined operation raises
 :class:`ShapeError` with both operand shapes.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
 
 from deltaprop.derivation.notation import (
     ELEMENTWISE,
+    AxisSum,
     BiasUnit,
     Bin,
     Call,
@@ -29,6 +30,7 @@ from deltaprop.derivation.notation import (
     SumOver,
     Sym,
     Transpose,
+    _numpy,
     children,
     to_text,
 )
@@ -59,6 +61,21 @@ RANGES = {
     "A+": (1, -1),
     "R": (1, -1),  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
     "R+": (1, -1),
+    # cs231n's layer-local names, samples as rows (see cs231n.py): an affine layer l → l+1 …
+    "cs:A": (1, -1),  # X = (A^(l))ᵀ
+    "cs:Θ": (1, -1),  # W = (Θ^(l))ᵀ
+    "cs:b": (1, -1),  # b = (b^(l+1))ᵀ
+    "cs:Z": (1, -1),  # out = (Z^(l+1))ᵀ
+    "cs:dZ": (1, -1),  # dout = ∂J/∂out = (1/m) (Δ^(l+1))ᵀ
+    "cs:dA": (1, -1),  # dx = ∂J/∂X = (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ
+    "cs:G": (1, -1),  # dW = (∂J/∂Θ^(l))ᵀ
+    "cs:gb": (1, -1),  # db = (∂J/∂b^(l+1))ᵀ
+    "cs:R": (1, -1),  # reg * W = ((α/m) Θ^(l))ᵀ
+    # … and the activation of a hidden layer l
+    "cs:z": (2, -1),  # x = (Z^(l))ᵀ
+    "cs:a": (2, -1),  # out = (A^(l))ᵀ
+    "cs:da": (2, -1),  # dout = (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ
+    "cs:dz": (2, -1),  # dx = (1/m) (Δ^(l))ᵀ
 }
 MEANING = {
     "Θ": "Θ",
@@ -84,6 +101,7 @@ MEANING = {
     "R": "(α/m) Θ",
     "R+": "(α/m) Θ",
 }
+MEANING |= {name: f"the layer of {name}" for name in RANGES if name.startswith("cs:")}
 
 
 @dataclass(frozen=True)
@@ -93,12 +111,15 @@ class Dim:
     name: str
     layer: LayerIndex | None = None
     extra: int = 0  # n_l + 1 with the bias unit of Ng's course
+    label: str = field(default="", compare=False)  # cs231n's letter: D for n_l, N for m
 
     def __str__(self):
         return self.text()
 
     def text(self, minus="−"):
-        if self.layer is None:
+        if self.label:
+            base = self.label
+        elif self.layer is None:
             base = self.name
         else:
             t = self.layer.text(minus)
@@ -188,10 +209,10 @@ class SymbolicDomain:
     architecture is known (then n_3 of a 3-layer network is n_L)."""
 
     symbolic = True
-    m = Dim("m")
 
-    def __init__(self, L=None):
-        self.L = L
+    def __init__(self, L=None, labels=None):
+        self.L, self.labels = L, labels or {}  # labels: cs231n's letters for some widths
+        self.m = Dim("m", label=self.labels.get("m", ""))
 
     def _relative(self, layer):
         if self.L is None or layer.base:
@@ -199,7 +220,7 @@ class SymbolicDomain:
         return LayerIndex("L", layer.offset - self.L)
 
     def n(self, layer):
-        return Dim("n", self._relative(layer))
+        return Dim("n", self._relative(layer), label=self.labels.get(layer, ""))
 
     def check_range(self, name, layer, node):
         lo, hi = RANGES[name]
@@ -315,11 +336,27 @@ def symbol_shape(name, layer, domain):
         "a+": lambda: (plus(n(layer), 1), 1),
         "A+": lambda: (plus(n(layer), 1), m),
     }
+    if name.startswith("cs:"):
+        return _local_shape(name, layer, domain)
     if name in ("J", "m", "α"):
         return None
     if name in shapes:
         return shapes[name]()
     return (n(layer), 1)  # b, z, a, δ, gb: columns
+
+
+def _local_shape(name, layer, domain):
+    """The shape of a cs231n name: samples (m, their N) are rows, n_l is their D and
+    n_{l+1} their M."""
+    n, m = domain.n, domain.m
+    this, after = n(layer), n(layer.shift(1))
+    if name in ("cs:Θ", "cs:G", "cs:R"):
+        return (this, after)
+    if name in ("cs:b", "cs:gb"):
+        return (1, after)
+    if name in ("cs:Z", "cs:dZ"):
+        return (m, after)
+    return (m, this)  # X, dx of an affine layer; x, out, dout, dx of an activation
 
 
 def evaluate(node, domain):
@@ -351,7 +388,17 @@ def evaluate(node, domain):
         return _drop_first(node, arg)
     if isinstance(node, BiasUnit):
         return _bias_unit(node, arg)
+    if isinstance(node, AxisSum):
+        return _axis_sum(node, arg)
     return _call(node, arg, domain)
+
+
+def _axis_sum(node, arg):
+    """NumPy's ``v.sum(axis=0)``: a row of column sums; ``axis=1``: a column of row sums."""
+    if arg.shape is None:
+        raise ShapeError(node, arg, None, "a scalar has no axis to sum over")
+    shape = (1, arg.shape[1]) if node.axis == 0 else (arg.shape[0], 1)
+    return Term(shape, _apply(lambda v: v.sum(axis=node.axis, keepdims=True), arg), node)
 
 
 def _drop_first(node, arg):
@@ -447,17 +494,26 @@ def _call(node, arg, domain):
 def _elementwise(node, arg, domain):
     """exp, log or clip(r, lo, hi) of ``arg``, entry by entry; the bounds are scalars."""
     bounds = [evaluate(bound, domain) for bound in node.extra]
-    if len(bounds) != (2 if node.func == "clip" else 0):
+    if len(bounds) != ARGUMENTS.get(node.func, 0):
         raise SymbolError(node, "clip takes three arguments: clip(r, lower, upper)")
     for bound in bounds:
         if bound.shape is not None:
-            raise ShapeError(node, arg, bound, "the bounds of clip must be scalars")
+            raise ShapeError(node, arg, bound, f"the bounds of {node.func} must be scalars")
     f = ELEMENTWISE_FUNCTIONS[node.func]
     with np.errstate(all="ignore"):  # log(−1) is NaN, which then fails every comparison
         return Term(arg.shape, _apply(f, arg, *bounds), node)
 
 
-ELEMENTWISE_FUNCTIONS = {"exp": np.exp, "log": np.log, "clip": np.clip}
+ELEMENTWISE_FUNCTIONS = {
+    "exp": np.exp,
+    "log": np.log,
+    "clip": np.clip,
+    "relu": lambda v: np.maximum(v, 0.0),
+    "tanh": np.tanh,
+    "step": lambda v: (v > 0).astype(float),  # the mask (x > 0)
+    "pow": np.power,
+}
+ARGUMENTS = {"clip": 2, "pow": 1}  # scalar arguments after the array
 
 
 def _matmul(node, left, right):
@@ -539,6 +595,8 @@ def _add(node, left, right):
         shape = left.shape or right.shape
     elif left.shape[0] == right.shape[0] and 1 in (left.shape[1], right.shape[1]):
         shape = (left.shape[0], right.shape[1] if left.shape[1] == 1 else left.shape[1])
+    elif _numpy(node) and left.shape[1] == right.shape[1] and 1 in (left.shape[0], right.shape[0]):
+        shape = (right.shape[0] if left.shape[0] == 1 else left.shape[0], left.shape[1])  # + b
     else:
         raise ShapeError(node, left, right, f"{node.op} needs two operands of the same shape")
     f = np.add if node.op == "+" else np.subtract
