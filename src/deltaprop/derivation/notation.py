@@ -192,7 +192,7 @@ class BiasUnit(Node):
 
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc", "w"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
-ELEMENTWISE |= {"relu", "tanh", "step", "pow"}  # NumPy's maximum(0, x), tanh, (x > 0), x**k
+ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
 FUNCTIONS = {"φ", "φ'", "Diag", "ℓ"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
 ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
@@ -286,7 +286,9 @@ NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "reg", "axis")  # np.dot, v.sum(
 NOTATION_WORDS = {  # letters that a notation reads differently from the question's
     "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G"},
     "nielsen": {"w": "w", "C": "J"},
-    "cs231n": {name: f"local:{name}" for name in LOCAL_NAMES} | {w: w for w in NUMPY_WORDS},
+    "cs231n": {name: f"local:{name}" for name in LOCAL_NAMES}
+    | {word: word for word in NUMPY_WORDS}
+    | {"N": "m"},  # cs231n's N samples
 }
 NOTATION_SYMBOLS = {"ng": {"Δ": "Acc", "*": "·"}}  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
@@ -297,7 +299,7 @@ TOKEN_RE = re.compile(
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b)\d+(?:_grad)?(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<power>\*\*)|(?P<augment>\+=)"
-    r"|(?P<punct>[-+*/@=()\[\]{}^_',:.;>])"
+    r"|(?P<punct>[-+*/@=()\[\]{}^_',:.;<>])"
     r"|(?P<uni>[ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
@@ -383,7 +385,9 @@ def _tokens_of(match, text, words):
 def _symbol_or_op(s, pos, end):
     if s.startswith("local:"):  # a layer-local name of cs231n's NumPy
         return Token("local", s.removeprefix("local:"), pos, end)
-    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc") or s in ELEMENTWISE:
+    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc", "m"):
+        return Token("sym", s, pos, end)
+    if s in ELEMENTWISE:
         return Token("sym", s, pos, end)
     if s == "L":
         return Token("sym", "L", pos, end)
@@ -575,11 +579,12 @@ class _Parser:
             op = self.next().kind
             right = self.term()
             node = Bin((node.span[0], right.span[1]), op, node, right, op)
-        if self.accept(">"):  # NumPy's mask (x > 0): 1 where x > 0, else 0
-            zero = self.expect("num", "0 after '>', as in the mask (x > 0)")
+        if self.tok.kind in (">", "<"):  # NumPy's mask (x > 0): 1 where x > 0, else 0
+            func = "step" if self.next().kind == ">" else "below"
+            zero = self.expect("num", "0 after the comparison, as in the mask (x > 0)")
             if zero.value != 0:
-                self.fail("only the mask (x > 0) is read", zero)
-            node = Call((node.span[0], zero.end), "step", node)
+                self.fail("only the masks (x > 0) and (x < 0) are read", zero)
+            node = Call((node.span[0], zero.end), func, node)
         self.depth -= 1
         return node
 
@@ -1113,7 +1118,12 @@ def needs_parens(child, parent, right):
     return high or (right and PRECEDENCE[child.op] == PRECEDENCE[parent.op])
 
 
-NUMPY_CALLS = {"relu": "np.maximum(0, {})", "tanh": "np.tanh({})", "step": "({} > 0)"}
+NUMPY_CALLS = {
+    "relu": "np.maximum(0, {})",
+    "tanh": "np.tanh({})",
+    "step": "({} > 0)",
+    "below": "({} < 0)",
+}
 
 
 def _numpy(node):

@@ -511,6 +511,7 @@ ELEMENTWISE_FUNCTIONS = {
     "relu": lambda v: np.maximum(v, 0.0),
     "tanh": np.tanh,
     "step": lambda v: (v > 0).astype(float),  # the mask (x > 0)
+    "below": lambda v: (v < 0).astype(float),  # (x < 0)
     "pow": np.power,
 }
 ARGUMENTS = {"clip": 2, "pow": 1}  # scalar arguments after the array
