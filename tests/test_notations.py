@@ -234,6 +234,9 @@ def test_ex4_gradient_updates(equation, verdict, hint):
         ("delta2 = delta2(2:end)", True, "drops the first entry of δ^(2)"),
         ("a2 = a2(2:end)", False, "drops a unit of a^(2)"),
         ("delta2 = [1; delta2]", False, "an entry for the bias unit, which has no δ"),
+        ("a2 = [zeros(m,1) a2]", False, "puts zeros where the bias unit a_0 = 1 belongs"),
+        (r"a_0^{(2)} = 1", True, "the bias unit a^(2)_0 of Ng's course is 1"),
+        (r"a_0^{(2)} = 0", False, "the bias unit a^(2)_0 of Ng's course is 1"),
     ],
 )
 def test_octave_steps_that_add_or_drop_the_bias_unit(equation, right, words):
@@ -281,6 +284,8 @@ def test_the_bias_option(capsys):
     assert "argument --bias: invalid choice" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="bias='inside' is not known"):
         check("z3 = Theta2 * a2", bias="inside")
+    with pytest.raises(ConfigError, match="--bias folded is Ng's Θ with a bias column; cs231n"):
+        check("dW = X.T @ dout", bias="folded")
 
 
 CS231N_RIGHT = [
@@ -349,6 +354,7 @@ def test_cs231n_wrong_axis_for_db_is_named():
         ("relu", "dW = X.T @ dout / N", "divided by N twice"),
         ("relu", "dx = dout * (x < 0)", "the local derivative is φ'(x) of this network's φ = relu"),
         ("relu", "out = np.tanh(x)", ""),
+        ("relu", "out = X @ W + np.sum(b, axis=0)", ""),  # b is 1-D: its sum is a number
     ],
 )
 def test_cs231n_wrong_values_are_named(activation, equation, hint):

@@ -146,6 +146,14 @@ def _register_check(subparsers):
         metavar="QUANTITY",
         help="the quantity the expression is for, e.g. 'delta^(L-1)'",
     )
+    _add_notation_options(p)
+    p.add_argument("--loss", default="squared", help="squared (default) or huber, as in explain")
+    p.add_argument("--format", default="text", choices=("text", "json"))
+    p.set_defaults(handler=run_check)
+
+
+def _add_notation_options(p):
+    """--notation, --bias and --output-activation: how EQUATION is read, for which network."""
     p.add_argument(
         "--notation",
         choices=NOTATIONS,
@@ -166,9 +174,6 @@ def _register_check(subparsers):
         help="judge for a network whose output layer applies PHI (Nielsen's sigmoid); "
         "default: a linear output, as in the question",
     )
-    p.add_argument("--loss", default="squared", help="squared (default) or huber, as in explain")
-    p.add_argument("--format", default="text", choices=("text", "json"))
-    p.set_defaults(handler=run_check)
 
 
 def _add_test_network(p):

@@ -225,6 +225,13 @@ def check(
     except ParseError as err:
         result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
         return result
+    return _verdict(context, result, lhs, sides, bias)
+
+
+def _verdict(context, result, lhs, sides, bias):
+    """``result`` with the verdict on ``lhs = sides``: cs231n's names bound to their layer,
+    an Octave step recognized, else the first reading of the bias that checks correct (or
+    the preferred one)."""
     if result.notation == "cs231n":
         kind = cs231n.context([lhs, *sides])
         lhs, *sides = cs231n.localize([lhs, *sides], kind)

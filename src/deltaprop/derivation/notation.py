@@ -686,6 +686,8 @@ class _Parser:
         after = self.tokens[self.i + 1 : self.i + 5]
         if after and after[0].kind == "sym":
             return after[0].value in ("i", "j")
+        if after and after[0].kind == "num":  # a_0^{(2)}: Ng's bias unit
+            return after[0].value == 0 and len(after) > 1 and after[1].kind == "^"
         letters = []
         for tok in after[1:] if after and after[0].kind == "{" else []:
             if tok.kind == "}":
@@ -707,6 +709,8 @@ class _Parser:
         """``δ^l_j``, ``w^l_{jk}``, ``a_j^{(l)}``: the entry indices of a quantity."""
         self.next()  # _
         braced, letters = self.accept("{"), ""
+        if self.tok.kind == "num" and self.tok.value == 0:  # a_0, the bias unit
+            letters = self.text[self.next().pos]
         while self.tok.kind == "sym" and self.tok.value in ENTRY and (braced or not letters):
             letters += self.next().value
         if braced:

@@ -16,6 +16,7 @@ from deltaprop.derivation.notation import (
     BiasUnit,
     DropFirst,
     LayerIndex,
+    Num,
     Sym,
     to_text,
     transform,
@@ -87,6 +88,8 @@ def bias_readings(notation, bias, sides):
     """The readings of the bias to try, the one to report first: ``bias`` when given; for
     Ng's notation both, the folded one first when ``sides`` fold it (``Theta2(:,2:end)``,
     ``[1; a]``); otherwise the question's separate b^(l)."""
+    if bias == "folded" and notation == "cs231n":
+        raise ConfigError("--bias folded is Ng's Θ with a bias column; cs231n keeps b apart")
     if bias is not None:
         return [check_bias(bias)]
     if notation != "ng":
@@ -117,6 +120,7 @@ def fold(node, L=None):
     return None if node is None else transform(node, folded)
 
 
+BIAS_UNIT = "the bias unit {x} of Ng's course is 1 (it multiplies the bias column of Θ)"
 ROWS = " (one sample per row, as in ex4's vectorized code)"
 STEPS = {  # (the quantity, the operation, axis): (right, what the Octave step does)
     ("a", BiasUnit, 0): (True, "puts the bias unit a_0 = 1 on top of {x}, for Ng's Θ"),
@@ -138,6 +142,9 @@ def bias_step(lhs, sides):
     if not (isinstance(lhs, Sym) and len(sides) == 1):
         return None
     rhs = sides[0]
+    if lhs.entry == "0" and lhs.name == "a" and lhs.layer is not None:  # Ng's a_0^{(2)} = 1
+        one = isinstance(rhs, Num) and rhs.value == 1
+        return one, f"a step of the course, not an equation: {BIAS_UNIT.format(x=to_text(lhs))}"
     if not isinstance(rhs, BiasUnit | DropFirst) or not isinstance(rhs.arg, Sym):
         return None
     if (rhs.arg.name, rhs.arg.layer) != (lhs.name, lhs.layer) or lhs.layer is None:
@@ -146,4 +153,6 @@ def bias_step(lhs, sides):
     if step is None:
         return None
     right, message = step
+    if isinstance(rhs, BiasUnit) and rhs.fill != 1:
+        right, message = False, "puts zeros where the bias unit a_0 = 1 belongs, before {x}"
     return right, f"a step of the Octave code, not an equation: it {message.format(x=to_text(lhs))}"

@@ -22,6 +22,7 @@ from deltaprop.derivation.notation import (
     Differential,
     DropFirst,
     LayerIndex,
+    Local,
     Neg,
     Norm,
     Num,
@@ -397,6 +398,8 @@ def _axis_sum(node, arg):
     """NumPy's ``v.sum(axis=0)``: a row of column sums; ``axis=1``: a column of row sums."""
     if arg.shape is None:
         raise ShapeError(node, arg, None, "a scalar has no axis to sum over")
+    if isinstance(arg.node, Local) and arg.node.name in ("cs:b", "cs:gb"):  # 1-D (M,)
+        return Term(None, _apply(np.sum, arg), node)  # its axis 0 holds every entry
     shape = (1, arg.shape[1]) if node.axis == 0 else (arg.shape[0], 1)
     return Term(shape, _apply(lambda v: v.sum(axis=node.axis, keepdims=True), arg), node)
 
@@ -678,6 +681,8 @@ def evaluate_entries(node, domain):
 
 
 def _entry_symbol(node, domain):
+    if node.entry == "0":
+        raise SymbolError(node, "a_0 is the bias unit of Ng's course, a step: a_0^{(l)} = 1")
     term = evaluate(replace(node, entry=""), domain)
     value = np.asarray(term.value, dtype=float)
     if not node.entry:
