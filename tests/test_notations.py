@@ -400,3 +400,38 @@ def test_the_examples_of_check_help_run_with_their_exit_status(capsys):
         argv = shlex.split(command)
         assert main(argv[1:]) == int(status), command
     assert "cs231n's NumPy notation" in capsys.readouterr().out
+
+
+EX4_VECTORIZED = [
+    "a1 = [ones(m,1) X]",
+    "z2 = a1 * Theta1'",
+    "a2 = [ones(m,1) sigmoid(z2)]",
+    "z3 = a2 * Theta2'",
+    "d3 = a3 - Y",
+    "d2 = (d3 * Theta2(:,2:end)) .* sigmoidGradient(z2)",
+    "Theta1_grad = (1/m) * d2' * a1",
+    "Theta2_grad = (1/m) * d3' * a2",
+]
+
+
+@pytest.mark.parametrize("equation", EX4_VECTORIZED)
+def test_ex4_vectorized_code_is_read_one_sample_per_row(equation):
+    result = check(equation, *SIGMOID_NET)
+    assert result.verdict == "correct", result.to_text()
+    if "[" not in equation:  # the bias steps are recognized as such
+        assert notations.ROWS_NOTE in result.notes
+
+
+@pytest.mark.parametrize(
+    ("equation", "hint"),
+    [
+        ("d2 = (d3 * Theta2) .* sigmoidGradient(z2)", "the bias column is not dropped"),
+        ("Theta1_grad = d2' * a1", "too large by a factor m = 7"),
+        ("d3 = Y - a3", "the sign is flipped"),
+        ("z3 = a2 * Theta2", ""),
+    ],
+)
+def test_ex4_vectorized_mistakes_are_named_in_that_reading(equation, hint):
+    result = check(equation, *SIGMOID_NET)
+    assert result.verdict == "wrong" and notations.ROWS_NOTE in result.notes, result.to_text()
+    assert not hint or any(h.startswith(hint) for h in result.hints), result.hints

@@ -225,7 +225,7 @@ def check(
     except ParseError as err:
         result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
         return result
-    return _verdict(context, result, lhs, sides, bias)
+    return _verdict(context, result, lhs, sides, (bias, notations.layout(equation)))
 
 
 def _verdict(context, result, lhs, sides, bias):
@@ -243,7 +243,7 @@ def _verdict(context, result, lhs, sides, bias):
         result.message = step[1]
         return result
     attempts = []
-    for reading in notations.bias_readings(result.notation, bias, [lhs, *sides]):
+    for reading in notations.bias_readings(result.notation, bias[0], [lhs, *sides], bias[1]):
         fresh = replace(result, notes=list(result.notes), hints=[], layers=[], trap=[])
         attempts.append(_judge(context, fresh, lhs, sides, reading))
         if attempts[-1].verdict == "correct":
@@ -253,10 +253,13 @@ def _verdict(context, result, lhs, sides, bias):
 
 def _judge(context, result, lhs, sides, reading):
     """``result`` filled with the verdict on ``lhs = sides`` in one reading of the bias."""
-    if reading == "folded":
+    if reading != "separate":
         L = None if context.sizes is None else len(context.sizes)
-        lhs, sides = notations.fold(lhs, L), [notations.fold(side, L) for side in sides]
+        read = notations.fold if reading == "folded" else notations.rows
+        lhs, sides = read(lhs, L), [read(side, L) for side in sides]
         result.notes.append(notations.FOLDED_NOTE)
+        if reading == "rows":
+            result.notes.append(notations.ROWS_NOTE)
     update = _update(lhs, sides[0]) if lhs is not None and len(sides) == 1 else None
     if update is not None:
         lhs, sides = update[0], [sides[0].right]

@@ -297,7 +297,7 @@ TOKEN_RE = re.compile(
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<assign>:=)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
-    r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b)\d+(?:_grad)?(?![A-Za-z0-9]))"
+    r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<power>\*\*)|(?P<augment>\+=)"
     r"|(?P<punct>[-+*/@=()\[\]{}^_',:.;<>])"
     r"|(?P<uni>[ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
@@ -337,10 +337,10 @@ def _renamed(tok, symbols):
 
 
 def _octave_tokens(name, pos, end):
-    """``delta3`` → δ and the layer 3; ``Theta1_grad`` → ∂J/∂Θ^(1) (G) and 1."""
+    """``delta3`` (also ``d3``) → δ and the layer 3; ``Theta1_grad`` → ∂J/∂Θ^(1) (G) and 1."""
     match = re.fullmatch(r"([A-Za-z]+?)(\d+)(_grad)?", name)
     letters, digits, grad = match.groups()
-    symbol = "G" if grad else WORDS.get(letters, letters)
+    symbol = "G" if grad else WORDS.get(letters, "δ" if letters == "d" else letters)
     split = pos + len(letters)
     return [Token("sym", symbol, pos, split), Token("layer", int(digits), split, end)]
 

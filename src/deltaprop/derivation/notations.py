@@ -18,6 +18,7 @@ from deltaprop.derivation.notation import (
     LayerIndex,
     Num,
     Sym,
+    Transpose,
     to_text,
     transform,
 )
@@ -84,10 +85,23 @@ FOLDED_NOTE = (
 )
 
 
-def bias_readings(notation, bias, sides):
+OCTAVE_NAMES = r"\b(?:a|z|d|delta)\d"  # a2, z2, d3, delta3
+ROWS_CLUES = r"\*\s*Theta\d|\bY\b|ones\(\s*m\b|'\s*\*\s*a\d"  # d3 * Theta2, d2' * a1
+
+
+def layout(equation):
+    """``"rows"`` for Octave names in ex4's vectorized code (``d2' * a1``, ``a2 * Theta2'``),
+    ``"columns"`` for other Octave names, else None."""
+    if not re.search(OCTAVE_NAMES, equation):
+        return None
+    return "rows" if re.search(ROWS_CLUES, equation) else "columns"
+
+
+def bias_readings(notation, bias, sides, octave=None):
     """The readings of the bias to try, the one to report first: ``bias`` when given; for
     Ng's notation both, the folded one first when ``sides`` fold it (``Theta2(:,2:end)``,
-    ``[1; a]``); otherwise the question's separate b^(l)."""
+    ``[1; a]``), and for Octave names (``octave``, see :func:`layout`) ex4's vectorized
+    code too, first when the equation is written that way; otherwise b^(l) apart."""
     if bias == "folded" and notation == "cs231n":
         raise ConfigError("--bias folded is Ng's Θ with a bias column; cs231n keeps b apart")
     if bias is not None:
@@ -96,7 +110,10 @@ def bias_readings(notation, bias, sides):
         return ["separate"]
     nodes = [n for side in sides if side is not None for n in walk(side)]
     marked = any(isinstance(n, DropFirst | BiasUnit) for n in nodes)
-    return ["folded", "separate"] if marked else ["separate", "folded"]
+    readings = ["folded", "separate"] if marked else ["separate", "folded"]
+    if octave == "rows":
+        return ["rows", *readings]
+    return [*readings, "rows"] if octave else readings
 
 
 def check_bias(bias):
@@ -118,6 +135,29 @@ def fold(node, L=None):
         return replace(n, name=FOLDED[n.name])
 
     return None if node is None else transform(node, folded)
+
+
+ROWS_NOTE = (
+    "read as ex4's vectorized code, one sample per row: a1, z2, d3 (or delta3), X and Y are the "
+    "transposes of the batch A^(1) (with the bias column of ones), Z^(2), Δ^(3), X and Y, m "
+    "rows each, and Theta2 is Θ^(2) with its bias column"
+)
+BATCH_ROWS = {"a": "A", "z": "Z", "δ": "Δ", "x": "X", "y": "Y", "A": "A", "Z": "Z", "X": "X"}
+
+
+def rows(node, L=None):
+    """``node`` read as ex4's vectorized code: the bias folded into Θ (see :func:`fold`),
+    and a, z, δ, x, y the transposes of the batch, one sample per row."""
+
+    def transposed(n):
+        if not isinstance(n, Sym) or n.entry:
+            return None
+        if n.name in BATCH_ROWS or n.name == "Y":
+            batch = replace(n, name=BATCH_ROWS.get(n.name, n.name), sample=False)
+            return Transpose(n.span, fold(batch, L))
+        return fold(n, L)
+
+    return None if node is None else transform(node, transposed)
 
 
 BIAS_UNIT = "the bias unit {x} of Ng's course is 1 (it multiplies the bias column of Θ)"
