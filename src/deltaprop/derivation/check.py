@@ -248,7 +248,12 @@ def _verdict(context, result, lhs, sides, bias):
         attempts.append(_judge(context, fresh, lhs, sides, reading))
         if attempts[-1].verdict == "correct":
             return attempts[-1]
-    return attempts[0]
+    named = [a for a in attempts if a.reason == "value" and a.hints and not _unnamed(a.hints)]
+    return (named or attempts)[0]  # the first reading in which the mistake has a name
+
+
+def _unnamed(hints):
+    return hints[-1].startswith("off by a constant factor")
 
 
 def _judge(context, result, lhs, sides, reading):
@@ -663,7 +668,7 @@ def _value_hints(context, goal, rhs, worst):
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
         l2, local = goal.name in REGULARIZED.values(), goal.name.startswith("cs:")
-        named = factor_hint(c, SAMPLES, l2, local)
+        named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
     return found

@@ -248,11 +248,15 @@ CS231N_TWICE_AVERAGED = (
 )
 
 
-def factor_hint(c, m, l2=False, local=False):
+COST_TWICE = "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½"
+
+
+def factor_hint(c, m, l2=False, local=False, cost=False):
     """The hint for a value that is ``c`` times the truth (m samples in the batch); ``l2``:
-    the truth is the L2 term (α/m) Θ^(l); ``local``: a gradient of cs231n's NumPy."""
-    if l2 and abs(c - 2) <= 2e-9:
-        return L2_TWICE
+    the truth is the L2 term (α/m) Θ^(l); ``local``: a gradient of cs231n's NumPy; ``cost``:
+    the truth is J."""
+    if (l2 or cost) and abs(c - 2) <= 2e-9:
+        return L2_TWICE if l2 else COST_TWICE
     if local and abs(c - 1 / m) <= 1e-9 / m:
         return CS231N_TWICE_AVERAGED
     named = [

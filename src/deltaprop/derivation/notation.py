@@ -15,8 +15,11 @@ Operators, all of one precedence and left-associative except ``+`` and ``−``:
 
 A number written against a symbol (``2m``) is a coefficient that binds tighter than ``/``.
 ``‖v‖²``, ``‖Θ‖²_F`` are norms and ``Σ_i``, ``Σ_l`` sum the product that follows them over the
-samples or the layers, so the cost ``J`` parses too. The tree renders back as Unicode text or
-LaTeX through one :class:`Renderer`.
+samples or the layers, so the cost ``J`` parses too. Octave's ``Theta2(:,2:end)``, ``v(2:end)``,
+``[1; a]``, ``[ones(m,1) A]``, ``sum(v)``, ``.^`` and ``h_\\Theta(x)`` (Ng's course) and NumPy's
+``np.dot``, ``.dot``, ``.sum(axis=0)``, ``np.maximum(0, x)``, ``(x > 0)``, ``**`` and ``+=`` with
+cs231n's layer-local names (:class:`Local`) are read too. The tree renders back as Unicode text
+or LaTeX through one :class:`Renderer`.
 """
 
 import re
@@ -99,10 +102,11 @@ class Local(Sym):
 
 @dataclass(frozen=True, eq=False)
 class AxisSum(Node):
-    """NumPy's ``v.sum(axis=0)`` (over the rows: 1 × cols) or ``axis=1`` (rows × 1)."""
+    """NumPy's ``v.sum(axis=0)`` (over the rows: 1 × cols) or ``axis=1`` (rows × 1);
+    ``axis`` None is Octave's ``sum(v)``, over the first dimension that is not 1."""
 
     arg: Node
-    axis: int
+    axis: int | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -284,7 +288,7 @@ FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), ze
 LOCAL_NAMES = ("X", "x", "W", "w", "b", "out", "dout", "dx", "dX", "dW", "dw", "db")
 NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "reg", "axis")  # np.dot, v.sum(axis=0), …
 NOTATION_WORDS = {  # letters that a notation reads differently from the question's
-    "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G"},
+    "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G", "sum": "sum"},
     "nielsen": {"w": "w", "C": "J"},
     "cs231n": {name: f"local:{name}" for name in LOCAL_NAMES}
     | {word: word for word in NUMPY_WORDS}
@@ -294,7 +298,7 @@ NOTATION_SYMBOLS = {"ng": {"Δ": "Acc", "*": "·"}}  # Ng's Δ^(l): the accumula
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ])|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
-    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<assign>:=)"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<dotpower>\.\^)|(?P<assign>:=)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
@@ -361,6 +365,8 @@ def _tokens_of(match, text, words):
         return [Token("ᵀ", "ᵀ", pos, end)]
     if kind in ("power", "augment"):  # NumPy's x**2 and dW += T
         return [Token(s, s, pos, end)]
+    if kind == "dotpower":  # Octave's .^, NumPy's **
+        return [Token("**", s, pos, end)]
     if kind in ("droprow", "dropcol"):  # Octave's (2:end) and (:,2:end)
         return [Token("drop", 0 if kind == "droprow" else 1, pos, end)]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
@@ -522,6 +528,7 @@ def parse_expression(text):
 class _Parser:
     def __init__(self, text, notation="question"):
         self.text, self.tokens, self.i, self.depth = text, tokenize(text, notation), 0, 0
+        self.notation = notation
         self.in_norm = False  # inside ‖…‖, a ‖ closes rather than opens
         self.primaries = {  # what the token that starts a primary introduces
             "num": self.primary_num,
@@ -662,7 +669,7 @@ class _Parser:
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
             elif kind == "**":
                 self.next()
-                power = self.expect("num", "a number after **")
+                power = self.expect("num", "a number after ** or .^")
                 exponent = Num((power.pos, power.end), power.value)
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
             elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum"):
@@ -875,12 +882,13 @@ class _Parser:
             self.fail("a matrix has axis 0 (its rows) and 1 (its columns)", number)
         return int(number.value)
 
-    def primary_axis_sum(self):  # np.sum(v, axis=0)
+    def primary_axis_sum(self):  # np.sum(v, axis=0), or Octave's sum(v)
         start = self.next().pos
-        self.expect("(", "'(' and the arguments of np.sum")
-        arg = self.expr()
-        self.expect(",", "', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
-        axis = self.axis()
+        self.expect("(", "'(' and the arguments of sum")
+        arg, axis = self.expr(), None
+        if self.notation == "cs231n":
+            self.expect(",", "', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
+            axis = self.axis()
         return AxisSum((start, self.expect(")", "')'").end), arg, axis)
 
     def method(self, node):
@@ -1237,6 +1245,8 @@ class Renderer:
 
     def axis_sum(self, node):
         arg = self(node.arg)
+        if node.axis is None:  # Octave's sum(v)
+            return self.text("sum") + self.parens(arg)
         inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
         return inner + self.text(f".sum(axis={node.axis})")
 

@@ -400,8 +400,11 @@ def _axis_sum(node, arg):
         raise ShapeError(node, arg, None, "a scalar has no axis to sum over")
     if isinstance(arg.node, Local) and arg.node.name in ("cs:b", "cs:gb"):  # 1-D (M,)
         return Term(None, _apply(np.sum, arg), node)  # its axis 0 holds every entry
-    shape = (1, arg.shape[1]) if node.axis == 0 else (arg.shape[0], 1)
-    return Term(shape, _apply(lambda v: v.sum(axis=node.axis, keepdims=True), arg), node)
+    axis = node.axis
+    if axis is None:  # Octave's sum(v): over the first dimension that is not 1
+        axis = 1 if arg.shape[0] == 1 else 0
+    shape = (1, arg.shape[1]) if axis == 0 else (arg.shape[0], 1)
+    return Term(shape, _apply(lambda v: v.sum(axis=axis, keepdims=True), arg), node)
 
 
 def _drop_first(node, arg):
