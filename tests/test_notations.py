@@ -12,6 +12,7 @@ import pytest
 
 from deltaprop.cli import main
 from deltaprop.derivation import check, notations
+from deltaprop.derivation.notation import parse, to_latex, to_mathml, to_text
 from deltaprop.derivation.notations import detect
 from deltaprop.errors import ConfigError
 from deltaprop.relerror import rel_error
@@ -230,6 +231,7 @@ def test_ex4_gradient_updates(equation, verdict, hint):
     [
         ("a2 = [1; a2]", True, "puts the bias unit a_0 = 1 on top of a^(2)"),
         ("a2 = [ones(m,1) a2]", True, "one sample per row"),
+        ("a2 = [ones(1,m); a2]", True, "puts the bias unit a_0 = 1 on top of a^(2)"),
         ("delta2 = delta2(2:end)", True, "drops the first entry of δ^(2)"),
         ("a2 = a2(2:end)", False, "drops a unit of a^(2)"),
         ("delta2 = [1; delta2]", False, "an entry for the bias unit, which has no δ"),
@@ -436,3 +438,25 @@ def test_ex4_vectorized_mistakes_are_named_in_that_reading(equation, hint):
     result = check(equation, *SIGMOID_NET)
     assert result.verdict == "wrong" and notations.ROWS_NOTE in result.notes, result.to_text()
     assert not hint or any(h.startswith(hint) for h in result.hints), result.hints
+
+
+@pytest.mark.parametrize(
+    ("notation", "equation"),
+    [
+        ("ng", "Theta1_grad = Theta1_grad + (lambda / m) * [zeros(n,1) Theta1(:,2:end)]"),
+        ("ng", "a2 = [1; sigmoid(z2)]"),
+        ("ng", "a2 = [ones(m,1) a2]"),
+        ("ng", "J = 1/(2*m) * sum(sum((a3 - y).^2))"),
+        ("ng", "delta2 = (Theta2' * delta3)(2:end) .* sigmoidGradient(z2)"),
+        ("cs231n", "db = dout.sum(axis=0)"),
+        ("cs231n", "dx = dout * (1 - out**2) * (x > 0) * (x < 0)"),
+        ("cs231n", "out = np.maximum(0, X @ W + b)"),
+        ("cs231n", "dW += reg * W"),
+    ],
+)
+def test_the_new_forms_print_as_text_and_latex_that_read_back_the_same(notation, equation):
+    sides = parse(equation, notation)
+    text = " = ".join(to_text(side) for side in sides)
+    for printed in (text, " = ".join(to_latex(side) for side in sides)):
+        assert " = ".join(to_text(side) for side in parse(printed, notation)) == text
+    assert "<mtext>" in to_mathml(sides[-1]) or notation == "cs231n"

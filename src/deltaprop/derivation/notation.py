@@ -1120,7 +1120,7 @@ PRECEDENCE = {"+": 1, "-": 1, "⊙": 2, ":": 2, "@": 3, "*": 3, "/": 3}
 
 def needs_parens(child, parent, right):
     """Whether ``child`` needs parentheses as the left or right operand of ``parent``."""
-    if _is_coefficient(child):
+    if _is_coefficient(child) or getattr(child, "written", "") == "reg":  # 2m, cs231n's reg
         return False
     if not isinstance(child, Bin):
         return isinstance(child, Neg) and right
