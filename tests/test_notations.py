@@ -460,3 +460,14 @@ def test_the_new_forms_print_as_text_and_latex_that_read_back_the_same(notation,
     for printed in (text, " = ".join(to_latex(side) for side in sides)):
         assert " = ".join(to_text(side) for side in parse(printed, notation)) == text
     assert "<mtext>" in to_mathml(sides[-1]) or notation == "cs231n"
+
+
+def test_a_cs231n_name_outside_its_layers_is_named_as_written():
+    from deltaprop.derivation.notation import LayerIndex
+    from deltaprop.derivation.shapes import ConcreteDomain, RangeError
+
+    domain = ConcreteDomain((3, 4, 2), {"l": 3, "L": 3})
+    with pytest.raises(
+        RangeError, match=r"dW\^\(3\) does not exist: dW\^\(l\) is defined for l = 1"
+    ):
+        domain.check_range("cs:G", LayerIndex("l", 0), None)

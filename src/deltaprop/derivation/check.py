@@ -225,13 +225,13 @@ def check(
     except ParseError as err:
         result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
         return result
-    return _verdict(context, result, lhs, sides, (bias, notations.layout(equation)))
+    return _verdict(context, result, lhs, sides, bias, notations.layout(equation))
 
 
-def _verdict(context, result, lhs, sides, bias):
+def _verdict(context, result, lhs, sides, bias, layout):
     """``result`` with the verdict on ``lhs = sides``: cs231n's names bound to their layer,
-    an Octave step recognized, else the first reading of the bias that checks correct (or
-    the preferred one)."""
+    an Octave step recognized, else the first reading of the bias (and, for Octave names in
+    ``layout``, of the samples) that checks correct, or the first that names the mistake."""
     if result.notation == "cs231n":
         kind = cs231n.context([lhs, *sides])
         lhs, *sides = cs231n.localize([lhs, *sides], kind)
@@ -243,7 +243,7 @@ def _verdict(context, result, lhs, sides, bias):
         result.message = step[1]
         return result
     attempts = []
-    for reading in notations.bias_readings(result.notation, bias[0], [lhs, *sides], bias[1]):
+    for reading in notations.bias_readings(result.notation, bias, [lhs, *sides], layout):
         fresh = replace(result, notes=list(result.notes), hints=[], layers=[], trap=[])
         attempts.append(_judge(context, fresh, lhs, sides, reading))
         if attempts[-1].verdict == "correct":
@@ -283,7 +283,7 @@ def _judge(context, result, lhs, sides, reading):
 
 
 def _reading(equation, sizes, notation, output):
-    """The result to fill, with the notation the equation is read in and how it translates"""
+    """The result to fill, with the notation the equation is read in and how it translates."""
     notation = (
         notations.detect(equation) if notation is None else notations.check_notation(notation)
     )

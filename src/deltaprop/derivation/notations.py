@@ -98,22 +98,23 @@ def layout(equation):
 
 
 def bias_readings(notation, bias, sides, octave=None):
-    """The readings of the bias to try, the one to report first: ``bias`` when given; for
-    Ng's notation both, the folded one first when ``sides`` fold it (``Theta2(:,2:end)``,
-    ``[1; a]``), and for Octave names (``octave``, see :func:`layout`) ex4's vectorized
-    code too, first when the equation is written that way; otherwise b^(l) apart."""
+    """The readings to try, the one to report first: ``bias`` when given; for Ng's
+    notation both, the folded one first when ``sides`` fold it (``Theta2(:,2:end)``,
+    ``[1; a]``); and with the bias folded, for Octave names (``octave``, see :func:`layout`),
+    ex4's vectorized code ("rows"), first when the equation is written that way."""
     if bias == "folded" and notation == "cs231n":
         raise ConfigError("--bias folded is Ng's Θ with a bias column; cs231n keeps b apart")
     if bias is not None:
-        return [check_bias(bias)]
-    if notation != "ng":
+        readings = [check_bias(bias)]
+    elif notation == "ng":
+        nodes = [n for side in sides if side is not None for n in walk(side)]
+        marked = any(isinstance(n, DropFirst | BiasUnit) for n in nodes)
+        readings = ["folded", "separate"] if marked else ["separate", "folded"]
+    else:
         return ["separate"]
-    nodes = [n for side in sides if side is not None for n in walk(side)]
-    marked = any(isinstance(n, DropFirst | BiasUnit) for n in nodes)
-    readings = ["folded", "separate"] if marked else ["separate", "folded"]
-    if octave == "rows":
-        return ["rows", *readings]
-    return [*readings, "rows"] if octave else readings
+    if not octave or readings == ["separate"]:
+        return readings
+    return ["rows", *readings] if octave == "rows" else [*readings, "rows"]
 
 
 def check_bias(bias):

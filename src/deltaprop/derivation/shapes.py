@@ -102,7 +102,21 @@ MEANING = {
     "R": "(α/m) Θ",
     "R+": "(α/m) Θ",
 }
-MEANING |= {name: f"the layer of {name}" for name in RANGES if name.startswith("cs:")}
+MEANING |= {  # cs231n's names of the layer l they belong to
+    "cs:A": "X",
+    "cs:Θ": "W",
+    "cs:b": "b",
+    "cs:Z": "out",
+    "cs:dZ": "dout",
+    "cs:dA": "dx",
+    "cs:G": "dW",
+    "cs:gb": "db",
+    "cs:R": "reg * W",
+    "cs:z": "x",
+    "cs:a": "out",
+    "cs:da": "dout",
+    "cs:dz": "dx",
+}
 
 
 @dataclass(frozen=True)
