@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+import textwrap
 
 from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
@@ -130,11 +131,15 @@ def _register_check(subparsers):
     p = subparsers.add_parser(
         "check",
         help="check your own backprop equation: shapes, value, and the NumPy broadcasting trap",
-        description="Parse an equation in LaTeX (\\delta^{(L)} \\odot ...), plain text "
-        "(Theta[l].T @ delta[l+1] * dphi(z[l])) or Unicode; infer every subterm's shape; report "
-        "the first undefined operation with a suggested fix; compare a well-shaped equation with "
-        "the true values from the network's backward pass. Write 'LHS = RHS' or give the "
-        "quantity with --for. Exit status: 0 correct, 1 wrong, 2 unparseable or bad arguments.",
+        description=textwrap.fill(  # wrapped here: the examples below keep their lines
+            "Parse an equation in LaTeX (\\delta^{(L)} \\odot ...), plain text "
+            "(Theta[l].T @ delta[l+1] * dphi(z[l])) or Unicode; infer every subterm's shape; "
+            "report the first undefined operation with a suggested fix; compare a well-shaped "
+            "equation with the true values from the network's backward pass. Write 'LHS = RHS' "
+            "or give the quantity with --for. Exit status: 0 correct, 1 wrong, 2 unparseable or "
+            "bad arguments.",
+            79,
+        ),
         epilog=CHECK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -166,7 +171,8 @@ def _add_notation_options(p):
         choices=BIASES,
         help="how Θ^(l) holds the bias: separate (b^(l), as in the question) or folded (Ng's "
         "course and ex4: a first column of Θ^(l), a bias unit on top of a^(l)); default: "
-        "separate, and for Ng's notation also folded",
+        "separate, and for Ng's notation also folded, and for Octave's names also ex4's "
+        "vectorized code (one sample per row)",
     )
     p.add_argument(
         "--output-activation",
