@@ -261,9 +261,9 @@ def detect_separator(path):
 def _read_csv_fast(path, sep):
     """The CSV file parsed by pyarrow, or None when pyarrow refuses it (the scan says why).
 
-    Every column is read as float64 or, when its first block (1 MB) is not all numbers, as text.
-    A column whose later rows are not numbers is read again as text, so that its bad cell can
-    be found. (pyarrow's own inference would take ``0x10`` for sixteen.)
+    Every column is read as float64 or, when its first ``SCHEMA_BLOCK`` bytes are not all
+    numbers, as text. A column whose later rows are not numbers is read again as text, so that
+    its bad cell can be found. (pyarrow's own inference would take ``0x10`` for sixteen.)
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
