@@ -25,7 +25,7 @@ SEPARATORS = (",", ";", "\t")
 SHOWN = 60  # characters of a cell or a column name that a message shows
 SCHEMA_BLOCK = 1 << 16  # bytes whose cells tell a numeric column from a text one
 # Bytes of a CSV file that pyarrow parses at once, in the calling thread: on a shared machine
-# its threads wait for each other (1.4-1.8x pandas' time against 1.2-1.3x; benchmarks/NOTES.md).
+# its worker threads wait for the scheduler at each hand-off (measured: benchmarks/NOTES.md).
 BLOCK = 1 << 22
 
 # A decimal number as people write it: Python's float() syntax without its underscores
