@@ -481,11 +481,10 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             view[...] = value
 
     def _columns(self, name):
-        """How an error names column j of ``name`` ("X" or "y"): with its feature name."""
-        names = getattr(self, "feature_names_in_", None) if name == "X" else None
-        if names is None:
-            return lambda j: f"{name} column {j}"
-        return lambda j: f"{name} column {j} ({names[j]!r})"
+        """How an error names column j of ``name`` ("X" or "y"): by the feature or target name
+        of the fit when it had names (a DataFrame's columns, a Series' name)."""
+        names = getattr(self, "feature_names_in_" if name == "X" else "target_names_", None)
+        return Columns(name, None if names is None else tuple(map(str, names)))
 
     def _set_history(self, history):
         self.out_activation_ = "identity"  # a^(L) = z^(L), for every way of fitting
@@ -520,6 +519,34 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         elif self.batch_size is None:
             settings["batch_size"] = "None"  # only the string "auto" means automatic here
         return TrainConfig(**settings)
+
+
+class Columns:
+    """Names column j of ``matrix`` ("X" or "y") in errors: by ``names[j]``, else by number."""
+
+    def __init__(self, matrix, names=None):
+        self.matrix, self.names = matrix, names
+
+    def __call__(self, j):
+        if self.names is None:
+            return f"{self.matrix} column {j}"
+        return f"{self.matrix} column {self.names[j]!r}"
+
+
+class ColumnError(DataError):
+    """A ``DataError`` about column ``j`` of X or y (``matrix``, None when unknown).
+
+    ``problem`` is the message after the column's name, with ``{row}`` where the row of the
+    array goes; ``about(label)`` is the same error about the column called ``label`` (the
+    command line names it by its header in the file, whose lines the array's rows are not).
+    """
+
+    def __init__(self, column, j, problem, row=""):
+        super().__init__(f"{column(j)} {problem.format(row=row)}")
+        self.matrix, self.j, self.problem = getattr(column, "matrix", None), j, problem
+
+    def about(self, label):
+        return DataError(f"{label} {self.problem.format(row='')}")
 
 
 def _scaler_part(name, value, default, n, dtype):
@@ -624,10 +651,8 @@ def in_dtype(v, dtype, column):
     too_big = np.abs(v) > np.finfo(dtype).max
     if too_big.any():
         j = int(np.argmax(too_big))
-        raise DataError(
-            f"{column(j)} is of size {v[j]:.3g}, beyond the range of {dtype}; "
-            "use dtype='float64' or rescale the column"
-        )
+        problem = f"is of size {v[j]:.3g}, beyond the range of {dtype}; use dtype='float64' "
+        raise ColumnError(column, j, problem + "or rescale the column")
     return v.astype(dtype)
 
 
@@ -642,11 +667,12 @@ def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
     with np.errstate(over="ignore", invalid="ignore"):
         bad = ~np.isfinite(((A - mean) / scale).astype(dtype, copy=False))  # (m, n)
     i, j = np.argwhere(bad)[0]
-    raise DataError(
-        f"{column(j)} holds {A[i, j]:.6g} (row {i}, counting from 0), too large to "
-        f"standardize in {np.dtype(dtype)}: its distance from the column mean "
-        f"{mean[j]:.3g} overflows; rescale the column (e.g. divide it by 1e300)"
+    problem = (
+        f"holds {A[i, j]:.6g}{{row}}, too large to standardize in {np.dtype(dtype)}: its "
+        f"distance from the column mean {mean[j]:.3g} overflows; rescale the column (e.g. "
+        f"divide it by 1e300)"
     )
+    raise ColumnError(column, j, problem, f" (row {i}, counting from 0)")
 
 
 def warn_about_fit(history, config):
