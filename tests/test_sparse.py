@@ -149,3 +149,20 @@ def test_sparse_counts_fit_scikit_learns_poisson_regressor(rng):
     # few nonzeros per column: a flat optimum, where both stop about 1e-6 apart
     assert rel_error(model.coefs_[0][:, 0], reference.coef_) < 1e-4
     assert rel_error(model.predict(X), reference.predict(X)) < 1e-5
+
+
+@pytest.mark.parametrize("make", [sparse.csr_matrix, sparse.csc_array], ids=lambda f: f.__name__)
+def test_weighted_partial_fit_on_sparse_chunks_matches_dense_chunks(rng, make):
+    """partial_fit and sample_weight take sparse chunks: the same steps as on the dense
+    chunks scaled the same way (the scalers given, so both start from the same ones)."""
+    X, y = sparse_data(rng)
+    w = rng.integers(0, 3, size=len(y)).astype(float)  # zeros drop rows, twos count twice
+    scale = 1.0 + np.asarray(abs(X).max(axis=0).todense()).ravel()  # (15,) any positive scale
+    scalers = {"x_mean": np.zeros(15), "x_scale": scale, "y_mean": [y.mean()], "y_scale": [1.0]}
+    params = {"hidden_layer_sizes": (4,), "solver": "adam", "batch_size": 16, "random_state": 0}
+    ours, dense = DeltapropRegressor(**params), DeltapropRegressor(**params)
+    for rows in (slice(0, 60), slice(60, 120)):
+        ours.partial_fit(make(X[rows]), y[rows], sample_weight=w[rows], scalers=scalers)
+        dense.partial_fit(X[rows].toarray(), y[rows], sample_weight=w[rows], scalers=scalers)
+        scalers = None  # only the first call takes them
+    assert rel_error(ours.network_.params, dense.network_.params) < 1e-12

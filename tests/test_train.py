@@ -57,7 +57,7 @@ def test_loss_decreases(rng, solver):
     Y = np.sin(X[:1]) * X[1:]  # (1, m) a nonlinear target
     net = Network((2, 16, 1), "tanh", rng=rng)
     J_0 = net.loss_and_grad(X, Y)[0]
-    eta = 0.5 if solver == "gd" else 0.05
+    eta = 0.2 if solver == "gd" else 0.05  # (0.5 overshoots for some starts)
     config = TrainConfig(solver=solver, learning_rate_init=eta, batch_size=32, max_iter=100)
     history = train(net, X, Y, config, rng=rng)
     J_end = net.loss_and_grad(X, Y)[0]

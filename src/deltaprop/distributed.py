@@ -514,7 +514,7 @@ def fit_parts(estimator, client, raw, *, y_1d, sources=None):
     Sets the fitted attributes of an in-memory fit and warns as ``fit`` does; returns the
     (feature, target) names read from the files (or None) and the number of training rows m.
     """
-    from deltaprop.estimator import make_rng, warn_about_fit
+    from deltaprop.estimator import make_rng, starting_network, warn_about_fit
 
     config = estimator.train_config()
     hidden = check_sizes(estimator.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
@@ -523,7 +523,7 @@ def fit_parts(estimator, client, raw, *, y_1d, sources=None):
     data, scalers, names = scale_parts(client, raw, estimator.standardize, dtype, sources)
     (x_mean, x_scale), (y_mean, y_scale) = scalers
     sizes = (len(x_mean), *hidden, len(y_mean))
-    net = Network(sizes, estimator.activation, rng=rng, dtype=dtype)
+    net = starting_network(sizes, estimator.activation, config.solver, rng, dtype)
     history = train_dask(net, data, config, rng=rng)
     estimator.network_ = net
     estimator.x_mean_, estimator.x_scale_ = x_mean, x_scale

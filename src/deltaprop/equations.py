@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from deltaprop.losses import weight_total, weighted_sum
+
 
 def z_layer(theta_prev, a_prev, b, out=None):
     """z^(l) = Θ^(l−1) a^(l−1) + b^(l).   (n_l × n_{l−1}) (n_{l−1} × m) + (n_l × 1) → n_l × m"""
@@ -39,10 +41,16 @@ def a_output(output, z, out=None):
     return output.phi(z, out=out)  # the output layer's function, written into out if given
 
 
-def delta_output(loss, a_L, y, out=None):
+def delta_output(loss, a_L, y, out=None, w=None):
     """δ^(L) = ∂J^(i)/∂z^(L) = a^(L) − y for the squared loss (linear output) and for the
-    Poisson loss (exp output: exp' cancels against the log in J).   n_L × m"""
-    return loss.delta(a_L, y, out=out)  # the Loss record's δ^(L), written into out if given
+    Poisson loss (exp output: exp' cancels against the log in J).   n_L × m
+
+    With sample weights w (m,), column i is w_i δ^(L)(x^(i)) (``docs/derivation.md``).
+    """
+    delta = loss.delta(a_L, y, out=out)  # the Loss record's δ^(L), written into out if given
+    if w is not None:
+        delta *= w  # Δ^(L) Diag(w): column i times w_i
+    return delta
 
 
 def delta_hidden(theta, delta_next, dphi_z, out=None):
@@ -72,7 +80,7 @@ def grad_theta(delta_next, a, theta, alpha, m, out=None):
 
 def grad_b(delta, m, out=None):
     """∂J/∂b^(l) = (1/m) δ^(l) 1.   (n_l × m) (m × 1) → n_l"""
-    g = np.matmul(delta, ones(m, delta.dtype), out=out)  # Σ_i δ^(l)(x^(i)), as a BLAS gemv
+    g = np.matmul(delta, ones(delta.shape[1], delta.dtype), out=out)  # Σ_i δ^(l)(x^(i)), gemv
     g *= 1 / m
     return g
 
@@ -93,10 +101,13 @@ def ones(m, dtype):
     return one
 
 
-def cost(loss, a_L, y, thetas, alpha, m):
-    """J = (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F.   scalar"""
+def cost(loss, a_L, y, thetas, alpha, m, w=None):
+    """J = (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F.   scalar
+
+    With sample weights w (m,): m becomes Σ_i w_i and Σ_i J^(i) becomes Σ_i w_i J^(i).
+    """
     penalty = sum(float(np.vdot(t, t)) for t in thetas) if alpha else 0.0
-    return (loss.value(a_L, y) + 0.5 * alpha * penalty) / m
+    return (weighted_sum(loss, a_L, y, w) + 0.5 * alpha * penalty) / weight_total(w, m)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ class Loss:
     delta: Callable[..., np.ndarray]  # (A^(L), Y, out=None) -> Δ^(L), (n_L, m)
     formula: str  # J^(i) for one output r = a − y (Poisson: of a and y), as SymPy text
     delta_text: str  # δ^(L) in the question's notation
+    per_sample: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None  # -> J^(i), (m,)
     output: str = "identity"  # the output layer a^(L) of z^(L) the loss is defined with
 
     def __reduce__(self):  # pickle by name: the functions are module-level or lambdas
@@ -42,6 +43,16 @@ def _squared_value(a, y):
 def _huber_value(a, y):
     r, d = np.abs(a - y), HUBER_DELTA
     return float(np.sum(np.where(r <= d, 0.5 * r * r, d * (r - d / 2))))
+
+
+def _squared_per_sample(a, y):
+    r = a - y  # (n_L, m)
+    return 0.5 * np.einsum("km,km->m", r, r)  # ½‖a^(L) − y‖² of each column: (m,)
+
+
+def _huber_per_sample(a, y):
+    r, d = np.abs(a - y), HUBER_DELTA
+    return np.sum(np.where(r <= d, 0.5 * r * r, d * (r - d / 2)), axis=0)  # (m,)
 
 
 def _huber_delta(a, y, out=None):
@@ -66,6 +77,7 @@ LOSSES = {
         lambda a, y, out=None: np.subtract(a, y, out=out),  # a − y
         "r**2/2",
         "a^(L) − y",
+        _squared_per_sample,
     ),
     "huber": Loss(
         "huber",
@@ -74,6 +86,7 @@ LOSSES = {
         f"Piecewise((r**2/2, Abs(r) <= {HUBER_DELTA}), "
         f"({HUBER_DELTA}*(Abs(r) - {HUBER_DELTA / 2}), True))",
         f"clip(a^(L) − y, −{HUBER_DELTA}, {HUBER_DELTA})",
+        _huber_per_sample,
     ),
     "poisson": Loss(
         "poisson",
@@ -81,6 +94,7 @@ LOSSES = {
         lambda a, y, out=None: np.subtract(a, y, out=out),  # a − y: the log link cancels exp'
         "y*log(y/a) - y + a",
         "a^(L) − y",
+        _poisson_per_sample,
         output="exp",
     ),
 }
@@ -98,3 +112,17 @@ def get_loss(name: str | Loss) -> Loss:
     if not isinstance(name, str) or name not in LOSSES:
         raise ConfigError(f"loss={name!r} is not known; use one of: {', '.join(LOSSES)}")
     return LOSSES[name]
+
+
+def weighted_sum(loss, a, y, w=None):
+    """Σ_i w_i J^(i) over the columns of a, y (n_L, m), w (m,); Σ_i J^(i) when w is None."""
+    if w is None:
+        return loss.value(a, y)
+    if loss.per_sample is None:
+        raise ConfigError(f"loss={loss.name!r} takes no sample_weight; pass sample_weight=None")
+    return float(np.dot(loss.per_sample(a, y), w))
+
+
+def weight_total(w, m):
+    """Σ_i w_i, the normalizer of J: m when w is None."""
+    return m if w is None else float(np.sum(w, dtype=np.float64))

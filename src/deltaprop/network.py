@@ -18,7 +18,8 @@ from scipy import sparse
 from deltaprop import equations as eq
 from deltaprop.activations import Activation, get_activation, get_output
 from deltaprop.errors import ConfigError, DataError
-from deltaprop.losses import Loss, get_loss
+from deltaprop.losses import Loss, get_loss, weight_total
+from deltaprop.weights import check_sample_weight
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
@@ -130,7 +131,7 @@ class Network:
     activation : str
         φ of the hidden layers: identity, sigmoid, tanh, relu, leaky_relu, elu or softplus.
     rng : numpy.random.Generator, optional
-        Source of the initial weights (``initialize``: Glorot uniform, zero biases). Without
+        Source of the initial weights (``initialize``: Glorot uniform, output bias 0). Without
         it the parameters start at zero.
     dtype : float64 or float32
         Kept end to end: parameters, activations and gradients.
@@ -192,26 +193,24 @@ class Network:
             )
         self.params[...] = params
 
-    def initialize(self, rng):
-        """Draw every Θ^(l) from U(−r_l, r_l), r_l = √(6 / (n_l + n_{l+1})); set every b^(l) to 0.
+    def initialize(self, rng, *, c=6.0):
+        """Draw Θ^(l) and the hidden b^(l+1) from U(−r_l, r_l), r_l = √(c / (n_l + n_{l+1})).
 
-        Glorot & Bengio's (2010) normalized bound, for every layer l = 1..L−1 (the linear
-        output layer included) and every activation. It keeps the variance of z^(l+1) near
-        that of a^(l) going forward and of δ^(l) going back, so the first predictions a^(L)
-        are small and J starts near the loss of predicting the mean (standardized targets).
-        Chosen by measurement against scikit-learn's ``MLPRegressor`` after 50 epochs
-        (``benchmarks/convergence.py``, docs/derivation.md "Initialization"): He's bound
-        √(6/n_l) on relu layers and the output started J 2–3× higher; scikit-learn's own
-        scheme (bound √(2/(n_l + n_{l+1})) for the sigmoid, biases drawn like the weights)
-        trained slower than this one with adam and sgd (L-BFGS generalized better with its
-        random biases).
+        Glorot & Bengio's (2010) normalized bound (c = 6) for every layer l = 1..L−1 and
+        every activation: it keeps the variance of z^(l+1) near that of a^(l) going forward
+        and of δ^(l) going back. The hidden biases spread the units' kinks (relu) and centers
+        (tanh, sigmoid) over the standardized data instead of stacking them at 0; the output
+        bias b^(L) = 0, so the first predictions a^(L) are small and J starts near the loss of
+        predicting the mean. scikit-learn's scheme, except b^(L) = 0 and its c = 2 for the
+        sigmoid (``c`` here: the estimator uses 2 for the sigmoid with L-BFGS only). Chosen
+        by measurement against ``MLPRegressor`` (``benchmarks/convergence.py``;
+        docs/derivation.md, "Initialization").
         """
-        for theta in self.theta.values():
-            n_out, n_in = theta.shape  # n_{l+1}, n_l
-            r = np.sqrt(6.0 / (n_in + n_out))
-            theta[...] = rng.uniform(-r, r, size=theta.shape)  # Θ^(l)
-        for b in self.b.values():
-            b[...] = 0  # b^(l)
+        r = {l: np.sqrt(c / sum(theta.shape)) for l, theta in self.theta.items()}  # r_l
+        for l, theta in self.theta.items():
+            theta[...] = rng.uniform(-r[l], r[l], size=theta.shape)  # Θ^(l): (n_{l+1}, n_l)
+        for l, b in self.b.items():  # b^(l), l = 2..L
+            b[...] = rng.uniform(-r[l - 1], r[l - 1], size=b.shape) if l < self.L else 0
 
     def forward(self, X):
         """Forward pass over the columns of X (n_1, m); returns the ``Cache`` of a^(l), z^(l)."""
@@ -301,19 +300,23 @@ def forward(net, X, workspace=None):
     return ws.cache  # linear output: a^(L) = z^(L), one array (n_L, m)
 
 
-def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *, workspace=None):
+def backward(
+    net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *, workspace=None, w=None
+):
     """The gradient of J for the samples in ``cache``; Y: (n_L, m). Returns a ``Grad``.
 
     The backward equations of ``DESIGN.md``, in the order ``deltaprop explain`` prints them.
     ``out``, a ``Grad`` of this network, is filled in place when given (else a new one);
     δ^(l) and φ'(z^(l)) are written into ``workspace`` (a ``Workspace`` for m columns; a new
-    one when None).
+    one when None). Sample weights w (m,) scale column i of every Δ^(l) by w_i and m becomes
+    Σ_i w_i (``docs/derivation.md``).
     """
-    L, m, phi, theta, a, z = net.L, Y.shape[1], net.activation, net.theta, cache.a, cache.z
-    ws = Workspace(net, m) if workspace is None else workspace
+    L, phi, theta, a, z = net.L, net.activation, net.theta, cache.a, cache.z
+    ws = Workspace(net, Y.shape[1]) if workspace is None else workspace
     delta, dphi = ws.delta, ws.dphi  # δ^(l), φ'(z^(l)) by layer l
     grad = Grad.zeros_like(net) if out is None else out
-    eq.delta_output(get_loss(loss), a[L], Y, out=delta[L])  # δ^(L) = ∂J^(i)/∂z^(L): (n_L, m)
+    m = weight_total(w, Y.shape[1])  # m, or Σ_i w_i
+    eq.delta_output(get_loss(loss), a[L], Y, out=delta[L], w=w)  # δ^(L) = ∂J^(i)/∂z^(L): (n_L, m)
     for l in range(L - 1, 0, -1):  # l = L−1 … 1
         # ∂J/∂b^(l+1) = (1/m) Δ^(l+1) 1
         eq.grad_b(delta[l + 1], m, out=grad.b[l + 1])  # (n_{l+1},)
@@ -326,7 +329,9 @@ def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *
     return grad
 
 
-def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=None):
+def loss_and_grad(
+    net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=None, sample_weight=None
+):
     """J and ∇J on X (n_1, m) and Y (n_L, m): forward, cost, backward, with checked input.
 
     Parameters
@@ -345,11 +350,13 @@ def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=N
         A ``Grad`` of this network to fill in place (``Grad.zeros_like(net)``).
     workspace : Workspace, optional
         A ``Workspace`` of this network for m columns; a new one when None.
+    sample_weight : array of shape (m,), optional
+        w_i >= 0 per sample: J = (Σ_i w_i J^(i) + (α/2) Σ_l ‖Θ^(l)‖²_F) / Σ_i w_i.
 
     Returns
     -------
     J : float
-        The cost, (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F.
+        The cost, (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F (weighted as above).
     grad : Grad
         ∂J/∂Θ^(l) and ∂J/∂b^(l) in the network's layout and dtype (``out`` when given).
 
@@ -367,19 +374,21 @@ def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=N
         raise DataError("X has no columns (m = 0); pass at least one sample")
     alpha, loss = check_alpha(alpha), check_loss_output(net, loss)
     grad, workspace = _check_out(net, out), _check_workspace(net, workspace, X.shape[1])
-    return loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace)
+    w = check_sample_weight(sample_weight, X.shape[1], net.dtype)
+    return loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace, w=w)
 
 
-def loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace):
+def loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace, *, w=None):
     """``loss_and_grad`` without the checks, for training loops that checked once up front.
 
     X (n_1, m) and Y (n_L, m) of the network's dtype, ``alpha`` a float >= 0, ``loss`` a
-    ``Loss``, ``grad`` a ``Grad`` of this network (filled in place) and ``workspace`` a
-    ``Workspace`` for m columns. Returns ``(J, grad)``.
+    ``Loss``, ``grad`` a ``Grad`` of this network (filled in place), ``workspace`` a
+    ``Workspace`` for m columns and ``w`` checked sample weights (m,) or None. Returns
+    ``(J, grad)``.
     """
     cache = forward(net, X, workspace)
-    J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1])
-    return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace)
+    J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1], w)
+    return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace, w=w)
 
 
 def check_loss_output(net, loss):

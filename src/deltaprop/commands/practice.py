@@ -5,6 +5,7 @@ when something is wrong, and writes files atomically, so a failure leaves nothin
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -304,11 +305,12 @@ def train(args) -> int:
         f"network: {_arch(data, args.hidden)}, {args.activation}, {args.solver}, "
         f"{args.loss} loss, alpha {args.alpha}",
     )
-    with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
-        _fit(model.fit, train_set.X, _fit_target(train_set.y))
-    _report_training(args, model)
-    scored = train_set if test_set is None else test_set  # --test-size 0: the training rows
-    y_pred = predict_matrix(model, scored.X)  # (m_scored, k)
+    with _named_columns(data.feature_names, data.target_names, data.source):
+        with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
+            _fit(model.fit, train_set.X, _fit_target(train_set.y))
+        _report_training(args, model)
+        scored = train_set if test_set is None else test_set  # --test-size 0: the training rows
+        y_pred = predict_matrix(model, scored.X)  # (m_scored, k)
     return _conclude(args, model, data, (train_set, test_set), scored, y_pred)
 
 
@@ -424,6 +426,21 @@ def _fit(fit, *args, **kwargs):
     for warning in caught:
         print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
     return result
+
+
+@contextlib.contextmanager
+def _named_columns(features, targets, source):
+    """Let an error of the estimator about one column of X or y name it by its header in the
+    data file ``source`` (the estimator, given arrays, knows only its number)."""
+    from deltaprop.estimator import ColumnError
+
+    try:
+        yield
+    except ColumnError as err:
+        names = {"X": features, "y": targets}.get(err.matrix)
+        if not names:
+            raise
+        raise err.about(f"column {names[err.j]!r} of {source}") from None
 
 
 def _report_training(args, model):
@@ -768,7 +785,8 @@ def predict(args) -> int:
         check_output(args.output, [("the model file", args.model), ("the data file", args.data)])
     model, meta = _load(args.model)
     X = _model_features(model, meta, read_table(args.data, args.sep))  # (m, n)
-    y_pred = predict_matrix(model, X)  # (m, k)
+    with _named_columns(meta.get("feature_names"), None, args.data):
+        y_pred = predict_matrix(model, X)  # (m, k)
     if args.output is None:
         write_csv(None, _target_names(model, meta), y_pred)
         return 0
@@ -825,7 +843,8 @@ def evaluate(args) -> int:
     table = read_table(args.data, args.sep)
     y_true = target_matrix(table, target)  # (m, k)
     X = _model_features(model, meta, table)  # (m, n)
-    scores = regression_metrics(y_true, predict_matrix(model, X), model.loss)
+    with _named_columns(meta.get("feature_names"), None, args.data):
+        scores = regression_metrics(y_true, predict_matrix(model, X), model.loss)
     print(f"{args.data} ({len(y_true)} rows):")
     print(format_metrics(scores, target))
     return 0
