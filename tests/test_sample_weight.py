@@ -88,6 +88,22 @@ def test_weight_two_is_a_duplicated_row_and_zero_a_dropped_row(rng, solver):
     np.testing.assert_array_equal(zero.network_.params, dropped.network_.params)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_poisson_weight_two_is_a_duplicated_row_from_the_start(rng, solver):
+    X, _, w = make_data(rng)
+    y = rng.poisson(np.exp(0.5 * X[:, 0] + 0.3), size=len(X)).astype(np.float64)  # counts
+    y[[3, 11]] = [9.0, 7.0]  # the doubled rows move the mean count
+    weighted = DeltapropRegressor(**settings(solver, loss="poisson", max_iter=1))
+    weighted.fit(X, y, sample_weight=w)
+    rows = duplicated(w)
+    copied = DeltapropRegressor(**settings(solver, loss="poisson", max_iter=1)).fit(
+        X[rows], y[rows]
+    )
+    # the exp output starts at the weighted mean count, b^(L) = log(Σ w_i y_i / Σ w_i)
+    np.testing.assert_allclose(weighted.network_.params, copied.network_.params, atol=1e-10)
+    np.testing.assert_allclose(weighted.loss_curve_, copied.loss_curve_, rtol=1e-10)
+
+
 @pytest.mark.parametrize("solver", ["gd", "sgd", "adam"])
 def test_weight_zero_is_a_dropped_row_with_early_stopping_and_shuffles(rng, solver):
     X, y, w = make_data(rng, m=60)

@@ -383,7 +383,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
                 sizes, self.activation, config.solver, rng, X_s.dtype, output
             )
             if output == "exp":
-                start_at_mean(self.network_, Y_s)  # Y_s is y: the Poisson loss leaves it unscaled
+                # Y_s is y: the Poisson loss leaves it unscaled
+                start_at_mean(self.network_, Y_s, w)
         history = train(
             self.network_, X_s.T, Y_s.T, config, rng=rng, state=state, final=final, sample_weight=w
         )
@@ -620,10 +621,12 @@ def check_counts(Y, column):
         )
 
 
-def start_at_mean(network, Y):
+def start_at_mean(network, Y, w=None):
     """b^(L) = log ȳ (per output, Y (m, k)): the exp output starts at the mean count, as
-    scikit-learn's ``PoissonRegressor`` starts its intercept (0 for an output that is all 0)."""
-    y_bar = Y.mean(axis=0, dtype=np.float64)  # (k,)
+    scikit-learn's ``PoissonRegressor`` starts its intercept (0 for an output that is all 0);
+    with sample weights w (m,), the weighted mean Σ_i w_i y_i / Σ_i w_i (a weight of 2 is the
+    row twice, from the start)."""
+    y_bar = np.average(Y.astype(np.float64, copy=False), axis=0, weights=w)  # (k,)
     network.b[network.L][...] = np.log(np.where(y_bar > 0, y_bar, 1.0))  # b^(L): (n_L,)
 
 
