@@ -2,14 +2,17 @@
 
 Both get the same standardized data, network, solver, learning rate, α and number of epochs
 (L-BFGS: iterations); each row is the mean over ``--seeds`` seeds of the weights (and shuffles)
-of the training R² and the held-out R² (half of the rows). ``deltaprop, He init`` is deltaprop
+of the training R² and the held-out R² (half of the rows), and Δ = deltaprop − MLPRegressor
+with its standard error. A row is "behind" when Δ < −max(2 SE, 0.005) for the training or the
+held-out R² (a difference beyond the seed-to-seed noise and beyond 0.005), "ahead" when
+Δ > 2 SE for one of them and behind in neither, else "at". ``deltaprop, He init`` is deltaprop
 with the initialization it had before issue 7 (He uniform on relu-family layers, the linear
 output layer included; Glorot otherwise; zero biases), in the same run, for the before/after.
 Then the two cases named in issue 7: scikit-learn's ``check_regressors_train`` data (its
 default network, 50 epochs, training R²) and ``make_friedman1`` (2,000 rows, (64, 64) relu,
-adam, early stopping, 5-fold R²).
+adam, early stopping, 5-fold R², repeated).
 
-    python benchmarks/convergence.py [--seeds 4] [--epochs 50] > table.md
+    python benchmarks/convergence.py [--seeds 16] [--epochs 50] [--repeats 3] > table.md
 """
 
 import argparse
@@ -19,7 +22,7 @@ import warnings
 import numpy as np
 from sklearn.datasets import make_friedman1, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import KFold, cross_val_score
 from sklearn.neural_network import MLPRegressor
 
 from deltaprop import DeltapropRegressor, Network
@@ -42,7 +45,7 @@ def datasets():
     return {name: (standardized(X), standardized(y)) for name, (X, y) in named.items()}
 
 
-def he_initialize(net, rng):
+def he_initialize(net, rng, c=6.0):
     """deltaprop's initialization before issue 7, for the before/after column."""
     for theta in net.theta.values():
         n_out, n_in = theta.shape
@@ -81,7 +84,7 @@ def fit(name, model, X, y):
 
 
 def row(X, y, activation, solver, hidden, epochs, seeds):
-    """{model: (mean training R², mean held-out R²)} over the seeds."""
+    """{model: array (seeds, 2) of (training R², held-out R²)}."""
     half = len(X) // 2
     scores = {}
     for seed in range(seeds):
@@ -89,29 +92,68 @@ def row(X, y, activation, solver, hidden, epochs, seeds):
             fitted = fit(name, model, X[:half], y[:half])
             pair = (fitted.score(X[:half], y[:half]), fitted.score(X[half:], y[half:]))
             scores.setdefault(name, []).append(pair)
-    return {name: np.mean(pairs, axis=0) for name, pairs in scores.items()}
+    return {name: np.array(pairs) for name, pairs in scores.items()}
+
+
+def difference(ours, theirs):
+    """Δ of the means (training, held-out) and its standard error (independent seeds)."""
+    se = np.sqrt(ours.var(axis=0, ddof=1) / len(ours) + theirs.var(axis=0, ddof=1) / len(theirs))
+    return ours.mean(axis=0) - theirs.mean(axis=0), se
+
+
+def verdict(delta, se):
+    if np.any(delta < -np.maximum(2 * se, 0.005)):
+        return "behind"
+    return "ahead" if np.any(delta > 2 * se) else "at"
 
 
 def grid(epochs, seeds):
     names = ("MLPRegressor", "deltaprop", "deltaprop, He init")
     print(
         f"R² after {epochs} epochs (L-BFGS: iterations), mean of {seeds} seeds: training / "
-        "held-out; Δ = deltaprop − MLPRegressor, held-out\n"
+        "held-out; Δ = deltaprop − MLPRegressor ± its standard error\n"
     )
-    print("| data | φ | solver | hidden | " + " | ".join(names) + " | Δ |")
-    print("|---|---|---|---|" + "---|" * (len(names) + 1))
+    print("| data | φ | solver | hidden | " + " | ".join(names) + " | Δ training | Δ held-out | |")
+    print("|---|---|---|---|" + "---|" * (len(names) + 3))
+    verdicts = []
     for data, (X, y) in datasets().items():
         for activation in ACTIVATIONS:
             for solver in SOLVERS:
                 for hidden in DEPTHS:
                     r = row(X, y, activation, solver, hidden, epochs, seeds)
-                    cells = " | ".join(f"{r[n][0]:.3f} / {r[n][1]:.3f}" for n in names)
-                    delta = r["deltaprop"][1] - r["MLPRegressor"][1]
+                    means = {n: r[n].mean(axis=0) for n in names}
+                    cells = " | ".join(f"{means[n][0]:.3f} / {means[n][1]:.3f}" for n in names)
+                    delta, se = difference(r["deltaprop"], r["MLPRegressor"])
+                    deltas = " | ".join(
+                        f"{d:+.3f} ± {e:.3f}" for d, e in zip(delta, se, strict=True)
+                    )
+                    verdicts.append(verdict(delta, se))
                     shape = ",".join(map(str, hidden))
                     print(
-                        f"| {data} | {activation} | {solver} | {shape} | {cells} | {delta:+.3f} |",
+                        f"| {data} | {activation} | {solver} | {shape} | {cells} | {deltas} "
+                        f"| {verdicts[-1]} |",
                         flush=True,
                     )
+    counts = ", ".join(f"{v} {verdicts.count(v)}" for v in ("ahead", "at", "behind"))
+    print(f"\nRows: {counts} (of {len(verdicts)}).")
+
+
+def summary(name, scores, reference):
+    """One line: the mean ± its standard error, and Δ against ``reference`` ± its SE."""
+    scores = np.asarray(scores)
+    line = f"- {name}: {scores.mean():.3f} ± {scores.std(ddof=1) / np.sqrt(len(scores)):.3f}"
+    if reference is not None:
+        delta, se = difference(scores[:, None], np.asarray(reference)[:, None])
+        line += f" (Δ {delta[0]:+.3f} ± {se[0]:.3f}, {verdict(delta, se)})"
+    return line + f", min {scores.min():.3f}"
+
+
+def compare(scores):
+    """Print ``summary`` of ``scores(name)`` for each model, against MLPRegressor's."""
+    reference = scores("MLPRegressor")
+    print(summary("MLPRegressor", reference, None))
+    for name in ("deltaprop", "deltaprop, He init"):
+        print(summary(name, scores(name), reference))
 
 
 def check_regressors_train_case(seeds):
@@ -120,36 +162,47 @@ def check_regressors_train_case(seeds):
     X, y = standardized(X), standardized(y)
     print(
         "\ncheck_regressors_train data, default (100,) relu adam, 50 epochs, training R² "
-        f"(mean of {seeds} seeds; the check needs > 0.5):\n"
+        f"(mean of {seeds} seeds ± standard error; the check needs > 0.5):\n"
     )
-    for name in ("MLPRegressor", "deltaprop", "deltaprop, He init"):
-        scores = []
-        for seed in range(seeds):
-            model = models("relu", "adam", (100,), 50, seed)[name]
-            scores.append(fit(name, model, X, y).score(X, y))
-        print(f"- {name}: {np.mean(scores):.3f} (min {np.min(scores):.3f})")
+
+    def scores(name):
+        models_ = (models("relu", "adam", (100,), 50, seed)[name] for seed in range(seeds))
+        return [fit(name, model, X, y).score(X, y) for model in models_]
+
+    compare(scores)
 
 
-def friedman_case():
+def friedman_case(repeats):
     X, y = make_friedman1(2000, n_features=10, random_state=0)
     X, y = standardized(X), standardized(y)
-    print("\nmake_friedman1, 2,000 rows, (64, 64) relu, adam, early stopping, 5-fold R²:\n")
-    for name, model in models("relu", "adam", (64, 64), 200, 0).items():
-        model.set_params(early_stopping=True)
-        with initialization(name):
-            scores = cross_val_score(model, X, y, cv=5)
-        print(f"- {name}: {scores.mean():.3f} (folds {', '.join(f'{s:.3f}' for s in scores)})")
+    print(
+        "\nmake_friedman1, 2,000 rows, (64, 64) relu, adam, early stopping, 5-fold R² "
+        f"({repeats} shuffled 5-fold splits and seeds: mean of {5 * repeats} folds ± SE):\n"
+    )
+
+    def scores(name):
+        folds = []
+        for seed in range(repeats):
+            model = models("relu", "adam", (64, 64), 200, seed)[name]
+            model.set_params(early_stopping=True)
+            with initialization(name):
+                splits = KFold(5, shuffle=True, random_state=seed)
+                folds.extend(cross_val_score(model, X, y, cv=splits))
+        return folds
+
+    compare(scores)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument("--seeds", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=3, help="5-fold splits for friedman1")
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)  # 50 epochs on purpose
     grid(args.epochs, args.seeds)
     check_regressors_train_case(args.seeds)
-    friedman_case()
+    friedman_case(args.repeats)
 
 
 if __name__ == "__main__":

@@ -2,17 +2,22 @@
 
 Writes a CSV of random float64 values (default: 50,000 rows × 101 columns, about 99 MB, and
 100,000 rows, about 200 MB) into a temporary folder and reads it into a float64 matrix ``X``
-(m, 100) plus a target ``y`` (m, 1) with each reader, each read in a fresh Python process so
-that the peak memory (``ru_maxrss`` after the read minus before it, the libraries already
-imported) is that read's alone. The readers alternate within each repeat (the first one
-rotates), and the table shows the median time of the repeats and its ratio to
-``pandas.read_csv`` (C engine), and the peak memory as a multiple of the file size.
+(m, 100) plus a target ``y`` (m, 1) with each reader.
 
-``before`` is deltaprop's reader as it was before pyarrow (the ``csv`` module, one Python
-string per cell), loaded from git commit 1e6a1d6; it is left out when git cannot show it.
+- Time: for each pyarrow thread count (``--threads``, ``pyarrow.set_cpu_count``) and each
+  reader, one Python process reads the file with that reader and with ``pandas.read_csv`` (C
+  engine, single-threaded) in turn, ``--rounds`` times (the first one alternates), so that the
+  machine's load falls on both alike (a process per pair: one reader's memory pool does not
+  weigh on another's). Each round gives the reader's wall and CPU time as a ratio to pandas'
+  in the same round; the table shows the medians of these ratios, their range, and the
+  median times.
+- Peak memory: each reader once in a fresh process, ``ru_maxrss`` after the read minus before
+  it (the libraries already imported), as a multiple of the file size.
 
-    python benchmarks/read_data.py                  # 99 MB and 200 MB, 3 repeats
-    python benchmarks/read_data.py --rows 5000 --repeats 1   # a quick check
+    python benchmarks/read_data.py                 # deltaprop; 99 MB and 200 MB; 1, 2 threads
+    python benchmarks/read_data.py --readers deltaprop "pandas (pyarrow engine)" \
+        "pyarrow.csv (inferred types)"            # the other candidates too
+    python benchmarks/read_data.py --rows 5000 --rounds 2   # a quick check
 """
 
 import argparse
@@ -25,12 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-OLD_COMMIT = "1e6a1d6"
-REPO = Path(__file__).resolve().parents[1]
+BASE = "pandas (C engine)"
 
-# Each reader: the code run in a fresh process; it reads PATH into X (m, n) and y (m, 1).
+# Each reader defines read(path) -> (X (m, n), y (m, 1)), both float64.
 READERS = {
-    "pandas (C engine)": """
+    BASE: """
         import pandas as pd
         def read(path):
             frame = pd.read_csv(path)
@@ -42,7 +46,7 @@ READERS = {
             frame = pd.read_csv(path, engine="pyarrow")
             return frame.drop(columns="y").to_numpy(np.float64), frame[["y"]].to_numpy(np.float64)
     """,
-    "pyarrow.csv": """
+    "pyarrow.csv (inferred types)": """
         import pandas  # imported by pyarrow's to_numpy: not part of the read
         import pyarrow.csv as pc
         def read(path):
@@ -51,39 +55,48 @@ READERS = {
             X = np.column_stack([table.column(n).to_numpy() for n in names])
             return X, table.column("y").to_numpy().reshape(-1, 1)
     """,
-    "deltaprop now": """
+    "deltaprop": """
         import pyarrow.csv
         from deltaprop.data import read_dataset
         def read(path):
             data = read_dataset(path, ["y"])
             return data.X, data.y
     """,
-    "deltaprop before": """
-        import subprocess, types
-        source = subprocess.run(["git", "-C", REPO, "show", OLD_COMMIT + ":src/deltaprop/data.py"],
-                                capture_output=True, text=True, check=True).stdout
-        module = types.ModuleType("old_data")
-        exec(compile(source, "old_data.py", "exec"), module.__dict__)
-        def read(path):
-            data = module.read_dataset(path, ["y"])
-            return data.X, data.y
-    """,
 }
 
-CHILD = """
-import resource, sys, time
+PRELUDE = """
+import gc, resource, sys, time
 import numpy as np
-REPO, OLD_COMMIT = {repo!r}, {old!r}
+import pyarrow as pa
+pa.set_cpu_count({threads})
+pa.set_io_thread_count({threads})
+"""
+
+# One process, every reader in turn: "name wall cpu checksum" per read.
+TIME_CHILD = """
+readers = {{}}
+for name, code in {readers!r}.items():
+    scope = {{"np": np}}
+    exec(code, scope)
+    readers[name] = scope["read"]
+names = list(readers)
+for r in range({rounds}):
+    for name in names[r % len(names):] + names[: r % len(names)]:
+        gc.collect()
+        start, cpu = time.perf_counter(), time.process_time()
+        X, y = readers[name](sys.argv[1])
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        assert X.dtype == np.float64 and y.shape == (X.shape[0], 1), (X.dtype, y.shape)
+        print(repr(name), wall, cpu, f"{{X[-1, -1]:.12g}},{{y[0, 0]:.12g}}", flush=True)
+        del X, y
+"""
+
+# One reader in a fresh process: its peak memory.
+MEMORY_CHILD = """
 {reader}
-before = resource.getrusage(resource.RUSAGE_SELF)
-start = time.perf_counter()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 X, y = read(sys.argv[1])
-seconds = time.perf_counter() - start
-after = resource.getrusage(resource.RUSAGE_SELF)
-cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-assert X.dtype == np.float64 and y.shape == (X.shape[0], 1), (X.dtype, y.shape)
-peak = (after.ru_maxrss - before.ru_maxrss) * 1024
-print(seconds, cpu, peak, f"{{X[-1, -1]:.12g}}", f"{{y[0, 0]:.12g}}")
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
 """
 
 
@@ -99,52 +112,58 @@ def write_data(path, rows, columns, seed=0):
     return path
 
 
-def read_once(name, path):
-    """(seconds, CPU seconds, peak bytes, checksum values) of one read by reader ``name``, run
-    in a new process."""
-    code = CHILD.format(repo=str(REPO), old=OLD_COMMIT, reader=textwrap.dedent(READERS[name]))
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
-    )
-    *numbers, last, first = out.stdout.split()
-    return (*(float(v) for v in numbers), (last, first))
+def python(code, path):
+    """The standard output of ``code`` run by a new Python process with argument ``path``."""
+    command = [sys.executable, "-c", code, str(path)]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
-def old_reader_available():
-    probe = ["git", "-C", str(REPO), "cat-file", "-e", f"{OLD_COMMIT}:src/deltaprop/data.py"]
-    return subprocess.run(probe, capture_output=True).returncode == 0
-
-
-def measure(path, names, repeats):
-    """``{name: ([seconds], [CPU seconds], [peak bytes])}``, readers alternated within each
-    repeat."""
-    results = {name: ([], [], []) for name in names}
-    checks = set()
-    for r in range(repeats):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
-            *figures, check = read_once(name, path)
-            for series, value in zip(results[name], figures, strict=True):
-                series.append(value)
+def measure_time(path, threads, rounds, names):
+    """``{name: [(wall, cpu), ...]}`` and ``{name: [(wall, cpu) of pandas, ...]}``: one pair
+    per round, reader ``name`` and pandas interleaved in one process."""
+    times, base, checks = {}, {}, set()
+    for name in names:
+        readers = {n: textwrap.dedent(READERS[n]) for n in (BASE, name)}
+        code = PRELUDE.format(threads=threads) + TIME_CHILD.format(readers=readers, rounds=rounds)
+        pairs = {BASE: [], name: []}
+        for line in python(code, path).splitlines():
+            reader, wall, cpu, check = line.rsplit(" ", 3)
+            pairs[eval(reader)].append((float(wall), float(cpu)))
             checks.add(check)
+        times[name], base[name] = pairs[name], pairs[BASE]
     if len(checks) != 1:
         raise SystemExit(f"the readers disagree on the values read: {checks}")
-    return results
+    return times, base
 
 
-def print_table(path, results):
+def measure_memory(path, name):
+    """Peak memory (bytes) of one read by reader ``name`` in a fresh process."""
+    code = PRELUDE.format(threads=2) + MEMORY_CHILD.format(reader=textwrap.dedent(READERS[name]))
+    return int(python(code, path))
+
+
+def ratios(times, base, name, k):
+    """Per round, reader ``name``'s time (k = 0: wall, 1: CPU) over pandas' in that round."""
+    return [mine[k] / theirs[k] for mine, theirs in zip(times[name], base[name], strict=True)]
+
+
+def print_table(path, threads, times, base, peaks):
     size = path.stat().st_size
-    wall, cpu = (statistics.median(results["pandas (C engine)"][k]) for k in (0, 1))
-    print(f"\n{path.name}: {size / 1e6:.0f} MB")
+    print(f"\n{path.name}: {size / 1e6:.0f} MB, pyarrow threads: {threads}")
     print(
-        "| reader | wall time, median (range) | vs pandas | CPU time | vs pandas "
-        "| peak memory | peak / file size |"
+        "| reader | wall, median | wall vs pandas, median (range) | CPU vs pandas, median "
+        "| peak / file size |"
     )
-    print("|---|---|---|---|---|---|---|")
-    for name, (seconds, cpus, peaks) in results.items():
-        t, c, peak = statistics.median(seconds), statistics.median(cpus), max(peaks)
+    print("|---|---|---|---|---|")
+    pandas = statistics.median(t for pairs in base.values() for t, _ in pairs)
+    print(f"| {BASE} | {pandas:.2f} s | 1.00× | 1.00× | {peaks[BASE] / size:.2f}× |")
+    for name in times:
+        wall, cpu = ratios(times, base, name, 0), ratios(times, base, name, 1)
+        seconds = statistics.median(t for t, _ in times[name])
         print(
-            f"| {name} | {t:.2f} s ({min(seconds):.2f}–{max(seconds):.2f}) | {t / wall:.2f}× "
-            f"| {c:.2f} s | {c / cpu:.2f}× | {peak / 1e6:.0f} MB | {peak / size:.2f}× |"
+            f"| {name} | {seconds:.2f} s | {statistics.median(wall):.2f}× "
+            f"({min(wall):.2f}–{max(wall):.2f}) | {statistics.median(cpu):.2f}× "
+            f"| {peaks[name] / size:.2f}× |"
         )
 
 
@@ -152,16 +171,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[50_000, 100_000])
     parser.add_argument("--columns", type=int, default=101)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--skip-before", action="store_true", help="leave out the old reader")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--readers", nargs="+", choices=[n for n in READERS if n != BASE], default=["deltaprop"]
+    )
     args = parser.parse_args()
-    names = [name for name in READERS if name != "deltaprop before"]
-    if not args.skip_before and old_reader_available():
-        names.append("deltaprop before")
     with tempfile.TemporaryDirectory() as folder:
         for rows in args.rows:
             path = write_data(Path(folder) / f"data_{rows}x{args.columns}.csv", rows, args.columns)
-            print_table(path, measure(path, names, args.repeats))
+            peaks = {name: measure_memory(path, name) for name in (BASE, *args.readers)}
+            for threads in args.threads:
+                times = measure_time(path, threads, args.rounds, args.readers)
+                print_table(path, threads, *times, peaks)
 
 
 if __name__ == "__main__":

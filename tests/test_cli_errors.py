@@ -96,6 +96,115 @@ def test_missing_data_file(tmp_path, capsys):
     )
 
 
+def unreadable(tmp_path, monkeypatch):
+    """A data file in a folder that the user may not enter; for root (who enters it anyway)
+    the open fails as it would for a user."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    path = folder / "data.csv"
+    path.write_text("a,b,y\n1,2,3\n")
+    folder.chmod(0)
+    deny_open(path, monkeypatch)
+    return path
+
+
+def deny_open(path, monkeypatch):
+    """Where ``path`` can be read anyway (root), let ``os.open`` of it fail as for a user."""
+    if not os.access(path, os.R_OK):
+        return
+    real_open = os.open
+
+    def no_permission(name, flags, *args):
+        if str(name) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(os, "open", no_permission)
+
+
+NOT_DATA_FILES = {
+    "folder": (
+        lambda tmp_path, _: tmp_path,
+        r"data file '.*' is a folder, not a file; give the path of a CSV or Parquet file$",
+    ),
+    "fifo": (
+        lambda tmp_path, _: os.mkfifo(tmp_path / "pipe.csv") or tmp_path / "pipe.csv",
+        r"data file '.*pipe.csv' is a FIFO \(named pipe\), not a file; save the data to a file "
+        r"first \(data files are read more than once\)$",
+    ),
+    "device": (
+        lambda *_: "/dev/zero",
+        r"data file '/dev/zero' is a character device, not a file; give the path of a CSV",
+    ),
+    "unreadable": (
+        unreadable,
+        r"cannot read data file '.*locked/data.csv': permission denied; check the permissions",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", NOT_DATA_FILES)
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate"])
+def test_a_data_path_that_is_not_a_readable_file(
+    tmp_path, model, capsys, monkeypatch, no_training, command, kind
+):
+    make, match = NOT_DATA_FILES[kind]
+    if kind == "device" and not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero on this system")
+    path = str(make(tmp_path, monkeypatch))
+    argv = ["train", path, "--target", "y"] if command == "train" else [command, str(model), path]
+    before = files(tmp_path)
+    fails(argv, capsys, 1, rf"^deltaprop: error: {match}")
+    if kind == "unreadable":
+        (tmp_path / "locked").chmod(0o755)
+    assert files(tmp_path) == before  # nothing written
+
+
+@pytest.mark.parametrize("option", [["train", "--out"], ["train", "--report"], ["predict", "-o"]])
+def test_an_output_path_that_is_a_folder(tmp_path, good_csv, model, capsys, no_training, option):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    command, flag = option
+    inputs = [str(good_csv), "--target", "y"] if command == "train" else [str(model), str(good_csv)]
+    fails(
+        [command, *inputs, flag, str(folder)],
+        capsys,
+        1,
+        r"cannot write '.*out': it is a folder; give a file name$",
+    )
+    assert files(folder) == []
+
+
+OVERFLOW = r"holds -1\.7e\+308, too large to standardize in float64: its distance from the column"
+
+
+@pytest.mark.parametrize("column", ["b", "y"])
+def test_a_column_too_large_to_standardize_is_named_by_its_header(tmp_path, capsys, column):
+    values = {"a": [1.0, 2.0, 3.0, 4.0], "b": [1.0, 2.0, 1.0, 2.0], "y": [1.0, 2.0, 3.0, 4.0]}
+    values[column][:3] = [1.7e308, -1.7e308, 1.7e308]
+    data = tmp_path / "big.csv"
+    write_csv(data, tuple(values), np.column_stack(list(values.values())))
+    argv = ["train", str(data), "--target", "y", "--test-size", "0", "--out", str(tmp_path / "m")]
+    fails(
+        [*argv, *FAST], capsys, 1, rf"^deltaprop: error: column '{column}' of .*big.csv {OVERFLOW}"
+    )
+    assert files(tmp_path) == ["big.csv"]
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_a_column_too_large_to_standardize_for_a_model_is_named(tmp_path, capsys, command):
+    near_max = np.array([1.0, 1.2, 1.4, 1.6]) * 1e308  # (4,) the model's mean is about 1.3e308
+    train = tmp_path / "train.csv"
+    write_csv(train, ("a", "b", "y"), np.column_stack([np.arange(4.0), near_max, np.arange(4.0)]))
+    model = tmp_path / "m.npz"
+    argv = ["train", str(train), "--target", "y", "--test-size", "0", "--out", str(model)]
+    assert main([*argv, *FAST]) == 0
+    capsys.readouterr()
+    new = tmp_path / "new.csv"
+    write_csv(new, ("a", "b", "y"), [[0.0, 1.0, 0.0], [1.0, -1.7e308, 1.0]])
+    fails([command, str(model), str(new)], capsys, 1, rf"column 'b' of .*new.csv {OVERFLOW}")
+
+
 def test_missing_target_column_lists_columns(good_csv, capsys):
     fails(
         ["train", str(good_csv), "--target", "price"],
@@ -288,7 +397,7 @@ def test_target_without_data(capsys):
     [
         (["--activation", "sine"], "activation='sine' is not known; use one of: identity"),
         (["--solver", "newton"], "solver='newton' is not known; use one of: gd, sgd, adam"),
-        (["--loss", "l1"], "loss='l1' is not known; use one of: squared, huber"),
+        (["--loss", "l1"], "loss='l1' is not known; use one of: squared, huber, poisson"),
         (["--hidden", "8,x"], "argument --hidden: '8,x' must be layer widths >= 1, or 'none'"),
         (["--hidden", "8,0"], "argument --hidden: '8,0' must be layer widths >= 1, or 'none'"),
         (["--epochs", "0"], "argument --epochs: '0' is not a positive integer"),
@@ -387,7 +496,7 @@ def test_model_file_from_a_newer_version(tmp_path, model, capsys):
         ["predict", str(newer), str(model)],
         capsys,
         1,
-        "written by a newer deltaprop \\(format 99\\); this version reads formats 1 to 2",
+        "written by a newer deltaprop \\(format 99\\); this version reads formats 1 to 3",
     )
 
 
@@ -453,20 +562,12 @@ def test_a_model_path_that_is_not_utf8_is_printed_as_given(tmp_path, model, monk
     monkeypatch.setattr("sys.stdout", stdout)  # as in a UTF-8 locale: undecodable bytes fail
     assert main(["info", os.fsdecode(odd)]) == 0
     stdout.flush()
-    assert stdout.buffer.getvalue().startswith(b"model: " + odd + b" (format version 2)\n")
+    assert stdout.buffer.getvalue().startswith(b"model: " + odd + b" (format version 3)\n")
 
 
 def test_an_unreadable_model_file(tmp_path, model, capsys, monkeypatch):
     model.chmod(0)
-    if os.access(model, os.R_OK):  # root reads it anyway: let the open fail as for a user
-        real_open = os.open
-
-        def no_permission(path, flags, *args):
-            if str(path) == str(model):
-                raise PermissionError(13, "Permission denied")
-            return real_open(path, flags, *args)
-
-        monkeypatch.setattr(os, "open", no_permission)
+    deny_open(model, monkeypatch)
     fails(["info", str(model)], capsys, 1, r"model file '.*m.npz' cannot be opened \(Permission")
     model.chmod(0o644)
 

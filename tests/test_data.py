@@ -292,6 +292,23 @@ def test_text_columns_among_default_features_are_named_with_the_exclude_hint(tmp
         read_dataset(path, ["y"], features=["a"], exclude=["id"])
 
 
+def test_a_text_column_after_the_first_block_and_many_blocks(tmp_path, monkeypatch, rng):
+    import deltaprop.data
+
+    monkeypatch.setattr(deltaprop.data, "SCHEMA_BLOCK", 256)  # bytes: the first few rows
+    monkeypatch.setattr(deltaprop.data, "BLOCK", 1024)  # so the rows come in many chunks
+    values = rng.standard_normal((300, 2))  # (300, 2) a, y
+    ids = [str(i) for i in range(150)] + [f"x{i}" for i in range(150, 300)]
+    rows = zip(ids, values.tolist(), strict=True)
+    lines = ["id,a,y", *(f"{k},{a!r},{y!r}" for k, (a, y) in rows)]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    data = read_dataset(path, ["y"], exclude=["id"])
+    np.testing.assert_array_equal(data.X[:, 0], values[:, 0])
+    np.testing.assert_array_equal(data.y[:, 0], values[:, 1])
+    with pytest.raises(DataError, match=r"column 'id', line 152 of .* \(data row 151\) is 'x150"):
+        read_dataset(path, ["y"])
+
+
 @pytest.mark.parametrize("sep", [";", "\t"])
 def test_semicolon_and_tab_separators_are_detected_from_the_header(tmp_path, sep):
     path = write(tmp_path, f"a{sep}b{sep}y\n1,5{sep}2{sep}3\n4{sep}5{sep}6\n")

@@ -188,10 +188,10 @@ def test_early_stopping_takes_the_in_memory_path_on_the_same_split(current, rng,
     def in_memory(net, c, cb):
         batches = Batches(X_tr, Y_tr, batch_size_for(c, len(X_tr.T)), c.shuffle)
 
-        def loop(net, X, Y, _, config, batches):
-            return EpochLoop(net, X, Y, (X_val, Y_val), config, batches)
+        def loop(net, Y, _, config, batches, *, state):
+            return EpochLoop(net, Y, (X_val, Y_val, None), config, batches, state=state)
 
-        return train_epochs(net, X_tr, Y_tr, c, seeded(), cb, batches, loop)
+        return train_epochs(net, X_tr, Y_tr, c, seeded(), cb, batches, loop_class=loop)
 
     nets = [Network((3, 6, 1), "tanh", rng=np.random.default_rng(7)) for _ in range(2)]
     h_ref = in_memory(nets[0], config, None)

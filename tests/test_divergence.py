@@ -226,6 +226,17 @@ def test_overflowing_column_is_a_data_error_naming_it():
         DeltapropRegressor((2,)).fit(X, np.arange(3.0))
 
 
+def test_overflowing_column_of_a_dataframe_or_series_is_named_by_its_name():
+    pd = pytest.importorskip("pandas")
+    big = np.array([1.7e308, -1.7e308, 1.7e308])
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "big": big})
+    with pytest.raises(DataError, match=r"^X column 'big' holds -1\.7e\+308 \(row 1, counting"):
+        DeltapropRegressor((2,)).fit(X, np.arange(3.0))
+    y = pd.Series(big, name="price")
+    with pytest.raises(DataError, match=r"^y column 'price' holds -1\.7e\+308 \(row 1, count"):
+        DeltapropRegressor((2,)).fit(X[["a"]], y)
+
+
 def test_float32_beyond_its_range_is_a_data_error():
     X = np.array([[1e300], [2e300], [4e300]])
     with pytest.raises(DataError, match=r"^X column 0 is of size .* beyond the range of float32"):

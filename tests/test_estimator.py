@@ -162,7 +162,7 @@ def test_feature_names_from_a_dataframe(rng):
         ("solver", "newton", r"^solver='newton' is not known; use one of: gd, sgd, adam, lbfgs$"),
         ("learning_rate", "cyclic", r"^learning_rate='cyclic' is not known; use one of: "),
         ("activation", "swish", r"^activation='swish' is not known; use one of: identity"),
-        ("loss", "l1", r"^loss='l1' is not known; use one of: squared, huber$"),
+        ("loss", "l1", r"^loss='l1' is not known; use one of: squared, huber, poisson$"),
         (
             "hidden_layer_sizes",
             (8, 0),
@@ -294,6 +294,26 @@ def test_fifty_epochs_get_at_least_as_far_as_scikit_learn(solver, activation):
             scores.append((model.score(X[train], y[train]), model.score(X[test], y[test])))
     (ours_train, ours_test), (theirs_train, theirs_test) = np.mean(ours, 0), np.mean(theirs, 0)
     assert ours_train >= theirs_train - 0.02 and ours_test >= theirs_test - 0.02
+
+
+@pytest.mark.parametrize("hidden", [(32,), (32, 32)])
+def test_fifty_lbfgs_iterations_generalize_as_well_as_scikit_learn(hidden):
+    """L-BFGS after 50 iterations on friedman1 with tanh: the mean held-out R² over 6 seeds is
+    at least MLPRegressor's (up to 0.03). The hidden biases decide this: started at 0 they
+    left deltaprop 0.07 behind (0.775 against 0.842 over 16 seeds, benchmarks/NOTES.md)."""
+    from sklearn.datasets import make_friedman1
+    from sklearn.neural_network import MLPRegressor
+
+    X, y = make_friedman1(400, n_features=10, noise=0.5, random_state=0)
+    X, y = (X - X.mean(axis=0)) / X.std(axis=0), (y - y.mean()) / y.std()
+    train, test = slice(0, 200), slice(200, 400)
+    ours, theirs = [], []
+    for seed in range(6):
+        settings = dict(hidden_layer_sizes=hidden, solver="lbfgs", max_iter=50, random_state=seed)
+        for scores, model in ((ours, DeltapropRegressor), (theirs, MLPRegressor)):
+            fitted = model(activation="tanh", **settings).fit(X[train], y[train])
+            scores.append(fitted.score(X[test], y[test]))
+    assert np.mean(ours) >= np.mean(theirs) - 0.03
 
 
 def test_initial_loss_is_near_the_mean_models():

@@ -53,6 +53,7 @@ def test_catches_a_wrong_gradient_and_names_the_block(rng, monkeypatch):
 
 def test_relu_kinks_are_detected_and_excluded(rng):
     net = Network((2, 3, 1), "relu", rng=rng)
+    net.b[2][...] = 0
     X = rng.standard_normal((2, 5))
     X[:, 0] = 0.0  # z^(2) = Θ^(1)·0 + b^(2) = 0 exactly for sample 0: on the kink
     Y = rng.standard_normal((1, 5))

@@ -91,7 +91,8 @@ def test_an_edited_metadata_field_fails_the_checksum(original, tmp_path, change)
 
 def test_a_format_1_file_is_still_read(original, tmp_path):
     _, arrays, metadata, X, y_pred = original
-    old = {**metadata, "format_version": 1, "sha256": checksum(arrays)}  # arrays only
+    training = {k: v for k, v in metadata["training"].items() if k != "validation_scores"}
+    old = {**metadata, "format_version": 1, "training": training, "sha256": checksum(arrays)}
     path = tmp_path / "v1.npz"
     np.savez(path, **arrays, metadata=np.array(json.dumps(old)))
     model, meta = load_model(path)

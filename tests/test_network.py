@@ -126,13 +126,17 @@ def test_params_are_one_flat_vector_with_views(rng):
     assert theta[2][1, 3] == 7.0 and np.shares_memory(b[4], net.params)
 
 
-# Θ^(1) is 5 × 3, Θ^(2) is 1 × 5: Glorot uniform bounds √(6/(n_l + n_{l+1})) = √(6/8), √(6/6)
+# Θ^(1) is 50 × 3, Θ^(2) is 1 × 50: Glorot bounds √(c/(n_l + n_{l+1})) = √(c/53), √(c/51)
+@pytest.mark.parametrize("c", [6.0, 2.0])
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
-def test_initialization_glorot_on_every_layer_with_zero_biases(activation):
-    net = Network((3, 50, 1), activation, rng=np.random.default_rng(0))
-    for l, bound in ((1, np.sqrt(6 / 53)), (2, np.sqrt(6 / 51))):  # the output layer too
+def test_initialization_glorot_on_every_layer_hidden_biases_spread(activation, c):
+    net = Network((3, 50, 1), activation)
+    net.initialize(np.random.default_rng(0), c=c)
+    for l, bound in ((1, np.sqrt(c / 53)), (2, np.sqrt(c / 51))):  # the output layer too
         assert 0.8 * bound < np.abs(net.theta[l]).max() <= bound
-    assert not net.b[2].any() and not net.b[3].any()
+    bound = np.sqrt(c / 53)  # b^(2) is drawn with Θ^(1)'s bound
+    assert 0.8 * bound < np.abs(net.b[2]).max() <= bound and np.unique(net.b[2]).size == 50
+    assert not net.b[3].any()  # the output bias: the first predictions stay near 0
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
@@ -230,7 +234,11 @@ def test_loss_and_grad_fills_out_and_workspace_and_equals_the_method(rng):
         ({"alpha": float("nan")}, ConfigError, r"^alpha=nan must be a finite number >= 0"),
         ({"alpha": float("inf")}, ConfigError, r"^alpha=inf must be a finite number >= 0"),
         ({"alpha": None}, ConfigError, r"^alpha=None must be a finite number >= 0"),
-        ({"loss": "l1"}, ConfigError, r"^loss='l1' is not known; use one of: squared, huber$"),
+        (
+            {"loss": "l1"},
+            ConfigError,
+            r"^loss='l1' is not known; use one of: squared, huber, poisson$",
+        ),
         ({"loss": ["squared"]}, ConfigError, r"^loss=\['squared'\] is not known; use one of"),
         ({"m": 0}, DataError, r"^X has no columns \(m = 0\); pass at least one sample$"),
         ({"out": "array"}, ConfigError, r"^out must be a Grad of this network: pass Grad"),

@@ -50,3 +50,19 @@ def test_the_huber_lines_are_read_and_correct_for_the_huber_loss(sizes, batch, r
     unclipped = to_text(delta.equation.rhs.arg)  # a^(L) − y
     squared = check(f"{delta.lhs} = {unclipped}", sizes=sizes, loss="huber")
     assert squared.verdict == "wrong"
+
+
+@pytest.mark.parametrize(("sizes", "batch"), [((3, 4, 2), None), ((2, 5, 3), 4)])
+@pytest.mark.parametrize("render", [text_lines, markdown_lines, latex_lines, batched_lines])
+def test_the_poisson_lines_are_read_and_correct_for_the_poisson_loss(sizes, batch, render):
+    derivation = explain(sizes, "tanh", loss="poisson", batch=batch, alpha=0.2 if batch else 0.0)
+    lines = render(derivation)
+    assert any("exp(" in line or r"\exp" in line for line in lines) or not lines
+    for line in lines:
+        result = check(line, sizes=sizes, loss="poisson")
+        assert result.verdict == "correct", result.to_text()
+    output = next(x for x in derivation.lines if x.key == "a_output")  # a^(L) = exp(z^(L))
+    linear = check(
+        f"{output.lhs} = {to_text(output.equation.rhs.arg)}", sizes=sizes, loss="poisson"
+    )
+    assert linear.verdict == "wrong"

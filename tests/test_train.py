@@ -57,7 +57,7 @@ def test_loss_decreases(rng, solver):
     Y = np.sin(X[:1]) * X[1:]  # (1, m) a nonlinear target
     net = Network((2, 16, 1), "tanh", rng=rng)
     J_0 = net.loss_and_grad(X, Y)[0]
-    eta = 0.5 if solver == "gd" else 0.05
+    eta = 0.2 if solver == "gd" else 0.05  # (0.5 overshoots for some starts)
     config = TrainConfig(solver=solver, learning_rate_init=eta, batch_size=32, max_iter=100)
     history = train(net, X, Y, config, rng=rng)
     J_end = net.loss_and_grad(X, Y)[0]
@@ -269,7 +269,7 @@ def test_progress_bar_only_on_a_terminal(rng, monkeypatch, capsys):
     [
         ({"solver": "sdg"}, r"^solver='sdg' is not known; use one of: gd, sgd, adam, lbfgs$"),
         ({"learning_rate": "cyclic"}, r"^learning_rate='cyclic' is not known; use one of: "),
-        ({"loss": "l1"}, r"^loss='l1' is not known; use one of: squared, huber$"),
+        ({"loss": "l1"}, r"^loss='l1' is not known; use one of: squared, huber, poisson$"),
         ({"learning_rate_init": "0.1"}, r"^learning_rate_init='0.1' must be a number > 0$"),
         ({"max_iter": 0}, r"^max_iter=0 must be an integer >= 1$"),
         ({"batch_size": 2.0}, r"^batch_size=2.0 must be 'auto' or an integer >= 1$"),

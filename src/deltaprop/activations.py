@@ -27,7 +27,7 @@ class Activation:
     formula: str  # φ(z) as a SymPy expression in z
 
     def __reduce__(self):  # pickle by name: the functions are module-level or lambdas
-        return get_activation, (self.name,)
+        return (get_activation if self.name in ACTIVATIONS else get_output), (self.name,)
 
 
 def _new(z, out):
@@ -118,3 +118,26 @@ def get_activation(name: str | Activation) -> Activation:
         allowed = ", ".join(ACTIVATIONS)
         raise ConfigError(f"activation={name!r} is not known; use one of: {allowed}")
     return ACTIVATIONS[key]
+
+
+def _exp_dphi(z, a, out=None):
+    out = _new(z, out)
+    np.copyto(out, a)  # exp'(z) = exp(z) = a
+    return out
+
+
+# The output layer a^(L) of z^(L): linear, or exp (the log link of the Poisson loss). Not a
+# hidden activation: a loss names the one it is defined with (``Loss.output``).
+OUTPUTS = {
+    "identity": ACTIVATIONS["identity"],
+    "exp": Activation("exp", lambda z, out=None: np.exp(z, out=out), _exp_dphi, "exp(z)"),
+}
+
+
+def get_output(name: str | Activation) -> Activation:
+    """The output layer's function by name: ``"identity"`` (a^(L) = z^(L)) or ``"exp"``."""
+    if isinstance(name, Activation) and name.name in OUTPUTS:
+        return OUTPUTS[name.name]
+    if not isinstance(name, str) or name not in OUTPUTS:
+        raise ConfigError(f"output={name!r} is not known; use one of: {', '.join(OUTPUTS)}")
+    return OUTPUTS[name]

@@ -2,28 +2,31 @@
 
 A data file has a header of unique column names and one sample per row: a CSV file (comma,
 semicolon or tab separated) or a Parquet file (``.parquet``). Both are parsed by pyarrow, in
-C++ on every core; only the columns a command uses must hold numbers, so a file may carry other
-columns (an id, a comment) that the command ignores. Every problem raises ``DataError`` with
-one line that names the column, the line of the file (the row of a Parquet file) and the value.
-The fast parse does not say where a bad value is, so the file is scanned again with the ``csv``
-module only when there is one, to name its line.
+C++ (a CSV file in the calling thread: see ``BLOCK``); only the columns a command uses must
+hold numbers, so a file may carry other columns (an id, a comment) that the command ignores.
+Every problem raises ``DataError`` with one line that names the column, the line of the file
+(the row of a Parquet file) and the value. The fast parse does not say where a bad value is,
+so the file is scanned again with the ``csv`` module only when there is one, to name its line.
 """
 
 import csv
 import math
-import os
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from deltaprop.errors import ConfigError, DataError
-from deltaprop.files import STDOUT, atomic_open
+from deltaprop.files import STDOUT, atomic_open, check_input
 
 DEFAULT_TARGET = "progression"
 DEFAULT_SOURCE = "bundled diabetes data (scikit-learn)"
 SEPARATORS = (",", ";", "\t")
 SHOWN = 60  # characters of a cell or a column name that a message shows
+SCHEMA_BLOCK = 1 << 16  # bytes whose cells tell a numeric column from a text one
+# Bytes of a CSV file that pyarrow parses at once, in the calling thread: on a shared machine
+# its worker threads wait for the scheduler at each hand-off (measured: benchmarks/NOTES.md).
+BLOCK = 1 << 22
 
 # A decimal number as people write it: Python's float() syntax without its underscores
 # ("1_000" is a typo in data, not one thousand); inf and nan are read, then refused as not finite.
@@ -95,10 +98,13 @@ class Table:
             self._bad_cell(name, 0, hint)  # bool, date, all empty: the first cell is not a number
         if values.null_count:
             self._bad_cell(name, _first_null(values), hint)
-        start = 0
+        dtype, start = _buffer_dtype(kind), 0
         for chunk in values.chunks:  # each chunk copied once, straight into x
-            x[start : start + len(chunk)] = _numbers(chunk)
-            start += len(chunk)
+            stop = start + len(chunk)
+            x[start:stop] = np.frombuffer(
+                chunk.buffers()[1], dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize
+            )
+            start = stop
         bad = np.flatnonzero(~np.isfinite(x))
         if bad.size:
             self._bad_cell(name, bad[0], hint)
@@ -176,18 +182,14 @@ class Table:
         raise DataError(f"{self.path} changed while it was read; read it again")
 
 
-def _numbers(chunk):
-    """A pyarrow array of integers or floats without nulls as float64, read from its buffer
-    (``to_numpy`` would import pandas, 0.7 s, when it is installed)."""
+def _buffer_dtype(kind):
+    """The NumPy dtype of the data buffer of a pyarrow integer or float type: the columns are
+    copied from the Arrow buffers (``to_numpy`` would import pandas, 0.7 s, when it is
+    installed)."""
     import pyarrow.types as pat
 
-    kind = (
-        "f" if pat.is_floating(chunk.type) else "u" if pat.is_unsigned_integer(chunk.type) else "i"
-    )
-    dtype = np.dtype(f"{kind}{chunk.type.bit_width // 8}")
-    data = chunk.buffers()[1]
-    x = np.frombuffer(data, dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize)
-    return x.astype(np.float64, copy=False)
+    letter = "f" if pat.is_floating(kind) else "u" if pat.is_unsigned_integer(kind) else "i"
+    return np.dtype(f"{letter}{kind.bit_width // 8}")
 
 
 def _first_null(values):
@@ -208,8 +210,7 @@ def read_table(path, sep=None):
         no comma and exactly one of ``;`` and tab.
     """
     path = str(path)
-    if not os.path.isfile(path):
-        raise DataError(f"data file {path!r} does not exist; check the path")
+    check_input(path)
     try:
         if is_parquet(path):
             return _read_parquet(path)
@@ -260,16 +261,17 @@ def detect_separator(path):
 def _read_csv_fast(path, sep):
     """The CSV file parsed by pyarrow, or None when pyarrow refuses it (the scan says why).
 
-    Every column is read as float64 or, when its first block (1 MB) is not all numbers, as text.
-    A column whose later rows are not numbers is read again as text, so that its bad cell can
-    be found. (pyarrow's own inference would take ``0x10`` for sixteen.)
+    Every column is read as float64 or, when its first ``SCHEMA_BLOCK`` bytes are not all
+    numbers, as text. A column whose later rows are not numbers is read again as text, so that
+    its bad cell can be found. (pyarrow's own inference would take ``0x10`` for sixteen.)
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     parse = pcsv.ParseOptions(delimiter=sep)
     try:
-        schema = pcsv.open_csv(path, parse_options=parse, convert_options=_convert()).schema
+        first = pcsv.ReadOptions(block_size=SCHEMA_BLOCK)
+        schema = pcsv.open_csv(path, first, parse, _convert()).schema
         columns = _check_header(path, schema.names)
         types = {field.name: _column_type(field.type) for field in schema}
         for _ in range(len(types) + 1):
@@ -291,7 +293,8 @@ def _try_read(path, parse, types):
     import pyarrow.csv as pcsv
 
     try:
-        return pcsv.read_csv(path, parse_options=parse, convert_options=_convert(types))
+        blocks = pcsv.ReadOptions(block_size=BLOCK, use_threads=False)  # see BLOCK
+        return pcsv.read_csv(path, blocks, parse, _convert(types))
     except pa.ArrowInvalid as err:
         found = re.match(r"In CSV column #(\d+): CSV conversion error", str(err))
         return list(types)[int(found[1])] if found else None

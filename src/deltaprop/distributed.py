@@ -502,7 +502,7 @@ def train_passes(net, data, config, rng, callback, trivial, validation):
     b = batch_size_for(config, data.m)
     monitor = None if validation is None else DaskValidation(validation)
     batches = DaskBatches(data, b, config.shuffle, trivial, monitor)
-    return train_epochs(net, None, None, config, rng, callback, batches, DaskEpochLoop)
+    return train_epochs(net, None, None, config, rng, callback, batches, loop_class=DaskEpochLoop)
 
 
 class DaskEpochLoop(EpochLoop):
@@ -510,8 +510,8 @@ class DaskEpochLoop(EpochLoop):
     a ``DaskValidation``, or None): the validation guard's reference and each epoch's
     validation J and R² come from one pass over the validation partitions."""
 
-    def __init__(self, net, X, Y, validation, config, batches):
-        super().__init__(net, X, Y, (batches.validation, None), config, batches)
+    def __init__(self, net, Y, validation, config, batches, *, state):
+        super().__init__(net, Y, (batches.validation, None, None), config, batches, state=state)
 
     def start_guards(self, Y):
         with overflow_is_divergence(0, self.config):
@@ -827,7 +827,7 @@ def fit_parts(estimator, client, sources, *, y_1d, files=None, x_dtype=np.float6
     (the training rows, with the validation split of early stopping) and
     whether the partitions were kept in the workers' memory (False: out of core).
     """
-    from deltaprop.estimator import make_rng, warn_about_fit
+    from deltaprop.estimator import make_rng, starting_network, warn_about_fit
 
     config = estimator.train_config()
     hidden = check_sizes(estimator.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
@@ -839,7 +839,7 @@ def fit_parts(estimator, client, sources, *, y_1d, files=None, x_dtype=np.float6
     settings = (estimator.standardize, dtype, hidden, split)
     data, validation, scalers, names = scale_parts(client, sources, settings, files)
     sizes = (len(scalers[0][0]), *hidden, len(scalers[1][0]))
-    net = Network(sizes, estimator.activation, rng=rng, dtype=dtype)
+    net = starting_network(sizes, estimator.activation, config.solver, rng, dtype)
     try:
         history = train_dask(net, data, config, rng=rng, validation=validation)
     except ClusterLostError as err:  # usable, with the best parameters so far

@@ -6,17 +6,27 @@ call these functions, and the derivation that ``deltaprop explain`` prints is ge
 ``EQUATIONS`` records that name them, so the printed math and the executed math are one.
 
 The Hadamard product ⊙ appears in exactly one place: ``delta_hidden``, with φ'(z^(l)).
+
+A^(1) = X may be a ``scipy.sparse`` matrix or array (n_1 × m): ``z_layer`` and ``grad_theta``
+then multiply the sparse block itself (SciPy's sparse × dense product, O(nnz) per column of
+the dense factor) and write the dense result into ``out``; X is never densified.
 """
 
 import functools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
+
+from deltaprop.losses import weight_total, weighted_sum
 
 
 def z_layer(theta_prev, a_prev, b, out=None):
     """z^(l) = Θ^(l−1) a^(l−1) + b^(l).   (n_l × n_{l−1}) (n_{l−1} × m) + (n_l × 1) → n_l × m"""
-    z = np.matmul(theta_prev, a_prev, out=out)  # (n_l, m)
+    if sparse.issparse(a_prev):  # a^(1) = x sparse: Θ^(1) A^(1) = ((A^(1))ᵀ (Θ^(1))ᵀ)ᵀ by SciPy
+        z = _into(out, (a_prev.T @ theta_prev.T).T)  # (n_l, m)
+    else:
+        z = np.matmul(theta_prev, a_prev, out=out)  # (n_l, m)
     z += b[:, None]  # b^(l) broadcast over the m columns
     return z
 
@@ -26,9 +36,21 @@ def a_hidden(activation, z, out=None):
     return activation.phi(z, out=out)  # φ is the Activation record's, written into out if given
 
 
-def delta_output(loss, a_L, y, out=None):
-    """δ^(L) = ∂J^(i)/∂z^(L) = a^(L) − y for the squared loss (linear output).   n_L × m"""
-    return loss.delta(a_L, y, out=out)  # the Loss record's δ^(L), written into out if given
+def a_output(output, z, out=None):
+    """a^(L) = exp(z^(L)), the Poisson loss's log link (else z^(L)).   n_L × m → n_L × m"""
+    return output.phi(z, out=out)  # the output layer's function, written into out if given
+
+
+def delta_output(loss, a_L, y, out=None, w=None):
+    """δ^(L) = ∂J^(i)/∂z^(L) = a^(L) − y for the squared loss (linear output) and for the
+    Poisson loss (exp output: exp' cancels against the log in J).   n_L × m
+
+    With sample weights w (m,), column i is w_i δ^(L)(x^(i)) (``docs/derivation.md``).
+    """
+    delta = loss.delta(a_L, y, out=out)  # the Loss record's δ^(L), written into out if given
+    if w is not None:
+        delta *= w  # Δ^(L) Diag(w): column i times w_i
+    return delta
 
 
 def delta_hidden(theta, delta_next, dphi_z, out=None):
@@ -46,7 +68,10 @@ def delta_hidden(theta, delta_next, dphi_z, out=None):
 
 def grad_theta(delta_next, a, theta, alpha, m, out=None):
     """∂J/∂Θ^(l) = (1/m) (δ^(l+1) (a^(l))ᵀ + α Θ^(l)).   (n_{l+1} × m) (m × n_l) → n_{l+1} × n_l"""
-    g = np.matmul(delta_next, a.T, out=out)  # Σ_i δ^(l+1)(x^(i)) a^(l)(x^(i))ᵀ
+    if sparse.issparse(a):  # a^(1) sparse: Δ^(2) (A^(1))ᵀ = (A^(1) (Δ^(2))ᵀ)ᵀ by SciPy
+        g = _into(out, (a @ delta_next.T).T)  # (n_{l+1}, n_l)
+    else:
+        g = np.matmul(delta_next, a.T, out=out)  # Σ_i δ^(l+1)(x^(i)) a^(l)(x^(i))ᵀ
     if alpha:
         g += alpha * theta  # L2 term (α/2m) ‖Θ^(l)‖²_F; biases are not regularized
     g *= 1 / m
@@ -55,9 +80,17 @@ def grad_theta(delta_next, a, theta, alpha, m, out=None):
 
 def grad_b(delta, m, out=None):
     """∂J/∂b^(l) = (1/m) δ^(l) 1.   (n_l × m) (m × 1) → n_l"""
-    g = np.matmul(delta, ones(m, delta.dtype), out=out)  # Σ_i δ^(l)(x^(i)), as a BLAS gemv
+    g = np.matmul(delta, ones(delta.shape[1], delta.dtype), out=out)  # Σ_i δ^(l)(x^(i)), gemv
     g *= 1 / m
     return g
+
+
+def _into(out, value):
+    """``value`` (a dense product) copied into ``out``, or itself as a C-ordered array."""
+    if out is None:
+        return np.ascontiguousarray(value)
+    out[...] = value
+    return out
 
 
 @functools.cache
@@ -68,10 +101,13 @@ def ones(m, dtype):
     return one
 
 
-def cost(loss, a_L, y, thetas, alpha, m):
-    """J = (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F.   scalar"""
+def cost(loss, a_L, y, thetas, alpha, m, w=None):
+    """J = (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F.   scalar
+
+    With sample weights w (m,): m becomes Σ_i w_i and Σ_i J^(i) becomes Σ_i w_i J^(i).
+    """
     penalty = sum(float(np.vdot(t, t)) for t in thetas) if alpha else 0.0
-    return (loss.value(a_L, y) + 0.5 * alpha * penalty) / m
+    return (weighted_sum(loss, a_L, y, w) + 0.5 * alpha * penalty) / weight_total(w, m)
 
 
 @dataclass(frozen=True)
@@ -101,7 +137,7 @@ EQUATIONS = (
         z_layer,
     ),
     Equation("a_hidden", "a^({l})", "φ(z^({l}))", "φ(Z^({l}))", "l = 2..L−1", a_hidden),
-    Equation("a_output", "a^(L)", "z^(L)", "Z^(L)", "l = L", None),
+    Equation("a_output", "a^(L)", "z^(L)", "Z^(L)", "l = L", a_output),
     Equation(
         "cost",
         "J",

@@ -2,26 +2,49 @@
 
 Parameter names and meanings follow scikit-learn's ``MLPRegressor``. Inputs and targets are
 standardized inside by default (``standardize=True``): the network ``network_`` works in
-standardized space and ``predict`` maps back. Samples are the ROWS of X here, as in the rest
-of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the core.
+standardized space and ``predict`` maps back. With ``loss="poisson"`` the targets are counts
+and stay as they are: the log link a^(L) = exp(z^(L)) needs y ≥ 0 on its own scale. Samples
+are the ROWS of X here, as in the rest of the ecosystem; the estimator hands ``X.T`` (samples
+as columns) to the core. A sparse X (``scipy.sparse`` CSR/CSC) stays sparse: its scaler
+divides by each column's standard deviation without centering (``deltaprop.sparse_input``).
 """
 
+import dataclasses
+import math
 import numbers
 import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from deltaprop.activations import get_activation
 from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
 from deltaprop.distributed import fit_dask, is_dask_collection
 from deltaprop.errors import ConfigError, DataError, PoorFitWarning
+from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype, check_sizes
-from deltaprop.train import History, train
+from deltaprop.sparse_input import column_moments, first_nonfinite, scaled
+from deltaprop.train import History, TrainState, outputs, train
+from deltaprop.weights import check_sample_weight, without_zero_weights
 
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
+SPARSE_ROWS = 4096  # rows densified at once to predict a sparse X with a centering scaler
+SCALERS = ("x_mean", "x_scale", "y_mean", "y_scale")  # partial_fit(scalers=...) keys
+
+
+def _has_step_rule(estimator):
+    """``partial_fit`` exists for "gd", "sgd" and "adam" (``available_if``); scikit-learn's
+    ``AttributeError`` for "lbfgs"."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. lbfgs is not "
+            "stochastic; use solver='sgd' or 'adam' (or 'gd')"
+        )
+    return True
 
 
 class DeltapropRegressor(RegressorMixin, BaseEstimator):
@@ -33,7 +56,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Widths of the hidden layers n_2 … n_{L−1}; ``()`` is a linear model.
     activation : str, default="relu"
         φ of the hidden layers: identity, sigmoid (logistic), tanh, relu, leaky_relu, elu,
-        softplus. The output layer is linear.
+        softplus. The output layer is linear (exp with ``loss="poisson"``).
     solver : {"gd", "sgd", "adam", "lbfgs"}, default="adam"
         Full-batch gradient descent, mini-batch SGD with momentum, Adam, or SciPy's L-BFGS-B.
     alpha : float, default=1e-4
@@ -61,6 +84,18 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     verbose : bool, default=False
         A progress bar on stderr when stderr is a terminal; otherwise scikit-learn's lines on
         stdout, "Iteration N, loss = …" per epoch.
+    warm_start : bool, default=False
+        ``fit`` goes on from the fitted network: its weights, the scalers, and, for "gd",
+        "sgd" and "adam", the optimizer's state (Adam's moments, SGD's velocity, the step
+        count, η as the schedule left it; kept when the step settings are unchanged), the
+        early-stopping monitor (best loss, epochs without improvement, best weights) and the
+        random generator of the shuffles, so that ``fit`` with ``max_iter=k`` twice equals
+        one ``fit`` with ``max_iter=2k``. The validation split is drawn again as the first
+        time (the same rows for the same data). "lbfgs" goes on from the weights with a new
+        L-BFGS memory, as scikit-learn. The curves, ``t_`` and the best scores go on;
+        ``n_iter_`` counts the last ``fit``. X must have the same columns and y the same
+        number of outputs. A model from ``load_model`` or ``from_network`` keeps no optimizer
+        state: it goes on from its weights and scalers with a new optimizer.
     momentum, nesterovs_momentum : float, bool
         Of solver "sgd".
     early_stopping : bool, default=False
@@ -70,11 +105,16 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         Of solver "adam".
     max_fun : int, default=15000
         Maximum number of loss evaluations of "lbfgs".
-    loss : {"squared", "huber"}, default="squared"
-        J^(i) = ½‖a^(L) − y‖², or the Huber loss; "squared_error" (scikit-learn's name) is
-        "squared".
+    loss : {"squared", "huber", "poisson"}, default="squared"
+        J^(i) = ½‖a^(L) − y‖², the Huber loss, or half the Poisson deviance
+        Σ_j y_j log(y_j / a_j) − y_j + a_j with the output a^(L) = exp(z^(L)) (scikit-learn's
+        ``loss="poisson"``: y ≥ 0 with sum(y) > 0, e.g. counts; ``predict`` returns the
+        expected count). "squared_error" (scikit-learn's name) is "squared".
     standardize : bool, default=True
-        Standardize X and y inside (zero mean, unit variance per column).
+        Standardize X and y inside (zero mean, unit variance per column). A sparse X
+        (``scipy.sparse`` CSR or CSC) is scaled only, never centered, so that it stays sparse
+        (as ``StandardScaler(with_mean=False)``): ``x_mean_`` is then 0. With
+        ``loss="poisson"`` y is never scaled (the exp output predicts it on its own scale).
     dtype : {None, "float64", "float32"}, default=None
         Kept end to end: parameters, gradients and predictions. None follows X, as
         ``MLPRegressor``: float32 X gives float32, any other X float64.
@@ -93,7 +133,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     n_layers_ : int
         L, the number of layers (input and output included).
     out_activation_ : str
-        "identity": the output layer is linear.
+        "identity": the output layer is linear; "exp" with ``loss="poisson"``.
     loss_ : float
         The last training loss.
     best_loss_ : float or None
@@ -131,6 +171,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         random_state=None,
         tol=1e-4,
         verbose=False,
+        warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
         early_stopping=False,
@@ -157,6 +198,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
+        self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
@@ -174,60 +216,206 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
+        tags.input_tags.sparse = True  # scipy.sparse X, kept sparse (deltaprop.sparse_input)
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train on X (m, n) and y (m,) or (m, k); returns self.
 
-        Dask arrays and DataFrames train on the Dask cluster (``deltaprop.distributed``).
+        ``sample_weight`` (m,), weights w_i >= 0, makes J = (Σ_i w_i J^(i) + (α/2) Σ_l
+        ‖Θ^(l)‖²_F) / Σ_i w_i: a weight of 2 counts a row twice. It weights the scalers (the
+        weighted mean and standard deviation) and the validation loss and R². Rows of weight 0
+        are dropped first, so they are exactly rows left out (also from the validation split,
+        the batches and ``t_``); the split draws rows, not weight (a row of weight 2 goes
+        whole to one side). With ``warm_start`` and a fitted network, training goes on from
+        it (see ``warm_start``). Dask arrays and DataFrames train on the Dask cluster
+        (``deltaprop.distributed``; no sample weights or warm start there).
         """
+        first = not (check_bool("warm_start", self.warm_start) and hasattr(self, "network_"))
         if is_dask_collection(X) or is_dask_collection(y):
+            check_dask_loss(self.loss)
+            if not first or sample_weight is not None:
+                raise ConfigError(
+                    "warm_start and sample_weight are not available for Dask input; set "
+                    "warm_start=False and pass sample_weight=None"
+                )
+            self.__dict__.pop("_state", None)
             return fit_dask(self, X, y)
         config = self.train_config()
-        hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-        dtype = None if self.dtype is None else check_dtype(self.dtype)
-        rng = make_rng(self.random_state)
+        X_s, Y_s, w = self._training_data(X, y, first, sample_weight=sample_weight)
+        history = self._train(X_s, Y_s, config, first, w=w)
+        warn_about_fit(history, config)
+        return self
+
+    @available_if(_has_step_rule)
+    def partial_fit(self, X, y, sample_weight=None, *, scalers=None):
+        """One pass over the rows of X (m, n) and y (m,) or (m, k), in mini-batches; returns self.
+
+        ``sample_weight`` (m,) as in ``fit`` (the first call's weights also weight the
+        scalers).
+
+        The first call (on an unfitted estimator) makes the network and the scalers, from
+        this first chunk unless ``scalers`` gives them; every later call goes on with the same
+        network, scalers and optimizer state (Adam's moments, SGD's velocity, the step count,
+        the schedule's η) and the shuffles' generator, as does a call after ``fit``. So calls
+        over the batches of a ``fit`` (``shuffle=False``, one call per batch or per run of
+        batches, the same scalers) end where that ``fit`` does, and so do calls each over
+        all the rows, one per epoch, with shuffling. Each call is one epoch: ``n_iter_`` is 1, the
+        loss curve gets one entry, ``t_`` grows by m. Not for "lbfgs" (scikit-learn's
+        ``AttributeError``) nor with ``early_stopping`` (scikit-learn's error).
+
+        Parameters
+        ----------
+        scalers : dict, optional
+            Only on the first call: any of "x_mean", "x_scale" (n,), "y_mean", "y_scale" (k,),
+            e.g. measured over the whole stream; the others come from the first chunk (and are
+            0 and 1 with ``standardize=False``).
+        """
+        if self.early_stopping:
+            raise ConfigError(
+                "partial_fit does not support early_stopping=True (one pass has no epochs to "
+                "stop); set early_stopping=False"
+            )
+        if is_dask_collection(X) or is_dask_collection(y):
+            raise ConfigError("partial_fit takes in-memory chunks; pass chunk.compute()")
+        first = not hasattr(self, "network_")
+        if scalers is not None and not first:
+            raise ConfigError(
+                "scalers are fixed by the first partial_fit (or fit); pass them only then"
+            )
+        config = dataclasses.replace(self.train_config(), max_iter=1, early_stopping=False)
+        X_s, Y_s, w = self._training_data(X, y, first, scalers, sample_weight)
+        self._train(X_s, Y_s, config, first, final=False, w=w)
+        return self
+
+    def _make_scalers(self, X, Y, w, scalers):
+        """The scalers of X (m, n) and Y (m, k), weighted by w (m,) or None, in the dtype of
+        ``dtype`` (None: X's, as MLPRegressor); those in ``scalers`` replace them."""
+        dtype = X.dtype if self.dtype is None else check_dtype(self.dtype)
+        self.n_outputs_ = Y.shape[1]
+        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"), w)
+        # the Poisson loss's exp output needs y in its own units: y stays unscaled
+        scale_y = self.standardize and get_loss(self.loss).output == "identity"
+        self.y_mean_, self.y_scale_ = scaler(Y, scale_y, dtype, self._columns("y"), w)
+        if scalers is not None:
+            self._set_scalers(scalers)
+
+    def _new_state(self):
+        """A ``TrainState`` for a model without one (loaded, or from ``from_network``): a new
+        optimizer, the training record so far (its curves grow on)."""
+        history = History(
+            loss_curve=list(self.loss_curve_),
+            validation_loss_curve=list(self.validation_loss_curve_),
+            validation_scores=list(self.validation_scores_ or []),
+            best_loss=min(self.loss_curve_, default=math.inf),
+            best_validation_loss=min(self.validation_loss_curve_, default=math.inf),
+            t=self.t_,
+        )
+        return TrainState(history=history)
+
+    def _set_scalers(self, scalers):
+        """Replace the scalers named in ``scalers`` (a dict, keys in ``SCALERS``)."""
+        if not isinstance(scalers, dict) or not set(scalers) <= set(SCALERS):
+            raise ConfigError(f"scalers must be a dict with keys among {', '.join(SCALERS)}")
+        for name, value in scalers.items():
+            old = getattr(self, name + "_")
+            value = _scaler_part(name, value, old, len(old), old.dtype)  # None: keep old
+            if not np.all(np.isfinite(value)) or (name.endswith("scale") and np.any(value <= 0)):
+                raise ConfigError(f"{name} must be finite (and a scale > 0); got {value}")
+            setattr(self, name + "_", value)
+
+    def _training_data(self, X, y, first, scalers=None, sample_weight=None):
+        """X and y checked and standardized: (m, n) and (m, k) in the network's dtype, and the
+        checked sample weights (m,) or None; rows of weight 0 dropped.
+
+        ``first``: a new model, whose scalers (and dtype, when ``dtype=None``) come from this
+        data or from ``scalers`` (``partial_fit``); otherwise X must match the fitted columns
+        and y its outputs, and the fitted scalers are kept (the network works in their space).
+        """
         check_column_names(X)
         self.target_names_ = _target_names(y)  # a Series' name, a DataFrame's columns
         X, y = validate_data(
             self,
             X,
             y,
+            reset=first,
             validate_separately=(
                 {
                     "ensure_all_finite": False,
                     "dtype": FLOATS,
+                    "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
                 },  # our own NaN/inf check names the row
                 {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False},
             ),
         )
         check_consistent_length(X, y)
-        dtype = X.dtype if dtype is None else dtype  # None: follow X, as MLPRegressor
         check_finite_data(X, "X")
         check_finite_data(y, "y")
         Y = y.reshape(len(y), -1)  # (m, k)
         self._y_ndim = y.ndim
-        self.n_outputs_ = Y.shape[1]
-        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"))
-        self.y_mean_, self.y_scale_ = scaler(Y, self.standardize, dtype, self._columns("y"))
+        X, Y, w = without_zero_weights(X, Y, check_sample_weight(sample_weight, X.shape[0]))
+        if get_loss(self.loss).output == "exp":
+            check_counts(Y, self._columns("y"))
+        if first:
+            self._make_scalers(X, Y, w, scalers)
+        elif Y.shape[1] != self.n_outputs_:
+            raise DataError(
+                f"y has {Y.shape[1]} outputs; this model was fitted with {self.n_outputs_} and "
+                "goes on with the same network: pass y with as many columns, or refit with "
+                "warm_start=False"
+            )
+        dtype = self.x_mean_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
         Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
-        sizes = (X.shape[1], *hidden, self.n_outputs_)
-        self.network_ = Network(sizes, self.activation, rng=rng, dtype=dtype)
-        history = train(self.network_, X_s.T, Y_s.T, config, rng=rng)
+        return X_s, Y_s, None if w is None else w.astype(dtype)
+
+    def _train(self, X_s, Y_s, config, first, final=True, w=None):
+        """Train on standardized X_s (m, n), Y_s (m, k) with sample weights w (m,) or None: a
+        new network when ``first``, else the fitted one with its ``TrainState`` (a new state
+        after ``from_network``); ``final`` as ``train``'s."""
+        state = TrainState() if first else getattr(self, "_state", None) or self._new_state()
+        rng = make_rng(self.random_state) if state.rng is None else state.rng
+        if first:
+            hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+            sizes = (X_s.shape[1], *hidden, self.n_outputs_)
+            output = get_loss(config.loss).output
+            self.network_ = starting_network(
+                sizes, self.activation, config.solver, rng, X_s.dtype, output
+            )
+            if output == "exp":
+                # Y_s is y: the Poisson loss leaves it unscaled
+                start_at_mean(self.network_, Y_s, w)
+        history = train(
+            self.network_, X_s.T, Y_s.T, config, rng=rng, state=state, final=final, sample_weight=w
+        )
+        self._state = state
         self._set_history(history)
-        warn_about_fit(history, config)
-        return self
+        return history
 
     def predict(self, X):
         """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""
         check_is_fitted(self, "network_")
         check_column_names(X)
-        X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=FLOATS)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            ensure_all_finite=False,
+            dtype=FLOATS,
+            accept_sparse=("csr", "csc"),
+        )
         check_finite_data(X, "X")
+        if sparse.issparse(X) and self.x_mean_.any():  # centered on dense X: dense row blocks
+            X, step = sparse.csr_matrix(X), SPARSE_ROWS
+            return np.concatenate(
+                [self.predict(X[s : s + step].toarray()) for s in range(0, X.shape[0], step)]
+            )
         dtype = self.network_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
-        Y_s = self.network_.predict(X_s.T).T  # (m, k)
+        if sparse.issparse(X_s):  # the hidden layers a block of columns at a time
+            Y_s = outputs(self.network_, X_s.T).T  # (m, k)
+        else:
+            Y_s = self.network_.predict(X_s.T).T  # (m, k)
         Y = Y_s * self.y_scale_ + self.y_mean_
         return Y.ravel() if self._y_ndim == 1 else Y
 
@@ -272,6 +460,11 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         estimator.set_params(
             hidden_layer_sizes=tuple(network.sizes[1:-1]), activation=network.activation.name
         )
+        if get_loss(estimator.loss).output != network.output.name:
+            raise ConfigError(
+                f"loss={estimator.loss!r} does not fit the network's output layer "
+                f"{network.output.name!r}; pass the loss it was trained with, e.g. loss='poisson'"
+            )
         if estimator.dtype is not None:  # an explicit dtype is the network's
             estimator.set_params(dtype=str(dtype))
         estimator.network_ = network
@@ -333,14 +526,13 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             view[...] = value
 
     def _columns(self, name):
-        """How an error names column j of ``name`` ("X" or "y"): with its feature name."""
-        names = getattr(self, "feature_names_in_", None) if name == "X" else None
-        if names is None:
-            return lambda j: f"{name} column {j}"
-        return lambda j: f"{name} column {j} ({names[j]!r})"
+        """How an error names column j of ``name`` ("X" or "y"): by the feature or target name
+        of the fit when it had names (a DataFrame's columns, a Series' name)."""
+        names = getattr(self, "feature_names_in_" if name == "X" else "target_names_", None)
+        return Columns(name, None if names is None else tuple(map(str, names)))
 
     def _set_history(self, history):
-        self.out_activation_ = "identity"  # a^(L) = z^(L), for every way of fitting
+        self.out_activation_ = self.network_.output.name  # "identity" or "exp" (poisson)
         self.loss_ = history.loss
         self.loss_curve_ = history.loss_curve
         self.validation_loss_curve_ = history.validation_loss_curve
@@ -374,6 +566,34 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         return TrainConfig(**settings)
 
 
+class Columns:
+    """Names column j of ``matrix`` ("X" or "y") in errors: by ``names[j]``, else by number."""
+
+    def __init__(self, matrix, names=None):
+        self.matrix, self.names = matrix, names
+
+    def __call__(self, j):
+        if self.names is None:
+            return f"{self.matrix} column {j}"
+        return f"{self.matrix} column {self.names[j]!r}"
+
+
+class ColumnError(DataError):
+    """A ``DataError`` about column ``j`` of X or y (``matrix``, None when unknown).
+
+    ``problem`` is the message after the column's name, with ``{row}`` where the row of the
+    array goes; ``about(label)`` is the same error about the column called ``label`` (the
+    command line names it by its header in the file, whose lines the array's rows are not).
+    """
+
+    def __init__(self, column, j, problem, row=""):
+        super().__init__(f"{column(j)} {problem.format(row=row)}")
+        self.matrix, self.j, self.problem = getattr(column, "matrix", None), j, problem
+
+    def about(self, label):
+        return DataError(f"{label} {self.problem.format(row='')}")
+
+
 def _scaler_part(name, value, default, n, dtype):
     """A scaler vector (n,) of ``dtype``: ``default`` everywhere when ``value`` is None."""
     if value is None:
@@ -382,6 +602,51 @@ def _scaler_part(name, value, default, n, dtype):
     if value.shape != (n,):
         raise ConfigError(f"{name} has shape {value.shape}; the network needs ({n},)")
     return value
+
+
+def check_counts(Y, column):
+    """``DataError`` unless Y (m, k) is ≥ 0 with a positive sum, as the Poisson loss needs
+    (scikit-learn's rule for ``loss="poisson"``)."""
+    negative = np.argwhere(Y < 0)
+    if len(negative):
+        i, j = negative[0]
+        raise DataError(
+            f"{column(j)} holds {Y[i, j]:g} at row {i} (counting from 0): loss='poisson' "
+            "requires non-negative y and sum(y) > 0 (counts); use loss='squared' for such targets"
+        )
+    if not Y.sum() > 0:
+        raise DataError(
+            "y is 0 in every row: loss='poisson' requires non-negative y and sum(y) > 0 "
+            "(counts); fit on rows with some nonzero counts"
+        )
+
+
+def start_at_mean(network, Y, w=None):
+    """b^(L) = log ȳ (per output, Y (m, k)): the exp output starts at the mean count, as
+    scikit-learn's ``PoissonRegressor`` starts its intercept (0 for an output that is all 0);
+    with sample weights w (m,), the weighted mean Σ_i w_i y_i / Σ_i w_i (a weight of 2 is the
+    row twice, from the start)."""
+    y_bar = np.average(Y.astype(np.float64, copy=False), axis=0, weights=w)  # (k,)
+    network.b[network.L][...] = np.log(np.where(y_bar > 0, y_bar, 1.0))  # b^(L): (n_L,)
+
+
+def check_dask_loss(loss):
+    """``ConfigError`` for ``loss="poisson"`` on Dask (its exp output is not distributed yet)."""
+    if get_loss(loss).output != "identity":
+        raise ConfigError(
+            f"loss={loss!r} does not train on Dask yet; train in memory (NumPy or pandas data, "
+            "or deltaprop train without --dask) or use loss='squared'"
+        )
+
+
+def starting_network(sizes, activation, solver, rng, dtype, output="identity"):
+    """The network training starts from: ``Network.initialize`` with c = 6, or 2 for L-BFGS
+    on the sigmoid (scikit-learn's bound; measured: the larger one trains adam and sgd faster
+    and left L-BFGS's held-out R² behind, docs/derivation.md "Initialization")."""
+    network = Network(sizes, activation, dtype=dtype, output=output)
+    sigmoid_lbfgs = solver == "lbfgs" and network.activation.name == "sigmoid"
+    network.initialize(rng, c=2.0 if sigmoid_lbfgs else 6.0)
+    return network
 
 
 def make_rng(random_state):
@@ -410,11 +675,15 @@ def check_column_names(X):
 
 
 def check_finite_data(A, name):
-    """``DataError`` naming the first row (and column) of A holding NaN or inf."""
-    finite = np.isfinite(A)
-    if finite.all():
+    """``DataError`` naming the first row (and column) of A holding NaN or inf (A dense, or
+    sparse: its stored entries)."""
+    if sparse.issparse(A):
+        index = first_nonfinite(A)
+    else:
+        finite = np.isfinite(A)
+        index = None if finite.all() else np.argwhere(~finite)[0]
+    if index is None:
         return
-    index = np.argwhere(~finite)[0]
     value = A[tuple(index)]
     kind = "NaN" if np.isnan(value) else "inf"
     where = f"row {index[0]}" + (f", column {index[1]}" if A.ndim == 2 else "")
@@ -423,8 +692,10 @@ def check_finite_data(A, name):
     )
 
 
-def scaler(A, standardize, dtype, column=lambda j: f"column {j}"):
-    """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``.
+def scaler(A, standardize, dtype, column=lambda j: f"column {j}", w=None):
+    """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``;
+    weighted by the sample weights w (m,) when given (Σ_i w_i a_i / Σ_i w_i, and likewise
+    the variance, so that a weight of 2 is the row twice).
 
     Computed on each column divided by its largest magnitude, so that neither the squares
     (1e300²) overflow nor tiny values (1e-300²) underflow. A column is constant when its
@@ -432,16 +703,25 @@ def scaler(A, standardize, dtype, column=lambda j: f"column {j}"):
     ``var <= m·eps·var + (m·mean·eps)²``): its scale is then its largest magnitude (1 for a
     column of zeros), so that it standardizes to about 0. A tiny scale is data, not a
     constant: a column multiplied by 1e-15 standardizes as the original does. ``column(j)``
-    names column j in errors.
+    names column j in errors. A sparse A is scaled only: its means are returned as 0
+    (``deltaprop.sparse_input``).
     """
     m, n = A.shape
     if not standardize:
         return np.zeros(n, dtype=dtype), np.ones(n, dtype=dtype)
+    if sparse.issparse(A):  # scale only, as StandardScaler(with_mean=False): zeros stay 0
+        unit, mean_u, var_u = column_moments(A, w)  # (n,) each
+        scale = column_scale(m, mean_u, var_u, unit)  # (n,)
+        return np.zeros(n, dtype=dtype), in_dtype(scale, dtype, column)
     big = np.max(np.abs(A), axis=0).astype(np.float64)  # (n,) largest magnitudes
     unit = np.where(big > 0, big, 1.0)  # (n,)
     A_u = A / unit  # (m, n) every entry in [−1, 1]
-    mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
-    var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+    if w is None:
+        mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
+        var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+    else:
+        mean_u = np.average(A_u, axis=0, weights=w)  # (n,)
+        var_u = np.average((A_u - mean_u) ** 2, axis=0, weights=w)  # (n,)
     scale = column_scale(m, mean_u, var_u, unit)  # (n,)
     return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
 
@@ -460,16 +740,17 @@ def in_dtype(v, dtype, column):
     too_big = np.abs(v) > np.finfo(dtype).max
     if too_big.any():
         j = int(np.argmax(too_big))
-        raise DataError(
-            f"{column(j)} is of size {v[j]:.3g}, beyond the range of {dtype}; "
-            "use dtype='float64' or rescale the column"
-        )
+        problem = f"is of size {v[j]:.3g}, beyond the range of {dtype}; use dtype='float64' "
+        raise ColumnError(column, j, problem + "or rescale the column")
     return v.astype(dtype)
 
 
 def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
     """(A − mean) / scale in ``dtype``, A (m, n); ``DataError`` naming the column that
-    overflows (values near the float64 maximum of both signs)."""
+    overflows (values near the float64 maximum of both signs). A sparse A (whose ``mean`` is
+    0: ``scaler``) gives a sparse CSR copy."""
+    if sparse.issparse(A):
+        return scaled(A, scale, dtype, column)  # (m, n) CSR
     with np.errstate(over="raise", invalid="raise"):
         try:
             return ((A - mean) / scale).astype(dtype, copy=False)  # (m, n)
@@ -478,11 +759,12 @@ def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
     with np.errstate(over="ignore", invalid="ignore"):
         bad = ~np.isfinite(((A - mean) / scale).astype(dtype, copy=False))  # (m, n)
     i, j = np.argwhere(bad)[0]
-    raise DataError(
-        f"{column(j)} holds {A[i, j]:.6g} (row {i}, counting from 0), too large to "
-        f"standardize in {np.dtype(dtype)}: its distance from the column mean "
-        f"{mean[j]:.3g} overflows; rescale the column (e.g. divide it by 1e300)"
+    problem = (
+        f"holds {A[i, j]:.6g}{{row}}, too large to standardize in {np.dtype(dtype)}: its "
+        f"distance from the column mean {mean[j]:.3g} overflows; rescale the column (e.g. "
+        f"divide it by 1e300)"
     )
+    raise ColumnError(column, j, problem, f" (row {i}, counting from 0)")
 
 
 def warn_about_fit(history, config):

@@ -1,5 +1,6 @@
 """Writing users' files without destroying any: the one writer of model files, CSV output and
-plots, and the checks a command makes on its output paths before doing any work.
+plots, and the checks a command makes on its output paths before doing any work (and on its
+data files: ``check_input``).
 
 What a path given as output gets:
 
@@ -68,6 +69,36 @@ def describe_mode(mode):
         (stat.S_ISSOCK, "a socket"),
     )
     return next((text for test, text in kinds if test(mode)), "not a regular file")
+
+
+def check_input(path, what="data file", fix="give the path of a CSV or Parquet file"):
+    """Fail unless ``path`` is a regular file that can be opened for reading.
+
+    The type is checked on a handle opened without blocking, so a FIFO never hangs the command
+    and a device (``/dev/zero``) is never read. Raises ``DataError`` naming ``what`` and the
+    problem: missing, not readable (permissions), a folder, a FIFO, a device; ``fix`` says what
+    to give instead of a path that is not a regular file.
+    """
+    text = os.fspath(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataError(f"{what} {text!r} does not exist; check the path") from None
+    except PermissionError:
+        raise DataError(
+            f"cannot read {what} {text!r}: permission denied; check the permissions of the "
+            f"file and of its folders"
+        ) from None
+    except (OSError, ValueError) as err:  # a link loop, a name too long, a NUL byte
+        raise DataError(f"cannot read {what} {text!r}: {_reason(err)}; check the path") from None
+    try:
+        mode = os.fstat(fd).st_mode
+    finally:
+        os.close(fd)
+    if stat.S_ISFIFO(mode):  # read more than once (the fast parse, then a bad cell's line)
+        fix = f"save the data to a file first ({what}s are read more than once)"
+    if not stat.S_ISREG(mode):
+        raise DataError(f"{what} {text!r} is {describe_mode(mode)}, not a file; {fix}")
 
 
 def check_output(path, inputs=()):

@@ -33,6 +33,7 @@ from deltaprop.errors import ConfigError
 from deltaprop.losses import HUBER_DELTA, get_loss
 from deltaprop.network import Grad, Network, Workspace, loss_and_grad, loss_and_grad_unchecked
 from deltaprop.relerror import rel_error
+from deltaprop.weights import check_sample_weight
 
 KINKED = ("relu", "leaky_relu")  # activations whose φ' jumps at z = 0
 MODES = ("full", "directions")
@@ -113,18 +114,23 @@ def gradcheck(
     n_directions=16,
     rng=None,
     tol=1e-6,
+    sample_weight=None,
 ):
     """Compare backpropagation with central differences on X (n_1, m), Y (n_L, m).
 
-    Returns a ``GradcheckReport``; ``report.passed()`` is True when they agree to ``tol``.
+    ``sample_weight`` (m,) checks the weighted J and ∇J. Returns a ``GradcheckReport``;
+    ``report.passed()`` is True when they agree to ``tol``.
     """
     if mode not in MODES:
         raise ConfigError(f"mode={mode!r} is not known; use one of: {', '.join(MODES)}")
-    net64 = Network(net.sizes, net.activation, dtype=np.float64, params=net.params)
+    net64 = Network(
+        net.sizes, net.activation, dtype=np.float64, params=net.params, output=net.output
+    )
     X = net64._check_X(np.asarray(X, dtype=np.float64))
     Y = net64._check_Y(np.asarray(Y, dtype=np.float64), X.shape[1])
-    probe = Probe(net64, X, Y, alpha, get_loss(loss), eps)
-    J, grad = loss_and_grad(net64, X, Y, alpha=alpha, loss=loss)
+    w = check_sample_weight(sample_weight, X.shape[1])
+    probe = Probe(net64, X, Y, alpha, get_loss(loss), eps, w)
+    J, grad = loss_and_grad(net64, X, Y, alpha=alpha, loss=loss, sample_weight=w)
     floor = 1e-3 * max(1.0, abs(J))
     blocks = []  # Θ^(1), b^(2), Θ^(2), b^(3), …: the order of the flat vector
     for l in range(1, net64.L):
@@ -143,15 +149,18 @@ def gradcheck(
 class Probe:
     """J at θ ± ε u, with a flag for a kink crossed between the two points."""
 
-    def __init__(self, net, X, Y, alpha, loss, eps):
+    def __init__(self, net, X, Y, alpha, loss, eps, w=None):
         self.net, self.X, self.Y, self.alpha, self.loss, self.eps = net, X, Y, alpha, loss, eps
+        self.w = w  # sample weights (m,) or None
         self.kinked = net.activation.name in KINKED
         self.grad, self.workspace = Grad.zeros_like(net), Workspace(net, X.shape[1])
 
     def cost(self):
         """J and the side of each kink every sample is on (hidden z^(l) > 0, |r| ≤ 1)."""
         net, ws, L = self.net, self.workspace, self.net.L
-        J, _ = loss_and_grad_unchecked(net, self.X, self.Y, self.alpha, self.loss, self.grad, ws)
+        J, _ = loss_and_grad_unchecked(
+            net, self.X, self.Y, self.alpha, self.loss, self.grad, ws, w=self.w
+        )
         cache = ws.cache  # the forward values of this J
         sides = [cache.z[l] > 0 for l in range(2, L)] if self.kinked else []
         if self.loss.name == "huber":

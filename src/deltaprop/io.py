@@ -7,7 +7,8 @@ SHA-256 of the arrays and (format 2) of the metadata. Files are written by the o
 (``deltaprop.files``). Reading treats the file as untrusted: the archive's directory and the
 arrays' headers are checked before any data is read (``deltaprop.modelfile``), every metadata
 field is checked (``deltaprop.modelcheck``), and the arrays must be finite with scales > 0,
-whatever the checksum says. Format 1 files (checksum of the arrays only) are still read.
+whatever the checksum says. Format 1 files (checksum of the arrays only) and format 2 files
+(no ``training.validation_scores``: ``validation_scores_`` is then empty) are still read.
 """
 
 import copy
@@ -35,7 +36,8 @@ from deltaprop.network import Network, parameter_count
 from deltaprop.train import History
 
 FORMAT = "deltaprop-model"
-FORMAT_VERSION = 2  # 2: the SHA-256 covers the metadata too (1: the arrays only)
+# 2: the SHA-256 covers the metadata too (1: the arrays only); 3: training.validation_scores
+FORMAT_VERSION = 3
 
 
 def save_model(path, estimator, *, feature_names=None, target_names=None, extra=None):
@@ -152,6 +154,7 @@ def build_metadata(estimator, feature_names, target_names, extra):
             "best_loss": min(estimator.loss_curve_, default=np.inf),  # best_loss_ may be None
             "loss_curve": list(estimator.loss_curve_),
             "validation_loss_curve": list(estimator.validation_loss_curve_),
+            "validation_scores": list(estimator.validation_scores_ or []),  # R² per epoch
             "interrupted": estimator.interrupted_,
         },
         "extra": extra if extra is not None else {},
@@ -218,11 +221,16 @@ def build_estimator(arrays, metadata):
     if isinstance(settings.get("hidden_layer_sizes"), list):
         settings["hidden_layer_sizes"] = tuple(settings["hidden_layer_sizes"])
     network = Network(
-        arch["sizes"], arch["activation"], dtype=arch["dtype"], params=arrays["params"]
+        arch["sizes"],
+        arch["activation"],
+        dtype=arch["dtype"],
+        params=arrays["params"],
+        output=get_loss(arch["loss"]).output,  # exp for the Poisson loss
     )
     history = History(
         loss_curve=training["loss_curve"],
         validation_loss_curve=training["validation_loss_curve"],
+        validation_scores=training.get("validation_scores", []),  # format 3 on
         best_loss=training["best_loss"],
         n_iter=training["n_iter"],
         t=training["t"],

@@ -37,6 +37,7 @@ TRAINING_FIELDS = (
     "validation_loss_curve",
     "interrupted",
 )
+SCORES_FORMAT = 3  # the format version from which training.validation_scores is there
 
 
 class InvalidField(ValueError):
@@ -58,7 +59,7 @@ def check_metadata(metadata):
     if metadata["feature_names_in"] and metadata["feature_names"] is None:
         raise InvalidField("feature_names", "is missing but feature_names_in is true")
     check_settings(metadata["settings"], sizes)
-    check_training(metadata["training"])
+    check_training(metadata["training"], metadata["format_version"])
     check_extra(metadata["extra"])
 
 
@@ -108,18 +109,27 @@ def check_settings(settings, sizes):
         )
 
 
-def check_training(training):
-    check_fields(training, "training", TRAINING_FIELDS)
+def check_training(training, version):
+    """The training record; from format ``SCORES_FORMAT`` on with ``validation_scores`` (R²
+    per epoch), one per ``validation_loss_curve`` entry."""
+    scored = version >= SCORES_FORMAT
+    check_fields(training, "training", TRAINING_FIELDS + (("validation_scores",) if scored else ()))
     integer(training["n_iter"], "training.n_iter", low=0)
     integer(training["t"], "training.t", low=0)
     number(training["loss"], "training.loss", finite=False)
     number(training["best_loss"], "training.best_loss", finite=False)
-    for name in ("loss_curve", "validation_loss_curve"):
+    for name in ("loss_curve", "validation_loss_curve", "validation_scores")[: 2 + scored]:
         curve = training[name]
         if not isinstance(curve, list):
             raise InvalidField(f"training.{name}", f"must be a list, not {kind(curve)}")
         for i, value in enumerate(curve):
             number(value, f"training.{name}[{i}]")
+    if scored and len(training["validation_scores"]) != len(training["validation_loss_curve"]):
+        raise InvalidField(
+            "training.validation_scores",
+            f"has {len(training['validation_scores'])} values; validation_loss_curve has "
+            f"{len(training['validation_loss_curve'])}",
+        )
     flag(training["interrupted"], "training.interrupted")
 
 

@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from deltaprop import equations as eq
-from deltaprop.activations import Activation, get_activation
+from deltaprop.activations import Activation, get_activation, get_output
 from deltaprop.errors import ConfigError, DataError
-from deltaprop.losses import Loss, get_loss
+from deltaprop.losses import Loss, get_loss, weight_total
+from deltaprop.weights import check_sample_weight
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
@@ -120,7 +122,7 @@ def check_dtype(dtype):
 
 
 class Network:
-    """A fully connected feed-forward network with a linear output layer.
+    """A fully connected feed-forward network with a linear (or exp) output layer.
 
     Parameters
     ----------
@@ -129,17 +131,30 @@ class Network:
     activation : str
         φ of the hidden layers: identity, sigmoid, tanh, relu, leaky_relu, elu or softplus.
     rng : numpy.random.Generator, optional
-        Source of the initial weights (``initialize``: Glorot uniform, zero biases). Without
+        Source of the initial weights (``initialize``: Glorot uniform, output bias 0). Without
         it the parameters start at zero.
     dtype : float64 or float32
         Kept end to end: parameters, activations and gradients.
     params : array of shape (parameter_count(sizes),), optional
         Initial flat parameters (copied).
+    output : {"identity", "exp"}, default "identity"
+        The output layer: a^(L) = z^(L), or a^(L) = exp(z^(L)) (the log link of
+        ``loss="poisson"``, whose ``Loss.output`` it is).
     """
 
-    def __init__(self, sizes, activation="tanh", *, rng=None, dtype=np.float64, params=None):
+    def __init__(
+        self,
+        sizes,
+        activation="tanh",
+        *,
+        rng=None,
+        dtype=np.float64,
+        params=None,
+        output="identity",
+    ):
         self.sizes = check_sizes(sizes)
         self.activation: Activation = get_activation(activation)
+        self.output: Activation = get_output(output)
         self.dtype = check_dtype(dtype)
         self.params = np.zeros(parameter_count(self.sizes), dtype=self.dtype)
         self.theta, self.b = layer_views(self.params, self.sizes)
@@ -155,7 +170,8 @@ class Network:
 
     def __repr__(self):
         sizes = "-".join(map(str, self.sizes))
-        return f"Network(sizes={sizes}, activation={self.activation.name}, dtype={self.dtype})"
+        out = "" if self.output.name == "identity" else f", output={self.output.name}"
+        return f"Network(sizes={sizes}, activation={self.activation.name}{out}, dtype={self.dtype})"
 
     def __getstate__(self):  # pickle the flat vector only; the views are rebuilt on load
         return {
@@ -163,6 +179,7 @@ class Network:
             "activation": self.activation.name,
             "dtype": self.dtype.str,
             "params": self.params,
+            "output": self.output.name,
         }
 
     def __setstate__(self, state):
@@ -176,26 +193,24 @@ class Network:
             )
         self.params[...] = params
 
-    def initialize(self, rng):
-        """Draw every Θ^(l) from U(−r_l, r_l), r_l = √(6 / (n_l + n_{l+1})); set every b^(l) to 0.
+    def initialize(self, rng, *, c=6.0):
+        """Draw Θ^(l) and the hidden b^(l+1) from U(−r_l, r_l), r_l = √(c / (n_l + n_{l+1})).
 
-        Glorot & Bengio's (2010) normalized bound, for every layer l = 1..L−1 (the linear
-        output layer included) and every activation. It keeps the variance of z^(l+1) near
-        that of a^(l) going forward and of δ^(l) going back, so the first predictions a^(L)
-        are small and J starts near the loss of predicting the mean (standardized targets).
-        Chosen by measurement against scikit-learn's ``MLPRegressor`` after 50 epochs
-        (``benchmarks/convergence.py``, docs/derivation.md "Initialization"): He's bound
-        √(6/n_l) on relu layers and the output started J 2–3× higher; scikit-learn's own
-        scheme (bound √(2/(n_l + n_{l+1})) for the sigmoid, biases drawn like the weights)
-        trained slower than this one with adam and sgd (L-BFGS generalized better with its
-        random biases).
+        Glorot & Bengio's (2010) normalized bound (c = 6) for every layer l = 1..L−1 and
+        every activation: it keeps the variance of z^(l+1) near that of a^(l) going forward
+        and of δ^(l) going back. The hidden biases spread the units' kinks (relu) and centers
+        (tanh, sigmoid) over the standardized data instead of stacking them at 0; the output
+        bias b^(L) = 0, so the first predictions a^(L) are small and J starts near the loss of
+        predicting the mean. scikit-learn's scheme, except b^(L) = 0 and its c = 2 for the
+        sigmoid (``c`` here: the estimator uses 2 for the sigmoid with L-BFGS only). Chosen
+        by measurement against ``MLPRegressor`` (``benchmarks/convergence.py``;
+        docs/derivation.md, "Initialization").
         """
-        for theta in self.theta.values():
-            n_out, n_in = theta.shape  # n_{l+1}, n_l
-            r = np.sqrt(6.0 / (n_in + n_out))
-            theta[...] = rng.uniform(-r, r, size=theta.shape)  # Θ^(l)
-        for b in self.b.values():
-            b[...] = 0  # b^(l)
+        r = {l: np.sqrt(c / sum(theta.shape)) for l, theta in self.theta.items()}  # r_l
+        for l, theta in self.theta.items():
+            theta[...] = rng.uniform(-r[l], r[l], size=theta.shape)  # Θ^(l): (n_{l+1}, n_l)
+        for l, b in self.b.items():  # b^(l), l = 2..L
+            b[...] = rng.uniform(-r[l - 1], r[l - 1], size=b.shape) if l < self.L else 0
 
     def forward(self, X):
         """Forward pass over the columns of X (n_1, m); returns the ``Cache`` of a^(l), z^(l)."""
@@ -213,7 +228,7 @@ class Network:
         return loss_and_grad(self, X, Y, alpha=alpha, loss=loss)
 
     def _check_X(self, X):
-        X = np.asarray(X)
+        X = X if sparse.issparse(X) else np.asarray(X)  # sparse: kept sparse (equations)
         if X.ndim != 2 or X.shape[0] != self.sizes[0]:
             raise DataError(
                 f"X has shape {X.shape}; the network expects (n_1, m) = ({self.sizes[0]}, m) "
@@ -255,14 +270,16 @@ class Workspace:
             return {l: np.empty((net.sizes[l - 1], m), dtype=net.dtype) for l in layers}
 
         self.z = empty(range(2, L + 1))  # z^(l): (n_l, m), l = 2..L
-        self.a = empty(range(2, L)) | {L: self.z[L]}  # a^(l): (n_l, m); a^(L) = z^(L)
+        linear = net.output.name == "identity"  # a^(L) = z^(L): the same array
+        self.a = empty(range(2, L)) | ({L: self.z[L]} if linear else empty([L]))  # a^(l): (n_l, m)
         self.cache = Cache(self.a, self.z)  # the same dicts: forward fills them in place
         self.delta = empty(range(2, L + 1) if backward else ())  # δ^(l): (n_l, m), l = 2..L
         self.dphi = empty(range(2, L) if backward else ())  # φ'(z^(l)): (n_l, m), l = 2..L−1
 
 
 def forward(net, X, workspace=None):
-    """a^(1) = x;  z^(l) = Θ^(l−1) a^(l−1) + b^(l);  a^(l) = φ(z^(l)) (hidden), a^(L) = z^(L).
+    """a^(1) = x;  z^(l) = Θ^(l−1) a^(l−1) + b^(l);  a^(l) = φ(z^(l)) (hidden), a^(L) = z^(L)
+    (linear output) or exp(z^(L)) (``net.output``).
 
     X: (n_1, m), samples as columns, already of the network's dtype. The values are written
     into ``workspace`` (a ``Workspace`` for m columns; a new one when None), whose ``cache``
@@ -278,22 +295,28 @@ def forward(net, X, workspace=None):
         eq.z_layer(theta[l - 1], a[l - 1], b[l], out=z[l])  # z^(l): (n_l, m)
         if l < L:
             eq.a_hidden(phi, z[l], out=a[l])  # a^(l) = φ(z^(l)): (n_l, m)
-    return ws.cache  # a^(L) = z^(L), linear output: one array (n_L, m)
+    if net.output.name != "identity":
+        eq.a_output(net.output, z[L], out=a[L])  # a^(L) = exp(z^(L)): (n_L, m)
+    return ws.cache  # linear output: a^(L) = z^(L), one array (n_L, m)
 
 
-def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *, workspace=None):
+def backward(
+    net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *, workspace=None, w=None
+):
     """The gradient of J for the samples in ``cache``; Y: (n_L, m). Returns a ``Grad``.
 
     The backward equations of ``DESIGN.md``, in the order ``deltaprop explain`` prints them.
     ``out``, a ``Grad`` of this network, is filled in place when given (else a new one);
     δ^(l) and φ'(z^(l)) are written into ``workspace`` (a ``Workspace`` for m columns; a new
-    one when None).
+    one when None). Sample weights w (m,) scale column i of every Δ^(l) by w_i and m becomes
+    Σ_i w_i (``docs/derivation.md``).
     """
-    L, m, phi, theta, a, z = net.L, Y.shape[1], net.activation, net.theta, cache.a, cache.z
-    ws = Workspace(net, m) if workspace is None else workspace
+    L, phi, theta, a, z = net.L, net.activation, net.theta, cache.a, cache.z
+    ws = Workspace(net, Y.shape[1]) if workspace is None else workspace
     delta, dphi = ws.delta, ws.dphi  # δ^(l), φ'(z^(l)) by layer l
     grad = Grad.zeros_like(net) if out is None else out
-    eq.delta_output(get_loss(loss), a[L], Y, out=delta[L])  # δ^(L) = a^(L) − y: (n_L, m)
+    m = weight_total(w, Y.shape[1])  # m, or Σ_i w_i
+    eq.delta_output(get_loss(loss), a[L], Y, out=delta[L], w=w)  # δ^(L) = ∂J^(i)/∂z^(L): (n_L, m)
     for l in range(L - 1, 0, -1):  # l = L−1 … 1
         # ∂J/∂b^(l+1) = (1/m) Δ^(l+1) 1
         eq.grad_b(delta[l + 1], m, out=grad.b[l + 1])  # (n_{l+1},)
@@ -306,29 +329,34 @@ def backward(net, cache, Y, alpha=0.0, loss: str | Loss = "squared", out=None, *
     return grad
 
 
-def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=None):
+def loss_and_grad(
+    net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=None, sample_weight=None
+):
     """J and ∇J on X (n_1, m) and Y (n_L, m): forward, cost, backward, with checked input.
 
     Parameters
     ----------
     net : Network
-    X : array of shape (n_1, m)
-        Samples as columns; converted to the network's dtype.
+    X : array or scipy.sparse matrix/array of shape (n_1, m)
+        Samples as columns; converted to the network's dtype (a sparse X stays sparse: the
+        first layer multiplies it as it is).
     Y : array of shape (n_L, m), or (m,) when n_L = 1
         Targets as columns; converted to the network's dtype.
     alpha : float >= 0, default 0
         L2 strength: J += (α/2m) Σ_l ‖Θ^(l)‖²_F.
     loss : str or Loss, default "squared"
-        "squared" (½‖a^(L) − y‖²) or "huber".
+        "squared" (½‖a^(L) − y‖²), "huber", or "poisson" (a network with ``output="exp"``).
     out : Grad, optional
         A ``Grad`` of this network to fill in place (``Grad.zeros_like(net)``).
     workspace : Workspace, optional
         A ``Workspace`` of this network for m columns; a new one when None.
+    sample_weight : array of shape (m,), optional
+        w_i >= 0 per sample: J = (Σ_i w_i J^(i) + (α/2) Σ_l ‖Θ^(l)‖²_F) / Σ_i w_i.
 
     Returns
     -------
     J : float
-        The cost, (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F.
+        The cost, (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F (weighted as above).
     grad : Grad
         ∂J/∂Θ^(l) and ∂J/∂b^(l) in the network's layout and dtype (``out`` when given).
 
@@ -337,28 +365,43 @@ def loss_and_grad(net, X, Y, *, alpha=0.0, loss="squared", out=None, workspace=N
     DataError
         X or Y of the wrong shape, or no samples (m = 0).
     ConfigError
-        alpha not a finite number >= 0, an unknown loss, an ``out`` or ``workspace`` of
-        another network.
+        alpha not a finite number >= 0, an unknown loss or one defined with another output
+        layer, an ``out`` or ``workspace`` of another network.
     """
     X = net._check_X(X)
     Y = net._check_Y(Y, X.shape[1])
     if X.shape[1] == 0:
         raise DataError("X has no columns (m = 0); pass at least one sample")
-    alpha, loss = check_alpha(alpha), get_loss(loss)
+    alpha, loss = check_alpha(alpha), check_loss_output(net, loss)
     grad, workspace = _check_out(net, out), _check_workspace(net, workspace, X.shape[1])
-    return loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace)
+    w = check_sample_weight(sample_weight, X.shape[1], net.dtype)
+    return loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace, w=w)
 
 
-def loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace):
+def loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace, *, w=None):
     """``loss_and_grad`` without the checks, for training loops that checked once up front.
 
     X (n_1, m) and Y (n_L, m) of the network's dtype, ``alpha`` a float >= 0, ``loss`` a
-    ``Loss``, ``grad`` a ``Grad`` of this network (filled in place) and ``workspace`` a
-    ``Workspace`` for m columns. Returns ``(J, grad)``.
+    ``Loss``, ``grad`` a ``Grad`` of this network (filled in place), ``workspace`` a
+    ``Workspace`` for m columns and ``w`` checked sample weights (m,) or None. Returns
+    ``(J, grad)``.
     """
     cache = forward(net, X, workspace)
-    J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1])
-    return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace)
+    J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1], w)
+    return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace, w=w)
+
+
+def check_loss_output(net, loss):
+    """The ``Loss`` named ``loss``; ``ConfigError`` unless ``net``'s output layer is the one
+    it is defined with (``loss="poisson"`` needs ``output="exp"``)."""
+    loss = get_loss(loss)
+    if loss.output != net.output.name:
+        raise ConfigError(
+            f"loss={loss.name!r} is defined with the output layer {loss.output!r}; this "
+            f"network's is {net.output.name!r}: build it with Network(..., "
+            f"output={loss.output!r})"
+        )
+    return loss
 
 
 def _check_out(net, out):

@@ -119,6 +119,9 @@ class Adam:
         else:
             adam_update(params, grad, self.m, self.v, self._buf, eta_t, b1, b2, self.epsilon)
 
+    def __getstate__(self):  # a pickled Adam goes on with NumPy's update: the same bits
+        return self.__dict__ | {"_kernel": None}
+
     def _pays(self, n_params):
         """Whether to use the compiled kernel for ``n_params`` parameters."""
         if self.compiled != "auto":

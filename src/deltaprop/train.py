@@ -5,7 +5,8 @@ as columns (the core's layout), and returns a ``History``. The loop is a few sho
 
 - ``Batches``: the training data and ONE preallocated buffer; each epoch draws one permutation
   from the explicit ``Generator`` and writes the shuffled samples into the buffer (``np.take``
-  with ``out=``); mini-batches are column slices of it (views, no copies).
+  with ``out=``); mini-batches are column slices of it (views, no copies). A sparse X (the
+  transpose of a CSR matrix) is shuffled as CSR rows, a copy of its nonzeros, never densified.
 - ``EpochLoop``: one run's optimizer, schedule, gradient buffer and monitor; ``run`` is the
   epoch loop (train, validate, record, stop).
 - ``run_epoch``: forward, J, backward into one reused ``Grad``, optimizer step, per batch.
@@ -36,11 +37,13 @@ Same seed, same machine ⇒ bit-identical results: all randomness comes from ``r
 """
 
 import contextlib
+import copy
 import math
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize
 from sklearn.metrics import r2_score
 from tqdm.auto import tqdm
@@ -48,10 +51,11 @@ from tqdm.auto import tqdm
 from deltaprop import equations as eq
 from deltaprop.config import TrainConfig
 from deltaprop.errors import DataError, DivergenceError
-from deltaprop.losses import get_loss
+from deltaprop.losses import get_loss, weight_total, weighted_sum
 from deltaprop.network import Grad, Workspace, forward, loss_and_grad_unchecked
 from deltaprop.optim import make_optimizer, make_schedule
 from deltaprop.speed import scipy_blas_single_thread
+from deltaprop.weights import check_sample_weight
 
 LBFGS_FTOL = 2.2e-9  # SciPy's default ftol of L-BFGS-B
 DEFAULT_CONFIG = TrainConfig()  # frozen
@@ -80,29 +84,115 @@ class History:
     def loss(self):
         return self.loss_curve[-1] if self.loss_curve else math.nan
 
+    def begin(self):
+        """Start one more run on this record: its own epoch count and stop reason; the curves,
+        the best losses and ``t`` go on (scikit-learn's ``n_iter_`` counts one ``fit``)."""
+        self.n_iter, self.interrupted, self.stop_reason = 0, False, None
+
+
+STEP_SETTINGS = (  # what the step rule and the schedule are made from
+    "solver",
+    "learning_rate_init",
+    "learning_rate",
+    "power_t",
+    "momentum",
+    "nesterovs_momentum",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+)
+
+
+@dataclass
+class TrainState:
+    """Where a warm-started ``train`` (``warm_start``, ``partial_fit``) goes on from.
+
+    ``train`` fills it in place. A later run with the same step settings (``STEP_SETTINGS``)
+    keeps the step rule as it is (Adam's moments m and v, SGD's velocity, the step count t,
+    η as the schedule left it); other settings make a new one, as scikit-learn makes a new
+    optimizer at every ``fit``. The monitor (the best monitored loss, the epochs without
+    improvement, the best parameters) goes on while it watches the same loss (training or
+    validation). L-BFGS keeps no state: SciPy starts a new memory from the current weights.
+    """
+
+    history: History = field(default_factory=History)  # cumulative curves and t
+    optimizer: object = None  # the step rule (``optim``), with its moments and step count
+    schedule: object = None  # the learning-rate schedule
+    settings: tuple | None = None  # the STEP_SETTINGS values they were made with
+    monitor: "Monitor | None" = None
+    watch: bool | None = None  # what the monitor watches: True the validation loss
+    rng: np.random.Generator | None = None  # the shuffles' generator, as the last run left it
+    split_rng: np.random.Generator | None = None  # as it was before the validation split
+
+    def step_rule(self, config, steps):
+        """The optimizer and schedule for ``config``: the kept ones when its step settings are
+        those they were made with, else new ones (``steps``: planned updates, for Adam)."""
+        settings = tuple(getattr(config, name) for name in STEP_SETTINGS)
+        if self.optimizer is None or settings != self.settings:
+            self.optimizer = make_optimizer(
+                config.solver,
+                config.learning_rate_init,
+                momentum=config.momentum,
+                nesterov=config.nesterovs_momentum,
+                beta_1=config.beta_1,
+                beta_2=config.beta_2,
+                epsilon=config.epsilon,
+                steps=steps,
+            )
+            self.schedule = make_schedule(
+                config.learning_rate, config.learning_rate_init, config.power_t
+            )
+            self.settings = settings
+        return self.optimizer, self.schedule
+
+    def monitor_for(self, params, config, validating):
+        """The monitor, kept while it watches the same loss; ``tol`` from ``config``."""
+        if self.monitor is None or self.watch != validating:
+            self.monitor, self.watch = Monitor(params, config.tol), validating
+        self.monitor.tol = config.tol
+        return self.monitor
+
+    def split_generator(self, rng):
+        """The generator of the validation split: a copy of the one the first split came from,
+        so that every run on the same rows validates on the same rows; ``rng`` the first time."""
+        if self.split_rng is None:
+            self.split_rng = copy.deepcopy(rng)
+            return rng
+        return copy.deepcopy(self.split_rng)
+
 
 class Batches:
-    """Training columns X (n_1, m), Y (n_L, m) and the buffer each epoch is shuffled into."""
+    """Training columns X (n_1, m), Y (n_L, m), their sample weights w (m,) or None, and the
+    buffers each epoch is shuffled into."""
 
-    def __init__(self, X, Y, batch_size, shuffle):
-        self.X, self.Y, self.m = X, Y, X.shape[1]
+    def __init__(self, X, Y, batch_size, shuffle, w=None):
+        self.X, self.Y, self.w, self.m = X, Y, w, X.shape[1]
         self.batch_size = min(batch_size, self.m)
         self.shuffle = shuffle and self.batch_size < self.m  # a full batch needs no shuffle
         if self.shuffle:  # rows-major buffers, so each column slice below is contiguous
-            self._x_rows = np.empty((self.m, X.shape[0]), dtype=X.dtype)  # (m, n_1)
+            if not sparse.issparse(X):
+                self._x_rows = np.empty((self.m, X.shape[0]), dtype=X.dtype)  # (m, n_1)
             self._y_rows = np.empty((self.m, Y.shape[0]), dtype=Y.dtype)  # (m, n_L)
+            self._w = None if w is None else np.empty_like(w)  # (m,)
 
     def epoch(self, rng):
-        """Yield ``(X_b, Y_b)`` column blocks of one epoch, in a fresh random order."""
-        X, Y = self.X, self.Y
+        """Yield ``(X_b, Y_b)`` column blocks of one epoch, in a fresh random order; with
+        sample weights ``(X_b, Y_b, w_b)``."""
+        X, Y, w = self.X, self.Y, self.w
         if self.shuffle:
             perm = rng.permutation(self.m)  # one shuffle per epoch
-            np.take(X.T, perm, axis=0, out=self._x_rows, mode="clip")
-            np.take(Y.T, perm, axis=0, out=self._y_rows, mode="clip")
-            X, Y = self._x_rows.T, self._y_rows.T  # (n_1, m), (n_L, m) views
+            if sparse.issparse(X):
+                X = X.T[perm].T  # (n_1, m): the rows of a CSR X.T, permuted (nonzeros copied)
+            else:
+                X = np.take(X.T, perm, axis=0, out=self._x_rows, mode="clip").T  # (n_1, m)
+            Y = np.take(Y.T, perm, axis=0, out=self._y_rows, mode="clip").T  # (n_L, m)
+            w = None if w is None else np.take(w, perm, out=self._w, mode="clip")  # (m,)
         for start in range(0, self.m, self.batch_size):
             stop = start + self.batch_size
-            yield X[:, start:stop], Y[:, start:stop]
+            if w is None:
+                yield X[:, start:stop], Y[:, start:stop]
+            else:
+                yield X[:, start:stop], Y[:, start:stop], w[start:stop]
 
     def start_losses(self, net, config):
         """The divergence guard's starting values: J of ``net`` on the first batch and the
@@ -201,14 +291,20 @@ def outputs(net, X, chunk=4096):
     return np.concatenate([forward(net, X[:, s : s + chunk]).a[net.L] for s in starts], axis=1)
 
 
-def data_loss(net, X, Y, loss):
-    """The data term (1/m) Σ_i J^(i) of ``net`` on X (n_1, m), Y (n_L, m)."""
-    return loss.value(outputs(net, X), Y) / X.shape[1]
+def data_loss(net, X, Y, loss, w=None):
+    """The data term (1/m) Σ_i J^(i) of ``net`` on X (n_1, m), Y (n_L, m); with sample
+    weights w (m,), (Σ_i w_i J^(i)) / Σ_i w_i."""
+    return weighted_sum(loss, outputs(net, X), Y, w) / weight_total(w, X.shape[1])
 
 
-def trivial_loss(Y, y_bar, loss):
+def trivial_loss(Y, y_bar, loss, w=None):
     """The data term of the model that predicts ``y_bar`` (n_L, 1) for every column of Y."""
-    return loss.value(np.broadcast_to(y_bar, Y.shape), Y) / Y.shape[1]
+    return weighted_sum(loss, np.broadcast_to(y_bar, Y.shape), Y, w) / weight_total(w, Y.shape[1])
+
+
+def mean_target(Y, w=None):
+    """ȳ (n_L, 1): the (weighted) mean of the columns of Y (n_L, m)."""
+    return np.average(Y, axis=1, weights=w, keepdims=True)
 
 
 def initial_cost(net, X, Y, config, b):
@@ -225,16 +321,17 @@ def workspace_for(workspaces, net, m):
     return workspaces[m]
 
 
-def batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
-    """One update on the columns X_b (n_1, b), Y_b (n_L, b); returns J of the batch before it.
+def batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces, w_b=None):
+    """One update on the columns X_b (n_1, b), Y_b (n_L, b) with weights w_b (b,) or None;
+    returns J of the batch before it.
 
     ``workspaces`` (a dict by batch size) holds the preallocated z, a, δ buffers that the
     step writes into, so it allocates no array of batch size. A batch held on a Dask cluster
     (X_b a ``distributed.Shares``) sums its J and ∇J on the workers itself.
     """
-    if isinstance(X_b, np.ndarray):
+    if isinstance(X_b, np.ndarray) or sparse.issparse(X_b):
         ws = workspace_for(workspaces, net, X_b.shape[1])
-        J, _ = loss_and_grad_unchecked(net, X_b, Y_b, config.alpha, loss, grad, ws)  # ∇J → grad
+        J, _ = loss_and_grad_unchecked(net, X_b, Y_b, config.alpha, loss, grad, ws, w=w_b)
     else:
         J = X_b.loss_and_grad(net, config.alpha, loss, grad)
     optimizer.step(net.params, grad.flat)
@@ -242,29 +339,35 @@ def batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
 
 
 def run_epoch(net, batches, grad, optimizer, schedule, config, rng, workspaces, epoch):
-    """One pass over the training columns; returns the sample-weighted mean batch J."""
-    loss, total = get_loss(config.loss), 0.0
+    """One pass over the training columns; returns the mean batch J, each batch weighted by
+    its number of samples (by its Σ_i w_i with sample weights)."""
+    loss, total, weight = get_loss(config.loss), 0.0, 0.0
     with overflow_is_divergence(epoch, config):  # np.errstate(over="raise") in ``train``
-        for X_b, Y_b in batches.epoch(rng):
-            J = batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces)
+        for X_b, Y_b, *w_b in batches.epoch(rng):  # w_b: [weights (b,)] or [] (no weights)
+            J = batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces, *w_b)
             check_loss(J, epoch, config)
             schedule.after_step(optimizer)
-            total += J * X_b.shape[1]
+            b = weight_total(w_b[0] if w_b else None, X_b.shape[1])  # the batch's m, or Σ_i w_i
+            total, weight = total + J * b, weight + b
     check_params(net.params, epoch, config)
-    return total / batches.m
+    return total / weight
 
 
-def split_validation(X, Y, fraction, rng):
-    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, X_val, Y_val).
+def split_validation(X, Y, fraction, rng, w=None):
+    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, w, X_val, Y_val,
+    w_val), the sample weights w (m,) split alike (None without).
 
+    The split draws columns, not weight: a column of weight 2 goes whole to one side (where
+    the two copies of a duplicated row could be parted), and ``fraction`` counts columns.
     ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule)."""
     m = X.shape[1]
     m_val = math.ceil(fraction * m)
     check_validation_sizes(m, m_val, fraction)
     perm = rng.permutation(m)
     val, tr = perm[:m_val], perm[m_val:]
+    w_tr, w_val = (None, None) if w is None else (w[tr], w[val])
     # rows of X.T, so each part is again (n, m') with contiguous columns, like X
-    return X.T[tr].T, Y.T[tr].T, X.T[val].T, Y.T[val].T
+    return X.T[tr].T, Y.T[tr].T, w_tr, X.T[val].T, Y.T[val].T, w_val
 
 
 def check_validation_sizes(m, m_val, fraction):
@@ -283,10 +386,26 @@ def check_validation_sizes(m, m_val, fraction):
         )
 
 
-def train(net, X, Y, config=DEFAULT_CONFIG, *, rng, callback=None):
+def train(
+    net,
+    X,
+    Y,
+    config=DEFAULT_CONFIG,
+    *,
+    rng,
+    callback=None,
+    state=None,
+    final=True,
+    sample_weight=None,
+):
     """Fit ``net`` in place on X (n_1, m) and Y (n_L, m); return the ``History``.
 
+    ``sample_weight`` (m,) weights each sample's J^(i) (``deltaprop.weights``), in training,
+    in the validation loss and R², and in the final and trivial losses.
     ``rng`` (a ``numpy.random.Generator``) draws the validation split and the shuffles.
+    ``state``, a ``TrainState``, makes the run go on from a previous one (and is updated for
+    the next); the returned ``History`` is then ``state.history``. ``final=False`` skips the
+    pass over X that measures ``history.final_loss`` and ``trivial_loss`` (``partial_fit``).
     Floating-point overflow and invalid operations raise inside training whatever the caller's
     ``np.errstate``, so a diverging run stops at once with no ``RuntimeWarning``.
     ``callback(net, history)`` runs after each epoch (L-BFGS: iteration). Ctrl-C
@@ -295,28 +414,36 @@ def train(net, X, Y, config=DEFAULT_CONFIG, *, rng, callback=None):
     raises ``DivergenceError``.
     """
     check_params(net.params, 0, config)
+    w = check_sample_weight(sample_weight, X.shape[1], net.dtype)
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
         if config.solver == "lbfgs":
-            history = train_lbfgs(net, X, Y, config, callback)
+            history = train_lbfgs(net, X, Y, config, callback, state=state, w=w)
         else:
-            history = train_epochs(net, X, Y, config, rng, callback)
-        loss = get_loss(config.loss)
-        with overflow_is_divergence(history.n_iter, config):
-            history.final_loss = data_loss(net, X, Y, loss)
-        history.trivial_loss = trivial_loss(Y, Y.mean(axis=1, keepdims=True), loss)
+            history = train_epochs(net, X, Y, config, rng, callback, state=state, w=w)
+        if final:
+            loss = get_loss(config.loss)
+            with overflow_is_divergence(history.n_iter, config):
+                history.final_loss = data_loss(net, X, Y, loss, w)
+            history.trivial_loss = trivial_loss(Y, mean_target(Y, w), loss, w)
     return history
 
 
-def train_epochs(net, X, Y, config, rng, callback, batches=None, loop_class=None):
-    """The mini-batch (or full-batch "gd") epochs of ``train``.
+def train_epochs(
+    net, X, Y, config, rng, callback, batches=None, *, state=None, w=None, loop_class=None
+):
+    """The mini-batch (or full-batch "gd") epochs of ``train``; w: sample weights (m,) or None.
 
     ``batches`` replaces ``Batches(X, Y, …)`` and ``loop_class`` ``EpochLoop`` (on Dask:
     ``distributed.DaskBatches`` and ``DaskEpochLoop``, which bring their validation split).
     """
-    validation = (None, None)
+    state = TrainState() if state is None else state
+    validation = (None, None, None)
     if config.early_stopping and batches is None:
-        X, Y, *validation = split_validation(X, Y, config.validation_fraction, rng)
-    loop = (loop_class or EpochLoop)(net, X, Y, validation, config, batches)
+        split_rng = state.split_generator(rng)
+        X, Y, w, *validation = split_validation(X, Y, config.validation_fraction, split_rng, w)
+    if batches is None:
+        batches = Batches(X, Y, batch_size_for(config, X.shape[1]), config.shuffle, w)
+    loop = (loop_class or EpochLoop)(net, Y, validation, config, batches, state=state)
     bar = progress_bar(config, "epoch")
     try:
         with bar:
@@ -325,34 +452,23 @@ def train_epochs(net, X, Y, config, rng, callback, batches=None, loop_class=None
         loop.history.interrupted, loop.history.stop_reason = True, "interrupted"
     if config.early_stopping or loop.history.interrupted:
         net.params[...] = loop.monitor.best_params
+    state.rng = rng
     return loop.history
 
 
 class EpochLoop:
     """One run of a step rule: its data, optimizer, schedule, gradient buffer and monitor."""
 
-    def __init__(self, net, X, Y, validation, config, batches=None):
-        self.net, self.config, self.history = net, config, History()
-        if batches is None:
-            batches = Batches(X, Y, batch_size_for(config, X.shape[1]), config.shuffle)
+    def __init__(self, net, Y, validation, config, batches, *, state):
+        self.net, self.config, self.history = net, config, state.history
+        self.history.begin()
         self.batches, m = batches, batches.m
-        self.X_val, self.Y_val = validation  # (n_1, m_val), (n_L, m_val) or None
-        self.optimizer = make_optimizer(
-            config.solver,
-            config.learning_rate_init,
-            momentum=config.momentum,
-            nesterov=config.nesterovs_momentum,
-            beta_1=config.beta_1,
-            beta_2=config.beta_2,
-            epsilon=config.epsilon,
-            steps=config.max_iter * math.ceil(m / self.batches.batch_size),  # at most
-        )
-        self.schedule = make_schedule(
-            config.learning_rate, config.learning_rate_init, config.power_t
-        )
+        self.X_val, self.Y_val, self.w_val = validation  # (n_1, m_val), (n_L, m_val), (m_val,)
+        steps = config.max_iter * math.ceil(m / self.batches.batch_size)  # at most
+        self.optimizer, self.schedule = state.step_rule(config, steps)
         self.grad = Grad.zeros_like(net)  # ∇J, reused by every step
         self.workspaces = {}  # z, a, δ buffers by batch size, reused by every step
-        self.monitor = Monitor(net.params, config.tol)
+        self.monitor = state.monitor_for(net.params, config, self.X_val is not None)
         self.guard, self.val_guard = Guard(config), Guard(config, "validation loss")
         self.start_guards(Y)
 
@@ -361,9 +477,9 @@ class EpochLoop:
         with overflow_is_divergence(0, self.config):
             self.guard.start(*self.batches.start_losses(self.net, self.config))
             if self.X_val is not None:
-                loss, y_bar = get_loss(self.config.loss), Y.mean(axis=1, keepdims=True)  # (n_L, 1)
-                J_val = data_loss(self.net, self.X_val, self.Y_val, loss)
-                self.val_guard.start(J_val, trivial_loss(self.Y_val, y_bar, loss))
+                loss, y_bar = get_loss(self.config.loss), mean_target(Y, self.batches.w)
+                J_val = data_loss(self.net, self.X_val, self.Y_val, loss, self.w_val)
+                self.val_guard.start(J_val, trivial_loss(self.Y_val, y_bar, loss, self.w_val))
 
     def run(self, rng, bar, callback):
         """Epochs until max_iter or a plateau (where "adaptive" lowers η instead of stopping).
@@ -406,10 +522,12 @@ class EpochLoop:
         return J_val
 
     def validation_loss_and_score(self):
-        """J and R² on the validation columns (one forward pass for both)."""
+        """J and R² on the validation columns, weighted by w_val (m_val,) or None (one forward
+        pass for both)."""
         A_val = outputs(self.net, self.X_val)  # (n_L, m_val)
-        J_val = get_loss(self.config.loss).value(A_val, self.Y_val) / self.Y_val.shape[1]
-        return J_val, validation_score(A_val, self.Y_val)
+        loss, w_val = get_loss(self.config.loss), self.w_val
+        J_val = weighted_sum(loss, A_val, self.Y_val, w_val) / weight_total(w_val, A_val.shape[1])
+        return J_val, validation_score(A_val, self.Y_val, w_val)
 
 
 def batch_size_for(config, m):
@@ -417,11 +535,12 @@ def batch_size_for(config, m):
     return m if config.solver == "gd" else (config.batch_size or min(200, m))
 
 
-def validation_score(A_val, Y_val):
+def validation_score(A_val, Y_val, w_val=None):
     """R² of the predictions A_val against Y_val (n_L, m_val), averaged over the outputs
-    (scikit-learn's ``score``). The same in standardized and original units: R² of each output
-    is unchanged by that output's affine scaling."""
-    return float(r2_score(Y_val.T, A_val.T))
+    (scikit-learn's ``score``; weighted by w_val (m_val,) when given). The same in
+    standardized and original units: R² of each output is unchanged by that output's affine
+    scaling."""
+    return float(r2_score(Y_val.T, A_val.T, sample_weight=w_val))
 
 
 def record(history, J, m):
@@ -459,29 +578,37 @@ def show_progress(bar, history, verbose):
     bar.update()
 
 
-def train_lbfgs(net, X, Y, config, callback=None):
-    """Minimize J with SciPy's L-BFGS-B on the flat parameter vector itself."""
+def train_lbfgs(net, X, Y, config, callback=None, *, state=None, w=None):
+    """Minimize J (with sample weights w (m,) or None) with SciPy's L-BFGS-B on the flat
+    parameter vector itself."""
     loss, grad, ws = get_loss(config.loss), Grad.zeros_like(net), Workspace(net, X.shape[1])
 
     def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
         net.params[...] = theta
-        J, _ = loss_and_grad_unchecked(net, X, Y, config.alpha, loss, grad, ws)
+        J, _ = loss_and_grad_unchecked(net, X, Y, config.alpha, loss, grad, ws, w=w)
         return J, grad.flat
 
     with overflow_is_divergence(0, config):
         J_0 = initial_cost(net, X, Y, config, X.shape[1])
         start = J_0, trivial_loss(Y, Y.mean(axis=1, keepdims=True), loss)
-    return train_lbfgs_on(net, loss_and_grad_flat, X.shape[1], start, config, callback)
+    history = None if state is None else state.history
+    return train_lbfgs_on(
+        net, loss_and_grad_flat, X.shape[1], start, config, callback, history=history
+    )
 
 
-def train_lbfgs_on(net, loss_and_grad_flat, m, start, config, callback=None):
+def train_lbfgs_on(net, loss_and_grad_flat, m, start, config, callback=None, *, history=None):
     """L-BFGS from ``net.params`` on ``loss_and_grad_flat(θ) -> (J, ∇J)`` over m samples.
 
     The J and ∇J may come from anywhere (in memory, or summed over a Dask cluster by
     ``deltaprop.distributed``); ``start`` is the guard's (J at the start, trivial model's
-    loss). ``net.params`` ends at the minimizer. Returns the ``History``.
+    loss). ``net.params`` ends at the minimizer. Returns the ``History``: ``history``, when
+    given, goes on (a warm start: its curves grow, ``n_iter`` counts this run), else a new one.
+    SciPy's L-BFGS-B starts with an empty memory of curvature pairs every time.
     """
-    history, best, guard = History(), Monitor(net.params, 0.0), Guard(config)
+    history = History() if history is None else history
+    history.begin()
+    best, guard = Monitor(net.params, 0.0), Guard(config)
     with overflow_is_divergence(0, config):
         guard.start(*start)
 

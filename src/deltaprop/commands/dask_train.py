@@ -40,6 +40,7 @@ from deltaprop.distributed import (
     require_dask,
 )
 from deltaprop.errors import ConfigError, DataError, DeltapropError
+from deltaprop.estimator import check_dask_loss
 from deltaprop.files import check_output
 
 
@@ -49,6 +50,7 @@ def train_on_dask(args) -> int:
     local_workers(args.dask)  # usage errors before any work
     model = practice._regressor(args)
     model.train_config()  # usage errors in the settings, before any work
+    check_dask_loss(model.loss)  # the Poisson loss's exp output is not distributed yet
     practice._check_outputs(args)
     files = data_files(args)
     practice._say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")

@@ -1,13 +1,30 @@
 """Learner subcommands: explain, prove, check."""
 
+import argparse
 import sys
+import textwrap
 
 from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
 from deltaprop.derivation.notation import NOTATIONS
+from deltaprop.derivation.notations import BIASES
 from deltaprop.network import check_sizes
 
 EXPLAIN_FORMATS = ("text", "markdown", "latex", "json", "html")
+NG_NET = " --sizes 4,5,3 --activation sigmoid"
+CHECK_EXAMPLES = (  # (arguments, exit status): the tests run them from the help text
+    ("'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])'", 0),
+    ('"delta2 = (Theta2(:,2:end)\' * delta3) .* sigmoidGradient(z2)"' + NG_NET, 0),
+    ("'z3 = Theta2 * a2'" + NG_NET, 0),
+    ('"delta2 = (Theta2\' * delta3) .* sigmoidGradient(z2)"' + NG_NET + " --bias folded", 1),
+    ('"\\delta^l = ((w^{l+1})^T \\delta^{l+1}) \\odot \\sigma\'(z^l)" --activation sigmoid', 0),
+    ("'dW = X.T @ dout'", 0),
+    ("'db = dout.sum(axis=1)'", 1),
+    ("'dx = dout' --activation relu", 1),
+)
+CHECK_EPILOG = "examples (the exit status after #):\n" + "\n".join(
+    f"  deltaprop check {args}   # {status}" for args, status in CHECK_EXAMPLES
+)
 
 
 def register(subparsers):
@@ -37,7 +54,7 @@ def _register_explain(subparsers):
         help="layer widths n_1,…,n_L, e.g. 3,5,4,2 or 3-5-4-2 (default 3,5,4,1)",
     )
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
-    p.add_argument("--loss", default="squared", help="squared (default) or huber")
+    p.add_argument("--loss", default="squared", help="squared (default), huber or poisson")
     p.add_argument(
         "--batch", type=positive_int, metavar="M", help="show the batched forms over M columns"
     )
@@ -114,11 +131,17 @@ def _register_check(subparsers):
     p = subparsers.add_parser(
         "check",
         help="check your own backprop equation: shapes, value, and the NumPy broadcasting trap",
-        description="Parse an equation in LaTeX (\\delta^{(L)} \\odot ...), plain text "
-        "(Theta[l].T @ delta[l+1] * dphi(z[l])) or Unicode; infer every subterm's shape; report "
-        "the first undefined operation with a suggested fix; compare a well-shaped equation with "
-        "the true values from the network's backward pass. Write 'LHS = RHS' or give the "
-        "quantity with --for. Exit status: 0 correct, 1 wrong, 2 unparseable or bad arguments.",
+        description=textwrap.fill(  # wrapped here: the examples below keep their lines
+            "Parse an equation in LaTeX (\\delta^{(L)} \\odot ...), plain text "
+            "(Theta[l].T @ delta[l+1] * dphi(z[l])) or Unicode; infer every subterm's shape; "
+            "report the first undefined operation with a suggested fix; compare a well-shaped "
+            "equation with the true values from the network's backward pass. Write 'LHS = RHS' "
+            "or give the quantity with --for. Exit status: 0 correct, 1 wrong, 2 unparseable or "
+            "bad arguments.",
+            79,
+        ),
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("equation", help="e.g. 'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])'")
     _add_test_network(p)
@@ -128,11 +151,30 @@ def _register_check(subparsers):
         metavar="QUANTITY",
         help="the quantity the expression is for, e.g. 'delta^(L-1)'",
     )
+    _add_notation_options(p)
+    p.add_argument(
+        "--loss", default="squared", help="squared (default), huber or poisson, as in explain"
+    )
+    p.add_argument("--format", default="text", choices=("text", "json"))
+    p.set_defaults(handler=run_check)
+
+
+def _add_notation_options(p):
+    """--notation, --bias and --output-activation: how EQUATION is read, for which network."""
     p.add_argument(
         "--notation",
         choices=NOTATIONS,
         help="the notation of EQUATION: question (Θ^(l), δ^(l)), ng (Ng's course and Octave: "
-        "delta3, Theta2', .*), nielsen (w^l, δ^l, σ, C) or cs231n; default: detected",
+        "delta3, Theta2', .*, h_Θ(x)), nielsen (w^l, δ^l, σ, C) or cs231n (NumPy, one sample "
+        "per row: dW = X.T @ dout); default: detected",
+    )
+    p.add_argument(
+        "--bias",
+        choices=BIASES,
+        help="how Θ^(l) holds the bias: separate (b^(l), as in the question) or folded (Ng's "
+        "course and ex4: a first column of Θ^(l), a bias unit on top of a^(l)); default: "
+        "separate, and for Ng's notation also folded, and for Octave's names also ex4's "
+        "vectorized code (one sample per row)",
     )
     p.add_argument(
         "--output-activation",
@@ -140,9 +182,6 @@ def _register_check(subparsers):
         help="judge for a network whose output layer applies PHI (Nielsen's sigmoid); "
         "default: a linear output, as in the question",
     )
-    p.add_argument("--loss", default="squared", help="squared (default) or huber, as in explain")
-    p.add_argument("--format", default="text", choices=("text", "json"))
-    p.set_defaults(handler=run_check)
 
 
 def _add_test_network(p):
@@ -162,7 +201,7 @@ def run_check(args):
     from deltaprop.derivation import check
 
     sizes = check_sizes(args.sizes, name="--sizes") if args.sizes else None
-    names = ("target", "seed", "notation", "output_activation", "loss")
+    names = ("target", "seed", "notation", "output_activation", "loss", "bias")
     result = check(args.equation, sizes, args.activation, **{k: getattr(args, k) for k in names})
     out = result.to_json() if args.format == "json" else result.to_text()
     print(out, file=sys.stdout)

@@ -5,6 +5,7 @@ when something is wrong, and writes files atomically, so a failure leaves nothin
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -31,7 +32,7 @@ from deltaprop.data import (
 )
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.files import check_output
-from deltaprop.losses import LOSSES
+from deltaprop.losses import LOSSES, get_loss
 from deltaprop.network import check_sizes
 from deltaprop.plots import check_folder, png_bytes, run_figures, write_plots
 
@@ -296,6 +297,7 @@ def train(args) -> int:
     model.train_config()  # usage errors in the settings, before any work
     _check_outputs(args)
     data = _training_data(args)
+    _check_counts(args, data)
     train_set, test_set = train_test_split(data, args.test_size, args.seed)
     _say(
         args,
@@ -307,11 +309,12 @@ def train(args) -> int:
         f"network: {_arch(data, args.hidden)}, {args.activation}, {args.solver}, "
         f"{args.loss} loss, alpha {args.alpha}",
     )
-    with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
-        _fit(model.fit, train_set.X, _fit_target(train_set.y))
-    _report_training(args, model)
-    scored = train_set if test_set is None else test_set  # --test-size 0: the training rows
-    y_pred = predict_matrix(model, scored.X)  # (m_scored, k)
+    with _named_columns(data.feature_names, data.target_names, data.source):
+        with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
+            _fit(model.fit, train_set.X, _fit_target(train_set.y))
+        _report_training(args, model)
+        scored = train_set if test_set is None else test_set  # --test-size 0: the training rows
+        y_pred = predict_matrix(model, scored.X)  # (m_scored, k)
     return _conclude(args, model, data, (train_set, test_set), scored, y_pred)
 
 
@@ -319,7 +322,7 @@ def _conclude(args, model, data, split, scored, y_pred):
     """Print the metrics of ``y_pred`` (m_scored, k) against ``scored.y``, write the model file,
     the plots and the report; return the exit status (``train`` and ``train --dask``)."""
     train_set, test_set = split
-    scores = regression_metrics(scored.y, y_pred)
+    scores = regression_metrics(scored.y, y_pred, model.loss)
     print(f"{_scored_label(test_set is not None, scored.n_samples)}:")
     print(format_metrics(scores, data.target_names))
     _save(args, model, data, train_set, test_set, scores)
@@ -404,6 +407,15 @@ def _regressor(args):
     return DeltapropRegressor(**options)
 
 
+def _check_counts(args, data):
+    """With --loss poisson, a ``DataError`` naming the target column and the row (of the file,
+    before the split) of a negative count, or all targets 0."""
+    if get_loss(args.loss).output == "exp":
+        from deltaprop.estimator import check_counts
+
+        check_counts(data.y, lambda j: f"target column {data.target_names[j]!r}")
+
+
 def _fit(fit, *args, **kwargs):
     """``fit(*args)``, printing a poor-fit warning as one line (the stop reason replaces
     scikit-learn's ``ConvergenceWarning``); returns what ``fit`` returns."""
@@ -418,6 +430,21 @@ def _fit(fit, *args, **kwargs):
     for warning in caught:
         print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
     return result
+
+
+@contextlib.contextmanager
+def _named_columns(features, targets, source):
+    """Let an error of the estimator about one column of X or y name it by its header in the
+    data file ``source`` (the estimator, given arrays, knows only its number)."""
+    from deltaprop.estimator import ColumnError
+
+    try:
+        yield
+    except ColumnError as err:
+        names = {"X": features, "y": targets}.get(err.matrix)
+        if not names:
+            raise
+        raise err.about(f"column {names[err.j]!r} of {source}") from None
 
 
 def _report_training(args, model):
@@ -506,15 +533,15 @@ def _plots(args, model, data, scored, y_pred, scores, held_out):
 def _report(args, model, data, scores, label, pngs):
     from deltaprop.report import report_html, write_report
 
-    cells = metric_cells(scores)
+    cells, columns = metric_cells(scores), metric_columns(scores)
     rows = [
-        [name, *(cells[key][j] for key, _ in METRICS)] for j, name in enumerate(data.target_names)
+        [name, *(cells[key][j] for key, _ in columns)] for j, name in enumerate(data.target_names)
     ]
     page = report_html(
         f"deltaprop train: {data.source}",
         _run_settings(args, model, data),
         label,
-        ["target", *(title for _, title in METRICS)],
+        ["target", *(title for _, title in columns)],
         rows,
         pngs,
     )
@@ -575,11 +602,18 @@ def _say(args, text):
 # ---------------------------------------------------------------- metrics
 
 
-METRICS = (("r2", "R²"), ("rmse", "RMSE"), ("mae", "MAE"))
+METRICS = (("r2", "R²"), ("rmse", "RMSE"), ("mae", "MAE"), ("deviance", "Poisson dev."))
 
 
-def regression_metrics(y_true, y_pred):
-    """R², RMSE and MAE of each target column (``sklearn.metrics``): a dict of arrays (k,).
+def metric_columns(scores):
+    """The ``(key, title)`` of each metric in ``scores``, in table order."""
+    return [(key, title) for key, title in METRICS if key in scores]
+
+
+def regression_metrics(y_true, y_pred, loss="squared"):
+    """R², RMSE and MAE of each target column (``sklearn.metrics``): a dict of arrays (k,);
+    with ``loss="poisson"`` also the mean Poisson deviance (``"deviance"``), NaN where a
+    target holds a negative count.
 
     R² is NaN for a constant target (undefined), where scikit-learn would give 0 or 1.
     """
@@ -587,11 +621,28 @@ def regression_metrics(y_true, y_pred):
 
     with np.errstate(divide="ignore", invalid="ignore"):  # a constant target: 0/0
         r2 = r2_score(y_true, y_pred, multioutput="raw_values", force_finite=False)  # (k,)
-    return {
+    scores = {
         "r2": np.where(np.ptp(y_true, axis=0) > 0, r2, np.nan),
         "rmse": root_mean_squared_error(y_true, y_pred, multioutput="raw_values"),
         "mae": mean_absolute_error(y_true, y_pred, multioutput="raw_values"),
     }
+    if get_loss(loss).name == "poisson":
+        scores["deviance"] = poisson_deviances(y_true, y_pred)
+    return scores
+
+
+def poisson_deviances(y_true, y_pred):
+    """``sklearn.metrics.mean_poisson_deviance`` of each column of y_true, y_pred (m, k): (k,);
+    NaN for a column it is not defined on (a negative count, a prediction of 0)."""
+    from sklearn.metrics import mean_poisson_deviance
+
+    columns = zip(y_true.T, y_pred.T, strict=True)
+    return np.array(
+        [
+            mean_poisson_deviance(t, p) if (t >= 0).all() and (p > 0).all() else np.nan
+            for t, p in columns
+        ]
+    )
 
 
 def metric_cells(scores):
@@ -599,7 +650,7 @@ def metric_cells(scores):
     decimals: R² with 4, RMSE and MAE with 4 significant digits of the column's largest value
     (52.99 above 54.30, not 54.3)."""
     cells = {"r2": [_num(value, 4) for value in scores["r2"]]}
-    for key in ("rmse", "mae"):
+    for key in scores.keys() - {"r2"}:
         cells[key] = [_num(value, _decimals(scores[key])) for value in scores[key]]
     return cells
 
@@ -612,13 +663,14 @@ def _decimals(values, digits=4):
 
 def format_metrics(scores, target_names):
     """The metrics as an aligned text table, one row per target."""
-    cells = metric_cells(scores)
+    cells, columns = metric_cells(scores), metric_columns(scores)
     width = max(len("target"), *(len(name) for name in target_names))
-    lines = [f"  {'target':<{width}}  {'R²':>8}  {'RMSE':>10}  {'MAE':>10}"]
+    sizes = [8 if key == "r2" else max(10, len(title)) for key, title in columns]
+    head = "".join(f"  {title:>{w}}" for (_, title), w in zip(columns, sizes, strict=True))
+    lines = [f"  {'target':<{width}}{head}"]
     for j, name in enumerate(target_names):
-        lines.append(
-            f"  {name:<{width}}  {cells['r2'][j]:>8}  {cells['rmse'][j]:>10}  {cells['mae'][j]:>10}"
-        )
+        row = "".join(f"  {cells[key][j]:>{w}}" for (key, _), w in zip(columns, sizes, strict=True))
+        lines.append(f"  {name:<{width}}{row}")
     return "\n".join(lines)
 
 
@@ -628,7 +680,7 @@ def _num(value, decimals):
 
 def _metrics_json(scores, target_names):
     return {
-        name: {key: _json_float(scores[key][j]) for key in ("r2", "rmse", "mae")}
+        name: {key: _json_float(scores[key][j]) for key, _ in metric_columns(scores)}
         for j, name in enumerate(target_names)
     }
 
@@ -744,7 +796,8 @@ def predict(args) -> int:
         check_output(args.output, [("the model file", args.model), ("the data file", args.data)])
     model, meta = _load(args.model)
     X = _model_features(model, meta, read_table(args.data, args.sep))  # (m, n)
-    y_pred = predict_matrix(model, X)  # (m, k)
+    with _named_columns(meta.get("feature_names"), None, args.data):
+        y_pred = predict_matrix(model, X)  # (m, k)
     if args.output is None:
         write_csv(None, _target_names(model, meta), y_pred)
         return 0
@@ -801,7 +854,8 @@ def evaluate(args) -> int:
     table = read_table(args.data, args.sep)
     y_true = target_matrix(table, target)  # (m, k)
     X = _model_features(model, meta, table)  # (m, n)
-    scores = regression_metrics(y_true, predict_matrix(model, X))
+    with _named_columns(meta.get("feature_names"), None, args.data):
+        scores = regression_metrics(y_true, predict_matrix(model, X), model.loss)
     print(f"{args.data} ({len(y_true)} rows):")
     print(format_metrics(scores, target))
     return 0
@@ -854,6 +908,9 @@ def info(args) -> int:
     return 0
 
 
+OUTPUT_WORDS = {"identity": "linear output", "exp": "exp output (poisson loss)"}
+
+
 def describe_model(path, model, meta, n_params):
     """The text of `deltaprop info`: one ``key: value`` line per fact."""
     sizes = tuple(model.network_.sizes)
@@ -862,7 +919,7 @@ def describe_model(path, model, meta, n_params):
     lines = [
         f"model: {path} (format version {meta.get('format_version')})",
         f"architecture: {'-'.join(map(str, sizes))} ({model.network_.activation.name} hidden "
-        f"layers, linear output)",
+        f"layers, {OUTPUT_WORDS[model.network_.output.name]})",
         f"parameters: {n_params}",
         f"features ({sizes[0]}): {_shown(', '.join(meta.get('feature_names') or ['(unnamed)']))}",
         f"targets ({sizes[-1]}): {_shown(', '.join(_target_names(model, meta)))}",
@@ -1004,9 +1061,11 @@ def gradcheck_command(args) -> int:
         model = _load(args.model)[0]
         net, loss = model.network_, args.loss or model.loss
     else:
-        net = Network(args.sizes, args.activation, rng=rng)
+        net = Network(args.sizes, args.activation, rng=rng, output=get_loss(loss).output)
     X = rng.standard_normal((net.sizes[0], args.samples))  # (n_1, m)
     Y = rng.standard_normal((net.sizes[-1], args.samples))  # (n_L, m)
+    if net.output.name == "exp":  # the Poisson loss: counts
+        Y = rng.poisson(2.0, size=Y.shape).astype(np.float64)  # (n_L, m)
     report = gradcheck(
         net, X, Y, alpha=args.alpha, loss=loss, mode=args.mode, rng=rng, tol=args.tol
     )

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation import notations, render
-from deltaprop.derivation.hints import factor_hint, repairs
+from deltaprop.derivation import cs231n, notations, render
+from deltaprop.derivation.hints import exp_output_repairs, factor_hint, repairs
 from deltaprop.derivation.notation import (
+    AxisSum,
     Bin,
     Call,
     Deriv,
+    DropFirst,
     ParseError,
     SumOver,
     Sym,
@@ -60,9 +62,11 @@ EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting
 TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
-BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc"}
+BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "J"}
-TARGET_RANGES = {"a": (2, -1), "A": (2, -1)}  # a^(l) = φ(z^(l)) claims the hidden layers
+TARGETS |= {"G+", "Acc+", "a+", "A+", "R", "R+"}  # Ng's folded bias, the L2 update
+TARGETS |= cs231n.TARGETS
+TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
 
 
 @dataclass
@@ -89,6 +93,7 @@ class Context:
     seed: int
     output_activation: str | None = None  # Nielsen's σ output layer, when asked
     loss: str = "squared"
+    labels: tuple = ()  # cs231n's letters for the widths: ((n_l, "D"), (n_{l+1}, "M"), …)
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
@@ -97,7 +102,7 @@ class Context:
     def symbolic(self):
         """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
         δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
-        return SymbolicDomain(None if self.sizes is None else len(self.sizes))
+        return SymbolicDomain(None if self.sizes is None else len(self.sizes), dict(self.labels))
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
@@ -170,6 +175,7 @@ def check(
     notation=None,
     output_activation=None,
     loss="squared",
+    bias=None,
 ):
     """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
 
@@ -194,6 +200,10 @@ def check(
         by default the output is linear, as in the question.
     loss : str
         The loss the values are judged for (``explain --loss``); ℓ in an equation is it.
+    bias : {"separate", "folded"}, optional
+        How Θ^(l) holds the bias: ``separate`` (the question's b^(l)) or ``folded`` (Ng's
+        course and ex4: a first column of Θ^(l), a bias unit on top of a^(l)). When None,
+        Ng's notation is judged in both readings and accepted when one checks correct.
 
     Returns
     -------
@@ -206,6 +216,7 @@ def check(
     context = Context(sizes, get_activation(activation).name, check_seed(seed), output, loss)
     if output is not None and get_loss(loss).name != "squared":
         raise ConfigError(f"--output-activation is judged with the squared loss, not {loss}")
+    notations.check_bias(bias)
     result = _reading(equation, sizes, notation, output)
     if result.verdict != "correct":
         return result
@@ -214,9 +225,50 @@ def check(
     except ParseError as err:
         result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
         return result
-    if lhs is not None and len(sides) == 1 and _accumulates(lhs, sides[0]):
-        lhs, sides = Sym(lhs.span, "G", lhs.layer), [sides[0].right]
-        result.notes.append(ACCUMULATION_NOTE)
+    return _verdict(context, result, lhs, sides, bias, notations.layout(equation))
+
+
+def _verdict(context, result, lhs, sides, bias, layout):
+    """``result`` with the verdict on ``lhs = sides``: cs231n's names bound to their layer,
+    an Octave step recognized, else the first reading of the bias (and, for Octave names in
+    ``layout``, of the samples) that checks correct, or the first that names the mistake."""
+    if result.notation == "cs231n":
+        kind = cs231n.context([lhs, *sides])
+        lhs, *sides = cs231n.localize([lhs, *sides], kind)
+        result.notes.append(cs231n.NOTES[kind])
+        context = replace(context, labels=tuple(cs231n.LABELS.items()))
+    step = notations.bias_step(lhs, sides)
+    if step is not None:
+        result.verdict, result.reason = ("correct", "") if step[0] else ("wrong", "step")
+        result.message = step[1]
+        return result
+    attempts = []
+    for reading in notations.bias_readings(result.notation, bias, [lhs, *sides], layout):
+        fresh = replace(result, notes=list(result.notes), hints=[], layers=[], trap=[])
+        attempts.append(_judge(context, fresh, lhs, sides, reading))
+        if attempts[-1].verdict == "correct":
+            return attempts[-1]
+    named = [a for a in attempts if a.reason == "value" and a.hints and not _unnamed(a.hints)]
+    return (named or attempts)[0]  # the first reading in which the mistake has a name
+
+
+def _unnamed(hints):
+    return hints[-1].startswith("off by a constant factor")
+
+
+def _judge(context, result, lhs, sides, reading):
+    """``result`` filled with the verdict on ``lhs = sides`` in one reading of the bias."""
+    if reading != "separate":
+        L = None if context.sizes is None else len(context.sizes)
+        read = notations.fold if reading == "folded" else notations.rows
+        lhs, sides = read(lhs, L), [read(side, L) for side in sides]
+        result.notes.append(notations.FOLDED_NOTE)
+        if reading == "rows":
+            result.notes.append(notations.ROWS_NOTE)
+    update = _update(lhs, sides[0]) if lhs is not None and len(sides) == 1 else None
+    if update is not None:
+        lhs, sides = update[0], [sides[0].right]
+        result.notes.append(update[1])
     try:
         goal = _target(lhs) if lhs is not None else None
         for rhs in sides:
@@ -231,8 +283,7 @@ def check(
 
 
 def _reading(equation, sizes, notation, output):
-    """The result to fill, with the notation the equation is read in and how it translates
-    (``unsupported`` at once for cs231n's NumPy)."""
+    """The result to fill, with the notation the equation is read in and how it translates."""
     notation = (
         notations.detect(equation) if notation is None else notations.check_notation(notation)
     )
@@ -243,24 +294,37 @@ def _reading(equation, sizes, notation, output):
             f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
             "(the question's output layer is linear: there δ^(L) has no φ'(z^(L)))"
         )
-    if notation == "cs231n":
-        result.verdict, result.message = "unsupported", notations.CS231N_REFUSAL
     return result
 
 
 ACCUMULATION_NOTE = (
     "an accumulation X := X + T over the samples: T is checked against one sample's ∂J^(i)/∂Θ^(l)"
 )
+REGULARIZATION_NOTE = (
+    "an update X := X + T of the gradient with the L2 term: T is checked against (α/m) Θ^(l), "
+    "which leaves the biases alone"
+)
+ACCUMULATORS = ("Acc", "G", "Acc+", "G+", "cs:G")
+REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+", "cs:G": "cs:R"}
 
 
-def _accumulates(lhs, rhs):
-    """Whether ``lhs = lhs + T``: Ng's Δ^(l) := Δ^(l) + δ^(l+1) (a^(l))ᵀ or Octave's
-    Theta1_grad = Theta1_grad + delta2 * a1'."""
-    if not (isinstance(lhs, Sym) and lhs.name in ("Acc", "G") and lhs.layer is not None):
-        return False
-    if not (isinstance(rhs, Bin) and rhs.op == "+" and isinstance(rhs.left, Sym)):
-        return False
-    return (rhs.left.name, rhs.left.layer) == (lhs.name, lhs.layer)
+def _update(lhs, rhs):
+    """``(target, note)`` when ``lhs = lhs + T``: an accumulation (Ng's Δ^(l) := Δ^(l) +
+    δ^(l+1) (a^(l))ᵀ, Octave's Theta1_grad = Theta1_grad + delta2 * a1') whose T is one
+    sample's gradient, or the L2 update (``Theta1_grad(:,2:end) = Theta1_grad(:,2:end) +
+    (lambda/m) * Theta1(:,2:end)``) whose T is (α/m) Θ^(l); else None."""
+    if not (isinstance(rhs, Bin) and rhs.op == "+" and to_text(rhs.left) == to_text(lhs)):
+        return None
+    columns = isinstance(lhs, DropFirst) and lhs.axis == 1  # the weight columns of Ng's Θ
+    inner = lhs.arg if columns else lhs
+    if not (isinstance(inner, Sym) and inner.name in ACCUMULATORS and inner.layer is not None):
+        return None
+    name = inner.name.removesuffix("+") if columns else inner.name
+    if _uses(rhs.right, {"α"}):
+        return replace(inner, name=REGULARIZED[name]), REGULARIZATION_NOTE
+    if columns or name == "cs:G":
+        return None
+    return replace(inner, name="G+" if name.endswith("+") else "G"), ACCUMULATION_NOTE
 
 
 def _sides(equation, target, notation="question"):
@@ -337,7 +401,7 @@ def _check_entries(context, result, goal, rhs):
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         result.message = _value_message(layers, _worst_layer(layers))
-    if any(value is None or np.ndim(value) != np.ndim(truth) for _, _, (value, truth) in layers):
+    if any(value is None or np.shape(value) != np.shape(truth) for _, _, (value, truth) in layers):
         result.reason, result.message = "dimension", ENTRY_MISFIT
 
 
@@ -356,7 +420,7 @@ def _entries_at(goal, rhs, network, binding):
         return binding.get("l", k), float("inf"), (None, None)
     if k is not None:
         domain.check_range(goal.name, goal.layer, goal.node)
-    truth = np.asarray(network.truth(goal.name, k, False), dtype=float)
+    truth = np.asarray(network.truth(goal.name, k, _batched(rhs)), dtype=float)
     truth = truth[:, 0] if len(goal.entry) == 1 and truth.ndim == 2 else truth
     if sorted(indices) != sorted(goal.entry):
         return binding.get("l", k), float("inf"), (None, truth)
@@ -429,7 +493,11 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         result.corrected = f"{goal.text()} = {to_text(whole)}"
         if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
             result.hints.append(NIELSEN_INDEX)
-    if _is_elementwise(node) and goal is not None:
+        if _drops(whole) > _drops(rhs):
+            result.hints.append(BIAS_NOT_DROPPED)
+        if result.notation == "cs231n":
+            result.hints.append(_cs231n_hint(whole, rhs))
+    if _is_elementwise(node) and goal is not None and result.notation != "cs231n":
         sizes = context.sizes or EXAMPLE_SIZES
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
@@ -440,6 +508,24 @@ NIELSEN_INDEX = (
     "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
     "after layer l are w^{l+1} (Θ^(l) here)"
 )
+
+
+BIAS_NOT_DROPPED = (
+    "the bias column is not dropped: Ng's Θ^(l) holds the bias column (n_{l+1} × (n_l + 1)) "
+    "and the bias unit a_0 = 1 has no δ, so the backward step uses Theta2(:,2:end)' * delta3 "
+    "(or drops the first row of the result, delta2(2:end))"
+)
+
+
+def _cs231n_hint(whole, rhs):
+    """The axis of a sum flipped, or the shapes of cs231n's gradients."""
+    axes = [n.axis for n in walk(whole) if isinstance(n, AxisSum)]
+    flipped = axes != [n.axis for n in walk(rhs) if isinstance(n, AxisSum)]
+    return cs231n.AXIS_HINT if flipped else cs231n.SHAPES_HINT
+
+
+def _drops(node):
+    return sum(isinstance(n, DropFirst) for n in walk(node))
 
 
 def _weight_layers(node):
@@ -570,18 +656,18 @@ def _equally_wrong(layers):
 def _value_hints(context, goal, rhs, worst):
     """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``), a
     named factor (1/m, m, −1, 2), a regularized bias; else an unnamed constant factor."""
-    found = [
-        hint
-        for hint, fixed in repairs(goal, rhs, context.activation)
-        if _right(context, goal, fixed)
-    ]
+    candidates = repairs(goal, rhs, context.activation)
+    if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
+        candidates += exp_output_repairs(goal, rhs)
+    found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
     if goal.name == "gb" and _uses(rhs, {"α"}):
         found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
     value, truth = worst[2]
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        named = factor_hint(c, SAMPLES)
+        l2, local = goal.name in REGULARIZED.values(), goal.name.startswith("cs:")
+        named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
     return found
@@ -631,7 +717,7 @@ def _candidates(node):
     """Rewrites of the failing operation: a matrix product for ⊙, transposes, swaps, and
     each layer index of the operands shifted by one."""
     if not isinstance(node, Bin):
-        return _shifted(node)
+        return cs231n.flipped_axis(node) + _unfolded(node) + _shifted(node)
     a, b = node.left, node.right
     pairs = [(a, b), (_t(b), a), (a, _t(b)), (_t(a), b), (b, a), (_t(b), _t(a)), (b, _t(a))]
     out = [Bin(node.span, "@", p, q, "") for p, q in pairs]
@@ -639,7 +725,17 @@ def _candidates(node):
         out = [Bin(node.span, "⊙", a, b, ""), *out[1:]]
     if node.op in ("+", "-"):
         out = [replace(node, right=_t(b)), replace(node, left=_t(a))]
-    return out + _shifted(node)
+    return _unfolded(node) + out + _shifted(node)
+
+
+def _unfolded(node):
+    """With Ng's folded Θ: each Θ without its bias column, or ``node`` without its first row
+    (the bias unit's entry, which δ does not have)."""
+    weights = [n for n in walk(node) if isinstance(n, Sym) and n.name == "Θ+"]
+    if not any(isinstance(n, Sym) and n.name.endswith("+") for n in walk(node)):
+        return []
+    dropped = [substitute(node, w, DropFirst(w.span, w, 1)) for w in weights]
+    return [*dropped, DropFirst(node.span, node, 0)]
 
 
 def _shifted(node):

@@ -152,13 +152,16 @@ class Setup:
 def make_setup(sizes, activation, loss, batch, alpha, seed):
     """A seeded network with random Θ and b, and m = ``batch or 1`` random samples."""
     rng = np.random.default_rng(seed)
-    net = Network(sizes, activation, rng=rng)
+    loss = get_loss(loss)
+    net = Network(sizes, activation, rng=rng, output=loss.output)
     for b in net.b.values():
         b[...] = rng.uniform(-0.5, 0.5, size=b.shape)  # nonzero, so b's role shows
     m = batch or 1
     X = rng.normal(size=(net.sizes[0], m))  # (n_1, m)
     Y = rng.normal(size=(net.sizes[-1], m))  # (n_L, m)
-    return Setup(net, get_loss(loss), X, Y, alpha, batch is not None)
+    if loss.output == "exp":  # the Poisson loss: counts
+        Y = rng.poisson(2.0, size=Y.shape).astype(np.float64)  # (n_L, m)
+    return Setup(net, loss, X, Y, alpha, batch is not None)
 
 
 def layer_indices(l, L):
@@ -217,6 +220,8 @@ def make_line(setup, key, section, l, value, check, template=None):
     line.equation, line.where = equation, "" if l is None else where_text(l, setup.L)
     if key == "cost" and setup.loss.name != "squared":
         line.where = f"ℓ(r) sums {setup.loss.formula} over the entries of r"
+        if setup.loss.output != "identity":
+            line.where = f"ℓ(a, y) sums {setup.loss.formula} over the entries of a and y"
     return line
 
 
@@ -248,7 +253,8 @@ def record_template(loss, key, batched):
     (``Loss.formula``, ``Loss.delta_text``), so that every loss prints its own equations."""
     per_sample, batch = TEMPLATES[key]
     template = batch if batched else per_sample
-    if key == "delta_output" or (key == "cost" and loss.name != "squared"):
+    linked = key == "a_output" and loss.output != "identity"
+    if linked or key == "delta_output" or (key == "cost" and loss.name != "squared"):
         template = Template(template.lhs, _loss_rhs(loss, key, batched))
     return template
 
@@ -257,12 +263,19 @@ GENERAL_COST = {
     False: "(1/m) Σ_i ℓ(a^(L) − y^(i)) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
     True: "(1/m) ℓ(A^(L) − Y) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
 }
+LINKED_COST = {  # a loss with an output link is a function of a and y, not of r = a − y
+    False: "(1/m) Σ_i ℓ(a^(L), y^(i)) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
+    True: "(1/m) ℓ(A^(L), Y) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
+}
 
 
 @functools.lru_cache(maxsize=16)
 def _loss_rhs(loss, key, batched):
     if key == "cost":
-        return parse_expression(GENERAL_COST[batched])
+        costs = GENERAL_COST if loss.output == "identity" else LINKED_COST
+        return parse_expression(costs[batched])
+    if key == "a_output":  # a^(L) = exp(z^(L)): the loss's output layer
+        return parse_expression(f"{loss.output}({'Z' if batched else 'z'}^(L))")
     node = parse_expression(loss.delta_text)
     return as_batch(node) if batched else node
 
@@ -284,8 +297,12 @@ def forward_lines(setup):
             a[l] = RECORDS["a_hidden"].function(net.activation, z[l])  # (n_l, m)
             check = _rel(a[l], reference.a[l], "forward pass")
             lines.append(make_line(setup, "a_hidden", "forward", l, a[l], check))
-    a[L] = z[L]  # linear output
-    lines.append(make_line(setup, "a_output", "forward", L, a[L], (0.0, "definition")))
+    if net.output.name == "identity":
+        a[L], check = z[L], (0.0, "definition")  # linear output
+    else:
+        a[L] = RECORDS["a_output"].function(net.output, z[L])  # a^(L) = exp(z^(L)): (n_L, m)
+        check = _rel(a[L], reference.a[L], "forward pass")
+    lines.append(make_line(setup, "a_output", "forward", L, a[L], check))
     return lines
 
 
@@ -388,13 +405,14 @@ def forward_from(setup, l, Z):
     """a^(L) from z^(l) = Z (or from a^(1) = X when l = 1): plain NumPy, independent of the
     equation functions it verifies."""
     net, L = setup.net, setup.L
+    output = np.exp if net.output.name == "exp" else np.asarray  # a^(L) of z^(L)
     if l == 1:
         a = Z
     else:
-        a = Z if l == L else net.activation.phi(Z)
+        a = output(Z) if l == L else net.activation.phi(Z)
     for k in range(max(l, 1) + 1, L + 1):
         z = net.theta[k - 1] @ a + net.b[k][:, None]
-        a = z if k == L else net.activation.phi(z)
+        a = output(z) if k == L else net.activation.phi(z)
     return a
 
 
@@ -538,11 +556,12 @@ def notation_rows(setup):
         add(f"Θ^({l})", f"weights from layer {l} to layer {l + 1}", "Θ", l)
     for l in range(2, L + 1):
         add(f"b^({l})", f"bias of layer {l}", "b", l)
+    linear = setup.net.output.name == "identity"
     for l in range(2, L + 1):
-        kind = "linear output" if l == L else "hidden"
+        kind = "hidden" if l < L else ("linear output" if linear else "exp output")
         for small, big, meaning in (
             ("z", "Z", f"pre-activation ({kind})"),
-            ("a", "A", "φ(z)" if l < L else "output, = z"),
+            ("a", "A", "φ(z)" if l < L else ("output, = z" if linear else "output, = exp(z)")),
             ("δ", "Δ", "∂J^(i)/∂z"),
         ):
             name = big if batched else small

@@ -8,9 +8,12 @@ prints the hint of one that makes the equation right, so a hint is never a guess
 
 from dataclasses import replace
 
+from deltaprop.derivation import cs231n
 from deltaprop.derivation.notation import (
+    BiasUnit,
     Bin,
     Call,
+    DropFirst,
     LayerIndex,
     Num,
     Ones,
@@ -147,7 +150,7 @@ def _phi_for_dphi(goal, rhs, activation):
 def _alpha_over_m(goal, rhs, activation):
     """α Θ^(l) in a batched gradient: the L2 term is (α/m) Θ^(l)."""
     alphas = [n for n in walk(rhs) if isinstance(n, Sym) and n.name == "α"]
-    if goal.name != "G" or not alphas:
+    if goal.name not in ("G", "G+", "R", "R+") or not alphas:
         return []
     m = Sym(alphas[0].span, "m")
     fixed = transform(rhs, lambda n: Bin(n.span, "/", n, m) if n in alphas else None)
@@ -164,7 +167,10 @@ def _missing_bias(goal, rhs, activation):
     b = Sym(goal.node.span, "b", goal.layer)
     if goal.name == "Z":
         b = Bin(b.span, "@", b, Transpose(b.span, Ones(b.span)))  # b^(l) 1ᵀ
-    hint = f"missing the bias: add + {to_text(b)}"
+    hint = (
+        f"missing the bias: add + {to_text(b)} (Ng's course folds the bias into Θ^(l) and a "
+        "bias unit into a^(l): check with --notation ng)"
+    )
     return [(hint, Bin(rhs.span, "+", rhs, b, "+"))]
 
 
@@ -175,6 +181,25 @@ def _missing_dphi(goal, rhs, activation):
     z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
     dphi = Call(goal.node.span, "φ'", z)
     return [(f"missing the factor ⊙ {to_text(dphi)}", Bin(rhs.span, "⊙", rhs, dphi, ""))]
+
+
+def _bias_regularized(goal, rhs, activation):
+    """(α/m) Θ^(l) with Ng's folded Θ: the L2 term regularizes the bias column too."""
+    regularized = any(isinstance(n, Sym) and n.name == "α" for n in walk(rhs))
+    if goal.name not in ("G+", "R+") or not regularized:
+        return []
+
+    def match(node):
+        if not (isinstance(node, Sym) and node.name == "Θ+"):
+            return None
+        zeroed = BiasUnit(node.span, DropFirst(node.span, node, 1), 1, 0.0)
+        hint = (
+            "the bias column is regularized: the L2 term leaves the biases alone, so it takes "
+            f"{to_text(zeroed)} (ex4 adds (λ/m) Theta1(:,2:end) to Theta1_grad(:,2:end))"
+        )
+        return hint, zeroed
+
+    return _rewrite_each(rhs, match)
 
 
 def _layer_shifted(goal, rhs, activation):
@@ -193,6 +218,35 @@ def _layer_shifted(goal, rhs, activation):
     return _rewrite_each(rhs, match)
 
 
+def exp_output_repairs(goal, rhs):
+    """(a^(L) − y) ⊙ exp(z^(L)) (or ⊙ a^(L)) for the Poisson loss: the squared loss's δ^(L)
+    through an exp output. The log in J cancels exp'(z^(L)) = a^(L); ``check`` offers these
+    with ``loss="poisson"`` only, and keeps the one that makes the equation right."""
+
+    def match(node):
+        if goal.name not in ("δ", "Δ") or not (isinstance(node, Bin) and node.op in ("⊙", "*")):
+            return None
+        for factor, other in ((node.right, node.left), (node.left, node.right)):
+            if _is_exp_output(factor):
+                hint = (
+                    f"{to_text(node)} is the squared loss's δ^(L) through an exp output; the "
+                    "Poisson loss's log link cancels exp'(z^(L)) = a^(L), so δ^(L) = a^(L) − y: "
+                    f"drop {to_text(factor)}"
+                )
+                return hint, other
+        return None
+
+    return _rewrite_each(rhs, match)
+
+
+def _is_exp_output(node):
+    """exp(z^(k)) or a^(k) (Z, A batched): the value of an exp output layer."""
+    if isinstance(node, Call) and node.func == "exp":
+        node = node.arg
+        return isinstance(node, Sym) and node.name in ("z", "Z") and node.layer is not None
+    return isinstance(node, Sym) and node.name in ("a", "A") and node.layer is not None
+
+
 def _substitute(node, old, new):
     return transform(node, lambda t: new if t is old else None)
 
@@ -205,12 +259,35 @@ REPAIRS = (
     _alpha_over_m,
     _missing_bias,
     _missing_dphi,
+    _bias_regularized,
     _layer_shifted,
+    cs231n.repairs,
 )
 
 
-def factor_hint(c, m):
-    """The hint for a value that is ``c`` times the truth (m samples in the batch)."""
+L2_TWICE = (
+    "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
+    "derivative's 2"
+)
+
+
+CS231N_TWICE_AVERAGED = (
+    "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
+    "the N samples), so dW = X.T @ dout needs no further / N"
+)
+
+
+COST_TWICE = "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½"
+
+
+def factor_hint(c, m, l2=False, local=False, cost=False):
+    """The hint for a value that is ``c`` times the truth (m samples in the batch); ``l2``:
+    the truth is the L2 term (α/m) Θ^(l); ``local``: a gradient of cs231n's NumPy; ``cost``:
+    the truth is J."""
+    if (l2 or cost) and abs(c - 2) <= 2e-9:
+        return L2_TWICE if l2 else COST_TWICE
+    if local and abs(c - 1 / m) <= 1e-9 / m:
+        return CS231N_TWICE_AVERAGED
     named = [
         (m, f"too large by a factor m = {m}: the batched gradient needs the factor 1/m"),
         (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),

@@ -15,8 +15,11 @@ Operators, all of one precedence and left-associative except ``+`` and ``−``:
 
 A number written against a symbol (``2m``) is a coefficient that binds tighter than ``/``.
 ``‖v‖²``, ``‖Θ‖²_F`` are norms and ``Σ_i``, ``Σ_l`` sum the product that follows them over the
-samples or the layers, so the cost ``J`` parses too. The tree renders back as Unicode text or
-LaTeX through one :class:`Renderer`.
+samples or the layers, so the cost ``J`` parses too. Octave's ``Theta2(:,2:end)``, ``v(2:end)``,
+``[1; a]``, ``[ones(m,1) A]``, ``sum(v)``, ``.^`` and ``h_\\Theta(x)`` (Ng's course) and NumPy's
+``np.dot``, ``.dot``, ``.sum(axis=0)``, ``np.maximum(0, x)``, ``(x > 0)``, ``**`` and ``+=`` with
+cs231n's layer-local names (:class:`Local`) are read too. The tree renders back as Unicode text
+or LaTeX through one :class:`Renderer`.
 """
 
 import re
@@ -89,6 +92,24 @@ class Sym(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class Local(Sym):
+    """A name of cs231n's NumPy, local to one layer (``X``, ``W``, ``dout``): ``name`` is the
+    quantity of layer l that it stands for (``cs:A`` is (A^(l))ᵀ, see ``cs231n.py``) and
+    ``written`` its spelling, which is how it is printed."""
+
+    written: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class AxisSum(Node):
+    """NumPy's ``v.sum(axis=0)`` (over the rows: 1 × cols) or ``axis=1`` (rows × 1);
+    ``axis`` None is Octave's ``sum(v)``, over the first dimension that is not 1."""
+
+    arg: Node
+    axis: int | None
+
+
+@dataclass(frozen=True, eq=False)
 class Ones(Node):
     """The vector of m ones: (m × 1)."""
 
@@ -153,8 +174,29 @@ class Deriv(Node):
     den: Node
 
 
+@dataclass(frozen=True, eq=False)
+class DropFirst(Node):
+    """Octave's ``v(2:end)`` (``axis`` 0: the first row) or ``Theta2(:,2:end)`` (``axis`` 1:
+    the first column): the entry of the bias unit, or the bias column of Ng's Θ, dropped."""
+
+    arg: Node
+    axis: int
+
+
+@dataclass(frozen=True, eq=False)
+class BiasUnit(Node):
+    """``[1; v]`` (``axis`` 0: a row on top) or ``[ones(m,1) A]`` (``axis`` 1: a column on the
+    left): the bias unit a_0 = 1 prepended, as in Ng's course; ``fill`` 0 for
+    ``[zeros(n,1) Theta1(:,2:end)]``. The row or column is as long as ``arg`` needs."""
+
+    arg: Node
+    axis: int
+    fill: float = 1.0
+
+
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc", "w"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
+ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
 FUNCTIONS = {"φ", "φ'", "Diag", "ℓ"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
 ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
@@ -235,23 +277,33 @@ WORDS = {
     "Diag": "Diag",
     "diag": "Diag",
     "ones": "1",
+    "h": "h",
     "clip": "clip",
     "exp": "exp",
     "log": "log",
 }
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 NOTATIONS = ("question", "ng", "nielsen", "cs231n")
+FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
+LOCAL_NAMES = ("X", "x", "W", "w", "b", "out", "dout", "dx", "dX", "dW", "dw", "db")
+NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "reg", "axis")  # np.dot, v.sum(axis=0), …
 NOTATION_WORDS = {  # letters that a notation reads differently from the question's
-    "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G"},
+    "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G", "sum": "sum"},
     "nielsen": {"w": "w", "C": "J"},
+    "cs231n": {name: f"local:{name}" for name in LOCAL_NAMES}
+    | {word: word for word in NUMPY_WORDS}
+    | {"N": "m"},  # cs231n's N samples
 }
 NOTATION_SYMBOLS = {"ng": {"Δ": "Acc", "*": "·"}}  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ])|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
-    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<assign>:=)"
-    r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b)\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<punct>[-+*/@=()\[\]{}^_',:.])"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<dotpower>\.\^)|(?P<assign>:=)"
+    r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
+    rf"|(?P<fill>{FILL_RE})"
+    r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
+    r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<power>\*\*)|(?P<augment>\+=)"
+    r"|(?P<punct>[-+*/@=()\[\]{}^_',:.;<>])"
     r"|(?P<uni>[ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
@@ -289,10 +341,10 @@ def _renamed(tok, symbols):
 
 
 def _octave_tokens(name, pos, end):
-    """``delta3`` → δ and the layer 3; ``Theta1_grad`` → ∂J/∂Θ^(1) (G) and 1."""
+    """``delta3`` (also ``d3``) → δ and the layer 3; ``Theta1_grad`` → ∂J/∂Θ^(1) (G) and 1."""
     match = re.fullmatch(r"([A-Za-z]+?)(\d+)(_grad)?", name)
     letters, digits, grad = match.groups()
-    symbol = "G" if grad else WORDS.get(letters, letters)
+    symbol = "G" if grad else WORDS.get(letters, "δ" if letters == "d" else letters)
     split = pos + len(letters)
     return [Token("sym", symbol, pos, split), Token("layer", int(digits), split, end)]
 
@@ -311,6 +363,14 @@ def _tokens_of(match, text, words):
         return [Token("num", float(s), pos, end)]
     if kind == "dotT":
         return [Token("ᵀ", "ᵀ", pos, end)]
+    if kind in ("power", "augment"):  # NumPy's x**2 and dW += T
+        return [Token(s, s, pos, end)]
+    if kind == "dotpower":  # Octave's .^, NumPy's **
+        return [Token("**", s, pos, end)]
+    if kind in ("droprow", "dropcol"):  # Octave's (2:end) and (:,2:end)
+        return [Token("drop", 0 if kind == "droprow" else 1, pos, end)]
+    if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
+        return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
     if kind == "norm":
         return [Token("‖", "‖", pos, end)]
     if kind == "punct":
@@ -329,7 +389,11 @@ def _tokens_of(match, text, words):
 
 
 def _symbol_or_op(s, pos, end):
-    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc") or s in ELEMENTWISE:
+    if s.startswith("local:"):  # a layer-local name of cs231n's NumPy
+        return Token("local", s.removeprefix("local:"), pos, end)
+    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc", "m"):
+        return Token("sym", s, pos, end)
+    if s in ELEMENTWISE:
         return Token("sym", s, pos, end)
     if s == "L":
         return Token("sym", "L", pos, end)
@@ -387,6 +451,14 @@ STARTS_PRIMARY = {
     "np",
     "‖",
     "Σ",
+    "fill",
+    "h",
+    "local",
+    "dot",
+    "sum",
+    "maximum",
+    "tanh",
+    "reg",
 }
 CLOSING = {"(": ")", "[": "]", "{": "}"}
 
@@ -408,6 +480,9 @@ def parse(text, notation="question"):
         )
     parser = _Parser(text, notation)
     sides = [parser.expr()]
+    if parser.accept("+="):  # dW += T is dW = dW + T
+        right = parser.expr()
+        sides.append(Bin((sides[0].span[0], right.span[1]), "+", sides[0], right, "+="))
     while parser.accept("="):
         sides.append(parser.expr())
     parser.expect("end", "an operator or the end of the equation")
@@ -453,6 +528,7 @@ def parse_expression(text):
 class _Parser:
     def __init__(self, text, notation="question"):
         self.text, self.tokens, self.i, self.depth = text, tokenize(text, notation), 0, 0
+        self.notation = notation
         self.in_norm = False  # inside ‖…‖, a ‖ closes rather than opens
         self.primaries = {  # what the token that starts a primary introduces
             "num": self.primary_num,
@@ -468,6 +544,14 @@ class _Parser:
             "bold": self.primary_bold,
             "‖": self.primary_norm,
             "Σ": self.primary_sum,
+            "fill": self.primary_fill,
+            "h": self.primary_h,
+            "local": self.primary_local,
+            "dot": self.primary_dot,
+            "sum": self.primary_axis_sum,
+            "maximum": self.primary_maximum,
+            "tanh": self.primary_tanh,
+            "reg": self.primary_reg,
         }
 
     @property
@@ -502,6 +586,12 @@ class _Parser:
             op = self.next().kind
             right = self.term()
             node = Bin((node.span[0], right.span[1]), op, node, right, op)
+        if self.tok.kind in (">", "<"):  # NumPy's mask (x > 0): 1 where x > 0, else 0
+            func = "step" if self.next().kind == ">" else "below"
+            zero = self.expect("num", "0 after the comparison, as in the mask (x > 0)")
+            if zero.value != 0:
+                self.fail("only the masks (x > 0) and (x < 0) are read", zero)
+            node = Call((node.span[0], zero.end), func, node)
         self.depth -= 1
         return node
 
@@ -566,7 +656,7 @@ class _Parser:
             kind = self.tok.kind
             if kind == "^":
                 node = self.superscript(node)
-            elif kind == "_" and isinstance(node, Sym) and node.layer is not None:
+            elif kind == "_" and isinstance(node, Sym) and (node.layer or self._entry_next()):
                 node = self.entry(node)
             elif kind == "_":
                 self.next()
@@ -575,6 +665,17 @@ class _Parser:
                 node = self.with_layer(node, LayerIndex("", self.tok.value), self.next().end)
             elif kind == "ᵀ":
                 node = Transpose((node.span[0], self.next().end), _ones_row(node))
+            elif kind == "drop":
+                node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
+            elif kind == "**":
+                self.next()
+                power = self.expect("num", "a number after ** or .^")
+                exponent = Num((power.pos, power.end), power.value)
+                node = Call((node.span[0], power.end), "pow", node, (exponent,))
+            elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum"):
+                node = self.method(node)
+            elif kind == "(" and isinstance(node, Sym) and node.name == "J" and self._of_theta():
+                node = replace(node, span=(node.span[0], self.tokens[self.i - 1].end))
             elif kind == "'":
                 node = self.prime(node)
             elif kind == "[" and isinstance(node, Sym) and node.name in LAYERED:
@@ -586,10 +687,37 @@ class _Parser:
             else:
                 return node
 
+    def _entry_next(self):
+        """Whether ``_`` starts entry indices written before the layer, as Ng writes
+        ``\\Theta_{ij}^{(l)}`` and ``a_j^{(l)}`` (a lone ``_k`` is the answers' layer k)."""
+        after = self.tokens[self.i + 1 : self.i + 5]
+        if after and after[0].kind == "sym":
+            return after[0].value in ("i", "j")
+        if after and after[0].kind == "num":  # a_0^{(2)}: Ng's bias unit
+            return after[0].value == 0 and len(after) > 1 and after[1].kind == "^"
+        letters = []
+        for tok in after[1:] if after and after[0].kind == "{" else []:
+            if tok.kind == "}":
+                return bool(letters) and letters != ["k"]
+            if tok.kind != "sym" or tok.value not in ENTRY:
+                return False
+            letters.append(tok.value)
+        return False
+
+    def _of_theta(self):
+        """Consume ``(Θ)`` after J, as in Ng's J(Θ): the cost as a function of the weights."""
+        kinds = [(t.kind, t.value) for t in self.tokens[self.i : self.i + 3]]
+        if kinds == [("(", "("), ("sym", "Θ"), (")", ")")]:
+            self.i += 3
+            return True
+        return False
+
     def entry(self, node):
-        """``δ^l_j``, ``w^l_{jk}``: the entry indices of a quantity that has its layer."""
+        """``δ^l_j``, ``w^l_{jk}``, ``a_j^{(l)}``: the entry indices of a quantity."""
         self.next()  # _
         braced, letters = self.accept("{"), ""
+        if self.tok.kind == "num" and self.tok.value == 0:  # a_0, the bias unit
+            letters = self.text[self.next().pos]
         while self.tok.kind == "sym" and self.tok.value in ENTRY and (braced or not letters):
             letters += self.next().value
         if braced:
@@ -607,7 +735,7 @@ class _Parser:
     def call(self, func):
         open_ = self.next()
         arg, extra = self.expr(), []
-        while func.name == "clip" and self.accept(","):
+        while func.name in ("clip", "ℓ") and self.accept(","):  # clip(r, lo, hi), ℓ(a, y)
             extra.append(self.expr())
         close = self.expect(CLOSING[open_.kind], f"{CLOSING[open_.kind]!r}")
         return Call((func.span[0], close.end), func.name, arg, tuple(extra))
@@ -677,6 +805,8 @@ class _Parser:
 
     def primary(self):
         tok = self.tok
+        if tok.kind == "[" and self._bias_unit_next():
+            return self.bias_unit()
         if tok.kind in ("(", "[", "{"):
             self.next()
             node = self.expr()
@@ -685,6 +815,110 @@ class _Parser:
         if tok.kind not in self.primaries:
             self.fail("expected a symbol, a number or '('")
         return self.primaries[tok.kind]()
+
+    def _bias_unit_next(self):
+        after = self.tokens[self.i + 1 : self.i + 3]
+        if len(after) < 2:
+            return False
+        one = after[0].kind == "num" and after[0].value == 1 and after[1].kind == ";"
+        return one or after[0].kind == "fill"
+
+    def bias_unit(self):
+        """``[1; v]``, ``[ones(1,m); A]``, ``[ones(m,1) A]`` or ``[zeros(n,1) Θ(:,2:end)]``."""
+        start = self.next().pos
+        fill = self.next()
+        value = 1.0 if fill.kind == "num" else fill.value
+        axis = 0 if self.accept(";") else 1
+        if axis == 1:
+            self.accept(",")
+        arg = self.expr()
+        close = self.expect("]", "']' to close the bias unit's [1; …]")
+        return BiasUnit((start, close.end), arg, axis, value)
+
+    def primary_fill(self):  # ones(m,1) outside [ … ]: the ones vector
+        tok = self.next()
+        if tok.value != 1.0:
+            self.fail("zeros(…) is read only as the bias column in [zeros(n,1) Θ(:,2:end)]", tok)
+        return Ones((tok.pos, tok.end))
+
+    def primary_h(self):
+        """Ng's hypothesis ``h_\\Theta(x)``: the network's output a^(L) for the input x."""
+        start = self.next().pos
+        self.expect("_", "'_' after h, as in h_\\Theta(x)")
+        theta = self.braced() if self.tok.kind == "{" else self.primary()
+        if not (isinstance(theta, Sym) and theta.name == "Θ" and theta.layer is None):
+            self.fail("expected h_\\Theta(x), the output of the network")
+        self.expect("(", "'(' and the input x of h_Θ(x)")
+        x = self.expr()
+        close = self.expect(")", "')'")
+        if not (isinstance(x, Sym) and x.name == "x"):
+            self.fail("h_Θ takes the input x: h_Θ(x) or h_Θ(x^{(i)})")
+        return Sym((start, close.end), "a", LayerIndex("L", 0), sample=x.sample)
+
+    def primary_local(self):
+        tok = self.next()
+        return Local((tok.pos, tok.end), tok.value, LayerIndex("l", 0), written=tok.value)
+
+    def numpy_arguments(self, count):
+        """``(a, b, …)``: ``count`` expressions in parentheses, and the closing position."""
+        self.expect("(", "'(' and the arguments")
+        args = [self.expr()]
+        while len(args) < count:
+            self.expect(",", "',' and the next argument")
+            args.append(self.expr())
+        return args, self.expect(")", "')'").end
+
+    def primary_dot(self):  # np.dot(a, b)
+        start = self.next().pos
+        (a, b), end = self.numpy_arguments(2)
+        return Bin((start, end), "@", a, b, "np.dot")
+
+    def axis(self):
+        """``axis=0`` or ``axis=1``, the argument of NumPy's sum."""
+        self.expect("axis", "axis=0 or axis=1 (a sum without axis adds every entry)")
+        self.expect("=", "'=' after axis")
+        number = self.expect("num", "0 or 1")
+        if number.value not in (0, 1):
+            self.fail("a matrix has axis 0 (its rows) and 1 (its columns)", number)
+        return int(number.value)
+
+    def primary_axis_sum(self):  # np.sum(v, axis=0), or Octave's sum(v)
+        start = self.next().pos
+        self.expect("(", "'(' and the arguments of sum")
+        arg, axis = self.expr(), None
+        if self.notation == "cs231n":
+            self.expect(",", "', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
+            axis = self.axis()
+        return AxisSum((start, self.expect(")", "')'").end), arg, axis)
+
+    def method(self, node):
+        """``v.dot(w)`` (the matrix product) or ``v.sum(axis=0)``."""
+        self.next()  # .
+        if self.next().kind == "dot":
+            (other,), end = self.numpy_arguments(1)
+            return Bin((node.span[0], end), "@", node, other, ".dot")
+        self.expect("(", "'(' and axis=0 or axis=1")
+        axis = self.axis()
+        return AxisSum((node.span[0], self.expect(")", "')'").end), node, axis)
+
+    def primary_maximum(self):  # np.maximum(0, x): the ReLU
+        tok = self.next()
+        args, end = self.numpy_arguments(2)
+        zeros = [a for a in args if isinstance(a, Num) and a.value == 0]
+        if not zeros:
+            self.fail("only np.maximum(0, x), the ReLU, is read", tok)
+        other = args[1] if args[0] is zeros[0] else args[0]
+        return Call((tok.pos, end), "relu", other)
+
+    def primary_tanh(self):  # np.tanh(x)
+        tok = self.next()
+        (arg,), end = self.numpy_arguments(1)
+        return Call((tok.pos, end), "tanh", arg)
+
+    def primary_reg(self):  # cs231n's reg: its L2 term is ½ reg ‖W‖², so reg is α/m here
+        tok = self.next()
+        span = (tok.pos, tok.end)
+        return Bin(span, "/", Sym(span, "α"), Sym(span, "m"), "reg")
 
     def primary_num(self):
         """A number; written right against a symbol or a norm (``2m``, ``½‖v‖²``) it is a
@@ -760,11 +994,22 @@ class _Parser:
         start = self.next().pos
         if self.tok.kind == "num":  # \frac12 or \frac 12: two single-digit arguments
             return self.digit_fraction(start)
+        if [t.kind for t in self.tokens[self.i : self.i + 3]] == ["{", "∂", "}"]:
+            return self.operator_derivative(start)
         num, den = self.braced(), self.braced()
         span = (start, self.tokens[self.i - 1].end)
         if isinstance(num, Differential) and isinstance(den, Differential):
             return Deriv(span, num.arg, den.arg)
         return Bin(span, "/", num, den, "\\frac")
+
+    def operator_derivative(self, start):
+        """Ng's ``\\frac{\\partial}{\\partial \\Theta_{ij}^{(l)}} J(\\Theta)``: ∂J/∂Θ."""
+        self.i += 3
+        den = self.braced()
+        if not isinstance(den, Differential):
+            self.fail("expected \\frac{\\partial}{\\partial …} and then the function")
+        num = self.postfix()
+        return Deriv((start, num.span[1]), num, den.arg)
 
     def digit_fraction(self, start):
         tok = self.next()
@@ -875,7 +1120,7 @@ PRECEDENCE = {"+": 1, "-": 1, "⊙": 2, ":": 2, "@": 3, "*": 3, "/": 3}
 
 def needs_parens(child, parent, right):
     """Whether ``child`` needs parentheses as the left or right operand of ``parent``."""
-    if _is_coefficient(child):
+    if _is_coefficient(child) or getattr(child, "written", "") == "reg":  # 2m, cs231n's reg
         return False
     if not isinstance(child, Bin):
         return isinstance(child, Neg) and right
@@ -883,6 +1128,19 @@ def needs_parens(child, parent, right):
         return parent.op != "/" or right or child.op != "/"
     high = PRECEDENCE[child.op] < PRECEDENCE[parent.op]
     return high or (right and PRECEDENCE[child.op] == PRECEDENCE[parent.op])
+
+
+NUMPY_CALLS = {
+    "relu": "np.maximum(0, {})",
+    "tanh": "np.tanh({})",
+    "step": "({} > 0)",
+    "below": "({} < 0)",
+}
+
+
+def _numpy(node):
+    """Whether ``node`` is cs231n's NumPy: it holds a layer-local name such as X or dout."""
+    return isinstance(node, Local) or any(_numpy(child) for child in children(node))
 
 
 def _is_coefficient(node):
@@ -897,6 +1155,8 @@ class Renderer:
     """A tree as text. The structure (which operand needs parentheses, when a transpose
     needs them) is decided here once; a subclass gives the spelling of its format as the
     class attributes below (``{}`` marks where the operands go)."""
+
+    COMMA = ", "  # between the arguments of clip(r, lo, hi) and ℓ(a, y)
 
     ops: dict  # "@" → " ", "⊙" → " ⊙ ", …
     names: dict  # canonical symbol → its spelling
@@ -924,6 +1184,10 @@ class Renderer:
             Norm: self.norm,
             SumOver: self.sum_over,
             Deriv: self.deriv,
+            DropFirst: self.drop_first,
+            BiasUnit: self.bias_unit,
+            AxisSum: self.axis_sum,
+            Local: self.sym,
             Num: self.num,
             Ones: lambda node: self.ONES,
             Sym: self.sym,
@@ -946,14 +1210,20 @@ class Renderer:
         return self.PARENS.format(text)
 
     def binary(self, node):
+        if node.written == "reg":  # cs231n's reg, which is α/m
+            return self.text("reg")
         if node.op == "/" and self.FRACTION:
             return self.FRACTION.format(self(node.left), self(node.right))
         left, right = self.operand(node.left, node, False), self.operand(node.right, node, True)
         if _is_coefficient(node):
             return self.GROUP.format(f"{left}{right}")
-        return self.GROUP.format(f"{left}{self.ops[node.op]}{right}")
+        op = self.text(" @ ") if node.op == "@" and _numpy(node) else self.ops[node.op]
+        return self.GROUP.format(f"{left}{op}{right}")
 
     def transpose(self, node):
+        if _numpy(node.arg):  # NumPy's X.T
+            arg = self(node.arg)
+            return (arg if isinstance(node.arg, Sym) else self.parens(arg)) + self.text(".T")
         arg, inner = self(node.arg), node.arg
         simple = isinstance(inner, Ones) or (isinstance(inner, Sym) and inner.layer is None)
         return self.TRANSPOSED.format(arg if simple else self.parens(arg))
@@ -963,11 +1233,38 @@ class Renderer:
         return self.minus + (self.parens(arg) if isinstance(node.arg, Bin) else arg)
 
     def call(self, node):
-        args = ", ".join(self(child) for child in (node.arg, *node.extra))
+        if node.func == "pow":  # NumPy's out**2
+            arg = self(node.arg)
+            base = arg if isinstance(node.arg, Sym) else self.parens(arg)
+            return f"{base}{self.text('**')}{self(node.extra[0])}"
+        if node.func in NUMPY_CALLS:
+            return NUMPY_CALLS[node.func].format(self(node.arg))
+        args = self.COMMA.join(self(child) for child in (node.arg, *node.extra))
         return self.names.get(node.func, self.FUNCTION.format(node.func)) + self.parens(args)
 
     def differential(self, node):
         return self.DIFFERENTIAL.format(self(node.arg))
+
+    def axis_sum(self, node):
+        arg = self(node.arg)
+        if node.axis is None:  # Octave's sum(v)
+            return self.text("sum") + self.parens(arg)
+        inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
+        return inner + self.text(f".sum(axis={node.axis})")
+
+    def drop_first(self, node):
+        arg = self(node.arg)
+        inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
+        return inner + self.text(("(2:end)", "(:,2:end)")[node.axis])
+
+    def bias_unit(self, node):
+        column = "ones(m,1) " if node.fill else "zeros(n,1) "
+        first = (f"{node.fill:g}; ", column)[node.axis]
+        return self.text("[") + self.text(first) + self(node.arg) + self.text("]")
+
+    def text(self, written):
+        """Octave's indexing and brackets, as written: the same in every format but MathML."""
+        return written
 
     def deriv(self, node):
         return self.DERIV.format(self(node.num), self(node.den))
@@ -976,8 +1273,11 @@ class Renderer:
         return f"{self.sigma}_{node.index} {self(node.arg)}"
 
     def sym(self, node):
-        name = self.names.get(node.name, node.name)
-        if node.name in SUBSCRIPTED and node.layer is not None:
+        if isinstance(node, Local):
+            return node.written
+        base = node.name.removesuffix("+")  # Ng's folded Θ+ is written Θ, as he does
+        name = self.names.get(base, base)
+        if base in SUBSCRIPTED and node.layer is not None:
             return f"{name}{self.subscript(node.layer.text(self.minus))}"
         layer = "" if node.layer is None else self.LAYER.format(node.layer.text(self.minus))
         sample = self.LAYER.format("i") if node.sample and node.name in ("x", "y", "J") else ""
@@ -1057,6 +1357,7 @@ class MathMLRenderer(Renderer):
         "-": "<mo>−</mo>",
     }
     names = {"φ'": "<mi>φ</mi><mo>′</mo>", "Diag": "<mi>Diag</mi>"}
+    COMMA = "<mo>,</mo>"
     minus, sigma, half = "<mo>−</mo>", "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
     PARENS = "<mrow><mo>(</mo>{}<mo>)</mo></mrow>"
     TRANSPOSED = "<msup><mrow>{}</mrow><mi>T</mi></msup>"
@@ -1066,16 +1367,22 @@ class MathMLRenderer(Renderer):
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
 
     def sym(self, node):
-        name = self.names.get(node.name, f"<mi>{node.name}</mi>")
+        if isinstance(node, Local):
+            return f"<mi>{node.written}</mi>"
+        base = node.name.removesuffix("+")
+        name = self.names.get(base, f"<mi>{base}</mi>")
         if node.layer is None:
             return f"<msup>{name}<mi>(i)</mi></msup>" if node.sample else name
         index = f"<mi>{node.layer.text()}</mi>"
-        if node.name in SUBSCRIPTED:
+        if base in SUBSCRIPTED:
             return f"<msub>{name}{index}</msub>"
         return f"<msup>{name}<mrow><mo>(</mo>{index}<mo>)</mo></mrow></msup>"
 
     def num(self, node):
         return self.half if node.value == 0.5 else f"<mn>{node.value:g}</mn>"
+
+    def text(self, written):
+        return f"<mtext>{written}</mtext>"
 
     def sum_over(self, node):
         return f"<mrow><munder>{self.sigma}<mi>{node.index}</mi></munder>{self(node.arg)}</mrow>"

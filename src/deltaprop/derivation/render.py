@@ -74,6 +74,8 @@ def check_text(result):
 
 
 def _headline(result):
+    if result.verdict == "correct" and result.rel_error is None:
+        return f"CORRECT ({result.message})"
     if result.verdict == "correct":
         return f"CORRECT (relative error {rel_text(result.rel_error)} against the backward pass)"
     if result.verdict == "defined":
@@ -85,6 +87,7 @@ def _headline(result):
         "shape": "the two sides differ in shape",
         "range": "a symbol outside its layers",
         "value": "wrong value",
+        "step": "a wrong step",
     }
     return f"WRONG: {reasons[result.reason]}"
 

@@ -81,11 +81,13 @@ class RandomNetwork:
         self.loss = (
             get_loss(loss or "squared") if self.output is None else squared_after(self.output)
         )
-        self.net = Network(self.sizes, activation)
+        self.net = Network(self.sizes, activation, output=self.loss.output)
         self.net.set_params(rng.normal(0.0, 0.8, size=self.net.params.shape))
         self.X = rng.normal(size=(self.sizes[0], m))  # (n_1, m)
         spread = 1.0 if self.loss.name == "squared" else 4.0  # residuals on every piece
         self.Y = spread * rng.normal(size=(self.sizes[-1], m))  # (n_L, m)
+        if self.loss.output == "exp":  # the Poisson loss: counts
+            self.Y = rng.poisson(2.0, size=self.Y.shape).astype(np.float64)  # (n_L, m)
         self.cache = self.net.forward(self.X)
         self.J, self.grad = self.net.loss_and_grad(self.X, self.Y, alpha, self.loss)  # batch
         self.J1, self.grad1 = self.net.loss_and_grad(self.X[:, :1], self.Y[:, :1], alpha, self.loss)
@@ -134,16 +136,63 @@ class RandomNetwork:
             "J": lambda: self.J_each[column],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
+            "R": lambda: self.alpha / self.m * self.net.theta[k],
+        }
+        if name.endswith("+"):
+            return self.folded(name, k, i)
+        if name.startswith("cs:"):
+            return self.local(name, k)
+        return values[name]()
+
+    def local(self, name, k):
+        """cs231n's names for layer ``k``, samples as rows (all of the batch): the transposes
+        of the question's quantities, with cs231n's upstream gradients ∂J/∂out, which carry
+        the 1/m of J. ∂J/∂A^(k) = (1/m) (Θ^(k))ᵀ Δ^(k+1) is the one not read off the core's
+        gradient (a test compares it with central differences of J)."""
+        values = {
+            "cs:A": lambda: self._a()[k],
+            "cs:Θ": lambda: self.net.theta[k],
+            "cs:b": lambda: self.net.b[k + 1][:, None],
+            "cs:Z": lambda: self.cache.z[k + 1],
+            "cs:dZ": lambda: self.Delta[k + 1] / self.m,
+            "cs:dA": lambda: self.net.theta[k].T @ self.Delta[k + 1] / self.m,
+            "cs:G": lambda: self.grad.theta[k],
+            "cs:gb": lambda: self.grad.b[k + 1][:, None],
+            "cs:R": lambda: self.value("R", k),
+            "cs:z": lambda: self.cache.z[k],
+            "cs:a": lambda: self._a()[k],
+            "cs:da": lambda: self.net.theta[k].T @ self.Delta[k + 1] / self.m,
+            "cs:dz": lambda: self.Delta[k] / self.m,
+        }
+        return values[name]().T  # one sample per row
+
+    def folded(self, name, k, i):
+        """Ng's course with the bias folded in: Θ^(l) is [b^(l+1) Θ^(l)], a^(l) is
+        [1; a^(l)], and the gradients have the bias gradient as their first column."""
+        a = self._a()[k]  # (n_k, m)
+        biased = np.vstack([np.ones((1, self.m)), a])  # (n_k + 1, m)
+        values = {
+            "Θ+": lambda: _with_bias(self.net.b[k + 1], self.net.theta[k]),
+            "a+": lambda: biased[:, i],
+            "A+": lambda: biased,
+            "G+": lambda: _with_bias(self.grad1.b[k + 1], self.grad1.theta[k]),
+            "Acc+": lambda: _with_bias(self.m * self.grad.b[k + 1], self.value("Acc", k)),
+            "R+": lambda: _with_bias(0 * self.net.b[k + 1], self.value("R", k)),
         }
         return values[name]()
 
     def output_gradient(self, a, y):
-        """∂J^(i)/∂a^(L): the loss's δ^(L) for a linear output, a − y after an activation."""
-        return a - y if self.output is not None else self.loss.delta(a, y)
+        """∂J^(i)/∂a^(L): the loss's δ^(L) for a linear output, a − y after an activation,
+        δ^(L) ⊘ exp'(z^(L)) = δ^(L) ⊘ a^(L) after the Poisson loss's exp output."""
+        if self.output is not None:
+            return a - y
+        delta = self.loss.delta(a, y)
+        return delta / a if self.net.output.name == "exp" else delta
 
-    def loss_of(self, r):
-        """ℓ(r) = Σ_j ℓ(r_j): the loss of the residuals r = a^(L) − y, summed over outputs."""
-        return self.loss.value(r, np.zeros_like(r))
+    def loss_of(self, r, y=None):
+        """ℓ(r) = Σ_j ℓ(r_j): the loss of the residuals r = a^(L) − y, summed over outputs;
+        with ``y``, ℓ(a, y) of the outputs r = a (a loss with an output link: Poisson)."""
+        return self.loss.value(r, np.zeros_like(r) if y is None else y)
 
     def _a(self):
         """a^(l) of every layer, with the output activation applied at layer L if any."""
@@ -156,8 +205,15 @@ class RandomNetwork:
         """The true value of target ``name``: batched gradients and cost are (1/m) Σ_i."""
         if batched and name == "G":
             return self.grad.theta[k]
+        if batched and name == "G+":
+            return _with_bias(self.grad.b[k + 1], self.grad.theta[k])
         if batched and name == "gb":
             return self.grad.b[k][:, None]
         if batched and name == "J":
             return self.J
         return self.value(name, k)
+
+
+def _with_bias(b, theta):
+    """``[b Θ]``: the bias as the first column, (n_{l+1}, n_l + 1)."""
+    return np.hstack([b[:, None], theta])

@@ -7,18 +7,22 @@ every subterm's value is computed too. The first undefined operation raises
 :class:`ShapeError` with both operand shapes.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
 
 from deltaprop.derivation.notation import (
     ELEMENTWISE,
+    AxisSum,
+    BiasUnit,
     Bin,
     Call,
     Deriv,
     Differential,
+    DropFirst,
     LayerIndex,
+    Local,
     Neg,
     Norm,
     Num,
@@ -27,6 +31,7 @@ from deltaprop.derivation.notation import (
     SumOver,
     Sym,
     Transpose,
+    _numpy,
     children,
     to_text,
 )
@@ -48,6 +53,30 @@ RANGES = {
     "φ'": (2, -1),
     "∂J/∂a": (2, 0),
     "∂z/∂z": (2, -1),
+    # Ng's course with the bias folded in: Θ^(l) holds b^(l+1) as its first column and
+    # a^(l) the bias unit a_0 = 1 as its first entry (the output a^(L) has none)
+    "Θ+": (1, -1),
+    "G+": (1, -1),
+    "Acc+": (1, -1),
+    "a+": (1, -1),
+    "A+": (1, -1),
+    "R": (1, -1),  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
+    "R+": (1, -1),
+    # cs231n's layer-local names, samples as rows (see cs231n.py): an affine layer l → l+1 …
+    "cs:A": (1, -1),  # X = (A^(l))ᵀ
+    "cs:Θ": (1, -1),  # W = (Θ^(l))ᵀ
+    "cs:b": (1, -1),  # b = (b^(l+1))ᵀ
+    "cs:Z": (1, -1),  # out = (Z^(l+1))ᵀ
+    "cs:dZ": (1, -1),  # dout = ∂J/∂out = (1/m) (Δ^(l+1))ᵀ
+    "cs:dA": (1, -1),  # dx = ∂J/∂X = (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ
+    "cs:G": (1, -1),  # dW = (∂J/∂Θ^(l))ᵀ
+    "cs:gb": (1, -1),  # db = (∂J/∂b^(l+1))ᵀ
+    "cs:R": (1, -1),  # reg * W = ((α/m) Θ^(l))ᵀ
+    # … and the activation of a hidden layer l
+    "cs:z": (2, -1),  # x = (Z^(l))ᵀ
+    "cs:a": (2, -1),  # out = (A^(l))ᵀ
+    "cs:da": (2, -1),  # dout = (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ
+    "cs:dz": (2, -1),  # dx = (1/m) (Δ^(l))ᵀ
 }
 MEANING = {
     "Θ": "Θ",
@@ -65,6 +94,28 @@ MEANING = {
     "φ'": "φ'(z)",
     "∂J/∂a": "∂J/∂a",
     "∂z/∂z": "∂z^(l+1)/∂z",
+    "Θ+": "Θ",
+    "G+": "∂J/∂Θ",
+    "Acc+": "Ng's Δ",
+    "a+": "a",
+    "A+": "A",
+    "R": "(α/m) Θ",
+    "R+": "(α/m) Θ",
+}
+MEANING |= {  # cs231n's names of the layer l they belong to
+    "cs:A": "X",
+    "cs:Θ": "W",
+    "cs:b": "b",
+    "cs:Z": "out",
+    "cs:dZ": "dout",
+    "cs:dA": "dx",
+    "cs:G": "dW",
+    "cs:gb": "db",
+    "cs:R": "reg * W",
+    "cs:z": "x",
+    "cs:a": "out",
+    "cs:da": "dout",
+    "cs:dz": "dx",
 }
 
 
@@ -74,15 +125,28 @@ class Dim:
 
     name: str
     layer: LayerIndex | None = None
+    extra: int = 0  # n_l + 1 with the bias unit of Ng's course
+    label: str = field(default="", compare=False)  # cs231n's letter: D for n_l, N for m
 
     def __str__(self):
         return self.text()
 
     def text(self, minus="−"):
-        if self.layer is None:
-            return self.name
-        t = self.layer.text(minus)
-        return f"n_{t}" if len(t) == 1 else f"n_{{{t}}}"
+        if self.label:
+            base = self.label
+        elif self.layer is None:
+            base = self.name
+        else:
+            t = self.layer.text(minus)
+            base = f"n_{t}" if len(t) == 1 else f"n_{{{t}}}"
+        if not self.extra:
+            return base
+        return f"({base} {'+' if self.extra > 0 else minus} {abs(self.extra)})"
+
+
+def plus(d, k):
+    """The width ``d`` + ``k``: a number, or a symbolic width such as n_l + 1."""
+    return d + k if isinstance(d, int) else replace(d, extra=d.extra + k)
 
 
 def shape_text(shape):
@@ -160,10 +224,10 @@ class SymbolicDomain:
     architecture is known (then n_3 of a 3-layer network is n_L)."""
 
     symbolic = True
-    m = Dim("m")
 
-    def __init__(self, L=None):
-        self.L = L
+    def __init__(self, L=None, labels=None):
+        self.L, self.labels = L, labels or {}  # labels: cs231n's letters for some widths
+        self.m = Dim("m", label=self.labels.get("m", ""))
 
     def _relative(self, layer):
         if self.L is None or layer.base:
@@ -171,7 +235,7 @@ class SymbolicDomain:
         return LayerIndex("L", layer.offset - self.L)
 
     def n(self, layer):
-        return Dim("n", self._relative(layer))
+        return Dim("n", self._relative(layer), label=self.labels.get(layer, ""))
 
     def check_range(self, name, layer, node):
         lo, hi = RANGES[name]
@@ -279,12 +343,35 @@ def symbol_shape(name, layer, domain):
         "Z": lambda: (n(layer), m),
         "A": lambda: (n(layer), m),
         "Δ": lambda: (n(layer), m),
+        "R": lambda: (n(layer.shift(1)), n(layer)),
+        "Θ+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
+        "R+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
+        "G+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
+        "Acc+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
+        "a+": lambda: (plus(n(layer), 1), 1),
+        "A+": lambda: (plus(n(layer), 1), m),
     }
+    if name.startswith("cs:"):
+        return _local_shape(name, layer, domain)
     if name in ("J", "m", "α"):
         return None
     if name in shapes:
         return shapes[name]()
     return (n(layer), 1)  # b, z, a, δ, gb: columns
+
+
+def _local_shape(name, layer, domain):
+    """The shape of a cs231n name: samples (m, their N) are rows, n_l is their D and
+    n_{l+1} their M."""
+    n, m = domain.n, domain.m
+    this, after = n(layer), n(layer.shift(1))
+    if name in ("cs:Θ", "cs:G", "cs:R"):
+        return (this, after)
+    if name in ("cs:b", "cs:gb"):
+        return (1, after)
+    if name in ("cs:Z", "cs:dZ"):
+        return (m, after)
+    return (m, this)  # X, dx of an affine layer; x, out, dout, dx of an activation
 
 
 def evaluate(node, domain):
@@ -312,7 +399,48 @@ def evaluate(node, domain):
         return _square(node, arg)
     if isinstance(node, Norm):
         return _norm(node, arg)
+    if isinstance(node, DropFirst):
+        return _drop_first(node, arg)
+    if isinstance(node, BiasUnit):
+        return _bias_unit(node, arg)
+    if isinstance(node, AxisSum):
+        return _axis_sum(node, arg)
     return _call(node, arg, domain)
+
+
+def _axis_sum(node, arg):
+    """NumPy's ``v.sum(axis=0)``: a row of column sums; ``axis=1``: a column of row sums."""
+    if arg.shape is None:
+        raise ShapeError(node, arg, None, "a scalar has no axis to sum over")
+    if isinstance(arg.node, Local) and arg.node.name in ("cs:b", "cs:gb"):  # 1-D (M,)
+        return Term(None, _apply(np.sum, arg), node)  # its axis 0 holds every entry
+    axis = node.axis
+    if axis is None:  # Octave's sum(v): over the first dimension that is not 1
+        axis = 1 if arg.shape[0] == 1 else 0
+    shape = (1, arg.shape[1]) if axis == 0 else (arg.shape[0], 1)
+    return Term(shape, _apply(lambda v: v.sum(axis=axis, keepdims=True), arg), node)
+
+
+def _drop_first(node, arg):
+    """``v(2:end)``: without the first row (axis 0); ``Θ(:,2:end)``: the first column."""
+    if arg.shape is None:
+        raise ShapeError(node, arg, None, "a scalar has no first row or column to drop")
+    shape = list(arg.shape)
+    shape[node.axis] = plus(shape[node.axis], -1)
+    value = _apply(lambda v: v[1:] if node.axis == 0 else v[:, 1:], arg)
+    return Term(tuple(shape), value, node)
+
+
+def _bias_unit(node, arg):
+    """``[1; v]``: a row of ones on top (axis 0); ``[ones(m,1) A]``: a column on the left."""
+    if arg.shape is None:
+        raise ShapeError(node, arg, None, "the bias unit is prepended to a vector or matrix")
+    shape = list(arg.shape)
+    shape[node.axis] = plus(shape[node.axis], 1)
+    edge = (1, arg.shape[1]) if node.axis == 0 else (arg.shape[0], 1)
+    stack = np.vstack if node.axis == 0 else np.hstack
+    value = _apply(lambda v: stack([np.full(edge, node.fill), v]), arg)
+    return Term(tuple(shape), value, node)
 
 
 def _norm(node, arg):
@@ -375,28 +503,50 @@ def _call(node, arg, domain):
     if node.func in ELEMENTWISE:
         return _elementwise(node, arg, domain)
     if node.func == "ℓ":  # the loss of check --loss, summed over the outputs: a scalar
-        sample = getattr(domain, "sample", None)
-        return Term(None, None if arg.value is None else sample.loss_of(arg.value), node)
+        return _loss_term(node, arg, domain)
     if arg.value is None:
         return Term(arg.shape, None, node)
     f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
     return Term(arg.shape, f(arg.value), node)
 
 
+def _loss_term(node, arg, domain):
+    """ℓ(r) of the residuals r = a − y, or ℓ(a, y) of a loss with an output link (Poisson),
+    summed over the entries: a scalar."""
+    if len(node.extra) > 1:
+        raise SymbolError(node, "ℓ takes the residual, ℓ(a − y), or the pair ℓ(a, y)")
+    y = [evaluate(extra, domain) for extra in node.extra]
+    if y and y[0].shape != arg.shape:
+        raise ShapeError(node, arg, y[0], "ℓ(a, y) needs a and y of the same shape")
+    sample = getattr(domain, "sample", None)
+    value = _apply(lambda *v: sample.loss_of(*v), arg, *y)
+    return Term(None, value, node)
+
+
 def _elementwise(node, arg, domain):
     """exp, log or clip(r, lo, hi) of ``arg``, entry by entry; the bounds are scalars."""
     bounds = [evaluate(bound, domain) for bound in node.extra]
-    if len(bounds) != (2 if node.func == "clip" else 0):
+    if len(bounds) != ARGUMENTS.get(node.func, 0):
         raise SymbolError(node, "clip takes three arguments: clip(r, lower, upper)")
     for bound in bounds:
         if bound.shape is not None:
-            raise ShapeError(node, arg, bound, "the bounds of clip must be scalars")
+            raise ShapeError(node, arg, bound, f"the bounds of {node.func} must be scalars")
     f = ELEMENTWISE_FUNCTIONS[node.func]
     with np.errstate(all="ignore"):  # log(−1) is NaN, which then fails every comparison
         return Term(arg.shape, _apply(f, arg, *bounds), node)
 
 
-ELEMENTWISE_FUNCTIONS = {"exp": np.exp, "log": np.log, "clip": np.clip}
+ELEMENTWISE_FUNCTIONS = {
+    "exp": np.exp,
+    "log": np.log,
+    "clip": np.clip,
+    "relu": lambda v: np.maximum(v, 0.0),
+    "tanh": np.tanh,
+    "step": lambda v: (v > 0).astype(float),  # the mask (x > 0)
+    "below": lambda v: (v < 0).astype(float),  # (x < 0)
+    "pow": np.power,
+}
+ARGUMENTS = {"clip": 2, "pow": 1}  # scalar arguments after the array
 
 
 def _matmul(node, left, right):
@@ -478,6 +628,8 @@ def _add(node, left, right):
         shape = left.shape or right.shape
     elif left.shape[0] == right.shape[0] and 1 in (left.shape[1], right.shape[1]):
         shape = (left.shape[0], right.shape[1] if left.shape[1] == 1 else left.shape[1])
+    elif _numpy(node) and left.shape[1] == right.shape[1] and 1 in (left.shape[0], right.shape[0]):
+        shape = (right.shape[0] if left.shape[0] == 1 else left.shape[0], left.shape[1])  # + b
     else:
         raise ShapeError(node, left, right, f"{node.op} needs two operands of the same shape")
     f = np.add if node.op == "+" else np.subtract
@@ -558,6 +710,8 @@ def evaluate_entries(node, domain):
 
 
 def _entry_symbol(node, domain):
+    if node.entry == "0":
+        raise SymbolError(node, "a_0 is the bias unit of Ng's course, a step: a_0^{(l)} = 1")
     term = evaluate(replace(node, entry=""), domain)
     value = np.asarray(term.value, dtype=float)
     if not node.entry:

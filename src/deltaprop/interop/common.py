@@ -4,8 +4,8 @@ A fitted ``DeltapropRegressor`` predicts
 
     ŷ = y_mean + y_scale · a^(L)((x − x_mean) / x_scale)
 
-with a^(L) the network's output, today z^(L) itself (a linear output). ``Parts`` holds those
-pieces, read once, for the exporters.
+with a^(L) the network's output: z^(L) itself (a linear output), or exp(z^(L)) (the log link
+of ``loss="poisson"``). ``Parts`` holds those pieces, read once, for the exporters.
 """
 
 import contextlib
@@ -17,9 +17,10 @@ from deltaprop.errors import ConfigError, ModelFileError
 from deltaprop.files import atomic_open
 
 # The output activations the exporters know. An estimator whose ``out_activation_`` is another
-# (a future ``exp`` for counts) is refused here, in one place; adding one means adding it here
-# and to each exporter's table (``OUTPUT_OPS`` in onnx_graph, ``OUTPUT_MODULES`` in torch_nn).
-OUTPUT_ACTIVATIONS = ("identity",)
+# is refused here, in one place; adding one means adding it here and to each exporter's table
+# (``OUTPUT_OPS`` in onnx_graph, ``OUTPUT_MODULES`` in torch_nn; PyTorch has no exp module, so
+# ``to_torch`` refuses "exp" itself).
+OUTPUT_ACTIVATIONS = ("identity", "exp")
 
 
 @dataclass(frozen=True)

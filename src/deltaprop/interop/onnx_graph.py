@@ -98,7 +98,7 @@ FLOAT64_OPS = {
     "softplus": _softplus_elementary,
 }
 # a^(L) from z^(L), by output activation (see deltaprop.interop.common.OUTPUT_ACTIVATIONS).
-OUTPUT_OPS = {"identity": lambda g, z: z}
+OUTPUT_OPS = {"identity": lambda g, z: z, "exp": lambda g, z: g.op("Exp", [z])}
 
 
 def hidden_op(name, dtype):

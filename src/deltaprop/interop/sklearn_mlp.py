@@ -5,7 +5,9 @@ and ``intercepts_[l−1]`` is b^(l+1); its forward pass is ``a @ coefs_[i] + int
 the transpose of z^(l+1) = Θ^(l) a^(l) + b^(l+1). A ``StandardScaler`` computes
 (X − mean_) / scale_, deltaprop's input scaler. scikit-learn has no output scaler (a Pipeline
 does not transform y), so ``to_sklearn`` folds y_mean + y_scale · z^(L) into the last layer:
-coefs_[−1] = Θ^(L−1)ᵀ diag(y_scale), intercepts_[−1] = y_scale ⊙ b^(L) + y_mean.
+coefs_[−1] = Θ^(L−1)ᵀ diag(y_scale), intercepts_[−1] = y_scale ⊙ b^(L) + y_mean. The exp output
+of ``loss="poisson"`` (scikit-learn's ``out_activation_ = "exp"``) converts both ways; its y is
+not scaled (y_scale · exp(z) = exp(z + log y_scale) would fold; a y_mean cannot).
 """
 
 import numbers
@@ -49,7 +51,7 @@ def from_sklearn(model):
     Parameters
     ----------
     model : MLPRegressor or Pipeline(StandardScaler, MLPRegressor)
-        Fitted, with a linear output (``loss="squared_error"``).
+        Fitted, with ``loss="squared_error"`` (linear output) or ``"poisson"`` (exp output).
 
     Returns
     -------
@@ -57,7 +59,7 @@ def from_sklearn(model):
         Predicting what ``model.predict`` does (to rounding); Θ^(l) = ``coefs_[l−1].T``.
     """
     scaler, mlp = _split(model)
-    net = Network(_sizes(mlp), _activation(mlp), dtype=_dtype(mlp))
+    net = Network(_sizes(mlp), _activation(mlp), dtype=_dtype(mlp), output=mlp.out_activation_)
     for l in range(1, net.L):
         net.theta[l][...] = mlp.coefs_[l - 1].T  # (n_{l+1}, n_l) ← (n_l, n_{l+1})
         net.b[l + 1][...] = mlp.intercepts_[l - 1]  # (n_{l+1},)
@@ -71,6 +73,7 @@ def from_sklearn(model):
         feature_names_in=getattr(model, "feature_names_in_", None),
         hidden_layer_sizes=net.sizes[1:-1],
         standardize=scaler is not None,
+        loss="poisson" if mlp.out_activation_ == "exp" else "squared",
         **shared_params(mlp),
     )
 
@@ -104,10 +107,10 @@ def _split(model):
         raise ConfigError(f"from_sklearn takes a fitted {ACCEPTED}, got {type(mlp).__name__}")
     if not hasattr(mlp, "coefs_") or any(not hasattr(s, "scale_") for s in scalers):
         raise ConfigError("the scikit-learn model is not fitted; call fit(X, y) first")
-    if mlp.out_activation_ != "identity":
+    if mlp.out_activation_ not in ("identity", "exp"):
         raise ConfigError(
             f"MLPRegressor output activation {mlp.out_activation_!r} (loss={mlp.loss!r}) is not "
-            "supported; deltaprop converts a linear output (loss='squared_error')"
+            "supported; deltaprop converts loss='squared_error' and loss='poisson'"
         )
     return (scalers[0] if scalers else None), mlp
 
@@ -165,17 +168,34 @@ def _mlp(estimator, parts):
             "tanh, relu); export this model to ONNX or PyTorch instead"
         )
     mlp = MLPRegressor(
-        hidden_layer_sizes=net.sizes[1:-1], activation=TO_SKLEARN[name], **shared_params(estimator)
+        hidden_layer_sizes=net.sizes[1:-1],
+        activation=TO_SKLEARN[name],
+        loss="poisson" if parts.output == "exp" else "squared_error",
+        **shared_params(estimator),
     )
     mlp.coefs_ = [net.theta[l].T.copy() for l in range(1, net.L)]  # (n_l, n_{l+1})
     mlp.intercepts_ = [net.b[l].copy() for l in range(2, net.L + 1)]  # (n_l,)
-    mlp.coefs_[-1] *= parts.y_scale  # Θ^(L−1)ᵀ diag(y_scale)
-    mlp.intercepts_[-1] = mlp.intercepts_[-1] * parts.y_scale + parts.y_mean
+    _fold_output_scaler(mlp, parts)
     mlp.n_layers_, mlp.n_outputs_ = net.L, net.sizes[-1]
     mlp.n_features_in_ = net.sizes[0]
-    mlp.out_activation_ = parts.output  # "identity", scikit-learn's name too
+    mlp.out_activation_ = parts.output  # "identity" or "exp", scikit-learn's names too
     mlp.n_iter_, mlp.t_ = estimator.n_iter_, estimator.t_
     return mlp
+
+
+def _fold_output_scaler(mlp, parts):
+    """y_mean + y_scale · a^(L) into the last layer: Θ^(L−1)ᵀ diag(y_scale) and y_scale ⊙ b^(L)
+    + y_mean for a linear output; b^(L) + log y_scale for the exp one (y_mean must be 0)."""
+    if parts.output == "exp":
+        if np.any(parts.y_mean):
+            raise ConfigError(
+                "an exp output with a y_mean cannot fold into MLPRegressor's last layer; "
+                "export this model to ONNX instead"
+            )
+        mlp.intercepts_[-1] = mlp.intercepts_[-1] + np.log(parts.y_scale)  # (n_L,)
+        return
+    mlp.coefs_[-1] *= parts.y_scale  # Θ^(L−1)ᵀ diag(y_scale)
+    mlp.intercepts_[-1] = mlp.intercepts_[-1] * parts.y_scale + parts.y_mean
 
 
 def _standard_scaler(parts):

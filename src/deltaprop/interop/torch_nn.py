@@ -54,6 +54,11 @@ def _torch():
 
 def architecture(net, output="identity"):
     """The layers of ``net`` as JSON-ready dicts: Linear, φ, Linear, …, Linear (, output)."""
+    if output not in OUTPUT_MODULES:
+        raise ConfigError(
+            f"PyTorch has no module for the output activation {output!r} (loss='poisson'); "
+            "export this model to ONNX or scikit-learn instead"
+        )
     cls, kwargs = ACTIVATION_MODULES[net.activation.name]
     layers = []
     for l in range(1, net.L):
