@@ -305,6 +305,8 @@ def test_without_dask_one_line_names_the_extra(monkeypatch):
 def test_the_example_of_docs_scaling_runs_and_prints_what_it_says(capsys):
     page = (Path(__file__).parents[1] / "docs" / "scaling.md").read_text(encoding="utf-8")
     code = re.search(r"```python\n(.*?)```", page, re.S).group(1)
+    # any free port for the dashboard, as the other clusters here: 8787 may be taken
+    code = code.replace("LocalCluster(", 'LocalCluster(dashboard_address=":0", ')
     exec(compile(code, "docs/scaling.md", "exec"), {})
     assert capsys.readouterr().out.splitlines() == ["True", "True", "(2000,) True"]
 
