@@ -203,6 +203,82 @@ def test_early_stopping_takes_the_in_memory_path_on_the_same_split(current, rng,
     assert rel_error(nets[1].params, nets[0].params) < 1e-10  # the best epoch's, restored
 
 
+def stream_chunk(X, y, rows, on_dask, frame):
+    """Rows ``rows`` of X (m, 3), y (m,): NumPy or pandas (``frame``), or Dask of those."""
+    if not frame:
+        X, y = X[rows], y[rows]
+        return (da.from_array(X, 50), da.from_array(y, 50)) if on_dask else (X, y)
+    chunk = pd.DataFrame(X[rows], columns=["a", "b", "c"]).assign(y=y[rows])
+    chunk = dd.from_pandas(chunk, npartitions=3) if on_dask else chunk
+    return chunk[["a", "b", "c"]], chunk["y"]
+
+
+@pytest.mark.parametrize(
+    "solver, frame, scalers",
+    [("adam", False, {"y_mean": [100.0], "y_scale": [10.0]}), ("sgd", True, None)],
+    ids=["adam-array-scalers", "sgd-frame"],
+)
+def test_partial_fit_on_dask_goes_on_as_in_memory(current, rng, solver, frame, scalers):
+    """A stream of chunks, on Dask but for one in memory (the state is shared): after each
+    call the weights and the loss curve are those of in-memory calls on the same rows (the
+    same permutations, batches of 48 and updates), and the scalers those of the first."""
+    X, Y = make_data(rng)
+    y = Y[:, 0] * 10 + 100
+    kwargs = dict(hidden_layer_sizes=(6,), solver=solver, batch_size=48, random_state=0)
+    ref, got = (DeltapropRegressor(**kwargs, learning_rate_init=0.01) for _ in range(2))
+    calls = [(slice(0, 240), True), (slice(0, 120), False), (slice(100, 240), True)]
+    for i, (rows, on_dask) in enumerate(calls + [(slice(0, 240), True)]):
+        given = scalers if i == 0 else None
+        ref.partial_fit(*stream_chunk(X, y, rows, False, frame), scalers=given)
+        got.partial_fit(*stream_chunk(X, y, rows, on_dask, frame), scalers=given)
+        assert got.n_iter_ == 1 and got.t_ == ref.t_ and len(got.loss_curve_) == i + 1
+        assert rel_error(got.network_.params, ref.network_.params) < 1e-10
+        assert rel_error(np.array(got.loss_curve_), np.array(ref.loss_curve_)) < 1e-10
+    assert got._state.optimizer.t == ref._state.optimizer.t == 5 + 3 + 3 + 5
+    for name in ("x_mean_", "x_scale_", "y_mean_", "y_scale_"):
+        assert rel_error(getattr(got, name), getattr(ref, name)) < 1e-14
+    assert got.y_scale_[0] == (10.0 if scalers else ref.y_scale_[0])
+    X_in = pd.DataFrame(X, columns=["a", "b", "c"]) if frame else X
+    assert rel_error(got.predict(X_in), ref.predict(X_in)) < 1e-10
+    assert list(getattr(got, "feature_names_in_", [])) == (["a", "b", "c"] if frame else [])
+    assert got.target_names_ == (["y"] if frame else None)
+
+
+def test_partial_fit_on_dask_after_fit_and_its_refusals(current, rng):
+    """partial_fit goes on from a fit on Dask as from one in memory; a changed number of
+    columns or outputs is refused as in memory, sample weights and Poisson as in fit."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, Y = make_data(rng, m=120)
+    dX, dy = da.from_array(X, 50), da.from_array(Y[:, 0], 50)
+    kwargs = dict(hidden_layer_sizes=(4,), batch_size=40, max_iter=2, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        ref, got = (
+            DeltapropRegressor(**kwargs).fit(X, Y[:, 0]),
+            DeltapropRegressor(**kwargs).fit(dX, dy),
+        )
+    ref.partial_fit(X, Y[:, 0])
+    got.partial_fit(dX, dy)
+    assert got.t_ == ref.t_ == 3 * 120 and got._state.optimizer.t == 3 * 3
+    assert rel_error(got.network_.params, ref.network_.params) < 1e-10
+    before = got.network_.params.copy()
+    with pytest.raises(ValueError) as in_memory:
+        ref.partial_fit(X[:, :2], Y[:, 0])
+    with pytest.raises(
+        ValueError, match="X has 2 features, but DeltapropRegressor is expecti"
+    ) as e:
+        got.partial_fit(dX[:, :2], dy)
+    assert str(e.value) == str(in_memory.value)
+    with pytest.raises(DataError, match="y has 2 outputs; this model was fitted with 1"):
+        got.partial_fit(dX, da.from_array(Y[:, [0, 0]], 50))
+    with pytest.raises(ConfigError, match=r"sample_weight is not available for Dask input; pass"):
+        got.partial_fit(dX, dy, sample_weight=np.ones(120))
+    with pytest.raises(ConfigError, match=r"loss='poisson' does not train on Dask yet"):
+        DeltapropRegressor(loss="poisson").partial_fit(dX, abs(dy))
+    assert (got.network_.params == before).all() and got.t_ == 3 * 120
+    assert not hasattr(DeltapropRegressor(solver="lbfgs"), "partial_fit")
+
+
 def test_early_stopping_on_dask_fits_the_estimator_and_refuses_a_tiny_split(current, rng):
     X, Y = make_data(rng, m=200)
     kwargs = dict(hidden_layer_sizes=(5,), early_stopping=True, learning_rate_init=0.05)
@@ -304,11 +380,12 @@ def test_without_dask_one_line_names_the_extra(monkeypatch):
 
 def test_the_example_of_docs_scaling_runs_and_prints_what_it_says(capsys):
     page = (Path(__file__).parents[1] / "docs" / "scaling.md").read_text(encoding="utf-8")
-    code = re.search(r"```python\n(.*?)```", page, re.S).group(1)
-    # any free port for the dashboard, as the other clusters here: 8787 may be taken
-    code = code.replace("LocalCluster(", 'LocalCluster(dashboard_address=":0", ')
-    exec(compile(code, "docs/scaling.md", "exec"), {})
-    assert capsys.readouterr().out.splitlines() == ["True", "True", "(2000,) True"]
+    for code in re.findall(r"```python\n(.*?)```", page, re.S):  # fit, then partial_fit
+        # any free port for the dashboard, as the other clusters here: 8787 may be taken
+        code = code.replace("LocalCluster(", 'LocalCluster(dashboard_address=":0", ')
+        exec(compile(code, "docs/scaling.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == ["True", "True", "(2000,) True", "2000 2 1"]
 
 
 def write_parts(folder, rng, n_files=3, m=60, kind="parquet"):

@@ -126,11 +126,11 @@ def test_partial_fit_learns_a_stream(rng):
     assert np.mean((model.predict(X) - y) ** 2) < 0.2 * trivial
 
 
-def test_dask_chunks_are_refused(rng):
+def test_dask_refusals(rng):
     da = pytest.importorskip("dask.array")
     X, y = make_data(rng)
-    with pytest.raises(ConfigError, match="partial_fit takes in-memory chunks; pass chunk.compute"):
-        DeltapropRegressor().partial_fit(da.from_array(X), da.from_array(y))
+    with pytest.raises(ConfigError, match="sample_weight is not available for Dask input; pass"):
+        DeltapropRegressor().partial_fit(da.from_array(X), da.from_array(y), np.ones(len(y)))
     model = DeltapropRegressor(max_iter=2, warm_start=True).fit(X, y)
     with pytest.raises(ConfigError, match="warm_start and sample_weight are not available for Da"):
         model.fit(da.from_array(X), da.from_array(y))

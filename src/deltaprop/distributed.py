@@ -20,7 +20,9 @@ additions (float64: ~1e-15 relative), and L-BFGS takes the same path. Mini-batch
 "adam" are synchronous and data parallel: the driver draws each epoch's permutation of the m
 global row numbers from the estimator's ``Generator`` exactly as ``train.Batches`` does, cuts
 it into the same batches, and sends each worker the local row numbers of its share of each
-batch; the sums over the shares are the in-memory batch gradient.
+batch; the sums over the shares are the in-memory batch gradient. ``partial_fit`` on a Dask
+chunk (``partial_fit_dask``) is one epoch of these steps over the chunk's rows, going on from
+the estimator's ``train.TrainState`` as an in-memory call does.
 
 Where the data lives (the choice): persisted partitions, held as Dask futures. Each partition
 is computed once on a worker into a ``Part`` (its rows as columns, standardized, of the
@@ -49,6 +51,7 @@ Without an active ``distributed.Client``, ``fit`` starts an in-process ``LocalCl
 """
 
 import contextlib
+import functools
 import sys
 from dataclasses import dataclass, field
 
@@ -68,6 +71,7 @@ from deltaprop.train import (
     Batches,
     EpochLoop,
     History,
+    TrainState,
     batch_size_for,
     check_params,
     check_validation_sizes,
@@ -452,12 +456,14 @@ class DaskBatches(Batches):
         return J_0, self.trivial
 
 
-def train_dask(net, data, config, *, rng, callback=None, validation=None):
+def train_dask(net, data, config, *, rng, callback=None, validation=None, state=None, final=True):
     """``train.train`` on a ``DaskData``: fits ``net`` in place, returns the ``History``.
 
     ``validation`` (a ``DaskData`` of the validation rows, for early stopping with a step
     rule) is monitored each epoch. ``final_loss`` and ``trivial_loss`` are over all the rows,
-    the validation rows included, as in memory (each one more pass over the partitions).
+    the validation rows included, as in memory (each one more pass over the partitions);
+    ``final=False`` skips them (``partial_fit``). ``state``, a ``train.TrainState``, makes
+    the run go on from a previous one, in memory or on Dask, as ``train.train``'s.
     """
     check_params(net.params, 0, config)
     loss, best = get_loss(config.loss), BestSoFar(net, callback)
@@ -465,12 +471,13 @@ def train_dask(net, data, config, *, rng, callback=None, validation=None):
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         trivial = row_mean(every, lambda d: d.trivial_loss(loss))
         try:
-            history = train_passes(net, data, config, rng, best, trivial, validation)
+            history = train_passes(net, data, config, rng, best, trivial, (validation, state))
         except ClusterLostError as err:
             raise lost_in_training(err, best.restore(net), config) from None
-        with overflow_is_divergence(history.n_iter, config):
-            history.final_loss = row_mean(every, lambda d: d.data_loss(net, loss))
-    history.trivial_loss = trivial
+        if final:
+            with overflow_is_divergence(history.n_iter, config):
+                history.final_loss = row_mean(every, lambda d: d.data_loss(net, loss))
+            history.trivial_loss = trivial
     return history
 
 
@@ -492,17 +499,22 @@ def lost_in_training(err, history, config):
     return lost
 
 
-def train_passes(net, data, config, rng, callback, trivial, validation):
-    """L-BFGS, or the epochs of a step rule, on ``data``; the ``History``."""
+def train_passes(net, data, config, rng, callback, trivial, going_on):
+    """L-BFGS, or the epochs of a step rule, on ``data``; the ``History``. ``going_on`` is
+    (the validation ``DaskData`` or None, the ``TrainState`` or None)."""
+    validation, state = going_on
     if config.solver == "lbfgs":
         fun = full_batch(net, data, config)
         with overflow_is_divergence(0, config):
             start = fun(net.params)[0], trivial  # J at the start: one more round trip
-        return train_lbfgs_on(net, fun, data.m, start, config, callback)
+        history = None if state is None else state.history
+        return train_lbfgs_on(net, fun, data.m, start, config, callback, history=history)
     b = batch_size_for(config, data.m)
     monitor = None if validation is None else DaskValidation(validation)
     batches = DaskBatches(data, b, config.shuffle, trivial, monitor)
-    return train_epochs(net, None, None, config, rng, callback, batches, loop_class=DaskEpochLoop)
+    return train_epochs(
+        net, None, None, config, rng, callback, batches, state=state, loop_class=DaskEpochLoop
+    )
 
 
 class DaskEpochLoop(EpochLoop):
@@ -749,13 +761,14 @@ def prepare(client, X, y, standardize, dtype, hidden=(), split=None):
     return data, validation, scalers, names
 
 
-def scale_parts(client, sources, settings, files=None):
+def scale_parts(client, sources, settings, files=None, fix=None):
     """The partitions of ``sources`` standardized; (data, validation, scalers, names).
 
     ``settings`` is (standardize, dtype, hidden layer sizes, split): with ``split`` =
     (seed, fraction), ``data`` holds the training rows and ``validation`` (else None) the
     validation rows (``validation_rows``). One pass checks the partitions and computes the
-    scalers (over all the rows, as in memory); then the partitions are persisted (one task per
+    scalers (over all the rows, as in memory), or ``fix(scalers)`` when given (the scalers to
+    use instead: ``partial_fit``'s); then the partitions are persisted (one task per
     partition, its lineage kept) when ``keep_in_memory`` says they fit the workers' memory,
     else read again at each pass (the module docstring).
     """
@@ -764,6 +777,7 @@ def scale_parts(client, sources, settings, files=None):
     if sum(sizes) == 0:
         raise DataError("the Dask input has no rows; pass at least one sample")
     scalers = tuple(scaler_from_moments(stats[A], standardize, dtype) for A in ("X", "Y"))
+    scalers = scalers if fix is None else fix(scalers)
     y_mean, y_scale = scalers[1]
     y_bar = ((stats["Y"][1] - y_mean) / y_scale).astype(dtype)[:, None]  # (n_L, 1)
     shape = (len(scalers[0][0]), *hidden, len(y_bar))  # (n_1, …, n_L)
@@ -840,15 +854,78 @@ def fit_parts(estimator, client, sources, *, y_1d, files=None, x_dtype=np.float6
     data, validation, scalers, names = scale_parts(client, sources, settings, files)
     sizes = (len(scalers[0][0]), *hidden, len(scalers[1][0]))
     net = starting_network(sizes, estimator.activation, config.solver, rng, dtype)
+    state = TrainState()  # what a later partial_fit goes on from, as after fit in memory
     try:
-        history = train_dask(net, data, config, rng=rng, validation=validation)
+        history = train_dask(net, data, config, rng=rng, validation=validation, state=state)
     except ClusterLostError as err:  # usable, with the best parameters so far
         set_fitted(estimator, net, scalers, y_1d, err.history)
         err.names, err.m = names, data.m + (validation.m if validation else 0)
         raise
     set_fitted(estimator, net, scalers, y_1d, history)
+    estimator._state = state
     warn_about_fit(history, config)
     return names, data.m + (validation.m if validation else 0), data.persisted
+
+
+def partial_fit_dask(estimator, X, y, config, first, scalers=None):
+    """``DeltapropRegressor.partial_fit`` on Dask collections: one pass over their rows.
+
+    The rows are checked and standardized on the workers as for ``fit`` (one distributed
+    pass); the first call (``first``: no ``network_`` yet) takes its scalers from it, or from
+    ``scalers`` (a dict, as in memory), later calls keep the fitted ones. Then one epoch of
+    ``config``'s step rule in ``DaskBatches``, going on from the estimator's ``TrainState``
+    (shared with in-memory calls): the same permutation, batches and updates as in memory.
+    """
+    from deltaprop.estimator import _target_names
+
+    with client_session() as client:
+        sources, _ = row_sources(X, y)
+        check_columns(estimator, X, y, first)
+        dtype = estimator.x_mean_.dtype if not first else np.dtype(input_dtype(X))
+        if first and estimator.dtype is not None:
+            dtype = check_dtype(estimator.dtype)
+        hidden = check_sizes(estimator.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+        settings = (estimator.standardize, dtype, hidden, None)
+        fix = functools.partial(kept_scalers, estimator, first, scalers)
+        data, *_ = scale_parts(client, sources, settings, fix=fix)
+        state, rng = estimator._start(len(estimator.x_mean_), dtype, config, first)
+        history = train_dask(estimator.network_, data, config, rng=rng, state=state, final=False)
+    estimator._state = state
+    estimator._y_ndim = y.ndim
+    estimator.target_names_ = _target_names(y) if is_frame(y) else None
+    estimator._set_history(history)
+    return estimator
+
+
+def check_columns(estimator, X, y, first):
+    """What ``partial_fit`` checks in memory of X's columns (their number and names, by
+    scikit-learn's ``validate_data`` on X's empty meta; set when ``first``) and of y's
+    number of outputs (``n_outputs_``, set when ``first``), before any row is read."""
+    from sklearn.utils.validation import validate_data
+
+    from deltaprop.estimator import check_column_names
+
+    meta = X._meta if is_frame(X) else np.empty((0, X.shape[1]), X.dtype)  # (0, n)
+    check_column_names(meta)
+    validate_data(
+        estimator, meta, reset=first, ensure_min_samples=0, ensure_all_finite=False, dtype=None
+    )
+    k = 1 if y.ndim == 1 else len(y.columns) if is_frame(y) else y.shape[1]
+    if first:
+        estimator.n_outputs_ = k
+    else:
+        estimator._check_outputs(k)
+
+
+def kept_scalers(estimator, first, scalers, computed):
+    """The scalers of a ``partial_fit`` call: when ``first``, ``computed`` (from its rows)
+    with those in ``scalers`` (a dict) replacing them, set on the estimator; else the
+    estimator's."""
+    if first:
+        (estimator.x_mean_, estimator.x_scale_), (estimator.y_mean_, estimator.y_scale_) = computed
+        if scalers is not None:
+            estimator._set_scalers(scalers)
+    return (estimator.x_mean_, estimator.x_scale_), (estimator.y_mean_, estimator.y_scale_)
 
 
 def set_fitted(estimator, net, scalers, y_1d, history):

@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 
 from deltaprop.activations import get_activation
 from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
-from deltaprop.distributed import fit_dask, is_dask_collection
+from deltaprop.distributed import fit_dask, is_dask_collection, partial_fit_dask
 from deltaprop.errors import ConfigError, DataError, PoorFitWarning
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype, check_sizes
@@ -264,6 +264,12 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         loss curve gets one entry, ``t_`` grows by m. Not for "lbfgs" (scikit-learn's
         ``AttributeError``) nor with ``early_stopping`` (scikit-learn's error).
 
+        A chunk of Dask arrays or DataFrames (X and y as for ``fit``) is one synchronous
+        data-parallel pass on the Dask cluster (``deltaprop.distributed``): the same
+        permutation, batches and updates as in memory on its rows, the optimizer state shared
+        with in-memory calls (and with a ``fit`` on Dask); the first call's scalers come from
+        one distributed pass over its rows. No ``sample_weight`` there.
+
         Parameters
         ----------
         scalers : dict, optional
@@ -276,14 +282,20 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
                 "partial_fit does not support early_stopping=True (one pass has no epochs to "
                 "stop); set early_stopping=False"
             )
-        if is_dask_collection(X) or is_dask_collection(y):
-            raise ConfigError("partial_fit takes in-memory chunks; pass chunk.compute()")
         first = not hasattr(self, "network_")
         if scalers is not None and not first:
             raise ConfigError(
                 "scalers are fixed by the first partial_fit (or fit); pass them only then"
             )
         config = dataclasses.replace(self.train_config(), max_iter=1, early_stopping=False)
+        if is_dask_collection(X) or is_dask_collection(y):
+            check_dask_loss(self.loss)
+            if sample_weight is not None:
+                raise ConfigError(
+                    "sample_weight is not available for Dask input; pass sample_weight=None, "
+                    "or pass in-memory chunks (chunk.compute()) to weight them"
+                )
+            return partial_fit_dask(self, X, y, config, first, scalers)
         X_s, Y_s, w = self._training_data(X, y, first, scalers, sample_weight)
         self._train(X_s, Y_s, config, first, final=False, w=w)
         return self
@@ -358,39 +370,49 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             check_counts(Y, self._columns("y"))
         if first:
             self._make_scalers(X, Y, w, scalers)
-        elif Y.shape[1] != self.n_outputs_:
-            raise DataError(
-                f"y has {Y.shape[1]} outputs; this model was fitted with {self.n_outputs_} and "
-                "goes on with the same network: pass y with as many columns, or refit with "
-                "warm_start=False"
-            )
+        else:
+            self._check_outputs(Y.shape[1])
         dtype = self.x_mean_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
         Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
         return X_s, Y_s, None if w is None else w.astype(dtype)
 
+    def _check_outputs(self, k):
+        """``DataError`` unless k, the number of outputs of a later y, is the fitted one."""
+        if k != self.n_outputs_:
+            raise DataError(
+                f"y has {k} outputs; this model was fitted with {self.n_outputs_} and goes on "
+                "with the same network: pass y with as many columns, or refit with "
+                "warm_start=False"
+            )
+
     def _train(self, X_s, Y_s, config, first, final=True, w=None):
         """Train on standardized X_s (m, n), Y_s (m, k) with sample weights w (m,) or None: a
         new network when ``first``, else the fitted one with its ``TrainState`` (a new state
         after ``from_network``); ``final`` as ``train``'s."""
-        state = TrainState() if first else getattr(self, "_state", None) or self._new_state()
-        rng = make_rng(self.random_state) if state.rng is None else state.rng
-        if first:
-            hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-            sizes = (X_s.shape[1], *hidden, self.n_outputs_)
-            output = get_loss(config.loss).output
-            self.network_ = starting_network(
-                sizes, self.activation, config.solver, rng, X_s.dtype, output
-            )
-            if output == "exp":
-                # Y_s is y: the Poisson loss leaves it unscaled
-                start_at_mean(self.network_, Y_s, w)
+        state, rng = self._start(X_s.shape[1], X_s.dtype, config, first)
+        if first and self.network_.output.name == "exp":
+            start_at_mean(self.network_, Y_s, w)  # Y_s is y: the Poisson loss leaves it unscaled
         history = train(
             self.network_, X_s.T, Y_s.T, config, rng=rng, state=state, final=final, sample_weight=w
         )
         self._state = state
         self._set_history(history)
         return history
+
+    def _start(self, n_features, dtype, config, first):
+        """The ``TrainState`` and generator a run goes on from; when ``first``, a new state
+        and ``network_`` (n_features inputs, of ``dtype``) drawn from ``random_state``."""
+        state = TrainState() if first else getattr(self, "_state", None) or self._new_state()
+        rng = make_rng(self.random_state) if state.rng is None else state.rng
+        if first:
+            hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+            sizes = (n_features, *hidden, self.n_outputs_)
+            output = get_loss(config.loss).output
+            self.network_ = starting_network(
+                sizes, self.activation, config.solver, rng, dtype, output
+            )
+        return state, rng
 
     def predict(self, X):
         """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""
