@@ -63,8 +63,6 @@ from deltaprop.network import (
     Grad,
     Network,
     Workspace,
-    check_dtype,
-    check_sizes,
     loss_and_grad_unchecked,
 )
 from deltaprop.train import (
@@ -844,8 +842,8 @@ def fit_parts(estimator, client, sources, *, y_1d, files=None, x_dtype=np.float6
     from deltaprop.estimator import make_rng, starting_network, warn_about_fit
 
     config = estimator.train_config()
-    hidden = check_sizes(estimator.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-    dtype = np.dtype(x_dtype) if estimator.dtype is None else check_dtype(estimator.dtype)
+    hidden = estimator._hidden_sizes()
+    dtype = estimator._network_dtype(x_dtype)
     rng = make_rng(estimator.random_state)
     split = None
     if config.early_stopping and config.solver != "lbfgs":  # as in memory: not for L-BFGS
@@ -881,11 +879,8 @@ def partial_fit_dask(estimator, X, y, config, first, scalers=None):
     with client_session() as client:
         sources, _ = row_sources(X, y)
         check_columns(estimator, X, y, first)
-        dtype = estimator.x_mean_.dtype if not first else np.dtype(input_dtype(X))
-        if first and estimator.dtype is not None:
-            dtype = check_dtype(estimator.dtype)
-        hidden = check_sizes(estimator.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-        settings = (estimator.standardize, dtype, hidden, None)
+        dtype = estimator._network_dtype(input_dtype(X)) if first else estimator.x_mean_.dtype
+        settings = (estimator.standardize, dtype, estimator._hidden_sizes(), None)
         fix = functools.partial(kept_scalers, estimator, first, scalers)
         data, *_ = scale_parts(client, sources, settings, fix=fix)
         state, rng = estimator._start(len(estimator.x_mean_), dtype, config, first)

@@ -303,7 +303,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     def _make_scalers(self, X, Y, w, scalers):
         """The scalers of X (m, n) and Y (m, k), weighted by w (m,) or None, in the dtype of
         ``dtype`` (None: X's, as MLPRegressor); those in ``scalers`` replace them."""
-        dtype = X.dtype if self.dtype is None else check_dtype(self.dtype)
+        dtype = self._network_dtype(X.dtype)
         self.n_outputs_ = Y.shape[1]
         self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"), w)
         # the Poisson loss's exp output needs y in its own units: y stays unscaled
@@ -406,8 +406,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         state = TrainState() if first else getattr(self, "_state", None) or self._new_state()
         rng = make_rng(self.random_state) if state.rng is None else state.rng
         if first:
-            hidden = check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-            sizes = (n_features, *hidden, self.n_outputs_)
+            sizes = (n_features, *self._hidden_sizes(), self.n_outputs_)
             output = get_loss(config.loss).output
             self.network_ = starting_network(
                 sizes, self.activation, config.solver, rng, dtype, output
@@ -569,6 +568,15 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         self.interrupted_ = history.interrupted
         self.stop_reason_ = history.stop_reason
 
+    def _hidden_sizes(self):
+        """``hidden_layer_sizes`` as a checked tuple of widths (() for none)."""
+        return check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+
+    def _network_dtype(self, input_dtype):
+        """The dtype of the network: ``dtype`` checked, or the input's when it is None (as
+        MLPRegressor)."""
+        return np.dtype(input_dtype) if self.dtype is None else check_dtype(self.dtype)
+
     def train_config(self):
         """Validate every hyperparameter; return the ``TrainConfig`` that ``fit`` uses.
 
@@ -577,9 +585,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         """
         get_activation(self.activation)
         check_bool("standardize", self.standardize)
-        check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
-        if self.dtype is not None:
-            check_dtype(self.dtype)
+        self._hidden_sizes()
+        self._network_dtype(np.float64)  # checks ``dtype`` when it is set
         settings = {name: getattr(self, name) for name in CONFIG_FIELDS}
         if isinstance(self.batch_size, str) and self.batch_size == "auto":
             settings["batch_size"] = None
