@@ -71,13 +71,7 @@ def _register_explain(subparsers):
     )
     p.add_argument("--format", default="text", choices=EXPLAIN_FORMATS)
     p.add_argument("--example", action="store_true", help="print every intermediate's numbers")
-    p.add_argument(
-        "--seed",
-        type=nonnegative_int,
-        default=1,
-        metavar="N",
-        help="random seed of the example network and data (default 1)",
-    )
+    _add_seed(p, 1, "the example network and data")
     p.set_defaults(handler=run_explain)
 
 
@@ -184,17 +178,22 @@ def _add_notation_options(p):
     )
 
 
+def _add_seed(p, default, what):
+    """--seed N, the random seed of ``what``."""
+    p.add_argument(
+        "--seed",
+        type=nonnegative_int,
+        default=default,
+        metavar="N",
+        help=f"random seed of {what} (default {default})",
+    )
+
+
 def _add_test_network(p):
     """--sizes, --activation and --seed: the random network that values are checked on."""
     p.add_argument("--sizes", help="an architecture; default: symbolic widths n_l")
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
-    p.add_argument(
-        "--seed",
-        type=nonnegative_int,
-        default=0,
-        metavar="N",
-        help="random seed of the test network and values (default 0)",
-    )
+    _add_seed(p, 0, "the test network and values")
 
 
 def run_check(args):
