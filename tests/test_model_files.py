@@ -348,3 +348,72 @@ def test_info_escapes_control_characters_from_the_file(original, tmp_path, capsy
     assert "features (3): a\\nb, \\x1b[2J, c\n" in out
     assert "trained on: x\\rtrained on: evil\n" in out
     assert "test metrics, y\\n: r2\\t=1\n" in out
+
+
+# ---------------------------------------------------------------- round three
+
+
+def test_duplicate_feature_names_are_refused(original, tmp_path):
+    """Else ``predict`` would feed the one column of that name into every input named so."""
+    path = edited(original, tmp_path, set_field("feature_names", ["a", "b", "a"]))
+    refused(path, r"feature_names names 'a' more than once; names must be unique")
+
+
+def test_malformed_training_metrics_are_refused(original, tmp_path, capsys):
+    path = edited(original, tmp_path, set_field("extra", "training_metrics", [1, 2]))
+    refused(path, r"extra.training_metrics must be an object of objects")
+    assert main(["info", str(path)]) == 1
+    assert "extra.training_metrics must be an object" in capsys.readouterr().err
+
+
+def test_a_big_endian_file_is_read(original, tmp_path):
+    """A file written on a big-endian machine: arrays, metadata and checksum in that order."""
+    _, arrays, metadata, X, y_pred = original
+    swapped = {name: a.astype(a.dtype.newbyteorder(">")) for name, a in arrays.items()}
+    metadata = {**metadata, "sha256": checksum(swapped, metadata)}
+    text = np.array(json.dumps(metadata))
+    np.savez(tmp_path / "be.npz", **swapped, metadata=text.astype(text.dtype.newbyteorder(">")))
+    model, _ = load_model(tmp_path / "be.npz")
+    assert model.network_.params.dtype == np.float64 and model.network_.params.dtype.isnative
+    np.testing.assert_array_equal(model.predict(X), y_pred)
+
+
+def random_json(rng, depth=0):
+    """A random JSON value: numbers (with NaN and ±inf), text with control characters, lists
+    and objects, nested at most 4 deep."""
+    kind = rng.integers(0, 7 if depth < 4 else 4)
+    if kind == 0:
+        return [None, True, False][rng.integers(3)]
+    if kind == 1:
+        return float(rng.choice([0.0, -1.5, 1e308, np.nan, np.inf, -np.inf]))
+    if kind == 2:
+        return int(rng.integers(-(2**62), 2**62))
+    if kind == 3:
+        return "".join(rng.choice(list("ab\n\x1b\u202e\x00é \t$\\"), size=rng.integers(0, 6)))
+    if kind == 4:
+        return [random_json(rng, depth + 1) for _ in range(rng.integers(0, 4))]
+    keys = ["data", "split", "test_metrics", "training_metrics", "y", "R²", "\x1b[2J"]
+    return {str(rng.choice(keys)): random_json(rng, depth + 1) for _ in range(rng.integers(0, 4))}
+
+
+def test_fuzz_the_extra_field(original, tmp_path, capsys):
+    """Random ``extra`` objects: each file is refused (one line), or ``info`` describes it with
+    no raw control character and ``info --json`` prints standard JSON (no NaN or Infinity)."""
+    rng, outcomes = np.random.default_rng(0), {0: 0, 1: 0}
+    for _ in range(150):
+        extra = random_json(rng, depth=1)
+        extra = extra if isinstance(extra, dict) else {"data": extra}
+        path = edited(original, tmp_path, set_field("extra", extra))
+        capsys.readouterr()
+        status = main(["info", str(path)])
+        out, err = capsys.readouterr()
+        outcomes[status] += 1
+        assert status in (0, 1)
+        if status == 1:
+            assert out == "" and len(err.splitlines()) == 1
+        assert all(line.isprintable() for line in (out + err).splitlines())
+        if status == 0:
+            assert main(["info", "--json", str(path)]) == 0
+            shown = json.loads(capsys.readouterr().out, parse_constant=pytest.fail)
+            assert shown["format"] == "deltaprop-model"
+    assert outcomes[0] > 10 and outcomes[1] > 10

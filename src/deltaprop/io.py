@@ -260,8 +260,10 @@ def read_arrays(path):
             metadata = parse_metadata(path, text)
             arrays = read_model_arrays(archive, members, path, metadata["architecture"])
     covered = metadata if metadata["format_version"] >= 2 else None
-    if metadata["sha256"] != checksum(arrays, covered):
+    if metadata["sha256"] != checksum(arrays, covered):  # of the bytes in the file's byte order
         raise fail(path, "is corrupted (checksum mismatch); re-save or re-train it")
+    dtype = np.dtype(metadata["architecture"]["dtype"])  # native byte order
+    arrays = {name: a.astype(dtype) for name, a in arrays.items()}
     check_values(path, arrays)
     return arrays, metadata
 

@@ -151,9 +151,10 @@ def check_extra(extra):
         text(extra["data"], "extra.data")
     if "split" in extra and not isinstance(extra["split"], dict):
         raise InvalidField("extra.split", f"must be an object, not {kind(extra['split'])}")
-    metrics = extra.get("test_metrics", {})
-    if not isinstance(metrics, dict) or not all(isinstance(m, dict) for m in metrics.values()):
-        raise InvalidField("extra.test_metrics", "must be an object of objects (one per target)")
+    for key in ("test_metrics", "training_metrics"):
+        metrics = extra.get(key, {})
+        if not isinstance(metrics, dict) or not all(isinstance(m, dict) for m in metrics.values()):
+            raise InvalidField(f"extra.{key}", "must be an object of objects (one per target)")
 
 
 def integer(value, field, low):
@@ -192,6 +193,9 @@ def names(value, field, n):
         raise InvalidField(field, "must be a list of strings")
     if len(value) != n:
         raise InvalidField(field, f"has {len(value)} names but the architecture has {n} columns")
+    if len(set(value)) != n:
+        twice = next(name for name in value if value.count(name) > 1)
+        raise InvalidField(field, f"names {short(twice)} more than once; names must be unique")
 
 
 def kind(value):

@@ -177,7 +177,8 @@ def read_metadata_text(archive, info, path):
 
 
 def read_float_array(archive, info, path, shape, dtype):
-    """A member that must be a float array of exactly ``shape`` and ``dtype``'s width."""
+    """A member that must be a float array of exactly ``shape`` and ``dtype``'s width, in the
+    byte order of the file (a file written on a big-endian machine is big-endian)."""
     name = info.filename[: -len(".npy")]
 
     def check(found_shape, found):
@@ -187,4 +188,4 @@ def read_float_array(archive, info, path, shape, dtype):
             raise fail(path, f"has {name} of shape {found_shape}; the architecture needs {shape}")
 
     data, _, found = read_member(archive, info, path, check)
-    return np.frombuffer(data, dtype=found).reshape(shape).astype(dtype)  # (shape), native
+    return np.frombuffer(data, dtype=found).reshape(shape)  # (shape), in the file's byte order

@@ -19,13 +19,16 @@ Files (``save_torch``/``load_torch``): ``torch.save`` of the state dict (tensors
 import json
 import os
 import pickle
+import zipfile
 
 import numpy as np
 
 from deltaprop.activations import LEAKY_SLOPE
 from deltaprop.errors import ConfigError, ModelFileError, require
 from deltaprop.interop.common import estimator_parts
+from deltaprop.modelfile import MALFORMED, open_regular
 from deltaprop.network import Network, check_dtype
+from deltaprop.printable import printable
 
 # Above this, PyTorch's Softplus returns z itself: log(1 + e^z) − z = log(1 + e^−z) < 5e-18 there,
 # below float64's resolution of z. (PyTorch's default, 20, differs by up to 2.1e-9.)
@@ -46,6 +49,9 @@ FROM_MODULE = {cls: name for name, (cls, _) in ACTIVATION_MODULES.items()}
 OUTPUT_MODULES = {"identity": None}
 FORMAT = "deltaprop-torch"
 SUPPORTED = "Linear and one of: " + ", ".join(FROM_MODULE)
+MAX_SPEC_BYTES = 1 << 20  # the architecture JSON: ~100 bytes a layer
+MAX_LAYERS = 2 * 1000  # Linear and activation modules (a model file has at most 1000 layers)
+MAX_WIDTH = 2**31 - 1
 
 
 def _torch():
@@ -244,24 +250,100 @@ def architecture_path(path):
 
 
 def load_torch(path):
-    """The ``nn.Sequential`` written by ``deltaprop export --to torch``: weights and JSON."""
+    """The ``nn.Sequential`` written by ``deltaprop export --to torch``: weights and JSON.
+
+    Both files are untrusted input: the JSON is read up to ``MAX_SPEC_BYTES`` and checked in
+    full (``check_spec``: the layers, their arguments and their sizes) before any tensor is
+    made, and the architecture may not declare more parameters than the state dict file holds
+    bytes for, so a small file never makes ``load_torch`` allocate much. Every failure is one
+    ``ModelFileError``.
+    """
     torch = _torch()
+    path = os.fspath(path)
     try:
-        with open(architecture_path(path), encoding="utf-8") as f:
-            spec = json.load(f)
-        if spec.get("format") != FORMAT:
-            raise ValueError("not a deltaprop-torch architecture")
-        module = build(spec["layers"], spec["dtype"])
-        module.load_state_dict(torch.load(path, weights_only=True))
-    except (
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        RuntimeError,
-        pickle.UnpicklingError,
-    ) as err:
-        reason = " ".join(str(err).split())
+        with open_regular(architecture_path(path)) as file:
+            text = file.read(MAX_SPEC_BYTES + 1)
+        layers, dtype = check_spec(text)
+        with open_regular(path) as file:
+            check_size(layers, dtype, os.fstat(file.fileno()).st_size)
+            module = build(layers, dtype)
+            state = torch.load(file, weights_only=True, map_location="cpu")
+            module.load_state_dict(state)
+    except ModelFileError as err:
+        raise ModelFileError(f"cannot load PyTorch model {path!r}: {err}") from None
+    except (*MALFORMED, pickle.UnpicklingError, zipfile.BadZipFile) as err:
+        reason = " ".join(str(err).split())[:200] or type(err).__name__
         raise ModelFileError(f"cannot load PyTorch model {path!r}: {reason}") from None
     return module
+
+
+def check_spec(text):
+    """``(layers, dtype)`` of the architecture JSON ``text`` (bytes), every field checked:
+    the format, the dtype, and the layers as ``architecture`` writes them (Linear with integer
+    widths that chain, activations with exactly their arguments). ``ModelFileError`` otherwise."""
+    if len(text) > MAX_SPEC_BYTES:
+        raise ModelFileError(f"the architecture JSON is longer than {MAX_SPEC_BYTES} bytes")
+    try:
+        spec = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ModelFileError("the architecture file is not JSON") from None
+    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
+        raise ModelFileError("not a deltaprop-torch architecture")
+    if spec.get("format_version") != 1 or spec.get("dtype") not in ("float32", "float64"):
+        raise ModelFileError("the architecture's format_version or dtype is not one this reads")
+    layers = spec.get("layers")
+    if not isinstance(layers, list) or not 1 <= len(layers) <= MAX_LAYERS:
+        raise ModelFileError(f"layers must be a list of 1 to {MAX_LAYERS} layers")
+    width = None
+    for i, layer in enumerate(layers):
+        width = _check_layer(i, layer, width)
+    return layers, spec["dtype"]
+
+
+def _check_layer(i, layer, width):
+    """Check layer ``i``; return the width after it (``width``: the width before it)."""
+    kind = layer.get("type") if isinstance(layer, dict) else None
+    if kind == "Linear":
+        expected = {"type": kind, "in_features": None, "out_features": None}
+    elif kind in FROM_MODULE:
+        expected = {"type": kind, **ACTIVATION_MODULES[FROM_MODULE[kind]][1]}
+    else:
+        raise ModelFileError(
+            f"layer type {printable(repr(kind))[:60]} is not supported; use {SUPPORTED}"
+        )
+    if set(layer) != set(expected):
+        extra = sorted(set(layer) ^ set(expected))[0]
+        raise ModelFileError(
+            f"layer {i} ({kind}) has an unexpected or missing key {printable(extra[:60])!r}"
+        )
+    if kind != "Linear":
+        if any(layer[key] != value for key, value in expected.items()):
+            raise ModelFileError(
+                f"layer {i} ({kind}) has arguments other than deltaprop's {expected}"
+            )
+        return width
+    n_in, n_out = layer["in_features"], layer["out_features"]
+    for n in (n_in, n_out):
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_WIDTH:
+            raise ModelFileError(
+                f"layer {i} (Linear) has a width {str(n)[:40]}, not 1 to {MAX_WIDTH}"
+            )
+    if width is not None and n_in != width:
+        raise ModelFileError(
+            f"layer {i} (Linear) takes {n_in} inputs but the layer before gives {width}"
+        )
+    return n_out
+
+
+def check_size(layers, dtype, file_size):
+    """Refuse an architecture whose parameters take more bytes than the state dict file has."""
+    count = sum(
+        layer["out_features"] * (layer["in_features"] + 1)
+        for layer in layers
+        if layer["type"] == "Linear"
+    )
+    if count * np.dtype(dtype).itemsize > file_size:
+        raise ModelFileError(
+            f"the architecture declares {count:,} parameters but the state dict file has only "
+            f"{file_size:,} bytes; export the model again"
+        )
