@@ -410,7 +410,7 @@ def test_fuzz_the_extra_field(original, tmp_path, capsys):
         outcomes[status] += 1
         assert status in (0, 1)
         if status == 1:
-            assert out == "" and len(err.splitlines()) == 1
+            assert out == "" and len(err.splitlines()) == 1 and "deltaprop: error:" in err
         assert all(line.isprintable() for line in (out + err).splitlines())
         if status == 0:
             assert main(["info", "--json", str(path)]) == 0

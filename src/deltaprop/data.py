@@ -19,6 +19,7 @@ import numpy as np
 
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.files import STDOUT, atomic_open, check_input
+from deltaprop.printable import printable
 
 DEFAULT_TARGET = "progression"
 DEFAULT_SOURCE = "bundled diabetes data (scikit-learn)"
@@ -624,7 +625,7 @@ def _short(text):
 def listed_names(names):
     """Column names for a message or a line of output: as they are when printable, else quoted
     (never a raw newline), each cut to ``SHOWN`` characters."""
-    return ", ".join(n if n.isprintable() else repr(n) for n in map(_short, names))
+    return ", ".join(n if n.isprintable() else repr(printable(n)) for n in map(_short, names))
 
 
 def _quoted(names):

@@ -14,9 +14,13 @@ import numpy as np
 
 from deltaprop.errors import DataError
 from deltaprop.files import atomic_open
+from deltaprop.printable import printable
 
 DPI = 110
 MAX_LABELLED_TICKS = 8
+MAX_PANELS = 12  # targets drawn side by side: 2,000 panels would need gigabytes of canvas
+# Names are text, never a formula: "y$\\x$" is not sent to mathtext (nor to LaTeX).
+AS_TEXT = {"parse_math": False, "usetex": False}
 
 
 def _figure(width, height):
@@ -123,9 +127,10 @@ def pred_vs_true_figure(y_true, y_pred, target_names, r2, label="test split"):
         lo, hi = min(t.min(), p.min()), max(t.max(), p.max())
         ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", label="predicted = true")
         ax.scatter(t, p, s=14, alpha=0.7)
-        ax.set_xlabel(f"true {_short(target_names[j])}")
-        ax.set_ylabel(f"predicted {_short(target_names[j])}")
-        ax.set_title(f"{_short(target_names[j])}: R² = {r2[j]:.3f}")
+        name = _short(target_names[j])
+        ax.set_xlabel(f"true {name}", **AS_TEXT)
+        ax.set_ylabel(f"predicted {name}", **AS_TEXT)
+        ax.set_title(f"{name}: R² = {r2[j]:.3f}", **AS_TEXT)
         ax.set_aspect("equal", adjustable="datalim")
         ax.legend(loc="upper left")
         _value_axes(ax)
@@ -139,21 +144,27 @@ def residuals_figure(y_true, y_pred, target_names, label="test split"):
     for j, ax in enumerate(axes):
         ax.axhline(0.0, color="grey", linestyle="--")
         ax.scatter(y_pred[:, j], y_pred[:, j] - y_true[:, j], s=14, alpha=0.7)
-        ax.set_xlabel(f"predicted {_short(target_names[j])}")
+        ax.set_xlabel(f"predicted {_short(target_names[j])}", **AS_TEXT)
         ax.set_ylabel("predicted − true")
-        ax.set_title(_short(target_names[j]))
+        ax.set_title(_short(target_names[j]), **AS_TEXT)
         _value_axes(ax)
     return fig
 
 
 def _panels(k, title):
-    fig = _figure(4.8 * k, 4.6)
-    axes = fig.subplots(1, k, squeeze=False)[0]
-    fig.suptitle(title)
+    """A figure of one panel per target, at most ``MAX_PANELS`` (the first targets; the title
+    says so): the figure's size grows with the panels."""
+    if k > MAX_PANELS:
+        title += f" (the first {MAX_PANELS} of {k} targets)"
+    fig = _figure(4.8 * min(k, MAX_PANELS), 4.6)
+    axes = fig.subplots(1, min(k, MAX_PANELS), squeeze=False)[0]
+    fig.suptitle(title, **AS_TEXT)
     return fig, axes
 
 
 def _short(name, width=30):
+    """A target name for a label: control characters escaped, at most ``width`` characters."""
+    name = printable(name)
     return name if len(name) <= width else name[: width - 1] + "…"
 
 

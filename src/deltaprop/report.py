@@ -8,6 +8,7 @@ import base64
 import html
 
 from deltaprop.files import atomic_open
+from deltaprop.printable import printable
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 64em; color: #222; }
@@ -71,7 +72,7 @@ def _figure(caption, png):
 
 
 def _e(text):
-    return html.escape(str(text), quote=True)
+    return html.escape(printable(text), quote=True)
 
 
 def write_report(path, page):

@@ -1,9 +1,11 @@
 """``deltaprop info``: a saved model's architecture, settings, history and metrics."""
 
 import json
+import math
 import textwrap
 
 from deltaprop.commands.common import command, load, target_names
+from deltaprop.printable import printable
 
 INFO_EPILOG = """\
 examples:
@@ -24,7 +26,11 @@ def register(subparsers):
         INFO_EPILOG,
     )
     p.add_argument("model", metavar="MODEL.npz", help="a model saved by deltaprop")
-    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the metadata as standard JSON (a NaN or infinite number as null)",
+    )
 
 
 def info(args) -> int:
@@ -33,7 +39,8 @@ def info(args) -> int:
     model, meta = load(args.model)
     sizes = tuple(model.network_.sizes)
     if args.json:
-        print(json.dumps({**meta, "parameter_count": parameter_count(sizes)}, indent=2))
+        shown = {**meta, "parameter_count": parameter_count(sizes)}
+        print(json.dumps(finite_json(shown), indent=2, allow_nan=False))
         return 0
     print(describe_model(args.model, model, meta, parameter_count(sizes)))
     return 0
@@ -52,21 +59,25 @@ def describe_model(path, model, meta, n_params):
         f"architecture: {'-'.join(map(str, sizes))} ({model.network_.activation.name} hidden "
         f"layers, {OUTPUT_WORDS[model.network_.output.name]})",
         f"parameters: {n_params}",
-        f"features ({sizes[0]}): {_shown(', '.join(meta.get('feature_names') or ['(unnamed)']))}",
-        f"targets ({sizes[-1]}): {_shown(', '.join(target_names(model, meta)))}",
+        f"features ({sizes[0]}): {_names(meta.get('feature_names') or ['(unnamed)'])}",
+        f"targets ({sizes[-1]}): {_names(target_names(model, meta))}",
         f"settings: {_pairs(meta.get('settings') or {})}",
         f"training: {_pairs(training)}",
     ]
     if training.get("loss_curve"):
         lines.append(f"final losses: {_final_losses(training)}")
     if "data" in extra:
-        lines.append(f"trained on: {_shown(extra['data'])}")
+        lines.append(f"trained on: {printable(extra['data'])}")
     if "split" in extra:
         lines.append(f"test split: {_pairs(extra['split'])}")
     for kind in ("test", "training"):
         for name, scores in (extra.get(f"{kind}_metrics") or {}).items():
-            lines.append(f"{kind} metrics, {_shown(name)}: {_pairs(scores)}")
+            lines.append(f"{kind} metrics, {printable(name)}: {_pairs(scores)}")
     return "\n".join(lines)
+
+
+def _names(names):
+    return printable(", ".join(names))
 
 
 def _final_losses(training):
@@ -78,7 +89,7 @@ def _final_losses(training):
 
 
 def _pairs(mapping):
-    text = ", ".join(f"{_shown(key)}={_short(value)}" for key, value in mapping.items())
+    text = ", ".join(f"{printable(key)}={_short(value)}" for key, value in mapping.items())
     return textwrap.fill(text, width=96, subsequent_indent="    ", break_long_words=False)
 
 
@@ -88,12 +99,16 @@ def _short(value):
     if isinstance(value, list):
         shown = ", ".join(_short(v) for v in value)
         return f"[{len(value)} values]" if len(value) > 6 else f"[{shown}]"
-    return _shown(str(value))
+    return printable(str(value))
 
 
-def _shown(text):
-    """``text`` with control characters escaped: a model file never moves the cursor or adds
-    lines to what `info` prints."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+def finite_json(value):
+    """``value`` (parsed JSON) with NaN and ±inf as None: standard JSON has no such numbers (an
+    untrained loss is NaN; a file's ``extra`` may hold anything)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: finite_json(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [finite_json(v) for v in value]
+    return value

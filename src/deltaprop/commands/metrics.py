@@ -6,6 +6,7 @@ import numpy as np
 
 from deltaprop.errors import DataError
 from deltaprop.losses import get_loss
+from deltaprop.printable import printable
 
 METRICS = (("r2", "R²"), ("rmse", "RMSE"), ("mae", "MAE"), ("deviance", "Poisson dev."))
 
@@ -69,14 +70,17 @@ def _decimals(values, digits=4):
 def metric_table(scores, target_names):
     """The header and the rows of the metrics table, one row per target, as text cells."""
     cells, columns = metric_cells(scores), metric_columns(scores)
-    rows = [[name, *(cells[key][j] for key, _ in columns)] for j, name in enumerate(target_names)]
+    rows = [
+        [printable(name), *(cells[key][j] for key, _ in columns)]
+        for j, name in enumerate(target_names)
+    ]
     return ["target", *(title for _, title in columns)], rows
 
 
 def format_metrics(scores, target_names):
     """The metrics as an aligned text table, one row per target."""
     header, rows = metric_table(scores, target_names)
-    width = max(len(name) for name in [header[0], *target_names])
+    width = max(len(row[0]) for row in [header, *rows])
     sizes = [width, *(8 if key == "r2" else max(10, len(t)) for key, t in metric_columns(scores))]
     return "\n".join(_aligned(row, sizes) for row in [header, *rows])
 

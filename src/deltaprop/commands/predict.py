@@ -15,6 +15,7 @@ from deltaprop.commands.common import (
 )
 from deltaprop.data import is_parquet, read_table, write_csv, write_parquet
 from deltaprop.files import check_output
+from deltaprop.printable import printable
 
 PREDICT_EPILOG = """\
 examples:
@@ -70,8 +71,8 @@ def predict(args) -> int:
     X = model_features(model, meta, read_table(args.data, args.sep))  # (m, n)
     with named_columns(meta.get("feature_names"), None, args.data):
         y_pred = predict_matrix(model, X)  # (m, k)
-    if args.output is None:
-        write_csv(None, target_names(model, meta), y_pred)
+    if args.output is None:  # to a terminal, perhaps: names escaped (a file gets them as is)
+        write_csv(None, [printable(name) for name in target_names(model, meta)], y_pred)
         return 0
     write = write_parquet if _parquet_output(args.output, args.data) else write_csv
     write(args.output, target_names(model, meta), y_pred)
