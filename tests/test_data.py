@@ -330,7 +330,7 @@ def test_explicit_separator_and_an_ambiguous_header(tmp_path):
     tabbed = write(tmp_path, "a;b\tc\n1;2\t3\n", name="tabbed.csv")
     assert read_table(tabbed, sep="\\t").columns == ("a;b", "c")  # as typed in a shell
     for sep in (";;", '"', "\n"):
-        with pytest.raises(ConfigError, match="must be one character other than a quote"):
+        with pytest.raises(ConfigError, match="must be one ASCII character other than a quote"):
             read_table(tabbed, sep=sep)
 
 

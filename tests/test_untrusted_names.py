@@ -78,5 +78,5 @@ def test_predict_to_stdout_escapes_the_model_names(hostile_run, capsys):
     folder = hostile_run
     assert main(["predict", str(folder / "m.npz"), str(folder / "d.csv")]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == 'y\\nfake 1.0 2.0 3.0,\\x1b[2Jz' and "\x1b" not in out
+    assert out.splitlines()[0] == "y\\nfake 1.0 2.0 3.0,\\x1b[2Jz" and "\x1b" not in out
     assert len(out.splitlines()) == 41

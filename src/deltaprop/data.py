@@ -9,6 +9,7 @@ Every problem raises ``DataError`` with one line that names the column, the line
 so the file is scanned again with the ``csv`` module only when there is one, to name its line.
 """
 
+import contextlib
 import csv
 import dataclasses
 import math
@@ -25,6 +26,7 @@ DEFAULT_TARGET = "progression"
 DEFAULT_SOURCE = "bundled diabetes data (scikit-learn)"
 SEPARATORS = (",", ";", "\t")
 SHOWN = 60  # characters of a cell or a column name that a message shows
+MAX_LINE = 1 << 24  # characters of one line of a CSV file: a header of 10^6 columns
 SCHEMA_BLOCK = 1 << 16  # bytes whose cells tell a numeric column from a text one
 # Bytes of a CSV file that pyarrow parses at once, in the calling thread: on a shared machine
 # its worker threads wait for the scheduler at each hand-off (measured: benchmarks/NOTES.md).
@@ -299,6 +301,7 @@ def read_table(path, sep=None, decimal="."):
         if is_parquet(path):
             return _read_parquet(path)
         sep = _check_separator(sep) if sep else detect_separator(path)
+        header_line(path)  # bounded: a 2 GB line of NUL bytes is refused before pyarrow reads it
         if decimal == "," and sep == ",":
             raise ConfigError(
                 "--decimal , needs another column separator than the comma: give --sep ';' "
@@ -316,9 +319,9 @@ def read_table(path, sep=None, decimal="."):
 def _check_separator(sep):
     """``sep`` as one character; ``\\t`` and ``tab`` stand for a tab."""
     sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
-    if len(sep) != 1 or sep in '"\r\n':
+    if len(sep) != 1 or not sep.isascii() or sep in '"\r\n':
         raise ConfigError(
-            f"--sep {sep!r} must be one character other than a quote or a line break, "
+            f"--sep {sep!r} must be one ASCII character other than a quote or a line break, "
             f"e.g. ';' or '\\t' (tab)"
         )
     return sep
@@ -329,14 +332,36 @@ def is_parquet(path):
     return str(path).lower().endswith(".parquet")
 
 
-def detect_separator(path):
-    """``,``, ``;`` or tab: the one the header line of the CSV file at ``path`` uses."""
-    header = ""
+def header_line(path):
+    """The first non-empty line of the CSV file at ``path``, read with bounded memory: a line
+    longer than ``MAX_LINE`` characters or holding a NUL byte is no CSV header (``DataError``)."""
     try:
         with open(path, encoding="utf-8-sig") as file:
-            header = next((line for line in file if line.strip()), "")
+            header = next((line for line in _lines(file, path) if line.strip()), "")
     except UnicodeDecodeError as err:
         _unreadable(path, err)
+    if "\0" in header:
+        raise DataError(
+            f"{path} holds NUL bytes: a binary file, not CSV text; give a CSV or Parquet file"
+        )
+    return header
+
+
+def _lines(file, path):
+    """The lines of the text ``file``, each read with at most ``MAX_LINE`` characters (a longer
+    one is a ``DataError``)."""
+    while line := file.readline(MAX_LINE + 1):
+        if len(line) > MAX_LINE:
+            raise DataError(
+                f"{path} has a line longer than {MAX_LINE:,} characters: not a CSV file with "
+                f"one row per line; give a CSV or Parquet file"
+            )
+        yield line
+
+
+def detect_separator(path):
+    """``,``, ``;`` or tab: the one the header line of the CSV file at ``path`` uses."""
+    header = header_line(path)
     if "," in header:
         return ","
     found = [sep for sep in SEPARATORS if sep in header]
@@ -361,7 +386,8 @@ def _read_csv_fast(path, sep, decimal="."):
     parse = pcsv.ParseOptions(delimiter=sep)
     try:
         first = pcsv.ReadOptions(block_size=SCHEMA_BLOCK)
-        schema = pcsv.open_csv(path, first, parse, _convert(decimal=decimal)).schema
+        with arrow_source(path) as source:
+            schema = pcsv.open_csv(source, first, parse, _convert(decimal=decimal)).schema
         columns = _check_header(path, schema.names)
         types = {field.name: _column_type(field.type) for field in schema}
         for _ in range(len(types) + 1):
@@ -384,7 +410,8 @@ def _try_read(path, parse, types, decimal="."):
 
     try:
         blocks = pcsv.ReadOptions(block_size=BLOCK, use_threads=False)  # see BLOCK
-        return pcsv.read_csv(path, blocks, parse, _convert(types, decimal))
+        with arrow_source(path) as source:
+            return pcsv.read_csv(source, blocks, parse, _convert(types, decimal))
     except pa.ArrowInvalid as err:
         found = re.match(r"In CSV column #(\d+): CSV conversion error", str(err))
         return list(types)[int(found[1])] if found else None
@@ -437,7 +464,7 @@ def _records(path, sep):
     out (as pyarrow does)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as file:
-            reader = csv.reader(file, delimiter=sep)
+            reader = csv.reader(_lines(file, path), delimiter=sep)
             for row in reader:
                 if row:
                     yield reader.line_num, row
@@ -457,17 +484,53 @@ def _read_parquet(path):
     import pyarrow.parquet as pq
 
     try:
-        arrow = pq.read_table(path)
-    except OSError:  # cannot be read at all: read_table says so
-        raise
-    except pa.ArrowException as err:  # not Parquet, or a corrupt or unsupported one
-        raise DataError(
-            f"{path} is not a readable Parquet file ({_short(str(err))}); check the file, or "
-            f"give a CSV file (any other extension than .parquet)"
-        ) from None
-    columns = _check_header(path, arrow.column_names)
+        with arrow_source(path) as source:  # the page checksums, where the file has them
+            arrow = pq.read_table(source, page_checksum_verification=True)
+        names = arrow.column_names  # decoded here: a name may not be UTF-8
+    except OSError as err:
+        if err.errno is not None:  # cannot be read at all (permissions): read_table says so
+            raise
+        raise DataError(_parquet_problem(path, err)) from None
+    except (pa.ArrowException, UnicodeDecodeError) as err:  # not Parquet, corrupt, unsupported
+        raise DataError(_parquet_problem(path, err)) from None
+    columns = _check_header(path, names)
     _check_rows(path, arrow.num_rows)
-    return Table(path, columns, arrow, sep=None)
+    return Table(path, columns, _decoded(arrow), sep=None)
+
+
+def _parquet_problem(path, err):
+    """The message for a Parquet file that pyarrow cannot read: a page whose checksum does not
+    match (deltaprop writes checksums), or not Parquet at all."""
+    if "CRC" in str(err):
+        return f"{path} is corrupted: a page's checksum does not match its data; write it again"
+    return (
+        f"{path} is not a readable Parquet file ({_short(' '.join(str(err).split()))}); check "
+        f"the file, or give a CSV file (any other extension than .parquet)"
+    )
+
+
+def _decoded(arrow):
+    """``arrow`` with its dictionary-encoded columns (a pandas category) as plain columns of
+    their values, so that ``"1.5"`` in one is read as the text it is."""
+    import pyarrow.types as pat
+
+    for j, field in enumerate(arrow.schema):
+        if pat.is_dictionary(field.type):
+            arrow = arrow.set_column(j, field.name, arrow.column(j).cast(field.type.value_type))
+    return arrow
+
+
+@contextlib.contextmanager
+def arrow_source(path):
+    """``path`` as pyarrow can open it: pyarrow takes file names as UTF-8 only, so a name that
+    is not (bytes that Python holds as lone surrogates) is opened here and given as a file."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        with open(path, "rb") as file:
+            yield file
+        return
+    yield path
 
 
 def _check_rows(path, n_rows):
@@ -625,7 +688,7 @@ def _short(text):
 def listed_names(names):
     """Column names for a message or a line of output: as they are when printable, else quoted
     (never a raw newline), each cut to ``SHOWN`` characters."""
-    return ", ".join(n if n.isprintable() else repr(printable(n)) for n in map(_short, names))
+    return ", ".join(n if n.isprintable() else f"'{printable(n)}'" for n in map(_short, names))
 
 
 def _quoted(names):
@@ -654,8 +717,8 @@ def write_parquet(path, header, values):
 
     values = np.asarray(values, dtype=np.float64)  # (m, c)
     table = pa.table([values[:, j] for j in range(values.shape[1])], names=list(header))
-    with atomic_open(path, "wb") as file:
-        pq.write_table(table, file)
+    with atomic_open(path, "wb") as file:  # with page checksums, which the reader verifies
+        pq.write_table(table, file, write_page_checksum=True)
 
 
 def train_test_split(data, test_size, seed):
