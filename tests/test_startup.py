@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 HEAVY = ("sklearn", "scipy", "matplotlib", "pyarrow", "pandas", "tqdm", "sympy", "dask", "numba")
@@ -73,3 +74,44 @@ def test_the_poor_fit_warning_is_a_scikit_learn_convergence_warning():
     assert PoorFitWarning.__qualname__ == "PoorFitWarning"
     with pytest.raises(AttributeError, match="has no attribute 'Missing'"):
         errors.Missing  # noqa: B018
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_a_model_read_without_scikit_learn_predicts_what_the_estimator_predicts(
+    tmp_path, dtype, activation
+):
+    from deltaprop import DeltapropRegressor
+    from deltaprop.io import load_model, read_model, save_model
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(3.0, 2.0, size=(50, 4))
+    Y = np.column_stack([X @ [1.0, -1.0, 0.5, 2.0], np.sin(X[:, 0])])
+    model = DeltapropRegressor(
+        hidden_layer_sizes=(5,), activation=activation, max_iter=3, random_state=0, dtype=dtype
+    )
+    model.fit(X, Y)
+    save_model(tmp_path / "m.npz", model)
+    saved, metadata = read_model(tmp_path / "m.npz")
+    expected = load_model(tmp_path / "m.npz")[0].predict(X)  # (m, 2)
+    np.testing.assert_array_equal(saved.predict(X), expected)
+    assert saved.predict(X).dtype == np.dtype(dtype)
+    assert saved.loss == "squared" and metadata["architecture"]["sizes"] == [4, 5, 2]
+
+
+def test_a_model_read_without_scikit_learn_names_a_bad_column(tmp_path):
+    from deltaprop import DeltapropRegressor
+    from deltaprop.errors import DataError
+    from deltaprop.io import read_model, save_model
+
+    X = np.linspace(-1, 1, 40).reshape(20, 2)
+    model = DeltapropRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    model.fit(X, X[:, 0])
+    save_model(tmp_path / "m.npz", model, feature_names=["u", "v"])
+    saved, _ = read_model(tmp_path / "m.npz")
+    X[3, 1] = np.nan
+    with pytest.raises(DataError, match=r"^X contains NaN at row 3, column 1 \(counting from 0\)"):
+        saved.predict(X)
+    X[3, 1] = -1.7e308
+    with pytest.raises(DataError, match=r"^X column 1 holds -1\.7e\+308 \(row 3, counting"):
+        saved.predict(X)  # fitted on an array: columns by number, as the estimator names them
