@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.metrics import r2_score
 
 from deltaprop import DeltapropRegressor
-from deltaprop.commands.practice import TRAIN_DEFAULTS
+from deltaprop.commands.train import TRAIN_DEFAULTS
 from deltaprop.data import load_default, train_test_split
 
 SETTINGS = {

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from deltaprop.cli import main
-from deltaprop.commands.practice import format_metrics, metric_cells, regression_metrics
+from deltaprop.commands.metrics import format_metrics, metric_cells, regression_metrics
 from deltaprop.data import read_dataset, write_csv
 from deltaprop.io import load_model
 
@@ -265,7 +265,7 @@ def mlp_pipelines(seed):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from deltaprop.commands.practice import TRAIN_DEFAULTS as d
+    from deltaprop.commands.train import TRAIN_DEFAULTS as d
 
     def mlp():
         return make_pipeline(
@@ -312,7 +312,7 @@ def test_default_run_matches_or_beats_scikit_learn(tmp_path, capsys):
 
 
 def test_default_network_is_on_par_with_scikit_learn_over_ten_splits():
-    from deltaprop.commands.practice import TRAIN_DEFAULTS as d
+    from deltaprop.commands.train import TRAIN_DEFAULTS as d
     from deltaprop.data import load_default, train_test_split
     from deltaprop.estimator import DeltapropRegressor
 
@@ -622,7 +622,7 @@ def test_report_renders_offline_in_headless_chromium(report_run, tmp_path):
 
 
 def test_named_features_without_pandas_go_in_as_a_pyarrow_table(monkeypatch, rng):
-    from deltaprop.commands.practice import _named
+    from deltaprop.commands.common import named
 
     class NoPandas:  # a finder that makes `import pandas` fail as where it is not installed
         def find_spec(self, name, path=None, target=None):
@@ -632,6 +632,6 @@ def test_named_features_without_pandas_go_in_as_a_pyarrow_table(monkeypatch, rng
     X = rng.standard_normal((3, 2))
     monkeypatch.delitem(sys.modules, "pandas", raising=False)
     monkeypatch.setattr(sys, "meta_path", [NoPandas(), *sys.meta_path])
-    table = _named(X, ["p", "q"])
+    table = named(X, ["p", "q"])
     assert table.column_names == ["p", "q"]
     assert table.column("q").to_pylist() == X[:, 1].tolist()

@@ -538,8 +538,9 @@ def test_cli_predict_writes_one_file_per_input_file_and_evaluate_sums_on_workers
     the in-memory predictions of each file; evaluate --dask: the in-memory metrics of all the
     rows together, from the workers' sums."""
     from deltaprop.cli import main
-    from deltaprop.commands.dask_train import file_sums, metrics_from_sums
-    from deltaprop.commands.practice import predict_matrix, regression_metrics
+    from deltaprop.commands.common import predict_matrix
+    from deltaprop.commands.metrics import metrics_from_sums, regression_metrics
+    from deltaprop.commands.on_dask import file_sums
     from deltaprop.data import read_table
     from deltaprop.io import load_model
 

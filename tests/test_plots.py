@@ -83,6 +83,40 @@ def test_titles_and_labels_fit_inside_the_figure(rng):
             assert box.y0 - 1 <= extent.y0 and extent.y1 <= box.y1 + 1, text.get_text()
 
 
+def tick_boxes(axis, renderer):
+    """The window extents of the drawn, non-empty major tick labels of ``axis``."""
+    lo, hi = axis.get_view_interval()
+    return [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in axis.get_majorticklabels()
+        if t.get_text() and min(lo, hi) <= t.get_position()[axis.axis_name == "y"] <= max(lo, hi)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scale", "shift"),
+    [(1e-6, 0.0), (1e6, 0.0), (1e6, 5e6), (1.0, 0.0), (1e-6, 1.0)],  # 1e6 + 5e6: an offset
+)
+def test_value_tick_labels_never_overlap(rng, scale, shift):
+    y = shift + scale * (1.0 + rng.standard_normal((200, 1)))
+    y_pred = y + 0.3 * scale * rng.standard_normal((200, 1))
+    for fig in (pred_vs_true_figure(y, y_pred, ["y"], [0.9]), residuals_figure(y, y_pred, ["y"])):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        for axis, lo, hi in ((ax.xaxis, "x0", "x1"), (ax.yaxis, "y0", "y1")):
+            boxes = sorted(tick_boxes(axis, renderer), key=lambda item: getattr(item[1], lo))
+            assert len(boxes) >= 2, [text for text, _ in boxes]
+            for (a, box_a), (b, box_b) in zip(boxes, boxes[1:], strict=False):
+                assert getattr(box_a, hi) < getattr(box_b, lo), (a, b)
+            assert all(len(text) <= 9 for text, _ in boxes), [text for text, _ in boxes]
+
+
+def test_loss_plot_labels_the_final_loss():
+    ax = loss_figure(np.geomspace(40.0, 0.2371, 84), None).axes[0]
+    assert "final 0.2371" in [text.get_text() for text in ax.texts]
+
+
 def test_pred_vs_true_and_residuals_have_one_panel_per_target(rng):
     y = rng.standard_normal((30, 2))
     fig = pred_vs_true_figure(y, y + 0.1, ["a", "b"], [0.9, 0.8])

@@ -15,7 +15,11 @@ from deltaprop import __version__
 from deltaprop.errors import DeltapropError
 
 COMMAND_MODULES = (
-    "deltaprop.commands.practice",
+    "deltaprop.commands.train",
+    "deltaprop.commands.predict",
+    "deltaprop.commands.evaluate",
+    "deltaprop.commands.info",
+    "deltaprop.commands.gradcheck",
     "deltaprop.commands.derivation",
     "deltaprop.commands.export",
 )

@@ -10,6 +10,7 @@ so the file is scanned again with the ``csv`` module only when there is one, to 
 """
 
 import csv
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ BLOCK = 1 << 22
 # A decimal number as people write it: Python's float() syntax without its underscores
 # ("1_000" is a typo in data, not one thousand); inf and nan are read, then refused as not finite.
 NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)", re.I)
+DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")  # "197169,0": a decimal comma
+# Cells of a column of numbers that mean "missing" (besides an empty cell)
+MISSING_MARKERS = frozenset({"na", "n/a", "nan", "null", "none"})
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class Table:
     columns: tuple
     arrow: object  # pyarrow.Table
     sep: str | None = ","
+    decimal: str = "."
 
     @property
     def n_rows(self):
@@ -140,6 +145,7 @@ class Table:
         return found
 
     def _parse_text(self, name, cells, hint):
+        cells = [self._point(cell) for cell in cells]
         for i, cell in enumerate(cells):
             if cell is None or not NUMBER.fullmatch(cell.strip()):
                 self._bad_cell(name, i, hint)
@@ -148,6 +154,67 @@ class Table:
         if bad.size:
             self._bad_cell(name, bad[0], hint)
         return x
+
+    def _point(self, cell):
+        """A text cell with its decimal comma (``--decimal ,``) written as a point."""
+        return cell.replace(",", ".") if self.decimal == "," and cell is not None else cell
+
+    def raw(self, name):
+        """Column ``name`` as ``deltaprop.tabular`` takes it: float64 (m,) with NaN for a
+        missing cell (empty, or NA, N/A, NaN, null, None) when it holds numbers, else an
+        object array of str and None (text). A column of numbers with a few cells that are
+        not raises one ``DataError`` naming every such cell (up to a limit)."""
+        import pyarrow.types as pat
+
+        values = self.arrow.column(self.columns.index(name))
+        kind = values.type
+        if pat.is_integer(kind) or pat.is_floating(kind) or pat.is_decimal(kind):
+            if not values.null_count:
+                return self.column(name)
+            return np.array(values.cast("float64").to_pylist(), dtype=np.float64)  # None: NaN
+        if not (pat.is_string(kind) or pat.is_large_string(kind)):
+            return np.array([None if v is None else str(v) for v in values.to_pylist()], object)
+        return self._raw_text(name, values.to_pylist())
+
+    def _raw_text(self, name, cells):
+        """Numbers with NaN for missing cells when most cells are numbers, else text."""
+        text = [None if c is None or not c.strip() else self._point(c.strip()) for c in cells]
+        number = [
+            c is None or c.lower() in MISSING_MARKERS or bool(NUMBER.fullmatch(c)) for c in text
+        ]
+        filled = sum(c is not None for c in text)
+        bad = [i for i, ok in enumerate(number) if not ok]
+        if filled and len(bad) < filled / 2:
+            if bad:
+                self._bad_cells(name, bad, [text[i] for i in bad])
+            x = [np.nan if c is None or c.lower() in MISSING_MARKERS else float(c) for c in text]
+            return np.array(x, dtype=np.float64)  # (m,)
+        if filled and all(c is None or DECIMAL_COMMA.fullmatch(c) for c in text):
+            self._bad_cells(name, bad, [text[i] for i in bad])
+        return np.array(text, dtype=object)  # (m,)
+
+    def _bad_cells(self, name, rows, cells):
+        """One ``DataError`` naming the cells ``cells`` of data rows ``rows`` of column
+        ``name`` (at most ``CELLS_SHOWN``, then how many more), with the likely fix."""
+        from deltaprop.tabular import CELLS_SHOWN
+
+        lines = self.lines(rows[:CELLS_SHOWN])
+        shown = ", ".join(f"{_short(c)!r} ({lines[i]})" for i, c in zip(rows, cells, strict=False))
+        more = f", and {len(rows) - CELLS_SHOWN} more" if len(rows) > CELLS_SHOWN else ""
+        raise DataError(
+            f"column {_short(name)!r} of {self.path} has {len(rows)} cell(s) that are not "
+            f"numbers: {shown}{more}; {_cell_hint(cells)}"
+        )
+
+    def lines(self, rows):
+        """``{row: "line N"}`` (CSV) or ``{row: "row N"}`` (Parquet) for data rows ``rows``."""
+        if self.is_parquet:
+            return {i: f"row {i + 1}" for i in rows}
+        wanted, found = set(rows), {}
+        for k, (line, _) in enumerate(_records(self.path, self.sep)):
+            if k - 1 in wanted:  # record 0 is the header
+                found[k - 1] = f"line {line}"
+        return {i: found.get(i, f"data row {i + 1}") for i in rows}
 
     def _bad_cell(self, name, i, hint):
         """Raise the ``DataError`` that names data row ``i`` of column ``name``, its line and
@@ -164,6 +231,8 @@ class Table:
                 f"{where} is {_short(text)!r}, not a finite number; remove or impute the "
                 f"missing or infinite values first"
             )
+        if DECIMAL_COMMA.fullmatch(text) and self.decimal != ",":
+            hint = _cell_hint([text])
         hint = hint or "fix the value, or leave a non-numeric column out of the features"
         raise DataError(f"{where} is {_short(text)!r}, not a number; {hint}")
 
@@ -182,6 +251,16 @@ class Table:
         raise DataError(f"{self.path} changed while it was read; read it again")
 
 
+def _cell_hint(cells):
+    """What to do about cells that are not numbers in a column of numbers."""
+    if any(DECIMAL_COMMA.fullmatch(cell) for cell in cells):
+        return (
+            "they look like numbers with a decimal comma: read the file with --decimal , "
+            "(and --sep ';' when semicolons separate the columns)"
+        )
+    return "fix them, or leave them empty to have them imputed (--missing impute)"
+
+
 def _buffer_dtype(kind):
     """The NumPy dtype of the data buffer of a pyarrow integer or float type: the columns are
     copied from the Arrow buffers (``to_numpy`` would import pandas, 0.7 s, when it is
@@ -198,7 +277,7 @@ def _first_null(values):
     return int(np.argmax(pc.is_null(values).to_numpy(zero_copy_only=False)))
 
 
-def read_table(path, sep=None):
+def read_table(path, sep=None, decimal="."):
     """Read the CSV or Parquet file at ``path`` (``.parquet``: Parquet); check its header and
     that it has rows of equal length.
 
@@ -208,14 +287,24 @@ def read_table(path, sep=None):
     sep : str, optional
         The CSV separator; by default detected from the header: ``,`` unless the header has
         no comma and exactly one of ``;`` and tab.
+    decimal : {".", ","}
+        The decimal mark of the CSV file's numbers (``,``: "3,5" is 3.5).
     """
     path = str(path)
     check_input(path)
+    if decimal not in (".", ","):
+        raise ConfigError(f"--decimal {decimal!r} must be '.' or ','")
     try:
         if is_parquet(path):
             return _read_parquet(path)
         sep = _check_separator(sep) if sep else detect_separator(path)
-        return _read_csv_fast(path, sep) or _read_csv_scan(path, sep)
+        if decimal == "," and sep == ",":
+            raise ConfigError(
+                "--decimal , needs another column separator than the comma: give --sep ';' "
+                "(or --sep tab)"
+            )
+        table = _read_csv_fast(path, sep, decimal) or _read_csv_scan(path, sep)
+        return dataclasses.replace(table, decimal=decimal)
     except OSError as err:  # e.g. no permission to read it
         raise DataError(
             f"cannot read data file {path!r} ({_short(err.strerror or str(err))}); check that "
@@ -258,7 +347,7 @@ def detect_separator(path):
     return found[0] if found else ","
 
 
-def _read_csv_fast(path, sep):
+def _read_csv_fast(path, sep, decimal="."):
     """The CSV file parsed by pyarrow, or None when pyarrow refuses it (the scan says why).
 
     Every column is read as float64 or, when its first ``SCHEMA_BLOCK`` bytes are not all
@@ -271,11 +360,11 @@ def _read_csv_fast(path, sep):
     parse = pcsv.ParseOptions(delimiter=sep)
     try:
         first = pcsv.ReadOptions(block_size=SCHEMA_BLOCK)
-        schema = pcsv.open_csv(path, first, parse, _convert()).schema
+        schema = pcsv.open_csv(path, first, parse, _convert(decimal=decimal)).schema
         columns = _check_header(path, schema.names)
         types = {field.name: _column_type(field.type) for field in schema}
         for _ in range(len(types) + 1):
-            failed = _try_read(path, parse, types)
+            failed = _try_read(path, parse, types, decimal)
             if isinstance(failed, pa.Table):
                 break
             if failed is None or types[failed] == pa.string():
@@ -287,23 +376,25 @@ def _read_csv_fast(path, sep):
     return Table(path, columns, failed, sep)
 
 
-def _try_read(path, parse, types):
+def _try_read(path, parse, types, decimal="."):
     """The table, or the name of the column that did not convert (None: another problem)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     try:
         blocks = pcsv.ReadOptions(block_size=BLOCK, use_threads=False)  # see BLOCK
-        return pcsv.read_csv(path, blocks, parse, _convert(types))
+        return pcsv.read_csv(path, blocks, parse, _convert(types, decimal))
     except pa.ArrowInvalid as err:
         found = re.match(r"In CSV column #(\d+): CSV conversion error", str(err))
         return list(types)[int(found[1])] if found else None
 
 
-def _convert(types=None):
+def _convert(types=None, decimal="."):
     import pyarrow.csv as pcsv
 
-    return pcsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=True)
+    return pcsv.ConvertOptions(
+        column_types=types, null_values=[""], strings_can_be_null=True, decimal_point=decimal
+    )
 
 
 def _column_type(inferred):
@@ -412,7 +503,7 @@ def split_names(text):
     return names
 
 
-def read_dataset(path, target, features=None, exclude=(), sep=None):
+def read_dataset(path, target, features=None, exclude=(), sep=None, decimal="."):
     """Read ``X`` and ``y`` from a CSV or Parquet file.
 
     Parameters
@@ -427,6 +518,8 @@ def read_dataset(path, target, features=None, exclude=(), sep=None):
         Columns left out of the default features (an id, a text column).
     sep : str, optional
         CSV separator (default: detected from the header, see ``read_table``).
+    decimal : {".", ","}
+        The decimal mark (see ``read_table``).
     """
     target, exclude = tuple(target), tuple(exclude)
     for what, names in (("target", target), ("feature", features or ()), ("excluded", exclude)):
@@ -435,7 +528,7 @@ def read_dataset(path, target, features=None, exclude=(), sep=None):
         raise ConfigError(
             "give the feature columns (--features) or the columns to exclude (--exclude), not both"
         )
-    table = read_table(path, sep)
+    table = read_table(path, sep, decimal)
     y = target_matrix(table, target)  # (m, k)
     if features is None:
         _check_exists(table, "excluded", exclude)
@@ -482,8 +575,23 @@ def _check_exists(table, what, names):
     if absent:
         raise DataError(
             f"{what} column(s) {_quoted(absent)} not in {table.path}; the columns "
-            f"are: {listed_names(table.columns)}"
+            f"are: {listed_names(table.columns)}{separator_hint(table)}"
         )
+
+
+def separator_hint(table):
+    """When the header was read as one column holding another separator: which --sep reads
+    it (else "")."""
+    if table.is_parquet or len(table.columns) != 1:
+        return ""
+    found = [sep for sep in (*SEPARATORS, "|") if sep != table.sep and sep in table.columns[0]]
+    if not found:
+        return ""
+    shown = {"\t": "tab"}.get(found[0], found[0])
+    return (
+        f" (the header was read as one column: its names seem separated by {shown!r}; "
+        f"read it with --sep {shown!r}, or leave --sep out to detect it)"
+    )
 
 
 def model_features(table, feature_names):

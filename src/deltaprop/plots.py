@@ -45,6 +45,7 @@ def loss_figure(loss_curve, validation_loss_curve):
         ax.plot(np.arange(1, len(curves[1]) + 1), curves[1], label="validation loss")
         ax.axvline(best, color="grey", linestyle=":", label=f"lowest validation (epoch {best})")
     _log_axis(ax, np.concatenate(curves))
+    _label_final(ax, curves[0])
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss J (standardized units)")
     ax.set_title("Loss per epoch (log scale)")
@@ -73,6 +74,37 @@ def _log_axis(ax, values):
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
+def _label_final(ax, curve):
+    """Write the final training loss beside the curve's last point: a log axis may have no
+    labelled tick near it."""
+    if not curve.size or not np.isfinite(curve[-1]) or curve[-1] <= 0:
+        return
+    ax.annotate(
+        f"final {curve[-1]:.4g}",
+        xy=(len(curve), curve[-1]),
+        xytext=(-4, 6),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize="small",
+    )
+
+
+def _value_axes(ax):
+    """Axes of target values readable at any scale (1e-6 as 1e6): at most 5 ticks, labelled in
+    engineering notation ("200 k", "1.5 µ"), or with an offset label when the values differ
+    only in their last digits."""
+    from matplotlib.ticker import EngFormatter, MaxNLocator, ScalarFormatter
+
+    for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        narrow = abs(hi - lo) < 1e-3 * max(abs(lo), abs(hi))
+        if narrow:
+            axis.set_major_formatter(ScalarFormatter(useOffset=True))
+        else:
+            axis.set_major_formatter(EngFormatter(places=None, sep="\N{THIN SPACE}"))
+
+
 def pred_vs_true_figure(y_true, y_pred, target_names, r2, label="test split"):
     """Predicted against true values of each target (one panel each), with the identity line
     and R² in the title.
@@ -96,6 +128,7 @@ def pred_vs_true_figure(y_true, y_pred, target_names, r2, label="test split"):
         ax.set_title(f"{_short(target_names[j])}: R² = {r2[j]:.3f}")
         ax.set_aspect("equal", adjustable="datalim")
         ax.legend(loc="upper left")
+        _value_axes(ax)
     return fig
 
 
@@ -109,6 +142,7 @@ def residuals_figure(y_true, y_pred, target_names, label="test split"):
         ax.set_xlabel(f"predicted {_short(target_names[j])}")
         ax.set_ylabel("predicted − true")
         ax.set_title(_short(target_names[j]))
+        _value_axes(ax)
     return fig
 
 

@@ -4,7 +4,7 @@ import argparse
 import sys
 import textwrap
 
-from deltaprop.commands.practice import nonnegative_float, nonnegative_int, positive_int
+from deltaprop.commands.common import nonnegative_float, nonnegative_int, positive_int
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
 from deltaprop.derivation.notation import NOTATIONS
 from deltaprop.derivation.notations import BIASES

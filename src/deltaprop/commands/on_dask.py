@@ -15,11 +15,20 @@ import os
 import shutil
 import sys
 import tempfile
-from types import SimpleNamespace
 
 import numpy as np
 
-from deltaprop.commands import practice
+from deltaprop.commands.common import (
+    TrainRun,
+    evaluation_target,
+    fit_reporting_warnings,
+    load,
+    model_features,
+    predict_matrix,
+    say,
+    target_names,
+)
+from deltaprop.commands.metrics import format_metrics, metric_sums, metrics_from_sums
 from deltaprop.data import (
     is_parquet,
     read_table,
@@ -30,7 +39,6 @@ from deltaprop.data import (
 )
 from deltaprop.distributed import (
     ClusterLostError,
-    combine,
     connect,
     fit_parts,
     load_file,
@@ -40,23 +48,32 @@ from deltaprop.distributed import (
     require_dask,
 )
 from deltaprop.errors import ConfigError, DataError, DeltapropError
-from deltaprop.estimator import check_dask_loss
 from deltaprop.files import check_output
 
 
-def train_on_dask(args) -> int:
-    """The ``train`` command with ``--dask SCHEDULER``; returns the exit status."""
+def check_dask(args):
+    """Usage errors of ``--dask SCHEDULER``, before any work: Dask is installed, the
+    scheduler is ``local:N`` or an address."""
     require_dask()
-    local_workers(args.dask)  # usage errors before any work
-    model = practice._regressor(args)
-    model.train_config()  # usage errors in the settings, before any work
-    check_dask_loss(model.loss)  # the Poisson loss's exp output is not distributed yet
-    practice._check_outputs(args)
+    local_workers(args.dask)
+
+
+def check_loss(model):
+    """The Poisson loss's exp output is not distributed yet: a ``ConfigError`` before any work."""
+    from deltaprop.estimator import check_dask_loss
+
+    check_dask_loss(model.loss)
+
+
+def train_run(args, model):
+    """``train --dask``: fit ``model`` on the training rows of each file of the DATA glob, on the
+    workers; predict the held-out rows (--test-size 0: the training rows) there. The
+    ``TrainRun``; a lost cluster saves the best weights so far, as Ctrl-C, and fails."""
     files = data_files(args)
-    practice._say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
+    say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
     with connect(args.dask) as client:
         try:
-            names, m, kept = practice._fit(
+            names, m, kept = fit_reporting_warnings(
                 fit_parts, model, client, file_sources(args, files, False), y_1d=True, files=files
             )
         except ClusterLostError as err:  # as Ctrl-C: the best weights so far are saved
@@ -64,11 +81,10 @@ def train_on_dask(args) -> int:
                 raise
             save_lost(args, model, files, err)
             raise ClusterLostError(f"{err} (saved to {args.out})") from None
-        practice._say(args, KEPT[kept])
+        say(args, KEPT[kept])
         scored = file_sources(args, files, args.test_size > 0)  # --test-size 0: training rows
         held_out = on_files(client, scored, predict_part, model)
-    practice._report_training(args, model)
-    return report(args, model, files, names, m, held_out)
+    return _run(args, files, names, m, held_out)
 
 
 KEPT = {
@@ -130,29 +146,21 @@ def glob_files(pattern):
     return files
 
 
-def report(args, model, files, names, m, held_out):
-    """The held-out metrics (--test-size 0: on the training rows), the model file, the plots
-    and the report, as ``train`` writes them."""
+def _run(args, files, names, m, held_out):
+    """The ``TrainRun`` of m training rows and the held-out ``(Y, P)`` of each file."""
     y_true = np.concatenate([Y for Y, _ in held_out])  # (m_test, k)
     y_pred = np.concatenate([P for _, P in held_out])  # (m_test, k)
     if len(y_true) < 2:
         raise DataError(f"only {len(y_true)} held-out rows; raise --test-size or add rows")
-    test = len(y_true) if args.test_size > 0 else 0
-    data = SimpleNamespace(
-        source=f"{args.data} ({len(files)} files)",
-        feature_names=names[0],
-        target_names=names[1],
-        n_samples=m + test,
-    )
-    split = (SimpleNamespace(n_samples=m), SimpleNamespace(n_samples=test) if test else None)
-    scored = SimpleNamespace(y=y_true, target_names=names[1], n_samples=len(y_true))
-    return practice._conclude(args, model, data, split, scored, y_pred)
+    n_test = len(y_true) if args.test_size > 0 else 0
+    source = f"{args.data} ({len(files)} files)"
+    return TrainRun(source, names[0], names[1], m, n_test, y_true, y_pred)
 
 
 # ---------------------------------------------------------------- predict and evaluate
 
 
-def predict_on_dask(args) -> int:
+def predict_files(args) -> int:
     """``deltaprop predict MODEL 'part-*.parquet' --dask SCHEDULER -o FOLDER``: one file of
     predictions per input file, written by the workers into a temporary folder that becomes
     FOLDER only when every file is written (an error or Ctrl-C leaves nothing)."""
@@ -163,7 +171,7 @@ def predict_on_dask(args) -> int:
     files = glob_files(args.data)
     outputs = output_names(files)
     check_new_folder(args.output)
-    model, meta = practice._load(args.model)
+    model, meta = load(args.model)
     with connect(args.dask) as client, staging_folder(args.output) as staging:
         tasks = [
             (predict_file, k, path, model, meta, args.sep, os.path.join(staging, name))
@@ -174,20 +182,20 @@ def predict_on_dask(args) -> int:
     return 0
 
 
-def evaluate_on_dask(args) -> int:
+def evaluate_files(args) -> int:
     """``deltaprop evaluate MODEL 'part-*.parquet' --dask SCHEDULER``: the metrics in one
     distributed pass (each worker returns sums per target column; ``metrics_from_sums``)."""
     require_dask()
     local_workers(args.dask)
     files = glob_files(args.data)
-    model, meta = practice._load(args.model)
-    target = practice.evaluation_target(args, model, meta)
+    model, meta = load(args.model)
+    target = evaluation_target(args, model, meta)
     with connect(args.dask) as client:
         tasks = [(file_sums, k, p, model, meta, target, args.sep) for k, p in enumerate(files)]
         sums = results_or_error(client, tasks, files)
     scores, m = metrics_from_sums(sums)
     print(f"{args.data} ({len(files)} files, {m} rows):")
-    print(practice.format_metrics(scores, target))
+    print(format_metrics(scores, target))
     return 0
 
 
@@ -256,46 +264,21 @@ def predict_file(k, path, model, meta, sep, out):
     or ("error", message) for a file that cannot be used."""
     try:
         table = read_table(path, sep)
-        y_pred = practice.predict_matrix(model, practice._model_features(model, meta, table))
+        y_pred = predict_matrix(model, model_features(model, meta, table))
         write = write_parquet if out.endswith(".parquet") else write_csv
-        write(out, practice._target_names(model, meta), y_pred)
+        write(out, target_names(model, meta), y_pred)
     except DeltapropError as err:
         return ("error", str(err))
     return len(y_pred)
 
 
 def file_sums(k, path, model, meta, target, sep):
-    """On a worker: the sums of file k that the metrics need, per target column: m_k, mean,
-    M2 = Σ (y − mean)², min, max of y, Σ (y − ŷ)² and Σ |y − ŷ|; or ("error", message)."""
+    """On a worker: the sums of file k that the metrics need (``metrics.metric_sums``); or
+    ("error", message) for a file that cannot be used."""
     try:
         table = read_table(path, sep)
         y_true = target_matrix(table, target)  # (m_k, k)
-        y_pred = practice.predict_matrix(model, practice._model_features(model, meta, table))
+        y_pred = predict_matrix(model, model_features(model, meta, table))  # (m_k, k)
     except DeltapropError as err:
         return ("error", str(err))
-    mean = y_true.mean(axis=0)  # (k,)
-    residual = y_true - y_pred  # (m_k, k)
-    return (
-        len(y_true),
-        mean,
-        ((y_true - mean) ** 2).sum(axis=0),
-        y_true.min(axis=0, initial=np.inf),
-        y_true.max(axis=0, initial=-np.inf),
-        (residual**2).sum(axis=0),
-        np.abs(residual).sum(axis=0),
-    )
-
-
-def metrics_from_sums(sums):
-    """R², RMSE and MAE per target from the files' sums (as ``practice.regression_metrics``:
-    R² is NaN for a constant target); and the number of rows m."""
-    sums = [s for s in sums if s[0]]
-    if not sums:
-        raise DataError("the files have no rows; give files with at least one row")
-    m, _, M2, _ = combine([(m_k, mean, M2_k, 0.0) for m_k, mean, M2_k, *_ in sums])
-    low = np.min([s[3] for s in sums], axis=0)
-    high = np.max([s[4] for s in sums], axis=0)
-    sse, sae = np.sum([s[5] for s in sums], axis=0), np.sum([s[6] for s in sums], axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):  # a constant target: 0/0
-        r2 = np.where(high > low, 1.0 - sse / M2, np.nan)
-    return {"r2": r2, "rmse": np.sqrt(sse / m), "mae": sae / m}, m
+    return metric_sums(y_true, y_pred)

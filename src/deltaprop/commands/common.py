@@ -1,0 +1,219 @@
+"""What the practitioner commands share: argument types and options, the printing of a run,
+the loading of a model file and the prediction matrix, and ``TrainRun``, the outcome of a
+training run (in memory or on Dask) that ``commands.results`` reports."""
+
+import argparse
+import contextlib
+import math
+import sys
+import textwrap
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from deltaprop.data import model_features as table_features
+from deltaprop.data import split_names
+from deltaprop.errors import ConfigError, DataError
+from deltaprop.network import check_sizes
+
+
+@dataclass
+class TrainRun:
+    """What a training run saw and scored, whatever ran it.
+
+    ``source`` names the data, ``n_train`` and ``n_test`` count its rows (``n_test`` 0 with
+    --test-size 0, when the scored rows are the training rows), ``y_true`` and ``y_pred``
+    (m_scored, k) are the targets and predictions of the scored rows.
+    """
+
+    source: str
+    feature_names: tuple
+    target_names: tuple
+    n_train: int
+    n_test: int
+    y_true: np.ndarray  # (m_scored, k)
+    y_pred: np.ndarray  # (m_scored, k)
+
+    @property
+    def held_out(self):
+        """Whether the scored rows were held out of training."""
+        return self.n_test > 0
+
+    @property
+    def n_samples(self):
+        return self.n_train + self.n_test
+
+    def architecture(self, hidden):
+        """The layer widths as ``"10-16-1"``."""
+        sizes = (len(self.feature_names), *hidden, len(self.target_names))
+        return "-".join(str(n) for n in sizes)
+
+
+def command(subparsers, name, handler, help_, description, epilog):
+    parser = subparsers.add_parser(
+        name,
+        help=help_,
+        description=textwrap.fill(description, 79),
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def layer_sizes(min_layers):
+    """An argparse ``type``: ``"64,64"`` → ``(64, 64)``, ``"none"`` → ``()``, ``"3-5-2"`` too."""
+
+    def convert(text):
+        try:
+            return check_sizes(text, name="", min_layers=min_layers)
+        except ConfigError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    return convert
+
+
+def _number(parse, accept, wanted):
+    """An argparse ``type``: ``parse`` the text, keep it if ``accept``, else say ``wanted``."""
+
+    def convert(text):
+        try:
+            value = parse(text)
+        except ValueError:
+            value = None
+        if value is None or not accept(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {wanted}")
+        return value
+
+    return convert
+
+
+positive_int = _number(int, lambda n: n >= 1, "a positive integer")
+
+
+nonnegative_int = _number(int, lambda n: n >= 0, "an integer >= 0")
+
+
+positive_float = _number(float, lambda x: 0.0 < x < math.inf, "a finite number > 0")
+
+
+nonnegative_float = _number(float, lambda x: 0.0 <= x < math.inf, "a finite number >= 0")
+
+
+def add_sep_option(p):
+    p.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="CSV column separator (default: ',', or ';' or tab when the header has no "
+        "comma and only that one)",
+    )
+
+
+def add_dask_option(p, data):
+    p.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help=f"run on Dask: local:N (N worker processes here) or tcp://HOST:8786; {data} "
+        "(see docs/scaling.md)",
+    )
+
+
+def say(args, text):
+    if not args.quiet:
+        print(text)
+
+
+def count(n, unit):
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def load(path):
+    from deltaprop.io import load_model
+
+    return load_model(path)
+
+
+def fit_reporting_warnings(fit, *args, **kwargs):
+    """``fit(*args)``, printing a poor-fit warning as one line (the stop reason replaces
+    scikit-learn's ``ConvergenceWarning``); returns what ``fit`` returns."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from deltaprop.errors import PoorFitWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("always", PoorFitWarning)
+        result = fit(*args, **kwargs)
+    for warning in caught:
+        print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
+    return result
+
+
+@contextlib.contextmanager
+def named_columns(features, targets, source):
+    """Let an error of the estimator about one column of X or y name it by its header in the
+    data file ``source`` (the estimator, given arrays, knows only its number)."""
+    from deltaprop.estimator import ColumnError
+
+    try:
+        yield
+    except ColumnError as err:
+        names = {"X": features, "y": targets}.get(err.matrix)
+        if not names:
+            raise
+        raise err.about(f"column {names[err.j]!r} of {source}") from None
+
+
+def predict_matrix(model, X):
+    """Predictions as (m, k), whatever the estimator's shape for one target. X (m, n) goes in
+    with the model's feature names when it has them (scikit-learn checks them and would warn
+    about an unnamed X)."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        X = named(X, [str(name) for name in names])
+    return np.asarray(model.predict(X)).reshape(X.shape[0], -1)
+
+
+def named(X, names):
+    """X (m, n) as a table with column ``names``: a pandas DataFrame, which every scikit-learn
+    version reads names from, or without pandas a pyarrow Table (scikit-learn 1.8+ reads it)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        import pyarrow as pa
+
+        return pa.table([X[:, j] for j in range(X.shape[1])], names=names)
+    return pd.DataFrame(X, columns=names, copy=False)
+
+
+def model_features(model, meta, table):
+    """``X`` (m, n) for ``model`` from ``table``, columns matched by the stored feature names."""
+    names = meta.get("feature_names")
+    if names:
+        return table_features(table, names)
+    n = model.network_.sizes[0]
+    if len(table.columns) != n:
+        raise DataError(
+            f"the model stores no feature names and needs {n} columns, but "
+            f"{table.path} has {len(table.columns)}; give a file with exactly its "
+            f"{n} feature columns in training order"
+        )
+    return table.matrix(table.columns)
+
+
+def target_names(model, meta):
+    names = meta.get("target_names")
+    return tuple(names) if names else tuple(f"y{j}" for j in range(model.network_.sizes[-1]))
+
+
+def evaluation_target(args, model, meta):
+    """The target columns to score: --target, else the model's; as many as it predicts."""
+    target = split_names(args.target) or target_names(model, meta)
+    n_out = model.network_.sizes[-1]
+    if len(target) != n_out:
+        raise ConfigError(
+            f"--target names {len(target)} column(s) but the model predicts "
+            f"{n_out}; give {n_out} comma-separated target columns"
+        )
+    return target

@@ -1,0 +1,122 @@
+"""``deltaprop gradcheck``: backpropagation against central finite differences."""
+
+import numpy as np
+
+from deltaprop.activations import ACTIVATIONS
+from deltaprop.commands.common import (
+    command,
+    layer_sizes,
+    load,
+    nonnegative_float,
+    nonnegative_int,
+    positive_int,
+)
+from deltaprop.losses import LOSSES, get_loss
+
+GRADCHECK_EPILOG = """\
+examples:
+  deltaprop gradcheck                                    # a random 3-5-4-2 tanh network
+  deltaprop gradcheck --sizes 4,8,1 --activation relu --loss huber --alpha 0.1
+  deltaprop gradcheck model.npz --mode directions        # the network of a saved model
+
+Exit status 0 when the largest relative error is at most --tol, 1 otherwise.
+"""
+
+
+def register(subparsers):
+    """Add `deltaprop gradcheck` to ``subparsers``."""
+    p = command(
+        subparsers,
+        "gradcheck",
+        gradcheck_command,
+        "check backprop against central finite differences",
+        "Compare the backpropagation gradient with central finite differences in "
+        "float64 on random data and print the relative error per layer.",
+        GRADCHECK_EPILOG,
+    )
+    p.add_argument(
+        "model",
+        nargs="?",
+        metavar="MODEL.npz",
+        help="check the network of this saved model (default: a random network)",
+    )
+    p.add_argument(
+        "--sizes",
+        type=layer_sizes(2),
+        default=(3, 5, 4, 2),
+        metavar="N,N[,N]",
+        help="layer widths n_1,…,n_L of the random network (default: 3,5,4,2)",
+    )
+    p.add_argument(
+        "--activation",
+        default="tanh",
+        metavar="NAME",
+        help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: tanh; a model keeps its own)",
+    )
+    p.add_argument(
+        "--loss",
+        metavar="NAME",
+        help=f"loss: {', '.join(LOSSES)} (default: the model's loss, else squared)",
+    )
+    p.add_argument(
+        "--alpha",
+        type=nonnegative_float,
+        default=0.0,
+        metavar="A",
+        help="L2 penalty α (default: 0)",
+    )
+    p.add_argument(
+        "--samples",
+        type=positive_int,
+        default=8,
+        metavar="M",
+        help="number m of random samples (default: 8)",
+    )
+    p.add_argument(
+        "--seed",
+        type=nonnegative_int,
+        default=0,
+        metavar="S",
+        help="seed of the network and data (default: 0)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("full", "directions"),
+        default="full",
+        help="full: every parameter; directions: random directions, for big "
+        "networks (default: full)",
+    )
+    p.add_argument(
+        "--tol",
+        type=nonnegative_float,
+        default=1e-6,
+        metavar="TOL",
+        help="largest relative error that passes (default: 1e-6)",
+    )
+
+
+def gradcheck_command(args) -> int:
+    from deltaprop.gradcheck import format_error, gradcheck
+    from deltaprop.network import Network
+
+    rng = np.random.default_rng(args.seed)
+    loss = args.loss or "squared"
+    if args.model is not None:
+        model = load(args.model)[0]
+        net, loss = model.network_, args.loss or model.loss
+    else:
+        net = Network(args.sizes, args.activation, rng=rng, output=get_loss(loss).output)
+    X = rng.standard_normal((net.sizes[0], args.samples))  # (n_1, m)
+    Y = rng.standard_normal((net.sizes[-1], args.samples))  # (n_L, m)
+    if net.output.name == "exp":  # the Poisson loss: counts
+        Y = rng.poisson(2.0, size=Y.shape).astype(np.float64)  # (n_L, m)
+    report = gradcheck(
+        net, X, Y, alpha=args.alpha, loss=loss, mode=args.mode, rng=rng, tol=args.tol
+    )
+    print(report)
+    passed = report.passed()
+    print(
+        f"{'PASSED' if passed else 'FAILED'}: max relative error "
+        f"{format_error(report.max_rel_error)} {'<=' if passed else '>'} tol {args.tol:.3g}"
+    )
+    return 0 if passed else 1

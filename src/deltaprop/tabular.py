@@ -1,0 +1,443 @@
+"""Tables as they come: categorical columns, missing values and row ids, turned into the input
+layer a^(1).
+
+A table is a mapping of column names to raw columns (m,): numbers as float64 with NaN where a
+cell is missing, text as an object array of str with None (or NaN, or an empty string) where a
+cell is missing. ``fit_encoder`` learns an ``Encoder`` from the training rows; its
+``transform`` gives the network's input X (m, n_1), one block of columns per raw column, in
+the table's order:
+
+- a numeric column is one column (x − mean) / scale, its missing cells filled with the median
+  of the training rows first; when the training rows had missing cells, a was-missing
+  indicator column (1 where the cell was missing) follows: the fact that a value is unknown
+  often carries information (an unknown build year, a skipped question);
+- a categorical column (text, or numbers named as categorical) is a one-hot block of one
+  column per category seen in training; a missing cell is the category "" (shown as
+  "(missing)"); a category not seen in training is a row of zeros in the block.
+
+With any categorical column, X is a ``scipy.sparse`` CSR matrix: the first layer's product
+Θ^(1) x of a one-hot block is the column of Θ^(1) of the row's category, a lookup
+(docs/derivation.md, "Categorical columns"), and the backward pass writes only into that column.
+
+``Encoder.to_json`` and ``encoder_from_json`` keep everything ``transform`` needs (the column
+order, the categories, the fill values, the indicator columns, the scalers) in plain JSON, for
+the model file; ``encoder_from_json`` checks every field of an untrusted file.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from deltaprop.errors import DataError
+
+MISSING = ""  # the category of a missing text cell
+MISSING_SHOWN = "(missing)"  # how it is written for people
+DEFAULT_MAX_CATEGORIES = 1000  # distinct values of a text column beyond which it is refused
+CELLS_SHOWN = 10  # cells a message lists before it counts the rest
+MISSING_CHOICES = ("impute", "error")
+UNKNOWN_CHOICES = ("ignore", "error")
+# id, ID, uuid, key, index, row, customer_id, order-key, userId, userID (not "paid", "valid")
+ID_NAME = re.compile(
+    r"(?i:(?:.*[_\s.-])?(?:id|uuid|guid|key)|index|row|record)|.*[a-z0-9](?:Id|ID)"
+)
+
+
+@dataclass(frozen=True)
+class NumericColumn:
+    """A numeric column: ``fill`` (the training median) goes into missing cells, then
+    (x − mean) / scale; ``indicator``: a was-missing 0/1 column follows."""
+
+    name: str
+    fill: float
+    mean: float
+    scale: float
+    indicator: bool
+
+    @property
+    def width(self):
+        return 2 if self.indicator else 1
+
+    def encoded_names(self):
+        return (self.name, f"{self.name} (missing)") if self.indicator else (self.name,)
+
+
+@dataclass(frozen=True)
+class CategoricalColumn:
+    """A categorical column: one 0/1 column per category (str; "" is the missing cell)."""
+
+    name: str
+    categories: tuple
+
+    @property
+    def width(self):
+        return len(self.categories)
+
+    def encoded_names(self):
+        return tuple(f"{self.name}={shown_category(c)}" for c in self.categories)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """What ``Encoder.transform`` gives: X (m, n_1), dense or CSR; ``filled``: column name →
+    number of missing cells filled; ``unseen``: column name → sorted categories not seen in
+    training."""
+
+    X: object
+    filled: dict
+    unseen: dict
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """The raw columns → a^(1) map learned by ``fit_encoder`` (see the module docstring)."""
+
+    columns: tuple  # NumericColumn or CategoricalColumn, in the table's order
+
+    @property
+    def names(self):
+        """The raw column names, in order."""
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def categorical(self):
+        return tuple(c.name for c in self.columns if isinstance(c, CategoricalColumn))
+
+    @property
+    def n_encoded(self):
+        """n_1, the width of the network's input."""
+        return sum(column.width for column in self.columns)
+
+    @property
+    def feature_names(self):
+        """The names of the n_1 input columns: "area", "age (missing)", "city=Paris", …"""
+        return tuple(name for column in self.columns for name in column.encoded_names())
+
+    def transform(self, table, missing="impute", unknown="ignore", rows=None):
+        """``Encoded`` for ``table`` (name → raw column (m,), at least the encoder's names).
+
+        ``missing="error"`` refuses missing cells (every one named, see ``check_missing``);
+        ``unknown="error"`` refuses categories not seen in training. ``rows`` says how
+        messages name rows (``row_words``).
+        """
+        check_choice("missing", missing, MISSING_CHOICES)
+        check_choice("unknown", unknown, UNKNOWN_CHOICES)
+        raw = [table[name] for name in self.names]
+        if missing == "error":
+            check_missing(self.names, raw, rows)
+        blocks, filled, unseen = [], {}, {}
+        for column, values in zip(self.columns, raw, strict=True):
+            if isinstance(column, NumericColumn):
+                block, count = _numeric_block(column, values)  # (m, 1 or 2)
+            else:
+                block, count, new = _one_hot_block(column, values)  # (m, k) CSR
+                if new:
+                    unseen[column.name] = new
+            blocks.append(block)
+            filled[column.name] = count
+        if unseen and unknown == "error":
+            raise DataError(f"{unseen_text(unseen)}; retrain with these rows, or drop them")
+        return Encoded(_stack(blocks), {k: v for k, v in filled.items() if v}, unseen)
+
+    def to_json(self):
+        """The encoder as plain JSON (for the model file)."""
+        return {"columns": [_column_json(column) for column in self.columns]}
+
+
+def _numeric_block(column, values):
+    """The standardized column and, with an indicator, the was-missing column: (m, width)."""
+    x = as_numbers(values, column.name)  # (m,)
+    absent = np.isnan(x)  # (m,)
+    x = np.where(absent, column.fill, x)  # (m,)
+    block = ((x - column.mean) / column.scale)[:, None]  # (m, 1)
+    if column.indicator:
+        block = np.hstack([block, absent[:, None].astype(np.float64)])  # (m, 2)
+    return block, int(absent.sum())
+
+
+def _one_hot_block(column, values):
+    """The one-hot block (m, k) as CSR, the number of missing cells, and the sorted categories
+    not among ``categories`` (a missing cell is a row of zeros when training had none)."""
+    from scipy import sparse
+
+    text = category_text(values)  # (m,) object
+    index = {c: j for j, c in enumerate(column.categories)}
+    j = np.fromiter((index.get(t, -1) for t in text), np.int64, len(text))  # (m,)
+    seen = j >= 0  # (m,)
+    rows = np.flatnonzero(seen)
+    block = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, j[seen])), shape=(len(text), column.width)
+    )  # (m, k)
+    absent = int(np.count_nonzero(text == MISSING))
+    return block, absent, sorted({str(t) for t in text[~seen]} - {MISSING})
+
+
+def _stack(blocks):
+    """The blocks side by side: CSR when any is sparse, else a dense (m, n_1) array."""
+    from scipy import sparse
+
+    if any(sparse.issparse(block) for block in blocks):
+        return sparse.hstack([sparse.csr_matrix(b) for b in blocks], format="csr")
+    return np.hstack(blocks)  # (m, n_1)
+
+
+def fit_encoder(table, categorical=(), missing="error", max_categories=None, rows=None):
+    """Learn the ``Encoder`` of ``table`` (name → raw column (m,), in the table's order).
+
+    Parameters
+    ----------
+    table : dict
+        Numbers as float64 (NaN: missing); text as object arrays (None, NaN or "": missing).
+        A text column is categorical; so is every column named in ``categorical``.
+    categorical : collection of str
+        Columns of numbers (codes) to treat as categories.
+    missing : {"error", "impute"}
+        "error": every missing cell is named in one ``DataError``; "impute": the median of
+        the training rows (numbers, with a was-missing indicator) or the category "" (text).
+    max_categories : int, optional
+        A categorical column with more distinct values is refused, naming it.
+    rows : callable, optional
+        ``row_words`` for messages.
+    """
+    check_choice("missing", missing, MISSING_CHOICES)
+    names = tuple(table)
+    if missing == "error":
+        check_missing(names, [table[name] for name in names], rows)
+    columns = []
+    for name in names:
+        values = table[name]
+        if name in categorical or is_text(values):
+            columns.append(_fit_categorical(name, values, max_categories))
+        else:
+            columns.append(_fit_numeric(name, values))
+    return Encoder(tuple(columns))
+
+
+def _fit_numeric(name, values):
+    x = as_numbers(values, name)  # (m,)
+    absent = np.isnan(x)  # (m,)
+    if absent.all():
+        raise DataError(
+            f"column {name!r} has no numbers, only missing cells; leave it out of the features"
+        )
+    fill = float(np.median(x[~absent]))
+    x = np.where(absent, fill, x)  # (m,)
+    mean, std = float(x.mean()), float(x.std())
+    scale = std if std > 1e-12 * max(abs(mean), 1e-300) and std > 0 else 1.0
+    return NumericColumn(name, fill, mean, scale, bool(absent.any()))
+
+
+def _fit_categorical(name, values, max_categories):
+    categories = tuple(sorted(set(category_text(values).tolist())))
+    found = len(categories) - (MISSING in categories)
+    if max_categories is not None and found > max_categories:
+        raise DataError(
+            f"column {name!r} has {found} distinct values, more than --max-categories "
+            f"{max_categories} (an identifier or free text is no category): leave it out with "
+            f"--exclude {name}, or raise --max-categories"
+        )
+    return CategoricalColumn(name, categories)
+
+
+def check_choice(what, value, choices):
+    if value not in choices:
+        from deltaprop.errors import ConfigError
+
+        raise ConfigError(f"{what}={value!r} is not one of: {', '.join(choices)}")
+
+
+def is_text(values):
+    """Whether a raw column holds text (object, str or pandas string/category dtype)."""
+    kind = getattr(values, "dtype", None)
+    return kind is None or np.dtype(kind).kind in "OUS"
+
+
+def as_numbers(values, name):
+    """A raw numeric column as float64 (m,), NaN where missing; ``DataError`` for inf."""
+    x = np.asarray(values, dtype=np.float64)  # (m,)
+    bad = np.isinf(x)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(
+            f"column {name!r} holds {x[i]} in row {i} (counting from 0), not a finite number; "
+            f"remove or replace the infinite values"
+        )
+    return x
+
+
+def category_text(values):
+    """The categories of a raw column as an object array of str (m,): text stripped, numbers
+    as their shortest text ("3" for 3.0), a missing cell as "" (``MISSING``)."""
+    values = np.asarray(values, dtype=object)
+    return np.fromiter((_category(v) for v in values), object, len(values))
+
+
+def _category(value):
+    if value is None:
+        return MISSING
+    if isinstance(value, str):
+        return value.strip()
+    number = float(value)
+    if math.isnan(number):
+        return MISSING
+    return str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
+
+
+def missing_cells(values):
+    """A boolean mask (m,) of the missing cells of a raw column."""
+    if is_text(values):
+        return category_text(values) == MISSING
+    return np.isnan(np.asarray(values, dtype=np.float64))
+
+
+def check_missing(names, raw, rows=None):
+    """``DataError`` listing every missing cell of the raw columns (up to ``CELLS_SHOWN``, then
+    how many more), with the way out."""
+    found = [np.flatnonzero(missing_cells(values)) for values in raw]
+    cells = [(name, rows_) for name, rows_ in zip(names, found, strict=True) if rows_.size]
+    if cells:
+        total = sum(rows_.size for _, rows_ in cells)
+        raise DataError(
+            f"{total} missing cell(s): {cells_text(cells, rows)}; fill them in, or impute them "
+            f"(--missing impute, or missing='impute' in Python)"
+        )
+
+
+def row_words(i):
+    """How messages name row i of an array by default."""
+    return f"{i}"
+
+
+def cells_text(cells, rows=None, limit=CELLS_SHOWN):
+    """``[(column, row indices)]`` in words, at most ``limit`` rows named, then a count:
+    "column 'age' rows 3, 17; column 'city' row 40 (rows counting from 0)"."""
+    rows = rows or row_words
+    parts, shown = [], 0
+    for name, found in cells:
+        take = found[: max(limit - shown, 0)]
+        if not take.size:
+            break
+        label = "rows" if take.size > 1 else "row"
+        parts.append(f"column {name!r} {label} {', '.join(rows(int(i)) for i in take)}")
+        shown += take.size
+    total = sum(found.size for _, found in cells)
+    more = f", and {total - shown} more" if total > shown else ""
+    counting = "" if rows is not row_words else " (rows counting from 0)"
+    return "; ".join(parts) + more + counting
+
+
+def unseen_text(unseen):
+    """``{column: categories}`` in words: "column 'city' has categories not seen in training:
+    'Oslo', 'Rome'"."""
+    parts = []
+    for name, values in unseen.items():
+        shown = ", ".join(repr(shown_category(v)) for v in values[:CELLS_SHOWN])
+        more = f" and {len(values) - CELLS_SHOWN} more" if len(values) > CELLS_SHOWN else ""
+        parts.append(f"column {name!r} has categories not seen in training: {shown}{more}")
+    return "; ".join(parts)
+
+
+def filled_text(encoder, filled):
+    """How the missing cells were filled, in one line: "filled 13 missing cells: age (7, the
+    median 41, with a was-missing column), city (6, as the category (missing))"."""
+    kinds = {column.name: column for column in encoder.columns}
+    parts = []
+    for name, count in filled.items():
+        column = kinds[name]
+        if isinstance(column, NumericColumn):
+            how = f"the median {column.fill:.6g}"
+            how += ", with a was-missing column" if column.indicator else ""
+        elif MISSING in column.categories:
+            how = f"as the category {MISSING_SHOWN}"
+        else:
+            how = "as no category: training had no missing cell there"
+        parts.append(f"{name} ({count}, {how})")
+    return f"filled {sum(filled.values())} missing cell(s): {', '.join(parts)}"
+
+
+def shown_category(category):
+    return MISSING_SHOWN if category == MISSING else category
+
+
+def looks_like_id(name, values):
+    """Whether a raw column is a row identifier: named like one (id, uuid, key, index,
+    customer_id, userId, …) and unique per row (integers or text; never a missing cell)."""
+    if not ID_NAME.fullmatch(name.strip()):
+        return False
+    if is_text(values):
+        text = category_text(values)
+        return MISSING not in text and len(set(text.tolist())) == len(text)
+    x = np.asarray(values, dtype=np.float64)  # (m,)
+    whole = np.all(np.isfinite(x)) and np.all(x == np.round(x))
+    return bool(whole) and np.unique(x).size == x.size
+
+
+# ---------------------------------------------------------------- JSON (model files)
+
+
+def _column_json(column):
+    if isinstance(column, NumericColumn):
+        return {
+            "name": column.name,
+            "kind": "numeric",
+            "fill": column.fill,
+            "mean": column.mean,
+            "scale": column.scale,
+            "indicator": column.indicator,
+        }
+    return {"name": column.name, "kind": "categorical", "categories": list(column.categories)}
+
+
+class InvalidEncoder(ValueError):
+    """A field of an encoder's JSON of the wrong type or value; names the field."""
+
+
+def encoder_from_json(data, n_encoded=None):
+    """The ``Encoder`` of ``Encoder.to_json`` output, every field checked (an untrusted file):
+    ``InvalidEncoder`` naming the first bad field. ``n_encoded``: the width it must have."""
+    if not isinstance(data, dict) or set(data) != {"columns"}:
+        raise InvalidEncoder("preprocessing must be an object with the one key 'columns'")
+    items = data["columns"]
+    if not isinstance(items, list) or not items:
+        raise InvalidEncoder("preprocessing.columns must be a non-empty list")
+    columns = tuple(_column_from_json(item, k) for k, item in enumerate(items))
+    names = [column.name for column in columns]
+    if len(set(names)) != len(names):
+        raise InvalidEncoder("preprocessing.columns names a column twice")
+    encoder = Encoder(columns)
+    if n_encoded is not None and encoder.n_encoded != n_encoded:
+        raise InvalidEncoder(
+            f"preprocessing.columns make {encoder.n_encoded} inputs; the network has {n_encoded}"
+        )
+    return encoder
+
+
+def _column_from_json(item, k):
+    where = f"preprocessing.columns[{k}]"
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        raise InvalidEncoder(f"{where} must be an object with a string 'name'")
+    kind = item.get("kind")
+    fields = {
+        "numeric": {"name", "kind", "fill", "mean", "scale", "indicator"},
+        "categorical": {"name", "kind", "categories"},
+    }
+    if kind not in fields or set(item) != fields[kind]:
+        raise InvalidEncoder(f"{where} must be a numeric or categorical column's fields")
+    if kind == "categorical":
+        categories = item["categories"]
+        if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+            raise InvalidEncoder(f"{where}.categories must be a list of strings")
+        if not categories or len(set(categories)) != len(categories):
+            raise InvalidEncoder(f"{where}.categories must be non-empty and distinct")
+        return CategoricalColumn(item["name"], tuple(categories))
+    numbers = [item[key] for key in ("fill", "mean", "scale")]
+    if not all(_finite(v) for v in numbers) or not item["scale"] > 0:
+        raise InvalidEncoder(f"{where}: fill, mean and scale must be finite numbers, scale > 0")
+    if not isinstance(item["indicator"], bool):
+        raise InvalidEncoder(f"{where}.indicator must be true or false")
+    return NumericColumn(item["name"], *map(float, numbers), item["indicator"])
+
+
+def _finite(value):
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
