@@ -3,7 +3,6 @@
 import importlib
 
 from deltaprop.activations import ACTIVATIONS, Activation, get_activation
-from deltaprop.derivation import check, explain, prove
 from deltaprop.errors import (
     ConfigError,
     DataError,
@@ -27,8 +26,12 @@ from deltaprop.network import (
 
 __version__ = "0.1.0"
 
-# Imported on first use: they import scikit-learn, which takes most of a second.
+# Imported on first use: the estimator and the model files import scikit-learn, which takes
+# most of a second; the derivation tools are modules of their own that most programs never use.
 _LAZY = {
+    "check": "deltaprop.derivation",
+    "explain": "deltaprop.derivation",
+    "prove": "deltaprop.derivation",
     "DeltapropRegressor": "deltaprop.estimator",
     "load_model": "deltaprop.io",
     "save_model": "deltaprop.io",

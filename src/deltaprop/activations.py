@@ -8,11 +8,11 @@ it a new array is returned. Both give the same bits. All are numerically stable 
 input and keep the input's dtype.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from deltaprop.errors import ConfigError
 
@@ -28,6 +28,19 @@ class Activation:
 
     def __reduce__(self):  # pickle by name: the functions are module-level or lambdas
         return (get_activation if self.name in ACTIVATIONS else get_output), (self.name,)
+
+
+def expit(z, out=None):
+    """σ(z) = 1/(1 + e^(−z)) by SciPy's ``expit``, imported on the first call (SciPy takes a
+    tenth of a second to import, and most networks never use σ)."""
+    return _scipy_expit()(z, out=out)
+
+
+@functools.cache
+def _scipy_expit():
+    from scipy.special import expit as scipy_expit
+
+    return scipy_expit
 
 
 def _new(z, out):

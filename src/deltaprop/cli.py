@@ -55,6 +55,9 @@ def main(argv=None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     _print_paths_as_given()
+    if argv == ["--version"]:  # before the parser: building it imports every command's module
+        print(f"deltaprop {__version__}")
+        return 0
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

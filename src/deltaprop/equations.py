@@ -16,14 +16,14 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
+from deltaprop.lazy import issparse
 from deltaprop.losses import weight_total, weighted_sum
 
 
 def z_layer(theta_prev, a_prev, b, out=None):
     """z^(l) = Θ^(l−1) a^(l−1) + b^(l).   (n_l × n_{l−1}) (n_{l−1} × m) + (n_l × 1) → n_l × m"""
-    if sparse.issparse(a_prev):  # a^(1) = x sparse: Θ^(1) A^(1) = ((A^(1))ᵀ (Θ^(1))ᵀ)ᵀ by SciPy
+    if issparse(a_prev):  # a^(1) = x sparse: Θ^(1) A^(1) = ((A^(1))ᵀ (Θ^(1))ᵀ)ᵀ by SciPy
         z = _into(out, (a_prev.T @ theta_prev.T).T)  # (n_l, m)
     else:
         z = np.matmul(theta_prev, a_prev, out=out)  # (n_l, m)
@@ -68,7 +68,7 @@ def delta_hidden(theta, delta_next, dphi_z, out=None):
 
 def grad_theta(delta_next, a, theta, alpha, m, out=None):
     """∂J/∂Θ^(l) = (1/m) (δ^(l+1) (a^(l))ᵀ + α Θ^(l)).   (n_{l+1} × m) (m × n_l) → n_{l+1} × n_l"""
-    if sparse.issparse(a):  # a^(1) sparse: Δ^(2) (A^(1))ᵀ = (A^(1) (Δ^(2))ᵀ)ᵀ by SciPy
+    if issparse(a):  # a^(1) sparse: Δ^(2) (A^(1))ᵀ = (A^(1) (Δ^(2))ᵀ)ᵀ by SciPy
         g = _into(out, (a @ delta_next.T).T)  # (n_{l+1}, n_l)
     else:
         g = np.matmul(delta_next, a.T, out=out)  # Σ_i δ^(l+1)(x^(i)) a^(l)(x^(i))ᵀ

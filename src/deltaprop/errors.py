@@ -5,8 +5,6 @@ says what to do. The command line prints the message and exits with ``exit_code`
 problem with the data or a model file, 2 for a usage problem (a bad argument or hyperparameter).
 """
 
-from sklearn.exceptions import ConvergenceWarning
-
 
 class DeltapropError(ValueError):
     """Base class of deltaprop's input errors."""
@@ -32,11 +30,26 @@ class ConfigError(DeltapropError):
     exit_code = 2
 
 
-class PoorFitWarning(ConvergenceWarning):
-    """Training ended with a loss above that of predicting the mean of the training targets.
+def __getattr__(name):
+    """``PoorFitWarning`` is made on first use: its base class comes from scikit-learn, which
+    takes most of a second to import, and only training needs it."""
+    if name == "PoorFitWarning":
+        globals()[name] = _poor_fit_warning()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    A scikit-learn ``ConvergenceWarning``: training has not got far enough to be useful.
-    """
+
+def _poor_fit_warning():
+    from sklearn.exceptions import ConvergenceWarning
+
+    class PoorFitWarning(ConvergenceWarning):
+        """Training ended with a loss above that of predicting the mean of the training targets.
+
+        A scikit-learn ``ConvergenceWarning``: training has not got far enough to be useful.
+        """
+
+    PoorFitWarning.__module__, PoorFitWarning.__qualname__ = __name__, "PoorFitWarning"
+    return PoorFitWarning
 
 
 def require(module, extra, *, name=None, hint=None):

@@ -27,7 +27,8 @@ from deltaprop.distributed import fit_dask, is_dask_collection, partial_fit_dask
 from deltaprop.errors import ConfigError, DataError, PoorFitWarning
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype, check_sizes
-from deltaprop.sparse_input import column_moments, first_nonfinite, scaled
+from deltaprop.scaling import ColumnError, Columns, check_finite_data, standardized
+from deltaprop.sparse_input import column_moments
 from deltaprop.train import History, TrainState, outputs, train
 from deltaprop.weights import check_sample_weight, without_zero_weights
 
@@ -595,34 +596,6 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         return TrainConfig(**settings)
 
 
-class Columns:
-    """Names column j of ``matrix`` ("X" or "y") in errors: by ``names[j]``, else by number."""
-
-    def __init__(self, matrix, names=None):
-        self.matrix, self.names = matrix, names
-
-    def __call__(self, j):
-        if self.names is None:
-            return f"{self.matrix} column {j}"
-        return f"{self.matrix} column {self.names[j]!r}"
-
-
-class ColumnError(DataError):
-    """A ``DataError`` about column ``j`` of X or y (``matrix``, None when unknown).
-
-    ``problem`` is the message after the column's name, with ``{row}`` where the row of the
-    array goes; ``about(label)`` is the same error about the column called ``label`` (the
-    command line names it by its header in the file, whose lines the array's rows are not).
-    """
-
-    def __init__(self, column, j, problem, row=""):
-        super().__init__(f"{column(j)} {problem.format(row=row)}")
-        self.matrix, self.j, self.problem = getattr(column, "matrix", None), j, problem
-
-    def about(self, label):
-        return DataError(f"{label} {self.problem.format(row='')}")
-
-
 def _scaler_part(name, value, default, n, dtype):
     """A scaler vector (n,) of ``dtype``: ``default`` everywhere when ``value`` is None."""
     if value is None:
@@ -703,24 +676,6 @@ def check_column_names(X):
         )
 
 
-def check_finite_data(A, name):
-    """``DataError`` naming the first row (and column) of A holding NaN or inf (A dense, or
-    sparse: its stored entries)."""
-    if sparse.issparse(A):
-        index = first_nonfinite(A)
-    else:
-        finite = np.isfinite(A)
-        index = None if finite.all() else np.argwhere(~finite)[0]
-    if index is None:
-        return
-    value = A[tuple(index)]
-    kind = "NaN" if np.isnan(value) else "inf"
-    where = f"row {index[0]}" + (f", column {index[1]}" if A.ndim == 2 else "")
-    raise DataError(
-        f"{name} contains {kind} at {where} (counting from 0); remove or impute missing values"
-    )
-
-
 def scaler(A, standardize, dtype, column=lambda j: f"column {j}", w=None):
     """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``;
     weighted by the sample weights w (m,) when given (Σ_i w_i a_i / Σ_i w_i, and likewise
@@ -772,28 +727,6 @@ def in_dtype(v, dtype, column):
         problem = f"is of size {v[j]:.3g}, beyond the range of {dtype}; use dtype='float64' "
         raise ColumnError(column, j, problem + "or rescale the column")
     return v.astype(dtype)
-
-
-def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
-    """(A − mean) / scale in ``dtype``, A (m, n); ``DataError`` naming the column that
-    overflows (values near the float64 maximum of both signs). A sparse A (whose ``mean`` is
-    0: ``scaler``) gives a sparse CSR copy."""
-    if sparse.issparse(A):
-        return scaled(A, scale, dtype, column)  # (m, n) CSR
-    with np.errstate(over="raise", invalid="raise"):
-        try:
-            return ((A - mean) / scale).astype(dtype, copy=False)  # (m, n)
-        except FloatingPointError:
-            pass
-    with np.errstate(over="ignore", invalid="ignore"):
-        bad = ~np.isfinite(((A - mean) / scale).astype(dtype, copy=False))  # (m, n)
-    i, j = np.argwhere(bad)[0]
-    problem = (
-        f"holds {A[i, j]:.6g}{{row}}, too large to standardize in {np.dtype(dtype)}: its "
-        f"distance from the column mean {mean[j]:.3g} overflows; rescale the column (e.g. "
-        f"divide it by 1e300)"
-    )
-    raise ColumnError(column, j, problem, f" (row {i}, counting from 0)")
 
 
 def warn_about_fit(history, config):

@@ -15,13 +15,11 @@ import copy
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from deltaprop.errors import ConfigError, ModelFileError
-from deltaprop.estimator import DeltapropRegressor, make_rng
 from deltaprop.files import atomic_open
 from deltaprop.losses import get_loss
 from deltaprop.modelcheck import InvalidField, check_metadata
@@ -33,7 +31,7 @@ from deltaprop.modelfile import (
     read_metadata_text,
 )
 from deltaprop.network import Network, parameter_count
-from deltaprop.train import History
+from deltaprop.scaling import Columns, check_finite_data, standardized
 
 FORMAT = "deltaprop-model"
 # 2: the SHA-256 covers the metadata too (1: the arrays only); 3: training.validation_scores
@@ -77,6 +75,11 @@ def save_model(path, estimator, *, feature_names=None, target_names=None, extra=
 
 
 def check_fitted(estimator):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from deltaprop.estimator import DeltapropRegressor
+
     if not isinstance(estimator, DeltapropRegressor):
         raise ConfigError(
             f"save_model saves a DeltapropRegressor (alone or after a StandardScaler in a "
@@ -96,6 +99,7 @@ def fold_pipeline(pipeline):
     with ``x_mean' = μ + s · x_mean`` and ``x_scale' = s · x_scale`` (each (n,)).
     """
     from sklearn.preprocessing import StandardScaler
+    from sklearn.utils.validation import check_is_fitted
 
     steps = [step for _, step in pipeline.steps if step not in (None, "passthrough")]
     if len(steps) == 1:
@@ -203,6 +207,8 @@ def checksum(arrays, metadata=None):
 
 def load_model(path):
     """Read a model file; return ``(estimator, metadata)``. Raises ``ModelFileError``."""
+    from deltaprop.estimator import make_rng
+
     arrays, metadata = read_arrays(path)
     try:
         estimator = build_estimator(arrays, metadata)
@@ -215,18 +221,15 @@ def load_model(path):
 
 def build_estimator(arrays, metadata):
     """A fitted ``DeltapropRegressor`` from a model file's checked arrays and metadata."""
+    from deltaprop.estimator import DeltapropRegressor  # scikit-learn: a second to import
+    from deltaprop.train import History
+
     arch, training = metadata["architecture"], metadata["training"]
     known = DeltapropRegressor._get_param_names()  # others are ignored (future settings)
     settings = {k: v for k, v in metadata["settings"].items() if k in known}
     if isinstance(settings.get("hidden_layer_sizes"), list):
         settings["hidden_layer_sizes"] = tuple(settings["hidden_layer_sizes"])
-    network = Network(
-        arch["sizes"],
-        arch["activation"],
-        dtype=arch["dtype"],
-        params=arrays["params"],
-        output=get_loss(arch["loss"]).output,  # exp for the Poisson loss
-    )
+    network = saved_network(arrays, arch)
     history = History(
         loss_curve=training["loss_curve"],
         validation_loss_curve=training["validation_loss_curve"],
@@ -248,6 +251,58 @@ def build_estimator(arrays, metadata):
         history=history,
         **settings,
     )
+
+
+def saved_network(arrays, arch):
+    """The ``Network`` of a model file's checked arrays and architecture."""
+    return Network(
+        arch["sizes"],
+        arch["activation"],
+        dtype=arch["dtype"],
+        params=arrays["params"],
+        output=get_loss(arch["loss"]).output,  # exp for the Poisson loss
+    )
+
+
+@dataclass
+class SavedModel:
+    """A model file's network and scalers, predicting as the ``DeltapropRegressor`` it was saved
+    from does, without scikit-learn (``read_model``; the command line's predict, evaluate
+    and info). Its attributes are the estimator's of the same name."""
+
+    network_: Network
+    x_mean_: np.ndarray  # (n_1,)
+    x_scale_: np.ndarray  # (n_1,)
+    y_mean_: np.ndarray  # (n_L,)
+    y_scale_: np.ndarray  # (n_L,)
+    loss: str
+    feature_names: tuple | None  # names errors about a column of X use
+
+    def predict(self, X):
+        """Predictions (m, k) for dense X (m, n), as ``DeltapropRegressor.predict`` gives
+        them; ``DataError`` for a non-finite value or a column that overflows."""
+        X = np.asarray(X)
+        X = X if X.dtype in (np.float64, np.float32) else X.astype(np.float64)
+        check_finite_data(X, "X")
+        columns = Columns("X", self.feature_names)
+        X_s = standardized(X, self.x_mean_, self.x_scale_, self.network_.dtype, columns)  # (m, n)
+        Y_s = self.network_.predict(X_s.T).T  # (m, k)
+        return Y_s * self.y_scale_ + self.y_mean_  # (m, k)
+
+
+def read_model(path):
+    """Read a model file without scikit-learn; return ``(SavedModel, metadata)``. The arrays
+    and the metadata are checked as ``load_model`` checks them, but not the training settings
+    (which prediction does not use). Raises ``ModelFileError``."""
+    arrays, metadata = read_arrays(path)
+    arch = metadata["architecture"]
+    model = SavedModel(
+        saved_network(arrays, arch),
+        *(arrays[name] for name in ("x_mean", "x_scale", "y_mean", "y_scale")),
+        loss=arch["loss"],
+        feature_names=tuple(metadata["feature_names"]) if metadata["feature_names_in"] else None,
+    )
+    return model, metadata
 
 
 def read_arrays(path):

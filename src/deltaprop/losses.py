@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import xlogy
 
 from deltaprop.errors import ConfigError
 
@@ -63,6 +62,8 @@ def _huber_delta(a, y, out=None):
 def _poisson_per_sample(a, y):
     """Half the Poisson deviance of each column, Σ_j y_j log(y_j/a_j) − y_j + a_j (0 log 0 = 0):
     0 where a = y, else > 0.   (n_L, m) → (m,)"""
+    from scipy.special import xlogy  # SciPy only when the Poisson loss is used
+
     return np.sum(xlogy(y, y) - xlogy(y, a) - y + a, axis=0)
 
 

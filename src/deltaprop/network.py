@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 from deltaprop import equations as eq
 from deltaprop.activations import Activation, get_activation, get_output
 from deltaprop.errors import ConfigError, DataError
+from deltaprop.lazy import issparse
 from deltaprop.losses import Loss, get_loss, weight_total
 from deltaprop.weights import check_sample_weight
 
@@ -228,7 +228,7 @@ class Network:
         return loss_and_grad(self, X, Y, alpha=alpha, loss=loss)
 
     def _check_X(self, X):
-        X = X if sparse.issparse(X) else np.asarray(X)  # sparse: kept sparse (equations)
+        X = X if issparse(X) else np.asarray(X)  # sparse: kept sparse (equations)
         if X.ndim != 2 or X.shape[0] != self.sizes[0]:
             raise DataError(
                 f"X has shape {X.shape}; the network expects (n_1, m) = ({self.sizes[0]}, m) "

@@ -1,0 +1,13 @@
+"""Keeping heavy libraries out of ``import deltaprop``: SciPy, scikit-learn and the others load
+where a feature needs them (``benchmarks/startup.py`` measures it, ``tests/test_startup.py``
+checks which modules each command imports).
+"""
+
+import sys
+
+
+def issparse(x):
+    """Whether ``x`` is a SciPy sparse matrix or array, without importing SciPy: an object can
+    only be one if ``scipy.sparse`` is already loaded."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(x)
