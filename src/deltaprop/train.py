@@ -54,7 +54,7 @@ from deltaprop.errors import DataError, DivergenceError
 from deltaprop.losses import get_loss, weight_total, weighted_sum
 from deltaprop.network import Grad, Workspace, forward, loss_and_grad_unchecked
 from deltaprop.optim import make_optimizer, make_schedule
-from deltaprop.speed import scipy_blas_single_thread
+from deltaprop.speed import blas_threads_held, scipy_blas_single_thread
 from deltaprop.weights import check_sample_weight
 
 LBFGS_FTOL = 2.2e-9  # SciPy's default ftol of L-BFGS-B
@@ -415,7 +415,8 @@ def train(
     """
     check_params(net.params, 0, config)
     w = check_sample_weight(sample_weight, X.shape[1], net.dtype)
-    with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
+    overflow_raises = np.errstate(over="raise", invalid="raise", divide="raise")  # = divergence
+    with overflow_raises, blas_threads_held():  # BLAS threads per step size (deltaprop.speed)
         if config.solver == "lbfgs":
             history = train_lbfgs(net, X, Y, config, callback, state=state, w=w)
         else:
