@@ -32,7 +32,6 @@ from threadpoolctl import threadpool_limits
 
 from deltaprop import Network
 from deltaprop.speed import blas_threads_as_set
-from peers import mlp_params, run_core, run_sklearn
 from workloads import WORKLOADS, Workload, make_data
 
 SIZES = {"W1": 10_000, "W2": 5_120, "W3": 2_000, "W4": 4_096}  # rows timed (W3: its full batch)
@@ -68,6 +67,8 @@ def one_thread():
 
 def variants():
     """name -> (runner, context manager factory)."""
+    from peers import run_core, run_sklearn  # (imports PyTorch if installed: not in the children)
+
     fixed = contextlib.ExitStack
 
     def pinned(limit):
@@ -153,11 +154,14 @@ def grid_search(lib, X, y):
 
 
 def child_fit(spec):
-    """One fit of LIB on WORKLOAD's data (a child process of ``two_at_once``)."""
+    """One fit of LIB on WORKLOAD's data (a child process of ``two_at_once``): it prints
+    "ready", waits for a line on stdin, fits, and prints the fit's seconds."""
     lib, name = spec.split(",")
     w = workload(name)
     X, y = make_data(w, np.float64)
-    params = mlp_params(w, "sgd", 2, 0)
+    params = dict(hidden_layer_sizes=w.sizes[1:-1], activation=w.activation, solver="sgd")
+    params.update(batch_size=w.batch_size, learning_rate_init=w.eta, max_iter=2, momentum=0.0)
+    params.update(tol=0.0, n_iter_no_change=10**9, random_state=0)
     if lib == "deltaprop":
         from deltaprop import DeltapropRegressor
 
@@ -166,19 +170,31 @@ def child_fit(spec):
         from sklearn.neural_network import MLPRegressor
 
         model = MLPRegressor(**params)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y)
+    print(time.perf_counter() - start, flush=True)
 
 
 def two_at_once(lib, name):
-    """Wall seconds for two processes, each fitting LIB on WORKLOAD, started together."""
+    """Seconds of the slower of two fits of LIB on WORKLOAD, in two processes started
+    together once both have imported what they need."""
     argv = [sys.executable, __file__, "--child-fit", f"{lib},{name}"]
-    start = time.perf_counter()
-    procs = [subprocess.Popen(argv) for _ in range(2)]
-    if any(p.wait() for p in procs):
-        raise RuntimeError(f"a child fit of {lib} failed")
-    return time.perf_counter() - start
+    kw = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    procs = [subprocess.Popen(argv, **kw) for _ in range(2)]
+    for p in procs:
+        if p.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"a child fit of {lib} failed")
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    seconds = [float(p.stdout.readline()) for p in procs]
+    for p in procs:
+        p.wait()
+    return max(seconds)
 
 
 def alternated(cases, rounds):
@@ -207,7 +223,7 @@ def main(argv=None):
         if not args.skip_pair:
             for name in ("W1", "W2"):
                 cases = {lib: lambda lib=lib, name=name: two_at_once(lib, name) for lib in LIBS}
-                print(f"\n### Two {name} fits at once (2 epochs each, two processes)\n")
+                print(f"\n### Two {name} fits at once (2 epochs each, two processes; the slower)\n")
                 print_pair(alternated(cases, 3))
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     return 0
