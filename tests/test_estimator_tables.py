@@ -133,3 +133,61 @@ def test_predict_checks_the_raw_columns():
     model = DeltapropRegressor(max_iter=2).fit(X, y)
     with pytest.raises(ValueError, match="feature names"):
         model.predict(X.rename(columns={"city": "town"}))
+
+
+def test_save_model_round_trips_the_encoder_exactly(tmp_path):
+    import json
+
+    from deltaprop.io import load_model, read_arrays, save_model
+
+    X, y = city_frame()
+    X.loc[3, "area"], X.loc[5, "city"] = np.nan, None
+    model = DeltapropRegressor((5,), missing="impute", max_iter=20, random_state=0).fit(X, y)
+    save_model(tmp_path / "m.npz", model)
+    loaded, metadata = load_model(tmp_path / "m.npz")
+    assert metadata["format_version"] == 4
+    assert metadata["feature_names"] == ["area", "city"]
+    assert metadata["preprocessing"] == json.loads(json.dumps(model.encoder_.to_json()))
+    assert loaded.encoder_ == model.encoder_ and loaded.get_params() == model.get_params()
+    assert loaded.n_features_in_ == 2
+    new = pd.DataFrame({"area": [np.nan, 1.0, 2.0], "city": ["Oslo", None, "Paris"]})
+    with pytest.warns(UnseenCategoryWarning):
+        expected = model.predict(new)
+    with pytest.warns(UnseenCategoryWarning):
+        np.testing.assert_array_equal(loaded.predict(new), expected)
+    arrays, _ = read_arrays(tmp_path / "m.npz")
+    assert arrays["x_mean"].tolist() == [0.0] * 6  # area, area (missing), (missing) + 3 cities
+
+
+def test_an_edited_preprocessing_is_refused(tmp_path):
+    from deltaprop.errors import ModelFileError
+    from deltaprop.io import checksum, load_model, read_arrays, save_model
+
+    X, y = city_frame()
+    model = DeltapropRegressor((3,), max_iter=2, random_state=0).fit(X, y)
+    save_model(tmp_path / "m.npz", model)
+    arrays, metadata = read_arrays(tmp_path / "m.npz")
+    metadata["preprocessing"]["columns"][1]["categories"].append("Paris")  # one input too many
+    metadata["sha256"] = checksum(arrays, metadata)
+    np.savez(tmp_path / "e.npz", **arrays, metadata=np.array(__import__("json").dumps(metadata)))
+    with pytest.raises(ModelFileError, match=r"preprocessing is invalid: .*make 5 inputs; the "):
+        load_model(tmp_path / "e.npz")
+
+
+def test_info_shows_the_preprocessing(tmp_path, capsys):
+    from deltaprop.cli import main
+    from deltaprop.io import save_model
+
+    X, y = city_frame()
+    X.loc[3, "area"] = np.nan
+    model = DeltapropRegressor((3,), missing="impute", max_iter=2, random_state=0).fit(X, y)
+    save_model(tmp_path / "m.npz", model)
+    assert main(["info", str(tmp_path / "m.npz")]) == 0
+    out = capsys.readouterr().out
+    column = model.encoder_.columns[0]
+    assert "features (2): area, city\ninputs (5), from the columns:\n" in out
+    assert (
+        f"    area: number, (x - {column.mean:.6g}) / {column.scale:.6g}, missing cells "
+        f"{column.fill:.6g} (the median), with a was-missing column\n"
+        "    city: 3 categories, one-hot: Lima, Oslo, Rome\n"
+    ) in out
