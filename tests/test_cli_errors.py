@@ -496,7 +496,7 @@ def test_model_file_from_a_newer_version(tmp_path, model, capsys):
         ["predict", str(newer), str(model)],
         capsys,
         1,
-        "written by a newer deltaprop \\(format 99\\); this version reads formats 1 to 3",
+        "written by a newer deltaprop \\(format 99\\); this version reads formats 1 to 4",
     )
 
 

@@ -355,7 +355,7 @@ default="from_dtype"
         "impute"; else X as it is (``encoder_`` None)."""
         if first:
             self.encoder_, self.filled_ = self._fit_encoder(X), {}
-        if self.encoder_ is None:
+        if self._encoder is None:
             return X
         check_column_names(X)
         validate_data(self, X, reset=first, skip_check_array=True)  # names and count of columns
