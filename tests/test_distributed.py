@@ -237,7 +237,7 @@ def test_partial_fit_on_dask_goes_on_as_in_memory(current, rng, solver, frame, s
     assert got._state.optimizer.t == ref._state.optimizer.t == 5 + 3 + 3 + 5
     for name in ("x_mean_", "x_scale_", "y_mean_", "y_scale_"):
         assert rel_error(getattr(got, name), getattr(ref, name)) < 1e-14
-    assert got.y_scale_[0] == (10.0 if scalers else ref.y_scale_[0])
+    assert not scalers or got.y_scale_[0] == 10.0
     X_in = pd.DataFrame(X, columns=["a", "b", "c"]) if frame else X
     assert rel_error(got.predict(X_in), ref.predict(X_in)) < 1e-10
     assert list(getattr(got, "feature_names_in_", [])) == (["a", "b", "c"] if frame else [])
@@ -282,6 +282,7 @@ def test_partial_fit_on_dask_after_fit_and_its_refusals(current, rng):
 def test_early_stopping_on_dask_fits_the_estimator_and_refuses_a_tiny_split(current, rng):
     X, Y = make_data(rng, m=200)
     kwargs = dict(hidden_layer_sizes=(5,), early_stopping=True, learning_rate_init=0.05)
+    kwargs["random_state"] = 0  # a drawn start can stop early below R² 0.5
     model = DeltapropRegressor(**kwargs).fit(da.from_array(X, 50), da.from_array(Y[:, 0], 50))
     assert len(model.validation_scores_) == model.n_iter_ == len(model.validation_loss_curve_)
     assert model.best_validation_score_ == max(model.validation_scores_) > 0.5

@@ -259,3 +259,45 @@ def test_a_library_warning_is_one_line_on_stderr(tmp_path, monkeypatch, capsys):
     lines = err.splitlines()
     assert lines[0] == "deltaprop: warning: Glyph 128512 missing from font(s) DejaVu Sans. more"
     assert all(line.startswith("deltaprop: warning: ") for line in lines)
+
+
+# ---------------------------------------------------------------- fuzz, without PyTorch
+
+
+def test_fuzz_the_torch_architecture_json_without_torch():
+    """Every edit of an exported architecture JSON is refused by ``check_spec`` as one
+    ``ModelFileError`` line or gives layers that chain; a state dict file of the exported
+    size never lets it declare more parameters (``check_size``). Runs without PyTorch (the
+    tests of test_torch_files.py load the modules when it is installed)."""
+    from deltaprop import ModelFileError, Network
+    from deltaprop.interop.torch_nn import architecture, check_size, check_spec
+
+    net = Network((3, 4, 2, 1), "tanh", rng=np.random.default_rng(0))
+    text = json.dumps({"format": "deltaprop-torch", "format_version": 1, "dtype": "float64"})
+    spec = json.loads(text) | {"layers": architecture(net)}
+    text, file_size = json.dumps(spec), net.params.nbytes + 600  # the state dict's few headers
+    layers, _ = check_spec(text.encode())
+    assert layers == spec["layers"]
+    rng, outcomes = np.random.default_rng(0), {"refused": 0, "read": 0}
+    for i in rng.choice(len(text), size=min(len(text), 300), replace=False):
+        for edited in (
+            text[:i] + text[i + 1 :],
+            text[:i] + text[i] * 2 + text[i:],
+            text[:i] + chr(rng.integers(32, 127)) + text[i + 1 :],
+            text[:i] + "9" * 30 + text[i:],
+        ):
+            try:
+                layers, dtype = check_spec(edited.encode())
+                check_size(layers, dtype, file_size)
+            except ModelFileError as err:
+                assert "\n" not in str(err)
+                outcomes["refused"] += 1
+                continue
+            linear = [layer for layer in layers if layer["type"] == "Linear"]
+            assert all(
+                a["out_features"] == b["in_features"]
+                for a, b in zip(linear, linear[1:], strict=False)
+            )
+            assert sum(a["out_features"] * (a["in_features"] + 1) for a in linear) <= file_size
+            outcomes["read"] += 1
+    assert outcomes["refused"] > outcomes["read"] > 0

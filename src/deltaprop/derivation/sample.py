@@ -30,13 +30,6 @@ def check_work(sizes, batch=None):
             f"--batch {batch:,} is more columns than the derivation commands take (at most "
             f"{MAX_BATCH:,}, enough to show the batched forms); give a smaller --batch"
         )
-    if max(sizes) > MAX_WIDTH:
-        gib = 3 * 8 * max(sizes) ** 2 / 2**30
-        raise ConfigError(
-            f"sizes {','.join(map(str, sizes))} have a layer of {max(sizes):,} units, whose "
-            f"n_l × n_l matrices (Diag(φ'), Jacobians) need about {gib:.3g} GiB; the "
-            f"derivation commands take widths up to {MAX_WIDTH:,}: use smaller widths"
-        )
     count = sum(n * (k + 1) for k, n in zip(sizes, sizes[1:], strict=False))  # Θ and b
     if count > MAX_PARAMETERS or len(sizes) > MAX_LAYERS:
         gib = count * 8 * COPIES / 2**30
@@ -45,6 +38,13 @@ def check_work(sizes, batch=None):
             f"(about {gib:.2g} GiB for the random network and its gradients); the derivation "
             f"commands take at most {MAX_PARAMETERS:,} parameters and {MAX_LAYERS} layers: "
             "use smaller widths, e.g. --sizes 3,5,4,1"
+        )
+    if max(sizes) > MAX_WIDTH:
+        gib = 3 * 8 * max(sizes) ** 2 / 2**30
+        raise ConfigError(
+            f"sizes {','.join(map(str, sizes))} have a layer of {max(sizes):,} units, whose "
+            f"n_l × n_l matrices (Diag(φ'), Jacobians) need about {gib:.3g} GiB; the "
+            f"derivation commands take widths up to {MAX_WIDTH:,}: use smaller widths"
         )
     return sizes
 
