@@ -276,10 +276,17 @@ def blas_threads_held():
     return contextlib.nullcontext() if blas is None else blas.held()
 
 
+THREADS_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
 @functools.cache
 def numpy_blas():
-    """The ``BlasThreads`` of NumPy's OpenBLAS, or None (another BLAS, or no threadpoolctl);
-    found once per process."""
+    """The ``BlasThreads`` of NumPy's OpenBLAS, or None (another BLAS, no threadpoolctl, or
+    OpenBLAS started with one thread, as in Dask's and joblib's workers: nothing to choose,
+    and threadpoolctl is not even imported); found once per process."""
+    setting = next((os.environ[v] for v in THREADS_VARIABLES if os.environ.get(v)), None)
+    if setting is not None and setting.strip() == "1":  # the variable OpenBLAS reads first
+        return None
     try:
         from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
     except ImportError:

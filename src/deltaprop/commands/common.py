@@ -134,6 +134,16 @@ def load(path):
     return load_model(path)
 
 
+def load_predictor(path):
+    """``(model, metadata)`` of a model file for predicting: a ``SavedModel``, read without
+    scikit-learn (a second or more of its and SciPy's imports), or the estimator of a model
+    that encodes its columns."""
+    from deltaprop.io import read_model
+
+    model, meta = read_model(path)
+    return (model, meta) if model.encoder is None else load(path)
+
+
 def fit_reporting_warnings(fit, *args, **kwargs):
     """``fit(*args)``, printing a poor-fit warning as one line (the stop reason replaces
     scikit-learn's ``ConvergenceWarning``); returns what ``fit`` returns."""
@@ -154,7 +164,7 @@ def fit_reporting_warnings(fit, *args, **kwargs):
 def named_columns(features, targets, source):
     """Let an error of the estimator about one column of X or y name it by its header in the
     data file ``source`` (the estimator, given arrays, knows only its number)."""
-    from deltaprop.estimator import ColumnError
+    from deltaprop.scaling import ColumnError
 
     try:
         yield

@@ -6,7 +6,7 @@ from deltaprop.commands.common import (
     add_sep_option,
     command,
     evaluation_target,
-    load,
+    load_predictor,
     model_features,
     named_columns,
     predict_matrix,
@@ -50,7 +50,7 @@ def evaluate(args) -> int:
         from deltaprop.commands.on_dask import evaluate_files
 
         return evaluate_files(args)
-    model, meta = load(args.model)
+    model, meta = load_predictor(args.model)
     target = evaluation_target(args, model, meta)
     table = read_table(args.data, args.sep)
     y_true = target_matrix(table, target)  # (m, k)
