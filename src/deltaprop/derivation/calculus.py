@@ -48,6 +48,7 @@ from deltaprop.derivation.shapes import (
 )
 
 EPSILON = 1e-6  # the central-difference step
+MAX_ENTRIES = 400  # entries of X that ∂/∂X differentiates by numbers (2 forward passes each)
 MOVABLE = {"Θ", "b", "z", "a", "Z", "A", "x", "y", "X", "Y"}  # what ∂/∂X may differentiate by
 PARAMETERS = ("Θ", "b", "x", "y")  # what a differential may move
 
@@ -222,6 +223,12 @@ class Calculus:
         if not (isinstance(den, Sym) and den.name in MOVABLE):
             raise SymbolError(node, f"cannot differentiate by {to_text(den)}")
         key, base, column = self.variable(den)
+        if base.size > MAX_ENTRIES:
+            raise SymbolError(
+                node,
+                f"{to_text(den)} has {base.size} entries, more than the {MAX_ENTRIES} that "
+                "are differentiated by numbers: give smaller --sizes (or none)",
+            )
         out = []
         for index in np.ndindex(*base.shape):
             step = np.zeros(base.shape)

@@ -30,7 +30,7 @@ from deltaprop.derivation.notation import (
     parse,
     to_text,
 )
-from deltaprop.derivation.sample import RandomNetwork
+from deltaprop.derivation.sample import RandomNetwork, check_work
 from deltaprop.derivation.shapes import (
     RangeError,
     ShapeError,
@@ -251,7 +251,7 @@ def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=No
         ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing about the network) or
         ``unparseable``; ``first_wrong_step`` is 1-based.
     """
-    options = Options(sizes, activation, seed, notation)
+    options = Options(None if sizes is None else check_work(sizes), activation, seed, notation)
     scope = scope or Scope()
     result = DerivationResult(formula)
     try:
@@ -505,6 +505,8 @@ def _setting(left, right, options):
         if isinstance(n, Sym) and n.layer is not None and not n.layer.base
     ]
     sizes = options.sizes or GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
+    if max(p * q for p, q in zip(sizes, sizes[1:], strict=False)) > calculus.MAX_ENTRIES:
+        sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
     network = _network(tuple(sizes), options.activation, options.seed)
     rng = np.random.default_rng(options.seed + 1)
     moved = calculus.differentials([left, right])
