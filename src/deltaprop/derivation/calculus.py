@@ -38,6 +38,7 @@ from deltaprop.derivation.notation import (
 from deltaprop.derivation.shapes import (
     BINARY,
     ConcreteDomain,
+    RangeError,
     ShapeError,
     SymbolError,
     SymbolicDomain,
@@ -171,7 +172,11 @@ class Calculus:
         """The :class:`Term` of ``node``: its value has one axis per index of a Jacobian."""
         state = state or State(self.network)
         if not needs_calculus(node, self.generic):
-            return evaluate(node, self.domain(state))
+            try:
+                return evaluate(node, self.domain(state))
+            except RangeError:  # ∂a^(L)/∂z^(L) is no P_l (hidden layers only): by numbers
+                if not any(isinstance(n, Deriv) for n in walk(node)):
+                    raise
         if isinstance(node, Sym):
             value = self.generic[node.name]
             return Term(value.shape, value, node)

@@ -387,6 +387,10 @@ def judge_side(number, lhs, rhs, written, options):
     """The verdict on ``lhs = rhs`` as step ``number``: the single-equation checker, else
     the calculus module, else skipped."""
     single = options.single(f"{lhs} = {rhs}")
+    if single is not None and single.verdict == "wrong" and single.reason == "range":
+        judged = judge_with_calculus(number, lhs, rhs, written, options)  # ∂a^(L)/∂z^(L)
+        if judged is not None:
+            return judged
     if single is not None and single.verdict in ("correct", "wrong"):
         return _from_single(number, written, single)
     judged = judge_with_calculus(number, lhs, rhs, written, options)
@@ -447,7 +451,8 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         except calculus.ChainRuleError as err:
             return _chain_rule_step(number, written, setting, left, right, err)
         except ShapeError as err:
-            return StepResult(number, written, "wrong", "dimension", err.describe())
+            message = _symbolic(err.describe(), setting, options)
+            return StepResult(number, written, "wrong", "dimension", message)
         except (SymbolError, ValueError, IndexError, KeyError):
             return None
         checked += 1
@@ -486,6 +491,24 @@ def _repairs(right):
             out.append((REPAIRS[0], substitute(right, n, n.arg)))
     out.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
     return out
+
+
+def _symbolic(message, setting, options):
+    """``message`` with the generic network's widths written n_L, n_{L−1}, … (distinct
+    widths, so each number names one layer); as it is when the user gave ``sizes``."""
+    if options.sizes is not None:
+        return message
+    sizes, domain = setting.network.sizes, SymbolicDomain(None)
+    L = len(sizes)
+    names = {n: str(domain.n(LayerIndex("L", k - L))) for k, n in enumerate(sizes, 1)}
+    names[setting.network.m] = "m"
+
+    def dims(match):
+        return (
+            "(" + " × ".join(names.get(int(d), d) for d in re.split(r" × ", match.group(1))) + ")"
+        )
+
+    return re.sub(r"\((\d+(?: × \d+)*)\)", dims, message)
 
 
 @dataclass
