@@ -14,7 +14,8 @@ from sklearn.neural_network import MLPRegressor
 from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.config import TrainConfig
 from deltaprop.io import load_model, save_model
-from deltaprop.train import split_validation, train
+from deltaprop.train import train
+from deltaprop.trainingdata import split_validation
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -8,10 +8,10 @@ from sklearn.metrics import r2_score
 
 from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.config import TrainConfig
-from deltaprop.estimator import scaler
 from deltaprop.gradcheck import gradcheck
 from deltaprop.losses import LOSSES, Loss, weighted_sum
 from deltaprop.network import loss_and_grad
+from deltaprop.scaling import scaler
 from deltaprop.train import train
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -126,8 +126,8 @@ def gradcheck(
     net64 = Network(
         net.sizes, net.activation, dtype=np.float64, params=net.params, output=net.output
     )
-    X = net64._check_X(np.asarray(X, dtype=np.float64))
-    Y = net64._check_Y(np.asarray(Y, dtype=np.float64), X.shape[1])
+    X = net64.check_X(np.asarray(X, dtype=np.float64))
+    Y = net64.check_Y(np.asarray(Y, dtype=np.float64), X.shape[1])
     w = check_sample_weight(sample_weight, X.shape[1])
     probe = Probe(net64, X, Y, alpha, get_loss(loss), eps, w)
     J, grad = loss_and_grad(net64, X, Y, alpha=alpha, loss=loss, sample_weight=w)
