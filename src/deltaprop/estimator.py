@@ -234,8 +234,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         it (see ``warm_start``). Dask arrays and DataFrames train on the Dask cluster
         (``deltaprop.distributed``; no sample weights or warm start there).
         """
-        first = not (check_bool("warm_start", self.warm_start) and hasattr(self, "network_"))
         config = self.train_config()
+        first = not (self.warm_start and hasattr(self, "network_"))
         on_dask = is_dask_collection(X) or is_dask_collection(y)
         if on_dask and (not first or sample_weight is not None):
             check_dask_loss(self.loss)
@@ -601,29 +601,50 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
 
     def _hidden_sizes(self):
         """``hidden_layer_sizes`` as a checked tuple of widths (() for none)."""
-        return check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+        return PARAMETERS["hidden_layer_sizes"]("hidden_layer_sizes", self.hidden_layer_sizes)
 
     def _network_dtype(self, input_dtype):
         """The dtype of the network: ``dtype`` checked, or the input's when it is None (as
         MLPRegressor)."""
-        return np.dtype(input_dtype) if self.dtype is None else check_dtype(self.dtype)
+        return PARAMETERS["dtype"]("dtype", self.dtype) or np.dtype(input_dtype)
 
     def train_config(self):
-        """Validate every hyperparameter; return the ``TrainConfig`` that ``fit`` uses.
+        """Check every hyperparameter once, by its rule (``PARAMETERS`` here, the others
+        ``TrainConfig``'s); return the ``TrainConfig`` that ``fit`` uses.
 
-        Raises ``ConfigError`` naming the first invalid one (``fit`` calls this first; the
-        command line calls it before reading any data).
+        Raises ``ConfigError`` naming the first invalid one, with its value as given (``fit``
+        calls this first; the command line calls it before reading any data).
         """
-        get_activation(self.activation)
-        check_bool("standardize", self.standardize)
-        self._hidden_sizes()
-        self._network_dtype(np.float64)  # checks ``dtype`` when it is set
-        settings = {name: getattr(self, name) for name in CONFIG_FIELDS}
-        if isinstance(self.batch_size, str) and self.batch_size == "auto":
-            settings["batch_size"] = None
-        elif self.batch_size is None:
-            settings["batch_size"] = "None"  # only the string "auto" means automatic here
-        return TrainConfig(**settings)
+        own = {name: check(name, getattr(self, name)) for name, check in PARAMETERS.items()}
+        return TrainConfig(**{name: own.get(name, getattr(self, name)) for name in CONFIG_FIELDS})
+
+
+def check_batch_size(name, value):
+    """ "auto" as None (min(200, m)); an integer >= 1 as it is (``TrainConfig`` checks it)."""
+    if isinstance(value, str) and value == "auto":
+        return None
+    if value is None:  # only "auto" means automatic here
+        raise ConfigError(f"{name}=None must be 'auto' or an integer >= 1")
+    return value
+
+
+def check_random_state(name, value):
+    """None, an integer, a ``numpy.random.Generator`` or a ``RandomState``, as it is."""
+    kinds = numbers.Integral | np.random.Generator | np.random.RandomState
+    if value is None or isinstance(value, kinds):
+        return value
+    raise ConfigError(f"{name}={value!r} must be None, an integer or a numpy.random.Generator")
+
+
+PARAMETERS = {  # the estimator's own parameters -> check(name, value); the rest: TrainConfig's
+    "activation": lambda name, value: get_activation(value).name,
+    "standardize": check_bool,
+    "warm_start": check_bool,
+    "hidden_layer_sizes": lambda name, value: check_sizes(value, name=name, min_layers=0),
+    "dtype": lambda name, value: None if value is None else check_dtype(value),
+    "random_state": check_random_state,
+    "batch_size": check_batch_size,
+}
 
 
 def _scaler_part(name, value, default, n, dtype):
@@ -681,13 +702,10 @@ def starting_network(sizes, activation, solver, rng, dtype, output="identity"):
 
 def make_rng(random_state):
     """A ``numpy.random.Generator`` from None, an int, a Generator or a RandomState."""
-    if random_state is None or isinstance(random_state, numbers.Integral | np.random.Generator):
-        return np.random.default_rng(random_state)
+    random_state = check_random_state("random_state", random_state)
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(2**31))
-    raise ConfigError(
-        f"random_state={random_state!r} must be None, an integer or a numpy.random.Generator"
-    )
+    return np.random.default_rng(random_state)
 
 
 def check_column_names(X):
