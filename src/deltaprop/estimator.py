@@ -18,16 +18,33 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from deltaprop.activations import get_activation
 from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
-from deltaprop.errors import ClusterLostError, ConfigError, DataError, PoorFitWarning
+from deltaprop.errors import (
+    ClusterLostError,
+    ConfigError,
+    DataError,
+    PoorFitWarning,
+    UnseenCategoryWarning,
+)
 from deltaprop.lazy import is_dask_collection, issparse
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype, check_sizes
 from deltaprop.scaling import Columns, check_finite_data, standardized
+from deltaprop.tabular import (
+    MISSING_CHOICES,
+    categorical_names,
+    check_choice,
+    fit_encoder,
+    numbers_only,
+    raw_table,
+    unscaled,
+    unseen_text,
+)
 from deltaprop.train import History, TrainState, train_on
 from deltaprop.trainingdata import Rows, outputs
 from deltaprop.weights import check_sample_weight, without_zero_weights
@@ -119,6 +136,22 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     dtype : {None, "float64", "float32"}, default=None
         Kept end to end: parameters, gradients and predictions. None follows X, as
         ``MLPRegressor``: float32 X gives float32, any other X float64.
+    categorical_features : "from_dtype", list of str or int, bool mask, or None, \
+default="from_dtype"
+        The categorical columns, as ``HistGradientBoostingRegressor`` reads them:
+        "from_dtype" takes the text columns of a DataFrame (object, string or category
+        dtype); names (of a DataFrame's columns), indices or a mask name them (e.g. integer
+        codes). Each becomes a one-hot block of the input layer, kept sparse (Θ^(1) times a
+        one-hot column is a lookup: docs/derivation.md); a category not seen in ``fit`` is
+        an all-zero block at ``predict`` (see ``handle_unknown``).
+    missing : {"error", "impute"}, default="error"
+        "error" (scikit-learn's behaviour): a missing cell (NaN, None) is a ``DataError``
+        naming every such cell by row and column. "impute": a missing number gets the
+        median of the training rows and, when training had missing cells there, a
+        was-missing indicator column; a missing text cell is the category "(missing)".
+    handle_unknown : {"warn", "error"}, default="warn"
+        A category ``predict`` meets that ``fit`` did not see: an all-zero block with one
+        warning naming the column and the values, or a ``DataError``.
 
     Attributes
     ----------
@@ -151,8 +184,16 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     interrupted_ : bool
         True when Ctrl-C stopped training (the best weights so far are kept).
     n_features_in_, n_outputs_ : int
+        The columns of X (before encoding) and the outputs.
     feature_names_in_ : ndarray of str
         When X has string column names.
+    encoder_ : deltaprop.tabular.Encoder or None
+        The map from the columns of X to the network's input (n_1 columns: numbers
+        standardized, was-missing indicators, one-hot blocks), when X has categorical columns
+        or ``missing="impute"``; then ``x_mean_`` is 0 and ``x_scale_`` 1. None otherwise.
+    filled_ : dict
+        Column name → the number of missing cells of the last ``fit`` filled by
+        ``missing="impute"`` (empty without).
     target_names_ : list of str or None
         The name of a target ``Series`` or the columns of a target ``DataFrame``.
     y_ndim_ : int
@@ -187,6 +228,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         loss="squared",
         standardize=True,
         dtype=None,
+        categorical_features="from_dtype",
+        missing="error",
+        handle_unknown="warn",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -214,6 +258,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         self.loss = loss
         self.standardize = standardize
         self.dtype = dtype
+        self.categorical_features = categorical_features
+        self.missing = missing
+        self.handle_unknown = handle_unknown
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -308,17 +355,68 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             self._fit(rows, config, first, scalers=scalers, final=False)
         return self
 
+    @property
+    def _encoder(self):
+        """``encoder_``, None when there is none (an estimator fitted on Dask, or unfitted)."""
+        return getattr(self, "encoder_", None)
+
+    def _encoded(self, X, first):
+        """X as the network's input: its raw columns through ``encoder_`` (learned here when
+        ``first``: ``deltaprop.tabular``) when it has categorical columns or ``missing`` is
+        "impute"; else X as it is (``encoder_`` None)."""
+        if first:
+            self.encoder_, self.filled_ = self._fit_encoder(X), {}
+        if self._encoder is None:
+            return X
+        check_column_names(X)
+        validate_data(self, X, reset=first, skip_check_array=True)  # names and count of columns
+        _, table, _ = raw_table(X)
+        table = numbers_only(table, self.encoder_.categorical)
+        unknown = {"warn": "ignore", "error": "error"}[self.handle_unknown]
+        encoded = self.encoder_.transform(table, self.missing, unknown)
+        if encoded.unseen:
+            text = unseen_text(encoded.unseen)
+            warnings.warn(
+                UnseenCategoryWarning(f"{text}: their rows get no category"), stacklevel=3
+            )
+        if first:
+            self.filled_ = encoded.filled
+        X_1 = encoded.X  # (m, n_1), CSR with a one-hot block
+        return X_1 if self.dtype is None else X_1.astype(check_dtype(self.dtype))
+
+    def _fit_encoder(self, X):
+        """The ``Encoder`` of X's raw columns, or None when X needs none (no categorical
+        column and ``missing="error"``, or sparse X)."""
+        spec = self.categorical_features
+        by_dtype = isinstance(spec, str) and spec == "from_dtype"
+        framed = hasattr(X, "iloc") or hasattr(X, "column_names")
+        if issparse(X) or (self.missing == "error" and (spec is None or by_dtype) and not framed):
+            return None
+        check_column_names(X)
+        names, table, framed = raw_table(X)
+        categorical = categorical_names(spec, names, table, framed)
+        table = numbers_only(table, categorical)  # a column of text not named: DataError
+        if not categorical and self.missing == "error":
+            return None
+        encoder = fit_encoder(table, categorical, missing=self.missing)
+        if not self.standardize:  # the numbers as they are (mean 0, scale 1)
+            encoder = unscaled(encoder)
+        return encoder
+
     @contextlib.contextmanager
     def _rows(self, X, y, first, sample_weight=None):
         """The rows of a fit, checked: ``trainingdata.Rows`` in memory; for Dask collections a
         ``distributed.DaskRows`` on the active client (or a local cluster for the block)."""
         if not (is_dask_collection(X) or is_dask_collection(y)):
+            X = self._encoded(X, first)
             yield self._rows_in_memory(X, y, first, sample_weight)
             return
         from deltaprop.distributed import dask_rows  # Dask input only
 
         check_dask_loss(self.loss)
-        with dask_rows(X, y) as rows:
+        if first:  # no categorical columns on Dask
+            self.encoder_, self.filled_ = None, {}
+        with dask_rows(X, y, self._hidden_sizes()) as rows:
             self._check_columns(rows.meta, first)
             yield rows
 
@@ -327,20 +425,16 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         checked sample weights; rows of weight 0 dropped."""
         check_column_names(X)
         names = target_names(y)  # a Series' name, a DataFrame's columns
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first,
-            validate_separately=(
-                {
-                    "ensure_all_finite": False,
-                    "dtype": FLOATS,
-                    "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
-                },  # our own NaN/inf check names the row
-                {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False},
-            ),
-        )
+        x_rules = {
+            "ensure_all_finite": False,  # our own NaN/inf check names the row
+            "dtype": FLOATS,
+            "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
+        }
+        y_rules = {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False}
+        if self._encoder is None:
+            X, y = validate_data(self, X, y, reset=first, validate_separately=(x_rules, y_rules))
+        else:  # X is encoded: its raw columns were checked against the fit's by ``_encoded``
+            X, y = check_array(X, **x_rules), check_array(y, **y_rules)
         check_consistent_length(X, y)
         check_finite_data(X, "X")
         check_finite_data(y, "y")
@@ -390,8 +484,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         dtype = self._network_dtype(rows.dtype)
         # the Poisson loss's exp output needs y in its own units: y stays unscaled
         scale_y = self.standardize and get_loss(self.loss).output == "identity"
+        scale_x = self.standardize and self._encoder is None  # the encoder standardized X
         columns = (self._columns("X"), self._columns("y"))
-        x, y = rows.scalers((self.standardize, scale_y), dtype, columns)
+        x, y = rows.scalers((scale_x, scale_y), dtype, columns)
         (self.x_mean_, self.x_scale_), (self.y_mean_, self.y_scale_) = x, y
         if scalers is not None:
             self._set_scalers(scalers)
@@ -445,6 +540,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""
         check_is_fitted(self, "network_")
+        if self._encoder is not None:
+            return self._predicted(self._encoded(X, first=False))
         check_column_names(X)
         X = validate_data(
             self,
@@ -454,13 +551,17 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             dtype=FLOATS,
             accept_sparse=("csr", "csc"),
         )
+        return self._predicted(X)
+
+    def _predicted(self, X):
+        """Predictions for the checked input X (m, n_1), dense or sparse."""
         check_finite_data(X, "X")
         if issparse(X) and self.x_mean_.any():  # centered on dense X: dense row blocks
             from scipy import sparse
 
             X, step = sparse.csr_matrix(X), SPARSE_ROWS
             return np.concatenate(
-                [self.predict(X[s : s + step].toarray()) for s in range(0, X.shape[0], step)]
+                [self._predicted(X[s : s + step].toarray()) for s in range(0, X.shape[0], step)]
             )
         dtype = self.network_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
@@ -483,6 +584,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         y_1d=True,
         feature_names_in=None,
         history=None,
+        encoder=None,
         **params,
     ):
         """A fitted estimator around ``network`` (model files, weights from other libraries).
@@ -503,6 +605,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             The column names ``predict`` checks on DataFrames.
         history : History, optional
             The training record (default: empty, as for weights trained elsewhere).
+        encoder : deltaprop.tabular.Encoder, optional
+            The map from the raw columns of X to the network's n_1 inputs (``encoder_``);
+            ``n_features_in_`` is then its number of raw columns.
         **params
             The estimator's hyperparameters (``get_params`` names).
         """
@@ -525,6 +630,13 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         estimator.y_mean_ = _scaler_part("y_mean", y_mean, 0.0, n_out, dtype)
         estimator.y_scale_ = _scaler_part("y_scale", y_scale, 1.0, n_out, dtype)
         estimator.n_features_in_, estimator.n_outputs_ = n_in, n_out
+        estimator.encoder_, estimator.filled_ = encoder, {}
+        if encoder is not None:
+            if encoder.n_encoded != n_in:
+                raise ConfigError(
+                    f"the encoder makes {encoder.n_encoded} inputs; the network has {n_in}"
+                )
+            estimator.n_features_in_ = len(encoder.columns)
         estimator.y_ndim_ = 1 if y_1d and n_out == 1 else 2
         if feature_names_in is not None:
             estimator.feature_names_in_ = np.asarray(feature_names_in, dtype=object)
@@ -644,6 +756,8 @@ PARAMETERS = {  # the estimator's own parameters -> check(name, value); the rest
     "dtype": lambda name, value: None if value is None else check_dtype(value),
     "random_state": check_random_state,
     "batch_size": check_batch_size,
+    "missing": lambda name, value: check_choice(name, value, MISSING_CHOICES),
+    "handle_unknown": lambda name, value: check_choice(name, value, ("warn", "error")),
 }
 
 
