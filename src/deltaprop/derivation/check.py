@@ -33,6 +33,7 @@ from deltaprop.derivation.notation import (
     parse_expression,
     substitute,
     to_text,
+    transform,
 )
 from deltaprop.derivation.sample import ALPHA, RandomNetwork, check_seed, check_work
 from deltaprop.derivation.shapes import (
