@@ -283,6 +283,8 @@ default="from_dtype"
         """
         config = self.train_config()
         first = not (self.warm_start and hasattr(self, "network_"))
+        if not first:
+            self._check_goes_on()
         on_dask = is_dask_collection(X) or is_dask_collection(y)
         if on_dask and (not first or sample_weight is not None):
             check_dask_loss(self.loss)
@@ -340,6 +342,8 @@ default="from_dtype"
                 "stop); set early_stopping=False"
             )
         first = not hasattr(self, "network_")
+        if not first:
+            self._check_goes_on()
         if scalers is not None and not first:
             raise ConfigError(
                 "scalers are fixed by the first partial_fit (or fit); pass them only then"
@@ -354,6 +358,34 @@ default="from_dtype"
         with self._rows(X, y, first, sample_weight) as rows:
             self._fit(rows, config, first, scalers=scalers, final=False)
         return self
+
+    def _check_goes_on(self):
+        """Before going on from the fitted network (``warm_start``, a later ``partial_fit``):
+        a ``ConfigError`` when a setting that made it has changed since, for the network
+        would go on as it was and ignore the new value (scikit-learn's ``MLPRegressor``
+        fails or ignores it). Set it back, or fit with warm_start=False to start afresh."""
+        net = self.network_
+        fitted = {
+            "activation": net.activation.name,
+            "hidden_layer_sizes": tuple(net.sizes[1:-1]),
+            "dtype": str(net.dtype),
+            "standardize": getattr(self, "_standardized", self.standardize),
+            "output layer (loss)": net.output.name,
+        }
+        now = {
+            "activation": get_activation(self.activation).name,
+            "hidden_layer_sizes": self._hidden_sizes(),
+            "dtype": str(net.dtype if self.dtype is None else check_dtype(self.dtype)),
+            "standardize": check_bool("standardize", self.standardize),
+            "output layer (loss)": get_loss(self.loss).output,
+        }
+        for name, value in now.items():
+            if value != fitted[name]:
+                raise ConfigError(
+                    f"{name} {value!r}, but the fitted network was made with {fitted[name]!r} "
+                    f"and would go on as it is; set it back, or fit with warm_start=False to "
+                    "train a new network"
+                )
 
     @property
     def _encoder(self):
@@ -696,6 +728,7 @@ default="from_dtype"
         return Columns(name, None if names is None else tuple(map(str, names)))
 
     def _set_history(self, history):
+        self._standardized = self.standardize  # what the network goes on with (_check_goes_on)
         self.out_activation_ = self.network_.output.name  # "identity" or "exp" (poisson)
         self.loss_ = history.loss
         self.loss_curve_ = history.loss_curve

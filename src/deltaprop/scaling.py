@@ -81,6 +81,12 @@ def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
         f"distance from the column mean {mean[j]:.3g} overflows; rescale the column (e.g. "
         f"divide it by 1e300)"
     )
+    if _tiny_scale(A[i, j], mean[j], scale[j]):
+        problem = (
+            f"holds {A[i, j]:.6g}{{row}}, which the column's scale {scale[j]:.3g} (the "
+            f"model's, not the data's) makes overflow: that scale is too small; re-train "
+            f"the model on data like these"
+        )
     raise ColumnError(column, j, problem, f" (row {i}, counting from 0)")
 
 
@@ -122,26 +128,35 @@ def scaler(A, standardize, dtype, column=lambda j: f"column {j}", w=None):
 
 def scaler_from_moments(moments, standardize, dtype, column=lambda j: f"column {j}"):
     """(mean, scale) in ``dtype`` as ``scaler`` computes them, from the moments (m, mean,
-    M2 = Σ (x − mean)², largest magnitude) of each column (``combine``): the same
-    constant-column test."""
+    M2 = Σ ((x − mean) / u)² in units u of the largest magnitude, largest magnitude) of each
+    column (``combine``): the same constant-column test."""
     m, mean, M2, big = moments
     if not standardize:
         return np.zeros_like(mean, dtype=dtype), np.ones_like(mean, dtype=dtype)
     unit = np.where(big > 0, big, 1.0)  # (n,)
-    scale = column_scale(m, mean / unit, M2 / m / unit / unit, unit)  # (n,)
+    scale = column_scale(m, mean / unit, M2 / m, unit)  # (n,): M2 is in units of ``unit``
     return in_dtype(mean, dtype, column), in_dtype(scale, dtype, column)
 
 
 def combine(moments):
     """(m, mean, M2, largest magnitude) of the union of row blocks from each block's own, in
-    order (Chan et al.'s pairwise combination)."""
-    m, mean, M2, big = moments[0]
-    for m_k, mean_k, M2_k, big_k in moments[1:]:
-        delta = mean_k - mean
+    order (Chan et al.'s pairwise combination).
+
+    Each M2 = Σ ((x − mean) / u)² is in units u of its rows' largest magnitude (1 for a
+    column of zeros), so that neither 1e300² overflows nor 1e-300² underflows; the union's
+    is in units of the union's largest magnitude."""
+    big = np.max([s[3] for s in moments], axis=0)  # (n,)
+    unit = np.where(big > 0, big, 1.0)  # (n,)
+    m, mean, M2 = 0, np.zeros_like(big), np.zeros_like(big)
+    for m_k, mean_k, M2_k, big_k in moments:
+        if not m_k:
+            continue
         total = m + m_k
-        mean = mean + delta * (m_k / total)
+        delta = mean_k / unit - mean / unit  # (n,) in the union's units: no overflow
+        mean = mean * (m / total) + mean_k * (m_k / total)
+        M2_k = M2_k * (np.where(big_k > 0, big_k, 1.0) / unit) ** 2  # in the union's units
         M2 = M2 + M2_k + delta**2 * (m * m_k / total)
-        m, big = total, np.maximum(big, big_k)
+        m = total
     return m, mean, M2, big
 
 
@@ -162,3 +177,11 @@ def in_dtype(v, dtype, column):
         problem = f"is of size {v[j]:.3g}, beyond the range of {dtype}; use dtype='float64' "
         raise ColumnError(column, j, problem + "or rescale the column")
     return v.astype(dtype)
+
+
+def _tiny_scale(value, mean, scale):
+    """Whether (value − mean) / scale overflows float64 for want of a scale, the distance
+    itself being a float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        distance = np.float64(value) - np.float64(mean)
+        return bool(np.isfinite(distance) and not np.isfinite(distance / np.float64(scale)))
