@@ -61,6 +61,14 @@ class Options:
     activation: str = "tanh"
     seed: int = 0
     notation: str | None = None
+    network: tuple = ()  # check's output_activation, loss and bias, as keyword pairs
+
+    @property
+    def squared_linear(self):
+        """Whether the network is the question's (squared loss, linear output): the only one
+        the numbers of :mod:`calculus` move."""
+        given = dict(self.network)
+        return given.get("output_activation") is None and given.get("loss", "squared") == "squared"
 
     def notation_of(self, text):
         """The notation of ``text``: as given, else detected; a lone C (a matrix of an
@@ -76,7 +84,14 @@ class Options:
         """The single-equation checker's verdict on ``equation`` (None: it raised)."""
         notation = self.notation_of(equation)
         try:
-            return check(equation, self.sizes, self.activation, seed=self.seed, notation=notation)
+            return check(
+                equation,
+                self.sizes,
+                self.activation,
+                seed=self.seed,
+                notation=notation,
+                **dict(self.network),
+            )
         except (ConfigError, RecursionError):
             return None
 
@@ -233,7 +248,9 @@ def is_derivation(text):
     return len(tex.top_level_split(text.replace(":=", "="), "=")) > 2
 
 
-def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None):
+def check_derivation(
+    formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None, **network
+):
     """Judge every step of every equation in ``formula`` (TeX, plain text or Unicode).
 
     Parameters
@@ -243,6 +260,10 @@ def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=No
         in it (``\\def``, ``\\newcommand``) are expanded.
     sizes, activation, seed, notation
         As for :func:`deltaprop.derivation.check.check`.
+    **network
+        ``output_activation``, ``loss`` and ``bias``, passed on to
+        :func:`deltaprop.derivation.check.check` (steps that need derivatives by numbers are
+        judged for the squared loss and a linear output only).
     scope : Scope, optional
         Macros and local names defined earlier in the same text.
 
@@ -252,7 +273,9 @@ def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=No
         ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing about the network) or
         ``unparseable``; ``first_wrong_step`` is 1-based.
     """
-    options = Options(None if sizes is None else check_work(sizes), activation, seed, notation)
+    sizes = None if sizes is None else check_work(sizes)
+    given = tuple((k, v) for k, v in network.items() if v is not None)
+    options = Options(sizes, activation, seed, notation, given)
     scope = scope or Scope()
     result = DerivationResult(formula)
     try:
@@ -437,6 +460,8 @@ def _from_single(number, written, single):
 def judge_with_calculus(number, lhs, rhs, written, options):
     """``lhs = rhs`` evaluated with :mod:`calculus` at every layer it claims; None when
     the equation holds something it cannot evaluate either."""
+    if not options.squared_linear:
+        return None
     try:
         notation = options.notation_of(f"{lhs} = {rhs}")
         left, right = parse(f"{lhs} = {rhs}", notation)[:2]
