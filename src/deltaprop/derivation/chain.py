@@ -22,9 +22,11 @@ from deltaprop.derivation.check import BATCHED, GENERIC_WIDTHS, SAMPLES, check
 from deltaprop.derivation.notation import (
     Bin,
     Call,
+    Differential,
     LayerIndex,
     Neg,
     ParseError,
+    SumOver,
     Sym,
     Transpose,
     parse,
@@ -513,7 +515,7 @@ def _repairs(right):
     """``[(hint, repaired tree)]`` for :func:`_name_the_mistake`."""
     out = []
     for n in walk(right):
-        if type(n).__name__ == "Differential" and isinstance(n.arg, Call):
+        if isinstance(n, Differential) and isinstance(n.arg, Call):
             out.append((REPAIRS[0], substitute(right, n, n.arg)))
     out.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
     return out
@@ -560,7 +562,7 @@ def _setting(left, right, options):
     rng = np.random.default_rng(options.seed + 1)
     moved = calculus.differentials([left, right])
     has_differential = any(
-        type(n).__name__ == "Differential" for node in (left, right) for n in walk(node)
+        isinstance(n, Differential) for node in (left, right) for n in walk(node)
     )
     directions = calculus.directions(network, moved, rng) if has_differential else {}
     letters = calculus.generic_letters([left, right])
@@ -586,7 +588,7 @@ def _claimed(left, right, binding):
                 and n.arg.layer.bind(binding) == L
             ):
                 return False
-    target = left.arg if type(left).__name__ == "Differential" else left
+    target = left.arg if isinstance(left, Differential) else left
     if not (isinstance(target, Sym) and target.name in ("a", "A") and target.layer):
         return True
     if target.layer.base != "l":
@@ -620,8 +622,7 @@ def _quantity_value(calc, network, binding, left, right):
     found = quantity(left)
     cost = left.num if hasattr(left, "num") else left
     batched = any(
-        (isinstance(n, Sym) and n.name in BATCHED)
-        or (type(n).__name__ == "SumOver" and n.index == "i")
+        (isinstance(n, Sym) and n.name in BATCHED) or (isinstance(n, SumOver) and n.index == "i")
         for n in walk(right)
     )
     if found and found[0] in ("G", "gb", "J") and batched and not getattr(cost, "sample", True):
