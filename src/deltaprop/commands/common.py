@@ -34,6 +34,7 @@ class TrainRun:
     n_test: int
     y_true: np.ndarray  # (m_scored, k)
     y_pred: np.ndarray  # (m_scored, k)
+    n_inputs: int | None = None  # n_1, when the columns are encoded (else one per feature)
 
     @property
     def held_out(self):
@@ -46,7 +47,8 @@ class TrainRun:
 
     def architecture(self, hidden):
         """The layer widths as ``"10-16-1"``."""
-        sizes = (len(self.feature_names), *hidden, len(self.target_names))
+        n_1 = len(self.feature_names) if self.n_inputs is None else self.n_inputs
+        sizes = (n_1, *hidden, len(self.target_names))
         return "-".join(str(n) for n in sizes)
 
 
@@ -108,6 +110,12 @@ def add_sep_option(p):
         help="CSV column separator (default: ',', or ';' or tab when the header has no "
         "comma and only that one)",
     )
+    p.add_argument(
+        "--decimal",
+        choices=(".", ","),
+        default=".",
+        help="decimal mark of the numbers in a CSV file: ',' reads 3,5 as 3.5 (default: '.')",
+    )
 
 
 def add_dask_option(p, data):
@@ -132,6 +140,16 @@ def load(path):
     from deltaprop.io import load_model
 
     return load_model(path)
+
+
+@contextlib.contextmanager
+def warnings_as_lines():
+    """Print each warning raised inside as one line on stderr (no source line)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
 
 
 def fit_reporting_warnings(fit, *args, **kwargs):
@@ -170,7 +188,7 @@ def predict_matrix(model, X):
     with the model's feature names when it has them (scikit-learn checks them and would warn
     about an unnamed X)."""
     names = getattr(model, "feature_names_in_", None)
-    if names is not None:
+    if names is not None and isinstance(X, np.ndarray):  # not a table of raw columns already
         X = named(X, [str(name) for name in names])
     return np.asarray(model.predict(X)).reshape(X.shape[0], -1)
 
