@@ -101,6 +101,7 @@ class RandomNetwork:
             for i in range(self.m)
         ]
         self.J_each = [J for J, _ in each]
+        self.grad_each = [g for _, g in each]  # ∂J^(i)/∂• of each sample, for Σ_i
         return {l: np.stack([g.b[l] for _, g in each], axis=1) for l in self.net.b}
 
     def phi(self, z):
@@ -130,9 +131,9 @@ class RandomNetwork:
             "φ'": lambda: self.dphi(z[k][:, i]),
             "∂J/∂a": lambda: self.output_gradient(a[k][:, i], self.Y[:, i]),
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
-            "G": lambda: self.grad1.theta[k],
+            "G": lambda: self.grad_each[column].theta[k],
             "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
-            "gb": lambda: self.grad1.b[k][:, None],
+            "gb": lambda: self.grad_each[column].b[k][:, None],
             "J": lambda: self.J_each[column],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
