@@ -237,7 +237,7 @@ def test_partial_fit_on_dask_goes_on_as_in_memory(current, rng, solver, frame, s
     assert got._state.optimizer.t == ref._state.optimizer.t == 5 + 3 + 3 + 5
     for name in ("x_mean_", "x_scale_", "y_mean_", "y_scale_"):
         assert rel_error(getattr(got, name), getattr(ref, name)) < 1e-14
-    assert got.y_scale_[0] == (10.0 if scalers else ref.y_scale_[0])
+    assert not scalers or got.y_scale_[0] == 10.0
     X_in = pd.DataFrame(X, columns=["a", "b", "c"]) if frame else X
     assert rel_error(got.predict(X_in), ref.predict(X_in)) < 1e-10
     assert list(getattr(got, "feature_names_in_", [])) == (["a", "b", "c"] if frame else [])
@@ -282,6 +282,7 @@ def test_partial_fit_on_dask_after_fit_and_its_refusals(current, rng):
 def test_early_stopping_on_dask_fits_the_estimator_and_refuses_a_tiny_split(current, rng):
     X, Y = make_data(rng, m=200)
     kwargs = dict(hidden_layer_sizes=(5,), early_stopping=True, learning_rate_init=0.05)
+    kwargs["random_state"] = 0  # a drawn start can stop early below R² 0.5
     model = DeltapropRegressor(**kwargs).fit(da.from_array(X, 50), da.from_array(Y[:, 0], 50))
     assert len(model.validation_scores_) == model.n_iter_ == len(model.validation_loss_curve_)
     assert model.best_validation_score_ == max(model.validation_scores_) > 0.5
@@ -355,7 +356,7 @@ def test_nan_names_the_partition_row_and_column(current, rng, capfd):
 def test_text_is_refused_before_training(current):
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"], "y": [1.0, 2.0, 3.0]})
     frame = dd.from_pandas(frame, npartitions=2)
-    with pytest.raises(DataError, match=r"X has non-numeric columns: b; drop them"):
+    with pytest.raises(DataError, match=r"X has non-numeric or complex columns: b; drop them"):
         DeltapropRegressor().fit(frame[["a", "b"]], frame["y"])
     X = np.array([[1.0], [2.0], ["3,5"], [4.0]], dtype=object)
     with pytest.raises(DataError, match=r"partition 1: a value is not a number .*'3,5'"):
@@ -595,6 +596,109 @@ def test_cli_predict_on_dask_leaves_nothing_when_a_file_is_bad(client, rng, tmp_
     assert "is a folder that is not empty; give a new folder" in capsys.readouterr().err
     assert main([*args]) == 2
     assert "give -o FOLDER" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("magnitude", [1e200, 1e-200])
+def test_dask_scalers_of_huge_and_tiny_columns_are_the_in_memory_ones(current, rng, magnitude):
+    """The distributed pass works in units of each column's largest magnitude, as in memory:
+    no overflow of 1e200² (it used to scale by the maximum and warn), no underflow of 1e-200²."""
+    X, Y = make_data(rng, m=60)
+    X = X * [magnitude, 1.0, 1.0]
+    kwargs = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=3, random_state=0)
+    ref = DeltapropRegressor(**kwargs).fit(X, Y[:, 0])
+    on_dask = DeltapropRegressor(**kwargs).fit(
+        da.from_array(X, (25, 3)), da.from_array(Y[:, 0], 25)
+    )
+    for name in ("x_mean_", "x_scale_", "y_mean_", "y_scale_"):
+        assert rel_error(getattr(on_dask, name), getattr(ref, name)) < 1e-13, name
+    assert rel_error(on_dask.predict(X), ref.predict(X)) < 1e-9
+
+
+def test_complex_x_on_dask_is_refused_as_in_memory(current, rng):
+    X, Y = make_data(rng, m=20)
+    model = DeltapropRegressor(hidden_layer_sizes=(2,), max_iter=2)
+    with pytest.raises(DataError, match=r"^X is complex; deltaprop fits real numbers"):
+        model.fit(da.from_array(X + 1j, 10), da.from_array(Y[:, 0], 10))
+    frame = dd.from_pandas(pd.DataFrame({"a": X[:, 0] + 1j, "y": Y[:, 0]}), npartitions=2)
+    with pytest.raises(DataError, match=r"X has non-numeric or complex columns: a; drop them"):
+        model.fit(frame[["a"]], frame["y"])
+
+
+def test_an_empty_partition_is_skipped_and_no_rows_is_one_error(current, rng):
+    """A filter that empties a partition used to fail inside (cannot reshape array of size 0);
+    the fit equals the in-memory fit on the rows left. A fit or a partial_fit on no rows at
+    all is one ``DataError``."""
+    X, Y = make_data(rng, m=40)
+    table = pd.DataFrame(X, columns=list("abc")).assign(y=Y[:, 0], i=np.arange(40))
+    frame = dd.from_pandas(table, npartitions=2)
+    kept = frame[frame.i < 20]  # the second partition is empty
+    kwargs = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=4, random_state=0)
+    ref = DeltapropRegressor(**kwargs).fit(X[:20], Y[:20, 0])
+    model = DeltapropRegressor(**kwargs).fit(kept[["a", "b", "c"]], kept["y"])
+    assert rel_error(model.x_scale_, ref.x_scale_) < 1e-14 and model.t_ == ref.t_
+    assert rel_error(model.predict(pd.DataFrame(X, columns=list("abc"))), ref.predict(X)) < 1e-10
+    step = DeltapropRegressor(hidden_layer_sizes=(3,), batch_size=8, random_state=0)
+    step.partial_fit(kept[["a", "b", "c"]], kept["y"])
+    assert step.t_ == 20
+    none = frame[frame.i < 0]
+    for fit in (DeltapropRegressor(**kwargs).fit, step.partial_fit):
+        with pytest.raises(DataError, match=r"^the data have no rows \(every partition is empty"):
+            fit(none[["a", "b", "c"]], none["y"])
+    with pytest.raises(DataError, match=r"no rows"):
+        DeltapropRegressor(**kwargs).fit(da.zeros((0, 3), chunks=1), da.zeros((0,), chunks=1))
+
+
+def test_cli_a_file_whose_rows_all_land_in_the_test_split(client, rng, tmp_path, capsys):
+    """Its partition of training rows is empty: skipped (it used to make the loss NaN)."""
+    from deltaprop.cli import main
+    from deltaprop.data import write_csv
+
+    pattern = write_parts(tmp_path, rng, n_files=1, m=40, kind="csv")
+    seed = next(s for s in range(100) if np.random.default_rng([s, 1]).random(1)[0] < 0.5)
+    write_csv(tmp_path / "part-1.csv", ["a", "b", "c", "y"], np.ones((1, 4)))
+    args = train_args(pattern, tmp_path / "m.npz", client.scheduler.address, *QUICK)
+    assert main([*args, "--seed", str(seed), "--test-size", "0.5"]) == 0
+    assert "held-out test split" in capsys.readouterr().out
+    assert main([*args, "--test-size", "0.999"]) == 1  # every row held out: one line
+    assert capsys.readouterr().err.startswith("deltaprop: error: the data have no rows (every")
+
+
+def test_cli_predict_on_dask_into_a_link_to_an_empty_folder_and_where_it_cannot_write(
+    client, rng, tmp_path, capsys
+):
+    """A symbolic link to an empty folder gets the files in that folder (it used to fail
+    inside); a folder that cannot be made (/proc/x) is one line, nothing left behind."""
+    from deltaprop.cli import main
+
+    pattern = write_parts(tmp_path, rng, n_files=2, m=20, kind="csv")
+    address = client.scheduler.address
+    assert main([*train_args(pattern, tmp_path / "m.npz", address), *QUICK]) == 0
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    args = ["predict", str(tmp_path / "m.npz"), pattern, "--dask", address, "-o"]
+    assert main([*args, str(tmp_path / "link")]) == 0
+    assert (tmp_path / "link").is_symlink()
+    assert sorted(p.name for p in (tmp_path / "empty").iterdir()) == ["part-0.csv", "part-1.csv"]
+    capsys.readouterr()
+    if os.path.isdir("/proc/self"):
+        assert main([*args, "/proc/x"]) == 1
+        assert re.fullmatch(
+            r"deltaprop: error: cannot write -o '/proc/x'.*\n", capsys.readouterr().err
+        )
+
+
+def test_a_folder_filled_by_another_run_meanwhile_is_one_error_and_nothing_is_left(tmp_path):
+    """Two runs into one new folder at once: the second to finish finds it taken."""
+    from deltaprop.commands.on_dask import staging_folder
+
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match=r"it is no longer a new or empty folder; nothing was"):
+        with staging_folder(str(out)) as staging:
+            (Path(staging) / "part-0.csv").write_text("y\n1\n")
+            out.mkdir()
+            (out / "theirs.csv").write_text("y\n2\n")  # the other run's
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in out.iterdir()] == ["theirs.csv"]
 
 
 @pytest.fixture

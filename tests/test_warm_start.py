@@ -168,3 +168,42 @@ def test_a_loaded_model_goes_on_from_its_weights_and_record(rng, tmp_path):
     np.testing.assert_array_equal(loaded.network_.params, reference.network_.params)
     assert loaded.loss_curve_[:3] == model.loss_curve_ and len(loaded.loss_curve_) == 6
     assert loaded.t_ == 6 * len(X)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"activation": "relu"}, r"activation 'relu', but the fitted network was made with 'tanh'"),
+        ({"hidden_layer_sizes": (6, 6)}, r"hidden_layer_sizes \(6, 6\), but .* \(6,\)"),
+        ({"dtype": "float32"}, r"dtype 'float32', but .* 'float64'"),
+        ({"standardize": False}, r"standardize False, but .* True"),
+        ({"loss": "poisson"}, r"output layer \(loss\) 'exp', but .* 'identity'"),
+    ],
+)
+def test_a_changed_architecture_setting_is_refused_and_changes_nothing(rng, change, match):
+    """warm_start goes on from the fitted network: a changed setting it was made with would be
+    ignored (and the file would then contradict itself), so it is refused, the model as it was;
+    with warm_start=False the same setting starts afresh."""
+    X, y = make_data(rng)
+    model = DeltapropRegressor(**settings("adam"), activation="tanh", max_iter=3, warm_start=True)
+    model.fit(X, y)
+    before = model.predict(X)
+    model.set_params(**change)
+    for go_on in (lambda: model.fit(X, np.abs(y)), lambda: model.partial_fit(X, np.abs(y))):
+        with pytest.raises(ConfigError, match=match + r" and would go on as it is; set it back"):
+            go_on()
+    np.testing.assert_array_equal(model.predict(X), before)
+    model.set_params(warm_start=False).fit(X, np.abs(y))  # afresh: the new setting is taken
+    assert model.n_iter_ == 3 and len(model.loss_curve_) == 3
+
+
+def test_a_saved_file_states_the_networks_activation_whatever_was_set_since(rng, tmp_path):
+    X, y = make_data(rng)
+    model = DeltapropRegressor(**settings("adam"), activation="tanh", max_iter=2).fit(X, y)
+    model.set_params(activation="relu", dtype="float32")
+    save_model(tmp_path / "m.npz", model)
+    loaded, meta = load_model(tmp_path / "m.npz")
+    assert meta["settings"]["activation"] == meta["architecture"]["activation"] == "tanh"
+    assert meta["settings"]["dtype"] == "float64"
+    assert loaded.activation == "tanh"
+    np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=1e-12)

@@ -596,12 +596,7 @@ def dataset_columns(path, target, features=None, exclude=(), sep=None, decimal="
     """``(table, features)``: the file read (``read_table``) and the names of its feature
     columns (``read_dataset``'s parameters), every name checked."""
     target, exclude = tuple(target), tuple(exclude)
-    for what, names in (("target", target), ("feature", features or ()), ("excluded", exclude)):
-        _check_unique(f"the {what} columns name", names)
-    if features is not None and exclude:
-        raise ConfigError(
-            "give the feature columns (--features) or the columns to exclude (--exclude), not both"
-        )
+    check_column_options(target, features, exclude)
     table = read_table(path, sep, decimal)
     _check_exists(table, "target", target)
     if features is None:
@@ -609,13 +604,30 @@ def dataset_columns(path, target, features=None, exclude=(), sep=None, decimal="
         features = tuple(n for n in table.columns if n not in target and n not in exclude)
     else:
         features = tuple(features)
-        _check_features(table, features, target)
+        _check_exists(table, "feature", features)
     if not features:
         raise DataError(
             f"{table.path} has no feature columns besides the target(s) "
             f"{_quoted(target)}; the model needs at least one input column"
         )
     return table, features
+
+
+def check_column_options(target, features=None, exclude=()):
+    """The usage errors of the column options, found without reading a file (``ConfigError``):
+    a name given twice, --features with --exclude, a column both a feature and a target."""
+    for what, names in (("target", target), ("feature", features or ()), ("excluded", exclude)):
+        _check_unique(f"the {what} columns name", tuple(names))
+    if features is not None and exclude:
+        raise ConfigError(
+            "give the feature columns (--features) or the columns to exclude (--exclude), not both"
+        )
+    both = [name for name in features or () if name in target]
+    if both:
+        raise ConfigError(
+            f"column(s) {_quoted(both)} cannot be both a feature and a target; "
+            f"leave them out of --features"
+        )
 
 
 def _exclude_hint(table, features):
@@ -691,16 +703,6 @@ def model_columns(table, names, what=None):
         raise DataError(
             f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
             f"model was trained on; the model needs: {listed_names(names)}"
-        )
-
-
-def _check_features(table, features, target):
-    _check_exists(table, "feature", features)
-    both = [name for name in features if name in target]
-    if both:
-        raise ConfigError(
-            f"column(s) {_quoted(both)} cannot be both a feature and a target; "
-            f"leave them out of --features"
         )
 
 

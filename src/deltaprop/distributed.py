@@ -53,6 +53,7 @@ Without an active ``distributed.Client``, ``fit`` starts an in-process ``LocalCl
 import contextlib
 import functools
 import sys
+import urllib.parse
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,7 +163,12 @@ def load_part(k, x_block, y_block):
         return Part(
             k, empty, empty, error=f"a value is not a number ({first_line(err)}); convert it"
         )
-    return Part(k, X.reshape(len(X), -1).T, Y.reshape(len(Y), -1).T)
+    return Part(k, as_rows(X).T, as_rows(Y).T)
+
+
+def as_rows(A):
+    """A block of rows (m_k,) or (m_k, n) as (m_k, n), also when it has no rows."""
+    return A[:, None] if A.ndim == 1 else A
 
 
 def first_line(err):
@@ -187,9 +193,16 @@ def part_moments(part, split=None):
                 "0 within the partition); remove or impute the bad values"
             }
     for name, A in (("X", part.X), ("Y", part.Y)):
-        mean = A.mean(axis=1, dtype=np.float64)  # (n,)
-        M2 = ((A - mean[:, None]) ** 2).sum(axis=1)  # (n,)
-        moments[name] = (part.m, mean, M2, np.abs(A).max(axis=1, initial=0.0))
+        if not part.m:  # an empty partition (after a filter): no moments, skipped by ``moments``
+            moments[name] = (0, None, None, None)
+            continue
+        big = np.abs(A).max(axis=1).astype(np.float64)  # (n,) largest magnitudes
+        unit = np.where(big > 0, big, 1.0)  # (n,)
+        D = A / unit[:, None]  # (n, m_k) in [−1, 1], as in memory; the one copy
+        mean_u = D.mean(axis=1, dtype=np.float64)  # (n,)
+        D -= mean_u[:, None]
+        M2_u = np.einsum("ij,ij->i", D, D)  # (n,) Σ ((x − mean) / unit)²
+        moments[name] = (part.m, mean_u * unit, M2_u, big)
     return moments
 
 
@@ -613,6 +626,9 @@ def row_sources(X, y):
         return frame_sources(X, y), names
     X, y = (A.to_dask_array(lengths=True) if is_frame(A) else A for A in (X, y))
     X, y = da.asarray(X), da.asarray(y)
+    for what, A in (("X", X), ("y", y)):
+        if A.dtype.kind == "c":
+            raise DataError(f"{what} is complex; deltaprop fits real numbers, as in memory")
     if X.ndim != 2 or y.ndim not in (1, 2) or X.shape[0] != y.shape[0]:
         raise DataError(
             f"X has shape {X.shape} and y {y.shape}; pass X (m, n) and y (m,) or (m, k)"
@@ -654,15 +670,15 @@ def is_frame(A):
 
 def check_numeric_columns(frame, what):
     """The column names of a Dask DataFrame or Series; ``DataError`` naming non-numeric ones."""
-    from pandas.api.types import is_numeric_dtype
+    from pandas.api.types import is_complex_dtype, is_numeric_dtype
 
     dtypes = frame.dtypes.items() if frame.ndim == 2 else [(frame.name, frame.dtype)]
     dtypes = [(str(name), t) for name, t in dtypes]
-    text = [name for name, t in dtypes if not is_numeric_dtype(t)]
+    text = [name for name, t in dtypes if not is_numeric_dtype(t) or is_complex_dtype(t)]
     if text:
         raise DataError(
-            f"{what} has non-numeric columns: {', '.join(text)}; drop them or convert them "
-            "to numbers before fitting"
+            f"{what} has non-numeric or complex columns: {', '.join(text)}; drop them or "
+            "convert them to real numbers before fitting"
         )
     return [name for name, _ in dtypes]
 
@@ -697,19 +713,31 @@ def moments(client, sources, files=None, split=None):
                 "file the same columns"
             )
     sizes = [r["X"][0] for r in results]
-    stats = {name: combine([r[name] for r in results]) for name in ("X", "Y")}
+    if not sum(sizes):
+        raise DataError("the data have no rows (every partition is empty); give rows to fit on")
+    filled = [r for r in results if r["X"][0]]  # an empty partition has no moments
+    stats = {name: combine([r[name] for r in filled]) for name in ("X", "Y")}
     return sizes, stats, results[0]["names"], [r["n_val"] for r in results]
 
 
 def combine(stats):
-    """(m, mean, M2, largest magnitude) of the union from the partitions' own, in order."""
-    m, mean, M2, big = stats[0]
-    for m_k, mean_k, M2_k, big_k in stats[1:]:
-        delta = mean_k - mean
+    """(m, mean, M2, largest magnitude) of the union from the partitions' own, in order.
+
+    Each M2 = Σ ((x − mean) / u)² is in units u of its rows' largest magnitude (1 for a
+    column of zeros), so that neither 1e300² overflows nor 1e-300² underflows; the union's
+    is in units of the union's largest magnitude (Chan et al.'s pairwise combination)."""
+    big = np.max([s[3] for s in stats], axis=0)  # (n,)
+    unit = np.where(big > 0, big, 1.0)  # (n,)
+    m, mean, M2 = 0, np.zeros_like(big), np.zeros_like(big)
+    for m_k, mean_k, M2_k, big_k in stats:
+        if not m_k:
+            continue
         total = m + m_k
-        mean = mean + delta * (m_k / total)
+        delta = mean_k / unit - mean / unit  # (n,) in the union's units: no overflow
+        mean = mean * (m / total) + mean_k * (m_k / total)
+        M2_k = M2_k * (np.where(big_k > 0, big_k, 1.0) / unit) ** 2  # in the union's units
         M2 = M2 + M2_k + delta**2 * (m * m_k / total)
-        m, big = total, np.maximum(big, big_k)
+        m = total
     return m, mean, M2, big
 
 
@@ -722,7 +750,7 @@ def scaler_from_moments(stats, standardize, dtype):
     if not standardize:
         return np.zeros_like(mean, dtype=dtype), np.ones_like(mean, dtype=dtype)
     unit = np.where(big > 0, big, 1.0)  # (n,)
-    scale = column_scale(m, mean / unit, M2 / m / unit / unit, unit)  # (n,)
+    scale = column_scale(m, mean / unit, M2 / m, unit)  # (n,): M2 is in units of ``unit``
     return mean.astype(dtype), scale.astype(dtype)
 
 
@@ -969,17 +997,40 @@ def predict_part(part, model):
     return Y, np.asarray(model.predict(part.X.T)).reshape(part.m, -1)
 
 
+MAX_LOCAL_WORKERS = 256  # worker processes of --dask local:N
+
+
 def local_workers(spec):
-    """N of "local:N", 0 for a scheduler address; ``ConfigError`` for anything else."""
+    """N of "local:N", 0 for a scheduler address tcp://HOST[:PORT]; ``ConfigError`` for
+    anything else, before a cluster starts."""
     n = spec.removeprefix("local:")
-    if spec.startswith("local:") and n.isdigit() and int(n) >= 1:
-        return int(n)
-    if "://" not in spec:
+    if spec.startswith("local:"):
+        if n.isascii() and n.isdigit() and 1 <= int(n) <= MAX_LOCAL_WORKERS:
+            return int(n)
+        raise ConfigError(
+            f"--dask {spec!r}: N of local:N must be a whole number from 1 to "
+            f"{MAX_LOCAL_WORKERS}, e.g. local:2"
+        )
+    if not _is_address(spec):
         raise ConfigError(
             f"--dask {spec!r} is not known; use local:N (N worker processes on this machine) "
-            "or the scheduler's address, e.g. tcp://scheduler:8786"
+            "or the scheduler's tcp:// address, e.g. tcp://scheduler:8786"
         )
     return 0
+
+
+def _is_address(spec):
+    """Whether ``spec`` is tcp://HOST or tcp://HOST:PORT (the protocol that needs no extra
+    package or security settings), or the inproc:// address of a scheduler in this process."""
+    try:
+        url = urllib.parse.urlsplit(spec)
+        port = url.port  # ValueError when it is not a number from 0 to 65535
+    except ValueError:  # "tcp://[::1"
+        return False
+    if url.scheme == "inproc":
+        return bool(url.netloc)
+    plain = not (url.path.strip("/") or url.query or url.fragment or url.username)
+    return url.scheme == "tcp" and bool(url.hostname) and port != 0 and plain
 
 
 @contextlib.contextmanager
@@ -1005,7 +1056,7 @@ def connect(spec):
         return
     try:
         client = Client(spec, timeout="10s")
-    except OSError as err:
+    except (OSError, ValueError) as err:  # unreachable, or an inproc:// address of no one
         raise ConfigError(
             f"cannot reach the Dask scheduler at {spec} ({first_line(err)}); start it with "
             "`dask scheduler`, or use --dask local:2"

@@ -274,6 +274,8 @@ default="from_dtype"
         (``deltaprop.distributed``; no sample weights or warm start there).
         """
         first = not (check_bool("warm_start", self.warm_start) and hasattr(self, "network_"))
+        if not first:
+            self._check_goes_on()
         if is_dask_collection(X) or is_dask_collection(y):
             check_dask_loss(self.loss)
             if not first or sample_weight is not None:
@@ -326,6 +328,8 @@ default="from_dtype"
                 "stop); set early_stopping=False"
             )
         first = not hasattr(self, "network_")
+        if not first:
+            self._check_goes_on()
         if scalers is not None and not first:
             raise ConfigError(
                 "scalers are fixed by the first partial_fit (or fit); pass them only then"
@@ -343,6 +347,34 @@ default="from_dtype"
         X_s, Y_s, w = self._training_data(X, y, first, scalers, sample_weight)
         self._train(X_s, Y_s, config, first, final=False, w=w)
         return self
+
+    def _check_goes_on(self):
+        """Before going on from the fitted network (``warm_start``, a later ``partial_fit``):
+        a ``ConfigError`` when a setting that made it has changed since, for the network
+        would go on as it was and ignore the new value (scikit-learn's ``MLPRegressor``
+        fails or ignores it). Set it back, or fit with warm_start=False to start afresh."""
+        net = self.network_
+        fitted = {
+            "activation": net.activation.name,
+            "hidden_layer_sizes": tuple(net.sizes[1:-1]),
+            "dtype": str(net.dtype),
+            "standardize": getattr(self, "_standardized", self.standardize),
+            "output layer (loss)": net.output.name,
+        }
+        now = {
+            "activation": get_activation(self.activation).name,
+            "hidden_layer_sizes": self._hidden_sizes(),
+            "dtype": str(net.dtype if self.dtype is None else check_dtype(self.dtype)),
+            "standardize": check_bool("standardize", self.standardize),
+            "output layer (loss)": get_loss(self.loss).output,
+        }
+        for name, value in now.items():
+            if value != fitted[name]:
+                raise ConfigError(
+                    f"{name} {value!r}, but the fitted network was made with {fitted[name]!r} "
+                    f"and would go on as it is; set it back, or fit with warm_start=False to "
+                    "train a new network"
+                )
 
     @property
     def _encoder(self):
@@ -663,6 +695,7 @@ default="from_dtype"
         return Columns(name, None if names is None else tuple(map(str, names)))
 
     def _set_history(self, history):
+        self._standardized = self.standardize  # what the network goes on with (_check_goes_on)
         self.out_activation_ = self.network_.output.name  # "identity" or "exp" (poisson)
         self.loss_ = history.loss
         self.loss_curve_ = history.loss_curve

@@ -159,6 +159,8 @@ def build_metadata(estimator, feature_names, target_names, extra):
         "settings": {
             **{k: json_value(v) for k, v in estimator.get_params().items()},
             "hidden_layer_sizes": list(net.sizes[1:-1]),  # the network's (from_network may differ)
+            "activation": net.activation.name,  # the network's, whatever was set since the fit
+            "dtype": None if estimator.dtype is None else str(net.dtype),
         },
         "training": {
             "n_iter": estimator.n_iter_,

@@ -81,4 +81,18 @@ def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
         f"distance from the column mean {mean[j]:.3g} overflows; rescale the column (e.g. "
         f"divide it by 1e300)"
     )
+    if _tiny_scale(A[i, j], mean[j], scale[j]):
+        problem = (
+            f"holds {A[i, j]:.6g}{{row}}, which the column's scale {scale[j]:.3g} (the "
+            f"model's, not the data's) makes overflow: that scale is too small; re-train "
+            f"the model on data like these"
+        )
     raise ColumnError(column, j, problem, f" (row {i}, counting from 0)")
+
+
+def _tiny_scale(value, mean, scale):
+    """Whether (value − mean) / scale overflows float64 for want of a scale, the distance
+    itself being a float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        distance = np.float64(value) - np.float64(mean)
+        return bool(np.isfinite(distance) and not np.isfinite(distance / np.float64(scale)))

@@ -707,7 +707,8 @@ def explain(
     """
     form = FORM_ALIASES.get(form, form)
     _check_options(form, batch, alpha)
-    setup = make_setup(check_work(sizes), activation, loss, batch, alpha, check_seed(seed))
+    sizes = check_work(sizes, batch)
+    setup = make_setup(sizes, activation, loss, batch, alpha, check_seed(seed))
     lines = forward_lines(setup) + [cost_line(setup)] + backward_lines(setup, form)
     if not batch:
         lines = question_lines(setup, lines) + lines
