@@ -57,7 +57,7 @@ TRAIN_DEFAULTS = dict(
 # The network of a table of at least WIDE_ROWS rows, or with a categorical column, unless
 # --hidden and --activation say otherwise (measured: benchmarks/cli_defaults.py, NOTES.md)
 WIDE_ROWS = 1000
-WIDE_DEFAULTS = dict(hidden="64", activation="relu")
+WIDE_DEFAULTS = dict(hidden="64", activation="relu")  # the larger of the two defaults
 
 
 TRAIN_EPILOG = """\
@@ -232,7 +232,7 @@ def train(args) -> int:
         network_defaults(args, None)
     model = regressor(args)
     model.train_config()  # usage errors in the settings, before any work
-    check_network_size(args.hidden)
+    check_network_size(args.hidden if args.hidden is not None else (64,))  # None: by the data
     if args.dask:
         on_dask.check_loss(model)
     check_outputs(args)
