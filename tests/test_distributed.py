@@ -13,20 +13,14 @@ from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.losses import get_loss
 from deltaprop.network import Grad, loss_and_grad
 from deltaprop.relerror import rel_error
-from deltaprop.train import TrainConfig, train
+from deltaprop.train import TrainConfig, train, train_on
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
-from deltaprop.distributed import (  # noqa: E402
-    full_batch,
-    prepare,
-    reduce_to_cost,
-    require_dask,
-    train_dask,
-)
+from deltaprop.distributed import DaskRows, reduce_to_cost, require_dask  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +63,11 @@ def make_data(rng, m=240, n=3, k=1):
 
 
 def dask_data(client, X, Y, chunks):
+    """The ``DaskData`` of X (m, n), Y (m, k) in blocks of ``chunks``, not standardized."""
     Y = da.from_array(Y, (chunks[0], -1))  # X's rows, all columns; y is rechunked to match
-    data, *_ = prepare(client, da.from_array(X, chunks), Y, False, "f8")
-    return data
+    rows = DaskRows.from_collections(client, da.from_array(X, chunks), Y)
+    scalers = rows.scalers((False, False), np.float64, (None, None))
+    return rows.standardized(scalers, np.float64)
 
 
 @pytest.mark.parametrize("chunks", [(240, 3), (17, 3), (100, 2), ((1, 150, 89), (1, 2))])
@@ -92,7 +88,7 @@ def test_distributed_gradient_against_central_differences(current, rng):
     X, Y = make_data(rng, m=60)
     net = Network((3, 3, 1), "sigmoid", rng=rng)
     data = dask_data(current, X, Y, (25, 3))
-    fun = full_batch(net, data, TrainConfig(alpha=0.5, loss="huber"))
+    fun = data.full_batch(net, TrainConfig(alpha=0.5, loss="huber"))
     theta = net.params.copy()
     _, grad = fun(theta)
     grad, h = grad.copy(), 1e-6
@@ -128,7 +124,7 @@ def test_training_takes_the_in_memory_path(current, rng, config):
         X, Y, config, lambda net, c, cb: train(net, X.T, Y.T, c, rng=seeded(), callback=cb)
     )
     got, h_got = paths(
-        X, Y, config, lambda net, c, cb: train_dask(net, data, c, rng=seeded(), callback=cb)
+        X, Y, config, lambda net, c, cb: train_on(net, data, c, rng=seeded(), callback=cb)
     )
     assert h_got.n_iter == h_ref.n_iter == len(ref) > 3
     assert rel_error(got, ref) < 1e-10
@@ -168,34 +164,30 @@ def test_early_stopping_takes_the_in_memory_path_on_the_same_split(current, rng,
     training on Dask and in memory on those rows gives the same losses, validation losses and
     R² per epoch, the same stop and the same kept weights."""
     from deltaprop.distributed import validation_rows
-    from deltaprop.train import Batches, EpochLoop, batch_size_for, train_epochs
+    from deltaprop.trainingdata import InMemoryData
 
     X, Y = make_data(rng)
-    split = (2024, 0.25)
-    data, validation, _, _ = prepare(
-        current, da.from_array(X, (70, 3)), da.from_array(Y, (70, 1)), False, "f8", split=split
-    )
+    data = dask_data(current, X, Y, (70, 3))
+    split = (int(seeded().integers(2**63)), 0.25)  # the seed that DaskData.split draws
     val = np.concatenate(
         [validation_rows(k, len(c), split) for k, c in enumerate(np.split(X, [70, 140, 210]))]
     )
-    X_tr, Y_tr, X_val, Y_val = X[~val].T, Y[~val].T, X[val].T, Y[val].T  # samples as columns
-    assert (data.m, validation.m) == (len(X_tr.T), len(X_val.T)) and 40 < validation.m < 80
+    parts = InMemoryData(X[~val].T, Y[~val].T), InMemoryData(X[val].T, Y[val].T)
+
+    class SplitAsOnDask(InMemoryData):
+        def split(self, fraction, rng):
+            rng.integers(2**63)  # the draw of the seed, as on Dask
+            return parts
+
     config = TrainConfig(
         solver=solver, max_iter=60, early_stopping=True, n_iter_no_change=3, batch_size=48,
-        learning_rate_init=0.5 if solver == "gd" else 0.05, tol=1e-2,
+        learning_rate_init=0.5 if solver == "gd" else 0.05, tol=1e-2, validation_fraction=0.25,
     )  # fmt: skip
-
-    def in_memory(net, c, cb):
-        batches = Batches(X_tr, Y_tr, batch_size_for(c, len(X_tr.T)), c.shuffle)
-
-        def loop(net, Y, _, config, batches, *, state):
-            return EpochLoop(net, Y, (X_val, Y_val, None), config, batches, state=state)
-
-        return train_epochs(net, X_tr, Y_tr, c, seeded(), cb, batches, loop_class=loop)
-
     nets = [Network((3, 6, 1), "tanh", rng=np.random.default_rng(7)) for _ in range(2)]
-    h_ref = in_memory(nets[0], config, None)
-    h_got = train_dask(nets[1], data, config, rng=seeded(), validation=validation)
+    h_ref = train_on(nets[0], SplitAsOnDask(X.T, Y.T), config, rng=seeded())
+    h_got = train_on(nets[1], data, config, rng=seeded())
+    training, validation = data.halves
+    assert (training.m, validation.m) == (parts[0].m, parts[1].m) and 40 < validation.m < 80
     assert h_got.stop_reason == h_ref.stop_reason == "early_stopping"
     assert h_got.n_iter == h_ref.n_iter > 5
     for curve in ("loss_curve", "validation_loss_curve", "validation_scores"):
@@ -744,7 +736,7 @@ def test_every_worker_lost_is_one_error_that_keeps_the_best_weights(doomed, rng,
         r"(iterations|epochs); the model keeps the best weights so far: restart the workers"
     )
     with pytest.raises(ClusterLostError, match=message) as lost:
-        train_dask(net, data, config, rng=seeded(), callback=lose_every_worker_at_3)
+        train_on(net, data, config, rng=seeded(), callback=lose_every_worker_at_3)
     history = lost.value.history
     assert history.n_iter == 3 and history.interrupted and history.stop_reason == "interrupted"
     assert rel_error(np.array(history.loss_curve), np.array(h_ref.loss_curve[:3])) < 1e-10
@@ -922,6 +914,6 @@ def test_a_worker_killed_mid_training_is_replaced_by_recomputing_its_partitions(
                 killed.append(victim)
 
         net = Network((3, 6, 1), "tanh", rng=np.random.default_rng(7))
-        history = train_dask(net, data, config, rng=seeded(), callback=kill_at_iteration_3)
+        history = train_on(net, data, config, rng=seeded(), callback=kill_at_iteration_3)
     assert killed and history.n_iter == h_ref.n_iter == 12
     assert rel_error(net.params, ref[-1]) < 1e-10

@@ -151,7 +151,7 @@ def build_metadata(estimator, feature_names, target_names, extra):
             "activation": net.activation.name,
             "dtype": str(net.dtype),
             "loss": get_loss(estimator.loss).name,  # "squared" for scikit-learn's alias
-            "y_ndim": estimator._y_ndim,
+            "y_ndim": estimator.y_ndim_,
         },
         "feature_names": names_list("feature_names", feature_names, n_columns),
         "target_names": names_list("target_names", target_names, net.sizes[-1]),

@@ -172,7 +172,7 @@ def fit_reporting_warnings(fit, *args, **kwargs):
 def named_columns(features, targets, source):
     """Let an error of the estimator about one column of X or y name it by its header in the
     data file ``source`` (the estimator, given arrays, knows only its number)."""
-    from deltaprop.estimator import ColumnError
+    from deltaprop.scaling import ColumnError
 
     try:
         yield

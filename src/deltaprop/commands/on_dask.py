@@ -39,17 +39,17 @@ from deltaprop.data import (
     write_parquet,
 )
 from deltaprop.distributed import (
-    ClusterLostError,
+    DaskRows,
     connect,
-    fit_parts,
     load_file,
     local_workers,
     on_part,
     predict_part,
     require_dask,
 )
-from deltaprop.errors import ConfigError, DataError, DeltapropError
+from deltaprop.errors import ClusterLostError, ConfigError, DataError, DeltapropError
 from deltaprop.files import check_output
+from deltaprop.network import check_sizes
 
 
 def check_dask(args):
@@ -73,19 +73,20 @@ def train_run(args, model):
     files = data_files(args)
     say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
     with connect(args.dask) as client:
+        hidden = check_sizes(model.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+        sources = file_sources(args, files, False)
+        rows = DaskRows.from_files(client, sources, files, hidden)
         try:
-            names, m, kept = fit_reporting_warnings(
-                fit_parts, model, client, file_sources(args, files, False), y_1d=True, files=files
-            )
+            fit_reporting_warnings(model.fit_rows, rows)
         except ClusterLostError as err:  # as Ctrl-C: the best weights so far are saved
             if err.history is None:  # lost before training: nothing to save
                 raise
-            save_lost(args, model, files, err)
+            save_lost(args, model, files, rows)
             raise ClusterLostError(f"{err} (saved to {args.out})") from None
-        say(args, KEPT[kept])
+        say(args, KEPT[rows.persisted])
         scored = file_sources(args, files, args.test_size > 0)  # --test-size 0: training rows
         held_out = on_files(client, scored, predict_part, model)
-    return _run(args, files, names, m, held_out)
+    return _run(args, files, rows.names, rows.m, held_out)
 
 
 KEPT = {
@@ -94,15 +95,15 @@ KEPT = {
 }
 
 
-def save_lost(args, model, files, err):
+def save_lost(args, model, files, rows):
     """The model file of a run whose cluster was lost, with the best weights so far as after
     Ctrl-C, but no test metrics (the held-out rows are in the files, read by workers)."""
     from deltaprop.io import save_model
 
-    features, targets = err.names
+    features, targets = rows.names
     extra = {
         "data": f"{args.data} ({len(files)} files)",
-        "split": {"seed": args.seed, "test_size": args.test_size, "n_train": err.m},
+        "split": {"seed": args.seed, "test_size": args.test_size, "n_train": rows.m},
         "interrupted": True,
         "cluster_lost": True,
     }

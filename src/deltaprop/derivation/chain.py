@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from deltaprop.derivation import calculus, notations, tex
-from deltaprop.derivation.check import BATCHED, GENERIC_WIDTHS, SAMPLES, check, substitute
+from deltaprop.derivation.check import BATCHED, GENERIC_WIDTHS, SAMPLES, check
 from deltaprop.derivation.notation import (
     Bin,
     Call,
@@ -28,6 +28,7 @@ from deltaprop.derivation.notation import (
     Sym,
     Transpose,
     parse,
+    substitute,
     to_text,
 )
 from deltaprop.derivation.sample import RandomNetwork

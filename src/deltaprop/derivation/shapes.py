@@ -31,8 +31,8 @@ from deltaprop.derivation.notation import (
     SumOver,
     Sym,
     Transpose,
-    _numpy,
     children,
+    is_numpy,
     to_text,
 )
 
@@ -655,7 +655,9 @@ def _add(node, left, right):
         shape = left.shape or right.shape
     elif left.shape[0] == right.shape[0] and 1 in (left.shape[1], right.shape[1]):
         shape = (left.shape[0], right.shape[1] if left.shape[1] == 1 else left.shape[1])
-    elif _numpy(node) and left.shape[1] == right.shape[1] and 1 in (left.shape[0], right.shape[0]):
+    elif (
+        is_numpy(node) and left.shape[1] == right.shape[1] and 1 in (left.shape[0], right.shape[0])
+    ):
         shape = (right.shape[0] if left.shape[0] == 1 else left.shape[0], left.shape[1])  # + b
     else:
         raise ShapeError(node, left, right, f"{node.op} needs two operands of the same shape")
@@ -701,6 +703,11 @@ def walk(node):
     yield node
     for child in children(node):
         yield from walk(child)
+
+
+def uses(node, names):
+    """Whether ``node`` holds a symbol named one of ``names``."""
+    return any(isinstance(n, Sym) and n.name in names for n in walk(node))
 
 
 def has_entries(node):
