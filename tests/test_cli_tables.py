@@ -138,3 +138,18 @@ def test_decimal_commas_read_with_decimal(tmp_path, capsys):
     code, _, err = run(capsys, ["train", str(path), "--target", "y", "--decimal", ",",
                                 "--out", str(tmp_path / "m.npz"), *FAST])  # fmt: skip
     assert code == 0, err
+
+
+def test_export_carries_the_preprocessing_or_refuses(houses, tmp_path, capsys):
+    pytest.importorskip("onnxruntime")
+    import onnx
+
+    model = tmp_path / "m.npz"
+    assert main(["train", str(houses), "--target", "y", "--out", str(model), *FAST]) == 0
+    code, out, _ = run(capsys, ["export", str(model), "-o", str(tmp_path / "m.onnx")])
+    assert code == 0 and "onnx model written to" in out
+    graph = onnx.load(tmp_path / "m.onnx").graph
+    assert [i.name for i in graph.input] == [
+        "area", "age", "rooms", "income", "city", "shop", "grade"]  # fmt: skip
+    code, _, err = run(capsys, ["export", str(model), "--to", "sklearn"])
+    assert code == 2 and "which only the ONNX export carries" in err

@@ -35,6 +35,7 @@ class TrainRun:
     y_true: np.ndarray  # (m_scored, k)
     y_pred: np.ndarray  # (m_scored, k)
     n_inputs: int | None = None  # n_1, when the columns are encoded (else one per feature)
+    worse_than_mean: bool = False  # training ended worse than predicting the mean
 
     @property
     def held_out(self):
@@ -152,9 +153,10 @@ def warnings_as_lines():
         print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
 
 
-def fit_reporting_warnings(fit, *args, **kwargs):
+def fit_reporting_warnings(fit, *args, poor_fit=None, **kwargs):
     """``fit(*args)``, printing a poor-fit warning as one line (the stop reason replaces
-    scikit-learn's ``ConvergenceWarning``); returns what ``fit`` returns."""
+    scikit-learn's ``ConvergenceWarning``), in the words ``poor_fit(warning)`` gives when
+    given; returns what ``fit`` returns."""
     from sklearn.exceptions import ConvergenceWarning
 
     from deltaprop.errors import PoorFitWarning
@@ -164,7 +166,8 @@ def fit_reporting_warnings(fit, *args, **kwargs):
         warnings.simplefilter("always", PoorFitWarning)
         result = fit(*args, **kwargs)
     for warning in caught:
-        print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
+        text = poor_fit(warning.message) if poor_fit else warning.message
+        print(f"deltaprop: warning: {text}", file=sys.stderr)
     return result
 
 

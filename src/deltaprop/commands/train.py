@@ -237,7 +237,7 @@ def train(args) -> int:
         on_dask.check_loss(model)
     check_outputs(args)
     run = on_dask.train_run(args, model) if args.dask else _train_run(args, model)
-    report_training(args, model)
+    report_training(args, model, run)
     return conclude(args, model, run)
 
 
@@ -267,7 +267,12 @@ def _train_run(args, model):
         model.set_params(**data.estimator_settings())
     with named_columns(data.feature_names, data.target_names, data.source):
         with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
-            fit_reporting_warnings(model.fit, train_set.X, fit_target(train_set.y))
+            fit_reporting_warnings(
+                model.fit,
+                train_set.X,
+                fit_target(train_set.y),
+                poor_fit=_poor_fit(args, run, model),
+            )
         run.n_inputs = model.network_.sizes[0]
         say(
             args,
@@ -419,7 +424,24 @@ def fit_target(y):
     return y[:, 0] if y.shape[1] == 1 else y
 
 
-def report_training(args, model):
+def _poor_fit(args, run, model):
+    """The poor-fit warning in the command's words (``fit_reporting_warnings``); marks
+    ``run``."""
+
+    def text(warning):
+        run.worse_than_mean = True
+        unit = "iteration" if args.solver == "lbfgs" else "epoch"
+        return (
+            f"training ended worse than predicting the mean of the training targets after "
+            f"{count(model.n_iter_, unit)} (loss without the --alpha term "
+            f"{warning.final_loss:.4g}, the mean's {warning.trivial_loss:.4g}); try a lower "
+            f"--lr than {args.lr:g}, more --epochs, another --hidden, or check the data"
+        )
+
+    return text
+
+
+def report_training(args, model, run):
     n, unit = model.n_iter_, "iteration" if args.solver == "lbfgs" else "epoch"
     if model.interrupted_:
         kept = "the best weights so far" if n else "the initial weights"
@@ -432,7 +454,13 @@ def report_training(args, model):
     val_text = f", validation loss {val[-1]:.4g}" if val else ""
     loss = f": training loss {model.loss_curve_[-1]:.4g}{val_text}" if n else ""
     say(args, f"trained {count(n, unit)}{kept}{loss}")
-    say(args, f"stopped: {_stop_text(args, model.stop_reason_, unit)}")
+    stopped = _stop_text(args, model.stop_reason_, unit)
+    if run.worse_than_mean and model.stop_reason_ in ("converged", "no_progress"):
+        stopped = (
+            "the loss stopped improving, worse than predicting the mean: not a useful fit "
+            f"(try a lower --lr than {args.lr:g}, or another --hidden)"
+        )
+    say(args, f"stopped: {stopped}")
 
 
 def _stop_text(args, reason, unit):
