@@ -5,6 +5,8 @@ with their expected first wrong steps (both written before the checker), and the
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -310,3 +312,23 @@ def test_a_formula_not_read_is_not_correct(capsys, tmp_path):
     )
     assert main(["check", "--file", str(path)]) == 2
     assert "1 unparseable" in capsys.readouterr().out
+
+
+def test_a_derivation_loads_numpy_only(tmp_path):
+    """check on a whole post imports none of the heavy libraries (see test_startup.py)."""
+    child = (
+        "import sys, contextlib, io\n"
+        "from deltaprop.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main(['check', '--file', sys.argv[1]])\n"
+        "heavy = {'scipy', 'sympy', 'sklearn', 'matplotlib', 'pandas', 'pyarrow', 'dask'}\n"
+        "print(status, sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(QUESTION)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.stdout.split() == ["1", "[]"], done.stderr

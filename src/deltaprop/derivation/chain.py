@@ -31,7 +31,7 @@ from deltaprop.derivation.notation import (
     substitute,
     to_text,
 )
-from deltaprop.derivation.sample import RandomNetwork
+from deltaprop.derivation.sample import RandomNetwork, check_work
 from deltaprop.derivation.shapes import (
     RangeError,
     ShapeError,
@@ -252,7 +252,7 @@ def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=No
         ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing about the network) or
         ``unparseable``; ``first_wrong_step`` is 1-based.
     """
-    options = Options(sizes, activation, seed, notation)
+    options = Options(None if sizes is None else check_work(sizes), activation, seed, notation)
     scope = scope or Scope()
     result = DerivationResult(formula)
     try:
@@ -388,6 +388,10 @@ def judge_side(number, lhs, rhs, written, options):
     """The verdict on ``lhs = rhs`` as step ``number``: the single-equation checker, else
     the calculus module, else skipped."""
     single = options.single(f"{lhs} = {rhs}")
+    if single is not None and single.verdict == "wrong" and single.reason == "range":
+        judged = judge_with_calculus(number, lhs, rhs, written, options)  # ∂a^(L)/∂z^(L)
+        if judged is not None:
+            return judged
     if single is not None and single.verdict in ("correct", "wrong"):
         return _from_single(number, written, single)
     judged = judge_with_calculus(number, lhs, rhs, written, options)
@@ -448,7 +452,8 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         except calculus.ChainRuleError as err:
             return _chain_rule_step(number, written, setting, left, right, err)
         except ShapeError as err:
-            return StepResult(number, written, "wrong", "dimension", err.describe())
+            message = _symbolic(err.describe(), setting, options)
+            return StepResult(number, written, "wrong", "dimension", message)
         except (SymbolError, ValueError, IndexError, KeyError):
             return None
         checked += 1
@@ -489,6 +494,24 @@ def _repairs(right):
     return out
 
 
+def _symbolic(message, setting, options):
+    """``message`` with the generic network's widths written n_L, n_{L−1}, … (distinct
+    widths, so each number names one layer); as it is when the user gave ``sizes``."""
+    if options.sizes is not None:
+        return message
+    sizes, domain = setting.network.sizes, SymbolicDomain(None)
+    L = len(sizes)
+    names = {n: str(domain.n(LayerIndex("L", k - L))) for k, n in enumerate(sizes, 1)}
+    names[setting.network.m] = "m"
+
+    def dims(match):
+        return (
+            "(" + " × ".join(names.get(int(d), d) for d in re.split(r" × ", match.group(1))) + ")"
+        )
+
+    return re.sub(r"\((\d+(?: × \d+)*)\)", dims, message)
+
+
 @dataclass
 class _Setting:
     network: RandomNetwork
@@ -506,6 +529,8 @@ def _setting(left, right, options):
         if isinstance(n, Sym) and n.layer is not None and not n.layer.base
     ]
     sizes = options.sizes or GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
+    if max(p * q for p, q in zip(sizes, sizes[1:], strict=False)) > calculus.MAX_ENTRIES:
+        sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
     network = _network(tuple(sizes), options.activation, options.seed)
     rng = np.random.default_rng(options.seed + 1)
     moved = calculus.differentials([left, right])
