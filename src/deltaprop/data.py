@@ -13,6 +13,7 @@ import contextlib
 import csv
 import dataclasses
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -307,6 +308,7 @@ def read_table(path, sep=None, decimal="."):
                 "--decimal , needs another column separator than the comma: give --sep ';' "
                 "(or --sep tab)"
             )
+        check_fits_in_memory(path, _csv_values(path, sep))
         table = _read_csv_fast(path, sep, decimal) or _read_csv_scan(path, sep)
         return dataclasses.replace(table, decimal=decimal)
     except OSError as err:  # e.g. no permission to read it
@@ -314,6 +316,45 @@ def read_table(path, sep=None, decimal="."):
             f"cannot read data file {path!r} ({_short(err.strerror or str(err))}); check that "
             f"it can be read"
         ) from None
+
+
+DATA_COPIES = 3  # float64 copies of a table's values while training: its columns, X, X scaled
+
+
+def check_fits_in_memory(path, n_values):
+    """Before reading: a ``DataError`` when ``n_values`` numbers, held ``DATA_COPIES`` times
+    as float64, need more than this machine's memory (the process would be killed or pyarrow
+    abort, without a word), with what to do instead."""
+    need, have = n_values * 8 * DATA_COPIES, physical_memory()
+    if need > have:
+        raise DataError(
+            f"{path} holds about {n_values:,} values, about {need / 2**30:.3g} GiB to train "
+            f"on, more than this machine's {have / 2**30:.3g} GiB of memory; split it into "
+            "files and train on Dask (--dask local:2, see docs/scaling.md)"
+        )
+
+
+def physical_memory():
+    """Bytes of memory of this machine (2**40 where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return 2**40
+
+
+SAMPLE_BYTES = 1 << 16  # the start of a CSV file that its number of rows is estimated from
+
+
+def _csv_values(path, sep):
+    """About how many values the CSV file holds: its size over the bytes of a row at its
+    start, times the columns of its header."""
+    with open(path, "rb") as file:
+        sample = file.read(SAMPLE_BYTES)
+        size = os.fstat(file.fileno()).st_size
+    lines = sample.split(b"\n")
+    columns = lines[0].count(sep.encode()) + 1
+    rows = size * max(len(lines) - 1, 1) / max(len(sample), 1)
+    return int(rows * columns)
 
 
 def _check_separator(sep):
@@ -485,6 +526,8 @@ def _read_parquet(path):
 
     try:
         with arrow_source(path) as source:  # the page checksums, where the file has them
+            shape = pq.read_metadata(source)  # the footer: rows and columns, before any page
+            check_fits_in_memory(path, shape.num_rows * shape.num_columns)
             arrow = pq.read_table(source, page_checksum_verification=True)
         names = arrow.column_names  # decoded here: a name may not be UTF-8
     except OSError as err:
@@ -585,24 +628,32 @@ def read_dataset(path, target, features=None, exclude=(), sep=None, decimal=".")
     decimal : {".", ","}
         The decimal mark (see ``read_table``).
     """
+    given = features is not None
+    table, features = dataset_columns(path, target, features, exclude, sep, decimal)
+    y = target_matrix(table, target)  # (m, k)
+    X = table.matrix(features, None if given else _exclude_hint(table, features))  # (m, n)
+    return Dataset(X, y, features, tuple(target), table.path)
+
+
+def dataset_columns(path, target, features=None, exclude=(), sep=None, decimal="."):
+    """``(table, features)``: the file read (``read_table``) and the names of its feature
+    columns (``read_dataset``'s parameters), every name checked."""
     target, exclude = tuple(target), tuple(exclude)
     check_column_options(target, features, exclude)
     table = read_table(path, sep, decimal)
-    y = target_matrix(table, target)  # (m, k)
+    _check_exists(table, "target", target)
     if features is None:
         _check_exists(table, "excluded", exclude)
         features = tuple(n for n in table.columns if n not in target and n not in exclude)
-        X = table.matrix(features, _exclude_hint(table, features))  # (m, n)
     else:
         features = tuple(features)
         _check_exists(table, "feature", features)
-        X = table.matrix(features)  # (m, n)
     if not features:
         raise DataError(
             f"{table.path} has no feature columns besides the target(s) "
             f"{_quoted(target)}; the model needs at least one input column"
         )
-    return Dataset(X, y, features, target, table.path)
+    return table, features
 
 
 def check_column_options(target, features=None, exclude=()):
@@ -642,8 +693,13 @@ def _check_unique(subject, names):
 
 def target_matrix(table, target):
     """``y`` (m, k): the columns ``target`` of ``table``; a missing one lists the columns."""
-    _check_exists(table, "target", target)
+    check_targets(table, target)
     return table.matrix(tuple(target), "fix the value (a target must be a number in every row)")
+
+
+def check_targets(table, target):
+    """``DataError`` listing the columns of ``table`` unless it has every ``target`` column."""
+    _check_exists(table, "target", target)
 
 
 def _check_exists(table, what, names):
@@ -673,13 +729,24 @@ def separator_hint(table):
 def model_features(table, feature_names):
     """``X`` (m, n) from the columns of ``table`` named ``feature_names``, in that order
     (the file's column order and any extra columns do not matter)."""
-    absent = table.missing(feature_names)
+    model_columns(table, feature_names)
+    return table.matrix(tuple(feature_names))
+
+
+def model_columns(table, names, what=None):
+    """``DataError`` unless every one of ``names`` is a column of ``table``: the feature
+    columns of a model, or those that option ``what`` names."""
+    absent = table.missing(names)
+    if absent and what is not None:
+        raise DataError(
+            f"{what} names {_quoted(absent)}, not a column of {table.path}; the columns "
+            f"are: {listed_names(table.columns)}"
+        )
     if absent:
         raise DataError(
             f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
-            f"model was trained on; the model needs: {listed_names(feature_names)}"
+            f"model was trained on; the model needs: {listed_names(names)}"
         )
-    return table.matrix(tuple(feature_names))
 
 
 def _short(text):

@@ -112,8 +112,11 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         time (the same rows for the same data). "lbfgs" goes on from the weights with a new
         L-BFGS memory, as scikit-learn. The curves, ``t_`` and the best scores go on;
         ``n_iter_`` counts the last ``fit``. X must have the same columns and y the same
-        number of outputs. A model from ``load_model`` or ``from_network`` keeps no optimizer
-        state: it goes on from its weights and scalers with a new optimizer.
+        number of outputs, and ``activation``, ``hidden_layer_sizes``, ``dtype``,
+        ``standardize`` and the loss's output layer must be those the network was made
+        with (a ``ConfigError`` otherwise: set them back, or fit with warm_start=False).
+        A model from ``load_model`` or ``from_network`` keeps no optimizer state: it goes
+        on from its weights and scalers with a new optimizer.
     momentum, nesterovs_momentum : float, bool
         Of solver "sgd".
     early_stopping : bool, default=False
@@ -884,15 +887,14 @@ def warn_about_fit(history, config):
             stacklevel=3,
         )
     if history.final_loss > history.trivial_loss > 0:
-        warnings.warn(
-            PoorFitWarning(
-                f"training ended worse than predicting the mean of the training targets "
-                f"(loss {history.final_loss:.3g} > {history.trivial_loss:.3g} of the mean) after "
-                f"{history.n_iter} iterations: train longer (max_iter), change "
-                "learning_rate_init, or check the data"
-            ),
-            stacklevel=3,
+        warning = PoorFitWarning(
+            f"training ended worse than predicting the mean of the training targets (loss "
+            f"without the L2 term {history.final_loss:.4g}, the mean's {history.trivial_loss:.4g}) "
+            f"after {history.n_iter} iterations: train longer (max_iter), change "
+            "learning_rate_init, or check the data"
         )
+        warning.final_loss, warning.trivial_loss = history.final_loss, history.trivial_loss
+        warnings.warn(warning, stacklevel=3)
 
 
 def target_names(y):
