@@ -34,7 +34,9 @@ After training, ``History`` records why it stopped (``stop_reason``), the data t
 the final parameters on the training columns (``final_loss``) and that of the trivial model
 (``trivial_loss``); ``DeltapropRegressor`` warns when the first exceeds the second.
 
-Same seed, same machine ⇒ bit-identical results: all randomness comes from ``rng``.
+Same seed, same machine ⇒ bit-identical results in float64: all randomness comes from ``rng``.
+In float32 the BLAS thread count, which follows the machine's load for big steps
+(``deltaprop.speed``), can change the last bits; ``OPENBLAS_NUM_THREADS=1`` pins it.
 """
 
 import contextlib
