@@ -201,7 +201,8 @@ def test_cli_file_text_and_exit_codes(capsys, tmp_path):
     assert main(["check", "--file", str(QUESTION)]) == 1
     out = capsys.readouterr().out
     assert re.search(r"line\s+46\s+WRONG\s+at step 2", out)
-    assert "skipped (prose and lone symbols skipped)" in out
+    assert "51 skipped (skipped: not an equation about the network)" in out
+    assert re.search(r"line\s+5\s+SKIPPED\s+\$ \\cdot \$", out)
     right = tmp_path / "right.md"
     right.write_text("We have $\\delta^{(L)} = a^{(L)} - y$ and $L$ layers.\n", encoding="utf-8")
     assert main(["check", "--file", str(right)]) == 0
@@ -245,6 +246,14 @@ def test_cli_file_errors(capsys, tmp_path):
     assert "no such file" in capsys.readouterr().err
     assert main(["check", "a = b", "--file", str(QUESTION)]) == 2
     assert "not both" in capsys.readouterr().err
+    assert main(["check", "--file", str(QUESTION), "--for", "delta^(L)"]) == 2
+    assert "drop it with --file" in capsys.readouterr().err
+
+
+def test_the_network_options_reach_every_step():
+    chain = "δ^(L) = ∂J/∂z^(L) = clip(a^(L) − y, −1, 1)"
+    assert check_derivation(chain, loss="huber").verdict == "correct"
+    assert check_derivation(chain).verdict == "wrong"
 
 
 TEX_DOCUMENT = r"""\documentclass{article}
