@@ -6,8 +6,8 @@ import textwrap
 
 from deltaprop.commands.common import nonnegative_float, nonnegative_int, positive_int
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
-from deltaprop.derivation.notation import NOTATIONS
 from deltaprop.derivation.notations import BIASES
+from deltaprop.derivation.tables import NOTATIONS, TABLES
 from deltaprop.network import check_sizes
 
 EXPLAIN_FORMATS = ("text", "markdown", "latex", "json", "html")
@@ -158,9 +158,8 @@ def _add_notation_options(p):
     p.add_argument(
         "--notation",
         choices=NOTATIONS,
-        help="the notation of EQUATION: question (Θ^(l), δ^(l)), ng (Ng's course and Octave: "
-        "delta3, Theta2', .*, h_Θ(x)), nielsen (w^l, δ^l, σ, C) or cs231n (NumPy, one sample "
-        "per row: dW = X.T @ dout); default: detected",
+        help="the notation of EQUATION (default: detected), one of: "
+        + "; ".join(f"{t.name}, {t.title}: {t.example}" for t in TABLES).replace("%", "%%"),
     )
     p.add_argument(
         "--bias",

@@ -28,8 +28,8 @@ from deltaprop.derivation.notation import (
     SumOver,
     Sym,
     Transpose,
-    parse,
     parse_expression,
+    table_of,
     to_text,
     transform,
 )
@@ -62,8 +62,9 @@ EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting
 TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
-BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+"}
+BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+", "∂J/∂A"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "J"}
+TARGETS |= {"∂J/∂A"}
 TARGETS |= {"G+", "Acc+", "a+", "A+", "R", "R+"}  # Ng's folded bias, the L2 update
 TARGETS |= cs231n.TARGETS
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
@@ -220,6 +221,9 @@ def check(
     result = _reading(equation, sizes, notation, output)
     if result.verdict != "correct":
         return result
+    depth = table_of(result.notation).layers  # Bishop's and d2l's one hidden layer
+    if sizes is None and depth:
+        context = replace(context, sizes=GENERIC_WIDTHS[:depth])
     try:
         lhs, sides = _sides(equation, target, result.notation)
     except ParseError as err:
@@ -288,7 +292,7 @@ def _reading(equation, sizes, notation, output):
         notations.detect(equation) if notation is None else notations.check_notation(notation)
     )
     result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
-    result.notes = [notations.NOTES[notation]] if notations.NOTES[notation] else []
+    result.notes = [notations.note(notation)] if notations.note(notation) else []
     if output is not None:
         result.notes.append(
             f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
@@ -328,7 +332,7 @@ def _update(lhs, rhs):
 
 
 def _sides(equation, target, notation="question"):
-    sides = parse(equation, notation)
+    sides = notations.read(equation, notation)
     if target is not None:
         if len(sides) > 1:
             raise ConfigError("give the quantity either as 'LHS = RHS' or with --for, not both")
@@ -568,11 +572,21 @@ def _claimed_bindings(goal, rhs, sizes):
     lo, hi, offset = 1, 0, 0
     if goal is not None and goal.layer is not None and goal.layer.base == "l":
         (lo, hi), offset = TARGET_RANGES.get(goal.name, RANGES[goal.name]), goal.layer.offset
+        hi = -1 if _through_activation(goal, rhs) else hi
     bindings = [{"L": L, "l": k} for k in range(lo - offset, L + hi - offset + 1)]
     if not bindings:
         sizes_text = ",".join(map(str, sizes))
         raise RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
     return bindings
+
+
+def _through_activation(goal, rhs):
+    """Whether ``rhs`` is the backward step through the activation of the target's layer,
+    ``dZ = dA * g'(Z)`` (∂J/∂a of the same layer): a statement about the hidden layers."""
+    errors = [quantity(n) for n in walk(rhs) if isinstance(n, Sym | Deriv)]
+    return goal.name in ("δ", "Δ") and any(
+        found in (("∂J/∂a", goal.layer), ("∂J/∂A", goal.layer)) for found in errors
+    )
 
 
 def at_layers(goal, rhs, sizes, evaluate_at):

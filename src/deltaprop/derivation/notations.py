@@ -1,71 +1,44 @@
-"""The notations students bring, and how ``check`` tells them apart.
+"""The notations students bring, how ``check`` tells them apart and translates them.
 
-The question's notation (Θ^(l), δ^(l), layer 1 the input) is the one deltaprop speaks. Three
-others are read and translated to it: Andrew Ng's course and its Octave exercise (``delta3``,
-``Theta2'``, ``.*``, ``g'(z)``, ``D^(l)``, the accumulator ``Δ^(l) := Δ^(l) + δ (a)ᵀ``) and
-Nielsen's book (``w^l`` maps layer l−1 to l, ``\\delta^l`` without parentheses, ``σ``, ``C``,
-``∇_a C``), and cs231n's NumPy (samples as rows, ``dW = X.T @ dout``, names local to one
-layer: see ``cs231n.py``).
+The question's notation (Θ^(l), δ^(l), layer 1 the input) is the one deltaprop speaks; every
+other notation is a :class:`~deltaprop.derivation.tables.Table`. :func:`read` parses an
+equation in a notation and :func:`translate` maps the names of its table into the core
+vocabulary right after parsing, so that shapes, values and hints know only the core symbols.
+Ng's folded bias and ex4's rows (:func:`fold`, :func:`rows`) and cs231n's layer-local names
+(``cs231n.py``) are readings of the core symbols.
 """
 
 import re
 from dataclasses import replace
 
 from deltaprop.derivation.notation import (
-    NOTATIONS,
     BiasUnit,
+    Bin,
+    Call,
+    Deriv,
     DropFirst,
     LayerIndex,
     Num,
     Sym,
     Transpose,
+    parse,
+    table_of,
     to_text,
     transform,
 )
-from deltaprop.derivation.shapes import walk
+from deltaprop.derivation.shapes import SymbolError, walk
+from deltaprop.derivation.tables import BY_NAME, NOTATIONS
 from deltaprop.errors import ConfigError
 
-NAMES = {
-    "question": "the question's notation",
-    "ng": "Ng's course notation",
-    "nielsen": "Nielsen's notation",
-    "cs231n": "cs231n's NumPy notation",
-}
-NOTES = {
-    "question": "",
-    "ng": (
-        "Octave names are layers (delta3 is δ^(3), Theta2' is (Θ^(2))ᵀ), .* is ⊙ and * the "
-        "matrix product; g and sigmoid are φ, g' and sigmoidGradient are φ'; D^(l) is "
-        "∂J/∂Θ^(l) and Δ^(l) the sum Σ_i δ^(l+1) (a^(l))ᵀ; h_Θ(x) is a^(L), and the output "
-        "layer is linear. The course folds the bias into Θ (a first column, for the bias unit "
-        "a_0 = 1): an equation is read with b^(l) apart, as here, and with the bias folded."
-    ),
-    "nielsen": (
-        "Nielsen's w^{l+1} is Θ^(l) here (his w^l maps layer l−1 to layer l); C is J, σ is φ "
-        "and ∇_a C is ∂J/∂a^(L). His output layer applies σ, the question's is linear, so here "
-        "δ^L = ∇_a C, without his ⊙ σ'(z^L)."
-    ),
-    "cs231n": "",
-}
-CLUES = (  # (notation, a pattern only it uses), tried in this order
-    (
-        "cs231n",
-        r"\bdout\b|\bnp\.(?:dot|sum|maximum|tanh)|\.(?:sum|dot)\(|axis\s*=|^\s*d?(?:W|x|b|out)\s*\+?=",
-    ),
-    (
-        "ng",
-        r"2\s*:\s*end|\[\s*1\s*;|\[\s*(?:ones|zeros)\(|h_|\.\*|sigmoidGradient|_grad\b|:="
-        r"|\b(?:delta|Delta|Theta|a|z)\d|\bD\^|\bg'|\bg\s*\(",
-    ),
-    ("nielsen", r"\bw\^|\\sigma|σ|\bC\b|\\nabla_a|(?:\\delta|δ|\b[az])\^(?:[lL]|\{[lL])"),
-)
+DETECTION = ("cs231n", "britz", "dlai", "numpy", "goodfellow", "bishop", "wikipedia")
+DETECTION += ("d2l-rows", "d2l", "ng", "nielsen")  # tried in this order; the question's is the rest
 
 
 def detect(text):
     """The notation ``text`` is written in, from the symbols only one notation uses."""
-    for notation, clue in CLUES:
-        if re.search(clue, text):
-            return notation
+    for name in DETECTION:
+        if re.search(BY_NAME[name].clue, text):
+            return name
     return "question"
 
 
@@ -74,6 +47,143 @@ def check_notation(notation):
     if notation not in NOTATIONS:
         raise ConfigError(f"notation={notation!r} is not known; use one of: {', '.join(NOTATIONS)}")
     return notation
+
+
+def title(notation):
+    """How a notation is called in a verdict: "deeplearning.ai's notation"."""
+    return table_of(notation).title
+
+
+def note(notation):
+    """How ``notation`` translates to the question's, shown once with a verdict ("" if it is
+    the question's)."""
+    return table_of(notation).note
+
+
+# ---------------------------------------------------------------- translation
+
+SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
+BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
+
+
+def read(text, notation):
+    """``text`` parsed in ``notation`` and translated into the core vocabulary: a list of
+    sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
+    moved to the right, so that the first side is always a quantity."""
+    table = table_of(notation)
+    sides = [translate(side, table) for side in parse(text, table)]
+    if len(sides) < 2:
+        return sides
+    lhs, factor = _unscaled(sides[0])
+    return [lhs, *(_rescaled(side, factor) for side in sides[1:])]
+
+
+def translate(node, notation):
+    """``node`` with each name of the notation's table replaced by the core symbol it stands
+    for (its layer translated, transposed when samples are rows), and ``(f^l)'`` alone read
+    as φ'(z^(l))."""
+    table = table_of(notation)
+    if table.name == "question" and not table.symbols:
+        return node
+
+    def core(n):
+        if isinstance(n, Sym) and n.name.startswith("~"):
+            return _core_symbol(n, table)
+        if isinstance(n, Sym) and n.name in ("φ", "φ'") and n.layer is not None:
+            layer = _core_layer(n.layer, 0, table)  # (f^l)' alone: φ'(z^(l))
+            return Call(n.span, n.name, Sym(n.span, "z", layer), (), layer)
+        if isinstance(n, Call) and n.layer is not None:
+            layer = _core_layer(n.layer, 0, table)
+            return replace(n, arg=translate(n.arg, table), layer=layer)
+        if isinstance(n, Sym) and table.units and n.entry and n.layer is None and n.name in "δb":
+            return replace(n, layer=_layer_of(table.units[n.entry[0]], table))
+        if isinstance(n, Deriv):
+            num, den = translate(n.num, table), translate(n.den, table)
+            return _derivative(replace(n, num=num, den=den), table)
+        return None
+
+    return transform(node, core)
+
+
+def _core_symbol(sym, table):
+    written = sym.name[1:]
+    meaning = table.symbols[written]
+    if meaning.core in SCALARS:
+        node = replace(sym, name=meaning.core, layer=None)
+    else:
+        node = replace(sym, name=meaning.core, layer=_written_layer(sym, meaning, table))
+        node = node if node.layer is not None else _unplaced(sym, written)
+    if meaning.scale:
+        node = Bin(sym.span, "@", Sym(sym.span, "m"), node, "scale")
+    if table.rows and meaning.core not in ("J", "m"):
+        node = Transpose(sym.span, node)
+    return node
+
+
+def _written_layer(sym, meaning, table):
+    """The core layer of ``sym``: its written layer, the layer of its unit (Bishop's w_{kj}
+    belongs to the layer of j), or the layer the table gives a name written without one."""
+    if sym.layer is not None:
+        return _core_layer(sym.layer, meaning.shift, table)
+    if table.units and sym.entry:
+        unit = sym.entry[-1] if meaning.core == "Θ" else sym.entry[0]
+        return _layer_of(table.units[unit], table).shift(meaning.shift)
+    if meaning.at:
+        return _core_layer(_layer_of(meaning.at, table), meaning.shift, table)
+    return None
+
+
+def _unplaced(sym, written):
+    raise SymbolError(sym, f"{written} needs a layer index, e.g. {written}^(l)")
+
+
+def _layer_of(text, table):
+    """``"l-1"`` → LayerIndex("l", −1) in the table's letters; ``"2"`` → layer 2."""
+    match = re.fullmatch(r"([A-Za-z]?)([+-]\d+|\d*)", text)
+    base, offset = match.groups()
+    if not base:
+        return LayerIndex("", int(offset))
+    return LayerIndex(table.letters.get(base, base), int(offset or 0))
+
+
+def _core_layer(layer, shift, table):
+    """A written layer in the core numbering (layer 1 the input), plus ``shift``: with layer
+    0 the input, layer k is the core's k+1 (the output L stays L)."""
+    if table.first == 0 and layer.base != "L":
+        layer = layer.shift(1)
+    return layer.shift(shift)
+
+
+def _derivative(deriv, table):
+    """∂J/∂(something transposed) is the transpose of ∂J/∂(something); ∂J/∂O of a cost
+    that averages (d2l's minibatch) is Δ/m."""
+    den = deriv.den
+    if isinstance(den, Transpose):
+        return Transpose(deriv.span, _derivative(replace(deriv, den=den.arg), table))
+    if isinstance(den, Sym) and den.name in BATCH_SUMS and table.cost == "mean" and table.rows:
+        quantity = Sym(den.span, BATCH_SUMS[den.name], den.layer)
+        return Bin(deriv.span, "/", quantity, Sym(den.span, "m"), "scale")
+    return deriv
+
+
+def _unscaled(lhs):
+    """``(quantity, factor)``: Britz's dW = m ∂J/∂Θ gives (∂J/∂Θ, "m"); d2l's ∂J/∂O = Δ/m
+    gives (Δ, "1/m"); a quantity gives (it, "")."""
+    inner = lhs.arg if isinstance(lhs, Transpose) else lhs
+    if not (isinstance(inner, Bin) and inner.written == "scale"):
+        return lhs, ""
+    quantity, factor = (inner.right, "m") if inner.op == "@" else (inner.left, "1/m")
+    return (Transpose(lhs.span, quantity) if inner is not lhs else quantity), factor
+
+
+def _rescaled(side, factor):
+    """``side`` for the quantity itself: divided by m when the left side was m times it."""
+    m = Sym(side.span, "m")
+    if factor == "m":
+        return Bin(side.span, "/", side, m, "scale")
+    if factor == "1/m":
+        return Bin(side.span, "@", m, side, "scale")
+    return side
 
 
 BIASES = ("separate", "folded")

@@ -1,0 +1,87 @@
+"""The notations that are tables of one translation (tables.py): deeplearning.ai, Goodfellow,
+Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpus in
+data/notation_corpus_more.tsv was written, with the verdict a teacher gives for the question's
+network (linear output, squared loss), before these notations were read."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from deltaprop.cli import main
+from deltaprop.derivation import check
+from deltaprop.derivation.notations import detect
+from deltaprop.derivation.tables import NOTATIONS
+
+CORPUS = Path(__file__).parent / "data" / "notation_corpus_more.tsv"
+DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
+ROWS = [
+    line.split("\t")
+    for line in CORPUS.read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith("#")
+]
+
+
+def run(row, notation=None):
+    source, name, activation, sizes, expected, equation = row
+    sizes = tuple(int(n) for n in sizes.split(",")) if sizes else None
+    return check(equation, sizes, activation, notation=notation or name), expected
+
+
+def test_the_corpus_is_large_and_balanced():
+    verdicts = [row[4] for row in ROWS]
+    assert len(ROWS) >= 200
+    assert verdicts.count("wrong") >= 0.45 * len(ROWS) <= verdicts.count("correct")
+    assert {row[1] for row in ROWS} >= set(NOTATIONS) - {"question", "ng", "cs231n"}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r[0]}-{i}" for i, r in enumerate(ROWS)])
+def test_each_equation_gets_its_verdict_and_a_wrong_one_is_never_accepted(row):
+    result, expected = run(row)
+    if expected == "wrong":
+        assert result.verdict != "correct", result.to_text()
+    assert result.verdict == expected, result.to_text()
+
+
+def test_the_notation_is_detected_and_no_wrong_equation_is_accepted_then():
+    detected = [row for row in ROWS if detect(row[5]) == row[1]]
+    assert len(detected) >= 0.9 * len(ROWS)
+    for row in ROWS:
+        result, expected = run(row, notation=detect(row[5]))
+        assert not (expected == "wrong" and result.verdict == "correct"), result.to_text()
+
+
+EXAMPLES = re.findall(r"`(deltaprop check .*?--notation (\S+).*?)`", DOCS.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("command", [c for c, _ in EXAMPLES], ids=[n for _, n in EXAMPLES])
+def test_the_documented_example_of_each_notation_is_correct(command, capsys):
+    assert main(shlex.split(command)[1:]) == 0, capsys.readouterr().out
+
+
+def test_every_notation_has_a_documented_example():
+    assert {name for _, name in EXAMPLES} >= set(NOTATIONS) - {
+        "question",
+        "ng",
+        "nielsen",
+        "cs231n",
+    }
+
+
+@pytest.mark.parametrize(
+    "notation, equation",
+    [
+        ("nielsen", r"\delta^l = ((W^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)"),
+        ("nielsen", r"\frac{\partial C}{\partial W^l} = \delta^l (a^{l-1})^T"),
+        ("wikipedia", r"\nabla_{W^l} C = \delta^l (a^{l-1})^T"),
+    ],
+)
+def test_a_capital_w_is_shifted_as_nielsens_w(notation, equation):
+    assert check(equation, notation=notation).verdict == "correct"
+
+
+def test_layer_zero_is_the_input():
+    result = check(r"dW^{[1]} = \frac{1}{m} dZ^{[1]} A^{[0]T}", (4, 5, 3), notation="dlai")
+    assert result.verdict == "correct", result.to_text()
+    assert "layer 0 is the input" in result.to_text()
