@@ -496,7 +496,7 @@ def test_model_file_from_a_newer_version(tmp_path, model, capsys):
         ["predict", str(newer), str(model)],
         capsys,
         1,
-        "written by a newer deltaprop \\(format 99\\); this version reads formats 1 to 3",
+        "written by a newer deltaprop \\(format 99\\); this version reads formats 1 to 4",
     )
 
 
@@ -562,7 +562,7 @@ def test_a_model_path_that_is_not_utf8_is_printed_as_given(tmp_path, model, monk
     monkeypatch.setattr("sys.stdout", stdout)  # as in a UTF-8 locale: undecodable bytes fail
     assert main(["info", os.fsdecode(odd)]) == 0
     stdout.flush()
-    assert stdout.buffer.getvalue().startswith(b"model: " + odd + b" (format version 3)\n")
+    assert stdout.buffer.getvalue().startswith(b"model: " + odd + b" (format version 4)\n")
 
 
 def test_an_unreadable_model_file(tmp_path, model, capsys, monkeypatch):

@@ -60,7 +60,7 @@ def test_metadata_contents(tmp_path, fitted):
     )
     loaded, meta = load_model(path)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
-    assert meta["format_version"] == 3 and meta["deltaprop_version"] == deltaprop.__version__
+    assert meta["format_version"] == 4 and meta["deltaprop_version"] == deltaprop.__version__
     assert meta["architecture"] == {
         "sizes": [3, 6, 5, 2],
         "activation": "tanh",
@@ -214,11 +214,11 @@ def test_an_npz_that_is_not_a_model(tmp_path, fitted):
 
 def test_newer_format_version(tmp_path, fitted):
     path, arrays, metadata = saved(tmp_path, fitted)
-    rewrite(path, arrays, {**metadata, "format_version": 4})
+    rewrite(path, arrays, {**metadata, "format_version": 5})
     with pytest.raises(
         ModelFileError,
-        match=r"was written by a newer deltaprop \(format 4\); "
-        r"this version reads formats 1 to 3; upgrade deltaprop$",
+        match=r"was written by a newer deltaprop \(format 5\); "
+        r"this version reads formats 1 to 4; upgrade deltaprop$",
     ):
         load_model(path)
 

@@ -41,7 +41,7 @@ def test_validation_scores_round_trip(rng, tmp_path, early_stopping):
     ).fit(X, y)
     save_model(tmp_path / "m.npz", model)
     loaded, metadata = load_model(tmp_path / "m.npz")
-    assert metadata["format_version"] == 3
+    assert metadata["format_version"] == 4
     assert loaded.validation_scores_ == model.validation_scores_
     assert loaded.best_validation_score_ == model.best_validation_score_
     if early_stopping:
@@ -56,7 +56,7 @@ def test_a_format_2_file_is_read_without_scores(rng, tmp_path):
     model = DeltapropRegressor((4,), early_stopping=True, max_iter=3, random_state=0).fit(X, y)
     save_model(tmp_path / "m.npz", model)
     arrays, metadata = unpack(tmp_path / "m.npz")
-    del metadata["training"]["validation_scores"]
+    del metadata["training"]["validation_scores"], metadata["preprocessing"]
     path = forge(tmp_path / "v2.npz", arrays, {**metadata, "format_version": 2})
     loaded, _ = load_model(path)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
@@ -98,6 +98,7 @@ def test_a_format_2_file_with_scores_is_refused(rng, tmp_path):
     model = DeltapropRegressor((4,), max_iter=2, random_state=0).fit(X, y)
     save_model(tmp_path / "m.npz", model)
     arrays, metadata = unpack(tmp_path / "m.npz")
+    del metadata["preprocessing"]
     path = forge(tmp_path / "odd.npz", arrays, {**metadata, "format_version": 2})
     with pytest.raises(ModelFileError, match=r"training\.validation_scores is not a field"):
         load_model(path)

@@ -30,6 +30,10 @@ class ConfigError(DeltapropError):
     exit_code = 2
 
 
+class UnseenCategoryWarning(UserWarning):
+    """``predict`` met categories that ``fit`` did not see: their rows get an all-zero block."""
+
+
 def __getattr__(name):
     """``PoorFitWarning`` is made on first use: its base class comes from scikit-learn, which
     takes most of a second to import, and only training needs it."""

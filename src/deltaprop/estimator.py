@@ -18,17 +18,28 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from deltaprop.activations import get_activation
 from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
 from deltaprop.distributed import fit_dask, is_dask_collection, partial_fit_dask
-from deltaprop.errors import ConfigError, DataError, PoorFitWarning
+from deltaprop.errors import ConfigError, DataError, PoorFitWarning, UnseenCategoryWarning
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype, check_sizes
 from deltaprop.scaling import ColumnError, Columns, check_finite_data, standardized
 from deltaprop.sparse_input import column_moments
+from deltaprop.tabular import (
+    MISSING_CHOICES,
+    categorical_names,
+    check_choice,
+    fit_encoder,
+    numbers_only,
+    raw_table,
+    unscaled,
+    unseen_text,
+)
 from deltaprop.train import History, TrainState, outputs, train
 from deltaprop.weights import check_sample_weight, without_zero_weights
 
@@ -119,6 +130,22 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     dtype : {None, "float64", "float32"}, default=None
         Kept end to end: parameters, gradients and predictions. None follows X, as
         ``MLPRegressor``: float32 X gives float32, any other X float64.
+    categorical_features : "from_dtype", list of str or int, bool mask, or None, \
+default="from_dtype"
+        The categorical columns, as ``HistGradientBoostingRegressor`` reads them:
+        "from_dtype" takes the text columns of a DataFrame (object, string or category
+        dtype); names (of a DataFrame's columns), indices or a mask name them (e.g. integer
+        codes). Each becomes a one-hot block of the input layer, kept sparse (Θ^(1) times a
+        one-hot column is a lookup: docs/derivation.md); a category not seen in ``fit`` is
+        an all-zero block at ``predict`` (see ``handle_unknown``).
+    missing : {"error", "impute"}, default="error"
+        "error" (scikit-learn's behaviour): a missing cell (NaN, None) is a ``DataError``
+        naming every such cell by row and column. "impute": a missing number gets the
+        median of the training rows and, when training had missing cells there, a
+        was-missing indicator column; a missing text cell is the category "(missing)".
+    handle_unknown : {"warn", "error"}, default="warn"
+        A category ``predict`` meets that ``fit`` did not see: an all-zero block with one
+        warning naming the column and the values, or a ``DataError``.
 
     Attributes
     ----------
@@ -151,8 +178,16 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     interrupted_ : bool
         True when Ctrl-C stopped training (the best weights so far are kept).
     n_features_in_, n_outputs_ : int
+        The columns of X (before encoding) and the outputs.
     feature_names_in_ : ndarray of str
         When X has string column names.
+    encoder_ : deltaprop.tabular.Encoder or None
+        The map from the columns of X to the network's input (n_1 columns: numbers
+        standardized, was-missing indicators, one-hot blocks), when X has categorical columns
+        or ``missing="impute"``; then ``x_mean_`` is 0 and ``x_scale_`` 1. None otherwise.
+    filled_ : dict
+        Column name → the number of missing cells of the last ``fit`` filled by
+        ``missing="impute"`` (empty without).
     target_names_ : list of str or None
         The name of a target ``Series`` or the columns of a target ``DataFrame``.
     """
@@ -185,6 +220,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         loss="squared",
         standardize=True,
         dtype=None,
+        categorical_features="from_dtype",
+        missing="error",
+        handle_unknown="warn",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -212,6 +250,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         self.loss = loss
         self.standardize = standardize
         self.dtype = dtype
+        self.categorical_features = categorical_features
+        self.missing = missing
+        self.handle_unknown = handle_unknown
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -243,6 +284,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             self.__dict__.pop("_state", None)
             return fit_dask(self, X, y)
         config = self.train_config()
+        X = self._encoded(X, first)
         X_s, Y_s, w = self._training_data(X, y, first, sample_weight=sample_weight)
         history = self._train(X_s, Y_s, config, first, w=w)
         warn_about_fit(history, config)
@@ -297,16 +339,70 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
                     "or pass in-memory chunks (chunk.compute()) to weight them"
                 )
             return partial_fit_dask(self, X, y, config, first, scalers)
+        X = self._encoded(X, first)
         X_s, Y_s, w = self._training_data(X, y, first, scalers, sample_weight)
         self._train(X_s, Y_s, config, first, final=False, w=w)
         return self
+
+    @property
+    def _encoder(self):
+        """``encoder_``, None when there is none (an estimator fitted on Dask, or unfitted)."""
+        return getattr(self, "encoder_", None)
+
+    def _encoded(self, X, first):
+        """X as the network's input: its raw columns through ``encoder_`` (learned here when
+        ``first``: ``deltaprop.tabular``) when it has categorical columns or ``missing`` is
+        "impute"; else X as it is (``encoder_`` None)."""
+        if first:
+            self.encoder_, self.filled_ = self._fit_encoder(X), {}
+        if self._encoder is None:
+            return X
+        check_column_names(X)
+        validate_data(self, X, reset=first, skip_check_array=True)  # names and count of columns
+        _, table, _ = raw_table(X)
+        table = numbers_only(table, self.encoder_.categorical)
+        unknown = {"warn": "ignore", "error": "error"}[self.handle_unknown]
+        encoded = self.encoder_.transform(table, self.missing, unknown)
+        if encoded.unseen:
+            text = unseen_text(encoded.unseen)
+            warnings.warn(
+                UnseenCategoryWarning(f"{text}: their rows get no category"), stacklevel=3
+            )
+        if first:
+            self.filled_ = encoded.filled
+        X_1 = encoded.X  # (m, n_1), CSR with a one-hot block
+        return X_1 if self.dtype is None else X_1.astype(check_dtype(self.dtype))
+
+    def _fit_encoder(self, X):
+        """The ``Encoder`` of X's raw columns, or None when X needs none (no categorical
+        column and ``missing="error"``, or sparse X)."""
+        check_choice("missing", self.missing, MISSING_CHOICES)
+        check_choice("handle_unknown", self.handle_unknown, ("warn", "error"))
+        spec = self.categorical_features
+        by_dtype = isinstance(spec, str) and spec == "from_dtype"
+        framed = hasattr(X, "iloc") or hasattr(X, "column_names")
+        if sparse.issparse(X) or (
+            self.missing == "error" and (spec is None or by_dtype) and not framed
+        ):
+            return None
+        check_column_names(X)
+        names, table, framed = raw_table(X)
+        categorical = categorical_names(spec, names, table, framed)
+        table = numbers_only(table, categorical)  # a column of text not named: DataError
+        if not categorical and self.missing == "error":
+            return None
+        encoder = fit_encoder(table, categorical, missing=self.missing)
+        if not self.standardize:  # the numbers as they are (mean 0, scale 1)
+            encoder = unscaled(encoder)
+        return encoder
 
     def _make_scalers(self, X, Y, w, scalers):
         """The scalers of X (m, n) and Y (m, k), weighted by w (m,) or None, in the dtype of
         ``dtype`` (None: X's, as MLPRegressor); those in ``scalers`` replace them."""
         dtype = self._network_dtype(X.dtype)
         self.n_outputs_ = Y.shape[1]
-        self.x_mean_, self.x_scale_ = scaler(X, self.standardize, dtype, self._columns("X"), w)
+        scale_x = self.standardize and self._encoder is None  # the encoder standardized X
+        self.x_mean_, self.x_scale_ = scaler(X, scale_x, dtype, self._columns("X"), w)
         # the Poisson loss's exp output needs y in its own units: y stays unscaled
         scale_y = self.standardize and get_loss(self.loss).output == "identity"
         self.y_mean_, self.y_scale_ = scaler(Y, scale_y, dtype, self._columns("y"), w)
@@ -347,20 +443,16 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         """
         check_column_names(X)
         self.target_names_ = _target_names(y)  # a Series' name, a DataFrame's columns
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first,
-            validate_separately=(
-                {
-                    "ensure_all_finite": False,
-                    "dtype": FLOATS,
-                    "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
-                },  # our own NaN/inf check names the row
-                {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False},
-            ),
-        )
+        x_rules = {
+            "ensure_all_finite": False,  # our own NaN/inf check names the row
+            "dtype": FLOATS,
+            "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
+        }
+        y_rules = {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False}
+        if self._encoder is None:
+            X, y = validate_data(self, X, y, reset=first, validate_separately=(x_rules, y_rules))
+        else:  # X is encoded: its raw columns were checked against the fit's by ``_encoded``
+            X, y = check_array(X, **x_rules), check_array(y, **y_rules)
         check_consistent_length(X, y)
         check_finite_data(X, "X")
         check_finite_data(y, "y")
@@ -417,6 +509,8 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""
         check_is_fitted(self, "network_")
+        if self._encoder is not None:
+            return self._predicted(self._encoded(X, first=False))
         check_column_names(X)
         X = validate_data(
             self,
@@ -426,11 +520,15 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             dtype=FLOATS,
             accept_sparse=("csr", "csc"),
         )
+        return self._predicted(X)
+
+    def _predicted(self, X):
+        """Predictions for the checked input X (m, n_1), dense or sparse."""
         check_finite_data(X, "X")
         if sparse.issparse(X) and self.x_mean_.any():  # centered on dense X: dense row blocks
             X, step = sparse.csr_matrix(X), SPARSE_ROWS
             return np.concatenate(
-                [self.predict(X[s : s + step].toarray()) for s in range(0, X.shape[0], step)]
+                [self._predicted(X[s : s + step].toarray()) for s in range(0, X.shape[0], step)]
             )
         dtype = self.network_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
@@ -453,6 +551,7 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         y_1d=True,
         feature_names_in=None,
         history=None,
+        encoder=None,
         **params,
     ):
         """A fitted estimator around ``network`` (model files, weights from other libraries).
@@ -473,6 +572,9 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
             The column names ``predict`` checks on DataFrames.
         history : History, optional
             The training record (default: empty, as for weights trained elsewhere).
+        encoder : deltaprop.tabular.Encoder, optional
+            The map from the raw columns of X to the network's n_1 inputs (``encoder_``);
+            ``n_features_in_`` is then its number of raw columns.
         **params
             The estimator's hyperparameters (``get_params`` names).
         """
@@ -495,6 +597,13 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         estimator.y_mean_ = _scaler_part("y_mean", y_mean, 0.0, n_out, dtype)
         estimator.y_scale_ = _scaler_part("y_scale", y_scale, 1.0, n_out, dtype)
         estimator.n_features_in_, estimator.n_outputs_ = n_in, n_out
+        estimator.encoder_, estimator.filled_ = encoder, {}
+        if encoder is not None:
+            if encoder.n_encoded != n_in:
+                raise ConfigError(
+                    f"the encoder makes {encoder.n_encoded} inputs; the network has {n_in}"
+                )
+            estimator.n_features_in_ = len(encoder.columns)
         estimator._y_ndim = 1 if y_1d and n_out == 1 else 2
         if feature_names_in is not None:
             estimator.feature_names_in_ = np.asarray(feature_names_in, dtype=object)

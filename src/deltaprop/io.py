@@ -7,8 +7,11 @@ SHA-256 of the arrays and (format 2) of the metadata. Files are written by the o
 (``deltaprop.files``). Reading treats the file as untrusted: the archive's directory and the
 arrays' headers are checked before any data is read (``deltaprop.modelfile``), every metadata
 field is checked (``deltaprop.modelcheck``), and the arrays must be finite with scales > 0,
-whatever the checksum says. Format 1 files (checksum of the arrays only) and format 2 files
-(no ``training.validation_scores``: ``validation_scores_`` is then empty) are still read.
+whatever the checksum says. Format 4 adds ``preprocessing``: null, or the map from the raw
+columns to the network's input (``deltaprop.tabular``: column order, categories, fill values,
+was-missing columns, scalers); ``feature_names`` are then the raw columns. Format 1 files
+(checksum of the arrays only), format 2 files (no ``training.validation_scores``:
+``validation_scores_`` is then empty) and format 3 files (no ``preprocessing``) are still read.
 """
 
 import copy
@@ -32,10 +35,12 @@ from deltaprop.modelfile import (
 )
 from deltaprop.network import Network, parameter_count
 from deltaprop.scaling import Columns, check_finite_data, standardized
+from deltaprop.tabular import encoder_from_json
 
 FORMAT = "deltaprop-model"
-# 2: the SHA-256 covers the metadata too (1: the arrays only); 3: training.validation_scores
-FORMAT_VERSION = 3
+# 2: the SHA-256 covers the metadata too (1: the arrays only); 3: training.validation_scores;
+# 4: preprocessing (categorical columns, missing values)
+FORMAT_VERSION = 4
 
 
 def save_model(path, estimator, *, feature_names=None, target_names=None, extra=None):
@@ -128,9 +133,13 @@ def fold_pipeline(pipeline):
 
 def build_metadata(estimator, feature_names, target_names, extra):
     net = estimator.network_
+    encoder = getattr(estimator, "encoder_", None)
     has_names = hasattr(estimator, "feature_names_in_")
     if feature_names is None and has_names:
         feature_names = estimator.feature_names_in_
+    if feature_names is None and encoder is not None:
+        feature_names = encoder.names
+    n_columns = net.sizes[0] if encoder is None else len(encoder.columns)  # columns of X
     if target_names is None:
         target_names = getattr(estimator, "target_names_", None)
     return {
@@ -144,7 +153,7 @@ def build_metadata(estimator, feature_names, target_names, extra):
             "loss": get_loss(estimator.loss).name,  # "squared" for scikit-learn's alias
             "y_ndim": estimator._y_ndim,
         },
-        "feature_names": names_list("feature_names", feature_names, net.sizes[0]),
+        "feature_names": names_list("feature_names", feature_names, n_columns),
         "target_names": names_list("target_names", target_names, net.sizes[-1]),
         "feature_names_in": has_names,
         "settings": {
@@ -162,6 +171,7 @@ def build_metadata(estimator, feature_names, target_names, extra):
             "interrupted": estimator.interrupted_,
         },
         "extra": extra if extra is not None else {},
+        "preprocessing": None if encoder is None else encoder.to_json(),
     }
 
 
@@ -240,6 +250,7 @@ def build_estimator(arrays, metadata):
         interrupted=training["interrupted"],
     )
     names = metadata["feature_names"] if metadata["feature_names_in"] else None
+    encoder = metadata.get("preprocessing")  # format 4 on; checked by check_metadata
     return DeltapropRegressor.from_network(
         network,
         x_mean=arrays["x_mean"],
@@ -249,6 +260,7 @@ def build_estimator(arrays, metadata):
         y_1d=arch["y_ndim"] == 1,
         feature_names_in=names,
         history=history,
+        encoder=None if encoder is None else encoder_from_json(encoder),
         **settings,
     )
 
@@ -277,10 +289,16 @@ class SavedModel:
     y_scale_: np.ndarray  # (n_L,)
     loss: str
     feature_names: tuple | None  # names errors about a column of X use
+    encoder: object = None  # deltaprop.tabular.Encoder of a model with preprocessing
 
     def predict(self, X):
         """Predictions (m, k) for dense X (m, n), as ``DeltapropRegressor.predict`` gives
         them; ``DataError`` for a non-finite value or a column that overflows."""
+        if self.encoder is not None:
+            raise ConfigError(
+                "this model encodes its columns (categories, missing cells); predict with the "
+                "estimator of deltaprop.io.load_model"
+            )
         X = np.asarray(X)
         X = X if X.dtype in (np.float64, np.float32) else X.astype(np.float64)
         check_finite_data(X, "X")
@@ -301,6 +319,9 @@ def read_model(path):
         *(arrays[name] for name in ("x_mean", "x_scale", "y_mean", "y_scale")),
         loss=arch["loss"],
         feature_names=tuple(metadata["feature_names"]) if metadata["feature_names_in"] else None,
+        encoder=encoder_from_json(metadata["preprocessing"])
+        if metadata.get("preprocessing")
+        else None,
     )
     return model, metadata
 

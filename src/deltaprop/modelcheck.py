@@ -38,6 +38,7 @@ TRAINING_FIELDS = (
     "interrupted",
 )
 SCORES_FORMAT = 3  # the format version from which training.validation_scores is there
+TABLES_FORMAT = 4  # the format version from which "preprocessing" is there (null or an encoder)
 
 
 class InvalidField(ValueError):
@@ -49,11 +50,16 @@ class InvalidField(ValueError):
 
 def check_metadata(metadata):
     """Check every field of a parsed metadata dict (format and version already checked)."""
-    check_fields(metadata, "metadata", TOP_FIELDS)
+    tables = metadata["format_version"] >= TABLES_FORMAT
+    check_fields(metadata, "metadata", TOP_FIELDS + (("preprocessing",) if tables else ()))
     sizes = check_architecture(metadata["architecture"])
     text(metadata["deltaprop_version"], "deltaprop_version")
     text(metadata["sha256"], "sha256")
-    names(metadata["feature_names"], "feature_names", sizes[0])
+    encoder = check_preprocessing(metadata.get("preprocessing"), sizes[0])
+    n_columns = sizes[0] if encoder is None else len(encoder.columns)  # columns of X
+    names(metadata["feature_names"], "feature_names", n_columns)
+    if encoder is not None and metadata["feature_names"] != list(encoder.names):
+        raise InvalidField("feature_names", "must be the columns of preprocessing, in order")
     names(metadata["target_names"], "target_names", sizes[-1])
     flag(metadata["feature_names_in"], "feature_names_in")
     if metadata["feature_names_in"] and metadata["feature_names"] is None:
@@ -90,6 +96,19 @@ def check_architecture(arch):
     if arch["y_ndim"] not in allowed_ndim or isinstance(arch["y_ndim"], bool):
         raise InvalidField("architecture.y_ndim", f"must be one of {allowed_ndim}")
     return tuple(sizes)
+
+
+def check_preprocessing(value, n_1):
+    """None, or the ``Encoder`` of ``preprocessing`` (``deltaprop.tabular``), every field
+    checked, making the network's n_1 inputs."""
+    if value is None:
+        return None
+    from deltaprop.tabular import InvalidEncoder, encoder_from_json
+
+    try:
+        return encoder_from_json(value, n_1)
+    except InvalidEncoder as err:
+        raise InvalidField("preprocessing", f"is invalid: {err}") from None
 
 
 def check_settings(settings, sizes):

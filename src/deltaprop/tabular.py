@@ -26,11 +26,11 @@ the model file; ``encoder_from_json`` checks every field of an untrusted file.
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from deltaprop.errors import DataError
+from deltaprop.errors import ConfigError, DataError
 
 MISSING = ""  # the category of a missing text cell
 MISSING_SHOWN = "(missing)"  # how it is written for people
@@ -214,6 +214,15 @@ def fit_encoder(table, categorical=(), missing="error", max_categories=None, row
     return Encoder(tuple(columns))
 
 
+def unscaled(encoder):
+    """``encoder`` with its numeric columns left unscaled (mean 0, scale 1)."""
+    columns = [
+        replace(c, mean=0.0, scale=1.0) if isinstance(c, NumericColumn) else c
+        for c in encoder.columns
+    ]
+    return Encoder(tuple(columns))
+
+
 def _fit_numeric(name, values):
     x = as_numbers(values, name)  # (m,)
     absent = np.isnan(x)  # (m,)
@@ -242,8 +251,6 @@ def _fit_categorical(name, values, max_categories):
 
 def check_choice(what, value, choices):
     if value not in choices:
-        from deltaprop.errors import ConfigError
-
         raise ConfigError(f"{what}={value!r} is not one of: {', '.join(choices)}")
 
 
@@ -441,3 +448,108 @@ def _column_from_json(item, k):
 
 def _finite(value):
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# ---------------------------------------------------------------- tables from Python
+
+
+def raw_table(X):
+    """``(names, table, framed)``: the raw columns of X (m, n) as ``fit_encoder`` takes them
+    (name → (m,)). A pandas DataFrame or a pyarrow Table gives its column names
+    (``framed``: True); an array gives "x0", "x1", … (its columns as they are)."""
+    if hasattr(X, "column_names"):  # a pyarrow Table
+        names = [str(name) for name in X.column_names]
+        return names, {n: _arrow_column(X.column(j)) for j, n in enumerate(names)}, True
+    if hasattr(X, "iloc"):  # a pandas DataFrame
+        names = [str(name) for name in X.columns]
+        return names, {n: _pandas_column(X.iloc[:, j]) for j, n in enumerate(names)}, True
+    A = np.asarray(X)
+    if A.ndim != 2:
+        raise DataError(f"X must be 2-D (rows, columns); got an array of shape {A.shape}")
+    names = [f"x{j}" for j in range(A.shape[1])]
+    return names, {name: A[:, j] for j, name in enumerate(names)}, False
+
+
+def _pandas_column(series):
+    """A pandas column: float64 with NaN for numbers (and booleans), else object with None."""
+    if series.dtype.kind in "fiub":
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)  # (m,)
+    return series.astype(object).where(series.notna(), None).to_numpy()  # (m,)
+
+
+def _arrow_column(values):
+    """A pyarrow column: float64 with NaN for numbers, else object with str and None."""
+    import pyarrow.types as pat
+
+    kind = values.type
+    if pat.is_integer(kind) or pat.is_floating(kind) or pat.is_decimal(kind):
+        return values.cast("float64").to_numpy()  # (m,) nulls are NaN
+    return np.array([None if v is None else str(v) for v in values.to_pylist()], object)
+
+
+def categorical_names(spec, names, table, framed):
+    """The names of the categorical columns that ``spec`` picks, as
+    ``HistGradientBoostingRegressor(categorical_features=...)`` reads it: None (none);
+    "from_dtype" (the text columns of a DataFrame: object, string or category dtype); a list
+    of names (a DataFrame's) or of indices; a boolean mask of one entry per column."""
+    if spec is None:
+        return ()
+    if isinstance(spec, str):
+        if spec != "from_dtype":
+            raise _spec_error(spec)
+        return tuple(name for name in names if framed and is_text(table[name]))
+    picked = np.asarray(spec)
+    if picked.ndim != 1:
+        raise _spec_error(spec)
+    if picked.dtype.kind == "b":
+        if picked.size != len(names):
+            raise ConfigError(
+                f"categorical_features is a mask of {picked.size} entries; X has "
+                f"{len(names)} columns: give one per column"
+            )
+        return tuple(name for name, on in zip(names, picked, strict=True) if on)
+    if picked.dtype.kind in "iu":
+        bad = [int(j) for j in picked if not 0 <= j < len(names)]
+        if bad:
+            raise ConfigError(
+                f"categorical_features names column {bad[0]}; X has columns 0 to {len(names) - 1}"
+            )
+        return tuple(names[j] for j in picked)
+    if picked.dtype.kind in "OU" and picked.size and all(isinstance(v, str) for v in spec):
+        absent = [v for v in spec if not framed or v not in names]
+        if absent:
+            raise ConfigError(
+                f"categorical_features names {absent[0]!r}, not a column of X; names need a "
+                f"DataFrame with that column (or give column indices)"
+            )
+        return tuple(spec)
+    if picked.size == 0:
+        return ()
+    raise _spec_error(spec)
+
+
+def _spec_error(spec):
+    return ConfigError(
+        f"categorical_features={spec!r} must be None, 'from_dtype', a list of column names or "
+        f"indices, or a boolean mask"
+    )
+
+
+def numbers_only(table, categorical):
+    """``table`` with every column not in ``categorical`` as float64 (m,); ``DataError``
+    naming a column of text (and the way out)."""
+    converted = {}
+    for name, values in table.items():
+        if name in categorical or not is_text(values):
+            converted[name] = values
+            continue
+        try:
+            converted[name] = np.array(
+                [np.nan if v is None else float(v) for v in values], dtype=np.float64
+            )
+        except (TypeError, ValueError):
+            raise DataError(
+                f"column {name!r} holds text, not numbers; make it categorical "
+                f"(categorical_features='from_dtype', or name it), or leave it out of X"
+            ) from None
+    return converted

@@ -8,6 +8,7 @@ from deltaprop.commands.common import nonnegative_float, nonnegative_int, positi
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
 from deltaprop.derivation.notations import BIASES
 from deltaprop.derivation.tables import NOTATIONS, TABLES
+from deltaprop.errors import ConfigError
 from deltaprop.network import check_sizes
 
 EXPLAIN_FORMATS = ("text", "markdown", "latex", "json", "html")
@@ -137,7 +138,18 @@ def _register_check(subparsers):
         epilog=CHECK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("equation", help="e.g. 'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])'")
+    p.add_argument(
+        "equation",
+        nargs="?",
+        help="e.g. 'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])', or a whole derivation: "
+        "'A = B = C', an align block with \\\\ and &=, \\underbrace{…}_{δ^{(L)}}, \\def macros",
+    )
+    p.add_argument(
+        "--file",
+        metavar="PATH",
+        help="check every formula of a Markdown or MathJax post, a .tex file or plain text "
+        "('-' reads standard input): one line per formula, then the details of each wrong one",
+    )
     _add_test_network(p)
     p.add_argument(
         "--for",
@@ -196,11 +208,21 @@ def _add_test_network(p):
 
 
 def run_check(args):
-    from deltaprop.derivation import check
+    from deltaprop.derivation import check, check_derivation, check_text, is_derivation, read_text
 
     sizes = check_sizes(args.sizes, name="--sizes") if args.sizes else None
-    names = ("target", "seed", "notation", "output_activation", "loss", "bias")
-    result = check(args.equation, sizes, args.activation, **{k: getattr(args, k) for k in names})
+    if (args.file is None) == (args.equation is None):
+        raise ConfigError("give one EQUATION or --file PATH ('-' for standard input), not both")
+    whole = {"sizes": sizes, "activation": args.activation, "seed": args.seed}
+    whole["notation"] = args.notation
+    if args.file is not None:
+        result = check_text(read_text(args.file), **whole)
+    elif args.target is None and is_derivation(args.equation):
+        result = check_derivation(args.equation, **whole)
+    else:
+        names = ("target", "seed", "notation", "output_activation", "loss", "bias")
+        options = {k: getattr(args, k) for k in names}
+        result = check(args.equation, sizes, args.activation, **options)
     out = result.to_json() if args.format == "json" else result.to_text()
     print(out, file=sys.stdout)
     return result.exit_code

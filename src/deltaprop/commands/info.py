@@ -54,12 +54,15 @@ def describe_model(path, model, meta, n_params):
     sizes = tuple(model.network_.sizes)
     training = meta.get("training") or {}
     extra = meta.get("extra") or {}
+    encoder = getattr(model, "encoder_", None)
+    n_columns = sizes[0] if encoder is None else len(encoder.columns)
     lines = [
         f"model: {path} (format version {meta.get('format_version')})",
         f"architecture: {'-'.join(map(str, sizes))} ({model.network_.activation.name} hidden "
         f"layers, {OUTPUT_WORDS[model.network_.output.name]})",
         f"parameters: {n_params}",
-        f"features ({sizes[0]}): {_names(meta.get('feature_names') or ['(unnamed)'])}",
+        f"features ({n_columns}): {_names(meta.get('feature_names') or ['(unnamed)'])}",
+        *([] if encoder is None else preprocessing_lines(encoder)),
         f"targets ({sizes[-1]}): {_names(target_names(model, meta))}",
         f"settings: {_pairs(meta.get('settings') or {})}",
         f"training: {_pairs(training)}",
@@ -74,6 +77,25 @@ def describe_model(path, model, meta, n_params):
         for name, scores in (extra.get(f"{kind}_metrics") or {}).items():
             lines.append(f"{kind} metrics, {printable(name)}: {_pairs(scores)}")
     return "\n".join(lines)
+
+
+def preprocessing_lines(encoder):
+    """How each column becomes inputs of the network (``deltaprop.tabular.Encoder``)."""
+    from deltaprop.tabular import CELLS_SHOWN, NumericColumn, shown_category
+
+    lines = [f"inputs ({encoder.n_encoded}), from the columns:"]
+    for column in encoder.columns:
+        if isinstance(column, NumericColumn):
+            how = f"number, (x - {column.mean:.6g}) / {column.scale:.6g}"
+            how += f", missing cells {column.fill:.6g} (the median)"
+            how += ", with a was-missing column" if column.indicator else ""
+        else:
+            shown = [shown_category(c) for c in column.categories[:CELLS_SHOWN]]
+            more = column.width - len(shown)
+            how = f"{column.width} categories, one-hot: {', '.join(shown)}"
+            how += f" and {more} more" if more else ""
+        lines.append(f"    {printable(column.name)}: {printable(how)}")
+    return lines
 
 
 def _names(names):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation import cs231n, notations, render
+from deltaprop.derivation import cs231n, notations, render, tex
 from deltaprop.derivation.hints import exp_output_repairs, factor_hint, repairs
 from deltaprop.derivation.notation import (
     AxisSum,
@@ -25,6 +25,7 @@ from deltaprop.derivation.notation import (
     Deriv,
     DropFirst,
     ParseError,
+    Square,
     SumOver,
     Sym,
     Transpose,
@@ -224,12 +225,44 @@ def check(
     depth = table_of(result.notation).layers  # Bishop's and d2l's one hidden layer
     if sizes is None and depth:
         context = replace(context, sizes=GENERIC_WIDTHS[:depth])
-    try:
-        lhs, sides = _sides(equation, target, result.notation)
+    try:  # g'(z), g_prime(z), \sigma^\prime are φ' (the same length: carets stay in place)
+        lhs, sides = _sides(tex.primes_as_phi(equation), target, result.notation)
     except ParseError as err:
         result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
         return result
-    return _verdict(context, result, lhs, sides, bias, notations.layout(equation))
+    judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
+    return _elementwise_squares(context, judged, lhs, sides, bias, notations.layout(equation))
+
+
+# ---------------------------------------------------------------- (v)² read both ways
+
+SQUARE_NOTE = (
+    "(v)² of a vector is read element-wise here, v ⊙ v (as in tanh' = 1 − (a^(l))²), the "
+    "reading that checks correct; read as ‖v‖² = vᵀv the equation is wrong"
+)
+
+
+def _elementwise_squares(context, result, lhs, sides, bias, layout):
+    """``result``, or the verdict with every square of a vector read element-wise when the
+    equation is wrong as ‖v‖² and right as v ⊙ v: both readings are judged."""
+    if result.verdict != "wrong" or not any(isinstance(n, Square) for s in sides for n in walk(s)):
+        return result
+    squared = [transform(side, _hadamard_square) for side in sides]
+    fresh = replace(result, verdict="correct", notes=list(result.notes), hints=[], layers=[])
+    other = _verdict(
+        context, replace(fresh, trap=[], reason="", message=""), lhs, squared, bias, layout
+    )
+    if other.verdict != "correct":
+        return result
+    other.notes.append(SQUARE_NOTE)
+    return other
+
+
+def _hadamard_square(node):
+    if isinstance(node, Square):
+        arg = transform(node.arg, _hadamard_square)
+        return Bin(node.span, "⊙", arg, arg, "²")
+    return None
 
 
 def _verdict(context, result, lhs, sides, bias, layout):

@@ -202,7 +202,7 @@ class BiasUnit(Node):
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc", "w"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
-FUNCTIONS = {"φ", "φ'", "Diag", "ℓ"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
+FUNCTIONS = {"φ", "φ'", "Diag", "ℓ", "Tr"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
 ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
@@ -284,6 +284,7 @@ WORDS = {
     "lambda": "α",
     "Diag": "Diag",
     "diag": "Diag",
+    "Tr": "Tr",  # the trace of a derivation's identities (calculus.py evaluates it)
     "ones": "1",
     "h": "h",
     "clip": "clip",
@@ -424,7 +425,7 @@ def _symbol_or_op(s, pos, end):
         return Token("local", s.removeprefix("local:"), pos, end)
     if s.startswith("~"):  # a name of the notation's table, translated after parsing
         return Token("sym", s, pos, end)
-    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc", "m"):
+    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc", "m", "Tr"):
         return Token("sym", s, pos, end)
     if s in ELEMENTWISE:
         return Token("sym", s, pos, end)
@@ -453,7 +454,9 @@ def _word_tokens(word, text, pos, end, words=WORDS):
         return [Token("∂", "∂", pos, pos + 1), *rest]
     if word in LETTERS:
         return [Token("sym", word, pos, end)]
-    if len(word) > 1 and all(c in LETTERS or c in words for c in word):  # LaTeX: ^Tg is ^T g
+    if len(word) == 1 and word.isupper():  # B, C: a generic matrix of an identity (calculus.py)
+        return [Token("sym", word, pos, end)]
+    if len(word) > 1 and all(c in LETTERS or c in words or c.isupper() for c in word):  # ^Tg
         return [
             t
             for i, c in enumerate(word)

@@ -101,6 +101,7 @@ class RandomNetwork:
             for i in range(self.m)
         ]
         self.J_each = [J for J, _ in each]
+        self.grad_each = [g for _, g in each]  # ∂J^(i)/∂• of each sample, for Σ_i
         return {l: np.stack([g.b[l] for _, g in each], axis=1) for l in self.net.b}
 
     def activation(self, k=None):
@@ -139,9 +140,9 @@ class RandomNetwork:
             "∂J/∂a": lambda: self.error(k)[:, i],
             "∂J/∂A": lambda: self.error(k),
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
-            "G": lambda: self.grad1.theta[k],
+            "G": lambda: self.grad_each[column].theta[k],
             "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
-            "gb": lambda: self.grad1.b[k][:, None],
+            "gb": lambda: self.grad_each[column].b[k][:, None],
             "J": lambda: self.J_each[column],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,

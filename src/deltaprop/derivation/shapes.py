@@ -199,6 +199,7 @@ class RangeError(SymbolError):
 
 OP_NAMES = {
     "²": "the square",
+    "Tr": "the trace",
     "Diag": "Diag",
     "@": "the matrix product",
     "⊙": "⊙",
@@ -214,6 +215,8 @@ def op_symbol(node):
     """The operation of a node that can fail: ``"@"``, ``"⊙"``, …, ``"Diag"`` or ``"²"``."""
     if isinstance(node, Bin):
         return node.op
+    if isinstance(node, Call) and node.func == "Tr":
+        return "Tr"
     return "²" if isinstance(node, Square) else "Diag"
 
 
@@ -474,8 +477,11 @@ def _sum_over(node, domain):
             continue
     if not terms:
         raise SymbolError(node, f"{to_text(node)} has no term: no layer has its symbols")
+    for term in terms[1:]:  # Σ_i ∂J^(i)/∂Θ^(l): matrices of one shape add up too
+        if term.shape != terms[0].shape:
+            raise ShapeError(node, terms[0], term, "Σ adds up terms of one shape")
     if terms[0].shape is not None:
-        raise ShapeError(node, terms[0], None, "Σ adds up scalars; its terms are matrices")
+        return Term(terms[0].shape, _apply(lambda *values: sum(values), *terms), node)
     return Term(None, _apply(lambda *values: float(sum(values)), *terms), node)
 
 
@@ -497,11 +503,16 @@ def _lookup(node, domain):
         if layer is None:
             raise SymbolError(node, f"{MEANING[name]} needs a layer index, e.g. {name}^(l)")
         domain.check_range(name, layer, node)
+    if layer is None and name not in RANGES and name not in UNLAYERED:  # B in C:(AB)
+        raise SymbolError(node, f"{to_text(node)} is not a quantity of the network")
     if name in ("x", "y", "X", "Y") and layer is not None:
         raise SymbolError(node, f"{name} takes no layer index")
     shape = symbol_shape(name, layer, domain)
     k = None if layer is None else (None if domain.symbolic else layer.bind(domain.binding))
     return Term(shape, domain.value(name, k), node)
+
+
+UNLAYERED = {"x", "y", "X", "Y", "J", "m", "α"}  # the quantities without a layer index
 
 
 def _apply(f, *terms):
@@ -519,6 +530,10 @@ def _call(node, arg, domain):
         return _elementwise(node, arg, domain)
     if node.func == "ℓ":  # the loss of check --loss, summed over the outputs: a scalar
         return _loss_term(node, arg, domain)
+    if node.func == "Tr":  # Tr(M): a square matrix's trace
+        if arg.shape is None or arg.shape[0] != arg.shape[1]:
+            raise ShapeError(node, arg, None, "the trace Tr needs a square matrix")
+        return Term(None, _apply(lambda v: float(np.trace(v)), arg), node)
     if arg.value is None:
         return Term(arg.shape, None, node)
     k = None if node.layer is None else node.layer.bind(domain.binding)
@@ -616,9 +631,20 @@ def _scaled(node, left, right):
     return Term(shape, _apply(np.multiply, left, right), node)
 
 
+def _fitted_ones(left, right):
+    """The ones vector 1 takes the shape its place needs: 1 − a^(l) is (n_l × 1)."""
+    if left.shape is not None and right.shape is not None and left.shape != right.shape:
+        if _is_ones(left.node) and left.shape[1] == 1:
+            return _ones_term(left, right.shape), right
+        if _is_ones(right.node) and right.shape[1] == 1:
+            return left, _ones_term(right, left.shape)
+    return left, right
+
+
 def _hadamard(node, left, right):
     if left.shape is None or right.shape is None:
         return _scaled(node, left, right)
+    left, right = _fitted_ones(left, right)
     if left.shape != right.shape:
         raise ShapeError(node, left, right, "⊙ needs two operands of the same shape")
     return Term(left.shape, _apply(np.multiply, left, right), node)
@@ -639,6 +665,7 @@ def _broadcast(node, left, right):
 
 def _add(node, left, right):
     """``+`` and ``−``: equal shapes, a scalar, or a column added to every column (b 1ᵀ)."""
+    left, right = _fitted_ones(left, right)
     shapes = (left.shape, right.shape)
     if None in shapes or left.shape == right.shape:
         shape = left.shape or right.shape

@@ -1,0 +1,496 @@
+"""The calculus a derivation uses, evaluated with numbers on a random network.
+
+- ``∂/∂X [expr]``, ``∂expr/∂X``, ``∇_X expr`` for X any Θ^(l), b^(l), z^(l), a^(l): ``expr`` is a
+  function of X through the network's equations (a^(L) moves when Θ^(L−2) does), differentiated
+  by central differences in float64. A scalar's gradient has X's shape; a vector's Jacobian by a
+  vector is a matrix (∂z^(l+1)/∂z^(l) is n_{l+1} × n_l); by a matrix it is a three-index array
+  (∂a^(L)/∂Θ^(L−1) is n_L × n_L × n_{L−1}).
+- Between a vector and such an array only the chain rule's contraction is defined: ``vᵀ J``
+  (a vector-Jacobian product). ``⊙`` there raises :class:`ChainRuleError`, which says so.
+- A differential ``dX`` is a directional derivative: every weight matrix (and each parameter whose
+  differential the text writes: b, x, y) moves along a random direction, and ``dX`` is the
+  first-order change of X.
+- Letters without a layer (``A:B = Tr(AᵀB)``) are random matrices whose shapes make every
+  operation defined (:func:`generic_shapes`).
+
+Everything else is :func:`deltaprop.derivation.shapes.evaluate`, on a :class:`State` of the
+network (the core's values when nothing moves).
+"""
+
+import numpy as np
+
+from deltaprop.derivation.notation import (
+    LAYERED,
+    Bin,
+    Call,
+    Deriv,
+    Differential,
+    Neg,
+    Norm,
+    Square,
+    SumOver,
+    Sym,
+    Transpose,
+    children,
+    operand_text,
+    to_text,
+)
+from deltaprop.derivation.shapes import (
+    BINARY,
+    ConcreteDomain,
+    ShapeError,
+    SymbolError,
+    SymbolicDomain,
+    Term,
+    evaluate,
+    quantity,
+    walk,
+)
+
+EPSILON = 1e-6  # the central-difference step
+MOVABLE = {"Θ", "b", "z", "a", "Z", "A", "x", "y", "X", "Y"}  # what ∂/∂X may differentiate by
+PARAMETERS = ("Θ", "b", "x", "y")  # what a differential may move
+
+
+class ChainRuleError(ShapeError):
+    """⊙ (or ·) between a vector and a Jacobian with three indices: the chain rule contracts."""
+
+    def __init__(self, node, left, right, message):
+        self.message = message
+        super().__init__(node, left, right, message)
+
+    def describe(self):
+        return self.message
+
+
+# ---------------------------------------------------------------- the network, moved
+
+
+class State:
+    """The random ``network`` with some of its values moved: ``changes`` maps
+    ``(name, layer)`` to an added array (Θ, b: their shape; z, a, x, y: (n_l, m))."""
+
+    def __init__(self, network, changes=None):
+        self.network, self.changes = network, changes or {}
+        self.sizes, self.m = network.sizes, network.m
+        self._forward = None
+
+    def moved(self, key, delta):
+        changes = dict(self.changes)
+        changes[key] = changes[key] + delta if key in changes else delta
+        return State(self.network, changes)
+
+    def phi(self, z):
+        return self.network.phi(z)
+
+    def dphi(self, z):
+        return self.network.dphi(z)
+
+    def loss_of(self, *args):
+        return self.network.loss_of(*args)
+
+    def output_gradient(self, a, y):
+        return self.network.output_gradient(a, y)
+
+    def value(self, name, k, column=0):
+        if not self.changes:
+            return self.network.value(name, k, column)
+        theta, b, z, a, X, Y = self.forward()
+        i = slice(column, column + 1)
+        values = {
+            "Θ": lambda: theta[k],
+            "b": lambda: b[k][:, None],
+            "z": lambda: z[k][:, i],
+            "Z": lambda: z[k],
+            "a": lambda: a[k][:, i],
+            "A": lambda: a[k],
+            "x": lambda: X[:, i],
+            "X": lambda: X,
+            "y": lambda: Y[:, i],
+            "Y": lambda: Y,
+            "φ'": lambda: self.dphi(z[k][:, i]),
+            "P": lambda: np.diag(self.dphi(z[k][:, column])),
+            "J": lambda: self.network.loss_of(a[len(self.sizes)][:, i] - Y[:, i]),
+            "m": lambda: float(self.m),
+            "α": lambda: self.network.alpha,
+        }
+        if name in ("δ", "Δ", "G", "gb"):
+            return self._backward(name, k, i)
+        if name not in values:
+            raise SymbolError(None, f"cannot move the network under {name}")
+        return values[name]()
+
+    def forward(self):
+        """Θ, b, z, a, X, Y of the moved network (a^(1) = X; a^(L) = z^(L), linear)."""
+        if self._forward is None:
+            net, L, c = self.network, len(self.sizes), self.changes
+            theta = {k: v + c.get(("Θ", k), 0) for k, v in net.net.theta.items()}
+            b = {k: v + c[("b", k)][:, 0] if ("b", k) in c else v for k, v in net.net.b.items()}
+            X, Y = net.X + c.get(("x", None), 0), net.Y + c.get(("y", None), 0)
+            z, a = {}, {1: X + c.get(("a", 1), 0)}
+            for k in range(2, L + 1):
+                z[k] = theta[k - 1] @ a[k - 1] + b[k][:, None] + c.get(("z", k), 0)
+                out = z[k] if k == L else self.phi(z[k])
+                a[k] = out + c.get(("a", k), 0)
+            self._forward = theta, b, z, a, X, Y
+        return self._forward
+
+    def _backward(self, name, k, i):
+        """δ, Δ, ∂J/∂Θ, ∂J/∂b of the moved network, for the squared loss."""
+        theta, _, z, a, _, Y = self.forward()
+        L = len(self.sizes)
+        delta = {L: a[L] - Y}  # (n_L, m)
+        for l in range(L - 1, 1, -1):
+            delta[l] = (theta[l].T @ delta[l + 1]) * self.dphi(z[l])  # (n_l, m)
+        values = {
+            "δ": lambda: delta[k][:, i],
+            "Δ": lambda: delta[k],
+            "G": lambda: delta[k + 1][:, i] @ a[k][:, i].T,
+            "gb": lambda: delta[k][:, i],
+        }
+        return values[name]()
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+class Calculus:
+    """Evaluates trees with derivatives, differentials and generic matrices at one layer
+    binding of the random ``network``."""
+
+    def __init__(self, network, binding, directions=None, generic=None):
+        self.network, self.binding = network, binding
+        self.directions = directions or {}  # (name, layer) → the direction of a differential
+        self.generic = generic or {}  # letter → its random matrix
+
+    def domain(self, state):
+        return ConcreteDomain(self.network.sizes, self.binding, self.network.m, sample=state)
+
+    def evaluate(self, node, state=None):
+        """The :class:`Term` of ``node``: its value has one axis per index of a Jacobian."""
+        state = state or State(self.network)
+        if not needs_calculus(node, self.generic):
+            return evaluate(node, self.domain(state))
+        if isinstance(node, Sym):
+            value = self.generic[node.name]
+            return Term(value.shape, value, node)
+        if isinstance(node, Deriv):
+            return self.derivative(node, state)
+        if isinstance(node, Differential):
+            return self.differential(node, state)
+        if isinstance(node, Bin):
+            return self.binary(node, state)
+        if isinstance(node, SumOver):
+            return self.entry_sum(node)
+        arg = self.evaluate(node.arg, state)
+        return self.unary(node, arg)
+
+    def unary(self, node, arg):
+        value = np.asarray(arg.value, dtype=float)
+        if isinstance(node, Transpose):
+            if value.ndim > 2:
+                raise SymbolError(node, f"{to_text(node)}: a Jacobian with three indices has no ᵀ")
+            return Term(value.T.shape, value.T, node)
+        if isinstance(node, Neg):
+            return Term(arg.shape, -value, node)
+        if isinstance(node, Norm):
+            return Term(None, float(np.linalg.norm(value)) ** (2 if node.squared else 1), node)
+        if isinstance(node, Square):
+            if value.ndim == 2 and value.shape[1] != 1:
+                raise ShapeError(node, arg, None, "the square ^2 of a matrix is undefined")
+            return Term(None, float(np.vdot(value, value)), node)
+        if isinstance(node, Call) and node.func == "Tr":
+            if value.ndim != 2 or value.shape[0] != value.shape[1]:
+                raise ShapeError(node, arg, None, "the trace needs a square matrix")
+            return Term(None, float(np.trace(value)), node)
+        if isinstance(node, Call) and node.func == "Diag":
+            return Term((value.shape[0],) * 2, np.diag(value[:, 0]), node)
+        if isinstance(node, Call) and node.func in ("φ", "φ'"):
+            f = self.network.phi if node.func == "φ" else self.network.dphi
+            return Term(arg.shape, f(value), node)
+        raise SymbolError(node, f"cannot evaluate {to_text(node)} here")
+
+    def binary(self, node, state):
+        left, right = self.evaluate(node.left, state), self.evaluate(node.right, state)
+        if max(_ndim(left), _ndim(right)) <= 2:
+            return BINARY[node.op](node, as_matrix(left), as_matrix(right))
+        return jacobian_product(node, left, right)
+
+    def derivative(self, node, state):
+        """∂num/∂den by central differences: one axis for each index of num, then of den."""
+        den = node.den
+        if not (isinstance(den, Sym) and den.name in MOVABLE):
+            raise SymbolError(node, f"cannot differentiate by {to_text(den)}")
+        key, base, column = self.variable(den)
+        out = []
+        for index in np.ndindex(*base.shape):
+            step = np.zeros(base.shape)
+            step[index] = EPSILON
+            delta = _placed(step, column, self.network.m)
+            plus = self.evaluate(node.num, state.moved(key, delta)).value
+            minus = self.evaluate(node.num, state.moved(key, -delta)).value
+            out.append(
+                (np.asarray(plus, dtype=float) - np.asarray(minus, dtype=float)) / 2 / EPSILON
+            )
+        num_shape = np.shape(out[0])
+        value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
+        value = _squeezed(value, num_shape, base.shape)
+        return Term(
+            value.shape if value.ndim else None, value if value.ndim else float(value), node
+        )
+
+    def variable(self, sym):
+        """``(key, value, column)`` of the variable ``sym`` differentiates by: column 0 for
+        one sample's z, a, x, y; None for Θ, b and the batch."""
+        layer = None if sym.layer is None else sym.layer.bind(self.binding)
+        name = {"Z": "z", "A": "a", "X": "x", "Y": "y"}.get(sym.name, sym.name)
+        if name == "a" and layer == 1:
+            name, layer = "x", None
+        base = np.asarray(self.evaluate(sym).value, dtype=float)
+        column = 0 if sym.name in ("z", "a", "x", "y") else None
+        return (name, layer), base, column
+
+    def differential(self, node, state):
+        """d(arg): the first-order change of ``arg`` along ``directions``."""
+        if not self.directions:
+            raise SymbolError(node, f"{to_text(node)} needs something that moves")
+        plus, minus = state, state
+        for key, direction in self.directions.items():
+            plus = plus.moved(key, EPSILON * direction)
+            minus = minus.moved(key, -EPSILON * direction)
+        high = np.asarray(self.evaluate(node.arg, plus).value, dtype=float)
+        low = np.asarray(self.evaluate(node.arg, minus).value, dtype=float)
+        value = (high - low) / 2 / EPSILON
+        arg = self.evaluate(node.arg, state)
+        return Term(arg.shape, value if value.ndim else float(value), node)
+
+    def entry_sum(self, node):
+        """Σ_i Σ_j A_ij B_ij of generic matrices: an einsum over the entry indices."""
+        value, indices = self.entries(node)
+        if indices:
+            raise SymbolError(node, f"{to_text(node)} leaves the indices {indices} free")
+        return Term(None, float(value), node)
+
+    def entries(self, node):
+        if isinstance(node, SumOver):
+            value, indices = self.entries(node.arg)
+            if node.index not in indices:
+                raise SymbolError(node, f"Σ_{node.index} sums over an index its term lacks")
+            return value.sum(axis=indices.index(node.index)), indices.replace(node.index, "")
+        if isinstance(node, Sym) and node.name in self.generic and len(node.entry) == 2:
+            return self.generic[node.name], node.entry
+        if isinstance(node, Bin) and node.op in ("@", "⊙", "*"):
+            (a, ia), (b, ib) = self.entries(node.left), self.entries(node.right)
+            out = ia + "".join(c for c in ib if c not in ia)
+            return np.einsum(f"{ia},{ib}->{out}", a, b), out
+        raise SymbolError(node, f"cannot evaluate {to_text(node)} entry by entry")
+
+
+def _ndim(term):
+    return np.ndim(term.value)
+
+
+def as_matrix(term):
+    """A term as ``shapes``' binary operations take it: a scalar has shape None."""
+    if np.ndim(term.value) == 0:
+        return Term(None, float(term.value), term.node)
+    value = np.asarray(term.value, dtype=float)
+    value = value[:, None] if value.ndim == 1 else value
+    return Term(value.shape, value, term.node)
+
+
+def _placed(step, column, m):
+    """A step of one sample's column vector placed in its column of an (n, m) change."""
+    if column is None:
+        return step
+    out = np.zeros((step.shape[0], m))
+    out[:, column] = step[:, 0]
+    return out
+
+
+def _squeezed(value, num_shape, den_shape):
+    """A column vector's trailing 1 dropped from the Jacobian's axes: ∂z/∂Θ is (n, p, q),
+    ∂z/∂z a matrix, ∂J/∂z a column."""
+    if len(num_shape) == 2 and num_shape[1] == 1:
+        value = value.reshape(num_shape[:1] + den_shape)
+        num_shape = num_shape[:1]
+    if len(num_shape) and len(den_shape) == 2 and den_shape[1] == 1:
+        value = value.reshape(num_shape + den_shape[:1])
+    return value
+
+
+def jacobian_product(node, left, right):
+    """An operation with a Jacobian of three indices: only ``vᵀ J`` (and sums, scalings)."""
+    a, b = np.asarray(left.value, dtype=float), np.asarray(right.value, dtype=float)
+    if node.op in ("+", "-") and a.shape == b.shape:
+        value = a + b if node.op == "+" else a - b
+        return Term(value.shape, value, node)
+    if node.op in ("@", "*", "/") and (a.ndim == 0 or (b.ndim == 0 and node.op != "@")):
+        value = a * b if node.op != "/" else a / b
+        return Term(value.shape, value, node)
+    if node.op == "@" and a.ndim == 2 and a.shape[0] == 1 and a.shape[1] == b.shape[0]:
+        value = np.tensordot(a[0], b, axes=1)  # vᵀ J: the chain rule's contraction
+        return Term(value.shape, value, node)
+    raise ChainRuleError(node, left, right, chain_rule_message(node, left, right))
+
+
+def chain_rule_message(node, left, right):
+    """What the Jacobian is, what the chain rule does with it, what ``node`` should be."""
+    tensor, other = (right, left) if np.ndim(right.value) > 2 else (left, right)
+    jac = tensor.node
+    symbolic = " × ".join(jacobian_shape(jac)) if isinstance(jac, Deriv) else ""
+    shape = symbolic or " × ".join(map(str, np.shape(tensor.value)))
+    what = _what_jacobian(jac, shape)
+    v = operand_text(other.node)
+    op = "⊙" if node.op in ("⊙", "*") else "the matrix product"
+    written = f"({deriv_text(jac)})" if isinstance(jac, Deriv) else operand_text(jac)
+    return (
+        f"{what}; the chain rule contracts it with {v}: the vector-Jacobian product "
+        f"({v})ᵀ {written} sums {v}'s entries against the Jacobian's first index and "
+        f"has the shape of what it is differentiated by; {op} between {v} and a three-index "
+        "Jacobian does not exist (⊙ multiplies the entries of two arrays of one shape)"
+    )
+
+
+def _what_jacobian(jac, shape):
+    if isinstance(jac, Deriv):
+        num, den = to_text(jac.num), to_text(jac.den)
+        return (
+            f"{deriv_text(jac)} is a Jacobian with three indices ({shape}): the derivative "
+            f"of each entry of the vector {num} by each entry of the matrix {den}"
+        )
+    return f"{to_text(jac)} is a Jacobian with three indices ({shape})"
+
+
+def deriv_text(node):
+    """``∂a^(L)/∂Θ^(L−1)``, ``∂(Θ a + b)/∂Θ``: a derivative as text, its numerator grouped."""
+    num = to_text(node.num)
+    return f"∂{num if isinstance(node.num, Sym) else f'({num})'}/∂{to_text(node.den)}"
+
+
+def jacobian_shape(node):
+    """The symbolic shape of ∂num/∂den, as texts: ``["n_L", "n_L", "n_{L−1}"]``."""
+    domain = SymbolicDomain()
+    try:
+        num = evaluate(node.num, domain).shape
+        den = evaluate(node.den, domain).shape
+    except (ShapeError, SymbolError):
+        return []
+    num = [] if num is None else [num[0]] if num[1] == 1 else list(num)
+    den = [] if den is None else [den[0]] if den[1] == 1 else list(den)
+    return [str(d) for d in num + den]
+
+
+# ---------------------------------------------------------------- what needs this module
+
+
+def needs_calculus(node, generic=()):
+    """Whether ``node`` holds a derivative that is not a named quantity, a differential, a
+    generic matrix (or an entry sum of them)."""
+    for n in walk(node):
+        if isinstance(n, Deriv) and (quantity(n) or (None,))[0] is None:
+            return True
+        if isinstance(n, Differential) or (isinstance(n, Sym) and n.name in generic):
+            return True
+    return False
+
+
+def differentials(nodes):
+    """The parameters whose differential is written (dΘ, db, dx, dy) in ``nodes``."""
+    found = set()
+    for node in nodes:
+        for n in walk(node):
+            if isinstance(n, Differential) and isinstance(n.arg, Sym):
+                if n.arg.name in PARAMETERS or n.arg.name in ("X", "Y"):
+                    found.add(n.arg.name.lower() if n.arg.name in ("X", "Y") else n.arg.name)
+    return found
+
+
+def directions(network, names, rng):
+    """A random direction for every weight matrix, and for b, x, y when ``names`` has them."""
+    moved = {"Θ"} | set(names)
+    out = {}
+    if "Θ" in moved:
+        out |= {("Θ", k): rng.normal(size=v.shape) for k, v in network.net.theta.items()}
+    if "b" in moved:
+        out |= {("b", k): rng.normal(size=(v.shape[0], 1)) for k, v in network.net.b.items()}
+    for name in ("x", "y"):
+        if name in moved:
+            data = network.X if name == "x" else network.Y
+            out[(name, None)] = rng.normal(size=data.shape)
+    return out
+
+
+# ---------------------------------------------------------------- generic matrices
+
+
+def generic_letters(nodes):
+    """Letters written without the layer they need (A, Z, Δ) or outside the notation (B, C):
+    the generic matrices of an identity such as C:(AB) = (CBᵀ):A."""
+    found = []
+    for node in nodes:
+        for n in walk(node):
+            if isinstance(n, Sym) and n.layer is None and _generic(n.name) and n.name not in found:
+                found.append(n.name)
+    return found
+
+
+def _generic(name):
+    return name in LAYERED - {"a", "z", "b", "δ", "w"} or (
+        len(name) == 1 and name.isupper() and name not in ("J", "L", "X", "Y")
+    )
+
+
+def generic_shapes(nodes, letters):
+    """Shapes for ``letters`` that make every operation in ``nodes`` defined: dimensions
+    joined by the operations (union-find), then distinct sizes 2, 3, 4, …"""
+    parent = {}
+
+    def find(d):
+        parent.setdefault(d, d)
+        while parent[d] != d:
+            d = parent[d]
+        return d
+
+    def join(p, q):
+        parent[find(p)] = find(q)
+
+    def shape(node):
+        if isinstance(node, Sym) and node.name in letters:
+            return (node.name, 0), (node.name, 1)
+        if isinstance(node, Transpose):
+            s = shape(node.arg)
+            return None if s is None else s[::-1]
+        if isinstance(node, Bin):
+            return _joined(node, shape(node.left), shape(node.right), join)
+        if isinstance(node, Call) and node.func == "Tr":
+            s = shape(node.arg)
+            if s is not None:
+                join(*s)
+            return None
+        for child in children(node):
+            shape(child)
+        return shape(node.arg) if isinstance(node, Neg) else None
+
+    for node in nodes:
+        shape(node)
+    sizes, out = {}, {}
+    for letter in letters:
+        dims = [find((letter, 0)), find((letter, 1))]
+        out[letter] = tuple(sizes.setdefault(d, 2 + len(sizes)) for d in dims)
+    return out
+
+
+def _joined(node, left, right, join):
+    if left is None or right is None:
+        return left or right if node.op in ("@", "*", "/", "⊙") else None
+    if node.op == "@":
+        join(left[1], right[0])
+        return left[0], right[1]
+    join(left[0], right[0])
+    join(left[1], right[1])
+    return None if node.op == ":" else left
+
+
+def generic_values(shapes, rng):
+    return {letter: rng.normal(size=shape) for letter, shape in shapes.items()}

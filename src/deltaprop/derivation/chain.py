@@ -1,0 +1,629 @@
+"""A whole derivation, judged step by step: "where am I going wrong?" on the user's own text.
+
+A formula (an ``align`` block, an ``\\eqalign``, ``A = B = C``) holds equations; the left side
+of an equation names the quantity and each right side is a step (:mod:`deltaprop.derivation.tex`).
+Every step is judged by the single-equation checker (:func:`deltaprop.derivation.check.check`)
+as ``quantity = step``; a step it cannot evaluate (a Jacobian, a differential, a generic matrix)
+is judged with numbers by :mod:`deltaprop.derivation.calculus`. ``\\underbrace{expr}_{name}``
+is a definition: ``name = expr`` is judged too, and a local name (``tmp = …``) stands for its
+expression in the rest of the text. The verdict names the first wrong step, why, and the
+corrected step, which itself checks correct.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from deltaprop.derivation import calculus, notations, tex
+from deltaprop.derivation.check import BATCHED, GENERIC_WIDTHS, SAMPLES, check, substitute
+from deltaprop.derivation.notation import (
+    Bin,
+    LayerIndex,
+    ParseError,
+    Sym,
+    Transpose,
+    parse,
+    to_text,
+)
+from deltaprop.derivation.sample import RandomNetwork
+from deltaprop.derivation.shapes import (
+    RangeError,
+    ShapeError,
+    SymbolError,
+    SymbolicDomain,
+    Term,
+    evaluate,
+    layer_bases,
+    quantity,
+    shape_text,
+    walk,
+)
+from deltaprop.errors import ConfigError
+from deltaprop.relerror import rel_error
+
+TOLERANCE = 1e-6  # relative error of a step judged by central differences
+VERDICTS = ("correct", "wrong", "unparseable", "skipped")
+LOCAL_NAME = re.compile(r"^(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]{2,})\}?$")
+NOT_JUDGED = re.compile(r"\\MATRIX|\\text\s*\{|\\mbox|\\cdots|\\ldots|\\vdots|\\dots")
+
+
+@dataclass(frozen=True)
+class Options:
+    """How every equation is judged: the test network and the notation."""
+
+    sizes: tuple | None = None
+    activation: str = "tanh"
+    seed: int = 0
+    notation: str | None = None
+
+    def notation_of(self, text):
+        """The notation of ``text``: as given, else detected; a lone C (a matrix of an
+        identity such as C:(AB) = (CBᵀ):A) is no clue of Nielsen's cost."""
+        if self.notation is not None:
+            return self.notation
+        found = notations.detect(text)
+        if found == "nielsen" and notations.detect(re.sub(r"\bC\b", " ", text)) == "question":
+            return "question"
+        return found
+
+    def single(self, equation):
+        """The single-equation checker's verdict on ``equation`` (None: it raised)."""
+        notation = self.notation_of(equation)
+        try:
+            return check(equation, self.sizes, self.activation, seed=self.seed, notation=notation)
+        except (ConfigError, RecursionError):
+            return None
+
+
+@dataclass
+class Scope:
+    """What a text defines for the formulas after it: macros and local names."""
+
+    macros: tex.Macros = field(default_factory=tex.Macros)
+    names: dict = field(default_factory=dict)  # local name → its TeX expression
+
+    def substituted(self, text):
+        for name, expr in self.names.items():
+            pattern = rf"(?<![A-Za-z\\]){re.escape(name)}(?![A-Za-z])"
+            wrapped = f"\\left({expr}\\right)"
+            text = re.sub(pattern, lambda _, w=wrapped: w, text)
+        return text
+
+
+@dataclass
+class StepResult:
+    """The verdict on one step (a right side, a definition or a shape claim)."""
+
+    number: int
+    written: str
+    verdict: str  # correct, wrong, skipped
+    reason: str = ""  # dimension, shape, value, range, chain rule, definition
+    message: str = ""
+    suggestion: str = ""  # the corrected step, checked correct
+    hints: list = field(default_factory=list)
+
+    def to_dict(self):
+        keys = ("number", "written", "verdict", "reason", "message", "suggestion", "hints")
+        out = {k: getattr(self, k) for k in keys}
+        out["step"] = out.pop("number")
+        return out
+
+
+@dataclass
+class EquationResult:
+    lhs: str
+    relation: str
+    steps: list = field(default_factory=list)
+
+
+@dataclass
+class DerivationResult:
+    """The verdict on one formula: every step of every equation in it, numbered 1, 2, …"""
+
+    source: str
+    equations: list = field(default_factory=list)
+    line: int | None = None
+    verdict: str = "skipped"
+    message: str = ""  # why it is skipped or unparseable
+
+    @property
+    def steps(self):
+        return [step for eq in self.equations for step in eq.steps]
+
+    @property
+    def first_wrong_step(self):
+        wrong = [s.number for s in self.steps if s.verdict == "wrong"]
+        return wrong[0] if wrong else None
+
+    @property
+    def exit_code(self):
+        return {"correct": 0, "wrong": 1}.get(self.verdict, 2)
+
+    def summary(self):
+        """ "steps 3–5 repeat the mistake of step 2", or which later steps are wrong."""
+        wrong = [s for s in self.steps if s.verdict == "wrong"]
+        if len(wrong) < 2:
+            return ""
+        first, later = wrong[0], wrong[1:]
+        numbers = [s.number for s in later]
+        span = _numbers_text(numbers)
+        word = "step" if len(numbers) == 1 else "steps"
+        verb = "repeats" if len(numbers) == 1 else "repeat"
+        if all(_same_mistake(first, s) for s in later):
+            return f"{word} {span} {verb} the mistake of step {first.number}"
+        return f"{word} {span} {'is' if len(numbers) == 1 else 'are'} wrong too"
+
+    def to_dict(self):
+        """Today's object of a single equation, with ``first_wrong_step`` and ``steps``."""
+        wrong = next((s for s in self.steps if s.verdict == "wrong"), None)
+        return {
+            "line": self.line,
+            "source": self.source,
+            "equation": self.source,
+            "verdict": self.verdict,
+            "reason": wrong.reason if wrong else "",
+            "message": wrong.message if wrong else self.message,
+            "suggestion": wrong.suggestion if wrong else "",
+            "hints": wrong.hints if wrong else [],
+            "summary": self.summary(),
+            "first_wrong_step": self.first_wrong_step,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_text(self):
+        return "\n".join(derivation_lines(self))
+
+
+def _numbers_text(numbers):
+    if len(numbers) > 1 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}–{numbers[-1]}"
+    return ", ".join(map(str, numbers))
+
+
+def _same_mistake(first, other):
+    shapes = {"dimension", "chain rule", "shape"}
+    return first.reason == other.reason or (first.reason in shapes and other.reason in shapes)
+
+
+def derivation_lines(result):
+    """The verdict in text: a headline, then each step that is not right, with its fix."""
+    head = {"correct": "CORRECT", "wrong": "WRONG", "skipped": "SKIPPED"}
+    lines = [f"verdict:  {head.get(result.verdict, 'UNPARSEABLE')}"]
+    if result.first_wrong_step is not None:
+        lines[0] += f" (first wrong step: {result.first_wrong_step})"
+    if result.message:
+        lines.append(f"  {result.message}")
+    for step in result.steps:
+        mark = {"correct": "ok", "wrong": "WRONG"}.get(step.verdict, step.verdict)
+        lines.append(f"  step {step.number}: {mark:7}  {step.written}")
+        if step.verdict == "wrong":
+            lines += [f"      {step.message}"]
+            if step.suggestion:
+                lines.append(f"      the step becomes: {step.suggestion}   (checks correct)")
+            lines += [f"      hint: {hint}" for hint in step.hints]
+    if result.summary():
+        lines.append(f"  {result.summary()}")
+    return lines
+
+
+# ---------------------------------------------------------------- one formula
+
+DERIVATION_MARKS = re.compile(
+    r"\\begin\s*\{|\\\\|&|\\eqalign|\\(?:under|over)brace|\\def\b|\\(?:re)?newcommand"
+    r"|\\DeclareMathOperator|\\in\s*\\mathbb|\\leftarrow|\\gets|\\qquad|\\implies|←|∈"
+)
+
+
+def is_derivation(text):
+    """Whether ``text`` is more than one equation ``LHS = RHS``: a chain ``A = B = C``, an
+    environment, a definition by underbrace, macros, a shape claim or an update rule."""
+    if DERIVATION_MARKS.search(text):
+        return True
+    return len(tex.top_level_split(text.replace(":=", "="), "=")) > 2
+
+
+def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None):
+    """Judge every step of every equation in ``formula`` (TeX, plain text or Unicode).
+
+    Parameters
+    ----------
+    formula : str
+        One formula: ``A = B = C``, an ``align`` block, an ``\\eqalign``; macros defined
+        in it (``\\def``, ``\\newcommand``) are expanded.
+    sizes, activation, seed, notation
+        As for :func:`deltaprop.derivation.check.check`.
+    scope : Scope, optional
+        Macros and local names defined earlier in the same text.
+
+    Returns
+    -------
+    DerivationResult
+        ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing about the network) or
+        ``unparseable``; ``first_wrong_step`` is 1-based.
+    """
+    options = Options(sizes, activation, seed, notation)
+    scope = scope or Scope()
+    result = DerivationResult(formula)
+    try:
+        text = scope.macros.expand(scope.macros.take_definitions(formula))
+        found = tex.equations(text)
+    except ConfigError as err:
+        result.verdict, result.message = "unparseable", str(err)
+        return result
+    for equation in found:
+        result.equations.append(_judge_equation(equation, options, scope, len(result.steps)))
+    result.verdict = _formula_verdict(result)
+    if result.verdict == "skipped" and not result.message:
+        result.message = "nothing here is an equation about the network"
+    return result
+
+
+def _formula_verdict(result):
+    verdicts = {step.verdict for step in result.steps}
+    if "wrong" in verdicts:
+        return "wrong"
+    if "correct" in verdicts:
+        return "correct"
+    if "unparseable" in verdicts:
+        return "unparseable"
+    return "skipped"
+
+
+def _judge_equation(equation, options, scope, before):
+    """The steps of one equation, numbered from ``before + 1``."""
+    result = EquationResult(equation.lhs, equation.relation)
+    lhs = scope.substituted(equation.lhs.strip())
+    number = before
+    local = LOCAL_NAME.match(lhs)
+    if local and equation.relation == "=" and _unreadable(lhs, options):
+        return _local_definition(result, local.group(1), equation, options, scope, before)
+    if equation.relation == "←":
+        number += 1
+        result.steps.append(_judge_update(number, lhs, equation.steps[0], options, scope))
+    for step in equation.steps if equation.relation == "=" else ():
+        number += 1
+        result.steps.append(_judge_step(number, lhs, step, options, scope))
+    for claim in equation.claims:
+        number += 1
+        result.steps.append(_judge_claim(number, lhs, claim, options))
+    if _lhs_outside_range(lhs, options):
+        result.steps = [replace(s, verdict="skipped", message=RANGE_NOTE) for s in result.steps]
+    return result
+
+
+RANGE_NOTE = "the quantity does not exist at this layer (a convention such as G_L = 0)"
+
+
+def _unreadable(text, options):
+    try:
+        parse(text, options.notation or "question")
+    except (ParseError, ConfigError):
+        return True
+    return False
+
+
+def _lhs_outside_range(lhs, options):
+    """Whether the quantity on the left exists at no layer (the answer's G_L = 0)."""
+    try:
+        node = parse(lhs, options.notation_of(lhs))[0]
+        evaluate(node, SymbolicDomain(None))
+    except RangeError:
+        return True
+    except (ParseError, ConfigError, ShapeError, SymbolError):
+        return False
+    return False
+
+
+def _local_definition(result, name, equation, options, scope, before):
+    """``tmp = expr``: a local name, judged for its shapes only; later formulas may use it."""
+    if not equation.steps:
+        return result
+    expr = scope.substituted(equation.steps[0].text)
+    scope.names[name] = expr
+    single = options.single(expr)
+    step = StepResult(before + 1, equation.steps[0].written, "skipped")
+    if single is not None and single.verdict in ("defined", "correct"):
+        step.verdict, step.message = "correct", f"{name} is defined here (its shapes agree)"
+    elif single is not None and single.verdict == "wrong":
+        step.verdict, step.reason, step.message = "wrong", single.reason, single.message
+    result.steps.append(step)
+    return result
+
+
+# ---------------------------------------------------------------- one step
+
+
+def _judge_step(number, lhs, step, options, scope):
+    text = scope.substituted(step.text)
+    if not text or NOT_JUDGED.search(text):
+        return StepResult(
+            number, step.written, "skipped", message="written entry by entry or as text"
+        )
+    for definition in step.definitions:
+        wrong = _judge_definition(number, step, definition, options, scope)
+        if wrong is not None:
+            return wrong
+        if options.single(f"{definition.name} = {definition.name}") is not None:
+            text = text.replace(f"\\left({definition.expr}\\right)", f"{{{definition.name}}}", 1)
+    return judge_side(number, lhs, text, step.written, options)
+
+
+def _judge_definition(number, step, definition, options, scope):
+    """A wrong underbrace definition as the step's verdict; a local name is recorded."""
+    expr = scope.substituted(definition.expr)
+    if _unreadable(definition.name, options):
+        scope.names[definition.name.strip("{} ")] = expr
+        return None
+    judged = judge_side(number, definition.name, expr, step.written, options)
+    if judged.verdict != "wrong":
+        return None
+    judged.reason = "definition"
+    judged.message = (
+        f"the underbrace defines {_plain(definition.name)} as {_plain(expr)}, which is wrong: "
+        f"{judged.message}"
+    )
+    if judged.suggestion:
+        judged.suggestion = f"{_plain(definition.name)} = {judged.suggestion}"
+    return judged
+
+
+def _plain(tex_text):
+    """TeX as Unicode text when it parses (``δ^(L−1)``), else as written."""
+    try:
+        sides = parse(tex_text)
+    except (ParseError, ConfigError):
+        return tex_text.strip()
+    return " = ".join(to_text(side) for side in sides)
+
+
+def judge_side(number, lhs, rhs, written, options):
+    """The verdict on ``lhs = rhs`` as step ``number``: the single-equation checker, else
+    the calculus module, else skipped."""
+    single = options.single(f"{lhs} = {rhs}")
+    if single is not None and single.verdict in ("correct", "wrong"):
+        return _from_single(number, written, single)
+    judged = judge_with_calculus(number, lhs, rhs, written, options)
+    if judged is not None:
+        return judged
+    verdict = "unparseable" if single is not None and single.verdict == "unparseable" else "skipped"
+    message = single.message.splitlines()[0] if single is not None and single.message else ""
+    if verdict == "unparseable" and not _mentions_network(f"{lhs} {rhs}"):
+        verdict = "skipped"
+    return StepResult(number, written, verdict, message=message)
+
+
+NETWORK_SYMBOL = re.compile(r"\\(?:Theta|delta|Delta|varphi)|\b[azbAZ]\s*\^\s*\{?\s*\(")
+
+
+def _mentions_network(text):
+    return NETWORK_SYMBOL.search(text) is not None
+
+
+def _from_single(number, written, single):
+    step = StepResult(number, written, single.verdict, single.reason, single.message)
+    if single.corrected:
+        step.suggestion = single.corrected.split(" = ", 1)[-1]
+    step.hints = list(single.hints)
+    if single.verdict == "correct":
+        step.message = ""
+    return step
+
+
+# ---------------------------------------------------------------- the calculus path
+
+
+def judge_with_calculus(number, lhs, rhs, written, options):
+    """``lhs = rhs`` evaluated with :mod:`calculus` at every layer it claims; None when
+    the equation holds something it cannot evaluate either."""
+    try:
+        notation = options.notation_of(f"{lhs} = {rhs}")
+        left, right = parse(f"{lhs} = {rhs}", notation)[:2]
+    except (ParseError, ConfigError, ValueError):
+        return None
+    setting = _setting(left, right, options)
+    errors, checked = [], 0
+    for binding in setting.bindings:
+        try:
+            error = _step_error(setting, binding, left, right)
+        except RangeError:
+            continue
+        except calculus.ChainRuleError as err:
+            return _chain_rule_step(number, written, setting, left, right, err)
+        except ShapeError as err:
+            return StepResult(number, written, "wrong", "dimension", err.describe())
+        except (SymbolError, ValueError, IndexError, KeyError):
+            return None
+        checked += 1
+        errors.append((binding.get("l", binding["L"]), error))
+    if not checked:
+        return None
+    return _value_step(number, written, errors)
+
+
+@dataclass
+class _Setting:
+    network: RandomNetwork
+    bindings: list
+    directions: dict
+    generic: dict
+
+
+def _setting(left, right, options):
+    """The random network, layer bindings, differential directions and generic matrices."""
+    absolute = [
+        n.layer.offset
+        for node in (left, right)
+        for n in walk(node)
+        if isinstance(n, Sym) and n.layer is not None and not n.layer.base
+    ]
+    sizes = options.sizes or GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
+    network = _network(tuple(sizes), options.activation, options.seed)
+    rng = np.random.default_rng(options.seed + 1)
+    moved = calculus.differentials([left, right])
+    has_differential = any(
+        type(n).__name__ == "Differential" for node in (left, right) for n in walk(node)
+    )
+    directions = calculus.directions(network, moved, rng) if has_differential else {}
+    letters = calculus.generic_letters([left, right])
+    shapes = calculus.generic_shapes([left, right], letters)
+    generic = calculus.generic_values(shapes, rng)
+    L = len(sizes)
+    bases = layer_bases(left) | layer_bases(right)
+    bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
+    return _Setting(network, [b for b in bindings if _claimed(left, b)], directions, generic)
+
+
+def _claimed(left, binding):
+    """Whether the equation claims ``binding``: a^(l) = φ(z^(l)) (and its differential)
+    is about the hidden layers only, the output layer being linear."""
+    target = left.arg if type(left).__name__ == "Differential" else left
+    if not (isinstance(target, Sym) and target.name in ("a", "A") and target.layer):
+        return True
+    if target.layer.base != "l":
+        return True
+    return 2 <= target.layer.bind(binding) <= binding["L"] - 1
+
+
+_NETWORKS = {}
+
+
+def _network(sizes, activation, seed):
+    key = (sizes, activation, seed)
+    if key not in _NETWORKS:
+        _NETWORKS[key] = RandomNetwork(sizes, activation, SAMPLES, 0.0, seed)
+    return _NETWORKS[key]
+
+
+def _step_error(setting, binding, left, right):
+    calc = calculus.Calculus(setting.network, binding, setting.directions, setting.generic)
+    want = calculus.as_matrix(_quantity_value(calc, setting.network, binding, left, right))
+    got = calculus.as_matrix(calc.evaluate(right))
+    if np.shape(want.value) != np.shape(got.value):
+        raise ShapeError(right, got, want, "the step does not have the shape of the quantity")
+    return rel_error(np.asarray(got.value), np.asarray(want.value))
+
+
+def _quantity_value(calc, network, binding, left, right):
+    """The value of the quantity ``left``: ∂J/∂Θ of the batch when ``right`` is about the
+    batch (Σ_i, capitals), as the single-equation checker reads it; else of one sample."""
+    value = calc.evaluate(left)  # raises RangeError where the quantity does not exist
+    found = quantity(left)
+    cost = left.num if hasattr(left, "num") else left
+    batched = any(
+        (isinstance(n, Sym) and n.name in BATCHED)
+        or (type(n).__name__ == "SumOver" and n.index == "i")
+        for n in walk(right)
+    )
+    if found and found[0] in ("G", "gb", "J") and batched and not getattr(cost, "sample", True):
+        k = None if found[1] is None else found[1].bind(binding)
+        return Term(None, network.truth(found[0], k, True), left)
+    return value
+
+
+def _value_step(number, written, errors):
+    worst_layer, worst = max(errors, key=lambda pair: pair[1])
+    if worst < TOLERANCE:
+        return StepResult(number, written, "correct")
+    where = f" at l = {worst_layer}" if len(errors) > 1 else ""
+    message = f"the shapes agree but the value is wrong{where}: relative error {worst:.2g}"
+    return StepResult(number, written, "wrong", "value", message)
+
+
+def _chain_rule_step(number, written, setting, left, right, err):
+    """⊙ with a Jacobian: the message teaches the chain rule; the VJP is the corrected step."""
+    step = StepResult(number, written, "wrong", "chain rule", err.describe())
+    vector, jacobian = (
+        (err.left, err.right) if np.ndim(err.right.value) > 2 else (err.right, err.left)
+    )
+    vjp = Bin(err.node.span, "@", Transpose(vector.node.span, vector.node), jacobian.node, "")
+    fixed = substitute(right, err.node, vjp)
+    try:
+        if all(_step_error(setting, b, left, fixed) < TOLERANCE for b in setting.bindings):
+            step.suggestion = to_text(fixed)
+    except (RangeError, ShapeError, SymbolError):
+        pass
+    closed = closed_form(left)
+    if step.suggestion and closed:
+        step.suggestion += f" = {closed}"
+    return step
+
+
+def closed_form(node):
+    """The backward pass's formula for the quantity ``node`` names, as text, or ''."""
+    found = quantity(node)
+    if found is None or found[1] is None:
+        return ""
+    name, layer = found
+    after = layer.shift(1)
+    forms = {
+        "G": lambda: f"δ^({after.text()}) (a^({layer.text()}))ᵀ",
+        "gb": lambda: f"δ^({layer.text()})",
+        "δ": lambda: (
+            "a^(L) − y"
+            if layer == LayerIndex("L", 0)
+            else f"(Θ^({layer.text()}))ᵀ δ^({after.text()}) ⊙ φ'(z^({layer.text()}))"
+        ),
+    }
+    return forms[name]() if name in forms else ""
+
+
+def _judge_claim(number, lhs, claim, options):
+    """``lhs ∈ ℝ^{rows × cols}``: the claimed shape against the quantity's symbolic shape."""
+    written = f"{lhs} ∈ ℝ^{{{claim}}}"
+    try:
+        node = parse(lhs, options.notation_of(lhs))[0]
+        shape = evaluate(node, SymbolicDomain(None)).shape
+    except (ParseError, ConfigError, ShapeError, SymbolError):
+        return StepResult(number, written, "skipped", message="not a quantity of the network")
+    dims = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
+    claimed = [_dimension(d) for d in dims]
+    actual = ["1"] if shape is None else [str(d) for d in shape]
+    if len(claimed) == 1:
+        claimed.append("1")
+    if None in claimed:
+        return StepResult(number, written, "skipped", message="the space is not written in n_l")
+    if claimed == (actual if len(actual) == 2 else actual + ["1"]):
+        return StepResult(number, written, "correct")
+    message = f"{_plain(lhs)} is ({shape_text(shape)}), not ({' × '.join(claimed)})"
+    return StepResult(number, written, "wrong", "shape", message, f"ℝ^{{{shape_text(shape)}}}")
+
+
+def _dimension(text):
+    """``n_{L-1}`` → ``n_{L−1}`` (as shapes print it), ``1`` → ``1``, ``m``; else None."""
+    text = text.replace(" ", "").replace("−", "-")
+    if text in ("1", "m"):
+        return text
+    match = re.fullmatch(r"n_\{?\(?([lLk])([+-]\d+)?\)?\}?", text) or re.fullmatch(
+        r"n_\{?(\d+)\}?", text
+    )
+    if match is None:
+        return None
+    if match.group(1).isdigit():
+        return str(SymbolicDomain(None).n(LayerIndex("", int(match.group(1)))))
+    base = "L" if match.group(1) == "L" else "l"
+    offset = int(match.group(2) or 0) if match.lastindex and match.lastindex > 1 else 0
+    return str(SymbolicDomain(None).n(LayerIndex(base, offset)))
+
+
+ETA = "0.25"  # the learning rate η of an update rule, a number to evaluate with
+
+
+def _judge_update(number, lhs, step, options, scope):
+    """``Θ ← Θ − η T``: right when T is ∂J/∂Θ (of one sample, or of the batch when T is
+    written with Σ_i or capitals), checked as ∂J/∂Θ = (Θ − (Θ − η T)) / η."""
+    rhs = scope.substituted(step.text)
+    if not re.search(r"\\eta(?![A-Za-z])|η", rhs):
+        return StepResult(number, step.written, "skipped", message="an update without η")
+    rhs = re.sub(r"\\eta(?![A-Za-z])|η", lambda _: f"{{{ETA}}}", rhs)
+    gradient = f"\\frac{{\\partial J}}{{\\partial {lhs}}}"
+    step_size = f"\\frac{{1}}{{{ETA}}} \\left({lhs} - \\left({rhs}\\right)\\right)"
+    judged = judge_side(number, gradient, step_size, step.written, options)
+    if judged.verdict == "wrong":
+        judged.message = f"a gradient step is {_plain(lhs)} − η ∂J/∂{_plain(lhs)}: {judged.message}"
+        judged.suggestion = ""
+    return judged

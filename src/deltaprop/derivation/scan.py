@@ -1,0 +1,163 @@
+"""``deltaprop check --file``: every formula of a Markdown or MathJax post, a ``.tex`` file or
+plain text, judged (:func:`deltaprop.derivation.chain.check_derivation`).
+
+Formulas are found between ``$$ … $$``, ``\\[ … \\]``, ``\\( … \\)``, ``$ … $`` and in
+``\\begin{align}``-like environments; in a text without any of them (or inside a Markdown code
+fence) every line with an ``=`` is a candidate. Macros defined anywhere (``\\def``,
+``\\newcommand``) hold for what follows; so do local names (``tmp = …``).
+"""
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+
+from deltaprop.derivation.chain import Scope, check_derivation
+from deltaprop.errors import ConfigError
+
+MATH_ENVS = r"(?:align|aligned|gather|equation|multline|eqnarray|displaymath|math|split|alignat)\*?"
+FORMULA_RE = re.compile(
+    r"(?<!\\)\$\$(?P<dd>.+?)(?<!\\)\$\$"
+    r"|\\\[(?P<bracket>.+?)\\\]"
+    r"|\\\((?P<paren>.+?)\\\)"
+    rf"|(?P<env>\\begin\{{(?P<name>{MATH_ENVS})\}}.+?\\end\{{(?P=name)\}})"
+    r"|(?<![\\$])\$(?P<d>(?:[^$\n]|\n(?!\s*\n))+?)(?<!\\)\$"
+    r"|(?P<fence>^```[^\n]*\n.*?^```)",
+    re.S | re.M,
+)
+MAX_TEXT = 5_000_000  # characters of one text
+
+
+@dataclass
+class TextResult:
+    """Every formula of a text with its verdict; ``exit_code`` 0, 1 or 2."""
+
+    formulas: list = field(default_factory=list)  # DerivationResult, in order
+
+    def count(self, verdict):
+        return sum(f.verdict == verdict for f in self.formulas)
+
+    @property
+    def exit_code(self):
+        if self.count("wrong"):
+            return 1
+        return 0 if self.count("correct") else 2
+
+    def to_json(self):
+        return json.dumps(
+            {"equations": [f.to_dict() for f in self.formulas]}, indent=2, ensure_ascii=False
+        )
+
+    def to_text(self):
+        lines = [_line(f) for f in self.formulas if f.verdict != "skipped"]
+        counts = ", ".join(
+            f"{self.count(v)} {v}" for v in ("correct", "wrong", "unparseable", "skipped")
+        )
+        lines.append(f"{len(self.formulas)} formulas: {counts} (prose and lone symbols skipped)")
+        for f in self.formulas:
+            if f.verdict in ("wrong", "unparseable"):
+                lines += ["", f"line {f.line}: {_short(f.source, 200)}", *f.to_text().splitlines()]
+        return "\n".join(lines)
+
+
+def _line(formula):
+    step = "" if formula.first_wrong_step is None else f" at step {formula.first_wrong_step}"
+    return (
+        f"line {formula.line:>4}  {formula.verdict.upper():11}{step:12}  {_short(formula.source)}"
+    )
+
+
+def _short(text, width=70):
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def check_text(text, sizes=None, activation="tanh", seed=0, notation=None):
+    """Judge every formula of ``text`` (Markdown, MathJax, TeX or plain text).
+
+    Returns
+    -------
+    TextResult
+        One :class:`~deltaprop.derivation.chain.DerivationResult` per formula, with ``line``
+        (1-based, where it starts) and ``source`` (the text as it stands in the file).
+    """
+    scope, result = Scope(), TextResult()
+    options = {"sizes": sizes, "activation": activation, "seed": seed, "notation": notation}
+    for line, source, body in formulas(_without_comments(text)):
+        judged = check_derivation(body, scope=scope, **options)
+        judged.line, judged.source = line, text_at(text, source)
+        result.formulas.append(judged)
+    return result
+
+
+def text_at(text, source):
+    """``source`` as it stands in ``text`` (comments put back)."""
+    start, end = source
+    return text[start:end]
+
+
+def formulas(text):
+    """``(line, (start, end), body)`` for every formula of ``text``, in order."""
+    found = list(FORMULA_RE.finditer(text))
+    if not any(match.group("fence") is None for match in found):
+        found = []  # plain text: every line is a candidate
+        yield from _plain_lines(text, 0, len(text))
+    for match in found:
+        if match.group("fence") is not None:
+            yield from _plain_lines(text, match.start(), match.end())
+            continue
+        groups = (match.group(k) for k in ("dd", "bracket", "paren", "env", "d"))
+        body = next(g for g in groups if g)
+        yield _line_of(text, match.start()), (match.start(), match.end()), body
+
+
+def _plain_lines(text, start, end):
+    """Lines with an ``=`` (or ``←``) between ``start`` and ``end`` of a text without TeX
+    delimiters (or in a code fence): the candidates."""
+    pos = start
+    for line in text[start:end].splitlines(keepends=True):
+        stripped = line.strip()
+        if ("=" in stripped or "←" in stripped) and not stripped.startswith("```"):
+            at = pos + line.index(stripped)
+            yield _line_of(text, at), (at, at + len(stripped)), stripped
+        pos += len(line)
+
+
+def _line_of(text, pos):
+    return text.count("\n", 0, pos) + 1
+
+
+def _without_comments(text):
+    """TeX comments (``%`` to the end of the line, not ``\\%``) blanked, positions kept."""
+    if "\\begin{document}" not in text and "\\documentclass" not in text:
+        return text
+    return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group()), text)
+
+
+def read_text(path):
+    """The text of ``path`` (``-``: standard input), UTF-8, at most ``MAX_TEXT`` characters."""
+    if path == "-":
+        text = sys.stdin.read(MAX_TEXT + 1)
+    else:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read(MAX_TEXT + 1)
+        except FileNotFoundError:
+            raise ConfigError(
+                f"--file {path}: no such file; give a Markdown, .tex or text file"
+            ) from None
+        except IsADirectoryError:
+            raise ConfigError(
+                f"--file {path} is a directory; give a Markdown, .tex or text file"
+            ) from None
+        except UnicodeDecodeError as err:
+            raise ConfigError(
+                f"--file {path} is not UTF-8 text (byte {err.start}); save it as UTF-8"
+            ) from None
+        except OSError as err:
+            raise ConfigError(
+                f"--file {path} cannot be read ({err.strerror}); check the path"
+            ) from None
+    if len(text) > MAX_TEXT:
+        raise ConfigError(f"--file {path} is longer than {MAX_TEXT} characters; split it")
+    return text

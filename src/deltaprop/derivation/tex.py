@@ -1,0 +1,317 @@
+"""A derivation as students type it in TeX, taken apart for the checker.
+
+- :class:`Macros` expands ``\\def\\W{\\Theta}``, ``\\def\\LR#1{\\left(#1\\right)}``,
+  ``\\newcommand`` and ``\\DeclareMathOperator`` (definitions stay in force for the rest of a text);
+- :func:`normalize` drops what only typesets (``\\color``, ``\\rm``, ``\\small``, ``\\tag``,
+  ``\\nonumber``, ``\\left.``) and writes the answer's differentials ``d\\Theta`` as ``∂Θ``;
+- :func:`equations` splits a formula (``align``, ``aligned``, ``eqalign``, ``gather``, ``split``,
+  ``cases``, ``equation`` with ``\\\\``, ``&=`` and several equations per row separated by
+  ``\\qquad`` or ``\\quad\\implies\\quad``) into :class:`Equation` records: the quantity on the
+  left, the right sides (the steps, with ``\\underbrace`` / ``\\overbrace`` definitions taken
+  out), and shape claims ``\\in \\mathbb{R}^{n_L \\times 1}``.
+
+Nothing here judges: :mod:`deltaprop.derivation.chain` does, one step at a time.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from deltaprop.errors import ConfigError
+
+MAX_EXPANSIONS = 2000  # macro expansions in one formula: a recursive \def stops here
+
+
+@dataclass
+class Definition:
+    """``\\underbrace{expr}_{name}``: ``name`` is claimed to be ``expr``."""
+
+    name: str
+    expr: str
+
+
+@dataclass
+class Step:
+    """One right side of a chain: ``text`` with every underbrace replaced by its expression."""
+
+    text: str
+    written: str  # as it stands in the formula (after macros), for messages
+    definitions: list = field(default_factory=list)
+
+
+@dataclass
+class Equation:
+    """``lhs = step_1 = step_2 …`` (``relation`` "="), an update ``lhs ← step`` ("←") or a
+    shape claim ``lhs ∈ ℝ^{…}`` ("∈", no steps); ``claims`` are the ``ℝ^{…}`` written."""
+
+    lhs: str
+    relation: str
+    steps: list = field(default_factory=list)
+    claims: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- macros
+
+
+def group_end(text, start):
+    """The index just past the brace group that opens at ``text[start]`` (a ``{``)."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "\\":
+            continue
+        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif text[i] == "}" and (i == 0 or text[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    raise ConfigError(f"unbalanced braces: the '{{' at position {start} is never closed")
+
+
+def _argument(text, pos):
+    """``(argument, end)``: the brace group or single token at ``pos`` (spaces skipped)."""
+    while pos < len(text) and text[pos] == " ":
+        pos += 1
+    if pos >= len(text):
+        raise ConfigError("a macro is missing an argument at the end of the formula")
+    if text[pos] == "{":
+        end = group_end(text, pos)
+        return text[pos + 1 : end - 1], end
+    match = re.match(r"\\[A-Za-z]+|\\.|.", text[pos:])
+    return match.group(), pos + match.end()
+
+
+DEF_RE = re.compile(r"\\def\s*\\([A-Za-z]+)\s*((?:#\d)*)\s*\{")
+NEWCOMMAND_RE = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([A-Za-z]+)\}?\s*(?:\[(\d)\])?\s*\{")
+OPERATOR_RE = re.compile(r"\\DeclareMathOperator\*?\s*\{?\\([A-Za-z]+)\}?\s*\{")
+
+
+class Macros:
+    """The macros defined so far in a text: ``name → (number of arguments, body)``."""
+
+    def __init__(self):
+        self.table = {}
+
+    def take_definitions(self, text):
+        """``text`` without its macro definitions, which are added to the table."""
+        for pattern, kind in ((DEF_RE, "def"), (NEWCOMMAND_RE, "new"), (OPERATOR_RE, "op")):
+            while (match := pattern.search(text)) is not None:
+                end = group_end(text, match.end() - 1)
+                body = text[match.end() : end - 1]
+                if kind == "def":
+                    count = len(match.group(2)) // 2
+                elif kind == "new":
+                    count = int(match.group(2) or 0)
+                else:
+                    count, body = 0, f"\\operatorname{{{body}}}"
+                self.table[match.group(1)] = (count, body)
+                text = text[: match.start()] + text[end:]
+        return text
+
+    def expand(self, text):
+        """``text`` with every macro use replaced by its body, arguments substituted."""
+        if not self.table:
+            return text
+        names = "|".join(sorted(map(re.escape, self.table), key=len, reverse=True))
+        use = re.compile(rf"\\({names})(?![A-Za-z])")
+        for _ in range(MAX_EXPANSIONS):
+            match = use.search(text)
+            if match is None:
+                return text
+            count, body = self.table[match.group(1)]
+            pos = match.end()
+            for k in range(1, count + 1):
+                arg, pos = _argument(text, pos)
+                body = body.replace(f"#{k}", arg)
+            text = text[: match.start()] + body + text[pos:]
+        raise ConfigError(f"macros expand more than {MAX_EXPANSIONS} times: is one recursive?")
+
+
+# ---------------------------------------------------------------- typesetting dropped
+
+DROPPED = re.compile(
+    r"\\(?:nonumber|notag|displaystyle|textstyle|rm|small|large|Large|tiny|footnotesize|bf|it"
+    r"|limits|strut|mathstrut|,|;|:|!|>)(?![A-Za-z])"
+)
+WITH_ARGUMENT = re.compile(r"\\(?:label|tag\*?|hspace\*?|vspace\*?|phantom|color)\s*\{[^{}]*\}")
+DIFFERENTIAL_RE = re.compile(  # the answer's dΘ, dφ'(z): a differential of a command
+    r"(?<![A-Za-z\\])d\s*(?=\\(?:Theta|theta|delta|Delta|varphi|phi|sigma|W)(?![A-Za-z]))"
+)
+SUM_BOUND = re.compile(r"(\\sum\s*_\s*\{[^{}]*\})\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9])")
+MATRIX_ENV = re.compile(r"\\begin\{([pbBvV]?matrix|smallmatrix|array)\}")
+DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
+UNICODE = {"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "←": "\\leftarrow "}
+MATRIX = "\\MATRIX"  # a matrix written entry by entry: a side nobody can evaluate
+
+
+def normalize(text):
+    """``text`` without what only typesets, in the tokens the parser reads."""
+    for char, replacement in UNICODE.items():
+        text = text.replace(char, replacement)
+    text = _replace_matrices(text)
+    text = re.sub(r"\\textcolor\s*\{[^{}]*\}", "", text)
+    text = WITH_ARGUMENT.sub(" ", text)
+    text = DROPPED.sub(" ", text)
+    text = re.sub(r"\\(?:left|right)\s*\.", " ", text)
+    text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*(?:Tr|tr|trace)\s*\}", "Tr", text)
+    text = DIFFERENTIAL_RE.sub(r"\\partial ", text)
+    text = SUM_BOUND.sub(r"\1", text)
+    text = re.sub(r"_\s*\{\s*F\s*\}", "_F", text)
+    text = re.sub(r"\{\s*\{\s*([A-Za-z])\s*\}", r"{\1", text)  # _{{L}-1}: the answer's \smL
+    while DOUBLE_BRACES.search(text):
+        text = DOUBLE_BRACES.sub(r"{\1}", text)
+    return text.replace(":=", "=")
+
+
+def _replace_matrices(text):
+    while (match := MATRIX_ENV.search(text)) is not None:
+        end = text.find(f"\\end{{{match.group(1)}}}", match.end())
+        if end < 0:
+            raise ConfigError(f"\\begin{{{match.group(1)}}} is never closed")
+        text = text[: match.start()] + f" {MATRIX} " + text[end + len(match.group(1)) + 6 :]
+    return text
+
+
+PRIMES = re.compile(  # φ' as students spell it: g'(z), g_prime(z), g^\prime(z), \sigma^\prime
+    r"\b(?:[gf]\s*(?:\^\s*\\prime|')|(?:g|phi|sigma|f)_?prime|dsigma|dphi)(?=\s*[({])"
+    r"|\\(?:sigma|varphi|phi)\s*\^\s*\{?\s*\\prime\s*\}?"
+)
+
+
+def primes_as_phi(text):
+    """``text`` with the spellings of φ' that the parser does not know written ``φ'``,
+    padded with spaces to the same length (so positions in ``text`` still hold)."""
+    return PRIMES.sub(lambda m: "φ'".ljust(len(m.group())), text)
+
+
+# ---------------------------------------------------------------- rows and equations
+
+ROW_ENVS = re.compile(
+    r"\\(?:begin|end)\{(?:align|aligned|alignat|gather|gathered|split|equation|multline|"
+    r"eqnarray|cases|dcases|subequations|math|displaymath)\*?\}(?:\{\d+\})?"
+)
+SEPARATORS = re.compile(
+    r"\\(?:qquad|quad|implies|Longrightarrow|Rightarrow|iff|Leftrightarrow|text\s*\{\s*and\s*\}"
+    r"|mbox\s*\{[^{}]*\}|text\s*\{[^{}]*\})(?![A-Za-z])"
+)
+CONDITION = re.compile(r"\\forall|\\text\s*\{\s*(?:for|where|if)|\\(?:mbox|rm)\s*\{?\s*for")
+ELLIPSIS = re.compile(r"^\s*\\[vcld]?dots\s*$")
+CLAIM_RE = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?")
+
+
+def rows(formula):
+    """The rows of ``formula``: environments and ``\\eqalign{…}`` opened, split at ``\\\\``."""
+    text = ROW_ENVS.sub(r" \\\\ ", formula)
+    while (match := re.search(r"\\eqalign(?:no)?\s*\{", text)) is not None:
+        end = group_end(text, match.end() - 1)
+        inner = text[match.end() : end - 1]
+        text = text[: match.start()] + " \\\\ " + inner + " \\\\ " + text[end:]
+    text = re.sub(r"\\\\\s*\[[^\]]*\]", r"\\\\", text)
+    return [row.strip() for row in re.split(r"\\\\", text) if row.strip()]
+
+
+def pieces(row):
+    """A row cut into equations: ``&`` dropped, split at ``\\qquad``, ``\\implies`` …; a
+    piece that states a condition (``\\forall l``, ``for k < L``) is dropped."""
+    out = []
+    for piece in SEPARATORS.split(row.replace("&", " ")):
+        cut = CONDITION.search(piece)
+        piece = (piece[: cut.start()] if cut else piece).strip().rstrip(",.;").strip()
+        if piece and not ELLIPSIS.match(piece):
+            out.append(piece)
+    return out
+
+
+def top_level_split(text, separator):
+    """``text`` split at ``separator`` outside every bracket, brace and parenthesis."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        char = text[i]
+        if depth == 0 and text.startswith(separator, i) and not _inside_word(text, i, separator):
+            parts.append(text[start:i])
+            start = i + len(separator)
+            i = start
+            continue
+        if char == "\\":
+            i += 2
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _inside_word(text, i, separator):
+    """Whether a command separator such as ``\\gets`` continues as a longer command."""
+    end = i + len(separator)
+    return separator[-1].isalpha() and end < len(text) and text[end].isalpha()
+
+
+def equations(formula):
+    """The :class:`Equation` records of one formula (macros already expanded)."""
+    found = []
+    for row in rows(normalize(formula)):
+        for piece in pieces(row):
+            _add_piece(found, piece)
+    return found
+
+
+def _add_piece(found, piece):
+    piece, claims = _claims(piece)
+    arrow = top_level_split(piece, "\\leftarrow")
+    if len(arrow) == 1:
+        arrow = top_level_split(piece, "\\gets")
+    if len(arrow) == 2:
+        found.append(Equation(arrow[0].strip(), "←", [_step(arrow[1])], claims))
+        return
+    sides = [side.strip() for side in top_level_split(piece, "=")]
+    if len(sides) == 1:
+        if claims and sides[0]:
+            found.append(Equation(sides[0], "∈", [], claims))
+        return
+    if not sides[0] and found and found[-1].relation == "=":  # a row that starts with &=
+        found[-1].steps += [_step(side) for side in sides[1:]]
+        found[-1].claims += claims
+        return
+    found.append(Equation(sides[0], "=", [_step(side) for side in sides[1:]], claims))
+
+
+def _claims(piece):
+    """``piece`` without its ``\\in \\mathbb{R}^{…}`` claims, and the claimed spaces."""
+    claims = []
+    while (match := CLAIM_RE.search(piece)) is not None:
+        end, space = match.end(), ""
+        rest = piece[end:].lstrip()
+        if rest.startswith("^"):
+            space, end = _argument(piece, piece.index("^", end) + 1)
+        claims.append(space.strip())
+        piece = piece[: match.start()] + " " + piece[end:]
+    return piece, claims
+
+
+BRACE_RE = re.compile(r"\\(underbrace|overbrace|underbracket|overbracket)\s*\{")
+
+
+def _step(side):
+    """A :class:`Step`: each ``\\underbrace{expr}_{name}`` becomes ``(expr)``, a definition."""
+    written, text, definitions = side.strip(), side.strip(), []
+    while (match := _innermost(text)) is not None:
+        end = group_end(text, match.end() - 1)
+        expr = text[match.end() : end - 1]
+        mark = "_" if match.group(1).startswith("under") else "^"
+        rest = text[end:].lstrip()
+        name, after = "", end
+        if rest.startswith(mark):
+            name, after = _argument(text, text.index(mark, end) + 1)
+        if name.strip():
+            definitions.append(Definition(name.strip(), expr.strip()))
+        text = text[: match.start()] + f"\\left({expr}\\right)" + text[after:]
+    return Step(text.strip(), written, definitions)
+
+
+def _innermost(text):
+    """The last opening ``\\underbrace{`` (so nested ones are taken inside out)."""
+    matches = list(BRACE_RE.finditer(text))
+    return matches[-1] if matches else None

@@ -1,0 +1,245 @@
+"""Whole derivations checked step by step: the question's post read whole, a corpus of chains
+with their expected first wrong steps (both written before the checker), and the pieces
+(macros, underbraces, shape claims, differentials, Frobenius identities, --file, JSON)."""
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from deltaprop.cli import main
+from deltaprop.derivation import check, check_derivation, check_text, is_derivation
+
+DATA = Path(__file__).parent / "data"
+QUESTION = DATA / "question_post.md"
+
+
+def corpus():
+    """The records of ``chains.txt``: name, expect, first, activation, text."""
+    records = []
+    for block in (DATA / "chains.txt").read_text(encoding="utf-8").split("\n---\n")[1:]:
+        record, body = {}, []
+        for line in block.strip("\n").splitlines():
+            if line.startswith("@ "):
+                key, value = line[2:].split(":", 1)
+                record[key.strip()] = value.strip()
+            else:
+                body.append(line)
+        record["text"] = "\n".join(body)
+        records.append(record)
+    return records
+
+
+def expected_post():
+    lines = (DATA / "question_post_expected.txt").read_text(encoding="utf-8").splitlines()
+    return [line.split(" | ") for line in lines if line and not line.startswith("#")]
+
+
+def body(source):
+    """A formula's source without its delimiters and opening environment."""
+    text = re.sub(r"^(\$\$|\$|\\\[|\\\()", "", source).lstrip()
+    return re.sub(r"^\\begin\{[a-z*]+\}\s*", "", text)
+
+
+CORPUS = corpus()
+
+
+def test_corpus_is_large_and_mixed():
+    expects = [r["expect"] for r in CORPUS]
+    assert len(CORPUS) >= 40 and expects.count("wrong") >= 15 and expects.count("correct") >= 15
+
+
+@pytest.mark.parametrize("record", CORPUS, ids=[r["name"] for r in CORPUS])
+def test_corpus_chain(record):
+    result = check_derivation(record["text"], activation=record.get("activation", "tanh"))
+    first = "-" if result.first_wrong_step is None else str(result.first_wrong_step)
+    assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()
+
+
+def test_every_suggestion_checks_correct():
+    """A corrected step is itself right: the quantity = the suggestion checks correct."""
+    seen = 0
+    for record in CORPUS:
+        result = check_derivation(record["text"], activation=record.get("activation", "tanh"))
+        for equation in result.equations:
+            for step in equation.steps:
+                if step.verdict == "wrong" and step.suggestion and step.reason != "definition":
+                    fixed = check_derivation(f"{equation.lhs} = {step.suggestion}", **_act(record))
+                    assert fixed.verdict == "correct", (record["name"], step.suggestion)
+                    seen += 1
+    assert seen >= 10
+
+
+def _act(record):
+    return {"activation": record.get("activation", "tanh")}
+
+
+def test_question_post_read_whole():
+    result = check_text(QUESTION.read_text(encoding="utf-8"))
+    expected = expected_post()
+    assert len(result.formulas) == len(expected)
+    for formula, (verdicts, first, prefix) in zip(result.formulas, expected, strict=True):
+        assert body(formula.source).startswith(prefix.strip()), (formula.line, formula.source)
+        assert formula.verdict in verdicts.split("|"), (formula.line, formula.to_text())
+        if first != "*":
+            got = "-" if formula.first_wrong_step is None else str(formula.first_wrong_step)
+            assert got == first, (formula.line, formula.to_text())
+    assert result.exit_code == 1
+
+
+def test_question_step_two_teaches_the_chain_rule():
+    """The question's step 2 in the student's symbols: the Jacobian, the VJP, the fix."""
+    text = QUESTION.read_text(encoding="utf-8")
+    formula = next(f for f in check_text(text).formulas if "\\Theta^{(L-1)}} &=" in f.source)
+    step = formula.steps[1]
+    assert step.reason == "chain rule"
+    assert "∂a^(L)/∂Θ^(L−1) is a Jacobian with three indices (n_L × n_L × n_{L−1})" in step.message
+    assert "vector-Jacobian product (δ^(L))ᵀ (∂a^(L)/∂Θ^(L−1))" in step.message
+    assert step.suggestion.endswith("= δ^(L) (a^(L−1))ᵀ")
+    assert formula.summary() == "steps 3–5 repeat the mistake of step 2"
+
+
+def test_underbrace_defining_a_wrong_delta_is_named():
+    text = QUESTION.read_text(encoding="utf-8")
+    formula = next(f for f in check_text(text).formulas if "\\Theta^{(L-2)}} &=" in f.source)
+    step7 = formula.steps[6]
+    assert step7.reason == "definition" and "the underbrace defines δ^(L−1)" in step7.message
+    assert step7.suggestion == "δ^(L−1) = (Θ^(L−1))ᵀ δ^(L) ⊙ φ'(z^(L−1))"
+
+
+def test_answer_typo_in_a_differential_does_not_pass():
+    text = QUESTION.read_text(encoding="utf-8")
+    formula = next(f for f in check_text(text).formulas if "z_k &= b_k" in f.source)
+    assert [s.verdict for s in formula.steps] == ["correct"] * 3 + ["wrong"] + ["correct"] * 2
+    assert "\\varphi'(z_k)\\odot dz_k" in formula.steps[3].written
+
+
+def test_a_wrong_identity_with_generic_matrices():
+    assert check_derivation(r"C:\left(AB\right) = \left(CB^T\right):A").verdict == "correct"
+    wrong = check_derivation(r"A:B = \operatorname{Tr}\left(A B\right)")
+    assert wrong.verdict == "wrong" and wrong.first_wrong_step == 1
+
+
+def test_differential_needs_every_term():
+    right = r"dz^{(l)} = d\Theta^{(l-1)} a^{(l-1)} + \Theta^{(l-1)} da^{(l-1)}"
+    assert check_derivation(right).verdict == "correct"
+    assert check_derivation(r"dz^{(l)} = d\Theta^{(l-1)} a^{(l-1)}").verdict == "wrong"
+
+
+def test_macros_newcommand_and_operators():
+    text = (
+        r"\newcommand{\T}[1]{\left(#1\right)^T} \DeclareMathOperator{\dg}{Diag}"
+        r"\delta^{(l)} = \dg\left(\varphi'(z^{(l)})\right) \T{\Theta^{(l)}} \delta^{(l+1)}"
+    )
+    assert check_derivation(text).verdict == "correct"
+
+
+def test_shape_claims():
+    assert check_derivation(r"\Theta^{(L-1)} \in \mathbb{R}^{n_L \times n_{L-1}}").verdict == (
+        "correct"
+    )
+    wrong = check_derivation(r"\delta^{(L)} \in \mathbb{R}^{n_{L-1} \times 1}")
+    assert wrong.verdict == "wrong" and "δ^(L) is (n_L × 1)" in wrong.steps[0].message
+
+
+def test_local_names_hold_for_later_formulas():
+    right = (
+        r"$tmp = (\Theta^{(L-1)})^T \delta^{(L)}$, so "
+        r"$\delta^{(L-1)} = tmp \odot \varphi'(z^{(L-1)})$"
+    )
+    assert [f.verdict for f in check_text(right).formulas] == ["correct", "correct"]
+    wrong = right.replace("(\\Theta^{(L-1)})^T", "\\Theta^{(L-1)}")
+    assert check_text(wrong).formulas[0].verdict == "wrong"
+
+
+def test_update_rule_sign():
+    right = r"\Theta^{(l)} \leftarrow \Theta^{(l)} - \eta \frac{\partial J}{\partial \Theta^{(l)}}"
+    assert check_derivation(right).verdict == "correct"
+    assert check_derivation(right.replace("- \\eta", "+ \\eta")).verdict == "wrong"
+
+
+def test_is_derivation():
+    assert is_derivation("a = b = c") and is_derivation(r"\begin{align} x &= y \end{align}")
+    assert not is_derivation(r"\delta^{(L)} = a^{(L)} - y")
+
+
+# ---------------------------------------------------------------- false rejects (item 9)
+
+
+def test_square_of_a_vector_read_both_ways():
+    eq = r"\delta^{(2)} = (\Theta^{(2)})^T \delta^{(3)} \odot (1 - (a^{(2)})^2)"
+    result = check(eq, sizes=(3, 4, 5, 2))
+    assert result.verdict == "correct" and any("element-wise" in n for n in result.notes)
+    cost = check(r"J^{(i)} = \frac{1}{2} \left[ a^{(L)} - y^{(i)} \right]^2")
+    assert cost.verdict == "correct" and not any("element-wise" in n for n in cost.notes)
+
+
+def test_ones_vector_takes_the_shape_it_needs():
+    eq = (
+        r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot "
+        r"\left(\mathbf{1} - a^{(l)} \odot a^{(l)}\right)"
+    )
+    assert check(eq).verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "phi_prime", ["g_prime(z[l])", "g^\\prime(z[l])", "\\sigma^\\prime(z[l])", "gprime(z[l])"]
+)
+def test_spellings_of_phi_prime(phi_prime):
+    result = check(f"delta[l] = Theta[l].T @ delta[l+1] * {phi_prime}")
+    assert result.verdict == "correct", result.to_text()
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_cli_file_text_and_exit_codes(capsys, tmp_path):
+    assert main(["check", "--file", str(QUESTION)]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"line\s+46\s+WRONG\s+at step 2", out)
+    assert "skipped (prose and lone symbols skipped)" in out
+    right = tmp_path / "right.md"
+    right.write_text("We have $\\delta^{(L)} = a^{(L)} - y$ and $L$ layers.\n", encoding="utf-8")
+    assert main(["check", "--file", str(right)]) == 0
+    prose = tmp_path / "prose.txt"
+    prose.write_text("No formula here.\n", encoding="utf-8")
+    assert main(["check", "--file", str(prose)]) == 2
+
+
+def test_cli_file_json_schema(capsys):
+    assert main(["check", "--file", str(QUESTION), "--format", "json"]) == 1
+    equations = json.loads(capsys.readouterr().out)["equations"]
+    text = QUESTION.read_text(encoding="utf-8")
+    for item in equations:
+        assert {"line", "source", "verdict", "first_wrong_step", "steps"} <= item.keys()
+        assert item["verdict"] in ("correct", "wrong", "unparseable", "skipped")
+        assert item["source"] in text
+        assert text.splitlines()[item["line"] - 1] in text  # 1-based
+    first = next(e for e in equations if e["line"] == 46)
+    assert first["first_wrong_step"] == 2 and first["steps"][1]["verdict"] == "wrong"
+
+
+def test_cli_standard_input_and_plain_text(capsys, monkeypatch):
+    text = "delta[L] = dJ/dz[L] = a[L] - y\nsome prose = not an equation\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert main(["check", "--file", "-", "--format", "json"]) == 0
+    equations = json.loads(capsys.readouterr().out)["equations"]
+    assert [(e["line"], e["verdict"]) for e in equations] == [(1, "correct"), (2, "skipped")]
+
+
+def test_cli_chain_as_one_equation(capsys):
+    assert main(["check", "δ^(L) = ∂J/∂z^(L) = y − a^(L)", "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["first_wrong_step"] == 2 and [s["verdict"] for s in out["steps"]] == [
+        "correct",
+        "wrong",
+    ]
+
+
+def test_cli_file_errors(capsys, tmp_path):
+    assert main(["check", "--file", str(tmp_path / "missing.md")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["check", "a = b", "--file", str(QUESTION)]) == 2
+    assert "not both" in capsys.readouterr().err
