@@ -85,3 +85,39 @@ def test_layer_zero_is_the_input():
     result = check(r"dW^{[1]} = \frac{1}{m} dZ^{[1]} A^{[0]T}", (4, 5, 3), notation="dlai")
     assert result.verdict == "correct", result.to_text()
     assert "layer 0 is the input" in result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, sizes, equation, corrected",
+    [
+        (
+            "dlai",
+            (4, 5, 3),
+            r"dZ^{[1]} = W^{[2]} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
+            "dZ^{[1]} = W^{[2]}ᵀ dZ^{[2]} * φ'(Z^{[1]})",
+        ),
+        (
+            "dlai",
+            (4, 5, 3),
+            "dZ1 = np.dot(W2, dZ2) * (1 - np.power(A1, 2))",
+            "dZ1 = W2.T @ dZ2 * (1 − A1**2)",
+        ),
+        ("dlai", None, "dA_prev = np.dot(W, dZ)", "dA_prev = W.T @ dZ"),
+        ("britz", (4, 5, 3), "dW2 = delta3.dot(a1.T)", "dW2 = a1.T @ delta3"),
+        (
+            "numpy",
+            None,
+            "delta = np.dot(W_next, delta_next) * sigmoid_prime(z)",
+            "delta = W_next.T @ delta_next * φ'(z)",
+        ),
+        ("d2l-rows", None, r"O = H {W^{(2)}}^\top + b^{(2)}", "O = H W^{(2)} + b^{(2)}"),
+    ],
+)
+def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
+    notation, sizes, equation, corrected
+):
+    result = check(equation, sizes, notation=notation)
+    assert result.verdict == "wrong" and result.corrected == corrected, result.to_text()
+    assert "corrected, in the question's notation:" in result.to_text()
+    again = check(result.corrected, sizes, notation=notation)
+    assert again.verdict == "correct", again.to_text()

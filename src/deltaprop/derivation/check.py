@@ -11,6 +11,7 @@
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -526,8 +527,12 @@ def _report_shape_failure(context, result, failure, goal, rhs):
     fix = _best_fix(context, goal, rhs, node)
     if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
         local, whole, _ = fix
-        result.suggestion = to_text(local)
-        result.corrected = f"{goal.text()} = {to_text(whole)}"
+        result.suggestion = _written(local, result)
+        result.corrected = f"{_written(goal.node, result)} = {_written(whole, result)}"
+        if result.corrected != f"{goal.text()} = {to_text(whole)}":  # the translation, once
+            result.notes.append(
+                f"corrected, in the question's notation: {goal.text()} = {to_text(whole)}"
+            )
         if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
             result.hints.append(NIELSEN_INDEX)
         if _drops(whole) > _drops(rhs):
@@ -539,6 +544,12 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
             result.trap_sizes, result.trap = sizes, trap
+
+
+def _written(node, result):
+    """``node`` as text in the notation the equation was written in."""
+    numpy = not re.search(r"\\|\^", result.equation)  # LaTeX is answered in LaTeX
+    return to_text(notations.spell(node, result.notation, numpy))
 
 
 NIELSEN_INDEX = (

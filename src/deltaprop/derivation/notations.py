@@ -18,6 +18,7 @@ from deltaprop.derivation.notation import (
     Deriv,
     DropFirst,
     LayerIndex,
+    Local,
     Num,
     Sym,
     Transpose,
@@ -164,6 +165,75 @@ def _derivative(deriv, table):
         quantity = Sym(den.span, BATCH_SUMS[den.name], den.layer)
         return Bin(deriv.span, "/", quantity, Sym(den.span, "m"), "scale")
     return deriv
+
+
+def spell(node, notation, numpy=True):
+    """``node`` (core symbols) written back in ``notation``: each core symbol that a name of
+    its table stands for becomes that name with its layer written as the notation writes it
+    (``Δ^(2)`` is ``dZ^{[1]}`` in deeplearning.ai's), printed as NumPy (``@``, ``.T``) when
+    ``numpy`` and the notation has NumPy; a symbol without a name stays."""
+    table = table_of(notation)
+    if not table.symbols:
+        return node
+    numpy = table.numpy and numpy
+    table = replace(table, numpy=numpy, style="digits" if numpy else table.style)  # dZ1, W2
+
+    def written(n):
+        if isinstance(n, Bin) and n.written == "scale":  # Britz's dW: m ∂J/∂Θ, as written
+            return transform(n.right if n.op == "@" else n.left, written)
+        if isinstance(n, Transpose) and table.rows and isinstance(n.arg, Sym):
+            return _spelled(n.arg, table)  # samples as rows: the name is the transpose
+        if isinstance(n, Sym) and not isinstance(n, Local):
+            found = _spelled(n, table)
+            return Transpose(n.span, found) if found is not None and table.rows else found
+        return None
+
+    return transform(node, written)
+
+
+def _spelled(sym, table):
+    """The written name of core symbol ``sym`` in ``table`` (a Sym, or a Local that renders
+    as NumPy), or None when the table has no name for it."""
+    for name, meaning in table.symbols.items():
+        if meaning.core != sym.name or sym.name in SCALARS:
+            continue
+        layer = _written_index(sym.layer, meaning, table)
+        if layer is not None:
+            return _named(sym, _layer_text(name, layer, table), table)
+    for name, meaning in table.symbols.items():  # a name of one layer: dZ, A_prev, a_hidden
+        if meaning.core == sym.name and meaning.at:
+            at = _core_layer(_layer_of(meaning.at, table), meaning.shift, table)
+            if at == sym.layer:
+                return _named(sym, name, table)
+    if table.style == "^" and sym.name in ("δ", "a", "z", "b") and sym.layer is not None:
+        return _named(sym, _layer_text(sym.name, sym.layer, table), table)  # Nielsen's δ^l
+    return None
+
+
+def _written_index(layer, meaning, table):
+    """The written layer of a core ``layer`` for a name written with one, or None."""
+    fixed = meaning.at not in ("", "l")  # a name of one layer: A_prev, a_hidden, W_next
+    if layer is None or fixed or table.units or (table.style == "digits" and layer.base):
+        return None
+    written = layer.shift(-meaning.shift)
+    return written.shift(-1) if table.first == 0 and written.base != "L" else written
+
+
+def _layer_text(name, layer, table):
+    letters = {}
+    for written, core in table.letters.items():
+        letters.setdefault(core, written)
+    index = LayerIndex(letters.get(layer.base, layer.base), layer.offset).text(minus="-")
+    brackets = {"[]": "^{{[{}]}}", "()": "^{{({})}}", "^": "^{{{}}}", "digits": "{}"}
+    if table.style == "^" and len(index) == 1:
+        return f"{name}^{index}"
+    return name + brackets[table.style].format(index)
+
+
+def _named(sym, text, table):
+    if table.numpy:  # printed as NumPy: @ and .T
+        return Local(sym.span, sym.name, sym.layer, written=text)
+    return Sym(sym.span, text, None, sym.sample, sym.entry)
 
 
 def _unscaled(lhs):

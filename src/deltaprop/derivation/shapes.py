@@ -536,8 +536,9 @@ def _call(node, arg, domain):
         return Term(None, _apply(lambda v: float(np.trace(v)), arg), node)
     if arg.value is None:
         return Term(arg.shape, None, node)
-    k = None if node.layer is None else node.layer.bind(domain.binding)
-    phi, dphi = domain.sample.activation(k)
+    phi, dphi = domain.sample.phi, domain.sample.dphi
+    if node.layer is not None:  # g^{[l]}: the activation of layer l, the output's own at L
+        phi, dphi = domain.sample.activation(node.layer.bind(domain.binding))
     return Term(arg.shape, (phi if node.func == "φ" else dphi)(arg.value), node)
 
 
