@@ -22,6 +22,7 @@ CHECK_EXAMPLES = (  # (arguments, exit status): the tests run them from the help
     ("'dW = X.T @ dout'", 0),
     ("'db = dout.sum(axis=1)'", 1),
     ("'dx = dout' --activation relu", 1),
+    ("'δ^(L) = ∂J/∂z^(L) = y − a^(L)'", 1),  # a chain: the first wrong step is 2
 )
 CHECK_EPILOG = "examples (the exit status after #):\n" + "\n".join(
     f"  deltaprop check {args}   # {status}" for args, status in CHECK_EXAMPLES
@@ -131,8 +132,12 @@ def _register_check(subparsers):
             "(Theta[l].T @ delta[l+1] * dphi(z[l])) or Unicode; infer every subterm's shape; "
             "report the first undefined operation with a suggested fix; compare a well-shaped "
             "equation with the true values from the network's backward pass. Write 'LHS = RHS' "
-            "or give the quantity with --for. Exit status: 0 correct, 1 wrong, 2 unparseable or "
-            "bad arguments.",
+            "or give the quantity with --for. A whole derivation (A = B = C, an align block with "
+            "&= and \\\\, \\underbrace definitions, \\def macros, differentials) is judged "
+            "step by step: the first wrong step, why, and the corrected step. --file reads every "
+            "formula of a Markdown or MathJax post, a .tex file or plain text. See the tutorial "
+            "(docs/tutorial.md), section 8, 'A whole derivation, step by step'. Exit status: 0 "
+            "correct, 1 wrong, 2 unparseable (nothing readable) or bad arguments.",
             79,
         ),
         epilog=CHECK_EPILOG,

@@ -12,6 +12,7 @@ corrected step, which itself checks correct.
 
 import json
 import re
+import textwrap
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -202,7 +203,9 @@ def derivation_lines(result):
         mark = {"correct": "ok", "wrong": "WRONG"}.get(step.verdict, step.verdict)
         lines.append(f"  step {step.number}: {mark:7}  {step.written}")
         if step.verdict == "wrong":
-            lines += [f"      {step.message}"]
+            lines += textwrap.wrap(
+                step.message, 96, initial_indent=" " * 6, subsequent_indent=" " * 8
+            )
             if step.suggestion:
                 lines.append(f"      the step becomes: {step.suggestion}   (checks correct)")
             lines += [f"      hint: {hint}" for hint in step.hints]

@@ -13,6 +13,7 @@ into expression trees (:data:`TEMPLATES`); for every line this module
 """
 
 import functools
+import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -26,17 +27,21 @@ from deltaprop.derivation.notation import (
     Deriv,
     LayerIndex,
     Neg,
+    ParseError,
     Sym,
     as_batch,
     bind_layers,
     operand_text,
     parse_expression,
+    to_latex,
     to_text,
     transform,
 )
 from deltaprop.derivation.sample import check_seed, check_work
 from deltaprop.derivation.shapes import (
     ConcreteDomain,
+    ShapeError,
+    SymbolError,
     SymbolicDomain,
     evaluate,
     symbol_shape,
@@ -140,9 +145,34 @@ class Setup:
 
     def value(self, name, k, column=0):
         """The array of quantity ``name`` at layer ``k`` (the names of ``shapes.evaluate``);
-        ``column`` is unused: the printed δ^(L) is evaluated on the whole batch."""
-        arrays = {"a": self.a, "A": self.a, "z": self.z, "Z": self.z}
-        return arrays[name][k] if name in arrays else {"y": self.Y, "Y": self.Y}[name]
+        ``column`` is unused: a printed right side is evaluated on the whole batch."""
+        arrays = {"a": self.a, "A": self.a, "z": self.z, "Z": self.z, "δ": self.delta}
+        arrays |= {"Δ": self.delta, "Θ": self.net.theta}
+        if name in arrays:
+            return arrays[name][k]
+        others = {
+            "y": lambda: self.Y,
+            "Y": lambda: self.Y,
+            "x": lambda: self.X,
+            "X": lambda: self.X,
+            "b": lambda: self.net.b[k][:, None],
+            "m": lambda: float(self.m),
+            "α": lambda: self.alpha,
+            "φ'": lambda: self.dphi(self.z[k]),
+            "P": lambda: np.diag(self.dphi(self.z[k])[:, 0]),
+            "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(self.z[k])[:, 0]),
+        }
+        return others[name]()
+
+    def phi(self, z):
+        return self.net.activation.phi(z)
+
+    def dphi(self, z):
+        return self.net.activation.dphi(z, self.phi(z))
+
+    def loss_of(self, r, y=None):
+        """ℓ summed over the entries: of the residuals r, or of the outputs r and ``y``."""
+        return self.loss.value(r, np.zeros_like(r) if y is None else y)
 
     @property
     def L(self):
@@ -331,10 +361,7 @@ def backward_lines(setup, form):
     """δ^(L), then for l = L..2: ∂J/∂b^(l), ∂J/∂Θ^(l−1) and δ^(l−1): the backward pass."""
     net, a, delta, L, m = setup.net, setup.a, setup.delta, setup.L, setup.m
     delta[L] = RECORDS["delta_output"].function(setup.loss, a[L], setup.Y)  # (n_L, m)
-    line = make_line(setup, "delta_output", "backward", L, delta[L], _delta_check(setup, L))
-    printed = evaluate(line.equation.rhs, setup.domain()).value  # the printed side, evaluated
-    line.rel_error = max(line.rel_error, rel_error(printed, delta[L], floor=REL_FLOOR))
-    lines = [line]
+    lines = [make_line(setup, "delta_output", "backward", L, delta[L], _delta_check(setup, L))]
     for l in range(L, 1, -1):
         gb = RECORDS["grad_b"].function(delta[l], m)  # (n_l,)
         check = _grad_check(setup, net.b[l], gb)
@@ -458,6 +485,20 @@ def delta_vjp(theta, delta_next, dphi_z):
 FORM_FUNCTIONS = {"diag": delta_diag, "vjp": delta_vjp}
 
 
+def verify_printed(setup, line):
+    """Evaluate the right side as printed, in text and in LaTeX (each parsed back), against
+    the line's computed value: "verified" is then true of the printed text, not only of the
+    code behind it. A printed side that differs raises ``line.rel_error``."""
+    value = as_matrix(line.value)
+    for printed in (line.rhs, to_latex(line.equation.rhs)):
+        try:
+            got = evaluate(parse_expression(printed), setup.domain()).value
+            error = rel_error(np.asarray(got, dtype=float), value, floor=REL_FLOOR)
+        except (ParseError, ShapeError, SymbolError, ValueError):
+            error = math.inf
+        line.rel_error = max(line.rel_error, error)
+
+
 def question_lines(setup, lines):
     """The student's two derivations, corrected, at general L: ∂J/∂Θ^(L−1), δ^(L−1) and
     ∂J/∂Θ^(L−2), with symbolic shapes; values and errors are those of the concrete lines."""
@@ -476,7 +517,7 @@ def question_lines(setup, lines):
             to_text(equation.rhs),
             operands,
             shape,
-            same[0].value,
+            setup.delta[same[0].layer] if key == "delta_hidden" else same[0].value,
             same[0].rel_error,
             same[0].verified_by,
             equation=equation,
@@ -671,6 +712,8 @@ def explain(
     if not batch:
         lines = question_lines(setup, lines) + lines
     forms = [] if batch else form_lines(setup)
+    for line in lines + forms:
+        verify_printed(setup, line)
     net, notation, chain = setup.net, notation_rows(setup), chain_rule_sum(setup)
     return Derivation(
         net.sizes,

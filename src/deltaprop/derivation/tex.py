@@ -151,6 +151,7 @@ def normalize(text):
     text = re.sub(r"\\textcolor\s*\{[^{}]*\}", "", text)
     text = WITH_ARGUMENT.sub(" ", text)
     text = DROPPED.sub(" ", text)
+    text = re.sub(r"(?<!\\)\\(?=\s|$)", " ", text)  # a control space "\ " (or \\ after a shell)
     text = re.sub(r"\\(?:left|right)\s*\.", " ", text)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*(?:Tr|tr|trace)\s*\}", "Tr", text)
     text = DIFFERENTIAL_RE.sub(r"\\partial ", text)
