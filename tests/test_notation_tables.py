@@ -13,6 +13,7 @@ from deltaprop.cli import main
 from deltaprop.derivation import check
 from deltaprop.derivation.notations import detect
 from deltaprop.derivation.tables import NOTATIONS
+from deltaprop.errors import ConfigError
 
 CORPUS = Path(__file__).parent / "data" / "notation_corpus_more.tsv"
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
@@ -121,3 +122,79 @@ def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
     assert "corrected, in the question's notation:" in result.to_text()
     again = check(result.corrected, sizes, notation=notation)
     assert again.verdict == "correct", again.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, sizes, equation, hint",
+    [
+        ("dlai", (4, 5, 3), "db1 = np.sum(dZ1, axis=1) / m", "without keepdims=True is 1-D"),
+        ("dlai", (4, 5, 3), "db2 = np.sum(dZ2, axis=0, keepdims=True) / m", "the wrong axis"),
+        ("britz", (4, 5, 3), "db2 = np.sum(delta3, axis=1, keepdims=True)", "the rows here"),
+        ("dlai", (4, 5, 3), "dW1 = np.dot(dZ1, A1.T) / m", "layer 0 is the input"),
+        ("dlai", (4, 5, 3), "dZ2 = (A2 - Y) / m", "1/m where it does not belong"),
+        ("dlai", (4, 5, 3), "dW2 = 1/m * np.dot(dZ2, A1.T) / m", "1/m where it does not belong"),
+        ("dlai", (4, 5, 3), "dZ1 = W2.T @ dZ2 * (1 - Z1**2)", "with the activation A1, not Z1"),
+        (
+            "goodfellow",
+            None,
+            r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J \odot f'(h^{(k)})",
+            "the pre-activation a^{(k)}, not the activation h^{(k)}",
+        ),
+        (
+            "dlai",
+            (4, 5, 3),
+            r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(A^{[1]})",
+            "write φ'(Z^{[1]}), not φ'(A^{[1]})",
+        ),
+    ],
+)
+def test_the_mistakes_of_each_notation_are_named_in_its_symbols(notation, sizes, equation, hint):
+    result = check(equation, sizes, notation=notation)
+    assert result.verdict == "wrong" and any(hint in h for h in result.hints), result.to_text()
+
+
+def test_np_dot_for_star_saved_by_broadcasting_with_one_output_is_shown():
+    result = check("dZ1 = W2.T * dZ2 * (1 - A1**2)", (4, 5, 1), notation="dlai")
+    assert (result.verdict, result.reason) == ("wrong", "dimension"), result.to_text()
+    assert any(status == "hides" for _, status, _ in result.trap)
+    assert result.corrected == "dZ1 = W2.T @ dZ2 * (1 − A1**2)"
+
+
+def test_a_notation_of_ones_own_is_defined_and_checked(capsys):
+    defined = ("V^{[l]}=Theta^(l)", "dV^{[l]}=Delta^(l+1)")
+    equation = r"dV^{[1]} = V^{[2]T} dV^{[2]} * g^{[1]\prime}(Z^{[1]})"
+    assert check(equation, (4, 5, 3), notation="dlai", define=defined).verdict == "correct"
+    wrong = equation.replace("V^{[2]T}", "V^{[2]}")
+    assert check(wrong, (4, 5, 3), notation="dlai", define=defined).verdict == "wrong"
+    argv = ["check", "Q = P_prev + 0", "--define", "Q=A^(l)", "--define", "P_prev=A^(l)"]
+    assert main(argv) == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "definition, message",
+    [
+        ("junk", "is not NAME=QUANTITY"),
+        ("W^{(l)}=Theta", "give the layer of 'Theta'"),
+        ("W^{(l)}=foo^(l)", "unknown symbol 'foo'"),
+        ("W^{(l)}=phi", "is not a quantity of the question's notation"),
+        ("W^{(L)}=Theta^(l)", "the layer letters differ"),
+    ],
+)
+def test_a_definition_that_does_not_fit_is_refused_with_the_reason(definition, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check("z^{(l)} = z^{(l)}", define=(definition,))
+
+
+@pytest.mark.parametrize(
+    "equation, notation, advice",
+    [
+        (r"dZ^{[1]} = W^{[2]T} dZ^{[2]}", "question", "try --notation dlai"),
+        ("dZ1 = W2.T @ dZ2 * (1 - A1**2)", "ng", "try --notation dlai"),
+        ("delta_hidden = delta_output", "question", "try --notation numpy"),
+        ("Q = foo + 1", None, "--define 'foo^{(l)}=a^(l)'"),
+    ],
+)
+def test_what_cannot_be_read_says_what_to_do(equation, notation, advice):
+    result = check(equation, notation=notation)
+    assert result.verdict in ("unparseable", "unsupported")
+    assert advice in result.message, result.to_text()

@@ -179,6 +179,14 @@ def _add_notation_options(p):
         + "; ".join(f"{t.name}, {t.title}: {t.example}" for t in TABLES).replace("%", "%%"),
     )
     p.add_argument(
+        "--define",
+        action="append",
+        default=[],
+        metavar="NAME=QUANTITY",
+        help="a name of your own notation and the question's quantity it stands for, e.g. "
+        "--define 'W^{[l]}=Theta^(l)' --define 'A^{[l]}=A^(l+1)' (repeat for each name)",
+    )
+    p.add_argument(
         "--bias",
         choices=BIASES,
         help="how Θ^(l) holds the bias: separate (b^(l), as in the question) or folded (Ng's "
@@ -225,7 +233,7 @@ def run_check(args):
     elif args.target is None and is_derivation(args.equation):
         result = check_derivation(args.equation, **whole)
     else:
-        names = ("target", "seed", "notation", "output_activation", "loss", "bias")
+        names = ("target", "seed", "notation", "output_activation", "loss", "bias", "define")
         options = {k: getattr(args, k) for k in names}
         result = check(args.equation, sizes, args.activation, **options)
     out = result.to_json() if args.format == "json" else result.to_text()

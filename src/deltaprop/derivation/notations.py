@@ -23,12 +23,13 @@ from deltaprop.derivation.notation import (
     Sym,
     Transpose,
     parse,
+    parse_expression,
     table_of,
     to_text,
     transform,
 )
-from deltaprop.derivation.shapes import SymbolError, walk
-from deltaprop.derivation.tables import BY_NAME, NOTATIONS
+from deltaprop.derivation.shapes import RANGES, SymbolError, quantity, walk
+from deltaprop.derivation.tables import BY_NAME, NOTATIONS, Meaning
 from deltaprop.errors import ConfigError
 
 DETECTION = ("cs231n", "britz", "dlai", "numpy", "goodfellow", "bishop", "wikipedia")
@@ -77,6 +78,85 @@ def read(text, notation):
         return sides
     lhs, factor = _unscaled(sides[0])
     return [lhs, *(_rescaled(side, factor) for side in sides[1:])]
+
+
+def readable(text, notation):
+    """Whether ``text`` parses and translates in ``notation`` into an equation whose left side
+    is a quantity of the question's notation."""
+    try:
+        sides = read(text, notation)
+    except (ConfigError, SymbolError):
+        return False
+    lhs = sides[0].arg if isinstance(sides[0], Transpose) else sides[0]
+    found = quantity(lhs) if isinstance(lhs, Sym | Deriv) else None
+    return len(sides) > 1 and found is not None and found[0] in RANGES | {"J": 0}
+
+
+def fitting(text, notation):
+    """The other notations ``text`` reads in, those whose symbols it uses first."""
+    others = [name for name in NOTATIONS if name not in (notation, "question")]
+    fits = [name for name in others if readable(text, name)]
+    return sorted(fits, key=lambda name: not re.search(BY_NAME[name].clue, text))
+
+
+DEFINITION = re.compile(
+    r"\s*(?P<name>[A-Za-z][A-Za-z_]*)\s*(?:\^\s*\{?\s*[\[(]?\s*(?P<letter>[A-Za-z])"
+    r"\s*(?P<offset>[+-]\s*\d+)?\s*[\])]?\s*\}?)?\s*=\s*(?P<quantity>.+)"
+)
+
+
+def define(notation, definitions):
+    """``notation``'s table with the user's own names: each definition ``"W^{[l]}=Theta^(l)"``
+    (or ``"E=J"``) is a name, with an optional layer written in the notation's numbering, and
+    the question's quantity it stands for; checked before use (a ConfigError names what does
+    not fit)."""
+    table = table_of(notation)
+    if not definitions:
+        return notation
+    symbols = dict(table.symbols)
+    for text in definitions:
+        name, meaning = _definition(text, table)
+        symbols[name] = meaning
+    return replace(table, symbols=symbols)
+
+
+def _definition(text, table):
+    match = DEFINITION.fullmatch(text)
+    if match is None:
+        raise ConfigError(
+            f"--define {text!r} is not NAME=QUANTITY: write e.g. --define 'W^{{[l]}}=Theta^(l)'"
+        )
+    found = _quantity_of(match["quantity"], text)
+    core, layer = found
+    if core in SCALARS:
+        return match["name"], Meaning(core)
+    if layer is None:
+        raise ConfigError(f"--define {text!r}: give the layer of {match['quantity']!r}, e.g. ^(l)")
+    if match["letter"] is None:  # a name of one layer, as A_prev: at that layer, written back
+        input_shift = 1 if table.first == 0 and layer.base != "L" else 0
+        at = _letters_back(table).get(layer.base, layer.base) or "0"
+        return match["name"], Meaning(core, layer.offset - input_shift, at)
+    written = LayerIndex(table.letters.get(match["letter"], "?"), int(match["offset"] or "0"))
+    if written.base != layer.base:
+        raise ConfigError(
+            f"--define {text!r}: the layer letters differ ({match['letter']!r} is "
+            f"{written.base!r} in {table.title}, the quantity's is {layer.base!r})"
+        )
+    shift = layer.offset - _core_layer(written, 0, table).offset
+    return match["name"], Meaning(core, shift)
+
+
+def _quantity_of(text, definition):
+    try:
+        found = quantity(parse_expression(text))
+    except ConfigError as err:
+        raise ConfigError(f"--define {definition!r}: {err}") from None
+    if found is None or (found[0] not in RANGES and found[0] not in SCALARS):
+        raise ConfigError(
+            f"--define {definition!r}: {text!r} is not a quantity of the question's notation "
+            "(Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, J, m, x, y)"
+        )
+    return found
 
 
 def translate(node, notation):
@@ -220,14 +300,20 @@ def _written_index(layer, meaning, table):
 
 
 def _layer_text(name, layer, table):
-    letters = {}
-    for written, core in table.letters.items():
-        letters.setdefault(core, written)
+    letters = _letters_back(table)
     index = LayerIndex(letters.get(layer.base, layer.base), layer.offset).text(minus="-")
     brackets = {"[]": "^{{[{}]}}", "()": "^{{({})}}", "^": "^{{{}}}", "digits": "{}"}
     if table.style == "^" and len(index) == 1:
         return f"{name}^{index}"
     return name + brackets[table.style].format(index)
+
+
+def _letters_back(table):
+    """The letter a notation writes for each core layer letter (Goodfellow's k for l)."""
+    letters = {}
+    for written, core in table.letters.items():
+        letters.setdefault(core, written)
+    return letters
 
 
 def _named(sym, text, table):

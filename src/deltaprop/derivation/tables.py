@@ -150,7 +150,7 @@ TABLES = (
     ),
     Table(
         "dlai",
-        "deeplearning.ai's notation (LaTeX and NumPy: dZ1 = W2.T @ dZ2 * (1 - A1**2))",
+        "deeplearning.ai's notation (LaTeX and NumPy)",
         r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
         symbols=DLAI_LAYER,
         words={"g": "φ"} | NUMPY,
