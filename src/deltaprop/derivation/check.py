@@ -237,7 +237,7 @@ def check(
     except (ParseError, SymbolError) as err:
         caret = f"\n{err.caret()}" if isinstance(err, ParseError) else ""
         advice = _advice(equation, str(err), result.notation)
-        result.verdict, result.message = "unparseable", f"{err}{caret}{advice}"
+        result.verdict, result.message = "unparseable", f"{err}{advice}{caret}"
         return result
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
     if judged.verdict == "unsupported":
@@ -793,7 +793,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
         l2, local = goal.name in REGULARIZED.values(), goal.name.startswith("cs:")
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
         if abs(c * SAMPLES - 1) < 1e-9 and _uses(rhs, {"Δ"}) | (goal.name == "Δ"):
-            named = DELTA_NOT_AVERAGED
+            named = f"{named}; {DELTA_NOT_AVERAGED}"
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
     return found

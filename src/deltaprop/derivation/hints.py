@@ -76,8 +76,8 @@ def _dphi_of_a(goal, rhs, activation, text=to_text):
             return None
         z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
         hint = (
-            f"φ' takes the pre-activation {text(z)}, not the activation {text(node.arg)} = "
-            f"φ({text(z)}): write φ'({text(z)}), not {text(node)}"
+            f"φ' takes z, not a = φ(z): write φ'({text(z)}), not {text(node)} (the "
+            f"pre-activation {text(z)}, not the activation {text(node.arg)})"
         )
         return hint, replace(node, arg=z)
 

@@ -285,8 +285,6 @@ def _spelled(sym, table):
             at = _core_layer(_layer_of(meaning.at, table), meaning.shift, table)
             if at == sym.layer:
                 return _named(sym, name, table)
-    if table.style == "^" and sym.name in ("δ", "a", "z", "b") and sym.layer is not None:
-        return _named(sym, _layer_text(sym.name, sym.layer, table), table)  # Nielsen's δ^l
     return None
 
 

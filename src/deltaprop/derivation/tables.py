@@ -135,9 +135,9 @@ TABLES = (
         style="^",
         clue=r"\bw\^|\\sigma|σ|\bC\b|\\nabla_a|(?:\\delta|δ|\b[az])\^(?:[lL]|\{[lL])",
         note=(
-            "Nielsen's w^{l+1} is Θ^(l) here (his w^l maps layer l−1 to layer l, and so does a "
-            "capital W^l); C is J, σ is φ and ∇_a C is ∂J/∂a^(L). His output layer applies σ, "
-            "the question's is linear, so here δ^L = ∇_a C, without his ⊙ σ'(z^L)."
+            "Nielsen's w^{l+1} is Θ^(l) here (his w^l maps layer l−1 to layer l); C is J, σ is φ "
+            "and ∇_a C is ∂J/∂a^(L). His output layer applies σ, the question's is linear, so here "
+            "δ^L = ∇_a C, without his ⊙ σ'(z^L)."
         ),
     ),
     Table(
