@@ -51,7 +51,7 @@ def main(argv=None):
     import dask.array as da
     from distributed import Client, LocalCluster
 
-    from deltaprop.distributed import DaskBatches, Shares, full_batch, prepare
+    from deltaprop.distributed import DaskRows
     from deltaprop.network import Network
     from deltaprop.train import TrainConfig
 
@@ -74,17 +74,19 @@ def main(argv=None):
         chunks = (-(-m // (2 * w)), n)  # two partitions per worker
         dX = da.random.default_rng(1).normal(size=(m, n), chunks=chunks)
         dY = da.sin(dX[:, :1]) + dX[:, 1:2]
-        data, *_ = prepare(client, dX, dY, False, "f8")
-        tiny, *_ = prepare(client, da.ones((w, n), chunks=(1, n)), da.ones(w, 1), False, "f8")
+        data = unscaled(DaskRows.from_collections(client, dX, dY))
+        tiny = unscaled(
+            DaskRows.from_collections(client, da.ones((w, n), chunks=(1, n)), da.ones(w, 1))
+        )
         clusters[w] = (cluster, client, data, tiny)
     runs = {"in memory": in_memory(net, X, Y)}
     for w, (_, _, data, tiny) in clusters.items():
-        runs[f"Dask, {w} worker{'s' * (w > 1)}"] = full_batch(net, data, config)
-        runs[f"round trip, {w} worker{'s' * (w > 1)}"] = full_batch(net, tiny, config)
+        runs[f"Dask, {w} worker{'s' * (w > 1)}"] = data.full_batch(net, config)
+        runs[f"round trip, {w} worker{'s' * (w > 1)}"] = tiny.full_batch(net, config)
     full = timed(runs, net.params, args.repeats)
     report_full(full)
     steps = {
-        f"{w} worker{'s' * (w > 1)}, b={b}": sgd_step(net, data, b, DaskBatches, Shares)
+        f"{w} worker{'s' * (w > 1)}, b={b}": sgd_step(net, data, b)
         for w, (_, _, data, _) in clusters.items()
         for b in BATCHES
         if b <= m
@@ -202,18 +204,23 @@ def in_memory(net, X, Y):
     return fun
 
 
-def sgd_step(net, data, b, batches_class, shares_class):
+def unscaled(rows):
+    """The ``DaskData`` of ``rows`` as they are (scalers 0 and 1), in float64."""
+    return rows.standardized(rows.scalers((False, False), np.float64, (None, None)), np.float64)
+
+
+def sgd_step(net, data, b):
     """θ ↦ J and ∇J of one random batch of b rows, summed over the workers' shares."""
     from deltaprop.losses import get_loss
     from deltaprop.network import Grad
 
-    batches, grad = batches_class(data, b, True, np.nan), Grad.zeros_like(net)
+    batches, grad = data.batches(b, True), Grad.zeros_like(net)
     rows = np.random.default_rng(2).permutation(data.m)[:b]
-    shares = shares_class(data, batches.shares(rows), b)
+    batch = (data.shares(rows), b)
 
     def fun(theta):
         net.params[...] = theta
-        return shares.loss_and_grad(net, 0.0, get_loss("squared"), grad)
+        return batches.loss_and_grad(net, batch, 0.0, get_loss("squared"), grad)
 
     return fun
 

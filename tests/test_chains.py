@@ -243,3 +243,70 @@ def test_cli_file_errors(capsys, tmp_path):
     assert "no such file" in capsys.readouterr().err
     assert main(["check", "a = b", "--file", str(QUESTION)]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+TEX_DOCUMENT = r"""\documentclass{article}
+\newcommand{\D}{\Delta}
+\DeclareMathOperator{\diag}{diag}
+% a comment with $x = y$ is not a formula
+\begin{document}
+The output error is \( \delta^{(L)} = a^{(L)} - y \). Then
+\[ \delta^{(l)} = \diag\left(\varphi'(z^{(l)})\right) \left(\Theta^{(l)}\right)^T \delta^{(l+1)} \]
+\begin{equation*}
+\frac{\partial J}{\partial b^{(l)}} = \frac{1}{m} \D^{(l)} \mathbf{1} % the mean
+\end{equation*}
+\begin{align}
+\frac{\partial J}{\partial \Theta^{(l)}} &= \D^{(l+1)} \left(A^{(l)}\right)^T \label{eq:g}
+\end{align}
+\end{document}
+"""
+
+
+def test_a_tex_document_with_preamble_macros():
+    result = check_text(TEX_DOCUMENT)
+    assert [(f.line, f.verdict) for f in result.formulas] == [
+        (6, "correct"),
+        (7, "correct"),
+        (8, "correct"),
+        (11, "wrong"),
+    ]
+    assert "1/m" in result.formulas[-1].steps[0].hints[0]
+
+
+def test_markdown_code_fence_and_dollars_in_prose():
+    post = (
+        "In NumPy:\n\n```python\ndelta[L] = a[L] - y\ngrad = delta[l+1] @ a[l]\n```\n\n"
+        "where $\\delta^{(l)} \\in \\mathbb{R}^{n_l}$; it costs $5 or $6.\n"
+    )
+    result = check_text(post)
+    assert [(f.line, f.verdict) for f in result.formulas] == [
+        (4, "correct"),
+        (5, "wrong"),
+        (8, "correct"),
+        (8, "skipped"),
+    ]
+
+
+def test_gradient_spellings_and_hidden_layers():
+    assert check_derivation(r"\partial_{z^{(L)}} J = a^{(L)} - y").verdict == "correct"
+    chain = (
+        r"\frac{\partial J}{\partial z^{(l)}} = \frac{\partial J}{\partial a^{(l)}} \odot "
+        r"\varphi'(z^{(l)}) = (\Theta^{(l)})^T \delta^{(l+1)} \odot \varphi'(z^{(l)})"
+    )
+    assert check_derivation(chain).verdict == "correct"  # φ'(z^(l)): the hidden layers
+
+
+def test_the_answers_typo_gets_a_hint_and_a_fix():
+    text = r"\def\W{\Theta} a_k = \varphi(z_k) \quad\implies\quad da_k = d\varphi'(z_k)\odot dz_k"
+    step = check_derivation(text).steps[1]
+    assert step.verdict == "wrong" and "differential of f(x)" in step.hints[0]
+    assert step.suggestion == "φ'(z^(k)) ⊙ ∂z^(k)"
+
+
+def test_a_formula_not_read_is_not_correct(capsys, tmp_path):
+    path = tmp_path / "post.md"
+    path.write_text(
+        "$\\delta^{(L)} = a^{(L)} - y$ and $\\delta^{(L)} = (a^{(L)}$\n", encoding="utf-8"
+    )
+    assert main(["check", "--file", str(path)]) == 2
+    assert "1 unparseable" in capsys.readouterr().out

@@ -13,20 +13,14 @@ from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.losses import get_loss
 from deltaprop.network import Grad, loss_and_grad
 from deltaprop.relerror import rel_error
-from deltaprop.train import TrainConfig, train
+from deltaprop.train import TrainConfig, train, train_on
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
-from deltaprop.distributed import (  # noqa: E402
-    full_batch,
-    prepare,
-    reduce_to_cost,
-    require_dask,
-    train_dask,
-)
+from deltaprop.distributed import DaskRows, reduce_to_cost, require_dask  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +63,11 @@ def make_data(rng, m=240, n=3, k=1):
 
 
 def dask_data(client, X, Y, chunks):
+    """The ``DaskData`` of X (m, n), Y (m, k) in blocks of ``chunks``, not standardized."""
     Y = da.from_array(Y, (chunks[0], -1))  # X's rows, all columns; y is rechunked to match
-    data, *_ = prepare(client, da.from_array(X, chunks), Y, False, "f8")
-    return data
+    rows = DaskRows.from_collections(client, da.from_array(X, chunks), Y)
+    scalers = rows.scalers((False, False), np.float64, (None, None))
+    return rows.standardized(scalers, np.float64)
 
 
 @pytest.mark.parametrize("chunks", [(240, 3), (17, 3), (100, 2), ((1, 150, 89), (1, 2))])
@@ -92,7 +88,7 @@ def test_distributed_gradient_against_central_differences(current, rng):
     X, Y = make_data(rng, m=60)
     net = Network((3, 3, 1), "sigmoid", rng=rng)
     data = dask_data(current, X, Y, (25, 3))
-    fun = full_batch(net, data, TrainConfig(alpha=0.5, loss="huber"))
+    fun = data.full_batch(net, TrainConfig(alpha=0.5, loss="huber"))
     theta = net.params.copy()
     _, grad = fun(theta)
     grad, h = grad.copy(), 1e-6
@@ -128,7 +124,7 @@ def test_training_takes_the_in_memory_path(current, rng, config):
         X, Y, config, lambda net, c, cb: train(net, X.T, Y.T, c, rng=seeded(), callback=cb)
     )
     got, h_got = paths(
-        X, Y, config, lambda net, c, cb: train_dask(net, data, c, rng=seeded(), callback=cb)
+        X, Y, config, lambda net, c, cb: train_on(net, data, c, rng=seeded(), callback=cb)
     )
     assert h_got.n_iter == h_ref.n_iter == len(ref) > 3
     assert rel_error(got, ref) < 1e-10
@@ -168,34 +164,30 @@ def test_early_stopping_takes_the_in_memory_path_on_the_same_split(current, rng,
     training on Dask and in memory on those rows gives the same losses, validation losses and
     R² per epoch, the same stop and the same kept weights."""
     from deltaprop.distributed import validation_rows
-    from deltaprop.train import Batches, EpochLoop, batch_size_for, train_epochs
+    from deltaprop.trainingdata import InMemoryData
 
     X, Y = make_data(rng)
-    split = (2024, 0.25)
-    data, validation, _, _ = prepare(
-        current, da.from_array(X, (70, 3)), da.from_array(Y, (70, 1)), False, "f8", split=split
-    )
+    data = dask_data(current, X, Y, (70, 3))
+    split = (int(seeded().integers(2**63)), 0.25)  # the seed that DaskData.split draws
     val = np.concatenate(
         [validation_rows(k, len(c), split) for k, c in enumerate(np.split(X, [70, 140, 210]))]
     )
-    X_tr, Y_tr, X_val, Y_val = X[~val].T, Y[~val].T, X[val].T, Y[val].T  # samples as columns
-    assert (data.m, validation.m) == (len(X_tr.T), len(X_val.T)) and 40 < validation.m < 80
+    parts = InMemoryData(X[~val].T, Y[~val].T), InMemoryData(X[val].T, Y[val].T)
+
+    class SplitAsOnDask(InMemoryData):
+        def split(self, fraction, rng):
+            rng.integers(2**63)  # the draw of the seed, as on Dask
+            return parts
+
     config = TrainConfig(
         solver=solver, max_iter=60, early_stopping=True, n_iter_no_change=3, batch_size=48,
-        learning_rate_init=0.5 if solver == "gd" else 0.05, tol=1e-2,
+        learning_rate_init=0.5 if solver == "gd" else 0.05, tol=1e-2, validation_fraction=0.25,
     )  # fmt: skip
-
-    def in_memory(net, c, cb):
-        batches = Batches(X_tr, Y_tr, batch_size_for(c, len(X_tr.T)), c.shuffle)
-
-        def loop(net, Y, _, config, batches, *, state):
-            return EpochLoop(net, Y, (X_val, Y_val, None), config, batches, state=state)
-
-        return train_epochs(net, X_tr, Y_tr, c, seeded(), cb, batches, loop_class=loop)
-
     nets = [Network((3, 6, 1), "tanh", rng=np.random.default_rng(7)) for _ in range(2)]
-    h_ref = in_memory(nets[0], config, None)
-    h_got = train_dask(nets[1], data, config, rng=seeded(), validation=validation)
+    h_ref = train_on(nets[0], SplitAsOnDask(X.T, Y.T), config, rng=seeded())
+    h_got = train_on(nets[1], data, config, rng=seeded())
+    training, validation = data.halves
+    assert (training.m, validation.m) == (parts[0].m, parts[1].m) and 40 < validation.m < 80
     assert h_got.stop_reason == h_ref.stop_reason == "early_stopping"
     assert h_got.n_iter == h_ref.n_iter > 5
     for curve in ("loss_curve", "validation_loss_curve", "validation_scores"):
@@ -237,7 +229,7 @@ def test_partial_fit_on_dask_goes_on_as_in_memory(current, rng, solver, frame, s
     assert got._state.optimizer.t == ref._state.optimizer.t == 5 + 3 + 3 + 5
     for name in ("x_mean_", "x_scale_", "y_mean_", "y_scale_"):
         assert rel_error(getattr(got, name), getattr(ref, name)) < 1e-14
-    assert got.y_scale_[0] == (10.0 if scalers else ref.y_scale_[0])
+    assert not scalers or got.y_scale_[0] == 10.0
     X_in = pd.DataFrame(X, columns=["a", "b", "c"]) if frame else X
     assert rel_error(got.predict(X_in), ref.predict(X_in)) < 1e-10
     assert list(getattr(got, "feature_names_in_", [])) == (["a", "b", "c"] if frame else [])
@@ -282,6 +274,7 @@ def test_partial_fit_on_dask_after_fit_and_its_refusals(current, rng):
 def test_early_stopping_on_dask_fits_the_estimator_and_refuses_a_tiny_split(current, rng):
     X, Y = make_data(rng, m=200)
     kwargs = dict(hidden_layer_sizes=(5,), early_stopping=True, learning_rate_init=0.05)
+    kwargs["random_state"] = 0  # a drawn start can stop early below R² 0.5
     model = DeltapropRegressor(**kwargs).fit(da.from_array(X, 50), da.from_array(Y[:, 0], 50))
     assert len(model.validation_scores_) == model.n_iter_ == len(model.validation_loss_curve_)
     assert model.best_validation_score_ == max(model.validation_scores_) > 0.5
@@ -355,7 +348,7 @@ def test_nan_names_the_partition_row_and_column(current, rng, capfd):
 def test_text_is_refused_before_training(current):
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"], "y": [1.0, 2.0, 3.0]})
     frame = dd.from_pandas(frame, npartitions=2)
-    with pytest.raises(DataError, match=r"X has non-numeric columns: b; drop them"):
+    with pytest.raises(DataError, match=r"X has non-numeric or complex columns: b; drop them"):
         DeltapropRegressor().fit(frame[["a", "b"]], frame["y"])
     X = np.array([[1.0], [2.0], ["3,5"], [4.0]], dtype=object)
     with pytest.raises(DataError, match=r"partition 1: a value is not a number .*'3,5'"):
@@ -597,6 +590,109 @@ def test_cli_predict_on_dask_leaves_nothing_when_a_file_is_bad(client, rng, tmp_
     assert "give -o FOLDER" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("magnitude", [1e200, 1e-200])
+def test_dask_scalers_of_huge_and_tiny_columns_are_the_in_memory_ones(current, rng, magnitude):
+    """The distributed pass works in units of each column's largest magnitude, as in memory:
+    no overflow of 1e200² (it used to scale by the maximum and warn), no underflow of 1e-200²."""
+    X, Y = make_data(rng, m=60)
+    X = X * [magnitude, 1.0, 1.0]
+    kwargs = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=3, random_state=0)
+    ref = DeltapropRegressor(**kwargs).fit(X, Y[:, 0])
+    on_dask = DeltapropRegressor(**kwargs).fit(
+        da.from_array(X, (25, 3)), da.from_array(Y[:, 0], 25)
+    )
+    for name in ("x_mean_", "x_scale_", "y_mean_", "y_scale_"):
+        assert rel_error(getattr(on_dask, name), getattr(ref, name)) < 1e-13, name
+    assert rel_error(on_dask.predict(X), ref.predict(X)) < 1e-9
+
+
+def test_complex_x_on_dask_is_refused_as_in_memory(current, rng):
+    X, Y = make_data(rng, m=20)
+    model = DeltapropRegressor(hidden_layer_sizes=(2,), max_iter=2)
+    with pytest.raises(DataError, match=r"^X is complex; deltaprop fits real numbers"):
+        model.fit(da.from_array(X + 1j, 10), da.from_array(Y[:, 0], 10))
+    frame = dd.from_pandas(pd.DataFrame({"a": X[:, 0] + 1j, "y": Y[:, 0]}), npartitions=2)
+    with pytest.raises(DataError, match=r"X has non-numeric or complex columns: a; drop them"):
+        model.fit(frame[["a"]], frame["y"])
+
+
+def test_an_empty_partition_is_skipped_and_no_rows_is_one_error(current, rng):
+    """A filter that empties a partition used to fail inside (cannot reshape array of size 0);
+    the fit equals the in-memory fit on the rows left. A fit or a partial_fit on no rows at
+    all is one ``DataError``."""
+    X, Y = make_data(rng, m=40)
+    table = pd.DataFrame(X, columns=list("abc")).assign(y=Y[:, 0], i=np.arange(40))
+    frame = dd.from_pandas(table, npartitions=2)
+    kept = frame[frame.i < 20]  # the second partition is empty
+    kwargs = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=4, random_state=0)
+    ref = DeltapropRegressor(**kwargs).fit(X[:20], Y[:20, 0])
+    model = DeltapropRegressor(**kwargs).fit(kept[["a", "b", "c"]], kept["y"])
+    assert rel_error(model.x_scale_, ref.x_scale_) < 1e-14 and model.t_ == ref.t_
+    assert rel_error(model.predict(pd.DataFrame(X, columns=list("abc"))), ref.predict(X)) < 1e-10
+    step = DeltapropRegressor(hidden_layer_sizes=(3,), batch_size=8, random_state=0)
+    step.partial_fit(kept[["a", "b", "c"]], kept["y"])
+    assert step.t_ == 20
+    none = frame[frame.i < 0]
+    for fit in (DeltapropRegressor(**kwargs).fit, step.partial_fit):
+        with pytest.raises(DataError, match=r"^the data have no rows \(every partition is empty"):
+            fit(none[["a", "b", "c"]], none["y"])
+    with pytest.raises(DataError, match=r"no rows"):
+        DeltapropRegressor(**kwargs).fit(da.zeros((0, 3), chunks=1), da.zeros((0,), chunks=1))
+
+
+def test_cli_a_file_whose_rows_all_land_in_the_test_split(client, rng, tmp_path, capsys):
+    """Its partition of training rows is empty: skipped (it used to make the loss NaN)."""
+    from deltaprop.cli import main
+    from deltaprop.data import write_csv
+
+    pattern = write_parts(tmp_path, rng, n_files=1, m=40, kind="csv")
+    seed = next(s for s in range(100) if np.random.default_rng([s, 1]).random(1)[0] < 0.5)
+    write_csv(tmp_path / "part-1.csv", ["a", "b", "c", "y"], np.ones((1, 4)))
+    args = train_args(pattern, tmp_path / "m.npz", client.scheduler.address, *QUICK)
+    assert main([*args, "--seed", str(seed), "--test-size", "0.5"]) == 0
+    assert "held-out test split" in capsys.readouterr().out
+    assert main([*args, "--test-size", "0.999"]) == 1  # every row held out: one line
+    assert capsys.readouterr().err.startswith("deltaprop: error: the data have no rows (every")
+
+
+def test_cli_predict_on_dask_into_a_link_to_an_empty_folder_and_where_it_cannot_write(
+    client, rng, tmp_path, capsys
+):
+    """A symbolic link to an empty folder gets the files in that folder (it used to fail
+    inside); a folder that cannot be made (/proc/x) is one line, nothing left behind."""
+    from deltaprop.cli import main
+
+    pattern = write_parts(tmp_path, rng, n_files=2, m=20, kind="csv")
+    address = client.scheduler.address
+    assert main([*train_args(pattern, tmp_path / "m.npz", address), *QUICK]) == 0
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    args = ["predict", str(tmp_path / "m.npz"), pattern, "--dask", address, "-o"]
+    assert main([*args, str(tmp_path / "link")]) == 0
+    assert (tmp_path / "link").is_symlink()
+    assert sorted(p.name for p in (tmp_path / "empty").iterdir()) == ["part-0.csv", "part-1.csv"]
+    capsys.readouterr()
+    if os.path.isdir("/proc/self"):
+        assert main([*args, "/proc/x"]) == 1
+        assert re.fullmatch(
+            r"deltaprop: error: cannot write -o '/proc/x'.*\n", capsys.readouterr().err
+        )
+
+
+def test_a_folder_filled_by_another_run_meanwhile_is_one_error_and_nothing_is_left(tmp_path):
+    """Two runs into one new folder at once: the second to finish finds it taken."""
+    from deltaprop.commands.on_dask import staging_folder
+
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match=r"it is no longer a new or empty folder; nothing was"):
+        with staging_folder(str(out)) as staging:
+            (Path(staging) / "part-0.csv").write_text("y\n1\n")
+            out.mkdir()
+            (out / "theirs.csv").write_text("y\n2\n")  # the other run's
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in out.iterdir()] == ["theirs.csv"]
+
+
 @pytest.fixture
 def doomed():
     """One in-process worker, for a test that takes it away (``cluster.scale(0)``); no
@@ -640,7 +736,7 @@ def test_every_worker_lost_is_one_error_that_keeps_the_best_weights(doomed, rng,
         r"(iterations|epochs); the model keeps the best weights so far: restart the workers"
     )
     with pytest.raises(ClusterLostError, match=message) as lost:
-        train_dask(net, data, config, rng=seeded(), callback=lose_every_worker_at_3)
+        train_on(net, data, config, rng=seeded(), callback=lose_every_worker_at_3)
     history = lost.value.history
     assert history.n_iter == 3 and history.interrupted and history.stop_reason == "interrupted"
     assert rel_error(np.array(history.loss_curve), np.array(h_ref.loss_curve[:3])) < 1e-10
@@ -818,6 +914,6 @@ def test_a_worker_killed_mid_training_is_replaced_by_recomputing_its_partitions(
                 killed.append(victim)
 
         net = Network((3, 6, 1), "tanh", rng=np.random.default_rng(7))
-        history = train_dask(net, data, config, rng=seeded(), callback=kill_at_iteration_3)
+        history = train_on(net, data, config, rng=seeded(), callback=kill_at_iteration_3)
     assert killed and history.n_iter == h_ref.n_iter == 12
     assert rel_error(net.params, ref[-1]) < 1e-10

@@ -14,21 +14,17 @@ from sklearn.neural_network import MLPRegressor
 from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.config import TrainConfig
 from deltaprop.io import load_model, save_model
-from deltaprop.train import split_validation, train
+from deltaprop.train import train
+from deltaprop.trainingdata import split_validation
+from problems import tanh_ridge
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def make_data(rng, m=60):
-    X = rng.normal(size=(m, 3))  # (m, 3)
-    y = np.tanh(X @ [1.0, -0.5, 0.25]) + 0.1 * X[:, 0] ** 2  # (m,)
-    return X, y
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_fitted_attributes_mean_what_scikit_learns_do(rng, solver, early_stopping):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     settings = dict(
         hidden_layer_sizes=(5, 4), solver=solver, early_stopping=early_stopping, max_iter=5
     )
@@ -54,7 +50,7 @@ def test_fitted_attributes_mean_what_scikit_learns_do(rng, solver, early_stoppin
 
 
 def test_validation_scores_are_r2_on_the_validation_rows(rng):
-    X, y = make_data(rng, m=40)
+    X, y = tanh_ridge(rng, 40, square=0.1)
     X, Y = X.T, y[None, :]  # (3, m), (1, m)
     config = TrainConfig(solver="adam", early_stopping=True, max_iter=1, validation_fraction=0.25)
     net = Network((3, 4, 1), "tanh", rng=np.random.default_rng(1))
@@ -67,7 +63,7 @@ def test_validation_scores_are_r2_on_the_validation_rows(rng):
 
 
 def test_coefs_and_intercepts_are_settable_like_scikit_learns(rng):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     theirs = MLPRegressor(
         hidden_layer_sizes=(5, 4), activation="tanh", max_iter=20, random_state=0
     ).fit(X, y)
@@ -100,7 +96,7 @@ def test_coefs_and_intercepts_are_settable_like_scikit_learns(rng):
     ],
 )
 def test_assigning_wrong_layers_is_a_config_error_and_writes_nothing(rng, attribute, value, match):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     model = DeltapropRegressor((5,), max_iter=1, random_state=0).fit(X, y)
     before = model.network_.params.copy()
     with pytest.raises(ConfigError, match=match):
@@ -117,7 +113,7 @@ def test_unfitted_estimator_has_no_layers_to_assign():
 
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_n_iter_no_change_inf_never_stops_on_a_plateau(rng, early_stopping, tmp_path):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     settings = dict(
         hidden_layer_sizes=(4,),
         n_iter_no_change=np.inf,
@@ -143,20 +139,20 @@ def test_n_iter_no_change_inf_never_stops_on_a_plateau(rng, early_stopping, tmp_
 
 @pytest.mark.parametrize("value", [0, 2.5, "inf", -np.inf])
 def test_n_iter_no_change_must_be_a_positive_integer_or_inf(rng, value):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     with pytest.raises(ConfigError, match=r"must be an integer >= 1 or numpy.inf$"):
         DeltapropRegressor(n_iter_no_change=value).fit(X, y)
 
 
 @pytest.mark.parametrize("m", [2, 10])
 def test_a_one_row_validation_split_is_refused_as_scikit_learn_does(rng, m):
-    X, y = make_data(rng, m=m)  # validation_fraction=0.1: 1 validation row
+    X, y = tanh_ridge(rng, m, square=0.1)  # validation_fraction=0.1: 1 validation row
     sentence = r"^The validation set is too small. Increase 'validation_fraction' or the size"
     with pytest.raises(ValueError, match=sentence):
         MLPRegressor(early_stopping=True).fit(X, y)
     with pytest.raises(DataError, match=sentence + rf".*: {m} rows with validation_fraction=0.1"):
         DeltapropRegressor(early_stopping=True).fit(X, y)
-    X, y = make_data(rng, m=11)  # 2 validation rows: both train
+    X, y = tanh_ridge(rng, 11, square=0.1)  # 2 validation rows: both train
     assert (
         DeltapropRegressor((4,), early_stopping=True, max_iter=2, random_state=0).fit(X, y).n_iter_
         >= 1
@@ -170,7 +166,7 @@ def test_a_one_row_validation_split_is_refused_as_scikit_learn_does(rng, m):
 
 
 def test_squared_error_is_scikit_learns_name_of_the_squared_loss(rng, tmp_path):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     settings = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
     alias = DeltapropRegressor(loss="squared_error", **settings).fit(X, y)
     squared = DeltapropRegressor(loss="squared", **settings).fit(X, y)
@@ -192,7 +188,7 @@ LINE = re.compile(r"^Iteration (\d+), loss = (\d+\.\d{8})$")
 
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_verbose_without_a_terminal_prints_scikit_learns_lines(rng, capsys, early_stopping):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     settings = dict(hidden_layer_sizes=(4,), max_iter=4, verbose=True, random_state=0)
     settings["early_stopping"] = early_stopping
     for model in (MLPRegressor(**settings), DeltapropRegressor(**settings)):
@@ -209,7 +205,7 @@ def test_verbose_without_a_terminal_prints_scikit_learns_lines(rng, capsys, earl
 
 
 def test_verbose_on_a_terminal_keeps_the_progress_bar(rng, capsys, monkeypatch):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     terminal = FakeTerminal()
     monkeypatch.setattr("sys.stderr", terminal)
     DeltapropRegressor((4,), max_iter=3, verbose=True, random_state=0).fit(X, y)
@@ -226,7 +222,7 @@ def test_verbose_on_a_terminal_keeps_the_progress_bar(rng, capsys, monkeypatch):
     [(np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float64)],
 )
 def test_dtype_follows_x_as_scikit_learns(rng, x_dtype, expected):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     X = (X * 10).astype(x_dtype)
     settings = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
     ours = DeltapropRegressor(**settings).fit(X, y)
@@ -239,7 +235,7 @@ def test_dtype_follows_x_as_scikit_learns(rng, x_dtype, expected):
 
 @pytest.mark.parametrize(("x_dtype", "forced"), [(np.float32, "float64"), (np.float64, "float32")])
 def test_an_explicit_dtype_wins_over_x(rng, x_dtype, forced):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     model = DeltapropRegressor((4,), max_iter=3, dtype=forced, random_state=0).fit(
         X.astype(x_dtype), y
     )
@@ -248,7 +244,7 @@ def test_an_explicit_dtype_wins_over_x(rng, x_dtype, forced):
 
 
 def test_follow_the_input_survives_model_files_and_from_network(rng, tmp_path):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60, square=0.1)
     X32 = X.astype(np.float32)
     model = DeltapropRegressor((4,), max_iter=3, random_state=0).fit(X32, y)
     save_model(tmp_path / "m.npz", model)

@@ -174,6 +174,7 @@ def test_feature_names_from_a_dataframe(rng):
             r"^hidden_layer_sizes='big' must be layer widths >= 1, .*, e.g. \(64, 64\)$",
         ),
         ("batch_size", 0, r"^batch_size=0 must be 'auto' or an integer >= 1$"),
+        ("batch_size", None, r"^batch_size=None must be 'auto' or an integer >= 1$"),
         ("max_iter", 2.5, r"^max_iter=2.5 must be an integer >= 1$"),
         ("n_iter_no_change", 0, r"^n_iter_no_change=0 must be an integer >= 1 or numpy.inf$"),
         ("max_fun", True, r"^max_fun=True must be an integer >= 1$"),

@@ -238,7 +238,8 @@ def test_train_hot_path_equals_straightforward_steps(monkeypatch):
     )
     train(net, X, Y, config, rng=np.random.default_rng(5))
 
-    def reference_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces):
+    def reference_step(net, batches, batch, grad, optimizer, config, loss):
+        X_b, Y_b = batch
         a_L = net.forward(X_b).a[net.L]  # J of the batch before the update, as batch_step
         J = eq.cost(loss, a_L, Y_b, net.theta.values(), config.alpha, X_b.shape[1])
         grad.flat[...] = reference_grad(net, X_b, Y_b, config.alpha, loss)

@@ -418,3 +418,17 @@ def test_fuzz_the_extra_field(original, tmp_path, capsys):
             shown = json.loads(capsys.readouterr().out, parse_constant=pytest.fail)
             assert shown["format"] == "deltaprop-model"
     assert outcomes[0] > 10 and outcomes[1] > 10
+
+
+@pytest.mark.parametrize("bug", [TypeError, KeyError, IndexError, RuntimeError])
+def test_a_bug_in_the_reader_is_not_reported_as_a_corrupted_file(original, monkeypatch, bug):
+    """Only the errors of malformed bytes read as "truncated or corrupted": an error of the
+    reader's own code (here in checking a member's shape) is raised as it is."""
+    from deltaprop import modelfile
+
+    def broken(member):
+        raise bug("a bug in the reader")
+
+    monkeypatch.setattr(modelfile, "read_header", broken)
+    with pytest.raises(bug, match="a bug in the reader"):
+        load_model(original[0])

@@ -9,13 +9,9 @@ import pytest
 
 from deltaprop import DeltapropRegressor, ModelFileError
 from deltaprop.io import checksum, load_model, save_model
+from problems import tanh_ridge
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def make_data(rng, m=60):
-    X = rng.normal(size=(m, 3))  # (m, 3)
-    return X, np.tanh(X @ [1.0, -0.5, 0.25])
 
 
 def unpack(path):
@@ -35,7 +31,7 @@ def forge(path, arrays, metadata):
 
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_validation_scores_round_trip(rng, tmp_path, early_stopping):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60)
     model = DeltapropRegressor(
         (4,), early_stopping=early_stopping, max_iter=6, random_state=0, validation_fraction=0.2
     ).fit(X, y)
@@ -52,7 +48,7 @@ def test_validation_scores_round_trip(rng, tmp_path, early_stopping):
 
 
 def test_a_format_2_file_is_read_without_scores(rng, tmp_path):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60)
     model = DeltapropRegressor((4,), early_stopping=True, max_iter=3, random_state=0).fit(X, y)
     save_model(tmp_path / "m.npz", model)
     arrays, metadata = unpack(tmp_path / "m.npz")
@@ -82,7 +78,7 @@ def test_a_format_2_file_is_read_without_scores(rng, tmp_path):
     ],
 )
 def test_edited_scores_are_refused(rng, tmp_path, change, match):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60)
     model = DeltapropRegressor((4,), early_stopping=True, max_iter=3, random_state=0).fit(X, y)
     save_model(tmp_path / "m.npz", model)
     arrays, metadata = unpack(tmp_path / "m.npz")
@@ -94,7 +90,7 @@ def test_edited_scores_are_refused(rng, tmp_path, change, match):
 
 
 def test_a_format_2_file_with_scores_is_refused(rng, tmp_path):
-    X, y = make_data(rng)
+    X, y = tanh_ridge(rng, 60)
     model = DeltapropRegressor((4,), max_iter=2, random_state=0).fit(X, y)
     save_model(tmp_path / "m.npz", model)
     arrays, metadata = unpack(tmp_path / "m.npz")

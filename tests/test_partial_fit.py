@@ -7,14 +7,9 @@ import numpy as np
 import pytest
 
 from deltaprop import ConfigError, DataError, DeltapropRegressor
+from problems import smooth
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def make_data(rng, m=90):
-    X = rng.normal(size=(m, 3))  # (m, 3)
-    y = np.sin(X[:, 0]) + 0.5 * X[:, 1] * X[:, 2]  # (m,)
-    return X, y
 
 
 def settings(solver, **extra):
@@ -36,7 +31,7 @@ def scalers_of(model):
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 @pytest.mark.parametrize("chunk", [20, 40])  # one batch per call, or two
 def test_chunks_of_the_batches_end_where_fit_does(rng, solver, chunk):
-    X, y = make_data(rng)  # 90 rows: batches of 20, 20, 20, 20, 10
+    X, y = smooth(rng, 90)  # 90 rows: batches of 20, 20, 20, 20, 10
     params = settings(solver, shuffle=False, learning_rate="invscaling", power_t=0.25)
     fitted = DeltapropRegressor(max_iter=3, **params).fit(X, y)
     stream = DeltapropRegressor(**params)
@@ -54,7 +49,7 @@ def test_chunks_of_the_batches_end_where_fit_does(rng, solver, chunk):
 
 @pytest.mark.parametrize("solver", ["gd", "sgd", "adam"])
 def test_one_call_per_epoch_shuffles_as_fit(rng, solver):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 90)
     fitted = DeltapropRegressor(max_iter=4, **settings(solver)).fit(X, y)
     stream = DeltapropRegressor(**settings(solver))
     for _ in range(4):
@@ -64,7 +59,7 @@ def test_one_call_per_epoch_shuffles_as_fit(rng, solver):
 
 
 def test_partial_fit_after_fit_goes_on_with_its_optimizer(rng):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 90)
     model = DeltapropRegressor(max_iter=3, **settings("adam")).fit(X, y)
     model = pickle.loads(pickle.dumps(model))  # as after joblib.load
     for _ in range(3):
@@ -74,7 +69,7 @@ def test_partial_fit_after_fit_goes_on_with_its_optimizer(rng):
 
 
 def test_the_first_chunk_fixes_the_scalers(rng):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 90)
     model = DeltapropRegressor(**settings("adam")).partial_fit(X[:30], y[:30])
     first = {name: value.copy() for name, value in scalers_of(model).items()}
     model.partial_fit(X[30:] + 5.0, 3 * y[30:])  # a chunk with other means and scales
@@ -84,7 +79,7 @@ def test_the_first_chunk_fixes_the_scalers(rng):
 
 
 def test_given_scalers_and_their_errors(rng):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 90)
     model = DeltapropRegressor(**settings("sgd"))
     model.partial_fit(X[:30], y[:30], scalers={"y_mean": [2.0], "y_scale": [4.0]})
     assert model.y_mean_.tolist() == [2.0] and model.y_scale_.tolist() == [4.0]
@@ -101,7 +96,7 @@ def test_given_scalers_and_their_errors(rng):
 
 
 def test_partial_fit_errors_as_scikit_learn(rng):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 90)
     lbfgs = DeltapropRegressor(solver="lbfgs")
     assert not hasattr(lbfgs, "partial_fit")
     with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
@@ -117,7 +112,7 @@ def test_partial_fit_errors_as_scikit_learn(rng):
 
 
 def test_partial_fit_learns_a_stream(rng):
-    X, y = make_data(rng, m=600)
+    X, y = smooth(rng, 600)
     model = DeltapropRegressor(**settings("adam", hidden_layer_sizes=(16,)))
     for _ in range(30):
         for start in range(0, 600, 100):
@@ -128,7 +123,7 @@ def test_partial_fit_learns_a_stream(rng):
 
 def test_dask_refusals(rng):
     da = pytest.importorskip("dask.array")
-    X, y = make_data(rng)
+    X, y = smooth(rng, 90)
     with pytest.raises(ConfigError, match="sample_weight is not available for Dask input; pass"):
         DeltapropRegressor().partial_fit(da.from_array(X), da.from_array(y), np.ones(len(y)))
     model = DeltapropRegressor(max_iter=2, warm_start=True).fit(X, y)

@@ -8,11 +8,12 @@ from sklearn.metrics import r2_score
 
 from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.config import TrainConfig
-from deltaprop.estimator import scaler
 from deltaprop.gradcheck import gradcheck
 from deltaprop.losses import LOSSES, Loss, weighted_sum
 from deltaprop.network import loss_and_grad
+from deltaprop.scaling import scaler
 from deltaprop.train import train
+from problems import smooth
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -20,8 +21,8 @@ SOLVERS = ["gd", "sgd", "adam", "lbfgs"]
 
 
 def make_data(rng, m=40):
-    X = rng.normal(size=(m, 3))  # (m, 3)
-    y = np.sin(X[:, 0]) + 0.5 * X[:, 1] * X[:, 2]  # (m,)
+    """``problems.smooth`` and weights: two rows count twice, one not at all."""
+    X, y = smooth(rng, m)
     w = np.ones(m)
     w[[3, 11]] = 2.0  # these rows count twice
     w[7] = 0.0  # this one not at all

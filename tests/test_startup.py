@@ -115,3 +115,23 @@ def test_a_model_read_without_scikit_learn_names_a_bad_column(tmp_path):
     X[3, 1] = -1.7e308
     with pytest.raises(DataError, match=r"^X column 1 holds -1\.7e\+308 \(row 3, counting"):
         saved.predict(X)  # fitted on an array: columns by number, as the estimator names them
+
+
+def test_a_fit_on_numpy_never_imports_the_dask_module(tmp_path):
+    """Data flows down: ``fit`` on arrays trains through ``trainingdata``, and neither
+    ``deltaprop.distributed`` nor Dask is imported."""
+    code = (
+        "import sys, numpy as np\n"
+        "from deltaprop import DeltapropRegressor\n"
+        "X = np.random.default_rng(0).normal(size=(40, 3))\n"
+        "DeltapropRegressor((3,), max_iter=2).fit(X, X[:, 0]).partial_fit(X, X[:, 0])\n"
+        "print(sorted(m for m in sys.modules if 'distributed' in m or m.startswith('dask')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.stdout.strip() == "[]", done.stderr

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from deltaprop import ConfigError, DataError, DivergenceError, Network
-from deltaprop.train import Batches, TrainConfig, train
+from deltaprop.train import TrainConfig, train
+from deltaprop.trainingdata import Batches
 
 
 def linear_data(rng, n=3, k=1, m=80, noise=0.1):

@@ -14,14 +14,9 @@ from deltaprop import ConfigError, DataError, DeltapropRegressor
 from deltaprop.estimator import standardized
 from deltaprop.io import load_model, save_model
 from deltaprop.train import train
+from problems import smooth
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def make_data(rng, m=80):
-    X = rng.normal(size=(m, 3))  # (m, 3)
-    y = np.sin(X[:, 0]) + 0.5 * X[:, 1] * X[:, 2]  # (m,)
-    return X, y
 
 
 def settings(solver, learning_rate="constant", **extra):
@@ -46,7 +41,7 @@ def settings(solver, learning_rate="constant", **extra):
     ],
 )
 def test_two_warm_fits_equal_one_fit_of_twice_the_epochs(rng, solver, learning_rate, extra):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 80)
     params = settings(solver, learning_rate, **extra)
     warm = DeltapropRegressor(max_iter=6, warm_start=True, **params).fit(X, y)
     first_curve = list(warm.loss_curve_)
@@ -62,7 +57,7 @@ def test_two_warm_fits_equal_one_fit_of_twice_the_epochs(rng, solver, learning_r
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_warm_start_with_early_stopping_keeps_the_split_and_the_monitor(rng, solver):
-    X, y = make_data(rng, m=100)
+    X, y = smooth(rng, 100)
     params = settings(solver, early_stopping=True, learning_rate_init=1e-3)
     warm = DeltapropRegressor(max_iter=5, warm_start=True, **params).fit(X, y)
     # the best weights are restored at the end: here the last epoch is the best one, so the
@@ -77,7 +72,7 @@ def test_warm_start_with_early_stopping_keeps_the_split_and_the_monitor(rng, sol
 
 
 def test_warm_start_after_pickling_goes_on_the_same(rng):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 80)
     params = settings("adam")
     model = DeltapropRegressor(max_iter=4, warm_start=True, **params).fit(X, y)
     restored = pickle.loads(pickle.dumps(model))
@@ -87,7 +82,7 @@ def test_warm_start_after_pickling_goes_on_the_same(rng):
 
 
 def test_lbfgs_warm_start_goes_on_from_the_weights_with_a_new_memory(rng):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 80)
     model = DeltapropRegressor(max_iter=5, warm_start=True, **settings("lbfgs")).fit(X, y)
     net = copy.deepcopy(model.network_)  # where the second fit starts
     model.fit(X, y)
@@ -103,7 +98,7 @@ def test_lbfgs_warm_start_goes_on_from_the_weights_with_a_new_memory(rng):
 
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 def test_warm_start_runs_max_iter_each_fit_as_scikit_learn(rng, solver):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 80)
     model = DeltapropRegressor(
         solver=solver, warm_start=True, max_iter=10, n_iter_no_change=np.inf, random_state=0
     )
@@ -118,7 +113,7 @@ def test_warm_start_runs_max_iter_each_fit_as_scikit_learn(rng, solver):
 
 
 def test_without_warm_start_fit_starts_over(rng):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 80)
     model = DeltapropRegressor(max_iter=4, **settings("adam")).fit(X, y)
     params = model.network_.params.copy()
     model.fit(X, y)
@@ -127,7 +122,7 @@ def test_without_warm_start_fit_starts_over(rng):
 
 
 def test_warm_start_checks_the_columns_and_the_outputs(rng):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 80)
     model = DeltapropRegressor(max_iter=2, warm_start=True, **settings("adam")).fit(X, y)
     with pytest.raises(ValueError, match="X has 2 features, but DeltapropRegressor is expecting 3"):
         model.fit(X[:, :2], y)
@@ -138,7 +133,7 @@ def test_warm_start_checks_the_columns_and_the_outputs(rng):
 
 
 def test_a_changed_learning_rate_makes_a_new_optimizer(rng):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 80)
     model = DeltapropRegressor(max_iter=3, warm_start=True, **settings("adam")).fit(X, y)
     kept = model._state.optimizer
     model.fit(X, y)
@@ -151,7 +146,7 @@ def test_a_changed_learning_rate_makes_a_new_optimizer(rng):
 
 
 def test_a_loaded_model_goes_on_from_its_weights_and_record(rng, tmp_path):
-    X, y = make_data(rng)
+    X, y = smooth(rng, 80)
     model = DeltapropRegressor(max_iter=3, warm_start=True, **settings("adam")).fit(X, y)
     save_model(tmp_path / "m.npz", model)
     loaded, _ = load_model(tmp_path / "m.npz")
@@ -168,3 +163,42 @@ def test_a_loaded_model_goes_on_from_its_weights_and_record(rng, tmp_path):
     np.testing.assert_array_equal(loaded.network_.params, reference.network_.params)
     assert loaded.loss_curve_[:3] == model.loss_curve_ and len(loaded.loss_curve_) == 6
     assert loaded.t_ == 6 * len(X)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"activation": "relu"}, r"activation 'relu', but the fitted network was made with 'tanh'"),
+        ({"hidden_layer_sizes": (6, 6)}, r"hidden_layer_sizes \(6, 6\), but .* \(6,\)"),
+        ({"dtype": "float32"}, r"dtype 'float32', but .* 'float64'"),
+        ({"standardize": False}, r"standardize False, but .* True"),
+        ({"loss": "poisson"}, r"output layer \(loss\) 'exp', but .* 'identity'"),
+    ],
+)
+def test_a_changed_architecture_setting_is_refused_and_changes_nothing(rng, change, match):
+    """warm_start goes on from the fitted network: a changed setting it was made with would be
+    ignored (and the file would then contradict itself), so it is refused, the model as it was;
+    with warm_start=False the same setting starts afresh."""
+    X, y = smooth(rng, 80)
+    model = DeltapropRegressor(**settings("adam"), activation="tanh", max_iter=3, warm_start=True)
+    model.fit(X, y)
+    before = model.predict(X)
+    model.set_params(**change)
+    for go_on in (lambda: model.fit(X, np.abs(y)), lambda: model.partial_fit(X, np.abs(y))):
+        with pytest.raises(ConfigError, match=match + r" and would go on as it is; set it back"):
+            go_on()
+    np.testing.assert_array_equal(model.predict(X), before)
+    model.set_params(warm_start=False).fit(X, np.abs(y))  # afresh: the new setting is taken
+    assert model.n_iter_ == 3 and len(model.loss_curve_) == 3
+
+
+def test_a_saved_file_states_the_networks_activation_whatever_was_set_since(rng, tmp_path):
+    X, y = smooth(rng, 80)
+    model = DeltapropRegressor(**settings("adam"), activation="tanh", max_iter=2).fit(X, y)
+    model.set_params(activation="relu", dtype="float32")
+    save_model(tmp_path / "m.npz", model)
+    loaded, meta = load_model(tmp_path / "m.npz")
+    assert meta["settings"]["activation"] == meta["architecture"]["activation"] == "tanh"
+    assert meta["settings"]["dtype"] == "float64"
+    assert loaded.activation == "tanh"
+    np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=1e-12)

@@ -10,6 +10,7 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
 from deltaprop import __version__
 from deltaprop.errors import DeltapropError
@@ -30,6 +31,16 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise _UsageError(f"{self.prog}: error: {message}")
+
+    def parse_known_args(self, args=None, namespace=None):
+        """As argparse's, and an empty value (``--target ''``) is a usage error, never taken
+        for an option left out."""
+        namespace, rest = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            if getattr(namespace, action.dest, None) == "":
+                name = action.option_strings[-1] if action.option_strings else action.metavar
+                self.error(f"{name or action.dest} is empty; give a value or leave it out")
+        return namespace, rest
 
 
 class _UsageError(Exception):
@@ -58,9 +69,12 @@ def main(argv=None) -> int:
     if argv == ["--version"]:  # before the parser: building it imports every command's module
         print(f"deltaprop {__version__}")
         return 0
-    parser = build_parser()
     try:
+        parser = build_parser()  # imports each command's module: a second or more
         args = parser.parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C while starting: no traceback
+        print("deltaprop: interrupted", file=sys.stderr)
+        return 130
     except _UsageError as err:
         print(err, file=sys.stderr)
         return 2
@@ -74,7 +88,9 @@ def main(argv=None) -> int:
 
 def _dispatch(args) -> int:
     try:
-        status = int(args.handler(args) or 0)
+        with warnings.catch_warnings():  # restores showwarning at the end
+            warnings.showwarning = _show_warning
+            status = int(args.handler(args) or 0)
         sys.stdout.flush()
         return status
     except BrokenPipeError:  # a reader that stops early (`| head`) is not an error
@@ -97,6 +113,13 @@ def _dispatch(args) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning of a library (NumPy, matplotlib, Dask…) as one line on stderr, as the
+    command's own messages, without the file, line and source of Python's format."""
+    text = " ".join(str(message).split()) or category.__name__
+    print(f"deltaprop: warning: {text}", file=sys.stderr)
 
 
 def _print_paths_as_given():

@@ -586,12 +586,7 @@ def read_dataset(path, target, features=None, exclude=(), sep=None, decimal=".")
         The decimal mark (see ``read_table``).
     """
     target, exclude = tuple(target), tuple(exclude)
-    for what, names in (("target", target), ("feature", features or ()), ("excluded", exclude)):
-        _check_unique(f"the {what} columns name", names)
-    if features is not None and exclude:
-        raise ConfigError(
-            "give the feature columns (--features) or the columns to exclude (--exclude), not both"
-        )
+    check_column_options(target, features, exclude)
     table = read_table(path, sep, decimal)
     y = target_matrix(table, target)  # (m, k)
     if features is None:
@@ -600,7 +595,7 @@ def read_dataset(path, target, features=None, exclude=(), sep=None, decimal=".")
         X = table.matrix(features, _exclude_hint(table, features))  # (m, n)
     else:
         features = tuple(features)
-        _check_features(table, features, target)
+        _check_exists(table, "feature", features)
         X = table.matrix(features)  # (m, n)
     if not features:
         raise DataError(
@@ -608,6 +603,23 @@ def read_dataset(path, target, features=None, exclude=(), sep=None, decimal=".")
             f"{_quoted(target)}; the model needs at least one input column"
         )
     return Dataset(X, y, features, target, table.path)
+
+
+def check_column_options(target, features=None, exclude=()):
+    """The usage errors of the column options, found without reading a file (``ConfigError``):
+    a name given twice, --features with --exclude, a column both a feature and a target."""
+    for what, names in (("target", target), ("feature", features or ()), ("excluded", exclude)):
+        _check_unique(f"the {what} columns name", tuple(names))
+    if features is not None and exclude:
+        raise ConfigError(
+            "give the feature columns (--features) or the columns to exclude (--exclude), not both"
+        )
+    both = [name for name in features or () if name in target]
+    if both:
+        raise ConfigError(
+            f"column(s) {_quoted(both)} cannot be both a feature and a target; "
+            f"leave them out of --features"
+        )
 
 
 def _exclude_hint(table, features):
@@ -668,16 +680,6 @@ def model_features(table, feature_names):
             f"model was trained on; the model needs: {listed_names(feature_names)}"
         )
     return table.matrix(tuple(feature_names))
-
-
-def _check_features(table, features, target):
-    _check_exists(table, "feature", features)
-    both = [name for name in features if name in target]
-    if both:
-        raise ConfigError(
-            f"column(s) {_quoted(both)} cannot be both a feature and a target; "
-            f"leave them out of --features"
-        )
 
 
 def _short(text):

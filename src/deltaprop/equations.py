@@ -1,6 +1,6 @@
 """The forward and backward equations of backpropagation, each defined once.
 
-Every function below is one equation of the notation contract (``DESIGN.md``), batched over m
+Every function below is one equation of the notation contract (docs/design.md), batched over m
 samples that are the **columns** of A^(l) (n_l × m). ``network.forward`` and ``network.backward``
 call these functions, and the derivation that ``deltaprop explain`` prints is generated from the
 ``EQUATIONS`` records that name them, so the printed math and the executed math are one.

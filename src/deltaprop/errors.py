@@ -24,6 +24,15 @@ class DivergenceError(DeltapropError):
     """Training blew up: a non-finite loss or parameter, or a loss far above its start."""
 
 
+class ClusterLostError(DeltapropError):
+    """The Dask cluster went away in the middle of training: no worker left for
+    ``deltaprop.lost-after`` seconds, the scheduler unreachable, or a task whose workers kept
+    dying. Training handles it as Ctrl-C: ``history`` is the training record up to the last
+    complete epoch (iteration) and the network holds the best parameters so far."""
+
+    history = None
+
+
 class ConfigError(DeltapropError):
     """An invalid argument or hyperparameter."""
 

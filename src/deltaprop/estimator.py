@@ -9,13 +9,13 @@ as columns) to the core. A sparse X (``scipy.sparse`` CSR/CSC) stays sparse: its
 divides by each column's standard deviation without centering (``deltaprop.sparse_input``).
 """
 
+import contextlib
 import dataclasses
 import math
 import numbers
 import warnings
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
@@ -24,12 +24,17 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 
 from deltaprop.activations import get_activation
 from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
-from deltaprop.distributed import fit_dask, is_dask_collection, partial_fit_dask
-from deltaprop.errors import ConfigError, DataError, PoorFitWarning, UnseenCategoryWarning
+from deltaprop.errors import (
+    ClusterLostError,
+    ConfigError,
+    DataError,
+    PoorFitWarning,
+    UnseenCategoryWarning,
+)
+from deltaprop.lazy import is_dask_collection, issparse
 from deltaprop.losses import get_loss
 from deltaprop.network import Network, check_dtype, check_sizes
-from deltaprop.scaling import ColumnError, Columns, check_finite_data, standardized
-from deltaprop.sparse_input import column_moments
+from deltaprop.scaling import Columns, check_finite_data, standardized
 from deltaprop.tabular import (
     MISSING_CHOICES,
     categorical_names,
@@ -40,7 +45,8 @@ from deltaprop.tabular import (
     unscaled,
     unseen_text,
 )
-from deltaprop.train import History, TrainState, outputs, train
+from deltaprop.train import History, TrainState, train_on
+from deltaprop.trainingdata import Rows, outputs
 from deltaprop.weights import check_sample_weight, without_zero_weights
 
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
@@ -190,6 +196,8 @@ default="from_dtype"
         ``missing="impute"`` (empty without).
     target_names_ : list of str or None
         The name of a target ``Series`` or the columns of a target ``DataFrame``.
+    y_ndim_ : int
+        1 when fitted on a 1-D y (``predict`` returns (m,)), else 2.
     """
 
     def __init__(
@@ -273,20 +281,28 @@ default="from_dtype"
         it (see ``warm_start``). Dask arrays and DataFrames train on the Dask cluster
         (``deltaprop.distributed``; no sample weights or warm start there).
         """
-        first = not (check_bool("warm_start", self.warm_start) and hasattr(self, "network_"))
-        if is_dask_collection(X) or is_dask_collection(y):
-            check_dask_loss(self.loss)
-            if not first or sample_weight is not None:
-                raise ConfigError(
-                    "warm_start and sample_weight are not available for Dask input; set "
-                    "warm_start=False and pass sample_weight=None"
-                )
-            self.__dict__.pop("_state", None)
-            return fit_dask(self, X, y)
         config = self.train_config()
-        X = self._encoded(X, first)
-        X_s, Y_s, w = self._training_data(X, y, first, sample_weight=sample_weight)
-        history = self._train(X_s, Y_s, config, first, w=w)
+        first = not (self.warm_start and hasattr(self, "network_"))
+        if not first:
+            self._check_goes_on()
+        on_dask = is_dask_collection(X) or is_dask_collection(y)
+        if on_dask and (not first or sample_weight is not None):
+            check_dask_loss(self.loss)
+            raise ConfigError(
+                "warm_start and sample_weight are not available for Dask input; set "
+                "warm_start=False and pass sample_weight=None"
+            )
+        with self._rows(X, y, first, sample_weight) as rows:
+            history = self._fit(rows, config, first)
+        warn_about_fit(history, config)
+        return self
+
+    def fit_rows(self, rows):
+        """``fit`` on rows read elsewhere: a ``distributed.DaskRows`` of files on a Dask
+        cluster (``deltaprop train --dask``); returns self."""
+        config = self.train_config()
+        self._check_columns(rows.meta, first=True)
+        history = self._fit(rows, config, first=True)
         warn_about_fit(history, config)
         return self
 
@@ -326,23 +342,50 @@ default="from_dtype"
                 "stop); set early_stopping=False"
             )
         first = not hasattr(self, "network_")
+        if not first:
+            self._check_goes_on()
         if scalers is not None and not first:
             raise ConfigError(
                 "scalers are fixed by the first partial_fit (or fit); pass them only then"
             )
         config = dataclasses.replace(self.train_config(), max_iter=1, early_stopping=False)
-        if is_dask_collection(X) or is_dask_collection(y):
+        if sample_weight is not None and (is_dask_collection(X) or is_dask_collection(y)):
             check_dask_loss(self.loss)
-            if sample_weight is not None:
-                raise ConfigError(
-                    "sample_weight is not available for Dask input; pass sample_weight=None, "
-                    "or pass in-memory chunks (chunk.compute()) to weight them"
-                )
-            return partial_fit_dask(self, X, y, config, first, scalers)
-        X = self._encoded(X, first)
-        X_s, Y_s, w = self._training_data(X, y, first, scalers, sample_weight)
-        self._train(X_s, Y_s, config, first, final=False, w=w)
+            raise ConfigError(
+                "sample_weight is not available for Dask input; pass sample_weight=None, "
+                "or pass in-memory chunks (chunk.compute()) to weight them"
+            )
+        with self._rows(X, y, first, sample_weight) as rows:
+            self._fit(rows, config, first, scalers=scalers, final=False)
         return self
+
+    def _check_goes_on(self):
+        """Before going on from the fitted network (``warm_start``, a later ``partial_fit``):
+        a ``ConfigError`` when a setting that made it has changed since, for the network
+        would go on as it was and ignore the new value (scikit-learn's ``MLPRegressor``
+        fails or ignores it). Set it back, or fit with warm_start=False to start afresh."""
+        net = self.network_
+        fitted = {
+            "activation": net.activation.name,
+            "hidden_layer_sizes": tuple(net.sizes[1:-1]),
+            "dtype": str(net.dtype),
+            "standardize": getattr(self, "_standardized", self.standardize),
+            "output layer (loss)": net.output.name,
+        }
+        now = {
+            "activation": get_activation(self.activation).name,
+            "hidden_layer_sizes": self._hidden_sizes(),
+            "dtype": str(net.dtype if self.dtype is None else check_dtype(self.dtype)),
+            "standardize": check_bool("standardize", self.standardize),
+            "output layer (loss)": get_loss(self.loss).output,
+        }
+        for name, value in now.items():
+            if value != fitted[name]:
+                raise ConfigError(
+                    f"{name} {value!r}, but the fitted network was made with {fitted[name]!r} "
+                    f"and would go on as it is; set it back, or fit with warm_start=False to "
+                    "train a new network"
+                )
 
     @property
     def _encoder(self):
@@ -376,14 +419,10 @@ default="from_dtype"
     def _fit_encoder(self, X):
         """The ``Encoder`` of X's raw columns, or None when X needs none (no categorical
         column and ``missing="error"``, or sparse X)."""
-        check_choice("missing", self.missing, MISSING_CHOICES)
-        check_choice("handle_unknown", self.handle_unknown, ("warn", "error"))
         spec = self.categorical_features
         by_dtype = isinstance(spec, str) and spec == "from_dtype"
         framed = hasattr(X, "iloc") or hasattr(X, "column_names")
-        if sparse.issparse(X) or (
-            self.missing == "error" and (spec is None or by_dtype) and not framed
-        ):
+        if issparse(X) or (self.missing == "error" and (spec is None or by_dtype) and not framed):
             return None
         check_column_names(X)
         names, table, framed = raw_table(X)
@@ -396,16 +435,91 @@ default="from_dtype"
             encoder = unscaled(encoder)
         return encoder
 
-    def _make_scalers(self, X, Y, w, scalers):
-        """The scalers of X (m, n) and Y (m, k), weighted by w (m,) or None, in the dtype of
-        ``dtype`` (None: X's, as MLPRegressor); those in ``scalers`` replace them."""
-        dtype = self._network_dtype(X.dtype)
-        self.n_outputs_ = Y.shape[1]
-        scale_x = self.standardize and self._encoder is None  # the encoder standardized X
-        self.x_mean_, self.x_scale_ = scaler(X, scale_x, dtype, self._columns("X"), w)
+    @contextlib.contextmanager
+    def _rows(self, X, y, first, sample_weight=None):
+        """The rows of a fit, checked: ``trainingdata.Rows`` in memory; for Dask collections a
+        ``distributed.DaskRows`` on the active client (or a local cluster for the block)."""
+        if not (is_dask_collection(X) or is_dask_collection(y)):
+            X = self._encoded(X, first)
+            yield self._rows_in_memory(X, y, first, sample_weight)
+            return
+        from deltaprop.distributed import dask_rows  # Dask input only
+
+        check_dask_loss(self.loss)
+        if first:  # no categorical columns on Dask
+            self.encoder_, self.filled_ = None, {}
+        with dask_rows(X, y, self._hidden_sizes()) as rows:
+            self._check_columns(rows.meta, first)
+            yield rows
+
+    def _rows_in_memory(self, X, y, first, sample_weight):
+        """X (m, n) and y checked (``first``: their columns set the fitted ones), with the
+        checked sample weights; rows of weight 0 dropped."""
+        check_column_names(X)
+        names = target_names(y)  # a Series' name, a DataFrame's columns
+        x_rules = {
+            "ensure_all_finite": False,  # our own NaN/inf check names the row
+            "dtype": FLOATS,
+            "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
+        }
+        y_rules = {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False}
+        if self._encoder is None:
+            X, y = validate_data(self, X, y, reset=first, validate_separately=(x_rules, y_rules))
+        else:  # X is encoded: its raw columns were checked against the fit's by ``_encoded``
+            X, y = check_array(X, **x_rules), check_array(y, **y_rules)
+        check_consistent_length(X, y)
+        check_finite_data(X, "X")
+        check_finite_data(y, "y")
+        Y = y.reshape(len(y), -1)  # (m, k)
+        X, Y, w = without_zero_weights(X, Y, check_sample_weight(sample_weight, X.shape[0]))
+        if get_loss(self.loss).output == "exp":
+            check_counts(Y, self._columns("y"))
+        return Rows(X, Y, w, target_names=names, y_ndim=y.ndim)
+
+    def _check_columns(self, meta, first):
+        """What ``validate_data`` checks of X's columns (their number and names; set when
+        ``first``), on rows (0, n) with X's columns: before any row of Dask data is read."""
+        check_column_names(meta)
+        validate_data(
+            self, meta, reset=first, ensure_min_samples=0, ensure_all_finite=False, dtype=None
+        )
+
+    def _fit(self, rows, config, first, *, scalers=None, final=True):
+        """The one path of ``fit`` and ``partial_fit``, in memory or on Dask: the scalers
+        (from ``rows`` when ``first``, with those of ``scalers`` replacing them), the network
+        and the ``TrainState`` (new when ``first``, else the fitted ones), the training run
+        and the history; ``final`` as ``train.train_on``'s."""
+        self.target_names_, self.y_ndim_ = rows.target_names, rows.y_ndim
+        if first:
+            self.n_outputs_ = rows.n_outputs
+            self._make_scalers(rows, scalers)
+        else:
+            self._check_outputs(rows.n_outputs)
+        scaling = (self.x_mean_, self.x_scale_), (self.y_mean_, self.y_scale_)
+        dtype = self.x_mean_.dtype
+        data = rows.standardized(scaling, dtype, (self._columns("X"), self._columns("y")))
+        state, rng = self._start(rows.n_features, dtype, config, first)
+        if first and self.network_.output.name == "exp":
+            start_at_mean(self.network_, rows.target_mean())  # y is unscaled: the exp output
+        try:
+            history = train_on(self.network_, data, config, rng=rng, state=state, final=final)
+        except ClusterLostError as err:  # the best weights so far, as after Ctrl-C
+            self._set_history(err.history)
+            raise
+        self._state = state
+        self._set_history(history)
+        return history
+
+    def _make_scalers(self, rows, scalers):
+        """The scalers of ``rows`` in the dtype of ``dtype`` (None: X's, as MLPRegressor);
+        those in ``scalers`` replace them."""
+        dtype = self._network_dtype(rows.dtype)
         # the Poisson loss's exp output needs y in its own units: y stays unscaled
         scale_y = self.standardize and get_loss(self.loss).output == "identity"
-        self.y_mean_, self.y_scale_ = scaler(Y, scale_y, dtype, self._columns("y"), w)
+        scale_x = self.standardize and self._encoder is None  # the encoder standardized X
+        columns = (self._columns("X"), self._columns("y"))
+        x, y = rows.scalers((scale_x, scale_y), dtype, columns)
+        (self.x_mean_, self.x_scale_), (self.y_mean_, self.y_scale_) = x, y
         if scalers is not None:
             self._set_scalers(scalers)
 
@@ -433,43 +547,6 @@ default="from_dtype"
                 raise ConfigError(f"{name} must be finite (and a scale > 0); got {value}")
             setattr(self, name + "_", value)
 
-    def _training_data(self, X, y, first, scalers=None, sample_weight=None):
-        """X and y checked and standardized: (m, n) and (m, k) in the network's dtype, and the
-        checked sample weights (m,) or None; rows of weight 0 dropped.
-
-        ``first``: a new model, whose scalers (and dtype, when ``dtype=None``) come from this
-        data or from ``scalers`` (``partial_fit``); otherwise X must match the fitted columns
-        and y its outputs, and the fitted scalers are kept (the network works in their space).
-        """
-        check_column_names(X)
-        self.target_names_ = _target_names(y)  # a Series' name, a DataFrame's columns
-        x_rules = {
-            "ensure_all_finite": False,  # our own NaN/inf check names the row
-            "dtype": FLOATS,
-            "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
-        }
-        y_rules = {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False}
-        if self._encoder is None:
-            X, y = validate_data(self, X, y, reset=first, validate_separately=(x_rules, y_rules))
-        else:  # X is encoded: its raw columns were checked against the fit's by ``_encoded``
-            X, y = check_array(X, **x_rules), check_array(y, **y_rules)
-        check_consistent_length(X, y)
-        check_finite_data(X, "X")
-        check_finite_data(y, "y")
-        Y = y.reshape(len(y), -1)  # (m, k)
-        self._y_ndim = y.ndim
-        X, Y, w = without_zero_weights(X, Y, check_sample_weight(sample_weight, X.shape[0]))
-        if get_loss(self.loss).output == "exp":
-            check_counts(Y, self._columns("y"))
-        if first:
-            self._make_scalers(X, Y, w, scalers)
-        else:
-            self._check_outputs(Y.shape[1])
-        dtype = self.x_mean_.dtype
-        X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
-        Y_s = standardized(Y, self.y_mean_, self.y_scale_, dtype, self._columns("y"))  # (m, k)
-        return X_s, Y_s, None if w is None else w.astype(dtype)
-
     def _check_outputs(self, k):
         """``DataError`` unless k, the number of outputs of a later y, is the fitted one."""
         if k != self.n_outputs_:
@@ -478,20 +555,6 @@ default="from_dtype"
                 "with the same network: pass y with as many columns, or refit with "
                 "warm_start=False"
             )
-
-    def _train(self, X_s, Y_s, config, first, final=True, w=None):
-        """Train on standardized X_s (m, n), Y_s (m, k) with sample weights w (m,) or None: a
-        new network when ``first``, else the fitted one with its ``TrainState`` (a new state
-        after ``from_network``); ``final`` as ``train``'s."""
-        state, rng = self._start(X_s.shape[1], X_s.dtype, config, first)
-        if first and self.network_.output.name == "exp":
-            start_at_mean(self.network_, Y_s, w)  # Y_s is y: the Poisson loss leaves it unscaled
-        history = train(
-            self.network_, X_s.T, Y_s.T, config, rng=rng, state=state, final=final, sample_weight=w
-        )
-        self._state = state
-        self._set_history(history)
-        return history
 
     def _start(self, n_features, dtype, config, first):
         """The ``TrainState`` and generator a run goes on from; when ``first``, a new state
@@ -525,19 +588,21 @@ default="from_dtype"
     def _predicted(self, X):
         """Predictions for the checked input X (m, n_1), dense or sparse."""
         check_finite_data(X, "X")
-        if sparse.issparse(X) and self.x_mean_.any():  # centered on dense X: dense row blocks
+        if issparse(X) and self.x_mean_.any():  # centered on dense X: dense row blocks
+            from scipy import sparse
+
             X, step = sparse.csr_matrix(X), SPARSE_ROWS
             return np.concatenate(
                 [self._predicted(X[s : s + step].toarray()) for s in range(0, X.shape[0], step)]
             )
         dtype = self.network_.dtype
         X_s = standardized(X, self.x_mean_, self.x_scale_, dtype, self._columns("X"))  # (m, n)
-        if sparse.issparse(X_s):  # the hidden layers a block of columns at a time
+        if issparse(X_s):  # the hidden layers a block of columns at a time
             Y_s = outputs(self.network_, X_s.T).T  # (m, k)
         else:
             Y_s = self.network_.predict(X_s.T).T  # (m, k)
         Y = Y_s * self.y_scale_ + self.y_mean_
-        return Y.ravel() if self._y_ndim == 1 else Y
+        return Y.ravel() if self.y_ndim_ == 1 else Y
 
     @classmethod
     def from_network(
@@ -604,7 +669,7 @@ default="from_dtype"
                     f"the encoder makes {encoder.n_encoded} inputs; the network has {n_in}"
                 )
             estimator.n_features_in_ = len(encoder.columns)
-        estimator._y_ndim = 1 if y_1d and n_out == 1 else 2
+        estimator.y_ndim_ = 1 if y_1d and n_out == 1 else 2
         if feature_names_in is not None:
             estimator.feature_names_in_ = np.asarray(feature_names_in, dtype=object)
         estimator._set_history(history if history is not None else History())
@@ -663,6 +728,7 @@ default="from_dtype"
         return Columns(name, None if names is None else tuple(map(str, names)))
 
     def _set_history(self, history):
+        self._standardized = self.standardize  # what the network goes on with (_check_goes_on)
         self.out_activation_ = self.network_.output.name  # "identity" or "exp" (poisson)
         self.loss_ = history.loss
         self.loss_curve_ = history.loss_curve
@@ -680,29 +746,52 @@ default="from_dtype"
 
     def _hidden_sizes(self):
         """``hidden_layer_sizes`` as a checked tuple of widths (() for none)."""
-        return check_sizes(self.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+        return PARAMETERS["hidden_layer_sizes"]("hidden_layer_sizes", self.hidden_layer_sizes)
 
     def _network_dtype(self, input_dtype):
         """The dtype of the network: ``dtype`` checked, or the input's when it is None (as
         MLPRegressor)."""
-        return np.dtype(input_dtype) if self.dtype is None else check_dtype(self.dtype)
+        return PARAMETERS["dtype"]("dtype", self.dtype) or np.dtype(input_dtype)
 
     def train_config(self):
-        """Validate every hyperparameter; return the ``TrainConfig`` that ``fit`` uses.
+        """Check every hyperparameter once, by its rule (``PARAMETERS`` here, the others
+        ``TrainConfig``'s); return the ``TrainConfig`` that ``fit`` uses.
 
-        Raises ``ConfigError`` naming the first invalid one (``fit`` calls this first; the
-        command line calls it before reading any data).
+        Raises ``ConfigError`` naming the first invalid one, with its value as given (``fit``
+        calls this first; the command line calls it before reading any data).
         """
-        get_activation(self.activation)
-        check_bool("standardize", self.standardize)
-        self._hidden_sizes()
-        self._network_dtype(np.float64)  # checks ``dtype`` when it is set
-        settings = {name: getattr(self, name) for name in CONFIG_FIELDS}
-        if isinstance(self.batch_size, str) and self.batch_size == "auto":
-            settings["batch_size"] = None
-        elif self.batch_size is None:
-            settings["batch_size"] = "None"  # only the string "auto" means automatic here
-        return TrainConfig(**settings)
+        own = {name: check(name, getattr(self, name)) for name, check in PARAMETERS.items()}
+        return TrainConfig(**{name: own.get(name, getattr(self, name)) for name in CONFIG_FIELDS})
+
+
+def check_batch_size(name, value):
+    """ "auto" as None (min(200, m)); an integer >= 1 as it is (``TrainConfig`` checks it)."""
+    if isinstance(value, str) and value == "auto":
+        return None
+    if value is None:  # only "auto" means automatic here
+        raise ConfigError(f"{name}=None must be 'auto' or an integer >= 1")
+    return value
+
+
+def check_random_state(name, value):
+    """None, an integer, a ``numpy.random.Generator`` or a ``RandomState``, as it is."""
+    kinds = numbers.Integral | np.random.Generator | np.random.RandomState
+    if value is None or isinstance(value, kinds):
+        return value
+    raise ConfigError(f"{name}={value!r} must be None, an integer or a numpy.random.Generator")
+
+
+PARAMETERS = {  # the estimator's own parameters -> check(name, value); the rest: TrainConfig's
+    "activation": lambda name, value: get_activation(value).name,
+    "standardize": check_bool,
+    "warm_start": check_bool,
+    "hidden_layer_sizes": lambda name, value: check_sizes(value, name=name, min_layers=0),
+    "dtype": lambda name, value: None if value is None else check_dtype(value),
+    "random_state": check_random_state,
+    "batch_size": check_batch_size,
+    "missing": lambda name, value: check_choice(name, value, MISSING_CHOICES),
+    "handle_unknown": lambda name, value: check_choice(name, value, ("warn", "error")),
+}
 
 
 def _scaler_part(name, value, default, n, dtype):
@@ -732,12 +821,10 @@ def check_counts(Y, column):
         )
 
 
-def start_at_mean(network, Y, w=None):
-    """b^(L) = log ȳ (per output, Y (m, k)): the exp output starts at the mean count, as
-    scikit-learn's ``PoissonRegressor`` starts its intercept (0 for an output that is all 0);
-    with sample weights w (m,), the weighted mean Σ_i w_i y_i / Σ_i w_i (a weight of 2 is the
-    row twice, from the start)."""
-    y_bar = np.average(Y.astype(np.float64, copy=False), axis=0, weights=w)  # (k,)
+def start_at_mean(network, y_bar):
+    """b^(L) = log ȳ, ȳ (n_L,) the (weighted) mean count of each output: the exp output
+    starts at the mean count, as scikit-learn's ``PoissonRegressor`` starts its intercept (0
+    for an output that is all 0; a weight of 2 is the row twice, from the start)."""
     network.b[network.L][...] = np.log(np.where(y_bar > 0, y_bar, 1.0))  # b^(L): (n_L,)
 
 
@@ -762,13 +849,10 @@ def starting_network(sizes, activation, solver, rng, dtype, output="identity"):
 
 def make_rng(random_state):
     """A ``numpy.random.Generator`` from None, an int, a Generator or a RandomState."""
-    if random_state is None or isinstance(random_state, numbers.Integral | np.random.Generator):
-        return np.random.default_rng(random_state)
+    random_state = check_random_state("random_state", random_state)
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(2**31))
-    raise ConfigError(
-        f"random_state={random_state!r} must be None, an integer or a numpy.random.Generator"
-    )
+    return np.random.default_rng(random_state)
 
 
 def check_column_names(X):
@@ -783,59 +867,6 @@ def check_column_names(X):
             f"X has column names of mixed types ({', '.join(kinds)}); make them all strings, "
             "e.g. X.columns = X.columns.astype(str)"
         )
-
-
-def scaler(A, standardize, dtype, column=lambda j: f"column {j}", w=None):
-    """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``;
-    weighted by the sample weights w (m,) when given (Σ_i w_i a_i / Σ_i w_i, and likewise
-    the variance, so that a weight of 2 is the row twice).
-
-    Computed on each column divided by its largest magnitude, so that neither the squares
-    (1e300²) overflow nor tiny values (1e-300²) underflow. A column is constant when its
-    variance is within rounding of its mean (scikit-learn's relative criterion,
-    ``var <= m·eps·var + (m·mean·eps)²``): its scale is then its largest magnitude (1 for a
-    column of zeros), so that it standardizes to about 0. A tiny scale is data, not a
-    constant: a column multiplied by 1e-15 standardizes as the original does. ``column(j)``
-    names column j in errors. A sparse A is scaled only: its means are returned as 0
-    (``deltaprop.sparse_input``).
-    """
-    m, n = A.shape
-    if not standardize:
-        return np.zeros(n, dtype=dtype), np.ones(n, dtype=dtype)
-    if sparse.issparse(A):  # scale only, as StandardScaler(with_mean=False): zeros stay 0
-        unit, mean_u, var_u = column_moments(A, w)  # (n,) each
-        scale = column_scale(m, mean_u, var_u, unit)  # (n,)
-        return np.zeros(n, dtype=dtype), in_dtype(scale, dtype, column)
-    big = np.max(np.abs(A), axis=0).astype(np.float64)  # (n,) largest magnitudes
-    unit = np.where(big > 0, big, 1.0)  # (n,)
-    A_u = A / unit  # (m, n) every entry in [−1, 1]
-    if w is None:
-        mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
-        var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
-    else:
-        mean_u = np.average(A_u, axis=0, weights=w)  # (n,)
-        var_u = np.average((A_u - mean_u) ** 2, axis=0, weights=w)  # (n,)
-    scale = column_scale(m, mean_u, var_u, unit)  # (n,)
-    return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
-
-
-def column_scale(m, mean_u, var_u, unit):
-    """The scales (n,) of n columns of m rows, from each column's mean and variance after
-    dividing it by ``unit`` (its largest magnitude, 1 for a column of zeros): the standard
-    deviation, or ``unit`` where the column is constant (scikit-learn's relative test)."""
-    eps = np.finfo(np.float64).eps
-    constant = var_u <= m * eps * var_u + (m * mean_u * eps) ** 2  # (n,)
-    return np.where(constant, 1.0, np.sqrt(var_u)) * unit  # (n,)
-
-
-def in_dtype(v, dtype, column):
-    """The float64 vector v (n,) as ``dtype``; ``DataError`` when it does not fit (float32)."""
-    too_big = np.abs(v) > np.finfo(dtype).max
-    if too_big.any():
-        j = int(np.argmax(too_big))
-        problem = f"is of size {v[j]:.3g}, beyond the range of {dtype}; use dtype='float64' "
-        raise ColumnError(column, j, problem + "or rescale the column")
-    return v.astype(dtype)
 
 
 def warn_about_fit(history, config):
@@ -864,7 +895,7 @@ def warn_about_fit(history, config):
         )
 
 
-def _target_names(y):
+def target_names(y):
     """The column names of a pandas ``y`` (or any with ``name``/``columns``), else None."""
     columns = getattr(y, "columns", None)
     if columns is not None:

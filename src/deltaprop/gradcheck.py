@@ -126,8 +126,8 @@ def gradcheck(
     net64 = Network(
         net.sizes, net.activation, dtype=np.float64, params=net.params, output=net.output
     )
-    X = net64._check_X(np.asarray(X, dtype=np.float64))
-    Y = net64._check_Y(np.asarray(Y, dtype=np.float64), X.shape[1])
+    X = net64.check_X(np.asarray(X, dtype=np.float64))
+    Y = net64.check_Y(np.asarray(Y, dtype=np.float64), X.shape[1])
     w = check_sample_weight(sample_weight, X.shape[1])
     probe = Probe(net64, X, Y, alpha, get_loss(loss), eps, w)
     J, grad = loss_and_grad(net64, X, Y, alpha=alpha, loss=loss, sample_weight=w)
@@ -169,14 +169,23 @@ class Probe:
 
     def central_difference(self, block, index, u=1.0):
         """(J(θ + εu) − J(θ − εu)) / 2ε along ``u`` placed at ``block[index]``; and a kink flag."""
-        saved = block[index].copy()
-        block[index] = saved + self.eps * u
-        J_plus, sides_plus = self.cost()
-        block[index] = saved - self.eps * u
-        J_minus, sides_minus = self.cost()
-        block[index] = saved
+        plus, minus = at_both_sides(self.cost, block, index, self.eps * u)
+        (J_plus, sides_plus), (J_minus, sides_minus) = plus, minus
         kink = any((p != q).any() for p, q in zip(sides_plus, sides_minus, strict=True))
         return (J_plus - J_minus) / (2 * self.eps), kink
+
+
+def at_both_sides(f, block, index, step):
+    """``(f(), f())`` with ``block[index]`` moved by +``step``, then by −``step`` (in place,
+    restored after): the two evaluations of a central difference (f(θ + h) − f(θ − h)) / 2h,
+    the one implementation (``derivation.explain`` uses it too)."""
+    saved = block[index].copy()
+    block[index] = saved + step
+    plus = f()
+    block[index] = saved - step
+    minus = f()
+    block[index] = saved
+    return plus, minus
 
 
 def full_row(probe, name, p, g, floor):

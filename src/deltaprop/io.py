@@ -151,7 +151,7 @@ def build_metadata(estimator, feature_names, target_names, extra):
             "activation": net.activation.name,
             "dtype": str(net.dtype),
             "loss": get_loss(estimator.loss).name,  # "squared" for scikit-learn's alias
-            "y_ndim": estimator._y_ndim,
+            "y_ndim": estimator.y_ndim_,
         },
         "feature_names": names_list("feature_names", feature_names, n_columns),
         "target_names": names_list("target_names", target_names, net.sizes[-1]),
@@ -159,6 +159,8 @@ def build_metadata(estimator, feature_names, target_names, extra):
         "settings": {
             **{k: json_value(v) for k, v in estimator.get_params().items()},
             "hidden_layer_sizes": list(net.sizes[1:-1]),  # the network's (from_network may differ)
+            "activation": net.activation.name,  # the network's, whatever was set since the fit
+            "dtype": None if estimator.dtype is None else str(net.dtype),
         },
         "training": {
             "n_iter": estimator.n_iter_,

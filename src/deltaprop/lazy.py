@@ -11,3 +11,9 @@ def issparse(x):
     only be one if ``scipy.sparse`` is already loaded."""
     sparse = sys.modules.get("scipy.sparse")
     return sparse is not None and sparse.issparse(x)
+
+
+def is_dask_collection(obj):
+    """True for a Dask array, DataFrame or Series (False, without importing Dask, otherwise)."""
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(obj)

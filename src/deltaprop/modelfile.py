@@ -28,25 +28,28 @@ MEMBERS = ("metadata", "params", "x_mean", "x_scale", "y_mean", "y_scale")
 MAX_METADATA_CHARS = 2**24  # 16 Mi characters of JSON: ~10^6 epochs of loss curves
 NPY_MAGIC, ZIP_MAGIC = b"\x93NUMPY", b"PK\x03\x04"
 
-# What zipfile and numpy's .npy header parser raise on malformed bytes.
+# What zipfile raises on malformed bytes (``read_header`` turns the .npy header parser's
+# errors into ValueError). Anything else is a bug, raised as it is, never "corrupted".
 MALFORMED = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
     EOFError,
     OSError,
     ValueError,
-    OverflowError,
     struct.error,
+    NotImplementedError,  # an unknown zip version or compression method
+)
+# What numpy's .npy header parser raises on a malformed header: it evaluates the header as a
+# Python literal and makes a dtype of it (and warns on Python-2 headers).
+BAD_HEADER = (
+    TypeError,
+    ValueError,
     SyntaxError,
     tokenize.TokenError,
     RecursionError,
     MemoryError,
-    KeyError,
-    IndexError,
-    TypeError,
-    NotImplementedError,  # an unknown zip version or compression method
-    RuntimeError,  # an encrypted member
-    Warning,  # numpy's header parser warns on Python-2 headers: treated as malformed
+    OverflowError,
+    Warning,
 )
 
 
@@ -129,7 +132,7 @@ def read_member(archive, info, path, check):
     ``ModelFileError``), then read exactly the bytes the header declares."""
     try:
         with archive.open(info) as member:
-            shape, dtype = _header(member)
+            shape, dtype = read_header(member)
             check(shape, dtype)
             nbytes = math.prod(shape) * dtype.itemsize
             if member.tell() + nbytes != info.file_size:
@@ -144,8 +147,9 @@ def read_member(archive, info, path, check):
     return data, shape, dtype
 
 
-def _header(member):
-    """``(shape, dtype)`` from a ``.npy`` header (format 1.0 or 2.0)."""
+def read_header(member):
+    """``(shape, dtype)`` from a ``.npy`` header (format 1.0 or 2.0); ``ValueError`` for a
+    malformed one."""
     version = np.lib.format.read_magic(member)
     readers = {
         (1, 0): np.lib.format.read_array_header_1_0,
@@ -155,7 +159,10 @@ def _header(member):
         raise ValueError(f".npy format {version} is not one deltaprop writes")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        shape, _, dtype = readers[version](member)
+        try:
+            shape, _, dtype = readers[version](member)
+        except BAD_HEADER as err:
+            raise ValueError(f"a malformed .npy header ({type(err).__name__}: {err})") from None
     return shape, dtype
 
 

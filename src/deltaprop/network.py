@@ -214,7 +214,7 @@ class Network:
 
     def forward(self, X):
         """Forward pass over the columns of X (n_1, m); returns the ``Cache`` of a^(l), z^(l)."""
-        return forward(self, self._check_X(X))
+        return forward(self, self.check_X(X))
 
     def predict(self, X):
         """a^(L) for the columns of X (n_1, m): an array (n_L, m)."""
@@ -227,7 +227,8 @@ class Network:
         """
         return loss_and_grad(self, X, Y, alpha=alpha, loss=loss)
 
-    def _check_X(self, X):
+    def check_X(self, X):
+        """X (n_1, m), samples as columns, in the network's dtype; ``DataError`` otherwise."""
         X = X if issparse(X) else np.asarray(X)  # sparse: kept sparse (equations)
         if X.ndim != 2 or X.shape[0] != self.sizes[0]:
             raise DataError(
@@ -236,7 +237,8 @@ class Network:
             )
         return X.astype(self.dtype, copy=False)
 
-    def _check_Y(self, Y, m):
+    def check_Y(self, Y, m):
+        """Y (n_L, m) (or (m,) for one output) in the network's dtype; ``DataError`` otherwise."""
         Y = np.asarray(Y)
         if Y.ndim == 1 and self.sizes[-1] == 1:
             Y = Y[None, :]
@@ -305,7 +307,7 @@ def backward(
 ):
     """The gradient of J for the samples in ``cache``; Y: (n_L, m). Returns a ``Grad``.
 
-    The backward equations of ``DESIGN.md``, in the order ``deltaprop explain`` prints them.
+    The backward equations of docs/design.md, in the order ``deltaprop explain`` prints them.
     ``out``, a ``Grad`` of this network, is filled in place when given (else a new one);
     δ^(l) and φ'(z^(l)) are written into ``workspace`` (a ``Workspace`` for m columns; a new
     one when None). Sample weights w (m,) scale column i of every Δ^(l) by w_i and m becomes
@@ -368,8 +370,8 @@ def loss_and_grad(
         alpha not a finite number >= 0, an unknown loss or one defined with another output
         layer, an ``out`` or ``workspace`` of another network.
     """
-    X = net._check_X(X)
-    Y = net._check_Y(Y, X.shape[1])
+    X = net.check_X(X)
+    Y = net.check_Y(Y, X.shape[1])
     if X.shape[1] == 0:
         raise DataError("X has no columns (m = 0); pass at least one sample")
     alpha, loss = check_alpha(alpha), check_loss_output(net, loss)

@@ -81,4 +81,107 @@ def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
         f"distance from the column mean {mean[j]:.3g} overflows; rescale the column (e.g. "
         f"divide it by 1e300)"
     )
+    if _tiny_scale(A[i, j], mean[j], scale[j]):
+        problem = (
+            f"holds {A[i, j]:.6g}{{row}}, which the column's scale {scale[j]:.3g} (the "
+            f"model's, not the data's) makes overflow: that scale is too small; re-train "
+            f"the model on data like these"
+        )
     raise ColumnError(column, j, problem, f" (row {i}, counting from 0)")
+
+
+def scaler(A, standardize, dtype, column=lambda j: f"column {j}", w=None):
+    """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``;
+    weighted by the sample weights w (m,) when given (Σ_i w_i a_i / Σ_i w_i, and likewise
+    the variance, so that a weight of 2 is the row twice).
+
+    Computed on each column divided by its largest magnitude, so that neither the squares
+    (1e300²) overflow nor tiny values (1e-300²) underflow. A column is constant when its
+    variance is within rounding of its mean (scikit-learn's relative criterion,
+    ``var <= m·eps·var + (m·mean·eps)²``): its scale is then its largest magnitude (1 for a
+    column of zeros), so that it standardizes to about 0. A tiny scale is data, not a
+    constant: a column multiplied by 1e-15 standardizes as the original does. ``column(j)``
+    names column j in errors. A sparse A is scaled only: its means are returned as 0
+    (``deltaprop.sparse_input``).
+    """
+    m, n = A.shape
+    if not standardize:
+        return np.zeros(n, dtype=dtype), np.ones(n, dtype=dtype)
+    if issparse(A):  # scale only, as StandardScaler(with_mean=False): zeros stay 0
+        from deltaprop.sparse_input import column_moments  # scikit-learn: sparse X only
+
+        unit, mean_u, var_u = column_moments(A, w)  # (n,) each
+        scale = column_scale(m, mean_u, var_u, unit)  # (n,)
+        return np.zeros(n, dtype=dtype), in_dtype(scale, dtype, column)
+    big = np.max(np.abs(A), axis=0).astype(np.float64)  # (n,) largest magnitudes
+    unit = np.where(big > 0, big, 1.0)  # (n,)
+    A_u = A / unit  # (m, n) every entry in [−1, 1]
+    if w is None:
+        mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
+        var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+    else:
+        mean_u = np.average(A_u, axis=0, weights=w)  # (n,)
+        var_u = np.average((A_u - mean_u) ** 2, axis=0, weights=w)  # (n,)
+    scale = column_scale(m, mean_u, var_u, unit)  # (n,)
+    return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
+
+
+def scaler_from_moments(moments, standardize, dtype, column=lambda j: f"column {j}"):
+    """(mean, scale) in ``dtype`` as ``scaler`` computes them, from the moments (m, mean,
+    M2 = Σ ((x − mean) / u)² in units u of the largest magnitude, largest magnitude) of each
+    column (``combine``): the same constant-column test."""
+    m, mean, M2, big = moments
+    if not standardize:
+        return np.zeros_like(mean, dtype=dtype), np.ones_like(mean, dtype=dtype)
+    unit = np.where(big > 0, big, 1.0)  # (n,)
+    scale = column_scale(m, mean / unit, M2 / m, unit)  # (n,): M2 is in units of ``unit``
+    return in_dtype(mean, dtype, column), in_dtype(scale, dtype, column)
+
+
+def combine(moments):
+    """(m, mean, M2, largest magnitude) of the union of row blocks from each block's own, in
+    order (Chan et al.'s pairwise combination).
+
+    Each M2 = Σ ((x − mean) / u)² is in units u of its rows' largest magnitude (1 for a
+    column of zeros), so that neither 1e300² overflows nor 1e-300² underflows; the union's
+    is in units of the union's largest magnitude."""
+    big = np.max([s[3] for s in moments], axis=0)  # (n,)
+    unit = np.where(big > 0, big, 1.0)  # (n,)
+    m, mean, M2 = 0, np.zeros_like(big), np.zeros_like(big)
+    for m_k, mean_k, M2_k, big_k in moments:
+        if not m_k:
+            continue
+        total = m + m_k
+        delta = mean_k / unit - mean / unit  # (n,) in the union's units: no overflow
+        mean = mean * (m / total) + mean_k * (m_k / total)
+        M2_k = M2_k * (np.where(big_k > 0, big_k, 1.0) / unit) ** 2  # in the union's units
+        M2 = M2 + M2_k + delta**2 * (m * m_k / total)
+        m = total
+    return m, mean, M2, big
+
+
+def column_scale(m, mean_u, var_u, unit):
+    """The scales (n,) of n columns of m rows, from each column's mean and variance after
+    dividing it by ``unit`` (its largest magnitude, 1 for a column of zeros): the standard
+    deviation, or ``unit`` where the column is constant (scikit-learn's relative test)."""
+    eps = np.finfo(np.float64).eps
+    constant = var_u <= m * eps * var_u + (m * mean_u * eps) ** 2  # (n,)
+    return np.where(constant, 1.0, np.sqrt(var_u)) * unit  # (n,)
+
+
+def in_dtype(v, dtype, column):
+    """The float64 vector v (n,) as ``dtype``; ``DataError`` when it does not fit (float32)."""
+    too_big = np.abs(v) > np.finfo(dtype).max
+    if too_big.any():
+        j = int(np.argmax(too_big))
+        problem = f"is of size {v[j]:.3g}, beyond the range of {dtype}; use dtype='float64' "
+        raise ColumnError(column, j, problem + "or rescale the column")
+    return v.astype(dtype)
+
+
+def _tiny_scale(value, mean, scale):
+    """Whether (value − mean) / scale overflows float64 for want of a scale, the distance
+    itself being a float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        distance = np.float64(value) - np.float64(mean)
+        return bool(np.isfinite(distance) and not np.isfinite(distance / np.float64(scale)))

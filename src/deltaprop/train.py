@@ -1,15 +1,16 @@
 """Training: mini-batch epochs, early stopping, a divergence guard, history; or L-BFGS.
 
 ``train(net, X, Y, config, rng=...)`` fits ``net`` in place on X (n_1, m) and Y (n_L, m), samples
-as columns (the core's layout), and returns a ``History``. The loop is a few short helpers:
+as columns (the core's layout), and returns a ``History``; ``train_on(net, data, config, ...)``
+does the same on a training-data object, in memory (``trainingdata.InMemoryData``) or on a Dask
+cluster (``distributed.DaskData``), which offers the batches of an epoch, the full-batch J and
+∇J, the validation split and the losses (docs/design.md "The training-data seam"). The loop is
+a few short helpers:
 
-- ``Batches``: the training data and ONE preallocated buffer; each epoch draws one permutation
-  from the explicit ``Generator`` and writes the shuffled samples into the buffer (``np.take``
-  with ``out=``); mini-batches are column slices of it (views, no copies). A sparse X (the
-  transpose of a CSR matrix) is shuffled as CSR rows, a copy of its nonzeros, never densified.
 - ``EpochLoop``: one run's optimizer, schedule, gradient buffer and monitor; ``run`` is the
   epoch loop (train, validate, record, stop).
-- ``run_epoch``: forward, J, backward into one reused ``Grad``, optimizer step, per batch.
+- ``run_epoch``: J and ∇J of each batch into one reused ``Grad`` (``batch_step``), optimizer
+  step.
 - ``Monitor``: the no-improvement counter of ``tol``/``n_iter_no_change`` and a snapshot of the
   best parameters (restored after early stopping or Ctrl-C).
 - ``Guard``: the divergence guard (rule below).
@@ -43,18 +44,16 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 from scipy.optimize import minimize
-from sklearn.metrics import r2_score
 from tqdm.auto import tqdm
 
-from deltaprop import equations as eq
 from deltaprop.config import TrainConfig
-from deltaprop.errors import DataError, DivergenceError
-from deltaprop.losses import get_loss, weight_total, weighted_sum
-from deltaprop.network import Grad, Workspace, forward, loss_and_grad_unchecked
+from deltaprop.errors import ClusterLostError, DivergenceError
+from deltaprop.losses import get_loss
+from deltaprop.network import Grad
 from deltaprop.optim import make_optimizer, make_schedule
 from deltaprop.speed import scipy_blas_single_thread
+from deltaprop.trainingdata import InMemoryData
 from deltaprop.weights import check_sample_weight
 
 LBFGS_FTOL = 2.2e-9  # SciPy's default ftol of L-BFGS-B
@@ -161,47 +160,6 @@ class TrainState:
         return copy.deepcopy(self.split_rng)
 
 
-class Batches:
-    """Training columns X (n_1, m), Y (n_L, m), their sample weights w (m,) or None, and the
-    buffers each epoch is shuffled into."""
-
-    def __init__(self, X, Y, batch_size, shuffle, w=None):
-        self.X, self.Y, self.w, self.m = X, Y, w, X.shape[1]
-        self.batch_size = min(batch_size, self.m)
-        self.shuffle = shuffle and self.batch_size < self.m  # a full batch needs no shuffle
-        if self.shuffle:  # rows-major buffers, so each column slice below is contiguous
-            if not sparse.issparse(X):
-                self._x_rows = np.empty((self.m, X.shape[0]), dtype=X.dtype)  # (m, n_1)
-            self._y_rows = np.empty((self.m, Y.shape[0]), dtype=Y.dtype)  # (m, n_L)
-            self._w = None if w is None else np.empty_like(w)  # (m,)
-
-    def epoch(self, rng):
-        """Yield ``(X_b, Y_b)`` column blocks of one epoch, in a fresh random order; with
-        sample weights ``(X_b, Y_b, w_b)``."""
-        X, Y, w = self.X, self.Y, self.w
-        if self.shuffle:
-            perm = rng.permutation(self.m)  # one shuffle per epoch
-            if sparse.issparse(X):
-                X = X.T[perm].T  # (n_1, m): the rows of a CSR X.T, permuted (nonzeros copied)
-            else:
-                X = np.take(X.T, perm, axis=0, out=self._x_rows, mode="clip").T  # (n_1, m)
-            Y = np.take(Y.T, perm, axis=0, out=self._y_rows, mode="clip").T  # (n_L, m)
-            w = None if w is None else np.take(w, perm, out=self._w, mode="clip")  # (m,)
-        for start in range(0, self.m, self.batch_size):
-            stop = start + self.batch_size
-            if w is None:
-                yield X[:, start:stop], Y[:, start:stop]
-            else:
-                yield X[:, start:stop], Y[:, start:stop], w[start:stop]
-
-    def start_losses(self, net, config):
-        """The divergence guard's starting values: J of ``net`` on the first batch and the
-        trivial model's loss (``distributed.DaskBatches`` computes them on the workers)."""
-        J_0 = initial_cost(net, self.X, self.Y, config, self.batch_size)
-        y_bar = self.Y.mean(axis=1, keepdims=True)  # (n_L, 1)
-        return J_0, trivial_loss(self.Y, y_bar, get_loss(config.loss))
-
-
 class Monitor:
     """Counts epochs without a ``tol`` improvement and keeps the best parameters seen."""
 
@@ -284,106 +242,27 @@ def divergence_message(epoch, what, config):
     )
 
 
-def outputs(net, X, chunk=4096):
-    """a^(L) for the columns of X (n_1, m), forward in column chunks (the hidden a^(l) of one
-    chunk at a time): (n_L, m)."""
-    starts = range(0, X.shape[1], chunk)
-    return np.concatenate([forward(net, X[:, s : s + chunk]).a[net.L] for s in starts], axis=1)
-
-
-def data_loss(net, X, Y, loss, w=None):
-    """The data term (1/m) Σ_i J^(i) of ``net`` on X (n_1, m), Y (n_L, m); with sample
-    weights w (m,), (Σ_i w_i J^(i)) / Σ_i w_i."""
-    return weighted_sum(loss, outputs(net, X), Y, w) / weight_total(w, X.shape[1])
-
-
-def trivial_loss(Y, y_bar, loss, w=None):
-    """The data term of the model that predicts ``y_bar`` (n_L, 1) for every column of Y."""
-    return weighted_sum(loss, np.broadcast_to(y_bar, Y.shape), Y, w) / weight_total(w, Y.shape[1])
-
-
-def mean_target(Y, w=None):
-    """ȳ (n_L, 1): the (weighted) mean of the columns of Y (n_L, m)."""
-    return np.average(Y, axis=1, weights=w, keepdims=True)
-
-
-def initial_cost(net, X, Y, config, b):
-    """J (penalty included) of the network as it is on the first b columns."""
-    X_b, Y_b = X[:, :b], Y[:, :b]
-    a_L = forward(net, X_b).a[net.L]  # (n_L, b)
-    return eq.cost(get_loss(config.loss), a_L, Y_b, net.theta.values(), config.alpha, b)
-
-
-def workspace_for(workspaces, net, m):
-    """The ``Workspace`` for batches of m columns from ``workspaces`` (made on first use)."""
-    if m not in workspaces:
-        workspaces[m] = Workspace(net, m)
-    return workspaces[m]
-
-
-def batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces, w_b=None):
-    """One update on the columns X_b (n_1, b), Y_b (n_L, b) with weights w_b (b,) or None;
-    returns J of the batch before it.
-
-    ``workspaces`` (a dict by batch size) holds the preallocated z, a, δ buffers that the
-    step writes into, so it allocates no array of batch size. A batch held on a Dask cluster
-    (X_b a ``distributed.Shares``) sums its J and ∇J on the workers itself.
-    """
-    if isinstance(X_b, np.ndarray) or sparse.issparse(X_b):
-        ws = workspace_for(workspaces, net, X_b.shape[1])
-        J, _ = loss_and_grad_unchecked(net, X_b, Y_b, config.alpha, loss, grad, ws, w=w_b)
-    else:
-        J = X_b.loss_and_grad(net, config.alpha, loss, grad)
+def batch_step(net, batches, batch, grad, optimizer, config, loss):
+    """One update on ``batch`` of ``batches``: J and ∇J at ``net.params`` (into ``grad``),
+    then the optimizer's step; returns J of the batch before it."""
+    J = batches.loss_and_grad(net, batch, config.alpha, loss, grad)
     optimizer.step(net.params, grad.flat)
     return J
 
 
-def run_epoch(net, batches, grad, optimizer, schedule, config, rng, workspaces, epoch):
-    """One pass over the training columns; returns the mean batch J, each batch weighted by
+def run_epoch(net, batches, grad, optimizer, schedule, config, rng, epoch):
+    """One pass over the training samples; returns the mean batch J, each batch weighted by
     its number of samples (by its Σ_i w_i with sample weights)."""
     loss, total, weight = get_loss(config.loss), 0.0, 0.0
-    with overflow_is_divergence(epoch, config):  # np.errstate(over="raise") in ``train``
-        for X_b, Y_b, *w_b in batches.epoch(rng):  # w_b: [weights (b,)] or [] (no weights)
-            J = batch_step(net, X_b, Y_b, grad, optimizer, config, loss, workspaces, *w_b)
+    with overflow_is_divergence(epoch, config):  # np.errstate(over="raise") in ``train_on``
+        for batch in batches.epoch(rng):
+            J = batch_step(net, batches, batch, grad, optimizer, config, loss)
             check_loss(J, epoch, config)
             schedule.after_step(optimizer)
-            b = weight_total(w_b[0] if w_b else None, X_b.shape[1])  # the batch's m, or Σ_i w_i
+            b = batches.weight(batch)  # the batch's m, or Σ_i w_i
             total, weight = total + J * b, weight + b
     check_params(net.params, epoch, config)
     return total / weight
-
-
-def split_validation(X, Y, fraction, rng, w=None):
-    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, w, X_val, Y_val,
-    w_val), the sample weights w (m,) split alike (None without).
-
-    The split draws columns, not weight: a column of weight 2 goes whole to one side (where
-    the two copies of a duplicated row could be parted), and ``fraction`` counts columns.
-    ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule)."""
-    m = X.shape[1]
-    m_val = math.ceil(fraction * m)
-    check_validation_sizes(m, m_val, fraction)
-    perm = rng.permutation(m)
-    val, tr = perm[:m_val], perm[m_val:]
-    w_tr, w_val = (None, None) if w is None else (w[tr], w[val])
-    # rows of X.T, so each part is again (n, m') with contiguous columns, like X
-    return X.T[tr].T, Y.T[tr].T, w_tr, X.T[val].T, Y.T[val].T, w_val
-
-
-def check_validation_sizes(m, m_val, fraction):
-    """``DataError`` unless m_val of the m rows leave one to train and give R² its 2 rows."""
-    if m - m_val < 1:
-        raise DataError(
-            f"too few rows for the validation split: {m} rows with validation_fraction="
-            f"{fraction:g} leave {m - m_val} for training; provide more rows or set "
-            "early_stopping=False"
-        )
-    if m_val < 2:
-        raise DataError(
-            "The validation set is too small. Increase 'validation_fraction' or the size of "
-            f"your dataset: {m} rows with validation_fraction={fraction:g} give {m_val} "
-            "validation row, and R² needs 2 (or set early_stopping=False)"
-        )
 
 
 def train(
@@ -401,85 +280,107 @@ def train(
     """Fit ``net`` in place on X (n_1, m) and Y (n_L, m); return the ``History``.
 
     ``sample_weight`` (m,) weights each sample's J^(i) (``deltaprop.weights``), in training,
-    in the validation loss and R², and in the final and trivial losses.
+    in the validation loss and R², and in the final and trivial losses. The rest as
+    ``train_on``.
+    """
+    w = check_sample_weight(sample_weight, X.shape[1], net.dtype)
+    data = InMemoryData(X, Y, w)
+    return train_on(net, data, config, rng=rng, callback=callback, state=state, final=final)
+
+
+def train_on(net, data, config=DEFAULT_CONFIG, *, rng, callback=None, state=None, final=True):
+    """Fit ``net`` in place on ``data`` (in memory or on Dask: the module docstring); return
+    the ``History``.
+
     ``rng`` (a ``numpy.random.Generator``) draws the validation split and the shuffles.
     ``state``, a ``TrainState``, makes the run go on from a previous one (and is updated for
     the next); the returned ``History`` is then ``state.history``. ``final=False`` skips the
-    pass over X that measures ``history.final_loss`` and ``trivial_loss`` (``partial_fit``).
-    Floating-point overflow and invalid operations raise inside training whatever the caller's
-    ``np.errstate``, so a diverging run stops at once with no ``RuntimeWarning``.
-    ``callback(net, history)`` runs after each epoch (L-BFGS: iteration). Ctrl-C
-    (``KeyboardInterrupt``) stops training and keeps the best parameters so far, the initial
-    ones if no epoch finished (``history.interrupted``). A run that diverges (module docstring)
-    raises ``DivergenceError``.
+    pass over the data that measures ``history.final_loss`` and ``trivial_loss``
+    (``partial_fit``). Floating-point overflow and invalid operations raise inside training
+    whatever the caller's ``np.errstate``, so a diverging run stops at once with no
+    ``RuntimeWarning``. ``callback(net, history)`` runs after each epoch (L-BFGS: iteration).
+    Ctrl-C (``KeyboardInterrupt``) stops training and keeps the best parameters so far, the
+    initial ones if no epoch finished (``history.interrupted``); so does a lost Dask cluster,
+    which then raises ``ClusterLostError`` with that ``history``. A run that diverges (module
+    docstring) raises ``DivergenceError``.
     """
     check_params(net.params, 0, config)
-    w = check_sample_weight(sample_weight, X.shape[1], net.dtype)
+    state = TrainState() if state is None else state
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
         if config.solver == "lbfgs":
-            history = train_lbfgs(net, X, Y, config, callback, state=state, w=w)
+            history = train_lbfgs(net, data, config, callback, state.history)
         else:
-            history = train_epochs(net, X, Y, config, rng, callback, state=state, w=w)
+            history = train_epochs(net, data, config, rng, callback, state)
         if final:
             loss = get_loss(config.loss)
             with overflow_is_divergence(history.n_iter, config):
-                history.final_loss = data_loss(net, X, Y, loss, w)
-            history.trivial_loss = trivial_loss(Y, mean_target(Y, w), loss, w)
+                history.final_loss = data.data_loss(net, loss)
+            history.trivial_loss = data.trivial_loss(loss)
     return history
 
 
-def train_epochs(
-    net, X, Y, config, rng, callback, batches=None, *, state=None, w=None, loop_class=None
-):
-    """The mini-batch (or full-batch "gd") epochs of ``train``; w: sample weights (m,) or None.
-
-    ``batches`` replaces ``Batches(X, Y, …)`` and ``loop_class`` ``EpochLoop`` (on Dask:
-    ``distributed.DaskBatches`` and ``DaskEpochLoop``, which bring their validation split).
-    """
-    state = TrainState() if state is None else state
-    validation = (None, None, None)
-    if config.early_stopping and batches is None:
-        split_rng = state.split_generator(rng)
-        X, Y, w, *validation = split_validation(X, Y, config.validation_fraction, split_rng, w)
-    if batches is None:
-        batches = Batches(X, Y, batch_size_for(config, X.shape[1]), config.shuffle, w)
-    loop = (loop_class or EpochLoop)(net, Y, validation, config, batches, state=state)
+def train_epochs(net, data, config, rng, callback, state):
+    """The mini-batch (or full-batch "gd") epochs of ``train_on``."""
+    validation = None
+    if config.early_stopping:
+        data, validation = data.split(config.validation_fraction, state.split_generator(rng))
+    loop = EpochLoop(net, data, validation, config, state=state)
     bar = progress_bar(config, "epoch")
+    lost = None
     try:
         with bar:
             loop.history.stop_reason = loop.run(rng, bar, callback)
     except KeyboardInterrupt:
         loop.history.interrupted, loop.history.stop_reason = True, "interrupted"
+    except ClusterLostError as err:  # as Ctrl-C, then raised with the history
+        loop.history.interrupted, loop.history.stop_reason = True, "interrupted"
+        lost = lost_in_training(err, loop.history, config)
     if config.early_stopping or loop.history.interrupted:
         net.params[...] = loop.monitor.best_params
     state.rng = rng
+    if lost is not None:
+        raise lost
     return loop.history
 
 
-class EpochLoop:
-    """One run of a step rule: its data, optimizer, schedule, gradient buffer and monitor."""
+def lost_in_training(err, history, config):
+    """The ``ClusterLostError`` of a cluster lost during training, with its ``history``."""
+    unit = "iteration" if config.solver == "lbfgs" else "epoch"
+    n = f"{history.n_iter} {unit}{'s' * (history.n_iter != 1)}"
+    kept = "the best weights so far" if history.n_iter else "the initial weights"
+    lost = ClusterLostError(
+        f"the Dask cluster was lost during training ({err}) after {n}; the model keeps {kept}: "
+        "restart the workers (or check the scheduler) and train again"
+    )
+    lost.history = history
+    return lost
 
-    def __init__(self, net, Y, validation, config, batches, *, state):
+
+class EpochLoop:
+    """One run of a step rule: its batches, validation part, optimizer, schedule, gradient
+    buffer and monitor."""
+
+    def __init__(self, net, data, validation, config, *, state):
         self.net, self.config, self.history = net, config, state.history
         self.history.begin()
-        self.batches, m = batches, batches.m
-        self.X_val, self.Y_val, self.w_val = validation  # (n_1, m_val), (n_L, m_val), (m_val,)
-        steps = config.max_iter * math.ceil(m / self.batches.batch_size)  # at most
+        self.data, self.validation = data, validation  # training and validation parts
+        self.batches = data.batches(batch_size_for(config, data.m), config.shuffle)
+        steps = config.max_iter * math.ceil(data.m / self.batches.batch_size)  # at most
         self.optimizer, self.schedule = state.step_rule(config, steps)
         self.grad = Grad.zeros_like(net)  # ∇J, reused by every step
-        self.workspaces = {}  # z, a, δ buffers by batch size, reused by every step
-        self.monitor = state.monitor_for(net.params, config, self.X_val is not None)
+        self.monitor = state.monitor_for(net.params, config, validation is not None)
         self.guard, self.val_guard = Guard(config), Guard(config, "validation loss")
-        self.start_guards(Y)
+        self.start_guards()
 
-    def start_guards(self, Y):
+    def start_guards(self):
         """The divergence guards' references, from the initial network."""
-        with overflow_is_divergence(0, self.config):
-            self.guard.start(*self.batches.start_losses(self.net, self.config))
-            if self.X_val is not None:
-                loss, y_bar = get_loss(self.config.loss), mean_target(Y, self.batches.w)
-                J_val = data_loss(self.net, self.X_val, self.Y_val, loss, self.w_val)
-                self.val_guard.start(J_val, trivial_loss(self.Y_val, y_bar, loss, self.w_val))
+        net, config, b = self.net, self.config, self.batches.batch_size
+        with overflow_is_divergence(0, config):
+            self.guard.start(*self.data.start_losses(net, config, b))
+            if self.validation is not None:
+                loss = get_loss(config.loss)
+                J_val = self.validation.data_loss(net, loss)
+                self.val_guard.start(J_val, self.validation.trivial_loss(loss, self.data.y_bar))
 
     def run(self, rng, bar, callback):
         """Epochs until max_iter or a plateau (where "adaptive" lowers η instead of stopping).
@@ -489,58 +390,34 @@ class EpochLoop:
         net, config, history = self.net, self.config, self.history
         for epoch in range(1, config.max_iter + 1):
             J = run_epoch(
-                net,
-                self.batches,
-                self.grad,
-                self.optimizer,
-                self.schedule,
-                config,
-                rng,
-                self.workspaces,
-                epoch,
+                net, self.batches, self.grad, self.optimizer, self.schedule, config, rng, epoch
             )
             self.guard.check(J, epoch)
-            record(history, J, self.batches.m)
-            monitored = J if self.X_val is None else self.validate(epoch)
+            record(history, J, self.data.m)
+            monitored = J if self.validation is None else self.validate(epoch)
             show_progress(bar, history, config.verbose)
             plateau = self.monitor.update(monitored, net.params) > config.n_iter_no_change
             if callback is not None:
                 callback(net, history)
             if plateau:
                 if self.schedule.on_plateau(self.optimizer):
-                    return "converged" if self.X_val is None else "early_stopping"
+                    return "converged" if self.validation is None else "early_stopping"
                 self.monitor.count = 0
         return "max_iter"
 
     def validate(self, epoch):
         with overflow_is_divergence(epoch, self.config):
-            J_val, score = self.validation_loss_and_score()
+            J_val, score = self.validation.loss_and_score(self.net, get_loss(self.config.loss))
         self.val_guard.check(J_val, epoch)
         self.history.validation_loss_curve.append(J_val)
         self.history.validation_scores.append(score)
         self.history.best_validation_loss = min(self.history.best_validation_loss, J_val)
         return J_val
 
-    def validation_loss_and_score(self):
-        """J and R² on the validation columns, weighted by w_val (m_val,) or None (one forward
-        pass for both)."""
-        A_val = outputs(self.net, self.X_val)  # (n_L, m_val)
-        loss, w_val = get_loss(self.config.loss), self.w_val
-        J_val = weighted_sum(loss, A_val, self.Y_val, w_val) / weight_total(w_val, A_val.shape[1])
-        return J_val, validation_score(A_val, self.Y_val, w_val)
-
 
 def batch_size_for(config, m):
     """The batch size of ``config`` for m training columns ("gd": the full batch)."""
     return m if config.solver == "gd" else (config.batch_size or min(200, m))
-
-
-def validation_score(A_val, Y_val, w_val=None):
-    """R² of the predictions A_val against Y_val (n_L, m_val), averaged over the outputs
-    (scikit-learn's ``score``; weighted by w_val (m_val,) when given). The same in
-    standardized and original units: R² of each output is unchanged by that output's affine
-    scaling."""
-    return float(r2_score(Y_val.T, A_val.T, sample_weight=w_val))
 
 
 def record(history, J, m):
@@ -578,39 +455,18 @@ def show_progress(bar, history, verbose):
     bar.update()
 
 
-def train_lbfgs(net, X, Y, config, callback=None, *, state=None, w=None):
-    """Minimize J (with sample weights w (m,) or None) with SciPy's L-BFGS-B on the flat
-    parameter vector itself."""
-    loss, grad, ws = get_loss(config.loss), Grad.zeros_like(net), Workspace(net, X.shape[1])
-
-    def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
-        net.params[...] = theta
-        J, _ = loss_and_grad_unchecked(net, X, Y, config.alpha, loss, grad, ws, w=w)
-        return J, grad.flat
-
-    with overflow_is_divergence(0, config):
-        J_0 = initial_cost(net, X, Y, config, X.shape[1])
-        start = J_0, trivial_loss(Y, Y.mean(axis=1, keepdims=True), loss)
-    history = None if state is None else state.history
-    return train_lbfgs_on(
-        net, loss_and_grad_flat, X.shape[1], start, config, callback, history=history
-    )
-
-
-def train_lbfgs_on(net, loss_and_grad_flat, m, start, config, callback=None, *, history=None):
-    """L-BFGS from ``net.params`` on ``loss_and_grad_flat(θ) -> (J, ∇J)`` over m samples.
-
-    The J and ∇J may come from anywhere (in memory, or summed over a Dask cluster by
-    ``deltaprop.distributed``); ``start`` is the guard's (J at the start, trivial model's
-    loss). ``net.params`` ends at the minimizer. Returns the ``History``: ``history``, when
-    given, goes on (a warm start: its curves grow, ``n_iter`` counts this run), else a new one.
-    SciPy's L-BFGS-B starts with an empty memory of curvature pairs every time.
+def train_lbfgs(net, data, config, callback=None, history=None):
+    """Minimize J over every sample of ``data`` with SciPy's L-BFGS-B on the flat parameter
+    vector itself, from ``net.params``, which ends at the minimizer. Returns the ``History``:
+    ``history``, when given, goes on (a warm start: its curves grow, ``n_iter`` counts this
+    run). SciPy's L-BFGS-B starts with an empty memory of curvature pairs every time.
     """
+    loss_and_grad_flat = data.full_batch(net, config)
     history = History() if history is None else history
     history.begin()
     best, guard = Monitor(net.params, 0.0), Guard(config)
     with overflow_is_divergence(0, config):
-        guard.start(*start)
+        guard.start(*data.start_losses(net, config, data.m))
 
     def fun(theta):  # θ (P,) float64 -> (J, ∇J)
         try:
@@ -619,7 +475,7 @@ def train_lbfgs_on(net, loss_and_grad_flat, m, start, config, callback=None, *, 
             msg = divergence_message(history.n_iter + 1, f"{err}", config)
             raise DivergenceError(msg) from None
         check_loss(J, history.n_iter + 1, config)
-        history.t += m
+        history.t += data.m
         return J, g.astype(np.float64)
 
     def on_iteration(intermediate_result):
@@ -639,6 +495,10 @@ def train_lbfgs_on(net, loss_and_grad_flat, m, start, config, callback=None, *, 
     except KeyboardInterrupt:
         history.interrupted, history.stop_reason = True, "interrupted"
         net.params[...] = best.best_params
+    except ClusterLostError as err:  # as Ctrl-C, then raised with the history
+        history.interrupted, history.stop_reason = True, "interrupted"
+        net.params[...] = best.best_params
+        raise lost_in_training(err, history, config) from None
     check_params(net.params, history.n_iter, config)
     return history
 

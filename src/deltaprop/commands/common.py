@@ -154,7 +154,7 @@ def fit_reporting_warnings(fit, *args, **kwargs):
 def named_columns(features, targets, source):
     """Let an error of the estimator about one column of X or y name it by its header in the
     data file ``source`` (the estimator, given arrays, knows only its number)."""
-    from deltaprop.estimator import ColumnError
+    from deltaprop.scaling import ColumnError
 
     try:
         yield
@@ -172,7 +172,23 @@ def predict_matrix(model, X):
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
         X = named(X, [str(name) for name in names])
-    return np.asarray(model.predict(X)).reshape(X.shape[0], -1)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below, with the row
+        y_pred = np.asarray(model.predict(X)).reshape(X.shape[0], -1)  # (m, k)
+    check_finite_predictions(y_pred)
+    return y_pred
+
+
+def check_finite_predictions(y_pred):
+    """``DataError`` naming the first row of y_pred (m, k) that is not a finite number (a
+    model whose parameters or scales are finite but huge overflows on some inputs)."""
+    bad = ~np.isfinite(y_pred)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise DataError(
+            f"the model predicts {y_pred[i, j]} for row {i} (counting from 0, output {j}): "
+            "its parameters or scales are too large for this input; check the row, or "
+            "re-train the model"
+        )
 
 
 def named(X, names):

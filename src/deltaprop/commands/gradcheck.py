@@ -11,7 +11,9 @@ from deltaprop.commands.common import (
     nonnegative_int,
     positive_int,
 )
+from deltaprop.errors import ConfigError
 from deltaprop.losses import LOSSES, get_loss
+from deltaprop.network import parameter_count
 
 GRADCHECK_EPILOG = """\
 examples:
@@ -95,6 +97,30 @@ def register(subparsers):
     )
 
 
+MAX_FULL_PARAMETERS = 5_000  # --mode full perturbs each one: time grows as their square
+MAX_CELLS = 2**25  # float64 numbers held at once (256 MiB): network copies, data, activations
+
+
+def check_work(sizes, samples, mode):
+    """Before allocating: a ``ConfigError`` (one line) when the check of a network of
+    ``sizes`` on ``samples`` random samples would hold more than ``MAX_CELLS`` numbers, or
+    when --mode full would perturb more than ``MAX_FULL_PARAMETERS`` parameters."""
+    count = parameter_count(sizes)
+    cells = 12 * count + 4 * samples * sum(sizes)  # Θ copies and gradients; X, Y, z, a, δ
+    if cells > MAX_CELLS:
+        raise ConfigError(
+            f"a network of sizes {','.join(map(str, sizes))} ({count:,} parameters) on "
+            f"{samples:,} samples needs about {cells * 8 / 2**30:.3g} GiB; gradcheck takes at "
+            f"most {MAX_CELLS * 8 / 2**30:.3g} GiB: use fewer --samples or smaller --sizes"
+        )
+    if mode == "full" and count > MAX_FULL_PARAMETERS:
+        raise ConfigError(
+            f"--mode full checks the {count:,} parameters one by one (at most "
+            f"{MAX_FULL_PARAMETERS:,}, minutes beyond); use --mode directions for a network "
+            "this big"
+        )
+
+
 def gradcheck_command(args) -> int:
     from deltaprop.gradcheck import format_error, gradcheck
     from deltaprop.network import Network
@@ -104,7 +130,9 @@ def gradcheck_command(args) -> int:
     if args.model is not None:
         model = load(args.model)[0]
         net, loss = model.network_, args.loss or model.loss
+        check_work(net.sizes, args.samples, args.mode)
     else:
+        check_work(args.sizes, args.samples, args.mode)
         net = Network(args.sizes, args.activation, rng=rng, output=get_loss(loss).output)
     X = rng.standard_normal((net.sizes[0], args.samples))  # (n_1, m)
     Y = rng.standard_normal((net.sizes[-1], args.samples))  # (n_L, m)

@@ -128,7 +128,7 @@ def metric_sums(y_true, y_pred):
 def metrics_from_sums(sums):
     """R², RMSE and MAE per target from the files' sums (as ``regression_metrics``:
     R² is NaN for a constant target); and the number of rows m."""
-    from deltaprop.distributed import combine
+    from deltaprop.scaling import combine
 
     sums = [s for s in sums if s[0]]
     if not sums:

@@ -30,6 +30,7 @@ from deltaprop.commands.common import (
 )
 from deltaprop.commands.metrics import format_metrics, metric_sums, metrics_from_sums
 from deltaprop.data import (
+    check_column_options,
     is_parquet,
     read_table,
     split_names,
@@ -38,17 +39,17 @@ from deltaprop.data import (
     write_parquet,
 )
 from deltaprop.distributed import (
-    ClusterLostError,
+    DaskRows,
     connect,
-    fit_parts,
     load_file,
     local_workers,
     on_part,
     predict_part,
     require_dask,
 )
-from deltaprop.errors import ConfigError, DataError, DeltapropError
+from deltaprop.errors import ClusterLostError, ConfigError, DataError, DeltapropError
 from deltaprop.files import check_output
+from deltaprop.network import check_sizes
 
 
 def check_dask(args):
@@ -72,19 +73,20 @@ def train_run(args, model):
     files = data_files(args)
     say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
     with connect(args.dask) as client:
+        hidden = check_sizes(model.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
+        sources = file_sources(args, files, False)
+        rows = DaskRows.from_files(client, sources, files, hidden)
         try:
-            names, m, kept = fit_reporting_warnings(
-                fit_parts, model, client, file_sources(args, files, False), y_1d=True, files=files
-            )
+            fit_reporting_warnings(model.fit_rows, rows)
         except ClusterLostError as err:  # as Ctrl-C: the best weights so far are saved
             if err.history is None:  # lost before training: nothing to save
                 raise
-            save_lost(args, model, files, err)
+            save_lost(args, model, files, rows)
             raise ClusterLostError(f"{err} (saved to {args.out})") from None
-        say(args, KEPT[kept])
+        say(args, KEPT[rows.persisted])
         scored = file_sources(args, files, args.test_size > 0)  # --test-size 0: training rows
         held_out = on_files(client, scored, predict_part, model)
-    return _run(args, files, names, m, held_out)
+    return _run(args, files, rows.names, rows.m, held_out)
 
 
 KEPT = {
@@ -93,15 +95,15 @@ KEPT = {
 }
 
 
-def save_lost(args, model, files, err):
+def save_lost(args, model, files, rows):
     """The model file of a run whose cluster was lost, with the best weights so far as after
     Ctrl-C, but no test metrics (the held-out rows are in the files, read by workers)."""
     from deltaprop.io import save_model
 
-    features, targets = err.names
+    features, targets = rows.names
     extra = {
         "data": f"{args.data} ({len(files)} files)",
-        "split": {"seed": args.seed, "test_size": args.test_size, "n_train": err.m},
+        "split": {"seed": args.seed, "test_size": args.test_size, "n_train": rows.m},
         "interrupted": True,
         "cluster_lost": True,
     }
@@ -111,14 +113,18 @@ def save_lost(args, model, files, err):
 def file_sources(args, files, held_out):
     """The source of each file's partition (``distributed.load_file``): its training rows
     (``held_out`` False) or its held-out rows, split on the worker by --test-size and --seed."""
-    columns = (
+    split = (args.test_size, args.seed, held_out)
+    return [(load_file, (k, path, column_options(args), split)) for k, path in enumerate(files)]
+
+
+def column_options(args):
+    """(target, features, exclude, sep) as ``data.read_dataset`` takes them."""
+    return (
         split_names(args.target),
         split_names(args.features),
         split_names(args.exclude) or (),
         args.sep,
     )
-    split = (args.test_size, args.seed, held_out)
-    return [(load_file, (k, path, columns, split)) for k, path in enumerate(files)]
 
 
 def on_files(client, sources, func, *args):
@@ -135,6 +141,8 @@ def data_files(args):
         raise ConfigError("--dask needs DATA (a file or a glob such as 'part-*.csv') and --target")
     if not 0.0 <= args.test_size < 1.0:
         raise ConfigError(f"--test-size {args.test_size} must be at least 0 and below 1")
+    target, features, exclude, _ = column_options(args)
+    check_column_options(target, features, exclude)  # here, not on the workers
     return glob_files(args.data)
 
 
@@ -228,15 +236,26 @@ def check_new_folder(folder):
 
 @contextlib.contextmanager
 def staging_folder(folder):
-    """A temporary folder beside ``folder``, renamed onto it when the block succeeds and
-    removed with its files otherwise."""
-    parent = os.path.dirname(os.path.abspath(folder))
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(folder)}.", suffix=".tmp")
+    """A temporary folder beside ``folder`` (the one a symbolic link points to), renamed onto
+    it when the block succeeds and removed with its files otherwise. A folder that cannot be
+    made there, or that another run filled meanwhile, is a ``DataError``: nothing written."""
+    target = os.path.realpath(folder)
+    parent, name = os.path.split(target)
+    try:
+        os.makedirs(parent, exist_ok=True)
+        staging = tempfile.mkdtemp(dir=parent, prefix=f".{name}.", suffix=".tmp")
+    except OSError as err:
+        raise DataError(f"cannot write -o {folder!r}: {err.strerror or err}") from None
     try:
         yield staging
         os.chmod(staging, 0o777 & ~umask())  # mkdtemp's folder is private: the usual mode
-        os.replace(staging, folder)  # onto a missing or empty folder
+        try:
+            os.replace(staging, target)  # onto a missing or empty folder
+        except OSError as err:  # e.g. another run wrote into it meanwhile
+            raise DataError(
+                f"cannot write -o {folder!r} ({err.strerror or err}): it is no longer a new "
+                "or empty folder; nothing was written, give a new folder"
+            ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

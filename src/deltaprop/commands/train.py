@@ -224,6 +224,7 @@ def train(args) -> int:
         on_dask.check_dask(args)  # usage errors before any work
     model = regressor(args)
     model.train_config()  # usage errors in the settings, before any work
+    check_network_size(args.hidden)
     if args.dask:
         on_dask.check_loss(model)
     check_outputs(args)
@@ -265,18 +266,68 @@ def _train_run(args, model):
 
 
 def check_outputs(args):
-    """Before any work: --out and --plots can be written and are none of the inputs."""
+    """Before any work: --out, --plots and --report can be written and are none of the
+    inputs (with --dask, none of the files the DATA glob matches) nor one another."""
     if args.out == "-":
         raise ConfigError("--out - would mix the model file into the report on stdout; give a file")
-    inputs = [("the data file", args.data)]
+    inputs = [("the data file", path) for path in _data_paths(args)]
     check_output(args.out, inputs)
+    inputs.append(("the model file (--out)", args.out))
     if args.plots:
         check_folder(args.plots)
         for name in PLOT_FILES:
             plot = os.path.join(args.plots, name)
-            check_output(plot, [*inputs, ("the model file (--out)", args.out)])
+            check_output(plot, inputs)
+            inputs.append((f"the plot {name} of this run (--plots)", plot))
     if args.report:
-        check_output(args.report, [*inputs, ("the model file (--out)", args.out)])
+        check_output(args.report, inputs)
+
+
+def _data_paths(args):
+    """The data files a run reads: with --dask, each file of the DATA glob."""
+    if args.dask and args.data is not None:
+        from deltaprop.commands.on_dask import glob_files
+
+        return glob_files(args.data)
+    return [args.data]
+
+
+TRAINING_COPIES = 6  # parameter-sized arrays while training: Θ, ∇J, Adam's m and v, best Θ, step
+
+
+def check_network_size(hidden):
+    """Before any work: a model file can hold the network (``modelcheck.MAX_LAYERS``) and this
+    machine's memory can train it, judged from its parameters with one feature and one
+    target (at least that many): a one-line ``ConfigError`` otherwise."""
+    from deltaprop.modelcheck import MAX_LAYERS
+    from deltaprop.network import parameter_count
+
+    if len(hidden) + 2 > MAX_LAYERS:
+        raise ConfigError(
+            f"--hidden gives {len(hidden)} hidden layers; a model file holds at most "
+            f"{MAX_LAYERS - 2}: give fewer"
+        )
+    count = parameter_count((1, *hidden, 1))
+    need, have = count * 8 * TRAINING_COPIES, physical_memory()
+    if need > have:
+        widths = _short(",".join(map(str, hidden)))
+        raise ConfigError(
+            f"--hidden {widths} means at least {count:,} parameters, about "
+            f"{need / 2**30:.3g} GiB to train, more than this machine's {have / 2**30:.3g} GiB "
+            "of memory; use smaller widths"
+        )
+
+
+def physical_memory():
+    """Bytes of memory of this machine (2**40 where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return 2**40
+
+
+def _short(text, n=60):
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _split_text(args, train_set, test_set):

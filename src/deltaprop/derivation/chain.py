@@ -18,14 +18,17 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from deltaprop.derivation import calculus, notations, tex
-from deltaprop.derivation.check import BATCHED, GENERIC_WIDTHS, SAMPLES, check, substitute
+from deltaprop.derivation.check import BATCHED, GENERIC_WIDTHS, SAMPLES, check
 from deltaprop.derivation.notation import (
     Bin,
+    Call,
     LayerIndex,
+    Neg,
     ParseError,
     Sym,
     Transpose,
     parse,
+    substitute,
     to_text,
 )
 from deltaprop.derivation.sample import RandomNetwork
@@ -268,12 +271,9 @@ def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=No
 
 def _formula_verdict(result):
     verdicts = {step.verdict for step in result.steps}
-    if "wrong" in verdicts:
-        return "wrong"
-    if "correct" in verdicts:
-        return "correct"
-    if "unparseable" in verdicts:
-        return "unparseable"
+    for verdict in ("wrong", "unparseable", "correct"):  # a step not read is not "correct"
+        if verdict in verdicts:
+            return verdict
     return "skipped"
 
 
@@ -353,7 +353,7 @@ def _judge_step(number, lhs, step, options, scope):
             return wrong
         if options.single(f"{definition.name} = {definition.name}") is not None:
             text = text.replace(f"\\left({definition.expr}\\right)", f"{{{definition.name}}}", 1)
-    return judge_side(number, lhs, text, step.written, options)
+    return _letters(judge_side(number, lhs, text, step.written, options))
 
 
 def _judge_definition(number, step, definition, options, scope):
@@ -407,6 +407,16 @@ def _mentions_network(text):
     return NETWORK_SYMBOL.search(text) is not None
 
 
+def _letters(step):
+    """``step`` with its suggestion in the written layer letter: the answers' k is read as
+    the layer variable l, and printed back as k."""
+    uses_k = re.search(r"(?:_|\^\{?\(?)\{?k\b", step.written)
+    uses_l = re.search(r"(?:_|\^\{?\(?)\{?l\b", step.written)
+    if step.suggestion and uses_k and not uses_l:
+        step.suggestion = re.sub(r"\^\(l(?=[)+−-])", "^(k", step.suggestion)
+    return step
+
+
 def _from_single(number, written, single):
     step = StepResult(number, written, single.verdict, single.reason, single.message)
     if single.corrected:
@@ -445,7 +455,38 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         errors.append((binding.get("l", binding["L"]), error))
     if not checked:
         return None
-    return _value_step(number, written, errors)
+    step = _value_step(number, written, errors)
+    if step.verdict == "wrong":
+        _name_the_mistake(step, setting, left, right)
+    return step
+
+
+REPAIRS = (
+    "d f(x) is the differential of f(x) (f'(x) ⊙ dx); this step needs f(x) itself",
+    "the sign is flipped",
+)
+
+
+def _name_the_mistake(step, setting, left, right):
+    """A repair of a wrong step that checks correct, as the suggestion and a hint: a
+    differential written on a function (the answer's dφ'(z_k) ⊙ dz_k), a lost sign."""
+    for hint, fixed in _repairs(right):
+        try:
+            if all(_step_error(setting, b, left, fixed) < TOLERANCE for b in setting.bindings):
+                step.suggestion, step.hints = to_text(fixed), [hint]
+                return
+        except (RangeError, ShapeError, SymbolError, ValueError):
+            continue
+
+
+def _repairs(right):
+    """``[(hint, repaired tree)]`` for :func:`_name_the_mistake`."""
+    out = []
+    for n in walk(right):
+        if type(n).__name__ == "Differential" and isinstance(n.arg, Call):
+            out.append((REPAIRS[0], substitute(right, n, n.arg)))
+    out.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
+    return out
 
 
 @dataclass
@@ -478,12 +519,23 @@ def _setting(left, right, options):
     L = len(sizes)
     bases = layer_bases(left) | layer_bases(right)
     bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
-    return _Setting(network, [b for b in bindings if _claimed(left, b)], directions, generic)
+    claimed = [b for b in bindings if _claimed(left, right, b)]
+    return _Setting(network, claimed, directions, generic)
 
 
-def _claimed(left, binding):
-    """Whether the equation claims ``binding``: a^(l) = φ(z^(l)) (and its differential)
-    is about the hidden layers only, the output layer being linear."""
+def _claimed(left, right, binding):
+    """Whether the equation claims ``binding``: a^(l) = φ(z^(l)) (and its differential), and
+    any step with φ(z^(l)) or φ'(z^(l)), is about the hidden layers only, the output layer
+    being linear."""
+    L = binding["L"]
+    for n in walk(right):
+        if isinstance(n, Call) and n.func in ("φ", "φ'") and isinstance(n.arg, Sym):
+            if (
+                n.arg.layer is not None
+                and n.arg.layer.base == "l"
+                and n.arg.layer.bind(binding) == L
+            ):
+                return False
     target = left.arg if type(left).__name__ == "Differential" else left
     if not (isinstance(target, Sym) and target.name in ("a", "A") and target.layer):
         return True

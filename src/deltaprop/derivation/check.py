@@ -31,6 +31,7 @@ from deltaprop.derivation.notation import (
     Sym,
     Transpose,
     parse_expression,
+    substitute,
     table_of,
     to_text,
     transform,
@@ -53,6 +54,7 @@ from deltaprop.derivation.shapes import (
     shape_json,
     shape_text,
     symbol_shape,
+    uses,
     walk,
 )
 from deltaprop.errors import ConfigError
@@ -109,7 +111,7 @@ class Context:
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
-        with_alpha = _uses(rhs, {"α"})
+        with_alpha = uses(rhs, {"α"})
         options = (self.seed, self.output_activation, self.loss)
         return _random_network(sizes, self.activation, with_alpha, *options)
 
@@ -368,7 +370,7 @@ def _update(lhs, rhs):
     if not (isinstance(inner, Sym) and inner.name in ACCUMULATORS and inner.layer is not None):
         return None
     name = inner.name.removesuffix("+") if columns else inner.name
-    if _uses(rhs.right, {"α"}):
+    if uses(rhs.right, {"α"}):
         return replace(inner, name=REGULARIZED[name]), REGULARIZATION_NOTE
     if columns or name == "cs:G":
         return None
@@ -468,7 +470,7 @@ def _entries_at(goal, rhs, network, binding):
         return binding.get("l", k), float("inf"), (None, None)
     if k is not None:
         domain.check_range(goal.name, goal.layer, goal.node)
-    truth = np.asarray(network.truth(goal.name, k, _batched(rhs)), dtype=float)
+    truth = np.asarray(network.truth(goal.name, k, is_batched(rhs)), dtype=float)
     truth = truth[:, 0] if len(goal.entry) == 1 and truth.ndim == 2 else truth
     if sorted(indices) != sorted(goal.entry):
         return binding.get("l", k), float("inf"), (None, truth)
@@ -725,16 +727,12 @@ def _random_network(sizes, activation, with_alpha, seed, output_activation=None,
     return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation, loss)
 
 
-def _batched(node):
+def is_batched(node):
     """Whether ``node`` is about the batch: capitals (A, Z, Δ, X, Y) or a sum over samples."""
     return any(
         (isinstance(n, Sym) and n.name in BATCHED) or (isinstance(n, SumOver) and n.index == "i")
         for n in walk(node)
     )
-
-
-def _uses(node, names):
-    return any(isinstance(n, Sym) and n.name in names for n in walk(node))
 
 
 def _evaluate_at(goal, rhs, network, binding):
@@ -744,7 +742,7 @@ def _evaluate_at(goal, rhs, network, binding):
     if goal.layer is not None:
         k = goal.layer.bind(binding)
         domain.check_range(goal.name, goal.layer, goal.node)
-    truth = np.asarray(network.truth(goal.name, k, _batched(rhs)), dtype=float)
+    truth = np.asarray(network.truth(goal.name, k, is_batched(rhs)), dtype=float)
     truth = truth.T if goal.transposed else truth
     if value.shape == (1, 1) and truth.ndim == 0:
         value = value.reshape(())  # a 1 × 1 matrix is a scalar: ½ (a − y)ᵀ (a − y) is J
@@ -784,7 +782,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
     if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
         candidates += exp_output_repairs(goal, rhs)
     found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
-    if goal.name == "gb" and _uses(rhs, {"α"}):
+    if goal.name == "gb" and uses(rhs, {"α"}):
         found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
     value, truth = worst[2]
     norm = float(np.vdot(truth, truth))
@@ -792,7 +790,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
         l2, local = goal.name in REGULARIZED.values(), goal.name.startswith("cs:")
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
-        if abs(c * SAMPLES - 1) < 1e-9 and _uses(rhs, {"Δ"}) | (goal.name == "Δ"):
+        if abs(c * SAMPLES - 1) < 1e-9 and (uses(rhs, {"Δ"}) or goal.name == "Δ"):
             named = f"{named}; {DELTA_NOT_AVERAGED}"
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
@@ -882,11 +880,6 @@ def _shifted(node):
 
 def _t(node):
     return node.arg if isinstance(node, Transpose) else Transpose(node.span, node)
-
-
-def substitute(node, old, new):
-    """A copy of the tree ``node`` with the subtree ``old`` (by identity) replaced."""
-    return transform(node, lambda t: new if t is old else None)
 
 
 # ---------------------------------------------------------------- the broadcasting trap

@@ -9,8 +9,8 @@ then the answer.
 
 from dataclasses import dataclass
 
-from deltaprop.derivation.check import _batched, check
-from deltaprop.derivation.explain import TEMPLATES, _operands, shapes_of, without_alpha
+from deltaprop.derivation.check import check, is_batched
+from deltaprop.derivation.explain import TEMPLATES, leaf_operands, shapes_of, without_alpha
 from deltaprop.derivation.notation import ParseError, Transpose, parse, to_text
 from deltaprop.derivation.shapes import shape_text
 from deltaprop.errors import ConfigError
@@ -44,7 +44,7 @@ class Question:
         """The hint about shapes: the result's and those of the quantities it is made of
         (untransposed, so that the hint does not give the operation away)."""
         rhs = without_alpha(self.template.rhs)
-        leaves = [n.arg if isinstance(n, Transpose) else n for n in _operands(rhs)]
+        leaves = [n.arg if isinstance(n, Transpose) else n for n in leaf_operands(rhs)]
         parts = {to_text(n): shapes_of(n)[1] for n in leaves if shapes_of(n)[1] is not None}
         listed = ", ".join(f"{text} is {shape_text(shape)}" for text, shape in parts.items())
         return f"{self.lhs} is {shape_text(shapes_of(rhs)[1])}; {listed}"
@@ -135,7 +135,7 @@ BATCH_MISMATCH = {
 
 def _is_batched(rhs):
     try:
-        return any(_batched(side) for side in parse(rhs))
+        return any(is_batched(side) for side in parse(rhs))
     except (ParseError, ConfigError):
         return False
 

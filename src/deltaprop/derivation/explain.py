@@ -45,9 +45,10 @@ from deltaprop.derivation.shapes import (
     SymbolicDomain,
     evaluate,
     symbol_shape,
-    walk,
+    uses,
 )
 from deltaprop.errors import ConfigError
+from deltaprop.gradcheck import at_both_sides
 from deltaprop.losses import get_loss
 from deltaprop.network import Network
 from deltaprop.relerror import rel_error
@@ -216,17 +217,17 @@ def shapes_of(rhs, sizes=None, m=1):
     """The operand shapes and the result shape of the tree ``rhs``, inferred concretely for
     ``sizes``, or symbolically (n_l) without it."""
     domain = SymbolicDomain() if sizes is None else ConcreteDomain(sizes, {"L": len(sizes)}, m=m)
-    operands = [(operand_text(o), evaluate(o, domain).shape) for o in _operands(rhs)]
+    operands = [(operand_text(o), evaluate(o, domain).shape) for o in leaf_operands(rhs)]
     shape = evaluate(rhs, domain).shape
     return [(text, s) for text, s in operands if s is not None], shape
 
 
-def _operands(node):
+def leaf_operands(node):
     """The leaves of the product and sum tree: the terms an operation combines."""
     if isinstance(node, Bin):
-        return _operands(node.left) + _operands(node.right)
+        return leaf_operands(node.left) + leaf_operands(node.right)
     if isinstance(node, Neg):
-        return _operands(node.arg)
+        return leaf_operands(node.arg)
     return [node]
 
 
@@ -262,7 +263,7 @@ def without_alpha(node):
     def drop(n):
         if not (isinstance(n, Bin) and n.op == "+"):
             return None
-        if _uses_alpha(n.right):
+        if uses(n.right, {"α"}):
             return without_alpha(n.left)
         return Bin(n.span, "+", without_alpha(n.left), without_alpha(n.right), "+")
 
@@ -272,10 +273,6 @@ def without_alpha(node):
             inner = bare.right
             return Bin(bare.span, "@", Bin(bare.span, "@", bare.left, inner.left), inner.right)
     return bare
-
-
-def _uses_alpha(node):
-    return any(isinstance(n, Sym) and n.name == "α" for n in walk(node))
 
 
 def record_template(loss, key, batched):
@@ -448,12 +445,7 @@ def central_differences(f, x, idx, h=STEP):
     flat = x.reshape(-1)  # a view: x is contiguous
     out = np.empty(len(idx))
     for n, i in enumerate(idx):
-        old = flat[i]
-        flat[i] = old + h
-        plus = f()
-        flat[i] = old - h
-        minus = f()
-        flat[i] = old
+        plus, minus = at_both_sides(f, flat, i, h)
         out[n] = (plus - minus) / (2 * h)
     return out
 
@@ -707,7 +699,8 @@ def explain(
     """
     form = FORM_ALIASES.get(form, form)
     _check_options(form, batch, alpha)
-    setup = make_setup(check_work(sizes), activation, loss, batch, alpha, check_seed(seed))
+    sizes = check_work(sizes, batch)
+    setup = make_setup(sizes, activation, loss, batch, alpha, check_seed(seed))
     lines = forward_lines(setup) + [cost_line(setup)] + backward_lines(setup, form)
     if not batch:
         lines = question_lines(setup, lines) + lines

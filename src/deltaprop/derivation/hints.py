@@ -19,6 +19,7 @@ from deltaprop.derivation.notation import (
     Ones,
     Sym,
     Transpose,
+    substitute,
     to_text,
     transform,
 )
@@ -43,7 +44,7 @@ def _rewrite_each(rhs, match):
     for node in walk(rhs):
         fix = match(node)
         if fix is not None:
-            found.append((fix[0], _substitute(rhs, node, fix[1])))
+            found.append((fix[0], substitute(rhs, node, fix[1])))
     return found
 
 
@@ -270,10 +271,6 @@ def _is_exp_output(node):
         node = node.arg
         return isinstance(node, Sym) and node.name in ("z", "Z") and node.layer is not None
     return isinstance(node, Sym) and node.name in ("a", "A") and node.layer is not None
-
-
-def _substitute(node, old, new):
-    return transform(node, lambda t: new if t is old else None)
 
 
 REPAIRS = (

@@ -13,12 +13,12 @@ import numpy as np
 from deltaprop.derivation.notation import to_mathml
 from deltaprop.derivation.render import (
     WHY_MATRIX_PRODUCT,
-    _header,
-    _sections,
-    _shapes,
-    _summary,
-    _verified,
+    header_text,
     number,
+    present_sections,
+    shapes_text,
+    summary_text,
+    verified_text,
 )
 from deltaprop.derivation.shapes import shape_text
 
@@ -44,16 +44,16 @@ MAX_UNITS = 8  # units drawn per layer; wider layers show the first ones and a "
 
 def derivation_html(d):
     """The whole page for the :class:`~deltaprop.derivation.explain.Derivation` ``d``."""
-    title = escape(_header(d))
+    title = escape(header_text(d))
     body = [f"<h1>{title}</h1>", network_svg(d.sizes), "<h2>Notation</h2>", _notation_table(d)]
-    for section, heading in _sections(d):
+    for section, heading in present_sections(d):
         body.append(f"<h2>{escape(heading)}</h2>")
         body += [_equation(line) for line in d.lines if line.section == section]
     body += ["<h2>Why a matrix product and not ⊙</h2>", f"<pre>{escape(WHY_MATRIX_PRODUCT)}</pre>"]
     if d.forms:
         body.append("<h2>The answers' forms give the same numbers</h2>")
         body += [_equation(line) for line in d.forms]
-    body += ["<h2>Worked example</h2>", _worked_example(d), f"<p>{escape(_summary(d))}</p>"]
+    body += ["<h2>Worked example</h2>", _worked_example(d), f"<p>{escape(summary_text(d))}</p>"]
     head = f'<meta charset="utf-8"><title>{title}</title><style>{STYLE}</style>'
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head>{head}</head><body>\n'
@@ -66,8 +66,8 @@ def _equation(line):
     lhs, rhs = to_mathml(line.equation.lhs), to_mathml(line.equation.rhs)
     where = f" <span>[{escape(line.where)}]</span>" if line.where else ""
     math = f'<math display="block"><mrow>{lhs}<mo>=</mo>{rhs}</mrow></math>'
-    shapes = f'<p class="shapes">{escape(_shapes(line))}{where}</p>'
-    return f'<div class="eq">{math}{shapes}<p class="check">{escape(_verified(line))}</p></div>'
+    shapes = f'<p class="shapes">{escape(shapes_text(line))}{where}</p>'
+    return f'<div class="eq">{math}{shapes}<p class="check">{escape(verified_text(line))}</p></div>'
 
 
 def _notation_table(d):

@@ -1209,6 +1209,11 @@ def transform(node, change):
     return replace(node, **fields) if fields else node
 
 
+def substitute(node, old, new):
+    """A copy of the tree ``node`` with the subtree ``old`` (by identity) replaced."""
+    return transform(node, lambda t: new if t is old else None)
+
+
 def _with_span(node, span):
     return replace(node, span=span)
 
@@ -1244,9 +1249,9 @@ NUMPY_CALLS = {
 }
 
 
-def _numpy(node):
+def is_numpy(node):
     """Whether ``node`` is cs231n's NumPy: it holds a layer-local name such as X or dout."""
-    return isinstance(node, Local) or any(_numpy(child) for child in children(node))
+    return isinstance(node, Local) or any(is_numpy(child) for child in children(node))
 
 
 def _is_coefficient(node):
@@ -1323,11 +1328,11 @@ class Renderer:
         left, right = self.operand(node.left, node, False), self.operand(node.right, node, True)
         if _is_coefficient(node):
             return self.GROUP.format(f"{left}{right}")
-        op = self.text(" @ ") if node.op == "@" and _numpy(node) else self.ops[node.op]
+        op = self.text(" @ ") if node.op == "@" and is_numpy(node) else self.ops[node.op]
         return self.GROUP.format(f"{left}{op}{right}")
 
     def transpose(self, node):
-        if _numpy(node.arg):  # NumPy's X.T
+        if is_numpy(node.arg):  # NumPy's X.T
             arg = self(node.arg)
             return (arg if isinstance(node.arg, Sym) else self.parens(arg)) + self.text(".T")
         arg, inner = self(node.arg), node.arg

@@ -136,12 +136,12 @@ SECTIONS = (
 )
 
 
-def _sections(d):
+def present_sections(d):
     """The sections that have lines (the question's derivations are per sample only)."""
     return [(key, title) for key, title in SECTIONS if any(x.section == key for x in d.lines)]
 
 
-def _header(d):
+def header_text(d):
     sizes = "-".join(map(str, d.sizes))
     samples = f"a batch of m = {d.batch} samples (columns)" if d.batch else "one sample (m = 1)"
     return (
@@ -150,7 +150,7 @@ def _header(d):
     )
 
 
-def _shapes(line):
+def shapes_text(line):
     operands = ", ".join(f"{text}: {shape_text(shape)}" for text, shape in line.operand_shapes)
     result = shape_text(line.shape)
     if line.param_shape is not None:
@@ -158,14 +158,14 @@ def _shapes(line):
     return f"{operands}  →  {result}" if operands else result
 
 
-def _verified(line):
+def verified_text(line):
     return f"rel. error {rel_text(line.rel_error)} ({line.verified_by})"
 
 
 def derivation_text(d):
-    out = [_header(d), "", "Notation (Ng's; layer 1 is the input, layer L the output)"]
+    out = [header_text(d), "", "Notation (Ng's; layer 1 is the input, layer L the output)"]
     out += [f"  {s:<12} {m:<34} {shape_text(g)} = {shape_text(c)}" for s, m, g, c in d.notation]
-    for section, title in _sections(d):
+    for section, title in present_sections(d):
         out += ["", title]
         for line in (x for x in d.lines if x.section == section):
             out += _text_line(line, d.example)
@@ -179,7 +179,7 @@ def derivation_text(d):
         out += ["", "The answers' forms give the same numbers", _indent(FORMS_NOTE)]
         for line in d.forms:
             out += _text_line(line, d.example)
-    out += ["", _summary(d)]
+    out += ["", summary_text(d)]
     return "\n".join(out)
 
 
@@ -191,7 +191,7 @@ def _batched_row(row):
 
 def _text_line(line, example):
     where = f"   [{line.where}]" if line.where else ""
-    out = [f"  {line.lhs} = {line.rhs}{where}", f"      {_shapes(line)}; {_verified(line)}"]
+    out = [f"  {line.lhs} = {line.rhs}{where}", f"      {shapes_text(line)}; {verified_text(line)}"]
     if line.same_as_hadamard is not None:
         out[-1] += f"; max |difference| from the ⊙ form {rel_text(line.same_as_hadamard)}"
     if example:
@@ -217,7 +217,7 @@ def _chain_text(chain):
     )
 
 
-def _summary(d):
+def summary_text(d):
     count = len(d.lines) + len(d.forms)
     text = (
         f"Verification in float64 on a seeded random network and sample: all {count} lines\n"
@@ -234,9 +234,9 @@ def _indent(text, n=2):
 
 
 def derivation_markdown(d):
-    out = [f"**{_header(d)}**", "", "| symbol | meaning | shape |", "|---|---|---|"]
+    out = [f"**{header_text(d)}**", "", "| symbol | meaning | shape |", "|---|---|---|"]
     out += [f"| {s} | {m} | {shape_text(g)} = {shape_text(c)} |" for s, m, g, c in d.notation]
-    for section, title in _sections(d):
+    for section, title in present_sections(d):
         out += ["", f"### {title}", "", "| equation | shapes | check |", "|---|---|---|"]
         out += [_markdown_row(x) for x in d.lines if x.section == section]
     if d.batched:
@@ -253,17 +253,17 @@ def derivation_markdown(d):
             "|---|---|---|",
         ]
         out += [_markdown_row(x) for x in d.forms]
-    out += ["", _summary(d)]
+    out += ["", summary_text(d)]
     return "\n".join(out)
 
 
 def _markdown_row(line):
     where = f" ({line.where})" if line.where else ""
-    return f"| `{line.lhs} = {line.rhs}`{where} | {_shapes(line)} | {_verified(line)} |"
+    return f"| `{line.lhs} = {line.rhs}`{where} | {shapes_text(line)} | {verified_text(line)} |"
 
 
 def derivation_latex(d):
-    out = [f"% {_header(d)}", r"\begin{align*}"]
+    out = [f"% {header_text(d)}", r"\begin{align*}"]
     for line in d.lines + d.forms:
         out.append(f"  {_latex_equation(line)} \\\\")
     out.append(r"\end{align*}")

@@ -15,13 +15,21 @@ from deltaprop.network import Network, check_sizes
 ALPHA = 0.37  # the L2 strength used when an equation mentions α
 MAX_PARAMETERS = 1_000_000  # a random network for teaching: estimated before allocating
 MAX_LAYERS = 50
+MAX_WIDTH = 4_000  # units of one layer: three n_l × n_l matrices of 128 MB at most
+MAX_BATCH = 5_000  # columns of the batched forms (--batch)
 COPIES = 12  # parameter-sized arrays held at once: Θ and b, the batch and per-sample gradients
 
 
-def check_work(sizes):
+def check_work(sizes, batch=None):
     """``sizes`` validated and small enough to build a random network on, judged from the
-    parameter count before anything is allocated (a one-line ConfigError otherwise)."""
+    parameter count, the widest layer (its Diag(φ') and Jacobians are n_l × n_l) and the
+    ``batch`` before anything is allocated (a one-line ConfigError otherwise)."""
     sizes = check_sizes(sizes)
+    if batch is not None and batch > MAX_BATCH:
+        raise ConfigError(
+            f"--batch {batch:,} is more columns than the derivation commands take (at most "
+            f"{MAX_BATCH:,}, enough to show the batched forms); give a smaller --batch"
+        )
     count = sum(n * (k + 1) for k, n in zip(sizes, sizes[1:], strict=False))  # Θ and b
     if count > MAX_PARAMETERS or len(sizes) > MAX_LAYERS:
         gib = count * 8 * COPIES / 2**30
@@ -30,6 +38,13 @@ def check_work(sizes):
             f"(about {gib:.2g} GiB for the random network and its gradients); the derivation "
             f"commands take at most {MAX_PARAMETERS:,} parameters and {MAX_LAYERS} layers: "
             "use smaller widths, e.g. --sizes 3,5,4,1"
+        )
+    if max(sizes) > MAX_WIDTH:
+        gib = 3 * 8 * max(sizes) ** 2 / 2**30
+        raise ConfigError(
+            f"sizes {','.join(map(str, sizes))} have a layer of {max(sizes):,} units, whose "
+            f"n_l × n_l matrices (Diag(φ'), Jacobians) need about {gib:.3g} GiB; the "
+            f"derivation commands take widths up to {MAX_WIDTH:,}: use smaller widths"
         )
     return sizes
 

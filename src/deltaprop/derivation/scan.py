@@ -39,9 +39,11 @@ class TextResult:
 
     @property
     def exit_code(self):
+        """1 when a formula is wrong; else 0 when every formula about the network was judged
+        correct; 2 when nothing was readable or a formula about the network was not."""
         if self.count("wrong"):
             return 1
-        return 0 if self.count("correct") else 2
+        return 0 if self.count("correct") and not self.count("unparseable") else 2
 
     def to_json(self):
         return json.dumps(
@@ -83,7 +85,10 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None):
     """
     scope, result = Scope(), TextResult()
     options = {"sizes": sizes, "activation": activation, "seed": seed, "notation": notation}
-    for line, source, body in formulas(_without_comments(text)):
+    readable, after = _without_comments(text), 0
+    for line, source, body in formulas(readable):
+        scope.macros.take_definitions(readable[after : source[0]])  # a .tex preamble's macros
+        after = source[1]
         judged = check_derivation(body, scope=scope, **options)
         judged.line, judged.source = line, text_at(text, source)
         result.formulas.append(judged)

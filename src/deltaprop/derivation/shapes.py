@@ -31,8 +31,8 @@ from deltaprop.derivation.notation import (
     SumOver,
     Sym,
     Transpose,
-    _numpy,
     children,
+    is_numpy,
     to_text,
 )
 
@@ -682,7 +682,7 @@ def _add(node, left, right):
 
 def _row_added(node, left, right):
     """NumPy's ``X @ W + b`` with samples as rows: a row (a bias) added to every row."""
-    rows = _numpy(node) or any(_is_bias_row(side) for side in (node.left, node.right))
+    rows = is_numpy(node) or any(_is_bias_row(side) for side in (node.left, node.right))
     return rows and left.shape[1] == right.shape[1] and 1 in (left.shape[0], right.shape[0])
 
 
@@ -728,6 +728,11 @@ def walk(node):
     yield node
     for child in children(node):
         yield from walk(child)
+
+
+def uses(node, names):
+    """Whether ``node`` holds a symbol named one of ``names``."""
+    return any(isinstance(n, Sym) and n.name in names for n in walk(node))
 
 
 def has_entries(node):

@@ -155,6 +155,7 @@ def normalize(text):
     text = re.sub(r"\\(?:left|right)\s*\.", " ", text)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*(?:Tr|tr|trace)\s*\}", "Tr", text)
     text = DIFFERENTIAL_RE.sub(r"\\partial ", text)
+    text = re.sub(r"\\partial\s*_", r"\\nabla_", text)  # ∂_X J, a gradient as ∇_X J
     text = SUM_BOUND.sub(r"\1", text)
     text = re.sub(r"_\s*\{\s*F\s*\}", "_F", text)
     text = re.sub(r"\{\s*\{\s*([A-Za-z])\s*\}", r"{\1", text)  # _{{L}-1}: the answer's \smL

@@ -57,7 +57,7 @@ def estimator_parts(estimator):
         y_scale=estimator.y_scale_,
         output=output_activation(estimator),
         feature_names=None if names is None else [str(name) for name in names],
-        y_1d=estimator._y_ndim == 1,
+        y_1d=estimator.y_ndim_ == 1,
     )
 
 

@@ -19,7 +19,6 @@ Files (``save_torch``/``load_torch``): ``torch.save`` of the state dict (tensors
 import json
 import os
 import pickle
-import zipfile
 
 import numpy as np
 
@@ -271,7 +270,7 @@ def load_torch(path):
             module.load_state_dict(state)
     except ModelFileError as err:
         raise ModelFileError(f"cannot load PyTorch model {path!r}: {err}") from None
-    except (*MALFORMED, pickle.UnpicklingError, zipfile.BadZipFile) as err:
+    except (*MALFORMED, pickle.UnpicklingError, RuntimeError) as err:  # torch: a bad state
         reason = " ".join(str(err).split())[:200] or type(err).__name__
         raise ModelFileError(f"cannot load PyTorch model {path!r}: {reason}") from None
     return module

@@ -1,0 +1,236 @@
+"""The training data in memory: the object ``train.train_on`` trains on (docs/design.md "The
+training-data seam"); ``deltaprop.distributed.DaskData`` offers the same on a Dask cluster.
+
+Before standardizing (the estimator's side), ``Rows`` holds X (m, n) and Y (m, k) as rows,
+checked, with their sample weights: their sizes, the scalers (one pass) and ``standardized``.
+``InMemoryData`` holds the standardized columns X (n_1, m) and Y (n_L, m) (the core's layout)
+and offers what the training loop needs, and nothing else:
+
+- ``m``, and ``y_bar`` (n_L, 1): the (weighted) mean target, the trivial model's prediction;
+- ``batches(batch_size, shuffle)``: a ``Batches``, whose ``epoch(rng)`` yields the batches of
+  one epoch, ``weight(batch)`` and ``loss_and_grad(net, batch, alpha, loss, grad)``;
+- ``full_batch(net, config)``: θ ↦ (J, ∇J) over every sample (L-BFGS);
+- ``start_losses(net, config, b)``: J on the first b samples and the trivial model's loss,
+  the divergence guard's references;
+- ``split(fraction, rng)``: the training and validation parts, each again such an object;
+- ``loss_and_score(net, loss)``, ``data_loss(net, loss)``, ``trivial_loss(loss, y_bar)``.
+"""
+
+import math
+
+import numpy as np
+
+from deltaprop import equations as eq
+from deltaprop.errors import DataError
+from deltaprop.lazy import issparse
+from deltaprop.losses import get_loss, weight_total, weighted_sum
+from deltaprop.network import Grad, Workspace, forward, loss_and_grad_unchecked
+from deltaprop.scaling import scaler, standardized
+
+
+class Rows:
+    """X (m, n) and Y (m, k), samples as rows, checked; sample weights w (m,) or None."""
+
+    def __init__(self, X, Y, w=None, *, target_names=None, y_ndim=2):
+        self.X, self.Y, self.w = X, Y, w
+        self.target_names, self.y_ndim = target_names, y_ndim
+
+    n_features = property(lambda self: self.X.shape[1])
+    n_outputs = property(lambda self: self.Y.shape[1])
+    dtype = property(lambda self: self.X.dtype)
+
+    def target_mean(self):
+        """ȳ (k,) in float64, weighted by w."""
+        return np.average(self.Y.astype(np.float64, copy=False), axis=0, weights=self.w)
+
+    def scalers(self, standardize, dtype, columns):
+        """((x_mean, x_scale), (y_mean, y_scale)) in ``dtype`` (``scaling.scaler``);
+        ``standardize`` = (of X, of Y); ``columns`` = (X's, y's) column namers."""
+        return tuple(
+            scaler(A, on, dtype, column, self.w)
+            for A, on, column in zip((self.X, self.Y), standardize, columns, strict=True)
+        )
+
+    def standardized(self, scalers, dtype, columns):
+        """The ``InMemoryData`` of the standardized columns, in ``dtype``."""
+        X_s, Y_s = (
+            standardized(A, mean, scale, dtype, column)
+            for A, (mean, scale), column in zip((self.X, self.Y), scalers, columns, strict=True)
+        )
+        return InMemoryData(X_s.T, Y_s.T, None if self.w is None else self.w.astype(dtype))
+
+
+class InMemoryData:
+    """Standardized training columns X (n_1, m) (dense, or the transpose of a CSR matrix),
+    Y (n_L, m) and their sample weights w (m,) or None."""
+
+    def __init__(self, X, Y, w=None):
+        self.X, self.Y, self.w = X, Y, w
+
+    @property
+    def m(self):
+        return self.X.shape[1]
+
+    @property
+    def y_bar(self):
+        return mean_target(self.Y, self.w)  # (n_L, 1)
+
+    def batches(self, batch_size, shuffle):
+        return Batches(self.X, self.Y, batch_size, shuffle, self.w)
+
+    def full_batch(self, net, config):
+        """θ ↦ (J, ∇J) over every column, in one reused workspace (L-BFGS)."""
+        loss, grad, ws = get_loss(config.loss), Grad.zeros_like(net), Workspace(net, self.m)
+
+        def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
+            net.params[...] = theta
+            J, _ = loss_and_grad_unchecked(
+                net, self.X, self.Y, config.alpha, loss, grad, ws, w=self.w
+            )
+            return J, grad.flat
+
+        return loss_and_grad_flat
+
+    def start_losses(self, net, config, b):
+        """J of ``net`` (penalty included) on the first b columns, and the trivial model's
+        loss (both unweighted)."""
+        X_b, Y_b = self.X[:, :b], self.Y[:, :b]
+        loss = get_loss(config.loss)
+        a_L = forward(net, X_b).a[net.L]  # (n_L, b)
+        J_0 = eq.cost(loss, a_L, Y_b, net.theta.values(), config.alpha, b)
+        return J_0, trivial_loss(self.Y, self.Y.mean(axis=1, keepdims=True), loss)
+
+    def split(self, fraction, rng):
+        """(training part, validation part): ``split_validation``."""
+        X, Y, w, X_val, Y_val, w_val = split_validation(self.X, self.Y, fraction, rng, self.w)
+        return InMemoryData(X, Y, w), InMemoryData(X_val, Y_val, w_val)
+
+    def loss_and_score(self, net, loss):
+        """J and R² of ``net`` on these columns (one forward pass for both)."""
+        A = outputs(net, self.X)  # (n_L, m)
+        J = weighted_sum(loss, A, self.Y, self.w) / weight_total(self.w, self.m)
+        return J, validation_score(A, self.Y, self.w)
+
+    def data_loss(self, net, loss):
+        return data_loss(net, self.X, self.Y, loss, self.w)
+
+    def trivial_loss(self, loss, y_bar=None):
+        """The data term of the model that predicts ``y_bar`` (default: ``self.y_bar``)."""
+        return trivial_loss(self.Y, self.y_bar if y_bar is None else y_bar, loss, self.w)
+
+
+class Batches:
+    """Training columns X (n_1, m), Y (n_L, m), their sample weights w (m,) or None, the
+    buffers each epoch is shuffled into and the workspaces the steps write into."""
+
+    def __init__(self, X, Y, batch_size, shuffle, w=None):
+        self.X, self.Y, self.w, self.m = X, Y, w, X.shape[1]
+        self.batch_size = min(batch_size, self.m)
+        self.shuffle = shuffle and self.batch_size < self.m  # a full batch needs no shuffle
+        self.workspaces = {}  # z, a, δ buffers by batch size, reused by every step
+        if self.shuffle:  # rows-major buffers, so each column slice below is contiguous
+            if not issparse(X):
+                self._x_rows = np.empty((self.m, X.shape[0]), dtype=X.dtype)  # (m, n_1)
+            self._y_rows = np.empty((self.m, Y.shape[0]), dtype=Y.dtype)  # (m, n_L)
+            self._w = None if w is None else np.empty_like(w)  # (m,)
+
+    def epoch(self, rng):
+        """Yield ``(X_b, Y_b)`` column blocks of one epoch, in a fresh random order; with
+        sample weights ``(X_b, Y_b, w_b)``."""
+        X, Y, w = self.X, self.Y, self.w
+        if self.shuffle:
+            perm = rng.permutation(self.m)  # one shuffle per epoch
+            if issparse(X):
+                X = X.T[perm].T  # (n_1, m): the rows of a CSR X.T, permuted (nonzeros copied)
+            else:
+                X = np.take(X.T, perm, axis=0, out=self._x_rows, mode="clip").T  # (n_1, m)
+            Y = np.take(Y.T, perm, axis=0, out=self._y_rows, mode="clip").T  # (n_L, m)
+            w = None if w is None else np.take(w, perm, out=self._w, mode="clip")  # (m,)
+        for start in range(0, self.m, self.batch_size):
+            stop = start + self.batch_size
+            if w is None:
+                yield X[:, start:stop], Y[:, start:stop]
+            else:
+                yield X[:, start:stop], Y[:, start:stop], w[start:stop]
+
+    def weight(self, batch):
+        """The batch's number of samples, or its Σ_i w_i with sample weights."""
+        X_b, _, *w_b = batch
+        return weight_total(w_b[0] if w_b else None, X_b.shape[1])
+
+    def loss_and_grad(self, net, batch, alpha, loss, grad):
+        """J of the batch at ``net.params``; ∇J into ``grad``, in the workspace of its size
+        (no array of batch size allocated)."""
+        X_b, Y_b, *w_b = batch
+        m = X_b.shape[1]
+        if m not in self.workspaces:
+            self.workspaces[m] = Workspace(net, m)
+        w_b = w_b[0] if w_b else None
+        J, _ = loss_and_grad_unchecked(net, X_b, Y_b, alpha, loss, grad, self.workspaces[m], w=w_b)
+        return J
+
+
+def outputs(net, X, chunk=4096):
+    """a^(L) for the columns of X (n_1, m), forward in column chunks (the hidden a^(l) of one
+    chunk at a time): (n_L, m)."""
+    starts = range(0, X.shape[1], chunk)
+    return np.concatenate([forward(net, X[:, s : s + chunk]).a[net.L] for s in starts], axis=1)
+
+
+def data_loss(net, X, Y, loss, w=None):
+    """The data term (1/m) Σ_i J^(i) of ``net`` on X (n_1, m), Y (n_L, m); with sample
+    weights w (m,), (Σ_i w_i J^(i)) / Σ_i w_i."""
+    return weighted_sum(loss, outputs(net, X), Y, w) / weight_total(w, X.shape[1])
+
+
+def trivial_loss(Y, y_bar, loss, w=None):
+    """The data term of the model that predicts ``y_bar`` (n_L, 1) for every column of Y."""
+    return weighted_sum(loss, np.broadcast_to(y_bar, Y.shape), Y, w) / weight_total(w, Y.shape[1])
+
+
+def mean_target(Y, w=None):
+    """ȳ (n_L, 1): the (weighted) mean of the columns of Y (n_L, m)."""
+    return np.average(Y, axis=1, weights=w, keepdims=True)
+
+
+def validation_score(A_val, Y_val, w_val=None):
+    """R² of the predictions A_val against Y_val (n_L, m_val), averaged over the outputs
+    (scikit-learn's ``score``; weighted by w_val (m_val,) when given). The same in
+    standardized and original units: R² of each output is unchanged by that output's affine
+    scaling."""
+    from sklearn.metrics import r2_score
+
+    return float(r2_score(Y_val.T, A_val.T, sample_weight=w_val))
+
+
+def split_validation(X, Y, fraction, rng, w=None):
+    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, w, X_val, Y_val,
+    w_val), the sample weights w (m,) split alike (None without).
+
+    The split draws columns, not weight: a column of weight 2 goes whole to one side (where
+    the two copies of a duplicated row could be parted), and ``fraction`` counts columns.
+    ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule)."""
+    m = X.shape[1]
+    m_val = math.ceil(fraction * m)
+    check_validation_sizes(m, m_val, fraction)
+    perm = rng.permutation(m)
+    val, tr = perm[:m_val], perm[m_val:]
+    w_tr, w_val = (None, None) if w is None else (w[tr], w[val])
+    # rows of X.T, so each part is again (n, m') with contiguous columns, like X
+    return X.T[tr].T, Y.T[tr].T, w_tr, X.T[val].T, Y.T[val].T, w_val
+
+
+def check_validation_sizes(m, m_val, fraction):
+    """``DataError`` unless m_val of the m rows leave one to train and give R² its 2 rows."""
+    if m - m_val < 1:
+        raise DataError(
+            f"too few rows for the validation split: {m} rows with validation_fraction="
+            f"{fraction:g} leave {m - m_val} for training; provide more rows or set "
+            "early_stopping=False"
+        )
+    if m_val < 2:
+        raise DataError(
+            "The validation set is too small. Increase 'validation_fraction' or the size of "
+            f"your dataset: {m} rows with validation_fraction={fraction:g} give {m_val} "
+            "validation row, and R² needs 2 (or set early_stopping=False)"
+        )
