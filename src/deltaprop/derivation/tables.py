@@ -181,7 +181,7 @@ TABLES = (
         words={"f": "φ"},
         first=0,
         letters={"k": "l", "l": "L", "L": "L"},
-        clue=r"\\hat\{?y|\bh\^\{?\(|\\nabla_\{?h|\^\{?\(k\b",
+        clue=r"\\hat\{?y|\bh\^\{?\(|\\nabla_\{?h|\\nabla_\{[ab]\^\{\(k\b|\^\{\(k-1\)\\top",
         note=(
             "Goodfellow's layer 0 is the input and l the output: his a^(k) is the "
             "pre-activation z^(k+1) here and h^(k) the activation a^(k+1), W^(k) is Θ^(k), "
