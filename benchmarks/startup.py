@@ -32,6 +32,10 @@ TARGETS = {"--version": 1.5, "--help": 1.5, "check": 3.0, "explain": 3.0}
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ENV = {}  # the timed runs' environment, set by main()
 CHECK = "delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])"
+CHAIN = (  # a derivation: a derivative through the network, by central differences, then VJP
+    r"\frac{\partial J}{\partial \Theta^{(L-1)}} = \frac{\partial}{\partial \Theta^{(L-1)}}"
+    r" \left[ \frac{1}{2} \left\| a^{(L)} - y \right\|^2 \right] = \delta^{(L)} (a^{(L-1)})^T"
+)
 
 
 def commands(script, big_csv=None):
@@ -42,6 +46,7 @@ def commands(script, big_csv=None):
         "--help": [script, "--help"],
         "check": [script, "check", CHECK],
         "check --activation sigmoid": [script, "check", CHECK, "--activation", "sigmoid"],
+        "check (a derivation)": [script, "check", CHAIN],
         "explain": [script, "explain"],
         "info": [script, "info", "model.npz"],
         "predict": [script, "predict", "model.npz", "data.csv", "-o", "out.csv"],

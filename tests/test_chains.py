@@ -5,6 +5,8 @@ with their expected first wrong steps (both written before the checker), and the
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,7 +201,8 @@ def test_cli_file_text_and_exit_codes(capsys, tmp_path):
     assert main(["check", "--file", str(QUESTION)]) == 1
     out = capsys.readouterr().out
     assert re.search(r"line\s+46\s+WRONG\s+at step 2", out)
-    assert "skipped (prose and lone symbols skipped)" in out
+    assert "51 skipped (skipped: not an equation about the network)" in out
+    assert re.search(r"line\s+5\s+SKIPPED\s+\$ \\cdot \$", out)
     right = tmp_path / "right.md"
     right.write_text("We have $\\delta^{(L)} = a^{(L)} - y$ and $L$ layers.\n", encoding="utf-8")
     assert main(["check", "--file", str(right)]) == 0
@@ -243,6 +246,14 @@ def test_cli_file_errors(capsys, tmp_path):
     assert "no such file" in capsys.readouterr().err
     assert main(["check", "a = b", "--file", str(QUESTION)]) == 2
     assert "not both" in capsys.readouterr().err
+    assert main(["check", "--file", str(QUESTION), "--for", "delta^(L)"]) == 2
+    assert "drop it with --file" in capsys.readouterr().err
+
+
+def test_the_network_options_reach_every_step():
+    chain = "δ^(L) = ∂J/∂z^(L) = clip(a^(L) − y, −1, 1)"
+    assert check_derivation(chain, loss="huber").verdict == "correct"
+    assert check_derivation(chain).verdict == "wrong"
 
 
 TEX_DOCUMENT = r"""\documentclass{article}
@@ -310,3 +321,23 @@ def test_a_formula_not_read_is_not_correct(capsys, tmp_path):
     )
     assert main(["check", "--file", str(path)]) == 2
     assert "1 unparseable" in capsys.readouterr().out
+
+
+def test_a_derivation_loads_numpy_only(tmp_path):
+    """check on a whole post imports none of the heavy libraries (see test_startup.py)."""
+    child = (
+        "import sys, contextlib, io\n"
+        "from deltaprop.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main(['check', '--file', sys.argv[1]])\n"
+        "heavy = {'scipy', 'sympy', 'sklearn', 'matplotlib', 'pandas', 'pyarrow', 'dask'}\n"
+        "print(status, sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(QUESTION)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.stdout.split() == ["1", "[]"], done.stderr

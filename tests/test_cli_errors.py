@@ -70,13 +70,13 @@ def files(folder):
         ("", "is empty; expected a header row"),
         ("a,b,y\n", "has a header but no data rows"),
         (
-            "a,b,y\n1,2,3\n1,x,3\n",
-            r"column 'b', line 3 of .*bad.csv \(data row 2\) is 'x', "
-            r"not a number",
+            "a,b,y\n1,2,3\n1,x,3\n2,3,4\n3,x,5\n4,5,6\n",
+            r"column 'b' of .*bad.csv has 2 cell\(s\) that are not numbers: 'x' \(line 3\), "
+            r"'x' \(line 5\); fix them, or leave them empty to have them imputed",
         ),
-        ("a,b,y\n1,2,3\n1,2,nan\n", r"column 'y', line 3 .* is 'nan', not a finite number"),
+        ("a,b,y\n1,2,3\n1,2,x\n", r"column 'y', line 3 .* is 'x', not a number"),
         ("a,b,y\n1,2,3\n1,inf,3\n", r"column 'b', line 3 .* is 'inf', not a finite number"),
-        ("a,b,y\n1,,3\n", r"column 'b', line 2 .* is empty"),
+        ("a,b,y\n1,2,nan\n1,2,\n", r"every row of .*bad.csv has an empty target \(y 2\)"),
         ("a,b,y\n1,2,3\n1,2,3\n1,2,3\n", r"has 3 rows, too few for a test split of 0.2"),
     ],
 )

@@ -205,8 +205,9 @@ def test_train_summary_lines_without_quiet(tmp_path, data_csv, capsys):
         ]
     )
     text = capsys.readouterr().out
-    assert "80 rows, 4 features → y; 64 to train, 16 held out (seed 0)" in text  # id counts
-    assert "network: 4-4-1, tanh, adam, squared loss" in text
+    assert "left out id: an identifier (a different value in every row)" in text
+    assert "80 rows, 3 features → y; 64 to train, 16 held out (seed 0)" in text
+    assert "network: 3-4-1, tanh, adam, squared loss" in text
     assert "trained 3 epochs: training loss" in text
 
 
@@ -472,17 +473,26 @@ def test_parquet_in_and_out_and_exclude(trained, tmp_path, rng, capsys):
     assert load_model(out)[1]["feature_names"] == ["a", "b", "c"]
 
 
-def test_text_column_is_named_with_the_exclude_hint(tmp_path, capsys):
+def test_text_columns_are_categorical_and_names_are_left_out(tmp_path, capsys):
     path = tmp_path / "people.csv"
-    path.write_text("name;age;y\nAda;36;1\nBob;41;2\nCy;29;3\nDee;50;4\n")
-    code = main(["train", str(path), "--target", "y", "--out", str(tmp_path / "m.npz")])
+    rows = [f"{n};{city};{age};{age / 10}" for n, city, age in
+            zip("ABCDEFGH", "xyxyxyxy", range(30, 38), strict=True)]  # fmt: skip
+    path.write_text("name;city;age;y\n" + "\n".join(rows) + "\n")
+    code = main(["train", str(path), "--target", "y", "--test-size", "0.25", "--hidden", "4",
+                 "--epochs", "3", "--out", str(tmp_path / "m.npz")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "left out name: an identifier (a different value in every row) predicts " in out
+    assert "categorical, one-hot: city (2 values)" in out
+    assert "network: 3-4-1" in out  # age, city=x, city=y
+    code = main(["train", str(path), "--target", "y", "--categorical", "age",
+                 "--max-categories", "5", "--out", str(tmp_path / "m.npz"), *FAST])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
-    assert "column 'name', line 2 of" in err and "is 'Ada', not a number" in err
-    assert "leave them out with --exclude name" in err
-    code = main(["train", str(path), "--target", "y", "--exclude", "name", "--sep", ";",
-                 "--test-size", "0.5", "--out", str(tmp_path / "m.npz"), *FAST])  # fmt: skip
-    assert code == 0, capsys.readouterr().err
+    assert (
+        "column 'age' has 8 distinct values, more than --max-categories 5 (an identifier or "
+        "free text is no category): leave it out with --exclude age, or raise --max-categories"
+    ) in err
 
 
 @pytest.mark.parametrize(
@@ -549,7 +559,7 @@ def test_test_size_zero_trains_on_every_row_and_says_so(tmp_path, data_csv, caps
     assert "training rows (80 rows; --test-size 0: not a test on new data):" in text
     estimator, meta = load_model(model)
     assert meta["extra"]["split"]["n_train"] == 80 and meta["extra"]["split"]["n_test"] == 0
-    data = read_dataset(data_csv, ["y"])  # the id column is a feature here
+    data = read_dataset(data_csv, ["y"], exclude=["id"])  # the id column is left out
     expected = regression_metrics(data.y, estimator.predict(data.X).reshape(-1, 1))
     stored = meta["extra"]["training_metrics"]["y"]
     assert stored["r2"] == pytest.approx(expected["r2"][0], rel=1e-12)

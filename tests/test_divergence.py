@@ -159,8 +159,8 @@ def test_worse_than_the_mean_is_a_warning(rng):
     assert model.score(X, y) < 0  # the warning is true
     poor = [text for kind, text in caught if kind is PoorFitWarning]
     assert len(poor) == 1 and re.match(
-        r"^training ended worse than predicting the mean of the training targets \(loss \S+ > "
-        r"\S+ of the mean\) after 1 iterations: train longer",
+        r"^training ended worse than predicting the mean of the training targets \(loss "
+        r"without the L2 term \S+, the mean's \S+\) after 1 iterations: train longer",
         poor[0],
     )
     assert issubclass(PoorFitWarning, ConvergenceWarning)
@@ -329,6 +329,14 @@ def test_cli_prints_a_poor_fit_as_one_warning_line(tmp_path, rng, capsys):
     err = capsys.readouterr().err
     assert err.startswith("deltaprop: warning: training ended worse than predicting the mean")
     assert err.count("\n") == 1
+    assert "after 1 epoch (loss without the --alpha term " in err
+    assert "try a lower --lr than 1e-06, more --epochs, another --hidden" in err
+    assert "max_iter" not in err and "learning_rate_init" not in err
+    assert main([*argv, "--epochs", "5", "--tol", "1e9", "--patience", "1",
+                 "--out", str(tmp_path / "m.npz")]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "converged" not in out
+    assert "stopped: the loss stopped improving, worse than predicting the mean: not a " in out
 
 
 # ---------------------------------------------------------------- verification

@@ -580,24 +580,32 @@ def read_dataset(path, target, features=None, exclude=(), sep=None, decimal=".")
     decimal : {".", ","}
         The decimal mark (see ``read_table``).
     """
+    given = features is not None
+    table, features = dataset_columns(path, target, features, exclude, sep, decimal)
+    y = target_matrix(table, target)  # (m, k)
+    X = table.matrix(features, None if given else _exclude_hint(table, features))  # (m, n)
+    return Dataset(X, y, features, tuple(target), table.path)
+
+
+def dataset_columns(path, target, features=None, exclude=(), sep=None, decimal="."):
+    """``(table, features)``: the file read (``read_table``) and the names of its feature
+    columns (``read_dataset``'s parameters), every name checked."""
     target, exclude = tuple(target), tuple(exclude)
     check_column_options(target, features, exclude)
     table = read_table(path, sep, decimal)
-    y = target_matrix(table, target)  # (m, k)
+    _check_exists(table, "target", target)
     if features is None:
         _check_exists(table, "excluded", exclude)
         features = tuple(n for n in table.columns if n not in target and n not in exclude)
-        X = table.matrix(features, _exclude_hint(table, features))  # (m, n)
     else:
         features = tuple(features)
         _check_exists(table, "feature", features)
-        X = table.matrix(features)  # (m, n)
     if not features:
         raise DataError(
             f"{table.path} has no feature columns besides the target(s) "
             f"{_quoted(target)}; the model needs at least one input column"
         )
-    return Dataset(X, y, features, target, table.path)
+    return table, features
 
 
 def check_column_options(target, features=None, exclude=()):
@@ -637,8 +645,13 @@ def _check_unique(subject, names):
 
 def target_matrix(table, target):
     """``y`` (m, k): the columns ``target`` of ``table``; a missing one lists the columns."""
-    _check_exists(table, "target", target)
+    check_targets(table, target)
     return table.matrix(tuple(target), "fix the value (a target must be a number in every row)")
+
+
+def check_targets(table, target):
+    """``DataError`` listing the columns of ``table`` unless it has every ``target`` column."""
+    _check_exists(table, "target", target)
 
 
 def _check_exists(table, what, names):
@@ -668,13 +681,24 @@ def separator_hint(table):
 def model_features(table, feature_names):
     """``X`` (m, n) from the columns of ``table`` named ``feature_names``, in that order
     (the file's column order and any extra columns do not matter)."""
-    absent = table.missing(feature_names)
+    model_columns(table, feature_names)
+    return table.matrix(tuple(feature_names))
+
+
+def model_columns(table, names, what=None):
+    """``DataError`` unless every one of ``names`` is a column of ``table``: the feature
+    columns of a model, or those that option ``what`` names."""
+    absent = table.missing(names)
+    if absent and what is not None:
+        raise DataError(
+            f"{what} names {_quoted(absent)}, not a column of {table.path}; the columns "
+            f"are: {listed_names(table.columns)}"
+        )
     if absent:
         raise DataError(
             f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
-            f"model was trained on; the model needs: {listed_names(feature_names)}"
+            f"model was trained on; the model needs: {listed_names(names)}"
         )
-    return table.matrix(tuple(feature_names))
 
 
 def _short(text):

@@ -884,15 +884,14 @@ def warn_about_fit(history, config):
             stacklevel=3,
         )
     if history.final_loss > history.trivial_loss > 0:
-        warnings.warn(
-            PoorFitWarning(
-                f"training ended worse than predicting the mean of the training targets "
-                f"(loss {history.final_loss:.3g} > {history.trivial_loss:.3g} of the mean) after "
-                f"{history.n_iter} iterations: train longer (max_iter), change "
-                "learning_rate_init, or check the data"
-            ),
-            stacklevel=3,
+        warning = PoorFitWarning(
+            f"training ended worse than predicting the mean of the training targets (loss "
+            f"without the L2 term {history.final_loss:.4g}, the mean's {history.trivial_loss:.4g}) "
+            f"after {history.n_iter} iterations: train longer (max_iter), change "
+            "learning_rate_init, or check the data"
         )
+        warning.final_loss, warning.trivial_loss = history.final_loss, history.trivial_loss
+        warnings.warn(warning, stacklevel=3)
 
 
 def target_names(y):

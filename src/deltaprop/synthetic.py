@@ -57,7 +57,12 @@ class GeneratedTable:
 def _cells(values):
     if values.dtype == object:
         return ["" if v is None else v for v in values]
-    return ["" if np.isnan(v) else repr(float(v)) for v in values]
+    return ["" if np.isnan(v) else _number(float(v)) for v in values]
+
+
+def _number(x):
+    """A number as written in a spreadsheet's CSV: whole numbers without ".0", exactly."""
+    return str(int(x)) if x.is_integer() and abs(x) < 2**53 else repr(x)
 
 
 def make_table(m, seed=0, *, levels=(5, 200, 6), missing=0.02, noise=0.3, scale=1.0):

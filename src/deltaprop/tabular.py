@@ -239,14 +239,25 @@ def _fit_numeric(name, values):
 
 def _fit_categorical(name, values, max_categories):
     categories = tuple(sorted(set(category_text(values).tolist())))
-    found = len(categories) - (MISSING in categories)
+    check_category_count(name, len(categories) - (MISSING in categories), max_categories)
+    return CategoricalColumn(name, categories)
+
+
+def check_category_count(name, found, max_categories):
+    """``DataError`` naming column ``name`` when its ``found`` distinct values are more than
+    ``max_categories`` (None: no limit), with the ways out."""
     if max_categories is not None and found > max_categories:
         raise DataError(
             f"column {name!r} has {found} distinct values, more than --max-categories "
             f"{max_categories} (an identifier or free text is no category): leave it out with "
             f"--exclude {name}, or raise --max-categories"
         )
-    return CategoricalColumn(name, categories)
+
+
+def distinct_categories(values):
+    """The number of distinct categories of a raw column, a missing cell not counted."""
+    found = set(category_text(values).tolist())
+    return len(found - {MISSING})
 
 
 def check_choice(what, value, choices):
@@ -318,15 +329,17 @@ def row_words(i):
 
 def cells_text(cells, rows=None, limit=CELLS_SHOWN):
     """``[(column, row indices)]`` in words, at most ``limit`` rows named, then a count:
-    "column 'age' rows 3, 17; column 'city' row 40 (rows counting from 0)"."""
+    "column 'age' rows 3, 17; column 'city' row 40 (rows counting from 0)"; ``rows(i)``, when
+    given, names row i in full ("line 5")."""
+    label = rows is None or rows is row_words  # a row number, not the caller's words
     rows = rows or row_words
     parts, shown = [], 0
     for name, found in cells:
         take = found[: max(limit - shown, 0)]
         if not take.size:
             break
-        label = "rows" if take.size > 1 else "row"
-        parts.append(f"column {name!r} {label} {', '.join(rows(int(i)) for i in take)}")
+        word = ("rows " if take.size > 1 else "row ") if label else ""
+        parts.append(f"column {name!r} {word}{', '.join(rows(int(i)) for i in take)}")
         shown += take.size
     total = sum(found.size for _, found in cells)
     more = f", and {total - shown} more" if total > shown else ""
@@ -345,7 +358,7 @@ def unseen_text(unseen):
     return "; ".join(parts)
 
 
-def filled_text(encoder, filled):
+def filled_text(encoder, filled, where=""):
     """How the missing cells were filled, in one line: "filled 13 missing cells: age (7, the
     median 41, with a was-missing column), city (6, as the category (missing))"."""
     kinds = {column.name: column for column in encoder.columns}
@@ -360,7 +373,7 @@ def filled_text(encoder, filled):
         else:
             how = "as no category: training had no missing cell there"
         parts.append(f"{name} ({count}, {how})")
-    return f"filled {sum(filled.values())} missing cell(s): {', '.join(parts)}"
+    return f"filled {sum(filled.values())} missing cell(s){where}: {', '.join(parts)}"
 
 
 def shown_category(category):

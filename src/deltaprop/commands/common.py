@@ -34,6 +34,8 @@ class TrainRun:
     n_test: int
     y_true: np.ndarray  # (m_scored, k)
     y_pred: np.ndarray  # (m_scored, k)
+    n_inputs: int | None = None  # n_1, when the columns are encoded (else one per feature)
+    worse_than_mean: bool = False  # training ended worse than predicting the mean
 
     @property
     def held_out(self):
@@ -46,7 +48,8 @@ class TrainRun:
 
     def architecture(self, hidden):
         """The layer widths as ``"10-16-1"``."""
-        sizes = (len(self.feature_names), *hidden, len(self.target_names))
+        n_1 = len(self.feature_names) if self.n_inputs is None else self.n_inputs
+        sizes = (n_1, *hidden, len(self.target_names))
         return "-".join(str(n) for n in sizes)
 
 
@@ -108,6 +111,12 @@ def add_sep_option(p):
         help="CSV column separator (default: ',', or ';' or tab when the header has no "
         "comma and only that one)",
     )
+    p.add_argument(
+        "--decimal",
+        choices=(".", ","),
+        default=".",
+        help="decimal mark of the numbers in a CSV file: ',' reads 3,5 as 3.5 (default: '.')",
+    )
 
 
 def add_dask_option(p, data):
@@ -134,9 +143,20 @@ def load(path):
     return load_model(path)
 
 
-def fit_reporting_warnings(fit, *args, **kwargs):
+@contextlib.contextmanager
+def warnings_as_lines():
+    """Print each warning raised inside as one line on stderr (no source line)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
+
+
+def fit_reporting_warnings(fit, *args, poor_fit=None, **kwargs):
     """``fit(*args)``, printing a poor-fit warning as one line (the stop reason replaces
-    scikit-learn's ``ConvergenceWarning``); returns what ``fit`` returns."""
+    scikit-learn's ``ConvergenceWarning``), in the words ``poor_fit(warning)`` gives when
+    given; returns what ``fit`` returns."""
     from sklearn.exceptions import ConvergenceWarning
 
     from deltaprop.errors import PoorFitWarning
@@ -146,7 +166,8 @@ def fit_reporting_warnings(fit, *args, **kwargs):
         warnings.simplefilter("always", PoorFitWarning)
         result = fit(*args, **kwargs)
     for warning in caught:
-        print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
+        text = poor_fit(warning.message) if poor_fit else warning.message
+        print(f"deltaprop: warning: {text}", file=sys.stderr)
     return result
 
 
@@ -170,7 +191,7 @@ def predict_matrix(model, X):
     with the model's feature names when it has them (scikit-learn checks them and would warn
     about an unnamed X)."""
     names = getattr(model, "feature_names_in_", None)
-    if names is not None:
+    if names is not None and isinstance(X, np.ndarray):  # not a table of raw columns already
         X = named(X, [str(name) for name in names])
     with np.errstate(over="ignore", invalid="ignore"):  # checked below, with the row
         y_pred = np.asarray(model.predict(X)).reshape(X.shape[0], -1)  # (m, k)

@@ -220,8 +220,10 @@ def run_check(args):
     if (args.file is None) == (args.equation is None):
         raise ConfigError("give one EQUATION or --file PATH ('-' for standard input), not both")
     whole = {"sizes": sizes, "activation": args.activation, "seed": args.seed}
-    whole["notation"] = args.notation
+    whole |= {k: getattr(args, k) for k in ("notation", "output_activation", "loss", "bias")}
     if args.file is not None:
+        if args.target is not None:
+            raise ConfigError("--for names the quantity of one expression; drop it with --file")
         result = check_text(read_text(args.file), **whole)
     elif args.target is None and is_derivation(args.equation):
         result = check_derivation(args.equation, **whole)

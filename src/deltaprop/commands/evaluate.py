@@ -1,18 +1,20 @@
 """``deltaprop evaluate``: the metrics of a saved model on labelled rows, of a file or of a
 glob of files on Dask (``--dask``)."""
 
+import numpy as np
+
 from deltaprop.commands.common import (
     add_dask_option,
     add_sep_option,
     command,
     evaluation_target,
     load,
-    model_features,
-    named_columns,
-    predict_matrix,
 )
 from deltaprop.commands.metrics import format_metrics, regression_metrics
-from deltaprop.data import read_table, target_matrix
+from deltaprop.commands.predict import add_row_options, predicted_rows
+from deltaprop.commands.tables import target_columns
+from deltaprop.data import read_table
+from deltaprop.errors import DataError
 
 EVALUATE_EPILOG = """\
 examples:
@@ -41,6 +43,7 @@ def register(subparsers):
         metavar="COL[,COL]",
         help="target column(s), comma-separated (default: the model's target names)",
     )
+    add_row_options(p)
     add_sep_option(p)
     add_dask_option(p, "DATA may then be a glob of CSV or Parquet files, one task each")
 
@@ -52,11 +55,15 @@ def evaluate(args) -> int:
         return evaluate_files(args)
     model, meta = load(args.model)
     target = evaluation_target(args, model, meta)
-    table = read_table(args.data, args.sep)
-    y_true = target_matrix(table, target)  # (m, k)
-    X = model_features(model, meta, table)  # (m, n)
-    with named_columns(meta.get("feature_names"), None, args.data):
-        scores = regression_metrics(y_true, predict_matrix(model, X), model.loss)
-    print(f"{args.data} ({len(y_true)} rows):")
+    table = read_table(args.data, args.sep, args.decimal)
+    y_true = target_columns(table, target)  # (m, k), NaN: an empty target cell
+    y_pred, _ = predicted_rows(args, model, meta, table, "left out of the scores")  # (m, k)
+    scored = ~np.isnan(y_true).any(axis=1) & ~np.isnan(y_pred).any(axis=1)  # (m,)
+    if not scored.any():
+        raise DataError(f"no row of {args.data} has both a target and a prediction to score")
+    left = int((~scored).sum())
+    scores = regression_metrics(y_true[scored], y_pred[scored], model.loss)
+    out_of = f"{int(scored.sum())} of {len(scored)} rows" if left else f"{len(scored)} rows"
+    print(f"{args.data} ({out_of}):")
     print(format_metrics(scores, target))
     return 0

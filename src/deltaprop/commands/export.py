@@ -21,7 +21,11 @@ examples:
   deltaprop export model.npz --to torch -o net.pt   # net.pt (state dict) and net.json
 
 onnx: input "X" (batch, n_features) and output "Y" (batch, n_targets), of the model's dtype; the
-feature and target names are in the model's metadata_props. Serve it with onnxruntime.
+feature and target names are in the model's metadata_props. Serve it with onnxruntime. A model
+with categorical columns or missing values takes each raw column as an input of its name,
+(batch, 1): numbers as float64 (NaN when missing), categories as strings ("" when missing); the
+one-hot blocks (ai.onnx.ml OneHotEncoder), the medians and the was-missing columns are in the
+graph. The other formats refuse such a model.
 sklearn: a fitted MLPRegressor (a Pipeline with a StandardScaler when the model scales its
 inputs) in skops format, which loads without running code: skops.io.load("model.skops").
 Only the activations scikit-learn has (identity, sigmoid, tanh, relu) export this way.

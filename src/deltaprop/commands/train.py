@@ -22,13 +22,14 @@ from deltaprop.commands.common import (
     positive_int,
     predict_matrix,
     say,
+    warnings_as_lines,
 )
 from deltaprop.commands.results import PLOT_FILES, conclude
+from deltaprop.commands.tables import TableSet, add_table_options, read_training_table
 from deltaprop.config import SOLVERS
 from deltaprop.data import (
     listed_names,
     load_default,
-    read_dataset,
     read_table,
     split_names,
     train_test_split,
@@ -37,6 +38,7 @@ from deltaprop.errors import ConfigError
 from deltaprop.files import check_output
 from deltaprop.losses import LOSSES, get_loss
 from deltaprop.plots import check_folder
+from deltaprop.tabular import filled_text
 
 TRAIN_DEFAULTS = dict(
     hidden="16",
@@ -52,6 +54,10 @@ TRAIN_DEFAULTS = dict(
     seed=0,
     out="model.npz",
 )
+# The network of a table of at least WIDE_ROWS rows, or with a categorical column, unless
+# --hidden and --activation say otherwise (measured: benchmarks/cli_defaults.py, NOTES.md)
+WIDE_ROWS = 1000
+WIDE_DEFAULTS = dict(hidden="64", activation="relu")  # the larger of the two defaults
 
 
 TRAIN_EPILOG = """\
@@ -112,6 +118,7 @@ def register(subparsers):
         help="columns to leave out of the default features (an id, a text column)",
     )
     add_sep_option(p)
+    add_table_options(p)
     _add_network_options(p, TRAIN_DEFAULTS)
     _add_run_options(p, TRAIN_DEFAULTS)
     add_dask_option(p, "DATA may then be a glob of CSV or Parquet files, one partition each")
@@ -133,19 +140,19 @@ NUMBER_OPTIONS = (  # flag, type, metavar, help: the numeric options of `train`
 
 
 def _add_network_options(p, d):
+    wide = f"{WIDE_ROWS} rows or more, or a categorical column"
     p.add_argument(
         "--hidden",
         type=layer_sizes(0),
-        default=d["hidden"],
         metavar="N[,N]",
         help=f"hidden layer widths, comma-separated; 'none' for a linear model "
-        f"(default: {d['hidden']})",
+        f"(default: {d['hidden']}; {WIDE_DEFAULTS['hidden']} with {wide})",
     )
     p.add_argument(
         "--activation",
-        default=d["activation"],
         metavar="NAME",
-        help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: {d['activation']})",
+        help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: {d['activation']}; "
+        f"{WIDE_DEFAULTS['activation']} with {wide})",
     )
     p.add_argument(
         "--solver",
@@ -222,14 +229,15 @@ def train(args) -> int:
         from deltaprop.commands import on_dask
 
         on_dask.check_dask(args)  # usage errors before any work
+        network_defaults(args, None)
     model = regressor(args)
     model.train_config()  # usage errors in the settings, before any work
-    check_network_size(args.hidden)
+    check_network_size(args.hidden if args.hidden is not None else (64,))  # None: by the data
     if args.dask:
         on_dask.check_loss(model)
     check_outputs(args)
     run = on_dask.train_run(args, model) if args.dask else _train_run(args, model)
-    report_training(args, model)
+    report_training(args, model, run)
     return conclude(args, model, run)
 
 
@@ -253,15 +261,28 @@ def _train_run(args, model):
         scored.y,
         None,
     )
-    say(
-        args,
-        f"network: {run.architecture(args.hidden)}, {args.activation}, {args.solver}, "
-        f"{args.loss} loss, alpha {args.alpha}",
-    )
+    network_defaults(args, data)
+    model.set_params(hidden_layer_sizes=args.hidden, activation=args.activation)
+    if isinstance(data, TableSet):
+        model.set_params(**data.estimator_settings())
     with named_columns(data.feature_names, data.target_names, data.source):
         with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
-            fit_reporting_warnings(model.fit, train_set.X, fit_target(train_set.y))
-        run.y_pred = predict_matrix(model, scored.X)  # (m_scored, k)
+            fit_reporting_warnings(
+                model.fit,
+                train_set.X,
+                fit_target(train_set.y),
+                poor_fit=_poor_fit(args, run, model),
+            )
+        run.n_inputs = model.network_.sizes[0]
+        say(
+            args,
+            f"network: {run.architecture(args.hidden)}, {args.activation}, {args.solver}, "
+            f"{args.loss} loss, alpha {args.alpha}",
+        )
+        if model.filled_:
+            say(args, filled_text(model.encoder_, model.filled_, " of the training rows"))
+        with warnings_as_lines():  # categories of the held-out rows not seen in training
+            run.y_pred = predict_matrix(model, scored.X)  # (m_scored, k)
     return run
 
 
@@ -351,16 +372,28 @@ def _training_data(args):
             f"--target is required with a data file; the columns of {args.data} "
             f"are: {listed_names(columns)}"
         )
-    exclude = split_names(args.exclude) or ()
-    return read_dataset(args.data, target, split_names(args.features), exclude, args.sep)
+    return read_training_table(args, target, lambda text: say(args, text))
+
+
+def network_defaults(args, data):
+    """Fill in --hidden and --activation when not given: the wider relu network for ``data``
+    of ``WIDE_ROWS`` rows or more or with a categorical column, else (and on Dask) the small
+    tanh one (``TRAIN_DEFAULTS``, chosen on the bundled 442 rows)."""
+    categorical = getattr(data, "categorical", ())
+    wide = data is not None and (data.n_samples >= WIDE_ROWS or bool(categorical))
+    defaults = WIDE_DEFAULTS if wide else TRAIN_DEFAULTS
+    if args.hidden is None:
+        args.hidden = layer_sizes(0)(defaults["hidden"])
+    if args.activation is None:
+        args.activation = defaults["activation"]
 
 
 def regressor(args):
     from deltaprop.estimator import DeltapropRegressor
 
     options = dict(
-        hidden_layer_sizes=args.hidden,
-        activation=args.activation,
+        hidden_layer_sizes=args.hidden if args.hidden is not None else (1,),  # set by the data
+        activation=args.activation or TRAIN_DEFAULTS["activation"],
         solver=args.solver,
         loss=args.loss,
         alpha=args.alpha,
@@ -391,7 +424,24 @@ def fit_target(y):
     return y[:, 0] if y.shape[1] == 1 else y
 
 
-def report_training(args, model):
+def _poor_fit(args, run, model):
+    """The poor-fit warning in the command's words (``fit_reporting_warnings``); marks
+    ``run``."""
+
+    def text(warning):
+        run.worse_than_mean = True
+        unit = "iteration" if args.solver == "lbfgs" else "epoch"
+        return (
+            f"training ended worse than predicting the mean of the training targets after "
+            f"{count(model.n_iter_, unit)} (loss without the --alpha term "
+            f"{warning.final_loss:.4g}, the mean's {warning.trivial_loss:.4g}); try a lower "
+            f"--lr than {args.lr:g}, more --epochs, another --hidden, or check the data"
+        )
+
+    return text
+
+
+def report_training(args, model, run):
     n, unit = model.n_iter_, "iteration" if args.solver == "lbfgs" else "epoch"
     if model.interrupted_:
         kept = "the best weights so far" if n else "the initial weights"
@@ -404,7 +454,13 @@ def report_training(args, model):
     val_text = f", validation loss {val[-1]:.4g}" if val else ""
     loss = f": training loss {model.loss_curve_[-1]:.4g}{val_text}" if n else ""
     say(args, f"trained {count(n, unit)}{kept}{loss}")
-    say(args, f"stopped: {_stop_text(args, model.stop_reason_, unit)}")
+    stopped = _stop_text(args, model.stop_reason_, unit)
+    if run.worse_than_mean and model.stop_reason_ in ("converged", "no_progress"):
+        stopped = (
+            "the loss stopped improving, worse than predicting the mean: not a useful fit "
+            f"(try a lower --lr than {args.lr:g}, or another --hidden)"
+        )
+    say(args, f"stopped: {stopped}")
 
 
 def _stop_text(args, reason, unit):

@@ -38,6 +38,7 @@ from deltaprop.derivation.notation import (
 from deltaprop.derivation.shapes import (
     BINARY,
     ConcreteDomain,
+    RangeError,
     ShapeError,
     SymbolError,
     SymbolicDomain,
@@ -48,6 +49,7 @@ from deltaprop.derivation.shapes import (
 )
 
 EPSILON = 1e-6  # the central-difference step
+MAX_ENTRIES = 400  # entries of X that ∂/∂X differentiates by numbers (2 forward passes each)
 MOVABLE = {"Θ", "b", "z", "a", "Z", "A", "x", "y", "X", "Y"}  # what ∂/∂X may differentiate by
 PARAMETERS = ("Θ", "b", "x", "y")  # what a differential may move
 
@@ -170,7 +172,11 @@ class Calculus:
         """The :class:`Term` of ``node``: its value has one axis per index of a Jacobian."""
         state = state or State(self.network)
         if not needs_calculus(node, self.generic):
-            return evaluate(node, self.domain(state))
+            try:
+                return evaluate(node, self.domain(state))
+            except RangeError:  # ∂a^(L)/∂z^(L) is no P_l (hidden layers only): by numbers
+                if not any(isinstance(n, Deriv) for n in walk(node)):
+                    raise
         if isinstance(node, Sym):
             value = self.generic[node.name]
             return Term(value.shape, value, node)
@@ -222,6 +228,12 @@ class Calculus:
         if not (isinstance(den, Sym) and den.name in MOVABLE):
             raise SymbolError(node, f"cannot differentiate by {to_text(den)}")
         key, base, column = self.variable(den)
+        if base.size > MAX_ENTRIES:
+            raise SymbolError(
+                node,
+                f"{to_text(den)} has {base.size} entries, more than the {MAX_ENTRIES} that "
+                "are differentiated by numbers: give smaller --sizes (or none)",
+            )
         out = []
         for index in np.ndindex(*base.shape):
             step = np.zeros(base.shape)

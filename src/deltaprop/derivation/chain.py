@@ -22,16 +22,18 @@ from deltaprop.derivation.check import BATCHED, GENERIC_WIDTHS, SAMPLES, check
 from deltaprop.derivation.notation import (
     Bin,
     Call,
+    Differential,
     LayerIndex,
     Neg,
     ParseError,
+    SumOver,
     Sym,
     Transpose,
     parse,
     substitute,
     to_text,
 )
-from deltaprop.derivation.sample import RandomNetwork
+from deltaprop.derivation.sample import RandomNetwork, check_work
 from deltaprop.derivation.shapes import (
     RangeError,
     ShapeError,
@@ -61,6 +63,14 @@ class Options:
     activation: str = "tanh"
     seed: int = 0
     notation: str | None = None
+    network: tuple = ()  # check's output_activation, loss and bias, as keyword pairs
+
+    @property
+    def squared_linear(self):
+        """Whether the network is the question's (squared loss, linear output): the only one
+        the numbers of :mod:`calculus` move."""
+        given = dict(self.network)
+        return given.get("output_activation") is None and given.get("loss", "squared") == "squared"
 
     def notation_of(self, text):
         """The notation of ``text``: as given, else detected; a lone C (a matrix of an
@@ -76,7 +86,14 @@ class Options:
         """The single-equation checker's verdict on ``equation`` (None: it raised)."""
         notation = self.notation_of(equation)
         try:
-            return check(equation, self.sizes, self.activation, seed=self.seed, notation=notation)
+            return check(
+                equation,
+                self.sizes,
+                self.activation,
+                seed=self.seed,
+                notation=notation,
+                **dict(self.network),
+            )
         except (ConfigError, RecursionError):
             return None
 
@@ -233,7 +250,9 @@ def is_derivation(text):
     return len(tex.top_level_split(text.replace(":=", "="), "=")) > 2
 
 
-def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None):
+def check_derivation(
+    formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None, **network
+):
     """Judge every step of every equation in ``formula`` (TeX, plain text or Unicode).
 
     Parameters
@@ -243,6 +262,10 @@ def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=No
         in it (``\\def``, ``\\newcommand``) are expanded.
     sizes, activation, seed, notation
         As for :func:`deltaprop.derivation.check.check`.
+    **network
+        ``output_activation``, ``loss`` and ``bias``, passed on to
+        :func:`deltaprop.derivation.check.check` (steps that need derivatives by numbers are
+        judged for the squared loss and a linear output only).
     scope : Scope, optional
         Macros and local names defined earlier in the same text.
 
@@ -252,7 +275,9 @@ def check_derivation(formula, sizes=None, activation="tanh", seed=0, notation=No
         ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing about the network) or
         ``unparseable``; ``first_wrong_step`` is 1-based.
     """
-    options = Options(sizes, activation, seed, notation)
+    sizes = None if sizes is None else check_work(sizes)
+    given = tuple((k, v) for k, v in network.items() if v is not None)
+    options = Options(sizes, activation, seed, notation, given)
     scope = scope or Scope()
     result = DerivationResult(formula)
     try:
@@ -388,6 +413,10 @@ def judge_side(number, lhs, rhs, written, options):
     """The verdict on ``lhs = rhs`` as step ``number``: the single-equation checker, else
     the calculus module, else skipped."""
     single = options.single(f"{lhs} = {rhs}")
+    if single is not None and single.verdict == "wrong" and single.reason == "range":
+        judged = judge_with_calculus(number, lhs, rhs, written, options)  # ∂a^(L)/∂z^(L)
+        if judged is not None:
+            return judged
     if single is not None and single.verdict in ("correct", "wrong"):
         return _from_single(number, written, single)
     judged = judge_with_calculus(number, lhs, rhs, written, options)
@@ -433,6 +462,8 @@ def _from_single(number, written, single):
 def judge_with_calculus(number, lhs, rhs, written, options):
     """``lhs = rhs`` evaluated with :mod:`calculus` at every layer it claims; None when
     the equation holds something it cannot evaluate either."""
+    if not options.squared_linear:
+        return None
     try:
         notation = options.notation_of(f"{lhs} = {rhs}")
         left, right = parse(f"{lhs} = {rhs}", notation)[:2]
@@ -448,7 +479,8 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         except calculus.ChainRuleError as err:
             return _chain_rule_step(number, written, setting, left, right, err)
         except ShapeError as err:
-            return StepResult(number, written, "wrong", "dimension", err.describe())
+            message = _symbolic(err.describe(), setting, options)
+            return StepResult(number, written, "wrong", "dimension", message)
         except (SymbolError, ValueError, IndexError, KeyError):
             return None
         checked += 1
@@ -483,10 +515,28 @@ def _repairs(right):
     """``[(hint, repaired tree)]`` for :func:`_name_the_mistake`."""
     out = []
     for n in walk(right):
-        if type(n).__name__ == "Differential" and isinstance(n.arg, Call):
+        if isinstance(n, Differential) and isinstance(n.arg, Call):
             out.append((REPAIRS[0], substitute(right, n, n.arg)))
     out.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
     return out
+
+
+def _symbolic(message, setting, options):
+    """``message`` with the generic network's widths written n_L, n_{L−1}, … (distinct
+    widths, so each number names one layer); as it is when the user gave ``sizes``."""
+    if options.sizes is not None:
+        return message
+    sizes, domain = setting.network.sizes, SymbolicDomain(None)
+    L = len(sizes)
+    names = {n: str(domain.n(LayerIndex("L", k - L))) for k, n in enumerate(sizes, 1)}
+    names[setting.network.m] = "m"
+
+    def dims(match):
+        return (
+            "(" + " × ".join(names.get(int(d), d) for d in re.split(r" × ", match.group(1))) + ")"
+        )
+
+    return re.sub(r"\((\d+(?: × \d+)*)\)", dims, message)
 
 
 @dataclass
@@ -506,11 +556,13 @@ def _setting(left, right, options):
         if isinstance(n, Sym) and n.layer is not None and not n.layer.base
     ]
     sizes = options.sizes or GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
+    if max(p * q for p, q in zip(sizes, sizes[1:], strict=False)) > calculus.MAX_ENTRIES:
+        sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
     network = _network(tuple(sizes), options.activation, options.seed)
     rng = np.random.default_rng(options.seed + 1)
     moved = calculus.differentials([left, right])
     has_differential = any(
-        type(n).__name__ == "Differential" for node in (left, right) for n in walk(node)
+        isinstance(n, Differential) for node in (left, right) for n in walk(node)
     )
     directions = calculus.directions(network, moved, rng) if has_differential else {}
     letters = calculus.generic_letters([left, right])
@@ -536,7 +588,7 @@ def _claimed(left, right, binding):
                 and n.arg.layer.bind(binding) == L
             ):
                 return False
-    target = left.arg if type(left).__name__ == "Differential" else left
+    target = left.arg if isinstance(left, Differential) else left
     if not (isinstance(target, Sym) and target.name in ("a", "A") and target.layer):
         return True
     if target.layer.base != "l":
@@ -570,8 +622,7 @@ def _quantity_value(calc, network, binding, left, right):
     found = quantity(left)
     cost = left.num if hasattr(left, "num") else left
     batched = any(
-        (isinstance(n, Sym) and n.name in BATCHED)
-        or (type(n).__name__ == "SumOver" and n.index == "i")
+        (isinstance(n, Sym) and n.name in BATCHED) or (isinstance(n, SumOver) and n.index == "i")
         for n in walk(right)
     )
     if found and found[0] in ("G", "gb", "J") and batched and not getattr(cost, "sample", True):

@@ -51,11 +51,13 @@ class TextResult:
         )
 
     def to_text(self):
-        lines = [_line(f) for f in self.formulas if f.verdict != "skipped"]
+        lines = [_line(f) for f in self.formulas]
         counts = ", ".join(
             f"{self.count(v)} {v}" for v in ("correct", "wrong", "unparseable", "skipped")
         )
-        lines.append(f"{len(self.formulas)} formulas: {counts} (prose and lone symbols skipped)")
+        lines.append(
+            f"{len(self.formulas)} formulas: {counts} (skipped: not an equation about the network)"
+        )
         for f in self.formulas:
             if f.verdict in ("wrong", "unparseable"):
                 lines += ["", f"line {f.line}: {_short(f.source, 200)}", *f.to_text().splitlines()]
@@ -74,7 +76,7 @@ def _short(text, width=70):
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def check_text(text, sizes=None, activation="tanh", seed=0, notation=None):
+def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **network):
     """Judge every formula of ``text`` (Markdown, MathJax, TeX or plain text).
 
     Returns
@@ -85,6 +87,7 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None):
     """
     scope, result = Scope(), TextResult()
     options = {"sizes": sizes, "activation": activation, "seed": seed, "notation": notation}
+    options |= network  # output_activation, loss, bias: as for check
     readable, after = _without_comments(text), 0
     for line, source, body in formulas(readable):
         scope.macros.take_definitions(readable[after : source[0]])  # a .tex preamble's macros

@@ -35,10 +35,13 @@ class Parts:
     output: str  # output activation, one of OUTPUT_ACTIVATIONS
     feature_names: list | None
     y_1d: bool  # predict returns (m,) rather than (m, 1)
+    encoder: object = None  # deltaprop.tabular.Encoder: the raw columns → a^(1), or None
 
 
-def estimator_parts(estimator):
-    """``Parts`` of a fitted ``DeltapropRegressor``; ``ConfigError`` for anything else."""
+def estimator_parts(estimator, encoded=False):
+    """``Parts`` of a fitted ``DeltapropRegressor``; ``ConfigError`` for anything else, and
+    for a model with preprocessing (``encoder_``) unless the exporter carries it
+    (``encoded``)."""
     from deltaprop.estimator import DeltapropRegressor
 
     if not isinstance(estimator, DeltapropRegressor):
@@ -49,6 +52,12 @@ def estimator_parts(estimator):
     if not hasattr(estimator, "network_"):
         raise ConfigError("the estimator is not fitted; call fit(X, y) before exporting it")
     names = getattr(estimator, "feature_names_in_", None)
+    encoder = getattr(estimator, "encoder_", None)
+    if encoder is not None and not encoded:
+        raise ConfigError(
+            "this model encodes its columns (categories, missing values), which only the ONNX "
+            "export carries; export it to ONNX (to_onnx, or deltaprop export --to onnx)"
+        )
     return Parts(
         network=estimator.network_,
         x_mean=estimator.x_mean_,
@@ -58,6 +67,7 @@ def estimator_parts(estimator):
         output=output_activation(estimator),
         feature_names=None if names is None else [str(name) for name in names],
         y_1d=estimator.y_ndim_ == 1,
+        encoder=encoder,
     )
 
 

@@ -19,6 +19,18 @@ Elu and Softplus, and LeakyRelu's ``alpha`` is a float32 attribute (0.01 rounds 
 (Relu, Min, Max, Exp, Abs, Neg, Log, Add, Sub, Mul): elu(z) = relu(z) + exp(min(z, 0)) − 1,
 softplus(z) = relu(z) + log(1 + exp(−|z|)) and leaky_relu(z) = max(z, 0.01 z), the functions
 deltaprop computes.
+
+A model with preprocessing (``encoder_``: categorical columns, missing values) takes the raw
+columns as named inputs, each (batch, 1): a number as float64 (NaN where missing), a category as
+a string ("" where missing, text as ``fit`` saw it after stripping blanks), and makes a^(1) as
+``deltaprop.tabular.Encoder.transform`` does:
+
+    x̃     = x where x is a number, else the median     IsNaN, Where (float64)
+    a      = (x̃ − mean) / scale, then the dtype        Sub, Div, Cast
+    [miss] = 1 where x was NaN                          Cast (the was-missing column)
+    onehot = 1 in the column of the category            OneHotEncoder (ai.onnx.ml), zeros=1:
+                                                        all zeros for a category not seen
+    a^(1)  = the blocks side by side                    Concat
 """
 
 import json
@@ -28,8 +40,10 @@ import numpy as np
 from deltaprop.activations import LEAKY_SLOPE
 from deltaprop.errors import ConfigError, require
 from deltaprop.interop.common import estimator_parts
+from deltaprop.tabular import NumericColumn
 
 OPSET = 17  # Gemm, the activations and Min broadcasting all exist there: old runtimes load it
+ML_OPSET = 1  # ai.onnx.ml: OneHotEncoder
 IR_VERSION = 8  # the IR version that goes with opset 17
 
 
@@ -40,12 +54,12 @@ class _Graph:
         self.dtype = dtype
         self.nodes, self.initializers = [], {}
 
-    def const(self, name, array):
-        """An initializer (made once per name) of the graph's dtype."""
+    def const(self, name, array, dtype=None):
+        """An initializer (made once per name) of the graph's dtype, or of ``dtype``."""
         from onnx import numpy_helper
 
         if name not in self.initializers:
-            tensor = numpy_helper.from_array(np.asarray(array, self.dtype), name)
+            tensor = numpy_helper.from_array(np.asarray(array, dtype or self.dtype), name)
             self.initializers[name] = tensor
         return name
 
@@ -55,6 +69,12 @@ class _Graph:
         out = name or f"{op_type.lower()}_{len(self.nodes)}"
         self.nodes.append(helper.make_node(op_type, inputs, [out], **attrs))
         return out
+
+    def cast(self, x):
+        """x as the graph's dtype."""
+        from onnx import helper
+
+        return self.op("Cast", [x], to=helper.np_dtype_to_tensor_dtype(np.dtype(self.dtype)))
 
 
 def _native(op_type, **attrs):
@@ -113,7 +133,8 @@ def hidden_op(name, dtype):
 
 
 def to_onnx(estimator, *, feature_names=None, target_names=None):
-    """An ONNX model of a fitted ``DeltapropRegressor``: input ``X`` (batch, n_1), output ``Y``.
+    """An ONNX model of a fitted ``DeltapropRegressor``: input ``X`` (batch, n_1), or with
+    preprocessing one input per raw column (see the module docstring); output ``Y``.
 
     Parameters
     ----------
@@ -130,12 +151,13 @@ def to_onnx(estimator, *, feature_names=None, target_names=None):
         (JSON lists), the sizes and the activation.
     """
     onnx = require("onnx", "onnx")
-    parts = estimator_parts(estimator)
+    parts = estimator_parts(estimator, encoded=True)
     net = parts.network
     g = _Graph(net.dtype)
+    x, inputs = _raw_inputs(g, parts.encoder, net)
     a = g.op(
         "Div",
-        [g.op("Sub", ["X", g.const("x_mean", parts.x_mean)]), g.const("x_scale", parts.x_scale)],
+        [g.op("Sub", [x, g.const("x_mean", parts.x_mean)]), g.const("x_scale", parts.x_scale)],
     )  # a^(1): (batch, n_1)
     phi = hidden_op(net.activation.name, net.dtype)
     for l in range(1, net.L):
@@ -144,9 +166,13 @@ def to_onnx(estimator, *, feature_names=None, target_names=None):
         a = phi(g, z) if l + 1 < net.L else OUTPUT_OPS[parts.output](g, z)
     y = g.op("Mul", [a, g.const("y_scale", parts.y_scale)])
     g.op("Add", [y, g.const("y_mean", parts.y_mean)], name="Y")  # (batch, n_L)
+    _check_names(g, inputs)
+    opsets = [onnx.helper.make_opsetid("", OPSET)]
+    if parts.encoder is not None:
+        opsets.append(onnx.helper.make_opsetid("ai.onnx.ml", ML_OPSET))
     model = onnx.helper.make_model(
-        _graph_proto(g, net),
-        opset_imports=[onnx.helper.make_opsetid("", OPSET)],
+        _graph_proto(g, net, inputs),
+        opset_imports=opsets,
         producer_name="deltaprop",
         producer_version=_version(),
     )
@@ -156,14 +182,74 @@ def to_onnx(estimator, *, feature_names=None, target_names=None):
     return model
 
 
-def _graph_proto(g, net):
+def _raw_inputs(g, encoder, net):
+    """``(a, inputs)``: the graph's input X (batch, n_1), or with ``encoder`` the raw
+    columns and a^(1) made from them (``_preprocessing``)."""
+    from onnx import helper
+
+    if encoder is None:
+        elem = helper.np_dtype_to_tensor_dtype(net.dtype)
+        return "X", [helper.make_tensor_value_info("X", elem, ["batch", net.sizes[0]])]
+    return _preprocessing(g, encoder)
+
+
+def _preprocessing(g, encoder):
+    """a^(1) (batch, n_1) from the raw columns, one graph input each (module docstring)."""
+    from onnx import TensorProto, helper
+
+    blocks, inputs = [], []
+    for k, column in enumerate(encoder.columns):
+        if isinstance(column, NumericColumn):
+            kind = TensorProto.DOUBLE
+            blocks.extend(_numeric_block(g, column, k))
+        else:
+            kind = TensorProto.STRING
+            blocks.append(_one_hot_block(g, column, k))
+        inputs.append(helper.make_tensor_value_info(column.name, kind, ["batch", 1]))
+    return (g.op("Concat", blocks, axis=1) if len(blocks) > 1 else blocks[0]), inputs
+
+
+def _numeric_block(g, column, k):
+    """[(x̃ − mean) / scale] and, with an indicator, [1 where x is NaN], each (batch, 1)."""
+    absent = g.op("IsNaN", [column.name])  # (batch, 1) bool
+    filled = g.op("Where", [absent, g.const(f"fill_{k}", column.fill, np.float64), column.name])
+    centred = g.op("Sub", [filled, g.const(f"mean_{k}", column.mean, np.float64)])
+    a = g.cast(g.op("Div", [centred, g.const(f"scale_{k}", column.scale, np.float64)]))
+    return [a, g.cast(absent)] if column.indicator else [a]
+
+
+def _one_hot_block(g, column, k):
+    """The one-hot block (batch, k) of a string column; all zeros for an unseen category."""
+    onehot = g.op(
+        "OneHotEncoder",
+        [column.name],
+        domain="ai.onnx.ml",
+        cats_strings=list(column.categories),
+        zeros=1,
+    )  # (batch, 1, k) float32
+    shape = g.const(f"block_shape_{k}", [-1, column.width], np.int64)
+    return g.cast(g.op("Reshape", [onehot, shape]))  # (batch, k)
+
+
+def _check_names(g, inputs):
+    """``ConfigError`` when a column's name is also the name of a value inside the graph."""
+    inside = set(g.initializers) | {out for node in g.nodes for out in node.output}
+    taken = sorted(info.name for info in inputs if info.name in inside)
+    if taken:
+        raise ConfigError(
+            f"column {taken[0]!r} has the name of a value inside the ONNX graph; rename the "
+            "column and retrain to export it"
+        )
+
+
+def _graph_proto(g, net, inputs):
     from onnx import helper
 
     elem = helper.np_dtype_to_tensor_dtype(net.dtype)
     return helper.make_graph(
         g.nodes,
         "deltaprop",
-        [helper.make_tensor_value_info("X", elem, ["batch", net.sizes[0]])],
+        inputs,
         [helper.make_tensor_value_info("Y", elem, ["batch", net.sizes[-1]])],
         initializer=list(g.initializers.values()),
         doc_string=f"deltaprop network {net}: Y = y_mean + y_scale * a^(L)((X - x_mean) / x_scale)",
@@ -177,8 +263,9 @@ def _metadata(parts, feature_names, target_names):
         "activation": net.activation.name,
         "output_activation": parts.output,
     }
+    n_columns = net.sizes[0] if parts.encoder is None else len(parts.encoder.columns)
     names = {
-        "feature_names": (feature_names or parts.feature_names, net.sizes[0]),
+        "feature_names": (feature_names or parts.feature_names, n_columns),
         "target_names": (target_names, net.sizes[-1]),
     }
     for key, (given, n) in names.items():
