@@ -395,6 +395,7 @@ def test_a_file_that_cannot_be_read_is_one_data_error(tmp_path, monkeypatch, nam
 
     monkeypatch.setattr(pyarrow.csv, "open_csv", refuse)
     monkeypatch.setattr(pyarrow.parquet, "read_table", refuse)
+    monkeypatch.setattr(pyarrow.parquet, "read_metadata", refuse)  # read first: the footer
     path = write(tmp_path, "a,y\n1,2\n", name=name)
     with pytest.raises(DataError, match=r"cannot read data file .* \(Permission denied\)"):
         read_table(path)

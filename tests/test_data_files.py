@@ -113,3 +113,18 @@ def test_fuzz_parquet_without_checksums_is_a_data_error_or_a_read(tmp_path, xy):
     pq.write_table(pa.table({"a": xy[:, 0], "y": xy[:, 1]}), tmp_path / "n.parquet")
     outcomes = flip_every_byte(tmp_path / "n.parquet", ("a", "y"), xy)
     assert outcomes["changed"] > 0 and outcomes["refused"] > 0
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_table_larger_than_memory_is_refused_before_it_is_read(tmp_path, monkeypatch, suffix):
+    """Estimated before reading (Parquet: its footer; CSV: its size over the bytes of its
+    first rows): 358 M rows used to make pyarrow abort the process (exit 134, no message)."""
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((20_000, 3))  # 60,000 values: 1.4 MB as 3 float64 copies
+    path = tmp_path / f"big{suffix}"
+    (data.write_parquet if suffix == ".parquet" else data.write_csv)(path, "abc", values)
+    monkeypatch.setattr(data, "physical_memory", lambda: 2**20)
+    with pytest.raises(DataError, match=r"big\.\w+ holds about (59|60),\d{3} values, about 0.0013"):
+        data.read_table(path)
+    monkeypatch.setattr(data, "physical_memory", lambda: 2**21)
+    assert data.read_table(path).matrix(["a"]).shape == (20_000, 1)

@@ -693,6 +693,48 @@ def test_a_folder_filled_by_another_run_meanwhile_is_one_error_and_nothing_is_le
     assert [p.name for p in out.iterdir()] == ["theirs.csv"]
 
 
+def test_cli_ctrl_c_on_dask_saves_the_best_weights_and_exits_130(
+    client, rng, tmp_path, capsys, monkeypatch
+):
+    """As in memory: Ctrl-C during training on Dask keeps the best weights so far, scores
+    them and saves them (the workers go on: they ignore Ctrl-C, see the next test)."""
+    import deltaprop.train as training
+    from deltaprop.cli import main
+    from deltaprop.io import load_model
+
+    real_run_epoch = training.run_epoch
+
+    def interrupted_at_epoch_3(*args):
+        if args[-1] == 3:  # the epoch number
+            raise KeyboardInterrupt
+        return real_run_epoch(*args)
+
+    monkeypatch.setattr(training, "run_epoch", interrupted_at_epoch_3)
+    pattern = write_parts(tmp_path, rng, n_files=2, m=30, kind="csv")
+    args = train_args(pattern, tmp_path / "m.npz", client.scheduler.address, "--epochs", "20")
+    assert main([*args, "--hidden", "3"]) == 130
+    captured = capsys.readouterr()
+    assert "training interrupted (Ctrl-C) after 2 epochs; keeping the best weights" in captured.err
+    assert "held-out test split" in captured.out
+    model, meta = load_model(tmp_path / "m.npz")
+    assert model.interrupted_ and model.n_iter_ == 2 and meta["training"]["interrupted"]
+
+
+def test_local_cluster_workers_ignore_ctrl_c():
+    """In a terminal Ctrl-C reaches the whole process group: the worker processes of
+    --dask local:N ignore it (they used to die, and training failed 30 s later with nothing
+    saved); this process keeps its own handler."""
+    import signal
+
+    from deltaprop.distributed import connect
+
+    before = signal.getsignal(signal.SIGINT)
+    with connect("local:1") as client:
+        assert signal.getsignal(signal.SIGINT) is before
+        handlers = client.run(lambda: signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+    assert list(handlers.values()) == [True]
+
+
 @pytest.fixture
 def doomed():
     """One in-process worker, for a test that takes it away (``cluster.scale(0)``); no

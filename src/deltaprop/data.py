@@ -13,6 +13,7 @@ import contextlib
 import csv
 import dataclasses
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -302,6 +303,7 @@ def read_table(path, sep=None, decimal="."):
                 "--decimal , needs another column separator than the comma: give --sep ';' "
                 "(or --sep tab)"
             )
+        check_fits_in_memory(path, _csv_values(path, sep))
         table = _read_csv_fast(path, sep, decimal) or _read_csv_scan(path, sep)
         return dataclasses.replace(table, decimal=decimal)
     except OSError as err:  # e.g. no permission to read it
@@ -309,6 +311,45 @@ def read_table(path, sep=None, decimal="."):
             f"cannot read data file {path!r} ({_short(err.strerror or str(err))}); check that "
             f"it can be read"
         ) from None
+
+
+DATA_COPIES = 3  # float64 copies of a table's values while training: its columns, X, X scaled
+
+
+def check_fits_in_memory(path, n_values):
+    """Before reading: a ``DataError`` when ``n_values`` numbers, held ``DATA_COPIES`` times
+    as float64, need more than this machine's memory (the process would be killed or pyarrow
+    abort, without a word), with what to do instead."""
+    need, have = n_values * 8 * DATA_COPIES, physical_memory()
+    if need > have:
+        raise DataError(
+            f"{path} holds about {n_values:,} values, about {need / 2**30:.3g} GiB to train "
+            f"on, more than this machine's {have / 2**30:.3g} GiB of memory; split it into "
+            "files and train on Dask (--dask local:2, see docs/scaling.md)"
+        )
+
+
+def physical_memory():
+    """Bytes of memory of this machine (2**40 where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return 2**40
+
+
+SAMPLE_BYTES = 1 << 16  # the start of a CSV file that its number of rows is estimated from
+
+
+def _csv_values(path, sep):
+    """About how many values the CSV file holds: its size over the bytes of a row at its
+    start, times the columns of its header."""
+    with open(path, "rb") as file:
+        sample = file.read(SAMPLE_BYTES)
+        size = os.fstat(file.fileno()).st_size
+    lines = sample.split(b"\n")
+    columns = lines[0].count(sep.encode()) + 1
+    rows = size * max(len(lines) - 1, 1) / max(len(sample), 1)
+    return int(rows * columns)
 
 
 def _check_separator(sep):
@@ -480,6 +521,8 @@ def _read_parquet(path):
 
     try:
         with arrow_source(path) as source:  # the page checksums, where the file has them
+            shape = pq.read_metadata(source)  # the footer: rows and columns, before any page
+            check_fits_in_memory(path, shape.num_rows * shape.num_columns)
             arrow = pq.read_table(source, page_checksum_verification=True)
         names = arrow.column_names  # decoded here: a name may not be UTF-8
     except OSError as err:

@@ -788,6 +788,26 @@ def _is_address(spec):
 
 
 @contextlib.contextmanager
+def ignoring_ctrl_c():
+    """SIGINT ignored in the block (in the main thread; elsewhere nothing changes). Processes
+    started in it ignore Ctrl-C for good (an ignored signal stays ignored across exec): in a
+    terminal Ctrl-C reaches the whole process group, and only this process should stop,
+    keeping the best weights, while the workers go on to score and are closed with the
+    cluster. A Ctrl-C while the block runs is lost: press it again."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
+@contextlib.contextmanager
 def connect(spec):
     """A ``Client`` for ``--dask``: "local:N" (a ``LocalCluster`` of N worker processes, closed
     at the end) or a scheduler address such as "tcp://host:8786"."""
@@ -797,15 +817,14 @@ def connect(spec):
     from distributed import Client, LocalCluster
 
     if local_workers(spec):
-        with (
-            LocalCluster(
+        with ignoring_ctrl_c():  # inherited by the worker processes started here
+            cluster = LocalCluster(
                 n_workers=local_workers(spec),
                 threads_per_worker=1,
                 dashboard_address=":0",
                 silence_logs=logging.ERROR,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+            )
+        with cluster, Client(cluster) as client:
             yield client
         return
     try:

@@ -112,8 +112,11 @@ class DeltapropRegressor(RegressorMixin, BaseEstimator):
         time (the same rows for the same data). "lbfgs" goes on from the weights with a new
         L-BFGS memory, as scikit-learn. The curves, ``t_`` and the best scores go on;
         ``n_iter_`` counts the last ``fit``. X must have the same columns and y the same
-        number of outputs. A model from ``load_model`` or ``from_network`` keeps no optimizer
-        state: it goes on from its weights and scalers with a new optimizer.
+        number of outputs, and ``activation``, ``hidden_layer_sizes``, ``dtype``,
+        ``standardize`` and the loss's output layer must be those the network was made
+        with (a ``ConfigError`` otherwise: set them back, or fit with warm_start=False).
+        A model from ``load_model`` or ``from_network`` keeps no optimizer state: it goes
+        on from its weights and scalers with a new optimizer.
     momentum, nesterovs_momentum : float, bool
         Of solver "sgd".
     early_stopping : bool, default=False

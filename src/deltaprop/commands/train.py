@@ -30,6 +30,7 @@ from deltaprop.config import SOLVERS
 from deltaprop.data import (
     listed_names,
     load_default,
+    physical_memory,
     read_table,
     split_names,
     train_test_split,
@@ -337,14 +338,6 @@ def check_network_size(hidden):
             f"{need / 2**30:.3g} GiB to train, more than this machine's {have / 2**30:.3g} GiB "
             "of memory; use smaller widths"
         )
-
-
-def physical_memory():
-    """Bytes of memory of this machine (2**40 where the system does not say)."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, OSError, ValueError):
-        return 2**40
 
 
 def _short(text, n=60):
