@@ -1114,7 +1114,7 @@ class _Parser:
         den = self.braced()
         if not isinstance(den, Differential):
             self.fail("expected \\frac{\\partial}{\\partial …} and then the function")
-        num = self.postfix()
+        num = self.product()  # ∂/∂X ½ ‖v‖²: the operator takes the product after it
         return Deriv((start, num.span[1]), num, den.arg)
 
     def digit_fraction(self, start):
