@@ -98,7 +98,7 @@ def test_in_place_phi_and_dphi_give_the_bits_of_the_plain_formulas(name, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_tanh_by_exp_is_tanh_to_a_few_ulp(dtype):
-    """The exp form (used for float64 where it measured faster than NumPy's tanh)."""
+    """The exp form (used for float64 where NumPy's tanh has no AVX-512 loop)."""
     z = np.concatenate([np.linspace(-40, 40, 8001), [0.0, -0.0, 1e-30, 1e-8, -1e-3]])
     exact = np.tanh(z)  # float64
     got = tanh_by_exp(z.astype(dtype))
@@ -118,6 +118,23 @@ def test_the_tanh_record_is_numpys_or_the_exp_form():
     np.testing.assert_array_equal(
         ACTIVATIONS["tanh"].phi(z.astype(np.float32)), np.tanh(z.astype(np.float32))
     )
+
+
+def test_the_tanh_choice_comes_from_the_cpu_not_from_a_timing(monkeypatch):
+    """The same answer in every process on one machine: no timing, only the platform and the
+    loop NumPy dispatched (never the exp form off x86)."""
+    from deltaprop import activations
+
+    first = activations._exp_tanh_pays()
+    activations._exp_tanh_pays.cache_clear()
+    assert activations._exp_tanh_pays() == first
+    monkeypatch.setattr(activations.platform, "machine", lambda: "aarch64")
+    activations._exp_tanh_pays.cache_clear()
+    try:
+        assert activations._exp_tanh_pays() is False
+    finally:
+        monkeypatch.undo()
+        activations._exp_tanh_pays.cache_clear()
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))

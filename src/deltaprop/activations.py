@@ -9,13 +9,13 @@ input and keep the input's dtype.
 """
 
 import functools
+import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from deltaprop.errors import ConfigError
-from deltaprop.speed import measured_faster
 
 LEAKY_SLOPE = 0.01
 
@@ -66,7 +66,7 @@ def tanh_by_exp(z, out=None):
 
 
 def _tanh(z, out=None):
-    """tanh(z): NumPy's, or ``tanh_by_exp`` in float64 where it measured faster here."""
+    """tanh(z): NumPy's, or ``tanh_by_exp`` in float64 where NumPy's has no fast loop."""
     if tanh_uses_exp(getattr(z, "dtype", None)):
         return tanh_by_exp(z, out)
     return np.tanh(z, out=out)
@@ -74,19 +74,25 @@ def _tanh(z, out=None):
 
 def tanh_uses_exp(dtype):
     """Whether the tanh activation computes arrays of ``dtype`` with ``tanh_by_exp``: float64
-    where that measured faster than NumPy's tanh in this process."""
+    on an x86 CPU whose NumPy float64 tanh runs without AVX-512."""
     return dtype == np.float64 and _exp_tanh_pays()
 
 
 @functools.cache
 def _exp_tanh_pays():
-    """Whether ``tanh_by_exp`` beats NumPy's float64 ``tanh`` on this machine by the margin of
-    ``speed.measured_faster`` (timed once per process, a few milliseconds). NumPy's float64
-    tanh is a fast vector loop on some CPUs (AVX-512) and 2.5× its ``exp`` on others
-    (AVX2; benchmarks/NOTES.md)."""
-    z = np.linspace(-4, 4, 8192)
-    out = np.empty_like(z)
-    return measured_faster(lambda: tanh_by_exp(z, out), lambda: np.tanh(z, out=out))
+    """Whether NumPy's float64 ``tanh`` lacks its fast vector loop on this CPU. On x86 that loop
+    needs AVX-512 (0.7 ns per value); without it tanh takes 14 ns, twice the ``exp`` that
+    ``tanh_by_exp`` costs (benchmarks/NOTES.md). Decided from the loop NumPy dispatched, never
+    timed, so that one seed gives the same bits on every run on one machine."""
+    if platform.machine().lower() not in {"x86_64", "amd64"}:
+        return False
+    try:
+        from numpy.lib.introspect import opt_func_info  # NumPy >= 2.1
+    except ImportError:
+        return False
+    loops = opt_func_info(func_name="^tanh$", signature="^(dd|float64)").get("tanh", {})
+    targets = " ".join(loop["current"] for loop in loops.values())
+    return bool(targets) and not any(t in targets for t in ("AVX512", "X86_V4"))
 
 
 def _tanh_dphi(z, a, out=None):

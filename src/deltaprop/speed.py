@@ -311,23 +311,3 @@ def _ctypes_threads(dynlib):
             if set_threads is not None and get_threads is not None:
                 return BlasThreads(set_threads, get_threads)
     return None
-
-
-# --- a faster formula, where measured faster ---
-
-FASTER_MARGIN = 1.5  # a candidate replaces the reference only when this much faster
-
-
-def measured_faster(candidate, reference, *, rounds=3, calls=5):
-    """Whether ``candidate()`` takes less than 1/``FASTER_MARGIN`` of ``reference()``'s CPU
-    time (best of ``rounds`` alternated rounds of ``calls`` calls; CPU time, which other
-    processes inflate less than wall time). The margin keeps the answer stable from one
-    process to the next on one machine, so that its results stay the same."""
-    best = {candidate: math.inf, reference: math.inf}
-    for _ in range(rounds):
-        for fn in best:
-            start = time.process_time()
-            for _ in range(calls):
-                fn()
-            best[fn] = min(best[fn], time.process_time() - start)
-    return best[candidate] * FASTER_MARGIN < best[reference]
