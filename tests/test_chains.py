@@ -55,7 +55,7 @@ def test_corpus_is_large_and_mixed():
 
 @pytest.mark.parametrize("record", CORPUS, ids=[r["name"] for r in CORPUS])
 def test_corpus_chain(record):
-    result = check_derivation(record["text"], activation=record.get("activation", "tanh"))
+    result = check_derivation(record["text"], **_act(record))
     first = "-" if result.first_wrong_step is None else str(result.first_wrong_step)
     assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()
 
@@ -64,7 +64,7 @@ def test_every_suggestion_checks_correct():
     """A corrected step is itself right: the quantity = the suggestion checks correct."""
     seen = 0
     for record in CORPUS:
-        result = check_derivation(record["text"], activation=record.get("activation", "tanh"))
+        result = check_derivation(record["text"], **_act(record))
         for equation in result.equations:
             for step in equation.steps:
                 if step.verdict == "wrong" and step.suggestion and step.reason != "definition":
@@ -75,7 +75,9 @@ def test_every_suggestion_checks_correct():
 
 
 def _act(record):
-    return {"activation": record.get("activation", "tanh")}
+    """The test network of a record: its activation and, when given, its sizes."""
+    sizes = tuple(map(int, record["sizes"].split(","))) if "sizes" in record else None
+    return {"activation": record.get("activation", "tanh"), "sizes": sizes}
 
 
 def test_question_post_read_whole():

@@ -97,3 +97,22 @@ def test_examples_csv_is_the_bundled_data():
     shipped = read_dataset(ROOT / "examples" / "diabetes.csv", ["progression"])
     assert shipped.X.tolist() == bundled.X.tolist() and shipped.y.tolist() == bundled.y.tolist()
     assert shipped.feature_names == bundled.feature_names
+
+
+def test_format_versions_in_the_docs_are_the_current_one():
+    """Every "format version N" that an example prints is the version files are written in
+    (checked here without running the examples, so also where torch is missing)."""
+    from deltaprop.io import FORMAT_VERSION
+
+    pages = [*PAGES, ROOT / "docs" / "interop.md"]
+    found = [
+        int(v) for page in pages for v in re.findall(r"format version (\d+)\)", page.read_text())
+    ]
+    assert found and set(found) == {FORMAT_VERSION}
+
+
+def test_readme_prose_quotes_the_r2_its_example_prints():
+    text = (ROOT / "README.md").read_text()
+    quoted = float(re.search(r"on the fixed split \(seed 0\) it reaches R² (\d\.\d+)", text)[1])
+    printed = float(re.search(r"^  progression +(\d\.\d+) ", text, re.MULTILINE)[1])
+    assert quoted == round(printed, 3)

@@ -153,3 +153,16 @@ def test_export_carries_the_preprocessing_or_refuses(houses, tmp_path, capsys):
         "area", "age", "rooms", "income", "city", "shop", "grade"]  # fmt: skip
     code, _, err = run(capsys, ["export", str(model), "--to", "sklearn"])
     assert code == 2 and "which only the ONNX export carries" in err
+
+
+def test_dask_predict_and_evaluate_refuse_an_encoding_model(houses, tmp_path, capsys):
+    pytest.importorskip("dask")
+    model = tmp_path / "m.npz"
+    assert main(["train", str(houses), "--target", "y", "--out", str(model), *FAST]) == 0
+    capsys.readouterr()
+    argv = ["predict", str(model), str(houses), "--dask", "local:1", "-o", str(tmp_path / "p")]
+    code, _, err = run(capsys, argv)
+    assert code == 2 and "this model encodes its columns" in err
+    assert "predict each file without --dask" in err and not (tmp_path / "p").exists()
+    code, _, err = run(capsys, ["evaluate", str(model), str(houses), "--dask", "local:1"])
+    assert code == 2 and "evaluate each file without --dask" in err

@@ -204,9 +204,18 @@ def test_nan_or_inf_names_the_row_and_column(rng, bad, kind):
     with pytest.raises(
         DataError,
         match=rf"^X contains {kind} at row 3, column 2 \(counting "
-        r"from 0\); remove or impute missing values$",
+        r"from 0\); remove or impute missing values \(missing='impute' fills NaN\)$",
     ):
         DeltapropRegressor().fit(X, y)
+    X[[0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11], 0] = bad  # every cell at once, up to 10
+    with pytest.raises(
+        DataError,
+        match=rf"^X contains {kind} at row 0, column 0 \(counting from 0\), and NaN or inf at "
+        r"row 1, column 0; row 2, column 0; row 3, column 2; row 4, column 0; .*; row 9, "
+        r"column 0, and 2 more; remove",
+    ):
+        DeltapropRegressor().fit(X, y)
+    X[:12, 0] = 0.0
     X[3, 2] = 0.0
     y[5] = bad
     with pytest.raises(DataError, match=rf"^y contains {kind} at row 5 \(counting from 0\)"):

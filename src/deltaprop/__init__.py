@@ -30,6 +30,8 @@ __version__ = "0.1.0"
 # most of a second; the derivation tools are modules of their own that most programs never use.
 _LAZY = {
     "check": "deltaprop.derivation",
+    "check_derivation": "deltaprop.derivation",
+    "check_text": "deltaprop.derivation",
     "explain": "deltaprop.derivation",
     "prove": "deltaprop.derivation",
     "DeltapropRegressor": "deltaprop.estimator",
@@ -71,6 +73,8 @@ __all__ = [
     "Workspace",
     "backward",
     "check",
+    "check_derivation",
+    "check_text",
     "explain",
     "forward",
     "from_sklearn",

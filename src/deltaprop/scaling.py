@@ -40,24 +40,37 @@ class ColumnError(DataError):
         return DataError(f"{label} {self.problem.format(row='')}")
 
 
+CELLS_SHOWN = 10  # non-finite cells an error names before it counts the rest
+
+
 def check_finite_data(A, name):
-    """``DataError`` naming the first row (and column) of A holding NaN or inf (A dense, or
-    sparse: its stored entries)."""
+    """``DataError`` naming the first row (and column) of A holding NaN or inf, then the
+    others, up to ``CELLS_SHOWN`` (A dense, or sparse: its first stored non-finite entry)."""
     if issparse(A):
         from deltaprop.sparse_input import first_nonfinite  # scikit-learn: sparse X only
 
         index = first_nonfinite(A)
+        found = [] if index is None else [index]
     else:
         finite = np.isfinite(A)
-        index = None if finite.all() else np.argwhere(~finite)[0]
-    if index is None:
+        found = [] if finite.all() else np.argwhere(~finite)  # (c, A.ndim)
+    if not len(found):
         return
-    value = A[tuple(index)]
+    value = A[tuple(found[0])]
     kind = "NaN" if np.isnan(value) else "inf"
-    where = f"row {index[0]}" + (f", column {index[1]}" if A.ndim == 2 else "")
+    more = ""
+    if len(found) > 1:
+        shown = "; ".join(_cell(index, A.ndim) for index in found[1:CELLS_SHOWN])
+        rest = f", and {len(found) - CELLS_SHOWN} more" if len(found) > CELLS_SHOWN else ""
+        more = f", and NaN or inf at {shown}{rest}"
     raise DataError(
-        f"{name} contains {kind} at {where} (counting from 0); remove or impute missing values"
+        f"{name} contains {kind} at {_cell(found[0], A.ndim)} (counting from 0){more}; remove "
+        "or impute missing values (missing='impute' fills NaN)"
     )
+
+
+def _cell(index, ndim):
+    return f"row {index[0]}" + (f", column {index[1]}" if ndim == 2 else "")
 
 
 def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):

@@ -182,6 +182,7 @@ def predict_files(args) -> int:
     outputs = output_names(files)
     check_new_folder(args.output)
     model, meta = load(args.model)
+    check_in_memory_model(model, "predict")
     with connect(args.dask) as client, staging_folder(args.output) as staging:
         tasks = [
             (predict_file, k, path, model, meta, args.sep, os.path.join(staging, name))
@@ -192,12 +193,23 @@ def predict_files(args) -> int:
     return 0
 
 
+def check_in_memory_model(model, command):
+    """``ConfigError`` for a model that encodes its columns (categories, missing values):
+    the Dask paths read numbers only."""
+    if getattr(model, "encoder_", None) is not None:
+        raise ConfigError(
+            f"{command} --dask reads columns of numbers; this model encodes its columns "
+            f"(categories, missing values): {command} each file without --dask"
+        )
+
+
 def evaluate_files(args) -> int:
     """``deltaprop evaluate MODEL 'part-*.parquet' --dask SCHEDULER``: the metrics in one
     distributed pass (each worker returns sums per target column; ``metrics_from_sums``)."""
     check_dask(args)
     files = glob_files(args.data)
     model, meta = load(args.model)
+    check_in_memory_model(model, "evaluate")
     target = evaluation_target(args, model, meta)
     with connect(args.dask) as client:
         tasks = [(file_sums, k, p, model, meta, target, args.sep) for k, p in enumerate(files)]

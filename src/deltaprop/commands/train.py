@@ -69,11 +69,16 @@ examples:
   deltaprop train sales.parquet --target revenue --exclude id,region
   deltaprop train 'data/part-*.parquet' --target y --dask local:2   # on Dask, file by file
 
-The defaults (one hidden layer of 16 tanh units, L2 penalty alpha = 1) differ from those of
+Tables as they come: a text column becomes a one-hot block of the input layer (--categorical
+for integer codes), a column that identifies rows (an id) is left out unless --features names
+it, and empty cells are filled (--missing); each of these is said in one line.
+
+The defaults (one hidden layer of 16 tanh units, L2 penalty alpha = 1; 64 relu units for a
+table of 1000 rows or more, or with a categorical column) differ from those of
 DeltapropRegressor() in Python, which keeps scikit-learn's MLPRegressor defaults (100 relu units,
-alpha = 1e-4) so that it is a drop-in replacement. These were chosen on the bundled data, where
-they generalize better (mean held-out R² 0.49 against 0.45 over ten splits, see docs/usage.md):
-a small, strongly regularized network suits a few hundred rows of tabular data.
+alpha = 1e-4) so that it is a drop-in replacement. The small network was chosen on the bundled
+data, where it generalizes better (mean held-out R² 0.49 against 0.45 over ten splits), the
+wider one on generated tables of 500 to 20,000 rows (see docs/usage.md).
 
 The model file stores the network, the feature and target names, the training settings and the
 held-out metrics; see them with `deltaprop info MODEL`. --out and --plots are checked before
