@@ -15,7 +15,7 @@ from scipy.optimize import minimize
 from deltaprop import Grad, Network, layer_views
 from deltaprop.network import Workspace, loss_and_grad
 from deltaprop.optim import make_optimizer
-from deltaprop.speed import scipy_blas_single_thread
+from deltaprop.speed import blas_threads_held, scipy_blas_single_thread
 
 try:
     import torch
@@ -39,6 +39,13 @@ def core_epochs(net, X, y, solver, eta, batch, epochs, rng):
     grad = Grad.zeros_like(net)
     x_rows, y_rows = (np.empty_like(X), np.empty_like(y)) if batch < m else (X, y)
     workspaces = {}
+    with blas_threads_held():  # as deltaprop.train: BLAS threads chosen per step size
+        _epochs(net, X, y, optimizer, grad, x_rows, y_rows, workspaces, batch, epochs, rng)
+    return epochs
+
+
+def _epochs(net, X, y, optimizer, grad, x_rows, y_rows, workspaces, batch, epochs, rng):
+    m = X.shape[0]
     for _ in range(epochs):
         if batch < m:  # a full batch needs no shuffle
             perm = rng.permutation(m)
@@ -51,7 +58,6 @@ def core_epochs(net, X, y, solver, eta, batch, epochs, rng):
             )
             loss_and_grad(net, X_b, Y_b, out=grad, workspace=ws)  # X_b: (n_1, b) columns, a view
             optimizer.step(net.params, grad.flat)
-    return epochs
 
 
 def core_lbfgs(net, X, y, iters):
@@ -66,7 +72,7 @@ def core_lbfgs(net, X, y, iters):
         return J, grad.flat
 
     options = {"maxiter": iters, "maxfun": 15000, "gtol": 0.0}
-    with scipy_blas_single_thread():  # SciPy's idle BLAS threads would steal NumPy's cores
+    with scipy_blas_single_thread(), blas_threads_held():  # SciPy's idle threads: NumPy's cores
         result = minimize(
             J_and_grad, net.params.astype(np.float64), jac=True, method="L-BFGS-B", options=options
         )
@@ -99,7 +105,7 @@ def estimator_available():
 def run_estimator(w, X, y, params0, solver, units, seed):
     from deltaprop import DeltapropRegressor
 
-    params = _mlp_params(w, solver, units, seed)  # its own initial weights (same distribution)
+    params = mlp_params(w, solver, units, seed)  # its own initial weights (same distribution)
     est = DeltapropRegressor(**params, standardize=False, dtype=X.dtype.name)
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -112,7 +118,7 @@ def run_estimator(w, X, y, params0, solver, units, seed):
 # --- scikit-learn ---------------------------------------------------------------------------
 
 
-def _mlp_params(w, solver, units, seed):
+def mlp_params(w, solver, units, seed):
     return dict(
         hidden_layer_sizes=w.sizes[1:-1],
         activation=w.activation,
@@ -137,7 +143,7 @@ def run_sklearn(w, X, y, params0, solver, units, seed):
     ``coefs_``/``intercepts_`` are overwritten and a warm-started fit is timed."""
     from sklearn.neural_network import MLPRegressor
 
-    mlp = MLPRegressor(**_mlp_params(w, solver, 1, seed))
+    mlp = MLPRegressor(**mlp_params(w, solver, 1, seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mlp.fit(X[:64], y[:64])

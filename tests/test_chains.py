@@ -343,3 +343,16 @@ def test_a_derivation_loads_numpy_only(tmp_path):
         timeout=300,
     )
     assert done.stdout.split() == ["1", "[]"], done.stderr
+
+
+def test_derivative_operator_takes_the_product_after_it():
+    chain = (
+        r"\frac{\partial J}{\partial z^{(L)}} = \frac{\partial}{\partial z^{(L)}} \frac{1}{2} "
+        r"\left\| a^{(L)} - y \right\|^2 = a^{(L)} - y"
+    )
+    assert check_derivation(chain).verdict == "correct"
+    inside = (
+        r"\frac{\partial J}{\partial b^{(L)}} = "
+        r"\frac{\partial (\frac{1}{2} \|a^{(L)} - y\|^2)}{\partial b^{(L)}}"
+    )
+    assert check_derivation(inside).verdict == "correct"

@@ -61,11 +61,6 @@ class Dataset:
             self.X[rows], self.y[rows], self.feature_names, self.target_names, self.source
         )
 
-    def to_csv(self, path):
-        """Write features then targets as one CSV file (atomically)."""
-        header = self.feature_names + self.target_names
-        write_csv(path, header, np.hstack([self.X, self.y]))
-
 
 @dataclass(frozen=True)
 class Table:

@@ -329,9 +329,7 @@ class DaskRows:
     def standardized(self, scalers, dtype, columns=None):
         """The ``DaskData`` of the partitions standardized with ``scalers`` on the workers,
         persisted when ``keep_in_memory`` says they fit the workers' memory."""
-        sizes, stats, _ = self.summary
-        if sum(sizes) == 0:
-            raise DataError("the Dask input has no rows; pass at least one sample")
+        sizes, stats, _ = self.summary  # ``moments`` refuses data without rows
         y_mean, y_scale = scalers[1]
         y_bar = ((stats["Y"][1] - y_mean) / y_scale).astype(dtype)[:, None]  # (n_L, 1)
         shape = (self.n_features, *self.hidden, self.n_outputs)  # (n_1, …, n_L)

@@ -317,7 +317,9 @@ default="from_dtype"
         scalers).
 
         The first call (on an unfitted estimator) makes the network and the scalers, from
-        this first chunk unless ``scalers`` gives them; every later call goes on with the same
+        this first chunk unless ``scalers`` gives them (and ``encoder_``, from this chunk
+        alone: a category first met in a later chunk is one not seen in training, an all-zero
+        block, as at ``predict``); every later call goes on with the same
         network, scalers and optimizer state (Adam's moments, SGD's velocity, the step count,
         the schedule's η) and the shuffles' generator, as does a call after ``fit``. So calls
         over the batches of a ``fit`` (``shuffle=False``, one call per batch or per run of

@@ -19,6 +19,7 @@ from deltaprop.activations import Activation, get_activation, get_output
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.lazy import issparse
 from deltaprop.losses import Loss, get_loss, weight_total
+from deltaprop.speed import StepThreads, step_flops
 from deltaprop.weights import check_sample_weight
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -277,6 +278,7 @@ class Workspace:
         self.cache = Cache(self.a, self.z)  # the same dicts: forward fills them in place
         self.delta = empty(range(2, L + 1) if backward else ())  # δ^(l): (n_l, m), l = 2..L
         self.dphi = empty(range(2, L) if backward else ())  # φ'(z^(l)): (n_l, m), l = 2..L−1
+        self.threads = StepThreads(step_flops(net.sizes, m))  # BLAS threads of a pass (speed)
 
 
 def forward(net, X, workspace=None):
@@ -388,9 +390,10 @@ def loss_and_grad_unchecked(net, X, Y, alpha, loss, grad, workspace, *, w=None):
     ``Workspace`` for m columns and ``w`` checked sample weights (m,) or None. Returns
     ``(J, grad)``.
     """
-    cache = forward(net, X, workspace)
-    J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1], w)
-    return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace, w=w)
+    with workspace.threads:  # NumPy's BLAS threads for this size of step (deltaprop.speed)
+        cache = forward(net, X, workspace)
+        J = eq.cost(loss, cache.a[net.L], Y, net.theta.values(), alpha, X.shape[1], w)
+        return J, backward(net, cache, Y, alpha, loss, grad, workspace=workspace, w=w)
 
 
 def check_loss_output(net, loss):

@@ -1,4 +1,4 @@
-"""Two measured speed-ups outside the equations (see ``benchmarks/NOTES.md`` for the numbers).
+"""Measured speed-ups outside the equations (see ``benchmarks/NOTES.md`` for the numbers).
 
 - ``adam_kernel()``: Adam's update (``deltaprop.optim.adam_update``) fused into one pass over
   the flat vector, compiled with Numba when it is installed (the optional ``fast`` extra); None
@@ -11,12 +11,22 @@
   During L-BFGS-B the two thread pools alternate and each one's idle threads spin on the cores
   the other needs; limiting SciPy's (used only for L-BFGS-B's small vector operations) to one
   thread makes an iteration 2–18× faster on the benchmark workloads.
+- ``StepThreads`` and ``blas_threads_held()``: NumPy's BLAS thread count chosen per step size
+  and load. With another busy process on the machine, a 2-thread GEMM waits for its
+  descheduled second thread, and small GEMMs collapse (a 10-64-64-1 epoch 42× slower than
+  with 1 thread). A step below ``SMALL_STEP_FLOPS`` runs on 1 thread (it gains little from 2
+  on an idle machine); a bigger one runs on all of NumPy's threads while the CPUs have room
+  for them beside the other processes' work (``OtherLoad``, measured every 0.1 s), on 1
+  otherwise. In float64 the thread count does not change the results on OpenBLAS; in float32
+  it can change their last bits, so a float32 fit on a machine whose load changes may differ
+  in the last bits from run to run (``OPENBLAS_NUM_THREADS=1`` pins the count).
 """
 
 import contextlib
 import functools
 import math
 import os
+import time
 
 
 def _adam_update(
@@ -101,3 +111,223 @@ def _scipy_blas_controller():
         if os.path.basename(os.path.dirname(lib.filepath)) == "scipy.libs"
     ]
     return controller.select(filepath=paths) if paths else None
+
+
+# --- NumPy's BLAS threads per step size and load (issue 19) ---
+
+SMALL_STEP_FLOPS = 2e7  # below: 1 thread, whatever the load (the break-even, NOTES)
+BUSY_SLACK = 0.5  # cores of other processes' work tolerated beside all of NumPy's threads
+
+
+def step_flops(sizes, m):
+    """Floating-point operations of one forward and backward pass over m columns:
+    6 × weights × m (forward 2, ∂J/∂Θ 2, δ 2 per weight and sample)."""
+    return 6 * m * sum(n * n_next for n, n_next in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+class OtherLoad:
+    """The cores' worth of work that other processes did on this process's CPUs, measured
+    over windows of at least ``WINDOW`` seconds: busy time of those CPUs (``/proc/stat``,
+    Linux; steal time counts as busy) minus this process's own CPU time, its spinning BLAS
+    threads included.
+
+    ``cores()`` is the last window's figure (None before the first window ends), updated when
+    a window has passed; ``read_stat`` returns (idle seconds of our CPUs, their count) or None.
+    """
+
+    WINDOW = 0.1
+
+    def __init__(self, read_stat):
+        self.read_stat, self.others = read_stat, None
+        self.last = self._sample()
+
+    def _sample(self):
+        idle, n_cpus = self.read_stat()
+        return time.perf_counter(), idle, time.process_time(), n_cpus
+
+    def cores(self):
+        now = time.perf_counter()
+        if now - self.last[0] >= self.WINDOW:
+            sample = self._sample()
+            wall, idle, ours = (a - b for a, b in zip(sample[:3], self.last[:3], strict=True))
+            busy = sample[3] - idle / wall  # CPUs' worth of work in the window
+            self.others, self.last = max(0.0, busy - ours / wall), sample
+        return self.others
+
+
+def proc_stat_idle(cpus=None):
+    """(idle + iowait seconds, CPU count) of the CPUs ``cpus`` (default: those this process
+    may run on) from ``/proc/stat``."""
+    cpus = os.sched_getaffinity(0) if cpus is None else cpus
+    idle = 0
+    with open("/proc/stat", "rb") as stat:
+        for line in stat:
+            name, *ticks = line.split()
+            if not name.startswith(b"cpu"):
+                break
+            if name != b"cpu" and int(name[3:]) in cpus:
+                idle += int(ticks[3]) + int(ticks[4])  # user nice system idle iowait …
+    return idle / os.sysconf("SC_CLK_TCK"), len(cpus)
+
+
+@functools.cache
+def other_load():
+    """The process's ``OtherLoad`` on ``/proc/stat``, or None where there is none."""
+    try:
+        return OtherLoad(proc_stat_idle)
+    except (OSError, AttributeError, ValueError, IndexError):  # not Linux, or unreadable
+        return None
+
+
+def threads_for(flops, base, others, n_cpus):
+    """NumPy's BLAS threads for a pass of ``flops``: 1 for a small one (``SMALL_STEP_FLOPS``);
+    else ``base`` (NumPy's count) when the ``n_cpus`` CPUs have room for them beside
+    ``others`` cores of other processes' work, and 1 when they have not or while that is not
+    known yet (None: the first window)."""
+    if base <= 1 or flops < SMALL_STEP_FLOPS or others is None:
+        return 1
+    return base if others <= n_cpus - base + BUSY_SLACK else 1
+
+
+class StepThreads:
+    """A context manager around one forward and backward pass of a fixed shape (a
+    ``network.Workspace`` has one): it sets NumPy's BLAS thread count for the pass with
+    ``threads_for`` from the pass's size and the other processes' load (``OtherLoad``).
+
+    Inside ``blas_threads_held()`` (a training run) the count stays set between passes;
+    outside, each pass restores it. Without an OpenBLAS that threadpoolctl can reach, or with
+    one thread to start with, it does nothing.
+    """
+
+    def __init__(self, flops):
+        self.flops, self.blas = flops, None
+
+    def __enter__(self):
+        blas = numpy_blas() if _policy_on[0] else None
+        base = 1 if blas is None else blas.base()
+        if base > 1:
+            load = other_load()  # None where it cannot be measured: room assumed
+            others, n_cpus = (0.0, base) if load is None else (load.cores(), load.last[3])
+            blas.use(threads_for(self.flops, base, others, n_cpus))
+            self.blas = blas
+        return self
+
+    def __exit__(self, *exc):
+        if self.blas is not None:
+            self.blas.release()
+            self.blas = None
+
+
+class BlasThreads:
+    """NumPy's OpenBLAS thread count through its own ``openblas_set_num_threads`` (a ctypes
+    call, microseconds; entering threadpoolctl's ``limit`` takes milliseconds)."""
+
+    def __init__(self, set_threads, get_threads):
+        self._set, self._get = set_threads, get_threads
+        self.depth, self.saved, self.current = 0, 0, 0
+
+    def base(self):
+        """The count to come back to: the library's at the outermost hold, else its count now."""
+        if not self.depth:
+            self.saved = self.current = self._get()
+        return self.saved
+
+    def use(self, n):
+        if n != self.current:
+            self._set(n)
+            self.current = n
+
+    def release(self):
+        """After a pass: back to the base count, unless a hold keeps the choice."""
+        if not self.depth:
+            self.use(self.saved)
+
+    @contextlib.contextmanager
+    def held(self):
+        if not self.depth:
+            self.saved = self.current = self._get()
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            if not self.depth:
+                self.use(self.saved)
+
+
+_policy_on = [True]  # False inside ``blas_threads_as_set()``
+
+
+@contextlib.contextmanager
+def blas_threads_as_set():
+    """No choice per step inside: every pass runs with NumPy's thread count as it is (set with
+    threadpoolctl or ``OPENBLAS_NUM_THREADS``). For benchmarks and tests that compare counts."""
+    saved, _policy_on[0] = _policy_on[0], False
+    try:
+        yield
+    finally:
+        _policy_on[0] = saved
+
+
+def blas_threads_held():
+    """A context manager for a training run: the passes' thread choices stay set from one
+    pass to the next (no call per pass) and the count is restored at the end."""
+    blas = numpy_blas()
+    return contextlib.nullcontext() if blas is None else blas.held()
+
+
+THREADS_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+@functools.cache
+def numpy_blas():
+    """The ``BlasThreads`` of NumPy's OpenBLAS, or None (another BLAS, no threadpoolctl, or
+    OpenBLAS started with one thread, as in Dask's and joblib's workers: nothing to choose,
+    and threadpoolctl is not even imported); found once per process."""
+    setting = next((os.environ[v] for v in THREADS_VARIABLES if os.environ.get(v)), None)
+    if setting is not None and setting.strip() == "1":  # the variable OpenBLAS reads first
+        return None
+    try:
+        from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+    except ImportError:
+        return None
+    openblas = ThreadpoolController().select(internal_api="openblas").lib_controllers
+    if len(openblas) > 1:  # SciPy's wheel brings its own: NumPy's is in numpy.libs
+        openblas = [
+            lib for lib in openblas if "numpy" in os.path.basename(os.path.dirname(lib.filepath))
+        ]
+    if len(openblas) != 1 or openblas[0].threading_layer != "pthreads":
+        return None
+    return _ctypes_threads(openblas[0].dynlib)
+
+
+def _ctypes_threads(dynlib):
+    """``BlasThreads`` on the library's set/get functions, whatever their symbol's affixes
+    (``openblas_set_num_threads``, ``scipy_openblas_set_num_threads64_``, …)."""
+    for prefix in ("", "scipy_"):
+        for suffix in ("", "64_", "_64"):
+            set_threads = getattr(dynlib, f"{prefix}openblas_set_num_threads{suffix}", None)
+            get_threads = getattr(dynlib, f"{prefix}openblas_get_num_threads{suffix}", None)
+            if set_threads is not None and get_threads is not None:
+                return BlasThreads(set_threads, get_threads)
+    return None
+
+
+# --- a faster formula, where measured faster ---
+
+FASTER_MARGIN = 1.5  # a candidate replaces the reference only when this much faster
+
+
+def measured_faster(candidate, reference, *, rounds=3, calls=5):
+    """Whether ``candidate()`` takes less than 1/``FASTER_MARGIN`` of ``reference()``'s CPU
+    time (best of ``rounds`` alternated rounds of ``calls`` calls; CPU time, which other
+    processes inflate less than wall time). The margin keeps the answer stable from one
+    process to the next on one machine, so that its results stay the same."""
+    best = {candidate: math.inf, reference: math.inf}
+    for _ in range(rounds):
+        for fn in best:
+            start = time.process_time()
+            for _ in range(calls):
+                fn()
+            best[fn] = min(best[fn], time.process_time() - start)
+    return best[candidate] * FASTER_MARGIN < best[reference]

@@ -34,7 +34,9 @@ After training, ``History`` records why it stopped (``stop_reason``), the data t
 the final parameters on the training columns (``final_loss``) and that of the trivial model
 (``trivial_loss``); ``DeltapropRegressor`` warns when the first exceeds the second.
 
-Same seed, same machine ⇒ bit-identical results: all randomness comes from ``rng``.
+Same seed, same machine ⇒ bit-identical results in float64: all randomness comes from ``rng``.
+In float32 the BLAS thread count, which follows the machine's load for big steps
+(``deltaprop.speed``), can change the last bits; ``OPENBLAS_NUM_THREADS=1`` pins it.
 """
 
 import contextlib
@@ -52,7 +54,7 @@ from deltaprop.errors import ClusterLostError, DivergenceError
 from deltaprop.losses import get_loss
 from deltaprop.network import Grad
 from deltaprop.optim import make_optimizer, make_schedule
-from deltaprop.speed import scipy_blas_single_thread
+from deltaprop.speed import blas_threads_held, scipy_blas_single_thread
 from deltaprop.trainingdata import InMemoryData
 from deltaprop.weights import check_sample_weight
 
@@ -306,7 +308,8 @@ def train_on(net, data, config=DEFAULT_CONFIG, *, rng, callback=None, state=None
     """
     check_params(net.params, 0, config)
     state = TrainState() if state is None else state
-    with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow = divergence
+    overflow_raises = np.errstate(over="raise", invalid="raise", divide="raise")  # = divergence
+    with overflow_raises, blas_threads_held():  # BLAS threads per step size (deltaprop.speed)
         if config.solver == "lbfgs":
             history = train_lbfgs(net, data, config, callback, state.history)
         else:

@@ -143,6 +143,16 @@ def load(path):
     return load_model(path)
 
 
+def load_predictor(path):
+    """``(model, metadata)`` of a model file for predicting: a ``SavedModel``, read without
+    scikit-learn (a second or more of its and SciPy's imports), or the estimator of a model
+    that encodes its columns."""
+    from deltaprop.io import read_model
+
+    model, meta = read_model(path)
+    return (model, meta) if model.encoder is None else load(path)
+
+
 @contextlib.contextmanager
 def warnings_as_lines():
     """Print each warning raised inside as one line on stderr (no source line)."""

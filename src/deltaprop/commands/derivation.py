@@ -6,8 +6,8 @@ import textwrap
 
 from deltaprop.commands.common import nonnegative_float, nonnegative_int, positive_int
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
-from deltaprop.derivation.notation import NOTATIONS
 from deltaprop.derivation.notations import BIASES
+from deltaprop.derivation.tables import NOTATIONS, TABLES
 from deltaprop.errors import ConfigError
 from deltaprop.network import check_sizes
 
@@ -175,9 +175,16 @@ def _add_notation_options(p):
     p.add_argument(
         "--notation",
         choices=NOTATIONS,
-        help="the notation of EQUATION: question (Θ^(l), δ^(l)), ng (Ng's course and Octave: "
-        "delta3, Theta2', .*, h_Θ(x)), nielsen (w^l, δ^l, σ, C) or cs231n (NumPy, one sample "
-        "per row: dW = X.T @ dout); default: detected",
+        help="the notation of EQUATION (default: detected), one of: "
+        + "; ".join(f"{t.name}, {t.title}: {t.example}" for t in TABLES).replace("%", "%%"),
+    )
+    p.add_argument(
+        "--define",
+        action="append",
+        default=[],
+        metavar="NAME=QUANTITY",
+        help="a name of your own notation and the question's quantity it stands for, e.g. "
+        "--define 'W^{[l]}=Theta^(l)' --define 'A^{[l]}=A^(l+1)' (repeat for each name)",
     )
     p.add_argument(
         "--bias",
@@ -228,7 +235,7 @@ def run_check(args):
     elif args.target is None and is_derivation(args.equation):
         result = check_derivation(args.equation, **whole)
     else:
-        names = ("target", "seed", "notation", "output_activation", "loss", "bias")
+        names = ("target", "seed", "notation", "output_activation", "loss", "bias", "define")
         options = {k: getattr(args, k) for k in names}
         result = check(args.equation, sizes, args.activation, **options)
     out = result.to_json() if args.format == "json" else result.to_text()

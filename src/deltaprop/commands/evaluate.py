@@ -8,7 +8,7 @@ from deltaprop.commands.common import (
     add_sep_option,
     command,
     evaluation_target,
-    load,
+    load_predictor,
 )
 from deltaprop.commands.metrics import format_metrics, regression_metrics
 from deltaprop.commands.predict import add_row_options, predicted_rows
@@ -53,7 +53,7 @@ def evaluate(args) -> int:
         from deltaprop.commands.on_dask import evaluate_files
 
         return evaluate_files(args)
-    model, meta = load(args.model)
+    model, meta = load_predictor(args.model)
     target = evaluation_target(args, model, meta)
     table = read_table(args.data, args.sep, args.decimal)
     y_true = target_columns(table, target)  # (m, k), NaN: an empty target cell

@@ -17,20 +17,21 @@ def metric_columns(scores):
 
 
 def regression_metrics(y_true, y_pred, loss="squared"):
-    """R², RMSE and MAE of each target column (``sklearn.metrics``): a dict of arrays (k,);
-    with ``loss="poisson"`` also the mean Poisson deviance (``"deviance"``), NaN where a
-    target holds a negative count.
+    """R², RMSE and MAE of each target column, scikit-learn's formulas in NumPy (importing
+    ``sklearn.metrics`` takes a second): a dict of arrays (k,); with ``loss="poisson"`` also
+    the mean Poisson deviance (``"deviance"``), NaN where a target holds a negative count.
 
     R² is NaN for a constant target (undefined), where scikit-learn would give 0 or 1.
     """
-    from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
-
+    residual = y_true - y_pred  # (m, k)
+    sse = (residual**2).sum(axis=0)  # Σ (y − ŷ)²: (k,)
+    sst = ((y_true - y_true.mean(axis=0)) ** 2).sum(axis=0)  # Σ (y − ȳ)²: (k,)
     with np.errstate(divide="ignore", invalid="ignore"):  # a constant target: 0/0
-        r2 = r2_score(y_true, y_pred, multioutput="raw_values", force_finite=False)  # (k,)
+        r2 = 1 - sse / sst  # (k,)
     scores = {
         "r2": np.where(np.ptp(y_true, axis=0) > 0, r2, np.nan),
-        "rmse": root_mean_squared_error(y_true, y_pred, multioutput="raw_values"),
-        "mae": mean_absolute_error(y_true, y_pred, multioutput="raw_values"),
+        "rmse": np.sqrt(np.mean(residual**2, axis=0)),
+        "mae": np.mean(np.abs(residual), axis=0),
     }
     if get_loss(loss).name == "poisson":
         scores["deviance"] = poisson_deviances(y_true, y_pred)

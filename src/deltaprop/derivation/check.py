@@ -11,6 +11,7 @@
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -29,9 +30,9 @@ from deltaprop.derivation.notation import (
     SumOver,
     Sym,
     Transpose,
-    parse,
     parse_expression,
     substitute,
+    table_of,
     to_text,
     transform,
 )
@@ -65,8 +66,9 @@ EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting
 TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
-BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+"}
+BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+", "∂J/∂A"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "J"}
+TARGETS |= {"∂J/∂A"}
 TARGETS |= {"G+", "Acc+", "a+", "A+", "R", "R+"}  # Ng's folded bias, the L2 update
 TARGETS |= cs231n.TARGETS
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
@@ -179,6 +181,7 @@ def check(
     output_activation=None,
     loss="squared",
     bias=None,
+    define=(),
 ):
     """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
 
@@ -207,6 +210,9 @@ def check(
         How Θ^(l) holds the bias: ``separate`` (the question's b^(l)) or ``folded`` (Ng's
         course and ex4: a first column of Θ^(l), a bias unit on top of a^(l)). When None,
         Ng's notation is judged in both readings and accepted when one checks correct.
+    define : sequence of str
+        Names of the user's own, ``"W^{[l]}=Theta^(l)"``: a name with an optional layer and
+        the question's quantity it stands for (``notations.define``).
 
     Returns
     -------
@@ -223,12 +229,21 @@ def check(
     result = _reading(equation, sizes, notation, output)
     if result.verdict != "correct":
         return result
+    depth = table_of(result.notation).layers  # Bishop's and d2l's one hidden layer
+    if sizes is None and depth:
+        context = replace(context, sizes=GENERIC_WIDTHS[:depth])
+    table = notations.define(result.notation, define)
+    result.notes += [f"defined: {text}" for text in define]
     try:  # g'(z), g_prime(z), \sigma^\prime are φ' (the same length: carets stay in place)
-        lhs, sides = _sides(tex.primes_as_phi(equation), target, result.notation)
-    except ParseError as err:
-        result.verdict, result.message = "unparseable", f"{err}\n{err.caret()}"
+        lhs, sides = _sides(tex.primes_as_phi(equation), target, table)
+    except (ParseError, SymbolError) as err:
+        caret = f"\n{err.caret()}" if isinstance(err, ParseError) else ""
+        advice = _advice(equation, str(err), result.notation)
+        result.verdict, result.message = "unparseable", f"{err}{advice}{caret}"
         return result
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
+    if judged.verdict == "unsupported":
+        judged.message += _advice(equation, judged.message, judged.notation)
     return _elementwise_squares(context, judged, lhs, sides, bias, notations.layout(equation))
 
 
@@ -323,7 +338,7 @@ def _reading(equation, sizes, notation, output):
         notations.detect(equation) if notation is None else notations.check_notation(notation)
     )
     result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
-    result.notes = [notations.NOTES[notation]] if notations.NOTES[notation] else []
+    result.notes = [notations.note(notation)] if notations.note(notation) else []
     if output is not None:
         result.notes.append(
             f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
@@ -363,7 +378,7 @@ def _update(lhs, rhs):
 
 
 def _sides(equation, target, notation="question"):
-    sides = parse(equation, notation)
+    sides = notations.read(equation, notation)
     if target is not None:
         if len(sides) > 1:
             raise ConfigError("give the quantity either as 'LHS = RHS' or with --for, not both")
@@ -422,7 +437,7 @@ def _check_side(context, result, goal, rhs):
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
         result.message = _value_message(layers, worst)
-        result.hints = _value_hints(context, goal, rhs, worst)
+        result.hints = _value_hints(context, goal, rhs, worst, lambda n: _written(n, result))
 
 
 def _check_entries(context, result, goal, rhs):
@@ -524,12 +539,19 @@ def _report_shape_failure(context, result, failure, goal, rhs):
     fix = _best_fix(context, goal, rhs, node)
     if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
         local, whole, _ = fix
-        result.suggestion = to_text(local)
-        result.corrected = f"{goal.text()} = {to_text(whole)}"
+        result.suggestion = _written(local, result)
+        result.corrected = f"{_written(goal.node, result)} = {_written(whole, result)}"
+        if result.corrected != f"{goal.text()} = {to_text(whole)}":  # the translation, once
+            result.notes.append(
+                f"corrected, in the question's notation: {goal.text()} = {to_text(whole)}"
+            )
         if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
             result.hints.append(NIELSEN_INDEX)
         if _drops(whole) > _drops(rhs):
             result.hints.append(BIAS_NOT_DROPPED)
+        result.hints += _sum_hints(whole, rhs, result.notation)
+        if table_of(result.notation).first == 0 and _layers(whole) != _layers(rhs):
+            result.hints.append(LAYER_ZERO.format(title=notations.title(result.notation)))
         if result.notation == "cs231n":
             result.hints.append(_cs231n_hint(whole, rhs))
     if _is_elementwise(node) and goal is not None and result.notation != "cs231n":
@@ -537,6 +559,30 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
             result.trap_sizes, result.trap = sizes, trap
+
+
+def _advice(equation, message, notation):
+    """What to do when ``equation`` cannot be read in ``notation``: the notations it reads
+    in, or how to name an unknown symbol with --define."""
+    fits = notations.fitting(equation, notation)
+    if fits:
+        choices = " or ".join(f"--notation {name} ({notations.title(name)})" for name in fits[:3])
+        return f"\n  it reads in another notation: try {choices}"
+    unknown = re.search(r"unknown symbol '([^']+)'", message)
+    if unknown is None and "cannot tell which quantity" not in message:
+        return ""
+    name = unknown.group(1) if unknown else equation.split("=")[0].strip()
+    return (
+        f"\n  {name!r} is a symbol of no notation deltaprop knows: name the quantity it stands "
+        f"for, e.g. --define '{name}^{{(l)}}=a^(l)' (or --define '{name}=J'), or pick a "
+        f"notation with --notation ({', '.join(notations.NOTATIONS)})"
+    )
+
+
+def _written(node, result):
+    """``node`` as text in the notation the equation was written in."""
+    numpy = not re.search(r"\\|\^", result.equation)  # LaTeX is answered in LaTeX
+    return to_text(notations.spell(node, result.notation, numpy))
 
 
 NIELSEN_INDEX = (
@@ -550,6 +596,40 @@ BIAS_NOT_DROPPED = (
     "and the bias unit a_0 = 1 has no δ, so the backward step uses Theta2(:,2:end)' * delta3 "
     "(or drops the first row of the result, delta2(2:end))"
 )
+
+
+DELTA_NOT_AVERAGED = (
+    "1/m where it does not belong: Δ (deeplearning.ai's dZ, dZ^{[L]} = A^{[L]} − Y) is each "
+    "sample's δ, not averaged; only ∂J/∂Θ and ∂J/∂b (dW, db) take the 1/m, once"
+)
+LAYER_ZERO = (
+    "the layers are one off: in {title} layer 0 is the input, so W^{{[l]}} maps A^{{[l-1]}} to "
+    "Z^{{[l]}}, and the first layer's gradient takes A^{{[0]}} = X"
+)
+KEEPDIMS = (
+    "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so b − α db "
+    "would be n × n; write keepdims=True"
+)
+AXIS = (
+    "the wrong axis: a bias gradient sums over the samples, which are the {} here "
+    "(axis={}); the other axis sums over the units of each sample"
+)
+
+
+def _sum_hints(whole, rhs, notation):
+    """keepdims=True forgotten, or the axis of a sum flipped, in the fix of ``rhs``."""
+    fixed = [n for n in walk(whole) if isinstance(n, AxisSum)]
+    written = [n for n in walk(rhs) if isinstance(n, AxisSum)]
+    if [n.keepdims for n in fixed] != [n.keepdims for n in written]:
+        return [KEEPDIMS]
+    if notation != "cs231n" and [n.axis for n in fixed] != [n.axis for n in written]:
+        rows = table_of(notation).rows
+        return [AXIS.format("rows" if rows else "columns", 0 if rows else 1)]
+    return []
+
+
+def _layers(node):
+    return sorted(to_text(n) for n in walk(node) if isinstance(n, Sym) and n.layer is not None)
 
 
 def _cs231n_hint(whole, rhs):
@@ -603,11 +683,21 @@ def _claimed_bindings(goal, rhs, sizes):
     lo, hi, offset = 1, 0, 0
     if goal is not None and goal.layer is not None and goal.layer.base == "l":
         (lo, hi), offset = TARGET_RANGES.get(goal.name, RANGES[goal.name]), goal.layer.offset
+        hi = -1 if _through_activation(goal, rhs) else hi
     bindings = [{"L": L, "l": k} for k in range(lo - offset, L + hi - offset + 1)]
     if not bindings:
         sizes_text = ",".join(map(str, sizes))
         raise RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
     return bindings
+
+
+def _through_activation(goal, rhs):
+    """Whether ``rhs`` is the backward step through the activation of the target's layer,
+    ``dZ = dA * g'(Z)`` (∂J/∂a of the same layer): a statement about the hidden layers."""
+    errors = [quantity(n) for n in walk(rhs) if isinstance(n, Sym | Deriv)]
+    return goal.name in ("δ", "Δ") and any(
+        found in (("∂J/∂a", goal.layer), ("∂J/∂A", goal.layer)) for found in errors
+    )
 
 
 def at_layers(goal, rhs, sizes, evaluate_at):
@@ -684,10 +774,11 @@ def _equally_wrong(layers):
     return min(errors) >= max(errors) * (1 - SAME_ERROR)
 
 
-def _value_hints(context, goal, rhs, worst):
-    """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``), a
-    named factor (1/m, m, −1, 2), a regularized bias; else an unnamed constant factor."""
-    candidates = repairs(goal, rhs, context.activation)
+def _value_hints(context, goal, rhs, worst, text=to_text):
+    """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``, written
+    with ``text``), a named factor (1/m, m, −1, 2), a regularized bias; else an unnamed
+    constant factor."""
+    candidates = repairs(goal, rhs, context.activation, text)
     if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
         candidates += exp_output_repairs(goal, rhs)
     found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
@@ -699,6 +790,8 @@ def _value_hints(context, goal, rhs, worst):
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
         l2, local = goal.name in REGULARIZED.values(), goal.name.startswith("cs:")
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
+        if abs(c * SAMPLES - 1) < 1e-9 and (uses(rhs, {"Δ"}) or goal.name == "Δ"):
+            named = f"{named}; {DELTA_NOT_AVERAGED}"
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
     return found
@@ -747,8 +840,9 @@ def _best_fix(context, goal, rhs, node, depth=2):
 def _candidates(node):
     """Rewrites of the failing operation: a matrix product for ⊙, transposes, swaps, and
     each layer index of the operands shifted by one."""
+    sums = _kept_dims(node) + cs231n.flipped_axis(node)
     if not isinstance(node, Bin):
-        return cs231n.flipped_axis(node) + _unfolded(node) + _shifted(node)
+        return sums + _unfolded(node) + _shifted(node)
     a, b = node.left, node.right
     pairs = [(a, b), (_t(b), a), (a, _t(b)), (_t(a), b), (b, a), (_t(b), _t(a)), (b, _t(a))]
     out = [Bin(node.span, "@", p, q, "") for p, q in pairs]
@@ -756,7 +850,13 @@ def _candidates(node):
         out = [Bin(node.span, "⊙", a, b, ""), *out[1:]]
     if node.op in ("+", "-"):
         out = [replace(node, right=_t(b)), replace(node, left=_t(a))]
-    return _unfolded(node) + out + _shifted(node)
+    return sums + _unfolded(node) + out + _shifted(node)
+
+
+def _kept_dims(node):
+    """Rewrites of ``node`` with keepdims=True in one of its NumPy sums."""
+    sums = [n for n in walk(node) if isinstance(n, AxisSum) and not n.keepdims]
+    return [substitute(node, s, replace(s, keepdims=True)) for s in sums]
 
 
 def _unfolded(node):

@@ -130,7 +130,7 @@ def local_derivative(activation, span):
     return None
 
 
-def repairs(goal, rhs, activation):
+def repairs(goal, rhs, activation, text=to_text):
     """``[(hint, rewritten rhs)]`` for dx of an activation layer: φ' written with x where it
     takes out, the local derivative missing (the ReLU's mask forgotten) or another
     activation's."""
@@ -173,7 +173,7 @@ def _factors(node):
 
 def flipped_axis(node):
     """Rewrites of ``node`` with the axis of one of its sums flipped."""
-    sums = [n for n in walk(node) if isinstance(n, AxisSum)]
+    sums = [n for n in walk(node) if isinstance(n, AxisSum) and n.axis in (0, 1)]
     return [
         transform(node, lambda n, s=s: replace(s, axis=1 - s.axis) if n is s else None)
         for s in sums

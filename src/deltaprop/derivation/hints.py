@@ -28,11 +28,12 @@ from deltaprop.derivation.shapes import walk
 LAYER_VALUES = {"a": "z", "A": "Z"}  # φ takes z^(l); a^(l) is its value
 
 
-def repairs(goal, rhs, activation):
-    """``[(hint, rewritten right side)]``: one per mistake that ``rhs`` may contain."""
+def repairs(goal, rhs, activation, text=to_text):
+    """``[(hint, rewritten right side)]``: one per mistake that ``rhs`` may contain; ``text``
+    writes a node in the notation of the equation."""
     found = []
     for repair in REPAIRS:
-        found += repair(goal, rhs, activation)
+        found += repair(goal, rhs, activation, text)
     return found
 
 
@@ -47,7 +48,7 @@ def _rewrite_each(rhs, match):
     return found
 
 
-def _linear_output(goal, rhs, activation):
+def _linear_output(goal, rhs, activation, text=to_text):
     """δ^(L) = (a^(L) − y) ⊙ φ'(z^(L)): the output layer is linear, its φ' is 1."""
 
     def match(node):
@@ -56,7 +57,7 @@ def _linear_output(goal, rhs, activation):
         for factor, other in ((node.right, node.left), (node.left, node.right)):
             if _dphi_at_output(factor):
                 linear = "the output layer is linear (a^(L) = z^(L)), so its derivative is 1"
-                return f"{linear}: drop {to_text(factor)}", other
+                return f"{linear}: drop {text(factor)}", other
         return None
 
     return _rewrite_each(rhs, match)
@@ -68,14 +69,17 @@ def _dphi_at_output(node):
     return node.arg.name in ("z", "Z", "a", "A") and node.arg.layer == LayerIndex("L", 0)
 
 
-def _dphi_of_a(goal, rhs, activation):
+def _dphi_of_a(goal, rhs, activation, text=to_text):
     """φ'(a^(l)) where φ'(z^(l)) belongs."""
 
     def match(node):
         if not (isinstance(node, Call) and node.func == "φ'" and _is_value(node.arg)):
             return None
         z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
-        hint = f"φ' takes z, not a = φ(z): write φ'({to_text(z)}), not {to_text(node)}"
+        hint = (
+            f"φ' takes z, not a = φ(z): write φ'({text(z)}), not {text(node)} (the "
+            f"pre-activation {text(z)}, not the activation {text(node.arg)})"
+        )
         return hint, replace(node, arg=z)
 
     return _rewrite_each(rhs, match)
@@ -85,7 +89,7 @@ def _is_value(node):
     return isinstance(node, Sym) and node.name in LAYER_VALUES and node.layer is not None
 
 
-def _sigmoid_derivative(goal, rhs, activation):
+def _sigmoid_derivative(goal, rhs, activation, text=to_text):
     """a ⊙ (1 − a): φ' of the sigmoid, written in a network with another φ."""
 
     def match(node):
@@ -95,8 +99,8 @@ def _sigmoid_derivative(goal, rhs, activation):
         a, rest = found
         dphi = Call(node.span, "φ'", replace(a, name=LAYER_VALUES[a.name]))
         hint = (
-            f"{to_text(a)} ⊙ (1 − {to_text(a)}) is the derivative of the sigmoid; this "
-            f"network's φ is {activation}: write {to_text(dphi)}"
+            f"{text(a)} ⊙ (1 − {text(a)}) is the derivative of the sigmoid; this "
+            f"network's φ is {activation}: write {text(dphi)}"
         )
         return hint, dphi if rest is None else Bin(node.span, node.op, rest, dphi, "")
 
@@ -136,19 +140,40 @@ def _same_symbol(p, q):
     return isinstance(p, Sym) and (p.name, p.layer) == (q.name, q.layer)
 
 
-def _phi_for_dphi(goal, rhs, activation):
+def _tanh_of_z(goal, rhs, activation, text=to_text):
+    """1 − z² where tanh' = 1 − a² (a = tanh(z)) belongs: the derivative written with z."""
+
+    def match(node):
+        if not (isinstance(node, Bin) and node.op == "-" and _is_one(node.left)):
+            return None
+        square = node.right
+        if not (isinstance(square, Call) and square.func == "pow" and _is_pre(square.arg)):
+            return None
+        a = replace(square.arg, name={"z": "a", "Z": "A"}[square.arg.name])
+        fixed = replace(node, right=replace(square, arg=a))
+        hint = f"tanh' is 1 − a², with the activation {text(a)}, not {text(square.arg)}"
+        return hint, fixed
+
+    return _rewrite_each(rhs, match) if activation == "tanh" else []
+
+
+def _is_pre(node):
+    return isinstance(node, Sym) and node.name in ("z", "Z") and node.layer is not None
+
+
+def _phi_for_dphi(goal, rhs, activation, text=to_text):
     """φ(z^(l)) where the chain rule needs φ'(z^(l))."""
 
     def match(node):
         if not (isinstance(node, Call) and node.func == "φ"):
             return None
         dphi = replace(node, func="φ'")
-        return f"φ where φ' belongs: the chain rule multiplies by {to_text(dphi)}", dphi
+        return f"φ where φ' belongs: the chain rule multiplies by {text(dphi)}", dphi
 
     return _rewrite_each(rhs, match) if goal.name in ("δ", "Δ") else []
 
 
-def _alpha_over_m(goal, rhs, activation):
+def _alpha_over_m(goal, rhs, activation, text=to_text):
     """α Θ^(l) in a batched gradient: the L2 term is (α/m) Θ^(l)."""
     alphas = [n for n in walk(rhs) if isinstance(n, Sym) and n.name == "α"]
     if goal.name not in ("G", "G+", "R", "R+") or not alphas:
@@ -159,7 +184,7 @@ def _alpha_over_m(goal, rhs, activation):
     return [(hint, fixed)]
 
 
-def _missing_bias(goal, rhs, activation):
+def _missing_bias(goal, rhs, activation, text=to_text):
     """z^(l) = Θ^(l−1) a^(l−1), without + b^(l)."""
     if goal.name not in ("z", "Z") or goal.layer is None:
         return []
@@ -169,22 +194,22 @@ def _missing_bias(goal, rhs, activation):
     if goal.name == "Z":
         b = Bin(b.span, "@", b, Transpose(b.span, Ones(b.span)))  # b^(l) 1ᵀ
     hint = (
-        f"missing the bias: add + {to_text(b)} (Ng's course folds the bias into Θ^(l) and a "
+        f"missing the bias: add + {text(b)} (Ng's course folds the bias into Θ^(l) and a "
         "bias unit into a^(l): check with --notation ng)"
     )
     return [(hint, Bin(rhs.span, "+", rhs, b, "+"))]
 
 
-def _missing_dphi(goal, rhs, activation):
+def _missing_dphi(goal, rhs, activation, text=to_text):
     """(Θ^(l))ᵀ δ^(l+1) without ⊙ φ'(z^(l))."""
     if goal.name not in ("δ", "Δ") or goal.layer is None:
         return []
     z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
     dphi = Call(goal.node.span, "φ'", z)
-    return [(f"missing the factor ⊙ {to_text(dphi)}", Bin(rhs.span, "⊙", rhs, dphi, ""))]
+    return [(f"missing the factor ⊙ {text(dphi)}", Bin(rhs.span, "⊙", rhs, dphi, ""))]
 
 
-def _bias_regularized(goal, rhs, activation):
+def _bias_regularized(goal, rhs, activation, text=to_text):
     """(α/m) Θ^(l) with Ng's folded Θ: the L2 term regularizes the bias column too."""
     regularized = any(isinstance(n, Sym) and n.name == "α" for n in walk(rhs))
     if goal.name not in ("G+", "R+") or not regularized:
@@ -196,14 +221,14 @@ def _bias_regularized(goal, rhs, activation):
         zeroed = BiasUnit(node.span, DropFirst(node.span, node, 1), 1, 0.0)
         hint = (
             "the bias column is regularized: the L2 term leaves the biases alone, so it takes "
-            f"{to_text(zeroed)} (ex4 adds (λ/m) Theta1(:,2:end) to Theta1_grad(:,2:end))"
+            f"{text(zeroed)} (ex4 adds (λ/m) Theta1(:,2:end) to Theta1_grad(:,2:end))"
         )
         return hint, zeroed
 
     return _rewrite_each(rhs, match)
 
 
-def _layer_shifted(goal, rhs, activation):
+def _layer_shifted(goal, rhs, activation, text=to_text):
     """A weight matrix one layer off, as Nielsen's w^l read for Θ^(l) (w^l is Θ^(l−1))."""
 
     def match(node):
@@ -211,7 +236,7 @@ def _layer_shifted(goal, rhs, activation):
             return None
         shifted = replace(node, layer=node.layer.shift(1))
         hint = (
-            f"the weights are one layer off: {to_text(shifted)}, not {to_text(node)} (in "
+            f"the weights are one layer off: {text(shifted)}, not {text(node)} (in "
             "Nielsen's notation w^{l+1} is Θ^(l): his w^l maps layer l−1 to layer l)"
         )
         return hint, shifted
@@ -252,6 +277,7 @@ REPAIRS = (
     _linear_output,
     _dphi_of_a,
     _sigmoid_derivative,
+    _tanh_of_z,
     _phi_for_dphi,
     _alpha_over_m,
     _missing_bias,

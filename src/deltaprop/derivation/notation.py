@@ -25,6 +25,7 @@ or LaTeX through one :class:`Renderer`.
 import re
 from dataclasses import dataclass, replace
 
+from deltaprop.derivation.tables import BY_NAME, Table
 from deltaprop.errors import ConfigError
 
 
@@ -106,7 +107,10 @@ class AxisSum(Node):
     ``axis`` None is Octave's ``sum(v)``, over the first dimension that is not 1."""
 
     arg: Node
-    axis: int | None
+    axis: int | str | None  # "all": NumPy's np.sum(v), every entry
+    keepdims: bool = True  # False: axis=1 gives NumPy's 1-D result, which broadcasts as a row
+    mean: bool = False  # np.mean: the sum divided by the length of the axis
+    method: bool = False  # written v.sum(axis=0) rather than np.sum(v, axis=0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,6 +123,7 @@ class Call(Node):
     func: str  # φ, φ', Diag, or an element-wise function of a loss (clip, exp, log)
     arg: Node
     extra: tuple = ()  # further scalar arguments, as the bounds of clip(r, −1, 1)
+    layer: LayerIndex | None = None  # g^{[l]}(z): the activation of layer l (the output's own)
 
 
 @dataclass(frozen=True, eq=False)
@@ -242,6 +247,9 @@ COMMANDS = {
     "ell": "ℓ",
     "sum": "Σ",
     "Vert": "‖",
+    "hat": "hat",
+    "max": "maximum",
+    "tanh": "tanh",
     "lVert": "‖",
     "rVert": "‖",
 }
@@ -284,22 +292,11 @@ WORDS = {
     "log": "log",
 }
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
-NOTATIONS = ("question", "ng", "nielsen", "cs231n")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
-LOCAL_NAMES = ("X", "x", "W", "w", "b", "out", "dout", "dx", "dX", "dW", "dw", "db")
-NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "reg", "axis")  # np.dot, v.sum(axis=0), …
-NOTATION_WORDS = {  # letters that a notation reads differently from the question's
-    "ng": {"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G", "sum": "sum"},
-    "nielsen": {"w": "w", "C": "J"},
-    "cs231n": {name: f"local:{name}" for name in LOCAL_NAMES}
-    | {word: word for word in NUMPY_WORDS}
-    | {"N": "m"},  # cs231n's N samples
-}
-NOTATION_SYMBOLS = {"ng": {"Δ": "Acc", "*": "·"}}  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ])|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
-    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<dotpower>\.\^)|(?P<assign>:=)"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<dotpower>\.\^)|(?P<assign>:=)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
@@ -317,20 +314,54 @@ class Token:
     end: int
 
 
+def table_of(notation):
+    """The :class:`Table` of ``notation`` (a name or a Table)."""
+    return notation if isinstance(notation, Table) else BY_NAME[notation]
+
+
 def tokenize(text, notation="question"):
     """Split ``text`` into tokens; every token keeps its character span. ``notation`` picks
     the meaning of the letters that notations use differently (Ng's g is φ, the Diag(φ')
-    answer's g is δ; Nielsen's w^l is Θ^(l−1))."""
-    tokens, pos, words = [], 0, WORDS | NOTATION_WORDS.get(notation, {})
-    symbols = NOTATION_SYMBOLS.get(notation, {})
+    answer's g is δ; Nielsen's w^l is Θ^(l−1)); a name of its table's symbols is a token
+    ``~name`` (with its layer when digits follow, as in ``dZ1``), translated after parsing."""
+    table = table_of(notation)
+    words = WORDS | table.words | {name: f"~{name}" for name in table.symbols}
+    names = _names_re(words)
+    tokens, pos = [], 0
     while pos < len(text):
+        named = names.match(text, pos) if names else None
+        if named:
+            tokens.extend(_named_tokens(named, words))
+            pos = named.end()
+            continue
         match = TOKEN_RE.match(text, pos)
         if match is None:
             raise ParseError(f"unexpected character {text[pos]!r} at position {pos}", text, pos)
         tokens.extend(_tokens_of(match, text, words))
         pos = match.end()
     tokens.append(Token("end", None, len(text), len(text)))
-    return [_renamed(tok, symbols) for tok in tokens]
+    return [_renamed(tok, table.operators) for tok in tokens]
+
+
+def _names_re(words):
+    """The names of a notation that the letters-only tokens would split (``A_prev``, ``dZ1``)."""
+    changed = (w for w in words if w.isidentifier() and words[w] != WORDS.get(w))
+    names = sorted(changed, key=len, reverse=True)
+    if not names:
+        return None
+    alternatives = "|".join(map(re.escape, names))
+    return re.compile(rf"(?<![A-Za-z0-9_\\])(?P<name>{alternatives})(?P<digits>\d*)(?![A-Za-z0-9])")
+
+
+def _named_tokens(match, words):
+    name, digits = match.group("name"), match.group("digits")
+    pos, split = match.start(), match.start() + len(name)
+    token = _symbol_or_op(words[name], pos, split)
+    if not digits:
+        return [token]
+    if not words[name].startswith("~"):  # sigmoid2: not a name of the notation
+        raise ParseError(f"unknown symbol {match.group()!r} at position {pos}", match.string, pos)
+    return [token, Token("layer", int(digits), split, match.end())]
 
 
 def _renamed(tok, symbols):
@@ -392,6 +423,8 @@ def _tokens_of(match, text, words):
 def _symbol_or_op(s, pos, end):
     if s.startswith("local:"):  # a layer-local name of cs231n's NumPy
         return Token("local", s.removeprefix("local:"), pos, end)
+    if s.startswith("~"):  # a name of the notation's table, translated after parsing
+        return Token("sym", s, pos, end)
     if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc", "m", "Tr"):
         return Token("sym", s, pos, end)
     if s in ELEMENTWISE:
@@ -462,6 +495,11 @@ STARTS_PRIMARY = {
     "maximum",
     "tanh",
     "reg",
+    "hat",
+    "power",
+    "multiply",
+    "outer",
+    "mean",
 }
 CLOSING = {"(": ")", "[": "]", "{": "}"}
 
@@ -531,7 +569,7 @@ def parse_expression(text):
 class _Parser:
     def __init__(self, text, notation="question"):
         self.text, self.tokens, self.i, self.depth = text, tokenize(text, notation), 0, 0
-        self.notation = notation
+        self.table = table_of(notation)
         self.in_norm = False  # inside ‖…‖, a ‖ closes rather than opens
         self.primaries = {  # what the token that starts a primary introduces
             "num": self.primary_num,
@@ -555,6 +593,11 @@ class _Parser:
             "maximum": self.primary_maximum,
             "tanh": self.primary_tanh,
             "reg": self.primary_reg,
+            "hat": self.primary_hat,
+            "power": self.primary_power,
+            "multiply": self.primary_multiply,
+            "outer": self.primary_outer,
+            "mean": self.primary_axis_sum,
         }
 
     @property
@@ -659,7 +702,7 @@ class _Parser:
             kind = self.tok.kind
             if kind == "^":
                 node = self.superscript(node)
-            elif kind == "_" and isinstance(node, Sym) and (node.layer or self._entry_next()):
+            elif kind == "_" and isinstance(node, Sym) and (self._entry_next() or node.layer):
                 node = self.entry(node)
             elif kind == "_":
                 self.next()
@@ -675,7 +718,7 @@ class _Parser:
                 power = self.expect("num", "a number after ** or .^")
                 exponent = Num((power.pos, power.end), power.value)
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
-            elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum"):
+            elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean"):
                 node = self.method(node)
             elif kind == "(" and isinstance(node, Sym) and node.name == "J" and self._of_theta():
                 node = replace(node, span=(node.span[0], self.tokens[self.i - 1].end))
@@ -694,6 +737,8 @@ class _Parser:
         """Whether ``_`` starts entry indices written before the layer, as Ng writes
         ``\\Theta_{ij}^{(l)}`` and ``a_j^{(l)}`` (a lone ``_k`` is the answers' layer k)."""
         after = self.tokens[self.i + 1 : self.i + 5]
+        if self.table.units:  # Bishop's component form: every subscript is a unit
+            return True
         if after and after[0].kind == "sym":
             return after[0].value in ("i", "j")
         if after and after[0].kind == "num":  # a_0^{(2)}: Ng's bias unit
@@ -731,8 +776,8 @@ class _Parser:
 
     def prime(self, node):
         tok = self.next()
-        if isinstance(node, Sym) and node.name == "φ":
-            return Sym((node.span[0], tok.end), "φ'")
+        if isinstance(node, Sym) and node.name == "φ":  # (f^l)': the layer stays
+            return replace(node, span=(node.span[0], tok.end), name="φ'")
         return Transpose((node.span[0], tok.end), node)
 
     def call(self, func):
@@ -741,7 +786,7 @@ class _Parser:
         while func.name in ("clip", "ℓ") and self.accept(","):  # clip(r, lo, hi), ℓ(a, y)
             extra.append(self.expr())
         close = self.expect(CLOSING[open_.kind], f"{CLOSING[open_.kind]!r}")
-        return Call((func.span[0], close.end), func.name, arg, tuple(extra))
+        return Call((func.span[0], close.end), func.name, arg, tuple(extra), func.layer)
 
     def superscript(self, node):
         self.next()  # ^
@@ -753,13 +798,22 @@ class _Parser:
         return replace(node, span=(node.span[0], self.next().end))
 
     def superscript_item(self, node, braced=True):
-        if self.tok.kind == "sym" and self.tok.value in ("l", "L", "k"):  # Nielsen's δ^l
+        if self.tok.kind == "sym" and self.tok.value in self.table.letters:  # Nielsen's δ^l
             layer = self.layer_index(simple=not braced)
             return self.with_layer(node, layer, self.tokens[self.i - 1].end)
         if self.tok.kind == "ᵀ" or (self.tok.kind == "sym" and self.tok.value == "T"):
             return Transpose((node.span[0], self.next().end), _ones_row(node))
+        if self.tok.kind == "'":  # g^{[l]\prime}
+            return self.prime(node)
+        if self.tok.kind == "[":  # deeplearning.ai's ^{[l]}
+            self.next()
+            layer = self.layer_index()
+            return self.with_layer(node, layer, self.expect("]", "']' after the layer").end)
         if self.tok.kind == "num" and self.tok.value == 2:
-            return Square((node.span[0], self.next().end), node)
+            end = self.next().end
+            if self.table.square == "power":  # (A^{[1]})^2: entry by entry
+                return Call((node.span[0], end), "pow", node, (Num((end - 1, end), 2.0),))
+            return Square((node.span[0], end), node)
         if self.tok.kind != "(":
             self.fail("expected a layer index such as ^{(l)}, a transpose ^T or a square ^2")
         self.next()
@@ -784,10 +838,10 @@ class _Parser:
         if tok.kind == "num":
             self.next()
             return LayerIndex("", int(tok.value))
-        if tok.kind != "sym" or tok.value not in ("L", "l", "k"):
+        if tok.kind != "sym" or tok.value not in self.table.letters:
             self.fail("expected a layer index (a number, L, l or k, e.g. l+1)")
         self.next()
-        base, offset = ("L" if tok.value == "L" else "l"), 0
+        base, offset = self.table.letters[tok.value], 0
         if not simple and self.tok.kind in ("+", "-"):
             sign = 1 if self.next().kind == "+" else -1
             offset = sign * int(self.expect("num", "a number in the layer index").value)
@@ -798,7 +852,13 @@ class _Parser:
             return node  # J_k, with the layer as a subscript: the cost
         if isinstance(node, Sym) and node.name == "w" and node.layer is None:
             node, layer = replace(node, name="Θ"), layer.shift(-1)  # Nielsen's w^l: Θ^(l−1)
-        if not isinstance(node, Sym) or node.name not in LAYERED or node.layer is not None:
+        layered = LAYERED | {"φ", "φ'"}  # f^l, g^{[l]}: the activation of layer l
+        named = isinstance(node, Sym) and node.name.startswith("~")
+        if (
+            not isinstance(node, Sym)
+            or not (named or node.name in layered)
+            or node.layer is not None
+        ):
             raise ParseError(
                 f"a layer index does not belong here (position {node.span[0]})",
                 self.text,
@@ -885,24 +945,67 @@ class _Parser:
             self.fail("a matrix has axis 0 (its rows) and 1 (its columns)", number)
         return int(number.value)
 
-    def primary_axis_sum(self):  # np.sum(v, axis=0), or Octave's sum(v)
-        start = self.next().pos
+    def primary_axis_sum(self):  # np.sum(v, axis=0, keepdims=True), or Octave's sum(v)
+        tok = self.next()
         self.expect("(", "'(' and the arguments of sum")
-        arg, axis = self.expr(), None
-        if self.notation == "cs231n":
-            self.expect(",", "', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
-            axis = self.axis()
-        return AxisSum((start, self.expect(")", "')'").end), arg, axis)
+        return self.axis_sum(tok.pos, self.expr(), tok.kind == "mean")
+
+    def axis_sum(self, start, arg, mean=False, method=False):
+        """The arguments after the array: ``, axis=0``, ``, keepdims=True``, and ``)``."""
+        axis, keepdims = ("all" if self.table.numpy else None), not self.table.one_d
+        while self.accept(",") or self.tok.kind in ("axis", "keepdims"):
+            if self.tok.kind == "keepdims":
+                self.next()
+                self.expect("=", "'=' after keepdims")
+                keepdims = self.expect_any(("True", "False"), "True or False").kind == "True"
+            else:
+                axis = self.axis()
+        if self.table.name == "cs231n" and axis == "all":
+            self.fail("', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
+        end = self.expect(")", "')'").end
+        return AxisSum((start, end), arg, axis, keepdims or axis == 0, mean, method)
+
+    def expect_any(self, kinds, what):
+        if self.tok.kind not in kinds:
+            self.fail(f"expected {what}")
+        return self.next()
 
     def method(self, node):
-        """``v.dot(w)`` (the matrix product) or ``v.sum(axis=0)``."""
+        """``v.dot(w)`` (the matrix product), ``v.sum(axis=0)`` or ``v.mean(axis=1)``."""
         self.next()  # .
-        if self.next().kind == "dot":
+        tok = self.next()
+        if tok.kind == "dot":
             (other,), end = self.numpy_arguments(1)
             return Bin((node.span[0], end), "@", node, other, ".dot")
         self.expect("(", "'(' and axis=0 or axis=1")
-        axis = self.axis()
-        return AxisSum((node.span[0], self.expect(")", "')'").end), node, axis)
+        return self.axis_sum(node.span[0], node, tok.kind == "mean", method=True)
+
+    def primary_power(self):  # np.power(v, 2)
+        tok = self.next()
+        (arg, power), end = self.numpy_arguments(2)
+        if not isinstance(power, Num):
+            self.fail("np.power takes a number as its exponent", tok)
+        return Call((tok.pos, end), "pow", arg, (power,))
+
+    def primary_multiply(self):  # np.multiply(a, b): NumPy's *
+        tok = self.next()
+        (a, b), end = self.numpy_arguments(2)
+        return Bin((tok.pos, end), "*", a, b, "np.multiply")
+
+    def primary_outer(self):  # np.outer(u, v) = u vᵀ
+        tok = self.next()
+        (u, v), end = self.numpy_arguments(2)
+        return Bin((tok.pos, end), "@", u, Transpose(v.span, v), "np.outer")
+
+    def primary_hat(self):  # Goodfellow's \hat{y}: the output
+        tok = self.next()
+        inner = self.braced() if self.tok.kind == "{" else self.primary()
+        if not (isinstance(inner, Sym) and inner.name == "y" and "~ŷ" in self.tok_names()):
+            self.fail("only \\hat{y}, the output of the network, is read (Goodfellow's ŷ)", tok)
+        return Sym((tok.pos, inner.span[1]), "~ŷ")
+
+    def tok_names(self):
+        return {f"~{name}" for name in self.table.symbols}
 
     def primary_maximum(self):  # np.maximum(0, x): the ReLU
         tok = self.next()
@@ -1011,7 +1114,7 @@ class _Parser:
         den = self.braced()
         if not isinstance(den, Differential):
             self.fail("expected \\frac{\\partial}{\\partial …} and then the function")
-        num = self.postfix()
+        num = self.product()  # ∂/∂X ½ ‖v‖²: the operator takes the product after it
         return Deriv((start, num.span[1]), num, den.arg)
 
     def digit_fraction(self, start):
@@ -1257,8 +1360,13 @@ class Renderer:
         arg = self(node.arg)
         if node.axis is None:  # Octave's sum(v)
             return self.text("sum") + self.parens(arg)
-        inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
-        return inner + self.text(f".sum(axis={node.axis})")
+        name = "mean" if node.mean else "sum"
+        options = "" if node.axis == "all" else f"axis={node.axis}"
+        options += ", keepdims=True" if node.keepdims and node.axis == 1 else ""
+        if node.method:
+            inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
+            return inner + self.text(f".{name}({options})")
+        return self.text(f"np.{name}(") + arg + self.text(f"{', ' if options else ''}{options})")
 
     def drop_first(self, node):
         arg = self(node.arg)

@@ -1,71 +1,46 @@
-"""The notations students bring, and how ``check`` tells them apart.
+"""The notations students bring, how ``check`` tells them apart and translates them.
 
-The question's notation (Θ^(l), δ^(l), layer 1 the input) is the one deltaprop speaks. Three
-others are read and translated to it: Andrew Ng's course and its Octave exercise (``delta3``,
-``Theta2'``, ``.*``, ``g'(z)``, ``D^(l)``, the accumulator ``Δ^(l) := Δ^(l) + δ (a)ᵀ``) and
-Nielsen's book (``w^l`` maps layer l−1 to l, ``\\delta^l`` without parentheses, ``σ``, ``C``,
-``∇_a C``), and cs231n's NumPy (samples as rows, ``dW = X.T @ dout``, names local to one
-layer: see ``cs231n.py``).
+The question's notation (Θ^(l), δ^(l), layer 1 the input) is the one deltaprop speaks; every
+other notation is a :class:`~deltaprop.derivation.tables.Table`. :func:`read` parses an
+equation in a notation and :func:`translate` maps the names of its table into the core
+vocabulary right after parsing, so that shapes, values and hints know only the core symbols.
+Ng's folded bias and ex4's rows (:func:`fold`, :func:`rows`) and cs231n's layer-local names
+(``cs231n.py``) are readings of the core symbols.
 """
 
 import re
 from dataclasses import replace
 
 from deltaprop.derivation.notation import (
-    NOTATIONS,
     BiasUnit,
+    Bin,
+    Call,
+    Deriv,
     DropFirst,
     LayerIndex,
+    Local,
     Num,
     Sym,
     Transpose,
+    parse,
+    parse_expression,
+    table_of,
     to_text,
     transform,
 )
-from deltaprop.derivation.shapes import walk
+from deltaprop.derivation.shapes import RANGES, SymbolError, quantity, walk
+from deltaprop.derivation.tables import BY_NAME, NOTATIONS, Meaning
 from deltaprop.errors import ConfigError
 
-NAMES = {
-    "question": "the question's notation",
-    "ng": "Ng's course notation",
-    "nielsen": "Nielsen's notation",
-    "cs231n": "cs231n's NumPy notation",
-}
-NOTES = {
-    "question": "",
-    "ng": (
-        "Octave names are layers (delta3 is δ^(3), Theta2' is (Θ^(2))ᵀ), .* is ⊙ and * the "
-        "matrix product; g and sigmoid are φ, g' and sigmoidGradient are φ'; D^(l) is "
-        "∂J/∂Θ^(l) and Δ^(l) the sum Σ_i δ^(l+1) (a^(l))ᵀ; h_Θ(x) is a^(L), and the output "
-        "layer is linear. The course folds the bias into Θ (a first column, for the bias unit "
-        "a_0 = 1): an equation is read with b^(l) apart, as here, and with the bias folded."
-    ),
-    "nielsen": (
-        "Nielsen's w^{l+1} is Θ^(l) here (his w^l maps layer l−1 to layer l); C is J, σ is φ "
-        "and ∇_a C is ∂J/∂a^(L). His output layer applies σ, the question's is linear, so here "
-        "δ^L = ∇_a C, without his ⊙ σ'(z^L)."
-    ),
-    "cs231n": "",
-}
-CLUES = (  # (notation, a pattern only it uses), tried in this order
-    (
-        "cs231n",
-        r"\bdout\b|\bnp\.(?:dot|sum|maximum|tanh)|\.(?:sum|dot)\(|axis\s*=|^\s*d?(?:W|x|b|out)\s*\+?=",
-    ),
-    (
-        "ng",
-        r"2\s*:\s*end|\[\s*1\s*;|\[\s*(?:ones|zeros)\(|h_|\.\*|sigmoidGradient|_grad\b|:="
-        r"|\b(?:delta|Delta|Theta|a|z)\d|\bD\^|\bg'|\bg\s*\(",
-    ),
-    ("nielsen", r"\bw\^|\\sigma|σ|\bC\b|\\nabla_a|(?:\\delta|δ|\b[az])\^(?:[lL]|\{[lL])"),
-)
+DETECTION = ("cs231n", "britz", "dlai", "numpy", "goodfellow", "bishop", "wikipedia")
+DETECTION += ("d2l-rows", "d2l", "ng", "nielsen")  # tried in this order; the question's is the rest
 
 
 def detect(text):
     """The notation ``text`` is written in, from the symbols only one notation uses."""
-    for notation, clue in CLUES:
-        if re.search(clue, text):
-            return notation
+    for name in DETECTION:
+        if re.search(BY_NAME[name].clue, text):
+            return name
     return "question"
 
 
@@ -74,6 +49,295 @@ def check_notation(notation):
     if notation not in NOTATIONS:
         raise ConfigError(f"notation={notation!r} is not known; use one of: {', '.join(NOTATIONS)}")
     return notation
+
+
+def title(notation):
+    """How a notation is called in a verdict: "deeplearning.ai's notation"."""
+    return table_of(notation).title
+
+
+def note(notation):
+    """How ``notation`` translates to the question's, shown once with a verdict ("" if it is
+    the question's)."""
+    return table_of(notation).note
+
+
+# ---------------------------------------------------------------- translation
+
+SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
+BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
+
+
+def read(text, notation):
+    """``text`` parsed in ``notation`` and translated into the core vocabulary: a list of
+    sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
+    moved to the right, so that the first side is always a quantity."""
+    table = table_of(notation)
+    sides = [translate(side, table) for side in parse(text, table)]
+    if len(sides) < 2:
+        return sides
+    lhs, factor = _unscaled(sides[0])
+    return [lhs, *(_rescaled(side, factor) for side in sides[1:])]
+
+
+def readable(text, notation):
+    """Whether ``text`` parses and translates in ``notation`` into an equation whose left side
+    is a quantity of the question's notation."""
+    try:
+        sides = read(text, notation)
+    except (ConfigError, SymbolError):
+        return False
+    lhs = sides[0].arg if isinstance(sides[0], Transpose) else sides[0]
+    found = quantity(lhs) if isinstance(lhs, Sym | Deriv) else None
+    return len(sides) > 1 and found is not None and found[0] in RANGES | {"J": 0}
+
+
+def fitting(text, notation):
+    """The other notations ``text`` reads in, those whose symbols it uses first."""
+    others = [name for name in NOTATIONS if name not in (notation, "question")]
+    fits = [name for name in others if readable(text, name)]
+    return sorted(fits, key=lambda name: not re.search(BY_NAME[name].clue, text))
+
+
+DEFINITION = re.compile(
+    r"\s*(?P<name>[A-Za-z][A-Za-z_]*)\s*(?:\^\s*\{?\s*[\[(]?\s*(?P<letter>[A-Za-z])"
+    r"\s*(?P<offset>[+-]\s*\d+)?\s*[\])]?\s*\}?)?\s*=\s*(?P<quantity>.+)"
+)
+
+
+def define(notation, definitions):
+    """``notation``'s table with the user's own names: each definition ``"W^{[l]}=Theta^(l)"``
+    (or ``"E=J"``) is a name, with an optional layer written in the notation's numbering, and
+    the question's quantity it stands for; checked before use (a ConfigError names what does
+    not fit)."""
+    table = table_of(notation)
+    if not definitions:
+        return notation
+    symbols = dict(table.symbols)
+    for text in definitions:
+        name, meaning = _definition(text, table)
+        symbols[name] = meaning
+    return replace(table, symbols=symbols)
+
+
+def _definition(text, table):
+    match = DEFINITION.fullmatch(text)
+    if match is None:
+        raise ConfigError(
+            f"--define {text!r} is not NAME=QUANTITY: write e.g. --define 'W^{{[l]}}=Theta^(l)'"
+        )
+    found = _quantity_of(match["quantity"], text)
+    core, layer = found
+    if core in SCALARS:
+        return match["name"], Meaning(core)
+    if layer is None:
+        raise ConfigError(f"--define {text!r}: give the layer of {match['quantity']!r}, e.g. ^(l)")
+    if match["letter"] is None:  # a name of one layer, as A_prev: at that layer, written back
+        input_shift = 1 if table.first == 0 and layer.base != "L" else 0
+        at = _letters_back(table).get(layer.base, layer.base) or "0"
+        return match["name"], Meaning(core, layer.offset - input_shift, at)
+    written = LayerIndex(table.letters.get(match["letter"], "?"), int(match["offset"] or "0"))
+    if written.base != layer.base:
+        raise ConfigError(
+            f"--define {text!r}: the layer letters differ ({match['letter']!r} is "
+            f"{written.base!r} in {table.title}, the quantity's is {layer.base!r})"
+        )
+    shift = layer.offset - _core_layer(written, 0, table).offset
+    return match["name"], Meaning(core, shift)
+
+
+def _quantity_of(text, definition):
+    try:
+        found = quantity(parse_expression(text))
+    except ConfigError as err:
+        raise ConfigError(f"--define {definition!r}: {err}") from None
+    if found is None or (found[0] not in RANGES and found[0] not in SCALARS):
+        raise ConfigError(
+            f"--define {definition!r}: {text!r} is not a quantity of the question's notation "
+            "(Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, J, m, x, y)"
+        )
+    return found
+
+
+def translate(node, notation):
+    """``node`` with each name of the notation's table replaced by the core symbol it stands
+    for (its layer translated, transposed when samples are rows), and ``(f^l)'`` alone read
+    as φ'(z^(l))."""
+    table = table_of(notation)
+    if table.name == "question" and not table.symbols:
+        return node
+
+    def core(n):
+        if isinstance(n, Sym) and n.name.startswith("~"):
+            return _core_symbol(n, table)
+        if isinstance(n, Sym) and n.name in ("φ", "φ'") and n.layer is not None:
+            layer = _core_layer(n.layer, 0, table)  # (f^l)' alone: φ'(z^(l))
+            return Call(n.span, n.name, Sym(n.span, "z", layer), (), layer)
+        if isinstance(n, Call) and n.layer is not None:
+            layer = _core_layer(n.layer, 0, table)
+            return replace(n, arg=translate(n.arg, table), layer=layer)
+        if isinstance(n, Sym) and table.units and n.entry and n.layer is None and n.name in "δb":
+            return replace(n, layer=_layer_of(table.units[n.entry[0]], table))
+        if isinstance(n, Deriv):
+            num, den = translate(n.num, table), translate(n.den, table)
+            return _derivative(replace(n, num=num, den=den), table)
+        return None
+
+    return transform(node, core)
+
+
+def _core_symbol(sym, table):
+    written = sym.name[1:]
+    meaning = table.symbols[written]
+    if meaning.core in SCALARS:
+        node = replace(sym, name=meaning.core, layer=None)
+    else:
+        node = replace(sym, name=meaning.core, layer=_written_layer(sym, meaning, table))
+        node = node if node.layer is not None else _unplaced(sym, written)
+    if meaning.scale:
+        node = Bin(sym.span, "@", Sym(sym.span, "m"), node, "scale")
+    if table.rows and meaning.core not in ("J", "m"):
+        node = Transpose(sym.span, node)
+    return node
+
+
+def _written_layer(sym, meaning, table):
+    """The core layer of ``sym``: its written layer, the layer of its unit (Bishop's w_{kj}
+    belongs to the layer of j), or the layer the table gives a name written without one."""
+    if sym.layer is not None:
+        return _core_layer(sym.layer, meaning.shift, table)
+    if table.units and sym.entry:
+        unit = sym.entry[-1] if meaning.core == "Θ" else sym.entry[0]
+        return _layer_of(table.units[unit], table).shift(meaning.shift)
+    if meaning.at:
+        return _core_layer(_layer_of(meaning.at, table), meaning.shift, table)
+    return None
+
+
+def _unplaced(sym, written):
+    raise SymbolError(sym, f"{written} needs a layer index, e.g. {written}^(l)")
+
+
+def _layer_of(text, table):
+    """``"l-1"`` → LayerIndex("l", −1) in the table's letters; ``"2"`` → layer 2."""
+    match = re.fullmatch(r"([A-Za-z]?)([+-]\d+|\d*)", text)
+    base, offset = match.groups()
+    if not base:
+        return LayerIndex("", int(offset))
+    return LayerIndex(table.letters.get(base, base), int(offset or 0))
+
+
+def _core_layer(layer, shift, table):
+    """A written layer in the core numbering (layer 1 the input), plus ``shift``: with layer
+    0 the input, layer k is the core's k+1 (the output L stays L)."""
+    if table.first == 0 and layer.base != "L":
+        layer = layer.shift(1)
+    return layer.shift(shift)
+
+
+def _derivative(deriv, table):
+    """∂J/∂(something transposed) is the transpose of ∂J/∂(something); ∂J/∂O of a cost
+    that averages (d2l's minibatch) is Δ/m."""
+    den = deriv.den
+    if isinstance(den, Transpose):
+        return Transpose(deriv.span, _derivative(replace(deriv, den=den.arg), table))
+    if isinstance(den, Sym) and den.name in BATCH_SUMS and table.cost == "mean" and table.rows:
+        quantity = Sym(den.span, BATCH_SUMS[den.name], den.layer)
+        return Bin(deriv.span, "/", quantity, Sym(den.span, "m"), "scale")
+    return deriv
+
+
+def spell(node, notation, numpy=True):
+    """``node`` (core symbols) written back in ``notation``: each core symbol that a name of
+    its table stands for becomes that name with its layer written as the notation writes it
+    (``Δ^(2)`` is ``dZ^{[1]}`` in deeplearning.ai's), printed as NumPy (``@``, ``.T``) when
+    ``numpy`` and the notation has NumPy; a symbol without a name stays."""
+    table = table_of(notation)
+    if not table.symbols:
+        return node
+    numpy = table.numpy and numpy
+    table = replace(table, numpy=numpy, style="digits" if numpy else table.style)  # dZ1, W2
+
+    def written(n):
+        if isinstance(n, Bin) and n.written == "scale":  # Britz's dW: m ∂J/∂Θ, as written
+            return transform(n.right if n.op == "@" else n.left, written)
+        if isinstance(n, Transpose) and table.rows and isinstance(n.arg, Sym):
+            return _spelled(n.arg, table)  # samples as rows: the name is the transpose
+        if isinstance(n, Sym) and not isinstance(n, Local):
+            found = _spelled(n, table)
+            return Transpose(n.span, found) if found is not None and table.rows else found
+        return None
+
+    return transform(node, written)
+
+
+def _spelled(sym, table):
+    """The written name of core symbol ``sym`` in ``table`` (a Sym, or a Local that renders
+    as NumPy), or None when the table has no name for it."""
+    for name, meaning in table.symbols.items():
+        if meaning.core != sym.name or sym.name in SCALARS:
+            continue
+        layer = _written_index(sym.layer, meaning, table)
+        if layer is not None:
+            return _named(sym, _layer_text(name, layer, table), table)
+    for name, meaning in table.symbols.items():  # a name of one layer: dZ, A_prev, a_hidden
+        if meaning.core == sym.name and meaning.at:
+            at = _core_layer(_layer_of(meaning.at, table), meaning.shift, table)
+            if at == sym.layer:
+                return _named(sym, name, table)
+    return None
+
+
+def _written_index(layer, meaning, table):
+    """The written layer of a core ``layer`` for a name written with one, or None."""
+    fixed = meaning.at not in ("", "l")  # a name of one layer: A_prev, a_hidden, W_next
+    if layer is None or fixed or table.units or (table.style == "digits" and layer.base):
+        return None
+    written = layer.shift(-meaning.shift)
+    return written.shift(-1) if table.first == 0 and written.base != "L" else written
+
+
+def _layer_text(name, layer, table):
+    letters = _letters_back(table)
+    index = LayerIndex(letters.get(layer.base, layer.base), layer.offset).text(minus="-")
+    brackets = {"[]": "^{{[{}]}}", "()": "^{{({})}}", "^": "^{{{}}}", "digits": "{}"}
+    if table.style == "^" and len(index) == 1:
+        return f"{name}^{index}"
+    return name + brackets[table.style].format(index)
+
+
+def _letters_back(table):
+    """The letter a notation writes for each core layer letter (Goodfellow's k for l)."""
+    letters = {}
+    for written, core in table.letters.items():
+        letters.setdefault(core, written)
+    return letters
+
+
+def _named(sym, text, table):
+    if table.numpy:  # printed as NumPy: @ and .T
+        return Local(sym.span, sym.name, sym.layer, written=text)
+    return Sym(sym.span, text, None, sym.sample, sym.entry)
+
+
+def _unscaled(lhs):
+    """``(quantity, factor)``: Britz's dW = m ∂J/∂Θ gives (∂J/∂Θ, "m"); d2l's ∂J/∂O = Δ/m
+    gives (Δ, "1/m"); a quantity gives (it, "")."""
+    inner = lhs.arg if isinstance(lhs, Transpose) else lhs
+    if not (isinstance(inner, Bin) and inner.written == "scale"):
+        return lhs, ""
+    quantity, factor = (inner.right, "m") if inner.op == "@" else (inner.left, "1/m")
+    return (Transpose(lhs.span, quantity) if inner is not lhs else quantity), factor
+
+
+def _rescaled(side, factor):
+    """``side`` for the quantity itself: divided by m when the left side was m times it."""
+    m = Sym(side.span, "m")
+    if factor == "m":
+        return Bin(side.span, "/", side, m, "scale")
+    if factor == "1/m":
+        return Bin(side.span, "@", m, side, "scale")
+    return side
 
 
 BIASES = ("separate", "folded")

@@ -50,7 +50,7 @@ def check_text(result):
     sizes = ",".join(map(str, result.sizes)) if result.sizes else "symbolic (n_1, …, n_L)"
     lines = [f"equation: {result.equation}", f"sizes:    {sizes}"]
     if result.notation != "question":
-        lines.append(f"notation: {notations.NAMES[result.notation]}")
+        lines.append(f"notation: {notations.title(result.notation)}")
     lines += [f"  {note}" for note in result.notes]
     if result.verdict == "unparseable":
         return "\n".join([*lines, "verdict:  UNPARSEABLE", result.message])

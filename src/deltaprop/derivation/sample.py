@@ -119,6 +119,14 @@ class RandomNetwork:
         self.grad_each = [g for _, g in each]  # ∂J^(i)/∂• of each sample, for Σ_i
         return {l: np.stack([g.b[l] for _, g in each], axis=1) for l in self.net.b}
 
+    def activation(self, k=None):
+        """``(φ, φ')`` of layer ``k``: the hidden layers', or the output layer's own (linear,
+        unless it applies an output activation) when ``k`` is the output layer."""
+        if k != len(self.sizes):
+            return self.phi, self.dphi
+        output = self.output or self.net.output
+        return output.phi, lambda z: output.dphi(z, output.phi(z))
+
     def phi(self, z):
         return self.net.activation.phi(z)
 
@@ -144,7 +152,8 @@ class RandomNetwork:
             "Δ": lambda: self.Delta[k],
             "P": lambda: np.diag(self.dphi(z[k][:, column])),
             "φ'": lambda: self.dphi(z[k][:, i]),
-            "∂J/∂a": lambda: self.output_gradient(a[k][:, i], self.Y[:, i]),
+            "∂J/∂a": lambda: self.error(k)[:, i],
+            "∂J/∂A": lambda: self.error(k),
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
             "G": lambda: self.grad_each[column].theta[k],
             "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
@@ -196,6 +205,13 @@ class RandomNetwork:
             "R+": lambda: _with_bias(0 * self.net.b[k + 1], self.value("R", k)),
         }
         return values[name]()
+
+    def error(self, k):
+        """∂J^(i)/∂a^(k) of every sample (n_k, m): the output gradient at the output layer,
+        (Θ^(k))ᵀ Δ^(k+1) before a hidden layer (each column one sample's, without 1/m)."""
+        if k == len(self.sizes):
+            return self.output_gradient(self._a()[k], self.Y)
+        return self.net.theta[k].T @ self.Delta[k + 1]
 
     def output_gradient(self, a, y):
         """∂J^(i)/∂a^(L): the loss's δ^(L) for a linear output, a − y after an activation,

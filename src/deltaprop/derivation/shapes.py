@@ -52,6 +52,7 @@ RANGES = {
     "P": (2, -1),
     "φ'": (2, -1),
     "∂J/∂a": (2, 0),
+    "∂J/∂A": (2, 0),
     "∂z/∂z": (2, -1),
     # Ng's course with the bias folded in: Θ^(l) holds b^(l+1) as its first column and
     # a^(l) the bias unit a_0 = 1 as its first entry (the output a^(L) has none)
@@ -93,6 +94,7 @@ MEANING = {
     "P": "P",
     "φ'": "φ'(z)",
     "∂J/∂a": "∂J/∂a",
+    "∂J/∂A": "∂J/∂A",
     "∂z/∂z": "∂z^(l+1)/∂z",
     "Θ+": "Θ",
     "G+": "∂J/∂Θ",
@@ -306,8 +308,8 @@ def quantity(node):
         return None
     num, den = node.num, node.den
     if isinstance(num, Sym) and num.name == "J":
-        if den.name == "a" and den.layer in (None, LayerIndex("L", 0)):  # Nielsen's ∇_a C
-            return "∂J/∂a", LayerIndex("L", 0)
+        if den.name in ("a", "A"):  # Nielsen's ∇_a C, of the output when written without l
+            return f"∂J/∂{den.name}", den.layer or LayerIndex("L", 0)
         return {"Θ": "G", "b": "gb", "z": "δ", "Z": "Δ"}.get(den.name), den.layer
     if isinstance(num, Sym) and num.layer is not None and den.layer is not None:
         if (num.name, den.name) == ("z", "z") and num.layer == den.layer.shift(1):
@@ -346,6 +348,7 @@ def symbol_shape(name, layer, domain):
         "Z": lambda: (n(layer), m),
         "A": lambda: (n(layer), m),
         "Δ": lambda: (n(layer), m),
+        "∂J/∂A": lambda: (n(layer), m),
         "R": lambda: (n(layer.shift(1)), n(layer)),
         "Θ+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
         "R+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
@@ -412,16 +415,28 @@ def evaluate(node, domain):
 
 
 def _axis_sum(node, arg):
-    """NumPy's ``v.sum(axis=0)``: a row of column sums; ``axis=1``: a column of row sums."""
+    """NumPy's ``v.sum(axis=0)``: a row of column sums; ``axis=1``: a column of row sums
+    (without keepdims a 1-D array, which broadcasts as a row); ``np.sum(v)``: every entry;
+    ``np.mean``: the sum divided by the length of the axis."""
     if arg.shape is None:
         raise ShapeError(node, arg, None, "a scalar has no axis to sum over")
-    if isinstance(arg.node, Local) and arg.node.name in ("cs:b", "cs:gb"):  # 1-D (M,)
-        return Term(None, _apply(np.sum, arg), node)  # its axis 0 holds every entry
+    local_bias = isinstance(arg.node, Local) and arg.node.name in ("cs:b", "cs:gb")  # 1-D (M,)
+    if local_bias or node.axis == "all":  # np.sum(v): every entry
+        count = 1 if arg.value is None else np.size(arg.value)
+        return Term(
+            None, _apply(lambda v: float(np.sum(v)) / (count if node.mean else 1), arg), node
+        )
     axis = node.axis
     if axis is None:  # Octave's sum(v): over the first dimension that is not 1
         axis = 1 if arg.shape[0] == 1 else 0
     shape = (1, arg.shape[1]) if axis == 0 else (arg.shape[0], 1)
-    return Term(shape, _apply(lambda v: v.sum(axis=axis, keepdims=True), arg), node)
+    shape = shape if node.keepdims else (1, arg.shape[0])  # 1-D: a row
+
+    def total(v):
+        out = v.mean(axis=axis, keepdims=True) if node.mean else v.sum(axis=axis, keepdims=True)
+        return out if node.keepdims else out.T
+
+    return Term(shape, _apply(total, arg), node)
 
 
 def _drop_first(node, arg):
@@ -521,8 +536,10 @@ def _call(node, arg, domain):
         return Term(None, _apply(lambda v: float(np.trace(v)), arg), node)
     if arg.value is None:
         return Term(arg.shape, None, node)
-    f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
-    return Term(arg.shape, f(arg.value), node)
+    phi, dphi = domain.sample.phi, domain.sample.dphi
+    if node.layer is not None:  # g^{[l]}: the activation of layer l, the output's own at L
+        phi, dphi = domain.sample.activation(node.layer.bind(domain.binding))
+    return Term(arg.shape, (phi if node.func == "φ" else dphi)(arg.value), node)
 
 
 def _loss_term(node, arg, domain):
@@ -655,14 +672,22 @@ def _add(node, left, right):
         shape = left.shape or right.shape
     elif left.shape[0] == right.shape[0] and 1 in (left.shape[1], right.shape[1]):
         shape = (left.shape[0], right.shape[1] if left.shape[1] == 1 else left.shape[1])
-    elif (
-        is_numpy(node) and left.shape[1] == right.shape[1] and 1 in (left.shape[0], right.shape[0])
-    ):
+    elif _row_added(node, left, right):
         shape = (right.shape[0] if left.shape[0] == 1 else left.shape[0], left.shape[1])  # + b
     else:
         raise ShapeError(node, left, right, f"{node.op} needs two operands of the same shape")
     f = np.add if node.op == "+" else np.subtract
     return Term(shape, _apply(f, left, right), node)
+
+
+def _row_added(node, left, right):
+    """NumPy's ``X @ W + b`` with samples as rows: a row (a bias) added to every row."""
+    rows = is_numpy(node) or any(_is_bias_row(side) for side in (node.left, node.right))
+    return rows and left.shape[1] == right.shape[1] and 1 in (left.shape[0], right.shape[0])
+
+
+def _is_bias_row(node):
+    return isinstance(node, Transpose) and isinstance(node.arg, Sym) and node.arg.name == "b"
 
 
 def _divide(node, left, right):
@@ -733,7 +758,10 @@ def evaluate_entries(node, domain):
         value, indices = evaluate_entries(node.arg, domain)
         f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
         return f(value), indices
-    if isinstance(node, SumOver) and node.index in "jk":
+    if isinstance(node, Call) and node.func in ("tanh", "pow"):
+        value, indices = evaluate_entries(node.arg, domain)
+        return ELEMENTWISE_FUNCTIONS[node.func](value, *(e.value for e in node.extra)), indices
+    if isinstance(node, SumOver) and node.index in "ijk":
         value, indices = evaluate_entries(node.arg, domain)
         if node.index not in indices:
             raise SymbolError(node, f"Σ_{node.index} sums over an index its term does not have")
@@ -762,6 +790,8 @@ def _entry_symbol(node, domain):
 def _entry_binary(node, domain):
     (a, ia), (b, ib) = evaluate_entries(node.left, domain), evaluate_entries(node.right, domain)
     if node.op in ("+", "-"):
+        if not ia or not ib:  # a scalar, as the 1 of 1 − z_j²
+            return (a + b if node.op == "+" else a - b), ia or ib
         if set(ia) != set(ib):
             raise SymbolError(node, f"{to_text(node)} adds entries with different indices")
         b = np.einsum(f"{ib}->{ia}", b)

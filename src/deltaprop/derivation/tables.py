@@ -1,0 +1,317 @@
+"""The notations ``check`` reads, as data: one :class:`Table` each.
+
+A table says how a notation spells the question's quantities (the core vocabulary of Θ^(l),
+b^(l), z^(l), a^(l), δ^(l), their batches Z, A, Δ and the gradients G = ∂J/∂Θ, gb = ∂J/∂b):
+each written name with the core symbol it stands for (:class:`Meaning`), the layer the input is
+(0 in deeplearning.ai and Goodfellow, 1 in the question), whether samples are rows, what J
+includes, and the clue that tells the notation apart. ``notations.translate`` maps a parsed
+equation into the core vocabulary with it, and ``notations.spell`` writes core symbols back.
+Adding a notation is a table and its tests.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """A written name: the core symbol ``core``, at the written layer plus ``shift``.
+
+    ``at`` is the layer of a name written without one, in the notation's own numbering
+    (``"l-1"`` for deeplearning.ai's ``A_prev``, ``"L"`` for ``delta_output``); ``scale`` is
+    ``"m"`` for a batched gradient of a cost that sums over the samples (m times the core's).
+    """
+
+    core: str
+    shift: int = 0
+    at: str = ""
+    scale: str = ""
+
+
+def _m(core, shift=0, at="", scale=""):
+    return Meaning(core, shift, at, scale)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One notation: its name, a line of description and an example, and how it reads."""
+
+    name: str
+    title: str
+    example: str
+    symbols: dict = field(default_factory=dict)  # written name → Meaning
+    words: dict = field(default_factory=dict)  # written word → a token of the parser (g: φ)
+    operators: dict = field(default_factory=dict)  # Ng's * is the matrix product
+    first: int = 1  # the number of the input layer
+    letters: dict = field(default_factory=lambda: {"L": "L", "l": "l", "k": "l"})
+    units: dict = field(default_factory=dict)  # Bishop: the unit letter → its layer
+    rows: bool = False  # samples as rows: every quantity is the core's transpose
+    cost: str = "mean"  # J averages over the samples ("mean") or sums them ("sum")
+    square: str = "norm"  # v^2: ‖v‖² ("norm") or entry by entry ("power")
+    numpy: bool = False  # np.dot, np.sum(…, axis=…), .T, ** are read
+    one_d: bool = False  # np.sum(v, axis=1) without keepdims=True is 1-D (a row)
+    layers: int = 0  # a fixed depth (Bishop's and d2l's one hidden layer), 0: any
+    style: str = "()"  # how a layer is written back: "()", "[]", "^", "digits"
+    clue: str = ""  # a pattern only this notation uses
+    note: str = ""  # how it translates, shown once with a verdict
+
+
+NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "axis", "power", "multiply", "outer", "mean")
+NUMPY_WORDS += ("keepdims", "True", "False")
+NUMPY = {word: word for word in NUMPY_WORDS}
+LOCAL_NAMES = ("X", "x", "W", "w", "b", "out", "dout", "dx", "dX", "dW", "dw", "db")
+
+DLAI_LAYER = {  # deeplearning.ai: [l] is layer l, layer 0 the input, W^{[l]} from l−1 to l
+    "W": _m("Θ", -1, "l"),
+    "b": _m("b", 0, "l"),
+    "Z": _m("Z", 0, "l"),
+    "A": _m("A", 0, "l"),
+    "z": _m("z", 0, "l"),
+    "a": _m("a", 0, "l"),
+    "dZ": _m("Δ", 0, "l"),
+    "dA": _m("∂J/∂A", 0, "l"),
+    "dz": _m("δ", 0, "l"),
+    "da": _m("∂J/∂a", 0, "l"),
+    "dW": _m("G", -1, "l"),
+    "dw": _m("G", -1, "l"),
+    "db": _m("gb", 0, "l"),
+    "A_prev": _m("A", 0, "l-1"),
+    "dA_prev": _m("∂J/∂A", 0, "l-1"),
+}
+SNAKE = {  # from-scratch NumPy: names of the layer l of a loop, or of a 3-layer network
+    "delta": _m("δ", 0, "l"),
+    "delta_next": _m("δ", 0, "l+1"),
+    "W": _m("Θ", -1, "l"),
+    "W_next": _m("Θ", -1, "l+1"),
+    "b": _m("b", 0, "l"),
+    "z": _m("z", 0, "l"),
+    "a": _m("a", 0, "l"),
+    "a_prev": _m("a", 0, "l-1"),
+    "grad_W": _m("G", -1, "l"),
+    "grad_b": _m("gb", 0, "l"),
+    "dW": _m("G", -1, "l"),
+    "db": _m("gb", 0, "l"),
+    "num_examples": _m("m"),
+}
+for _part, _layer in (("hidden", "L-1"), ("output", "L")):
+    SNAKE |= {
+        f"z_{_part}": _m("z", 0, _layer),
+        f"a_{_part}": _m("a", 0, _layer),
+        f"W_{_part}": _m("Θ", -1, _layer),
+        f"b_{_part}": _m("b", 0, _layer),
+        f"delta_{_part}": _m("δ", 0, _layer),
+        f"grad_W_{_part}": _m("G", -1, _layer),
+        f"grad_b_{_part}": _m("gb", 0, _layer),
+    }
+
+TABLES = (
+    Table(
+        "question",
+        "the question's notation",
+        r"\delta^{(l)} = (\Theta^{(l)})^\top \delta^{(l+1)} \odot \varphi'(z^{(l)})",
+    ),
+    Table(
+        "ng",
+        "Ng's course notation",
+        "delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)",
+        words={"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G", "sum": "sum"},
+        operators={"Δ": "Acc", "*": "·"},  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
+        clue=r"2\s*:\s*end|\[\s*1\s*;|\[\s*(?:ones|zeros)\(|h_|\.\*|sigmoidGradient|_grad\b|:="
+        r"|\b(?:delta|Delta|Theta|a|z)\d|\bD\^|\bg'|\bg\s*\(",
+        note=(
+            "Octave names are layers (delta3 is δ^(3), Theta2' is (Θ^(2))ᵀ), .* is ⊙ and * the "
+            "matrix product; g and sigmoid are φ, g' and sigmoidGradient are φ'; D^(l) is "
+            "∂J/∂Θ^(l) and Δ^(l) the sum Σ_i δ^(l+1) (a^(l))ᵀ; h_Θ(x) is a^(L), and the output "
+            "layer is linear. The course folds the bias into Θ (a first column, for the bias "
+            "unit a_0 = 1): an equation is read with b^(l) apart, as here, and with the bias "
+            "folded."
+        ),
+    ),
+    Table(
+        "nielsen",
+        "Nielsen's notation",
+        r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
+        symbols={"W": _m("Θ", -1)},
+        words={"w": "w", "C": "J"},
+        style="^",
+        clue=r"\bw\^|\\sigma|σ|\bC\b|\\nabla_a|(?:\\delta|δ|\b[az])\^(?:[lL]|\{[lL])",
+        note=(
+            "Nielsen's w^{l+1} is Θ^(l) here (his w^l maps layer l−1 to layer l); C is J, σ is φ "
+            "and ∇_a C is ∂J/∂a^(L). His output layer applies σ, the question's is linear, so here "
+            "δ^L = ∇_a C, without his ⊙ σ'(z^L)."
+        ),
+    ),
+    Table(
+        "cs231n",
+        "cs231n's NumPy notation",
+        "dx = dout @ W.T",
+        words={name: f"local:{name}" for name in LOCAL_NAMES} | NUMPY | {"N": "m", "reg": "reg"},
+        numpy=True,
+        clue=r"\bdout\b|^\s*d?(?:x|out)\s*\+?=|\breg\b",
+    ),
+    Table(
+        "dlai",
+        "deeplearning.ai's notation (LaTeX and NumPy)",
+        r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
+        symbols=DLAI_LAYER,
+        words={"g": "φ"} | NUMPY,
+        first=0,
+        square="power",
+        numpy=True,
+        one_d=True,
+        style="[]",
+        clue=r"\^\{?\[|\b(?:d[ZWAbz]|[ZA])\d|\bA_prev\b|\bd[ZA]\b|keepdims|(?=.*np\.).*\b[AZ]\b",
+        note=(
+            "deeplearning.ai's layer 0 is the input: W^{[l]} is Θ^(l), b^{[l]}, Z^{[l]}, "
+            "A^{[l]} are b^(l+1), Z^(l+1), A^(l+1) here; dZ^{[l]} is Δ^(l+1) (without the "
+            "1/m of J), dW^{[l]} is ∂J/∂Θ^(l), db^{[l]} is ∂J/∂b^(l+1), dA^{[l]} is "
+            "(Θ^(l+1))ᵀ Δ^(l+2); * is element-wise and g is φ"
+        ),
+    ),
+    Table(
+        "goodfellow",
+        "Goodfellow, Bengio and Courville's Algorithm 6.3/6.4",
+        r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J \odot f'(a^{(k)})",
+        symbols={
+            "W": _m("Θ", -1),
+            "b": _m("b"),
+            "a": _m("z"),
+            "h": _m("a"),
+            "ŷ": _m("a", 0, "l"),
+        },
+        words={"f": "φ"},
+        first=0,
+        letters={"k": "l", "l": "L", "L": "L"},
+        clue=r"\\hat\{?y|\bh\^\{?\(|\\nabla_\{?h|\\nabla_\{[ab]\^\{\(k\b|\^\{\(k-1\)\\top",
+        note=(
+            "Goodfellow's layer 0 is the input and l the output: his a^(k) is the "
+            "pre-activation z^(k+1) here and h^(k) the activation a^(k+1), W^(k) is Θ^(k), "
+            "b^(k) is b^(k+1), ŷ = h^(l) is a^(L) and f is φ"
+        ),
+    ),
+    Table(
+        "bishop",
+        "Bishop's component form (PRML §5.3)",
+        r"\delta_j = h'(a_j) \sum_k w_{kj} \delta_k",
+        symbols={
+            "w": _m("Θ"),
+            "a": _m("z"),
+            "z": _m("a"),
+            "t": _m("y"),
+            "y": _m("a"),
+            "b": _m("b"),
+            "E_n": _m("J"),
+            "E": _m("J"),
+        },
+        words={"h": "φ"},
+        units={"i": "1", "j": "2", "k": "L"},
+        square="power",
+        layers=3,
+        clue=r"\bw_\{?[ijk]|\bt_[ijk]|\bE_n\b|\bh'?\(|\b[az]_j\b(?!\s*\^)",
+        note=(
+            "Bishop's two-layer network: i runs over the inputs, j the hidden units, k the "
+            "outputs; his a_j is the pre-activation z^(2)_j and z_j the activation a^(2)_j, "
+            "w_{kj} is Θ^(2)_{kj}, y_k the output a^(3)_k, t_k the target y_k, E_n is J^(n) "
+            "and h is φ"
+        ),
+    ),
+    Table(
+        "wikipedia",
+        "Wikipedia's matrix form",
+        r"\nabla_{W^l} C = \delta^l (a^{l-1})^T",
+        symbols={"W": _m("Θ", -1)},
+        words={"f": "φ", "C": "J"},
+        style="^",
+        clue=r"\(f\^|\bf\^|\\nabla_\{?W\^\{?l",
+        note=(
+            "Wikipedia's W^l maps layer l−1 to layer l: it is Θ^(l−1) here; f^l is φ, "
+            "(f^l)' is φ'(z^(l)), C is J and ∘ is ⊙"
+        ),
+    ),
+    Table(
+        "d2l",
+        "d2l.ai's notation (one sample, a column)",
+        r"\frac{\partial J}{\partial W^{(1)}} = \frac{\partial J}{\partial z} x^\top",
+        symbols={
+            "W": _m("Θ"),
+            "b": _m("b", 1),
+            "z": _m("z", 0, "2"),
+            "h": _m("a", 0, "2"),
+            "o": _m("a", 0, "L"),
+        },
+        layers=3,
+        clue=r"\\partial\s*[zho]\}|^\s*[zho]\s*=",
+        note=(
+            "d2l's one hidden layer: W^{(1)} is Θ^(1), b^{(1)} is b^(2), z is z^(2), h is "
+            "a^(2) and o the output a^(3) here"
+        ),
+    ),
+    Table(
+        "d2l-rows",
+        "d2l.ai's minibatch notation (samples as rows)",
+        r"H = \phi(X W^{(1)} + b^{(1)})",
+        symbols={
+            "W": _m("Θ"),
+            "b": _m("b", 1),
+            "X": _m("X"),
+            "Y": _m("Y"),
+            "H": _m("A", 0, "2"),
+            "O": _m("A", 0, "L"),
+            "n": _m("m"),
+        },
+        rows=True,
+        layers=3,
+        clue=r"\b[HO]\b|\\partial\s*[HO]\}",
+        note=(
+            "d2l's minibatch, one sample per row: X is Xᵀ here, W^{(1)} is (Θ^(1))ᵀ, b^{(1)} "
+            "is (b^(2))ᵀ, H is (A^(2))ᵀ, O is (A^(3))ᵀ and n is m; J averages over the n "
+            "samples"
+        ),
+    ),
+    Table(
+        "numpy",
+        "from-scratch NumPy (snake_case names, one sample a 1-D vector)",
+        "delta_hidden = np.dot(W_output.T, delta_output) * sigmoid_prime(z_hidden)",
+        symbols=SNAKE,
+        words={"sigmoid": "φ", "sigmoid_prime": "φ'", "relu": "φ"} | NUMPY,
+        numpy=True,
+        one_d=True,
+        style="digits",
+        clue=r"\b(?:delta|grad|z|a|W|b)_(?:hidden|output|next|prev)\b|\bgrad_[Wb]\b|np\.(?:dot|outer|multiply|power|sum)|\.dot\(",
+        note=(
+            "snake_case names of the layer l of a loop (delta, W, a_prev, W_next, delta_next) "
+            "or of a 3-layer network (_hidden is layer L−1, _output layer L); W is Θ^(l−1), "
+            "W_next is Θ^(l); a 1-D vector is a column and np.outer(u, v) is u vᵀ"
+        ),
+    ),
+    Table(
+        "britz",
+        "Britz's NumPy (samples as rows)",
+        "delta2 = delta3.dot(W2.T) * (1 - np.power(a1, 2))",
+        symbols={
+            "X": _m("X"),
+            "y": _m("Y"),
+            "W": _m("Θ"),
+            "b": _m("b", 1),
+            "z": _m("Z", 1),
+            "a": _m("A", 1),
+            "delta": _m("Δ"),
+            "dW": _m("G", 0, "", "m"),
+            "db": _m("gb", 1, "", "m"),
+            "num_examples": _m("m"),
+        },
+        words={} | NUMPY,
+        rows=True,
+        cost="sum",
+        numpy=True,
+        one_d=True,
+        style="digits",
+        clue=r"(?=.*(?:np\.|\.dot\(|@))(?=.*\b(?:delta|a|z)\d)",
+        note=(
+            "Britz's code, one sample per row: W1 is (Θ^(1))ᵀ, b1 (b^(2))ᵀ, z1 and a1 are "
+            "(Z^(2))ᵀ and (A^(2))ᵀ, delta3 is (Δ^(3))ᵀ; his cost sums over the samples, so "
+            "dW1 is m ∂J/∂Θ^(1) (transposed)"
+        ),
+    ),
+)
+BY_NAME = {table.name: table for table in TABLES}
+NOTATIONS = tuple(BY_NAME)

@@ -1,0 +1,195 @@
+"""The notations that are tables of one translation (tables.py): deeplearning.ai, Goodfellow,
+Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpus in
+data/notation_corpus_more.tsv was written, with the verdict a teacher gives for the question's
+network (linear output, squared loss), before these notations were read."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from deltaprop.cli import main
+from deltaprop.derivation import check
+from deltaprop.derivation.notations import detect
+from deltaprop.derivation.tables import NOTATIONS
+from deltaprop.errors import ConfigError
+
+CORPUS = Path(__file__).parent / "data" / "notation_corpus_more.tsv"
+DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
+ROWS = [
+    line.split("\t")
+    for line in CORPUS.read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith("#")
+]
+
+
+def run(row, notation=None):
+    source, name, activation, sizes, expected, equation = row
+    sizes = tuple(int(n) for n in sizes.split(",")) if sizes else None
+    return check(equation, sizes, activation, notation=notation or name), expected
+
+
+def test_the_corpus_is_large_and_balanced():
+    verdicts = [row[4] for row in ROWS]
+    assert len(ROWS) >= 200
+    assert verdicts.count("wrong") >= 0.45 * len(ROWS) <= verdicts.count("correct")
+    assert {row[1] for row in ROWS} >= set(NOTATIONS) - {"question", "ng", "cs231n"}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r[0]}-{i}" for i, r in enumerate(ROWS)])
+def test_each_equation_gets_its_verdict_and_a_wrong_one_is_never_accepted(row):
+    result, expected = run(row)
+    if expected == "wrong":
+        assert result.verdict != "correct", result.to_text()
+    assert result.verdict == expected, result.to_text()
+
+
+def test_the_notation_is_detected_and_no_wrong_equation_is_accepted_then():
+    detected = [row for row in ROWS if detect(row[5]) == row[1]]
+    assert len(detected) >= 0.9 * len(ROWS)
+    for row in ROWS:
+        result, expected = run(row, notation=detect(row[5]))
+        assert not (expected == "wrong" and result.verdict == "correct"), result.to_text()
+
+
+EXAMPLES = re.findall(r"`(deltaprop check .*?--notation (\S+).*?)`", DOCS.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("command", [c for c, _ in EXAMPLES], ids=[n for _, n in EXAMPLES])
+def test_the_documented_example_of_each_notation_is_correct(command, capsys):
+    assert main(shlex.split(command)[1:]) == 0, capsys.readouterr().out
+
+
+def test_every_notation_has_a_documented_example():
+    assert {name for _, name in EXAMPLES} == set(NOTATIONS)
+
+
+@pytest.mark.parametrize(
+    "notation, equation",
+    [
+        ("nielsen", r"\delta^l = ((W^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)"),
+        ("nielsen", r"\frac{\partial C}{\partial W^l} = \delta^l (a^{l-1})^T"),
+        ("wikipedia", r"\nabla_{W^l} C = \delta^l (a^{l-1})^T"),
+    ],
+)
+def test_a_capital_w_is_shifted_as_nielsens_w(notation, equation):
+    assert check(equation, notation=notation).verdict == "correct"
+
+
+def test_layer_zero_is_the_input():
+    result = check(r"dW^{[1]} = \frac{1}{m} dZ^{[1]} A^{[0]T}", (4, 5, 3), notation="dlai")
+    assert result.verdict == "correct", result.to_text()
+    assert "layer 0 is the input" in result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, sizes, equation, corrected",
+    [
+        (
+            "dlai",
+            (4, 5, 3),
+            r"dZ^{[1]} = W^{[2]} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
+            "dZ^{[1]} = W^{[2]}ᵀ dZ^{[2]} * φ'(Z^{[1]})",
+        ),
+        (
+            "dlai",
+            (4, 5, 3),
+            "dZ1 = np.dot(W2, dZ2) * (1 - np.power(A1, 2))",
+            "dZ1 = W2.T @ dZ2 * (1 − A1**2)",
+        ),
+        ("dlai", None, "dA_prev = np.dot(W, dZ)", "dA_prev = W.T @ dZ"),
+        ("britz", (4, 5, 3), "dW2 = delta3.dot(a1.T)", "dW2 = a1.T @ delta3"),
+        (
+            "numpy",
+            None,
+            "delta = np.dot(W_next, delta_next) * sigmoid_prime(z)",
+            "delta = W_next.T @ delta_next * φ'(z)",
+        ),
+        ("d2l-rows", None, r"O = H {W^{(2)}}^\top + b^{(2)}", "O = H W^{(2)} + b^{(2)}"),
+    ],
+)
+def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
+    notation, sizes, equation, corrected
+):
+    result = check(equation, sizes, notation=notation)
+    assert result.verdict == "wrong" and result.corrected == corrected, result.to_text()
+    assert "corrected, in the question's notation:" in result.to_text()
+    again = check(result.corrected, sizes, notation=notation)
+    assert again.verdict == "correct", again.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, sizes, equation, hint",
+    [
+        ("dlai", (4, 5, 3), "db1 = np.sum(dZ1, axis=1) / m", "without keepdims=True is 1-D"),
+        ("dlai", (4, 5, 3), "db2 = np.sum(dZ2, axis=0, keepdims=True) / m", "the wrong axis"),
+        ("britz", (4, 5, 3), "db2 = np.sum(delta3, axis=1, keepdims=True)", "the rows here"),
+        ("dlai", (4, 5, 3), "dW1 = np.dot(dZ1, A1.T) / m", "layer 0 is the input"),
+        ("dlai", (4, 5, 3), "dZ2 = (A2 - Y) / m", "1/m where it does not belong"),
+        ("dlai", (4, 5, 3), "dW2 = 1/m * np.dot(dZ2, A1.T) / m", "1/m where it does not belong"),
+        ("dlai", (4, 5, 3), "dZ1 = W2.T @ dZ2 * (1 - Z1**2)", "with the activation A1, not Z1"),
+        (
+            "goodfellow",
+            None,
+            r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J \odot f'(h^{(k)})",
+            "the pre-activation a^{(k)}, not the activation h^{(k)}",
+        ),
+        (
+            "dlai",
+            (4, 5, 3),
+            r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(A^{[1]})",
+            "write φ'(Z^{[1]}), not φ'(A^{[1]})",
+        ),
+    ],
+)
+def test_the_mistakes_of_each_notation_are_named_in_its_symbols(notation, sizes, equation, hint):
+    result = check(equation, sizes, notation=notation)
+    assert result.verdict == "wrong" and any(hint in h for h in result.hints), result.to_text()
+
+
+def test_np_dot_for_star_saved_by_broadcasting_with_one_output_is_shown():
+    result = check("dZ1 = W2.T * dZ2 * (1 - A1**2)", (4, 5, 1), notation="dlai")
+    assert (result.verdict, result.reason) == ("wrong", "dimension"), result.to_text()
+    assert any(status == "hides" for _, status, _ in result.trap)
+    assert result.corrected == "dZ1 = W2.T @ dZ2 * (1 − A1**2)"
+
+
+def test_a_notation_of_ones_own_is_defined_and_checked(capsys):
+    defined = ("V^{[l]}=Theta^(l)", "dV^{[l]}=Delta^(l+1)")
+    equation = r"dV^{[1]} = V^{[2]T} dV^{[2]} * g^{[1]\prime}(Z^{[1]})"
+    assert check(equation, (4, 5, 3), notation="dlai", define=defined).verdict == "correct"
+    wrong = equation.replace("V^{[2]T}", "V^{[2]}")
+    assert check(wrong, (4, 5, 3), notation="dlai", define=defined).verdict == "wrong"
+    argv = ["check", "Q = P_prev + 0", "--define", "Q=A^(l)", "--define", "P_prev=A^(l)"]
+    assert main(argv) == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "definition, message",
+    [
+        ("junk", "is not NAME=QUANTITY"),
+        ("W^{(l)}=Theta", "give the layer of 'Theta'"),
+        ("W^{(l)}=foo^(l)", "unknown symbol 'foo'"),
+        ("W^{(l)}=phi", "is not a quantity of the question's notation"),
+        ("W^{(L)}=Theta^(l)", "the layer letters differ"),
+    ],
+)
+def test_a_definition_that_does_not_fit_is_refused_with_the_reason(definition, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check("z^{(l)} = z^{(l)}", define=(definition,))
+
+
+@pytest.mark.parametrize(
+    "equation, notation, advice",
+    [
+        (r"dZ^{[1]} = W^{[2]T} dZ^{[2]}", "question", "try --notation dlai"),
+        ("dZ1 = W2.T @ dZ2 * (1 - A1**2)", "ng", "try --notation dlai"),
+        ("delta_hidden = delta_output", "question", "try --notation numpy"),
+        ("Q = foo + 1", None, "--define 'foo^{(l)}=a^(l)'"),
+    ],
+)
+def test_what_cannot_be_read_says_what_to_do(equation, notation, advice):
+    result = check(equation, notation=notation)
+    assert result.verdict in ("unparseable", "unsupported")
+    assert advice in result.message, result.to_text()
