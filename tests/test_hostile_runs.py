@@ -127,6 +127,7 @@ def test_an_inproc_address_of_no_scheduler_is_one_line(parts, capsys):
     [
         (["--features", "a", "--exclude", "b"], "give the feature columns .* or the columns to"),
         (["--features", "a,y"], r"column\(s\) 'y' cannot be both a feature and a target"),
+        (["--sep", "é"], r"--sep 'é' must be one ASCII character"),
     ],
 )
 def test_column_usage_errors_on_dask_exit_2_before_a_cluster_starts(parts, capsys, options, match):
@@ -138,6 +139,10 @@ def test_column_usage_errors_on_dask_exit_2_before_a_cluster_starts(parts, capsy
     err = capsys.readouterr().err
     assert err.startswith("deltaprop: error: ") and err.count("\n") == 1
     assert re.search(match, err)
+    if options[0] == "--sep":  # likewise predict and evaluate
+        for command in (["predict", "m.npz", pattern, "-o", "out"], ["evaluate", "m.npz", pattern]):
+            assert main([*command, "--dask", "local:1", *options]) == 2
+            assert re.search(match, capsys.readouterr().err)
 
 
 # ---------------------------------------------------------------- models with huge values

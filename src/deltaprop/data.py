@@ -296,7 +296,7 @@ def read_table(path, sep=None, decimal="."):
     try:
         if is_parquet(path):
             return _read_parquet(path)
-        sep = _check_separator(sep) if sep else detect_separator(path)
+        sep = check_separator(sep) if sep else detect_separator(path)
         header_line(path)  # bounded: a 2 GB line of NUL bytes is refused before pyarrow reads it
         if decimal == "," and sep == ",":
             raise ConfigError(
@@ -352,7 +352,7 @@ def _csv_values(path, sep):
     return int(rows * columns)
 
 
-def _check_separator(sep):
+def check_separator(sep):
     """``sep`` as one character; ``\\t`` and ``tab`` stand for a tab."""
     sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
     if len(sep) != 1 or not sep.isascii() or sep in '"\r\n':

@@ -31,6 +31,7 @@ from deltaprop.commands.common import (
 from deltaprop.commands.metrics import format_metrics, metric_sums, metrics_from_sums
 from deltaprop.data import (
     check_column_options,
+    check_separator,
     is_parquet,
     read_table,
     split_names,
@@ -54,9 +55,11 @@ from deltaprop.network import check_sizes
 
 def check_dask(args):
     """Usage errors of ``--dask SCHEDULER``, before any work: Dask is installed, the
-    scheduler is ``local:N`` or an address."""
+    scheduler is ``local:N`` or an address, --sep is one character (not found on a worker)."""
     require_dask()
     local_workers(args.dask)
+    if args.sep:  # here, not on the workers
+        check_separator(args.sep)
 
 
 def check_loss(model):
@@ -172,8 +175,7 @@ def predict_files(args) -> int:
     """``deltaprop predict MODEL 'part-*.parquet' --dask SCHEDULER -o FOLDER``: one file of
     predictions per input file, written by the workers into a temporary folder that becomes
     FOLDER only when every file is written (an error or Ctrl-C leaves nothing)."""
-    require_dask()
-    local_workers(args.dask)
+    check_dask(args)
     if args.output in (None, "-"):
         raise ConfigError("predict --dask writes one file per input file: give -o FOLDER")
     files = glob_files(args.data)
@@ -204,8 +206,7 @@ def check_in_memory_model(model, command):
 def evaluate_files(args) -> int:
     """``deltaprop evaluate MODEL 'part-*.parquet' --dask SCHEDULER``: the metrics in one
     distributed pass (each worker returns sums per target column; ``metrics_from_sums``)."""
-    require_dask()
-    local_workers(args.dask)
+    check_dask(args)
     files = glob_files(args.data)
     model, meta = load(args.model)
     check_in_memory_model(model, "evaluate")
