@@ -15,6 +15,7 @@ from deltaprop import DataError, DeltapropRegressor, DivergenceError, Network, g
 from deltaprop.cli import main
 from deltaprop.data import load_default, write_csv
 from deltaprop.errors import PoorFitWarning
+from deltaprop.relerror import rel_error
 from deltaprop.train import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -334,9 +335,28 @@ def test_cli_prints_a_poor_fit_as_one_warning_line(tmp_path, rng, capsys):
     assert "max_iter" not in err and "learning_rate_init" not in err
     assert main([*argv, "--epochs", "5", "--tol", "1e9", "--patience", "1",
                  "--out", str(tmp_path / "m.npz")]) == 0  # fmt: skip
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "converged" not in out
     assert "stopped: the loss stopped improving, worse than predicting the mean: not a " in out
+    # one loss definition: the trained line quotes the number the warning compares
+    printed = re.search(r"training loss (\S+) \(without the --alpha term\)", out).group(1)
+    assert f"(loss without the --alpha term {printed}, the mean's " in captured.err
+
+
+def test_the_training_loss_is_the_data_term_at_the_kept_weights(rng):
+    """``final_loss_``: J without the α term on the training rows at the weights kept, i.e.
+    ½ the mean squared residual of ``predict`` (standardize=False)."""
+    X, y = smooth_data(rng, m=80)
+    model = DeltapropRegressor(
+        hidden_layer_sizes=(6,), alpha=10.0, max_iter=30, standardize=False, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    residual = model.predict(X) - y
+    assert rel_error(model.final_loss_, 0.5 * np.mean(residual**2)) < 1e-10
+    assert model.loss_curve_[-1] > model.final_loss_  # the curve adds the α term
 
 
 # ---------------------------------------------------------------- verification

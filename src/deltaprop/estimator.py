@@ -172,7 +172,10 @@ default="from_dtype"
     out_activation_ : str
         "identity": the output layer is linear; "exp" with ``loss="poisson"``.
     loss_ : float
-        The last training loss.
+        The last training loss (with the α term, as scikit-learn's).
+    final_loss_ : float
+        J without the α term on the training rows at the parameters kept: the definition of
+        the validation loss and of the poor-fit warning (NaN after ``partial_fit``).
     best_loss_ : float or None
         The lowest training loss; None with ``early_stopping`` (as scikit-learn: see
         ``best_validation_score_``).
@@ -737,6 +740,7 @@ default="from_dtype"
         self.out_activation_ = self.network_.output.name  # "identity" or "exp" (poisson)
         self.loss_ = history.loss
         self.loss_curve_ = history.loss_curve
+        self.final_loss_ = history.final_loss
         self.validation_loss_curve_ = history.validation_loss_curve
         validating = self.early_stopping and self.solver != "lbfgs"  # as scikit-learn
         self.best_loss_ = None if validating else history.best_loss

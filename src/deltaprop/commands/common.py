@@ -133,6 +133,14 @@ def say(args, text):
         print(text)
 
 
+def training_loss_text(args, model):
+    """The training loss as every line of the command prints it: J without the --alpha term
+    on the training rows at the weights kept (the poor-fit warning's and the validation
+    loss's definition)."""
+    aside = " (without the --alpha term)" if args.alpha else ""
+    return f"training loss {model.final_loss_:.4g}{aside}"
+
+
 def count(n, unit):
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 

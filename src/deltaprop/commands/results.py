@@ -3,7 +3,7 @@ on stdout, the model file, the plots and the HTML report."""
 
 import os
 
-from deltaprop.commands.common import TrainRun
+from deltaprop.commands.common import TrainRun, training_loss_text
 from deltaprop.commands.metrics import (
     format_metrics,
     metric_table,
@@ -108,7 +108,7 @@ def _run_settings(args, model, run):
         ("epochs", f"{model.n_iter_} run of at most {args.epochs}"),
         ("early stopping", "on" if args.early_stopping else "off"),
         ("test size", f"{args.test_size} (seed {args.seed})"),
-        ("final training loss", f"{model.loss_curve_[-1]:.4g}"),
+        ("final loss", training_loss_text(args, model)),
         ("model file", str(args.out)),
     ]
 

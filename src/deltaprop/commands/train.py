@@ -22,6 +22,7 @@ from deltaprop.commands.common import (
     positive_int,
     predict_matrix,
     say,
+    training_loss_text,
     warnings_as_lines,
 )
 from deltaprop.commands.results import PLOT_FILES, conclude
@@ -449,8 +450,8 @@ def report_training(args, model, run):
         )
     val = model.validation_loss_curve_
     kept = f" (kept the weights of epoch {int(np.argmin(val)) + 1})" if val else ""
-    val_text = f", validation loss {val[-1]:.4g}" if val else ""
-    loss = f": training loss {model.loss_curve_[-1]:.4g}{val_text}" if n else ""
+    val_text = f", validation loss {min(val):.4g}" if val else ""  # both of the kept weights
+    loss = f": {training_loss_text(args, model)}{val_text}" if n else ""
     say(args, f"trained {count(n, unit)}{kept}{loss}")
     stopped = _stop_text(args, model.stop_reason_, unit)
     if run.worse_than_mean and model.stop_reason_ in ("converged", "no_progress"):
