@@ -24,3 +24,22 @@ def strict_floating_point():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def ctrl_c_at_epoch(monkeypatch):
+    """``ctrl_c_at_epoch(k)``: training raises KeyboardInterrupt as epoch k starts, as a
+    Ctrl-C would (``deltaprop.train.run_epoch`` patched for the test)."""
+    import deltaprop.train as training
+
+    real_run_epoch = training.run_epoch
+
+    def arm(k):
+        def interrupted_at_epoch_k(*args):
+            if args[-1] == k:  # the epoch number
+                raise KeyboardInterrupt
+            return real_run_epoch(*args)
+
+        monkeypatch.setattr(training, "run_epoch", interrupted_at_epoch_k)
+
+    return arm

@@ -512,17 +512,10 @@ def test_gradcheck_usage_errors(capsys):
 # ---------------------------------------------------------------- Ctrl-C
 
 
-def test_ctrl_c_keeps_the_best_weights_saves_and_exits_130(tmp_path, good_csv, capsys, monkeypatch):
-    import deltaprop.train as training
-
-    real_run_epoch = training.run_epoch
-
-    def interrupted_at_epoch_3(*args):
-        if args[-1] == 3:  # the epoch number
-            raise KeyboardInterrupt
-        return real_run_epoch(*args)
-
-    monkeypatch.setattr(training, "run_epoch", interrupted_at_epoch_3)
+def test_ctrl_c_keeps_the_best_weights_saves_and_exits_130(
+    tmp_path, good_csv, capsys, ctrl_c_at_epoch
+):
+    ctrl_c_at_epoch(3)
     out = tmp_path / "m.npz"
     argv = [
         "train",

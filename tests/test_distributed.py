@@ -694,22 +694,14 @@ def test_a_folder_filled_by_another_run_meanwhile_is_one_error_and_nothing_is_le
 
 
 def test_cli_ctrl_c_on_dask_saves_the_best_weights_and_exits_130(
-    client, rng, tmp_path, capsys, monkeypatch
+    client, rng, tmp_path, capsys, ctrl_c_at_epoch
 ):
     """As in memory: Ctrl-C during training on Dask keeps the best weights so far, scores
     them and saves them (the workers go on: they ignore Ctrl-C, see the next test)."""
-    import deltaprop.train as training
     from deltaprop.cli import main
     from deltaprop.io import load_model
 
-    real_run_epoch = training.run_epoch
-
-    def interrupted_at_epoch_3(*args):
-        if args[-1] == 3:  # the epoch number
-            raise KeyboardInterrupt
-        return real_run_epoch(*args)
-
-    monkeypatch.setattr(training, "run_epoch", interrupted_at_epoch_3)
+    ctrl_c_at_epoch(3)
     pattern = write_parts(tmp_path, rng, n_files=2, m=30, kind="csv")
     args = train_args(pattern, tmp_path / "m.npz", client.scheduler.address, "--epochs", "20")
     assert main([*args, "--hidden", "3"]) == 130
