@@ -268,17 +268,40 @@ class Workspace:
 
     def __init__(self, net, m, *, backward=True):
         L, self.m, self.sizes, self.dtype = net.L, m, net.sizes, net.dtype
-
-        def empty(layers):
-            return {l: np.empty((net.sizes[l - 1], m), dtype=net.dtype) for l in layers}
-
-        self.z = empty(range(2, L + 1))  # z^(l): (n_l, m), l = 2..L
+        layers = {
+            "z": range(2, L),  # z^(l): (n_l, m), l = 2..L−1
+            "a": range(2, L),  # a^(l): (n_l, m)
+            "delta": range(2, L + 1) if backward else (),  # δ^(l): (n_l, m), l = 2..L
+            "dphi": range(2, L) if backward else (),  # φ'(z^(l)): (n_l, m), l = 2..L−1
+        }
+        arrays = layer_arrays(net.sizes, m, net.dtype, layers)
+        self.z, self.delta, self.dphi = arrays["z"], arrays["delta"], arrays["dphi"]
+        # z^(L), a^(L) (n_L, m) of their own, so that a prediction kept keeps no hidden layer
+        self.z[L] = np.empty((net.sizes[-1], m), dtype=net.dtype)
         linear = net.output.name == "identity"  # a^(L) = z^(L): the same array
-        self.a = empty(range(2, L)) | ({L: self.z[L]} if linear else empty([L]))  # a^(l): (n_l, m)
+        self.a = arrays["a"] | {L: self.z[L] if linear else np.empty_like(self.z[L])}
         self.cache = Cache(self.a, self.z)  # the same dicts: forward fills them in place
-        self.delta = empty(range(2, L + 1) if backward else ())  # δ^(l): (n_l, m), l = 2..L
-        self.dphi = empty(range(2, L) if backward else ())  # φ'(z^(l)): (n_l, m), l = 2..L−1
         self.threads = StepThreads(step_flops(net.sizes, m))  # BLAS threads of a pass (speed)
+
+
+def layer_arrays(sizes, m, dtype, layers):
+    """Arrays (n_l, m) for each name and layer l in ``layers`` ({name: layers}), as views into
+    ONE new buffer, each starting on a 64-byte boundary: ``{name: {l: array}}``.
+
+    One allocation instead of one per array: NumPy asks the kernel to back a large one
+    (>= 4 MB) with huge pages, so first touching a big workspace costs a few page faults
+    instead of one per 4 kB (1–8 µs each on a virtual machine; benchmarks/NOTES.md).
+    """
+    itemsize = np.dtype(dtype).itemsize
+    align = 64 // itemsize  # elements per 64 bytes
+    wanted = [(name, l) for name, ls in layers.items() for l in ls]
+    spans = [-(-sizes[l - 1] * m // align) * align for _, l in wanted]  # rounded up
+    buffer = np.empty(sum(spans) + align, dtype=dtype)
+    arrays, start = {name: {} for name in layers}, (-buffer.ctypes.data % 64) // itemsize
+    for (name, l), span in zip(wanted, spans, strict=True):
+        arrays[name][l] = buffer[start : start + sizes[l - 1] * m].reshape(sizes[l - 1], m)
+        start += span
+    return arrays
 
 
 def forward(net, X, workspace=None):
