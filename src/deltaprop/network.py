@@ -19,7 +19,7 @@ from deltaprop.activations import Activation, get_activation, get_output
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.lazy import issparse
 from deltaprop.losses import Loss, get_loss, weight_total
-from deltaprop.speed import StepThreads, step_flops
+from deltaprop.speed import StepThreads, cpu_idle, in_halves, in_one_piece, split_pays, step_flops
 from deltaprop.weights import check_sample_weight
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -282,6 +282,15 @@ class Workspace:
         self.a = arrays["a"] | {L: self.z[L] if linear else np.empty_like(self.z[L])}
         self.cache = Cache(self.a, self.z)  # the same dicts: forward fills them in place
         self.threads = StepThreads(step_flops(net.sizes, m))  # BLAS threads of a pass (speed)
+        # hidden layers whose element-wise work may run as two halves at once (speed)
+        self.halves = {l: split_pays(net.sizes[l - 1], m) for l in range(2, L)}
+
+    def elementwise(self):
+        """``{l: run}`` for this pass: ``run(f, *args, out=)`` computes layer l's element-wise
+        work, as two halves of rows on two threads where the layer is big enough and another
+        CPU is idle now, else in one piece (the same bits either way)."""
+        idle = any(self.halves.values()) and cpu_idle()
+        return {l: in_halves if idle and big else in_one_piece for l, big in self.halves.items()}
 
 
 def layer_arrays(sizes, m, dtype, layers):
@@ -316,12 +325,12 @@ def forward(net, X, workspace=None):
     ws = Workspace(net, X.shape[1], backward=False) if workspace is None else workspace
     if ws.m != X.shape[1]:
         raise ConfigError(f"X has {X.shape[1]} columns; this workspace is for m={ws.m}")
-    a, z = ws.a, ws.z
+    a, z, run = ws.a, ws.z, ws.elementwise()
     a[1] = X  # a^(1) = x: (n_1, m)
     for l in range(2, L + 1):
         eq.z_layer(theta[l - 1], a[l - 1], b[l], out=z[l])  # z^(l): (n_l, m)
         if l < L:
-            eq.a_hidden(phi, z[l], out=a[l])  # a^(l) = φ(z^(l)): (n_l, m)
+            run[l](eq.a_hidden, phi, z[l], out=a[l])  # a^(l) = φ(z^(l)): (n_l, m)
     if net.output.name != "identity":
         eq.a_output(net.output, z[L], out=a[L])  # a^(L) = exp(z^(L)): (n_L, m)
     return ws.cache  # linear output: a^(L) = z^(L), one array (n_L, m)
@@ -340,7 +349,7 @@ def backward(
     """
     L, phi, theta, a, z = net.L, net.activation, net.theta, cache.a, cache.z
     ws = Workspace(net, Y.shape[1]) if workspace is None else workspace
-    delta, dphi = ws.delta, ws.dphi  # δ^(l), φ'(z^(l)) by layer l
+    delta, dphi, run = ws.delta, ws.dphi, ws.elementwise()  # δ^(l), φ'(z^(l)) by layer l
     grad = Grad.zeros_like(net) if out is None else out
     m = weight_total(w, Y.shape[1])  # m, or Σ_i w_i
     eq.delta_output(get_loss(loss), a[L], Y, out=delta[L], w=w)  # δ^(L) = ∂J^(i)/∂z^(L): (n_L, m)
@@ -350,7 +359,7 @@ def backward(
         # ∂J/∂Θ^(l) = (1/m) (Δ^(l+1) (A^(l))ᵀ + α Θ^(l))
         eq.grad_theta(delta[l + 1], a[l], theta[l], alpha, m, out=grad.theta[l])  # (n_{l+1}, n_l)
         if l > 1:
-            phi.dphi(z[l], a[l], out=dphi[l])  # φ'(z^(l)): (n_l, m)
+            run[l](phi.dphi, z[l], a[l], out=dphi[l])  # φ'(z^(l)): (n_l, m)
             # δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))
             eq.delta_hidden(theta[l], delta[l + 1], dphi[l], out=delta[l])  # (n_l, m)
     return grad

@@ -311,3 +311,83 @@ def _ctypes_threads(dynlib):
             if set_threads is not None and get_threads is not None:
                 return BlasThreads(set_threads, get_threads)
     return None
+
+
+# --- Element-wise work on the CPU the BLAS leaves idle (issue 19, round two) ---
+
+SPLIT_MIN_VALUES = 32_768  # break-even of φ in two halves (benchmarks/split_threshold.py, NOTES)
+
+
+def split_pays(n_rows, m):
+    """Whether element-wise work on an (n_rows, m) array may run as two halves of rows at
+    once: at least ``SPLIT_MIN_VALUES`` numbers in at least 2 rows. Decided once per shape
+    (a ``network.Workspace`` keeps it per layer); ``cpu_idle()`` decides per call."""
+    return n_rows >= 2 and n_rows * m >= SPLIT_MIN_VALUES
+
+
+def cpu_idle():
+    """Whether another CPU is idle now beside this process (``OtherLoad``: at most
+    ``BUSY_SLACK`` cores of other processes' work where this process would use 2 CPUs).
+    False where the load cannot be measured, in its first window, or on one CPU."""
+    load = other_load() if _split_on[0] else None
+    others = None if load is None else load.cores()
+    return others is not None and load.last[3] >= 2 and others <= load.last[3] - 2 + BUSY_SLACK
+
+
+def in_one_piece(f, *args, out):
+    """``f(*args, out=out)``: the element-wise work in one call."""
+    return f(*args, out=out)
+
+
+def in_halves(f, *args, out):
+    """``f(*args, out=out)`` as two calls at once: rows [0, h) of ``out`` and of every
+    argument of its shape on a helper thread, rows [h, n) here (NumPy's ufuncs release the
+    GIL). For an element-wise ``f`` each value is computed by the same operations either way:
+    the same bits as ``in_one_piece`` (tested). The helper applies the caller's
+    floating-point error handling (``np.errstate`` is per thread); an error raised by either
+    half is raised here once both are done."""
+    import numpy as np
+
+    h = out.shape[0] // 2
+
+    def rows(part):
+        return [a[part] if getattr(a, "shape", None) == out.shape else a for a in args]
+
+    top = _helper(os.getpid()).submit(_with_errstate, np.geterr(), f, rows(slice(None, h)), out[:h])
+    try:
+        f(*rows(slice(h, None)), out=out[h:])
+    finally:
+        error = top.exception()  # waits for the helper's half
+    if error is not None:
+        raise error
+    return out
+
+
+def _with_errstate(err, f, args, out):
+    """``f(*args, out=out)`` under ``np.errstate(**err)``."""
+    import numpy as np
+
+    with np.errstate(**err):
+        return f(*args, out=out)
+
+
+@functools.cache
+def _helper(pid):
+    """The helper thread of process ``pid`` (a forked child makes its own: a pool's thread
+    does not survive a fork)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="deltaprop-halves")
+
+
+_split_on = [True]  # False inside ``elementwise_in_one_piece()``
+
+
+@contextlib.contextmanager
+def elementwise_in_one_piece():
+    """No element-wise work in halves inside (benchmarks comparing both, tests)."""
+    saved, _split_on[0] = _split_on[0], False
+    try:
+        yield
+    finally:
+        _split_on[0] = saved
