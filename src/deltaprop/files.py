@@ -190,7 +190,7 @@ def _replacing(path, mode, open_args):
             yield file
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give the usual mode
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it private; give the usual mode
         os.replace(tmp, target)
         done = True
     finally:
@@ -219,7 +219,7 @@ def _make_folders(folder):
     return missing[::-1]
 
 
-def _umask():
+def umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask

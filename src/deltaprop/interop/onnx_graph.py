@@ -37,9 +37,11 @@ import json
 
 import numpy as np
 
+from deltaprop import __version__
 from deltaprop.activations import LEAKY_SLOPE
 from deltaprop.errors import ConfigError, require
 from deltaprop.interop.common import estimator_parts
+from deltaprop.io import names_list
 from deltaprop.tabular import NumericColumn
 
 OPSET = 17  # Gemm, the activations and Min broadcasting all exist there: old runtimes load it
@@ -174,7 +176,7 @@ def to_onnx(estimator, *, feature_names=None, target_names=None):
         _graph_proto(g, net, inputs),
         opset_imports=opsets,
         producer_name="deltaprop",
-        producer_version=_version(),
+        producer_version=__version__,
     )
     model.ir_version = IR_VERSION
     onnx.helper.set_model_props(model, _metadata(parts, feature_names, target_names))
@@ -272,17 +274,3 @@ def _metadata(parts, feature_names, target_names):
         if given is not None:
             meta[key] = json.dumps(names_list(key, given, n))
     return meta
-
-
-def names_list(what, names, n):
-    """``names`` as n strings; ``ConfigError`` when the count is not n."""
-    names = [str(name) for name in names]
-    if len(names) != n:
-        raise ConfigError(f"{what} has {len(names)} names but the model has {n} columns there")
-    return names
-
-
-def _version():
-    from deltaprop import __version__
-
-    return __version__
