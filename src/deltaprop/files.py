@@ -102,17 +102,10 @@ def check_input(path, what="data file", fix="give the path of a CSV or Parquet f
 
 
 def check_output(path, inputs=()):
-    """Fail before any work when ``path`` cannot be written or is one of ``inputs``.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        The output path (``-`` for stdout).
-    inputs : sequence of (str, path)
-        The command's input files with their role, e.g. ``[("the data file", "in.csv")]``.
-        An output that is the same file as an input (same resolved path, or the same inode
-        through a hard or symbolic link) is a ``ConfigError`` (exit 2) naming the input.
-    """
+    """Fail before any work when ``path`` (``-``: stdout) cannot be written or is one of
+    ``inputs``, the command's input files with their role (``[("the data file", "in.csv")]``):
+    the same file as an input (same resolved path, or the same inode through a hard or symbolic
+    link) is a ``ConfigError`` (exit 2) naming the input."""
     if output_kind(path) != "file":
         return
     for role, source in inputs:

@@ -110,17 +110,8 @@ def _value_axes(ax):
 
 
 def pred_vs_true_figure(y_true, y_pred, target_names, r2, label="test split"):
-    """Predicted against true values of each target (one panel each), with the identity line
-    and R² in the title.
-
-    Parameters
-    ----------
-    y_true, y_pred : ndarray (m, k)
-    target_names : sequence of k str
-    r2 : sequence of k float
-    label : str
-        What the rows are (the figure's title says it with the row count).
-    """
+    """Predicted against true values y_true, y_pred (m, k) of each of the k targets (one panel
+    each), with the identity line and R² (k,) in the title; ``label`` says what the rows are."""
     fig, axes = _panels(len(target_names), f"{label}: {len(y_true)} rows")
     for j, ax in enumerate(axes):
         t, p = y_true[:, j], y_pred[:, j]
