@@ -73,9 +73,7 @@ SMALL = (10, 8, 8, 1)
 
 
 @pytest.mark.parametrize("others, halves", [(0.0, True), (1.0, False)])
-def test_a_workspace_runs_big_layers_in_halves_only_when_a_cpu_is_idle(
-    monkeypatch, others, halves
-):
+def test_a_workspace_runs_big_layers_in_halves_only_when_a_cpu_is_idle(monkeypatch, others, halves):
     monkeypatch.setattr(speed, "other_load", lambda: FakeLoad(others))
     big = Workspace(Network(BIG, "tanh"), 2000).elementwise()
     small = Workspace(Network(SMALL, "tanh"), 200).elementwise()
