@@ -470,38 +470,13 @@ def _word_tokens(word, text, pos, end, words=WORDS):
 COEFFICIENT = "coefficient"  # Bin.written of a number written against a symbol: 2m
 PRODUCT_OPS = {"@": "@", "·": "@", "⊙": "⊙", "*": "*", "/": "/", ":": ":"}
 LOOSE_OPS = {"⊙", ":"}  # below the matrix product, as mathematicians read φ' ⊙ Θᵀ δ
-STARTS_PRIMARY = {
-    "sym",
-    "num",
-    "ones",
-    "(",
-    "[",
-    "{",
-    "frac",
-    "grad",
-    "LR",
-    "∂",
-    "∇",
-    "name",
-    "bold",
-    "np",
-    "‖",
-    "Σ",
-    "fill",
-    "h",
-    "local",
-    "dot",
-    "sum",
-    "maximum",
-    "tanh",
-    "reg",
-    "hat",
-    "power",
-    "multiply",
-    "outer",
-    "mean",
-}
 CLOSING = {"(": ")", "[": "]", "{": "}"}
+NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
+    "dot": (2, lambda span, a, b: Bin(span, "@", a, b, "np.dot")),
+    "multiply": (2, lambda span, a, b: Bin(span, "*", a, b, "np.multiply")),  # NumPy's *
+    "outer": (2, lambda span, u, v: Bin(span, "@", u, Transpose(v.span, v), "np.outer")),
+    "tanh": (1, lambda span, x: Call(span, "tanh", x)),
+}
 
 
 MAX_LENGTH = 1000  # characters of one equation
@@ -588,17 +563,21 @@ class _Parser:
             "fill": self.primary_fill,
             "h": self.primary_h,
             "local": self.primary_local,
-            "dot": self.primary_dot,
+            "dot": self.primary_numpy,
             "sum": self.primary_axis_sum,
             "maximum": self.primary_maximum,
-            "tanh": self.primary_tanh,
+            "tanh": self.primary_numpy,
             "reg": self.primary_reg,
             "hat": self.primary_hat,
             "power": self.primary_power,
-            "multiply": self.primary_multiply,
-            "outer": self.primary_outer,
+            "multiply": self.primary_numpy,
+            "outer": self.primary_numpy,
             "mean": self.primary_axis_sum,
         }
+
+    def starts_primary(self):
+        """Whether the current token starts an operand (juxtaposition is a product)."""
+        return self.tok.kind in self.primaries or self.tok.kind in CLOSING
 
     @property
     def tok(self):
@@ -671,7 +650,7 @@ class _Parser:
                 tok = self.next()
                 op = PRODUCT_OPS[tok.value]
                 right = self.unary()
-            elif self.tok.kind in STARTS_PRIMARY and not (self.tok.kind == "‖" and self.in_norm):
+            elif self.starts_primary() and not (self.tok.kind == "‖" and self.in_norm):
                 tok, op = None, "@"
                 right = self.postfix()
                 if isinstance(right, Num) and right.value == 1 and not isinstance(node, Num):
@@ -931,10 +910,11 @@ class _Parser:
             args.append(self.expr())
         return args, self.expect(")", "')'").end
 
-    def primary_dot(self):  # np.dot(a, b)
-        start = self.next().pos
-        (a, b), end = self.numpy_arguments(2)
-        return Bin((start, end), "@", a, b, "np.dot")
+    def primary_numpy(self):  # np.dot(a, b), np.multiply(a, b), np.outer(u, v), np.tanh(x)
+        tok = self.next()
+        count, build = NUMPY_FUNCTIONS[tok.kind]
+        args, end = self.numpy_arguments(count)
+        return build((tok.pos, end), *args)
 
     def axis(self):
         """``axis=0`` or ``axis=1``, the argument of NumPy's sum."""
@@ -987,16 +967,6 @@ class _Parser:
             self.fail("np.power takes a number as its exponent", tok)
         return Call((tok.pos, end), "pow", arg, (power,))
 
-    def primary_multiply(self):  # np.multiply(a, b): NumPy's *
-        tok = self.next()
-        (a, b), end = self.numpy_arguments(2)
-        return Bin((tok.pos, end), "*", a, b, "np.multiply")
-
-    def primary_outer(self):  # np.outer(u, v) = u vᵀ
-        tok = self.next()
-        (u, v), end = self.numpy_arguments(2)
-        return Bin((tok.pos, end), "@", u, Transpose(v.span, v), "np.outer")
-
     def primary_hat(self):  # Goodfellow's \hat{y}: the output
         tok = self.next()
         inner = self.braced() if self.tok.kind == "{" else self.primary()
@@ -1015,11 +985,6 @@ class _Parser:
             self.fail("only np.maximum(0, x), the ReLU, is read", tok)
         other = args[1] if args[0] is zeros[0] else args[0]
         return Call((tok.pos, end), "relu", other)
-
-    def primary_tanh(self):  # np.tanh(x)
-        tok = self.next()
-        (arg,), end = self.numpy_arguments(1)
-        return Call((tok.pos, end), "tanh", arg)
 
     def primary_reg(self):  # cs231n's reg: its L2 term is ½ reg ‖W‖², so reg is α/m here
         tok = self.next()
