@@ -208,7 +208,7 @@ ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
 # ---------------------------------------------------------------- tokens
 
-COMMANDS = {
+NAMES = {  # a name written as a word (Theta) or as a LaTeX command (\Theta)
     "Theta": "Θ",
     "theta": "Θ",
     "W": "Θ",
@@ -219,6 +219,11 @@ COMMANDS = {
     "sigma": "φ",
     "alpha": "α",
     "lambda": "α",
+    "Diag": "Diag",
+    "exp": "exp",
+    "log": "log",
+}
+COMMANDS = NAMES | {
     "cdot": "·",
     "times": "·",
     "odot": "⊙",
@@ -232,7 +237,6 @@ COMMANDS = {
     "tfrac": "frac",
     "smL": "L",
     "LR": "LR",
-    "Diag": "Diag",
     "grad": "grad",
     "operatorname": "name",
     "mathrm": "name",
@@ -242,8 +246,6 @@ COMMANDS = {
     "boldsymbol": "bold",
     "bm": "bold",
     "prime": "'",
-    "exp": "exp",
-    "log": "log",
     "ell": "ℓ",
     "sum": "Σ",
     "Vert": "‖",
@@ -269,27 +271,14 @@ SKIPPED_COMMANDS = {
     "displaystyle",
     "limits",
 }
-WORDS = {
-    "Theta": "Θ",
-    "theta": "Θ",
-    "W": "Θ",
-    "delta": "δ",
-    "Delta": "Δ",
+WORDS = NAMES | {
     "g": "δ",
-    "phi": "φ",
-    "varphi": "φ",
-    "sigma": "φ",
     "dphi": "φ'",
-    "alpha": "α",
-    "lambda": "α",
-    "Diag": "Diag",
     "diag": "Diag",
     "Tr": "Tr",  # the trace of a derivation's identities (calculus.py evaluates it)
     "ones": "1",
     "h": "h",
     "clip": "clip",
-    "exp": "exp",
-    "log": "log",
 }
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
