@@ -18,7 +18,8 @@ class Meaning:
 
     ``at`` is the layer of a name written without one, in the notation's own numbering
     (``"l-1"`` for deeplearning.ai's ``A_prev``, ``"L"`` for ``delta_output``); ``scale`` is
-    ``"m"`` for a batched gradient of a cost that sums over the samples (m times the core's).
+    ``"m"`` for a batched gradient of a cost that sums over the samples (m times the core's),
+    ``"1/m"`` for cs231n's upstream gradients (the core's over m).
     """
 
     core: str
@@ -58,7 +59,25 @@ class Table:
 NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "axis", "power", "multiply", "outer", "mean")
 NUMPY_WORDS += ("keepdims", "True", "False")
 NUMPY = {word: word for word in NUMPY_WORDS}
-LOCAL_NAMES = ("X", "x", "W", "w", "b", "out", "dout", "dx", "dX", "dW", "dw", "db")
+CS231N = {  # cs231n's names of one layer l, one sample per row: (written, the core quantity
+    # it is the transpose of; scale "1/m": dout = ∂J/∂out carries the 1/m of J), see cs231n.py
+    "cs:A": ("X", _m("A")),
+    "cs:Θ": ("W", _m("Θ")),
+    "cs:b": ("b", _m("b", 1)),
+    "cs:Z": ("out", _m("Z", 1)),
+    "cs:dZ": ("dout", _m("Δ", 1, scale="1/m")),
+    "cs:dA": ("dx", _m("∂J/∂A", scale="1/m")),
+    "cs:G": ("dW", _m("G")),
+    "cs:gb": ("db", _m("gb", 1)),
+    "cs:R": ("reg * W", _m("R")),
+    "cs:z": ("x", _m("Z")),  # the activation φ of a hidden layer l: x, out = φ(x), …
+    "cs:a": ("out", _m("A")),
+    "cs:da": ("dout", _m("∂J/∂A", scale="1/m")),
+    "cs:dz": ("dx", _m("Δ", scale="1/m")),
+}
+AFFINE = {"X": "cs:A", "x": "cs:A", "W": "cs:Θ", "w": "cs:Θ", "b": "cs:b", "out": "cs:Z"}
+AFFINE |= {"dout": "cs:dZ", "dx": "cs:dA", "dX": "cs:dA", "dW": "cs:G", "dw": "cs:G", "db": "cs:gb"}
+ACTIVATION = {"x": "cs:z", "out": "cs:a", "dout": "cs:da", "dx": "cs:dz"}
 
 DLAI_LAYER = {  # deeplearning.ai: [l] is layer l, layer 0 the input, W^{[l]} from l−1 to l
     "W": _m("Θ", -1, "l"),
@@ -146,7 +165,7 @@ TABLES = (
         "cs231n",
         "cs231n's NumPy notation",
         "dx = dout @ W.T",
-        words={name: f"local:{name}" for name in LOCAL_NAMES} | NUMPY | {"N": "m", "reg": "reg"},
+        words={name: f"local:{name}" for name in AFFINE} | NUMPY | {"N": "m", "reg": "reg"},
         numpy=True,
         clue=r"\bdout\b|^\s*d?(?:x|out)\s*\+?=|\breg\b",
     ),
