@@ -199,7 +199,7 @@ class BiasUnit(Node):
     fill: float = 1.0
 
 
-LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc", "w"}
+LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
 FUNCTIONS = {"φ", "φ'", "Diag", "ℓ", "Tr"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
@@ -370,35 +370,34 @@ def _octave_tokens(name, pos, end):
     return [Token("sym", symbol, pos, split), Token("layer", int(digits), split, end)]
 
 
+FIXED_TOKENS = {  # a match of TOKEN_RE that is always the same token: (kind, value)
+    "dotstar": ("op", "⊙"),  # Octave's .* is the Hadamard product
+    "assign": ("=", "="),  # := in Ng's course: an assignment
+    "dotT": ("ᵀ", "ᵀ"),
+    "dotpower": ("**", "**"),  # Octave's .^, NumPy's **
+    "droprow": ("drop", 0),  # Octave's (2:end)
+    "dropcol": ("drop", 1),  # and (:,2:end)
+    "norm": ("‖", "‖"),
+}
+SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L"}
+
+
 def _tokens_of(match, text, words):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
     if kind in ("ws", "annotation"):  # a trailing \in \mathbb{R}^{…} states the shape
         return []
-    if kind == "dotstar":  # Octave's .* is the Hadamard product
-        return [Token("op", "⊙", pos, end)]
-    if kind == "assign":  # := in Ng's course: an assignment
-        return [Token("=", "=", pos, end)]
+    if kind in FIXED_TOKENS:
+        return [Token(*FIXED_TOKENS[kind], pos, end)]
     if kind == "octave":
         return _octave_tokens(s, pos, end)
     if kind == "num":
         return [Token("num", float(s), pos, end)]
-    if kind == "dotT":
-        return [Token("ᵀ", "ᵀ", pos, end)]
-    if kind in ("power", "augment"):  # NumPy's x**2 and dW += T
+    if kind in ("power", "augment", "punct"):  # NumPy's x**2 and dW += T
         return [Token(s, s, pos, end)]
-    if kind == "dotpower":  # Octave's .^, NumPy's **
-        return [Token("**", s, pos, end)]
-    if kind in ("droprow", "dropcol"):  # Octave's (2:end) and (:,2:end)
-        return [Token("drop", 0 if kind == "droprow" else 1, pos, end)]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
         return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
-    if kind == "norm":
-        return [Token("‖", "‖", pos, end)]
-    if kind == "punct":
-        return [Token(s, s, pos, end)]
     if kind == "uni":
-        s = UNICODE.get(s, s)
-        return [_symbol_or_op(s, pos, end)]
+        return [_symbol_or_op(UNICODE.get(s, s), pos, end)]
     if kind == "cmd":
         name = s[1:]
         if name in SKIPPED_COMMANDS:
@@ -414,23 +413,15 @@ def _symbol_or_op(s, pos, end):
         return Token("local", s.removeprefix("local:"), pos, end)
     if s.startswith("~"):  # a name of the notation's table, translated after parsing
         return Token("sym", s, pos, end)
-    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc", "m", "Tr"):
+    if s in SYMBOLS or s in ELEMENTWISE:
         return Token("sym", s, pos, end)
-    if s in ELEMENTWISE:
-        return Token("sym", s, pos, end)
-    if s == "L":
-        return Token("sym", "L", pos, end)
     if s == "1":
         return Token("ones", s, pos, end)
     if s == "½":
         return Token("num", 0.5, pos, end)
     if s in ("·", "⊙"):
         return Token("op", s, pos, end)
-    if s == "-":
-        return Token("-", s, pos, end)
-    if s == "'":
-        return Token("'", s, pos, end)
-    return Token(s, s, pos, end)  # ᵀ ∂ ∇ ‖ ² Σ frac LR grad name bold
+    return Token(s, s, pos, end)  # - ' ᵀ ∂ ∇ ‖ ² Σ frac LR grad name bold
 
 
 def _word_tokens(word, text, pos, end, words=WORDS):
@@ -818,8 +809,6 @@ class _Parser:
     def with_layer(self, node, layer, end):
         if isinstance(node, Sym) and node.name == "J":
             return node  # J_k, with the layer as a subscript: the cost
-        if isinstance(node, Sym) and node.name == "w" and node.layer is None:
-            node, layer = replace(node, name="Θ"), layer.shift(-1)  # Nielsen's w^l: Θ^(l−1)
         layered = LAYERED | {"φ", "φ'"}  # f^l, g^{[l]}: the activation of layer l
         named = isinstance(node, Sym) and node.name.startswith("~")
         if (

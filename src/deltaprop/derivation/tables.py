@@ -151,8 +151,8 @@ TABLES = (
         "nielsen",
         "Nielsen's notation",
         r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
-        symbols={"W": _m("Θ", -1)},
-        words={"w": "w", "C": "J"},
+        symbols={"w": _m("Θ", -1), "W": _m("Θ", -1)},  # w^l maps layer l−1 to layer l
+        words={"C": "J"},
         style="^",
         clue=r"\bw\^|\\sigma|σ|\bC\b|\\nabla_a|(?:\\delta|δ|\b[az])\^(?:[lL]|\{[lL])",
         note=(
