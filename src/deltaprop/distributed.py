@@ -54,16 +54,22 @@ Without an active ``distributed.Client``, ``fit`` starts an in-process ``LocalCl
 import contextlib
 import functools
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from deltaprop.errors import ClusterLostError, ConfigError, DataError, DeltapropError, require
 from deltaprop.lazy import is_dask_collection
 from deltaprop.losses import get_loss
-from deltaprop.network import Grad, Network, Workspace, loss_and_grad_unchecked
-from deltaprop.scaling import combine, scaler_from_moments
-from deltaprop.trainingdata import check_validation_sizes, data_loss, outputs, trivial_loss
+from deltaprop.network import Grad
+from deltaprop.scaling import combine, dense_moments, scaler_from_moments
+from deltaprop.trainingdata import (
+    Batches,
+    check_validation_sizes,
+    data_loss,
+    outputs,
+    trivial_loss,
+)
 
 __all__ = ["ClusterLostError", "DaskData", "DaskRows", "dask_rows"]
 
@@ -108,11 +114,20 @@ class Part:
     Y: np.ndarray  # (n_L, m_k)
     error: str = ""  # why the block could not be read as numbers
     names: tuple | None = None  # (feature names, target names) when read from a file
-    workspaces: dict = field(default_factory=dict, repr=False)  # by batch size, reused
+
+    @classmethod
+    def bad(cls, k, error):
+        """Partition k that could not be read, and why."""
+        return cls(k, np.empty((0, 0)), np.empty((0, 0)), error=error)
 
     @property
     def m(self):
         return self.X.shape[1]
+
+    @functools.cached_property
+    def steps(self):
+        """The in-memory ``Batches`` of the partition: its workspaces by batch size, reused."""
+        return Batches(self.X, self.Y, max(self.m, 1), shuffle=False)
 
     def columns(self, cols):
         """The partition's columns ``cols`` (a mask or indices) as a ``Part``."""
@@ -128,10 +143,7 @@ def load_part(k, x_block, y_block):
         X = np.asarray(x_block, dtype=np.float64)
         Y = np.asarray(y_block, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        empty = np.empty((0, 0))
-        return Part(
-            k, empty, empty, error=f"a value is not a number ({first_line(err)}); convert it"
-        )
+        return Part.bad(k, f"a value is not a number ({first_line(err)}); convert it")
     return Part(k, as_rows(X).T, as_rows(Y).T)
 
 
@@ -145,9 +157,8 @@ def first_line(err):
 
 
 def part_moments(part):
-    """One pass over partition k: (m_k, means, M2 = Σ ((x − mean) / max |x|)², max |x|) of X
-    and Y (``scaling.combine``'s units), or the first non-finite entry as ("X" or "Y", row in
-    the partition, column)."""
+    """One pass over partition k: ``scaling.moments`` of X and Y, or the first non-finite
+    entry as ("X" or "Y", row in the partition, column)."""
     if part.error:
         return {"bad": part.error}
     moments = {"names": part.names}
@@ -160,17 +171,8 @@ def part_moments(part):
                 "bad": f"{name} contains {value} at row {row}, column {column} (counting from "
                 "0 within the partition); remove or impute the bad values"
             }
-    for name, A in (("X", part.X), ("Y", part.Y)):
-        if not part.m:  # an empty partition (after a filter): no moments, skipped by ``moments``
-            moments[name] = (0, None, None, None)
-            continue
-        big = np.abs(A).max(axis=1).astype(np.float64)  # (n,) largest magnitudes
-        unit = np.where(big > 0, big, 1.0)  # (n,)
-        D = A / unit[:, None]  # (n, m_k) in [−1, 1], as in memory; the one copy
-        mean_u = D.mean(axis=1, dtype=np.float64)  # (n,)
-        D -= mean_u[:, None]
-        M2_u = np.einsum("ij,ij->i", D, D)  # (n,) Σ ((x − mean) / unit)²
-        moments[name] = (part.m, mean_u * unit, M2_u, big)
+        # an empty partition (after a filter) has no moments: ``moments`` skips it
+        moments[name] = dense_moments(A.T) if part.m else (0, None, None, None)
     return moments
 
 
@@ -220,42 +222,31 @@ def on_part(func, source, prep, *args):
     return func(read_part(source, prep), *args)
 
 
-def part_sums(part, theta, spec, cols=None):
-    """(Σ_{i∈k} J^(i), Σ_{i∈k} ∂J^(i)/∂θ, m_k) at θ over partition k, or its columns ``cols``.
-
-    ``spec`` is (sizes, activation, dtype, loss). The existing forward and backward give the
-    means over the m_k columns with α = 0; times m_k they are the sums.
-    """
-    sizes, activation, dtype, loss = spec
-    net = Network(sizes, activation, dtype=dtype, params=theta)
-    X, Y = (part.X, part.Y) if cols is None else (part.X[:, cols], part.Y[:, cols])
-    m_k = X.shape[1]
+def part_sums(part, net, loss, cols=None):
+    """(Σ_{i∈k} J^(i), Σ_{i∈k} ∂J^(i)/∂θ, m_k) at ``net.params`` over partition k, or its
+    columns ``cols``: the in-memory batch's means with α = 0, times m_k."""
+    batch = (part.X, part.Y) if cols is None else (part.X[:, cols], part.Y[:, cols])
+    m_k = batch[0].shape[1]
     if m_k == 0:  # a partition whose rows all went to validation
         return 0.0, np.zeros_like(net.params), 0
-    if m_k not in part.workspaces:
-        part.workspaces[m_k] = Workspace(net, m_k)
     grad = Grad.zeros_like(net)
-    J, _ = loss_and_grad_unchecked(net, X, Y, 0.0, get_loss(loss), grad, part.workspaces[m_k])
+    J = part.steps.loss_and_grad(net, batch, 0.0, get_loss(loss), grad)
     return J * m_k, grad.flat * m_k, m_k
 
 
-def part_validation(part, theta, spec):
+def part_validation(part, net, loss):
     """On the validation rows of partition k: (Σ_{i∈k} J^(i), m_k, and per output the mean
     and M2 = Σ (y − mean)² of y and Σ (y − a^(L))²)."""
     if part.m == 0:
         return 0.0, 0, None, None, np.zeros(part.Y.shape[0])
-    sizes, activation, dtype, loss = spec
-    net = Network(sizes, activation, dtype=dtype, params=theta)
     A = outputs(net, part.X)  # (n_L, m_k)
     mean = part.Y.mean(axis=1)  # (n_L,)
     M2 = ((part.Y - mean[:, None]) ** 2).sum(axis=1)  # (n_L,)
     return get_loss(loss).value(A, part.Y), part.m, mean, M2, ((part.Y - A) ** 2).sum(axis=1)
 
 
-def part_data_sum(part, theta, spec):
-    """Σ_{i∈k} J^(i) at θ over partition k (the data term, forward only)."""
-    sizes, activation, dtype, loss = spec
-    net = Network(sizes, activation, dtype=dtype, params=theta)
+def part_data_sum(part, net, loss):
+    """Σ_{i∈k} J^(i) at ``net.params`` over partition k (the data term, forward only)."""
     return data_loss(net, part.X, part.Y, get_loss(loss)) * part.m if part.m else 0.0
 
 
@@ -405,12 +396,11 @@ class DaskData:
 
         ``shares`` maps partition k to its local columns of a batch (None: every row).
         """
-        spec = (net.sizes, net.activation.name, net.dtype, loss.name)
         if shares is None:
-            futures = self.map(part_sums, net.params, spec)
+            futures = self.map(part_sums, net, loss.name)
         else:
             futures = [
-                self.submit(k, part_sums, net.params, spec, cols) for k, cols in shares.items()
+                self.submit(k, part_sums, net, loss.name, cols) for k, cols in shares.items()
             ]
         triples = self.gather(futures)
         J_sum = sum(t[0] for t in triples)
@@ -471,8 +461,7 @@ class DaskData:
     def loss_and_score(self, net, loss):
         """The data term J of ``net`` on these rows and its R² (averaged over the outputs, as
         ``trainingdata.validation_score``), from each partition's sums."""
-        spec = (net.sizes, net.activation.name, net.dtype, loss.name)
-        sums = self.gather(self.map(part_validation, net.params, spec))
+        sums = self.gather(self.map(part_validation, net, loss.name))
         J = sum(r[0] for r in sums) / self.m
         _, _, M2, _ = combine([(m_k, mean, M2_k, 0.0) for _, m_k, mean, M2_k, _ in sums if m_k])
         sse = np.sum([r[4] for r in sums], axis=0)  # (n_L,)
@@ -480,26 +469,22 @@ class DaskData:
             r2 = np.where(M2 > 0, 1.0 - sse / M2, np.where(sse == 0, 1.0, 0.0))  # (n_L,)
         return J, float(np.mean(r2))
 
-    def data_loss(self, net, loss):
-        """The data term (1/m) Σ_i J^(i) of ``net`` over every row: one pass, forward only
-        (over both parts after ``split``)."""
+    def total(self, func, *args):
+        """Σ_k ``func(part_k, *args)`` (over both parts after ``split``, whose partitions are
+        those kept)."""
         if self.halves:
-            return row_mean(self.halves, lambda part: part.data_loss(net, loss))
-        spec = (net.sizes, net.activation.name, net.dtype, loss.name)
-        return sum(self.gather(self.map(part_data_sum, net.params, spec))) / self.m
+            return sum(half.total(func, *args) for half in self.halves)
+        return sum(self.gather(self.map(func, *args)))
+
+    def data_loss(self, net, loss):
+        """The data term (1/m) Σ_i J^(i) of ``net`` over every row: one pass, forward only."""
+        return self.total(part_data_sum, net, loss.name) / self.m
 
     def trivial_loss(self, loss, y_bar=None):
         """The data term of the model that predicts ``y_bar`` (default: the mean target) for
-        every row: one pass (over both parts after ``split``)."""
-        if self.halves:
-            return row_mean(self.halves, lambda part: part.trivial_loss(loss, y_bar))
+        every row: one pass."""
         y_bar = self.y_bar if y_bar is None else y_bar
-        return sum(self.gather(self.map(part_trivial_sum, y_bar, loss.name))) / self.m
-
-
-def row_mean(datas, mean):
-    """The mean over the rows of several ``DaskData`` of their means ``mean(data)``."""
-    return sum(mean(d) * d.m for d in datas) / sum(d.m for d in datas)
+        return self.total(part_trivial_sum, y_bar, loss.name) / self.m
 
 
 class DaskBatches:
@@ -734,8 +719,7 @@ def load_file(k, path, columns, split):
     try:
         data = read_dataset(path, *columns)
     except DeltapropError as err:
-        empty = np.empty((0, 0))
-        return Part(k, empty, empty, error=str(err))
+        return Part.bad(k, str(err))
     test_size, seed, held_out = split
     test = np.random.default_rng([seed, k]).random(data.n_samples) < test_size  # (m_k,)
     rows = test if held_out else ~test

@@ -126,17 +126,23 @@ def scaler(A, standardize, dtype, column=lambda j: f"column {j}", w=None):
         unit, mean_u, var_u = column_moments(A, w)  # (n,) each
         scale = column_scale(m, mean_u, var_u, unit)  # (n,)
         return np.zeros(n, dtype=dtype), in_dtype(scale, dtype, column)
+    return scaler_from_moments(dense_moments(A, w), True, dtype, column)
+
+
+def dense_moments(A, w=None):
+    """(m, mean, M2, largest magnitude) of the columns of dense A (m, n), M2 = m·var in units
+    of the largest magnitude (``combine``'s units; the variance weighted by w (m,) when
+    given)."""
     big = np.max(np.abs(A), axis=0).astype(np.float64)  # (n,) largest magnitudes
     unit = np.where(big > 0, big, 1.0)  # (n,)
     A_u = A / unit  # (m, n) every entry in [−1, 1]
+    mean_u = np.average(A_u, axis=0, weights=w)  # (n,)
+    A_u -= mean_u
     if w is None:
-        mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
-        var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+        M2_u = np.einsum("ij,ij->j", A_u, A_u)  # (n,) Σ ((x − mean) / unit)²
     else:
-        mean_u = np.average(A_u, axis=0, weights=w)  # (n,)
-        var_u = np.average((A_u - mean_u) ** 2, axis=0, weights=w)  # (n,)
-    scale = column_scale(m, mean_u, var_u, unit)  # (n,)
-    return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
+        M2_u = np.einsum("i,ij,ij->j", w, A_u, A_u) * (len(A) / w.sum())  # (n,)
+    return len(A), mean_u * unit, M2_u, big
 
 
 def scaler_from_moments(moments, standardize, dtype, column=lambda j: f"column {j}"):
