@@ -1,54 +1,21 @@
 """Training on a Dask cluster with the same gradient as in memory: the sum over i, split.
 
 The cost of the question, J = (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F, is a sum over samples,
-and so is its gradient. Split the m rows into partitions k = 1..K (m = Σ_k m_k):
-
-    Σ_i J^(i)        = Σ_k Σ_{i∈k} J^(i)
-    Σ_i ∂J^(i)/∂θ    = Σ_k Σ_{i∈k} ∂J^(i)/∂θ
-
-For the θ it is sent, the worker holding partition k runs the existing forward and backward
-equations (``network.loss_and_grad_unchecked`` with α = 0, in a ``Workspace`` kept beside the
-partition) and returns the triple (Σ_{i∈k} J^(i), Σ_{i∈k} ∂J^(i)/∂θ, m_k). The driver adds the
-triples in partition order and applies 1/m and the α term once:
+and so is its gradient. Split the m rows into partitions k = 1..K (m = Σ_k m_k): for the θ it
+is sent, the worker holding partition k runs the in-memory forward and backward with α = 0 and
+returns (S_k, G_k, m_k) = (Σ_{i∈k} J^(i), Σ_{i∈k} ∂J^(i)/∂θ, m_k). The driver adds them in
+partition order and applies 1/m and the α term once:
 
     J  = (1/m) Σ_k S_k + (α/2m) Σ_l ‖Θ^(l)‖²_F
     ∇J = (1/m) Σ_k G_k + (α/m) Θ        (weights only, not biases)
 
-Only θ (one flat vector) travels to the workers and only the sums come back; the rows never
-move. Full-batch "gd" and "lbfgs" thus see the in-memory J and ∇J up to the order of the
-additions (float64: ~1e-15 relative), and L-BFGS takes the same path. Mini-batch "sgd" and
-"adam" are synchronous and data parallel: the driver draws each epoch's permutation of the m
-global row numbers from the estimator's ``Generator`` exactly as ``trainingdata.Batches`` does,
-cuts it into the same batches, and sends each worker the local row numbers of its share of each
-batch; the sums over the shares are the in-memory batch gradient. ``DaskData`` offers this to
-``train.train_on`` as ``trainingdata.InMemoryData`` does in memory (docs/design.md "The
-training-data seam"), so ``partial_fit`` on a Dask chunk is one epoch of these steps over the
-chunk's rows, going on from the estimator's ``train.TrainState`` as an in-memory call does.
-
-Where the data lives (the choice): persisted partitions, held as Dask futures. Each partition
-is computed once on a worker into a ``Part`` (its rows as columns, standardized, of the
-network's dtype); every step submits one small task per partition *with the partition's
-future as its argument*, so the scheduler runs it where the partition already is (data
-locality: a task goes to the worker holding its largest input) and nothing but θ moves.
-Futures rather than Dask actors, because a future keeps its lineage: if a worker dies, the
-scheduler recomputes its partitions on the remaining workers from the source (the array's
-chunks or the files), while an actor's state dies with its worker.
-
-Out of core (the rule). A partition comes from a *source*, ``(load, args)``: a block of a
-Dask collection (``load_part``, whose graph reads the files of ``dask.dataframe.read_parquet``
-or ``read_csv``) or one file (``load_file``, the CLI). The first pass reads every source once,
-checks it and returns its moments (``moments``); nothing is kept. Then the partitions are
-persisted when they fit: their footprint (X, Y and the full-batch workspace, ``footprint``) at
-most ``KEEP`` (one half) of the workers' ``memory_limit`` summed, less what each worker process
-already uses (below Dask's own 60 % spill threshold, with room for the partition being read).
-Otherwise every later pass reads each partition again from its source inside the task that
-uses it (``on_part``), standardizes it and drops it when the task ends: a worker holds a few
-partitions at a time (the one in use, the next ones read), whatever the size of the data.
-``dask.config`` key ``deltaprop.persist`` (environment ``DASK_DELTAPROP__PERSIST``) forces the
-choice: True or False ("auto", the default, is the rule above).
-
-Without an active ``distributed.Client``, ``fit`` starts an in-process ``LocalCluster``
-(threads, one worker) for the duration of the fit and closes it afterwards.
+Only θ travels to the workers and only the sums come back. A mini-batch is the same
+permutation and batches as ``trainingdata.Batches``, each worker summing its share.
+``DaskData`` offers this to ``train.train_on`` as ``trainingdata.InMemoryData`` does in
+memory (docs/design.md "The training-data seam"). Where the partitions live (persisted
+futures, or read again from their *source* at each pass: out of core, ``keep_in_memory``),
+the validation split drawn on the workers, and the measurements: docs/scaling.md. Without an
+active ``distributed.Client``, ``fit`` starts an in-process ``LocalCluster`` for the fit.
 """
 
 import contextlib
@@ -80,26 +47,6 @@ def require_dask():
     """Import ``dask`` and ``distributed``; ``ConfigError`` naming the extra when missing."""
     for module in ("dask", "distributed"):
         require(module, "dask", name="Dask")
-
-
-@contextlib.contextmanager
-def client_session():
-    """The active ``distributed.Client``, else an in-process ``LocalCluster`` for the block."""
-    require_dask()
-    from distributed import Client, LocalCluster, get_client
-
-    try:
-        client = get_client()
-    except ValueError:  # no client active
-        client = None
-    if client is not None:
-        yield client
-        return
-    with (
-        LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 # ---------------------------------------------------------------- on the workers
@@ -331,9 +278,22 @@ class DaskRows:
 
 @contextlib.contextmanager
 def dask_rows(X, y, hidden=()):
-    """The ``DaskRows`` of Dask collections X and y on the active ``distributed.Client``, or an
-    in-process ``LocalCluster`` for the block."""
-    with client_session() as client:
+    """The ``DaskRows`` of Dask collections X and y on the active ``distributed.Client``, else
+    on an in-process ``LocalCluster`` (threads, one worker) for the block."""
+    require_dask()
+    from distributed import Client, LocalCluster, get_client
+
+    try:
+        client = get_client()
+    except ValueError:  # no client active
+        client = None
+    if client is not None:
+        yield DaskRows.from_collections(client, X, y, hidden)
+        return
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
         yield DaskRows.from_collections(client, X, y, hidden)
 
 
@@ -396,13 +356,10 @@ class DaskData:
 
         ``shares`` maps partition k to its local columns of a batch (None: every row).
         """
-        if shares is None:
-            futures = self.map(part_sums, net, loss.name)
-        else:
-            futures = [
-                self.submit(k, part_sums, net, loss.name, cols) for k, cols in shares.items()
-            ]
-        triples = self.gather(futures)
+        shares = dict.fromkeys(range(len(self.sources))) if shares is None else shares
+        triples = self.gather(
+            [self.submit(k, part_sums, net, loss.name, cols) for k, cols in shares.items()]
+        )
         J_sum = sum(t[0] for t in triples)
         g_sum = np.sum([t[1] for t in triples], axis=0)  # (P,), in partition order
         return J_sum, g_sum, sum(t[2] for t in triples)

@@ -114,18 +114,17 @@ class Encoder:
         """The names of the n_1 input columns: "area", "age (missing)", "city=Paris", …"""
         return tuple(name for column in self.columns for name in column.encoded_names())
 
-    def transform(self, table, missing="impute", unknown="ignore", rows=None):
+    def transform(self, table, missing="impute", unknown="ignore"):
         """``Encoded`` for ``table`` (name → raw column (m,), at least the encoder's names).
 
         ``missing="error"`` refuses missing cells (every one named, see ``check_missing``);
-        ``unknown="error"`` refuses categories not seen in training. ``rows`` says how
-        messages name rows (``row_words``).
+        ``unknown="error"`` refuses categories not seen in training.
         """
         check_choice("missing", missing, MISSING_CHOICES)
         check_choice("unknown", unknown, UNKNOWN_CHOICES)
         raw = [table[name] for name in self.names]
         if missing == "error":
-            check_missing(self.names, raw, rows)
+            check_missing(self.names, raw)
         blocks, filled, unseen = [], {}, {}
         for column, values in zip(self.columns, raw, strict=True):
             if isinstance(column, NumericColumn):
@@ -182,7 +181,7 @@ def _stack(blocks):
     return np.hstack(blocks)  # (m, n_1)
 
 
-def fit_encoder(table, categorical=(), missing="error", max_categories=None, rows=None):
+def fit_encoder(table, categorical=(), missing="error", max_categories=None):
     """Learn the ``Encoder`` of ``table`` (name → raw column (m,), in the table's order).
 
     Parameters
@@ -197,13 +196,11 @@ def fit_encoder(table, categorical=(), missing="error", max_categories=None, row
         the training rows (numbers, with a was-missing indicator) or the category "" (text).
     max_categories : int, optional
         A categorical column with more distinct values is refused, naming it.
-    rows : callable, optional
-        ``row_words`` for messages.
     """
     check_choice("missing", missing, MISSING_CHOICES)
     names = tuple(table)
     if missing == "error":
-        check_missing(names, [table[name] for name in names], rows)
+        check_missing(names, [table[name] for name in names])
     columns = []
     for name in names:
         values = table[name]
@@ -309,7 +306,7 @@ def missing_cells(values):
     return np.isnan(np.asarray(values, dtype=np.float64))
 
 
-def check_missing(names, raw, rows=None):
+def check_missing(names, raw):
     """``DataError`` listing every missing cell of the raw columns (up to ``CELLS_SHOWN``, then
     how many more), with the way out."""
     found = [np.flatnonzero(missing_cells(values)) for values in raw]
@@ -317,34 +314,29 @@ def check_missing(names, raw, rows=None):
     if cells:
         total = sum(rows_.size for _, rows_ in cells)
         raise DataError(
-            f"{total} missing cell(s): {cells_text(cells, rows)}; fill them in, or impute them "
+            f"{total} missing cell(s): {cells_text(cells)}; fill them in, or impute them "
             f"(--missing impute, or missing='impute' in Python)"
         )
 
 
-def row_words(i):
-    """How messages name row i of an array by default."""
-    return f"{i}"
-
-
-def cells_text(cells, rows=None, limit=CELLS_SHOWN):
-    """``[(column, row indices)]`` in words, at most ``limit`` rows named, then a count:
+def cells_text(cells, rows=None):
+    """``[(column, row indices)]`` in words, at most ``CELLS_SHOWN`` rows named, then a count:
     "column 'age' rows 3, 17; column 'city' row 40 (rows counting from 0)"; ``rows(i)``, when
     given, names row i in full ("line 5")."""
-    label = rows is None or rows is row_words  # a row number, not the caller's words
-    rows = rows or row_words
     parts, shown = [], 0
     for name, found in cells:
-        take = found[: max(limit - shown, 0)]
+        take = found[: max(CELLS_SHOWN - shown, 0)]
         if not take.size:
             break
-        word = ("rows " if take.size > 1 else "row ") if label else ""
-        parts.append(f"column {name!r} {word}{', '.join(rows(int(i)) for i in take)}")
+        if rows is None:
+            named = ("rows " if take.size > 1 else "row ") + ", ".join(map(str, take))
+        else:
+            named = ", ".join(rows(int(i)) for i in take)
+        parts.append(f"column {name!r} {named}")
         shown += take.size
     total = sum(found.size for _, found in cells)
     more = f", and {total - shown} more" if total > shown else ""
-    counting = "" if rows is not row_words else " (rows counting from 0)"
-    return "; ".join(parts) + more + counting
+    return "; ".join(parts) + more + (" (rows counting from 0)" if rows is None else "")
 
 
 def unseen_text(unseen):

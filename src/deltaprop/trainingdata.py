@@ -1,19 +1,9 @@
-"""The training data in memory: the object ``train.train_on`` trains on (docs/design.md "The
-training-data seam"); ``deltaprop.distributed.DaskData`` offers the same on a Dask cluster.
+"""The training data in memory: the object ``train.train_on`` trains on, and the rows it is
+made from (docs/design.md "The training-data seam", which lists what it offers);
+``deltaprop.distributed.DaskData`` offers the same on a Dask cluster.
 
-Before standardizing (the estimator's side), ``Rows`` holds X (m, n) and Y (m, k) as rows,
-checked, with their sample weights: their sizes, the scalers (one pass) and ``standardized``.
-``InMemoryData`` holds the standardized columns X (n_1, m) and Y (n_L, m) (the core's layout)
-and offers what the training loop needs, and nothing else:
-
-- ``m``, and ``y_bar`` (n_L, 1): the (weighted) mean target, the trivial model's prediction;
-- ``batches(batch_size, shuffle)``: a ``Batches``, whose ``epoch(rng)`` yields the batches of
-  one epoch, ``weight(batch)`` and ``loss_and_grad(net, batch, alpha, loss, grad)``;
-- ``full_batch(net, config)``: θ ↦ (J, ∇J) over every sample (L-BFGS);
-- ``start_losses(net, config, b)``: J on the first b samples and the trivial model's loss,
-  the divergence guard's references;
-- ``split(fraction, rng)``: the training and validation parts, each again such an object;
-- ``loss_and_score(net, loss)``, ``data_loss(net, loss)``, ``trivial_loss(loss, y_bar)``.
+``Rows`` holds X (m, n) and Y (m, k) as rows, checked, with their sample weights;
+``InMemoryData`` the standardized columns X (n_1, m) and Y (n_L, m), the core's layout.
 """
 
 import math
@@ -73,7 +63,7 @@ class InMemoryData:
 
     @property
     def y_bar(self):
-        return mean_target(self.Y, self.w)  # (n_L, 1)
+        return np.average(self.Y, axis=1, weights=self.w, keepdims=True)  # (n_L, 1)
 
     def batches(self, batch_size, shuffle):
         return Batches(self.X, self.Y, batch_size, shuffle, self.w)
@@ -186,11 +176,6 @@ def data_loss(net, X, Y, loss, w=None):
 def trivial_loss(Y, y_bar, loss, w=None):
     """The data term of the model that predicts ``y_bar`` (n_L, 1) for every column of Y."""
     return weighted_sum(loss, np.broadcast_to(y_bar, Y.shape), Y, w) / weight_total(w, Y.shape[1])
-
-
-def mean_target(Y, w=None):
-    """ȳ (n_L, 1): the (weighted) mean of the columns of Y (n_L, m)."""
-    return np.average(Y, axis=1, weights=w, keepdims=True)
 
 
 def validation_score(A_val, Y_val, w_val=None):
