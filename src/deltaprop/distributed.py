@@ -211,7 +211,7 @@ class DaskRows:
 
     Offers what the estimator asks of the rows (as ``trainingdata.Rows``): ``n_features``,
     ``n_outputs``, ``dtype``, ``meta`` (rows (0, n) with X's columns, for the column checks),
-    ``target_names``, ``y_ndim``, ``target_mean()``, ``scalers`` and ``standardized``.
+    ``target_names``, ``y_ndim``, ``scalers`` and ``standardized``.
     ``hidden`` (the hidden layer sizes) sizes the full-batch workspace in the choice to
     persist (``keep_in_memory``); ``persisted`` is that choice, once made.
     """
@@ -251,9 +251,6 @@ class DaskRows:
     @property
     def meta(self):
         return np.empty((0, self.n_features)) if self._meta is None else self._meta
-
-    def target_mean(self):
-        return self.summary[1]["Y"][1]  # (k,), float64
 
     def scalers(self, standardize, dtype, columns):
         """((x_mean, x_scale), (y_mean, y_scale)) in ``dtype`` from the moments of all the

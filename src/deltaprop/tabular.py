@@ -26,7 +26,7 @@ the model file; ``encoder_from_json`` checks every field of an untrusted file.
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
@@ -388,17 +388,12 @@ def looks_like_id(name, values):
 # ---------------------------------------------------------------- JSON (model files)
 
 
+KINDS = {"numeric": NumericColumn, "categorical": CategoricalColumn}  # "kind" in JSON
+
+
 def _column_json(column):
-    if isinstance(column, NumericColumn):
-        return {
-            "name": column.name,
-            "kind": "numeric",
-            "fill": column.fill,
-            "mean": column.mean,
-            "scale": column.scale,
-            "indicator": column.indicator,
-        }
-    return {"name": column.name, "kind": "categorical", "categories": list(column.categories)}
+    kind = "numeric" if isinstance(column, NumericColumn) else "categorical"
+    return {"kind": kind} | asdict(column)  # categories: a tuple, a list in JSON
 
 
 class InvalidEncoder(ValueError):
@@ -430,11 +425,7 @@ def _column_from_json(item, k):
     if not isinstance(item, dict) or not isinstance(item.get("name"), str):
         raise InvalidEncoder(f"{where} must be an object with a string 'name'")
     kind = item.get("kind")
-    fields = {
-        "numeric": {"name", "kind", "fill", "mean", "scale", "indicator"},
-        "categorical": {"name", "kind", "categories"},
-    }
-    if kind not in fields or set(item) != fields[kind]:
+    if kind not in KINDS or set(item) != {"kind", *(f.name for f in fields(KINDS[kind]))}:
         raise InvalidEncoder(f"{where} must be a numeric or categorical column's fields")
     if kind == "categorical":
         categories = item["categories"]

@@ -20,10 +20,6 @@ the training or the validation pass,
   (``tests/test_train.py`` checks the benchmark workloads and the bundled data with every
   solver's default learning rate).
 
-After training, ``History`` records why it stopped (``stop_reason``), the data term of J at
-the final parameters on the training columns (``final_loss``) and that of the trivial model
-(``trivial_loss``); ``DeltapropRegressor`` warns when the first exceeds the second.
-
 Same seed, same machine ⇒ bit-identical results in float64: all randomness comes from ``rng``.
 In float32 the BLAS thread count, which follows the machine's load for big steps
 (``deltaprop.speed``), can change the last bits; ``OPENBLAS_NUM_THREADS=1`` pins it.
