@@ -432,7 +432,7 @@ def _read_csv_fast(path, sep, decimal="."):
         with arrow_source(path) as source:
             schema = pcsv.open_csv(source, first, parse, _convert(decimal=decimal)).schema
         columns = _check_header(path, schema.names)
-        types = {field.name: _column_type(field.type) for field in schema}
+        types = {f.name: pa.float64() if _is_number(f.type) else pa.string() for f in schema}
         for _ in range(len(types) + 1):
             failed = _try_read(path, parse, types, decimal)
             if isinstance(failed, pa.Table):
@@ -466,12 +466,6 @@ def _convert(types=None, decimal="."):
     return pcsv.ConvertOptions(
         column_types=types, null_values=[""], strings_can_be_null=True, decimal_point=decimal
     )
-
-
-def _column_type(inferred):
-    import pyarrow as pa
-
-    return pa.float64() if _is_number(inferred) else pa.string()
 
 
 def _read_csv_scan(path, sep):
@@ -693,7 +687,7 @@ def _check_unique(subject, names):
 
 def target_matrix(table, target):
     """``y`` (m, k): the columns ``target`` of ``table``; a missing one lists the columns."""
-    check_targets(table, target)
+    _check_exists(table, "target", target)
     return table.matrix(tuple(target), "fix the value (a target must be a number in every row)")
 
 

@@ -32,6 +32,7 @@ from deltaprop.network import Grad
 from deltaprop.scaling import combine, dense_moments, scaler_from_moments
 from deltaprop.trainingdata import (
     Batches,
+    TrainingData,
     check_validation_sizes,
     data_loss,
     outputs,
@@ -294,7 +295,7 @@ def dask_rows(X, y, hidden=()):
         yield DaskRows.from_collections(client, X, y, hidden)
 
 
-class DaskData:
+class DaskData(TrainingData):
     """Standardized training rows on a Dask cluster: what ``train.train_on`` trains on, as
     ``trainingdata.InMemoryData`` in memory (docs/design.md "The training-data seam").
 
@@ -368,17 +369,6 @@ class DaskData:
 
     def batches(self, batch_size, shuffle):
         return DaskBatches(self, batch_size, shuffle)
-
-    def full_batch(self, net, config):
-        """θ ↦ (J, ∇J) over every row (L-BFGS): the partitions' sums, reduced here."""
-        loss, grad = get_loss(config.loss), Grad.zeros_like(net)
-
-        def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
-            net.params[...] = theta
-            J_sum, g_sum, m = self.sums(net, loss)
-            return reduce_to_cost(net, J_sum, g_sum, m, config.alpha, grad), grad.flat
-
-        return loss_and_grad_flat
 
     def start_losses(self, net, config, b):
         """J of ``net`` (penalty included) on the first b rows, and the trivial model's loss."""
@@ -664,9 +654,9 @@ def load_file(k, path, columns, split):
     """Partition k read on its worker from a CSV or Parquet file by ``data.read_dataset``.
 
     ``columns`` is (target, features, exclude, sep) as ``read_dataset`` takes them; ``split``
-    is (test_size, seed, held_out): the rows whose draw from ``default_rng([seed, k])`` falls
-    below test_size are the held-out rows, the others the training rows. A file that cannot be
-    used becomes an empty ``Part`` with the one-line message of its ``DataError``.
+    is (test_size, seed, held_out): the held-out rows are drawn as ``validation_rows`` draws a
+    validation split. A file that cannot be used becomes an empty ``Part`` with the one-line
+    message of its ``DataError``.
     """
     from deltaprop.data import read_dataset
 
@@ -675,7 +665,7 @@ def load_file(k, path, columns, split):
     except DeltapropError as err:
         return Part.bad(k, str(err))
     test_size, seed, held_out = split
-    test = np.random.default_rng([seed, k]).random(data.n_samples) < test_size  # (m_k,)
+    test = validation_rows(k, data.n_samples, (seed, test_size))  # (m_k,)
     rows = test if held_out else ~test
     names = (data.feature_names, data.target_names)
     return Part(k, data.X[rows].T, data.y[rows].T, names=names)

@@ -1,12 +1,8 @@
 """``DeltapropRegressor``: the scikit-learn estimator around ``Network`` and ``train``.
 
-Parameter names and meanings follow scikit-learn's ``MLPRegressor``. Inputs and targets are
-standardized inside by default (``standardize=True``): the network ``network_`` works in
-standardized space and ``predict`` maps back. With ``loss="poisson"`` the targets are counts
-and stay as they are: the log link a^(L) = exp(z^(L)) needs y ≥ 0 on its own scale. Samples
-are the ROWS of X here, as in the rest of the ecosystem; the estimator hands ``X.T`` (samples
-as columns) to the core. A sparse X (``scipy.sparse`` CSR/CSC) stays sparse: its scaler
-divides by each column's standard deviation without centering (``deltaprop.sparse_input``).
+Parameter names and meanings follow scikit-learn's ``MLPRegressor``. Samples are the ROWS of X
+here, as in the rest of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the
+core. The network ``network_`` works in standardized space and ``predict`` maps back.
 """
 
 import contextlib
@@ -334,11 +330,9 @@ default="from_dtype"
         loss curve gets one entry, ``t_`` grows by m. Not for "lbfgs" (scikit-learn's
         ``AttributeError``) nor with ``early_stopping`` (scikit-learn's error).
 
-        A chunk of Dask arrays or DataFrames (X and y as for ``fit``) is one synchronous
-        data-parallel pass on the Dask cluster (``deltaprop.distributed``): the same
-        permutation, batches and updates as in memory on its rows, the optimizer state shared
-        with in-memory calls (and with a ``fit`` on Dask); the first call's scalers come from
-        one distributed pass over its rows. No ``sample_weight`` there.
+        A chunk of Dask arrays or DataFrames is one synchronous data-parallel pass on the Dask
+        cluster, with the same updates and optimizer state as in memory (docs/scaling.md). No
+        ``sample_weight`` there.
 
         Parameters
         ----------

@@ -50,7 +50,23 @@ class Rows:
         return InMemoryData(X_s.T, Y_s.T, None if self.w is None else self.w.astype(dtype))
 
 
-class InMemoryData:
+class TrainingData:
+    """What the training data in memory and on Dask share, written once on their ``batches``."""
+
+    def full_batch(self, net, config):
+        """θ ↦ (J, ∇J) over every sample (L-BFGS): the one batch of ``batches(m)``."""
+        batches = self.batches(self.m, shuffle=False)
+        (batch,) = batches.epoch(None)  # every sample, in order
+        loss, grad = get_loss(config.loss), Grad.zeros_like(net)
+
+        def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
+            net.params[...] = theta
+            return batches.loss_and_grad(net, batch, config.alpha, loss, grad), grad.flat
+
+        return loss_and_grad_flat
+
+
+class InMemoryData(TrainingData):
     """Standardized training columns X (n_1, m) (dense, or the transpose of a CSR matrix),
     Y (n_L, m) and their sample weights w (m,) or None."""
 
@@ -67,19 +83,6 @@ class InMemoryData:
 
     def batches(self, batch_size, shuffle):
         return Batches(self.X, self.Y, batch_size, shuffle, self.w)
-
-    def full_batch(self, net, config):
-        """θ ↦ (J, ∇J) over every column, in one reused workspace (L-BFGS)."""
-        loss, grad, ws = get_loss(config.loss), Grad.zeros_like(net), Workspace(net, self.m)
-
-        def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
-            net.params[...] = theta
-            J, _ = loss_and_grad_unchecked(
-                net, self.X, self.Y, config.alpha, loss, grad, ws, w=self.w
-            )
-            return J, grad.flat
-
-        return loss_and_grad_flat
 
     def start_losses(self, net, config, b):
         """J of ``net`` (penalty included) on the first b columns, and the trivial model's
