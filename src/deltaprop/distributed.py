@@ -370,14 +370,6 @@ class DaskData(TrainingData):
     def batches(self, batch_size, shuffle):
         return DaskBatches(self, batch_size, shuffle)
 
-    def start_losses(self, net, config, b):
-        """J of ``net`` (penalty included) on the first b rows, and the trivial model's loss."""
-        loss = get_loss(config.loss)
-        shares = None if b == self.m else self.shares(np.arange(b))
-        J_sum, g_sum, _ = self.sums(net, loss, shares)
-        J_0 = reduce_to_cost(net, J_sum, g_sum, b, config.alpha, Grad.zeros_like(net))
-        return J_0, self.trivial_loss(loss)
-
     def split(self, fraction, rng):
         """(training part, validation part): the rows of partition k whose draw from
         ``default_rng([seed, k])`` falls below ``fraction`` validate (``validation_rows``; the

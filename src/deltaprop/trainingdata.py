@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 
-from deltaprop import equations as eq
 from deltaprop.errors import DataError
 from deltaprop.lazy import issparse
 from deltaprop.losses import get_loss, weight_total, weighted_sum
@@ -65,6 +64,15 @@ class TrainingData:
 
         return loss_and_grad_flat
 
+    def start_losses(self, net, config, b):
+        """J of ``net`` (penalty included) on the first b samples, and the trivial model's
+        loss: the divergence guard's references."""
+        batches = self.batches(b, shuffle=False)
+        batch = next(batches.epoch(None))  # the first b samples
+        loss = get_loss(config.loss)
+        J_0 = batches.loss_and_grad(net, batch, config.alpha, loss, Grad.zeros_like(net))
+        return J_0, self.trivial_loss(loss)
+
 
 class InMemoryData(TrainingData):
     """Standardized training columns X (n_1, m) (dense, or the transpose of a CSR matrix),
@@ -83,15 +91,6 @@ class InMemoryData(TrainingData):
 
     def batches(self, batch_size, shuffle):
         return Batches(self.X, self.Y, batch_size, shuffle, self.w)
-
-    def start_losses(self, net, config, b):
-        """J of ``net`` (penalty included) on the first b columns, and the trivial model's
-        loss (both unweighted)."""
-        X_b, Y_b = self.X[:, :b], self.Y[:, :b]
-        loss = get_loss(config.loss)
-        a_L = forward(net, X_b).a[net.L]  # (n_L, b)
-        J_0 = eq.cost(loss, a_L, Y_b, net.theta.values(), config.alpha, b)
-        return J_0, trivial_loss(self.Y, self.Y.mean(axis=1, keepdims=True), loss)
 
     def split(self, fraction, rng):
         """(training part, validation part): ``split_validation``."""
