@@ -77,10 +77,6 @@ class Part:
         """The in-memory ``Batches`` of the partition: its workspaces by batch size, reused."""
         return Batches(self.X, self.Y, max(self.m, 1), shuffle=False)
 
-    def columns(self, cols):
-        """The partition's columns ``cols`` (a mask or indices) as a ``Part``."""
-        return Part(self.k, self.X[:, cols], self.Y[:, cols], names=self.names)
-
 
 def load_part(k, x_block, y_block):
     """Partition k from a block of rows of X (m_k, n) and y (m_k,) or (m_k, n_L), as float64.
@@ -124,16 +120,6 @@ def part_moments(part):
     return moments
 
 
-def scale_part(part, scalers, dtype):
-    """Partition k standardized with the global scalers, in the network's dtype."""
-    (x_mean, x_scale), (y_mean, y_scale) = scalers
-    X = part.X - x_mean[:, None]  # (n_1, m_k), a new array: divided in place
-    X /= x_scale[:, None]
-    Y = part.Y - y_mean[:, None]  # (n_L, m_k)
-    Y /= y_scale[:, None]
-    return Part(part.k, X.astype(dtype, copy=False), Y.astype(dtype, copy=False))
-
-
 def validation_rows(k, m_k, split):
     """The rows (m_k,) of partition k in the validation split ``split`` = (seed, fraction):
     those whose draw from ``default_rng([seed, k])`` falls below the fraction. Each worker
@@ -156,12 +142,17 @@ def read_part(source, prep=None):
     part = load(*args)
     if prep is None or part.error:
         return part
-    scalers, dtype, split = prep
+    ((x_mean, x_scale), (y_mean, y_scale)), dtype, split = prep
+    cols = slice(None)  # every row, or those of one side of the split
     if split is not None:
         *rule, validation = split
         val = validation_rows(part.k, part.m, rule)  # (m_k,)
-        part = part.columns(val if validation else ~val)
-    return scale_part(part, scalers, dtype)
+        cols = val if validation else ~val
+    X = part.X[:, cols] - x_mean[:, None]  # (n_1, m_k), a new array: divided in place
+    X /= x_scale[:, None]
+    Y = part.Y[:, cols] - y_mean[:, None]  # (n_L, m_k)
+    Y /= y_scale[:, None]
+    return Part(part.k, X.astype(dtype, copy=False), Y.astype(dtype, copy=False))
 
 
 def on_part(func, source, prep, *args):

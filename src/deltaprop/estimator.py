@@ -374,24 +374,19 @@ default="from_dtype"
         would go on as it was and ignore the new value (scikit-learn's ``MLPRegressor``
         fails or ignores it). Set it back, or fit with warm_start=False to start afresh."""
         net = self.network_
-        fitted = {
-            "activation": net.activation.name,
-            "hidden_layer_sizes": tuple(net.sizes[1:-1]),
-            "dtype": str(net.dtype),
-            "standardize": getattr(self, "_standardized", self.standardize),
-            "output layer (loss)": net.output.name,
+        dtype = net.dtype if self.dtype is None else check_dtype(self.dtype)
+        standardized = getattr(self, "_standardized", self.standardize)
+        settings = {  # name: (its value now, the fitted network's)
+            "activation": (get_activation(self.activation).name, net.activation.name),
+            "hidden_layer_sizes": (self._hidden_sizes(), tuple(net.sizes[1:-1])),
+            "dtype": (str(dtype), str(net.dtype)),
+            "standardize": (check_bool("standardize", self.standardize), standardized),
+            "output layer (loss)": (get_loss(self.loss).output, net.output.name),
         }
-        now = {
-            "activation": get_activation(self.activation).name,
-            "hidden_layer_sizes": self._hidden_sizes(),
-            "dtype": str(net.dtype if self.dtype is None else check_dtype(self.dtype)),
-            "standardize": check_bool("standardize", self.standardize),
-            "output layer (loss)": get_loss(self.loss).output,
-        }
-        for name, value in now.items():
-            if value != fitted[name]:
+        for name, (value, fitted) in settings.items():
+            if value != fitted:
                 raise ConfigError(
-                    f"{name} {value!r}, but the fitted network was made with {fitted[name]!r} "
+                    f"{name} {value!r}, but the fitted network was made with {fitted!r} "
                     f"and would go on as it is; set it back, or fit with warm_start=False to "
                     "train a new network"
                 )
@@ -724,11 +719,9 @@ default="from_dtype"
 
 def check_batch_size(name, value):
     """ "auto" as None (min(200, m)); an integer >= 1 as it is (``TrainConfig`` checks it)."""
-    if isinstance(value, str) and value == "auto":
-        return None
     if value is None:  # only "auto" means automatic here
         raise ConfigError(f"{name}=None must be 'auto' or an integer >= 1")
-    return value
+    return None if isinstance(value, str) and value == "auto" else value
 
 
 def check_random_state(name, value):

@@ -352,7 +352,8 @@ class EpochLoop:
         self.net, self.config, self.history = net, config, state.history
         self.history.begin()
         self.data, self.validation = data, validation  # training and validation parts
-        self.batches = data.batches(batch_size_for(config, data.m), config.shuffle)
+        b = data.m if config.solver == "gd" else (config.batch_size or min(200, data.m))
+        self.batches = data.batches(b, config.shuffle)
         steps = config.max_iter * math.ceil(data.m / self.batches.batch_size)  # at most
         self.optimizer, self.schedule = state.step_rule(config, steps)
         self.grad = Grad.zeros_like(net)  # ∇J, reused by every step
@@ -401,11 +402,6 @@ class EpochLoop:
         self.history.validation_scores.append(score)
         self.history.best_validation_loss = min(self.history.best_validation_loss, J_val)
         return J_val
-
-
-def batch_size_for(config, m):
-    """The batch size of ``config`` for m training columns ("gd": the full batch)."""
-    return m if config.solver == "gd" else (config.batch_size or min(200, m))
 
 
 def record(history, J, m):
