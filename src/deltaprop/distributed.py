@@ -288,22 +288,11 @@ def dask_rows(X, y, hidden=()):
 
 class DaskData(TrainingData):
     """Standardized training rows on a Dask cluster: what ``train.train_on`` trains on, as
-    ``trainingdata.InMemoryData`` in memory (docs/design.md "The training-data seam").
-
-    Parameters
-    ----------
-    client : distributed.Client
-    sources : list of (load, args)
-        The source of each partition, in row order (``read_part``).
-    sizes : list of int
-        m_k of each partition (its rows in this part of a validation split).
-    y_bar : ndarray (n_L, 1)
-        The mean of the standardized targets (of the trivial model that predicts it).
-    prep : tuple
-        The (scalers, dtype, split) of ``read_part``.
-    persist : bool
-        Keep the prepared partitions on the workers (futures, their lineage kept), else read
-        them again from their sources in each task (out of core).
+    ``trainingdata.InMemoryData`` in memory. The partitions come from their ``sources`` (load,
+    args) in row order, m_k = ``sizes[k]`` rows each (in this part of a validation split),
+    prepared by ``read_part`` with ``prep`` = (scalers, dtype, split); ``y_bar`` (n_L, 1) is the
+    mean standardized target; ``persist``: keep them on the workers (futures, their lineage
+    kept), else read them again from their sources in each task (out of core).
     """
 
     def __init__(self, client, sources, sizes, y_bar, prep, persist):

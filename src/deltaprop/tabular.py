@@ -1,27 +1,16 @@
 """Tables as they come: categorical columns, missing values and row ids, turned into the input
-layer a^(1).
+layer a^(1) (docs/derivation.md, "Categorical columns").
 
-A table is a mapping of column names to raw columns (m,): numbers as float64 with NaN where a
-cell is missing, text as an object array of str with None (or NaN, or an empty string) where a
-cell is missing. ``fit_encoder`` learns an ``Encoder`` from the training rows; its
-``transform`` gives the network's input X (m, n_1), one block of columns per raw column, in
-the table's order:
-
-- a numeric column is one column (x − mean) / scale, its missing cells filled with the median
-  of the training rows first; when the training rows had missing cells, a was-missing
-  indicator column (1 where the cell was missing) follows: the fact that a value is unknown
-  often carries information (an unknown build year, a skipped question);
-- a categorical column (text, or numbers named as categorical) is a one-hot block of one
-  column per category seen in training; a missing cell is the category "" (shown as
-  "(missing)"); a category not seen in training is a row of zeros in the block.
-
-With any categorical column, X is a ``scipy.sparse`` CSR matrix: the first layer's product
-Θ^(1) x of a one-hot block is the column of Θ^(1) of the row's category, a lookup
-(docs/derivation.md, "Categorical columns"), and the backward pass writes only into that column.
-
-``Encoder.to_json`` and ``encoder_from_json`` keep everything ``transform`` needs (the column
-order, the categories, the fill values, the indicator columns, the scalers) in plain JSON, for
-the model file; ``encoder_from_json`` checks every field of an untrusted file.
+A table maps column names to raw columns (m,): numbers as float64 with NaN where a cell is
+missing, text as an object array of str with None (or NaN, or "") where a cell is missing.
+``fit_encoder`` learns an ``Encoder`` from the training rows; its ``transform`` gives X (m, n_1),
+one block of columns per raw column, in the table's order: a numeric column standardized, its
+missing cells first filled with the training median (and followed by a 0/1 was-missing column
+where the training rows had missing cells); a categorical column (text, or numbers named
+categorical) one-hot, a CSR block with a column per category seen in training (a missing cell
+is the category "", shown "(missing)"; an unseen category a row of zeros). ``Encoder.to_json``
+and ``encoder_from_json`` keep it in plain JSON for the model file (an untrusted file: every
+field checked).
 """
 
 import math

@@ -90,14 +90,9 @@ STEP_SETTINGS = (  # what the step rule and the schedule are made from
 
 @dataclass
 class TrainState:
-    """Where a warm-started ``train`` (``warm_start``, ``partial_fit``) goes on from.
-
-    ``train`` fills it in place. A later run with the same step settings (``STEP_SETTINGS``)
-    keeps the step rule as it is (Adam's moments m and v, SGD's velocity, the step count t,
-    η as the schedule left it); other settings make a new one, as scikit-learn makes a new
-    optimizer at every ``fit``. The monitor (the best monitored loss, the epochs without
-    improvement, the best parameters) goes on while it watches the same loss (training or
-    validation). L-BFGS keeps no state: SciPy starts a new memory from the current weights.
+    """Where a warm-started ``train`` (``warm_start``, ``partial_fit``) goes on from; ``train``
+    fills it in place. Other step settings make a new step rule, as scikit-learn makes a new
+    optimizer at every ``fit``. L-BFGS keeps no state: SciPy starts a new memory each run.
     """
 
     history: History = field(default_factory=History)  # cumulative curves and t
