@@ -61,7 +61,7 @@ class ChainRuleError(ShapeError):
         self.message = message
         super().__init__(node, left, right, message)
 
-    def describe(self):
+    def describe(self, text=to_text):
         return self.message
 
 

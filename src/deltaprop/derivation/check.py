@@ -25,6 +25,7 @@ from deltaprop.derivation.notation import (
     Call,
     Deriv,
     DropFirst,
+    LayerIndex,
     ParseError,
     Square,
     SumOver,
@@ -518,10 +519,10 @@ class _Mismatch:
     term: object
     domain: SymbolicDomain
 
-    def describe(self):
+    def describe(self, write=to_text):
         want = _target_shape(self.goal, self.domain)
         return (
-            f"the right side is ({shape_text(self.term.shape)}) but {self.goal.text()} is "
+            f"the right side is ({shape_text(self.term.shape)}) but {write(self.goal.node)} is "
             f"({shape_text(want)})"
         )
 
@@ -529,13 +530,14 @@ class _Mismatch:
 def _report_shape_failure(context, result, failure, goal, rhs):
     result.verdict = "wrong"
     result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
-    result.message = failure.describe()
+    write = functools.partial(_written, result=result)
+    result.message = _widths(failure.describe(write), result.notation)
     node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
     result.span = node.span
     if isinstance(failure, ShapeError):
-        result.failure = _failure_json(failure)
+        result.failure = _failure_json(failure, write)
         if context.sizes is not None:
-            result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes)
+            result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes, write)
     fix = _best_fix(context, goal, rhs, node)
     if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
         local, whole, _ = fix
@@ -583,6 +585,24 @@ def _written(node, result):
     """``node`` as text in the notation the equation was written in."""
     numpy = not re.search(r"\\|\^", result.equation)  # LaTeX is answered in LaTeX
     return to_text(notations.spell(node, result.notation, numpy))
+
+
+WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")
+
+
+def _widths(message, notation):
+    """``message`` with the widths n_l numbered as ``notation`` numbers its layers where
+    layer 0 is the input (deeplearning.ai's n^{[l−1]} for the question's n_l)."""
+    if table_of(notation).first != 0:
+        return message
+
+    def width(match):
+        base, offset = re.fullmatch(r"([A-Za-z]?)([+−]?\d*)", match.group(1).strip("{}")).groups()
+        layer = LayerIndex(base, int(offset.replace("−", "-") or 0))
+        spelled = to_text(notations.spell(Sym(None, "a", layer), notation, numpy=False))
+        return "n" + spelled[spelled.index("^") :]
+
+    return WIDTH.sub(width, message)
 
 
 NIELSEN_INDEX = (
@@ -647,25 +667,25 @@ def _weight_layers(node):
     return sorted(n.layer.offset for n in walk(node) if isinstance(n, Sym) and n.name == "Θ")
 
 
-def _failure_json(err):
+def _failure_json(err, write):
     return {
         "operation": op_symbol(err.node),
         "written": getattr(err.node, "written", ""),
-        "left": to_text(err.left.node),
+        "left": write(err.left.node),
         "left_shape": shape_json(err.left.shape),
-        "right": None if err.right is None else to_text(err.right.node),
+        "right": None if err.right is None else write(err.right.node),
         "right_shape": None if err.right is None else shape_json(err.right.shape),
         "rule": err.rule,
     }
 
 
-def _concrete_failure(goal, rhs, sizes):
+def _concrete_failure(goal, rhs, sizes, write):
     """The first layer of ``sizes`` where the operation is undefined, with numbers."""
     for binding in _claimed_bindings(goal, rhs, sizes):
         try:
             evaluate(rhs, ConcreteDomain(sizes, binding, m=1))
         except ShapeError as err:
-            return {"binding": binding, "message": err.describe()}
+            return {"binding": binding, "message": err.describe(write)}
         except RangeError:
             continue
     return None

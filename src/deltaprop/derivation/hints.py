@@ -56,8 +56,9 @@ def _linear_output(goal, rhs, activation, text=to_text):
             return None
         for factor, other in ((node.right, node.left), (node.left, node.right)):
             if _dphi_at_output(factor):
-                linear = "the output layer is linear (a^(L) = z^(L)), so its derivative is 1"
-                return f"{linear}: drop {text(factor)}", other
+                a, z = (Sym(node.span, name, LayerIndex("L", 0)) for name in ("a", "z"))
+                linear = f"the output layer is linear ({text(a)} = {text(z)})"
+                return f"{linear}, so its derivative is 1: drop {text(factor)}", other
         return None
 
     return _rewrite_each(rhs, match)
