@@ -13,12 +13,19 @@ corrected step, which itself checks correct.
 import json
 import re
 import textwrap
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from deltaprop.derivation import calculus, notations, tex
-from deltaprop.derivation.check import BATCHED, GENERIC_WIDTHS, SAMPLES, check
+from deltaprop.derivation.check import (
+    GENERIC_WIDTHS,
+    check,
+    generic_sizes,
+    is_batched,
+    layer_index,
+    random_network,
+)
 from deltaprop.derivation.notation import (
     Bin,
     Call,
@@ -26,7 +33,6 @@ from deltaprop.derivation.notation import (
     LayerIndex,
     Neg,
     ParseError,
-    SumOver,
     Sym,
     Transpose,
     parse,
@@ -50,7 +56,6 @@ from deltaprop.errors import ConfigError
 from deltaprop.relerror import rel_error
 
 TOLERANCE = 1e-6  # relative error of a step judged by central differences
-VERDICTS = ("correct", "wrong", "unparseable", "skipped")
 LOCAL_NAME = re.compile(r"^(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]{2,})\}?$")
 NOT_JUDGED = re.compile(r"\\MATRIX|\\text\s*\{|\\mbox|\\cdots|\\ldots|\\vdots|\\dots")
 
@@ -126,8 +131,7 @@ class StepResult:
     hints: list = field(default_factory=list)
 
     def to_dict(self):
-        keys = ("number", "written", "verdict", "reason", "message", "suggestion", "hints")
-        out = {k: getattr(self, k) for k in keys}
+        out = asdict(self)
         out["step"] = out.pop("number")
         return out
 
@@ -549,16 +553,10 @@ class _Setting:
 
 def _setting(left, right, options):
     """The random network, layer bindings, differential directions and generic matrices."""
-    absolute = [
-        n.layer.offset
-        for node in (left, right)
-        for n in walk(node)
-        if isinstance(n, Sym) and n.layer is not None and not n.layer.base
-    ]
-    sizes = options.sizes or GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
+    sizes = options.sizes or generic_sizes(left, right)
     if max(p * q for p, q in zip(sizes, sizes[1:], strict=False)) > calculus.MAX_ENTRIES:
         sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
-    network = _network(tuple(sizes), options.activation, options.seed)
+    network = random_network(tuple(sizes), options.activation, False, options.seed)
     rng = np.random.default_rng(options.seed + 1)
     moved = calculus.differentials([left, right])
     has_differential = any(
@@ -596,16 +594,6 @@ def _claimed(left, right, binding):
     return 2 <= target.layer.bind(binding) <= binding["L"] - 1
 
 
-_NETWORKS = {}
-
-
-def _network(sizes, activation, seed):
-    key = (sizes, activation, seed)
-    if key not in _NETWORKS:
-        _NETWORKS[key] = RandomNetwork(sizes, activation, SAMPLES, 0.0, seed)
-    return _NETWORKS[key]
-
-
 def _step_error(setting, binding, left, right):
     calc = calculus.Calculus(setting.network, binding, setting.directions, setting.generic)
     want = calculus.as_matrix(_quantity_value(calc, setting.network, binding, left, right))
@@ -621,10 +609,7 @@ def _quantity_value(calc, network, binding, left, right):
     value = calc.evaluate(left)  # raises RangeError where the quantity does not exist
     found = quantity(left)
     cost = left.num if hasattr(left, "num") else left
-    batched = any(
-        (isinstance(n, Sym) and n.name in BATCHED) or (isinstance(n, SumOver) and n.index == "i")
-        for n in walk(right)
-    )
+    batched = is_batched(right)
     if found and found[0] in ("G", "gb", "J") and batched and not getattr(cost, "sample", True):
         k = None if found[1] is None else found[1].bind(binding)
         return Term(None, network.truth(found[0], k, True), left)
@@ -701,19 +686,12 @@ def _judge_claim(number, lhs, claim, options):
 
 def _dimension(text):
     """``n_{L-1}`` → ``n_{L−1}`` (as shapes print it), ``1`` → ``1``, ``m``; else None."""
-    text = text.replace(" ", "").replace("−", "-")
+    text = text.replace(" ", "")
     if text in ("1", "m"):
         return text
-    match = re.fullmatch(r"n_\{?\(?([lLk])([+-]\d+)?\)?\}?", text) or re.fullmatch(
-        r"n_\{?(\d+)\}?", text
-    )
-    if match is None:
-        return None
-    if match.group(1).isdigit():
-        return str(SymbolicDomain(None).n(LayerIndex("", int(match.group(1)))))
-    base = "L" if match.group(1) == "L" else "l"
-    offset = int(match.group(2) or 0) if match.lastindex and match.lastindex > 1 else 0
-    return str(SymbolicDomain(None).n(LayerIndex(base, offset)))
+    match = re.fullmatch(r"n_\{?\(?([^(){}]+)\)?\}?", text)
+    layer = match and layer_index(match.group(1))
+    return None if layer is None else str(SymbolicDomain(None).n(layer))
 
 
 ETA = "0.25"  # the learning rate η of an update rule, a number to evaluate with

@@ -12,7 +12,7 @@
 import functools
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -103,7 +103,7 @@ class Context:
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
-        return self.sizes or _generic_sizes(rhs)
+        return self.sizes or generic_sizes(rhs)
 
     def symbolic(self):
         """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
@@ -114,7 +114,7 @@ class Context:
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
         with_alpha = uses(rhs, {"α"})
         options = (self.seed, self.output_activation, self.loss)
-        return _random_network(sizes, self.activation, with_alpha, *options)
+        return random_network(sizes, self.activation, with_alpha, *options)
 
 
 @dataclass
@@ -147,22 +147,7 @@ class CheckResult:
         return self.to_text()
 
     def to_json(self):
-        keys = (
-            "equation",
-            "verdict",
-            "reason",
-            "message",
-            "failure",
-            "suggestion",
-            "corrected",
-            "shape",
-            "rel_error",
-            "hints",
-            "sizes",
-            "notation",
-            "notes",
-        )
-        out = {k: getattr(self, k) for k in keys}
+        out = {k: v for k, v in asdict(self).items() if k not in ("span", "trap_sizes")}
         out["position"] = list(self.span) if self.span else None
         out["layers"] = [{"l": l, "rel_error": e} for l, e in self.layers]
         out["trap"] = [{"l": l, "status": s, "detail": d} for l, s, d in self.trap]
@@ -479,12 +464,13 @@ def _entries_at(goal, rhs, network, binding):
     return binding.get("l", k), rel_error(value, truth), (value, truth)
 
 
-def _generic_sizes(rhs):
-    """Widths for checking values without ``sizes``: 5 layers, or more when ``rhs`` names an
+def generic_sizes(*nodes):
+    """Widths for checking values without ``sizes``: 5 layers, or more when ``nodes`` name an
     absolute layer such as Θ^(6)."""
     absolute = [
         n.layer.offset
-        for n in walk(rhs)
+        for node in nodes
+        for n in walk(node)
         if isinstance(n, Sym) and n.layer is not None and not n.layer.base
     ]
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
@@ -554,8 +540,6 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         result.hints += _sum_hints(whole, rhs, result.notation)
         if table_of(result.notation).first == 0 and _layers(whole) != _layers(rhs):
             result.hints.append(LAYER_ZERO.format(title=notations.title(result.notation)))
-        if result.notation == "cs231n":
-            result.hints.append(_cs231n_hint(whole, rhs))
     if _is_elementwise(node) and goal is not None and result.notation != "cs231n":
         sizes = context.sizes or EXAMPLE_SIZES
         trap = _trap(context, goal, rhs, sizes)
@@ -597,12 +581,20 @@ def _widths(message, notation):
         return message
 
     def width(match):
-        base, offset = re.fullmatch(r"([A-Za-z]?)([+−]?\d*)", match.group(1).strip("{}")).groups()
-        layer = LayerIndex(base, int(offset.replace("−", "-") or 0))
+        layer = layer_index(match.group(1).strip("{}"))
         spelled = to_text(notations.spell(Sym(None, "a", layer), notation, numpy=False))
         return "n" + spelled[spelled.index("^") :]
 
     return WIDTH.sub(width, message)
+
+
+def layer_index(text):
+    """The layer of ``L−1``, ``l+1``, ``k`` (read as l) or ``3``; None for anything else."""
+    match = re.fullmatch(r"([lLk]?)([+−-]?\d+)?", text.replace(" ", ""))
+    if match is None or not any(match.groups()):
+        return None
+    base = "l" if match.group(1) == "k" else match.group(1)
+    return LayerIndex(base, int((match.group(2) or "0").replace("−", "-")))
 
 
 NIELSEN_INDEX = (
@@ -637,26 +629,21 @@ AXIS = (
 
 
 def _sum_hints(whole, rhs, notation):
-    """keepdims=True forgotten, or the axis of a sum flipped, in the fix of ``rhs``."""
-    fixed = [n for n in walk(whole) if isinstance(n, AxisSum)]
-    written = [n for n in walk(rhs) if isinstance(n, AxisSum)]
-    if [n.keepdims for n in fixed] != [n.keepdims for n in written]:
-        return [KEEPDIMS]
-    if notation != "cs231n" and [n.axis for n in fixed] != [n.axis for n in written]:
-        rows = table_of(notation).rows
-        return [AXIS.format("rows" if rows else "columns", 0 if rows else 1)]
-    return []
+    """keepdims=True forgotten, or the axis of a sum flipped, in the fix of ``rhs``; for
+    cs231n, else the shapes of its gradients."""
+    fixed, written = ([n for n in walk(t) if isinstance(n, AxisSum)] for t in (whole, rhs))
+    kept = [KEEPDIMS] if [n.keepdims for n in fixed] != [n.keepdims for n in written] else []
+    flipped = [n.axis for n in fixed] != [n.axis for n in written]
+    if notation == "cs231n":
+        return [*kept, cs231n.AXIS_HINT if flipped else cs231n.SHAPES_HINT]
+    if kept or not flipped:
+        return kept
+    rows = table_of(notation).rows
+    return [AXIS.format("rows" if rows else "columns", 0 if rows else 1)]
 
 
 def _layers(node):
     return sorted(to_text(n) for n in walk(node) if isinstance(n, Sym) and n.layer is not None)
-
-
-def _cs231n_hint(whole, rhs):
-    """The axis of a sum flipped, or the shapes of cs231n's gradients."""
-    axes = [n.axis for n in walk(whole) if isinstance(n, AxisSum)]
-    flipped = axes != [n.axis for n in walk(rhs) if isinstance(n, AxisSum)]
-    return cs231n.AXIS_HINT if flipped else cs231n.SHAPES_HINT
 
 
 def _drops(node):
@@ -742,7 +729,8 @@ def _evaluate_layers(context, goal, rhs):
 
 
 @functools.lru_cache(maxsize=16)
-def _random_network(sizes, activation, with_alpha, seed, output_activation=None, loss=None):
+def random_network(sizes, activation, with_alpha, seed, output_activation=None, loss=None):
+    """The random network and batch that values are checked on (α when ``with_alpha``)."""
     alpha = ALPHA if with_alpha else 0.0
     return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation, loss)
 
