@@ -257,7 +257,9 @@ def is_derivation(text):
 def check_derivation(
     formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None, **network
 ):
-    """Judge every step of every equation in ``formula`` (TeX, plain text or Unicode).
+    """Judge every step of every equation in ``formula`` (TeX, plain text or Unicode): a
+    :class:`DerivationResult` whose ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing
+    about the network) or ``unparseable``, with ``first_wrong_step`` (1-based).
 
     Parameters
     ----------
@@ -272,12 +274,6 @@ def check_derivation(
         judged for the squared loss and a linear output only).
     scope : Scope, optional
         Macros and local names defined earlier in the same text.
-
-    Returns
-    -------
-    DerivationResult
-        ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing about the network) or
-        ``unparseable``; ``first_wrong_step`` is 1-based.
     """
     sizes = None if sizes is None else check_work(sizes)
     given = tuple((k, v) for k, v in network.items() if v is not None)
@@ -312,7 +308,7 @@ def _judge_equation(equation, options, scope, before):
     lhs = scope.substituted(equation.lhs.strip())
     number = before
     local = LOCAL_NAME.match(lhs)
-    if local and equation.relation == "=" and _unreadable(lhs, options):
+    if local and equation.relation == "=" and _parsed(lhs, options.notation or "question") is None:
         return _local_definition(result, local.group(1), equation, options, scope, before)
     if equation.relation == "←":
         number += 1
@@ -331,19 +327,18 @@ def _judge_equation(equation, options, scope, before):
 RANGE_NOTE = "the quantity does not exist at this layer (a convention such as G_L = 0)"
 
 
-def _unreadable(text, options):
+def _parsed(text, notation="question"):
+    """The sides of ``text`` read in ``notation``; None when it does not parse."""
     try:
-        parse(text, options.notation or "question")
-    except (ParseError, ConfigError):
-        return True
-    return False
+        return parse(text, notation)
+    except (ParseError, ConfigError, ValueError):
+        return None
 
 
 def _lhs_outside_range(lhs, options):
     """Whether the quantity on the left exists at no layer (the answer's G_L = 0)."""
     try:
-        node = parse(lhs, options.notation_of(lhs))[0]
-        evaluate(node, SymbolicDomain(None))
+        evaluate(parse(lhs, options.notation_of(lhs))[0], SymbolicDomain(None))
     except RangeError:
         return True
     except (ParseError, ConfigError, ShapeError, SymbolError):
@@ -388,7 +383,7 @@ def _judge_step(number, lhs, step, options, scope):
 def _judge_definition(number, step, definition, options, scope):
     """A wrong underbrace definition as the step's verdict; a local name is recorded."""
     expr = scope.substituted(definition.expr)
-    if _unreadable(definition.name, options):
+    if _parsed(definition.name, options.notation or "question") is None:
         scope.names[definition.name.strip("{} ")] = expr
         return None
     judged = judge_side(number, definition.name, expr, step.written, options)
@@ -406,11 +401,8 @@ def _judge_definition(number, step, definition, options, scope):
 
 def _plain(tex_text):
     """TeX as Unicode text when it parses (``δ^(L−1)``), else as written."""
-    try:
-        sides = parse(tex_text)
-    except (ParseError, ConfigError):
-        return tex_text.strip()
-    return " = ".join(to_text(side) for side in sides)
+    sides = _parsed(tex_text)
+    return tex_text.strip() if sides is None else " = ".join(to_text(side) for side in sides)
 
 
 def judge_side(number, lhs, rhs, written, options):
@@ -451,13 +443,10 @@ def _letters(step):
 
 
 def _from_single(number, written, single):
-    step = StepResult(number, written, single.verdict, single.reason, single.message)
-    if single.corrected:
-        step.suggestion = single.corrected.split(" = ", 1)[-1]
-    step.hints = list(single.hints)
-    if single.verdict == "correct":
-        step.message = ""
-    return step
+    message = "" if single.verdict == "correct" else single.message
+    suggestion = single.corrected.split(" = ", 1)[-1]
+    hints = list(single.hints)
+    return StepResult(number, written, single.verdict, single.reason, message, suggestion, hints)
 
 
 # ---------------------------------------------------------------- the calculus path
@@ -466,13 +455,10 @@ def _from_single(number, written, single):
 def judge_with_calculus(number, lhs, rhs, written, options):
     """``lhs = rhs`` evaluated with :mod:`calculus` at every layer it claims; None when
     the equation holds something it cannot evaluate either."""
-    if not options.squared_linear:
+    sides = _parsed(f"{lhs} = {rhs}", options.notation_of(f"{lhs} = {rhs}"))
+    if not options.squared_linear or sides is None or len(sides) < 2:
         return None
-    try:
-        notation = options.notation_of(f"{lhs} = {rhs}")
-        left, right = parse(f"{lhs} = {rhs}", notation)[:2]
-    except (ParseError, ConfigError, ValueError):
-        return None
+    left, right = sides[:2]
     setting = _setting(left, right, options)
     errors, checked = [], 0
     for binding in setting.bindings:
@@ -507,12 +493,17 @@ def _name_the_mistake(step, setting, left, right):
     """A repair of a wrong step that checks correct, as the suggestion and a hint: a
     differential written on a function (the answer's dφ'(z_k) ⊙ dz_k), a lost sign."""
     for hint, fixed in _repairs(right):
-        try:
-            if all(_step_error(setting, b, left, fixed) < TOLERANCE for b in setting.bindings):
-                step.suggestion, step.hints = to_text(fixed), [hint]
-                return
-        except (RangeError, ShapeError, SymbolError, ValueError):
-            continue
+        if _holds(setting, left, fixed):
+            step.suggestion, step.hints = to_text(fixed), [hint]
+            return
+
+
+def _holds(setting, left, right):
+    """Whether ``left = right`` at every layer binding of ``setting``."""
+    try:
+        return all(_step_error(setting, b, left, right) < TOLERANCE for b in setting.bindings)
+    except (RangeError, ShapeError, SymbolError, ValueError):
+        return False
 
 
 def _repairs(right):
@@ -633,11 +624,8 @@ def _chain_rule_step(number, written, setting, left, right, err):
     )
     vjp = Bin(err.node.span, "@", Transpose(vector.node.span, vector.node), jacobian.node, "")
     fixed = substitute(right, err.node, vjp)
-    try:
-        if all(_step_error(setting, b, left, fixed) < TOLERANCE for b in setting.bindings):
-            step.suggestion = to_text(fixed)
-    except (RangeError, ShapeError, SymbolError):
-        pass
+    if _holds(setting, left, fixed):
+        step.suggestion = to_text(fixed)
     closed = closed_form(left)
     if step.suggestion and closed:
         step.suggestion += f" = {closed}"
@@ -667,8 +655,7 @@ def _judge_claim(number, lhs, claim, options):
     """``lhs ∈ ℝ^{rows × cols}``: the claimed shape against the quantity's symbolic shape."""
     written = f"{lhs} ∈ ℝ^{{{claim}}}"
     try:
-        node = parse(lhs, options.notation_of(lhs))[0]
-        shape = evaluate(node, SymbolicDomain(None)).shape
+        shape = evaluate(parse(lhs, options.notation_of(lhs))[0], SymbolicDomain(None)).shape
     except (ParseError, ConfigError, ShapeError, SymbolError):
         return StepResult(number, written, "skipped", message="not a quantity of the network")
     dims = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]

@@ -169,7 +169,9 @@ def check(
     bias=None,
     define=(),
 ):
-    """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
+    """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values: a
+    :class:`CheckResult` whose ``verdict`` is ``correct``, ``wrong`` (dimension or value),
+    ``defined`` (no target given and the shapes agree), ``unparseable`` or ``unsupported``.
 
     Parameters
     ----------
@@ -185,8 +187,8 @@ def check(
         The quantity the expression is for, e.g. ``"delta^(L-1)"`` (the ``--for`` option).
     seed : int
         Seed of the random network the values are checked on.
-    notation : {"question", "ng", "nielsen", "cs231n"}, optional
-        The notation ``equation`` is written in; detected from its symbols when None.
+    notation : str, optional
+        The notation ``equation`` is written in (``tables.NOTATIONS``); detected when None.
     output_activation : str, optional
         Judge for a network whose output layer applies this activation (Nielsen's σ);
         by default the output is linear, as in the question.
@@ -199,12 +201,6 @@ def check(
     define : sequence of str
         Names of the user's own, ``"W^{[l]}=Theta^(l)"``: a name with an optional layer and
         the question's quantity it stands for (``notations.define``).
-
-    Returns
-    -------
-    CheckResult
-        ``verdict`` is ``correct``, ``wrong`` (dimension or value), ``defined`` (no target
-        given and the shapes agree), ``unparseable`` or ``unsupported``.
     """
     sizes = None if sizes is None else check_work(sizes)
     output = None if output_activation is None else get_activation(output_activation).name
