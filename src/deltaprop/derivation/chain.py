@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from deltaprop.derivation import calculus, notations, tex
+from deltaprop.derivation import calculus, notations, shapes, tex
 from deltaprop.derivation.check import (
     GENERIC_WIDTHS,
     check,
@@ -40,18 +40,6 @@ from deltaprop.derivation.notation import (
     to_text,
 )
 from deltaprop.derivation.sample import RandomNetwork, check_work
-from deltaprop.derivation.shapes import (
-    RangeError,
-    ShapeError,
-    SymbolError,
-    SymbolicDomain,
-    Term,
-    evaluate,
-    layer_bases,
-    quantity,
-    shape_text,
-    walk,
-)
 from deltaprop.errors import ConfigError
 from deltaprop.relerror import rel_error
 
@@ -211,8 +199,8 @@ def _numbers_text(numbers):
 
 
 def _same_mistake(first, other):
-    shapes = {"dimension", "chain rule", "shape"}
-    return first.reason == other.reason or (first.reason in shapes and other.reason in shapes)
+    kinds = {"dimension", "chain rule", "shape"}
+    return first.reason == other.reason or (first.reason in kinds and other.reason in kinds)
 
 
 def derivation_lines(result):
@@ -338,10 +326,10 @@ def _parsed(text, notation="question"):
 def _lhs_outside_range(lhs, options):
     """Whether the quantity on the left exists at no layer (the answer's G_L = 0)."""
     try:
-        evaluate(parse(lhs, options.notation_of(lhs))[0], SymbolicDomain(None))
-    except RangeError:
+        shapes.evaluate(parse(lhs, options.notation_of(lhs))[0], shapes.SymbolicDomain(None))
+    except shapes.RangeError:
         return True
-    except (ParseError, ConfigError, ShapeError, SymbolError):
+    except (ParseError, ConfigError, shapes.ShapeError, shapes.SymbolError):
         return False
     return False
 
@@ -464,14 +452,14 @@ def judge_with_calculus(number, lhs, rhs, written, options):
     for binding in setting.bindings:
         try:
             error = _step_error(setting, binding, left, right)
-        except RangeError:
+        except shapes.RangeError:
             continue
         except calculus.ChainRuleError as err:
             return _chain_rule_step(number, written, setting, left, right, err)
-        except ShapeError as err:
+        except shapes.ShapeError as err:
             message = _symbolic(err.describe(), setting, options)
             return StepResult(number, written, "wrong", "dimension", message)
-        except (SymbolError, ValueError, IndexError, KeyError):
+        except (shapes.SymbolError, ValueError, IndexError, KeyError):
             return None
         checked += 1
         errors.append((binding.get("l", binding["L"]), error))
@@ -502,14 +490,14 @@ def _holds(setting, left, right):
     """Whether ``left = right`` at every layer binding of ``setting``."""
     try:
         return all(_step_error(setting, b, left, right) < TOLERANCE for b in setting.bindings)
-    except (RangeError, ShapeError, SymbolError, ValueError):
+    except (shapes.RangeError, shapes.ShapeError, shapes.SymbolError, ValueError):
         return False
 
 
 def _repairs(right):
     """``[(hint, repaired tree)]`` for :func:`_name_the_mistake`."""
     out = []
-    for n in walk(right):
+    for n in shapes.walk(right):
         if isinstance(n, Differential) and isinstance(n.arg, Call):
             out.append((REPAIRS[0], substitute(right, n, n.arg)))
     out.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
@@ -521,7 +509,7 @@ def _symbolic(message, setting, options):
     widths, so each number names one layer); as it is when the user gave ``sizes``."""
     if options.sizes is not None:
         return message
-    sizes, domain = setting.network.sizes, SymbolicDomain(None)
+    sizes, domain = setting.network.sizes, shapes.SymbolicDomain(None)
     L = len(sizes)
     names = {n: str(domain.n(LayerIndex("L", k - L))) for k, n in enumerate(sizes, 1)}
     names[setting.network.m] = "m"
@@ -551,14 +539,13 @@ def _setting(left, right, options):
     rng = np.random.default_rng(options.seed + 1)
     moved = calculus.differentials([left, right])
     has_differential = any(
-        isinstance(n, Differential) for node in (left, right) for n in walk(node)
+        isinstance(n, Differential) for node in (left, right) for n in shapes.walk(node)
     )
     directions = calculus.directions(network, moved, rng) if has_differential else {}
     letters = calculus.generic_letters([left, right])
-    shapes = calculus.generic_shapes([left, right], letters)
-    generic = calculus.generic_values(shapes, rng)
+    generic = calculus.generic_values(calculus.generic_shapes([left, right], letters), rng)
     L = len(sizes)
-    bases = layer_bases(left) | layer_bases(right)
+    bases = shapes.layer_bases(left) | shapes.layer_bases(right)
     bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
     claimed = [b for b in bindings if _claimed(left, right, b)]
     return _Setting(network, claimed, directions, generic)
@@ -569,7 +556,7 @@ def _claimed(left, right, binding):
     any step with φ(z^(l)) or φ'(z^(l)), is about the hidden layers only, the output layer
     being linear."""
     L = binding["L"]
-    for n in walk(right):
+    for n in shapes.walk(right):
         if isinstance(n, Call) and n.func in ("φ", "φ'") and isinstance(n.arg, Sym):
             if (
                 n.arg.layer is not None
@@ -590,7 +577,9 @@ def _step_error(setting, binding, left, right):
     want = calculus.as_matrix(_quantity_value(calc, setting.network, binding, left, right))
     got = calculus.as_matrix(calc.evaluate(right))
     if np.shape(want.value) != np.shape(got.value):
-        raise ShapeError(right, got, want, "the step does not have the shape of the quantity")
+        raise shapes.ShapeError(
+            right, got, want, "the step does not have the shape of the quantity"
+        )
     return rel_error(np.asarray(got.value), np.asarray(want.value))
 
 
@@ -598,12 +587,12 @@ def _quantity_value(calc, network, binding, left, right):
     """The value of the quantity ``left``: ∂J/∂Θ of the batch when ``right`` is about the
     batch (Σ_i, capitals), as the single-equation checker reads it; else of one sample."""
     value = calc.evaluate(left)  # raises RangeError where the quantity does not exist
-    found = quantity(left)
+    found = shapes.quantity(left)
     cost = left.num if hasattr(left, "num") else left
     batched = is_batched(right)
     if found and found[0] in ("G", "gb", "J") and batched and not getattr(cost, "sample", True):
         k = None if found[1] is None else found[1].bind(binding)
-        return Term(None, network.truth(found[0], k, True), left)
+        return shapes.Term(None, network.truth(found[0], k, True), left)
     return value
 
 
@@ -634,7 +623,7 @@ def _chain_rule_step(number, written, setting, left, right, err):
 
 def closed_form(node):
     """The backward pass's formula for the quantity ``node`` names, as text, or ''."""
-    found = quantity(node)
+    found = shapes.quantity(node)
     if found is None or found[1] is None:
         return ""
     name, layer = found
@@ -655,8 +644,10 @@ def _judge_claim(number, lhs, claim, options):
     """``lhs ∈ ℝ^{rows × cols}``: the claimed shape against the quantity's symbolic shape."""
     written = f"{lhs} ∈ ℝ^{{{claim}}}"
     try:
-        shape = evaluate(parse(lhs, options.notation_of(lhs))[0], SymbolicDomain(None)).shape
-    except (ParseError, ConfigError, ShapeError, SymbolError):
+        shape = shapes.evaluate(
+            parse(lhs, options.notation_of(lhs))[0], shapes.SymbolicDomain(None)
+        ).shape
+    except (ParseError, ConfigError, shapes.ShapeError, shapes.SymbolError):
         return StepResult(number, written, "skipped", message="not a quantity of the network")
     dims = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
     claimed = [_dimension(d) for d in dims]
@@ -667,8 +658,10 @@ def _judge_claim(number, lhs, claim, options):
         return StepResult(number, written, "skipped", message="the space is not written in n_l")
     if claimed == (actual if len(actual) == 2 else actual + ["1"]):
         return StepResult(number, written, "correct")
-    message = f"{_plain(lhs)} is ({shape_text(shape)}), not ({' × '.join(claimed)})"
-    return StepResult(number, written, "wrong", "shape", message, f"ℝ^{{{shape_text(shape)}}}")
+    message = f"{_plain(lhs)} is ({shapes.shape_text(shape)}), not ({' × '.join(claimed)})"
+    return StepResult(
+        number, written, "wrong", "shape", message, f"ℝ^{{{shapes.shape_text(shape)}}}"
+    )
 
 
 def _dimension(text):
@@ -678,7 +671,7 @@ def _dimension(text):
         return text
     match = re.fullmatch(r"n_\{?\(?([^(){}]+)\)?\}?", text)
     layer = match and layer_index(match.group(1))
-    return None if layer is None else str(SymbolicDomain(None).n(layer))
+    return None if layer is None else str(shapes.SymbolicDomain(None).n(layer))
 
 
 ETA = "0.25"  # the learning rate η of an update rule, a number to evaluate with

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation import cs231n, notations, render, tex
+from deltaprop.derivation import cs231n, notations, render, shapes, tex
 from deltaprop.derivation.hints import exp_output_repairs, factor_hint, repairs
 from deltaprop.derivation.notation import (
     AxisSum,
@@ -38,26 +38,6 @@ from deltaprop.derivation.notation import (
     transform,
 )
 from deltaprop.derivation.sample import ALPHA, RandomNetwork, check_seed, check_work
-from deltaprop.derivation.shapes import (
-    RANGES,
-    ConcreteDomain,
-    RangeError,
-    ShapeError,
-    SymbolError,
-    SymbolicDomain,
-    Term,
-    evaluate,
-    evaluate_entries,
-    has_entries,
-    layer_bases,
-    op_symbol,
-    quantity,
-    shape_json,
-    shape_text,
-    symbol_shape,
-    uses,
-    walk,
-)
 from deltaprop.errors import ConfigError
 from deltaprop.losses import get_loss
 from deltaprop.relerror import rel_error
@@ -108,11 +88,13 @@ class Context:
     def symbolic(self):
         """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
         δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
-        return SymbolicDomain(None if self.sizes is None else len(self.sizes), dict(self.labels))
+        return shapes.SymbolicDomain(
+            None if self.sizes is None else len(self.sizes), dict(self.labels)
+        )
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
-        with_alpha = uses(rhs, {"α"})
+        with_alpha = shapes.uses(rhs, {"α"})
         options = (self.seed, self.output_activation, self.loss)
         return random_network(sizes, self.activation, with_alpha, *options)
 
@@ -218,7 +200,7 @@ def check(
     result.notes += [f"defined: {text}" for text in define]
     try:  # g'(z), g_prime(z), \sigma^\prime are φ' (the same length: carets stay in place)
         lhs, sides = _sides(tex.primes_as_phi(equation), target, table)
-    except (ParseError, SymbolError) as err:
+    except (ParseError, shapes.SymbolError) as err:
         caret = f"\n{err.caret()}" if isinstance(err, ParseError) else ""
         advice = _advice(equation, str(err), result.notation)
         result.verdict, result.message = "unparseable", f"{err}{advice}{caret}"
@@ -240,7 +222,9 @@ SQUARE_NOTE = (
 def _elementwise_squares(context, result, lhs, sides, bias, layout):
     """``result``, or the verdict with every square of a vector read element-wise when the
     equation is wrong as ‖v‖² and right as v ⊙ v: both readings are judged."""
-    if result.verdict != "wrong" or not any(isinstance(n, Square) for s in sides for n in walk(s)):
+    if result.verdict != "wrong" or not any(
+        isinstance(n, Square) for s in sides for n in shapes.walk(s)
+    ):
         return result
     squared = [transform(side, _hadamard_square) for side in sides]
     fresh = replace(result, verdict="correct", notes=list(result.notes), hints=[], layers=[])
@@ -307,8 +291,8 @@ def _judge(context, result, lhs, sides, reading):
             _check_side(context, result, goal, rhs)
             if result.verdict != "correct":
                 break
-    except SymbolError as err:
-        wrong = isinstance(err, RangeError)
+    except shapes.SymbolError as err:
+        wrong = isinstance(err, shapes.RangeError)
         result.verdict, result.reason = ("wrong", "range") if wrong else ("unsupported", "")
         result.message, result.span = str(err), err.node.span
     return result
@@ -352,7 +336,7 @@ def _update(lhs, rhs):
     if not (isinstance(inner, Sym) and inner.name in ACCUMULATORS and inner.layer is not None):
         return None
     name = inner.name.removesuffix("+") if columns else inner.name
-    if uses(rhs.right, {"α"}):
+    if shapes.uses(rhs.right, {"α"}):
         return replace(inner, name=REGULARIZED[name]), REGULARIZATION_NOTE
     if columns or name == "cs:G":
         return None
@@ -372,9 +356,9 @@ def _sides(equation, target, notation="question"):
 
 def _target(node):
     transposed = isinstance(node, Transpose)
-    found = _derivative_of_phi(node) or quantity(node.arg if transposed else node)
+    found = _derivative_of_phi(node) or shapes.quantity(node.arg if transposed else node)
     if found is None or found[0] not in TARGETS:
-        raise SymbolError(
+        raise shapes.SymbolError(
             node,
             f"cannot tell which quantity {to_text(node)} is: write δ^(l), ∂J/∂Θ^(l), "
             "∂J/∂b^(l), z^(l), a^(l), P_l or J on the left, or use --for",
@@ -392,7 +376,7 @@ def _derivative_of_phi(node):
 
 
 def _target_shape(goal, domain):
-    shape = symbol_shape(goal.name, goal.layer, domain)
+    shape = shapes.symbol_shape(goal.name, goal.layer, domain)
     return shape[::-1] if goal.transposed and shape is not None else shape
 
 
@@ -400,17 +384,17 @@ def _target_shape(goal, domain):
 
 
 def _check_side(context, result, goal, rhs):
-    if goal is not None and (goal.entry or has_entries(rhs)):
+    if goal is not None and (goal.entry or shapes.has_entries(rhs)):
         _check_entries(context, result, goal, rhs)
         return
     term = _symbolic_term(context, goal, rhs)
-    if not isinstance(term, Term):
+    if not isinstance(term, shapes.Term):
         _report_shape_failure(context, result, term, goal, rhs)
         return
-    result.shape = shape_json(term.shape)
+    result.shape = shapes.shape_json(term.shape)
     if goal is None:
         result.verdict = "defined"
-        result.message = f"defined, of shape {shape_text(term.shape)}"
+        result.message = f"defined, of shape {shapes.shape_text(term.shape)}"
         return
     layers = _evaluate_layers(context, goal, rhs)
     result.layers = [(l, err) for l, err, _ in layers]
@@ -444,10 +428,10 @@ ENTRY_MISFIT = (
 
 
 def _entries_at(goal, rhs, network, binding):
-    domain = ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
+    domain = shapes.ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
     k = goal.layer.bind(binding) if goal.layer is not None else None
     try:
-        value, indices = evaluate_entries(rhs, domain)
+        value, indices = shapes.evaluate_entries(rhs, domain)
     except ValueError:  # an index paired with units of another layer: no such entries
         return binding.get("l", k), float("inf"), (None, None)
     if k is not None:
@@ -466,7 +450,7 @@ def generic_sizes(*nodes):
     absolute = [
         n.layer.offset
         for node in nodes
-        for n in walk(node)
+        for n in shapes.walk(node)
         if isinstance(n, Sym) and n.layer is not None and not n.layer.base
     ]
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
@@ -477,8 +461,8 @@ def _symbolic_term(context, goal, rhs):
     ShapeError) or a mismatch with the shape of the target. A 1 × 1 matrix is a scalar."""
     domain = context.symbolic()
     try:
-        term = evaluate(rhs, domain)
-    except ShapeError as err:
+        term = shapes.evaluate(rhs, domain)
+    except shapes.ShapeError as err:
         return err
     if goal is not None and _scalar(term.shape) != _scalar(_target_shape(goal, domain)):
         return _Mismatch(goal, term, domain)
@@ -492,20 +476,20 @@ def _scalar(shape):
 def _symbolic_failure(context, goal, rhs):
     """The failure of ``rhs`` (see :func:`_symbolic_term`), or None when its shapes agree."""
     term = _symbolic_term(context, goal, rhs)
-    return None if isinstance(term, Term) else term
+    return None if isinstance(term, shapes.Term) else term
 
 
 @dataclass
 class _Mismatch:
     goal: Target
     term: object
-    domain: SymbolicDomain
+    domain: shapes.SymbolicDomain
 
     def describe(self, write=to_text):
-        want = _target_shape(self.goal, self.domain)
+        have, want = self.term.shape, _target_shape(self.goal, self.domain)
         return (
-            f"the right side is ({shape_text(self.term.shape)}) but {write(self.goal.node)} is "
-            f"({shape_text(want)})"
+            f"the right side is ({shapes.shape_text(have)}) but {write(self.goal.node)} is "
+            f"({shapes.shape_text(want)})"
         )
 
 
@@ -516,7 +500,7 @@ def _report_shape_failure(context, result, failure, goal, rhs):
     result.message = _widths(failure.describe(write), result.notation)
     node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
     result.span = node.span
-    if isinstance(failure, ShapeError):
+    if isinstance(failure, shapes.ShapeError):
         result.failure = _failure_json(failure, write)
         if context.sizes is not None:
             result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes, write)
@@ -627,7 +611,7 @@ AXIS = (
 def _sum_hints(whole, rhs, notation):
     """keepdims=True forgotten, or the axis of a sum flipped, in the fix of ``rhs``; for
     cs231n, else the shapes of its gradients."""
-    fixed, written = ([n for n in walk(t) if isinstance(n, AxisSum)] for t in (whole, rhs))
+    fixed, written = ([n for n in shapes.walk(t) if isinstance(n, AxisSum)] for t in (whole, rhs))
     kept = [KEEPDIMS] if [n.keepdims for n in fixed] != [n.keepdims for n in written] else []
     flipped = [n.axis for n in fixed] != [n.axis for n in written]
     if notation == "cs231n":
@@ -639,25 +623,27 @@ def _sum_hints(whole, rhs, notation):
 
 
 def _layers(node):
-    return sorted(to_text(n) for n in walk(node) if isinstance(n, Sym) and n.layer is not None)
+    return sorted(
+        to_text(n) for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None
+    )
 
 
 def _drops(node):
-    return sum(isinstance(n, DropFirst) for n in walk(node))
+    return sum(isinstance(n, DropFirst) for n in shapes.walk(node))
 
 
 def _weight_layers(node):
-    return sorted(n.layer.offset for n in walk(node) if isinstance(n, Sym) and n.name == "Θ")
+    return sorted(n.layer.offset for n in shapes.walk(node) if isinstance(n, Sym) and n.name == "Θ")
 
 
 def _failure_json(err, write):
     return {
-        "operation": op_symbol(err.node),
+        "operation": shapes.op_symbol(err.node),
         "written": getattr(err.node, "written", ""),
         "left": write(err.left.node),
-        "left_shape": shape_json(err.left.shape),
+        "left_shape": shapes.shape_json(err.left.shape),
         "right": None if err.right is None else write(err.right.node),
-        "right_shape": None if err.right is None else shape_json(err.right.shape),
+        "right_shape": None if err.right is None else shapes.shape_json(err.right.shape),
         "rule": err.rule,
     }
 
@@ -666,10 +652,10 @@ def _concrete_failure(goal, rhs, sizes, write):
     """The first layer of ``sizes`` where the operation is undefined, with numbers."""
     for binding in _claimed_bindings(goal, rhs, sizes):
         try:
-            evaluate(rhs, ConcreteDomain(sizes, binding, m=1))
-        except ShapeError as err:
+            shapes.evaluate(rhs, shapes.ConcreteDomain(sizes, binding, m=1))
+        except shapes.ShapeError as err:
             return {"binding": binding, "message": err.describe(write)}
-        except RangeError:
+        except shapes.RangeError:
             continue
     return None
 
@@ -681,23 +667,23 @@ def _claimed_bindings(goal, rhs, sizes):
     """The layer bindings the equation claims: every l of the target's range in ``sizes``
     (the right side's own symbols may limit it further: δ^(l+1) exists for l <= L−1)."""
     L = len(sizes)
-    if "l" not in layer_bases(rhs) | ({goal.layer.base} if goal and goal.layer else set()):
+    if "l" not in shapes.layer_bases(rhs) | ({goal.layer.base} if goal and goal.layer else set()):
         return [{"L": L}]
     lo, hi, offset = 1, 0, 0
     if goal is not None and goal.layer is not None and goal.layer.base == "l":
-        (lo, hi), offset = TARGET_RANGES.get(goal.name, RANGES[goal.name]), goal.layer.offset
+        (lo, hi), offset = TARGET_RANGES.get(goal.name, shapes.RANGES[goal.name]), goal.layer.offset
         hi = -1 if _through_activation(goal, rhs) else hi
     bindings = [{"L": L, "l": k} for k in range(lo - offset, L + hi - offset + 1)]
     if not bindings:
         sizes_text = ",".join(map(str, sizes))
-        raise RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
+        raise shapes.RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
     return bindings
 
 
 def _through_activation(goal, rhs):
     """Whether ``rhs`` is the backward step through the activation of the target's layer,
     ``dZ = dA * g'(Z)`` (∂J/∂a of the same layer): a statement about the hidden layers."""
-    errors = [quantity(n) for n in walk(rhs) if isinstance(n, Sym | Deriv)]
+    errors = [shapes.quantity(n) for n in shapes.walk(rhs) if isinstance(n, Sym | Deriv)]
     return goal.name in ("δ", "Δ") and any(
         found in (("∂J/∂a", goal.layer), ("∂J/∂A", goal.layer)) for found in errors
     )
@@ -710,7 +696,7 @@ def at_layers(goal, rhs, sizes, evaluate_at):
     for binding in _claimed_bindings(goal, rhs, sizes):
         try:
             rows.append(evaluate_at(binding))
-        except RangeError as err:
+        except shapes.RangeError as err:
             missing = missing or err
     if not rows and missing is not None:
         raise missing
@@ -735,13 +721,13 @@ def is_batched(node):
     """Whether ``node`` is about the batch: capitals (A, Z, Δ, X, Y) or a sum over samples."""
     return any(
         (isinstance(n, Sym) and n.name in BATCHED) or (isinstance(n, SumOver) and n.index == "i")
-        for n in walk(node)
+        for n in shapes.walk(node)
     )
 
 
 def _evaluate_at(goal, rhs, network, binding):
-    domain = ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
-    value = np.asarray(evaluate(rhs, domain).value, dtype=float)
+    domain = shapes.ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
+    value = np.asarray(shapes.evaluate(rhs, domain).value, dtype=float)
     k = None
     if goal.layer is not None:
         k = goal.layer.bind(binding)
@@ -786,7 +772,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
     if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
         candidates += exp_output_repairs(goal, rhs)
     found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
-    if goal.name == "gb" and uses(rhs, {"α"}):
+    if goal.name == "gb" and shapes.uses(rhs, {"α"}):
         found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
     value, truth = worst[2]
     norm = float(np.vdot(truth, truth))
@@ -794,7 +780,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
         l2, local = goal.name in REGULARIZED.values(), goal.name.startswith("cs:")
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
-        if abs(c * SAMPLES - 1) < 1e-9 and (uses(rhs, {"Δ"}) or goal.name == "Δ"):
+        if abs(c * SAMPLES - 1) < 1e-9 and (shapes.uses(rhs, {"Δ"}) or goal.name == "Δ"):
             named = f"{named}; {DELTA_NOT_AVERAGED}"
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
@@ -805,7 +791,7 @@ def _right(context, goal, rhs):
     """Whether ``rhs`` is the true value of ``goal`` at every layer it claims."""
     try:
         rows = _evaluate_layers(context, goal, rhs)
-    except (ShapeError, SymbolError):
+    except (shapes.ShapeError, shapes.SymbolError):
         return False
     return bool(rows) and max(e for _, e, _ in rows) < TOLERANCE
 
@@ -823,13 +809,13 @@ def _best_fix(context, goal, rhs, node, depth=2):
         try:
             failure = _symbolic_failure(context, goal, whole)
             if failure is not None:
-                if isinstance(failure, ShapeError):
+                if isinstance(failure, shapes.ShapeError):
                     nested.append((whole, failure.node))
                 continue
             if goal is None:
                 return local, whole, False
             rows = _evaluate_layers(context, goal, whole)
-        except (ShapeError, SymbolError):
+        except (shapes.ShapeError, shapes.SymbolError):
             continue
         if max(e for _, e, _ in rows) < TOLERANCE:
             return local, whole, True
@@ -859,15 +845,15 @@ def _candidates(node):
 
 def _kept_dims(node):
     """Rewrites of ``node`` with keepdims=True in one of its NumPy sums."""
-    sums = [n for n in walk(node) if isinstance(n, AxisSum) and not n.keepdims]
+    sums = [n for n in shapes.walk(node) if isinstance(n, AxisSum) and not n.keepdims]
     return [substitute(node, s, replace(s, keepdims=True)) for s in sums]
 
 
 def _unfolded(node):
     """With Ng's folded Θ: each Θ without its bias column, or ``node`` without its first row
     (the bias unit's entry, which δ does not have)."""
-    weights = [n for n in walk(node) if isinstance(n, Sym) and n.name == "Θ+"]
-    if not any(isinstance(n, Sym) and n.name.endswith("+") for n in walk(node)):
+    weights = [n for n in shapes.walk(node) if isinstance(n, Sym) and n.name == "Θ+"]
+    if not any(isinstance(n, Sym) and n.name.endswith("+") for n in shapes.walk(node)):
         return []
     dropped = [substitute(node, w, DropFirst(w.span, w, 1)) for w in weights]
     return [*dropped, DropFirst(node.span, node, 0)]
@@ -875,7 +861,7 @@ def _unfolded(node):
 
 def _shifted(node):
     out = []
-    for sym in walk(node):
+    for sym in shapes.walk(node):
         if isinstance(sym, Sym) and sym.layer is not None:
             for k in (1, -1):
                 out.append(substitute(node, sym, replace(sym, layer=sym.layer.shift(k))))
@@ -903,9 +889,9 @@ def _trap(context, goal, rhs, sizes):
         layer = binding.get("l", goal.layer.bind(binding) if goal.layer else None)
         try:
             rows.append(_trap_row(_evaluate_at(goal, numpy_rhs, network, binding)))
-        except ShapeError as err:
+        except shapes.ShapeError as err:
             rows.append((layer, "shows", f"NumPy raises an error: {err.describe()}"))
-        except SymbolError:
+        except shapes.SymbolError:
             continue
     return rows
 
@@ -920,7 +906,7 @@ def _trap_row(row):
 
 
 def _as_numpy(node):
-    for child in list(walk(node)):
+    for child in list(shapes.walk(node)):
         if isinstance(child, Bin) and child.op == "⊙":
             return _as_numpy(substitute(node, child, replace(child, op="*")))
     return node
