@@ -77,16 +77,9 @@ class Options:
 
     def single(self, equation):
         """The single-equation checker's verdict on ``equation`` (None: it raised)."""
-        notation = self.notation_of(equation)
+        options = dict(self.network, seed=self.seed, notation=self.notation_of(equation))
         try:
-            return check(
-                equation,
-                self.sizes,
-                self.activation,
-                seed=self.seed,
-                notation=notation,
-                **dict(self.network),
-            )
+            return check(equation, self.sizes, self.activation, **options)
         except (ConfigError, RecursionError):
             return None
 
@@ -170,20 +163,13 @@ class DerivationResult:
 
     def to_dict(self):
         """Today's object of a single equation, with ``first_wrong_step`` and ``steps``."""
-        wrong = next((s for s in self.steps if s.verdict == "wrong"), None)
-        return {
-            "line": self.line,
-            "source": self.source,
-            "equation": self.source,
-            "verdict": self.verdict,
-            "reason": wrong.reason if wrong else "",
-            "message": wrong.message if wrong else self.message,
-            "suggestion": wrong.suggestion if wrong else "",
-            "hints": wrong.hints if wrong else [],
-            "summary": self.summary(),
-            "first_wrong_step": self.first_wrong_step,
-            "steps": [s.to_dict() for s in self.steps],
-        }
+        none = StepResult(0, "", "", message=self.message)
+        wrong = next((s for s in self.steps if s.verdict == "wrong"), none).to_dict()
+        out = {"line": self.line, "source": self.source, "equation": self.source}
+        out |= {k: wrong[k] for k in ("reason", "message", "suggestion", "hints")}
+        out |= {"verdict": self.verdict, "summary": self.summary()}
+        out |= {"first_wrong_step": self.first_wrong_step}
+        return out | {"steps": [s.to_dict() for s in self.steps]}
 
     def to_json(self):
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -395,29 +381,21 @@ def _plain(tex_text):
 
 def judge_side(number, lhs, rhs, written, options):
     """The verdict on ``lhs = rhs`` as step ``number``: the single-equation checker, else
-    the calculus module, else skipped."""
+    the calculus module (also for a symbol outside its layers: ∂a^(L)/∂z^(L)), else skipped."""
     single = options.single(f"{lhs} = {rhs}")
-    if single is not None and single.verdict == "wrong" and single.reason == "range":
-        judged = judge_with_calculus(number, lhs, rhs, written, options)  # ∂a^(L)/∂z^(L)
+    verdict = single and single.verdict
+    if verdict not in ("correct", "wrong") or single.reason == "range":
+        judged = judge_with_calculus(number, lhs, rhs, written, options)
         if judged is not None:
             return judged
-    if single is not None and single.verdict in ("correct", "wrong"):
+    if verdict in ("correct", "wrong"):
         return _from_single(number, written, single)
-    judged = judge_with_calculus(number, lhs, rhs, written, options)
-    if judged is not None:
-        return judged
-    verdict = "unparseable" if single is not None and single.verdict == "unparseable" else "skipped"
-    message = single.message.splitlines()[0] if single is not None and single.message else ""
-    if verdict == "unparseable" and not _mentions_network(f"{lhs} {rhs}"):
-        verdict = "skipped"
-    return StepResult(number, written, verdict, message=message)
+    message = single.message.splitlines()[0] if single and single.message else ""
+    unread = verdict == "unparseable" and NETWORK_SYMBOL.search(f"{lhs} {rhs}")
+    return StepResult(number, written, "unparseable" if unread else "skipped", message=message)
 
 
 NETWORK_SYMBOL = re.compile(r"\\(?:Theta|delta|Delta|varphi)|\b[azbAZ]\s*\^\s*\{?\s*\(")
-
-
-def _mentions_network(text):
-    return NETWORK_SYMBOL.search(text) is not None
 
 
 def _letters(step):

@@ -48,10 +48,8 @@ TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
 BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+", "∂J/∂A"}
-TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "J"}
-TARGETS |= {"∂J/∂A"}
-TARGETS |= {"G+", "Acc+", "a+", "A+", "R", "R+"}  # Ng's folded bias, the L2 update
-TARGETS |= cs231n.TARGETS
+TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "∂J/∂A"}
+TARGETS |= {"J", "G+", "Acc+", "a+", "A+", "R", "R+"} | cs231n.TARGETS  # Ng's folded bias, L2
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
 
 
@@ -264,12 +262,9 @@ def _verdict(context, result, lhs, sides, bias, layout):
         attempts.append(_judge(context, fresh, lhs, sides, reading))
         if attempts[-1].verdict == "correct":
             return attempts[-1]
-    named = [a for a in attempts if a.reason == "value" and a.hints and not _unnamed(a.hints)]
+    unnamed = "off by a constant factor"
+    named = [a for a in attempts if a.reason == "value" and a.hints and unnamed not in a.hints[-1]]
     return (named or attempts)[0]  # the first reading in which the mistake has a name
-
-
-def _unnamed(hints):
-    return hints[-1].startswith("off by a constant factor")
 
 
 def _judge(context, result, lhs, sides, reading):
@@ -384,40 +379,30 @@ def _target_shape(goal, domain):
 
 
 def _check_side(context, result, goal, rhs):
-    if goal is not None and (goal.entry or shapes.has_entries(rhs)):
-        _check_entries(context, result, goal, rhs)
-        return
-    term = _symbolic_term(context, goal, rhs)
-    if not isinstance(term, shapes.Term):
-        _report_shape_failure(context, result, term, goal, rhs)
-        return
-    result.shape = shapes.shape_json(term.shape)
-    if goal is None:
-        result.verdict = "defined"
-        result.message = f"defined, of shape {shapes.shape_text(term.shape)}"
-        return
-    layers = _evaluate_layers(context, goal, rhs)
+    """The verdict on ``goal = rhs``: its shapes, then its value at every layer it claims
+    (entry by entry when it is written so: Nielsen's BP3, BP4, the sum form of BP2)."""
+    entries = goal is not None and (goal.entry or shapes.has_entries(rhs))
+    if not entries:
+        term = _symbolic_term(context, goal, rhs)
+        if not isinstance(term, shapes.Term):
+            _report_shape_failure(context, result, term, goal, rhs)
+            return
+        result.shape = shapes.shape_json(term.shape)
+        if goal is None:
+            result.verdict = "defined"
+            result.message = f"defined, of shape {shapes.shape_text(term.shape)}"
+            return
+    layers = _evaluate_layers(context, goal, rhs, _entries_at if entries else _evaluate_at)
     result.layers = [(l, err) for l, err, _ in layers]
     result.rel_error = max(err for _, err, _ in layers)
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
         result.message = _value_message(layers, worst)
-        result.hints = _value_hints(context, goal, rhs, worst, lambda n: _written(n, result))
-
-
-def _check_entries(context, result, goal, rhs):
-    """An equation written entry by entry (Nielsen's BP3, BP4, the sum form of BP2): its
-    value for every entry at every layer, against the truth of the same entries."""
-    sizes = context.architecture(rhs)
-    network = context.network(sizes, rhs)
-    layers = at_layers(goal, rhs, sizes, lambda b: _entries_at(goal, rhs, network, b))
-    result.layers = [(l, err) for l, err, _ in layers]
-    result.rel_error = max(err for _, err, _ in layers)
-    if result.rel_error > TOLERANCE:
-        result.verdict, result.reason = "wrong", "value"
-        result.message = _value_message(layers, _worst_layer(layers))
-    if any(value is None or np.shape(value) != np.shape(truth) for _, _, (value, truth) in layers):
+        if not entries:
+            write = functools.partial(_written, result=result)
+            result.hints = _value_hints(context, goal, rhs, worst, write)
+    if entries and any(v is None or np.shape(v) != np.shape(t) for _, _, (v, t) in layers):
         result.reason, result.message = "dimension", ENTRY_MISFIT
 
 
@@ -473,12 +458,6 @@ def _scalar(shape):
     return None if shape == (1, 1) else shape
 
 
-def _symbolic_failure(context, goal, rhs):
-    """The failure of ``rhs`` (see :func:`_symbolic_term`), or None when its shapes agree."""
-    term = _symbolic_term(context, goal, rhs)
-    return None if isinstance(term, shapes.Term) else term
-
-
 @dataclass
 class _Mismatch:
     goal: Target
@@ -520,7 +499,8 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         result.hints += _sum_hints(whole, rhs, result.notation)
         if table_of(result.notation).first == 0 and _layers(whole) != _layers(rhs):
             result.hints.append(LAYER_ZERO.format(title=notations.title(result.notation)))
-    if _is_elementwise(node) and goal is not None and result.notation != "cs231n":
+    elementwise = isinstance(node, Bin) and node.op in ("⊙", "*")
+    if elementwise and goal is not None and result.notation != "cs231n":
         sizes = context.sizes or EXAMPLE_SIZES
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
@@ -703,11 +683,12 @@ def at_layers(goal, rhs, sizes, evaluate_at):
     return rows
 
 
-def _evaluate_layers(context, goal, rhs):
-    """``[(layer, rel_error, (value, truth))]`` at every layer; raises on a failure."""
-    sizes = context.architecture(rhs)
+def _evaluate_layers(context, goal, rhs, evaluate_at=None):
+    """``[(layer, rel_error, (value, truth))]`` at every layer, each by ``evaluate_at``
+    (:func:`_evaluate_at` or :func:`_entries_at`); raises on a failure."""
+    sizes, at = context.architecture(rhs), evaluate_at or _evaluate_at
     network = context.network(sizes, rhs)
-    return at_layers(goal, rhs, sizes, lambda b: _evaluate_at(goal, rhs, network, b))
+    return at_layers(goal, rhs, sizes, lambda b: at(goal, rhs, network, b))
 
 
 @functools.lru_cache(maxsize=16)
@@ -807,8 +788,8 @@ def _best_fix(context, goal, rhs, node, depth=2):
     for local in _candidates(node):
         whole = substitute(rhs, node, local)
         try:
-            failure = _symbolic_failure(context, goal, whole)
-            if failure is not None:
+            failure = _symbolic_term(context, goal, whole)
+            if not isinstance(failure, shapes.Term):
                 if isinstance(failure, shapes.ShapeError):
                     nested.append((whole, failure.node))
                 continue
@@ -873,10 +854,6 @@ def _t(node):
 
 
 # ---------------------------------------------------------------- the broadcasting trap
-
-
-def _is_elementwise(node):
-    return isinstance(node, Bin) and node.op in ("⊙", "*")
 
 
 def _trap(context, goal, rhs, sizes):
