@@ -9,7 +9,7 @@ seeds of the split and the initial weights (adam, 200 epochs each).
 
 On larger tables and tables with text columns the small tanh network falls behind; `tables`
 compares it with the wider relu network that `deltaprop train` uses there (64 relu units,
-α = 1: WIDE_DEFAULTS) on generated tables (deltaprop.synthetic) of 500 to 5,000 rows, on the
+α = 1: WIDE_DEFAULTS) on generated tables (tests/synthetic.py) of 500 to 5,000 rows, on the
 command line's split, and the wider network on the bundled data too:
 
     python benchmarks/cli_defaults.py tables
@@ -18,6 +18,7 @@ command line's split, and the wider network on the bundled data too:
 import math
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import r2_score
@@ -60,7 +61,8 @@ def network(defaults):
 def tables(sizes=(500, 1000, 2000, 5000)):
     import pandas as pd
 
-    from deltaprop.synthetic import make_table
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from synthetic import make_table  # the tests' generated tables
 
     names = ("city", "shop", "area", "age", "rooms", "income", "grade")
     print("| rows | 16 tanh, α = 1 | 64 relu, α = 1 |")

@@ -6,7 +6,7 @@ import pytest
 
 from deltaprop.cli import main
 from deltaprop.io import load_model
-from deltaprop.synthetic import make_table
+from synthetic import make_table
 
 FAST = ["--epochs", "5", "--quiet"]
 

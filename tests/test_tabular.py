@@ -1,5 +1,5 @@
 """Categorical columns, missing values and row ids (deltaprop.tabular), against hand-worked
-answers, and the generated tables (deltaprop.synthetic)."""
+answers, and the generated tables (tests/synthetic.py)."""
 
 import json
 import math
@@ -9,7 +9,6 @@ import pytest
 from scipy import sparse
 
 from deltaprop.errors import ConfigError, DataError
-from deltaprop.synthetic import make_table
 from deltaprop.tabular import (
     CategoricalColumn,
     InvalidEncoder,
@@ -21,6 +20,7 @@ from deltaprop.tabular import (
     looks_like_id,
     unseen_text,
 )
+from synthetic import make_table
 
 R2 = math.sqrt(2.0)
 

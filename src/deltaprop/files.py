@@ -102,17 +102,10 @@ def check_input(path, what="data file", fix="give the path of a CSV or Parquet f
 
 
 def check_output(path, inputs=()):
-    """Fail before any work when ``path`` cannot be written or is one of ``inputs``.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        The output path (``-`` for stdout).
-    inputs : sequence of (str, path)
-        The command's input files with their role, e.g. ``[("the data file", "in.csv")]``.
-        An output that is the same file as an input (same resolved path, or the same inode
-        through a hard or symbolic link) is a ``ConfigError`` (exit 2) naming the input.
-    """
+    """Fail before any work when ``path`` (``-``: stdout) cannot be written or is one of
+    ``inputs``, the command's input files with their role (``[("the data file", "in.csv")]``):
+    the same file as an input (same resolved path, or the same inode through a hard or symbolic
+    link) is a ``ConfigError`` (exit 2) naming the input."""
     if output_kind(path) != "file":
         return
     for role, source in inputs:
@@ -190,7 +183,7 @@ def _replacing(path, mode, open_args):
             yield file
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give the usual mode
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it private; give the usual mode
         os.replace(tmp, target)
         done = True
     finally:
@@ -219,7 +212,7 @@ def _make_folders(folder):
     return missing[::-1]
 
 
-def _umask():
+def umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask

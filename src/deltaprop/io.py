@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from deltaprop import __version__
 from deltaprop.errors import ConfigError, ModelFileError
 from deltaprop.files import atomic_open
 from deltaprop.losses import get_loss
@@ -80,9 +81,6 @@ def save_model(path, estimator, *, feature_names=None, target_names=None, extra=
 
 
 def check_fitted(estimator):
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
-
     from deltaprop.estimator import DeltapropRegressor
 
     if not isinstance(estimator, DeltapropRegressor):
@@ -90,11 +88,8 @@ def check_fitted(estimator):
             f"save_model saves a DeltapropRegressor (alone or after a StandardScaler in a "
             f"Pipeline), not a {type(estimator).__name__}"
         )
-    try:
-        check_is_fitted(estimator, "network_")
-    except NotFittedError:
-        msg = "the estimator is not fitted; call fit(X, y) before save_model"
-        raise ConfigError(msg) from None
+    if not hasattr(estimator, "network_"):
+        raise ConfigError("the estimator is not fitted; call fit(X, y) before save_model")
 
 
 def fold_pipeline(pipeline):
@@ -145,7 +140,7 @@ def build_metadata(estimator, feature_names, target_names, extra):
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "deltaprop_version": _version(),
+        "deltaprop_version": __version__,
         "architecture": {
             "sizes": list(net.sizes),
             "activation": net.activation.name,
@@ -177,13 +172,8 @@ def build_metadata(estimator, feature_names, target_names, extra):
     }
 
 
-def _version():
-    from deltaprop import __version__  # here, not at the top: deltaprop/__init__ imports io
-
-    return __version__
-
-
 def names_list(what, names, n):
+    """``names`` as n strings (None stays None); ``ConfigError`` when the count is not n."""
     if names is None:
         return None
     names = [str(name) for name in names]

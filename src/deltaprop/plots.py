@@ -14,10 +14,10 @@ import numpy as np
 
 from deltaprop.errors import DataError
 from deltaprop.files import atomic_open
-from deltaprop.printable import printable
+from deltaprop.printable import shortened
 
 DPI = 110
-MAX_LABELLED_TICKS = 8
+LABEL_WIDTH = 30  # characters of a target name in a label
 MAX_PANELS = 12  # targets drawn side by side: 2,000 panels would need gigabytes of canvas
 # Names are text, never a formula: "y$\\x$" is not sent to mathtext (nor to LaTeX).
 AS_TEXT = {"parse_math": False, "usetex": False}
@@ -110,24 +110,15 @@ def _value_axes(ax):
 
 
 def pred_vs_true_figure(y_true, y_pred, target_names, r2, label="test split"):
-    """Predicted against true values of each target (one panel each), with the identity line
-    and R² in the title.
-
-    Parameters
-    ----------
-    y_true, y_pred : ndarray (m, k)
-    target_names : sequence of k str
-    r2 : sequence of k float
-    label : str
-        What the rows are (the figure's title says it with the row count).
-    """
+    """Predicted against true values y_true, y_pred (m, k) of each of the k targets (one panel
+    each), with the identity line and R² (k,) in the title; ``label`` says what the rows are."""
     fig, axes = _panels(len(target_names), f"{label}: {len(y_true)} rows")
     for j, ax in enumerate(axes):
         t, p = y_true[:, j], y_pred[:, j]
         lo, hi = min(t.min(), p.min()), max(t.max(), p.max())
         ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", label="predicted = true")
         ax.scatter(t, p, s=14, alpha=0.7)
-        name = _short(target_names[j])
+        name = shortened(target_names[j], LABEL_WIDTH)
         ax.set_xlabel(f"true {name}", **AS_TEXT)
         ax.set_ylabel(f"predicted {name}", **AS_TEXT)
         ax.set_title(f"{name}: R² = {r2[j]:.3f}", **AS_TEXT)
@@ -142,11 +133,12 @@ def residuals_figure(y_true, y_pred, target_names, label="test split"):
     fit scatters evenly around zero, a pattern shows what the network misses."""
     fig, axes = _panels(len(target_names), f"Residuals, {label}: {len(y_true)} rows")
     for j, ax in enumerate(axes):
+        name = shortened(target_names[j], LABEL_WIDTH)
         ax.axhline(0.0, color="grey", linestyle="--")
         ax.scatter(y_pred[:, j], y_pred[:, j] - y_true[:, j], s=14, alpha=0.7)
-        ax.set_xlabel(f"predicted {_short(target_names[j])}", **AS_TEXT)
+        ax.set_xlabel(f"predicted {name}", **AS_TEXT)
         ax.set_ylabel("predicted − true")
-        ax.set_title(_short(target_names[j]), **AS_TEXT)
+        ax.set_title(name, **AS_TEXT)
         _value_axes(ax)
     return fig
 
@@ -160,12 +152,6 @@ def _panels(k, title):
     axes = fig.subplots(1, min(k, MAX_PANELS), squeeze=False)[0]
     fig.suptitle(title, **AS_TEXT)
     return fig, axes
-
-
-def _short(name, width=30):
-    """A target name for a label: control characters escaped, at most ``width`` characters."""
-    name = printable(name)
-    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 def save_png(fig, path):
@@ -190,15 +176,15 @@ def run_figures(estimator, y_true, y_pred, target_names, r2, label="test split")
     }
 
 
-def write_plots(folder, figures):
+def write_plots(folder, figures, written=None):
     """Write ``figures`` (``{file name: Figure}``) into ``folder`` (created if missing); return
-    the paths."""
+    the paths, appended to the list ``written`` as each is written (also when a later fails)."""
     folder = check_folder(folder)  # the writer creates it when missing
-    paths = []
+    written = [] if written is None else written
     for name, fig in figures.items():
         save_png(fig, folder / name)
-        paths.append(folder / name)
-    return paths
+        written.append(folder / name)
+    return written
 
 
 def check_folder(folder):

@@ -21,3 +21,9 @@ def printable(text):
 def _escape(c):
     """One character as ``\\xhh``, ``\\uhhhh`` or ``\\Uhhhhhhhh`` (``\\n``, ``\\t``, ``\\r``)."""
     return c.encode("unicode_escape", errors="backslashreplace").decode("ascii")
+
+
+def shortened(text, width):
+    """``printable(text)`` of at most ``width`` characters (the last "…" when cut)."""
+    text = printable(text)
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -22,22 +22,9 @@ figure { margin: 1em 0; } img { max-width: 100%; height: auto; border: 1px solid
 
 
 def report_html(title, settings, metrics_caption, metrics_header, metrics_rows, figures):
-    """The page as a string.
-
-    Parameters
-    ----------
-    title : str
-    settings : sequence of (str, str)
-        Name and value of each setting of the run, in order.
-    metrics_caption : str
-        What the metrics are computed on (e.g. "held-out test split (89 rows)").
-    metrics_header : sequence of str
-        Column titles of the metrics table; the first column is text, the others numbers.
-    metrics_rows : sequence of sequence of str
-        The cells, already formatted.
-    figures : dict of str to bytes
-        Caption → PNG bytes, shown in order.
-    """
+    """The page as a string: the ``settings`` ([(name, value)]) of the run, the metrics table
+    (``metrics_header`` and ``metrics_rows`` as text, the first column text, the others numbers)
+    under ``metrics_caption`` (what they are computed on), and ``figures`` (caption → PNG)."""
     settings_rows = "".join(
         f"<tr><th scope='row'>{_e(name)}</th><td>{_e(value)}</td></tr>" for name, value in settings
     )

@@ -53,7 +53,9 @@ class TrainRun:
         return "-".join(str(n) for n in sizes)
 
 
-def command(subparsers, name, handler, help_, description, epilog):
+def command(subparsers, name, handler, help_, description, epilog=None):
+    """The parser of subcommand ``name``: ``help_`` in the list of commands, ``description``
+    (wrapped) and ``epilog`` (as written: examples) in its --help."""
     parser = subparsers.add_parser(
         name,
         help=help_,
@@ -162,31 +164,27 @@ def load_predictor(path):
 
 
 @contextlib.contextmanager
-def warnings_as_lines():
-    """Print each warning raised inside as one line on stderr (no source line)."""
+def warnings_as_lines(words=str):
+    """Print each warning raised inside as one line on stderr (no source line), in the
+    words ``words(message)`` gives."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
     for warning in caught:
-        print(f"deltaprop: warning: {warning.message}", file=sys.stderr)
+        print(f"deltaprop: warning: {words(warning.message)}", file=sys.stderr)
 
 
-def fit_reporting_warnings(fit, *args, poor_fit=None, **kwargs):
-    """``fit(*args)``, printing a poor-fit warning as one line (the stop reason replaces
-    scikit-learn's ``ConvergenceWarning``), in the words ``poor_fit(warning)`` gives when
-    given; returns what ``fit`` returns."""
+def fit_reporting_warnings(fit, *args, poor_fit=str):
+    """``fit(*args)``, printing a poor-fit warning as one line in the words ``poor_fit``
+    gives (the stop reason replaces scikit-learn's ``ConvergenceWarning``)."""
     from sklearn.exceptions import ConvergenceWarning
 
     from deltaprop.errors import PoorFitWarning
 
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings_as_lines(poor_fit):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("always", PoorFitWarning)
-        result = fit(*args, **kwargs)
-    for warning in caught:
-        text = poor_fit(warning.message) if poor_fit else warning.message
-        print(f"deltaprop: warning: {text}", file=sys.stderr)
-    return result
+        return fit(*args)
 
 
 @contextlib.contextmanager
@@ -231,15 +229,21 @@ def check_finite_predictions(y_pred):
 
 
 def named(X, names):
-    """X (m, n) as a table with column ``names``: a pandas DataFrame, which every scikit-learn
-    version reads names from, or without pandas a pyarrow Table (scikit-learn 1.8+ reads it)."""
+    """X (m, n) as a table with column ``names`` (``as_frame``)."""
+    return as_frame({name: X[:, j] for j, name in enumerate(names)})
+
+
+def as_frame(columns):
+    """Columns (name → (m,)) as a table the estimator reads by name: a pandas DataFrame,
+    which every scikit-learn version reads names from, or without pandas a pyarrow Table
+    (scikit-learn 1.8+ reads it)."""
     try:
         import pandas as pd
     except ImportError:
         import pyarrow as pa
 
-        return pa.table([X[:, j] for j in range(X.shape[1])], names=names)
-    return pd.DataFrame(X, columns=names, copy=False)
+        return pa.table({n: list(v) if v.dtype == object else v for n, v in columns.items()})
+    return pd.DataFrame(columns, copy=False)
 
 
 def model_features(model, meta, table):

@@ -1,10 +1,8 @@
 """Learner subcommands: explain, prove, check."""
 
-import argparse
 import sys
-import textwrap
 
-from deltaprop.commands.common import nonnegative_float, nonnegative_int, positive_int
+from deltaprop.commands.common import command, nonnegative_float, nonnegative_int, positive_int
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
 from deltaprop.derivation.notations import BIASES
 from deltaprop.derivation.tables import NOTATIONS, TABLES
@@ -43,12 +41,14 @@ def _form(text):
 
 
 def _register_explain(subparsers):
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "explain",
-        help="print the backprop derivation for an architecture, every shape, verified",
-        description="The forward and backward equations for one architecture in Ng's "
-        "notation, the shape of every operand and result, and each line verified against "
-        "central differences in float64.",
+        run_explain,
+        "print the backprop derivation for an architecture, every shape, verified",
+        "The forward and backward equations for one architecture in Ng's notation, the shape "
+        "of every operand and result, and each line verified against central differences in "
+        "float64.",
     )
     p.add_argument(
         "--sizes",
@@ -74,7 +74,6 @@ def _register_explain(subparsers):
     p.add_argument("--format", default="text", choices=EXPLAIN_FORMATS)
     p.add_argument("--example", action="store_true", help="print every intermediate's numbers")
     _add_seed(p, 1, "the example network and data")
-    p.set_defaults(handler=run_explain)
 
 
 def run_explain(args):
@@ -90,29 +89,23 @@ def run_explain(args):
         example=args.example or args.format == "html",
         seed=args.seed,
     )
-    render = {
-        "text": derivation.to_text,
-        "markdown": derivation.to_markdown,
-        "latex": derivation.to_latex,
-        "json": derivation.to_json,
-        "html": derivation.to_html,
-    }
-    print(render[args.format]())
+    print(getattr(derivation, f"to_{args.format}")())  # one of EXPLAIN_FORMATS
     return 0 if derivation.ok else 1
 
 
 def _register_prove(subparsers):
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "prove",
-        help="prove with SymPy that backprop's gradient equals ∂J/∂Θ entry by entry",
-        description="Symbolic proof for a small architecture (at most 4 layers of width <= 3): "
-        "J is built from scalar symbols and differentiated by SymPy, and each entry is compared "
-        "with the backprop equations that the network runs. Needs deltaprop[symbolic].",
+        run_prove,
+        "prove with SymPy that backprop's gradient equals ∂J/∂Θ entry by entry",
+        "Symbolic proof for a small architecture (at most 4 layers of width <= 3): J is built "
+        "from scalar symbols and differentiated by SymPy, and each entry is compared with the "
+        "backprop equations that the network runs. Needs deltaprop[symbolic].",
     )
     p.add_argument("--sizes", default="2,3,2,1", help="layer widths (default 2,3,2,1)")
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
     p.add_argument("--format", default="text", choices=("text", "json"))
-    p.set_defaults(handler=run_prove)
 
 
 def run_prove(args):
@@ -124,24 +117,22 @@ def run_prove(args):
 
 
 def _register_check(subparsers):
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "check",
-        help="check your own backprop equation: shapes, value, and the NumPy broadcasting trap",
-        description=textwrap.fill(  # wrapped here: the examples below keep their lines
-            "Parse an equation in LaTeX (\\delta^{(L)} \\odot ...), plain text "
-            "(Theta[l].T @ delta[l+1] * dphi(z[l])) or Unicode; infer every subterm's shape; "
-            "report the first undefined operation with a suggested fix; compare a well-shaped "
-            "equation with the true values from the network's backward pass. Write 'LHS = RHS' "
-            "or give the quantity with --for. A whole derivation (A = B = C, an align block with "
-            "&= and \\\\, \\underbrace definitions, \\def macros, differentials) is judged "
-            "step by step: the first wrong step, why, and the corrected step. --file reads every "
-            "formula of a Markdown or MathJax post, a .tex file or plain text. See the tutorial "
-            "(docs/tutorial.md), section 8, 'A whole derivation, step by step'. Exit status: 0 "
-            "correct, 1 wrong, 2 unparseable (nothing readable) or bad arguments.",
-            79,
-        ),
-        epilog=CHECK_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        run_check,
+        "check your own backprop equation: shapes, value, and the NumPy broadcasting trap",
+        "Parse an equation in LaTeX (\\delta^{(L)} \\odot ...), plain text "
+        "(Theta[l].T @ delta[l+1] * dphi(z[l])) or Unicode; infer every subterm's shape; "
+        "report the first undefined operation with a suggested fix; compare a well-shaped "
+        "equation with the true values from the network's backward pass. Write 'LHS = RHS' "
+        "or give the quantity with --for. A whole derivation (A = B = C, an align block with "
+        "&= and \\\\, \\underbrace definitions, \\def macros, differentials) is judged "
+        "step by step: the first wrong step, why, and the corrected step. --file reads every "
+        "formula of a Markdown or MathJax post, a .tex file or plain text. See the tutorial "
+        "(docs/tutorial.md), section 8, 'A whole derivation, step by step'. Exit status: 0 "
+        "correct, 1 wrong, 2 unparseable (nothing readable) or bad arguments.",
+        CHECK_EPILOG,
     )
     p.add_argument(
         "equation",
@@ -167,7 +158,6 @@ def _register_check(subparsers):
         "--loss", default="squared", help="squared (default), huber or poisson, as in explain"
     )
     p.add_argument("--format", default="text", choices=("text", "json"))
-    p.set_defaults(handler=run_check)
 
 
 def _add_notation_options(p):
@@ -244,20 +234,21 @@ def run_check(args):
 
 
 def _register_exercise(subparsers):
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "exercise",
-        help="write the backward equations yourself, graded by check, with hints",
-        description="Asks for one backward equation at a time (δ^(L), δ^(l), ∂J/∂Θ^(l), "
-        "∂J/∂b^(l), then the batched forms) and grades each typed answer with `check` against "
-        "the network's true values; each wrong attempt gets a stronger hint (the shapes, then "
-        "the operation, then the answer). With --answer it grades one answer and exits 0 "
-        "(right) or 1 (wrong), for scripts and tests.",
+        run_exercise,
+        "write the backward equations yourself, graded by check, with hints",
+        "Asks for one backward equation at a time (δ^(L), δ^(l), ∂J/∂Θ^(l), ∂J/∂b^(l), then "
+        "the batched forms) and grades each typed answer with `check` against the network's "
+        "true values; each wrong attempt gets a stronger hint (the shapes, then the operation, "
+        "then the answer). With --answer it grades one answer and exits 0 (right) or 1 "
+        "(wrong), for scripts and tests.",
     )
     _add_test_network(p)
     p.add_argument("--question", type=positive_int, default=1, metavar="K", help="with --answer")
     p.add_argument("--answer", metavar="EQUATION", help="grade this answer to question K")
     p.add_argument("--attempt", type=positive_int, default=1, help="which hint to give (1-3)")
-    p.set_defaults(handler=run_exercise)
 
 
 def run_exercise(args):

@@ -3,15 +3,9 @@ glob of files on Dask (``--dask``)."""
 
 import numpy as np
 
-from deltaprop.commands.common import (
-    add_dask_option,
-    add_sep_option,
-    command,
-    evaluation_target,
-    load_predictor,
-)
+from deltaprop.commands.common import command, evaluation_target, load_predictor
 from deltaprop.commands.metrics import format_metrics, regression_metrics
-from deltaprop.commands.predict import add_row_options, predicted_rows
+from deltaprop.commands.predict import add_model_and_data, add_row_options, predicted_rows
 from deltaprop.commands.tables import target_columns
 from deltaprop.data import read_table
 from deltaprop.errors import DataError
@@ -34,18 +28,13 @@ def register(subparsers):
         "Print R², RMSE and MAE of a saved model on the rows of a CSV or Parquet file.",
         EVALUATE_EPILOG,
     )
-    p.add_argument("model", metavar="MODEL.npz", help="a model saved by `deltaprop train`")
-    p.add_argument(
-        "data", metavar="DATA", help="CSV or Parquet file with feature and target columns"
-    )
+    add_model_and_data(p, "feature and target columns")
     p.add_argument(
         "--target",
         metavar="COL[,COL]",
         help="target column(s), comma-separated (default: the model's target names)",
     )
     add_row_options(p)
-    add_sep_option(p)
-    add_dask_option(p, "DATA may then be a glob of CSV or Parquet files, one task each")
 
 
 def evaluate(args) -> int:

@@ -4,10 +4,9 @@ Every file is written atomically (a temporary file beside it, then ``os.replace`
 leaves nothing half-written, and nothing is written before the conversion succeeded.
 """
 
-import argparse
-import textwrap
 from pathlib import Path
 
+from deltaprop.commands.common import command
 from deltaprop.files import check_output
 from deltaprop.interop.common import write_files_atomically
 
@@ -38,17 +37,15 @@ See docs/interop.md for the layouts and for the way back (from_sklearn, from_tor
 
 def register(subparsers):
     """Add ``export`` to ``subparsers``."""
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "export",
-        help="export a saved model to ONNX, scikit-learn or PyTorch",
-        description=textwrap.fill(
-            "Write a saved model in another library's format: ONNX (served by onnxruntime) with "
-            "the input scaling and the output de-standardization inside the graph, "
-            "scikit-learn's MLPRegressor saved with skops, or PyTorch weights and architecture.",
-            79,
-        ),
-        epilog=EXPORT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        export_command,
+        "export a saved model to ONNX, scikit-learn or PyTorch",
+        "Write a saved model in another library's format: ONNX (served by onnxruntime) with the "
+        "input scaling and the output de-standardization inside the graph, scikit-learn's "
+        "MLPRegressor saved with skops, or PyTorch weights and architecture.",
+        EXPORT_EPILOG,
     )
     p.add_argument("model", metavar="MODEL.npz", help="a model saved by deltaprop")
     p.add_argument(
@@ -60,7 +57,6 @@ def register(subparsers):
         metavar="FILE",
         help="where to write (default: MODEL with the format's suffix, e.g. model.onnx)",
     )
-    p.set_defaults(handler=export_command)
 
 
 def export_command(args) -> int:

@@ -20,19 +20,8 @@ def regression_metrics(y_true, y_pred, loss="squared"):
     """R², RMSE and MAE of each target column, scikit-learn's formulas in NumPy (importing
     ``sklearn.metrics`` takes a second): a dict of arrays (k,); with ``loss="poisson"`` also
     the mean Poisson deviance (``"deviance"``), NaN where a target holds a negative count.
-
-    R² is NaN for a constant target (undefined), where scikit-learn would give 0 or 1.
-    """
-    residual = y_true - y_pred  # (m, k)
-    sse = (residual**2).sum(axis=0)  # Σ (y − ŷ)²: (k,)
-    sst = ((y_true - y_true.mean(axis=0)) ** 2).sum(axis=0)  # Σ (y − ȳ)²: (k,)
-    with np.errstate(divide="ignore", invalid="ignore"):  # a constant target: 0/0
-        r2 = 1 - sse / sst  # (k,)
-    scores = {
-        "r2": np.where(np.ptp(y_true, axis=0) > 0, r2, np.nan),
-        "rmse": np.sqrt(np.mean(residual**2, axis=0)),
-        "mae": np.mean(np.abs(residual), axis=0),
-    }
+    R² is NaN for a constant target (undefined), where scikit-learn would give 0 or 1."""
+    scores, _ = metrics_from_sums([metric_sums(y_true, y_pred)])
     if get_loss(loss).name == "poisson":
         scores["deviance"] = poisson_deviances(y_true, y_pred)
     return scores
@@ -127,8 +116,8 @@ def metric_sums(y_true, y_pred):
 
 
 def metrics_from_sums(sums):
-    """R², RMSE and MAE per target from the files' sums (as ``regression_metrics``:
-    R² is NaN for a constant target); and the number of rows m."""
+    """R², RMSE and MAE per target (R² NaN for a constant target) from the sums of each part
+    of the rows (``metric_sums``); and the number of rows m."""
     from deltaprop.scaling import combine
 
     sums = [s for s in sums if s[0]]

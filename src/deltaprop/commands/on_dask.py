@@ -49,7 +49,7 @@ from deltaprop.distributed import (
     require_dask,
 )
 from deltaprop.errors import ClusterLostError, ConfigError, DataError, DeltapropError
-from deltaprop.files import check_output
+from deltaprop.files import check_output, umask
 from deltaprop.network import check_sizes
 
 
@@ -60,13 +60,6 @@ def check_dask(args):
     local_workers(args.dask)
     if args.sep:  # here, not on the workers
         check_separator(args.sep)
-
-
-def check_loss(model):
-    """The Poisson loss's exp output is not distributed yet: a ``ConfigError`` before any work."""
-    from deltaprop.estimator import check_dask_loss
-
-    check_dask_loss(model.loss)
 
 
 def train_run(args, model):
@@ -132,10 +125,14 @@ def column_options(args):
 
 def on_files(client, sources, func, *args):
     """``func(part, *args)`` on each file's partition, read on a worker; the results, in order."""
+    return on_workers(client, [(on_part, func, source, None, *args) for source in sources])
+
+
+def on_workers(client, tasks):
+    """Run each ``(func, *args)`` on a worker; the results, in order."""
     from dask import delayed
 
-    tasks = [delayed(on_part, pure=False)(func, source, None, *args) for source in sources]
-    return client.gather(client.compute(tasks))
+    return client.gather(client.compute([delayed(f, pure=False)(*a) for f, *a in tasks]))
 
 
 def data_files(args):
@@ -273,18 +270,10 @@ def staging_folder(folder):
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def results_or_error(client, tasks, files):
     """Run each ``(func, *args)`` on a worker; their results, or the first file's error as a
     ``DataError`` naming the file (a task returns ``("error", message)`` for bad input)."""
-    from dask import delayed
-
-    results = client.gather(client.compute([delayed(f, pure=False)(*a) for f, *a in tasks]))
+    results = on_workers(client, tasks)
     for path, result in zip(files, results, strict=True):
         if isinstance(result, tuple) and result[0] == "error":
             raise DataError(result[1] if path in result[1] else f"{path}: {result[1]}")

@@ -57,10 +57,7 @@ def register(subparsers):
         "with the target names as header, as CSV or Parquet.",
         PREDICT_EPILOG,
     )
-    p.add_argument("model", metavar="MODEL.npz", help="a model saved by `deltaprop train`")
-    p.add_argument(
-        "data", metavar="DATA", help="CSV or Parquet file with the model's feature columns"
-    )
+    add_model_and_data(p, "the model's feature columns")
     p.add_argument(
         "-o",
         "--output",
@@ -75,12 +72,16 @@ def register(subparsers):
         "comma-separated",
     )
     add_row_options(p)
-    add_sep_option(p)
-    add_dask_option(p, "DATA may then be a glob of CSV or Parquet files, one task each")
+
+
+def add_model_and_data(p, columns):
+    """MODEL and DATA, a file with ``columns``, of `predict` and `evaluate`."""
+    p.add_argument("model", metavar="MODEL.npz", help="a model saved by `deltaprop train`")
+    p.add_argument("data", metavar="DATA", help=f"CSV or Parquet file with {columns}")
 
 
 def add_row_options(p):
-    """--missing and --unknown of `predict` and `evaluate`."""
+    """--missing, --unknown, the CSV options and --dask of `predict` and `evaluate`."""
     p.add_argument(
         "--missing",
         choices=("impute", "drop", "error"),
@@ -96,6 +97,8 @@ def add_row_options(p):
         help="a category not seen in training: no category, and one warning line (warn), or "
         "refused (error) (default: warn)",
     )
+    add_sep_option(p)
+    add_dask_option(p, "DATA may then be a glob of CSV or Parquet files, one task each")
 
 
 def predict(args) -> int:

@@ -1,8 +1,6 @@
 """What a training run writes once trained, in memory or on Dask (``TrainRun``): the metrics
 on stdout, the model file, the plots and the HTML report."""
 
-import os
-
 from deltaprop.commands.common import TrainRun, training_loss_text
 from deltaprop.commands.metrics import (
     format_metrics,
@@ -115,23 +113,12 @@ def _run_settings(args, model, run):
 
 def _write_plots(args, figures):
     """Write the plots; if that fails, say so in one line naming the files that were written."""
-    plots = [os.path.join(args.plots, name) for name in PLOT_FILES]
-    before = [_stamp(plot) for plot in plots]
+    written = []
     try:
-        paths = write_plots(args.plots, figures)
+        write_plots(args.plots, figures, written)
     except DataError as err:
-        written = [p for p, old in zip(plots, before, strict=True) if _stamp(p) not in (None, old)]
         raise DataError(
             f"{err}; the model was written to {args.out}, "
             + (f"and the plot {written[0]}" if written else "but no plot")
         ) from None
-    print(f"plots written to {', '.join(str(path) for path in paths)}")
-
-
-def _stamp(path):
-    """``(inode, mtime)`` of ``path``, or None: tells whether a file was (re)written."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns
+    print(f"plots written to {', '.join(str(path) for path in written)}")

@@ -8,13 +8,15 @@ same way; a row that cannot be predicted (a missing cell the model cannot fill) 
 and written with an empty prediction, never dropped without a word nor shifted.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from deltaprop.commands.common import as_frame, model_features
 from deltaprop.data import Dataset, check_targets, dataset_columns, listed_names, split_names
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.tabular import (
+    CELLS_SHOWN,
     cells_text,
     check_category_count,
     distinct_categories,
@@ -52,15 +54,7 @@ class TableSet:
 
     def take(self, rows):
         columns = {name: values[rows] for name, values in self.columns.items()}
-        return TableSet(
-            columns,
-            self.y[rows],
-            self.feature_names,
-            self.target_names,
-            self.source,
-            self.categorical,
-            self.impute,
-        )
+        return replace(self, columns=columns, y=self.y[rows])
 
     def estimator_settings(self):
         return {
@@ -186,12 +180,7 @@ def _complete_rows(args, table, columns, y, target, say):
     masks.update({name: np.isnan(y[:, j]) for j, name in enumerate(target)})
     found = {name: mask for name, mask in masks.items() if mask.any()}
     if args.missing == "error" and found:
-        cells = [(name, np.flatnonzero(mask)) for name, mask in found.items()]
-        total = sum(rows.size for _, rows in cells)
-        raise DataError(
-            f"{table.path} has {total} empty cell(s): {cells_text(cells, line_words(table, cells))}"
-            "; fill them in, or leave --missing out to impute them (or --missing drop)"
-        )
+        raise empty_cells(table, found, "leave --missing out to impute them (or --missing drop)")
     dropped = [name for name in found if name in target or args.missing == "drop"]
     if not dropped:
         return None
@@ -204,14 +193,21 @@ def _complete_rows(args, table, columns, y, target, say):
     return np.flatnonzero(~drop)
 
 
-def line_words(table, cells):
-    """How a message names data row i of ``table``: "line N" (CSV) or "row N" (Parquet),
-    found for the rows that ``cells_text`` shows."""
-    from deltaprop.tabular import CELLS_SHOWN
+def empty_cells(table, masks, instead):
+    """The ``DataError`` of --missing error on the empty cells ``masks``, and what to do
+    ``instead`` of filling them in."""
+    total, text = cells_named(table, masks)
+    return DataError(f"{table.path} has {total} empty cell(s): {text}; fill them in, or {instead}")
 
+
+def cells_named(table, masks):
+    """``(count, text)`` of the cells of ``table`` in ``masks`` (column name → (m,) bool), the
+    text naming each up to a limit (``cells_text``) by "line N" (CSV) or "row N" (Parquet)."""
+    cells = [(name, np.flatnonzero(mask)) for name, mask in masks.items()]
     shown = np.concatenate([rows for _, rows in cells])[:CELLS_SHOWN]
     lines = table.lines([int(i) for i in shown])
-    return lambda i: lines.get(i, f"data row {i + 1}")
+    text = cells_text(cells, lambda i: lines.get(i, f"data row {i + 1}"))
+    return sum(rows.size for _, rows in cells), text
 
 
 def _category_counts(columns, categorical):
@@ -219,23 +215,6 @@ def _category_counts(columns, categorical):
     return ", ".join(
         f"{name} ({distinct_categories(columns[name])} values)" for name in categorical
     )
-
-
-def as_frame(columns):
-    """Raw columns (name → (m,)) as a table the estimator reads by name: a pandas DataFrame,
-    or without pandas a pyarrow Table."""
-    try:
-        import pandas as pd
-    except ImportError:
-        import pyarrow as pa
-
-        return pa.table(
-            {
-                name: list(values) if values.dtype == object else values
-                for name, values in columns.items()
-            }
-        )
-    return pd.DataFrame(columns, copy=False)
 
 
 @dataclass(frozen=True)
@@ -254,7 +233,6 @@ def prediction_rows(model, meta, table, missing="impute"):
     """The rows of ``table`` as ``model`` takes them, by the stored feature names. An empty
     cell is filled when the model learned to fill it; otherwise its row cannot be predicted
     (``ok`` False), or with ``missing="error"`` every empty cell is refused at once."""
-    from deltaprop.commands.common import model_features
     from deltaprop.data import model_columns
 
     names = meta.get("feature_names")
@@ -271,12 +249,7 @@ def prediction_rows(model, meta, table, missing="impute"):
             table.column(name)  # the DataError naming the first cell that is not a number
     empty = {name: missing_cells(v) for name, v in columns.items() if missing_cells(v).any()}
     if missing == "error" and empty:
-        cells = [(name, np.flatnonzero(mask)) for name, mask in empty.items()]
-        total = sum(rows.size for _, rows in cells)
-        raise DataError(
-            f"{table.path} has {total} empty cell(s): {cells_text(cells, line_words(table, cells))}"
-            "; fill them in, or leave --missing out to predict the rows that can be"
-        )
+        raise empty_cells(table, empty, "leave --missing out to predict the rows that can be")
     fills = encoder is not None and model.missing == "impute"
     ok = np.ones(table.n_rows, bool)  # (m,)
     if empty and not fills:
@@ -293,11 +266,10 @@ def prediction_rows(model, meta, table, missing="impute"):
 def unpredicted_text(table, rows, fate):
     """One line on the rows that could not be predicted: how many, which cells, and ``fate``,
     what became of them."""
-    cells = [(name, np.flatnonzero(mask)) for name, mask in rows.empty.items()]
     n = int((~rows.ok).sum())
     return (
         f"{n} row(s) of {table.path} could not be predicted, for empty cells the model "
-        f"cannot fill ({cells_text(cells, line_words(table, cells))}): {fate}"
+        f"cannot fill ({cells_named(table, rows.empty)[1]}): {fate}"
     )
 
 

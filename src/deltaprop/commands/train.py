@@ -27,7 +27,7 @@ from deltaprop.commands.common import (
 )
 from deltaprop.commands.results import PLOT_FILES, conclude
 from deltaprop.commands.tables import TableSet, add_table_options, read_training_table
-from deltaprop.config import SOLVERS
+from deltaprop.config import SOLVERS, TrainConfig
 from deltaprop.data import (
     listed_names,
     load_default,
@@ -40,18 +40,19 @@ from deltaprop.errors import ConfigError
 from deltaprop.files import check_output
 from deltaprop.losses import LOSSES, get_loss
 from deltaprop.plots import check_folder
+from deltaprop.printable import shortened
 from deltaprop.tabular import filled_text
 
-TRAIN_DEFAULTS = dict(
+TRAIN_DEFAULTS = dict(  # where not the estimator's (TrainConfig's), see TRAIN_EPILOG
     hidden="16",
     activation="tanh",
-    solver="adam",
-    loss="squared",
+    solver=TrainConfig.solver,
+    loss=TrainConfig.loss,
     alpha=1.0,
-    epochs=200,
-    lr=0.001,
-    tol=1e-4,
-    patience=10,
+    epochs=TrainConfig.max_iter,
+    lr=TrainConfig.learning_rate_init,
+    tol=TrainConfig.tol,
+    patience=TrainConfig.n_iter_no_change,
     test_size=0.2,
     seed=0,
     out="model.npz",
@@ -126,12 +127,15 @@ def register(subparsers):
     )
     add_sep_option(p)
     add_table_options(p)
-    _add_network_options(p, TRAIN_DEFAULTS)
-    _add_run_options(p, TRAIN_DEFAULTS)
+    _add_network_options(p)
+    _add_run_options(p)
     add_dask_option(p, "DATA may then be a glob of CSV or Parquet files, one partition each")
 
 
-NUMBER_OPTIONS = (  # flag, type, metavar, help: the numeric options of `train`
+# The options with a default (TRAIN_DEFAULTS, said in the help): flag, type, metavar, help
+NETWORK_OPTIONS = (
+    ("--solver", str, "NAME", f"optimizer: {', '.join(SOLVERS)}"),
+    ("--loss", str, "NAME", f"loss: {', '.join(LOSSES)}"),
     ("--alpha", nonnegative_float, "A", "L2 penalty α on the weights"),
     ("--epochs", positive_int, "N", "maximum number of epochs (lbfgs: iterations)"),
     ("--lr", positive_float, "ETA", "learning rate η, not used by lbfgs"),
@@ -144,40 +148,60 @@ NUMBER_OPTIONS = (  # flag, type, metavar, help: the numeric options of `train`
     ),
     ("--patience", positive_int, "N", "stop after N epochs without improvement"),
 )
+RUN_OPTIONS = (
+    (
+        "--test-size",
+        nonnegative_float,
+        "F",
+        "fraction of rows held out for the test metrics; 0 trains on every row and reports the "
+        "metrics on the training rows",
+    ),
+    (
+        "--seed",
+        nonnegative_int,
+        "S",
+        "seed of the test split, the initial weights and the shuffling",
+    ),
+    ("--out", str, "MODEL.npz", "where to save the model"),
+)
+# The estimator's parameter set by each option (``regressor``)
+PARAMETERS = dict(
+    solver="solver",
+    loss="loss",
+    alpha="alpha",
+    epochs="max_iter",
+    lr="learning_rate_init",
+    tol="tol",
+    patience="n_iter_no_change",
+    early_stopping="early_stopping",
+    seed="random_state",
+)
 
 
-def _add_network_options(p, d):
+def _add_defaulted(p, options):
+    for flag, type_, metavar, text in options:
+        default = TRAIN_DEFAULTS[flag[2:].replace("-", "_")]
+        p.add_argument(
+            flag, type=type_, default=default, metavar=metavar, help=f"{text} (default: {default})"
+        )
+
+
+def _add_network_options(p):
     wide = f"{WIDE_ROWS} rows or more, or a categorical column"
     p.add_argument(
         "--hidden",
         type=layer_sizes(0),
         metavar="N[,N]",
         help=f"hidden layer widths, comma-separated; 'none' for a linear model "
-        f"(default: {d['hidden']}; {WIDE_DEFAULTS['hidden']} with {wide})",
+        f"(default: {TRAIN_DEFAULTS['hidden']}; {WIDE_DEFAULTS['hidden']} with {wide})",
     )
     p.add_argument(
         "--activation",
         metavar="NAME",
-        help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: {d['activation']}; "
-        f"{WIDE_DEFAULTS['activation']} with {wide})",
+        help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: "
+        f"{TRAIN_DEFAULTS['activation']}; {WIDE_DEFAULTS['activation']} with {wide})",
     )
-    p.add_argument(
-        "--solver",
-        default=d["solver"],
-        metavar="NAME",
-        help=f"optimizer: {', '.join(SOLVERS)} (default: {d['solver']})",
-    )
-    p.add_argument(
-        "--loss",
-        default=d["loss"],
-        metavar="NAME",
-        help=f"loss: {', '.join(LOSSES)} (default: {d['loss']})",
-    )
-    for flag, type_, metavar, text in NUMBER_OPTIONS:
-        default = d[flag[2:]]
-        p.add_argument(
-            flag, type=type_, default=default, metavar=metavar, help=f"{text} (default: {default})"
-        )
+    _add_defaulted(p, NETWORK_OPTIONS)
     p.add_argument(
         "--batch-size",
         type=positive_int,
@@ -192,29 +216,8 @@ def _add_network_options(p, d):
     )
 
 
-def _add_run_options(p, d):
-    p.add_argument(
-        "--test-size",
-        type=nonnegative_float,
-        default=d["test_size"],
-        metavar="F",
-        help=f"fraction of rows held out for the test metrics; 0 trains on every row and "
-        f"reports the metrics on the training rows (default: {d['test_size']})",
-    )
-    p.add_argument(
-        "--seed",
-        type=nonnegative_int,
-        default=d["seed"],
-        metavar="S",
-        help=f"seed of the test split, the initial weights and the shuffling "
-        f"(default: {d['seed']})",
-    )
-    p.add_argument(
-        "--out",
-        default=d["out"],
-        metavar="MODEL.npz",
-        help=f"where to save the model (default: {d['out']})",
-    )
+def _add_run_options(p):
+    _add_defaulted(p, RUN_OPTIONS)
     p.add_argument(
         "--plots", metavar="DIR", help="write loss.png, pred_vs_true.png and residuals.png here"
     )
@@ -241,7 +244,9 @@ def train(args) -> int:
     model.train_config()  # usage errors in the settings, before any work
     check_network_size(args.hidden if args.hidden is not None else (64,))  # None: by the data
     if args.dask:
-        on_dask.check_loss(model)
+        from deltaprop.estimator import check_dask_loss
+
+        check_dask_loss(model.loss)  # the Poisson loss is not distributed yet
     check_outputs(args)
     run = on_dask.train_run(args, model) if args.dask else _train_run(args, model)
     report_training(args, model, run)
@@ -338,16 +343,12 @@ def check_network_size(hidden):
     count = parameter_count((1, *hidden, 1))
     need, have = count * 8 * TRAINING_COPIES, physical_memory()
     if need > have:
-        widths = _short(",".join(map(str, hidden)))
+        widths = shortened(",".join(map(str, hidden)), 60)
         raise ConfigError(
             f"--hidden {widths} means at least {count:,} parameters, about "
             f"{need / 2**30:.3g} GiB to train, more than this machine's {have / 2**30:.3g} GiB "
             "of memory; use smaller widths"
         )
-
-
-def _short(text, n=60):
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _split_text(args, train_set, test_set):
@@ -390,23 +391,13 @@ def network_defaults(args, data):
 def regressor(args):
     from deltaprop.estimator import DeltapropRegressor
 
-    options = dict(
+    return DeltapropRegressor(
         hidden_layer_sizes=args.hidden if args.hidden is not None else (1,),  # set by the data
         activation=args.activation or TRAIN_DEFAULTS["activation"],
-        solver=args.solver,
-        loss=args.loss,
-        alpha=args.alpha,
-        max_iter=args.epochs,
-        learning_rate_init=args.lr,
-        tol=args.tol,
-        n_iter_no_change=args.patience,
-        early_stopping=args.early_stopping,
-        random_state=args.seed,
+        batch_size=args.batch_size or "auto",
         verbose=not args.quiet and sys.stderr.isatty(),  # the bar; never the stdout lines
+        **{parameter: getattr(args, option) for option, parameter in PARAMETERS.items()},
     )
-    if args.batch_size is not None:
-        options["batch_size"] = args.batch_size
-    return DeltapropRegressor(**options)
 
 
 def _check_counts(args, data):

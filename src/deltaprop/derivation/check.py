@@ -191,7 +191,7 @@ def check(
     result = _reading(equation, sizes, notation, output)
     if result.verdict != "correct":
         return result
-    depth = table_of(result.notation).layers  # Bishop's and d2l's one hidden layer
+    depth = table_of(result.notation).layers  # d2l's one hidden layer without --sizes
     if sizes is None and depth:
         context = replace(context, sizes=GENERIC_WIDTHS[:depth])
     table = notations.define(result.notation, define)
@@ -543,7 +543,7 @@ def _widths(message, notation):
     def width(match):
         layer = layer_index(match.group(1).strip("{}"))
         spelled = to_text(notations.spell(Sym(None, "a", layer), notation, numpy=False))
-        return "n" + spelled[spelled.index("^") :]
+        return "n" + spelled[spelled.index("^") :] if "^" in spelled else match.group()
 
     return WIDTH.sub(width, message)
 

@@ -34,7 +34,6 @@ class Parts:
     y_scale: np.ndarray  # (n_L,)
     output: str  # output activation, one of OUTPUT_ACTIVATIONS
     feature_names: list | None
-    y_1d: bool  # predict returns (m,) rather than (m, 1)
     encoder: object = None  # deltaprop.tabular.Encoder: the raw columns → a^(1), or None
 
 
@@ -66,7 +65,6 @@ def estimator_parts(estimator, encoded=False):
         y_scale=estimator.y_scale_,
         output=output_activation(estimator),
         feature_names=None if names is None else [str(name) for name in names],
-        y_1d=estimator.y_ndim_ == 1,
         encoder=encoder,
     )
 

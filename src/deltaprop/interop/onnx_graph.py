@@ -7,18 +7,9 @@ For a batch X (m, n_1), samples as rows (ONNX's convention), the graph computes
     a^(l+1) = φ(z^(l+1)) (hidden l+1)     Relu, Tanh, Sigmoid, LeakyRelu, Elu, Softplus, Identity
     Y       = y_mean + y_scale · a^(L)    Mul, Add (a^(L) = z^(L): the output is linear)
 
-The scalers are explicit nodes, not folded into Θ^(1) and Θ^(L−1): the graph then does the
-same arithmetic in the same order as ``DeltapropRegressor.predict`` (folding x_mean into b^(2)
-trades an exact subtraction for a cancellation when |x_mean| ≫ x_scale), the stored Θ^(l) equal
-the model file's bit for bit, and the output scaler stays valid for an output activation other
-than the identity (y_scale · exp(z) is not exp of an affine map of z).
-
-onnxruntime's CPU provider has float32 kernels for every op above but no float64 kernel for
-Elu and Softplus, and LeakyRelu's ``alpha`` is a float32 attribute (0.01 rounds to
-0.0099999998). In float64 these three are written with elementary ops that it has in float64
-(Relu, Min, Max, Exp, Abs, Neg, Log, Add, Sub, Mul): elu(z) = relu(z) + exp(min(z, 0)) − 1,
-softplus(z) = relu(z) + log(1 + exp(−|z|)) and leaky_relu(z) = max(z, 0.01 z), the functions
-deltaprop computes.
+The scalers are explicit nodes, not folded into Θ^(1) and Θ^(L−1), and in float64 elu,
+softplus and leaky_relu are written with elementary ops (``FLOAT64_OPS``): docs/interop.md says
+why.
 
 A model with preprocessing (``encoder_``: categorical columns, missing values) takes the raw
 columns as named inputs, each (batch, 1): a number as float64 (NaN where missing), a category as
@@ -37,9 +28,11 @@ import json
 
 import numpy as np
 
+from deltaprop import __version__
 from deltaprop.activations import LEAKY_SLOPE
 from deltaprop.errors import ConfigError, require
 from deltaprop.interop.common import estimator_parts
+from deltaprop.io import names_list
 from deltaprop.tabular import NumericColumn
 
 OPSET = 17  # Gemm, the activations and Min broadcasting all exist there: old runtimes load it
@@ -111,7 +104,7 @@ HIDDEN_OPS = {
     "softplus": _native("Softplus"),
 }
 # In float64, the same functions from elementary ops: onnxruntime's CPU provider has no float64
-# Elu and Softplus, and LeakyRelu's alpha is a float32 attribute (0.01 is not a float32 number).
+# Elu and Softplus, and LeakyRelu's alpha is a float32 attribute (0.01 rounds to 0.0099999998).
 FLOAT64_OPS = {
     "elu": _elu_elementary,
     "leaky_relu": _leaky_relu_elementary,
@@ -174,7 +167,7 @@ def to_onnx(estimator, *, feature_names=None, target_names=None):
         _graph_proto(g, net, inputs),
         opset_imports=opsets,
         producer_name="deltaprop",
-        producer_version=_version(),
+        producer_version=__version__,
     )
     model.ir_version = IR_VERSION
     onnx.helper.set_model_props(model, _metadata(parts, feature_names, target_names))
@@ -272,17 +265,3 @@ def _metadata(parts, feature_names, target_names):
         if given is not None:
             meta[key] = json.dumps(names_list(key, given, n))
     return meta
-
-
-def names_list(what, names, n):
-    """``names`` as n strings; ``ConfigError`` when the count is not n."""
-    names = [str(name) for name in names]
-    if len(names) != n:
-        raise ConfigError(f"{what} has {len(names)} names but the model has {n} columns there")
-    return names
-
-
-def _version():
-    from deltaprop import __version__
-
-    return __version__

@@ -59,7 +59,12 @@ def from_sklearn(model):
         Predicting what ``model.predict`` does (to rounding); Θ^(l) = ``coefs_[l−1].T``.
     """
     scaler, mlp = _split(model)
-    net = Network(_sizes(mlp), _activation(mlp), dtype=_dtype(mlp), output=mlp.out_activation_)
+    net = Network(
+        _sizes(mlp),
+        _activation(mlp),
+        dtype=check_dtype(mlp.coefs_[0].dtype),
+        output=mlp.out_activation_,
+    )
     for l in range(1, net.L):
         net.theta[l][...] = mlp.coefs_[l - 1].T  # (n_{l+1}, n_l) ← (n_l, n_{l+1})
         net.b[l + 1][...] = mlp.intercepts_[l - 1]  # (n_{l+1},)
@@ -124,10 +129,6 @@ def _activation(mlp):
     if mlp.activation not in FROM_SKLEARN:
         raise ConfigError(f"MLPRegressor activation {mlp.activation!r} is not known to deltaprop")
     return FROM_SKLEARN[mlp.activation]
-
-
-def _dtype(mlp):
-    return check_dtype(mlp.coefs_[0].dtype)
 
 
 def to_sklearn(estimator):

@@ -80,12 +80,9 @@ def architecture(net, output="identity"):
 def build(layers, dtype):
     """An ``nn.Sequential`` from ``architecture``'s dicts, its parameters of ``dtype``."""
     torch = _torch()
-    allowed = {"Linear", *FROM_MODULE}
     modules = []
-    for layer in layers:
-        kind = layer.get("type")
-        if kind not in allowed:
-            raise ModelFileError(f"layer type {kind!r} is not supported; use {SUPPORTED}")
+    for layer in layers:  # as ``architecture`` writes them, or checked by ``check_spec``
+        kind = layer["type"]
         modules.append(getattr(torch.nn, kind)(**{k: v for k, v in layer.items() if k != "type"}))
     return torch.nn.Sequential(*modules).to(getattr(torch, str(np.dtype(dtype))))
 

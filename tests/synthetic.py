@@ -1,7 +1,7 @@
 """Generated tables with a known structure: numeric, categorical, id and missing-value columns.
 
 ``make_table(m, seed)`` is a table as it comes from a spreadsheet or a database export, with
-the answer known, for the tests, the docs and ``benchmarks/tables.py``:
+the answer known, for the tests, the docs' examples and ``benchmarks/tables.py``:
 
 - ``id``: a row identifier (the integers 1 … m shuffled, unique per row). It carries nothing:
   ``deltaprop train`` leaves it out and says so.
