@@ -232,15 +232,8 @@ def build_estimator(arrays, metadata):
     if isinstance(settings.get("hidden_layer_sizes"), list):
         settings["hidden_layer_sizes"] = tuple(settings["hidden_layer_sizes"])
     network = saved_network(arrays, arch)
-    history = History(
-        loss_curve=training["loss_curve"],
-        validation_loss_curve=training["validation_loss_curve"],
-        validation_scores=training.get("validation_scores", []),  # format 3 on
-        best_loss=training["best_loss"],
-        n_iter=training["n_iter"],
-        t=training["t"],
-        interrupted=training["interrupted"],
-    )
+    # the record's fields by name (validation_scores from format 3 on); "loss" is the last one
+    history = History(**{key: value for key, value in training.items() if key != "loss"})
     names = metadata["feature_names"] if metadata["feature_names_in"] else None
     encoder = metadata.get("preprocessing")  # format 4 on; checked by check_metadata
     return DeltapropRegressor.from_network(

@@ -53,18 +53,28 @@ class TrainRun:
         return "-".join(str(n) for n in sizes)
 
 
-def command(subparsers, name, handler, help_, description, epilog=None):
+def command(subparsers, name, handler, help_, description=None, epilog=None):
     """The parser of subcommand ``name``: ``help_`` in the list of commands, ``description``
-    (wrapped) and ``epilog`` (as written: examples) in its --help."""
+    (by default the handler's docstring; wrapped) and ``epilog`` (as written) in its --help."""
     parser = subparsers.add_parser(
         name,
         help=help_,
-        description=textwrap.fill(description, 79),
+        description=textwrap.fill(" ".join((description or handler.__doc__).split()), 79),
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(handler=handler)
     return parser
+
+
+def add_defaulted(p, options, defaults):
+    """Add each ``(flag, type, metavar, help)`` of ``options``, its default that of
+    ``defaults`` (by the option's name) and said at the end of its help."""
+    for flag, type_, metavar, text in options:
+        default = defaults[flag[2:].replace("-", "_")]
+        p.add_argument(
+            flag, type=type_, default=default, metavar=metavar, help=f"{text} (default: {default})"
+        )
 
 
 def layer_sizes(min_layers):

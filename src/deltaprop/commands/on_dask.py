@@ -28,7 +28,7 @@ from deltaprop.commands.common import (
     say,
     target_names,
 )
-from deltaprop.commands.metrics import format_metrics, metric_sums, metrics_from_sums
+from deltaprop.commands.metrics import metric_sums, metrics_from_sums
 from deltaprop.data import (
     check_column_options,
     check_separator,
@@ -178,8 +178,7 @@ def predict_files(args) -> int:
     files = glob_files(args.data)
     outputs = output_names(files)
     check_new_folder(args.output)
-    model, meta = load(args.model)
-    check_in_memory_model(model, "predict")
+    model, meta = files_model(args, "predict")
     with connect(args.dask) as client, staging_folder(args.output) as staging:
         tasks = [
             (predict_file, k, path, model, meta, args.sep, os.path.join(staging, name))
@@ -190,31 +189,31 @@ def predict_files(args) -> int:
     return 0
 
 
-def check_in_memory_model(model, command):
-    """``ConfigError`` for a model that encodes its columns (categories, missing values):
-    the Dask paths read numbers only."""
+def files_model(args, command):
+    """``(model, metadata)`` of MODEL for ``command`` --dask; ``ConfigError`` for a model that
+    encodes its columns (categories, missing values): the Dask paths read numbers only."""
+    model, meta = load(args.model)
     if getattr(model, "encoder_", None) is not None:
         raise ConfigError(
             f"{command} --dask reads columns of numbers; this model encodes its columns "
             f"(categories, missing values): {command} each file without --dask"
         )
+    return model, meta
 
 
-def evaluate_files(args) -> int:
+def file_scores(args):
     """``deltaprop evaluate MODEL 'part-*.parquet' --dask SCHEDULER``: the metrics in one
-    distributed pass (each worker returns sums per target column; ``metrics_from_sums``)."""
+    distributed pass (each worker returns sums per target column; ``metrics_from_sums``), the
+    target names and the rows in words."""
     check_dask(args)
     files = glob_files(args.data)
-    model, meta = load(args.model)
-    check_in_memory_model(model, "evaluate")
+    model, meta = files_model(args, "evaluate")
     target = evaluation_target(args, model, meta)
     with connect(args.dask) as client:
         tasks = [(file_sums, k, p, model, meta, target, args.sep) for k, p in enumerate(files)]
         sums = results_or_error(client, tasks, files)
     scores, m = metrics_from_sums(sums)
-    print(f"{args.data} ({len(files)} files, {m} rows):")
-    print(format_metrics(scores, target))
-    return 0
+    return scores, target, f"{len(files)} files, {m} rows"
 
 
 def output_names(files):

@@ -10,6 +10,7 @@ from deltaprop.activations import ACTIVATIONS
 from deltaprop.commands.common import (
     TrainRun,
     add_dask_option,
+    add_defaulted,
     add_sep_option,
     command,
     count,
@@ -178,14 +179,6 @@ PARAMETERS = dict(
 )
 
 
-def _add_defaulted(p, options):
-    for flag, type_, metavar, text in options:
-        default = TRAIN_DEFAULTS[flag[2:].replace("-", "_")]
-        p.add_argument(
-            flag, type=type_, default=default, metavar=metavar, help=f"{text} (default: {default})"
-        )
-
-
 def _add_network_options(p):
     wide = f"{WIDE_ROWS} rows or more, or a categorical column"
     p.add_argument(
@@ -201,7 +194,7 @@ def _add_network_options(p):
         help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: "
         f"{TRAIN_DEFAULTS['activation']}; {WIDE_DEFAULTS['activation']} with {wide})",
     )
-    _add_defaulted(p, NETWORK_OPTIONS)
+    add_defaulted(p, NETWORK_OPTIONS, TRAIN_DEFAULTS)
     p.add_argument(
         "--batch-size",
         type=positive_int,
@@ -217,7 +210,7 @@ def _add_network_options(p):
 
 
 def _add_run_options(p):
-    _add_defaulted(p, RUN_OPTIONS)
+    add_defaulted(p, RUN_OPTIONS, TRAIN_DEFAULTS)
     p.add_argument(
         "--plots", metavar="DIR", help="write loss.png, pred_vs_true.png and residuals.png here"
     )
