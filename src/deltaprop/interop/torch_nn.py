@@ -2,15 +2,9 @@
 
 ``nn.Linear(n_l, n_{l+1}).weight`` is Θ^(l) as is (n_{l+1} × n_l, ``out_features × in_features``)
 and ``.bias`` is b^(l+1); PyTorch computes ``a @ weight.T + bias`` on rows, the transpose of
-z^(l+1) = Θ^(l) a^(l) + b^(l+1). ``to_torch`` folds the scalers into the first and last Linear so
-that the result is a plain Sequential to fine-tune or serve:
-
-    Θ^(1) ← Θ^(1) diag(1/x_scale),      b^(2) ← b^(2) − Θ^(1) diag(1/x_scale) x_mean
-    Θ^(L−1) ← diag(y_scale) Θ^(L−1),    b^(L) ← y_scale ⊙ b^(L) + y_mean
-
-computed in float64, then cast to the network's dtype. Folding the output scaler needs a linear
-output (see deltaprop.interop.common.OUTPUT_ACTIVATIONS). PyTorch is optional and imported only
-inside these functions.
+z^(l+1) = Θ^(l) a^(l) + b^(l+1). ``to_torch`` folds the scalers into the first and last Linear
+(``folded_weights``) so that the result is a plain Sequential to fine-tune or serve. PyTorch is
+optional and imported only inside these functions.
 
 Files (``save_torch``/``load_torch``): ``torch.save`` of the state dict (tensors only, loaded with
 ``weights_only=True``) and a JSON of the architecture beside it; no pickled code.
@@ -88,7 +82,12 @@ def build(layers, dtype):
 
 
 def folded_weights(parts):
-    """[(Θ^(l), b^(l+1))] in float64 with the input and output scalers folded in."""
+    """[(Θ^(l), b^(l+1))] in float64 (then cast to the network's dtype) with the scalers folded
+    in; the output scaler needs a linear output (``OUTPUT_MODULES``):
+
+        Θ^(1) ← Θ^(1) diag(1/x_scale),      b^(2) ← b^(2) − Θ^(1) diag(1/x_scale) x_mean
+        Θ^(L−1) ← diag(y_scale) Θ^(L−1),    b^(L) ← y_scale ⊙ b^(L) + y_mean
+    """
     net = parts.network
     weights = [
         (net.theta[l].astype(np.float64), net.b[l + 1].astype(np.float64)) for l in range(1, net.L)
