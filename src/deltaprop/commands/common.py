@@ -42,10 +42,6 @@ class TrainRun:
         """Whether the scored rows were held out of training."""
         return self.n_test > 0
 
-    @property
-    def n_samples(self):
-        return self.n_train + self.n_test
-
     def architecture(self, hidden):
         """The layer widths as ``"10-16-1"``."""
         n_1 = len(self.feature_names) if self.n_inputs is None else self.n_inputs

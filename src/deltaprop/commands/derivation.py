@@ -35,11 +35,6 @@ def register(subparsers):
     _register_exercise(subparsers)
 
 
-def _form(text):
-    """The ``--form`` value; ``seed`` is the old name of ``hadamard`` (not shown in --help)."""
-    return FORM_ALIASES.get(text, text)
-
-
 def _register_explain(subparsers):
     help_ = "print the backprop derivation for an architecture, every shape, verified"
     p = command(subparsers, "explain", run_explain, help_)
@@ -59,7 +54,7 @@ def _register_explain(subparsers):
     p.add_argument(
         "--form",
         default="hadamard",
-        type=_form,
+        type=lambda text: FORM_ALIASES.get(text, text),  # old names, not shown in --help
         choices=FORMS,
         help="form of the δ recursion: hadamard (⊙ φ'), diag (P_l = Diag(φ')) or vjp "
         "(vector-Jacobian product)",

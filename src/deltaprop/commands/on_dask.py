@@ -1,13 +1,9 @@
-"""``deltaprop train|predict|evaluate 'data/part-*.parquet' ... --dask local:2``: on Dask.
-
-Each file of the glob is one partition, read on a worker by the same reader as ``train``
-(``data.read_dataset``: CSV or Parquet, the same column options and the same one-line errors
-naming the file, the line and the column). Each file's rows are split into training and
-held-out rows there; only the held-out targets and predictions come back for the metrics.
-The model file is the one ``train`` writes. ``predict`` and ``evaluate`` read the files
-the same way, one task per file: ``predict`` writes one output file per input file,
-``evaluate`` sums what the metrics need on the workers.
-"""
+"""``deltaprop train|predict|evaluate 'data/part-*.parquet' ... --dask local:2``: on Dask, one
+partition (one task) per file of the glob, read on a worker by the same reader as in memory
+(``data.read_dataset``: the same column options and one-line errors). ``train`` splits each
+file's rows into training and held-out rows there (only the held-out targets and predictions
+come back) and writes the model file ``train`` writes; ``predict`` writes one output file per
+input file; ``evaluate`` sums what the metrics need on the workers (docs/scaling.md)."""
 
 import contextlib
 import glob

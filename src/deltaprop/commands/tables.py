@@ -1,11 +1,7 @@
-"""Tables as they come, on the command line: the columns of a data file as the model takes
-them (``deltaprop.tabular``), with what was done to them said in one line each.
-
-``train`` reads its features raw: text columns (and ``--categorical`` ones) become categorical,
-a row identifier is left out unless ``--features`` names it, and missing cells are imputed,
-dropped or refused (``--missing``). ``predict`` and ``evaluate`` read the model's columns the
-same way; a row that cannot be predicted (a missing cell the model cannot fill) is reported,
-and written with an empty prediction, never dropped without a word nor shifted.
+"""Tables as they come, on the command line (docs/usage.md): the columns of a data file as the
+model takes them (``deltaprop.tabular``), with what was done to them said in one line each.
+A row that ``predict`` or ``evaluate`` cannot predict (an empty cell the model cannot fill) is
+reported and written with an empty prediction, never dropped without a word nor shifted.
 """
 
 from dataclasses import dataclass, replace

@@ -26,7 +26,7 @@ from deltaprop.commands.common import (
     training_loss_text,
     warnings_as_lines,
 )
-from deltaprop.commands.results import PLOT_FILES, conclude
+from deltaprop.commands.results import conclude
 from deltaprop.commands.tables import TableSet, add_table_options, read_training_table
 from deltaprop.config import SOLVERS, TrainConfig
 from deltaprop.data import (
@@ -40,7 +40,7 @@ from deltaprop.data import (
 from deltaprop.errors import ConfigError
 from deltaprop.files import check_output
 from deltaprop.losses import LOSSES, get_loss
-from deltaprop.plots import check_folder
+from deltaprop.plots import PLOT_FILES, check_folder
 from deltaprop.printable import shortened
 from deltaprop.tabular import filled_text
 

@@ -45,18 +45,10 @@ ACCEPTED = "MLPRegressor or Pipeline(StandardScaler, MLPRegressor)"
 
 
 def from_sklearn(model):
-    """A fitted ``DeltapropRegressor`` with the weights (and scaler) of a scikit-learn model.
-
-    Parameters
-    ----------
-    model : MLPRegressor or Pipeline(StandardScaler, MLPRegressor)
-        Fitted, with ``loss="squared_error"`` (linear output) or ``"poisson"`` (exp output).
-
-    Returns
-    -------
-    DeltapropRegressor
-        Predicting what ``model.predict`` does (to rounding); Θ^(l) = ``coefs_[l−1].T``.
-    """
+    """A fitted ``DeltapropRegressor`` with the weights (and scaler) of a fitted
+    ``MLPRegressor`` or ``Pipeline(StandardScaler, MLPRegressor)``, ``loss="squared_error"``
+    (linear output) or ``"poisson"`` (exp output): it predicts what ``model.predict`` does (to
+    rounding), with Θ^(l) = ``coefs_[l−1].T``."""
     scaler, mlp = _split(model)
     net = Network(
         _sizes(mlp),
@@ -131,19 +123,10 @@ def _activation(mlp):
 
 
 def to_sklearn(estimator):
-    """A fitted scikit-learn model that predicts what ``estimator`` does (to rounding).
-
-    Parameters
-    ----------
-    estimator : DeltapropRegressor
-        Fitted, with a hidden activation scikit-learn has: identity, sigmoid (its "logistic"),
-        tanh or relu.
-
-    Returns
-    -------
-    MLPRegressor, or Pipeline(StandardScaler, MLPRegressor) when the input scaler is not the
-    identity. The output scaler is folded into the last layer.
-    """
+    """A fitted scikit-learn model that predicts what the fitted ``estimator`` does (to
+    rounding), whose hidden activation scikit-learn has (identity, sigmoid as its "logistic",
+    tanh or relu): an ``MLPRegressor``, or ``Pipeline(StandardScaler, MLPRegressor)`` when the
+    input scaler is not the identity; the output scaler is folded into the last layer."""
     from sklearn.pipeline import Pipeline
 
     parts = estimator_parts(estimator)

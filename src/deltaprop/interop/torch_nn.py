@@ -102,19 +102,9 @@ def folded_weights(parts):
 
 
 def to_torch(estimator):
-    """An ``nn.Sequential`` of Linear and activation modules predicting as ``estimator``.
-
-    Parameters
-    ----------
-    estimator : DeltapropRegressor
-        Fitted.
-
-    Returns
-    -------
-    torch.nn.Sequential
-        Of the network's dtype; input (batch, n_1), output (batch, n_L). The scalers are folded
-        into the first and last Linear.
-    """
+    """An ``nn.Sequential`` of Linear and activation modules that predicts as the fitted
+    ``estimator``: of the network's dtype, input (batch, n_1), output (batch, n_L), the scalers
+    folded into the first and last Linear."""
     torch = _torch()
     parts = estimator_parts(estimator)
     module = build(architecture(parts.network, parts.output), parts.network.dtype)
@@ -127,19 +117,10 @@ def to_torch(estimator):
 
 
 def from_torch(module):
-    """A fitted ``DeltapropRegressor`` with the weights of a PyTorch ``nn.Sequential``.
-
-    Parameters
-    ----------
-    module : torch.nn.Sequential
-        Linear layers with one kind of activation between them (Identity, Sigmoid, Tanh, ReLU,
-        LeakyReLU(0.01), ELU(1.0) or Softplus(beta=1)), float32 or float64, a linear output.
-
-    Returns
-    -------
-    DeltapropRegressor
-        Θ^(l) = the l-th Linear's ``weight``, b^(l+1) its ``bias``; no scalers.
-    """
+    """A fitted ``DeltapropRegressor`` with the weights of a PyTorch ``nn.Sequential``: Linear
+    layers with one kind of activation between them (Identity, Sigmoid, Tanh, ReLU,
+    LeakyReLU(0.01), ELU(1.0) or Softplus(beta=1)), float32 or float64, a linear output.
+    Θ^(l) is the l-th Linear's ``weight`` and b^(l+1) its ``bias``; no scalers."""
     linears, activation = _parse(module)
     sizes = (linears[0].in_features, *(linear.out_features for linear in linears))
     dtypes = {linear.weight.dtype for linear in linears}
