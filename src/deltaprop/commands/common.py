@@ -20,12 +20,9 @@ from deltaprop.network import check_sizes
 
 @dataclass
 class TrainRun:
-    """What a training run saw and scored, whatever ran it.
-
-    ``source`` names the data, ``n_train`` and ``n_test`` count its rows (``n_test`` 0 with
-    --test-size 0, when the scored rows are the training rows), ``y_true`` and ``y_pred``
-    (m_scored, k) are the targets and predictions of the scored rows.
-    """
+    """What a training run saw and scored, whatever ran it: ``source`` names the data,
+    ``n_train`` and ``n_test`` count its rows (``n_test`` 0 with --test-size 0: the scored rows
+    are the training rows), ``y_true`` and ``y_pred`` are those of the scored rows."""
 
     source: str
     feature_names: tuple

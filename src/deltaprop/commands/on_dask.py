@@ -46,7 +46,6 @@ from deltaprop.distributed import (
 )
 from deltaprop.errors import ClusterLostError, ConfigError, DataError, DeltapropError
 from deltaprop.files import check_output, umask
-from deltaprop.network import check_sizes
 
 
 def check_dask(args):
@@ -65,9 +64,8 @@ def train_run(args, model):
     files = data_files(args)
     say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
     with connect(args.dask) as client:
-        hidden = check_sizes(model.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
         sources = file_sources(args, files, False)
-        rows = DaskRows.from_files(client, sources, files, hidden)
+        rows = DaskRows.from_files(client, sources, files, model.hidden_layer_sizes)
         try:
             fit_reporting_warnings(model.fit_rows, rows)
         except ClusterLostError as err:  # as Ctrl-C: the best weights so far are saved

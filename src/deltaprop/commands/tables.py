@@ -99,7 +99,8 @@ def read_training_table(args, target, say):
         columns = {name: values[rows] for name, values in columns.items()}
         y = y[rows]
     if categorical:
-        say(f"categorical, one-hot: {_category_counts(columns, categorical)}")
+        counts = (f"{name} ({distinct_categories(columns[name])} values)" for name in categorical)
+        say(f"categorical, one-hot: {', '.join(counts)}")
     names = tuple(columns)
     absent = any(missing_cells(values).any() for values in columns.values())
     if not categorical and not absent:
@@ -204,13 +205,6 @@ def cells_named(table, masks):
     lines = table.lines([int(i) for i in shown])
     text = cells_text(cells, lambda i: lines.get(i, f"data row {i + 1}"))
     return sum(rows.size for _, rows in cells), text
-
-
-def _category_counts(columns, categorical):
-    """ "city (5 values), shop (200 values)"."""
-    return ", ".join(
-        f"{name} ({distinct_categories(columns[name])} values)" for name in categorical
-    )
 
 
 @dataclass(frozen=True)
