@@ -1,7 +1,8 @@
 """The notations that are tables of one translation (tables.py): deeplearning.ai, Goodfellow,
-Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpus in
-data/notation_corpus_more.tsv was written, with the verdict a teacher gives for the question's
-network (linear output, squared loss), before these notations were read."""
+Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpora in
+data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
+were written, with the verdict a teacher gives for the question's network (linear output,
+squared loss), before these notations were read."""
 
 import re
 import shlex
@@ -15,11 +16,13 @@ from deltaprop.derivation.notations import detect
 from deltaprop.derivation.tables import NOTATIONS
 from deltaprop.errors import ConfigError
 
-CORPUS = Path(__file__).parent / "data" / "notation_corpus_more.tsv"
+DATA = Path(__file__).parent / "data"
+CORPORA = (DATA / "notation_corpus_more.tsv", DATA / "notation_corpus_deep.tsv")  # deep: any depth
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = [
     line.split("\t")
-    for line in CORPUS.read_text(encoding="utf-8").splitlines()
+    for corpus in CORPORA
+    for line in corpus.read_text(encoding="utf-8").splitlines()
     if line and not line.startswith("#")
 ]
 

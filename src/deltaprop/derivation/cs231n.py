@@ -35,22 +35,8 @@ from deltaprop.derivation.notation import (
     transform,
 )
 from deltaprop.derivation.shapes import walk
+from deltaprop.derivation.tables import ACTIVATION, AFFINE
 
-AFFINE = {
-    "X": "cs:A",
-    "x": "cs:A",
-    "W": "cs:Θ",
-    "w": "cs:Θ",
-    "b": "cs:b",
-    "out": "cs:Z",
-    "dout": "cs:dZ",
-    "dx": "cs:dA",
-    "dX": "cs:dA",
-    "dW": "cs:G",
-    "dw": "cs:G",
-    "db": "cs:gb",
-}
-ACTIVATION = {"x": "cs:z", "out": "cs:a", "dout": "cs:da", "dx": "cs:dz"}
 AFFINE_CLUES = {"X", "W", "w", "b", "dW", "dw", "db", "dX"}
 TARGETS = {"cs:Z", "cs:dA", "cs:G", "cs:gb", "cs:R", "cs:a", "cs:dz", "cs:dZ", "cs:da"}
 LABELS = {LayerIndex("l", 0): "D", LayerIndex("l", 1): "M", "m": "N"}

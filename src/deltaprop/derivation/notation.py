@@ -199,7 +199,7 @@ class BiasUnit(Node):
     fill: float = 1.0
 
 
-LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc", "w"}
+LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
 FUNCTIONS = {"φ", "φ'", "Diag", "ℓ", "Tr"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
@@ -208,7 +208,7 @@ ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
 # ---------------------------------------------------------------- tokens
 
-COMMANDS = {
+NAMES = {  # a name written as a word (Theta) or as a LaTeX command (\Theta)
     "Theta": "Θ",
     "theta": "Θ",
     "W": "Θ",
@@ -219,6 +219,11 @@ COMMANDS = {
     "sigma": "φ",
     "alpha": "α",
     "lambda": "α",
+    "Diag": "Diag",
+    "exp": "exp",
+    "log": "log",
+}
+COMMANDS = NAMES | {
     "cdot": "·",
     "times": "·",
     "odot": "⊙",
@@ -232,7 +237,6 @@ COMMANDS = {
     "tfrac": "frac",
     "smL": "L",
     "LR": "LR",
-    "Diag": "Diag",
     "grad": "grad",
     "operatorname": "name",
     "mathrm": "name",
@@ -242,8 +246,6 @@ COMMANDS = {
     "boldsymbol": "bold",
     "bm": "bold",
     "prime": "'",
-    "exp": "exp",
-    "log": "log",
     "ell": "ℓ",
     "sum": "Σ",
     "Vert": "‖",
@@ -269,27 +271,14 @@ SKIPPED_COMMANDS = {
     "displaystyle",
     "limits",
 }
-WORDS = {
-    "Theta": "Θ",
-    "theta": "Θ",
-    "W": "Θ",
-    "delta": "δ",
-    "Delta": "Δ",
+WORDS = NAMES | {
     "g": "δ",
-    "phi": "φ",
-    "varphi": "φ",
-    "sigma": "φ",
     "dphi": "φ'",
-    "alpha": "α",
-    "lambda": "α",
-    "Diag": "Diag",
     "diag": "Diag",
     "Tr": "Tr",  # the trace of a derivation's identities (calculus.py evaluates it)
     "ones": "1",
     "h": "h",
     "clip": "clip",
-    "exp": "exp",
-    "log": "log",
 }
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
@@ -381,35 +370,34 @@ def _octave_tokens(name, pos, end):
     return [Token("sym", symbol, pos, split), Token("layer", int(digits), split, end)]
 
 
+FIXED_TOKENS = {  # a match of TOKEN_RE that is always the same token: (kind, value)
+    "dotstar": ("op", "⊙"),  # Octave's .* is the Hadamard product
+    "assign": ("=", "="),  # := in Ng's course: an assignment
+    "dotT": ("ᵀ", "ᵀ"),
+    "dotpower": ("**", "**"),  # Octave's .^, NumPy's **
+    "droprow": ("drop", 0),  # Octave's (2:end)
+    "dropcol": ("drop", 1),  # and (:,2:end)
+    "norm": ("‖", "‖"),
+}
+SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L"}
+
+
 def _tokens_of(match, text, words):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
     if kind in ("ws", "annotation"):  # a trailing \in \mathbb{R}^{…} states the shape
         return []
-    if kind == "dotstar":  # Octave's .* is the Hadamard product
-        return [Token("op", "⊙", pos, end)]
-    if kind == "assign":  # := in Ng's course: an assignment
-        return [Token("=", "=", pos, end)]
+    if kind in FIXED_TOKENS:
+        return [Token(*FIXED_TOKENS[kind], pos, end)]
     if kind == "octave":
         return _octave_tokens(s, pos, end)
     if kind == "num":
         return [Token("num", float(s), pos, end)]
-    if kind == "dotT":
-        return [Token("ᵀ", "ᵀ", pos, end)]
-    if kind in ("power", "augment"):  # NumPy's x**2 and dW += T
+    if kind in ("power", "augment", "punct"):  # NumPy's x**2 and dW += T
         return [Token(s, s, pos, end)]
-    if kind == "dotpower":  # Octave's .^, NumPy's **
-        return [Token("**", s, pos, end)]
-    if kind in ("droprow", "dropcol"):  # Octave's (2:end) and (:,2:end)
-        return [Token("drop", 0 if kind == "droprow" else 1, pos, end)]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
         return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
-    if kind == "norm":
-        return [Token("‖", "‖", pos, end)]
-    if kind == "punct":
-        return [Token(s, s, pos, end)]
     if kind == "uni":
-        s = UNICODE.get(s, s)
-        return [_symbol_or_op(s, pos, end)]
+        return [_symbol_or_op(UNICODE.get(s, s), pos, end)]
     if kind == "cmd":
         name = s[1:]
         if name in SKIPPED_COMMANDS:
@@ -425,23 +413,15 @@ def _symbol_or_op(s, pos, end):
         return Token("local", s.removeprefix("local:"), pos, end)
     if s.startswith("~"):  # a name of the notation's table, translated after parsing
         return Token("sym", s, pos, end)
-    if s in ("Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "w", "G", "J", "Acc", "m", "Tr"):
+    if s in SYMBOLS or s in ELEMENTWISE:
         return Token("sym", s, pos, end)
-    if s in ELEMENTWISE:
-        return Token("sym", s, pos, end)
-    if s == "L":
-        return Token("sym", "L", pos, end)
     if s == "1":
         return Token("ones", s, pos, end)
     if s == "½":
         return Token("num", 0.5, pos, end)
     if s in ("·", "⊙"):
         return Token("op", s, pos, end)
-    if s == "-":
-        return Token("-", s, pos, end)
-    if s == "'":
-        return Token("'", s, pos, end)
-    return Token(s, s, pos, end)  # ᵀ ∂ ∇ ‖ ² Σ frac LR grad name bold
+    return Token(s, s, pos, end)  # - ' ᵀ ∂ ∇ ‖ ² Σ frac LR grad name bold
 
 
 def _word_tokens(word, text, pos, end, words=WORDS):
@@ -470,38 +450,13 @@ def _word_tokens(word, text, pos, end, words=WORDS):
 COEFFICIENT = "coefficient"  # Bin.written of a number written against a symbol: 2m
 PRODUCT_OPS = {"@": "@", "·": "@", "⊙": "⊙", "*": "*", "/": "/", ":": ":"}
 LOOSE_OPS = {"⊙", ":"}  # below the matrix product, as mathematicians read φ' ⊙ Θᵀ δ
-STARTS_PRIMARY = {
-    "sym",
-    "num",
-    "ones",
-    "(",
-    "[",
-    "{",
-    "frac",
-    "grad",
-    "LR",
-    "∂",
-    "∇",
-    "name",
-    "bold",
-    "np",
-    "‖",
-    "Σ",
-    "fill",
-    "h",
-    "local",
-    "dot",
-    "sum",
-    "maximum",
-    "tanh",
-    "reg",
-    "hat",
-    "power",
-    "multiply",
-    "outer",
-    "mean",
-}
 CLOSING = {"(": ")", "[": "]", "{": "}"}
+NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
+    "dot": (2, lambda span, a, b: Bin(span, "@", a, b, "np.dot")),
+    "multiply": (2, lambda span, a, b: Bin(span, "*", a, b, "np.multiply")),  # NumPy's *
+    "outer": (2, lambda span, u, v: Bin(span, "@", u, Transpose(v.span, v), "np.outer")),
+    "tanh": (1, lambda span, x: Call(span, "tanh", x)),
+}
 
 
 MAX_LENGTH = 1000  # characters of one equation
@@ -588,17 +543,21 @@ class _Parser:
             "fill": self.primary_fill,
             "h": self.primary_h,
             "local": self.primary_local,
-            "dot": self.primary_dot,
+            "dot": self.primary_numpy,
             "sum": self.primary_axis_sum,
             "maximum": self.primary_maximum,
-            "tanh": self.primary_tanh,
+            "tanh": self.primary_numpy,
             "reg": self.primary_reg,
             "hat": self.primary_hat,
             "power": self.primary_power,
-            "multiply": self.primary_multiply,
-            "outer": self.primary_outer,
+            "multiply": self.primary_numpy,
+            "outer": self.primary_numpy,
             "mean": self.primary_axis_sum,
         }
+
+    def starts_primary(self):
+        """Whether the current token starts an operand (juxtaposition is a product)."""
+        return self.tok.kind in self.primaries or self.tok.kind in CLOSING
 
     @property
     def tok(self):
@@ -671,7 +630,7 @@ class _Parser:
                 tok = self.next()
                 op = PRODUCT_OPS[tok.value]
                 right = self.unary()
-            elif self.tok.kind in STARTS_PRIMARY and not (self.tok.kind == "‖" and self.in_norm):
+            elif self.starts_primary() and not (self.tok.kind == "‖" and self.in_norm):
                 tok, op = None, "@"
                 right = self.postfix()
                 if isinstance(right, Num) and right.value == 1 and not isinstance(node, Num):
@@ -850,8 +809,6 @@ class _Parser:
     def with_layer(self, node, layer, end):
         if isinstance(node, Sym) and node.name == "J":
             return node  # J_k, with the layer as a subscript: the cost
-        if isinstance(node, Sym) and node.name == "w" and node.layer is None:
-            node, layer = replace(node, name="Θ"), layer.shift(-1)  # Nielsen's w^l: Θ^(l−1)
         layered = LAYERED | {"φ", "φ'"}  # f^l, g^{[l]}: the activation of layer l
         named = isinstance(node, Sym) and node.name.startswith("~")
         if (
@@ -931,10 +888,11 @@ class _Parser:
             args.append(self.expr())
         return args, self.expect(")", "')'").end
 
-    def primary_dot(self):  # np.dot(a, b)
-        start = self.next().pos
-        (a, b), end = self.numpy_arguments(2)
-        return Bin((start, end), "@", a, b, "np.dot")
+    def primary_numpy(self):  # np.dot(a, b), np.multiply(a, b), np.outer(u, v), np.tanh(x)
+        tok = self.next()
+        count, build = NUMPY_FUNCTIONS[tok.kind]
+        args, end = self.numpy_arguments(count)
+        return build((tok.pos, end), *args)
 
     def axis(self):
         """``axis=0`` or ``axis=1``, the argument of NumPy's sum."""
@@ -987,16 +945,6 @@ class _Parser:
             self.fail("np.power takes a number as its exponent", tok)
         return Call((tok.pos, end), "pow", arg, (power,))
 
-    def primary_multiply(self):  # np.multiply(a, b): NumPy's *
-        tok = self.next()
-        (a, b), end = self.numpy_arguments(2)
-        return Bin((tok.pos, end), "*", a, b, "np.multiply")
-
-    def primary_outer(self):  # np.outer(u, v) = u vᵀ
-        tok = self.next()
-        (u, v), end = self.numpy_arguments(2)
-        return Bin((tok.pos, end), "@", u, Transpose(v.span, v), "np.outer")
-
     def primary_hat(self):  # Goodfellow's \hat{y}: the output
         tok = self.next()
         inner = self.braced() if self.tok.kind == "{" else self.primary()
@@ -1015,11 +963,6 @@ class _Parser:
             self.fail("only np.maximum(0, x), the ReLU, is read", tok)
         other = args[1] if args[0] is zeros[0] else args[0]
         return Call((tok.pos, end), "relu", other)
-
-    def primary_tanh(self):  # np.tanh(x)
-        tok = self.next()
-        (arg,), end = self.numpy_arguments(1)
-        return Call((tok.pos, end), "tanh", arg)
 
     def primary_reg(self):  # cs231n's reg: its L2 term is ½ reg ‖W‖², so reg is α/m here
         tok = self.next()

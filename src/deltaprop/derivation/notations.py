@@ -32,8 +32,8 @@ from deltaprop.derivation.shapes import RANGES, SymbolError, quantity, walk
 from deltaprop.derivation.tables import BY_NAME, NOTATIONS, Meaning
 from deltaprop.errors import ConfigError
 
-DETECTION = ("cs231n", "britz", "dlai", "numpy", "goodfellow", "bishop", "wikipedia")
-DETECTION += ("d2l-rows", "d2l", "ng", "nielsen")  # tried in this order; the question's is the rest
+DETECTION = ("cs231n", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow", "bishop")
+DETECTION += ("wikipedia", "ng", "nielsen")  # tried in this order; the question's is the rest
 
 
 def detect(text):
@@ -73,11 +73,26 @@ def read(text, notation):
     sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
     moved to the right, so that the first side is always a quantity."""
     table = table_of(notation)
-    sides = [translate(side, table) for side in parse(text, table)]
+    parsed = parse(text, table)
+    table = replace(table, units=_units(parsed, table)) if table.units else table
+    sides = [translate(side, table) for side in parsed]
     if len(sides) < 2:
         return sides
     lhs, factor = _unscaled(sides[0])
     return [lhs, *(_rescaled(side, factor) for side in sides[1:])]
+
+
+def _units(sides, table):
+    """The layer of each unit letter of Bishop's component form in this equation: i, j, k
+    are layers l−1, l, l+1, unless a name of one layer fixes one of them (x_i: i is the input
+    layer; y_k, t_k: k is the output layer) and with it the others."""
+    order, fixed = table.units, ("l", -1)
+    for n in (n for side in sides for n in walk(side)):
+        meaning = table.symbols.get(n.name[1:]) if isinstance(n, Sym) else None
+        if meaning and meaning.at and n.entry and n.entry[0] in order:
+            fixed = (meaning.at, -order.index(n.entry[0]))
+    layer = _layer_of(fixed[0], table)
+    return {unit: layer.shift(fixed[1] + k) for k, unit in enumerate(order)}
 
 
 def readable(text, notation):
@@ -177,7 +192,7 @@ def translate(node, notation):
             layer = _core_layer(n.layer, 0, table)
             return replace(n, arg=translate(n.arg, table), layer=layer)
         if isinstance(n, Sym) and table.units and n.entry and n.layer is None and n.name in "δb":
-            return replace(n, layer=_layer_of(table.units[n.entry[0]], table))
+            return replace(n, layer=table.units[n.entry[0]])
         if isinstance(n, Deriv):
             num, den = translate(n.num, table), translate(n.den, table)
             return _derivative(replace(n, num=num, den=den), table)
@@ -208,10 +223,8 @@ def _written_layer(sym, meaning, table):
         return _core_layer(sym.layer, meaning.shift, table)
     if table.units and sym.entry:
         unit = sym.entry[-1] if meaning.core == "Θ" else sym.entry[0]
-        return _layer_of(table.units[unit], table).shift(meaning.shift)
-    if meaning.at:
-        return _core_layer(_layer_of(meaning.at, table), meaning.shift, table)
-    return None
+        return table.units[unit].shift(meaning.shift)
+    return _at(meaning, table) if meaning.at else None
 
 
 def _unplaced(sym, written):
@@ -251,12 +264,15 @@ def spell(node, notation, numpy=True):
     """``node`` (core symbols) written back in ``notation``: each core symbol that a name of
     its table stands for becomes that name with its layer written as the notation writes it
     (``Δ^(2)`` is ``dZ^{[1]}`` in deeplearning.ai's), printed as NumPy (``@``, ``.T``) when
-    ``numpy`` and the notation has NumPy; a symbol without a name stays."""
+    ``numpy`` and the notation has NumPy; a symbol without a name stays. Names written with
+    digits (Octave's ``delta3``) are written back only to plain text (``numpy``)."""
     table = table_of(notation)
-    if not table.symbols:
+    spelled = table.spelled if numpy or table.style != "digits" else {}
+    if not table.symbols | spelled:
         return node
     numpy = table.numpy and numpy
-    table = replace(table, numpy=numpy, style="digits" if numpy else table.style)  # dZ1, W2
+    style = "digits" if numpy else table.style  # dZ1, W2
+    table = replace(table, symbols=spelled | table.symbols, numpy=numpy, style=style)
 
     def written(n):
         if isinstance(n, Bin) and n.written == "scale":  # Britz's dW: m ∂J/∂Θ, as written
@@ -273,24 +289,34 @@ def spell(node, notation, numpy=True):
 
 def _spelled(sym, table):
     """The written name of core symbol ``sym`` in ``table`` (a Sym, or a Local that renders
-    as NumPy), or None when the table has no name for it."""
-    for name, meaning in table.symbols.items():
-        if meaning.core != sym.name or sym.name in SCALARS:
-            continue
+    as NumPy), or None when the table has no name for it: a name of its layer (d2l's h is
+    h^{(1)}, o the output), else a name with the layer written, else a name of one layer
+    (``A_prev``). Ng's folded Θ+ and a+ are named as Θ and a."""
+    if sym.name in SCALARS:
+        return None
+    core = sym.name.removesuffix("+")
+    names = [(n, m) for n, m in table.symbols.items() if m.core == core]
+    for name, meaning in names:
+        if re.fullmatch(r"\d+|L", meaning.at) and _at(meaning, table) == sym.layer:
+            return _named(sym, name, table)
+    for name, meaning in names:
         layer = _written_index(sym.layer, meaning, table)
         if layer is not None:
             return _named(sym, _layer_text(name, layer, table), table)
-    for name, meaning in table.symbols.items():  # a name of one layer: dZ, A_prev, a_hidden
-        if meaning.core == sym.name and meaning.at:
-            at = _core_layer(_layer_of(meaning.at, table), meaning.shift, table)
-            if at == sym.layer:
-                return _named(sym, name, table)
+    for name, meaning in names:  # a name of one layer: dZ, A_prev, a_hidden
+        if meaning.at and _at(meaning, table) == sym.layer:
+            return _named(sym, name, table)
     return None
+
+
+def _at(meaning, table):
+    """The core layer of a name written without one."""
+    return _core_layer(_layer_of(meaning.at, table), meaning.shift, table)
 
 
 def _written_index(layer, meaning, table):
     """The written layer of a core ``layer`` for a name written with one, or None."""
-    fixed = meaning.at not in ("", "l")  # a name of one layer: A_prev, a_hidden, W_next
+    fixed = meaning.at not in ("", "l") and not meaning.at.isdigit()  # A_prev, a_hidden
     if layer is None or fixed or table.units or (table.style == "digits" and layer.base):
         return None
     written = layer.shift(-meaning.shift)

@@ -8,6 +8,7 @@ evaluated on that sample alone, which is δ^(l) by definition (∂z^(l)/∂b^(l)
 import numpy as np
 
 from deltaprop.activations import get_activation
+from deltaprop.derivation.tables import CS231N
 from deltaprop.errors import ConfigError
 from deltaprop.losses import Loss, get_loss
 from deltaprop.network import Network, check_sizes
@@ -170,26 +171,13 @@ class RandomNetwork:
         return values[name]()
 
     def local(self, name, k):
-        """cs231n's names for layer ``k``, samples as rows (all of the batch): the transposes
-        of the question's quantities, with cs231n's upstream gradients ∂J/∂out, which carry
-        the 1/m of J. ∂J/∂A^(k) = (1/m) (Θ^(k))ᵀ Δ^(k+1) is the one not read off the core's
-        gradient (a test compares it with central differences of J)."""
-        values = {
-            "cs:A": lambda: self._a()[k],
-            "cs:Θ": lambda: self.net.theta[k],
-            "cs:b": lambda: self.net.b[k + 1][:, None],
-            "cs:Z": lambda: self.cache.z[k + 1],
-            "cs:dZ": lambda: self.Delta[k + 1] / self.m,
-            "cs:dA": lambda: self.net.theta[k].T @ self.Delta[k + 1] / self.m,
-            "cs:G": lambda: self.grad.theta[k],
-            "cs:gb": lambda: self.grad.b[k + 1][:, None],
-            "cs:R": lambda: self.value("R", k),
-            "cs:z": lambda: self.cache.z[k],
-            "cs:a": lambda: self._a()[k],
-            "cs:da": lambda: self.net.theta[k].T @ self.Delta[k + 1] / self.m,
-            "cs:dz": lambda: self.Delta[k] / self.m,
-        }
-        return values[name]().T  # one sample per row
+        """cs231n's names for layer ``k`` (``tables.CS231N``), samples as rows: the transposes
+        of the question's batch quantities, the upstream gradients ∂J/∂out with the 1/m of J.
+        ∂J/∂A^(k) = (Θ^(k))ᵀ Δ^(k+1) is the one not read off the core's gradient (a test
+        compares it with central differences of J)."""
+        meaning = CS231N[name][1]
+        value = self.truth(meaning.core, k + meaning.shift, batched=True)
+        return (value / self.m if meaning.scale else value).T  # one sample per row
 
     def folded(self, name, k, i):
         """Ng's course with the bias folded in: Θ^(l) is [b^(l+1) Θ^(l)], a^(l) is

@@ -35,6 +35,7 @@ from deltaprop.derivation.notation import (
     is_numpy,
     to_text,
 )
+from deltaprop.derivation.tables import ACTIVATION, CS231N
 
 # name: (first layer, last layer as an offset from L); the ranges of the notation table
 RANGES = {
@@ -54,71 +55,24 @@ RANGES = {
     "∂J/∂a": (2, 0),
     "∂J/∂A": (2, 0),
     "∂z/∂z": (2, -1),
-    # Ng's course with the bias folded in: Θ^(l) holds b^(l+1) as its first column and
-    # a^(l) the bias unit a_0 = 1 as its first entry (the output a^(L) has none)
-    "Θ+": (1, -1),
-    "G+": (1, -1),
-    "Acc+": (1, -1),
-    "a+": (1, -1),
-    "A+": (1, -1),
     "R": (1, -1),  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
-    "R+": (1, -1),
-    # cs231n's layer-local names, samples as rows (see cs231n.py): an affine layer l → l+1 …
-    "cs:A": (1, -1),  # X = (A^(l))ᵀ
-    "cs:Θ": (1, -1),  # W = (Θ^(l))ᵀ
-    "cs:b": (1, -1),  # b = (b^(l+1))ᵀ
-    "cs:Z": (1, -1),  # out = (Z^(l+1))ᵀ
-    "cs:dZ": (1, -1),  # dout = ∂J/∂out = (1/m) (Δ^(l+1))ᵀ
-    "cs:dA": (1, -1),  # dx = ∂J/∂X = (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ
-    "cs:G": (1, -1),  # dW = (∂J/∂Θ^(l))ᵀ
-    "cs:gb": (1, -1),  # db = (∂J/∂b^(l+1))ᵀ
-    "cs:R": (1, -1),  # reg * W = ((α/m) Θ^(l))ᵀ
-    # … and the activation of a hidden layer l
-    "cs:z": (2, -1),  # x = (Z^(l))ᵀ
-    "cs:a": (2, -1),  # out = (A^(l))ᵀ
-    "cs:da": (2, -1),  # dout = (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ
-    "cs:dz": (2, -1),  # dx = (1/m) (Δ^(l))ᵀ
 }
-MEANING = {
-    "Θ": "Θ",
-    "G": "∂J/∂Θ",
-    "Acc": "Ng's Δ",
-    "b": "b",
-    "gb": "∂J/∂b",
-    "z": "z",
-    "Z": "Z",
-    "a": "a",
-    "A": "A",
-    "δ": "δ",
-    "Δ": "Δ",
-    "P": "P",
-    "φ'": "φ'(z)",
-    "∂J/∂a": "∂J/∂a",
-    "∂J/∂A": "∂J/∂A",
-    "∂z/∂z": "∂z^(l+1)/∂z",
-    "Θ+": "Θ",
-    "G+": "∂J/∂Θ",
-    "Acc+": "Ng's Δ",
-    "a+": "a",
-    "A+": "A",
-    "R": "(α/m) Θ",
-    "R+": "(α/m) Θ",
-}
-MEANING |= {  # cs231n's names of the layer l they belong to
-    "cs:A": "X",
-    "cs:Θ": "W",
-    "cs:b": "b",
-    "cs:Z": "out",
-    "cs:dZ": "dout",
-    "cs:dA": "dx",
-    "cs:G": "dW",
-    "cs:gb": "db",
-    "cs:R": "reg * W",
-    "cs:z": "x",
-    "cs:a": "out",
-    "cs:da": "dout",
-    "cs:dz": "dx",
-}
+WEIGHTS = {"Θ", "G", "Acc", "∂z/∂z", "R"}  # n_{l+1} × n_l
+BATCH = {"Z", "A", "Δ", "∂J/∂A"}  # n_l × m
+# Ng's course with the bias folded in: Θ+^(l) = [b^(l+1) Θ^(l)] holds the bias as its first
+# column, a+^(l) = [1; a^(l)] the bias unit a_0 = 1 as its first entry (a^(L) has none)
+FOLDED = ("Θ", "G", "Acc", "R", "a", "A")
+RANGES |= {f"{name}+": (1, -1) for name in FOLDED}
+RANGES |= {name: (2 if name in ACTIVATION.values() else 1, -1) for name in CS231N}
+MEANING = {"G": "∂J/∂Θ", "Acc": "Ng's Δ", "gb": "∂J/∂b", "φ'": "φ'(z)", "R": "(α/m) Θ"}
+MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z"}
+MEANING |= {name: written for name, (written, _) in CS231N.items()}  # cs231n's X, W, dout
+
+
+def meaning(name):
+    """How quantity ``name`` is written in a message: ``∂J/∂Θ`` for G (also Ng's folded G+)."""
+    base = name.removesuffix("+")
+    return MEANING.get(base, base)
 
 
 @dataclass(frozen=True)
@@ -178,11 +132,12 @@ class ShapeError(Exception):
         self.node, self.left, self.right, self.rule = node, left, right, rule
         super().__init__(self.describe())
 
-    def describe(self):
-        op = OP_NAMES[op_symbol(self.node)]
+    def describe(self, text=to_text):
+        """What is undefined, with the operands written by ``text`` (a notation's names)."""
+        op, left = OP_NAMES[op_symbol(self.node)], _operand(self.left, text)
         if self.right is None:
-            return f"{op} of {_operand(self.left)} is undefined: {self.rule}"
-        return f"{op} of {_operand(self.left)} and {_operand(self.right)} is undefined: {self.rule}"
+            return f"{op} of {left} is undefined: {self.rule}"
+        return f"{op} of {left} and {_operand(self.right, text)} is undefined: {self.rule}"
 
 
 class SymbolError(Exception):
@@ -220,8 +175,8 @@ def op_symbol(node):
     return "²" if isinstance(node, Square) else "Diag"
 
 
-def _operand(term):
-    return f"{to_text(term.node)} ({shape_text(term.shape)})"
+def _operand(term, text=to_text):
+    return f"{text(term.node)} ({shape_text(term.shape)})"
 
 
 class SymbolicDomain:
@@ -296,7 +251,7 @@ def _range_message(name, k, lo, hi, L=None):
     last = "L" if not hi else f"L−{-hi}"
     if L is not None:
         last += f" = {L + hi}"
-    symbol = MEANING[name]
+    symbol = meaning(name)
     return f"{symbol}^({k}) does not exist: {symbol}^(l) is defined for l = {lo}..{last}"
 
 
@@ -334,50 +289,22 @@ def _unknown_message(node):
 def symbol_shape(name, layer, domain):
     """The shape of quantity ``name`` at ``layer`` (None for scalars)."""
     n, m = domain.n, domain.m
-    first, last = LayerIndex("", 1), LayerIndex("L", 0)
-    shapes = {
-        "x": lambda: (n(first), 1),
-        "X": lambda: (n(first), m),
-        "y": lambda: (n(last), 1),
-        "Y": lambda: (n(last), m),
-        "Θ": lambda: (n(layer.shift(1)), n(layer)),
-        "G": lambda: (n(layer.shift(1)), n(layer)),
-        "Acc": lambda: (n(layer.shift(1)), n(layer)),
-        "∂z/∂z": lambda: (n(layer.shift(1)), n(layer)),
-        "P": lambda: (n(layer), n(layer)),
-        "Z": lambda: (n(layer), m),
-        "A": lambda: (n(layer), m),
-        "Δ": lambda: (n(layer), m),
-        "∂J/∂A": lambda: (n(layer), m),
-        "R": lambda: (n(layer.shift(1)), n(layer)),
-        "Θ+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
-        "R+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
-        "G+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
-        "Acc+": lambda: (n(layer.shift(1)), plus(n(layer), 1)),
-        "a+": lambda: (plus(n(layer), 1), 1),
-        "A+": lambda: (plus(n(layer), 1), m),
-    }
-    if name.startswith("cs:"):
-        return _local_shape(name, layer, domain)
+    if name in CS231N:  # the transpose of a quantity of layer l or l+1
+        core = CS231N[name][1]
+        return symbol_shape(core.core, layer.shift(core.shift), domain)[::-1]
+    if name.endswith("+"):  # Ng's folded bias: a first column of Θ, a first entry of a
+        rows, cols = symbol_shape(name[:-1], layer, domain)
+        return (plus(rows, 1), cols) if name in ("a+", "A+") else (rows, plus(cols, 1))
     if name in ("J", "m", "α"):
         return None
-    if name in shapes:
-        return shapes[name]()
-    return (n(layer), 1)  # b, z, a, δ, gb: columns
-
-
-def _local_shape(name, layer, domain):
-    """The shape of a cs231n name: samples (m, their N) are rows, n_l is their D and
-    n_{l+1} their M."""
-    n, m = domain.n, domain.m
-    this, after = n(layer), n(layer.shift(1))
-    if name in ("cs:Θ", "cs:G", "cs:R"):
-        return (this, after)
-    if name in ("cs:b", "cs:gb"):
-        return (1, after)
-    if name in ("cs:Z", "cs:dZ"):
-        return (m, after)
-    return (m, this)  # X, dx of an affine layer; x, out, dout, dx of an activation
+    if name in ("x", "X", "y", "Y"):  # of the input and the output layer
+        rows = n(LayerIndex("", 1) if name in ("x", "X") else LayerIndex("L", 0))
+        return (rows, m if name.isupper() else 1)
+    if name in WEIGHTS:
+        return (n(layer.shift(1)), n(layer))
+    if name == "P":
+        return (n(layer), n(layer))
+    return (n(layer), m if name in BATCH else 1)  # b, z, a, δ, gb: columns; Z, A, Δ: m
 
 
 def evaluate(node, domain):
@@ -501,7 +428,7 @@ def _lookup(node, domain):
         raise SymbolError(node, f"{name} is a function: write {name}(z^(l))")
     if name in RANGES:
         if layer is None:
-            raise SymbolError(node, f"{MEANING[name]} needs a layer index, e.g. {name}^(l)")
+            raise SymbolError(node, f"{meaning(name)} needs a layer index, e.g. {name}^(l)")
         domain.check_range(name, layer, node)
     if layer is None and name not in RANGES and name not in UNLAYERED:  # B in C:(AB)
         raise SymbolError(node, f"{to_text(node)} is not a quantity of the network")

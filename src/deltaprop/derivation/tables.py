@@ -18,7 +18,8 @@ class Meaning:
 
     ``at`` is the layer of a name written without one, in the notation's own numbering
     (``"l-1"`` for deeplearning.ai's ``A_prev``, ``"L"`` for ``delta_output``); ``scale`` is
-    ``"m"`` for a batched gradient of a cost that sums over the samples (m times the core's).
+    ``"m"`` for a batched gradient of a cost that sums over the samples (m times the core's),
+    ``"1/m"`` for cs231n's upstream gradients (the core's over m).
     """
 
     core: str
@@ -39,17 +40,18 @@ class Table:
     title: str
     example: str
     symbols: dict = field(default_factory=dict)  # written name → Meaning
+    spelled: dict = field(default_factory=dict)  # names only written back (Nielsen's w^l)
     words: dict = field(default_factory=dict)  # written word → a token of the parser (g: φ)
     operators: dict = field(default_factory=dict)  # Ng's * is the matrix product
     first: int = 1  # the number of the input layer
     letters: dict = field(default_factory=lambda: {"L": "L", "l": "l", "k": "l"})
-    units: dict = field(default_factory=dict)  # Bishop: the unit letter → its layer
+    units: str = ""  # Bishop: the unit letters of three consecutive layers, "ijk"
     rows: bool = False  # samples as rows: every quantity is the core's transpose
     cost: str = "mean"  # J averages over the samples ("mean") or sums them ("sum")
     square: str = "norm"  # v^2: ‖v‖² ("norm") or entry by entry ("power")
     numpy: bool = False  # np.dot, np.sum(…, axis=…), .T, ** are read
     one_d: bool = False  # np.sum(v, axis=1) without keepdims=True is 1-D (a row)
-    layers: int = 0  # a fixed depth (Bishop's and d2l's one hidden layer), 0: any
+    layers: int = 0  # the depth without --sizes (d2l's one hidden layer), 0: any
     style: str = "()"  # how a layer is written back: "()", "[]", "^", "digits"
     clue: str = ""  # a pattern only this notation uses
     note: str = ""  # how it translates, shown once with a verdict
@@ -58,8 +60,27 @@ class Table:
 NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "axis", "power", "multiply", "outer", "mean")
 NUMPY_WORDS += ("keepdims", "True", "False")
 NUMPY = {word: word for word in NUMPY_WORDS}
-LOCAL_NAMES = ("X", "x", "W", "w", "b", "out", "dout", "dx", "dX", "dW", "dw", "db")
+CS231N = {  # cs231n's names of one layer l, one sample per row: (written, the core quantity
+    # it is the transpose of; scale "1/m": dout = ∂J/∂out carries the 1/m of J), see cs231n.py
+    "cs:A": ("X", _m("A")),
+    "cs:Θ": ("W", _m("Θ")),
+    "cs:b": ("b", _m("b", 1)),
+    "cs:Z": ("out", _m("Z", 1)),
+    "cs:dZ": ("dout", _m("Δ", 1, scale="1/m")),
+    "cs:dA": ("dx", _m("∂J/∂A", scale="1/m")),
+    "cs:G": ("dW", _m("G")),
+    "cs:gb": ("db", _m("gb", 1)),
+    "cs:R": ("reg * W", _m("R")),
+    "cs:z": ("x", _m("Z")),  # the activation φ of a hidden layer l: x, out = φ(x), …
+    "cs:a": ("out", _m("A")),
+    "cs:da": ("dout", _m("∂J/∂A", scale="1/m")),
+    "cs:dz": ("dx", _m("Δ", scale="1/m")),
+}
+AFFINE = {"X": "cs:A", "x": "cs:A", "W": "cs:Θ", "w": "cs:Θ", "b": "cs:b", "out": "cs:Z"}
+AFFINE |= {"dout": "cs:dZ", "dx": "cs:dA", "dX": "cs:dA", "dW": "cs:G", "dw": "cs:G", "db": "cs:gb"}
+ACTIVATION = {"x": "cs:z", "out": "cs:a", "dout": "cs:da", "dx": "cs:dz"}
 
+LETTERS = {name: _m(name) for name in ("δ", "z", "a", "b")}  # δ^l: the layer as written
 DLAI_LAYER = {  # deeplearning.ai: [l] is layer l, layer 0 the input, W^{[l]} from l−1 to l
     "W": _m("Θ", -1, "l"),
     "b": _m("b", 0, "l"),
@@ -103,6 +124,8 @@ for _part, _layer in (("hidden", "L-1"), ("output", "L")):
         f"grad_b_{_part}": _m("gb", 0, _layer),
     }
 
+D2L = {"W": _m("Θ", -1), "b": _m("b"), "n": _m("m")}  # d2l: W^{(l)} from layer l−1 to l
+
 TABLES = (
     Table(
         "question",
@@ -115,6 +138,8 @@ TABLES = (
         "delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)",
         words={"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G", "sum": "sum"},
         operators={"Δ": "Acc", "*": "·"},  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
+        spelled={"Theta": _m("Θ"), "delta": _m("δ"), "a": _m("a"), "z": _m("z")},  # Octave
+        style="digits",
         clue=r"2\s*:\s*end|\[\s*1\s*;|\[\s*(?:ones|zeros)\(|h_|\.\*|sigmoidGradient|_grad\b|:="
         r"|\b(?:delta|Delta|Theta|a|z)\d|\bD\^|\bg'|\bg\s*\(",
         note=(
@@ -130,8 +155,9 @@ TABLES = (
         "nielsen",
         "Nielsen's notation",
         r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
-        symbols={"W": _m("Θ", -1)},
-        words={"w": "w", "C": "J"},
+        symbols={"w": _m("Θ", -1), "W": _m("Θ", -1)},  # w^l maps layer l−1 to layer l
+        spelled=LETTERS,
+        words={"C": "J"},
         style="^",
         clue=r"\bw\^|\\sigma|σ|\bC\b|\\nabla_a|(?:\\delta|δ|\b[az])\^(?:[lL]|\{[lL])",
         note=(
@@ -144,7 +170,7 @@ TABLES = (
         "cs231n",
         "cs231n's NumPy notation",
         "dx = dout @ W.T",
-        words={name: f"local:{name}" for name in LOCAL_NAMES} | NUMPY | {"N": "m", "reg": "reg"},
+        words={name: f"local:{name}" for name in AFFINE} | NUMPY | {"N": "m", "reg": "reg"},
         numpy=True,
         clue=r"\bdout\b|^\s*d?(?:x|out)\s*\+?=|\breg\b",
     ),
@@ -196,22 +222,22 @@ TABLES = (
             "w": _m("Θ"),
             "a": _m("z"),
             "z": _m("a"),
-            "t": _m("y"),
-            "y": _m("a"),
+            "x": _m("x", 0, "1"),  # x_i: i runs over the inputs
+            "t": _m("y", 0, "L"),  # y_k, t_k: k runs over the outputs
+            "y": _m("a", 0, "L"),
             "b": _m("b"),
             "E_n": _m("J"),
             "E": _m("J"),
         },
         words={"h": "φ"},
-        units={"i": "1", "j": "2", "k": "L"},
+        units="ijk",
         square="power",
-        layers=3,
         clue=r"\bw_\{?[ijk]|\bt_[ijk]|\bE_n\b|\bh'?\(|\b[az]_j\b(?!\s*\^)",
         note=(
-            "Bishop's two-layer network: i runs over the inputs, j the hidden units, k the "
-            "outputs; his a_j is the pre-activation z^(2)_j and z_j the activation a^(2)_j, "
-            "w_{kj} is Θ^(2)_{kj}, y_k the output a^(3)_k, t_k the target y_k, E_n is J^(n) "
-            "and h is φ"
+            "Bishop's units i, j, k belong to three consecutive layers l−1, l, l+1 (i the inputs "
+            "where x_i is written, k the outputs where y_k or t_k is); his a_j is the "
+            "pre-activation z^(l)_j and z_j the activation a^(l)_j, w_{kj} is Θ^(l)_{kj}, y_k "
+            "the output a^(L)_k, t_k the target y_k, E_n is J^(n) and h is φ"
         ),
     ),
     Table(
@@ -219,6 +245,7 @@ TABLES = (
         "Wikipedia's matrix form",
         r"\nabla_{W^l} C = \delta^l (a^{l-1})^T",
         symbols={"W": _m("Θ", -1)},
+        spelled=LETTERS,
         words={"f": "φ", "C": "J"},
         style="^",
         clue=r"\(f\^|\bf\^|\\nabla_\{?W\^\{?l",
@@ -231,40 +258,29 @@ TABLES = (
         "d2l",
         "d2l.ai's notation (one sample, a column)",
         r"\frac{\partial J}{\partial W^{(1)}} = \frac{\partial J}{\partial z} x^\top",
-        symbols={
-            "W": _m("Θ"),
-            "b": _m("b", 1),
-            "z": _m("z", 0, "2"),
-            "h": _m("a", 0, "2"),
-            "o": _m("a", 0, "L"),
-        },
+        symbols=D2L | {"z": _m("z", 0, "1"), "h": _m("a", 0, "1"), "o": _m("a", 0, "L")},
+        first=0,
         layers=3,
-        clue=r"\\partial\s*[zho]\}|^\s*[zho]\s*=",
+        clue=r"\\partial\s*[zho]\}|^\s*[zho]\s*=|\\partial\s*[hW]\^\{\(|[zh]\^\{\(.*\\phi",
         note=(
-            "d2l's one hidden layer: W^{(1)} is Θ^(1), b^{(1)} is b^(2), z is z^(2), h is "
-            "a^(2) and o the output a^(3) here"
+            "d2l's layer 0 is the input: W^{(l)} is Θ^(l), b^{(l)} is b^(l+1), z^{(l)} and "
+            "h^{(l)} are z^(l+1) and a^(l+1) here; z and h alone are those of the first hidden "
+            "layer, z^(2) and a^(2), and o is the output a^(L)"
         ),
     ),
     Table(
         "d2l-rows",
         "d2l.ai's minibatch notation (samples as rows)",
         r"H = \phi(X W^{(1)} + b^{(1)})",
-        symbols={
-            "W": _m("Θ"),
-            "b": _m("b", 1),
-            "X": _m("X"),
-            "Y": _m("Y"),
-            "H": _m("A", 0, "2"),
-            "O": _m("A", 0, "L"),
-            "n": _m("m"),
-        },
+        symbols=D2L | {"H": _m("A", 0, "1"), "O": _m("A", 0, "L"), "X": _m("X"), "Y": _m("Y")},
+        first=0,
         rows=True,
         layers=3,
-        clue=r"\b[HO]\b|\\partial\s*[HO]\}",
+        clue=r"\b[HO]\b|\\partial\s*[HO]\}|\bH\^",
         note=(
-            "d2l's minibatch, one sample per row: X is Xᵀ here, W^{(1)} is (Θ^(1))ᵀ, b^{(1)} "
-            "is (b^(2))ᵀ, H is (A^(2))ᵀ, O is (A^(3))ᵀ and n is m; J averages over the n "
-            "samples"
+            "d2l's minibatch, one sample per row, layer 0 the input: X is Xᵀ here, W^{(l)} is "
+            "(Θ^(l))ᵀ, b^{(l)} is (b^(l+1))ᵀ, H^{(l)} is (A^(l+1))ᵀ (H alone is (A^(2))ᵀ), O "
+            "is (A^(L))ᵀ and n is m; J averages over the n samples"
         ),
     ),
     Table(
