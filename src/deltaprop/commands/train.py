@@ -44,7 +44,9 @@ from deltaprop.plots import PLOT_FILES, check_folder
 from deltaprop.printable import shortened
 from deltaprop.tabular import filled_text
 
-TRAIN_DEFAULTS = dict(  # where not the estimator's (TrainConfig's), see TRAIN_EPILOG
+# train's defaults: the training settings' are the estimator's (TrainConfig) but alpha; the
+# network and alpha differ from DeltapropRegressor() (TRAIN_EPILOG says why)
+TRAIN_DEFAULTS = dict(
     hidden="16",
     activation="tanh",
     solver=TrainConfig.solver,
