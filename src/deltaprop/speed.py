@@ -287,6 +287,9 @@ def numpy_blas():
     setting = next((os.environ[v] for v in THREADS_VARIABLES if os.environ.get(v)), None)
     if setting is not None and setting.strip() == "1":  # the variable OpenBLAS reads first
         return None
+    bundled = bundled_openblas()
+    if bundled is not None:
+        return bundled
     try:
         from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
     except ImportError:
@@ -301,16 +304,49 @@ def numpy_blas():
     return _ctypes_threads(openblas[0].dynlib)
 
 
-def _ctypes_threads(dynlib):
-    """``BlasThreads`` on the library's set/get functions, whatever their symbol's affixes
-    (``openblas_set_num_threads``, ``scipy_openblas_set_num_threads64_``, …)."""
+def bundled_openblas():
+    """The ``BlasThreads`` of the OpenBLAS that NumPy's wheel brings (``numpy.libs`` beside
+    the package; ``numpy/.dylibs`` on macOS) when it runs on pthreads, or None. Found by its
+    path: threadpoolctl's scan of every loaded library takes 10 ms of CPU once scikit-learn
+    and SciPy are loaded, a tenth of a first small fit (benchmarks/NOTES.md)."""
+    import ctypes
+    import glob
+
+    import numpy as np
+
+    root = os.path.dirname(np.__file__)
+    paths = glob.glob(os.path.join(root + ".libs", "*openblas*"))
+    paths += glob.glob(os.path.join(root, ".dylibs", "*openblas*"))
+    if len(paths) != 1:
+        return None
+    try:
+        dynlib = ctypes.CDLL(paths[0])  # already loaded by NumPy: the same library
+    except OSError:
+        return None
+    parallel = _symbol(dynlib, "openblas_get_parallel")  # 1: pthreads (2: OpenMP, 0: none)
+    if parallel is None or parallel() != 1:
+        return None
+    return _ctypes_threads(dynlib)
+
+
+def _symbol(dynlib, name):
+    """The library's function ``name`` whatever its symbol's affixes, or None."""
     for prefix in ("", "scipy_"):
         for suffix in ("", "64_", "_64"):
-            set_threads = getattr(dynlib, f"{prefix}openblas_set_num_threads{suffix}", None)
-            get_threads = getattr(dynlib, f"{prefix}openblas_get_num_threads{suffix}", None)
-            if set_threads is not None and get_threads is not None:
-                return BlasThreads(set_threads, get_threads)
+            function = getattr(dynlib, f"{prefix}{name}{suffix}", None)
+            if function is not None:
+                return function
     return None
+
+
+def _ctypes_threads(dynlib):
+    """``BlasThreads`` on the library's set/get functions (``openblas_set_num_threads``,
+    ``scipy_openblas_set_num_threads64_``, …), or None."""
+    set_threads = _symbol(dynlib, "openblas_set_num_threads")
+    get_threads = _symbol(dynlib, "openblas_get_num_threads")
+    if set_threads is None or get_threads is None:
+        return None
+    return BlasThreads(set_threads, get_threads)
 
 
 # --- Element-wise work on the CPU the BLAS leaves idle (issue 19, round two) ---

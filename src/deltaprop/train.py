@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
-from tqdm.auto import tqdm
 
 from deltaprop.config import TrainConfig
 from deltaprop.errors import ClusterLostError, DivergenceError
@@ -406,16 +405,21 @@ def record(history, J, m):
     history.t += m
 
 
+class NoBar(contextlib.nullcontext):
+    """The progress bar without ``verbose``: none (and tqdm not even imported)."""
+
+    disable = True
+
+
 def progress_bar(config, unit):
     """A tqdm bar on stderr of ``config.max_iter`` epochs or iterations (a terminal only,
-    disabled otherwise: ``show_progress`` then prints lines)."""
-    return tqdm(
-        total=config.max_iter,
-        disable=None if config.verbose else True,
-        file=sys.stderr,
-        unit=unit,
-        desc="training",
-    )
+    disabled otherwise: ``show_progress`` then prints lines); ``NoBar()`` without verbose."""
+    if not config.verbose:
+        return NoBar()
+    from tqdm.auto import tqdm  # 5–20 ms to import: only for a run that shows progress
+
+    # disable=None: no bar where stderr is not a terminal
+    return tqdm(total=config.max_iter, disable=None, file=sys.stderr, unit=unit, desc="training")
 
 
 def show_progress(bar, history, verbose):
