@@ -284,13 +284,15 @@ class Workspace:
         self.threads = StepThreads(step_flops(net.sizes, m))  # BLAS threads of a pass (speed)
         # hidden layers whose element-wise work may run as two halves at once (speed)
         self.halves = {l: split_pays(net.sizes[l - 1], m) for l in range(2, L)}
+        self.one_piece = dict.fromkeys(self.halves, in_one_piece)
 
     def elementwise(self):
         """``{l: run}`` for this pass: ``run(f, *args, out=)`` computes layer l's element-wise
         work, as two halves of rows on two threads where the layer is big enough and another
         CPU is idle now, else in one piece (the same bits either way)."""
-        idle = any(self.halves.values()) and cpu_idle()
-        return {l: in_halves if idle and big else in_one_piece for l, big in self.halves.items()}
+        if not any(self.halves.values()) or not cpu_idle():
+            return self.one_piece
+        return {l: in_halves if big else in_one_piece for l, big in self.halves.items()}
 
 
 def layer_arrays(sizes, m, dtype, layers):
