@@ -6,8 +6,9 @@ pays. Run it on an otherwise idle machine: the second half needs a free CPU.
 For φ and φ' of tanh and relu on arrays of n_l × m values, times one piece against two halves
 (wall time, the two alternated, best and median of ``--rounds`` rounds of many calls) and
 prints the smallest size from which the halves are faster for every larger size: the
-break-even that ``SPLIT_MIN_VALUES`` is set from. Then one training step of W1 and W3 with
-the split forced on and off (µs, median). Prints the load average before and after.
+break-even that ``SPLIT_MIN_VALUES`` is set from. Then whole passes with φ in halves forced
+on and off (µs, median): W1's forward pass over 4 096 columns, a W3 step. Prints the load
+average before and after.
 """
 
 import argparse
@@ -15,18 +16,21 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 from deltaprop import Grad, Network, get_activation, get_loss  # noqa: E402
 from deltaprop import network as network_module  # noqa: E402
-from deltaprop.network import Workspace, loss_and_grad_unchecked  # noqa: E402
-from deltaprop.speed import in_halves, in_one_piece  # noqa: E402
+from deltaprop.network import Workspace, forward, loss_and_grad_unchecked  # noqa: E402
+from deltaprop.speed import blas_threads_as_set, in_halves, in_one_piece  # noqa: E402
 
-SIZES = [(32, m) for m in (64, 128, 256, 512, 1024, 2048, 4096, 8192)]
+SIZES = [(32, m) for m in (256, 1024, 4096, 8192, 16384, 32768)]
 
 
 def timed(fn, number, rounds):
@@ -90,35 +94,46 @@ def sizes_table(dtype, rounds):
         print(f"break-even ({label}): {break_even(rows)} values")
 
 
-def step_times(name, dtype, rounds):
-    """Median µs of one ``name`` step (as ``deltaprop.train``): (one piece, halves forced)."""
+def pass_times(name, m, whole_step, dtype, rounds):
+    """Median µs of one pass of ``name`` over m columns, φ in halves forced off and on:
+    (one piece, halves); the forward pass alone unless ``whole_step`` (J and ∇J)."""
     from workloads import WORKLOADS, make_data
 
     w = WORKLOADS[name]
-    X, y = make_data(w, dtype)
+    X, y = make_data(replace(w, m=max(m, w.m)), dtype)
     net = Network(w.sizes, w.activation, rng=np.random.default_rng(1), dtype=dtype)
-    b = w.batch_size
-    X_b, Y_b = np.ascontiguousarray(X[:b]).T, y[None, :b].copy()
-    ws, grad, loss = Workspace(net, b), Grad.zeros_like(net), get_loss("squared")
+    X_b, Y_b = np.ascontiguousarray(X[:m]).T, y[None, :m].copy()
+    ws, grad, loss = Workspace(net, m), Grad.zeros_like(net), get_loss("squared")
+
+    def one_pass():
+        if whole_step:
+            loss_and_grad_unchecked(net, X_b, Y_b, 0.0, loss, grad, ws)
+        else:
+            forward(net, X_b, ws)
+
     times, idle = {False: [], True: []}, network_module.cpu_idle
     try:
         for _ in range(rounds):
             for forced in (False, True):
                 network_module.cpu_idle = lambda forced=forced: forced
-                step = lambda: loss_and_grad_unchecked(net, X_b, Y_b, 0.0, loss, grad, ws)  # noqa: E731
-                times[forced] += timed(step, max(5, 20_000 // b), 1)
+                times[forced] += timed(one_pass, max(5, 20_000 // m), 1)
     finally:
         network_module.cpu_idle = idle
     return statistics.median(times[False]), statistics.median(times[True])
 
 
-def step_table(dtype, rounds):
-    print(f"\nOne training step ({dtype}, 1 BLAS thread per the policy), µs, median of {rounds}")
-    print("| workload | one piece | halves where big enough | halves / one |")
+def pass_table(dtype, rounds):
+    print(f"\nWhole passes ({dtype}, 1 BLAS thread), µs, median of {rounds}")
+    print("| pass | one piece | φ in halves where big enough | halves / one |")
     print("|---|---|---|---|")
-    for name in ("W1", "W3"):
-        one, two = step_times(name, dtype, rounds)
-        print(f"| {name} | {one:.1f} | {two:.1f} | {two / one:.2f} |")
+    cases = [
+        ("W1 forward over 4 096 columns (a chunk of the final-loss pass)", "W1", 4096, False),
+        ("W3 step (2 000 columns)", "W3", 2000, True),
+    ]
+    with threadpool_limits(limits=1, user_api="blas"), blas_threads_as_set():
+        for label, name, m, whole_step in cases:
+            one, two = pass_times(name, m, whole_step, dtype, rounds)
+            print(f"| {label} | {one:.1f} | {two:.1f} | {two / one:.2f} |")
 
 
 def main(argv=None):
@@ -128,7 +143,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     print(f"load average before: {os.getloadavg()}")
     sizes_table(args.dtype, args.rounds)
-    step_table(args.dtype, args.rounds)
+    pass_table(args.dtype, args.rounds)
     print(f"\nload average after: {os.getloadavg()}")
     return 0
 

@@ -35,11 +35,12 @@ def test_an_error_in_the_helpers_half_is_raised_under_the_callers_errstate():
         assert speed.in_halves(np.exp, z, out=np.empty_like(z))[0, 0] == np.inf
 
 
-def test_split_pays_from_the_break_even_and_two_rows():
+def test_split_pays_for_a_costly_phi_from_the_break_even_and_two_rows():
     n = speed.SPLIT_MIN_VALUES
-    assert speed.split_pays(2, n // 2)
-    assert not speed.split_pays(2, n // 2 - 1)  # below the break-even
-    assert not speed.split_pays(1, 10 * n)  # one row: no halves
+    assert speed.split_pays("tanh", 2, n // 2)
+    assert not speed.split_pays("tanh", 2, n // 2 - 1)  # below the break-even
+    assert not speed.split_pays("tanh", 1, 10 * n)  # one row: no halves
+    assert not speed.split_pays("relu", 64, n)  # a cheap φ never paid
 
 
 class FakeLoad:
@@ -68,31 +69,34 @@ def test_cpu_idle_follows_the_load(monkeypatch, load, idle):
         assert not speed.cpu_idle()
 
 
-BIG = (10, 32, 1)  # W3's network: 32 × 2000 values per hidden layer
+BIG = (4, 64, 1)  # 64 × 4096 values in the hidden layer: the break-even
 SMALL = (10, 8, 8, 1)
 
 
 @pytest.mark.parametrize("others, halves", [(0.0, True), (1.0, False)])
 def test_a_workspace_runs_big_layers_in_halves_only_when_a_cpu_is_idle(monkeypatch, others, halves):
     monkeypatch.setattr(speed, "other_load", lambda: FakeLoad(others))
-    big = Workspace(Network(BIG, "tanh"), 2000).elementwise()
+    big = Workspace(Network(BIG, "tanh"), 4096).elementwise()
     small = Workspace(Network(SMALL, "tanh"), 200).elementwise()
+    cheap = Workspace(Network(BIG, "relu"), 4096).elementwise()
     assert big == {2: speed.in_halves if halves else speed.in_one_piece}
     assert small == {2: speed.in_one_piece, 3: speed.in_one_piece}  # below the break-even
+    assert cheap == {2: speed.in_one_piece}  # relu's φ: never in halves
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("activation", sorted(speed.SPLIT_ACTIVATIONS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_a_pass_in_halves_gives_the_bits_of_one_piece(monkeypatch, rng, activation, dtype):
-    net = Network((4, 40, 36, 1), activation, rng=rng, dtype=dtype)
-    X, Y = rng.standard_normal((4, 1000)), rng.standard_normal((1, 1000))
-    ws = Workspace(net, 1000)
+    m = 4096
+    net = Network((3, 64, 64, 1), activation, rng=rng, dtype=dtype)
+    X, Y = rng.standard_normal((3, m)), rng.standard_normal((1, m))
+    ws = Workspace(net, m)
     assert all(ws.halves.values())
-    assert speed.step_flops(net.sizes, 1000) < speed.SMALL_STEP_FLOPS  # 1 BLAS thread alike
     results = []
     for others in (0.0, 1.0):  # idle: in halves; busy: in one piece
         monkeypatch.setattr(speed, "other_load", lambda others=others: FakeLoad(others))
-        J, grad = loss_and_grad(net, X, Y, alpha=0.1, out=Grad.zeros_like(net), workspace=ws)
+        with speed.blas_threads_as_set():  # the same BLAS threads for both (float32's bits)
+            J, grad = loss_and_grad(net, X, Y, alpha=0.1, out=Grad.zeros_like(net), workspace=ws)
         results.append((J, grad.flat.copy(), ws.a[2].copy()))
     assert results[0][0] == results[1][0]
     for a, b in zip(results[0][1:], results[1][1:], strict=True):

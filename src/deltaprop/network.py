@@ -282,14 +282,14 @@ class Workspace:
         self.a = arrays["a"] | {L: self.z[L] if linear else np.empty_like(self.z[L])}
         self.cache = Cache(self.a, self.z)  # the same dicts: forward fills them in place
         self.threads = StepThreads(step_flops(net.sizes, m))  # BLAS threads of a pass (speed)
-        # hidden layers whose element-wise work may run as two halves at once (speed)
-        self.halves = {l: split_pays(net.sizes[l - 1], m) for l in range(2, L)}
+        # hidden layers whose φ may run as two halves at once (speed)
+        self.halves = {l: split_pays(net.activation.name, net.sizes[l - 1], m) for l in range(2, L)}
         self.one_piece = dict.fromkeys(self.halves, in_one_piece)
 
     def elementwise(self):
-        """``{l: run}`` for this pass: ``run(f, *args, out=)`` computes layer l's element-wise
-        work, as two halves of rows on two threads where the layer is big enough and another
-        CPU is idle now, else in one piece (the same bits either way)."""
+        """``{l: run}`` for this pass: ``run(f, *args, out=)`` computes layer l's φ, as two
+        halves of rows on two threads where the layer is big enough and another CPU is idle
+        now, else in one piece (the same bits either way)."""
         if not any(self.halves.values()) or not cpu_idle():
             return self.one_piece
         return {l: in_halves if big else in_one_piece for l, big in self.halves.items()}
@@ -351,7 +351,7 @@ def backward(
     """
     L, phi, theta, a, z = net.L, net.activation, net.theta, cache.a, cache.z
     ws = Workspace(net, Y.shape[1]) if workspace is None else workspace
-    delta, dphi, run = ws.delta, ws.dphi, ws.elementwise()  # δ^(l), φ'(z^(l)) by layer l
+    delta, dphi = ws.delta, ws.dphi  # δ^(l), φ'(z^(l)) by layer l
     grad = Grad.zeros_like(net) if out is None else out
     m = weight_total(w, Y.shape[1])  # m, or Σ_i w_i
     eq.delta_output(get_loss(loss), a[L], Y, out=delta[L], w=w)  # δ^(L) = ∂J^(i)/∂z^(L): (n_L, m)
@@ -361,7 +361,7 @@ def backward(
         # ∂J/∂Θ^(l) = (1/m) (Δ^(l+1) (A^(l))ᵀ + α Θ^(l))
         eq.grad_theta(delta[l + 1], a[l], theta[l], alpha, m, out=grad.theta[l])  # (n_{l+1}, n_l)
         if l > 1:
-            run[l](phi.dphi, z[l], a[l], out=dphi[l])  # φ'(z^(l)): (n_l, m)
+            phi.dphi(z[l], a[l], out=dphi[l])  # φ'(z^(l)): (n_l, m)
             # δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))
             eq.delta_hidden(theta[l], delta[l + 1], dphi[l], out=delta[l])  # (n_l, m)
     return grad

@@ -351,14 +351,20 @@ def _ctypes_threads(dynlib):
 
 # --- Element-wise work on the CPU the BLAS leaves idle (issue 19, round two) ---
 
-SPLIT_MIN_VALUES = 32_768  # break-even of φ in two halves (benchmarks/split_threshold.py, NOTES)
+# φ in two halves pays from this many values on an idle machine: the helper thread's round
+# trip costs ~100 µs there (waking an idle CPU), measured with benchmarks/split_threshold.py
+SPLIT_MIN_VALUES = 262_144
+# the activations whose φ costs enough per value (an exp or tanh, >= 1.5 ns); relu's never
+# paid up to 10^6 values, nor did any φ' (benchmarks/NOTES.md)
+SPLIT_ACTIVATIONS = frozenset({"tanh", "sigmoid", "softplus", "elu"})
 
 
-def split_pays(n_rows, m):
-    """Whether element-wise work on an (n_rows, m) array may run as two halves of rows at
-    once: at least ``SPLIT_MIN_VALUES`` numbers in at least 2 rows. Decided once per shape
-    (a ``network.Workspace`` keeps it per layer); ``cpu_idle()`` decides per call."""
-    return n_rows >= 2 and n_rows * m >= SPLIT_MIN_VALUES
+def split_pays(activation, n_rows, m):
+    """Whether φ of the activation named ``activation`` on an (n_rows, m) array may run as
+    two halves of rows at once: a costly φ (``SPLIT_ACTIVATIONS``), at least
+    ``SPLIT_MIN_VALUES`` values, 2 rows. Decided once per shape (a ``network.Workspace``
+    keeps it per layer); ``cpu_idle()`` decides per call."""
+    return activation in SPLIT_ACTIVATIONS and n_rows >= 2 and n_rows * m >= SPLIT_MIN_VALUES
 
 
 def cpu_idle():
