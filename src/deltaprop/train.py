@@ -410,6 +410,9 @@ class NoBar(contextlib.nullcontext):
 
     disable = True
 
+    def __init__(self):
+        super().__init__(self)  # ``with NoBar() as bar``: bar is the NoBar
+
 
 def progress_bar(config, unit):
     """A tqdm bar on stderr of ``config.max_iter`` epochs or iterations (a terminal only,
