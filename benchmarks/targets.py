@@ -11,7 +11,8 @@ printed). PyTorch is timed when it is installed (``pip install torch``), never r
    run. The workloads keep their networks, batch sizes and (W3) full batch of 2000 columns;
    W1, W2 and W4 train on fewer rows than ``run.py``'s to fit the time. The estimator's time
    per epoch includes its fixed per-fit work (the checks, the copy it standardizes, and the
-   pass over the data that measures ``final_loss_``), hence several epochs for W1 and W3.
+   pass over the data that measures ``final_loss_``), hence several epochs for W1 and W3;
+   W2 and W4 (1 epoch, to fit the time) show the estimator's cost on a 1-epoch fit.
    Then the targets: W1 >= 2× both peers, W3 >= 3× both, W2 >= 85 % and W4 >= 90 % of the
    GEMM peak, each in float64 and float32 ("float32 as far ahead"), for the core and the
    estimator.

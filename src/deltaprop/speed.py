@@ -17,9 +17,13 @@
   with 1 thread). A step below ``SMALL_STEP_FLOPS`` runs on 1 thread (it gains little from 2
   on an idle machine); a bigger one runs on all of NumPy's threads while the CPUs have room
   for them beside the other processes' work (``OtherLoad``, measured every 0.1 s), on 1
-  otherwise. In float64 the thread count does not change the results on OpenBLAS; in float32
-  it can change their last bits, so a float32 fit on a machine whose load changes may differ
-  in the last bits from run to run (``OPENBLAS_NUM_THREADS=1`` pins the count).
+  otherwise. The thread count can change the last bits of a result (float32 often; float64
+  on some shapes: not W1–W4's, but a 10-64-48-1 pass over 1 000 columns), so a big step's fit
+  on a machine whose load changes may differ in the last bits from run to run
+  (``OPENBLAS_NUM_THREADS=1`` pins the count).
+- ``in_halves`` and ``cpu_idle()``: φ of a big hidden layer (``split_pays``) as two halves
+  of rows at once, on a helper thread and the caller's, when another CPU is idle; the same
+  bits as one piece (element-wise).
 """
 
 import contextlib

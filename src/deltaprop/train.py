@@ -20,9 +20,10 @@ the training or the validation pass,
   (``tests/test_train.py`` checks the benchmark workloads and the bundled data with every
   solver's default learning rate).
 
-Same seed, same machine ⇒ bit-identical results in float64: all randomness comes from ``rng``.
-In float32 the BLAS thread count, which follows the machine's load for big steps
-(``deltaprop.speed``), can change the last bits; ``OPENBLAS_NUM_THREADS=1`` pins it.
+Same seed, same machine ⇒ bit-identical results: all randomness comes from ``rng``. But the
+BLAS thread count of a big step follows the machine's load (``deltaprop.speed``) and can
+change the last bits (in float32 often, in float64 for some shapes); ``OPENBLAS_NUM_THREADS=1``
+pins it.
 """
 
 import contextlib
