@@ -37,7 +37,7 @@ from deltaprop.derivation.notation import (
 from deltaprop.derivation.shapes import walk
 from deltaprop.derivation.tables import ACTIVATION, AFFINE
 
-AFFINE_CLUES = {"X", "W", "w", "b", "dW", "dw", "db", "dX"}
+AFFINE_CLUES = AFFINE.keys() - ACTIVATION.keys()  # X, W, b, dW, db: only an affine layer's
 TARGETS = {"cs:Z", "cs:dA", "cs:G", "cs:gb", "cs:R", "cs:a", "cs:dz", "cs:dZ", "cs:da"}
 LABELS = {LayerIndex("l", 0): "D", LayerIndex("l", 1): "M", "m": "N"}
 NOTES = {

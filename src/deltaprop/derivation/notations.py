@@ -28,7 +28,7 @@ from deltaprop.derivation.notation import (
     to_text,
     transform,
 )
-from deltaprop.derivation.shapes import RANGES, SymbolError, quantity, walk
+from deltaprop.derivation.shapes import FOLDED, RANGES, SymbolError, quantity, walk
 from deltaprop.derivation.tables import BY_NAME, NOTATIONS, Meaning
 from deltaprop.errors import ConfigError
 
@@ -363,7 +363,6 @@ def _rescaled(side, factor):
 
 
 BIASES = ("separate", "folded")
-FOLDED = {"Θ": "Θ+", "G": "G+", "Acc": "Acc+", "a": "a+", "A": "A+"}
 FOLDED_NOTE = (
     "read with the bias folded into Θ, as in Ng's course and ex4: Θ^(l) is n_{l+1} × (n_l + 1), "
     "[b^(l+1) Θ^(l)] in the question's symbols, and a^(l) has the bias unit on top, "
@@ -419,7 +418,7 @@ def fold(node, L=None):
             return None
         if n.layer == LayerIndex("L", 0) or (not n.layer.base and n.layer.offset == L):
             return None
-        return replace(n, name=FOLDED[n.name])
+        return replace(n, name=f"{n.name}+")
 
     return None if node is None else transform(node, folded)
 
