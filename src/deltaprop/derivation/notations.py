@@ -28,8 +28,8 @@ from deltaprop.derivation.notation import (
     to_text,
     transform,
 )
-from deltaprop.derivation.shapes import FOLDED, RANGES, SymbolError, quantity, walk
-from deltaprop.derivation.tables import BY_NAME, NOTATIONS, Meaning
+from deltaprop.derivation.shapes import RANGES, SymbolError, quantity, walk
+from deltaprop.derivation.tables import BY_NAME, FOLDED, NOTATIONS, Meaning
 from deltaprop.errors import ConfigError
 
 DETECTION = ("cs231n", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow", "bishop")

@@ -59,6 +59,9 @@ class Table:
 NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "axis", "power", "multiply", "outer", "mean")
 NUMPY_WORDS += ("keepdims", "True", "False")
 NUMPY = {word: word for word in NUMPY_WORDS}
+# Ng's course with the bias folded in: Θ+^(l) = [b^(l+1) Θ^(l)] holds the bias as its first
+# column, a+^(l) = [1; a^(l)] the bias unit a_0 = 1 as its first entry (a^(L) has none)
+FOLDED = ("Θ", "G", "Acc", "R", "a", "A")
 CS231N = {  # cs231n's names of one layer l, one sample per row: (written, the core quantity
     # it is the transpose of; scale "1/m": dout = ∂J/∂out carries the 1/m of J), see cs231n.py
     "cs:A": ("X", _m("A")),  # an affine layer l → l+1: X is (A^(l))ᵀ, N × D
