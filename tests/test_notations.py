@@ -119,7 +119,7 @@ def test_nielsen_equations_are_right_for_his_network_with_a_sigmoid_output(equat
 def test_with_a_sigmoid_output_the_linear_delta_is_wrong_and_named():
     result = check(r"\delta^L = a^L - y", activation="sigmoid", output_activation="sigmoid")
     assert result.verdict == "wrong"
-    assert "missing the factor ⊙ φ'(z^(L))" in result.hints
+    assert "missing the factor ⊙ φ'(z^L)" in result.hints  # in Nielsen's symbols
     linear = check(r"\delta^L = \nabla_a C \odot \sigma'(z^L)", activation="sigmoid")
     assert linear.verdict == "wrong"  # for the question's network, whose output is linear
 

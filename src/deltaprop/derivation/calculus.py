@@ -19,6 +19,7 @@ network (the core's values when nothing moves).
 
 import numpy as np
 
+from deltaprop.derivation import shapes
 from deltaprop.derivation.notation import (
     LAYERED,
     Bin,
@@ -35,18 +36,6 @@ from deltaprop.derivation.notation import (
     operand_text,
     to_text,
 )
-from deltaprop.derivation.shapes import (
-    BINARY,
-    ConcreteDomain,
-    RangeError,
-    ShapeError,
-    SymbolError,
-    SymbolicDomain,
-    Term,
-    evaluate,
-    quantity,
-    walk,
-)
 
 EPSILON = 1e-6  # the central-difference step
 MAX_ENTRIES = 400  # entries of X that ∂/∂X differentiates by numbers (2 forward passes each)
@@ -54,14 +43,14 @@ MOVABLE = {"Θ", "b", "z", "a", "Z", "A", "x", "y", "X", "Y"}  # what ∂/∂X m
 PARAMETERS = ("Θ", "b", "x", "y")  # what a differential may move
 
 
-class ChainRuleError(ShapeError):
+class ChainRuleError(shapes.ShapeError):
     """⊙ (or ·) between a vector and a Jacobian with three indices: the chain rule contracts."""
 
     def __init__(self, node, left, right, message):
         self.message = message
         super().__init__(node, left, right, message)
 
-    def describe(self):
+    def describe(self, text=to_text):
         return self.message
 
 
@@ -119,7 +108,7 @@ class State:
         if name in ("δ", "Δ", "G", "gb"):
             return self._backward(name, k, i)
         if name not in values:
-            raise SymbolError(None, f"cannot move the network under {name}")
+            raise shapes.SymbolError(None, f"cannot move the network under {name}")
         return values[name]()
 
     def forward(self):
@@ -166,20 +155,20 @@ class Calculus:
         self.generic = generic or {}  # letter → its random matrix
 
     def domain(self, state):
-        return ConcreteDomain(self.network.sizes, self.binding, self.network.m, sample=state)
+        return shapes.ConcreteDomain(self.network.sizes, self.binding, self.network.m, sample=state)
 
     def evaluate(self, node, state=None):
         """The :class:`Term` of ``node``: its value has one axis per index of a Jacobian."""
         state = state or State(self.network)
         if not needs_calculus(node, self.generic):
             try:
-                return evaluate(node, self.domain(state))
-            except RangeError:  # ∂a^(L)/∂z^(L) is no P_l (hidden layers only): by numbers
-                if not any(isinstance(n, Deriv) for n in walk(node)):
+                return shapes.evaluate(node, self.domain(state))
+            except shapes.RangeError:  # ∂a^(L)/∂z^(L) is no P_l (hidden layers only): by numbers
+                if not any(isinstance(n, Deriv) for n in shapes.walk(node)):
                     raise
         if isinstance(node, Sym):
             value = self.generic[node.name]
-            return Term(value.shape, value, node)
+            return shapes.Term(value.shape, value, node)
         if isinstance(node, Deriv):
             return self.derivative(node, state)
         if isinstance(node, Differential):
@@ -195,41 +184,45 @@ class Calculus:
         value = np.asarray(arg.value, dtype=float)
         if isinstance(node, Transpose):
             if value.ndim > 2:
-                raise SymbolError(node, f"{to_text(node)}: a Jacobian with three indices has no ᵀ")
-            return Term(value.T.shape, value.T, node)
+                raise shapes.SymbolError(
+                    node, f"{to_text(node)}: a Jacobian with three indices has no ᵀ"
+                )
+            return shapes.Term(value.T.shape, value.T, node)
         if isinstance(node, Neg):
-            return Term(arg.shape, -value, node)
+            return shapes.Term(arg.shape, -value, node)
         if isinstance(node, Norm):
-            return Term(None, float(np.linalg.norm(value)) ** (2 if node.squared else 1), node)
+            return shapes.Term(
+                None, float(np.linalg.norm(value)) ** (2 if node.squared else 1), node
+            )
         if isinstance(node, Square):
             if value.ndim == 2 and value.shape[1] != 1:
-                raise ShapeError(node, arg, None, "the square ^2 of a matrix is undefined")
-            return Term(None, float(np.vdot(value, value)), node)
+                raise shapes.ShapeError(node, arg, None, "the square ^2 of a matrix is undefined")
+            return shapes.Term(None, float(np.vdot(value, value)), node)
         if isinstance(node, Call) and node.func == "Tr":
             if value.ndim != 2 or value.shape[0] != value.shape[1]:
-                raise ShapeError(node, arg, None, "the trace needs a square matrix")
-            return Term(None, float(np.trace(value)), node)
+                raise shapes.ShapeError(node, arg, None, "the trace needs a square matrix")
+            return shapes.Term(None, float(np.trace(value)), node)
         if isinstance(node, Call) and node.func == "Diag":
-            return Term((value.shape[0],) * 2, np.diag(value[:, 0]), node)
+            return shapes.Term((value.shape[0],) * 2, np.diag(value[:, 0]), node)
         if isinstance(node, Call) and node.func in ("φ", "φ'"):
             f = self.network.phi if node.func == "φ" else self.network.dphi
-            return Term(arg.shape, f(value), node)
-        raise SymbolError(node, f"cannot evaluate {to_text(node)} here")
+            return shapes.Term(arg.shape, f(value), node)
+        raise shapes.SymbolError(node, f"cannot evaluate {to_text(node)} here")
 
     def binary(self, node, state):
         left, right = self.evaluate(node.left, state), self.evaluate(node.right, state)
         if max(_ndim(left), _ndim(right)) <= 2:
-            return BINARY[node.op](node, as_matrix(left), as_matrix(right))
+            return shapes.BINARY[node.op](node, as_matrix(left), as_matrix(right))
         return jacobian_product(node, left, right)
 
     def derivative(self, node, state):
         """∂num/∂den by central differences: one axis for each index of num, then of den."""
         den = node.den
         if not (isinstance(den, Sym) and den.name in MOVABLE):
-            raise SymbolError(node, f"cannot differentiate by {to_text(den)}")
+            raise shapes.SymbolError(node, f"cannot differentiate by {to_text(den)}")
         key, base, column = self.variable(den)
         if base.size > MAX_ENTRIES:
-            raise SymbolError(
+            raise shapes.SymbolError(
                 node,
                 f"{to_text(den)} has {base.size} entries, more than the {MAX_ENTRIES} that "
                 "are differentiated by numbers: give smaller --sizes (or none)",
@@ -247,7 +240,7 @@ class Calculus:
         num_shape = np.shape(out[0])
         value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
         value = _squeezed(value, num_shape, base.shape)
-        return Term(
+        return shapes.Term(
             value.shape if value.ndim else None, value if value.ndim else float(value), node
         )
 
@@ -265,7 +258,7 @@ class Calculus:
     def differential(self, node, state):
         """d(arg): the first-order change of ``arg`` along ``directions``."""
         if not self.directions:
-            raise SymbolError(node, f"{to_text(node)} needs something that moves")
+            raise shapes.SymbolError(node, f"{to_text(node)} needs something that moves")
         plus, minus = state, state
         for key, direction in self.directions.items():
             plus = plus.moved(key, EPSILON * direction)
@@ -274,20 +267,20 @@ class Calculus:
         low = np.asarray(self.evaluate(node.arg, minus).value, dtype=float)
         value = (high - low) / 2 / EPSILON
         arg = self.evaluate(node.arg, state)
-        return Term(arg.shape, value if value.ndim else float(value), node)
+        return shapes.Term(arg.shape, value if value.ndim else float(value), node)
 
     def entry_sum(self, node):
         """Σ_i Σ_j A_ij B_ij of generic matrices: an einsum over the entry indices."""
         value, indices = self.entries(node)
         if indices:
-            raise SymbolError(node, f"{to_text(node)} leaves the indices {indices} free")
-        return Term(None, float(value), node)
+            raise shapes.SymbolError(node, f"{to_text(node)} leaves the indices {indices} free")
+        return shapes.Term(None, float(value), node)
 
     def entries(self, node):
         if isinstance(node, SumOver):
             value, indices = self.entries(node.arg)
             if node.index not in indices:
-                raise SymbolError(node, f"Σ_{node.index} sums over an index its term lacks")
+                raise shapes.SymbolError(node, f"Σ_{node.index} sums over an index its term lacks")
             return value.sum(axis=indices.index(node.index)), indices.replace(node.index, "")
         if isinstance(node, Sym) and node.name in self.generic and len(node.entry) == 2:
             return self.generic[node.name], node.entry
@@ -295,7 +288,7 @@ class Calculus:
             (a, ia), (b, ib) = self.entries(node.left), self.entries(node.right)
             out = ia + "".join(c for c in ib if c not in ia)
             return np.einsum(f"{ia},{ib}->{out}", a, b), out
-        raise SymbolError(node, f"cannot evaluate {to_text(node)} entry by entry")
+        raise shapes.SymbolError(node, f"cannot evaluate {to_text(node)} entry by entry")
 
 
 def _ndim(term):
@@ -305,10 +298,10 @@ def _ndim(term):
 def as_matrix(term):
     """A term as ``shapes``' binary operations take it: a scalar has shape None."""
     if np.ndim(term.value) == 0:
-        return Term(None, float(term.value), term.node)
+        return shapes.Term(None, float(term.value), term.node)
     value = np.asarray(term.value, dtype=float)
     value = value[:, None] if value.ndim == 1 else value
-    return Term(value.shape, value, term.node)
+    return shapes.Term(value.shape, value, term.node)
 
 
 def _placed(step, column, m):
@@ -336,13 +329,13 @@ def jacobian_product(node, left, right):
     a, b = np.asarray(left.value, dtype=float), np.asarray(right.value, dtype=float)
     if node.op in ("+", "-") and a.shape == b.shape:
         value = a + b if node.op == "+" else a - b
-        return Term(value.shape, value, node)
+        return shapes.Term(value.shape, value, node)
     if node.op in ("@", "*", "/") and (a.ndim == 0 or (b.ndim == 0 and node.op != "@")):
         value = a * b if node.op != "/" else a / b
-        return Term(value.shape, value, node)
+        return shapes.Term(value.shape, value, node)
     if node.op == "@" and a.ndim == 2 and a.shape[0] == 1 and a.shape[1] == b.shape[0]:
         value = np.tensordot(a[0], b, axes=1)  # vᵀ J: the chain rule's contraction
-        return Term(value.shape, value, node)
+        return shapes.Term(value.shape, value, node)
     raise ChainRuleError(node, left, right, chain_rule_message(node, left, right))
 
 
@@ -382,11 +375,11 @@ def deriv_text(node):
 
 def jacobian_shape(node):
     """The symbolic shape of ∂num/∂den, as texts: ``["n_L", "n_L", "n_{L−1}"]``."""
-    domain = SymbolicDomain()
+    domain = shapes.SymbolicDomain()
     try:
-        num = evaluate(node.num, domain).shape
-        den = evaluate(node.den, domain).shape
-    except (ShapeError, SymbolError):
+        num = shapes.evaluate(node.num, domain).shape
+        den = shapes.evaluate(node.den, domain).shape
+    except (shapes.ShapeError, shapes.SymbolError):
         return []
     num = [] if num is None else [num[0]] if num[1] == 1 else list(num)
     den = [] if den is None else [den[0]] if den[1] == 1 else list(den)
@@ -399,8 +392,8 @@ def jacobian_shape(node):
 def needs_calculus(node, generic=()):
     """Whether ``node`` holds a derivative that is not a named quantity, a differential, a
     generic matrix (or an entry sum of them)."""
-    for n in walk(node):
-        if isinstance(n, Deriv) and (quantity(n) or (None,))[0] is None:
+    for n in shapes.walk(node):
+        if isinstance(n, Deriv) and (shapes.quantity(n) or (None,))[0] is None:
             return True
         if isinstance(n, Differential) or (isinstance(n, Sym) and n.name in generic):
             return True
@@ -411,7 +404,7 @@ def differentials(nodes):
     """The parameters whose differential is written (dΘ, db, dx, dy) in ``nodes``."""
     found = set()
     for node in nodes:
-        for n in walk(node):
+        for n in shapes.walk(node):
             if isinstance(n, Differential) and isinstance(n.arg, Sym):
                 if n.arg.name in PARAMETERS or n.arg.name in ("X", "Y"):
                     found.add(n.arg.name.lower() if n.arg.name in ("X", "Y") else n.arg.name)
@@ -441,7 +434,7 @@ def generic_letters(nodes):
     the generic matrices of an identity such as C:(AB) = (CBᵀ):A."""
     found = []
     for node in nodes:
-        for n in walk(node):
+        for n in shapes.walk(node):
             if isinstance(n, Sym) and n.layer is None and _generic(n.name) and n.name not in found:
                 found.append(n.name)
     return found
@@ -504,5 +497,5 @@ def _joined(node, left, right, join):
     return None if node.op == ":" else left
 
 
-def generic_values(shapes, rng):
-    return {letter: rng.normal(size=shape) for letter, shape in shapes.items()}
+def generic_values(letter_shapes, rng):
+    return {letter: rng.normal(size=shape) for letter, shape in letter_shapes.items()}

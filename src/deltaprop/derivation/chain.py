@@ -13,12 +13,19 @@ corrected step, which itself checks correct.
 import json
 import re
 import textwrap
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from deltaprop.derivation import calculus, notations, tex
-from deltaprop.derivation.check import BATCHED, GENERIC_WIDTHS, SAMPLES, check
+from deltaprop.derivation import calculus, notations, shapes, tex
+from deltaprop.derivation.check import (
+    GENERIC_WIDTHS,
+    check,
+    generic_sizes,
+    is_batched,
+    layer_index,
+    random_network,
+)
 from deltaprop.derivation.notation import (
     Bin,
     Call,
@@ -26,7 +33,6 @@ from deltaprop.derivation.notation import (
     LayerIndex,
     Neg,
     ParseError,
-    SumOver,
     Sym,
     Transpose,
     parse,
@@ -34,23 +40,10 @@ from deltaprop.derivation.notation import (
     to_text,
 )
 from deltaprop.derivation.sample import RandomNetwork, check_work
-from deltaprop.derivation.shapes import (
-    RangeError,
-    ShapeError,
-    SymbolError,
-    SymbolicDomain,
-    Term,
-    evaluate,
-    layer_bases,
-    quantity,
-    shape_text,
-    walk,
-)
 from deltaprop.errors import ConfigError
 from deltaprop.relerror import rel_error
 
 TOLERANCE = 1e-6  # relative error of a step judged by central differences
-VERDICTS = ("correct", "wrong", "unparseable", "skipped")
 LOCAL_NAME = re.compile(r"^(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]{2,})\}?$")
 NOT_JUDGED = re.compile(r"\\MATRIX|\\text\s*\{|\\mbox|\\cdots|\\ldots|\\vdots|\\dots")
 
@@ -84,16 +77,9 @@ class Options:
 
     def single(self, equation):
         """The single-equation checker's verdict on ``equation`` (None: it raised)."""
-        notation = self.notation_of(equation)
+        options = dict(self.network, seed=self.seed, notation=self.notation_of(equation))
         try:
-            return check(
-                equation,
-                self.sizes,
-                self.activation,
-                seed=self.seed,
-                notation=notation,
-                **dict(self.network),
-            )
+            return check(equation, self.sizes, self.activation, **options)
         except (ConfigError, RecursionError):
             return None
 
@@ -126,8 +112,7 @@ class StepResult:
     hints: list = field(default_factory=list)
 
     def to_dict(self):
-        keys = ("number", "written", "verdict", "reason", "message", "suggestion", "hints")
-        out = {k: getattr(self, k) for k in keys}
+        out = asdict(self)
         out["step"] = out.pop("number")
         return out
 
@@ -178,20 +163,13 @@ class DerivationResult:
 
     def to_dict(self):
         """Today's object of a single equation, with ``first_wrong_step`` and ``steps``."""
-        wrong = next((s for s in self.steps if s.verdict == "wrong"), None)
-        return {
-            "line": self.line,
-            "source": self.source,
-            "equation": self.source,
-            "verdict": self.verdict,
-            "reason": wrong.reason if wrong else "",
-            "message": wrong.message if wrong else self.message,
-            "suggestion": wrong.suggestion if wrong else "",
-            "hints": wrong.hints if wrong else [],
-            "summary": self.summary(),
-            "first_wrong_step": self.first_wrong_step,
-            "steps": [s.to_dict() for s in self.steps],
-        }
+        none = StepResult(0, "", "", message=self.message)
+        wrong = next((s for s in self.steps if s.verdict == "wrong"), none).to_dict()
+        out = {"line": self.line, "source": self.source, "equation": self.source}
+        out |= {k: wrong[k] for k in ("reason", "message", "suggestion", "hints")}
+        out |= {"verdict": self.verdict, "summary": self.summary()}
+        out |= {"first_wrong_step": self.first_wrong_step}
+        return out | {"steps": [s.to_dict() for s in self.steps]}
 
     def to_json(self):
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -207,8 +185,8 @@ def _numbers_text(numbers):
 
 
 def _same_mistake(first, other):
-    shapes = {"dimension", "chain rule", "shape"}
-    return first.reason == other.reason or (first.reason in shapes and other.reason in shapes)
+    kinds = {"dimension", "chain rule", "shape"}
+    return first.reason == other.reason or (first.reason in kinds and other.reason in kinds)
 
 
 def derivation_lines(result):
@@ -253,7 +231,9 @@ def is_derivation(text):
 def check_derivation(
     formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None, **network
 ):
-    """Judge every step of every equation in ``formula`` (TeX, plain text or Unicode).
+    """Judge every step of every equation in ``formula`` (TeX, plain text or Unicode): a
+    :class:`DerivationResult` whose ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing
+    about the network) or ``unparseable``, with ``first_wrong_step`` (1-based).
 
     Parameters
     ----------
@@ -268,12 +248,6 @@ def check_derivation(
         judged for the squared loss and a linear output only).
     scope : Scope, optional
         Macros and local names defined earlier in the same text.
-
-    Returns
-    -------
-    DerivationResult
-        ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing about the network) or
-        ``unparseable``; ``first_wrong_step`` is 1-based.
     """
     sizes = None if sizes is None else check_work(sizes)
     given = tuple((k, v) for k, v in network.items() if v is not None)
@@ -308,7 +282,7 @@ def _judge_equation(equation, options, scope, before):
     lhs = scope.substituted(equation.lhs.strip())
     number = before
     local = LOCAL_NAME.match(lhs)
-    if local and equation.relation == "=" and _unreadable(lhs, options):
+    if local and equation.relation == "=" and _parsed(lhs, options.notation or "question") is None:
         return _local_definition(result, local.group(1), equation, options, scope, before)
     if equation.relation == "←":
         number += 1
@@ -327,22 +301,21 @@ def _judge_equation(equation, options, scope, before):
 RANGE_NOTE = "the quantity does not exist at this layer (a convention such as G_L = 0)"
 
 
-def _unreadable(text, options):
+def _parsed(text, notation="question"):
+    """The sides of ``text`` read in ``notation``; None when it does not parse."""
     try:
-        parse(text, options.notation or "question")
-    except (ParseError, ConfigError):
-        return True
-    return False
+        return parse(text, notation)
+    except (ParseError, ConfigError, ValueError):
+        return None
 
 
 def _lhs_outside_range(lhs, options):
     """Whether the quantity on the left exists at no layer (the answer's G_L = 0)."""
     try:
-        node = parse(lhs, options.notation_of(lhs))[0]
-        evaluate(node, SymbolicDomain(None))
-    except RangeError:
+        shapes.evaluate(parse(lhs, options.notation_of(lhs))[0], shapes.SymbolicDomain(None))
+    except shapes.RangeError:
         return True
-    except (ParseError, ConfigError, ShapeError, SymbolError):
+    except (ParseError, ConfigError, shapes.ShapeError, shapes.SymbolError):
         return False
     return False
 
@@ -384,7 +357,7 @@ def _judge_step(number, lhs, step, options, scope):
 def _judge_definition(number, step, definition, options, scope):
     """A wrong underbrace definition as the step's verdict; a local name is recorded."""
     expr = scope.substituted(definition.expr)
-    if _unreadable(definition.name, options):
+    if _parsed(definition.name, options.notation or "question") is None:
         scope.names[definition.name.strip("{} ")] = expr
         return None
     judged = judge_side(number, definition.name, expr, step.written, options)
@@ -402,38 +375,27 @@ def _judge_definition(number, step, definition, options, scope):
 
 def _plain(tex_text):
     """TeX as Unicode text when it parses (``δ^(L−1)``), else as written."""
-    try:
-        sides = parse(tex_text)
-    except (ParseError, ConfigError):
-        return tex_text.strip()
-    return " = ".join(to_text(side) for side in sides)
+    sides = _parsed(tex_text)
+    return tex_text.strip() if sides is None else " = ".join(to_text(side) for side in sides)
 
 
 def judge_side(number, lhs, rhs, written, options):
     """The verdict on ``lhs = rhs`` as step ``number``: the single-equation checker, else
-    the calculus module, else skipped."""
+    the calculus module (also for a symbol outside its layers: ∂a^(L)/∂z^(L)), else skipped."""
     single = options.single(f"{lhs} = {rhs}")
-    if single is not None and single.verdict == "wrong" and single.reason == "range":
-        judged = judge_with_calculus(number, lhs, rhs, written, options)  # ∂a^(L)/∂z^(L)
+    verdict = single and single.verdict
+    if verdict not in ("correct", "wrong") or single.reason == "range":
+        judged = judge_with_calculus(number, lhs, rhs, written, options)
         if judged is not None:
             return judged
-    if single is not None and single.verdict in ("correct", "wrong"):
+    if verdict in ("correct", "wrong"):
         return _from_single(number, written, single)
-    judged = judge_with_calculus(number, lhs, rhs, written, options)
-    if judged is not None:
-        return judged
-    verdict = "unparseable" if single is not None and single.verdict == "unparseable" else "skipped"
-    message = single.message.splitlines()[0] if single is not None and single.message else ""
-    if verdict == "unparseable" and not _mentions_network(f"{lhs} {rhs}"):
-        verdict = "skipped"
-    return StepResult(number, written, verdict, message=message)
+    message = single.message.splitlines()[0] if single and single.message else ""
+    unread = verdict == "unparseable" and NETWORK_SYMBOL.search(f"{lhs} {rhs}")
+    return StepResult(number, written, "unparseable" if unread else "skipped", message=message)
 
 
 NETWORK_SYMBOL = re.compile(r"\\(?:Theta|delta|Delta|varphi)|\b[azbAZ]\s*\^\s*\{?\s*\(")
-
-
-def _mentions_network(text):
-    return NETWORK_SYMBOL.search(text) is not None
 
 
 def _letters(step):
@@ -447,13 +409,10 @@ def _letters(step):
 
 
 def _from_single(number, written, single):
-    step = StepResult(number, written, single.verdict, single.reason, single.message)
-    if single.corrected:
-        step.suggestion = single.corrected.split(" = ", 1)[-1]
-    step.hints = list(single.hints)
-    if single.verdict == "correct":
-        step.message = ""
-    return step
+    message = "" if single.verdict == "correct" else single.message
+    suggestion = single.corrected.split(" = ", 1)[-1]
+    hints = list(single.hints)
+    return StepResult(number, written, single.verdict, single.reason, message, suggestion, hints)
 
 
 # ---------------------------------------------------------------- the calculus path
@@ -462,26 +421,23 @@ def _from_single(number, written, single):
 def judge_with_calculus(number, lhs, rhs, written, options):
     """``lhs = rhs`` evaluated with :mod:`calculus` at every layer it claims; None when
     the equation holds something it cannot evaluate either."""
-    if not options.squared_linear:
+    sides = _parsed(f"{lhs} = {rhs}", options.notation_of(f"{lhs} = {rhs}"))
+    if not options.squared_linear or sides is None or len(sides) < 2:
         return None
-    try:
-        notation = options.notation_of(f"{lhs} = {rhs}")
-        left, right = parse(f"{lhs} = {rhs}", notation)[:2]
-    except (ParseError, ConfigError, ValueError):
-        return None
+    left, right = sides[:2]
     setting = _setting(left, right, options)
     errors, checked = [], 0
     for binding in setting.bindings:
         try:
             error = _step_error(setting, binding, left, right)
-        except RangeError:
+        except shapes.RangeError:
             continue
         except calculus.ChainRuleError as err:
             return _chain_rule_step(number, written, setting, left, right, err)
-        except ShapeError as err:
+        except shapes.ShapeError as err:
             message = _symbolic(err.describe(), setting, options)
             return StepResult(number, written, "wrong", "dimension", message)
-        except (SymbolError, ValueError, IndexError, KeyError):
+        except (shapes.SymbolError, ValueError, IndexError, KeyError):
             return None
         checked += 1
         errors.append((binding.get("l", binding["L"]), error))
@@ -503,18 +459,23 @@ def _name_the_mistake(step, setting, left, right):
     """A repair of a wrong step that checks correct, as the suggestion and a hint: a
     differential written on a function (the answer's dφ'(z_k) ⊙ dz_k), a lost sign."""
     for hint, fixed in _repairs(right):
-        try:
-            if all(_step_error(setting, b, left, fixed) < TOLERANCE for b in setting.bindings):
-                step.suggestion, step.hints = to_text(fixed), [hint]
-                return
-        except (RangeError, ShapeError, SymbolError, ValueError):
-            continue
+        if _holds(setting, left, fixed):
+            step.suggestion, step.hints = to_text(fixed), [hint]
+            return
+
+
+def _holds(setting, left, right):
+    """Whether ``left = right`` at every layer binding of ``setting``."""
+    try:
+        return all(_step_error(setting, b, left, right) < TOLERANCE for b in setting.bindings)
+    except (shapes.RangeError, shapes.ShapeError, shapes.SymbolError, ValueError):
+        return False
 
 
 def _repairs(right):
     """``[(hint, repaired tree)]`` for :func:`_name_the_mistake`."""
     out = []
-    for n in walk(right):
+    for n in shapes.walk(right):
         if isinstance(n, Differential) and isinstance(n.arg, Call):
             out.append((REPAIRS[0], substitute(right, n, n.arg)))
     out.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
@@ -526,7 +487,7 @@ def _symbolic(message, setting, options):
     widths, so each number names one layer); as it is when the user gave ``sizes``."""
     if options.sizes is not None:
         return message
-    sizes, domain = setting.network.sizes, SymbolicDomain(None)
+    sizes, domain = setting.network.sizes, shapes.SymbolicDomain(None)
     L = len(sizes)
     names = {n: str(domain.n(LayerIndex("L", k - L))) for k, n in enumerate(sizes, 1)}
     names[setting.network.m] = "m"
@@ -549,27 +510,20 @@ class _Setting:
 
 def _setting(left, right, options):
     """The random network, layer bindings, differential directions and generic matrices."""
-    absolute = [
-        n.layer.offset
-        for node in (left, right)
-        for n in walk(node)
-        if isinstance(n, Sym) and n.layer is not None and not n.layer.base
-    ]
-    sizes = options.sizes or GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
+    sizes = options.sizes or generic_sizes(left, right)
     if max(p * q for p, q in zip(sizes, sizes[1:], strict=False)) > calculus.MAX_ENTRIES:
         sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
-    network = _network(tuple(sizes), options.activation, options.seed)
+    network = random_network(tuple(sizes), options.activation, False, options.seed)
     rng = np.random.default_rng(options.seed + 1)
     moved = calculus.differentials([left, right])
     has_differential = any(
-        isinstance(n, Differential) for node in (left, right) for n in walk(node)
+        isinstance(n, Differential) for node in (left, right) for n in shapes.walk(node)
     )
     directions = calculus.directions(network, moved, rng) if has_differential else {}
     letters = calculus.generic_letters([left, right])
-    shapes = calculus.generic_shapes([left, right], letters)
-    generic = calculus.generic_values(shapes, rng)
+    generic = calculus.generic_values(calculus.generic_shapes([left, right], letters), rng)
     L = len(sizes)
-    bases = layer_bases(left) | layer_bases(right)
+    bases = shapes.layer_bases(left) | shapes.layer_bases(right)
     bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
     claimed = [b for b in bindings if _claimed(left, right, b)]
     return _Setting(network, claimed, directions, generic)
@@ -580,7 +534,7 @@ def _claimed(left, right, binding):
     any step with φ(z^(l)) or φ'(z^(l)), is about the hidden layers only, the output layer
     being linear."""
     L = binding["L"]
-    for n in walk(right):
+    for n in shapes.walk(right):
         if isinstance(n, Call) and n.func in ("φ", "φ'") and isinstance(n.arg, Sym):
             if (
                 n.arg.layer is not None
@@ -596,22 +550,14 @@ def _claimed(left, right, binding):
     return 2 <= target.layer.bind(binding) <= binding["L"] - 1
 
 
-_NETWORKS = {}
-
-
-def _network(sizes, activation, seed):
-    key = (sizes, activation, seed)
-    if key not in _NETWORKS:
-        _NETWORKS[key] = RandomNetwork(sizes, activation, SAMPLES, 0.0, seed)
-    return _NETWORKS[key]
-
-
 def _step_error(setting, binding, left, right):
     calc = calculus.Calculus(setting.network, binding, setting.directions, setting.generic)
     want = calculus.as_matrix(_quantity_value(calc, setting.network, binding, left, right))
     got = calculus.as_matrix(calc.evaluate(right))
     if np.shape(want.value) != np.shape(got.value):
-        raise ShapeError(right, got, want, "the step does not have the shape of the quantity")
+        raise shapes.ShapeError(
+            right, got, want, "the step does not have the shape of the quantity"
+        )
     return rel_error(np.asarray(got.value), np.asarray(want.value))
 
 
@@ -619,15 +565,12 @@ def _quantity_value(calc, network, binding, left, right):
     """The value of the quantity ``left``: ∂J/∂Θ of the batch when ``right`` is about the
     batch (Σ_i, capitals), as the single-equation checker reads it; else of one sample."""
     value = calc.evaluate(left)  # raises RangeError where the quantity does not exist
-    found = quantity(left)
+    found = shapes.quantity(left)
     cost = left.num if hasattr(left, "num") else left
-    batched = any(
-        (isinstance(n, Sym) and n.name in BATCHED) or (isinstance(n, SumOver) and n.index == "i")
-        for n in walk(right)
-    )
+    batched = is_batched(right)
     if found and found[0] in ("G", "gb", "J") and batched and not getattr(cost, "sample", True):
         k = None if found[1] is None else found[1].bind(binding)
-        return Term(None, network.truth(found[0], k, True), left)
+        return shapes.Term(None, network.truth(found[0], k, True), left)
     return value
 
 
@@ -648,11 +591,8 @@ def _chain_rule_step(number, written, setting, left, right, err):
     )
     vjp = Bin(err.node.span, "@", Transpose(vector.node.span, vector.node), jacobian.node, "")
     fixed = substitute(right, err.node, vjp)
-    try:
-        if all(_step_error(setting, b, left, fixed) < TOLERANCE for b in setting.bindings):
-            step.suggestion = to_text(fixed)
-    except (RangeError, ShapeError, SymbolError):
-        pass
+    if _holds(setting, left, fixed):
+        step.suggestion = to_text(fixed)
     closed = closed_form(left)
     if step.suggestion and closed:
         step.suggestion += f" = {closed}"
@@ -661,7 +601,7 @@ def _chain_rule_step(number, written, setting, left, right, err):
 
 def closed_form(node):
     """The backward pass's formula for the quantity ``node`` names, as text, or ''."""
-    found = quantity(node)
+    found = shapes.quantity(node)
     if found is None or found[1] is None:
         return ""
     name, layer = found
@@ -682,9 +622,10 @@ def _judge_claim(number, lhs, claim, options):
     """``lhs ∈ ℝ^{rows × cols}``: the claimed shape against the quantity's symbolic shape."""
     written = f"{lhs} ∈ ℝ^{{{claim}}}"
     try:
-        node = parse(lhs, options.notation_of(lhs))[0]
-        shape = evaluate(node, SymbolicDomain(None)).shape
-    except (ParseError, ConfigError, ShapeError, SymbolError):
+        shape = shapes.evaluate(
+            parse(lhs, options.notation_of(lhs))[0], shapes.SymbolicDomain(None)
+        ).shape
+    except (ParseError, ConfigError, shapes.ShapeError, shapes.SymbolError):
         return StepResult(number, written, "skipped", message="not a quantity of the network")
     dims = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
     claimed = [_dimension(d) for d in dims]
@@ -695,25 +636,20 @@ def _judge_claim(number, lhs, claim, options):
         return StepResult(number, written, "skipped", message="the space is not written in n_l")
     if claimed == (actual if len(actual) == 2 else actual + ["1"]):
         return StepResult(number, written, "correct")
-    message = f"{_plain(lhs)} is ({shape_text(shape)}), not ({' × '.join(claimed)})"
-    return StepResult(number, written, "wrong", "shape", message, f"ℝ^{{{shape_text(shape)}}}")
+    message = f"{_plain(lhs)} is ({shapes.shape_text(shape)}), not ({' × '.join(claimed)})"
+    return StepResult(
+        number, written, "wrong", "shape", message, f"ℝ^{{{shapes.shape_text(shape)}}}"
+    )
 
 
 def _dimension(text):
     """``n_{L-1}`` → ``n_{L−1}`` (as shapes print it), ``1`` → ``1``, ``m``; else None."""
-    text = text.replace(" ", "").replace("−", "-")
+    text = text.replace(" ", "")
     if text in ("1", "m"):
         return text
-    match = re.fullmatch(r"n_\{?\(?([lLk])([+-]\d+)?\)?\}?", text) or re.fullmatch(
-        r"n_\{?(\d+)\}?", text
-    )
-    if match is None:
-        return None
-    if match.group(1).isdigit():
-        return str(SymbolicDomain(None).n(LayerIndex("", int(match.group(1)))))
-    base = "L" if match.group(1) == "L" else "l"
-    offset = int(match.group(2) or 0) if match.lastindex and match.lastindex > 1 else 0
-    return str(SymbolicDomain(None).n(LayerIndex(base, offset)))
+    match = re.fullmatch(r"n_\{?\(?([^(){}]+)\)?\}?", text)
+    layer = match and layer_index(match.group(1))
+    return None if layer is None else str(shapes.SymbolicDomain(None).n(layer))
 
 
 ETA = "0.25"  # the learning rate η of an update rule, a number to evaluate with

@@ -12,12 +12,12 @@
 import functools
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation import cs231n, notations, render, tex
+from deltaprop.derivation import cs231n, notations, render, shapes, tex
 from deltaprop.derivation.hints import exp_output_repairs, factor_hint, repairs
 from deltaprop.derivation.notation import (
     AxisSum,
@@ -25,6 +25,7 @@ from deltaprop.derivation.notation import (
     Call,
     Deriv,
     DropFirst,
+    LayerIndex,
     ParseError,
     Square,
     SumOver,
@@ -37,26 +38,6 @@ from deltaprop.derivation.notation import (
     transform,
 )
 from deltaprop.derivation.sample import ALPHA, RandomNetwork, check_seed, check_work
-from deltaprop.derivation.shapes import (
-    RANGES,
-    ConcreteDomain,
-    RangeError,
-    ShapeError,
-    SymbolError,
-    SymbolicDomain,
-    Term,
-    evaluate,
-    evaluate_entries,
-    has_entries,
-    layer_bases,
-    op_symbol,
-    quantity,
-    shape_json,
-    shape_text,
-    symbol_shape,
-    uses,
-    walk,
-)
 from deltaprop.errors import ConfigError
 from deltaprop.losses import get_loss
 from deltaprop.relerror import rel_error
@@ -67,10 +48,8 @@ TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
 BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+", "∂J/∂A"}
-TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "J"}
-TARGETS |= {"∂J/∂A"}
-TARGETS |= {"G+", "Acc+", "a+", "A+", "R", "R+"}  # Ng's folded bias, the L2 update
-TARGETS |= cs231n.TARGETS
+TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "∂J/∂A"}
+TARGETS |= {"J", "G+", "Acc+", "a+", "A+", "R", "R+"} | cs231n.TARGETS  # Ng's folded bias, L2
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
 
 
@@ -102,18 +81,20 @@ class Context:
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
-        return self.sizes or _generic_sizes(rhs)
+        return self.sizes or generic_sizes(rhs)
 
     def symbolic(self):
         """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
         δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
-        return SymbolicDomain(None if self.sizes is None else len(self.sizes), dict(self.labels))
+        return shapes.SymbolicDomain(
+            None if self.sizes is None else len(self.sizes), dict(self.labels)
+        )
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
-        with_alpha = uses(rhs, {"α"})
+        with_alpha = shapes.uses(rhs, {"α"})
         options = (self.seed, self.output_activation, self.loss)
-        return _random_network(sizes, self.activation, with_alpha, *options)
+        return random_network(sizes, self.activation, with_alpha, *options)
 
 
 @dataclass
@@ -146,22 +127,7 @@ class CheckResult:
         return self.to_text()
 
     def to_json(self):
-        keys = (
-            "equation",
-            "verdict",
-            "reason",
-            "message",
-            "failure",
-            "suggestion",
-            "corrected",
-            "shape",
-            "rel_error",
-            "hints",
-            "sizes",
-            "notation",
-            "notes",
-        )
-        out = {k: getattr(self, k) for k in keys}
+        out = {k: v for k, v in asdict(self).items() if k not in ("span", "trap_sizes")}
         out["position"] = list(self.span) if self.span else None
         out["layers"] = [{"l": l, "rel_error": e} for l, e in self.layers]
         out["trap"] = [{"l": l, "status": s, "detail": d} for l, s, d in self.trap]
@@ -183,7 +149,9 @@ def check(
     bias=None,
     define=(),
 ):
-    """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values.
+    """Check ``equation`` (LaTeX, plain text or Unicode) against the true backprop values: a
+    :class:`CheckResult` whose ``verdict`` is ``correct``, ``wrong`` (dimension or value),
+    ``defined`` (no target given and the shapes agree), ``unparseable`` or ``unsupported``.
 
     Parameters
     ----------
@@ -199,8 +167,8 @@ def check(
         The quantity the expression is for, e.g. ``"delta^(L-1)"`` (the ``--for`` option).
     seed : int
         Seed of the random network the values are checked on.
-    notation : {"question", "ng", "nielsen", "cs231n"}, optional
-        The notation ``equation`` is written in; detected from its symbols when None.
+    notation : str, optional
+        The notation ``equation`` is written in (``tables.NOTATIONS``); detected when None.
     output_activation : str, optional
         Judge for a network whose output layer applies this activation (Nielsen's σ);
         by default the output is linear, as in the question.
@@ -213,12 +181,6 @@ def check(
     define : sequence of str
         Names of the user's own, ``"W^{[l]}=Theta^(l)"``: a name with an optional layer and
         the question's quantity it stands for (``notations.define``).
-
-    Returns
-    -------
-    CheckResult
-        ``verdict`` is ``correct``, ``wrong`` (dimension or value), ``defined`` (no target
-        given and the shapes agree), ``unparseable`` or ``unsupported``.
     """
     sizes = None if sizes is None else check_work(sizes)
     output = None if output_activation is None else get_activation(output_activation).name
@@ -236,7 +198,7 @@ def check(
     result.notes += [f"defined: {text}" for text in define]
     try:  # g'(z), g_prime(z), \sigma^\prime are φ' (the same length: carets stay in place)
         lhs, sides = _sides(tex.primes_as_phi(equation), target, table)
-    except (ParseError, SymbolError) as err:
+    except (ParseError, shapes.SymbolError) as err:
         caret = f"\n{err.caret()}" if isinstance(err, ParseError) else ""
         advice = _advice(equation, str(err), result.notation)
         result.verdict, result.message = "unparseable", f"{err}{advice}{caret}"
@@ -258,7 +220,9 @@ SQUARE_NOTE = (
 def _elementwise_squares(context, result, lhs, sides, bias, layout):
     """``result``, or the verdict with every square of a vector read element-wise when the
     equation is wrong as ‖v‖² and right as v ⊙ v: both readings are judged."""
-    if result.verdict != "wrong" or not any(isinstance(n, Square) for s in sides for n in walk(s)):
+    if result.verdict != "wrong" or not any(
+        isinstance(n, Square) for s in sides for n in shapes.walk(s)
+    ):
         return result
     squared = [transform(side, _hadamard_square) for side in sides]
     fresh = replace(result, verdict="correct", notes=list(result.notes), hints=[], layers=[])
@@ -298,12 +262,9 @@ def _verdict(context, result, lhs, sides, bias, layout):
         attempts.append(_judge(context, fresh, lhs, sides, reading))
         if attempts[-1].verdict == "correct":
             return attempts[-1]
-    named = [a for a in attempts if a.reason == "value" and a.hints and not _unnamed(a.hints)]
+    unnamed = "off by a constant factor"
+    named = [a for a in attempts if a.reason == "value" and a.hints and unnamed not in a.hints[-1]]
     return (named or attempts)[0]  # the first reading in which the mistake has a name
-
-
-def _unnamed(hints):
-    return hints[-1].startswith("off by a constant factor")
 
 
 def _judge(context, result, lhs, sides, reading):
@@ -325,8 +286,8 @@ def _judge(context, result, lhs, sides, reading):
             _check_side(context, result, goal, rhs)
             if result.verdict != "correct":
                 break
-    except SymbolError as err:
-        wrong = isinstance(err, RangeError)
+    except shapes.SymbolError as err:
+        wrong = isinstance(err, shapes.RangeError)
         result.verdict, result.reason = ("wrong", "range") if wrong else ("unsupported", "")
         result.message, result.span = str(err), err.node.span
     return result
@@ -370,7 +331,7 @@ def _update(lhs, rhs):
     if not (isinstance(inner, Sym) and inner.name in ACCUMULATORS and inner.layer is not None):
         return None
     name = inner.name.removesuffix("+") if columns else inner.name
-    if uses(rhs.right, {"α"}):
+    if shapes.uses(rhs.right, {"α"}):
         return replace(inner, name=REGULARIZED[name]), REGULARIZATION_NOTE
     if columns or name == "cs:G":
         return None
@@ -390,9 +351,9 @@ def _sides(equation, target, notation="question"):
 
 def _target(node):
     transposed = isinstance(node, Transpose)
-    found = _derivative_of_phi(node) or quantity(node.arg if transposed else node)
+    found = _derivative_of_phi(node) or shapes.quantity(node.arg if transposed else node)
     if found is None or found[0] not in TARGETS:
-        raise SymbolError(
+        raise shapes.SymbolError(
             node,
             f"cannot tell which quantity {to_text(node)} is: write δ^(l), ∂J/∂Θ^(l), "
             "∂J/∂b^(l), z^(l), a^(l), P_l or J on the left, or use --for",
@@ -410,7 +371,7 @@ def _derivative_of_phi(node):
 
 
 def _target_shape(goal, domain):
-    shape = symbol_shape(goal.name, goal.layer, domain)
+    shape = shapes.symbol_shape(goal.name, goal.layer, domain)
     return shape[::-1] if goal.transposed and shape is not None else shape
 
 
@@ -418,40 +379,30 @@ def _target_shape(goal, domain):
 
 
 def _check_side(context, result, goal, rhs):
-    if goal is not None and (goal.entry or has_entries(rhs)):
-        _check_entries(context, result, goal, rhs)
-        return
-    term = _symbolic_term(context, goal, rhs)
-    if not isinstance(term, Term):
-        _report_shape_failure(context, result, term, goal, rhs)
-        return
-    result.shape = shape_json(term.shape)
-    if goal is None:
-        result.verdict = "defined"
-        result.message = f"defined, of shape {shape_text(term.shape)}"
-        return
-    layers = _evaluate_layers(context, goal, rhs)
+    """The verdict on ``goal = rhs``: its shapes, then its value at every layer it claims
+    (entry by entry when it is written so: Nielsen's BP3, BP4, the sum form of BP2)."""
+    entries = goal is not None and (goal.entry or shapes.has_entries(rhs))
+    if not entries:
+        term = _symbolic_term(context, goal, rhs)
+        if not isinstance(term, shapes.Term):
+            _report_shape_failure(context, result, term, goal, rhs)
+            return
+        result.shape = shapes.shape_json(term.shape)
+        if goal is None:
+            result.verdict = "defined"
+            result.message = f"defined, of shape {shapes.shape_text(term.shape)}"
+            return
+    layers = _evaluate_layers(context, goal, rhs, _entries_at if entries else _evaluate_at)
     result.layers = [(l, err) for l, err, _ in layers]
     result.rel_error = max(err for _, err, _ in layers)
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
         result.message = _value_message(layers, worst)
-        result.hints = _value_hints(context, goal, rhs, worst, lambda n: _written(n, result))
-
-
-def _check_entries(context, result, goal, rhs):
-    """An equation written entry by entry (Nielsen's BP3, BP4, the sum form of BP2): its
-    value for every entry at every layer, against the truth of the same entries."""
-    sizes = context.architecture(rhs)
-    network = context.network(sizes, rhs)
-    layers = at_layers(goal, rhs, sizes, lambda b: _entries_at(goal, rhs, network, b))
-    result.layers = [(l, err) for l, err, _ in layers]
-    result.rel_error = max(err for _, err, _ in layers)
-    if result.rel_error > TOLERANCE:
-        result.verdict, result.reason = "wrong", "value"
-        result.message = _value_message(layers, _worst_layer(layers))
-    if any(value is None or np.shape(value) != np.shape(truth) for _, _, (value, truth) in layers):
+        if not entries:
+            write = functools.partial(_written, result=result)
+            result.hints = _value_hints(context, goal, rhs, worst, write)
+    if entries and any(v is None or np.shape(v) != np.shape(t) for _, _, (v, t) in layers):
         result.reason, result.message = "dimension", ENTRY_MISFIT
 
 
@@ -462,10 +413,10 @@ ENTRY_MISFIT = (
 
 
 def _entries_at(goal, rhs, network, binding):
-    domain = ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
+    domain = shapes.ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
     k = goal.layer.bind(binding) if goal.layer is not None else None
     try:
-        value, indices = evaluate_entries(rhs, domain)
+        value, indices = shapes.evaluate_entries(rhs, domain)
     except ValueError:  # an index paired with units of another layer: no such entries
         return binding.get("l", k), float("inf"), (None, None)
     if k is not None:
@@ -478,12 +429,13 @@ def _entries_at(goal, rhs, network, binding):
     return binding.get("l", k), rel_error(value, truth), (value, truth)
 
 
-def _generic_sizes(rhs):
-    """Widths for checking values without ``sizes``: 5 layers, or more when ``rhs`` names an
+def generic_sizes(*nodes):
+    """Widths for checking values without ``sizes``: 5 layers, or more when ``nodes`` name an
     absolute layer such as Θ^(6)."""
     absolute = [
         n.layer.offset
-        for n in walk(rhs)
+        for node in nodes
+        for n in shapes.walk(node)
         if isinstance(n, Sym) and n.layer is not None and not n.layer.base
     ]
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
@@ -494,8 +446,8 @@ def _symbolic_term(context, goal, rhs):
     ShapeError) or a mismatch with the shape of the target. A 1 × 1 matrix is a scalar."""
     domain = context.symbolic()
     try:
-        term = evaluate(rhs, domain)
-    except ShapeError as err:
+        term = shapes.evaluate(rhs, domain)
+    except shapes.ShapeError as err:
         return err
     if goal is not None and _scalar(term.shape) != _scalar(_target_shape(goal, domain)):
         return _Mismatch(goal, term, domain)
@@ -506,36 +458,31 @@ def _scalar(shape):
     return None if shape == (1, 1) else shape
 
 
-def _symbolic_failure(context, goal, rhs):
-    """The failure of ``rhs`` (see :func:`_symbolic_term`), or None when its shapes agree."""
-    term = _symbolic_term(context, goal, rhs)
-    return None if isinstance(term, Term) else term
-
-
 @dataclass
 class _Mismatch:
     goal: Target
     term: object
-    domain: SymbolicDomain
+    domain: shapes.SymbolicDomain
 
-    def describe(self):
-        want = _target_shape(self.goal, self.domain)
+    def describe(self, write=to_text):
+        have, want = self.term.shape, _target_shape(self.goal, self.domain)
         return (
-            f"the right side is ({shape_text(self.term.shape)}) but {self.goal.text()} is "
-            f"({shape_text(want)})"
+            f"the right side is ({shapes.shape_text(have)}) but {write(self.goal.node)} is "
+            f"({shapes.shape_text(want)})"
         )
 
 
 def _report_shape_failure(context, result, failure, goal, rhs):
     result.verdict = "wrong"
     result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
-    result.message = failure.describe()
+    write = functools.partial(_written, result=result)
+    result.message = _widths(failure.describe(write), result.notation)
     node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
     result.span = node.span
-    if isinstance(failure, ShapeError):
-        result.failure = _failure_json(failure)
+    if isinstance(failure, shapes.ShapeError):
+        result.failure = _failure_json(failure, write)
         if context.sizes is not None:
-            result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes)
+            result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes, write)
     fix = _best_fix(context, goal, rhs, node)
     if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
         local, whole, _ = fix
@@ -552,9 +499,8 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         result.hints += _sum_hints(whole, rhs, result.notation)
         if table_of(result.notation).first == 0 and _layers(whole) != _layers(rhs):
             result.hints.append(LAYER_ZERO.format(title=notations.title(result.notation)))
-        if result.notation == "cs231n":
-            result.hints.append(_cs231n_hint(whole, rhs))
-    if _is_elementwise(node) and goal is not None and result.notation != "cs231n":
+    elementwise = isinstance(node, Bin) and node.op in ("⊙", "*")
+    if elementwise and goal is not None and result.notation != "cs231n":
         sizes = context.sizes or EXAMPLE_SIZES
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
@@ -583,6 +529,32 @@ def _written(node, result):
     """``node`` as text in the notation the equation was written in."""
     numpy = not re.search(r"\\|\^", result.equation)  # LaTeX is answered in LaTeX
     return to_text(notations.spell(node, result.notation, numpy))
+
+
+WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")
+
+
+def _widths(message, notation):
+    """``message`` with the widths n_l numbered as ``notation`` numbers its layers where
+    layer 0 is the input (deeplearning.ai's n^{[l−1]} for the question's n_l)."""
+    if table_of(notation).first != 0:
+        return message
+
+    def width(match):
+        layer = layer_index(match.group(1).strip("{}"))
+        spelled = to_text(notations.spell(Sym(None, "a", layer), notation, numpy=False))
+        return "n" + spelled[spelled.index("^") :] if "^" in spelled else match.group()
+
+    return WIDTH.sub(width, message)
+
+
+def layer_index(text):
+    """The layer of ``L−1``, ``l+1``, ``k`` (read as l) or ``3``; None for anything else."""
+    match = re.fullmatch(r"([lLk]?)([+−-]?\d+)?", text.replace(" ", ""))
+    if match is None or not any(match.groups()):
+        return None
+    base = "l" if match.group(1) == "k" else match.group(1)
+    return LayerIndex(base, int((match.group(2) or "0").replace("−", "-")))
 
 
 NIELSEN_INDEX = (
@@ -617,56 +589,53 @@ AXIS = (
 
 
 def _sum_hints(whole, rhs, notation):
-    """keepdims=True forgotten, or the axis of a sum flipped, in the fix of ``rhs``."""
-    fixed = [n for n in walk(whole) if isinstance(n, AxisSum)]
-    written = [n for n in walk(rhs) if isinstance(n, AxisSum)]
-    if [n.keepdims for n in fixed] != [n.keepdims for n in written]:
-        return [KEEPDIMS]
-    if notation != "cs231n" and [n.axis for n in fixed] != [n.axis for n in written]:
-        rows = table_of(notation).rows
-        return [AXIS.format("rows" if rows else "columns", 0 if rows else 1)]
-    return []
+    """keepdims=True forgotten, or the axis of a sum flipped, in the fix of ``rhs``; for
+    cs231n, else the shapes of its gradients."""
+    fixed, written = ([n for n in shapes.walk(t) if isinstance(n, AxisSum)] for t in (whole, rhs))
+    kept = [KEEPDIMS] if [n.keepdims for n in fixed] != [n.keepdims for n in written] else []
+    flipped = [n.axis for n in fixed] != [n.axis for n in written]
+    if notation == "cs231n":
+        return [*kept, cs231n.AXIS_HINT if flipped else cs231n.SHAPES_HINT]
+    if kept or not flipped:
+        return kept
+    rows = table_of(notation).rows
+    return [AXIS.format("rows" if rows else "columns", 0 if rows else 1)]
 
 
 def _layers(node):
-    return sorted(to_text(n) for n in walk(node) if isinstance(n, Sym) and n.layer is not None)
-
-
-def _cs231n_hint(whole, rhs):
-    """The axis of a sum flipped, or the shapes of cs231n's gradients."""
-    axes = [n.axis for n in walk(whole) if isinstance(n, AxisSum)]
-    flipped = axes != [n.axis for n in walk(rhs) if isinstance(n, AxisSum)]
-    return cs231n.AXIS_HINT if flipped else cs231n.SHAPES_HINT
+    return sorted(
+        to_text(n) for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None
+    )
 
 
 def _drops(node):
-    return sum(isinstance(n, DropFirst) for n in walk(node))
+    return sum(isinstance(n, DropFirst) for n in shapes.walk(node))
 
 
 def _weight_layers(node):
-    return sorted(n.layer.offset for n in walk(node) if isinstance(n, Sym) and n.name == "Θ")
+    return sorted(n.layer.offset for n in shapes.walk(node) if isinstance(n, Sym) and n.name == "Θ")
 
 
-def _failure_json(err):
+def _failure_json(err, write):
     return {
-        "operation": op_symbol(err.node),
+        "operation": shapes.op_symbol(err.node),
         "written": getattr(err.node, "written", ""),
-        "left": to_text(err.left.node),
-        "left_shape": shape_json(err.left.shape),
-        "right": None if err.right is None else to_text(err.right.node),
-        "right_shape": None if err.right is None else shape_json(err.right.shape),
+        "left": write(err.left.node),
+        "left_shape": shapes.shape_json(err.left.shape),
+        "right": None if err.right is None else write(err.right.node),
+        "right_shape": None if err.right is None else shapes.shape_json(err.right.shape),
         "rule": err.rule,
     }
 
 
-def _concrete_failure(goal, rhs, sizes):
+def _concrete_failure(goal, rhs, sizes, write):
     """The first layer of ``sizes`` where the operation is undefined, with numbers."""
     for binding in _claimed_bindings(goal, rhs, sizes):
         try:
-            evaluate(rhs, ConcreteDomain(sizes, binding, m=1))
-        except ShapeError as err:
-            return {"binding": binding, "message": err.describe()}
-        except RangeError:
+            shapes.evaluate(rhs, shapes.ConcreteDomain(sizes, binding, m=1))
+        except shapes.ShapeError as err:
+            return {"binding": binding, "message": err.describe(write)}
+        except shapes.RangeError:
             continue
     return None
 
@@ -678,23 +647,23 @@ def _claimed_bindings(goal, rhs, sizes):
     """The layer bindings the equation claims: every l of the target's range in ``sizes``
     (the right side's own symbols may limit it further: δ^(l+1) exists for l <= L−1)."""
     L = len(sizes)
-    if "l" not in layer_bases(rhs) | ({goal.layer.base} if goal and goal.layer else set()):
+    if "l" not in shapes.layer_bases(rhs) | ({goal.layer.base} if goal and goal.layer else set()):
         return [{"L": L}]
     lo, hi, offset = 1, 0, 0
     if goal is not None and goal.layer is not None and goal.layer.base == "l":
-        (lo, hi), offset = TARGET_RANGES.get(goal.name, RANGES[goal.name]), goal.layer.offset
+        (lo, hi), offset = TARGET_RANGES.get(goal.name, shapes.RANGES[goal.name]), goal.layer.offset
         hi = -1 if _through_activation(goal, rhs) else hi
     bindings = [{"L": L, "l": k} for k in range(lo - offset, L + hi - offset + 1)]
     if not bindings:
         sizes_text = ",".join(map(str, sizes))
-        raise RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
+        raise shapes.RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
     return bindings
 
 
 def _through_activation(goal, rhs):
     """Whether ``rhs`` is the backward step through the activation of the target's layer,
     ``dZ = dA * g'(Z)`` (∂J/∂a of the same layer): a statement about the hidden layers."""
-    errors = [quantity(n) for n in walk(rhs) if isinstance(n, Sym | Deriv)]
+    errors = [shapes.quantity(n) for n in shapes.walk(rhs) if isinstance(n, Sym | Deriv)]
     return goal.name in ("δ", "Δ") and any(
         found in (("∂J/∂a", goal.layer), ("∂J/∂A", goal.layer)) for found in errors
     )
@@ -707,22 +676,24 @@ def at_layers(goal, rhs, sizes, evaluate_at):
     for binding in _claimed_bindings(goal, rhs, sizes):
         try:
             rows.append(evaluate_at(binding))
-        except RangeError as err:
+        except shapes.RangeError as err:
             missing = missing or err
     if not rows and missing is not None:
         raise missing
     return rows
 
 
-def _evaluate_layers(context, goal, rhs):
-    """``[(layer, rel_error, (value, truth))]`` at every layer; raises on a failure."""
-    sizes = context.architecture(rhs)
+def _evaluate_layers(context, goal, rhs, evaluate_at=None):
+    """``[(layer, rel_error, (value, truth))]`` at every layer, each by ``evaluate_at``
+    (:func:`_evaluate_at` or :func:`_entries_at`); raises on a failure."""
+    sizes, at = context.architecture(rhs), evaluate_at or _evaluate_at
     network = context.network(sizes, rhs)
-    return at_layers(goal, rhs, sizes, lambda b: _evaluate_at(goal, rhs, network, b))
+    return at_layers(goal, rhs, sizes, lambda b: at(goal, rhs, network, b))
 
 
 @functools.lru_cache(maxsize=16)
-def _random_network(sizes, activation, with_alpha, seed, output_activation=None, loss=None):
+def random_network(sizes, activation, with_alpha, seed, output_activation=None, loss=None):
+    """The random network and batch that values are checked on (α when ``with_alpha``)."""
     alpha = ALPHA if with_alpha else 0.0
     return RandomNetwork(sizes, activation, SAMPLES, alpha, seed, output_activation, loss)
 
@@ -731,13 +702,13 @@ def is_batched(node):
     """Whether ``node`` is about the batch: capitals (A, Z, Δ, X, Y) or a sum over samples."""
     return any(
         (isinstance(n, Sym) and n.name in BATCHED) or (isinstance(n, SumOver) and n.index == "i")
-        for n in walk(node)
+        for n in shapes.walk(node)
     )
 
 
 def _evaluate_at(goal, rhs, network, binding):
-    domain = ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
-    value = np.asarray(evaluate(rhs, domain).value, dtype=float)
+    domain = shapes.ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
+    value = np.asarray(shapes.evaluate(rhs, domain).value, dtype=float)
     k = None
     if goal.layer is not None:
         k = goal.layer.bind(binding)
@@ -782,7 +753,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
     if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
         candidates += exp_output_repairs(goal, rhs)
     found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
-    if goal.name == "gb" and uses(rhs, {"α"}):
+    if goal.name == "gb" and shapes.uses(rhs, {"α"}):
         found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
     value, truth = worst[2]
     norm = float(np.vdot(truth, truth))
@@ -790,7 +761,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
         l2, local = goal.name in REGULARIZED.values(), goal.name.startswith("cs:")
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
-        if abs(c * SAMPLES - 1) < 1e-9 and (uses(rhs, {"Δ"}) or goal.name == "Δ"):
+        if abs(c * SAMPLES - 1) < 1e-9 and (shapes.uses(rhs, {"Δ"}) or goal.name == "Δ"):
             named = f"{named}; {DELTA_NOT_AVERAGED}"
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
@@ -801,7 +772,7 @@ def _right(context, goal, rhs):
     """Whether ``rhs`` is the true value of ``goal`` at every layer it claims."""
     try:
         rows = _evaluate_layers(context, goal, rhs)
-    except (ShapeError, SymbolError):
+    except (shapes.ShapeError, shapes.SymbolError):
         return False
     return bool(rows) and max(e for _, e, _ in rows) < TOLERANCE
 
@@ -817,15 +788,15 @@ def _best_fix(context, goal, rhs, node, depth=2):
     for local in _candidates(node):
         whole = substitute(rhs, node, local)
         try:
-            failure = _symbolic_failure(context, goal, whole)
-            if failure is not None:
-                if isinstance(failure, ShapeError):
+            failure = _symbolic_term(context, goal, whole)
+            if not isinstance(failure, shapes.Term):
+                if isinstance(failure, shapes.ShapeError):
                     nested.append((whole, failure.node))
                 continue
             if goal is None:
                 return local, whole, False
             rows = _evaluate_layers(context, goal, whole)
-        except (ShapeError, SymbolError):
+        except (shapes.ShapeError, shapes.SymbolError):
             continue
         if max(e for _, e, _ in rows) < TOLERANCE:
             return local, whole, True
@@ -855,15 +826,15 @@ def _candidates(node):
 
 def _kept_dims(node):
     """Rewrites of ``node`` with keepdims=True in one of its NumPy sums."""
-    sums = [n for n in walk(node) if isinstance(n, AxisSum) and not n.keepdims]
+    sums = [n for n in shapes.walk(node) if isinstance(n, AxisSum) and not n.keepdims]
     return [substitute(node, s, replace(s, keepdims=True)) for s in sums]
 
 
 def _unfolded(node):
     """With Ng's folded Θ: each Θ without its bias column, or ``node`` without its first row
     (the bias unit's entry, which δ does not have)."""
-    weights = [n for n in walk(node) if isinstance(n, Sym) and n.name == "Θ+"]
-    if not any(isinstance(n, Sym) and n.name.endswith("+") for n in walk(node)):
+    weights = [n for n in shapes.walk(node) if isinstance(n, Sym) and n.name == "Θ+"]
+    if not any(isinstance(n, Sym) and n.name.endswith("+") for n in shapes.walk(node)):
         return []
     dropped = [substitute(node, w, DropFirst(w.span, w, 1)) for w in weights]
     return [*dropped, DropFirst(node.span, node, 0)]
@@ -871,7 +842,7 @@ def _unfolded(node):
 
 def _shifted(node):
     out = []
-    for sym in walk(node):
+    for sym in shapes.walk(node):
         if isinstance(sym, Sym) and sym.layer is not None:
             for k in (1, -1):
                 out.append(substitute(node, sym, replace(sym, layer=sym.layer.shift(k))))
@@ -885,10 +856,6 @@ def _t(node):
 # ---------------------------------------------------------------- the broadcasting trap
 
 
-def _is_elementwise(node):
-    return isinstance(node, Bin) and node.op in ("⊙", "*")
-
-
 def _trap(context, goal, rhs, sizes):
     """Evaluate ``rhs`` as NumPy would (every ⊙ a broadcasting ``*``) at each layer of
     ``sizes``: ``[(layer, "hides" | "shows", detail)]``."""
@@ -899,9 +866,9 @@ def _trap(context, goal, rhs, sizes):
         layer = binding.get("l", goal.layer.bind(binding) if goal.layer else None)
         try:
             rows.append(_trap_row(_evaluate_at(goal, numpy_rhs, network, binding)))
-        except ShapeError as err:
+        except shapes.ShapeError as err:
             rows.append((layer, "shows", f"NumPy raises an error: {err.describe()}"))
-        except SymbolError:
+        except shapes.SymbolError:
             continue
     return rows
 
@@ -916,7 +883,7 @@ def _trap_row(row):
 
 
 def _as_numpy(node):
-    for child in list(walk(node)):
+    for child in list(shapes.walk(node)):
         if isinstance(child, Bin) and child.op == "⊙":
             return _as_numpy(substitute(node, child, replace(child, op="*")))
     return node

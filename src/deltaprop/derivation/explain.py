@@ -237,14 +237,15 @@ def as_matrix(value):
     return value[:, None] if value.ndim == 1 else value
 
 
-def make_line(setup, key, section, l, value, check, template=None):
-    """The :class:`Line` of record ``key`` at layer ``l`` (or of a form's ``template``)."""
+def make_line(setup, key, section, l, value, check, template=None, general=None):
+    """The :class:`Line` of record ``key`` at layer ``l`` (or of a form's ``template``);
+    with ``general``, at the question's general indices, with symbolic shapes."""
     template = template or record_template(setup.loss, key, setup.batched)
-    equation = bind(template, layer_indices(l, setup.L))
+    equation = bind(template, general or layer_indices(l, setup.L))
     if not setup.alpha:
         equation = Template(equation.lhs, without_alpha(equation.rhs))
-    sizes, m = setup.net.sizes, setup.m
-    operands, shape = ([], None) if key == "cost" else shapes_of(equation.rhs, sizes, m)
+    sizes = None if general else setup.net.sizes
+    operands, shape = ([], None) if key == "cost" else shapes_of(equation.rhs, sizes, setup.m)
     rel_error, verified_by = check
     lhs, rhs = to_text(equation.lhs), to_text(equation.rhs)
     line = Line(key, section, l, lhs, rhs, operands, shape, value, rel_error, verified_by)
@@ -467,11 +468,8 @@ def delta_diag(theta, delta_next, dphi_z):
 
 def delta_vjp(theta, delta_next, dphi_z):
     """The VJP view: (δ^(l))ᵀ = (δ^(l+1))ᵀ ∂z^(l+1)/∂z^(l), the Jacobian Θ^(l) Diag(φ'(z^(l)))."""
-    columns = []
-    for i in range(dphi_z.shape[1]):
-        jacobian = theta @ np.diag(dphi_z[:, i])  # ∂z^(l+1)/∂z^(l): (n_{l+1}, n_l)
-        columns.append(delta_next[:, i] @ jacobian)  # row vector times Jacobian
-    return np.stack(columns, axis=1)  # (n_l, m)
+    jacobians = [theta @ np.diag(dphi_z[:, i]) for i in range(dphi_z.shape[1])]  # (n_{l+1}, n_l)
+    return np.stack([delta_next[:, i] @ J for i, J in enumerate(jacobians)], axis=1)  # (n_l, m)
 
 
 FORM_FUNCTIONS = {"diag": delta_diag, "vjp": delta_vjp}
@@ -499,25 +497,13 @@ def question_lines(setup, lines):
         same = [x for x in lines if x.key == key and x.layer == setup.L + offset]
         if not same:
             continue  # too few layers for δ^(L−1)
-        equation = bind(TEMPLATES[key][0], general_indices(offset))
-        operands, shape = shapes_of(equation.rhs)
-        line = Line(
-            key,
-            "question",
-            same[0].layer,
-            to_text(equation.lhs),
-            to_text(equation.rhs),
-            operands,
-            shape,
-            setup.delta[same[0].layer] if key == "delta_hidden" else same[0].value,
-            same[0].rel_error,
-            same[0].verified_by,
-            equation=equation,
-        )
-        line.where = f"here l = {line.layer}: {same[0].lhs}"
+        line, general = same[0], general_indices(offset)
+        value = setup.delta[line.layer] if key == "delta_hidden" else line.value
+        check = (line.rel_error, line.verified_by)
+        out.append(make_line(setup, key, "question", line.layer, value, check, general=general))
+        out[-1].where = f"here l = {line.layer}: {line.lhs}"
         if key == "grad_theta":
-            line.param_shape, line.param = shape, to_text(equation.lhs.den)
-        out.append(line)
+            out[-1].param_shape, out[-1].param = out[-1].shape, to_text(out[-1].equation.lhs.den)
     return out
 
 
@@ -563,13 +549,7 @@ def chain_rule_sum(setup):
     theta, delta_next = net.theta[l], setup.delta[l + 1][:, 0]  # (n_{l+1}, n_l), (n_{l+1},)
     dphi_j = float(net.activation.dphi(setup.z[l], setup.a[l])[0, 0])  # φ'(z^(l)_1)
     terms = [float(delta_next[k] * theta[k, 0] * dphi_j) for k in range(theta.shape[0])]
-    return {
-        "l": l,
-        "terms": terms,
-        "sum": sum(terms),
-        "entry": float(setup.delta[l][0, 0]),
-        "dphi": dphi_j,
-    }
+    return {"l": l, "terms": terms, "sum": sum(terms), "entry": float(setup.delta[l][0, 0])}
 
 
 def notation_rows(setup):
@@ -672,7 +652,7 @@ def explain(
     example=False,
     seed=1,
 ):
-    """The backprop derivation for ``sizes``, every term's shape, every line verified.
+    """The backprop :class:`Derivation` for ``sizes``, every term's shape, every line verified.
 
     Parameters
     ----------
@@ -692,10 +672,6 @@ def explain(
         Keep the numbers of every intermediate value for printing.
     seed : int
         Seed of the random network and data the lines are verified on.
-
-    Returns
-    -------
-    Derivation
     """
     form = FORM_ALIASES.get(form, form)
     _check_options(form, batch, alpha)

@@ -30,37 +30,30 @@ LAYER_VALUES = {"a": "z", "A": "Z"}  # φ takes z^(l); a^(l) is its value
 
 def repairs(goal, rhs, activation, text=to_text):
     """``[(hint, rewritten right side)]``: one per mistake that ``rhs`` may contain; ``text``
-    writes a node in the notation of the equation."""
+    writes a node in the notation of the equation. A repair of :data:`AT_NODES` is tried at
+    every node of ``rhs``, any other rewrites ``rhs`` whole."""
     found = []
     for repair in REPAIRS:
-        found += repair(goal, rhs, activation, text)
+        if repair not in AT_NODES:
+            found += repair(goal, rhs, activation, text)
+            continue
+        for node in walk(rhs):
+            fix = repair(node, goal, activation, text)
+            if fix is not None:
+                found.append((fix[0], substitute(rhs, node, fix[1])))
     return found
 
 
-def _rewrite_each(rhs, match):
-    """``[(hint, rhs with node replaced)]`` for every node where ``match(node)`` gives
-    ``(hint, replacement)``."""
-    found = []
-    for node in walk(rhs):
-        fix = match(node)
-        if fix is not None:
-            found.append((fix[0], substitute(rhs, node, fix[1])))
-    return found
-
-
-def _linear_output(goal, rhs, activation, text=to_text):
+def _linear_output(node, goal, activation, text):
     """δ^(L) = (a^(L) − y) ⊙ φ'(z^(L)): the output layer is linear, its φ' is 1."""
-
-    def match(node):
-        if not (isinstance(node, Bin) and node.op in ("⊙", "*")):
-            return None
-        for factor, other in ((node.right, node.left), (node.left, node.right)):
-            if _dphi_at_output(factor):
-                linear = "the output layer is linear (a^(L) = z^(L)), so its derivative is 1"
-                return f"{linear}: drop {text(factor)}", other
+    if not (isinstance(node, Bin) and node.op in ("⊙", "*")):
         return None
-
-    return _rewrite_each(rhs, match)
+    for factor, other in ((node.right, node.left), (node.left, node.right)):
+        if _dphi_at_output(factor):
+            a, z = (Sym(node.span, name, LayerIndex("L", 0)) for name in ("a", "z"))
+            linear = f"the output layer is linear ({text(a)} = {text(z)})"
+            return f"{linear}, so its derivative is 1: drop {text(factor)}", other
+    return None
 
 
 def _dphi_at_output(node):
@@ -69,42 +62,34 @@ def _dphi_at_output(node):
     return node.arg.name in ("z", "Z", "a", "A") and node.arg.layer == LayerIndex("L", 0)
 
 
-def _dphi_of_a(goal, rhs, activation, text=to_text):
+def _dphi_of_a(node, goal, activation, text):
     """φ'(a^(l)) where φ'(z^(l)) belongs."""
-
-    def match(node):
-        if not (isinstance(node, Call) and node.func == "φ'" and _is_value(node.arg)):
-            return None
-        z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
-        hint = (
-            f"φ' takes z, not a = φ(z): write φ'({text(z)}), not {text(node)} (the "
-            f"pre-activation {text(z)}, not the activation {text(node.arg)})"
-        )
-        return hint, replace(node, arg=z)
-
-    return _rewrite_each(rhs, match)
+    if not (isinstance(node, Call) and node.func == "φ'" and _is_value(node.arg)):
+        return None
+    z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
+    hint = (
+        f"φ' takes z, not a = φ(z): write φ'({text(z)}), not {text(node)} (the "
+        f"pre-activation {text(z)}, not the activation {text(node.arg)})"
+    )
+    return hint, replace(node, arg=z)
 
 
 def _is_value(node):
     return isinstance(node, Sym) and node.name in LAYER_VALUES and node.layer is not None
 
 
-def _sigmoid_derivative(goal, rhs, activation, text=to_text):
+def _sigmoid_derivative(node, goal, activation, text):
     """a ⊙ (1 − a): φ' of the sigmoid, written in a network with another φ."""
-
-    def match(node):
-        found = _sigmoid_pattern(node)
-        if found is None:
-            return None
-        a, rest = found
-        dphi = Call(node.span, "φ'", replace(a, name=LAYER_VALUES[a.name]))
-        hint = (
-            f"{text(a)} ⊙ (1 − {text(a)}) is the derivative of the sigmoid; this "
-            f"network's φ is {activation}: write {text(dphi)}"
-        )
-        return hint, dphi if rest is None else Bin(node.span, node.op, rest, dphi, "")
-
-    return [] if activation == "sigmoid" else _rewrite_each(rhs, match)
+    found = None if activation == "sigmoid" else _sigmoid_pattern(node)
+    if found is None:
+        return None
+    a, rest = found
+    dphi = Call(node.span, "φ'", replace(a, name=LAYER_VALUES[a.name]))
+    hint = (
+        f"{text(a)} ⊙ (1 − {text(a)}) is the derivative of the sigmoid; this "
+        f"network's φ is {activation}: write {text(dphi)}"
+    )
+    return hint, dphi if rest is None else Bin(node.span, node.op, rest, dphi, "")
 
 
 def _sigmoid_pattern(node):
@@ -140,37 +125,26 @@ def _same_symbol(p, q):
     return isinstance(p, Sym) and (p.name, p.layer) == (q.name, q.layer)
 
 
-def _tanh_of_z(goal, rhs, activation, text=to_text):
+def _tanh_of_z(node, goal, activation, text):
     """1 − z² where tanh' = 1 − a² (a = tanh(z)) belongs: the derivative written with z."""
-
-    def match(node):
-        if not (isinstance(node, Bin) and node.op == "-" and _is_one(node.left)):
-            return None
-        square = node.right
-        if not (isinstance(square, Call) and square.func == "pow" and _is_pre(square.arg)):
-            return None
-        a = replace(square.arg, name={"z": "a", "Z": "A"}[square.arg.name])
-        fixed = replace(node, right=replace(square, arg=a))
-        hint = f"tanh' is 1 − a², with the activation {text(a)}, not {text(square.arg)}"
-        return hint, fixed
-
-    return _rewrite_each(rhs, match) if activation == "tanh" else []
+    if activation != "tanh" or not (isinstance(node, Bin) and node.op == "-"):
+        return None
+    square = node.right
+    if not (_is_one(node.left) and isinstance(square, Call) and square.func == "pow"):
+        return None
+    if not (isinstance(square.arg, Sym) and square.arg.name in ("z", "Z") and square.arg.layer):
+        return None
+    a = replace(square.arg, name={"z": "a", "Z": "A"}[square.arg.name])
+    hint = f"tanh' is 1 − a², with the activation {text(a)}, not {text(square.arg)}"
+    return hint, replace(node, right=replace(square, arg=a))
 
 
-def _is_pre(node):
-    return isinstance(node, Sym) and node.name in ("z", "Z") and node.layer is not None
-
-
-def _phi_for_dphi(goal, rhs, activation, text=to_text):
+def _phi_for_dphi(node, goal, activation, text):
     """φ(z^(l)) where the chain rule needs φ'(z^(l))."""
-
-    def match(node):
-        if not (isinstance(node, Call) and node.func == "φ"):
-            return None
-        dphi = replace(node, func="φ'")
-        return f"φ where φ' belongs: the chain rule multiplies by {text(dphi)}", dphi
-
-    return _rewrite_each(rhs, match) if goal.name in ("δ", "Δ") else []
+    if goal.name not in ("δ", "Δ") or not (isinstance(node, Call) and node.func == "φ"):
+        return None
+    dphi = replace(node, func="φ'")
+    return f"φ where φ' belongs: the chain rule multiplies by {text(dphi)}", dphi
 
 
 def _alpha_over_m(goal, rhs, activation, text=to_text):
@@ -209,49 +183,39 @@ def _missing_dphi(goal, rhs, activation, text=to_text):
     return [(f"missing the factor ⊙ {text(dphi)}", Bin(rhs.span, "⊙", rhs, dphi, ""))]
 
 
-def _bias_regularized(goal, rhs, activation, text=to_text):
-    """(α/m) Θ^(l) with Ng's folded Θ: the L2 term regularizes the bias column too."""
-    regularized = any(isinstance(n, Sym) and n.name == "α" for n in walk(rhs))
-    if goal.name not in ("G+", "R+") or not regularized:
-        return []
-
-    def match(node):
-        if not (isinstance(node, Sym) and node.name == "Θ+"):
-            return None
-        zeroed = BiasUnit(node.span, DropFirst(node.span, node, 1), 1, 0.0)
-        hint = (
-            "the bias column is regularized: the L2 term leaves the biases alone, so it takes "
-            f"{text(zeroed)} (ex4 adds (λ/m) Theta1(:,2:end) to Theta1_grad(:,2:end))"
-        )
-        return hint, zeroed
-
-    return _rewrite_each(rhs, match)
+def _bias_regularized(node, goal, activation, text):
+    """(α/m) Θ^(l) with Ng's folded Θ: the L2 term regularizes the bias column too (the
+    rewrite is right only where the gradient has α)."""
+    if goal.name not in ("G+", "R+") or not (isinstance(node, Sym) and node.name == "Θ+"):
+        return None
+    zeroed = BiasUnit(node.span, DropFirst(node.span, node, 1), 1, 0.0)
+    hint = (
+        "the bias column is regularized: the L2 term leaves the biases alone, so it takes "
+        f"{text(zeroed)} (ex4 adds (λ/m) Theta1(:,2:end) to Theta1_grad(:,2:end))"
+    )
+    return hint, zeroed
 
 
-def _layer_shifted(goal, rhs, activation, text=to_text):
+def _layer_shifted(node, goal, activation, text):
     """A weight matrix one layer off, as Nielsen's w^l read for Θ^(l) (w^l is Θ^(l−1))."""
-
-    def match(node):
-        if not (isinstance(node, Sym) and node.name == "Θ" and node.layer is not None):
-            return None
-        shifted = replace(node, layer=node.layer.shift(1))
-        hint = (
-            f"the weights are one layer off: {text(shifted)}, not {text(node)} (in "
-            "Nielsen's notation w^{l+1} is Θ^(l): his w^l maps layer l−1 to layer l)"
-        )
-        return hint, shifted
-
-    return _rewrite_each(rhs, match)
+    if not (isinstance(node, Sym) and node.name == "Θ" and node.layer is not None):
+        return None
+    shifted = replace(node, layer=node.layer.shift(1))
+    hint = (
+        f"the weights are one layer off: {text(shifted)}, not {text(node)} (in "
+        "Nielsen's notation w^{l+1} is Θ^(l): his w^l maps layer l−1 to layer l)"
+    )
+    return hint, shifted
 
 
 def exp_output_repairs(goal, rhs):
     """(a^(L) − y) ⊙ exp(z^(L)) (or ⊙ a^(L)) for the Poisson loss: the squared loss's δ^(L)
     through an exp output. The log in J cancels exp'(z^(L)) = a^(L); ``check`` offers these
     with ``loss="poisson"`` only, and keeps the one that makes the equation right."""
-
-    def match(node):
-        if goal.name not in ("δ", "Δ") or not (isinstance(node, Bin) and node.op in ("⊙", "*")):
-            return None
+    found = []
+    for node in walk(rhs) if goal.name in ("δ", "Δ") else ():
+        if not (isinstance(node, Bin) and node.op in ("⊙", "*")):
+            continue
         for factor, other in ((node.right, node.left), (node.left, node.right)):
             if _is_exp_output(factor):
                 hint = (
@@ -259,10 +223,9 @@ def exp_output_repairs(goal, rhs):
                     "Poisson loss's log link cancels exp'(z^(L)) = a^(L), so δ^(L) = a^(L) − y: "
                     f"drop {to_text(factor)}"
                 )
-                return hint, other
-        return None
-
-    return _rewrite_each(rhs, match)
+                found.append((hint, substitute(rhs, node, other)))
+                break
+    return found
 
 
 def _is_exp_output(node):
@@ -273,6 +236,8 @@ def _is_exp_output(node):
     return isinstance(node, Sym) and node.name in ("a", "A") and node.layer is not None
 
 
+AT_NODES = {_linear_output, _dphi_of_a, _sigmoid_derivative, _tanh_of_z, _phi_for_dphi}
+AT_NODES |= {_bias_regularized, _layer_shifted}
 REPAIRS = (
     _linear_output,
     _dphi_of_a,

@@ -264,12 +264,15 @@ def spell(node, notation, numpy=True):
     """``node`` (core symbols) written back in ``notation``: each core symbol that a name of
     its table stands for becomes that name with its layer written as the notation writes it
     (``Δ^(2)`` is ``dZ^{[1]}`` in deeplearning.ai's), printed as NumPy (``@``, ``.T``) when
-    ``numpy`` and the notation has NumPy; a symbol without a name stays."""
+    ``numpy`` and the notation has NumPy; a symbol without a name stays. Names written with
+    digits (Octave's ``delta3``) are written back only to plain text (``numpy``)."""
     table = table_of(notation)
-    if not table.symbols:
+    spelled = table.spelled if numpy or table.style != "digits" else {}
+    if not table.symbols | spelled:
         return node
     numpy = table.numpy and numpy
-    table = replace(table, numpy=numpy, style="digits" if numpy else table.style)  # dZ1, W2
+    style = "digits" if numpy else table.style  # dZ1, W2
+    table = replace(table, symbols=spelled | table.symbols, numpy=numpy, style=style)
 
     def written(n):
         if isinstance(n, Bin) and n.written == "scale":  # Britz's dW: m ∂J/∂Θ, as written
@@ -288,10 +291,11 @@ def _spelled(sym, table):
     """The written name of core symbol ``sym`` in ``table`` (a Sym, or a Local that renders
     as NumPy), or None when the table has no name for it: a name of its layer (d2l's h is
     h^{(1)}, o the output), else a name with the layer written, else a name of one layer
-    (``A_prev``)."""
+    (``A_prev``). Ng's folded Θ+ and a+ are named as Θ and a."""
     if sym.name in SCALARS:
         return None
-    names = [(n, m) for n, m in table.symbols.items() if m.core == sym.name]
+    core = sym.name.removesuffix("+")
+    names = [(n, m) for n, m in table.symbols.items() if m.core == core]
     for name, meaning in names:
         if re.fullmatch(r"\d+|L", meaning.at) and _at(meaning, table) == sym.layer:
             return _named(sym, name, table)

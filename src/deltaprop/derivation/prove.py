@@ -10,6 +10,7 @@ differentiable function with derivative φ', so the proof covers each of its pie
 SymPy is an optional dependency (``pip install 'deltaprop[symbolic]'``), imported here only.
 """
 
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -92,32 +93,15 @@ class Proof:
         return "\n".join(out)
 
     def to_json(self):
-        import json
-
-        blocks = [
-            {
-                "parameter": b.name,
-                "shape": list(b.shape),
-                "proven": b.proven,
-                "failed": [list(e) for e in b.failed],
-            }
-            for b in self.blocks
-        ]
-        return json.dumps(
-            {
-                "sizes": list(self.sizes),
-                "activation": self.activation,
-                "ok": self.ok,
-                "blocks": blocks,
-                "seconds": self.seconds,
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
+        keys = ("shape", "proven", "failed")
+        blocks = [{"parameter": b.name} | {k: getattr(b, k) for k in keys} for b in self.blocks]
+        out = {"sizes": self.sizes, "activation": self.activation, "ok": self.ok}
+        out |= {"blocks": blocks, "seconds": self.seconds}
+        return json.dumps(out, indent=2, ensure_ascii=False)
 
 
 def prove(sizes=DEFAULT_SIZES, activation="tanh", *, functions=None):
-    """Prove that backprop's ∂J^(i)/∂Θ^(l) and ∂J^(i)/∂b^(l) equal SymPy's derivatives.
+    """A :class:`Proof` that backprop's ∂J^(i)/∂Θ^(l) and ∂J^(i)/∂b^(l) equal SymPy's derivatives.
 
     Parameters
     ----------
@@ -128,10 +112,6 @@ def prove(sizes=DEFAULT_SIZES, activation="tanh", *, functions=None):
     functions : dict, optional
         Replacements for the equation functions by ``Equation.key`` (e.g. a deliberately
         wrong ``"delta_hidden"``), to see a proof fail.
-
-    Returns
-    -------
-    Proof
     """
     sp = import_sympy()
     sizes = _check_small(check_sizes(sizes))

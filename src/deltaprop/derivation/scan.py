@@ -77,14 +77,9 @@ def _short(text, width=70):
 
 
 def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **network):
-    """Judge every formula of ``text`` (Markdown, MathJax, TeX or plain text).
-
-    Returns
-    -------
-    TextResult
-        One :class:`~deltaprop.derivation.chain.DerivationResult` per formula, with ``line``
-        (1-based, where it starts) and ``source`` (the text as it stands in the file).
-    """
+    """Judge every formula of ``text`` (Markdown, MathJax, TeX or plain text): a
+    :class:`TextResult` of one ``DerivationResult`` per formula, with ``line`` (1-based, where
+    it starts) and ``source`` (the text as it stands, comments included)."""
     scope, result = Scope(), TextResult()
     options = {"sizes": sizes, "activation": activation, "seed": seed, "notation": notation}
     options |= network  # output_activation, loss, bias: as for check
@@ -93,15 +88,9 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **net
         scope.macros.take_definitions(readable[after : source[0]])  # a .tex preamble's macros
         after = source[1]
         judged = check_derivation(body, scope=scope, **options)
-        judged.line, judged.source = line, text_at(text, source)
+        judged.line, judged.source = line, text[source[0] : source[1]]
         result.formulas.append(judged)
     return result
-
-
-def text_at(text, source):
-    """``source`` as it stands in ``text`` (comments put back)."""
-    start, end = source
-    return text[start:end]
 
 
 def formulas(text):
@@ -144,28 +133,18 @@ def _without_comments(text):
 
 def read_text(path):
     """The text of ``path`` (``-``: standard input), UTF-8, at most ``MAX_TEXT`` characters."""
-    if path == "-":
-        text = sys.stdin.read(MAX_TEXT + 1)
-    else:
-        try:
+    try:
+        if path == "-":
+            text = sys.stdin.read(MAX_TEXT + 1)
+        else:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read(MAX_TEXT + 1)
-        except FileNotFoundError:
-            raise ConfigError(
-                f"--file {path}: no such file; give a Markdown, .tex or text file"
-            ) from None
-        except IsADirectoryError:
-            raise ConfigError(
-                f"--file {path} is a directory; give a Markdown, .tex or text file"
-            ) from None
-        except UnicodeDecodeError as err:
-            raise ConfigError(
-                f"--file {path} is not UTF-8 text (byte {err.start}); save it as UTF-8"
-            ) from None
-        except OSError as err:
-            raise ConfigError(
-                f"--file {path} cannot be read ({err.strerror}); check the path"
-            ) from None
+    except UnicodeDecodeError as err:
+        message = f"is not UTF-8 text (byte {err.start}); save it as UTF-8"
+        raise ConfigError(f"--file {path} {message}") from None
+    except OSError as err:
+        reason = "no such file" if isinstance(err, FileNotFoundError) else err.strerror
+        raise ConfigError(f"--file {path}: {reason}; give a Markdown, .tex or text file") from None
     if len(text) > MAX_TEXT:
         raise ConfigError(f"--file {path} is longer than {MAX_TEXT} characters; split it")
     return text

@@ -129,11 +129,12 @@ class ShapeError(Exception):
         self.node, self.left, self.right, self.rule = node, left, right, rule
         super().__init__(self.describe())
 
-    def describe(self):
-        op = OP_NAMES[op_symbol(self.node)]
+    def describe(self, text=to_text):
+        """What is undefined, with the operands written by ``text`` (a notation's names)."""
+        op, left = OP_NAMES[op_symbol(self.node)], _operand(self.left, text)
         if self.right is None:
-            return f"{op} of {_operand(self.left)} is undefined: {self.rule}"
-        return f"{op} of {_operand(self.left)} and {_operand(self.right)} is undefined: {self.rule}"
+            return f"{op} of {left} is undefined: {self.rule}"
+        return f"{op} of {left} and {_operand(self.right, text)} is undefined: {self.rule}"
 
 
 class SymbolError(Exception):
@@ -171,8 +172,8 @@ def op_symbol(node):
     return "²" if isinstance(node, Square) else "Diag"
 
 
-def _operand(term):
-    return f"{to_text(term.node)} ({shape_text(term.shape)})"
+def _operand(term, text=to_text):
+    return f"{text(term.node)} ({shape_text(term.shape)})"
 
 
 class SymbolicDomain:

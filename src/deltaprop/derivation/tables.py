@@ -40,6 +40,7 @@ class Table:
     title: str
     example: str
     symbols: dict = field(default_factory=dict)  # written name → Meaning
+    spelled: dict = field(default_factory=dict)  # names only written back (Nielsen's w^l)
     words: dict = field(default_factory=dict)  # written word → a token of the parser (g: φ)
     operators: dict = field(default_factory=dict)  # Ng's * is the matrix product
     first: int = 1  # the number of the input layer
@@ -82,6 +83,7 @@ AFFINE = {"X": "cs:A", "x": "cs:A", "W": "cs:Θ", "w": "cs:Θ", "b": "cs:b", "ou
 AFFINE |= {"dout": "cs:dZ", "dx": "cs:dA", "dX": "cs:dA", "dW": "cs:G", "dw": "cs:G", "db": "cs:gb"}
 ACTIVATION = {"x": "cs:z", "out": "cs:a", "dout": "cs:da", "dx": "cs:dz"}
 
+LETTERS = {name: _m(name) for name in ("δ", "z", "a", "b")}  # δ^l: the layer as written
 DLAI_LAYER = {  # deeplearning.ai: [l] is layer l, layer 0 the input, W^{[l]} from l−1 to l
     "W": _m("Θ", -1, "l"),
     "b": _m("b", 0, "l"),
@@ -139,6 +141,8 @@ TABLES = (
         "delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)",
         words={"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G", "sum": "sum"},
         operators={"Δ": "Acc", "*": "·"},  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
+        spelled={"Theta": _m("Θ"), "delta": _m("δ"), "a": _m("a"), "z": _m("z")},  # Octave
+        style="digits",
         clue=r"2\s*:\s*end|\[\s*1\s*;|\[\s*(?:ones|zeros)\(|h_|\.\*|sigmoidGradient|_grad\b|:="
         r"|\b(?:delta|Delta|Theta|a|z)\d|\bD\^|\bg'|\bg\s*\(",
         note=(
@@ -155,6 +159,7 @@ TABLES = (
         "Nielsen's notation",
         r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
         symbols={"w": _m("Θ", -1), "W": _m("Θ", -1)},  # w^l maps layer l−1 to layer l
+        spelled=LETTERS,
         words={"C": "J"},
         style="^",
         clue=r"\bw\^|\\sigma|σ|\bC\b|\\nabla_a|(?:\\delta|δ|\b[az])\^(?:[lL]|\{[lL])",
@@ -243,6 +248,7 @@ TABLES = (
         "Wikipedia's matrix form",
         r"\nabla_{W^l} C = \delta^l (a^{l-1})^T",
         symbols={"W": _m("Θ", -1)},
+        spelled=LETTERS,
         words={"f": "φ", "C": "J"},
         style="^",
         clue=r"\(f\^|\bf\^|\\nabla_\{?W\^\{?l",

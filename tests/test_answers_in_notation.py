@@ -1,0 +1,197 @@
+"""Answers in the student's notation (issue 22, item 5): a dimension error of every notation
+family, and Nielsen's hints, are written with the symbols the student used; the translation to
+the question's notation is shown once (a note), and every suggested fix checks correct.
+
+The expected fragments were written before the messages were spelled back."""
+
+import pytest
+
+from deltaprop.derivation import check
+
+TRANSLATION = "corrected, in the question's notation:"
+
+
+def answer_text(result):
+    """Everything the verdict says but the notes (where the translation stands, once)."""
+    concrete = (result.failure or {}).get("concrete") or {}
+    parts = [result.message, concrete.get("message", ""), result.suggestion, result.corrected]
+    return "\n".join([*parts, *result.hints])
+
+
+# (notation, sizes, activation, wrong-dimension equation, the student's symbols, the core's)
+DIMENSION_ERRORS = [
+    (
+        "question",
+        (4, 5, 3),
+        "tanh",
+        r"\delta^{(2)} = \Theta^{(2)} \delta^{(3)} \odot \varphi'(z^{(2)})",
+        ["Θ^(2) (", "δ^(3) ("],
+        [],
+    ),
+    (
+        "ng",
+        (4, 5, 3),
+        "sigmoid",
+        "delta2 = (Theta2 * delta3) .* sigmoidGradient(z2)",
+        ["Theta2 (", "delta3 ("],
+        ["Θ^(2)", "δ^(3)"],
+    ),
+    (
+        "nielsen",
+        (4, 5, 3),
+        "sigmoid",
+        r"\delta^l = (w^{l+1} \delta^{l+1}) \odot \sigma'(z^l)",
+        ["w^{l+1} (", "δ^{l+1} ("],
+        ["Θ^(l)", "δ^(l+1)"],
+    ),
+    ("cs231n", None, "tanh", "dW = X @ dout", ["X (N × D)", "dout (N × M)"], ["A^(l)", "Δ^("]),
+    (
+        "dlai",
+        (4, 5, 3),
+        "tanh",
+        r"dZ^{[1]} = W^{[2]} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
+        ["W^{[2]} (n^{[L]} × n^{[L-1]})", "dZ^{[2]} (n^{[L]} × m)", "W^{[2]} (3 × 5)"],
+        ["Θ^(2)", "Δ^(3)", "n_L", "n_{L−1}"],
+    ),
+    (
+        "dlai",
+        (4, 5, 3),
+        "tanh",
+        "dZ1 = np.dot(W2, dZ2) * (1 - np.power(A1, 2))",
+        ["W2 (", "dZ2 ("],
+        ["Θ^(2)", "Δ^(3)"],
+    ),
+    (
+        "dlai",
+        None,
+        "tanh",
+        "dW1 = np.dot(dZ1, A0) / m",
+        ["dZ1 (n^{[1]} × m)", "A0 (n^{[0]} × m)"],
+        ["Δ^(2)", "A^(1)", "n_2"],
+    ),
+    (
+        "goodfellow",
+        None,
+        "tanh",
+        r"\nabla_{W^{(k)}} J = \nabla_{a^{(k)}} J \, h^{(k-1)}",
+        ["∂J/∂a^{(k)} (", "h^{(k-1)} ("],
+        ["z^(l+1)", "a^(l)"],
+    ),
+    (
+        "wikipedia",
+        None,
+        "tanh",
+        r"\nabla_{W^l} C = \delta^l a^{l-1}",
+        ["δ^l (", "a^{l-1} ("],
+        ["δ^(l)", "a^(l−1)"],
+    ),
+    (
+        "d2l",
+        None,
+        "tanh",
+        r"\frac{\partial J}{\partial h} = W^{(2)} \frac{\partial J}{\partial o}",
+        ["W^{(2)} (", "∂J/∂o ("],
+        ["Θ^(2)", "a^(L)"],
+    ),
+    (
+        "d2l-rows",
+        None,
+        "tanh",
+        r"O = H {W^{(2)}}^\top + b^{(2)}",
+        ["H (", "W^{(2)}ᵀ ("],
+        ["A^(2)", "Θ^(2)"],
+    ),
+    (
+        "britz",
+        (4, 5, 3),
+        "tanh",
+        "dW2 = delta3.dot(a1.T)",
+        ["delta3 (", "a1.T ("],
+        ["Δ^(3)", "A^(2)"],
+    ),
+    (
+        "numpy",
+        None,
+        "sigmoid",
+        "delta = np.dot(W_next, delta_next) * sigmoid_prime(z)",
+        ["W_next (", "delta_next ("],
+        ["Θ^(l)", "δ^(l+1)"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "notation, sizes, activation, equation, student, core",
+    DIMENSION_ERRORS,
+    ids=[f"{row[0]}-{i}" for i, row in enumerate(DIMENSION_ERRORS)],
+)
+def test_a_dimension_error_is_written_in_the_students_symbols(
+    notation, sizes, activation, equation, student, core
+):
+    result = check(equation, sizes, activation, notation=notation)
+    assert (result.verdict, result.reason) == ("wrong", "dimension"), result.to_text()
+    said = answer_text(result)
+    for name in student:
+        assert name in said, result.to_text()
+    for name in core:
+        assert name not in said, result.to_text()
+    assert sum(TRANSLATION in note for note in result.notes) <= 1
+    if core and notation != "cs231n":  # cs231n's note is its translation, layer by layer
+        assert any(TRANSLATION in note for note in result.notes), result.to_text()
+    assert result.corrected, result.to_text()
+    again = check(result.corrected, sizes, activation, notation=notation)
+    assert again.verdict == "correct", again.to_text()
+
+
+def test_a_shape_mismatch_names_the_left_side_as_written():
+    result = check("dW1 = np.dot(dZ1, A1.T) / m", (4, 5, 3), notation="dlai")
+    assert (result.verdict, result.reason) == ("wrong", "shape"), result.to_text()
+    assert "dW1 is (" in result.message and "G_1" not in result.message, result.to_text()
+
+
+def test_a_component_form_that_does_not_fit_names_the_students_indices():
+    result = check(r"\delta_j = h'(a_j) w_{kj} \delta_k", notation="bishop")
+    assert (result.verdict, result.reason) == ("wrong", "dimension"), result.to_text()
+    assert "the entry indices do not fit" in result.message
+
+
+# (equation, options, the hint in Nielsen's symbols, the core's spelling it must not use)
+NIELSEN_HINTS = [
+    (
+        r"\delta^L = (a^L - y) \odot \sigma'(z^L)",
+        {},
+        "the output layer is linear (a^L = z^L), so its derivative is 1: drop φ'(z^L)",
+        "z^(L)",
+    ),
+    (r"\delta^l = (w^{l+1})^T \delta^{l+1}", {}, "missing the factor ⊙ φ'(z^l)", "z^(l)"),
+    (
+        r"\delta^L = a^L - y",
+        {"activation": "sigmoid", "output_activation": "sigmoid"},
+        "missing the factor ⊙ φ'(z^L)",
+        "z^(L)",
+    ),
+    (
+        r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(a^l)",
+        {},
+        "write φ'(z^l), not φ'(a^l)",
+        "a^(l)",
+    ),
+    (
+        r"\delta^l = ((w^{l})^T \delta^{l+1}) \odot \sigma'(z^l)",
+        {},
+        "his w^l maps layer l−1 to layer l, so the weights after layer l are w^{l+1}",
+        "(Θ^(l−1))ᵀ",
+    ),
+]
+
+
+@pytest.mark.parametrize("equation, options, hint, core", NIELSEN_HINTS)
+def test_nielsens_hints_are_in_his_symbols(equation, options, hint, core):
+    result = check(equation, notation="nielsen", **options)
+    assert result.verdict == "wrong", result.to_text()
+    said = answer_text(result)
+    assert hint in said and core not in said, result.to_text()
+    if result.corrected:
+        assert result.corrected.startswith("δ^"), result.to_text()
+        again = check(result.corrected, notation="nielsen", **options)
+        assert again.verdict == "correct", again.to_text()
