@@ -101,7 +101,9 @@ class InMemoryData(TrainingData):
         """J and R² of ``net`` on these columns (one forward pass for both)."""
         A = outputs(net, self.X)  # (n_L, m)
         J = weighted_sum(loss, A, self.Y, self.w) / weight_total(self.w, self.m)
-        return J, validation_score(A, self.Y, self.w)
+        M2 = np.average((self.Y - self.y_bar) ** 2, axis=1, weights=self.w)  # (n_L,)
+        sse = np.average((self.Y - A) ** 2, axis=1, weights=self.w)  # (n_L,)
+        return J, r2_score(M2, sse)
 
     def data_loss(self, net, loss):
         return data_loss(net, self.X, self.Y, loss, self.w)
@@ -180,14 +182,13 @@ def trivial_loss(Y, y_bar, loss, w=None):
     return weighted_sum(loss, np.broadcast_to(y_bar, Y.shape), Y, w) / weight_total(w, Y.shape[1])
 
 
-def validation_score(A_val, Y_val, w_val=None):
-    """R² of the predictions A_val against Y_val (n_L, m_val), averaged over the outputs
-    (scikit-learn's ``score``; weighted by w_val (m_val,) when given). The same in
-    standardized and original units: R² of each output is unchanged by that output's affine
-    scaling."""
-    from sklearn.metrics import r2_score
-
-    return float(r2_score(Y_val.T, A_val.T, sample_weight=w_val))
+def r2_score(M2, sse):
+    """R² averaged over the outputs (scikit-learn's ``score``) from each output's M2 =
+    Σ (y − ȳ)² and Σ (y − a)² (n_L,) (or their means): 1 − sse / M2, and for a constant output
+    1 when it is predicted exactly, else 0. The same in standardized and original units."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(M2 > 0, 1.0 - sse / M2, np.where(sse == 0, 1.0, 0.0))  # (n_L,)
+    return float(np.mean(r2))
 
 
 def split_validation(X, Y, fraction, rng, w=None):
