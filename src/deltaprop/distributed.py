@@ -199,12 +199,9 @@ def part_trivial_sum(part, y_bar, loss):
 
 
 class DaskRows:
-    """The rows of a fit on a Dask cluster, before standardizing: the partitions' sources,
-    checked and summarized by one distributed pass (``moments``) when first needed.
-
-    Offers what the estimator asks of the rows (as ``trainingdata.Rows``): ``n_features``,
-    ``n_outputs``, ``dtype``, ``meta`` (rows (0, n) with X's columns, for the column checks),
-    ``target_names``, ``y_ndim``, ``scalers`` and ``standardized``.
+    """The rows of a fit on a Dask cluster before standardizing, as ``trainingdata.Rows`` in
+    memory (and ``meta``: rows (0, n) with X's columns, for the column checks): the partitions'
+    sources, checked and summarized by one distributed pass (``moments``) when first needed.
     ``hidden`` (the hidden layer sizes) sizes the full-batch workspace in the choice to
     persist (``keep_in_memory``); ``persisted`` is that choice, once made.
     """

@@ -93,9 +93,22 @@ class InMemoryData(TrainingData):
         return Batches(self.X, self.Y, batch_size, shuffle, self.w)
 
     def split(self, fraction, rng):
-        """(training part, validation part): ``split_validation``."""
-        X, Y, w, X_val, Y_val, w_val = split_validation(self.X, self.Y, fraction, rng, self.w)
-        return InMemoryData(X, Y, w), InMemoryData(X_val, Y_val, w_val)
+        """(training part, validation part): ⌈fraction·m⌉ columns drawn with ``rng`` validate.
+
+        The split draws columns, not weight: a column of weight 2 goes whole to one side (where
+        the two copies of a duplicated row could be parted), and ``fraction`` counts columns.
+        ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule).
+        """
+        m_val = math.ceil(fraction * self.m)
+        check_validation_sizes(self.m, m_val, fraction)
+        perm = rng.permutation(self.m)
+        return self.columns(perm[m_val:]), self.columns(perm[:m_val])
+
+    def columns(self, cols):
+        """The columns ``cols`` (m',), with their sample weights; rows of X.T, so that each
+        part is again (n, m') with contiguous columns, like X."""
+        w = None if self.w is None else self.w[cols]
+        return InMemoryData(self.X.T[cols].T, self.Y.T[cols].T, w)
 
     def loss_and_score(self, net, loss):
         """J and R² of ``net`` on these columns (one forward pass for both)."""
@@ -189,23 +202,6 @@ def r2_score(M2, sse):
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = np.where(M2 > 0, 1.0 - sse / M2, np.where(sse == 0, 1.0, 0.0))  # (n_L,)
     return float(np.mean(r2))
-
-
-def split_validation(X, Y, fraction, rng, w=None):
-    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, w, X_val, Y_val,
-    w_val), the sample weights w (m,) split alike (None without).
-
-    The split draws columns, not weight: a column of weight 2 goes whole to one side (where
-    the two copies of a duplicated row could be parted), and ``fraction`` counts columns.
-    ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule)."""
-    m = X.shape[1]
-    m_val = math.ceil(fraction * m)
-    check_validation_sizes(m, m_val, fraction)
-    perm = rng.permutation(m)
-    val, tr = perm[:m_val], perm[m_val:]
-    w_tr, w_val = (None, None) if w is None else (w[tr], w[val])
-    # rows of X.T, so each part is again (n, m') with contiguous columns, like X
-    return X.T[tr].T, Y.T[tr].T, w_tr, X.T[val].T, Y.T[val].T, w_val
 
 
 def check_validation_sizes(m, m_val, fraction):
