@@ -1,20 +1,10 @@
-"""The calculus a derivation uses, evaluated with numbers on a random network.
-
-- ``∂/∂X [expr]``, ``∂expr/∂X``, ``∇_X expr`` for X any Θ^(l), b^(l), z^(l), a^(l): ``expr`` is a
-  function of X through the network's equations (a^(L) moves when Θ^(L−2) does), differentiated
-  by central differences in float64. A scalar's gradient has X's shape; a vector's Jacobian by a
-  vector is a matrix (∂z^(l+1)/∂z^(l) is n_{l+1} × n_l); by a matrix it is a three-index array
-  (∂a^(L)/∂Θ^(L−1) is n_L × n_L × n_{L−1}).
-- Between a vector and such an array only the chain rule's contraction is defined: ``vᵀ J``
-  (a vector-Jacobian product). ``⊙`` there raises :class:`ChainRuleError`, which says so.
-- A differential ``dX`` is a directional derivative: every weight matrix (and each parameter whose
-  differential the text writes: b, x, y) moves along a random direction, and ``dX`` is the
-  first-order change of X.
-- Letters without a layer (``A:B = Tr(AᵀB)``) are random matrices whose shapes make every
-  operation defined (:func:`generic_shapes`).
-
-Everything else is :func:`deltaprop.derivation.shapes.evaluate`, on a :class:`State` of the
-network (the core's values when nothing moves).
+"""The calculus a derivation uses, evaluated with numbers on a random network: ``∂/∂X [expr]``,
+``∂expr/∂X`` and ``∇_X expr`` by central differences through the network's equations (by a
+matrix, a vector's Jacobian has three indices: ∂a^(L)/∂Θ^(L−1) is n_L × n_L × n_{L−1}, and only
+the chain rule's contraction vᵀ J is defined with it, else :class:`ChainRuleError`); a
+differential ``dX`` as the first-order change along random directions; letters without a layer
+(``A:B = Tr(AᵀB)``) as random matrices of shapes that fit. Everything else is
+:func:`deltaprop.derivation.shapes.evaluate` on a :class:`State` of the network.
 """
 
 import numpy as np
@@ -27,8 +17,6 @@ from deltaprop.derivation.notation import (
     Deriv,
     Differential,
     Neg,
-    Norm,
-    Square,
     SumOver,
     Sym,
     Transpose,
@@ -177,37 +165,15 @@ class Calculus:
             return self.binary(node, state)
         if isinstance(node, SumOver):
             return self.entry_sum(node)
-        arg = self.evaluate(node.arg, state)
-        return self.unary(node, arg)
+        return self.unary(node, self.evaluate(node.arg, state), state)
 
-    def unary(self, node, arg):
-        value = np.asarray(arg.value, dtype=float)
-        if isinstance(node, Transpose):
-            if value.ndim > 2:
-                raise shapes.SymbolError(
-                    node, f"{to_text(node)}: a Jacobian with three indices has no ᵀ"
-                )
-            return shapes.Term(value.T.shape, value.T, node)
+    def unary(self, node, arg, state):
+        """A one-argument node: as :func:`shapes.unary`; only − takes a three-index Jacobian."""
         if isinstance(node, Neg):
-            return shapes.Term(arg.shape, -value, node)
-        if isinstance(node, Norm):
-            return shapes.Term(
-                None, float(np.linalg.norm(value)) ** (2 if node.squared else 1), node
-            )
-        if isinstance(node, Square):
-            if value.ndim == 2 and value.shape[1] != 1:
-                raise shapes.ShapeError(node, arg, None, "the square ^2 of a matrix is undefined")
-            return shapes.Term(None, float(np.vdot(value, value)), node)
-        if isinstance(node, Call) and node.func == "Tr":
-            if value.ndim != 2 or value.shape[0] != value.shape[1]:
-                raise shapes.ShapeError(node, arg, None, "the trace needs a square matrix")
-            return shapes.Term(None, float(np.trace(value)), node)
-        if isinstance(node, Call) and node.func == "Diag":
-            return shapes.Term((value.shape[0],) * 2, np.diag(value[:, 0]), node)
-        if isinstance(node, Call) and node.func in ("φ", "φ'"):
-            f = self.network.phi if node.func == "φ" else self.network.dphi
-            return shapes.Term(arg.shape, f(value), node)
-        raise shapes.SymbolError(node, f"cannot evaluate {to_text(node)} here")
+            return shapes.Term(arg.shape, -np.asarray(arg.value, dtype=float), node)
+        if _ndim(arg) > 2:
+            raise shapes.SymbolError(node, f"{to_text(node)}: a Jacobian with three indices")
+        return shapes.unary(node, as_matrix(arg), self.domain(state))
 
     def binary(self, node, state):
         left, right = self.evaluate(node.left, state), self.evaluate(node.right, state)

@@ -1,15 +1,9 @@
 """``deltaprop explain``: the derivation for one architecture, every term's shape, verified.
 
-Each printed line is an instance of a record of :data:`deltaprop.equations.EQUATIONS`, the
-records whose functions the network's backward pass calls. The records' texts are parsed once
-into expression trees (:data:`TEMPLATES`); for every line this module
-
-1. binds the template's layer variables for a concrete layer (``δ^(l)`` → ``δ^(3)``),
-2. infers the shape of each operand and of the result from the bound tree
-   (``shapes.evaluate``) and renders it as text, Markdown or LaTeX (``notation``),
-3. runs the record's ``function`` on the arrays of a real :class:`~deltaprop.Network`, and
-4. verifies the value in float64: backward lines against central differences of J, forward
-   lines against an independent entry-wise sum (z) or the network's forward pass (a).
+Each printed line is a record of :data:`deltaprop.equations.EQUATIONS` (whose functions the
+network runs), parsed once into a tree (:data:`TEMPLATES`), bound to a layer, shaped and
+rendered from that tree; the record's function runs on a real network and the value, and the
+printed text, are verified in float64 (backward lines against central differences of J).
 """
 
 import functools

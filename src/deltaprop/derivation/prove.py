@@ -5,9 +5,8 @@ from them by the forward equations, and SymPy differentiates it entry by entry. 
 side is computed by the *same functions* the network runs (``deltaprop.equations``), applied to
 NumPy object arrays of SymPy expressions. Each entry's difference must expand to exactly 0.
 
-A smooth φ enters as its formula. A piecewise φ (relu, leaky_relu, elu) enters as an opaque
-differentiable function with derivative φ', so the proof covers each of its pieces.
-SymPy is an optional dependency (``pip install 'deltaprop[symbolic]'``), imported here only.
+A piecewise φ (relu, leaky_relu, elu) enters as an opaque differentiable function with
+derivative φ' (:func:`_symbolic_activation`). SymPy (``deltaprop[symbolic]``) is imported here only.
 """
 
 import json
