@@ -26,6 +26,7 @@ from deltaprop.derivation.check import (
     layer_index,
     random_network,
 )
+from deltaprop.derivation.explain import TEMPLATES
 from deltaprop.derivation.notation import (
     Bin,
     Call,
@@ -35,6 +36,7 @@ from deltaprop.derivation.notation import (
     ParseError,
     Sym,
     Transpose,
+    bind_layers,
     parse,
     substitute,
     to_text,
@@ -599,23 +601,17 @@ def _chain_rule_step(number, written, setting, left, right, err):
     return step
 
 
+CLOSED_FORMS = {"G": "grad_theta", "gb": "grad_b", "δ": "delta_hidden"}  # records of explain
+
+
 def closed_form(node):
-    """The backward pass's formula for the quantity ``node`` names, as text, or ''."""
-    found = shapes.quantity(node)
-    if found is None or found[1] is None:
+    """The backward pass's formula for the quantity ``node`` names (its equation record's),
+    as text, or ''."""
+    name, layer = shapes.quantity(node) or (None, None)
+    if name not in CLOSED_FORMS or layer is None:
         return ""
-    name, layer = found
-    after = layer.shift(1)
-    forms = {
-        "G": lambda: f"δ^({after.text()}) (a^({layer.text()}))ᵀ",
-        "gb": lambda: f"δ^({layer.text()})",
-        "δ": lambda: (
-            "a^(L) − y"
-            if layer == LayerIndex("L", 0)
-            else f"(Θ^({layer.text()}))ᵀ δ^({after.text()}) ⊙ φ'(z^({layer.text()}))"
-        ),
-    }
-    return forms[name]() if name in forms else ""
+    key = "delta_output" if (name, layer) == ("δ", LayerIndex("L", 0)) else CLOSED_FORMS[name]
+    return to_text(bind_layers(TEMPLATES[key][0].rhs, {"l": layer}))
 
 
 def _judge_claim(number, lhs, claim, options):
