@@ -155,8 +155,7 @@ class Calculus:
                 if not any(isinstance(n, Deriv) for n in shapes.walk(node)):
                     raise
         if isinstance(node, Sym):
-            value = self.generic[node.name]
-            return shapes.Term(value.shape, value, node)
+            return _term(self.generic[node.name], node)
         if isinstance(node, Deriv):
             return self.derivative(node, state)
         if isinstance(node, Differential):
@@ -205,10 +204,7 @@ class Calculus:
             )
         num_shape = np.shape(out[0])
         value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
-        value = _squeezed(value, num_shape, base.shape)
-        return shapes.Term(
-            value.shape if value.ndim else None, value if value.ndim else float(value), node
-        )
+        return _term(_squeezed(value, num_shape, base.shape), node)
 
     def variable(self, sym):
         """``(key, value, column)`` of the variable ``sym`` differentiates by: column 0 for
@@ -231,9 +227,7 @@ class Calculus:
             minus = minus.moved(key, -EPSILON * direction)
         high = np.asarray(self.evaluate(node.arg, plus).value, dtype=float)
         low = np.asarray(self.evaluate(node.arg, minus).value, dtype=float)
-        value = (high - low) / 2 / EPSILON
-        arg = self.evaluate(node.arg, state)
-        return shapes.Term(arg.shape, value if value.ndim else float(value), node)
+        return _term((high - low) / 2 / EPSILON, node)
 
     def entry_sum(self, node):
         """Σ_i Σ_j A_ij B_ij of generic matrices: an einsum over the entry indices."""
@@ -262,12 +256,17 @@ def _ndim(term):
 
 
 def as_matrix(term):
-    """A term as ``shapes``' binary operations take it: a scalar has shape None."""
-    if np.ndim(term.value) == 0:
-        return shapes.Term(None, float(term.value), term.node)
+    """A term as ``shapes``' binary operations take it: a scalar has shape None, a vector is
+    a column."""
     value = np.asarray(term.value, dtype=float)
-    value = value[:, None] if value.ndim == 1 else value
-    return shapes.Term(value.shape, value, term.node)
+    return _term(value[:, None] if value.ndim == 1 else value, term.node)
+
+
+def _term(value, node):
+    """The Term of an array, or of a float (shape None) when ``value`` is a scalar."""
+    if np.ndim(value) == 0:
+        return shapes.Term(None, float(value), node)
+    return shapes.Term(np.shape(value), value, node)
 
 
 def _placed(step, column, m):
@@ -294,14 +293,11 @@ def jacobian_product(node, left, right):
     """An operation with a Jacobian of three indices: only ``vᵀ J`` (and sums, scalings)."""
     a, b = np.asarray(left.value, dtype=float), np.asarray(right.value, dtype=float)
     if node.op in ("+", "-") and a.shape == b.shape:
-        value = a + b if node.op == "+" else a - b
-        return shapes.Term(value.shape, value, node)
+        return _term(a + b if node.op == "+" else a - b, node)
     if node.op in ("@", "*", "/") and (a.ndim == 0 or (b.ndim == 0 and node.op != "@")):
-        value = a * b if node.op != "/" else a / b
-        return shapes.Term(value.shape, value, node)
+        return _term(a * b if node.op != "/" else a / b, node)
     if node.op == "@" and a.ndim == 2 and a.shape[0] == 1 and a.shape[1] == b.shape[0]:
-        value = np.tensordot(a[0], b, axes=1)  # vᵀ J: the chain rule's contraction
-        return shapes.Term(value.shape, value, node)
+        return _term(np.tensordot(a[0], b, axes=1), node)  # vᵀ J: the chain rule's contraction
     raise ChainRuleError(node, left, right, chain_rule_message(node, left, right))
 
 

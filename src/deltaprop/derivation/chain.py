@@ -25,6 +25,7 @@ from deltaprop.derivation.check import (
     is_batched,
     layer_index,
     random_network,
+    value_message,
 )
 from deltaprop.derivation.explain import TEMPLATES
 from deltaprop.derivation.notation import (
@@ -577,12 +578,9 @@ def _quantity_value(calc, network, binding, left, right):
 
 
 def _value_step(number, written, errors):
-    worst_layer, worst = max(errors, key=lambda pair: pair[1])
-    if worst < TOLERANCE:
+    if max(error for _, error in errors) < TOLERANCE:
         return StepResult(number, written, "correct")
-    where = f" at l = {worst_layer}" if len(errors) > 1 else ""
-    message = f"the shapes agree but the value is wrong{where}: relative error {worst:.2g}"
-    return StepResult(number, written, "wrong", "value", message)
+    return StepResult(number, written, "wrong", "value", value_message(errors))
 
 
 def _chain_rule_step(number, written, setting, left, right, err):

@@ -398,7 +398,7 @@ def _check_side(context, result, goal, rhs):
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
-        result.message = _value_message(layers, worst)
+        result.message = value_message(layers, worst)
         if not entries:
             write = functools.partial(_written, result=result)
             result.hints = _value_hints(context, goal, rhs, worst, write)
@@ -723,26 +723,23 @@ def _evaluate_at(goal, rhs, network, binding):
 def _worst_layer(layers):
     """The first layer whose error is as large as the largest, to ``SAME_ERROR`` (relative):
     layers that are equally wrong differ in the last bits, and rounding must not pick one."""
-    top = max(err for _, err, _ in layers)
+    top = max(t[1] for t in layers)
     return next(t for t in layers if t[1] >= top * (1 - SAME_ERROR))
 
 
-def _value_message(layers, worst):
-    """Where the value is wrong: at one layer, or at every layer when all are equally wrong."""
-    layer, err, _ = worst
-    wrong = [l for l, e, _ in layers if e > TOLERANCE]
+def value_message(layers, worst=None):
+    """Where the value is wrong, from ``[(layer, rel_error, …)]``: at one layer (``worst``),
+    or at every layer when all are equally wrong."""
+    layer, err = (worst or _worst_layer(layers))[:2]
+    errors = [t[1] for t in layers]
+    every = len(errors) > 1 and min(errors) > TOLERANCE  # and equally wrong:
     if layer is None:
         where = ""
-    elif len(layers) > 1 and len(wrong) == len(layers) and _equally_wrong(layers):
+    elif every and min(errors) >= max(errors) * (1 - SAME_ERROR):
         where = f" at every layer (l = {layers[0][0]}..{layers[-1][0]})"
     else:
         where = f" at l = {layer}"
     return f"the shapes agree but the value is wrong{where}: relative error {render.number(err, 2)}"
-
-
-def _equally_wrong(layers):
-    errors = [e for _, e, _ in layers]
-    return min(errors) >= max(errors) * (1 - SAME_ERROR)
 
 
 def _value_hints(context, goal, rhs, worst, text=to_text):
