@@ -226,9 +226,8 @@ DERIVATION_MARKS = re.compile(
 def is_derivation(text):
     """Whether ``text`` is more than one equation ``LHS = RHS``: a chain ``A = B = C``, an
     environment, a definition by underbrace, macros, a shape claim or an update rule."""
-    if DERIVATION_MARKS.search(text):
-        return True
-    return len(tex.top_level_split(text.replace(":=", "="), "=")) > 2
+    chain = len(tex.top_level_split(text.replace(":=", "="), "=")) > 2
+    return chain or DERIVATION_MARKS.search(text) is not None
 
 
 def check_derivation(
@@ -548,9 +547,7 @@ def _claimed(left, right, binding):
     target = left.arg if isinstance(left, Differential) else left
     if not (isinstance(target, Sym) and target.name in ("a", "A") and target.layer):
         return True
-    if target.layer.base != "l":
-        return True
-    return 2 <= target.layer.bind(binding) <= binding["L"] - 1
+    return target.layer.base != "l" or 2 <= target.layer.bind(binding) <= binding["L"] - 1
 
 
 def _step_error(setting, binding, left, right):

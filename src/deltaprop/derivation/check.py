@@ -561,15 +561,11 @@ NIELSEN_INDEX = (
     "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
     "after layer l are w^{l+1} (Θ^(l) here)"
 )
-
-
 BIAS_NOT_DROPPED = (
     "the bias column is not dropped: Ng's Θ^(l) holds the bias column (n_{l+1} × (n_l + 1)) "
     "and the bias unit a_0 = 1 has no δ, so the backward step uses Theta2(:,2:end)' * delta3 "
     "(or drops the first row of the result, delta2(2:end))"
 )
-
-
 DELTA_NOT_AVERAGED = (
     "1/m where it does not belong: Δ (deeplearning.ai's dZ, dZ^{[L]} = A^{[L]} − Y) is each "
     "sample's δ, not averaged; only ∂J/∂Θ and ∂J/∂b (dW, db) take the 1/m, once"

@@ -102,9 +102,7 @@ def _sigmoid_pattern(node):
         if _is_value(a) and _one_minus(other, a):
             return a, None
     chained = isinstance(left, Bin) and left.op == node.op and _is_value(left.right)
-    if chained and _one_minus(right, left.right):
-        return left.right, left.left
-    return None
+    return (left.right, left.left) if chained and _one_minus(right, left.right) else None
 
 
 def _one_minus(node, a):
@@ -257,14 +255,10 @@ L2_TWICE = (
     "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
     "derivative's 2"
 )
-
-
 CS231N_TWICE_AVERAGED = (
     "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
     "the N samples), so dW = X.T @ dout needs no further / N"
 )
-
-
 COST_TWICE = "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½"
 
 

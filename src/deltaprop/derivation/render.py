@@ -15,8 +15,6 @@ TRAP_NOTE = (
     "`Theta.T @ delta`, so an element-wise product where a matrix product belongs passes\n"
     "unnoticed in single-output regression and shows only at layers where n_{l+1} > 1."
 )
-
-
 DIGITS = 4  # significant digits of every value printed for people
 
 
