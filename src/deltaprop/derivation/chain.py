@@ -156,13 +156,11 @@ class DerivationResult:
         if len(wrong) < 2:
             return ""
         first, later = wrong[0], wrong[1:]
-        numbers = [s.number for s in later]
-        span = _numbers_text(numbers)
-        word = "step" if len(numbers) == 1 else "steps"
-        verb = "repeats" if len(numbers) == 1 else "repeat"
+        one = len(later) == 1
+        steps = f"{'step' if one else 'steps'} {_numbers_text([s.number for s in later])}"
         if all(_same_mistake(first, s) for s in later):
-            return f"{word} {span} {verb} the mistake of step {first.number}"
-        return f"{word} {span} {'is' if len(numbers) == 1 else 'are'} wrong too"
+            return f"{steps} {'repeats' if one else 'repeat'} the mistake of step {first.number}"
+        return f"{steps} {'is' if one else 'are'} wrong too"
 
     def to_dict(self):
         """Today's object of a single equation, with ``first_wrong_step`` and ``steps``."""
@@ -428,7 +426,7 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         return None
     left, right = sides[:2]
     setting = _setting(left, right, options)
-    errors, checked = [], 0
+    errors = []
     for binding in setting.bindings:
         try:
             error = _step_error(setting, binding, left, right)
@@ -441,9 +439,8 @@ def judge_with_calculus(number, lhs, rhs, written, options):
             return StepResult(number, written, "wrong", "dimension", message)
         except (shapes.SymbolError, ValueError, IndexError, KeyError):
             return None
-        checked += 1
         errors.append((binding.get("l", binding["L"]), error))
-    if not checked:
+    if not errors:
         return None
     step = _value_step(number, written, errors)
     if step.verdict == "wrong":
@@ -567,8 +564,8 @@ def _quantity_value(calc, network, binding, left, right):
     value = calc.evaluate(left)  # raises RangeError where the quantity does not exist
     found = shapes.quantity(left)
     cost = left.num if hasattr(left, "num") else left
-    batched = is_batched(right)
-    if found and found[0] in ("G", "gb", "J") and batched and not getattr(cost, "sample", True):
+    batch = is_batched(right) and not getattr(cost, "sample", True)
+    if found and found[0] in ("G", "gb", "J") and batch:
         k = None if found[1] is None else found[1].bind(binding)
         return shapes.Term(None, network.truth(found[0], k, True), left)
     return value

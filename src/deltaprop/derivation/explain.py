@@ -195,11 +195,6 @@ def layer_indices(l, L):
     return indices if l is None else indices | {"l": LayerIndex("", l)}
 
 
-def general_indices(offset):
-    """``l`` as ``L + offset`` (``L−1``): the question's general indices."""
-    return {"l": LayerIndex("L", offset)}
-
-
 def where_text(l, L):
     """``l = 3 = L−1``: a concrete layer tied to the question's general index."""
     if l == L:
@@ -341,8 +336,7 @@ def cost_line(setup):
 
 
 def _rel(value, reference, by):
-    """``(rel_error, by)``: the relative error of ``value`` against the independent
-    ``reference`` (``deltaprop.relerror``; a NaN or inf is an infinite error)."""
+    """``(rel_error, by)`` of ``value`` against the independent ``reference`` (NaN, inf: inf)."""
     return rel_error(value, reference, floor=REL_FLOOR), by
 
 
@@ -491,7 +485,7 @@ def question_lines(setup, lines):
         same = [x for x in lines if x.key == key and x.layer == setup.L + offset]
         if not same:
             continue  # too few layers for δ^(L−1)
-        line, general = same[0], general_indices(offset)
+        line, general = same[0], {"l": LayerIndex("L", offset)}  # l = L−1: general indices
         value = setup.delta[line.layer] if key == "delta_hidden" else line.value
         check = (line.rel_error, line.verified_by)
         out.append(make_line(setup, key, "question", line.layer, value, check, general=general))

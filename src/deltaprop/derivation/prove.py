@@ -26,11 +26,6 @@ MAX_LAYERS, MAX_WIDTH = 4, 3
 RECORDS = {record.key: record for record in eq.EQUATIONS}
 
 
-def import_sympy():
-    """SymPy, or a one-line ConfigError saying how to install it."""
-    return require("sympy", "symbolic", name="SymPy")
-
-
 @dataclass
 class Block:
     """The proof for one parameter block, e.g. Θ^(2): how many entries matched exactly."""
@@ -112,7 +107,7 @@ def prove(sizes=DEFAULT_SIZES, activation="tanh", *, functions=None):
         Replacements for the equation functions by ``Equation.key`` (e.g. a deliberately
         wrong ``"delta_hidden"``), to see a proof fail.
     """
-    sp = import_sympy()
+    sp = require("sympy", "symbolic", name="SymPy")  # or a ConfigError saying how to install it
     sizes = _check_small(check_sizes(sizes))
     act = get_activation(activation)
     start = time.perf_counter()
