@@ -18,7 +18,7 @@ import numpy as np
 
 from deltaprop.activations import get_activation
 from deltaprop.derivation import cs231n, notations, render, shapes, tex
-from deltaprop.derivation.hints import exp_output_repairs, factor_hint, repairs
+from deltaprop.derivation.hints import exp_output, factor_hint, repairs
 from deltaprop.derivation.notation import (
     AxisSum,
     Bin,
@@ -744,7 +744,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
     constant factor."""
     candidates = repairs(goal, rhs, context.activation, text)
     if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
-        candidates += exp_output_repairs(goal, rhs)
+        candidates += repairs(goal, rhs, context.activation, text, (exp_output,))
     found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
     if goal.name == "gb" and shapes.uses(rhs, {"α"}):
         found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
