@@ -141,15 +141,13 @@ class Setup:
     def value(self, name, k, column=0):
         """The array of quantity ``name`` at layer ``k`` (the names of ``shapes.evaluate``);
         ``column`` is unused: a printed right side is evaluated on the whole batch."""
-        arrays = {"a": self.a, "A": self.a, "z": self.z, "Z": self.z, "δ": self.delta}
-        arrays |= {"Δ": self.delta, "Θ": self.net.theta}
+        name = {"A": "a", "Z": "z", "Δ": "δ", "X": "x", "Y": "y"}.get(name, name)  # every column
+        arrays = {"a": self.a, "z": self.z, "δ": self.delta, "Θ": self.net.theta}
         if name in arrays:
             return arrays[name][k]
         others = {
             "y": lambda: self.Y,
-            "Y": lambda: self.Y,
             "x": lambda: self.X,
-            "X": lambda: self.X,
             "b": lambda: self.net.b[k][:, None],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
@@ -542,34 +540,24 @@ def chain_rule_sum(setup):
 
 def notation_rows(setup):
     """``(symbol, meaning, symbolic shape, concrete shape)`` for every symbol."""
-    L, batched, rows = setup.L, setup.batched, []
-    concrete = ConcreteDomain(setup.net.sizes, {"L": L}, m=setup.m)
-    sym = SymbolicDomain()
-
-    def add(text, meaning, name, k=None):
-        layer = None if k is None else LayerIndex("", k)
-        rows.append(
-            (text, meaning, symbol_shape(name, layer, sym), symbol_shape(name, layer, concrete))
-        )
-
-    add("X = A^(1)" if batched else "x = a^(1)", "input", "X" if batched else "x")
-    for l in range(1, L):
-        add(f"Θ^({l})", f"weights from layer {l} to layer {l + 1}", "Θ", l)
-    for l in range(2, L + 1):
-        add(f"b^({l})", f"bias of layer {l}", "b", l)
-    linear = setup.net.output.name == "identity"
+    L, batched, linear = setup.L, setup.batched, setup.net.output.name == "identity"
+    x, y, names = ("X", "Y", "ZAΔ") if batched else ("x", "y", "zaδ")
+    rows = [(f"{x} = {names[1]}^(1)", "input", x, None)]
+    rows += [(f"Θ^({l})", f"weights from layer {l} to layer {l + 1}", "Θ", l) for l in range(1, L)]
+    rows += [(f"b^({l})", f"bias of layer {l}", "b", l) for l in range(2, L + 1)]
     for l in range(2, L + 1):
         kind = "hidden" if l < L else ("linear output" if linear else "exp output")
-        for small, big, meaning in (
-            ("z", "Z", f"pre-activation ({kind})"),
-            ("a", "A", "φ(z)" if l < L else ("output, = z" if linear else "output, = exp(z)")),
-            ("δ", "Δ", "∂J^(i)/∂z"),
-        ):
-            name = big if batched else small
-            add(f"{name}^({l})", meaning, name, l)
-    add("Y" if batched else "y", "target", "Y" if batched else "y")
-    add("J", "cost", "J")
-    return rows
+        a = "φ(z)" if l < L else ("output, = z" if linear else "output, = exp(z)")
+        meanings = zip(names, (f"pre-activation ({kind})", a, "∂J^(i)/∂z"), strict=True)
+        rows += [(f"{name}^({l})", meaning, name, l) for name, meaning in meanings]
+    rows += [(y, "target", y, None), ("J", "cost", "J", None)]
+    concrete = ConcreteDomain(setup.net.sizes, {"L": L}, m=setup.m)
+
+    def shapes(name, k):
+        layer = None if k is None else LayerIndex("", k)
+        return symbol_shape(name, layer, SymbolicDomain()), symbol_shape(name, layer, concrete)
+
+    return [(text, meaning, *shapes(name, k)) for text, meaning, name, k in rows]
 
 
 @dataclass
