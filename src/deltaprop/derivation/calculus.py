@@ -197,11 +197,9 @@ class Calculus:
             step = np.zeros(base.shape)
             step[index] = EPSILON
             delta = _placed(step, column, self.network.m)
-            plus = self.evaluate(node.num, state.moved(key, delta)).value
-            minus = self.evaluate(node.num, state.moved(key, -delta)).value
-            out.append(
-                (np.asarray(plus, dtype=float) - np.asarray(minus, dtype=float)) / 2 / EPSILON
-            )
+            plus = np.asarray(self.evaluate(node.num, state.moved(key, delta)).value, dtype=float)
+            minus = np.asarray(self.evaluate(node.num, state.moved(key, -delta)).value, dtype=float)
+            out.append((plus - minus) / 2 / EPSILON)
         num_shape = np.shape(out[0])
         value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
         return _term(_squeezed(value, num_shape, base.shape), node)

@@ -492,9 +492,7 @@ def _symbolic(message, setting, options):
     names[setting.network.m] = "m"
 
     def dims(match):
-        return (
-            "(" + " × ".join(names.get(int(d), d) for d in re.split(r" × ", match.group(1))) + ")"
-        )
+        return "(" + " × ".join(names.get(int(d), d) for d in match.group(1).split(" × ")) + ")"
 
     return re.sub(r"\((\d+(?: × \d+)*)\)", dims, message)
 
@@ -514,13 +512,11 @@ def _setting(left, right, options):
         sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
     network = random_network(tuple(sizes), options.activation, False, options.seed)
     rng = np.random.default_rng(options.seed + 1)
-    moved = calculus.differentials([left, right])
-    has_differential = any(
-        isinstance(n, Differential) for node in (left, right) for n in shapes.walk(node)
-    )
-    directions = calculus.directions(network, moved, rng) if has_differential else {}
-    letters = calculus.generic_letters([left, right])
-    generic = calculus.generic_values(calculus.generic_shapes([left, right], letters), rng)
+    nodes = [left, right]
+    moved = any(isinstance(n, Differential) for node in nodes for n in shapes.walk(node))
+    directions = calculus.directions(network, calculus.differentials(nodes), rng) if moved else {}
+    letters = calculus.generic_letters(nodes)
+    generic = calculus.generic_values(calculus.generic_shapes(nodes, letters), rng)
     L = len(sizes)
     bases = shapes.layer_bases(left) | shapes.layer_bases(right)
     bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
@@ -552,9 +548,7 @@ def _step_error(setting, binding, left, right):
     want = calculus.as_matrix(_quantity_value(calc, setting.network, binding, left, right))
     got = calculus.as_matrix(calc.evaluate(right))
     if np.shape(want.value) != np.shape(got.value):
-        raise shapes.ShapeError(
-            right, got, want, "the step does not have the shape of the quantity"
-        )
+        raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
     return rel_error(np.asarray(got.value), np.asarray(want.value))
 
 
@@ -580,9 +574,8 @@ def _value_step(number, written, errors):
 def _chain_rule_step(number, written, setting, left, right, err):
     """⊙ with a Jacobian: the message teaches the chain rule; the VJP is the corrected step."""
     step = StepResult(number, written, "wrong", "chain rule", err.describe())
-    vector, jacobian = (
-        (err.left, err.right) if np.ndim(err.right.value) > 2 else (err.right, err.left)
-    )
+    right_is_jacobian = np.ndim(err.right.value) > 2
+    vector, jacobian = (err.left, err.right) if right_is_jacobian else (err.right, err.left)
     vjp = Bin(err.node.span, "@", Transpose(vector.node.span, vector.node), jacobian.node, "")
     fixed = substitute(right, err.node, vjp)
     if _holds(setting, left, fixed):
@@ -610,9 +603,8 @@ def _judge_claim(number, lhs, claim, options):
     """``lhs ∈ ℝ^{rows × cols}``: the claimed shape against the quantity's symbolic shape."""
     written = f"{lhs} ∈ ℝ^{{{claim}}}"
     try:
-        shape = shapes.evaluate(
-            parse(lhs, options.notation_of(lhs))[0], shapes.SymbolicDomain(None)
-        ).shape
+        node = parse(lhs, options.notation_of(lhs))[0]
+        shape = shapes.evaluate(node, shapes.SymbolicDomain(None)).shape
     except (ParseError, ConfigError, shapes.ShapeError, shapes.SymbolError):
         return StepResult(number, written, "skipped", message="not a quantity of the network")
     dims = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]

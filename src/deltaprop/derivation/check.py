@@ -86,9 +86,8 @@ class Context:
     def symbolic(self):
         """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
         δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
-        return shapes.SymbolicDomain(
-            None if self.sizes is None else len(self.sizes), dict(self.labels)
-        )
+        L = None if self.sizes is None else len(self.sizes)
+        return shapes.SymbolicDomain(L, dict(self.labels))
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
@@ -295,9 +294,8 @@ def _judge(context, result, lhs, sides, reading):
 
 def _reading(equation, sizes, notation, output):
     """The result to fill, with the notation the equation is read in and how it translates."""
-    notation = (
-        notations.detect(equation) if notation is None else notations.check_notation(notation)
-    )
+    notation = notations.detect(equation) if notation is None else notation
+    notation = notations.check_notation(notation)
     result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
     result.notes = [notations.note(notation)] if notations.note(notation) else []
     if output is not None:
@@ -488,10 +486,9 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         local, whole, _ = fix
         result.suggestion = _written(local, result)
         result.corrected = f"{_written(goal.node, result)} = {_written(whole, result)}"
-        if result.corrected != f"{goal.text()} = {to_text(whole)}":  # the translation, once
-            result.notes.append(
-                f"corrected, in the question's notation: {goal.text()} = {to_text(whole)}"
-            )
+        question = f"{goal.text()} = {to_text(whole)}"
+        if result.corrected != question:  # the translation, once
+            result.notes.append(f"corrected, in the question's notation: {question}")
         if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
             result.hints.append(NIELSEN_INDEX)
         if _drops(whole) > _drops(rhs):
@@ -599,9 +596,8 @@ def _sum_hints(whole, rhs, notation):
 
 
 def _layers(node):
-    return sorted(
-        to_text(n) for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None
-    )
+    layered = [n for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None]
+    return sorted(to_text(n) for n in layered)
 
 
 def _drops(node):

@@ -323,11 +323,9 @@ def forward_lines(setup):
 
 def cost_line(setup):
     """J from its record's function, against the mean of the per-sample costs."""
-    net, m = setup.net, setup.m
-    J = RECORDS["cost"].function(
-        setup.loss, setup.a[setup.L], setup.Y, net.theta.values(), setup.alpha, m
-    )
-    per_sample = [setup.loss.value(setup.a[setup.L][:, [i]], setup.Y[:, [i]]) for i in range(m)]
+    net, m, a_L = setup.net, setup.m, setup.a[setup.L]
+    J = RECORDS["cost"].function(setup.loss, a_L, setup.Y, net.theta.values(), setup.alpha, m)
+    per_sample = [setup.loss.value(a_L[:, [i]], setup.Y[:, [i]]) for i in range(m)]
     penalty = setup.alpha / (2 * m) * sum(float(np.vdot(t, t)) for t in net.theta.values())
     check = _rel(J, sum(per_sample) / m + penalty, "(1/m) Σ_i J^(i)")
     return make_line(setup, "cost", "cost", None, J, check)

@@ -120,15 +120,8 @@ def prove(sizes=DEFAULT_SIZES, activation="tanh", *, functions=None):
     z_sym = sp.Symbol("z")
     dphi_text = str(sp.diff(sp.sympify(act.formula, locals={"z": z_sym}), z_sym))
     piecewise = "Piecewise" in act.formula or "Max" in act.formula
-    return Proof(
-        sizes,
-        act.name,
-        dphi_text,
-        blocks,
-        _expansion(sizes),
-        time.perf_counter() - start,
-        piecewise,
-    )
+    seconds = time.perf_counter() - start
+    return Proof(sizes, act.name, dphi_text, blocks, _expansion(sizes), seconds, piecewise)
 
 
 def _check_small(sizes):

@@ -46,9 +46,8 @@ class TextResult:
         return 0 if self.count("correct") and not self.count("unparseable") else 2
 
     def to_json(self):
-        return json.dumps(
-            {"equations": [f.to_dict() for f in self.formulas]}, indent=2, ensure_ascii=False
-        )
+        out = {"equations": [f.to_dict() for f in self.formulas]}
+        return json.dumps(out, indent=2, ensure_ascii=False)
 
     def to_text(self):
         lines = [_line(f) for f in self.formulas]
