@@ -364,10 +364,8 @@ def _judge_definition(number, step, definition, options, scope):
     if judged.verdict != "wrong":
         return None
     judged.reason = "definition"
-    judged.message = (
-        f"the underbrace defines {_plain(definition.name)} as {_plain(expr)}, which is wrong: "
-        f"{judged.message}"
-    )
+    defines = f"the underbrace defines {_plain(definition.name)} as {_plain(expr)}"
+    judged.message = f"{defines}, which is wrong: {judged.message}"
     if judged.suggestion:
         judged.suggestion = f"{_plain(definition.name)} = {judged.suggestion}"
     return judged

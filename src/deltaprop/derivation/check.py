@@ -430,12 +430,8 @@ def _entries_at(goal, rhs, network, binding):
 def generic_sizes(*nodes):
     """Widths for checking values without ``sizes``: 5 layers, or more when ``nodes`` name an
     absolute layer such as Θ^(6)."""
-    absolute = [
-        n.layer.offset
-        for node in nodes
-        for n in shapes.walk(node)
-        if isinstance(n, Sym) and n.layer is not None and not n.layer.base
-    ]
+    layered = [n for node in nodes for n in shapes.walk(node) if isinstance(n, Sym) and n.layer]
+    absolute = [n.layer.offset for n in layered if not n.layer.base]
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
 
 
@@ -463,11 +459,9 @@ class _Mismatch:
     domain: shapes.SymbolicDomain
 
     def describe(self, write=to_text):
-        have, want = self.term.shape, _target_shape(self.goal, self.domain)
-        return (
-            f"the right side is ({shapes.shape_text(have)}) but {write(self.goal.node)} is "
-            f"({shapes.shape_text(want)})"
-        )
+        want = shapes.shape_text(_target_shape(self.goal, self.domain))
+        have = shapes.shape_text(self.term.shape)
+        return f"the right side is ({have}) but {write(self.goal.node)} is ({want})"
 
 
 def _report_shape_failure(context, result, failure, goal, rhs):

@@ -657,22 +657,10 @@ def explain(
     forms = [] if batch else form_lines(setup)
     for line in lines + forms:
         verify_printed(setup, line)
-    net, notation, chain = setup.net, notation_rows(setup), chain_rule_sum(setup)
-    return Derivation(
-        net.sizes,
-        net.activation.name,
-        setup.loss.name,
-        form,
-        batch,
-        notation,
-        lines,
-        forms,
-        chain,
-        example,
-        alpha,
-        [] if batch else batched_forms(setup.loss),
-        parameters=example_parameters(setup),
-    )
+    net, batched = setup.net, [] if batch else batched_forms(setup.loss)
+    header = (net.sizes, net.activation.name, setup.loss.name, form, batch)  # Derivation's order
+    shown = (notation_rows(setup), lines, forms, chain_rule_sum(setup), example, alpha, batched)
+    return Derivation(*header, *shown, parameters=example_parameters(setup))
 
 
 def example_parameters(setup):

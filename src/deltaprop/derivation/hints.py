@@ -107,12 +107,8 @@ def _sigmoid_pattern(node):
 
 def _one_minus(node, a):
     """Whether ``node`` is 1 − a."""
-    return (
-        isinstance(node, Bin)
-        and node.op == "-"
-        and _is_one(node.left)
-        and _same_symbol(node.right, a)
-    )
+    one_minus = isinstance(node, Bin) and node.op == "-" and _is_one(node.left)
+    return one_minus and _same_symbol(node.right, a)
 
 
 def _is_one(node):

@@ -61,10 +61,8 @@ class Proof:
 
     def to_text(self):
         sizes = "-".join(map(str, self.sizes))
-        out = [
-            f"Symbolic proof (SymPy) for sizes {sizes}, φ = {self.activation}, squared loss",
-            f"  φ'(z) = {self.dphi}",
-        ]
+        out = [f"Symbolic proof (SymPy) for sizes {sizes}, φ = {self.activation}, squared loss"]
+        out.append(f"  φ'(z) = {self.dphi}")
         if self.piecewise:
             out.append(
                 f"  {self.activation} is piecewise: φ enters as an opaque differentiable "
