@@ -362,26 +362,22 @@ def needs_calculus(node, generic=()):
 
 def differentials(nodes):
     """The parameters whose differential is written (dΘ, db, dx, dy) in ``nodes``."""
-    found = set()
-    for node in nodes:
-        for n in shapes.walk(node):
-            if isinstance(n, Differential) and isinstance(n.arg, Sym):
-                if n.arg.name in PARAMETERS or n.arg.name in ("X", "Y"):
-                    found.add(n.arg.name.lower() if n.arg.name in ("X", "Y") else n.arg.name)
-    return found
+    written = [
+        n.arg.name
+        for node in nodes
+        for n in shapes.walk(node)
+        if isinstance(n, Differential) and isinstance(n.arg, Sym)
+    ]
+    return {{"X": "x", "Y": "y"}.get(name, name) for name in written} & set(PARAMETERS)
 
 
 def directions(network, names, rng):
     """A random direction for every weight matrix, and for b, x, y when ``names`` has them."""
-    moved = {"Θ"} | set(names)
-    out = {}
-    if "Θ" in moved:
-        out |= {("Θ", k): rng.normal(size=v.shape) for k, v in network.net.theta.items()}
-    if "b" in moved:
+    out = {("Θ", k): rng.normal(size=v.shape) for k, v in network.net.theta.items()}
+    if "b" in names:
         out |= {("b", k): rng.normal(size=(v.shape[0], 1)) for k, v in network.net.b.items()}
-    for name in ("x", "y"):
-        if name in moved:
-            data = network.X if name == "x" else network.Y
+    for name, data in (("x", network.X), ("y", network.Y)):
+        if name in names:
             out[(name, None)] = rng.normal(size=data.shape)
     return out
 

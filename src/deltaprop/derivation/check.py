@@ -603,15 +603,11 @@ def _weight_layers(node):
 
 
 def _failure_json(err, write):
-    return {
-        "operation": shapes.op_symbol(err.node),
-        "written": getattr(err.node, "written", ""),
-        "left": write(err.left.node),
-        "left_shape": shapes.shape_json(err.left.shape),
-        "right": None if err.right is None else write(err.right.node),
-        "right_shape": None if err.right is None else shapes.shape_json(err.right.shape),
-        "rule": err.rule,
-    }
+    out = {"operation": shapes.op_symbol(err.node), "written": getattr(err.node, "written", "")}
+    for side, term in (("left", err.left), ("right", err.right)):
+        out[side] = None if term is None else write(term.node)
+        out[f"{side}_shape"] = None if term is None else shapes.shape_json(term.shape)
+    return out | {"rule": err.rule}
 
 
 def _concrete_failure(goal, rhs, sizes, write):
