@@ -157,10 +157,10 @@ def _symbols(sp, sizes):
     def array(name, rows, cols=None):
         if cols is None:
             return np.array([sp.Symbol(f"{name}_{j}") for j in range(1, rows + 1)], dtype=object)
-        return np.array(
-            [[sp.Symbol(f"{name}_{j}{k}") for k in range(1, cols + 1)] for j in range(1, rows + 1)],
-            dtype=object,
-        )
+        entries = [
+            [sp.Symbol(f"{name}_{j}{k}") for k in range(1, cols + 1)] for j in range(1, rows + 1)
+        ]
+        return np.array(entries, dtype=object)
 
     theta = {l: array(f"θ^({l})", sizes[l], sizes[l - 1]) for l in range(1, len(sizes))}
     b = {l: array(f"b^({l})", sizes[l - 1]) for l in range(2, len(sizes) + 1)}

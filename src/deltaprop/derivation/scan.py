@@ -26,6 +26,7 @@ FORMULA_RE = re.compile(
     re.S | re.M,
 )
 MAX_TEXT = 5_000_000  # characters of one text
+VERDICTS = ("correct", "wrong", "unparseable", "skipped")
 
 
 @dataclass
@@ -51,9 +52,7 @@ class TextResult:
 
     def to_text(self):
         lines = [_line(f) for f in self.formulas]
-        counts = ", ".join(
-            f"{self.count(v)} {v}" for v in ("correct", "wrong", "unparseable", "skipped")
-        )
+        counts = ", ".join(f"{self.count(v)} {v}" for v in VERDICTS)
         lines.append(
             f"{len(self.formulas)} formulas: {counts} (skipped: not an equation about the network)"
         )
