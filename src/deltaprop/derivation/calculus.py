@@ -76,17 +76,12 @@ class State:
             return self.network.value(name, k, column)
         theta, b, z, a, X, Y = self.forward()
         i = slice(column, column + 1)
-        values = {
+        batches = {"Z": lambda: z[k], "A": lambda: a[k], "X": lambda: X, "Y": lambda: Y}
+        if name in ("z", "a", "x", "y"):
+            return batches[name.upper()]()[:, i]  # one sample's column of the batch
+        values = batches | {
             "Θ": lambda: theta[k],
             "b": lambda: b[k][:, None],
-            "z": lambda: z[k][:, i],
-            "Z": lambda: z[k],
-            "a": lambda: a[k][:, i],
-            "A": lambda: a[k],
-            "x": lambda: X[:, i],
-            "X": lambda: X,
-            "y": lambda: Y[:, i],
-            "Y": lambda: Y,
             "φ'": lambda: self.dphi(z[k][:, i]),
             "P": lambda: np.diag(self.dphi(z[k][:, column])),
             "J": lambda: self.network.loss_of(a[len(self.sizes)][:, i] - Y[:, i]),

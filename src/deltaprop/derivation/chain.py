@@ -49,6 +49,7 @@ from deltaprop.relerror import rel_error
 TOLERANCE = 1e-6  # relative error of a step judged by central differences
 LOCAL_NAME = re.compile(r"^(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]{2,})\}?$")
 NOT_JUDGED = re.compile(r"\\MATRIX|\\text\s*\{|\\mbox|\\cdots|\\ldots|\\vdots|\\dots")
+NOT_JUDGED_NOTE = "written entry by entry or as text"
 
 
 @dataclass(frozen=True)
@@ -342,9 +343,7 @@ def _local_definition(result, name, equation, options, scope, before):
 def _judge_step(number, lhs, step, options, scope):
     text = scope.substituted(step.text)
     if not text or NOT_JUDGED.search(text):
-        return StepResult(
-            number, step.written, "skipped", message="written entry by entry or as text"
-        )
+        return StepResult(number, step.written, "skipped", message=NOT_JUDGED_NOTE)
     for definition in step.definitions:
         wrong = _judge_definition(number, step, definition, options, scope)
         if wrong is not None:

@@ -72,10 +72,8 @@ class Proof:
         for block in self.blocks:
             total = block.shape[0] * block.shape[1]
             status = "proven" if block.ok else f"FAILS at entries {block.failed}"
-            out.append(
-                f"  ∂J/∂{block.name}: {block.proven}/{total} entries equal the backprop "
-                f"formula exactly — {status}"
-            )
+            entries = f"{block.proven}/{total} entries equal the backprop formula exactly"
+            out.append(f"  ∂J/∂{block.name}: {entries} — {status}")
         out += ["", "Chain-rule expansion of one entry:", *("  " + e for e in self.expansion)]
         if self.ok:
             verdict = "PROVEN: every entry of ∂J^(i)/∂Θ^(l) and ∂J^(i)/∂b^(l) equals backprop's"

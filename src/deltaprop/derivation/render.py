@@ -100,10 +100,8 @@ def _trap_lines(result):
     if not result.trap:
         return []
     sizes = ",".join(map(str, result.trap_sizes))
-    lines = [TRAP_NOTE, f"  with NumPy's `*` for ⊙, sizes {sizes}:"]
-    for layer, status, detail in result.trap:
-        lines.append(f"    layer {layer}: {status} — {detail}")
-    return lines
+    rows = [f"    layer {layer}: {status} — {detail}" for layer, status, detail in result.trap]
+    return [TRAP_NOTE, f"  with NumPy's `*` for ⊙, sizes {sizes}:", *rows]
 
 
 # ---------------------------------------------------------------- the derivation

@@ -64,9 +64,8 @@ class TextResult:
 
 def _line(formula):
     step = "" if formula.first_wrong_step is None else f" at step {formula.first_wrong_step}"
-    return (
-        f"line {formula.line:>4}  {formula.verdict.upper():11}{step:12}  {_short(formula.source)}"
-    )
+    verdict, source = formula.verdict.upper(), _short(formula.source)
+    return f"line {formula.line:>4}  {verdict:11}{step:12}  {source}"
 
 
 def _short(text, width=70):
