@@ -98,8 +98,7 @@ class Scope:
     def substituted(self, text):
         for name, expr in self.names.items():
             pattern = rf"(?<![A-Za-z\\]){re.escape(name)}(?![A-Za-z])"
-            wrapped = f"\\left({expr}\\right)"
-            text = re.sub(pattern, lambda _, w=wrapped: w, text)
+            text = re.sub(pattern, lambda _, e=expr: f"\\left({e}\\right)", text)
         return text
 
 
@@ -270,11 +269,8 @@ def check_derivation(
 
 
 def _formula_verdict(result):
-    verdicts = {step.verdict for step in result.steps}
-    for verdict in ("wrong", "unparseable", "correct"):  # a step not read is not "correct"
-        if verdict in verdicts:
-            return verdict
-    return "skipped"
+    verdicts = {step.verdict for step in result.steps}  # a step not read is not "correct":
+    return next((v for v in ("wrong", "unparseable", "correct") if v in verdicts), "skipped")
 
 
 def _judge_equation(equation, options, scope, before):

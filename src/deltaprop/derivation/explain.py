@@ -363,9 +363,8 @@ def backward_lines(setup, form):
 def _param_text(line):
     """The parameter of a gradient line: the ∂Θ^(l) of ∂J/∂Θ^(l), or Θ^(l) for G_l."""
     lhs = line.equation.lhs
-    if isinstance(lhs, Deriv):
-        return to_text(lhs.den)
-    return to_text(Sym(lhs.span, "Θ", LayerIndex("", line.layer)))
+    param = lhs.den if isinstance(lhs, Deriv) else Sym(lhs.span, "Θ", LayerIndex("", line.layer))
+    return to_text(param)
 
 
 def _delta_line(setup, form, l):
