@@ -72,7 +72,11 @@ def main(argv=None) -> int:
     try:
         parser = build_parser()  # imports each command's module: a second or more
         args = parser.parse_args(argv)
-    except KeyboardInterrupt:  # Ctrl-C while starting: no traceback
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        return _dispatch(args)
+    except KeyboardInterrupt:  # Ctrl-C: no traceback
         print("deltaprop: interrupted", file=sys.stderr)
         return 130
     except _UsageError as err:
@@ -80,10 +84,6 @@ def main(argv=None) -> int:
         return 2
     except SystemExit as exit_:  # --help and --version
         return int(exit_.code or 0)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
-    return _dispatch(args)
 
 
 def _dispatch(args) -> int:
@@ -101,9 +101,6 @@ def _dispatch(args) -> int:
             raise
         print(f"deltaprop: error: {err}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
-        print("deltaprop: interrupted", file=sys.stderr)
-        return 130
     except Exception as err:  # an unexpected failure: one line unless --debug
         if args.debug:
             raise

@@ -1,10 +1,6 @@
-"""``TrainConfig``: the training settings, validated once, where they are made.
-
-Every field is checked in ``__post_init__`` (type, range, the names of the solver, the schedule
-and the loss), so a typo such as ``TrainConfig(solver="sdg")`` is a ``ConfigError`` naming the
-field and the allowed values, never a silent fallback. ``DeltapropRegressor`` and the command
-line build one of these and rely on this validation alone.
-"""
+"""``TrainConfig``: the training settings, each checked once by its rule in ``RULES``, so that
+a typo such as ``TrainConfig(solver="sdg")`` is a ``ConfigError`` naming the field and the
+allowed values, never a silent fallback."""
 
 import math
 import numbers

@@ -95,20 +95,14 @@ class Table:
         if pat.is_decimal(kind):  # a Parquet decimal column
             values = values.cast("float64")
             kind = values.type
-        if pat.is_string(kind) or pat.is_large_string(kind):
+        if _is_text(kind):
             x[:] = self._parse_text(name, values.to_pylist(), hint)
-            return x
-        if not (pat.is_integer(kind) or pat.is_floating(kind)):
+        elif not _is_number(kind):
             self._bad_cell(name, 0, hint)  # bool, date, all empty: the first cell is not a number
-        if values.null_count:
+        elif values.null_count:
             self._bad_cell(name, _first_null(values), hint)
-        dtype, start = _buffer_dtype(kind), 0
-        for chunk in values.chunks:  # each chunk copied once, straight into x
-            stop = start + len(chunk)
-            x[start:stop] = np.frombuffer(
-                chunk.buffers()[1], dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize
-            )
-            start = stop
+        else:
+            _copy_numbers(values, x)
         bad = np.flatnonzero(~np.isfinite(x))
         if bad.size:
             self._bad_cell(name, bad[0], hint)
@@ -128,15 +122,13 @@ class Table:
     def non_numeric(self, names):
         """The columns among ``names`` that hold a cell that is not a number (cheap for numeric
         columns: pyarrow typed them on reading)."""
-        import pyarrow.types as pat
-
         found = []
         for name in names:
             values = self.arrow.column(self.columns.index(name))
-            if pat.is_integer(values.type) or pat.is_floating(values.type):
+            if _is_number(values.type):
                 continue
             text = values.to_pylist()
-            if not (pat.is_string(values.type) or pat.is_large_string(values.type)) or any(
+            if not _is_text(values.type) or any(
                 cell is not None and cell.strip() and not NUMBER.fullmatch(cell.strip())
                 for cell in text
             ):
@@ -148,11 +140,7 @@ class Table:
         for i, cell in enumerate(cells):
             if cell is None or not NUMBER.fullmatch(cell.strip()):
                 self._bad_cell(name, i, hint)
-        x = np.fromiter(map(float, cells), np.float64, len(cells))  # (m,)
-        bad = np.flatnonzero(~np.isfinite(x))
-        if bad.size:
-            self._bad_cell(name, bad[0], hint)
-        return x
+        return np.fromiter(map(float, cells), np.float64, len(cells))  # (m,)
 
     def _point(self, cell):
         """A text cell with its decimal comma (``--decimal ,``) written as a point."""
@@ -167,11 +155,11 @@ class Table:
 
         values = self.arrow.column(self.columns.index(name))
         kind = values.type
-        if pat.is_integer(kind) or pat.is_floating(kind) or pat.is_decimal(kind):
+        if _is_number(kind) or pat.is_decimal(kind):
             if not values.null_count:
                 return self.column(name)
             return np.array(values.cast("float64").to_pylist(), dtype=np.float64)  # None: NaN
-        if not (pat.is_string(kind) or pat.is_large_string(kind)):
+        if not _is_text(kind):
             return np.array([None if v is None else str(v) for v in values.to_pylist()], object)
         return self._raw_text(name, values.to_pylist())
 
@@ -260,14 +248,33 @@ def _cell_hint(cells):
     return "fix them, or leave them empty to have them imputed (--missing impute)"
 
 
-def _buffer_dtype(kind):
-    """The NumPy dtype of the data buffer of a pyarrow integer or float type: the columns are
-    copied from the Arrow buffers (``to_numpy`` would import pandas, 0.7 s, when it is
-    installed)."""
+def _is_number(kind):
+    """Whether the pyarrow type ``kind`` is an integer or a float."""
     import pyarrow.types as pat
 
+    return pat.is_integer(kind) or pat.is_floating(kind)
+
+
+def _is_text(kind):
+    import pyarrow.types as pat
+
+    return pat.is_string(kind) or pat.is_large_string(kind)
+
+
+def _copy_numbers(values, x):
+    """The pyarrow integer or float column ``values`` (no nulls) into x (m,), each chunk copied
+    once from its Arrow buffer (``to_numpy`` would import pandas, 0.7 s, when installed)."""
+    import pyarrow.types as pat
+
+    kind = values.type
     letter = "f" if pat.is_floating(kind) else "u" if pat.is_unsigned_integer(kind) else "i"
-    return np.dtype(f"{letter}{kind.bit_width // 8}")
+    dtype, start = np.dtype(f"{letter}{kind.bit_width // 8}"), 0
+    for chunk in values.chunks:
+        stop = start + len(chunk)
+        x[start:stop] = np.frombuffer(
+            chunk.buffers()[1], dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize
+        )
+        start = stop
 
 
 def _first_null(values):
@@ -425,7 +432,7 @@ def _read_csv_fast(path, sep, decimal="."):
         with arrow_source(path) as source:
             schema = pcsv.open_csv(source, first, parse, _convert(decimal=decimal)).schema
         columns = _check_header(path, schema.names)
-        types = {field.name: _column_type(field.type) for field in schema}
+        types = {f.name: pa.float64() if _is_number(f.type) else pa.string() for f in schema}
         for _ in range(len(types) + 1):
             failed = _try_read(path, parse, types, decimal)
             if isinstance(failed, pa.Table):
@@ -459,14 +466,6 @@ def _convert(types=None, decimal="."):
     return pcsv.ConvertOptions(
         column_types=types, null_values=[""], strings_can_be_null=True, decimal_point=decimal
     )
-
-
-def _column_type(inferred):
-    import pyarrow as pa
-    import pyarrow.types as pat
-
-    numeric = pat.is_integer(inferred) or pat.is_floating(inferred)
-    return pa.float64() if numeric else pa.string()
 
 
 def _read_csv_scan(path, sep):
@@ -688,7 +687,7 @@ def _check_unique(subject, names):
 
 def target_matrix(table, target):
     """``y`` (m, k): the columns ``target`` of ``table``; a missing one lists the columns."""
-    check_targets(table, target)
+    _check_exists(table, "target", target)
     return table.matrix(tuple(target), "fix the value (a target must be a number in every row)")
 
 

@@ -1,69 +1,43 @@
 """Training on a Dask cluster with the same gradient as in memory: the sum over i, split.
 
 The cost of the question, J = (1/m) Σ_i J^(i) + (α/2m) Σ_l ‖Θ^(l)‖²_F, is a sum over samples,
-and so is its gradient. Split the m rows into partitions k = 1..K (m = Σ_k m_k):
-
-    Σ_i J^(i)        = Σ_k Σ_{i∈k} J^(i)
-    Σ_i ∂J^(i)/∂θ    = Σ_k Σ_{i∈k} ∂J^(i)/∂θ
-
-For the θ it is sent, the worker holding partition k runs the existing forward and backward
-equations (``network.loss_and_grad_unchecked`` with α = 0, in a ``Workspace`` kept beside the
-partition) and returns the triple (Σ_{i∈k} J^(i), Σ_{i∈k} ∂J^(i)/∂θ, m_k). The driver adds the
-triples in partition order and applies 1/m and the α term once:
+and so is its gradient. Split the m rows into partitions k = 1..K (m = Σ_k m_k): for the θ it
+is sent, the worker holding partition k runs the in-memory forward and backward with α = 0 and
+returns (S_k, G_k, m_k) = (Σ_{i∈k} J^(i), Σ_{i∈k} ∂J^(i)/∂θ, m_k). The driver adds them in
+partition order and applies 1/m and the α term once:
 
     J  = (1/m) Σ_k S_k + (α/2m) Σ_l ‖Θ^(l)‖²_F
     ∇J = (1/m) Σ_k G_k + (α/m) Θ        (weights only, not biases)
 
-Only θ (one flat vector) travels to the workers and only the sums come back; the rows never
-move. Full-batch "gd" and "lbfgs" thus see the in-memory J and ∇J up to the order of the
-additions (float64: ~1e-15 relative), and L-BFGS takes the same path. Mini-batch "sgd" and
-"adam" are synchronous and data parallel: the driver draws each epoch's permutation of the m
-global row numbers from the estimator's ``Generator`` exactly as ``trainingdata.Batches`` does,
-cuts it into the same batches, and sends each worker the local row numbers of its share of each
-batch; the sums over the shares are the in-memory batch gradient. ``DaskData`` offers this to
-``train.train_on`` as ``trainingdata.InMemoryData`` does in memory (docs/design.md "The
-training-data seam"), so ``partial_fit`` on a Dask chunk is one epoch of these steps over the
-chunk's rows, going on from the estimator's ``train.TrainState`` as an in-memory call does.
-
-Where the data lives (the choice): persisted partitions, held as Dask futures. Each partition
-is computed once on a worker into a ``Part`` (its rows as columns, standardized, of the
-network's dtype); every step submits one small task per partition *with the partition's
-future as its argument*, so the scheduler runs it where the partition already is (data
-locality: a task goes to the worker holding its largest input) and nothing but θ moves.
-Futures rather than Dask actors, because a future keeps its lineage: if a worker dies, the
-scheduler recomputes its partitions on the remaining workers from the source (the array's
-chunks or the files), while an actor's state dies with its worker.
-
-Out of core (the rule). A partition comes from a *source*, ``(load, args)``: a block of a
-Dask collection (``load_part``, whose graph reads the files of ``dask.dataframe.read_parquet``
-or ``read_csv``) or one file (``load_file``, the CLI). The first pass reads every source once,
-checks it and returns its moments (``moments``); nothing is kept. Then the partitions are
-persisted when they fit: their footprint (X, Y and the full-batch workspace, ``footprint``) at
-most ``KEEP`` (one half) of the workers' ``memory_limit`` summed, less what each worker process
-already uses (below Dask's own 60 % spill threshold, with room for the partition being read).
-Otherwise every later pass reads each partition again from its source inside the task that
-uses it (``on_part``), standardizes it and drops it when the task ends: a worker holds a few
-partitions at a time (the one in use, the next ones read), whatever the size of the data.
-``dask.config`` key ``deltaprop.persist`` (environment ``DASK_DELTAPROP__PERSIST``) forces the
-choice: True or False ("auto", the default, is the rule above).
-
-Without an active ``distributed.Client``, ``fit`` starts an in-process ``LocalCluster``
-(threads, one worker) for the duration of the fit and closes it afterwards.
+Only θ travels to the workers and only the sums come back. A mini-batch is the same
+permutation and batches as ``trainingdata.Batches``, each worker summing its share.
+``DaskData`` offers this to ``train.train_on`` as ``trainingdata.InMemoryData`` does in
+memory (docs/design.md "The training-data seam"). Where the partitions live (persisted
+futures, or read again from their *source* at each pass: out of core, ``keep_in_memory``),
+the validation split drawn on the workers, and the measurements: docs/scaling.md. Without an
+active ``distributed.Client``, ``fit`` starts an in-process ``LocalCluster`` for the fit.
 """
 
 import contextlib
 import functools
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from deltaprop.errors import ClusterLostError, ConfigError, DataError, DeltapropError, require
 from deltaprop.lazy import is_dask_collection
 from deltaprop.losses import get_loss
-from deltaprop.network import Grad, Network, Workspace, loss_and_grad_unchecked
-from deltaprop.scaling import combine, scaler_from_moments
-from deltaprop.trainingdata import check_validation_sizes, data_loss, outputs, trivial_loss
+from deltaprop.network import Grad
+from deltaprop.scaling import combine, dense_moments, scaler_from_moments
+from deltaprop.trainingdata import (
+    Batches,
+    TrainingData,
+    check_validation_sizes,
+    data_loss,
+    outputs,
+    trivial_loss,
+)
 
 __all__ = ["ClusterLostError", "DaskData", "DaskRows", "dask_rows"]
 
@@ -74,26 +48,6 @@ def require_dask():
     """Import ``dask`` and ``distributed``; ``ConfigError`` naming the extra when missing."""
     for module in ("dask", "distributed"):
         require(module, "dask", name="Dask")
-
-
-@contextlib.contextmanager
-def client_session():
-    """The active ``distributed.Client``, else an in-process ``LocalCluster`` for the block."""
-    require_dask()
-    from distributed import Client, LocalCluster, get_client
-
-    try:
-        client = get_client()
-    except ValueError:  # no client active
-        client = None
-    if client is not None:
-        yield client
-        return
-    with (
-        LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 # ---------------------------------------------------------------- on the workers
@@ -108,15 +62,20 @@ class Part:
     Y: np.ndarray  # (n_L, m_k)
     error: str = ""  # why the block could not be read as numbers
     names: tuple | None = None  # (feature names, target names) when read from a file
-    workspaces: dict = field(default_factory=dict, repr=False)  # by batch size, reused
+
+    @classmethod
+    def bad(cls, k, error):
+        """Partition k that could not be read, and why."""
+        return cls(k, np.empty((0, 0)), np.empty((0, 0)), error=error)
 
     @property
     def m(self):
         return self.X.shape[1]
 
-    def columns(self, cols):
-        """The partition's columns ``cols`` (a mask or indices) as a ``Part``."""
-        return Part(self.k, self.X[:, cols], self.Y[:, cols], names=self.names)
+    @functools.cached_property
+    def steps(self):
+        """The in-memory ``Batches`` of the partition: its workspaces by batch size, reused."""
+        return Batches(self.X, self.Y, max(self.m, 1), shuffle=False)
 
 
 def load_part(k, x_block, y_block):
@@ -128,10 +87,7 @@ def load_part(k, x_block, y_block):
         X = np.asarray(x_block, dtype=np.float64)
         Y = np.asarray(y_block, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        empty = np.empty((0, 0))
-        return Part(
-            k, empty, empty, error=f"a value is not a number ({first_line(err)}); convert it"
-        )
+        return Part.bad(k, f"a value is not a number ({first_line(err)}); convert it")
     return Part(k, as_rows(X).T, as_rows(Y).T)
 
 
@@ -145,9 +101,8 @@ def first_line(err):
 
 
 def part_moments(part):
-    """One pass over partition k: (m_k, means, M2 = Σ ((x − mean) / max |x|)², max |x|) of X
-    and Y (``scaling.combine``'s units), or the first non-finite entry as ("X" or "Y", row in
-    the partition, column)."""
+    """One pass over partition k: ``scaling.moments`` of X and Y, or the first non-finite
+    entry as ("X" or "Y", row in the partition, column)."""
     if part.error:
         return {"bad": part.error}
     moments = {"names": part.names}
@@ -160,28 +115,9 @@ def part_moments(part):
                 "bad": f"{name} contains {value} at row {row}, column {column} (counting from "
                 "0 within the partition); remove or impute the bad values"
             }
-    for name, A in (("X", part.X), ("Y", part.Y)):
-        if not part.m:  # an empty partition (after a filter): no moments, skipped by ``moments``
-            moments[name] = (0, None, None, None)
-            continue
-        big = np.abs(A).max(axis=1).astype(np.float64)  # (n,) largest magnitudes
-        unit = np.where(big > 0, big, 1.0)  # (n,)
-        D = A / unit[:, None]  # (n, m_k) in [−1, 1], as in memory; the one copy
-        mean_u = D.mean(axis=1, dtype=np.float64)  # (n,)
-        D -= mean_u[:, None]
-        M2_u = np.einsum("ij,ij->i", D, D)  # (n,) Σ ((x − mean) / unit)²
-        moments[name] = (part.m, mean_u * unit, M2_u, big)
+        # an empty partition (after a filter) has no moments: ``moments`` skips it
+        moments[name] = dense_moments(A.T) if part.m else (0, None, None, None)
     return moments
-
-
-def scale_part(part, scalers, dtype):
-    """Partition k standardized with the global scalers, in the network's dtype."""
-    (x_mean, x_scale), (y_mean, y_scale) = scalers
-    X = part.X - x_mean[:, None]  # (n_1, m_k), a new array: divided in place
-    X /= x_scale[:, None]
-    Y = part.Y - y_mean[:, None]  # (n_L, m_k)
-    Y /= y_scale[:, None]
-    return Part(part.k, X.astype(dtype, copy=False), Y.astype(dtype, copy=False))
 
 
 def validation_rows(k, m_k, split):
@@ -206,12 +142,17 @@ def read_part(source, prep=None):
     part = load(*args)
     if prep is None or part.error:
         return part
-    scalers, dtype, split = prep
+    ((x_mean, x_scale), (y_mean, y_scale)), dtype, split = prep
+    cols = slice(None)  # every row, or those of one side of the split
     if split is not None:
         *rule, validation = split
         val = validation_rows(part.k, part.m, rule)  # (m_k,)
-        part = part.columns(val if validation else ~val)
-    return scale_part(part, scalers, dtype)
+        cols = val if validation else ~val
+    X = part.X[:, cols] - x_mean[:, None]  # (n_1, m_k), a new array: divided in place
+    X /= x_scale[:, None]
+    Y = part.Y[:, cols] - y_mean[:, None]  # (n_L, m_k)
+    Y /= y_scale[:, None]
+    return Part(part.k, X.astype(dtype, copy=False), Y.astype(dtype, copy=False))
 
 
 def on_part(func, source, prep, *args):
@@ -220,42 +161,31 @@ def on_part(func, source, prep, *args):
     return func(read_part(source, prep), *args)
 
 
-def part_sums(part, theta, spec, cols=None):
-    """(Σ_{i∈k} J^(i), Σ_{i∈k} ∂J^(i)/∂θ, m_k) at θ over partition k, or its columns ``cols``.
-
-    ``spec`` is (sizes, activation, dtype, loss). The existing forward and backward give the
-    means over the m_k columns with α = 0; times m_k they are the sums.
-    """
-    sizes, activation, dtype, loss = spec
-    net = Network(sizes, activation, dtype=dtype, params=theta)
-    X, Y = (part.X, part.Y) if cols is None else (part.X[:, cols], part.Y[:, cols])
-    m_k = X.shape[1]
+def part_sums(part, net, loss, cols=None):
+    """(Σ_{i∈k} J^(i), Σ_{i∈k} ∂J^(i)/∂θ, m_k) at ``net.params`` over partition k, or its
+    columns ``cols``: the in-memory batch's means with α = 0, times m_k."""
+    batch = (part.X, part.Y) if cols is None else (part.X[:, cols], part.Y[:, cols])
+    m_k = batch[0].shape[1]
     if m_k == 0:  # a partition whose rows all went to validation
         return 0.0, np.zeros_like(net.params), 0
-    if m_k not in part.workspaces:
-        part.workspaces[m_k] = Workspace(net, m_k)
     grad = Grad.zeros_like(net)
-    J, _ = loss_and_grad_unchecked(net, X, Y, 0.0, get_loss(loss), grad, part.workspaces[m_k])
+    J = part.steps.loss_and_grad(net, batch, 0.0, get_loss(loss), grad)
     return J * m_k, grad.flat * m_k, m_k
 
 
-def part_validation(part, theta, spec):
+def part_validation(part, net, loss):
     """On the validation rows of partition k: (Σ_{i∈k} J^(i), m_k, and per output the mean
     and M2 = Σ (y − mean)² of y and Σ (y − a^(L))²)."""
     if part.m == 0:
         return 0.0, 0, None, None, np.zeros(part.Y.shape[0])
-    sizes, activation, dtype, loss = spec
-    net = Network(sizes, activation, dtype=dtype, params=theta)
     A = outputs(net, part.X)  # (n_L, m_k)
     mean = part.Y.mean(axis=1)  # (n_L,)
     M2 = ((part.Y - mean[:, None]) ** 2).sum(axis=1)  # (n_L,)
     return get_loss(loss).value(A, part.Y), part.m, mean, M2, ((part.Y - A) ** 2).sum(axis=1)
 
 
-def part_data_sum(part, theta, spec):
-    """Σ_{i∈k} J^(i) at θ over partition k (the data term, forward only)."""
-    sizes, activation, dtype, loss = spec
-    net = Network(sizes, activation, dtype=dtype, params=theta)
+def part_data_sum(part, net, loss):
+    """Σ_{i∈k} J^(i) at ``net.params`` over partition k (the data term, forward only)."""
     return data_loss(net, part.X, part.Y, get_loss(loss)) * part.m if part.m else 0.0
 
 
@@ -273,7 +203,7 @@ class DaskRows:
 
     Offers what the estimator asks of the rows (as ``trainingdata.Rows``): ``n_features``,
     ``n_outputs``, ``dtype``, ``meta`` (rows (0, n) with X's columns, for the column checks),
-    ``target_names``, ``y_ndim``, ``target_mean()``, ``scalers`` and ``standardized``.
+    ``target_names``, ``y_ndim``, ``scalers`` and ``standardized``.
     ``hidden`` (the hidden layer sizes) sizes the full-batch workspace in the choice to
     persist (``keep_in_memory``); ``persisted`` is that choice, once made.
     """
@@ -314,9 +244,6 @@ class DaskRows:
     def meta(self):
         return np.empty((0, self.n_features)) if self._meta is None else self._meta
 
-    def target_mean(self):
-        return self.summary[1]["Y"][1]  # (k,), float64
-
     def scalers(self, standardize, dtype, columns):
         """((x_mean, x_scale), (y_mean, y_scale)) in ``dtype`` from the moments of all the
         rows (``scaling.scaler_from_moments``); ``standardize`` = (of X, of Y)."""
@@ -340,30 +267,32 @@ class DaskRows:
 
 @contextlib.contextmanager
 def dask_rows(X, y, hidden=()):
-    """The ``DaskRows`` of Dask collections X and y on the active ``distributed.Client``, or an
-    in-process ``LocalCluster`` for the block."""
-    with client_session() as client:
+    """The ``DaskRows`` of Dask collections X and y on the active ``distributed.Client``, else
+    on an in-process ``LocalCluster`` (threads, one worker) for the block."""
+    require_dask()
+    from distributed import Client, LocalCluster, get_client
+
+    try:
+        client = get_client()
+    except ValueError:  # no client active
+        client = None
+    if client is not None:
+        yield DaskRows.from_collections(client, X, y, hidden)
+        return
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
         yield DaskRows.from_collections(client, X, y, hidden)
 
 
-class DaskData:
+class DaskData(TrainingData):
     """Standardized training rows on a Dask cluster: what ``train.train_on`` trains on, as
-    ``trainingdata.InMemoryData`` in memory (docs/design.md "The training-data seam").
-
-    Parameters
-    ----------
-    client : distributed.Client
-    sources : list of (load, args)
-        The source of each partition, in row order (``read_part``).
-    sizes : list of int
-        m_k of each partition (its rows in this part of a validation split).
-    y_bar : ndarray (n_L, 1)
-        The mean of the standardized targets (of the trivial model that predicts it).
-    prep : tuple
-        The (scalers, dtype, split) of ``read_part``.
-    persist : bool
-        Keep the prepared partitions on the workers (futures, their lineage kept), else read
-        them again from their sources in each task (out of core).
+    ``trainingdata.InMemoryData`` in memory. The partitions come from their ``sources`` (load,
+    args) in row order, m_k = ``sizes[k]`` rows each (in this part of a validation split),
+    prepared by ``read_part`` with ``prep`` = (scalers, dtype, split); ``y_bar`` (n_L, 1) is the
+    mean standardized target; ``persist``: keep them on the workers (futures, their lineage
+    kept), else read them again from their sources in each task (out of core).
     """
 
     def __init__(self, client, sources, sizes, y_bar, prep, persist):
@@ -405,14 +334,10 @@ class DaskData:
 
         ``shares`` maps partition k to its local columns of a batch (None: every row).
         """
-        spec = (net.sizes, net.activation.name, net.dtype, loss.name)
-        if shares is None:
-            futures = self.map(part_sums, net.params, spec)
-        else:
-            futures = [
-                self.submit(k, part_sums, net.params, spec, cols) for k, cols in shares.items()
-            ]
-        triples = self.gather(futures)
+        shares = dict.fromkeys(range(len(self.sources))) if shares is None else shares
+        triples = self.gather(
+            [self.submit(k, part_sums, net, loss.name, cols) for k, cols in shares.items()]
+        )
         J_sum = sum(t[0] for t in triples)
         g_sum = np.sum([t[1] for t in triples], axis=0)  # (P,), in partition order
         return J_sum, g_sum, sum(t[2] for t in triples)
@@ -424,25 +349,6 @@ class DaskData:
 
     def batches(self, batch_size, shuffle):
         return DaskBatches(self, batch_size, shuffle)
-
-    def full_batch(self, net, config):
-        """θ ↦ (J, ∇J) over every row (L-BFGS): the partitions' sums, reduced here."""
-        loss, grad = get_loss(config.loss), Grad.zeros_like(net)
-
-        def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
-            net.params[...] = theta
-            J_sum, g_sum, m = self.sums(net, loss)
-            return reduce_to_cost(net, J_sum, g_sum, m, config.alpha, grad), grad.flat
-
-        return loss_and_grad_flat
-
-    def start_losses(self, net, config, b):
-        """J of ``net`` (penalty included) on the first b rows, and the trivial model's loss."""
-        loss = get_loss(config.loss)
-        shares = None if b == self.m else self.shares(np.arange(b))
-        J_sum, g_sum, _ = self.sums(net, loss, shares)
-        J_0 = reduce_to_cost(net, J_sum, g_sum, b, config.alpha, Grad.zeros_like(net))
-        return J_0, self.trivial_loss(loss)
 
     def split(self, fraction, rng):
         """(training part, validation part): the rows of partition k whose draw from
@@ -471,8 +377,7 @@ class DaskData:
     def loss_and_score(self, net, loss):
         """The data term J of ``net`` on these rows and its R² (averaged over the outputs, as
         ``trainingdata.validation_score``), from each partition's sums."""
-        spec = (net.sizes, net.activation.name, net.dtype, loss.name)
-        sums = self.gather(self.map(part_validation, net.params, spec))
+        sums = self.gather(self.map(part_validation, net, loss.name))
         J = sum(r[0] for r in sums) / self.m
         _, _, M2, _ = combine([(m_k, mean, M2_k, 0.0) for _, m_k, mean, M2_k, _ in sums if m_k])
         sse = np.sum([r[4] for r in sums], axis=0)  # (n_L,)
@@ -480,26 +385,22 @@ class DaskData:
             r2 = np.where(M2 > 0, 1.0 - sse / M2, np.where(sse == 0, 1.0, 0.0))  # (n_L,)
         return J, float(np.mean(r2))
 
-    def data_loss(self, net, loss):
-        """The data term (1/m) Σ_i J^(i) of ``net`` over every row: one pass, forward only
-        (over both parts after ``split``)."""
+    def total(self, func, *args):
+        """Σ_k ``func(part_k, *args)`` (over both parts after ``split``, whose partitions are
+        those kept)."""
         if self.halves:
-            return row_mean(self.halves, lambda part: part.data_loss(net, loss))
-        spec = (net.sizes, net.activation.name, net.dtype, loss.name)
-        return sum(self.gather(self.map(part_data_sum, net.params, spec))) / self.m
+            return sum(half.total(func, *args) for half in self.halves)
+        return sum(self.gather(self.map(func, *args)))
+
+    def data_loss(self, net, loss):
+        """The data term (1/m) Σ_i J^(i) of ``net`` over every row: one pass, forward only."""
+        return self.total(part_data_sum, net, loss.name) / self.m
 
     def trivial_loss(self, loss, y_bar=None):
         """The data term of the model that predicts ``y_bar`` (default: the mean target) for
-        every row: one pass (over both parts after ``split``)."""
-        if self.halves:
-            return row_mean(self.halves, lambda part: part.trivial_loss(loss, y_bar))
+        every row: one pass."""
         y_bar = self.y_bar if y_bar is None else y_bar
-        return sum(self.gather(self.map(part_trivial_sum, y_bar, loss.name))) / self.m
-
-
-def row_mean(datas, mean):
-    """The mean over the rows of several ``DaskData`` of their means ``mean(data)``."""
-    return sum(mean(d) * d.m for d in datas) / sum(d.m for d in datas)
+        return self.total(part_trivial_sum, y_bar, loss.name) / self.m
 
 
 class DaskBatches:
@@ -725,19 +626,18 @@ def load_file(k, path, columns, split):
     """Partition k read on its worker from a CSV or Parquet file by ``data.read_dataset``.
 
     ``columns`` is (target, features, exclude, sep) as ``read_dataset`` takes them; ``split``
-    is (test_size, seed, held_out): the rows whose draw from ``default_rng([seed, k])`` falls
-    below test_size are the held-out rows, the others the training rows. A file that cannot be
-    used becomes an empty ``Part`` with the one-line message of its ``DataError``.
+    is (test_size, seed, held_out): the held-out rows are drawn as ``validation_rows`` draws a
+    validation split. A file that cannot be used becomes an empty ``Part`` with the one-line
+    message of its ``DataError``.
     """
     from deltaprop.data import read_dataset
 
     try:
         data = read_dataset(path, *columns)
     except DeltapropError as err:
-        empty = np.empty((0, 0))
-        return Part(k, empty, empty, error=str(err))
+        return Part.bad(k, str(err))
     test_size, seed, held_out = split
-    test = np.random.default_rng([seed, k]).random(data.n_samples) < test_size  # (m_k,)
+    test = validation_rows(k, data.n_samples, (seed, test_size))  # (m_k,)
     rows = test if held_out else ~test
     names = (data.feature_names, data.target_names)
     return Part(k, data.X[rows].T, data.y[rows].T, names=names)

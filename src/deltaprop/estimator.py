@@ -1,12 +1,8 @@
 """``DeltapropRegressor``: the scikit-learn estimator around ``Network`` and ``train``.
 
-Parameter names and meanings follow scikit-learn's ``MLPRegressor``. Inputs and targets are
-standardized inside by default (``standardize=True``): the network ``network_`` works in
-standardized space and ``predict`` maps back. With ``loss="poisson"`` the targets are counts
-and stay as they are: the log link a^(L) = exp(z^(L)) needs y ≥ 0 on its own scale. Samples
-are the ROWS of X here, as in the rest of the ecosystem; the estimator hands ``X.T`` (samples
-as columns) to the core. A sparse X (``scipy.sparse`` CSR/CSC) stays sparse: its scaler
-divides by each column's standard deviation without centering (``deltaprop.sparse_input``).
+Parameter names and meanings follow scikit-learn's ``MLPRegressor``. Samples are the ROWS of X
+here, as in the rest of the ecosystem; the estimator hands ``X.T`` (samples as columns) to the
+core. The network ``network_`` works in standardized space and ``predict`` maps back.
 """
 
 import contextlib
@@ -52,6 +48,11 @@ from deltaprop.weights import check_sample_weight, without_zero_weights
 FLOATS = (np.float64, np.float32)  # input dtypes kept as they are; others become float64
 SPARSE_ROWS = 4096  # rows densified at once to predict a sparse X with a centering scaler
 SCALERS = ("x_mean", "x_scale", "y_mean", "y_scale")  # partial_fit(scalers=...) keys
+X_RULES = {  # X as ``check_array`` takes it, in ``fit`` and ``predict``
+    "ensure_all_finite": False,  # our own NaN/inf check names the row
+    "dtype": FLOATS,
+    "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
+}
 
 
 def _has_step_rule(estimator):
@@ -63,6 +64,36 @@ def _has_step_rule(estimator):
             "stochastic; use solver='sgd' or 'adam' (or 'gd')"
         )
     return True
+
+
+def layers_property(name, doc, views):
+    """A property ``name`` of the estimator: the list ``views(network_)`` of views of
+    ``network_.params``, one per layer; assigning a list of arrays of their shapes writes
+    them in (``ConfigError``, nothing written, unless each is finite and of its view's shape)."""
+
+    def get(self):
+        return views(self.network_)
+
+    def set(self, arrays):
+        check_is_fitted(self, "network_")
+        layers = get(self)
+        if not isinstance(arrays, list | tuple) or len(arrays) != len(layers):
+            got = len(arrays) if isinstance(arrays, list | tuple) else type(arrays).__name__
+            raise ConfigError(
+                f"{name} needs a list of {len(layers)} arrays, one per layer; got {got}"
+            )
+        arrays = [np.asarray(value) for value in arrays]
+        for i, (value, view) in enumerate(zip(arrays, layers, strict=True)):
+            if value.shape != view.shape:
+                raise ConfigError(
+                    f"{name}[{i}] has shape {value.shape}; the network needs {view.shape}"
+                )
+            if not np.all(np.isfinite(value)):
+                raise ConfigError(f"{name}[{i}] holds NaN or inf; assign finite values")
+        for value, view in zip(arrays, layers, strict=True):
+            view[...] = value
+
+    return property(get, set, doc=doc)
 
 
 class DeltapropRegressor(RegressorMixin, BaseEstimator):
@@ -238,35 +269,9 @@ default="from_dtype"
         missing="error",
         handle_unknown="warn",
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.loss = loss
-        self.standardize = standardize
-        self.dtype = dtype
-        self.categorical_features = categorical_features
-        self.missing = missing
-        self.handle_unknown = handle_unknown
+        for name, value in dict(locals()).items():  # scikit-learn's contract: stored as given
+            if name != "self":
+                setattr(self, name, value)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -291,16 +296,11 @@ default="from_dtype"
         first = not (self.warm_start and hasattr(self, "network_"))
         if not first:
             self._check_goes_on()
-        on_dask = is_dask_collection(X) or is_dask_collection(y)
-        if on_dask and (not first or sample_weight is not None):
-            check_dask_loss(self.loss)
-            raise ConfigError(
-                "warm_start and sample_weight are not available for Dask input; set "
-                "warm_start=False and pass sample_weight=None"
-            )
+        if not first or sample_weight is not None:
+            fix = "set warm_start=False and pass sample_weight=None"
+            self._refuse_dask(X, y, "warm_start and sample_weight are", fix)
         with self._rows(X, y, first, sample_weight) as rows:
-            history = self._fit(rows, config, first)
-        warn_about_fit(history, config)
+            self._fit(rows, config, first)
         return self
 
     def fit_rows(self, rows):
@@ -308,8 +308,7 @@ default="from_dtype"
         cluster (``deltaprop train --dask``); returns self."""
         config = self.train_config()
         self._check_columns(rows.meta, first=True)
-        history = self._fit(rows, config, first=True)
-        warn_about_fit(history, config)
+        self._fit(rows, config, first=True)
         return self
 
     @available_if(_has_step_rule)
@@ -331,11 +330,9 @@ default="from_dtype"
         loss curve gets one entry, ``t_`` grows by m. Not for "lbfgs" (scikit-learn's
         ``AttributeError``) nor with ``early_stopping`` (scikit-learn's error).
 
-        A chunk of Dask arrays or DataFrames (X and y as for ``fit``) is one synchronous
-        data-parallel pass on the Dask cluster (``deltaprop.distributed``): the same
-        permutation, batches and updates as in memory on its rows, the optimizer state shared
-        with in-memory calls (and with a ``fit`` on Dask); the first call's scalers come from
-        one distributed pass over its rows. No ``sample_weight`` there.
+        A chunk of Dask arrays or DataFrames is one synchronous data-parallel pass on the Dask
+        cluster, with the same updates and optimizer state as in memory (docs/scaling.md). No
+        ``sample_weight`` there.
 
         Parameters
         ----------
@@ -357,15 +354,19 @@ default="from_dtype"
                 "scalers are fixed by the first partial_fit (or fit); pass them only then"
             )
         config = dataclasses.replace(self.train_config(), max_iter=1, early_stopping=False)
-        if sample_weight is not None and (is_dask_collection(X) or is_dask_collection(y)):
-            check_dask_loss(self.loss)
-            raise ConfigError(
-                "sample_weight is not available for Dask input; pass sample_weight=None, "
-                "or pass in-memory chunks (chunk.compute()) to weight them"
-            )
+        if sample_weight is not None:
+            fix = "pass sample_weight=None, or pass in-memory chunks (chunk.compute()) to "
+            self._refuse_dask(X, y, "sample_weight is", fix + "weight them")
         with self._rows(X, y, first, sample_weight) as rows:
             self._fit(rows, config, first, scalers=scalers, final=False)
         return self
+
+    def _refuse_dask(self, X, y, what, fix):
+        """``ConfigError`` "``what`` not available for Dask input; ``fix``" when X or y is a
+        Dask collection (the loss's own error on Dask first)."""
+        if is_dask_collection(X) or is_dask_collection(y):
+            check_dask_loss(self.loss)
+            raise ConfigError(f"{what} not available for Dask input; {fix}")
 
     def _check_goes_on(self):
         """Before going on from the fitted network (``warm_start``, a later ``partial_fit``):
@@ -373,24 +374,19 @@ default="from_dtype"
         would go on as it was and ignore the new value (scikit-learn's ``MLPRegressor``
         fails or ignores it). Set it back, or fit with warm_start=False to start afresh."""
         net = self.network_
-        fitted = {
-            "activation": net.activation.name,
-            "hidden_layer_sizes": tuple(net.sizes[1:-1]),
-            "dtype": str(net.dtype),
-            "standardize": getattr(self, "_standardized", self.standardize),
-            "output layer (loss)": net.output.name,
+        dtype = net.dtype if self.dtype is None else check_dtype(self.dtype)
+        standardized = getattr(self, "_standardized", self.standardize)
+        settings = {  # name: (its value now, the fitted network's)
+            "activation": (get_activation(self.activation).name, net.activation.name),
+            "hidden_layer_sizes": (self._hidden_sizes(), tuple(net.sizes[1:-1])),
+            "dtype": (str(dtype), str(net.dtype)),
+            "standardize": (check_bool("standardize", self.standardize), standardized),
+            "output layer (loss)": (get_loss(self.loss).output, net.output.name),
         }
-        now = {
-            "activation": get_activation(self.activation).name,
-            "hidden_layer_sizes": self._hidden_sizes(),
-            "dtype": str(net.dtype if self.dtype is None else check_dtype(self.dtype)),
-            "standardize": check_bool("standardize", self.standardize),
-            "output layer (loss)": get_loss(self.loss).output,
-        }
-        for name, value in now.items():
-            if value != fitted[name]:
+        for name, (value, fitted) in settings.items():
+            if value != fitted:
                 raise ConfigError(
-                    f"{name} {value!r}, but the fitted network was made with {fitted[name]!r} "
+                    f"{name} {value!r}, but the fitted network was made with {fitted!r} "
                     f"and would go on as it is; set it back, or fit with warm_start=False to "
                     "train a new network"
                 )
@@ -465,16 +461,11 @@ default="from_dtype"
         checked sample weights; rows of weight 0 dropped."""
         check_column_names(X)
         names = target_names(y)  # a Series' name, a DataFrame's columns
-        x_rules = {
-            "ensure_all_finite": False,  # our own NaN/inf check names the row
-            "dtype": FLOATS,
-            "accept_sparse": ("csr", "csc"),  # kept sparse to the first layer
-        }
         y_rules = {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False}
         if self._encoder is None:
-            X, y = validate_data(self, X, y, reset=first, validate_separately=(x_rules, y_rules))
+            X, y = validate_data(self, X, y, reset=first, validate_separately=(X_RULES, y_rules))
         else:  # X is encoded: its raw columns were checked against the fit's by ``_encoded``
-            X, y = check_array(X, **x_rules), check_array(y, **y_rules)
+            X, y = check_array(X, **X_RULES), check_array(y, **y_rules)
         check_consistent_length(X, y)
         check_finite_data(X, "X")
         check_finite_data(y, "y")
@@ -496,13 +487,17 @@ default="from_dtype"
         """The one path of ``fit`` and ``partial_fit``, in memory or on Dask: the scalers
         (from ``rows`` when ``first``, with those of ``scalers`` replacing them), the network
         and the ``TrainState`` (new when ``first``, else the fitted ones), the training run
-        and the history; ``final`` as ``train.train_on``'s."""
+        and the history; ``final`` as ``train.train_on``'s, and then the warnings about the fit."""
         self.target_names_, self.y_ndim_ = rows.target_names, rows.y_ndim
         if first:
             self.n_outputs_ = rows.n_outputs
             self._make_scalers(rows, scalers)
-        else:
-            self._check_outputs(rows.n_outputs)
+        elif rows.n_outputs != self.n_outputs_:
+            raise DataError(
+                f"y has {rows.n_outputs} outputs; this model was fitted with {self.n_outputs_} "
+                "and goes on with the same network: pass y with as many columns, or refit with "
+                "warm_start=False"
+            )
         scaling = (self.x_mean_, self.x_scale_), (self.y_mean_, self.y_scale_)
         dtype = self.x_mean_.dtype
         data = rows.standardized(scaling, dtype, (self._columns("X"), self._columns("y")))
@@ -516,12 +511,13 @@ default="from_dtype"
             raise
         self._state = state
         self._set_history(history)
-        return history
+        if final:
+            warn_about_fit(history, config)
 
     def _make_scalers(self, rows, scalers):
         """The scalers of ``rows`` in the dtype of ``dtype`` (None: X's, as MLPRegressor);
         those in ``scalers`` replace them."""
-        dtype = self._network_dtype(rows.dtype)
+        dtype = PARAMETERS["dtype"]("dtype", self.dtype) or np.dtype(rows.dtype)  # None: X's
         # the Poisson loss's exp output needs y in its own units: y stays unscaled
         scale_y = self.standardize and get_loss(self.loss).output == "identity"
         scale_x = self.standardize and self._encoder is None  # the encoder standardized X
@@ -555,15 +551,6 @@ default="from_dtype"
                 raise ConfigError(f"{name} must be finite (and a scale > 0); got {value}")
             setattr(self, name + "_", value)
 
-    def _check_outputs(self, k):
-        """``DataError`` unless k, the number of outputs of a later y, is the fitted one."""
-        if k != self.n_outputs_:
-            raise DataError(
-                f"y has {k} outputs; this model was fitted with {self.n_outputs_} and goes on "
-                "with the same network: pass y with as many columns, or refit with "
-                "warm_start=False"
-            )
-
     def _start(self, n_features, dtype, config, first):
         """The ``TrainState`` and generator a run goes on from; when ``first``, a new state
         and ``network_`` (n_features inputs, of ``dtype``) drawn from ``random_state``."""
@@ -583,15 +570,7 @@ default="from_dtype"
         if self._encoder is not None:
             return self._predicted(self._encoded(X, first=False))
         check_column_names(X)
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            ensure_all_finite=False,
-            dtype=FLOATS,
-            accept_sparse=("csr", "csc"),
-        )
-        return self._predicted(X)
+        return self._predicted(validate_data(self, X, reset=False, **X_RULES))
 
     def _predicted(self, X):
         """Predictions for the checked input X (m, n_1), dense or sparse."""
@@ -683,51 +662,21 @@ default="from_dtype"
         estimator._set_history(history if history is not None else History())
         return estimator
 
-    @property
-    def coefs_(self):
-        """Θ^(l)ᵀ for l = 1..L−1, each (n_l, n_{l+1}) (scikit-learn's layout)."""
-        net = self.network_
-        return [net.theta[l].T for l in range(1, net.L)]
-
-    @coefs_.setter
-    def coefs_(self, coefs):
-        check_is_fitted(self, "network_")
-        self._write_layers("coefs_", coefs, self.coefs_)
-
-    @property
-    def intercepts_(self):
-        """b^(l) for l = 2..L, each (n_l,)."""
-        net = self.network_
-        return [net.b[l] for l in range(2, net.L + 1)]
-
-    @intercepts_.setter
-    def intercepts_(self, intercepts):
-        check_is_fitted(self, "network_")
-        self._write_layers("intercepts_", intercepts, self.intercepts_)
+    coefs_ = layers_property(
+        "coefs_",
+        "Θ^(l)ᵀ for l = 1..L−1, each (n_l, n_{l+1}) (scikit-learn's layout).",
+        lambda net: [net.theta[l].T for l in range(1, net.L)],
+    )
+    intercepts_ = layers_property(
+        "intercepts_",
+        "b^(l) for l = 2..L, each (n_l,).",
+        lambda net: [net.b[l] for l in range(2, net.L + 1)],
+    )
 
     @property
     def n_layers_(self):
         """L, the number of layers (input and output included)."""
         return self.network_.L
-
-    def _write_layers(self, name, arrays, views):
-        """Write ``arrays`` into ``views`` of ``network_.params``; ``ConfigError`` (nothing
-        written) unless they are one finite array of the view's shape per layer."""
-        if not isinstance(arrays, list | tuple) or len(arrays) != len(views):
-            got = len(arrays) if isinstance(arrays, list | tuple) else type(arrays).__name__
-            raise ConfigError(
-                f"{name} needs a list of {len(views)} arrays, one per layer; got {got}"
-            )
-        arrays = [np.asarray(value) for value in arrays]
-        for i, (value, view) in enumerate(zip(arrays, views, strict=True)):
-            if value.shape != view.shape:
-                raise ConfigError(
-                    f"{name}[{i}] has shape {value.shape}; the network needs {view.shape}"
-                )
-            if not np.all(np.isfinite(value)):
-                raise ConfigError(f"{name}[{i}] holds NaN or inf; assign finite values")
-        for value, view in zip(arrays, views, strict=True):
-            view[...] = value
 
     def _columns(self, name):
         """How an error names column j of ``name`` ("X" or "y"): by the feature or target name
@@ -757,11 +706,6 @@ default="from_dtype"
         """``hidden_layer_sizes`` as a checked tuple of widths (() for none)."""
         return PARAMETERS["hidden_layer_sizes"]("hidden_layer_sizes", self.hidden_layer_sizes)
 
-    def _network_dtype(self, input_dtype):
-        """The dtype of the network: ``dtype`` checked, or the input's when it is None (as
-        MLPRegressor)."""
-        return PARAMETERS["dtype"]("dtype", self.dtype) or np.dtype(input_dtype)
-
     def train_config(self):
         """Check every hyperparameter once, by its rule (``PARAMETERS`` here, the others
         ``TrainConfig``'s); return the ``TrainConfig`` that ``fit`` uses.
@@ -775,11 +719,9 @@ default="from_dtype"
 
 def check_batch_size(name, value):
     """ "auto" as None (min(200, m)); an integer >= 1 as it is (``TrainConfig`` checks it)."""
-    if isinstance(value, str) and value == "auto":
-        return None
     if value is None:  # only "auto" means automatic here
         raise ConfigError(f"{name}=None must be 'auto' or an integer >= 1")
-    return value
+    return None if isinstance(value, str) and value == "auto" else value
 
 
 def check_random_state(name, value):
@@ -890,7 +832,7 @@ def warn_about_fit(history, config):
                 f"Maximum iterations reached ({limit}) and the optimization hasn't converged "
                 "yet; raise the limit or tol"
             ),
-            stacklevel=3,
+            stacklevel=4,
         )
     if history.final_loss > history.trivial_loss > 0:
         warning = PoorFitWarning(
@@ -900,7 +842,7 @@ def warn_about_fit(history, config):
             "learning_rate_init, or check the data"
         )
         warning.final_loss, warning.trivial_loss = history.final_loss, history.trivial_loss
-        warnings.warn(warning, stacklevel=3)
+        warnings.warn(warning, stacklevel=4)
 
 
 def target_names(y):

@@ -1,23 +1,8 @@
-"""Writing users' files without destroying any: the one writer of model files, CSV output and
-plots, and the checks a command makes on its output paths before doing any work (and on its
-data files: ``check_input``).
-
-What a path given as output gets:
-
-- ``-``: standard output, written through.
-- A FIFO or a character device (``/dev/null``, a terminal, ``/proc/self/fd/1``): written
-  through, never replaced.
-- A regular file or a path that does not exist: written atomically (a temporary file in the same
-  folder, ``fsync``, then ``os.replace``), with the usual mode of a new file (0o666 less the
-  umask); an error or Ctrl-C leaves the old file untouched and no temporary file. Missing
-  folders are created.
-- A symbolic link to a regular file is followed: the file it points to is replaced and the link
-  stays a link.
-- Anything else (a folder, a block device, a socket, a symbolic link loop) is refused.
-
-``check_output`` finds every problem that can be found before the work starts (a folder that
-cannot be created or written, an output that is one of the command's inputs), so that an hour
-of training is never lost to a typo.
+"""Writing users' files without destroying any (docs/usage.md says what each kind of output
+path gets): the one writer of model files, CSV output and plots (``atomic_open``), and the
+checks a command makes before doing any work on its output paths (``check_output``: a folder
+that cannot be created or written, an output that is one of the command's inputs, so that an
+hour of training is never lost to a typo) and on its data files (``check_input``).
 """
 
 import contextlib
@@ -149,7 +134,9 @@ def _existing_ancestor(folder):
 
 @contextmanager
 def atomic_open(path, mode="w", *, what="file", error=DataError, **open_args):
-    """Open ``path`` for writing as described in the module docstring; yield the file object.
+    """Open ``path`` for writing; yield the file object. Standard output (``-``), a FIFO or a
+    character device is written through; a regular file or a new path is written atomically
+    (``_replacing``); a symbolic link is followed; anything else is refused (``output_kind``).
 
     ``mode`` is ``"w"`` or ``"wb"``; ``open_args`` go to ``open`` (``newline``, ``encoding``).
     An ``OSError`` becomes ``error`` (a ``DeltapropError`` class): "cannot write {what} {path!r}:
@@ -172,7 +159,9 @@ def atomic_open(path, mode="w", *, what="file", error=DataError, **open_args):
 
 @contextmanager
 def _replacing(path, mode, open_args):
-    """A temporary file beside the (link-resolved) ``path``, renamed onto it on success."""
+    """A temporary file beside the (link-resolved) ``path``, in folders made as needed, renamed
+    onto it with the usual mode of a new file (0o666 less the umask) once written and synced; an
+    error or Ctrl-C leaves the old file untouched, and no temporary file or folder made."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
     made, tmp, done = _make_folders(folder), None, False

@@ -211,9 +211,9 @@ def load_model(path):
     """Read a model file; return ``(estimator, metadata)``. Raises ``ModelFileError``."""
     from deltaprop.estimator import make_rng
 
-    arrays, metadata = read_arrays(path)
+    saved, metadata = read_model(path)
     try:
-        estimator = build_estimator(arrays, metadata)
+        estimator = build_estimator(saved, metadata)
         estimator.train_config()  # the settings' ranges, as fit checks them
         make_rng(estimator.random_state)
     except ValueError as err:  # ConfigError, or NumPy refusing a random_state
@@ -221,58 +221,36 @@ def load_model(path):
     return estimator, metadata
 
 
-def build_estimator(arrays, metadata):
-    """A fitted ``DeltapropRegressor`` from a model file's checked arrays and metadata."""
+def build_estimator(saved, metadata):
+    """A fitted ``DeltapropRegressor`` of a model file's ``SavedModel`` and checked metadata."""
     from deltaprop.estimator import DeltapropRegressor  # scikit-learn: a second to import
     from deltaprop.train import History
 
-    arch, training = metadata["architecture"], metadata["training"]
     known = DeltapropRegressor._get_param_names()  # others are ignored (future settings)
     settings = {k: v for k, v in metadata["settings"].items() if k in known}
     if isinstance(settings.get("hidden_layer_sizes"), list):
         settings["hidden_layer_sizes"] = tuple(settings["hidden_layer_sizes"])
-    network = saved_network(arrays, arch)
-    history = History(
-        loss_curve=training["loss_curve"],
-        validation_loss_curve=training["validation_loss_curve"],
-        validation_scores=training.get("validation_scores", []),  # format 3 on
-        best_loss=training["best_loss"],
-        n_iter=training["n_iter"],
-        t=training["t"],
-        interrupted=training["interrupted"],
-    )
-    names = metadata["feature_names"] if metadata["feature_names_in"] else None
-    encoder = metadata.get("preprocessing")  # format 4 on; checked by check_metadata
+    # the record's fields by name (validation_scores from format 3 on); "loss" is the last one
+    training = {key: value for key, value in metadata["training"].items() if key != "loss"}
     return DeltapropRegressor.from_network(
-        network,
-        x_mean=arrays["x_mean"],
-        x_scale=arrays["x_scale"],
-        y_mean=arrays["y_mean"],
-        y_scale=arrays["y_scale"],
-        y_1d=arch["y_ndim"] == 1,
-        feature_names_in=names,
-        history=history,
-        encoder=None if encoder is None else encoder_from_json(encoder),
+        saved.network_,
+        x_mean=saved.x_mean_,
+        x_scale=saved.x_scale_,
+        y_mean=saved.y_mean_,
+        y_scale=saved.y_scale_,
+        y_1d=metadata["architecture"]["y_ndim"] == 1,
+        feature_names_in=saved.feature_names,
+        history=History(**training),
+        encoder=saved.encoder,
         **settings,
-    )
-
-
-def saved_network(arrays, arch):
-    """The ``Network`` of a model file's checked arrays and architecture."""
-    return Network(
-        arch["sizes"],
-        arch["activation"],
-        dtype=arch["dtype"],
-        params=arrays["params"],
-        output=get_loss(arch["loss"]).output,  # exp for the Poisson loss
     )
 
 
 @dataclass
 class SavedModel:
     """A model file's network and scalers, predicting as the ``DeltapropRegressor`` it was saved
-    from does, without scikit-learn (``read_model``; the command line's predict, evaluate
-    and info). Its attributes are the estimator's of the same name."""
+    from does, without scikit-learn (``read_model``: the command line's evaluate; ``load_model``
+    makes the estimator of it). Its attributes are the estimator's of the same name."""
 
     network_: Network
     x_mean_: np.ndarray  # (n_1,)
@@ -305,15 +283,20 @@ def read_model(path):
     and the metadata are checked as ``load_model`` checks them, but not the training settings
     (which prediction does not use). Raises ``ModelFileError``."""
     arrays, metadata = read_arrays(path)
-    arch = metadata["architecture"]
+    arch, preprocessing = metadata["architecture"], metadata.get("preprocessing")  # format 4 on
+    network = Network(
+        arch["sizes"],
+        arch["activation"],
+        dtype=arch["dtype"],
+        params=arrays["params"],
+        output=get_loss(arch["loss"]).output,  # exp for the Poisson loss
+    )
     model = SavedModel(
-        saved_network(arrays, arch),
+        network,
         *(arrays[name] for name in ("x_mean", "x_scale", "y_mean", "y_scale")),
         loss=arch["loss"],
         feature_names=tuple(metadata["feature_names"]) if metadata["feature_names_in"] else None,
-        encoder=encoder_from_json(metadata["preprocessing"])
-        if metadata.get("preprocessing")
-        else None,
+        encoder=None if preprocessing is None else encoder_from_json(preprocessing),
     )
     return model, metadata
 

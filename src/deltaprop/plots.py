@@ -17,6 +17,7 @@ from deltaprop.files import atomic_open
 from deltaprop.printable import shortened
 
 DPI = 110
+PLOT_FILES = ("loss.png", "pred_vs_true.png", "residuals.png")  # run_figures' files
 LABEL_WIDTH = 30  # characters of a target name in a label
 MAX_PANELS = 12  # targets drawn side by side: 2,000 panels would need gigabytes of canvas
 # Names are text, never a formula: "y$\\x$" is not sent to mathtext (nor to LaTeX).
@@ -169,11 +170,12 @@ def png_bytes(fig):
 
 def run_figures(estimator, y_true, y_pred, target_names, r2, label="test split"):
     """``{file name: Figure}``: the loss curves, predicted-vs-true and residuals of a run."""
-    return {
-        "loss.png": loss_figure(estimator.loss_curve_, estimator.validation_loss_curve_),
-        "pred_vs_true.png": pred_vs_true_figure(y_true, y_pred, target_names, r2, label),
-        "residuals.png": residuals_figure(y_true, y_pred, target_names, label),
-    }
+    figures = (
+        loss_figure(estimator.loss_curve_, estimator.validation_loss_curve_),
+        pred_vs_true_figure(y_true, y_pred, target_names, r2, label),
+        residuals_figure(y_true, y_pred, target_names, label),
+    )
+    return dict(zip(PLOT_FILES, figures, strict=True))
 
 
 def write_plots(folder, figures, written=None):

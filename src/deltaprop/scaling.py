@@ -104,50 +104,54 @@ def standardized(A, mean, scale, dtype, column=lambda j: f"column {j}"):
 
 
 def scaler(A, standardize, dtype, column=lambda j: f"column {j}", w=None):
-    """Column means and scales of A (m, n) in ``dtype``: (0, 1) unless ``standardize``;
-    weighted by the sample weights w (m,) when given (Σ_i w_i a_i / Σ_i w_i, and likewise
-    the variance, so that a weight of 2 is the row twice).
-
-    Computed on each column divided by its largest magnitude, so that neither the squares
-    (1e300²) overflow nor tiny values (1e-300²) underflow. A column is constant when its
-    variance is within rounding of its mean (scikit-learn's relative criterion,
-    ``var <= m·eps·var + (m·mean·eps)²``): its scale is then its largest magnitude (1 for a
-    column of zeros), so that it standardizes to about 0. A tiny scale is data, not a
-    constant: a column multiplied by 1e-15 standardizes as the original does. ``column(j)``
-    names column j in errors. A sparse A is scaled only: its means are returned as 0
-    (``deltaprop.sparse_input``).
+    """Column means and scales of A (m, n) in ``dtype`` (``scaler_from_moments``): (0, 1)
+    unless ``standardize``; weighted by the sample weights w (m,) when given, so that a
+    weight of 2 is the row twice. A sparse A is scaled only, as
+    ``StandardScaler(with_mean=False)``: its means are 0, so that its zeros stay 0
+    (``deltaprop.sparse_input``). ``column(j)`` names column j in errors.
     """
-    m, n = A.shape
+    n = A.shape[1]
     if not standardize:
         return np.zeros(n, dtype=dtype), np.ones(n, dtype=dtype)
-    if issparse(A):  # scale only, as StandardScaler(with_mean=False): zeros stay 0
-        from deltaprop.sparse_input import column_moments  # scikit-learn: sparse X only
+    if not issparse(A):
+        return scaler_from_moments(dense_moments(A, w), True, dtype, column)
+    from deltaprop.sparse_input import sparse_moments  # scikit-learn: sparse X only
 
-        unit, mean_u, var_u = column_moments(A, w)  # (n,) each
-        scale = column_scale(m, mean_u, var_u, unit)  # (n,)
-        return np.zeros(n, dtype=dtype), in_dtype(scale, dtype, column)
+    _, scale = scaler_from_moments(sparse_moments(A, w), True, dtype, column)
+    return np.zeros(n, dtype=dtype), scale
+
+
+def dense_moments(A, w=None):
+    """(m, mean, M2, largest magnitude) of the columns of dense A (m, n): ``combine``'s
+    moments, M2 = m·var (the variance weighted by w (m,) when given)."""
     big = np.max(np.abs(A), axis=0).astype(np.float64)  # (n,) largest magnitudes
     unit = np.where(big > 0, big, 1.0)  # (n,)
     A_u = A / unit  # (m, n) every entry in [−1, 1]
+    mean_u = np.average(A_u, axis=0, weights=w)  # (n,)
+    A_u -= mean_u
     if w is None:
-        mean_u = A_u.mean(axis=0, dtype=np.float64)  # (n,)
-        var_u = A_u.var(axis=0, dtype=np.float64)  # (n,)
+        M2_u = np.einsum("ij,ij->j", A_u, A_u)  # (n,) Σ ((x − mean) / unit)²
     else:
-        mean_u = np.average(A_u, axis=0, weights=w)  # (n,)
-        var_u = np.average((A_u - mean_u) ** 2, axis=0, weights=w)  # (n,)
-    scale = column_scale(m, mean_u, var_u, unit)  # (n,)
-    return in_dtype(mean_u * unit, dtype, column), in_dtype(scale, dtype, column)
+        M2_u = np.einsum("i,ij,ij->j", w, A_u, A_u) * (len(A) / w.sum())  # (n,)
+    return len(A), mean_u * unit, M2_u, big
 
 
 def scaler_from_moments(moments, standardize, dtype, column=lambda j: f"column {j}"):
-    """(mean, scale) in ``dtype`` as ``scaler`` computes them, from the moments (m, mean,
-    M2 = Σ ((x − mean) / u)² in units u of the largest magnitude, largest magnitude) of each
-    column (``combine``): the same constant-column test."""
+    """(mean, scale) of each column in ``dtype``, from its moments (``combine``'s).
+
+    A column is constant when its variance is within rounding of its mean (scikit-learn's
+    relative criterion, ``var <= m·eps·var + (m·mean·eps)²``): its scale is then its largest
+    magnitude (1 for a column of zeros), so that it standardizes to about 0. A tiny scale is
+    data, not a constant: a column multiplied by 1e-15 standardizes as the original does.
+    """
     m, mean, M2, big = moments
     if not standardize:
         return np.zeros_like(mean, dtype=dtype), np.ones_like(mean, dtype=dtype)
     unit = np.where(big > 0, big, 1.0)  # (n,)
-    scale = column_scale(m, mean / unit, M2 / m, unit)  # (n,): M2 is in units of ``unit``
+    mean_u, var_u = mean / unit, M2 / m  # (n,) each, in units of ``unit``
+    eps = np.finfo(np.float64).eps
+    constant = var_u <= m * eps * var_u + (m * mean_u * eps) ** 2  # (n,)
+    scale = np.where(constant, 1.0, np.sqrt(var_u)) * unit  # (n,)
     return in_dtype(mean, dtype, column), in_dtype(scale, dtype, column)
 
 
@@ -171,15 +175,6 @@ def combine(moments):
         M2 = M2 + M2_k + delta**2 * (m * m_k / total)
         m = total
     return m, mean, M2, big
-
-
-def column_scale(m, mean_u, var_u, unit):
-    """The scales (n,) of n columns of m rows, from each column's mean and variance after
-    dividing it by ``unit`` (its largest magnitude, 1 for a column of zeros): the standard
-    deviation, or ``unit`` where the column is constant (scikit-learn's relative test)."""
-    eps = np.finfo(np.float64).eps
-    constant = var_u <= m * eps * var_u + (m * mean_u * eps) ** 2  # (n,)
-    return np.where(constant, 1.0, np.sqrt(var_u)) * unit  # (n,)
 
 
 def in_dtype(v, dtype, column):

@@ -30,17 +30,16 @@ def first_nonfinite(A):
     return int(rows[k]), int(cols[k])
 
 
-def column_moments(A, w=None):
-    """``(unit, mean_u, var_u)`` of sparse A (m, n): each column's largest magnitude (1 for a
-    column of zeros), and the mean and variance of the column divided by it (n,) each,
-    weighted by the sample weights w (m,) when given."""
+def sparse_moments(A, w=None):
+    """``scaling.dense_moments`` of sparse A (m, n): (m, mean, M2 = m·var in units of the
+    largest magnitude, largest magnitude), weighted by the sample weights w (m,) when given."""
     low, high = min_max_axis(A, axis=0)  # (n,), (n,): the zeros count
     big = np.maximum(np.abs(low), np.abs(high)).astype(np.float64)  # (n,)
     unit = np.where(big > 0, big, 1.0)  # (n,)
     A_u = sparse.csr_matrix(A, dtype=np.float64, copy=True)  # a copy of the nonzeros
     inplace_column_scale(A_u, 1.0 / unit)  # every entry in [−1, 1]
     mean_u, var_u = mean_variance_axis(A_u, axis=0, weights=w)  # (n,), (n,)
-    return unit, mean_u, var_u
+    return A.shape[0], mean_u * unit, var_u * A.shape[0], big
 
 
 def scaled(A, scale, dtype, column=lambda j: f"column {j}"):

@@ -1,32 +1,21 @@
 """Tables as they come: categorical columns, missing values and row ids, turned into the input
-layer a^(1).
+layer a^(1) (docs/derivation.md, "Categorical columns").
 
-A table is a mapping of column names to raw columns (m,): numbers as float64 with NaN where a
-cell is missing, text as an object array of str with None (or NaN, or an empty string) where a
-cell is missing. ``fit_encoder`` learns an ``Encoder`` from the training rows; its
-``transform`` gives the network's input X (m, n_1), one block of columns per raw column, in
-the table's order:
-
-- a numeric column is one column (x − mean) / scale, its missing cells filled with the median
-  of the training rows first; when the training rows had missing cells, a was-missing
-  indicator column (1 where the cell was missing) follows: the fact that a value is unknown
-  often carries information (an unknown build year, a skipped question);
-- a categorical column (text, or numbers named as categorical) is a one-hot block of one
-  column per category seen in training; a missing cell is the category "" (shown as
-  "(missing)"); a category not seen in training is a row of zeros in the block.
-
-With any categorical column, X is a ``scipy.sparse`` CSR matrix: the first layer's product
-Θ^(1) x of a one-hot block is the column of Θ^(1) of the row's category, a lookup
-(docs/derivation.md, "Categorical columns"), and the backward pass writes only into that column.
-
-``Encoder.to_json`` and ``encoder_from_json`` keep everything ``transform`` needs (the column
-order, the categories, the fill values, the indicator columns, the scalers) in plain JSON, for
-the model file; ``encoder_from_json`` checks every field of an untrusted file.
+A table maps column names to raw columns (m,): numbers as float64 with NaN where a cell is
+missing, text as an object array of str with None (or NaN, or "") where a cell is missing.
+``fit_encoder`` learns an ``Encoder`` from the training rows; its ``transform`` gives X (m, n_1),
+one block of columns per raw column, in the table's order: a numeric column standardized, its
+missing cells first filled with the training median (and followed by a 0/1 was-missing column
+where the training rows had missing cells); a categorical column (text, or numbers named
+categorical) one-hot, a CSR block with a column per category seen in training (a missing cell
+is the category "", shown "(missing)"; an unseen category a row of zeros). ``Encoder.to_json``
+and ``encoder_from_json`` keep it in plain JSON for the model file (an untrusted file: every
+field checked).
 """
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
@@ -114,18 +103,17 @@ class Encoder:
         """The names of the n_1 input columns: "area", "age (missing)", "city=Paris", …"""
         return tuple(name for column in self.columns for name in column.encoded_names())
 
-    def transform(self, table, missing="impute", unknown="ignore", rows=None):
+    def transform(self, table, missing="impute", unknown="ignore"):
         """``Encoded`` for ``table`` (name → raw column (m,), at least the encoder's names).
 
         ``missing="error"`` refuses missing cells (every one named, see ``check_missing``);
-        ``unknown="error"`` refuses categories not seen in training. ``rows`` says how
-        messages name rows (``row_words``).
+        ``unknown="error"`` refuses categories not seen in training.
         """
         check_choice("missing", missing, MISSING_CHOICES)
         check_choice("unknown", unknown, UNKNOWN_CHOICES)
         raw = [table[name] for name in self.names]
         if missing == "error":
-            check_missing(self.names, raw, rows)
+            check_missing(self.names, raw)
         blocks, filled, unseen = [], {}, {}
         for column, values in zip(self.columns, raw, strict=True):
             if isinstance(column, NumericColumn):
@@ -182,7 +170,7 @@ def _stack(blocks):
     return np.hstack(blocks)  # (m, n_1)
 
 
-def fit_encoder(table, categorical=(), missing="error", max_categories=None, rows=None):
+def fit_encoder(table, categorical=(), missing="error", max_categories=None):
     """Learn the ``Encoder`` of ``table`` (name → raw column (m,), in the table's order).
 
     Parameters
@@ -197,13 +185,11 @@ def fit_encoder(table, categorical=(), missing="error", max_categories=None, row
         the training rows (numbers, with a was-missing indicator) or the category "" (text).
     max_categories : int, optional
         A categorical column with more distinct values is refused, naming it.
-    rows : callable, optional
-        ``row_words`` for messages.
     """
     check_choice("missing", missing, MISSING_CHOICES)
     names = tuple(table)
     if missing == "error":
-        check_missing(names, [table[name] for name in names], rows)
+        check_missing(names, [table[name] for name in names])
     columns = []
     for name in names:
         values = table[name]
@@ -309,7 +295,7 @@ def missing_cells(values):
     return np.isnan(np.asarray(values, dtype=np.float64))
 
 
-def check_missing(names, raw, rows=None):
+def check_missing(names, raw):
     """``DataError`` listing every missing cell of the raw columns (up to ``CELLS_SHOWN``, then
     how many more), with the way out."""
     found = [np.flatnonzero(missing_cells(values)) for values in raw]
@@ -317,34 +303,29 @@ def check_missing(names, raw, rows=None):
     if cells:
         total = sum(rows_.size for _, rows_ in cells)
         raise DataError(
-            f"{total} missing cell(s): {cells_text(cells, rows)}; fill them in, or impute them "
+            f"{total} missing cell(s): {cells_text(cells)}; fill them in, or impute them "
             f"(--missing impute, or missing='impute' in Python)"
         )
 
 
-def row_words(i):
-    """How messages name row i of an array by default."""
-    return f"{i}"
-
-
-def cells_text(cells, rows=None, limit=CELLS_SHOWN):
-    """``[(column, row indices)]`` in words, at most ``limit`` rows named, then a count:
+def cells_text(cells, rows=None):
+    """``[(column, row indices)]`` in words, at most ``CELLS_SHOWN`` rows named, then a count:
     "column 'age' rows 3, 17; column 'city' row 40 (rows counting from 0)"; ``rows(i)``, when
     given, names row i in full ("line 5")."""
-    label = rows is None or rows is row_words  # a row number, not the caller's words
-    rows = rows or row_words
     parts, shown = [], 0
     for name, found in cells:
-        take = found[: max(limit - shown, 0)]
+        take = found[: max(CELLS_SHOWN - shown, 0)]
         if not take.size:
             break
-        word = ("rows " if take.size > 1 else "row ") if label else ""
-        parts.append(f"column {name!r} {word}{', '.join(rows(int(i)) for i in take)}")
+        if rows is None:
+            named = ("rows " if take.size > 1 else "row ") + ", ".join(map(str, take))
+        else:
+            named = ", ".join(rows(int(i)) for i in take)
+        parts.append(f"column {name!r} {named}")
         shown += take.size
     total = sum(found.size for _, found in cells)
     more = f", and {total - shown} more" if total > shown else ""
-    counting = "" if rows is not row_words else " (rows counting from 0)"
-    return "; ".join(parts) + more + counting
+    return "; ".join(parts) + more + (" (rows counting from 0)" if rows is None else "")
 
 
 def unseen_text(unseen):
@@ -396,17 +377,12 @@ def looks_like_id(name, values):
 # ---------------------------------------------------------------- JSON (model files)
 
 
+KINDS = {"numeric": NumericColumn, "categorical": CategoricalColumn}  # "kind" in JSON
+
+
 def _column_json(column):
-    if isinstance(column, NumericColumn):
-        return {
-            "name": column.name,
-            "kind": "numeric",
-            "fill": column.fill,
-            "mean": column.mean,
-            "scale": column.scale,
-            "indicator": column.indicator,
-        }
-    return {"name": column.name, "kind": "categorical", "categories": list(column.categories)}
+    kind = "numeric" if isinstance(column, NumericColumn) else "categorical"
+    return {"kind": kind} | asdict(column)  # categories: a tuple, a list in JSON
 
 
 class InvalidEncoder(ValueError):
@@ -438,11 +414,7 @@ def _column_from_json(item, k):
     if not isinstance(item, dict) or not isinstance(item.get("name"), str):
         raise InvalidEncoder(f"{where} must be an object with a string 'name'")
     kind = item.get("kind")
-    fields = {
-        "numeric": {"name", "kind", "fill", "mean", "scale", "indicator"},
-        "categorical": {"name", "kind", "categories"},
-    }
-    if kind not in fields or set(item) != fields[kind]:
+    if kind not in KINDS or set(item) != {"kind", *(f.name for f in fields(KINDS[kind]))}:
         raise InvalidEncoder(f"{where} must be a numeric or categorical column's fields")
     if kind == "categorical":
         categories = item["categories"]

@@ -3,17 +3,7 @@
 ``train(net, X, Y, config, rng=...)`` fits ``net`` in place on X (n_1, m) and Y (n_L, m), samples
 as columns (the core's layout), and returns a ``History``; ``train_on(net, data, config, ...)``
 does the same on a training-data object, in memory (``trainingdata.InMemoryData``) or on a Dask
-cluster (``distributed.DaskData``), which offers the batches of an epoch, the full-batch J and
-∇J, the validation split and the losses (docs/design.md "The training-data seam"). The loop is
-a few short helpers:
-
-- ``EpochLoop``: one run's optimizer, schedule, gradient buffer and monitor; ``run`` is the
-  epoch loop (train, validate, record, stop).
-- ``run_epoch``: J and ∇J of each batch into one reused ``Grad`` (``batch_step``), optimizer
-  step.
-- ``Monitor``: the no-improvement counter of ``tol``/``n_iter_no_change`` and a snapshot of the
-  best parameters (restored after early stopping or Ctrl-C).
-- ``Guard``: the divergence guard (rule below).
+cluster (``distributed.DaskData``): docs/design.md "The training-data seam".
 
 The divergence rule. Training stops at once with ``DivergenceError`` when, in any solver, in
 the training or the validation pass,
@@ -29,10 +19,6 @@ the training or the validation pass,
   output weights just grow without bound), so no healthy run is stopped by it
   (``tests/test_train.py`` checks the benchmark workloads and the bundled data with every
   solver's default learning rate).
-
-After training, ``History`` records why it stopped (``stop_reason``), the data term of J at
-the final parameters on the training columns (``final_loss``) and that of the trivial model
-(``trivial_loss``); ``DeltapropRegressor`` warns when the first exceeds the second.
 
 Same seed, same machine ⇒ bit-identical results in float64: all randomness comes from ``rng``.
 In float32 the BLAS thread count, which follows the machine's load for big steps
@@ -62,9 +48,6 @@ LBFGS_FTOL = 2.2e-9  # SciPy's default ftol of L-BFGS-B
 DEFAULT_CONFIG = TrainConfig()  # frozen
 
 
-STOP_REASONS = ("converged", "early_stopping", "max_iter", "max_fun", "no_progress", "interrupted")
-
-
 @dataclass
 class History:
     """What training did: per-epoch losses, the epoch count, the samples seen, why it stopped."""
@@ -77,7 +60,8 @@ class History:
     n_iter: int = 0  # epochs (L-BFGS: iterations)
     t: int = 0  # training samples seen by gradient evaluations
     interrupted: bool = False  # stopped by Ctrl-C
-    stop_reason: str | None = None  # one of STOP_REASONS; None before training
+    # "converged", "early_stopping", "max_iter", "max_fun", "no_progress" or "interrupted"
+    stop_reason: str | None = None  # None before training
     final_loss: float = math.nan  # data term of J at the final parameters (training columns)
     trivial_loss: float = math.nan  # the same for the model that predicts the mean of Y
 
@@ -106,14 +90,9 @@ STEP_SETTINGS = (  # what the step rule and the schedule are made from
 
 @dataclass
 class TrainState:
-    """Where a warm-started ``train`` (``warm_start``, ``partial_fit``) goes on from.
-
-    ``train`` fills it in place. A later run with the same step settings (``STEP_SETTINGS``)
-    keeps the step rule as it is (Adam's moments m and v, SGD's velocity, the step count t,
-    η as the schedule left it); other settings make a new one, as scikit-learn makes a new
-    optimizer at every ``fit``. The monitor (the best monitored loss, the epochs without
-    improvement, the best parameters) goes on while it watches the same loss (training or
-    validation). L-BFGS keeps no state: SciPy starts a new memory from the current weights.
+    """Where a warm-started ``train`` (``warm_start``, ``partial_fit``) goes on from; ``train``
+    fills it in place. Other step settings make a new step rule, as scikit-learn makes a new
+    optimizer at every ``fit``. L-BFGS keeps no state: SciPy starts a new memory each run.
     """
 
     history: History = field(default_factory=History)  # cumulative curves and t
@@ -194,8 +173,7 @@ class Guard:
 
     def check(self, J, epoch):
         """``DivergenceError`` if J is not finite or above ``GROWTH`` × the reference."""
-        if not math.isfinite(J):
-            raise DivergenceError(divergence_message(epoch, f"{self.what} is {J}", self.config))
+        check_loss(J, epoch, self.config, self.what)
         if J > GROWTH * self.reference:
             what = (
                 f"{self.what} {J:.3g} grew beyond {GROWTH:g}× its starting value "
@@ -204,10 +182,10 @@ class Guard:
             raise DivergenceError(divergence_message(epoch, what, self.config))
 
 
-def check_loss(J, epoch, config):
-    """The divergence guard on one batch's J: ``DivergenceError`` at once if it is inf or nan."""
+def check_loss(J, epoch, config, what="loss"):
+    """The divergence guard on one loss J: ``DivergenceError`` at once if it is inf or nan."""
     if not math.isfinite(J):
-        raise DivergenceError(divergence_message(epoch, f"loss is {J}", config))
+        raise DivergenceError(divergence_message(epoch, f"{what} is {J}", config))
 
 
 def check_params(params, epoch, config):
@@ -328,35 +306,37 @@ def train_epochs(net, data, config, rng, callback, state):
     if config.early_stopping:
         data, validation = data.split(config.validation_fraction, state.split_generator(rng))
     loop = EpochLoop(net, data, validation, config, state=state)
-    bar = progress_bar(config, "epoch")
-    lost = None
-    try:
-        with bar:
-            loop.history.stop_reason = loop.run(rng, bar, callback)
-    except KeyboardInterrupt:
-        loop.history.interrupted, loop.history.stop_reason = True, "interrupted"
-    except ClusterLostError as err:  # as Ctrl-C, then raised with the history
-        loop.history.interrupted, loop.history.stop_reason = True, "interrupted"
-        lost = lost_in_training(err, loop.history, config)
-    if config.early_stopping or loop.history.interrupted:
+    with (
+        progress_bar(config, "epoch") as bar,
+        keeping_the_best(net, loop.history, loop.monitor, config),
+    ):
+        loop.history.stop_reason = loop.run(rng, bar, callback)
+    if config.early_stopping:
         net.params[...] = loop.monitor.best_params
     state.rng = rng
-    if lost is not None:
-        raise lost
     return loop.history
 
 
-def lost_in_training(err, history, config):
-    """The ``ClusterLostError`` of a cluster lost during training, with its ``history``."""
-    unit = "iteration" if config.solver == "lbfgs" else "epoch"
-    n = f"{history.n_iter} {unit}{'s' * (history.n_iter != 1)}"
-    kept = "the best weights so far" if history.n_iter else "the initial weights"
-    lost = ClusterLostError(
-        f"the Dask cluster was lost during training ({err}) after {n}; the model keeps {kept}: "
-        "restart the workers (or check the scheduler) and train again"
-    )
-    lost.history = history
-    return lost
+@contextlib.contextmanager
+def keeping_the_best(net, history, monitor, config):
+    """Ctrl-C, or a lost Dask cluster, stops training at the best parameters so far (the
+    ``monitor``'s); a lost cluster is then raised again with the ``history``."""
+    try:
+        yield
+    except (KeyboardInterrupt, ClusterLostError) as err:
+        history.interrupted, history.stop_reason = True, "interrupted"
+        net.params[...] = monitor.best_params
+        if isinstance(err, KeyboardInterrupt):
+            return
+        unit = "iteration" if config.solver == "lbfgs" else "epoch"
+        n = f"{history.n_iter} {unit}{'s' * (history.n_iter != 1)}"
+        kept = "the best weights so far" if history.n_iter else "the initial weights"
+        lost = ClusterLostError(
+            f"the Dask cluster was lost during training ({err}) after {n}; the model keeps "
+            f"{kept}: restart the workers (or check the scheduler) and train again"
+        )
+        lost.history = history
+        raise lost from None
 
 
 class EpochLoop:
@@ -367,7 +347,8 @@ class EpochLoop:
         self.net, self.config, self.history = net, config, state.history
         self.history.begin()
         self.data, self.validation = data, validation  # training and validation parts
-        self.batches = data.batches(batch_size_for(config, data.m), config.shuffle)
+        b = data.m if config.solver == "gd" else (config.batch_size or min(200, data.m))
+        self.batches = data.batches(b, config.shuffle)
         steps = config.max_iter * math.ceil(data.m / self.batches.batch_size)  # at most
         self.optimizer, self.schedule = state.step_rule(config, steps)
         self.grad = Grad.zeros_like(net)  # ∇J, reused by every step
@@ -418,11 +399,6 @@ class EpochLoop:
         return J_val
 
 
-def batch_size_for(config, m):
-    """The batch size of ``config`` for m training columns ("gd": the full batch)."""
-    return m if config.solver == "gd" else (config.batch_size or min(200, m))
-
-
 def record(history, J, m):
     history.loss_curve.append(J)
     history.best_loss = min(history.best_loss, J)
@@ -458,25 +434,21 @@ def show_progress(bar, history, verbose):
     bar.update()
 
 
-def train_lbfgs(net, data, config, callback=None, history=None):
+def train_lbfgs(net, data, config, callback, history):
     """Minimize J over every sample of ``data`` with SciPy's L-BFGS-B on the flat parameter
-    vector itself, from ``net.params``, which ends at the minimizer. Returns the ``History``:
-    ``history``, when given, goes on (a warm start: its curves grow, ``n_iter`` counts this
-    run). SciPy's L-BFGS-B starts with an empty memory of curvature pairs every time.
+    vector itself, from ``net.params``, which ends at the minimizer. ``history`` goes on (its
+    curves grow, ``n_iter`` counts this run) and is returned. SciPy's L-BFGS-B starts with an
+    empty memory of curvature pairs every time.
     """
     loss_and_grad_flat = data.full_batch(net, config)
-    history = History() if history is None else history
     history.begin()
     best, guard = Monitor(net.params, 0.0), Guard(config)
     with overflow_is_divergence(0, config):
         guard.start(*data.start_losses(net, config, data.m))
 
     def fun(theta):  # θ (P,) float64 -> (J, ∇J)
-        try:
+        with overflow_is_divergence(history.n_iter + 1, config):
             J, g = loss_and_grad_flat(theta)
-        except FloatingPointError as err:
-            msg = divergence_message(history.n_iter + 1, f"{err}", config)
-            raise DivergenceError(msg) from None
         check_loss(J, history.n_iter + 1, config)
         history.t += data.m
         return J, g.astype(np.float64)
@@ -489,19 +461,11 @@ def train_lbfgs(net, data, config, callback=None, history=None):
         if callback is not None:
             callback(net, history)
 
-    bar = progress_bar(config, "iteration")
-    try:
-        with bar, scipy_blas_single_thread():  # its idle threads would steal NumPy's BLAS cores
+    with progress_bar(config, "iteration") as bar, keeping_the_best(net, history, best, config):
+        with scipy_blas_single_thread():  # its idle threads would steal NumPy's BLAS cores
             result = minimize_lbfgs(fun, net.params, on_iteration, config)
         net.params[...] = result.x
         history.stop_reason = lbfgs_stop_reason(result, config)
-    except KeyboardInterrupt:
-        history.interrupted, history.stop_reason = True, "interrupted"
-        net.params[...] = best.best_params
-    except ClusterLostError as err:  # as Ctrl-C, then raised with the history
-        history.interrupted, history.stop_reason = True, "interrupted"
-        net.params[...] = best.best_params
-        raise lost_in_training(err, history, config) from None
     check_params(net.params, history.n_iter, config)
     return history
 

@@ -1,26 +1,15 @@
-"""The training data in memory: the object ``train.train_on`` trains on (docs/design.md "The
-training-data seam"); ``deltaprop.distributed.DaskData`` offers the same on a Dask cluster.
+"""The training data in memory: the object ``train.train_on`` trains on, and the rows it is
+made from (docs/design.md "The training-data seam", which lists what it offers);
+``deltaprop.distributed.DaskData`` offers the same on a Dask cluster.
 
-Before standardizing (the estimator's side), ``Rows`` holds X (m, n) and Y (m, k) as rows,
-checked, with their sample weights: their sizes, the scalers (one pass) and ``standardized``.
-``InMemoryData`` holds the standardized columns X (n_1, m) and Y (n_L, m) (the core's layout)
-and offers what the training loop needs, and nothing else:
-
-- ``m``, and ``y_bar`` (n_L, 1): the (weighted) mean target, the trivial model's prediction;
-- ``batches(batch_size, shuffle)``: a ``Batches``, whose ``epoch(rng)`` yields the batches of
-  one epoch, ``weight(batch)`` and ``loss_and_grad(net, batch, alpha, loss, grad)``;
-- ``full_batch(net, config)``: θ ↦ (J, ∇J) over every sample (L-BFGS);
-- ``start_losses(net, config, b)``: J on the first b samples and the trivial model's loss,
-  the divergence guard's references;
-- ``split(fraction, rng)``: the training and validation parts, each again such an object;
-- ``loss_and_score(net, loss)``, ``data_loss(net, loss)``, ``trivial_loss(loss, y_bar)``.
+``Rows`` holds X (m, n) and Y (m, k) as rows, checked, with their sample weights;
+``InMemoryData`` the standardized columns X (n_1, m) and Y (n_L, m), the core's layout.
 """
 
 import math
 
 import numpy as np
 
-from deltaprop import equations as eq
 from deltaprop.errors import DataError
 from deltaprop.lazy import issparse
 from deltaprop.losses import get_loss, weight_total, weighted_sum
@@ -60,7 +49,32 @@ class Rows:
         return InMemoryData(X_s.T, Y_s.T, None if self.w is None else self.w.astype(dtype))
 
 
-class InMemoryData:
+class TrainingData:
+    """What the training data in memory and on Dask share, written once on their ``batches``."""
+
+    def full_batch(self, net, config):
+        """θ ↦ (J, ∇J) over every sample (L-BFGS): the one batch of ``batches(m)``."""
+        batches = self.batches(self.m, shuffle=False)
+        (batch,) = batches.epoch(None)  # every sample, in order
+        loss, grad = get_loss(config.loss), Grad.zeros_like(net)
+
+        def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
+            net.params[...] = theta
+            return batches.loss_and_grad(net, batch, config.alpha, loss, grad), grad.flat
+
+        return loss_and_grad_flat
+
+    def start_losses(self, net, config, b):
+        """J of ``net`` (penalty included) on the first b samples, and the trivial model's
+        loss: the divergence guard's references."""
+        batches = self.batches(b, shuffle=False)
+        batch = next(batches.epoch(None))  # the first b samples
+        loss = get_loss(config.loss)
+        J_0 = batches.loss_and_grad(net, batch, config.alpha, loss, Grad.zeros_like(net))
+        return J_0, self.trivial_loss(loss)
+
+
+class InMemoryData(TrainingData):
     """Standardized training columns X (n_1, m) (dense, or the transpose of a CSR matrix),
     Y (n_L, m) and their sample weights w (m,) or None."""
 
@@ -73,32 +87,10 @@ class InMemoryData:
 
     @property
     def y_bar(self):
-        return mean_target(self.Y, self.w)  # (n_L, 1)
+        return np.average(self.Y, axis=1, weights=self.w, keepdims=True)  # (n_L, 1)
 
     def batches(self, batch_size, shuffle):
         return Batches(self.X, self.Y, batch_size, shuffle, self.w)
-
-    def full_batch(self, net, config):
-        """θ ↦ (J, ∇J) over every column, in one reused workspace (L-BFGS)."""
-        loss, grad, ws = get_loss(config.loss), Grad.zeros_like(net), Workspace(net, self.m)
-
-        def loss_and_grad_flat(theta):  # θ (P,) -> (J, ∇J (P,))
-            net.params[...] = theta
-            J, _ = loss_and_grad_unchecked(
-                net, self.X, self.Y, config.alpha, loss, grad, ws, w=self.w
-            )
-            return J, grad.flat
-
-        return loss_and_grad_flat
-
-    def start_losses(self, net, config, b):
-        """J of ``net`` (penalty included) on the first b columns, and the trivial model's
-        loss (both unweighted)."""
-        X_b, Y_b = self.X[:, :b], self.Y[:, :b]
-        loss = get_loss(config.loss)
-        a_L = forward(net, X_b).a[net.L]  # (n_L, b)
-        J_0 = eq.cost(loss, a_L, Y_b, net.theta.values(), config.alpha, b)
-        return J_0, trivial_loss(self.Y, self.Y.mean(axis=1, keepdims=True), loss)
 
     def split(self, fraction, rng):
         """(training part, validation part): ``split_validation``."""
@@ -186,11 +178,6 @@ def data_loss(net, X, Y, loss, w=None):
 def trivial_loss(Y, y_bar, loss, w=None):
     """The data term of the model that predicts ``y_bar`` (n_L, 1) for every column of Y."""
     return weighted_sum(loss, np.broadcast_to(y_bar, Y.shape), Y, w) / weight_total(w, Y.shape[1])
-
-
-def mean_target(Y, w=None):
-    """ȳ (n_L, 1): the (weighted) mean of the columns of Y (n_L, m)."""
-    return np.average(Y, axis=1, weights=w, keepdims=True)
 
 
 def validation_score(A_val, Y_val, w_val=None):

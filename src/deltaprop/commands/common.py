@@ -20,12 +20,9 @@ from deltaprop.network import check_sizes
 
 @dataclass
 class TrainRun:
-    """What a training run saw and scored, whatever ran it.
-
-    ``source`` names the data, ``n_train`` and ``n_test`` count its rows (``n_test`` 0 with
-    --test-size 0, when the scored rows are the training rows), ``y_true`` and ``y_pred``
-    (m_scored, k) are the targets and predictions of the scored rows.
-    """
+    """What a training run saw and scored, whatever ran it: ``source`` names the data,
+    ``n_train`` and ``n_test`` count its rows (``n_test`` 0 with --test-size 0: the scored rows
+    are the training rows), ``y_true`` and ``y_pred`` are those of the scored rows."""
 
     source: str
     feature_names: tuple
@@ -42,10 +39,6 @@ class TrainRun:
         """Whether the scored rows were held out of training."""
         return self.n_test > 0
 
-    @property
-    def n_samples(self):
-        return self.n_train + self.n_test
-
     def architecture(self, hidden):
         """The layer widths as ``"10-16-1"``."""
         n_1 = len(self.feature_names) if self.n_inputs is None else self.n_inputs
@@ -53,18 +46,28 @@ class TrainRun:
         return "-".join(str(n) for n in sizes)
 
 
-def command(subparsers, name, handler, help_, description, epilog=None):
+def command(subparsers, name, handler, help_, description=None, epilog=None):
     """The parser of subcommand ``name``: ``help_`` in the list of commands, ``description``
-    (wrapped) and ``epilog`` (as written: examples) in its --help."""
+    (by default the handler's docstring; wrapped) and ``epilog`` (as written) in its --help."""
     parser = subparsers.add_parser(
         name,
         help=help_,
-        description=textwrap.fill(description, 79),
+        description=textwrap.fill(" ".join((description or handler.__doc__).split()), 79),
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(handler=handler)
     return parser
+
+
+def add_defaulted(p, options, defaults):
+    """Add each ``(flag, type, metavar, help)`` of ``options``, its default that of
+    ``defaults`` (by the option's name) and said at the end of its help."""
+    for flag, type_, metavar, text in options:
+        default = defaults[flag[2:].replace("-", "_")]
+        p.add_argument(
+            flag, type=type_, default=default, metavar=metavar, help=f"{text} (default: {default})"
+        )
 
 
 def layer_sizes(min_layers):

@@ -35,21 +35,9 @@ def register(subparsers):
     _register_exercise(subparsers)
 
 
-def _form(text):
-    """The ``--form`` value; ``seed`` is the old name of ``hadamard`` (not shown in --help)."""
-    return FORM_ALIASES.get(text, text)
-
-
 def _register_explain(subparsers):
-    p = command(
-        subparsers,
-        "explain",
-        run_explain,
-        "print the backprop derivation for an architecture, every shape, verified",
-        "The forward and backward equations for one architecture in Ng's notation, the shape "
-        "of every operand and result, and each line verified against central differences in "
-        "float64.",
-    )
+    help_ = "print the backprop derivation for an architecture, every shape, verified"
+    p = command(subparsers, "explain", run_explain, help_)
     p.add_argument(
         "--sizes",
         default="3,5,4,1",
@@ -66,7 +54,7 @@ def _register_explain(subparsers):
     p.add_argument(
         "--form",
         default="hadamard",
-        type=_form,
+        type=lambda text: FORM_ALIASES.get(text, text),  # old names, not shown in --help
         choices=FORMS,
         help="form of the δ recursion: hadamard (⊙ φ'), diag (P_l = Diag(φ')) or vjp "
         "(vector-Jacobian product)",
@@ -77,6 +65,8 @@ def _register_explain(subparsers):
 
 
 def run_explain(args):
+    """The forward and backward equations for one architecture in Ng's notation, the shape of
+    every operand and result, and each line verified against central differences in float64."""
     from deltaprop.derivation import explain
 
     derivation = explain(
@@ -94,21 +84,17 @@ def run_explain(args):
 
 
 def _register_prove(subparsers):
-    p = command(
-        subparsers,
-        "prove",
-        run_prove,
-        "prove with SymPy that backprop's gradient equals ∂J/∂Θ entry by entry",
-        "Symbolic proof for a small architecture (at most 4 layers of width <= 3): J is built "
-        "from scalar symbols and differentiated by SymPy, and each entry is compared with the "
-        "backprop equations that the network runs. Needs deltaprop[symbolic].",
-    )
+    help_ = "prove with SymPy that backprop's gradient equals ∂J/∂Θ entry by entry"
+    p = command(subparsers, "prove", run_prove, help_)
     p.add_argument("--sizes", default="2,3,2,1", help="layer widths (default 2,3,2,1)")
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
     p.add_argument("--format", default="text", choices=("text", "json"))
 
 
 def run_prove(args):
+    """Symbolic proof for a small architecture (at most 4 layers of width <= 3): J is built from
+    scalar symbols and differentiated by SymPy, and each entry is compared with the backprop
+    equations that the network runs. Needs deltaprop[symbolic]."""
     from deltaprop.derivation import prove
 
     proof = prove(check_sizes(args.sizes, name="--sizes"), args.activation)
@@ -234,17 +220,8 @@ def run_check(args):
 
 
 def _register_exercise(subparsers):
-    p = command(
-        subparsers,
-        "exercise",
-        run_exercise,
-        "write the backward equations yourself, graded by check, with hints",
-        "Asks for one backward equation at a time (δ^(L), δ^(l), ∂J/∂Θ^(l), ∂J/∂b^(l), then "
-        "the batched forms) and grades each typed answer with `check` against the network's "
-        "true values; each wrong attempt gets a stronger hint (the shapes, then the operation, "
-        "then the answer). With --answer it grades one answer and exits 0 (right) or 1 "
-        "(wrong), for scripts and tests.",
-    )
+    help_ = "write the backward equations yourself, graded by check, with hints"
+    p = command(subparsers, "exercise", run_exercise, help_)
     _add_test_network(p)
     p.add_argument("--question", type=positive_int, default=1, metavar="K", help="with --answer")
     p.add_argument("--answer", metavar="EQUATION", help="grade this answer to question K")
@@ -252,6 +229,11 @@ def _register_exercise(subparsers):
 
 
 def run_exercise(args):
+    """Asks for one backward equation at a time (δ^(L), δ^(l), ∂J/∂Θ^(l), ∂J/∂b^(l), then the
+    batched forms) and grades each typed answer with `check` against the network's true values;
+    each wrong attempt gets a stronger hint (the shapes, then the operation, then the answer).
+    With --answer it grades one answer and exits 0 (right) or 1 (wrong), for scripts and
+    tests."""
     from deltaprop.derivation import exercise
 
     sizes = check_sizes(args.sizes, name="--sizes") if args.sizes else None

@@ -38,10 +38,20 @@ def register(subparsers):
 
 
 def evaluate(args) -> int:
+    """The metrics of MODEL on DATA, in memory or on Dask (``on_dask.file_scores``)."""
     if args.dask:
-        from deltaprop.commands.on_dask import evaluate_files
+        from deltaprop.commands.on_dask import file_scores
 
-        return evaluate_files(args)
+        scores, target, rows = file_scores(args)
+    else:
+        scores, target, rows = _scores(args)
+    print(f"{args.data} ({rows}):")
+    print(format_metrics(scores, target))
+    return 0
+
+
+def _scores(args):
+    """``(scores, target names, the rows scored in words)`` of MODEL on DATA."""
     model, meta = load_predictor(args.model)
     target = evaluation_target(args, model, meta)
     table = read_table(args.data, args.sep, args.decimal)
@@ -53,6 +63,4 @@ def evaluate(args) -> int:
     left = int((~scored).sum())
     scores = regression_metrics(y_true[scored], y_pred[scored], model.loss)
     out_of = f"{int(scored.sum())} of {len(scored)} rows" if left else f"{len(scored)} rows"
-    print(f"{args.data} ({out_of}):")
-    print(format_metrics(scores, target))
-    return 0
+    return scores, target, out_of

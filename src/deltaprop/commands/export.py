@@ -1,8 +1,5 @@
-"""``deltaprop export``: a saved model as ONNX, a scikit-learn pipeline or PyTorch weights.
-
-Every file is written atomically (a temporary file beside it, then ``os.replace``): a failure
-leaves nothing half-written, and nothing is written before the conversion succeeded.
-"""
+"""``deltaprop export``: a saved model as ONNX, a scikit-learn pipeline or PyTorch weights,
+written only once converted, atomically (``interop.common.write_files_atomically``)."""
 
 from pathlib import Path
 

@@ -4,6 +4,7 @@ import numpy as np
 
 from deltaprop.activations import ACTIVATIONS
 from deltaprop.commands.common import (
+    add_defaulted,
     command,
     layer_sizes,
     load,
@@ -23,6 +24,15 @@ examples:
 
 Exit status 0 when the largest relative error is at most --tol, 1 otherwise.
 """
+
+
+GRADCHECK_DEFAULTS = dict(alpha=0, samples=8, seed=0, tol=1e-6)
+OPTIONS = (  # flag, type, metavar, help
+    ("--alpha", nonnegative_float, "A", "L2 penalty α"),
+    ("--samples", positive_int, "M", "number m of random samples"),
+    ("--seed", nonnegative_int, "S", "seed of the network and data"),
+    ("--tol", nonnegative_float, "TOL", "largest relative error that passes"),
+)
 
 
 def register(subparsers):
@@ -61,40 +71,13 @@ def register(subparsers):
         help=f"loss: {', '.join(LOSSES)} (default: the model's loss, else squared)",
     )
     p.add_argument(
-        "--alpha",
-        type=nonnegative_float,
-        default=0.0,
-        metavar="A",
-        help="L2 penalty α (default: 0)",
-    )
-    p.add_argument(
-        "--samples",
-        type=positive_int,
-        default=8,
-        metavar="M",
-        help="number m of random samples (default: 8)",
-    )
-    p.add_argument(
-        "--seed",
-        type=nonnegative_int,
-        default=0,
-        metavar="S",
-        help="seed of the network and data (default: 0)",
-    )
-    p.add_argument(
         "--mode",
         choices=("full", "directions"),
         default="full",
         help="full: every parameter; directions: random directions, for big "
         "networks (default: full)",
     )
-    p.add_argument(
-        "--tol",
-        type=nonnegative_float,
-        default=1e-6,
-        metavar="TOL",
-        help="largest relative error that passes (default: 1e-6)",
-    )
+    add_defaulted(p, OPTIONS, GRADCHECK_DEFAULTS)
 
 
 MAX_FULL_PARAMETERS = 5_000  # --mode full perturbs each one: time grows as their square

@@ -37,12 +37,12 @@ def info(args) -> int:
     from deltaprop.network import parameter_count
 
     model, meta = load(args.model)
-    sizes = tuple(model.network_.sizes)
+    n_params = parameter_count(model.network_.sizes)
     if args.json:
-        shown = {**meta, "parameter_count": parameter_count(sizes)}
+        shown = {**meta, "parameter_count": n_params}
         print(json.dumps(finite_json(shown), indent=2, allow_nan=False))
-        return 0
-    print(describe_model(args.model, model, meta, parameter_count(sizes)))
+    else:
+        print(describe_model(args.model, model, meta, n_params))
     return 0
 
 

@@ -1,13 +1,9 @@
-"""``deltaprop train|predict|evaluate 'data/part-*.parquet' ... --dask local:2``: on Dask.
-
-Each file of the glob is one partition, read on a worker by the same reader as ``train``
-(``data.read_dataset``: CSV or Parquet, the same column options and the same one-line errors
-naming the file, the line and the column). Each file's rows are split into training and
-held-out rows there; only the held-out targets and predictions come back for the metrics.
-The model file is the one ``train`` writes. ``predict`` and ``evaluate`` read the files
-the same way, one task per file: ``predict`` writes one output file per input file,
-``evaluate`` sums what the metrics need on the workers.
-"""
+"""``deltaprop train|predict|evaluate 'data/part-*.parquet' ... --dask local:2``: on Dask, one
+partition (one task) per file of the glob, read on a worker by the same reader as in memory
+(``data.read_dataset``: the same column options and one-line errors). ``train`` splits each
+file's rows into training and held-out rows there (only the held-out targets and predictions
+come back) and writes the model file ``train`` writes; ``predict`` writes one output file per
+input file; ``evaluate`` sums what the metrics need on the workers (docs/scaling.md)."""
 
 import contextlib
 import glob
@@ -28,7 +24,7 @@ from deltaprop.commands.common import (
     say,
     target_names,
 )
-from deltaprop.commands.metrics import format_metrics, metric_sums, metrics_from_sums
+from deltaprop.commands.metrics import metric_sums, metrics_from_sums
 from deltaprop.data import (
     check_column_options,
     check_separator,
@@ -50,7 +46,6 @@ from deltaprop.distributed import (
 )
 from deltaprop.errors import ClusterLostError, ConfigError, DataError, DeltapropError
 from deltaprop.files import check_output, umask
-from deltaprop.network import check_sizes
 
 
 def check_dask(args):
@@ -69,9 +64,8 @@ def train_run(args, model):
     files = data_files(args)
     say(args, f"data: {len(files)} files matching {args.data}, on Dask ({args.dask})")
     with connect(args.dask) as client:
-        hidden = check_sizes(model.hidden_layer_sizes, name="hidden_layer_sizes", min_layers=0)
         sources = file_sources(args, files, False)
-        rows = DaskRows.from_files(client, sources, files, hidden)
+        rows = DaskRows.from_files(client, sources, files, model.hidden_layer_sizes)
         try:
             fit_reporting_warnings(model.fit_rows, rows)
         except ClusterLostError as err:  # as Ctrl-C: the best weights so far are saved
@@ -178,8 +172,7 @@ def predict_files(args) -> int:
     files = glob_files(args.data)
     outputs = output_names(files)
     check_new_folder(args.output)
-    model, meta = load(args.model)
-    check_in_memory_model(model, "predict")
+    model, meta = files_model(args, "predict")
     with connect(args.dask) as client, staging_folder(args.output) as staging:
         tasks = [
             (predict_file, k, path, model, meta, args.sep, os.path.join(staging, name))
@@ -190,31 +183,31 @@ def predict_files(args) -> int:
     return 0
 
 
-def check_in_memory_model(model, command):
-    """``ConfigError`` for a model that encodes its columns (categories, missing values):
-    the Dask paths read numbers only."""
+def files_model(args, command):
+    """``(model, metadata)`` of MODEL for ``command`` --dask; ``ConfigError`` for a model that
+    encodes its columns (categories, missing values): the Dask paths read numbers only."""
+    model, meta = load(args.model)
     if getattr(model, "encoder_", None) is not None:
         raise ConfigError(
             f"{command} --dask reads columns of numbers; this model encodes its columns "
             f"(categories, missing values): {command} each file without --dask"
         )
+    return model, meta
 
 
-def evaluate_files(args) -> int:
+def file_scores(args):
     """``deltaprop evaluate MODEL 'part-*.parquet' --dask SCHEDULER``: the metrics in one
-    distributed pass (each worker returns sums per target column; ``metrics_from_sums``)."""
+    distributed pass (each worker returns sums per target column; ``metrics_from_sums``), the
+    target names and the rows in words."""
     check_dask(args)
     files = glob_files(args.data)
-    model, meta = load(args.model)
-    check_in_memory_model(model, "evaluate")
+    model, meta = files_model(args, "evaluate")
     target = evaluation_target(args, model, meta)
     with connect(args.dask) as client:
         tasks = [(file_sums, k, p, model, meta, target, args.sep) for k, p in enumerate(files)]
         sums = results_or_error(client, tasks, files)
     scores, m = metrics_from_sums(sums)
-    print(f"{args.data} ({len(files)} files, {m} rows):")
-    print(format_metrics(scores, target))
-    return 0
+    return scores, target, f"{len(files)} files, {m} rows"
 
 
 def output_names(files):

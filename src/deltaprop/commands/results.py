@@ -11,12 +11,6 @@ from deltaprop.commands.metrics import (
 from deltaprop.errors import DataError
 from deltaprop.plots import png_bytes, run_figures, write_plots
 
-PLOT_FILES = (
-    "loss.png",
-    "pred_vs_true.png",
-    "residuals.png",
-)  # what write_plots writes into --plots
-
 
 def conclude(args, model, run: TrainRun):
     """Print the metrics of ``run.y_pred`` against ``run.y_true``, write the model file, the
@@ -97,7 +91,7 @@ def _report(args, model, run, scores, pngs):
 def _run_settings(args, model, run):
     """``[(name, value)]``: what a reader of the report needs to rerun and judge the run."""
     return [
-        ("data", f"{run.source}: {run.n_samples} rows"),
+        ("data", f"{run.source}: {run.n_train + run.n_test} rows"),
         ("features", ", ".join(run.feature_names)),
         ("targets", ", ".join(run.target_names)),
         ("network", f"{run.architecture(args.hidden)}, {args.activation} hidden layers"),

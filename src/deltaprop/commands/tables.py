@@ -1,11 +1,7 @@
-"""Tables as they come, on the command line: the columns of a data file as the model takes
-them (``deltaprop.tabular``), with what was done to them said in one line each.
-
-``train`` reads its features raw: text columns (and ``--categorical`` ones) become categorical,
-a row identifier is left out unless ``--features`` names it, and missing cells are imputed,
-dropped or refused (``--missing``). ``predict`` and ``evaluate`` read the model's columns the
-same way; a row that cannot be predicted (a missing cell the model cannot fill) is reported,
-and written with an empty prediction, never dropped without a word nor shifted.
+"""Tables as they come, on the command line (docs/usage.md): the columns of a data file as the
+model takes them (``deltaprop.tabular``), with what was done to them said in one line each.
+A row that ``predict`` or ``evaluate`` cannot predict (an empty cell the model cannot fill) is
+reported and written with an empty prediction, never dropped without a word nor shifted.
 """
 
 from dataclasses import dataclass, replace
@@ -103,7 +99,8 @@ def read_training_table(args, target, say):
         columns = {name: values[rows] for name, values in columns.items()}
         y = y[rows]
     if categorical:
-        say(f"categorical, one-hot: {_category_counts(columns, categorical)}")
+        counts = (f"{name} ({distinct_categories(columns[name])} values)" for name in categorical)
+        say(f"categorical, one-hot: {', '.join(counts)}")
     names = tuple(columns)
     absent = any(missing_cells(values).any() for values in columns.values())
     if not categorical and not absent:
@@ -208,13 +205,6 @@ def cells_named(table, masks):
     lines = table.lines([int(i) for i in shown])
     text = cells_text(cells, lambda i: lines.get(i, f"data row {i + 1}"))
     return sum(rows.size for _, rows in cells), text
-
-
-def _category_counts(columns, categorical):
-    """ "city (5 values), shop (200 values)"."""
-    return ", ".join(
-        f"{name} ({distinct_categories(columns[name])} values)" for name in categorical
-    )
 
 
 @dataclass(frozen=True)

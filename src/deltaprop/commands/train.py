@@ -10,6 +10,7 @@ from deltaprop.activations import ACTIVATIONS
 from deltaprop.commands.common import (
     TrainRun,
     add_dask_option,
+    add_defaulted,
     add_sep_option,
     command,
     count,
@@ -25,7 +26,7 @@ from deltaprop.commands.common import (
     training_loss_text,
     warnings_as_lines,
 )
-from deltaprop.commands.results import PLOT_FILES, conclude
+from deltaprop.commands.results import conclude
 from deltaprop.commands.tables import TableSet, add_table_options, read_training_table
 from deltaprop.config import SOLVERS, TrainConfig
 from deltaprop.data import (
@@ -39,11 +40,13 @@ from deltaprop.data import (
 from deltaprop.errors import ConfigError
 from deltaprop.files import check_output
 from deltaprop.losses import LOSSES, get_loss
-from deltaprop.plots import check_folder
+from deltaprop.plots import PLOT_FILES, check_folder
 from deltaprop.printable import shortened
 from deltaprop.tabular import filled_text
 
-TRAIN_DEFAULTS = dict(  # where not the estimator's (TrainConfig's), see TRAIN_EPILOG
+# train's defaults: the training settings' are the estimator's (TrainConfig) but alpha; the
+# network and alpha differ from DeltapropRegressor() (TRAIN_EPILOG says why)
+TRAIN_DEFAULTS = dict(
     hidden="16",
     activation="tanh",
     solver=TrainConfig.solver,
@@ -178,14 +181,6 @@ PARAMETERS = dict(
 )
 
 
-def _add_defaulted(p, options):
-    for flag, type_, metavar, text in options:
-        default = TRAIN_DEFAULTS[flag[2:].replace("-", "_")]
-        p.add_argument(
-            flag, type=type_, default=default, metavar=metavar, help=f"{text} (default: {default})"
-        )
-
-
 def _add_network_options(p):
     wide = f"{WIDE_ROWS} rows or more, or a categorical column"
     p.add_argument(
@@ -201,7 +196,7 @@ def _add_network_options(p):
         help=f"hidden activation: {', '.join(ACTIVATIONS)} (default: "
         f"{TRAIN_DEFAULTS['activation']}; {WIDE_DEFAULTS['activation']} with {wide})",
     )
-    _add_defaulted(p, NETWORK_OPTIONS)
+    add_defaulted(p, NETWORK_OPTIONS, TRAIN_DEFAULTS)
     p.add_argument(
         "--batch-size",
         type=positive_int,
@@ -217,7 +212,7 @@ def _add_network_options(p):
 
 
 def _add_run_options(p):
-    _add_defaulted(p, RUN_OPTIONS)
+    add_defaulted(p, RUN_OPTIONS, TRAIN_DEFAULTS)
     p.add_argument(
         "--plots", metavar="DIR", help="write loss.png, pred_vs_true.png and residuals.png here"
     )

@@ -1,10 +1,6 @@
-"""Weights in and out of deltaprop: ONNX export, scikit-learn's MLPRegressor, PyTorch.
-
-The convention behind every translation: deltaprop's Θ^(l) (n_{l+1} × n_l, samples as columns)
-is PyTorch's ``Linear.weight`` and ONNX's ``Gemm`` B with ``transB=1`` as is, and
-scikit-learn's ``coefs_[l−1]`` transposed (n_l × n_{l+1}, samples as rows). See docs/interop.md.
-The optional libraries (onnx, skops, torch) are imported only inside the functions that use them.
-"""
+"""Weights in and out of deltaprop: ONNX export, scikit-learn's MLPRegressor, PyTorch (the
+layouts side by side: docs/interop.md). The optional libraries (onnx, skops, torch) are
+imported only inside the functions that use them."""
 
 from deltaprop.interop.onnx_graph import to_onnx
 from deltaprop.interop.sklearn_mlp import from_sklearn, to_sklearn

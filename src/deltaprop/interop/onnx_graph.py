@@ -126,23 +126,12 @@ def hidden_op(name, dtype):
 
 
 def to_onnx(estimator, *, feature_names=None, target_names=None):
-    """An ONNX model of a fitted ``DeltapropRegressor``: input ``X`` (batch, n_1), or with
-    preprocessing one input per raw column (see the module docstring); output ``Y``.
-
-    Parameters
-    ----------
-    estimator : DeltapropRegressor
-        Fitted (or loaded with ``load_model``, or converted with ``from_sklearn``/``from_torch``).
-    feature_names, target_names : sequence of str, optional
-        Stored in the metadata (default feature names: the estimator's ``feature_names_in_``).
-
-    Returns
-    -------
-    onnx.ModelProto
-        Of the network's dtype (float32 or float64); the batch dimension is dynamic; ``Y`` is
-        (batch, n_L) also for one output. ``metadata_props`` hold the feature and target names
-        (JSON lists), the sizes and the activation.
-    """
+    """An ``onnx.ModelProto`` of a fitted ``DeltapropRegressor`` (or one loaded with
+    ``load_model``, or converted with ``from_sklearn``/``from_torch``), of the network's dtype:
+    input ``X`` (batch, n_1), or with preprocessing one input per raw column (module
+    docstring); output ``Y`` (batch, n_L), also for one output; the batch dimension is dynamic.
+    ``metadata_props`` hold the sizes, the activation, and the feature and target names (JSON
+    lists; the feature names by default the estimator's ``feature_names_in_``)."""
     onnx = require("onnx", "onnx")
     parts = estimator_parts(estimator, encoded=True)
     net = parts.network

@@ -4,10 +4,9 @@ scikit-learn stores layer l's weights samples-as-rows: ``coefs_[l−1]`` is Θ^(
 and ``intercepts_[l−1]`` is b^(l+1); its forward pass is ``a @ coefs_[i] + intercepts_[i]``,
 the transpose of z^(l+1) = Θ^(l) a^(l) + b^(l+1). A ``StandardScaler`` computes
 (X − mean_) / scale_, deltaprop's input scaler. scikit-learn has no output scaler (a Pipeline
-does not transform y), so ``to_sklearn`` folds y_mean + y_scale · z^(L) into the last layer:
-coefs_[−1] = Θ^(L−1)ᵀ diag(y_scale), intercepts_[−1] = y_scale ⊙ b^(L) + y_mean. The exp output
-of ``loss="poisson"`` (scikit-learn's ``out_activation_ = "exp"``) converts both ways; its y is
-not scaled (y_scale · exp(z) = exp(z + log y_scale) would fold; a y_mean cannot).
+does not transform y): ``to_sklearn`` folds it into the last layer (``_fold_output_scaler``).
+The exp output of ``loss="poisson"`` (scikit-learn's ``out_activation_ = "exp"``) converts both
+ways.
 """
 
 import numbers
@@ -46,18 +45,10 @@ ACCEPTED = "MLPRegressor or Pipeline(StandardScaler, MLPRegressor)"
 
 
 def from_sklearn(model):
-    """A fitted ``DeltapropRegressor`` with the weights (and scaler) of a scikit-learn model.
-
-    Parameters
-    ----------
-    model : MLPRegressor or Pipeline(StandardScaler, MLPRegressor)
-        Fitted, with ``loss="squared_error"`` (linear output) or ``"poisson"`` (exp output).
-
-    Returns
-    -------
-    DeltapropRegressor
-        Predicting what ``model.predict`` does (to rounding); Θ^(l) = ``coefs_[l−1].T``.
-    """
+    """A fitted ``DeltapropRegressor`` with the weights (and scaler) of a fitted
+    ``MLPRegressor`` or ``Pipeline(StandardScaler, MLPRegressor)``, ``loss="squared_error"``
+    (linear output) or ``"poisson"`` (exp output): it predicts what ``model.predict`` does (to
+    rounding), with Θ^(l) = ``coefs_[l−1].T``."""
     scaler, mlp = _split(model)
     net = Network(
         _sizes(mlp),
@@ -132,19 +123,10 @@ def _activation(mlp):
 
 
 def to_sklearn(estimator):
-    """A fitted scikit-learn model that predicts what ``estimator`` does (to rounding).
-
-    Parameters
-    ----------
-    estimator : DeltapropRegressor
-        Fitted, with a hidden activation scikit-learn has: identity, sigmoid (its "logistic"),
-        tanh or relu.
-
-    Returns
-    -------
-    MLPRegressor, or Pipeline(StandardScaler, MLPRegressor) when the input scaler is not the
-    identity. The output scaler is folded into the last layer.
-    """
+    """A fitted scikit-learn model that predicts what the fitted ``estimator`` does (to
+    rounding), whose hidden activation scikit-learn has (identity, sigmoid as its "logistic",
+    tanh or relu): an ``MLPRegressor``, or ``Pipeline(StandardScaler, MLPRegressor)`` when the
+    input scaler is not the identity; the output scaler is folded into the last layer."""
     from sklearn.pipeline import Pipeline
 
     parts = estimator_parts(estimator)
@@ -186,7 +168,8 @@ def _mlp(estimator, parts):
 
 def _fold_output_scaler(mlp, parts):
     """y_mean + y_scale · a^(L) into the last layer: Θ^(L−1)ᵀ diag(y_scale) and y_scale ⊙ b^(L)
-    + y_mean for a linear output; b^(L) + log y_scale for the exp one (y_mean must be 0)."""
+    + y_mean for a linear output; b^(L) + log y_scale for the exp one (y_scale · exp(z) =
+    exp(z + log y_scale); a y_mean cannot fold, it must be 0)."""
     if parts.output == "exp":
         if np.any(parts.y_mean):
             raise ConfigError(

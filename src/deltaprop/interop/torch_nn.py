@@ -2,15 +2,9 @@
 
 ``nn.Linear(n_l, n_{l+1}).weight`` is Θ^(l) as is (n_{l+1} × n_l, ``out_features × in_features``)
 and ``.bias`` is b^(l+1); PyTorch computes ``a @ weight.T + bias`` on rows, the transpose of
-z^(l+1) = Θ^(l) a^(l) + b^(l+1). ``to_torch`` folds the scalers into the first and last Linear so
-that the result is a plain Sequential to fine-tune or serve:
-
-    Θ^(1) ← Θ^(1) diag(1/x_scale),      b^(2) ← b^(2) − Θ^(1) diag(1/x_scale) x_mean
-    Θ^(L−1) ← diag(y_scale) Θ^(L−1),    b^(L) ← y_scale ⊙ b^(L) + y_mean
-
-computed in float64, then cast to the network's dtype. Folding the output scaler needs a linear
-output (see deltaprop.interop.common.OUTPUT_ACTIVATIONS). PyTorch is optional and imported only
-inside these functions.
+z^(l+1) = Θ^(l) a^(l) + b^(l+1). ``to_torch`` folds the scalers into the first and last Linear
+(``folded_weights``) so that the result is a plain Sequential to fine-tune or serve. PyTorch is
+optional and imported only inside these functions.
 
 Files (``save_torch``/``load_torch``): ``torch.save`` of the state dict (tensors only, loaded with
 ``weights_only=True``) and a JSON of the architecture beside it; no pickled code.
@@ -88,7 +82,12 @@ def build(layers, dtype):
 
 
 def folded_weights(parts):
-    """[(Θ^(l), b^(l+1))] in float64 with the input and output scalers folded in."""
+    """[(Θ^(l), b^(l+1))] in float64 (then cast to the network's dtype) with the scalers folded
+    in; the output scaler needs a linear output (``OUTPUT_MODULES``):
+
+        Θ^(1) ← Θ^(1) diag(1/x_scale),      b^(2) ← b^(2) − Θ^(1) diag(1/x_scale) x_mean
+        Θ^(L−1) ← diag(y_scale) Θ^(L−1),    b^(L) ← y_scale ⊙ b^(L) + y_mean
+    """
     net = parts.network
     weights = [
         (net.theta[l].astype(np.float64), net.b[l + 1].astype(np.float64)) for l in range(1, net.L)
@@ -103,19 +102,9 @@ def folded_weights(parts):
 
 
 def to_torch(estimator):
-    """An ``nn.Sequential`` of Linear and activation modules predicting as ``estimator``.
-
-    Parameters
-    ----------
-    estimator : DeltapropRegressor
-        Fitted.
-
-    Returns
-    -------
-    torch.nn.Sequential
-        Of the network's dtype; input (batch, n_1), output (batch, n_L). The scalers are folded
-        into the first and last Linear.
-    """
+    """An ``nn.Sequential`` of Linear and activation modules that predicts as the fitted
+    ``estimator``: of the network's dtype, input (batch, n_1), output (batch, n_L), the scalers
+    folded into the first and last Linear."""
     torch = _torch()
     parts = estimator_parts(estimator)
     module = build(architecture(parts.network, parts.output), parts.network.dtype)
@@ -128,19 +117,10 @@ def to_torch(estimator):
 
 
 def from_torch(module):
-    """A fitted ``DeltapropRegressor`` with the weights of a PyTorch ``nn.Sequential``.
-
-    Parameters
-    ----------
-    module : torch.nn.Sequential
-        Linear layers with one kind of activation between them (Identity, Sigmoid, Tanh, ReLU,
-        LeakyReLU(0.01), ELU(1.0) or Softplus(beta=1)), float32 or float64, a linear output.
-
-    Returns
-    -------
-    DeltapropRegressor
-        Θ^(l) = the l-th Linear's ``weight``, b^(l+1) its ``bias``; no scalers.
-    """
+    """A fitted ``DeltapropRegressor`` with the weights of a PyTorch ``nn.Sequential``: Linear
+    layers with one kind of activation between them (Identity, Sigmoid, Tanh, ReLU,
+    LeakyReLU(0.01), ELU(1.0) or Softplus(beta=1)), float32 or float64, a linear output.
+    Θ^(l) is the l-th Linear's ``weight`` and b^(l+1) its ``bias``; no scalers."""
     linears, activation = _parse(module)
     sizes = (linears[0].in_features, *(linear.out_features for linear in linears))
     dtypes = {linear.weight.dtype for linear in linears}
