@@ -190,7 +190,7 @@ def check(
     result = _reading(equation, sizes, notation, output)
     if result.verdict != "correct":
         return result
-    depth = table_of(result.notation).layers  # d2l's one hidden layer without --sizes
+    depth = notations.depth(equation, result.notation)  # d2l's layers without --sizes
     if sizes is None and depth:
         context = replace(context, sizes=GENERIC_WIDTHS[:depth])
     table = notations.define(result.notation, define)
