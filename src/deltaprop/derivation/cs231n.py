@@ -4,22 +4,10 @@ cs231n writes each layer with names local to it (``affine_backward``: ``dx = dou
 ``dw = x.T @ dout``, ``db = dout.sum(axis=0)``; ``relu_backward``: ``dx = dout * (x > 0)``)
 and one sample per row. An equation is about an affine layer, from layer l to layer l+1, when
 it names W, b or their gradients (or X), else about the activation of a hidden layer l. Each
-name is then the transpose of a quantity of the question's network:
-
-============  ==========================  ===========================================
-name          affine layer l → l+1        activation of layer l
-============  ==========================  ===========================================
-X, x          (A^(l))ᵀ, N × D             (Z^(l))ᵀ, N × D
-W             (Θ^(l))ᵀ, D × M
-b             (b^(l+1))ᵀ, (M,)
-out           (Z^(l+1))ᵀ, N × M           (A^(l))ᵀ, N × D
-dout          (1/m) (Δ^(l+1))ᵀ, N × M     (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ, N × D
-dx            (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ   (1/m) (Δ^(l))ᵀ
-dW, db        (∂J/∂Θ^(l))ᵀ, (∂J/∂b^(l+1))ᵀ
-============  ==========================  ===========================================
-
-N = m (the samples), D = n_l, M = n_{l+1}; dout = ∂J/∂out carries the 1/m of J, which
-averages over the samples, and ``reg`` is α/m (cs231n's L2 term is ½ reg ‖W‖²).
+name is then the transpose of a quantity of the question's network (``tables.CS231N``): X is
+(A^(l))ᵀ, N × D, with N = m (the samples), D = n_l and M = n_{l+1}; dout = ∂J/∂out carries
+the 1/m of J, which averages over the samples, and ``reg`` is α/m (cs231n's L2 term is
+½ reg ‖W‖²).
 """
 
 from dataclasses import replace
@@ -37,7 +25,7 @@ from deltaprop.derivation.notation import (
 from deltaprop.derivation.shapes import walk
 from deltaprop.derivation.tables import ACTIVATION, AFFINE
 
-AFFINE_CLUES = {"X", "W", "w", "b", "dW", "dw", "db", "dX"}
+AFFINE_CLUES = AFFINE.keys() - ACTIVATION.keys()  # X, W, b, dW, db: only an affine layer's
 TARGETS = {"cs:Z", "cs:dA", "cs:G", "cs:gb", "cs:R", "cs:a", "cs:dz", "cs:dZ", "cs:da"}
 LABELS = {LayerIndex("l", 0): "D", LayerIndex("l", 1): "M", "m": "N"}
 NOTES = {

@@ -28,8 +28,8 @@ from deltaprop.derivation.notation import (
     to_text,
     transform,
 )
-from deltaprop.derivation.shapes import RANGES, SymbolError, quantity, walk
-from deltaprop.derivation.tables import BY_NAME, NOTATIONS, Meaning
+from deltaprop.derivation.shapes import RANGES, WEIGHTS, SymbolError, quantity, walk
+from deltaprop.derivation.tables import BY_NAME, FOLDED, NOTATIONS, Meaning
 from deltaprop.errors import ConfigError
 
 DETECTION = ("cs231n", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow", "bishop")
@@ -93,6 +93,21 @@ def _units(sides, table):
             fixed = (meaning.at, -order.index(n.entry[0]))
     layer = _layer_of(fixed[0], table)
     return {unit: layer.shift(fixed[1] + k) for k, unit in enumerate(order)}
+
+
+def depth(equation, notation):
+    """The number of layers of the network ``equation`` is judged on without --sizes: the
+    table's (d2l's one hidden layer), or as many as the layers it names need (Θ^(k) maps
+    layer k to k+1; one layer more after the deepest, unless the equation names the output)."""
+    table = table_of(notation)
+    try:
+        sides = read(equation, table) if table.layers else []
+    except (ConfigError, SymbolError):
+        sides = []
+    syms = [n for side in sides for n in walk(side) if isinstance(n, Sym) and n.layer]
+    needs = [n.layer.offset + (n.name in WEIGHTS) for n in syms if not n.layer.base]
+    output = any(n.layer == LayerIndex("L", 0) for n in syms)
+    return max([table.layers, *(k + (not output) for k in needs)])
 
 
 def readable(text, notation):
@@ -367,7 +382,6 @@ def _rescaled(side, factor):
 
 
 BIASES = ("separate", "folded")
-FOLDED = {"Θ": "Θ+", "G": "G+", "Acc": "Acc+", "a": "a+", "A": "A+"}
 FOLDED_NOTE = (
     "read with the bias folded into Θ, as in Ng's course and ex4: Θ^(l) is n_{l+1} × (n_l + 1), "
     "[b^(l+1) Θ^(l)] in the question's symbols, and a^(l) has the bias unit on top, "
@@ -423,7 +437,7 @@ def fold(node, L=None):
             return None
         if n.layer == LayerIndex("L", 0) or (not n.layer.base and n.layer.offset == L):
             return None
-        return replace(n, name=FOLDED[n.name])
+        return replace(n, name=f"{n.name}+")
 
     return None if node is None else transform(node, folded)
 

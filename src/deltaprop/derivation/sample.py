@@ -106,7 +106,6 @@ class RandomNetwork:
             self.Y = rng.poisson(2.0, size=self.Y.shape).astype(np.float64)  # (n_L, m)
         self.cache = self.net.forward(self.X)
         self.J, self.grad = self.net.loss_and_grad(self.X, self.Y, alpha, self.loss)  # batch
-        self.J1, self.grad1 = self.net.loss_and_grad(self.X[:, :1], self.Y[:, :1], alpha, self.loss)
         self.Delta = self._deltas()
 
     def _deltas(self):
@@ -165,7 +164,7 @@ class RandomNetwork:
             "R": lambda: self.alpha / self.m * self.net.theta[k],
         }
         if name.endswith("+"):
-            return self.folded(name, k, i)
+            return self.folded(name, k, column)
         if name.startswith("cs:"):
             return self.local(name, k)
         return values[name]()
@@ -179,20 +178,19 @@ class RandomNetwork:
         value = self.truth(meaning.core, k + meaning.shift, batched=True)
         return (value / self.m if meaning.scale else value).T  # one sample per row
 
-    def folded(self, name, k, i):
-        """Ng's course with the bias folded in: Θ^(l) is [b^(l+1) Θ^(l)], a^(l) is
-        [1; a^(l)], and the gradients have the bias gradient as their first column."""
-        a = self._a()[k]  # (n_k, m)
-        biased = np.vstack([np.ones((1, self.m)), a])  # (n_k + 1, m)
-        values = {
-            "Θ+": lambda: _with_bias(self.net.b[k + 1], self.net.theta[k]),
-            "a+": lambda: biased[:, i],
-            "A+": lambda: biased,
-            "G+": lambda: _with_bias(self.grad1.b[k + 1], self.grad1.theta[k]),
-            "Acc+": lambda: _with_bias(self.m * self.grad.b[k + 1], self.value("Acc", k)),
-            "R+": lambda: _with_bias(0 * self.net.b[k + 1], self.value("R", k)),
+    def folded(self, name, k, column):
+        """Ng's course with the bias folded in: a^(l) is [1; a^(l)], Θ^(l) is [b^(l+1) Θ^(l)]
+        and its gradients have the bias's gradient as their first column."""
+        base = self.value(name[:-1], k, column)
+        if name in ("a+", "A+"):
+            return np.vstack([np.ones((1, base.shape[1])), base])
+        bias = {
+            "Θ+": self.net.b[k + 1],
+            "G+": self.grad_each[column].b[k + 1],
+            "Acc+": self.m * self.grad.b[k + 1],  # Σ_i δ^(k+1)
+            "R+": np.zeros_like(self.net.b[k + 1]),  # the L2 term leaves the bias alone
         }
-        return values[name]()
+        return _with_bias(bias[name], base)
 
     def error(self, k):
         """∂J^(i)/∂a^(k) of every sample (n_k, m): the output gradient at the output layer,

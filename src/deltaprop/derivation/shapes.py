@@ -35,7 +35,7 @@ from deltaprop.derivation.notation import (
     is_numpy,
     to_text,
 )
-from deltaprop.derivation.tables import ACTIVATION, CS231N
+from deltaprop.derivation.tables import ACTIVATION, CS231N, FOLDED
 
 # name: (first layer, last layer as an offset from L); the ranges of the notation table
 RANGES = {
@@ -59,9 +59,6 @@ RANGES = {
 }
 WEIGHTS = {"Θ", "G", "Acc", "∂z/∂z", "R"}  # n_{l+1} × n_l
 BATCH = {"Z", "A", "Δ", "∂J/∂A"}  # n_l × m
-# Ng's course with the bias folded in: Θ+^(l) = [b^(l+1) Θ^(l)] holds the bias as its first
-# column, a+^(l) = [1; a^(l)] the bias unit a_0 = 1 as its first entry (a^(L) has none)
-FOLDED = ("Θ", "G", "Acc", "R", "a", "A")
 RANGES |= {f"{name}+": (1, -1) for name in FOLDED}
 RANGES |= {name: (2 if name in ACTIVATION.values() else 1, -1) for name in CS231N}
 MEANING = {"G": "∂J/∂Θ", "Acc": "Ng's Δ", "gb": "∂J/∂b", "φ'": "φ'(z)", "R": "(α/m) Θ"}
@@ -322,7 +319,11 @@ def evaluate(node, domain):
         raise SymbolError(node, f"{to_text(node)} belongs in a derivative such as ∂J/∂Θ^(l)")
     if isinstance(node, SumOver):
         return _sum_over(node, domain)
-    arg = evaluate(node.arg, domain)
+    return unary(node, evaluate(node.arg, domain), domain)
+
+
+def unary(node, arg, domain):
+    """The :class:`Term` of the one-argument ``node`` (ᵀ, −, ², ‖·‖, a function) of ``arg``."""
     if isinstance(node, Transpose):
         shape = None if arg.shape is None else arg.shape[::-1]
         return Term(shape, _apply(np.transpose, arg), node)

@@ -60,18 +60,21 @@ class Table:
 NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "axis", "power", "multiply", "outer", "mean")
 NUMPY_WORDS += ("keepdims", "True", "False")
 NUMPY = {word: word for word in NUMPY_WORDS}
+# Ng's course with the bias folded in: Θ+^(l) = [b^(l+1) Θ^(l)] holds the bias as its first
+# column, a+^(l) = [1; a^(l)] the bias unit a_0 = 1 as its first entry (a^(L) has none)
+FOLDED = ("Θ", "G", "Acc", "R", "a", "A")
 CS231N = {  # cs231n's names of one layer l, one sample per row: (written, the core quantity
     # it is the transpose of; scale "1/m": dout = ∂J/∂out carries the 1/m of J), see cs231n.py
-    "cs:A": ("X", _m("A")),
-    "cs:Θ": ("W", _m("Θ")),
-    "cs:b": ("b", _m("b", 1)),
-    "cs:Z": ("out", _m("Z", 1)),
+    "cs:A": ("X", _m("A")),  # an affine layer l → l+1: X is (A^(l))ᵀ, N × D
+    "cs:Θ": ("W", _m("Θ")),  # D × M
+    "cs:b": ("b", _m("b", 1)),  # (M,)
+    "cs:Z": ("out", _m("Z", 1)),  # N × M
     "cs:dZ": ("dout", _m("Δ", 1, scale="1/m")),
-    "cs:dA": ("dx", _m("∂J/∂A", scale="1/m")),
-    "cs:G": ("dW", _m("G")),
+    "cs:dA": ("dx", _m("∂J/∂A", scale="1/m")),  # (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ
+    "cs:G": ("dW", _m("G")),  # the batch's ∂J/∂Θ^(l), transposed
     "cs:gb": ("db", _m("gb", 1)),
     "cs:R": ("reg * W", _m("R")),
-    "cs:z": ("x", _m("Z")),  # the activation φ of a hidden layer l: x, out = φ(x), …
+    "cs:z": ("x", _m("Z")),  # the activation φ of a hidden layer l: x is (Z^(l))ᵀ, N × D
     "cs:a": ("out", _m("A")),
     "cs:da": ("dout", _m("∂J/∂A", scale="1/m")),
     "cs:dz": ("dx", _m("Δ", scale="1/m")),
