@@ -1,20 +1,10 @@
-"""The calculus a derivation uses, evaluated with numbers on a random network.
-
-- ``∂/∂X [expr]``, ``∂expr/∂X``, ``∇_X expr`` for X any Θ^(l), b^(l), z^(l), a^(l): ``expr`` is a
-  function of X through the network's equations (a^(L) moves when Θ^(L−2) does), differentiated
-  by central differences in float64. A scalar's gradient has X's shape; a vector's Jacobian by a
-  vector is a matrix (∂z^(l+1)/∂z^(l) is n_{l+1} × n_l); by a matrix it is a three-index array
-  (∂a^(L)/∂Θ^(L−1) is n_L × n_L × n_{L−1}).
-- Between a vector and such an array only the chain rule's contraction is defined: ``vᵀ J``
-  (a vector-Jacobian product). ``⊙`` there raises :class:`ChainRuleError`, which says so.
-- A differential ``dX`` is a directional derivative: every weight matrix (and each parameter whose
-  differential the text writes: b, x, y) moves along a random direction, and ``dX`` is the
-  first-order change of X.
-- Letters without a layer (``A:B = Tr(AᵀB)``) are random matrices whose shapes make every
-  operation defined (:func:`generic_shapes`).
-
-Everything else is :func:`deltaprop.derivation.shapes.evaluate`, on a :class:`State` of the
-network (the core's values when nothing moves).
+"""The calculus a derivation uses, evaluated with numbers on a random network: ``∂/∂X [expr]``,
+``∂expr/∂X`` and ``∇_X expr`` by central differences through the network's equations (by a
+matrix, a vector's Jacobian has three indices: ∂a^(L)/∂Θ^(L−1) is n_L × n_L × n_{L−1}, and only
+the chain rule's contraction vᵀ J is defined with it, else :class:`ChainRuleError`); a
+differential ``dX`` as the first-order change along random directions; letters without a layer
+(``A:B = Tr(AᵀB)``) as random matrices of shapes that fit. Everything else is
+:func:`deltaprop.derivation.shapes.evaluate` on a :class:`State` of the network.
 """
 
 import numpy as np
@@ -27,8 +17,6 @@ from deltaprop.derivation.notation import (
     Deriv,
     Differential,
     Neg,
-    Norm,
-    Square,
     SumOver,
     Sym,
     Transpose,
@@ -88,17 +76,12 @@ class State:
             return self.network.value(name, k, column)
         theta, b, z, a, X, Y = self.forward()
         i = slice(column, column + 1)
-        values = {
+        batches = {"Z": lambda: z[k], "A": lambda: a[k], "X": lambda: X, "Y": lambda: Y}
+        if name in ("z", "a", "x", "y"):
+            return batches[name.upper()]()[:, i]  # one sample's column of the batch
+        values = batches | {
             "Θ": lambda: theta[k],
             "b": lambda: b[k][:, None],
-            "z": lambda: z[k][:, i],
-            "Z": lambda: z[k],
-            "a": lambda: a[k][:, i],
-            "A": lambda: a[k],
-            "x": lambda: X[:, i],
-            "X": lambda: X,
-            "y": lambda: Y[:, i],
-            "Y": lambda: Y,
             "φ'": lambda: self.dphi(z[k][:, i]),
             "P": lambda: np.diag(self.dphi(z[k][:, column])),
             "J": lambda: self.network.loss_of(a[len(self.sizes)][:, i] - Y[:, i]),
@@ -167,8 +150,7 @@ class Calculus:
                 if not any(isinstance(n, Deriv) for n in shapes.walk(node)):
                     raise
         if isinstance(node, Sym):
-            value = self.generic[node.name]
-            return shapes.Term(value.shape, value, node)
+            return _term(self.generic[node.name], node)
         if isinstance(node, Deriv):
             return self.derivative(node, state)
         if isinstance(node, Differential):
@@ -177,37 +159,15 @@ class Calculus:
             return self.binary(node, state)
         if isinstance(node, SumOver):
             return self.entry_sum(node)
-        arg = self.evaluate(node.arg, state)
-        return self.unary(node, arg)
+        return self.unary(node, self.evaluate(node.arg, state), state)
 
-    def unary(self, node, arg):
-        value = np.asarray(arg.value, dtype=float)
-        if isinstance(node, Transpose):
-            if value.ndim > 2:
-                raise shapes.SymbolError(
-                    node, f"{to_text(node)}: a Jacobian with three indices has no ᵀ"
-                )
-            return shapes.Term(value.T.shape, value.T, node)
+    def unary(self, node, arg, state):
+        """A one-argument node: as :func:`shapes.unary`; only − takes a three-index Jacobian."""
         if isinstance(node, Neg):
-            return shapes.Term(arg.shape, -value, node)
-        if isinstance(node, Norm):
-            return shapes.Term(
-                None, float(np.linalg.norm(value)) ** (2 if node.squared else 1), node
-            )
-        if isinstance(node, Square):
-            if value.ndim == 2 and value.shape[1] != 1:
-                raise shapes.ShapeError(node, arg, None, "the square ^2 of a matrix is undefined")
-            return shapes.Term(None, float(np.vdot(value, value)), node)
-        if isinstance(node, Call) and node.func == "Tr":
-            if value.ndim != 2 or value.shape[0] != value.shape[1]:
-                raise shapes.ShapeError(node, arg, None, "the trace needs a square matrix")
-            return shapes.Term(None, float(np.trace(value)), node)
-        if isinstance(node, Call) and node.func == "Diag":
-            return shapes.Term((value.shape[0],) * 2, np.diag(value[:, 0]), node)
-        if isinstance(node, Call) and node.func in ("φ", "φ'"):
-            f = self.network.phi if node.func == "φ" else self.network.dphi
-            return shapes.Term(arg.shape, f(value), node)
-        raise shapes.SymbolError(node, f"cannot evaluate {to_text(node)} here")
+            return shapes.Term(arg.shape, -np.asarray(arg.value, dtype=float), node)
+        if _ndim(arg) > 2:
+            raise shapes.SymbolError(node, f"{to_text(node)}: a Jacobian with three indices")
+        return shapes.unary(node, as_matrix(arg), self.domain(state))
 
     def binary(self, node, state):
         left, right = self.evaluate(node.left, state), self.evaluate(node.right, state)
@@ -232,17 +192,12 @@ class Calculus:
             step = np.zeros(base.shape)
             step[index] = EPSILON
             delta = _placed(step, column, self.network.m)
-            plus = self.evaluate(node.num, state.moved(key, delta)).value
-            minus = self.evaluate(node.num, state.moved(key, -delta)).value
-            out.append(
-                (np.asarray(plus, dtype=float) - np.asarray(minus, dtype=float)) / 2 / EPSILON
-            )
+            plus = np.asarray(self.evaluate(node.num, state.moved(key, delta)).value, dtype=float)
+            minus = np.asarray(self.evaluate(node.num, state.moved(key, -delta)).value, dtype=float)
+            out.append((plus - minus) / 2 / EPSILON)
         num_shape = np.shape(out[0])
         value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
-        value = _squeezed(value, num_shape, base.shape)
-        return shapes.Term(
-            value.shape if value.ndim else None, value if value.ndim else float(value), node
-        )
+        return _term(_squeezed(value, num_shape, base.shape), node)
 
     def variable(self, sym):
         """``(key, value, column)`` of the variable ``sym`` differentiates by: column 0 for
@@ -265,9 +220,7 @@ class Calculus:
             minus = minus.moved(key, -EPSILON * direction)
         high = np.asarray(self.evaluate(node.arg, plus).value, dtype=float)
         low = np.asarray(self.evaluate(node.arg, minus).value, dtype=float)
-        value = (high - low) / 2 / EPSILON
-        arg = self.evaluate(node.arg, state)
-        return shapes.Term(arg.shape, value if value.ndim else float(value), node)
+        return _term((high - low) / 2 / EPSILON, node)
 
     def entry_sum(self, node):
         """Σ_i Σ_j A_ij B_ij of generic matrices: an einsum over the entry indices."""
@@ -296,12 +249,17 @@ def _ndim(term):
 
 
 def as_matrix(term):
-    """A term as ``shapes``' binary operations take it: a scalar has shape None."""
-    if np.ndim(term.value) == 0:
-        return shapes.Term(None, float(term.value), term.node)
+    """A term as ``shapes``' binary operations take it: a scalar has shape None, a vector is
+    a column."""
     value = np.asarray(term.value, dtype=float)
-    value = value[:, None] if value.ndim == 1 else value
-    return shapes.Term(value.shape, value, term.node)
+    return _term(value[:, None] if value.ndim == 1 else value, term.node)
+
+
+def _term(value, node):
+    """The Term of an array, or of a float (shape None) when ``value`` is a scalar."""
+    if np.ndim(value) == 0:
+        return shapes.Term(None, float(value), node)
+    return shapes.Term(np.shape(value), value, node)
 
 
 def _placed(step, column, m):
@@ -328,14 +286,11 @@ def jacobian_product(node, left, right):
     """An operation with a Jacobian of three indices: only ``vᵀ J`` (and sums, scalings)."""
     a, b = np.asarray(left.value, dtype=float), np.asarray(right.value, dtype=float)
     if node.op in ("+", "-") and a.shape == b.shape:
-        value = a + b if node.op == "+" else a - b
-        return shapes.Term(value.shape, value, node)
+        return _term(a + b if node.op == "+" else a - b, node)
     if node.op in ("@", "*", "/") and (a.ndim == 0 or (b.ndim == 0 and node.op != "@")):
-        value = a * b if node.op != "/" else a / b
-        return shapes.Term(value.shape, value, node)
+        return _term(a * b if node.op != "/" else a / b, node)
     if node.op == "@" and a.ndim == 2 and a.shape[0] == 1 and a.shape[1] == b.shape[0]:
-        value = np.tensordot(a[0], b, axes=1)  # vᵀ J: the chain rule's contraction
-        return shapes.Term(value.shape, value, node)
+        return _term(np.tensordot(a[0], b, axes=1), node)  # vᵀ J: the chain rule's contraction
     raise ChainRuleError(node, left, right, chain_rule_message(node, left, right))
 
 
@@ -402,26 +357,22 @@ def needs_calculus(node, generic=()):
 
 def differentials(nodes):
     """The parameters whose differential is written (dΘ, db, dx, dy) in ``nodes``."""
-    found = set()
-    for node in nodes:
-        for n in shapes.walk(node):
-            if isinstance(n, Differential) and isinstance(n.arg, Sym):
-                if n.arg.name in PARAMETERS or n.arg.name in ("X", "Y"):
-                    found.add(n.arg.name.lower() if n.arg.name in ("X", "Y") else n.arg.name)
-    return found
+    written = [
+        n.arg.name
+        for node in nodes
+        for n in shapes.walk(node)
+        if isinstance(n, Differential) and isinstance(n.arg, Sym)
+    ]
+    return {{"X": "x", "Y": "y"}.get(name, name) for name in written} & set(PARAMETERS)
 
 
 def directions(network, names, rng):
     """A random direction for every weight matrix, and for b, x, y when ``names`` has them."""
-    moved = {"Θ"} | set(names)
-    out = {}
-    if "Θ" in moved:
-        out |= {("Θ", k): rng.normal(size=v.shape) for k, v in network.net.theta.items()}
-    if "b" in moved:
+    out = {("Θ", k): rng.normal(size=v.shape) for k, v in network.net.theta.items()}
+    if "b" in names:
         out |= {("b", k): rng.normal(size=(v.shape[0], 1)) for k, v in network.net.b.items()}
-    for name in ("x", "y"):
-        if name in moved:
-            data = network.X if name == "x" else network.Y
+    for name, data in (("x", network.X), ("y", network.Y)):
+        if name in names:
             out[(name, None)] = rng.normal(size=data.shape)
     return out
 

@@ -25,7 +25,9 @@ from deltaprop.derivation.check import (
     is_batched,
     layer_index,
     random_network,
+    value_message,
 )
+from deltaprop.derivation.explain import TEMPLATES
 from deltaprop.derivation.notation import (
     Bin,
     Call,
@@ -35,6 +37,7 @@ from deltaprop.derivation.notation import (
     ParseError,
     Sym,
     Transpose,
+    bind_layers,
     parse,
     substitute,
     to_text,
@@ -46,6 +49,7 @@ from deltaprop.relerror import rel_error
 TOLERANCE = 1e-6  # relative error of a step judged by central differences
 LOCAL_NAME = re.compile(r"^(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]{2,})\}?$")
 NOT_JUDGED = re.compile(r"\\MATRIX|\\text\s*\{|\\mbox|\\cdots|\\ldots|\\vdots|\\dots")
+NOT_JUDGED_NOTE = "written entry by entry or as text"
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,7 @@ class Scope:
     def substituted(self, text):
         for name, expr in self.names.items():
             pattern = rf"(?<![A-Za-z\\]){re.escape(name)}(?![A-Za-z])"
-            wrapped = f"\\left({expr}\\right)"
-            text = re.sub(pattern, lambda _, w=wrapped: w, text)
+            text = re.sub(pattern, lambda _, e=expr: f"\\left({e}\\right)", text)
         return text
 
 
@@ -153,13 +156,11 @@ class DerivationResult:
         if len(wrong) < 2:
             return ""
         first, later = wrong[0], wrong[1:]
-        numbers = [s.number for s in later]
-        span = _numbers_text(numbers)
-        word = "step" if len(numbers) == 1 else "steps"
-        verb = "repeats" if len(numbers) == 1 else "repeat"
+        one = len(later) == 1
+        steps = f"{'step' if one else 'steps'} {_numbers_text([s.number for s in later])}"
         if all(_same_mistake(first, s) for s in later):
-            return f"{word} {span} {verb} the mistake of step {first.number}"
-        return f"{word} {span} {'is' if len(numbers) == 1 else 'are'} wrong too"
+            return f"{steps} {'repeats' if one else 'repeat'} the mistake of step {first.number}"
+        return f"{steps} {'is' if one else 'are'} wrong too"
 
     def to_dict(self):
         """Today's object of a single equation, with ``first_wrong_step`` and ``steps``."""
@@ -223,9 +224,8 @@ DERIVATION_MARKS = re.compile(
 def is_derivation(text):
     """Whether ``text`` is more than one equation ``LHS = RHS``: a chain ``A = B = C``, an
     environment, a definition by underbrace, macros, a shape claim or an update rule."""
-    if DERIVATION_MARKS.search(text):
-        return True
-    return len(tex.top_level_split(text.replace(":=", "="), "=")) > 2
+    chain = len(tex.top_level_split(text.replace(":=", "="), "=")) > 2
+    return chain or DERIVATION_MARKS.search(text) is not None
 
 
 def check_derivation(
@@ -269,11 +269,8 @@ def check_derivation(
 
 
 def _formula_verdict(result):
-    verdicts = {step.verdict for step in result.steps}
-    for verdict in ("wrong", "unparseable", "correct"):  # a step not read is not "correct"
-        if verdict in verdicts:
-            return verdict
-    return "skipped"
+    verdicts = {step.verdict for step in result.steps}  # a step not read is not "correct":
+    return next((v for v in ("wrong", "unparseable", "correct") if v in verdicts), "skipped")
 
 
 def _judge_equation(equation, options, scope, before):
@@ -342,9 +339,7 @@ def _local_definition(result, name, equation, options, scope, before):
 def _judge_step(number, lhs, step, options, scope):
     text = scope.substituted(step.text)
     if not text or NOT_JUDGED.search(text):
-        return StepResult(
-            number, step.written, "skipped", message="written entry by entry or as text"
-        )
+        return StepResult(number, step.written, "skipped", message=NOT_JUDGED_NOTE)
     for definition in step.definitions:
         wrong = _judge_definition(number, step, definition, options, scope)
         if wrong is not None:
@@ -364,10 +359,8 @@ def _judge_definition(number, step, definition, options, scope):
     if judged.verdict != "wrong":
         return None
     judged.reason = "definition"
-    judged.message = (
-        f"the underbrace defines {_plain(definition.name)} as {_plain(expr)}, which is wrong: "
-        f"{judged.message}"
-    )
+    defines = f"the underbrace defines {_plain(definition.name)} as {_plain(expr)}"
+    judged.message = f"{defines}, which is wrong: {judged.message}"
     if judged.suggestion:
         judged.suggestion = f"{_plain(definition.name)} = {judged.suggestion}"
     return judged
@@ -426,7 +419,7 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         return None
     left, right = sides[:2]
     setting = _setting(left, right, options)
-    errors, checked = [], 0
+    errors = []
     for binding in setting.bindings:
         try:
             error = _step_error(setting, binding, left, right)
@@ -439,9 +432,8 @@ def judge_with_calculus(number, lhs, rhs, written, options):
             return StepResult(number, written, "wrong", "dimension", message)
         except (shapes.SymbolError, ValueError, IndexError, KeyError):
             return None
-        checked += 1
         errors.append((binding.get("l", binding["L"]), error))
-    if not checked:
+    if not errors:
         return None
     step = _value_step(number, written, errors)
     if step.verdict == "wrong":
@@ -493,9 +485,7 @@ def _symbolic(message, setting, options):
     names[setting.network.m] = "m"
 
     def dims(match):
-        return (
-            "(" + " × ".join(names.get(int(d), d) for d in re.split(r" × ", match.group(1))) + ")"
-        )
+        return "(" + " × ".join(names.get(int(d), d) for d in match.group(1).split(" × ")) + ")"
 
     return re.sub(r"\((\d+(?: × \d+)*)\)", dims, message)
 
@@ -515,13 +505,11 @@ def _setting(left, right, options):
         sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
     network = random_network(tuple(sizes), options.activation, False, options.seed)
     rng = np.random.default_rng(options.seed + 1)
-    moved = calculus.differentials([left, right])
-    has_differential = any(
-        isinstance(n, Differential) for node in (left, right) for n in shapes.walk(node)
-    )
-    directions = calculus.directions(network, moved, rng) if has_differential else {}
-    letters = calculus.generic_letters([left, right])
-    generic = calculus.generic_values(calculus.generic_shapes([left, right], letters), rng)
+    nodes = [left, right]
+    moved = any(isinstance(n, Differential) for node in nodes for n in shapes.walk(node))
+    directions = calculus.directions(network, calculus.differentials(nodes), rng) if moved else {}
+    letters = calculus.generic_letters(nodes)
+    generic = calculus.generic_values(calculus.generic_shapes(nodes, letters), rng)
     L = len(sizes)
     bases = shapes.layer_bases(left) | shapes.layer_bases(right)
     bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
@@ -545,9 +533,7 @@ def _claimed(left, right, binding):
     target = left.arg if isinstance(left, Differential) else left
     if not (isinstance(target, Sym) and target.name in ("a", "A") and target.layer):
         return True
-    if target.layer.base != "l":
-        return True
-    return 2 <= target.layer.bind(binding) <= binding["L"] - 1
+    return target.layer.base != "l" or 2 <= target.layer.bind(binding) <= binding["L"] - 1
 
 
 def _step_error(setting, binding, left, right):
@@ -555,9 +541,7 @@ def _step_error(setting, binding, left, right):
     want = calculus.as_matrix(_quantity_value(calc, setting.network, binding, left, right))
     got = calculus.as_matrix(calc.evaluate(right))
     if np.shape(want.value) != np.shape(got.value):
-        raise shapes.ShapeError(
-            right, got, want, "the step does not have the shape of the quantity"
-        )
+        raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
     return rel_error(np.asarray(got.value), np.asarray(want.value))
 
 
@@ -567,28 +551,24 @@ def _quantity_value(calc, network, binding, left, right):
     value = calc.evaluate(left)  # raises RangeError where the quantity does not exist
     found = shapes.quantity(left)
     cost = left.num if hasattr(left, "num") else left
-    batched = is_batched(right)
-    if found and found[0] in ("G", "gb", "J") and batched and not getattr(cost, "sample", True):
+    batch = is_batched(right) and not getattr(cost, "sample", True)
+    if found and found[0] in ("G", "gb", "J") and batch:
         k = None if found[1] is None else found[1].bind(binding)
         return shapes.Term(None, network.truth(found[0], k, True), left)
     return value
 
 
 def _value_step(number, written, errors):
-    worst_layer, worst = max(errors, key=lambda pair: pair[1])
-    if worst < TOLERANCE:
+    if max(error for _, error in errors) < TOLERANCE:
         return StepResult(number, written, "correct")
-    where = f" at l = {worst_layer}" if len(errors) > 1 else ""
-    message = f"the shapes agree but the value is wrong{where}: relative error {worst:.2g}"
-    return StepResult(number, written, "wrong", "value", message)
+    return StepResult(number, written, "wrong", "value", value_message(errors))
 
 
 def _chain_rule_step(number, written, setting, left, right, err):
     """⊙ with a Jacobian: the message teaches the chain rule; the VJP is the corrected step."""
     step = StepResult(number, written, "wrong", "chain rule", err.describe())
-    vector, jacobian = (
-        (err.left, err.right) if np.ndim(err.right.value) > 2 else (err.right, err.left)
-    )
+    right_is_jacobian = np.ndim(err.right.value) > 2
+    vector, jacobian = (err.left, err.right) if right_is_jacobian else (err.right, err.left)
     vjp = Bin(err.node.span, "@", Transpose(vector.node.span, vector.node), jacobian.node, "")
     fixed = substitute(right, err.node, vjp)
     if _holds(setting, left, fixed):
@@ -599,32 +579,25 @@ def _chain_rule_step(number, written, setting, left, right, err):
     return step
 
 
+CLOSED_FORMS = {"G": "grad_theta", "gb": "grad_b", "δ": "delta_hidden"}  # records of explain
+
+
 def closed_form(node):
-    """The backward pass's formula for the quantity ``node`` names, as text, or ''."""
-    found = shapes.quantity(node)
-    if found is None or found[1] is None:
+    """The backward pass's formula for the quantity ``node`` names (its equation record's),
+    as text, or ''."""
+    name, layer = shapes.quantity(node) or (None, None)
+    if name not in CLOSED_FORMS or layer is None:
         return ""
-    name, layer = found
-    after = layer.shift(1)
-    forms = {
-        "G": lambda: f"δ^({after.text()}) (a^({layer.text()}))ᵀ",
-        "gb": lambda: f"δ^({layer.text()})",
-        "δ": lambda: (
-            "a^(L) − y"
-            if layer == LayerIndex("L", 0)
-            else f"(Θ^({layer.text()}))ᵀ δ^({after.text()}) ⊙ φ'(z^({layer.text()}))"
-        ),
-    }
-    return forms[name]() if name in forms else ""
+    key = "delta_output" if (name, layer) == ("δ", LayerIndex("L", 0)) else CLOSED_FORMS[name]
+    return to_text(bind_layers(TEMPLATES[key][0].rhs, {"l": layer}))
 
 
 def _judge_claim(number, lhs, claim, options):
     """``lhs ∈ ℝ^{rows × cols}``: the claimed shape against the quantity's symbolic shape."""
     written = f"{lhs} ∈ ℝ^{{{claim}}}"
     try:
-        shape = shapes.evaluate(
-            parse(lhs, options.notation_of(lhs))[0], shapes.SymbolicDomain(None)
-        ).shape
+        node = parse(lhs, options.notation_of(lhs))[0]
+        shape = shapes.evaluate(node, shapes.SymbolicDomain(None)).shape
     except (ParseError, ConfigError, shapes.ShapeError, shapes.SymbolError):
         return StepResult(number, written, "skipped", message="not a quantity of the network")
     dims = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]

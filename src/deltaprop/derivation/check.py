@@ -18,7 +18,7 @@ import numpy as np
 
 from deltaprop.activations import get_activation
 from deltaprop.derivation import cs231n, notations, render, shapes, tex
-from deltaprop.derivation.hints import exp_output_repairs, factor_hint, repairs
+from deltaprop.derivation.hints import exp_output, factor_hint, repairs
 from deltaprop.derivation.notation import (
     AxisSum,
     Bin,
@@ -86,9 +86,8 @@ class Context:
     def symbolic(self):
         """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
         δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
-        return shapes.SymbolicDomain(
-            None if self.sizes is None else len(self.sizes), dict(self.labels)
-        )
+        L = None if self.sizes is None else len(self.sizes)
+        return shapes.SymbolicDomain(L, dict(self.labels))
 
     def network(self, sizes, rhs):
         """The random network and batch for ``sizes``, regularized when ``rhs`` uses α."""
@@ -295,9 +294,8 @@ def _judge(context, result, lhs, sides, reading):
 
 def _reading(equation, sizes, notation, output):
     """The result to fill, with the notation the equation is read in and how it translates."""
-    notation = (
-        notations.detect(equation) if notation is None else notations.check_notation(notation)
-    )
+    notation = notations.detect(equation) if notation is None else notation
+    notation = notations.check_notation(notation)
     result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
     result.notes = [notations.note(notation)] if notations.note(notation) else []
     if output is not None:
@@ -398,7 +396,7 @@ def _check_side(context, result, goal, rhs):
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
-        result.message = _value_message(layers, worst)
+        result.message = value_message(layers, worst)
         if not entries:
             write = functools.partial(_written, result=result)
             result.hints = _value_hints(context, goal, rhs, worst, write)
@@ -432,12 +430,8 @@ def _entries_at(goal, rhs, network, binding):
 def generic_sizes(*nodes):
     """Widths for checking values without ``sizes``: 5 layers, or more when ``nodes`` name an
     absolute layer such as Θ^(6)."""
-    absolute = [
-        n.layer.offset
-        for node in nodes
-        for n in shapes.walk(node)
-        if isinstance(n, Sym) and n.layer is not None and not n.layer.base
-    ]
+    layered = [n for node in nodes for n in shapes.walk(node) if isinstance(n, Sym) and n.layer]
+    absolute = [n.layer.offset for n in layered if not n.layer.base]
     return GENERIC_WIDTHS[: max(5, max(absolute, default=0) + 2)]
 
 
@@ -465,11 +459,9 @@ class _Mismatch:
     domain: shapes.SymbolicDomain
 
     def describe(self, write=to_text):
-        have, want = self.term.shape, _target_shape(self.goal, self.domain)
-        return (
-            f"the right side is ({shapes.shape_text(have)}) but {write(self.goal.node)} is "
-            f"({shapes.shape_text(want)})"
-        )
+        want = shapes.shape_text(_target_shape(self.goal, self.domain))
+        have = shapes.shape_text(self.term.shape)
+        return f"the right side is ({have}) but {write(self.goal.node)} is ({want})"
 
 
 def _report_shape_failure(context, result, failure, goal, rhs):
@@ -488,10 +480,9 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         local, whole, _ = fix
         result.suggestion = _written(local, result)
         result.corrected = f"{_written(goal.node, result)} = {_written(whole, result)}"
-        if result.corrected != f"{goal.text()} = {to_text(whole)}":  # the translation, once
-            result.notes.append(
-                f"corrected, in the question's notation: {goal.text()} = {to_text(whole)}"
-            )
+        question = f"{goal.text()} = {to_text(whole)}"
+        if result.corrected != question:  # the translation, once
+            result.notes.append(f"corrected, in the question's notation: {question}")
         if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
             result.hints.append(NIELSEN_INDEX)
         if _drops(whole) > _drops(rhs):
@@ -561,15 +552,11 @@ NIELSEN_INDEX = (
     "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
     "after layer l are w^{l+1} (Θ^(l) here)"
 )
-
-
 BIAS_NOT_DROPPED = (
     "the bias column is not dropped: Ng's Θ^(l) holds the bias column (n_{l+1} × (n_l + 1)) "
     "and the bias unit a_0 = 1 has no δ, so the backward step uses Theta2(:,2:end)' * delta3 "
     "(or drops the first row of the result, delta2(2:end))"
 )
-
-
 DELTA_NOT_AVERAGED = (
     "1/m where it does not belong: Δ (deeplearning.ai's dZ, dZ^{[L]} = A^{[L]} − Y) is each "
     "sample's δ, not averaged; only ∂J/∂Θ and ∂J/∂b (dW, db) take the 1/m, once"
@@ -603,9 +590,8 @@ def _sum_hints(whole, rhs, notation):
 
 
 def _layers(node):
-    return sorted(
-        to_text(n) for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None
-    )
+    layered = [n for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None]
+    return sorted(to_text(n) for n in layered)
 
 
 def _drops(node):
@@ -617,15 +603,11 @@ def _weight_layers(node):
 
 
 def _failure_json(err, write):
-    return {
-        "operation": shapes.op_symbol(err.node),
-        "written": getattr(err.node, "written", ""),
-        "left": write(err.left.node),
-        "left_shape": shapes.shape_json(err.left.shape),
-        "right": None if err.right is None else write(err.right.node),
-        "right_shape": None if err.right is None else shapes.shape_json(err.right.shape),
-        "rule": err.rule,
-    }
+    out = {"operation": shapes.op_symbol(err.node), "written": getattr(err.node, "written", "")}
+    for side, term in (("left", err.left), ("right", err.right)):
+        out[side] = None if term is None else write(term.node)
+        out[f"{side}_shape"] = None if term is None else shapes.shape_json(term.shape)
+    return out | {"rule": err.rule}
 
 
 def _concrete_failure(goal, rhs, sizes, write):
@@ -723,26 +705,23 @@ def _evaluate_at(goal, rhs, network, binding):
 def _worst_layer(layers):
     """The first layer whose error is as large as the largest, to ``SAME_ERROR`` (relative):
     layers that are equally wrong differ in the last bits, and rounding must not pick one."""
-    top = max(err for _, err, _ in layers)
+    top = max(t[1] for t in layers)
     return next(t for t in layers if t[1] >= top * (1 - SAME_ERROR))
 
 
-def _value_message(layers, worst):
-    """Where the value is wrong: at one layer, or at every layer when all are equally wrong."""
-    layer, err, _ = worst
-    wrong = [l for l, e, _ in layers if e > TOLERANCE]
+def value_message(layers, worst=None):
+    """Where the value is wrong, from ``[(layer, rel_error, …)]``: at one layer (``worst``),
+    or at every layer when all are equally wrong."""
+    layer, err = (worst or _worst_layer(layers))[:2]
+    errors = [t[1] for t in layers]
+    every = len(errors) > 1 and min(errors) > TOLERANCE  # and equally wrong:
     if layer is None:
         where = ""
-    elif len(layers) > 1 and len(wrong) == len(layers) and _equally_wrong(layers):
+    elif every and min(errors) >= max(errors) * (1 - SAME_ERROR):
         where = f" at every layer (l = {layers[0][0]}..{layers[-1][0]})"
     else:
         where = f" at l = {layer}"
     return f"the shapes agree but the value is wrong{where}: relative error {render.number(err, 2)}"
-
-
-def _equally_wrong(layers):
-    errors = [e for _, e, _ in layers]
-    return min(errors) >= max(errors) * (1 - SAME_ERROR)
 
 
 def _value_hints(context, goal, rhs, worst, text=to_text):
@@ -751,7 +730,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
     constant factor."""
     candidates = repairs(goal, rhs, context.activation, text)
     if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
-        candidates += exp_output_repairs(goal, rhs)
+        candidates += repairs(goal, rhs, context.activation, text, (exp_output,))
     found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
     if goal.name == "gb" and shapes.uses(rhs, {"α"}):
         found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")

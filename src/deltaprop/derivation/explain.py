@@ -1,15 +1,9 @@
 """``deltaprop explain``: the derivation for one architecture, every term's shape, verified.
 
-Each printed line is an instance of a record of :data:`deltaprop.equations.EQUATIONS`, the
-records whose functions the network's backward pass calls. The records' texts are parsed once
-into expression trees (:data:`TEMPLATES`); for every line this module
-
-1. binds the template's layer variables for a concrete layer (``δ^(l)`` → ``δ^(3)``),
-2. infers the shape of each operand and of the result from the bound tree
-   (``shapes.evaluate``) and renders it as text, Markdown or LaTeX (``notation``),
-3. runs the record's ``function`` on the arrays of a real :class:`~deltaprop.Network`, and
-4. verifies the value in float64: backward lines against central differences of J, forward
-   lines against an independent entry-wise sum (z) or the network's forward pass (a).
+Each printed line is a record of :data:`deltaprop.equations.EQUATIONS` (whose functions the
+network runs), parsed once into a tree (:data:`TEMPLATES`), bound to a layer, shaped and
+rendered from that tree; the record's function runs on a real network and the value, and the
+printed text, are verified in float64 (backward lines against central differences of J).
 """
 
 import functools
@@ -147,15 +141,13 @@ class Setup:
     def value(self, name, k, column=0):
         """The array of quantity ``name`` at layer ``k`` (the names of ``shapes.evaluate``);
         ``column`` is unused: a printed right side is evaluated on the whole batch."""
-        arrays = {"a": self.a, "A": self.a, "z": self.z, "Z": self.z, "δ": self.delta}
-        arrays |= {"Δ": self.delta, "Θ": self.net.theta}
+        name = {"A": "a", "Z": "z", "Δ": "δ", "X": "x", "Y": "y"}.get(name, name)  # every column
+        arrays = {"a": self.a, "z": self.z, "δ": self.delta, "Θ": self.net.theta}
         if name in arrays:
             return arrays[name][k]
         others = {
             "y": lambda: self.Y,
-            "Y": lambda: self.Y,
             "x": lambda: self.X,
-            "X": lambda: self.X,
             "b": lambda: self.net.b[k][:, None],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
@@ -199,11 +191,6 @@ def layer_indices(l, L):
     """The binding of a template's layer variables: ``l`` (when given) and ``L``."""
     indices = {"L": LayerIndex("", L)}
     return indices if l is None else indices | {"l": LayerIndex("", l)}
-
-
-def general_indices(offset):
-    """``l`` as ``L + offset`` (``L−1``): the question's general indices."""
-    return {"l": LayerIndex("L", offset)}
 
 
 def where_text(l, L):
@@ -336,19 +323,16 @@ def forward_lines(setup):
 
 def cost_line(setup):
     """J from its record's function, against the mean of the per-sample costs."""
-    net, m = setup.net, setup.m
-    J = RECORDS["cost"].function(
-        setup.loss, setup.a[setup.L], setup.Y, net.theta.values(), setup.alpha, m
-    )
-    per_sample = [setup.loss.value(setup.a[setup.L][:, [i]], setup.Y[:, [i]]) for i in range(m)]
+    net, m, a_L = setup.net, setup.m, setup.a[setup.L]
+    J = RECORDS["cost"].function(setup.loss, a_L, setup.Y, net.theta.values(), setup.alpha, m)
+    per_sample = [setup.loss.value(a_L[:, [i]], setup.Y[:, [i]]) for i in range(m)]
     penalty = setup.alpha / (2 * m) * sum(float(np.vdot(t, t)) for t in net.theta.values())
     check = _rel(J, sum(per_sample) / m + penalty, "(1/m) Σ_i J^(i)")
     return make_line(setup, "cost", "cost", None, J, check)
 
 
 def _rel(value, reference, by):
-    """``(rel_error, by)``: the relative error of ``value`` against the independent
-    ``reference`` (``deltaprop.relerror``; a NaN or inf is an infinite error)."""
+    """``(rel_error, by)`` of ``value`` against the independent ``reference`` (NaN, inf: inf)."""
     return rel_error(value, reference, floor=REL_FLOOR), by
 
 
@@ -379,9 +363,8 @@ def backward_lines(setup, form):
 def _param_text(line):
     """The parameter of a gradient line: the ∂Θ^(l) of ∂J/∂Θ^(l), or Θ^(l) for G_l."""
     lhs = line.equation.lhs
-    if isinstance(lhs, Deriv):
-        return to_text(lhs.den)
-    return to_text(Sym(lhs.span, "Θ", LayerIndex("", line.layer)))
+    param = lhs.den if isinstance(lhs, Deriv) else Sym(lhs.span, "Θ", LayerIndex("", line.layer))
+    return to_text(param)
 
 
 def _delta_line(setup, form, l):
@@ -497,7 +480,7 @@ def question_lines(setup, lines):
         same = [x for x in lines if x.key == key and x.layer == setup.L + offset]
         if not same:
             continue  # too few layers for δ^(L−1)
-        line, general = same[0], general_indices(offset)
+        line, general = same[0], {"l": LayerIndex("L", offset)}  # l = L−1: general indices
         value = setup.delta[line.layer] if key == "delta_hidden" else line.value
         check = (line.rel_error, line.verified_by)
         out.append(make_line(setup, key, "question", line.layer, value, check, general=general))
@@ -554,34 +537,24 @@ def chain_rule_sum(setup):
 
 def notation_rows(setup):
     """``(symbol, meaning, symbolic shape, concrete shape)`` for every symbol."""
-    L, batched, rows = setup.L, setup.batched, []
-    concrete = ConcreteDomain(setup.net.sizes, {"L": L}, m=setup.m)
-    sym = SymbolicDomain()
-
-    def add(text, meaning, name, k=None):
-        layer = None if k is None else LayerIndex("", k)
-        rows.append(
-            (text, meaning, symbol_shape(name, layer, sym), symbol_shape(name, layer, concrete))
-        )
-
-    add("X = A^(1)" if batched else "x = a^(1)", "input", "X" if batched else "x")
-    for l in range(1, L):
-        add(f"Θ^({l})", f"weights from layer {l} to layer {l + 1}", "Θ", l)
-    for l in range(2, L + 1):
-        add(f"b^({l})", f"bias of layer {l}", "b", l)
-    linear = setup.net.output.name == "identity"
+    L, batched, linear = setup.L, setup.batched, setup.net.output.name == "identity"
+    x, y, names = ("X", "Y", "ZAΔ") if batched else ("x", "y", "zaδ")
+    rows = [(f"{x} = {names[1]}^(1)", "input", x, None)]
+    rows += [(f"Θ^({l})", f"weights from layer {l} to layer {l + 1}", "Θ", l) for l in range(1, L)]
+    rows += [(f"b^({l})", f"bias of layer {l}", "b", l) for l in range(2, L + 1)]
     for l in range(2, L + 1):
         kind = "hidden" if l < L else ("linear output" if linear else "exp output")
-        for small, big, meaning in (
-            ("z", "Z", f"pre-activation ({kind})"),
-            ("a", "A", "φ(z)" if l < L else ("output, = z" if linear else "output, = exp(z)")),
-            ("δ", "Δ", "∂J^(i)/∂z"),
-        ):
-            name = big if batched else small
-            add(f"{name}^({l})", meaning, name, l)
-    add("Y" if batched else "y", "target", "Y" if batched else "y")
-    add("J", "cost", "J")
-    return rows
+        a = "φ(z)" if l < L else ("output, = z" if linear else "output, = exp(z)")
+        meanings = zip(names, (f"pre-activation ({kind})", a, "∂J^(i)/∂z"), strict=True)
+        rows += [(f"{name}^({l})", meaning, name, l) for name, meaning in meanings]
+    rows += [(y, "target", y, None), ("J", "cost", "J", None)]
+    concrete = ConcreteDomain(setup.net.sizes, {"L": L}, m=setup.m)
+
+    def shapes(name, k):
+        layer = None if k is None else LayerIndex("", k)
+        return symbol_shape(name, layer, SymbolicDomain()), symbol_shape(name, layer, concrete)
+
+    return [(text, meaning, *shapes(name, k)) for text, meaning, name, k in rows]
 
 
 @dataclass
@@ -683,22 +656,10 @@ def explain(
     forms = [] if batch else form_lines(setup)
     for line in lines + forms:
         verify_printed(setup, line)
-    net, notation, chain = setup.net, notation_rows(setup), chain_rule_sum(setup)
-    return Derivation(
-        net.sizes,
-        net.activation.name,
-        setup.loss.name,
-        form,
-        batch,
-        notation,
-        lines,
-        forms,
-        chain,
-        example,
-        alpha,
-        [] if batch else batched_forms(setup.loss),
-        parameters=example_parameters(setup),
-    )
+    net, batched = setup.net, [] if batch else batched_forms(setup.loss)
+    header = (net.sizes, net.activation.name, setup.loss.name, form, batch)  # Derivation's order
+    shown = (notation_rows(setup), lines, forms, chain_rule_sum(setup), example, alpha, batched)
+    return Derivation(*header, *shown, parameters=example_parameters(setup))
 
 
 def example_parameters(setup):

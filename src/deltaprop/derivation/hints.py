@@ -28,12 +28,12 @@ from deltaprop.derivation.shapes import walk
 LAYER_VALUES = {"a": "z", "A": "Z"}  # φ takes z^(l); a^(l) is its value
 
 
-def repairs(goal, rhs, activation, text=to_text):
-    """``[(hint, rewritten right side)]``: one per mistake that ``rhs`` may contain; ``text``
-    writes a node in the notation of the equation. A repair of :data:`AT_NODES` is tried at
-    every node of ``rhs``, any other rewrites ``rhs`` whole."""
+def repairs(goal, rhs, activation, text=to_text, kinds=None):
+    """``[(hint, rewritten right side)]``: one per mistake of ``kinds`` (:data:`REPAIRS`)
+    that ``rhs`` may contain; ``text`` writes a node in the notation of the equation. A repair
+    of :data:`AT_NODES` is tried at every node of ``rhs``, any other rewrites ``rhs`` whole."""
     found = []
-    for repair in REPAIRS:
+    for repair in kinds or REPAIRS:
         if repair not in AT_NODES:
             found += repair(goal, rhs, activation, text)
             continue
@@ -102,19 +102,13 @@ def _sigmoid_pattern(node):
         if _is_value(a) and _one_minus(other, a):
             return a, None
     chained = isinstance(left, Bin) and left.op == node.op and _is_value(left.right)
-    if chained and _one_minus(right, left.right):
-        return left.right, left.left
-    return None
+    return (left.right, left.left) if chained and _one_minus(right, left.right) else None
 
 
 def _one_minus(node, a):
     """Whether ``node`` is 1 − a."""
-    return (
-        isinstance(node, Bin)
-        and node.op == "-"
-        and _is_one(node.left)
-        and _same_symbol(node.right, a)
-    )
+    one_minus = isinstance(node, Bin) and node.op == "-" and _is_one(node.left)
+    return one_minus and _same_symbol(node.right, a)
 
 
 def _is_one(node):
@@ -208,24 +202,21 @@ def _layer_shifted(node, goal, activation, text):
     return hint, shifted
 
 
-def exp_output_repairs(goal, rhs):
+def exp_output(node, goal, activation, text):
     """(a^(L) − y) ⊙ exp(z^(L)) (or ⊙ a^(L)) for the Poisson loss: the squared loss's δ^(L)
-    through an exp output. The log in J cancels exp'(z^(L)) = a^(L); ``check`` offers these
-    with ``loss="poisson"`` only, and keeps the one that makes the equation right."""
-    found = []
-    for node in walk(rhs) if goal.name in ("δ", "Δ") else ():
-        if not (isinstance(node, Bin) and node.op in ("⊙", "*")):
-            continue
-        for factor, other in ((node.right, node.left), (node.left, node.right)):
-            if _is_exp_output(factor):
-                hint = (
-                    f"{to_text(node)} is the squared loss's δ^(L) through an exp output; the "
-                    "Poisson loss's log link cancels exp'(z^(L)) = a^(L), so δ^(L) = a^(L) − y: "
-                    f"drop {to_text(factor)}"
-                )
-                found.append((hint, substitute(rhs, node, other)))
-                break
-    return found
+    through an exp output. The log in J cancels exp'(z^(L)) = a^(L); ``check`` tries this
+    repair with ``loss="poisson"`` only."""
+    if goal.name not in ("δ", "Δ") or not (isinstance(node, Bin) and node.op in ("⊙", "*")):
+        return None
+    for factor, other in ((node.right, node.left), (node.left, node.right)):
+        if _is_exp_output(factor):
+            hint = (
+                f"{text(node)} is the squared loss's δ^(L) through an exp output; the "
+                "Poisson loss's log link cancels exp'(z^(L)) = a^(L), so δ^(L) = a^(L) − y: "
+                f"drop {text(factor)}"
+            )
+            return hint, other
+    return None
 
 
 def _is_exp_output(node):
@@ -237,7 +228,7 @@ def _is_exp_output(node):
 
 
 AT_NODES = {_linear_output, _dphi_of_a, _sigmoid_derivative, _tanh_of_z, _phi_for_dphi}
-AT_NODES |= {_bias_regularized, _layer_shifted}
+AT_NODES |= {_bias_regularized, _layer_shifted, exp_output}
 REPAIRS = (
     _linear_output,
     _dphi_of_a,
@@ -257,14 +248,10 @@ L2_TWICE = (
     "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
     "derivative's 2"
 )
-
-
 CS231N_TWICE_AVERAGED = (
     "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
     "the N samples), so dW = X.T @ dout needs no further / N"
 )
-
-
 COST_TWICE = "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½"
 
 

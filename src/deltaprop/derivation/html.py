@@ -91,9 +91,8 @@ def _worked_example(d):
 
 def _matrix(name, value):
     value = np.atleast_2d(np.asarray(value, dtype=float))
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{number(x)}</td>" for x in row) + "</tr>" for row in value
-    )
+    cells = ("".join(f"<td>{number(x)}</td>" for x in row) for row in value)
+    rows = "".join(f"<tr>{row}</tr>" for row in cells)
     return f"<p>{escape(name)} =</p><table>{rows}</table>"
 
 

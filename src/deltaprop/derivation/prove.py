@@ -5,9 +5,8 @@ from them by the forward equations, and SymPy differentiates it entry by entry. 
 side is computed by the *same functions* the network runs (``deltaprop.equations``), applied to
 NumPy object arrays of SymPy expressions. Each entry's difference must expand to exactly 0.
 
-A smooth φ enters as its formula. A piecewise φ (relu, leaky_relu, elu) enters as an opaque
-differentiable function with derivative φ', so the proof covers each of its pieces.
-SymPy is an optional dependency (``pip install 'deltaprop[symbolic]'``), imported here only.
+A piecewise φ (relu, leaky_relu, elu) enters as an opaque differentiable function with
+derivative φ' (:func:`_symbolic_activation`). SymPy (``deltaprop[symbolic]``) is imported here only.
 """
 
 import json
@@ -25,11 +24,6 @@ from deltaprop.network import check_sizes
 DEFAULT_SIZES = (2, 3, 2, 1)
 MAX_LAYERS, MAX_WIDTH = 4, 3
 RECORDS = {record.key: record for record in eq.EQUATIONS}
-
-
-def import_sympy():
-    """SymPy, or a one-line ConfigError saying how to install it."""
-    return require("sympy", "symbolic", name="SymPy")
 
 
 @dataclass
@@ -67,10 +61,8 @@ class Proof:
 
     def to_text(self):
         sizes = "-".join(map(str, self.sizes))
-        out = [
-            f"Symbolic proof (SymPy) for sizes {sizes}, φ = {self.activation}, squared loss",
-            f"  φ'(z) = {self.dphi}",
-        ]
+        out = [f"Symbolic proof (SymPy) for sizes {sizes}, φ = {self.activation}, squared loss"]
+        out.append(f"  φ'(z) = {self.dphi}")
         if self.piecewise:
             out.append(
                 f"  {self.activation} is piecewise: φ enters as an opaque differentiable "
@@ -80,10 +72,8 @@ class Proof:
         for block in self.blocks:
             total = block.shape[0] * block.shape[1]
             status = "proven" if block.ok else f"FAILS at entries {block.failed}"
-            out.append(
-                f"  ∂J/∂{block.name}: {block.proven}/{total} entries equal the backprop "
-                f"formula exactly — {status}"
-            )
+            entries = f"{block.proven}/{total} entries equal the backprop formula exactly"
+            out.append(f"  ∂J/∂{block.name}: {entries} — {status}")
         out += ["", "Chain-rule expansion of one entry:", *("  " + e for e in self.expansion)]
         if self.ok:
             verdict = "PROVEN: every entry of ∂J^(i)/∂Θ^(l) and ∂J^(i)/∂b^(l) equals backprop's"
@@ -113,7 +103,7 @@ def prove(sizes=DEFAULT_SIZES, activation="tanh", *, functions=None):
         Replacements for the equation functions by ``Equation.key`` (e.g. a deliberately
         wrong ``"delta_hidden"``), to see a proof fail.
     """
-    sp = import_sympy()
+    sp = require("sympy", "symbolic", name="SymPy")  # or a ConfigError saying how to install it
     sizes = _check_small(check_sizes(sizes))
     act = get_activation(activation)
     start = time.perf_counter()
@@ -126,15 +116,8 @@ def prove(sizes=DEFAULT_SIZES, activation="tanh", *, functions=None):
     z_sym = sp.Symbol("z")
     dphi_text = str(sp.diff(sp.sympify(act.formula, locals={"z": z_sym}), z_sym))
     piecewise = "Piecewise" in act.formula or "Max" in act.formula
-    return Proof(
-        sizes,
-        act.name,
-        dphi_text,
-        blocks,
-        _expansion(sizes),
-        time.perf_counter() - start,
-        piecewise,
-    )
+    seconds = time.perf_counter() - start
+    return Proof(sizes, act.name, dphi_text, blocks, _expansion(sizes), seconds, piecewise)
 
 
 def _check_small(sizes):
@@ -172,10 +155,10 @@ def _symbols(sp, sizes):
     def array(name, rows, cols=None):
         if cols is None:
             return np.array([sp.Symbol(f"{name}_{j}") for j in range(1, rows + 1)], dtype=object)
-        return np.array(
-            [[sp.Symbol(f"{name}_{j}{k}") for k in range(1, cols + 1)] for j in range(1, rows + 1)],
-            dtype=object,
-        )
+        entries = [
+            [sp.Symbol(f"{name}_{j}{k}") for k in range(1, cols + 1)] for j in range(1, rows + 1)
+        ]
+        return np.array(entries, dtype=object)
 
     theta = {l: array(f"θ^({l})", sizes[l], sizes[l - 1]) for l in range(1, len(sizes))}
     b = {l: array(f"b^({l})", sizes[l - 1]) for l in range(2, len(sizes) + 1)}

@@ -15,8 +15,6 @@ TRAP_NOTE = (
     "`Theta.T @ delta`, so an element-wise product where a matrix product belongs passes\n"
     "unnoticed in single-output regression and shows only at layers where n_{l+1} > 1."
 )
-
-
 DIGITS = 4  # significant digits of every value printed for people
 
 
@@ -102,10 +100,8 @@ def _trap_lines(result):
     if not result.trap:
         return []
     sizes = ",".join(map(str, result.trap_sizes))
-    lines = [TRAP_NOTE, f"  with NumPy's `*` for ⊙, sizes {sizes}:"]
-    for layer, status, detail in result.trap:
-        lines.append(f"    layer {layer}: {status} — {detail}")
-    return lines
+    rows = [f"    layer {layer}: {status} — {detail}" for layer, status, detail in result.trap]
+    return [TRAP_NOTE, f"  with NumPy's `*` for ⊙, sizes {sizes}:", *rows]
 
 
 # ---------------------------------------------------------------- the derivation
@@ -237,24 +233,19 @@ def derivation_markdown(d):
     out = [f"**{header_text(d)}**", "", "| symbol | meaning | shape |", "|---|---|---|"]
     out += [f"| {s} | {m} | {shape_text(g)} = {shape_text(c)} |" for s, m, g, c in d.notation]
     for section, title in present_sections(d):
-        out += ["", f"### {title}", "", "| equation | shapes | check |", "|---|---|---|"]
+        out += ["", f"### {title}", "", *TABLE_HEAD]
         out += [_markdown_row(x) for x in d.lines if x.section == section]
     if d.batched:
         out += ["", f"### {BATCHED_TITLE}", ""] + [f"- `{_batched_row(r)}`" for r in d.batched]
     out += ["", "### Why a matrix product and not ⊙", "", "```", WHY_MATRIX_PRODUCT, "```"]
     if d.forms:
-        out += [
-            "",
-            "### The answers' forms",
-            "",
-            FORMS_NOTE,
-            "",
-            "| equation | shapes | check |",
-            "|---|---|---|",
-        ]
+        out += ["", "### The answers' forms", "", FORMS_NOTE, "", *TABLE_HEAD]
         out += [_markdown_row(x) for x in d.forms]
     out += ["", summary_text(d)]
     return "\n".join(out)
+
+
+TABLE_HEAD = ("| equation | shapes | check |", "|---|---|---|")
 
 
 def _markdown_row(line):
@@ -280,33 +271,18 @@ def _latex_equation(line):
 def derivation_json(d):
     """``{"header": …, "lines": […]}``: the architecture and the worst verification error,
     then one object per line, its value (with ``example``) shaped as its ``shape``."""
-    header = {
-        "sizes": list(d.sizes),
-        "activation": d.activation,
-        "loss": d.loss,
-        "alpha": d.alpha,
-        "batch": d.batch,
-        "form": d.form,
-        "max_rel_error": _json_number(d.max_rel_error),
-        "verified": d.ok,
-    }
+    header = {key: getattr(d, key) for key in ("sizes", "activation", "loss", "alpha", "batch")}
+    header |= {"form": d.form, "max_rel_error": _json_number(d.max_rel_error), "verified": d.ok}
     rows = [_json_row(line, d.example) for line in d.lines + d.forms]
     return json.dumps({"header": header, "lines": rows}, indent=2, ensure_ascii=False)
 
 
 def _json_row(line, example):
-    row = {
-        "key": line.key,
-        "section": line.section,
-        "layer": line.layer,
-        "lhs": line.lhs,
-        "rhs": line.rhs,
-        "operand_shapes": [shape_json(shape) for _, shape in line.operand_shapes],
-        "operands": [text for text, _ in line.operand_shapes],
-        "shape": shape_json(line.shape),
-        "rel_error": _json_number(line.rel_error),
-        "verified_by": line.verified_by,
-    }
+    row = {key: getattr(line, key) for key in ("key", "section", "layer", "lhs", "rhs")}
+    row["operand_shapes"] = [shape_json(shape) for _, shape in line.operand_shapes]
+    row["operands"] = [text for text, _ in line.operand_shapes]
+    row |= {"shape": shape_json(line.shape), "rel_error": _json_number(line.rel_error)}
+    row["verified_by"] = line.verified_by
     if example:
         value = np.asarray(line.value, dtype=float)
         value = value[:, None] if value.ndim == 1 else value  # ∂J/∂b^(l): an n_l × 1 column

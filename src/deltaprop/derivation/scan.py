@@ -26,6 +26,7 @@ FORMULA_RE = re.compile(
     re.S | re.M,
 )
 MAX_TEXT = 5_000_000  # characters of one text
+VERDICTS = ("correct", "wrong", "unparseable", "skipped")
 
 
 @dataclass
@@ -46,15 +47,12 @@ class TextResult:
         return 0 if self.count("correct") and not self.count("unparseable") else 2
 
     def to_json(self):
-        return json.dumps(
-            {"equations": [f.to_dict() for f in self.formulas]}, indent=2, ensure_ascii=False
-        )
+        out = {"equations": [f.to_dict() for f in self.formulas]}
+        return json.dumps(out, indent=2, ensure_ascii=False)
 
     def to_text(self):
         lines = [_line(f) for f in self.formulas]
-        counts = ", ".join(
-            f"{self.count(v)} {v}" for v in ("correct", "wrong", "unparseable", "skipped")
-        )
+        counts = ", ".join(f"{self.count(v)} {v}" for v in VERDICTS)
         lines.append(
             f"{len(self.formulas)} formulas: {counts} (skipped: not an equation about the network)"
         )
@@ -66,9 +64,8 @@ class TextResult:
 
 def _line(formula):
     step = "" if formula.first_wrong_step is None else f" at step {formula.first_wrong_step}"
-    return (
-        f"line {formula.line:>4}  {formula.verdict.upper():11}{step:12}  {_short(formula.source)}"
-    )
+    verdict, source = formula.verdict.upper(), _short(formula.source)
+    return f"line {formula.line:>4}  {verdict:11}{step:12}  {source}"
 
 
 def _short(text, width=70):

@@ -319,7 +319,11 @@ def evaluate(node, domain):
         raise SymbolError(node, f"{to_text(node)} belongs in a derivative such as ∂J/∂Θ^(l)")
     if isinstance(node, SumOver):
         return _sum_over(node, domain)
-    arg = evaluate(node.arg, domain)
+    return unary(node, evaluate(node.arg, domain), domain)
+
+
+def unary(node, arg, domain):
+    """The :class:`Term` of the one-argument ``node`` (ᵀ, −, ², ‖·‖, a function) of ``arg``."""
     if isinstance(node, Transpose):
         shape = None if arg.shape is None else arg.shape[::-1]
         return Term(shape, _apply(np.transpose, arg), node)

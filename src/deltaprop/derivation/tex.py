@@ -299,7 +299,8 @@ BRACE_RE = re.compile(r"\\(underbrace|overbrace|underbracket|overbracket)\s*\{")
 def _step(side):
     """A :class:`Step`: each ``\\underbrace{expr}_{name}`` becomes ``(expr)``, a definition."""
     written, text, definitions = side.strip(), side.strip(), []
-    while (match := _innermost(text)) is not None:
+    while matches := list(BRACE_RE.finditer(text)):
+        match = matches[-1]  # the last opening: nested ones are taken inside out
         end = group_end(text, match.end() - 1)
         expr = text[match.end() : end - 1]
         mark = "_" if match.group(1).startswith("under") else "^"
@@ -311,9 +312,3 @@ def _step(side):
             definitions.append(Definition(name.strip(), expr.strip()))
         text = text[: match.start()] + f"\\left({expr}\\right)" + text[after:]
     return Step(text.strip(), written, definitions)
-
-
-def _innermost(text):
-    """The last opening ``\\underbrace{`` (so nested ones are taken inside out)."""
-    matches = list(BRACE_RE.finditer(text))
-    return matches[-1] if matches else None
