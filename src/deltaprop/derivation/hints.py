@@ -6,6 +6,7 @@ the linear output layer, φ'(a) for φ'(z), φ for φ', the sigmoid's a(1 − a)
 prints the hint of one that makes the equation right, so a hint is never a guess.
 """
 
+import re
 from dataclasses import replace
 
 from deltaprop.derivation.notation import (
@@ -66,8 +67,9 @@ def _dphi_of_a(node, goal, activation, text):
     if not (isinstance(node, Call) and node.func == "φ'" and _is_value(node.arg)):
         return None
     z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
+    pre, value = (re.match(r"[^\^_\d(]+", text(n)).group() for n in (z, node.arg))  # z, a
     hint = (
-        f"φ' takes z, not a = φ(z): write φ'({text(z)}), not {text(node)} (the "
+        f"φ' takes {pre}, not {value} = φ({pre}): write φ'({text(z)}), not {text(node)} (the "
         f"pre-activation {text(z)}, not the activation {text(node.arg)})"
     )
     return hint, replace(node, arg=z)
