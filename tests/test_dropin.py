@@ -15,7 +15,7 @@ from deltaprop import ConfigError, DataError, DeltapropRegressor, Network
 from deltaprop.config import TrainConfig
 from deltaprop.io import load_model, save_model
 from deltaprop.train import train
-from deltaprop.trainingdata import split_validation
+from deltaprop.trainingdata import InMemoryData
 from problems import tanh_ridge
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -55,7 +55,8 @@ def test_validation_scores_are_r2_on_the_validation_rows(rng):
     config = TrainConfig(solver="adam", early_stopping=True, max_iter=1, validation_fraction=0.25)
     net = Network((3, 4, 1), "tanh", rng=np.random.default_rng(1))
     history = train(net, X, Y, config, rng=np.random.default_rng(2))
-    *_, X_val, Y_val, _ = split_validation(X, Y, 0.25, np.random.default_rng(2))  # the same rows
+    _, validation = InMemoryData(X, Y).split(0.25, np.random.default_rng(2))  # the same rows
+    X_val, Y_val = validation.X, validation.Y
     assert X_val.shape == (3, 10)
     # one epoch: the restored best weights are that epoch's
     reference = r2_score(Y_val.T, net.predict(X_val).T)

@@ -36,6 +36,7 @@ from deltaprop.trainingdata import (
     check_validation_sizes,
     data_loss,
     outputs,
+    r2_score,
     trivial_loss,
 )
 
@@ -198,12 +199,9 @@ def part_trivial_sum(part, y_bar, loss):
 
 
 class DaskRows:
-    """The rows of a fit on a Dask cluster, before standardizing: the partitions' sources,
-    checked and summarized by one distributed pass (``moments``) when first needed.
-
-    Offers what the estimator asks of the rows (as ``trainingdata.Rows``): ``n_features``,
-    ``n_outputs``, ``dtype``, ``meta`` (rows (0, n) with X's columns, for the column checks),
-    ``target_names``, ``y_ndim``, ``scalers`` and ``standardized``.
+    """The rows of a fit on a Dask cluster before standardizing, as ``trainingdata.Rows`` in
+    memory (and ``meta``: rows (0, n) with X's columns, for the column checks): the partitions'
+    sources, checked and summarized by one distributed pass (``moments``) when first needed.
     ``hidden`` (the hidden layer sizes) sizes the full-batch workspace in the choice to
     persist (``keep_in_memory``); ``persisted`` is that choice, once made.
     """
@@ -375,15 +373,12 @@ class DaskData(TrainingData):
         return self.halves
 
     def loss_and_score(self, net, loss):
-        """The data term J of ``net`` on these rows and its R² (averaged over the outputs, as
-        ``trainingdata.validation_score``), from each partition's sums."""
+        """The data term J of ``net`` on these rows and its R² (``trainingdata.r2_score``),
+        from each partition's sums."""
         sums = self.gather(self.map(part_validation, net, loss.name))
         J = sum(r[0] for r in sums) / self.m
         _, _, M2, _ = combine([(m_k, mean, M2_k, 0.0) for _, m_k, mean, M2_k, _ in sums if m_k])
-        sse = np.sum([r[4] for r in sums], axis=0)  # (n_L,)
-        with np.errstate(divide="ignore", invalid="ignore"):  # a constant output: as sklearn
-            r2 = np.where(M2 > 0, 1.0 - sse / M2, np.where(sse == 0, 1.0, 0.0))  # (n_L,)
-        return J, float(np.mean(r2))
+        return J, r2_score(M2, np.sum([r[4] for r in sums], axis=0))
 
     def total(self, func, *args):
         """Σ_k ``func(part_k, *args)`` (over both parts after ``split``, whose partitions are

@@ -284,13 +284,10 @@ default="from_dtype"
         """Train on X (m, n) and y (m,) or (m, k); returns self.
 
         ``sample_weight`` (m,), weights w_i >= 0, makes J = (Σ_i w_i J^(i) + (α/2) Σ_l
-        ‖Θ^(l)‖²_F) / Σ_i w_i: a weight of 2 counts a row twice. It weights the scalers (the
-        weighted mean and standard deviation) and the validation loss and R². Rows of weight 0
-        are dropped first, so they are exactly rows left out (also from the validation split,
-        the batches and ``t_``); the split draws rows, not weight (a row of weight 2 goes
-        whole to one side). With ``warm_start`` and a fitted network, training goes on from
-        it (see ``warm_start``). Dask arrays and DataFrames train on the Dask cluster
-        (``deltaprop.distributed``; no sample weights or warm start there).
+        ‖Θ^(l)‖²_F) / Σ_i w_i (docs/derivation.md "Sample weights"): a weight of 2 counts a row
+        twice, in the scalers and the validation loss and R² too; rows of weight 0 are left out.
+        With ``warm_start`` and a fitted network, training goes on from it. Dask arrays and
+        DataFrames train on the Dask cluster (no sample weights or warm start there).
         """
         config = self.train_config()
         first = not (self.warm_start and hasattr(self, "network_"))
@@ -315,18 +312,14 @@ default="from_dtype"
     def partial_fit(self, X, y, sample_weight=None, *, scalers=None):
         """One pass over the rows of X (m, n) and y (m,) or (m, k), in mini-batches; returns self.
 
-        ``sample_weight`` (m,) as in ``fit`` (the first call's weights also weight the
-        scalers).
-
-        The first call (on an unfitted estimator) makes the network and the scalers, from
-        this first chunk unless ``scalers`` gives them (and ``encoder_``, from this chunk
-        alone: a category first met in a later chunk is one not seen in training, an all-zero
-        block, as at ``predict``); every later call goes on with the same
-        network, scalers and optimizer state (Adam's moments, SGD's velocity, the step count,
-        the schedule's η) and the shuffles' generator, as does a call after ``fit``. So calls
-        over the batches of a ``fit`` (``shuffle=False``, one call per batch or per run of
-        batches, the same scalers) end where that ``fit`` does, and so do calls each over
-        all the rows, one per epoch, with shuffling. Each call is one epoch: ``n_iter_`` is 1, the
+        ``sample_weight`` (m,) as in ``fit``. The first call (on an unfitted estimator) makes
+        the network, the scalers (from this chunk unless ``scalers`` gives them) and
+        ``encoder_`` (from this chunk alone: a category first met later is one not seen in
+        training, as at ``predict``); every later call, as a call after ``fit``, goes on with
+        the same network, scalers, optimizer state (Adam's moments, SGD's velocity, the step
+        count, η) and shuffles' generator. So calls over the batches of a ``fit``
+        (``shuffle=False``, the same scalers) end where that ``fit`` does, and so do calls
+        each over all the rows, one per epoch. Each call is one epoch: ``n_iter_`` is 1, the
         loss curve gets one entry, ``t_`` grows by m. Not for "lbfgs" (scikit-learn's
         ``AttributeError``) nor with ``early_stopping`` (scikit-learn's error).
 
@@ -404,7 +397,6 @@ default="from_dtype"
             self.encoder_, self.filled_ = self._fit_encoder(X), {}
         if self._encoder is None:
             return X
-        check_column_names(X)
         validate_data(self, X, reset=first, skip_check_array=True)  # names and count of columns
         _, table, _ = raw_table(X)
         table = numbers_only(table, self.encoder_.categorical)
@@ -428,7 +420,6 @@ default="from_dtype"
         framed = hasattr(X, "iloc") or hasattr(X, "column_names")
         if issparse(X) or (self.missing == "error" and (spec is None or by_dtype) and not framed):
             return None
-        check_column_names(X)
         names, table, framed = raw_table(X)
         categorical = categorical_names(spec, names, table, framed)
         table = numbers_only(table, categorical)  # a column of text not named: DataError
@@ -444,6 +435,7 @@ default="from_dtype"
         """The rows of a fit, checked: ``trainingdata.Rows`` in memory; for Dask collections a
         ``distributed.DaskRows`` on the active client (or a local cluster for the block)."""
         if not (is_dask_collection(X) or is_dask_collection(y)):
+            check_column_names(X)
             X = self._encoded(X, first)
             yield self._rows_in_memory(X, y, first, sample_weight)
             return
@@ -459,7 +451,6 @@ default="from_dtype"
     def _rows_in_memory(self, X, y, first, sample_weight):
         """X (m, n) and y checked (``first``: their columns set the fitted ones), with the
         checked sample weights; rows of weight 0 dropped."""
-        check_column_names(X)
         names = target_names(y)  # a Series' name, a DataFrame's columns
         y_rules = {"ensure_all_finite": False, "dtype": FLOATS, "ensure_2d": False}
         if self._encoder is None:
@@ -567,9 +558,9 @@ default="from_dtype"
     def predict(self, X):
         """Predictions for X (m, n): (m,) when fitted on a 1-D y, else (m, k)."""
         check_is_fitted(self, "network_")
+        check_column_names(X)
         if self._encoder is not None:
             return self._predicted(self._encoded(X, first=False))
-        check_column_names(X)
         return self._predicted(validate_data(self, X, reset=False, **X_RULES))
 
     def _predicted(self, X):

@@ -275,14 +275,11 @@ def train_on(net, data, config=DEFAULT_CONFIG, *, rng, callback=None, state=None
     ``rng`` (a ``numpy.random.Generator``) draws the validation split and the shuffles.
     ``state``, a ``TrainState``, makes the run go on from a previous one (and is updated for
     the next); the returned ``History`` is then ``state.history``. ``final=False`` skips the
-    pass over the data that measures ``history.final_loss`` and ``trivial_loss``
-    (``partial_fit``). Floating-point overflow and invalid operations raise inside training
-    whatever the caller's ``np.errstate``, so a diverging run stops at once with no
-    ``RuntimeWarning``. ``callback(net, history)`` runs after each epoch (L-BFGS: iteration).
-    Ctrl-C (``KeyboardInterrupt``) stops training and keeps the best parameters so far, the
-    initial ones if no epoch finished (``history.interrupted``); so does a lost Dask cluster,
-    which then raises ``ClusterLostError`` with that ``history``. A run that diverges (module
-    docstring) raises ``DivergenceError``.
+    pass that measures ``history.final_loss`` and ``trivial_loss`` (``partial_fit``).
+    ``callback(net, history)`` runs after each epoch (L-BFGS: iteration). Ctrl-C, or a lost
+    Dask cluster, stops training at the best parameters so far (``keeping_the_best``). A run
+    that diverges (module docstring) raises ``DivergenceError`` at once: overflow raises
+    inside training whatever the caller's ``np.errstate``, with no ``RuntimeWarning``.
     """
     check_params(net.params, 0, config)
     state = TrainState() if state is None else state

@@ -93,15 +93,30 @@ class InMemoryData(TrainingData):
         return Batches(self.X, self.Y, batch_size, shuffle, self.w)
 
     def split(self, fraction, rng):
-        """(training part, validation part): ``split_validation``."""
-        X, Y, w, X_val, Y_val, w_val = split_validation(self.X, self.Y, fraction, rng, self.w)
-        return InMemoryData(X, Y, w), InMemoryData(X_val, Y_val, w_val)
+        """(training part, validation part): ⌈fraction·m⌉ columns drawn with ``rng`` validate.
+
+        The split draws columns, not weight: a column of weight 2 goes whole to one side (where
+        the two copies of a duplicated row could be parted), and ``fraction`` counts columns.
+        ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule).
+        """
+        m_val = math.ceil(fraction * self.m)
+        check_validation_sizes(self.m, m_val, fraction)
+        perm = rng.permutation(self.m)
+        return self.columns(perm[m_val:]), self.columns(perm[:m_val])
+
+    def columns(self, cols):
+        """The columns ``cols`` (m',), with their sample weights; rows of X.T, so that each
+        part is again (n, m') with contiguous columns, like X."""
+        w = None if self.w is None else self.w[cols]
+        return InMemoryData(self.X.T[cols].T, self.Y.T[cols].T, w)
 
     def loss_and_score(self, net, loss):
         """J and R² of ``net`` on these columns (one forward pass for both)."""
         A = outputs(net, self.X)  # (n_L, m)
         J = weighted_sum(loss, A, self.Y, self.w) / weight_total(self.w, self.m)
-        return J, validation_score(A, self.Y, self.w)
+        M2 = np.average((self.Y - self.y_bar) ** 2, axis=1, weights=self.w)  # (n_L,)
+        sse = np.average((self.Y - A) ** 2, axis=1, weights=self.w)  # (n_L,)
+        return J, r2_score(M2, sse)
 
     def data_loss(self, net, loss):
         return data_loss(net, self.X, self.Y, loss, self.w)
@@ -180,31 +195,13 @@ def trivial_loss(Y, y_bar, loss, w=None):
     return weighted_sum(loss, np.broadcast_to(y_bar, Y.shape), Y, w) / weight_total(w, Y.shape[1])
 
 
-def validation_score(A_val, Y_val, w_val=None):
-    """R² of the predictions A_val against Y_val (n_L, m_val), averaged over the outputs
-    (scikit-learn's ``score``; weighted by w_val (m_val,) when given). The same in
-    standardized and original units: R² of each output is unchanged by that output's affine
-    scaling."""
-    from sklearn.metrics import r2_score
-
-    return float(r2_score(Y_val.T, A_val.T, sample_weight=w_val))
-
-
-def split_validation(X, Y, fraction, rng, w=None):
-    """Draw ⌈fraction·m⌉ columns for validation with ``rng``; return (X, Y, w, X_val, Y_val,
-    w_val), the sample weights w (m,) split alike (None without).
-
-    The split draws columns, not weight: a column of weight 2 goes whole to one side (where
-    the two copies of a duplicated row could be parted), and ``fraction`` counts columns.
-    ``DataError`` unless both parts have a column and validation has 2 (scikit-learn's rule)."""
-    m = X.shape[1]
-    m_val = math.ceil(fraction * m)
-    check_validation_sizes(m, m_val, fraction)
-    perm = rng.permutation(m)
-    val, tr = perm[:m_val], perm[m_val:]
-    w_tr, w_val = (None, None) if w is None else (w[tr], w[val])
-    # rows of X.T, so each part is again (n, m') with contiguous columns, like X
-    return X.T[tr].T, Y.T[tr].T, w_tr, X.T[val].T, Y.T[val].T, w_val
+def r2_score(M2, sse):
+    """R² averaged over the outputs (scikit-learn's ``score``) from each output's M2 =
+    Σ (y − ȳ)² and Σ (y − a)² (n_L,) (or their means): 1 − sse / M2, and for a constant output
+    1 when it is predicted exactly, else 0. The same in standardized and original units."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(M2 > 0, 1.0 - sse / M2, np.where(sse == 0, 1.0, 0.0))  # (n_L,)
+    return float(np.mean(r2))
 
 
 def check_validation_sizes(m, m_val, fraction):
