@@ -195,3 +195,10 @@ def test_nielsens_hints_are_in_his_symbols(equation, options, hint, core):
         assert result.corrected.startswith("δ^"), result.to_text()
         again = check(result.corrected, notation="nielsen", **options)
         assert again.verdict == "correct", again.to_text()
+
+
+def test_goodfellows_pre_activation_and_activation_keep_his_letters():
+    equation = r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J \odot f'(h^{(k)})"
+    result = check(equation, notation="goodfellow")
+    assert result.verdict == "wrong", result.to_text()
+    assert any("φ' takes a, not h = φ(a)" in hint for hint in result.hints), result.to_text()

@@ -389,7 +389,7 @@ def test_cs231n_input_gradient_is_the_central_difference_of_j():
             up = tail.loss_and_grad(A + step, sample.Y)[0]
             down = tail.loss_and_grad(A - step, sample.Y)[0]
             numeric[index] = (up - down) / 2e-6
-        assert rel_error(sample.value("cs:dA", l), numeric.T) < 1e-7
+        assert rel_error(sample.value("∂J/∂A", l).T / sample.m, numeric.T) < 1e-7
 
 
 def test_the_examples_of_check_help_run_with_their_exit_status(capsys):
@@ -463,11 +463,12 @@ def test_the_new_forms_print_as_text_and_latex_that_read_back_the_same(notation,
 
 
 def test_a_cs231n_name_outside_its_layers_is_named_as_written():
-    from deltaprop.derivation.notation import LayerIndex
+    from deltaprop.derivation.notation import LayerIndex, Local
     from deltaprop.derivation.shapes import ConcreteDomain, RangeError
 
     domain = ConcreteDomain((3, 4, 2), {"l": 3, "L": 3})
     with pytest.raises(
         RangeError, match=r"dW\^\(3\) does not exist: dW\^\(l\) is defined for l = 1"
     ):
-        domain.check_range("cs:G", LayerIndex("l", 0), None)
+        dW = Local(None, "G", LayerIndex("l", 0), written="dW")  # cs231n's dW is (G^(l))ᵀ
+        domain.check_range("G", LayerIndex("l", 0), dW)

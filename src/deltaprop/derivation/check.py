@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation import cs231n, notations, render, shapes, tex
-from deltaprop.derivation.hints import exp_output, factor_hint, repairs
+from deltaprop.derivation import notations, render, shapes, tex
+from deltaprop.derivation.hints import CS231N_AXIS, CS231N_SHAPES, exp_output, factor_hint, repairs
 from deltaprop.derivation.notation import (
     AxisSum,
     Bin,
@@ -47,9 +47,10 @@ EXAMPLE_SIZES = (3, 5, 4, 1)  # single-output regression, where the broadcasting
 TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
+CS231N_LABELS = {LayerIndex("l", 0): "D", LayerIndex("l", 1): "M", "m": "N"}  # its widths
 BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+", "∂J/∂A"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "∂J/∂A"}
-TARGETS |= {"J", "G+", "Acc+", "a+", "A+", "R", "R+"} | cs231n.TARGETS  # Ng's folded bias, L2
+TARGETS |= {"J", "G+", "Acc+", "a+", "A+", "R", "R+"}  # Ng's folded bias, L2
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
 
 
@@ -242,14 +243,11 @@ def _hadamard_square(node):
 
 
 def _verdict(context, result, lhs, sides, bias, layout):
-    """``result`` with the verdict on ``lhs = sides``: cs231n's names bound to their layer,
+    """``result`` with the verdict on ``lhs = sides``: cs231n's widths named by its letters,
     an Octave step recognized, else the first reading of the bias (and, for Octave names in
     ``layout``, of the samples) that checks correct, or the first that names the mistake."""
     if result.notation == "cs231n":
-        kind = cs231n.context([lhs, *sides])
-        lhs, *sides = cs231n.localize([lhs, *sides], kind)
-        result.notes.append(cs231n.NOTES[kind])
-        context = replace(context, labels=tuple(cs231n.LABELS.items()))
+        context = replace(context, labels=tuple(CS231N_LABELS.items()))
     step = notations.bias_step(lhs, sides)
     if step is not None:
         result.verdict, result.reason = ("correct", "") if step[0] else ("wrong", "step")
@@ -297,7 +295,8 @@ def _reading(equation, sizes, notation, output):
     notation = notations.detect(equation) if notation is None else notation
     notation = notations.check_notation(notation)
     result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
-    result.notes = [notations.note(notation)] if notations.note(notation) else []
+    note = notations.local_names(table_of(notation), equation).note
+    result.notes = [note] if note else []
     if output is not None:
         result.notes.append(
             f"judged for a network whose output layer applies φ = {output}, a^(L) = φ(z^(L)) "
@@ -313,25 +312,29 @@ REGULARIZATION_NOTE = (
     "an update X := X + T of the gradient with the L2 term: T is checked against (α/m) Θ^(l), "
     "which leaves the biases alone"
 )
-ACCUMULATORS = ("Acc", "G", "Acc+", "G+", "cs:G")
-REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+", "cs:G": "cs:R"}
+ACCUMULATORS = ("Acc", "G", "Acc+", "G+")
+REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+"}
 
 
 def _update(lhs, rhs):
     """``(target, note)`` when ``lhs = lhs + T``: an accumulation (Ng's Δ^(l) := Δ^(l) +
     δ^(l+1) (a^(l))ᵀ, Octave's Theta1_grad = Theta1_grad + delta2 * a1') whose T is one
     sample's gradient, or the L2 update (``Theta1_grad(:,2:end) = Theta1_grad(:,2:end) +
-    (lambda/m) * Theta1(:,2:end)``) whose T is (α/m) Θ^(l); else None."""
+    (lambda/m) * Theta1(:,2:end)``, cs231n's ``dW += reg * W`` of the transposes) whose T is
+    (α/m) Θ^(l); else None."""
     if not (isinstance(rhs, Bin) and rhs.op == "+" and to_text(rhs.left) == to_text(lhs)):
         return None
-    columns = isinstance(lhs, DropFirst) and lhs.axis == 1  # the weight columns of Ng's Θ
-    inner = lhs.arg if columns else lhs
+    transposed = isinstance(lhs, Transpose)
+    written = lhs.arg if transposed else lhs
+    columns = isinstance(written, DropFirst) and written.axis == 1  # the weights of Ng's Θ
+    inner = written.arg if columns else written
     if not (isinstance(inner, Sym) and inner.name in ACCUMULATORS and inner.layer is not None):
         return None
     name = inner.name.removesuffix("+") if columns else inner.name
     if shapes.uses(rhs.right, {"α"}):
-        return replace(inner, name=REGULARIZED[name]), REGULARIZATION_NOTE
-    if columns or name == "cs:G":
+        term = replace(inner, name=REGULARIZED[name])
+        return (Transpose(lhs.span, term) if transposed else term), REGULARIZATION_NOTE
+    if columns or transposed:
         return None
     return replace(inner, name="G+" if name.endswith("+") else "G"), ACCUMULATION_NOTE
 
@@ -399,7 +402,7 @@ def _check_side(context, result, goal, rhs):
         result.message = value_message(layers, worst)
         if not entries:
             write = functools.partial(_written, result=result)
-            result.hints = _value_hints(context, goal, rhs, worst, write)
+            result.hints = _value_hints(context, goal, rhs, worst, write, result.notation)
     if entries and any(v is None or np.shape(v) != np.shape(t) for _, _, (v, t) in layers):
         result.reason, result.message = "dimension", ENTRY_MISFIT
 
@@ -481,7 +484,7 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         result.suggestion = _written(local, result)
         result.corrected = f"{_written(goal.node, result)} = {_written(whole, result)}"
         question = f"{goal.text()} = {to_text(whole)}"
-        if result.corrected != question:  # the translation, once
+        if result.corrected != question and result.notation != "cs231n":  # the translation, once
             result.notes.append(f"corrected, in the question's notation: {question}")
         if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
             result.hints.append(NIELSEN_INDEX)
@@ -519,7 +522,8 @@ def _advice(equation, message, notation):
 def _written(node, result):
     """``node`` as text in the notation the equation was written in."""
     numpy = not re.search(r"\\|\^", result.equation)  # LaTeX is answered in LaTeX
-    return to_text(notations.spell(node, result.notation, numpy))
+    table = notations.local_names(table_of(result.notation), result.equation)
+    return to_text(notations.spell(node, table, numpy))
 
 
 WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")
@@ -582,7 +586,7 @@ def _sum_hints(whole, rhs, notation):
     kept = [KEEPDIMS] if [n.keepdims for n in fixed] != [n.keepdims for n in written] else []
     flipped = [n.axis for n in fixed] != [n.axis for n in written]
     if notation == "cs231n":
-        return [*kept, cs231n.AXIS_HINT if flipped else cs231n.SHAPES_HINT]
+        return [*kept, CS231N_AXIS if flipped else CS231N_SHAPES]
     if kept or not flipped:
         return kept
     rows = table_of(notation).rows
@@ -724,7 +728,7 @@ def value_message(layers, worst=None):
     return f"the shapes agree but the value is wrong{where}: relative error {render.number(err, 2)}"
 
 
-def _value_hints(context, goal, rhs, worst, text=to_text):
+def _value_hints(context, goal, rhs, worst, text=to_text, notation="question"):
     """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``, written
     with ``text``), a named factor (1/m, m, −1, 2), a regularized bias; else an unnamed
     constant factor."""
@@ -738,9 +742,10 @@ def _value_hints(context, goal, rhs, worst, text=to_text):
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        l2, local = goal.name in REGULARIZED.values(), goal.name.startswith("cs:")
+        l2, local = goal.name in REGULARIZED.values(), notation == "cs231n"
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
-        if abs(c * SAMPLES - 1) < 1e-9 and (shapes.uses(rhs, {"Δ"}) or goal.name == "Δ"):
+        averaged = shapes.uses(rhs, {"Δ"}) or goal.name == "Δ"
+        if abs(c * SAMPLES - 1) < 1e-9 and averaged and not local:
             named = f"{named}; {DELTA_NOT_AVERAGED}"
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
@@ -790,7 +795,7 @@ def _best_fix(context, goal, rhs, node, depth=2):
 def _candidates(node):
     """Rewrites of the failing operation: a matrix product for ⊙, transposes, swaps, and
     each layer index of the operands shifted by one."""
-    sums = _kept_dims(node) + cs231n.flipped_axis(node)
+    sums = _kept_dims(node) + _flipped_axis(node)
     if not isinstance(node, Bin):
         return sums + _unfolded(node) + _shifted(node)
     a, b = node.left, node.right
@@ -801,6 +806,12 @@ def _candidates(node):
     if node.op in ("+", "-"):
         out = [replace(node, right=_t(b)), replace(node, left=_t(a))]
     return sums + _unfolded(node) + out + _shifted(node)
+
+
+def _flipped_axis(node):
+    """Rewrites of ``node`` with the axis of one of its NumPy sums flipped."""
+    sums = [n for n in shapes.walk(node) if isinstance(n, AxisSum) and n.axis in (0, 1)]
+    return [substitute(node, s, replace(s, axis=1 - s.axis)) for s in sums]
 
 
 def _kept_dims(node):

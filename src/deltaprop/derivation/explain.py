@@ -76,18 +76,13 @@ def _templates(record):
 
 
 TEMPLATES = {record.key: _templates(record) for record in eq.EQUATIONS}
-FORM_TEXT = {  # the answers' forms of the backward lines: (lhs, rhs)
-    "diag": {
-        "delta_hidden": ("δ^(l)", "P_l (Θ^(l))ᵀ δ^(l+1)"),
-        "grad_theta": ("G_l", "δ^(l+1) (a^(l))ᵀ"),
-    },
-    "vjp": {"delta_hidden": ("(δ^(l))ᵀ", "(δ^(l+1))ᵀ (∂z^(l+1)/∂z^(l))")},
-    "forms": {
-        "P": ("P_l", "Diag(φ'(z^(l)))"),
-        "diag": ("δ^(l)", "P_l (Θ^(l))ᵀ δ^(l+1)"),
-        "jacobian": ("∂z^(l+1)/∂z^(l)", "Θ^(l) Diag(φ'(z^(l)))"),
-        "vjp": ("(δ^(l))ᵀ", "(δ^(l+1))ᵀ (∂z^(l+1)/∂z^(l))"),
-    },
+DIAG = ("δ^(l)", "P_l (Θ^(l))ᵀ δ^(l+1)")  # the answers' forms of δ^(l): (lhs, rhs)
+VJP = ("(δ^(l))ᵀ", "(δ^(l+1))ᵀ (∂z^(l+1)/∂z^(l))")
+JACOBIAN = ("∂z^(l+1)/∂z^(l)", "Θ^(l) Diag(φ'(z^(l)))")
+FORM_TEXT = {  # the answers' forms of the backward lines, in the order they print
+    "diag": {"delta_hidden": DIAG, "grad_theta": ("G_l", "δ^(l+1) (a^(l))ᵀ")},
+    "vjp": {"delta_hidden": VJP},
+    "forms": {"P": ("P_l", "Diag(φ'(z^(l)))"), "diag": DIAG, "jacobian": JACOBIAN, "vjp": VJP},
 }
 FORM_TEMPLATES = {
     form: {key: Template(*map(parse_expression, sides)) for key, sides in lines.items()}

@@ -6,9 +6,9 @@ the linear output layer, φ'(a) for φ'(z), φ for φ', the sigmoid's a(1 − a)
 prints the hint of one that makes the equation right, so a hint is never a guess.
 """
 
+import re
 from dataclasses import replace
 
-from deltaprop.derivation import cs231n
 from deltaprop.derivation.notation import (
     BiasUnit,
     Bin,
@@ -67,8 +67,9 @@ def _dphi_of_a(node, goal, activation, text):
     if not (isinstance(node, Call) and node.func == "φ'" and _is_value(node.arg)):
         return None
     z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
+    pre, value = (re.match(r"[^\^_\d(]+", text(n)).group() for n in (z, node.arg))  # z, a
     hint = (
-        f"φ' takes z, not a = φ(z): write φ'({text(z)}), not {text(node)} (the "
+        f"φ' takes {pre}, not {value} = φ({pre}): write φ'({text(z)}), not {text(node)} (the "
         f"pre-activation {text(z)}, not the activation {text(node.arg)})"
     )
     return hint, replace(node, arg=z)
@@ -202,6 +203,77 @@ def _layer_shifted(node, goal, activation, text):
     return hint, shifted
 
 
+def _x(span, layer):  # cs231n's x of an activation layer: (Z^(l))ᵀ
+    return Transpose(span, Sym(span, "Z", layer))
+
+
+def _out(span, layer):  # its out = φ(x): (A^(l))ᵀ
+    return Transpose(span, Sym(span, "A", layer))
+
+
+def _dout(span, layer):  # its dout = ∂J/∂out, with the 1/m of J
+    upstream = Transpose(span, Sym(span, "∂J/∂A", layer))
+    return Bin(span, "/", upstream, Sym(span, "m"), "scale")
+
+
+def _cs231n_derivative(activation, span, layer):
+    """φ'(x) as cs231n writes it in terms of x and out: ``(x > 0)`` for the ReLU,
+    ``(1 - out**2)`` for tanh, ``out * (1 - out)`` for the sigmoid; None for another φ."""
+    one, out = Num(span, 1.0), _out(span, layer)
+    if activation == "relu":
+        return Call(span, "step", _x(span, layer))
+    if activation == "tanh":
+        return Bin(span, "-", one, Call(span, "pow", out, (Num(span, 2.0),)))
+    if activation == "sigmoid":
+        return Bin(span, "*", out, Bin(span, "-", one, out))
+    return None
+
+
+def _local_derivative(goal, rhs, activation, text=to_text):
+    """cs231n's dx = dout * φ'(x) of an activation layer (read as m (dout * …), dx being
+    (Δ^(l))ᵀ/m): φ' written with x where it takes out, the local derivative missing (the
+    ReLU's mask forgotten) or another activation's."""
+    scaled = isinstance(rhs, Bin) and rhs.written == "scale"
+    if not (goal.name == "Δ" and goal.transposed and scaled and goal.layer is not None):
+        return []
+    span, layer, written = rhs.span, goal.layer, rhs.right
+    derivative = _cs231n_derivative(activation, span, layer)
+    if derivative is None:
+        return []
+    right = Bin(span, "*", _dout(span, layer), derivative)
+    found = []
+    if any(isinstance(n, Sym) and n.name == "Z" for n in walk(written)):
+        outputs = transform(written, lambda n: _out(n.span, layer) if _is_x(n) else None)
+        hint = f"φ' of {activation} is written with out = {activation}(x), not x"
+        found.append((hint, replace(rhs, right=outputs)))
+    if not any(isinstance(n, Sym) and n.name not in ("∂J/∂A", "m") for n in walk(written)):
+        mask = "the ReLU's mask " if activation == "relu" else ""
+        return [*found, (f"missing {mask}φ'(x): dx = {text(right)}", replace(rhs, right=right))]
+    named = [name for name in ("relu", "tanh", "sigmoid") if _is_dout_times(written, name, layer)]
+    other = ""
+    if named:
+        other = f"{text(_cs231n_derivative(named[0], span, layer))} is {named[0]}'s φ'; "
+    hint = f"{other}the local derivative is φ'(x) of this network's φ = {activation}: "
+    return [*found, (hint + f"dx = {text(right)}", replace(rhs, right=right))]
+
+
+def _is_x(node):
+    return isinstance(node, Transpose) and isinstance(node.arg, Sym) and node.arg.name == "Z"
+
+
+def _is_dout_times(written, activation, layer):
+    """Whether ``written`` is dout times the local derivative of ``activation``, any order."""
+    span = written.span
+    right = Bin(span, "*", _dout(span, layer), _cs231n_derivative(activation, span, layer))
+    return sorted(_factors(written)) == sorted(_factors(right))
+
+
+def _factors(node):
+    if isinstance(node, Bin) and node.op == "*":
+        return _factors(node.left) + _factors(node.right)
+    return [to_text(node)]
+
+
 def exp_output(node, goal, activation, text):
     """(a^(L) − y) ⊙ exp(z^(L)) (or ⊙ a^(L)) for the Poisson loss: the squared loss's δ^(L)
     through an exp output. The log in J cancels exp'(z^(L)) = a^(L); ``check`` tries this
@@ -240,13 +312,21 @@ REPAIRS = (
     _missing_dphi,
     _bias_regularized,
     _layer_shifted,
-    cs231n.repairs,
+    _local_derivative,
 )
 
 
 L2_TWICE = (
     "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
     "derivative's 2"
+)
+CS231N_SHAPES = (
+    "one sample per row: X is N × D, W is D × M and out = X @ W + b is N × M; a gradient has "
+    "the shape of its variable: dW is D × M like W, db (M,) like b, dx N × D like X"
+)
+CS231N_AXIS = (
+    "the wrong axis: db sums dout over the N samples, its rows (axis=0); axis=1 sums over the "
+    "units of each sample"
 )
 CS231N_TWICE_AVERAGED = (
     "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "

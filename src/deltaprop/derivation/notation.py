@@ -17,8 +17,8 @@ A number written against a symbol (``2m``) is a coefficient that binds tighter t
 ``‖v‖²``, ``‖Θ‖²_F`` are norms and ``Σ_i``, ``Σ_l`` sum the product that follows them over the
 samples or the layers, so the cost ``J`` parses too. Octave's ``Theta2(:,2:end)``, ``v(2:end)``,
 ``[1; a]``, ``[ones(m,1) A]``, ``sum(v)``, ``.^`` and ``h_\\Theta(x)`` (Ng's course) and NumPy's
-``np.dot``, ``.dot``, ``.sum(axis=0)``, ``np.maximum(0, x)``, ``(x > 0)``, ``**`` and ``+=`` with
-cs231n's layer-local names (:class:`Local`) are read too. The tree renders back as Unicode text
+``np.dot``, ``.dot``, ``.sum(axis=0)``, ``np.maximum(0, x)``, ``(x > 0)``, ``**`` and ``+=`` are
+read too. The tree renders back as Unicode text
 or LaTeX through one :class:`Renderer`.
 """
 
@@ -94,9 +94,8 @@ class Sym(Node):
 
 @dataclass(frozen=True, eq=False)
 class Local(Sym):
-    """A name of cs231n's NumPy, local to one layer (``X``, ``W``, ``dout``): ``name`` is the
-    quantity of layer l that it stands for (``cs:A`` is (A^(l))ᵀ, see ``cs231n.py``) and
-    ``written`` its spelling, which is how it is printed."""
+    """A core symbol spelled back as a NumPy name (``dZ1``, ``W``, ``dout``): ``name`` is the
+    quantity it stands for and ``written`` its spelling, which is how it is printed."""
 
     written: str = ""
 
@@ -409,8 +408,6 @@ def _tokens_of(match, text, words):
 
 
 def _symbol_or_op(s, pos, end):
-    if s.startswith("local:"):  # a layer-local name of cs231n's NumPy
-        return Token("local", s.removeprefix("local:"), pos, end)
     if s.startswith("~"):  # a name of the notation's table, translated after parsing
         return Token("sym", s, pos, end)
     if s in SYMBOLS or s in ELEMENTWISE:
@@ -542,7 +539,6 @@ class _Parser:
             "Σ": self.primary_sum,
             "fill": self.primary_fill,
             "h": self.primary_h,
-            "local": self.primary_local,
             "dot": self.primary_numpy,
             "sum": self.primary_axis_sum,
             "maximum": self.primary_maximum,
@@ -875,10 +871,6 @@ class _Parser:
             self.fail("h_Θ takes the input x: h_Θ(x) or h_Θ(x^{(i)})")
         return Sym((start, close.end), "a", LayerIndex("L", 0), sample=x.sample)
 
-    def primary_local(self):
-        tok = self.next()
-        return Local((tok.pos, tok.end), tok.value, LayerIndex("l", 0), written=tok.value)
-
     def numpy_arguments(self, count):
         """``(a, b, …)``: ``count`` expressions in parentheses, and the closing position."""
         self.expect("(", "'(' and the arguments")
@@ -920,6 +912,8 @@ class _Parser:
                 axis = self.axis()
         if self.table.name == "cs231n" and axis == "all":
             self.fail("', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
+        if self.table.name == "cs231n" and getattr(arg, "name", "") in ("~b", "~db"):
+            axis = "all"  # cs231n's b and db are 1-D, (M,): a sum over their one axis
         end = self.expect(")", "')'").end
         return AxisSum((start, end), arg, axis, keepdims or axis == 0, mean, method)
 
@@ -1193,7 +1187,7 @@ NUMPY_CALLS = {
 
 
 def is_numpy(node):
-    """Whether ``node`` is cs231n's NumPy: it holds a layer-local name such as X or dout."""
+    """Whether ``node`` is written as NumPy: it holds a NumPy name such as dZ1 or dout."""
     return isinstance(node, Local) or any(is_numpy(child) for child in children(node))
 
 
@@ -1334,7 +1328,7 @@ class Renderer:
     def sym(self, node):
         if isinstance(node, Local):
             return node.written
-        base = node.name.removesuffix("+")  # Ng's folded Θ+ is written Θ, as he does
+        base = node.name.removesuffix("+").removeprefix("~")  # Ng's folded Θ+ is written Θ
         name = self.names.get(base, base)
         if base in SUBSCRIPTED and node.layer is not None:
             return f"{name}{self.subscript(node.layer.text(self.minus))}"

@@ -4,8 +4,8 @@ The question's notation (Θ^(l), δ^(l), layer 1 the input) is the one deltaprop
 other notation is a :class:`~deltaprop.derivation.tables.Table`. :func:`read` parses an
 equation in a notation and :func:`translate` maps the names of its table into the core
 vocabulary right after parsing, so that shapes, values and hints know only the core symbols.
-Ng's folded bias and ex4's rows (:func:`fold`, :func:`rows`) and cs231n's layer-local names
-(``cs231n.py``) are readings of the core symbols.
+Ng's folded bias and ex4's rows (:func:`fold`, :func:`rows`) are readings of the core symbols;
+cs231n's names are local to one layer, an affine one or an activation (:func:`local_names`).
 """
 
 import re
@@ -29,7 +29,15 @@ from deltaprop.derivation.notation import (
     transform,
 )
 from deltaprop.derivation.shapes import RANGES, WEIGHTS, SymbolError, quantity, walk
-from deltaprop.derivation.tables import BY_NAME, FOLDED, NOTATIONS, Meaning
+from deltaprop.derivation.tables import (
+    ACTIVATION,
+    AFFINE_CLUE,
+    BY_NAME,
+    FOLDED,
+    LAYER_NOTES,
+    NOTATIONS,
+    Meaning,
+)
 from deltaprop.errors import ConfigError
 
 DETECTION = ("cs231n", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow", "bishop")
@@ -56,12 +64,6 @@ def title(notation):
     return table_of(notation).title
 
 
-def note(notation):
-    """How ``notation`` translates to the question's, shown once with a verdict ("" if it is
-    the question's)."""
-    return table_of(notation).note
-
-
 # ---------------------------------------------------------------- translation
 
 SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
@@ -72,7 +74,7 @@ def read(text, notation):
     """``text`` parsed in ``notation`` and translated into the core vocabulary: a list of
     sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
     moved to the right, so that the first side is always a quantity."""
-    table = table_of(notation)
+    table = local_names(table_of(notation), text)
     parsed = parse(text, table)
     table = replace(table, units=_units(parsed, table)) if table.units else table
     sides = [translate(side, table) for side in parsed]
@@ -80,6 +82,17 @@ def read(text, notation):
         return sides
     lhs, factor = _unscaled(sides[0])
     return [lhs, *(_rescaled(side, factor) for side in sides[1:])]
+
+
+def local_names(table, text):
+    """``table``, or for cs231n the table of the layer ``text`` is about: its names are local
+    to one layer, an affine one when ``text`` names W, b, their gradients or X (the table's
+    own names), else the activation φ of a hidden layer (x, out, dout, dx), with its note."""
+    if table.name != "cs231n":
+        return table
+    if re.search(AFFINE_CLUE, text):
+        return replace(table, note=LAYER_NOTES["affine"])
+    return replace(table, symbols=ACTIVATION, note=LAYER_NOTES["activation"])
 
 
 def _units(sides, table):
@@ -224,10 +237,12 @@ def _core_symbol(sym, table):
     else:
         node = replace(sym, name=meaning.core, layer=_written_layer(sym, meaning, table))
         node = node if node.layer is not None else _unplaced(sym, written)
-    if meaning.scale:
-        node = Bin(sym.span, "@", Sym(sym.span, "m"), node, "scale")
     if table.rows and meaning.core not in ("J", "m"):
         node = Transpose(sym.span, node)
+    if meaning.scale == "1/m":  # cs231n's dout = ∂J/∂out carries the 1/m of J
+        return Bin(sym.span, "/", node, Sym(sym.span, "m"), "scale")
+    if meaning.scale:
+        return Bin(sym.span, "@", Sym(sym.span, "m"), node, "scale")
     return node
 
 

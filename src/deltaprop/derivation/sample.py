@@ -8,7 +8,6 @@ evaluated on that sample alone, which is δ^(l) by definition (∂z^(l)/∂b^(l)
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation.tables import CS231N
 from deltaprop.errors import ConfigError
 from deltaprop.losses import Loss, get_loss
 from deltaprop.network import Network, check_sizes
@@ -165,18 +164,7 @@ class RandomNetwork:
         }
         if name.endswith("+"):
             return self.folded(name, k, column)
-        if name.startswith("cs:"):
-            return self.local(name, k)
         return values[name]()
-
-    def local(self, name, k):
-        """cs231n's names for layer ``k`` (``tables.CS231N``), samples as rows: the transposes
-        of the question's batch quantities, the upstream gradients ∂J/∂out with the 1/m of J.
-        ∂J/∂A^(k) = (Θ^(k))ᵀ Δ^(k+1) is the one not read off the core's gradient (a test
-        compares it with central differences of J)."""
-        meaning = CS231N[name][1]
-        value = self.truth(meaning.core, k + meaning.shift, batched=True)
-        return (value / self.m if meaning.scale else value).T  # one sample per row
 
     def folded(self, name, k, column):
         """Ng's course with the bias folded in: a^(l) is [1; a^(l)], Θ^(l) is [b^(l+1) Θ^(l)]

@@ -22,7 +22,6 @@ from deltaprop.derivation.notation import (
     Differential,
     DropFirst,
     LayerIndex,
-    Local,
     Neg,
     Norm,
     Num,
@@ -35,7 +34,7 @@ from deltaprop.derivation.notation import (
     is_numpy,
     to_text,
 )
-from deltaprop.derivation.tables import ACTIVATION, CS231N, FOLDED
+from deltaprop.derivation.tables import FOLDED
 
 # name: (first layer, last layer as an offset from L); the ranges of the notation table
 RANGES = {
@@ -53,17 +52,15 @@ RANGES = {
     "P": (2, -1),
     "φ'": (2, -1),
     "∂J/∂a": (2, 0),
-    "∂J/∂A": (2, 0),
+    "∂J/∂A": (1, 0),  # ∂J/∂A^(1) = ∂J/∂X, cs231n's dx of the first layer
     "∂z/∂z": (2, -1),
     "R": (1, -1),  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
 }
 WEIGHTS = {"Θ", "G", "Acc", "∂z/∂z", "R"}  # n_{l+1} × n_l
 BATCH = {"Z", "A", "Δ", "∂J/∂A"}  # n_l × m
 RANGES |= {f"{name}+": (1, -1) for name in FOLDED}
-RANGES |= {name: (2 if name in ACTIVATION.values() else 1, -1) for name in CS231N}
 MEANING = {"G": "∂J/∂Θ", "Acc": "Ng's Δ", "gb": "∂J/∂b", "φ'": "φ'(z)", "R": "(α/m) Θ"}
 MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z"}
-MEANING |= {name: written for name, (written, _) in CS231N.items()}  # cs231n's X, W, dout
 
 
 def meaning(name):
@@ -201,7 +198,7 @@ class SymbolicDomain:
             absolute and self.L is not None and layer.offset > self.L + hi
         )
         if too_high or (absolute and layer.offset < lo):
-            raise RangeError(node, _range_message(name, layer.text(), lo, hi, self.L))
+            raise RangeError(node, _range_message(name, layer.text(), lo, hi, self.L, node))
 
     def value(self, name, k):
         return None
@@ -238,17 +235,17 @@ class ConcreteDomain:
         lo, hi = RANGES[name]
         k, L = layer.bind(self.binding), len(self.sizes)
         if not lo <= k <= L + hi:
-            raise RangeError(node, _range_message(name, str(k), lo, hi, L))
+            raise RangeError(node, _range_message(name, str(k), lo, hi, L, node))
 
     def value(self, name, k):
         return None if self.sample is None else self.sample.value(name, k, self.column)
 
 
-def _range_message(name, k, lo, hi, L=None):
+def _range_message(name, k, lo, hi, L=None, node=None):
     last = "L" if not hi else f"L−{-hi}"
     if L is not None:
         last += f" = {L + hi}"
-    symbol = meaning(name)
+    symbol = getattr(node, "written", "") or meaning(name)  # a NumPy name as written
     return f"{symbol}^({k}) does not exist: {symbol}^(l) is defined for l = {lo}..{last}"
 
 
@@ -286,9 +283,6 @@ def _unknown_message(node):
 def symbol_shape(name, layer, domain):
     """The shape of quantity ``name`` at ``layer`` (None for scalars)."""
     n, m = domain.n, domain.m
-    if name in CS231N:  # the transpose of a quantity of layer l or l+1
-        core = CS231N[name][1]
-        return symbol_shape(core.core, layer.shift(core.shift), domain)[::-1]
     if name.endswith("+"):  # Ng's folded bias: a first column of Θ, a first entry of a
         rows, cols = symbol_shape(name[:-1], layer, domain)
         return (plus(rows, 1), cols) if name in ("a+", "A+") else (rows, plus(cols, 1))
@@ -348,8 +342,7 @@ def _axis_sum(node, arg):
     ``np.mean``: the sum divided by the length of the axis."""
     if arg.shape is None:
         raise ShapeError(node, arg, None, "a scalar has no axis to sum over")
-    local_bias = isinstance(arg.node, Local) and arg.node.name in ("cs:b", "cs:gb")  # 1-D (M,)
-    if local_bias or node.axis == "all":  # np.sum(v): every entry
+    if node.axis == "all":  # np.sum(v): every entry
         count = 1 if arg.value is None else np.size(arg.value)
         return Term(
             None, _apply(lambda v: float(np.sum(v)) / (count if node.mean else 1), arg), node

@@ -63,25 +63,43 @@ NUMPY = {word: word for word in NUMPY_WORDS}
 # Ng's course with the bias folded in: Θ+^(l) = [b^(l+1) Θ^(l)] holds the bias as its first
 # column, a+^(l) = [1; a^(l)] the bias unit a_0 = 1 as its first entry (a^(L) has none)
 FOLDED = ("Θ", "G", "Acc", "R", "a", "A")
-CS231N = {  # cs231n's names of one layer l, one sample per row: (written, the core quantity
-    # it is the transpose of; scale "1/m": dout = ∂J/∂out carries the 1/m of J), see cs231n.py
-    "cs:A": ("X", _m("A")),  # an affine layer l → l+1: X is (A^(l))ᵀ, N × D
-    "cs:Θ": ("W", _m("Θ")),  # D × M
-    "cs:b": ("b", _m("b", 1)),  # (M,)
-    "cs:Z": ("out", _m("Z", 1)),  # N × M
-    "cs:dZ": ("dout", _m("Δ", 1, scale="1/m")),
-    "cs:dA": ("dx", _m("∂J/∂A", scale="1/m")),  # (1/m) ((Θ^(l))ᵀ Δ^(l+1))ᵀ
-    "cs:G": ("dW", _m("G")),  # the batch's ∂J/∂Θ^(l), transposed
-    "cs:gb": ("db", _m("gb", 1)),
-    "cs:R": ("reg * W", _m("R")),
-    "cs:z": ("x", _m("Z")),  # the activation φ of a hidden layer l: x is (Z^(l))ᵀ, N × D
-    "cs:a": ("out", _m("A")),
-    "cs:da": ("dout", _m("∂J/∂A", scale="1/m")),
-    "cs:dz": ("dx", _m("Δ", scale="1/m")),
+AFFINE = {  # cs231n's names of an affine layer from l to l+1, one sample per row: each the
+    # transpose of a core quantity; dout = ∂J/∂out carries the 1/m of J (scale "1/m")
+    "X": _m("A", 0, "l"),
+    "x": _m("A", 0, "l"),
+    "W": _m("Θ", 0, "l"),
+    "w": _m("Θ", 0, "l"),
+    "b": _m("b", 1, "l"),
+    "out": _m("Z", 1, "l"),
+    "dout": _m("Δ", 1, "l", "1/m"),
+    "dx": _m("∂J/∂A", 0, "l", "1/m"),
+    "dX": _m("∂J/∂A", 0, "l", "1/m"),
+    "dW": _m("G", 0, "l"),
+    "dw": _m("G", 0, "l"),
+    "db": _m("gb", 1, "l"),
 }
-AFFINE = {"X": "cs:A", "x": "cs:A", "W": "cs:Θ", "w": "cs:Θ", "b": "cs:b", "out": "cs:Z"}
-AFFINE |= {"dout": "cs:dZ", "dx": "cs:dA", "dX": "cs:dA", "dW": "cs:G", "dw": "cs:G", "db": "cs:gb"}
-ACTIVATION = {"x": "cs:z", "out": "cs:a", "dout": "cs:da", "dx": "cs:dz"}
+ACTIVATION = {  # cs231n's names of the activation φ of a hidden layer l: out = φ(x)
+    "x": _m("Z", 0, "l"),
+    "out": _m("A", 0, "l"),
+    "dout": _m("∂J/∂A", 0, "l", "1/m"),
+    "dx": _m("Δ", 0, "l", "1/m"),
+}
+AFFINE_CLUE = r"\b(?:X|W|w|b|dW|dw|db|dX)\b"  # an equation about an affine layer names these
+LAYER_NOTES = {
+    "affine": (
+        "cs231n's names are local to one layer, one sample per row; this is an affine layer "
+        "from layer l to l+1: X is (A^(l))ᵀ (N × D, N = m samples, D = n_l), W is (Θ^(l))ᵀ "
+        "(D × M, M = n_{l+1}), b is (b^(l+1))ᵀ, out is (Z^(l+1))ᵀ, dout = ∂J/∂out = "
+        "(1/m) (Δ^(l+1))ᵀ (J averages over the N samples), dW is (∂J/∂Θ^(l))ᵀ, db is "
+        "(∂J/∂b^(l+1))ᵀ, dx = ∂J/∂X, and reg is α/m"
+    ),
+    "activation": (
+        "cs231n's names are local to one layer, one sample per row; this is the activation φ "
+        "of a hidden layer l: x is (Z^(l))ᵀ (N × D, N = m samples, D = n_l), out = φ(x) is "
+        "(A^(l))ᵀ, dout = ∂J/∂out and dx = ∂J/∂x = (1/m) (Δ^(l))ᵀ (J averages over the N "
+        "samples)"
+    ),
+}
 
 LETTERS = {name: _m(name) for name in ("δ", "z", "a", "b")}  # δ^l: the layer as written
 DLAI_LAYER = {  # deeplearning.ai: [l] is layer l, layer 0 the input, W^{[l]} from l−1 to l
@@ -173,7 +191,9 @@ TABLES = (
         "cs231n",
         "cs231n's NumPy notation",
         "dx = dout @ W.T",
-        words={name: f"local:{name}" for name in AFFINE} | NUMPY | {"N": "m", "reg": "reg"},
+        symbols=AFFINE,  # or ACTIVATION: notations.local_names
+        words=NUMPY | {"N": "m", "reg": "reg"},
+        rows=True,
         numpy=True,
         clue=r"\bdout\b|^\s*d?(?:x|out)\s*\+?=|\breg\b",
     ),
