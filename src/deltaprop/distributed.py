@@ -129,11 +129,6 @@ def validation_rows(k, m_k, split):
     return np.random.default_rng([seed, k]).random(m_k) < fraction  # (m_k,)
 
 
-def validation_count(k, m_k, split):
-    """The number of rows of partition k (m_k rows) in the validation split ``split``."""
-    return int(validation_rows(k, m_k, split).sum())
-
-
 def read_part(source, prep=None):
     """Partition k read from its ``source`` (load, args) in this task: ``load(*args)``, then
     with ``prep`` = (scalers, dtype, split) its training rows (split (seed, fraction, False))
@@ -351,12 +346,10 @@ class DaskData(TrainingData):
     def split(self, fraction, rng):
         """(training part, validation part): the rows of partition k whose draw from
         ``default_rng([seed, k])`` falls below ``fraction`` validate (``validation_rows``; the
-        seed drawn from ``rng``), each worker drawing its own."""
+        seed drawn from ``rng``), each worker drawing its own; the driver draws them once to
+        count them."""
         split = (int(rng.integers(2**63)), fraction)
-        counts = [
-            self.client.submit(validation_count, k, m_k, split) for k, m_k in enumerate(self.sizes)
-        ]
-        n_val = gather(self.client, counts)
+        n_val = [int(validation_rows(k, m_k, split).sum()) for k, m_k in enumerate(self.sizes)]
         check_validation_sizes(self.m, sum(n_val), fraction)
         scalers, dtype, _ = self.prep
         self.halves = tuple(

@@ -92,6 +92,13 @@ class InMemoryData(TrainingData):
     def batches(self, batch_size, shuffle):
         return Batches(self.X, self.Y, batch_size, shuffle, self.w)
 
+    def start_losses(self, net, config, b):
+        """As ``TrainingData.start_losses``, by a forward pass alone (no gradient to reduce)."""
+        loss, first = get_loss(config.loss), self.columns(slice(0, b))
+        penalty = sum(float(np.vdot(t, t)) for t in net.theta.values()) if config.alpha else 0.0
+        J_0 = first.data_loss(net, loss) + 0.5 * config.alpha * penalty / weight_total(first.w, b)
+        return J_0, self.trivial_loss(loss)
+
     def split(self, fraction, rng):
         """(training part, validation part): ⌈fraction·m⌉ columns drawn with ``rng`` validate.
 
