@@ -2,7 +2,6 @@
 case, the load measure, the count restored, and the same training whatever the count."""
 
 import contextlib
-import time
 
 import numpy as np
 import pytest
@@ -40,17 +39,33 @@ def test_threads_for_each_case(sizes, m, base, others, n_cpus, expected):
     assert speed.threads_for(flops, base, others, n_cpus) == expected
 
 
+class Clock:
+    """A wall clock and this process's CPU clock that move only when told (exact binary times)."""
+
+    def __init__(self):
+        self.wall = self.cpu = 1.0
+
+    def perf_counter(self):
+        return self.wall
+
+    def process_time(self):
+        return self.cpu
+
+
 def test_other_load_from_idle_time(monkeypatch):
     """Busy CPUs minus this process's own CPU time: an idle machine is 0, CPUs never idle
-    while this process sleeps are the other processes' work."""
-    monkeypatch.setattr(speed.OtherLoad, "WINDOW", 0.02)
-    idle = speed.OtherLoad(lambda: (2 * time.perf_counter(), 2))  # both CPUs idle throughout
+    are the other processes' work less what this process did."""
+    clock = Clock()
+    monkeypatch.setattr(speed, "time", clock)
+    monkeypatch.setattr(speed.OtherLoad, "WINDOW", 0.25)
+    idle = speed.OtherLoad(lambda: (2 * clock.wall, 2))  # both CPUs idle throughout
+    clock.wall += speed.OtherLoad.WINDOW / 2
     assert idle.cores() is None  # no window has ended yet
-    time.sleep(0.03)
+    clock.wall += speed.OtherLoad.WINDOW
     assert idle.cores() == 0.0
     busy = speed.OtherLoad(lambda: (0.0, 2))  # never idle
-    time.sleep(0.05)  # this process sleeps: its CPU time hardly grows
-    assert 1.5 < busy.cores() <= 2.0
+    clock.wall, clock.cpu = clock.wall + 0.5, clock.cpu + 0.25  # we used half a core
+    assert busy.cores() == 1.5
 
 
 def test_proc_stat_idle_reads_the_cpus_of_this_process():
