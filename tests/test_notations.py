@@ -335,6 +335,12 @@ def test_cs231n_missing_transpose_is_explained_in_its_shapes(equation, message, 
     assert any("dW is D × M like W" in hint for hint in result.hints)
 
 
+def test_cs231n_fix_keeps_the_names_as_written():
+    result = check("dw = dout @ x.T", activation="relu")
+    assert result.corrected == "dw = x.T @ dout", result.to_text()
+    assert "x.T (D × N)" in result.message
+
+
 def test_cs231n_wrong_axis_for_db_is_named():
     result = check("db = dout.sum(axis=1)", activation="relu")
     assert (result.verdict, result.reason) == ("wrong", "shape")

@@ -119,3 +119,23 @@ def test_training_the_same_whatever_the_count(two_threads, rng, dtype, rtol):
     for fit in fits[1:]:
         np.testing.assert_allclose(fit, fits[0], rtol=rtol, atol=rtol * 1e-2)
     assert not np.allclose(fits[0], start)  # it trained
+
+
+def test_numpy_blas_found_by_its_path_is_numpys(two_threads):
+    """NumPy's wheel's OpenBLAS, found by path (no scan of every loaded library), is the one
+    threadpoolctl reports as NumPy's."""
+    from threadpoolctl import threadpool_info
+
+    found = speed.bundled_openblas()
+    if found is None:
+        pytest.skip("this NumPy brings no OpenBLAS of its own")
+
+    def numpys():
+        return [i["num_threads"] for i in threadpool_info() if "numpy" in i["filepath"]]
+
+    found.use(1)
+    try:
+        assert numpys() == [1]
+    finally:
+        found.use(2)
+    assert numpys() == [2]

@@ -59,7 +59,9 @@ def delta_hidden(theta, delta_next, dphi_z, out=None):
     (n_l × n_{l+1}) (n_{l+1} × m) ⊙ (n_l × m) → n_l × m
     """
     if theta.shape[0] == 1:  # n_{l+1} = 1: the product has one term, Θ^(l)_1j δ^(l+1)_1
-        delta = np.multiply(theta.T, delta_next, out=out)  # (BLAS is slow at inner size 1)
+        # an outer product: einsum's loop is twice as fast as broadcasting np.multiply, BLAS
+        # slower still at inner size 1 (benchmarks/NOTES.md); each entry is the same product
+        delta = np.einsum("j,i->ji", theta[0], delta_next[0], out=out)
     else:
         delta = np.matmul(theta.T, delta_next, out=out)  # matrix product: Σ_k Θ^(l)_kj δ^(l+1)_k
     delta *= dphi_z  # the one Hadamard product: φ' acts element-wise

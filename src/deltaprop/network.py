@@ -19,7 +19,7 @@ from deltaprop.activations import Activation, get_activation, get_output
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.lazy import issparse
 from deltaprop.losses import Loss, get_loss, weight_total
-from deltaprop.speed import StepThreads, step_flops
+from deltaprop.speed import StepThreads, cpu_idle, in_halves, in_one_piece, split_pays, step_flops
 from deltaprop.weights import check_sample_weight
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -268,17 +268,51 @@ class Workspace:
 
     def __init__(self, net, m, *, backward=True):
         L, self.m, self.sizes, self.dtype = net.L, m, net.sizes, net.dtype
-
-        def empty(layers):
-            return {l: np.empty((net.sizes[l - 1], m), dtype=net.dtype) for l in layers}
-
-        self.z = empty(range(2, L + 1))  # z^(l): (n_l, m), l = 2..L
+        layers = {
+            "z": range(2, L),  # z^(l): (n_l, m), l = 2..L−1
+            "a": range(2, L),  # a^(l): (n_l, m)
+            "delta": range(2, L + 1) if backward else (),  # δ^(l): (n_l, m), l = 2..L
+            "dphi": range(2, L) if backward else (),  # φ'(z^(l)): (n_l, m), l = 2..L−1
+        }
+        arrays = layer_arrays(net.sizes, m, net.dtype, layers)
+        self.z, self.delta, self.dphi = arrays["z"], arrays["delta"], arrays["dphi"]
+        # z^(L), a^(L) (n_L, m) of their own, so that a prediction kept keeps no hidden layer
+        self.z[L] = np.empty((net.sizes[-1], m), dtype=net.dtype)
         linear = net.output.name == "identity"  # a^(L) = z^(L): the same array
-        self.a = empty(range(2, L)) | ({L: self.z[L]} if linear else empty([L]))  # a^(l): (n_l, m)
+        self.a = arrays["a"] | {L: self.z[L] if linear else np.empty_like(self.z[L])}
         self.cache = Cache(self.a, self.z)  # the same dicts: forward fills them in place
-        self.delta = empty(range(2, L + 1) if backward else ())  # δ^(l): (n_l, m), l = 2..L
-        self.dphi = empty(range(2, L) if backward else ())  # φ'(z^(l)): (n_l, m), l = 2..L−1
         self.threads = StepThreads(step_flops(net.sizes, m))  # BLAS threads of a pass (speed)
+        # hidden layers whose φ may run as two halves at once (speed)
+        self.halves = {l: split_pays(net.activation.name, net.sizes[l - 1], m) for l in range(2, L)}
+        self.one_piece = dict.fromkeys(self.halves, in_one_piece)
+
+    def elementwise(self):
+        """``{l: run}`` for this pass: ``run(f, *args, out=)`` computes layer l's φ, as two
+        halves of rows on two threads where the layer is big enough and another CPU is idle
+        now, else in one piece (the same bits either way)."""
+        if not any(self.halves.values()) or not cpu_idle():
+            return self.one_piece
+        return {l: in_halves if big else in_one_piece for l, big in self.halves.items()}
+
+
+def layer_arrays(sizes, m, dtype, layers):
+    """Arrays (n_l, m) for each name and layer l in ``layers`` ({name: layers}), as views into
+    ONE new buffer, each starting on a 64-byte boundary: ``{name: {l: array}}``.
+
+    One allocation instead of one per array: NumPy asks the kernel to back a large one
+    (>= 4 MB) with huge pages, so first touching a big workspace costs a few page faults
+    instead of one per 4 kB (1–8 µs each on a virtual machine; benchmarks/NOTES.md).
+    """
+    itemsize = np.dtype(dtype).itemsize
+    align = 64 // itemsize  # elements per 64 bytes
+    wanted = [(name, l) for name, ls in layers.items() for l in ls]
+    spans = [-(-sizes[l - 1] * m // align) * align for _, l in wanted]  # rounded up
+    buffer = np.empty(sum(spans) + align, dtype=dtype)
+    arrays, start = {name: {} for name in layers}, (-buffer.ctypes.data % 64) // itemsize
+    for (name, l), span in zip(wanted, spans, strict=True):
+        arrays[name][l] = buffer[start : start + sizes[l - 1] * m].reshape(sizes[l - 1], m)
+        start += span
+    return arrays
 
 
 def forward(net, X, workspace=None):
@@ -293,12 +327,12 @@ def forward(net, X, workspace=None):
     ws = Workspace(net, X.shape[1], backward=False) if workspace is None else workspace
     if ws.m != X.shape[1]:
         raise ConfigError(f"X has {X.shape[1]} columns; this workspace is for m={ws.m}")
-    a, z = ws.a, ws.z
+    a, z, run = ws.a, ws.z, ws.elementwise()
     a[1] = X  # a^(1) = x: (n_1, m)
     for l in range(2, L + 1):
         eq.z_layer(theta[l - 1], a[l - 1], b[l], out=z[l])  # z^(l): (n_l, m)
         if l < L:
-            eq.a_hidden(phi, z[l], out=a[l])  # a^(l) = φ(z^(l)): (n_l, m)
+            run[l](eq.a_hidden, phi, z[l], out=a[l])  # a^(l) = φ(z^(l)): (n_l, m)
     if net.output.name != "identity":
         eq.a_output(net.output, z[L], out=a[L])  # a^(L) = exp(z^(L)): (n_L, m)
     return ws.cache  # linear output: a^(L) = z^(L), one array (n_L, m)

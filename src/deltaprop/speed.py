@@ -17,9 +17,13 @@
   with 1 thread). A step below ``SMALL_STEP_FLOPS`` runs on 1 thread (it gains little from 2
   on an idle machine); a bigger one runs on all of NumPy's threads while the CPUs have room
   for them beside the other processes' work (``OtherLoad``, measured every 0.1 s), on 1
-  otherwise. In float64 the thread count does not change the results on OpenBLAS; in float32
-  it can change their last bits, so a float32 fit on a machine whose load changes may differ
-  in the last bits from run to run (``OPENBLAS_NUM_THREADS=1`` pins the count).
+  otherwise. The thread count can change the last bits of a result (float32 often; float64
+  on some shapes: not W1–W4's, but a 10-64-48-1 pass over 1 000 columns), so a big step's fit
+  on a machine whose load changes may differ in the last bits from run to run
+  (``OPENBLAS_NUM_THREADS=1`` pins the count).
+- ``in_halves`` and ``cpu_idle()``: φ of a big hidden layer (``split_pays``) as two halves
+  of rows at once, on a helper thread and the caller's, when another CPU is idle; the same
+  bits as one piece (element-wise).
 """
 
 import contextlib
@@ -287,6 +291,9 @@ def numpy_blas():
     setting = next((os.environ[v] for v in THREADS_VARIABLES if os.environ.get(v)), None)
     if setting is not None and setting.strip() == "1":  # the variable OpenBLAS reads first
         return None
+    bundled = bundled_openblas()
+    if bundled is not None:
+        return bundled
     try:
         from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
     except ImportError:
@@ -301,13 +308,132 @@ def numpy_blas():
     return _ctypes_threads(openblas[0].dynlib)
 
 
-def _ctypes_threads(dynlib):
-    """``BlasThreads`` on the library's set/get functions, whatever their symbol's affixes
-    (``openblas_set_num_threads``, ``scipy_openblas_set_num_threads64_``, …)."""
+def bundled_openblas():
+    """The ``BlasThreads`` of the OpenBLAS that NumPy's wheel brings (``numpy.libs`` beside
+    the package; ``numpy/.dylibs`` on macOS) when it runs on pthreads, or None. Found by its
+    path: threadpoolctl's scan of every loaded library takes 10 ms of CPU once scikit-learn
+    and SciPy are loaded, a tenth of a first small fit (benchmarks/NOTES.md)."""
+    import ctypes
+    import glob
+
+    import numpy as np
+
+    root = os.path.dirname(np.__file__)
+    paths = glob.glob(os.path.join(root + ".libs", "*openblas*"))
+    paths += glob.glob(os.path.join(root, ".dylibs", "*openblas*"))
+    if len(paths) != 1:
+        return None
+    try:
+        dynlib = ctypes.CDLL(paths[0])  # already loaded by NumPy: the same library
+    except OSError:
+        return None
+    parallel = _symbol(dynlib, "openblas_get_parallel")  # 1: pthreads (2: OpenMP, 0: none)
+    if parallel is None or parallel() != 1:
+        return None
+    return _ctypes_threads(dynlib)
+
+
+def _symbol(dynlib, name):
+    """The library's function ``name`` whatever its symbol's affixes, or None."""
     for prefix in ("", "scipy_"):
         for suffix in ("", "64_", "_64"):
-            set_threads = getattr(dynlib, f"{prefix}openblas_set_num_threads{suffix}", None)
-            get_threads = getattr(dynlib, f"{prefix}openblas_get_num_threads{suffix}", None)
-            if set_threads is not None and get_threads is not None:
-                return BlasThreads(set_threads, get_threads)
+            function = getattr(dynlib, f"{prefix}{name}{suffix}", None)
+            if function is not None:
+                return function
     return None
+
+
+def _ctypes_threads(dynlib):
+    """``BlasThreads`` on the library's set/get functions (``openblas_set_num_threads``,
+    ``scipy_openblas_set_num_threads64_``, …), or None."""
+    set_threads = _symbol(dynlib, "openblas_set_num_threads")
+    get_threads = _symbol(dynlib, "openblas_get_num_threads")
+    if set_threads is None or get_threads is None:
+        return None
+    return BlasThreads(set_threads, get_threads)
+
+
+# --- Element-wise work on the CPU the BLAS leaves idle (issue 19, round two) ---
+
+# φ in two halves pays from this many values on an idle machine: the helper thread's round
+# trip costs ~100 µs there (waking an idle CPU), measured with benchmarks/split_threshold.py
+SPLIT_MIN_VALUES = 262_144
+# the activations whose φ costs enough per value (an exp or tanh, >= 1.5 ns); relu's never
+# paid up to 10^6 values, nor did any φ' (benchmarks/NOTES.md)
+SPLIT_ACTIVATIONS = frozenset({"tanh", "sigmoid", "softplus", "elu"})
+
+
+def split_pays(activation, n_rows, m):
+    """Whether φ of the activation named ``activation`` on an (n_rows, m) array may run as
+    two halves of rows at once: a costly φ (``SPLIT_ACTIVATIONS``), at least
+    ``SPLIT_MIN_VALUES`` values, 2 rows. Decided once per shape (a ``network.Workspace``
+    keeps it per layer); ``cpu_idle()`` decides per call."""
+    return activation in SPLIT_ACTIVATIONS and n_rows >= 2 and n_rows * m >= SPLIT_MIN_VALUES
+
+
+def cpu_idle():
+    """Whether another CPU is idle now beside this process (``OtherLoad``: at most
+    ``BUSY_SLACK`` cores of other processes' work where this process would use 2 CPUs).
+    False where the load cannot be measured, in its first window, or on one CPU."""
+    load = other_load() if _split_on[0] else None
+    others = None if load is None else load.cores()
+    return others is not None and load.last[3] >= 2 and others <= load.last[3] - 2 + BUSY_SLACK
+
+
+def in_one_piece(f, *args, out):
+    """``f(*args, out=out)``: the element-wise work in one call."""
+    return f(*args, out=out)
+
+
+def in_halves(f, *args, out):
+    """``f(*args, out=out)`` as two calls at once: rows [0, h) of ``out`` and of every
+    argument of its shape on a helper thread, rows [h, n) here (NumPy's ufuncs release the
+    GIL). For an element-wise ``f`` each value is computed by the same operations either way:
+    the same bits as ``in_one_piece`` (tested). The helper applies the caller's
+    floating-point error handling (``np.errstate`` is per thread); an error raised by either
+    half is raised here once both are done."""
+    import numpy as np
+
+    h = out.shape[0] // 2
+
+    def rows(part):
+        return [a[part] if getattr(a, "shape", None) == out.shape else a for a in args]
+
+    top = _helper(os.getpid()).submit(_with_errstate, np.geterr(), f, rows(slice(None, h)), out[:h])
+    try:
+        f(*rows(slice(h, None)), out=out[h:])
+    finally:
+        error = top.exception()  # waits for the helper's half
+    if error is not None:
+        raise error
+    return out
+
+
+def _with_errstate(err, f, args, out):
+    """``f(*args, out=out)`` under ``np.errstate(**err)``."""
+    import numpy as np
+
+    with np.errstate(**err):
+        return f(*args, out=out)
+
+
+@functools.cache
+def _helper(pid):
+    """The helper thread of process ``pid`` (a forked child makes its own: a pool's thread
+    does not survive a fork)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="deltaprop-halves")
+
+
+_split_on = [True]  # False inside ``elementwise_in_one_piece()``
+
+
+@contextlib.contextmanager
+def elementwise_in_one_piece():
+    """No element-wise work in halves inside (benchmarks comparing both, tests)."""
+    saved, _split_on[0] = _split_on[0], False
+    try:
+        yield
+    finally:
+        _split_on[0] = saved

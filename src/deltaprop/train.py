@@ -20,9 +20,10 @@ the training or the validation pass,
   (``tests/test_train.py`` checks the benchmark workloads and the bundled data with every
   solver's default learning rate).
 
-Same seed, same machine ⇒ bit-identical results in float64: all randomness comes from ``rng``.
-In float32 the BLAS thread count, which follows the machine's load for big steps
-(``deltaprop.speed``), can change the last bits; ``OPENBLAS_NUM_THREADS=1`` pins it.
+Same seed, same machine ⇒ bit-identical results: all randomness comes from ``rng``. But the
+BLAS thread count of a big step follows the machine's load (``deltaprop.speed``) and can
+change the last bits (in float32 often, in float64 for some shapes); ``OPENBLAS_NUM_THREADS=1``
+pins it.
 """
 
 import contextlib
@@ -33,7 +34,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
-from tqdm.auto import tqdm
 
 from deltaprop.config import TrainConfig
 from deltaprop.errors import ClusterLostError, DivergenceError
@@ -403,16 +403,24 @@ def record(history, J, m):
     history.t += m
 
 
+class NoBar(contextlib.nullcontext):
+    """The progress bar without ``verbose``: none (and tqdm not even imported)."""
+
+    disable = True
+
+    def __init__(self):
+        super().__init__(self)  # ``with NoBar() as bar``: bar is the NoBar
+
+
 def progress_bar(config, unit):
     """A tqdm bar on stderr of ``config.max_iter`` epochs or iterations (a terminal only,
-    disabled otherwise: ``show_progress`` then prints lines)."""
-    return tqdm(
-        total=config.max_iter,
-        disable=None if config.verbose else True,
-        file=sys.stderr,
-        unit=unit,
-        desc="training",
-    )
+    disabled otherwise: ``show_progress`` then prints lines); ``NoBar()`` without verbose."""
+    if not config.verbose:
+        return NoBar()
+    from tqdm.auto import tqdm  # 5–20 ms to import: only for a run that shows progress
+
+    # disable=None: no bar where stderr is not a terminal
+    return tqdm(total=config.max_iter, disable=None, file=sys.stderr, unit=unit, desc="training")
 
 
 def show_progress(bar, history, verbose):

@@ -186,9 +186,14 @@ class Batches:
 
 def outputs(net, X, chunk=4096):
     """a^(L) for the columns of X (n_1, m), forward in column chunks (the hidden a^(l) of one
-    chunk at a time): (n_L, m)."""
-    starts = range(0, X.shape[1], chunk)
-    return np.concatenate([forward(net, X[:, s : s + chunk]).a[net.L] for s in starts], axis=1)
+    chunk at a time, in one workspace per chunk width): (n_L, m)."""
+    A, workspaces = np.empty((net.sizes[-1], X.shape[1]), dtype=net.dtype), {}
+    for s in range(0, X.shape[1], chunk):
+        X_s = X[:, s : s + chunk]  # (n_1, k)
+        k = X_s.shape[1]
+        ws = workspaces.get(k) or workspaces.setdefault(k, Workspace(net, k, backward=False))
+        A[:, s : s + k] = forward(net, X_s, ws).a[net.L]
+    return A
 
 
 def data_loss(net, X, Y, loss, w=None):

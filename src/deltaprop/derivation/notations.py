@@ -87,12 +87,15 @@ def read(text, notation):
 def local_names(table, text):
     """``table``, or for cs231n the table of the layer ``text`` is about: its names are local
     to one layer, an affine one when ``text`` names W, b, their gradients or X (the table's
-    own names), else the activation φ of a hidden layer (x, out, dout, dx), with its note."""
+    own names, those written in ``text`` first: dw, x rather than dW, X), else the activation
+    φ of a hidden layer (x, out, dout, dx), with its note."""
     if table.name != "cs231n":
         return table
-    if re.search(AFFINE_CLUE, text):
-        return replace(table, note=LAYER_NOTES["affine"])
-    return replace(table, symbols=ACTIVATION, note=LAYER_NOTES["activation"])
+    if not re.search(AFFINE_CLUE, text):
+        return replace(table, symbols=ACTIVATION, note=LAYER_NOTES["activation"])
+    written = sorted(table.symbols, key=lambda name: not re.search(rf"\b{name}\b", text))
+    symbols = {name: table.symbols[name] for name in written}
+    return replace(table, symbols=symbols, note=LAYER_NOTES["affine"])
 
 
 def _units(sides, table):
