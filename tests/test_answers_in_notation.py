@@ -4,6 +4,8 @@ the question's notation is shown once (a note), and every suggested fix checks c
 
 The expected fragments were written before the messages were spelled back."""
 
+import json
+
 import pytest
 
 from deltaprop.derivation import check
@@ -202,3 +204,72 @@ def test_goodfellows_pre_activation_and_activation_keep_his_letters():
     result = check(equation, notation="goodfellow")
     assert result.verdict == "wrong", result.to_text()
     assert any("φ' takes a, not h = φ(a)" in hint for hint in result.hints), result.to_text()
+
+
+# Layer numbers in the student's numbering: where layer 0 is the input (deeplearning.ai,
+# Goodfellow, d2l) an absolute layer is the index the student wrote, and L counts the layers
+# after the input (sizes 4,5,3: L = 2); the JSON fields keep the question's numbering.
+# (notation, a wrong value at an absolute layer, where it is said, the question's layer)
+ABSOLUTE_LAYERS = [
+    ("dlai", r"dZ^{[2]} = 2 (A^{[2]} - Y)", "at l = 2 (layer 0 the input)", 3),
+    ("dlai", "dZ2 = 2 * (A2 - Y)", "at l = 2 (layer 0 the input)", 3),
+    ("dlai", "dW2 = 2 * np.dot(dZ2, A1.T) / m", "at l = 2 (layer 0 the input)", 2),
+    ("goodfellow", r"\nabla_{a^{(2)}} J = 2 \nabla_{h^{(2)}} J", "at k = 2 (layer 0 the input)", 3),
+    (
+        "d2l",
+        r"\frac{\partial J}{\partial h^{(1)}} = 2 (W^{(2)})^\top \frac{\partial J}{\partial o}",
+        "at l = 1 (layer 0 the input)",
+        2,
+    ),
+    ("question", r"\delta^{(3)} = 2 (a^{(3)} - y)", "at l = 3", 3),
+    ("ng", "delta3 = 2 * (a3 - y)", "at l = 3", 3),
+    ("nielsen", r"\delta^3 = 2 (a^3 - y)", "at l = 3", 3),
+]
+
+
+@pytest.mark.parametrize("notation, equation, where, core", ABSOLUTE_LAYERS)
+def test_an_absolute_layer_is_said_in_the_students_numbering(notation, equation, where, core):
+    result = check(equation, (4, 5, 3), "tanh", notation=notation)
+    assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
+    assert result.message.endswith(f"wrong {where}: relative error 1.0"), result.to_text()
+    assert json.loads(result.to_json())["layers"][0]["l"] == core
+
+
+# (notation, a dimension error, the binding as the student numbers it)
+SIZES_IN_NOTATION = [
+    (
+        "dlai",
+        r"dZ^{[1]} = W^{[2]} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
+        "with these sizes (L = 2, layer 0 the input): ",
+    ),
+    ("dlai", "dZ1 = np.dot(W2, dZ2) * (1 - np.power(A1, 2))", "(L = 2, layer 0 the input): "),
+    (
+        "dlai",
+        r"dZ^{[l]} = W^{[l+1]} dZ^{[l+1]} * g^{[l]\prime}(Z^{[l]})",
+        "with these sizes (L = 2, l = 1, layer 0 the input): ",
+    ),
+    (
+        "goodfellow",
+        r"\nabla_{a^{(1)}} J = W^{(2)} \nabla_{a^{(2)}} J \odot f'(a^{(1)})",
+        "with these sizes (l = 2, layer 0 the input): ",
+    ),
+    (
+        "d2l",
+        r"\frac{\partial J}{\partial h} = W^{(2)} \frac{\partial J}{\partial o}",
+        "with these sizes (L = 2, layer 0 the input): ",
+    ),
+    (
+        "question",
+        r"\delta^{(2)} = \Theta^{(2)} \delta^{(3)} \odot \varphi'(z^{(2)})",
+        "with these sizes (L = 3): ",
+    ),
+    ("ng", "delta2 = (Theta2 * delta3) .* sigmoidGradient(z2)", "with these sizes (L = 3): "),
+]
+
+
+@pytest.mark.parametrize("notation, equation, where", SIZES_IN_NOTATION)
+def test_the_number_of_layers_is_said_in_the_students_numbering(notation, equation, where):
+    result = check(equation, (4, 5, 3), "tanh", notation=notation)
+    assert (result.verdict, result.reason) == ("wrong", "dimension"), result.to_text()
+    assert where in result.to_text(), result.to_text()
+    assert json.loads(result.to_json())["failure"]["concrete"]["binding"]["L"] == 3
