@@ -223,7 +223,7 @@ ABSOLUTE_LAYERS = [
     ),
     ("question", r"\delta^{(3)} = 2 (a^{(3)} - y)", "at l = 3", 3),
     ("ng", "delta3 = 2 * (a3 - y)", "at l = 3", 3),
-    ("nielsen", r"\delta^3 = 2 (a^3 - y)", "at l = 3", 3),
+    ("nielsen", r"\delta^L = 2 (a^L - y)", "at l = 3", 3),
 ]
 
 

@@ -399,7 +399,10 @@ def _check_side(context, result, goal, rhs):
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
-        result.message = value_message(layers, worst)
+        notation = result.notation
+        said = functools.partial(notations.layer_said, goal.name, notation=notation)
+        said = None if _layer_variable(goal, rhs) else said
+        result.message = value_message(layers, worst, said)
         if not entries:
             write = functools.partial(_written, result=result)
             result.hints = _value_hints(context, goal, rhs, worst, write, result.notation)
@@ -633,7 +636,7 @@ def _claimed_bindings(goal, rhs, sizes):
     """The layer bindings the equation claims: every l of the target's range in ``sizes``
     (the right side's own symbols may limit it further: δ^(l+1) exists for l <= L−1)."""
     L = len(sizes)
-    if "l" not in shapes.layer_bases(rhs) | ({goal.layer.base} if goal and goal.layer else set()):
+    if not _layer_variable(goal, rhs):
         return [{"L": L}]
     lo, hi, offset = 1, 0, 0
     if goal is not None and goal.layer is not None and goal.layer.base == "l":
@@ -644,6 +647,11 @@ def _claimed_bindings(goal, rhs, sizes):
         sizes_text = ",".join(map(str, sizes))
         raise shapes.RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
     return bindings
+
+
+def _layer_variable(goal, rhs):
+    """Whether the equation is about every layer l (else about absolute layers)."""
+    return "l" in shapes.layer_bases(rhs) | ({goal.layer.base} if goal and goal.layer else set())
 
 
 def _through_activation(goal, rhs):
@@ -713,9 +721,10 @@ def _worst_layer(layers):
     return next(t for t in layers if t[1] >= top * (1 - SAME_ERROR))
 
 
-def value_message(layers, worst=None):
+def value_message(layers, worst=None, said=None):
     """Where the value is wrong, from ``[(layer, rel_error, …)]``: at one layer (``worst``),
-    or at every layer when all are equally wrong."""
+    or at every layer when all are equally wrong. ``said`` writes an absolute layer in the
+    student's numbering (:func:`notations.layer_said`); None: the layers are values of l."""
     layer, err = (worst or _worst_layer(layers))[:2]
     errors = [t[1] for t in layers]
     every = len(errors) > 1 and min(errors) > TOLERANCE  # and equally wrong:
@@ -724,7 +733,7 @@ def value_message(layers, worst=None):
     elif every and min(errors) >= max(errors) * (1 - SAME_ERROR):
         where = f" at every layer (l = {layers[0][0]}..{layers[-1][0]})"
     else:
-        where = f" at l = {layer}"
+        where = f" at {said(layer)}" if said else f" at l = {layer}"
     return f"the shapes agree but the value is wrong{where}: relative error {render.number(err, 2)}"
 
 

@@ -356,6 +356,32 @@ def _written_index(layer, meaning, table):
     return written.shift(-1) if table.first == 0 and written.base != "L" else written
 
 
+def layer_said(name, k, notation):
+    """``l = k`` for quantity ``name`` at the core's layer ``k`` (layer 1 the input), said in
+    ``notation``'s letter and numbering: the index its name is written with (deeplearning.ai's
+    Δ^(3) is dZ^{[2]}, Θ^(2) is W^{[2]}; a weight as its Θ), else one less where layer 0 is
+    the input, which is then said: ``l = 2 (layer 0 the input)``."""
+    table = table_of(notation)
+    core = "Θ" if name in WEIGHTS else name
+    meanings = [m for m in (table.spelled | table.symbols).values() if m.core == core]
+    written = [_written_index(LayerIndex("", k), m, table) for m in meanings]
+    number = next((w.offset for w in written if w is not None), k - 1 + table.first)
+    return f"{_letters_back(table).get('l', 'l')} = {number}{_input_said(table, ' (', ')')}"
+
+
+def binding_said(binding, notation):
+    """``L = 3, l = 2`` of a binding (the core's L counts the input layer) in ``notation``'s
+    letters and numbering: ``L = 2, layer 0 the input`` for deeplearning.ai's."""
+    table = table_of(notation)
+    values = binding | {"L": binding["L"] - 1 + table.first}
+    said = ", ".join(f"{_letters_back(table).get(k, k)} = {v}" for k, v in values.items())
+    return said + _input_said(table, ", ")
+
+
+def _input_said(table, before, after=""):
+    return f"{before}layer {table.first} the input{after}" if table.first != 1 else ""
+
+
 def _layer_text(name, layer, table):
     letters = _letters_back(table)
     index = LayerIndex(letters.get(layer.base, layer.base), layer.offset).text(minus="-")

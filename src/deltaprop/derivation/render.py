@@ -59,7 +59,7 @@ def check_text(result):
         lines.append(f"  {result.message}")
     concrete = (result.failure or {}).get("concrete")
     if concrete:
-        where = ", ".join(f"{k} = {v}" for k, v in concrete["binding"].items())
+        where = notations.binding_said(concrete["binding"], result.notation)
         lines.append(f"  with these sizes ({where}): {concrete['message']}")
     if result.suggestion:
         lines.append(f"  did you mean {result.suggestion}?")
