@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from deltaprop.derivation import check
+from deltaprop.derivation import check, check_derivation
 
 TRANSLATION = "corrected, in the question's notation:"
 
@@ -273,3 +273,69 @@ def test_the_number_of_layers_is_said_in_the_students_numbering(notation, equati
     assert (result.verdict, result.reason) == ("wrong", "dimension"), result.to_text()
     assert where in result.to_text(), result.to_text()
     assert json.loads(result.to_json())["failure"]["concrete"]["binding"]["L"] == 3
+
+
+# A wrong step of a whole derivation at an absolute layer, in the student's numbering too
+# (by the single-equation checker, or by the calculus: a differential, a Jacobian).
+# (notation, derivation, where its first wrong step is said)
+CHAIN_LAYERS = [
+    (
+        "dlai",
+        r"\begin{align} dZ^{[2]} &= A^{[2]} - Y \\ dW^{[2]} &= 2 dZ^{[2]} A^{[1]T} / m \end{align}",
+        "at l = 2 (layer 0 the input)",
+    ),
+    (
+        "goodfellow",
+        r"\begin{align} \nabla_{a^{(1)}} J &= 2 \frac{\partial h^{(1)}}{\partial a^{(1)}}"
+        r" \nabla_{h^{(1)}} J \end{align}",
+        "at k = 1 (layer 0 the input)",
+    ),
+    ("question", r"\begin{align} \delta^{(3)} &= 2 (a^{(3)} - y) \end{align}", "at l = 3"),
+    ("question", r"da^{(2)} = 2 \varphi'(z^{(2)}) \odot dz^{(2)}", "at l = 2"),
+]
+
+
+@pytest.mark.parametrize("notation, derivation, where", CHAIN_LAYERS)
+def test_a_wrong_step_is_said_in_the_students_numbering(notation, derivation, where):
+    result = check_derivation(derivation, (4, 5, 3), "tanh", notation=notation)
+    step = result.steps[result.first_wrong_step - 1]
+    assert step.message.endswith(f"wrong {where}: relative error 1.0"), result.to_text()
+
+
+# The layer variable in the student's letter: Goodfellow's k (his l is the output layer).
+# (notation, an equation wrong at every layer l, where, an equation wrong most at one layer, where)
+LAYER_LETTERS = [
+    (
+        "goodfellow",
+        r"\nabla_{a^{(k)}} J = 2 (W^{(k+1)})^\top \nabla_{a^{(k+1)}} J \odot f'(a^{(k)})",
+        "at every layer (k = 1..2)",
+        r"\nabla_{a^{(k)}} J = (W^{(k+1)})^\top \nabla_{a^{(k+1)}} J",
+        "at k = 1",
+    ),
+    (
+        "question",
+        r"\delta^{(l)} = 2 (\Theta^{(l)})^T \delta^{(l+1)} \odot \varphi'(z^{(l)})",
+        "at every layer (l = 2..3)",
+        r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)}",
+        "at l = 2",
+    ),
+    (
+        "nielsen",
+        r"\delta^l = 2 ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
+        "at every layer (l = 2..3)",
+        r"\delta^l = (w^{l+1})^T \delta^{l+1}",
+        "at l = 2",
+    ),
+]
+
+
+@pytest.mark.parametrize("notation, every, where_every, one, where_one", LAYER_LETTERS)
+def test_the_layer_variable_is_said_in_the_students_letter(
+    notation, every, where_every, one, where_one
+):
+    letter = where_one.split()[1]
+    for equation, where in ((every, where_every), (one, where_one)):
+        result = check(equation, (4, 5, 6, 3), "tanh", notation=notation)
+        assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
+        assert f"wrong {where}: relative error" in result.message, result.to_text()
+        assert f"  per layer: {letter} = " in result.to_text(), result.to_text()
