@@ -10,6 +10,7 @@ expression in the rest of the text. The verdict names the first wrong step, why,
 corrected step, which itself checks correct.
 """
 
+import functools
 import json
 import re
 import textwrap
@@ -414,10 +415,13 @@ def _from_single(number, written, single):
 def judge_with_calculus(number, lhs, rhs, written, options):
     """``lhs = rhs`` evaluated with :mod:`calculus` at every layer it claims; None when
     the equation holds something it cannot evaluate either."""
-    sides = _parsed(f"{lhs} = {rhs}", options.notation_of(f"{lhs} = {rhs}"))
+    notation = options.notation_of(f"{lhs} = {rhs}")
+    sides = _parsed(f"{lhs} = {rhs}", notation)
     if not options.squared_linear or sides is None or len(sides) < 2:
         return None
     left, right = sides[:2]
+    found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
+    name, index = found if found and found[1] and found[1].base != "l" else (None, None)
     setting = _setting(left, right, options)
     errors = []
     for binding in setting.bindings:
@@ -432,10 +436,11 @@ def judge_with_calculus(number, lhs, rhs, written, options):
             return StepResult(number, written, "wrong", "dimension", message)
         except (shapes.SymbolError, ValueError, IndexError, KeyError):
             return None
-        errors.append((binding.get("l", binding["L"]), error))
+        errors.append((binding.get("l", index and index.bind(binding)), error))
     if not errors:
         return None
-    step = _value_step(number, written, errors)
+    said = functools.partial(notations.layer_said, name, notation=notation)
+    step = _value_step(number, written, errors, said)
     if step.verdict == "wrong":
         _name_the_mistake(step, setting, left, right)
     return step
@@ -558,10 +563,10 @@ def _quantity_value(calc, network, binding, left, right):
     return value
 
 
-def _value_step(number, written, errors):
+def _value_step(number, written, errors, said):
     if max(error for _, error in errors) < TOLERANCE:
         return StepResult(number, written, "correct")
-    return StepResult(number, written, "wrong", "value", value_message(errors))
+    return StepResult(number, written, "wrong", "value", value_message(errors, said))
 
 
 def _chain_rule_step(number, written, setting, left, right, err):

@@ -399,10 +399,9 @@ def _check_side(context, result, goal, rhs):
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
-        notation = result.notation
-        said = functools.partial(notations.layer_said, goal.name, notation=notation)
-        said = None if _layer_variable(goal, rhs) else said
-        result.message = value_message(layers, worst, said)
+        name = None if _layer_variable(goal, rhs) else goal.name
+        said = functools.partial(notations.layer_said, name, notation=result.notation)
+        result.message = value_message(layers, said, worst)
         if not entries:
             write = functools.partial(_written, result=result)
             result.hints = _value_hints(context, goal, rhs, worst, write, result.notation)
@@ -721,19 +720,19 @@ def _worst_layer(layers):
     return next(t for t in layers if t[1] >= top * (1 - SAME_ERROR))
 
 
-def value_message(layers, worst=None, said=None):
+def value_message(layers, said, worst=None):
     """Where the value is wrong, from ``[(layer, rel_error, …)]``: at one layer (``worst``),
-    or at every layer when all are equally wrong. ``said`` writes an absolute layer in the
-    student's numbering (:func:`notations.layer_said`); None: the layers are values of l."""
+    or at every layer when all are equally wrong; ``said`` writes a layer in the student's
+    letter and numbering (:func:`notations.layer_said`)."""
     layer, err = (worst or _worst_layer(layers))[:2]
     errors = [t[1] for t in layers]
     every = len(errors) > 1 and min(errors) > TOLERANCE  # and equally wrong:
     if layer is None:
         where = ""
     elif every and min(errors) >= max(errors) * (1 - SAME_ERROR):
-        where = f" at every layer (l = {layers[0][0]}..{layers[-1][0]})"
+        where = f" at every layer ({said(layers[0][0])}..{layers[-1][0]})"
     else:
-        where = f" at {said(layer)}" if said else f" at l = {layer}"
+        where = f" at {said(layer)}"
     return f"the shapes agree but the value is wrong{where}: relative error {render.number(err, 2)}"
 
 

@@ -360,8 +360,11 @@ def layer_said(name, k, notation):
     """``l = k`` for quantity ``name`` at the core's layer ``k`` (layer 1 the input), said in
     ``notation``'s letter and numbering: the index its name is written with (deeplearning.ai's
     Δ^(3) is dZ^{[2]}, Θ^(2) is W^{[2]}; a weight as its Θ), else one less where layer 0 is
-    the input, which is then said: ``l = 2 (layer 0 the input)``."""
+    the input, which is then said: ``l = 2 (layer 0 the input)``. ``name`` None: ``k`` is a
+    value of the layer variable, said in its letter only (Goodfellow's ``k = 2``)."""
     table = table_of(notation)
+    if name is None:
+        return f"{_letters_back(table).get('l', 'l')} = {k}"
     core = "Θ" if name in WEIGHTS else name
     meanings = [m for m in (table.spelled | table.symbols).values() if m.core == core]
     written = [_written_index(LayerIndex("", k), m, table) for m in meanings]

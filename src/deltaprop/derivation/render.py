@@ -93,7 +93,9 @@ def _headline(result):
 def _layer_lines(result):
     if len(result.layers) < 2:
         return []
-    return ["  per layer: " + ", ".join(f"l = {l}: {rel_text(e)}" for l, e in result.layers)]
+    notation = result.notation
+    rows = [f"{notations.layer_said(None, l, notation)}: {rel_text(e)}" for l, e in result.layers]
+    return ["  per layer: " + ", ".join(rows)]
 
 
 def _trap_lines(result):
