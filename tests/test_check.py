@@ -435,3 +435,21 @@ def test_each_mistake_is_named_the_way_a_teacher_would(equation, activation, hin
 def test_the_sigmoid_derivative_is_right_in_a_sigmoid_network():
     equation = "δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ a^(l) ⊙ (1 − a^(l))"
     assert check(equation, activation="sigmoid").verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        ("δ^(3) = a^(3) - y", "correct"),  # the question's: y makes layer 3 the output
+        ("dZ^{[2]} = A^{[2]} - Y", "correct"),  # deeplearning.ai's 2-layer network
+        ("dZ2 = A2 - Y", "correct"),
+        ("delta3 = a3 - y", "correct"),  # Ng's Octave
+        ("δ^(2) = (Θ^(2))^T (a^(3) - y) ⊙ φ'(z^(2))", "correct"),
+        ("δ^(3) = a^(2) - y", "wrong"),  # layer 2 is not the output when δ^(3) is
+        ("δ^(3) = 2 (a^(3) - y)", "wrong"),
+        ("δ^(l) = a^(l) - y", "wrong"),  # not for every l
+    ],
+)
+def test_without_sizes_the_deepest_layer_beside_y_is_the_output(equation, verdict):
+    result = check(equation)
+    assert result.verdict == verdict, result.to_text()

@@ -112,16 +112,22 @@ def _units(sides, table):
 
 
 def depth(equation, notation):
-    """The number of layers of the network ``equation`` is judged on without --sizes: the
-    table's (d2l's one hidden layer), or as many as the layers it names need (Θ^(k) maps
-    layer k to k+1; one layer more after the deepest, unless the equation names the output)."""
+    """The number of layers of the network ``equation`` is judged on without --sizes (0:
+    symbolic widths): for a table with layers (d2l's), as many as the layers it names need
+    (Θ^(k) maps layer k to k+1; one layer more after the deepest, unless the equation names
+    the output); in any notation, an equation of absolute layers that names the target y is
+    about a network whose deepest layer named is the output (δ^(3) = a^(3) − y: L = 3)."""
     table = table_of(notation)
     try:
-        sides = read(equation, table) if table.layers else []
+        sides = read(equation, table)
     except (ConfigError, SymbolError):
         sides = []
-    syms = [n for side in sides for n in walk(side) if isinstance(n, Sym) and n.layer]
+    nodes = [n for side in sides for n in walk(side) if isinstance(n, Sym)]
+    syms = [n for n in nodes if n.layer]
     needs = [n.layer.offset + (n.name in WEIGHTS) for n in syms if not n.layer.base]
+    if not table.layers:
+        absolute = needs and len(needs) == len(syms)
+        return max(needs) if absolute and any(n.name in "yY" for n in nodes) else 0
     output = any(n.layer == LayerIndex("L", 0) for n in syms)
     return max([table.layers, *(k + (not output) for k in needs)])
 
