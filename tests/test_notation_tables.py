@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus import assert_verdict, read_rows, run
 from deltaprop.cli import main
 from deltaprop.derivation import check
 from deltaprop.derivation.notations import detect
@@ -19,18 +20,7 @@ from deltaprop.errors import ConfigError
 DATA = Path(__file__).parent / "data"
 CORPORA = (DATA / "notation_corpus_more.tsv", DATA / "notation_corpus_deep.tsv")  # deep: any depth
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
-ROWS = [
-    line.split("\t")
-    for corpus in CORPORA
-    for line in corpus.read_text(encoding="utf-8").splitlines()
-    if line and not line.startswith("#")
-]
-
-
-def run(row, notation=None):
-    source, name, activation, sizes, expected, equation = row
-    sizes = tuple(int(n) for n in sizes.split(",")) if sizes else None
-    return check(equation, sizes, activation, notation=notation or name), expected
+ROWS = read_rows(*CORPORA)
 
 
 def test_the_corpus_is_large_and_balanced():
@@ -42,10 +32,7 @@ def test_the_corpus_is_large_and_balanced():
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r[0]}-{i}" for i, r in enumerate(ROWS)])
 def test_each_equation_gets_its_verdict_and_a_wrong_one_is_never_accepted(row):
-    result, expected = run(row)
-    if expected == "wrong":
-        assert result.verdict != "correct", result.to_text()
-    assert result.verdict == expected, result.to_text()
+    assert_verdict(row)
 
 
 def test_the_notation_is_detected_and_no_wrong_equation_is_accepted_then():

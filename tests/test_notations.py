@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from corpus import assert_verdict, read_rows, run
 from deltaprop.cli import main
 from deltaprop.derivation import check, notations
 from deltaprop.derivation.notation import parse, to_latex, to_mathml, to_text
@@ -18,28 +19,15 @@ from deltaprop.errors import ConfigError
 from deltaprop.relerror import rel_error
 
 CORPUS = Path(__file__).parent / "data" / "notation_corpus.tsv"
-ALL_ROWS = [
-    line.split("\t")
-    for line in CORPUS.read_text(encoding="utf-8").splitlines()
-    if line and not line.startswith("#")
-]
+ALL_ROWS = read_rows(CORPUS)
 ROWS = [row for row in ALL_ROWS if not row[0].startswith("added:")]  # written before the work
 ADDED = [row for row in ALL_ROWS if row[0].startswith("added:")]  # added in round two
 UNREAD = {"unparseable", "unsupported"}
 
 
-def run(row):
-    source, notation, activation, sizes, expected, equation = row
-    sizes = tuple(int(n) for n in sizes.split(",")) if sizes else None
-    return check(equation, sizes, activation, notation=notation), expected
-
-
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r[0]}-{i}" for i, r in enumerate(ROWS)])
 def test_corpus_equation_gets_its_verdict_and_a_wrong_one_is_never_accepted(row):
-    result, expected = run(row)
-    if expected == "wrong":
-        assert result.verdict != "correct", result.to_text()
-    assert result.verdict == expected, result.to_text()
+    assert_verdict(row)
 
 
 def test_the_corpus_is_large_and_read():
