@@ -397,7 +397,7 @@ def _layer_text(name, layer, table):
     brackets = {"[]": "^{{[{}]}}", "()": "^{{({})}}", "^": "^{{{}}}", "digits": "{}"}
     if table.style == "^" and len(index) == 1:
         return f"{name}^{index}"
-    return name + brackets[table.style].format(index)
+    return name.format(index) if "{}" in name else name + brackets[table.style].format(index)
 
 
 def _letters_back(table):

@@ -102,48 +102,37 @@ LAYER_NOTES = {
 }
 
 LETTERS = {name: _m(name) for name in ("δ", "z", "a", "b")}  # δ^l: the layer as written
-DLAI_LAYER = {  # deeplearning.ai: [l] is layer l, layer 0 the input, W^{[l]} from l−1 to l
-    "W": _m("Θ", -1, "l"),
-    "b": _m("b", 0, "l"),
-    "Z": _m("Z", 0, "l"),
-    "A": _m("A", 0, "l"),
-    "z": _m("z", 0, "l"),
-    "a": _m("a", 0, "l"),
-    "dZ": _m("Δ", 0, "l"),
-    "dA": _m("∂J/∂A", 0, "l"),
-    "dz": _m("δ", 0, "l"),
-    "da": _m("∂J/∂a", 0, "l"),
-    "dW": _m("G", -1, "l"),
-    "dw": _m("G", -1, "l"),
-    "db": _m("gb", 0, "l"),
-    "A_prev": _m("A", 0, "l-1"),
-    "dA_prev": _m("∂J/∂A", 0, "l-1"),
-}
-SNAKE = {  # from-scratch NumPy: names of the layer l of a loop, or of a 3-layer network
-    "delta": _m("δ", 0, "l"),
-    "delta_next": _m("δ", 0, "l+1"),
-    "W": _m("Θ", -1, "l"),
-    "W_next": _m("Θ", -1, "l+1"),
-    "b": _m("b", 0, "l"),
-    "z": _m("z", 0, "l"),
-    "a": _m("a", 0, "l"),
-    "a_prev": _m("a", 0, "l-1"),
-    "grad_W": _m("G", -1, "l"),
-    "grad_b": _m("gb", 0, "l"),
-    "dW": _m("G", -1, "l"),
-    "db": _m("gb", 0, "l"),
-    "num_examples": _m("m"),
-}
-for _part, _layer in (("hidden", "L-1"), ("output", "L")):
-    SNAKE |= {
-        f"z_{_part}": _m("z", 0, _layer),
-        f"a_{_part}": _m("a", 0, _layer),
-        f"W_{_part}": _m("Θ", -1, _layer),
-        f"b_{_part}": _m("b", 0, _layer),
-        f"delta_{_part}": _m("δ", 0, _layer),
-        f"grad_W_{_part}": _m("G", -1, _layer),
-        f"grad_b_{_part}": _m("gb", 0, _layer),
-    }
+GRADIENTS = {"Θ": "G", "b": "gb", "Z": "Δ", "A": "∂J/∂A", "z": "δ", "a": "∂J/∂a"}  # ∂J/∂•
+
+
+def _gradients(names, prefix):
+    """The names of the gradients ∂J/∂• of ``names`` (name → core symbol): ``prefix + name``
+    (deeplearning.ai's dZ is ∂J/∂Z, the snake_case grad_W is ∂J/∂Θ)."""
+    return {prefix + name: GRADIENTS[core] for name, core in names.items()}
+
+
+def _names_at(at, names, suffix=""):
+    """The names of one layer ``at`` of code, written without a layer: ``name + suffix`` for
+    each core symbol ``names[name]``; a weight (W, its gradient dW) maps the layer before to
+    ``at`` (Θ^(l−1) for layer l)."""
+    shift = {"Θ": -1, "G": -1}
+    return {name + suffix: _m(core, shift.get(core, 0), at) for name, core in names.items()}
+
+
+# deeplearning.ai: [l] is layer l, layer 0 the input, W^{[l]} from l−1 to l
+DLAI_CODE = {"W": "Θ", "b": "b", "Z": "Z", "A": "A", "z": "z", "a": "a"}
+DLAI_LAYER = _names_at("l", DLAI_CODE | _gradients(DLAI_CODE, "d") | {"dw": "G"})
+DLAI_LAYER |= _names_at("l-1", {"A": "A", "dA": "∂J/∂A"}, "_prev")
+# from-scratch NumPy: names of the layer l of a loop, or of a 3-layer network (_hidden, _output)
+SNAKE_CODE = {"W": "Θ", "b": "b", "z": "z", "a": "a", "delta": "δ"}
+SNAKE_CODE |= _gradients({"W": "Θ", "b": "b"}, "grad_")
+SNAKE = _names_at("l", SNAKE_CODE | _gradients({"W": "Θ", "b": "b"}, "d"))
+SNAKE |= _names_at("l+1", {"delta": "δ", "W": "Θ"}, "_next") | _names_at("l-1", {"a": "a"}, "_prev")
+SNAKE |= _names_at("L-1", SNAKE_CODE, "_hidden") | _names_at("L", SNAKE_CODE, "_output")
+SNAKE["num_examples"] = _m("m")
+
+OCTAVE = {"Theta": "Θ", "delta": "δ", "Delta": "Acc", "a": "a", "z": "z", "Theta{}_grad": "G"}
+OCTAVE = {name: _m(core) for name, core in OCTAVE.items()}  # {}: where the layer is written
 
 D2L = {"W": _m("Θ", -1), "b": _m("b"), "n": _m("m")}  # d2l: W^{(l)} from layer l−1 to l
 
@@ -159,7 +148,7 @@ TABLES = (
         "delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)",
         words={"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G", "sum": "sum"},
         operators={"Δ": "Acc", "*": "·"},  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
-        spelled={"Theta": _m("Θ"), "delta": _m("δ"), "a": _m("a"), "z": _m("z")},  # Octave
+        spelled=OCTAVE,
         style="digits",
         clue=r"2\s*:\s*end|\[\s*1\s*;|\[\s*(?:ones|zeros)\(|h_|\.\*|sigmoidGradient|_grad\b|:="
         r"|\b(?:delta|Delta|Theta|a|z)\d|\bD\^|\bg'|\bg\s*\(",
