@@ -80,8 +80,8 @@ def read(text, notation):
     sides = [translate(side, table) for side in parsed]
     if len(sides) < 2:
         return sides
-    lhs, factor = _unscaled(sides[0])
-    return [lhs, *(_rescaled(side, factor) for side in sides[1:])]
+    lhs, undo = _unscaled(sides[0])
+    return [lhs, *(_scaled(side, undo) for side in sides[1:])]
 
 
 def local_names(table, text):
@@ -178,8 +178,7 @@ def _definition(text, table):
         raise ConfigError(
             f"--define {text!r} is not NAME=QUANTITY: write e.g. --define 'W^{{[l]}}=Theta^(l)'"
         )
-    found = _quantity_of(match["quantity"], text)
-    core, layer = found
+    core, layer = _quantity_of(match["quantity"], text)
     if core in SCALARS:
         return match["name"], Meaning(core)
     if layer is None:
@@ -241,18 +240,21 @@ def translate(node, notation):
 def _core_symbol(sym, table):
     written = sym.name[1:]
     meaning = table.symbols[written]
-    if meaning.core in SCALARS:
-        node = replace(sym, name=meaning.core, layer=None)
-    else:
-        node = replace(sym, name=meaning.core, layer=_written_layer(sym, meaning, table))
-        node = node if node.layer is not None else _unplaced(sym, written)
+    layer = None if meaning.core in SCALARS else _written_layer(sym, meaning, table)
+    if layer is None and meaning.core not in SCALARS:
+        raise SymbolError(sym, f"{written} needs a layer index, e.g. {written}^(l)")
+    node = replace(sym, name=meaning.core, layer=layer)
     if table.rows and meaning.core not in ("J", "m"):
         node = Transpose(sym.span, node)
-    if meaning.scale == "1/m":  # cs231n's dout = ∂J/∂out carries the 1/m of J
-        return Bin(sym.span, "/", node, Sym(sym.span, "m"), "scale")
-    if meaning.scale:
-        return Bin(sym.span, "@", Sym(sym.span, "m"), node, "scale")
-    return node
+    return _scaled(node, meaning.scale)  # cs231n's dout = ∂J/∂out carries the 1/m of J
+
+
+def _scaled(node, factor):
+    """``node`` times ``factor`` as written: m ``node`` for ``"m"``, ``node``/m for ``"1/m"``."""
+    m = Sym(node.span, "m")
+    if factor == "m":
+        return Bin(node.span, "@", m, node, "scale")
+    return Bin(node.span, "/", node, m, "scale") if factor == "1/m" else node
 
 
 def _written_layer(sym, meaning, table):
@@ -264,10 +266,6 @@ def _written_layer(sym, meaning, table):
         unit = sym.entry[-1] if meaning.core == "Θ" else sym.entry[0]
         return table.units[unit].shift(meaning.shift)
     return _at(meaning, table) if meaning.at else None
-
-
-def _unplaced(sym, written):
-    raise SymbolError(sym, f"{written} needs a layer index, e.g. {written}^(l)")
 
 
 def _layer_of(text, table):
@@ -415,23 +413,13 @@ def _named(sym, text, table):
 
 
 def _unscaled(lhs):
-    """``(quantity, factor)``: Britz's dW = m ∂J/∂Θ gives (∂J/∂Θ, "m"); d2l's ∂J/∂O = Δ/m
-    gives (Δ, "1/m"); a quantity gives (it, "")."""
+    """``(quantity, the factor that undoes lhs's)``: Britz's dW = m ∂J/∂Θ gives (∂J/∂Θ,
+    "1/m"), as ∂J/∂Θ = dW/m; d2l's ∂J/∂O = Δ/m gives (Δ, "m"); a quantity gives (it, "")."""
     inner = lhs.arg if isinstance(lhs, Transpose) else lhs
     if not (isinstance(inner, Bin) and inner.written == "scale"):
         return lhs, ""
-    quantity, factor = (inner.right, "m") if inner.op == "@" else (inner.left, "1/m")
-    return (Transpose(lhs.span, quantity) if inner is not lhs else quantity), factor
-
-
-def _rescaled(side, factor):
-    """``side`` for the quantity itself: divided by m when the left side was m times it."""
-    m = Sym(side.span, "m")
-    if factor == "m":
-        return Bin(side.span, "/", side, m, "scale")
-    if factor == "1/m":
-        return Bin(side.span, "@", m, side, "scale")
-    return side
+    quantity, undo = (inner.right, "1/m") if inner.op == "@" else (inner.left, "m")
+    return (Transpose(lhs.span, quantity) if inner is not lhs else quantity), undo
 
 
 BIASES = ("separate", "folded")
@@ -500,7 +488,7 @@ ROWS_NOTE = (
     "transposes of the batch A^(1) (with the bias column of ones), Z^(2), Δ^(3), X and Y, m "
     "rows each, and Theta2 is Θ^(2) with its bias column"
 )
-BATCH_ROWS = {"a": "A", "z": "Z", "δ": "Δ", "x": "X", "y": "Y", "A": "A", "Z": "Z", "X": "X"}
+BATCH_ROWS = {"a": "A", "z": "Z", "δ": "Δ", "x": "X", "y": "Y"} | {name: name for name in "AZXY"}
 
 
 def rows(node, L=None):
@@ -510,8 +498,8 @@ def rows(node, L=None):
     def transposed(n):
         if not isinstance(n, Sym) or n.entry:
             return None
-        if n.name in BATCH_ROWS or n.name == "Y":
-            batch = replace(n, name=BATCH_ROWS.get(n.name, n.name), sample=False)
+        if n.name in BATCH_ROWS:
+            batch = replace(n, name=BATCH_ROWS[n.name], sample=False)
             return Transpose(n.span, fold(batch, L))
         return fold(n, L)
 

@@ -8,6 +8,8 @@ evaluated on that sample alone, which is δ^(l) by definition (∂z^(l)/∂b^(l)
 import numpy as np
 
 from deltaprop.activations import get_activation
+from deltaprop.derivation.notation import LayerIndex, Sym
+from deltaprop.derivation.shapes import ConcreteDomain, evaluate
 from deltaprop.errors import ConfigError
 from deltaprop.losses import Loss, get_loss
 from deltaprop.network import Network, check_sizes
@@ -76,6 +78,9 @@ def squared_after(output):
     return Loss(f"squared after {output.name}", value, delta, f"½ ({output.formula} − y)²", text)
 
 
+BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # of one sample
+
+
 class RandomNetwork:
     """A ``sizes``-network with random Θ and b, m random samples (columns), and the true
     value of every quantity on them.
@@ -134,24 +139,20 @@ class RandomNetwork:
 
     def value(self, name, k, column=0):
         """The value of quantity ``name`` at layer ``k`` (see ``shapes.RANGES``); lower-case
-        quantities are sample ``column``."""
-        z, a, i = self.cache.z, self._a(), slice(column, column + 1)
+        quantities are sample ``column``, a column of their batch."""
+        if name in BATCHES:
+            return self.value(BATCHES[name], k)[:, column : column + 1]
+        z, i = self.cache.z, slice(column, column + 1)
         values = {
             "Θ": lambda: self.net.theta[k],
             "b": lambda: self.net.b[k][:, None],
-            "z": lambda: z[k][:, i],
             "Z": lambda: z[k],
-            "a": lambda: a[k][:, i],
-            "A": lambda: a[k],
-            "x": lambda: self.X[:, i],
+            "A": lambda: self._a()[k],
             "X": lambda: self.X,
-            "y": lambda: self.Y[:, i],
             "Y": lambda: self.Y,
-            "δ": lambda: self.Delta[k][:, i],
             "Δ": lambda: self.Delta[k],
             "P": lambda: np.diag(self.dphi(z[k][:, column])),
             "φ'": lambda: self.dphi(z[k][:, i]),
-            "∂J/∂a": lambda: self.error(k)[:, i],
             "∂J/∂A": lambda: self.error(k),
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
             "G": lambda: self.grad_each[column].theta[k],
@@ -162,23 +163,7 @@ class RandomNetwork:
             "α": lambda: self.alpha,
             "R": lambda: self.alpha / self.m * self.net.theta[k],
         }
-        if name.endswith("+"):
-            return self.folded(name, k, column)
         return values[name]()
-
-    def folded(self, name, k, column):
-        """Ng's course with the bias folded in: a^(l) is [1; a^(l)], Θ^(l) is [b^(l+1) Θ^(l)]
-        and its gradients have the bias's gradient as their first column."""
-        base = self.value(name[:-1], k, column)
-        if name in ("a+", "A+"):
-            return np.vstack([np.ones((1, base.shape[1])), base])
-        bias = {
-            "Θ+": self.net.b[k + 1],
-            "G+": self.grad_each[column].b[k + 1],
-            "Acc+": self.m * self.grad.b[k + 1],  # Σ_i δ^(k+1)
-            "R+": np.zeros_like(self.net.b[k + 1]),  # the L2 term leaves the bias alone
-        }
-        return _with_bias(bias[name], base)
 
     def error(self, k):
         """∂J^(i)/∂a^(k) of every sample (n_k, m): the output gradient at the output layer,
@@ -208,18 +193,17 @@ class RandomNetwork:
         return self.cache.a | {L: self.output.phi(self.cache.z[L])}
 
     def truth(self, name, k, batched):
-        """The true value of target ``name``: batched gradients and cost are (1/m) Σ_i."""
+        """The true value of target ``name``: batched gradients and cost are (1/m) Σ_i; Ng's
+        folded quantities (G+, a+, …) are views of the question's (``shapes.evaluate``)."""
         if batched and name == "G":
             return self.grad.theta[k]
-        if batched and name == "G+":
-            return _with_bias(self.grad.b[k + 1], self.grad.theta[k])
+        if batched and name == "G+":  # [∂J/∂b^(k+1) ∂J/∂Θ^(k)]
+            return np.hstack([self.truth("gb", k + 1, True), self.grad.theta[k]])
         if batched and name == "gb":
             return self.grad.b[k][:, None]
         if batched and name == "J":
             return self.J
+        if name.endswith("+"):
+            domain = ConcreteDomain(self.sizes, {}, m=self.m, sample=self)
+            return evaluate(Sym(None, name, LayerIndex("", k)), domain).value
         return self.value(name, k)
-
-
-def _with_bias(b, theta):
-    """``[b Θ]``: the bias as the first column, (n_{l+1}, n_l + 1)."""
-    return np.hstack([b[:, None], theta])

@@ -32,33 +32,21 @@ from deltaprop.derivation.notation import (
     Transpose,
     children,
     is_numpy,
+    parse_expression,
     to_text,
+    transform,
 )
 from deltaprop.derivation.tables import FOLDED
 
 # name: (first layer, last layer as an offset from L); the ranges of the notation table
-RANGES = {
-    "Θ": (1, -1),
-    "G": (1, -1),
-    "Acc": (1, -1),
-    "b": (2, 0),
-    "gb": (2, 0),
-    "z": (2, 0),
-    "Z": (2, 0),
-    "a": (1, 0),
-    "A": (1, 0),
-    "δ": (2, 0),
-    "Δ": (2, 0),
-    "P": (2, -1),
-    "φ'": (2, -1),
-    "∂J/∂a": (2, 0),
-    "∂J/∂A": (1, 0),  # ∂J/∂A^(1) = ∂J/∂X, cs231n's dx of the first layer
-    "∂z/∂z": (2, -1),
-    "R": (1, -1),  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
-}
+RANGES = {name: (1, -1) for name in ("Θ", "G", "Acc")}  # from a layer to the next
+RANGES |= {name: (2, 0) for name in ("b", "gb", "z", "Z", "δ", "Δ", "∂J/∂a")}  # after the input
+RANGES |= {"a": (1, 0), "A": (1, 0), "P": (2, -1), "φ'": (2, -1), "∂z/∂z": (2, -1)}
+RANGES["∂J/∂A"] = (1, 0)  # ∂J/∂A^(1) = ∂J/∂X, cs231n's dx of the first layer
+RANGES["R"] = (1, -1)  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
+RANGES |= {f"{name}+": (1, -1) for name in FOLDED}
 WEIGHTS = {"Θ", "G", "Acc", "∂z/∂z", "R"}  # n_{l+1} × n_l
 BATCH = {"Z", "A", "Δ", "∂J/∂A"}  # n_l × m
-RANGES |= {f"{name}+": (1, -1) for name in FOLDED}
 MEANING = {"G": "∂J/∂Θ", "Acc": "Ng's Δ", "gb": "∂J/∂b", "φ'": "φ'(z)", "R": "(α/m) Θ"}
 MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z"}
 
@@ -343,9 +331,8 @@ def _axis_sum(node, arg):
     if arg.shape is None:
         raise ShapeError(node, arg, None, "a scalar has no axis to sum over")
     if node.axis == "all":  # np.sum(v): every entry
-        count = 1 if arg.value is None else np.size(arg.value)
         return Term(
-            None, _apply(lambda v: float(np.sum(v)) / (count if node.mean else 1), arg), node
+            None, _apply(lambda v: float(np.mean(v) if node.mean else np.sum(v)), arg), node
         )
     axis = node.axis
     if axis is None:  # Octave's sum(v): over the first dimension that is not 1
@@ -401,9 +388,7 @@ def _sum_over(node, domain):
     for term in terms[1:]:  # Σ_i ∂J^(i)/∂Θ^(l): matrices of one shape add up too
         if term.shape != terms[0].shape:
             raise ShapeError(node, terms[0], term, "Σ adds up terms of one shape")
-    if terms[0].shape is not None:
-        return Term(terms[0].shape, _apply(lambda *values: sum(values), *terms), node)
-    return Term(None, _apply(lambda *values: float(sum(values)), *terms), node)
+    return Term(terms[0].shape, _apply(lambda *values: sum(values), *terms), node)
 
 
 def _square(node, arg):
@@ -428,12 +413,35 @@ def _lookup(node, domain):
         raise SymbolError(node, f"{to_text(node)} is not a quantity of the network")
     if name in ("x", "y", "X", "Y") and layer is not None:
         raise SymbolError(node, f"{name} takes no layer index")
+    if name.endswith("+"):
+        return _folded(node, name, layer, domain)
     shape = symbol_shape(name, layer, domain)
     k = None if layer is None else (None if domain.symbolic else layer.bind(domain.binding))
     return Term(shape, domain.value(name, k), node)
 
 
 UNLAYERED = {"x", "y", "X", "Y", "J", "m", "α"}  # the quantities without a layer index
+FIRST_COLUMNS = {name: parse_expression(text) for name, text in FOLDED.items() if text != "1"}
+
+
+def _folded(node, name, layer, domain):
+    """Ng's folded ``name`` (Θ+, G+, Acc+, R+, a+, A+) at ``layer``, a view of the question's
+    quantity: with the first column of ``tables.FOLDED`` (Θ+ = [b^(l+1) Θ^(l)]) or a first
+    row of ones (a+ = [1; a^(l)]); ``node`` prints as the student wrote it (Theta2)."""
+    core = evaluate(Sym(node.span, name[:-1], layer), domain)
+    if name[:-1] not in FIRST_COLUMNS:
+        return _bias_unit(BiasUnit(node.span, node, 0), core)._replace(node=node)
+    at_layer = {"l": layer}
+    column = transform(FIRST_COLUMNS[name[:-1]], lambda n: _substituted(n, at_layer))
+    column = evaluate(column, domain)
+    value = _apply(lambda first, rest: np.hstack([first, rest]), column, core)
+    return Term((core.shape[0], plus(core.shape[1], 1)), value, node)
+
+
+def _substituted(node, indices):
+    if isinstance(node, Sym) and node.layer is not None:
+        return replace(node, layer=node.layer.substitute(indices))
+    return None
 
 
 def _apply(f, *terms):
@@ -711,12 +719,10 @@ def _entry_symbol(node, domain):
 def _entry_binary(node, domain):
     (a, ia), (b, ib) = evaluate_entries(node.left, domain), evaluate_entries(node.right, domain)
     if node.op in ("+", "-"):
-        if not ia or not ib:  # a scalar, as the 1 of 1 − z_j²
-            return (a + b if node.op == "+" else a - b), ia or ib
-        if set(ia) != set(ib):
+        if ia and ib and set(ia) != set(ib):
             raise SymbolError(node, f"{to_text(node)} adds entries with different indices")
-        b = np.einsum(f"{ib}->{ia}", b)
-        return (a + b if node.op == "+" else a - b), ia
+        b = np.einsum(f"{ib}->{ia}", b) if ia and ib else b  # a scalar (the 1 of 1 − z_j²) stays
+        return (a + b if node.op == "+" else a - b), ia or ib
     if node.op == "/":
         return a / b, ia + "".join(c for c in ib if c not in ia)
     out = ia + "".join(c for c in ib if c not in ia)

@@ -60,9 +60,17 @@ class Table:
 NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "axis", "power", "multiply", "outer", "mean")
 NUMPY_WORDS += ("keepdims", "True", "False")
 NUMPY = {word: word for word in NUMPY_WORDS}
-# Ng's course with the bias folded in: Θ+^(l) = [b^(l+1) Θ^(l)] holds the bias as its first
-# column, a+^(l) = [1; a^(l)] the bias unit a_0 = 1 as its first entry (a^(L) has none)
-FOLDED = ("Θ", "G", "Acc", "R", "a", "A")
+# Ng's course with the bias folded in, a view of the question's quantities: Θ+^(l) = [b^(l+1)
+# Θ^(l)] holds the bias as its first column (its gradients the bias's gradient), a+^(l) =
+# [1; a^(l)] the bias unit a_0 = 1 as its first entry (a^(L) has none)
+FOLDED = {  # the folded quantity at layer l: its first column, or "1", a first row of ones
+    "Θ": "b^(l+1)",
+    "G": "∂J/∂b^(l+1)",
+    "Acc": "Δ^(l+1) 1",  # Ng's Δ^(l): Σ_i δ^(l+1)
+    "R": "0 b^(l+1)",  # the L2 term leaves the bias alone
+    "a": "1",
+    "A": "1",
+}
 AFFINE = {  # cs231n's names of an affine layer from l to l+1, one sample per row: each the
     # transpose of a core quantity; dout = ∂J/∂out carries the 1/m of J (scale "1/m")
     "X": _m("A", 0, "l"),
