@@ -18,10 +18,10 @@ DATA = Path(__file__).parent / "data"
 QUESTION = DATA / "question_post.md"
 
 
-def corpus():
-    """The records of ``chains.txt``: name, expect, first, activation, text."""
+def corpus(name="chains.txt"):
+    """The records of a chain corpus: name, expect, first, activation, sizes, notation, text."""
     records = []
-    for block in (DATA / "chains.txt").read_text(encoding="utf-8").split("\n---\n")[1:]:
+    for block in (DATA / name).read_text(encoding="utf-8").split("\n---\n")[1:]:
         record, body = {}, []
         for line in block.strip("\n").splitlines():
             if line.startswith("@ "):
@@ -46,6 +46,7 @@ def body(source):
 
 
 CORPUS = corpus()
+NOTATION_CORPUS = corpus("chains_notations.txt")
 
 
 def test_corpus_is_large_and_mixed():
@@ -55,6 +56,18 @@ def test_corpus_is_large_and_mixed():
 
 @pytest.mark.parametrize("record", CORPUS, ids=[r["name"] for r in CORPUS])
 def test_corpus_chain(record):
+    result = check_derivation(record["text"], **_act(record))
+    first = "-" if result.first_wrong_step is None else str(result.first_wrong_step)
+    assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()
+
+
+def test_notation_corpus_is_large_and_mixed():
+    expects = [r["expect"] for r in NOTATION_CORPUS]
+    assert len(NOTATION_CORPUS) >= 30 and abs(expects.count("wrong") - expects.count("correct")) < 3
+
+
+@pytest.mark.parametrize("record", NOTATION_CORPUS, ids=[r["name"] for r in NOTATION_CORPUS])
+def test_notation_corpus_chain(record):
     result = check_derivation(record["text"], **_act(record))
     first = "-" if result.first_wrong_step is None else str(result.first_wrong_step)
     assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()
@@ -77,7 +90,8 @@ def test_every_suggestion_checks_correct():
 def _act(record):
     """The test network of a record: its activation and, when given, its sizes."""
     sizes = tuple(map(int, record["sizes"].split(","))) if "sizes" in record else None
-    return {"activation": record.get("activation", "tanh"), "sizes": sizes}
+    given = {"activation": record.get("activation", "tanh"), "sizes": sizes}
+    return given | {"notation": record.get("notation")}
 
 
 def test_question_post_read_whole():
