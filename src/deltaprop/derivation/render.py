@@ -21,7 +21,7 @@ DIGITS = 4  # significant digits of every value printed for people
 def number(x, digits=DIGITS):
     """``x`` with ``digits`` significant digits, in scientific notation when it is very large
     or very small: ``0.5909``, ``-12.35``, ``1.235e+07``, ``3.000e-05``, ``nan``."""
-    x = float(f"{float(x):.{digits}g}")  # rounded first: 0.9999999999999999 is 1.0, not 1.00
+    x = float(x)
     if x == 0:
         return "0"
     if not np.isfinite(x):
