@@ -361,12 +361,17 @@ def _bias_unit(node, arg):
     """``[1; v]``: a row of ones on top (axis 0); ``[ones(m,1) A]``: a column on the left."""
     if arg.shape is None:
         raise ShapeError(node, arg, None, "the bias unit is prepended to a vector or matrix")
-    shape = list(arg.shape)
-    shape[node.axis] = plus(shape[node.axis], 1)
     edge = (1, arg.shape[1]) if node.axis == 0 else (arg.shape[0], 1)
-    stack = np.vstack if node.axis == 0 else np.hstack
-    value = _apply(lambda v: stack([np.full(edge, node.fill), v]), arg)
-    return Term(tuple(shape), value, node)
+    fill = None if arg.value is None else np.full(edge, node.fill)
+    return _stacked(node, Term(edge, fill, None), arg, node.axis)
+
+
+def _stacked(node, first, rest, axis):
+    """``first`` before ``rest`` on ``axis`` (0: on top, 1: on the left): Ng's [1; a], [b Θ]."""
+    shape = list(rest.shape)
+    shape[axis] = plus(shape[axis], 1)
+    stack = np.vstack if axis == 0 else np.hstack
+    return Term(tuple(shape), _apply(lambda f, r: stack([f, r]), first, rest), node)
 
 
 def _norm(node, arg):
@@ -433,9 +438,7 @@ def _folded(node, name, layer, domain):
         return _bias_unit(BiasUnit(node.span, node, 0), core)._replace(node=node)
     at_layer = {"l": layer}
     column = transform(FIRST_COLUMNS[name[:-1]], lambda n: _substituted(n, at_layer))
-    column = evaluate(column, domain)
-    value = _apply(lambda first, rest: np.hstack([first, rest]), column, core)
-    return Term((core.shape[0], plus(core.shape[1], 1)), value, node)
+    return _stacked(node, evaluate(column, domain), core, 1)
 
 
 def _substituted(node, indices):
