@@ -232,10 +232,6 @@ def make_line(setup, key, section, l, value, check, template=None, general=None)
     lhs, rhs = to_text(equation.lhs), to_text(equation.rhs)
     line = Line(key, section, l, lhs, rhs, operands, shape, value, rel_error, verified_by)
     line.equation, line.where = equation, "" if l is None else where_text(l, setup.L)
-    if key == "cost" and setup.loss.name != "squared":
-        line.where = f"ℓ(r) sums {setup.loss.formula} over the entries of r"
-        if setup.loss.output != "identity":
-            line.where = f"ℓ(a, y) sums {setup.loss.formula} over the entries of a and y"
     return line
 
 
@@ -318,7 +314,11 @@ def cost_line(setup):
     per_sample = [setup.loss.value(a_L[:, [i]], setup.Y[:, [i]]) for i in range(m)]
     penalty = setup.alpha / (2 * m) * sum(float(np.vdot(t, t)) for t in net.theta.values())
     check = _rel(J, sum(per_sample) / m + penalty, "(1/m) Σ_i J^(i)")
-    return make_line(setup, "cost", "cost", None, J, check)
+    line = make_line(setup, "cost", "cost", None, J, check)
+    if setup.loss.name != "squared":  # J written with ℓ: say what ℓ sums
+        of, entries = ("r", "r") if setup.loss.output == "identity" else ("a, y", "a and y")
+        line.where = f"ℓ({of}) sums {setup.loss.formula} over the entries of {entries}"
+    return line
 
 
 def _rel(value, reference, by):
@@ -501,9 +501,8 @@ def form_lines(setup):
         diag = delta_diag(net.theta[l], setup.delta[l + 1], dphi_z)
         vjp = delta_vjp(net.theta[l], setup.delta[l + 1], dphi_z)
         values = {"P": P, "diag": diag, "jacobian": jacobian, "vjp": vjp.T}
-        checks = {"diag": check, "vjp": check}
         for key, template in FORM_TEMPLATES["forms"].items():
-            verified = checks.get(key, (0.0, "definition"))
+            verified = check if key in FORM_FUNCTIONS else (0.0, "definition")
             lines.append(make_line(setup, key, "forms", l, values[key], verified, template))
         for line, value in ((lines[-3], diag), (lines[-1], vjp)):
             line.same_as_hadamard = float(np.max(np.abs(value - setup.delta[l])))
