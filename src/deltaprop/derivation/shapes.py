@@ -196,25 +196,23 @@ class SymbolicDomain:
         return [self]
 
 
+@dataclass(frozen=True, eq=False)
 class ConcreteDomain:
     """Widths from ``sizes``, layer variables from ``binding``, values from ``sample``."""
 
+    sizes: tuple
+    binding: dict
+    m: int = 1
+    sample: object = None
+    column: int = 0  # the sample that lower-case symbols (a, z, δ, x, y) are
     symbolic = False
-
-    def __init__(self, sizes, binding, m=1, sample=None, column=0):
-        self.sizes, self.binding, self.m, self.sample = sizes, binding, m, sample
-        self.column = column  # the sample that lower-case symbols (a, z, δ, x, y) are
 
     def summands(self, index):
         """The domains of the terms of Σ_l (each layer) or Σ_i (each sample)."""
         if index == "l":
             layers = range(1, len(self.sizes) + 1)
-            return [self._with(binding=self.binding | {"l": k}) for k in layers]
-        return [self._with(column=i) for i in range(self.m)]
-
-    def _with(self, **changes):
-        fields = {"binding": self.binding, "column": self.column} | changes
-        return ConcreteDomain(self.sizes, m=self.m, sample=self.sample, **fields)
+            return [replace(self, binding=self.binding | {"l": k}) for k in layers]
+        return [replace(self, column=i) for i in range(self.m)]
 
     def n(self, layer):
         return self.sizes[layer.bind(self.binding) - 1]
