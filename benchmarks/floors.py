@@ -13,7 +13,9 @@ arrays, split into
 - **element-wise**: the bias adds, φ, φ', δ^(L), ⊙ φ', the outer product δ^(L−1) (n_L = 1), the
   1/m scalings, Δ 1 (a gemv), J, the update, and the epoch's shuffle (its share per step), each
   alone with ``out=``;
-- **overhead**: step − GEMMs − element-wise (Python, NumPy's per-call dispatch, the checks).
+- **overhead**: step − GEMMs − element-wise (Python, NumPy's per-call dispatch, the checks),
+  and in brackets the part of it that is deltaprop's own Python: step − the same NumPy calls
+  written out bare (``Step.bare``).
 
 The floor with this BLAS is GEMMs + element-wise: the step with no Python and no dispatch at
 all. Per epoch (``targets.py``'s rows: W1 100 steps, W2 40, W3 1, W4 8) it is set beside the
@@ -128,6 +130,34 @@ class Step:
         loss_and_grad(self.net, self.X, self.Y, out=self.grad, workspace=self.ws)
         self.optimizer.step(self.net.params, self.grad.flat)
 
+    def bare(self):
+        """The step's NumPy calls alone, written out with no deltaprop function around them
+        (the same operations as ``run``): the step less deltaprop's own Python."""
+        net, ws, g, m, phi = self.net, self.ws, self.grad, self.m, self.net.activation
+        theta, b, a, z, d, dphi, L = net.theta, net.b, ws.a, ws.z, ws.delta, ws.dphi, net.L
+        a[1], one = self.X, eq.ones(m, net.dtype)
+        for l in range(2, L + 1):
+            np.matmul(theta[l - 1], a[l - 1], out=z[l])
+            z[l] += b[l][:, None]
+            if l < L:
+                phi.phi(z[l], out=a[l])
+        np.subtract(a[L], self.Y, out=d[L])
+        r = d[L].ravel()
+        0.5 * float(np.dot(r, r)) / m  # J
+        for l in range(L - 1, 0, -1):
+            np.matmul(d[l + 1], one, out=g.b[l + 1])
+            g.b[l + 1] *= 1 / m
+            np.matmul(d[l + 1], a[l].T, out=g.theta[l])
+            g.theta[l] *= 1 / m
+            if l > 1:
+                phi.dphi(z[l], a[l], out=dphi[l])
+                if net.sizes[l] == 1:
+                    np.einsum("j,i->ji", theta[l][0], d[l + 1][0], out=d[l])
+                else:
+                    np.matmul(theta[l].T, d[l + 1], out=d[l])
+                d[l] *= dphi[l]
+        self.optimizer.step(net.params, g.flat)
+
     def gemms(self):
         """[(label, (rows, inner, columns), A, B, out)]: the step's matrix products, in order."""
         net, a, z, d, g = self.net, self.ws.a, self.ws.z, self.ws.delta, self.grad.theta
@@ -196,6 +226,7 @@ def profile(w, dtype, threads, detail):
     """One row of the floor table (a dict), printing the parts when ``detail``."""
     s, t = Step(w, dtype), Rounds()
     t.add(("step",), s.run)
+    t.add(("bare",), s.bare)
     gemms = s.gemms()
     for label, _, A, B, C in gemms:
         t.add(("gemm", label), lambda A=A, B=B, C=C: np.matmul(A, B, out=C))
@@ -220,6 +251,7 @@ def profile(w, dtype, threads, detail):
     row["gemm"], row["elementwise"] = t.median(total("gemm")), t.median(total("elem"))
     row["gemm_torch"] = t.median(total("torch")) if torch is not None else None
     row["overhead"] = t.median(lambda r: r[("step",)] - total("gemm")(r) - total("elem")(r))
+    row["python"] = t.median(lambda r: r[("step",)] - r[("bare",)])  # deltaprop's own
     row["floor"] = t.median(lambda r: total("gemm")(r) + total("elem")(r))
     row["torch_step"] = t[("torch step",)] if torch is not None else None
     row["gemm_gflops"] = 2 * sum(r * k * c for _, (r, k, c), *_ in gemms) / row["gemm"] * 1e-3
@@ -270,8 +302,8 @@ def peer_epochs(path):
 def table(rows, peaks, peers):
     head = (
         "| workload | dtype | thr | step µs | GEMMs µs (GFLOP/s, % peak) | GEMMs torch µs "
-        "| element-wise µs | overhead µs | floor µs | PyTorch step µs | floor ms/epoch "
-        "| target needs ms/epoch | reachable |"
+        "| element-wise µs | overhead µs (deltaprop's Python) | floor µs | PyTorch step µs "
+        "| floor ms/epoch | target needs ms/epoch | reachable |"
     )
     lines = [head, "|" + "---|" * 13]
     for r in rows:
@@ -283,7 +315,8 @@ def table(rows, peaks, peers):
         lines.append(
             f"| {r['workload']} | {r['dtype']} | {r['threads']} | {r['step']:.0f} "
             f"| {r['gemm']:.0f} ({r['gemm_gflops']:.0f}, {100 * r['gemm_gflops'] / peak:.0f} %) "
-            f"| {t(r['gemm_torch'])} | {r['elementwise']:.0f} | {r['overhead']:.0f} "
+            f"| {t(r['gemm_torch'])} | {r['elementwise']:.0f} "
+            f"| {r['overhead']:.0f} ({r['python']:.0f}) "
             f"| {r['floor']:.0f} | {t(r['torch_step'])} | {floor_ms:.3g} "
             f"| {'—' if need is None else f'{need:.3g} ({what})'} | {ok} |"
         )
