@@ -47,7 +47,7 @@ from deltaprop import equations as eq
 from deltaprop.network import Workspace, loss_and_grad
 from deltaprop.optim import GD
 from deltaprop.speed import SMALL_STEP_FLOPS, blas_threads_as_set, step_flops
-from peers import _torch_model, torch
+from peers import torch, torch_model
 from workloads import WORKLOADS, make_data
 
 HERE = Path(__file__).resolve().parent
@@ -209,7 +209,7 @@ class Step:
 
     def torch_step(self):
         """PyTorch's own step on the same batch: forward, J, backward, SGD (samples as rows)."""
-        model = _torch_model(self.w, self.saved, getattr(torch, str(self.net.dtype)))
+        model = torch_model(self.w, self.saved, getattr(torch, str(self.net.dtype)))
         opt = torch.optim.SGD(model.parameters(), lr=self.w.eta, momentum=0.0)
         Xt, yt = torch.from_numpy(np.ascontiguousarray(self.X.T)), torch.from_numpy(self.Y.T)
 
