@@ -12,13 +12,23 @@
 import functools
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from deltaprop.activations import get_activation
 from deltaprop.derivation import notations, render, shapes, tex
-from deltaprop.derivation.hints import CS231N_AXIS, CS231N_SHAPES, exp_output, factor_hint, repairs
+from deltaprop.derivation.hints import (
+    CS231N_AXIS,
+    CS231N_SHAPES,
+    HINTS,
+    REPAIRS,
+    WORDS,
+    exp_output,
+    factor_hint,
+    repairs,
+)
 from deltaprop.derivation.notation import (
     AxisSum,
     Bin,
@@ -79,6 +89,7 @@ class Context:
     output_activation: str | None = None  # Nielsen's σ output layer, when asked
     loss: str = "squared"
     labels: tuple = ()  # cs231n's letters for the widths: ((n_l, "D"), (n_{l+1}, "M"), …)
+    voice: object = None  # writes a node as the student does (a :class:`Voice`)
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
@@ -116,6 +127,7 @@ class CheckResult:
     trap: list = field(default_factory=list)  # [(layer, status, detail)]
     trap_sizes: tuple = ()
     sizes: tuple | None = None
+    depth: int = 0  # without sizes, the number of layers read from the equation (or 0)
     notation: str = "question"
     notes: list = field(default_factory=list)  # how the notation was read
 
@@ -135,6 +147,15 @@ class CheckResult:
 
     def to_text(self):
         return render.check_text(self)
+
+    def sizes_said(self):
+        """The architecture, or what was assumed without one, in the student's numbering."""
+        if self.sizes:
+            return ",".join(map(str, self.sizes))
+        if self.depth:
+            L = notations.binding_said({"L": self.depth}, self.notation)
+            return f"symbolic widths, {L} (read from the layers the equation names)"
+        return "symbolic (n_1, …, n_L)"
 
 
 def check(
@@ -193,7 +214,7 @@ def check(
         return result
     depth = notations.depth(equation, result.notation)  # d2l's layers without --sizes
     if sizes is None and depth:
-        context = replace(context, sizes=GENERIC_WIDTHS[:depth])
+        context, result.depth = replace(context, sizes=GENERIC_WIDTHS[:depth]), depth
     table = notations.define(result.notation, define)
     result.notes += [f"defined: {text}" for text in define]
     try:  # g'(z), g_prime(z), \sigma^\prime are φ' (the same length: carets stay in place)
@@ -203,6 +224,9 @@ def check(
         advice = _advice(equation, str(err), result.notation)
         result.verdict, result.message = "unparseable", f"{err}{advice}{caret}"
         return result
+    nodes = [n for side in (lhs, *sides) if side is not None for n in shapes.walk(side)]
+    words = student_words(equation, nodes, result.notation, context.activation)
+    context = replace(context, voice=Voice(equation, result.notation, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
     if judged.verdict == "unsupported":
         judged.message += _advice(equation, judged.message, judged.notation)
@@ -403,16 +427,32 @@ def _check_side(context, result, goal, rhs):
         said = functools.partial(notations.layer_said, name, notation=result.notation)
         result.message = value_message(layers, said, worst)
         if not entries:
-            write = functools.partial(_written, result=result)
-            result.hints = _value_hints(context, goal, rhs, worst, write, result.notation)
+            result.hints = _value_hints(context, goal, rhs, worst, result.notation)
     if entries and any(v is None or np.shape(v) != np.shape(t) for _, _, (v, t) in layers):
-        result.reason, result.message = "dimension", ENTRY_MISFIT
+        result.reason, result.message = "dimension", _entry_misfit(goal, rhs, context.voice)
 
 
-ENTRY_MISFIT = (
-    "the entry indices do not fit: an index runs over the units of two different layers, or "
-    "the two sides have different indices"
-)
+def _entry_misfit(goal, rhs, voice):
+    """Why the entries of ``goal = rhs`` do not fit, in the student's symbols: an index that
+    runs over the units of two different layers, else the indices of the two sides differ."""
+    widths = {}  # index → {the width it runs over: the first symbol that says so}
+    for n in shapes.walk(rhs):
+        if isinstance(n, Sym) and n.entry and n.layer is not None:
+            shape = shapes.symbol_shape(n.name, n.layer, shapes.SymbolicDomain())
+            for index, width in zip(n.entry, shape, strict=False):
+                widths.setdefault(index, {}).setdefault(str(width), n)
+    clash = [(i, list(by.values())) for i, by in widths.items() if len(by) > 1]
+    if clash:
+        index, (first, second) = clash[0][0], clash[0][1][:2]
+        said = f"{index} runs over the units of two different layers, in {voice.source(first)}"
+        return f"{ENTRY_MISFIT}{said} and in {voice.source(second)}"
+    summed = {n.index for n in shapes.walk(rhs) if isinstance(n, SumOver)}
+    free, written = ", ".join(sorted(set(widths) - summed)), ", ".join(goal.entry)
+    sides = f"{voice.source(goal.node)} has {written}, {voice.source(rhs)} has {free}"
+    return f"{ENTRY_MISFIT}the two sides have different indices: {sides}"
+
+
+ENTRY_MISFIT = "the entry indices do not fit: "
 
 
 def _entries_at(goal, rhs, network, binding):
@@ -472,7 +512,7 @@ class _Mismatch:
 def _report_shape_failure(context, result, failure, goal, rhs):
     result.verdict = "wrong"
     result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
-    write = functools.partial(_written, result=result)
+    write = context.voice
     result.message = _widths(failure.describe(write), result.notation)
     node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
     result.span = node.span
@@ -483,8 +523,8 @@ def _report_shape_failure(context, result, failure, goal, rhs):
     fix = _best_fix(context, goal, rhs, node)
     if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
         local, whole, _ = fix
-        result.suggestion = _written(local, result)
-        result.corrected = f"{_written(goal.node, result)} = {_written(whole, result)}"
+        result.suggestion = write(local)
+        result.corrected = f"{write(goal.node)} = {write(whole)}"
         question = f"{goal.text()} = {to_text(whole)}"
         if result.corrected != question and result.notation != "cs231n":  # the translation, once
             result.notes.append(f"corrected, in the question's notation: {question}")
@@ -521,11 +561,90 @@ def _advice(equation, message, notation):
     )
 
 
-def _written(node, result):
-    """``node`` as text in the notation the equation was written in."""
-    numpy = not re.search(r"\\|\^", result.equation)  # LaTeX is answered in LaTeX
-    table = notations.local_names(table_of(result.notation), result.equation)
-    return to_text(notations.spell(node, table, numpy))
+@dataclass(frozen=True)
+class Voice:
+    """How the student writes: ``voice(node)`` is ``node`` in the notation of ``equation``
+    (LaTeX answered in Unicode, NumPy in NumPy), with the student's names of φ, φ' and ⊙
+    (``words``: :data:`hints.WORDS` as :func:`student_words` finds them)."""
+
+    equation: str
+    notation: str = "question"
+    words: dict = field(default_factory=lambda: dict(WORDS))
+
+    def __call__(self, node):
+        numpy = not re.search(r"\\|\^", self.equation)  # LaTeX is answered in LaTeX
+        table = notations.local_names(table_of(self.notation), self.equation)
+        names = {"φ": self.words["phi"], "φ'": self.words["dphi"]}
+
+        def said(n):
+            if isinstance(n, Call) and n.func in names:
+                return replace(n, func=names[n.func], arg=transform(n.arg, said))
+            if isinstance(n, Bin) and n.op == "⊙" and self.words["times"] == "*":  # NumPy's *
+                return replace(
+                    n, op="*", left=transform(n.left, said), right=transform(n.right, said)
+                )
+            return None
+
+        return to_text(transform(notations.spell(node, table, numpy), said))
+
+    def source(self, node):
+        """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
+        text = self.equation[node.span[0] : node.span[1]]
+        return re.sub(r"\\([A-Za-z]+) ?", lambda m: _unicode(m.group(1)), text)
+
+
+PRODUCTS = {"*": "*", ".*": ".*", "⊙": "⊙", "∘": "∘", "\\odot": "⊙", "\\circ": "∘"}
+
+
+def student_words(equation, nodes, notation, activation):
+    """The student's names of φ, φ' and ⊙ (``phi``, ``dphi``, ``times``): as ``equation``
+    writes them (its parsed ``nodes`` hold their places), else as ``notation`` does: a pair
+    of its table (Ng's sigmoid and sigmoidGradient, g and g'), else φ and φ'."""
+    table, written = table_of(notation), {}
+    if notation == "question":  # the core's own words, φ' however it was typed (dphi)
+        return dict(WORDS)
+    for n in nodes:
+        if isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span:
+            written.setdefault(n.func, _function_name(equation[n.span[0] : n.arg.span[0]]))
+        if isinstance(n, Bin) and n.op in ("⊙", "*") and n.left.span and n.right.span:
+            product = equation[n.left.span[1] : n.right.span[0]].strip()
+            written.setdefault("⊙", PRODUCTS.get(product.strip(" ()")))
+    times = written.get("⊙") or ("*" if table.numpy else "⊙")
+    phi, dphi = _function_pair(written.get("φ"), written.get("φ'"), table, activation)
+    return {"phi": phi, "dphi": dphi, "times": times}
+
+
+def _function_name(text):
+    """The name of a function as written before its argument: ``g^{[1]\\prime}(`` is g',
+    ``\\sigma'(`` is σ', ``sigmoidGradient(`` is itself; None when it has none."""
+    name = re.match(r"\\?[A-Za-z_]+|[^\W\d_]", text)
+    if name is None:
+        return None
+    letter = name.group()
+    letter = _unicode(letter[1:]) if letter.startswith("\\") else letter  # \sigma: σ
+    return letter + ("'" if re.search(r"'|′|\\prime", text) else "")
+
+
+def _unicode(command):
+    """The character of a LaTeX command: \\delta is δ, \\varphi φ, \\sum Σ; else as written."""
+    case = "CAPITAL" if command[0].isupper() else "SMALL"
+    try:
+        return unicodedata.lookup(f"GREEK {case} LETTER {command.removeprefix('var').upper()}")
+    except KeyError:
+        return {"sum": "Σ", "odot": "⊙", "circ": "∘", "prime": "'"}.get(command, f"\\{command}")
+
+
+def _function_pair(phi, dphi, table, activation):
+    """``(φ, φ')`` as the student names them (``phi``, ``dphi`` as written, or None): the
+    first pair that agrees with what was written, among the table's (a name of the
+    activation first, then a letter) and the name with a prime."""
+    words = {core: [w for w, c in table.words.items() if c == core] for core in ("φ", "φ'")}
+    pairs = [(p, d) for p in words["φ"] for d in words["φ'"] if d.startswith(p)]
+    pairs += [(p, p + "'") for p in (phi, *words["φ"], "φ") if p]
+    pairs += [(re.sub(r"^d|'$|_?prime$|Gradient$", "", dphi), dphi)] if dphi else []
+    fits = [(p, d) for p, d in pairs if phi in (None, p) and dphi in (None, d)]
+    fits.sort(key=lambda pair: (pair[0] != activation, len(pair[0]) > 1))
+    return fits[0] if fits else (phi or "φ", dphi or "φ'")
 
 
 WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")
@@ -736,16 +855,16 @@ def value_message(layers, said, worst=None):
     return f"the shapes agree but the value is wrong{where}: relative error {render.number(err, 2)}"
 
 
-def _value_hints(context, goal, rhs, worst, text=to_text, notation="question"):
-    """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``, written
-    with ``text``), a named factor (1/m, m, −1, 2), a regularized bias; else an unnamed
+def _value_hints(context, goal, rhs, worst, notation="question"):
+    """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``, in the
+    student's symbols), a named factor (1/m, m, −1, 2), a regularized bias; else an unnamed
     constant factor."""
-    candidates = repairs(goal, rhs, context.activation, text)
-    if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
-        candidates += repairs(goal, rhs, context.activation, text, (exp_output,))
+    poisson = get_loss(context.loss).output == "exp"  # its log link cancels exp'
+    kinds = REPAIRS + (exp_output,) if poisson else REPAIRS
+    candidates = repairs(goal, rhs, context.activation, context.voice, kinds)
     found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
     if goal.name == "gb" and shapes.uses(rhs, {"α"}):
-        found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
+        found.append(HINTS["regularized bias"].format(goal=context.voice(goal.node)))
     value, truth = worst[2]
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0

@@ -27,7 +27,8 @@ def number(x, digits=DIGITS):
     if not np.isfinite(x):
         return f"{x:g}"
     if 1e-3 <= abs(x) < 1e5:
-        decimals = max(digits - 1 - math.floor(math.log10(abs(x))), 0)
+        rounded = float(f"{x:.{digits - 1}e}")  # 0.99999 has the magnitude of 1.0
+        decimals = max(digits - 1 - math.floor(math.log10(abs(rounded))), 0)
         return f"{x:.{decimals}f}"
     return f"{x:.{digits - 1}e}"
 
@@ -45,8 +46,7 @@ def underline(text, span):
 
 def check_text(result):
     """The verdict of a :class:`~deltaprop.derivation.check.CheckResult` as plain text."""
-    sizes = ",".join(map(str, result.sizes)) if result.sizes else "symbolic (n_1, …, n_L)"
-    lines = [f"equation: {result.equation}", f"sizes:    {sizes}"]
+    lines = [f"equation: {result.equation}", f"sizes:    {result.sizes_said()}"]
     if result.notation != "question":
         lines.append(f"notation: {notations.title(result.notation)}")
     lines += [f"  {note}" for note in result.notes]
