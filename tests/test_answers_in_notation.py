@@ -485,13 +485,20 @@ def test_a_value_hint_is_written_in_the_students_symbols(
         assert name not in said, result.to_text()
 
 
-# A correction names the activation as the student did: Nielsen's σ' (deeplearning.ai's g' and
-# NumPy's sigmoid_prime: tests/test_notation_tables.py).
-def test_a_correction_names_the_activation_as_the_student_did():
-    equation = r"\delta^l = (w^{l+1} \delta^{l+1}) \odot \sigma'(z^l)"
+# A correction names the activation and the cost as the student did: Nielsen's σ' and C
+# (deeplearning.ai's g' and NumPy's sigmoid_prime: tests/test_notation_tables.py).
+# (wrong equation in Nielsen's notation, the corrected equation)
+NIELSEN_CORRECTIONS = [
+    (r"\delta^l = (w^{l+1} \delta^{l+1}) \odot \sigma'(z^l)", "δ^l = w^{l+1}ᵀ δ^{l+1} ⊙ σ'(z^l)"),
+    (r"\frac{\partial C}{\partial w^l} = \delta^l (a^{l})^T", "∂C/∂w^l = δ^l a^{l-1}ᵀ"),
+]
+
+
+@pytest.mark.parametrize("equation, corrected", NIELSEN_CORRECTIONS)
+def test_a_correction_names_the_activation_and_cost_as_the_student_did(equation, corrected):
     result = check(equation, activation="sigmoid", notation="nielsen")
-    assert result.corrected == "δ^l = w^{l+1}ᵀ δ^{l+1} ⊙ σ'(z^l)", result.to_text()
-    assert check(result.corrected, activation="sigmoid", notation="nielsen").verdict == "correct"
+    assert result.corrected == corrected, result.to_text()
+    assert check(corrected, activation="sigmoid", notation="nielsen").verdict == "correct"
 
 
 # Bishop's component form: an index that does not fit is named with his symbols.
@@ -546,3 +553,32 @@ def test_the_sizes_line_says_what_was_assumed(notation, equation, line):
     result = check(equation, notation=notation)
     assert result.verdict == "wrong", result.to_text()
     assert line in result.to_text().splitlines(), result.to_text()
+
+
+# Layers one off where layer 0 is the input: the hint says how the student's own notation
+# numbers them (not deeplearning.ai's W^{[l]} for every such notation).
+# (notation, equation with a layer one off, the hint's fragment)
+LAYER_ZERO_HINTS = [
+    (
+        "goodfellow",
+        r"\nabla_{W^{(k)}} J = \nabla_{a^{(k)}} J \, h^{(k)T}",
+        "so W^{(k)} maps h^{(k-1)} to a^{(k)}, and the first layer's gradient takes h^{(0)} = x",
+    ),
+    (
+        "d2l",
+        r"\frac{\partial J}{\partial W^{(1)}} = \frac{\partial J}{\partial z} h^\top",
+        "so W^{(l)} maps h^{(l-1)} to z^{(l)}",
+    ),
+    (
+        "dlai",
+        "dW1 = np.dot(dZ1, A1.T) / m",
+        "so W^{[l]} maps A^{[l-1]} to Z^{[l]}, and the first layer's gradient takes A^{[0]} = X",
+    ),
+]
+
+
+@pytest.mark.parametrize("notation, equation, hint", LAYER_ZERO_HINTS)
+def test_layers_one_off_are_explained_in_the_students_notation(notation, equation, hint):
+    result = check(equation, notation=notation)
+    assert result.verdict == "wrong", result.to_text()
+    assert any(hint in h for h in result.hints), result.to_text()

@@ -68,6 +68,48 @@ HINTS = {
         "{activation}: dx = {fixed}"
     ),
     "regularized bias": "biases are not regularized: drop the α term from {goal}",
+    "L2 twice": (
+        "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
+        "derivative's 2"
+    ),
+    "cs231n shapes": (
+        "one sample per row: X is N × D, W is D × M and out = X @ W + b is N × M; a gradient has "
+        "the shape of its variable: dW is D × M like W, db (M,) like b, dx N × D like X"
+    ),
+    "cs231n axis": (
+        "the wrong axis: db sums dout over the N samples, its rows (axis=0); axis=1 sums over the "
+        "units of each sample"
+    ),
+    "cs231n averaged twice": (
+        "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
+        "the N samples), so dW = X.T @ dout needs no further / N"
+    ),
+    "cost twice": "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½",
+    "Nielsen's index": (
+        "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
+        "after layer l are w^{l+1} (Θ^(l) here)"
+    ),
+    "bias not dropped": (
+        "the bias column is not dropped: Ng's Θ^(l) holds the bias column (n_{l+1} × (n_l + 1)) "
+        "and the bias unit a_0 = 1 has no δ, so the backward step uses Theta2(:,2:end)' * delta3 "
+        "(or drops the first row of the result, delta2(2:end))"
+    ),
+    "Δ averaged": (
+        "1/m where it does not belong: Δ (deeplearning.ai's dZ, dZ^{[L]} = A^{[L]} − Y) is each "
+        "sample's δ, not averaged; only ∂J/∂Θ and ∂J/∂b (dW, db) take the 1/m, once"
+    ),
+    "layer zero": (
+        "the layers are one off: in {title} layer 0 is the input, so {theta} maps {a} to {z}, "
+        "and the first layer's gradient takes {a0} = {x}"
+    ),
+    "keepdims": (
+        "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so b − α db "
+        "would be n × n; write keepdims=True"
+    ),
+    "axis": (
+        "the wrong axis: a bias gradient sums over the samples, which are the {} here "
+        "(axis={}); the other axis sums over the units of each sample"
+    ),
     "exp output": (
         "{written} is the squared loss's δ^(L) through an exp output; the Poisson loss's log "
         "link cancels exp'(z^(L)) = a^(L), so δ^(L) = a^(L) − y: drop {factor}"
@@ -117,32 +159,31 @@ def _linear_output(node, goal, activation):
     of φ' is any (an equation of fixed layers may name its output layer by number): a
     repair is shown only where it checks correct."""
     for factor, other in _product_factors(node):
-        if _dphi_of_layer_value(factor):
+        if _call(factor, "φ'", ("z", "Z", "a", "A")):
             names = ("A", "Z") if factor.arg.name in ("A", "Z") else ("a", "z")  # batched
             a, z = (Sym(node.span, name, factor.arg.layer) for name in names)
             return "linear output", {"a": a, "z": z, "factor": factor}, other
     return None
 
 
-def _dphi_of_layer_value(node):
-    """φ'(z^(k)) or φ'(a^(k)) (Z, A batched)."""
-    if not (isinstance(node, Call) and node.func == "φ'" and isinstance(node.arg, Sym)):
-        return False
-    return node.arg.name in ("z", "Z", "a", "A") and node.arg.layer is not None
+def _layered(node, names):
+    """Whether ``node`` is a symbol of ``names`` at a layer: z^(l), A^(3)."""
+    return isinstance(node, Sym) and node.name in names and node.layer is not None
+
+
+def _call(node, func, names=None):
+    """Whether ``node`` is ``func(…)``, of a symbol of ``names`` at a layer if given."""
+    return isinstance(node, Call) and node.func == func and (not names or _layered(node.arg, names))
 
 
 @at_nodes
 def _dphi_of_a(node, goal, activation):
     """φ'(a^(l)) where φ'(z^(l)) belongs."""
-    if not (isinstance(node, Call) and node.func == "φ'" and _is_value(node.arg)):
+    if not _call(node, "φ'", LAYER_VALUES):
         return None
     z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
     fixed = replace(node, arg=z)
     return "φ'(a)", {"z": z, "a": node.arg, "fixed": fixed, "written": node}, fixed
-
-
-def _is_value(node):
-    return isinstance(node, Sym) and node.name in LAYER_VALUES and node.layer is not None
 
 
 @at_nodes
@@ -161,12 +202,12 @@ def _sigmoid_pattern(node):
     """``(a, rest)`` for ``a ⊙ (1 − a)`` (either order, ⊙ or *; ``rest`` None) or for
     ``rest ⊙ a ⊙ (1 − a)``; else None."""
     for a, other in _product_factors(node):
-        if _is_value(a) and _one_minus(other, a):
+        if _layered(a, LAYER_VALUES) and _one_minus(other, a):
             return a, None
     if not _product_factors(node):
         return None
     left, right = node.left, node.right
-    chained = isinstance(left, Bin) and left.op == node.op and _is_value(left.right)
+    chained = isinstance(left, Bin) and left.op == node.op and _layered(left.right, LAYER_VALUES)
     return (left.right, left.left) if chained and _one_minus(right, left.right) else None
 
 
@@ -186,11 +227,9 @@ def _tanh_of_z(node, goal, activation):
     if activation != "tanh" or not (isinstance(node, Bin) and node.op == "-"):
         return None
     square = node.right
-    if not (_is_one(node.left) and isinstance(square, Call) and square.func == "pow"):
+    if not (_is_one(node.left) and _call(square, "pow", ("z", "Z"))):
         return None
     z = square.arg
-    if not (isinstance(z, Sym) and z.name in ("z", "Z") and z.layer):
-        return None
     a = replace(z, name={"z": "a", "Z": "A"}[z.name])
     fixed = replace(node, right=replace(square, arg=a))
     return "tanh' of z", {"a": a, "z": z, "fixed": fixed, "written": node}, fixed
@@ -199,7 +238,7 @@ def _tanh_of_z(node, goal, activation):
 @at_nodes
 def _phi_for_dphi(node, goal, activation):
     """φ(z^(l)) where the chain rule needs φ'(z^(l))."""
-    if goal.name not in ("δ", "Δ") or not (isinstance(node, Call) and node.func == "φ"):
+    if goal.name not in ("δ", "Δ") or not _call(node, "φ"):
         return None
     dphi = replace(node, func="φ'")
     return "φ for φ'", {"fixed": dphi}, dphi
@@ -223,17 +262,11 @@ def _missing_bias(goal, rhs, activation):
     if any(isinstance(n, Sym) and n.name == "b" for n in walk(rhs)):
         return []
     span, before = goal.node.span, goal.layer.shift(-1)
-    b = Sym(span, "b", goal.layer)
-    if goal.name == "Z":
-        b = Bin(b.span, "@", b, Transpose(b.span, Ones(b.span)))  # b^(l) 1ᵀ
-    a = Sym(span, "A" if goal.name == "Z" else "a", before)
-    return [
-        (
-            "missing bias",
-            {"b": b, "theta": Sym(span, "Θ", before), "a": a},
-            Bin(rhs.span, "+", rhs, b, "+"),
-        )
-    ]
+    b, a = Sym(span, "b", goal.layer), Sym(span, "a", before)
+    if goal.name == "Z":  # b^(l) 1ᵀ, A^(l−1)
+        b, a = Bin(span, "@", b, Transpose(span, Ones(span))), replace(a, name="A")
+    fields = {"b": b, "theta": Sym(span, "Θ", before), "a": a}
+    return [("missing bias", fields, Bin(rhs.span, "+", rhs, b, "+"))]
 
 
 def _missing_dphi(goal, rhs, activation):
@@ -258,7 +291,7 @@ def _bias_regularized(node, goal, activation):
 @at_nodes
 def _layer_shifted(node, goal, activation):
     """A weight matrix one layer off, as Nielsen's w^l read for Θ^(l) (w^l is Θ^(l−1))."""
-    if not (isinstance(node, Sym) and node.name == "Θ" and node.layer is not None):
+    if not _layered(node, ("Θ",)):
         return None
     shifted = replace(node, layer=node.layer.shift(1))
     return "layer shifted", {"fixed": shifted, "written": node}, shifted
@@ -349,10 +382,7 @@ def exp_output(node, goal, activation):
 
 def _is_exp_output(node):
     """exp(z^(k)) or a^(k) (Z, A batched): the value of an exp output layer."""
-    if isinstance(node, Call) and node.func == "exp":
-        node = node.arg
-        return isinstance(node, Sym) and node.name in ("z", "Z") and node.layer is not None
-    return isinstance(node, Sym) and node.name in ("a", "A") and node.layer is not None
+    return _call(node, "exp", ("z", "Z")) or _layered(node, ("a", "A"))
 
 
 REPAIRS = (
@@ -369,33 +399,15 @@ REPAIRS = (
     _local_derivative,
 )
 
-L2_TWICE = (
-    "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
-    "derivative's 2"
-)
-CS231N_SHAPES = (
-    "one sample per row: X is N × D, W is D × M and out = X @ W + b is N × M; a gradient has "
-    "the shape of its variable: dW is D × M like W, db (M,) like b, dx N × D like X"
-)
-CS231N_AXIS = (
-    "the wrong axis: db sums dout over the N samples, its rows (axis=0); axis=1 sums over the "
-    "units of each sample"
-)
-CS231N_TWICE_AVERAGED = (
-    "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
-    "the N samples), so dW = X.T @ dout needs no further / N"
-)
-COST_TWICE = "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½"
-
 
 def factor_hint(c, m, l2=False, local=False, cost=False):
     """The hint for a value that is ``c`` times the truth (m samples in the batch); ``l2``:
     the truth is the L2 term (α/m) Θ^(l); ``local``: a gradient of cs231n's NumPy; ``cost``:
     the truth is J."""
     if (l2 or cost) and abs(c - 2) <= 2e-9:
-        return L2_TWICE if l2 else COST_TWICE
+        return HINTS["L2 twice"] if l2 else HINTS["cost twice"]
     if local and abs(c - 1 / m) <= 1e-9 / m:
-        return CS231N_TWICE_AVERAGED
+        return HINTS["cs231n averaged twice"]
     named = [
         (m, f"too large by a factor m = {m}: the batched gradient needs the factor 1/m"),
         (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),
