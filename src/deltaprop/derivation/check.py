@@ -360,6 +360,8 @@ def _target(node):
             f"cannot tell which quantity {to_text(node)} is: write δ^(l), ∂J/∂Θ^(l), "
             "∂J/∂b^(l), z^(l), a^(l), P_l or J on the left, or use --for",
         )
+    if found[1] is None and found[0] in shapes.RANGES:  # delta in d2l, which has no δ^(l)
+        raise shapes.SymbolError(node, f"{to_text(node)} needs a layer index, e.g. ^(l)")
     written = node.den if isinstance(node, Deriv) else node
     return Target(found[0], found[1], transposed, node, getattr(written, "entry", ""))
 
@@ -490,7 +492,7 @@ def _report_shape_failure(context, result, failure, goal, rhs):
     result.verdict = "wrong"
     result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
     write = context.voice
-    result.message = _widths(failure.describe(write), result.notation)
+    result.message = widths(failure.describe(write), result.notation)
     node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
     result.span = node.span
     if isinstance(failure, shapes.ShapeError):
@@ -561,10 +563,9 @@ class Voice:
     words: dict = field(default_factory=lambda: dict(WORDS))
 
     def __call__(self, node):
-        numpy = not re.search(r"\\|\^", self.equation)  # LaTeX is answered in LaTeX
-        table = notations.local_names(table_of(self.notation), self.equation)
         names = {"φ": self.words["phi"], "φ'": self.words["dphi"]}
-        cost = next((w for w, core in table.words.items() if core == "J"), "J")  # Nielsen's C
+        words = table_of(self.notation).words
+        cost = next((w for w, core in words.items() if core == "J"), "J")  # Nielsen's C
 
         def said(n):
             if isinstance(n, Call) and n.func in names:
@@ -572,7 +573,7 @@ class Voice:
             return replace(n, name=cost) if isinstance(n, Sym) and n.name == "J" else None
 
         node = _as_numpy(node) if self.words["times"] == "*" else node
-        return to_text(transform(notations.spell(node, table, numpy), said))
+        return notations.writer(self.notation, self.equation)(transform(node, said))
 
     def source(self, node):
         """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
@@ -630,7 +631,7 @@ def _unicode(command):
 WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")
 
 
-def _widths(message, notation):
+def widths(message, notation):
     """``message`` with the widths n_l numbered as ``notation`` numbers its layers where
     layer 0 is the input (deeplearning.ai's n^{[l−1]} for the question's n_l)."""
     if table_of(notation).first != 0:
