@@ -582,3 +582,31 @@ def test_layers_one_off_are_explained_in_the_students_notation(notation, equatio
     result = check(equation, notation=notation)
     assert result.verdict == "wrong", result.to_text()
     assert any(hint in h for h in result.hints), result.to_text()
+
+
+# Ng's folded bias: the hint names the student's own weights and δ, at the student's layer;
+# where * is the matrix product (Octave), the element-wise product is .*.
+# (equation, the reading of the bias, fragments of a hint, what it must not say)
+NG_HINTS = [
+    (
+        "d3 = (Theta3' * d4) .* sigmoidGradient(z3)",
+        "folded",
+        ["the bias column is not dropped: Ng's Theta3 holds", "uses Theta3(:,2:end)", "d3(2:end)"],
+        ["Theta2", "Θ"],
+    ),
+    (
+        "delta2 = (Theta2' * delta3)",
+        None,
+        ["missing the factor .* sigmoidGradient(z2)"],
+        ["⊙", "φ"],
+    ),
+]
+
+
+@pytest.mark.parametrize("equation, bias, hint, leak", NG_HINTS)
+def test_ngs_hints_name_his_symbols(equation, bias, hint, leak):
+    result = check(equation, (4, 5, 6, 3), "sigmoid", notation="ng", bias=bias)
+    assert result.verdict == "wrong", result.to_text()
+    said = "\n".join(result.hints)
+    assert all(fragment in said for fragment in hint), result.to_text()
+    assert not any(name in said for name in leak), result.to_text()

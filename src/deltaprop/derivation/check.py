@@ -510,7 +510,7 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
             result.hints.append(HINTS["Nielsen's index"])
         if _drops(whole) > _drops(rhs):
-            result.hints.append(HINTS["bias not dropped"])
+            result.hints.append(_bias_not_dropped(context.voice, goal, rhs))
         result.hints += _sum_hints(whole, rhs, result.notation)
         if table_of(result.notation).first == 0 and _layers(whole) != _layers(rhs):
             result.hints.append(_layer_zero(context.voice))
@@ -520,6 +520,13 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
             result.trap_sizes, result.trap = sizes, trap
+
+
+def _bias_not_dropped(voice, goal, rhs):
+    """The hint for Ng's folded Θ used whole in a backward step, with the student's names."""
+    weights = [n for n in shapes.walk(rhs) if isinstance(n, Sym) and n.name == "Θ+"]
+    theta = voice.source(weights[0]) if weights else "Θ"
+    return HINTS["bias not dropped"].format(theta=theta, goal=voice.source(goal.node))
 
 
 def _layer_zero(voice):
@@ -604,7 +611,8 @@ def _student_words(equation, nodes, notation, activation):
     phi = phi or min(names, key=lambda w: w != activation, default="φ")
     primes = [w for w, core in table.words.items() if core == "φ'" and w.startswith(phi)]
     dphi = said.get("φ'") or (primes or [phi + "'"])[0]
-    times = said.get("⊙") or ("*" if table.numpy else "⊙")  # NumPy's * unless written
+    octave = table.operators.get("*") == "·"  # * the matrix product, .* element-wise
+    times = said.get("⊙") or ("*" if table.numpy else ".*" if octave else "⊙")
     return {"phi": phi, "dphi": dphi, "times": times}
 
 

@@ -90,9 +90,9 @@ HINTS = {
         "after layer l are w^{l+1} (Θ^(l) here)"
     ),
     "bias not dropped": (
-        "the bias column is not dropped: Ng's Θ^(l) holds the bias column (n_{l+1} × (n_l + 1)) "
-        "and the bias unit a_0 = 1 has no δ, so the backward step uses Theta2(:,2:end)' * delta3 "
-        "(or drops the first row of the result, delta2(2:end))"
+        "the bias column is not dropped: Ng's {theta} holds the bias column (n_{{l+1}} × (n_l + "
+        "1)) and the bias unit a_0 = 1 has no δ, so the backward step uses {theta}(:,2:end) (or "
+        "drops the first row of the result, {goal}(2:end))"
     ),
     "Δ averaged": (
         "1/m where it does not belong: Δ (deeplearning.ai's dZ, dZ^{[L]} = A^{[L]} − Y) is each "
