@@ -70,7 +70,7 @@ def test_folded_names_print_as_written_with_their_bias_column():
     result = judged("delta2 = (Theta2 * delta3) .* sigmoidGradient(z2)", bias="folded")
     assert "Theta2 (n_L × (n_{L−1} + 1)) and delta3 (n_L × 1)" in result.message
     assert "Theta2 (3 × 6)" in result.failure["concrete"]["message"]
-    assert result.corrected == "delta2 = (Theta2(:,2:end))ᵀ delta3 ⊙ φ'(z2)"
+    assert result.corrected == "delta2 = (Theta2(:,2:end))ᵀ delta3 ⊙ sigmoidGradient(z2)"
     assert "Θ+" not in result.to_text()
 
     shape = judged("a2 = sigmoid(Theta1 * a1)", bias="folded")
