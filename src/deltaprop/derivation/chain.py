@@ -439,7 +439,7 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         errors.append((binding.get("l", index and index.bind(binding)), error))
     if not errors:
         return None
-    said = functools.partial(notations.layer_said, name, notation=notation)
+    said = functools.partial(notations.layer_said, name, notation=notation, text=f"{lhs} = {rhs}")
     step = _value_step(number, written, errors, said)
     if step.verdict == "wrong":
         _name_the_mistake(step, setting, left, right)

@@ -471,17 +471,15 @@ def parse(text, notation="question"):
             f"the equation is {len(text)} characters long; at most {MAX_LENGTH} are read: "
             "give one equation at a time"
         )
+    return _Parser(text, notation).equation()
+
+
+def layer_letters(text, notation="question"):
+    """The letters ``text`` writes each layer variable with, by the variable's core letter:
+    ``{"l": {"k"}}`` for ``δ^(k) = (Θ^(k))ᵀ δ^(k+1) ⊙ φ'(z^(k))``. Raises as :func:`parse`."""
     parser = _Parser(text, notation)
-    sides = [parser.expr()]
-    if parser.accept("+="):  # dW += T is dW = dW + T
-        right = parser.expr()
-        sides.append(Bin((sides[0].span[0], right.span[1]), "+", sides[0], right, "+="))
-    while parser.accept("="):
-        sides.append(parser.expr())
-    parser.expect("end", "an operator or the end of the equation")
-    for side in sides:
-        _check_depth(side)
-    return sides
+    parser.equation()
+    return parser.letters
 
 
 def _too_deep():
@@ -523,6 +521,7 @@ class _Parser:
         self.text, self.tokens, self.i, self.depth = text, tokenize(text, notation), 0, 0
         self.table = table_of(notation)
         self.in_norm = False  # inside ‖…‖, a ‖ closes rather than opens
+        self.letters = {}  # core layer letter → the letters written for it: {"l": {"k"}}
         self.primaries = {  # what the token that starts a primary introduces
             "num": self.primary_num,
             "ones": self.primary_ones,
@@ -550,6 +549,19 @@ class _Parser:
             "outer": self.primary_numpy,
             "mean": self.primary_axis_sum,
         }
+
+    def equation(self):
+        """The sides of ``a = b = c``, each checked for depth."""
+        sides = [self.expr()]
+        if self.accept("+="):  # dW += T is dW = dW + T
+            right = self.expr()
+            sides.append(Bin((sides[0].span[0], right.span[1]), "+", sides[0], right, "+="))
+        while self.accept("="):
+            sides.append(self.expr())
+        self.expect("end", "an operator or the end of the equation")
+        for side in sides:
+            _check_depth(side)
+        return sides
 
     def starts_primary(self):
         """Whether the current token starts an operand (juxtaposition is a product)."""
@@ -797,6 +809,7 @@ class _Parser:
             self.fail("expected a layer index (a number, L, l or k, e.g. l+1)")
         self.next()
         base, offset = self.table.letters[tok.value], 0
+        self.letters.setdefault(base, set()).add(tok.value)
         if not simple and self.tok.kind in ("+", "-"):
             sign = 1 if self.next().kind == "+" else -1
             offset = sign * int(self.expect("num", "a number in the layer index").value)
