@@ -207,78 +207,57 @@ ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
 # ---------------------------------------------------------------- tokens
 
-NAMES = {  # a name written as a word (Theta) or as a LaTeX command (\Theta)
-    "Theta": "Θ",
-    "theta": "Θ",
-    "W": "Θ",
-    "delta": "δ",
-    "Delta": "Δ",
-    "varphi": "φ",
-    "phi": "φ",
-    "sigma": "φ",
-    "alpha": "α",
-    "lambda": "α",
+NAMES = {  # a token and its names written as a word (Theta) or as a LaTeX command (\Theta)
+    "Θ": "Theta theta W",
+    "δ": "delta",
+    "Δ": "Delta",
+    "φ": "varphi phi sigma",
+    "α": "alpha lambda",
     "Diag": "Diag",
     "exp": "exp",
     "log": "log",
 }
-COMMANDS = NAMES | {
-    "cdot": "·",
-    "times": "·",
-    "odot": "⊙",
-    "circ": "⊙",
-    "top": "ᵀ",
-    "intercal": "ᵀ",
-    "partial": "∂",
-    "nabla": "∇",
-    "frac": "frac",
-    "dfrac": "frac",
-    "tfrac": "frac",
-    "smL": "L",
+COMMANDS = {  # a token and its other LaTeX commands; "": sizes and spaces, skipped
+    "·": "cdot times",
+    "⊙": "odot circ",
+    "ᵀ": "top intercal",
+    "∂": "partial",
+    "∇": "nabla",
+    "frac": "frac dfrac tfrac",
+    "L": "smL",
     "LR": "LR",
     "grad": "grad",
-    "operatorname": "name",
-    "mathrm": "name",
-    "text": "name",
-    "mathbf": "bold",
-    "mathbb": "bold",
-    "boldsymbol": "bold",
-    "bm": "bold",
-    "prime": "'",
-    "ell": "ℓ",
-    "sum": "Σ",
-    "Vert": "‖",
+    "name": "operatorname mathrm text",
+    "bold": "mathbf mathbb boldsymbol bm",
+    "'": "prime",
+    "ℓ": "ell",
+    "Σ": "sum",
+    "‖": "Vert lVert rVert",
     "hat": "hat",
-    "max": "maximum",
+    "maximum": "max",
     "tanh": "tanh",
-    "lVert": "‖",
-    "rVert": "‖",
+    "": "left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad displaystyle limits",
 }
-SKIPPED_COMMANDS = {
-    "left",
-    "right",
-    "big",
-    "Big",
-    "bigg",
-    "Bigg",
-    "bigl",
-    "bigr",
-    "Bigl",
-    "Bigr",
-    "quad",
-    "qquad",
-    "displaystyle",
-    "limits",
-}
-WORDS = NAMES | {
-    "g": "δ",
-    "dphi": "φ'",
-    "diag": "Diag",
+WORDS = {  # a token and its other words
+    "δ": "g",  # the Diag(φ') answer's g
+    "φ'": "dphi",
+    "Diag": "diag",
     "Tr": "Tr",  # the trace of a derivation's identities (calculus.py evaluates it)
-    "ones": "1",
+    "1": "ones",
     "h": "h",
     "clip": "clip",
+    "np": "np",
 }
+
+
+def _spellings(*tables):
+    """The tables ``{token: "name name …"}`` read the other way: ``{name: token}``."""
+    return {
+        name: token for table in tables for token, names in table.items() for name in names.split()
+    }
+
+
+COMMAND_TOKENS, WORD_TOKENS = _spellings(NAMES, COMMANDS), _spellings(NAMES, WORDS)
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
@@ -313,7 +292,7 @@ def tokenize(text, notation="question"):
     answer's g is δ; Nielsen's w^l is Θ^(l−1)); a name of its table's symbols is a token
     ``~name`` (with its layer when digits follow, as in ``dZ1``), translated after parsing."""
     table = table_of(notation)
-    words = WORDS | table.words | {name: f"~{name}" for name in table.symbols}
+    words = WORD_TOKENS | table.words | {name: f"~{name}" for name in table.symbols}
     names = _names_re(words)
     tokens, pos = [], 0
     while pos < len(text):
@@ -333,7 +312,7 @@ def tokenize(text, notation="question"):
 
 def _names_re(words):
     """The names of a notation that the letters-only tokens would split (``A_prev``, ``dZ1``)."""
-    changed = (w for w in words if w.isidentifier() and words[w] != WORDS.get(w))
+    changed = (w for w in words if w.isidentifier() and words[w] != WORD_TOKENS.get(w))
     names = sorted(changed, key=len, reverse=True)
     if not names:
         return None
@@ -364,12 +343,12 @@ def _octave_tokens(name, pos, end):
     """``delta3`` (also ``d3``) → δ and the layer 3; ``Theta1_grad`` → ∂J/∂Θ^(1) (G) and 1."""
     match = re.fullmatch(r"([A-Za-z]+?)(\d+)(_grad)?", name)
     letters, digits, grad = match.groups()
-    symbol = "G" if grad else WORDS.get(letters, "δ" if letters == "d" else letters)
+    symbol = "G" if grad else WORD_TOKENS.get(letters, "δ" if letters == "d" else letters)
     split = pos + len(letters)
     return [Token("sym", symbol, pos, split), Token("layer", int(digits), split, end)]
 
 
-FIXED_TOKENS = {  # a match of TOKEN_RE that is always the same token: (kind, value)
+TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (kind, value)
     "dotstar": ("op", "⊙"),  # Octave's .* is the Hadamard product
     "assign": ("=", "="),  # := in Ng's course: an assignment
     "dotT": ("ᵀ", "ᵀ"),
@@ -377,62 +356,53 @@ FIXED_TOKENS = {  # a match of TOKEN_RE that is always the same token: (kind, va
     "droprow": ("drop", 0),  # Octave's (2:end)
     "dropcol": ("drop", 1),  # and (:,2:end)
     "norm": ("‖", "‖"),
+    "1": ("ones", "1"),
+    "½": ("num", 0.5),
+    "·": ("op", "·"),
+    "⊙": ("op", "⊙"),
 }
 SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L"}
+SYMBOLS |= ELEMENTWISE
 
 
 def _tokens_of(match, text, words):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
     if kind in ("ws", "annotation"):  # a trailing \in \mathbb{R}^{…} states the shape
         return []
-    if kind in FIXED_TOKENS:
-        return [Token(*FIXED_TOKENS[kind], pos, end)]
+    if kind in TOKENS:
+        return [Token(*TOKENS[kind], pos, end)]
     if kind == "octave":
         return _octave_tokens(s, pos, end)
     if kind == "num":
         return [Token("num", float(s), pos, end)]
-    if kind in ("power", "augment", "punct"):  # NumPy's x**2 and dW += T
-        return [Token(s, s, pos, end)]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
         return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
-    if kind == "uni":
+    if kind in ("power", "augment", "punct", "uni"):  # also NumPy's x**2 and dW += T
         return [_symbol_or_op(UNICODE.get(s, s), pos, end)]
     if kind == "cmd":
-        name = s[1:]
-        if name in SKIPPED_COMMANDS:
-            return []
-        if name not in COMMANDS:
+        if s[1:] not in COMMAND_TOKENS:
             raise ParseError(f"unknown LaTeX command {s} at position {pos}", text, pos)
-        return [_symbol_or_op(COMMANDS[name], pos, end)]
+        token = COMMAND_TOKENS[s[1:]]
+        return [_symbol_or_op(token, pos, end)] if token else []
     return _word_tokens(s, text, pos, end, words)
 
 
 def _symbol_or_op(s, pos, end):
-    if s.startswith("~"):  # a name of the notation's table, translated after parsing
+    """The token of ``s``: a quantity (``~name`` is a name of the notation's table, translated
+    after parsing), one of :data:`TOKENS`, else of kind ``s`` (- ' ᵀ ∂ ∇ ‖ ² Σ frac name …)."""
+    if s.startswith("~") or s in SYMBOLS:
         return Token("sym", s, pos, end)
-    if s in SYMBOLS or s in ELEMENTWISE:
-        return Token("sym", s, pos, end)
-    if s == "1":
-        return Token("ones", s, pos, end)
-    if s == "½":
-        return Token("num", 0.5, pos, end)
-    if s in ("·", "⊙"):
-        return Token("op", s, pos, end)
-    return Token(s, s, pos, end)  # - ' ᵀ ∂ ∇ ‖ ² Σ frac LR grad name bold
+    return Token(*TOKENS.get(s, (s, s)), pos, end)
 
 
-def _word_tokens(word, text, pos, end, words=WORDS):
+def _word_tokens(word, text, pos, end, words=WORD_TOKENS):
     if word in words:
         return [_symbol_or_op(words[word], pos, end)]
-    if word == "np":
-        return [Token("np", word, pos, end)]
     if word[0] == "d" and len(word) > 1 and (word[1:] in words or word[1:] in LETTERS):
         rest = _word_tokens(word[1:], text, pos + 1, end, words)
         return [Token("∂", "∂", pos, pos + 1), *rest]
-    if word in LETTERS:
-        return [Token("sym", word, pos, end)]
-    if len(word) == 1 and word.isupper():  # B, C: a generic matrix of an identity (calculus.py)
-        return [Token("sym", word, pos, end)]
+    if word in LETTERS or (len(word) == 1 and word.isupper()):  # B, C: a generic matrix of an
+        return [Token("sym", word, pos, end)]  # identity (calculus.py)
     if len(word) > 1 and all(c in LETTERS or c in words or c.isupper() for c in word):  # ^Tg
         return [
             t
@@ -454,8 +424,16 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
     "outer": (2, lambda span, u, v: Bin(span, "@", u, Transpose(v.span, v), "np.outer")),
     "tanh": (1, lambda span, x: Call(span, "tanh", x)),
 }
-
-
+PRIMARIES = {  # the token that starts an operand → the method primary_… that reads it
+    "∂": "differential",
+    "∇": "nabla",
+    "‖": "norm",
+    "Σ": "sum",
+    "sum": "axis_sum",
+    "mean": "axis_sum",
+} | dict.fromkeys(NUMPY_FUNCTIONS, "numpy")
+PRIMARIES |= {kind: kind for kind in "num ones sym np frac grad LR name bold fill h".split()}
+PRIMARIES |= {kind: kind for kind in ("maximum", "reg", "hat", "power")}
 MAX_LENGTH = 1000  # characters of one equation
 MAX_DEPTH = 100  # nesting of parentheses and chained operations
 
@@ -522,33 +500,6 @@ class _Parser:
         self.table = table_of(notation)
         self.in_norm = False  # inside ‖…‖, a ‖ closes rather than opens
         self.letters = {}  # core layer letter → the letters written for it: {"l": {"k"}}
-        self.primaries = {  # what the token that starts a primary introduces
-            "num": self.primary_num,
-            "ones": self.primary_ones,
-            "sym": self.primary_sym,
-            "np": self.primary_np,
-            "frac": self.primary_frac,
-            "grad": self.primary_grad,
-            "LR": self.primary_LR,
-            "∂": self.primary_differential,
-            "∇": self.primary_nabla,
-            "name": self.primary_name,
-            "bold": self.primary_bold,
-            "‖": self.primary_norm,
-            "Σ": self.primary_sum,
-            "fill": self.primary_fill,
-            "h": self.primary_h,
-            "dot": self.primary_numpy,
-            "sum": self.primary_axis_sum,
-            "maximum": self.primary_maximum,
-            "tanh": self.primary_numpy,
-            "reg": self.primary_reg,
-            "hat": self.primary_hat,
-            "power": self.primary_power,
-            "multiply": self.primary_numpy,
-            "outer": self.primary_numpy,
-            "mean": self.primary_axis_sum,
-        }
 
     def equation(self):
         """The sides of ``a = b = c``, each checked for depth."""
@@ -565,7 +516,7 @@ class _Parser:
 
     def starts_primary(self):
         """Whether the current token starts an operand (juxtaposition is a product)."""
-        return self.tok.kind in self.primaries or self.tok.kind in CLOSING
+        return self.tok.kind in PRIMARIES or self.tok.kind in CLOSING
 
     @property
     def tok(self):
@@ -841,9 +792,9 @@ class _Parser:
             node = self.expr()
             close = self.expect(CLOSING[tok.kind], f"{CLOSING[tok.kind]!r}")
             return _with_span(node, (tok.pos, close.end))
-        if tok.kind not in self.primaries:
+        if tok.kind not in PRIMARIES:
             self.fail("expected a symbol, a number or '('")
-        return self.primaries[tok.kind]()
+        return getattr(self, f"primary_{PRIMARIES[tok.kind]}")()
 
     def _bias_unit_next(self):
         after = self.tokens[self.i + 1 : self.i + 3]
@@ -1234,28 +1185,9 @@ class Renderer:
     FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
     GROUP = "{}"  # a binary operation as one group
 
-    def __init__(self):
-        self.dispatch = {
-            Bin: self.binary,
-            Transpose: self.transpose,
-            Neg: self.neg,
-            Call: self.call,
-            Differential: self.differential,
-            Square: self.square,
-            Norm: self.norm,
-            SumOver: self.sum_over,
-            Deriv: self.deriv,
-            DropFirst: self.drop_first,
-            BiasUnit: self.bias_unit,
-            AxisSum: self.axis_sum,
-            Local: self.sym,
-            Num: self.num,
-            Ones: lambda node: self.ONES,
-            Sym: self.sym,
-        }
-
     def __call__(self, node):
-        return self.dispatch[type(node)](node)
+        """``node`` as text: by the method named as its class (``SumOver``: ``sum_over``)."""
+        return getattr(self, re.sub(r"(?<!^)(?=[A-Z])", "_", type(node).__name__).lower())(node)
 
     def operand(self, child, parent, right):
         """``child`` as it reads inside ``parent``, in parentheses where needed."""
@@ -1270,7 +1202,7 @@ class Renderer:
     def parens(self, text):
         return self.PARENS.format(text)
 
-    def binary(self, node):
+    def bin(self, node):
         if node.written == "reg":  # cs231n's reg, which is α/m
             return self.text("reg")
         if node.op == "/" and self.FRACTION:
@@ -1338,9 +1270,13 @@ class Renderer:
     def sum_over(self, node):
         return f"{self.sigma}_{node.index} {self(node.arg)}"
 
+    def local(self, node):
+        return node.written
+
+    def ones(self, node):
+        return self.ONES
+
     def sym(self, node):
-        if isinstance(node, Local):
-            return node.written
         base = node.name.removesuffix("+").removeprefix("~")  # Ng's folded Θ+ is written Θ
         name = self.names.get(base, base)
         if base in SUBSCRIPTED and node.layer is not None:
@@ -1412,7 +1348,8 @@ class LatexRenderer(Renderer):
 
 
 class MathMLRenderer(Renderer):
-    """The notation as presentation MathML, for the HTML page (no script, no network)."""
+    """The notation as presentation MathML, the content of a ``<math>`` element, for the HTML
+    page (no script, no network)."""
 
     ops = {
         "@": "<mo>&#x2062;</mo>",
@@ -1432,9 +1369,10 @@ class MathMLRenderer(Renderer):
     ONES, LAYER, FUNCTION = '<mn mathvariant="bold">1</mn>', "{}", "<mi>{}</mi>"
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
 
+    def local(self, node):
+        return f"<mi>{node.written}</mi>"
+
     def sym(self, node):
-        if isinstance(node, Local):
-            return f"<mi>{node.written}</mi>"
         base = node.name.removesuffix("+")
         name = self.names.get(base, f"<mi>{base}</mi>")
         if node.layer is None:
@@ -1463,25 +1401,10 @@ class MathMLRenderer(Renderer):
         return f"<msubsup>{bars}{sub}{sup}</msubsup>"
 
 
-TEXT, LATEX, MATHML = TextRenderer(), LatexRenderer(), MathMLRenderer()
-
-
-def to_mathml(node):
-    """``node`` as presentation MathML (the content of a ``<math>`` element)."""
-    return MATHML(node)
-
-
-def to_text(node):
-    """``node`` in the notation, in Unicode: ``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))``."""
-    return TEXT(node)
-
-
-def to_latex(node):
-    """``node`` in LaTeX: ``\\left(\\Theta^{(l)}\\right)^\\top \\delta^{(l+1)} ...``."""
-    return LATEX(node)
+to_text, to_latex, to_mathml = TextRenderer(), LatexRenderer(), MathMLRenderer()
 
 
 def operand_text(node):
     """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
-    text = TEXT(node)
+    text = to_text(node)
     return f"({text})" if isinstance(node, Deriv | Bin) else text
