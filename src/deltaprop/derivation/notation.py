@@ -643,9 +643,7 @@ class _Parser:
             elif kind == "'":
                 node = self.prime(node)
             elif kind == "[" and isinstance(node, Sym) and node.name in LAYERED:
-                self.next()
-                layer = self.layer_index()
-                node = self.with_layer(node, layer, self.expect("]", "']'").end)
+                node = self.bracketed_layer(node)
             elif kind in ("(", "{") and isinstance(node, Sym) and node.name in FUNCTIONS:
                 node = self.call(node)
             else:
@@ -724,9 +722,7 @@ class _Parser:
         if self.tok.kind == "'":  # g^{[l]\prime}
             return self.prime(node)
         if self.tok.kind == "[":  # deeplearning.ai's ^{[l]}
-            self.next()
-            layer = self.layer_index()
-            return self.with_layer(node, layer, self.expect("]", "']' after the layer").end)
+            return self.bracketed_layer(node)
         if self.tok.kind == "num" and self.tok.value == 2:
             end = self.next().end
             if self.table.square == "power":  # (A^{[1]})^2: entry by entry
@@ -742,6 +738,12 @@ class _Parser:
             node = self.with_layer(node, self.layer_group(simple=False), self.tok.end)
         close = self.expect(")", "')' after the layer index")
         return replace(node, span=(node.span[0], close.end))
+
+    def bracketed_layer(self, node):
+        """``node`` with the layer in the brackets that follow: ``delta[l+1]``, ``^{[l]}``."""
+        self.next()
+        layer = self.layer_index()
+        return self.with_layer(node, layer, self.expect("]", "']' after the layer index").end)
 
     def layer_group(self, simple=True):
         """A layer index, maybe in braces: ``_{k-1}``, ``_k``, or ``({l+1})`` in a template."""
@@ -770,28 +772,18 @@ class _Parser:
         if isinstance(node, Sym) and node.name == "J":
             return node  # J_k, with the layer as a subscript: the cost
         layered = LAYERED | {"φ", "φ'"}  # f^l, g^{[l]}: the activation of layer l
-        named = isinstance(node, Sym) and node.name.startswith("~")
-        if (
-            not isinstance(node, Sym)
-            or not (named or node.name in layered)
-            or node.layer is not None
-        ):
-            raise ParseError(
-                f"a layer index does not belong here (position {node.span[0]})",
-                self.text,
-                node.span[0],
-            )
+        named = isinstance(node, Sym) and (node.name in layered or node.name[0] == "~")
+        if not named or node.layer is not None:
+            at = node.span[0]
+            raise ParseError(f"a layer index does not belong here (position {at})", self.text, at)
         return replace(node, span=(node.span[0], end), layer=layer)
 
     def primary(self):
         tok = self.tok
         if tok.kind == "[" and self._bias_unit_next():
             return self.bias_unit()
-        if tok.kind in ("(", "[", "{"):
-            self.next()
-            node = self.expr()
-            close = self.expect(CLOSING[tok.kind], f"{CLOSING[tok.kind]!r}")
-            return _with_span(node, (tok.pos, close.end))
+        if tok.kind in CLOSING:
+            return self.braced(tok.kind)
         if tok.kind not in PRIMARIES:
             self.fail("expected a symbol, a number or '('")
         return getattr(self, f"primary_{PRIMARIES[tok.kind]}")()
@@ -825,7 +817,7 @@ class _Parser:
         """Ng's hypothesis ``h_\\Theta(x)``: the network's output a^(L) for the input x."""
         start = self.next().pos
         self.expect("_", "'_' after h, as in h_\\Theta(x)")
-        theta = self.braced() if self.tok.kind == "{" else self.primary()
+        theta = self.primary()
         if not (isinstance(theta, Sym) and theta.name == "Θ" and theta.layer is None):
             self.fail("expected h_\\Theta(x), the output of the network")
         self.expect("(", "'(' and the input x of h_Θ(x)")
@@ -905,13 +897,10 @@ class _Parser:
 
     def primary_hat(self):  # Goodfellow's \hat{y}: the output
         tok = self.next()
-        inner = self.braced() if self.tok.kind == "{" else self.primary()
-        if not (isinstance(inner, Sym) and inner.name == "y" and "~ŷ" in self.tok_names()):
+        inner = self.primary()
+        if not (isinstance(inner, Sym) and inner.name == "y" and "ŷ" in self.table.symbols):
             self.fail("only \\hat{y}, the output of the network, is read (Goodfellow's ŷ)", tok)
         return Sym((tok.pos, inner.span[1]), "~ŷ")
-
-    def tok_names(self):
-        return {f"~{name}" for name in self.table.symbols}
 
     def primary_maximum(self):  # np.maximum(0, x): the ReLU
         tok = self.next()
@@ -976,7 +965,7 @@ class _Parser:
                 self.expect("num", "the first value of the index")
             self.expect("}", "'}'")
             if self.accept("^"):  # the last value, such as m
-                self.braced() if self.tok.kind == "{" else self.primary()
+                self.primary()
         self.enter()
         body = self.term()
         self.depth -= 1
@@ -1062,11 +1051,12 @@ class _Parser:
         node = self.braced()
         return Ones(node.span) if isinstance(node, Num) and node.value == 1 else node
 
-    def braced(self):
-        open_ = self.expect("{", "'{'")
+    def braced(self, kind="{"):
+        """The expression in ``{…}`` (or ``(…)``, ``[…]`` as ``kind`` opens), spanning them."""
+        open_ = self.expect(kind, repr(kind))
         node = self.expr()
-        close = self.expect("}", "'}'")
-        return _with_span(node, (open_.pos, close.end))
+        close = self.expect(CLOSING[kind], repr(CLOSING[kind]))
+        return replace(node, span=(open_.pos, close.end))
 
 
 BATCH_NAMES = {"δ": "Δ", "a": "A", "z": "Z", "x": "X", "y": "Y"}
@@ -1113,10 +1103,6 @@ def transform(node, change):
 def substitute(node, old, new):
     """A copy of the tree ``node`` with the subtree ``old`` (by identity) replaced."""
     return transform(node, lambda t: new if t is old else None)
-
-
-def _with_span(node, span):
-    return replace(node, span=span)
 
 
 def _ones_row(node):
