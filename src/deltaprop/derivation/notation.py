@@ -418,11 +418,25 @@ COEFFICIENT = "coefficient"  # Bin.written of a number written against a symbol:
 PRODUCT_OPS = {"@": "@", "·": "@", "⊙": "⊙", "*": "*", "/": "/", ":": ":"}
 LOOSE_OPS = {"⊙", ":"}  # below the matrix product, as mathematicians read φ' ⊙ Θᵀ δ
 CLOSING = {"(": ")", "[": "]", "{": "}"}
-NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
+
+
+def _relu(span, a, b):
+    """``np.maximum(0, x)`` (or ``(x, 0)``): the ReLU of x; None for another maximum."""
+    zero = [isinstance(arg, Num) and arg.value == 0 for arg in (a, b)]
+    return Call(span, "relu", b if zero[0] else a) if any(zero) else None
+
+
+NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make (None: unread)
     "dot": (2, lambda span, a, b: Bin(span, "@", a, b, "np.dot")),
     "multiply": (2, lambda span, a, b: Bin(span, "*", a, b, "np.multiply")),  # NumPy's *
     "outer": (2, lambda span, u, v: Bin(span, "@", u, Transpose(v.span, v), "np.outer")),
     "tanh": (1, lambda span, x: Call(span, "tanh", x)),
+    "power": (2, lambda span, v, k: Call(span, "pow", v, (k,)) if isinstance(k, Num) else None),
+    "maximum": (2, _relu),
+}
+NUMPY_UNREAD = {  # why a NumPy function's node is None
+    "power": "np.power takes a number as its exponent",
+    "maximum": "only np.maximum(0, x), the ReLU, is read",
 }
 PRIMARIES = {  # the token that starts an operand → the method primary_… that reads it
     "∂": "differential",
@@ -432,8 +446,8 @@ PRIMARIES = {  # the token that starts an operand → the method primary_… tha
     "sum": "axis_sum",
     "mean": "axis_sum",
 } | dict.fromkeys(NUMPY_FUNCTIONS, "numpy")
-PRIMARIES |= {kind: kind for kind in "num ones sym np frac grad LR name bold fill h".split()}
-PRIMARIES |= {kind: kind for kind in ("maximum", "reg", "hat", "power")}
+PRIMARIES |= {kind: kind for kind in "num ones sym np frac grad LR name bold h reg hat".split()}
+PRIMARIES["fill"] = "ones"
 MAX_LENGTH = 1000  # characters of one equation
 MAX_DEPTH = 100  # nesting of parentheses and chained operations
 
@@ -807,9 +821,9 @@ class _Parser:
         close = self.expect("]", "']' to close the bias unit's [1; …]")
         return BiasUnit((start, close.end), arg, axis, value)
 
-    def primary_fill(self):  # ones(m,1) outside [ … ]: the ones vector
+    def primary_ones(self):  # the ones vector: 1, also ones(m,1) outside [ … ]
         tok = self.next()
-        if tok.value != 1.0:
+        if tok.value == 0.0:
             self.fail("zeros(…) is read only as the bias column in [zeros(n,1) Θ(:,2:end)]", tok)
         return Ones((tok.pos, tok.end))
 
@@ -836,11 +850,14 @@ class _Parser:
             args.append(self.expr())
         return args, self.expect(")", "')'").end
 
-    def primary_numpy(self):  # np.dot(a, b), np.multiply(a, b), np.outer(u, v), np.tanh(x)
+    def primary_numpy(self):  # np.dot(a, b), np.outer(u, v), np.maximum(0, x), np.power(v, 2) …
         tok = self.next()
         count, build = NUMPY_FUNCTIONS[tok.kind]
         args, end = self.numpy_arguments(count)
-        return build((tok.pos, end), *args)
+        node = build((tok.pos, end), *args)
+        if node is None:
+            self.fail(NUMPY_UNREAD[tok.kind], tok)
+        return node
 
     def axis(self):
         """``axis=0`` or ``axis=1``, the argument of NumPy's sum."""
@@ -863,7 +880,10 @@ class _Parser:
             if self.tok.kind == "keepdims":
                 self.next()
                 self.expect("=", "'=' after keepdims")
-                keepdims = self.expect_any(("True", "False"), "True or False").kind == "True"
+                value = self.next()
+                if value.kind not in ("True", "False"):
+                    self.fail("expected True or False", value)
+                keepdims = value.kind == "True"
             else:
                 axis = self.axis()
         if self.table.name == "cs231n" and axis == "all":
@@ -872,11 +892,6 @@ class _Parser:
             axis = "all"  # cs231n's b and db are 1-D, (M,): a sum over their one axis
         end = self.expect(")", "')'").end
         return AxisSum((start, end), arg, axis, keepdims or axis == 0, mean, method)
-
-    def expect_any(self, kinds, what):
-        if self.tok.kind not in kinds:
-            self.fail(f"expected {what}")
-        return self.next()
 
     def method(self, node):
         """``v.dot(w)`` (the matrix product), ``v.sum(axis=0)`` or ``v.mean(axis=1)``."""
@@ -888,28 +903,12 @@ class _Parser:
         self.expect("(", "'(' and axis=0 or axis=1")
         return self.axis_sum(node.span[0], node, tok.kind == "mean", method=True)
 
-    def primary_power(self):  # np.power(v, 2)
-        tok = self.next()
-        (arg, power), end = self.numpy_arguments(2)
-        if not isinstance(power, Num):
-            self.fail("np.power takes a number as its exponent", tok)
-        return Call((tok.pos, end), "pow", arg, (power,))
-
     def primary_hat(self):  # Goodfellow's \hat{y}: the output
         tok = self.next()
         inner = self.primary()
         if not (isinstance(inner, Sym) and inner.name == "y" and "ŷ" in self.table.symbols):
             self.fail("only \\hat{y}, the output of the network, is read (Goodfellow's ŷ)", tok)
         return Sym((tok.pos, inner.span[1]), "~ŷ")
-
-    def primary_maximum(self):  # np.maximum(0, x): the ReLU
-        tok = self.next()
-        args, end = self.numpy_arguments(2)
-        zeros = [a for a in args if isinstance(a, Num) and a.value == 0]
-        if not zeros:
-            self.fail("only np.maximum(0, x), the ReLU, is read", tok)
-        other = args[1] if args[0] is zeros[0] else args[0]
-        return Call((tok.pos, end), "relu", other)
 
     def primary_reg(self):  # cs231n's reg: its L2 term is ½ reg ‖W‖², so reg is α/m here
         tok = self.next()
@@ -970,10 +969,6 @@ class _Parser:
         body = self.term()
         self.depth -= 1
         return SumOver((start, body.span[1]), index.value, body)
-
-    def primary_ones(self):
-        tok = self.next()
-        return Ones((tok.pos, tok.end))
 
     def primary_sym(self):
         tok = self.next()
@@ -1188,6 +1183,12 @@ class Renderer:
     def parens(self, text):
         return self.PARENS.format(text)
 
+    def postfixed(self, node, written):
+        """``node`` and an operator written after it (NumPy's ``.T``, ``**2``, ``.sum()``;
+        Octave's ``(2:end)``), ``node`` in parentheses unless a symbol."""
+        arg = self(node)
+        return (arg if isinstance(node, Sym) else self.parens(arg)) + self.text(written)
+
     def bin(self, node):
         if node.written == "reg":  # cs231n's reg, which is α/m
             return self.text("reg")
@@ -1201,8 +1202,7 @@ class Renderer:
 
     def transpose(self, node):
         if is_numpy(node.arg):  # NumPy's X.T
-            arg = self(node.arg)
-            return (arg if isinstance(node.arg, Sym) else self.parens(arg)) + self.text(".T")
+            return self.postfixed(node.arg, ".T")
         arg, inner = self(node.arg), node.arg
         simple = isinstance(inner, Ones) or (isinstance(inner, Sym) and inner.layer is None)
         return self.TRANSPOSED.format(arg if simple else self.parens(arg))
@@ -1213,9 +1213,7 @@ class Renderer:
 
     def call(self, node):
         if node.func == "pow":  # NumPy's out**2
-            arg = self(node.arg)
-            base = arg if isinstance(node.arg, Sym) else self.parens(arg)
-            return f"{base}{self.text('**')}{self(node.extra[0])}"
+            return self.postfixed(node.arg, "**") + self(node.extra[0])
         if node.func in NUMPY_CALLS:
             return NUMPY_CALLS[node.func].format(self(node.arg))
         args = self.COMMA.join(self(child) for child in (node.arg, *node.extra))
@@ -1232,14 +1230,11 @@ class Renderer:
         options = "" if node.axis == "all" else f"axis={node.axis}"
         options += ", keepdims=True" if node.keepdims and node.axis == 1 else ""
         if node.method:
-            inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
-            return inner + self.text(f".{name}({options})")
+            return self.postfixed(node.arg, f".{name}({options})")
         return self.text(f"np.{name}(") + arg + self.text(f"{', ' if options else ''}{options})")
 
     def drop_first(self, node):
-        arg = self(node.arg)
-        inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
-        return inner + self.text(("(2:end)", "(:,2:end)")[node.axis])
+        return self.postfixed(node.arg, ("(2:end)", "(:,2:end)")[node.axis])
 
     def bias_unit(self, node):
         column = "ones(m,1) " if node.fill else "zeros(n,1) "
