@@ -24,6 +24,7 @@ or LaTeX through one :class:`Renderer`.
 
 import re
 from dataclasses import dataclass, replace
+from typing import dataclass_transform
 
 from deltaprop.derivation.tables import BY_NAME, Table
 from deltaprop.errors import ConfigError
@@ -74,17 +75,22 @@ class LayerIndex:
         return f"{self.base}{'+' if self.offset > 0 else minus}{abs(self.offset)}"
 
 
+@dataclass_transform(frozen_default=True, eq_default=False)
 @dataclass(frozen=True, eq=False)
 class Node:
+    """A node of the tree: every subclass is a frozen dataclass too, compared by identity."""
+
     span: tuple  # (start, end) character offsets in the source text
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        dataclass(frozen=True, eq=False)(cls)
 
-@dataclass(frozen=True, eq=False)
+
 class Num(Node):
     value: float
 
 
-@dataclass(frozen=True, eq=False)
 class Sym(Node):
     name: str  # canonical: Θ δ Δ a A z Z b x X y Y P G J m α φ φ' Diag
     layer: LayerIndex | None = None
@@ -92,7 +98,6 @@ class Sym(Node):
     entry: str = ""  # entry indices written after the layer, as in δ^l_j or w^l_{jk}
 
 
-@dataclass(frozen=True, eq=False)
 class Local(Sym):
     """A core symbol spelled back as a NumPy name (``dZ1``, ``W``, ``dout``): ``name`` is the
     quantity it stands for and ``written`` its spelling, which is how it is printed."""
@@ -100,7 +105,6 @@ class Local(Sym):
     written: str = ""
 
 
-@dataclass(frozen=True, eq=False)
 class AxisSum(Node):
     """NumPy's ``v.sum(axis=0)`` (over the rows: 1 × cols) or ``axis=1`` (rows × 1);
     ``axis`` None is Octave's ``sum(v)``, over the first dimension that is not 1."""
@@ -112,12 +116,10 @@ class AxisSum(Node):
     method: bool = False  # written v.sum(axis=0) rather than np.sum(v, axis=0)
 
 
-@dataclass(frozen=True, eq=False)
 class Ones(Node):
     """The vector of m ones: (m × 1)."""
 
 
-@dataclass(frozen=True, eq=False)
 class Call(Node):
     func: str  # φ, φ', Diag, or an element-wise function of a loss (clip, exp, log)
     arg: Node
@@ -125,24 +127,20 @@ class Call(Node):
     layer: LayerIndex | None = None  # g^{[l]}(z): the activation of layer l (the output's own)
 
 
-@dataclass(frozen=True, eq=False)
 class Transpose(Node):
     arg: Node
 
 
-@dataclass(frozen=True, eq=False)
 class Neg(Node):
     arg: Node
 
 
-@dataclass(frozen=True, eq=False)
 class Square(Node):
     """``v^2``: the square of a scalar, or ‖v‖² = vᵀv of a column, as in J^(i) = ½[a − y]²."""
 
     arg: Node
 
 
-@dataclass(frozen=True, eq=False)
 class Bin(Node):
     op: str  # "@", "⊙", "*", "/", ":", "+", "-"
     left: Node
@@ -150,7 +148,6 @@ class Bin(Node):
     written: str = ""  # the operator as the user wrote it ("\\cdot", "" for juxtaposition)
 
 
-@dataclass(frozen=True, eq=False)
 class Norm(Node):
     """``‖arg‖``, maybe squared (``‖v‖²``) and marked Frobenius (``‖Θ‖²_F``): a scalar."""
 
@@ -159,7 +156,6 @@ class Norm(Node):
     frobenius: bool = False
 
 
-@dataclass(frozen=True, eq=False)
 class SumOver(Node):
     """``Σ_i body`` (over the samples) or ``Σ_l body`` (over the layers)."""
 
@@ -167,18 +163,15 @@ class SumOver(Node):
     arg: Node
 
 
-@dataclass(frozen=True, eq=False)
 class Differential(Node):
     arg: Node  # ∂arg, only inside a derivative
 
 
-@dataclass(frozen=True, eq=False)
 class Deriv(Node):
     num: Node  # ∂num/∂den
     den: Node
 
 
-@dataclass(frozen=True, eq=False)
 class DropFirst(Node):
     """Octave's ``v(2:end)`` (``axis`` 0: the first row) or ``Theta2(:,2:end)`` (``axis`` 1:
     the first column): the entry of the bias unit, or the bias column of Ng's Θ, dropped."""
@@ -187,7 +180,6 @@ class DropFirst(Node):
     axis: int
 
 
-@dataclass(frozen=True, eq=False)
 class BiasUnit(Node):
     """``[1; v]`` (``axis`` 0: a row on top) or ``[ones(m,1) A]`` (``axis`` 1: a column on the
     left): the bias unit a_0 = 1 prepended, as in Ng's course; ``fill`` 0 for
@@ -542,9 +534,14 @@ class _Parser:
         return tok
 
     def accept(self, kind):
-        if self.tok.kind == kind:
-            return self.next()
-        return None
+        return self.next() if self.tok.kind == kind else None
+
+    def skip(self, *values):
+        """Whether the next tokens are ``values`` (``"(", "Θ", ")"``): then read past them."""
+        if [tok.value for tok in self.tokens[self.i : self.i + len(values)]] != list(values):
+            return False
+        self.i += len(values)
+        return True
 
     def expect(self, kind, what):
         if self.tok.kind != kind:
@@ -642,7 +639,7 @@ class _Parser:
             elif kind == "layer":  # delta3: the layer written against the name
                 node = self.with_layer(node, LayerIndex("", self.tok.value), self.next().end)
             elif kind == "ᵀ":
-                node = Transpose((node.span[0], self.next().end), _ones_row(node))
+                node = Transpose((node.span[0], self.next().end), _ones(node))
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
             elif kind == "**":
@@ -652,8 +649,9 @@ class _Parser:
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
             elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean"):
                 node = self.method(node)
-            elif kind == "(" and isinstance(node, Sym) and node.name == "J" and self._of_theta():
-                node = replace(node, span=(node.span[0], self.tokens[self.i - 1].end))
+            elif kind == "(" and getattr(node, "name", "") == "J" and self.skip("(", "Θ", ")"):
+                end = self.tokens[self.i - 1].end  # Ng's J(Θ): the cost, a function of the weights
+                node = replace(node, span=(node.span[0], end))
             elif kind == "'":
                 node = self.prime(node)
             elif kind == "[" and isinstance(node, Sym) and node.name in LAYERED:
@@ -680,14 +678,6 @@ class _Parser:
             if tok.kind != "sym" or tok.value not in ENTRY:
                 return False
             letters.append(tok.value)
-        return False
-
-    def _of_theta(self):
-        """Consume ``(Θ)`` after J, as in Ng's J(Θ): the cost as a function of the weights."""
-        kinds = [(t.kind, t.value) for t in self.tokens[self.i : self.i + 3]]
-        if kinds == [("(", "("), ("sym", "Θ"), (")", ")")]:
-            self.i += 3
-            return True
         return False
 
     def entry(self, node):
@@ -732,7 +722,7 @@ class _Parser:
             layer = self.layer_index(simple=not braced)
             return self.with_layer(node, layer, self.tokens[self.i - 1].end)
         if self.tok.kind == "ᵀ" or (self.tok.kind == "sym" and self.tok.value == "T"):
-            return Transpose((node.span[0], self.next().end), _ones_row(node))
+            return Transpose((node.span[0], self.next().end), _ones(node))
         if self.tok.kind == "'":  # g^{[l]\prime}
             return self.prime(node)
         if self.tok.kind == "[":  # deeplearning.ai's ^{[l]}
@@ -936,20 +926,12 @@ class _Parser:
         end = self.expect("‖", "'‖' to close the norm").end
         squared = frobenius = False
         while True:
-            if self.accept("²") or (self.tok.kind == "^" and self._next_is_two()):
+            if self.accept("²") or self.skip("^", 2):
                 squared, end = True, self.tokens[self.i - 1].end
-            elif self.tok.kind == "_" and self.tokens[self.i + 1].value == "F":
-                self.i += 2
+            elif self.skip("_", "F"):
                 frobenius, end = True, self.tokens[self.i - 1].end
             else:
                 return Norm((start, end), arg, squared, frobenius)
-
-    def _next_is_two(self):
-        after = self.tokens[self.i + 1]
-        if after.kind == "num" and after.value == 2:
-            self.i += 2
-            return True
-        return False
 
     def primary_sum(self):
         """``Σ_i body`` or ``Σ_l body``: the body is the product that follows."""
@@ -985,7 +967,7 @@ class _Parser:
         start = self.next().pos
         if self.tok.kind == "num":  # \frac12 or \frac 12: two single-digit arguments
             return self.digit_fraction(start)
-        if [t.kind for t in self.tokens[self.i : self.i + 3]] == ["{", "∂", "}"]:
+        if self.skip("{", "∂", "}"):  # \frac{\partial}{\partial …}
             return self.operator_derivative(start)
         num, den = self.braced(), self.braced()
         span = (start, self.tokens[self.i - 1].end)
@@ -995,7 +977,6 @@ class _Parser:
 
     def operator_derivative(self, start):
         """Ng's ``\\frac{\\partial}{\\partial \\Theta_{ij}^{(l)}} J(\\Theta)``: ∂J/∂Θ."""
-        self.i += 3
         den = self.braced()
         if not isinstance(den, Differential):
             self.fail("expected \\frac{\\partial}{\\partial …} and then the function")
@@ -1043,8 +1024,7 @@ class _Parser:
 
     def primary_bold(self):  # \mathbf{1} is the ones vector; \mathbf{a} is a
         self.next()
-        node = self.braced()
-        return Ones(node.span) if isinstance(node, Num) and node.value == 1 else node
+        return _ones(self.braced())
 
     def braced(self, kind="{"):
         """The expression in ``{…}`` (or ``(…)``, ``[…]`` as ``kind`` opens), spanning them."""
@@ -1100,8 +1080,8 @@ def substitute(node, old, new):
     return transform(node, lambda t: new if t is old else None)
 
 
-def _ones_row(node):
-    """``1ᵀ``: a literal 1 under a transpose is the ones vector."""
+def _ones(node):
+    """``1ᵀ``, ``\\mathbf{1}``: a literal 1 under a transpose or in bold is the ones vector."""
     return Ones(node.span) if isinstance(node, Num) and node.value == 1 else node
 
 
@@ -1298,18 +1278,8 @@ class LatexRenderer(Renderer):
     """The notation in LaTeX: ``\\left(\\Theta^{(l)}\\right)^\\top \\delta^{(l+1)} …``."""
 
     ops = {"@": " ", "⊙": " \\odot ", "*": " * ", ":": " : ", "+": " + ", "-": " - "}
-    names = {
-        "Θ": "\\Theta",
-        "δ": "\\delta",
-        "Δ": "\\Delta",
-        "α": "\\alpha",
-        "φ": "\\varphi",
-        "φ'": "\\varphi'",
-        "Diag": "\\operatorname{Diag}",
-        "exp": "\\exp",
-        "log": "\\log",
-        "ℓ": "\\ell",
-    }
+    names = {token: f"\\{names.split()[0]}" for token, names in NAMES.items()}  # \Theta, as read
+    names |= {"φ'": "\\varphi'", "Diag": "\\operatorname{Diag}", "ℓ": "\\ell"}
     minus, sigma, half = "-", "\\sum", "\\tfrac12"
     PARENS, TRANSPOSED, DIFFERENTIAL = "\\left({}\\right)", "{}^\\top", "\\partial {}"
     DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
