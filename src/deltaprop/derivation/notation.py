@@ -209,7 +209,7 @@ NAMES = {  # a token and its names written as a word (Theta) or as a LaTeX comma
     "exp": "exp",
     "log": "log",
 }
-COMMANDS = {  # a token and its other LaTeX commands; "": sizes and spaces, skipped
+COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "·": "cdot times",
     "⊙": "odot circ",
     "ᵀ": "top intercal",
@@ -217,7 +217,6 @@ COMMANDS = {  # a token and its other LaTeX commands; "": sizes and spaces, skip
     "∇": "nabla",
     "frac": "frac dfrac tfrac",
     "L": "smL",
-    "LR": "LR",
     "grad": "grad",
     "name": "operatorname mathrm text",
     "bold": "mathbf mathbb boldsymbol bm",
@@ -228,7 +227,8 @@ COMMANDS = {  # a token and its other LaTeX commands; "": sizes and spaces, skip
     "hat": "hat",
     "maximum": "max",
     "tanh": "tanh",
-    "": "left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad displaystyle limits",
+    # sizes and spaces, and the Diag(φ') answer's \LR{…} (its braces are the parentheses)
+    "": "left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad displaystyle limits LR",
 }
 WORDS = {  # a token and its other words
     "δ": "g",  # the Diag(φ') answer's g
@@ -238,7 +238,6 @@ WORDS = {  # a token and its other words
     "1": "ones",
     "h": "h",
     "clip": "clip",
-    "np": "np",
 }
 
 
@@ -254,7 +253,7 @@ LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ])|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
+    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.)|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<dotpower>\.\^)|(?P<assign>:=)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
@@ -359,7 +358,7 @@ SYMBOLS |= ELEMENTWISE
 
 def _tokens_of(match, text, words):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
-    if kind in ("ws", "annotation"):  # a trailing \in \mathbb{R}^{…} states the shape
+    if kind in ("ws", "annotation"):  # np. of np.dot; a trailing \in \mathbb{R}^{…}: a shape
         return []
     if kind in TOKENS:
         return [Token(*TOKENS[kind], pos, end)]
@@ -438,7 +437,7 @@ PRIMARIES = {  # the token that starts an operand → the method primary_… tha
     "sum": "axis_sum",
     "mean": "axis_sum",
 } | dict.fromkeys(NUMPY_FUNCTIONS, "numpy")
-PRIMARIES |= {kind: kind for kind in "num ones sym np frac grad LR name bold h reg hat".split()}
+PRIMARIES |= {kind: kind for kind in "num ones sym frac grad name bold h reg hat".split()}
 PRIMARIES["fill"] = "ones"
 MAX_LENGTH = 1000  # characters of one equation
 MAX_DEPTH = 100  # nesting of parentheses and chained operations
@@ -635,7 +634,9 @@ class _Parser:
                 node = self.entry(node)
             elif kind == "_":
                 self.next()
-                node = self.with_layer(node, self.layer_group(), self.tokens[self.i - 1].end)
+                node = self.with_layer(
+                    node, self.layer_index(simple=True), self.tokens[self.i - 1].end
+                )
             elif kind == "layer":  # delta3: the layer written against the name
                 node = self.with_layer(node, LayerIndex("", self.tok.value), self.next().end)
             elif kind == "ᵀ":
@@ -725,39 +726,33 @@ class _Parser:
             return Transpose((node.span[0], self.next().end), _ones(node))
         if self.tok.kind == "'":  # g^{[l]\prime}
             return self.prime(node)
-        if self.tok.kind == "[":  # deeplearning.ai's ^{[l]}
-            return self.bracketed_layer(node)
         if self.tok.kind == "num" and self.tok.value == 2:
             end = self.next().end
             if self.table.square == "power":  # (A^{[1]})^2: entry by entry
                 return Call((node.span[0], end), "pow", node, (Num((end - 1, end), 2.0),))
             return Square((node.span[0], end), node)
-        if self.tok.kind != "(":
-            self.fail("expected a layer index such as ^{(l)}, a transpose ^T or a square ^2")
-        self.next()
-        if self.tok.kind == "sym" and self.tok.value == "i":
-            self.next()
+        if self.skip("(", "i", ")"):  # x^(i), y^(i): of the sample i
             node = replace(node, sample=True) if isinstance(node, Sym) else node
-        else:
-            node = self.with_layer(node, self.layer_group(simple=False), self.tok.end)
-        close = self.expect(")", "')' after the layer index")
-        return replace(node, span=(node.span[0], close.end))
+            return replace(node, span=(node.span[0], self.tokens[self.i - 1].end))
+        if self.tok.kind not in ("(", "["):  # ^{(l)}, and deeplearning.ai's ^{[l]}
+            self.fail("expected a layer index such as ^{(l)}, a transpose ^T or a square ^2")
+        return self.bracketed_layer(node)
 
     def bracketed_layer(self, node):
-        """``node`` with the layer in the brackets that follow: ``delta[l+1]``, ``^{[l]}``."""
-        self.next()
+        """``node`` with the layer in the brackets that follow: ``delta[l+1]``, ``^{(l)}``."""
+        close = CLOSING[self.next().kind]
         layer = self.layer_index()
-        return self.with_layer(node, layer, self.expect("]", "']' after the layer index").end)
+        return self.with_layer(
+            node, layer, self.expect(close, f"{close!r} after the layer index").end
+        )
 
-    def layer_group(self, simple=True):
-        """A layer index, maybe in braces: ``_{k-1}``, ``_k``, or ``({l+1})`` in a template."""
+    def layer_index(self, simple=False):
+        """A number, or a letter with an offset unless ``simple`` (Nielsen's δ^l+1 is δ^l + 1),
+        maybe in braces: ``_{k-1}``, ``_k``, or ``({l+1})`` in a template."""
         if self.accept("{"):
             layer = self.layer_index()
             self.expect("}", "'}' after the layer index")
             return layer
-        return self.layer_index(simple=simple)
-
-    def layer_index(self, simple=False):
         tok = self.tok
         if tok.kind == "num":
             self.next()
@@ -958,11 +953,6 @@ class _Parser:
             self.fail(f"{tok.value!r} is an index, not a quantity", tok)
         return Sym((tok.pos, tok.end), tok.value)
 
-    def primary_np(self):  # np.diag(v) and the like
-        self.next()
-        self.expect(".", "'.' after np")
-        return self.primary()
-
     def primary_frac(self):
         start = self.next().pos
         if self.tok.kind == "num":  # \frac12 or \frac 12: two single-digit arguments
@@ -996,10 +986,6 @@ class _Parser:
         start = self.next().pos
         num, den = self.braced(), self.braced()
         return Deriv((start, self.tokens[self.i - 1].end), num, den)
-
-    def primary_LR(self):  # the Diag(φ') answer's \LR{...}: parentheses
-        self.next()
-        return self.braced()
 
     def primary_differential(self):
         tok = self.next()
@@ -1302,14 +1288,8 @@ class MathMLRenderer(Renderer):
     """The notation as presentation MathML, the content of a ``<math>`` element, for the HTML
     page (no script, no network)."""
 
-    ops = {
-        "@": "<mo>&#x2062;</mo>",
-        "⊙": "<mo>⊙</mo>",
-        "*": "<mo>*</mo>",
-        ":": "<mo>:</mo>",
-        "+": "<mo>+</mo>",
-        "-": "<mo>−</mo>",
-    }
+    ops = {op: f"<mo>{mark.strip()}</mo>" for op, mark in TextRenderer.ops.items()}  # ⊙, −, …
+    ops["@"] = "<mo>&#x2062;</mo>"  # juxtaposition: the invisible times
     names = {"φ'": "<mi>φ</mi><mo>′</mo>", "Diag": "<mi>Diag</mi>"}
     COMMA = "<mo>,</mo>"
     minus, sigma, half = "<mo>−</mo>", "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
