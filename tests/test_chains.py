@@ -18,10 +18,10 @@ DATA = Path(__file__).parent / "data"
 QUESTION = DATA / "question_post.md"
 
 
-def corpus():
-    """The records of ``chains.txt``: name, expect, first, activation, text."""
+def corpus(name="chains.txt"):
+    """The records of a chain corpus: name, expect, first, activation, sizes, notation, text."""
     records = []
-    for block in (DATA / "chains.txt").read_text(encoding="utf-8").split("\n---\n")[1:]:
+    for block in (DATA / name).read_text(encoding="utf-8").split("\n---\n")[1:]:
         record, body = {}, []
         for line in block.strip("\n").splitlines():
             if line.startswith("@ "):
@@ -46,6 +46,7 @@ def body(source):
 
 
 CORPUS = corpus()
+NOTATION_CORPUS = corpus("chains_notations.txt")
 
 
 def test_corpus_is_large_and_mixed():
@@ -58,6 +59,85 @@ def test_corpus_chain(record):
     result = check_derivation(record["text"], **_act(record))
     first = "-" if result.first_wrong_step is None else str(result.first_wrong_step)
     assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()
+
+
+def test_notation_corpus_is_large_and_mixed():
+    expects = [r["expect"] for r in NOTATION_CORPUS]
+    assert len(NOTATION_CORPUS) >= 30 and abs(expects.count("wrong") - expects.count("correct")) < 3
+
+
+@pytest.mark.parametrize("record", NOTATION_CORPUS, ids=[r["name"] for r in NOTATION_CORPUS])
+def test_notation_corpus_chain(record):
+    result = check_derivation(record["text"], **_act(record))
+    first = "-" if result.first_wrong_step is None else str(result.first_wrong_step)
+    assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()
+
+
+def test_the_chain_rule_is_taught_in_the_students_symbols():
+    """deeplearning.ai's * with a Jacobian: its names, its layer numbering and widths."""
+    text = next(r["text"] for r in NOTATION_CORPUS if "* with a Jacobian" in r["name"])
+    step = check_derivation(text, (4, 5, 3), notation="dlai").steps[1]
+    assert step.reason == "chain rule"
+    jacobian = "∂z^{[2]}/∂W^{[2]} is a Jacobian with three indices (n^{[2]} × n^{[2]} × n^{[1]})"
+    assert step.message.startswith(jacobian), step.message
+    assert "the vector-Jacobian product (dz^{[2]})ᵀ (∂z^{[2]}/∂W^{[2]})" in step.message
+    assert step.suggestion.endswith("= dz^{[2]} a^{[1]}ᵀ")
+    nielsen = r"\frac{\partial C}{\partial w^l} = \delta^l \odot \frac{\partial z^l}{\partial w^l}"
+    message = check_derivation(nielsen, notation="nielsen").steps[0].message
+    assert message.startswith("∂z^l/∂w^l is a Jacobian with three indices (n_l × n_l × n_{l−1})")
+
+
+def test_a_wrong_value_is_said_in_the_students_layers():
+    loss = r"\frac{\partial}{\partial z^{[2]}} \frac{1}{2} \left\| y - a^{[2]} \right\|^2"
+    text = f"dz^{{[2]}} = {loss} = y - a^{{[2]}}"
+    step = check_derivation(text, (4, 5, 3), notation="dlai").steps[1]
+    assert "wrong at l = 2 (layer 0 the input)" in step.message and step.hints == [
+        "the sign is flipped"
+    ]
+
+
+def test_the_loss_of_deeplearning_ai_is_j():
+    text = r"dz^{[2]} = \frac{\partial \mathcal{L}}{\partial z^{[2]}} = a^{[2]} - y"
+    assert check_derivation(text, (4, 5, 3), notation="dlai").verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "text, notation, says",
+    [
+        (
+            r"\nabla_{a^{(k)}} J = foo(a^{(k)}) = \nabla_{h^{(k)}} J \odot f'(a^{(k)})",
+            "goodfellow",
+            "--define",
+        ),
+        (
+            r"\delta^{(L)} = \frac{\partial Loss}{\partial z^{(L)}} = a^{(L)} - y",
+            None,
+            "--define 'Loss=J'",
+        ),
+        (r"dz^{[2]} = dJ/dz^{[2]} = a^{[2]} - y \pmod 3", "dlai", "cannot read"),
+    ],
+)
+def test_a_step_not_read_says_why_and_what_to_try(text, notation, says):
+    result = check_derivation(text, notation=notation)
+    assert result.verdict == "unparseable" and result.exit_code == 2
+    unread = next(s for s in result.steps if s.verdict == "unparseable")
+    assert unread.message.startswith(f"cannot read {unread.written}: ") and says in unread.message
+    assert unread.message in " ".join(result.to_text().split())
+
+
+def test_own_names_by_define():
+    text = r"\delta^{(L)} = \frac{\partial Loss}{\partial z^{(L)}} = a^{(L)} - y"
+    assert check_derivation(text, define=["Loss=J"]).verdict == "correct"
+    wrong = text.replace("a^{(L)} - y", "y - a^{(L)}")
+    assert check_derivation(wrong, define=["Loss=J"]).first_wrong_step == 2
+
+
+@pytest.mark.parametrize("notation", ["question", "nielsen", "dlai", "goodfellow", "numpy", "d2l"])
+def test_any_notation_gives_a_verdict_never_an_exception(notation):
+    """Every chain of both corpora read in a notation it may not be written in: a verdict."""
+    for record in CORPUS[::4] + NOTATION_CORPUS[::3]:
+        result = check_derivation(record["text"], **(_act(record) | {"notation": notation}))
+        assert result.verdict in ("correct", "wrong", "unparseable", "skipped")
 
 
 def test_every_suggestion_checks_correct():
@@ -77,7 +157,8 @@ def test_every_suggestion_checks_correct():
 def _act(record):
     """The test network of a record: its activation and, when given, its sizes."""
     sizes = tuple(map(int, record["sizes"].split(","))) if "sizes" in record else None
-    return {"activation": record.get("activation", "tanh"), "sizes": sizes}
+    given = {"activation": record.get("activation", "tanh"), "sizes": sizes}
+    return given | {"notation": record.get("notation")}
 
 
 def test_question_post_read_whole():

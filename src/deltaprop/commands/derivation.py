@@ -204,6 +204,7 @@ def run_check(args):
         raise ConfigError("give one EQUATION or --file PATH ('-' for standard input), not both")
     whole = {"sizes": sizes, "activation": args.activation, "seed": args.seed}
     whole |= {k: getattr(args, k) for k in ("notation", "output_activation", "loss", "bias")}
+    whole["define"] = args.define
     if args.file is not None:
         if args.target is not None:
             raise ConfigError("--for names the quantity of one expression; drop it with --file")

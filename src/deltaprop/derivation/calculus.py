@@ -21,7 +21,6 @@ from deltaprop.derivation.notation import (
     Sym,
     Transpose,
     children,
-    operand_text,
     to_text,
 )
 
@@ -34,12 +33,10 @@ PARAMETERS = ("Θ", "b", "x", "y")  # what a differential may move
 class ChainRuleError(shapes.ShapeError):
     """⊙ (or ·) between a vector and a Jacobian with three indices: the chain rule contracts."""
 
-    def __init__(self, node, left, right, message):
-        self.message = message
-        super().__init__(node, left, right, message)
-
     def describe(self, text=to_text):
-        return self.message
+        """What the Jacobian is, what the chain rule does with it, what the product should
+        be; the nodes written by ``text`` (a notation's names)."""
+        return chain_rule_message(self.node, self.left, self.right, text)
 
 
 # ---------------------------------------------------------------- the network, moved
@@ -51,7 +48,6 @@ class State:
 
     def __init__(self, network, changes=None):
         self.network, self.changes = network, changes or {}
-        self.sizes, self.m = network.sizes, network.m
         self._forward = None
 
     def moved(self, key, delta):
@@ -59,17 +55,8 @@ class State:
         changes[key] = changes[key] + delta if key in changes else delta
         return State(self.network, changes)
 
-    def phi(self, z):
-        return self.network.phi(z)
-
-    def dphi(self, z):
-        return self.network.dphi(z)
-
-    def loss_of(self, *args):
-        return self.network.loss_of(*args)
-
-    def output_gradient(self, a, y):
-        return self.network.output_gradient(a, y)
+    def __getattr__(self, name):  # φ, φ', the loss: the network's, which nothing moves
+        return getattr(self.network, name)
 
     def value(self, name, k, column=0):
         if not self.changes:
@@ -291,19 +278,19 @@ def jacobian_product(node, left, right):
         return _term(a * b if node.op != "/" else a / b, node)
     if node.op == "@" and a.ndim == 2 and a.shape[0] == 1 and a.shape[1] == b.shape[0]:
         return _term(np.tensordot(a[0], b, axes=1), node)  # vᵀ J: the chain rule's contraction
-    raise ChainRuleError(node, left, right, chain_rule_message(node, left, right))
+    raise ChainRuleError(node, left, right, "the chain rule contracts a Jacobian")
 
 
-def chain_rule_message(node, left, right):
+def chain_rule_message(node, left, right, text=to_text):
     """What the Jacobian is, what the chain rule does with it, what ``node`` should be."""
     tensor, other = (right, left) if np.ndim(right.value) > 2 else (left, right)
     jac = tensor.node
     symbolic = " × ".join(jacobian_shape(jac)) if isinstance(jac, Deriv) else ""
     shape = symbolic or " × ".join(map(str, np.shape(tensor.value)))
-    what = _what_jacobian(jac, shape)
-    v = operand_text(other.node)
+    what = _what_jacobian(jac, shape, text)
+    v = _operand(other.node, text)
     op = "⊙" if node.op in ("⊙", "*") else "the matrix product"
-    written = f"({deriv_text(jac)})" if isinstance(jac, Deriv) else operand_text(jac)
+    written = f"({deriv_text(jac, text)})" if isinstance(jac, Deriv) else _operand(jac, text)
     return (
         f"{what}; the chain rule contracts it with {v}: the vector-Jacobian product "
         f"({v})ᵀ {written} sums {v}'s entries against the Jacobian's first index and "
@@ -312,20 +299,25 @@ def chain_rule_message(node, left, right):
     )
 
 
-def _what_jacobian(jac, shape):
+def _what_jacobian(jac, shape, text):
     if isinstance(jac, Deriv):
-        num, den = to_text(jac.num), to_text(jac.den)
+        num, den = text(jac.num), text(jac.den)
         return (
-            f"{deriv_text(jac)} is a Jacobian with three indices ({shape}): the derivative "
+            f"{deriv_text(jac, text)} is a Jacobian with three indices ({shape}): the derivative "
             f"of each entry of the vector {num} by each entry of the matrix {den}"
         )
-    return f"{to_text(jac)} is a Jacobian with three indices ({shape})"
+    return f"{text(jac)} is a Jacobian with three indices ({shape})"
 
 
-def deriv_text(node):
+def _operand(node, text):
+    """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
+    return f"({text(node)})" if isinstance(node, Deriv | Bin) else text(node)
+
+
+def deriv_text(node, text=to_text):
     """``∂a^(L)/∂Θ^(L−1)``, ``∂(Θ a + b)/∂Θ``: a derivative as text, its numerator grouped."""
-    num = to_text(node.num)
-    return f"∂{num if isinstance(node.num, Sym) else f'({num})'}/∂{to_text(node.den)}"
+    num = text(node.num)
+    return f"∂{num if isinstance(node.num, Sym) else f'({num})'}/∂{text(node.den)}"
 
 
 def jacobian_shape(node):

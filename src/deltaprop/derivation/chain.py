@@ -27,6 +27,7 @@ from deltaprop.derivation.check import (
     layer_index,
     random_network,
     value_message,
+    widths,
 )
 from deltaprop.derivation.explain import TEMPLATES
 from deltaprop.derivation.notation import (
@@ -35,13 +36,10 @@ from deltaprop.derivation.notation import (
     Differential,
     LayerIndex,
     Neg,
-    ParseError,
     Sym,
     Transpose,
     bind_layers,
-    parse,
     substitute,
-    to_text,
 )
 from deltaprop.derivation.sample import RandomNetwork, check_work
 from deltaprop.errors import ConfigError
@@ -62,6 +60,7 @@ class Options:
     seed: int = 0
     notation: str | None = None
     network: tuple = ()  # check's output_activation, loss and bias, as keyword pairs
+    define: tuple = ()  # the user's own names, "W^{[l]}=Theta^(l)" (check's --define)
 
     @property
     def squared_linear(self):
@@ -80,9 +79,14 @@ class Options:
             return "question"
         return found
 
+    def table(self, text):
+        """The notation of ``text`` with the user's own names (:func:`notations.define`)."""
+        return notations.define(self.notation_of(text), self.define)
+
     def single(self, equation):
         """The single-equation checker's verdict on ``equation`` (None: it raised)."""
         options = dict(self.network, seed=self.seed, notation=self.notation_of(equation))
+        options["define"] = self.define
         try:
             return check(equation, self.sizes, self.activation, **options)
         except (ConfigError, RecursionError):
@@ -209,6 +213,10 @@ def derivation_lines(result):
             if step.suggestion:
                 lines.append(f"      the step becomes: {step.suggestion}   (checks correct)")
             lines += [f"      hint: {hint}" for hint in step.hints]
+        elif step.verdict == "unparseable" and step.message:
+            lines += textwrap.wrap(
+                step.message, 96, initial_indent=" " * 6, subsequent_indent=" " * 8
+            )
     if result.summary():
         lines.append(f"  {result.summary()}")
     return lines
@@ -230,7 +238,7 @@ def is_derivation(text):
 
 
 def check_derivation(
-    formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None, **network
+    formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None, define=(), **network
 ):
     """Judge every step of every equation in ``formula`` (TeX, plain text or Unicode): a
     :class:`DerivationResult` whose ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing
@@ -241,7 +249,7 @@ def check_derivation(
     formula : str
         One formula: ``A = B = C``, an ``align`` block, an ``\\eqalign``; macros defined
         in it (``\\def``, ``\\newcommand``) are expanded.
-    sizes, activation, seed, notation
+    sizes, activation, seed, notation, define
         As for :func:`deltaprop.derivation.check.check`.
     **network
         ``output_activation``, ``loss`` and ``bias``, passed on to
@@ -252,7 +260,7 @@ def check_derivation(
     """
     sizes = None if sizes is None else check_work(sizes)
     given = tuple((k, v) for k, v in network.items() if v is not None)
-    options = Options(sizes, activation, seed, notation, given)
+    options = Options(sizes, activation, seed, notation, given, tuple(define))
     scope = scope or Scope()
     result = DerivationResult(formula)
     try:
@@ -280,7 +288,7 @@ def _judge_equation(equation, options, scope, before):
     lhs = scope.substituted(equation.lhs.strip())
     number = before
     local = LOCAL_NAME.match(lhs)
-    if local and equation.relation == "=" and _parsed(lhs, options.notation or "question") is None:
+    if local and equation.relation == "=" and _parsed(lhs, options.table(lhs)) is None:
         return _local_definition(result, local.group(1), equation, options, scope, before)
     if equation.relation == "←":
         number += 1
@@ -300,20 +308,22 @@ RANGE_NOTE = "the quantity does not exist at this layer (a convention such as G_
 
 
 def _parsed(text, notation="question"):
-    """The sides of ``text`` read in ``notation``; None when it does not parse."""
+    """The sides of ``text`` read in ``notation`` and translated into the question's symbols
+    (:func:`notations.read`, as ``check`` reads an equation); None when it does not read."""
     try:
-        return parse(text, notation)
-    except (ParseError, ConfigError, ValueError):
+        return notations.read(tex.primes_as_phi(text), notation)
+    except (ConfigError, shapes.SymbolError, ValueError):
         return None
 
 
 def _lhs_outside_range(lhs, options):
     """Whether the quantity on the left exists at no layer (the answer's G_L = 0)."""
+    sides = _parsed(lhs, options.table(lhs))
     try:
-        shapes.evaluate(parse(lhs, options.notation_of(lhs))[0], shapes.SymbolicDomain(None))
+        shapes.evaluate(sides[0], shapes.SymbolicDomain(None))
     except shapes.RangeError:
         return True
-    except (ParseError, ConfigError, shapes.ShapeError, shapes.SymbolError):
+    except (TypeError, shapes.ShapeError, shapes.SymbolError):
         return False
     return False
 
@@ -353,24 +363,27 @@ def _judge_step(number, lhs, step, options, scope):
 def _judge_definition(number, step, definition, options, scope):
     """A wrong underbrace definition as the step's verdict; a local name is recorded."""
     expr = scope.substituted(definition.expr)
-    if _parsed(definition.name, options.notation or "question") is None:
+    if _parsed(definition.name, options.table(definition.name)) is None:
         scope.names[definition.name.strip("{} ")] = expr
         return None
     judged = judge_side(number, definition.name, expr, step.written, options)
     if judged.verdict != "wrong":
         return None
     judged.reason = "definition"
-    defines = f"the underbrace defines {_plain(definition.name)} as {_plain(expr)}"
+    name = _plain(definition.name, options)
+    defines = f"the underbrace defines {name} as {_plain(expr, options)}"
     judged.message = f"{defines}, which is wrong: {judged.message}"
     if judged.suggestion:
-        judged.suggestion = f"{_plain(definition.name)} = {judged.suggestion}"
+        judged.suggestion = f"{name} = {judged.suggestion}"
     return judged
 
 
-def _plain(tex_text):
-    """TeX as Unicode text when it parses (``δ^(L−1)``), else as written."""
-    sides = _parsed(tex_text)
-    return tex_text.strip() if sides is None else " = ".join(to_text(side) for side in sides)
+def _plain(text, options):
+    """TeX in the student's symbols as Unicode text when it reads (``δ^(L−1)``,
+    ``dZ^[2]``), else as written."""
+    notation = options.table(text)
+    sides, write = _parsed(text, notation), notations.writer(notation, text)
+    return text.strip() if sides is None else " = ".join(write(side) for side in sides)
 
 
 def judge_side(number, lhs, rhs, written, options):
@@ -384,12 +397,24 @@ def judge_side(number, lhs, rhs, written, options):
             return judged
     if verdict in ("correct", "wrong"):
         return _from_single(number, written, single)
-    message = single.message.splitlines()[0] if single and single.message else ""
-    unread = verdict == "unparseable" and NETWORK_SYMBOL.search(f"{lhs} {rhs}")
-    return StepResult(number, written, "unparseable" if unread else "skipped", message=message)
+    text = f"{lhs} = {rhs}"
+    if single is None or not (NETWORK_SYMBOL.search(text) or notations.detect(text) != "question"):
+        return StepResult(number, written, "skipped", message=_unread(single))
+    return StepResult(
+        number, written, "unparseable", message=f"cannot read {written}: {_unread(single)}"
+    )
 
 
-NETWORK_SYMBOL = re.compile(r"\\(?:Theta|delta|Delta|varphi)|\b[azbAZ]\s*\^\s*\{?\s*\(")
+NETWORK_SYMBOL = re.compile(r"\\(?:Theta|delta|Delta|varphi)|\b[azbAZ]\s*\^\s*\{?\s*[(\[]")
+
+
+def _unread(single):
+    """Why the single-equation checker could not judge a step, with its advice (another
+    notation, --define), without the caret under the equation."""
+    lines = single.message.splitlines() if single else []
+    if len(lines) > 2 and lines[-1].strip() == "^":
+        lines = lines[:-2]
+    return "; ".join(line.strip() for line in lines)
 
 
 def _letters(step):
@@ -412,38 +437,61 @@ def _from_single(number, written, single):
 # ---------------------------------------------------------------- the calculus path
 
 
+@dataclass
+class _Setting:
+    """A step read for the calculus: its sides in the question's symbols, the random
+    network, the layer bindings it claims, the directions of its differentials, its generic
+    matrices, and ``write``, which writes a node back in the student's notation."""
+
+    left: object
+    right: object
+    network: RandomNetwork
+    bindings: list
+    directions: dict
+    generic: dict
+    write: object
+    notation: object
+    widths: bool  # whether messages name the widths n_l (no sizes given)
+
+
 def judge_with_calculus(number, lhs, rhs, written, options):
-    """``lhs = rhs`` evaluated with :mod:`calculus` at every layer it claims; None when
-    the equation holds something it cannot evaluate either."""
-    notation = options.notation_of(f"{lhs} = {rhs}")
-    sides = _parsed(f"{lhs} = {rhs}", notation)
+    """``lhs = rhs`` read in the student's notation (:func:`notations.read`, the reading of
+    ``check``) and evaluated with :mod:`calculus` at every layer it claims; None when it
+    holds something it cannot evaluate either."""
+    text = f"{lhs} = {rhs}"
+    notation = options.table(text)
+    sides = _parsed(text, notation)
     if not options.squared_linear or sides is None or len(sides) < 2:
         return None
-    left, right = sides[:2]
-    found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
-    name, index = found if found and found[1] and found[1].base != "l" else (None, None)
-    setting = _setting(left, right, options)
+    setting = _setting(sides[0], sides[1], options, notation, text)
     errors = []
     for binding in setting.bindings:
         try:
-            error = _step_error(setting, binding, left, right)
+            errors.append(_layer_error(setting, binding))
         except shapes.RangeError:
             continue
         except calculus.ChainRuleError as err:
-            return _chain_rule_step(number, written, setting, left, right, err)
+            return _chain_rule_step(number, written, setting, err)
         except shapes.ShapeError as err:
-            message = _symbolic(err.describe(), setting, options)
+            message = _symbolic(err.describe(setting.write), setting)
             return StepResult(number, written, "wrong", "dimension", message)
         except (shapes.SymbolError, ValueError, IndexError, KeyError):
             return None
-        errors.append((binding.get("l", index and index.bind(binding)), error))
     if not errors:
         return None
-    said = functools.partial(notations.layer_said, name, notation=notation, text=f"{lhs} = {rhs}")
-    step = _value_step(number, written, errors, said)
-    if step.verdict == "wrong":
-        _name_the_mistake(step, setting, left, right)
+    if max(error for _, error in errors) < TOLERANCE:
+        return StepResult(number, written, "correct")
+    name = _quantity_name(setting.left)
+    said = functools.partial(notations.layer_said, name, notation=notation, text=text)
+    step = StepResult(number, written, "wrong", "value", value_message(errors, said))
+    _name_the_mistake(step, setting)
     return step
+
+
+def _quantity_name(left):
+    """The quantity whose layer a message says (None: the layer variable's value is said)."""
+    found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
+    return found[0] if found and found[1] and found[1].base != "l" else None
 
 
 REPAIRS = (
@@ -452,19 +500,21 @@ REPAIRS = (
 )
 
 
-def _name_the_mistake(step, setting, left, right):
+def _name_the_mistake(step, setting):
     """A repair of a wrong step that checks correct, as the suggestion and a hint: a
     differential written on a function (the answer's dφ'(z_k) ⊙ dz_k), a lost sign."""
-    for hint, fixed in _repairs(right):
-        if _holds(setting, left, fixed):
-            step.suggestion, step.hints = to_text(fixed), [hint]
+    for hint, fixed in _repairs(setting.right):
+        if _holds(setting, fixed):
+            step.suggestion, step.hints = setting.write(fixed), [hint]
             return
 
 
-def _holds(setting, left, right):
-    """Whether ``left = right`` at every layer binding of ``setting``."""
+def _holds(setting, right):
+    """Whether the step's left side equals ``right`` at every layer binding of ``setting``."""
     try:
-        return all(_step_error(setting, b, left, right) < TOLERANCE for b in setting.bindings)
+        return all(
+            _layer_error(replace(setting, right=right), b)[1] < TOLERANCE for b in setting.bindings
+        )
     except (shapes.RangeError, shapes.ShapeError, shapes.SymbolError, ValueError):
         return False
 
@@ -479,31 +529,23 @@ def _repairs(right):
     return out
 
 
-def _symbolic(message, setting, options):
-    """``message`` with the generic network's widths written n_L, n_{L−1}, … (distinct
-    widths, so each number names one layer); as it is when the user gave ``sizes``."""
-    if options.sizes is not None:
-        return message
-    sizes, domain = setting.network.sizes, shapes.SymbolicDomain(None)
-    L = len(sizes)
-    names = {n: str(domain.n(LayerIndex("L", k - L))) for k, n in enumerate(sizes, 1)}
-    names[setting.network.m] = "m"
+def _symbolic(message, setting):
+    """``message`` in the student's numbering of the widths (deeplearning.ai's n^[l]), the
+    generic network's widths written n_L, n_{L−1}, … (distinct widths, so each number names
+    one layer) unless the user gave ``sizes``."""
+    if setting.widths:
+        sizes, domain = setting.network.sizes, shapes.SymbolicDomain(None)
+        names = {n: str(domain.n(LayerIndex("L", k - len(sizes)))) for k, n in enumerate(sizes, 1)}
+        names[setting.network.m] = "m"
 
-    def dims(match):
-        return "(" + " × ".join(names.get(int(d), d) for d in match.group(1).split(" × ")) + ")"
+        def dims(match):
+            return "(" + " × ".join(names.get(int(d), d) for d in match.group(1).split(" × ")) + ")"
 
-    return re.sub(r"\((\d+(?: × \d+)*)\)", dims, message)
-
-
-@dataclass
-class _Setting:
-    network: RandomNetwork
-    bindings: list
-    directions: dict
-    generic: dict
+        message = re.sub(r"\((\d+(?: × \d+)+)\)", dims, message)
+    return widths(message, setting.notation)
 
 
-def _setting(left, right, options):
+def _setting(left, right, options, notation, text):
     """The random network, layer bindings, differential directions and generic matrices."""
     sizes = options.sizes or generic_sizes(left, right)
     if max(p * q for p, q in zip(sizes, sizes[1:], strict=False)) > calculus.MAX_ENTRIES:
@@ -519,7 +561,9 @@ def _setting(left, right, options):
     bases = shapes.layer_bases(left) | shapes.layer_bases(right)
     bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
     claimed = [b for b in bindings if _claimed(left, right, b)]
-    return _Setting(network, claimed, directions, generic)
+    write = notations.writer(notation, text)
+    widths = options.sizes is None
+    return _Setting(left, right, network, claimed, directions, generic, write, notation, widths)
 
 
 def _claimed(left, right, binding):
@@ -541,13 +585,19 @@ def _claimed(left, right, binding):
     return target.layer.base != "l" or 2 <= target.layer.bind(binding) <= binding["L"] - 1
 
 
-def _step_error(setting, binding, left, right):
-    calc = calculus.Calculus(setting.network, binding, setting.directions, setting.generic)
-    want = calculus.as_matrix(_quantity_value(calc, setting.network, binding, left, right))
+def _layer_error(setting, binding):
+    """``(layer, relative error)`` of the step at ``binding``: the layer as messages say it
+    (the layer variable's value, else the layer of the quantity on the left)."""
+    left, right, network = setting.left, setting.right, setting.network
+    calc = calculus.Calculus(network, binding, setting.directions, setting.generic)
+    want = calculus.as_matrix(_quantity_value(calc, network, binding, left, right))
     got = calculus.as_matrix(calc.evaluate(right))
     if np.shape(want.value) != np.shape(got.value):
         raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
-    return rel_error(np.asarray(got.value), np.asarray(want.value))
+    found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
+    index = found[1] if found and found[1] and found[1].base != "l" else None
+    layer = binding.get("l", index and index.bind(binding))
+    return layer, rel_error(np.asarray(got.value), np.asarray(want.value))
 
 
 def _quantity_value(calc, network, binding, left, right):
@@ -563,24 +613,19 @@ def _quantity_value(calc, network, binding, left, right):
     return value
 
 
-def _value_step(number, written, errors, said):
-    if max(error for _, error in errors) < TOLERANCE:
-        return StepResult(number, written, "correct")
-    return StepResult(number, written, "wrong", "value", value_message(errors, said))
-
-
-def _chain_rule_step(number, written, setting, left, right, err):
+def _chain_rule_step(number, written, setting, err):
     """⊙ with a Jacobian: the message teaches the chain rule; the VJP is the corrected step."""
-    step = StepResult(number, written, "wrong", "chain rule", err.describe())
+    message = _symbolic(err.describe(setting.write), setting)
+    step = StepResult(number, written, "wrong", "chain rule", message)
     right_is_jacobian = np.ndim(err.right.value) > 2
     vector, jacobian = (err.left, err.right) if right_is_jacobian else (err.right, err.left)
     vjp = Bin(err.node.span, "@", Transpose(vector.node.span, vector.node), jacobian.node, "")
-    fixed = substitute(right, err.node, vjp)
-    if _holds(setting, left, fixed):
-        step.suggestion = to_text(fixed)
-    closed = closed_form(left)
-    if step.suggestion and closed:
-        step.suggestion += f" = {closed}"
+    fixed = substitute(setting.right, err.node, vjp)
+    if _holds(setting, fixed):
+        step.suggestion = setting.write(fixed)
+    closed = closed_form(setting.left)
+    if step.suggestion and closed is not None:
+        step.suggestion += f" = {setting.write(closed)}"
     return step
 
 
@@ -588,22 +633,22 @@ CLOSED_FORMS = {"G": "grad_theta", "gb": "grad_b", "δ": "delta_hidden"}  # reco
 
 
 def closed_form(node):
-    """The backward pass's formula for the quantity ``node`` names (its equation record's),
-    as text, or ''."""
+    """The backward pass's formula for the quantity ``node`` names (its equation record's
+    right side), or None."""
     name, layer = shapes.quantity(node) or (None, None)
     if name not in CLOSED_FORMS or layer is None:
-        return ""
+        return None
     key = "delta_output" if (name, layer) == ("δ", LayerIndex("L", 0)) else CLOSED_FORMS[name]
-    return to_text(bind_layers(TEMPLATES[key][0].rhs, {"l": layer}))
+    return bind_layers(TEMPLATES[key][0].rhs, {"l": layer})
 
 
 def _judge_claim(number, lhs, claim, options):
     """``lhs ∈ ℝ^{rows × cols}``: the claimed shape against the quantity's symbolic shape."""
     written = f"{lhs} ∈ ℝ^{{{claim}}}"
     try:
-        node = parse(lhs, options.notation_of(lhs))[0]
+        node = _parsed(lhs, options.table(lhs))[0]
         shape = shapes.evaluate(node, shapes.SymbolicDomain(None)).shape
-    except (ParseError, ConfigError, shapes.ShapeError, shapes.SymbolError):
+    except (TypeError, shapes.ShapeError, shapes.SymbolError):
         return StepResult(number, written, "skipped", message="not a quantity of the network")
     dims = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
     claimed = [_dimension(d) for d in dims]
@@ -614,7 +659,7 @@ def _judge_claim(number, lhs, claim, options):
         return StepResult(number, written, "skipped", message="the space is not written in n_l")
     if claimed == (actual if len(actual) == 2 else actual + ["1"]):
         return StepResult(number, written, "correct")
-    message = f"{_plain(lhs)} is ({shapes.shape_text(shape)}), not ({' × '.join(claimed)})"
+    message = f"{_plain(lhs, options)} is ({shapes.shape_text(shape)}), not ({' × '.join(claimed)})"
     return StepResult(
         number, written, "wrong", "shape", message, f"ℝ^{{{shapes.shape_text(shape)}}}"
     )
@@ -644,6 +689,7 @@ def _judge_update(number, lhs, step, options, scope):
     step_size = f"\\frac{{1}}{{{ETA}}} \\left({lhs} - \\left({rhs}\\right)\\right)"
     judged = judge_side(number, gradient, step_size, step.written, options)
     if judged.verdict == "wrong":
-        judged.message = f"a gradient step is {_plain(lhs)} − η ∂J/∂{_plain(lhs)}: {judged.message}"
+        theta = _plain(lhs, options)
+        judged.message = f"a gradient step is {theta} − η ∂J/∂{theta}: {judged.message}"
         judged.suggestion = ""
     return judged

@@ -359,6 +359,8 @@ def _target(node):
             f"cannot tell which quantity {to_text(node)} is: write δ^(l), ∂J/∂Θ^(l), "
             "∂J/∂b^(l), z^(l), a^(l), P_l or J on the left, or use --for",
         )
+    if found[1] is None and found[0] in shapes.RANGES:  # delta in d2l, which has no δ^(l)
+        raise shapes.SymbolError(node, f"{to_text(node)} needs a layer index, e.g. ^(l)")
     written = node.den if isinstance(node, Deriv) else node
     return Target(found[0], found[1], transposed, node, getattr(written, "entry", ""))
 
@@ -475,7 +477,7 @@ def _report_shape_failure(context, result, failure, goal, rhs):
     result.verdict = "wrong"
     result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
     write = functools.partial(_written, result=result)
-    result.message = _widths(failure.describe(write), result.notation)
+    result.message = widths(failure.describe(write), result.notation)
     node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
     result.span = node.span
     if isinstance(failure, shapes.ShapeError):
@@ -525,15 +527,13 @@ def _advice(equation, message, notation):
 
 def _written(node, result):
     """``node`` as text in the notation the equation was written in."""
-    numpy = not re.search(r"\\|\^", result.equation)  # LaTeX is answered in LaTeX
-    table = notations.local_names(table_of(result.notation), result.equation)
-    return to_text(notations.spell(node, table, numpy))
+    return notations.writer(result.notation, result.equation)(node)
 
 
 WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")
 
 
-def _widths(message, notation):
+def widths(message, notation):
     """``message`` with the widths n_l numbered as ``notation`` numbers its layers where
     layer 0 is the input (deeplearning.ai's n^{[l−1]} for the question's n_l)."""
     if table_of(notation).first != 0:

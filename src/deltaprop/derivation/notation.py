@@ -308,18 +308,22 @@ def _names_re(words):
     if not names:
         return None
     alternatives = "|".join(map(re.escape, names))
-    return re.compile(rf"(?<![A-Za-z0-9_\\])(?P<name>{alternatives})(?P<digits>\d*)(?![A-Za-z0-9])")
+    return re.compile(  # a name, or the differential d of one (dz_hidden in dJ/dz_hidden)
+        rf"(?<![A-Za-z0-9_\\])(?:(?P<name>{alternatives})|d(?P<dname>{alternatives}))"
+        r"(?P<digits>\d*)(?![A-Za-z0-9])"
+    )
 
 
 def _named_tokens(match, words):
-    name, digits = match.group("name"), match.group("digits")
-    pos, split = match.start(), match.start() + len(name)
-    token = _symbol_or_op(words[name], pos, split)
+    key = "name" if match.group("name") else "dname"
+    name, digits, pos, split = match.group(key), match.group("digits"), *match.span(key)
+    tokens = [Token("∂", "∂", match.start(), pos)] if key == "dname" else []  # d of a name
+    tokens.append(_symbol_or_op(words[name], pos, split))
     if not digits:
-        return [token]
+        return tokens
     if not words[name].startswith("~"):  # sigmoid2: not a name of the notation
         raise ParseError(f"unknown symbol {match.group()!r} at position {pos}", match.string, pos)
-    return [token, Token("layer", int(digits), split, match.end())]
+    return [*tokens, Token("layer", int(digits), split, match.end())]
 
 
 def _renamed(tok, symbols):
@@ -612,8 +616,16 @@ class _Parser:
         span = (left.span[0], right.span[1])
         if op == "/" and isinstance(left, Differential) and isinstance(right, Differential):
             return Deriv(span, left.arg, right.arg)
+        if op == "/" and isinstance(left, Differential) and self._gradient_name(right):
+            return Deriv(span, left.arg, replace(right, name=f"~{right.name[2:]}"))  # dJ/dW
         written = self.text[tok.pos : tok.end] if tok else ""
         return Bin(span, op, left, right, written)
+
+    def _gradient_name(self, node):
+        """Whether ``node`` is a table's name of a gradient, dW for the name W (read as the
+        differential dW after dJ/)."""
+        name = node.name if isinstance(node, Sym) else ""
+        return name.startswith("~d") and name[2:] in self.table.symbols
 
     def unary(self):
         if self.tok.kind in ("-", "+"):

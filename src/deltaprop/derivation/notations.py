@@ -327,6 +327,15 @@ def spell(node, notation, numpy=True):
     return transform(node, written)
 
 
+def writer(notation, equation):
+    """How a node (core symbols) is written back to the student who wrote ``equation`` in
+    ``notation``: its names and layer numbering (:func:`spell`), as NumPy when the equation
+    is plain text (LaTeX is answered in Unicode math)."""
+    numpy = not re.search(r"\\|\^", equation)
+    table = local_names(table_of(notation), equation)
+    return lambda node: to_text(spell(node, table, numpy))
+
+
 def _spelled(sym, table):
     """The written name of core symbol ``sym`` in ``table`` (a Sym, or a Local that renders
     as NumPy), or None when the table has no name for it: a name of its layer (d2l's h is

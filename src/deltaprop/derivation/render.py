@@ -26,6 +26,7 @@ def number(x, digits=DIGITS):
         return "0"
     if not np.isfinite(x):
         return f"{x:g}"
+    x = float(f"{x:.{digits - 1}e}")  # rounded first: 0.99999 is 1.0, not 1.00
     if 1e-3 <= abs(x) < 1e5:
         decimals = max(digits - 1 - math.floor(math.log10(abs(x))), 0)
         return f"{x:.{decimals}f}"

@@ -79,7 +79,7 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **net
     it starts) and ``source`` (the text as it stands, comments included)."""
     scope, result = Scope(), TextResult()
     options = {"sizes": sizes, "activation": activation, "seed": seed, "notation": notation}
-    options |= network  # output_activation, loss, bias: as for check
+    options |= network  # output_activation, loss, bias, define: as for check
     readable, after = _without_comments(text), 0
     for line, source, body in formulas(readable):
         scope.macros.take_definitions(readable[after : source[0]])  # a .tex preamble's macros

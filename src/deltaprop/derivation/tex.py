@@ -139,7 +139,8 @@ DIFFERENTIAL_RE = re.compile(  # the answer's dΘ, dφ'(z): a differential of a 
 SUM_BOUND = re.compile(r"(\\sum\s*_\s*\{[^{}]*\})\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9])")
 MATRIX_ENV = re.compile(r"\\begin\{([pbBvV]?matrix|smallmatrix|array)\}")
 DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
-UNICODE = {"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "←": "\\leftarrow "}
+UNICODE = {"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "←": "\\leftarrow ", "ℒ": "J"}
+LOSS = re.compile(r"\\mathcal\s*\{?\s*L\s*\}?")  # deeplearning.ai's and Goodfellow's loss: J
 MATRIX = "\\MATRIX"  # a matrix written entry by entry: a side nobody can evaluate
 
 
@@ -147,7 +148,7 @@ def normalize(text):
     """``text`` without what only typesets, in the tokens the parser reads."""
     for char, replacement in UNICODE.items():
         text = text.replace(char, replacement)
-    text = _replace_matrices(text)
+    text = LOSS.sub("J", _replace_matrices(text))
     text = re.sub(r"\\textcolor\s*\{[^{}]*\}", "", text)
     text = WITH_ARGUMENT.sub(" ", text)
     text = DROPPED.sub(" ", text)
