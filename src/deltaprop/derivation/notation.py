@@ -18,8 +18,8 @@ A number written against a symbol (``2m``) is a coefficient that binds tighter t
 samples or the layers, so the cost ``J`` parses too. Octave's ``Theta2(:,2:end)``, ``v(2:end)``,
 ``[1; a]``, ``[ones(m,1) A]``, ``sum(v)``, ``.^`` and ``h_\\Theta(x)`` (Ng's course) and NumPy's
 ``np.dot``, ``.dot``, ``.sum(axis=0)``, ``np.maximum(0, x)``, ``(x > 0)``, ``**`` and ``+=`` are
-read too. The tree renders back as Unicode text
-or LaTeX through one :class:`Renderer`.
+read too. The tree renders back as Unicode text, LaTeX or MathML through one
+:class:`TextRenderer`, which the other formats re-spell.
 """
 
 import re
@@ -63,9 +63,7 @@ class LayerIndex:
         """This index with its base replaced by ``indices[base]`` (a LayerIndex), if given:
         ``l+1`` with ``{"l": LayerIndex("L", -1)}`` is ``L``, with ``{"l": LayerIndex("", 3)}``
         it is 4."""
-        if self.base not in indices:
-            return self
-        return indices[self.base].shift(self.offset)
+        return indices[self.base].shift(self.offset) if self.base in indices else self
 
     def text(self, minus="−"):
         if not self.base:
@@ -286,16 +284,12 @@ def tokenize(text, notation="question"):
     words = WORD_TOKENS | table.words | {name: f"~{name}" for name in table.symbols}
     names = _names_re(words)
     tokens, pos = [], 0
-    while pos < len(text):
-        named = names.match(text, pos) if names else None
-        if named:
-            tokens.extend(_named_tokens(named, words))
-            pos = named.end()
-            continue
-        match = TOKEN_RE.match(text, pos)
+    while pos < len(text):  # a name of the notation first, then the other tokens
+        match = (names and names.match(text, pos)) or TOKEN_RE.match(text, pos)
         if match is None:
             raise ParseError(f"unexpected character {text[pos]!r} at position {pos}", text, pos)
-        tokens.extend(_tokens_of(match, text, words))
+        named = match.re is not TOKEN_RE
+        tokens += _named_tokens(match, words) if named else _tokens_of(match, text, words)
         pos = match.end()
     tokens.append(Token("end", None, len(text), len(text)))
     return [_renamed(tok, table.operators) for tok in tokens]
@@ -591,9 +585,7 @@ class _Parser:
 
     def _operator(self):
         """The product operator that the current token writes, or None."""
-        if self.tok.kind == "op" or self.tok.kind in PRODUCT_OPS:
-            return PRODUCT_OPS[self.tok.value]
-        return None
+        return PRODUCT_OPS.get(self.tok.value)  # only an operator's token has such a value
 
     # product := unary (('@' | '·' | '*' | '/' | juxtaposition) unary)*, left to right
     def product(self):
@@ -800,11 +792,8 @@ class _Parser:
         return getattr(self, f"primary_{PRIMARIES[tok.kind]}")()
 
     def _bias_unit_next(self):
-        after = self.tokens[self.i + 1 : self.i + 3]
-        if len(after) < 2:
-            return False
-        one = after[0].kind == "num" and after[0].value == 1 and after[1].kind == ";"
-        return one or after[0].kind == "fill"
+        after = self.tokens[self.i + 1 : self.i + 3]  # the "end" token is last: one at least
+        return after[0].kind == "fill" or [tok.value for tok in after] == [1, ";"]
 
     def bias_unit(self):
         """``[1; v]``, ``[ones(1,m); A]``, ``[ones(m,1) A]`` or ``[zeros(n,1) Θ(:,2:end)]``."""
@@ -874,15 +863,12 @@ class _Parser:
         """The arguments after the array: ``, axis=0``, ``, keepdims=True``, and ``)``."""
         axis, keepdims = ("all" if self.table.numpy else None), not self.table.one_d
         while self.accept(",") or self.tok.kind in ("axis", "keepdims"):
-            if self.tok.kind == "keepdims":
-                self.next()
-                self.expect("=", "'=' after keepdims")
-                value = self.next()
-                if value.kind not in ("True", "False"):
-                    self.fail("expected True or False", value)
-                keepdims = value.kind == "True"
-            else:
+            if self.tok.kind != "keepdims":
                 axis = self.axis()
+            elif self.skip("keepdims", "=", "True") or self.skip("keepdims", "=", "False"):
+                keepdims = self.tokens[self.i - 1].kind == "True"
+            else:
+                self.fail("expected keepdims=True or keepdims=False")
         if self.table.name == "cs231n" and axis == "all":
             self.fail("', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
         if self.table.name == "cs231n" and getattr(arg, "name", "") in ("~b", "~db"):
@@ -917,12 +903,11 @@ class _Parser:
         coefficient that binds tighter than ``/``: ``α/2m`` is α/(2m)."""
         tok = self.next()
         number = Num((tok.pos, tok.end), tok.value)
-        if self.tok.pos == tok.end and (self.tok.kind == "sym" or self.tok.kind == "‖"):
-            if self.tok.kind == "sym" and self.tok.value in INDICES | FUNCTIONS:
-                return number
-            right = self.postfix()
-            return Bin((tok.pos, right.span[1]), "@", number, right, COEFFICIENT)
-        return number
+        against = self.tok.pos == tok.end and self.tok.kind in ("sym", "‖")
+        if not against or self.tok.value in INDICES | FUNCTIONS:
+            return number
+        right = self.postfix()
+        return Bin((tok.pos, right.span[1]), "@", number, right, COEFFICIENT)
 
     def primary_norm(self):
         """``‖v‖``, ``‖v‖²``, ``‖Θ‖²_F`` or ``‖Θ‖_F^2``."""
@@ -1013,12 +998,10 @@ class _Parser:
 
     def primary_name(self):  # \operatorname{Diag}
         tok = self.next()
-        self.expect("{", "'{'")
-        name = self.expect("sym", "a function name such as Diag")
-        close = self.expect("}", "'}'")
-        if name.value not in FUNCTIONS:
-            self.fail("expected a function name such as Diag", name)
-        return Sym((tok.pos, close.end), name.value)
+        name = self.braced()
+        if not (isinstance(name, Sym) and name.name in FUNCTIONS):
+            self.fail("expected a function name such as Diag", tok)
+        return replace(name, span=(tok.pos, name.span[1]))
 
     def primary_bold(self):  # \mathbf{1} is the ones vector; \mathbf{a} is a
         self.next()
@@ -1122,25 +1105,19 @@ def _is_division(node):
     return isinstance(node, Bin) and node.op == "/"
 
 
-class Renderer:
-    """A tree as text. The structure (which operand needs parentheses, when a transpose
-    needs them) is decided here once; a subclass gives the spelling of its format as the
-    class attributes below (``{}`` marks where the operands go)."""
+class TextRenderer:
+    """A tree in the notation in Unicode, as ``explain`` prints it: ``(Θ^(l))ᵀ δ^(l+1) ⊙
+    φ'(z^(l))``. The structure (which operand needs parentheses, when a transpose needs them)
+    is decided here once; a subclass spells another format with the class attributes below
+    (``{}`` marks where the operands go)."""
 
     COMMA = ", "  # between the arguments of clip(r, lo, hi) and ℓ(a, y)
-
-    ops: dict  # "@" → " ", "⊙" → " ⊙ ", …
-    names: dict  # canonical symbol → its spelling
-    minus: str  # the minus sign, also in layer indices (L−1)
-    sigma: str  # Σ
-    half: str  # ½
-    PARENS: str  # "({})"
-    TRANSPOSED: str  # "{}ᵀ"
-    DIFFERENTIAL: str  # "∂{}"
-    DERIV: str  # "∂{}/∂{}"
-    ONES: str  # "1"
-    LAYER: str  # "^({})"
-    FUNCTION: str  # a function without a spelling of its own: "{}"
+    ops = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
+    names = {}  # canonical symbol → its spelling, where it differs
+    minus, sigma, half = "−", "Σ", "½"  # the minus sign, also in layer indices (L−1)
+    PARENS, TRANSPOSED, DIFFERENTIAL, DERIV = "({})", "{}ᵀ", "∂{}", "∂{}/∂{}"
+    ONES, LAYER = "1", "^({})"
+    FUNCTION = "{}"  # a function without a spelling of its own
     FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
     GROUP = "{}"  # a binary operation as one group
 
@@ -1154,7 +1131,9 @@ class Renderer:
         return self.parens(text) if self.wrap(child, parent, right) else text
 
     def wrap(self, child, parent, right):
-        if self.FRACTION and (_is_division(child) or _is_division(parent)):
+        if not self.FRACTION:  # an inline derivative inside a product: (∂z/∂z)
+            return isinstance(child, Deriv) or needs_parens(child, parent, right)
+        if _is_division(child) or _is_division(parent):
             return False  # a built-up fraction needs no parentheses
         return needs_parens(child, parent, right)
 
@@ -1248,19 +1227,6 @@ class Renderer:
     def num(self, node):
         return self.half if node.value == 0.5 else f"{node.value:g}"
 
-
-class TextRenderer(Renderer):
-    """The notation in Unicode, as ``explain`` prints it: ``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))``."""
-
-    ops = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
-    names = {}
-    minus, sigma, half = "−", "Σ", "½"
-    PARENS, TRANSPOSED, DIFFERENTIAL, DERIV = "({})", "{}ᵀ", "∂{}", "∂{}/∂{}"
-    ONES, LAYER, FUNCTION = "1", "^({})", "{}"
-
-    def wrap(self, child, parent, right):  # a derivative inside a product: (∂z/∂z)
-        return isinstance(child, Deriv) or needs_parens(child, parent, right)
-
     def square(self, node):
         arg = self(node.arg)
         return f"({arg})²" if isinstance(node.arg, Bin) else f"{arg}²"
@@ -1272,7 +1238,7 @@ class TextRenderer(Renderer):
         return f"_{text}" if len(text) == 1 else f"_{{{text}}}"
 
 
-class LatexRenderer(Renderer):
+class LatexRenderer(TextRenderer):
     """The notation in LaTeX: ``\\left(\\Theta^{(l)}\\right)^\\top \\delta^{(l+1)} …``."""
 
     ops = {"@": " ", "⊙": " \\odot ", "*": " * ", ":": " : ", "+": " + ", "-": " - "}
@@ -1296,7 +1262,7 @@ class LatexRenderer(Renderer):
         return f"_{{{text}}}"
 
 
-class MathMLRenderer(Renderer):
+class MathMLRenderer(TextRenderer):
     """The notation as presentation MathML, the content of a ``<math>`` element, for the HTML
     page (no script, no network)."""
 
