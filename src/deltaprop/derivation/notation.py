@@ -526,9 +526,8 @@ class _Parser:
         return self.tokens[self.i]
 
     def next(self):
-        tok = self.tokens[self.i]
         self.i += 1
-        return tok
+        return self.tokens[self.i - 1]
 
     def accept(self, kind):
         return self.next() if self.tok.kind == kind else None
@@ -577,23 +576,19 @@ class _Parser:
     # looser than the matrix product, so φ'(z) ⊙ Θᵀ δ is φ'(z) ⊙ (Θᵀ δ)
     def term(self):
         node = self.product()
-        while self._operator() in LOOSE_OPS:
+        while PRODUCT_OPS.get(self.tok.value) in LOOSE_OPS:  # only an operator has such a value
             tok = self.next()
             right = self.product()
             node = self._product(node, PRODUCT_OPS[tok.value], right, tok)
         return node
 
-    def _operator(self):
-        """The product operator that the current token writes, or None."""
-        return PRODUCT_OPS.get(self.tok.value)  # only an operator's token has such a value
-
     # product := unary (('@' | '·' | '*' | '/' | juxtaposition) unary)*, left to right
     def product(self):
         node = self.unary()
         while True:
-            if self._operator() is not None and self._operator() not in LOOSE_OPS:
+            op = PRODUCT_OPS.get(self.tok.value)
+            if op is not None and op not in LOOSE_OPS:
                 tok = self.next()
-                op = PRODUCT_OPS[tok.value]
                 right = self.unary()
             elif self.starts_primary() and not (self.tok.kind == "‖" and self.in_norm):
                 tok, op = None, "@"
@@ -1118,6 +1113,7 @@ class TextRenderer:
     PARENS, TRANSPOSED, DIFFERENTIAL, DERIV = "({})", "{}ᵀ", "∂{}", "∂{}/∂{}"
     ONES, LAYER = "1", "^({})"
     FUNCTION = "{}"  # a function without a spelling of its own
+    NUMBER, IDENTIFIER = "{}", "{}"  # a number; a NumPy name such as dZ1
     FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
     GROUP = "{}"  # a binary operation as one group
 
@@ -1209,7 +1205,7 @@ class TextRenderer:
         return f"{self.sigma}_{node.index} {self(node.arg)}"
 
     def local(self, node):
-        return node.written
+        return self.IDENTIFIER.format(node.written)
 
     def ones(self, node):
         return self.ONES
@@ -1225,7 +1221,7 @@ class TextRenderer:
         return f"{name}{layer}{sample}{entry}"
 
     def num(self, node):
-        return self.half if node.value == 0.5 else f"{node.value:g}"
+        return self.half if node.value == 0.5 else self.NUMBER.format(f"{node.value:g}")
 
     def square(self, node):
         arg = self(node.arg)
@@ -1277,22 +1273,17 @@ class MathMLRenderer(TextRenderer):
     DERIV = "<mfrac><mrow><mo>∂</mo>{}</mrow><mrow><mo>∂</mo>{}</mrow></mfrac>"
     ONES, LAYER, FUNCTION = '<mn mathvariant="bold">1</mn>', "{}", "<mi>{}</mi>"
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
-
-    def local(self, node):
-        return f"<mi>{node.written}</mi>"
+    NUMBER, IDENTIFIER = "<mn>{}</mn>", "<mi>{}</mi>"
 
     def sym(self, node):
         base = node.name.removesuffix("+")
-        name = self.names.get(base, f"<mi>{base}</mi>")
+        name = self.names.get(base, self.IDENTIFIER.format(base))
         if node.layer is None:
             return f"<msup>{name}<mi>(i)</mi></msup>" if node.sample else name
         index = f"<mi>{node.layer.text()}</mi>"
         if base in SUBSCRIPTED:
             return f"<msub>{name}{index}</msub>"
         return f"<msup>{name}<mrow><mo>(</mo>{index}<mo>)</mo></mrow></msup>"
-
-    def num(self, node):
-        return self.half if node.value == 0.5 else f"<mn>{node.value:g}</mn>"
 
     def text(self, written):
         return f"<mtext>{written}</mtext>"
