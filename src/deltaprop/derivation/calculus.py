@@ -367,30 +367,24 @@ def generic_shapes(nodes, letters):
     parent = {}
 
     def find(d):
-        parent.setdefault(d, d)
-        while parent[d] != d:
+        while parent.setdefault(d, d) != d:
             d = parent[d]
         return d
 
     def join(p, q):
         parent[find(p)] = find(q)
 
-    def shape(node):
-        if isinstance(node, Sym) and node.name in letters:
-            return (node.name, 0), (node.name, 1)
-        if isinstance(node, Transpose):
-            s = shape(node.arg)
-            return None if s is None else s[::-1]
+    def shape(node):  # (rows, columns) of a generic matrix's expression, as dimension keys
+        if isinstance(node, Sym):
+            return ((node.name, 0), (node.name, 1)) if node.name in letters else None
+        inner = [shape(child) for child in children(node)]
         if isinstance(node, Bin):
-            return _joined(node, shape(node.left), shape(node.right), join)
-        if isinstance(node, Call) and node.func == "Tr":
-            s = shape(node.arg)
-            if s is not None:
-                join(*s)
-            return None
-        for child in children(node):
-            shape(child)
-        return shape(node.arg) if isinstance(node, Neg) else None
+            return _joined(node, *inner, join)
+        if isinstance(node, Call) and node.func == "Tr" and inner[0] is not None:
+            join(*inner[0])  # the trace of a square matrix
+        if isinstance(node, Transpose | Neg) and inner[0] is not None:
+            return inner[0][::-1] if isinstance(node, Transpose) else inner[0]
+        return None
 
     for node in nodes:
         shape(node)

@@ -316,10 +316,8 @@ def _outside_range(quantity):
     """Whether ``quantity`` exists at no layer (the answer's G_L = 0)."""
     try:
         shapes.evaluate(quantity, shapes.SymbolicDomain(None))
-    except shapes.SymbolError as err:
+    except (shapes.ShapeError, shapes.SymbolError) as err:
         return isinstance(err, shapes.RangeError)
-    except shapes.ShapeError:
-        return False
     return False
 
 
