@@ -294,10 +294,17 @@ def test_sizes_beyond_the_work_bound_are_refused_before_allocating():
         (1e200, "1.000e+200"),
         (0.0, "0"),
         (float("nan"), "nan"),
+        (0.99996, "1.000"),  # rounding up to the next power of ten keeps four digits
+        (-9.99996, "-10.00"),
+        (99999.7, "1.000e+05"),
     ],
 )
 def test_numbers_are_printed_with_four_significant_digits(x, text):
     assert number(x) == text
+
+
+def test_a_relative_error_just_below_one_prints_as_one():
+    assert number(1 - 1e-12, 2) == number(1 + 1e-12, 2) == "1.0"
 
 
 def test_example_values_are_printed_for_people():

@@ -13,8 +13,8 @@ import pytest
 from corpus import assert_verdict, read_rows, run
 from deltaprop.cli import main
 from deltaprop.derivation import check
-from deltaprop.derivation.notations import detect
-from deltaprop.derivation.tables import NOTATIONS
+from deltaprop.derivation.notations import detect, title
+from deltaprop.derivation.tables import NOTATIONS, TABLES
 from deltaprop.errors import ConfigError
 
 DATA = Path(__file__).parent / "data"
@@ -46,9 +46,21 @@ def test_the_notation_is_detected_and_no_wrong_equation_is_accepted_then():
 EXAMPLES = re.findall(r"`(deltaprop check .*?--notation (\S+).*?)`", DOCS.read_text("utf-8"))
 
 
-@pytest.mark.parametrize("command", [c for c, _ in EXAMPLES], ids=[n for _, n in EXAMPLES])
-def test_the_documented_example_of_each_notation_is_correct(command, capsys):
+@pytest.mark.parametrize(("command", "notation"), EXAMPLES, ids=[n for _, n in EXAMPLES])
+def test_the_documented_example_of_each_notation_is_correct(command, notation, capsys):
     assert main(shlex.split(command)[1:]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "\nverdict:  CORRECT (relative error" in out, out  # judged, not only shaped
+    assert notation == "question" or f"\nnotation: {title(notation)}\n" in out, out
+
+
+def test_check_help_gives_every_notation_an_example_that_checks_correct(capsys):
+    assert main(["check", "--help"]) == 0
+    shown = "".join(capsys.readouterr().out.split())  # argparse wraps the help anywhere
+    for table in TABLES:
+        assert "".join(f"{table.name}, {table.title}: {table.example}".split()) in shown
+        result = check(table.example, notation=table.name)
+        assert result.verdict == "correct", result.to_text()
 
 
 def test_every_notation_has_a_documented_example():

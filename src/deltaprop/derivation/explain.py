@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from deltaprop import equations as eq
-from deltaprop.derivation import render
+from deltaprop.derivation import html, render
 from deltaprop.derivation.notation import (
     COEFFICIENT,
     Bin,
@@ -232,10 +232,6 @@ def make_line(setup, key, section, l, value, check, template=None, general=None)
     lhs, rhs = to_text(equation.lhs), to_text(equation.rhs)
     line = Line(key, section, l, lhs, rhs, operands, shape, value, rel_error, verified_by)
     line.equation, line.where = equation, "" if l is None else where_text(l, setup.L)
-    if key == "cost" and setup.loss.name != "squared":
-        line.where = f"ℓ(r) sums {setup.loss.formula} over the entries of r"
-        if setup.loss.output != "identity":
-            line.where = f"ℓ(a, y) sums {setup.loss.formula} over the entries of a and y"
     return line
 
 
@@ -269,21 +265,16 @@ def record_template(loss, key, batched):
     return template
 
 
-GENERAL_COST = {
-    False: "(1/m) Σ_i ℓ(a^(L) − y^(i)) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
-    True: "(1/m) ℓ(A^(L) − Y) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
-}
-LINKED_COST = {  # a loss with an output link is a function of a and y, not of r = a − y
-    False: "(1/m) Σ_i ℓ(a^(L), y^(i)) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
-    True: "(1/m) ℓ(A^(L), Y) + (α/2m) Σ_l ‖Θ^(l)‖²_F",
-}
-
-
 @functools.lru_cache(maxsize=16)
 def _loss_rhs(loss, key, batched):
+    """The right side that the loss record decides: J by its ℓ (of a and y when the loss
+    has an output link, of the residual r = a − y otherwise), a^(L) by the output's
+    function, δ^(L) by ``Loss.delta_text``."""
     if key == "cost":
-        costs = GENERAL_COST if loss.output == "identity" else LINKED_COST
-        return parse_expression(costs[batched])
+        a, y = ("A^(L)", "Y") if batched else ("a^(L)", "y^(i)")
+        residual = f"{a} − {y}" if loss.output == "identity" else f"{a}, {y}"
+        mean = "(1/m) ℓ" if batched else "(1/m) Σ_i ℓ"
+        return parse_expression(f"{mean}({residual}) + (α/2m) Σ_l ‖Θ^(l)‖²_F")
     if key == "a_output":  # a^(L) = exp(z^(L)): the loss's output layer
         return parse_expression(f"{loss.output}({'Z' if batched else 'z'}^(L))")
     node = parse_expression(loss.delta_text)
@@ -323,7 +314,11 @@ def cost_line(setup):
     per_sample = [setup.loss.value(a_L[:, [i]], setup.Y[:, [i]]) for i in range(m)]
     penalty = setup.alpha / (2 * m) * sum(float(np.vdot(t, t)) for t in net.theta.values())
     check = _rel(J, sum(per_sample) / m + penalty, "(1/m) Σ_i J^(i)")
-    return make_line(setup, "cost", "cost", None, J, check)
+    line = make_line(setup, "cost", "cost", None, J, check)
+    if setup.loss.name != "squared":  # J written with ℓ: say what ℓ sums
+        of, entries = ("r", "r") if setup.loss.output == "identity" else ("a, y", "a and y")
+        line.where = f"ℓ({of}) sums {setup.loss.formula} over the entries of {entries}"
+    return line
 
 
 def _rel(value, reference, by):
@@ -341,25 +336,23 @@ def backward_lines(setup, form):
     lines = [make_line(setup, "delta_output", "backward", L, delta[L], _delta_check(setup, L))]
     for l in range(L, 1, -1):
         gb = RECORDS["grad_b"].function(delta[l], m)  # (n_l,)
-        check = _grad_check(setup, net.b[l], gb)
-        lines.append(make_line(setup, "grad_b", "backward", l, gb, check))
+        lines.append(_gradient_line(setup, form, "grad_b", l, gb, net.b[l]))
         gt = RECORDS["grad_theta"].function(delta[l], a[l - 1], net.theta[l - 1], setup.alpha, m)
-        check = _grad_check(setup, net.theta[l - 1], gt)
-        lines.append(_form_line(setup, form, "grad_theta", l - 1, gt, check))
+        lines.append(_gradient_line(setup, form, "grad_theta", l - 1, gt, net.theta[l - 1]))
         if l > 2:
             lines.append(_delta_line(setup, form, l - 1))
-    for line in lines:
-        if line.key.startswith("grad"):
-            param = net.theta[line.layer] if "theta" in line.key else as_matrix(net.b[line.layer])
-            line.param_shape, line.param = param.shape, _param_text(line)
     return lines
 
 
-def _param_text(line):
-    """The parameter of a gradient line: the ∂Θ^(l) of ∂J/∂Θ^(l), or Θ^(l) for G_l."""
+def _gradient_line(setup, form, key, l, grad, param):
+    """∂J/∂b^(l) or ∂J/∂Θ^(l) (G_l in the Diag(φ') form) against central differences of J in
+    the entries of ``param``, its shape shown beside the parameter's: the ∂Θ^(l) of
+    ∂J/∂Θ^(l), or Θ^(l) for G_l."""
+    line = _form_line(setup, form, key, l, grad, _grad_check(setup, param, grad))
     lhs = line.equation.lhs
-    param = lhs.den if isinstance(lhs, Deriv) else Sym(lhs.span, "Θ", LayerIndex("", line.layer))
-    return to_text(param)
+    param_node = lhs.den if isinstance(lhs, Deriv) else Sym(lhs.span, "Θ", LayerIndex("", l))
+    line.param_shape, line.param = as_matrix(param).shape, to_text(param_node)
+    return line
 
 
 def _delta_line(setup, form, l):
@@ -385,9 +378,7 @@ def _delta_check(setup, l):
     def total_cost():
         return setup.loss.value(forward_from(setup, l, Z), setup.Y)
 
-    idx = _entries(Z.size)
-    numeric = central_differences(total_cost, Z, idx)
-    return _rel(setup.delta[l].reshape(-1)[idx], numeric, "central differences")
+    return _difference_check(total_cost, Z, setup.delta[l])
 
 
 def _grad_check(setup, param, grad):
@@ -399,9 +390,17 @@ def _grad_check(setup, param, grad):
         penalty = sum(float(np.sum(t * t)) for t in thetas)  # Σ_l ‖Θ^(l)‖²_F
         return (setup.loss.value(A_L, setup.Y) + 0.5 * setup.alpha * penalty) / setup.m
 
-    idx = _entries(param.size)
-    numeric = central_differences(cost, param, idx)
-    return _rel(np.asarray(grad).reshape(-1)[idx], numeric, "central differences")
+    return _difference_check(cost, param, grad)
+
+
+def _difference_check(f, x, derivative):
+    """``(rel_error, by)`` of ``derivative`` (∂f/∂x) against central differences of ``f``
+    in the entries of ``x``: every entry, or MAX_ENTRIES random ones of a bigger ``x``."""
+    idx = np.arange(x.size)
+    if x.size > MAX_ENTRIES:
+        idx = np.sort(np.random.default_rng(0).choice(x.size, MAX_ENTRIES, replace=False))
+    numeric = central_differences(f, x, idx)
+    return _rel(np.asarray(derivative).reshape(-1)[idx], numeric, "central differences")
 
 
 def forward_from(setup, l, Z):
@@ -409,13 +408,13 @@ def forward_from(setup, l, Z):
     equation functions it verifies."""
     net, L = setup.net, setup.L
     output = np.exp if net.output.name == "exp" else np.asarray  # a^(L) of z^(L)
-    if l == 1:
-        a = Z
-    else:
-        a = output(Z) if l == L else net.activation.phi(Z)
-    for k in range(max(l, 1) + 1, L + 1):
-        z = net.theta[k - 1] @ a + net.b[k][:, None]
-        a = output(z) if k == L else net.activation.phi(z)
+
+    def phi(k, z):  # a^(k) of z^(k)
+        return output(z) if k == L else net.activation.phi(z)
+
+    a = Z if l == 1 else phi(l, Z)
+    for k in range(l + 1, L + 1):
+        a = phi(k, net.theta[k - 1] @ a + net.b[k][:, None])
     return a
 
 
@@ -427,12 +426,6 @@ def central_differences(f, x, idx, h=STEP):
         plus, minus = at_both_sides(f, flat, i, h)
         out[n] = (plus - minus) / (2 * h)
     return out
-
-
-def _entries(size):
-    if size <= MAX_ENTRIES:
-        return np.arange(size)
-    return np.sort(np.random.default_rng(0).choice(size, MAX_ENTRIES, replace=False))
 
 
 # ---------------------------------------------------------------- the answers' forms
@@ -508,9 +501,8 @@ def form_lines(setup):
         diag = delta_diag(net.theta[l], setup.delta[l + 1], dphi_z)
         vjp = delta_vjp(net.theta[l], setup.delta[l + 1], dphi_z)
         values = {"P": P, "diag": diag, "jacobian": jacobian, "vjp": vjp.T}
-        checks = {"diag": check, "vjp": check}
         for key, template in FORM_TEMPLATES["forms"].items():
-            verified = checks.get(key, (0.0, "definition"))
+            verified = check if key in FORM_FUNCTIONS else (0.0, "definition")
             lines.append(make_line(setup, key, "forms", l, values[key], verified, template))
         for line, value in ((lines[-3], diag), (lines[-1], vjp)):
             line.same_as_hadamard = float(np.max(np.abs(value - setup.delta[l])))
@@ -571,32 +563,12 @@ class Derivation:
     step: float = STEP  # the central-difference step of the verification
     parameters: dict = field(default_factory=dict)  # Θ^(l), b^(l), x, y by name: the example
 
-    def __str__(self):
-        return self.to_text()
-
-    def to_text(self):
-        return render.derivation_text(self)
-
-    def to_markdown(self):
-        return render.derivation_markdown(self)
-
-    def to_latex(self):
-        return render.derivation_latex(self)
-
-    def to_json(self):
-        return render.derivation_json(self)
-
-    def to_html(self):
-        """One self-contained HTML page: MathML, the network as SVG, the worked example."""
-        from deltaprop.derivation.html import derivation_html
-
-        return derivation_html(self)
-
-    def _repr_markdown_(self):
-        return self.to_markdown()
-
-    def _repr_latex_(self):
-        return self.to_latex()
+    # the renderings are functions of the derivation (render.py; html.py for the page)
+    to_text = __str__ = render.derivation_text
+    to_markdown = _repr_markdown_ = render.derivation_markdown
+    to_latex = _repr_latex_ = render.derivation_latex
+    to_json = render.derivation_json
+    to_html = html.derivation_html  # one self-contained page: MathML, SVG, the worked example
 
     @property
     def max_rel_error(self):
