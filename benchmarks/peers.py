@@ -160,7 +160,7 @@ def run_sklearn(w, X, y, params0, solver, units, seed):
 # --- PyTorch --------------------------------------------------------------------------------
 
 
-def _torch_model(w, params0, dtype):
+def torch_model(w, params0, dtype):
     layers = []
     theta, b = layer_views(np.asarray(params0), w.sizes)
     act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[w.activation]
@@ -177,7 +177,7 @@ def run_torch(w, X, y, params0, solver, units, seed):
     """nn.Sequential, one randperm gather per epoch, no DataLoader; threads = core count."""
     torch.manual_seed(seed)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)[:, None]
-    model = _torch_model(w, params0, Xt.dtype)
+    model = torch_model(w, params0, Xt.dtype)
 
     def J():
         return 0.5 * torch.mean((model(Xt) - yt) ** 2)  # the same J as deltaprop, sklearn

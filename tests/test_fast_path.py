@@ -110,6 +110,18 @@ def test_tanh_by_exp_is_tanh_to_a_few_ulp(dtype):
     assert np.all(np.abs(got) <= 1) and np.all(np.sign(got[got != 0]) == np.sign(z[got != 0]))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tanh_by_exp_saturates_without_a_floating_point_error(dtype):
+    """Far from 0, e^(2z) over- or underflows: the result is exactly ±1, and no error is raised
+    even where every one is (training raises on overflow to detect divergence)."""
+    big = np.finfo(dtype).max
+    z = np.array([21, 400, 1e30, big, np.inf, -21, -400, -1e30, -big, -np.inf], dtype=dtype)
+    with np.errstate(all="raise"):
+        got = tanh_by_exp(z)
+        assert np.isnan(tanh_by_exp(np.array([np.nan], dtype=dtype)))[0]
+    np.testing.assert_array_equal(got, np.sign(z).astype(dtype), strict=True)
+
+
 def test_the_tanh_record_is_numpys_or_the_exp_form():
     z = np.linspace(-5, 5, 101)
     out = ACTIVATIONS["tanh"].phi(z)
