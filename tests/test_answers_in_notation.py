@@ -162,7 +162,7 @@ NIELSEN_HINTS = [
     (
         r"\delta^L = (a^L - y) \odot \sigma'(z^L)",
         {},
-        "the output layer is linear (a^L = z^L), so its derivative is 1: drop φ'(z^L)",
+        "the output layer is linear (a^L = z^L), so its derivative is 1: drop σ'(z^L)",
         "z^(L)",
     ),
     (r"\delta^l = (w^{l+1})^T \delta^{l+1}", {}, "missing the factor ⊙ φ'(z^l)", "z^(l)"),
@@ -175,7 +175,7 @@ NIELSEN_HINTS = [
     (
         r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(a^l)",
         {},
-        "write φ'(z^l), not φ'(a^l)",
+        "write σ'(z^l), not σ'(a^l)",
         "a^(l)",
     ),
     (
@@ -203,7 +203,7 @@ def test_goodfellows_pre_activation_and_activation_keep_his_letters():
     equation = r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J \odot f'(h^{(k)})"
     result = check(equation, notation="goodfellow")
     assert result.verdict == "wrong", result.to_text()
-    assert any("φ' takes a, not h = φ(a)" in hint for hint in result.hints), result.to_text()
+    assert any("f' takes a, not h = f(a)" in hint for hint in result.hints), result.to_text()
 
 
 # Layer numbers in the student's numbering: where layer 0 is the input (deeplearning.ai,
@@ -339,3 +339,274 @@ def test_the_layer_variable_is_said_in_the_students_letter(
         assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
         assert f"wrong {where}: relative error" in result.message, result.to_text()
         assert f"  per layer: {letter} = " in result.to_text(), result.to_text()
+
+
+# A value hint in the student's symbols: φ and φ' as the student (or the notation) names the
+# activation, the element-wise product as the student writes it, every quantity spelled back;
+# the output layer of an equation of fixed layers is its deepest layer named.
+# (notation, activation, wrong equation, fragments of a hint, the question's spellings not to use)
+VALUE_HINTS = [
+    (
+        "dlai",
+        "tanh",
+        r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]}(Z^{[1]})",
+        ["g where g' belongs: the chain rule multiplies by g'(Z^{[1]})"],
+        ["φ", "Z^(2)"],
+    ),
+    (
+        "dlai",
+        "tanh",
+        r"dZ^{[1]} = W^{[2]T} dZ^{[2]}",
+        ["missing the factor * g'(Z^{[1]})"],
+        ["φ", "⊙"],
+    ),
+    ("dlai", "tanh", "dZ1 = np.dot(W2.T, dZ2)", ["missing the factor * g'(Z1)"], ["φ", "⊙"]),
+    (
+        "dlai",
+        "tanh",
+        r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(A^{[1]})",
+        ["g' takes Z, not A = g(Z): write g'(Z^{[1]}), not g'(A^{[1]})"],
+        ["φ"],
+    ),
+    (
+        "dlai",
+        "tanh",
+        "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(Z1, 2))",
+        ["tanh' is 1 − A1**2, with the activation A1, not Z1"],
+        ["a²", "φ"],
+    ),
+    (
+        "dlai",
+        "tanh",
+        r"dZ^{[2]} = (A^{[2]} - Y) * g'(Z^{[2]})",
+        ["the output layer is linear (A^{[2]} = Z^{[2]})", "its derivative is 1: drop g'(Z^{[2]})"],
+        ["φ", "A^(3)"],
+    ),
+    (
+        "question",
+        "tanh",
+        r"\delta^{(3)} = (a^{(3)} - y) \odot \varphi'(z^{(3)})",
+        ["the output layer is linear (a^(3) = z^(3)), so its derivative is 1: drop φ'(z^(3))"],
+        [],
+    ),
+    (
+        "goodfellow",
+        "tanh",
+        r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J \odot f(a^{(k)})",
+        ["f where f' belongs: the chain rule multiplies by f'(a^{(k)})"],
+        ["φ"],
+    ),
+    (
+        "goodfellow",
+        "tanh",
+        r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J",
+        ["missing the factor ⊙ f'(a^{(k)})"],
+        ["φ"],
+    ),
+    (
+        "numpy",
+        "sigmoid",
+        "delta_hidden = np.dot(W_output.T, delta_output) * sigmoid(z_hidden)",
+        [
+            "sigmoid where sigmoid_prime belongs",
+            "the chain rule multiplies by sigmoid_prime(z_hidden)",
+        ],
+        ["φ"],
+    ),
+    (
+        "numpy",
+        "sigmoid",
+        "delta_hidden = np.dot(W_output.T, delta_output)",
+        ["missing the factor * sigmoid_prime(z_hidden)"],
+        ["φ", "⊙"],
+    ),
+    (
+        "nielsen",
+        "sigmoid",
+        r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma(z^l)",
+        ["σ where σ' belongs: the chain rule multiplies by σ'(z^l)"],
+        ["φ"],
+    ),
+    (
+        "wikipedia",
+        "tanh",
+        r"\delta^{l} = (W^{l+1})^T \delta^{l+1}",
+        ["missing the factor ⊙ f'(z^l)"],
+        ["φ"],
+    ),
+    (
+        "wikipedia",
+        "tanh",
+        r"\delta^{l} = ((W^{l+1})^T \delta^{l+1}) \circ f(z^l)",
+        ["f where f' belongs: the chain rule multiplies by f'(z^l)"],
+        ["φ"],
+    ),
+    (
+        "ng",
+        "sigmoid",
+        "delta2 = (Theta2' * delta3) .* sigmoid(z2)",
+        ["sigmoid where sigmoidGradient belongs: the chain rule multiplies by sigmoidGradient(z2)"],
+        ["φ"],
+    ),
+    (
+        "ng",
+        "tanh",
+        "delta2 = (Theta2' * delta3) .* g'(a2)",
+        ["g' takes z, not a = g(z): write g'(z2), not g'(a2)"],
+        ["φ"],
+    ),
+    (
+        "dlai",
+        "tanh",
+        r"Z^{[2]} = W^{[2]} A^{[1]}",
+        [
+            "missing the bias: add + b^{[2]} 1ᵀ",
+            "folds the bias into W^{[2]} and a bias unit into A^{[1]}",
+        ],
+        ["Θ", "a^(", "A^("],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "notation, activation, equation, hint, core",
+    VALUE_HINTS,
+    ids=[f"{row[0]}-{i}" for i, row in enumerate(VALUE_HINTS)],
+)
+def test_a_value_hint_is_written_in_the_students_symbols(
+    notation, activation, equation, hint, core
+):
+    result = check(equation, activation=activation, notation=notation)
+    assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
+    said = "\n".join(result.hints)
+    for fragment in hint:
+        assert fragment in said, result.to_text()
+    for name in core:
+        assert name not in said, result.to_text()
+
+
+# A correction names the activation and the cost as the student did: Nielsen's σ' and C
+# (deeplearning.ai's g' and NumPy's sigmoid_prime: tests/test_notation_tables.py).
+# (wrong equation in Nielsen's notation, the corrected equation)
+NIELSEN_CORRECTIONS = [
+    (r"\delta^l = (w^{l+1} \delta^{l+1}) \odot \sigma'(z^l)", "δ^l = w^{l+1}ᵀ δ^{l+1} ⊙ σ'(z^l)"),
+    (r"\frac{\partial C}{\partial w^l} = \delta^l (a^{l})^T", "∂C/∂w^l = δ^l a^{l-1}ᵀ"),
+]
+
+
+@pytest.mark.parametrize("equation, corrected", NIELSEN_CORRECTIONS)
+def test_a_correction_names_the_activation_and_cost_as_the_student_did(equation, corrected):
+    result = check(equation, activation="sigmoid", notation="nielsen")
+    assert result.corrected == corrected, result.to_text()
+    assert check(corrected, activation="sigmoid", notation="nielsen").verdict == "correct"
+
+
+# Bishop's component form: an index that does not fit is named with his symbols.
+# (equation, fragments of the message)
+ENTRY_MISFITS = [
+    (
+        r"\delta_j = h'(a_j) w_{kj} \delta_k",
+        ["the two sides have different indices", "δ_j has j", "h'(a_j) w_{kj} δ_k has j, k"],
+    ),
+    (
+        r"\delta_j = h'(a_j) \sum_k w_{jk} \delta_k",
+        ["j runs over the units of two different layers", "a_j", "w_{jk}"],
+    ),
+]
+
+
+@pytest.mark.parametrize("equation, fragments", ENTRY_MISFITS)
+def test_an_entry_misfit_names_the_students_symbols(equation, fragments):
+    result = check(equation, notation="bishop")
+    assert (result.verdict, result.reason) == ("wrong", "dimension"), result.to_text()
+    assert result.message.startswith("the entry indices do not fit: "), result.to_text()
+    for fragment in fragments:
+        assert fragment in result.message, result.to_text()
+    assert "Θ" not in result.message and "δ^(l" not in result.message
+
+
+# Without --sizes, the header says what was assumed: the depth read from the equation, in the
+# student's numbering; symbolic widths otherwise.
+# (notation, equation, the sizes line)
+ASSUMED_SIZES = [
+    (
+        "question",
+        r"\delta^{(3)} = 2 (a^{(3)} - y)",
+        "sizes:    symbolic widths, L = 3 (read from the layers the equation names)",
+    ),
+    (
+        "dlai",
+        r"dZ^{[2]} = 2 (A^{[2]} - Y)",
+        "sizes:    symbolic widths, L = 2, layer 0 the input (read from the layers the equation "
+        "names)",
+    ),
+    (
+        "question",
+        r"\delta^{(l)} = 2 (\Theta^{(l)})^T \delta^{(l+1)}",
+        "sizes:    symbolic (n_1, …, n_L)",
+    ),
+]
+
+
+@pytest.mark.parametrize("notation, equation, line", ASSUMED_SIZES)
+def test_the_sizes_line_says_what_was_assumed(notation, equation, line):
+    result = check(equation, notation=notation)
+    assert result.verdict == "wrong", result.to_text()
+    assert line in result.to_text().splitlines(), result.to_text()
+
+
+# Layers one off where layer 0 is the input: the hint says how the student's own notation
+# numbers them (not deeplearning.ai's W^{[l]} for every such notation).
+# (notation, equation with a layer one off, the hint's fragment)
+LAYER_ZERO_HINTS = [
+    (
+        "goodfellow",
+        r"\nabla_{W^{(k)}} J = \nabla_{a^{(k)}} J \, h^{(k)T}",
+        "so W^{(k)} maps h^{(k-1)} to a^{(k)}, and the first layer's gradient takes h^{(0)} = x",
+    ),
+    (
+        "d2l",
+        r"\frac{\partial J}{\partial W^{(1)}} = \frac{\partial J}{\partial z} h^\top",
+        "so W^{(l)} maps h^{(l-1)} to z^{(l)}",
+    ),
+    (
+        "dlai",
+        "dW1 = np.dot(dZ1, A1.T) / m",
+        "so W^{[l]} maps A^{[l-1]} to Z^{[l]}, and the first layer's gradient takes A^{[0]} = X",
+    ),
+]
+
+
+@pytest.mark.parametrize("notation, equation, hint", LAYER_ZERO_HINTS)
+def test_layers_one_off_are_explained_in_the_students_notation(notation, equation, hint):
+    result = check(equation, notation=notation)
+    assert result.verdict == "wrong", result.to_text()
+    assert any(hint in h for h in result.hints), result.to_text()
+
+
+# Ng's folded bias: the hint names the student's own weights and δ, at the student's layer;
+# where * is the matrix product (Octave), the element-wise product is .*.
+# (equation, the reading of the bias, fragments of a hint, what it must not say)
+NG_HINTS = [
+    (
+        "d3 = (Theta3' * d4) .* sigmoidGradient(z3)",
+        "folded",
+        ["the bias column is not dropped: Ng's Theta3 holds", "uses Theta3(:,2:end)", "d3(2:end)"],
+        ["Theta2", "Θ"],
+    ),
+    (
+        "delta2 = (Theta2' * delta3)",
+        None,
+        ["missing the factor .* sigmoidGradient(z2)"],
+        ["⊙", "φ"],
+    ),
+]
+
+
+@pytest.mark.parametrize("equation, bias, hint, leak", NG_HINTS)
+def test_ngs_hints_name_his_symbols(equation, bias, hint, leak):
+    result = check(equation, (4, 5, 6, 3), "sigmoid", notation="ng", bias=bias)
+    assert result.verdict == "wrong", result.to_text()
+    said = "\n".join(result.hints)
+    assert all(fragment in said for fragment in hint), result.to_text()
+    assert not any(name in said for name in leak), result.to_text()

@@ -92,7 +92,7 @@ def test_layer_zero_is_the_input():
             "dlai",
             (4, 5, 3),
             r"dZ^{[1]} = W^{[2]} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
-            "dZ^{[1]} = W^{[2]}ᵀ dZ^{[2]} * φ'(Z^{[1]})",
+            "dZ^{[1]} = W^{[2]}ᵀ dZ^{[2]} * g'(Z^{[1]})",
         ),
         (
             "dlai",
@@ -106,7 +106,7 @@ def test_layer_zero_is_the_input():
             "numpy",
             None,
             "delta = np.dot(W_next, delta_next) * sigmoid_prime(z)",
-            "delta = W_next.T @ delta_next * φ'(z)",
+            "delta = W_next.T @ delta_next * sigmoid_prime(z)",
         ),
         ("d2l-rows", None, r"O = H {W^{(2)}}^\top + b^{(2)}", "O = H W^{(2)} + b^{(2)}"),
     ],
@@ -141,7 +141,7 @@ def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
             "dlai",
             (4, 5, 3),
             r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(A^{[1]})",
-            "write φ'(Z^{[1]}), not φ'(A^{[1]})",
+            "write g'(Z^{[1]}), not g'(A^{[1]})",
         ),
     ],
 )

@@ -12,13 +12,14 @@
 import functools
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from deltaprop.activations import get_activation
 from deltaprop.derivation import notations, render, shapes, tex
-from deltaprop.derivation.hints import CS231N_AXIS, CS231N_SHAPES, exp_output, factor_hint, repairs
+from deltaprop.derivation.hints import HINTS, REPAIRS, WORDS, exp_output, factor_hint, repairs
 from deltaprop.derivation.notation import (
     AxisSum,
     Bin,
@@ -79,6 +80,7 @@ class Context:
     output_activation: str | None = None  # Nielsen's σ output layer, when asked
     loss: str = "squared"
     labels: tuple = ()  # cs231n's letters for the widths: ((n_l, "D"), (n_{l+1}, "M"), …)
+    voice: object = None  # writes a node as the student does (a :class:`Voice`)
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
@@ -116,6 +118,7 @@ class CheckResult:
     trap: list = field(default_factory=list)  # [(layer, status, detail)]
     trap_sizes: tuple = ()
     sizes: tuple | None = None
+    depth: int = 0  # without sizes, the number of layers read from the equation (or 0)
     notation: str = "question"
     notes: list = field(default_factory=list)  # how the notation was read
 
@@ -135,6 +138,15 @@ class CheckResult:
 
     def to_text(self):
         return render.check_text(self)
+
+    def sizes_said(self):
+        """The architecture, or what was assumed without one, in the student's numbering."""
+        if self.sizes:
+            return ",".join(map(str, self.sizes))
+        if self.depth:
+            L = notations.binding_said({"L": self.depth}, self.notation)
+            return f"symbolic widths, {L} (read from the layers the equation names)"
+        return "symbolic (n_1, …, n_L)"
 
 
 def check(
@@ -193,7 +205,7 @@ def check(
         return result
     depth = notations.depth(equation, result.notation)  # d2l's layers without --sizes
     if sizes is None and depth:
-        context = replace(context, sizes=GENERIC_WIDTHS[:depth])
+        context, result.depth = replace(context, sizes=GENERIC_WIDTHS[:depth]), depth
     table = notations.define(result.notation, define)
     result.notes += [f"defined: {text}" for text in define]
     try:  # g'(z), g_prime(z), \sigma^\prime are φ' (the same length: carets stay in place)
@@ -203,36 +215,19 @@ def check(
         advice = _advice(equation, str(err), result.notation)
         result.verdict, result.message = "unparseable", f"{err}{advice}{caret}"
         return result
+    nodes = [n for side in (lhs, *sides) if side is not None for n in shapes.walk(side)]
+    words = _student_words(equation, nodes, result.notation, context.activation)
+    context = replace(context, voice=Voice(equation, result.notation, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
     if judged.verdict == "unsupported":
         judged.message += _advice(equation, judged.message, judged.notation)
-    return _elementwise_squares(context, judged, lhs, sides, bias, notations.layout(equation))
+    return judged
 
-
-# ---------------------------------------------------------------- (v)² read both ways
 
 SQUARE_NOTE = (
     "(v)² of a vector is read element-wise here, v ⊙ v (as in tanh' = 1 − (a^(l))²), the "
     "reading that checks correct; read as ‖v‖² = vᵀv the equation is wrong"
 )
-
-
-def _elementwise_squares(context, result, lhs, sides, bias, layout):
-    """``result``, or the verdict with every square of a vector read element-wise when the
-    equation is wrong as ‖v‖² and right as v ⊙ v: both readings are judged."""
-    if result.verdict != "wrong" or not any(
-        isinstance(n, Square) for s in sides for n in shapes.walk(s)
-    ):
-        return result
-    squared = [transform(side, _hadamard_square) for side in sides]
-    fresh = replace(result, verdict="correct", notes=list(result.notes), hints=[], layers=[])
-    other = _verdict(
-        context, replace(fresh, trap=[], reason="", message=""), lhs, squared, bias, layout
-    )
-    if other.verdict != "correct":
-        return result
-    other.notes.append(SQUARE_NOTE)
-    return other
 
 
 def _hadamard_square(node):
@@ -245,7 +240,8 @@ def _hadamard_square(node):
 def _verdict(context, result, lhs, sides, bias, layout):
     """``result`` with the verdict on ``lhs = sides``: cs231n's widths named by its letters,
     an Octave step recognized, else the first reading of the bias (and, for Octave names in
-    ``layout``, of the samples) that checks correct, or the first that names the mistake."""
+    ``layout``, of the samples) that checks correct, or the first that names the mistake. A
+    square of a vector is read as ‖v‖², then element-wise (v ⊙ v) where that checks correct."""
     if result.notation == "cs231n":
         context = replace(context, labels=tuple(CS231N_LABELS.items()))
     step = notations.bias_step(lhs, sides)
@@ -253,12 +249,17 @@ def _verdict(context, result, lhs, sides, bias, layout):
         result.verdict, result.reason = ("correct", "") if step[0] else ("wrong", "step")
         result.message = step[1]
         return result
+    squared = [transform(side, _hadamard_square) for side in sides]
+    squares = any(isinstance(n, Square) for side in sides for n in shapes.walk(side))
     attempts = []
-    for reading in notations.bias_readings(result.notation, bias, [lhs, *sides], layout):
-        fresh = replace(result, notes=list(result.notes), hints=[], layers=[], trap=[])
-        attempts.append(_judge(context, fresh, lhs, sides, reading))
-        if attempts[-1].verdict == "correct":
-            return attempts[-1]
+    for read in (sides, squared) if squares else (sides,):
+        for reading in notations.bias_readings(result.notation, bias, [lhs, *sides], layout):
+            fresh = replace(result, notes=list(result.notes), hints=[], layers=[], trap=[])
+            attempt = _judge(context, fresh, lhs, read, reading)
+            if attempt.verdict == "correct":
+                attempt.notes += [SQUARE_NOTE] if read is squared else []
+                return attempt
+            attempts += [attempt] if read is sides else []
     unnamed = "off by a constant factor"
     named = [a for a in attempts if a.reason == "value" and a.hints and unnamed not in a.hints[-1]]
     return (named or attempts)[0]  # the first reading in which the mistake has a name
@@ -405,16 +406,32 @@ def _check_side(context, result, goal, rhs):
         said = functools.partial(notations.layer_said, name, notation=result.notation)
         result.message = value_message(layers, said, worst)
         if not entries:
-            write = functools.partial(_written, result=result)
-            result.hints = _value_hints(context, goal, rhs, worst, write, result.notation)
+            result.hints = _value_hints(context, goal, rhs, worst, result.notation)
     if entries and any(v is None or np.shape(v) != np.shape(t) for _, _, (v, t) in layers):
-        result.reason, result.message = "dimension", ENTRY_MISFIT
+        result.reason, result.message = "dimension", _entry_misfit(goal, rhs, context.voice)
 
 
-ENTRY_MISFIT = (
-    "the entry indices do not fit: an index runs over the units of two different layers, or "
-    "the two sides have different indices"
-)
+def _entry_misfit(goal, rhs, voice):
+    """Why the entries of ``goal = rhs`` do not fit, in the student's symbols: an index that
+    runs over the units of two different layers, else the indices of the two sides differ."""
+    widths = {}  # index → {the width it runs over: the first symbol that says so}
+    for n in shapes.walk(rhs):
+        if isinstance(n, Sym) and n.entry and n.layer is not None:
+            shape = shapes.symbol_shape(n.name, n.layer, shapes.SymbolicDomain())
+            for index, width in zip(n.entry, shape, strict=False):
+                widths.setdefault(index, {}).setdefault(str(width), n)
+    clash = [(i, list(by.values())) for i, by in widths.items() if len(by) > 1]
+    if clash:
+        index, (first, second) = clash[0][0], clash[0][1][:2]
+        said = f"{index} runs over the units of two different layers, in {voice.source(first)}"
+        return f"{ENTRY_MISFIT}{said} and in {voice.source(second)}"
+    summed = {n.index for n in shapes.walk(rhs) if isinstance(n, SumOver)}
+    free, written = ", ".join(sorted(set(widths) - summed)), ", ".join(goal.entry)
+    sides = f"{voice.source(goal.node)} has {written}, {voice.source(rhs)} has {free}"
+    return f"{ENTRY_MISFIT}the two sides have different indices: {sides}"
+
+
+ENTRY_MISFIT = "the entry indices do not fit: "
 
 
 def _entries_at(goal, rhs, network, binding):
@@ -474,7 +491,7 @@ class _Mismatch:
 def _report_shape_failure(context, result, failure, goal, rhs):
     result.verdict = "wrong"
     result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
-    write = functools.partial(_written, result=result)
+    write = context.voice
     result.message = widths(failure.describe(write), result.notation)
     node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
     result.span = node.span
@@ -485,24 +502,43 @@ def _report_shape_failure(context, result, failure, goal, rhs):
     fix = _best_fix(context, goal, rhs, node)
     if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
         local, whole, _ = fix
-        result.suggestion = _written(local, result)
-        result.corrected = f"{_written(goal.node, result)} = {_written(whole, result)}"
+        result.suggestion = write(local)
+        result.corrected = f"{write(goal.node)} = {write(whole)}"
         question = f"{goal.text()} = {to_text(whole)}"
         if result.corrected != question and result.notation != "cs231n":  # the translation, once
             result.notes.append(f"corrected, in the question's notation: {question}")
         if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
-            result.hints.append(NIELSEN_INDEX)
+            result.hints.append(HINTS["Nielsen's index"])
         if _drops(whole) > _drops(rhs):
-            result.hints.append(BIAS_NOT_DROPPED)
+            result.hints.append(_bias_not_dropped(context.voice, goal, rhs))
         result.hints += _sum_hints(whole, rhs, result.notation)
         if table_of(result.notation).first == 0 and _layers(whole) != _layers(rhs):
-            result.hints.append(LAYER_ZERO.format(title=notations.title(result.notation)))
+            result.hints.append(_layer_zero(context.voice))
     elementwise = isinstance(node, Bin) and node.op in ("⊙", "*")
     if elementwise and goal is not None and result.notation != "cs231n":
         sizes = context.sizes or EXAMPLE_SIZES
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
             result.trap_sizes, result.trap = sizes, trap
+
+
+def _bias_not_dropped(voice, goal, rhs):
+    """The hint for Ng's folded Θ used whole in a backward step, with the student's names."""
+    weights = [n for n in shapes.walk(rhs) if isinstance(n, Sym) and n.name == "Θ+"]
+    theta = voice.source(weights[0]) if weights else "Θ"
+    return HINTS["bias not dropped"].format(theta=theta, goal=voice.source(goal.node))
+
+
+def _layer_zero(voice):
+    """The hint for layers one off where layer 0 is the input, in the student's letters
+    (in LaTeX, also for NumPy names: W^{[l]}, not W1): the batch's capitals where the
+    notation has them (A^{[l-1]}), else one sample's (Goodfellow's h^{(k-1)})."""
+    latex, l = replace(voice, equation="\\"), LayerIndex("l", 0)
+    batched = latex(Sym(None, "A", l)) != to_text(Sym(None, "A", l))
+    a, z, x = ("A", "Z", "X") if batched else ("a", "z", "x")
+    nodes = {"theta": ("Θ", l), "a": (a, l), "z": (z, l.shift(1)), "a0": (a, LayerIndex("", 1))}
+    said = {key: latex(Sym(None, name, layer)) for key, (name, layer) in nodes.items()}
+    return HINTS["layer zero"].format(title=notations.title(voice.notation), x=x, **said)
 
 
 def _advice(equation, message, notation):
@@ -523,9 +559,81 @@ def _advice(equation, message, notation):
     )
 
 
-def _written(node, result):
-    """``node`` as text in the notation the equation was written in."""
-    return notations.writer(result.notation, result.equation)(node)
+@dataclass(frozen=True)
+class Voice:
+    """How the student writes: ``voice(node)`` is ``node`` in the notation of ``equation``
+    (LaTeX answered in Unicode, NumPy in NumPy), with the student's names of φ, φ' and ⊙
+    (``words``: :data:`hints.WORDS` as :func:`_student_words` finds them)."""
+
+    equation: str
+    notation: str = "question"
+    words: dict = field(default_factory=lambda: dict(WORDS))
+
+    def __call__(self, node):
+        names = {"φ": self.words["phi"], "φ'": self.words["dphi"]}
+        words = table_of(self.notation).words
+        cost = next((w for w, core in words.items() if core == "J"), "J")  # Nielsen's C
+
+        def said(n):
+            if isinstance(n, Call) and n.func in names:
+                return replace(n, func=names[n.func], arg=transform(n.arg, said))
+            return replace(n, name=cost) if isinstance(n, Sym) and n.name == "J" else None
+
+        node = _as_numpy(node) if self.words["times"] == "*" else node
+        return notations.writer(self.notation, self.equation)(transform(node, said))
+
+    def source(self, node):
+        """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
+        text = self.equation[node.span[0] : node.span[1]]
+        return re.sub(r"\\([A-Za-z]+) ?", lambda m: _unicode(m.group(1)), text)
+
+
+PRODUCTS = {"*": "*", ".*": ".*", "⊙": "⊙", "∘": "∘", "\\odot": "⊙", "\\circ": "∘"}
+
+
+def _student_words(equation, nodes, notation, activation):
+    """The student's names of φ, φ' and ⊙ (``phi``, ``dphi``, ``times``): as ``equation``
+    writes them (its parsed ``nodes`` hold their places), else as ``notation`` names them
+    (its letter for φ, or the activation's name: Ng's sigmoid and sigmoidGradient)."""
+    if notation == "question":  # the core's own words, φ' however it was typed (dphi)
+        return dict(WORDS)
+    table, said = table_of(notation), {}
+    for n in nodes:
+        if isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span:
+            said.setdefault(n.func, _function_name(equation[n.span[0] : n.arg.span[0]]))
+        if isinstance(n, Bin) and n.op in ("⊙", "*") and n.left.span and n.right.span:
+            product = equation[n.left.span[1] : n.right.span[0]].strip(" ()")
+            said.setdefault("⊙", PRODUCTS.get(product))
+    names = [
+        w for w, core in table.words.items() if core == "φ" and (w == activation or len(w) == 1)
+    ]
+    phi = said.get("φ") or re.sub(r"^d|'$|_?prime$|Gradient$", "", said.get("φ'") or "")
+    phi = phi or min(names, key=lambda w: w != activation, default="φ")
+    primes = [w for w, core in table.words.items() if core == "φ'" and w.startswith(phi)]
+    dphi = said.get("φ'") or (primes or [phi + "'"])[0]
+    octave = table.operators.get("*") == "·"  # * the matrix product, .* element-wise
+    times = said.get("⊙") or ("*" if table.numpy else ".*" if octave else "⊙")
+    return {"phi": phi, "dphi": dphi, "times": times}
+
+
+def _function_name(text):
+    """The name of a function as written before its argument: ``g^{[1]\\prime}(`` is g',
+    ``\\sigma'(`` is σ', ``sigmoidGradient(`` is itself; None when it has none."""
+    name = re.match(r"\\?[A-Za-z_]+|[^\W\d_]", text)
+    if name is None:
+        return None
+    letter = name.group()
+    letter = _unicode(letter[1:]) if letter.startswith("\\") else letter  # \sigma: σ
+    return letter + ("'" if re.search(r"'|′|\\prime", text) else "")
+
+
+def _unicode(command):
+    """The character of a LaTeX command: \\delta is δ, \\varphi φ, \\sum Σ; else as written."""
+    case = "CAPITAL" if command[0].isupper() else "SMALL"
+    try:
+        return unicodedata.lookup(f"GREEK {case} LETTER {command.removeprefix('var').upper()}")
+    except KeyError:
+        return {"sum": "Σ", "odot": "⊙", "circ": "∘", "prime": "'"}.get(command, f"\\{command}")
 
 
 WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")
@@ -554,45 +662,20 @@ def layer_index(text):
     return LayerIndex(base, int((match.group(2) or "0").replace("−", "-")))
 
 
-NIELSEN_INDEX = (
-    "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
-    "after layer l are w^{l+1} (Θ^(l) here)"
-)
-BIAS_NOT_DROPPED = (
-    "the bias column is not dropped: Ng's Θ^(l) holds the bias column (n_{l+1} × (n_l + 1)) "
-    "and the bias unit a_0 = 1 has no δ, so the backward step uses Theta2(:,2:end)' * delta3 "
-    "(or drops the first row of the result, delta2(2:end))"
-)
-DELTA_NOT_AVERAGED = (
-    "1/m where it does not belong: Δ (deeplearning.ai's dZ, dZ^{[L]} = A^{[L]} − Y) is each "
-    "sample's δ, not averaged; only ∂J/∂Θ and ∂J/∂b (dW, db) take the 1/m, once"
-)
-LAYER_ZERO = (
-    "the layers are one off: in {title} layer 0 is the input, so W^{{[l]}} maps A^{{[l-1]}} to "
-    "Z^{{[l]}}, and the first layer's gradient takes A^{{[0]}} = X"
-)
-KEEPDIMS = (
-    "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so b − α db "
-    "would be n × n; write keepdims=True"
-)
-AXIS = (
-    "the wrong axis: a bias gradient sums over the samples, which are the {} here "
-    "(axis={}); the other axis sums over the units of each sample"
-)
-
-
 def _sum_hints(whole, rhs, notation):
     """keepdims=True forgotten, or the axis of a sum flipped, in the fix of ``rhs``; for
     cs231n, else the shapes of its gradients."""
     fixed, written = ([n for n in shapes.walk(t) if isinstance(n, AxisSum)] for t in (whole, rhs))
-    kept = [KEEPDIMS] if [n.keepdims for n in fixed] != [n.keepdims for n in written] else []
+    kept = (
+        [HINTS["keepdims"]] if [n.keepdims for n in fixed] != [n.keepdims for n in written] else []
+    )
     flipped = [n.axis for n in fixed] != [n.axis for n in written]
     if notation == "cs231n":
-        return [*kept, CS231N_AXIS if flipped else CS231N_SHAPES]
+        return [*kept, HINTS["cs231n axis"] if flipped else HINTS["cs231n shapes"]]
     if kept or not flipped:
         return kept
     rows = table_of(notation).rows
-    return [AXIS.format("rows" if rows else "columns", 0 if rows else 1)]
+    return [HINTS["axis"].format("rows" if rows else "columns", 0 if rows else 1)]
 
 
 def _layers(node):
@@ -736,16 +819,16 @@ def value_message(layers, said, worst=None):
     return f"the shapes agree but the value is wrong{where}: relative error {render.number(err, 2)}"
 
 
-def _value_hints(context, goal, rhs, worst, text=to_text, notation="question"):
-    """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``, written
-    with ``text``), a named factor (1/m, m, −1, 2), a regularized bias; else an unnamed
+def _value_hints(context, goal, rhs, worst, notation="question"):
+    """Name the mistake: a repair of ``rhs`` that checks correct (``hints.repairs``, in the
+    student's symbols), a named factor (1/m, m, −1, 2), a regularized bias; else an unnamed
     constant factor."""
-    candidates = repairs(goal, rhs, context.activation, text)
-    if get_loss(context.loss).output == "exp":  # the Poisson loss's log link
-        candidates += repairs(goal, rhs, context.activation, text, (exp_output,))
+    poisson = get_loss(context.loss).output == "exp"  # its log link cancels exp'
+    kinds = REPAIRS + (exp_output,) if poisson else REPAIRS
+    candidates = repairs(goal, rhs, context.activation, context.voice, kinds)
     found = [hint for hint, fixed in candidates if _right(context, goal, fixed)]
     if goal.name == "gb" and shapes.uses(rhs, {"α"}):
-        found.append("biases are not regularized: drop the α term from ∂J/∂b^(l)")
+        found.append(HINTS["regularized bias"].format(goal=context.voice(goal.node)))
     value, truth = worst[2]
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
@@ -754,7 +837,7 @@ def _value_hints(context, goal, rhs, worst, text=to_text, notation="question"):
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
         averaged = shapes.uses(rhs, {"Δ"}) or goal.name == "Δ"
         if abs(c * SAMPLES - 1) < 1e-9 and averaged and not local:
-            named = f"{named}; {DELTA_NOT_AVERAGED}"
+            named = f"{named}; {HINTS['Δ averaged']}"
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")
     return found
@@ -803,7 +886,7 @@ def _best_fix(context, goal, rhs, node, depth=2):
 def _candidates(node):
     """Rewrites of the failing operation: a matrix product for ⊙, transposes, swaps, and
     each layer index of the operands shifted by one."""
-    sums = _kept_dims(node) + _flipped_axis(node)
+    sums = _sum_rewrites(node)
     if not isinstance(node, Bin):
         return sums + _unfolded(node) + _shifted(node)
     a, b = node.left, node.right
@@ -816,16 +899,13 @@ def _candidates(node):
     return sums + _unfolded(node) + out + _shifted(node)
 
 
-def _flipped_axis(node):
-    """Rewrites of ``node`` with the axis of one of its NumPy sums flipped."""
-    sums = [n for n in shapes.walk(node) if isinstance(n, AxisSum) and n.axis in (0, 1)]
-    return [substitute(node, s, replace(s, axis=1 - s.axis)) for s in sums]
-
-
-def _kept_dims(node):
-    """Rewrites of ``node`` with keepdims=True in one of its NumPy sums."""
-    sums = [n for n in shapes.walk(node) if isinstance(n, AxisSum) and not n.keepdims]
-    return [substitute(node, s, replace(s, keepdims=True)) for s in sums]
+def _sum_rewrites(node):
+    """Rewrites of ``node`` with keepdims=True in one of its NumPy sums, then with the axis
+    of one of them flipped."""
+    sums = [n for n in shapes.walk(node) if isinstance(n, AxisSum)]
+    kept = [substitute(node, s, replace(s, keepdims=True)) for s in sums if not s.keepdims]
+    flips = [substitute(node, s, replace(s, axis=1 - s.axis)) for s in sums if s.axis in (0, 1)]
+    return kept + flips
 
 
 def _unfolded(node):
@@ -881,7 +961,11 @@ def _trap_row(row):
 
 
 def _as_numpy(node):
-    for child in list(shapes.walk(node)):
-        if isinstance(child, Bin) and child.op == "⊙":
-            return _as_numpy(substitute(node, child, replace(child, op="*")))
-    return node
+    """``node`` with every ⊙ written as NumPy's ``*`` (which broadcasts)."""
+
+    def star(n):
+        if isinstance(n, Bin) and n.op == "⊙":
+            return replace(n, op="*", left=_as_numpy(n.left), right=_as_numpy(n.right))
+        return None
+
+    return transform(node, star)

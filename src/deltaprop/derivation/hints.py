@@ -1,9 +1,11 @@
 """Name the mistake in a wrong value, the way a teacher would.
 
-Each repair below rewrites the right side of an equation to undo one classic mistake (a φ' on
-the linear output layer, φ'(a) for φ'(z), φ for φ', the sigmoid's a(1 − a) in another network,
-α not divided by m, a missing bias, a missing ⊙ φ'). ``check`` evaluates every rewrite and
-prints the hint of one that makes the equation right, so a hint is never a guess.
+Each repair below finds one classic mistake in the right side of an equation (a φ' on the
+linear output layer, φ'(a) for φ'(z), φ for φ', the sigmoid's a(1 − a) in another network,
+α not divided by m, a missing bias, a missing ⊙ φ') and rewrites it away. ``check`` evaluates
+every rewrite and prints the hint of one that makes the equation right, so a hint is never a
+guess. The hints are data: :data:`HINTS` holds one template per mistake, filled with the
+student's symbols (each node written by ``text``, the words φ, φ', ⊙ as the student says them).
 """
 
 import re
@@ -14,7 +16,7 @@ from deltaprop.derivation.notation import (
     Bin,
     Call,
     DropFirst,
-    LayerIndex,
+    Node,
     Num,
     Ones,
     Sym,
@@ -26,181 +28,273 @@ from deltaprop.derivation.notation import (
 from deltaprop.derivation.shapes import walk
 
 LAYER_VALUES = {"a": "z", "A": "Z"}  # φ takes z^(l); a^(l) is its value
+NAME = re.compile(r"[^\^_\d(]*")  # a symbol's name without its layer: z of z^(l), Z of Z1
+WORDS = {"phi": "φ", "dphi": "φ'", "times": "⊙"}  # the question's words, as a student's
+
+# mistake → its hint: a {field} is a node written in the student's symbols, or a word
+HINTS = {
+    "linear output": (
+        "the output layer is linear ({a} = {z}), so its derivative is 1: drop {factor}"
+    ),
+    "φ'(a)": (
+        "{dphi} takes {z_name}, not {a_name} = {phi}({z_name}): write {fixed}, not {written} (the "
+        "pre-activation {z}, not the activation {a})"
+    ),
+    "sigmoid's φ'": (
+        "{a} {times} (1 − {a}) is the derivative of the sigmoid; this network's {phi} is "
+        "{activation}: write {fixed}"
+    ),
+    "tanh' of z": "tanh' is {fixed}, with the activation {a}, not {z}",
+    "φ for φ'": "{phi} where {dphi} belongs: the chain rule multiplies by {fixed}",
+    "α not over m": "{alpha} is not divided by m: the L2 term of {goal} is ({alpha}/m) {theta}",
+    "missing bias": (
+        "missing the bias: add + {b} (Ng's course folds the bias into {theta} and a bias unit "
+        "into {a}: check with --notation ng)"
+    ),
+    "missing φ'": "missing the factor {times} {fixed}",
+    "bias regularized": (
+        "the bias column is regularized: the L2 term leaves the biases alone, so it takes "
+        "{fixed} (ex4 adds (λ/m) Theta1(:,2:end) to Theta1_grad(:,2:end))"
+    ),
+    "layer shifted": (
+        "the weights are one layer off: {fixed}, not {written} (in Nielsen's notation w^{{l+1}} "
+        "is Θ^(l): his w^l maps layer l−1 to layer l)"
+    ),
+    "cs231n φ' of x": "φ' of {activation} is written with out = {activation}(x), not x",
+    "cs231n missing φ'": "missing {mask}φ'(x): dx = {fixed}",
+    "cs231n φ'": "the local derivative is φ'(x) of this network's φ = {activation}: dx = {fixed}",
+    "cs231n another φ'": (
+        "{written} is {name}'s φ'; the local derivative is φ'(x) of this network's φ = "
+        "{activation}: dx = {fixed}"
+    ),
+    "regularized bias": "biases are not regularized: drop the α term from {goal}",
+    "L2 twice": (
+        "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
+        "derivative's 2"
+    ),
+    "cs231n shapes": (
+        "one sample per row: X is N × D, W is D × M and out = X @ W + b is N × M; a gradient has "
+        "the shape of its variable: dW is D × M like W, db (M,) like b, dx N × D like X"
+    ),
+    "cs231n axis": (
+        "the wrong axis: db sums dout over the N samples, its rows (axis=0); axis=1 sums over the "
+        "units of each sample"
+    ),
+    "cs231n averaged twice": (
+        "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
+        "the N samples), so dW = X.T @ dout needs no further / N"
+    ),
+    "cost twice": "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½",
+    "Nielsen's index": (
+        "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
+        "after layer l are w^{l+1} (Θ^(l) here)"
+    ),
+    "bias not dropped": (
+        "the bias column is not dropped: Ng's {theta} holds the bias column (n_{{l+1}} × (n_l + "
+        "1)) and the bias unit a_0 = 1 has no δ, so the backward step uses {theta}(:,2:end) (or "
+        "drops the first row of the result, {goal}(2:end))"
+    ),
+    "Δ averaged": (
+        "1/m where it does not belong: Δ (deeplearning.ai's dZ, dZ^{[L]} = A^{[L]} − Y) is each "
+        "sample's δ, not averaged; only ∂J/∂Θ and ∂J/∂b (dW, db) take the 1/m, once"
+    ),
+    "layer zero": (
+        "the layers are one off: in {title} layer 0 is the input, so {theta} maps {a} to {z}, "
+        "and the first layer's gradient takes {a0} = {x}"
+    ),
+    "keepdims": (
+        "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so b − α db "
+        "would be n × n; write keepdims=True"
+    ),
+    "axis": (
+        "the wrong axis: a bias gradient sums over the samples, which are the {} here "
+        "(axis={}); the other axis sums over the units of each sample"
+    ),
+    "exp output": (
+        "{written} is the squared loss's δ^(L) through an exp output; the Poisson loss's log "
+        "link cancels exp'(z^(L)) = a^(L), so δ^(L) = a^(L) − y: drop {factor}"
+    ),
+}
 
 
-def repairs(goal, rhs, activation, text=to_text, kinds=None):
+def repairs(goal, rhs, activation, voice, kinds=None):
     """``[(hint, rewritten right side)]``: one per mistake of ``kinds`` (:data:`REPAIRS`)
-    that ``rhs`` may contain; ``text`` writes a node in the notation of the equation. A repair
-    of :data:`AT_NODES` is tried at every node of ``rhs``, any other rewrites ``rhs`` whole."""
+    that ``rhs`` may contain; ``voice`` writes a node as the student does and its ``words``
+    are the student's φ, φ' and ⊙ (``phi``, ``dphi``, ``times``)."""
     found = []
     for repair in kinds or REPAIRS:
-        if repair not in AT_NODES:
-            found += repair(goal, rhs, activation, text)
-            continue
-        for node in walk(rhs):
-            fix = repair(node, goal, activation, text)
-            if fix is not None:
-                found.append((fix[0], substitute(rhs, node, fix[1])))
+        for mistake, fields, fixed in repair(goal, rhs, activation):
+            said = {k: voice(v) if isinstance(v, Node) else v for k, v in fields.items()}
+            said |= {f"{k}_name": NAME.match(v).group() for k, v in said.items()}  # z^(l): z
+            hint = HINTS[mistake].format(**voice.words, activation=activation, **said)
+            found.append((hint, fixed))
     return found
 
 
-def _linear_output(node, goal, activation, text):
-    """δ^(L) = (a^(L) − y) ⊙ φ'(z^(L)): the output layer is linear, its φ' is 1."""
+def at_nodes(repair):
+    """The repair of one node, ``repair(node, goal, activation)``, tried at every node of the
+    right side: its ``(mistake, fields, rewrite of the node)`` rewrites the whole."""
+
+    def whole(goal, rhs, activation):
+        found = []
+        for node in walk(rhs):
+            fix = repair(node, goal, activation)
+            if fix is not None:
+                found.append((*fix[:2], substitute(rhs, node, fix[2])))
+        return found
+
+    return whole
+
+
+def _product_factors(node):
+    """``[(factor, other)]`` of an element-wise product, both ways round; [] for another node."""
     if not (isinstance(node, Bin) and node.op in ("⊙", "*")):
-        return None
-    for factor, other in ((node.right, node.left), (node.left, node.right)):
-        if _dphi_at_output(factor):
-            a, z = (Sym(node.span, name, LayerIndex("L", 0)) for name in ("a", "z"))
-            linear = f"the output layer is linear ({text(a)} = {text(z)})"
-            return f"{linear}, so its derivative is 1: drop {text(factor)}", other
+        return []
+    return [(node.right, node.left), (node.left, node.right)]
+
+
+@at_nodes
+def _linear_output(node, goal, activation):
+    """δ^(L) = (a^(L) − y) ⊙ φ'(z^(L)): the output layer is linear, its φ' is 1. The layer
+    of φ' is any (an equation of fixed layers may name its output layer by number): a
+    repair is shown only where it checks correct."""
+    for factor, other in _product_factors(node):
+        if _call(factor, "φ'", ("z", "Z", "a", "A")):
+            names = ("A", "Z") if factor.arg.name in ("A", "Z") else ("a", "z")  # batched
+            a, z = (Sym(node.span, name, factor.arg.layer) for name in names)
+            return "linear output", {"a": a, "z": z, "factor": factor}, other
     return None
 
 
-def _dphi_at_output(node):
-    if not (isinstance(node, Call) and node.func == "φ'" and isinstance(node.arg, Sym)):
-        return False
-    return node.arg.name in ("z", "Z", "a", "A") and node.arg.layer == LayerIndex("L", 0)
+def _layered(node, names):
+    """Whether ``node`` is a symbol of ``names`` at a layer: z^(l), A^(3)."""
+    return isinstance(node, Sym) and node.name in names and node.layer is not None
 
 
-def _dphi_of_a(node, goal, activation, text):
+def _call(node, func, names=None):
+    """Whether ``node`` is ``func(…)``, of a symbol of ``names`` at a layer if given."""
+    return isinstance(node, Call) and node.func == func and (not names or _layered(node.arg, names))
+
+
+@at_nodes
+def _dphi_of_a(node, goal, activation):
     """φ'(a^(l)) where φ'(z^(l)) belongs."""
-    if not (isinstance(node, Call) and node.func == "φ'" and _is_value(node.arg)):
+    if not _call(node, "φ'", LAYER_VALUES):
         return None
     z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
-    pre, value = (re.match(r"[^\^_\d(]+", text(n)).group() for n in (z, node.arg))  # z, a
-    hint = (
-        f"φ' takes {pre}, not {value} = φ({pre}): write φ'({text(z)}), not {text(node)} (the "
-        f"pre-activation {text(z)}, not the activation {text(node.arg)})"
-    )
-    return hint, replace(node, arg=z)
+    fixed = replace(node, arg=z)
+    return "φ'(a)", {"z": z, "a": node.arg, "fixed": fixed, "written": node}, fixed
 
 
-def _is_value(node):
-    return isinstance(node, Sym) and node.name in LAYER_VALUES and node.layer is not None
-
-
-def _sigmoid_derivative(node, goal, activation, text):
+@at_nodes
+def _sigmoid_derivative(node, goal, activation):
     """a ⊙ (1 − a): φ' of the sigmoid, written in a network with another φ."""
     found = None if activation == "sigmoid" else _sigmoid_pattern(node)
     if found is None:
         return None
     a, rest = found
     dphi = Call(node.span, "φ'", replace(a, name=LAYER_VALUES[a.name]))
-    hint = (
-        f"{text(a)} ⊙ (1 − {text(a)}) is the derivative of the sigmoid; this "
-        f"network's φ is {activation}: write {text(dphi)}"
-    )
-    return hint, dphi if rest is None else Bin(node.span, node.op, rest, dphi, "")
+    fixed = dphi if rest is None else Bin(node.span, node.op, rest, dphi, "")
+    return "sigmoid's φ'", {"a": a, "fixed": dphi}, fixed
 
 
 def _sigmoid_pattern(node):
     """``(a, rest)`` for ``a ⊙ (1 − a)`` (either order, ⊙ or *; ``rest`` None) or for
     ``rest ⊙ a ⊙ (1 − a)``; else None."""
-    if not (isinstance(node, Bin) and node.op in ("⊙", "*")):
+    for a, other in _product_factors(node):
+        if _layered(a, LAYER_VALUES) and _one_minus(other, a):
+            return a, None
+    if not _product_factors(node):
         return None
     left, right = node.left, node.right
-    for a, other in ((left, right), (right, left)):
-        if _is_value(a) and _one_minus(other, a):
-            return a, None
-    chained = isinstance(left, Bin) and left.op == node.op and _is_value(left.right)
+    chained = isinstance(left, Bin) and left.op == node.op and _layered(left.right, LAYER_VALUES)
     return (left.right, left.left) if chained and _one_minus(right, left.right) else None
 
 
 def _one_minus(node, a):
     """Whether ``node`` is 1 − a."""
     one_minus = isinstance(node, Bin) and node.op == "-" and _is_one(node.left)
-    return one_minus and _same_symbol(node.right, a)
+    return one_minus and to_text(node.right) == to_text(a)
 
 
 def _is_one(node):
     return isinstance(node, Ones) or (isinstance(node, Num) and node.value == 1)
 
 
-def _same_symbol(p, q):
-    return isinstance(p, Sym) and (p.name, p.layer) == (q.name, q.layer)
-
-
-def _tanh_of_z(node, goal, activation, text):
+@at_nodes
+def _tanh_of_z(node, goal, activation):
     """1 − z² where tanh' = 1 − a² (a = tanh(z)) belongs: the derivative written with z."""
     if activation != "tanh" or not (isinstance(node, Bin) and node.op == "-"):
         return None
     square = node.right
-    if not (_is_one(node.left) and isinstance(square, Call) and square.func == "pow"):
+    if not (_is_one(node.left) and _call(square, "pow", ("z", "Z"))):
         return None
-    if not (isinstance(square.arg, Sym) and square.arg.name in ("z", "Z") and square.arg.layer):
-        return None
-    a = replace(square.arg, name={"z": "a", "Z": "A"}[square.arg.name])
-    hint = f"tanh' is 1 − a², with the activation {text(a)}, not {text(square.arg)}"
-    return hint, replace(node, right=replace(square, arg=a))
+    z = square.arg
+    a = replace(z, name={"z": "a", "Z": "A"}[z.name])
+    fixed = replace(node, right=replace(square, arg=a))
+    return "tanh' of z", {"a": a, "z": z, "fixed": fixed, "written": node}, fixed
 
 
-def _phi_for_dphi(node, goal, activation, text):
+@at_nodes
+def _phi_for_dphi(node, goal, activation):
     """φ(z^(l)) where the chain rule needs φ'(z^(l))."""
-    if goal.name not in ("δ", "Δ") or not (isinstance(node, Call) and node.func == "φ"):
+    if goal.name not in ("δ", "Δ") or not _call(node, "φ"):
         return None
     dphi = replace(node, func="φ'")
-    return f"φ where φ' belongs: the chain rule multiplies by {text(dphi)}", dphi
+    return "φ for φ'", {"fixed": dphi}, dphi
 
 
-def _alpha_over_m(goal, rhs, activation, text=to_text):
+def _alpha_over_m(goal, rhs, activation):
     """α Θ^(l) in a batched gradient: the L2 term is (α/m) Θ^(l)."""
     alphas = [n for n in walk(rhs) if isinstance(n, Sym) and n.name == "α"]
     if goal.name not in ("G", "G+", "R", "R+") or not alphas:
         return []
     m = Sym(alphas[0].span, "m")
     fixed = transform(rhs, lambda n: Bin(n.span, "/", n, m) if n in alphas else None)
-    hint = "α is not divided by m: the L2 term of ∂J/∂Θ^(l) is (α/m) Θ^(l)"
-    return [(hint, fixed)]
+    theta = Sym(alphas[0].span, "Θ", goal.layer)
+    return [("α not over m", {"alpha": alphas[0], "goal": goal.node, "theta": theta}, fixed)]
 
 
-def _missing_bias(goal, rhs, activation, text=to_text):
+def _missing_bias(goal, rhs, activation):
     """z^(l) = Θ^(l−1) a^(l−1), without + b^(l)."""
     if goal.name not in ("z", "Z") or goal.layer is None:
         return []
     if any(isinstance(n, Sym) and n.name == "b" for n in walk(rhs)):
         return []
-    b = Sym(goal.node.span, "b", goal.layer)
-    if goal.name == "Z":
-        b = Bin(b.span, "@", b, Transpose(b.span, Ones(b.span)))  # b^(l) 1ᵀ
-    hint = (
-        f"missing the bias: add + {text(b)} (Ng's course folds the bias into Θ^(l) and a "
-        "bias unit into a^(l): check with --notation ng)"
-    )
-    return [(hint, Bin(rhs.span, "+", rhs, b, "+"))]
+    span, before = goal.node.span, goal.layer.shift(-1)
+    b, a = Sym(span, "b", goal.layer), Sym(span, "a", before)
+    if goal.name == "Z":  # b^(l) 1ᵀ, A^(l−1)
+        b, a = Bin(span, "@", b, Transpose(span, Ones(span))), replace(a, name="A")
+    fields = {"b": b, "theta": Sym(span, "Θ", before), "a": a}
+    return [("missing bias", fields, Bin(rhs.span, "+", rhs, b, "+"))]
 
 
-def _missing_dphi(goal, rhs, activation, text=to_text):
+def _missing_dphi(goal, rhs, activation):
     """(Θ^(l))ᵀ δ^(l+1) without ⊙ φ'(z^(l))."""
     if goal.name not in ("δ", "Δ") or goal.layer is None:
         return []
     z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
     dphi = Call(goal.node.span, "φ'", z)
-    return [(f"missing the factor ⊙ {text(dphi)}", Bin(rhs.span, "⊙", rhs, dphi, ""))]
+    return [("missing φ'", {"fixed": dphi}, Bin(rhs.span, "⊙", rhs, dphi, ""))]
 
 
-def _bias_regularized(node, goal, activation, text):
+@at_nodes
+def _bias_regularized(node, goal, activation):
     """(α/m) Θ^(l) with Ng's folded Θ: the L2 term regularizes the bias column too (the
     rewrite is right only where the gradient has α)."""
     if goal.name not in ("G+", "R+") or not (isinstance(node, Sym) and node.name == "Θ+"):
         return None
     zeroed = BiasUnit(node.span, DropFirst(node.span, node, 1), 1, 0.0)
-    hint = (
-        "the bias column is regularized: the L2 term leaves the biases alone, so it takes "
-        f"{text(zeroed)} (ex4 adds (λ/m) Theta1(:,2:end) to Theta1_grad(:,2:end))"
-    )
-    return hint, zeroed
+    return "bias regularized", {"fixed": zeroed}, zeroed
 
 
-def _layer_shifted(node, goal, activation, text):
+@at_nodes
+def _layer_shifted(node, goal, activation):
     """A weight matrix one layer off, as Nielsen's w^l read for Θ^(l) (w^l is Θ^(l−1))."""
-    if not (isinstance(node, Sym) and node.name == "Θ" and node.layer is not None):
+    if not _layered(node, ("Θ",)):
         return None
     shifted = replace(node, layer=node.layer.shift(1))
-    hint = (
-        f"the weights are one layer off: {text(shifted)}, not {text(node)} (in "
-        "Nielsen's notation w^{l+1} is Θ^(l): his w^l maps layer l−1 to layer l)"
-    )
-    return hint, shifted
+    return "layer shifted", {"fixed": shifted, "written": node}, shifted
 
 
 def _x(span, layer):  # cs231n's x of an activation layer: (Z^(l))ᵀ
@@ -229,7 +323,7 @@ def _cs231n_derivative(activation, span, layer):
     return None
 
 
-def _local_derivative(goal, rhs, activation, text=to_text):
+def _local_derivative(goal, rhs, activation):
     """cs231n's dx = dout * φ'(x) of an activation layer (read as m (dout * …), dx being
     (Δ^(l))ᵀ/m): φ' written with x where it takes out, the local derivative missing (the
     ReLU's mask forgotten) or another activation's."""
@@ -240,21 +334,20 @@ def _local_derivative(goal, rhs, activation, text=to_text):
     derivative = _cs231n_derivative(activation, span, layer)
     if derivative is None:
         return []
-    right = Bin(span, "*", _dout(span, layer), derivative)
+    right = replace(rhs, right=Bin(span, "*", _dout(span, layer), derivative))
     found = []
     if any(isinstance(n, Sym) and n.name == "Z" for n in walk(written)):
         outputs = transform(written, lambda n: _out(n.span, layer) if _is_x(n) else None)
-        hint = f"φ' of {activation} is written with out = {activation}(x), not x"
-        found.append((hint, replace(rhs, right=outputs)))
+        found.append(("cs231n φ' of x", {}, replace(rhs, right=outputs)))
     if not any(isinstance(n, Sym) and n.name not in ("∂J/∂A", "m") for n in walk(written)):
         mask = "the ReLU's mask " if activation == "relu" else ""
-        return [*found, (f"missing {mask}φ'(x): dx = {text(right)}", replace(rhs, right=right))]
+        return [*found, ("cs231n missing φ'", {"mask": mask, "fixed": right.right}, right)]
     named = [name for name in ("relu", "tanh", "sigmoid") if _is_dout_times(written, name, layer)]
-    other = ""
-    if named:
-        other = f"{text(_cs231n_derivative(named[0], span, layer))} is {named[0]}'s φ'; "
-    hint = f"{other}the local derivative is φ'(x) of this network's φ = {activation}: "
-    return [*found, (hint + f"dx = {text(right)}", replace(rhs, right=right))]
+    if not named:
+        return [*found, ("cs231n φ'", {"fixed": right.right}, right)]
+    written = _cs231n_derivative(named[0], span, layer)
+    fields = {"written": written, "name": named[0], "fixed": right.right}
+    return [*found, ("cs231n another φ'", fields, right)]
 
 
 def _is_x(node):
@@ -274,33 +367,24 @@ def _factors(node):
     return [to_text(node)]
 
 
-def exp_output(node, goal, activation, text):
+@at_nodes
+def exp_output(node, goal, activation):
     """(a^(L) − y) ⊙ exp(z^(L)) (or ⊙ a^(L)) for the Poisson loss: the squared loss's δ^(L)
     through an exp output. The log in J cancels exp'(z^(L)) = a^(L); ``check`` tries this
     repair with ``loss="poisson"`` only."""
-    if goal.name not in ("δ", "Δ") or not (isinstance(node, Bin) and node.op in ("⊙", "*")):
+    if goal.name not in ("δ", "Δ"):
         return None
-    for factor, other in ((node.right, node.left), (node.left, node.right)):
+    for factor, other in _product_factors(node):
         if _is_exp_output(factor):
-            hint = (
-                f"{text(node)} is the squared loss's δ^(L) through an exp output; the "
-                "Poisson loss's log link cancels exp'(z^(L)) = a^(L), so δ^(L) = a^(L) − y: "
-                f"drop {text(factor)}"
-            )
-            return hint, other
+            return "exp output", {"written": node, "factor": factor}, other
     return None
 
 
 def _is_exp_output(node):
     """exp(z^(k)) or a^(k) (Z, A batched): the value of an exp output layer."""
-    if isinstance(node, Call) and node.func == "exp":
-        node = node.arg
-        return isinstance(node, Sym) and node.name in ("z", "Z") and node.layer is not None
-    return isinstance(node, Sym) and node.name in ("a", "A") and node.layer is not None
+    return _call(node, "exp", ("z", "Z")) or _layered(node, ("a", "A"))
 
 
-AT_NODES = {_linear_output, _dphi_of_a, _sigmoid_derivative, _tanh_of_z, _phi_for_dphi}
-AT_NODES |= {_bias_regularized, _layer_shifted, exp_output}
 REPAIRS = (
     _linear_output,
     _dphi_of_a,
@@ -316,33 +400,14 @@ REPAIRS = (
 )
 
 
-L2_TWICE = (
-    "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
-    "derivative's 2"
-)
-CS231N_SHAPES = (
-    "one sample per row: X is N × D, W is D × M and out = X @ W + b is N × M; a gradient has "
-    "the shape of its variable: dW is D × M like W, db (M,) like b, dx N × D like X"
-)
-CS231N_AXIS = (
-    "the wrong axis: db sums dout over the N samples, its rows (axis=0); axis=1 sums over the "
-    "units of each sample"
-)
-CS231N_TWICE_AVERAGED = (
-    "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
-    "the N samples), so dW = X.T @ dout needs no further / N"
-)
-COST_TWICE = "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½"
-
-
 def factor_hint(c, m, l2=False, local=False, cost=False):
     """The hint for a value that is ``c`` times the truth (m samples in the batch); ``l2``:
     the truth is the L2 term (α/m) Θ^(l); ``local``: a gradient of cs231n's NumPy; ``cost``:
     the truth is J."""
     if (l2 or cost) and abs(c - 2) <= 2e-9:
-        return L2_TWICE if l2 else COST_TWICE
+        return HINTS["L2 twice"] if l2 else HINTS["cost twice"]
     if local and abs(c - 1 / m) <= 1e-9 / m:
-        return CS231N_TWICE_AVERAGED
+        return HINTS["cs231n averaged twice"]
     named = [
         (m, f"too large by a factor m = {m}: the batched gradient needs the factor 1/m"),
         (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),

@@ -152,13 +152,11 @@ def _symbolic_activation(sp, act):
 def _symbols(sp, sizes):
     """θ^(l)_jk, b^(l)_j, x_j, y_j as object arrays of SymPy symbols (indices from 1)."""
 
-    def array(name, rows, cols=None):
-        if cols is None:
-            return np.array([sp.Symbol(f"{name}_{j}") for j in range(1, rows + 1)], dtype=object)
-        entries = [
-            [sp.Symbol(f"{name}_{j}{k}") for k in range(1, cols + 1)] for j in range(1, rows + 1)
-        ]
-        return np.array(entries, dtype=object)
+    def array(name, *shape):  # name_j or name_jk
+        entries = np.empty(shape, dtype=object)
+        for index in np.ndindex(*shape):
+            entries[index] = sp.Symbol(f"{name}_" + "".join(str(i + 1) for i in index))
+        return entries
 
     theta = {l: array(f"θ^({l})", sizes[l], sizes[l - 1]) for l in range(1, len(sizes))}
     b = {l: array(f"b^({l})", sizes[l - 1]) for l in range(2, len(sizes) + 1)}
@@ -194,7 +192,7 @@ def _backward_blocks(sp, f, activation, params, a, z, y, J):
 
 
 def _compare(sp, name, J, symbols, backprop):
-    symbols = np.atleast_2d(symbols.T).T if symbols.ndim == 1 else symbols
+    symbols = symbols.reshape(len(symbols), -1)  # b^(l) (n_l,) as a column
     backprop = np.reshape(backprop, symbols.shape)
     failed, proven = [], 0
     for (j, k), s in np.ndenumerate(symbols):

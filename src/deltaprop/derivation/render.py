@@ -46,8 +46,7 @@ def underline(text, span):
 
 def check_text(result):
     """The verdict of a :class:`~deltaprop.derivation.check.CheckResult` as plain text."""
-    sizes = ",".join(map(str, result.sizes)) if result.sizes else "symbolic (n_1, …, n_L)"
-    lines = [f"equation: {result.equation}", f"sizes:    {sizes}"]
+    lines = [f"equation: {result.equation}", f"sizes:    {result.sizes_said()}"]
     if result.notation != "question":
         lines.append(f"notation: {notations.title(result.notation)}")
     lines += [f"  {note}" for note in result.notes]
