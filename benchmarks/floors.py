@@ -61,7 +61,11 @@ class Rounds:
     """Items timed in interleaved rounds: each round times every item once (a batch of calls
     of ~``batch_s`` seconds), so that a busy machine's drifts hit all parts of a round alike;
     a figure is the median over rounds (a difference of parts: the median of the per-round
-    differences)."""
+    differences). Within a round, deltaprop's and NumPy's items run first, then PyTorch's
+    (keys starting "torch"), each group after a pause of ``SETTLE_S``: one library's idle
+    threads spin for a while after a call (OpenMP's, OpenBLAS's) and slow the other's."""
+
+    SETTLE_S = 0.05  # as suite.py
 
     def __init__(self, rounds=5, batch_s=0.005):
         self.rounds, self.batch_s, self.items = rounds, batch_s, {}
@@ -75,12 +79,18 @@ class Rounds:
 
     def run(self):
         clock = TIMER[0]
+        groups = [
+            [v for k, v in self.items.items() if k[0].startswith("torch") is torch_group]
+            for torch_group in (False, True)
+        ]
         for _ in range(self.rounds):
-            for fn, n, times in self.items.values():
-                start = clock()
-                for _ in range(n):
-                    fn()
-                times.append(1e6 * (clock() - start) / n)
+            for group in groups:
+                time.sleep(self.SETTLE_S)
+                for fn, n, times in group:
+                    start = clock()
+                    for _ in range(n):
+                        fn()
+                    times.append(1e6 * (clock() - start) / n)
 
     def median(self, combine):
         """Median over rounds of ``combine({key: µs of that round})``."""
