@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from deltaprop.cli import main
 from deltaprop.derivation import check, check_derivation
 
 TRANSLATION = "corrected, in the question's notation:"
@@ -264,6 +265,16 @@ SIZES_IN_NOTATION = [
         "with these sizes (L = 3): ",
     ),
     ("ng", "delta2 = (Theta2 * delta3) .* sigmoidGradient(z2)", "with these sizes (L = 3): "),
+    (
+        "dlai",
+        r"dZ^{[k]} = W^{[k+1]} dZ^{[k+1]} * g^{[k]\prime}(Z^{[k]})",
+        "with these sizes (L = 2, k = 1, layer 0 the input): ",
+    ),
+    (
+        "question",
+        r"\delta^{(k)} = \Theta^{(k)} \delta^{(k+1)} \odot \varphi'(z^{(k)})",
+        "with these sizes (L = 3, k = 2): ",
+    ),
 ]
 
 
@@ -326,6 +337,43 @@ LAYER_LETTERS = [
         r"\delta^l = (w^{l+1})^T \delta^{l+1}",
         "at l = 2",
     ),
+    # k written for the layer variable where the notation's letter is l: the student's k
+    (
+        "question",
+        r"\delta^{(k)} = 2 (\Theta^{(k)})^T \delta^{(k+1)} \odot \varphi'(z^{(k)})",
+        "at every layer (k = 2..3)",
+        r"\delta^{(k)} = (\Theta^{(k)})^T \delta^{(k+1)}",
+        "at k = 2",
+    ),
+    (
+        "ng",
+        "δ^(k) = 2 (Θ^(k))ᵀ δ^(k+1) .* g'(z^(k))",
+        "at every layer (k = 2..3)",
+        "δ^(k) = (Θ^(k))ᵀ δ^(k+1) .* 1",
+        "at k = 2",
+    ),
+    (
+        "dlai",
+        r"dZ^{[k]} = 2 W^{[k+1]T} dZ^{[k+1]} * g^{[k]\prime}(Z^{[k]})",
+        "at every layer (k = 1..2)",
+        r"dZ^{[k]} = W^{[k+1]T} dZ^{[k+1]}",
+        "at k = 1",
+    ),
+    (
+        "nielsen",
+        r"\delta^k = 2 ((w^{k+1})^T \delta^{k+1}) \odot \sigma'(z^k)",
+        "at every layer (k = 2..3)",
+        r"\delta^k = (w^{k+1})^T \delta^{k+1}",
+        "at k = 2",
+    ),
+    # two letters for the one variable (k and l): the notation's own letter
+    (
+        "question",
+        r"\delta^{(k)} = 2 (\Theta^{(l)})^T \delta^{(l+1)} \odot \varphi'(z^{(k)})",
+        "at every layer (l = 2..3)",
+        r"\delta^{(l)} = (\Theta^{(k)})^T \delta^{(k+1)}",
+        "at l = 2",
+    ),
 ]
 
 
@@ -339,6 +387,17 @@ def test_the_layer_variable_is_said_in_the_students_letter(
         assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
         assert f"wrong {where}: relative error" in result.message, result.to_text()
         assert f"  per layer: {letter} = " in result.to_text(), result.to_text()
+
+
+def test_the_students_layer_letter_is_in_the_printed_verdict(capsys):
+    """``deltaprop check`` on the question's notation written with k: every layer is said
+    with k (the letter of the question's own text is l)."""
+    wrong = "δ^(k) = 2 (Θ^(k))ᵀ δ^(k+1) ⊙ φ'(z^(k))"
+    assert main(["check", wrong, "--sizes", "4,5,6,3"]) == 1
+    out = capsys.readouterr().out
+    assert "wrong at every layer (k = 2..3)" in out, out
+    assert "  per layer: k = 2: " in out, out
+    assert "l = " not in out, out
 
 
 # A value hint in the student's symbols: φ and φ' as the student (or the notation) names the

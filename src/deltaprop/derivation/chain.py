@@ -475,7 +475,9 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         return None
     if max(error for _, error in errors) < TOLERANCE:
         return StepResult(number, written, "correct")
-    said = functools.partial(notations.layer_said, setting.quantity[0], notation=notation)
+    said = functools.partial(
+        notations.layer_said, setting.quantity[0], notation=notation, text=text
+    )
     step = StepResult(number, written, "wrong", "value", value_message(errors, said))
     _name_the_mistake(step, setting)
     return step

@@ -403,7 +403,9 @@ def _check_side(context, result, goal, rhs):
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
         name = None if _layer_variable(goal, rhs) else goal.name
-        said = functools.partial(notations.layer_said, name, notation=result.notation)
+        said = functools.partial(
+            notations.layer_said, name, notation=result.notation, text=result.equation
+        )
         result.message = value_message(layers, said, worst)
         if not entries:
             result.hints = _value_hints(context, goal, rhs, worst, result.notation)

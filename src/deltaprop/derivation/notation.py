@@ -18,12 +18,13 @@ A number written against a symbol (``2m``) is a coefficient that binds tighter t
 samples or the layers, so the cost ``J`` parses too. Octave's ``Theta2(:,2:end)``, ``v(2:end)``,
 ``[1; a]``, ``[ones(m,1) A]``, ``sum(v)``, ``.^`` and ``h_\\Theta(x)`` (Ng's course) and NumPy's
 ``np.dot``, ``.dot``, ``.sum(axis=0)``, ``np.maximum(0, x)``, ``(x > 0)``, ``**`` and ``+=`` are
-read too. The tree renders back as Unicode text
-or LaTeX through one :class:`Renderer`.
+read too. The tree renders back as Unicode text, LaTeX or MathML through one
+:class:`TextRenderer`, which the other formats re-spell.
 """
 
 import re
 from dataclasses import dataclass, replace
+from typing import dataclass_transform
 
 from deltaprop.derivation.tables import BY_NAME, Table
 from deltaprop.errors import ConfigError
@@ -62,9 +63,7 @@ class LayerIndex:
         """This index with its base replaced by ``indices[base]`` (a LayerIndex), if given:
         ``l+1`` with ``{"l": LayerIndex("L", -1)}`` is ``L``, with ``{"l": LayerIndex("", 3)}``
         it is 4."""
-        if self.base not in indices:
-            return self
-        return indices[self.base].shift(self.offset)
+        return indices[self.base].shift(self.offset) if self.base in indices else self
 
     def text(self, minus="−"):
         if not self.base:
@@ -74,17 +73,22 @@ class LayerIndex:
         return f"{self.base}{'+' if self.offset > 0 else minus}{abs(self.offset)}"
 
 
+@dataclass_transform(frozen_default=True, eq_default=False)
 @dataclass(frozen=True, eq=False)
 class Node:
+    """A node of the tree: every subclass is a frozen dataclass too, compared by identity."""
+
     span: tuple  # (start, end) character offsets in the source text
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        dataclass(frozen=True, eq=False)(cls)
 
-@dataclass(frozen=True, eq=False)
+
 class Num(Node):
     value: float
 
 
-@dataclass(frozen=True, eq=False)
 class Sym(Node):
     name: str  # canonical: Θ δ Δ a A z Z b x X y Y P G J m α φ φ' Diag
     layer: LayerIndex | None = None
@@ -92,7 +96,6 @@ class Sym(Node):
     entry: str = ""  # entry indices written after the layer, as in δ^l_j or w^l_{jk}
 
 
-@dataclass(frozen=True, eq=False)
 class Local(Sym):
     """A core symbol spelled back as a NumPy name (``dZ1``, ``W``, ``dout``): ``name`` is the
     quantity it stands for and ``written`` its spelling, which is how it is printed."""
@@ -100,7 +103,6 @@ class Local(Sym):
     written: str = ""
 
 
-@dataclass(frozen=True, eq=False)
 class AxisSum(Node):
     """NumPy's ``v.sum(axis=0)`` (over the rows: 1 × cols) or ``axis=1`` (rows × 1);
     ``axis`` None is Octave's ``sum(v)``, over the first dimension that is not 1."""
@@ -112,12 +114,10 @@ class AxisSum(Node):
     method: bool = False  # written v.sum(axis=0) rather than np.sum(v, axis=0)
 
 
-@dataclass(frozen=True, eq=False)
 class Ones(Node):
     """The vector of m ones: (m × 1)."""
 
 
-@dataclass(frozen=True, eq=False)
 class Call(Node):
     func: str  # φ, φ', Diag, or an element-wise function of a loss (clip, exp, log)
     arg: Node
@@ -125,24 +125,20 @@ class Call(Node):
     layer: LayerIndex | None = None  # g^{[l]}(z): the activation of layer l (the output's own)
 
 
-@dataclass(frozen=True, eq=False)
 class Transpose(Node):
     arg: Node
 
 
-@dataclass(frozen=True, eq=False)
 class Neg(Node):
     arg: Node
 
 
-@dataclass(frozen=True, eq=False)
 class Square(Node):
     """``v^2``: the square of a scalar, or ‖v‖² = vᵀv of a column, as in J^(i) = ½[a − y]²."""
 
     arg: Node
 
 
-@dataclass(frozen=True, eq=False)
 class Bin(Node):
     op: str  # "@", "⊙", "*", "/", ":", "+", "-"
     left: Node
@@ -150,7 +146,6 @@ class Bin(Node):
     written: str = ""  # the operator as the user wrote it ("\\cdot", "" for juxtaposition)
 
 
-@dataclass(frozen=True, eq=False)
 class Norm(Node):
     """``‖arg‖``, maybe squared (``‖v‖²``) and marked Frobenius (``‖Θ‖²_F``): a scalar."""
 
@@ -159,7 +154,6 @@ class Norm(Node):
     frobenius: bool = False
 
 
-@dataclass(frozen=True, eq=False)
 class SumOver(Node):
     """``Σ_i body`` (over the samples) or ``Σ_l body`` (over the layers)."""
 
@@ -167,18 +161,15 @@ class SumOver(Node):
     arg: Node
 
 
-@dataclass(frozen=True, eq=False)
 class Differential(Node):
     arg: Node  # ∂arg, only inside a derivative
 
 
-@dataclass(frozen=True, eq=False)
 class Deriv(Node):
     num: Node  # ∂num/∂den
     den: Node
 
 
-@dataclass(frozen=True, eq=False)
 class DropFirst(Node):
     """Octave's ``v(2:end)`` (``axis`` 0: the first row) or ``Theta2(:,2:end)`` (``axis`` 1:
     the first column): the entry of the bias unit, or the bias column of Ng's Θ, dropped."""
@@ -187,7 +178,6 @@ class DropFirst(Node):
     axis: int
 
 
-@dataclass(frozen=True, eq=False)
 class BiasUnit(Node):
     """``[1; v]`` (``axis`` 0: a row on top) or ``[ones(m,1) A]`` (``axis`` 1: a column on the
     left): the bias unit a_0 = 1 prepended, as in Ng's course; ``fill`` 0 for
@@ -207,83 +197,61 @@ ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
 # ---------------------------------------------------------------- tokens
 
-NAMES = {  # a name written as a word (Theta) or as a LaTeX command (\Theta)
-    "Theta": "Θ",
-    "theta": "Θ",
-    "W": "Θ",
-    "delta": "δ",
-    "Delta": "Δ",
-    "varphi": "φ",
-    "phi": "φ",
-    "sigma": "φ",
-    "alpha": "α",
-    "lambda": "α",
+NAMES = {  # a token and its names written as a word (Theta) or as a LaTeX command (\Theta)
+    "Θ": "Theta theta W",
+    "δ": "delta",
+    "Δ": "Delta",
+    "φ": "varphi phi sigma",
+    "α": "alpha lambda",
     "Diag": "Diag",
     "exp": "exp",
     "log": "log",
 }
-COMMANDS = NAMES | {
-    "cdot": "·",
-    "times": "·",
-    "odot": "⊙",
-    "circ": "⊙",
-    "top": "ᵀ",
-    "intercal": "ᵀ",
-    "partial": "∂",
-    "nabla": "∇",
-    "frac": "frac",
-    "dfrac": "frac",
-    "tfrac": "frac",
-    "smL": "L",
-    "LR": "LR",
+COMMANDS = {  # a token and its other LaTeX commands; "": skipped
+    "·": "cdot times",
+    "⊙": "odot circ",
+    "ᵀ": "top intercal",
+    "∂": "partial",
+    "∇": "nabla",
+    "frac": "frac dfrac tfrac",
+    "L": "smL",
     "grad": "grad",
-    "operatorname": "name",
-    "mathrm": "name",
-    "text": "name",
-    "mathbf": "bold",
-    "mathbb": "bold",
-    "boldsymbol": "bold",
-    "bm": "bold",
-    "prime": "'",
-    "ell": "ℓ",
-    "sum": "Σ",
-    "Vert": "‖",
+    "name": "operatorname mathrm text",
+    "bold": "mathbf mathbb boldsymbol bm",
+    "'": "prime",
+    "ℓ": "ell",
+    "Σ": "sum",
+    "‖": "Vert lVert rVert",
     "hat": "hat",
-    "max": "maximum",
+    "maximum": "max",
     "tanh": "tanh",
-    "lVert": "‖",
-    "rVert": "‖",
+    # sizes and spaces, and the Diag(φ') answer's \LR{…} (its braces are the parentheses)
+    "": "left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad displaystyle limits LR",
 }
-SKIPPED_COMMANDS = {
-    "left",
-    "right",
-    "big",
-    "Big",
-    "bigg",
-    "Bigg",
-    "bigl",
-    "bigr",
-    "Bigl",
-    "Bigr",
-    "quad",
-    "qquad",
-    "displaystyle",
-    "limits",
-}
-WORDS = NAMES | {
-    "g": "δ",
-    "dphi": "φ'",
-    "diag": "Diag",
+WORDS = {  # a token and its other words
+    "δ": "g",  # the Diag(φ') answer's g
+    "φ'": "dphi",
+    "Diag": "diag",
     "Tr": "Tr",  # the trace of a derivation's identities (calculus.py evaluates it)
-    "ones": "1",
+    "1": "ones",
     "h": "h",
     "clip": "clip",
 }
+
+
+def _spellings(*tables):
+    """The tables ``{token: "name name …"}`` read the other way: ``{name: token}``."""
+    return {
+        name: token for table in tables for token, names in table.items() for name in names.split()
+    }
+
+
+COMMAND_TOKENS, WORD_TOKENS = _spellings(NAMES, COMMANDS), _spellings(NAMES, WORDS)
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ])|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
+    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.)|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<dotpower>\.\^)|(?P<assign>:=)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
@@ -313,19 +281,15 @@ def tokenize(text, notation="question"):
     answer's g is δ; Nielsen's w^l is Θ^(l−1)); a name of its table's symbols is a token
     ``~name`` (with its layer when digits follow, as in ``dZ1``), translated after parsing."""
     table = table_of(notation)
-    words = WORDS | table.words | {name: f"~{name}" for name in table.symbols}
+    words = WORD_TOKENS | table.words | {name: f"~{name}" for name in table.symbols}
     names = _names_re(words)
     tokens, pos = [], 0
-    while pos < len(text):
-        named = names.match(text, pos) if names else None
-        if named:
-            tokens.extend(_named_tokens(named, words))
-            pos = named.end()
-            continue
-        match = TOKEN_RE.match(text, pos)
+    while pos < len(text):  # a name of the notation first, then the other tokens
+        match = (names and names.match(text, pos)) or TOKEN_RE.match(text, pos)
         if match is None:
             raise ParseError(f"unexpected character {text[pos]!r} at position {pos}", text, pos)
-        tokens.extend(_tokens_of(match, text, words))
+        named = match.re is not TOKEN_RE
+        tokens += _named_tokens(match, words) if named else _tokens_of(match, text, words)
         pos = match.end()
     tokens.append(Token("end", None, len(text), len(text)))
     return [_renamed(tok, table.operators) for tok in tokens]
@@ -333,7 +297,7 @@ def tokenize(text, notation="question"):
 
 def _names_re(words):
     """The names of a notation that the letters-only tokens would split (``A_prev``, ``dZ1``)."""
-    changed = (w for w in words if w.isidentifier() and words[w] != WORDS.get(w))
+    changed = (w for w in words if w.isidentifier() and words[w] != WORD_TOKENS.get(w))
     names = sorted(changed, key=len, reverse=True)
     if not names:
         return None
@@ -368,12 +332,12 @@ def _octave_tokens(name, pos, end):
     """``delta3`` (also ``d3``) → δ and the layer 3; ``Theta1_grad`` → ∂J/∂Θ^(1) (G) and 1."""
     match = re.fullmatch(r"([A-Za-z]+?)(\d+)(_grad)?", name)
     letters, digits, grad = match.groups()
-    symbol = "G" if grad else WORDS.get(letters, "δ" if letters == "d" else letters)
+    symbol = "G" if grad else WORD_TOKENS.get(letters, "δ" if letters == "d" else letters)
     split = pos + len(letters)
     return [Token("sym", symbol, pos, split), Token("layer", int(digits), split, end)]
 
 
-FIXED_TOKENS = {  # a match of TOKEN_RE that is always the same token: (kind, value)
+TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (kind, value)
     "dotstar": ("op", "⊙"),  # Octave's .* is the Hadamard product
     "assign": ("=", "="),  # := in Ng's course: an assignment
     "dotT": ("ᵀ", "ᵀ"),
@@ -381,62 +345,53 @@ FIXED_TOKENS = {  # a match of TOKEN_RE that is always the same token: (kind, va
     "droprow": ("drop", 0),  # Octave's (2:end)
     "dropcol": ("drop", 1),  # and (:,2:end)
     "norm": ("‖", "‖"),
+    "1": ("ones", "1"),
+    "½": ("num", 0.5),
+    "·": ("op", "·"),
+    "⊙": ("op", "⊙"),
 }
 SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L"}
+SYMBOLS |= ELEMENTWISE
 
 
 def _tokens_of(match, text, words):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
-    if kind in ("ws", "annotation"):  # a trailing \in \mathbb{R}^{…} states the shape
+    if kind in ("ws", "annotation"):  # np. of np.dot; a trailing \in \mathbb{R}^{…}: a shape
         return []
-    if kind in FIXED_TOKENS:
-        return [Token(*FIXED_TOKENS[kind], pos, end)]
+    if kind in TOKENS:
+        return [Token(*TOKENS[kind], pos, end)]
     if kind == "octave":
         return _octave_tokens(s, pos, end)
     if kind == "num":
         return [Token("num", float(s), pos, end)]
-    if kind in ("power", "augment", "punct"):  # NumPy's x**2 and dW += T
-        return [Token(s, s, pos, end)]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
         return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
-    if kind == "uni":
+    if kind in ("power", "augment", "punct", "uni"):  # also NumPy's x**2 and dW += T
         return [_symbol_or_op(UNICODE.get(s, s), pos, end)]
     if kind == "cmd":
-        name = s[1:]
-        if name in SKIPPED_COMMANDS:
-            return []
-        if name not in COMMANDS:
+        if s[1:] not in COMMAND_TOKENS:
             raise ParseError(f"unknown LaTeX command {s} at position {pos}", text, pos)
-        return [_symbol_or_op(COMMANDS[name], pos, end)]
+        token = COMMAND_TOKENS[s[1:]]
+        return [_symbol_or_op(token, pos, end)] if token else []
     return _word_tokens(s, text, pos, end, words)
 
 
 def _symbol_or_op(s, pos, end):
-    if s.startswith("~"):  # a name of the notation's table, translated after parsing
+    """The token of ``s``: a quantity (``~name`` is a name of the notation's table, translated
+    after parsing), one of :data:`TOKENS`, else of kind ``s`` (- ' ᵀ ∂ ∇ ‖ ² Σ frac name …)."""
+    if s.startswith("~") or s in SYMBOLS:
         return Token("sym", s, pos, end)
-    if s in SYMBOLS or s in ELEMENTWISE:
-        return Token("sym", s, pos, end)
-    if s == "1":
-        return Token("ones", s, pos, end)
-    if s == "½":
-        return Token("num", 0.5, pos, end)
-    if s in ("·", "⊙"):
-        return Token("op", s, pos, end)
-    return Token(s, s, pos, end)  # - ' ᵀ ∂ ∇ ‖ ² Σ frac LR grad name bold
+    return Token(*TOKENS.get(s, (s, s)), pos, end)
 
 
-def _word_tokens(word, text, pos, end, words=WORDS):
+def _word_tokens(word, text, pos, end, words=WORD_TOKENS):
     if word in words:
         return [_symbol_or_op(words[word], pos, end)]
-    if word == "np":
-        return [Token("np", word, pos, end)]
     if word[0] == "d" and len(word) > 1 and (word[1:] in words or word[1:] in LETTERS):
         rest = _word_tokens(word[1:], text, pos + 1, end, words)
         return [Token("∂", "∂", pos, pos + 1), *rest]
-    if word in LETTERS:
-        return [Token("sym", word, pos, end)]
-    if len(word) == 1 and word.isupper():  # B, C: a generic matrix of an identity (calculus.py)
-        return [Token("sym", word, pos, end)]
+    if word in LETTERS or (len(word) == 1 and word.isupper()):  # B, C: a generic matrix of an
+        return [Token("sym", word, pos, end)]  # identity (calculus.py)
     if len(word) > 1 and all(c in LETTERS or c in words or c.isupper() for c in word):  # ^Tg
         return [
             t
@@ -452,14 +407,36 @@ COEFFICIENT = "coefficient"  # Bin.written of a number written against a symbol:
 PRODUCT_OPS = {"@": "@", "·": "@", "⊙": "⊙", "*": "*", "/": "/", ":": ":"}
 LOOSE_OPS = {"⊙", ":"}  # below the matrix product, as mathematicians read φ' ⊙ Θᵀ δ
 CLOSING = {"(": ")", "[": "]", "{": "}"}
-NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
+
+
+def _relu(span, a, b):
+    """``np.maximum(0, x)`` (or ``(x, 0)``): the ReLU of x; None for another maximum."""
+    zero = [isinstance(arg, Num) and arg.value == 0 for arg in (a, b)]
+    return Call(span, "relu", b if zero[0] else a) if any(zero) else None
+
+
+NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make (None: unread)
     "dot": (2, lambda span, a, b: Bin(span, "@", a, b, "np.dot")),
     "multiply": (2, lambda span, a, b: Bin(span, "*", a, b, "np.multiply")),  # NumPy's *
     "outer": (2, lambda span, u, v: Bin(span, "@", u, Transpose(v.span, v), "np.outer")),
     "tanh": (1, lambda span, x: Call(span, "tanh", x)),
+    "power": (2, lambda span, v, k: Call(span, "pow", v, (k,)) if isinstance(k, Num) else None),
+    "maximum": (2, _relu),
 }
-
-
+NUMPY_UNREAD = {  # why a NumPy function's node is None
+    "power": "np.power takes a number as its exponent",
+    "maximum": "only np.maximum(0, x), the ReLU, is read",
+}
+PRIMARIES = {  # the token that starts an operand → the method primary_… that reads it
+    "∂": "differential",
+    "∇": "nabla",
+    "‖": "norm",
+    "Σ": "sum",
+    "sum": "axis_sum",
+    "mean": "axis_sum",
+} | dict.fromkeys(NUMPY_FUNCTIONS, "numpy")
+PRIMARIES |= {kind: kind for kind in "num ones sym frac grad name bold h reg hat".split()}
+PRIMARIES["fill"] = "ones"
 MAX_LENGTH = 1000  # characters of one equation
 MAX_DEPTH = 100  # nesting of parentheses and chained operations
 
@@ -475,17 +452,15 @@ def parse(text, notation="question"):
             f"the equation is {len(text)} characters long; at most {MAX_LENGTH} are read: "
             "give one equation at a time"
         )
+    return _Parser(text, notation).equation()
+
+
+def layer_letters(text, notation="question"):
+    """The letters ``text`` writes each layer variable with, by the variable's core letter:
+    ``{"l": {"k"}}`` for ``δ^(k) = (Θ^(k))ᵀ δ^(k+1) ⊙ φ'(z^(k))``. Raises as :func:`parse`."""
     parser = _Parser(text, notation)
-    sides = [parser.expr()]
-    if parser.accept("+="):  # dW += T is dW = dW + T
-        right = parser.expr()
-        sides.append(Bin((sides[0].span[0], right.span[1]), "+", sides[0], right, "+="))
-    while parser.accept("="):
-        sides.append(parser.expr())
-    parser.expect("end", "an operator or the end of the equation")
-    for side in sides:
-        _check_depth(side)
-    return sides
+    parser.equation()
+    return parser.letters
 
 
 def _too_deep():
@@ -527,51 +502,42 @@ class _Parser:
         self.text, self.tokens, self.i, self.depth = text, tokenize(text, notation), 0, 0
         self.table = table_of(notation)
         self.in_norm = False  # inside ‖…‖, a ‖ closes rather than opens
-        self.primaries = {  # what the token that starts a primary introduces
-            "num": self.primary_num,
-            "ones": self.primary_ones,
-            "sym": self.primary_sym,
-            "np": self.primary_np,
-            "frac": self.primary_frac,
-            "grad": self.primary_grad,
-            "LR": self.primary_LR,
-            "∂": self.primary_differential,
-            "∇": self.primary_nabla,
-            "name": self.primary_name,
-            "bold": self.primary_bold,
-            "‖": self.primary_norm,
-            "Σ": self.primary_sum,
-            "fill": self.primary_fill,
-            "h": self.primary_h,
-            "dot": self.primary_numpy,
-            "sum": self.primary_axis_sum,
-            "maximum": self.primary_maximum,
-            "tanh": self.primary_numpy,
-            "reg": self.primary_reg,
-            "hat": self.primary_hat,
-            "power": self.primary_power,
-            "multiply": self.primary_numpy,
-            "outer": self.primary_numpy,
-            "mean": self.primary_axis_sum,
-        }
+        self.letters = {}  # core layer letter → the letters written for it: {"l": {"k"}}
+
+    def equation(self):
+        """The sides of ``a = b = c``, each checked for depth."""
+        sides = [self.expr()]
+        if self.accept("+="):  # dW += T is dW = dW + T
+            right = self.expr()
+            sides.append(Bin((sides[0].span[0], right.span[1]), "+", sides[0], right, "+="))
+        while self.accept("="):
+            sides.append(self.expr())
+        self.expect("end", "an operator or the end of the equation")
+        for side in sides:
+            _check_depth(side)
+        return sides
 
     def starts_primary(self):
         """Whether the current token starts an operand (juxtaposition is a product)."""
-        return self.tok.kind in self.primaries or self.tok.kind in CLOSING
+        return self.tok.kind in PRIMARIES or self.tok.kind in CLOSING
 
     @property
     def tok(self):
         return self.tokens[self.i]
 
     def next(self):
-        tok = self.tokens[self.i]
         self.i += 1
-        return tok
+        return self.tokens[self.i - 1]
 
     def accept(self, kind):
-        if self.tok.kind == kind:
-            return self.next()
-        return None
+        return self.next() if self.tok.kind == kind else None
+
+    def skip(self, *values):
+        """Whether the next tokens are ``values`` (``"(", "Θ", ")"``): then read past them."""
+        if [tok.value for tok in self.tokens[self.i : self.i + len(values)]] != list(values):
+            return False
+        self.i += len(values)
+        return True
 
     def expect(self, kind, what):
         if self.tok.kind != kind:
@@ -610,25 +576,19 @@ class _Parser:
     # looser than the matrix product, so φ'(z) ⊙ Θᵀ δ is φ'(z) ⊙ (Θᵀ δ)
     def term(self):
         node = self.product()
-        while self._operator() in LOOSE_OPS:
+        while PRODUCT_OPS.get(self.tok.value) in LOOSE_OPS:  # only an operator has such a value
             tok = self.next()
             right = self.product()
             node = self._product(node, PRODUCT_OPS[tok.value], right, tok)
         return node
 
-    def _operator(self):
-        """The product operator that the current token writes, or None."""
-        if self.tok.kind == "op" or self.tok.kind in PRODUCT_OPS:
-            return PRODUCT_OPS[self.tok.value]
-        return None
-
     # product := unary (('@' | '·' | '*' | '/' | juxtaposition) unary)*, left to right
     def product(self):
         node = self.unary()
         while True:
-            if self._operator() is not None and self._operator() not in LOOSE_OPS:
+            op = PRODUCT_OPS.get(self.tok.value)
+            if op is not None and op not in LOOSE_OPS:
                 tok = self.next()
-                op = PRODUCT_OPS[tok.value]
                 right = self.unary()
             elif self.starts_primary() and not (self.tok.kind == "‖" and self.in_norm):
                 tok, op = None, "@"
@@ -673,11 +633,13 @@ class _Parser:
                 node = self.entry(node)
             elif kind == "_":
                 self.next()
-                node = self.with_layer(node, self.layer_group(), self.tokens[self.i - 1].end)
+                node = self.with_layer(
+                    node, self.layer_index(simple=True), self.tokens[self.i - 1].end
+                )
             elif kind == "layer":  # delta3: the layer written against the name
                 node = self.with_layer(node, LayerIndex("", self.tok.value), self.next().end)
             elif kind == "ᵀ":
-                node = Transpose((node.span[0], self.next().end), _ones_row(node))
+                node = Transpose((node.span[0], self.next().end), _ones(node))
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
             elif kind == "**":
@@ -687,14 +649,13 @@ class _Parser:
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
             elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean"):
                 node = self.method(node)
-            elif kind == "(" and isinstance(node, Sym) and node.name == "J" and self._of_theta():
-                node = replace(node, span=(node.span[0], self.tokens[self.i - 1].end))
+            elif kind == "(" and getattr(node, "name", "") == "J" and self.skip("(", "Θ", ")"):
+                end = self.tokens[self.i - 1].end  # Ng's J(Θ): the cost, a function of the weights
+                node = replace(node, span=(node.span[0], end))
             elif kind == "'":
                 node = self.prime(node)
             elif kind == "[" and isinstance(node, Sym) and node.name in LAYERED:
-                self.next()
-                layer = self.layer_index()
-                node = self.with_layer(node, layer, self.expect("]", "']'").end)
+                node = self.bracketed_layer(node)
             elif kind in ("(", "{") and isinstance(node, Sym) and node.name in FUNCTIONS:
                 node = self.call(node)
             else:
@@ -717,14 +678,6 @@ class _Parser:
             if tok.kind != "sym" or tok.value not in ENTRY:
                 return False
             letters.append(tok.value)
-        return False
-
-    def _of_theta(self):
-        """Consume ``(Θ)`` after J, as in Ng's J(Θ): the cost as a function of the weights."""
-        kinds = [(t.kind, t.value) for t in self.tokens[self.i : self.i + 3]]
-        if kinds == [("(", "("), ("sym", "Θ"), (")", ")")]:
-            self.i += 3
-            return True
         return False
 
     def entry(self, node):
@@ -769,38 +722,36 @@ class _Parser:
             layer = self.layer_index(simple=not braced)
             return self.with_layer(node, layer, self.tokens[self.i - 1].end)
         if self.tok.kind == "ᵀ" or (self.tok.kind == "sym" and self.tok.value == "T"):
-            return Transpose((node.span[0], self.next().end), _ones_row(node))
+            return Transpose((node.span[0], self.next().end), _ones(node))
         if self.tok.kind == "'":  # g^{[l]\prime}
             return self.prime(node)
-        if self.tok.kind == "[":  # deeplearning.ai's ^{[l]}
-            self.next()
-            layer = self.layer_index()
-            return self.with_layer(node, layer, self.expect("]", "']' after the layer").end)
         if self.tok.kind == "num" and self.tok.value == 2:
             end = self.next().end
             if self.table.square == "power":  # (A^{[1]})^2: entry by entry
                 return Call((node.span[0], end), "pow", node, (Num((end - 1, end), 2.0),))
             return Square((node.span[0], end), node)
-        if self.tok.kind != "(":
-            self.fail("expected a layer index such as ^{(l)}, a transpose ^T or a square ^2")
-        self.next()
-        if self.tok.kind == "sym" and self.tok.value == "i":
-            self.next()
+        if self.skip("(", "i", ")"):  # x^(i), y^(i): of the sample i
             node = replace(node, sample=True) if isinstance(node, Sym) else node
-        else:
-            node = self.with_layer(node, self.layer_group(simple=False), self.tok.end)
-        close = self.expect(")", "')' after the layer index")
-        return replace(node, span=(node.span[0], close.end))
+            return replace(node, span=(node.span[0], self.tokens[self.i - 1].end))
+        if self.tok.kind not in ("(", "["):  # ^{(l)}, and deeplearning.ai's ^{[l]}
+            self.fail("expected a layer index such as ^{(l)}, a transpose ^T or a square ^2")
+        return self.bracketed_layer(node)
 
-    def layer_group(self, simple=True):
-        """A layer index, maybe in braces: ``_{k-1}``, ``_k``, or ``({l+1})`` in a template."""
+    def bracketed_layer(self, node):
+        """``node`` with the layer in the brackets that follow: ``delta[l+1]``, ``^{(l)}``."""
+        close = CLOSING[self.next().kind]
+        layer = self.layer_index()
+        return self.with_layer(
+            node, layer, self.expect(close, f"{close!r} after the layer index").end
+        )
+
+    def layer_index(self, simple=False):
+        """A number, or a letter with an offset unless ``simple`` (Nielsen's δ^l+1 is δ^l + 1),
+        maybe in braces: ``_{k-1}``, ``_k``, or ``({l+1})`` in a template."""
         if self.accept("{"):
             layer = self.layer_index()
             self.expect("}", "'}' after the layer index")
             return layer
-        return self.layer_index(simple=simple)
-
-    def layer_index(self, simple=False):
         tok = self.tok
         if tok.kind == "num":
             self.next()
@@ -809,6 +760,7 @@ class _Parser:
             self.fail("expected a layer index (a number, L, l or k, e.g. l+1)")
         self.next()
         base, offset = self.table.letters[tok.value], 0
+        self.letters.setdefault(base, set()).add(tok.value)
         if not simple and self.tok.kind in ("+", "-"):
             sign = 1 if self.next().kind == "+" else -1
             offset = sign * int(self.expect("num", "a number in the layer index").value)
@@ -818,38 +770,25 @@ class _Parser:
         if isinstance(node, Sym) and node.name == "J":
             return node  # J_k, with the layer as a subscript: the cost
         layered = LAYERED | {"φ", "φ'"}  # f^l, g^{[l]}: the activation of layer l
-        named = isinstance(node, Sym) and node.name.startswith("~")
-        if (
-            not isinstance(node, Sym)
-            or not (named or node.name in layered)
-            or node.layer is not None
-        ):
-            raise ParseError(
-                f"a layer index does not belong here (position {node.span[0]})",
-                self.text,
-                node.span[0],
-            )
+        named = isinstance(node, Sym) and (node.name in layered or node.name[0] == "~")
+        if not named or node.layer is not None:
+            at = node.span[0]
+            raise ParseError(f"a layer index does not belong here (position {at})", self.text, at)
         return replace(node, span=(node.span[0], end), layer=layer)
 
     def primary(self):
         tok = self.tok
         if tok.kind == "[" and self._bias_unit_next():
             return self.bias_unit()
-        if tok.kind in ("(", "[", "{"):
-            self.next()
-            node = self.expr()
-            close = self.expect(CLOSING[tok.kind], f"{CLOSING[tok.kind]!r}")
-            return _with_span(node, (tok.pos, close.end))
-        if tok.kind not in self.primaries:
+        if tok.kind in CLOSING:
+            return self.braced(tok.kind)
+        if tok.kind not in PRIMARIES:
             self.fail("expected a symbol, a number or '('")
-        return self.primaries[tok.kind]()
+        return getattr(self, f"primary_{PRIMARIES[tok.kind]}")()
 
     def _bias_unit_next(self):
-        after = self.tokens[self.i + 1 : self.i + 3]
-        if len(after) < 2:
-            return False
-        one = after[0].kind == "num" and after[0].value == 1 and after[1].kind == ";"
-        return one or after[0].kind == "fill"
+        after = self.tokens[self.i + 1 : self.i + 3]  # the "end" token is last: one at least
+        return after[0].kind == "fill" or [tok.value for tok in after] == [1, ";"]
 
     def bias_unit(self):
         """``[1; v]``, ``[ones(1,m); A]``, ``[ones(m,1) A]`` or ``[zeros(n,1) Θ(:,2:end)]``."""
@@ -863,9 +802,9 @@ class _Parser:
         close = self.expect("]", "']' to close the bias unit's [1; …]")
         return BiasUnit((start, close.end), arg, axis, value)
 
-    def primary_fill(self):  # ones(m,1) outside [ … ]: the ones vector
+    def primary_ones(self):  # the ones vector: 1, also ones(m,1) outside [ … ]
         tok = self.next()
-        if tok.value != 1.0:
+        if tok.value == 0.0:
             self.fail("zeros(…) is read only as the bias column in [zeros(n,1) Θ(:,2:end)]", tok)
         return Ones((tok.pos, tok.end))
 
@@ -873,7 +812,7 @@ class _Parser:
         """Ng's hypothesis ``h_\\Theta(x)``: the network's output a^(L) for the input x."""
         start = self.next().pos
         self.expect("_", "'_' after h, as in h_\\Theta(x)")
-        theta = self.braced() if self.tok.kind == "{" else self.primary()
+        theta = self.primary()
         if not (isinstance(theta, Sym) and theta.name == "Θ" and theta.layer is None):
             self.fail("expected h_\\Theta(x), the output of the network")
         self.expect("(", "'(' and the input x of h_Θ(x)")
@@ -892,11 +831,14 @@ class _Parser:
             args.append(self.expr())
         return args, self.expect(")", "')'").end
 
-    def primary_numpy(self):  # np.dot(a, b), np.multiply(a, b), np.outer(u, v), np.tanh(x)
+    def primary_numpy(self):  # np.dot(a, b), np.outer(u, v), np.maximum(0, x), np.power(v, 2) …
         tok = self.next()
         count, build = NUMPY_FUNCTIONS[tok.kind]
         args, end = self.numpy_arguments(count)
-        return build((tok.pos, end), *args)
+        node = build((tok.pos, end), *args)
+        if node is None:
+            self.fail(NUMPY_UNREAD[tok.kind], tok)
+        return node
 
     def axis(self):
         """``axis=0`` or ``axis=1``, the argument of NumPy's sum."""
@@ -916,23 +858,18 @@ class _Parser:
         """The arguments after the array: ``, axis=0``, ``, keepdims=True``, and ``)``."""
         axis, keepdims = ("all" if self.table.numpy else None), not self.table.one_d
         while self.accept(",") or self.tok.kind in ("axis", "keepdims"):
-            if self.tok.kind == "keepdims":
-                self.next()
-                self.expect("=", "'=' after keepdims")
-                keepdims = self.expect_any(("True", "False"), "True or False").kind == "True"
-            else:
+            if self.tok.kind != "keepdims":
                 axis = self.axis()
+            elif self.skip("keepdims", "=", "True") or self.skip("keepdims", "=", "False"):
+                keepdims = self.tokens[self.i - 1].kind == "True"
+            else:
+                self.fail("expected keepdims=True or keepdims=False")
         if self.table.name == "cs231n" and axis == "all":
             self.fail("', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
         if self.table.name == "cs231n" and getattr(arg, "name", "") in ("~b", "~db"):
             axis = "all"  # cs231n's b and db are 1-D, (M,): a sum over their one axis
         end = self.expect(")", "')'").end
         return AxisSum((start, end), arg, axis, keepdims or axis == 0, mean, method)
-
-    def expect_any(self, kinds, what):
-        if self.tok.kind not in kinds:
-            self.fail(f"expected {what}")
-        return self.next()
 
     def method(self, node):
         """``v.dot(w)`` (the matrix product), ``v.sum(axis=0)`` or ``v.mean(axis=1)``."""
@@ -944,31 +881,12 @@ class _Parser:
         self.expect("(", "'(' and axis=0 or axis=1")
         return self.axis_sum(node.span[0], node, tok.kind == "mean", method=True)
 
-    def primary_power(self):  # np.power(v, 2)
-        tok = self.next()
-        (arg, power), end = self.numpy_arguments(2)
-        if not isinstance(power, Num):
-            self.fail("np.power takes a number as its exponent", tok)
-        return Call((tok.pos, end), "pow", arg, (power,))
-
     def primary_hat(self):  # Goodfellow's \hat{y}: the output
         tok = self.next()
-        inner = self.braced() if self.tok.kind == "{" else self.primary()
-        if not (isinstance(inner, Sym) and inner.name == "y" and "~ŷ" in self.tok_names()):
+        inner = self.primary()
+        if not (isinstance(inner, Sym) and inner.name == "y" and "ŷ" in self.table.symbols):
             self.fail("only \\hat{y}, the output of the network, is read (Goodfellow's ŷ)", tok)
         return Sym((tok.pos, inner.span[1]), "~ŷ")
-
-    def tok_names(self):
-        return {f"~{name}" for name in self.table.symbols}
-
-    def primary_maximum(self):  # np.maximum(0, x): the ReLU
-        tok = self.next()
-        args, end = self.numpy_arguments(2)
-        zeros = [a for a in args if isinstance(a, Num) and a.value == 0]
-        if not zeros:
-            self.fail("only np.maximum(0, x), the ReLU, is read", tok)
-        other = args[1] if args[0] is zeros[0] else args[0]
-        return Call((tok.pos, end), "relu", other)
 
     def primary_reg(self):  # cs231n's reg: its L2 term is ½ reg ‖W‖², so reg is α/m here
         tok = self.next()
@@ -980,12 +898,11 @@ class _Parser:
         coefficient that binds tighter than ``/``: ``α/2m`` is α/(2m)."""
         tok = self.next()
         number = Num((tok.pos, tok.end), tok.value)
-        if self.tok.pos == tok.end and (self.tok.kind == "sym" or self.tok.kind == "‖"):
-            if self.tok.kind == "sym" and self.tok.value in INDICES | FUNCTIONS:
-                return number
-            right = self.postfix()
-            return Bin((tok.pos, right.span[1]), "@", number, right, COEFFICIENT)
-        return number
+        against = self.tok.pos == tok.end and self.tok.kind in ("sym", "‖")
+        if not against or self.tok.value in INDICES | FUNCTIONS:
+            return number
+        right = self.postfix()
+        return Bin((tok.pos, right.span[1]), "@", number, right, COEFFICIENT)
 
     def primary_norm(self):
         """``‖v‖``, ``‖v‖²``, ``‖Θ‖²_F`` or ``‖Θ‖_F^2``."""
@@ -996,20 +913,12 @@ class _Parser:
         end = self.expect("‖", "'‖' to close the norm").end
         squared = frobenius = False
         while True:
-            if self.accept("²") or (self.tok.kind == "^" and self._next_is_two()):
+            if self.accept("²") or self.skip("^", 2):
                 squared, end = True, self.tokens[self.i - 1].end
-            elif self.tok.kind == "_" and self.tokens[self.i + 1].value == "F":
-                self.i += 2
+            elif self.skip("_", "F"):
                 frobenius, end = True, self.tokens[self.i - 1].end
             else:
                 return Norm((start, end), arg, squared, frobenius)
-
-    def _next_is_two(self):
-        after = self.tokens[self.i + 1]
-        if after.kind == "num" and after.value == 2:
-            self.i += 2
-            return True
-        return False
 
     def primary_sum(self):
         """``Σ_i body`` or ``Σ_l body``: the body is the product that follows."""
@@ -1024,15 +933,11 @@ class _Parser:
                 self.expect("num", "the first value of the index")
             self.expect("}", "'}'")
             if self.accept("^"):  # the last value, such as m
-                self.braced() if self.tok.kind == "{" else self.primary()
+                self.primary()
         self.enter()
         body = self.term()
         self.depth -= 1
         return SumOver((start, body.span[1]), index.value, body)
-
-    def primary_ones(self):
-        tok = self.next()
-        return Ones((tok.pos, tok.end))
 
     def primary_sym(self):
         tok = self.next()
@@ -1040,16 +945,11 @@ class _Parser:
             self.fail(f"{tok.value!r} is an index, not a quantity", tok)
         return Sym((tok.pos, tok.end), tok.value)
 
-    def primary_np(self):  # np.diag(v) and the like
-        self.next()
-        self.expect(".", "'.' after np")
-        return self.primary()
-
     def primary_frac(self):
         start = self.next().pos
         if self.tok.kind == "num":  # \frac12 or \frac 12: two single-digit arguments
             return self.digit_fraction(start)
-        if [t.kind for t in self.tokens[self.i : self.i + 3]] == ["{", "∂", "}"]:
+        if self.skip("{", "∂", "}"):  # \frac{\partial}{\partial …}
             return self.operator_derivative(start)
         num, den = self.braced(), self.braced()
         span = (start, self.tokens[self.i - 1].end)
@@ -1059,7 +959,6 @@ class _Parser:
 
     def operator_derivative(self, start):
         """Ng's ``\\frac{\\partial}{\\partial \\Theta_{ij}^{(l)}} J(\\Theta)``: ∂J/∂Θ."""
-        self.i += 3
         den = self.braced()
         if not isinstance(den, Differential):
             self.fail("expected \\frac{\\partial}{\\partial …} and then the function")
@@ -1080,10 +979,6 @@ class _Parser:
         num, den = self.braced(), self.braced()
         return Deriv((start, self.tokens[self.i - 1].end), num, den)
 
-    def primary_LR(self):  # the Diag(φ') answer's \LR{...}: parentheses
-        self.next()
-        return self.braced()
-
     def primary_differential(self):
         tok = self.next()
         arg = self.postfix()
@@ -1098,23 +993,21 @@ class _Parser:
 
     def primary_name(self):  # \operatorname{Diag}
         tok = self.next()
-        self.expect("{", "'{'")
-        name = self.expect("sym", "a function name such as Diag")
-        close = self.expect("}", "'}'")
-        if name.value not in FUNCTIONS:
-            self.fail("expected a function name such as Diag", name)
-        return Sym((tok.pos, close.end), name.value)
+        name = self.braced()
+        if not (isinstance(name, Sym) and name.name in FUNCTIONS):
+            self.fail("expected a function name such as Diag", tok)
+        return replace(name, span=(tok.pos, name.span[1]))
 
     def primary_bold(self):  # \mathbf{1} is the ones vector; \mathbf{a} is a
         self.next()
-        node = self.braced()
-        return Ones(node.span) if isinstance(node, Num) and node.value == 1 else node
+        return _ones(self.braced())
 
-    def braced(self):
-        open_ = self.expect("{", "'{'")
+    def braced(self, kind="{"):
+        """The expression in ``{…}`` (or ``(…)``, ``[…]`` as ``kind`` opens), spanning them."""
+        open_ = self.expect(kind, repr(kind))
         node = self.expr()
-        close = self.expect("}", "'}'")
-        return _with_span(node, (open_.pos, close.end))
+        close = self.expect(CLOSING[kind], repr(CLOSING[kind]))
+        return replace(node, span=(open_.pos, close.end))
 
 
 BATCH_NAMES = {"δ": "Δ", "a": "A", "z": "Z", "x": "X", "y": "Y"}
@@ -1163,12 +1056,8 @@ def substitute(node, old, new):
     return transform(node, lambda t: new if t is old else None)
 
 
-def _with_span(node, span):
-    return replace(node, span=span)
-
-
-def _ones_row(node):
-    """``1ᵀ``: a literal 1 under a transpose is the ones vector."""
+def _ones(node):
+    """``1ᵀ``, ``\\mathbf{1}``: a literal 1 under a transpose or in bold is the ones vector."""
     return Ones(node.span) if isinstance(node, Num) and node.value == 1 else node
 
 
@@ -1211,50 +1100,26 @@ def _is_division(node):
     return isinstance(node, Bin) and node.op == "/"
 
 
-class Renderer:
-    """A tree as text. The structure (which operand needs parentheses, when a transpose
-    needs them) is decided here once; a subclass gives the spelling of its format as the
-    class attributes below (``{}`` marks where the operands go)."""
+class TextRenderer:
+    """A tree in the notation in Unicode, as ``explain`` prints it: ``(Θ^(l))ᵀ δ^(l+1) ⊙
+    φ'(z^(l))``. The structure (which operand needs parentheses, when a transpose needs them)
+    is decided here once; a subclass spells another format with the class attributes below
+    (``{}`` marks where the operands go)."""
 
     COMMA = ", "  # between the arguments of clip(r, lo, hi) and ℓ(a, y)
-
-    ops: dict  # "@" → " ", "⊙" → " ⊙ ", …
-    names: dict  # canonical symbol → its spelling
-    minus: str  # the minus sign, also in layer indices (L−1)
-    sigma: str  # Σ
-    half: str  # ½
-    PARENS: str  # "({})"
-    TRANSPOSED: str  # "{}ᵀ"
-    DIFFERENTIAL: str  # "∂{}"
-    DERIV: str  # "∂{}/∂{}"
-    ONES: str  # "1"
-    LAYER: str  # "^({})"
-    FUNCTION: str  # a function without a spelling of its own: "{}"
+    ops = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
+    names = {}  # canonical symbol → its spelling, where it differs
+    minus, sigma, half = "−", "Σ", "½"  # the minus sign, also in layer indices (L−1)
+    PARENS, TRANSPOSED, DIFFERENTIAL, DERIV = "({})", "{}ᵀ", "∂{}", "∂{}/∂{}"
+    ONES, LAYER = "1", "^({})"
+    FUNCTION = "{}"  # a function without a spelling of its own
+    NUMBER, IDENTIFIER = "{}", "{}"  # a number; a NumPy name such as dZ1
     FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
     GROUP = "{}"  # a binary operation as one group
 
-    def __init__(self):
-        self.dispatch = {
-            Bin: self.binary,
-            Transpose: self.transpose,
-            Neg: self.neg,
-            Call: self.call,
-            Differential: self.differential,
-            Square: self.square,
-            Norm: self.norm,
-            SumOver: self.sum_over,
-            Deriv: self.deriv,
-            DropFirst: self.drop_first,
-            BiasUnit: self.bias_unit,
-            AxisSum: self.axis_sum,
-            Local: self.sym,
-            Num: self.num,
-            Ones: lambda node: self.ONES,
-            Sym: self.sym,
-        }
-
     def __call__(self, node):
-        return self.dispatch[type(node)](node)
+        """``node`` as text: by the method named as its class (``SumOver``: ``sum_over``)."""
+        return getattr(self, re.sub(r"(?<!^)(?=[A-Z])", "_", type(node).__name__).lower())(node)
 
     def operand(self, child, parent, right):
         """``child`` as it reads inside ``parent``, in parentheses where needed."""
@@ -1262,14 +1127,22 @@ class Renderer:
         return self.parens(text) if self.wrap(child, parent, right) else text
 
     def wrap(self, child, parent, right):
-        if self.FRACTION and (_is_division(child) or _is_division(parent)):
+        if not self.FRACTION:  # an inline derivative inside a product: (∂z/∂z)
+            return isinstance(child, Deriv) or needs_parens(child, parent, right)
+        if _is_division(child) or _is_division(parent):
             return False  # a built-up fraction needs no parentheses
         return needs_parens(child, parent, right)
 
     def parens(self, text):
         return self.PARENS.format(text)
 
-    def binary(self, node):
+    def postfixed(self, node, written):
+        """``node`` and an operator written after it (NumPy's ``.T``, ``**2``, ``.sum()``;
+        Octave's ``(2:end)``), ``node`` in parentheses unless a symbol."""
+        arg = self(node)
+        return (arg if isinstance(node, Sym) else self.parens(arg)) + self.text(written)
+
+    def bin(self, node):
         if node.written == "reg":  # cs231n's reg, which is α/m
             return self.text("reg")
         if node.op == "/" and self.FRACTION:
@@ -1282,8 +1155,7 @@ class Renderer:
 
     def transpose(self, node):
         if is_numpy(node.arg):  # NumPy's X.T
-            arg = self(node.arg)
-            return (arg if isinstance(node.arg, Sym) else self.parens(arg)) + self.text(".T")
+            return self.postfixed(node.arg, ".T")
         arg, inner = self(node.arg), node.arg
         simple = isinstance(inner, Ones) or (isinstance(inner, Sym) and inner.layer is None)
         return self.TRANSPOSED.format(arg if simple else self.parens(arg))
@@ -1294,9 +1166,7 @@ class Renderer:
 
     def call(self, node):
         if node.func == "pow":  # NumPy's out**2
-            arg = self(node.arg)
-            base = arg if isinstance(node.arg, Sym) else self.parens(arg)
-            return f"{base}{self.text('**')}{self(node.extra[0])}"
+            return self.postfixed(node.arg, "**") + self(node.extra[0])
         if node.func in NUMPY_CALLS:
             return NUMPY_CALLS[node.func].format(self(node.arg))
         args = self.COMMA.join(self(child) for child in (node.arg, *node.extra))
@@ -1313,14 +1183,11 @@ class Renderer:
         options = "" if node.axis == "all" else f"axis={node.axis}"
         options += ", keepdims=True" if node.keepdims and node.axis == 1 else ""
         if node.method:
-            inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
-            return inner + self.text(f".{name}({options})")
+            return self.postfixed(node.arg, f".{name}({options})")
         return self.text(f"np.{name}(") + arg + self.text(f"{', ' if options else ''}{options})")
 
     def drop_first(self, node):
-        arg = self(node.arg)
-        inner = arg if isinstance(node.arg, Sym) else self.parens(arg)
-        return inner + self.text(("(2:end)", "(:,2:end)")[node.axis])
+        return self.postfixed(node.arg, ("(2:end)", "(:,2:end)")[node.axis])
 
     def bias_unit(self, node):
         column = "ones(m,1) " if node.fill else "zeros(n,1) "
@@ -1337,9 +1204,13 @@ class Renderer:
     def sum_over(self, node):
         return f"{self.sigma}_{node.index} {self(node.arg)}"
 
+    def local(self, node):
+        return self.IDENTIFIER.format(node.written)
+
+    def ones(self, node):
+        return self.ONES
+
     def sym(self, node):
-        if isinstance(node, Local):
-            return node.written
         base = node.name.removesuffix("+").removeprefix("~")  # Ng's folded Θ+ is written Θ
         name = self.names.get(base, base)
         if base in SUBSCRIPTED and node.layer is not None:
@@ -1350,20 +1221,7 @@ class Renderer:
         return f"{name}{layer}{sample}{entry}"
 
     def num(self, node):
-        return self.half if node.value == 0.5 else f"{node.value:g}"
-
-
-class TextRenderer(Renderer):
-    """The notation in Unicode, as ``explain`` prints it: ``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))``."""
-
-    ops = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
-    names = {}
-    minus, sigma, half = "−", "Σ", "½"
-    PARENS, TRANSPOSED, DIFFERENTIAL, DERIV = "({})", "{}ᵀ", "∂{}", "∂{}/∂{}"
-    ONES, LAYER, FUNCTION = "1", "^({})", "{}"
-
-    def wrap(self, child, parent, right):  # a derivative inside a product: (∂z/∂z)
-        return isinstance(child, Deriv) or needs_parens(child, parent, right)
+        return self.half if node.value == 0.5 else self.NUMBER.format(f"{node.value:g}")
 
     def square(self, node):
         arg = self(node.arg)
@@ -1376,22 +1234,12 @@ class TextRenderer(Renderer):
         return f"_{text}" if len(text) == 1 else f"_{{{text}}}"
 
 
-class LatexRenderer(Renderer):
+class LatexRenderer(TextRenderer):
     """The notation in LaTeX: ``\\left(\\Theta^{(l)}\\right)^\\top \\delta^{(l+1)} …``."""
 
     ops = {"@": " ", "⊙": " \\odot ", "*": " * ", ":": " : ", "+": " + ", "-": " - "}
-    names = {
-        "Θ": "\\Theta",
-        "δ": "\\delta",
-        "Δ": "\\Delta",
-        "α": "\\alpha",
-        "φ": "\\varphi",
-        "φ'": "\\varphi'",
-        "Diag": "\\operatorname{Diag}",
-        "exp": "\\exp",
-        "log": "\\log",
-        "ℓ": "\\ell",
-    }
+    names = {token: f"\\{names.split()[0]}" for token, names in NAMES.items()}  # \Theta, as read
+    names |= {"φ'": "\\varphi'", "Diag": "\\operatorname{Diag}", "ℓ": "\\ell"}
     minus, sigma, half = "-", "\\sum", "\\tfrac12"
     PARENS, TRANSPOSED, DIFFERENTIAL = "\\left({}\\right)", "{}^\\top", "\\partial {}"
     DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
@@ -1410,17 +1258,12 @@ class LatexRenderer(Renderer):
         return f"_{{{text}}}"
 
 
-class MathMLRenderer(Renderer):
-    """The notation as presentation MathML, for the HTML page (no script, no network)."""
+class MathMLRenderer(TextRenderer):
+    """The notation as presentation MathML, the content of a ``<math>`` element, for the HTML
+    page (no script, no network)."""
 
-    ops = {
-        "@": "<mo>&#x2062;</mo>",
-        "⊙": "<mo>⊙</mo>",
-        "*": "<mo>*</mo>",
-        ":": "<mo>:</mo>",
-        "+": "<mo>+</mo>",
-        "-": "<mo>−</mo>",
-    }
+    ops = {op: f"<mo>{mark.strip()}</mo>" for op, mark in TextRenderer.ops.items()}  # ⊙, −, …
+    ops["@"] = "<mo>&#x2062;</mo>"  # juxtaposition: the invisible times
     names = {"φ'": "<mi>φ</mi><mo>′</mo>", "Diag": "<mi>Diag</mi>"}
     COMMA = "<mo>,</mo>"
     minus, sigma, half = "<mo>−</mo>", "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
@@ -1430,21 +1273,17 @@ class MathMLRenderer(Renderer):
     DERIV = "<mfrac><mrow><mo>∂</mo>{}</mrow><mrow><mo>∂</mo>{}</mrow></mfrac>"
     ONES, LAYER, FUNCTION = '<mn mathvariant="bold">1</mn>', "{}", "<mi>{}</mi>"
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
+    NUMBER, IDENTIFIER = "<mn>{}</mn>", "<mi>{}</mi>"
 
     def sym(self, node):
-        if isinstance(node, Local):
-            return f"<mi>{node.written}</mi>"
         base = node.name.removesuffix("+")
-        name = self.names.get(base, f"<mi>{base}</mi>")
+        name = self.names.get(base, self.IDENTIFIER.format(base))
         if node.layer is None:
             return f"<msup>{name}<mi>(i)</mi></msup>" if node.sample else name
         index = f"<mi>{node.layer.text()}</mi>"
         if base in SUBSCRIPTED:
             return f"<msub>{name}{index}</msub>"
         return f"<msup>{name}<mrow><mo>(</mo>{index}<mo>)</mo></mrow></msup>"
-
-    def num(self, node):
-        return self.half if node.value == 0.5 else f"<mn>{node.value:g}</mn>"
 
     def text(self, written):
         return f"<mtext>{written}</mtext>"
@@ -1462,25 +1301,10 @@ class MathMLRenderer(Renderer):
         return f"<msubsup>{bars}{sub}{sup}</msubsup>"
 
 
-TEXT, LATEX, MATHML = TextRenderer(), LatexRenderer(), MathMLRenderer()
-
-
-def to_mathml(node):
-    """``node`` as presentation MathML (the content of a ``<math>`` element)."""
-    return MATHML(node)
-
-
-def to_text(node):
-    """``node`` in the notation, in Unicode: ``(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))``."""
-    return TEXT(node)
-
-
-def to_latex(node):
-    """``node`` in LaTeX: ``\\left(\\Theta^{(l)}\\right)^\\top \\delta^{(l+1)} ...``."""
-    return LATEX(node)
+to_text, to_latex, to_mathml = TextRenderer(), LatexRenderer(), MathMLRenderer()
 
 
 def operand_text(node):
     """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
-    text = TEXT(node)
+    text = to_text(node)
     return f"({text})" if isinstance(node, Deriv | Bin) else text

@@ -22,6 +22,7 @@ from deltaprop.derivation.notation import (
     Num,
     Sym,
     Transpose,
+    layer_letters,
     parse,
     parse_expression,
     table_of,
@@ -371,29 +372,45 @@ def _written_index(layer, meaning, table):
     return written.shift(-1) if table.first == 0 and written.base != "L" else written
 
 
-def layer_said(name, k, notation):
+def layer_said(name, k, notation, text=""):
     """``l = k`` for quantity ``name`` at the core's layer ``k`` (layer 1 the input), said in
-    ``notation``'s letter and numbering: the index its name is written with (deeplearning.ai's
-    Δ^(3) is dZ^{[2]}, Θ^(2) is W^{[2]}; a weight as its Θ), else one less where layer 0 is
-    the input, which is then said: ``l = 2 (layer 0 the input)``. ``name`` None: ``k`` is a
-    value of the layer variable, said in its letter only (Goodfellow's ``k = 2``)."""
+    the letter of the student's ``text`` (:func:`_said_letters`) and ``notation``'s numbering:
+    the index its name is written with (deeplearning.ai's Δ^(3) is dZ^{[2]}, Θ^(2) is
+    W^{[2]}; a weight as its Θ), else one less where layer 0 is the input, which is then said:
+    ``l = 2 (layer 0 the input)``. ``name`` None: ``k`` is a value of the layer variable, said
+    in its letter only (Goodfellow's ``k = 2``)."""
     table = table_of(notation)
+    letter = _said_letters(table, text).get("l", "l")
     if name is None:
-        return f"{_letters_back(table).get('l', 'l')} = {k}"
+        return f"{letter} = {k}"
     core = "Θ" if name in WEIGHTS else name
     meanings = [m for m in (table.spelled | table.symbols).values() if m.core == core]
     written = [_written_index(LayerIndex("", k), m, table) for m in meanings]
     number = next((w.offset for w in written if w is not None), k - 1 + table.first)
-    return f"{_letters_back(table).get('l', 'l')} = {number}{_input_said(table, ' (', ')')}"
+    return f"{letter} = {number}{_input_said(table, ' (', ')')}"
 
 
-def binding_said(binding, notation):
-    """``L = 3, l = 2`` of a binding (the core's L counts the input layer) in ``notation``'s
-    letters and numbering: ``L = 2, layer 0 the input`` for deeplearning.ai's."""
+def binding_said(binding, notation, text=""):
+    """``L = 3, l = 2`` of a binding (the core's L counts the input layer) in the letters of
+    the student's ``text`` and ``notation``'s numbering: ``L = 2, layer 0 the input`` for
+    deeplearning.ai's."""
     table = table_of(notation)
     values = binding | {"L": binding["L"] - 1 + table.first}
-    said = ", ".join(f"{_letters_back(table).get(k, k)} = {v}" for k, v in values.items())
+    letters = _said_letters(table, text)
+    said = ", ".join(f"{letters.get(k, k)} = {v}" for k, v in values.items())
     return said + _input_said(table, ", ")
+
+
+def _said_letters(table, text):
+    """The letter each layer variable is said with: the one letter the student's ``text``
+    writes it with (k in ``δ^(k) = …`` of the question's notation, whose letter is l), else
+    the notation's own (:func:`_letters_back`), also where ``text`` writes two (k and l)."""
+    letters = _letters_back(table)
+    try:
+        written = layer_letters(text, table) if text else {}
+    except ConfigError:  # not readable alone (a name the user defined): the notation's
+        return letters
+    return letters | {core: next(iter(w)) for core, w in written.items() if len(w) == 1}
 
 
 def _input_said(table, before, after=""):

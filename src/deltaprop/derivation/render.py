@@ -59,7 +59,7 @@ def check_text(result):
         lines.append(f"  {result.message}")
     concrete = (result.failure or {}).get("concrete")
     if concrete:
-        where = notations.binding_said(concrete["binding"], result.notation)
+        where = notations.binding_said(concrete["binding"], result.notation, result.equation)
         lines.append(f"  with these sizes ({where}): {concrete['message']}")
     if result.suggestion:
         lines.append(f"  did you mean {result.suggestion}?")
@@ -93,8 +93,10 @@ def _headline(result):
 def _layer_lines(result):
     if len(result.layers) < 2:
         return []
-    notation = result.notation
-    rows = [f"{notations.layer_said(None, l, notation)}: {rel_text(e)}" for l, e in result.layers]
+    notation, text = result.notation, result.equation
+    rows = [
+        f"{notations.layer_said(None, l, notation, text)}: {rel_text(e)}" for l, e in result.layers
+    ]
     return ["  per layer: " + ", ".join(rows)]
 
 
