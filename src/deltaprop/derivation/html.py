@@ -71,13 +71,15 @@ def _equation(line):
 
 
 def _notation_table(d):
-    rows = "".join(
-        f"<tr><td>{escape(s)}</td><td>{escape(m)}</td><td>{escape(shape_text(g))}</td>"
-        f"<td>{escape(shape_text(c))}</td></tr>"
-        for s, m, g, c in d.notation
-    )
-    head = "<tr><th>symbol</th><th>meaning</th><th>shape</th><th>here</th></tr>"
-    return f"<table>{head}{rows}</table>"
+    rows = [(s, m, shape_text(g), shape_text(c)) for s, m, g, c in d.notation]
+    return _table(rows, head=("symbol", "meaning", "shape", "here"))
+
+
+def _table(body, head=()):
+    """A <table> of the text cells of ``body``, under a row of the column titles ``head``."""
+    rows = [[f"<th>{title}</th>" for title in head]] if head else []
+    rows += [[f"<td>{escape(cell)}</td>" for cell in row] for row in body]
+    return "<table>" + "".join(f"<tr>{''.join(row)}</tr>" for row in rows) + "</table>"
 
 
 def _worked_example(d):
@@ -91,9 +93,7 @@ def _worked_example(d):
 
 def _matrix(name, value):
     value = np.atleast_2d(np.asarray(value, dtype=float))
-    cells = ("".join(f"<td>{number(x)}</td>" for x in row) for row in value)
-    rows = "".join(f"<tr>{row}</tr>" for row in cells)
-    return f"<p>{escape(name)} =</p><table>{rows}</table>"
+    return f"<p>{escape(name)} =</p>" + _table([map(number, row) for row in value])
 
 
 def network_svg(sizes):

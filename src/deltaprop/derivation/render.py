@@ -2,6 +2,7 @@
 
 import json
 import math
+import textwrap
 
 import numpy as np
 
@@ -172,11 +173,11 @@ def derivation_text(d):
     if d.batched:
         out += ["", BATCHED_TITLE]
         out += [f"  {_batched_row(row)}" for row in d.batched]
-    out += ["", "Why a matrix product and not ⊙", _indent(WHY_MATRIX_PRODUCT)]
+    out += ["", "Why a matrix product and not ⊙", textwrap.indent(WHY_MATRIX_PRODUCT, "  ")]
     if d.chain:
-        out.append(_indent(_chain_text(d.chain)))
+        out.append(textwrap.indent(_chain_text(d.chain), "  "))
     if d.forms:
-        out += ["", "The answers' forms give the same numbers", _indent(FORMS_NOTE)]
+        out += ["", "The answers' forms give the same numbers", textwrap.indent(FORMS_NOTE, "  ")]
         for line in d.forms:
             out += _text_line(line, d.example)
     out += ["", summary_text(d)]
@@ -195,7 +196,7 @@ def _text_line(line, example):
     if line.same_as_hadamard is not None:
         out[-1] += f"; max |difference| from the ⊙ form {rel_text(line.same_as_hadamard)}"
     if example:
-        out.append(_indent(_value_text(line.value), 6))
+        out.append(textwrap.indent(_value_text(line.value), " " * 6))
     return out
 
 
@@ -227,10 +228,6 @@ def summary_text(d):
     if not d.ok:
         text += "\nVERIFICATION FAILED: a line's relative error exceeds 1e-06 (or is not finite)."
     return text
-
-
-def _indent(text, n=2):
-    return "\n".join(" " * n + row for row in text.splitlines())
 
 
 def derivation_markdown(d):
