@@ -7,6 +7,9 @@ differential ``dX`` as the first-order change along random directions; letters w
 :func:`deltaprop.derivation.shapes.evaluate` on a :class:`State` of the network.
 """
 
+import copy
+from types import SimpleNamespace
+
 import numpy as np
 
 from deltaprop.derivation import shapes
@@ -23,6 +26,7 @@ from deltaprop.derivation.notation import (
     children,
     to_text,
 )
+from deltaprop.derivation.sample import RandomNetwork
 
 EPSILON = 1e-6  # the central-difference step
 MAX_ENTRIES = 400  # entries of X that ∂/∂X differentiates by numbers (2 forward passes each)
@@ -42,77 +46,60 @@ class ChainRuleError(shapes.ShapeError):
 # ---------------------------------------------------------------- the network, moved
 
 
-class State:
+class State(RandomNetwork):
     """The random ``network`` with some of its values moved: ``changes`` maps
-    ``(name, layer)`` to an added array (Θ, b: their shape; z, a, x, y: (n_l, m))."""
+    ``(name, layer)`` to an added array (Θ, b: their shape; z, a, x, y: (n_l, m)). Its values
+    are the network's (:meth:`RandomNetwork.value`) after the forward and backward passes
+    run again on the moved values, for the squared loss and a linear output."""
 
-    def __init__(self, network, changes=None):
-        self.network, self.changes = network, changes or {}
-        self._forward = None
+    def __init__(self, network, changes=None):  # the network's arrays, shared until moved
+        self.__dict__.update(network.__dict__)
+        self.original, self.changes = network, changes or {}
+        if self.changes:
+            self._move()
 
     def moved(self, key, delta):
         changes = dict(self.changes)
         changes[key] = changes[key] + delta if key in changes else delta
-        return State(self.network, changes)
-
-    def __getattr__(self, name):  # φ, φ', the loss: the network's, which nothing moves
-        return getattr(self.network, name)
+        return State(self.original, changes)
 
     def value(self, name, k, column=0):
-        if not self.changes:
-            return self.network.value(name, k, column)
-        theta, b, z, a, X, Y = self.forward()
-        i = slice(column, column + 1)
-        batches = {"Z": lambda: z[k], "A": lambda: a[k], "X": lambda: X, "Y": lambda: Y}
-        if name in ("z", "a", "x", "y"):
-            return batches[name.upper()]()[:, i]  # one sample's column of the batch
-        values = batches | {
-            "Θ": lambda: theta[k],
-            "b": lambda: b[k][:, None],
-            "φ'": lambda: self.dphi(z[k][:, i]),
-            "P": lambda: np.diag(self.dphi(z[k][:, column])),
-            "J": lambda: self.network.loss_of(a[len(self.sizes)][:, i] - Y[:, i]),
-            "m": lambda: float(self.m),
-            "α": lambda: self.network.alpha,
-        }
-        if name in ("δ", "Δ", "G", "gb"):
-            return self._backward(name, k, i)
-        if name not in values:
+        if self.changes and name.startswith("Acc"):  # Ng's Δ sums the samples' gradients
             raise shapes.SymbolError(None, f"cannot move the network under {name}")
-        return values[name]()
+        return super().value(name, k, column)
 
-    def forward(self):
-        """Θ, b, z, a, X, Y of the moved network (a^(1) = X; a^(L) = z^(L), linear)."""
-        if self._forward is None:
-            net, L, c = self.network, len(self.sizes), self.changes
-            theta = {k: v + c.get(("Θ", k), 0) for k, v in net.net.theta.items()}
-            b = {k: v + c[("b", k)][:, 0] if ("b", k) in c else v for k, v in net.net.b.items()}
-            X, Y = net.X + c.get(("x", None), 0), net.Y + c.get(("y", None), 0)
-            z, a = {}, {1: X + c.get(("a", 1), 0)}
-            for k in range(2, L + 1):
-                z[k] = theta[k - 1] @ a[k - 1] + b[k][:, None] + c.get(("z", k), 0)
-                out = z[k] if k == L else self.phi(z[k])
-                a[k] = out + c.get(("a", k), 0)
-            self._forward = theta, b, z, a, X, Y
-        return self._forward
-
-    def _backward(self, name, k, i):
-        """δ, Δ, ∂J/∂Θ, ∂J/∂b of the moved network, for the squared loss."""
-        theta, _, z, a, _, Y = self.forward()
-        L = len(self.sizes)
-        delta = {L: a[L] - Y}  # (n_L, m)
+    def _move(self):
+        """Θ, b, x, y moved, then z and a (a^(1) = X; a^(L) = z^(L)), each plus its own
+        change, then δ^(l) and each sample's ∂J/∂Θ, ∂J/∂b and J."""
+        c, L, net = self.changes, len(self.sizes), copy.copy(self.net)
+        net.theta = {k: v + c.get(("Θ", k), 0) for k, v in net.theta.items()}
+        net.b = {k: v + c[("b", k)][:, 0] if ("b", k) in c else v for k, v in net.b.items()}
+        self.net, self.X, self.Y = (
+            net,
+            self.X + c.get(("x", None), 0),
+            self.Y + c.get(("y", None), 0),
+        )
+        z, a = {}, {1: self.X + c.get(("a", 1), 0)}
+        for k in range(2, L + 1):
+            z[k] = net.theta[k - 1] @ a[k - 1] + net.b[k][:, None] + c.get(("z", k), 0)
+            a[k] = (z[k] if k == L else self.phi(z[k])) + c.get(("a", k), 0)
+        self.cache, self.Delta = SimpleNamespace(z=z, a=a), {L: a[L] - self.Y}  # (n_L, m)
         for l in range(L - 1, 1, -1):
-            delta[l] = (theta[l].T @ delta[l + 1]) * self.dphi(z[l])  # (n_l, m)
-        values = {
-            "δ": lambda: delta[k][:, i],
-            "Δ": lambda: delta[k],
-            "G": lambda: delta[k + 1][:, i] @ a[k][:, i].T,
-            "gb": lambda: delta[k][:, i],
-        }
-        return values[name]()
+            self.Delta[l] = (net.theta[l].T @ self.Delta[l + 1]) * self.dphi(z[l])  # (n_l, m)
+        self.grad_each = [self._gradient(i) for i in range(self.m)]
+        self.J_each = [self.loss_of(a[L][:, i] - self.Y[:, i]) for i in range(self.m)]
+
+    def _gradient(self, i):
+        """∂J^(i)/∂Θ^(k) = δ^(k+1) (a^(k))ᵀ and ∂J^(i)/∂b^(k) = δ^(k) of sample ``i``."""
+        delta, a = self.Delta, self.cache.a
+        theta = {k: delta[k + 1][:, [i]] @ a[k][:, [i]].T for k in self.net.theta}
+        return SimpleNamespace(theta=theta, b={k: delta[k][:, i] for k in self.net.b})
 
 
 # ---------------------------------------------------------------- evaluation
+
+
+KINDS = {Deriv: "derivative", Differential: "differential", Bin: "binary", SumOver: "entry_sum"}
 
 
 class Calculus:
@@ -138,15 +125,10 @@ class Calculus:
                     raise
         if isinstance(node, Sym):
             return _term(self.generic[node.name], node)
-        if isinstance(node, Deriv):
-            return self.derivative(node, state)
-        if isinstance(node, Differential):
-            return self.differential(node, state)
-        if isinstance(node, Bin):
-            return self.binary(node, state)
-        if isinstance(node, SumOver):
-            return self.entry_sum(node)
-        return self.unary(node, self.evaluate(node.arg, state), state)
+        kind = KINDS.get(type(node))
+        if kind is None:
+            return self.unary(node, self.evaluate(node.arg, state), state)
+        return getattr(self, kind)(node, state)
 
     def unary(self, node, arg, state):
         """A one-argument node: as :func:`shapes.unary`; only − takes a three-index Jacobian."""
@@ -176,12 +158,9 @@ class Calculus:
             )
         out = []
         for index in np.ndindex(*base.shape):
-            step = np.zeros(base.shape)
-            step[index] = EPSILON
-            delta = _placed(step, column, self.network.m)
-            plus = np.asarray(self.evaluate(node.num, state.moved(key, delta)).value, dtype=float)
-            minus = np.asarray(self.evaluate(node.num, state.moved(key, -delta)).value, dtype=float)
-            out.append((plus - minus) / 2 / EPSILON)
+            unit = np.zeros(base.shape)
+            unit[index] = 1.0
+            out.append(self.central(node.num, state, {key: _placed(unit, column, self.network.m)}))
         num_shape = np.shape(out[0])
         value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
         return _term(_squeezed(value, num_shape, base.shape), node)
@@ -201,15 +180,18 @@ class Calculus:
         """d(arg): the first-order change of ``arg`` along ``directions``."""
         if not self.directions:
             raise shapes.SymbolError(node, f"{to_text(node)} needs something that moves")
+        return _term(self.central(node.arg, state, self.directions), node)
+
+    def central(self, node, state, directions):
+        """The central difference of ``node``'s value along ``directions`` (key → change)."""
         plus, minus = state, state
-        for key, direction in self.directions.items():
+        for key, direction in directions.items():
             plus = plus.moved(key, EPSILON * direction)
             minus = minus.moved(key, -EPSILON * direction)
-        high = np.asarray(self.evaluate(node.arg, plus).value, dtype=float)
-        low = np.asarray(self.evaluate(node.arg, minus).value, dtype=float)
-        return _term((high - low) / 2 / EPSILON, node)
+        high, low = (np.asarray(self.evaluate(node, s).value, dtype=float) for s in (plus, minus))
+        return (high - low) / 2 / EPSILON
 
-    def entry_sum(self, node):
+    def entry_sum(self, node, state=None):
         """Σ_i Σ_j A_ij B_ij of generic matrices: an einsum over the entry indices."""
         value, indices = self.entries(node)
         if indices:
@@ -282,36 +264,33 @@ def jacobian_product(node, left, right):
 
 
 def chain_rule_message(node, left, right, text=to_text):
-    """What the Jacobian is, what the chain rule does with it, what ``node`` should be."""
+    """What the Jacobian is, what the chain rule does with it, what ``node`` should be; the
+    nodes written by ``text``."""
     tensor, other = (right, left) if np.ndim(right.value) > 2 else (left, right)
-    jac = tensor.node
-    symbolic = " × ".join(jacobian_shape(jac)) if isinstance(jac, Deriv) else ""
-    shape = symbolic or " × ".join(map(str, np.shape(tensor.value)))
-    what = _what_jacobian(jac, shape, text)
-    v = _operand(other.node, text)
-    op = "⊙" if node.op in ("⊙", "*") else "the matrix product"
-    written = f"({deriv_text(jac, text)})" if isinstance(jac, Deriv) else _operand(jac, text)
-    return (
-        f"{what}; the chain rule contracts it with {v}: the vector-Jacobian product "
-        f"({v})ᵀ {written} sums {v}'s entries against the Jacobian's first index and "
-        f"has the shape of what it is differentiated by; {op} between {v} and a three-index "
-        "Jacobian does not exist (⊙ multiplies the entries of two arrays of one shape)"
-    )
-
-
-def _what_jacobian(jac, shape, text):
+    jac, v = tensor.node, _operand(other.node, text)
+    shape = " × ".join(jacobian_shape(jac) or map(str, np.shape(tensor.value)))
     if isinstance(jac, Deriv):
         num, den = text(jac.num), text(jac.den)
-        return (
+        what = (
             f"{deriv_text(jac, text)} is a Jacobian with three indices ({shape}): the derivative "
             f"of each entry of the vector {num} by each entry of the matrix {den}"
         )
-    return f"{text(jac)} is a Jacobian with three indices ({shape})"
+    else:
+        what = f"{text(jac)} is a Jacobian with three indices ({shape})"
+    op = "⊙" if node.op in ("⊙", "*") else "the matrix product"
+    return (
+        f"{what}; the chain rule contracts it with {v}: the vector-Jacobian product "
+        f"({v})ᵀ {_operand(jac, text)} sums {v}'s entries against the Jacobian's first index "
+        f"and has the shape of what it is differentiated by; {op} between {v} and a "
+        "three-index Jacobian does not exist (⊙ multiplies the entries of two arrays of one shape)"
+    )
 
 
 def _operand(node, text):
     """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
-    return f"({text(node)})" if isinstance(node, Deriv | Bin) else text(node)
+    if isinstance(node, Deriv):
+        return f"({deriv_text(node, text)})"
+    return f"({text(node)})" if isinstance(node, Bin) else text(node)
 
 
 def deriv_text(node, text=to_text):
@@ -321,16 +300,14 @@ def deriv_text(node, text=to_text):
 
 
 def jacobian_shape(node):
-    """The symbolic shape of ∂num/∂den, as texts: ``["n_L", "n_L", "n_{L−1}"]``."""
-    domain = shapes.SymbolicDomain()
+    """The symbolic shape of the derivative ``node`` (∂num/∂den) as texts, a vector's 1
+    dropped: ``["n_L", "n_L", "n_{L−1}"]``; [] for anything else."""
     try:
-        num = shapes.evaluate(node.num, domain).shape
-        den = shapes.evaluate(node.den, domain).shape
-    except (shapes.ShapeError, shapes.SymbolError):
+        num, den = (shapes.evaluate(n, shapes.SymbolicDomain()).shape for n in (node.num, node.den))
+    except (AttributeError, shapes.ShapeError, shapes.SymbolError):
         return []
-    num = [] if num is None else [num[0]] if num[1] == 1 else list(num)
-    den = [] if den is None else [den[0]] if den[1] == 1 else list(den)
-    return [str(d) for d in num + den]
+    dims = [d for shape in (num, den) if shape is not None for d in shape[: 1 + (shape[1] != 1)]]
+    return [str(d) for d in dims]
 
 
 # ---------------------------------------------------------------- what needs this module
@@ -347,19 +324,15 @@ def needs_calculus(node, generic=()):
     return False
 
 
-def differentials(nodes):
-    """The parameters whose differential is written (dΘ, db, dx, dy) in ``nodes``."""
-    written = [
-        n.arg.name
-        for node in nodes
-        for n in shapes.walk(node)
-        if isinstance(n, Differential) and isinstance(n.arg, Sym)
-    ]
-    return {{"X": "x", "Y": "y"}.get(name, name) for name in written} & set(PARAMETERS)
-
-
-def directions(network, names, rng):
-    """A random direction for every weight matrix, and for b, x, y when ``names`` has them."""
+def directions(network, nodes, rng):
+    """Where the differentials written in ``nodes`` move the network: a random direction for
+    every weight matrix, and for b, x, y when their differential is written (db, dx, dy);
+    none when no differential is written."""
+    moved = [n.arg for node in nodes for n in shapes.walk(node) if isinstance(n, Differential)]
+    if not moved:
+        return {}
+    written = {{"X": "x", "Y": "y"}.get(n.name, n.name) for n in moved if isinstance(n, Sym)}
+    names = written & set(PARAMETERS)
     out = {("Θ", k): rng.normal(size=v.shape) for k, v in network.net.theta.items()}
     if "b" in names:
         out |= {("b", k): rng.normal(size=(v.shape[0], 1)) for k, v in network.net.b.items()}
@@ -372,15 +345,14 @@ def directions(network, names, rng):
 # ---------------------------------------------------------------- generic matrices
 
 
-def generic_letters(nodes):
-    """Letters written without the layer they need (A, Z, Δ) or outside the notation (B, C):
-    the generic matrices of an identity such as C:(AB) = (CBᵀ):A."""
-    found = []
-    for node in nodes:
-        for n in shapes.walk(node):
-            if isinstance(n, Sym) and n.layer is None and _generic(n.name) and n.name not in found:
-                found.append(n.name)
-    return found
+def generic_matrices(nodes, rng):
+    """Random matrices for the letters written without the layer they need (A, Z, Δ) or
+    outside the notation (B, C): the generic matrices of an identity such as
+    C:(AB) = (CBᵀ):A, of shapes that make every operation in ``nodes`` defined."""
+    syms = [n for node in nodes for n in shapes.walk(node) if isinstance(n, Sym)]
+    letters = list(dict.fromkeys(n.name for n in syms if n.layer is None and _generic(n.name)))
+    found = generic_shapes(nodes, letters)
+    return {letter: rng.normal(size=shape) for letter, shape in found.items()}
 
 
 def _generic(name):
@@ -395,30 +367,24 @@ def generic_shapes(nodes, letters):
     parent = {}
 
     def find(d):
-        parent.setdefault(d, d)
-        while parent[d] != d:
+        while parent.setdefault(d, d) != d:
             d = parent[d]
         return d
 
     def join(p, q):
         parent[find(p)] = find(q)
 
-    def shape(node):
-        if isinstance(node, Sym) and node.name in letters:
-            return (node.name, 0), (node.name, 1)
-        if isinstance(node, Transpose):
-            s = shape(node.arg)
-            return None if s is None else s[::-1]
+    def shape(node):  # (rows, columns) of a generic matrix's expression, as dimension keys
+        if isinstance(node, Sym):
+            return ((node.name, 0), (node.name, 1)) if node.name in letters else None
+        inner = [shape(child) for child in children(node)]
         if isinstance(node, Bin):
-            return _joined(node, shape(node.left), shape(node.right), join)
-        if isinstance(node, Call) and node.func == "Tr":
-            s = shape(node.arg)
-            if s is not None:
-                join(*s)
-            return None
-        for child in children(node):
-            shape(child)
-        return shape(node.arg) if isinstance(node, Neg) else None
+            return _joined(node, *inner, join)
+        if isinstance(node, Call) and node.func == "Tr" and inner[0] is not None:
+            join(*inner[0])  # the trace of a square matrix
+        if isinstance(node, Transpose | Neg) and inner[0] is not None:
+            return inner[0][::-1] if isinstance(node, Transpose) else inner[0]
+        return None
 
     for node in nodes:
         shape(node)
@@ -438,7 +404,3 @@ def _joined(node, left, right, join):
     join(left[0], right[0])
     join(left[1], right[1])
     return None if node.op == ":" else left
-
-
-def generic_values(letter_shapes, rng):
-    return {letter: rng.normal(size=shape) for letter, shape in letter_shapes.items()}

@@ -206,17 +206,13 @@ def derivation_lines(result):
     for step in result.steps:
         mark = {"correct": "ok", "wrong": "WRONG"}.get(step.verdict, step.verdict)
         lines.append(f"  step {step.number}: {mark:7}  {step.written}")
-        if step.verdict == "wrong":
+        if step.verdict in ("wrong", "unparseable"):
             lines += textwrap.wrap(
                 step.message, 96, initial_indent=" " * 6, subsequent_indent=" " * 8
             )
-            if step.suggestion:
-                lines.append(f"      the step becomes: {step.suggestion}   (checks correct)")
-            lines += [f"      hint: {hint}" for hint in step.hints]
-        elif step.verdict == "unparseable" and step.message:
-            lines += textwrap.wrap(
-                step.message, 96, initial_indent=" " * 6, subsequent_indent=" " * 8
-            )
+        if step.suggestion and step.verdict == "wrong":
+            lines.append(f"      the step becomes: {step.suggestion}   (checks correct)")
+        lines += [f"      hint: {hint}" for hint in step.hints if step.verdict == "wrong"]
     if result.summary():
         lines.append(f"  {result.summary()}")
     return lines
@@ -286,9 +282,9 @@ def _judge_equation(equation, options, scope, before):
     """The steps of one equation, numbered from ``before + 1``."""
     result = EquationResult(equation.lhs, equation.relation)
     lhs = scope.substituted(equation.lhs.strip())
-    number = before
+    number, quantity = before, _parsed(lhs, options.table(lhs))
     local = LOCAL_NAME.match(lhs)
-    if local and equation.relation == "=" and _parsed(lhs, options.table(lhs)) is None:
+    if local and equation.relation == "=" and quantity is None:
         return _local_definition(result, local.group(1), equation, options, scope, before)
     if equation.relation == "←":
         number += 1
@@ -299,7 +295,7 @@ def _judge_equation(equation, options, scope, before):
     for claim in equation.claims:
         number += 1
         result.steps.append(_judge_claim(number, lhs, claim, options))
-    if _lhs_outside_range(lhs, options):
+    if quantity and _outside_range(quantity[0]):
         result.steps = [replace(s, verdict="skipped", message=RANGE_NOTE) for s in result.steps]
     return result
 
@@ -316,15 +312,12 @@ def _parsed(text, notation="question"):
         return None
 
 
-def _lhs_outside_range(lhs, options):
-    """Whether the quantity on the left exists at no layer (the answer's G_L = 0)."""
-    sides = _parsed(lhs, options.table(lhs))
+def _outside_range(quantity):
+    """Whether ``quantity`` exists at no layer (the answer's G_L = 0)."""
     try:
-        shapes.evaluate(sides[0], shapes.SymbolicDomain(None))
-    except shapes.RangeError:
-        return True
-    except (TypeError, shapes.ShapeError, shapes.SymbolError):
-        return False
+        shapes.evaluate(quantity, shapes.SymbolicDomain(None))
+    except (shapes.ShapeError, shapes.SymbolError) as err:
+        return isinstance(err, shapes.RangeError)
     return False
 
 
@@ -452,6 +445,7 @@ class _Setting:
     write: object
     notation: object
     widths: bool  # whether messages name the widths n_l (no sizes given)
+    quantity: tuple  # the quantity on the left and its fixed layer (None: the layer variable)
 
 
 def judge_with_calculus(number, lhs, rhs, written, options):
@@ -481,17 +475,12 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         return None
     if max(error for _, error in errors) < TOLERANCE:
         return StepResult(number, written, "correct")
-    name = _quantity_name(setting.left)
-    said = functools.partial(notations.layer_said, name, notation=notation, text=text)
+    said = functools.partial(
+        notations.layer_said, setting.quantity[0], notation=notation, text=text
+    )
     step = StepResult(number, written, "wrong", "value", value_message(errors, said))
     _name_the_mistake(step, setting)
     return step
-
-
-def _quantity_name(left):
-    """The quantity whose layer a message says (None: the layer variable's value is said)."""
-    found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
-    return found[0] if found and found[1] and found[1].base != "l" else None
 
 
 REPAIRS = (
@@ -552,18 +541,18 @@ def _setting(left, right, options, notation, text):
         sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
     network = random_network(tuple(sizes), options.activation, False, options.seed)
     rng = np.random.default_rng(options.seed + 1)
-    nodes = [left, right]
-    moved = any(isinstance(n, Differential) for node in nodes for n in shapes.walk(node))
-    directions = calculus.directions(network, calculus.differentials(nodes), rng) if moved else {}
-    letters = calculus.generic_letters(nodes)
-    generic = calculus.generic_values(calculus.generic_shapes(nodes, letters), rng)
+    directions = calculus.directions(network, [left, right], rng)
+    generic = calculus.generic_matrices([left, right], rng)
     L = len(sizes)
     bases = shapes.layer_bases(left) | shapes.layer_bases(right)
     bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
     claimed = [b for b in bindings if _claimed(left, right, b)]
-    write = notations.writer(notation, text)
-    widths = options.sizes is None
-    return _Setting(left, right, network, claimed, directions, generic, write, notation, widths)
+    write, widths = notations.writer(notation, text), options.sizes is None
+    found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
+    quantity = found if found and found[1] and found[1].base != "l" else (None, None)
+    return _Setting(
+        left, right, network, claimed, directions, generic, write, notation, widths, quantity
+    )
 
 
 def _claimed(left, right, binding):
@@ -571,18 +560,18 @@ def _claimed(left, right, binding):
     any step with φ(z^(l)) or φ'(z^(l)), is about the hidden layers only, the output layer
     being linear."""
     L = binding["L"]
-    for n in shapes.walk(right):
-        if isinstance(n, Call) and n.func in ("φ", "φ'") and isinstance(n.arg, Sym):
-            if (
-                n.arg.layer is not None
-                and n.arg.layer.base == "l"
-                and n.arg.layer.bind(binding) == L
-            ):
-                return False
+    calls = [n for n in shapes.walk(right) if isinstance(n, Call) and n.func in ("φ", "φ'")]
+    if any(_layer_variable(n.arg) and n.arg.layer.bind(binding) == L for n in calls):
+        return False
     target = left.arg if isinstance(left, Differential) else left
-    if not (isinstance(target, Sym) and target.name in ("a", "A") and target.layer):
-        return True
-    return target.layer.base != "l" or 2 <= target.layer.bind(binding) <= binding["L"] - 1
+    if _layer_variable(target) and target.name in ("a", "A"):
+        return 2 <= target.layer.bind(binding) <= L - 1
+    return True
+
+
+def _layer_variable(node):
+    """Whether ``node`` is a symbol at a layer of the layer variable l."""
+    return isinstance(node, Sym) and node.layer is not None and node.layer.base == "l"
 
 
 def _layer_error(setting, binding):
@@ -594,8 +583,7 @@ def _layer_error(setting, binding):
     got = calculus.as_matrix(calc.evaluate(right))
     if np.shape(want.value) != np.shape(got.value):
         raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
-    found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
-    index = found[1] if found and found[1] and found[1].base != "l" else None
+    index = setting.quantity[1]
     layer = binding.get("l", index and index.bind(binding))
     return layer, rel_error(np.asarray(got.value), np.asarray(want.value))
 
@@ -650,19 +638,15 @@ def _judge_claim(number, lhs, claim, options):
         shape = shapes.evaluate(node, shapes.SymbolicDomain(None)).shape
     except (TypeError, shapes.ShapeError, shapes.SymbolError):
         return StepResult(number, written, "skipped", message="not a quantity of the network")
-    dims = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
-    claimed = [_dimension(d) for d in dims]
-    actual = ["1"] if shape is None else [str(d) for d in shape]
-    if len(claimed) == 1:
-        claimed.append("1")
+    claimed = [_dimension(d.strip()) for d in re.split(r"\\times|×|,", claim) if d.strip()]
+    claimed += ["1"] * (len(claimed) == 1)  # ℝ^{n_l}: a column
     if None in claimed:
         return StepResult(number, written, "skipped", message="the space is not written in n_l")
-    if claimed == (actual if len(actual) == 2 else actual + ["1"]):
+    if claimed == ([str(d) for d in shape] if shape else ["1", "1"]):
         return StepResult(number, written, "correct")
-    message = f"{_plain(lhs, options)} is ({shapes.shape_text(shape)}), not ({' × '.join(claimed)})"
-    return StepResult(
-        number, written, "wrong", "shape", message, f"ℝ^{{{shapes.shape_text(shape)}}}"
-    )
+    space = shapes.shape_text(shape)
+    message = f"{_plain(lhs, options)} is ({space}), not ({' × '.join(claimed)})"
+    return StepResult(number, written, "wrong", "shape", message, f"ℝ^{{{space}}}")
 
 
 def _dimension(text):

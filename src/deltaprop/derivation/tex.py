@@ -80,9 +80,11 @@ def _argument(text, pos):
     return match.group(), pos + match.end()
 
 
-DEF_RE = re.compile(r"\\def\s*\\([A-Za-z]+)\s*((?:#\d)*)\s*\{")
-NEWCOMMAND_RE = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([A-Za-z]+)\}?\s*(?:\[(\d)\])?\s*\{")
-OPERATOR_RE = re.compile(r"\\DeclareMathOperator\*?\s*\{?\\([A-Za-z]+)\}?\s*\{")
+DEFINITION_RE = re.compile(  # \def, \newcommand, \DeclareMathOperator, up to the body's brace
+    r"\\def\s*\\(?P<def>[A-Za-z]+)\s*(?P<hashes>(?:#\d)*)\s*\{"
+    r"|\\(?:re)?newcommand\*?\s*\{?\\(?P<new>[A-Za-z]+)\}?\s*(?:\[(?P<count>\d)\])?\s*\{"
+    r"|\\DeclareMathOperator\*?\s*\{?\\(?P<op>[A-Za-z]+)\}?\s*\{"
+)
 
 
 class Macros:
@@ -93,18 +95,13 @@ class Macros:
 
     def take_definitions(self, text):
         """``text`` without its macro definitions, which are added to the table."""
-        for pattern, kind in ((DEF_RE, "def"), (NEWCOMMAND_RE, "new"), (OPERATOR_RE, "op")):
-            while (match := pattern.search(text)) is not None:
-                end = group_end(text, match.end() - 1)
-                body = text[match.end() : end - 1]
-                if kind == "def":
-                    count = len(match.group(2)) // 2
-                elif kind == "new":
-                    count = int(match.group(2) or 0)
-                else:
-                    count, body = 0, f"\\operatorname{{{body}}}"
-                self.table[match.group(1)] = (count, body)
-                text = text[: match.start()] + text[end:]
+        while (match := DEFINITION_RE.search(text)) is not None:
+            end = group_end(text, match.end() - 1)
+            body = text[match.end() : end - 1]
+            count = len(match["hashes"] or "") // 2 + int(match["count"] or 0)
+            name = match["def"] or match["new"] or match["op"]
+            self.table[name] = (count, f"\\operatorname{{{body}}}" if match["op"] else body)
+            text = text[: match.start()] + text[end:]
         return text
 
     def expand(self, text):
@@ -139,7 +136,8 @@ DIFFERENTIAL_RE = re.compile(  # the answer's dΘ, dφ'(z): a differential of a 
 SUM_BOUND = re.compile(r"(\\sum\s*_\s*\{[^{}]*\})\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9])")
 MATRIX_ENV = re.compile(r"\\begin\{([pbBvV]?matrix|smallmatrix|array)\}")
 DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
-UNICODE = {"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "←": "\\leftarrow ", "ℒ": "J"}
+UNICODE = {"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "ℒ": "J"}
+ARROW = re.compile(r"\\(?:leftarrow|gets)(?![A-Za-z])")  # an update Θ ← Θ − η ∂J/∂Θ
 LOSS = re.compile(r"\\mathcal\s*\{?\s*L\s*\}?")  # deeplearning.ai's and Goodfellow's loss: J
 MATRIX = "\\MATRIX"  # a matrix written entry by entry: a side nobody can evaluate
 
@@ -148,7 +146,7 @@ def normalize(text):
     """``text`` without what only typesets, in the tokens the parser reads."""
     for char, replacement in UNICODE.items():
         text = text.replace(char, replacement)
-    text = LOSS.sub("J", _replace_matrices(text))
+    text = ARROW.sub("←", LOSS.sub("J", _replace_matrices(text)))
     text = re.sub(r"\\textcolor\s*\{[^{}]*\}", "", text)
     text = WITH_ARGUMENT.sub(" ", text)
     text = DROPPED.sub(" ", text)
@@ -229,7 +227,7 @@ def top_level_split(text, separator):
     parts, depth, start, i = [], 0, 0, 0
     while i < len(text):
         char = text[i]
-        if depth == 0 and text.startswith(separator, i) and not _inside_word(text, i, separator):
+        if depth == 0 and text.startswith(separator, i):
             parts.append(text[start:i])
             start = i + len(separator)
             i = start
@@ -246,12 +244,6 @@ def top_level_split(text, separator):
     return parts
 
 
-def _inside_word(text, i, separator):
-    """Whether a command separator such as ``\\gets`` continues as a longer command."""
-    end = i + len(separator)
-    return separator[-1].isalpha() and end < len(text) and text[end].isalpha()
-
-
 def equations(formula):
     """The :class:`Equation` records of one formula (macros already expanded)."""
     found = []
@@ -263,9 +255,7 @@ def equations(formula):
 
 def _add_piece(found, piece):
     piece, claims = _claims(piece)
-    arrow = top_level_split(piece, "\\leftarrow")
-    if len(arrow) == 1:
-        arrow = top_level_split(piece, "\\gets")
+    arrow = top_level_split(piece, "←")
     if len(arrow) == 2:
         found.append(Equation(arrow[0].strip(), "←", [_step(arrow[1])], claims))
         return
@@ -285,13 +275,18 @@ def _claims(piece):
     """``piece`` without its ``\\in \\mathbb{R}^{…}`` claims, and the claimed spaces."""
     claims = []
     while (match := CLAIM_RE.search(piece)) is not None:
-        end, space = match.end(), ""
-        rest = piece[end:].lstrip()
-        if rest.startswith("^"):
-            space, end = _argument(piece, piece.index("^", end) + 1)
+        space, end = _script(piece, match.end(), "^")
         claims.append(space.strip())
         piece = piece[: match.start()] + " " + piece[end:]
     return piece, claims
+
+
+def _script(text, end, mark):
+    """``(argument, end)`` of the superscript (``mark`` ^) or subscript (_) that follows
+    ``text[:end]``, or ``("", end)`` when none does."""
+    if not text[end:].lstrip().startswith(mark):
+        return "", end
+    return _argument(text, text.index(mark, end) + 1)
 
 
 BRACE_RE = re.compile(r"\\(underbrace|overbrace|underbracket|overbracket)\s*\{")
@@ -304,11 +299,7 @@ def _step(side):
         match = matches[-1]  # the last opening: nested ones are taken inside out
         end = group_end(text, match.end() - 1)
         expr = text[match.end() : end - 1]
-        mark = "_" if match.group(1).startswith("under") else "^"
-        rest = text[end:].lstrip()
-        name, after = "", end
-        if rest.startswith(mark):
-            name, after = _argument(text, text.index(mark, end) + 1)
+        name, after = _script(text, end, "_" if match.group(1).startswith("under") else "^")
         if name.strip():
             definitions.append(Definition(name.strip(), expr.strip()))
         text = text[: match.start()] + f"\\left({expr}\\right)" + text[after:]
