@@ -112,7 +112,8 @@ class Calculus:
         self.generic = generic or {}  # letter → its random matrix
 
     def domain(self, state):
-        return shapes.ConcreteDomain(self.network.sizes, self.binding, self.network.m, sample=state)
+        sizes, m = self.network.sizes, self.network.m
+        return shapes.ConcreteDomain(sizes, self.binding, m, sample=state, generic=self.generic)
 
     def evaluate(self, node, state=None):
         """The :class:`Term` of ``node``: its value has one axis per index of a Jacobian."""
@@ -191,26 +192,12 @@ class Calculus:
         high, low = (np.asarray(self.evaluate(node, s).value, dtype=float) for s in (plus, minus))
         return (high - low) / 2 / EPSILON
 
-    def entry_sum(self, node, state=None):
+    def entry_sum(self, node, state):
         """Σ_i Σ_j A_ij B_ij of generic matrices: an einsum over the entry indices."""
-        value, indices = self.entries(node)
+        value, indices = shapes.evaluate_entries(node, self.domain(state))
         if indices:
             raise shapes.SymbolError(node, f"{to_text(node)} leaves the indices {indices} free")
         return shapes.Term(None, float(value), node)
-
-    def entries(self, node):
-        if isinstance(node, SumOver):
-            value, indices = self.entries(node.arg)
-            if node.index not in indices:
-                raise shapes.SymbolError(node, f"Σ_{node.index} sums over an index its term lacks")
-            return value.sum(axis=indices.index(node.index)), indices.replace(node.index, "")
-        if isinstance(node, Sym) and node.name in self.generic and len(node.entry) == 2:
-            return self.generic[node.name], node.entry
-        if isinstance(node, Bin) and node.op in ("@", "⊙", "*"):
-            (a, ia), (b, ib) = self.entries(node.left), self.entries(node.right)
-            out = ia + "".join(c for c in ib if c not in ia)
-            return np.einsum(f"{ia},{ib}->{out}", a, b), out
-        raise shapes.SymbolError(node, f"cannot evaluate {to_text(node)} entry by entry")
 
 
 def _ndim(term):

@@ -501,9 +501,9 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         result.failure = _failure_json(failure, write)
         if context.sizes is not None:
             result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes, write)
-    fix = _best_fix(context, goal, rhs, node)
-    if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
-        local, whole, _ = fix
+    fix = None if goal is None else _best_fix(context, goal, rhs, node)
+    if fix is not None:  # only a rewrite that checks correct
+        local, whole = fix
         result.suggestion = write(local)
         result.corrected = f"{write(goal.node)} = {write(whole)}"
         question = f"{goal.text()} = {to_text(whole)}"
@@ -747,26 +747,21 @@ def _through_activation(goal, rhs):
     )
 
 
-def at_layers(goal, rhs, sizes, evaluate_at):
-    """``[evaluate_at(binding)]`` at every claimed binding where all the symbols of ``rhs``
-    exist (each evaluated once); the first RangeError when they exist at none."""
-    rows, missing = [], None
+def _evaluate_layers(context, goal, rhs, evaluate_at=None, sizes=None):
+    """``[evaluate_at(goal, rhs, network, binding)]`` at every claimed binding of ``sizes``
+    (or the context's) where all the symbols of ``rhs`` exist, by default
+    ``(layer, rel_error, (value, truth))`` (:func:`_evaluate_at`); the first RangeError when
+    they exist at none, any other failure as it is raised."""
+    sizes, at = sizes or context.architecture(rhs), evaluate_at or _evaluate_at
+    network, rows, missing = context.network(sizes, rhs), [], None
     for binding in _claimed_bindings(goal, rhs, sizes):
         try:
-            rows.append(evaluate_at(binding))
+            rows.append(at(goal, rhs, network, binding))
         except shapes.RangeError as err:
             missing = missing or err
     if not rows and missing is not None:
         raise missing
     return rows
-
-
-def _evaluate_layers(context, goal, rhs, evaluate_at=None):
-    """``[(layer, rel_error, (value, truth))]`` at every layer, each by ``evaluate_at``
-    (:func:`_evaluate_at` or :func:`_entries_at`); raises on a failure."""
-    sizes, at = context.architecture(rhs), evaluate_at or _evaluate_at
-    network = context.network(sizes, rhs)
-    return at_layers(goal, rhs, sizes, lambda b: at(goal, rhs, network, b))
 
 
 @functools.lru_cache(maxsize=16)
@@ -858,31 +853,25 @@ def _right(context, goal, rhs):
 
 
 def _best_fix(context, goal, rhs, node, depth=2):
-    """``(local, whole, correct)``: the first rewrite of ``node`` that makes the equation
-    right; else, when a rewrite leaves a second undefined operation, a rewrite of that one
-    too (up to ``depth`` rewrites); else the first rewrite whose shapes agree; else None."""
-    fallback, nested = None, []
+    """``(local, whole)``: the first rewrite of ``node`` that makes the equation right; else,
+    when a rewrite leaves a second undefined operation, a rewrite of that one too (up to
+    ``depth`` rewrites); else None."""
+    nested = []
     for local in _candidates(node):
         whole = substitute(rhs, node, local)
         try:
             failure = _symbolic_term(context, goal, whole)
-            if not isinstance(failure, shapes.Term):
-                if isinstance(failure, shapes.ShapeError):
-                    nested.append((whole, failure.node))
-                continue
-            if goal is None:
-                return local, whole, False
-            rows = _evaluate_layers(context, goal, whole)
-        except (shapes.ShapeError, shapes.SymbolError):
+        except shapes.SymbolError:
             continue
-        if max(e for _, e, _ in rows) < TOLERANCE:
-            return local, whole, True
-        fallback = fallback or (local, whole, False)
+        if isinstance(failure, shapes.ShapeError):
+            nested.append((whole, failure.node))
+        elif isinstance(failure, shapes.Term) and _right(context, goal, whole):
+            return local, whole
     for whole, failing in nested if depth > 1 else ():
         fix = _best_fix(context, goal, whole, failing, depth - 1)
-        if fix is not None and fix[2]:
-            return fix[1], fix[1], True
-    return fallback
+        if fix is not None:
+            return fix[1], fix[1]
+    return None
 
 
 def _candidates(node):
@@ -939,22 +928,18 @@ def _t(node):
 def _trap(context, goal, rhs, sizes):
     """Evaluate ``rhs`` as NumPy would (every ⊙ a broadcasting ``*``) at each layer of
     ``sizes``: ``[(layer, "hides" | "shows", detail)]``."""
-    numpy_rhs = _as_numpy(rhs)
-    network = context.network(sizes, rhs)
-    rows = []
-    for binding in _claimed_bindings(goal, rhs, sizes):
+    try:
+        return _evaluate_layers(context, goal, _as_numpy(rhs), _trap_row, sizes)
+    except shapes.SymbolError:  # NumPy cannot run it at any layer of ``sizes``: no trap
+        return []
+
+
+def _trap_row(goal, numpy_rhs, network, binding):
+    try:
+        layer, err, (value, truth) = _evaluate_at(goal, numpy_rhs, network, binding)
+    except shapes.ShapeError as err:
         layer = binding.get("l", goal.layer.bind(binding) if goal.layer else None)
-        try:
-            rows.append(_trap_row(_evaluate_at(goal, numpy_rhs, network, binding)))
-        except shapes.ShapeError as err:
-            rows.append((layer, "shows", f"NumPy raises an error: {err.describe()}"))
-        except shapes.SymbolError:
-            continue
-    return rows
-
-
-def _trap_row(row):
-    layer, err, (value, truth) = row
+        return layer, "shows", f"NumPy raises an error: {err.describe()}"
     if value.shape != truth.shape:
         return layer, "shows", f"broadcasts to {value.shape}, not {truth.shape}"
     if err < TOLERANCE:

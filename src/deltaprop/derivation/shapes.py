@@ -205,6 +205,7 @@ class ConcreteDomain:
     m: int = 1
     sample: object = None
     column: int = 0  # the sample that lower-case symbols (a, z, δ, x, y) are
+    generic: dict = field(default_factory=dict)  # letter → the random matrix of an identity
     symbolic = False
 
     def summands(self, index):
@@ -684,13 +685,9 @@ def evaluate_entries(node, domain):
     if isinstance(node, Neg):
         value, indices = evaluate_entries(node.arg, domain)
         return -value, indices
-    if isinstance(node, Call) and node.func in ("φ", "φ'"):
+    if isinstance(node, Call) and node.func in ELEMENTWISE | {"φ", "φ'"}:  # entry by entry
         value, indices = evaluate_entries(node.arg, domain)
-        f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
-        return f(value), indices
-    if isinstance(node, Call) and node.func in ("tanh", "pow"):
-        value, indices = evaluate_entries(node.arg, domain)
-        return ELEMENTWISE_FUNCTIONS[node.func](value, *(e.value for e in node.extra)), indices
+        return unary(node, Term(value.shape, value, node.arg), domain).value, indices
     if isinstance(node, SumOver) and node.index in "ijk":
         value, indices = evaluate_entries(node.arg, domain)
         if node.index not in indices:
@@ -704,6 +701,8 @@ def evaluate_entries(node, domain):
 def _entry_symbol(node, domain):
     if node.entry == "0":
         raise SymbolError(node, "a_0 is the bias unit of Ng's course, a step: a_0^{(l)} = 1")
+    if node.name in domain.generic and len(node.entry) == 2:  # A_ij of a generic matrix
+        return domain.generic[node.name], node.entry
     term = evaluate(replace(node, entry=""), domain)
     value = np.asarray(term.value, dtype=float)
     if not node.entry:
