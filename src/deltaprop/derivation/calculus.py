@@ -135,13 +135,13 @@ class Calculus:
         """A one-argument node: as :func:`shapes.unary`; only − takes a three-index Jacobian."""
         if isinstance(node, Neg):
             return shapes.Term(arg.shape, -np.asarray(arg.value, dtype=float), node)
-        if _ndim(arg) > 2:
+        if np.ndim(arg.value) > 2:
             raise shapes.SymbolError(node, f"{to_text(node)}: a Jacobian with three indices")
         return shapes.unary(node, as_matrix(arg), self.domain(state))
 
     def binary(self, node, state):
         left, right = self.evaluate(node.left, state), self.evaluate(node.right, state)
-        if max(_ndim(left), _ndim(right)) <= 2:
+        if max(np.ndim(left.value), np.ndim(right.value)) <= 2:
             return shapes.BINARY[node.op](node, as_matrix(left), as_matrix(right))
         return jacobian_product(node, left, right)
 
@@ -198,10 +198,6 @@ class Calculus:
         if indices:
             raise shapes.SymbolError(node, f"{to_text(node)} leaves the indices {indices} free")
         return shapes.Term(None, float(value), node)
-
-
-def _ndim(term):
-    return np.ndim(term.value)
 
 
 def as_matrix(term):

@@ -509,7 +509,7 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         question = f"{goal.text()} = {to_text(whole)}"
         if result.corrected != question and result.notation != "cs231n":  # the translation, once
             result.notes.append(f"corrected, in the question's notation: {question}")
-        if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
+        if result.notation == "nielsen" and _layers(whole, {"Θ"}) != _layers(rhs, {"Θ"}):
             result.hints.append(HINTS["Nielsen's index"])
         if _drops(whole) > _drops(rhs):
             result.hints.append(_bias_not_dropped(context.voice, goal, rhs))
@@ -680,17 +680,14 @@ def _sum_hints(whole, rhs, notation):
     return [HINTS["axis"].format("rows" if rows else "columns", 0 if rows else 1)]
 
 
-def _layers(node):
+def _layers(node, names=None):
+    """The symbols of ``node`` with a layer (those named one of ``names``) as sorted texts."""
     layered = [n for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None]
-    return sorted(to_text(n) for n in layered)
+    return sorted(to_text(n) for n in layered if names is None or n.name in names)
 
 
 def _drops(node):
     return sum(isinstance(n, DropFirst) for n in shapes.walk(node))
-
-
-def _weight_layers(node):
-    return sorted(n.layer.offset for n in shapes.walk(node) if isinstance(n, Sym) and n.name == "Θ")
 
 
 def _failure_json(err, write):
