@@ -26,7 +26,7 @@ from deltaprop.derivation.notation import (
     children,
     to_text,
 )
-from deltaprop.derivation.sample import RandomNetwork
+from deltaprop.derivation.sample import RandomNetwork, passes
 
 EPSILON = 1e-6  # the central-difference step
 MAX_ENTRIES = 400  # entries of X that ∂/∂X differentiates by numbers (2 forward passes each)
@@ -70,22 +70,13 @@ class State(RandomNetwork):
 
     def _move(self):
         """Θ, b, x, y moved, then z and a (a^(1) = X; a^(L) = z^(L)), each plus its own
-        change, then δ^(l) and each sample's ∂J/∂Θ, ∂J/∂b and J."""
+        change (:func:`sample.passes`), then δ^(l) and each sample's ∂J/∂Θ, ∂J/∂b and J."""
         c, L, net = self.changes, len(self.sizes), copy.copy(self.net)
         net.theta = {k: v + c.get(("Θ", k), 0) for k, v in net.theta.items()}
         net.b = {k: v + c[("b", k)][:, 0] if ("b", k) in c else v for k, v in net.b.items()}
-        self.net, self.X, self.Y = (
-            net,
-            self.X + c.get(("x", None), 0),
-            self.Y + c.get(("y", None), 0),
-        )
-        z, a = {}, {1: self.X + c.get(("a", 1), 0)}
-        for k in range(2, L + 1):
-            z[k] = net.theta[k - 1] @ a[k - 1] + net.b[k][:, None] + c.get(("z", k), 0)
-            a[k] = (z[k] if k == L else self.phi(z[k])) + c.get(("a", k), 0)
-        self.cache, self.Delta = SimpleNamespace(z=z, a=a), {L: a[L] - self.Y}  # (n_L, m)
-        for l in range(L - 1, 1, -1):
-            self.Delta[l] = (net.theta[l].T @ self.Delta[l + 1]) * self.dphi(z[l])  # (n_l, m)
+        self.X, self.Y = self.X + c.get(("x", None), 0), self.Y + c.get(("y", None), 0)
+        z, a, self.Delta = passes(net.theta, net.b, self.X, self.Y, net.activation, c)
+        self.net, self.cache = net, SimpleNamespace(z=z, a=a)
         self.grad_each = [self._gradient(i) for i in range(self.m)]
         self.J_each = [self.loss_of(a[L][:, i] - self.Y[:, i]) for i in range(self.m)]
 

@@ -7,6 +7,7 @@ evaluated on that sample alone, which is δ^(l) by definition (∂z^(l)/∂b^(l)
 
 import numpy as np
 
+from deltaprop import equations as eq
 from deltaprop.activations import get_activation
 from deltaprop.derivation.notation import LayerIndex, Sym
 from deltaprop.derivation.shapes import ConcreteDomain, evaluate
@@ -76,6 +77,26 @@ def squared_after(output):
 
     text = "(a^(L) − y) ⊙ φ'(z^(L))"
     return Loss(f"squared after {output.name}", value, delta, f"½ ({output.formula} − y)²", text)
+
+
+FUNCTIONS = {record.key: record.function for record in eq.EQUATIONS}  # by Equation.key
+
+
+def passes(theta, b, x, y, activation, moved=(), functions=FUNCTIONS):
+    """``(z, a, δ)`` of every layer by the equations' own functions (``functions``, by
+    ``Equation.key``: a test may replace one) for the squared loss and a linear output, on
+    arrays of any kind (SymPy's expressions in ``prove``); ``moved[(name, l)]`` is added to
+    z^(l) and a^(l) as they are computed (``calculus.State``: a^(1) = x)."""
+    f, L, moved = functions, len(b) + 1, dict(moved)
+    z, a = {}, {1: x + moved.get(("a", 1), 0)}
+    for l in range(2, L + 1):
+        z[l] = f["z"](theta[l - 1], a[l - 1], b[l]) + moved.get(("z", l), 0)  # (n_l, m)
+        a[l] = (f["a_hidden"](activation, z[l]) if l < L else z[l]) + moved.get(("a", l), 0)
+    delta = {L: f["delta_output"](get_loss("squared"), a[L], y)}  # δ^(L) = a^(L) − y
+    for l in range(L - 1, 1, -1):  # φ'(z^(l)) of z itself: a^(l) may be moved
+        dphi_z = activation.dphi(z[l], activation.phi(z[l]))
+        delta[l] = f["delta_hidden"](theta[l], delta[l + 1], dphi_z)  # (n_l, m)
+    return z, a, delta
 
 
 BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # of one sample

@@ -30,11 +30,11 @@ from deltaprop.derivation.notation import (
     SumOver,
     Sym,
     Transpose,
+    bind_layers,
     children,
     is_numpy,
     parse_expression,
     to_text,
-    transform,
 )
 from deltaprop.derivation.tables import FOLDED
 
@@ -435,15 +435,8 @@ def _folded(node, name, layer, domain):
     core = evaluate(Sym(node.span, name[:-1], layer), domain)
     if name[:-1] not in FIRST_COLUMNS:
         return _bias_unit(BiasUnit(node.span, node, 0), core)._replace(node=node)
-    at_layer = {"l": layer}
-    column = transform(FIRST_COLUMNS[name[:-1]], lambda n: _substituted(n, at_layer))
+    column = bind_layers(FIRST_COLUMNS[name[:-1]], {"l": layer})
     return _stacked(node, evaluate(column, domain), core, 1)
-
-
-def _substituted(node, indices):
-    if isinstance(node, Sym) and node.layer is not None:
-        return replace(node, layer=node.layer.substitute(indices))
-    return None
 
 
 def _apply(f, *terms):
