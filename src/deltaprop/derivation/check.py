@@ -201,8 +201,6 @@ def check(
         raise ConfigError(f"--output-activation is judged with the squared loss, not {loss}")
     notations.check_bias(bias)
     result = _reading(equation, sizes, notation, output)
-    if result.verdict != "correct":
-        return result
     depth = notations.depth(equation, result.notation)  # d2l's layers without --sizes
     if sizes is None and depth:
         context, result.depth = replace(context, sizes=GENERIC_WIDTHS[:depth]), depth
@@ -374,11 +372,6 @@ def _derivative_of_phi(node):
     return None
 
 
-def _target_shape(goal, domain):
-    shape = shapes.symbol_shape(goal.name, goal.layer, domain)
-    return shape[::-1] if goal.transposed and shape is not None else shape
-
-
 # ---------------------------------------------------------------- one side
 
 
@@ -396,7 +389,7 @@ def _check_side(context, result, goal, rhs):
             result.verdict = "defined"
             result.message = f"defined, of shape {shapes.shape_text(term.shape)}"
             return
-    layers = _evaluate_layers(context, goal, rhs, _entries_at if entries else _evaluate_at)
+    layers = _evaluate_layers(context, goal, rhs)
     result.layers = [(l, err) for l, err, _ in layers]
     result.rel_error = max(err for _, err, _ in layers)
     if result.rel_error > TOLERANCE:
@@ -469,9 +462,11 @@ def _symbolic_term(context, goal, rhs):
         term = shapes.evaluate(rhs, domain)
     except shapes.ShapeError as err:
         return err
-    if goal is not None and _scalar(term.shape) != _scalar(_target_shape(goal, domain)):
-        return _Mismatch(goal, term, domain)
-    return term
+    if goal is None:
+        return term
+    want = shapes.symbol_shape(goal.name, goal.layer, domain)
+    want = want[::-1] if goal.transposed and want is not None else want
+    return _Mismatch(goal, term, want) if _scalar(term.shape) != _scalar(want) else term
 
 
 def _scalar(shape):
@@ -482,11 +477,10 @@ def _scalar(shape):
 class _Mismatch:
     goal: Target
     term: object
-    domain: shapes.SymbolicDomain
+    want: tuple | None  # the target's shape
 
     def describe(self, write=to_text):
-        want = shapes.shape_text(_target_shape(self.goal, self.domain))
-        have = shapes.shape_text(self.term.shape)
+        want, have = shapes.shape_text(self.want), shapes.shape_text(self.term.shape)
         return f"the right side is ({have}) but {write(self.goal.node)} is ({want})"
 
 
@@ -777,6 +771,10 @@ def is_batched(node):
 
 
 def _evaluate_at(goal, rhs, network, binding):
+    """``(layer, rel_error, (value, truth))`` of ``goal = rhs`` at ``binding``, entry by entry
+    where it is written so (:func:`_entries_at`)."""
+    if goal.entry or shapes.has_entries(rhs):
+        return _entries_at(goal, rhs, network, binding)
     domain = shapes.ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
     value = np.asarray(shapes.evaluate(rhs, domain).value, dtype=float)
     k = None

@@ -148,18 +148,12 @@ def _symbolic_activation(sp, act):
 
 
 def _symbols(sp, sizes):
-    """θ^(l)_jk, b^(l)_j, x_j, y_j as object arrays of SymPy symbols (indices from 1)."""
-
-    def array(name, *shape):  # name_j or name_jk
-        entries = np.empty(shape, dtype=object)
-        for index in np.ndindex(*shape):
-            entries[index] = sp.Symbol(f"{name}_" + "".join(str(i + 1) for i in index))
-        return entries
-
-    theta = {l: array(f"θ^({l})", sizes[l], sizes[l - 1]) for l in range(1, len(sizes))}
-    b = {l: array(f"b^({l})", sizes[l - 1]) for l in range(2, len(sizes) + 1)}
-    x = array("x", sizes[0])[:, None]  # (n_1, 1)
-    y = array("y", sizes[-1])[:, None]  # (n_L, 1)
+    """θ^(l)_jk, b^(l)_j, x_j, y_j as object arrays of SymPy symbols (``sympy.symarray``'s,
+    named from index 0: θ^(1)_0_1)."""
+    theta = {l: sp.symarray(f"θ^({l})", (sizes[l], sizes[l - 1])) for l in range(1, len(sizes))}
+    b = {l: sp.symarray(f"b^({l})", sizes[l - 1]) for l in range(2, len(sizes) + 1)}
+    x = sp.symarray("x", sizes[0])[:, None]  # (n_1, 1)
+    y = sp.symarray("y", sizes[-1])[:, None]  # (n_L, 1)
     return (theta, b), x, y
 
 

@@ -63,17 +63,14 @@ def squared_after(output):
     """The loss ½‖σ(z^(L)) − y‖² of the linear output z^(L): a network whose output layer
     applies σ, run by the core's linear one. δ^(L) = (σ(z^(L)) − y) ⊙ σ'(z^(L))."""
 
+    squared = get_loss("squared").value  # ½‖a − y‖²
+
     def value(z, y):
-        r = output.phi(z) - y
-        return 0.5 * float(np.vdot(r, r))
+        return squared(output.phi(z), y)
 
     def delta(z, y, out=None):
         a = output.phi(z)
-        result = (a - y) * output.dphi(z, a)
-        if out is None:
-            return result
-        out[...] = result
-        return out
+        return np.multiply(a - y, output.dphi(z, a), out=out)  # written into out if given
 
     text = "(a^(L) − y) ⊙ φ'(z^(L))"
     return Loss(f"squared after {output.name}", value, delta, f"½ ({output.formula} − y)²", text)
