@@ -157,10 +157,11 @@ class RandomNetwork:
 
     def value(self, name, k, column=0):
         """The value of quantity ``name`` at layer ``k`` (see ``shapes.RANGES``); lower-case
-        quantities are sample ``column``, a column of their batch."""
+        quantities are sample ``column``, a column of their batch; with ``column`` None, the
+        gradients and the cost are the batch's, (1/m) Σ_i."""
         if name in BATCHES:
             return self.value(BATCHES[name], k)[:, column : column + 1]
-        z, i = self.cache.z, slice(column, column + 1)
+        z, grad = self.cache.z, self.grad if column is None else self.grad_each[column]
         values = {
             "Θ": lambda: self.net.theta[k],
             "b": lambda: self.net.b[k][:, None],
@@ -170,13 +171,13 @@ class RandomNetwork:
             "Y": lambda: self.Y,
             "Δ": lambda: self.Delta[k],
             "P": lambda: np.diag(self.dphi(z[k][:, column])),
-            "φ'": lambda: self.dphi(z[k][:, i]),
+            "φ'": lambda: self.dphi(z[k][:, [column]]),
             "∂J/∂A": lambda: self.error(k),
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
-            "G": lambda: self.grad_each[column].theta[k],
+            "G": lambda: grad.theta[k],
             "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
-            "gb": lambda: self.grad_each[column].b[k][:, None],
-            "J": lambda: self.J_each[column],
+            "gb": lambda: grad.b[k][:, None],
+            "J": lambda: self.J if column is None else self.J_each[column],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
             "R": lambda: self.alpha / self.m * self.net.theta[k],
@@ -213,15 +214,8 @@ class RandomNetwork:
     def truth(self, name, k, batched):
         """The true value of target ``name``: batched gradients and cost are (1/m) Σ_i; Ng's
         folded quantities (G+, a+, …) are views of the question's (``shapes.evaluate``)."""
-        if batched and name == "G":
-            return self.grad.theta[k]
-        if batched and name == "G+":  # [∂J/∂b^(k+1) ∂J/∂Θ^(k)]
-            return np.hstack([self.truth("gb", k + 1, True), self.grad.theta[k]])
-        if batched and name == "gb":
-            return self.grad.b[k][:, None]
-        if batched and name == "J":
-            return self.J
-        if name.endswith("+"):
-            domain = ConcreteDomain(self.sizes, {}, m=self.m, sample=self)
+        column = None if batched and name in ("G", "G+", "gb", "J") else 0
+        if name.endswith("+"):  # G+ = [∂J/∂b^(k+1) ∂J/∂Θ^(k)], a+ = [1; a^(k)], …
+            domain = ConcreteDomain(self.sizes, {}, m=self.m, sample=self, column=column)
             return evaluate(Sym(None, name, LayerIndex("", k)), domain).value
-        return self.value(name, k)
+        return self.value(name, k, column)
