@@ -905,12 +905,10 @@ def _unfolded(node):
 
 
 def _shifted(node):
-    out = []
-    for sym in shapes.walk(node):
-        if isinstance(sym, Sym) and sym.layer is not None:
-            for k in (1, -1):
-                out.append(substitute(node, sym, replace(sym, layer=sym.layer.shift(k))))
-    return out
+    layered = [n for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None]
+    return [
+        substitute(node, n, replace(n, layer=n.layer.shift(k))) for n in layered for k in (1, -1)
+    ]
 
 
 def _t(node):

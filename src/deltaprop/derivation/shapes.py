@@ -675,10 +675,8 @@ def evaluate_entries(node, domain):
         return np.asarray(node.value), ""
     if isinstance(node, Sym):
         return _entry_symbol(node, domain)
-    if isinstance(node, Neg):
-        value, indices = evaluate_entries(node.arg, domain)
-        return -value, indices
-    if isinstance(node, Call) and node.func in ELEMENTWISE | {"φ", "φ'"}:  # entry by entry
+    entrywise = isinstance(node, Call) and node.func in ELEMENTWISE | {"φ", "φ'"}
+    if entrywise or isinstance(node, Neg):  # of each entry: φ(z_j), −δ_j
         value, indices = evaluate_entries(node.arg, domain)
         return unary(node, Term(value.shape, value, node.arg), domain).value, indices
     if isinstance(node, SumOver) and node.index in "ijk":
@@ -716,7 +714,7 @@ def _entry_binary(node, domain):
             raise SymbolError(node, f"{to_text(node)} adds entries with different indices")
         b = np.einsum(f"{ib}->{ia}", b) if ia and ib else b  # a scalar (the 1 of 1 − z_j²) stays
         return (a + b if node.op == "+" else a - b), ia or ib
-    if node.op == "/":
-        return a / b, ia + "".join(c for c in ib if c not in ia)
     out = ia + "".join(c for c in ib if c not in ia)
+    if node.op == "/":
+        return a / b, out
     return np.einsum(f"{ia},{ib}->{out}", a, b), out
