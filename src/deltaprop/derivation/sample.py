@@ -185,18 +185,16 @@ class RandomNetwork:
         return values[name]()
 
     def error(self, k):
-        """∂J^(i)/∂a^(k) of every sample (n_k, m): the output gradient at the output layer,
-        (Θ^(k))ᵀ Δ^(k+1) before a hidden layer (each column one sample's, without 1/m)."""
-        if k == len(self.sizes):
-            return self.output_gradient(self._a()[k], self.Y)
-        return self.net.theta[k].T @ self.Delta[k + 1]
-
-    def output_gradient(self, a, y):
-        """∂J^(i)/∂a^(L): the loss's δ^(L) for a linear output, a − y after an activation,
-        δ^(L) ⊘ exp'(z^(L)) = δ^(L) ⊘ a^(L) after the Poisson loss's exp output."""
+        """∂J^(i)/∂a^(k) of every sample (n_k, m), each column one sample's, without 1/m:
+        (Θ^(k))ᵀ Δ^(k+1) before a hidden layer; at the output layer the loss's δ^(L) for a
+        linear output, a − y after an activation, δ^(L) ⊘ exp'(z^(L)) = δ^(L) ⊘ a^(L) after
+        the Poisson loss's exp output."""
+        if k < len(self.sizes):
+            return self.net.theta[k].T @ self.Delta[k + 1]
+        a = self._a()[k]
         if self.output is not None:
-            return a - y
-        delta = self.loss.delta(a, y)
+            return a - self.Y
+        delta = self.loss.delta(a, self.Y)
         return delta / a if self.net.output.name == "exp" else delta
 
     def loss_of(self, r, y=None):
