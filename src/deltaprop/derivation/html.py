@@ -12,10 +12,9 @@ import numpy as np
 
 from deltaprop.derivation.notation import to_mathml
 from deltaprop.derivation.render import (
-    WHY_MATRIX_PRODUCT,
     header_text,
     number,
-    present_sections,
+    sections,
     shapes_text,
     summary_text,
     verified_text,
@@ -46,13 +45,10 @@ def derivation_html(d):
     """The whole page for the :class:`~deltaprop.derivation.explain.Derivation` ``d``."""
     title = escape(header_text(d))
     body = [f"<h1>{title}</h1>", network_svg(d.sizes), "<h2>Notation</h2>", _notation_table(d)]
-    for section, heading in present_sections(d):
-        body.append(f"<h2>{escape(heading)}</h2>")
-        body += [_equation(line) for line in d.lines if line.section == section]
-    body += ["<h2>Why a matrix product and not ⊙</h2>", f"<pre>{escape(WHY_MATRIX_PRODUCT)}</pre>"]
-    if d.forms:
-        body.append("<h2>The answers' forms give the same numbers</h2>")
-        body += [_equation(line) for line in d.forms]
+    for section in sections(d):
+        body.append(f"<h2>{escape(section.title)}</h2>")
+        body += [f"<pre>{escape(text)}</pre>" for text in section.notes + section.rows]
+        body += [_equation(line) for line in section.lines]
     body += ["<h2>Worked example</h2>", _worked_example(d), f"<p>{escape(summary_text(d))}</p>"]
     head = f'<meta charset="utf-8"><title>{title}</title><style>{STYLE}</style>'
     return (

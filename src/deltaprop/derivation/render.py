@@ -3,6 +3,7 @@
 import json
 import math
 import textwrap
+from typing import NamedTuple
 
 import numpy as np
 
@@ -137,9 +138,30 @@ SECTIONS = (
 )
 
 
-def present_sections(d):
-    """The sections that have lines (the question's derivations are per sample only)."""
-    return [(key, title) for key, title in SECTIONS if any(x.section == key for x in d.lines)]
+class Section(NamedTuple):
+    """A titled part of the derivation, as every format shows it: notes (preformatted text),
+    then rows (the batched forms, as text), then lines (:class:`explain.Line`)."""
+
+    title: str
+    notes: list = []
+    rows: list = []
+    lines: list = []
+
+
+def sections(d):
+    """The sections of the derivation ``d`` after its notation, in print order: the same
+    content in text, Markdown and HTML."""
+    out = []
+    for key, title in SECTIONS:
+        lines = [x for x in d.lines if x.section == key]
+        out += [Section(title, lines=lines)] if lines else []  # the question's: per sample only
+    if d.batched:
+        out.append(Section(BATCHED_TITLE, rows=[_batched_row(row) for row in d.batched]))
+    why = [WHY_MATRIX_PRODUCT] + ([_chain_text(d.chain)] if d.chain else [])
+    out.append(Section("Why a matrix product and not ⊙", notes=why))
+    if d.forms:
+        out.append(Section("The answers' forms give the same numbers", [FORMS_NOTE], [], d.forms))
+    return out
 
 
 def header_text(d):
@@ -166,19 +188,10 @@ def verified_text(line):
 def derivation_text(d):
     out = [header_text(d), "", "Notation (Ng's; layer 1 is the input, layer L the output)"]
     out += [f"  {s:<12} {m:<34} {shape_text(g)} = {shape_text(c)}" for s, m, g, c in d.notation]
-    for section, title in present_sections(d):
-        out += ["", title]
-        for line in (x for x in d.lines if x.section == section):
-            out += _text_line(line, d.example)
-    if d.batched:
-        out += ["", BATCHED_TITLE]
-        out += [f"  {_batched_row(row)}" for row in d.batched]
-    out += ["", "Why a matrix product and not ⊙", textwrap.indent(WHY_MATRIX_PRODUCT, "  ")]
-    if d.chain:
-        out.append(textwrap.indent(_chain_text(d.chain), "  "))
-    if d.forms:
-        out += ["", "The answers' forms give the same numbers", textwrap.indent(FORMS_NOTE, "  ")]
-        for line in d.forms:
+    for section in sections(d):
+        out += ["", section.title, *(textwrap.indent(note, "  ") for note in section.notes)]
+        out += [f"  {row}" for row in section.rows]
+        for line in section.lines:
             out += _text_line(line, d.example)
     out += ["", summary_text(d)]
     return "\n".join(out)
@@ -233,15 +246,12 @@ def summary_text(d):
 def derivation_markdown(d):
     out = [f"**{header_text(d)}**", "", "| symbol | meaning | shape |", "|---|---|---|"]
     out += [f"| {s} | {m} | {shape_text(g)} = {shape_text(c)} |" for s, m, g, c in d.notation]
-    for section, title in present_sections(d):
-        out += ["", f"### {title}", "", *TABLE_HEAD]
-        out += [_markdown_row(x) for x in d.lines if x.section == section]
-    if d.batched:
-        out += ["", f"### {BATCHED_TITLE}", ""] + [f"- `{_batched_row(r)}`" for r in d.batched]
-    out += ["", "### Why a matrix product and not ⊙", "", "```", WHY_MATRIX_PRODUCT, "```"]
-    if d.forms:
-        out += ["", "### The answers' forms", "", FORMS_NOTE, "", *TABLE_HEAD]
-        out += [_markdown_row(x) for x in d.forms]
+    for section in sections(d):
+        out += ["", f"### {section.title}", ""]
+        out += [f"```\n{note}\n```" for note in section.notes]
+        out += [f"- `{row}`" for row in section.rows]
+        if section.lines:
+            out += [*TABLE_HEAD, *map(_markdown_row, section.lines)]
     out += ["", summary_text(d)]
     return "\n".join(out)
 
