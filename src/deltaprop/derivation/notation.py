@@ -1109,9 +1109,9 @@ class TextRenderer:
     COMMA = ", "  # between the arguments of clip(r, lo, hi) and ℓ(a, y)
     ops = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
     names = {}  # canonical symbol → its spelling, where it differs
-    minus, sigma, half = "−", "Σ", "½"  # the minus sign, also in layer indices (L−1)
+    minus, sigma, half = "−", "Σ", "½"  # the minus sign of layer indices (L−1)
     PARENS, TRANSPOSED, DIFFERENTIAL, DERIV = "({})", "{}ᵀ", "∂{}", "∂{}/∂{}"
-    ONES, LAYER = "1", "^({})"
+    ONES, LAYER = "1", "{}^({})"  # a symbol and its layer
     FUNCTION = "{}"  # a function without a spelling of its own
     NUMBER, IDENTIFIER = "{}", "{}"  # a number; a NumPy name such as dZ1
     FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
@@ -1162,7 +1162,7 @@ class TextRenderer:
 
     def neg(self, node):
         arg = self(node.arg)
-        return self.minus + (self.parens(arg) if isinstance(node.arg, Bin) else arg)
+        return self.ops["-"].strip() + (self.parens(arg) if isinstance(node.arg, Bin) else arg)
 
     def call(self, node):
         if node.func == "pow":  # NumPy's out**2
@@ -1212,13 +1212,14 @@ class TextRenderer:
 
     def sym(self, node):
         base = node.name.removesuffix("+").removeprefix("~")  # Ng's folded Θ+ is written Θ
-        name = self.names.get(base, base)
+        text = self.names.get(base, self.IDENTIFIER.format(base))
         if base in SUBSCRIPTED and node.layer is not None:
-            return f"{name}{self.subscript(node.layer.text(self.minus))}"
-        layer = "" if node.layer is None else self.LAYER.format(node.layer.text(self.minus))
-        sample = self.LAYER.format("i") if node.sample and node.name in ("x", "y", "J") else ""
-        entry = self.subscript(node.entry) if node.entry else ""
-        return f"{name}{layer}{sample}{entry}"
+            return self.subscript(text, node.layer.text(self.minus))
+        if node.layer is not None:
+            text = self.LAYER.format(text, node.layer.text(self.minus))
+        if node.sample and node.name in ("x", "y", "J"):
+            text = self.LAYER.format(text, "i")
+        return self.subscript(text, node.entry) if node.entry else text
 
     def num(self, node):
         return self.half if node.value == 0.5 else self.NUMBER.format(f"{node.value:g}")
@@ -1230,8 +1231,8 @@ class TextRenderer:
     def norm(self, node):
         return f"‖{self(node.arg)}‖{'²' if node.squared else ''}{'_F' if node.frobenius else ''}"
 
-    def subscript(self, text):
-        return f"_{text}" if len(text) == 1 else f"_{{{text}}}"
+    def subscript(self, base, text):
+        return f"{base}_{text}" if len(text) == 1 else f"{base}_{{{text}}}"
 
 
 class LatexRenderer(TextRenderer):
@@ -1243,7 +1244,7 @@ class LatexRenderer(TextRenderer):
     minus, sigma, half = "-", "\\sum", "\\tfrac12"
     PARENS, TRANSPOSED, DIFFERENTIAL = "\\left({}\\right)", "{}^\\top", "\\partial {}"
     DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
-    ONES, LAYER, FUNCTION = "\\mathbf{1}", "^{{({})}}", "\\operatorname{{{}}}"
+    ONES, LAYER, FUNCTION = "\\mathbf{1}", "{}^{{({})}}", "\\operatorname{{{}}}"
 
     FRACTION = "\\frac{{{}}}{{{}}}"
 
@@ -1254,8 +1255,8 @@ class LatexRenderer(TextRenderer):
         marks = ("_F" if node.frobenius else "") + ("^2" if node.squared else "")
         return f"\\left\\| {self(node.arg)} \\right\\|{marks}"
 
-    def subscript(self, text):
-        return f"_{{{text}}}"
+    def subscript(self, base, text):
+        return f"{base}_{{{text}}}"
 
 
 class MathMLRenderer(TextRenderer):
@@ -1266,24 +1267,18 @@ class MathMLRenderer(TextRenderer):
     ops["@"] = "<mo>&#x2062;</mo>"  # juxtaposition: the invisible times
     names = {"φ'": "<mi>φ</mi><mo>′</mo>", "Diag": "<mi>Diag</mi>"}
     COMMA = "<mo>,</mo>"
-    minus, sigma, half = "<mo>−</mo>", "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
+    sigma, half = "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
     PARENS = "<mrow><mo>(</mo>{}<mo>)</mo></mrow>"
     TRANSPOSED = "<msup><mrow>{}</mrow><mi>T</mi></msup>"
     DIFFERENTIAL = "<mrow><mo>∂</mo>{}</mrow>"
     DERIV = "<mfrac><mrow><mo>∂</mo>{}</mrow><mrow><mo>∂</mo>{}</mrow></mfrac>"
-    ONES, LAYER, FUNCTION = '<mn mathvariant="bold">1</mn>', "{}", "<mi>{}</mi>"
+    ONES, FUNCTION = '<mn mathvariant="bold">1</mn>', "<mi>{}</mi>"
+    LAYER = "<msup>{}<mrow><mo>(</mo><mi>{}</mi><mo>)</mo></mrow></msup>"
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
     NUMBER, IDENTIFIER = "<mn>{}</mn>", "<mi>{}</mi>"
 
-    def sym(self, node):
-        base = node.name.removesuffix("+")
-        name = self.names.get(base, self.IDENTIFIER.format(base))
-        if node.layer is None:
-            return f"<msup>{name}<mi>(i)</mi></msup>" if node.sample else name
-        index = f"<mi>{node.layer.text()}</mi>"
-        if base in SUBSCRIPTED:
-            return f"<msub>{name}{index}</msub>"
-        return f"<msup>{name}<mrow><mo>(</mo>{index}<mo>)</mo></mrow></msup>"
+    def subscript(self, base, text):
+        return f"<msub>{base}<mi>{text}</mi></msub>"
 
     def text(self, written):
         return f"<mtext>{written}</mtext>"
