@@ -633,11 +633,9 @@ class _Parser:
                 node = self.entry(node)
             elif kind == "_":
                 self.next()
-                node = self.with_layer(
-                    node, self.layer_index(simple=True), self.tokens[self.i - 1].end
-                )
+                node = self.with_layer(node, self.layer_index(simple=True))
             elif kind == "layer":  # delta3: the layer written against the name
-                node = self.with_layer(node, LayerIndex("", self.tok.value), self.next().end)
+                node = self.with_layer(node, LayerIndex("", self.next().value))
             elif kind == "ᵀ":
                 node = Transpose((node.span[0], self.next().end), _ones(node))
             elif kind == "drop":
@@ -719,8 +717,7 @@ class _Parser:
 
     def superscript_item(self, node, braced=True):
         if self.tok.kind == "sym" and self.tok.value in self.table.letters:  # Nielsen's δ^l
-            layer = self.layer_index(simple=not braced)
-            return self.with_layer(node, layer, self.tokens[self.i - 1].end)
+            return self.with_layer(node, self.layer_index(simple=not braced))
         if self.tok.kind == "ᵀ" or (self.tok.kind == "sym" and self.tok.value == "T"):
             return Transpose((node.span[0], self.next().end), _ones(node))
         if self.tok.kind == "'":  # g^{[l]\prime}
@@ -741,9 +738,8 @@ class _Parser:
         """``node`` with the layer in the brackets that follow: ``delta[l+1]``, ``^{(l)}``."""
         close = CLOSING[self.next().kind]
         layer = self.layer_index()
-        return self.with_layer(
-            node, layer, self.expect(close, f"{close!r} after the layer index").end
-        )
+        self.expect(close, f"{close!r} after the layer index")
+        return self.with_layer(node, layer)
 
     def layer_index(self, simple=False):
         """A number, or a letter with an offset unless ``simple`` (Nielsen's δ^l+1 is δ^l + 1),
@@ -766,7 +762,8 @@ class _Parser:
             offset = sign * int(self.expect("num", "a number in the layer index").value)
         return LayerIndex(base, offset)
 
-    def with_layer(self, node, layer, end):
+    def with_layer(self, node, layer):
+        """``node`` with ``layer``, spanning up to the last token read."""
         if isinstance(node, Sym) and node.name == "J":
             return node  # J_k, with the layer as a subscript: the cost
         layered = LAYERED | {"φ", "φ'"}  # f^l, g^{[l]}: the activation of layer l
@@ -774,7 +771,7 @@ class _Parser:
         if not named or node.layer is not None:
             at = node.span[0]
             raise ParseError(f"a layer index does not belong here (position {at})", self.text, at)
-        return replace(node, span=(node.span[0], end), layer=layer)
+        return replace(node, span=(node.span[0], self.tokens[self.i - 1].end), layer=layer)
 
     def primary(self):
         tok = self.tok
@@ -1109,8 +1106,11 @@ class TextRenderer:
     COMMA = ", "  # between the arguments of clip(r, lo, hi) and ℓ(a, y)
     ops = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
     names = {}  # canonical symbol → its spelling, where it differs
-    minus, sigma, half = "−", "Σ", "½"  # the minus sign of layer indices (L−1)
+    minus, half = "−", "½"  # the minus sign of layer indices (L−1)
     PARENS, TRANSPOSED, DIFFERENTIAL, DERIV = "({})", "{}ᵀ", "∂{}", "∂{}/∂{}"
+    SQUARED, SUM = "{}²", "Σ_{} {}"  # the square; Σ_i and its argument
+    NORM = "‖{}‖{squared}{frobenius}"  # with the marks of ‖v‖² and ‖Θ‖_F (the "" when not)
+    SQUARED_MARK, FROBENIUS_MARK = ("", "²"), ("", "_F")
     ONES, LAYER = "1", "{}^({})"  # a symbol and its layer
     FUNCTION = "{}"  # a function without a spelling of its own
     NUMBER, IDENTIFIER = "{}", "{}"  # a number; a NumPy name such as dZ1
@@ -1156,9 +1156,13 @@ class TextRenderer:
     def transpose(self, node):
         if is_numpy(node.arg):  # NumPy's X.T
             return self.postfixed(node.arg, ".T")
-        arg, inner = self(node.arg), node.arg
-        simple = isinstance(inner, Ones) or (isinstance(inner, Sym) and inner.layer is None)
-        return self.TRANSPOSED.format(arg if simple else self.parens(arg))
+        return self.TRANSPOSED.format(self.raised(node.arg))
+
+    def raised(self, node):
+        """``node`` under a superscript: in parentheses unless 1 or a symbol without one."""
+        bare = isinstance(node, Sym) and node.layer is None and not node.sample
+        simple = isinstance(node, Ones) or bare
+        return self(node) if simple else self.parens(self(node))
 
     def neg(self, node):
         arg = self(node.arg)
@@ -1202,7 +1206,7 @@ class TextRenderer:
         return self.DERIV.format(self(node.num), self(node.den))
 
     def sum_over(self, node):
-        return f"{self.sigma}_{node.index} {self(node.arg)}"
+        return self.SUM.format(node.index, self(node.arg))
 
     def local(self, node):
         return self.IDENTIFIER.format(node.written)
@@ -1225,11 +1229,11 @@ class TextRenderer:
         return self.half if node.value == 0.5 else self.NUMBER.format(f"{node.value:g}")
 
     def square(self, node):
-        arg = self(node.arg)
-        return f"({arg})²" if isinstance(node.arg, Bin) else f"{arg}²"
+        return self.SQUARED.format(self.raised(node.arg))
 
     def norm(self, node):
-        return f"‖{self(node.arg)}‖{'²' if node.squared else ''}{'_F' if node.frobenius else ''}"
+        squared, frobenius = self.SQUARED_MARK[node.squared], self.FROBENIUS_MARK[node.frobenius]
+        return self.NORM.format(self(node.arg), squared=squared, frobenius=frobenius)
 
     def subscript(self, base, text):
         return f"{base}_{text}" if len(text) == 1 else f"{base}_{{{text}}}"
@@ -1241,19 +1245,14 @@ class LatexRenderer(TextRenderer):
     ops = {"@": " ", "⊙": " \\odot ", "*": " * ", ":": " : ", "+": " + ", "-": " - "}
     names = {token: f"\\{names.split()[0]}" for token, names in NAMES.items()}  # \Theta, as read
     names |= {"φ'": "\\varphi'", "Diag": "\\operatorname{Diag}", "ℓ": "\\ell"}
-    minus, sigma, half = "-", "\\sum", "\\tfrac12"
+    minus, half, SUM = "-", "\\tfrac12", "\\sum_{} {}"
+    SQUARED, SQUARED_MARK = "{}^2", ("", "^2")
+    NORM = "\\left\\| {} \\right\\|{frobenius}{squared}"
     PARENS, TRANSPOSED, DIFFERENTIAL = "\\left({}\\right)", "{}^\\top", "\\partial {}"
     DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
     ONES, LAYER, FUNCTION = "\\mathbf{1}", "{}^{{({})}}", "\\operatorname{{{}}}"
 
     FRACTION = "\\frac{{{}}}{{{}}}"
-
-    def square(self, node):
-        return f"\\left({self(node.arg)}\\right)^2"
-
-    def norm(self, node):
-        marks = ("_F" if node.frobenius else "") + ("^2" if node.squared else "")
-        return f"\\left\\| {self(node.arg)} \\right\\|{marks}"
 
     def subscript(self, base, text):
         return f"{base}_{{{text}}}"
@@ -1267,7 +1266,10 @@ class MathMLRenderer(TextRenderer):
     ops["@"] = "<mo>&#x2062;</mo>"  # juxtaposition: the invisible times
     names = {"φ'": "<mi>φ</mi><mo>′</mo>", "Diag": "<mi>Diag</mi>"}
     COMMA = "<mo>,</mo>"
-    sigma, half = "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
+    half, SQUARED = "<mfrac><mn>1</mn><mn>2</mn></mfrac>", "<msup>{}<mn>2</mn></msup>"
+    SUM = "<mrow><munder><mo>∑</mo><mi>{}</mi></munder>{}</mrow>"
+    NORM = "<msubsup><mrow><mo>‖</mo>{}<mo>‖</mo></mrow>{frobenius}{squared}</msubsup>"
+    SQUARED_MARK, FROBENIUS_MARK = ("<mrow></mrow>", "<mn>2</mn>"), ("<mrow></mrow>", "<mi>F</mi>")
     PARENS = "<mrow><mo>(</mo>{}<mo>)</mo></mrow>"
     TRANSPOSED = "<msup><mrow>{}</mrow><mi>T</mi></msup>"
     DIFFERENTIAL = "<mrow><mo>∂</mo>{}</mrow>"
@@ -1282,18 +1284,6 @@ class MathMLRenderer(TextRenderer):
 
     def text(self, written):
         return f"<mtext>{written}</mtext>"
-
-    def sum_over(self, node):
-        return f"<mrow><munder>{self.sigma}<mi>{node.index}</mi></munder>{self(node.arg)}</mrow>"
-
-    def square(self, node):
-        return f"<msup>{self.parens(self(node.arg))}<mn>2</mn></msup>"
-
-    def norm(self, node):
-        bars = f"<mrow><mo>‖</mo>{self(node.arg)}<mo>‖</mo></mrow>"
-        sub = "<mi>F</mi>" if node.frobenius else "<mrow></mrow>"
-        sup = "<mn>2</mn>" if node.squared else "<mrow></mrow>"
-        return f"<msubsup>{bars}{sub}{sup}</msubsup>"
 
 
 to_text, to_latex, to_mathml = TextRenderer(), LatexRenderer(), MathMLRenderer()
