@@ -232,6 +232,10 @@ def make_line(setup, key, section, l, value, check, template=None, general=None)
     lhs, rhs = to_text(equation.lhs), to_text(equation.rhs)
     line = Line(key, section, l, lhs, rhs, operands, shape, value, rel_error, verified_by)
     line.equation, line.where = equation, "" if l is None else where_text(l, setup.L)
+    if key in ("grad_b", "grad_theta"):  # its shape beside the parameter's: Θ^(l) for G_l
+        lhs = equation.lhs
+        param = lhs.den if isinstance(lhs, Deriv) else Sym(lhs.span, "Θ", lhs.layer)
+        line.param, line.param_shape = to_text(param), shapes_of(param, sizes, setup.m)[1]
     return line
 
 
@@ -336,23 +340,13 @@ def backward_lines(setup, form):
     lines = [make_line(setup, "delta_output", "backward", L, delta[L], _delta_check(setup, L))]
     for l in range(L, 1, -1):
         gb = RECORDS["grad_b"].function(delta[l], m)  # (n_l,)
-        lines.append(_gradient_line(setup, form, "grad_b", l, gb, net.b[l]))
+        lines.append(_form_line(setup, form, "grad_b", l, gb, _grad_check(setup, net.b[l], gb)))
         gt = RECORDS["grad_theta"].function(delta[l], a[l - 1], net.theta[l - 1], setup.alpha, m)
-        lines.append(_gradient_line(setup, form, "grad_theta", l - 1, gt, net.theta[l - 1]))
+        check = _grad_check(setup, net.theta[l - 1], gt)
+        lines.append(_form_line(setup, form, "grad_theta", l - 1, gt, check))
         if l > 2:
             lines.append(_delta_line(setup, form, l - 1))
     return lines
-
-
-def _gradient_line(setup, form, key, l, grad, param):
-    """∂J/∂b^(l) or ∂J/∂Θ^(l) (G_l in the Diag(φ') form) against central differences of J in
-    the entries of ``param``, its shape shown beside the parameter's: the ∂Θ^(l) of
-    ∂J/∂Θ^(l), or Θ^(l) for G_l."""
-    line = _form_line(setup, form, key, l, grad, _grad_check(setup, param, grad))
-    lhs = line.equation.lhs
-    param_node = lhs.den if isinstance(lhs, Deriv) else Sym(lhs.span, "Θ", LayerIndex("", l))
-    line.param_shape, line.param = as_matrix(param).shape, to_text(param_node)
-    return line
 
 
 def _delta_line(setup, form, l):
@@ -473,8 +467,6 @@ def question_lines(setup, lines):
         check = (line.rel_error, line.verified_by)
         out.append(make_line(setup, key, "question", line.layer, value, check, general=general))
         out[-1].where = f"here l = {line.layer}: {line.lhs}"
-        if key == "grad_theta":
-            out[-1].param_shape, out[-1].param = out[-1].shape, to_text(out[-1].equation.lhs.den)
     return out
 
 
