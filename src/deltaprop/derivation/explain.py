@@ -486,12 +486,10 @@ def form_lines(setup):
     against the ⊙ form (per sample: Diag(φ') is one sample's matrix)."""
     net, lines = setup.net, []
     for l in range(setup.L - 1, 1, -1):
-        dphi_z = net.activation.dphi(setup.z[l], setup.a[l])  # (n_l, 1)
-        P = np.diag(dphi_z[:, 0])  # P_l: (n_l, n_l)
-        jacobian = net.theta[l] @ P  # ∂z^(l+1)/∂z^(l): (n_{l+1}, n_l)
+        args = net.theta[l], setup.delta[l + 1], setup.value("φ'", l)  # Θ^(l), δ^(l+1), φ'(z^(l))
+        diag, vjp = delta_diag(*args), delta_vjp(*args)  # (n_l, 1) each
+        P, jacobian = setup.value("P", l), setup.value("∂z/∂z", l)  # P_l, ∂z^(l+1)/∂z^(l)
         check = _delta_check(setup, l)
-        diag = delta_diag(net.theta[l], setup.delta[l + 1], dphi_z)
-        vjp = delta_vjp(net.theta[l], setup.delta[l + 1], dphi_z)
         values = {"P": P, "diag": diag, "jacobian": jacobian, "vjp": vjp.T}
         for key, template in FORM_TEMPLATES["forms"].items():
             verified = check if key in FORM_FUNCTIONS else (0.0, "definition")
