@@ -578,8 +578,7 @@ class _Parser:
         node = self.product()
         while PRODUCT_OPS.get(self.tok.value) in LOOSE_OPS:  # only an operator has such a value
             tok = self.next()
-            right = self.product()
-            node = self._product(node, PRODUCT_OPS[tok.value], right, tok)
+            node = self._product(node, PRODUCT_OPS[tok.value], self.product(), tok)
         return node
 
     # product := unary (('@' | '·' | '*' | '/' | juxtaposition) unary)*, left to right
@@ -748,13 +747,11 @@ class _Parser:
             layer = self.layer_index()
             self.expect("}", "'}' after the layer index")
             return layer
-        tok = self.tok
+        tok = self.next()
         if tok.kind == "num":
-            self.next()
             return LayerIndex("", int(tok.value))
         if tok.kind != "sym" or tok.value not in self.table.letters:
-            self.fail("expected a layer index (a number, L, l or k, e.g. l+1)")
-        self.next()
+            self.fail("expected a layer index (a number, L, l or k, e.g. l+1)", tok)
         base, offset = self.table.letters[tok.value], 0
         self.letters.setdefault(base, set()).add(tok.value)
         if not simple and self.tok.kind in ("+", "-"):
@@ -907,15 +904,15 @@ class _Parser:
         self.in_norm, outer = True, self.in_norm
         arg = self.expr()
         self.in_norm = outer
-        end = self.expect("‖", "'‖' to close the norm").end
+        self.expect("‖", "'‖' to close the norm")
         squared = frobenius = False
         while True:
             if self.accept("²") or self.skip("^", 2):
-                squared, end = True, self.tokens[self.i - 1].end
+                squared = True
             elif self.skip("_", "F"):
-                frobenius, end = True, self.tokens[self.i - 1].end
+                frobenius = True
             else:
-                return Norm((start, end), arg, squared, frobenius)
+                return Norm((start, self.tokens[self.i - 1].end), arg, squared, frobenius)
 
     def primary_sum(self):
         """``Σ_i body`` or ``Σ_l body``: the body is the product that follows."""
