@@ -44,7 +44,9 @@ MAX_UNITS = 8  # units drawn per layer; wider layers show the first ones and a "
 def derivation_html(d):
     """The whole page for the :class:`~deltaprop.derivation.explain.Derivation` ``d``."""
     title = escape(header_text(d))
-    body = [f"<h1>{title}</h1>", network_svg(d.sizes), "<h2>Notation</h2>", _notation_table(d)]
+    notation = [(s, m, shape_text(g), shape_text(c)) for s, m, g, c in d.notation]
+    body = [f"<h1>{title}</h1>", network_svg(d.sizes), "<h2>Notation</h2>"]
+    body.append(_table(notation, head=("symbol", "meaning", "shape", "here")))
     for section in sections(d):
         body.append(f"<h2>{escape(section.title)}</h2>")
         body += [f"<pre>{escape(text)}</pre>" for text in section.notes + section.rows]
@@ -64,11 +66,6 @@ def _equation(line):
     math = f'<math display="block"><mrow>{lhs}<mo>=</mo>{rhs}</mrow></math>'
     shapes = f'<p class="shapes">{escape(shapes_text(line))}{where}</p>'
     return f'<div class="eq">{math}{shapes}<p class="check">{escape(verified_text(line))}</p></div>'
-
-
-def _notation_table(d):
-    rows = [(s, m, shape_text(g), shape_text(c)) for s, m, g, c in d.notation]
-    return _table(rows, head=("symbol", "meaning", "shape", "here"))
 
 
 def _table(body, head=()):
