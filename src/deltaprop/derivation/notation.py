@@ -250,15 +250,15 @@ COMMAND_TOKENS, WORD_TOKENS = _spellings(NAMES, COMMANDS), _spellings(NAMES, WOR
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
+UNICODE |= {".*": "⊙", ".^": "**", ":=": "=", ".T": "ᵀ", "\\|": "‖"}  # Octave's .*, .^; ‖ of LaTeX
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.)|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
-    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<dotpower>\.\^)|(?P<assign>:=)"
+    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.)|(?P<annotation>\\in(?![A-Za-z]).*)"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<power>\*\*)|(?P<augment>\+=)"
-    r"|(?P<punct>[-+*/@=()\[\]{}^_',:.;<>])"
-    r"|(?P<uni>[ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
+    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\.\^|:=|\.T(?![A-Za-z])|\*\*|\+="
+    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
 
@@ -338,13 +338,8 @@ def _octave_tokens(name, pos, end):
 
 
 TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (kind, value)
-    "dotstar": ("op", "⊙"),  # Octave's .* is the Hadamard product
-    "assign": ("=", "="),  # := in Ng's course: an assignment
-    "dotT": ("ᵀ", "ᵀ"),
-    "dotpower": ("**", "**"),  # Octave's .^, NumPy's **
     "droprow": ("drop", 0),  # Octave's (2:end)
     "dropcol": ("drop", 1),  # and (:,2:end)
-    "norm": ("‖", "‖"),
     "1": ("ones", "1"),
     "½": ("num", 0.5),
     "·": ("op", "·"),
@@ -366,7 +361,7 @@ def _tokens_of(match, text, words):
         return [Token("num", float(s), pos, end)]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
         return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
-    if kind in ("power", "augment", "punct", "uni"):  # also NumPy's x**2 and dW += T
+    if kind == "punct":  # also NumPy's x**2 and dW += T, Octave's .* (⊙) and Ng's := (=)
         return [_symbol_or_op(UNICODE.get(s, s), pos, end)]
     if kind == "cmd":
         if s[1:] not in COMMAND_TOKENS:
