@@ -47,10 +47,10 @@ def derivation_html(d):
     notation = [(s, m, shape_text(g), shape_text(c)) for s, m, g, c in d.notation]
     body = [f"<h1>{title}</h1>", network_svg(d.sizes), "<h2>Notation</h2>"]
     body.append(_table(notation, head=("symbol", "meaning", "shape", "here")))
-    for section in sections(d):
-        body.append(f"<h2>{escape(section.title)}</h2>")
-        body += [f"<pre>{escape(text)}</pre>" for text in section.notes + section.rows]
-        body += [_equation(line) for line in section.lines]
+    for heading, notes, rows, lines in sections(d):
+        body.append(f"<h2>{escape(heading)}</h2>")
+        body += [f"<pre>{escape(text)}</pre>" for text in notes + rows]
+        body += [_equation(line) for line in lines]
     body += ["<h2>Worked example</h2>", _worked_example(d), f"<p>{escape(summary_text(d))}</p>"]
     head = f'<meta charset="utf-8"><title>{title}</title><style>{STYLE}</style>'
     return (

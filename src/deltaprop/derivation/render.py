@@ -3,7 +3,6 @@
 import json
 import math
 import textwrap
-from typing import NamedTuple
 
 import numpy as np
 
@@ -138,29 +137,20 @@ SECTIONS = (
 )
 
 
-class Section(NamedTuple):
-    """A titled part of the derivation, as every format shows it: notes (preformatted text),
-    then rows (the batched forms, as text), then lines (:class:`explain.Line`)."""
-
-    title: str
-    notes: list = []
-    rows: list = []
-    lines: list = []
-
-
 def sections(d):
-    """The sections of the derivation ``d`` after its notation, in print order: the same
-    content in text, Markdown and HTML."""
+    """``[(title, notes, rows, lines)]``: the sections of the derivation ``d`` after its
+    notation, in print order, the same in text, Markdown and HTML; each shows its notes
+    (preformatted text), then its rows (the batched forms, as text), then its lines."""
     out = []
     for key, title in SECTIONS:
         lines = [x for x in d.lines if x.section == key]
-        out += [Section(title, lines=lines)] if lines else []  # the question's: per sample only
+        out += [(title, [], [], lines)] if lines else []  # the question's: per sample only
     if d.batched:
-        out.append(Section(BATCHED_TITLE, rows=[_batched_row(row) for row in d.batched]))
+        out.append((BATCHED_TITLE, [], [_batched_row(row) for row in d.batched], []))
     why = [WHY_MATRIX_PRODUCT] + ([_chain_text(d.chain)] if d.chain else [])
-    out.append(Section("Why a matrix product and not ⊙", notes=why))
+    out.append(("Why a matrix product and not ⊙", why, [], []))
     if d.forms:
-        out.append(Section("The answers' forms give the same numbers", [FORMS_NOTE], [], d.forms))
+        out.append(("The answers' forms give the same numbers", [FORMS_NOTE], [], d.forms))
     return out
 
 
@@ -188,10 +178,10 @@ def verified_text(line):
 def derivation_text(d):
     out = [header_text(d), "", "Notation (Ng's; layer 1 is the input, layer L the output)"]
     out += [f"  {s:<12} {m:<34} {shape_text(g)} = {shape_text(c)}" for s, m, g, c in d.notation]
-    for section in sections(d):
-        out += ["", section.title, *(textwrap.indent(note, "  ") for note in section.notes)]
-        out += [f"  {row}" for row in section.rows]
-        for line in section.lines:
+    for title, notes, rows, lines in sections(d):
+        out += ["", title, *(textwrap.indent(note, "  ") for note in notes)]
+        out += [f"  {row}" for row in rows]
+        for line in lines:
             out += _text_line(line, d.example)
     out += ["", summary_text(d)]
     return "\n".join(out)
@@ -246,12 +236,11 @@ def summary_text(d):
 def derivation_markdown(d):
     out = [f"**{header_text(d)}**", "", "| symbol | meaning | shape |", "|---|---|---|"]
     out += [f"| {s} | {m} | {shape_text(g)} = {shape_text(c)} |" for s, m, g, c in d.notation]
-    for section in sections(d):
-        out += ["", f"### {section.title}", ""]
-        out += [f"```\n{note}\n```" for note in section.notes]
-        out += [f"- `{row}`" for row in section.rows]
-        if section.lines:
-            out += [*TABLE_HEAD, *map(_markdown_row, section.lines)]
+    for title, notes, rows, lines in sections(d):
+        out += ["", f"### {title}", "", *(f"```\n{note}\n```" for note in notes)]
+        out += [f"- `{row}`" for row in rows]
+        if lines:
+            out += [*TABLE_HEAD, *map(_markdown_row, lines)]
     out += ["", summary_text(d)]
     return "\n".join(out)
 
