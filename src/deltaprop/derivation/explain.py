@@ -228,9 +228,7 @@ def make_line(setup, key, section, l, value, check, template=None, general=None)
         equation = Template(equation.lhs, without_alpha(equation.rhs))
     sizes = None if general else setup.net.sizes
     operands, shape = ([], None) if key == "cost" else shapes_of(equation.rhs, sizes, setup.m)
-    rel_error, verified_by = check
-    lhs, rhs = to_text(equation.lhs), to_text(equation.rhs)
-    line = Line(key, section, l, lhs, rhs, operands, shape, value, rel_error, verified_by)
+    line = Line(key, section, l, *map(to_text, equation), operands, shape, value, *check)
     line.equation, line.where = equation, "" if l is None else where_text(l, setup.L)
     if key in ("grad_b", "grad_theta"):  # its shape beside the parameter's: Θ^(l) for G_l
         lhs = equation.lhs
