@@ -349,10 +349,9 @@ def backward_lines(setup, form):
 
 def _delta_line(setup, form, l):
     """δ^(l) in the chosen form; the ⊙ form calls the record's function."""
-    net, z, a, delta = setup.net, setup.z, setup.a, setup.delta
-    dphi_z = net.activation.dphi(z[l], a[l])  # φ'(z^(l)): (n_l, m)
+    delta = setup.delta
     f = RECORDS["delta_hidden"].function if form == "hadamard" else FORM_FUNCTIONS[form]
-    delta[l] = f(net.theta[l], delta[l + 1], dphi_z)  # (n_l, m)
+    delta[l] = f(setup.net.theta[l], delta[l + 1], setup.value("φ'", l))  # (n_l, m)
     check = _delta_check(setup, l)
     value = delta[l].T if form == "vjp" else delta[l]
     return _form_line(setup, form, "delta_hidden", l, value, check)
