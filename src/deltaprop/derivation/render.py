@@ -39,12 +39,6 @@ def rel_text(error):
     return f"{error:.1e}"
 
 
-def underline(text, span):
-    """``text`` and a line of carets under ``span``."""
-    start, end = span
-    return f"  {text}\n  {' ' * start}{'^' * max(1, end - start)}"
-
-
 def check_text(result):
     """The verdict of a :class:`~deltaprop.derivation.check.CheckResult` as plain text."""
     lines = [f"equation: {result.equation}", f"sizes:    {result.sizes_said()}"]
@@ -54,8 +48,9 @@ def check_text(result):
     if result.verdict == "unparseable":
         return "\n".join([*lines, "verdict:  UNPARSEABLE", result.message])
     lines.append(f"verdict:  {_headline(result)}")
-    if result.span is not None and result.verdict != "correct":
-        lines.append(underline(result.equation, result.span))
+    if result.span is not None and result.verdict != "correct":  # carets under the span
+        start, end = result.span
+        lines += [f"  {result.equation}", f"  {' ' * start}{'^' * max(1, end - start)}"]
     if result.message and result.verdict != "correct":
         lines.append(f"  {result.message}")
     concrete = (result.failure or {}).get("concrete")
@@ -256,16 +251,11 @@ def _markdown_row(line):
 def derivation_latex(d):
     out = [f"% {header_text(d)}", r"\begin{align*}"]
     for line in d.lines + d.forms:
-        out.append(f"  {_latex_equation(line)} \\\\")
-    out.append(r"\end{align*}")
-    return "\n".join(out)
-
-
-def _latex_equation(line):
-    lhs, rhs = to_latex(line.equation.lhs), to_latex(line.equation.rhs)
-    if line.shape is None:
-        return f"{lhs} &= {rhs}"
-    return f"{lhs} &= {rhs} && \\in \\mathbb{{R}}^{{{shape_latex(line.shape)}}}"
+        lhs, rhs = map(to_latex, line.equation)
+        if line.shape is not None:  # J is a scalar; the others lie in a space ℝ^{…}
+            rhs += f" && \\in \\mathbb{{R}}^{{{shape_latex(line.shape)}}}"
+        out.append(f"  {lhs} &= {rhs} \\\\")
+    return "\n".join([*out, r"\end{align*}"])
 
 
 def derivation_json(d):
