@@ -59,9 +59,7 @@ class State(RandomNetwork):
             self._move()
 
     def moved(self, key, delta):
-        changes = dict(self.changes)
-        changes[key] = changes[key] + delta if key in changes else delta
-        return State(self.original, changes)
+        return State(self.original, self.changes | {key: self.changes.get(key, 0) + delta})
 
     def value(self, name, k, column=0):
         if self.changes and name.startswith("Acc"):  # Ng's Δ sums the samples' gradients
@@ -161,7 +159,7 @@ class Calculus:
         """``(key, value, column)`` of the variable ``sym`` differentiates by: column 0 for
         one sample's z, a, x, y; None for Θ, b and the batch."""
         layer = None if sym.layer is None else sym.layer.bind(self.binding)
-        name = {"Z": "z", "A": "a", "X": "x", "Y": "y"}.get(sym.name, sym.name)
+        name = shapes.ONE_SAMPLE.get(sym.name, sym.name)
         if name == "a" and layer == 1:
             name, layer = "x", None
         base = np.asarray(self.evaluate(sym).value, dtype=float)
@@ -305,7 +303,7 @@ def directions(network, nodes, rng):
     moved = [n.arg for node in nodes for n in shapes.walk(node) if isinstance(n, Differential)]
     if not moved:
         return {}
-    written = {{"X": "x", "Y": "y"}.get(n.name, n.name) for n in moved if isinstance(n, Sym)}
+    written = {shapes.ONE_SAMPLE.get(n.name, n.name) for n in moved if isinstance(n, Sym)}
     names = written & set(PARAMETERS)
     out = {("Θ", k): rng.normal(size=v.shape) for k, v in network.net.theta.items()}
     if "b" in names:

@@ -46,7 +46,8 @@ RANGES["∂J/∂A"] = (1, 0)  # ∂J/∂A^(1) = ∂J/∂X, cs231n's dx of the fi
 RANGES["R"] = (1, -1)  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
 RANGES |= {f"{name}+": (1, -1) for name in FOLDED}
 WEIGHTS = {"Θ", "G", "Acc", "∂z/∂z", "R"}  # n_{l+1} × n_l
-BATCH = {"Z", "A", "Δ", "∂J/∂A"}  # n_l × m
+BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # n_l × m
+ONE_SAMPLE = {batch: one for one, batch in BATCHES.items()}  # A: a, the sample of a column
 MEANING = {"G": "∂J/∂Θ", "Acc": "Ng's Δ", "gb": "∂J/∂b", "φ'": "φ'(z)", "R": "(α/m) Θ"}
 MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z"}
 
@@ -282,7 +283,7 @@ def symbol_shape(name, layer, domain):
         return (n(layer.shift(1)), n(layer))
     if name == "P":
         return (n(layer), n(layer))
-    return (n(layer), m if name in BATCH else 1)  # b, z, a, δ, gb: columns; Z, A, Δ: m
+    return (n(layer), m if name in ONE_SAMPLE else 1)  # b, z, a, δ, gb: columns; Z, A, Δ: m
 
 
 def evaluate(node, domain):
