@@ -46,7 +46,7 @@ RANGES["∂J/∂A"] = (1, 0)  # ∂J/∂A^(1) = ∂J/∂X, cs231n's dx of the fi
 RANGES["R"] = (1, -1)  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
 RANGES |= {f"{name}+": (1, -1) for name in FOLDED}
 WEIGHTS = {"Θ", "G", "Acc", "∂z/∂z", "R"}  # n_{l+1} × n_l
-BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # n_l × m
+BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # batch: n_l × m
 ONE_SAMPLE = {batch: one for one, batch in BATCHES.items()}  # A: a, the sample of a column
 MEANING = {"G": "∂J/∂Θ", "Acc": "Ng's Δ", "gb": "∂J/∂b", "φ'": "φ'(z)", "R": "(α/m) Θ"}
 MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z"}
