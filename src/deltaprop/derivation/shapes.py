@@ -117,7 +117,8 @@ class ShapeError(Exception):
 
     def describe(self, text=to_text):
         """What is undefined, with the operands written by ``text`` (a notation's names)."""
-        op, left = OP_NAMES[op_symbol(self.node)], _operand(self.left, text)
+        symbol = op_symbol(self.node)
+        op, left = OP_NAMES.get(symbol, symbol), _operand(self.left, text)
         if self.right is None:
             return f"{op} of {left} is undefined: {self.rule}"
         return f"{op} of {left} and {_operand(self.right, text)} is undefined: {self.rule}"
@@ -146,16 +147,22 @@ OP_NAMES = {
     "-": "−",
     ":": "the Frobenius product :",
     "/": "division",
+    "Σ": "the sum Σ",
+    "sum": "the sum over an axis",
+    "(2:end)": "dropping the first row or column",
+    "[1; ·]": "the bias unit",
 }
 
 
 def op_symbol(node):
-    """The operation of a node that can fail: ``"@"``, ``"⊙"``, …, ``"Diag"`` or ``"²"``."""
+    """The operation of a node that can fail: ``"@"``, ``"⊙"``, …, a function's name
+    (``"Diag"``, ``"clip"``), ``"²"``, ``"Σ"``, NumPy's ``"sum"``, Octave's ``"(2:end)"``."""
     if isinstance(node, Bin):
         return node.op
-    if isinstance(node, Call) and node.func == "Tr":
-        return "Tr"
-    return "²" if isinstance(node, Square) else "Diag"
+    if isinstance(node, Call):
+        return node.func
+    kinds = {Square: "²", SumOver: "Σ", AxisSum: "sum", DropFirst: "(2:end)", BiasUnit: "[1; ·]"}
+    return kinds[type(node)]
 
 
 def _operand(term, text=to_text):
