@@ -58,8 +58,10 @@ class State(RandomNetwork):
         if self.changes:
             self._move()
 
-    def moved(self, key, delta):
-        return State(self.original, self.changes | {key: self.changes.get(key, 0) + delta})
+    def moved(self, directions, step):
+        """This state moved by ``step`` along ``directions`` (key → change), all at once."""
+        moved = {key: self.changes.get(key, 0) + step * d for key, d in directions.items()}
+        return State(self.original, self.changes | moved)
 
     def value(self, name, k, column=0):
         if self.changes and name.startswith("Acc"):  # Ng's Δ sums the samples' gradients
@@ -146,11 +148,9 @@ class Calculus:
                 f"{to_text(den)} has {base.size} entries, more than the {MAX_ENTRIES} that "
                 "are differentiated by numbers: give smaller --sizes (or none)",
             )
-        out = []
-        for index in np.ndindex(*base.shape):
-            unit = np.zeros(base.shape)
-            unit[index] = 1.0
-            out.append(self.central(node.num, state, {key: _placed(unit, column, self.network.m)}))
+        units = np.eye(base.size).reshape(base.size, *base.shape)  # each entry moved alone
+        m = self.network.m
+        out = [self.central(node.num, state, {key: _placed(u, column, m)}) for u in units]
         num_shape = np.shape(out[0])
         value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
         return _term(_squeezed(value, num_shape, base.shape), node)
@@ -174,10 +174,7 @@ class Calculus:
 
     def central(self, node, state, directions):
         """The central difference of ``node``'s value along ``directions`` (key → change)."""
-        plus, minus = state, state
-        for key, direction in directions.items():
-            plus = plus.moved(key, EPSILON * direction)
-            minus = minus.moved(key, -EPSILON * direction)
+        plus, minus = state.moved(directions, EPSILON), state.moved(directions, -EPSILON)
         high, low = (np.asarray(self.evaluate(node, s).value, dtype=float) for s in (plus, minus))
         return (high - low) / 2 / EPSILON
 
