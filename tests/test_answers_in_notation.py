@@ -690,7 +690,7 @@ STUDENTS_SPELLING = [
         None,
         "tanh",
         r"\frac{\partial J}{\partial W^{(2)}} = H \frac{\partial J}{\partial O}",
-        ["corrected: ∂J/∂W^{(2)} = Hᵀ ∂J/∂O"],
+        ["corrected: ∂J/∂W^{(2)} = Hᵀ (∂J/∂O)"],
         ["∂J/∂A", "ᵀ)ᵀ", "^(L"],
     ),
     (  # ex4's rows: d2 and a1, not ((Δ^(2))ᵀ)ᵀ
@@ -698,7 +698,7 @@ STUDENTS_SPELLING = [
         (4, 5, 3),
         "sigmoid",
         "Theta1_grad = d2' * a1' / m",
-        ["the matrix product of d2' (", "corrected: Theta1_grad = d2' * a1 / m"],
+        ["the matrix product of d2' (", "corrected: Theta1_grad = (d2' * a1)/m"],
         ["Δ", "A^(", "ᵀ"],
     ),
     (  # Octave's ' and .*
@@ -748,7 +748,7 @@ STUDENTS_SPELLING = [
         "tanh",
         r"\delta^{(k)} = \Theta^{(k)} \delta^{(k+1)} \odot \varphi'(z^{(k)})",
         ["corrected: δ^(k) = (Θ^(k))ᵀ δ^(k+1) ⊙ φ'(z^(k))", "did you mean (Θ^(k))ᵀ δ^(k+1)?"],
-        ["^(l", "_l", "{l"],
+        ["^(l"],
     ),
     (
         "question",
@@ -796,7 +796,8 @@ def test_every_answer_is_in_the_students_spelling(
     result = check(equation, sizes, activation, notation=notation)
     assert result.verdict == "wrong", result.to_text()
     text = result.to_text()
-    answer = text[text.index("verdict:") :].replace(equation, "")
+    lines = text[text.index("verdict:") :].splitlines()
+    answer = "\n".join(line for line in lines if line.strip() != equation)
     assert all(fragment in answer for fragment in said), text
     assert not any(leak in answer for leak in leaks), text
     if result.corrected:
@@ -827,7 +828,7 @@ DLAI_CLAIMS = [
     (
         r"W^{[l]} \in \mathbb{R}^{n^{[l-1]} \times n^{[l]}}",
         "wrong",
-        "W^[l] is (n^{[l]} × n^{[l-1]}), not (n^{[l-1]} × n^{[l]})",
+        "W^{[l]} is (n^{[l]} × n^{[l-1]}), not (n^{[l-1]} × n^{[l]})",
     ),
 ]
 
@@ -855,7 +856,9 @@ def test_the_loss_written_mathcal_l_is_read_alone(equation):
 
 # A derivation forced into a notation it is not written in: not read there, with the advice.
 def test_a_derivation_in_another_notation_than_forced_says_which():
-    derivation = r"\begin{align} dZ^{[2]} &= A^{[2]} - Y \\ dW^{[2]} &= dZ^{[2]} A^{[1]T} / m \end{align}"
+    derivation = (
+        r"\begin{align} dZ^{[2]} &= A^{[2]} - Y \\ dW^{[2]} &= dZ^{[2]} A^{[1]T} / m \end{align}"
+    )
     result = check_derivation(derivation, (4, 5, 3), notation="goodfellow")
     assert result.verdict == "unparseable", result.to_text()
     assert "try --notation dlai" in result.to_text(), result.to_text()

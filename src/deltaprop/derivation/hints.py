@@ -252,7 +252,10 @@ def _alpha_over_m(goal, rhs, activation):
     m = Sym(alphas[0].span, "m")
     fixed = transform(rhs, lambda n: Bin(n.span, "/", n, m) if n in alphas else None)
     theta = Sym(alphas[0].span, "Θ", goal.layer)
-    return [("α not over m", {"alpha": alphas[0], "goal": goal.node, "theta": theta}, fixed)]
+    gradient = transform(
+        goal.node, lambda n: replace(n, name="G") if getattr(n, "name", "") == "R" else None
+    )
+    return [("α not over m", {"alpha": alphas[0], "goal": gradient, "theta": theta}, fixed)]
 
 
 def _missing_bias(goal, rhs, activation):
@@ -273,7 +276,7 @@ def _missing_dphi(goal, rhs, activation):
     """(Θ^(l))ᵀ δ^(l+1) without ⊙ φ'(z^(l))."""
     if goal.name not in ("δ", "Δ") or goal.layer is None:
         return []
-    z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
+    z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer, entry=goal.entry)
     dphi = Call(goal.node.span, "φ'", z)
     return [("missing φ'", {"fixed": dphi}, Bin(rhs.span, "⊙", rhs, dphi, ""))]
 
