@@ -428,7 +428,7 @@ def test_ex4_vectorized_code_is_read_one_sample_per_row(equation):
         ("d2 = (d3 * Theta2) .* sigmoidGradient(z2)", "the bias column is not dropped"),
         ("Theta1_grad = d2' * a1", "too large by a factor m = 7"),
         ("d3 = Y - a3", "the sign is flipped"),
-        ("J = 1/m * sum(sum((a3 - y).^2))", "twice the true value: the cost J^(i) = ½‖a^(L)"),
+        ("J = 1/m * sum(sum((a3 - y).^2))", "twice the true value: the squared loss ½‖·‖²"),
         ("z3 = a2 * Theta2", ""),
     ],
 )

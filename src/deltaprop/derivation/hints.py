@@ -67,7 +67,7 @@ HINTS = {
         "{written} is {name}'s φ'; the local derivative is φ'(x) of this network's φ = "
         "{activation}: dx = {fixed}"
     ),
-    "regularized bias": "biases are not regularized: drop the α term from {goal}",
+    "regularized bias": "biases are not regularized: drop the L2 term from {goal}",
     "L2 twice": (
         "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
         "derivative's 2"
@@ -84,7 +84,7 @@ HINTS = {
         "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
         "the N samples), so dW = X.T @ dout needs no further / N"
     ),
-    "cost twice": "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½",
+    "cost twice": "twice the true value: the squared loss ½‖·‖² has the factor ½",
     "Nielsen's index": (
         "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
         "after layer l are w^{l+1} (Θ^(l) here)"
@@ -103,7 +103,7 @@ HINTS = {
         "and the first layer's gradient takes {a0} = {x}"
     ),
     "keepdims": (
-        "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so b − α db "
+        "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so b - learning_rate * db "
         "would be n × n; write keepdims=True"
     ),
     "axis": (
@@ -415,8 +415,8 @@ def factor_hint(c, m, l2=False, local=False, cost=False):
         (m, f"too large by a factor m = {m}: the batched gradient needs the factor 1/m"),
         (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),
         (-1, "the sign is flipped"),
-        (2, "twice the true value: the ½ of J^(i) = ½‖a^(L) − y‖² cancels the derivative's 2"),
-        (0.5, "half the true value: the ½ of J^(i) is already cancelled by the derivative's 2"),
+        (2, "twice the true value: the ½ of the squared loss cancels the derivative's 2"),
+        (0.5, "half the true value: the ½ of the loss is already cancelled by the derivative's 2"),
     ]
     for factor, hint in named:
         if abs(c - factor) <= 1e-9 * abs(factor):

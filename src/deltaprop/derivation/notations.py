@@ -169,11 +169,7 @@ def define(notation, definitions):
     table = table_of(notation)
     if not definitions:
         return notation
-    symbols = dict(table.symbols)
-    for text in definitions:
-        name, meaning = _definition(text, table)
-        symbols[name] = meaning
-    return replace(table, symbols=symbols)
+    return replace(table, symbols=table.symbols | dict(_definition(t, table) for t in definitions))
 
 
 def _definition(text, table):
@@ -356,16 +352,18 @@ GREEK = {"\\lambda": "λ", "\\alpha": "α"}  # α as a LaTeX command says it
 def as_written(notation, text):
     """``notation``'s table as the student's ``text`` uses it: cs231n's names of its layer
     (:func:`local_names`), Bishop's units at their layers, the names ``text`` writes first
-    (``dw``, not ``dW``; ``d3``, not ``delta3``), its layer letter first (:func:`_said_letters`:
-    k where the notation's is l) and its word for α (``lambda``, ``lambd``, λ)."""
+    (``dw``, not ``dW``; ``d3``, not ``delta3``), the one letter it writes a layer variable
+    with first (k where the notation's is l; the notation's own where it writes two, k and
+    l) and its word for α (``lambda``, ``lambd``, λ)."""
     table = local_names(table_of(notation), text)
     try:
         alpha = [text[t.pos : t.end] for t in tokenize(text, table) if t.value == "α"]
         units = _units(parse(text, table), table) if table.units else ""
-    except ConfigError:
+        letters = layer_letters(text, table)  # {core: the letters written}
+    except ConfigError:  # not readable alone (a name the user defined): the notation's
         return table
     spelled = {GREEK.get(alpha[0], alpha[0]): Meaning("α")} if alpha else {}
-    said = {letter: core for core, letter in _said_letters(table, text).items()}
+    said = {next(iter(w)): core for core, w in letters.items() if len(w) == 1}
     return replace(
         table,
         symbols=_written_first(table.symbols, text),
@@ -387,14 +385,10 @@ def _unrows(node):
     """``node`` with ex4's rows (:func:`rows`) read back: (A^(1))ᵀ is a1, (Δ^(3))ᵀ d3."""
 
     def sample(n):
-        if not (isinstance(n, Transpose) and isinstance(n.arg, Sym)):
-            return None
-        batch = n.arg.name.removesuffix("+")
-        return (
-            replace(n.arg, name=n.arg.name.replace(batch, SAMPLE_OF[batch]))
-            if batch in SAMPLE_OF
-            else None
-        )
+        arg = n.arg if isinstance(n, Transpose) else None
+        if isinstance(arg, Sym) and arg.name.removesuffix("+") in SAMPLE_OF:
+            return replace(arg, name=SAMPLE_OF[arg.name[0]] + arg.name[1:])  # A+: a+
+        return None
 
     return transform(node, sample)
 
@@ -417,9 +411,7 @@ def _spelled(sym, table):
     as NumPy), or None when the table has no name for it: a name of its layer (d2l's h is
     h^{(1)}, o the output), else a name with the layer written (Bishop's: the unit's
     letter), else a name of one layer (``A_prev``), else ∂J/∂ its variable's name. Ng's
-    folded Θ+ and a+ are named as Θ and a."""
-    if sym.name in SCALARS:
-        return None
+    folded Θ+ and a+ are named as Θ and a; NumPy's X is X (printed X.T)."""
     core = sym.name.removesuffix("+")
     names = [(n, m) for n, m in table.symbols.items() if m.core == core]
     for name, meaning in names:
@@ -435,6 +427,8 @@ def _spelled(sym, table):
     for name, meaning in names:  # a name of one layer: dZ, A_prev, a_hidden
         if meaning.at and _at(meaning, table) == sym.layer:
             return _named(sym, name, table)
+    if sym.name in SCALARS:
+        return _named(sym, sym.name, table) if table.numpy else None
     variable = GRADIENT_OF.get(core)
     named = _spelled(replace(sym, name=variable), table) if variable else None
     return None if named is None else Deriv(sym.span, Sym(sym.span, _cost(table)), named)
@@ -479,13 +473,13 @@ def _written_index(layer, meaning, table):
 
 def layer_said(name, k, notation, text=""):
     """``l = k`` for quantity ``name`` at the core's layer ``k`` (layer 1 the input), said in
-    the letter of the student's ``text`` (:func:`_said_letters`) and ``notation``'s numbering:
+    the letter of the student's ``text`` (:func:`as_written`) and ``notation``'s numbering:
     the index its name is written with (deeplearning.ai's Δ^(3) is dZ^{[2]}, Θ^(2) is
     W^{[2]}; a weight as its Θ), else one less where layer 0 is the input, which is then said:
     ``l = 2 (layer 0 the input)``. ``name`` None: ``k`` is a value of the layer variable, said
     in its letter only (Goodfellow's ``k = 2``)."""
     table = table_of(notation)
-    letter = _said_letters(table, text).get("l", "l")
+    letter = _letters_back(as_written(table, text)).get("l", "l")
     if name is None:
         return f"{letter} = {k}"
     core = "Θ" if name in WEIGHTS else name
@@ -501,21 +495,9 @@ def binding_said(binding, notation, text=""):
     deeplearning.ai's."""
     table = table_of(notation)
     values = binding | {"L": binding["L"] - 1 + table.first}
-    letters = _said_letters(table, text)
+    letters = _letters_back(as_written(table, text))
     said = ", ".join(f"{letters.get(k, k)} = {v}" for k, v in values.items())
     return said + _input_said(table, ", ")
-
-
-def _said_letters(table, text):
-    """The letter each layer variable is said with: the one letter the student's ``text``
-    writes it with (k in ``δ^(k) = …`` of the question's notation, whose letter is l), else
-    the notation's own (:func:`_letters_back`), also where ``text`` writes two (k and l)."""
-    letters = _letters_back(table)
-    try:
-        written = layer_letters(text, table) if text else {}
-    except ConfigError:  # not readable alone (a name the user defined): the notation's
-        return letters
-    return letters | {core: next(iter(w)) for core, w in written.items() if len(w) == 1}
 
 
 def width(layer, notation):

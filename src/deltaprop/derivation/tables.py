@@ -28,8 +28,7 @@ class Meaning:
     scale: str = ""
 
 
-def _m(core, shift=0, at="", scale=""):
-    return Meaning(core, shift, at, scale)
+_m = Meaning  # the tables' short name: _m("Θ", -1) is Θ at the written layer − 1
 
 
 @dataclass(frozen=True)
