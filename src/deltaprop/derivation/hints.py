@@ -103,8 +103,8 @@ HINTS = {
         "and the first layer's gradient takes {a0} = {x}"
     ),
     "keepdims": (
-        "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so b - learning_rate * db "
-        "would be n × n; write keepdims=True"
+        "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so "
+        "b - learning_rate * db would be n × n; write keepdims=True"
     ),
     "axis": (
         "the wrong axis: a bias gradient sums over the samples, which are the {} here "
