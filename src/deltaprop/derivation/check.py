@@ -573,13 +573,11 @@ class Voice:
 
     def __call__(self, node):
         names = {"φ": self.words["phi"], "φ'": self.words["dphi"]}
-        words = table_of(self.notation).words
-        cost = next((w for w, core in words.items() if core == "J"), "J")  # Nielsen's C
 
         def said(n):
             if isinstance(n, Call) and n.func in names:
                 return replace(n, func=names[n.func], arg=transform(n.arg, said))
-            return replace(n, name=cost) if isinstance(n, Sym) and n.name == "J" else None
+            return None
 
         node = _as_numpy(node) if self.words["times"] == "*" else node
         return notations.writer(self.notation, self.equation)(transform(node, said))
