@@ -488,7 +488,13 @@ REPAIRS = (
 def _name_the_mistake(step, setting):
     """A repair of a wrong step that checks correct, as the suggestion and a hint: a
     differential written on a function (the answer's dφ'(z_k) ⊙ dz_k), a lost sign."""
-    for hint, fixed in _repairs(setting.right):
+    right = setting.right
+    differentials = [n for n in shapes.walk(right) if isinstance(n, Differential)]
+    repairs = [
+        (REPAIRS[0], substitute(right, n, n.arg)) for n in differentials if isinstance(n.arg, Call)
+    ]
+    repairs.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
+    for hint, fixed in repairs:
         if _holds(setting, fixed):
             step.suggestion, step.hints = setting.write(fixed), [hint]
             return
@@ -502,16 +508,6 @@ def _holds(setting, right):
         )
     except (shapes.RangeError, shapes.ShapeError, shapes.SymbolError, ValueError):
         return False
-
-
-def _repairs(right):
-    """``[(hint, repaired tree)]`` for :func:`_name_the_mistake`."""
-    out = []
-    for n in shapes.walk(right):
-        if isinstance(n, Differential) and isinstance(n.arg, Call):
-            out.append((REPAIRS[0], substitute(right, n, n.arg)))
-    out.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
-    return out
 
 
 def _symbolic(message, setting):

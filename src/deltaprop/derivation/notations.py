@@ -316,13 +316,11 @@ def spell(node, notation, numpy=True):
             return transform(n.right if n.op == "@" else n.left, written)
         if isinstance(n, Transpose) and table.rows:  # samples as rows: a name is the transpose
             return _untransposed(transform(n.arg, written))
-        if isinstance(n, Sym) and n.name == "J":
-            return replace(n, name=_cost(table))
         if isinstance(n, Sym) and not isinstance(n, Local):
             found = _spelled(n, table)
             if found is None:
                 return _lettered(n, table)
-            return Transpose(n.span, found) if table.rows else found
+            return Transpose(n.span, found) if table.rows and n.name not in ("J", "m") else found
         return None
 
     return transform(node, written)
@@ -354,7 +352,7 @@ def as_written(notation, text):
     (:func:`local_names`), Bishop's units at their layers, the names ``text`` writes first
     (``dw``, not ``dW``; ``d3``, not ``delta3``), the one letter it writes a layer variable
     with first (k where the notation's is l; the notation's own where it writes two, k and
-    l) and its word for α (``lambda``, ``lambd``, λ)."""
+    l), its word for α (``lambda``, ``lambd``, λ) and for J (Nielsen's C)."""
     table = local_names(table_of(notation), text)
     try:
         alpha = [text[t.pos : t.end] for t in tokenize(text, table) if t.value == "α"]
@@ -363,6 +361,7 @@ def as_written(notation, text):
     except ConfigError:  # not readable alone (a name the user defined): the notation's
         return table
     spelled = {GREEK.get(alpha[0], alpha[0]): Meaning("α")} if alpha else {}
+    spelled |= {word: Meaning(core) for word, core in table.words.items() if core == "J"}  # C
     said = {next(iter(w)): core for core, w in letters.items() if len(w) == 1}
     return replace(
         table,
@@ -431,7 +430,8 @@ def _spelled(sym, table):
         return _named(sym, sym.name, table) if table.numpy else None
     variable = GRADIENT_OF.get(core)
     named = _spelled(replace(sym, name=variable), table) if variable else None
-    return None if named is None else Deriv(sym.span, Sym(sym.span, _cost(table)), named)
+    cost = Sym(sym.span, "J")
+    return None if named is None else Deriv(sym.span, _spelled(cost, table) or cost, named)
 
 
 def _unit_entry(sym, table):
@@ -442,19 +442,12 @@ def _unit_entry(sym, table):
     return "".join(unit[k] for k in layers) if all(k in unit for k in layers) else None
 
 
-def _cost(table):
-    """The name of J in ``table``'s notation (Nielsen's C)."""
-    return next((word for word, core in table.words.items() if core == "J"), "J")
-
-
 def _lettered(sym, table):
     """A core symbol without a name in ``table``, its layer in the student's letter where it
     is not the notation's own (k for the question's l)."""
     base = sym.layer.base if sym.layer else None
-    letter = _letters_back(table).get(base, base)
-    if letter == _letters_back(BY_NAME[table.name]).get(base, base):
-        return sym
-    return replace(sym, layer=LayerIndex(letter, sym.layer.offset))
+    letter, own = (_letters_back(t).get(base, base) for t in (table, BY_NAME[table.name]))
+    return sym if letter == own else replace(sym, layer=LayerIndex(letter, sym.layer.offset))
 
 
 def _at(meaning, table):
