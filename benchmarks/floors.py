@@ -131,6 +131,8 @@ class Step:
         self.net = Network(w.sizes, w.activation, rng=np.random.default_rng(1), dtype=dtype)
         self.rows = X  # (m_epoch, n_1): what run_core shuffles once per epoch
         self.X, self.Y = X[: self.m].T, y[None, : self.m]  # (n_1, m) a view, (1, m)
+        if self.m == X.shape[0]:  # a full batch: C-ordered columns, as peers.core_epochs
+            self.X = np.ascontiguousarray(self.X)
         self.ws, self.grad = Workspace(self.net, self.m), Grad.zeros_like(self.net)
         self.optimizer, self.loss = GD(w.eta), get_loss("squared")
         self.saved = self.net.params.copy()

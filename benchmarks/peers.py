@@ -33,11 +33,14 @@ def _rows_predict(net):
 
 
 def core_epochs(net, X, y, solver, eta, batch, epochs, rng):
-    """Mini-batch training on X (m, n_1) rows: one shuffle per epoch into one buffer."""
+    """Mini-batch training on X (m, n_1) rows: one shuffle per epoch into one buffer; a full
+    batch is the columns X (n_1, m) in C order, made once, as ``trainingdata.Batches``."""
     m = X.shape[0]
     optimizer = make_optimizer("gd" if solver == "sgd" else solver, eta, **ADAM)
     grad = Grad.zeros_like(net)
     x_rows, y_rows = (np.empty_like(X), np.empty_like(y)) if batch < m else (X, y)
+    if batch >= m:
+        x_rows = np.ascontiguousarray(X.T).T  # (m, n_1) rows whose transpose is C-ordered
     workspaces = {}
     with blas_threads_held():  # as deltaprop.train: BLAS threads chosen per step size
         _epochs(net, X, y, optimizer, grad, x_rows, y_rows, workspaces, batch, epochs, rng)

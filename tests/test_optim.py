@@ -46,6 +46,19 @@ def test_sgd_nesterov_steps():
     np.testing.assert_allclose(theta, [0.6745, 2.081], rtol=1e-14)
 
 
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_without_momentum_is_gradient_descent_to_the_bit(nesterov):
+    # μ = 0: v = −η ∇J, so Θ + v (and Θ − η ∇J + μ v) is Θ − η ∇J, bit for bit
+    rng = np.random.default_rng(3)
+    theta_sgd = rng.standard_normal(50)
+    theta_gd, sgd, gd = theta_sgd.copy(), SGD(0.3, momentum=0.0, nesterov=nesterov), GD(0.3)
+    for _ in range(3):
+        g = rng.standard_normal(50)
+        sgd.step(theta_sgd, g)
+        gd.step(theta_gd, g)
+    np.testing.assert_array_equal(theta_sgd, theta_gd)
+
+
 def test_adam_first_step_is_eta_times_sign():
     theta, opt = np.array([1.0, 2.0]), Adam(0.01, epsilon=0.0)
     opt.step(theta, G1)

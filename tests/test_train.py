@@ -100,6 +100,15 @@ def test_batches_are_slices_of_one_shuffled_buffer(rng):
         assert X_b.flags.f_contiguous and np.shares_memory(X_b, batches._x_rows)
 
 
+@pytest.mark.parametrize("batch_size", [6, 4])
+def test_batches_in_order_are_c_ordered_columns_of_the_same_values(rng, batch_size):
+    rows = rng.normal(size=(6, 3))  # the estimator passes the columns as a view of its rows
+    batches = Batches(rows.T, np.arange(6.0)[None, :], batch_size=batch_size, shuffle=False)
+    blocks = [X_b for X_b, _ in batches.epoch(rng)]
+    np.testing.assert_array_equal(np.hstack(blocks), rows.T)
+    assert batches.X.flags.c_contiguous and not np.shares_memory(batches.X, rows)
+
+
 def test_mean_of_batch_gradients_equals_full_gradient(rng):
     """Batch splitting changes nothing but the summation order: within 1e-12."""
     X, Y = linear_data(rng, k=2, m=96)

@@ -54,6 +54,9 @@ class SGD:
             self.v, self._buf = np.zeros_like(params), np.empty_like(params)
         self.t += 1
         np.multiply(grad, self.eta, out=self._buf)  # η ∇J
+        if self.mu == 0:  # v = −η ∇J, never read again: Θ ← Θ − η ∇J, the same bits
+            params -= self._buf
+            return
         self.v *= self.mu  # μ v
         self.v -= self._buf  # v ← μ v − η ∇J
         if self.nesterov:

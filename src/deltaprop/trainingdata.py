@@ -142,6 +142,10 @@ class Batches:
         self.batch_size = min(batch_size, self.m)
         self.shuffle = shuffle and self.batch_size < self.m  # a full batch needs no shuffle
         self.workspaces = {}  # z, a, δ buffers by batch size, reused by every step
+        if not (self.shuffle or issparse(X) or X.flags.c_contiguous):  # once, in C order:
+            # Θ^(1) A^(1) and Δ^(2) (A^(1))ᵀ on the transposed view of rows that the estimator
+            # passes make a float32 full-batch step 13 % slower (benchmarks/NOTES.md, round five)
+            self.X = np.ascontiguousarray(X)  # (n_1, m)
         if self.shuffle:  # rows-major buffers, so each column slice below is contiguous
             if not issparse(X):
                 self._x_rows = np.empty((self.m, X.shape[0]), dtype=X.dtype)  # (m, n_1)
