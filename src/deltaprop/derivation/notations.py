@@ -648,10 +648,8 @@ def bias_step(lhs, sides, write=to_text):
         return one, f"a step of the course, not an equation: {BIAS_UNIT.format(x=write(lhs))}"
     if not isinstance(rhs, BiasUnit | DropFirst) or not isinstance(rhs.arg, Sym):
         return None
-    if (rhs.arg.name, rhs.arg.layer) != (lhs.name, lhs.layer) or lhs.layer is None:
-        return None
     step = STEPS.get((lhs.name, type(rhs), rhs.axis))
-    if step is None:
+    if (rhs.arg.name, rhs.arg.layer) != (lhs.name, lhs.layer) or lhs.layer is None or not step:
         return None
     right, message = step
     if isinstance(rhs, BiasUnit) and rhs.fill != 1:
