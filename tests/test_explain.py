@@ -1,5 +1,6 @@
 """``explain``: shapes equal the real arrays, every line verifies, generated from the records."""
 
+import html
 import importlib
 import json
 import re
@@ -162,6 +163,25 @@ def test_renderings():
     assert row["rhs"] == "(Θ^(2))ᵀ δ^(3) ⊙ φ'(z^(2))"
     assert row["operand_shapes"] == [[4, 2], [2, 1], [4, 1]] and row["shape"] == [4, 1]
     assert row["rel_error"] < 1e-7 and np.shape(row["value"]) == (4, 1)
+
+
+def test_every_format_shows_the_chain_rule_sum_and_the_batched_forms():
+    derivation = explain((3, 5, 4, 2))
+    chain = derivation.chain
+    sums = [
+        "Σ_k δ^(4)_k Θ^(3)_k1 φ'(z^(3)_1) = ",
+        f" = {number(chain['sum'])},",
+        f"[(Θ^(3))ᵀ δ^(4) ⊙ φ'(z^(3))]_1 = {number(chain['entry'])}.",
+    ]
+    batched = [f"{lhs} = {rhs}" for lhs, rhs, _, _ in derivation.batched]
+    assert "Δ^(l) = (Θ^(l))ᵀ Δ^(l+1) ⊙ φ'(Z^(l))" in batched
+    for shown in (
+        derivation.to_text(),
+        derivation.to_markdown(),
+        html.unescape(derivation.to_html()),
+    ):
+        assert "Batched over m samples" in shown and all(row in shown for row in batched)
+        assert all(part in shown for part in sums)
 
 
 @pytest.mark.parametrize(

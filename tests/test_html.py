@@ -21,6 +21,7 @@ def page(sizes=(3, 5, 4, 1), **kwargs):
 def test_the_page_is_self_contained_and_has_every_equation_and_number():
     derivation, html = page()
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert "<title>Backpropagation for sizes 3-5-4-1 (L = 4)" in html
     assert not re.search(r"<link|\bsrc=|https?://(?!www\.w3\.org/2000/svg)", html)
     assert html.count("<math") == len(derivation.lines) + len(derivation.forms)
     assert html.count("<circle") == 3 + 5 + 4 + 1 and "layer 2: n = 5" in html

@@ -228,10 +228,12 @@ def make_line(setup, key, section, l, value, check, template=None, general=None)
         equation = Template(equation.lhs, without_alpha(equation.rhs))
     sizes = None if general else setup.net.sizes
     operands, shape = ([], None) if key == "cost" else shapes_of(equation.rhs, sizes, setup.m)
-    rel_error, verified_by = check
-    lhs, rhs = to_text(equation.lhs), to_text(equation.rhs)
-    line = Line(key, section, l, lhs, rhs, operands, shape, value, rel_error, verified_by)
+    line = Line(key, section, l, *map(to_text, equation), operands, shape, value, *check)
     line.equation, line.where = equation, "" if l is None else where_text(l, setup.L)
+    if key in ("grad_b", "grad_theta"):  # its shape beside the parameter's: Θ^(l) for G_l
+        lhs = equation.lhs
+        param = lhs.den if isinstance(lhs, Deriv) else Sym(lhs.span, "Θ", lhs.layer)
+        line.param, line.param_shape = to_text(param), shapes_of(param, sizes, setup.m)[1]
     return line
 
 
@@ -336,31 +338,20 @@ def backward_lines(setup, form):
     lines = [make_line(setup, "delta_output", "backward", L, delta[L], _delta_check(setup, L))]
     for l in range(L, 1, -1):
         gb = RECORDS["grad_b"].function(delta[l], m)  # (n_l,)
-        lines.append(_gradient_line(setup, form, "grad_b", l, gb, net.b[l]))
+        lines.append(_form_line(setup, form, "grad_b", l, gb, _grad_check(setup, net.b[l], gb)))
         gt = RECORDS["grad_theta"].function(delta[l], a[l - 1], net.theta[l - 1], setup.alpha, m)
-        lines.append(_gradient_line(setup, form, "grad_theta", l - 1, gt, net.theta[l - 1]))
+        check = _grad_check(setup, net.theta[l - 1], gt)
+        lines.append(_form_line(setup, form, "grad_theta", l - 1, gt, check))
         if l > 2:
             lines.append(_delta_line(setup, form, l - 1))
     return lines
 
 
-def _gradient_line(setup, form, key, l, grad, param):
-    """∂J/∂b^(l) or ∂J/∂Θ^(l) (G_l in the Diag(φ') form) against central differences of J in
-    the entries of ``param``, its shape shown beside the parameter's: the ∂Θ^(l) of
-    ∂J/∂Θ^(l), or Θ^(l) for G_l."""
-    line = _form_line(setup, form, key, l, grad, _grad_check(setup, param, grad))
-    lhs = line.equation.lhs
-    param_node = lhs.den if isinstance(lhs, Deriv) else Sym(lhs.span, "Θ", LayerIndex("", l))
-    line.param_shape, line.param = as_matrix(param).shape, to_text(param_node)
-    return line
-
-
 def _delta_line(setup, form, l):
     """δ^(l) in the chosen form; the ⊙ form calls the record's function."""
-    net, z, a, delta = setup.net, setup.z, setup.a, setup.delta
-    dphi_z = net.activation.dphi(z[l], a[l])  # φ'(z^(l)): (n_l, m)
+    delta = setup.delta
     f = RECORDS["delta_hidden"].function if form == "hadamard" else FORM_FUNCTIONS[form]
-    delta[l] = f(net.theta[l], delta[l + 1], dphi_z)  # (n_l, m)
+    delta[l] = f(setup.net.theta[l], delta[l + 1], setup.value("φ'", l))  # (n_l, m)
     check = _delta_check(setup, l)
     value = delta[l].T if form == "vjp" else delta[l]
     return _form_line(setup, form, "delta_hidden", l, value, check)
@@ -473,8 +464,6 @@ def question_lines(setup, lines):
         check = (line.rel_error, line.verified_by)
         out.append(make_line(setup, key, "question", line.layer, value, check, general=general))
         out[-1].where = f"here l = {line.layer}: {line.lhs}"
-        if key == "grad_theta":
-            out[-1].param_shape, out[-1].param = out[-1].shape, to_text(out[-1].equation.lhs.den)
     return out
 
 
@@ -494,12 +483,10 @@ def form_lines(setup):
     against the ⊙ form (per sample: Diag(φ') is one sample's matrix)."""
     net, lines = setup.net, []
     for l in range(setup.L - 1, 1, -1):
-        dphi_z = net.activation.dphi(setup.z[l], setup.a[l])  # (n_l, 1)
-        P = np.diag(dphi_z[:, 0])  # P_l: (n_l, n_l)
-        jacobian = net.theta[l] @ P  # ∂z^(l+1)/∂z^(l): (n_{l+1}, n_l)
+        args = net.theta[l], setup.delta[l + 1], setup.value("φ'", l)  # Θ^(l), δ^(l+1), φ'(z^(l))
+        diag, vjp = delta_diag(*args), delta_vjp(*args)  # (n_l, 1) each
+        P, jacobian = setup.value("P", l), setup.value("∂z/∂z", l)  # P_l, ∂z^(l+1)/∂z^(l)
         check = _delta_check(setup, l)
-        diag = delta_diag(net.theta[l], setup.delta[l + 1], dphi_z)
-        vjp = delta_vjp(net.theta[l], setup.delta[l + 1], dphi_z)
         values = {"P": P, "diag": diag, "jacobian": jacobian, "vjp": vjp.T}
         for key, template in FORM_TEMPLATES["forms"].items():
             verified = check if key in FORM_FUNCTIONS else (0.0, "definition")

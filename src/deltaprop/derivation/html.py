@@ -12,10 +12,9 @@ import numpy as np
 
 from deltaprop.derivation.notation import to_mathml
 from deltaprop.derivation.render import (
-    WHY_MATRIX_PRODUCT,
     header_text,
     number,
-    present_sections,
+    sections,
     shapes_text,
     summary_text,
     verified_text,
@@ -45,14 +44,13 @@ MAX_UNITS = 8  # units drawn per layer; wider layers show the first ones and a "
 def derivation_html(d):
     """The whole page for the :class:`~deltaprop.derivation.explain.Derivation` ``d``."""
     title = escape(header_text(d))
-    body = [f"<h1>{title}</h1>", network_svg(d.sizes), "<h2>Notation</h2>", _notation_table(d)]
-    for section, heading in present_sections(d):
+    notation = [(s, m, shape_text(g), shape_text(c)) for s, m, g, c in d.notation]
+    body = [f"<h1>{title}</h1>", network_svg(d.sizes), "<h2>Notation</h2>"]
+    body.append(_table(notation, head=("symbol", "meaning", "shape", "here")))
+    for heading, notes, rows, lines in sections(d):
         body.append(f"<h2>{escape(heading)}</h2>")
-        body += [_equation(line) for line in d.lines if line.section == section]
-    body += ["<h2>Why a matrix product and not ⊙</h2>", f"<pre>{escape(WHY_MATRIX_PRODUCT)}</pre>"]
-    if d.forms:
-        body.append("<h2>The answers' forms give the same numbers</h2>")
-        body += [_equation(line) for line in d.forms]
+        body += [f"<pre>{escape(text)}</pre>" for text in notes + rows]
+        body += [_equation(line) for line in lines]
     body += ["<h2>Worked example</h2>", _worked_example(d), f"<p>{escape(summary_text(d))}</p>"]
     head = f'<meta charset="utf-8"><title>{title}</title><style>{STYLE}</style>'
     return (
@@ -68,11 +66,6 @@ def _equation(line):
     math = f'<math display="block"><mrow>{lhs}<mo>=</mo>{rhs}</mrow></math>'
     shapes = f'<p class="shapes">{escape(shapes_text(line))}{where}</p>'
     return f'<div class="eq">{math}{shapes}<p class="check">{escape(verified_text(line))}</p></div>'
-
-
-def _notation_table(d):
-    rows = [(s, m, shape_text(g), shape_text(c)) for s, m, g, c in d.notation]
-    return _table(rows, head=("symbol", "meaning", "shape", "here"))
 
 
 def _table(body, head=()):

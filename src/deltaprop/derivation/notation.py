@@ -250,15 +250,15 @@ COMMAND_TOKENS, WORD_TOKENS = _spellings(NAMES, COMMANDS), _spellings(NAMES, WOR
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
+UNICODE |= {".*": "⊙", ".^": "**", ":=": "=", ".T": "ᵀ", "\\|": "‖"}  # Octave's .*, .^; ‖ of LaTeX
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.)|(?P<annotation>\\in(?![A-Za-z]).*)|(?P<norm>\\\|)"
-    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<dotstar>\.\*)|(?P<dotpower>\.\^)|(?P<assign>:=)"
+    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.)|(?P<annotation>\\in(?![A-Za-z]).*)"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<dotT>\.T(?![A-Za-z]))|(?P<power>\*\*)|(?P<augment>\+=)"
-    r"|(?P<punct>[-+*/@=()\[\]{}^_',:.;<>])"
-    r"|(?P<uni>[ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
+    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\.\^|:=|\.T(?![A-Za-z])|\*\*|\+="
+    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
 
@@ -338,13 +338,8 @@ def _octave_tokens(name, pos, end):
 
 
 TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (kind, value)
-    "dotstar": ("op", "⊙"),  # Octave's .* is the Hadamard product
-    "assign": ("=", "="),  # := in Ng's course: an assignment
-    "dotT": ("ᵀ", "ᵀ"),
-    "dotpower": ("**", "**"),  # Octave's .^, NumPy's **
     "droprow": ("drop", 0),  # Octave's (2:end)
     "dropcol": ("drop", 1),  # and (:,2:end)
-    "norm": ("‖", "‖"),
     "1": ("ones", "1"),
     "½": ("num", 0.5),
     "·": ("op", "·"),
@@ -366,7 +361,7 @@ def _tokens_of(match, text, words):
         return [Token("num", float(s), pos, end)]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
         return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
-    if kind in ("power", "augment", "punct", "uni"):  # also NumPy's x**2 and dW += T
+    if kind == "punct":  # also NumPy's x**2 and dW += T, Octave's .* (⊙) and Ng's := (=)
         return [_symbol_or_op(UNICODE.get(s, s), pos, end)]
     if kind == "cmd":
         if s[1:] not in COMMAND_TOKENS:
@@ -578,8 +573,7 @@ class _Parser:
         node = self.product()
         while PRODUCT_OPS.get(self.tok.value) in LOOSE_OPS:  # only an operator has such a value
             tok = self.next()
-            right = self.product()
-            node = self._product(node, PRODUCT_OPS[tok.value], right, tok)
+            node = self._product(node, PRODUCT_OPS[tok.value], self.product(), tok)
         return node
 
     # product := unary (('@' | '·' | '*' | '/' | juxtaposition) unary)*, left to right
@@ -633,11 +627,9 @@ class _Parser:
                 node = self.entry(node)
             elif kind == "_":
                 self.next()
-                node = self.with_layer(
-                    node, self.layer_index(simple=True), self.tokens[self.i - 1].end
-                )
+                node = self.with_layer(node, self.layer_index(simple=True))
             elif kind == "layer":  # delta3: the layer written against the name
-                node = self.with_layer(node, LayerIndex("", self.tok.value), self.next().end)
+                node = self.with_layer(node, LayerIndex("", self.next().value))
             elif kind == "ᵀ":
                 node = Transpose((node.span[0], self.next().end), _ones(node))
             elif kind == "drop":
@@ -719,8 +711,7 @@ class _Parser:
 
     def superscript_item(self, node, braced=True):
         if self.tok.kind == "sym" and self.tok.value in self.table.letters:  # Nielsen's δ^l
-            layer = self.layer_index(simple=not braced)
-            return self.with_layer(node, layer, self.tokens[self.i - 1].end)
+            return self.with_layer(node, self.layer_index(simple=not braced))
         if self.tok.kind == "ᵀ" or (self.tok.kind == "sym" and self.tok.value == "T"):
             return Transpose((node.span[0], self.next().end), _ones(node))
         if self.tok.kind == "'":  # g^{[l]\prime}
@@ -741,9 +732,8 @@ class _Parser:
         """``node`` with the layer in the brackets that follow: ``delta[l+1]``, ``^{(l)}``."""
         close = CLOSING[self.next().kind]
         layer = self.layer_index()
-        return self.with_layer(
-            node, layer, self.expect(close, f"{close!r} after the layer index").end
-        )
+        self.expect(close, f"{close!r} after the layer index")
+        return self.with_layer(node, layer)
 
     def layer_index(self, simple=False):
         """A number, or a letter with an offset unless ``simple`` (Nielsen's δ^l+1 is δ^l + 1),
@@ -752,13 +742,11 @@ class _Parser:
             layer = self.layer_index()
             self.expect("}", "'}' after the layer index")
             return layer
-        tok = self.tok
+        tok = self.next()
         if tok.kind == "num":
-            self.next()
             return LayerIndex("", int(tok.value))
         if tok.kind != "sym" or tok.value not in self.table.letters:
-            self.fail("expected a layer index (a number, L, l or k, e.g. l+1)")
-        self.next()
+            self.fail("expected a layer index (a number, L, l or k, e.g. l+1)", tok)
         base, offset = self.table.letters[tok.value], 0
         self.letters.setdefault(base, set()).add(tok.value)
         if not simple and self.tok.kind in ("+", "-"):
@@ -766,7 +754,8 @@ class _Parser:
             offset = sign * int(self.expect("num", "a number in the layer index").value)
         return LayerIndex(base, offset)
 
-    def with_layer(self, node, layer, end):
+    def with_layer(self, node, layer):
+        """``node`` with ``layer``, spanning up to the last token read."""
         if isinstance(node, Sym) and node.name == "J":
             return node  # J_k, with the layer as a subscript: the cost
         layered = LAYERED | {"φ", "φ'"}  # f^l, g^{[l]}: the activation of layer l
@@ -774,7 +763,7 @@ class _Parser:
         if not named or node.layer is not None:
             at = node.span[0]
             raise ParseError(f"a layer index does not belong here (position {at})", self.text, at)
-        return replace(node, span=(node.span[0], end), layer=layer)
+        return replace(node, span=(node.span[0], self.tokens[self.i - 1].end), layer=layer)
 
     def primary(self):
         tok = self.tok
@@ -910,15 +899,15 @@ class _Parser:
         self.in_norm, outer = True, self.in_norm
         arg = self.expr()
         self.in_norm = outer
-        end = self.expect("‖", "'‖' to close the norm").end
+        self.expect("‖", "'‖' to close the norm")
         squared = frobenius = False
         while True:
             if self.accept("²") or self.skip("^", 2):
-                squared, end = True, self.tokens[self.i - 1].end
+                squared = True
             elif self.skip("_", "F"):
-                frobenius, end = True, self.tokens[self.i - 1].end
+                frobenius = True
             else:
-                return Norm((start, end), arg, squared, frobenius)
+                return Norm((start, self.tokens[self.i - 1].end), arg, squared, frobenius)
 
     def primary_sum(self):
         """``Σ_i body`` or ``Σ_l body``: the body is the product that follows."""
@@ -1109,9 +1098,12 @@ class TextRenderer:
     COMMA = ", "  # between the arguments of clip(r, lo, hi) and ℓ(a, y)
     ops = {"@": " ", "⊙": " ⊙ ", "*": " * ", "/": "/", ":": " : ", "+": " + ", "-": " − "}
     names = {}  # canonical symbol → its spelling, where it differs
-    minus, sigma, half = "−", "Σ", "½"  # the minus sign, also in layer indices (L−1)
+    minus, half = "−", "½"  # the minus sign of layer indices (L−1)
     PARENS, TRANSPOSED, DIFFERENTIAL, DERIV = "({})", "{}ᵀ", "∂{}", "∂{}/∂{}"
-    ONES, LAYER = "1", "^({})"
+    SQUARED, SUM = "{}²", "Σ_{} {}"  # the square; Σ_i and its argument
+    NORM = "‖{}‖{squared}{frobenius}"  # with the marks of ‖v‖² and ‖Θ‖_F (the "" when not)
+    SQUARED_MARK, FROBENIUS_MARK = ("", "²"), ("", "_F")
+    ONES, LAYER = "1", "{}^({})"  # a symbol and its layer
     FUNCTION = "{}"  # a function without a spelling of its own
     NUMBER, IDENTIFIER = "{}", "{}"  # a number; a NumPy name such as dZ1
     FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
@@ -1156,13 +1148,17 @@ class TextRenderer:
     def transpose(self, node):
         if is_numpy(node.arg):  # NumPy's X.T
             return self.postfixed(node.arg, ".T")
-        arg, inner = self(node.arg), node.arg
-        simple = isinstance(inner, Ones) or (isinstance(inner, Sym) and inner.layer is None)
-        return self.TRANSPOSED.format(arg if simple else self.parens(arg))
+        return self.TRANSPOSED.format(self.raised(node.arg))
+
+    def raised(self, node):
+        """``node`` under a superscript: in parentheses unless 1 or a symbol without one."""
+        bare = isinstance(node, Sym) and node.layer is None and not node.sample
+        simple = isinstance(node, Ones) or bare
+        return self(node) if simple else self.parens(self(node))
 
     def neg(self, node):
         arg = self(node.arg)
-        return self.minus + (self.parens(arg) if isinstance(node.arg, Bin) else arg)
+        return self.ops["-"].strip() + (self.parens(arg) if isinstance(node.arg, Bin) else arg)
 
     def call(self, node):
         if node.func == "pow":  # NumPy's out**2
@@ -1202,7 +1198,7 @@ class TextRenderer:
         return self.DERIV.format(self(node.num), self(node.den))
 
     def sum_over(self, node):
-        return f"{self.sigma}_{node.index} {self(node.arg)}"
+        return self.SUM.format(node.index, self(node.arg))
 
     def local(self, node):
         return self.IDENTIFIER.format(node.written)
@@ -1212,26 +1208,27 @@ class TextRenderer:
 
     def sym(self, node):
         base = node.name.removesuffix("+").removeprefix("~")  # Ng's folded Θ+ is written Θ
-        name = self.names.get(base, base)
+        text = self.names.get(base, self.IDENTIFIER.format(base))
         if base in SUBSCRIPTED and node.layer is not None:
-            return f"{name}{self.subscript(node.layer.text(self.minus))}"
-        layer = "" if node.layer is None else self.LAYER.format(node.layer.text(self.minus))
-        sample = self.LAYER.format("i") if node.sample and node.name in ("x", "y", "J") else ""
-        entry = self.subscript(node.entry) if node.entry else ""
-        return f"{name}{layer}{sample}{entry}"
+            return self.subscript(text, node.layer.text(self.minus))
+        if node.layer is not None:
+            text = self.LAYER.format(text, node.layer.text(self.minus))
+        if node.sample and node.name in ("x", "y", "J"):
+            text = self.LAYER.format(text, "i")
+        return self.subscript(text, node.entry) if node.entry else text
 
     def num(self, node):
         return self.half if node.value == 0.5 else self.NUMBER.format(f"{node.value:g}")
 
     def square(self, node):
-        arg = self(node.arg)
-        return f"({arg})²" if isinstance(node.arg, Bin) else f"{arg}²"
+        return self.SQUARED.format(self.raised(node.arg))
 
     def norm(self, node):
-        return f"‖{self(node.arg)}‖{'²' if node.squared else ''}{'_F' if node.frobenius else ''}"
+        squared, frobenius = self.SQUARED_MARK[node.squared], self.FROBENIUS_MARK[node.frobenius]
+        return self.NORM.format(self(node.arg), squared=squared, frobenius=frobenius)
 
-    def subscript(self, text):
-        return f"_{text}" if len(text) == 1 else f"_{{{text}}}"
+    def subscript(self, base, text):
+        return f"{base}_{text}" if len(text) == 1 else f"{base}_{{{text}}}"
 
 
 class LatexRenderer(TextRenderer):
@@ -1240,22 +1237,17 @@ class LatexRenderer(TextRenderer):
     ops = {"@": " ", "⊙": " \\odot ", "*": " * ", ":": " : ", "+": " + ", "-": " - "}
     names = {token: f"\\{names.split()[0]}" for token, names in NAMES.items()}  # \Theta, as read
     names |= {"φ'": "\\varphi'", "Diag": "\\operatorname{Diag}", "ℓ": "\\ell"}
-    minus, sigma, half = "-", "\\sum", "\\tfrac12"
+    minus, half, SUM = "-", "\\tfrac12", "\\sum_{} {}"
+    SQUARED, SQUARED_MARK = "{}^2", ("", "^2")
+    NORM = "\\left\\| {} \\right\\|{frobenius}{squared}"
     PARENS, TRANSPOSED, DIFFERENTIAL = "\\left({}\\right)", "{}^\\top", "\\partial {}"
     DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
-    ONES, LAYER, FUNCTION = "\\mathbf{1}", "^{{({})}}", "\\operatorname{{{}}}"
+    ONES, LAYER, FUNCTION = "\\mathbf{1}", "{}^{{({})}}", "\\operatorname{{{}}}"
 
     FRACTION = "\\frac{{{}}}{{{}}}"
 
-    def square(self, node):
-        return f"\\left({self(node.arg)}\\right)^2"
-
-    def norm(self, node):
-        marks = ("_F" if node.frobenius else "") + ("^2" if node.squared else "")
-        return f"\\left\\| {self(node.arg)} \\right\\|{marks}"
-
-    def subscript(self, text):
-        return f"_{{{text}}}"
+    def subscript(self, base, text):
+        return f"{base}_{{{text}}}"
 
 
 class MathMLRenderer(TextRenderer):
@@ -1266,39 +1258,24 @@ class MathMLRenderer(TextRenderer):
     ops["@"] = "<mo>&#x2062;</mo>"  # juxtaposition: the invisible times
     names = {"φ'": "<mi>φ</mi><mo>′</mo>", "Diag": "<mi>Diag</mi>"}
     COMMA = "<mo>,</mo>"
-    minus, sigma, half = "<mo>−</mo>", "<mo>∑</mo>", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
+    half, SQUARED = "<mfrac><mn>1</mn><mn>2</mn></mfrac>", "<msup>{}<mn>2</mn></msup>"
+    SUM = "<mrow><munder><mo>∑</mo><mi>{}</mi></munder>{}</mrow>"
+    NORM = "<msubsup><mrow><mo>‖</mo>{}<mo>‖</mo></mrow>{frobenius}{squared}</msubsup>"
+    SQUARED_MARK, FROBENIUS_MARK = ("<mrow></mrow>", "<mn>2</mn>"), ("<mrow></mrow>", "<mi>F</mi>")
     PARENS = "<mrow><mo>(</mo>{}<mo>)</mo></mrow>"
     TRANSPOSED = "<msup><mrow>{}</mrow><mi>T</mi></msup>"
     DIFFERENTIAL = "<mrow><mo>∂</mo>{}</mrow>"
     DERIV = "<mfrac><mrow><mo>∂</mo>{}</mrow><mrow><mo>∂</mo>{}</mrow></mfrac>"
-    ONES, LAYER, FUNCTION = '<mn mathvariant="bold">1</mn>', "{}", "<mi>{}</mi>"
+    ONES, FUNCTION = '<mn mathvariant="bold">1</mn>', "<mi>{}</mi>"
+    LAYER = "<msup>{}<mrow><mo>(</mo><mi>{}</mi><mo>)</mo></mrow></msup>"
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
     NUMBER, IDENTIFIER = "<mn>{}</mn>", "<mi>{}</mi>"
 
-    def sym(self, node):
-        base = node.name.removesuffix("+")
-        name = self.names.get(base, self.IDENTIFIER.format(base))
-        if node.layer is None:
-            return f"<msup>{name}<mi>(i)</mi></msup>" if node.sample else name
-        index = f"<mi>{node.layer.text()}</mi>"
-        if base in SUBSCRIPTED:
-            return f"<msub>{name}{index}</msub>"
-        return f"<msup>{name}<mrow><mo>(</mo>{index}<mo>)</mo></mrow></msup>"
+    def subscript(self, base, text):
+        return f"<msub>{base}<mi>{text}</mi></msub>"
 
     def text(self, written):
         return f"<mtext>{written}</mtext>"
-
-    def sum_over(self, node):
-        return f"<mrow><munder>{self.sigma}<mi>{node.index}</mi></munder>{self(node.arg)}</mrow>"
-
-    def square(self, node):
-        return f"<msup>{self.parens(self(node.arg))}<mn>2</mn></msup>"
-
-    def norm(self, node):
-        bars = f"<mrow><mo>‖</mo>{self(node.arg)}<mo>‖</mo></mrow>"
-        sub = "<mi>F</mi>" if node.frobenius else "<mrow></mrow>"
-        sup = "<mn>2</mn>" if node.squared else "<mrow></mrow>"
-        return f"<msubsup>{bars}{sub}{sup}</msubsup>"
 
 
 to_text, to_latex, to_mathml = TextRenderer(), LatexRenderer(), MathMLRenderer()

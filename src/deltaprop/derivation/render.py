@@ -39,12 +39,6 @@ def rel_text(error):
     return f"{error:.1e}"
 
 
-def underline(text, span):
-    """``text`` and a line of carets under ``span``."""
-    start, end = span
-    return f"  {text}\n  {' ' * start}{'^' * max(1, end - start)}"
-
-
 def check_text(result):
     """The verdict of a :class:`~deltaprop.derivation.check.CheckResult` as plain text."""
     lines = [f"equation: {result.equation}", f"sizes:    {result.sizes_said()}"]
@@ -54,8 +48,9 @@ def check_text(result):
     if result.verdict == "unparseable":
         return "\n".join([*lines, "verdict:  UNPARSEABLE", result.message])
     lines.append(f"verdict:  {_headline(result)}")
-    if result.span is not None and result.verdict != "correct":
-        lines.append(underline(result.equation, result.span))
+    if result.span is not None and result.verdict != "correct":  # carets under the span
+        start, end = result.span
+        lines += [f"  {result.equation}", f"  {' ' * start}{'^' * max(1, end - start)}"]
     if result.message and result.verdict != "correct":
         lines.append(f"  {result.message}")
     concrete = (result.failure or {}).get("concrete")
@@ -137,9 +132,21 @@ SECTIONS = (
 )
 
 
-def present_sections(d):
-    """The sections that have lines (the question's derivations are per sample only)."""
-    return [(key, title) for key, title in SECTIONS if any(x.section == key for x in d.lines)]
+def sections(d):
+    """``[(title, notes, rows, lines)]``: the sections of the derivation ``d`` after its
+    notation, in print order, the same in text, Markdown and HTML; each shows its notes
+    (preformatted text), then its rows (the batched forms, as text), then its lines."""
+    out = []
+    for key, title in SECTIONS:
+        lines = [x for x in d.lines if x.section == key]
+        out += [(title, [], [], lines)] if lines else []  # the question's: per sample only
+    if d.batched:
+        out.append((BATCHED_TITLE, [], [_batched_row(row) for row in d.batched], []))
+    why = [WHY_MATRIX_PRODUCT] + ([_chain_text(d.chain)] if d.chain else [])
+    out.append(("Why a matrix product and not ⊙", why, [], []))
+    if d.forms:
+        out.append(("The answers' forms give the same numbers", [FORMS_NOTE], [], d.forms))
+    return out
 
 
 def header_text(d):
@@ -166,19 +173,10 @@ def verified_text(line):
 def derivation_text(d):
     out = [header_text(d), "", "Notation (Ng's; layer 1 is the input, layer L the output)"]
     out += [f"  {s:<12} {m:<34} {shape_text(g)} = {shape_text(c)}" for s, m, g, c in d.notation]
-    for section, title in present_sections(d):
-        out += ["", title]
-        for line in (x for x in d.lines if x.section == section):
-            out += _text_line(line, d.example)
-    if d.batched:
-        out += ["", BATCHED_TITLE]
-        out += [f"  {_batched_row(row)}" for row in d.batched]
-    out += ["", "Why a matrix product and not ⊙", textwrap.indent(WHY_MATRIX_PRODUCT, "  ")]
-    if d.chain:
-        out.append(textwrap.indent(_chain_text(d.chain), "  "))
-    if d.forms:
-        out += ["", "The answers' forms give the same numbers", textwrap.indent(FORMS_NOTE, "  ")]
-        for line in d.forms:
+    for title, notes, rows, lines in sections(d):
+        out += ["", title, *(textwrap.indent(note, "  ") for note in notes)]
+        out += [f"  {row}" for row in rows]
+        for line in lines:
             out += _text_line(line, d.example)
     out += ["", summary_text(d)]
     return "\n".join(out)
@@ -233,15 +231,11 @@ def summary_text(d):
 def derivation_markdown(d):
     out = [f"**{header_text(d)}**", "", "| symbol | meaning | shape |", "|---|---|---|"]
     out += [f"| {s} | {m} | {shape_text(g)} = {shape_text(c)} |" for s, m, g, c in d.notation]
-    for section, title in present_sections(d):
-        out += ["", f"### {title}", "", *TABLE_HEAD]
-        out += [_markdown_row(x) for x in d.lines if x.section == section]
-    if d.batched:
-        out += ["", f"### {BATCHED_TITLE}", ""] + [f"- `{_batched_row(r)}`" for r in d.batched]
-    out += ["", "### Why a matrix product and not ⊙", "", "```", WHY_MATRIX_PRODUCT, "```"]
-    if d.forms:
-        out += ["", "### The answers' forms", "", FORMS_NOTE, "", *TABLE_HEAD]
-        out += [_markdown_row(x) for x in d.forms]
+    for title, notes, rows, lines in sections(d):
+        out += ["", f"### {title}", "", *(f"```\n{note}\n```" for note in notes)]
+        out += [f"- `{row}`" for row in rows]
+        if lines:
+            out += [*TABLE_HEAD, *map(_markdown_row, lines)]
     out += ["", summary_text(d)]
     return "\n".join(out)
 
@@ -257,16 +251,11 @@ def _markdown_row(line):
 def derivation_latex(d):
     out = [f"% {header_text(d)}", r"\begin{align*}"]
     for line in d.lines + d.forms:
-        out.append(f"  {_latex_equation(line)} \\\\")
-    out.append(r"\end{align*}")
-    return "\n".join(out)
-
-
-def _latex_equation(line):
-    lhs, rhs = to_latex(line.equation.lhs), to_latex(line.equation.rhs)
-    if line.shape is None:
-        return f"{lhs} &= {rhs}"
-    return f"{lhs} &= {rhs} && \\in \\mathbb{{R}}^{{{shape_latex(line.shape)}}}"
+        lhs, rhs = map(to_latex, line.equation)
+        if line.shape is not None:  # J is a scalar; the others lie in a space ℝ^{…}
+            rhs += f" && \\in \\mathbb{{R}}^{{{shape_latex(line.shape)}}}"
+        out.append(f"  {lhs} &= {rhs} \\\\")
+    return "\n".join([*out, r"\end{align*}"])
 
 
 def derivation_json(d):

@@ -93,16 +93,14 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **net
 def formulas(text):
     """``(line, (start, end), body)`` for every formula of ``text``, in order."""
     found = list(FORMULA_RE.finditer(text))
-    if not any(match.group("fence") is None for match in found):
+    if all(match.lastgroup == "fence" for match in found):
         found = []  # plain text: every line is a candidate
         yield from _plain_lines(text, 0, len(text))
-    for match in found:
-        if match.group("fence") is not None:
+    for match in found:  # the group of its body (the outermost, env, for an environment)
+        if match.lastgroup == "fence":
             yield from _plain_lines(text, match.start(), match.end())
-            continue
-        groups = (match.group(k) for k in ("dd", "bracket", "paren", "env", "d"))
-        body = next(g for g in groups if g)
-        yield _line_of(text, match.start()), (match.start(), match.end()), body
+        else:
+            yield _line_of(text, match.start()), match.span(), match.group(match.lastgroup)
 
 
 def _plain_lines(text, start, end):

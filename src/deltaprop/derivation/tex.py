@@ -52,18 +52,16 @@ class Equation:
 # ---------------------------------------------------------------- macros
 
 
+BRACE = re.compile(r"(?<!\\)[{}]")  # a brace that is not escaped, as \{ is
+
+
 def group_end(text, start):
     """The index just past the brace group that opens at ``text[start]`` (a ``{``)."""
     depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "\\":
-            continue
-        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
-            depth += 1
-        elif text[i] == "}" and (i == 0 or text[i - 1] != "\\"):
-            depth -= 1
-            if depth == 0:
-                return i + 1
+    for brace in BRACE.finditer(text, start):
+        depth += 1 if brace.group() == "{" else -1
+        if depth == 0:
+            return brace.end()
     raise ConfigError(f"unbalanced braces: the '{{' at position {start} is never closed")
 
 
@@ -224,24 +222,14 @@ def pieces(row):
 
 def top_level_split(text, separator):
     """``text`` split at ``separator`` outside every bracket, brace and parenthesis."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        char = text[i]
-        if depth == 0 and text.startswith(separator, i):
-            parts.append(text[start:i])
-            start = i + len(separator)
-            i = start
-            continue
-        if char == "\\":
-            i += 2
-            continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        i += 1
-    parts.append(text[start:])
-    return parts
+    parts, depth, start = [], 0, 0
+    for match in re.finditer(rf"{re.escape(separator)}|\\.|[()[\]{{}}]", text):  # \{ is escaped
+        mark = match.group()
+        if mark == separator and depth == 0:
+            parts.append(text[start : match.start()])
+            start = match.end()
+        depth += (mark in "([{") - (mark in ")]}")
+    return [*parts, text[start:]]
 
 
 def equations(formula):
