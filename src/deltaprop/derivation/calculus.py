@@ -26,7 +26,7 @@ from deltaprop.derivation.notation import (
     children,
     to_text,
 )
-from deltaprop.derivation.sample import RandomNetwork
+from deltaprop.derivation.sample import RandomNetwork, passes
 
 EPSILON = 1e-6  # the central-difference step
 MAX_ENTRIES = 400  # entries of X that ∂/∂X differentiates by numbers (2 forward passes each)
@@ -70,22 +70,13 @@ class State(RandomNetwork):
 
     def _move(self):
         """Θ, b, x, y moved, then z and a (a^(1) = X; a^(L) = z^(L)), each plus its own
-        change, then δ^(l) and each sample's ∂J/∂Θ, ∂J/∂b and J."""
+        change (:func:`sample.passes`), then δ^(l) and each sample's ∂J/∂Θ, ∂J/∂b and J."""
         c, L, net = self.changes, len(self.sizes), copy.copy(self.net)
         net.theta = {k: v + c.get(("Θ", k), 0) for k, v in net.theta.items()}
         net.b = {k: v + c[("b", k)][:, 0] if ("b", k) in c else v for k, v in net.b.items()}
-        self.net, self.X, self.Y = (
-            net,
-            self.X + c.get(("x", None), 0),
-            self.Y + c.get(("y", None), 0),
-        )
-        z, a = {}, {1: self.X + c.get(("a", 1), 0)}
-        for k in range(2, L + 1):
-            z[k] = net.theta[k - 1] @ a[k - 1] + net.b[k][:, None] + c.get(("z", k), 0)
-            a[k] = (z[k] if k == L else self.phi(z[k])) + c.get(("a", k), 0)
-        self.cache, self.Delta = SimpleNamespace(z=z, a=a), {L: a[L] - self.Y}  # (n_L, m)
-        for l in range(L - 1, 1, -1):
-            self.Delta[l] = (net.theta[l].T @ self.Delta[l + 1]) * self.dphi(z[l])  # (n_l, m)
+        self.X, self.Y = self.X + c.get(("x", None), 0), self.Y + c.get(("y", None), 0)
+        z, a, self.Delta = passes(net.theta, net.b, self.X, self.Y, net.activation, c)
+        self.net, self.cache = net, SimpleNamespace(z=z, a=a)
         self.grad_each = [self._gradient(i) for i in range(self.m)]
         self.J_each = [self.loss_of(a[L][:, i] - self.Y[:, i]) for i in range(self.m)]
 
@@ -112,7 +103,8 @@ class Calculus:
         self.generic = generic or {}  # letter → its random matrix
 
     def domain(self, state):
-        return shapes.ConcreteDomain(self.network.sizes, self.binding, self.network.m, sample=state)
+        sizes, m = self.network.sizes, self.network.m
+        return shapes.ConcreteDomain(sizes, self.binding, m, sample=state, generic=self.generic)
 
     def evaluate(self, node, state=None):
         """The :class:`Term` of ``node``: its value has one axis per index of a Jacobian."""
@@ -134,13 +126,13 @@ class Calculus:
         """A one-argument node: as :func:`shapes.unary`; only − takes a three-index Jacobian."""
         if isinstance(node, Neg):
             return shapes.Term(arg.shape, -np.asarray(arg.value, dtype=float), node)
-        if _ndim(arg) > 2:
+        if np.ndim(arg.value) > 2:
             raise shapes.SymbolError(node, f"{to_text(node)}: a Jacobian with three indices")
         return shapes.unary(node, as_matrix(arg), self.domain(state))
 
     def binary(self, node, state):
         left, right = self.evaluate(node.left, state), self.evaluate(node.right, state)
-        if max(_ndim(left), _ndim(right)) <= 2:
+        if max(np.ndim(left.value), np.ndim(right.value)) <= 2:
             return shapes.BINARY[node.op](node, as_matrix(left), as_matrix(right))
         return jacobian_product(node, left, right)
 
@@ -191,30 +183,12 @@ class Calculus:
         high, low = (np.asarray(self.evaluate(node, s).value, dtype=float) for s in (plus, minus))
         return (high - low) / 2 / EPSILON
 
-    def entry_sum(self, node, state=None):
+    def entry_sum(self, node, state):
         """Σ_i Σ_j A_ij B_ij of generic matrices: an einsum over the entry indices."""
-        value, indices = self.entries(node)
+        value, indices = shapes.evaluate_entries(node, self.domain(state))
         if indices:
             raise shapes.SymbolError(node, f"{to_text(node)} leaves the indices {indices} free")
         return shapes.Term(None, float(value), node)
-
-    def entries(self, node):
-        if isinstance(node, SumOver):
-            value, indices = self.entries(node.arg)
-            if node.index not in indices:
-                raise shapes.SymbolError(node, f"Σ_{node.index} sums over an index its term lacks")
-            return value.sum(axis=indices.index(node.index)), indices.replace(node.index, "")
-        if isinstance(node, Sym) and node.name in self.generic and len(node.entry) == 2:
-            return self.generic[node.name], node.entry
-        if isinstance(node, Bin) and node.op in ("@", "⊙", "*"):
-            (a, ia), (b, ib) = self.entries(node.left), self.entries(node.right)
-            out = ia + "".join(c for c in ib if c not in ia)
-            return np.einsum(f"{ia},{ib}->{out}", a, b), out
-        raise shapes.SymbolError(node, f"cannot evaluate {to_text(node)} entry by entry")
-
-
-def _ndim(term):
-    return np.ndim(term.value)
 
 
 def as_matrix(term):

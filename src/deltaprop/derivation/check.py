@@ -201,8 +201,6 @@ def check(
         raise ConfigError(f"--output-activation is judged with the squared loss, not {loss}")
     notations.check_bias(bias)
     result = _reading(equation, sizes, notation, output)
-    if result.verdict != "correct":
-        return result
     depth = notations.depth(equation, result.notation)  # d2l's layers without --sizes
     if sizes is None and depth:
         context, result.depth = replace(context, sizes=GENERIC_WIDTHS[:depth]), depth
@@ -374,11 +372,6 @@ def _derivative_of_phi(node):
     return None
 
 
-def _target_shape(goal, domain):
-    shape = shapes.symbol_shape(goal.name, goal.layer, domain)
-    return shape[::-1] if goal.transposed and shape is not None else shape
-
-
 # ---------------------------------------------------------------- one side
 
 
@@ -396,7 +389,7 @@ def _check_side(context, result, goal, rhs):
             result.verdict = "defined"
             result.message = f"defined, of shape {shapes.shape_text(term.shape)}"
             return
-    layers = _evaluate_layers(context, goal, rhs, _entries_at if entries else _evaluate_at)
+    layers = _evaluate_layers(context, goal, rhs)
     result.layers = [(l, err) for l, err, _ in layers]
     result.rel_error = max(err for _, err, _ in layers)
     if result.rel_error > TOLERANCE:
@@ -469,9 +462,11 @@ def _symbolic_term(context, goal, rhs):
         term = shapes.evaluate(rhs, domain)
     except shapes.ShapeError as err:
         return err
-    if goal is not None and _scalar(term.shape) != _scalar(_target_shape(goal, domain)):
-        return _Mismatch(goal, term, domain)
-    return term
+    if goal is None:
+        return term
+    want = shapes.symbol_shape(goal.name, goal.layer, domain)
+    want = want[::-1] if goal.transposed and want is not None else want
+    return _Mismatch(goal, term, want) if _scalar(term.shape) != _scalar(want) else term
 
 
 def _scalar(shape):
@@ -482,11 +477,10 @@ def _scalar(shape):
 class _Mismatch:
     goal: Target
     term: object
-    domain: shapes.SymbolicDomain
+    want: tuple | None  # the target's shape
 
     def describe(self, write=to_text):
-        want = shapes.shape_text(_target_shape(self.goal, self.domain))
-        have = shapes.shape_text(self.term.shape)
+        want, have = shapes.shape_text(self.want), shapes.shape_text(self.term.shape)
         return f"the right side is ({have}) but {write(self.goal.node)} is ({want})"
 
 
@@ -501,15 +495,15 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         result.failure = _failure_json(failure, write)
         if context.sizes is not None:
             result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes, write)
-    fix = _best_fix(context, goal, rhs, node)
-    if fix is not None and fix[2] and goal is not None:  # only a rewrite checked correct
-        local, whole, _ = fix
+    fix = None if goal is None else _best_fix(context, goal, rhs, node)
+    if fix is not None:  # only a rewrite that checks correct
+        local, whole = fix
         result.suggestion = write(local)
         result.corrected = f"{write(goal.node)} = {write(whole)}"
         question = f"{goal.text()} = {to_text(whole)}"
         if result.corrected != question and result.notation != "cs231n":  # the translation, once
             result.notes.append(f"corrected, in the question's notation: {question}")
-        if result.notation == "nielsen" and _weight_layers(whole) != _weight_layers(rhs):
+        if result.notation == "nielsen" and _layers(whole, {"Θ"}) != _layers(rhs, {"Θ"}):
             result.hints.append(HINTS["Nielsen's index"])
         if _drops(whole) > _drops(rhs):
             result.hints.append(_bias_not_dropped(context.voice, goal, rhs))
@@ -677,17 +671,14 @@ def _sum_hints(whole, rhs, notation):
     return [HINTS["axis"].format("rows" if rows else "columns", 0 if rows else 1)]
 
 
-def _layers(node):
+def _layers(node, names=None):
+    """The symbols of ``node`` with a layer (those named one of ``names``) as sorted texts."""
     layered = [n for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None]
-    return sorted(to_text(n) for n in layered)
+    return sorted(to_text(n) for n in layered if names is None or n.name in names)
 
 
 def _drops(node):
     return sum(isinstance(n, DropFirst) for n in shapes.walk(node))
-
-
-def _weight_layers(node):
-    return sorted(n.layer.offset for n in shapes.walk(node) if isinstance(n, Sym) and n.name == "Θ")
 
 
 def _failure_json(err, write):
@@ -744,26 +735,21 @@ def _through_activation(goal, rhs):
     )
 
 
-def at_layers(goal, rhs, sizes, evaluate_at):
-    """``[evaluate_at(binding)]`` at every claimed binding where all the symbols of ``rhs``
-    exist (each evaluated once); the first RangeError when they exist at none."""
-    rows, missing = [], None
+def _evaluate_layers(context, goal, rhs, evaluate_at=None, sizes=None):
+    """``[evaluate_at(goal, rhs, network, binding)]`` at every claimed binding of ``sizes``
+    (or the context's) where all the symbols of ``rhs`` exist, by default
+    ``(layer, rel_error, (value, truth))`` (:func:`_evaluate_at`); the first RangeError when
+    they exist at none, any other failure as it is raised."""
+    sizes, at = sizes or context.architecture(rhs), evaluate_at or _evaluate_at
+    network, rows, missing = context.network(sizes, rhs), [], None
     for binding in _claimed_bindings(goal, rhs, sizes):
         try:
-            rows.append(evaluate_at(binding))
+            rows.append(at(goal, rhs, network, binding))
         except shapes.RangeError as err:
             missing = missing or err
     if not rows and missing is not None:
         raise missing
     return rows
-
-
-def _evaluate_layers(context, goal, rhs, evaluate_at=None):
-    """``[(layer, rel_error, (value, truth))]`` at every layer, each by ``evaluate_at``
-    (:func:`_evaluate_at` or :func:`_entries_at`); raises on a failure."""
-    sizes, at = context.architecture(rhs), evaluate_at or _evaluate_at
-    network = context.network(sizes, rhs)
-    return at_layers(goal, rhs, sizes, lambda b: at(goal, rhs, network, b))
 
 
 @functools.lru_cache(maxsize=16)
@@ -782,6 +768,10 @@ def is_batched(node):
 
 
 def _evaluate_at(goal, rhs, network, binding):
+    """``(layer, rel_error, (value, truth))`` of ``goal = rhs`` at ``binding``, entry by entry
+    where it is written so (:func:`_entries_at`)."""
+    if goal.entry or shapes.has_entries(rhs):
+        return _entries_at(goal, rhs, network, binding)
     domain = shapes.ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
     value = np.asarray(shapes.evaluate(rhs, domain).value, dtype=float)
     k = None
@@ -856,31 +846,25 @@ def _right(context, goal, rhs):
 
 
 def _best_fix(context, goal, rhs, node, depth=2):
-    """``(local, whole, correct)``: the first rewrite of ``node`` that makes the equation
-    right; else, when a rewrite leaves a second undefined operation, a rewrite of that one
-    too (up to ``depth`` rewrites); else the first rewrite whose shapes agree; else None."""
-    fallback, nested = None, []
+    """``(local, whole)``: the first rewrite of ``node`` that makes the equation right; else,
+    when a rewrite leaves a second undefined operation, a rewrite of that one too (up to
+    ``depth`` rewrites); else None."""
+    nested = []
     for local in _candidates(node):
         whole = substitute(rhs, node, local)
         try:
             failure = _symbolic_term(context, goal, whole)
-            if not isinstance(failure, shapes.Term):
-                if isinstance(failure, shapes.ShapeError):
-                    nested.append((whole, failure.node))
-                continue
-            if goal is None:
-                return local, whole, False
-            rows = _evaluate_layers(context, goal, whole)
-        except (shapes.ShapeError, shapes.SymbolError):
+        except shapes.SymbolError:
             continue
-        if max(e for _, e, _ in rows) < TOLERANCE:
-            return local, whole, True
-        fallback = fallback or (local, whole, False)
+        if isinstance(failure, shapes.ShapeError):
+            nested.append((whole, failure.node))
+        elif isinstance(failure, shapes.Term) and _right(context, goal, whole):
+            return local, whole
     for whole, failing in nested if depth > 1 else ():
         fix = _best_fix(context, goal, whole, failing, depth - 1)
-        if fix is not None and fix[2]:
-            return fix[1], fix[1], True
-    return fallback
+        if fix is not None:
+            return fix[1], fix[1]
+    return None
 
 
 def _candidates(node):
@@ -919,12 +903,10 @@ def _unfolded(node):
 
 
 def _shifted(node):
-    out = []
-    for sym in shapes.walk(node):
-        if isinstance(sym, Sym) and sym.layer is not None:
-            for k in (1, -1):
-                out.append(substitute(node, sym, replace(sym, layer=sym.layer.shift(k))))
-    return out
+    layered = [n for n in shapes.walk(node) if isinstance(n, Sym) and n.layer is not None]
+    return [
+        substitute(node, n, replace(n, layer=n.layer.shift(k))) for n in layered for k in (1, -1)
+    ]
 
 
 def _t(node):
@@ -937,22 +919,18 @@ def _t(node):
 def _trap(context, goal, rhs, sizes):
     """Evaluate ``rhs`` as NumPy would (every ⊙ a broadcasting ``*``) at each layer of
     ``sizes``: ``[(layer, "hides" | "shows", detail)]``."""
-    numpy_rhs = _as_numpy(rhs)
-    network = context.network(sizes, rhs)
-    rows = []
-    for binding in _claimed_bindings(goal, rhs, sizes):
+    try:
+        return _evaluate_layers(context, goal, _as_numpy(rhs), _trap_row, sizes)
+    except shapes.SymbolError:  # NumPy cannot run it at any layer of ``sizes``: no trap
+        return []
+
+
+def _trap_row(goal, numpy_rhs, network, binding):
+    try:
+        layer, err, (value, truth) = _evaluate_at(goal, numpy_rhs, network, binding)
+    except shapes.ShapeError as err:
         layer = binding.get("l", goal.layer.bind(binding) if goal.layer else None)
-        try:
-            rows.append(_trap_row(_evaluate_at(goal, numpy_rhs, network, binding)))
-        except shapes.ShapeError as err:
-            rows.append((layer, "shows", f"NumPy raises an error: {err.describe()}"))
-        except shapes.SymbolError:
-            continue
-    return rows
-
-
-def _trap_row(row):
-    layer, err, (value, truth) = row
+        return layer, "shows", f"NumPy raises an error: {err.describe()}"
     if value.shape != truth.shape:
         return layer, "shows", f"broadcasts to {value.shape}, not {truth.shape}"
     if err < TOLERANCE:

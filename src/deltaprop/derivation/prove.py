@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from deltaprop import equations as eq
 from deltaprop.activations import Activation, get_activation
+from deltaprop.derivation.sample import FUNCTIONS, passes
 from deltaprop.errors import ConfigError, require
-from deltaprop.losses import get_loss
 from deltaprop.network import check_sizes
 
 DEFAULT_SIZES = (2, 3, 2, 1)
 MAX_LAYERS, MAX_WIDTH = 4, 3
-RECORDS = {record.key: record for record in eq.EQUATIONS}
 
 
 @dataclass
@@ -108,11 +106,11 @@ def prove(sizes=DEFAULT_SIZES, activation="tanh", *, functions=None):
     act = get_activation(activation)
     start = time.perf_counter()
     symbolic = _symbolic_activation(sp, act)
-    f = {key: record.function for key, record in RECORDS.items()} | (functions or {})
+    f = FUNCTIONS | (functions or {})
     params, x, y = _symbols(sp, sizes)
-    a, z = _forward(f, symbolic, params, x)
+    _, a, delta = passes(*params, x, y, symbolic, functions=f)
     J = sum(sp.Rational(1, 2) * (a[len(sizes)][j, 0] - y[j, 0]) ** 2 for j in range(sizes[-1]))
-    blocks = _backward_blocks(sp, f, symbolic, params, a, z, y, J)
+    blocks = _blocks(sp, f, params, a, delta, J)
     z_sym = sp.Symbol("z")
     dphi_text = str(sp.diff(sp.sympify(act.formula, locals={"z": z_sym}), z_sym))
     piecewise = "Piecewise" in act.formula or "Max" in act.formula
@@ -150,44 +148,24 @@ def _symbolic_activation(sp, act):
 
 
 def _symbols(sp, sizes):
-    """θ^(l)_jk, b^(l)_j, x_j, y_j as object arrays of SymPy symbols (indices from 1)."""
-
-    def array(name, *shape):  # name_j or name_jk
-        entries = np.empty(shape, dtype=object)
-        for index in np.ndindex(*shape):
-            entries[index] = sp.Symbol(f"{name}_" + "".join(str(i + 1) for i in index))
-        return entries
-
-    theta = {l: array(f"θ^({l})", sizes[l], sizes[l - 1]) for l in range(1, len(sizes))}
-    b = {l: array(f"b^({l})", sizes[l - 1]) for l in range(2, len(sizes) + 1)}
-    x = array("x", sizes[0])[:, None]  # (n_1, 1)
-    y = array("y", sizes[-1])[:, None]  # (n_L, 1)
+    """θ^(l)_jk, b^(l)_j, x_j, y_j as object arrays of SymPy symbols (``sympy.symarray``'s,
+    named from index 0: θ^(1)_0_1)."""
+    theta = {l: sp.symarray(f"θ^({l})", (sizes[l], sizes[l - 1])) for l in range(1, len(sizes))}
+    b = {l: sp.symarray(f"b^({l})", sizes[l - 1]) for l in range(2, len(sizes) + 1)}
+    x = sp.symarray("x", sizes[0])[:, None]  # (n_1, 1)
+    y = sp.symarray("y", sizes[-1])[:, None]  # (n_L, 1)
     return (theta, b), x, y
 
 
-def _forward(f, activation, params, x):
+def _blocks(sp, f, params, a, delta, J):
+    """Backprop's ∂J/∂b^(l+1) and ∂J/∂Θ^(l) by the equations' functions ``f``, each entry
+    compared with diff(J, ·)."""
     theta, b = params
-    L = len(b) + 1
-    a, z = {1: x}, {}
-    for l in range(2, L + 1):
-        z[l] = f["z"](theta[l - 1], a[l - 1], b[l])  # (n_l, 1)
-        a[l] = f["a_hidden"](activation, z[l]) if l < L else z[l]
-    return a, z
-
-
-def _backward_blocks(sp, f, activation, params, a, z, y, J):
-    """Run the backward equations on expressions and compare each entry with diff(J, ·)."""
-    theta, b = params
-    L, one = len(b) + 1, sp.Integer(1)
-    delta = f["delta_output"](get_loss("squared"), a[L], y)  # δ^(L): (n_L, 1)
-    blocks = []
-    for l in range(L - 1, 0, -1):
-        blocks.append(_compare(sp, f"b^({l + 1})", J, b[l + 1], f["grad_b"](delta, one)))
-        grad = f["grad_theta"](delta, a[l], theta[l], 0, one)  # (n_{l+1}, n_l)
+    one, blocks = sp.Integer(1), []
+    for l in range(len(theta), 0, -1):
+        blocks.append(_compare(sp, f"b^({l + 1})", J, b[l + 1], f["grad_b"](delta[l + 1], one)))
+        grad = f["grad_theta"](delta[l + 1], a[l], theta[l], 0, one)  # (n_{l+1}, n_l)
         blocks.append(_compare(sp, f"Θ^({l})", J, theta[l], grad))
-        if l > 1:
-            dphi_z = activation.dphi(z[l], a[l])
-            delta = f["delta_hidden"](theta[l], delta, dphi_z)  # δ^(l): (n_l, 1)
     return blocks
 
 

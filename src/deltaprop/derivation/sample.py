@@ -7,6 +7,7 @@ evaluated on that sample alone, which is δ^(l) by definition (∂z^(l)/∂b^(l)
 
 import numpy as np
 
+from deltaprop import equations as eq
 from deltaprop.activations import get_activation
 from deltaprop.derivation.notation import LayerIndex, Sym
 from deltaprop.derivation.shapes import ConcreteDomain, evaluate
@@ -62,20 +63,37 @@ def squared_after(output):
     """The loss ½‖σ(z^(L)) − y‖² of the linear output z^(L): a network whose output layer
     applies σ, run by the core's linear one. δ^(L) = (σ(z^(L)) − y) ⊙ σ'(z^(L))."""
 
+    squared = get_loss("squared").value  # ½‖a − y‖²
+
     def value(z, y):
-        r = output.phi(z) - y
-        return 0.5 * float(np.vdot(r, r))
+        return squared(output.phi(z), y)
 
     def delta(z, y, out=None):
         a = output.phi(z)
-        result = (a - y) * output.dphi(z, a)
-        if out is None:
-            return result
-        out[...] = result
-        return out
+        return np.multiply(a - y, output.dphi(z, a), out=out)  # written into out if given
 
     text = "(a^(L) − y) ⊙ φ'(z^(L))"
     return Loss(f"squared after {output.name}", value, delta, f"½ ({output.formula} − y)²", text)
+
+
+FUNCTIONS = {record.key: record.function for record in eq.EQUATIONS}  # by Equation.key
+
+
+def passes(theta, b, x, y, activation, moved=(), functions=FUNCTIONS):
+    """``(z, a, δ)`` of every layer by the equations' own functions (``functions``, by
+    ``Equation.key``: a test may replace one) for the squared loss and a linear output, on
+    arrays of any kind (SymPy's expressions in ``prove``); ``moved[(name, l)]`` is added to
+    z^(l) and a^(l) as they are computed (``calculus.State``: a^(1) = x)."""
+    f, L, moved = functions, len(b) + 1, dict(moved)
+    z, a = {}, {1: x + moved.get(("a", 1), 0)}
+    for l in range(2, L + 1):
+        z[l] = f["z"](theta[l - 1], a[l - 1], b[l]) + moved.get(("z", l), 0)  # (n_l, m)
+        a[l] = (f["a_hidden"](activation, z[l]) if l < L else z[l]) + moved.get(("a", l), 0)
+    delta = {L: f["delta_output"](get_loss("squared"), a[L], y)}  # δ^(L) = a^(L) − y
+    for l in range(L - 1, 1, -1):  # φ'(z^(l)) of z itself: a^(l) may be moved
+        dphi_z = activation.dphi(z[l], activation.phi(z[l]))
+        delta[l] = f["delta_hidden"](theta[l], delta[l + 1], dphi_z)  # (n_l, m)
+    return z, a, delta
 
 
 BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # of one sample
@@ -139,10 +157,11 @@ class RandomNetwork:
 
     def value(self, name, k, column=0):
         """The value of quantity ``name`` at layer ``k`` (see ``shapes.RANGES``); lower-case
-        quantities are sample ``column``, a column of their batch."""
+        quantities are sample ``column``, a column of their batch; with ``column`` None, the
+        gradients and the cost are the batch's, (1/m) Σ_i."""
         if name in BATCHES:
             return self.value(BATCHES[name], k)[:, column : column + 1]
-        z, i = self.cache.z, slice(column, column + 1)
+        z, grad = self.cache.z, self.grad if column is None else self.grad_each[column]
         values = {
             "Θ": lambda: self.net.theta[k],
             "b": lambda: self.net.b[k][:, None],
@@ -152,13 +171,13 @@ class RandomNetwork:
             "Y": lambda: self.Y,
             "Δ": lambda: self.Delta[k],
             "P": lambda: np.diag(self.dphi(z[k][:, column])),
-            "φ'": lambda: self.dphi(z[k][:, i]),
+            "φ'": lambda: self.dphi(z[k][:, [column]]),
             "∂J/∂A": lambda: self.error(k),
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
-            "G": lambda: self.grad_each[column].theta[k],
+            "G": lambda: grad.theta[k],
             "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
-            "gb": lambda: self.grad_each[column].b[k][:, None],
-            "J": lambda: self.J_each[column],
+            "gb": lambda: grad.b[k][:, None],
+            "J": lambda: self.J if column is None else self.J_each[column],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
             "R": lambda: self.alpha / self.m * self.net.theta[k],
@@ -166,18 +185,16 @@ class RandomNetwork:
         return values[name]()
 
     def error(self, k):
-        """∂J^(i)/∂a^(k) of every sample (n_k, m): the output gradient at the output layer,
-        (Θ^(k))ᵀ Δ^(k+1) before a hidden layer (each column one sample's, without 1/m)."""
-        if k == len(self.sizes):
-            return self.output_gradient(self._a()[k], self.Y)
-        return self.net.theta[k].T @ self.Delta[k + 1]
-
-    def output_gradient(self, a, y):
-        """∂J^(i)/∂a^(L): the loss's δ^(L) for a linear output, a − y after an activation,
-        δ^(L) ⊘ exp'(z^(L)) = δ^(L) ⊘ a^(L) after the Poisson loss's exp output."""
+        """∂J^(i)/∂a^(k) of every sample (n_k, m), each column one sample's, without 1/m:
+        (Θ^(k))ᵀ Δ^(k+1) before a hidden layer; at the output layer the loss's δ^(L) for a
+        linear output, a − y after an activation, δ^(L) ⊘ exp'(z^(L)) = δ^(L) ⊘ a^(L) after
+        the Poisson loss's exp output."""
+        if k < len(self.sizes):
+            return self.net.theta[k].T @ self.Delta[k + 1]
+        a = self._a()[k]
         if self.output is not None:
-            return a - y
-        delta = self.loss.delta(a, y)
+            return a - self.Y
+        delta = self.loss.delta(a, self.Y)
         return delta / a if self.net.output.name == "exp" else delta
 
     def loss_of(self, r, y=None):
@@ -195,15 +212,8 @@ class RandomNetwork:
     def truth(self, name, k, batched):
         """The true value of target ``name``: batched gradients and cost are (1/m) Σ_i; Ng's
         folded quantities (G+, a+, …) are views of the question's (``shapes.evaluate``)."""
-        if batched and name == "G":
-            return self.grad.theta[k]
-        if batched and name == "G+":  # [∂J/∂b^(k+1) ∂J/∂Θ^(k)]
-            return np.hstack([self.truth("gb", k + 1, True), self.grad.theta[k]])
-        if batched and name == "gb":
-            return self.grad.b[k][:, None]
-        if batched and name == "J":
-            return self.J
-        if name.endswith("+"):
-            domain = ConcreteDomain(self.sizes, {}, m=self.m, sample=self)
+        column = None if batched and name in ("G", "G+", "gb", "J") else 0
+        if name.endswith("+"):  # G+ = [∂J/∂b^(k+1) ∂J/∂Θ^(k)], a+ = [1; a^(k)], …
+            domain = ConcreteDomain(self.sizes, {}, m=self.m, sample=self, column=column)
             return evaluate(Sym(None, name, LayerIndex("", k)), domain).value
-        return self.value(name, k)
+        return self.value(name, k, column)

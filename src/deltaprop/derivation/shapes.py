@@ -30,11 +30,11 @@ from deltaprop.derivation.notation import (
     SumOver,
     Sym,
     Transpose,
+    bind_layers,
     children,
     is_numpy,
     parse_expression,
     to_text,
-    transform,
 )
 from deltaprop.derivation.tables import FOLDED
 
@@ -205,6 +205,7 @@ class ConcreteDomain:
     m: int = 1
     sample: object = None
     column: int = 0  # the sample that lower-case symbols (a, z, δ, x, y) are
+    generic: dict = field(default_factory=dict)  # letter → the random matrix of an identity
     symbolic = False
 
     def summands(self, index):
@@ -434,15 +435,8 @@ def _folded(node, name, layer, domain):
     core = evaluate(Sym(node.span, name[:-1], layer), domain)
     if name[:-1] not in FIRST_COLUMNS:
         return _bias_unit(BiasUnit(node.span, node, 0), core)._replace(node=node)
-    at_layer = {"l": layer}
-    column = transform(FIRST_COLUMNS[name[:-1]], lambda n: _substituted(n, at_layer))
+    column = bind_layers(FIRST_COLUMNS[name[:-1]], {"l": layer})
     return _stacked(node, evaluate(column, domain), core, 1)
-
-
-def _substituted(node, indices):
-    if isinstance(node, Sym) and node.layer is not None:
-        return replace(node, layer=node.layer.substitute(indices))
-    return None
 
 
 def _apply(f, *terms):
@@ -681,16 +675,10 @@ def evaluate_entries(node, domain):
         return np.asarray(node.value), ""
     if isinstance(node, Sym):
         return _entry_symbol(node, domain)
-    if isinstance(node, Neg):
+    entrywise = isinstance(node, Call) and node.func in ELEMENTWISE | {"φ", "φ'"}
+    if entrywise or isinstance(node, Neg):  # of each entry: φ(z_j), −δ_j
         value, indices = evaluate_entries(node.arg, domain)
-        return -value, indices
-    if isinstance(node, Call) and node.func in ("φ", "φ'"):
-        value, indices = evaluate_entries(node.arg, domain)
-        f = domain.sample.phi if node.func == "φ" else domain.sample.dphi
-        return f(value), indices
-    if isinstance(node, Call) and node.func in ("tanh", "pow"):
-        value, indices = evaluate_entries(node.arg, domain)
-        return ELEMENTWISE_FUNCTIONS[node.func](value, *(e.value for e in node.extra)), indices
+        return unary(node, Term(value.shape, value, node.arg), domain).value, indices
     if isinstance(node, SumOver) and node.index in "ijk":
         value, indices = evaluate_entries(node.arg, domain)
         if node.index not in indices:
@@ -704,6 +692,8 @@ def evaluate_entries(node, domain):
 def _entry_symbol(node, domain):
     if node.entry == "0":
         raise SymbolError(node, "a_0 is the bias unit of Ng's course, a step: a_0^{(l)} = 1")
+    if node.name in domain.generic and len(node.entry) == 2:  # A_ij of a generic matrix
+        return domain.generic[node.name], node.entry
     term = evaluate(replace(node, entry=""), domain)
     value = np.asarray(term.value, dtype=float)
     if not node.entry:
@@ -724,7 +714,7 @@ def _entry_binary(node, domain):
             raise SymbolError(node, f"{to_text(node)} adds entries with different indices")
         b = np.einsum(f"{ib}->{ia}", b) if ia and ib else b  # a scalar (the 1 of 1 − z_j²) stays
         return (a + b if node.op == "+" else a - b), ia or ib
-    if node.op == "/":
-        return a / b, ia + "".join(c for c in ib if c not in ia)
     out = ia + "".join(c for c in ib if c not in ia)
+    if node.op == "/":
+        return a / b, out
     return np.einsum(f"{ia},{ib}->{out}", a, b), out
