@@ -20,7 +20,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
-from deltaprop.distributed import DaskRows, reduce_to_cost, require_dask  # noqa: E402
+from deltaprop.distributed import DaskRows, load_part, reduce_to_cost, require_dask  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -952,3 +952,10 @@ def test_a_worker_killed_mid_training_is_replaced_by_recomputing_its_partitions(
         history = train_on(net, data, config, rng=seeded(), callback=kill_at_iteration_3)
     assert killed and history.n_iter == h_ref.n_iter == 12
     assert rel_error(net.params, ref[-1]) < 1e-10
+
+
+def test_a_partition_keeps_its_columns_in_c_order_and_its_batches_do_not_copy_them():
+    rows = np.arange(12.0).reshape(4, 3)  # a block of 4 rows of 3 features
+    part = load_part(0, rows, np.arange(4.0))
+    np.testing.assert_array_equal(part.X, rows.T)
+    assert part.X.flags.c_contiguous and part.steps.X is part.X

@@ -83,13 +83,15 @@ def load_part(k, x_block, y_block):
     """Partition k from a block of rows of X (m_k, n) and y (m_k,) or (m_k, n_L), as float64.
 
     A block that does not convert to numbers becomes an empty ``Part`` with its ``error``.
+    X is kept as C-ordered columns (n_1, m_k): the layout ``trainingdata.Batches`` multiplies
+    fastest, and would otherwise copy.
     """
     try:
         X = np.asarray(x_block, dtype=np.float64)
         Y = np.asarray(y_block, dtype=np.float64)
     except (TypeError, ValueError) as err:
         return Part.bad(k, f"a value is not a number ({first_line(err)}); convert it")
-    return Part(k, as_rows(X).T, as_rows(Y).T)
+    return Part(k, np.ascontiguousarray(as_rows(X).T), as_rows(Y).T)
 
 
 def as_rows(A):
