@@ -358,11 +358,9 @@ def _form_line(setup, form, key, l, value, check):
 def _delta_check(setup, l):
     """δ^(l) against central differences of Σ_i J^(i) in the entries of Z^(l)."""
     Z = setup.z[l].copy()  # (n_l, m)
-
-    def total_cost():
-        return setup.loss.value(forward_from(setup, l, Z), setup.Y)
-
-    return _difference_check(total_cost, Z, setup.delta[l])
+    return _difference_check(
+        lambda: setup.loss.value(forward_from(setup, l, Z), setup.Y), Z, setup.delta[l]
+    )
 
 
 def _grad_check(setup, param, grad):
