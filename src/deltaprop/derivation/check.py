@@ -833,9 +833,8 @@ def _value_hints(context, goal, rhs, worst, notation="question"):
 
 def _right(context, goal, rhs):
     """Whether ``rhs`` is the true value of ``goal`` at every layer it claims."""
-    entries = goal.entry or shapes.has_entries(rhs)
     try:
-        rows = _evaluate_layers(context, goal, rhs, _entries_at if entries else None)
+        rows = _evaluate_layers(context, goal, rhs)  # entry by entry where it is written so
     except (shapes.ShapeError, shapes.SymbolError):
         return False
     return bool(rows) and max(e for _, e, _ in rows) < TOLERANCE
