@@ -766,6 +766,14 @@ STUDENTS_SPELLING = [
         ["missing the factor * g'(Z^{[k]})"],
         ["[l]"],
     ),
+    (  # NumPy broadcasts the bias over the samples: b1, not b 1ᵀ
+        "dlai",
+        (4, 5, 3),
+        "tanh",
+        "Z1 = np.dot(W1, X)",
+        ["missing the bias: add + b1 ("],
+        ["1ᵀ", "ones"],
+    ),
     (  # Bishop's component form: value hints in his symbols
         "bishop",
         None,

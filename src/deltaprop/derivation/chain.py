@@ -279,22 +279,17 @@ def _formula_verdict(result):
 
 
 def _judge_equation(equation, options, scope, before):
-    """The steps of one equation, numbered from ``before + 1``."""
+    """The steps of one equation, numbered from ``before + 1``: an update's, each right side
+    of an equation, each shape claimed."""
     result = EquationResult(equation.lhs, equation.relation)
     lhs = scope.substituted(equation.lhs.strip())
-    number, quantity = before, _parsed(lhs, options.table(lhs))
-    local = LOCAL_NAME.match(lhs)
+    quantity, local = _parsed(lhs, options.table(lhs)), LOCAL_NAME.match(lhs)
     if local and equation.relation == "=" and quantity is None:
         return _local_definition(result, local.group(1), equation, options, scope, before)
-    if equation.relation == "←":
-        number += 1
-        result.steps.append(_judge_update(number, lhs, equation.steps[0], options, scope))
-    for step in equation.steps if equation.relation == "=" else ():
-        number += 1
-        result.steps.append(_judge_step(number, lhs, step, options, scope))
-    for claim in equation.claims:
-        number += 1
-        result.steps.append(_judge_claim(number, lhs, claim, options))
+    judge = {"←": _judge_update, "=": _judge_step}.get(equation.relation)
+    todo = [functools.partial(judge, step=step, scope=scope) for step in equation.steps if judge]
+    todo += [functools.partial(_judge_claim, claim=claim) for claim in equation.claims]
+    result.steps = [judged(before + k, lhs, options=options) for k, judged in enumerate(todo, 1)]
     if quantity and _outside_range(quantity[0]):
         result.steps = [replace(s, verdict="skipped", message=RANGE_NOTE) for s in result.steps]
     return result

@@ -20,6 +20,7 @@ from deltaprop.derivation.notation import (
     LayerIndex,
     Local,
     Num,
+    Ones,
     Sym,
     TextRenderer,
     Transpose,
@@ -314,6 +315,9 @@ def spell(node, notation, numpy=True):
     def written(n):
         if isinstance(n, Bin) and n.written == "scale":  # Britz's dW: m ∂J/∂Θ, as written
             return transform(n.right if n.op == "@" else n.left, written)
+        if table.numpy and isinstance(n, Bin) and isinstance(n.right, Transpose):
+            if isinstance(n.right.arg, Ones):  # b 1ᵀ: NumPy broadcasts b over the samples
+                return transform(n.left, written)
         if isinstance(n, Transpose) and table.rows:  # samples as rows: a name is the transpose
             return _untransposed(transform(n.arg, written))
         if isinstance(n, Sym) and not isinstance(n, Local):
