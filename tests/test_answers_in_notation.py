@@ -669,3 +669,205 @@ def test_ngs_hints_name_his_symbols(equation, bias, hint, leak):
     said = "\n".join(result.hints)
     assert all(fragment in said for fragment in hint), result.to_text()
     assert not any(name in said for name in leak), result.to_text()
+
+
+# Every answer in the student's notation (issue 22, item 5): names, layer numbering and letter,
+# the operators of the code (Octave's ' * .*, NumPy's .T @ *), the word for α, the rows of a
+# minibatch notation; the question's spelling appears only in the one translation note. The
+# expected fragments were written before these spellings were built.
+# (notation, sizes, activation, wrong equation, fragments the answer has, fragments it must not)
+STUDENTS_SPELLING = [
+    (  # a name of the 3-layer network for the input the student's a_hidden should be
+        "numpy",
+        None,
+        "sigmoid",
+        "grad_W_hidden = np.outer(delta_hidden, a_hidden)",
+        ["corrected: grad_W_hidden = delta_hidden @ x.T"],
+        ["a^(", "ᵀ"],
+    ),
+    (  # d2l's minibatch: ∂J/∂O and W^{(2)} as written, not (∂J/∂A^(L))ᵀ
+        "d2l-rows",
+        None,
+        "tanh",
+        r"\frac{\partial J}{\partial W^{(2)}} = H \frac{\partial J}{\partial O}",
+        ["corrected: ∂J/∂W^{(2)} = Hᵀ (∂J/∂O)"],
+        ["∂J/∂A", "ᵀ)ᵀ", "^(L"],
+    ),
+    (  # ex4's rows: d2 and a1, not ((Δ^(2))ᵀ)ᵀ
+        "ng",
+        (4, 5, 3),
+        "sigmoid",
+        "Theta1_grad = d2' * a1' / m",
+        ["the matrix product of d2' (", "corrected: Theta1_grad = (d2' * a1)/m"],
+        ["Δ", "A^(", "ᵀ"],
+    ),
+    (  # Octave's ' and .*
+        "ng",
+        (4, 5, 3),
+        "sigmoid",
+        "delta2 = (Theta2' * delta3) * sigmoidGradient(z2)",
+        ["corrected: delta2 = Theta2' * delta3 .* sigmoidGradient(z2)"],
+        ["ᵀ", "⊙"],
+    ),
+    (
+        "ng",
+        (4, 5, 3),
+        "sigmoid",
+        "z3 = a2 * Theta2",
+        ["corrected: z3 = a2 * Theta2'"],
+        ["ᵀ", "A^(", "Z^("],
+    ),
+    (  # α as the student says it
+        "ng",
+        (4, 5, 3),
+        "sigmoid",
+        "Theta1_grad = Theta1_grad + lambda * Theta1",
+        ["lambda is not divided by m: the L2 term of Theta1_grad is (lambda/m) Theta1"],
+        ["α", "R^("],
+    ),
+    (
+        "dlai",
+        (4, 5, 3),
+        "tanh",
+        "dW1 = np.dot(dZ1, X.T) / m + lambd * W1",
+        ["lambd is not divided by m: the L2 term of dW1 is (lambd/m) W1"],
+        ["α", "Θ"],
+    ),
+    (
+        "question",
+        None,
+        "tanh",
+        r"\frac{\partial J}{\partial \Theta^{(l)}} = \frac{1}{m} \Delta^{(l+1)} (A^{(l)})^T"
+        r" + \lambda \Theta^{(l)}",
+        ["λ is not divided by m: the L2 term of ∂J/∂Θ^(l) is (λ/m) Θ^(l)"],
+        ["α"],
+    ),
+    (  # the student's layer letter k in every expression
+        "question",
+        None,
+        "tanh",
+        r"\delta^{(k)} = \Theta^{(k)} \delta^{(k+1)} \odot \varphi'(z^{(k)})",
+        ["corrected: δ^(k) = (Θ^(k))ᵀ δ^(k+1) ⊙ φ'(z^(k))", "did you mean (Θ^(k))ᵀ δ^(k+1)?"],
+        ["^(l"],
+    ),
+    (
+        "question",
+        None,
+        "tanh",
+        r"\delta^{(k)} = (\Theta^{(k)})^T \delta^{(k+1)}",
+        ["missing the factor ⊙ φ'(z^(k))"],
+        ["^(l"],
+    ),
+    (
+        "dlai",
+        None,
+        "tanh",
+        r"dZ^{[k]} = W^{[k+1]T} dZ^{[k+1]}",
+        ["missing the factor * g'(Z^{[k]})"],
+        ["[l]"],
+    ),
+    (  # NumPy broadcasts the bias over the samples: b1, not b 1ᵀ
+        "dlai",
+        (4, 5, 3),
+        "tanh",
+        "Z1 = np.dot(W1, X)",
+        ["missing the bias: add + b1 ("],
+        ["1ᵀ", "ones"],
+    ),
+    (  # Bishop's component form: value hints in his symbols
+        "bishop",
+        None,
+        "tanh",
+        r"\delta_j = 2 h'(a_j) \sum_k w_{kj} \delta_k",
+        ["twice the true value"],
+        [],
+    ),
+    (
+        "bishop",
+        None,
+        "tanh",
+        r"\delta_j = h(a_j) \sum_k w_{kj} \delta_k",
+        ["h where h' belongs: the chain rule multiplies by h'(a_j)"],
+        ["φ", "z^(", "z_j"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "notation, sizes, activation, equation, said, leaks",
+    STUDENTS_SPELLING,
+    ids=[f"{row[0]}-{i}" for i, row in enumerate(STUDENTS_SPELLING)],
+)
+def test_every_answer_is_in_the_students_spelling(
+    notation, sizes, activation, equation, said, leaks
+):
+    result = check(equation, sizes, activation, notation=notation)
+    assert result.verdict == "wrong", result.to_text()
+    text = result.to_text()
+    lines = text[text.index("verdict:") :].splitlines()
+    answer = "\n".join(line for line in lines if line.strip() != equation)
+    assert all(fragment in answer for fragment in said), text
+    assert not any(leak in answer for leak in leaks), text
+    if result.corrected:
+        again = check(result.corrected, sizes, activation, notation=notation)
+        assert again.verdict == "correct", again.to_text()
+
+
+# An Octave step (adding the bias unit, dropping its δ) is named as the student wrote it.
+def test_an_octave_step_names_the_students_variable():
+    result = check("delta2 = [1; delta2]", notation="ng")
+    assert (result.verdict, result.reason) == ("wrong", "step"), result.to_text()
+    assert "it gives delta2 an entry for the bias unit" in result.message, result.to_text()
+
+
+# A whole derivation written with k: the suggestion keeps k (the calculus path too).
+def test_a_derivations_suggestion_keeps_the_students_letter():
+    derivation = r"\delta^{(k)} = \Theta^{(k)} \delta^{(k+1)} \odot \varphi'(z^{(k)}) \\ a = b"
+    result = check_derivation(derivation.split(r" \\")[0] + r" = 2 \delta^{(k)}", (4, 5, 6, 3))
+    step = result.steps[0]
+    assert step.verdict == "wrong" and "(Θ^(k))ᵀ δ^(k+1)" in step.suggestion, result.to_text()
+
+
+# deeplearning.ai's widths n^{[l]} in a shape claim, numbered as the student numbers layers.
+# (claim, verdict, fragment of the message)
+DLAI_CLAIMS = [
+    (r"dZ^{[l]} \in \mathbb{R}^{n^{[l]} \times m}", "correct", ""),
+    (r"W^{[l]} \in \mathbb{R}^{n^{[l]} \times n^{[l-1]}}", "correct", ""),
+    (
+        r"W^{[l]} \in \mathbb{R}^{n^{[l-1]} \times n^{[l]}}",
+        "wrong",
+        "W^{[l]} is (n^{[l]} × n^{[l-1]}), not (n^{[l-1]} × n^{[l]})",
+    ),
+]
+
+
+@pytest.mark.parametrize("claim, verdict, message", DLAI_CLAIMS)
+def test_a_deeplearning_ai_shape_claim_is_read(claim, verdict, message):
+    result = check_derivation(claim, notation="dlai")
+    assert result.verdict == verdict, result.to_text()
+    assert message in result.steps[0].message, result.to_text()
+
+
+# deeplearning.ai's loss \mathcal{L} is J in a single equation as in a derivation.
+@pytest.mark.parametrize(
+    "equation",
+    [
+        r"dz^{[2]} = \frac{\partial \mathcal{L}}{\partial z^{[2]}}",
+        r"\frac{\partial \mathcal{L}}{\partial z^{[2]}} = a^{[2]} - y",
+    ],
+)
+def test_the_loss_written_mathcal_l_is_read_alone(equation):
+    result = check(equation, (4, 5, 3), notation="dlai")
+    assert result.verdict == "correct", result.to_text()
+    assert check_derivation(equation, (4, 5, 3), notation="dlai").verdict == "correct"
+
+
+# A derivation forced into a notation it is not written in: not read there, with the advice.
+def test_a_derivation_in_another_notation_than_forced_says_which():
+    derivation = (
+        r"\begin{align} dZ^{[2]} &= A^{[2]} - Y \\ dW^{[2]} &= dZ^{[2]} A^{[1]T} / m \end{align}"
+    )
+    result = check_derivation(derivation, (4, 5, 3), notation="goodfellow")
+    assert result.verdict == "unparseable", result.to_text()
+    assert "try --notation dlai" in result.to_text(), result.to_text()
+    assert check_derivation(derivation, (4, 5, 3), notation="dlai").verdict == "correct"

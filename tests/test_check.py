@@ -413,7 +413,11 @@ NAMED_MISTAKES = [
         "is the derivative of the sigmoid; this network's φ is tanh",
     ),
     ("δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ(z^(l))", "relu", "φ where φ' belongs"),
-    ("dJ/dTheta[l] = (1/m) * Delta[l+1] @ A[l].T + alpha * Theta[l]", "tanh", "α is not divided"),
+    (
+        "dJ/dTheta[l] = (1/m) * Delta[l+1] @ A[l].T + alpha * Theta[l]",
+        "tanh",
+        "alpha is not divided",
+    ),
     ("z^(l) = Θ^(l−1) a^(l−1)", "tanh", "missing the bias: add + b^(l)"),
     ("Z^(l) = Θ^(l−1) A^(l−1)", "tanh", "missing the bias: add + b^(l) 1ᵀ"),
     ("δ^(l) = (Θ^(l))ᵀ δ^(l+1)", "sigmoid", "missing the factor ⊙ φ'(z^(l))"),

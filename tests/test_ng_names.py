@@ -22,19 +22,19 @@ OCTAVE_GRADIENTS = [
         "Theta1_grad = a1 * delta2'",
         None,
         "but Theta1_grad is (n_{L−1} × n_{L−2})",
-        "Theta1_grad = delta2 a1ᵀ",
+        "Theta1_grad = delta2 * a1'",
     ),
     (
         "Theta1_grad = Theta1_grad + delta2 * a1",
         None,
         "the matrix product of delta2 (n_{L−1} × 1) and a1 (n_{L−2} × 1) is undefined",
-        "Theta1_grad = delta2 a1ᵀ",
+        "Theta1_grad = delta2 * a1'",
     ),
     (  # read with the bias folded: a2 has the bias unit on top
         "Theta2_grad = delta3 * a2",
         "folded",
         "the matrix product of delta3 (n_L × 1) and a2 ((n_{L−1} + 1) × 1) is undefined",
-        "Theta2_grad = delta3 a2ᵀ",
+        "Theta2_grad = delta3 * a2'",
     ),
 ]
 
@@ -70,7 +70,7 @@ def test_folded_names_print_as_written_with_their_bias_column():
     result = judged("delta2 = (Theta2 * delta3) .* sigmoidGradient(z2)", bias="folded")
     assert "Theta2 (n_L × (n_{L−1} + 1)) and delta3 (n_L × 1)" in result.message
     assert "Theta2 (3 × 6)" in result.failure["concrete"]["message"]
-    assert result.corrected == "delta2 = (Theta2(:,2:end))ᵀ delta3 ⊙ sigmoidGradient(z2)"
+    assert result.corrected == "delta2 = (Theta2(:,2:end))' * delta3 .* sigmoidGradient(z2)"
     assert "Θ+" not in result.to_text()
 
     shape = judged("a2 = sigmoid(Theta1 * a1)", bias="folded")

@@ -204,7 +204,11 @@ def test_regularizing_the_bias_column_is_named():
     [
         ("Theta1_grad(:,2:end) = Theta1_grad(:,2:end) + (lambda/m) * Theta1(:,2:end)", 0, ""),
         ("Theta1_grad = Theta1_grad + (lambda/m) * Theta1", 0, ""),
-        ("Theta1_grad(:,2:end) = Theta1_grad(:,2:end) + lambda * Theta1(:,2:end)", 1, "α is not"),
+        (
+            "Theta1_grad(:,2:end) = Theta1_grad(:,2:end) + lambda * Theta1(:,2:end)",
+            1,
+            "lambda is not",
+        ),
         ("Theta2_grad = Theta2_grad + delta3 * a2'", 0, ""),
     ],
 )
@@ -217,11 +221,11 @@ def test_ex4_gradient_updates(equation, verdict, hint):
 @pytest.mark.parametrize(
     ("equation", "right", "words"),
     [
-        ("a2 = [1; a2]", True, "puts the bias unit a_0 = 1 on top of a^(2)"),
+        ("a2 = [1; a2]", True, "puts the bias unit a_0 = 1 on top of a2"),
         ("a2 = [ones(m,1) a2]", True, "one sample per row"),
-        ("a2 = [ones(1,m); a2]", True, "puts the bias unit a_0 = 1 on top of a^(2)"),
-        ("delta2 = delta2(2:end)", True, "drops the first entry of δ^(2)"),
-        ("a2 = a2(2:end)", False, "drops a unit of a^(2)"),
+        ("a2 = [ones(1,m); a2]", True, "puts the bias unit a_0 = 1 on top of a2"),
+        ("delta2 = delta2(2:end)", True, "drops the first entry of delta2"),
+        ("a2 = a2(2:end)", False, "drops a unit of a2"),
         ("delta2 = [1; delta2]", False, "an entry for the bias unit, which has no δ"),
         ("a2 = [zeros(m,1) a2]", False, "puts zeros where the bias unit a_0 = 1 belongs"),
         (r"a_0^{(2)} = 1", True, "the bias unit a^(2)_0 of Ng's course is 1"),
@@ -424,7 +428,7 @@ def test_ex4_vectorized_code_is_read_one_sample_per_row(equation):
         ("d2 = (d3 * Theta2) .* sigmoidGradient(z2)", "the bias column is not dropped"),
         ("Theta1_grad = d2' * a1", "too large by a factor m = 7"),
         ("d3 = Y - a3", "the sign is flipped"),
-        ("J = 1/m * sum(sum((a3 - y).^2))", "twice the true value: the cost J^(i) = ½‖a^(L)"),
+        ("J = 1/m * sum(sum((a3 - y).^2))", "twice the true value: the squared loss ½‖·‖²"),
         ("z3 = a2 * Theta2", ""),
     ],
 )

@@ -279,22 +279,17 @@ def _formula_verdict(result):
 
 
 def _judge_equation(equation, options, scope, before):
-    """The steps of one equation, numbered from ``before + 1``."""
+    """The steps of one equation, numbered from ``before + 1``: an update's, each right side
+    of an equation, each shape claimed."""
     result = EquationResult(equation.lhs, equation.relation)
     lhs = scope.substituted(equation.lhs.strip())
-    number, quantity = before, _parsed(lhs, options.table(lhs))
-    local = LOCAL_NAME.match(lhs)
+    quantity, local = _parsed(lhs, options.table(lhs)), LOCAL_NAME.match(lhs)
     if local and equation.relation == "=" and quantity is None:
         return _local_definition(result, local.group(1), equation, options, scope, before)
-    if equation.relation == "←":
-        number += 1
-        result.steps.append(_judge_update(number, lhs, equation.steps[0], options, scope))
-    for step in equation.steps if equation.relation == "=" else ():
-        number += 1
-        result.steps.append(_judge_step(number, lhs, step, options, scope))
-    for claim in equation.claims:
-        number += 1
-        result.steps.append(_judge_claim(number, lhs, claim, options))
+    judge = {"←": _judge_update, "=": _judge_step}.get(equation.relation)
+    todo = [functools.partial(judge, step=step, scope=scope) for step in equation.steps if judge]
+    todo += [functools.partial(_judge_claim, claim=claim) for claim in equation.claims]
+    result.steps = [judged(before + k, lhs, options=options) for k, judged in enumerate(todo, 1)]
     if quantity and _outside_range(quantity[0]):
         result.steps = [replace(s, verdict="skipped", message=RANGE_NOTE) for s in result.steps]
     return result
@@ -350,7 +345,7 @@ def _judge_step(number, lhs, step, options, scope):
             return wrong
         if options.single(f"{definition.name} = {definition.name}") is not None:
             text = text.replace(f"\\left({definition.expr}\\right)", f"{{{definition.name}}}", 1)
-    return _letters(judge_side(number, lhs, text, step.written, options))
+    return judge_side(number, lhs, text, step.written, options)
 
 
 def _judge_definition(number, step, definition, options, scope):
@@ -381,17 +376,23 @@ def _plain(text, options):
 
 def judge_side(number, lhs, rhs, written, options):
     """The verdict on ``lhs = rhs`` as step ``number``: the single-equation checker, else
-    the calculus module (also for a symbol outside its layers: ∂a^(L)/∂z^(L)), else skipped."""
-    single = options.single(f"{lhs} = {rhs}")
+    the calculus module (also for a symbol outside its layers: ∂a^(L)/∂z^(L)), else skipped;
+    not read where it is written in another notation than the one given (its clue), which
+    judges it."""
+    text = f"{lhs} = {rhs}"
+    single, found = options.single(text), notations.detect(text)
     verdict = single and single.verdict
-    if verdict not in ("correct", "wrong") or single.reason == "range":
+    if verdict not in ("correct", "wrong") and found not in ("question", options.notation_of(text)):
+        verdict = getattr(replace(options, notation=found).single(text), "verdict", None)
+    if verdict in ("correct", "wrong") and single.verdict not in ("correct", "wrong"):
+        verdict = "unread"
+    elif verdict not in ("correct", "wrong") or single.reason == "range":
         judged = judge_with_calculus(number, lhs, rhs, written, options)
         if judged is not None:
             return judged
     if verdict in ("correct", "wrong"):
         return _from_single(number, written, single)
-    text = f"{lhs} = {rhs}"
-    if single is None or not (NETWORK_SYMBOL.search(text) or notations.detect(text) != "question"):
+    if single is None or not (NETWORK_SYMBOL.search(text) or found != "question"):
         return StepResult(number, written, "skipped", message=_unread(single))
     return StepResult(
         number, written, "unparseable", message=f"cannot read {written}: {_unread(single)}"
@@ -408,16 +409,6 @@ def _unread(single):
     if len(lines) > 2 and lines[-1].strip() == "^":
         lines = lines[:-2]
     return "; ".join(line.strip() for line in lines)
-
-
-def _letters(step):
-    """``step`` with its suggestion in the written layer letter: the answers' k is read as
-    the layer variable l, and printed back as k."""
-    uses_k = re.search(r"(?:_|\^\{?\(?)\{?k\b", step.written)
-    uses_l = re.search(r"(?:_|\^\{?\(?)\{?l\b", step.written)
-    if step.suggestion and uses_k and not uses_l:
-        step.suggestion = re.sub(r"\^\(l(?=[)+−-])", "^(k", step.suggestion)
-    return step
 
 
 def _from_single(number, written, single):
@@ -492,7 +483,13 @@ REPAIRS = (
 def _name_the_mistake(step, setting):
     """A repair of a wrong step that checks correct, as the suggestion and a hint: a
     differential written on a function (the answer's dφ'(z_k) ⊙ dz_k), a lost sign."""
-    for hint, fixed in _repairs(setting.right):
+    right = setting.right
+    differentials = [n for n in shapes.walk(right) if isinstance(n, Differential)]
+    repairs = [
+        (REPAIRS[0], substitute(right, n, n.arg)) for n in differentials if isinstance(n.arg, Call)
+    ]
+    repairs.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
+    for hint, fixed in repairs:
         if _holds(setting, fixed):
             step.suggestion, step.hints = setting.write(fixed), [hint]
             return
@@ -506,16 +503,6 @@ def _holds(setting, right):
         )
     except (shapes.RangeError, shapes.ShapeError, shapes.SymbolError, ValueError):
         return False
-
-
-def _repairs(right):
-    """``[(hint, repaired tree)]`` for :func:`_name_the_mistake`."""
-    out = []
-    for n in shapes.walk(right):
-        if isinstance(n, Differential) and isinstance(n.arg, Call):
-            out.append((REPAIRS[0], substitute(right, n, n.arg)))
-    out.append((REPAIRS[1], right.arg if isinstance(right, Neg) else Neg(right.span, right)))
-    return out
 
 
 def _symbolic(message, setting):
@@ -638,24 +625,28 @@ def _judge_claim(number, lhs, claim, options):
         shape = shapes.evaluate(node, shapes.SymbolicDomain(None)).shape
     except (TypeError, shapes.ShapeError, shapes.SymbolError):
         return StepResult(number, written, "skipped", message="not a quantity of the network")
-    claimed = [_dimension(d.strip()) for d in re.split(r"\\times|×|,", claim) if d.strip()]
-    claimed += ["1"] * (len(claimed) == 1)  # ℝ^{n_l}: a column
-    if None in claimed:
+    table = options.table(lhs)
+    dimensions = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
+    claimed = [_dimension(d, table) for d in dimensions] + ["1"] * (len(dimensions) == 1)
+    if None in claimed:  # ℝ^{n_l}: a column
         return StepResult(number, written, "skipped", message="the space is not written in n_l")
     if claimed == ([str(d) for d in shape] if shape else ["1", "1"]):
         return StepResult(number, written, "correct")
     space = shapes.shape_text(shape)
-    message = f"{_plain(lhs, options)} is ({space}), not ({' × '.join(claimed)})"
-    return StepResult(number, written, "wrong", "shape", message, f"ℝ^{{{space}}}")
+    message = widths(f"{_plain(lhs, options)} is ({space}), not ({' × '.join(claimed)})", table)
+    return StepResult(number, written, "wrong", "shape", message, widths(f"ℝ^{{{space}}}", table))
 
 
-def _dimension(text):
-    """``n_{L-1}`` → ``n_{L−1}`` (as shapes print it), ``1`` → ``1``, ``m``; else None."""
+def _dimension(text, table):
+    """``n_{L-1}`` → ``n_{L−1}`` (as shapes print it), ``n^{[l]}`` in the layers of
+    ``table`` (deeplearning.ai's: ``n_{l+1}``), ``1`` → ``1``, ``m``; else None."""
     text = text.replace(" ", "")
     if text in ("1", "m"):
         return text
-    match = re.fullmatch(r"n_\{?\(?([^(){}]+)\)?\}?", text)
-    layer = match and layer_index(match.group(1))
+    match = re.fullmatch(r"n(?:_\{?\(?([^(){}]+)\)?\}?|\^\{?[\[(]([^\])]+)[\])]\}?)", text)
+    layer = match and layer_index(match.group(1) or match.group(2))
+    if layer is not None and match.group(2):  # written in the notation's numbering
+        layer = notations.core_layer(layer, 0, table)
     return None if layer is None else str(shapes.SymbolicDomain(None).n(layer))
 
 

@@ -242,7 +242,7 @@ def _verdict(context, result, lhs, sides, bias, layout):
     square of a vector is read as ‖v‖², then element-wise (v ⊙ v) where that checks correct."""
     if result.notation == "cs231n":
         context = replace(context, labels=tuple(CS231N_LABELS.items()))
-    step = notations.bias_step(lhs, sides)
+    step = notations.bias_step(lhs, sides, context.voice)
     if step is not None:
         result.verdict, result.reason = ("correct", "") if step[0] else ("wrong", "step")
         result.message = step[1]
@@ -400,10 +400,10 @@ def _check_side(context, result, goal, rhs):
             notations.layer_said, name, notation=result.notation, text=result.equation
         )
         result.message = value_message(layers, said, worst)
-        if not entries:
-            result.hints = _value_hints(context, goal, rhs, worst, result.notation)
     if entries and any(v is None or np.shape(v) != np.shape(t) for _, _, (v, t) in layers):
         result.reason, result.message = "dimension", _entry_misfit(goal, rhs, context.voice)
+    elif result.verdict == "wrong":
+        result.hints = _value_hints(context, goal, rhs, worst, result.notation)
 
 
 def _entry_misfit(goal, rhs, voice):
@@ -567,13 +567,11 @@ class Voice:
 
     def __call__(self, node):
         names = {"φ": self.words["phi"], "φ'": self.words["dphi"]}
-        words = table_of(self.notation).words
-        cost = next((w for w, core in words.items() if core == "J"), "J")  # Nielsen's C
 
         def said(n):
             if isinstance(n, Call) and n.func in names:
                 return replace(n, func=names[n.func], arg=transform(n.arg, said))
-            return replace(n, name=cost) if isinstance(n, Sym) and n.name == "J" else None
+            return None
 
         node = _as_numpy(node) if self.words["times"] == "*" else node
         return notations.writer(self.notation, self.equation)(transform(node, said))
@@ -643,8 +641,7 @@ def widths(message, notation):
 
     def width(match):
         layer = layer_index(match.group(1).strip("{}"))
-        spelled = to_text(notations.spell(Sym(None, "a", layer), notation, numpy=False))
-        return "n" + spelled[spelled.index("^") :] if "^" in spelled else match.group()
+        return match.group() if layer is None else notations.width(layer, notation)
 
     return WIDTH.sub(width, message)
 
@@ -837,8 +834,9 @@ def _value_hints(context, goal, rhs, worst, notation="question"):
 
 def _right(context, goal, rhs):
     """Whether ``rhs`` is the true value of ``goal`` at every layer it claims."""
+    entries = goal.entry or shapes.has_entries(rhs)
     try:
-        rows = _evaluate_layers(context, goal, rhs)
+        rows = _evaluate_layers(context, goal, rhs, _entries_at if entries else None)
     except (shapes.ShapeError, shapes.SymbolError):
         return False
     return bool(rows) and max(e for _, e, _ in rows) < TOLERANCE

@@ -31,7 +31,7 @@ from deltaprop.derivation.notation import (
     to_text,
     transform,
 )
-from deltaprop.derivation.sample import check_seed, check_work
+from deltaprop.derivation.sample import RandomNetwork, check_seed, check_work
 from deltaprop.derivation.shapes import (
     ConcreteDomain,
     ShapeError,
@@ -152,15 +152,8 @@ class Setup:
         }
         return others[name]()
 
-    def phi(self, z):
-        return self.net.activation.phi(z)
-
-    def dphi(self, z):
-        return self.net.activation.dphi(z, self.phi(z))
-
-    def loss_of(self, r, y=None):
-        """ℓ summed over the entries: of the residuals r, or of the outputs r and ``y``."""
-        return self.loss.value(r, np.zeros_like(r) if y is None else y)
+    # φ, φ' and ℓ of shapes.evaluate, from ``net`` and ``loss`` as for the checker's network
+    phi, dphi, loss_of = RandomNetwork.phi, RandomNetwork.dphi, RandomNetwork.loss_of
 
     @property
     def L(self):
@@ -365,11 +358,9 @@ def _form_line(setup, form, key, l, value, check):
 def _delta_check(setup, l):
     """δ^(l) against central differences of Σ_i J^(i) in the entries of Z^(l)."""
     Z = setup.z[l].copy()  # (n_l, m)
-
-    def total_cost():
-        return setup.loss.value(forward_from(setup, l, Z), setup.Y)
-
-    return _difference_check(total_cost, Z, setup.delta[l])
+    return _difference_check(
+        lambda: setup.loss.value(forward_from(setup, l, Z), setup.Y), Z, setup.delta[l]
+    )
 
 
 def _grad_check(setup, param, grad):

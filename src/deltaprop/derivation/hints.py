@@ -67,7 +67,7 @@ HINTS = {
         "{written} is {name}'s φ'; the local derivative is φ'(x) of this network's φ = "
         "{activation}: dx = {fixed}"
     ),
-    "regularized bias": "biases are not regularized: drop the α term from {goal}",
+    "regularized bias": "biases are not regularized: drop the L2 term from {goal}",
     "L2 twice": (
         "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
         "derivative's 2"
@@ -84,7 +84,7 @@ HINTS = {
         "divided by N twice: dout = ∂J/∂out already carries the 1/N of J (the loss averages over "
         "the N samples), so dW = X.T @ dout needs no further / N"
     ),
-    "cost twice": "twice the true value: the cost J^(i) = ½‖a^(L) − y‖² has the factor ½",
+    "cost twice": "twice the true value: the squared loss ½‖·‖² has the factor ½",
     "Nielsen's index": (
         "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
         "after layer l are w^{l+1} (Θ^(l) here)"
@@ -103,8 +103,8 @@ HINTS = {
         "and the first layer's gradient takes {a0} = {x}"
     ),
     "keepdims": (
-        "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so b − α db "
-        "would be n × n; write keepdims=True"
+        "np.sum(…, axis=1) without keepdims=True is 1-D: it broadcasts as a row, so "
+        "b - learning_rate * db would be n × n; write keepdims=True"
     ),
     "axis": (
         "the wrong axis: a bias gradient sums over the samples, which are the {} here "
@@ -252,7 +252,10 @@ def _alpha_over_m(goal, rhs, activation):
     m = Sym(alphas[0].span, "m")
     fixed = transform(rhs, lambda n: Bin(n.span, "/", n, m) if n in alphas else None)
     theta = Sym(alphas[0].span, "Θ", goal.layer)
-    return [("α not over m", {"alpha": alphas[0], "goal": goal.node, "theta": theta}, fixed)]
+    gradient = transform(
+        goal.node, lambda n: replace(n, name="G") if getattr(n, "name", "") == "R" else None
+    )
+    return [("α not over m", {"alpha": alphas[0], "goal": gradient, "theta": theta}, fixed)]
 
 
 def _missing_bias(goal, rhs, activation):
@@ -273,7 +276,7 @@ def _missing_dphi(goal, rhs, activation):
     """(Θ^(l))ᵀ δ^(l+1) without ⊙ φ'(z^(l))."""
     if goal.name not in ("δ", "Δ") or goal.layer is None:
         return []
-    z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer)
+    z = Sym(goal.node.span, "Z" if goal.name == "Δ" else "z", goal.layer, entry=goal.entry)
     dphi = Call(goal.node.span, "φ'", z)
     return [("missing φ'", {"fixed": dphi}, Bin(rhs.span, "⊙", rhs, dphi, ""))]
 
@@ -412,8 +415,8 @@ def factor_hint(c, m, l2=False, local=False, cost=False):
         (m, f"too large by a factor m = {m}: the batched gradient needs the factor 1/m"),
         (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),
         (-1, "the sign is flipped"),
-        (2, "twice the true value: the ½ of J^(i) = ½‖a^(L) − y‖² cancels the derivative's 2"),
-        (0.5, "half the true value: the ½ of J^(i) is already cancelled by the derivative's 2"),
+        (2, "twice the true value: the ½ of the squared loss cancels the derivative's 2"),
+        (0.5, "half the true value: the ½ of the loss is already cancelled by the derivative's 2"),
     ]
     for factor, hint in named:
         if abs(c - factor) <= 1e-9 * abs(factor):

@@ -53,11 +53,8 @@ def derivation_html(d):
         body += [_equation(line) for line in lines]
     body += ["<h2>Worked example</h2>", _worked_example(d), f"<p>{escape(summary_text(d))}</p>"]
     head = f'<meta charset="utf-8"><title>{title}</title><style>{STYLE}</style>'
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head>{head}</head><body>\n'
-        + "\n".join(body)
-        + f"\n{MEASURE}</body></html>\n"
-    )
+    page = [f'<!DOCTYPE html>\n<html lang="en"><head>{head}</head><body>', *body, MEASURE]
+    return "\n".join(page) + "</body></html>\n"
 
 
 def _equation(line):

@@ -20,13 +20,16 @@ from deltaprop.derivation.notation import (
     LayerIndex,
     Local,
     Num,
+    Ones,
     Sym,
+    TextRenderer,
     Transpose,
     layer_letters,
     parse,
     parse_expression,
     table_of,
     to_text,
+    tokenize,
     transform,
 )
 from deltaprop.derivation.shapes import RANGES, WEIGHTS, SymbolError, quantity, walk
@@ -35,10 +38,12 @@ from deltaprop.derivation.tables import (
     AFFINE_CLUE,
     BY_NAME,
     FOLDED,
+    GRADIENTS,
     LAYER_NOTES,
     NOTATIONS,
     Meaning,
 )
+from deltaprop.derivation.tex import LOSS
 from deltaprop.errors import ConfigError
 
 DETECTION = ("cs231n", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow", "bishop")
@@ -68,15 +73,17 @@ def title(notation):
 # ---------------------------------------------------------------- translation
 
 SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
+J_ALONE = re.compile(LOSS.pattern + r"(?!\s*\}?\s*\()")  # \mathcal{L}, not a function 𝓛(a, y)
 BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
 
 
 def read(text, notation):
     """``text`` parsed in ``notation`` and translated into the core vocabulary: a list of
     sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
-    moved to the right, so that the first side is always a quantity."""
+    moved to the right, so that the first side is always a quantity. The loss ``\\mathcal{L}``
+    is J (padded: positions in ``text`` still hold)."""
     table = local_names(table_of(notation), text)
-    parsed = parse(text, table)
+    parsed = parse(J_ALONE.sub(lambda loss: "J".ljust(len(loss.group())), text), table)
     table = replace(table, units=_units(parsed, table)) if table.units else table
     sides = [translate(side, table) for side in parsed]
     if len(sides) < 2:
@@ -87,16 +94,13 @@ def read(text, notation):
 
 def local_names(table, text):
     """``table``, or for cs231n the table of the layer ``text`` is about: its names are local
-    to one layer, an affine one when ``text`` names W, b, their gradients or X (the table's
-    own names, those written in ``text`` first: dw, x rather than dW, X), else the activation
-    φ of a hidden layer (x, out, dout, dx), with its note."""
+    to one layer, an affine one when ``text`` names W, b, their gradients or X, else the
+    activation φ of a hidden layer (x, out, dout, dx), with its note."""
     if table.name != "cs231n":
         return table
     if not re.search(AFFINE_CLUE, text):
         return replace(table, symbols=ACTIVATION, note=LAYER_NOTES["activation"])
-    written = sorted(table.symbols, key=lambda name: not re.search(rf"\b{name}\b", text))
-    symbols = {name: table.symbols[name] for name in written}
-    return replace(table, symbols=symbols, note=LAYER_NOTES["affine"])
+    return replace(table, note=LAYER_NOTES["affine"])
 
 
 def _units(sides, table):
@@ -166,11 +170,7 @@ def define(notation, definitions):
     table = table_of(notation)
     if not definitions:
         return notation
-    symbols = dict(table.symbols)
-    for text in definitions:
-        name, meaning = _definition(text, table)
-        symbols[name] = meaning
-    return replace(table, symbols=symbols)
+    return replace(table, symbols=table.symbols | dict(_definition(t, table) for t in definitions))
 
 
 def _definition(text, table):
@@ -194,7 +194,7 @@ def _definition(text, table):
             f"--define {text!r}: the layer letters differ ({match['letter']!r} is "
             f"{written.base!r} in {table.title}, the quantity's is {layer.base!r})"
         )
-    shift = layer.offset - _core_layer(written, 0, table).offset
+    shift = layer.offset - core_layer(written, 0, table).offset
     return match["name"], Meaning(core, shift)
 
 
@@ -223,10 +223,10 @@ def translate(node, notation):
         if isinstance(n, Sym) and n.name.startswith("~"):
             return _core_symbol(n, table)
         if isinstance(n, Sym) and n.name in ("φ", "φ'") and n.layer is not None:
-            layer = _core_layer(n.layer, 0, table)  # (f^l)' alone: φ'(z^(l))
+            layer = core_layer(n.layer, 0, table)  # (f^l)' alone: φ'(z^(l))
             return Call(n.span, n.name, Sym(n.span, "z", layer), (), layer)
         if isinstance(n, Call) and n.layer is not None:
-            layer = _core_layer(n.layer, 0, table)
+            layer = core_layer(n.layer, 0, table)
             return replace(n, arg=translate(n.arg, table), layer=layer)
         if isinstance(n, Sym) and table.units and n.entry and n.layer is None and n.name in "δb":
             return replace(n, layer=table.units[n.entry[0]])
@@ -262,7 +262,7 @@ def _written_layer(sym, meaning, table):
     """The core layer of ``sym``: its written layer, the layer of its unit (Bishop's w_{kj}
     belongs to the layer of j), or the layer the table gives a name written without one."""
     if sym.layer is not None:
-        return _core_layer(sym.layer, meaning.shift, table)
+        return core_layer(sym.layer, meaning.shift, table)
     if table.units and sym.entry:
         unit = sym.entry[-1] if meaning.core == "Θ" else sym.entry[0]
         return table.units[unit].shift(meaning.shift)
@@ -278,10 +278,10 @@ def _layer_of(text, table):
     return LayerIndex(table.letters.get(base, base), int(offset or 0))
 
 
-def _core_layer(layer, shift, table):
+def core_layer(layer, shift, table):
     """A written layer in the core numbering (layer 1 the input), plus ``shift``: with layer
     0 the input, layer k is the core's k+1 (the output L stays L)."""
-    if table.first == 0 and layer.base != "L":
+    if table_of(table).first == 0 and layer.base != "L":
         layer = layer.shift(1)
     return layer.shift(shift)
 
@@ -299,15 +299,15 @@ def _derivative(deriv, table):
 
 
 def spell(node, notation, numpy=True):
-    """``node`` (core symbols) written back in ``notation``: each core symbol that a name of
-    its table stands for becomes that name with its layer written as the notation writes it
-    (``Δ^(2)`` is ``dZ^{[1]}`` in deeplearning.ai's), printed as NumPy (``@``, ``.T``) when
-    ``numpy`` and the notation has NumPy; a symbol without a name stays. Names written with
-    digits (Octave's ``delta3``) are written back only to plain text (``numpy``)."""
+    """``node`` (core symbols) written back in ``notation`` (a table as :func:`as_written`
+    makes it): each core symbol that a name of its table stands for becomes that name with
+    its layer written as the notation writes it (``Δ^(2)`` is ``dZ^{[1]}`` in
+    deeplearning.ai's), a gradient without a name as ∂J/∂ its variable's name (d2l's ∂J/∂O),
+    printed as NumPy (``@``, ``.T``) when ``numpy`` and the notation has NumPy; a symbol
+    without a name stays, its layer in the student's letter. Names written with digits
+    (Octave's ``delta3``) are written back only to plain text (``numpy``)."""
     table = table_of(notation)
     spelled = table.spelled if numpy or table.style != "digits" else {}
-    if not table.symbols | spelled:
-        return node
     numpy = table.numpy and numpy
     style = "digits" if numpy else table.style  # dZ1, W2
     table = replace(table, symbols=spelled | table.symbols, numpy=numpy, style=style)
@@ -315,50 +315,148 @@ def spell(node, notation, numpy=True):
     def written(n):
         if isinstance(n, Bin) and n.written == "scale":  # Britz's dW: m ∂J/∂Θ, as written
             return transform(n.right if n.op == "@" else n.left, written)
-        if isinstance(n, Transpose) and table.rows and isinstance(n.arg, Sym):
-            return _spelled(n.arg, table)  # samples as rows: the name is the transpose
+        if table.numpy and isinstance(n, Bin) and isinstance(n.right, Transpose):
+            if isinstance(n.right.arg, Ones):  # b 1ᵀ: NumPy broadcasts b over the samples
+                return transform(n.left, written)
+        if isinstance(n, Transpose) and table.rows:  # samples as rows: a name is the transpose
+            return _untransposed(transform(n.arg, written))
         if isinstance(n, Sym) and not isinstance(n, Local):
             found = _spelled(n, table)
-            return Transpose(n.span, found) if found is not None and table.rows else found
+            if found is None:
+                return _lettered(n, table)
+            return Transpose(n.span, found) if table.rows and n.name not in ("J", "m") else found
         return None
 
     return transform(node, written)
 
 
+class OctaveText(TextRenderer):
+    """A tree as Octave code: ``Theta2' * delta3 .* sigmoidGradient(z2)``."""
+
+    ops = TextRenderer.ops | {"@": " * ", "⊙": " .* ", "*": " .* "}
+    TRANSPOSED = "{}'"
+
+
 def writer(notation, equation):
     """How a node (core symbols) is written back to the student who wrote ``equation`` in
-    ``notation``: its names and layer numbering (:func:`spell`), as NumPy when the equation
-    is plain text (LaTeX is answered in Unicode math)."""
-    numpy = not re.search(r"\\|\^", equation)
-    table = local_names(table_of(notation), equation)
-    return lambda node: to_text(spell(node, table, numpy))
+    ``notation`` (:func:`spell` with the table :func:`as_written`), as code when the equation
+    is code (Octave's ``'``, ``*``, ``.*``; NumPy's ``.T``, ``@``), LaTeX in Unicode math.
+    The one way back for verdicts, hints, corrections and messages."""
+    table, code = as_written(notation, equation), not re.search(r"\\|\^", equation)
+    if code and table.operators.get("*") == "·":  # Octave: ex4's rows read back
+        return lambda node: OctaveText()(spell(_unrows(node), table))
+    return lambda node: to_text(spell(node, table, code))
+
+
+GREEK = {"\\lambda": "λ", "\\alpha": "α"}  # α as a LaTeX command says it
+
+
+def as_written(notation, text):
+    """``notation``'s table as the student's ``text`` uses it: cs231n's names of its layer
+    (:func:`local_names`), Bishop's units at their layers, the names ``text`` writes first
+    (``dw``, not ``dW``; ``d3``, not ``delta3``), the one letter it writes a layer variable
+    with first (k where the notation's is l; the notation's own where it writes two, k and
+    l), its word for α (``lambda``, ``lambd``, λ) and for J (Nielsen's C)."""
+    table = local_names(table_of(notation), text)
+    try:
+        alpha = [text[t.pos : t.end] for t in tokenize(text, table) if t.value == "α"]
+        units = _units(parse(text, table), table) if table.units else ""
+        letters = layer_letters(text, table)  # {core: the letters written}
+    except ConfigError:  # not readable alone (a name the user defined): the notation's
+        return table
+    spelled = {GREEK.get(alpha[0], alpha[0]): Meaning("α")} if alpha else {}
+    spelled |= {word: Meaning(core) for word, core in table.words.items() if core == "J"}  # C
+    said = {next(iter(w)): core for core, w in letters.items() if len(w) == 1}
+    return replace(
+        table,
+        symbols=_written_first(table.symbols, text),
+        spelled=spelled | _written_first(table.spelled, text),
+        letters=said | table.letters,
+        units=units,
+    )
+
+
+def _written_first(names, text):
+    """``names`` (name → Meaning), those ``text`` writes first (``d3`` for ``d``)."""
+    return dict(sorted(names.items(), key=lambda n: not re.search(rf"\b{n[0]}(?:\d|\b)", text)))
+
+
+SAMPLE_OF = {"A": "a", "Z": "z", "Δ": "δ", "X": "X", "Y": "Y"}  # ex4's rows: a1 is (A^(1))ᵀ
+
+
+def _unrows(node):
+    """``node`` with ex4's rows (:func:`rows`) read back: (A^(1))ᵀ is a1, (Δ^(3))ᵀ d3."""
+
+    def sample(n):
+        arg = n.arg if isinstance(n, Transpose) else None
+        if isinstance(arg, Sym) and arg.name.removesuffix("+") in SAMPLE_OF:
+            return replace(arg, name=SAMPLE_OF[arg.name[0]] + arg.name[1:])  # A+: a+
+        return None
+
+    return transform(node, sample)
+
+
+def _untransposed(node):
+    """The transpose of ``node`` spelled in a notation of rows: a name's transpose is the
+    quantity, ∂J/∂(Xᵀ) is ∂J/∂X."""
+    if isinstance(node, Transpose):
+        return node.arg
+    if isinstance(node, Deriv) and isinstance(node.den, Transpose):
+        return replace(node, den=node.den.arg)
+    return Transpose(node.span, node)
+
+
+GRADIENT_OF = {gradient: core for core, gradient in GRADIENTS.items()}  # δ: ∂J/∂z
 
 
 def _spelled(sym, table):
     """The written name of core symbol ``sym`` in ``table`` (a Sym, or a Local that renders
     as NumPy), or None when the table has no name for it: a name of its layer (d2l's h is
-    h^{(1)}, o the output), else a name with the layer written, else a name of one layer
-    (``A_prev``). Ng's folded Θ+ and a+ are named as Θ and a."""
-    if sym.name in SCALARS:
-        return None
+    h^{(1)}, o the output), else a name with the layer written (Bishop's: the unit's
+    letter), else a name of one layer (``A_prev``), else ∂J/∂ its variable's name. Ng's
+    folded Θ+ and a+ are named as Θ and a; NumPy's X is X (printed X.T)."""
     core = sym.name.removesuffix("+")
     names = [(n, m) for n, m in table.symbols.items() if m.core == core]
     for name, meaning in names:
         if re.fullmatch(r"\d+|L", meaning.at) and _at(meaning, table) == sym.layer:
             return _named(sym, name, table)
     for name, meaning in names:
+        if table.units and not meaning.at:  # Bishop's units: δ^(l)_j is δ_j
+            entry = sym.entry or _unit_entry(sym, table)
+            return Sym(sym.span, name, None, sym.sample, entry) if entry else None
         layer = _written_index(sym.layer, meaning, table)
-        if layer is not None:
-            return _named(sym, _layer_text(name, layer, table), table)
+        if layer is not None or not (sym.layer or meaning.at):  # α, as the student says it
+            return _named(sym, name if layer is None else _layer_text(name, layer, table), table)
     for name, meaning in names:  # a name of one layer: dZ, A_prev, a_hidden
         if meaning.at and _at(meaning, table) == sym.layer:
             return _named(sym, name, table)
-    return None
+    if sym.name in SCALARS:
+        return _named(sym, sym.name, table) if table.numpy else None
+    variable = GRADIENT_OF.get(core)
+    named = _spelled(replace(sym, name=variable), table) if variable else None
+    cost = Sym(sym.span, "J")
+    return None if named is None else Deriv(sym.span, _spelled(cost, table) or cost, named)
+
+
+def _unit_entry(sym, table):
+    """The unit letters of ``sym`` in Bishop's form: its layer's (w_{kj}: the next layer's
+    and its own), or None where the equation has no unit at that layer."""
+    unit = {layer: letter for letter, layer in table.units.items()}
+    layers = [sym.layer.shift(1), sym.layer] if sym.name == "Θ" else [sym.layer]
+    return "".join(unit[k] for k in layers) if all(k in unit for k in layers) else None
+
+
+def _lettered(sym, table):
+    """A core symbol without a name in ``table``, its layer in the student's letter where it
+    is not the notation's own (k for the question's l)."""
+    base = sym.layer.base if sym.layer else None
+    letter, own = (_letters_back(t).get(base, base) for t in (table, BY_NAME[table.name]))
+    return sym if letter == own else replace(sym, layer=LayerIndex(letter, sym.layer.offset))
 
 
 def _at(meaning, table):
     """The core layer of a name written without one."""
-    return _core_layer(_layer_of(meaning.at, table), meaning.shift, table)
+    return core_layer(_layer_of(meaning.at, table), meaning.shift, table)
 
 
 def _written_index(layer, meaning, table):
@@ -372,13 +470,13 @@ def _written_index(layer, meaning, table):
 
 def layer_said(name, k, notation, text=""):
     """``l = k`` for quantity ``name`` at the core's layer ``k`` (layer 1 the input), said in
-    the letter of the student's ``text`` (:func:`_said_letters`) and ``notation``'s numbering:
+    the letter of the student's ``text`` (:func:`as_written`) and ``notation``'s numbering:
     the index its name is written with (deeplearning.ai's Δ^(3) is dZ^{[2]}, Θ^(2) is
     W^{[2]}; a weight as its Θ), else one less where layer 0 is the input, which is then said:
     ``l = 2 (layer 0 the input)``. ``name`` None: ``k`` is a value of the layer variable, said
     in its letter only (Goodfellow's ``k = 2``)."""
     table = table_of(notation)
-    letter = _said_letters(table, text).get("l", "l")
+    letter = _letters_back(as_written(table, text)).get("l", "l")
     if name is None:
         return f"{letter} = {k}"
     core = "Θ" if name in WEIGHTS else name
@@ -394,21 +492,16 @@ def binding_said(binding, notation, text=""):
     deeplearning.ai's."""
     table = table_of(notation)
     values = binding | {"L": binding["L"] - 1 + table.first}
-    letters = _said_letters(table, text)
+    letters = _letters_back(as_written(table, text))
     said = ", ".join(f"{letters.get(k, k)} = {v}" for k, v in values.items())
     return said + _input_said(table, ", ")
 
 
-def _said_letters(table, text):
-    """The letter each layer variable is said with: the one letter the student's ``text``
-    writes it with (k in ``δ^(k) = …`` of the question's notation, whose letter is l), else
-    the notation's own (:func:`_letters_back`), also where ``text`` writes two (k and l)."""
-    letters = _letters_back(table)
-    try:
-        written = layer_letters(text, table) if text else {}
-    except ConfigError:  # not readable alone (a name the user defined): the notation's
-        return letters
-    return letters | {core: next(iter(w)) for core, w in written.items() if len(w) == 1}
+def width(layer, notation):
+    """The width n_l of the core's ``layer`` in ``notation``'s numbering where layer 0 is the
+    input (deeplearning.ai's n^{[l-1]})."""
+    table = table_of(notation)
+    return _layer_text("n", _written_index(layer, Meaning("a"), table), table)
 
 
 def _input_said(table, before, after=""):
@@ -546,25 +639,23 @@ STEPS = {  # (the quantity, the operation, axis): (right, what the Octave step d
 }
 
 
-def bias_step(lhs, sides):
+def bias_step(lhs, sides, write=to_text):
     """``(right, message)`` when ``lhs = …`` is a step of Ng's Octave code rather than an
     equation: ``a2 = [1; a2]`` adds the bias unit, ``delta2 = delta2(2:end)`` drops its
     entry (the row forms ``[ones(m,1) a2]`` and ``(:,2:end)`` when samples are rows); else
-    None."""
+    None. ``write`` writes ``lhs`` as the student does."""
     if not (isinstance(lhs, Sym) and len(sides) == 1):
         return None
     rhs = sides[0]
     if lhs.entry == "0" and lhs.name == "a" and lhs.layer is not None:  # Ng's a_0^{(2)} = 1
         one = isinstance(rhs, Num) and rhs.value == 1
-        return one, f"a step of the course, not an equation: {BIAS_UNIT.format(x=to_text(lhs))}"
+        return one, f"a step of the course, not an equation: {BIAS_UNIT.format(x=write(lhs))}"
     if not isinstance(rhs, BiasUnit | DropFirst) or not isinstance(rhs.arg, Sym):
         return None
-    if (rhs.arg.name, rhs.arg.layer) != (lhs.name, lhs.layer) or lhs.layer is None:
-        return None
     step = STEPS.get((lhs.name, type(rhs), rhs.axis))
-    if step is None:
+    if (rhs.arg.name, rhs.arg.layer) != (lhs.name, lhs.layer) or lhs.layer is None or not step:
         return None
     right, message = step
     if isinstance(rhs, BiasUnit) and rhs.fill != 1:
         right, message = False, "puts zeros where the bias unit a_0 = 1 belongs, before {x}"
-    return right, f"a step of the Octave code, not an equation: it {message.format(x=to_text(lhs))}"
+    return right, f"a step of the Octave code, not an equation: it {message.format(x=write(lhs))}"

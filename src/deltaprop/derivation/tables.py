@@ -28,8 +28,7 @@ class Meaning:
     scale: str = ""
 
 
-def _m(core, shift=0, at="", scale=""):
-    return Meaning(core, shift, at, scale)
+_m = Meaning  # the tables' short name: _m("Θ", -1) is Θ at the written layer − 1
 
 
 @dataclass(frozen=True)
@@ -137,9 +136,11 @@ SNAKE_CODE |= _gradients({"W": "Θ", "b": "b"}, "grad_")
 SNAKE = _names_at("l", SNAKE_CODE | _gradients({"W": "Θ", "b": "b"}, "d"))
 SNAKE |= _names_at("l+1", {"delta": "δ", "W": "Θ"}, "_next") | _names_at("l-1", {"a": "a"}, "_prev")
 SNAKE |= _names_at("L-1", SNAKE_CODE, "_hidden") | _names_at("L", SNAKE_CODE, "_output")
+SNAKE["x"] = _m("a", 0, "L-2")  # the input of the 3-layer network
 SNAKE["num_examples"] = _m("m")
 
-OCTAVE = {"Theta": "Θ", "delta": "δ", "Delta": "Acc", "a": "a", "z": "z", "Theta{}_grad": "G"}
+OCTAVE = {"Theta": "Θ", "delta": "δ", "d": "δ", "Delta": "Acc", "a": "a", "z": "z"}
+OCTAVE["Theta{}_grad"] = "G"
 OCTAVE = {name: _m(core) for name, core in OCTAVE.items()}  # {}: where the layer is written
 
 D2L = {"W": _m("Θ", -1), "b": _m("b"), "n": _m("m")}  # d2l: W^{(l)} from layer l−1 to l
@@ -199,7 +200,7 @@ TABLES = (
         "deeplearning.ai's notation (LaTeX and NumPy)",
         r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
         symbols=DLAI_LAYER,
-        words={"g": "φ"} | NUMPY,
+        words={"g": "φ", "lambd": "α"} | NUMPY,
         first=0,
         square="power",
         numpy=True,
@@ -249,6 +250,7 @@ TABLES = (
             "E_n": _m("J"),
             "E": _m("J"),
         },
+        spelled={"δ": _m("δ")},  # δ_j: the unit's letter is the layer
         words={"h": "φ"},
         units="ijk",
         square="power",
@@ -308,7 +310,7 @@ TABLES = (
         "from-scratch NumPy (snake_case names, one sample a 1-D vector)",
         "delta_hidden = np.dot(W_output.T, delta_output) * sigmoid_prime(z_hidden)",
         symbols=SNAKE,
-        words={"sigmoid": "φ", "sigmoid_prime": "φ'", "relu": "φ"} | NUMPY,
+        words={"sigmoid": "φ", "sigmoid_prime": "φ'", "relu": "φ", "reg_lambda": "α"} | NUMPY,
         numpy=True,
         one_d=True,
         style="digits",
@@ -335,7 +337,7 @@ TABLES = (
             "db": _m("gb", 1, "", "m"),
             "num_examples": _m("m"),
         },
-        words={} | NUMPY,
+        words={"reg_lambda": "α"} | NUMPY,
         rows=True,
         cost="sum",
         numpy=True,
