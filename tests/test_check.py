@@ -457,3 +457,16 @@ def test_the_sigmoid_derivative_is_right_in_a_sigmoid_network():
 def test_without_sizes_the_deepest_layer_beside_y_is_the_output(equation, verdict):
     result = check(equation)
     assert result.verdict == verdict, result.to_text()
+
+
+def test_an_undefined_function_is_named_by_its_own_name():
+    # clip's bounds must be scalars: the message names clip, not Diag (a defect until now)
+    result = check("delta^(L) = clip(a^(L) - y, a^(L), 1)")
+    assert result.reason == "dimension"
+    assert result.message == (
+        "clip of a^(L) − y (n_L × 1) and a^(L) (n_L × 1) is undefined: "
+        "the bounds of clip must be scalars"
+    )
+    assert result.failure["operation"] == "clip"
+    summed = check("dZ2 = np.sum(m, axis=0)")  # NumPy's sum of a scalar
+    assert summed.message.startswith("the sum over an axis of m (scalar) is undefined")

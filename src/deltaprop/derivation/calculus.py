@@ -58,10 +58,10 @@ class State(RandomNetwork):
         if self.changes:
             self._move()
 
-    def moved(self, key, delta):
-        changes = dict(self.changes)
-        changes[key] = changes[key] + delta if key in changes else delta
-        return State(self.original, changes)
+    def moved(self, directions, step):
+        """This state moved by ``step`` along ``directions`` (key → change), all at once."""
+        moved = {key: self.changes.get(key, 0) + step * d for key, d in directions.items()}
+        return State(self.original, self.changes | moved)
 
     def value(self, name, k, column=0):
         if self.changes and name.startswith("Acc"):  # Ng's Δ sums the samples' gradients
@@ -148,11 +148,9 @@ class Calculus:
                 f"{to_text(den)} has {base.size} entries, more than the {MAX_ENTRIES} that "
                 "are differentiated by numbers: give smaller --sizes (or none)",
             )
-        out = []
-        for index in np.ndindex(*base.shape):
-            unit = np.zeros(base.shape)
-            unit[index] = 1.0
-            out.append(self.central(node.num, state, {key: _placed(unit, column, self.network.m)}))
+        units = np.eye(base.size).reshape(base.size, *base.shape)  # each entry moved alone
+        m = self.network.m
+        out = [self.central(node.num, state, {key: _placed(u, column, m)}) for u in units]
         num_shape = np.shape(out[0])
         value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
         return _term(_squeezed(value, num_shape, base.shape), node)
@@ -161,7 +159,7 @@ class Calculus:
         """``(key, value, column)`` of the variable ``sym`` differentiates by: column 0 for
         one sample's z, a, x, y; None for Θ, b and the batch."""
         layer = None if sym.layer is None else sym.layer.bind(self.binding)
-        name = {"Z": "z", "A": "a", "X": "x", "Y": "y"}.get(sym.name, sym.name)
+        name = shapes.ONE_SAMPLE.get(sym.name, sym.name)
         if name == "a" and layer == 1:
             name, layer = "x", None
         base = np.asarray(self.evaluate(sym).value, dtype=float)
@@ -176,10 +174,7 @@ class Calculus:
 
     def central(self, node, state, directions):
         """The central difference of ``node``'s value along ``directions`` (key → change)."""
-        plus, minus = state, state
-        for key, direction in directions.items():
-            plus = plus.moved(key, EPSILON * direction)
-            minus = minus.moved(key, -EPSILON * direction)
+        plus, minus = state.moved(directions, EPSILON), state.moved(directions, -EPSILON)
         high, low = (np.asarray(self.evaluate(node, s).value, dtype=float) for s in (plus, minus))
         return (high - low) / 2 / EPSILON
 
@@ -305,7 +300,7 @@ def directions(network, nodes, rng):
     moved = [n.arg for node in nodes for n in shapes.walk(node) if isinstance(n, Differential)]
     if not moved:
         return {}
-    written = {{"X": "x", "Y": "y"}.get(n.name, n.name) for n in moved if isinstance(n, Sym)}
+    written = {shapes.ONE_SAMPLE.get(n.name, n.name) for n in moved if isinstance(n, Sym)}
     names = written & set(PARAMETERS)
     out = {("Θ", k): rng.normal(size=v.shape) for k, v in network.net.theta.items()}
     if "b" in names:

@@ -49,7 +49,7 @@ TOLERANCE = 1e-8
 SAME_ERROR = 1e-6  # relative errors closer than this are the same error (rounding apart)
 SAMPLES = 7  # m, the columns of the random batch
 CS231N_LABELS = {LayerIndex("l", 0): "D", LayerIndex("l", 1): "M", "m": "N"}  # its widths
-BATCHED = {"Z", "A", "Δ", "X", "Y", "Acc", "A+", "Acc+", "∂J/∂A"}
+BATCHED = {*shapes.ONE_SAMPLE, "Acc", "A+", "Acc+"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "∂J/∂A"}
 TARGETS |= {"J", "G+", "Acc+", "a+", "A+", "R", "R+"}  # Ng's folded bias, L2
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
@@ -126,9 +126,6 @@ class CheckResult:
     def exit_code(self):
         return {"correct": 0, "defined": 0, "wrong": 1}.get(self.verdict, 2)
 
-    def __str__(self):
-        return self.to_text()
-
     def to_json(self):
         out = {k: v for k, v in asdict(self).items() if k not in ("span", "trap_sizes")}
         out["position"] = list(self.span) if self.span else None
@@ -138,6 +135,8 @@ class CheckResult:
 
     def to_text(self):
         return render.check_text(self)
+
+    __str__ = to_text
 
     def sizes_said(self):
         """The architecture, or what was assumed without one, in the student's numbering."""
@@ -834,9 +833,8 @@ def _value_hints(context, goal, rhs, worst, notation="question"):
 
 def _right(context, goal, rhs):
     """Whether ``rhs`` is the true value of ``goal`` at every layer it claims."""
-    entries = goal.entry or shapes.has_entries(rhs)
     try:
-        rows = _evaluate_layers(context, goal, rhs, _entries_at if entries else None)
+        rows = _evaluate_layers(context, goal, rhs)  # entry by entry where it is written so
     except (shapes.ShapeError, shapes.SymbolError):
         return False
     return bool(rows) and max(e for _, e, _ in rows) < TOLERANCE

@@ -54,9 +54,6 @@ class Proof:
     def ok(self):
         return all(block.ok for block in self.blocks)
 
-    def __str__(self):
-        return self.to_text()
-
     def to_text(self):
         sizes = "-".join(map(str, self.sizes))
         out = [f"Symbolic proof (SymPy) for sizes {sizes}, φ = {self.activation}, squared loss"]
@@ -79,6 +76,8 @@ class Proof:
             verdict = "NOT PROVEN: some entries differ from SymPy's derivative"
         out += ["", f"{verdict} ({self.seconds:.2f} s)"]
         return "\n".join(out)
+
+    __str__ = to_text
 
     def to_json(self):
         keys = ("shape", "proven", "failed")

@@ -10,7 +10,7 @@ import numpy as np
 from deltaprop import equations as eq
 from deltaprop.activations import get_activation
 from deltaprop.derivation.notation import LayerIndex, Sym
-from deltaprop.derivation.shapes import ConcreteDomain, evaluate
+from deltaprop.derivation.shapes import BATCHES, ConcreteDomain, evaluate
 from deltaprop.errors import ConfigError
 from deltaprop.losses import Loss, get_loss
 from deltaprop.network import Network, check_sizes
@@ -94,9 +94,6 @@ def passes(theta, b, x, y, activation, moved=(), functions=FUNCTIONS):
         dphi_z = activation.dphi(z[l], activation.phi(z[l]))
         delta[l] = f["delta_hidden"](theta[l], delta[l + 1], dphi_z)  # (n_l, m)
     return z, a, delta
-
-
-BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # of one sample
 
 
 class RandomNetwork:

@@ -46,7 +46,8 @@ RANGES["∂J/∂A"] = (1, 0)  # ∂J/∂A^(1) = ∂J/∂X, cs231n's dx of the fi
 RANGES["R"] = (1, -1)  # the L2 term (α/m) Θ^(l) of ∂J/∂Θ^(l), which an update X := X + T adds
 RANGES |= {f"{name}+": (1, -1) for name in FOLDED}
 WEIGHTS = {"Θ", "G", "Acc", "∂z/∂z", "R"}  # n_{l+1} × n_l
-BATCH = {"Z", "A", "Δ", "∂J/∂A"}  # n_l × m
+BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # batch: n_l × m
+ONE_SAMPLE = {batch: one for one, batch in BATCHES.items()}  # A: a, the sample of a column
 MEANING = {"G": "∂J/∂Θ", "Acc": "Ng's Δ", "gb": "∂J/∂b", "φ'": "φ'(z)", "R": "(α/m) Θ"}
 MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z"}
 
@@ -116,7 +117,8 @@ class ShapeError(Exception):
 
     def describe(self, text=to_text):
         """What is undefined, with the operands written by ``text`` (a notation's names)."""
-        op, left = OP_NAMES[op_symbol(self.node)], _operand(self.left, text)
+        symbol = op_symbol(self.node)
+        op, left = OP_NAMES.get(symbol, symbol), _operand(self.left, text)
         if self.right is None:
             return f"{op} of {left} is undefined: {self.rule}"
         return f"{op} of {left} and {_operand(self.right, text)} is undefined: {self.rule}"
@@ -145,16 +147,22 @@ OP_NAMES = {
     "-": "−",
     ":": "the Frobenius product :",
     "/": "division",
+    "Σ": "the sum Σ",
+    "sum": "the sum over an axis",
+    "(2:end)": "dropping the first row or column",
+    "[1; ·]": "the bias unit",
 }
 
 
 def op_symbol(node):
-    """The operation of a node that can fail: ``"@"``, ``"⊙"``, …, ``"Diag"`` or ``"²"``."""
+    """The operation of a node that can fail: ``"@"``, ``"⊙"``, …, a function's name
+    (``"Diag"``, ``"clip"``), ``"²"``, ``"Σ"``, NumPy's ``"sum"``, Octave's ``"(2:end)"``."""
     if isinstance(node, Bin):
         return node.op
-    if isinstance(node, Call) and node.func == "Tr":
-        return "Tr"
-    return "²" if isinstance(node, Square) else "Diag"
+    if isinstance(node, Call):
+        return node.func
+    kinds = {Square: "²", SumOver: "Σ", AxisSum: "sum", DropFirst: "(2:end)", BiasUnit: "[1; ·]"}
+    return kinds[type(node)]
 
 
 def _operand(term, text=to_text):
@@ -282,7 +290,7 @@ def symbol_shape(name, layer, domain):
         return (n(layer.shift(1)), n(layer))
     if name == "P":
         return (n(layer), n(layer))
-    return (n(layer), m if name in BATCH else 1)  # b, z, a, δ, gb: columns; Z, A, Δ: m
+    return (n(layer), m if name in ONE_SAMPLE else 1)  # b, z, a, δ, gb: columns; Z, A, Δ: m
 
 
 def evaluate(node, domain):
