@@ -633,6 +633,11 @@ LAYER_ZERO_HINTS = [
         "dW1 = np.dot(dZ1, A1.T) / m",
         "so W^{[l]} maps A^{[l-1]} to Z^{[l]}, and the first layer's gradient takes A^{[0]} = X",
     ),
+    (  # samples as rows: d2l's W^{(l)} and H^{(l)} as written, its H for the unnamed pre-activation
+        "d2l-rows",
+        r"H = \phi(X W^{(2)} + b^{(1)})",
+        "so W^{(l)} maps H^{(l-1)} to H^{(l)}, and the first layer's gradient takes H^{(0)} = X",
+    ),
 ]
 
 
@@ -765,6 +770,42 @@ STUDENTS_SPELLING = [
         r"dZ^{[k]} = W^{[k+1]T} dZ^{[k+1]}",
         ["missing the factor * g'(Z^{[k]})"],
         ["[l]"],
+    ),
+    (  # the widths in the student's layer letter too: n_k
+        "question",
+        None,
+        "tanh",
+        r"\delta^{(k)} = \Theta^{(k)} \delta^{(k+1)} \odot \varphi'(z^{(k)})",
+        ["the matrix product of Θ^(k) (n_{k+1} × n_k) and δ^(k+1) (n_{k+1} × 1)"],
+        ["n_l", "n_{l"],
+    ),
+    (
+        "dlai",
+        None,
+        "tanh",
+        r"dZ^{[k]} = W^{[k+1]} dZ^{[k+1]} * g^{[k]\prime}(Z^{[k]})",
+        ["W^{[k+1]} (n^{[k+1]} × n^{[k]})"],
+        ["[l"],
+    ),
+    (  # the element-wise product that fails as the student writes it: Octave's .*, ∘
+        "ng",
+        (4, 5, 3),
+        "sigmoid",
+        "delta2 = (Theta2' * delta3) .* sigmoidGradient(z3)",
+        [
+            ".* of Theta2' * delta3 (n_{L−1} × 1) and sigmoidGradient(z3) (n_L × 1) is undefined: "
+            ".* needs two operands of the same shape",
+            "with these sizes (L = 3): .* of Theta2' * delta3 (5 × 1)",
+        ],
+        ["⊙"],
+    ),
+    (
+        "wikipedia",
+        None,
+        "tanh",
+        r"\delta^{l} = ((W^{l+1})^T \delta^{l+1}) \circ f'(z^{l+1})",
+        ["∘ of W^{l+1}ᵀ δ^{l+1} (n_l × 1) and f'(z^{l+1}) (n_{l+1} × 1) is undefined: ∘ needs"],
+        [],
     ),
     (  # NumPy broadcasts the bias over the samples: b1, not b 1ᵀ
         "dlai",

@@ -526,13 +526,21 @@ def _bias_not_dropped(voice, goal, rhs):
 def _layer_zero(voice):
     """The hint for layers one off where layer 0 is the input, in the student's letters
     (in LaTeX, also for NumPy names: W^{[l]}, not W1): the batch's capitals where the
-    notation has them (A^{[l-1]}), else one sample's (Goodfellow's h^{(k-1)})."""
+    notation has them (A^{[l-1]}), else one sample's (Goodfellow's h^{(k-1)}); transposed
+    where a sample is a row (d2l's W^{(l)} is (Θ^(l))ᵀ), the layer's activation for a
+    pre-activation the notation does not name (d2l's H^{(l)})."""
     latex, l = replace(voice, equation="\\"), LayerIndex("l", 0)
-    batched = latex(Sym(None, "A", l)) != to_text(Sym(None, "A", l))
-    a, z, x = ("A", "Z", "X") if batched else ("a", "z", "x")
+
+    def said(name, layer):  # (as the student writes it, whether the notation names it)
+        node = Sym(None, name, layer)
+        node = Transpose(None, node) if latex.table.rows else node
+        return latex(node), latex(node) != to_text(node)
+
+    a, z, x = ("A", "Z", "X") if said("A", l)[1] else ("a", "z", "x")
+    z = z if said(z, l.shift(1))[1] else a
     nodes = {"theta": ("Θ", l), "a": (a, l), "z": (z, l.shift(1)), "a0": (a, LayerIndex("", 1))}
-    said = {key: latex(Sym(None, name, layer)) for key, (name, layer) in nodes.items()}
-    return HINTS["layer zero"].format(title=notations.title(voice.notation), x=x, **said)
+    words = {key: said(name, layer)[0] for key, (name, layer) in nodes.items()}
+    return HINTS["layer zero"].format(title=notations.title(voice.notation), x=x, **words)
 
 
 def _advice(equation, message, notation):
