@@ -861,12 +861,14 @@ def test_an_octave_step_names_the_students_variable():
     assert "it gives delta2 an entry for the bias unit" in result.message, result.to_text()
 
 
-# A whole derivation written with k: the suggestion keeps k (the calculus path too).
+# A whole derivation written with k: the suggestion keeps k (the calculus path too), and the
+# widths of its message are n_k.
 def test_a_derivations_suggestion_keeps_the_students_letter():
     derivation = r"\delta^{(k)} = \Theta^{(k)} \delta^{(k+1)} \odot \varphi'(z^{(k)}) \\ a = b"
     result = check_derivation(derivation.split(r" \\")[0] + r" = 2 \delta^{(k)}", (4, 5, 6, 3))
     step = result.steps[0]
     assert step.verdict == "wrong" and "(Θ^(k))ᵀ δ^(k+1)" in step.suggestion, result.to_text()
+    assert "Θ^(k) (n_{k+1} × n_k)" in step.message and "n_l" not in step.message, result.to_text()
 
 
 # deeplearning.ai's widths n^{[l]} in a shape claim, numbered as the student numbers layers.

@@ -518,7 +518,7 @@ def _symbolic(message, setting):
             return "(" + " × ".join(names.get(int(d), d) for d in match.group(1).split(" × ")) + ")"
 
         message = re.sub(r"\((\d+(?: × \d+)+)\)", dims, message)
-    return widths(message, setting.notation)
+    return widths(message, setting.write.table)
 
 
 def _setting(left, right, options, notation, text):

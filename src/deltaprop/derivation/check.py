@@ -486,7 +486,7 @@ def _report_shape_failure(context, result, failure, goal, rhs):
     result.verdict = "wrong"
     result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
     write = context.voice
-    result.message = widths(failure.describe(write), result.notation)
+    result.message = widths(failure.describe(write), write.table)
     node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
     result.span = node.span
     if isinstance(failure, shapes.ShapeError):
@@ -565,10 +565,9 @@ WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")
 
 
 def widths(message, notation):
-    """``message`` with the widths n_l numbered as ``notation`` numbers its layers where
-    layer 0 is the input (deeplearning.ai's n^{[l−1]} for the question's n_l)."""
-    if table_of(notation).first != 0:
-        return message
+    """``message`` with the widths n_l numbered as ``notation`` (a name, or a Writer's table:
+    the student's letter, n_k) numbers its layers (deeplearning.ai's n^{[l−1]} for the
+    question's n_l, where layer 0 is the input)."""
 
     def width(match):
         layer = layer_index(match.group(1).strip("{}"))

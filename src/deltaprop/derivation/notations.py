@@ -35,7 +35,7 @@ from deltaprop.derivation.notation import (
     tokenize,
     transform,
 )
-from deltaprop.derivation.shapes import RANGES, WEIGHTS, SymbolError, quantity, walk
+from deltaprop.derivation.shapes import RANGES, WEIGHTS, Dim, SymbolError, quantity, walk
 from deltaprop.derivation.tables import (
     ACTIVATION,
     AFFINE_CLUE,
@@ -586,9 +586,12 @@ def binding_said(binding, notation, text=""):
 
 
 def width(layer, notation):
-    """The width n_l of the core's ``layer`` in ``notation``'s numbering where layer 0 is the
-    input (deeplearning.ai's n^{[l-1]})."""
+    """The width n_l of the core's ``layer`` in ``notation``'s letters (:func:`as_written`'s:
+    the student's n_k) and numbering where layer 0 is the input (deeplearning.ai's n^{[l-1]})."""
     table = table_of(notation)
+    if table.first != 0:  # the core's numbering: n_l in the letter
+        letter = _letters_back(table).get(layer.base, layer.base)
+        return str(Dim("n", LayerIndex(letter, layer.offset)))
     return _layer_text("n", _written_index(layer, Meaning("a"), table), table)
 
 
