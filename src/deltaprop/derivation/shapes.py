@@ -116,12 +116,13 @@ class ShapeError(Exception):
         super().__init__(self.describe())
 
     def describe(self, text=to_text):
-        """What is undefined, with the operands written by ``text`` (a notation's names)."""
+        """What is undefined, with the operands written by ``text`` (a notation's names; a
+        ``notations.Writer`` also names ⊙ as the student writes it: Octave's .*)."""
         symbol = op_symbol(self.node)
         op, left = OP_NAMES.get(symbol, symbol), _operand(self.left, text)
-        if self.right is None:
-            return f"{op} of {left} is undefined: {self.rule}"
-        return f"{op} of {left} and {_operand(self.right, text)} is undefined: {self.rule}"
+        right = "" if self.right is None else f" and {_operand(self.right, text)}"
+        said = f"{op} of {left}{right} is undefined: {self.rule}"
+        return said.replace("⊙", getattr(text, "words", {}).get("times", "⊙"))
 
 
 class SymbolError(Exception):
