@@ -63,7 +63,10 @@ class Rounds:
     a figure is the median over rounds (a difference of parts: the median of the per-round
     differences). Within a round, deltaprop's and NumPy's items run first, then PyTorch's
     (keys starting "torch"), each group after a pause of ``SETTLE_S``: one library's idle
-    threads spin for a while after a call (OpenMP's, OpenBLAS's) and slow the other's."""
+    threads spin for a while after a call (OpenMP's, OpenBLAS's) and slow the other's. Each
+    item makes one untimed call before its timed batch: without it the first item after the
+    pause (the step) paid the BLAS threads' wake-up and cold caches, in batches of 2 calls
+    for W2 (benchmarks/NOTES.md, round five)."""
 
     SETTLE_S = 0.05  # as suite.py
 
@@ -87,6 +90,7 @@ class Rounds:
             for group in groups:
                 time.sleep(self.SETTLE_S)
                 for fn, n, times in group:
+                    fn()  # untimed: the first call after the pause wakes the BLAS threads
                     start = clock()
                     for _ in range(n):
                         fn()
