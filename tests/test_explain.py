@@ -329,6 +329,21 @@ def test_numbers_are_printed_with_four_significant_digits(x, text):
     assert number(x) == text
 
 
+@pytest.mark.parametrize(
+    ("written", "text"),
+    [
+        (
+            r"\partial (\Theta^{(l)} a^{(l)} + b^{(l+1)}) / \partial \Theta^{(l)}",
+            "∂(Θ^(l) a^(l) + b^(l+1))/∂Θ^(l)",
+        ),
+        (r"\frac{\partial a^{(L)}}{\partial \Theta^{(L-1)}}", "∂a^(L)/∂Θ^(L−1)"),
+        ("dz^(3)/dz^(2) @ delta^(3)", "(∂z^(3)/∂z^(2)) δ^(3)"),
+    ],
+)
+def test_a_derivative_is_printed_with_its_numerator_grouped(written, text):
+    assert to_text(parse_expression(written)) == text
+
+
 def test_a_relative_error_just_below_one_prints_as_one():
     assert number(1 - 1e-12, 2) == number(1 + 1e-12, 2) == "1.0"
 

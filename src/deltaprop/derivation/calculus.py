@@ -241,7 +241,7 @@ def chain_rule_message(node, left, right, text=to_text):
     if isinstance(jac, Deriv):
         num, den = text(jac.num), text(jac.den)
         what = (
-            f"{deriv_text(jac, text)} is a Jacobian with three indices ({shape}): the derivative "
+            f"{text(jac)} is a Jacobian with three indices ({shape}): the derivative "
             f"of each entry of the vector {num} by each entry of the matrix {den}"
         )
     else:
@@ -258,14 +258,8 @@ def chain_rule_message(node, left, right, text=to_text):
 def _operand(node, text):
     """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
     if isinstance(node, Deriv):
-        return f"({deriv_text(node, text)})"
+        return f"({text(node)})"
     return f"({text(node)})" if isinstance(node, Bin) else text(node)
-
-
-def deriv_text(node, text=to_text):
-    """``∂a^(L)/∂Θ^(L−1)``, ``∂(Θ a + b)/∂Θ``: a derivative as text, its numerator grouped."""
-    num = text(node.num)
-    return f"∂{num if isinstance(node.num, Sym) else f'({num})'}/∂{text(node.den)}"
 
 
 def jacobian_shape(node):

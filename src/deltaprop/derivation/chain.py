@@ -370,7 +370,7 @@ def _plain(text, options):
     """TeX in the student's symbols as Unicode text when it reads (``δ^(L−1)``,
     ``dZ^[2]``), else as written."""
     notation = options.table(text)
-    sides, write = _parsed(text, notation), notations.writer(notation, text)
+    sides, write = _parsed(text, notation), notations.Writer(text, notation)
     return text.strip() if sides is None else " = ".join(write(side) for side in sides)
 
 
@@ -534,7 +534,7 @@ def _setting(left, right, options, notation, text):
     bases = shapes.layer_bases(left) | shapes.layer_bases(right)
     bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
     claimed = [b for b in bindings if _claimed(left, right, b)]
-    write, widths = notations.writer(notation, text), options.sizes is None
+    write, widths = notations.Writer(text, notation), options.sizes is None
     found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
     quantity = found if found and found[1] and found[1].base != "l" else (None, None)
     return _Setting(

@@ -12,14 +12,13 @@
 import functools
 import json
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from deltaprop.activations import get_activation
 from deltaprop.derivation import notations, render, shapes, tex
-from deltaprop.derivation.hints import HINTS, REPAIRS, WORDS, exp_output, factor_hint, repairs
+from deltaprop.derivation.hints import HINTS, REPAIRS, exp_output, factor_hint, repairs
 from deltaprop.derivation.notation import (
     AxisSum,
     Bin,
@@ -80,7 +79,7 @@ class Context:
     output_activation: str | None = None  # Nielsen's σ output layer, when asked
     loss: str = "squared"
     labels: tuple = ()  # cs231n's letters for the widths: ((n_l, "D"), (n_{l+1}, "M"), …)
-    voice: object = None  # writes a node as the student does (a :class:`Voice`)
+    voice: object = None  # writes a node as the student does (a :class:`notations.Writer`)
 
     def architecture(self, rhs):
         """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
@@ -213,8 +212,8 @@ def check(
         result.verdict, result.message = "unparseable", f"{err}{advice}{caret}"
         return result
     nodes = [n for side in (lhs, *sides) if side is not None for n in shapes.walk(side)]
-    words = _student_words(equation, nodes, result.notation, context.activation)
-    context = replace(context, voice=Voice(equation, result.notation, words))
+    words = notations.student_words(equation, nodes, result.notation, context.activation)
+    context = replace(context, voice=notations.Writer(equation, result.notation, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
     if judged.verdict == "unsupported":
         judged.message += _advice(equation, judged.message, judged.notation)
@@ -554,81 +553,6 @@ def _advice(equation, message, notation):
     )
 
 
-@dataclass(frozen=True)
-class Voice:
-    """How the student writes: ``voice(node)`` is ``node`` in the notation of ``equation``
-    (LaTeX answered in Unicode, NumPy in NumPy), with the student's names of φ, φ' and ⊙
-    (``words``: :data:`hints.WORDS` as :func:`_student_words` finds them)."""
-
-    equation: str
-    notation: str = "question"
-    words: dict = field(default_factory=lambda: dict(WORDS))
-
-    def __call__(self, node):
-        names = {"φ": self.words["phi"], "φ'": self.words["dphi"]}
-
-        def said(n):
-            if isinstance(n, Call) and n.func in names:
-                return replace(n, func=names[n.func], arg=transform(n.arg, said))
-            return None
-
-        node = _as_numpy(node) if self.words["times"] == "*" else node
-        return notations.writer(self.notation, self.equation)(transform(node, said))
-
-    def source(self, node):
-        """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
-        text = self.equation[node.span[0] : node.span[1]]
-        return re.sub(r"\\([A-Za-z]+) ?", lambda m: _unicode(m.group(1)), text)
-
-
-PRODUCTS = {"*": "*", ".*": ".*", "⊙": "⊙", "∘": "∘", "\\odot": "⊙", "\\circ": "∘"}
-
-
-def _student_words(equation, nodes, notation, activation):
-    """The student's names of φ, φ' and ⊙ (``phi``, ``dphi``, ``times``): as ``equation``
-    writes them (its parsed ``nodes`` hold their places), else as ``notation`` names them
-    (its letter for φ, or the activation's name: Ng's sigmoid and sigmoidGradient)."""
-    if notation == "question":  # the core's own words, φ' however it was typed (dphi)
-        return dict(WORDS)
-    table, said = table_of(notation), {}
-    for n in nodes:
-        if isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span:
-            said.setdefault(n.func, _function_name(equation[n.span[0] : n.arg.span[0]]))
-        if isinstance(n, Bin) and n.op in ("⊙", "*") and n.left.span and n.right.span:
-            product = equation[n.left.span[1] : n.right.span[0]].strip(" ()")
-            said.setdefault("⊙", PRODUCTS.get(product))
-    names = [
-        w for w, core in table.words.items() if core == "φ" and (w == activation or len(w) == 1)
-    ]
-    phi = said.get("φ") or re.sub(r"^d|'$|_?prime$|Gradient$", "", said.get("φ'") or "")
-    phi = phi or min(names, key=lambda w: w != activation, default="φ")
-    primes = [w for w, core in table.words.items() if core == "φ'" and w.startswith(phi)]
-    dphi = said.get("φ'") or (primes or [phi + "'"])[0]
-    octave = table.operators.get("*") == "·"  # * the matrix product, .* element-wise
-    times = said.get("⊙") or ("*" if table.numpy else ".*" if octave else "⊙")
-    return {"phi": phi, "dphi": dphi, "times": times}
-
-
-def _function_name(text):
-    """The name of a function as written before its argument: ``g^{[1]\\prime}(`` is g',
-    ``\\sigma'(`` is σ', ``sigmoidGradient(`` is itself; None when it has none."""
-    name = re.match(r"\\?[A-Za-z_]+|[^\W\d_]", text)
-    if name is None:
-        return None
-    letter = name.group()
-    letter = _unicode(letter[1:]) if letter.startswith("\\") else letter  # \sigma: σ
-    return letter + ("'" if re.search(r"'|′|\\prime", text) else "")
-
-
-def _unicode(command):
-    """The character of a LaTeX command: \\delta is δ, \\varphi φ, \\sum Σ; else as written."""
-    case = "CAPITAL" if command[0].isupper() else "SMALL"
-    try:
-        return unicodedata.lookup(f"GREEK {case} LETTER {command.removeprefix('var').upper()}")
-    except KeyError:
-        return {"sum": "Σ", "odot": "⊙", "circ": "∘", "prime": "'"}.get(command, f"\\{command}")
-
-
 WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")
 
 
@@ -918,7 +842,7 @@ def _trap(context, goal, rhs, sizes):
     """Evaluate ``rhs`` as NumPy would (every ⊙ a broadcasting ``*``) at each layer of
     ``sizes``: ``[(layer, "hides" | "shows", detail)]``."""
     try:
-        return _evaluate_layers(context, goal, _as_numpy(rhs), _trap_row, sizes)
+        return _evaluate_layers(context, goal, notations.as_numpy(rhs), _trap_row, sizes)
     except shapes.SymbolError:  # NumPy cannot run it at any layer of ``sizes``: no trap
         return []
 
@@ -934,14 +858,3 @@ def _trap_row(goal, numpy_rhs, network, binding):
     if err < TOLERANCE:
         return layer, "hides", "NumPy broadcasting gives exactly the right numbers"
     return layer, "shows", f"NumPy gives wrong numbers (relative error {render.number(err, 2)})"
-
-
-def _as_numpy(node):
-    """``node`` with every ⊙ written as NumPy's ``*`` (which broadcasts)."""
-
-    def star(n):
-        if isinstance(n, Bin) and n.op == "⊙":
-            return replace(n, op="*", left=_as_numpy(n.left), right=_as_numpy(n.right))
-        return None
-
-    return transform(node, star)

@@ -1195,7 +1195,11 @@ class TextRenderer:
         return written
 
     def deriv(self, node):
-        return self.DERIV.format(self(node.num), self(node.den))
+        """∂a^(L)/∂Θ^(L−1); a numerator that is not a symbol grouped: ∂(Θ a + b)/∂Θ."""
+        num = self(node.num)
+        return self.DERIV.format(
+            num if isinstance(node.num, Sym) else self.parens(num), self(node.den)
+        )
 
     def sum_over(self, node):
         return self.SUM.format(node.index, self(node.arg))

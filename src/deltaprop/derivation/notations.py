@@ -8,9 +8,12 @@ Ng's folded bias and ex4's rows (:func:`fold`, :func:`rows`) are readings of the
 cs231n's names are local to one layer, an affine one or an activation (:func:`local_names`).
 """
 
+import functools
 import re
-from dataclasses import replace
+import unicodedata
+from dataclasses import dataclass, field, replace
 
+from deltaprop.derivation.hints import WORDS
 from deltaprop.derivation.notation import (
     BiasUnit,
     Bin,
@@ -337,18 +340,103 @@ class OctaveText(TextRenderer):
     TRANSPOSED = "{}'"
 
 
-def writer(notation, equation):
+@dataclass(frozen=True)
+class Writer:
     """How a node (core symbols) is written back to the student who wrote ``equation`` in
     ``notation`` (:func:`spell` with the table :func:`as_written`), as code when the equation
-    is code (Octave's ``'``, ``*``, ``.*``; NumPy's ``.T``, ``@``), LaTeX in Unicode math.
-    The one way back for verdicts, hints, corrections and messages."""
-    table, code = as_written(notation, equation), not re.search(r"\\|\^", equation)
-    if code and table.operators.get("*") == "·":  # Octave: ex4's rows read back
-        return lambda node: OctaveText()(spell(_unrows(node), table))
-    return lambda node: to_text(spell(node, table, code))
+    is code (Octave's ``'``, ``*``, ``.*``; NumPy's ``.T``, ``@``), LaTeX in Unicode math,
+    with the student's names of φ, φ' and ⊙ (``words``: :data:`hints.WORDS` as
+    :func:`student_words` finds them). The one way back for verdicts, hints, corrections and
+    messages."""
+
+    equation: str
+    notation: str = "question"
+    words: dict = field(default_factory=lambda: dict(WORDS))
+
+    @functools.cached_property
+    def table(self):
+        return as_written(self.notation, self.equation)
+
+    def __call__(self, node):
+        names = {"φ": self.words["phi"], "φ'": self.words["dphi"]}
+
+        def said(n):
+            if isinstance(n, Call) and n.func in names:
+                return replace(n, func=names[n.func], arg=transform(n.arg, said))
+            return None
+
+        node = transform(as_numpy(node) if self.words["times"] == "*" else node, said)
+        code = not re.search(r"\\|\^", self.equation)
+        if code and self.table.operators.get("*") == "·":  # Octave: ex4's rows read back
+            return OctaveText()(spell(_unrows(node), self.table))
+        return to_text(spell(node, self.table, code))
+
+    def source(self, node):
+        """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
+        text = self.equation[node.span[0] : node.span[1]]
+        return re.sub(r"\\[A-Za-z]+ ?", lambda m: character(m.group().rstrip()), text)
 
 
-GREEK = {"\\lambda": "λ", "\\alpha": "α"}  # α as a LaTeX command says it
+def as_numpy(node):
+    """``node`` with every ⊙ written as NumPy's ``*`` (which broadcasts)."""
+
+    def star(n):
+        if isinstance(n, Bin) and n.op == "⊙":
+            return replace(n, op="*", left=as_numpy(n.left), right=as_numpy(n.right))
+        return None
+
+    return transform(node, star)
+
+
+PRODUCTS = {"*": "*", ".*": ".*", "⊙": "⊙", "∘": "∘", "\\odot": "⊙", "\\circ": "∘"}
+
+
+def student_words(equation, nodes, notation, activation):
+    """The student's names of φ, φ' and ⊙ (``phi``, ``dphi``, ``times``): as ``equation``
+    writes them (its parsed ``nodes`` hold their places), else as ``notation`` names them
+    (its letter for φ, or the activation's name: Ng's sigmoid and sigmoidGradient)."""
+    if notation == "question":  # the core's own words, φ' however it was typed (dphi)
+        return dict(WORDS)
+    table, said = table_of(notation), {}
+    for n in nodes:
+        if isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span:
+            said.setdefault(n.func, _function_name(equation[n.span[0] : n.arg.span[0]]))
+        if isinstance(n, Bin) and n.op in ("⊙", "*") and n.left.span and n.right.span:
+            product = equation[n.left.span[1] : n.right.span[0]].strip(" ()")
+            said.setdefault("⊙", PRODUCTS.get(product))
+    names = [
+        w for w, core in table.words.items() if core == "φ" and (w == activation or len(w) == 1)
+    ]
+    phi = said.get("φ") or re.sub(r"^d|'$|_?prime$|Gradient$", "", said.get("φ'") or "")
+    phi = phi or min(names, key=lambda w: w != activation, default="φ")
+    primes = [w for w, core in table.words.items() if core == "φ'" and w.startswith(phi)]
+    dphi = said.get("φ'") or (primes or [phi + "'"])[0]
+    octave = table.operators.get("*") == "·"  # * the matrix product, .* element-wise
+    times = said.get("⊙") or ("*" if table.numpy else ".*" if octave else "⊙")
+    return {"phi": phi, "dphi": dphi, "times": times}
+
+
+def _function_name(text):
+    """The name of a function as written before its argument: ``g^{[1]\\prime}(`` is g',
+    ``\\sigma'(`` is σ', ``sigmoidGradient(`` is itself; None when it has none."""
+    name = re.match(r"\\?[A-Za-z_]+|[^\W\d_]", text)
+    if name is None:
+        return None
+    return character(name.group()) + ("'" if re.search(r"'|′|\\prime", text) else "")
+
+
+def character(command):
+    """The character of a LaTeX command: \\delta is δ, \\varphi φ, \\sum Σ; else as written
+    (a word such as ``lambda`` is itself)."""
+    name = command.removeprefix("\\")
+    if name == command:
+        return command
+    case = "CAPITAL" if name[:1].isupper() else "SMALL"
+    try:
+        return unicodedata.lookup(f"GREEK {case} LETTER {name.removeprefix('var').upper()}")
+    except KeyError:
+        other = {"sum": "Σ", "odot": "⊙", "circ": "∘", "prime": "'", "lambda": "λ"}  # LAMDA
+        return other.get(name, command)
 
 
 def as_written(notation, text):
@@ -364,7 +452,7 @@ def as_written(notation, text):
         letters = layer_letters(text, table)  # {core: the letters written}
     except ConfigError:  # not readable alone (a name the user defined): the notation's
         return table
-    spelled = {GREEK.get(alpha[0], alpha[0]): Meaning("α")} if alpha else {}
+    spelled = {character(alpha[0]): Meaning("α")} if alpha else {}
     spelled |= {word: Meaning(core) for word, core in table.words.items() if core == "J"}  # C
     said = {next(iter(w)): core for core, w in letters.items() if len(w) == 1}
     return replace(
