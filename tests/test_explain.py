@@ -13,7 +13,7 @@ import deltaprop
 from deltaprop import equations as eq
 from deltaprop.cli import main
 from deltaprop.derivation import explain
-from deltaprop.derivation.explain import as_matrix, layer_indices, without_alpha
+from deltaprop.derivation.explain import FORMS, as_matrix, layer_indices, without_alpha
 from deltaprop.derivation.notation import bind_layers, parse_expression, to_text
 from deltaprop.derivation.render import number
 from deltaprop.errors import ConfigError
@@ -98,6 +98,12 @@ def test_each_form_verifies_and_matches_the_hadamard_form(form):
     for line in derivation.forms:
         if line.key in ("diag", "vjp"):
             assert line.same_as_hadamard < 1e-14
+
+
+def test_the_forms_are_compared_with_the_hadamard_form_whatever_form_prints():
+    # δ^(l) of the forms section is the ⊙ form's, not the printed form's own δ
+    same = [[x.same_as_hadamard for x in explain((3, 5, 4, 1), form=f).forms] for f in FORMS]
+    assert same[1] == same[2] == same[0]
 
 
 def test_batched_with_regularization_and_huber_verify():

@@ -9,6 +9,7 @@ printed text, are verified in float64 (backward lines against central difference
 import functools
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
@@ -31,8 +32,9 @@ from deltaprop.derivation.notation import (
     to_text,
     transform,
 )
-from deltaprop.derivation.sample import RandomNetwork, check_seed, check_work
+from deltaprop.derivation.sample import RandomNetwork, check_seed, check_work, passes
 from deltaprop.derivation.shapes import (
+    BATCHES,
     ConcreteDomain,
     ShapeError,
     SymbolError,
@@ -111,23 +113,31 @@ class Line:
     param: str = ""  # for ∂J/∂Θ and ∂J/∂b: the parameter, as text
 
 
-@dataclass
-class Setup:
-    """The network, data and forward values that every line is computed on."""
+class Setup(RandomNetwork):
+    """The network, data and forward values that every line is computed on: a
+    :class:`~deltaprop.derivation.sample.RandomNetwork` with its own draws (Θ by the core's
+    initialization, b uniform, m = ``batch or 1`` normal samples) and z^(l), a^(l), Δ^(l)
+    (n_l, m) by ``sample.passes`` with the functions of :data:`RECORDS`."""
 
-    net: Network
-    loss: object
-    X: np.ndarray  # (n_1, m)
-    Y: np.ndarray  # (n_L, m)
-    alpha: float
-    batched: bool  # the batched equations (capitals, m columns) rather than one sample's
-    a: dict = field(default_factory=dict)
-    z: dict = field(default_factory=dict)
-    delta: dict = field(default_factory=dict)
+    def __init__(self, sizes, activation, loss, batch, alpha, seed):
+        rng = np.random.default_rng(seed)
+        self.loss, self.alpha, self.output = get_loss(loss), alpha, None
+        self.net = Network(sizes, activation, rng=rng, output=self.loss.output)
+        for b in self.net.b.values():
+            b[...] = rng.uniform(-0.5, 0.5, size=b.shape)  # nonzero, so b's role shows
+        self.sizes, self.m, self.batched = self.net.sizes, batch or 1, batch is not None
+        self.X = rng.normal(size=(self.sizes[0], self.m))  # (n_1, m)
+        self.Y = rng.normal(size=(self.sizes[-1], self.m))  # (n_L, m)
+        if self.loss.output == "exp":  # the Poisson loss: counts
+            self.Y = rng.poisson(2.0, size=self.Y.shape).astype(np.float64)  # (n_L, m)
+        functions = {key: record.function for key, record in RECORDS.items()}
+        arrays = self.net.theta, self.net.b, self.X, self.Y, self.net.activation
+        z, a, self.Delta = passes(*arrays, functions=functions, loss=self.loss)
+        self.cache = SimpleNamespace(z=z, a=a)
 
     @property
-    def m(self):
-        return self.X.shape[1]
+    def L(self):
+        return self.net.L
 
     def domain(self):
         """The concrete domain in which a printed right side evaluates on these arrays."""
@@ -135,44 +145,9 @@ class Setup:
 
     def value(self, name, k, column=0):
         """The array of quantity ``name`` at layer ``k`` (the names of ``shapes.evaluate``);
-        ``column`` is unused: a printed right side is evaluated on the whole batch."""
-        name = {"A": "a", "Z": "z", "Δ": "δ", "X": "x", "Y": "y"}.get(name, name)  # every column
-        arrays = {"a": self.a, "z": self.z, "δ": self.delta, "Θ": self.net.theta}
-        if name in arrays:
-            return arrays[name][k]
-        others = {
-            "y": lambda: self.Y,
-            "x": lambda: self.X,
-            "b": lambda: self.net.b[k][:, None],
-            "m": lambda: float(self.m),
-            "α": lambda: self.alpha,
-            "φ'": lambda: self.dphi(self.z[k]),
-            "P": lambda: np.diag(self.dphi(self.z[k])[:, 0]),
-            "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(self.z[k])[:, 0]),
-        }
-        return others[name]()
-
-    # φ, φ' and ℓ of shapes.evaluate, from ``net`` and ``loss`` as for the checker's network
-    phi, dphi, loss_of = RandomNetwork.phi, RandomNetwork.dphi, RandomNetwork.loss_of
-
-    @property
-    def L(self):
-        return self.net.L
-
-
-def make_setup(sizes, activation, loss, batch, alpha, seed):
-    """A seeded network with random Θ and b, and m = ``batch or 1`` random samples."""
-    rng = np.random.default_rng(seed)
-    loss = get_loss(loss)
-    net = Network(sizes, activation, rng=rng, output=loss.output)
-    for b in net.b.values():
-        b[...] = rng.uniform(-0.5, 0.5, size=b.shape)  # nonzero, so b's role shows
-    m = batch or 1
-    X = rng.normal(size=(net.sizes[0], m))  # (n_1, m)
-    Y = rng.normal(size=(net.sizes[-1], m))  # (n_L, m)
-    if loss.output == "exp":  # the Poisson loss: counts
-        Y = rng.poisson(2.0, size=Y.shape).astype(np.float64)  # (n_L, m)
-    return Setup(net, loss, X, Y, alpha, batch is not None)
+        a lower-case quantity is its whole batch: a printed right side is evaluated on every
+        column."""
+        return super().value(BATCHES.get(name, name), k, column)
 
 
 def layer_indices(l, L):
@@ -281,30 +256,26 @@ def _loss_rhs(loss, key, batched):
 
 def forward_lines(setup):
     """a^(1) = x, then z^(l) and a^(l) for l = 2..L, each from its record's function."""
-    net, a, z, L = setup.net, setup.a, setup.z, setup.L
-    a[1] = setup.X  # (n_1, m)
+    net, a, z, L = setup.net, setup.cache.a, setup.cache.z, setup.L
     lines = [make_line(setup, "a_input", "forward", 1, a[1], (0.0, "definition"))]
     reference = net.forward(setup.X)
     for l in range(2, L + 1):
-        z[l] = RECORDS["z"].function(net.theta[l - 1], a[l - 1], net.b[l])  # (n_l, m)
         summed = np.einsum("jk,ki->ji", net.theta[l - 1], a[l - 1]) + net.b[l][:, None]
         lines.append(make_line(setup, "z", "forward", l, z[l], _rel(z[l], summed, "Σ_k sum")))
         if l < L:
-            a[l] = RECORDS["a_hidden"].function(net.activation, z[l])  # (n_l, m)
             check = _rel(a[l], reference.a[l], "forward pass")
             lines.append(make_line(setup, "a_hidden", "forward", l, a[l], check))
     if net.output.name == "identity":
-        a[L], check = z[L], (0.0, "definition")  # linear output
+        check = (0.0, "definition")  # linear output: a^(L) = z^(L)
     else:
-        a[L] = RECORDS["a_output"].function(net.output, z[L])  # a^(L) = exp(z^(L)): (n_L, m)
-        check = _rel(a[L], reference.a[L], "forward pass")
+        check = _rel(a[L], reference.a[L], "forward pass")  # a^(L) = exp(z^(L))
     lines.append(make_line(setup, "a_output", "forward", L, a[L], check))
     return lines
 
 
 def cost_line(setup):
     """J from its record's function, against the mean of the per-sample costs."""
-    net, m, a_L = setup.net, setup.m, setup.a[setup.L]
+    net, m, a_L = setup.net, setup.m, setup.cache.a[setup.L]
     J = RECORDS["cost"].function(setup.loss, a_L, setup.Y, net.theta.values(), setup.alpha, m)
     per_sample = [setup.loss.value(a_L[:, [i]], setup.Y[:, [i]]) for i in range(m)]
     penalty = setup.alpha / (2 * m) * sum(float(np.vdot(t, t)) for t in net.theta.values())
@@ -326,9 +297,9 @@ def _rel(value, reference, by):
 
 def backward_lines(setup, form):
     """δ^(L), then for l = L..2: ∂J/∂b^(l), ∂J/∂Θ^(l−1) and δ^(l−1): the backward pass."""
-    net, a, delta, L, m = setup.net, setup.a, setup.delta, setup.L, setup.m
-    delta[L] = RECORDS["delta_output"].function(setup.loss, a[L], setup.Y)  # (n_L, m)
-    lines = [make_line(setup, "delta_output", "backward", L, delta[L], _delta_check(setup, L))]
+    net, a, delta, L, m = setup.net, setup.cache.a, setup.Delta, setup.L, setup.m
+    check = _delta_check(setup, L, delta[L])
+    lines = [make_line(setup, "delta_output", "backward", L, delta[L], check)]
     for l in range(L, 1, -1):
         gb = RECORDS["grad_b"].function(delta[l], m)  # (n_l,)
         lines.append(_form_line(setup, form, "grad_b", l, gb, _grad_check(setup, net.b[l], gb)))
@@ -341,13 +312,12 @@ def backward_lines(setup, form):
 
 
 def _delta_line(setup, form, l):
-    """δ^(l) in the chosen form; the ⊙ form calls the record's function."""
-    delta = setup.delta
-    f = RECORDS["delta_hidden"].function if form == "hadamard" else FORM_FUNCTIONS[form]
-    delta[l] = f(setup.net.theta[l], delta[l + 1], setup.value("φ'", l))  # (n_l, m)
-    check = _delta_check(setup, l)
-    value = delta[l].T if form == "vjp" else delta[l]
-    return _form_line(setup, form, "delta_hidden", l, value, check)
+    """δ^(l) in the chosen form; the ⊙ form is the record's function's (``setup.Delta``)."""
+    delta = setup.Delta[l]  # (n_l, m)
+    if form != "hadamard":
+        delta = FORM_FUNCTIONS[form](setup.net.theta[l], setup.Delta[l + 1], setup.value("φ'", l))
+    check = _delta_check(setup, l, delta)
+    return _form_line(setup, form, "delta_hidden", l, delta.T if form == "vjp" else delta, check)
 
 
 def _form_line(setup, form, key, l, value, check):
@@ -355,12 +325,10 @@ def _form_line(setup, form, key, l, value, check):
     return make_line(setup, key, "backward", l, value, check, template)
 
 
-def _delta_check(setup, l):
-    """δ^(l) against central differences of Σ_i J^(i) in the entries of Z^(l)."""
-    Z = setup.z[l].copy()  # (n_l, m)
-    return _difference_check(
-        lambda: setup.loss.value(forward_from(setup, l, Z), setup.Y), Z, setup.delta[l]
-    )
+def _delta_check(setup, l, delta):
+    """``delta`` (δ^(l)) against central differences of Σ_i J^(i) in the entries of Z^(l)."""
+    Z = setup.cache.z[l].copy()  # (n_l, m)
+    return _difference_check(lambda: setup.loss.value(forward_from(setup, l, Z), setup.Y), Z, delta)
 
 
 def _grad_check(setup, param, grad):
@@ -451,7 +419,7 @@ def question_lines(setup, lines):
         if not same:
             continue  # too few layers for δ^(L−1)
         line, general = same[0], {"l": LayerIndex("L", offset)}  # l = L−1: general indices
-        value = setup.delta[line.layer] if key == "delta_hidden" else line.value
+        value = setup.Delta[line.layer] if key == "delta_hidden" else line.value
         check = (line.rel_error, line.verified_by)
         out.append(make_line(setup, key, "question", line.layer, value, check, general=general))
         out[-1].where = f"here l = {line.layer}: {line.lhs}"
@@ -474,16 +442,16 @@ def form_lines(setup):
     against the ⊙ form (per sample: Diag(φ') is one sample's matrix)."""
     net, lines = setup.net, []
     for l in range(setup.L - 1, 1, -1):
-        args = net.theta[l], setup.delta[l + 1], setup.value("φ'", l)  # Θ^(l), δ^(l+1), φ'(z^(l))
+        args = net.theta[l], setup.Delta[l + 1], setup.value("φ'", l)  # Θ^(l), δ^(l+1), φ'(z^(l))
         diag, vjp = delta_diag(*args), delta_vjp(*args)  # (n_l, 1) each
         P, jacobian = setup.value("P", l), setup.value("∂z/∂z", l)  # P_l, ∂z^(l+1)/∂z^(l)
-        check = _delta_check(setup, l)
+        check = _delta_check(setup, l, setup.Delta[l])
         values = {"P": P, "diag": diag, "jacobian": jacobian, "vjp": vjp.T}
         for key, template in FORM_TEMPLATES["forms"].items():
             verified = check if key in FORM_FUNCTIONS else (0.0, "definition")
             lines.append(make_line(setup, key, "forms", l, values[key], verified, template))
         for line, value in ((lines[-3], diag), (lines[-1], vjp)):
-            line.same_as_hadamard = float(np.max(np.abs(value - setup.delta[l])))
+            line.same_as_hadamard = float(np.max(np.abs(value - setup.Delta[l])))
     return lines
 
 
@@ -494,10 +462,10 @@ def chain_rule_sum(setup):
     if L < 3:
         return None
     l, net = L - 1, setup.net
-    theta, delta_next = net.theta[l], setup.delta[l + 1][:, 0]  # (n_{l+1}, n_l), (n_{l+1},)
-    dphi_j = float(net.activation.dphi(setup.z[l], setup.a[l])[0, 0])  # φ'(z^(l)_1)
+    theta, delta_next = net.theta[l], setup.Delta[l + 1][:, 0]  # (n_{l+1}, n_l), (n_{l+1},)
+    dphi_j = float(net.activation.dphi(setup.cache.z[l], setup.cache.a[l])[0, 0])  # φ'(z^(l)_1)
     terms = [float(delta_next[k] * theta[k, 0] * dphi_j) for k in range(theta.shape[0])]
-    return {"l": l, "terms": terms, "sum": sum(terms), "entry": float(setup.delta[l][0, 0])}
+    return {"l": l, "terms": terms, "sum": sum(terms), "entry": float(setup.Delta[l][0, 0])}
 
 
 def notation_rows(setup):
@@ -594,7 +562,7 @@ def explain(
     form = FORM_ALIASES.get(form, form)
     _check_options(form, batch, alpha)
     sizes = check_work(sizes, batch)
-    setup = make_setup(sizes, activation, loss, batch, alpha, check_seed(seed))
+    setup = Setup(sizes, activation, loss, batch, alpha, check_seed(seed))
     lines = forward_lines(setup) + [cost_line(setup)] + backward_lines(setup, form)
     if not batch:
         lines = question_lines(setup, lines) + lines

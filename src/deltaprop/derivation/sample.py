@@ -8,7 +8,7 @@ evaluated on that sample alone, which is δ^(l) by definition (∂z^(l)/∂b^(l)
 import numpy as np
 
 from deltaprop import equations as eq
-from deltaprop.activations import get_activation
+from deltaprop.activations import get_activation, get_output
 from deltaprop.derivation.notation import LayerIndex, Sym
 from deltaprop.derivation.shapes import BATCHES, ConcreteDomain, evaluate
 from deltaprop.errors import ConfigError
@@ -79,17 +79,20 @@ def squared_after(output):
 FUNCTIONS = {record.key: record.function for record in eq.EQUATIONS}  # by Equation.key
 
 
-def passes(theta, b, x, y, activation, moved=(), functions=FUNCTIONS):
+def passes(theta, b, x, y, activation, moved=(), functions=FUNCTIONS, loss=None):
     """``(z, a, δ)`` of every layer by the equations' own functions (``functions``, by
-    ``Equation.key``: a test may replace one) for the squared loss and a linear output, on
-    arrays of any kind (SymPy's expressions in ``prove``); ``moved[(name, l)]`` is added to
+    ``Equation.key``: a test may replace one) for ``loss`` (default: squared, linear output),
+    on arrays of any kind (SymPy's expressions in ``prove``); ``moved[(name, l)]`` is added to
     z^(l) and a^(l) as they are computed (``calculus.State``: a^(1) = x)."""
-    f, L, moved = functions, len(b) + 1, dict(moved)
+    f, L, moved, loss = functions, len(b) + 1, dict(moved), loss or get_loss("squared")
     z, a = {}, {1: x + moved.get(("a", 1), 0)}
     for l in range(2, L + 1):
         z[l] = f["z"](theta[l - 1], a[l - 1], b[l]) + moved.get(("z", l), 0)  # (n_l, m)
-        a[l] = (f["a_hidden"](activation, z[l]) if l < L else z[l]) + moved.get(("a", l), 0)
-    delta = {L: f["delta_output"](get_loss("squared"), a[L], y)}  # δ^(L) = a^(L) − y
+        a[l] = f["a_hidden"](activation, z[l]) if l < L else z[l]  # linear output: z^(L)
+        if l == L and loss.output != "identity":  # a^(L) = exp(z^(L)), the Poisson loss's
+            a[l] = f["a_output"](get_output(loss.output), z[l])
+        a[l] = a[l] + moved.get(("a", l), 0)
+    delta = {L: f["delta_output"](loss, a[L], y)}  # δ^(L) = a^(L) − y (the loss's own)
     for l in range(L - 1, 1, -1):  # φ'(z^(l)) of z itself: a^(l) may be moved
         dphi_z = activation.dphi(z[l], activation.phi(z[l]))
         delta[l] = f["delta_hidden"](theta[l], delta[l + 1], dphi_z)  # (n_l, m)
@@ -158,7 +161,11 @@ class RandomNetwork:
         gradients and the cost are the batch's, (1/m) Σ_i."""
         if name in BATCHES:
             return self.value(BATCHES[name], k)[:, column : column + 1]
-        z, grad = self.cache.z, self.grad if column is None else self.grad_each[column]
+        z = self.cache.z
+
+        def grad():  # ∂J/∂• of the batch or of sample ``column``, read only when asked for
+            return self.grad if column is None else self.grad_each[column]
+
         values = {
             "Θ": lambda: self.net.theta[k],
             "b": lambda: self.net.b[k][:, None],
@@ -171,9 +178,9 @@ class RandomNetwork:
             "φ'": lambda: self.dphi(z[k][:, [column]]),
             "∂J/∂A": lambda: self.error(k),
             "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
-            "G": lambda: grad.theta[k],
+            "G": lambda: grad().theta[k],
             "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
-            "gb": lambda: grad.b[k][:, None],
+            "gb": lambda: grad().b[k][:, None],
             "J": lambda: self.J if column is None else self.J_each[column],
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
