@@ -189,7 +189,7 @@ def _definition(text, table):
         raise ConfigError(f"--define {text!r}: give the layer of {match['quantity']!r}, e.g. ^(l)")
     if match["letter"] is None:  # a name of one layer, as A_prev: at that layer, written back
         input_shift = 1 if table.first == 0 and layer.base != "L" else 0
-        at = _letters_back(table).get(layer.base, layer.base) or "0"
+        at = _letter_back(layer.base, table) or "0"
         return match["name"], Meaning(core, layer.offset - input_shift, at)
     written = LayerIndex(table.letters.get(match["letter"], "?"), int(match["offset"] or "0"))
     if written.base != layer.base:
@@ -317,7 +317,7 @@ def spell(node, notation, numpy=True):
 
     def written(n):
         if isinstance(n, Bin) and n.written == "scale":  # Britz's dW: m ∂J/∂Θ, as written
-            return transform(n.right if n.op == "@" else n.left, written)
+            return transform(_unscaled(n)[0], written)
         if table.numpy and isinstance(n, Bin) and isinstance(n.right, Transpose):
             if isinstance(n.right.arg, Ones):  # b 1ᵀ: NumPy broadcasts b over the samples
                 return transform(n.left, written)
@@ -538,7 +538,7 @@ def _lettered(sym, table):
     """A core symbol without a name in ``table``, its layer in the student's letter where it
     is not the notation's own (k for the question's l)."""
     base = sym.layer.base if sym.layer else None
-    letter, own = (_letters_back(t).get(base, base) for t in (table, BY_NAME[table.name]))
+    letter, own = (_letter_back(base, t) for t in (table, BY_NAME[table.name]))
     return sym if letter == own else replace(sym, layer=LayerIndex(letter, sym.layer.offset))
 
 
@@ -564,7 +564,7 @@ def layer_said(name, k, notation, text=""):
     ``l = 2 (layer 0 the input)``. ``name`` None: ``k`` is a value of the layer variable, said
     in its letter only (Goodfellow's ``k = 2``)."""
     table = table_of(notation)
-    letter = _letters_back(as_written(table, text)).get("l", "l")
+    letter = _letter_back("l", as_written(table, text))
     if name is None:
         return f"{letter} = {k}"
     core = "Θ" if name in WEIGHTS else name
@@ -580,8 +580,8 @@ def binding_said(binding, notation, text=""):
     deeplearning.ai's."""
     table = table_of(notation)
     values = binding | {"L": binding["L"] - 1 + table.first}
-    letters = _letters_back(as_written(table, text))
-    said = ", ".join(f"{letters.get(k, k)} = {v}" for k, v in values.items())
+    written = as_written(table, text)
+    said = ", ".join(f"{_letter_back(k, written)} = {v}" for k, v in values.items())
     return said + _input_said(table, ", ")
 
 
@@ -590,8 +590,7 @@ def width(layer, notation):
     the student's n_k) and numbering where layer 0 is the input (deeplearning.ai's n^{[l-1]})."""
     table = table_of(notation)
     if table.first != 0:  # the core's numbering: n_l in the letter
-        letter = _letters_back(table).get(layer.base, layer.base)
-        return str(Dim("n", LayerIndex(letter, layer.offset)))
+        return str(Dim("n", LayerIndex(_letter_back(layer.base, table), layer.offset)))
     return _layer_text("n", _written_index(layer, Meaning("a"), table), table)
 
 
@@ -600,20 +599,16 @@ def _input_said(table, before, after=""):
 
 
 def _layer_text(name, layer, table):
-    letters = _letters_back(table)
-    index = LayerIndex(letters.get(layer.base, layer.base), layer.offset).text(minus="-")
+    index = LayerIndex(_letter_back(layer.base, table), layer.offset).text(minus="-")
     brackets = {"[]": "^{{[{}]}}", "()": "^{{({})}}", "^": "^{{{}}}", "digits": "{}"}
     if table.style == "^" and len(index) == 1:
         return f"{name}^{index}"
     return name.format(index) if "{}" in name else name + brackets[table.style].format(index)
 
 
-def _letters_back(table):
-    """The letter a notation writes for each core layer letter (Goodfellow's k for l)."""
-    letters = {}
-    for written, core in table.letters.items():
-        letters.setdefault(core, written)
-    return letters
+def _letter_back(core, table):
+    """The letter a notation writes for the core layer letter ``core`` (Goodfellow's k for l)."""
+    return next((written for written, c in table.letters.items() if c == core), core)
 
 
 def _named(sym, text, table):
