@@ -1,7 +1,7 @@
 """The notations that are tables of one translation (tables.py): deeplearning.ai, Goodfellow,
 Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpora in
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
-were written, with the verdict a teacher gives for the question's network (linear output,
+were written, and data/notation_sweep.tsv (every notation, by a reviewer with new inputs) was written, with the verdict a teacher gives for the question's network (linear output,
 squared loss), before these notations were read."""
 
 import re
@@ -18,7 +18,11 @@ from deltaprop.derivation.tables import NOTATIONS, TABLES
 from deltaprop.errors import ConfigError
 
 DATA = Path(__file__).parent / "data"
-CORPORA = (DATA / "notation_corpus_more.tsv", DATA / "notation_corpus_deep.tsv")  # deep: any depth
+CORPORA = (
+    DATA / "notation_corpus_more.tsv",
+    DATA / "notation_corpus_deep.tsv",  # any depth
+    DATA / "notation_sweep.tsv",  # every notation, new inputs
+)
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = read_rows(*CORPORA)
 
