@@ -1,8 +1,9 @@
 """The notations that are tables of one translation (tables.py): deeplearning.ai, Goodfellow,
 Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpora in
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
-were written, and data/notation_sweep.tsv (every notation, by a reviewer with new inputs) was written, with the verdict a teacher gives for the question's network (linear output,
-squared loss), before these notations were read."""
+were written, with the verdict a teacher gives for the question's network (linear output,
+squared loss), before these notations were read; data/notation_sweep.tsv (every notation) the same
+way by a reviewer with new inputs, before it was run."""
 
 import re
 import shlex
