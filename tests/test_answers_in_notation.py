@@ -687,7 +687,7 @@ STUDENTS_SPELLING = [
         None,
         "sigmoid",
         "grad_W_hidden = np.outer(delta_hidden, a_hidden)",
-        ["corrected: grad_W_hidden = delta_hidden @ x.T"],
+        ["corrected: grad_W_hidden = np.outer(delta_hidden, x)"],  # 1-D: @ x.T is no x^T
         ["a^(", "ᵀ"],
     ),
     (  # d2l's minibatch: ∂J/∂O and W^{(2)} as written, not (∂J/∂A^(L))ᵀ

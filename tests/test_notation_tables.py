@@ -200,3 +200,16 @@ def test_what_cannot_be_read_says_what_to_do(equation, notation, advice):
     result = check(equation, notation=notation)
     assert result.verdict in ("unparseable", "unsupported")
     assert advice in result.message, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, corrected",
+    [
+        ("grad_W_hidden = delta_hidden * x", "grad_W_hidden = np.outer(delta_hidden, x)"),
+        ("grad_W = np.dot(delta, a_prev)", "grad_W = np.outer(delta, a_prev)"),
+    ],
+)
+def test_an_outer_product_of_1d_vectors_is_corrected_as_np_outer(equation, corrected):
+    result = check(equation, (4, 5, 3), notation="numpy")
+    assert result.corrected == corrected, result.to_text()  # u @ v.T is no u vᵀ in 1-D
+    assert check(corrected, (4, 5, 3), notation="numpy").verdict == "correct"

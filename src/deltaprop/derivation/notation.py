@@ -1151,6 +1151,9 @@ class TextRenderer:
         left, right = self.operand(node.left, node, False), self.operand(node.right, node, True)
         if _is_coefficient(node):
             return self.GROUP.format(f"{left}{right}")
+        if node.written == "outer" and isinstance(node.right, Transpose):  # u vᵀ, u v 1-D
+            vectors = self(node.left) + self.COMMA + self(node.right.arg)
+            return self.text("np.outer") + self.parens(vectors)
         op = self.text(" @ ") if node.op == "@" and is_numpy(node) else self.ops[node.op]
         return self.GROUP.format(f"{left}{op}{right}")
 

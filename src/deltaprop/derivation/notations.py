@@ -35,7 +35,15 @@ from deltaprop.derivation.notation import (
     tokenize,
     transform,
 )
-from deltaprop.derivation.shapes import RANGES, WEIGHTS, Dim, SymbolError, quantity, walk
+from deltaprop.derivation.shapes import (
+    BATCHES,
+    RANGES,
+    WEIGHTS,
+    Dim,
+    SymbolError,
+    quantity,
+    walk,
+)
 from deltaprop.derivation.tables import (
     ACTIVATION,
     AFFINE_CLUE,
@@ -301,6 +309,11 @@ def _derivative(deriv, table):
     return deriv
 
 
+def _is_vector(node):
+    """Whether ``node`` is one sample's vector (a, z, δ, x, y): 1-D in from-scratch NumPy."""
+    return isinstance(node, Sym) and node.name in BATCHES
+
+
 def spell(node, notation, numpy=True):
     """``node`` (core symbols) written back in ``notation`` (a table as :func:`as_written`
     makes it): each core symbol that a name of its table stands for becomes that name with
@@ -321,6 +334,9 @@ def spell(node, notation, numpy=True):
         if table.numpy and isinstance(n, Bin) and isinstance(n.right, Transpose):
             if isinstance(n.right.arg, Ones):  # b 1ᵀ: NumPy broadcasts b over the samples
                 return transform(n.left, written)
+            if table.name == "numpy" and _is_vector(n.right.arg):  # 1-D: u @ v.T is no u vᵀ
+                u, v = transform(n.left, written), transform(n.right.arg, written)
+                return Bin(n.span, "@", u, Transpose(n.right.span, v), "outer")
         if isinstance(n, Transpose) and table.rows:  # samples as rows: a name is the transpose
             return _untransposed(transform(n.arg, written))
         if isinstance(n, Sym) and not isinstance(n, Local):
