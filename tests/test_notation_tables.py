@@ -213,3 +213,20 @@ def test_an_outer_product_of_1d_vectors_is_corrected_as_np_outer(equation, corre
     result = check(equation, (4, 5, 3), notation="numpy")
     assert result.corrected == corrected, result.to_text()  # u @ v.T is no u vᵀ in 1-D
     assert check(corrected, (4, 5, 3), notation="numpy").verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "notation, equation, corrected",
+    [
+        ("dlai", "dZ1 = W2.T * dZ2 * (1 - A1 * A1)", "dZ1 = W2.T @ dZ2 * (1 - A1 * A1)"),
+        (
+            "ng",
+            "delta2 = Theta2 * delta3 .* (1 - a2 .* a2)",
+            "delta2 = Theta2' * delta3 .* (1 - a2 .* a2)",
+        ),
+    ],
+)
+def test_a_corrected_line_of_code_has_the_minus_of_code(notation, equation, corrected):
+    result = check(equation, (4, 5, 3), "tanh", notation=notation)
+    assert result.corrected == corrected, result.to_text()  # - as typed, not Unicode's −
+    assert check(corrected, (4, 5, 3), "tanh", notation=notation).verdict == "correct"

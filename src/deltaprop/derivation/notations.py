@@ -349,10 +349,16 @@ def spell(node, notation, numpy=True):
     return transform(node, written)
 
 
-class OctaveText(TextRenderer):
+class CodeText(TextRenderer):
+    """A tree as NumPy code: ``W2.T @ dZ2 * (1 - A1 ** 2)``, with the minus typed in code."""
+
+    ops = TextRenderer.ops | {"-": " - "}
+
+
+class OctaveText(CodeText):
     """A tree as Octave code: ``Theta2' * delta3 .* sigmoidGradient(z2)``."""
 
-    ops = TextRenderer.ops | {"@": " * ", "⊙": " .* ", "*": " .* "}
+    ops = CodeText.ops | {"@": " * ", "⊙": " .* ", "*": " .* "}
     TRANSPOSED = "{}'"
 
 
@@ -385,7 +391,7 @@ class Writer:
         code = not re.search(r"\\|\^", self.equation)
         if code and self.table.operators.get("*") == "·":  # Octave: ex4's rows read back
             return OctaveText()(spell(_unrows(node), self.table))
-        return to_text(spell(node, self.table, code))
+        return (CodeText() if code and self.table.numpy else to_text)(spell(node, self.table, code))
 
     def source(self, node):
         """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
