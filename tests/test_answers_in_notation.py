@@ -431,7 +431,7 @@ VALUE_HINTS = [
         "dlai",
         "tanh",
         "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(Z1, 2))",
-        ["tanh' is 1 − A1**2, with the activation A1, not Z1"],
+        ["tanh' is 1 - A1**2, with the activation A1, not Z1"],
         ["a²", "φ"],
     ),
     (

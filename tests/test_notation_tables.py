@@ -103,7 +103,7 @@ def test_layer_zero_is_the_input():
             "dlai",
             (4, 5, 3),
             "dZ1 = np.dot(W2, dZ2) * (1 - np.power(A1, 2))",
-            "dZ1 = W2.T @ dZ2 * (1 − A1**2)",
+            "dZ1 = W2.T @ dZ2 * (1 - A1**2)",
         ),
         ("dlai", None, "dA_prev = np.dot(W, dZ)", "dA_prev = W.T @ dZ"),
         ("britz", (4, 5, 3), "dW2 = delta3.dot(a1.T)", "dW2 = a1.T @ delta3"),
@@ -159,7 +159,7 @@ def test_np_dot_for_star_saved_by_broadcasting_with_one_output_is_shown():
     result = check("dZ1 = W2.T * dZ2 * (1 - A1**2)", (4, 5, 1), notation="dlai")
     assert (result.verdict, result.reason) == ("wrong", "dimension"), result.to_text()
     assert any(status == "hides" for _, status, _ in result.trap)
-    assert result.corrected == "dZ1 = W2.T @ dZ2 * (1 − A1**2)"
+    assert result.corrected == "dZ1 = W2.T @ dZ2 * (1 - A1**2)"
 
 
 def test_a_notation_of_ones_own_is_defined_and_checked(capsys):
