@@ -431,7 +431,7 @@ VALUE_HINTS = [
         "dlai",
         "tanh",
         "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(Z1, 2))",
-        ["tanh' is 1 − A1**2, with the activation A1, not Z1"],
+        ["tanh' is 1 - A1**2, with the activation A1, not Z1"],
         ["a²", "φ"],
     ),
     (
@@ -687,7 +687,7 @@ STUDENTS_SPELLING = [
         None,
         "sigmoid",
         "grad_W_hidden = np.outer(delta_hidden, a_hidden)",
-        ["corrected: grad_W_hidden = delta_hidden @ x.T"],
+        ["corrected: grad_W_hidden = np.outer(delta_hidden, x)"],  # 1-D: @ x.T is no x^T
         ["a^(", "ᵀ"],
     ),
     (  # d2l's minibatch: ∂J/∂O and W^{(2)} as written, not (∂J/∂A^(L))ᵀ

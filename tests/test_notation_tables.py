@@ -2,7 +2,8 @@
 Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpora in
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
 were written, with the verdict a teacher gives for the question's network (linear output,
-squared loss), before these notations were read."""
+squared loss), before these notations were read; data/notation_sweep.tsv (every notation) the same
+way by a reviewer with new inputs, before it was run."""
 
 import re
 import shlex
@@ -18,7 +19,11 @@ from deltaprop.derivation.tables import NOTATIONS, TABLES
 from deltaprop.errors import ConfigError
 
 DATA = Path(__file__).parent / "data"
-CORPORA = (DATA / "notation_corpus_more.tsv", DATA / "notation_corpus_deep.tsv")  # deep: any depth
+CORPORA = (
+    DATA / "notation_corpus_more.tsv",
+    DATA / "notation_corpus_deep.tsv",  # any depth
+    DATA / "notation_sweep.tsv",  # every notation, new inputs
+)
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = read_rows(*CORPORA)
 
@@ -98,7 +103,7 @@ def test_layer_zero_is_the_input():
             "dlai",
             (4, 5, 3),
             "dZ1 = np.dot(W2, dZ2) * (1 - np.power(A1, 2))",
-            "dZ1 = W2.T @ dZ2 * (1 − A1**2)",
+            "dZ1 = W2.T @ dZ2 * (1 - A1**2)",
         ),
         ("dlai", None, "dA_prev = np.dot(W, dZ)", "dA_prev = W.T @ dZ"),
         ("britz", (4, 5, 3), "dW2 = delta3.dot(a1.T)", "dW2 = a1.T @ delta3"),
@@ -154,7 +159,7 @@ def test_np_dot_for_star_saved_by_broadcasting_with_one_output_is_shown():
     result = check("dZ1 = W2.T * dZ2 * (1 - A1**2)", (4, 5, 1), notation="dlai")
     assert (result.verdict, result.reason) == ("wrong", "dimension"), result.to_text()
     assert any(status == "hides" for _, status, _ in result.trap)
-    assert result.corrected == "dZ1 = W2.T @ dZ2 * (1 − A1**2)"
+    assert result.corrected == "dZ1 = W2.T @ dZ2 * (1 - A1**2)"
 
 
 def test_a_notation_of_ones_own_is_defined_and_checked(capsys):
@@ -195,3 +200,33 @@ def test_what_cannot_be_read_says_what_to_do(equation, notation, advice):
     result = check(equation, notation=notation)
     assert result.verdict in ("unparseable", "unsupported")
     assert advice in result.message, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, corrected",
+    [
+        ("grad_W_hidden = delta_hidden * x", "grad_W_hidden = np.outer(delta_hidden, x)"),
+        ("grad_W = np.dot(delta, a_prev)", "grad_W = np.outer(delta, a_prev)"),
+    ],
+)
+def test_an_outer_product_of_1d_vectors_is_corrected_as_np_outer(equation, corrected):
+    result = check(equation, (4, 5, 3), notation="numpy")
+    assert result.corrected == corrected, result.to_text()  # u @ v.T is no u vᵀ in 1-D
+    assert check(corrected, (4, 5, 3), notation="numpy").verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "notation, equation, corrected",
+    [
+        ("dlai", "dZ1 = W2.T * dZ2 * (1 - A1 * A1)", "dZ1 = W2.T @ dZ2 * (1 - A1 * A1)"),
+        (
+            "ng",
+            "delta2 = Theta2 * delta3 .* (1 - a2 .* a2)",
+            "delta2 = Theta2' * delta3 .* (1 - a2 .* a2)",
+        ),
+    ],
+)
+def test_a_corrected_line_of_code_has_the_minus_of_code(notation, equation, corrected):
+    result = check(equation, (4, 5, 3), "tanh", notation=notation)
+    assert result.corrected == corrected, result.to_text()  # - as typed, not Unicode's −
+    assert check(corrected, (4, 5, 3), "tanh", notation=notation).verdict == "correct"

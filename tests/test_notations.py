@@ -345,8 +345,8 @@ def test_cs231n_wrong_axis_for_db_is_named():
     ("activation", "equation", "hint"),
     [
         ("relu", "dx = dout", "missing the ReLU's mask φ'(x): dx = dout * (x > 0)"),
-        ("tanh", "dx = dout", "missing φ'(x): dx = dout * (1 − out**2)"),
-        ("tanh", "dx = dout * out * (1 - out)", "out * (1 − out) is sigmoid's φ'"),
+        ("tanh", "dx = dout", "missing φ'(x): dx = dout * (1 - out**2)"),
+        ("tanh", "dx = dout * out * (1 - out)", "out * (1 - out) is sigmoid's φ'"),
         ("tanh", "dx = dout * (x > 0)", "(x > 0) is relu's φ'"),
         ("tanh", "dx = dout * (1 - x**2)", "φ' of tanh is written with out = tanh(x), not x"),
         ("relu", "dW += 2 * reg * W", "twice the L2 term"),

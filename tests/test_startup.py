@@ -62,6 +62,41 @@ def test_import_and_the_derivation_commands_load_numpy_only(argv, tmp_path):
     assert heavy == set()
 
 
+@pytest.fixture(scope="module")
+def model_on_numbers(tmp_path_factory):
+    """A folder with model.npz, trained by ``deltaprop train`` on the bundled data (numbers
+    only, so the model encodes no column), and that data as data.csv."""
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path_factory.mktemp("numbers")
+    shutil.copy(Path(__file__).parents[1] / "examples" / "diabetes.csv", folder / "data.csv")
+    argv = ["train", "--epochs", "1", "--out", "model.npz", "--quiet"]
+    done = subprocess.run(
+        [sys.executable, "-m", "deltaprop", *argv], cwd=folder, capture_output=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["info", "model.npz"],
+        ["info", "model.npz", "--json"],
+        ["predict", "model.npz", "data.csv", "-o", "out.csv"],
+        ["evaluate", "model.npz", "data.csv"],
+    ],
+    ids=lambda argv: " ".join(argv)[:30],
+)
+def test_a_model_that_encodes_no_column_is_read_without_scikit_learn_or_scipy(
+    argv, model_on_numbers
+):
+    status, heavy = imported(argv, model_on_numbers)
+    assert status == 0
+    assert heavy.isdisjoint({"sklearn", "scipy"})
+
+
 def test_the_poor_fit_warning_is_a_scikit_learn_convergence_warning():
     from sklearn.exceptions import ConvergenceWarning
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 from deltaprop.commands.common import command
 from deltaprop.files import check_output
-from deltaprop.interop.common import write_files_atomically
 
 FORMATS = {"onnx": ".onnx", "sklearn": ".skops", "torch": ".pt"}
 
@@ -57,6 +56,7 @@ def register(subparsers):
 
 
 def export_command(args) -> int:
+    from deltaprop.interop.common import write_files_atomically  # the interop package: ~40 ms
     from deltaprop.io import load_model
 
     out = args.output or str(Path(args.model).with_suffix(FORMATS[args.to]))

@@ -4,7 +4,7 @@ import json
 import math
 import textwrap
 
-from deltaprop.commands.common import command, load, target_names
+from deltaprop.commands.common import command, target_names
 from deltaprop.printable import printable
 
 INFO_EPILOG = """\
@@ -34,9 +34,10 @@ def register(subparsers):
 
 
 def info(args) -> int:
+    from deltaprop.io import read_model  # without scikit-learn: a second of imports
     from deltaprop.network import parameter_count
 
-    model, meta = load(args.model)
+    model, meta = read_model(args.model)
     n_params = parameter_count(model.network_.sizes)
     if args.json:
         shown = {**meta, "parameter_count": n_params}
@@ -54,7 +55,7 @@ def describe_model(path, model, meta, n_params):
     sizes = tuple(model.network_.sizes)
     training = meta.get("training") or {}
     extra = meta.get("extra") or {}
-    encoder = getattr(model, "encoder_", None)
+    encoder = model.encoder
     n_columns = sizes[0] if encoder is None else len(encoder.columns)
     lines = [
         f"model: {path} (format version {meta.get('format_version')})",

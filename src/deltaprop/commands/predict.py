@@ -9,7 +9,7 @@ from deltaprop.commands.common import (
     add_dask_option,
     add_sep_option,
     command,
-    load,
+    load_predictor,
     named_columns,
     predict_matrix,
     target_names,
@@ -110,7 +110,7 @@ def predict(args) -> int:
         args.output = None
     if args.output is not None:
         check_output(args.output, [("the model file", args.model), ("the data file", args.data)])
-    model, meta = load(args.model)
+    model, meta = load_predictor(args.model)
     table = read_table(args.data, args.sep, args.decimal)
     keep = split_names(args.keep) or ()
     fate = "written with an empty prediction"

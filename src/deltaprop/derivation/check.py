@@ -658,9 +658,10 @@ def _layer_variable(goal, rhs):
 
 def _through_activation(goal, rhs):
     """Whether ``rhs`` is the backward step through the activation of the target's layer,
-    ``dZ = dA * g'(Z)`` (∂J/∂a of the same layer): a statement about the hidden layers."""
+    ``dZ = dA * g'(Z)`` (∂J/∂a of the same layer), or the bias's gradient that equals it: a
+    statement about the hidden layers."""
     errors = [shapes.quantity(n) for n in shapes.walk(rhs) if isinstance(n, Sym | Deriv)]
-    return goal.name in ("δ", "Δ") and any(
+    return goal.name in ("δ", "Δ", "gb") and any(
         found in (("∂J/∂a", goal.layer), ("∂J/∂A", goal.layer)) for found in errors
     )
 

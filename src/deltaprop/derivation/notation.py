@@ -17,9 +17,9 @@ A number written against a symbol (``2m``) is a coefficient that binds tighter t
 ``‖v‖²``, ``‖Θ‖²_F`` are norms and ``Σ_i``, ``Σ_l`` sum the product that follows them over the
 samples or the layers, so the cost ``J`` parses too. Octave's ``Theta2(:,2:end)``, ``v(2:end)``,
 ``[1; a]``, ``[ones(m,1) A]``, ``sum(v)``, ``.^`` and ``h_\\Theta(x)`` (Ng's course) and NumPy's
-``np.dot``, ``.dot``, ``.sum(axis=0)``, ``np.maximum(0, x)``, ``(x > 0)``, ``**`` and ``+=`` are
-read too. The tree renders back as Unicode text, LaTeX or MathML through one
-:class:`TextRenderer`, which the other formats re-spell.
+``np.dot``, ``.dot``, ``.sum(axis=0)``, ``np.maximum(0, x)``, ``np.where(x > 0, v, 0)``,
+``(x > 0)``, ``**`` and ``+=`` are read too. The tree renders back as Unicode text, LaTeX or
+MathML through one :class:`TextRenderer`, which the other formats re-spell.
 """
 
 import re
@@ -410,6 +410,13 @@ def _relu(span, a, b):
     return Call(span, "relu", b if zero[0] else a) if any(zero) else None
 
 
+def _masked(span, mask, x, other):
+    """``np.where(mask, x, 0)``: x where the mask holds, else 0, which is ``x * mask``; None
+    for another third argument."""
+    zero = isinstance(other, Num) and other.value == 0
+    return Bin(span, "*", x, mask, "np.where") if zero else None
+
+
 NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make (None: unread)
     "dot": (2, lambda span, a, b: Bin(span, "@", a, b, "np.dot")),
     "multiply": (2, lambda span, a, b: Bin(span, "*", a, b, "np.multiply")),  # NumPy's *
@@ -417,10 +424,12 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
     "tanh": (1, lambda span, x: Call(span, "tanh", x)),
     "power": (2, lambda span, v, k: Call(span, "pow", v, (k,)) if isinstance(k, Num) else None),
     "maximum": (2, _relu),
+    "where": (3, _masked),
 }
 NUMPY_UNREAD = {  # why a NumPy function's node is None
     "power": "np.power takes a number as its exponent",
     "maximum": "only np.maximum(0, x), the ReLU, is read",
+    "where": "only np.where(mask, x, 0) is read: write x * mask",
 }
 PRIMARIES = {  # the token that starts an operand → the method primary_… that reads it
     "∂": "differential",
@@ -1142,6 +1151,9 @@ class TextRenderer:
         left, right = self.operand(node.left, node, False), self.operand(node.right, node, True)
         if _is_coefficient(node):
             return self.GROUP.format(f"{left}{right}")
+        if node.written == "outer" and isinstance(node.right, Transpose):  # u vᵀ, u v 1-D
+            vectors = self(node.left) + self.COMMA + self(node.right.arg)
+            return self.text("np.outer") + self.parens(vectors)
         op = self.text(" @ ") if node.op == "@" and is_numpy(node) else self.ops[node.op]
         return self.GROUP.format(f"{left}{op}{right}")
 

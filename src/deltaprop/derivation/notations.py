@@ -35,7 +35,15 @@ from deltaprop.derivation.notation import (
     tokenize,
     transform,
 )
-from deltaprop.derivation.shapes import RANGES, WEIGHTS, Dim, SymbolError, quantity, walk
+from deltaprop.derivation.shapes import (
+    BATCHES,
+    RANGES,
+    WEIGHTS,
+    Dim,
+    SymbolError,
+    quantity,
+    walk,
+)
 from deltaprop.derivation.tables import (
     ACTIVATION,
     AFFINE_CLUE,
@@ -301,6 +309,11 @@ def _derivative(deriv, table):
     return deriv
 
 
+def _is_vector(node):
+    """Whether ``node`` is one sample's vector (a, z, δ, x, y): 1-D in from-scratch NumPy."""
+    return isinstance(node, Sym) and node.name in BATCHES
+
+
 def spell(node, notation, numpy=True):
     """``node`` (core symbols) written back in ``notation`` (a table as :func:`as_written`
     makes it): each core symbol that a name of its table stands for becomes that name with
@@ -321,6 +334,9 @@ def spell(node, notation, numpy=True):
         if table.numpy and isinstance(n, Bin) and isinstance(n.right, Transpose):
             if isinstance(n.right.arg, Ones):  # b 1ᵀ: NumPy broadcasts b over the samples
                 return transform(n.left, written)
+            if table.name == "numpy" and _is_vector(n.right.arg):  # 1-D: u @ v.T is no u vᵀ
+                u, v = transform(n.left, written), transform(n.right.arg, written)
+                return Bin(n.span, "@", u, Transpose(n.right.span, v), "outer")
         if isinstance(n, Transpose) and table.rows:  # samples as rows: a name is the transpose
             return _untransposed(transform(n.arg, written))
         if isinstance(n, Sym) and not isinstance(n, Local):
@@ -333,10 +349,16 @@ def spell(node, notation, numpy=True):
     return transform(node, written)
 
 
-class OctaveText(TextRenderer):
+class CodeText(TextRenderer):
+    """A tree as NumPy code: ``W2.T @ dZ2 * (1 - A1 ** 2)``, with the minus typed in code."""
+
+    ops = TextRenderer.ops | {"-": " - "}
+
+
+class OctaveText(CodeText):
     """A tree as Octave code: ``Theta2' * delta3 .* sigmoidGradient(z2)``."""
 
-    ops = TextRenderer.ops | {"@": " * ", "⊙": " .* ", "*": " .* "}
+    ops = CodeText.ops | {"@": " * ", "⊙": " .* ", "*": " .* "}
     TRANSPOSED = "{}'"
 
 
@@ -369,7 +391,7 @@ class Writer:
         code = not re.search(r"\\|\^", self.equation)
         if code and self.table.operators.get("*") == "·":  # Octave: ex4's rows read back
             return OctaveText()(spell(_unrows(node), self.table))
-        return to_text(spell(node, self.table, code))
+        return (CodeText() if code and self.table.numpy else to_text)(spell(node, self.table, code))
 
     def source(self, node):
         """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
