@@ -237,7 +237,7 @@ def test_ctrl_c_while_the_command_line_starts_is_one_line(monkeypatch, capsys):
     """It used to print a traceback (the parser imports every command's module)."""
     import deltaprop.cli as cli
 
-    def interrupted():
+    def interrupted(command=None):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "build_parser", interrupted)

@@ -170,3 +170,27 @@ def test_a_fit_on_numpy_never_imports_the_dask_module(tmp_path):
         timeout=300,
     )
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_the_list_of_commands_imports_no_commands_module(tmp_path):
+    """``deltaprop --help`` is printed from ``deltaprop.commands.COMMANDS``: no command's
+    module, nor the derivation package, is imported for it; a command imports its own."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from deltaprop.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    status = main(sys.argv[1:])\n"
+        "ours = ('deltaprop.commands.', 'deltaprop.derivation')\n"
+        "names = [m for m in sys.modules if m.startswith(ours)]\n"
+        "print(status, sorted(names))\n"
+    )
+
+    def loaded(*argv):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *argv], cwd=tmp_path, capture_output=True, text=True
+        )
+        return done.stdout.strip()
+
+    assert loaded("--help") == "0 []"
+    assert "deltaprop.commands.info" in loaded("info", "--help")
+    assert "deltaprop.derivation" not in loaded("info", "--help")

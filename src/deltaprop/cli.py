@@ -13,17 +13,8 @@ import sys
 import warnings
 
 from deltaprop import __version__
+from deltaprop.commands import COMMANDS
 from deltaprop.errors import DeltapropError
-
-COMMAND_MODULES = (
-    "deltaprop.commands.train",
-    "deltaprop.commands.predict",
-    "deltaprop.commands.evaluate",
-    "deltaprop.commands.info",
-    "deltaprop.commands.gradcheck",
-    "deltaprop.commands.derivation",
-    "deltaprop.commands.export",
-)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +38,9 @@ class _UsageError(Exception):
     pass
 
 
-def build_parser():
+def build_parser(command=None):
+    """The parser. With ``command`` (a name of ``COMMANDS``) its module registers its whole
+    parser; otherwise each command is listed with its line of help and nothing is imported."""
     parser = _Parser(
         prog="deltaprop",
         description="Feed-forward regression networks trained by explicit backpropagation.",
@@ -57,8 +50,12 @@ def build_parser():
         "--debug", action="store_true", help="show the full traceback when something fails"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    if command in COMMANDS:
+        module = COMMANDS[command][0]
+        importlib.import_module(f"deltaprop.commands.{module}").register(subparsers)
+    else:
+        for name, (_, help_) in COMMANDS.items():
+            subparsers.add_parser(name, help=help_)
     return parser
 
 
@@ -70,7 +67,8 @@ def main(argv=None) -> int:
         print(f"deltaprop {__version__}")
         return 0
     try:
-        parser = build_parser()  # imports each command's module: a second or more
+        command = next((arg for arg in argv if not arg.startswith("-")), None)
+        parser = build_parser(command)  # imports that command's module
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help(sys.stderr)

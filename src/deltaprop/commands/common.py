@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from deltaprop.commands import COMMANDS
 from deltaprop.data import model_features as table_features
 from deltaprop.data import split_names
 from deltaprop.errors import ConfigError, DataError
@@ -46,12 +47,13 @@ class TrainRun:
         return "-".join(str(n) for n in sizes)
 
 
-def command(subparsers, name, handler, help_, description=None, epilog=None):
-    """The parser of subcommand ``name``: ``help_`` in the list of commands, ``description``
-    (by default the handler's docstring; wrapped) and ``epilog`` (as written) in its --help."""
+def command(subparsers, name, handler, description=None, epilog=None):
+    """The parser of subcommand ``name``: its line of ``COMMANDS`` in the list of commands,
+    ``description`` (by default the handler's docstring; wrapped) and ``epilog`` (as written)
+    in its --help."""
     parser = subparsers.add_parser(
         name,
-        help=help_,
+        help=COMMANDS[name][1],
         description=textwrap.fill(" ".join((description or handler.__doc__).split()), 79),
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,

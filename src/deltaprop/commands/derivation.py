@@ -36,8 +36,7 @@ def register(subparsers):
 
 
 def _register_explain(subparsers):
-    help_ = "print the backprop derivation for an architecture, every shape, verified"
-    p = command(subparsers, "explain", run_explain, help_)
+    p = command(subparsers, "explain", run_explain)
     p.add_argument(
         "--sizes",
         default="3,5,4,1",
@@ -84,8 +83,7 @@ def run_explain(args):
 
 
 def _register_prove(subparsers):
-    help_ = "prove with SymPy that backprop's gradient equals ∂J/∂Θ entry by entry"
-    p = command(subparsers, "prove", run_prove, help_)
+    p = command(subparsers, "prove", run_prove)
     p.add_argument("--sizes", default="2,3,2,1", help="layer widths (default 2,3,2,1)")
     p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
     p.add_argument("--format", default="text", choices=("text", "json"))
@@ -107,7 +105,6 @@ def _register_check(subparsers):
         subparsers,
         "check",
         run_check,
-        "check your own backprop equation: shapes, value, and the NumPy broadcasting trap",
         "Parse an equation in LaTeX (\\delta^{(L)} \\odot ...), plain text "
         "(Theta[l].T @ delta[l+1] * dphi(z[l])) or Unicode; infer every subterm's shape; "
         "report the first undefined operation with a suggested fix; compare a well-shaped "
@@ -221,8 +218,7 @@ def run_check(args):
 
 
 def _register_exercise(subparsers):
-    help_ = "write the backward equations yourself, graded by check, with hints"
-    p = command(subparsers, "exercise", run_exercise, help_)
+    p = command(subparsers, "exercise", run_exercise)
     _add_test_network(p)
     p.add_argument("--question", type=positive_int, default=1, metavar="K", help="with --answer")
     p.add_argument("--answer", metavar="EQUATION", help="grade this answer to question K")

@@ -24,7 +24,6 @@ def register(subparsers):
         subparsers,
         "evaluate",
         evaluate,
-        "score a saved model on labelled data",
         "Print R², RMSE and MAE of a saved model on the rows of a CSV or Parquet file.",
         EVALUATE_EPILOG,
     )

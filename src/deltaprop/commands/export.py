@@ -37,7 +37,6 @@ def register(subparsers):
         subparsers,
         "export",
         export_command,
-        "export a saved model to ONNX, scikit-learn or PyTorch",
         "Write a saved model in another library's format: ONNX (served by onnxruntime) with the "
         "input scaling and the output de-standardization inside the graph, scikit-learn's "
         "MLPRegressor saved with skops, or PyTorch weights and architecture.",

@@ -41,7 +41,6 @@ def register(subparsers):
         subparsers,
         "gradcheck",
         gradcheck_command,
-        "check backprop against central finite differences",
         "Compare the backpropagation gradient with central finite differences in "
         "float64 on random data and print the relative error per layer.",
         GRADCHECK_EPILOG,

@@ -20,7 +20,6 @@ def register(subparsers):
         subparsers,
         "info",
         info,
-        "describe a saved model",
         "Show a saved model's architecture, parameter count, training settings and "
         "history, stored test metrics, and feature and target names.",
         INFO_EPILOG,

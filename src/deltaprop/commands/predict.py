@@ -52,7 +52,6 @@ def register(subparsers):
         subparsers,
         "predict",
         predict,
-        "predict with a saved model",
         "Predict the target(s) of every row of a CSV or Parquet file and write them, "
         "with the target names as header, as CSV or Parquet.",
         PREDICT_EPILOG,

@@ -100,7 +100,6 @@ def register(subparsers):
         subparsers,
         "train",
         train,
-        "train a network on a CSV or Parquet file, or the bundled data",
         "Train a regression network, report R², RMSE and MAE on a held-out test split, and "
         "save the model. Without DATA it trains on the bundled diabetes data (442 patients, "
         "10 features, target 'progression').",
