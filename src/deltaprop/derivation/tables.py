@@ -14,11 +14,11 @@ Each built-in notation is a TOML file in ``notation_files/`` (``deltaprop check
 """
 
 import functools
+import os
+import pkgutil
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from importlib import resources
-from pathlib import Path
 
 from deltaprop.errors import ConfigError
 
@@ -87,8 +87,10 @@ NOTATIONS += ("wikipedia", "d2l", "d2l-rows", "numpy", "britz")  # the order of 
 
 
 def source(name):
-    """The text of the built-in notation file ``name`` (``check --show-notation``)."""
-    return (resources.files(__package__) / "notation_files" / f"{name}.toml").read_text("utf-8")
+    """The text of the built-in notation file ``name`` (``check --show-notation``): package
+    data, read by the package's loader (``importlib.resources`` and the pathlib and zipfile
+    it imports would add a tenth to ``check``'s start-up)."""
+    return pkgutil.get_data(__package__, f"notation_files/{name}.toml").decode("utf-8")
 
 
 @functools.cache
@@ -122,8 +124,9 @@ def read(data, where):
         if not fits(value):
             raise ConfigError(f"{where}: {key} = {value!r} does not fit: write {what}")
     words = NUMPY | data.get("words", {}) if data.get("numpy") else data.get("words", {})
-    file = Path(where)
-    named = {"name": file.stem, "title": f"the notation of {file.name}", "example": ""}
+    file = os.path.basename(where)
+    named = {"name": file.removesuffix(".toml"), "title": f"the notation of {file}"}
+    named["example"] = ""
     table = Table(**named | data | {"words": words})  # its names read next, with its layers
     local = {
         kind: (part.get("clue", ""), part.get("note", ""), _meanings(part, table, where, kind))
