@@ -107,6 +107,8 @@ def test_numpy_notations_read_numpys_words():
         ("goodfellow", "ŷ", "a^(L)", ("ŷ", Meaning("a", 0, "l"))),  # his l is the output
         ("goodfellow", "W^{(k)}", "Theta^(k)", ("W", Meaning("Θ", -1))),
         ("bishop", "E", "J", ("E", Meaning("J"))),
+        ("question", "G", "\\partial J/\\partial \\Theta^{(l)}", ("G", Meaning("G", -1, "l+1"))),
+        ("question", "V^{(l)}", "Theta[l-1]", ("V", Meaning("Θ", -1))),
     ],
 )
 def test_a_definition_says_a_name_and_the_quantity_it_stands_for(notation, name, quantity, meaning):

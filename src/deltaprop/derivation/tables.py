@@ -232,9 +232,9 @@ LAYER = (  # l, (l+1), [l-1], {(L)}, 2: a layer letter or number, in matching br
 WRITTEN = re.compile(  # W^{[l]}, w^l, A_prev; Octave's Theta{l}_grad: the layer in the middle
     rf"(?P<head>[^\W\d]\w*)\s*(?:\^\s*{LAYER}|\{{(?P<slot>[A-Za-z])\}}(?P<tail>\w*))?"
 )
-QUANTITY = re.compile(  # m dJ/dTheta^(l), Delta^(l+1)/m, J
-    rf"(?P<m>m\s*\*?\s*)?(?P<d>[d∂]J\s*/\s*[d∂])?\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*{LAYER})?"
-    r"(?P<over>\s*/\s*m)?"
+QUANTITY = re.compile(  # m dJ/dTheta^(l), \partial J/\partial \Theta^{(l)}, Delta[l+1]/m, J
+    r"(?P<m>m\s*\*?\s*)?(?P<d>(?:[d∂]|\\partial\s*)J\s*/\s*(?:[d∂]|\\partial\s*))?"
+    rf"\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*)?{LAYER}(?P<over>\s*/\s*m)?"
 )
 QUANTITIES = (
     "Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, the gradients "
