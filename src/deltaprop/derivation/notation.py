@@ -1117,6 +1117,8 @@ class TextRenderer:
     NUMBER, IDENTIFIER = "{}", "{}"  # a number; a NumPy name such as dZ1
     FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
     GROUP = "{}"  # a binary operation as one group
+    SUBSCRIPT = ("{}_{}", "{}_{{{}}}")  # entry indices after a symbol: one letter, several
+    TEXT = "{}"  # Octave's indexing and brackets, as written
 
     def __call__(self, node):
         """``node`` as text: by the method named as its class (``SumOver``: ``sum_over``)."""
@@ -1204,7 +1206,7 @@ class TextRenderer:
 
     def text(self, written):
         """Octave's indexing and brackets, as written: the same in every format but MathML."""
-        return written
+        return self.TEXT.format(written)
 
     def deriv(self, node):
         """∂a^(L)/∂Θ^(L−1); a numerator that is not a symbol grouped: ∂(Θ a + b)/∂Θ."""
@@ -1244,7 +1246,7 @@ class TextRenderer:
         return self.NORM.format(self(node.arg), squared=squared, frobenius=frobenius)
 
     def subscript(self, base, text):
-        return f"{base}_{text}" if len(text) == 1 else f"{base}_{{{text}}}"
+        return self.SUBSCRIPT[len(text) > 1].format(base, text)
 
 
 class LatexRenderer(TextRenderer):
@@ -1259,11 +1261,7 @@ class LatexRenderer(TextRenderer):
     PARENS, TRANSPOSED, DIFFERENTIAL = "\\left({}\\right)", "{}^\\top", "\\partial {}"
     DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
     ONES, LAYER, FUNCTION = "\\mathbf{1}", "{}^{{({})}}", "\\operatorname{{{}}}"
-
-    FRACTION = "\\frac{{{}}}{{{}}}"
-
-    def subscript(self, base, text):
-        return f"{base}_{{{text}}}"
+    FRACTION, SUBSCRIPT = "\\frac{{{}}}{{{}}}", ("{}_{{{}}}",) * 2
 
 
 class MathMLRenderer(TextRenderer):
@@ -1286,12 +1284,7 @@ class MathMLRenderer(TextRenderer):
     LAYER = "<msup>{}<mrow><mo>(</mo><mi>{}</mi><mo>)</mo></mrow></msup>"
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
     NUMBER, IDENTIFIER = "<mn>{}</mn>", "<mi>{}</mi>"
-
-    def subscript(self, base, text):
-        return f"<msub>{base}<mi>{text}</mi></msub>"
-
-    def text(self, written):
-        return f"<mtext>{written}</mtext>"
+    SUBSCRIPT, TEXT = ("<msub>{}<mi>{}</mi></msub>",) * 2, "<mtext>{}</mtext>"
 
 
 to_text, to_latex, to_mathml = TextRenderer(), LatexRenderer(), MathMLRenderer()
