@@ -1094,10 +1094,6 @@ def _is_coefficient(node):
     return isinstance(node, Bin) and node.written == COEFFICIENT
 
 
-def _is_division(node):
-    return isinstance(node, Bin) and node.op == "/"
-
-
 class TextRenderer:
     """A tree in the notation in Unicode, as ``explain`` prints it: ``(Θ^(l))ᵀ δ^(l+1) ⊙
     φ'(z^(l))``. The structure (which operand needs parentheses, when a transpose needs them)
@@ -1132,9 +1128,8 @@ class TextRenderer:
     def wrap(self, child, parent, right):
         if not self.FRACTION:  # an inline derivative inside a product: (∂z/∂z)
             return isinstance(child, Deriv) or needs_parens(child, parent, right)
-        if _is_division(child) or _is_division(parent):
-            return False  # a built-up fraction needs no parentheses
-        return needs_parens(child, parent, right)
+        division = isinstance(child, Bin) and child.op == "/"  # a built-up fraction: no parentheses
+        return not division and needs_parens(child, parent, right)
 
     def parens(self, text):
         return self.PARENS.format(text)
