@@ -421,7 +421,6 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
     "dot": (2, lambda span, a, b: Bin(span, "@", a, b, "np.dot")),
     "multiply": (2, lambda span, a, b: Bin(span, "*", a, b, "np.multiply")),  # NumPy's *
     "outer": (2, lambda span, u, v: Bin(span, "@", u, Transpose(v.span, v), "np.outer")),
-    "tanh": (1, lambda span, x: Call(span, "tanh", x)),
     "power": (2, lambda span, v, k: Call(span, "pow", v, (k,)) if isinstance(k, Num) else None),
     "maximum": (2, _relu),
     "where": (3, _masked),
