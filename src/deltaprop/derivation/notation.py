@@ -638,8 +638,8 @@ class _Parser:
                 node = self.with_layer(node, self.layer_index(simple=True))
             elif kind == "layer":  # delta3: the layer written against the name
                 node = self.with_layer(node, LayerIndex("", self.next().value))
-            elif kind == "ᵀ":
-                node = Transpose((node.span[0], self.next().end), _ones(node))
+            elif kind in ("ᵀ", "'"):  # as in a superscript: A^T, A^{\prime}
+                node = self.superscript_item(node)
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
             elif kind == "**":
@@ -652,8 +652,6 @@ class _Parser:
             elif kind == "(" and getattr(node, "name", "") == "J" and self.skip("(", "Θ", ")"):
                 end = self.tokens[self.i - 1].end  # Ng's J(Θ): the cost, a function of the weights
                 node = replace(node, span=(node.span[0], end))
-            elif kind == "'":
-                node = self.prime(node)
             elif kind == "[" and isinstance(node, Sym) and node.name in LAYERED:
                 node = self.bracketed_layer(node)
             elif kind in ("(", "{") and isinstance(node, Sym) and node.name in FUNCTIONS:
