@@ -2,8 +2,9 @@
 Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpora in
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
 were written, with the verdict a teacher gives for the question's network (linear output,
-squared loss), before these notations were read; data/notation_sweep.tsv (every notation) the same
-way by a reviewer with new inputs, before it was run."""
+squared loss), before these notations were read; data/notation_sweep.tsv and
+data/notation_sweep2.tsv (every notation) the same way by reviewers with new inputs, before they
+were run."""
 
 import re
 import shlex
@@ -23,6 +24,7 @@ CORPORA = (
     DATA / "notation_corpus_more.tsv",
     DATA / "notation_corpus_deep.tsv",  # any depth
     DATA / "notation_sweep.tsv",  # every notation, new inputs
+    DATA / "notation_sweep2.tsv",  # a second sweep of every notation
 )
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = read_rows(*CORPORA)
