@@ -64,7 +64,7 @@ DETECTION += ("wikipedia", "ng", "nielsen")  # tried in this order; the question
 def detect(text):
     """The notation ``text`` is written in, from the symbols only one notation uses."""
     for name in DETECTION:
-        if re.search(BY_NAME[name].clue, text):
+        if re.search(BY_NAME[name].clue, plain(text)):
             return name
     return "question"
 
@@ -85,22 +85,37 @@ def title(notation):
 
 SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
 J_ALONE = re.compile(LOSS.pattern + r"(?!\s*\}?\s*\()")  # \mathcal{L}, not a function 𝓛(a, y)
+BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm)\{([A-Za-z]+)\}")  # d\mathbf{W}: dW
 BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
 
 
 def read(text, notation):
     """``text`` parsed in ``notation`` and translated into the core vocabulary: a list of
     sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
-    moved to the right, so that the first side is always a quantity. The loss ``\\mathcal{L}``
-    is J (padded: positions in ``text`` still hold)."""
+    moved to the right, so that the first side is always a quantity."""
     table = local_names(table_of(notation), text)
-    parsed = parse(J_ALONE.sub(lambda loss: "J".ljust(len(loss.group())), text), table)
+    parsed = parse(plain(text), table)
     table = replace(table, units=_units(parsed, table)) if table.units else table
     sides = [translate(side, table) for side in parsed]
     if len(sides) < 2:
         return sides
     lhs, undo = _unscaled(sides[0])
-    return [lhs, *(_scaled(side, undo) for side in sides[1:])]
+    return [lhs, *(_rescaled(side, sides[0], lhs, undo) for side in sides[1:])]
+
+
+def _rescaled(side, written, lhs, undo):
+    """``side`` times ``undo``; of an update ``X = X + T`` (Britz's ``dW2 += reg_lambda * W2``),
+    X is the quantity ``lhs`` and only T is scaled."""
+    if isinstance(side, Bin) and side.op == "+" and to_text(side.left) == to_text(written):
+        return replace(side, left=lhs, right=_scaled(side.right, undo))
+    return _scaled(side, undo)
+
+
+def plain(text):
+    """``text`` with the loss ``\\mathcal{L}`` as J and bold letters plain, padded so that
+    positions in ``text`` still hold."""
+    text = J_ALONE.sub(lambda loss: "J".ljust(len(loss.group())), text)
+    return BOLD.sub(lambda bold: bold.group(1).ljust(len(bold.group())), text)
 
 
 def local_names(table, text):

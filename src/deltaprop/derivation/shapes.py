@@ -562,7 +562,7 @@ def _ones_term(term, shape):
 
 def _scaled(node, left, right):
     shape = left.shape if right.shape is None else right.shape
-    return Term(shape, _apply(np.multiply, left, right), node)
+    return Term(shape, _apply(np.divide if node.op == "/" else np.multiply, left, right), node)
 
 
 def _fitted_ones(left, right):
@@ -585,7 +585,7 @@ def _hadamard(node, left, right):
 
 
 def _broadcast(node, left, right):
-    """NumPy's ``*``: each dimension equal, or 1 on one side."""
+    """NumPy's ``*`` and ``/`` (also Octave's ``./``): each dimension equal, or 1 on one side."""
     if left.shape is None or right.shape is None:
         return _scaled(node, left, right)
     shape = []
@@ -594,7 +594,7 @@ def _broadcast(node, left, right):
             rule = f"NumPy broadcasts only dimensions that are equal or 1 ({p}, {q})"
             raise ShapeError(node, left, right, rule)
         shape.append(q if p == 1 else p)
-    return Term(tuple(shape), _apply(np.multiply, left, right), node)
+    return Term(tuple(shape), _scaled(node, left, right).value, node)
 
 
 def _add(node, left, right):
@@ -624,11 +624,10 @@ def _is_bias_row(node):
 
 
 def _divide(node, left, right):
-    if right.shape is not None:
-        raise ShapeError(node, left, right, "only division by a scalar is defined")
-    if right.value == 0:
+    """By a scalar, or entry by entry as NumPy divides arrays: 1 / (1 + exp(−z)) is σ(z)."""
+    if right.shape is None and right.value == 0:
         raise SymbolError(node, f"{to_text(node)} divides by zero")
-    return Term(left.shape, _apply(np.divide, left, right), node)
+    return _broadcast(node, left, right)
 
 
 def _frobenius(node, left, right):
