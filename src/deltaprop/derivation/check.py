@@ -283,7 +283,8 @@ def _judge(context, result, lhs, sides, reading):
     except shapes.SymbolError as err:
         wrong = isinstance(err, shapes.RangeError)
         result.verdict, result.reason = ("wrong", "range") if wrong else ("unsupported", "")
-        result.message, result.span = str(err), err.node.span
+        result.message = notations.range_said(err, context.voice) if wrong else str(err)
+        result.span = err.node.span
     return result
 
 

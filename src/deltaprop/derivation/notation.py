@@ -519,7 +519,6 @@ def _layerable(node):
 
 
 def _function(node):
-    """Whether ``node`` names a function: φ, tanh, Diag …"""
     return isinstance(node, Sym) and node.name in FUNCTIONS
 
 

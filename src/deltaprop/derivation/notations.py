@@ -370,6 +370,12 @@ class CodeText(TextRenderer):
     ops = TextRenderer.ops | {"-": " - "}
 
 
+class NablaText(TextRenderer):
+    """Gradients as Goodfellow and Wikipedia write them: ``∇_{W^l} C``, not ``∂C/∂W^l``."""
+
+    DERIV = "∇_{{{1}}} {0}"
+
+
 class OctaveText(CodeText):
     """A tree as Octave code: ``Theta2' * delta3 .* sigmoidGradient(z2)``."""
 
@@ -398,6 +404,9 @@ class Writer:
         names = {"φ": self.words["phi"], "φ'": self.words["dphi"]}
 
         def said(n):
+            if isinstance(n, Call) and n.func == "φ'" and self.words.get("argless"):  # (f^l)'
+                layer = to_text(spell(n.arg, self.table)).removeprefix("z")  # z^{l-1}: ^{l-1}
+                return Sym(n.span, f"({names['φ']}{layer})'")
             if isinstance(n, Call) and n.func in names:
                 return replace(n, func=names[n.func], arg=transform(n.arg, said))
             return None
@@ -406,7 +415,9 @@ class Writer:
         code = not re.search(r"\\|\^", self.equation)
         if code and self.table.operators.get("*") == "·":  # Octave: ex4's rows read back
             return OctaveText()(spell(_unrows(node), self.table))
-        return (CodeText() if code and self.table.numpy else to_text)(spell(node, self.table, code))
+        nabla = NablaText() if re.search(r"\\nabla|∇", self.equation) else to_text
+        text = (CodeText() if code and self.table.numpy else nabla)(spell(node, self.table, code))
+        return text.replace("⊙", self.words["times"])  # Wikipedia's ∘
 
     def source(self, node):
         """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
@@ -436,7 +447,10 @@ def student_words(equation, nodes, notation, activation):
         return dict(WORDS)
     table, said = table_of(notation), {}
     for n in nodes:
-        if isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span:
+        written = isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span
+        if written and n.arg.span == n.span:  # Wikipedia's (f^l)', with no argument
+            said.setdefault("argless", True)
+        elif written:
             said.setdefault(n.func, _function_name(equation[n.span[0] : n.arg.span[0]]))
         if isinstance(n, Bin) and n.op in ("⊙", "*") and n.left.span and n.right.span:
             product = equation[n.left.span[1] : n.right.span[0]].strip(" ()")
@@ -450,7 +464,7 @@ def student_words(equation, nodes, notation, activation):
     dphi = said.get("φ'") or (primes or [phi + "'"])[0]
     octave = table.operators.get("*") == "·"  # * the matrix product, .* element-wise
     times = said.get("⊙") or ("*" if table.numpy else ".*" if octave else "⊙")
-    return {"phi": phi, "dphi": dphi, "times": times}
+    return {"phi": phi, "dphi": dphi, "times": times, "argless": said.get("argless", False)}
 
 
 def _function_name(text):
@@ -591,6 +605,25 @@ def _written_index(layer, meaning, table):
         return None
     written = layer.shift(-meaning.shift)
     return written.shift(-1) if table.first == 0 and written.base != "L" else written
+
+
+def range_said(err, voice):
+    """A symbol outside its layers (a RangeError) said in the student's notation by ``voice``
+    (a :class:`Writer`): ``W^{[3]} does not exist, only W^{[1]} to W^{[2]}``; Bishop's units,
+    which name no layer, by his letters."""
+    if err.limits is None or isinstance(err.node, Local):  # cs231n's local names: as written
+        return str(err)
+    if voice.table.units:
+        units = "Bishop's i, j, k are the units of three consecutive layers"
+        return f"{voice.source(err.node)} does not exist: {units}, and here it falls outside"
+    name, layer, lo, hi, L = err.limits
+
+    def said(at):
+        sym = Sym(err.node.span, name, at)
+        return voice(Transpose(sym.span, sym) if voice.table.rows else sym)
+
+    last = said(LayerIndex("L", hi) if L is None else LayerIndex("", L + hi))
+    return f"{said(layer)} does not exist, only {said(LayerIndex('', lo))} to {last}"
 
 
 def layer_said(name, k, notation, text=""):

@@ -134,7 +134,12 @@ class SymbolError(Exception):
 
 
 class RangeError(SymbolError):
-    """A symbol outside its layers, such as Θ^(L) or z^(1)."""
+    """A symbol outside its layers, such as Θ^(L) or z^(1); ``limits`` are its name, the layer
+    written, its first layer, its last as an offset from L, and L where it is known."""
+
+    def __init__(self, node, message, limits=None):
+        super().__init__(node, message)
+        self.limits = limits
 
 
 OP_NAMES = {
@@ -195,7 +200,7 @@ class SymbolicDomain:
             absolute and self.L is not None and layer.offset > self.L + hi
         )
         if too_high or (absolute and layer.offset < lo):
-            raise RangeError(node, _range_message(name, layer.text(), lo, hi, self.L, node))
+            raise _out_of_range(name, layer, lo, hi, self.L, node)
 
     def value(self, name, k):
         return None
@@ -231,18 +236,19 @@ class ConcreteDomain:
         lo, hi = RANGES[name]
         k, L = layer.bind(self.binding), len(self.sizes)
         if not lo <= k <= L + hi:
-            raise RangeError(node, _range_message(name, str(k), lo, hi, L, node))
+            raise _out_of_range(name, LayerIndex("", k), lo, hi, L, node)
 
     def value(self, name, k):
         return None if self.sample is None else self.sample.value(name, k, self.column)
 
 
-def _range_message(name, k, lo, hi, L=None, node=None):
+def _out_of_range(name, layer, lo, hi, L, node):
     last = "L" if not hi else f"L−{-hi}"
     if L is not None:
         last += f" = {L + hi}"
     symbol = getattr(node, "written", "") or meaning(name)  # a NumPy name as written
-    return f"{symbol}^({k}) does not exist: {symbol}^(l) is defined for l = {lo}..{last}"
+    said = f"{symbol}^({layer.text()}) does not exist: {symbol}^(l) is defined for l = {lo}..{last}"
+    return RangeError(node, said, (name, layer, lo, hi, L))
 
 
 def quantity(node):
