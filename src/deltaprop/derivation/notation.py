@@ -203,12 +203,14 @@ NAMES = {  # a token and its names written as a word (Theta) or as a LaTeX comma
     "Δ": "Delta",
     "φ": "varphi phi sigma",
     "α": "alpha lambda",
+    "η": "eta epsilon lr learning_rate",  # a learning rate
     "Diag": "Diag",
     "exp": "exp",
     "log": "log",
 }
 COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "·": "cdot times",
+    "*": "ast",
     "⊙": "odot circ",
     "ᵀ": "top intercal",
     "∂": "partial",
@@ -238,6 +240,7 @@ WORDS = {  # a token and its other words
     "clip": "clip",
     "dot": "matmul",  # np.matmul(a, b) is np.dot(a, b) for these arrays
     "heaviside": "heaviside",
+    "square": "square",
 }
 
 
@@ -252,15 +255,16 @@ COMMAND_TOKENS, WORD_TOKENS = _spellings(NAMES, COMMANDS), _spellings(NAMES, WOR
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
-UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", "\\|": "‖"}  # Octave's, ‖
+UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", ".transpose()": "ᵀ"}
+UNICODE["\\|"] = "‖"  # Octave's .*, ./, .^ and :=; LaTeX's \|
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.|\b(?:int|float)(?:32|64)?(?=\()"  # a cast: a mask
-    r"|\.astype\((?:np\.)?\w+\))|(?P<annotation>\\in(?![A-Za-z]).*)"
+    r"|\.astype\((?:np\.)?\w+\)|;\s*$)|(?P<annotation>\\in(?![A-Za-z]).*)"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\*\*|\+="
+    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
     r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
@@ -300,7 +304,9 @@ def tokenize(text, notation="question"):
 
 def _names_re(words):
     """The names of a notation that the letters-only tokens would split (``A_prev``, ``dZ1``)."""
-    changed = (w for w in words if w.isidentifier() and words[w] != WORD_TOKENS.get(w))
+    changed = (
+        w for w in words if w.isidentifier() and (words[w] != WORD_TOKENS.get(w) or "_" in w)
+    )
     names = sorted(changed, key=len, reverse=True)
     if not names:
         return None
@@ -348,7 +354,7 @@ TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (
     "·": ("op", "·"),
     "⊙": ("op", "⊙"),
 }
-SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L"}
+SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "η", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L"}
 SYMBOLS |= ELEMENTWISE
 
 
@@ -435,6 +441,7 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
     "maximum": (2, _relu),
     "where": (3, _masked),
     "heaviside": (2, lambda span, x, _: Call(span, "step", x)),  # (x > 0), as ReLU' is read
+    "square": (1, lambda span, v: Call(span, "pow", v, (Num(span, 2.0),))),
 }
 NUMPY_UNREAD = {  # why a NumPy function's node is None
     "power": "np.power takes a number as its exponent",
@@ -532,9 +539,11 @@ class _Parser:
     def equation(self):
         """The sides of ``a = b = c``, each checked for depth."""
         sides = [self.expr()]
-        if self.accept("+="):  # dW += T is dW = dW + T
+        update = self.accept("+=") or self.accept("-=")  # dW += T is dW = dW + T
+        if update:
             right = self.expr()
-            sides.append(Bin((sides[0].span[0], right.span[1]), "+", sides[0], right, "+="))
+            span = (sides[0].span[0], right.span[1])
+            sides.append(Bin(span, update.kind[0], sides[0], right, update.kind))
         while self.accept("="):
             sides.append(self.expr())
         self.expect("end", "an operator or the end of the equation")

@@ -85,7 +85,7 @@ def title(notation):
 
 SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
 J_ALONE = re.compile(LOSS.pattern + r"(?!\s*\}?\s*\()")  # \mathcal{L}, not a function 𝓛(a, y)
-BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm)\{([A-Za-z]+)\}")  # d\mathbf{W}: dW
+BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm|mathsf)\{([A-Za-z]+)\}")  # d\mathbf{W}: dW
 BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
 
 
