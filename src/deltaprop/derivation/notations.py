@@ -84,8 +84,9 @@ def title(notation):
 # ---------------------------------------------------------------- translation
 
 SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
-J_ALONE = re.compile(LOSS.pattern + r"(?!\s*\}?\s*\()")  # \mathcal{L}, not a function 𝓛(a, y)
-BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm|mathsf)\{([A-Za-z]+)\}")  # d\mathbf{W}: dW
+PLAIN = re.compile(  # \mathcal{L}, not a function 𝓛(a, y); a bold letter (d\mathbf{W}: dW)
+    rf"{LOSS.pattern}(?!\s*\}}?\s*\()|\\(?:mathbf|boldsymbol|bm|mathsf)\{{(?P<bold>[A-Za-z]+)\}}"
+)
 BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
 
 
@@ -114,8 +115,7 @@ def _rescaled(side, written, lhs, undo):
 def plain(text):
     """``text`` with the loss ``\\mathcal{L}`` as J and bold letters plain, padded so that
     positions in ``text`` still hold."""
-    text = J_ALONE.sub(lambda loss: "J".ljust(len(loss.group())), text)
-    return BOLD.sub(lambda bold: bold.group(1).ljust(len(bold.group())), text)
+    return PLAIN.sub(lambda found: (found["bold"] or "J").ljust(len(found.group())), text)
 
 
 def local_names(table, text):
