@@ -121,11 +121,12 @@ class Macros:
 
 # ---------------------------------------------------------------- typesetting dropped
 
-DROPPED = re.compile(
+DROPPED = re.compile(  # what only typesets, with its argument if any
     r"\\(?:nonumber|notag|displaystyle|textstyle|rm|small|large|Large|tiny|footnotesize|bf|it"
     r"|limits|strut|mathstrut|,|;|:|!|>)(?![A-Za-z])"
+    r"|\\(?:label|tag\*?|hspace\*?|vspace\*?|phantom|color)\s*\{[^{}]*\}"
+    r"|(?<!\\)\\(?=\s|$)|\\(?:left|right)\s*\."  # control space "\ " (\\ after a shell), \left.
 )
-WITH_ARGUMENT = re.compile(r"\\(?:label|tag\*?|hspace\*?|vspace\*?|phantom|color)\s*\{[^{}]*\}")
 DIFFERENTIAL_RE = re.compile(  # the answer's dΘ, dφ'(z): a differential of a command
     r"(?<![A-Za-z\\])d\s*(?=\\(?:Theta|theta|delta|Delta|varphi|phi|sigma|W)(?![A-Za-z]))"
 )
@@ -144,10 +145,7 @@ def normalize(text):
         text = text.replace(char, replacement)
     text = ARROW.sub("←", LOSS.sub("J", _replace_matrices(text)))
     text = re.sub(r"\\textcolor\s*\{[^{}]*\}", "", text)
-    text = WITH_ARGUMENT.sub(" ", text)
     text = DROPPED.sub(" ", text)
-    text = re.sub(r"(?<!\\)\\(?=\s|$)", " ", text)  # a control space "\ " (or \\ after a shell)
-    text = re.sub(r"\\(?:left|right)\s*\.", " ", text)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*(?:Tr|tr|trace)\s*\}", "Tr", text)
     text = DIFFERENTIAL_RE.sub(r"\\partial ", text)
     text = re.sub(r"\\partial\s*_", r"\\nabla_", text)  # ∂_X J, a gradient as ∇_X J
