@@ -132,6 +132,7 @@ DIFFERENTIAL_RE = re.compile(  # the answer's dΘ, dφ'(z): a differential of a 
 )
 SUM_BOUND = re.compile(r"(\\sum\s*_\s*\{[^{}]*\})\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9])")
 MATRIX_ENV = re.compile(r"\\begin\{([pbBvV]?matrix|smallmatrix|array)\}")
+MATRIX_RE = re.compile(MATRIX_ENV.pattern + r".*?\\end\{\1\}", re.S)  # to its own \end
 DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
 UNICODE = {"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "ℒ": "J"}
 ARROW = re.compile(r"\\(?:leftarrow|gets)(?![A-Za-z])")  # an update Θ ← Θ − η ∂J/∂Θ
@@ -158,11 +159,9 @@ def normalize(text):
 
 
 def _replace_matrices(text):
-    while (match := MATRIX_ENV.search(text)) is not None:
-        end = text.find(f"\\end{{{match.group(1)}}}", match.end())
-        if end < 0:
-            raise ConfigError(f"\\begin{{{match.group(1)}}} is never closed")
-        text = text[: match.start()] + f" {MATRIX} " + text[end + len(match.group(1)) + 6 :]
+    text = MATRIX_RE.sub(lambda _: f" {MATRIX} ", text)  # a function: MATRIX has a backslash
+    if (match := MATRIX_ENV.search(text)) is not None:
+        raise ConfigError(f"\\begin{{{match.group(1)}}} is never closed")
     return text
 
 
