@@ -343,13 +343,15 @@ def _grad_check(setup, param, grad):
     return _difference_check(cost, param, grad)
 
 
-def _difference_check(f, x, derivative):
-    """``(rel_error, by)`` of ``derivative`` (∂f/∂x) against central differences of ``f``
-    in the entries of ``x``: every entry, or MAX_ENTRIES random ones of a bigger ``x``."""
+def _difference_check(f, x, derivative, h=STEP):
+    """``(rel_error, by)`` of ``derivative`` (∂f/∂x) against the central differences
+    (f(x + h e_i) − f(x − h e_i)) / 2h of ``f`` in the entries of ``x`` (moved in place):
+    every entry, or MAX_ENTRIES random ones of a bigger ``x``."""
     idx = np.arange(x.size)
     if x.size > MAX_ENTRIES:
         idx = np.sort(np.random.default_rng(0).choice(x.size, MAX_ENTRIES, replace=False))
-    numeric = central_differences(f, x, idx)
+    flat = x.reshape(-1)  # a view: x is contiguous
+    numeric = [np.subtract(*at_both_sides(f, flat, i, h)) / (2 * h) for i in idx]
     return _rel(np.asarray(derivative).reshape(-1)[idx], numeric, "central differences")
 
 
@@ -366,16 +368,6 @@ def forward_from(setup, l, Z):
     for k in range(l + 1, L + 1):
         a = phi(k, net.theta[k - 1] @ a + net.b[k][:, None])
     return a
-
-
-def central_differences(f, x, idx, h=STEP):
-    """(f(x + h e_i) − f(x − h e_i)) / 2h for the flat entries ``idx`` of ``x`` (in place)."""
-    flat = x.reshape(-1)  # a view: x is contiguous
-    out = np.empty(len(idx))
-    for n, i in enumerate(idx):
-        plus, minus = at_both_sides(f, flat, i, h)
-        out[n] = (plus - minus) / (2 * h)
-    return out
 
 
 # ---------------------------------------------------------------- the answers' forms
