@@ -312,12 +312,11 @@ def backward_lines(setup, form):
 
 
 def _delta_line(setup, form, l):
-    """δ^(l) in the chosen form; the ⊙ form is the record's function's (``setup.Delta``)."""
-    delta = setup.Delta[l]  # (n_l, m)
-    if form != "hadamard":
-        delta = FORM_FUNCTIONS[form](setup.net.theta[l], setup.Delta[l + 1], setup.value("φ'", l))
-    check = _delta_check(setup, l, delta)
-    return _form_line(setup, form, "delta_hidden", l, delta.T if form == "vjp" else delta, check)
+    """δ^(l) in the chosen form: the ⊙ form is the record's function's (``setup.Delta``), an
+    answer's form its own right side evaluated (:func:`form_value`)."""
+    template = FORM_TEMPLATES.get(form, {}).get("delta_hidden")
+    delta = setup.Delta[l] if template is None else form_value(setup, template, l)  # (n_l, m)
+    return _form_line(setup, form, "delta_hidden", l, delta, _delta_check(setup, l, delta))
 
 
 def _form_line(setup, form, key, l, value, check):
@@ -373,19 +372,11 @@ def forward_from(setup, l, Z):
 # ---------------------------------------------------------------- the answers' forms
 
 
-def delta_diag(theta, delta_next, dphi_z):
-    """The Diag(φ') form: δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1), P_l = Diag(φ'(z^(l))), per column."""
-    columns = [np.diag(dphi_z[:, i]) @ theta.T @ delta_next[:, i] for i in range(dphi_z.shape[1])]
-    return np.stack(columns, axis=1)  # (n_l, m)
-
-
-def delta_vjp(theta, delta_next, dphi_z):
-    """The VJP view: (δ^(l))ᵀ = (δ^(l+1))ᵀ ∂z^(l+1)/∂z^(l), the Jacobian Θ^(l) Diag(φ'(z^(l)))."""
-    jacobians = [theta @ np.diag(dphi_z[:, i]) for i in range(dphi_z.shape[1])]  # (n_{l+1}, n_l)
-    return np.stack([delta_next[:, i] @ J for i, J in enumerate(jacobians)], axis=1)  # (n_l, m)
-
-
-FORM_FUNCTIONS = {"diag": delta_diag, "vjp": delta_vjp}
+def form_value(setup, template, l):
+    """An answer's form at layer ``l`` computed as it is written, one sample: its right side
+    evaluated on the network, P_l = Diag(φ'(z^(l))) a matrix, the Jacobian
+    ∂z^(l+1)/∂z^(l) = Θ^(l) P_l a matrix, (δ^(l))ᵀ a row."""
+    return evaluate(bind(template, layer_indices(l, setup.L)).rhs, setup.domain()).value
 
 
 def verify_printed(setup, line):
@@ -430,20 +421,19 @@ def batched_forms(loss):
 
 
 def form_lines(setup):
-    """The answers' forms at every hidden layer, each against central differences and
-    against the ⊙ form (per sample: Diag(φ') is one sample's matrix)."""
-    net, lines = setup.net, []
+    """The answers' forms at every hidden layer (:func:`form_value`), δ^(l) against central
+    differences and against the ⊙ form (per sample: Diag(φ') is one sample's matrix)."""
+    lines = []
     for l in range(setup.L - 1, 1, -1):
-        args = net.theta[l], setup.Delta[l + 1], setup.value("φ'", l)  # Θ^(l), δ^(l+1), φ'(z^(l))
-        diag, vjp = delta_diag(*args), delta_vjp(*args)  # (n_l, 1) each
-        P, jacobian = setup.value("P", l), setup.value("∂z/∂z", l)  # P_l, ∂z^(l+1)/∂z^(l)
         check = _delta_check(setup, l, setup.Delta[l])
-        values = {"P": P, "diag": diag, "jacobian": jacobian, "vjp": vjp.T}
         for key, template in FORM_TEMPLATES["forms"].items():
-            verified = check if key in FORM_FUNCTIONS else (0.0, "definition")
-            lines.append(make_line(setup, key, "forms", l, values[key], verified, template))
-        for line, value in ((lines[-3], diag), (lines[-1], vjp)):
-            line.same_as_hadamard = float(np.max(np.abs(value - setup.Delta[l])))
+            value = form_value(setup, template, l)  # P_l, δ^(l), the Jacobian, (δ^(l))ᵀ
+            is_delta = key in ("diag", "vjp")  # δ^(l) (n_l, 1) or (δ^(l))ᵀ (1, n_l)
+            verified = check if is_delta else (0.0, "definition")
+            lines.append(make_line(setup, key, "forms", l, value, verified, template))
+            if is_delta:
+                difference = np.ravel(value) - np.ravel(setup.Delta[l])
+                lines[-1].same_as_hadamard = float(np.max(np.abs(difference)))
     return lines
 
 
