@@ -171,13 +171,12 @@ def _blocks(sp, f, params, a, delta, J):
 def _compare(sp, name, J, symbols, backprop):
     symbols = symbols.reshape(len(symbols), -1)  # b^(l) (n_l,) as a column
     backprop = np.reshape(backprop, symbols.shape)
-    failed, proven = [], 0
-    for (j, k), s in np.ndenumerate(symbols):
-        if sp.expand(sp.diff(J, s) - backprop[j, k]) == 0:
-            proven += 1
-        else:
-            failed.append((j + 1, k + 1))
-    return Block(name, symbols.shape, proven, failed)
+    failed = [
+        (j + 1, k + 1)  # 1-based, as printed
+        for (j, k), s in np.ndenumerate(symbols)
+        if sp.expand(sp.diff(J, s) - backprop[j, k]) != 0
+    ]
+    return Block(name, symbols.shape, symbols.size - len(failed), failed)
 
 
 def _expansion(sizes):
