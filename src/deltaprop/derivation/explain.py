@@ -333,11 +333,9 @@ def _delta_check(setup, l, delta):
 def _grad_check(setup, param, grad):
     """A gradient block against central differences of J in the entries of ``param``."""
 
-    def cost():
+    def cost():  # J by its one definition, of the independent forward pass
         A_L = forward_from(setup, 1, setup.X)
-        thetas = setup.net.theta.values() if setup.alpha else ()
-        penalty = sum(float(np.sum(t * t)) for t in thetas)  # Σ_l ‖Θ^(l)‖²_F
-        return (setup.loss.value(A_L, setup.Y) + 0.5 * setup.alpha * penalty) / setup.m
+        return eq.cost(setup.loss, A_L, setup.Y, setup.net.theta.values(), setup.alpha, setup.m)
 
     return _difference_check(cost, param, grad)
 
