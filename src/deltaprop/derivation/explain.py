@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from deltaprop import equations as eq
+from deltaprop.config import check_choice
 from deltaprop.derivation import html, render
 from deltaprop.derivation.notation import (
     COEFFICIENT,
@@ -46,7 +47,7 @@ from deltaprop.derivation.shapes import (
 from deltaprop.errors import ConfigError
 from deltaprop.gradcheck import at_both_sides
 from deltaprop.losses import get_loss
-from deltaprop.network import Network
+from deltaprop.network import Network, check_alpha
 from deltaprop.relerror import rel_error
 
 FORMS = ("hadamard", "diag", "vjp")
@@ -564,13 +565,11 @@ def example_parameters(setup):
 
 
 def _check_options(form, batch, alpha):
-    if form not in FORMS:
-        raise ConfigError(f"form={form!r} is not known; use one of: {', '.join(FORMS)}")
+    check_choice("form", form, FORMS)
     if batch is not None and (not isinstance(batch, int) or batch < 1):
         raise ConfigError(f"batch={batch!r} must be a positive integer number of samples")
     if batch is not None and form != "hadamard":
         raise ConfigError(f"form={form!r} is per sample (Diag of one φ'(z)); drop --batch")
-    if not (isinstance(alpha, int | float) and 0 <= alpha < np.inf):
-        raise ConfigError(f"alpha={alpha!r} must be a finite number >= 0")
+    check_alpha(alpha)  # a finite number >= 0
     if alpha and batch is None:
         raise ConfigError(f"alpha={alpha} shows only in the batched ∂J/∂Θ; add --batch M")

@@ -9,6 +9,7 @@ import numpy as np
 
 from deltaprop import equations as eq
 from deltaprop.activations import get_activation, get_output
+from deltaprop.config import check_int
 from deltaprop.derivation.notation import LayerIndex, Sym
 from deltaprop.derivation.shapes import BATCHES, ConcreteDomain, evaluate
 from deltaprop.errors import ConfigError
@@ -54,9 +55,7 @@ def check_work(sizes, batch=None):
 
 def check_seed(seed):
     """``seed`` as an int >= 0 for ``numpy.random.default_rng`` (a ConfigError otherwise)."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ConfigError(f"seed={seed!r} must be an integer >= 0")
-    return int(seed)
+    return check_int("seed", seed, low=0)
 
 
 def squared_after(output):
