@@ -22,7 +22,6 @@ from deltaprop.derivation.notation import (
     Bin,
     Deriv,
     LayerIndex,
-    Neg,
     ParseError,
     Sym,
     as_batch,
@@ -177,8 +176,6 @@ def leaf_operands(node):
     """The leaves of the product and sum tree: the terms an operation combines."""
     if isinstance(node, Bin):
         return leaf_operands(node.left) + leaf_operands(node.right)
-    if isinstance(node, Neg):
-        return leaf_operands(node.arg)
     return [node]
 
 
