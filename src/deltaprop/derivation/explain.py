@@ -126,6 +126,7 @@ class Setup(RandomNetwork):
         for b in self.net.b.values():
             b[...] = rng.uniform(-0.5, 0.5, size=b.shape)  # nonzero, so b's role shows
         self.sizes, self.m, self.batched = self.net.sizes, batch or 1, batch is not None
+        self.L = self.net.L
         self.X = rng.normal(size=(self.sizes[0], self.m))  # (n_1, m)
         self.Y = rng.normal(size=(self.sizes[-1], self.m))  # (n_L, m)
         if self.loss.output == "exp":  # the Poisson loss: counts
@@ -134,10 +135,6 @@ class Setup(RandomNetwork):
         arrays = self.net.theta, self.net.b, self.X, self.Y, self.net.activation
         z, a, self.Delta = passes(*arrays, functions=functions, loss=self.loss)
         self.cache = SimpleNamespace(z=z, a=a)
-
-    @property
-    def L(self):
-        return self.net.L
 
     def domain(self):
         """The concrete domain in which a printed right side evaluates on these arrays."""
