@@ -34,7 +34,6 @@ from deltaprop.derivation.notation import (
 )
 from deltaprop.derivation.sample import RandomNetwork, check_seed, check_work, passes
 from deltaprop.derivation.shapes import (
-    BATCHES,
     ConcreteDomain,
     ShapeError,
     SymbolError,
@@ -139,12 +138,6 @@ class Setup(RandomNetwork):
     def domain(self):
         """The concrete domain in which a printed right side evaluates on these arrays."""
         return ConcreteDomain(self.net.sizes, {"L": self.L}, m=self.m, sample=self)
-
-    def value(self, name, k, column=0):
-        """The array of quantity ``name`` at layer ``k`` (the names of ``shapes.evaluate``);
-        a lower-case quantity is its whole batch: a printed right side is evaluated on every
-        column."""
-        return super().value(BATCHES.get(name, name), k, column)
 
 
 def layer_indices(l, L):
