@@ -372,8 +372,8 @@ def verify_printed(setup, line):
     value = as_matrix(line.value)
     for printed in (line.rhs, to_latex(line.equation.rhs)):
         try:
-            got = evaluate(parse_expression(printed), setup.domain()).value
-            error = rel_error(np.asarray(got, dtype=float), value, floor=REL_FLOOR)
+            got = evaluate(parse_expression(printed), setup.domain()).value  # float64
+            error = rel_error(got, value, floor=REL_FLOOR)
         except (ParseError, ShapeError, SymbolError, ValueError):
             error = math.inf
         line.rel_error = max(line.rel_error, error)
