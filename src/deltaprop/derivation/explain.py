@@ -250,14 +250,10 @@ def forward_lines(setup):
     for l in range(2, L + 1):
         summed = np.einsum("jk,ki->ji", net.theta[l - 1], a[l - 1]) + net.b[l][:, None]
         lines.append(make_line(setup, "z", "forward", l, z[l], _rel(z[l], summed, "Σ_k sum")))
-        if l < L:
-            check = _rel(a[l], reference.a[l], "forward pass")
-            lines.append(make_line(setup, "a_hidden", "forward", l, a[l], check))
-    if net.output.name == "identity":
-        check = (0.0, "definition")  # linear output: a^(L) = z^(L)
-    else:
-        check = _rel(a[L], reference.a[L], "forward pass")  # a^(L) = exp(z^(L))
-    lines.append(make_line(setup, "a_output", "forward", L, a[L], check))
+        linear = l == L and net.output.name == "identity"  # a^(L) = z^(L), else exp(z^(L))
+        check = (0.0, "definition") if linear else _rel(a[l], reference.a[l], "forward pass")
+        key = "a_hidden" if l < L else "a_output"
+        lines.append(make_line(setup, key, "forward", l, a[l], check))
     return lines
 
 
