@@ -60,3 +60,8 @@ def test_a_question_missed_three_times_shows_its_answer():
     assert exercise.run(lambda prompt: next(typed, None), said.append) == (0, 0, 1)
     assert "hint: the answer is δ^(L) = a^(L) − y" in said[-2]
     assert said[-1].startswith("\nQuestion 2/7")
+
+
+def test_a_right_batched_answer_in_another_notation_is_right():
+    # check reads it in NumPy's notation (.dot), which the question's notation does not read
+    assert exercise.grade(exercise.question(6), "(1/m) * Delta[l+1].dot(A[l].T)").right
