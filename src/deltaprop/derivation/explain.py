@@ -286,10 +286,12 @@ def backward_lines(setup, form):
     lines = [make_line(setup, "delta_output", "backward", L, delta[L], check)]
     for l in range(L, 1, -1):
         gb = RECORDS["grad_b"].function(delta[l], m)  # (n_l,)
-        lines.append(_form_line(setup, form, "grad_b", l, gb, _grad_check(setup, net.b[l], gb)))
+        check = _grad_check(setup, net.b[l], gb)
+        lines.append(make_line(setup, "grad_b", "backward", l, gb, check))
         gt = RECORDS["grad_theta"].function(delta[l], a[l - 1], net.theta[l - 1], setup.alpha, m)
         check = _grad_check(setup, net.theta[l - 1], gt)
-        lines.append(_form_line(setup, form, "grad_theta", l - 1, gt, check))
+        template = FORM_TEMPLATES.get(form, {}).get("grad_theta")  # the Diag(φ') form's G_l
+        lines.append(make_line(setup, "grad_theta", "backward", l - 1, gt, check, template))
         if l > 2:
             lines.append(_delta_line(setup, form, l - 1))
     return lines
@@ -300,12 +302,8 @@ def _delta_line(setup, form, l):
     answer's form its own right side evaluated (:func:`form_value`)."""
     template = FORM_TEMPLATES.get(form, {}).get("delta_hidden")
     delta = setup.Delta[l] if template is None else form_value(setup, template, l)  # (n_l, m)
-    return _form_line(setup, form, "delta_hidden", l, delta, _delta_check(setup, l, delta))
-
-
-def _form_line(setup, form, key, l, value, check):
-    template = None if form == "hadamard" else FORM_TEMPLATES[form].get(key)
-    return make_line(setup, key, "backward", l, value, check, template)
+    check = _delta_check(setup, l, delta)
+    return make_line(setup, "delta_hidden", "backward", l, delta, check, template)
 
 
 def _delta_check(setup, l, delta):
