@@ -46,6 +46,11 @@ HINTS = {
     ),
     "tanh' of z": "tanh' is {fixed}, with the activation {a}, not {z}",
     "φ for φ'": "{phi} where {dphi} belongs: the chain rule multiplies by {fixed}",
+    "a for φ'": (
+        "{a} is the activation {phi}({z}), where the chain rule multiplies by its derivative "
+        "{fixed}"
+    ),
+    "indices swapped": "the indices are swapped: write {fixed}, not {written}",
     "α not over m": "{alpha} is not divided by m: the L2 term of {goal} is ({alpha}/m) {theta}",
     "missing bias": (
         "missing the bias: add + {b} (Ng's course folds the bias into {theta} and a bias unit "
@@ -121,9 +126,11 @@ def repairs(goal, rhs, activation, voice, kinds=None):
     """``[(hint, rewritten right side)]``: one per mistake of ``kinds`` (:data:`REPAIRS`)
     that ``rhs`` may contain; ``voice`` writes a node as the student does and its ``words``
     are the student's φ, φ' and ⊙ (``phi``, ``dphi``, ``times``)."""
-    found = []
+    found, rewrites = [], set()  # a rewrite of an earlier repair's is its mistake, named
     for repair in kinds or REPAIRS:
-        for mistake, fields, fixed in repair(goal, rhs, activation):
+        fixes = [fix for fix in repair(goal, rhs, activation) if to_text(fix[2]) not in rewrites]
+        rewrites |= {to_text(fixed) for _, _, fixed in fixes}
+        for mistake, fields, fixed in fixes:
             said = {k: voice(v) if isinstance(v, Node) else v for k, v in fields.items()}
             said |= {f"{k}_name": NAME.match(v).group() for k, v in said.items()}  # z^(l): z
             hint = HINTS[mistake].format(**voice.words, activation=activation, **said)
@@ -223,14 +230,18 @@ def _is_one(node):
 
 @at_nodes
 def _tanh_of_z(node, goal, activation):
-    """1 − z² where tanh' = 1 − a² (a = tanh(z)) belongs: the derivative written with z."""
+    """1 − z² where tanh' = 1 − a² (a = tanh(z)) belongs: the derivative written with z (or
+    with Britz's row z1, (Z^(2))ᵀ)."""
     if activation != "tanh" or not (isinstance(node, Bin) and node.op == "-"):
         return None
     square = node.right
-    if not (_is_one(node.left) and _call(square, "pow", ("z", "Z"))):
+    if not (_is_one(node.left) and _call(square, "pow")):
         return None
     z = square.arg
-    a = replace(z, name={"z": "a", "Z": "A"}[z.name])
+    unit = z.arg if isinstance(z, Transpose) else z
+    if not _layered(unit, ("z", "Z")):
+        return None
+    a = substitute(z, unit, replace(unit, name={"z": "a", "Z": "A"}[unit.name]))
     fixed = replace(node, right=replace(square, arg=a))
     return "tanh' of z", {"a": a, "z": z, "fixed": fixed, "written": node}, fixed
 
@@ -242,6 +253,30 @@ def _phi_for_dphi(node, goal, activation):
         return None
     dphi = replace(node, func="φ'")
     return "φ for φ'", {"fixed": dphi}, dphi
+
+
+@at_nodes
+def _a_for_dphi(node, goal, activation):
+    """The activation a^(l) = φ(z^(l)) where the chain rule needs φ'(z^(l)) (Bishop's z_j for
+    h'(a_j))."""
+    if goal.name not in ("δ", "Δ") or not _layered(node, LAYER_VALUES):
+        return None
+    z = replace(node, name=LAYER_VALUES[node.name])
+    dphi = Call(node.span, "φ'", z)
+    return "a for φ'", {"a": node, "z": z, "fixed": dphi}, dphi
+
+
+@at_nodes
+def _indices_swapped(node, goal, activation):
+    """z_j δ_i for δ_j z_i (Bishop's ∂E_n/∂w_{ji}): each factor of a product of two units
+    written with the other's index, and so at the other's layer."""
+    factors = (node.left, node.right) if isinstance(node, Bin) else ()
+    if not (factors and all(isinstance(n, Sym) and n.entry for n in factors)):
+        return None
+    left, right = factors
+    swapped = replace(left, layer=right.layer, entry=right.entry)
+    fixed = replace(node, left=swapped, right=replace(right, layer=left.layer, entry=left.entry))
+    return "indices swapped", {"fixed": fixed, "written": node}, fixed
 
 
 def _alpha_over_m(goal, rhs, activation):
@@ -392,14 +427,16 @@ REPAIRS = (
     _linear_output,
     _dphi_of_a,
     _sigmoid_derivative,
-    _tanh_of_z,
     _phi_for_dphi,
+    _a_for_dphi,
+    _indices_swapped,
     _alpha_over_m,
     _missing_bias,
     _missing_dphi,
     _bias_regularized,
     _layer_shifted,
     _local_derivative,
+    _tanh_of_z,  # after cs231n's own words for its x
 )
 
 
