@@ -166,7 +166,7 @@ def _linear_output(node, goal, activation):
     of φ' is any (an equation of fixed layers may name its output layer by number): a
     repair is shown only where it checks correct."""
     for factor, other in _product_factors(node):
-        if _call(factor, "φ'", ("z", "Z", "a", "A")):
+        if is_call(factor, "φ'", ("z", "Z", "a", "A")):
             names = ("A", "Z") if factor.arg.name in ("A", "Z") else ("a", "z")  # batched
             a, z = (Sym(node.span, name, factor.arg.layer) for name in names)
             return "linear output", {"a": a, "z": z, "factor": factor}, other
@@ -178,7 +178,7 @@ def _layered(node, names):
     return isinstance(node, Sym) and node.name in names and node.layer is not None
 
 
-def _call(node, func, names=None):
+def is_call(node, func, names=None):
     """Whether ``node`` is ``func(…)``, of a symbol of ``names`` at a layer if given."""
     return isinstance(node, Call) and node.func == func and (not names or _layered(node.arg, names))
 
@@ -186,7 +186,7 @@ def _call(node, func, names=None):
 @at_nodes
 def _dphi_of_a(node, goal, activation):
     """φ'(a^(l)) where φ'(z^(l)) belongs."""
-    if not _call(node, "φ'", LAYER_VALUES):
+    if not is_call(node, "φ'", LAYER_VALUES):
         return None
     z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
     fixed = replace(node, arg=z)
@@ -235,7 +235,7 @@ def _tanh_of_z(node, goal, activation):
     if activation != "tanh" or not (isinstance(node, Bin) and node.op == "-"):
         return None
     square = node.right
-    if not (_is_one(node.left) and _call(square, "pow")):
+    if not (_is_one(node.left) and is_call(square, "pow")):
         return None
     z = square.arg
     unit = z.arg if isinstance(z, Transpose) else z
@@ -248,22 +248,18 @@ def _tanh_of_z(node, goal, activation):
 
 @at_nodes
 def _phi_for_dphi(node, goal, activation):
-    """φ(z^(l)) where the chain rule needs φ'(z^(l))."""
-    if goal.name not in ("δ", "Δ") or not _call(node, "φ"):
+    """φ(z^(l)), or its value a^(l) (Bishop's z_j for h'(a_j)), where the chain rule needs
+    φ'(z^(l))."""
+    if goal.name not in ("δ", "Δ"):
         return None
-    dphi = replace(node, func="φ'")
-    return "φ for φ'", {"fixed": dphi}, dphi
-
-
-@at_nodes
-def _a_for_dphi(node, goal, activation):
-    """The activation a^(l) = φ(z^(l)) where the chain rule needs φ'(z^(l)) (Bishop's z_j for
-    h'(a_j))."""
-    if goal.name not in ("δ", "Δ") or not _layered(node, LAYER_VALUES):
-        return None
-    z = replace(node, name=LAYER_VALUES[node.name])
-    dphi = Call(node.span, "φ'", z)
-    return "a for φ'", {"a": node, "z": z, "fixed": dphi}, dphi
+    if is_call(node, "φ"):
+        dphi = replace(node, func="φ'")
+        return "φ for φ'", {"fixed": dphi}, dphi
+    if _layered(node, LAYER_VALUES):
+        z = replace(node, name=LAYER_VALUES[node.name])
+        dphi = Call(node.span, "φ'", z)
+        return "a for φ'", {"a": node, "z": z, "fixed": dphi}, dphi
+    return None
 
 
 @at_nodes
@@ -420,7 +416,7 @@ def exp_output(node, goal, activation):
 
 def _is_exp_output(node):
     """exp(z^(k)) or a^(k) (Z, A batched): the value of an exp output layer."""
-    return _call(node, "exp", ("z", "Z")) or _layered(node, ("a", "A"))
+    return is_call(node, "exp", ("z", "Z")) or _layered(node, ("a", "A"))
 
 
 REPAIRS = (
@@ -428,7 +424,6 @@ REPAIRS = (
     _dphi_of_a,
     _sigmoid_derivative,
     _phi_for_dphi,
-    _a_for_dphi,
     _indices_swapped,
     _alpha_over_m,
     _missing_bias,
