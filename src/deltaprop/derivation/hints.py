@@ -409,14 +409,9 @@ def exp_output(node, goal, activation):
     if goal.name not in ("δ", "Δ"):
         return None
     for factor, other in _product_factors(node):
-        if _is_exp_output(factor):
+        if is_call(factor, "exp", ("z", "Z")) or _layered(factor, ("a", "A")):
             return "exp output", {"written": node, "factor": factor}, other
     return None
-
-
-def _is_exp_output(node):
-    """exp(z^(k)) or a^(k) (Z, A batched): the value of an exp output layer."""
-    return is_call(node, "exp", ("z", "Z")) or _layered(node, ("a", "A"))
 
 
 REPAIRS = (
