@@ -80,10 +80,6 @@ class Context:
     labels: tuple = ()  # cs231n's letters for the widths: ((n_l, "D"), (n_{l+1}, "M"), …)
     voice: object = None  # writes a node as the student does (a :class:`notations.Writer`)
 
-    def architecture(self, rhs):
-        """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
-        return self.sizes or generic_sizes(rhs)
-
     def symbolic(self):
         """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
         δ^(3) = a^(3) − y is about the output layer for sizes 4,5,3)."""
@@ -646,10 +642,11 @@ def _through_activation(goal, rhs):
 
 def _evaluate_layers(context, goal, rhs, evaluate_at=None, sizes=None):
     """``[evaluate_at(goal, rhs, network, binding)]`` at every claimed binding of ``sizes``
-    (or the context's) where all the symbols of ``rhs`` exist, by default
+    (or the context's, or distinct widths that hold every layer ``rhs`` names) where all the
+    symbols of ``rhs`` exist, by default
     ``(layer, rel_error, (value, truth))`` (:func:`_evaluate_at`); the first RangeError when
     they exist at none, any other failure as it is raised."""
-    sizes, at = sizes or context.architecture(rhs), evaluate_at or _evaluate_at
+    sizes, at = sizes or context.sizes or generic_sizes(rhs), evaluate_at or _evaluate_at
     network, rows, missing = context.network(sizes, rhs), [], None
     for binding in _claimed_bindings(goal, rhs, sizes):
         try:
