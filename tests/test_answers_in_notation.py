@@ -77,7 +77,7 @@ DIMENSION_ERRORS = [
         None,
         "tanh",
         r"\nabla_{W^{(k)}} J = \nabla_{a^{(k)}} J \, h^{(k-1)}",
-        ["∂J/∂a^{(k)} (", "h^{(k-1)} ("],
+        ["∇_{a^{(k)}} J (", "h^{(k-1)} ("],
         ["z^(l+1)", "a^(l)"],
     ),
     (
@@ -935,3 +935,64 @@ def test_a_derivation_in_another_notation_than_forced_says_which():
     assert result.verdict == "unparseable", result.to_text()
     assert "try --notation dlai" in result.to_text(), result.to_text()
     assert check_derivation(derivation, (4, 5, 3), notation="dlai").verdict == "correct"
+
+
+# A symbol outside its layers, said as the student writes it (sizes 4,5,3): its name at that
+# layer and the first and last that exist; Bishop's units, which name no layer, in his letters.
+OUTSIDE = [
+    (
+        "dlai",
+        r"dZ^{[2]} = W^{[3]T} dZ^{[3]} * g^{[2]\prime}(Z^{[2]})",
+        "W^{[3]} does not exist, only W^{[1]} to W^{[2]}",
+    ),
+    ("dlai", "dZ2 = W3.T @ dZ3 * (1 - A2**2)", "W3 does not exist, only W1 to W2"),
+    ("ng", "delta3 = Theta3' * delta4", "Theta3 does not exist, only Theta1 to Theta2"),
+    ("britz", "dW3 = a2.T @ delta4", "delta4 does not exist, only delta2 to delta3"),
+    (
+        "wikipedia",
+        r"\delta^{3} = (f^{3})' \circ (W^{4})^T \delta^{4}",
+        "W^4 does not exist, only W^2 to W^3",
+    ),
+    (
+        "bishop",
+        r"\delta_j = h'(a_j) \sum_k w_{jk} \delta_k",
+        "w_{jk} does not exist: Bishop's i, j, k are the units of three consecutive layers",
+    ),
+    (
+        "question",
+        r"\delta^{(1)} = (\Theta^{(1)})^T \delta^{(2)}",
+        "δ^(1) does not exist, only δ^(2)",
+    ),
+]
+
+
+@pytest.mark.parametrize("notation, equation, said", OUTSIDE)
+def test_a_symbol_outside_its_layers_is_said_in_the_students_notation(notation, equation, said):
+    result = check(equation, (4, 5, 3), "tanh", notation=notation)
+    assert (result.verdict, result.reason) == ("wrong", "range"), result.to_text()
+    assert result.message.startswith(said), result.to_text()
+    assert notation == "question" or "Θ" not in result.message, result.to_text()
+
+
+# Wikipedia's ∘ and (f^l)', and the ∇ of Goodfellow and Wikipedia, as the student wrote them
+# (notation, wrong equation, the correction in the student's symbols)
+WRITTEN_AS_GIVEN = [
+    (
+        "wikipedia",
+        r"\delta^{l-1} = (f^{l-1})' \circ W^l \delta^l",
+        "δ^{l-1} = (f^{l-1})' ∘ W^lᵀ δ^l",
+    ),
+    ("wikipedia", r"\nabla_{W^l} C = \delta^l a^{l-1}", "∇_{W^l} C = δ^l a^{l-1}ᵀ"),
+    (
+        "goodfellow",
+        r"\nabla_{h^{(k-1)}} J = W^{(k)} \nabla_{a^{(k)}} J",
+        "∇_{h^{(k-1)}} J = W^{(k)}ᵀ (∇_{a^{(k)}} J)",
+    ),
+]
+
+
+@pytest.mark.parametrize("notation, equation, corrected", WRITTEN_AS_GIVEN)
+def test_the_correction_keeps_the_students_operators(notation, equation, corrected):
+    result = check(equation, notation=notation)
+    assert result.corrected == corrected, result.to_text()
+    assert check(corrected, notation=notation).verdict == "correct"

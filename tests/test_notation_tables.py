@@ -2,8 +2,9 @@
 Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpora in
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
 were written, with the verdict a teacher gives for the question's network (linear output,
-squared loss), before these notations were read; data/notation_sweep.tsv (every notation) the same
-way by a reviewer with new inputs, before it was run."""
+squared loss), before these notations were read; data/notation_sweep.tsv and
+data/notation_sweep2.tsv (every notation) the same way by reviewers with new inputs, before they
+were run."""
 
 import re
 import shlex
@@ -23,6 +24,7 @@ CORPORA = (
     DATA / "notation_corpus_more.tsv",
     DATA / "notation_corpus_deep.tsv",  # any depth
     DATA / "notation_sweep.tsv",  # every notation, new inputs
+    DATA / "notation_sweep2.tsv",  # a second sweep of every notation
 )
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = read_rows(*CORPORA)
@@ -230,3 +232,26 @@ def test_a_corrected_line_of_code_has_the_minus_of_code(notation, equation, corr
     result = check(equation, (4, 5, 3), "tanh", notation=notation)
     assert result.corrected == corrected, result.to_text()  # - as typed, not Unicode's −
     assert check(corrected, (4, 5, 3), "tanh", notation=notation).verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "notation, equation, verdict",
+    [
+        ("dlai", "dZ1 = np.dot(W2.T, dZ2) * (1 - np.square(A1))", "correct"),
+        ("dlai", "dW1 = np.dot(dZ1, X.transpose()) / m", "correct"),
+        ("dlai", r"dZ^{[1]} = W^{[2]T} dZ^{[2]} \ast (1 - (A^{[1]})^2)", "correct"),
+        ("dlai", "W2 -= learning_rate * dW2", "correct"),
+        ("dlai", "W2 -= learning_rate * dW1", "wrong"),
+        ("ng", "z2 = Theta1 * a1;", "correct"),
+        ("ng", r"\Theta^{(1)} := \Theta^{(1)} - \alpha D^{(1)}", "correct"),
+        ("ng", r"\Theta^{(1)} := \Theta^{(1)} + \alpha D^{(1)}", "wrong"),
+        (
+            "question",
+            r"\delta^{(l)} = (\Theta^{(l)})^{\mathsf{T}} \delta^{(l+1)} \odot \varphi'(z^{(l)})",
+            "correct",
+        ),
+    ],
+)
+def test_more_of_what_students_write_is_read(notation, equation, verdict):
+    result = check(equation, (4, 5, 3), notation=notation)
+    assert result.verdict == verdict, result.to_text()

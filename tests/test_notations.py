@@ -362,10 +362,10 @@ def test_cs231n_wrong_values_are_named(activation, equation, hint):
     assert not hint or any(h.startswith(hint) for h in result.hints), result.hints
 
 
-def test_cs231n_sum_needs_an_axis():
+def test_cs231n_sum_without_an_axis_is_a_number():
     result = check("db = np.sum(dout)", notation="cs231n")
-    assert result.verdict == "unparseable"
-    assert "', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)" in result.message
+    assert (result.verdict, result.reason) == ("wrong", "shape"), result.to_text()
+    assert "the right side is (scalar) but db is (1 × M)" in result.to_text()
 
 
 def test_cs231n_input_gradient_is_the_central_difference_of_j():

@@ -25,6 +25,7 @@ from deltaprop.derivation.notation import (
     Deriv,
     DropFirst,
     LayerIndex,
+    Neg,
     ParseError,
     Square,
     SumOver,
@@ -266,8 +267,8 @@ def _judge(context, result, lhs, sides, reading):
             result.notes.append(notations.ROWS_NOTE)
     update = _update(lhs, sides[0]) if lhs is not None and len(sides) == 1 else None
     if update is not None:
-        lhs, sides = update[0], [sides[0].right]
-        result.notes.append(update[1])
+        lhs, sides = update[0], [update[1]]
+        result.notes.append(update[2])
     try:
         goal = _target(lhs) if lhs is not None else None
         for rhs in sides:
@@ -277,7 +278,8 @@ def _judge(context, result, lhs, sides, reading):
     except shapes.SymbolError as err:
         wrong = isinstance(err, shapes.RangeError)
         result.verdict, result.reason = ("wrong", "range") if wrong else ("unsupported", "")
-        result.message, result.span = str(err), err.node.span
+        result.message = notations.range_said(err, context.voice) if wrong else str(err)
+        result.span = err.node.span
     return result
 
 
@@ -303,6 +305,7 @@ REGULARIZATION_NOTE = (
     "an update X := X + T of the gradient with the L2 term: T is checked against (α/m) Θ^(l), "
     "which leaves the biases alone"
 )
+DESCENT_NOTE = "a gradient step X := X − η T: T is checked against ∂J/∂X (η the learning rate)"
 ACCUMULATORS = ("Acc", "G", "Acc+", "G+")
 REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+"}
 
@@ -312,8 +315,14 @@ def _update(lhs, rhs):
     δ^(l+1) (a^(l))ᵀ, Octave's Theta1_grad = Theta1_grad + delta2 * a1') whose T is one
     sample's gradient, or the L2 update (``Theta1_grad(:,2:end) = Theta1_grad(:,2:end) +
     (lambda/m) * Theta1(:,2:end)``, cs231n's ``dW += reg * W`` of the transposes) whose T is
-    (α/m) Θ^(l); else None."""
-    if not (isinstance(rhs, Bin) and rhs.op == "+" and to_text(rhs.left) == to_text(lhs)):
+    (α/m) Θ^(l), or a gradient step ``W1 = W1 - learning_rate * dW1``; else None."""
+    if not (isinstance(rhs, Bin) and rhs.op in "+-" and to_text(rhs.left) == to_text(lhs)):
+        return None
+    step, rate = rhs.right, getattr(getattr(rhs.right, "left", None), "name", "")
+    if isinstance(lhs, Sym) and lhs.name in ("Θ", "b") and rate in ("η", "α") and step.op in "*@":
+        gradient = replace(lhs, name="G" if lhs.name == "Θ" else "gb")
+        return gradient, step.right if rhs.op == "-" else Neg(step.span, step.right), DESCENT_NOTE
+    if rhs.op == "-":
         return None
     transposed = isinstance(lhs, Transpose)
     written = lhs.arg if transposed else lhs
@@ -324,10 +333,10 @@ def _update(lhs, rhs):
     name = inner.name.removesuffix("+") if columns else inner.name
     if shapes.uses(rhs.right, {"α"}):
         term = replace(inner, name=REGULARIZED[name])
-        return (Transpose(lhs.span, term) if transposed else term), REGULARIZATION_NOTE
+        return (Transpose(lhs.span, term) if transposed else term), rhs.right, REGULARIZATION_NOTE
     if columns or transposed:
         return None
-    return replace(inner, name="G+" if name.endswith("+") else "G"), ACCUMULATION_NOTE
+    return replace(inner, name="G+" if name.endswith("+") else "G"), rhs.right, ACCUMULATION_NOTE
 
 
 def _sides(equation, target, notation="question"):

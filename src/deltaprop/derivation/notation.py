@@ -203,12 +203,14 @@ NAMES = {  # a token and its names written as a word (Theta) or as a LaTeX comma
     "Δ": "Delta",
     "φ": "varphi phi sigma",
     "α": "alpha lambda",
+    "η": "eta epsilon lr learning_rate",  # a learning rate
     "Diag": "Diag",
     "exp": "exp",
     "log": "log",
 }
 COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "·": "cdot times",
+    "*": "ast",
     "⊙": "odot circ",
     "ᵀ": "top intercal",
     "∂": "partial",
@@ -236,6 +238,9 @@ WORDS = {  # a token and its other words
     "1": "ones",
     "h": "h",
     "clip": "clip",
+    "dot": "matmul",  # np.matmul(a, b) is np.dot(a, b) for these arrays
+    "heaviside": "heaviside",
+    "square": "square",
 }
 
 
@@ -250,14 +255,16 @@ COMMAND_TOKENS, WORD_TOKENS = _spellings(NAMES, COMMANDS), _spellings(NAMES, WOR
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
-UNICODE |= {".*": "⊙", ".^": "**", ":=": "=", ".T": "ᵀ", "\\|": "‖"}  # Octave's .*, .^; ‖ of LaTeX
+UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", ".transpose()": "ᵀ"}
+UNICODE["\\|"] = "‖"  # Octave's .*, ./, .^ and :=; LaTeX's \|
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.)|(?P<annotation>\\in(?![A-Za-z]).*)"
+    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.|\b(?:int|float)(?:32|64)?(?=\()"  # a cast: a mask
+    r"|\.astype\((?:np\.)?\w+\)|;\s*$)|(?P<annotation>\\in(?![A-Za-z]).*)"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\.\^|:=|\.T(?![A-Za-z])|\*\*|\+="
+    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
     r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
 )
 
@@ -297,7 +304,9 @@ def tokenize(text, notation="question"):
 
 def _names_re(words):
     """The names of a notation that the letters-only tokens would split (``A_prev``, ``dZ1``)."""
-    changed = (w for w in words if w.isidentifier() and words[w] != WORD_TOKENS.get(w))
+    changed = (
+        w for w in words if w.isidentifier() and (words[w] != WORD_TOKENS.get(w) or "_" in w)
+    )
     names = sorted(changed, key=len, reverse=True)
     if not names:
         return None
@@ -345,13 +354,13 @@ TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (
     "·": ("op", "·"),
     "⊙": ("op", "⊙"),
 }
-SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L"}
+SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "η", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L"}
 SYMBOLS |= ELEMENTWISE
 
 
 def _tokens_of(match, text, words):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
-    if kind in ("ws", "annotation"):  # np. of np.dot; a trailing \in \mathbb{R}^{…}: a shape
+    if kind in ("ws", "annotation"):  # np. of np.dot, casts; a trailing \in \mathbb{R}^{…}: a shape
         return []
     if kind in TOKENS:
         return [Token(*TOKENS[kind], pos, end)]
@@ -410,6 +419,12 @@ def _relu(span, a, b):
     return Call(span, "relu", b if zero[0] else a) if any(zero) else None
 
 
+def _outer(span, u, v):
+    """``np.outer(u, v)``: u vᵀ; it flattens u and v, so ``np.outer(u, v.T)`` is u vᵀ too."""
+    u, v = (w.arg if isinstance(w, Transpose) else w for w in (u, v))
+    return Bin(span, "@", u, Transpose(v.span, v), "np.outer")
+
+
 def _masked(span, mask, x, other):
     """``np.where(mask, x, 0)``: x where the mask holds, else 0, which is ``x * mask``; None
     for another third argument."""
@@ -420,11 +435,13 @@ def _masked(span, mask, x, other):
 NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make (None: unread)
     "dot": (2, lambda span, a, b: Bin(span, "@", a, b, "np.dot")),
     "multiply": (2, lambda span, a, b: Bin(span, "*", a, b, "np.multiply")),  # NumPy's *
-    "outer": (2, lambda span, u, v: Bin(span, "@", u, Transpose(v.span, v), "np.outer")),
+    "outer": (2, _outer),
     "tanh": (1, lambda span, x: Call(span, "tanh", x)),
     "power": (2, lambda span, v, k: Call(span, "pow", v, (k,)) if isinstance(k, Num) else None),
     "maximum": (2, _relu),
     "where": (3, _masked),
+    "heaviside": (2, lambda span, x, _: Call(span, "step", x)),  # (x > 0), as ReLU' is read
+    "square": (1, lambda span, v: Call(span, "pow", v, (Num(span, 2.0),))),
 }
 NUMPY_UNREAD = {  # why a NumPy function's node is None
     "power": "np.power takes a number as its exponent",
@@ -501,6 +518,17 @@ def parse_expression(text):
     return sides[0]
 
 
+def _layerable(node):
+    """Whether ``node`` is a quantity that takes a layer and has none yet (f^l, g^{[l]}: the
+    activation of layer l)."""
+    named = isinstance(node, Sym) and (node.name in LAYERED | {"φ", "φ'"} or node.name[0] == "~")
+    return named and node.layer is None
+
+
+def _function(node):
+    return isinstance(node, Sym) and node.name in FUNCTIONS
+
+
 class _Parser:
     def __init__(self, text, notation="question"):
         self.text, self.tokens, self.i, self.depth = text, tokenize(text, notation), 0, 0
@@ -511,9 +539,11 @@ class _Parser:
     def equation(self):
         """The sides of ``a = b = c``, each checked for depth."""
         sides = [self.expr()]
-        if self.accept("+="):  # dW += T is dW = dW + T
+        update = self.accept("+=") or self.accept("-=")  # dW += T is dW = dW + T
+        if update:
             right = self.expr()
-            sides.append(Bin((sides[0].span[0], right.span[1]), "+", sides[0], right, "+="))
+            span = (sides[0].span[0], right.span[1])
+            sides.append(Bin(span, update.kind[0], sides[0], right, update.kind))
         while self.accept("="):
             sides.append(self.expr())
         self.expect("end", "an operator or the end of the equation")
@@ -657,8 +687,11 @@ class _Parser:
                 node = self.prime(node)
             elif kind == "[" and isinstance(node, Sym) and node.name in LAYERED:
                 node = self.bracketed_layer(node)
-            elif kind in ("(", "{") and isinstance(node, Sym) and node.name in FUNCTIONS:
+            elif kind in ("(", "{") and _function(node):
                 node = self.call(node)
+            elif kind == "(" and isinstance(node, Square | Call) and _function(node.arg):
+                call = self.call(node.arg)  # \tanh^2(a): (tanh(a))²
+                node = replace(node, span=(node.span[0], call.span[1]), arg=call)
             else:
                 return node
 
@@ -725,6 +758,8 @@ class _Parser:
             return Transpose((node.span[0], self.next().end), _ones(node))
         if self.tok.kind == "'":  # g^{[l]\prime}
             return self.prime(node)
+        if self.tok.kind == "num" and self.table.style == "^" and _layerable(node):  # δ^3
+            return self.with_layer(node, self.layer_index(simple=True))
         if self.tok.kind == "num" and self.tok.value == 2:
             end = self.next().end
             if self.table.square == "power":  # (A^{[1]})^2: entry by entry
@@ -767,9 +802,7 @@ class _Parser:
         """``node`` with ``layer``, spanning up to the last token read."""
         if isinstance(node, Sym) and node.name == "J":
             return node  # J_k, with the layer as a subscript: the cost
-        layered = LAYERED | {"φ", "φ'"}  # f^l, g^{[l]}: the activation of layer l
-        named = isinstance(node, Sym) and (node.name in layered or node.name[0] == "~")
-        if not named or node.layer is not None:
+        if not _layerable(node):
             at = node.span[0]
             raise ParseError(f"a layer index does not belong here (position {at})", self.text, at)
         return replace(node, span=(node.span[0], self.tokens[self.i - 1].end), layer=layer)
@@ -839,9 +872,10 @@ class _Parser:
         return node
 
     def axis(self):
-        """``axis=0`` or ``axis=1``, the argument of NumPy's sum."""
-        self.expect("axis", "axis=0 or axis=1 (a sum without axis adds every entry)")
-        self.expect("=", "'=' after axis")
+        """``axis=0`` or ``axis=1`` (also the number alone, ``np.sum(v, 0)``), NumPy's sum's."""
+        if self.tok.kind != "num":
+            self.expect("axis", "axis=0 or axis=1 (a sum without axis adds every entry)")
+            self.expect("=", "'=' after axis")
         number = self.expect("num", "0 or 1")
         if number.value not in (0, 1):
             self.fail("a matrix has axis 0 (its rows) and 1 (its columns)", number)
@@ -862,8 +896,6 @@ class _Parser:
                 keepdims = self.tokens[self.i - 1].kind == "True"
             else:
                 self.fail("expected keepdims=True or keepdims=False")
-        if self.table.name == "cs231n" and axis == "all":
-            self.fail("', axis=0' or ', axis=1' (without an axis, np.sum adds every entry)")
         if self.table.name == "cs231n" and getattr(arg, "name", "") in ("~b", "~db"):
             axis = "all"  # cs231n's b and db are 1-D, (M,): a sum over their one axis
         end = self.expect(")", "')'").end

@@ -64,7 +64,7 @@ DETECTION += ("wikipedia", "ng", "nielsen")  # tried in this order; the question
 def detect(text):
     """The notation ``text`` is written in, from the symbols only one notation uses."""
     for name in DETECTION:
-        if re.search(BY_NAME[name].clue, text):
+        if re.search(BY_NAME[name].clue, plain(text)):
             return name
     return "question"
 
@@ -84,23 +84,38 @@ def title(notation):
 # ---------------------------------------------------------------- translation
 
 SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
-J_ALONE = re.compile(LOSS.pattern + r"(?!\s*\}?\s*\()")  # \mathcal{L}, not a function 𝓛(a, y)
+PLAIN = re.compile(  # \mathcal{L}, not a function 𝓛(a, y); a bold letter (d\mathbf{W}: dW)
+    rf"{LOSS.pattern}(?!\s*\}}?\s*\()|\\(?:mathbf|boldsymbol|bm|mathsf)\{{(?P<bold>[A-Za-z]+)\}}"
+)
 BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
 
 
 def read(text, notation):
     """``text`` parsed in ``notation`` and translated into the core vocabulary: a list of
     sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
-    moved to the right, so that the first side is always a quantity. The loss ``\\mathcal{L}``
-    is J (padded: positions in ``text`` still hold)."""
+    moved to the right, so that the first side is always a quantity."""
     table = local_names(table_of(notation), text)
-    parsed = parse(J_ALONE.sub(lambda loss: "J".ljust(len(loss.group())), text), table)
+    parsed = parse(plain(text), table)
     table = replace(table, units=_units(parsed, table)) if table.units else table
     sides = [translate(side, table) for side in parsed]
     if len(sides) < 2:
         return sides
     lhs, undo = _unscaled(sides[0])
-    return [lhs, *(_scaled(side, undo) for side in sides[1:])]
+    return [lhs, *(_rescaled(side, sides[0], lhs, undo) for side in sides[1:])]
+
+
+def _rescaled(side, written, lhs, undo):
+    """``side`` times ``undo``; of an update ``X = X + T`` (Britz's ``dW2 += reg_lambda * W2``),
+    X is the quantity ``lhs`` and only T is scaled."""
+    if isinstance(side, Bin) and side.op == "+" and to_text(side.left) == to_text(written):
+        return replace(side, left=lhs, right=_scaled(side.right, undo))
+    return _scaled(side, undo)
+
+
+def plain(text):
+    """``text`` with the loss ``\\mathcal{L}`` as J and bold letters plain, padded so that
+    positions in ``text`` still hold."""
+    return PLAIN.sub(lambda found: (found["bold"] or "J").ljust(len(found.group())), text)
 
 
 def local_names(table, text):
@@ -355,6 +370,12 @@ class CodeText(TextRenderer):
     ops = TextRenderer.ops | {"-": " - "}
 
 
+class NablaText(TextRenderer):
+    """Gradients as Goodfellow and Wikipedia write them: ``∇_{W^l} C``, not ``∂C/∂W^l``."""
+
+    DERIV = "∇_{{{1}}} {0}"
+
+
 class OctaveText(CodeText):
     """A tree as Octave code: ``Theta2' * delta3 .* sigmoidGradient(z2)``."""
 
@@ -383,6 +404,9 @@ class Writer:
         names = {"φ": self.words["phi"], "φ'": self.words["dphi"]}
 
         def said(n):
+            if isinstance(n, Call) and n.func == "φ'" and self.words.get("argless"):  # (f^l)'
+                layer = to_text(spell(n.arg, self.table)).removeprefix("z")  # z^{l-1}: ^{l-1}
+                return Sym(n.span, f"({names['φ']}{layer})'")
             if isinstance(n, Call) and n.func in names:
                 return replace(n, func=names[n.func], arg=transform(n.arg, said))
             return None
@@ -391,7 +415,9 @@ class Writer:
         code = not re.search(r"\\|\^", self.equation)
         if code and self.table.operators.get("*") == "·":  # Octave: ex4's rows read back
             return OctaveText()(spell(_unrows(node), self.table))
-        return (CodeText() if code and self.table.numpy else to_text)(spell(node, self.table, code))
+        nabla = NablaText() if re.search(r"\\nabla|∇", self.equation) else to_text
+        text = (CodeText() if code and self.table.numpy else nabla)(spell(node, self.table, code))
+        return text.replace("⊙", self.words["times"])  # Wikipedia's ∘
 
     def source(self, node):
         """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
@@ -421,7 +447,10 @@ def student_words(equation, nodes, notation, activation):
         return dict(WORDS)
     table, said = table_of(notation), {}
     for n in nodes:
-        if isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span:
+        written = isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span
+        if written and n.arg.span == n.span:  # Wikipedia's (f^l)', with no argument
+            said.setdefault("argless", True)
+        elif written:
             said.setdefault(n.func, _function_name(equation[n.span[0] : n.arg.span[0]]))
         if isinstance(n, Bin) and n.op in ("⊙", "*") and n.left.span and n.right.span:
             product = equation[n.left.span[1] : n.right.span[0]].strip(" ()")
@@ -435,7 +464,7 @@ def student_words(equation, nodes, notation, activation):
     dphi = said.get("φ'") or (primes or [phi + "'"])[0]
     octave = table.operators.get("*") == "·"  # * the matrix product, .* element-wise
     times = said.get("⊙") or ("*" if table.numpy else ".*" if octave else "⊙")
-    return {"phi": phi, "dphi": dphi, "times": times}
+    return {"phi": phi, "dphi": dphi, "times": times, "argless": said.get("argless", False)}
 
 
 def _function_name(text):
@@ -576,6 +605,25 @@ def _written_index(layer, meaning, table):
         return None
     written = layer.shift(-meaning.shift)
     return written.shift(-1) if table.first == 0 and written.base != "L" else written
+
+
+def range_said(err, voice):
+    """A symbol outside its layers (a RangeError) said in the student's notation by ``voice``
+    (a :class:`Writer`): ``W^{[3]} does not exist, only W^{[1]} to W^{[2]}``; Bishop's units,
+    which name no layer, by his letters."""
+    if err.limits is None or isinstance(err.node, Local):  # cs231n's local names: as written
+        return str(err)
+    if voice.table.units:
+        units = "Bishop's i, j, k are the units of three consecutive layers"
+        return f"{voice.source(err.node)} does not exist: {units}, and here it falls outside"
+    name, layer, lo, hi, L = err.limits
+
+    def said(at):
+        sym = Sym(err.node.span, name, at)
+        return voice(Transpose(sym.span, sym) if voice.table.rows else sym)
+
+    last = said(LayerIndex("L", hi) if L is None else LayerIndex("", L + hi))
+    return f"{said(layer)} does not exist, only {said(LayerIndex('', lo))} to {last}"
 
 
 def layer_said(name, k, notation, text=""):

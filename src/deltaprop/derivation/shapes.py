@@ -134,7 +134,12 @@ class SymbolError(Exception):
 
 
 class RangeError(SymbolError):
-    """A symbol outside its layers, such as Θ^(L) or z^(1)."""
+    """A symbol outside its layers, such as Θ^(L) or z^(1); ``limits`` are its name, the layer
+    written, its first layer, its last as an offset from L, and L where it is known."""
+
+    def __init__(self, node, message, limits=None):
+        super().__init__(node, message)
+        self.limits = limits
 
 
 OP_NAMES = {
@@ -195,7 +200,7 @@ class SymbolicDomain:
             absolute and self.L is not None and layer.offset > self.L + hi
         )
         if too_high or (absolute and layer.offset < lo):
-            raise RangeError(node, _range_message(name, layer.text(), lo, hi, self.L, node))
+            raise _out_of_range(name, layer, lo, hi, self.L, node)
 
     def value(self, name, k):
         return None
@@ -231,18 +236,19 @@ class ConcreteDomain:
         lo, hi = RANGES[name]
         k, L = layer.bind(self.binding), len(self.sizes)
         if not lo <= k <= L + hi:
-            raise RangeError(node, _range_message(name, str(k), lo, hi, L, node))
+            raise _out_of_range(name, LayerIndex("", k), lo, hi, L, node)
 
     def value(self, name, k):
         return None if self.sample is None else self.sample.value(name, k, self.column)
 
 
-def _range_message(name, k, lo, hi, L=None, node=None):
+def _out_of_range(name, layer, lo, hi, L, node):
     last = "L" if not hi else f"L−{-hi}"
     if L is not None:
         last += f" = {L + hi}"
     symbol = getattr(node, "written", "") or meaning(name)  # a NumPy name as written
-    return f"{symbol}^({k}) does not exist: {symbol}^(l) is defined for l = {lo}..{last}"
+    said = f"{symbol}^({layer.text()}) does not exist: {symbol}^(l) is defined for l = {lo}..{last}"
+    return RangeError(node, said, (name, layer, lo, hi, L))
 
 
 def quantity(node):
@@ -562,7 +568,7 @@ def _ones_term(term, shape):
 
 def _scaled(node, left, right):
     shape = left.shape if right.shape is None else right.shape
-    return Term(shape, _apply(np.multiply, left, right), node)
+    return Term(shape, _apply(np.divide if node.op == "/" else np.multiply, left, right), node)
 
 
 def _fitted_ones(left, right):
@@ -585,7 +591,7 @@ def _hadamard(node, left, right):
 
 
 def _broadcast(node, left, right):
-    """NumPy's ``*``: each dimension equal, or 1 on one side."""
+    """NumPy's ``*`` and ``/`` (also Octave's ``./``): each dimension equal, or 1 on one side."""
     if left.shape is None or right.shape is None:
         return _scaled(node, left, right)
     shape = []
@@ -594,7 +600,7 @@ def _broadcast(node, left, right):
             rule = f"NumPy broadcasts only dimensions that are equal or 1 ({p}, {q})"
             raise ShapeError(node, left, right, rule)
         shape.append(q if p == 1 else p)
-    return Term(tuple(shape), _apply(np.multiply, left, right), node)
+    return Term(tuple(shape), _scaled(node, left, right).value, node)
 
 
 def _add(node, left, right):
@@ -624,11 +630,10 @@ def _is_bias_row(node):
 
 
 def _divide(node, left, right):
-    if right.shape is not None:
-        raise ShapeError(node, left, right, "only division by a scalar is defined")
-    if right.value == 0:
+    """By a scalar, or entry by entry as NumPy divides arrays: 1 / (1 + exp(−z)) is σ(z)."""
+    if right.shape is None and right.value == 0:
         raise SymbolError(node, f"{to_text(node)} divides by zero")
-    return Term(left.shape, _apply(np.divide, left, right), node)
+    return _broadcast(node, left, right)
 
 
 def _frobenius(node, left, right):
