@@ -436,7 +436,6 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
     "dot": (2, lambda span, a, b: Bin(span, "@", a, b, "np.dot")),
     "multiply": (2, lambda span, a, b: Bin(span, "*", a, b, "np.multiply")),  # NumPy's *
     "outer": (2, _outer),
-    "tanh": (1, lambda span, x: Call(span, "tanh", x)),
     "power": (2, lambda span, v, k: Call(span, "pow", v, (k,)) if isinstance(k, Num) else None),
     "maximum": (2, _relu),
     "where": (3, _masked),
@@ -669,8 +668,8 @@ class _Parser:
                 node = self.with_layer(node, self.layer_index(simple=True))
             elif kind == "layer":  # delta3: the layer written against the name
                 node = self.with_layer(node, LayerIndex("", self.next().value))
-            elif kind == "ᵀ":
-                node = Transpose((node.span[0], self.next().end), _ones(node))
+            elif kind in ("ᵀ", "'"):  # as in a superscript: A^T, A^{\prime}
+                node = self.superscript_item(node)
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
             elif kind == "**":
@@ -683,8 +682,6 @@ class _Parser:
             elif kind == "(" and getattr(node, "name", "") == "J" and self.skip("(", "Θ", ")"):
                 end = self.tokens[self.i - 1].end  # Ng's J(Θ): the cost, a function of the weights
                 node = replace(node, span=(node.span[0], end))
-            elif kind == "'":
-                node = self.prime(node)
             elif kind == "[" and isinstance(node, Sym) and node.name in LAYERED:
                 node = self.bracketed_layer(node)
             elif kind in ("(", "{") and _function(node):
@@ -1126,10 +1123,6 @@ def _is_coefficient(node):
     return isinstance(node, Bin) and node.written == COEFFICIENT
 
 
-def _is_division(node):
-    return isinstance(node, Bin) and node.op == "/"
-
-
 class TextRenderer:
     """A tree in the notation in Unicode, as ``explain`` prints it: ``(Θ^(l))ᵀ δ^(l+1) ⊙
     φ'(z^(l))``. The structure (which operand needs parentheses, when a transpose needs them)
@@ -1149,6 +1142,8 @@ class TextRenderer:
     NUMBER, IDENTIFIER = "{}", "{}"  # a number; a NumPy name such as dZ1
     FRACTION = ""  # a / b as a built-up fraction ("\\frac{{{}}}{{{}}}"), or inline
     GROUP = "{}"  # a binary operation as one group
+    SUBSCRIPT = ("{}_{}", "{}_{{{}}}")  # entry indices after a symbol: one letter, several
+    TEXT = "{}"  # Octave's indexing and brackets, as written
 
     def __call__(self, node):
         """``node`` as text: by the method named as its class (``SumOver``: ``sum_over``)."""
@@ -1162,9 +1157,8 @@ class TextRenderer:
     def wrap(self, child, parent, right):
         if not self.FRACTION:  # an inline derivative inside a product: (∂z/∂z)
             return isinstance(child, Deriv) or needs_parens(child, parent, right)
-        if _is_division(child) or _is_division(parent):
-            return False  # a built-up fraction needs no parentheses
-        return needs_parens(child, parent, right)
+        division = isinstance(child, Bin) and child.op == "/"  # a built-up fraction: no parentheses
+        return not division and needs_parens(child, parent, right)
 
     def parens(self, text):
         return self.PARENS.format(text)
@@ -1236,7 +1230,7 @@ class TextRenderer:
 
     def text(self, written):
         """Octave's indexing and brackets, as written: the same in every format but MathML."""
-        return written
+        return self.TEXT.format(written)
 
     def deriv(self, node):
         """∂a^(L)/∂Θ^(L−1); a numerator that is not a symbol grouped: ∂(Θ a + b)/∂Θ."""
@@ -1276,7 +1270,7 @@ class TextRenderer:
         return self.NORM.format(self(node.arg), squared=squared, frobenius=frobenius)
 
     def subscript(self, base, text):
-        return f"{base}_{text}" if len(text) == 1 else f"{base}_{{{text}}}"
+        return self.SUBSCRIPT[len(text) > 1].format(base, text)
 
 
 class LatexRenderer(TextRenderer):
@@ -1291,11 +1285,7 @@ class LatexRenderer(TextRenderer):
     PARENS, TRANSPOSED, DIFFERENTIAL = "\\left({}\\right)", "{}^\\top", "\\partial {}"
     DERIV = "\\frac{{\\partial {}}}{{\\partial {}}}"
     ONES, LAYER, FUNCTION = "\\mathbf{1}", "{}^{{({})}}", "\\operatorname{{{}}}"
-
-    FRACTION = "\\frac{{{}}}{{{}}}"
-
-    def subscript(self, base, text):
-        return f"{base}_{{{text}}}"
+    FRACTION, SUBSCRIPT = "\\frac{{{}}}{{{}}}", ("{}_{{{}}}",) * 2
 
 
 class MathMLRenderer(TextRenderer):
@@ -1318,12 +1308,7 @@ class MathMLRenderer(TextRenderer):
     LAYER = "<msup>{}<mrow><mo>(</mo><mi>{}</mi><mo>)</mo></mrow></msup>"
     FRACTION, GROUP = "<mfrac><mrow>{}</mrow><mrow>{}</mrow></mfrac>", "<mrow>{}</mrow>"
     NUMBER, IDENTIFIER = "<mn>{}</mn>", "<mi>{}</mi>"
-
-    def subscript(self, base, text):
-        return f"<msub>{base}<mi>{text}</mi></msub>"
-
-    def text(self, written):
-        return f"<mtext>{written}</mtext>"
+    SUBSCRIPT, TEXT = ("<msub>{}<mi>{}</mi></msub>",) * 2, "<mtext>{}</mtext>"
 
 
 to_text, to_latex, to_mathml = TextRenderer(), LatexRenderer(), MathMLRenderer()

@@ -25,6 +25,7 @@ FORMULA_RE = re.compile(
     r"|(?P<fence>^```[^\n]*\n.*?^```)",
     re.S | re.M,
 )
+LINE_RE = re.compile(r"^\s*(?!```)(\S(?:.*\S)?)", re.M)  # a line without its spaces, not a fence
 MAX_TEXT = 5_000_000  # characters of one text
 VERDICTS = ("correct", "wrong", "unparseable", "skipped")
 
@@ -106,13 +107,9 @@ def formulas(text):
 def _plain_lines(text, start, end):
     """Lines with an ``=`` (or ``←``) between ``start`` and ``end`` of a text without TeX
     delimiters (or in a code fence): the candidates."""
-    pos = start
-    for line in text[start:end].splitlines(keepends=True):
-        stripped = line.strip()
-        if ("=" in stripped or "←" in stripped) and not stripped.startswith("```"):
-            at = pos + line.index(stripped)
-            yield _line_of(text, at), (at, at + len(stripped)), stripped
-        pos += len(line)
+    for line in LINE_RE.finditer(text, start, end):
+        if "=" in line[1] or "←" in line[1]:
+            yield _line_of(text, line.start(1)), line.span(1), line[1]
 
 
 def _line_of(text, pos):

@@ -67,15 +67,13 @@ def group_end(text, start):
 
 def _argument(text, pos):
     """``(argument, end)``: the brace group or single token at ``pos`` (spaces skipped)."""
-    while pos < len(text) and text[pos] == " ":
-        pos += 1
-    if pos >= len(text):
+    match = re.compile(r" *(\\[A-Za-z]+|\\.|.)", re.S).match(text, pos)
+    if match is None:
         raise ConfigError("a macro is missing an argument at the end of the formula")
-    if text[pos] == "{":
-        end = group_end(text, pos)
-        return text[pos + 1 : end - 1], end
-    match = re.match(r"\\[A-Za-z]+|\\.|.", text[pos:])
-    return match.group(), pos + match.end()
+    if match[1] == "{":
+        end = group_end(text, match.start(1))
+        return text[match.end() : end - 1], end
+    return match[1], match.end()
 
 
 DEFINITION_RE = re.compile(  # \def, \newcommand, \DeclareMathOperator, up to the body's brace
