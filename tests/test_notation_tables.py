@@ -242,6 +242,11 @@ def test_a_corrected_line_of_code_has_the_minus_of_code(notation, equation, corr
         ("dlai", r"dZ^{[1]} = W^{[2]T} dZ^{[2]} \ast (1 - (A^{[1]})^2)", "correct"),
         ("dlai", "W2 -= learning_rate * dW2", "correct"),
         ("dlai", "W2 -= learning_rate * dW1", "wrong"),
+        ("dlai", "W1 = W1 - dW1 * learning_rate", "correct"),
+        ("dlai", "W1 = W1 - learning_rate * dW1 / m", "wrong"),  # dW1 holds the 1/m
+        ("dlai", r"dW^{[2]} = \frac{1}{m} dZ^{[2]} A^{[1]^T}", "correct"),
+        ("dlai", r"db^{[1]} = \frac{1}{m} \sum_{i=1}^{m} dZ^{[1](i)}", "correct"),  # a column
+        ("dlai", r"db^{[1]} = \sum_{i=1}^{m} dZ^{[1](i)}", "wrong"),
         ("ng", "z2 = Theta1 * a1;", "correct"),
         ("ng", r"\Theta^{(1)} := \Theta^{(1)} - \alpha D^{(1)}", "correct"),
         ("ng", r"\Theta^{(1)} := \Theta^{(1)} + \alpha D^{(1)}", "wrong"),

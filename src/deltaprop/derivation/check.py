@@ -26,6 +26,7 @@ from deltaprop.derivation.notation import (
     DropFirst,
     LayerIndex,
     Neg,
+    Num,
     ParseError,
     Square,
     SumOver,
@@ -306,8 +307,13 @@ REGULARIZATION_NOTE = (
     "which leaves the biases alone"
 )
 DESCENT_NOTE = "a gradient step X := X − η T: T is checked against ∂J/∂X (η the learning rate)"
+RATES = {"η", "α"}  # a learning rate, in a gradient step (Ng's α)
 ACCUMULATORS = ("Acc", "G", "Acc+", "G+")
 REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+"}
+
+
+def _is_rate(node):
+    return isinstance(node, Sym) and node.name in RATES
 
 
 def _update(lhs, rhs):
@@ -318,10 +324,10 @@ def _update(lhs, rhs):
     (α/m) Θ^(l), or a gradient step ``W1 = W1 - learning_rate * dW1``; else None."""
     if not (isinstance(rhs, Bin) and rhs.op in "+-" and to_text(rhs.left) == to_text(lhs)):
         return None
-    step, rate = rhs.right, getattr(getattr(rhs.right, "left", None), "name", "")
-    if isinstance(lhs, Sym) and lhs.name in ("Θ", "b") and rate in ("η", "α") and step.op in "*@":
+    if isinstance(lhs, Sym) and lhs.name in ("Θ", "b") and shapes.uses(rhs.right, RATES):
         gradient = replace(lhs, name="G" if lhs.name == "Θ" else "gb")
-        return gradient, step.right if rhs.op == "-" else Neg(step.span, step.right), DESCENT_NOTE
+        step = transform(rhs.right, lambda n: Num(n.span, 1.0) if _is_rate(n) else None)
+        return gradient, step if rhs.op == "-" else Neg(step.span, step), DESCENT_NOTE
     if rhs.op == "-":
         return None
     transposed = isinstance(lhs, Transpose)

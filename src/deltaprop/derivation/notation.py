@@ -744,7 +744,8 @@ class _Parser:
         if not self.accept("{"):
             return self.superscript_item(node, braced=False)
         node = self.superscript_item(node)
-        while self.tok.kind != "}":  # ^{(l)T}: a layer index and a transpose
+        while self.tok.kind != "}":  # ^{(l)T}, ^{[l]^T}: a layer index and a transpose
+            self.accept("^")
             node = self.superscript_item(node)
         return replace(node, span=(node.span[0], self.next().end))
 

@@ -270,7 +270,8 @@ def _core_symbol(sym, table):
     layer = None if meaning.core in SCALARS else _written_layer(sym, meaning, table)
     if layer is None and meaning.core not in SCALARS:
         raise SymbolError(sym, f"{written} needs a layer index, e.g. {written}^(l)")
-    node = replace(sym, name=meaning.core, layer=layer)
+    sample = SAMPLE_OF.get(meaning.core) if sym.sample else None  # dZ^{[1](i)}: a column
+    node = replace(sym, name=sample or meaning.core, layer=layer)
     if table.rows and meaning.core not in ("J", "m"):
         node = Transpose(sym.span, node)
     return _scaled(node, meaning.scale)  # cs231n's dout = ∂J/∂out carries the 1/m of J

@@ -121,16 +121,18 @@ class Macros:
 
 # ---------------------------------------------------------------- typesetting dropped
 
-DROPPED = re.compile(
+DROPPED = re.compile(  # what only typesets, with its argument if any
     r"\\(?:nonumber|notag|displaystyle|textstyle|rm|small|large|Large|tiny|footnotesize|bf|it"
     r"|limits|strut|mathstrut|,|;|:|!|>)(?![A-Za-z])"
+    r"|\\(?:label|tag\*?|hspace\*?|vspace\*?|phantom|color)\s*\{[^{}]*\}"
+    r"|(?<!\\)\\(?=\s|$)|\\(?:left|right)\s*\."  # control space "\ " (\\ after a shell), \left.
 )
-WITH_ARGUMENT = re.compile(r"\\(?:label|tag\*?|hspace\*?|vspace\*?|phantom|color)\s*\{[^{}]*\}")
 DIFFERENTIAL_RE = re.compile(  # the answer's dΘ, dφ'(z): a differential of a command
     r"(?<![A-Za-z\\])d\s*(?=\\(?:Theta|theta|delta|Delta|varphi|phi|sigma|W)(?![A-Za-z]))"
 )
 SUM_BOUND = re.compile(r"(\\sum\s*_\s*\{[^{}]*\})\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9])")
 MATRIX_ENV = re.compile(r"\\begin\{([pbBvV]?matrix|smallmatrix|array)\}")
+MATRIX_RE = re.compile(MATRIX_ENV.pattern + r".*?\\end\{\1\}", re.S)  # to its own \end
 DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
 UNICODE = {"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "ℒ": "J"}
 ARROW = re.compile(r"\\(?:leftarrow|gets)(?![A-Za-z])")  # an update Θ ← Θ − η ∂J/∂Θ
@@ -144,10 +146,7 @@ def normalize(text):
         text = text.replace(char, replacement)
     text = ARROW.sub("←", LOSS.sub("J", _replace_matrices(text)))
     text = re.sub(r"\\textcolor\s*\{[^{}]*\}", "", text)
-    text = WITH_ARGUMENT.sub(" ", text)
     text = DROPPED.sub(" ", text)
-    text = re.sub(r"(?<!\\)\\(?=\s|$)", " ", text)  # a control space "\ " (or \\ after a shell)
-    text = re.sub(r"\\(?:left|right)\s*\.", " ", text)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*(?:Tr|tr|trace)\s*\}", "Tr", text)
     text = DIFFERENTIAL_RE.sub(r"\\partial ", text)
     text = re.sub(r"\\partial\s*_", r"\\nabla_", text)  # ∂_X J, a gradient as ∇_X J
@@ -160,11 +159,9 @@ def normalize(text):
 
 
 def _replace_matrices(text):
-    while (match := MATRIX_ENV.search(text)) is not None:
-        end = text.find(f"\\end{{{match.group(1)}}}", match.end())
-        if end < 0:
-            raise ConfigError(f"\\begin{{{match.group(1)}}} is never closed")
-        text = text[: match.start()] + f" {MATRIX} " + text[end + len(match.group(1)) + 6 :]
+    text = MATRIX_RE.sub(lambda _: f" {MATRIX} ", text)  # a function: MATRIX has a backslash
+    if (match := MATRIX_ENV.search(text)) is not None:
+        raise ConfigError(f"\\begin{{{match.group(1)}}} is never closed")
     return text
 
 
