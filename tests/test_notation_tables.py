@@ -14,7 +14,7 @@ import pytest
 
 from corpus import assert_verdict, read_rows, run
 from deltaprop.cli import main
-from deltaprop.derivation import check
+from deltaprop.derivation import check, check_derivation
 from deltaprop.derivation.notations import detect, title
 from deltaprop.derivation.tables import NOTATIONS, TABLES
 from deltaprop.errors import ConfigError
@@ -260,3 +260,22 @@ def test_a_corrected_line_of_code_has_the_minus_of_code(notation, equation, corr
 def test_more_of_what_students_write_is_read(notation, equation, verdict):
     result = check(equation, (4, 5, 3), notation=notation)
     assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, code, first",
+    [
+        ("dlai", "dZ2 = A2 - Y\ndW2 = dZ2 @ A1.T / m\ndZ1 = W2.T @ dZ2 * (1 - A1**2)", None),
+        ("dlai", "dZ2 = A2 - Y\ndW2 = dZ2 @ A1.T / m\ndZ1 = W2 @ dZ2 * (1 - A1**2)", 3),
+        ("britz", "delta3 = a2 - y\ndW2 = (a1.T).dot(delta3)\ndb2 = np.sum(delta3, axis=0)", None),
+        (
+            "numpy",
+            "delta_output = a_output - y\ngrad_W_output = np.outer(a_hidden, delta_output)",
+            2,
+        ),
+    ],
+)
+def test_lines_of_code_are_the_steps_of_a_derivation(notation, code, first):
+    result = check_derivation(code, (4, 5, 3), notation=notation)
+    assert result.first_wrong_step == first, result.to_text()
+    assert result.verdict == ("correct" if first is None else "wrong"), result.to_text()

@@ -193,14 +193,16 @@ CLAIM_RE = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?")
 
 
 def rows(formula):
-    """The rows of ``formula``: environments and ``\\eqalign{…}`` opened, split at ``\\\\``."""
+    """The rows of ``formula``: environments and ``\\eqalign{…}`` opened, split at ``\\\\``
+    and before a line that assigns a name, as code does."""
     text = ROW_ENVS.sub(r" \\\\ ", formula)
     while (match := re.search(r"\\eqalign(?:no)?\s*\{", text)) is not None:
         end = group_end(text, match.end() - 1)
         inner = text[match.end() : end - 1]
         text = text[: match.start()] + " \\\\ " + inner + " \\\\ " + text[end:]
     text = re.sub(r"\\\\\s*\[[^\]]*\]", r"\\\\", text)
-    return [row.strip() for row in re.split(r"\\\\", text) if row.strip()]
+    code_line = r"\n(?=\s*[A-Za-z_][\w.]*\s*[-+]?=)"  # lines of code: dZ2 = …, dW2 = …
+    return [row.strip() for row in re.split(rf"\\\\|{code_line}", text) if row.strip()]
 
 
 def pieces(row):
