@@ -236,7 +236,7 @@ def _verdict(context, result, lhs, sides, bias, layout):
     an Octave step recognized, else the first reading of the bias (and, for Octave names in
     ``layout``, of the samples) that checks correct, or the first that names the mistake. A
     square of a vector is read as ‖v‖², then element-wise (v ⊙ v) where that checks correct."""
-    if result.notation == "cs231n":
+    if table_of(result.notation).local:
         context = replace(context, labels=tuple(CS231N_LABELS.items()))
     step = notations.bias_step(lhs, sides, context.voice)
     if step is not None:
@@ -475,7 +475,7 @@ class _Mismatch:
 def _report_shape_failure(context, result, failure, goal, rhs):
     result.verdict = "wrong"
     result.reason = "shape" if isinstance(failure, _Mismatch) else "dimension"
-    write = context.voice
+    write, table = context.voice, table_of(result.notation)
     result.message = widths(failure.describe(write), write.table)
     node = failure.term.node if isinstance(failure, _Mismatch) else failure.node
     result.span = node.span
@@ -489,17 +489,17 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         result.suggestion = write(local)
         result.corrected = f"{write(goal.node)} = {write(whole)}"
         question = f"{goal.text()} = {to_text(whole)}"
-        if result.corrected != question and result.notation != "cs231n":  # the translation, once
+        if result.corrected != question and not table.local:  # the translation, once
             result.notes.append(f"corrected, in the question's notation: {question}")
-        if result.notation == "nielsen" and _layers(whole, {"Θ"}) != _layers(rhs, {"Θ"}):
-            result.hints.append(HINTS["Nielsen's index"])
+        if table.index_note and _layers(whole, {"Θ"}) != _layers(rhs, {"Θ"}):
+            result.hints.append(table.index_note)
         if _drops(whole) > _drops(rhs):
             result.hints.append(_bias_not_dropped(context.voice, goal, rhs))
         result.hints += _sum_hints(whole, rhs, result.notation)
-        if table_of(result.notation).first == 0 and _layers(whole) != _layers(rhs):
+        if table.first == 0 and _layers(whole) != _layers(rhs):
             result.hints.append(_layer_zero(context.voice))
     elementwise = isinstance(node, Bin) and node.op in ("⊙", "*")
-    if elementwise and goal is not None and result.notation != "cs231n":
+    if elementwise and goal is not None and not table.local:
         sizes = context.sizes or EXAMPLE_SIZES
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
@@ -583,7 +583,7 @@ def _sum_hints(whole, rhs, notation):
         [HINTS["keepdims"]] if [n.keepdims for n in fixed] != [n.keepdims for n in written] else []
     )
     flipped = [n.axis for n in fixed] != [n.axis for n in written]
-    if notation == "cs231n":
+    if table_of(notation).local:
         return [*kept, HINTS["cs231n axis"] if flipped else HINTS["cs231n shapes"]]
     if kept or not flipped:
         return kept
@@ -753,7 +753,7 @@ def _value_hints(context, goal, rhs, worst, notation="question"):
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        l2, local = goal.name in REGULARIZED.values(), notation == "cs231n"
+        l2, local = goal.name in REGULARIZED.values(), bool(table_of(notation).local)
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
         averaged = shapes.uses(rhs, {"Δ"}) or goal.name == "Δ"
         if abs(c * SAMPLES - 1) < 1e-9 and averaged and not local:

@@ -90,10 +90,6 @@ HINTS = {
         "the N samples), so dW = X.T @ dout needs no further / N"
     ),
     "cost twice": "twice the true value: the squared loss ½‖·‖² has the factor ½",
-    "Nielsen's index": (
-        "Nielsen's index is not shifted: his w^l maps layer l−1 to layer l, so the weights "
-        "after layer l are w^{l+1} (Θ^(l) here)"
-    ),
     "bias not dropped": (
         "the bias column is not dropped: Ng's {theta} holds the bias column (n_{{l+1}} × (n_l + "
         "1)) and the bias unit a_0 = 1 has no δ, so the backward step uses {theta}(:,2:end) (or "

@@ -894,7 +894,7 @@ class _Parser:
                 keepdims = self.tokens[self.i - 1].kind == "True"
             else:
                 self.fail("expected keepdims=True or keepdims=False")
-        if self.table.name == "cs231n" and getattr(arg, "name", "") in ("~b", "~db"):
+        if self.table.local and getattr(arg, "name", "") in ("~b", "~db"):
             axis = "all"  # cs231n's b and db are 1-D, (M,): a sum over their one axis
         end = self.expect(")", "')'").end
         return AxisSum((start, end), arg, axis, keepdims or axis == 0, mean, method)

@@ -319,7 +319,7 @@ def spell(node, notation, numpy=True):
         if table.numpy and isinstance(n, Bin) and isinstance(n.right, Transpose):
             if isinstance(n.right.arg, Ones):  # b 1ᵀ: NumPy broadcasts b over the samples
                 return transform(n.left, written)
-            if table.name == "numpy" and _is_vector(n.right.arg):  # 1-D: u @ v.T is no u vᵀ
+            if table.flat and _is_vector(n.right.arg):  # 1-D: u @ v.T is no u vᵀ
                 u, v = transform(n.left, written), transform(n.right.arg, written)
                 return Bin(n.span, "@", u, Transpose(n.right.span, v), "outer")
         if isinstance(n, Transpose) and table.rows:  # samples as rows: a name is the transpose
@@ -413,9 +413,9 @@ def student_words(equation, nodes, notation, activation):
     """The student's names of φ, φ' and ⊙ (``phi``, ``dphi``, ``times``): as ``equation``
     writes them (its parsed ``nodes`` hold their places), else as ``notation`` names them
     (its letter for φ, or the activation's name: Ng's sigmoid and sigmoidGradient)."""
-    if notation == "question":  # the core's own words, φ' however it was typed (dphi)
-        return dict(WORDS)
     table, said = table_of(notation), {}
+    if not (table.symbols or table.spelled or table.words):  # the core's own: φ', even as dphi
+        return dict(WORDS)
     for n in nodes:
         written = isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span
         if written and n.arg.span == n.span:  # Wikipedia's (f^l)', with no argument
@@ -556,11 +556,11 @@ def _unit_entry(sym, table):
 
 
 def _lettered(sym, table):
-    """A core symbol without a name in ``table``, its layer in the student's letter where it
-    is not the notation's own (k for the question's l)."""
-    base = sym.layer.base if sym.layer else None
-    letter, own = (_letter_back(base, t) for t in (table, BY_NAME.get(table.name, table)))
-    return sym if letter == own else replace(sym, layer=LayerIndex(letter, sym.layer.offset))
+    """A core symbol without a name in ``table``, its layer in the student's letter (k for
+    the question's l)."""
+    if sym.layer is None:
+        return sym
+    return replace(sym, layer=LayerIndex(_letter_back(sym.layer.base, table), sym.layer.offset))
 
 
 def _at(meaning, table):
@@ -692,11 +692,12 @@ def bias_readings(notation, bias, sides, octave=None):
     notation both, the folded one first when ``sides`` fold it (``Theta2(:,2:end)``,
     ``[1; a]``); and with the bias folded, for Octave names (``octave``, see :func:`layout`),
     ex4's vectorized code ("rows"), first when the equation is written that way."""
-    if bias == "folded" and notation == "cs231n":
-        raise ConfigError("--bias folded is Ng's Θ with a bias column; cs231n keeps b apart")
+    table = table_of(notation)
+    if bias == "folded" and table.local:
+        raise ConfigError(f"--bias folded is Ng's Θ with a bias column; {table.name} keeps b apart")
     if bias is not None:
         readings = [check_bias(bias)]
-    elif notation == "ng":
+    elif table.bias == "folded":
         nodes = [n for side in sides if side is not None for n in walk(side)]
         marked = any(isinstance(n, DropFirst | BiasUnit) for n in nodes)
         readings = ["folded", "separate"] if marked else ["separate", "folded"]

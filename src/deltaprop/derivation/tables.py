@@ -58,10 +58,13 @@ class Table:
     square: str = "norm"  # v^2: ‖v‖² ("norm") or entry by entry ("power")
     numpy: bool = False  # np.dot, np.sum(…, axis=…), .T, ** are read
     one_d: bool = False  # np.sum(v, axis=1) without keepdims=True is 1-D (a row)
+    flat: bool = False  # one sample is a 1-D array: u vᵀ is np.outer(u, v)
+    bias: str = "separate"  # "folded": also read with the bias folded into Θ (Ng's course)
     layers: int = 0  # the depth without --sizes (d2l's one hidden layer), 0: any
     style: str = "()"  # how a layer is written back: "()", "[]", "^", "digits"
     clue: str = ""  # a pattern only this notation uses
     note: str = ""  # how it translates, shown once with a verdict
+    index_note: str = ""  # the hint where a fix moves the weights' layer (Nielsen's w^l)
     local: dict = field(default_factory=dict)  # names local to one layer (cs231n's), by the
     # kind of layer: (clue, note, symbols), the first whose clue the equation matches
 
@@ -191,6 +194,7 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "title": (_text, "a string: how a verdict calls the notation"),
     "example": (_text, "a string: an equation written in it"),
     "note": (_text, "a string: how it translates, shown with a verdict"),
+    "index_note": (_text, "a string: the hint where a fix moves the weights' layer"),
     "first": (_one_of(0, 1), "0 or 1, the number of the input layer"),
     "letters": (_letters, "layer letters, each 'l' (a layer) or 'L' (the output): {k = 'l'}"),
     "units": (
@@ -202,6 +206,8 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "square": (_one_of("norm", "power"), "'norm' (v^2 is ‖v‖²) or 'power' (entry by entry)"),
     "numpy": (_one_of(False, True), "true (np.dot, .T, ** are read) or false"),
     "one_d": (_one_of(False, True), "true (np.sum without keepdims=True is 1-D) or false"),
+    "flat": (_one_of(False, True), "true (one sample is a 1-D array) or false"),
+    "bias": (_one_of("separate", "folded"), "'separate' or 'folded' (also Θ with a bias column)"),
     "layers": (lambda v: type(v) is int and v >= 0, "the depth without --sizes, or 0 for any"),
     "style": (_one_of("()", "[]", "^", "digits"), "'()', '[]', '^' or 'digits'"),
     "clue": (_regex, "a regular expression (Python's re) only this notation's equations match"),
