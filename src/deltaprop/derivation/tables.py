@@ -50,6 +50,7 @@ class Table:
     square: str = "norm"  # v^2: ‖v‖² ("norm") or entry by entry ("power")
     numpy: bool = False  # np.dot, np.sum(…, axis=…), .T, ** are read
     one_d: bool = False  # np.sum(v, axis=1) without keepdims=True is 1-D (a row)
+    flat: bool = False  # one sample is a 1-D array: its .T is itself, np.dot(u, v) a scalar
     layers: int = 0  # the depth without --sizes (d2l's one hidden layer), 0: any
     style: str = "()"  # how a layer is written back: "()", "[]", "^", "digits"
     clue: str = ""  # a pattern only this notation uses
@@ -313,6 +314,7 @@ TABLES = (
         words={"sigmoid": "φ", "sigmoid_prime": "φ'", "relu": "φ", "reg_lambda": "α"} | NUMPY,
         numpy=True,
         one_d=True,
+        flat=True,
         style="digits",
         clue=r"\b(?:delta|grad|z|a|W|b)_(?:hidden|output|next|prev)\b|\bgrad_[Wb]\b|np\.(?:dot|outer|multiply|power|sum)|\.dot\(",
         note=(
