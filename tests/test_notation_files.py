@@ -291,12 +291,3 @@ def test_check_help_names_the_notation_file_options(capsys):
     assert main(["check", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "--notation-file FILE" in out and "--show-notation NAME" in out
-
-
-@pytest.mark.parametrize("name", ["question", "mine"])
-def test_a_renamed_copy_answers_in_the_students_layer_letter(name):
-    equation = r"\delta^{(k)} = (\Theta^{(k)})^T \delta^{(k+1)} \odot \varphi'(z^{(k+1)})"
-    renamed = tables.read(tomllib.loads(tables.source("question")) | {"name": name}, "q.toml")
-    assert check(equation, (4, 5, 3), notation=renamed).corrected == (
-        "δ^(k) = (Θ^(k))ᵀ δ^(k+1) ⊙ φ'(z^(k))"
-    )

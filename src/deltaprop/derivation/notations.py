@@ -564,11 +564,11 @@ def _unit_entry(sym, table):
 
 
 def _lettered(sym, table):
-    """A core symbol without a name in ``table``, its layer in the student's letter (k for
-    the question's l)."""
-    if sym.layer is None:
-        return sym
-    return replace(sym, layer=LayerIndex(_letter_back(sym.layer.base, table), sym.layer.offset))
+    """A core symbol without a name in ``table``, its layer in the student's letter where it
+    is not the notation's own (k for the question's l)."""
+    base = sym.layer.base if sym.layer else None
+    letter, own = (_letter_back(base, t) for t in (table, BY_NAME.get(table.name, table)))
+    return sym if letter == own else replace(sym, layer=LayerIndex(letter, sym.layer.offset))
 
 
 def _at(meaning, table):
