@@ -3,8 +3,9 @@ Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The cor
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
 were written, with the verdict a teacher gives for the question's network (linear output,
 squared loss), before these notations were read; data/notation_sweep.tsv and
-data/notation_sweep2.tsv (every notation) the same way by reviewers with new inputs, before they
-were run."""
+data/notation_sweep2.tsv (every notation) the same way by reviewers with new inputs, and
+data/notation_verbatim.tsv (the equations as each source prints or codes them), before they were
+run."""
 
 import re
 import shlex
@@ -25,6 +26,7 @@ CORPORA = (
     DATA / "notation_corpus_deep.tsv",  # any depth
     DATA / "notation_sweep.tsv",  # every notation, new inputs
     DATA / "notation_sweep2.tsv",  # a second sweep of every notation
+    DATA / "notation_verbatim.tsv",  # as each source prints or codes them
 )
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = read_rows(*CORPORA)
