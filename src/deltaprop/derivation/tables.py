@@ -155,7 +155,8 @@ TABLES = (
         "ng",
         "Ng's course notation",
         "delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)",
-        words={"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "D": "G", "sum": "sum"},
+        symbols={"D": _m("G")},  # D^(l), D2
+        words={"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "sum": "sum"},
         operators={"Δ": "Acc", "*": "·"},  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
         spelled=OCTAVE,
         style="digits",
@@ -343,7 +344,7 @@ TABLES = (
         numpy=True,
         one_d=True,
         style="digits",
-        clue=r"(?=.*(?:np\.|\.dot\(|@))(?=.*\b(?:delta|a|z)\d)",
+        clue=r"\breg_lambda\b|(?=.*(?:np\.|\.dot\(|@))(?=.*\b(?:delta|a|z)\d)",
         note=(
             "Britz's code, one sample per row: W1 is (Θ^(1))ᵀ, b1 (b^(2))ᵀ, z1 and a1 are "
             "(Z^(2))ᵀ and (A^(2))ᵀ, delta3 is (Δ^(3))ᵀ; his cost sums over the samples, so "

@@ -205,6 +205,29 @@ def rows(formula):
     return [row.strip() for row in re.split(rf"\\\\|{code_line}", text) if row.strip()]
 
 
+COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
+    r"\.copy\(\)|\.reshape\((?:[^()]|\([^()]*\))*\)|\bnp\.array\(\s*(\w+)\s*,\s*copy\s*=\s*True\s*\)"
+)
+MASK = re.compile(r"(\w+)\s*\[([^\[\]]+?)\s*([<>]=?)\s*0\s*\]\s*=\s*0")  # dx[x <= 0] = 0
+KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the values
+
+
+def statements(code):
+    """The statements of a line of code separated by ``;`` (``dZ2 = A2 - Y; dW2 = …``), its
+    copies and reshapes read as the array (padded: positions in ``code`` still hold), and an
+    in-place mask after a copy (``dx = dout.copy(); dx[x <= 0] = 0``) read as one statement,
+    ``dx = (dout) * (x > 0)``."""
+    found = []
+    for statement in top_level_split(COPY.sub(lambda m: (m[1] or "").ljust(len(m[0])), code), ";"):
+        mask = MASK.fullmatch(statement.strip())
+        if mask and found and re.match(rf"\s*{mask[1]}\s*=", found[-1]):
+            name, value = found[-1].split("=", 1)
+            found[-1] = f"{name}= ({value.strip()}) * ({mask[2]} {KEPT[mask[3]]} 0)"
+        elif statement.strip():
+            found.append(statement)
+    return found
+
+
 def pieces(row):
     """A row cut into equations: ``&`` dropped, split at ``\\qquad``, ``\\implies`` …; a
     piece that states a condition (``\\forall l``, ``for k < L``) is dropped."""
