@@ -524,6 +524,27 @@ VALUE_HINTS = [
         ],
         ["Θ", "a^(", "A^("],
     ),
+    (  # Britz's z1 is the pre-activation: tanh' takes his a1
+        "britz",
+        "tanh",
+        "delta2 = delta3 @ W2.T * (1 - z1 ** 2)",
+        ["tanh' is 1 - a1", "with the activation a1, not z1"],
+        ["φ", "Z^(", "A^("],
+    ),
+    (  # Bishop's z_j is the activation h(a_j): the chain rule takes h'(a_j)
+        "bishop",
+        "tanh",
+        r"\delta_j = z_j \sum_k w_{kj} \delta_k",
+        ["z_j is the activation h(a_j), where the chain rule multiplies by its derivative h'(a_j)"],
+        ["φ", "a^(", "z^("],
+    ),
+    (  # Bishop's ∂E_n/∂w_{ji} is δ_j z_i: the δ of the unit the weight leads to
+        "bishop",
+        "tanh",
+        r"\frac{\partial E_n}{\partial w_{ji}} = z_j \delta_i",
+        ["the indices are swapped: write z_i δ_j, not z_j δ_i"],
+        ["φ", "a^(", "δ^("],
+    ),
 ]
 
 

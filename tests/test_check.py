@@ -418,7 +418,13 @@ NAMED_MISTAKES = [
         "tanh",
         "is the derivative of the sigmoid; this network's φ is tanh",
     ),
+    (  # the sigmoid's derivative alone, as Ng's g'(z) is written
+        "φ'(z^(l)) = a^(l) ⊙ (1 − a^(l))",
+        "tanh",
+        "is the derivative of the sigmoid; this network's φ is tanh: write φ'(z^(l))",
+    ),
     ("δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ φ(z^(l))", "relu", "φ where φ' belongs"),
+    ("δ^(l) = (Θ^(l))ᵀ δ^(l+1) ⊙ a^(l)", "tanh", "a^(l) is the activation φ(z^(l)), where"),
     (
         "dJ/dTheta[l] = (1/m) * Delta[l+1] @ A[l].T + alpha * Theta[l]",
         "tanh",

@@ -238,14 +238,12 @@ def chain_rule_message(node, left, right, text=to_text):
     tensor, other = (right, left) if np.ndim(right.value) > 2 else (left, right)
     jac, v = tensor.node, _operand(other.node, text)
     shape = " × ".join(jacobian_shape(jac) or map(str, np.shape(tensor.value)))
+    what = f"{text(jac)} is a Jacobian with three indices ({shape})"
     if isinstance(jac, Deriv):
         num, den = text(jac.num), text(jac.den)
-        what = (
-            f"{text(jac)} is a Jacobian with three indices ({shape}): the derivative "
-            f"of each entry of the vector {num} by each entry of the matrix {den}"
+        what += (
+            f": the derivative of each entry of the vector {num} by each entry of the matrix {den}"
         )
-    else:
-        what = f"{text(jac)} is a Jacobian with three indices ({shape})"
     op = "⊙" if node.op in ("⊙", "*") else "the matrix product"
     return (
         f"{what}; the chain rule contracts it with {v}: the vector-Jacobian product "
@@ -257,9 +255,7 @@ def chain_rule_message(node, left, right, text=to_text):
 
 def _operand(node, text):
     """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
-    if isinstance(node, Deriv):
-        return f"({text(node)})"
-    return f"({text(node)})" if isinstance(node, Bin) else text(node)
+    return f"({text(node)})" if isinstance(node, Deriv | Bin) else text(node)
 
 
 def jacobian_shape(node):

@@ -434,7 +434,6 @@ class _Setting:
     directions: dict
     generic: dict
     write: object
-    notation: object
     widths: bool  # whether messages name the widths n_l (no sizes given)
     quantity: tuple  # the quantity on the left and its fixed layer (None: the layer variable)
 
@@ -537,9 +536,7 @@ def _setting(left, right, options, notation, text):
     write, widths = notations.Writer(text, notation), options.sizes is None
     found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
     quantity = found if found and found[1] and found[1].base != "l" else (None, None)
-    return _Setting(
-        left, right, network, claimed, directions, generic, write, notation, widths, quantity
-    )
+    return _Setting(left, right, network, claimed, directions, generic, write, widths, quantity)
 
 
 def _claimed(left, right, binding):

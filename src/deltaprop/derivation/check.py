@@ -17,12 +17,11 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from deltaprop.activations import get_activation
-from deltaprop.derivation import notations, render, shapes, tex
+from deltaprop.derivation import hints, notations, render, shapes, tex
 from deltaprop.derivation.hints import HINTS, REPAIRS, exp_output, factor_hint, repairs
 from deltaprop.derivation.notation import (
     AxisSum,
     Bin,
-    Call,
     Deriv,
     DropFirst,
     LayerIndex,
@@ -82,10 +81,6 @@ class Context:
     loss: str = "squared"
     labels: tuple = ()  # cs231n's letters for the widths: ((n_l, "D"), (n_{l+1}, "M"), …)
     voice: object = None  # writes a node as the student does (a :class:`notations.Writer`)
-
-    def architecture(self, rhs):
-        """``sizes``, or distinct widths that hold every layer ``rhs`` names."""
-        return self.sizes or generic_sizes(rhs)
 
     def symbolic(self):
         """Symbolic widths n_l; with ``sizes``, the last layer's number is L (so that
@@ -294,9 +289,8 @@ def _verdict(context, result, lhs, sides, bias, layout):
         result.message = step[1]
         return result
     squared = [transform(side, _hadamard_square) for side in sides]
-    squares = any(isinstance(n, Square) for side in sides for n in shapes.walk(side))
     attempts = []
-    for read in (sides, squared) if squares else (sides,):
+    for read in (sides, squared) if squared != sides else (sides,):
         for reading in notations.bias_readings(result.notation, bias, [lhs, *sides], layout):
             fresh = replace(result, notes=list(result.notes), hints=[], layers=[], trap=[])
             attempt = _judge(context, fresh, lhs, read, reading)
@@ -434,10 +428,7 @@ def _target(node):
 
 def _derivative_of_phi(node):
     """``("φ'", l)`` for φ'(z^(l)) on the left, as in Ng's g'(z^(l)) = a^(l) .* (1 − a^(l))."""
-    if isinstance(node, Call) and node.func == "φ'" and isinstance(node.arg, Sym):
-        if node.arg.name == "z" and node.arg.layer is not None:
-            return "φ'", node.arg.layer
-    return None
+    return ("φ'", node.arg.layer) if hints.is_call(node, "φ'", ("z",)) else None
 
 
 # ---------------------------------------------------------------- one side
@@ -495,23 +486,6 @@ def _entry_misfit(goal, rhs, voice):
 
 
 ENTRY_MISFIT = "the entry indices do not fit: "
-
-
-def _entries_at(goal, rhs, network, binding):
-    domain = shapes.ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
-    k = goal.layer.bind(binding) if goal.layer is not None else None
-    try:
-        value, indices = shapes.evaluate_entries(rhs, domain)
-    except ValueError:  # an index paired with units of another layer: no such entries
-        return binding.get("l", k), float("inf"), (None, None)
-    if k is not None:
-        domain.check_range(goal.name, goal.layer, goal.node)
-    truth = np.asarray(network.truth(goal.name, k, is_batched(rhs)), dtype=float)
-    truth = truth[:, 0] if len(goal.entry) == 1 and truth.ndim == 2 else truth
-    if sorted(indices) != sorted(goal.entry):
-        return binding.get("l", k), float("inf"), (None, truth)
-    value = np.einsum(f"{indices}->{goal.entry}", value) if indices else value
-    return binding.get("l", k), rel_error(value, truth), (value, truth)
 
 
 def generic_sizes(*nodes):
@@ -738,10 +712,11 @@ def _through_activation(goal, rhs):
 
 def _evaluate_layers(context, goal, rhs, evaluate_at=None, sizes=None):
     """``[evaluate_at(goal, rhs, network, binding)]`` at every claimed binding of ``sizes``
-    (or the context's) where all the symbols of ``rhs`` exist, by default
+    (or the context's, or distinct widths that hold every layer ``rhs`` names) where all the
+    symbols of ``rhs`` exist, by default
     ``(layer, rel_error, (value, truth))`` (:func:`_evaluate_at`); the first RangeError when
     they exist at none, any other failure as it is raised."""
-    sizes, at = sizes or context.architecture(rhs), evaluate_at or _evaluate_at
+    sizes, at = sizes or context.sizes or generic_sizes(rhs), evaluate_at or _evaluate_at
     network, rows, missing = context.network(sizes, rhs), [], None
     for binding in _claimed_bindings(goal, rhs, sizes):
         try:
@@ -769,21 +744,30 @@ def is_batched(node):
 
 
 def _evaluate_at(goal, rhs, network, binding):
-    """``(layer, rel_error, (value, truth))`` of ``goal = rhs`` at ``binding``, entry by entry
-    where it is written so (:func:`_entries_at`)."""
-    if goal.entry or shapes.has_entries(rhs):
-        return _entries_at(goal, rhs, network, binding)
+    """``(layer, rel_error, (value, truth))`` of ``goal = rhs`` at ``binding``; entry by entry
+    where it is written so, the value's indices in the target's order (an error of inf where
+    the indices do not fit)."""
     domain = shapes.ConcreteDomain(network.sizes, binding, m=network.m, sample=network)
-    value = np.asarray(shapes.evaluate(rhs, domain).value, dtype=float)
-    k = None
-    if goal.layer is not None:
-        k = goal.layer.bind(binding)
+    k = None if goal.layer is None else goal.layer.bind(binding)
+    layer, entries = binding.get("l", k), goal.entry or shapes.has_entries(rhs)
+    try:
+        value, indices = shapes.evaluate_entries(rhs, domain) if entries else (None, "")
+    except ValueError:  # an index paired with units of another layer: no such entries
+        return layer, float("inf"), (None, None)
+    if not entries:
+        value = np.asarray(shapes.evaluate(rhs, domain).value, dtype=float)
+    if k is not None:
         domain.check_range(goal.name, goal.layer, goal.node)
     truth = np.asarray(network.truth(goal.name, k, is_batched(rhs)), dtype=float)
     truth = truth.T if goal.transposed else truth
+    if entries and len(goal.entry) == 1 and truth.ndim == 2:
+        truth = truth[:, 0]
+    if sorted(indices) != sorted(goal.entry):
+        return layer, float("inf"), (None, truth)
     if value.shape == (1, 1) and truth.ndim == 0:
         value = value.reshape(())  # a 1 × 1 matrix is a scalar: ½ (a − y)ᵀ (a − y) is J
-    return binding.get("l", k), rel_error(value, truth), (value, truth)
+    value = np.einsum(f"{indices}->{goal.entry}", value) if indices else value
+    return layer, rel_error(value, truth), (value, truth)
 
 
 def _worst_layer(layers):

@@ -46,6 +46,11 @@ HINTS = {
     ),
     "tanh' of z": "tanh' is {fixed}, with the activation {a}, not {z}",
     "φ for φ'": "{phi} where {dphi} belongs: the chain rule multiplies by {fixed}",
+    "a for φ'": (
+        "{a} is the activation {phi}({z}), where the chain rule multiplies by its derivative "
+        "{fixed}"
+    ),
+    "indices swapped": "the indices are swapped: write {fixed}, not {written}",
     "α not over m": "{alpha} is not divided by m: the L2 term of {goal} is ({alpha}/m) {theta}",
     "missing bias": (
         "missing the bias: add + {b} (Ng's course folds the bias into {theta} and a bias unit "
@@ -121,9 +126,11 @@ def repairs(goal, rhs, activation, voice, kinds=None):
     """``[(hint, rewritten right side)]``: one per mistake of ``kinds`` (:data:`REPAIRS`)
     that ``rhs`` may contain; ``voice`` writes a node as the student does and its ``words``
     are the student's φ, φ' and ⊙ (``phi``, ``dphi``, ``times``)."""
-    found = []
+    found, rewrites = [], set()  # a rewrite of an earlier repair's is its mistake, named
     for repair in kinds or REPAIRS:
-        for mistake, fields, fixed in repair(goal, rhs, activation):
+        fixes = [fix for fix in repair(goal, rhs, activation) if to_text(fix[2]) not in rewrites]
+        rewrites |= {to_text(fixed) for _, _, fixed in fixes}
+        for mistake, fields, fixed in fixes:
             said = {k: voice(v) if isinstance(v, Node) else v for k, v in fields.items()}
             said |= {f"{k}_name": NAME.match(v).group() for k, v in said.items()}  # z^(l): z
             hint = HINTS[mistake].format(**voice.words, activation=activation, **said)
@@ -159,7 +166,7 @@ def _linear_output(node, goal, activation):
     of φ' is any (an equation of fixed layers may name its output layer by number): a
     repair is shown only where it checks correct."""
     for factor, other in _product_factors(node):
-        if _call(factor, "φ'", ("z", "Z", "a", "A")):
+        if is_call(factor, "φ'", ("z", "Z", "a", "A")):
             names = ("A", "Z") if factor.arg.name in ("A", "Z") else ("a", "z")  # batched
             a, z = (Sym(node.span, name, factor.arg.layer) for name in names)
             return "linear output", {"a": a, "z": z, "factor": factor}, other
@@ -171,7 +178,7 @@ def _layered(node, names):
     return isinstance(node, Sym) and node.name in names and node.layer is not None
 
 
-def _call(node, func, names=None):
+def is_call(node, func, names=None):
     """Whether ``node`` is ``func(…)``, of a symbol of ``names`` at a layer if given."""
     return isinstance(node, Call) and node.func == func and (not names or _layered(node.arg, names))
 
@@ -179,7 +186,7 @@ def _call(node, func, names=None):
 @at_nodes
 def _dphi_of_a(node, goal, activation):
     """φ'(a^(l)) where φ'(z^(l)) belongs."""
-    if not _call(node, "φ'", LAYER_VALUES):
+    if not is_call(node, "φ'", LAYER_VALUES):
         return None
     z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
     fixed = replace(node, arg=z)
@@ -223,25 +230,49 @@ def _is_one(node):
 
 @at_nodes
 def _tanh_of_z(node, goal, activation):
-    """1 − z² where tanh' = 1 − a² (a = tanh(z)) belongs: the derivative written with z."""
+    """1 − z² where tanh' = 1 − a² (a = tanh(z)) belongs: the derivative written with z (or
+    with Britz's row z1, (Z^(2))ᵀ)."""
     if activation != "tanh" or not (isinstance(node, Bin) and node.op == "-"):
         return None
     square = node.right
-    if not (_is_one(node.left) and _call(square, "pow", ("z", "Z"))):
+    if not (_is_one(node.left) and is_call(square, "pow")):
         return None
     z = square.arg
-    a = replace(z, name={"z": "a", "Z": "A"}[z.name])
+    unit = z.arg if isinstance(z, Transpose) else z
+    if not _layered(unit, ("z", "Z")):
+        return None
+    a = substitute(z, unit, replace(unit, name={"z": "a", "Z": "A"}[unit.name]))
     fixed = replace(node, right=replace(square, arg=a))
     return "tanh' of z", {"a": a, "z": z, "fixed": fixed, "written": node}, fixed
 
 
 @at_nodes
 def _phi_for_dphi(node, goal, activation):
-    """φ(z^(l)) where the chain rule needs φ'(z^(l))."""
-    if goal.name not in ("δ", "Δ") or not _call(node, "φ"):
+    """φ(z^(l)), or its value a^(l) (Bishop's z_j for h'(a_j)), where the chain rule needs
+    φ'(z^(l))."""
+    if goal.name not in ("δ", "Δ"):
         return None
-    dphi = replace(node, func="φ'")
-    return "φ for φ'", {"fixed": dphi}, dphi
+    if is_call(node, "φ"):
+        dphi = replace(node, func="φ'")
+        return "φ for φ'", {"fixed": dphi}, dphi
+    if _layered(node, LAYER_VALUES):
+        z = replace(node, name=LAYER_VALUES[node.name])
+        dphi = Call(node.span, "φ'", z)
+        return "a for φ'", {"a": node, "z": z, "fixed": dphi}, dphi
+    return None
+
+
+@at_nodes
+def _indices_swapped(node, goal, activation):
+    """z_j δ_i for δ_j z_i (Bishop's ∂E_n/∂w_{ji}): each factor of a product of two units
+    written with the other's index, and so at the other's layer."""
+    factors = (node.left, node.right) if isinstance(node, Bin) else ()
+    if not (factors and all(isinstance(n, Sym) and n.entry for n in factors)):
+        return None
+    left, right = factors
+    swapped = replace(left, layer=right.layer, entry=right.entry)
+    fixed = replace(node, left=swapped, right=replace(right, layer=left.layer, entry=left.entry))
+    return "indices swapped", {"fixed": fixed, "written": node}, fixed
 
 
 def _alpha_over_m(goal, rhs, activation):
@@ -378,28 +409,24 @@ def exp_output(node, goal, activation):
     if goal.name not in ("δ", "Δ"):
         return None
     for factor, other in _product_factors(node):
-        if _is_exp_output(factor):
+        if is_call(factor, "exp", ("z", "Z")) or _layered(factor, ("a", "A")):
             return "exp output", {"written": node, "factor": factor}, other
     return None
-
-
-def _is_exp_output(node):
-    """exp(z^(k)) or a^(k) (Z, A batched): the value of an exp output layer."""
-    return _call(node, "exp", ("z", "Z")) or _layered(node, ("a", "A"))
 
 
 REPAIRS = (
     _linear_output,
     _dphi_of_a,
     _sigmoid_derivative,
-    _tanh_of_z,
     _phi_for_dphi,
+    _indices_swapped,
     _alpha_over_m,
     _missing_bias,
     _missing_dphi,
     _bias_regularized,
     _layer_shifted,
     _local_derivative,
+    _tanh_of_z,  # after cs231n's own words for its x
 )
 
 
