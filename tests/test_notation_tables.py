@@ -290,3 +290,25 @@ def test_lines_of_code_are_the_steps_of_a_derivation(notation, code, first):
     result = check_derivation(code, (4, 5, 3), notation=notation)
     assert result.first_wrong_step == first, result.to_text()
     assert result.verdict == ("correct" if first is None else "wrong"), result.to_text()
+
+
+@pytest.mark.parametrize(
+    "argv, code, shown",
+    [
+        ([r"g \leftarrow \nabla_{\hat{y}} J = \hat{y} - y", "--notation", "goodfellow"], 0, "ok"),
+        ([r"g \gets \nabla_{\hat{y}} J = y - \hat{y}", "--notation", "goodfellow"], 1, "WRONG"),
+        (
+            ["dx = dout.copy(); dx[x <= 0] = 0", "--notation", "cs231n", "--activation", "relu"],
+            0,
+            "",
+        ),
+        (["dZ = np.array(dA, copy=True); dZ[Z > 0] = 0", "--activation", "relu"], 1, ""),
+        (["dW2 += reg_lambda * W2", "--sizes", "4,5,3"], 0, "notation: Britz's NumPy"),
+        (["delta3 = probs; delta3[range(num_examples), y] -= 1"], 2, "classification loss"),
+    ],
+)
+def test_the_command_reads_a_line_of_code_and_an_arrow_as_the_sources_write_them(
+    argv, code, shown, capsys
+):
+    assert main(["check", *argv]) == code
+    assert shown in capsys.readouterr().out

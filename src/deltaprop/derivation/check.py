@@ -194,7 +194,7 @@ def check(
         notation = notation or notations.detect(equation)
         statements = _with_local_names(statements, notation)
         options = (target, seed, notation, output_activation, loss, bias, define)
-        results = [check(one, sizes, activation, *options) for one in statements]
+        results = [check(one.strip(), sizes, activation, *options) for one in statements]
         return next((r for r in results if r.verdict != "correct"), results[-1])
     equation = statements[0] if statements else equation
     sizes = None if sizes is None else check_work(sizes)

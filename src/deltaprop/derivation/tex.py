@@ -264,9 +264,10 @@ def equations(formula):
 def _add_piece(found, piece):
     piece, claims = _claims(piece)
     arrow = top_level_split(piece, "←")
-    if len(arrow) == 2:
+    if len(arrow) == 2 and len(top_level_split(arrow[1], "=")) == 1:
         found.append(Equation(arrow[0].strip(), "←", [_step(arrow[1])], claims))
         return
+    piece = arrow[-1]  # Goodfellow's g ← ∇_{a^{(k)}} J = …: g names the chain
     sides = [side.strip() for side in top_level_split(piece, "=")]
     if len(sides) == 1:
         if claims and sides[0]:
