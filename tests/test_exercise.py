@@ -53,3 +53,15 @@ def test_interactive_session_ends_with_a_summary(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "Question 1/7" in out and "Question 3/7" in out and "not yet:" in out
     assert "1 of 7 right at the first try, 1 with hints, 0 shown" in out
+
+
+def test_a_question_missed_three_times_shows_its_answer():
+    typed, said = iter(["y - a[L]"] * 3), []  # three wrong answers to question 1, then the end
+    assert exercise.run(lambda prompt: next(typed, None), said.append) == (0, 0, 1)
+    assert "hint: the answer is δ^(L) = a^(L) − y" in said[-2]
+    assert said[-1].startswith("\nQuestion 2/7")
+
+
+def test_a_right_batched_answer_in_another_notation_is_right():
+    # check reads it in NumPy's notation (.dot), which the question's notation does not read
+    assert exercise.grade(exercise.question(6), "(1/m) * Delta[l+1].dot(A[l].T)").right

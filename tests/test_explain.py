@@ -106,6 +106,12 @@ def test_the_forms_are_compared_with_the_hadamard_form_whatever_form_prints():
     assert same[1] == same[2] == same[0]
 
 
+def test_a_block_of_more_than_60_entries_is_verified_on_60_of_them():
+    derivation = explain((70, 3, 2))  # Θ^(1): 3 × 70 entries, checked on 60 drawn at random
+    grad = next(x for x in derivation.lines if x.key == "grad_theta" and x.layer == 1)
+    assert grad.verified_by == "central differences" and derivation.ok
+
+
 def test_batched_with_regularization_and_huber_verify():
     assert explain((4, 6, 3), "relu", batch=5, alpha=0.3).max_rel_error < 1e-7
     assert explain((4, 6, 3), "elu", batch=4, loss="huber").max_rel_error < 1e-7

@@ -119,7 +119,7 @@ def grade(q, answer, attempt=1, *, sizes=None, activation="tanh", seed=0):
     rhs = answer.split("=", 1)[1] if "=" in answer else answer
     result = check(rhs, sizes, activation, target=q.lhs, seed=seed)
     right, message = result.verdict == "correct", result.message or result.verdict
-    if right and q.batched != _is_batched(rhs):
+    if right and q.batched != _is_batched(rhs, result.notation):
         right, message = False, BATCH_MISMATCH[q.batched]
     if right:
         return Grade(True, "")
@@ -133,9 +133,10 @@ BATCH_MISMATCH = {
 }
 
 
-def _is_batched(rhs):
+def _is_batched(rhs, notation):
+    """Whether ``rhs``, read in the ``notation`` that check read it in, is about the batch."""
     try:
-        return any(is_batched(side) for side in parse(rhs))
+        return any(is_batched(side) for side in parse(rhs, notation))
     except (ParseError, ConfigError):
         return False
 

@@ -15,13 +15,13 @@ from typing import NamedTuple
 import numpy as np
 
 from deltaprop import equations as eq
+from deltaprop.config import check_choice
 from deltaprop.derivation import html, render
 from deltaprop.derivation.notation import (
     COEFFICIENT,
     Bin,
     Deriv,
     LayerIndex,
-    Neg,
     ParseError,
     Sym,
     as_batch,
@@ -34,7 +34,6 @@ from deltaprop.derivation.notation import (
 )
 from deltaprop.derivation.sample import RandomNetwork, check_seed, check_work, passes
 from deltaprop.derivation.shapes import (
-    BATCHES,
     ConcreteDomain,
     ShapeError,
     SymbolError,
@@ -46,7 +45,7 @@ from deltaprop.derivation.shapes import (
 from deltaprop.errors import ConfigError
 from deltaprop.gradcheck import at_both_sides
 from deltaprop.losses import get_loss
-from deltaprop.network import Network
+from deltaprop.network import Network, check_alpha
 from deltaprop.relerror import rel_error
 
 FORMS = ("hadamard", "diag", "vjp")
@@ -126,6 +125,7 @@ class Setup(RandomNetwork):
         for b in self.net.b.values():
             b[...] = rng.uniform(-0.5, 0.5, size=b.shape)  # nonzero, so b's role shows
         self.sizes, self.m, self.batched = self.net.sizes, batch or 1, batch is not None
+        self.L = self.net.L
         self.X = rng.normal(size=(self.sizes[0], self.m))  # (n_1, m)
         self.Y = rng.normal(size=(self.sizes[-1], self.m))  # (n_L, m)
         if self.loss.output == "exp":  # the Poisson loss: counts
@@ -135,19 +135,9 @@ class Setup(RandomNetwork):
         z, a, self.Delta = passes(*arrays, functions=functions, loss=self.loss)
         self.cache = SimpleNamespace(z=z, a=a)
 
-    @property
-    def L(self):
-        return self.net.L
-
     def domain(self):
         """The concrete domain in which a printed right side evaluates on these arrays."""
         return ConcreteDomain(self.net.sizes, {"L": self.L}, m=self.m, sample=self)
-
-    def value(self, name, k, column=0):
-        """The array of quantity ``name`` at layer ``k`` (the names of ``shapes.evaluate``);
-        a lower-case quantity is its whole batch: a printed right side is evaluated on every
-        column."""
-        return super().value(BATCHES.get(name, name), k, column)
 
 
 def layer_indices(l, L):
@@ -176,8 +166,6 @@ def leaf_operands(node):
     """The leaves of the product and sum tree: the terms an operation combines."""
     if isinstance(node, Bin):
         return leaf_operands(node.left) + leaf_operands(node.right)
-    if isinstance(node, Neg):
-        return leaf_operands(node.arg)
     return [node]
 
 
@@ -262,14 +250,10 @@ def forward_lines(setup):
     for l in range(2, L + 1):
         summed = np.einsum("jk,ki->ji", net.theta[l - 1], a[l - 1]) + net.b[l][:, None]
         lines.append(make_line(setup, "z", "forward", l, z[l], _rel(z[l], summed, "Σ_k sum")))
-        if l < L:
-            check = _rel(a[l], reference.a[l], "forward pass")
-            lines.append(make_line(setup, "a_hidden", "forward", l, a[l], check))
-    if net.output.name == "identity":
-        check = (0.0, "definition")  # linear output: a^(L) = z^(L)
-    else:
-        check = _rel(a[L], reference.a[L], "forward pass")  # a^(L) = exp(z^(L))
-    lines.append(make_line(setup, "a_output", "forward", L, a[L], check))
+        linear = l == L and net.output.name == "identity"  # a^(L) = z^(L), else exp(z^(L))
+        check = (0.0, "definition") if linear else _rel(a[l], reference.a[l], "forward pass")
+        key = "a_hidden" if l < L else "a_output"
+        lines.append(make_line(setup, key, "forward", l, a[l], check))
     return lines
 
 
@@ -302,27 +286,24 @@ def backward_lines(setup, form):
     lines = [make_line(setup, "delta_output", "backward", L, delta[L], check)]
     for l in range(L, 1, -1):
         gb = RECORDS["grad_b"].function(delta[l], m)  # (n_l,)
-        lines.append(_form_line(setup, form, "grad_b", l, gb, _grad_check(setup, net.b[l], gb)))
+        check = _grad_check(setup, net.b[l], gb)
+        lines.append(make_line(setup, "grad_b", "backward", l, gb, check))
         gt = RECORDS["grad_theta"].function(delta[l], a[l - 1], net.theta[l - 1], setup.alpha, m)
         check = _grad_check(setup, net.theta[l - 1], gt)
-        lines.append(_form_line(setup, form, "grad_theta", l - 1, gt, check))
+        template = FORM_TEMPLATES.get(form, {}).get("grad_theta")  # the Diag(φ') form's G_l
+        lines.append(make_line(setup, "grad_theta", "backward", l - 1, gt, check, template))
         if l > 2:
             lines.append(_delta_line(setup, form, l - 1))
     return lines
 
 
 def _delta_line(setup, form, l):
-    """δ^(l) in the chosen form; the ⊙ form is the record's function's (``setup.Delta``)."""
-    delta = setup.Delta[l]  # (n_l, m)
-    if form != "hadamard":
-        delta = FORM_FUNCTIONS[form](setup.net.theta[l], setup.Delta[l + 1], setup.value("φ'", l))
+    """δ^(l) in the chosen form: the ⊙ form is the record's function's (``setup.Delta``), an
+    answer's form its own right side evaluated (:func:`form_value`)."""
+    template = FORM_TEMPLATES.get(form, {}).get("delta_hidden")
+    delta = setup.Delta[l] if template is None else form_value(setup, template, l)  # (n_l, m)
     check = _delta_check(setup, l, delta)
-    return _form_line(setup, form, "delta_hidden", l, delta.T if form == "vjp" else delta, check)
-
-
-def _form_line(setup, form, key, l, value, check):
-    template = None if form == "hadamard" else FORM_TEMPLATES[form].get(key)
-    return make_line(setup, key, "backward", l, value, check, template)
+    return make_line(setup, "delta_hidden", "backward", l, delta, check, template)
 
 
 def _delta_check(setup, l, delta):
@@ -334,22 +315,22 @@ def _delta_check(setup, l, delta):
 def _grad_check(setup, param, grad):
     """A gradient block against central differences of J in the entries of ``param``."""
 
-    def cost():
+    def cost():  # J by its one definition, of the independent forward pass
         A_L = forward_from(setup, 1, setup.X)
-        thetas = setup.net.theta.values() if setup.alpha else ()
-        penalty = sum(float(np.sum(t * t)) for t in thetas)  # Σ_l ‖Θ^(l)‖²_F
-        return (setup.loss.value(A_L, setup.Y) + 0.5 * setup.alpha * penalty) / setup.m
+        return eq.cost(setup.loss, A_L, setup.Y, setup.net.theta.values(), setup.alpha, setup.m)
 
     return _difference_check(cost, param, grad)
 
 
-def _difference_check(f, x, derivative):
-    """``(rel_error, by)`` of ``derivative`` (∂f/∂x) against central differences of ``f``
-    in the entries of ``x``: every entry, or MAX_ENTRIES random ones of a bigger ``x``."""
+def _difference_check(f, x, derivative, h=STEP):
+    """``(rel_error, by)`` of ``derivative`` (∂f/∂x) against the central differences
+    (f(x + h e_i) − f(x − h e_i)) / 2h of ``f`` in the entries of ``x`` (moved in place):
+    every entry, or MAX_ENTRIES random ones of a bigger ``x``."""
     idx = np.arange(x.size)
     if x.size > MAX_ENTRIES:
         idx = np.sort(np.random.default_rng(0).choice(x.size, MAX_ENTRIES, replace=False))
-    numeric = central_differences(f, x, idx)
+    flat = x.reshape(-1)  # a view: x is contiguous
+    numeric = [np.subtract(*at_both_sides(f, flat, i, h)) / (2 * h) for i in idx]
     return _rel(np.asarray(derivative).reshape(-1)[idx], numeric, "central differences")
 
 
@@ -368,32 +349,14 @@ def forward_from(setup, l, Z):
     return a
 
 
-def central_differences(f, x, idx, h=STEP):
-    """(f(x + h e_i) − f(x − h e_i)) / 2h for the flat entries ``idx`` of ``x`` (in place)."""
-    flat = x.reshape(-1)  # a view: x is contiguous
-    out = np.empty(len(idx))
-    for n, i in enumerate(idx):
-        plus, minus = at_both_sides(f, flat, i, h)
-        out[n] = (plus - minus) / (2 * h)
-    return out
-
-
 # ---------------------------------------------------------------- the answers' forms
 
 
-def delta_diag(theta, delta_next, dphi_z):
-    """The Diag(φ') form: δ^(l) = P_l (Θ^(l))ᵀ δ^(l+1), P_l = Diag(φ'(z^(l))), per column."""
-    columns = [np.diag(dphi_z[:, i]) @ theta.T @ delta_next[:, i] for i in range(dphi_z.shape[1])]
-    return np.stack(columns, axis=1)  # (n_l, m)
-
-
-def delta_vjp(theta, delta_next, dphi_z):
-    """The VJP view: (δ^(l))ᵀ = (δ^(l+1))ᵀ ∂z^(l+1)/∂z^(l), the Jacobian Θ^(l) Diag(φ'(z^(l)))."""
-    jacobians = [theta @ np.diag(dphi_z[:, i]) for i in range(dphi_z.shape[1])]  # (n_{l+1}, n_l)
-    return np.stack([delta_next[:, i] @ J for i, J in enumerate(jacobians)], axis=1)  # (n_l, m)
-
-
-FORM_FUNCTIONS = {"diag": delta_diag, "vjp": delta_vjp}
+def form_value(setup, template, l):
+    """An answer's form at layer ``l`` computed as it is written, one sample: its right side
+    evaluated on the network, P_l = Diag(φ'(z^(l))) a matrix, the Jacobian
+    ∂z^(l+1)/∂z^(l) = Θ^(l) P_l a matrix, (δ^(l))ᵀ a row."""
+    return evaluate(bind(template, layer_indices(l, setup.L)).rhs, setup.domain()).value
 
 
 def verify_printed(setup, line):
@@ -403,8 +366,8 @@ def verify_printed(setup, line):
     value = as_matrix(line.value)
     for printed in (line.rhs, to_latex(line.equation.rhs)):
         try:
-            got = evaluate(parse_expression(printed), setup.domain()).value
-            error = rel_error(np.asarray(got, dtype=float), value, floor=REL_FLOOR)
+            got = evaluate(parse_expression(printed), setup.domain()).value  # float64
+            error = rel_error(got, value, floor=REL_FLOOR)
         except (ParseError, ShapeError, SymbolError, ValueError):
             error = math.inf
         line.rel_error = max(line.rel_error, error)
@@ -438,20 +401,19 @@ def batched_forms(loss):
 
 
 def form_lines(setup):
-    """The answers' forms at every hidden layer, each against central differences and
-    against the ⊙ form (per sample: Diag(φ') is one sample's matrix)."""
-    net, lines = setup.net, []
+    """The answers' forms at every hidden layer (:func:`form_value`), δ^(l) against central
+    differences and against the ⊙ form (per sample: Diag(φ') is one sample's matrix)."""
+    lines = []
     for l in range(setup.L - 1, 1, -1):
-        args = net.theta[l], setup.Delta[l + 1], setup.value("φ'", l)  # Θ^(l), δ^(l+1), φ'(z^(l))
-        diag, vjp = delta_diag(*args), delta_vjp(*args)  # (n_l, 1) each
-        P, jacobian = setup.value("P", l), setup.value("∂z/∂z", l)  # P_l, ∂z^(l+1)/∂z^(l)
         check = _delta_check(setup, l, setup.Delta[l])
-        values = {"P": P, "diag": diag, "jacobian": jacobian, "vjp": vjp.T}
         for key, template in FORM_TEMPLATES["forms"].items():
-            verified = check if key in FORM_FUNCTIONS else (0.0, "definition")
-            lines.append(make_line(setup, key, "forms", l, values[key], verified, template))
-        for line, value in ((lines[-3], diag), (lines[-1], vjp)):
-            line.same_as_hadamard = float(np.max(np.abs(value - setup.Delta[l])))
+            value = form_value(setup, template, l)  # P_l, δ^(l), the Jacobian, (δ^(l))ᵀ
+            is_delta = key in ("diag", "vjp")  # δ^(l) (n_l, 1) or (δ^(l))ᵀ (1, n_l)
+            verified = check if is_delta else (0.0, "definition")
+            lines.append(make_line(setup, key, "forms", l, value, verified, template))
+            if is_delta:
+                difference = np.ravel(value) - np.ravel(setup.Delta[l])
+                lines[-1].same_as_hadamard = float(np.max(np.abs(difference)))
     return lines
 
 
@@ -584,13 +546,11 @@ def example_parameters(setup):
 
 
 def _check_options(form, batch, alpha):
-    if form not in FORMS:
-        raise ConfigError(f"form={form!r} is not known; use one of: {', '.join(FORMS)}")
+    check_choice("form", form, FORMS)
     if batch is not None and (not isinstance(batch, int) or batch < 1):
         raise ConfigError(f"batch={batch!r} must be a positive integer number of samples")
     if batch is not None and form != "hadamard":
         raise ConfigError(f"form={form!r} is per sample (Diag of one φ'(z)); drop --batch")
-    if not (isinstance(alpha, int | float) and 0 <= alpha < np.inf):
-        raise ConfigError(f"alpha={alpha!r} must be a finite number >= 0")
+    check_alpha(alpha)  # a finite number >= 0
     if alpha and batch is None:
         raise ConfigError(f"alpha={alpha} shows only in the batched ∂J/∂Θ; add --batch M")

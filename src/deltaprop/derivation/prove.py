@@ -171,13 +171,12 @@ def _blocks(sp, f, params, a, delta, J):
 def _compare(sp, name, J, symbols, backprop):
     symbols = symbols.reshape(len(symbols), -1)  # b^(l) (n_l,) as a column
     backprop = np.reshape(backprop, symbols.shape)
-    failed, proven = [], 0
-    for (j, k), s in np.ndenumerate(symbols):
-        if sp.expand(sp.diff(J, s) - backprop[j, k]) == 0:
-            proven += 1
-        else:
-            failed.append((j + 1, k + 1))
-    return Block(name, symbols.shape, proven, failed)
+    failed = [
+        (j + 1, k + 1)  # 1-based, as printed
+        for (j, k), s in np.ndenumerate(symbols)
+        if sp.expand(sp.diff(J, s) - backprop[j, k]) != 0
+    ]
+    return Block(name, symbols.shape, symbols.size - len(failed), failed)
 
 
 def _expansion(sizes):
@@ -185,9 +184,8 @@ def _expansion(sizes):
     L = len(sizes)
     lines = ["∂J/∂θ^(1)_11 = δ^(2)_1 x_1   (∂z^(2)_1/∂θ^(1)_11 = x_1)"]
     for l in range(2, L):
-        units = range(1, sizes[l] + 1)
         j = "1" if l == 2 else "j"
-        terms = " + ".join(f"δ^({l + 1})_{k} θ^({l})_{k}{j}" for k in units)
+        terms = " + ".join(f"δ^({l + 1})_{k} θ^({l})_{k}{j}" for k in range(1, sizes[l] + 1))
         lines.append(f"δ^({l})_{j} = ({terms}) φ'(z^({l})_{j})")
     lines.append(f"δ^({L})_k = a^({L})_k − y_k")
     lines.append(

@@ -9,11 +9,12 @@ import numpy as np
 
 from deltaprop import equations as eq
 from deltaprop.activations import get_activation, get_output
+from deltaprop.config import check_int
 from deltaprop.derivation.notation import LayerIndex, Sym
 from deltaprop.derivation.shapes import BATCHES, ConcreteDomain, evaluate
 from deltaprop.errors import ConfigError
 from deltaprop.losses import Loss, get_loss
-from deltaprop.network import Network, check_sizes
+from deltaprop.network import Network, check_sizes, parameter_count
 
 ALPHA = 0.37  # the L2 strength used when an equation mentions α
 MAX_PARAMETERS = 1_000_000  # a random network for teaching: estimated before allocating
@@ -33,7 +34,7 @@ def check_work(sizes, batch=None):
             f"--batch {batch:,} is more columns than the derivation commands take (at most "
             f"{MAX_BATCH:,}, enough to show the batched forms); give a smaller --batch"
         )
-    count = sum(n * (k + 1) for k, n in zip(sizes, sizes[1:], strict=False))  # Θ and b
+    count = parameter_count(sizes)  # Θ and b
     if count > MAX_PARAMETERS or len(sizes) > MAX_LAYERS:
         gib = count * 8 * COPIES / 2**30
         raise ConfigError(
@@ -54,9 +55,7 @@ def check_work(sizes, batch=None):
 
 def check_seed(seed):
     """``seed`` as an int >= 0 for ``numpy.random.default_rng`` (a ConfigError otherwise)."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ConfigError(f"seed={seed!r} must be an integer >= 0")
-    return int(seed)
+    return check_int("seed", seed, low=0)
 
 
 def squared_after(output):
