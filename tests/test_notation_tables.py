@@ -312,3 +312,16 @@ def test_the_command_reads_a_line_of_code_and_an_arrow_as_the_sources_write_them
 ):
     assert main(["check", *argv]) == code
     assert shown in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "code, activation, verdict",
+    [
+        ("dZ = np.array(dA, copy=True)\ndZ[Z <= 0] = 0", "relu", "correct"),
+        ("dZ = np.array(dA, copy=True)\ndZ[Z > 0] = 0", "relu", "wrong"),
+        ("dZ = dA\ndZ[Z < 0] = 0", "relu", "correct"),
+    ],
+)
+def test_a_mask_on_the_next_line_is_read_with_the_line_before(code, activation, verdict):
+    assert check(code, activation=activation, notation="dlai").verdict == verdict
+    assert check_derivation(code, activation=activation, notation="dlai").verdict == verdict
