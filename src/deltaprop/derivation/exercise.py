@@ -116,7 +116,7 @@ def question(number):
 def grade(q, answer, attempt=1, *, sizes=None, activation="tanh", seed=0):
     """Grade ``answer`` (the right side, or ``LHS = RHS``) to question ``q``; the hint grows
     with ``attempt``: the shapes, then the operation, then the answer."""
-    rhs = answer.split("=", 1)[1] if "=" in answer else answer
+    rhs = answer.split("=", 1)[-1]  # the right side of LHS = RHS, or the whole answer
     result = check(rhs, sizes, activation, target=q.lhs, seed=seed)
     right, message = result.verdict == "correct", result.message or result.verdict
     if right and q.batched != _is_batched(rhs, result.notation):

@@ -9,7 +9,6 @@ printed text, are verified in float64 (backward lines against central difference
 import functools
 import math
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
@@ -45,7 +44,7 @@ from deltaprop.derivation.shapes import (
 from deltaprop.errors import ConfigError
 from deltaprop.gradcheck import at_both_sides
 from deltaprop.losses import get_loss
-from deltaprop.network import Network, check_alpha
+from deltaprop.network import Cache, Network, check_alpha
 from deltaprop.relerror import rel_error
 
 FORMS = ("hadamard", "diag", "vjp")
@@ -133,7 +132,7 @@ class Setup(RandomNetwork):
         functions = {key: record.function for key, record in RECORDS.items()}
         arrays = self.net.theta, self.net.b, self.X, self.Y, self.net.activation
         z, a, self.Delta = passes(*arrays, functions=functions, loss=self.loss)
-        self.cache = SimpleNamespace(z=z, a=a)
+        self.cache = Cache(a, z)  # the forward values, as the network's forward pass holds them
 
     def domain(self):
         """The concrete domain in which a printed right side evaluates on these arrays."""

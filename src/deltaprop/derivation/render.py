@@ -199,8 +199,7 @@ def _text_line(line, example):
 
 
 def _value_text(value):
-    if np.ndim(value) == 0:
-        return f"= {number(value)}"
+    """``= `` and the value, a number (J) or an array, its entries written by :func:`number`."""
     return "= " + np.array2string(
         np.asarray(value, dtype=float), prefix="= ", max_line_width=90, formatter={"float": number}
     )
