@@ -3,6 +3,7 @@
 import sys
 
 from deltaprop.commands.common import command, nonnegative_float, nonnegative_int, positive_int
+from deltaprop.derivation import tables
 from deltaprop.derivation.explain import FORM_ALIASES, FORMS
 from deltaprop.derivation.notations import BIASES
 from deltaprop.derivation.tables import NOTATIONS, TABLES
@@ -21,6 +22,7 @@ CHECK_EXAMPLES = (  # (arguments, exit status): the tests run them from the help
     ("'db = dout.sum(axis=1)'", 1),
     ("'dx = dout' --activation relu", 1),
     ("'δ^(L) = ∂J/∂z^(L) = y − a^(L)'", 1),  # a chain: the first wrong step is 2
+    ("--show-notation dlai", 0),  # a notation file to copy, edit and give to --notation-file
 )
 CHECK_EPILOG = "examples (the exit status after #):\n" + "\n".join(
     f"  deltaprop check {args}   # {status}" for args, status in CHECK_EXAMPLES
@@ -152,6 +154,18 @@ def _add_notation_options(p):
         + "; ".join(f"{t.name}, {t.title}: {t.example}" for t in TABLES).replace("%", "%%"),
     )
     p.add_argument(
+        "--notation-file",
+        metavar="FILE",
+        help="a notation of your own: a TOML file in the format of the built-in ones (copy one "
+        "from --show-notation and edit it); --define adds names to it",
+    )
+    p.add_argument(
+        "--show-notation",
+        choices=NOTATIONS,
+        metavar="NAME",
+        help="print the file of the built-in notation NAME (a template for --notation-file)",
+    )
+    p.add_argument(
         "--define",
         action="append",
         default=[],
@@ -196,7 +210,14 @@ def _add_test_network(p):
 def run_check(args):
     from deltaprop.derivation import check, check_derivation, check_text, is_derivation, read_text
 
+    if args.show_notation is not None:
+        print(tables.source(args.show_notation), end="")
+        return 0
     sizes = check_sizes(args.sizes, name="--sizes") if args.sizes else None
+    if args.notation_file is not None:
+        if args.notation is not None:
+            raise ConfigError("give --notation NAME or --notation-file FILE, not both")
+        args.notation = tables.load(args.notation_file)
     if (args.file is None) == (args.equation is None):
         raise ConfigError("give one EQUATION or --file PATH ('-' for standard input), not both")
     whole = {"sizes": sizes, "activation": args.activation, "seed": args.seed}

@@ -124,6 +124,7 @@ class CheckResult:
 
     def to_json(self):
         out = {k: v for k, v in asdict(self).items() if k not in ("span", "trap_sizes")}
+        out["notation"] = table_of(self.notation).name  # a notation file's: its name
         out["position"] = list(self.span) if self.span else None
         out["layers"] = [{"l": l, "rel_error": e} for l, e in self.layers]
         out["trap"] = [{"l": l, "status": s, "detail": d} for l, s, d in self.trap]

@@ -29,7 +29,6 @@ from deltaprop.derivation.notation import (
     Transpose,
     layer_letters,
     parse,
-    parse_expression,
     table_of,
     to_text,
     tokenize,
@@ -45,14 +44,14 @@ from deltaprop.derivation.shapes import (
     walk,
 )
 from deltaprop.derivation.tables import (
-    ACTIVATION,
-    AFFINE_CLUE,
     BY_NAME,
     FOLDED,
     GRADIENTS,
-    LAYER_NOTES,
     NOTATIONS,
+    SCALARS,
     Meaning,
+    Table,
+    definition,
 )
 from deltaprop.derivation.tex import LOSS
 from deltaprop.errors import ConfigError
@@ -70,7 +69,10 @@ def detect(text):
 
 
 def check_notation(notation):
-    """``notation`` if deltaprop knows it (a ConfigError otherwise)."""
+    """``notation`` if deltaprop knows it, or a notation file's :class:`Table` (the name of
+    the built-in one it copies whole: a copy of dlai.toml is dlai); a ConfigError otherwise."""
+    if isinstance(notation, Table):
+        return notation.name if BY_NAME.get(notation.name) == notation else notation
     if notation not in NOTATIONS:
         raise ConfigError(f"notation={notation!r} is not known; use one of: {', '.join(NOTATIONS)}")
     return notation
@@ -83,7 +85,6 @@ def title(notation):
 
 # ---------------------------------------------------------------- translation
 
-SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
 PLAIN = re.compile(  # \mathcal{L}, not a function 𝓛(a, y); a bold letter (d\mathbf{W}: dW)
     rf"{LOSS.pattern}(?!\s*\}}?\s*\()|\\(?:mathbf|boldsymbol|bm|mathsf)\{{(?P<bold>[A-Za-z]+)\}}"
 )
@@ -123,14 +124,14 @@ def plain(text):
 
 
 def local_names(table, text):
-    """``table``, or for cs231n the table of the layer ``text`` is about: its names are local
-    to one layer, an affine one when ``text`` names W, b, their gradients or X, else the
-    activation φ of a hidden layer (x, out, dout, dx), with its note."""
-    if table.name != "cs231n":
-        return table
-    if not re.search(AFFINE_CLUE, text):
-        return replace(table, symbols=ACTIVATION, note=LAYER_NOTES["activation"])
-    return replace(table, note=LAYER_NOTES["affine"])
+    """``table``, or where its names are local to one layer (cs231n's) the table of the layer
+    ``text`` is about, with its note: the first kind of layer whose clue ``text`` matches (an
+    affine one when ``text`` names W, b, their gradients or X, else the activation φ of a
+    hidden layer: x, out, dout, dx)."""
+    for clue, note, symbols in table.local.values():
+        if re.search(clue, text):
+            return replace(table, symbols=symbols, note=note)
+    return table
 
 
 def _units(sides, table):
@@ -186,17 +187,11 @@ def fitting(text, notation):
     return sorted(fits, key=lambda name: not re.search(BY_NAME[name].clue, text))
 
 
-DEFINITION = re.compile(
-    r"\s*(?P<name>[A-Za-z][A-Za-z_]*)\s*(?:\^\s*\{?\s*[\[(]?\s*(?P<letter>[A-Za-z])"
-    r"\s*(?P<offset>[+-]\s*\d+)?\s*[\])]?\s*\}?)?\s*=\s*(?P<quantity>.+)"
-)
-
-
 def define(notation, definitions):
     """``notation``'s table with the user's own names: each definition ``"W^{[l]}=Theta^(l)"``
     (or ``"E=J"``) is a name, with an optional layer written in the notation's numbering, and
-    the question's quantity it stands for; checked before use (a ConfigError names what does
-    not fit)."""
+    the question's quantity it stands for, as in a notation file (:func:`tables.definition`);
+    checked before use (a ConfigError names what does not fit)."""
     table = table_of(notation)
     if not definitions:
         return notation
@@ -204,41 +199,15 @@ def define(notation, definitions):
 
 
 def _definition(text, table):
-    match = DEFINITION.fullmatch(text)
-    if match is None:
+    name, equals, quantity = text.partition("=")
+    if not equals:
         raise ConfigError(
             f"--define {text!r} is not NAME=QUANTITY: write e.g. --define 'W^{{[l]}}=Theta^(l)'"
         )
-    core, layer = _quantity_of(match["quantity"], text)
-    if core in SCALARS:
-        return match["name"], Meaning(core)
-    if layer is None:
-        raise ConfigError(f"--define {text!r}: give the layer of {match['quantity']!r}, e.g. ^(l)")
-    if match["letter"] is None:  # a name of one layer, as A_prev: at that layer, written back
-        input_shift = 1 if table.first == 0 and layer.base != "L" else 0
-        at = _letter_back(layer.base, table) or "0"
-        return match["name"], Meaning(core, layer.offset - input_shift, at)
-    written = LayerIndex(table.letters.get(match["letter"], "?"), int(match["offset"] or "0"))
-    if written.base != layer.base:
-        raise ConfigError(
-            f"--define {text!r}: the layer letters differ ({match['letter']!r} is "
-            f"{written.base!r} in {table.title}, the quantity's is {layer.base!r})"
-        )
-    shift = layer.offset - core_layer(written, 0, table).offset
-    return match["name"], Meaning(core, shift)
-
-
-def _quantity_of(text, definition):
     try:
-        found = quantity(parse_expression(text))
+        return definition(name, quantity, table)
     except ConfigError as err:
-        raise ConfigError(f"--define {definition!r}: {err}") from None
-    if found is None or (found[0] not in RANGES and found[0] not in SCALARS):
-        raise ConfigError(
-            f"--define {definition!r}: {text!r} is not a quantity of the question's notation "
-            "(Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, J, m, x, y)"
-        )
-    return found
+        raise ConfigError(f"--define {text!r}: {err}") from None
 
 
 def translate(node, notation):
@@ -594,7 +563,7 @@ def _lettered(sym, table):
     """A core symbol without a name in ``table``, its layer in the student's letter where it
     is not the notation's own (k for the question's l)."""
     base = sym.layer.base if sym.layer else None
-    letter, own = (_letter_back(base, t) for t in (table, BY_NAME[table.name]))
+    letter, own = (_letter_back(base, t) for t in (table, BY_NAME.get(table.name, table)))
     return sym if letter == own else replace(sym, layer=LayerIndex(letter, sym.layer.offset))
 
 

@@ -1,4 +1,4 @@
-"""The notations ``check`` reads, as data: one :class:`Table` each.
+"""The notations ``check`` reads, as data: one :class:`Table` each, read from a notation file.
 
 A table says how a notation spells the question's quantities (the core vocabulary of Θ^(l),
 b^(l), z^(l), a^(l), δ^(l), their batches Z, A, Δ and the gradients G = ∂J/∂Θ, gb = ∂J/∂b):
@@ -6,10 +6,21 @@ each written name with the core symbol it stands for (:class:`Meaning`), the lay
 (0 in deeplearning.ai and Goodfellow, 1 in the question), whether samples are rows, what J
 includes, and the clue that tells the notation apart. ``notations.translate`` maps a parsed
 equation into the core vocabulary with it, and ``notations.spell`` writes core symbols back.
-Adding a notation is a table and its tests.
+
+Each built-in notation is a TOML file in ``notation_files/`` (``deltaprop check
+--show-notation dlai`` prints one), its names written as a user writes ``--define``:
+``"W^{[l]}" = "Theta^(l)"``. A user's own file in the same format is read by :func:`read`
+(``check --notation-file``). Adding a notation is a file and its tests.
 """
 
-from dataclasses import dataclass, field
+import functools
+import os
+import pkgutil
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+
+from deltaprop.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -26,9 +37,6 @@ class Meaning:
     shift: int = 0
     at: str = ""
     scale: str = ""
-
-
-_m = Meaning  # the tables' short name: _m("Θ", -1) is Θ at the written layer − 1
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,13 @@ class Table:
     style: str = "()"  # how a layer is written back: "()", "[]", "^", "digits"
     clue: str = ""  # a pattern only this notation uses
     note: str = ""  # how it translates, shown once with a verdict
+    local: dict = field(default_factory=dict)  # names local to one layer (cs231n's), by the
+    # kind of layer: (clue, note, symbols), the first whose clue the equation matches
 
 
 NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "axis", "power", "multiply", "outer", "mean")
 NUMPY_WORDS += ("keepdims", "True", "False", "where")
-NUMPY = {word: word for word in NUMPY_WORDS}
+NUMPY = {word: word for word in NUMPY_WORDS}  # read in every notation with numpy = true
 # Ng's course with the bias folded in, a view of the question's quantities: Θ+^(l) = [b^(l+1)
 # Θ^(l)] holds the bias as its first column (its gradients the bias's gradient), a+^(l) =
 # [1; a^(l)] the bias unit a_0 = 1 as its first entry (a^(L) has none)
@@ -70,287 +80,232 @@ FOLDED = {  # the folded quantity at layer l: its first column, or "1", a first 
     "a": "1",
     "A": "1",
 }
-AFFINE = {  # cs231n's names of an affine layer from l to l+1, one sample per row: each the
-    # transpose of a core quantity; dout = ∂J/∂out carries the 1/m of J (scale "1/m")
-    "X": _m("A", 0, "l"),
-    "x": _m("A", 0, "l"),
-    "W": _m("Θ", 0, "l"),
-    "w": _m("Θ", 0, "l"),
-    "b": _m("b", 1, "l"),
-    "out": _m("Z", 1, "l"),
-    "dout": _m("Δ", 1, "l", "1/m"),
-    "dx": _m("∂J/∂A", 0, "l", "1/m"),
-    "dX": _m("∂J/∂A", 0, "l", "1/m"),
-    "dW": _m("G", 0, "l"),
-    "dw": _m("G", 0, "l"),
-    "db": _m("gb", 1, "l"),
-}
-ACTIVATION = {  # cs231n's names of the activation φ of a hidden layer l: out = φ(x)
-    "x": _m("Z", 0, "l"),
-    "out": _m("A", 0, "l"),
-    "dout": _m("∂J/∂A", 0, "l", "1/m"),
-    "dx": _m("Δ", 0, "l", "1/m"),
-}
-AFFINE_CLUE = r"\b(?:X|W|w|b|dW|dw|db|dX)\b"  # an equation about an affine layer names these
-LAYER_NOTES = {
-    "affine": (
-        "cs231n's names are local to one layer, one sample per row; this is an affine layer "
-        "from layer l to l+1: X is (A^(l))ᵀ (N × D, N = m samples, D = n_l), W is (Θ^(l))ᵀ "
-        "(D × M, M = n_{l+1}), b is (b^(l+1))ᵀ, out is (Z^(l+1))ᵀ, dout = ∂J/∂out = "
-        "(1/m) (Δ^(l+1))ᵀ (J averages over the N samples), dW is (∂J/∂Θ^(l))ᵀ, db is "
-        "(∂J/∂b^(l+1))ᵀ, dx = ∂J/∂X, and reg is α/m"
-    ),
-    "activation": (
-        "cs231n's names are local to one layer, one sample per row; this is the activation φ "
-        "of a hidden layer l: x is (Z^(l))ᵀ (N × D, N = m samples, D = n_l), out = φ(x) is "
-        "(A^(l))ᵀ, dout = ∂J/∂out and dx = ∂J/∂x = (1/m) (Δ^(l))ᵀ (J averages over the N "
-        "samples)"
-    ),
-}
-
-LETTERS = {name: _m(name) for name in ("δ", "z", "a", "b")}  # δ^l: the layer as written
 GRADIENTS = {"Θ": "G", "b": "gb", "Z": "Δ", "A": "∂J/∂A", "z": "δ", "a": "∂J/∂a"}  # ∂J/∂•
 
-
-def _gradients(names, prefix):
-    """The names of the gradients ∂J/∂• of ``names`` (name → core symbol): ``prefix + name``
-    (deeplearning.ai's dZ is ∂J/∂Z, the snake_case grad_W is ∂J/∂Θ)."""
-    return {prefix + name: GRADIENTS[core] for name, core in names.items()}
+NOTATIONS = ("question", "ng", "nielsen", "cs231n", "dlai", "goodfellow", "bishop")
+NOTATIONS += ("wikipedia", "d2l", "d2l-rows", "numpy", "britz")  # the order of --help
 
 
-def _names_at(at, names, suffix=""):
-    """The names of one layer ``at`` of code, written without a layer: ``name + suffix`` for
-    each core symbol ``names[name]``; a weight (W, its gradient dW) maps the layer before to
-    ``at`` (Θ^(l−1) for layer l)."""
-    shift = {"Θ": -1, "G": -1}
-    return {name + suffix: _m(core, shift.get(core, 0), at) for name, core in names.items()}
+def source(name):
+    """The text of the built-in notation file ``name`` (``check --show-notation``): package
+    data, read by the package's loader (``importlib.resources`` and the pathlib and zipfile
+    it imports would add a tenth to ``check``'s start-up)."""
+    return pkgutil.get_data(__package__, f"notation_files/{name}.toml").decode("utf-8")
 
 
-# deeplearning.ai: [l] is layer l, layer 0 the input, W^{[l]} from l−1 to l
-DLAI_CODE = {"W": "Θ", "b": "b", "Z": "Z", "A": "A", "z": "z", "a": "a"}
-DLAI_LAYER = _names_at("l", DLAI_CODE | _gradients(DLAI_CODE, "d") | {"dw": "G"})
-DLAI_LAYER |= _names_at("l-1", {"A": "A", "dA": "∂J/∂A"}, "_prev")
-# from-scratch NumPy: names of the layer l of a loop, or of a 3-layer network (_hidden, _output)
-SNAKE_CODE = {"W": "Θ", "b": "b", "z": "z", "a": "a", "delta": "δ"}
-SNAKE_CODE |= _gradients({"W": "Θ", "b": "b"}, "grad_")
-SNAKE = _names_at("l", SNAKE_CODE | _gradients({"W": "Θ", "b": "b"}, "d"))
-SNAKE |= _names_at("l+1", {"delta": "δ", "W": "Θ"}, "_next") | _names_at("l-1", {"a": "a"}, "_prev")
-SNAKE |= _names_at("L-1", SNAKE_CODE, "_hidden") | _names_at("L", SNAKE_CODE, "_output")
-SNAKE["x"] = _m("a", 0, "L-2")  # the input of the 3-layer network
-SNAKE["num_examples"] = _m("m")
+@functools.cache
+def builtin(name):
+    """The :class:`Table` of the built-in notation ``name`` (read once)."""
+    return read(tomllib.loads(source(name)), f"{name}.toml")
 
-OCTAVE = {"Theta": "Θ", "delta": "δ", "d": "δ", "Delta": "Acc", "a": "a", "z": "z"}
-OCTAVE["Theta{}_grad"] = "G"
-OCTAVE = {name: _m(core) for name, core in OCTAVE.items()}  # {}: where the layer is written
 
-D2L = {"W": _m("Θ", -1), "b": _m("b"), "n": _m("m")}  # d2l: W^{(l)} from layer l−1 to l
+def load(path):
+    """The :class:`Table` of the user's notation file ``path`` (TOML, the format of the
+    built-in files; its ``name`` is the file's name unless given)."""
+    try:
+        with open(path, "rb") as file:
+            data = tomllib.load(file)
+    except OSError as err:
+        raise ConfigError(f"cannot read the notation file {path}: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not a TOML file ({err}): see --show-notation dlai") from None
+    return read(data, str(path))
 
-TABLES = (
-    Table(
-        "question",
-        "the question's notation",
-        r"\delta^{(l)} = (\Theta^{(l)})^\top \delta^{(l+1)} \odot \varphi'(z^{(l)})",
+
+def read(data, where):
+    """The :class:`Table` of a notation file's ``data`` (its TOML, parsed), every key and name
+    checked before use: a ConfigError of one line names the key and what fits. ``numpy =
+    true`` reads NumPy's words (dot, sum, …); the names of a ``local`` table are of the layer
+    l, and the first one's are the table's symbols unless it has its own."""
+    for key, value in data.items():
+        if key not in CHECKS:
+            raise ConfigError(f"{where}: unknown key {key!r}: the keys are {', '.join(CHECKS)}")
+        fits, what = CHECKS[key]
+        if not fits(value):
+            raise ConfigError(f"{where}: {key} = {value!r} does not fit: write {what}")
+    words = NUMPY | data.get("words", {}) if data.get("numpy") else data.get("words", {})
+    file = os.path.basename(where)
+    named = {"name": file.removesuffix(".toml"), "title": f"the notation of {file}"}
+    named["example"] = ""
+    table = Table(**named | data | {"words": words})  # its names read next, with its layers
+    local = {
+        kind: (part.get("clue", ""), part.get("note", ""), _meanings(part, table, where, kind))
+        for kind, part in table.local.items()
+    }
+    layer = next(iter(local.values()), ("", "", {}))[2]  # cs231n's affine layer
+    symbols = _meanings(data, table, where) or layer
+    spelled = _meanings(data, table, where, key="spelled")
+    return replace(table, symbols=symbols, spelled=spelled, local=local)
+
+
+def _meanings(data, table, where, kind="", key="symbols"):
+    """name → Meaning of the definitions of ``data[key]`` (:func:`definition`), those of a
+    ``kind`` of layer of the layer l."""
+    meanings = {}
+    for name, quantity in data.get(key, {}).items():
+        try:
+            word, meaning = definition(name, quantity, table, "l" if kind else "")
+        except ConfigError as err:
+            part = f"local.{kind}.{key}" if kind else key
+            raise ConfigError(f"{where}: {part} {name!r} = {quantity!r}: {err}") from None
+        meanings[word] = meaning
+    return meanings
+
+
+def _regex(text):
+    try:
+        return isinstance(text, str) and re.compile(text) is not None
+    except re.error:
+        return False
+
+
+def _one_of(*values):
+    return lambda value: any(value == v and type(value) is type(v) for v in values)
+
+
+def _text(value):
+    return isinstance(value, str)
+
+
+def _names(value):
+    return isinstance(value, dict) and all(map(_text, value.values()))
+
+
+def _local(value):
+    parts = value.values() if isinstance(value, dict) else [None]
+    fits = {"clue": _regex, "note": _text, "symbols": _names}
+    return all(
+        isinstance(part, dict) and all(k in fits and fits[k](v) for k, v in part.items())
+        for part in parts
+    )
+
+
+def _letters(value):
+    pairs = value.items() if isinstance(value, dict) else [("", "")]
+    return all(re.fullmatch(r"[A-Za-z]", k) and v in ("l", "L") for k, v in pairs)
+
+
+WORD_MEANINGS = ("φ", "φ'", "α", "J", "m", "G", "sum", "reg", *NUMPY_WORDS)
+CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
+    "name": (lambda v: _text(v) and re.fullmatch(r"[\w-]+", v), "a word, as 'mine'"),
+    "title": (_text, "a string: how a verdict calls the notation"),
+    "example": (_text, "a string: an equation written in it"),
+    "note": (_text, "a string: how it translates, shown with a verdict"),
+    "first": (_one_of(0, 1), "0 or 1, the number of the input layer"),
+    "letters": (_letters, "layer letters, each 'l' (a layer) or 'L' (the output): {k = 'l'}"),
+    "units": (
+        lambda v: _text(v) and re.fullmatch(r"[a-z]{3}", v) and len(set(v)) == 3,
+        "three letters, the units of the layers l-1, l and l+1, as 'ijk'",
     ),
-    Table(
-        "ng",
-        "Ng's course notation",
-        "delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)",
-        symbols={"D": _m("G")},  # D^(l), D2
-        words={"g": "φ", "sigmoid": "φ", "sigmoidGradient": "φ'", "sum": "sum"},
-        operators={"Δ": "Acc", "*": "·"},  # Ng's Δ^(l): the accumulator Σ_i δ (a)ᵀ
-        spelled=OCTAVE,
-        style="digits",
-        clue=r"2\s*:\s*end|\[\s*1\s*;|\[\s*(?:ones|zeros)\(|h_|\.\*|sigmoidGradient|_grad\b|:="
-        r"|\b(?:delta|Delta|Theta|a|z)\d|\bD\^|\bg'|\bg\s*\(",
-        note=(
-            "Octave names are layers (delta3 is δ^(3), Theta2' is (Θ^(2))ᵀ), .* is ⊙ and * the "
-            "matrix product; g and sigmoid are φ, g' and sigmoidGradient are φ'; D^(l) is "
-            "∂J/∂Θ^(l) and Δ^(l) the sum Σ_i δ^(l+1) (a^(l))ᵀ; h_Θ(x) is a^(L), and the output "
-            "layer is linear. The course folds the bias into Θ (a first column, for the bias "
-            "unit a_0 = 1): an equation is read with b^(l) apart, as here, and with the bias "
-            "folded."
-        ),
+    "rows": (_one_of(False, True), "true (samples as rows) or false"),
+    "cost": (_one_of("mean", "sum"), "'mean' or 'sum': J averages or sums over the samples"),
+    "square": (_one_of("norm", "power"), "'norm' (v^2 is ‖v‖²) or 'power' (entry by entry)"),
+    "numpy": (_one_of(False, True), "true (np.dot, .T, ** are read) or false"),
+    "one_d": (_one_of(False, True), "true (np.sum without keepdims=True is 1-D) or false"),
+    "layers": (lambda v: type(v) is int and v >= 0, "the depth without --sizes, or 0 for any"),
+    "style": (_one_of("()", "[]", "^", "digits"), "'()', '[]', '^' or 'digits'"),
+    "clue": (_regex, "a regular expression (Python's re) only this notation's equations match"),
+    "words": (
+        lambda v: isinstance(v, dict) and all(w in WORD_MEANINGS for w in v.values()),
+        f"words, each one of {', '.join(WORD_MEANINGS[:8])}, as {{g = 'φ'}}",
     ),
-    Table(
-        "nielsen",
-        "Nielsen's notation",
-        r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
-        symbols={"w": _m("Θ", -1), "W": _m("Θ", -1)},  # w^l maps layer l−1 to layer l
-        spelled=LETTERS,
-        words={"C": "J"},
-        style="^",
-        clue=r"\bw\^|\\sigma|σ|\bC\b|\\nabla_a|(?:\\delta|δ|\b[az])\^(?:[lL]|\{[lL])",
-        note=(
-            "Nielsen's w^{l+1} is Θ^(l) here (his w^l maps layer l−1 to layer l); C is J, σ is φ "
-            "and ∇_a C is ∂J/∂a^(L). His output layer applies σ, the question's is linear, so here "
-            "δ^L = ∇_a C, without his ⊙ σ'(z^L)."
-        ),
+    "operators": (
+        lambda v: isinstance(v, dict) and v.items() <= {"*": "·", "Δ": "Acc"}.items(),
+        "'*' = '·' (* is the matrix product) or 'Δ' = 'Acc' (Ng's accumulator)",
     ),
-    Table(
-        "cs231n",
-        "cs231n's NumPy notation",
-        "dx = dout @ W.T",
-        symbols=AFFINE,  # or ACTIVATION: notations.local_names
-        words=NUMPY | {"N": "m", "reg": "reg"},
-        rows=True,
-        numpy=True,
-        clue=r"\bdout\b|^\s*d?(?:x|out)\s*\+?=|\breg\b",
-    ),
-    Table(
-        "dlai",
-        "deeplearning.ai's notation (LaTeX and NumPy)",
-        r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
-        symbols=DLAI_LAYER,
-        words={"g": "φ", "lambd": "α"} | NUMPY,
-        first=0,
-        square="power",
-        numpy=True,
-        one_d=True,
-        style="[]",
-        clue=r"\^\{?\[|\b(?:d[ZWAbz]|[ZA])\d|\bA_prev\b|\bd[ZA]\b|keepdims|(?=.*np\.).*\b[AZ]\b",
-        note=(
-            "deeplearning.ai's layer 0 is the input: W^{[l]} is Θ^(l), b^{[l]}, Z^{[l]}, "
-            "A^{[l]} are b^(l+1), Z^(l+1), A^(l+1) here; dZ^{[l]} is Δ^(l+1) (without the "
-            "1/m of J), dW^{[l]} is ∂J/∂Θ^(l), db^{[l]} is ∂J/∂b^(l+1), dA^{[l]} is "
-            "(Θ^(l+1))ᵀ Δ^(l+2); * is element-wise and g is φ"
-        ),
-    ),
-    Table(
-        "goodfellow",
-        "Goodfellow, Bengio and Courville's Algorithm 6.3/6.4",
-        r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J \odot f'(a^{(k)})",
-        symbols={
-            "W": _m("Θ", -1),
-            "b": _m("b"),
-            "a": _m("z"),
-            "h": _m("a"),
-            "ŷ": _m("a", 0, "l"),
-        },
-        words={"f": "φ"},
-        first=0,
-        letters={"k": "l", "l": "L", "L": "L"},
-        clue=r"\\hat\{?y|\bh\^\{?\(|\\nabla_\{?h|\\nabla_\{[ab]\^\{\(k\b|\^\{\(k-1\)\\top",
-        note=(
-            "Goodfellow's layer 0 is the input and l the output: his a^(k) is the "
-            "pre-activation z^(k+1) here and h^(k) the activation a^(k+1), W^(k) is Θ^(k), "
-            "b^(k) is b^(k+1), ŷ = h^(l) is a^(L) and f is φ"
-        ),
-    ),
-    Table(
-        "bishop",
-        "Bishop's component form (PRML §5.3)",
-        r"\delta_j = h'(a_j) \sum_k w_{kj} \delta_k",
-        symbols={
-            "w": _m("Θ"),
-            "a": _m("z"),
-            "z": _m("a"),
-            "x": _m("x", 0, "1"),  # x_i: i runs over the inputs
-            "t": _m("y", 0, "L"),  # y_k, t_k: k runs over the outputs
-            "y": _m("a", 0, "L"),
-            "b": _m("b"),
-            "E_n": _m("J"),
-            "E": _m("J"),
-        },
-        spelled={"δ": _m("δ")},  # δ_j: the unit's letter is the layer
-        words={"h": "φ"},
-        units="ijk",
-        square="power",
-        clue=r"\bw_\{?[ijk]|\bt_[ijk]|\bE_n\b|\bh'?\(|\b[az]_j\b(?!\s*\^)",
-        note=(
-            "Bishop's units i, j, k belong to three consecutive layers l−1, l, l+1 (i the inputs "
-            "where x_i is written, k the outputs where y_k or t_k is); his a_j is the "
-            "pre-activation z^(l)_j and z_j the activation a^(l)_j, w_{kj} is Θ^(l)_{kj}, y_k "
-            "the output a^(L)_k, t_k the target y_k, E_n is J^(n) and h is φ"
-        ),
-    ),
-    Table(
-        "wikipedia",
-        "Wikipedia's matrix form",
-        r"\nabla_{W^l} C = \delta^l (a^{l-1})^T",
-        symbols={"W": _m("Θ", -1)},
-        spelled=LETTERS,
-        words={"f": "φ", "C": "J"},
-        style="^",
-        clue=r"\(f\^|\bf\^|\\nabla_\{?W\^\{?l",
-        note=(
-            "Wikipedia's W^l maps layer l−1 to layer l: it is Θ^(l−1) here; f^l is φ, "
-            "(f^l)' is φ'(z^(l)), C is J and ∘ is ⊙"
-        ),
-    ),
-    Table(
-        "d2l",
-        "d2l.ai's notation (one sample, a column)",
-        r"\frac{\partial J}{\partial W^{(1)}} = \frac{\partial J}{\partial z} x^\top",
-        symbols=D2L | {"z": _m("z", 0, "1"), "h": _m("a", 0, "1"), "o": _m("a", 0, "L")},
-        first=0,
-        layers=3,
-        clue=r"\\partial\s*[zho]\}|^\s*[zho]\s*=|\\partial\s*[hW]\^\{\(|[zh]\^\{\(.*\\phi",
-        note=(
-            "d2l's layer 0 is the input: W^{(l)} is Θ^(l), b^{(l)} is b^(l+1), z^{(l)} and "
-            "h^{(l)} are z^(l+1) and a^(l+1) here; z and h alone are those of the first hidden "
-            "layer, z^(2) and a^(2), and o is the output a^(L)"
-        ),
-    ),
-    Table(
-        "d2l-rows",
-        "d2l.ai's minibatch notation (samples as rows)",
-        r"H = \phi(X W^{(1)} + b^{(1)})",
-        symbols=D2L | {"H": _m("A", 0, "1"), "O": _m("A", 0, "L"), "X": _m("X"), "Y": _m("Y")},
-        first=0,
-        rows=True,
-        layers=3,
-        clue=r"\b[HO]\b|\\partial\s*[HO]\}|\bH\^",
-        note=(
-            "d2l's minibatch, one sample per row, layer 0 the input: X is Xᵀ here, W^{(l)} is "
-            "(Θ^(l))ᵀ, b^{(l)} is (b^(l+1))ᵀ, H^{(l)} is (A^(l+1))ᵀ (H alone is (A^(2))ᵀ), O "
-            "is (A^(L))ᵀ and n is m; J averages over the n samples"
-        ),
-    ),
-    Table(
-        "numpy",
-        "from-scratch NumPy (snake_case names, one sample a 1-D vector)",
-        "delta_hidden = np.dot(W_output.T, delta_output) * sigmoid_prime(z_hidden)",
-        symbols=SNAKE,
-        words={"sigmoid": "φ", "sigmoid_prime": "φ'", "relu": "φ", "reg_lambda": "α"} | NUMPY,
-        numpy=True,
-        one_d=True,
-        style="digits",
-        clue=r"\b(?:delta|grad|z|a|W|b)_(?:hidden|output|next|prev)\b|\bgrad_[Wb]\b|np\.(?:dot|outer|multiply|power|sum)|\.dot\(",
-        note=(
-            "snake_case names of the layer l of a loop (delta, W, a_prev, W_next, delta_next) "
-            "or of a 3-layer network (_hidden is layer L−1, _output layer L); W is Θ^(l−1), "
-            "W_next is Θ^(l); a 1-D vector is a column and np.outer(u, v) is u vᵀ"
-        ),
-    ),
-    Table(
-        "britz",
-        "Britz's NumPy (samples as rows)",
-        "delta2 = delta3.dot(W2.T) * (1 - np.power(a1, 2))",
-        symbols={
-            "X": _m("X"),
-            "y": _m("Y"),
-            "W": _m("Θ"),
-            "b": _m("b", 1),
-            "z": _m("Z", 1),
-            "a": _m("A", 1),
-            "delta": _m("Δ"),
-            "dW": _m("G", 0, "", "m"),
-            "db": _m("gb", 1, "", "m"),
-            "num_examples": _m("m"),
-        },
-        words={"reg_lambda": "α"} | NUMPY,
-        rows=True,
-        cost="sum",
-        numpy=True,
-        one_d=True,
-        style="digits",
-        clue=r"\breg_lambda\b|(?=.*(?:np\.|\.dot\(|@))(?=.*\b(?:delta|a|z)\d)",
-        note=(
-            "Britz's code, one sample per row: W1 is (Θ^(1))ᵀ, b1 (b^(2))ᵀ, z1 and a1 are "
-            "(Z^(2))ᵀ and (A^(2))ᵀ, delta3 is (Δ^(3))ᵀ; his cost sums over the samples, so "
-            "dW1 is m ∂J/∂Θ^(1) (transposed)"
-        ),
-    ),
+    "symbols": (_names, "names, each the question's quantity: {'W^{[l]}' = 'Theta^(l)'}"),
+    "spelled": (_names, "names only written back, as symbols"),
+    "local": (_local, "tables of the names of one kind of layer, each with clue, note, symbols"),
+}
+
+
+# ---------------------------------------------------------------- a definition: a name and the
+# question's quantity it stands for, in a notation file and in --define
+
+SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
+CORE = {"Theta": "Θ", "theta": "Θ", "Θ": "Θ", "delta": "δ", "δ": "δ", "Delta": "Δ", "Δ": "Δ"}
+CORE |= {name: name for name in ("b", "z", "a", "Z", "A", "Acc", *SCALARS)}  # Acc: Ng's Δ^(l)
+LAYER = (  # l, (l+1), [l-1], {(L)}, 2: a layer letter or number, in matching brackets
+    r"(?P<brace>\{)?\s*(?P<open>[\[(])?\s*(?P<letter>[A-Za-z]?)\s*(?P<offset>[+-]?\s*\d+)?"
+    r"\s*(?(open)[\])])\s*(?(brace)\})"
 )
-BY_NAME = {table.name: table for table in TABLES}
-NOTATIONS = tuple(BY_NAME)
+WRITTEN = re.compile(  # W^{[l]}, w^l, A_prev; Octave's Theta{l}_grad: the layer in the middle
+    rf"(?P<head>[^\W\d]\w*)\s*(?:\^\s*{LAYER}|\{{(?P<slot>[A-Za-z])\}}(?P<tail>\w*))?"
+)
+QUANTITY = re.compile(  # m dJ/dTheta^(l), \partial J/\partial \Theta^{(l)}, Delta[l+1]/m, J
+    r"(?P<m>m\s*\*?\s*)?(?P<d>(?:[d∂]|\\partial\s*)J\s*/\s*(?:[d∂]|\\partial\s*))?"
+    rf"\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*)?{LAYER}(?P<over>\s*/\s*m)?"
+)
+QUANTITIES = (
+    "Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, the gradients "
+    "dJ/dTheta^(l), dJ/db^(l), dJ/dZ^(l), dJ/dA^(l), J, m, x, y; times m or over m"
+)
+
+
+def definition(name, quantity, table, at=""):
+    """``(written name, Meaning)`` of one definition ``name = quantity``: a name written with
+    a layer in ``table``'s letters and numbering (``W^{[l]}`` = ``Theta^(l)``: Θ at the written
+    layer − 1 where layer 0 is the input), or a name of one layer (``A_prev`` = ``A^(l)``: at
+    that layer, which a weight's name, such as ``W`` = ``Theta^(l-1)``, maps to; ``at`` for a
+    table whose names are all of the layer l, as cs231n's); the quantity in the question's
+    symbols and numbering, times m or over m (Britz's ``m dJ/dTheta^(l)``, cs231n's
+    ``Delta^(l+1)/m``). A ConfigError names what does not fit."""
+    written = WRITTEN.fullmatch(name.strip())
+    if written is None:
+        raise ConfigError(f"{name!r} is not a name with an optional layer, as W^{{[l]}} or A_prev")
+    core, layer, scale = _quantity(quantity.strip())
+    word = written["head"] + ("{}" + written["tail"] if written["tail"] else "")
+    letter = written["letter"] or written["slot"]
+    if layer is None and core not in SCALARS:
+        raise ConfigError(f"give the layer of {quantity.strip()!r}, e.g. {quantity.strip()}^(l)")
+    if letter and core not in SCALARS:
+        base = table.letters.get(letter, "?")
+        if base != layer[0]:
+            raise ConfigError(
+                f"the layer letters differ ({letter!r} is {base!r} in {table.title}, the "
+                f"quantity's is {layer[0]!r})"
+            )
+        offset = int((written["offset"] or "0").replace(" ", ""))
+        return word, Meaning(core, layer[1] - offset - _input(base, table), "", scale)
+    if layer is None:
+        return word, Meaning(core, 0, "", scale)
+    if at:  # every name of the table is of the layer l (cs231n's)
+        return word, Meaning(core, layer[1] - _input(layer[0], table), at, scale)
+    shift = -int(core in ("Θ", "G"))  # a weight's name is of the layer it maps to
+    at = _layer_text(layer[0], layer[1] - shift - _input(layer[0], table), table)
+    return word, Meaning(core, shift, at, scale)
+
+
+def _quantity(text):
+    """``(core, (base, offset) or None, scale)`` of a quantity of the question's notation."""
+    found = QUANTITY.fullmatch(text)
+    core = CORE.get(found["name"]) if found else None
+    if found and found["d"]:
+        core = GRADIENTS.get(core)
+    if core is None:
+        unknown = f" (unknown symbol {found['name']!r})" if found else ""
+        raise ConfigError(
+            f"{text!r} is not a quantity of the question's notation{unknown}: use {QUANTITIES}"
+        )
+    layer = None
+    if found["letter"] or found["offset"]:
+        base = {"k": "l"}.get(found["letter"], found["letter"])
+        if base not in ("l", "L", ""):
+            raise ConfigError(f"the layer of {text!r} is l, L or a number, plus or minus one")
+        layer = (base, int((found["offset"] or "0").replace(" ", "")))
+    return core, layer, "m" if found["m"] else "1/m" if found["over"] else ""
+
+
+def _input(base, table):
+    """1 where layer 0 is the input (the core's layer l is the notation's l − 1), else 0."""
+    return int(table.first == 0 and base != "L")
+
+
+def _layer_text(base, offset, table):
+    """A layer in ``table``'s letters: ``l-1``, ``L``, ``2``."""
+    letter = next((w for w, core in table.letters.items() if core == base), base)
+    return f"{letter}{offset:+d}".removesuffix("+0") if base else str(offset)
+
+
+BY_NAME = {name: builtin(name) for name in NOTATIONS}
+TABLES = tuple(BY_NAME.values())
