@@ -267,7 +267,7 @@ def _indices_swapped(node, goal, activation):
     """z_j δ_i for δ_j z_i (Bishop's ∂E_n/∂w_{ji}): each factor of a product of two units
     written with the other's index, and so at the other's layer."""
     factors = (node.left, node.right) if isinstance(node, Bin) else ()
-    if not (factors and all(isinstance(n, Sym) and n.entry for n in factors)):
+    if not (factors and all(isinstance(n, Sym) and len(n.entry) == 1 for n in factors)):
         return None
     left, right = factors
     swapped = replace(left, layer=right.layer, entry=right.entry)
@@ -331,25 +331,20 @@ def _layer_shifted(node, goal, activation):
     return "layer shifted", {"fixed": shifted, "written": node}, shifted
 
 
-def _x(span, layer):  # cs231n's x of an activation layer: (Z^(l))ᵀ
-    return Transpose(span, Sym(span, "Z", layer))
-
-
-def _out(span, layer):  # its out = φ(x): (A^(l))ᵀ
-    return Transpose(span, Sym(span, "A", layer))
+def _row(name, span, layer):  # cs231n's x of an activation layer, (Z^(l))ᵀ; out = φ(x), (A^(l))ᵀ
+    return Transpose(span, Sym(span, name, layer))
 
 
 def _dout(span, layer):  # its dout = ∂J/∂out, with the 1/m of J
-    upstream = Transpose(span, Sym(span, "∂J/∂A", layer))
-    return Bin(span, "/", upstream, Sym(span, "m"), "scale")
+    return Bin(span, "/", _row("∂J/∂A", span, layer), Sym(span, "m"), "scale")
 
 
 def _cs231n_derivative(activation, span, layer):
     """φ'(x) as cs231n writes it in terms of x and out: ``(x > 0)`` for the ReLU,
     ``(1 - out**2)`` for tanh, ``out * (1 - out)`` for the sigmoid; None for another φ."""
-    one, out = Num(span, 1.0), _out(span, layer)
+    one, out = Num(span, 1.0), _row("A", span, layer)
     if activation == "relu":
-        return Call(span, "step", _x(span, layer))
+        return Call(span, "step", _row("Z", span, layer))
     if activation == "tanh":
         return Bin(span, "-", one, Call(span, "pow", out, (Num(span, 2.0),)))
     if activation == "sigmoid":
@@ -371,7 +366,7 @@ def _local_derivative(goal, rhs, activation):
     right = replace(rhs, right=Bin(span, "*", _dout(span, layer), derivative))
     found = []
     if any(isinstance(n, Sym) and n.name == "Z" for n in walk(written)):
-        outputs = transform(written, lambda n: _out(n.span, layer) if _is_x(n) else None)
+        outputs = transform(written, lambda n: _row("A", n.span, layer) if _is_x(n) else None)
         found.append(("cs231n φ' of x", {}, replace(rhs, right=outputs)))
     if not any(isinstance(n, Sym) and n.name not in ("∂J/∂A", "m") for n in walk(written)):
         mask = "the ReLU's mask " if activation == "relu" else ""
