@@ -68,6 +68,13 @@ def test_notation_corpus_is_large_and_mixed():
 
 @pytest.mark.parametrize("record", NOTATION_CORPUS, ids=[r["name"] for r in NOTATION_CORPUS])
 def test_notation_corpus_chain(record):
+    if "steps" in record:  # a whole text: every step's verdict, numbered on through the text
+        result = check_text(record["text"], **_act(record))
+        verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+        first = str(verdicts.index("wrong") + 1) if "wrong" in verdicts else "-"
+        assert record["expect"] == ("wrong" if record["first"] != "-" else "correct")
+        assert (first, verdicts) == (record["first"], record["steps"].split()), result.to_text()
+        return
     result = check_derivation(record["text"], **_act(record))
     first = "-" if result.first_wrong_step is None else str(result.first_wrong_step)
     assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()

@@ -693,6 +693,11 @@ def evaluate_entries(node, domain):
     if entrywise or isinstance(node, Neg):  # of each entry: φ(z_j), −δ_j
         value, indices = evaluate_entries(node.arg, domain)
         return unary(node, Term(value.shape, value, node.arg), domain).value, indices
+    if isinstance(node, Deriv) and isinstance(node.num, Sym) and isinstance(node.den, Sym):
+        indices = node.num.entry + node.den.entry  # ∂z_k/∂z_j: one axis per entry index
+        bare = replace(node, num=replace(node.num, entry=""), den=replace(node.den, entry=""))
+        value = np.asarray(evaluate(bare, domain).value, dtype=float)
+        return value.reshape(value.shape[: len(indices)]), indices
     if isinstance(node, SumOver) and node.index in "ijk":
         value, indices = evaluate_entries(node.arg, domain)
         if node.index not in indices:

@@ -58,6 +58,7 @@ class Table:
     square: str = "norm"  # v^2: ‖v‖² ("norm") or entry by entry ("power")
     numpy: bool = False  # np.dot, np.sum(…, axis=…), .T, ** are read
     one_d: bool = False  # np.sum(v, axis=1) without keepdims=True is 1-D (a row)
+    flat: bool = False  # one sample is a 1-D array: its .T is itself, np.dot(u, v) a scalar
     layers: int = 0  # the depth without --sizes (d2l's one hidden layer), 0: any
     style: str = "()"  # how a layer is written back: "()", "[]", "^", "digits"
     clue: str = ""  # a pattern only this notation uses
@@ -202,6 +203,7 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "square": (_one_of("norm", "power"), "'norm' (v^2 is ‖v‖²) or 'power' (entry by entry)"),
     "numpy": (_one_of(False, True), "true (np.dot, .T, ** are read) or false"),
     "one_d": (_one_of(False, True), "true (np.sum without keepdims=True is 1-D) or false"),
+    "flat": (_one_of(False, True), "true (one sample is a 1-D array: v.T is v) or false"),
     "layers": (lambda v: type(v) is int and v >= 0, "the depth without --sizes, or 0 for any"),
     "style": (_one_of("()", "[]", "^", "digits"), "'()', '[]', '^' or 'digits'"),
     "clue": (_regex, "a regular expression (Python's re) only this notation's equations match"),
