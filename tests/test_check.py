@@ -292,13 +292,19 @@ def test_the_student_intermediate_tensor_lines_cannot_be_checked_and_say_why():
     ("equation", "unread"),
     [
         (r"J = \frac{1}{m} \sum_{i=1}^{m} \mathcal{L}(a^{(L)}, y)", r"\mathcal"),
-        (r"\Theta \leftarrow \Theta - \eta \nabla_\Theta J", r"\leftarrow"),
     ],
 )
 def test_question_lines_outside_the_checker_vocabulary_are_pointed_at(equation, unread):
     result = check(equation)
     assert result.verdict == "unparseable"
     assert f"position {equation.index(unread)}" in result.message
+
+
+def test_an_update_with_an_arrow_is_read_as_the_code_writes_it():
+    result = check(r"\Theta \leftarrow \Theta - \eta \nabla_\Theta J")
+    assert result.verdict == "unsupported" and "needs a layer index" in result.message
+    step = r"\Theta^{(l)} \gets \Theta^{(l)} - \eta \nabla_{\Theta^{(l)}} J"
+    assert check(step).verdict == "correct"
 
 
 def test_absolute_layers_beyond_the_generic_network_are_checked():

@@ -229,7 +229,8 @@ DERIVATION_MARKS = re.compile(
 def is_derivation(text):
     """Whether ``text`` is more than one equation ``LHS = RHS``: a chain ``A = B = C``, an
     environment, a definition by underbrace, macros, a shape claim or an update rule."""
-    chain = len(tex.top_level_split(text.replace(":=", "="), "=")) > 2
+    statements = tex.statements(text.replace(":=", "="))  # dZ2 = …; dW2 = … is not a chain
+    chain = any(len(tex.top_level_split(one, "=")) > 2 for one in statements)
     return chain or DERIVATION_MARKS.search(text) is not None
 
 

@@ -190,6 +190,14 @@ def check(
         Names of the user's own, ``"W^{[l]}=Theta^(l)"``: a name with an optional layer and
         the question's quantity it stands for (``notations.define``).
     """
+    statements = tex.statements(equation)
+    if len(statements) > 1:  # dZ2 = (A2 - Y) / m; dW2 = …: each judged, the first wrong told
+        notation = notation or notations.detect(equation)
+        statements = _with_local_names(statements, notation)
+        options = (target, seed, notation, output_activation, loss, bias, define)
+        results = [check(one.strip(), sizes, activation, *options) for one in statements]
+        return next((r for r in results if r.verdict != "correct"), results[-1])
+    equation = statements[0] if statements else equation
     sizes = None if sizes is None else check_work(sizes)
     output = None if output_activation is None else get_activation(output_activation).name
     context = Context(sizes, get_activation(activation).name, check_seed(seed), output, loss)
@@ -197,6 +205,9 @@ def check(
         raise ConfigError(f"--output-activation is judged with the squared loss, not {loss}")
     notations.check_bias(bias)
     result = _reading(equation, sizes, notation, output)
+    if CLASSIFICATION.search(equation):
+        result.verdict, result.message = "unsupported", CLASSIFICATION_NOTE
+        return result
     depth = notations.depth(equation, result.notation)  # d2l's layers without --sizes
     if sizes is None and depth:
         context, result.depth = replace(context, sizes=GENERIC_WIDTHS[:depth]), depth
@@ -216,6 +227,41 @@ def check(
     if judged.verdict == "unsupported":
         judged.message += _advice(equation, judged.message, judged.notation)
     return judged
+
+
+CLASSIFICATION = re.compile(r"\bprobs\b|softmax|exp_scores|np\.divide\(\s*Y\b|cross.?entropy", re.I)
+CLASSIFICATION_NOTE = (
+    "this is the gradient of a classification loss (softmax, cross-entropy): deltaprop judges "
+    "networks for regression, with the squared (default), huber or poisson loss"
+)
+
+
+def _with_local_names(statements, notation):
+    """``statements`` less those that name a value for the ones after them: a name that is no
+    quantity of ``notation`` (s = 1/(1+np.exp(-Z)); dZ = dA * s * (1-s)), or one assigned
+    again (ex4's delta2 = … .* [1; sigmoidGradient(z2)]; delta2 = delta2(2:end)), is put in
+    the later right sides, in parentheses."""
+    kept = []
+    for i, statement in enumerate(statements):
+        name, value = (part.strip() for part in statement.partition("=")[::2])
+        later = statements[i + 1 :]
+        again = any(re.match(rf"\s*{re.escape(name)}\s*=", one) for one in later)
+        if not name.isidentifier() or not (again or _is_local(name, notation)):
+            kept.append(statement)
+            continue
+        word, value = re.compile(rf"\b{name}\b"), f"({value})".replace("\\", "\\\\")
+        for j, one in enumerate(later, i + 1):
+            left, mark, right = one.partition("=")
+            statements[j] = left + mark + word.sub(value, right)  # value's backslashes kept
+    return kept
+
+
+def _is_local(name, notation):
+    try:
+        notations.read(name, notation)
+    except (ParseError, shapes.SymbolError):
+        return True
+    return False
 
 
 SQUARE_NOTE = (
@@ -267,7 +313,8 @@ def _judge(context, result, lhs, sides, reading):
         result.notes.append(notations.FOLDED_NOTE)
         if reading == "rows":
             result.notes.append(notations.ROWS_NOTE)
-    update = _update(lhs, sides[0]) if lhs is not None and len(sides) == 1 else None
+    one = lhs is not None and len(sides) == 1
+    update = _update(lhs, sides[0], table_of(result.notation).cost) if one else None
     if update is not None:
         lhs, sides = update[0], [update[1]]
         result.notes.append(update[2])
@@ -317,22 +364,30 @@ def _is_rate(node):
     return isinstance(node, Sym) and node.name in RATES
 
 
-def _update(lhs, rhs):
+def _unit_rate(span, cost):
+    """The rate of a gradient step read as 1, or 1/m when the cost sums over the samples."""
+    one = Num(span, 1.0)
+    return one if cost == "mean" else Bin(span, "/", one, Sym(span, "m"), "/")
+
+
+def _update(lhs, rhs, cost="mean"):
     """``(target, T, note)`` when ``lhs = lhs + T``: an accumulation (Ng's Δ^(l) := Δ^(l) +
     δ^(l+1) (a^(l))ᵀ, Octave's Theta1_grad = Theta1_grad + delta2 * a1') whose T is one
     sample's gradient, or the L2 update (``Theta1_grad(:,2:end) = Theta1_grad(:,2:end) +
     (lambda/m) * Theta1(:,2:end)``, cs231n's ``dW += reg * W`` of the transposes) whose T is
-    (α/m) Θ^(l), or a gradient step ``W1 = W1 - learning_rate * dW1``; else None."""
+    (α/m) Θ^(l), or a gradient step ``W1 = W1 - learning_rate * dW1`` (whose rate is 1/m of
+    the step when the ``cost`` sums over the samples, as Britz's does); else None."""
     if not (isinstance(rhs, Bin) and rhs.op in "+-" and to_text(rhs.left) == to_text(lhs)):
         return None
-    if isinstance(lhs, Sym) and lhs.name in ("Θ", "b") and shapes.uses(rhs.right, RATES):
-        gradient = replace(lhs, name="G" if lhs.name == "Θ" else "gb")
-        step = transform(rhs.right, lambda n: Num(n.span, 1.0) if _is_rate(n) else None)
-        return gradient, step if rhs.op == "-" else Neg(step.span, step), DESCENT_NOTE
+    transposed = isinstance(lhs, Transpose)  # Britz's rows: W1 += -epsilon * dW1
+    written = lhs.arg if transposed else lhs
+    if isinstance(written, Sym) and written.name in ("Θ", "b") and shapes.uses(rhs.right, RATES):
+        gradient = replace(written, name="G" if written.name == "Θ" else "gb")
+        step = transform(rhs.right, lambda n: _unit_rate(n.span, cost) if _is_rate(n) else None)
+        step = step if rhs.op == "-" else Neg(step.span, step)
+        return (Transpose(lhs.span, gradient) if transposed else gradient), step, DESCENT_NOTE
     if rhs.op == "-":
         return None
-    transposed = isinstance(lhs, Transpose)
-    written = lhs.arg if transposed else lhs
     columns = isinstance(written, DropFirst) and written.axis == 1  # the weights of Ng's Θ
     inner = written.arg if columns else written
     if not (isinstance(inner, Sym) and inner.name in ACCUMULATORS and inner.layer is not None):

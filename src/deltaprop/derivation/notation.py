@@ -227,6 +227,7 @@ COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "hat": "hat",
     "maximum": "max",
     "tanh": "tanh",
+    "=": "leftarrow gets",  # an update Θ ← Θ − η ∂J/∂Θ, as a code's Θ = Θ − η dΘ
     # sizes and spaces, and the Diag(φ') answer's \LR{…} (its braces are the parentheses)
     "": "left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad displaystyle limits LR",
 }
@@ -258,15 +259,17 @@ FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), ze
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", ".transpose()": "ᵀ"}
 UNICODE["\\|"] = "‖"  # Octave's .*, ./, .^ and :=; LaTeX's \|
+UNICODE["←"] = "="
+SCRIPTS = str.maketrans("⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹ₐⱼₖₗᵢ₊₋₀₁₂₃₄₅₆₇₈₉", "()lLk+-0123456789ajkli+-0123456789")
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.|\b(?:int|float)(?:32|64)?(?=\()"  # a cast: a mask
     r"|\.astype\((?:np\.)?\w+\)|;\s*$)|(?P<annotation>\\in(?![A-Za-z]).*)"
-    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<sup>[⁽ˡᴸᵏ][⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴-⁹]*)|(?P<sub>[ₐⱼₖₗᵢ₊₋₀-₉]+)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
-    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ])"
+    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ←])"
 )
 
 
@@ -369,6 +372,10 @@ def _tokens_of(match, text, words):
         return _octave_tokens(s, pos, end)
     if kind == "num":
         return [Token("num", float(s), pos, end)]
+    if kind in ("sup", "sub"):  # Unicode scripts: δ⁽ˡ⁾, wˡ⁺¹, ∇ₐ are δ^{(l)}, w^{l+1}, ∇_{a}
+        script = "^{" if kind == "sup" else "_{"
+        inner = TOKEN_RE.finditer(script + s.translate(SCRIPTS) + "}")
+        return [replace(t, pos=pos, end=end) for m in inner for t in _tokens_of(m, text, words)]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
         return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
     if kind == "punct":  # also NumPy's x**2 and dW += T, Octave's .* (⊙) and Ng's := (=)
@@ -593,6 +600,7 @@ class _Parser:
             node = Bin((node.span[0], right.span[1]), op, node, right, op)
         if self.tok.kind in (">", "<"):  # NumPy's mask (x > 0): 1 where x > 0, else 0
             func = "step" if self.next().kind == ">" else "below"
+            self.accept("=")  # (x >= 0) is (x > 0) but where x = 0, a set of measure zero
             zero = self.expect("num", "0 after the comparison, as in the mask (x > 0)")
             if zero.value != 0:
                 self.fail("only the masks (x > 0) and (x < 0) are read", zero)

@@ -88,6 +88,7 @@ def title(notation):
 PLAIN = re.compile(  # \mathcal{L}, not a function 𝓛(a, y); a bold letter (d\mathbf{W}: dW)
     rf"{LOSS.pattern}(?!\s*\}}?\s*\()|\\(?:mathbf|boldsymbol|bm|mathsf)\{{(?P<bold>[A-Za-z]+)\}}"
 )
+CHAIN_NAME = re.compile(r"^\s*[A-Za-z]\w*\s*(?:←|\\leftarrow\b|\\gets\b)(?=.*=)")
 BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
 
 
@@ -114,9 +115,12 @@ def _rescaled(side, written, lhs, undo):
 
 
 def plain(text):
-    """``text`` with the loss ``\\mathcal{L}`` as J and bold letters plain, padded so that
-    positions in ``text`` still hold."""
-    return PLAIN.sub(lambda found: (found["bold"] or "J").ljust(len(found.group())), text)
+    """``text`` with the loss ``\\mathcal{L}`` as J, bold letters plain, a subscript of one
+    letter unbraced (``E_{n}``: ``E_n``) and the name of a chain dropped (Goodfellow's ``g ←
+    ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
+    text = PLAIN.sub(lambda found: (found["bold"] or "J").ljust(len(found.group())), text)
+    text = re.sub(r"_\{(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
+    return CHAIN_NAME.sub(lambda found: " " * len(found.group()), text)
 
 
 def local_names(table, text):

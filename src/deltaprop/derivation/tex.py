@@ -206,6 +206,31 @@ def rows(formula):
     return [row.strip() for row in re.split(rf"\\\\|{code_line}", text) if row.strip()]
 
 
+COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
+    r"\.copy\(\)|\.reshape\((?:[^()]|\([^()]*\))*\)|\bnp\.array\(\s*(\w+)\s*,\s*copy\s*=\s*True\s*\)"
+)
+MASK = re.compile(r"(\w+)\s*\[([^\[\]]+?)\s*([<>]=?)\s*0\s*\]\s*=\s*0")  # dx[x <= 0] = 0
+INDEXED_LINE = re.compile(r"\n(?=\s*\w+\s*\[[^\]\n]*\]\s*=)")  # a line dx[…] = … of code
+KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the values
+
+
+def statements(code):
+    """The statements of a line of code separated by ``;`` (``dZ2 = A2 - Y; dW2 = …``), its
+    copies and reshapes read as the array (padded: positions in ``code`` still hold), and an
+    in-place mask after a copy (``dx = dout.copy(); dx[x <= 0] = 0``, or on the next line)
+    read as one statement, ``dx = (dout) * (x > 0)``."""
+    found = []
+    code = INDEXED_LINE.sub(";", COPY.sub(lambda m: (m[1] or "").ljust(len(m[0])), code))
+    for statement in top_level_split(code, ";"):
+        mask = MASK.fullmatch(statement.strip())
+        if mask and found and re.match(rf"\s*{mask[1]}\s*=", found[-1]):
+            name, value = found[-1].split("=", 1)
+            found[-1] = f"{name}= ({value.strip()}) * ({mask[2]} {KEPT[mask[3]]} 0)"
+        elif statement.strip():
+            found.append(statement)
+    return found
+
+
 def pieces(row):
     """A row cut into equations: ``&`` dropped, split at ``\\qquad``, ``\\implies`` …; a
     piece that states a condition (``\\forall l``, ``for k < L``) is dropped."""
@@ -234,7 +259,7 @@ def equations(formula):
     """The :class:`Equation` records of one formula (macros already expanded)."""
     found = []
     for row in rows(normalize(formula)):
-        for piece in pieces(row):
+        for piece in (piece for statement in statements(row) for piece in pieces(statement)):
             _add_piece(found, piece)
     return found
 
@@ -242,9 +267,10 @@ def equations(formula):
 def _add_piece(found, piece):
     piece, claims = _claims(piece)
     arrow = top_level_split(piece, "←")
-    if len(arrow) == 2:
+    if len(arrow) == 2 and len(top_level_split(arrow[1], "=")) == 1:
         found.append(Equation(arrow[0].strip(), "←", [_step(arrow[1])], claims))
         return
+    piece = arrow[-1]  # Goodfellow's g ← ∇_{a^{(k)}} J = …: g names the chain
     sides = [side.strip() for side in top_level_split(piece, "=")]
     if len(sides) == 1:
         if claims and sides[0]:
