@@ -47,7 +47,7 @@ from deltaprop.relerror import rel_error
 
 TOLERANCE = 1e-6  # relative error of a step judged by central differences
 LOCAL_NAME = re.compile(r"^(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]{2,})\}?$")
-NOT_JUDGED = re.compile(r"\\MATRIX|\\text\s*\{|\\mbox|\\cdots|\\ldots|\\vdots|\\dots")
+NOT_JUDGED = re.compile(r"\\MATRIX|\\text\s*\{(?!prod\})|\\mbox|\\cdots|\\ldots|\\vdots|\\dots")
 NOT_JUDGED_NOTE = "written entry by entry or as text"
 
 

@@ -191,7 +191,7 @@ class BiasUnit(Node):
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
-FUNCTIONS = {"φ", "φ'", "Diag", "ℓ", "Tr"} | ELEMENTWISE  # ℓ: a loss, summed over the outputs
+FUNCTIONS = {"φ", "φ'", "Diag", "ℓ", "Tr", "prod"} | ELEMENTWISE  # ℓ: a loss, over the outputs
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
 ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
@@ -235,6 +235,7 @@ WORDS = {  # a token and its other words
     "δ": "g",  # the Diag(φ') answer's g
     "φ'": "dphi",
     "Diag": "diag",
+    "prod": "prod",  # d2l's prod(∂J/∂o, ∂o/∂W): the chain rule's product
     "Tr": "Tr",  # the trace of a derivation's identities (calculus.py evaluates it)
     "1": "ones",
     "h": "h",
@@ -357,7 +358,7 @@ TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (
     "·": ("op", "·"),
     "⊙": ("op", "⊙"),
 }
-SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "η", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L"}
+SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "η", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L", "prod"}
 SYMBOLS |= ELEMENTWISE
 
 
@@ -742,10 +743,20 @@ class _Parser:
     def call(self, func):
         open_ = self.next()
         arg, extra = self.expr(), []
-        while func.name in ("clip", "ℓ") and self.accept(","):  # clip(r, lo, hi), ℓ(a, y)
+        while func.name in ("clip", "ℓ", "prod") and self.accept(","):  # clip(r, lo, hi), ℓ(a, y)
             extra.append(self.expr())
         close = self.expect(CLOSING[open_.kind], f"{CLOSING[open_.kind]!r}")
+        if func.name == "prod" and len(extra) == 1:  # d2l's prod(v, ∂o/∂X): the chain rule
+            return self.chain_rule((func.span[0], close.end), arg, extra[0])
         return Call((func.span[0], close.end), func.name, arg, tuple(extra), func.layer)
+
+    def chain_rule(self, span, v, jac):
+        """d2l's prod(v, ∂o/∂X): vᵀ J by a weight matrix X (J with three indices), else Jᵀ v,
+        a column as v is."""
+        den = jac.den.name if isinstance(jac, Deriv) and isinstance(jac.den, Sym) else ""
+        if den == "Θ" or getattr(self.table.symbols.get(den[1:]), "core", "") == "Θ":
+            return Bin(span, "@", Transpose(v.span, v), jac, "prod")
+        return Bin(span, "@", Transpose(jac.span, jac), v, "prod")
 
     def superscript(self, node):
         self.next()  # ^

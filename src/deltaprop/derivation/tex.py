@@ -148,6 +148,7 @@ def normalize(text):
     text = re.sub(r"\\textcolor\s*\{[^{}]*\}", "", text)
     text = DROPPED.sub(" ", text)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*(?:Tr|tr|trace)\s*\}", "Tr", text)
+    text = re.sub(r"\\(?:mathrm|operatorname|text)\s*\{\s*prod\s*\}", "prod", text)  # d2l's
     text = DIFFERENTIAL_RE.sub(r"\\partial ", text)
     text = re.sub(r"\\partial\s*_", r"\\nabla_", text)  # ∂_X J, a gradient as ∇_X J
     text = SUM_BOUND.sub(r"\1", text)
