@@ -100,6 +100,16 @@ def test_layer_zero_is_the_input():
     assert "layer 0 is the input" in result.to_text()
 
 
+def test_a_function_named_that_is_not_the_networks_activation_is_said_and_never_accepted():
+    other = check("A1 = sigmoid(Z1)", (4, 5, 3), "tanh", notation="dlai")
+    assert other.verdict == "wrong", other.to_text()
+    assert "sigmoid is not this network's activation: φ is tanh here" in other.message
+    same = check("A1 = sigmoid(Z1)", (4, 5, 3), "sigmoid", notation="dlai")
+    assert same.verdict == "correct" and "not this network's" not in same.to_text()
+    wrong = check("delta2 = (Theta2' * delta3) .* sigmoid(z2)", (4, 5, 3), "relu", notation="ng")
+    assert wrong.verdict == "wrong" and wrong.hints[0].startswith("sigmoid is not"), wrong.hints
+
+
 @pytest.mark.parametrize(
     "notation, sizes, equation, corrected",
     [
@@ -129,10 +139,11 @@ def test_layer_zero_is_the_input():
 def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
     notation, sizes, equation, corrected
 ):
-    result = check(equation, sizes, notation=notation)
+    activation = "sigmoid" if "sigmoid" in equation else "tanh"  # sigmoid_prime: the sigmoid's
+    result = check(equation, sizes, activation, notation=notation)
     assert result.verdict == "wrong" and result.corrected == corrected, result.to_text()
     assert "corrected, in the question's notation:" in result.to_text()
-    again = check(result.corrected, sizes, notation=notation)
+    again = check(result.corrected, sizes, activation, notation=notation)
     assert again.verdict == "correct", again.to_text()
 
 

@@ -224,11 +224,29 @@ def check(
     words = notations.student_words(equation, nodes, result.notation, context.activation)
     context = replace(context, voice=notations.Writer(equation, result.notation, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
+    if words["phi"] in ACTIVATIONS and words["phi"] != context.activation:  # sigmoid for tanh
+        judged = _other_activation(judged, words["phi"], context.activation)
     if judged.verdict == "unsupported":
         judged.message += _advice(equation, judged.message, judged.notation)
     return judged
 
 
+ACTIVATIONS = ("sigmoid", "tanh", "relu")  # functions a student names, read as φ if φ
+ACTIVATION_NOTE = (
+    "{named} is not this network's activation: φ is {phi} here (--activation {phi}); name "
+    "the network's φ, or check the equation with --activation {named}"
+)
+
+
+def _other_activation(result, named, phi):
+    """``result`` of an equation that names an activation, ``named``, other than the
+    network's ``phi``: it is read as φ, so it is never correct, and the hints say so first."""
+    note = ACTIVATION_NOTE.format(named=named, phi=phi)
+    if result.verdict == "correct":
+        result.verdict, result.reason, result.message = "wrong", "value", note
+    else:
+        result.hints.insert(0, note)
+    return result
 CLASSIFICATION = re.compile(r"\bprobs\b|softmax|exp_scores|np\.divide\(\s*Y\b|cross.?entropy", re.I)
 CLASSIFICATION_NOTE = (
     "this is the gradient of a classification loss (softmax, cross-entropy): deltaprop judges "
