@@ -197,12 +197,12 @@ def test_a_renamed_copy_of_a_built_in_judges_and_says_the_same(row):
         ("first = 2", "first = 2 does not fit: write 0 or 1, the number of the input layer"),
         ("rows = 'yes'", "rows = 'yes' does not fit: write true (samples as rows) or false"),
         ("clue = '(W'", "clue = '(W' does not fit: write a regular expression"),
-        ("letters = {k = 'j'}", "letters = {'k': 'j'} does not fit: write layer letters, each 'l'"),
+        ("letters = {k = 'j'}", "letters.k = 'j' does not fit: write layer letters, each 'l'"),
         ("units = 'ii'", "units = 'ii' does not fit: write three letters"),
         ("style = '{}'", "style = '{}' does not fit: write '()', '[]', '^' or 'digits'"),
         (
             "[words]\nsoftmax = 'ψ'",
-            "words = {'softmax': 'ψ'} does not fit: write words, each one of φ",
+            "words.softmax = 'ψ' does not fit: write words, each one of φ",
         ),
         (
             "[symbols]\n'W^{[l' = 'Theta^(l)'",
@@ -227,12 +227,13 @@ def test_a_renamed_copy_of_a_built_in_judges_and_says_the_same(row):
         ),
         (
             "[local.affine]\nclue = '(W'",
-            "local = {'affine': {'clue': '(W'}} does not fit: write tables",
+            "local.affine = {'clue': '(W'} does not fit: write tables",
         ),
         (
             "[local.affine.symbols]\nW = 'Theta'",
             "local.affine.symbols 'W' = 'Theta': give the layer",
         ),
+        ("[symbols]\nX = 'X'\nW = 3", "symbols.W = 3 does not fit: write names, each the"),
         ("name = 'two words'", "name = 'two words' does not fit: write a word"),
         ("first = true", "first = True does not fit"),
     ],

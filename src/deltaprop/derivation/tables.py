@@ -125,7 +125,9 @@ def read(data, where):
             raise ConfigError(f"{where}: unknown key {key!r}: the keys are {', '.join(CHECKS)}")
         fits, what = CHECKS[key]
         if not fits(value):
-            raise ConfigError(f"{where}: {key} = {value!r} does not fit: write {what}")
+            entries = value.items() if isinstance(value, dict) else ()  # a table: its entry
+            said = next((f"{key}.{k} = {v!r}" for k, v in entries if not fits({k: v})), None)
+            raise ConfigError(f"{where}: {said or f'{key} = {value!r}'} does not fit: write {what}")
     words = NUMPY | data.get("words", {}) if data.get("numpy") else data.get("words", {})
     file = os.path.basename(where)
     named = {"name": file.removesuffix(".toml"), "title": f"the notation of {file}"}
