@@ -247,6 +247,8 @@ def _other_activation(result, named, phi):
     else:
         result.hints.insert(0, note)
     return result
+
+
 CLASSIFICATION = re.compile(r"\bprobs\b|softmax|exp_scores|np\.divide\(\s*Y\b|cross.?entropy", re.I)
 CLASSIFICATION_NOTE = (
     "this is the gradient of a classification loss (softmax, cross-entropy): deltaprop judges "

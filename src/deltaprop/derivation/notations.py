@@ -418,6 +418,7 @@ def as_numpy(node):
     return transform(node, star)
 
 
+PRIME = re.compile(r"^d|'$|_?(?:prime|derivative)$|Gradient$")  # φ' of a name of φ: g', dtanh
 PRODUCTS = {"*": "*", ".*": ".*", "⊙": "⊙", "∘": "∘", "\\odot": "⊙", "\\circ": "∘"}
 
 
@@ -440,7 +441,7 @@ def student_words(equation, nodes, notation, activation):
     names = [
         w for w, core in table.words.items() if core == "φ" and (w == activation or len(w) == 1)
     ]
-    phi = said.get("φ") or re.sub(r"^d|'$|_?(?:prime|derivative)$|Gradient$", "", said.get("φ'") or "")
+    phi = said.get("φ") or PRIME.sub("", said.get("φ'") or "")
     phi = phi or min(names, key=lambda w: w != activation, default="φ")
     primes = [w for w, core in table.words.items() if core == "φ'" and w.startswith(phi)]
     dphi = said.get("φ'") or (primes or [phi + "'"])[0]
