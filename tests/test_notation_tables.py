@@ -333,3 +333,14 @@ def test_the_command_reads_a_line_of_code_and_an_arrow_as_the_sources_write_them
 def test_a_mask_on_the_next_line_is_read_with_the_line_before(code, activation, verdict):
     assert check(code, activation=activation, notation="dlai").verdict == verdict
     assert check_derivation(code, activation=activation, notation="dlai").verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "line", [r"\nabla_{W^{(k)}} J = g h^{(k-1)\top}", r"g \leftarrow g \odot f'(a^{(k)})"]
+)
+def test_goodfellows_g_alone_is_said_to_change_meaning_line_by_line(line, capsys):
+    main(["check", line, "--notation", "goodfellow", "--sizes", "4,5,3"])
+    out = capsys.readouterr().out
+    assert (
+        "g changes meaning line by line in Algorithm 6.4" in out and "another notation" not in out
+    )
