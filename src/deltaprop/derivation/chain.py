@@ -270,7 +270,8 @@ def check_derivation(
         result.equations.append(_judge_equation(equation, options, scope, len(result.steps)))
     result.verdict = _formula_verdict(result)
     if result.verdict == "skipped" and not result.message:
-        result.message = "nothing here is an equation about the network"
+        said = notations.advice(formula, options.notation)
+        result.message = said or "nothing here is an equation about the network"
     return result
 
 

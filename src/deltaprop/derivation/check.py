@@ -611,7 +611,9 @@ def _layer_zero(voice):
 def _advice(equation, message, notation):
     """What to do when ``equation`` cannot be read in ``notation``: the notations it reads
     in, or how to name an unknown symbol with --define."""
-    fits = notations.fitting(equation, notation)
+    fits, said = notations.fitting(equation, notation), notations.advice(equation, notation)
+    if said:  # Goodfellow's g
+        return f"\n  {said}"
     if fits:
         choices = " or ".join(f"--notation {name} ({notations.title(name)})" for name in fits[:3])
         return f"\n  it reads in another notation: try {choices}"

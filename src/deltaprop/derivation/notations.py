@@ -68,6 +68,13 @@ def detect(text):
     return "question"
 
 
+def advice(text, notation=None):
+    """What ``notation`` (detected when None) says of ``text`` when it cannot read it: the
+    ``advice`` of its table whose pattern ``text`` matches (Goodfellow's g), else ""."""
+    table = table_of(notation or detect(text))
+    return next((said for pattern, said in table.advice.items() if re.search(pattern, text)), "")
+
+
 def check_notation(notation):
     """``notation`` if deltaprop knows it, or a notation file's :class:`Table` (the name of
     the built-in one it copies whole: a copy of dlai.toml is dlai); a ConfigError otherwise."""

@@ -65,6 +65,7 @@ class Table:
     clue: str = ""  # a pattern only this notation uses
     note: str = ""  # how it translates, shown once with a verdict
     index_note: str = ""  # the hint where a fix moves the weights' layer (Nielsen's w^l)
+    advice: dict = field(default_factory=dict)  # pattern → what to say of a line not read
     local: dict = field(default_factory=dict)  # names local to one layer (cs231n's), by the
     # kind of layer: (clue, note, symbols), the first whose clue the equation matches
 
@@ -197,6 +198,10 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "example": (_text, "a string: an equation written in it"),
     "note": (_text, "a string: how it translates, shown with a verdict"),
     "index_note": (_text, "a string: the hint where a fix moves the weights' layer"),
+    "advice": (
+        lambda v: isinstance(v, dict) and all(map(_regex, v)) and all(map(_text, v.values())),
+        "patterns, each with what to say of an equation that matches it and is not read",
+    ),
     "first": (_one_of(0, 1), "0 or 1, the number of the input layer"),
     "letters": (_letters, "layer letters, each 'l' (a layer) or 'L' (the output): {k = 'l'}"),
     "units": (
