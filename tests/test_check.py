@@ -482,3 +482,23 @@ def test_an_undefined_function_is_named_by_its_own_name():
     assert result.failure["operation"] == "clip"
     summed = check("dZ2 = np.sum(m, axis=0)")  # NumPy's sum of a scalar
     assert summed.message.startswith("the sum over an axis of m (scalar) is undefined")
+
+
+@pytest.mark.parametrize(
+    "equation, named",
+    [
+        ("delta2 = (Theta2' * delta3) .* sigmoidGradient(z2)", "sigmoid"),
+        ("A1 = sigmoid(Z1)", "sigmoid"),
+        ("delta_hidden = np.dot(W_output.T, delta_output) * relu_derivative(z_hidden)", "relu"),
+    ],
+)
+def test_without_activation_the_network_is_the_one_the_equation_names(equation, named):
+    result = check(equation)
+    assert result.verdict == "correct", result.to_text()
+    assert f"judged for a network whose φ is {named}" in result.to_text()
+    assert check(equation, activation="tanh").verdict == "wrong"  # named ≠ --activation: said
+
+
+def test_an_equation_that_names_no_function_is_judged_for_tanh():
+    result = check("dZ1 = np.dot(W2.T, dZ2) * A1 * (1 - A1)")
+    assert result.verdict == "wrong" and "judged for a network" not in result.to_text()

@@ -131,7 +131,7 @@ def _register_check(subparsers):
         help="check every formula of a Markdown or MathJax post, a .tex file or plain text "
         "('-' reads standard input): one line per formula, then the details of each wrong one",
     )
-    _add_test_network(p)
+    _add_test_network(p, named=True)
     p.add_argument(
         "--for",
         dest="target",
@@ -200,10 +200,16 @@ def _add_seed(p, default, what):
     )
 
 
-def _add_test_network(p):
-    """--sizes, --activation and --seed: the random network that values are checked on."""
+def _add_test_network(p, named=""):
+    """--sizes, --activation and --seed: the random network that values are checked on;
+    ``named``: the default of --activation is the function an equation names, else tanh."""
     p.add_argument("--sizes", help="an architecture; default: symbolic widths n_l")
-    p.add_argument("--activation", default="tanh", help="φ of the hidden layers (default tanh)")
+    default = ": the one EQUATION names, sigmoid, tanh or relu, else tanh" if named else " tanh"
+    p.add_argument(
+        "--activation",
+        default=None if named else "tanh",
+        help=f"φ of the hidden layers (default{default})",
+    )
     _add_seed(p, 0, "the test network and values")
 
 
@@ -220,7 +226,7 @@ def run_check(args):
         args.notation = tables.load(args.notation_file)
     if (args.file is None) == (args.equation is None):
         raise ConfigError("give one EQUATION or --file PATH ('-' for standard input), not both")
-    whole = {"sizes": sizes, "activation": args.activation, "seed": args.seed}
+    whole = {"sizes": sizes, "activation": args.activation or "tanh", "seed": args.seed}
     whole |= {k: getattr(args, k) for k in ("notation", "output_activation", "loss", "bias")}
     whole["define"] = args.define
     if args.file is not None:

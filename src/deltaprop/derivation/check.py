@@ -148,7 +148,7 @@ class CheckResult:
 def check(
     equation,
     sizes=None,
-    activation="tanh",
+    activation=None,
     target=None,
     seed=0,
     notation=None,
@@ -169,8 +169,9 @@ def check(
     sizes : sequence of int, optional
         The architecture; without it the shapes are symbolic (n_l) and the values are
         checked on a generic network with distinct widths.
-    activation : str
-        φ of the hidden layers.
+    activation : str, optional
+        φ of the hidden layers; when None, the one the equation names (``sigmoid(z2)``,
+        ``sigmoidGradient``, ``tanh_derivative``, ``relu``), else tanh.
     target : str, optional
         The quantity the expression is for, e.g. ``"delta^(L-1)"`` (the ``--for`` option).
     seed : int
@@ -200,7 +201,8 @@ def check(
     equation = statements[0] if statements else equation
     sizes = None if sizes is None else check_work(sizes)
     output = None if output_activation is None else get_activation(output_activation).name
-    context = Context(sizes, get_activation(activation).name, check_seed(seed), output, loss)
+    phi = get_activation(activation or "tanh").name
+    context = Context(sizes, phi, check_seed(seed), output, loss)
     if output is not None and get_loss(loss).name != "squared":
         raise ConfigError(f"--output-activation is judged with the squared loss, not {loss}")
     notations.check_bias(bias)
@@ -222,8 +224,13 @@ def check(
         return result
     nodes = [n for side in (lhs, *sides) if side is not None for n in shapes.walk(side)]
     words = notations.student_words(equation, nodes, result.notation, context.activation)
+    if activation is None and words["phi"] in ACTIVATIONS:  # sigmoidGradient: a sigmoid network
+        context = replace(context, activation=words["phi"])
+        words = notations.student_words(equation, nodes, result.notation, context.activation)
     context = replace(context, voice=notations.Writer(equation, result.notation, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
+    if context.activation != phi:
+        judged.notes.append(NAMED_NOTE.format(named=context.activation))
     if words["phi"] in ACTIVATIONS and words["phi"] != context.activation:  # sigmoid for tanh
         judged = _other_activation(judged, words["phi"], context.activation)
     if judged.verdict == "unsupported":
@@ -232,6 +239,7 @@ def check(
 
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")  # functions a student names, read as φ if φ
+NAMED_NOTE = "judged for a network whose φ is {named}, the function the equation names"
 ACTIVATION_NOTE = (
     "{named} is not this network's activation: φ is {phi} here (--activation {phi}); name "
     "the network's φ, or check the equation with --activation {named}"
