@@ -235,7 +235,7 @@ def translate(node, notation):
             layer = core_layer(n.layer, 0, table)
             return replace(n, arg=translate(n.arg, table), layer=layer)
         written = isinstance(n, Transpose) and n.span != n.arg.span  # not np.outer's vᵀ
-        if written and table.flat and _vector(arg := translate(n.arg, table)):
+        if written and table.flat and _is_vector(arg := translate(n.arg, table)):
             return arg  # a 1-D array's .T is itself
         if isinstance(n, Sym) and table.units and n.entry and n.layer is None and n.name in "δb":
             return replace(n, layer=table.units[n.entry[0]])
@@ -245,11 +245,6 @@ def translate(node, notation):
         return None
 
     return transform(node, core)
-
-
-def _vector(node):
-    """Whether ``node`` is one sample's vector (z, a, δ, x, y)."""
-    return isinstance(node, Sym) and node.name in BATCHES
 
 
 def _core_symbol(sym, table):

@@ -65,9 +65,12 @@ def group_end(text, start):
     raise ConfigError(f"unbalanced braces: the '{{' at position {start} is never closed")
 
 
+ARGUMENT = re.compile(r" *(\\[A-Za-z]+|\\.|.)", re.S)  # a command, an escaped or a plain character
+
+
 def _argument(text, pos):
     """``(argument, end)``: the brace group or single token at ``pos`` (spaces skipped)."""
-    match = re.compile(r" *(\\[A-Za-z]+|\\.|.)", re.S).match(text, pos)
+    match = ARGUMENT.match(text, pos)
     if match is None:
         raise ConfigError("a macro is missing an argument at the end of the formula")
     if match[1] == "{":
