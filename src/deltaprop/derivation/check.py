@@ -219,8 +219,8 @@ def check(
         lhs, sides = _sides(tex.primes_as_phi(equation), target, table)
     except (ParseError, shapes.SymbolError) as err:
         caret = f"\n{err.caret()}" if isinstance(err, ParseError) else ""
-        advice = _advice(equation, str(err), result.notation)
-        result.verdict, result.message = "unparseable", f"{err}{advice}{caret}"
+        message = _advised(equation, err, result.notation)
+        result.verdict, result.message = "unparseable", f"{message}{caret}"
         return result
     nodes = [n for side in (lhs, *sides) if side is not None for n in shapes.walk(side)]
     words = notations.student_words(equation, nodes, result.notation, context.activation)
@@ -234,7 +234,7 @@ def check(
     if words["phi"] in ACTIVATIONS and words["phi"] != context.activation:  # sigmoid for tanh
         judged = _other_activation(judged, words["phi"], context.activation)
     if judged.verdict == "unsupported":
-        judged.message += _advice(equation, judged.message, judged.notation)
+        judged.message = _advised(equation, judged.message, judged.notation)
     return judged
 
 
@@ -616,20 +616,23 @@ def _layer_zero(voice):
     return HINTS["layer zero"].format(title=notations.title(voice.notation), x=x, **words)
 
 
-def _advice(equation, message, notation):
-    """What to do when ``equation`` cannot be read in ``notation``: the notations it reads
-    in, or how to name an unknown symbol with --define."""
-    fits, said = notations.fitting(equation, notation), notations.advice(equation, notation)
-    if said:  # Goodfellow's g
-        return f"\n  {said}"
+def _advised(equation, error, notation):
+    """What to say when ``equation`` cannot be read in ``notation`` for ``error`` (a message,
+    or a ParseError): the notation's own advice in place of the core's words (Goodfellow's g
+    reads as a δ he does not have), after a parse error's; else ``error`` with the notations
+    it reads in, or with how to name an unknown symbol with --define."""
+    message, said = str(error), notations.advice(equation, notation)
+    if said:
+        return f"{message}\n  {said}" if isinstance(error, ParseError) else said
+    fits = notations.fitting(equation, notation)
     if fits:
         choices = " or ".join(f"--notation {name} ({notations.title(name)})" for name in fits[:3])
-        return f"\n  it reads in another notation: try {choices}"
+        return f"{message}\n  it reads in another notation: try {choices}"
     unknown = re.search(r"unknown symbol '([^']+)'", message)
     if unknown is None and "cannot tell which quantity" not in message:
-        return ""
+        return message
     name = unknown.group(1) if unknown else equation.split("=")[0].strip()
-    return (
+    return message + (
         f"\n  {name!r} is a symbol of no notation deltaprop knows: name the quantity it stands "
         f"for, e.g. --define '{name}^{{(l)}}=a^(l)' (or --define '{name}=J'), or pick a "
         f"notation with --notation ({', '.join(notations.NOTATIONS)})"
