@@ -226,7 +226,6 @@ def check(
     words = notations.student_words(equation, nodes, result.notation, context.activation)
     if activation is None and words["phi"] in ACTIVATIONS:  # sigmoidGradient: a sigmoid network
         context = replace(context, activation=words["phi"])
-        words = notations.student_words(equation, nodes, result.notation, context.activation)
     context = replace(context, voice=notations.Writer(equation, result.notation, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
     if context.activation != phi:
@@ -388,14 +387,13 @@ ACCUMULATORS = ("Acc", "G", "Acc+", "G+")
 REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+"}
 
 
-def _is_rate(node):
-    return isinstance(node, Sym) and node.name in RATES
-
-
-def _unit_rate(span, cost):
-    """The rate of a gradient step read as 1, or 1/m when the cost sums over the samples."""
-    one = Num(span, 1.0)
-    return one if cost == "mean" else Bin(span, "/", one, Sym(span, "m"), "/")
+def _unit_rate(node, cost):
+    """The rate of a gradient step read as 1, or 1/m when the cost sums over the samples;
+    None for a node that is no rate."""
+    if not (isinstance(node, Sym) and node.name in RATES):
+        return None
+    one = Num(node.span, 1.0)
+    return one if cost == "mean" else Bin(node.span, "/", one, Sym(node.span, "m"), "/")
 
 
 def _update(lhs, rhs, cost="mean"):
@@ -411,7 +409,7 @@ def _update(lhs, rhs, cost="mean"):
     written = lhs.arg if transposed else lhs
     if isinstance(written, Sym) and written.name in ("Θ", "b") and shapes.uses(rhs.right, RATES):
         gradient = replace(written, name="G" if written.name == "Θ" else "gb")
-        step = transform(rhs.right, lambda n: _unit_rate(n.span, cost) if _is_rate(n) else None)
+        step = transform(rhs.right, lambda n: _unit_rate(n, cost))
         step = step if rhs.op == "-" else Neg(step.span, step)
         return (Transpose(lhs.span, gradient) if transposed else gradient), step, DESCENT_NOTE
     if rhs.op == "-":
@@ -442,7 +440,9 @@ def _sides(equation, target, notation="question"):
 
 def _target(node):
     transposed = isinstance(node, Transpose)
-    found = _derivative_of_phi(node) or shapes.quantity(node.arg if transposed else node)
+    found = shapes.quantity(node.arg if transposed else node)
+    if hints.is_call(node, "φ'", ("z",)):  # φ'(z^(l)), as Ng's g'(z^(l)) = a^(l) .* (1 − a^(l))
+        found = ("φ'", node.arg.layer)
     if found is None or found[0] not in TARGETS:
         raise shapes.SymbolError(
             node,
@@ -453,11 +453,6 @@ def _target(node):
         raise shapes.SymbolError(node, f"{to_text(node)} needs a layer index, e.g. ^(l)")
     written = node.den if isinstance(node, Deriv) else node
     return Target(found[0], found[1], transposed, node, getattr(written, "entry", ""))
-
-
-def _derivative_of_phi(node):
-    """``("φ'", l)`` for φ'(z^(l)) on the left, as in Ng's g'(z^(l)) = a^(l) .* (1 − a^(l))."""
-    return ("φ'", node.arg.layer) if hints.is_call(node, "φ'", ("z",)) else None
 
 
 # ---------------------------------------------------------------- one side
