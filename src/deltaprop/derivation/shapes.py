@@ -189,11 +189,9 @@ class SymbolicDomain:
 
     def check_range(self, name, layer, node):
         lo, hi = RANGES[name]
-        absolute = not layer.base
-        too_high = (layer.base == "L" and layer.offset > hi) or (
-            absolute and self.L is not None and layer.offset > self.L + hi
-        )
-        if too_high or (absolute and layer.offset < lo):
+        relative = self._relative(layer)  # counted from L: L−1, or k − L when L is known
+        too_high = relative.base == "L" and relative.offset > hi
+        if too_high or (not layer.base and layer.offset < lo):
             raise _out_of_range(name, layer, lo, hi, self.L, node)
 
     def value(self, name, k):
@@ -409,7 +407,7 @@ def _lookup(node, domain):
         if layer is None:
             raise SymbolError(node, f"{meaning(name)} needs a layer index, e.g. {name}^(l)")
         domain.check_range(name, layer, node)
-    if layer is None and name not in RANGES and name not in UNLAYERED:  # B in C:(AB)
+    if layer is None and name not in UNLAYERED:  # B in C:(AB); RANGES' names raised above
         raise SymbolError(node, f"{to_text(node)} is not a quantity of the network")
     if name in ("x", "y", "X", "Y") and layer is not None:
         raise SymbolError(node, f"{name} takes no layer index")
