@@ -336,7 +336,8 @@ def _judge(context, result, lhs, sides, reading):
     if reading != "separate":
         L = None if context.sizes is None else len(context.sizes)
         read = notations.fold if reading == "folded" else notations.rows
-        lhs, sides = read(lhs, L), [read(side, L) for side in sides]
+        kept = reading == "folded" and notations.before_bias_unit(lhs, sides)
+        lhs, sides = lhs if kept else read(lhs, L), [read(side, L) for side in sides]
         result.notes.append(notations.FOLDED_NOTE)
         if reading == "rows":
             result.notes.append(notations.ROWS_NOTE)
