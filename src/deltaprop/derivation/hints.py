@@ -286,9 +286,7 @@ def _alpha_over_m(goal, rhs, activation):
 
 def _missing_bias(goal, rhs, activation):
     """z^(l) = Θ^(l−1) a^(l−1), without + b^(l)."""
-    if goal.name not in ("z", "Z") or goal.layer is None:
-        return []
-    if any(isinstance(n, Sym) and n.name == "b" for n in walk(rhs)):
+    if goal.name not in ("z", "Z") or goal.layer is None or uses(rhs, {"b"}):
         return []
     span, before = goal.node.span, goal.layer.shift(-1)
     b, a = Sym(span, "b", goal.layer), Sym(span, "a", before)
