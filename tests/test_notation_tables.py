@@ -393,3 +393,11 @@ def test_goodfellows_g_alone_is_said_to_change_meaning_line_by_line(line, capsys
     assert (
         "g changes meaning line by line in Algorithm 6.4" in out and "another notation" not in out
     )
+
+
+@pytest.mark.parametrize("sizes", [None, (4, 5, 3)])
+def test_goodfellows_g_is_said_in_his_words_not_as_the_cores_delta(sizes):
+    """g reads as δ without a layer, but he has no δ: the advice on his g alone is said."""
+    result = check(r"\nabla_{W^{(k)}} J = g\, h^{(k-1)\top}", sizes, notation="goodfellow")
+    assert result.verdict == "unsupported" and "δ" not in result.message
+    assert result.message.startswith("g changes meaning line by line in Algorithm 6.4")
