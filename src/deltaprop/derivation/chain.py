@@ -227,11 +227,13 @@ DERIVATION_MARKS = re.compile(
 
 
 def is_derivation(text):
-    """Whether ``text`` is more than one equation ``LHS = RHS``: a chain ``A = B = C``, an
-    environment, a definition by underbrace, macros, a shape claim or an update rule."""
-    statements = tex.statements(text.replace(":=", "="))  # dZ2 = …; dW2 = … is not a chain
+    """Whether ``text`` is more than one equation ``LHS = RHS``: a chain ``A = B = C``,
+    equations on lines of their own, an environment, a definition by underbrace, macros, a
+    shape claim or an update rule (``dZ2 = …; dW2 = …`` on one line is for ``check``)."""
+    statements = tex.statements(text)
+    lines = len(statements) > 1 and "\n" in text.strip()
     chain = any(len(tex.top_level_split(one, "=")) > 2 for one in statements)
-    return chain or DERIVATION_MARKS.search(text) is not None
+    return lines or chain or DERIVATION_MARKS.search(text) is not None
 
 
 def check_derivation(

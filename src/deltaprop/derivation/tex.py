@@ -194,19 +194,22 @@ SEPARATORS = re.compile(
 CONDITION = re.compile(r"\\forall|\\text\s*\{\s*(?:for|where|if)|\\(?:mbox|rm)\s*\{?\s*for")
 ELLIPSIS = re.compile(r"^\s*\\[vcld]?dots\s*$")
 CLAIM_RE = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?")
+NAMED_LINE = (  # a line that names what it computes: dZ2 = …, δ^(2) = …, \delta^{(2)} = …
+    r"\n(?=\s*\\?[^\W\d][\w.]*(?:\s*[_^]\s*(?:\{[^{}\n]*\}|\([^()\n]*\)|\w))*\s*[-+]?=)"
+)
 
 
 def rows(formula):
     """The rows of ``formula``: environments and ``\\eqalign{…}`` opened, split at ``\\\\``
-    and before a line that assigns a name, as code does."""
+    and before a line that names what it computes (``dZ2 = …``, ``δ^(2) = …``): lines of code
+    and lines of equations are rows of their own."""
     text = ROW_ENVS.sub(r" \\\\ ", formula)
     while (match := re.search(r"\\eqalign(?:no)?\s*\{", text)) is not None:
         end = group_end(text, match.end() - 1)
         inner = text[match.end() : end - 1]
         text = text[: match.start()] + " \\\\ " + inner + " \\\\ " + text[end:]
     text = re.sub(r"\\\\\s*\[[^\]]*\]", r"\\\\", text)
-    code_line = r"\n(?=\s*[A-Za-z_][\w.]*\s*[-+]?=)"  # lines of code: dZ2 = …, dW2 = …
-    return [row.strip() for row in re.split(rf"\\\\|{code_line}", text) if row.strip()]
+    return [row.strip() for row in re.split(rf"\\\\|{NAMED_LINE}", text) if row.strip()]
 
 
 COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
