@@ -297,6 +297,13 @@ def test_each_line_is_an_equation_of_its_own(capsys, monkeypatch, notation, wron
     assert [f["verdict"] for f in formulas] == verdicts
 
 
+def test_a_jacobian_outside_the_hidden_layers_is_evaluated_by_numbers():
+    """∂a^(L)/∂z^(L) is no P_l (hidden layers only): the checker says it does not exist, and
+    the step is judged by central differences instead (the output layer's: the identity)."""
+    result = check_derivation("δ^(L) = ∂J/∂z^(L) = (∂a^(L)/∂z^(L))ᵀ (a^(L) − y)")
+    assert [s.verdict for s in result.steps] == ["correct", "correct"], result.to_text()
+
+
 # ---------------------------------------------------------------- false rejects (item 9)
 
 

@@ -164,8 +164,9 @@ class Calculus:
                 "are differentiated by numbers: give smaller --sizes (or none)",
             )
         units = np.eye(base.size).reshape(base.size, *base.shape)  # each entry moved alone
-        m = self.network.m
-        out = [self.central(node.num, state, {key: _placed(u, column, m)}) for u in units]
+        if column is not None:  # one sample's column vector, in its column of an (n, m) change
+            units = np.pad(units, ((0, 0), (0, 0), (column, self.network.m - column - 1)))
+        out = [self.central(node.num, state, {key: u}) for u in units]
         num_shape = np.shape(out[0])
         value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
         return _term(_squeezed(value, num_shape, base.shape), node)
@@ -213,15 +214,6 @@ def _term(value, node):
     if np.ndim(value) == 0:
         return shapes.Term(None, float(value), node)
     return shapes.Term(np.shape(value), value, node)
-
-
-def _placed(step, column, m):
-    """A step of one sample's column vector placed in its column of an (n, m) change."""
-    if column is None:
-        return step
-    out = np.zeros((step.shape[0], m))
-    out[:, column] = step[:, 0]
-    return out
 
 
 def _squeezed(value, num_shape, den_shape):

@@ -197,8 +197,7 @@ def _same_mistake(first, other):
 
 def derivation_lines(result):
     """The verdict in text: a headline, then each step that is not right, with its fix."""
-    head = {"correct": "CORRECT", "wrong": "WRONG", "skipped": "SKIPPED"}
-    lines = [f"verdict:  {head.get(result.verdict, 'UNPARSEABLE')}"]
+    lines = [f"verdict:  {result.verdict.upper()}"]  # correct, wrong, skipped, unparseable
     if result.first_wrong_step is not None:
         lines[0] += f" (first wrong step: {result.first_wrong_step})"
     if result.message:
