@@ -73,8 +73,16 @@ def test_folded_names_print_as_written_with_their_bias_column():
     assert result.corrected == "delta2 = (Theta2(:,2:end))' * delta3 .* sigmoidGradient(z2)"
     assert "Θ+" not in result.to_text()
 
-    shape = judged("a2 = sigmoid(Theta1 * a1)", bias="folded")
+    shape = judged("a2 = Theta1 * a1", bias="folded")
     assert shape.message == "the right side is (n_{L−1} × 1) but a2 is ((n_{L−1} + 1) × 1)"
+
+
+def test_ex4s_a2_before_its_bias_unit_is_put_on_top_is_correct():
+    """``a2 = sigmoid(Theta1 * a1)`` is ex4's line before ``a2 = [1; a2]``: its a2 has no bias
+    unit yet, with the bias folded (the default's second reading) or not."""
+    for bias in (None, "folded"):
+        assert judged("a2 = sigmoid(Theta1 * a1)", bias).verdict == "correct"
+    assert judged("a2 = sigmoid(Theta1' * a1)", "folded").verdict == "wrong"
 
 
 def test_the_l2_term_of_a_folded_gradient_leaves_the_bias_column_alone():

@@ -84,7 +84,8 @@ def test_each_built_in_notation_is_its_file(name):
 
 
 def test_cs231n_names_are_local_to_the_layer_an_equation_is_about():
-    affine, activation = BY_NAME["cs231n"].local.values()
+    local = BY_NAME["cs231n"].local
+    affine, activation = local["affine"], local["activation"]
     assert BY_NAME["cs231n"].symbols == affine[2] and re.search(affine[0], "dW = X.T @ dout")
     assert activation[2]["dx"] == Meaning("Δ", 0, "l", "1/m") and activation[0] == ""
     assert "this is the activation φ" in activation[1]

@@ -148,7 +148,7 @@ class Calculus:
     def binary(self, node, state):
         left, right = self.evaluate(node.left, state), self.evaluate(node.right, state)
         if max(np.ndim(left.value), np.ndim(right.value)) <= 2:
-            return shapes.BINARY[node.op](node, as_matrix(left), as_matrix(right))
+            return shapes.binary(node, as_matrix(left), as_matrix(right))
         return jacobian_product(node, left, right)
 
     def derivative(self, node, state):

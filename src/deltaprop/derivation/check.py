@@ -219,14 +219,13 @@ def check(
         lhs, sides = _sides(tex.primes_as_phi(equation), target, table)
     except (ParseError, shapes.SymbolError) as err:
         caret = f"\n{err.caret()}" if isinstance(err, ParseError) else ""
-        advice = _advice(equation, str(err), result.notation)
-        result.verdict, result.message = "unparseable", f"{err}{advice}{caret}"
+        message = _advised(equation, err, result.notation)
+        result.verdict, result.message = "unparseable", f"{message}{caret}"
         return result
     nodes = [n for side in (lhs, *sides) if side is not None for n in shapes.walk(side)]
     words = notations.student_words(equation, nodes, result.notation, context.activation)
     if activation is None and words["phi"] in ACTIVATIONS:  # sigmoidGradient: a sigmoid network
         context = replace(context, activation=words["phi"])
-        words = notations.student_words(equation, nodes, result.notation, context.activation)
     context = replace(context, voice=notations.Writer(equation, result.notation, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
     if context.activation != phi:
@@ -234,7 +233,7 @@ def check(
     if words["phi"] in ACTIVATIONS and words["phi"] != context.activation:  # sigmoid for tanh
         judged = _other_activation(judged, words["phi"], context.activation)
     if judged.verdict == "unsupported":
-        judged.message += _advice(equation, judged.message, judged.notation)
+        judged.message = _advised(equation, judged.message, judged.notation)
     return judged
 
 
@@ -337,7 +336,8 @@ def _judge(context, result, lhs, sides, reading):
     if reading != "separate":
         L = None if context.sizes is None else len(context.sizes)
         read = notations.fold if reading == "folded" else notations.rows
-        lhs, sides = read(lhs, L), [read(side, L) for side in sides]
+        kept = reading == "folded" and notations.before_bias_unit(lhs, sides)
+        lhs, sides = lhs if kept else read(lhs, L), [read(side, L) for side in sides]
         result.notes.append(notations.FOLDED_NOTE)
         if reading == "rows":
             result.notes.append(notations.ROWS_NOTE)
@@ -388,14 +388,13 @@ ACCUMULATORS = ("Acc", "G", "Acc+", "G+")
 REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+"}
 
 
-def _is_rate(node):
-    return isinstance(node, Sym) and node.name in RATES
-
-
-def _unit_rate(span, cost):
-    """The rate of a gradient step read as 1, or 1/m when the cost sums over the samples."""
-    one = Num(span, 1.0)
-    return one if cost == "mean" else Bin(span, "/", one, Sym(span, "m"), "/")
+def _unit_rate(node, cost):
+    """The rate of a gradient step read as 1, or 1/m when the cost sums over the samples;
+    None for a node that is no rate."""
+    if not (isinstance(node, Sym) and node.name in RATES):
+        return None
+    one = Num(node.span, 1.0)
+    return one if cost == "mean" else Bin(node.span, "/", one, Sym(node.span, "m"), "/")
 
 
 def _update(lhs, rhs, cost="mean"):
@@ -411,7 +410,7 @@ def _update(lhs, rhs, cost="mean"):
     written = lhs.arg if transposed else lhs
     if isinstance(written, Sym) and written.name in ("Θ", "b") and shapes.uses(rhs.right, RATES):
         gradient = replace(written, name="G" if written.name == "Θ" else "gb")
-        step = transform(rhs.right, lambda n: _unit_rate(n.span, cost) if _is_rate(n) else None)
+        step = transform(rhs.right, lambda n: _unit_rate(n, cost))
         step = step if rhs.op == "-" else Neg(step.span, step)
         return (Transpose(lhs.span, gradient) if transposed else gradient), step, DESCENT_NOTE
     if rhs.op == "-":
@@ -442,7 +441,9 @@ def _sides(equation, target, notation="question"):
 
 def _target(node):
     transposed = isinstance(node, Transpose)
-    found = _derivative_of_phi(node) or shapes.quantity(node.arg if transposed else node)
+    found = shapes.quantity(node.arg if transposed else node)
+    if hints.is_call(node, "φ'", ("z",)):  # φ'(z^(l)), as Ng's g'(z^(l)) = a^(l) .* (1 − a^(l))
+        found = ("φ'", node.arg.layer)
     if found is None or found[0] not in TARGETS:
         raise shapes.SymbolError(
             node,
@@ -453,11 +454,6 @@ def _target(node):
         raise shapes.SymbolError(node, f"{to_text(node)} needs a layer index, e.g. ^(l)")
     written = node.den if isinstance(node, Deriv) else node
     return Target(found[0], found[1], transposed, node, getattr(written, "entry", ""))
-
-
-def _derivative_of_phi(node):
-    """``("φ'", l)`` for φ'(z^(l)) on the left, as in Ng's g'(z^(l)) = a^(l) .* (1 − a^(l))."""
-    return ("φ'", node.arg.layer) if hints.is_call(node, "φ'", ("z",)) else None
 
 
 # ---------------------------------------------------------------- one side
@@ -616,20 +612,23 @@ def _layer_zero(voice):
     return HINTS["layer zero"].format(title=notations.title(voice.notation), x=x, **words)
 
 
-def _advice(equation, message, notation):
-    """What to do when ``equation`` cannot be read in ``notation``: the notations it reads
-    in, or how to name an unknown symbol with --define."""
-    fits, said = notations.fitting(equation, notation), notations.advice(equation, notation)
-    if said:  # Goodfellow's g
-        return f"\n  {said}"
+def _advised(equation, error, notation):
+    """What to say when ``equation`` cannot be read in ``notation`` for ``error`` (a message,
+    or a ParseError): the notation's own advice in place of the core's words (Goodfellow's g
+    reads as a δ he does not have), after a parse error's; else ``error`` with the notations
+    it reads in, or with how to name an unknown symbol with --define."""
+    message, said = str(error), notations.advice(equation, notation)
+    if said:
+        return f"{message}\n  {said}" if isinstance(error, ParseError) else said
+    fits = notations.fitting(equation, notation)
     if fits:
         choices = " or ".join(f"--notation {name} ({notations.title(name)})" for name in fits[:3])
-        return f"\n  it reads in another notation: try {choices}"
+        return f"{message}\n  it reads in another notation: try {choices}"
     unknown = re.search(r"unknown symbol '([^']+)'", message)
     if unknown is None and "cannot tell which quantity" not in message:
-        return ""
+        return message
     name = unknown.group(1) if unknown else equation.split("=")[0].strip()
-    return (
+    return message + (
         f"\n  {name!r} is a symbol of no notation deltaprop knows: name the quantity it stands "
         f"for, e.g. --define '{name}^{{(l)}}=a^(l)' (or --define '{name}=J'), or pick a "
         f"notation with --notation ({', '.join(notations.NOTATIONS)})"

@@ -25,7 +25,7 @@ from deltaprop.derivation.notation import (
     to_text,
     transform,
 )
-from deltaprop.derivation.shapes import walk
+from deltaprop.derivation.shapes import uses, walk
 
 LAYER_VALUES = {"a": "z", "A": "Z"}  # φ takes z^(l); a^(l) is its value
 NAME = re.compile(r"[^\^_\d(]*")  # a symbol's name without its layer: z of z^(l), Z of Z1
@@ -136,14 +136,17 @@ def repairs(goal, rhs, activation, voice, kinds=None):
 
 def at_nodes(repair):
     """The repair of one node, ``repair(node, goal, activation)``, tried at every node of the
-    right side: its ``(mistake, fields, rewrite of the node)`` rewrites the whole."""
+    right side: its ``(mistake, fields, rewrite of the node)`` rewrites the whole; the fields
+    ``written`` (the node) and ``fixed`` (its rewrite) are there unless it gives its own."""
 
     def whole(goal, rhs, activation):
         found = []
         for node in walk(rhs):
             fix = repair(node, goal, activation)
             if fix is not None:
-                found.append((*fix[:2], substitute(rhs, node, fix[2])))
+                mistake, fields, fixed = fix
+                fields = {"written": node, "fixed": fixed} | fields
+                found.append((mistake, fields, substitute(rhs, node, fixed)))
         return found
 
     return whole
@@ -185,8 +188,7 @@ def _dphi_of_a(node, goal, activation):
     if not is_call(node, "φ'", LAYER_VALUES):
         return None
     z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
-    fixed = replace(node, arg=z)
-    return "φ'(a)", {"z": z, "a": node.arg, "fixed": fixed, "written": node}, fixed
+    return "φ'(a)", {"z": z, "a": node.arg}, replace(node, arg=z)
 
 
 @at_nodes
@@ -238,8 +240,7 @@ def _tanh_of_z(node, goal, activation):
     if not _layered(unit, ("z", "Z")):
         return None
     a = substitute(z, unit, replace(unit, name={"z": "a", "Z": "A"}[unit.name]))
-    fixed = replace(node, right=replace(square, arg=a))
-    return "tanh' of z", {"a": a, "z": z, "fixed": fixed, "written": node}, fixed
+    return "tanh' of z", {"a": a, "z": z}, replace(node, right=replace(square, arg=a))
 
 
 @at_nodes
@@ -249,12 +250,10 @@ def _phi_for_dphi(node, goal, activation):
     if goal.name not in ("δ", "Δ"):
         return None
     if is_call(node, "φ"):
-        dphi = replace(node, func="φ'")
-        return "φ for φ'", {"fixed": dphi}, dphi
+        return "φ for φ'", {}, replace(node, func="φ'")
     if _layered(node, LAYER_VALUES):
         z = replace(node, name=LAYER_VALUES[node.name])
-        dphi = Call(node.span, "φ'", z)
-        return "a for φ'", {"a": node, "z": z, "fixed": dphi}, dphi
+        return "a for φ'", {"a": node, "z": z}, Call(node.span, "φ'", z)
     return None
 
 
@@ -268,7 +267,7 @@ def _indices_swapped(node, goal, activation):
     left, right = factors
     swapped = replace(left, layer=right.layer, entry=right.entry)
     fixed = replace(node, left=swapped, right=replace(right, layer=left.layer, entry=left.entry))
-    return "indices swapped", {"fixed": fixed, "written": node}, fixed
+    return "indices swapped", {}, fixed
 
 
 def _alpha_over_m(goal, rhs, activation):
@@ -314,8 +313,7 @@ def _bias_regularized(node, goal, activation):
     rewrite is right only where the gradient has α)."""
     if goal.name not in ("G+", "R+") or not (isinstance(node, Sym) and node.name == "Θ+"):
         return None
-    zeroed = BiasUnit(node.span, DropFirst(node.span, node, 1), 1, 0.0)
-    return "bias regularized", {"fixed": zeroed}, zeroed
+    return "bias regularized", {}, BiasUnit(node.span, DropFirst(node.span, node, 1), 1, 0.0)
 
 
 @at_nodes
@@ -323,29 +321,25 @@ def _layer_shifted(node, goal, activation):
     """A weight matrix one layer off, as Nielsen's w^l read for Θ^(l) (w^l is Θ^(l−1))."""
     if not _layered(node, ("Θ",)):
         return None
-    shifted = replace(node, layer=node.layer.shift(1))
-    return "layer shifted", {"fixed": shifted, "written": node}, shifted
+    return "layer shifted", {}, replace(node, layer=node.layer.shift(1))
 
 
 def _row(name, span, layer):  # cs231n's x of an activation layer, (Z^(l))ᵀ; out = φ(x), (A^(l))ᵀ
     return Transpose(span, Sym(span, name, layer))
 
 
-def _dout(span, layer):  # its dout = ∂J/∂out, with the 1/m of J
-    return Bin(span, "/", _row("∂J/∂A", span, layer), Sym(span, "m"), "scale")
-
-
-def _cs231n_derivative(activation, span, layer):
-    """φ'(x) as cs231n writes it in terms of x and out: ``(x > 0)`` for the ReLU,
-    ``(1 - out**2)`` for tanh, ``out * (1 - out)`` for the sigmoid; None for another φ."""
+def _dx(span, layer):
+    """cs231n's dx = dout * φ'(x) of an activation layer, by φ: its dout = ∂J/∂out, with the
+    1/m of J, and φ'(x) as cs231n writes it in terms of x and out: ``(x > 0)`` for the ReLU,
+    ``(1 - out**2)`` for tanh, ``out * (1 - out)`` for the sigmoid."""
     one, out = Num(span, 1.0), _row("A", span, layer)
-    if activation == "relu":
-        return Call(span, "step", _row("Z", span, layer))
-    if activation == "tanh":
-        return Bin(span, "-", one, Call(span, "pow", out, (Num(span, 2.0),)))
-    if activation == "sigmoid":
-        return Bin(span, "*", out, Bin(span, "-", one, out))
-    return None
+    dout = Bin(span, "/", _row("∂J/∂A", span, layer), Sym(span, "m"), "scale")
+    derivatives = {
+        "relu": Call(span, "step", _row("Z", span, layer)),
+        "tanh": Bin(span, "-", one, Call(span, "pow", out, (Num(span, 2.0),))),
+        "sigmoid": Bin(span, "*", out, Bin(span, "-", one, out)),
+    }
+    return {name: Bin(span, "*", dout, derivative) for name, derivative in derivatives.items()}
 
 
 def _local_derivative(goal, rhs, activation):
@@ -356,22 +350,20 @@ def _local_derivative(goal, rhs, activation):
     if not (goal.name == "Δ" and goal.transposed and scaled and goal.layer is not None):
         return []
     span, layer, written = rhs.span, goal.layer, rhs.right
-    derivative = _cs231n_derivative(activation, span, layer)
-    if derivative is None:
+    dx = _dx(span, layer)
+    if activation not in dx:
         return []
-    right = replace(rhs, right=Bin(span, "*", _dout(span, layer), derivative))
-    found = []
-    if any(isinstance(n, Sym) and n.name == "Z" for n in walk(written)):
+    right, found = replace(rhs, right=dx[activation]), []
+    if uses(written, {"Z"}):
         outputs = transform(written, lambda n: _row("A", n.span, layer) if _is_x(n) else None)
         found.append(("cs231n φ' of x", {}, replace(rhs, right=outputs)))
     if not any(isinstance(n, Sym) and n.name not in ("∂J/∂A", "m") for n in walk(written)):
         mask = "the ReLU's mask " if activation == "relu" else ""
         return [*found, ("cs231n missing φ'", {"mask": mask, "fixed": right.right}, right)]
-    named = [name for name in ("relu", "tanh", "sigmoid") if _is_dout_times(written, name, layer)]
+    named = [name for name, other in dx.items() if _factors(other) == _factors(written)]
     if not named:
         return [*found, ("cs231n φ'", {"fixed": right.right}, right)]
-    written = _cs231n_derivative(named[0], span, layer)
-    fields = {"written": written, "name": named[0], "fixed": right.right}
+    fields = {"written": dx[named[0]].right, "name": named[0], "fixed": right.right}
     return [*found, ("cs231n another φ'", fields, right)]
 
 
@@ -379,16 +371,10 @@ def _is_x(node):
     return isinstance(node, Transpose) and isinstance(node.arg, Sym) and node.arg.name == "Z"
 
 
-def _is_dout_times(written, activation, layer):
-    """Whether ``written`` is dout times the local derivative of ``activation``, any order."""
-    span = written.span
-    right = Bin(span, "*", _dout(span, layer), _cs231n_derivative(activation, span, layer))
-    return sorted(_factors(written)) == sorted(_factors(right))
-
-
 def _factors(node):
+    """The texts of the factors of a product ``*``, sorted: the same for any order."""
     if isinstance(node, Bin) and node.op == "*":
-        return _factors(node.left) + _factors(node.right)
+        return sorted(_factors(node.left) + _factors(node.right))
     return [to_text(node)]
 
 
@@ -401,7 +387,7 @@ def exp_output(node, goal, activation):
         return None
     for factor, other in _product_factors(node):
         if is_call(factor, "exp", ("z", "Z")) or _layered(factor, ("a", "A")):
-            return "exp output", {"written": node, "factor": factor}, other
+            return "exp output", {"factor": factor}, other
     return None
 
 

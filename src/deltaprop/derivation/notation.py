@@ -260,6 +260,7 @@ UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "
 UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", ".transpose()": "ᵀ"}
 UNICODE["\\|"] = "‖"  # Octave's .*, ./, .^ and :=; LaTeX's \|
 UNICODE["←"] = "="
+UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
 SCRIPTS = str.maketrans("⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹ₐⱼₖₗᵢ₊₋₀₁₂₃₄₅₆₇₈₉", "()lLk+-0123456789ajkli+-0123456789")
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.|\b(?:int|float)(?:32|64)?(?=\()"  # a cast: a mask
@@ -269,7 +270,7 @@ TOKEN_RE = re.compile(
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
-    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ∂∇−½𝟏′‖²Σℓ←])"
+    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ⊤∂∇−½𝟏′‖²Σℓ←])"
 )
 
 
@@ -691,7 +692,7 @@ class _Parser:
             elif kind == "(" and getattr(node, "name", "") == "J" and self.skip("(", "Θ", ")"):
                 end = self.tokens[self.i - 1].end  # Ng's J(Θ): the cost, a function of the weights
                 node = replace(node, span=(node.span[0], end))
-            elif kind == "[" and isinstance(node, Sym) and node.name in LAYERED:
+            elif kind == "[" and isinstance(node, Sym) and self._layered(node):
                 node = self.bracketed_layer(node)
             elif kind in ("(", "{") and _function(node):
                 node = self.call(node)
@@ -700,6 +701,13 @@ class _Parser:
                 node = replace(node, span=(node.span[0], call.span[1]), arg=call)
             else:
                 return node
+
+    def _layered(self, node):
+        """Whether ``[`` after ``node`` opens its layer: ``delta[l+1]``, or a name of the
+        notation's with a layer (``W[l]``, ``W[2]``) rather than a mask (``dx[x <= 0]``)."""
+        after = self.tokens[self.i + 1]
+        layer = after.kind == "num" or (after.kind == "sym" and after.value in "lLk")
+        return node.name in LAYERED or (node.name.startswith("~") and layer)
 
     def _entry_next(self):
         """Whether ``_`` starts entry indices written before the layer, as Ng writes
@@ -906,7 +914,7 @@ class _Parser:
     def axis_sum(self, start, arg, mean=False, method=False):
         """The arguments after the array: ``, axis=0``, ``, keepdims=True``, and ``)``."""
         axis, keepdims = ("all" if self.table.numpy else None), not self.table.one_d
-        while self.accept(",") or self.tok.kind in ("axis", "keepdims"):
+        while self.accept(",") or self.tok.kind in ("axis", "keepdims", "num"):
             if self.tok.kind != "keepdims":
                 axis = self.axis()
             elif self.skip("keepdims", "=", "True") or self.skip("keepdims", "=", "False"):

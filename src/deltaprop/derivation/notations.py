@@ -61,9 +61,11 @@ DETECTION += ("wikipedia", "ng", "nielsen")  # tried in this order; the question
 
 
 def detect(text):
-    """The notation ``text`` is written in, from the symbols only one notation uses."""
+    """The notation ``text`` is written in, from the symbols only one notation uses (read
+    with bold letters plain: ``\\mathbf{h}^{(1)}`` is ``h^{(1)}``)."""
+    text = re.sub(r"\s+(?=[\^_}])", "", plain(text))
     for name in DETECTION:
-        if re.search(BY_NAME[name].clue, plain(text)):
+        if re.search(BY_NAME[name].clue, text):
             return name
     return "question"
 
@@ -92,8 +94,9 @@ def title(notation):
 
 # ---------------------------------------------------------------- translation
 
-PLAIN = re.compile(  # \mathcal{L}, not a function 𝓛(a, y); a bold letter (d\mathbf{W}: dW)
-    rf"{LOSS.pattern}(?!\s*\}}?\s*\()|\\(?:mathbf|boldsymbol|bm|mathsf)\{{(?P<bold>[A-Za-z]+)\}}"
+PLAIN = re.compile(  # \mathcal{L} (not a function 𝓛(a, y)) and \mathcal{J}: J; a bold letter
+    rf"{LOSS.pattern}(?!\s*\}}?\s*\()|\\mathcal\s*\{{\s*J\s*\}}|\\(?:mathbf|boldsymbol|bm|mathsf)"
+    r"(?:\{(?P<bold>[A-Za-z]+)\}|\s+(?P<one>[A-Za-z])(?![A-Za-z]))"  # d\mathbf{W}: dW; \mathsf T
 )
 CHAIN_NAME = re.compile(r"^\s*[A-Za-z]\w*\s*(?:←|\\leftarrow\b|\\gets\b)(?=.*=)")
 BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
@@ -122,10 +125,12 @@ def _rescaled(side, written, lhs, undo):
 
 
 def plain(text):
-    """``text`` with the loss ``\\mathcal{L}`` as J, bold letters plain, a subscript of one
-    letter unbraced (``E_{n}``: ``E_n``) and the name of a chain dropped (Goodfellow's ``g ←
-    ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
-    text = PLAIN.sub(lambda found: (found["bold"] or "J").ljust(len(found.group())), text)
+    """``text`` with the loss ``\\mathcal{L}`` (or ``\\mathcal{J}``) as J, bold letters plain,
+    a subscript of one letter unbraced (``E_{n}``: ``E_n``) and the name of a chain dropped
+    (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
+    text = PLAIN.sub(
+        lambda found: (found["bold"] or found["one"] or "J").ljust(len(found.group())), text
+    )
     text = re.sub(r"_\{(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
     return CHAIN_NAME.sub(lambda found: " " * len(found.group()), text)
 
@@ -234,6 +239,8 @@ def translate(node, notation):
         if isinstance(n, Call) and n.layer is not None:
             layer = core_layer(n.layer, 0, table)
             return replace(n, arg=translate(n.arg, table), layer=layer)
+        if table.flat and isinstance(n, Bin) and n.op == "@":
+            return _flat_product(n, table)
         written = isinstance(n, Transpose) and n.span != n.arg.span  # not np.outer's vᵀ
         if written and table.flat and _is_vector(arg := translate(n.arg, table)):
             return arg  # a 1-D array's .T is itself
@@ -245,6 +252,15 @@ def translate(node, notation):
         return None
 
     return transform(node, core)
+
+
+def _flat_product(n, table):
+    """``n`` = u @ v of 1-D arrays: NumPy's v @ M with a 1-D v and a matrix M is Mᵀ v (a 1-D
+    array); np.outer's u @ vᵀ stays."""
+    left, right = translate(n.left, table), translate(n.right, table)
+    if _is_vector(left) and not _is_vector(right.arg if isinstance(right, Transpose) else right):
+        return Bin(n.span, "@", Transpose(n.right.span, right), left, n.written)
+    return replace(n, left=left, right=right)
 
 
 def _core_symbol(sym, table):
@@ -480,16 +496,19 @@ def as_written(notation, text):
     (:func:`local_names`), Bishop's units at their layers, the names ``text`` writes first
     (``dw``, not ``dW``; ``d3``, not ``delta3``), the one letter it writes a layer variable
     with first (k where the notation's is l; the notation's own where it writes two, k and
-    l), its word for α (``lambda``, ``lambd``, λ) and for J (Nielsen's C)."""
+    l), its word for α (``lambda``, ``lambd``, λ) and for J where it writes one (Nielsen's C,
+    d2l's L)."""
     table = local_names(table_of(notation), text)
     try:
-        alpha = [text[t.pos : t.end] for t in tokenize(text, table) if t.value == "α"]
+        words = [(t.value, text[t.pos : t.end]) for t in tokenize(text, table)]
         units = _units(parse(text, table), table) if table.units else ""
         letters = layer_letters(text, table)  # {core: the letters written}
     except ConfigError:  # not readable alone (a name the user defined): the notation's
         return table
+    alpha = [word for value, word in words if value == "α"]
     spelled = {character(alpha[0]): Meaning("α")} if alpha else {}
-    spelled |= {word: Meaning(core) for word, core in table.words.items() if core == "J"}  # C
+    costs = {word for value, word in words if value == "J"}  # Nielsen's C, d2l's L, or J
+    spelled |= {word: Meaning("J") for word, core in table.words.items() if word in costs}
     said = {next(iter(w)): core for core, w in letters.items() if len(w) == 1}
     return replace(
         table,
@@ -742,6 +761,13 @@ def fold(node, L=None):
         return replace(n, name=f"{n.name}+")
 
     return None if node is None else transform(node, folded)
+
+
+def before_bias_unit(lhs, sides):
+    """Whether ``lhs = sides`` is the a of a layer before its bias unit is put on top, as in
+    ex4's ``a2 = sigmoid(Theta1 * a1)`` (then ``a2 = [1; a2]``): its left side keeps none."""
+    phi = all(isinstance(side, Call) and side.func == "φ" for side in sides)
+    return isinstance(lhs, Sym) and lhs.name == "a" and phi
 
 
 ROWS_NOTE = (

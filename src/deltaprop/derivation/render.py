@@ -8,7 +8,7 @@ import numpy as np
 
 from deltaprop.derivation import notations
 from deltaprop.derivation.notation import to_latex
-from deltaprop.derivation.shapes import shape_json, shape_latex, shape_text
+from deltaprop.derivation.shapes import shape_json, shape_text
 
 TRAP_NOTE = (
     "NumPy broadcasting trap: in NumPy, `*` does not fail where ⊙ is undefined; it broadcasts.\n"
@@ -193,16 +193,11 @@ def _text_line(line, example):
     out = [f"  {line.lhs} = {line.rhs}{where}", f"      {shapes_text(line)}; {verified_text(line)}"]
     if line.same_as_hadamard is not None:
         out[-1] += f"; max |difference| from the ⊙ form {rel_text(line.same_as_hadamard)}"
-    if example:
-        out.append(textwrap.indent(_value_text(line.value), " " * 6))
+    if example:  # = and the value, a number (J) or an array, its entries written by number
+        value = np.asarray(line.value, dtype=float)
+        shown = np.array2string(value, prefix="= ", max_line_width=90, formatter={"float": number})
+        out.append(textwrap.indent("= " + shown, " " * 6))
     return out
-
-
-def _value_text(value):
-    """``= `` and the value, a number (J) or an array, its entries written by :func:`number`."""
-    return "= " + np.array2string(
-        np.asarray(value, dtype=float), prefix="= ", max_line_width=90, formatter={"float": number}
-    )
 
 
 def _chain_text(chain):
@@ -252,7 +247,8 @@ def derivation_latex(d):
     for line in d.lines + d.forms:
         lhs, rhs = map(to_latex, line.equation)
         if line.shape is not None:  # J is a scalar; the others lie in a space ℝ^{…}
-            rhs += f" && \\in \\mathbb{{R}}^{{{shape_latex(line.shape)}}}"
+            space = shape_text(line.shape, times=r"\times", minus="-")
+            rhs += f" && \\in \\mathbb{{R}}^{{{space}}}"
         out.append(f"  {lhs} &= {rhs} \\\\")
     return "\n".join([*out, r"\end{align*}"])
 

@@ -143,16 +143,8 @@ class RandomNetwork:
     def activation(self, k=None):
         """``(φ, φ')`` of layer ``k``: the hidden layers', or the output layer's own (linear,
         unless it applies an output activation) when ``k`` is the output layer."""
-        if k != len(self.sizes):
-            return self.phi, self.dphi
-        output = self.output or self.net.output
-        return output.phi, lambda z: output.dphi(z, output.phi(z))
-
-    def phi(self, z):
-        return self.net.activation.phi(z)
-
-    def dphi(self, z):
-        return self.net.activation.dphi(z, self.phi(z))
+        record = self.net.activation if k != len(self.sizes) else (self.output or self.net.output)
+        return record.phi, lambda z: record.dphi(z, record.phi(z))
 
     def value(self, name, k, column=0):
         """The value of quantity ``name`` at layer ``k`` (see ``shapes.RANGES``); lower-case
@@ -160,7 +152,7 @@ class RandomNetwork:
         gradients and the cost are the batch's, (1/m) Σ_i."""
         if name in BATCHES:
             return self.value(BATCHES[name], k)[:, column : column + 1]
-        z = self.cache.z
+        z, dphi = self.cache.z, self.activation()[1]
 
         def grad():  # ∂J/∂• of the batch or of sample ``column``, read only when asked for
             return self.grad if column is None else self.grad_each[column]
@@ -173,10 +165,10 @@ class RandomNetwork:
             "X": lambda: self.X,
             "Y": lambda: self.Y,
             "Δ": lambda: self.Delta[k],
-            "P": lambda: np.diag(self.dphi(z[k][:, column])),
-            "φ'": lambda: self.dphi(z[k][:, [column]]),
+            "P": lambda: np.diag(dphi(z[k][:, column])),
+            "φ'": lambda: dphi(z[k][:, [column]]),
             "∂J/∂A": lambda: self.error(k),
-            "∂z/∂z": lambda: self.net.theta[k] @ np.diag(self.dphi(z[k][:, column])),
+            "∂z/∂z": lambda: self.net.theta[k] @ np.diag(dphi(z[k][:, column])),
             "G": lambda: grad().theta[k],
             "Acc": lambda: self.m * self.grad.theta[k] - self.alpha * self.net.theta[k],
             "gb": lambda: grad().b[k][:, None],

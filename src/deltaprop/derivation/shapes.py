@@ -67,9 +67,6 @@ class Dim:
     extra: int = 0  # n_l + 1 with the bias unit of Ng's course
     label: str = field(default="", compare=False)  # cs231n's letter: D for n_l, N for m
 
-    def __str__(self):
-        return self.text()
-
     def text(self, minus="−"):
         if self.label:
             base = self.label
@@ -82,20 +79,20 @@ class Dim:
             return base
         return f"({base} {'+' if self.extra > 0 else minus} {abs(self.extra)})"
 
+    __str__ = text
+
 
 def plus(d, k):
     """The width ``d`` + ``k``: a number, or a symbolic width such as n_l + 1."""
     return d + k if isinstance(d, int) else replace(d, extra=d.extra + k)
 
 
-def shape_text(shape):
-    """``(n_L × 1)`` style text of a shape; ``scalar`` for ``None``."""
-    return "scalar" if shape is None else f"{shape[0]} × {shape[1]}"
-
-
-def shape_latex(shape):
-    """``n_{L-1} \\times 1``: a shape in LaTeX."""
-    return " \\times ".join(d.text("-") if isinstance(d, Dim) else str(d) for d in shape)
+def shape_text(shape, times="×", minus="−"):
+    """``(n_L × 1)`` style text of a shape; ``scalar`` for ``None``; with ``times="\\times"``
+    and ``minus="-"``, ``n_{L-1} \\times 1``: a shape in LaTeX."""
+    if shape is None:
+        return "scalar"
+    return f" {times} ".join(d.text(minus) if isinstance(d, Dim) else str(d) for d in shape)
 
 
 def shape_json(shape):
@@ -145,11 +142,8 @@ class RangeError(SymbolError):
 OP_NAMES = {
     "²": "the square",
     "Tr": "the trace",
-    "Diag": "Diag",
     "@": "the matrix product",
-    "⊙": "⊙",
     "*": "the element-wise product *",
-    "+": "+",
     "-": "−",
     ":": "the Frobenius product :",
     "/": "division",
@@ -195,11 +189,9 @@ class SymbolicDomain:
 
     def check_range(self, name, layer, node):
         lo, hi = RANGES[name]
-        absolute = not layer.base
-        too_high = (layer.base == "L" and layer.offset > hi) or (
-            absolute and self.L is not None and layer.offset > self.L + hi
-        )
-        if too_high or (absolute and layer.offset < lo):
+        relative = self._relative(layer)  # counted from L: L−1, or k − L when L is known
+        too_high = relative.base == "L" and relative.offset > hi
+        if too_high or (not layer.base and layer.offset < lo):
             raise _out_of_range(name, layer, lo, hi, self.L, node)
 
     def value(self, name, k):
@@ -309,8 +301,7 @@ def evaluate(node, domain):
     if isinstance(node, Sym | Deriv):
         return _lookup(node, domain)
     if isinstance(node, Bin):
-        left, right = evaluate(node.left, domain), evaluate(node.right, domain)
-        return BINARY[node.op](node, left, right)
+        return binary(node, evaluate(node.left, domain), evaluate(node.right, domain))
     if isinstance(node, Differential):
         raise SymbolError(node, f"{to_text(node)} belongs in a derivative such as ∂J/∂Θ^(l)")
     if isinstance(node, SumOver):
@@ -325,10 +316,14 @@ def unary(node, arg, domain):
         return Term(shape, _apply(np.transpose, arg), node)
     if isinstance(node, Neg):
         return Term(arg.shape, _apply(np.negative, arg), node)
+    # x² of a scalar, or ‖v‖² = vᵀv of a column (the question's [a^(L) − y]²)
     if isinstance(node, Square):
-        return _square(node, arg)
-    if isinstance(node, Norm):
-        return _norm(node, arg)
+        if arg.shape is not None and arg.shape[1] != 1:
+            raise ShapeError(node, arg, None, "the square ^2 of a matrix is undefined (use ⊙)")
+        return Term(None, _apply(lambda v: float(np.vdot(v, v)), arg), node)
+    if isinstance(node, Norm):  # ‖v‖ (the Frobenius norm of a matrix), squared when written ‖v‖²
+        power = 2 if node.squared else 1
+        return Term(None, _apply(lambda v: float(np.linalg.norm(v)) ** power, arg), node)
     if isinstance(node, DropFirst):
         return _drop_first(node, arg)
     if isinstance(node, BiasUnit):
@@ -344,31 +339,29 @@ def _axis_sum(node, arg):
     ``np.mean``: the sum divided by the length of the axis."""
     if arg.shape is None:
         raise ShapeError(node, arg, None, "a scalar has no axis to sum over")
+    total = np.mean if node.mean else np.sum
     if node.axis == "all":  # np.sum(v): every entry
-        return Term(
-            None, _apply(lambda v: float(np.mean(v) if node.mean else np.sum(v)), arg), node
-        )
+        return Term(None, _apply(lambda v: float(total(v)), arg), node)
     axis = node.axis
     if axis is None:  # Octave's sum(v): over the first dimension that is not 1
         axis = 1 if arg.shape[0] == 1 else 0
     shape = (1, arg.shape[1]) if axis == 0 else (arg.shape[0], 1)
     shape = shape if node.keepdims else (1, arg.shape[0])  # 1-D: a row
 
-    def total(v):
-        out = v.mean(axis=axis, keepdims=True) if node.mean else v.sum(axis=axis, keepdims=True)
+    def along(v):
+        out = total(v, axis=axis, keepdims=True)
         return out if node.keepdims else out.T
 
-    return Term(shape, _apply(total, arg), node)
+    return Term(shape, _apply(along, arg), node)
 
 
 def _drop_first(node, arg):
     """``v(2:end)``: without the first row (axis 0); ``Θ(:,2:end)``: the first column."""
     if arg.shape is None:
         raise ShapeError(node, arg, None, "a scalar has no first row or column to drop")
-    shape = list(arg.shape)
-    shape[node.axis] = plus(shape[node.axis], -1)
+    shape = tuple(plus(d, -1) if i == node.axis else d for i, d in enumerate(arg.shape))
     value = _apply(lambda v: v[1:] if node.axis == 0 else v[:, 1:], arg)
-    return Term(tuple(shape), value, node)
+    return Term(shape, value, node)
 
 
 def _bias_unit(node, arg):
@@ -382,16 +375,9 @@ def _bias_unit(node, arg):
 
 def _stacked(node, first, rest, axis):
     """``first`` before ``rest`` on ``axis`` (0: on top, 1: on the left): Ng's [1; a], [b Θ]."""
-    shape = list(rest.shape)
-    shape[axis] = plus(shape[axis], 1)
+    shape = tuple(plus(d, 1) if i == axis else d for i, d in enumerate(rest.shape))
     stack = np.vstack if axis == 0 else np.hstack
-    return Term(tuple(shape), _apply(lambda f, r: stack([f, r]), first, rest), node)
-
-
-def _norm(node, arg):
-    """‖v‖ (the Frobenius norm of a matrix), squared when written ‖v‖²."""
-    power = 2 if node.squared else 1
-    return Term(None, _apply(lambda v: float(np.linalg.norm(v)) ** power, arg), node)
+    return Term(shape, _apply(lambda f, r: stack([f, r]), first, rest), node)
 
 
 def _sum_over(node, domain):
@@ -410,13 +396,6 @@ def _sum_over(node, domain):
     return Term(terms[0].shape, _apply(lambda *values: sum(values), *terms), node)
 
 
-def _square(node, arg):
-    """x² of a scalar, or ‖v‖² = vᵀv of a column (the question's [a^(L) − y]²)."""
-    if arg.shape is not None and arg.shape[1] != 1:
-        raise ShapeError(node, arg, None, "the square ^2 of a matrix is undefined (use ⊙)")
-    return Term(None, _apply(lambda v: float(np.vdot(v, v)), arg), node)
-
-
 def _lookup(node, domain):
     found = quantity(node)
     if found is None or found[0] is None:
@@ -428,7 +407,7 @@ def _lookup(node, domain):
         if layer is None:
             raise SymbolError(node, f"{meaning(name)} needs a layer index, e.g. {name}^(l)")
         domain.check_range(name, layer, node)
-    if layer is None and name not in RANGES and name not in UNLAYERED:  # B in C:(AB)
+    if layer is None and name not in UNLAYERED:  # B in C:(AB); RANGES' names raised above
         raise SymbolError(node, f"{to_text(node)} is not a quantity of the network")
     if name in ("x", "y", "X", "Y") and layer is not None:
         raise SymbolError(node, f"{name} takes no layer index")
@@ -475,9 +454,9 @@ def _call(node, arg, domain):
         return Term(None, _apply(lambda v: float(np.trace(v)), arg), node)
     if arg.value is None:
         return Term(arg.shape, None, node)
-    phi, dphi = domain.sample.phi, domain.sample.dphi
-    if node.layer is not None:  # g^{[l]}: the activation of layer l, the output's own at L
-        phi, dphi = domain.sample.activation(node.layer.bind(domain.binding))
+    # g^{[l]}: the activation of layer l, the output's own at L; φ without l: the hidden layers'
+    k = None if node.layer is None else node.layer.bind(domain.binding)
+    phi, dphi = domain.sample.activation(k)
     return Term(arg.shape, (phi if node.func == "φ" else dphi)(arg.value), node)
 
 
@@ -520,9 +499,15 @@ ELEMENTWISE_FUNCTIONS = {
 ARGUMENTS = {"clip": 2, "pow": 1}  # scalar arguments after the array
 
 
-def _matmul(node, left, right):
-    if left.shape is None or right.shape is None:
+def binary(node, left, right):
+    """The :class:`Term` of the two-operand ``node`` (@, ⊙, *, /, +, −, :) of ``left`` and
+    ``right``; a product or quotient with a scalar scales the other operand."""
+    if node.op in SCALING and None in (left.shape, right.shape):
         return _scaled(node, left, right)
+    return BINARY[node.op](node, left, right)
+
+
+def _matmul(node, left, right):
     if _is_ones(left.node) and left.shape[0] == 1:  # 1ᵀ v: as long as v
         left = _ones_term(left, (1, right.shape[0]))
     elif _is_ones(right.node) and right.shape[1] == 1:  # A 1: as long as A is wide
@@ -567,6 +552,9 @@ def _ones_term(term, shape):
 
 
 def _scaled(node, left, right):
+    """A product or quotient with a scalar: the other operand, scaled (never by 1/0)."""
+    if node.op == "/" and right.shape is None and right.value == 0:
+        raise SymbolError(node, f"{to_text(node)} divides by zero")
     shape = left.shape if right.shape is None else right.shape
     return Term(shape, _apply(np.divide if node.op == "/" else np.multiply, left, right), node)
 
@@ -582,8 +570,6 @@ def _fitted_ones(left, right):
 
 
 def _hadamard(node, left, right):
-    if left.shape is None or right.shape is None:
-        return _scaled(node, left, right)
     left, right = _fitted_ones(left, right)
     if left.shape != right.shape:
         raise ShapeError(node, left, right, "⊙ needs two operands of the same shape")
@@ -591,9 +577,8 @@ def _hadamard(node, left, right):
 
 
 def _broadcast(node, left, right):
-    """NumPy's ``*`` and ``/`` (also Octave's ``./``): each dimension equal, or 1 on one side."""
-    if left.shape is None or right.shape is None:
-        return _scaled(node, left, right)
+    """NumPy's ``*`` and ``/`` (also Octave's ``./``): each dimension equal, or 1 on one side;
+    ``/`` divides entry by entry as NumPy divides arrays: 1 / (1 + exp(−z)) is σ(z)."""
     shape = []
     for p, q in zip(left.shape, right.shape, strict=True):
         if p != q and 1 not in (p, q):
@@ -629,13 +614,6 @@ def _is_bias_row(node):
     return isinstance(node, Transpose) and isinstance(node.arg, Sym) and node.arg.name == "b"
 
 
-def _divide(node, left, right):
-    """By a scalar, or entry by entry as NumPy divides arrays: 1 / (1 + exp(−z)) is σ(z)."""
-    if right.shape is None and right.value == 0:
-        raise SymbolError(node, f"{to_text(node)} divides by zero")
-    return _broadcast(node, left, right)
-
-
 def _frobenius(node, left, right):
     if left.shape != right.shape:
         raise ShapeError(node, left, right, "A : B needs two operands of the same shape")
@@ -648,9 +626,10 @@ BINARY = {
     "*": _broadcast,
     "+": _add,
     "-": _add,
-    "/": _divide,
+    "/": _broadcast,
     ":": _frobenius,
 }
+SCALING = {"@", "⊙", "*", "/"}  # a scalar operand scales the other (: and + need two shapes)
 
 
 def layer_bases(node):

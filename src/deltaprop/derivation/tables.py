@@ -242,13 +242,15 @@ LAYER = (  # l, (l+1), [l-1], {(L)}, 2: a layer letter or number, in matching br
     r"(?P<brace>\{)?\s*(?P<open>[\[(])?\s*(?P<letter>[A-Za-z]?)\s*(?P<offset>[+-]?\s*\d+)?"
     r"\s*(?(open)[\])])\s*(?(brace)\})"
 )
-WRITTEN = re.compile(  # W^{[l]}, w^l, A_prev; Octave's Theta{l}_grad: the layer in the middle
-    rf"(?P<head>[^\W\d]\w*)\s*(?:\^\s*{LAYER}|\{{(?P<slot>[A-Za-z])\}}(?P<tail>\w*))?"
+WRITTEN = re.compile(  # W^{[l]}, w^l, W_{l}, W[l], A_prev; Octave's Theta{l}_grad: the layer
+    rf"(?P<head>[^\W\d]\w*?)\s*(?:(?:\^\s*|_(?=\{{)|(?=\[)){LAYER}"  # in the middle
+    r"|\{(?P<slot>[A-Za-z])\}(?P<tail>\w*))?"
 )
 QUANTITY = re.compile(  # m dJ/dTheta^(l), \partial J/\partial \Theta^{(l)}, Delta[l+1]/m, J
     r"(?P<m>m\s*\*?\s*)?(?P<d>(?:[d∂]|\\partial\s*)J\s*/\s*(?:[d∂]|\\partial\s*))?"
     rf"\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*)?{LAYER}(?P<over>\s*/\s*m)?"
 )
+FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{(.*)\}")  # \frac{∂J}{∂…}: ∂J/∂…
 QUANTITIES = (
     "Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, the gradients "
     "dJ/dTheta^(l), dJ/db^(l), dJ/dZ^(l), dJ/dA^(l), J, m, x, y; times m or over m"
@@ -266,7 +268,7 @@ def definition(name, quantity, table, at=""):
     written = WRITTEN.fullmatch(name.strip())
     if written is None:
         raise ConfigError(f"{name!r} is not a name with an optional layer, as W^{{[l]}} or A_prev")
-    core, layer, scale = _quantity(quantity.strip())
+    core, layer, scale = _quantity(quantity.strip(), table)
     word = written["head"] + ("{}" + written["tail"] if written["tail"] else "")
     letter = written["letter"] or written["slot"]
     if layer is None and core not in SCALARS:
@@ -282,17 +284,22 @@ def definition(name, quantity, table, at=""):
         return word, Meaning(core, layer[1] - offset - _input(base, table), "", scale)
     if layer is None:
         return word, Meaning(core, 0, "", scale)
-    if at:  # every name of the table is of the layer l (cs231n's)
+    if at and layer[0] == "l":  # a name of the layer l of a table of one layer (cs231n's)
         return word, Meaning(core, layer[1] - _input(layer[0], table), at, scale)
     shift = -int(core in ("Θ", "G"))  # a weight's name is of the layer it maps to
     at = _layer_text(layer[0], layer[1] - shift - _input(layer[0], table), table)
     return word, Meaning(core, shift, at, scale)
 
 
-def _quantity(text):
-    """``(core, (base, offset) or None, scale)`` of a quantity of the question's notation."""
-    found = QUANTITY.fullmatch(text)
-    core = CORE.get(found["name"]) if found else None
+def _quantity(text, table):
+    """``(core, (base, offset) or None, scale)`` of a quantity of the question's notation, or
+    of a name of ``table`` with its layer (deeplearning.ai's ``\\frac{\\partial J}{\\partial
+    W^{[l]}}`` is ∂J/∂Θ^(l))."""
+    found = QUANTITY.fullmatch(FRACTION.sub(r"\1/\2", text))
+    name = found["name"] if found else ""
+    layered = found and (found["letter"] or found["offset"])
+    own = table.symbols.get(name) if layered and name not in CORE else None
+    core = own.core if own else CORE.get(name)
     if found and found["d"]:
         core = GRADIENTS.get(core)
     if core is None:
@@ -301,11 +308,13 @@ def _quantity(text):
             f"{text!r} is not a quantity of the question's notation{unknown}: use {QUANTITIES}"
         )
     layer = None
-    if found["letter"] or found["offset"]:
-        base = {"k": "l"}.get(found["letter"], found["letter"])
+    if layered:
+        letters = table.letters if own else {"k": "l"}
+        base = letters.get(found["letter"], found["letter"])
         if base not in ("l", "L", ""):
             raise ConfigError(f"the layer of {text!r} is l, L or a number, plus or minus one")
-        layer = (base, int((found["offset"] or "0").replace(" ", "")))
+        offset = int((found["offset"] or "0").replace(" ", ""))
+        layer = (base, offset + (own.shift + _input(base, table) if own else 0))
     return core, layer, "m" if found["m"] else "1/m" if found["over"] else ""
 
 
