@@ -204,6 +204,20 @@ def test_a_symbol_outside_its_layers_is_wrong():
     assert "Θ^(L) does not exist" in result.message
 
 
+@pytest.mark.parametrize(
+    ("equation", "reason"),
+    [
+        (r"a^{(2)} = \varphi(1)", "shape"),  # a scalar for a column
+        (r"a^{(2)} = \varphi'(0)", "shape"),
+        (r"J = \ell(2)", "value"),
+        (r"J = \ell(2 - 1)", "value"),
+    ],
+)
+def test_a_function_of_numbers_alone_is_judged_not_a_crash(equation, reason):
+    result = check(equation)  # φ and ℓ of a constant: shaped without values, then judged
+    assert (result.verdict, result.reason) == ("wrong", reason), result.to_text()
+
+
 def test_lhs_and_for_together_is_a_usage_error():
     with pytest.raises(ConfigError, match="either as 'LHS = RHS' or with --for"):
         check("delta[L] = a[L] - y", target="delta[L]")

@@ -174,6 +174,7 @@ class SymbolicDomain:
     architecture is known (then n_3 of a 3-layer network is n_L)."""
 
     symbolic = True
+    sample = None  # shapes only: no values
 
     def __init__(self, L=None, labels=None):
         self.L, self.labels = L, labels or {}  # labels: cs231n's letters for some widths
@@ -452,7 +453,7 @@ def _call(node, arg, domain):
         if arg.shape is None or arg.shape[0] != arg.shape[1]:
             raise ShapeError(node, arg, None, "the trace Tr needs a square matrix")
         return Term(None, _apply(lambda v: float(np.trace(v)), arg), node)
-    if arg.value is None:
+    if arg.value is None or domain.sample is None:  # φ(1) has a value only with a network
         return Term(arg.shape, None, node)
     # g^{[l]}: the activation of layer l, the output's own at L; φ without l: the hidden layers'
     k = None if node.layer is None else node.layer.bind(domain.binding)
@@ -468,8 +469,7 @@ def _loss_term(node, arg, domain):
     y = [evaluate(extra, domain) for extra in node.extra]
     if y and y[0].shape != arg.shape:
         raise ShapeError(node, arg, y[0], "ℓ(a, y) needs a and y of the same shape")
-    sample = getattr(domain, "sample", None)
-    value = _apply(lambda *v: sample.loss_of(*v), arg, *y)
+    value = domain.sample and _apply(domain.sample.loss_of, arg, *y)
     return Term(None, value, node)
 
 
