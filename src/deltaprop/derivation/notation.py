@@ -263,7 +263,7 @@ UNICODE["←"] = "="
 UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
 SCRIPTS = str.maketrans("⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹ₐⱼₖₗᵢ₊₋₀₁₂₃₄₅₆₇₈₉", "()lLk+-0123456789ajkli+-0123456789")
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\bnp\.|\b(?:int|float)(?:32|64)?(?=\()"  # a cast: a mask
+    r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\b(?:np|self)\.|\b(?:int|float)(?:32|64)?(?=\()"  # cast: a mask
     r"|\.astype\((?:np\.)?\w+\)|;\s*$)|(?P<annotation>\\in(?![A-Za-z]).*)"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<sup>[⁽ˡᴸᵏ][⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴-⁹]*)|(?P<sub>[ₐⱼₖₗᵢ₊₋₀-₉]+)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
@@ -705,7 +705,7 @@ class _Parser:
     def _layered(self, node):
         """Whether ``[`` after ``node`` opens its layer: ``delta[l+1]``, or a name of the
         notation's with a layer (``W[l]``, ``W[2]``) rather than a mask (``dx[x <= 0]``)."""
-        after = self.tokens[self.i + 1]
+        after = self.tokens[self.i + 1 + (self.tokens[self.i + 1].kind == "-")]  # [-l+1]
         layer = after.kind == "num" or (after.kind == "sym" and after.value in "lLk")
         return node.name in LAYERED or (node.name.startswith("~") and layer)
 
@@ -798,9 +798,17 @@ class _Parser:
         return self.bracketed_layer(node)
 
     def bracketed_layer(self, node):
-        """``node`` with the layer in the brackets that follow: ``delta[l+1]``, ``^{(l)}``."""
+        """``node`` with the layer in the brackets that follow: ``delta[l+1]``, ``^{(l)}``; a
+        list indexed from its end (network.py's ``zs[-1]``, ``weights[-l+1]``) ends at layer L
+        (the weights Θ at L−1): ``[-1]`` is L, and ``[-l+1]``, whose l counts from the end,
+        is read as l+1 of the layer l' = L+1−l."""
         close = CLOSING[self.next().kind]
+        from_end = close == "]" and self.accept("-")
         layer = self.layer_index()
+        if from_end:  # [-1]: L; [-l+1]: l+1, of the l counted from the end
+            offset = layer.offset if layer.base else 1 - layer.offset
+            last = -int(node.name in ("Θ", "G"))  # the last weights are Θ^(L−1)
+            layer = LayerIndex(layer.base or "L", offset + last)
         self.expect(close, f"{close!r} after the layer index")
         return self.with_layer(node, layer)
 
