@@ -218,6 +218,23 @@ def test_a_function_of_numbers_alone_is_judged_not_a_crash(equation, reason):
     assert (result.verdict, result.reason) == ("wrong", reason), result.to_text()
 
 
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "elu", "leaky_relu"])
+@pytest.mark.parametrize(
+    ("equation", "notation"),
+    [
+        (r"J = \varphi'(1)", None),
+        (r"\delta^{(2)} = (\Theta^{(2)})^T \delta^{(3)} \varphi'(1)", None),
+        ("J = (1 > 0)", "numpy"),  # a mask of a number
+        ("J = (1 < 0)", "numpy"),
+    ],
+)
+def test_a_function_of_a_number_in_a_network_has_a_value_not_a_crash(
+    equation, notation, activation
+):
+    result = check(equation, (4, 5, 3), activation, notation=notation)
+    assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
+
+
 def test_lhs_and_for_together_is_a_usage_error():
     with pytest.raises(ConfigError, match="either as 'LHS = RHS' or with --for"):
         check("delta[L] = a[L] - y", target="delta[L]")
