@@ -700,6 +700,8 @@ def _entry_symbol(node, domain):
         if term.shape is not None:
             raise SymbolError(node, f"write the entry of {to_text(node)}, e.g. δ^l_j")
         return value, ""
+    if term.shape is None:  # m_k
+        raise SymbolError(node, f"{node.name} is a number: it has no entries")
     if len(node.entry) == 1:
         if value.shape[1] != 1:
             raise SymbolError(node, f"{to_text(node)} is a matrix: give two entry indices")
