@@ -262,6 +262,51 @@ def test_update_rule_sign():
 def test_is_derivation():
     assert is_derivation("a = b = c") and is_derivation(r"\begin{align} x &= y \end{align}")
     assert not is_derivation(r"\delta^{(L)} = a^{(L)} - y")
+    assert is_derivation("delta[3] = a[3] - y\ndelta[2] = Theta[2].T @ delta[3]")  # two lines
+    assert not is_derivation("dZ2 = A2 - Y; dW2 = dZ2 @ A1.T / m")  # one line: check's
+    assert not is_derivation("dx = dout.copy()\ndx[x <= 0] = 0")  # one statement
+
+
+LINES = {  # two equations, one a line, as pasted into one argument or a file: δ^(3), then δ^(2)
+    "unicode": ("δ^(3) = a^(3) − y", "δ^(2) = (Θ^(2))ᵀ δ^(3) ⊙ φ'(z^(2))"),
+    "tex": (
+        r"\delta^{(3)} = a^{(3)} - y",
+        r"\delta^{(2)} = (\Theta^{(2)})^T \delta^{(3)} \odot \varphi'(z^{(2)})",
+    ),
+    "code": ("delta[3] = a[3] - y", "delta[2] = Theta[2].T @ delta[3] * dphi(z[2])"),
+}
+WRONG_LINE = {  # each line made wrong: the sign of δ^(3) flipped, the transpose of Θ^(2) dropped
+    1: [("a^(3) − y", "y − a^(3)"), ("a^{(3)} - y", "y - a^{(3)}"), ("a[3] - y", "y - a[3]")],
+    2: [("(Θ^(2))ᵀ", "Θ^(2)"), ("(\\Theta^{(2)})^T", "\\Theta^{(2)}"), ("Theta[2].T", "Theta[2]")],
+}
+
+
+@pytest.mark.parametrize("wrong", [None, 1, 2])
+@pytest.mark.parametrize("notation", LINES)
+def test_each_line_is_an_equation_of_its_own(capsys, monkeypatch, notation, wrong):
+    """Lines without ';' (code, Unicode or TeX): each line is judged as its own equation, its
+    own step, and a wrong line is the wrong one; in one argument and in a file alike."""
+    lines = list(LINES[notation])
+    for old, new in WRONG_LINE.get(wrong, []):
+        lines = [line.replace(old, new) for line in lines]
+    verdicts = ["wrong" if k == wrong else "correct" for k in (1, 2)]
+    status = main(["check", "\n".join(lines), "--sizes", "3,5,4", "--format", "json"])
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    assert [(s["written"], s["verdict"]) for s in steps] == [
+        (line.split(" = ")[1], verdict) for line, verdict in zip(lines, verdicts, strict=True)
+    ]
+    assert status == (0 if wrong is None else 1)
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["check", "--file", "-", "--sizes", "3,5,4", "--format", "json"]) == status
+    formulas = json.loads(capsys.readouterr().out)["equations"]
+    assert [f["verdict"] for f in formulas] == verdicts
+
+
+def test_a_jacobian_outside_the_hidden_layers_is_evaluated_by_numbers():
+    """∂a^(L)/∂z^(L) is no P_l (hidden layers only): the checker says it does not exist, and
+    the step is judged by central differences instead (the output layer's: the identity)."""
+    result = check_derivation("δ^(L) = ∂J/∂z^(L) = (∂a^(L)/∂z^(L))ᵀ (a^(L) − y)")
+    assert [s.verdict for s in result.steps] == ["correct", "correct"], result.to_text()
 
 
 # ---------------------------------------------------------------- false rejects (item 9)

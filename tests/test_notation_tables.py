@@ -42,11 +42,8 @@ def test_the_corpus_is_large_and_balanced():
 
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
-    "[-": "network.py's lists indexed from the end (zs[-l], self.weights[-l+1])",
-    "\\sum_x": "Nielsen's cost summed over the inputs x, with y(x) and a^L(x)",
-    "\\Sigma'": "Nielsen's Σ'(z), the diagonal matrix of σ'(z)",
+    "cost_derivative": "network.py's self.cost_derivative(a, y), his a − y",
     "w_{k0}": "Bishop's bias as the weight w_{k0} of a unit 0",
-    "[:, ": "NumPy's v[:, None] and v[None, :], a 1-D array as a column and as a row",
 }
 
 
@@ -69,6 +66,30 @@ def test_the_notation_is_detected_and_no_wrong_equation_is_accepted_then():
     for row in ROWS:
         result, expected = run(row, notation=detect(row[5]))
         assert not (expected == "wrong" and result.verdict == "correct"), result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, equation, verdict",
+    [
+        ("question", "delta[-1] = a[-1] - y", "correct"),  # a list's last entry: layer L
+        ("question", "delta[-2] = Theta[-1].T @ delta[-1] * dphi(z[-2])", "correct"),  # Θ^(L−1)
+        ("question", "delta[-2] = Theta[-2].T @ delta[-1] * dphi(z[-2])", "wrong"),
+        ("question", "delta[-l] = Theta[-l+1].T @ delta[-l+1] * dphi(z[-l])", "correct"),
+        (
+            "nielsen",
+            "delta = (weights[-l+1].transpose() @ delta) * sigmoid_prime(zs[-l])",
+            "correct",
+        ),
+        ("numpy", "delta = W_next.T @ delta * (1 - a**2)", "wrong"),  # its delta_next
+    ],
+)
+def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its_last_step(
+    notation, equation, verdict
+):
+    """network.py's zs[-1] is z^L; in its loop, delta = … delta … is δ^l from δ^(l+1), but not
+    where the notation names the next layer's (from-scratch NumPy's delta_next)."""
+    result = check(equation, None, "sigmoid", notation=notation)
+    assert result.verdict == verdict, result.to_text()
 
 
 DEFINED = read_rows(DATA / "define_sweep3.tsv")  # …, definitions (' ; '), equation

@@ -123,7 +123,8 @@ def _register_check(subparsers):
         "equation",
         nargs="?",
         help="e.g. 'delta[l] = Theta[l].T @ delta[l+1] * dphi(z[l])', or a whole derivation: "
-        "'A = B = C', an align block with \\\\ and &=, \\underbrace{…}_{δ^{(L)}}, \\def macros",
+        "'A = B = C', an align block with \\\\ and &=, \\underbrace{…}_{δ^{(L)}}, \\def macros, "
+        "or several lines of one equation each (lines of code)",
     )
     p.add_argument(
         "--file",

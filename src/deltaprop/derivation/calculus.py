@@ -40,7 +40,22 @@ class ChainRuleError(shapes.ShapeError):
     def describe(self, text=to_text):
         """What the Jacobian is, what the chain rule does with it, what the product should
         be; the nodes written by ``text`` (a notation's names)."""
-        return chain_rule_message(self.node, self.left, self.right, text)
+        left, right = self.left, self.right
+        tensor, other = (right, left) if np.ndim(right.value) > 2 else (left, right)
+        jac, v = tensor.node, _operand(other.node, text)
+        shape = " × ".join(jacobian_shape(jac) or map(str, np.shape(tensor.value)))
+        what = f"{text(jac)} is a Jacobian with three indices ({shape})"
+        if isinstance(jac, Deriv):
+            what += f": the derivative of each entry of the vector {text(jac.num)} by each entry"
+            what += f" of the matrix {text(jac.den)}"
+        op = "⊙" if self.node.op in ("⊙", "*") else "the matrix product"
+        return (
+            f"{what}; the chain rule contracts it with {v}: the vector-Jacobian product "
+            f"({v})ᵀ {_operand(jac, text)} sums {v}'s entries against the Jacobian's first index "
+            f"and has the shape of what it is differentiated by; {op} between {v} and a "
+            "three-index Jacobian does not exist (⊙ multiplies the entries of two arrays of one "
+            "shape)"
+        )
 
 
 # ---------------------------------------------------------------- the network, moved
@@ -149,8 +164,9 @@ class Calculus:
                 "are differentiated by numbers: give smaller --sizes (or none)",
             )
         units = np.eye(base.size).reshape(base.size, *base.shape)  # each entry moved alone
-        m = self.network.m
-        out = [self.central(node.num, state, {key: _placed(u, column, m)}) for u in units]
+        if column is not None:  # one sample's column vector, in its column of an (n, m) change
+            units = np.pad(units, ((0, 0), (0, 0), (column, self.network.m - column - 1)))
+        out = [self.central(node.num, state, {key: u}) for u in units]
         num_shape = np.shape(out[0])
         value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
         return _term(_squeezed(value, num_shape, base.shape), node)
@@ -200,15 +216,6 @@ def _term(value, node):
     return shapes.Term(np.shape(value), value, node)
 
 
-def _placed(step, column, m):
-    """A step of one sample's column vector placed in its column of an (n, m) change."""
-    if column is None:
-        return step
-    out = np.zeros((step.shape[0], m))
-    out[:, column] = step[:, 0]
-    return out
-
-
 def _squeezed(value, num_shape, den_shape):
     """A column vector's trailing 1 dropped from the Jacobian's axes: ∂z/∂Θ is (n, p, q),
     ∂z/∂z a matrix, ∂J/∂z a column."""
@@ -230,27 +237,6 @@ def jacobian_product(node, left, right):
     if node.op == "@" and a.ndim == 2 and a.shape[0] == 1 and a.shape[1] == b.shape[0]:
         return _term(np.tensordot(a[0], b, axes=1), node)  # vᵀ J: the chain rule's contraction
     raise ChainRuleError(node, left, right, "the chain rule contracts a Jacobian")
-
-
-def chain_rule_message(node, left, right, text=to_text):
-    """What the Jacobian is, what the chain rule does with it, what ``node`` should be; the
-    nodes written by ``text``."""
-    tensor, other = (right, left) if np.ndim(right.value) > 2 else (left, right)
-    jac, v = tensor.node, _operand(other.node, text)
-    shape = " × ".join(jacobian_shape(jac) or map(str, np.shape(tensor.value)))
-    what = f"{text(jac)} is a Jacobian with three indices ({shape})"
-    if isinstance(jac, Deriv):
-        num, den = text(jac.num), text(jac.den)
-        what += (
-            f": the derivative of each entry of the vector {num} by each entry of the matrix {den}"
-        )
-    op = "⊙" if node.op in ("⊙", "*") else "the matrix product"
-    return (
-        f"{what}; the chain rule contracts it with {v}: the vector-Jacobian product "
-        f"({v})ᵀ {_operand(jac, text)} sums {v}'s entries against the Jacobian's first index "
-        f"and has the shape of what it is differentiated by; {op} between {v} and a "
-        "three-index Jacobian does not exist (⊙ multiplies the entries of two arrays of one shape)"
-    )
 
 
 def _operand(node, text):

@@ -197,8 +197,7 @@ def _same_mistake(first, other):
 
 def derivation_lines(result):
     """The verdict in text: a headline, then each step that is not right, with its fix."""
-    head = {"correct": "CORRECT", "wrong": "WRONG", "skipped": "SKIPPED"}
-    lines = [f"verdict:  {head.get(result.verdict, 'UNPARSEABLE')}"]
+    lines = [f"verdict:  {result.verdict.upper()}"]  # correct, wrong, skipped, unparseable
     if result.first_wrong_step is not None:
         lines[0] += f" (first wrong step: {result.first_wrong_step})"
     if result.message:
@@ -227,11 +226,13 @@ DERIVATION_MARKS = re.compile(
 
 
 def is_derivation(text):
-    """Whether ``text`` is more than one equation ``LHS = RHS``: a chain ``A = B = C``, an
-    environment, a definition by underbrace, macros, a shape claim or an update rule."""
-    statements = tex.statements(text.replace(":=", "="))  # dZ2 = …; dW2 = … is not a chain
+    """Whether ``text`` is more than one equation ``LHS = RHS``: a chain ``A = B = C``,
+    equations on lines of their own, an environment, a definition by underbrace, macros, a
+    shape claim or an update rule (``dZ2 = …; dW2 = …`` on one line is for ``check``)."""
+    statements = tex.statements(text)
+    lines = len(statements) > 1 and "\n" in text.strip()
     chain = any(len(tex.top_level_split(one, "=")) > 2 for one in statements)
-    return chain or DERIVATION_MARKS.search(text) is not None
+    return lines or chain or DERIVATION_MARKS.search(text) is not None
 
 
 def check_derivation(

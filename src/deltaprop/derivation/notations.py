@@ -27,6 +27,7 @@ from deltaprop.derivation.notation import (
     Sym,
     TextRenderer,
     Transpose,
+    bind_layers,
     layer_letters,
     parse,
     table_of,
@@ -107,13 +108,40 @@ def read(text, notation):
     sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
     moved to the right, so that the first side is always a quantity."""
     table = local_names(table_of(notation), text)
-    parsed = parse(plain(text), table)
+    parsed = _stepped(parse(plain(text), table), table)
     table = replace(table, units=_units(parsed, table)) if table.units else table
     sides = [translate(side, table) for side in parsed]
+    written = {n.layer.base for side in parsed for n in walk(side) if getattr(n, "layer", None)}
+    if written == {"L"}:  # network.py's delta beside activations[-2]: the loop's l is L
+        sides = [bind_layers(side, {"l": LayerIndex("L", 0)}) for side in sides]
     if len(sides) < 2:
         return sides
     lhs, undo = _unscaled(sides[0])
     return [lhs, *(_rescaled(side, sides[0], lhs, undo) for side in sides[1:])]
+
+
+STEPS_BACK = {"δ": 1, "Δ": 1, "a": -1, "A": -1}  # the loop's previous step: backward, forward
+
+
+def _stepped(sides, table):
+    """``sides`` where a name of the loop's layer is assigned from itself (network.py's
+    ``delta = np.dot(…, delta) * sp``, ``a = sigmoid(np.dot(W, a) + b)``): on the right, its
+    value of the step before, the layer after for a gradient and before for an activation,
+    unless the notation names that one otherwise (from-scratch NumPy's a_prev, delta_next)."""
+    lhs = sides[0]
+    meaning = table.symbols.get(lhs.name[1:]) if isinstance(lhs, Sym) and not lhs.layer else None
+    if meaning is None or meaning.core not in STEPS_BACK or not meaning.at:
+        return sides
+    layer = _layer_of(meaning.at, table).shift(STEPS_BACK[meaning.core])
+    named = [m for m in table.symbols.values() if m.core == meaning.core and m.at]
+    if any(_layer_of(m.at, table) == layer for m in named):
+        return sides
+
+    def before(n):
+        same = isinstance(n, Sym) and n.name == lhs.name and n.layer is None
+        return replace(n, layer=layer) if same else None
+
+    return [lhs, *(transform(side, before) for side in sides[1:])]
 
 
 def _rescaled(side, written, lhs, undo):

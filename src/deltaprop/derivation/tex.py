@@ -137,7 +137,7 @@ SUM_BOUND = re.compile(r"(\\sum\s*_\s*\{[^{}]*\})\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-
 MATRIX_ENV = re.compile(r"\\begin\{([pbBvV]?matrix|smallmatrix|array)\}")
 MATRIX_RE = re.compile(MATRIX_ENV.pattern + r".*?\\end\{\1\}", re.S)  # to its own \end
 DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
-UNICODE = {"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "ℒ": "J"}
+UNICODE = str.maketrans({"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "ℒ": "J"})
 ARROW = re.compile(r"\\(?:leftarrow|gets)(?![A-Za-z])")  # an update Θ ← Θ − η ∂J/∂Θ
 LOSS = re.compile(r"\\mathcal\s*\{?\s*L\s*\}?")  # deeplearning.ai's and Goodfellow's loss: J
 MATRIX = "\\MATRIX"  # a matrix written entry by entry: a side nobody can evaluate
@@ -145,9 +145,11 @@ MATRIX = "\\MATRIX"  # a matrix written entry by entry: a side nobody can evalua
 
 def normalize(text):
     """``text`` without what only typesets, in the tokens the parser reads."""
-    for char, replacement in UNICODE.items():
-        text = text.replace(char, replacement)
-    text = ARROW.sub("←", LOSS.sub("J", _replace_matrices(text)))
+    text = text.translate(UNICODE)
+    text = MATRIX_RE.sub(lambda _: f" {MATRIX} ", text)  # a function: MATRIX has a backslash
+    if (match := MATRIX_ENV.search(text)) is not None:
+        raise ConfigError(f"\\begin{{{match.group(1)}}} is never closed")
+    text = ARROW.sub("←", LOSS.sub("J", text))
     text = re.sub(r"\\textcolor\s*\{[^{}]*\}", "", text)
     text = DROPPED.sub(" ", text)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*(?:Tr|tr|trace)\s*\}", "Tr", text)
@@ -160,13 +162,6 @@ def normalize(text):
     while DOUBLE_BRACES.search(text):
         text = DOUBLE_BRACES.sub(r"{\1}", text)
     return text.replace(":=", "=")
-
-
-def _replace_matrices(text):
-    text = MATRIX_RE.sub(lambda _: f" {MATRIX} ", text)  # a function: MATRIX has a backslash
-    if (match := MATRIX_ENV.search(text)) is not None:
-        raise ConfigError(f"\\begin{{{match.group(1)}}} is never closed")
-    return text
 
 
 PRIMES = re.compile(  # φ' as students spell it: g'(z), g_prime(z), g^\prime(z), \sigma^\prime
@@ -194,19 +189,22 @@ SEPARATORS = re.compile(
 CONDITION = re.compile(r"\\forall|\\text\s*\{\s*(?:for|where|if)|\\(?:mbox|rm)\s*\{?\s*for")
 ELLIPSIS = re.compile(r"^\s*\\[vcld]?dots\s*$")
 CLAIM_RE = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?")
+NAMED_LINE = (  # a line that names what it computes: dZ2 = …, δ^(2) = …, \delta^{(2)} = …
+    r"\n(?=\s*\\?[^\W\d][\w.]*(?:\s*[_^]\s*(?:\{[^{}\n]*\}|\([^()\n]*\)|\w))*\s*[-+]?=)"
+)
 
 
 def rows(formula):
     """The rows of ``formula``: environments and ``\\eqalign{…}`` opened, split at ``\\\\``
-    and before a line that assigns a name, as code does."""
+    and before a line that names what it computes (``dZ2 = …``, ``δ^(2) = …``): lines of code
+    and lines of equations are rows of their own."""
     text = ROW_ENVS.sub(r" \\\\ ", formula)
     while (match := re.search(r"\\eqalign(?:no)?\s*\{", text)) is not None:
         end = group_end(text, match.end() - 1)
         inner = text[match.end() : end - 1]
         text = text[: match.start()] + " \\\\ " + inner + " \\\\ " + text[end:]
     text = re.sub(r"\\\\\s*\[[^\]]*\]", r"\\\\", text)
-    code_line = r"\n(?=\s*[A-Za-z_][\w.]*\s*[-+]?=)"  # lines of code: dZ2 = …, dW2 = …
-    return [row.strip() for row in re.split(rf"\\\\|{code_line}", text) if row.strip()]
+    return [row.strip() for row in re.split(rf"\\\\|{NAMED_LINE}", text) if row.strip()]
 
 
 COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
