@@ -519,7 +519,7 @@ def _symbolic(message, setting):
         def dims(match):
             return "(" + " × ".join(names.get(int(d), d) for d in match.group(1).split(" × ")) + ")"
 
-        message = re.sub(r"\((\d+(?: × \d+)+)\)", dims, message)
+        message = re.sub(r"\((\d+(?: × \d+)*)\)", dims, message)  # a shape, or one width
     return widths(message, setting.write.table)
 
 
@@ -568,11 +568,14 @@ def _layer_error(setting, binding):
     calc = calculus.Calculus(network, binding, setting.directions, setting.generic)
     want = calculus.as_matrix(_quantity_value(calc, network, binding, left, right))
     got = calculus.as_matrix(calc.evaluate(right))
-    if np.shape(want.value) != np.shape(got.value):
+    value, truth = (np.asarray(term.value) for term in (got, want))
+    if value.size == truth.size == 1:  # a 1 × 1 matrix is a scalar
+        value, truth = value.reshape(()), truth.reshape(())
+    elif value.shape != truth.shape:
         raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
     index = setting.quantity[1]
     layer = binding.get("l", index and index.bind(binding))
-    return layer, rel_error(np.asarray(got.value), np.asarray(want.value))
+    return layer, rel_error(value, truth)
 
 
 def _quantity_value(calc, network, binding, left, right):
