@@ -43,10 +43,7 @@ def test_the_corpus_is_large_and_balanced():
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     "cost_derivative": "network.py's self.cost_derivative(a, y), his a − y",
-    "\\sum_x": "Nielsen's cost summed over the inputs x, with y(x) and a^L(x)",
-    "\\Sigma'": "Nielsen's Σ'(z), the diagonal matrix of σ'(z)",
     "w_{k0}": "Bishop's bias as the weight w_{k0} of a unit 0",
-    "[:, ": "NumPy's v[:, None] and v[None, :], a 1-D array as a column and as a row",
 }
 
 

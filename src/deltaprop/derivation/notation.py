@@ -222,7 +222,7 @@ COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "bold": "mathbf mathbb boldsymbol bm",
     "'": "prime",
     "ℓ": "ell",
-    "Σ": "sum",
+    "Σ": "sum Sigma",
     "‖": "Vert lVert rVert",
     "hat": "hat",
     "maximum": "max",
@@ -264,7 +264,8 @@ UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
 SCRIPTS = str.maketrans("⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹ₐⱼₖₗᵢ₊₋₀₁₂₃₄₅₆₇₈₉", "()lLk+-0123456789ajkli+-0123456789")
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\b(?:np|self)\.|\b(?:int|float)(?:32|64)?(?=\()"  # cast: a mask
-    r"|\.astype\((?:np\.)?\w+\)|;\s*$)|(?P<annotation>\\in(?![A-Za-z]).*)"
+    r"|\.astype\((?:np\.)?\w+\)|;\s*$|\[\s*:\s*,\s*(?:None|np\.newaxis)\s*\])"  # v[:, None]: v
+    r"|(?P<row>\[\s*(?:None|np\.newaxis)\s*,\s*:\s*\])|(?P<annotation>\\in(?![A-Za-z]).*)"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<sup>[⁽ˡᴸᵏ][⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴-⁹]*)|(?P<sub>[ₐⱼₖₗᵢ₊₋₀-₉]+)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
@@ -353,6 +354,7 @@ def _octave_tokens(name, pos, end):
 
 TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (kind, value)
     "droprow": ("drop", 0),  # Octave's (2:end)
+    "row": ("row", "ᵀ"),
     "dropcol": ("drop", 1),  # and (:,2:end)
     "1": ("ones", "1"),
     "½": ("num", 0.5),
@@ -680,6 +682,9 @@ class _Parser:
                 node = self.with_layer(node, LayerIndex("", self.next().value))
             elif kind in ("ᵀ", "'"):  # as in a superscript: A^T, A^{\prime}
                 node = self.superscript_item(node)
+            elif kind == "row":  # v[None, :]: a 1-D v as a row, vᵀ even where v.T is v
+                self.next()
+                node = Transpose(node.span, node)
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
             elif kind == "**":
@@ -689,6 +694,10 @@ class _Parser:
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
             elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean"):
                 node = self.method(node)
+            elif (
+                kind == "(" and getattr(node, "name", "") in ("a", "y") and self.skip("(", "x", ")")
+            ):
+                node = replace(node, sample=True)  # Nielsen's y(x), a^L(x): of the sample x
             elif kind == "(" and getattr(node, "name", "") == "J" and self.skip("(", "Θ", ")"):
                 end = self.tokens[self.i - 1].end  # Ng's J(Θ): the cost, a function of the weights
                 node = replace(node, span=(node.span[0], end))
@@ -732,7 +741,7 @@ class _Parser:
         """``δ^l_j``, ``w^l_{jk}``, ``a_j^{(l)}``: the entry indices of a quantity."""
         self.next()  # _
         braced, letters = self.accept("{"), ""
-        if self.tok.kind == "num" and self.tok.value == 0:  # a_0, the bias unit
+        if self.tok.kind == "num" and self.tok.value == 0 and not self.table.units:  # a_0: bias
             letters = self.text[self.next().pos]
         while self.tok.kind == "sym" and self.tok.value in ENTRY and (braced or not letters):
             letters += self.next().value
@@ -984,12 +993,17 @@ class _Parser:
                 return Norm((start, self.tokens[self.i - 1].end), arg, squared, frobenius)
 
     def primary_sum(self):
-        """``Σ_i body`` or ``Σ_l body``: the body is the product that follows."""
+        """``Σ_i body`` or ``Σ_l body``: the body is the product that follows; Nielsen's
+        ``Σ'(z)`` is Diag(σ'(z))."""
         start = self.next().pos
+        if self.tok.kind == "'":
+            prime = self.next()
+            call = self.call(Sym((start, prime.end), "φ'"))
+            return Call(call.span, "Diag", call)
         self.expect("_", "'_' and the index summed over (Σ_i or Σ_l)")
         braced = self.accept("{")
         index = self.expect("sym", "the index summed over, i or l")
-        if index.value not in ("i", "l", "j", "k"):
+        if index.value not in ("i", "l", "j", "k", "x"):  # Nielsen's Σ_x: over the samples x
             self.fail("Σ sums over the samples (Σ_i), the layers (Σ_l) or units (Σ_k)", index)
         if braced:  # \sum_{i=1}^{m}: the bounds are those of the index
             if self.accept("="):
@@ -1000,7 +1014,7 @@ class _Parser:
         self.enter()
         body = self.term()
         self.depth -= 1
-        return SumOver((start, body.span[1]), index.value, body)
+        return SumOver((start, body.span[1]), index.value.replace("x", "i"), body)
 
     def primary_sym(self):
         tok = self.next()
