@@ -260,6 +260,8 @@ def translate(node, notation):
         return node
 
     def core(n):
+        if isinstance(n, Sym) and table.units and n.entry[1:] == "0":  # Bishop's bias w_{k0}
+            return Sym(n.span, "b", table.units[n.entry[0]], n.sample, n.entry[0])
         if isinstance(n, Sym) and n.name.startswith("~"):
             return _core_symbol(n, table)
         if isinstance(n, Sym) and n.name in ("φ", "φ'") and n.layer is not None:
