@@ -216,6 +216,11 @@ def test_a_wrong_identity_with_generic_matrices():
     assert wrong.verdict == "wrong" and wrong.first_wrong_step == 1
 
 
+def test_a_generic_matrix_is_written_back_in_bishops_form():
+    wrong = check_derivation("δ^(L−1) = δ^(L−1) = ΘΘ^(L−1)", notation="bishop")  # Θ: a matrix
+    assert wrong.verdict == "wrong" and wrong.first_wrong_step == 2
+
+
 def test_differential_needs_every_term():
     right = r"dz^{(l)} = d\Theta^{(l-1)} a^{(l-1)} + \Theta^{(l-1)} da^{(l-1)}"
     assert check_derivation(right).verdict == "correct"

@@ -1,14 +1,19 @@
 """The equation checker: verdicts on every equation of the question and its answers, and on
 common mistakes."""
 
+import contextlib
+import io
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corpus import read_rows
 from deltaprop.cli import main
 from deltaprop.derivation import check
+from deltaprop.derivation.tables import NOTATIONS
 from deltaprop.errors import ConfigError
 
 # The student's two derivations (their last lines) and the δ^(L−1) they underbraced.
@@ -218,6 +223,29 @@ def test_a_function_of_numbers_alone_is_judged_not_a_crash(equation, reason):
     assert (result.verdict, result.reason) == ("wrong", reason), result.to_text()
 
 
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "elu", "leaky_relu"])
+@pytest.mark.parametrize(
+    ("equation", "notation"),
+    [
+        (r"J = \varphi'(1)", None),
+        (r"\delta^{(2)} = (\Theta^{(2)})^T \delta^{(3)} \varphi'(1)", None),
+        ("J = (1 > 0)", "numpy"),  # a mask of a number
+        ("J = (1 < 0)", "numpy"),
+    ],
+)
+def test_a_function_of_a_number_in_a_network_has_a_value_not_a_crash(
+    equation, notation, activation
+):
+    result = check(equation, (4, 5, 3), activation, notation=notation)
+    assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
+
+
+@pytest.mark.parametrize("notation", [None, "bishop"])
+def test_a_number_with_an_entry_index_cannot_be_checked_and_says_why(notation):
+    result = check(r"\delta_j = h'(a_j) m_k \delta_k w_{kj}", notation=notation)
+    assert result.exit_code == 2 and "m is a number: it has no entries" in result.message
+
+
 def test_lhs_and_for_together_is_a_usage_error():
     with pytest.raises(ConfigError, match="either as 'LHS = RHS' or with --for"):
         check("delta[L] = a[L] - y", target="delta[L]")
@@ -273,6 +301,34 @@ def test_any_input_gets_a_verdict_never_a_traceback(text):
     assert result.verdict in {"correct", "wrong", "defined", "unparseable", "unsupported"}
     assert result.exit_code in (0, 1, 2)
     result.to_text(), result.to_json()
+
+
+CORPUS = [row[-1] for row in read_rows(*sorted((Path(__file__).parent / "data").glob("*.tsv")))]
+PIECES = ["0", "99", "L+1", "-1", "l", "1", "^T", "^2", "'", "(", ")", "{", "}", "_", "^", "="]
+PIECES += [r"\varphi(", r"\ell(", r"\exp(", "Diag(", r"\sum_k ", r"\|", r"\frac{1}{m}", r"\Theta"]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    equation=st.sampled_from(CORPUS),
+    at=st.integers(0, 400),
+    cut=st.integers(0, 3),
+    piece=st.sampled_from(["", *PIECES]),
+    notation=st.sampled_from(["", *NOTATIONS]),
+    sizes=st.sampled_from(["", "1", "4,5,3", "1,1", "3,4,4,4,2"]),
+)
+def test_a_mutated_corpus_equation_gets_a_verdict_never_an_internal_error(
+    equation, at, cut, piece, notation, sizes
+):
+    at %= len(equation) + 1
+    argv = ["check", equation[:at] + piece + equation[at + cut :]]
+    argv += ["--notation", notation] * bool(notation) + ["--sizes", sizes] * bool(sizes)
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()) as err,
+    ):
+        status = main(argv)
+    assert status in (0, 1, 2) and "internal error" not in err.getvalue(), (argv, err.getvalue())
 
 
 @pytest.mark.parametrize(

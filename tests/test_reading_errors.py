@@ -28,6 +28,7 @@ from deltaprop.errors import ConfigError
         (r"\frac{\partial}{x} J", "question", r"expected \\frac\{\\partial\}\{\\partial …\}"),
         (r"\frac123", "question", r"expected \\frac\{…\}\{…\} or \\frac12"),
         (r"\operatorname{x}(z)", "question", "expected a function name such as Diag"),
+        (r"w_{0} z_j", "bishop", r"expected '\}' after the entry indices"),  # 0: Ng's bias unit
     ],
 )
 def test_an_equation_that_cannot_be_read_says_what_was_expected(text, notation, message):

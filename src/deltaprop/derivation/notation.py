@@ -741,7 +741,7 @@ class _Parser:
         """``δ^l_j``, ``w^l_{jk}``, ``a_j^{(l)}``: the entry indices of a quantity."""
         self.next()  # _
         braced, letters = self.accept("{"), ""
-        if self.tok.kind == "num" and self.tok.value == 0:  # a_0, the bias unit
+        if self.tok.kind == "num" and self.tok.value == 0 and not self.table.units:  # a_0: bias
             letters = self.text[self.next().pos]
         while self.tok.kind == "sym" and self.tok.value in ENTRY and (braced or not letters):
             letters += self.next().value

@@ -614,7 +614,7 @@ def _unit_entry(sym, table):
     """The unit letters of ``sym`` in Bishop's form: its layer's (w_{kj}: the next layer's
     and its own), or None where the equation has no unit at that layer."""
     unit = {layer: letter for letter, layer in table.units.items()}
-    layers = [sym.layer.shift(1), sym.layer] if sym.name == "Θ" else [sym.layer]
+    layers = [sym.layer.shift(1), sym.layer] if sym.name == "Θ" and sym.layer else [sym.layer]
     return "".join(unit[k] for k in layers) if all(k in unit for k in layers) else None
 
 

@@ -458,7 +458,9 @@ def _call(node, arg, domain):
     # g^{[l]}: the activation of layer l, the output's own at L; φ without l: the hidden layers'
     k = None if node.layer is None else node.layer.bind(domain.binding)
     phi, dphi = domain.sample.activation(k)
-    return Term(arg.shape, (phi if node.func == "φ" else dphi)(arg.value), node)
+    f = phi if node.func == "φ" else dphi
+    value = f(np.atleast_1d(arg.value)).reshape(np.shape(arg.value))  # φ'(1): out= needs arrays
+    return Term(arg.shape, value, node)
 
 
 def _loss_term(node, arg, domain):
@@ -492,8 +494,8 @@ ELEMENTWISE_FUNCTIONS = {
     "clip": np.clip,
     "relu": lambda v: np.maximum(v, 0.0),
     "tanh": np.tanh,
-    "step": lambda v: (v > 0).astype(float),  # the mask (x > 0)
-    "below": lambda v: (v < 0).astype(float),  # (x < 0)
+    "step": lambda v: np.greater(v, 0).astype(float),  # the mask (x > 0), also of a number
+    "below": lambda v: np.less(v, 0).astype(float),  # (x < 0)
     "pow": np.power,
 }
 ARGUMENTS = {"clip": 2, "pow": 1}  # scalar arguments after the array
@@ -698,6 +700,8 @@ def _entry_symbol(node, domain):
         if term.shape is not None:
             raise SymbolError(node, f"write the entry of {to_text(node)}, e.g. δ^l_j")
         return value, ""
+    if term.shape is None:  # m_k
+        raise SymbolError(node, f"{node.name} is a number: it has no entries")
     if len(node.entry) == 1:
         if value.shape[1] != 1:
             raise SymbolError(node, f"{to_text(node)} is a matrix: give two entry indices")

@@ -205,8 +205,8 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "first": (_one_of(0, 1), "0 or 1, the number of the input layer"),
     "letters": (_letters, "layer letters, each 'l' (a layer) or 'L' (the output): {k = 'l'}"),
     "units": (
-        lambda v: _text(v) and re.fullmatch(r"[a-z]{3}", v) and len(set(v)) == 3,
-        "three letters, the units of the layers l-1, l and l+1, as 'ijk'",
+        lambda v: _text(v) and sorted(v) == list("ijk"),
+        "three letters, i, j and k in the order of the units of the layers l-1, l and l+1",
     ),
     "rows": (_one_of(False, True), "true (samples as rows) or false"),
     "cost": (_one_of("mean", "sum"), "'mean' or 'sum': J averages or sums over the samples"),
