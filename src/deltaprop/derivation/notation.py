@@ -1045,7 +1045,7 @@ class _Parser:
     def digit_fraction(self, start):
         tok = self.next()
         digits = self.text[tok.pos : tok.end]
-        if len(digits) != 2:
+        if len(digits) != 2 or not digits.isdigit():  # \frac3. is not ³⁄.
             self.fail("expected \\frac{…}{…} or \\frac12", tok)
         num = Num((tok.pos, tok.pos + 1), float(digits[0]))
         den = Num((tok.pos + 1, tok.end), float(digits[1]))
