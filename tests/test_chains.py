@@ -233,6 +233,15 @@ def test_differential_needs_every_term():
     assert check_derivation(r"dz^{(l)} = d\Theta^{(l-1)} a^{(l-1)}").verdict == "wrong"
 
 
+def test_a_differential_of_the_cost_and_its_dimensions_in_widths_n_l():
+    """dJ (a scalar) is δᵀ dz, a 1 × 1 matrix: the same; a product that does not exist is
+    said in the widths n_l, never in the numbers of the generic network."""
+    result = check_derivation(r"dJ = (\delta^{(L)})^T dz^{(L)} = (\delta^{(L)})^T dz^{(L-1)}")
+    assert [s.verdict for s in result.steps] == ["correct", "wrong"], result.to_text()
+    said = "the columns of the left (n_L) must equal the rows of the right (n_{L−1})"
+    assert said in result.steps[1].message and not re.search(r"\(\d+\)", result.steps[1].message)
+
+
 def test_macros_newcommand_and_operators():
     text = (
         r"\newcommand{\T}[1]{\left(#1\right)^T} \DeclareMathOperator{\dg}{Diag}"

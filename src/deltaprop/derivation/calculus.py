@@ -167,9 +167,8 @@ class Calculus:
         if column is not None:  # one sample's column vector, in its column of an (n, m) change
             units = np.pad(units, ((0, 0), (0, 0), (column, self.network.m - column - 1)))
         out = [self.central(node.num, state, {key: u}) for u in units]
-        num_shape = np.shape(out[0])
-        value = np.stack(out, axis=-1).reshape(num_shape + base.shape)
-        return _term(_squeezed(value, num_shape, base.shape), node)
+        value = np.stack(out, axis=-1).reshape(_axes(np.shape(out[0]), base.shape))
+        return _term(value, node)
 
     def variable(self, sym):
         """``(key, value, column)`` of the variable ``sym`` differentiates by: column 0 for
@@ -216,15 +215,11 @@ def _term(value, node):
     return shapes.Term(np.shape(value), value, node)
 
 
-def _squeezed(value, num_shape, den_shape):
-    """A column vector's trailing 1 dropped from the Jacobian's axes: ∂z/∂Θ is (n, p, q),
-    ∂z/∂z a matrix, ∂J/∂z a column."""
-    if len(num_shape) == 2 and num_shape[1] == 1:
-        value = value.reshape(num_shape[:1] + den_shape)
-        num_shape = num_shape[:1]
-    if len(num_shape) and len(den_shape) == 2 and den_shape[1] == 1:
-        value = value.reshape(num_shape + den_shape[:1])
-    return value
+def _axes(num_shape, den_shape):
+    """The axes of the Jacobian ∂num/∂den, a column vector's trailing 1 dropped: ∂z/∂Θ is
+    (n, p, q), ∂z/∂z a matrix, ∂J/∂z a column."""
+    num = num_shape[:1] if num_shape[1:] == (1,) else num_shape
+    return num + (den_shape[:1] if num and den_shape[1:] == (1,) else den_shape)
 
 
 def jacobian_product(node, left, right):

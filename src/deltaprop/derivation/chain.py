@@ -111,13 +111,13 @@ class Scope:
 class StepResult:
     """The verdict on one step (a right side, a definition or a shape claim)."""
 
-    number: int
     written: str
     verdict: str  # correct, wrong, skipped
     reason: str = ""  # dimension, shape, value, range, chain rule, definition
     message: str = ""
     suggestion: str = ""  # the corrected step, checked correct
     hints: list = field(default_factory=list)
+    number: int = 0  # 1, 2, … through the formula, given once every step is judged
 
     def to_dict(self):
         out = asdict(self)
@@ -169,7 +169,7 @@ class DerivationResult:
 
     def to_dict(self):
         """Today's object of a single equation, with ``first_wrong_step`` and ``steps``."""
-        none = StepResult(0, "", "", message=self.message)
+        none = StepResult("", "", message=self.message)
         wrong = next((s for s in self.steps if s.verdict == "wrong"), none).to_dict()
         out = {"line": self.line, "source": self.source, "equation": self.source}
         out |= {k: wrong[k] for k in ("reason", "message", "suggestion", "hints")}
@@ -270,7 +270,9 @@ def check_derivation(
         result.verdict, result.message = "unparseable", str(err)
         return result
     for equation in found:
-        result.equations.append(_judge_equation(equation, options, scope, len(result.steps)))
+        result.equations.append(_judge_equation(equation, options, scope))
+    for number, step in enumerate(result.steps, 1):
+        step.number = number
     result.verdict = _formula_verdict(result)
     if result.verdict == "skipped" and not result.message:
         said = notations.advice(formula, options.notation)
@@ -283,18 +285,18 @@ def _formula_verdict(result):
     return next((v for v in ("wrong", "unparseable", "correct") if v in verdicts), "skipped")
 
 
-def _judge_equation(equation, options, scope, before):
-    """The steps of one equation, numbered from ``before + 1``: an update's, each right side
-    of an equation, each shape claimed."""
+def _judge_equation(equation, options, scope):
+    """The steps of one equation, in order (numbered on through the formula): an update's,
+    each right side of an equation, each shape claimed."""
     result = EquationResult(equation.lhs, equation.relation)
     lhs = scope.substituted(equation.lhs.strip())
     quantity, local = _parsed(lhs, options.table(lhs)), LOCAL_NAME.match(lhs)
     if local and equation.relation == "=" and quantity is None:
-        return _local_definition(result, local.group(1), equation, options, scope, before)
+        return _local_definition(result, local.group(1), equation, options, scope)
     judge = {"←": _judge_update, "=": _judge_step}.get(equation.relation)
     todo = [functools.partial(judge, step=step, scope=scope) for step in equation.steps if judge]
     todo += [functools.partial(_judge_claim, claim=claim) for claim in equation.claims]
-    result.steps = [judged(before + k, lhs, options=options) for k, judged in enumerate(todo, 1)]
+    result.steps = [judged(lhs, options=options) for judged in todo]
     if quantity and _outside_range(quantity[0]):
         result.steps = [replace(s, verdict="skipped", message=RANGE_NOTE) for s in result.steps]
     return result
@@ -321,14 +323,14 @@ def _outside_range(quantity):
     return False
 
 
-def _local_definition(result, name, equation, options, scope, before):
+def _local_definition(result, name, equation, options, scope):
     """``tmp = expr``: a local name, judged for its shapes only; later formulas may use it."""
     if not equation.steps:
         return result
     expr = scope.substituted(equation.steps[0].text)
     scope.names[name] = expr
     single = options.single(expr)
-    step = StepResult(before + 1, equation.steps[0].written, "skipped")
+    step = StepResult(equation.steps[0].written, "skipped")
     if single is not None and single.verdict in ("defined", "correct"):
         step.verdict, step.message = "correct", f"{name} is defined here (its shapes agree)"
     elif single is not None and single.verdict == "wrong":
@@ -340,26 +342,26 @@ def _local_definition(result, name, equation, options, scope, before):
 # ---------------------------------------------------------------- one step
 
 
-def _judge_step(number, lhs, step, options, scope):
+def _judge_step(lhs, step, options, scope):
     text = scope.substituted(step.text)
     if not text or NOT_JUDGED.search(text):
-        return StepResult(number, step.written, "skipped", message=NOT_JUDGED_NOTE)
+        return StepResult(step.written, "skipped", message=NOT_JUDGED_NOTE)
     for definition in step.definitions:
-        wrong = _judge_definition(number, step, definition, options, scope)
+        wrong = _judge_definition(step, definition, options, scope)
         if wrong is not None:
             return wrong
         if options.single(f"{definition.name} = {definition.name}") is not None:
             text = text.replace(f"\\left({definition.expr}\\right)", f"{{{definition.name}}}", 1)
-    return judge_side(number, lhs, text, step.written, options)
+    return judge_side(lhs, text, step.written, options)
 
 
-def _judge_definition(number, step, definition, options, scope):
+def _judge_definition(step, definition, options, scope):
     """A wrong underbrace definition as the step's verdict; a local name is recorded."""
     expr = scope.substituted(definition.expr)
     if _parsed(definition.name, options.table(definition.name)) is None:
         scope.names[definition.name.strip("{} ")] = expr
         return None
-    judged = judge_side(number, definition.name, expr, step.written, options)
+    judged = judge_side(definition.name, expr, step.written, options)
     if judged.verdict != "wrong":
         return None
     judged.reason = "definition"
@@ -379,8 +381,8 @@ def _plain(text, options):
     return text.strip() if sides is None else " = ".join(write(side) for side in sides)
 
 
-def judge_side(number, lhs, rhs, written, options):
-    """The verdict on ``lhs = rhs`` as step ``number``: the single-equation checker, else
+def judge_side(lhs, rhs, written, options):
+    """The verdict on ``lhs = rhs`` as a step: the single-equation checker, else
     the calculus module (also for a symbol outside its layers: ∂a^(L)/∂z^(L)), else skipped;
     not read where it is written in another notation than the one given (its clue), which
     judges it."""
@@ -392,16 +394,14 @@ def judge_side(number, lhs, rhs, written, options):
     if verdict in ("correct", "wrong") and first not in ("correct", "wrong"):
         verdict = "unread"
     elif verdict not in ("correct", "wrong") or single.reason == "range":
-        judged = judge_with_calculus(number, lhs, rhs, written, options)
+        judged = judge_with_calculus(lhs, rhs, written, options)
         if judged is not None:
             return judged
     if verdict in ("correct", "wrong"):
-        return _from_single(number, written, single)
+        return _from_single(written, single)
     if single is None or not (NETWORK_SYMBOL.search(text) or found != "question"):
-        return StepResult(number, written, "skipped", message=_unread(single))
-    return StepResult(
-        number, written, "unparseable", message=f"cannot read {written}: {_unread(single)}"
-    )
+        return StepResult(written, "skipped", message=_unread(single))
+    return StepResult(written, "unparseable", message=f"cannot read {written}: {_unread(single)}")
 
 
 NETWORK_SYMBOL = re.compile(r"\\(?:Theta|delta|Delta|varphi)|\b[azbAZ]\s*\^\s*\{?\s*[(\[]")
@@ -416,11 +416,11 @@ def _unread(single):
     return "; ".join(line.strip() for line in lines)
 
 
-def _from_single(number, written, single):
+def _from_single(written, single):
     message = "" if single.verdict == "correct" else single.message
     suggestion = single.corrected.split(" = ", 1)[-1]
     hints = list(single.hints)
-    return StepResult(number, written, single.verdict, single.reason, message, suggestion, hints)
+    return StepResult(written, single.verdict, single.reason, message, suggestion, hints)
 
 
 # ---------------------------------------------------------------- the calculus path
@@ -443,7 +443,7 @@ class _Setting:
     quantity: tuple  # the quantity on the left and its fixed layer (None: the layer variable)
 
 
-def judge_with_calculus(number, lhs, rhs, written, options):
+def judge_with_calculus(lhs, rhs, written, options):
     """``lhs = rhs`` read in the student's notation (:func:`notations.read`, the reading of
     ``check``) and evaluated with :mod:`calculus` at every layer it claims; None when it
     holds something it cannot evaluate either."""
@@ -460,20 +460,20 @@ def judge_with_calculus(number, lhs, rhs, written, options):
         except shapes.RangeError:
             continue
         except calculus.ChainRuleError as err:
-            return _chain_rule_step(number, written, setting, err)
+            return _chain_rule_step(written, setting, err)
         except shapes.ShapeError as err:
             message = _symbolic(err.describe(setting.write), setting)
-            return StepResult(number, written, "wrong", "dimension", message)
+            return StepResult(written, "wrong", "dimension", message)
         except (shapes.SymbolError, ValueError, IndexError, KeyError):
             return None
     if not errors:
         return None
     if max(error for _, error in errors) < TOLERANCE:
-        return StepResult(number, written, "correct")
+        return StepResult(written, "correct")
     said = functools.partial(
         notations.layer_said, setting.quantity[0], notation=notation, text=text
     )
-    step = StepResult(number, written, "wrong", "value", value_message(errors, said))
+    step = StepResult(written, "wrong", "value", value_message(errors, said))
     _name_the_mistake(step, setting)
     return step
 
@@ -521,7 +521,7 @@ def _symbolic(message, setting):
         def dims(match):
             return "(" + " × ".join(names.get(int(d), d) for d in match.group(1).split(" × ")) + ")"
 
-        message = re.sub(r"\((\d+(?: × \d+)+)\)", dims, message)
+        message = re.sub(r"\((\d+(?: × \d+)*)\)", dims, message)  # a shape, or one width
     return widths(message, setting.write.table)
 
 
@@ -570,11 +570,14 @@ def _layer_error(setting, binding):
     calc = calculus.Calculus(network, binding, setting.directions, setting.generic)
     want = calculus.as_matrix(_quantity_value(calc, network, binding, left, right))
     got = calculus.as_matrix(calc.evaluate(right))
-    if np.shape(want.value) != np.shape(got.value):
+    value, truth = (np.asarray(term.value) for term in (got, want))
+    if value.size == truth.size == 1:  # a 1 × 1 matrix is a scalar
+        value, truth = value.reshape(()), truth.reshape(())
+    elif value.shape != truth.shape:
         raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
     index = setting.quantity[1]
     layer = binding.get("l", index and index.bind(binding))
-    return layer, rel_error(np.asarray(got.value), np.asarray(want.value))
+    return layer, rel_error(value, truth)
 
 
 def _quantity_value(calc, network, binding, left, right):
@@ -590,10 +593,10 @@ def _quantity_value(calc, network, binding, left, right):
     return value
 
 
-def _chain_rule_step(number, written, setting, err):
+def _chain_rule_step(written, setting, err):
     """⊙ with a Jacobian: the message teaches the chain rule; the VJP is the corrected step."""
     message = _symbolic(err.describe(setting.write), setting)
-    step = StepResult(number, written, "wrong", "chain rule", message)
+    step = StepResult(written, "wrong", "chain rule", message)
     right_is_jacobian = np.ndim(err.right.value) > 2
     vector, jacobian = (err.left, err.right) if right_is_jacobian else (err.right, err.left)
     vjp = Bin(err.node.span, "@", Transpose(vector.node.span, vector.node), jacobian.node, "")
@@ -619,24 +622,24 @@ def closed_form(node):
     return bind_layers(TEMPLATES[key][0].rhs, {"l": layer})
 
 
-def _judge_claim(number, lhs, claim, options):
+def _judge_claim(lhs, claim, options):
     """``lhs ∈ ℝ^{rows × cols}``: the claimed shape against the quantity's symbolic shape."""
     written = f"{lhs} ∈ ℝ^{{{claim}}}"
     try:
         node = _parsed(lhs, options.table(lhs))[0]
         shape = shapes.evaluate(node, shapes.SymbolicDomain(None)).shape
     except (TypeError, shapes.ShapeError, shapes.SymbolError):
-        return StepResult(number, written, "skipped", message="not a quantity of the network")
+        return StepResult(written, "skipped", message="not a quantity of the network")
     table = options.table(lhs)
     dimensions = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
     claimed = [_dimension(d, table) for d in dimensions] + ["1"] * (len(dimensions) == 1)
     if None in claimed:  # ℝ^{n_l}: a column
-        return StepResult(number, written, "skipped", message="the space is not written in n_l")
+        return StepResult(written, "skipped", message="the space is not written in n_l")
     if claimed == ([str(d) for d in shape] if shape else ["1", "1"]):
-        return StepResult(number, written, "correct")
+        return StepResult(written, "correct")
     space = shapes.shape_text(shape)
     message = widths(f"{_plain(lhs, options)} is ({space}), not ({' × '.join(claimed)})", table)
-    return StepResult(number, written, "wrong", "shape", message, widths(f"ℝ^{{{space}}}", table))
+    return StepResult(written, "wrong", "shape", message, widths(f"ℝ^{{{space}}}", table))
 
 
 def _dimension(text, table):
@@ -655,16 +658,16 @@ def _dimension(text, table):
 ETA = "0.25"  # the learning rate η of an update rule, a number to evaluate with
 
 
-def _judge_update(number, lhs, step, options, scope):
+def _judge_update(lhs, step, options, scope):
     """``Θ ← Θ − η T``: right when T is ∂J/∂Θ (of one sample, or of the batch when T is
     written with Σ_i or capitals), checked as ∂J/∂Θ = (Θ − (Θ − η T)) / η."""
     rhs = scope.substituted(step.text)
     if not re.search(r"\\eta(?![A-Za-z])|η", rhs):
-        return StepResult(number, step.written, "skipped", message="an update without η")
+        return StepResult(step.written, "skipped", message="an update without η")
     rhs = re.sub(r"\\eta(?![A-Za-z])|η", lambda _: f"{{{ETA}}}", rhs)
     gradient = f"\\frac{{\\partial J}}{{\\partial {lhs}}}"
     step_size = f"\\frac{{1}}{{{ETA}}} \\left({lhs} - \\left({rhs}\\right)\\right)"
-    judged = judge_side(number, gradient, step_size, step.written, options)
+    judged = judge_side(gradient, step_size, step.written, options)
     if judged.verdict == "wrong":
         theta = _plain(lhs, options)
         judged.message = f"a gradient step is {theta} − η ∂J/∂{theta}: {judged.message}"
