@@ -43,7 +43,6 @@ def test_the_corpus_is_large_and_balanced():
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     "cost_derivative": "network.py's self.cost_derivative(a, y), his a − y",
-    "w_{k0}": "Bishop's bias as the weight w_{k0} of a unit 0",
 }
 
 
@@ -89,6 +88,20 @@ def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its
     """network.py's zs[-1] is z^L; in its loop, delta = … delta … is δ^l from δ^(l+1), but not
     where the notation names the next layer's (from-scratch NumPy's delta_next)."""
     result = check(equation, None, "sigmoid", notation=notation)
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        (r"a_j = \sum_i w_{ji} x_i + w_{j0}", "correct"),
+        (r"\frac{\partial E_n}{\partial w_{k0}} = y_k - t_k", "correct"),
+        (r"\frac{\partial E_n}{\partial w_{k0}} = \delta_j", "wrong"),
+    ],
+)
+def test_bishops_bias_is_the_weight_of_a_unit_0(equation, verdict):
+    """PRML's w_{j0} multiplies x_0 = 1: the bias b_j of j's layer."""
+    result = check(equation, (4, 5, 3), notation="bishop")
     assert result.verdict == verdict, result.to_text()
 
 

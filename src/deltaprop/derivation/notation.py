@@ -745,6 +745,8 @@ class _Parser:
             letters = self.text[self.next().pos]
         while self.tok.kind == "sym" and self.tok.value in ENTRY and (braced or not letters):
             letters += self.next().value
+        if braced and letters and self.tok.kind == "num" and self.tok.value == 0:  # w_{k0}
+            letters += self.text[self.next().pos]
         if braced:
             self.expect("}", "'}' after the entry indices")
         if not letters:

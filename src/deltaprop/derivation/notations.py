@@ -53,6 +53,7 @@ from deltaprop.derivation.tables import (
     Meaning,
     Table,
     definition,
+    input_shift,
 )
 from deltaprop.derivation.tex import LOSS
 from deltaprop.errors import ConfigError
@@ -259,6 +260,8 @@ def translate(node, notation):
         return node
 
     def core(n):
+        if isinstance(n, Sym) and table.units and n.entry[1:] == "0":  # Bishop's bias w_{k0}
+            return Sym(n.span, "b", table.units[n.entry[0]], n.sample, n.entry[0])
         if isinstance(n, Sym) and n.name.startswith("~"):
             return _core_symbol(n, table)
         if isinstance(n, Sym) and n.name in ("φ", "φ'") and n.layer is not None:
@@ -335,9 +338,7 @@ def _layer_of(text, table):
 def core_layer(layer, shift, table):
     """A written layer in the core numbering (layer 1 the input), plus ``shift``: with layer
     0 the input, layer k is the core's k+1 (the output L stays L)."""
-    if table_of(table).first == 0 and layer.base != "L":
-        layer = layer.shift(1)
-    return layer.shift(shift)
+    return layer.shift(shift + input_shift(layer.base, table_of(table)))
 
 
 def _derivative(deriv, table):
@@ -636,7 +637,7 @@ def _written_index(layer, meaning, table):
     if layer is None or fixed or table.units or (table.style == "digits" and layer.base):
         return None
     written = layer.shift(-meaning.shift)
-    return written.shift(-1) if table.first == 0 and written.base != "L" else written
+    return written.shift(-input_shift(written.base, table))
 
 
 def range_said(err, voice):

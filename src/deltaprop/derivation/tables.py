@@ -281,13 +281,13 @@ def definition(name, quantity, table, at=""):
                 f"quantity's is {layer[0]!r})"
             )
         offset = int((written["offset"] or "0").replace(" ", ""))
-        return word, Meaning(core, layer[1] - offset - _input(base, table), "", scale)
+        return word, Meaning(core, layer[1] - offset - input_shift(base, table), "", scale)
     if layer is None:
         return word, Meaning(core, 0, "", scale)
     if at and layer[0] == "l":  # a name of the layer l of a table of one layer (cs231n's)
-        return word, Meaning(core, layer[1] - _input(layer[0], table), at, scale)
+        return word, Meaning(core, layer[1] - input_shift(layer[0], table), at, scale)
     shift = -int(core in ("Θ", "G"))  # a weight's name is of the layer it maps to
-    at = _layer_text(layer[0], layer[1] - shift - _input(layer[0], table), table)
+    at = _layer_text(layer[0], layer[1] - shift - input_shift(layer[0], table), table)
     return word, Meaning(core, shift, at, scale)
 
 
@@ -314,11 +314,11 @@ def _quantity(text, table):
         if base not in ("l", "L", ""):
             raise ConfigError(f"the layer of {text!r} is l, L or a number, plus or minus one")
         offset = int((found["offset"] or "0").replace(" ", ""))
-        layer = (base, offset + (own.shift + _input(base, table) if own else 0))
+        layer = (base, offset + (own.shift + input_shift(base, table) if own else 0))
     return core, layer, "m" if found["m"] else "1/m" if found["over"] else ""
 
 
-def _input(base, table):
+def input_shift(base, table):
     """1 where layer 0 is the input (the core's layer l is the notation's l − 1), else 0."""
     return int(table.first == 0 and base != "L")
 
