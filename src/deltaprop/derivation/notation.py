@@ -818,7 +818,7 @@ class _Parser:
         layer = self.layer_index()
         if from_end:  # [-1]: L; [-l+1]: l+1, of the l counted from the end
             offset = layer.offset if layer.base else 1 - layer.offset
-            last = -int(node.name in ("Θ", "G"))  # the last weights are Θ^(L−1)
+            last = -int(isinstance(node, Sym) and node.name in ("Θ", "G"))  # last weights: Θ^(L−1)
             layer = LayerIndex(layer.base or "L", offset + last)
         self.expect(close, f"{close!r} after the layer index")
         return self.with_layer(node, layer)
