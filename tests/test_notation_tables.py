@@ -411,3 +411,18 @@ def test_goodfellows_g_is_said_in_his_words_not_as_the_cores_delta(sizes):
     result = check(r"\nabla_{W^{(k)}} J = g\, h^{(k-1)\top}", sizes, notation="goodfellow")
     assert result.verdict == "unsupported" and "δ" not in result.message
     assert result.message.startswith("g changes meaning line by line in Algorithm 6.4")
+
+
+@pytest.mark.parametrize(
+    ("equation", "notation", "sizes"),
+    [
+        (r"\Delta^{(l)} \leftarrow \Delta^{(l)} + \delta^{(l+1)} (a^{(l)})^T", "ng", None),
+        ("Δ^(l) ← Δ^(l) + δ^(l+1) (a^(l))ᵀ", "ng", None),  # Ng's accumulation, Δ from itself
+        (r"\nabla_{W^{(1)}} J = \nabla_{a^{(1)}} J \, x^{\top}", "goodfellow", (4, 5, 3)),
+        (r"\nabla_{b^{(2)}} J = \nabla_{a^{(2)}} J", "goodfellow", (4, 5, 3)),  # ∇ by a layer's a
+    ],
+)
+def test_a_notation_is_detected_from_a_form_only_it_writes(equation, notation, sizes):
+    assert detect(equation) == notation
+    result = check(equation, sizes)
+    assert (result.notation, result.verdict) == (notation, "correct"), result.to_text()
