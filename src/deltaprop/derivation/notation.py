@@ -761,6 +761,8 @@ class _Parser:
 
     def call(self, func):
         open_ = self.next()
+        if open_.kind not in CLOSING:  # Σ' * δ
+            self.fail("expected '(' and the argument of the function", open_)
         arg, extra = self.expr(), []
         while func.name in ("clip", "ℓ", "prod") and self.accept(","):  # clip(r, lo, hi), ℓ(a, y)
             extra.append(self.expr())
