@@ -13,6 +13,7 @@ import pytest
 
 from deltaprop.cli import main
 from deltaprop.derivation import check, check_derivation, check_text, is_derivation
+from deltaprop.errors import ConfigError
 
 DATA = Path(__file__).parent / "data"
 QUESTION = DATA / "question_post.md"
@@ -132,6 +133,11 @@ def test_a_step_not_read_says_why_and_what_to_try(text, notation, says):
     unread = next(s for s in result.steps if s.verdict == "unparseable")
     assert unread.message.startswith(f"cannot read {unread.written}: ") and says in unread.message
     assert unread.message in " ".join(result.to_text().split())
+
+
+def test_options_that_do_not_fit_the_notation_are_refused_as_for_one_equation():
+    with pytest.raises(ConfigError, match="--bias folded is Ng's Θ with a bias column; cs231n"):
+        check_derivation("delta3 = a2delta3 = y", notation="cs231n", bias="folded")
 
 
 def test_own_names_by_define():

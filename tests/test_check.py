@@ -246,6 +246,16 @@ def test_a_number_with_an_entry_index_cannot_be_checked_and_says_why(notation):
     assert result.exit_code == 2 and "m is a number: it has no entries" in result.message
 
 
+def test_a_layer_letter_of_phi_alone_in_an_equation_of_numbered_layers_is_judged():
+    result = check(r"a^{(2)} = \varphi^{(l)}(z^{(2)})", (4, 5, 3))  # l: every layer, also L
+    assert result.verdict == "wrong", result.to_text()
+
+
+def test_statements_that_all_name_a_value_keep_the_last_to_judge():
+    result = check("s = 1; s = 2")  # s: no quantity, each a value for the ones after it
+    assert (result.verdict, result.exit_code) == ("unparseable", 2), result.to_text()
+
+
 def test_lhs_and_for_together_is_a_usage_error():
     with pytest.raises(ConfigError, match="either as 'LHS = RHS' or with --for"):
         check("delta[L] = a[L] - y", target="delta[L]")

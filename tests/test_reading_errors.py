@@ -27,6 +27,9 @@ from deltaprop.errors import ConfigError
         (r"\sum_m a", "question", r"Σ sums over the samples \(Σ_i\), the layers \(Σ_l\)"),
         (r"\frac{\partial}{x} J", "question", r"expected \\frac\{\\partial\}\{\\partial …\}"),
         (r"\frac123", "question", r"expected \\frac\{…\}\{…\} or \\frac12"),
+        (r"0^{[-1]}(Z^{[1]})", "dlai", r"a layer index does not belong here \(position 0\)"),
+        (r"\sum' * \delta", "question", r"expected '\(' and the argument of the function"),
+        (r"\frac3. x", "question", r"expected \\frac\{…\}\{…\} or \\frac12"),
         (r"\operatorname{x}(z)", "question", "expected a function name such as Diag"),
         (r"w_{0} z_j", "bishop", r"expected '\}' after the entry indices"),  # 0: Ng's bias unit
     ],

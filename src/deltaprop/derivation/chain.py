@@ -257,6 +257,8 @@ def check_derivation(
         Macros and local names defined earlier in the same text.
     """
     sizes = None if sizes is None else check_work(sizes)
+    if notation and network.get("bias"):  # cs231n's --bias folded: refused, as check refuses it
+        notations.bias_readings(notation, network["bias"], ())
     given = tuple((k, v) for k, v in network.items() if v is not None)
     options = Options(sizes, activation, seed, notation, given, tuple(define))
     scope = scope or Scope()
@@ -386,10 +388,10 @@ def judge_side(lhs, rhs, written, options):
     judges it."""
     text = f"{lhs} = {rhs}"
     single, found = options.single(text), notations.detect(text)
-    verdict = single and single.verdict
+    first = verdict = single and single.verdict  # None: the options do not fit (ConfigError)
     if verdict not in ("correct", "wrong") and found not in ("question", options.notation_of(text)):
         verdict = getattr(replace(options, notation=found).single(text), "verdict", None)
-    if verdict in ("correct", "wrong") and single.verdict not in ("correct", "wrong"):
+    if verdict in ("correct", "wrong") and first not in ("correct", "wrong"):
         verdict = "unread"
     elif verdict not in ("correct", "wrong") or single.reason == "range":
         judged = judge_with_calculus(lhs, rhs, written, options)

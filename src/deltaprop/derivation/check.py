@@ -273,7 +273,7 @@ def _with_local_names(statements, notation):
         name, value = (part.strip() for part in statement.partition("=")[::2])
         later = statements[i + 1 :]
         again = any(re.match(rf"\s*{re.escape(name)}\s*=", one) for one in later)
-        if not name.isidentifier() or not (again or _is_local(name, notation)):
+        if not later or not name.isidentifier() or not (again or _is_local(name, notation)):
             kept.append(statement)
             continue
         word, value = re.compile(rf"\b{name}\b"), f"({value})".replace("\\", "\\\\")

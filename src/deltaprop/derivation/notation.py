@@ -761,6 +761,8 @@ class _Parser:
 
     def call(self, func):
         open_ = self.next()
+        if open_.kind not in CLOSING:  # Σ' * δ
+            self.fail("expected '(' and the argument of the function", open_)
         arg, extra = self.expr(), []
         while func.name in ("clip", "ℓ", "prod") and self.accept(","):  # clip(r, lo, hi), ℓ(a, y)
             extra.append(self.expr())
@@ -818,7 +820,7 @@ class _Parser:
         layer = self.layer_index()
         if from_end:  # [-1]: L; [-l+1]: l+1, of the l counted from the end
             offset = layer.offset if layer.base else 1 - layer.offset
-            last = -int(node.name in ("Θ", "G"))  # the last weights are Θ^(L−1)
+            last = -int(isinstance(node, Sym) and node.name in ("Θ", "G"))  # last weights: Θ^(L−1)
             layer = LayerIndex(layer.base or "L", offset + last)
         self.expect(close, f"{close!r} after the layer index")
         return self.with_layer(node, layer)
@@ -1047,7 +1049,7 @@ class _Parser:
     def digit_fraction(self, start):
         tok = self.next()
         digits = self.text[tok.pos : tok.end]
-        if len(digits) != 2:
+        if len(digits) != 2 or not digits.isdigit():  # \frac3. is not ³⁄.
             self.fail("expected \\frac{…}{…} or \\frac12", tok)
         num = Num((tok.pos, tok.pos + 1), float(digits[0]))
         den = Num((tok.pos + 1, tok.end), float(digits[1]))

@@ -636,9 +636,8 @@ SCALING = {"@", "⊙", "*", "/"}  # a scalar operand scales the other (: and + n
 
 def layer_bases(node):
     """The free layer variables (``"l"``, ``"L"``) of ``node``: a Σ_l binds its ``l``."""
-    if isinstance(node, Sym):
-        return set() if node.layer is None else {node.layer.base}
-    found = set().union(*(layer_bases(child) for child in children(node)))
+    own = {node.layer.base} if isinstance(node, Sym | Call) and node.layer else set()  # φ^(l)
+    found = own.union(*(layer_bases(child) for child in children(node)))
     return found - {"l"} if isinstance(node, SumOver) and node.index == "l" else found
 
 
