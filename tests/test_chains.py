@@ -97,6 +97,19 @@ def test_the_chain_rule_is_taught_in_the_students_symbols():
     assert message.startswith("∂z^l/∂w^l is a Jacobian with three indices (n_l × n_l × n_{l−1})")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "δ^(L−1) = δ^(L−1) = Θ",  # Unicode: a step to an unread right side
+        "δ^(L−1) = (Θ^(L−1))ᵀ δ^(L) ⊙ φ′(z^(L−1)) = W",
+        r"\delta^{(L-1)} = \delta^{(L-1)} = \Theta",
+    ],
+)
+def test_a_network_quantity_equal_to_what_cannot_be_read_is_never_accepted(text):
+    result = check_derivation(text)
+    assert (result.verdict, result.steps[-1].verdict) == ("unparseable", "unparseable")
+
+
 def test_a_wrong_value_is_said_in_the_students_layers():
     loss = r"\frac{\partial}{\partial z^{[2]}} \frac{1}{2} \left\| y - a^{[2]} \right\|^2"
     text = f"dz^{{[2]}} = {loss} = y - a^{{[2]}}"

@@ -256,6 +256,14 @@ def test_statements_that_all_name_a_value_keep_the_last_to_judge():
     assert (result.verdict, result.exit_code) == ("unparseable", 2), result.to_text()
 
 
+@pytest.mark.parametrize("copies", [3, 12])
+def test_a_name_assigned_again_is_its_latest_value_only(copies):
+    step = "Theta2_grad = Theta2_grad + a2 * delta3'"  # ex4's accumulation, in a loop
+    result = check("; ".join([step] * copies), (4, 5, 3), "sigmoid")
+    last = "Theta2_grad = " + "(" * (copies - 1) + "Theta2_grad" + " + a2 * delta3')" * (copies - 1)
+    assert result.equation == last + " + a2 * delta3'", result.to_text()  # copies terms, no more
+
+
 def test_lhs_and_for_together_is_a_usage_error():
     with pytest.raises(ConfigError, match="either as 'LHS = RHS' or with --for"):
         check("delta[L] = a[L] - y", target="delta[L]")

@@ -280,6 +280,8 @@ def _with_local_names(statements, notation):
         for j, one in enumerate(later, i + 1):
             left, mark, right = one.partition("=")
             statements[j] = left + mark + word.sub(value, right)  # value's backslashes kept
+            if left.strip() == name:  # assigned again: the ones after it see the new value
+                break
     return kept
 
 
