@@ -151,6 +151,8 @@ def test_a_step_not_read_says_why_and_what_to_try(text, notation, says):
 def test_options_that_do_not_fit_the_notation_are_refused_as_for_one_equation():
     with pytest.raises(ConfigError, match="--bias folded is Ng's Θ with a bias column; cs231n"):
         check_derivation("delta3 = a2delta3 = y", notation="cs231n", bias="folded")
+    with pytest.raises(ConfigError, match="--bias folded is Ng's Θ with a bias column; cs231n"):
+        check_derivation("dW = X.T @ dout = X.T @ dout", bias="folded")  # cs231n's, detected
 
 
 def test_own_names_by_define():

@@ -257,8 +257,8 @@ def check_derivation(
         Macros and local names defined earlier in the same text.
     """
     sizes = None if sizes is None else check_work(sizes)
-    if notation and network.get("bias"):  # cs231n's --bias folded: refused, as check refuses it
-        notations.bias_readings(notation, network["bias"], ())
+    if network.get("bias"):  # cs231n's --bias folded: refused, as check refuses it
+        notations.bias_readings(notation or notations.detect(formula), network["bias"], ())
     given = tuple((k, v) for k, v in network.items() if v is not None)
     options = Options(sizes, activation, seed, notation, given, tuple(define))
     scope = scope or Scope()
