@@ -48,6 +48,7 @@ def body(source):
 
 CORPUS = corpus()
 NOTATION_CORPUS = corpus("chains_notations.txt")
+POSTS = corpus("chains_sweep4.txt")
 
 
 def test_corpus_is_large_and_mixed():
@@ -81,6 +82,24 @@ def test_notation_corpus_chain(record, request):
     result = check_derivation(record["text"], **_act(record))
     first = "-" if result.first_wrong_step is None else str(result.first_wrong_step)
     assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()
+
+
+def test_posts_are_many_and_mixed():
+    expects = [r["expect"] for r in POSTS]
+    assert len(POSTS) >= 40 and expects.count("wrong") >= 15 and expects.count("correct") >= 15
+
+
+@pytest.mark.parametrize("record", POSTS, ids=[r["name"] for r in POSTS])
+def test_a_whole_post_step_by_step(record, request):
+    """Every step's verdict, numbered on through the text, and the exit status of the text."""
+    if "known" in record:  # a step the checker does not judge as written yet, said why
+        request.applymarker(pytest.mark.xfail(reason=record["known"], strict=True))
+    result = check_text(record["text"], **_act(record))
+    verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+    first = str(verdicts.index("wrong") + 1) if "wrong" in verdicts else "-"
+    exit_code = {"correct": 0, "wrong": 1, "unparseable": 2}[record["expect"]]
+    assert (first, verdicts) == (record["first"], record["steps"].split()), result.to_text()
+    assert result.exit_code == exit_code, result.to_text()
 
 
 def test_the_chain_rule_is_taught_in_the_students_symbols():
@@ -188,6 +207,8 @@ def _act(record):
     """The test network of a record: its activation and, when given, its sizes."""
     sizes = tuple(map(int, record["sizes"].split(","))) if "sizes" in record else None
     given = {"activation": record.get("activation", "tanh"), "sizes": sizes}
+    define = [name.strip() for name in record.get("define", "").split(";") if name.strip()]
+    given |= {"define": define, "output_activation": record.get("output")}
     return given | {"notation": record.get("notation")}
 
 
