@@ -102,6 +102,20 @@ def test_a_whole_post_step_by_step(record, request):
     assert result.exit_code == exit_code, result.to_text()
 
 
+def test_the_two_layer_net_of_cs231n_without_sizes_and_its_grads_dictionary():
+    """scores is the output of a net of L = 3 layers; grads['W2'] is dW2, += an update."""
+    code = """```python
+dhidden = dscores.dot(W2.T)
+grads['W2'] = hidden.T.dot(dscores)
+grads["b2"] = np.sum(dscores, axis=0)
+grads['W2'] += reg * W2
+grads['W1'] += 2 * reg * W1
+```"""
+    result = check_text(code, notation="cs231n")
+    verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+    assert verdicts == ["correct"] * 4 + ["wrong"], result.to_text()
+
+
 def test_the_chain_rule_is_taught_in_the_students_symbols():
     """deeplearning.ai's * with a Jacobian: its names, its layer numbering and widths."""
     text = next(r["text"] for r in NOTATION_CORPUS if "* with a Jacobian" in r["name"])
@@ -122,6 +136,7 @@ def test_the_chain_rule_is_taught_in_the_students_symbols():
         "δ^(L−1) = δ^(L−1) = Θ",  # Unicode: a step to an unread right side
         "δ^(L−1) = (Θ^(L−1))ᵀ δ^(L) ⊙ φ′(z^(L−1)) = W",
         r"\delta^{(L-1)} = \delta^{(L-1)} = \Theta",
+        r"\frac{\partial J}{\partial W_2} = (\hat{y} - y) h^T",  # ∂J/∂•: about the network
     ],
 )
 def test_a_network_quantity_equal_to_what_cannot_be_read_is_never_accepted(text):

@@ -210,6 +210,7 @@ def rows(formula):
 COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
     r"\.copy\(\)|\.reshape\((?:[^()]|\([^()]*\))*\)|\bnp\.array\(\s*(\w+)\s*,\s*copy\s*=\s*True\s*\)"
 )
+GRADS = re.compile(r"\bgrads\s*\[\s*(['\"])(\w+)\1\s*\]")  # cs231n's grads['W2']: dW2
 MASK = re.compile(r"(\w+)\s*\[([^\[\]]+?)\s*([<>]=?)\s*0\s*\]\s*=\s*0")  # dx[x <= 0] = 0
 INDEXED_LINE = re.compile(r"\n(?=\s*\w+\s*\[[^\]\n]*\]\s*=)")  # a line dx[…] = … of code
 KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the values
@@ -217,11 +218,12 @@ KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the 
 
 def statements(code):
     """The statements of a line of code separated by ``;`` (``dZ2 = A2 - Y; dW2 = …``), its
-    copies and reshapes read as the array (padded: positions in ``code`` still hold), and an
-    in-place mask after a copy (``dx = dout.copy(); dx[x <= 0] = 0``, or on the next line)
-    read as one statement, ``dx = (dout) * (x > 0)``."""
+    copies and reshapes read as the array and cs231n's ``grads['W2']`` as ``dW2`` (padded:
+    positions in ``code`` still hold), and an in-place mask after a copy (``dx = dout.copy();
+    dx[x <= 0] = 0``, or on the next line) read as one statement, ``dx = (dout) * (x > 0)``."""
     found = []
-    code = INDEXED_LINE.sub(";", COPY.sub(lambda m: (m[1] or "").ljust(len(m[0])), code))
+    code = COPY.sub(lambda m: (m[1] or "").ljust(len(m[0])), code)
+    code = INDEXED_LINE.sub(";", GRADS.sub(lambda m: f"d{m[2]}".ljust(len(m[0])), code))
     for statement in top_level_split(code, ";"):
         mask = MASK.fullmatch(statement.strip())
         if mask and found and re.match(rf"\s*{mask[1]}\s*=", found[-1]):
@@ -233,15 +235,22 @@ def statements(code):
 
 
 def pieces(row):
-    """A row cut into equations: ``&`` dropped, split at ``\\qquad``, ``\\implies`` …; a
-    piece that states a condition (``\\forall l``, ``for k < L``) is dropped."""
+    """A row cut into equations: ``&`` dropped, split at ``\\qquad``, ``\\implies`` … and at
+    the commas between equations (``z = Θ a + b, a = φ(z)``); a piece that states a condition
+    (``\\forall l``, ``for k < L``) is dropped."""
     out = []
-    for piece in SEPARATORS.split(row.replace("&", " ")):
+    for piece in (p for part in SEPARATORS.split(row.replace("&", " ")) for p in _listed(part)):
         cut = CONDITION.search(piece)
         piece = (piece[: cut.start()] if cut else piece).strip().rstrip(",.;").strip()
         if piece and not ELLIPSIS.match(piece):
             out.append(piece)
     return out
+
+
+def _listed(part):
+    """``part`` split at its commas when every piece between them is an equation."""
+    listed = top_level_split(part, ",")
+    return listed if all(len(top_level_split(p, "=")) > 1 for p in listed) else [part]
 
 
 def top_level_split(text, separator):
@@ -273,6 +282,9 @@ def _add_piece(found, piece):
         return
     piece = arrow[-1]  # Goodfellow's g ← ∇_{a^{(k)}} J = …: g names the chain
     sides = [side.strip() for side in top_level_split(piece, "=")]
+    if len(sides) == 2 and sides[0][-1:] in ("+", "-"):  # dW += T is dW = dW + (T)
+        name = sides[0][:-1].strip()
+        sides = [name, f"{name} {sides[0][-1]} ({sides[1]})"]
     if len(sides) == 1:
         if claims and sides[0]:
             found.append(Equation(sides[0], "∈", [], claims))
