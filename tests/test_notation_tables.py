@@ -2,11 +2,11 @@
 Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpora in
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
 were written, with the verdict a teacher gives for the question's network (linear output,
-squared loss), before these notations were read; data/notation_sweep.tsv and
-data/notation_sweep2.tsv and data/notation_sweep3.tsv (every notation) the same way by
-reviewers with new inputs, and data/notation_verbatim.tsv (the equations as each source prints or
-codes them), before they were run; data/define_sweep3.tsv holds names of a student's own
-(--define), written likewise."""
+squared loss), before these notations were read; data/notation_sweep.tsv,
+data/notation_sweep2.tsv, data/notation_sweep3.tsv and data/notation_sweep4.tsv (every notation)
+the same way by reviewers with new inputs, and data/notation_verbatim.tsv (the equations as each
+source prints or codes them), before they were run; data/define_sweep3.tsv holds names of a
+student's own (--define), written likewise."""
 
 import re
 import shlex
@@ -29,6 +29,7 @@ CORPORA = (
     DATA / "notation_sweep2.tsv",  # a second sweep of every notation
     DATA / "notation_verbatim.tsv",  # as each source prints or codes them
     DATA / "notation_sweep3.tsv",  # a third sweep of every notation
+    DATA / "notation_sweep4.tsv",  # a fourth sweep of every notation
 )
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = read_rows(*CORPORA)
