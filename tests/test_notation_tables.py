@@ -97,6 +97,8 @@ def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its
         (r"a_j = \sum_i w_{ji} x_i + w_{j0}", "correct"),
         (r"\frac{\partial E_n}{\partial w_{k0}} = y_k - t_k", "correct"),
         (r"\frac{\partial E_n}{\partial w_{k0}} = \delta_j", "wrong"),
+        (r"a_j = \sum_i w_{ji} x_i + w_{k0}", "wrong"),  # the bias of another unit
+        (r"a_j = \sum_i w_{ji} x_i + b_k", "wrong"),
     ],
 )
 def test_bishops_bias_is_the_weight_of_a_unit_0(equation, verdict):
