@@ -230,6 +230,12 @@ def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
             r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(A^{[1]})",
             "write g'(Z^{[1]}), not g'(A^{[1]})",
         ),
+        (  # his BP1a, right for his σ output; the question's output is linear
+            "nielsen",
+            None,
+            r"\delta^L = \Sigma'(z^L) \nabla_a C",
+            "the output layer is linear (a^L = z^L), so its derivative is 1: drop Σ'(z^L)",
+        ),
     ],
 )
 def test_the_mistakes_of_each_notation_are_named_in_its_symbols(notation, sizes, equation, hint):
