@@ -187,9 +187,7 @@ def test_a_renamed_copy_of_a_built_in_judges_and_says_the_same(row):
     said = repr(_judged(row, tables.read(data, "mine.toml")))
     said = said.replace("my notation", BY_NAME[row[1]].title)  # not the question's own words
     expected = repr(_judged(row, row[1]))
-    assert re.sub(r"\\nnotation: [^\\]*", "", said) == re.sub(
-        r"\\nnotation: [^\\]*", "", expected
-    )
+    assert re.sub(r"\\nnotation: [^\\]*", "", said) == re.sub(r"\\nnotation: [^\\]*", "", expected)
 
 
 @pytest.mark.parametrize(
