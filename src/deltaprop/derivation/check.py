@@ -191,9 +191,9 @@ def check(
         Names of the user's own, ``"W^{[l]}=Theta^(l)"``: a name with an optional layer and
         the question's quantity it stands for (``notations.define``).
     """
+    notation = notation or notations.detect(equation)
     statements = tex.statements(equation)
     if len(statements) > 1:  # dZ2 = (A2 - Y) / m; dW2 = …: each judged, the first wrong told
-        notation = notation or notations.detect(equation)
         statements = _with_local_names(statements, notation)
         options = (target, seed, notation, output_activation, loss, bias, define)
         results = [check(one.strip(), sizes, activation, *options) for one in statements]
@@ -784,7 +784,7 @@ def _evaluate_at(goal, rhs, network, binding):
     layer, entries = binding.get("l", k), goal.entry or shapes.has_entries(rhs)
     try:
         value, indices = shapes.evaluate_entries(rhs, domain) if entries else (None, "")
-    except ValueError:  # an index paired with units of another layer: no such entries
+    except ValueError:  # an index paired with units of another layer, or added to another
         return layer, float("inf"), (None, None)
     if not entries:
         value = np.asarray(shapes.evaluate(rhs, domain).value, dtype=float)

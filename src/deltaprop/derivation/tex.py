@@ -209,8 +209,11 @@ def rows(formula):
 
 COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
     r"\.copy\(\)|\.reshape\((?:[^()]|\([^()]*\))*\)|\bnp\.array\(\s*(\w+)\s*,\s*copy\s*=\s*True\s*\)"
+    r"|\bnp\.reshape\(((?:[^(),]|\([^()]*\))*),(?:[^()]|\([^()]*\))*\)"  # np.reshape(x, (N, -1))
 )
-GRADS = re.compile(r"\bgrads\s*\[\s*(['\"])(\w+)\1\s*\]")  # cs231n's grads['W2']: dW2
+KEYED = re.compile(  # grads['W2'], grads["dW" + str(l)]: dW2, dW; parameters["W1"]: W1
+    r"\b(grads|parameters|params)\s*\[\s*(['\"])d?(\w+?)\2\s*(?:\+\s*str\(\s*l\s*\)\s*)?\]"
+)
 MASK = re.compile(r"(\w+)\s*\[([^\[\]]+?)\s*([<>]=?)\s*0\s*\]\s*=\s*0")  # dx[x <= 0] = 0
 INDEXED_LINE = re.compile(r"\n(?=\s*\w+\s*\[[^\]\n]*\]\s*=)")  # a line dx[…] = … of code
 KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the values
@@ -218,12 +221,14 @@ KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the 
 
 def statements(code):
     """The statements of a line of code separated by ``;`` (``dZ2 = A2 - Y; dW2 = …``), its
-    copies and reshapes read as the array and cs231n's ``grads['W2']`` as ``dW2`` (padded:
-    positions in ``code`` still hold), and an in-place mask after a copy (``dx = dout.copy();
-    dx[x <= 0] = 0``, or on the next line) read as one statement, ``dx = (dout) * (x > 0)``."""
+    copies and reshapes read as the array, ``grads['W2']`` as ``dW2`` and ``parameters['W1']``
+    as ``W1`` (padded: positions in ``code`` still hold), and an in-place mask after a copy
+    (``dx = dout.copy(); dx[x <= 0] = 0``, or on the next line) read as one statement,
+    ``dx = (dout) * (x > 0)``."""
     found = []
-    code = COPY.sub(lambda m: (m[1] or "").ljust(len(m[0])), code)
-    code = INDEXED_LINE.sub(";", GRADS.sub(lambda m: f"d{m[2]}".ljust(len(m[0])), code))
+    code = COPY.sub(lambda m: (m[1] or f"({m[2]})" * (m[2] is not None)).ljust(len(m[0])), code)
+    code = KEYED.sub(lambda m: ("d" * (m[1] == "grads") + m[3]).ljust(len(m[0])), code)
+    code = INDEXED_LINE.sub(";", code)
     for statement in top_level_split(code, ";"):
         mask = MASK.fullmatch(statement.strip())
         if mask and found and re.match(rf"\s*{mask[1]}\s*=", found[-1]):
