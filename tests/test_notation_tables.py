@@ -41,20 +41,7 @@ def test_the_corpus_is_large_and_balanced():
     assert {row[1] for row in ROWS} >= set(NOTATIONS) - {"question", "ng", "cs231n"}
 
 
-NOT_READ = {  # not read yet (exit 2): reported, and never accepted
-    "cost_derivative": "network.py's self.cost_derivative(a, y), his a − y",
-}
-
-
-def _marked(row):
-    reason = next((why for part, why in NOT_READ.items() if part in row[5]), None)
-    return pytest.param(row, marks=pytest.mark.xfail(reason=reason, strict=True)) if reason else row
-
-
-MARKED = [_marked(row) for row in ROWS]
-
-
-@pytest.mark.parametrize("row", MARKED, ids=[f"{r[0]}-{i}" for i, r in enumerate(ROWS)])
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r[0]}-{i}" for i, r in enumerate(ROWS)])
 def test_each_equation_gets_its_verdict_and_a_wrong_one_is_never_accepted(row):
     assert_verdict(row)
 
@@ -80,6 +67,10 @@ def test_the_notation_is_detected_and_no_wrong_equation_is_accepted_then():
             "correct",
         ),
         ("numpy", "delta = W_next.T @ delta * (1 - a**2)", "wrong"),  # its delta_next
+        ("nielsen", "delta = self.cost_derivative(activations[-1], y)", "correct"),  # a − y
+        ("nielsen", "delta = self.cost_derivative(activations[-2], y)", "wrong"),
+        ("nielsen", "delta = self.cost_derivative(y, activations[-1])", "wrong"),  # y − a
+        ("nielsen", "nabla_b[-1] = self.cost_derivative(activations[-1], y)", "correct"),
     ],
 )
 def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its_last_step(
@@ -89,6 +80,13 @@ def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its
     where the notation names the next layer's (from-scratch NumPy's delta_next)."""
     result = check(equation, None, "sigmoid", notation=notation)
     assert result.verdict == verdict, result.to_text()
+
+
+def test_network_pys_output_error_is_right_for_his_sigmoid_output():
+    """cost_derivative(a, y) ⊙ σ'(z^L) is his δ^L (BP1); the question's output is linear."""
+    line = "delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])"
+    result = check(line, None, "sigmoid", notation="nielsen", output_activation="sigmoid")
+    assert result.verdict == "correct", result.to_text()
 
 
 @pytest.mark.parametrize(

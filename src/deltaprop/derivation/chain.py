@@ -568,13 +568,17 @@ def _layer_error(setting, binding):
     (the layer variable's value, else the layer of the quantity on the left)."""
     left, right, network = setting.left, setting.right, setting.network
     calc = calculus.Calculus(network, binding, setting.directions, setting.generic)
-    want = calculus.as_matrix(_quantity_value(calc, network, binding, left, right))
-    got = calculus.as_matrix(calc.evaluate(right))
-    value, truth = (np.asarray(term.value) for term in (got, want))
-    if value.size == truth.size == 1:  # a 1 × 1 matrix is a scalar
-        value, truth = value.reshape(()), truth.reshape(())
-    elif value.shape != truth.shape:
-        raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
+    if shapes.has_entries(left) or shapes.has_entries(right):  # ∂E_n/∂w_{ji} = δ_j z_i
+        (truth, order), (value, indices) = calc.entries(left), calc.entries(right)
+        value = np.einsum(f"{indices}->{order}", value)  # a ValueError where they differ
+    else:
+        want = calculus.as_matrix(_quantity_value(calc, network, binding, left, right))
+        got = calculus.as_matrix(calc.evaluate(right))
+        value, truth = (np.asarray(term.value) for term in (got, want))
+        if value.size == truth.size == 1:  # a 1 × 1 matrix is a scalar
+            value, truth = value.reshape(()), truth.reshape(())
+        elif value.shape != truth.shape:
+            raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
     index = setting.quantity[1]
     layer = binding.get("l", index and index.bind(binding))
     return layer, rel_error(value, truth)

@@ -191,7 +191,7 @@ class BiasUnit(Node):
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
-FUNCTIONS = {"φ", "φ'", "Diag", "ℓ", "Tr", "prod"} | ELEMENTWISE  # ℓ: a loss, over the outputs
+FUNCTIONS = {"φ", "φ'", "Diag", "ℓ", "ℓ'", "Tr", "prod"} | ELEMENTWISE  # ℓ: a loss; ℓ' = ∂ℓ/∂a
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
 ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
@@ -361,8 +361,8 @@ TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (
     "·": ("op", "·"),
     "⊙": ("op", "⊙"),
 }
-SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "η", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L", "prod"}
-SYMBOLS |= ELEMENTWISE
+SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "η", "Diag", "ℓ", "ℓ'", "G", "J", "Acc", "m", "Tr", "L"}
+SYMBOLS |= ELEMENTWISE | {"prod"}
 
 
 def _tokens_of(match, text, words):
@@ -764,7 +764,7 @@ class _Parser:
         if open_.kind not in CLOSING:  # Σ' * δ
             self.fail("expected '(' and the argument of the function", open_)
         arg, extra = self.expr(), []
-        while func.name in ("clip", "ℓ", "prod") and self.accept(","):  # clip(r, lo, hi), ℓ(a, y)
+        while func.name in ("clip", "ℓ", "ℓ'", "prod") and self.accept(","):  # ℓ(a, y)
             extra.append(self.expr())
         close = self.expect(CLOSING[open_.kind], f"{CLOSING[open_.kind]!r}")
         if func.name == "prod" and len(extra) == 1:  # d2l's prod(v, ∂o/∂X): the chain rule
