@@ -281,6 +281,28 @@ def test_local_names_hold_for_later_formulas():
     assert check_text(wrong).formulas[0].verdict == "wrong"
 
 
+@pytest.mark.parametrize(
+    "code, first",
+    [
+        ("s = 1/(1+np.exp(-Z1))\ndZ1 = dA1 * s * (1-s)", None),  # the sigmoid's σ'(Z1)
+        ("s = 1/(1+np.exp(-Z1))\ndZ1 = dA1 * s * (1+s)", 2),
+    ],
+)
+def test_a_name_of_one_letter_holds_for_the_lines_after_it_as_after_a_semicolon(code, first):
+    verdict = "correct" if first is None else "wrong"
+    result = check_derivation(code, (4, 5, 3), "sigmoid", notation="dlai")
+    assert (result.verdict, result.first_wrong_step) == (verdict, first), result.to_text()
+    one_line = check(code.replace("\n", "; "), (4, 5, 3), "sigmoid", notation="dlai")
+    assert one_line.verdict == verdict, one_line.to_text()
+
+
+def test_a_letter_of_prose_given_its_range_is_no_name():
+    """Prose's l = 2..L says which layers (docs/derivation.md, read line by line): l is not
+    replaced in the formulas after it."""
+    text = "l = 2..L, a^(l) the hidden layers, ∂J/∂Θ^(l) l = 1..L−1\nδ^(l) = a^(l) − z^(l)"
+    assert check_text(text).formulas[-1].verdict == "wrong", check_text(text).to_text()
+
+
 def test_update_rule_sign():
     right = r"\Theta^{(l)} \leftarrow \Theta^{(l)} - \eta \frac{\partial J}{\partial \Theta^{(l)}}"
     assert check_derivation(right).verdict == "correct"
