@@ -102,6 +102,32 @@ def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its
     assert result.verdict == verdict, result.to_text()
 
 
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        (r"J = L(\hat{y}, y) + \lambda \Omega(\theta)", "correct"),  # one sample's cost
+        (r"J = L(\hat{y}, y) + \frac{\lambda}{2} \Omega(\theta)", "wrong"),
+        (r"J = L(\hat{y}, y) - \lambda \Omega(\theta)", "wrong"),
+        (r"\nabla_{W^{(k)}} \Omega(\theta) = W^{(k)}", "correct"),
+        (r"\nabla_{W^{(k)}} \Omega(\theta) = 2 W^{(k)}", "wrong"),
+        (
+            r"\nabla_{b^{(k)}} J = \nabla_{a^{(k)}} J + \lambda \nabla_{b^{(k)}} \Omega(\theta)",
+            "correct",
+        ),
+        (
+            r"\nabla_{W^{(k)}} J = \nabla_{a^{(k)}} J \, h^{(k-1)\top}"
+            r" + \nabla_{W^{(k)}} \Omega(\theta)",  # without λ
+            "wrong",
+        ),
+    ],
+)
+def test_goodfellows_regularizer_is_the_weight_decay_of_the_weights(equation, verdict):
+    """Ω(θ) = ½ Σ_k ‖W^(k)‖²_F, the biases left alone: λ Ω(θ) with λ = α is the question's L2
+    term of one sample (J^(i) = ½‖a − y‖² + (α/2) Σ_l ‖Θ^(l)‖²_F)."""
+    result = check(equation, notation="goodfellow")
+    assert result.verdict == verdict, result.to_text()
+
+
 def test_network_pys_output_error_is_right_for_his_sigmoid_output():
     """cost_derivative(a, y) ⊙ σ'(z^L) is his δ^L (BP1); the question's output is linear."""
     line = "delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])"
