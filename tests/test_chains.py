@@ -135,6 +135,7 @@ def test_the_chain_rule_is_taught_in_the_students_symbols():
         "δ^(L−1) = (Θ^(L−1))ᵀ δ^(L) ⊙ φ′(z^(L−1)) = W",
         r"\delta^{(L-1)} = \delta^{(L-1)} = \Theta",
         r"\frac{\partial J}{\partial W_2} = (\hat{y} - y) h^T",  # ∂J/∂•: about the network
+        r"\hat{y} = W_2 h + b_2",  # ŷ, the output: about the network
     ],
 )
 def test_a_network_quantity_equal_to_what_cannot_be_read_is_never_accepted(text):

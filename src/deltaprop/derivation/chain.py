@@ -412,7 +412,7 @@ def judge_side(lhs, rhs, written, options):
 
 
 NETWORK_SYMBOL = re.compile(
-    r"\\(?:Theta|delta|Delta|varphi)|[ΘθδΔφϕ]|\b[azbAZ]\s*\^\s*\{?\s*[(\[]|(?:\\partial|∂)\s*J\b"
+    r"\\(?:Theta|delta|Delta|varphi)|[ΘθδΔφϕ]|\b[azbAZ]\s*\^\s*\{?\s*[(\[]|(?:\\partial|∂)\s*J\b|\\hat\s*\{?\s*y|ŷ"
 )
 
 
