@@ -28,7 +28,7 @@ OCTAVE_GRADIENTS = [
         "Theta1_grad = Theta1_grad + delta2 * a1",
         None,
         "the matrix product of delta2 (n_{L−1} × 1) and a1 (n_{L−2} × 1) is undefined",
-        "Theta1_grad = delta2 * a1'",
+        "Theta1_grad = Theta1_grad + delta2 * a1'",  # the accumulation kept, as written
     ),
     (  # read with the bias folded: a2 has the bias unit on top
         "Theta2_grad = delta3 * a2",

@@ -545,3 +545,29 @@ def test_a_notation_is_detected_from_a_form_only_it_writes(equation, notation, s
     assert detect(equation) == notation
     result = check(equation, sizes)
     assert (result.notation, result.verdict) == (notation, "correct"), result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, update, corrected",
+    [
+        ("dlai", "W2 -= learning_rate * dW1", "W2 -= learning_rate * dW2"),
+        ("cs231n", "dW2 += reg * W1", "dW2 += reg * W2"),
+        ("britz", "W2 += -epsilon * dW1", "W2 += -epsilon * dW2"),
+        ("britz", "dW2 += reg_lambda * W1", "dW2 += reg_lambda * W2"),
+        (
+            "ng",
+            "Theta2_grad(:, 2:end) += (lambda / m) * Theta1(:, 2:end);",
+            "Theta2_grad(:, 2:end) += (lambda/m) * Theta2(:,2:end)",
+        ),
+        ("ng", "Delta2 = Delta2 + delta2 * a2';", "Delta2 = Delta2 + delta3 * a2'"),
+    ],
+)
+def test_the_fix_of_an_update_is_the_students_update_and_checks_correct(
+    notation, update, corrected
+):
+    """X = X + T, X += T, X -= η T: T is judged, and fixed where it was written, with its
+    rate and sign as typed (not R^(2) = …, the L2 term's core symbol, nor dW2 = 1 * dW2)."""
+    result = check(update, (4, 5, 3), notation=notation)
+    assert result.corrected == corrected, result.to_text()
+    assert "R^(" not in result.to_text() and ".T *" not in result.corrected
+    assert check(corrected, (4, 5, 3), notation=notation).verdict == "correct"

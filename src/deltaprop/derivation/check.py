@@ -65,6 +65,7 @@ class Target:
     transposed: bool
     node: object
     entry: str = ""  # written entry by entry: δ^l_j ("j"), ∂C/∂w^l_{jk} ("jk")
+    term: object = None  # of an update X = X + T (node: X), the T as written
 
     def text(self):
         return to_text(self.node)
@@ -361,11 +362,14 @@ def _judge(context, result, lhs, sides, reading):
             result.notes.append(notations.ROWS_NOTE)
     one = lhs is not None and len(sides) == 1
     update = _update(lhs, sides[0], table_of(result.notation).cost) if one else None
+    written = lhs, sides[0].right if update is not None else None  # X and T of X = X + T
     if update is not None:
         lhs, sides = update[0], [update[1]]
         result.notes.append(update[2])
     try:
         goal = _target(lhs) if lhs is not None else None
+        if update is not None:  # said as the student's X, fixed in their T
+            goal = replace(goal, node=written[0], term=written[1])
         for rhs in sides:
             _check_side(context, result, goal, rhs)
             if result.verdict != "correct":
@@ -582,11 +586,16 @@ def _report_shape_failure(context, result, failure, goal, rhs):
             result.failure["concrete"] = _concrete_failure(goal, rhs, context.sizes, write)
     fix = None if goal is None else _best_fix(context, goal, rhs, node)
     if fix is not None:  # only a rewrite that checks correct
-        local, whole = fix
+        local, whole = fix if goal.term is None else (_as_written(write, goal.term, n) for n in fix)
         result.suggestion = write(local)
         result.corrected = f"{write(goal.node)} = {write(whole)}"
+        if goal.term is not None:  # the student's update X = X + T, as written, T fixed
+            (start, end), last = goal.term.span, len(write.equation)
+            before, after = (replace(goal.node, span=s) for s in ((0, start), (end, last)))
+            said = f"{write.source(before)}{write(whole)}{write.source(after)}"
+            result.corrected = said.strip().rstrip(";")
         question = f"{goal.text()} = {to_text(whole)}"
-        if result.corrected != question and not table.local:  # the translation, once
+        if result.corrected != question and not table.local and goal.term is None:
             result.notes.append(f"corrected, in the question's notation: {question}")
         if table.index_note and _layers(whole, {"Θ"}) != _layers(rhs, {"Θ"}):
             result.hints.append(table.index_note)
@@ -601,6 +610,19 @@ def _report_shape_failure(context, result, failure, goal, rhs):
         trap = _trap(context, goal, rhs, sizes)
         if any(status == "hides" for _, status, _ in trap):  # only where NumPy hides it
             result.trap_sizes, result.trap = sizes, trap
+
+
+def _as_written(write, term, node):
+    """``node``, of the T of an update ``X = X + T`` as judged, with T's rate (read as 1, or
+    1/m) and sign (of X += −η T) given back as the student wrote them."""
+    rates = {n.span: n for n in shapes.walk(term) if isinstance(n, Sym) and n.name in RATES}
+
+    def written(n):
+        if n.span in rates:
+            return Sym(n.span, write.source(rates[n.span]))
+        return transform(n.arg, written) if isinstance(n, Neg) and n.span == term.span else None
+
+    return transform(node, written)
 
 
 def _bias_not_dropped(voice, goal, rhs):

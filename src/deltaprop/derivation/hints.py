@@ -292,11 +292,8 @@ def _alpha_over_m(goal, rhs, activation):
         return []
     m = Sym(alphas[0].span, "m")
     fixed = transform(rhs, lambda n: Bin(n.span, "/", n, m) if n in alphas else None)
-    theta = Sym(alphas[0].span, "Θ", goal.layer)
-    gradient = transform(
-        goal.node, lambda n: replace(n, name="G") if getattr(n, "name", "") == "R" else None
-    )
-    return [("α not over m", {"alpha": alphas[0], "goal": gradient, "theta": theta}, fixed)]
+    theta = Sym(alphas[0].span, "Θ", goal.layer)  # goal.node: the gradient an update adds to
+    return [("α not over m", {"alpha": alphas[0], "goal": goal.node, "theta": theta}, fixed)]
 
 
 def _missing_bias(goal, rhs, activation):

@@ -445,7 +445,7 @@ def spell(node, notation, numpy=True):
             found = _spelled(n, table)
             if found is None:
                 return _lettered(n, table)
-            return Transpose(n.span, found) if table.rows and n.name not in ("J", "m") else found
+            return Transpose(n.span, found) if table.rows and n.name not in SCALARS else found
         return None
 
     return transform(node, written)
