@@ -273,7 +273,8 @@ def _with_local_names(statements, notation):
         name, value = (part.strip() for part in statement.partition("=")[::2])
         later = statements[i + 1 :]
         again = any(re.match(rf"\s*{re.escape(name)}\s*=", one) for one in later)
-        if not later or not name.isidentifier() or not (again or _is_local(name, notation)):
+        local = again or notations.parsed(name, notation) is None  # no quantity of the notation
+        if not later or not name.isidentifier() or not local:
             kept.append(statement)
             continue
         word, value = re.compile(rf"\b{name}\b"), f"({value})".replace("\\", "\\\\")
@@ -283,14 +284,6 @@ def _with_local_names(statements, notation):
             if left.strip() == name:  # assigned again: the ones after it see the new value
                 break
     return kept
-
-
-def _is_local(name, notation):
-    try:
-        notations.read(name, notation)
-    except (ParseError, shapes.SymbolError):
-        return True
-    return False
 
 
 SQUARE_NOTE = (

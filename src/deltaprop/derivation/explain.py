@@ -37,6 +37,7 @@ from deltaprop.derivation.shapes import (
     ShapeError,
     SymbolError,
     SymbolicDomain,
+    as_column,
     evaluate,
     symbol_shape,
     uses,
@@ -166,12 +167,6 @@ def leaf_operands(node):
     if isinstance(node, Bin):
         return leaf_operands(node.left) + leaf_operands(node.right)
     return [node]
-
-
-def as_matrix(value):
-    """A gradient of b, (n,), as an (n, 1) column; 2-D arrays and floats are unchanged."""
-    value = np.asarray(value)
-    return value[:, None] if value.ndim == 1 else value
 
 
 def make_line(setup, key, section, l, value, check, template=None, general=None):
@@ -362,7 +357,7 @@ def verify_printed(setup, line):
     """Evaluate the right side as printed, in text and in LaTeX (each parsed back), against
     the line's computed value: "verified" is then true of the printed text, not only of the
     code behind it. A printed side that differs raises ``line.rel_error``."""
-    value = as_matrix(line.value)
+    value = as_column(line.value)
     for printed in (line.rhs, to_latex(line.equation.rhs)):
         try:
             got = evaluate(parse_expression(printed), setup.domain()).value  # float64

@@ -1368,7 +1368,8 @@ class MathMLRenderer(TextRenderer):
 to_text, to_latex, to_mathml = TextRenderer(), LatexRenderer(), MathMLRenderer()
 
 
-def operand_text(node):
-    """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
-    text = to_text(node)
-    return f"({text})" if isinstance(node, Deriv | Bin) else text
+def operand_text(node, text=to_text):
+    """``node`` as it reads as an operand of a product, written by ``text`` (a notation's
+    names): ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
+    written = text(node)
+    return f"({written})" if isinstance(node, Deriv | Bin) else written

@@ -99,6 +99,13 @@ def shape_json(shape):
     return None if shape is None else [d if isinstance(d, int) else str(d) for d in shape]
 
 
+def as_column(value):
+    """``value`` as an array of floats, a 1-D array (a gradient of b, (n,)) as an (n, 1)
+    column; 2-D arrays and scalars are unchanged."""
+    value = np.asarray(value, dtype=float)
+    return value[:, None] if value.ndim == 1 else value
+
+
 class Term(NamedTuple):
     shape: tuple | None  # (rows, cols) or None for a scalar
     value: object  # ndarray, float, or None when only shapes are known
