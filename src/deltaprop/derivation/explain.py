@@ -76,7 +76,7 @@ def _templates(record):
     return Template(lhs, rhs), Template(as_batch(lhs), rhs_batched)
 
 
-TEMPLATES = {record.key: _templates(record) for record in eq.EQUATIONS}
+TEMPLATES = {record.key: _templates(record) for record in eq.EQUATIONS}  # [key][batched]: per sample, batched
 DIAG = ("δ^(l)", "P_l (Θ^(l))ᵀ δ^(l+1)")  # the answers' forms of δ^(l): (lhs, rhs)
 VJP = ("(δ^(l))ᵀ", "(δ^(l+1))ᵀ (∂z^(l+1)/∂z^(l))")
 JACOBIAN = ("∂z^(l+1)/∂z^(l)", "Θ^(l) Diag(φ'(z^(l)))")
@@ -130,9 +130,8 @@ class Setup(RandomNetwork):
         self.Y = rng.normal(size=(self.sizes[-1], self.m))  # (n_L, m)
         if self.loss.output == "exp":  # the Poisson loss: counts
             self.Y = rng.poisson(2.0, size=self.Y.shape).astype(np.float64)  # (n_L, m)
-        functions = {key: record.function for key, record in RECORDS.items()}
         arrays = self.net.theta, self.net.b, self.X, self.Y, self.net.activation
-        z, a, self.Delta = passes(*arrays, functions=functions, loss=self.loss)
+        z, a, self.Delta = passes(*arrays, loss=self.loss)  # by the functions of RECORDS
         self.cache = Cache(a, z)  # the forward values, as the network's forward pass holds them
 
     def domain(self):
@@ -209,8 +208,7 @@ def without_alpha(node):
 def record_template(loss, key, batched):
     """The template of record ``key``; J and δ^(L) come from the loss record
     (``Loss.formula``, ``Loss.delta_text``), so that every loss prints its own equations."""
-    per_sample, batch = TEMPLATES[key]
-    template = batch if batched else per_sample
+    template = TEMPLATES[key][batched]
     linked = key == "a_output" and loss.output != "identity"
     if linked or key == "delta_output" or (key == "cost" and loss.name != "squared"):
         template = Template(template.lhs, _loss_rhs(loss, key, batched))

@@ -361,8 +361,7 @@ TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (
     "·": ("op", "·"),
     "⊙": ("op", "⊙"),
 }
-SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "η", "Diag", "ℓ", "G", "J", "Acc", "m", "Tr", "L", "prod"}
-SYMBOLS |= ELEMENTWISE
+SYMBOLS = FUNCTIONS | {"Θ", "δ", "Δ", "α", "η", "G", "J", "Acc", "m", "L"}
 
 
 def _tokens_of(match, text, words):

@@ -36,7 +36,7 @@ from deltaprop.derivation.notation import (
     parse_expression,
     to_text,
 )
-from deltaprop.derivation.tables import FOLDED
+from deltaprop.derivation.tables import FOLDED, GRADIENTS
 
 # name: (first layer, last layer as an offset from L); the ranges of the notation table
 RANGES = {name: (1, -1) for name in ("Θ", "G", "Acc")}  # from a layer to the next
@@ -261,7 +261,7 @@ def quantity(node):
     if isinstance(num, Sym) and num.name == "J":
         if den.name in ("a", "A"):  # Nielsen's ∇_a C, of the output when written without l
             return f"∂J/∂{den.name}", den.layer or LayerIndex("L", 0)
-        return {"Θ": "G", "b": "gb", "z": "δ", "Z": "Δ"}.get(den.name), den.layer
+        return GRADIENTS.get(den.name), den.layer
     if isinstance(num, Sym) and num.layer is not None and den.layer is not None:
         if (num.name, den.name) == ("z", "z") and num.layer == den.layer.shift(1):
             return "∂z/∂z", den.layer
