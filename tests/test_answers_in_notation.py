@@ -592,6 +592,11 @@ ENTRY_MISFITS = [
         r"\delta_j = h'(a_j) \sum_k w_{jk} \delta_k",
         ["j runs over the units of two different layers", "a_j", "w_{jk}"],
     ),
+    (  # the bias of the unit k added to the unit j's sum (Bishop's w_{j0})
+        r"a_j = \sum_i w_{ji} x_i + w_{k0}",
+        ["the two sides have different indices", "a_j has j", "w_{k0} has j, k"],
+    ),
+    (r"a_j = \sum_i w_{ji} x_i + b_k", ["the two sides have different indices", "b_k has j, k"]),
 ]
 
 

@@ -97,6 +97,8 @@ def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its
         (r"a_j = \sum_i w_{ji} x_i + w_{j0}", "correct"),
         (r"\frac{\partial E_n}{\partial w_{k0}} = y_k - t_k", "correct"),
         (r"\frac{\partial E_n}{\partial w_{k0}} = \delta_j", "wrong"),
+        (r"a_j = \sum_i w_{ji} x_i + w_{k0}", "wrong"),  # the bias of another unit
+        (r"a_j = \sum_i w_{ji} x_i + b_k", "wrong"),
     ],
 )
 def test_bishops_bias_is_the_weight_of_a_unit_0(equation, verdict):
@@ -227,6 +229,12 @@ def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
             (4, 5, 3),
             r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(A^{[1]})",
             "write g'(Z^{[1]}), not g'(A^{[1]})",
+        ),
+        (  # his BP1a, right for his σ output; the question's output is linear
+            "nielsen",
+            None,
+            r"\delta^L = \Sigma'(z^L) \nabla_a C",
+            "the output layer is linear (a^L = z^L), so its derivative is 1: drop Σ'(z^L)",
         ),
     ],
 )

@@ -777,7 +777,7 @@ def _evaluate_at(goal, rhs, network, binding):
     layer, entries = binding.get("l", k), goal.entry or shapes.has_entries(rhs)
     try:
         value, indices = shapes.evaluate_entries(rhs, domain) if entries else (None, "")
-    except ValueError:  # an index paired with units of another layer: no such entries
+    except ValueError:  # an index paired with units of another layer, or added to another
         return layer, float("inf"), (None, None)
     if not entries:
         value = np.asarray(shapes.evaluate(rhs, domain).value, dtype=float)

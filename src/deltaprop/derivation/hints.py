@@ -161,13 +161,16 @@ def _product_factors(node):
 
 @at_nodes
 def _linear_output(node, goal, activation):
-    """δ^(L) = (a^(L) − y) ⊙ φ'(z^(L)): the output layer is linear, its φ' is 1. The layer
-    of φ' is any (an equation of fixed layers may name its output layer by number): a
-    repair is shown only where it checks correct."""
-    for factor, other in _product_factors(node):
-        if is_call(factor, "φ'", ("z", "Z", "a", "A")):
-            names = ("A", "Z") if factor.arg.name in ("A", "Z") else ("a", "z")  # batched
-            a, z = (Sym(node.span, name, factor.arg.layer) for name in names)
+    """δ^(L) = (a^(L) − y) ⊙ φ'(z^(L)), or Nielsen's Σ'(z^L) ∇_a C = Diag(σ'(z^L)) ∇_a C:
+    the output layer is linear, its φ' is 1. The layer of φ' is any (an equation of fixed
+    layers may name its output layer by number): a repair is shown only where it checks
+    correct."""
+    diag = isinstance(node, Bin) and node.op == "@" and is_call(node.left, "Diag")
+    for factor, other in [(node.left, node.right)] if diag else _product_factors(node):
+        dphi = factor.arg if diag else factor
+        if is_call(dphi, "φ'", ("z", "Z", "a", "A")):
+            names = ("A", "Z") if dphi.arg.name in ("A", "Z") else ("a", "z")  # batched
+            a, z = (Sym(node.span, name, dphi.arg.layer) for name in names)
             return "linear output", {"a": a, "z": z, "factor": factor}, other
     return None
 

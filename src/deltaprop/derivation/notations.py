@@ -438,6 +438,8 @@ class Writer:
             if isinstance(n, Call) and n.func == "φ'" and self.words.get("argless"):  # (f^l)'
                 layer = to_text(spell(n.arg, self.table)).removeprefix("z")  # z^{l-1}: ^{l-1}
                 return Sym(n.span, f"({names['φ']}{layer})'")
+            if isinstance(n, Call) and n.func == "Diag" and SIGMA.match(self.equation, n.span[0]):
+                return Sym(n.span, f"Σ'({to_text(spell(n.arg.arg, self.table))})")
             if isinstance(n, Call) and n.func in names:
                 return replace(n, func=names[n.func], arg=transform(n.arg, said))
             return None
@@ -467,6 +469,7 @@ def as_numpy(node):
     return transform(node, star)
 
 
+SIGMA = re.compile(r"\\Sigma|Σ")  # Nielsen's Σ'(z) = Diag(σ'(z))
 PRIME = re.compile(r"^d|'$|_?(?:prime|derivative)$|Gradient$")  # φ' of a name of φ: g', dtanh
 PRODUCTS = {"*": "*", ".*": ".*", "⊙": "⊙", "∘": "∘", "\\odot": "⊙", "\\circ": "∘"}
 
@@ -480,6 +483,7 @@ def student_words(equation, nodes, notation, activation):
         return dict(WORDS)
     for n in nodes:
         written = isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span
+        written = written and not SIGMA.match(equation, n.span[0])  # Σ'(z) names no σ'
         if written and n.arg.span == n.span:  # Wikipedia's (f^l)', with no argument
             said.setdefault("argless", True)
         elif written:

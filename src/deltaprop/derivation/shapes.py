@@ -718,8 +718,8 @@ def _entry_symbol(node, domain):
 def _entry_binary(node, domain):
     (a, ia), (b, ib) = evaluate_entries(node.left, domain), evaluate_entries(node.right, domain)
     if node.op in ("+", "-"):
-        if ia and ib and set(ia) != set(ib):
-            raise SymbolError(node, f"{to_text(node)} adds entries with different indices")
+        if ia and ib and set(ia) != set(ib):  # w_{ji} x_i + w_{k0}: no such entries
+            raise ValueError(f"{to_text(node)} adds entries with different indices")
         b = np.einsum(f"{ib}->{ia}", b) if ia and ib else b  # a scalar (the 1 of 1 − z_j²) stays
         return (a + b if node.op == "+" else a - b), ia or ib
     out = ia + "".join(c for c in ib if c not in ia)
