@@ -76,7 +76,7 @@ def _templates(record):
     return Template(lhs, rhs), Template(as_batch(lhs), rhs_batched)
 
 
-TEMPLATES = {record.key: _templates(record) for record in eq.EQUATIONS}  # [key][batched]: per sample, batched
+TEMPLATES = {record.key: _templates(record) for record in eq.EQUATIONS}  # [key][batched]
 DIAG = ("δ^(l)", "P_l (Θ^(l))ᵀ δ^(l+1)")  # the answers' forms of δ^(l): (lhs, rhs)
 VJP = ("(δ^(l))ᵀ", "(δ^(l+1))ᵀ (∂z^(l+1)/∂z^(l))")
 JACOBIAN = ("∂z^(l+1)/∂z^(l)", "Θ^(l) Diag(φ'(z^(l)))")
