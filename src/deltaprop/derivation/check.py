@@ -273,8 +273,8 @@ def _with_local_names(statements, notation):
         name, value = (part.strip() for part in statement.partition("=")[::2])
         later = statements[i + 1 :]
         again = any(re.match(rf"\s*{re.escape(name)}\s*=", one) for one in later)
-        local = again or notations.parsed(name, notation) is None  # no quantity of the notation
-        if not later or not name.isidentifier() or not local:
+        quantity = name.isidentifier() and not again and notations.parsed(name, notation)
+        if not later or not name.isidentifier() or quantity:  # kept as it is
             kept.append(statement)
             continue
         word, value = re.compile(rf"\b{name}\b"), f"({value})".replace("\\", "\\\\")
