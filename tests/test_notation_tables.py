@@ -2,11 +2,11 @@
 Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The corpora in
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
 were written, with the verdict a teacher gives for the question's network (linear output,
-squared loss), before these notations were read; data/notation_sweep.tsv and
-data/notation_sweep2.tsv and data/notation_sweep3.tsv (every notation) the same way by
-reviewers with new inputs, and data/notation_verbatim.tsv (the equations as each source prints or
-codes them), before they were run; data/define_sweep3.tsv holds names of a student's own
-(--define), written likewise."""
+squared loss), before these notations were read; data/notation_sweep.tsv,
+data/notation_sweep2.tsv, data/notation_sweep3.tsv and data/notation_sweep4.tsv (every notation)
+the same way by reviewers with new inputs, and data/notation_verbatim.tsv (the equations as each
+source prints or codes them), before they were run; data/define_sweep3.tsv holds names of a
+student's own (--define), written likewise."""
 
 import re
 import shlex
@@ -29,6 +29,7 @@ CORPORA = (
     DATA / "notation_sweep2.tsv",  # a second sweep of every notation
     DATA / "notation_verbatim.tsv",  # as each source prints or codes them
     DATA / "notation_sweep3.tsv",  # a third sweep of every notation
+    DATA / "notation_sweep4.tsv",  # a fourth sweep of every notation
 )
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = read_rows(*CORPORA)
@@ -43,6 +44,11 @@ def test_the_corpus_is_large_and_balanced():
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     "cost_derivative": "network.py's self.cost_derivative(a, y), his a − y",
+    r"\partial s}": "d2l's s = (λ/2)(‖W^(1)‖² + ‖W^(2)‖²), the L2 term, is no quantity here",
+    r"\partial \mathbf{o}}{\partial \mathbf{h}}": (
+        "∂o/∂h inside d2l's prod is a Jacobian that check() does not evaluate (the command "
+        "checks the chain as a derivation, which does)"
+    ),
 }
 
 
@@ -380,6 +386,12 @@ def test_lines_of_code_are_the_steps_of_a_derivation(notation, code, first):
         (["dZ = np.array(dA, copy=True); dZ[Z > 0] = 0", "--activation", "relu"], 1, ""),
         (["dW2 += reg_lambda * W2", "--sizes", "4,5,3"], 0, "notation: Britz's NumPy"),
         (["delta3 = probs; delta3[range(num_examples), y] -= 1"], 2, "classification loss"),
+        (  # the notation told from the line as written, before its dictionaries are read
+            ['parameters["W" + str(l)] -= learning_rate * grads["dW" + str(l)]'],
+            0,
+            "notation: deeplearning.ai",
+        ),
+        (["grads['W2'] = hidden.T.dot(dscores) + reg * W2", "--sizes", "4,5,3"], 0, "cs231n"),
     ],
 )
 def test_the_command_reads_a_line_of_code_and_an_arrow_as_the_sources_write_them(

@@ -191,9 +191,9 @@ def check(
         Names of the user's own, ``"W^{[l]}=Theta^(l)"``: a name with an optional layer and
         the question's quantity it stands for (``notations.define``).
     """
+    notation = notation or notations.detect(equation)
     statements = tex.statements(equation)
     if len(statements) > 1:  # dZ2 = (A2 - Y) / m; dW2 = …: each judged, the first wrong told
-        notation = notation or notations.detect(equation)
         statements = _with_local_names(statements, notation)
         options = (target, seed, notation, output_activation, loss, bias, define)
         results = [check(one.strip(), sizes, activation, *options) for one in statements]

@@ -223,11 +223,12 @@ COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "'": "prime",
     "ℓ": "ell",
     "Σ": "sum Sigma",
+    "Ω": "Omega",  # Goodfellow's regularizer Ω(θ)
     "‖": "Vert lVert rVert",
     "hat": "hat",
     "maximum": "max",
     "tanh": "tanh",
-    "=": "leftarrow gets",  # an update Θ ← Θ − η ∂J/∂Θ, as a code's Θ = Θ − η dΘ
+    "=": "leftarrow gets equiv",  # an update Θ ← Θ − η ∂J/∂Θ, as a code's Θ = Θ − η dΘ; δ_j ≡ …
     # sizes and spaces, and the Diag(φ') answer's \LR{…} (its braces are the parentheses)
     "": "left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad displaystyle limits LR",
 }
@@ -436,8 +437,10 @@ def _outer(span, u, v):
 
 
 def _masked(span, mask, x, other):
-    """``np.where(mask, x, 0)``: x where the mask holds, else 0, which is ``x * mask``; None
-    for another third argument."""
+    """``np.where(mask, x, 0)``: x where the mask holds, else 0, which is ``x * mask``, and
+    ``np.where(mask, 0, x)``, ``x * (1 - mask)``; None for another pair of values."""
+    if isinstance(x, Num) and x.value == 0:
+        return _masked(span, Bin(mask.span, "-", Num(mask.span, 1.0), mask, "-"), other, x)
     zero = isinstance(other, Num) and other.value == 0
     return Bin(span, "*", x, mask, "np.where") if zero else None
 
@@ -455,7 +458,7 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
 NUMPY_UNREAD = {  # why a NumPy function's node is None
     "power": "np.power takes a number as its exponent",
     "maximum": "only np.maximum(0, x), the ReLU, is read",
-    "where": "only np.where(mask, x, 0) is read: write x * mask",
+    "where": "only np.where(mask, x, 0) is read, or np.where(mask, 0, x): write x * mask",
 }
 PRIMARIES = {  # the token that starts an operand → the method primary_… that reads it
     "∂": "differential",
@@ -1068,6 +1071,8 @@ class _Parser:
         tok = self.next()
         self.expect("_", "'_' after ∇")
         den = self.braced() if self.tok.kind == "{" else self.postfix()
+        if self.accept("Ω"):  # Goodfellow's Ω(θ) = ½‖θ‖² of J = L + λΩ(θ): ∇_W Ω(θ) = W
+            return replace(den, span=(tok.pos, self.braced("(").span[1]))
         num = self.postfix()
         return Deriv((tok.pos, num.span[1]), num, den)
 
@@ -1078,9 +1083,12 @@ class _Parser:
             self.fail("expected a function name such as Diag", tok)
         return replace(name, span=(tok.pos, name.span[1]))
 
-    def primary_bold(self):  # \mathbf{1} is the ones vector; \mathbf{a} is a
+    def primary_bold(self):  # \mathbf{1} is the ones vector (\mathbf{1}_m: of m); \mathbf{a} is a
         self.next()
-        return _ones(self.braced())
+        node = _ones(self.braced())
+        if isinstance(node, Ones) and self.accept("_"):
+            self.next()
+        return node
 
     def braced(self, kind="{"):
         """The expression in ``{…}`` (or ``(…)``, ``[…]`` as ``kind`` opens), spanning them."""

@@ -163,12 +163,13 @@ def _rescaled(side, written, lhs, undo):
 
 def plain(text):
     """``text`` with the loss ``\\mathcal{L}`` (or ``\\mathcal{J}``) as J, bold letters plain,
-    a subscript of one letter unbraced (``E_{n}``: ``E_n``) and the name of a chain dropped
+    a subscript of one letter unbraced (``E_{n}``: ``E_n``; Bishop's ``y_{nk}`` of the sample n:
+    ``y_k``) and the name of a chain dropped
     (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
     text = PLAIN.sub(
         lambda found: (found["bold"] or found["one"] or "J").ljust(len(found.group())), text
     )
-    text = re.sub(r"_\{(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
+    text = re.sub(r"_\{n?(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
     return CHAIN_NAME.sub(lambda found: " " * len(found.group()), text)
 
 
@@ -186,14 +187,18 @@ def local_names(table, text):
 def _units(sides, table):
     """The layer of each unit letter of Bishop's component form in this equation: i, j, k
     are layers l−1, l, l+1, unless a name of one layer fixes one of them (x_i: i is the input
-    layer; y_k, t_k: k is the output layer) and with it the others."""
-    order, fixed = table.units, ("l", -1)
+    layer; y_k, t_k: k is the output layer; w^{(2)}_{kj}: j is the layer 2) and with it the
+    others."""
+    order, fixed = table.units, (LayerIndex("l", 0), -1)
     for n in (n for side in sides for n in walk(side)):
         meaning = table.symbols.get(n.name[1:]) if isinstance(n, Sym) else None
-        if meaning and meaning.at and n.entry and n.entry[0] in order:
-            fixed = (meaning.at, -order.index(n.entry[0]))
-    layer = _layer_of(fixed[0], table)
-    return {unit: layer.shift(fixed[1] + k) for k, unit in enumerate(order)}
+        if not (meaning and n.entry and set(n.entry) <= set(order)):
+            continue
+        if meaning.at:
+            fixed = (_layer_of(meaning.at, table), -order.index(n.entry[0]))
+        elif meaning.core == "Θ" and n.layer:
+            fixed = (core_layer(n.layer, meaning.shift, table), -order.index(n.entry[-1]))
+    return {unit: fixed[0].shift(fixed[1] + k) for k, unit in enumerate(order)}
 
 
 def depth(equation, notation):
@@ -224,8 +229,10 @@ def readable(text, notation):
 
 
 def fitting(text, notation):
-    """The other notations ``text`` reads in, those whose symbols it uses first."""
-    others = [name for name in NOTATIONS if name not in (notation, "question")]
+    """The other notations ``text`` reads in (not one whose names ``notation``'s are, as a
+    user's copy of a built-in file), those whose symbols it uses first."""
+    names = table_of(notation).symbols
+    others = [name for name in NOTATIONS if name != "question" and BY_NAME[name].symbols != names]
     fits = [name for name in others if readable(text, name)]
     return sorted(fits, key=lambda name: not re.search(BY_NAME[name].clue, text))
 
@@ -744,8 +751,9 @@ FOLDED_NOTE = (
 )
 
 
-OCTAVE_NAMES = r"\b(?:a|z|d|delta)\d"  # a2, z2, d3, delta3
-ROWS_CLUES = r"\*\s*Theta\d|\bY\b|ones\(\s*m\b|'\s*\*\s*a\d"  # d3 * Theta2, d2' * a1
+OCTAVE_NAMES = r"\b(?:a|z|d|delta)_?\d"  # a2, z2, d3, delta3, delta_3
+# d3 * Theta2, d2' * a1, sum(sum(…)) of a matrix: ex4's vectorized code
+ROWS_CLUES = r"\*\s*Theta\d|\bY\b|ones\(\s*m\b|'\s*\*\s*a\d|\bsum\(\s*sum\("
 
 
 def layout(equation):
@@ -774,7 +782,7 @@ def bias_readings(notation, bias, sides, octave=None):
         return ["separate"]
     if not octave or readings == ["separate"]:
         return readings
-    return ["rows", *readings] if octave == "rows" else [*readings, "rows"]
+    return ["rows"] if octave == "rows" else [*readings, "rows"]
 
 
 def check_bias(bias):

@@ -209,6 +209,10 @@ def rows(formula):
 
 COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
     r"\.copy\(\)|\.reshape\((?:[^()]|\([^()]*\))*\)|\bnp\.array\(\s*(\w+)\s*,\s*copy\s*=\s*True\s*\)"
+    r"|\bnp\.reshape\(((?:[^(),]|\([^()]*\))*),(?:[^()]|\([^()]*\))*\)"  # np.reshape(x, (N, -1))
+)
+KEYED = re.compile(  # grads['W2'], grads["dW" + str(l)]: dW2, dW; parameters["W1"]: W1
+    r"\b(grads|parameters|params)\s*\[\s*(['\"])d?(\w+?)\2\s*(?:\+\s*str\(\s*l\s*\)\s*)?\]"
 )
 MASK = re.compile(r"(\w+)\s*\[([^\[\]]+?)\s*([<>]=?)\s*0\s*\]\s*=\s*0")  # dx[x <= 0] = 0
 INDEXED_LINE = re.compile(r"\n(?=\s*\w+\s*\[[^\]\n]*\]\s*=)")  # a line dx[…] = … of code
@@ -221,7 +225,9 @@ def statements(code):
     in-place mask after a copy (``dx = dout.copy(); dx[x <= 0] = 0``, or on the next line)
     read as one statement, ``dx = (dout) * (x > 0)``."""
     found = []
-    code = INDEXED_LINE.sub(";", COPY.sub(lambda m: (m[1] or "").ljust(len(m[0])), code))
+    code = COPY.sub(lambda m: (m[1] or f"({m[2]})" * (m[2] is not None)).ljust(len(m[0])), code)
+    code = KEYED.sub(lambda m: ("d" * (m[1] == "grads") + m[3]).ljust(len(m[0])), code)
+    code = INDEXED_LINE.sub(";", code)
     for statement in top_level_split(code, ";"):
         mask = MASK.fullmatch(statement.strip())
         if mask and found and re.match(rf"\s*{mask[1]}\s*=", found[-1]):
