@@ -130,8 +130,9 @@ class Setup(RandomNetwork):
         self.Y = rng.normal(size=(self.sizes[-1], self.m))  # (n_L, m)
         if self.loss.output == "exp":  # the Poisson loss: counts
             self.Y = rng.poisson(2.0, size=self.Y.shape).astype(np.float64)  # (n_L, m)
+        functions = {key: record.function for key, record in RECORDS.items()}
         arrays = self.net.theta, self.net.b, self.X, self.Y, self.net.activation
-        z, a, self.Delta = passes(*arrays, loss=self.loss)  # by the functions of RECORDS
+        z, a, self.Delta = passes(*arrays, functions=functions, loss=self.loss)
         self.cache = Cache(a, z)  # the forward values, as the network's forward pass holds them
 
     def domain(self):
