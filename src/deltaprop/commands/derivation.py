@@ -172,7 +172,10 @@ def _add_notation_options(p):
         default=[],
         metavar="NAME=QUANTITY",
         help="a name of your own notation and the question's quantity it stands for, e.g. "
-        "--define 'W^{[l]}=Theta^(l)' --define 'A^{[l]}=A^(l+1)' (repeat for each name)",
+        "--define 'W^{[l]}=Theta^(l)' --define 'A^{[l]}=A^(l+1)' (repeat for each name); "
+        "also times a number or transposed ('s^m=2 delta^(l+1)', 'w=Theta^(l)^T'), a "
+        "function ('f=phi', '\\dot{F}=Diag(dphi)'), a layer letter ('M=L') or the input as "
+        "layer 0 ('a^0=x')",
     )
     p.add_argument(
         "--bias",

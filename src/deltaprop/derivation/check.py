@@ -36,6 +36,7 @@ from deltaprop.derivation.notation import (
     substitute,
     table_of,
     to_text,
+    tokenize,
     transform,
 )
 from deltaprop.derivation.sample import ALPHA, RandomNetwork, check_seed, check_work
@@ -219,14 +220,14 @@ def check(
         lhs, sides = _sides(tex.primes_as_phi(equation), target, table)
     except (ParseError, shapes.SymbolError) as err:
         caret = f"\n{err.caret()}" if isinstance(err, ParseError) else ""
-        message = _advised(equation, err, result.notation)
+        message = _advised(equation, err, result.notation, table)
         result.verdict, result.message = "unparseable", f"{message}{caret}"
         return result
     nodes = [n for side in (lhs, *sides) if side is not None for n in shapes.walk(side)]
     words = notations.student_words(equation, nodes, result.notation, context.activation)
     if activation is None and words["phi"] in ACTIVATIONS:  # sigmoidGradient: a sigmoid network
         context = replace(context, activation=words["phi"])
-    context = replace(context, voice=notations.Writer(equation, result.notation, words))
+    context = replace(context, voice=notations.Writer(equation, table, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
     if context.activation != phi:
         judged.notes.append(NAMED_NOTE.format(named=context.activation))
@@ -607,27 +608,55 @@ def _layer_zero(voice):
     return HINTS["layer zero"].format(title=notations.title(voice.notation), x=x, **words)
 
 
-def _advised(equation, error, notation):
-    """What to say when ``equation`` cannot be read in ``notation`` for ``error`` (a message,
-    or a ParseError): the notation's own advice in place of the core's words (Goodfellow's g
-    reads as a δ he does not have), after a parse error's; else ``error`` with the notations
-    it reads in, or with how to name an unknown symbol with --define."""
+def _advised(equation, error, notation, table=None):
+    """What to say when ``equation`` cannot be read in ``notation`` (``table`` with the user's
+    own names) for ``error`` (a message, or a ParseError): the notation's own advice in place
+    of the core's words (Goodfellow's g reads as a δ he does not have), after a parse error's;
+    else ``error`` with the notations it reads in, or with how to name each unknown symbol
+    with --define."""
     message, said = str(error), notations.advice(equation, notation)
     if said:
         return f"{message}\n  {said}" if isinstance(error, ParseError) else said
+    unknown = _unknown(error, table or notation)
+    names = ", ".join(f"'{name}'" for name in unknown)
     fits = notations.fitting(equation, notation)
     if fits:
         choices = " or ".join(f"--notation {name} ({notations.title(name)})" for name in fits[:3])
-        return f"{message}\n  it reads in another notation: try {choices}"
-    unknown = re.search(r"unknown symbol '([^']+)'", message)
-    if unknown is None and "cannot tell which quantity" not in message:
+        said = f"{names}: it" if names else "it"
+        return f"{message}\n  {said} reads in another notation: try {choices}"
+    if not unknown and "cannot tell which quantity" not in message:
         return message
-    name = unknown.group(1) if unknown else equation.split("=")[0].strip()
+    name, written = unknown[0] if unknown else equation.split("=")[0].strip(), ""
+    if isinstance(error, ParseError):  # s^m: the layer as the student writes it
+        written = re.match(rf"{re.escape(name)}(\^(?:\{{[^{{}}]*\}}|\w))?", error.text[error.pos :])
+        written = written and written.group(1)
     return message + (
-        f"\n  {name!r} is a symbol of no notation deltaprop knows: name the quantity it stands "
-        f"for, e.g. --define '{name}^{{(l)}}=a^(l)' (or --define '{name}=J'), or pick a "
-        f"notation with --notation ({', '.join(notations.NOTATIONS)})"
+        f"\n  {names} {'are symbols' if len(unknown) > 1 else 'is a symbol'} of no notation "
+        f"deltaprop knows: name what each stands for, e.g. --define '{name}{written or '^{(l)}'}"
+        f"=a^(l)' (a quantity), --define '{name}=J', --define 'f=phi' (a function) or "
+        f"--define 'M=L' (a layer letter), or pick a notation with --notation "
+        f"({', '.join(notations.NOTATIONS)})"
     )
+
+
+UNKNOWN = re.compile(r"\\[A-Za-z]+(?:\{\w+\})?|[A-Za-z]+")  # a word, \dot{F}
+
+
+def _unknown(error, notation):
+    """The names that ``notation`` does not know in the text of a ParseError ``error`` of an
+    unknown symbol or LaTeX command, in order (at most 5)."""
+    text, names = getattr(error, "text", ""), []
+    while isinstance(error, ParseError) and str(error).startswith("unknown") and len(names) < 5:
+        name = UNKNOWN.match(text, error.pos)
+        if name is None:
+            break
+        names += [name.group()] if name.group() not in names else []
+        text = text[: error.pos] + " " * len(name.group()) + text[name.end() :]
+        try:
+            error = tokenize(text, notation)
+        except ParseError as err:
+            error = err
+    return names
 
 
 WIDTH = re.compile(r"n_(\{[^{}]+\}|\w)")

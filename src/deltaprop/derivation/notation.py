@@ -191,7 +191,8 @@ class BiasUnit(Node):
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
-FUNCTIONS = {"φ", "φ'", "Diag", "ℓ", "Tr", "prod"} | ELEMENTWISE  # ℓ: a loss, over the outputs
+PHIS = {"φ", "φ'", "Diag φ'"}  # functions of a layer (f^l, g^{[l]}, Hagan's \dot{F}^m)
+FUNCTIONS = {"Diag", "ℓ", "Tr", "prod"} | ELEMENTWISE | PHIS  # ℓ: a loss, over the outputs
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
 ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
@@ -311,8 +312,10 @@ def tokenize(text, notation="question"):
 
 def _names_re(words):
     """The names of a notation that the letters-only tokens would split (``A_prev``, ``dZ1``)."""
-    changed = (
-        w for w in words if w.isidentifier() and (words[w] != WORD_TOKENS.get(w) or "_" in w)
+    changed = (  # and a name written as LaTeX: Hagan's \dot{F}
+        w
+        for w in words
+        if (w.isidentifier() and (words[w] != WORD_TOKENS.get(w) or "_" in w)) or w[0] == "\\"
     )
     names = sorted(changed, key=len, reverse=True)
     if not names:
@@ -362,7 +365,7 @@ TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (
     "·": ("op", "·"),
     "⊙": ("op", "⊙"),
 }
-SYMBOLS = FUNCTIONS | {"Θ", "δ", "Δ", "α", "η", "G", "J", "Acc", "m", "L"}
+SYMBOLS = FUNCTIONS | {"Θ", "δ", "Δ", "α", "η", "G", "J", "Acc", "m", "L"}  # Diag φ': Hagan's Ḟ
 
 
 def _tokens_of(match, text, words):
@@ -383,6 +386,8 @@ def _tokens_of(match, text, words):
         return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
     if kind == "punct":  # also NumPy's x**2 and dW += T, Octave's .* (⊙) and Ng's := (=)
         return [_symbol_or_op(UNICODE.get(s, s), pos, end)]
+    if kind == "cmd" and words.get(s[1:], "").startswith("~"):  # \delta, a name of the notation's
+        return _word_tokens(s[1:], text, pos, end, words)
     if kind == "cmd":
         if s[1:] not in COMMAND_TOKENS:
             raise ParseError(f"unknown LaTeX command {s} at position {pos}", text, pos)
@@ -533,7 +538,7 @@ def parse_expression(text):
 def _layerable(node):
     """Whether ``node`` is a quantity that takes a layer and has none yet (f^l, g^{[l]}: the
     activation of layer l)."""
-    named = isinstance(node, Sym) and (node.name in LAYERED | {"φ", "φ'"} or node.name[0] == "~")
+    named = isinstance(node, Sym) and (node.name in LAYERED | PHIS or node.name[0] == "~")
     return named and node.layer is None
 
 
@@ -747,6 +752,7 @@ class _Parser:
             letters = self.text[self.next().pos]
         while self.tok.kind == "sym" and self.tok.value in ENTRY and (braced or not letters):
             letters += self.next().value
+            self.accept(",") if braced else None  # Russell and Norvig's w_{j,k}
         if braced and letters and self.tok.kind == "num" and self.tok.value == 0:  # w_{k0}
             letters += self.text[self.next().pos]
         if braced:

@@ -55,6 +55,7 @@ from deltaprop.derivation.tables import (
     Table,
     definition,
     input_shift,
+    letters_of,
 )
 from deltaprop.derivation.tex import LOSS
 from deltaprop.errors import ConfigError
@@ -241,23 +242,60 @@ def define(notation, definitions):
     """``notation``'s table with the user's own names: each definition ``"W^{[l]}=Theta^(l)"``
     (or ``"E=J"``) is a name, with an optional layer written in the notation's numbering, and
     the question's quantity it stands for, as in a notation file (:func:`tables.definition`);
-    checked before use (a ConfigError names what does not fit)."""
-    table = table_of(notation)
+    a layer letter (``M=L``: M is the output layer; a name's letter the notation has not is
+    its quantity's, as m in ``W^m=Theta^(l)``), the input as layer 0 (``a^0=x``) or a word
+    (``g=phi``, ``\\dot{F}=Diag(phi')``). Checked before use: a ConfigError names what does
+    not fit, and a name defined twice otherwise."""
     if not definitions:
         return notation
-    return replace(table, symbols=table.symbols | dict(_definition(t, table) for t in definitions))
+    pairs = [_split(text) for text in definitions]
+    settings = [_setting(*pair) for pair in pairs]
+    table = letters_of(pairs, table_of(notation))
+    for setting in filter(None, settings):  # letters, the input, words: names are read in them
+        table = setting(table)
+    own = {}
+    for text, (name, written), setting in zip(definitions, pairs, settings, strict=True):
+        if setting:
+            continue
+        try:
+            word, meaning = definition(name, written, table)
+        except ConfigError as err:
+            raise ConfigError(f"--define {text!r}: {err}") from None
+        if own.setdefault(word, (text, meaning))[1] != meaning:
+            raise ConfigError(
+                f"--define {text!r}: {word} is defined twice, also as {own[word][0]!r}: "
+                "write one definition"
+            )
+        table = replace(table, symbols=table.symbols | {word: meaning})
+    return table
 
 
-def _definition(text, table):
+def _split(text):
     name, equals, quantity = text.partition("=")
     if not equals:
         raise ConfigError(
             f"--define {text!r} is not NAME=QUANTITY: write e.g. --define 'W^{{[l]}}=Theta^(l)'"
         )
-    try:
-        return definition(name, quantity, table)
-    except ConfigError as err:
-        raise ConfigError(f"--define {text!r}: {err}") from None
+    return name.strip(), quantity.strip()
+
+
+INPUT_LAYER = re.compile(r"[^\W\d]\w*\s*\^?\s*\{?\s*[\[(]?\s*0\s*[\])]?\s*\}?")  # a^0, A^{[0]}
+FUNCTION_WORDS = {"phi": "φ", "φ": "φ", "phi'": "φ'", "φ'": "φ'", "dphi": "φ'"}
+FUNCTION_WORDS |= dict.fromkeys(("Diag(phi')", "Diag(φ')", "Diag(dphi)"), "Diag φ'")
+
+
+def _setting(name, quantity):
+    """The change to a table that a definition of a setting makes, or None for a name: a layer
+    letter (``M=L``), the input as layer 0 (``a^0=x``) or a word (``g=phi``)."""
+    if quantity in FUNCTION_WORDS and re.fullmatch(
+        r"\\?[^\W\d]\w*(?:\{\w+\})?", name
+    ):  # f, \dot{F}
+        return lambda table: replace(table, words=table.words | {name: FUNCTION_WORDS[quantity]})
+    if re.fullmatch(r"[A-Za-z]", name) and quantity in ("l", "L"):
+        return lambda table: replace(table, letters=table.letters | {name: quantity})
+    if quantity in ("x", "X") and INPUT_LAYER.fullmatch(name):
+        return lambda table: replace(table, first=0)
+    return None
 
 
 def translate(node, notation):
@@ -276,6 +314,8 @@ def translate(node, notation):
         if isinstance(n, Sym) and n.name in ("φ", "φ'") and n.layer is not None:
             layer = core_layer(n.layer, 0, table)  # (f^l)' alone: φ'(z^(l))
             return Call(n.span, n.name, Sym(n.span, "z", layer), (), layer)
+        if isinstance(n, Call) and n.func == "Diag φ'":  # Hagan's \dot{F}^m(n^m)
+            return Call(n.span, "Diag", translate(replace(n, func="φ'"), table))
         if isinstance(n, Call) and n.layer is not None:
             layer = core_layer(n.layer, 0, table)
             return replace(n, arg=translate(n.arg, table), layer=layer)
@@ -311,17 +351,20 @@ def _core_symbol(sym, table):
         raise SymbolError(sym, f"{written} needs a layer index, e.g. {written}^(l)")
     sample = SAMPLE_OF.get(meaning.core) if sym.sample else None  # dZ^{[1](i)}: a column
     node = replace(sym, name=sample or meaning.core, layer=layer)
-    if table.rows and meaning.core not in ("J", "m"):
+    if meaning.transposed and len(sym.entry) == 2:  # Russell and Norvig's w_{i,j}: Θ_{ji}
+        node = replace(node, entry=sym.entry[::-1])
+    elif table.rows != meaning.transposed and meaning.core not in ("J", "m"):
         node = Transpose(sym.span, node)
     return _scaled(node, meaning.scale)  # cs231n's dout = ∂J/∂out carries the 1/m of J
 
 
 def _scaled(node, factor):
-    """``node`` times ``factor`` as written: m ``node`` for ``"m"``, ``node``/m for ``"1/m"``."""
-    m = Sym(node.span, "m")
-    if factor == "m":
-        return Bin(node.span, "@", m, node, "scale")
-    return Bin(node.span, "/", node, m, "scale") if factor == "1/m" else node
+    """``node`` times ``factor`` as written: m ``node`` for ``"m"``, ``node``/m for ``"1/m"``,
+    2 ``node`` for ``"2"``."""
+    if factor == "1/m":
+        return Bin(node.span, "/", node, Sym(node.span, "m"), "scale")
+    k = Sym(node.span, "m") if factor == "m" else Num(node.span, float(factor or 1))
+    return Bin(node.span, "@", k, node, "scale") if factor else node
 
 
 def _written_layer(sym, meaning, table):
@@ -330,7 +373,7 @@ def _written_layer(sym, meaning, table):
     if sym.layer is not None:
         return core_layer(sym.layer, meaning.shift, table)
     if table.units and sym.entry:
-        unit = sym.entry[-1] if meaning.core == "Θ" else sym.entry[0]
+        unit = sym.entry[-1] if meaning.core == "Θ" and not meaning.transposed else sym.entry[0]
         return table.units[unit].shift(meaning.shift)
     return _at(meaning, table) if meaning.at else None
 
@@ -739,8 +782,13 @@ def _unscaled(lhs):
     inner = lhs.arg if isinstance(lhs, Transpose) else lhs
     if not (isinstance(inner, Bin) and inner.written == "scale"):
         return lhs, ""
-    quantity, undo = (inner.right, "1/m") if inner.op == "@" else (inner.left, "m")
+    quantity, undo = (inner.right, _inverse(inner.left)) if inner.op == "@" else (inner.left, "m")
     return (Transpose(lhs.span, quantity) if inner is not lhs else quantity), undo
+
+
+def _inverse(factor):
+    """The factor that undoes ``factor`` (m or a number)."""
+    return "1/m" if isinstance(factor, Sym) else repr(1 / factor.value)
 
 
 BIASES = ("separate", "folded")

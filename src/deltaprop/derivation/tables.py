@@ -30,13 +30,16 @@ class Meaning:
     ``at`` is the layer of a name written without one, in the notation's own numbering
     (``"l-1"`` for deeplearning.ai's ``A_prev``, ``"L"`` for ``delta_output``); ``scale`` is
     ``"m"`` for a batched gradient of a cost that sums over the samples (m times the core's),
-    ``"1/m"`` for cs231n's upstream gradients (the core's over m).
+    ``"1/m"`` for cs231n's upstream gradients (the core's over m), or a number (Hagan's
+    sensitivity s^m is 2 δ, Russell and Norvig's Δ_j is −δ: ``"-1"``); ``transposed`` for a
+    name of the transpose (Russell and Norvig's w_{i,j} goes from i to j).
     """
 
     core: str
     shift: int = 0
     at: str = ""
     scale: str = ""
+    transposed: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,7 @@ def _letters(value):
     return all(re.fullmatch(r"[A-Za-z]", k) and v in ("l", "L") for k, v in pairs)
 
 
-WORD_MEANINGS = ("φ", "φ'", "α", "J", "m", "G", "sum", "reg", *NUMPY_WORDS)
+WORD_MEANINGS = ("φ", "φ'", "Diag φ'", "α", "J", "m", "G", "sum", "reg", *NUMPY_WORDS)
 CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "name": (lambda v: _text(v) and re.fullmatch(r"[\w-]+", v), "a word, as 'mine'"),
     "title": (_text, "a string: how a verdict calls the notation"),
@@ -220,7 +223,7 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "clue": (_regex, "a regular expression (Python's re) only this notation's equations match"),
     "words": (
         lambda v: isinstance(v, dict) and all(w in WORD_MEANINGS for w in v.values()),
-        f"words, each one of {', '.join(WORD_MEANINGS[:8])}, as {{g = 'φ'}}",
+        f"words, each one of {', '.join(WORD_MEANINGS[:9])}, as {{g = 'φ'}}",
     ),
     "operators": (
         lambda v: isinstance(v, dict) and v.items() <= {"*": "·", "Δ": "Acc"}.items(),
@@ -236,25 +239,30 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
 # question's quantity it stands for, in a notation file and in --define
 
 SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
-CORE = {"Theta": "Θ", "theta": "Θ", "Θ": "Θ", "delta": "δ", "δ": "δ", "Delta": "Δ", "Δ": "Δ"}
+CORE = {"Theta": "Θ", "theta": "Θ", "Θ": "Θ", "W": "Θ", "delta": "δ", "δ": "δ", "Delta": "Δ"}
+CORE["Δ"] = "Δ"
 CORE |= {name: name for name in ("b", "z", "a", "Z", "A", "Acc", *SCALARS)}  # Acc: Ng's Δ^(l)
 LAYER = (  # l, (l+1), [l-1], {(L)}, 2: a layer letter or number, in matching brackets
     r"(?P<brace>\{)?\s*(?P<open>[\[(])?\s*(?P<letter>[A-Za-z]?)\s*(?P<offset>[+-]?\s*\d+)?"
     r"\s*(?(open)[\])])\s*(?(brace)\})"
 )
-WRITTEN = re.compile(  # W^{[l]}, w^l, W_{l}, W[l], A_prev; Octave's Theta{l}_grad: the layer
-    rf"(?P<head>[^\W\d]\w*?)\s*(?:(?:\^\s*|_(?=\{{)|(?=\[)){LAYER}"  # in the middle
-    r"|\{(?P<slot>[A-Za-z])\}(?P<tail>\w*))?"
+WRITTEN = re.compile(  # W^{[l]}, w^l, W_{l}, W[l], A_prev, \dot{F}; Octave's Theta{l}_grad: the
+    r"(?P<head>\\[A-Za-z]+\{\w+\}|\\?[^\W\d]\w*?)"  # layer in the middle
+    rf"\s*(?:(?:\^\s*|_(?=\{{)|(?=\[)){LAYER}|\{{(?P<slot>[A-Za-z])\}}(?P<tail>\w*))?"
 )
-QUANTITY = re.compile(  # m dJ/dTheta^(l), \partial J/\partial \Theta^{(l)}, Delta[l+1]/m, J
-    r"(?P<m>m\s*\*?\s*)?(?P<d>(?:[d∂]|\\partial\s*)J\s*/\s*(?:[d∂]|\\partial\s*))?"
-    rf"\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*)?{LAYER}(?P<over>\s*/\s*m)?"
+QUANTITY = re.compile(  # m dJ/dTheta^(l), \partial J/\partial \Theta^{(l)}, Delta[l+1]/m, J,
+    r"(?:(?P<factor>m|-|-?\s*\d+(?:\.\d+)?)\s*\*?\s*)?"  # 2 delta^(l), -delta^(l), Theta^(l)^T
+    r"(?P<d>(?:[d∂]|\\partial\s*)J\s*/\s*(?:[d∂]|\\partial\s*))?"
+    rf"\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*)?{LAYER}"
+    r"(?P<T>\s*(?:\^\s*\{?\s*T\s*\}?|ᵀ|\.T))?(?P<over>\s*/\s*m)?"
 )
 FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{(.*)\}")  # \frac{∂J}{∂…}: ∂J/∂…
 QUANTITIES = (
     "Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, the gradients "
-    "dJ/dTheta^(l), dJ/db^(l), dJ/dZ^(l), dJ/dA^(l), J, m, x, y; times m or over m"
+    "dJ/dTheta^(l), dJ/db^(l), dJ/dZ^(l), dJ/dA^(l), J, m, x, y; times m, over m or times a "
+    "number, maybe transposed (Theta^(l)^T); or a function: phi, phi', Diag(phi')"
 )
+MATRICES = {"Θ", "G", "Acc"}  # a name read as one of these is not redefined as a vector
 
 
 def definition(name, quantity, table, at=""):
@@ -263,38 +271,64 @@ def definition(name, quantity, table, at=""):
     layer − 1 where layer 0 is the input), or a name of one layer (``A_prev`` = ``A^(l)``: at
     that layer, which a weight's name, such as ``W`` = ``Theta^(l-1)``, maps to; ``at`` for a
     table whose names are all of the layer l, as cs231n's); the quantity in the question's
-    symbols and numbering, times m or over m (Britz's ``m dJ/dTheta^(l)``, cs231n's
-    ``Delta^(l+1)/m``). A ConfigError names what does not fit."""
+    symbols and numbering, times m, over m or times a number (Britz's ``m dJ/dTheta^(l)``,
+    cs231n's ``Delta^(l+1)/m``, Hagan's ``2 delta^(l)``), maybe transposed. A ConfigError
+    names what does not fit: a name the notation reads as a matrix is not given a vector."""
     written = WRITTEN.fullmatch(name.strip())
     if written is None:
         raise ConfigError(f"{name!r} is not a name with an optional layer, as W^{{[l]}} or A_prev")
-    core, layer, scale = _quantity(quantity.strip(), table)
+    meaning, layer = _quantity(quantity.strip(), table)
     word = written["head"] + ("{}" + written["tail"] if written["tail"] else "")
+    _same_shape(word, name.strip(), meaning.core, table)
     letter = written["letter"] or written["slot"]
-    if layer is None and core not in SCALARS:
+    if layer is None and meaning.core not in SCALARS:
         raise ConfigError(f"give the layer of {quantity.strip()!r}, e.g. {quantity.strip()}^(l)")
-    if letter and core not in SCALARS:
+    if letter and meaning.core not in SCALARS:
         base = table.letters.get(letter, "?")
         if base != layer[0]:
             raise ConfigError(
                 f"the layer letters differ ({letter!r} is {base!r} in {table.title}, the "
-                f"quantity's is {layer[0]!r})"
+                f"quantity's is {layer[0]!r}): write the quantity with {base!r}"
             )
         offset = int((written["offset"] or "0").replace(" ", ""))
-        return word, Meaning(core, layer[1] - offset - input_shift(base, table), "", scale)
+        return word, replace(meaning, shift=layer[1] - offset - input_shift(base, table))
     if layer is None:
-        return word, Meaning(core, 0, "", scale)
+        return word, meaning
     if at and layer[0] == "l":  # a name of the layer l of a table of one layer (cs231n's)
-        return word, Meaning(core, layer[1] - input_shift(layer[0], table), at, scale)
-    shift = -int(core in ("Θ", "G"))  # a weight's name is of the layer it maps to
+        return word, replace(meaning, shift=layer[1] - input_shift(layer[0], table), at=at)
+    shift = -int(meaning.core in ("Θ", "G"))  # a weight's name is of the layer it maps to
     at = _layer_text(layer[0], layer[1] - shift - input_shift(layer[0], table), table)
-    return word, Meaning(core, shift, at, scale)
+    return word, replace(meaning, shift=shift, at=at)
+
+
+def _same_shape(word, name, core, table):
+    """A ConfigError where ``word``, which ``table`` reads as a weight matrix (W: Θ), is
+    defined as a vector or a batch."""
+    before = getattr(table.symbols.get(word), "core", None) or CORE.get(word)
+    if before in MATRICES and core not in MATRICES | SCALARS:
+        raise ConfigError(
+            f"the shapes disagree: {name} is a weight matrix in {table.title}: write a matrix "
+            f"such as Theta^(l), or give the quantity another name"
+        )
+
+
+def letters_of(definitions, table):
+    """``table`` with the layer letters that the names of ``definitions`` (name, quantity)
+    write and it has not, each the letter of its quantity: Hagan's ``W^m = Theta^(l)`` makes
+    m a layer l."""
+    letters = {}
+    for name, quantity in definitions:
+        written, found = WRITTEN.fullmatch(name.strip()), QUANTITY.fullmatch(quantity.strip())
+        letter, base = written and written["letter"], found and found["letter"]
+        if letter and letter not in table.letters and base in ("l", "L", "k"):
+            letters.setdefault(letter, base.replace("k", "l"))
+    return replace(table, letters=table.letters | letters)
 
 
 def _quantity(text, table):
-    """``(core, (base, offset) or None, scale)`` of a quantity of the question's notation, or
-    of a name of ``table`` with its layer (deeplearning.ai's ``\\frac{\\partial J}{\\partial
-    W^{[l]}}`` is ∂J/∂Θ^(l))."""
+    """``(Meaning at the layer, (base, offset) or None)`` of a quantity of the question's
+    notation, or of a name of ``table`` with its layer (deeplearning.ai's
+    ``\\frac{\\partial J}{\\partial W^{[l]}}`` is ∂J/∂Θ^(l))."""
     found = QUANTITY.fullmatch(FRACTION.sub(r"\1/\2", text))
     name = found["name"] if found else ""
     layered = found and (found["letter"] or found["offset"])
@@ -305,17 +339,22 @@ def _quantity(text, table):
     if core is None:
         unknown = f" (unknown symbol {found['name']!r})" if found else ""
         raise ConfigError(
-            f"{text!r} is not a quantity of the question's notation{unknown}: use {QUANTITIES}"
+            f"{text!r} is not a quantity of the question's notation{unknown}: write {QUANTITIES}"
         )
     layer = None
     if layered:
         letters = table.letters if own else {"k": "l"}
         base = letters.get(found["letter"], found["letter"])
         if base not in ("l", "L", ""):
-            raise ConfigError(f"the layer of {text!r} is l, L or a number, plus or minus one")
+            raise ConfigError(
+                f"the layer of {text!r} is l, L or a number, plus or minus one: write it in the "
+                f"question's letters, as {name}^(l)"
+            )
         offset = int((found["offset"] or "0").replace(" ", ""))
         layer = (base, offset + (own.shift + input_shift(base, table) if own else 0))
-    return core, layer, "m" if found["m"] else "1/m" if found["over"] else ""
+    factor = found["factor"] or ("1/m" if found["over"] else "")
+    scale = {"-": "-1"}.get(factor, factor.replace(" ", ""))
+    return Meaning(core, scale=scale, transposed=bool(found["T"])), layer
 
 
 def input_shift(base, table):
