@@ -289,6 +289,16 @@ def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
             r"\delta^L = \Sigma'(z^L) \nabla_a C",
             "the output layer is linear (a^L = z^L), so its derivative is 1: drop Σ'(z^L)",
         ),
+        ("numpy", (4, 5, 3), "a_output = np.tanh(z_output)", "linear: a_output = z_output, not"),
+        ("dlai", (4, 5, 3), "A2 = np.tanh(Z2)", "the output layer is linear: A2 = Z2"),
+        ("ng", (4, 5, 3), "Theta1_grad = Delta1 * m;", "multiplied by m where it is divided"),
+        ("ng", (4, 5, 3), "J = sum(sum((a3 - y) .^ 2)) / 2;", "m = 7: J needs the factor 1/m"),
+        (
+            "nielsen",
+            None,
+            r"\frac{\partial C}{\partial b^{l}} = \delta^{l} \odot \sigma'(z^{l})",
+            "the factor σ'(z^l) is already in δ^l: drop it",
+        ),
     ],
 )
 def test_the_mistakes_of_each_notation_are_named_in_its_symbols(notation, sizes, equation, hint):

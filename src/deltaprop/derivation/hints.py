@@ -36,6 +36,8 @@ HINTS = {
     "linear output": (
         "the output layer is linear ({a} = {z}), so its derivative is 1: drop {factor}"
     ),
+    "φ on the output": "the output layer is linear: {goal} = {fixed}, not {written}",
+    "φ' twice": "the factor {factor} is already in {other}: drop it",
     "φ'(a)": (
         "{dphi} takes {z_name}, not {a_name} = {phi}({z_name}): write {fixed}, not {written} (the "
         "pre-activation {z}, not the activation {a})"
@@ -162,16 +164,17 @@ def _product_factors(node):
 @at_nodes
 def _linear_output(node, goal, activation):
     """δ^(L) = (a^(L) − y) ⊙ φ'(z^(L)), or Nielsen's Σ'(z^L) ∇_a C = Diag(σ'(z^L)) ∇_a C:
-    the output layer is linear, its φ' is 1. The layer of φ' is any (an equation of fixed
-    layers may name its output layer by number): a repair is shown only where it checks
-    correct."""
+    the output layer is linear, its φ' is 1; and a gradient by b or Θ from δ ⊙ φ', whose δ
+    holds φ' already. The layer of φ' is any (an equation of fixed layers may name its output
+    layer by number): a repair is shown only where it checks correct."""
     diag = isinstance(node, Bin) and node.op == "@" and is_call(node.left, "Diag")
     for factor, other in [(node.left, node.right)] if diag else _product_factors(node):
         dphi = factor.arg if diag else factor
         if is_call(dphi, "φ'", ("z", "Z", "a", "A")):
             names = ("A", "Z") if dphi.arg.name in ("A", "Z") else ("a", "z")  # batched
             a, z = (Sym(node.span, name, dphi.arg.layer) for name in names)
-            return "linear output", {"a": a, "z": z, "factor": factor}, other
+            mistake = "linear output" if goal.name in ("δ", "Δ") else "φ' twice"
+            return mistake, {"a": a, "z": z, "factor": factor, "other": other}, other
     return None
 
 
@@ -257,6 +260,15 @@ def _phi_for_dphi(node, goal, activation):
     if _layered(node, LAYER_VALUES):
         z = replace(node, name=LAYER_VALUES[node.name])
         return "a for φ'", {"a": node, "z": z}, Call(node.span, "φ'", z)
+    return None
+
+
+@at_nodes
+def _phi_on_output(node, goal, activation):
+    """a^(L) = φ(z^(L)): the output layer is linear, a^(L) = z^(L) (a repair is shown only
+    where it checks correct: at the output)."""
+    if goal.name in ("a", "A") and isinstance(node, Call) and node.func in ("φ", "tanh", "relu"):
+        return "φ on the output", {"goal": goal.node}, node.arg
     return None
 
 
@@ -397,6 +409,7 @@ REPAIRS = (
     _dphi_of_a,
     _sigmoid_derivative,
     _phi_for_dphi,
+    _phi_on_output,
     _indices_swapped,
     _alpha_over_m,
     _missing_bias,
@@ -416,8 +429,10 @@ def factor_hint(c, m, l2=False, local=False, cost=False):
         return HINTS["L2 twice"] if l2 else HINTS["cost twice"]
     if local and abs(c - 1 / m) <= 1e-9 / m:
         return HINTS["cs231n averaged twice"]
+    what = "J" if cost else "the batched gradient"
     named = [
-        (m, f"too large by a factor m = {m}: the batched gradient needs the factor 1/m"),
+        (m, f"too large by a factor m = {m}: {what} needs the factor 1/m"),
+        (m * m, f"m² = {m * m} times the true value: multiplied by m where it is divided by m"),
         (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),
         (-1, "the sign is flipped"),
         (2, "twice the true value: the ½ of the squared loss cancels the derivative's 2"),
