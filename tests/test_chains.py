@@ -48,6 +48,7 @@ def body(source):
 
 CORPUS = corpus()
 NOTATION_CORPUS = corpus("chains_notations.txt")
+POSTS = corpus("chains_sweep4.txt")
 
 
 def test_corpus_is_large_and_mixed():
@@ -83,6 +84,38 @@ def test_notation_corpus_chain(record, request):
     assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()
 
 
+def test_posts_are_many_and_mixed():
+    expects = [r["expect"] for r in POSTS]
+    assert len(POSTS) >= 40 and expects.count("wrong") >= 15 and expects.count("correct") >= 15
+
+
+@pytest.mark.parametrize("record", POSTS, ids=[r["name"] for r in POSTS])
+def test_a_whole_post_step_by_step(record, request):
+    """Every step's verdict, numbered on through the text, and the exit status of the text."""
+    if "known" in record:  # a step the checker does not judge as written yet, said why
+        request.applymarker(pytest.mark.xfail(reason=record["known"], strict=True))
+    result = check_text(record["text"], **_act(record))
+    verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+    first = str(verdicts.index("wrong") + 1) if "wrong" in verdicts else "-"
+    exit_code = {"correct": 0, "wrong": 1, "unparseable": 2}[record["expect"]]
+    assert (first, verdicts) == (record["first"], record["steps"].split()), result.to_text()
+    assert result.exit_code == exit_code, result.to_text()
+
+
+def test_the_two_layer_net_of_cs231n_without_sizes_and_its_grads_dictionary():
+    """scores is the output of a net of L = 3 layers; grads['W2'] is dW2, += an update."""
+    code = """```python
+dhidden = dscores.dot(W2.T)
+grads['W2'] = hidden.T.dot(dscores)
+grads["b2"] = np.sum(dscores, axis=0)
+grads['W2'] += reg * W2
+grads['W1'] += 2 * reg * W1
+```"""
+    result = check_text(code, notation="cs231n")
+    verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+    assert verdicts == ["correct"] * 4 + ["wrong"], result.to_text()
+
+
 def test_the_chain_rule_is_taught_in_the_students_symbols():
     """deeplearning.ai's * with a Jacobian: its names, its layer numbering and widths."""
     text = next(r["text"] for r in NOTATION_CORPUS if "* with a Jacobian" in r["name"])
@@ -103,6 +136,7 @@ def test_the_chain_rule_is_taught_in_the_students_symbols():
         "δ^(L−1) = δ^(L−1) = Θ",  # Unicode: a step to an unread right side
         "δ^(L−1) = (Θ^(L−1))ᵀ δ^(L) ⊙ φ′(z^(L−1)) = W",
         r"\delta^{(L-1)} = \delta^{(L-1)} = \Theta",
+        r"\frac{\partial J}{\partial W_2} = (\hat{y} - y) h^T",  # ∂J/∂•: about the network
     ],
 )
 def test_a_network_quantity_equal_to_what_cannot_be_read_is_never_accepted(text):
@@ -188,6 +222,8 @@ def _act(record):
     """The test network of a record: its activation and, when given, its sizes."""
     sizes = tuple(map(int, record["sizes"].split(","))) if "sizes" in record else None
     given = {"activation": record.get("activation", "tanh"), "sizes": sizes}
+    define = [name.strip() for name in record.get("define", "").split(";") if name.strip()]
+    given |= {"define": define, "output_activation": record.get("output")}
     return given | {"notation": record.get("notation")}
 
 

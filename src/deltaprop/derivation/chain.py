@@ -401,7 +401,9 @@ def judge_side(lhs, rhs, written, options):
     return StepResult(written, "unparseable", message=f"cannot read {written}: {_unread(single)}")
 
 
-NETWORK_SYMBOL = re.compile(r"\\(?:Theta|delta|Delta|varphi)|[ΘθδΔφϕ]|\b[azbAZ]\s*\^\s*\{?\s*[(\[]")
+NETWORK_SYMBOL = re.compile(
+    r"\\(?:Theta|delta|Delta|varphi)|[ΘθδΔφϕ]|\b[azbAZ]\s*\^\s*\{?\s*[(\[]|(?:\\partial|∂)\s*J\b"
+)
 
 
 def _unread(single):

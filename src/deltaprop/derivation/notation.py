@@ -271,7 +271,7 @@ TOKEN_RE = re.compile(
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<sup>[⁽ˡᴸᵏ][⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴-⁹]*)|(?P<sub>[ₐⱼₖₗᵢ₊₋₀-₉]+)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
-    r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)\d+(?:_grad)?(?![A-Za-z0-9]))"
+    r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)(?:_(?=\d+_grad))?\d+(?:_grad)?(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
     r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ⊤∂∇−½𝟏′‖²Σℓ←])"
 )
@@ -348,8 +348,9 @@ def _renamed(tok, symbols):
 
 
 def _octave_tokens(name, pos, end):
-    """``delta3`` (also ``d3``) → δ and the layer 3; ``Theta1_grad`` → ∂J/∂Θ^(1) (G) and 1."""
-    match = re.fullmatch(r"([A-Za-z]+?)(\d+)(_grad)?", name)
+    """``delta3`` (also ``d3``) → δ and the layer 3; ``Theta1_grad`` (also ``Theta_1_grad``)
+    → ∂J/∂Θ^(1) (G) and 1."""
+    match = re.fullmatch(r"([A-Za-z]+?)_?(\d+)(_grad)?", name)
     letters, digits, grad = match.groups()
     symbol = "G" if grad else WORD_TOKENS.get(letters, "δ" if letters == "d" else letters)
     split = pos + len(letters)
@@ -652,6 +653,10 @@ class _Parser:
 
     def _product(self, left, op, right, tok):
         span = (left.span[0], right.span[1])
+        differentials = isinstance(right, Differential) and isinstance(left, Bin)
+        if op == "/" and differentials and left.op != "/" and isinstance(left.right, Differential):
+            deriv = self._product(left.right, op, right, tok)  # v ∂a/∂z: ∂a/∂z is one factor
+            return Bin(span, left.op, left.left, deriv, left.written)
         if op == "/" and isinstance(left, Differential) and isinstance(right, Differential):
             return Deriv(span, left.arg, right.arg)
         if op == "/" and isinstance(left, Differential) and self._gradient_name(right):
@@ -965,12 +970,13 @@ class _Parser:
         self.expect("(", "'(' and axis=0 or axis=1")
         return self.axis_sum(node.span[0], node, tok.kind == "mean", method=True)
 
-    def primary_hat(self):  # Goodfellow's \hat{y}: the output
+    def primary_hat(self):  # \hat{y}: the output (Goodfellow's ŷ, else a^(L) where it is a column)
         tok = self.next()
-        inner = self.primary()
-        if not (isinstance(inner, Sym) and inner.name == "y" and "ŷ" in self.table.symbols):
+        inner, named = self.primary(), "ŷ" in self.table.symbols
+        if not (isinstance(inner, Sym) and inner.name == "y" and (named or not self.table.rows)):
             self.fail("only \\hat{y}, the output of the network, is read (Goodfellow's ŷ)", tok)
-        return Sym((tok.pos, inner.span[1]), "~ŷ")
+        span = (tok.pos, inner.span[1])
+        return Sym(span, "~ŷ") if named else Sym(span, "a", LayerIndex("L"))
 
     def primary_reg(self):  # cs231n's reg: its L2 term is ½ reg ‖W‖², so reg is α/m here
         tok = self.next()

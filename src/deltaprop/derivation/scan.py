@@ -26,6 +26,8 @@ FORMULA_RE = re.compile(
     re.S | re.M,
 )
 LINE_RE = re.compile(r"^\s*(?!```)(\S(?:.*\S)?)", re.M)  # a line without its spaces, not a fence
+TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")  # TeX's (and MathJax's) comment, not \%
+CODE_COMMENT = re.compile(r"(?<!\\)[%#][^\n]*")  # a line's comment: also Octave's and Python's
 MAX_TEXT = 5_000_000  # characters of one text
 VERDICTS = ("correct", "wrong", "unparseable", "skipped")
 
@@ -101,15 +103,17 @@ def formulas(text):
         if match.lastgroup == "fence":
             yield from _plain_lines(text, match.start(), match.end())
         else:
-            yield _line_of(text, match.start()), match.span(), match.group(match.lastgroup)
+            body = TEX_COMMENT.sub("", match.group(match.lastgroup))
+            yield _line_of(text, match.start()), match.span(), body
 
 
 def _plain_lines(text, start, end):
     """Lines with an ``=`` (or ``←``) between ``start`` and ``end`` of a text without TeX
-    delimiters (or in a code fence): the candidates."""
+    delimiters (or in a code fence), without their comments (``%``, ``#``): the candidates."""
     for line in LINE_RE.finditer(text, start, end):
-        if "=" in line[1] or "←" in line[1]:
-            yield _line_of(text, line.start(1)), line.span(1), line[1]
+        code = CODE_COMMENT.sub("", line[1])
+        if "=" in code or "←" in code:
+            yield _line_of(text, line.start(1)), line.span(1), code
 
 
 def _line_of(text, pos):
@@ -120,7 +124,7 @@ def _without_comments(text):
     """TeX comments (``%`` to the end of the line, not ``\\%``) blanked, positions kept."""
     if "\\begin{document}" not in text and "\\documentclass" not in text:
         return text
-    return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group()), text)
+    return TEX_COMMENT.sub(lambda m: " " * len(m.group()), text)
 
 
 def read_text(path):

@@ -221,9 +221,10 @@ KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the 
 
 def statements(code):
     """The statements of a line of code separated by ``;`` (``dZ2 = A2 - Y; dW2 = …``), its
-    copies and reshapes read as the array (padded: positions in ``code`` still hold), and an
-    in-place mask after a copy (``dx = dout.copy(); dx[x <= 0] = 0``, or on the next line)
-    read as one statement, ``dx = (dout) * (x > 0)``."""
+    copies and reshapes read as the array, ``grads['W2']`` as ``dW2`` and ``parameters['W1']``
+    as ``W1`` (padded: positions in ``code`` still hold), and an in-place mask after a copy
+    (``dx = dout.copy(); dx[x <= 0] = 0``, or on the next line) read as one statement,
+    ``dx = (dout) * (x > 0)``."""
     found = []
     code = COPY.sub(lambda m: (m[1] or f"({m[2]})" * (m[2] is not None)).ljust(len(m[0])), code)
     code = KEYED.sub(lambda m: ("d" * (m[1] == "grads") + m[3]).ljust(len(m[0])), code)
@@ -239,15 +240,22 @@ def statements(code):
 
 
 def pieces(row):
-    """A row cut into equations: ``&`` dropped, split at ``\\qquad``, ``\\implies`` …; a
-    piece that states a condition (``\\forall l``, ``for k < L``) is dropped."""
+    """A row cut into equations: ``&`` dropped, split at ``\\qquad``, ``\\implies`` … and at
+    the commas between equations (``z = Θ a + b, a = φ(z)``); a piece that states a condition
+    (``\\forall l``, ``for k < L``) is dropped."""
     out = []
-    for piece in SEPARATORS.split(row.replace("&", " ")):
+    for piece in (p for part in SEPARATORS.split(row.replace("&", " ")) for p in _listed(part)):
         cut = CONDITION.search(piece)
         piece = (piece[: cut.start()] if cut else piece).strip().rstrip(",.;").strip()
         if piece and not ELLIPSIS.match(piece):
             out.append(piece)
     return out
+
+
+def _listed(part):
+    """``part`` split at its commas when every piece between them is an equation."""
+    listed = top_level_split(part, ",")
+    return listed if all(len(top_level_split(p, "=")) > 1 for p in listed) else [part]
 
 
 def top_level_split(text, separator):
@@ -279,6 +287,9 @@ def _add_piece(found, piece):
         return
     piece = arrow[-1]  # Goodfellow's g ← ∇_{a^{(k)}} J = …: g names the chain
     sides = [side.strip() for side in top_level_split(piece, "=")]
+    if len(sides) == 2 and sides[0][-1:] in ("+", "-"):  # dW += T is dW = dW + (T)
+        name = sides[0][:-1].strip()
+        sides = [name, f"{name} {sides[0][-1]} ({sides[1]})"]
     if len(sides) == 1:
         if claims and sides[0]:
             found.append(Equation(sides[0], "∈", [], claims))
