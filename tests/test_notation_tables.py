@@ -172,6 +172,22 @@ def test_a_textbooks_notation_brought_by_the_student_gets_its_verdict(row):
     assert result.verdict == expected, result.to_text()
 
 
+DETECTED = [
+    row for row in OWN if re.fullmatch(r"sweep4-define:(hagan|cs229|mitchell|haykin)", row[0])
+]
+
+
+@pytest.mark.parametrize("row", DETECTED, ids=[f"{r[0]}-{i}" for i, r in enumerate(DETECTED)])
+def test_without_notation_own_names_are_read_in_the_notation_that_reads_them(row):
+    """Without --notation, the detected notation if it reads the equation with the user's
+    names, else the question's, else the first that does (Bishop's for Haykin's v_j)."""
+    _, _, activation, sizes, expected, definitions, equation = row
+    sizes = tuple(int(n) for n in sizes.split(",")) if sizes else None
+    define = [part.strip() for part in definitions.split(" ; ")]
+    result = check(equation, sizes, activation, define=define)
+    assert result.verdict == expected, result.to_text()
+
+
 EXAMPLES = re.findall(r"`(deltaprop check .*?--notation (\S+).*?)`", DOCS.read_text("utf-8"))
 
 

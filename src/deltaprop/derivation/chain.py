@@ -74,7 +74,7 @@ class Options:
         identity such as C:(AB) = (CBᵀ):A) is no clue of Nielsen's cost."""
         if self.notation is not None:
             return self.notation
-        found = notations.detect(text)
+        found = notations.detect(text, self.define)
         if found == "nielsen" and notations.detect(re.sub(r"\bC\b", " ", text)) == "question":
             return "question"
         return found

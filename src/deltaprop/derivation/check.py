@@ -192,7 +192,7 @@ def check(
         Names of the user's own, ``"W^{[l]}=Theta^(l)"``: a name with an optional layer and
         the question's quantity it stands for (``notations.define``).
     """
-    notation = notation or notations.detect(equation)
+    notation = notation or notations.detect(equation, define)
     statements = tex.statements(equation)
     if len(statements) > 1:  # dZ2 = (A2 - Y) / m; dW2 = …: each judged, the first wrong told
         statements = _with_local_names(statements, notation)

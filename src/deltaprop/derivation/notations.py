@@ -64,14 +64,20 @@ DETECTION = ("cs231n", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow"
 DETECTION += ("wikipedia", "ng", "nielsen")  # tried in this order; the question's is the rest
 
 
-def detect(text):
+def detect(text, definitions=()):
     """The notation ``text`` is written in, from the symbols only one notation uses (read
-    with bold letters plain: ``\\mathbf{h}^{(1)}`` is ``h^{(1)}``)."""
-    text = re.sub(r"\s+(?=[\^_}])", "", plain(text))
-    for name in DETECTION:
-        if re.search(BY_NAME[name].clue, text):
-            return name
-    return "question"
+    with bold letters plain: ``\\mathbf{h}^{(1)}`` is ``h^{(1)}``); with the user's
+    ``definitions``, the first that reads ``text`` with them, that one or else the question's
+    first (Bishop's for Haykin's v_j = Σ_i w_{ji} y_i)."""
+    clean = re.sub(r"\s+(?=[\^_}])", "", plain(text))
+    found = next((name for name in DETECTION if re.search(BY_NAME[name].clue, clean)), "question")
+    for name in dict.fromkeys((found, "question", *DETECTION)) if definitions else ():
+        try:
+            if readable(text, define(name, definitions)):
+                return name
+        except ConfigError:  # a definition that does not fit this notation
+            continue
+    return found
 
 
 def advice(text, notation=None):

@@ -315,12 +315,12 @@ def _same_shape(word, name, core, table):
 def letters_of(definitions, table):
     """``table`` with the layer letters that the names of ``definitions`` (name, quantity)
     write and it has not, each the letter of its quantity: Hagan's ``W^m = Theta^(l)`` makes
-    m a layer l."""
+    m a layer l (never l or L, the question's letters: Goodfellow's l is L)."""
     letters = {}
     for name, quantity in definitions:
         written, found = WRITTEN.fullmatch(name.strip()), QUANTITY.fullmatch(quantity.strip())
         letter, base = written and written["letter"], found and found["letter"]
-        if letter and letter not in table.letters and base in ("l", "L", "k"):
+        if letter not in (None, "", "l", "L", *table.letters) and base in ("l", "L", "k"):
             letters.setdefault(letter, base.replace("k", "l"))
     return replace(table, letters=table.letters | letters)
 
