@@ -361,6 +361,8 @@ def test_a_definition_that_does_not_fit_is_refused_with_the_reason(definition, m
         ("dZ1 = W2.T @ dZ2 * (1 - A1**2)", "ng", "try --notation dlai"),
         ("delta_hidden = delta_output", "question", "try --notation numpy"),
         ("Q = foo + 1", None, "--define 'foo^{(l)}=a^(l)'"),
+        ("Q = a^{(l)}", "question", "'Q' is a symbol of no notation"),  # a left side unknown
+        (r"s^m = \dot{F}^m(n^m) s^{m+1}", "question", "'s', '\\dot{F}', 'n' are symbols"),
     ],
 )
 def test_what_cannot_be_read_says_what_to_do(equation, notation, advice):

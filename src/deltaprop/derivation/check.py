@@ -631,9 +631,10 @@ def _advised(equation, error, notation, table=None):
         written = re.match(rf"{re.escape(name)}(\^(?:\{{[^{{}}]*\}}|\w))?", error.text[error.pos :])
         written = written and written.group(1)
     return message + (
-        f"\n  {names} {'are symbols' if len(unknown) > 1 else 'is a symbol'} of no notation "
-        f"deltaprop knows: name what each stands for, e.g. --define '{name}{written or '^{(l)}'}"
-        f"=a^(l)' (a quantity), --define '{name}=J', --define 'f=phi' (a function) or "
+        f"\n  {names or repr(name)} {'are symbols' if len(unknown) > 1 else 'is a symbol'} of no "
+        f"notation deltaprop knows: name what each stands for, e.g. --define "
+        f"'{name}{written or '^{(l)}'}=a^(l)' (a quantity), --define '{name}=J', "
+        f"--define 'f=phi' (a function) or "
         f"--define 'M=L' (a layer letter), or pick a notation with --notation "
         f"({', '.join(notations.NOTATIONS)})"
     )

@@ -401,8 +401,10 @@ def core_layer(layer, shift, table):
 
 def _derivative(deriv, table):
     """∂J/∂(something transposed) is the transpose of ∂J/∂(something); ∂J/∂O of a cost
-    that averages (d2l's minibatch) is Δ/m."""
-    den = deriv.den
+    that averages (d2l's minibatch) is Δ/m; ∂F/∂X of a cost F = 2J of one's own is 2 ∂J/∂X."""
+    den, num = deriv.den, deriv.num
+    if isinstance(num, Bin) and num.written == "scale" and num.op == "@":
+        return replace(num, right=_derivative(replace(deriv, num=num.right), table))
     if isinstance(den, Transpose):
         return Transpose(deriv.span, _derivative(replace(deriv, den=den.arg), table))
     if isinstance(den, Sym) and den.name in BATCH_SUMS and table.cost == "mean" and table.rows:
