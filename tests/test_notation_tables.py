@@ -142,19 +142,7 @@ def _own(row):
         return err
 
 
-OWN_NOT_YET = {  # not yet as expected: reported
-    r"z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}": "a dimension error in the notation named (the "
-    "question's) that reads correct in another (dlai) is not pointed to it",
-}
-OWN_MARKED = [
-    pytest.param(row, marks=pytest.mark.xfail(reason=OWN_NOT_YET[row[6]], strict=True))
-    if row[6] in OWN_NOT_YET and row[4].startswith("unread")
-    else row
-    for row in OWN
-]
-
-
-@pytest.mark.parametrize("row", OWN_MARKED, ids=[f"{r[0]}-{i}" for i, r in enumerate(OWN)])
+@pytest.mark.parametrize("row", OWN, ids=[f"{r[0]}-{i}" for i, r in enumerate(OWN)])
 def test_a_textbooks_notation_brought_by_the_student_gets_its_verdict(row):
     result, (expected, _, said) = _own(row), row[4].partition(":")
     if expected == "refused":  # before use, in one line that names the fix
@@ -169,7 +157,7 @@ def test_a_textbooks_notation_brought_by_the_student_gets_its_verdict(row):
         assert any(said in line and any(f in line for f in fix) for line in lines), result.message
         return
     assert not (expected == "wrong" and result.verdict == "correct"), result.to_text()
-    assert result.verdict == expected, result.to_text()
+    assert result.verdict == expected and said in result.to_text(), result.to_text()
 
 
 DETECTED = [

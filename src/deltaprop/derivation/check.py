@@ -192,7 +192,7 @@ def check(
         Names of the user's own, ``"W^{[l]}=Theta^(l)"``: a name with an optional layer and
         the question's quantity it stands for (``notations.define``).
     """
-    notation = notation or notations.detect(equation, define)
+    named, notation = notation, notation or notations.detect(equation, define)
     statements = tex.statements(equation)
     if len(statements) > 1:  # dZ2 = (A2 - Y) / m; dW2 = …: each judged, the first wrong told
         statements = _with_local_names(statements, notation)
@@ -235,7 +235,22 @@ def check(
         judged = _other_activation(judged, words["phi"], context.activation)
     if judged.verdict == "unsupported":
         judged.message = _advised(equation, judged.message, judged.notation)
+    if judged.verdict == "wrong" and isinstance(named, str):
+        judged.hints += _elsewhere(equation, sizes, activation, named, define)
     return judged
+
+
+def _elsewhere(equation, sizes, activation, notation, define):
+    """Where ``equation``, wrong in the ``notation`` named, is written in the symbols of
+    another that it checks correct in (deeplearning.ai's z^{[l]} named the question's): the
+    advice to name that one."""
+    other = notations.detect(equation, define)
+    if (
+        other == notation
+        or check(equation, sizes, activation, notation=other, define=define).verdict != "correct"
+    ):
+        return []
+    return [f"it checks correct in {notations.title(other)}: try --notation {other}"]
 
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")  # functions a student names, read as φ if φ
