@@ -254,10 +254,10 @@ SIZES_IN_NOTATION = [
         r"\nabla_{a^{(1)}} J = W^{(2)} \nabla_{a^{(2)}} J \odot f'(a^{(1)})",
         "with these sizes (l = 2, layer 0 the input): ",
     ),
-    (
+    (  # d2l's L is the loss: the number of layers is said in words
         "d2l",
         r"\frac{\partial J}{\partial h} = W^{(2)} \frac{\partial J}{\partial o}",
-        "with these sizes (L = 2, layer 0 the input): ",
+        "with these sizes (layer 2 the output, layer 0 the input): ",
     ),
     (
         "question",
@@ -629,6 +629,12 @@ ASSUMED_SIZES = [
         "question",
         r"\delta^{(l)} = 2 (\Theta^{(l)})^T \delta^{(l+1)}",
         "sizes:    symbolic (n_1, …, n_L)",
+    ),
+    (  # d2l's L is the loss
+        "d2l",
+        r"\frac{\partial L}{\partial W^{(2)}} = \frac{\partial L}{\partial o} h",
+        "sizes:    symbolic widths, layer 2 the output, layer 0 the input (read from the layers "
+        "the equation names)",
     ),
 ]
 

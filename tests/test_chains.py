@@ -69,9 +69,7 @@ def test_notation_corpus_is_large_and_mixed():
 
 
 @pytest.mark.parametrize("record", NOTATION_CORPUS, ids=[r["name"] for r in NOTATION_CORPUS])
-def test_notation_corpus_chain(record, request):
-    if "known" in record:  # a right step the checker does not read yet, said why
-        request.applymarker(pytest.mark.xfail(reason=record["known"], strict=True))
+def test_notation_corpus_chain(record):
     if "steps" in record:  # a whole text: every step's verdict, numbered on through the text
         result = check_text(record["text"], **_act(record))
         verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
@@ -317,6 +315,28 @@ def test_local_names_hold_for_later_formulas():
     assert [f.verdict for f in check_text(right).formulas] == ["correct", "correct"]
     wrong = right.replace("(\\Theta^{(L-1)})^T", "\\Theta^{(L-1)}")
     assert check_text(wrong).formulas[0].verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    "code, first",
+    [
+        ("s = 1/(1+np.exp(-Z1))\ndZ1 = dA1 * s * (1-s)", None),  # the sigmoid's σ'(Z1)
+        ("s = 1/(1+np.exp(-Z1))\ndZ1 = dA1 * s * (1+s)", 2),
+    ],
+)
+def test_a_name_of_one_letter_holds_for_the_lines_after_it_as_after_a_semicolon(code, first):
+    verdict = "correct" if first is None else "wrong"
+    result = check_derivation(code, (4, 5, 3), "sigmoid", notation="dlai")
+    assert (result.verdict, result.first_wrong_step) == (verdict, first), result.to_text()
+    one_line = check(code.replace("\n", "; "), (4, 5, 3), "sigmoid", notation="dlai")
+    assert one_line.verdict == verdict, one_line.to_text()
+
+
+def test_a_letter_of_prose_given_its_range_is_no_name():
+    """Prose's l = 2..L says which layers (docs/derivation.md, read line by line): l is not
+    replaced in the formulas after it."""
+    text = "l = 2..L, a^(l) the hidden layers, ∂J/∂Θ^(l) l = 1..L−1\nδ^(l) = a^(l) − z^(l)"
+    assert check_text(text).formulas[-1].verdict == "wrong", check_text(text).to_text()
 
 
 def test_update_rule_sign():

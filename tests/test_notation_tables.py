@@ -45,7 +45,6 @@ def test_the_corpus_is_large_and_balanced():
 
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
-    "cost_derivative": "network.py's self.cost_derivative(a, y), his a − y",
     r"\partial s}": "d2l's s = (λ/2)(‖W^(1)‖² + ‖W^(2)‖²), the L2 term, is no quantity here",
     r"\partial \mathbf{o}}{\partial \mathbf{h}}": (
         "∂o/∂h inside d2l's prod is a Jacobian that check() does not evaluate (the command "
@@ -88,6 +87,10 @@ def test_the_notation_is_detected_and_no_wrong_equation_is_accepted_then():
             "correct",
         ),
         ("numpy", "delta = W_next.T @ delta * (1 - a**2)", "wrong"),  # its delta_next
+        ("nielsen", "delta = self.cost_derivative(activations[-1], y)", "correct"),  # a − y
+        ("nielsen", "delta = self.cost_derivative(activations[-2], y)", "wrong"),
+        ("nielsen", "delta = self.cost_derivative(y, activations[-1])", "wrong"),  # y − a
+        ("nielsen", "nabla_b[-1] = self.cost_derivative(activations[-1], y)", "correct"),
     ],
 )
 def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its_last_step(
@@ -97,6 +100,39 @@ def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its
     where the notation names the next layer's (from-scratch NumPy's delta_next)."""
     result = check(equation, None, "sigmoid", notation=notation)
     assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        (r"J = L(\hat{y}, y) + \lambda \Omega(\theta)", "correct"),  # one sample's cost
+        (r"J = L(\hat{y}, y) + \frac{\lambda}{2} \Omega(\theta)", "wrong"),
+        (r"J = L(\hat{y}, y) - \lambda \Omega(\theta)", "wrong"),
+        (r"\nabla_{W^{(k)}} \Omega(\theta) = W^{(k)}", "correct"),
+        (r"\nabla_{W^{(k)}} \Omega(\theta) = 2 W^{(k)}", "wrong"),
+        (
+            r"\nabla_{b^{(k)}} J = \nabla_{a^{(k)}} J + \lambda \nabla_{b^{(k)}} \Omega(\theta)",
+            "correct",
+        ),
+        (
+            r"\nabla_{W^{(k)}} J = \nabla_{a^{(k)}} J \, h^{(k-1)\top}"
+            r" + \nabla_{W^{(k)}} \Omega(\theta)",  # without λ
+            "wrong",
+        ),
+    ],
+)
+def test_goodfellows_regularizer_is_the_weight_decay_of_the_weights(equation, verdict):
+    """Ω(θ) = ½ Σ_k ‖W^(k)‖²_F, the biases left alone: λ Ω(θ) with λ = α is the question's L2
+    term of one sample (J^(i) = ½‖a − y‖² + (α/2) Σ_l ‖Θ^(l)‖²_F)."""
+    result = check(equation, notation="goodfellow")
+    assert result.verdict == verdict, result.to_text()
+
+
+def test_network_pys_output_error_is_right_for_his_sigmoid_output():
+    """cost_derivative(a, y) ⊙ σ'(z^L) is his δ^L (BP1); the question's output is linear."""
+    line = "delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])"
+    result = check(line, None, "sigmoid", notation="nielsen", output_activation="sigmoid")
+    assert result.verdict == "correct", result.to_text()
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ differential ``dX`` as the first-order change along random directions; letters w
 """
 
 import copy
+import functools
 from types import SimpleNamespace
 
 import numpy as np
@@ -119,8 +120,17 @@ class Calculus:
         self.generic = generic or {}  # letter → its random matrix
 
     def domain(self, state):
+        """The values of ``state``; a derivative that is no named quantity, by numbers."""
         sizes, m = self.network.sizes, self.network.m
-        return shapes.ConcreteDomain(sizes, self.binding, m, sample=state, generic=self.generic)
+        numbers = functools.partial(self.evaluate, state=state)
+        return shapes.ConcreteDomain(
+            sizes, self.binding, m, sample=state, generic=self.generic, numbers=numbers
+        )
+
+    def entries(self, node):
+        """``(array, indices)`` of ``node`` written entry by entry (Bishop's ∂a_j/∂w_{ji} =
+        z_i): :func:`shapes.evaluate_entries`."""
+        return shapes.evaluate_entries(node, self.domain(State(self.network)))
 
     def evaluate(self, node, state=None):
         """The :class:`Term` of ``node``: its value has one axis per index of a Jacobian."""

@@ -46,7 +46,7 @@ from deltaprop.errors import ConfigError
 from deltaprop.relerror import rel_error
 
 TOLERANCE = 1e-6  # relative error of a step judged by central differences
-LOCAL_NAME = re.compile(r"^(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]{2,})\}?$")
+LOCAL_NAME = re.compile(r"^(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]+)\}?$")
 NOT_JUDGED = re.compile(r"\\MATRIX|\\text\s*\{(?!prod\})|\\mbox|\\cdots|\\ldots|\\vdots|\\dots")
 NOT_JUDGED_NOTE = "written entry by entry or as text"
 
@@ -292,7 +292,9 @@ def _judge_equation(equation, options, scope):
     lhs = scope.substituted(equation.lhs.strip())
     quantity, local = _parsed(lhs, options.table(lhs)), LOCAL_NAME.match(lhs)
     if local and equation.relation == "=" and quantity is None:
-        return _local_definition(result, local.group(1), equation, options, scope)
+        defined = _local_definition(result, local.group(1), equation, options, scope)
+        if defined is not None:
+            return defined
     judge = {"←": _judge_update, "=": _judge_step}.get(equation.relation)
     todo = [functools.partial(judge, step=step, scope=scope) for step in equation.steps if judge]
     todo += [functools.partial(_judge_claim, claim=claim) for claim in equation.claims]
@@ -321,14 +323,19 @@ def _outside_range(quantity):
 
 
 def _local_definition(result, name, equation, options, scope):
-    """``tmp = expr``: a local name, judged for its shapes only; later formulas may use it."""
+    """``tmp = expr``: a local name, judged for its shapes only; later formulas may use it.
+    A name of one letter is one only where ``expr`` reads (``s = 1/(1+np.exp(-Z1))``), not
+    a letter of prose (``l = 2..L, the hidden layers``): None, the line judged as any."""
     if not equation.steps:
         return result
     expr = scope.substituted(equation.steps[0].text)
-    scope.names[name] = expr
     single = options.single(expr)
+    read = single is not None and single.verdict in ("defined", "correct")
+    if len(name) == 1 and not read:
+        return None
+    scope.names[name] = expr
     step = StepResult(equation.steps[0].written, "skipped")
-    if single is not None and single.verdict in ("defined", "correct"):
+    if read:
         step.verdict, step.message = "correct", f"{name} is defined here (its shapes agree)"
     elif single is not None and single.verdict == "wrong":
         step.verdict, step.reason, step.message = "wrong", single.reason, single.message
@@ -567,13 +574,17 @@ def _layer_error(setting, binding):
     (the layer variable's value, else the layer of the quantity on the left)."""
     left, right, network = setting.left, setting.right, setting.network
     calc = calculus.Calculus(network, binding, setting.directions, setting.generic)
-    want = calculus.as_matrix(_quantity_value(calc, network, binding, left, right))
-    got = calculus.as_matrix(calc.evaluate(right))
-    value, truth = (np.asarray(term.value) for term in (got, want))
-    if value.size == truth.size == 1:  # a 1 × 1 matrix is a scalar
-        value, truth = value.reshape(()), truth.reshape(())
-    elif value.shape != truth.shape:
-        raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
+    if shapes.has_entries(left) or shapes.has_entries(right):  # ∂E_n/∂w_{ji} = δ_j z_i
+        (truth, order), (value, indices) = calc.entries(left), calc.entries(right)
+        value = np.einsum(f"{indices}->{order}", value)  # a ValueError where they differ
+    else:
+        want = calculus.as_matrix(_quantity_value(calc, network, binding, left, right))
+        got = calculus.as_matrix(calc.evaluate(right))
+        value, truth = (np.asarray(term.value) for term in (got, want))
+        if value.size == truth.size == 1:  # a 1 × 1 matrix is a scalar
+            value, truth = value.reshape(()), truth.reshape(())
+        elif value.shape != truth.shape:
+            raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
     index = setting.quantity[1]
     layer = binding.get("l", index and index.bind(binding))
     return layer, rel_error(value, truth)

@@ -52,7 +52,7 @@ SAMPLES = 7  # m, the columns of the random batch
 CS231N_LABELS = {LayerIndex("l", 0): "D", LayerIndex("l", 1): "M", "m": "N"}  # its widths
 BATCHED = {*shapes.ONE_SAMPLE, "Acc", "A+", "Acc+"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "∂J/∂A"}
-TARGETS |= {"J", "G+", "Acc+", "a+", "A+", "R", "R+"}  # Ng's folded bias, L2
+TARGETS |= {"J", "G+", "Acc+", "a+", "A+", "R", "R+", "Θ"}  # Ng's folded bias, L2; ∇_W Ω(θ) = W
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
 
 

@@ -192,7 +192,7 @@ LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
 PHIS = {"φ", "φ'", "Diag φ'"}  # functions of a layer (f^l, g^{[l]}, Hagan's \dot{F}^m)
-FUNCTIONS = {"Diag", "ℓ", "Tr", "prod"} | ELEMENTWISE | PHIS  # ℓ: a loss, over the outputs
+FUNCTIONS = {"Diag", "ℓ", "ℓ'", "Tr", "prod"} | ELEMENTWISE | PHIS  # ℓ: a loss; ℓ' = ∂ℓ/∂a
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
 ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
@@ -475,6 +475,7 @@ PRIMARIES = {  # the token that starts an operand → the method primary_… tha
     "mean": "axis_sum",
 } | dict.fromkeys(NUMPY_FUNCTIONS, "numpy")
 PRIMARIES |= {kind: kind for kind in "num ones sym frac grad name bold h reg hat".split()}
+PRIMARIES["Ω"] = "omega"
 PRIMARIES["fill"] = "ones"
 MAX_LENGTH = 1000  # characters of one equation
 MAX_DEPTH = 100  # nesting of parentheses and chained operations
@@ -777,7 +778,7 @@ class _Parser:
         if open_.kind not in CLOSING:  # Σ' * δ
             self.fail("expected '(' and the argument of the function", open_)
         arg, extra = self.expr(), []
-        while func.name in ("clip", "ℓ", "prod") and self.accept(","):  # clip(r, lo, hi), ℓ(a, y)
+        while func.name in ("clip", "ℓ", "ℓ'", "prod") and self.accept(","):  # ℓ(a, y)
             extra.append(self.expr())
         close = self.expect(CLOSING[open_.kind], f"{CLOSING[open_.kind]!r}")
         if func.name == "prod" and len(extra) == 1:  # d2l's prod(v, ∂o/∂X): the chain rule
@@ -787,10 +788,14 @@ class _Parser:
     def chain_rule(self, span, v, jac):
         """d2l's prod(v, ∂o/∂X): vᵀ J by a weight matrix X (J with three indices), else Jᵀ v,
         a column as v is."""
-        den = jac.den.name if isinstance(jac, Deriv) and isinstance(jac.den, Sym) else ""
-        if den == "Θ" or getattr(self.table.symbols.get(den[1:]), "core", "") == "Θ":
+        if isinstance(jac, Deriv) and self.weights(jac.den):
             return Bin(span, "@", Transpose(v.span, v), jac, "prod")
         return Bin(span, "@", Transpose(jac.span, jac), v, "prod")
+
+    def weights(self, node):
+        """Whether ``node`` is a weight matrix: Θ, or the notation's name of it (W^{(k)})."""
+        name = node.name if isinstance(node, Sym) else ""
+        return name == "Θ" or getattr(self.table.symbols.get(name[1:]), "core", "") == "Θ"
 
     def superscript(self, node):
         self.next()  # ^
@@ -1036,6 +1041,8 @@ class _Parser:
 
     def primary_sym(self):
         tok = self.next()
+        if tok.value == "L" and self.tok.kind == "(":  # Goodfellow's loss L(ŷ, y)
+            return Sym((tok.pos, tok.end), "ℓ")
         if tok.value in INDICES:
             self.fail(f"{tok.value!r} is an index, not a quantity", tok)
         return Sym((tok.pos, tok.end), tok.value)
@@ -1083,10 +1090,20 @@ class _Parser:
         tok = self.next()
         self.expect("_", "'_' after ∇")
         den = self.braced() if self.tok.kind == "{" else self.postfix()
-        if self.accept("Ω"):  # Goodfellow's Ω(θ) = ½‖θ‖² of J = L + λΩ(θ): ∇_W Ω(θ) = W
-            return replace(den, span=(tok.pos, self.braced("(").span[1]))
+        if self.accept("Ω"):  # Goodfellow's Ω(θ) (primary_omega): ∇_W Ω(θ) = W, ∇_b Ω(θ) = 0
+            span = (tok.pos, self.braced("(").span[1])
+            zero = Bin(span, "*", Num(span, 0.0), den, "")
+            return replace(den, span=span) if self.weights(den) else zero
         num = self.postfix()
         return Deriv((tok.pos, num.span[1]), num, den)
+
+    def primary_omega(self):
+        """Goodfellow's regularizer Ω(θ), the weight decay ½ Σ_l ‖Θ^(l)‖²_F of the weights (the
+        biases left alone, as the question's L2 term): λ Ω(θ) is that term of one sample."""
+        tok = self.next()
+        span = (tok.pos, self.braced("(").span[1])
+        norm = Norm(span, Sym(span, "Θ", LayerIndex("l", 0)), squared=True, frobenius=True)
+        return SumOver(span, "l", Bin(span, "*", Num(span, 0.5), norm, ""))
 
     def primary_name(self):  # \operatorname{Diag}
         tok = self.next()

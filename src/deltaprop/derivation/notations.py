@@ -744,12 +744,15 @@ def layer_said(name, k, notation, text=""):
 def binding_said(binding, notation, text=""):
     """``L = 3, l = 2`` of a binding (the core's L counts the input layer) in the letters of
     the student's ``text`` and ``notation``'s numbering: ``L = 2, layer 0 the input`` for
-    deeplearning.ai's."""
+    deeplearning.ai's; ``layer 2 the output`` where L is no layer letter of the notation
+    (d2l's loss)."""
     table = table_of(notation)
     values = binding | {"L": binding["L"] - 1 + table.first}
     written = as_written(table, text)
-    said = ", ".join(f"{_letter_back(k, written)} = {v}" for k, v in values.items())
-    return said + _input_said(table, ", ")
+    said = {k: f"{_letter_back(k, written)} = {v}" for k, v in values.items()}
+    if _letter_back("L", written) not in written.letters:  # d2l's L is its loss
+        said["L"] = f"layer {values['L']} the output"
+    return ", ".join(said.values()) + _input_said(table, ", ")
 
 
 def width(layer, notation):

@@ -181,15 +181,20 @@ class RandomNetwork:
 
     def error(self, k):
         """∂J^(i)/∂a^(k) of every sample (n_k, m), each column one sample's, without 1/m:
-        (Θ^(k))ᵀ Δ^(k+1) before a hidden layer; at the output layer the loss's δ^(L) for a
-        linear output, a − y after an activation, δ^(L) ⊘ exp'(z^(L)) = δ^(L) ⊘ a^(L) after
-        the Poisson loss's exp output."""
+        (Θ^(k))ᵀ Δ^(k+1) before a hidden layer; at the output layer ℓ'(a^(L), y), the loss's
+        derivative by the output (:meth:`dloss`)."""
         if k < len(self.sizes):
             return self.net.theta[k].T @ self.Delta[k + 1]
-        a = self._a()[k]
+        return self.dloss(self._a()[k], self.Y)
+
+    def dloss(self, a, y=None):
+        """ℓ'(a, y) = ∂ℓ(a, y)/∂a (of the residuals a = r without ``y``): a − y after an output
+        activation, the loss's δ^(L) for a linear output, δ^(L) ⊘ exp'(z^(L)) = δ^(L) ⊘ a
+        after the Poisson loss's exp output."""
+        y = np.zeros_like(a) if y is None else y
         if self.output is not None:
-            return a - self.Y
-        delta = self.loss.delta(a, self.Y)
+            return a - y
+        delta = self.loss.delta(a, y)
         return delta / a if self.net.output.name == "exp" else delta
 
     def loss_of(self, r, y=None):

@@ -220,6 +220,7 @@ class ConcreteDomain:
     sample: object = None
     column: int = 0  # the sample that lower-case symbols (a, z, δ, x, y) are
     generic: dict = field(default_factory=dict)  # letter → the random matrix of an identity
+    numbers: object = None  # node → its Term, a derivative by numbers (calculus.Calculus)
     symbolic = False
 
     def summands(self, index):
@@ -454,7 +455,7 @@ def _call(node, arg, domain):
         return Term((rows, rows), _apply(lambda v: np.diag(v[:, 0]), arg), node)
     if node.func in ELEMENTWISE:
         return _elementwise(node, arg, domain)
-    if node.func == "ℓ":  # the loss of check --loss, summed over the outputs: a scalar
+    if node.func in ("ℓ", "ℓ'"):  # the loss of check --loss, summed over the outputs; ℓ' = ∂ℓ/∂a
         return _loss_term(node, arg, domain)
     if node.func == "Tr":  # Tr(M): a square matrix's trace
         if arg.shape is None or arg.shape[0] != arg.shape[1]:
@@ -472,12 +473,15 @@ def _call(node, arg, domain):
 
 def _loss_term(node, arg, domain):
     """ℓ(r) of the residuals r = a − y, or ℓ(a, y) of a loss with an output link (Poisson),
-    summed over the entries: a scalar."""
+    summed over the entries: a scalar; its derivative ℓ'(a, y) = ∂ℓ/∂a, of a's shape
+    (network.py's cost_derivative(a, y), a − y)."""
     if len(node.extra) > 1:
         raise SymbolError(node, "ℓ takes the residual, ℓ(a − y), or the pair ℓ(a, y)")
     y = [evaluate(extra, domain) for extra in node.extra]
     if y and y[0].shape != arg.shape:
         raise ShapeError(node, arg, y[0], "ℓ(a, y) needs a and y of the same shape")
+    if node.func == "ℓ'":
+        return Term(arg.shape, domain.sample and _apply(domain.sample.dloss, arg, *y), node)
     value = domain.sample and _apply(domain.sample.loss_of, arg, *y)
     return Term(None, value, node)
 
@@ -683,8 +687,10 @@ def evaluate_entries(node, domain):
     if isinstance(node, Deriv) and isinstance(node.num, Sym) and isinstance(node.den, Sym):
         indices = node.num.entry + node.den.entry  # ∂z_k/∂z_j: one axis per entry index
         bare = replace(node, num=replace(node.num, entry=""), den=replace(node.den, entry=""))
-        value = np.asarray(evaluate(bare, domain).value, dtype=float)
-        return value.reshape(value.shape[: len(indices)]), indices
+        term = domain.numbers(bare) if domain.numbers else evaluate(bare, domain)
+        value = np.asarray(term.value, dtype=float)
+        once = "".join(dict.fromkeys(indices))  # ∂a_j/∂w_{ji}: an index twice, its diagonal
+        return np.einsum(f"{indices}->{once}", value.reshape(value.shape[: len(indices)])), once
     if isinstance(node, SumOver) and node.index in "ijk":
         value, indices = evaluate_entries(node.arg, domain)
         if node.index not in indices:

@@ -194,7 +194,7 @@ def _letters(value):
     return all(re.fullmatch(r"[A-Za-z]", k) and v in ("l", "L") for k, v in pairs)
 
 
-WORD_MEANINGS = ("φ", "φ'", "Diag φ'", "α", "J", "m", "G", "sum", "reg", *NUMPY_WORDS)
+WORD_MEANINGS = ("φ", "φ'", "ℓ'", "Diag φ'", "α", "J", "m", "G", "sum", "reg", *NUMPY_WORDS)
 CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "name": (lambda v: _text(v) and re.fullmatch(r"[\w-]+", v), "a word, as 'mine'"),
     "title": (_text, "a string: how a verdict calls the notation"),
@@ -223,7 +223,7 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "clue": (_regex, "a regular expression (Python's re) only this notation's equations match"),
     "words": (
         lambda v: isinstance(v, dict) and all(w in WORD_MEANINGS for w in v.values()),
-        f"words, each one of {', '.join(WORD_MEANINGS[:9])}, as {{g = 'φ'}}",
+        f"words, each one of {', '.join(WORD_MEANINGS[:10])}, as {{g = 'φ'}}",
     ),
     "operators": (
         lambda v: isinstance(v, dict) and v.items() <= {"*": "·", "Δ": "Acc"}.items(),
