@@ -214,6 +214,7 @@ COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
 KEYED = re.compile(  # grads['W2'], grads["dW" + str(l)]: dW2, dW; parameters["W1"]: W1
     r"\b(grads|parameters|params)\s*\[\s*(['\"])d?(\w+?)\2\s*(?:\+\s*str\(\s*l\s*\)\s*)?\]"
 )
+SAMPLE = re.compile(r"\b([XY])\(\s*\w+\s*,\s*:\s*\)'|\b([XY])\(\s*:\s*,\s*\w+\s*\)")  # X(t,:)': x
 MASK = re.compile(r"(\w+)\s*\[([^\[\]]+?)\s*([<>]=?)\s*0\s*\]\s*=\s*0")  # dx[x <= 0] = 0
 INDEXED_LINE = re.compile(r"\n(?=\s*\w+\s*\[[^\]\n]*\]\s*=)")  # a line dx[…] = … of code
 KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the values
@@ -222,12 +223,13 @@ KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the 
 def statements(code):
     """The statements of a line of code separated by ``;`` (``dZ2 = A2 - Y; dW2 = …``), its
     copies and reshapes read as the array, ``grads['W2']`` as ``dW2`` and ``parameters['W1']``
-    as ``W1`` (padded: positions in ``code`` still hold), and an in-place mask after a copy
-    (``dx = dout.copy(); dx[x <= 0] = 0``, or on the next line) read as one statement,
-    ``dx = (dout) * (x > 0)``."""
+    as ``W1``, Octave's sample ``X(t,:)'`` (or ``X(:,t)``) as ``x`` (padded: positions in
+    ``code`` still hold), and an in-place mask after a copy (``dx = dout.copy(); dx[x <= 0]
+    = 0``, or on the next line) read as one statement, ``dx = (dout) * (x > 0)``."""
     found = []
     code = COPY.sub(lambda m: (m[1] or f"({m[2]})" * (m[2] is not None)).ljust(len(m[0])), code)
     code = KEYED.sub(lambda m: ("d" * (m[1] == "grads") + m[3]).ljust(len(m[0])), code)
+    code = SAMPLE.sub(lambda m: (m[1] or m[2]).lower().ljust(len(m[0])), code)
     code = INDEXED_LINE.sub(";", code)
     for statement in top_level_split(code, ";"):
         mask = MASK.fullmatch(statement.strip())
