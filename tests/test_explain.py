@@ -13,9 +13,10 @@ import deltaprop
 from deltaprop import equations as eq
 from deltaprop.cli import main
 from deltaprop.derivation import explain
-from deltaprop.derivation.explain import FORMS, as_matrix, layer_indices, without_alpha
+from deltaprop.derivation.explain import FORMS, layer_indices, without_alpha
 from deltaprop.derivation.notation import bind_layers, parse_expression, to_text
 from deltaprop.derivation.render import number
+from deltaprop.derivation.shapes import as_column
 from deltaprop.errors import ConfigError
 from deltaprop.losses import Loss
 from deltaprop.network import Network
@@ -61,7 +62,7 @@ def real_shapes(sizes, m):
             f"φ({z}^({l}))": column,
             f"φ'({z}^({l}))": column,
             f"{d}^({l})": column,
-            f"∂J/∂b^({l})": as_matrix(grad.b[l]).shape,
+            f"∂J/∂b^({l})": as_column(grad.b[l]).shape,
         }
     return shapes
 
@@ -72,7 +73,7 @@ def test_reported_shapes_equal_the_shapes_of_the_real_arrays(sizes, batch):
     derivation = explain(sizes, batch=batch)
     real = real_shapes(sizes, batch or 1)
     for line in (x for x in derivation.lines if x.section in ("forward", "backward")):
-        assert line.shape == as_matrix(line.value).shape, line
+        assert line.shape == as_column(line.value).shape, line
         if line.lhs in real:
             assert line.shape == real[line.lhs], line
         for text, shape in line.operand_shapes:

@@ -25,6 +25,7 @@ from deltaprop.derivation.notation import (
     Sym,
     Transpose,
     children,
+    operand_text,
     to_text,
 )
 from deltaprop.derivation.sample import RandomNetwork, passes
@@ -43,7 +44,7 @@ class ChainRuleError(shapes.ShapeError):
         be; the nodes written by ``text`` (a notation's names)."""
         left, right = self.left, self.right
         tensor, other = (right, left) if np.ndim(right.value) > 2 else (left, right)
-        jac, v = tensor.node, _operand(other.node, text)
+        jac, v = tensor.node, operand_text(other.node, text)
         shape = " × ".join(jacobian_shape(jac) or map(str, np.shape(tensor.value)))
         what = f"{text(jac)} is a Jacobian with three indices ({shape})"
         if isinstance(jac, Deriv):
@@ -52,8 +53,8 @@ class ChainRuleError(shapes.ShapeError):
         op = "⊙" if self.node.op in ("⊙", "*") else "the matrix product"
         return (
             f"{what}; the chain rule contracts it with {v}: the vector-Jacobian product "
-            f"({v})ᵀ {_operand(jac, text)} sums {v}'s entries against the Jacobian's first index "
-            f"and has the shape of what it is differentiated by; {op} between {v} and a "
+            f"({v})ᵀ {operand_text(jac, text)} sums {v}'s entries against the Jacobian's first "
+            f"index and has the shape of what it is differentiated by; {op} between {v} and a "
             "three-index Jacobian does not exist (⊙ multiplies the entries of two arrays of one "
             "shape)"
         )
@@ -214,8 +215,7 @@ class Calculus:
 def as_matrix(term):
     """A term as ``shapes``' binary operations take it: a scalar has shape None, a vector is
     a column."""
-    value = np.asarray(term.value, dtype=float)
-    return _term(value[:, None] if value.ndim == 1 else value, term.node)
+    return _term(shapes.as_column(term.value), term.node)
 
 
 def _term(value, node):
@@ -242,11 +242,6 @@ def jacobian_product(node, left, right):
     if node.op == "@" and a.ndim == 2 and a.shape[0] == 1 and a.shape[1] == b.shape[0]:
         return _term(np.tensordot(a[0], b, axes=1), node)  # vᵀ J: the chain rule's contraction
     raise ChainRuleError(node, left, right, "the chain rule contracts a Jacobian")
-
-
-def _operand(node, text):
-    """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
-    return f"({text(node)})" if isinstance(node, Deriv | Bin) else text(node)
 
 
 def jacobian_shape(node):

@@ -310,10 +310,7 @@ RANGE_NOTE = "the quantity does not exist at this layer (a convention such as G_
 def _parsed(text, notation="question"):
     """The sides of ``text`` read in ``notation`` and translated into the question's symbols
     (:func:`notations.read`, as ``check`` reads an equation); None when it does not read."""
-    try:
-        return notations.read(tex.primes_as_phi(text), notation)
-    except (ConfigError, shapes.SymbolError, ValueError):
-        return None
+    return notations.parsed(tex.primes_as_phi(text), notation)
 
 
 def _outside_range(quantity):

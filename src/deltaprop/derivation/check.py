@@ -290,7 +290,8 @@ def _with_local_names(statements, notation):
         name, value = (part.strip() for part in statement.partition("=")[::2])
         later = statements[i + 1 :]
         again = any(re.match(rf"\s*{re.escape(name)}\s*=", one) for one in later)
-        if not later or not name.isidentifier() or not (again or _is_local(name, notation)):
+        quantity = name.isidentifier() and not again and notations.parsed(name, notation)
+        if not later or not name.isidentifier() or quantity:  # kept as it is
             kept.append(statement)
             continue
         word, value = re.compile(rf"\b{name}\b"), f"({value})".replace("\\", "\\\\")
@@ -300,14 +301,6 @@ def _with_local_names(statements, notation):
             if left.strip() == name:  # assigned again: the ones after it see the new value
                 break
     return kept
-
-
-def _is_local(name, notation):
-    try:
-        notations.read(name, notation)
-    except (ParseError, shapes.SymbolError):
-        return True
-    return False
 
 
 SQUARE_NOTE = (

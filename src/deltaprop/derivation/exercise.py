@@ -29,8 +29,7 @@ class Question:
 
     @property
     def template(self):
-        per_sample, batch = TEMPLATES[self.key]
-        return batch if self.batched else per_sample
+        return TEMPLATES[self.key][self.batched]
 
     @property
     def lhs(self):

@@ -37,6 +37,7 @@ from deltaprop.derivation.shapes import (
     ShapeError,
     SymbolError,
     SymbolicDomain,
+    as_column,
     evaluate,
     symbol_shape,
     uses,
@@ -75,7 +76,7 @@ def _templates(record):
     return Template(lhs, rhs), Template(as_batch(lhs), rhs_batched)
 
 
-TEMPLATES = {record.key: _templates(record) for record in eq.EQUATIONS}
+TEMPLATES = {record.key: _templates(record) for record in eq.EQUATIONS}  # [key][batched]
 DIAG = ("δ^(l)", "P_l (Θ^(l))ᵀ δ^(l+1)")  # the answers' forms of δ^(l): (lhs, rhs)
 VJP = ("(δ^(l))ᵀ", "(δ^(l+1))ᵀ (∂z^(l+1)/∂z^(l))")
 JACOBIAN = ("∂z^(l+1)/∂z^(l)", "Θ^(l) Diag(φ'(z^(l)))")
@@ -168,12 +169,6 @@ def leaf_operands(node):
     return [node]
 
 
-def as_matrix(value):
-    """A gradient of b, (n,), as an (n, 1) column; 2-D arrays and floats are unchanged."""
-    value = np.asarray(value)
-    return value[:, None] if value.ndim == 1 else value
-
-
 def make_line(setup, key, section, l, value, check, template=None, general=None):
     """The :class:`Line` of record ``key`` at layer ``l`` (or of a form's ``template``);
     with ``general``, at the question's general indices, with symbolic shapes."""
@@ -214,8 +209,7 @@ def without_alpha(node):
 def record_template(loss, key, batched):
     """The template of record ``key``; J and δ^(L) come from the loss record
     (``Loss.formula``, ``Loss.delta_text``), so that every loss prints its own equations."""
-    per_sample, batch = TEMPLATES[key]
-    template = batch if batched else per_sample
+    template = TEMPLATES[key][batched]
     linked = key == "a_output" and loss.output != "identity"
     if linked or key == "delta_output" or (key == "cost" and loss.name != "squared"):
         template = Template(template.lhs, _loss_rhs(loss, key, batched))
@@ -362,7 +356,7 @@ def verify_printed(setup, line):
     """Evaluate the right side as printed, in text and in LaTeX (each parsed back), against
     the line's computed value: "verified" is then true of the printed text, not only of the
     code behind it. A printed side that differs raises ``line.rel_error``."""
-    value = as_matrix(line.value)
+    value = as_column(line.value)
     for printed in (line.rhs, to_latex(line.equation.rhs)):
         try:
             got = evaluate(parse_expression(printed), setup.domain()).value  # float64

@@ -366,9 +366,7 @@ TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (
     "·": ("op", "·"),
     "⊙": ("op", "⊙"),
 }
-SYMBOLS = {"Θ", "δ", "Δ", "φ", "φ'", "α", "η", "Diag", "ℓ", "ℓ'", "G", "J", "Acc", "m", "Tr", "L"}
-SYMBOLS |= {"Diag φ'", "prod"}  # Hagan's \dot{F}: a word of a notation
-SYMBOLS |= ELEMENTWISE
+SYMBOLS = FUNCTIONS | {"Θ", "δ", "Δ", "α", "η", "G", "J", "Acc", "m", "L"}  # Diag φ': Hagan's Ḟ
 
 
 def _tokens_of(match, text, words):
@@ -1406,7 +1404,8 @@ class MathMLRenderer(TextRenderer):
 to_text, to_latex, to_mathml = TextRenderer(), LatexRenderer(), MathMLRenderer()
 
 
-def operand_text(node):
-    """``node`` as it reads as an operand of a product: ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
-    text = to_text(node)
-    return f"({text})" if isinstance(node, Deriv | Bin) else text
+def operand_text(node, text=to_text):
+    """``node`` as it reads as an operand of a product, written by ``text`` (a notation's
+    names): ``(∂z^(4)/∂z^(3))``, ``δ^(4)``."""
+    written = text(node)
+    return f"({written})" if isinstance(node, Deriv | Bin) else written

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
+from deltaprop.config import check_choice
 from deltaprop.derivation.hints import WORDS
 from deltaprop.derivation.notation import (
     BiasUnit,
@@ -91,9 +92,7 @@ def check_notation(notation):
     the built-in one it copies whole: a copy of dlai.toml is dlai); a ConfigError otherwise."""
     if isinstance(notation, Table):
         return notation.name if BY_NAME.get(notation.name) == notation else notation
-    if notation not in NOTATIONS:
-        raise ConfigError(f"notation={notation!r} is not known; use one of: {', '.join(NOTATIONS)}")
-    return notation
+    return check_choice("notation", notation, NOTATIONS)
 
 
 def title(notation):
@@ -126,6 +125,15 @@ def read(text, notation):
         return sides
     lhs, undo = _unscaled(sides[0])
     return [lhs, *(_rescaled(side, sides[0], lhs, undo) for side in sides[1:])]
+
+
+def parsed(text, notation):
+    """The sides of ``text`` as :func:`read` gives them, or None where it does not read in
+    ``notation``."""
+    try:
+        return read(text, notation)
+    except (ConfigError, SymbolError, ValueError):
+        return None
 
 
 STEPS_BACK = {"δ": 1, "Δ": 1, "a": -1, "A": -1}  # the loop's previous step: backward, forward
@@ -207,10 +215,7 @@ def depth(equation, notation):
     the output); in any notation, an equation of absolute layers that names the target y is
     about a network whose deepest layer named is the output (δ^(3) = a^(3) − y: L = 3)."""
     table = table_of(notation)
-    try:
-        sides = read(equation, table)
-    except (ConfigError, SymbolError):
-        sides = []
+    sides = parsed(equation, table) or []
     nodes = [n for side in sides for n in walk(side) if isinstance(n, Sym)]
     syms = [n for n in nodes if n.layer]
     needs = [n.layer.offset + (n.name in WEIGHTS) for n in syms if not n.layer.base]
@@ -224,10 +229,7 @@ def depth(equation, notation):
 def readable(text, notation):
     """Whether ``text`` parses and translates in ``notation`` into an equation whose left side
     is a quantity of the question's notation."""
-    try:
-        sides = read(text, notation)
-    except (ConfigError, SymbolError):
-        return False
+    sides = parsed(text, notation) or [None]
     lhs = sides[0].arg if isinstance(sides[0], Transpose) else sides[0]
     found = quantity(lhs) if isinstance(lhs, Sym | Deriv) else None
     return len(sides) > 1 and found is not None and found[0] in RANGES | {"J": 0}
@@ -844,9 +846,7 @@ def bias_readings(notation, bias, sides, octave=None):
 
 def check_bias(bias):
     """``bias`` if it is None or a known reading (a ConfigError otherwise)."""
-    if bias is not None and bias not in BIASES:
-        raise ConfigError(f"bias={bias!r} is not known; use one of: {', '.join(BIASES)}")
-    return bias
+    return bias if bias is None else check_choice("bias", bias, BIASES)
 
 
 def fold(node, L=None):

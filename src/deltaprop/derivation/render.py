@@ -8,7 +8,7 @@ import numpy as np
 
 from deltaprop.derivation import notations
 from deltaprop.derivation.notation import to_latex
-from deltaprop.derivation.shapes import shape_json, shape_text
+from deltaprop.derivation.shapes import as_column, shape_json, shape_text
 
 TRAP_NOTE = (
     "NumPy broadcasting trap: in NumPy, `*` does not fail where ⊙ is undefined; it broadcasts.\n"
@@ -269,8 +269,7 @@ def _json_row(line, example):
     row |= {"shape": shape_json(line.shape), "rel_error": _json_number(line.rel_error)}
     row["verified_by"] = line.verified_by
     if example:
-        value = np.asarray(line.value, dtype=float)
-        value = value[:, None] if value.ndim == 1 else value  # ∂J/∂b^(l): an n_l × 1 column
+        value = as_column(line.value)  # ∂J/∂b^(l): an n_l × 1 column
         row["value"] = np.where(np.isfinite(value), value, None).tolist()
     return row
 

@@ -36,7 +36,7 @@ from deltaprop.derivation.notation import (
     parse_expression,
     to_text,
 )
-from deltaprop.derivation.tables import FOLDED
+from deltaprop.derivation.tables import FOLDED, GRADIENTS
 
 # name: (first layer, last layer as an offset from L); the ranges of the notation table
 RANGES = {name: (1, -1) for name in ("Θ", "G", "Acc")}  # from a layer to the next
@@ -97,6 +97,13 @@ def shape_text(shape, times="×", minus="−"):
 
 def shape_json(shape):
     return None if shape is None else [d if isinstance(d, int) else str(d) for d in shape]
+
+
+def as_column(value):
+    """``value`` as an array of floats, a 1-D array (a gradient of b, (n,)) as an (n, 1)
+    column; 2-D arrays and scalars are unchanged."""
+    value = np.asarray(value, dtype=float)
+    return value[:, None] if value.ndim == 1 else value
 
 
 class Term(NamedTuple):
@@ -255,7 +262,7 @@ def quantity(node):
     if isinstance(num, Sym) and num.name == "J":
         if den.name in ("a", "A"):  # Nielsen's ∇_a C, of the output when written without l
             return f"∂J/∂{den.name}", den.layer or LayerIndex("L", 0)
-        return {"Θ": "G", "b": "gb", "z": "δ", "Z": "Δ"}.get(den.name), den.layer
+        return GRADIENTS.get(den.name), den.layer
     if isinstance(num, Sym) and num.layer is not None and den.layer is not None:
         if (num.name, den.name) == ("z", "z") and num.layer == den.layer.shift(1):
             return "∂z/∂z", den.layer
