@@ -560,6 +560,7 @@ def test_a_notation_is_detected_from_a_form_only_it_writes(equation, notation, s
             "Theta2_grad(:, 2:end) += (lambda/m) * Theta2(:,2:end)",
         ),
         ("ng", "Delta2 = Delta2 + delta2 * a2';", "Delta2 = Delta2 + delta3 * a2'"),
+        ("dlai", "W1 = W1 - learning_rate * dW1.T", "W1 = W1 - dW1 * learning_rate"),
     ],
 )
 def test_the_fix_of_an_update_is_the_students_update_and_checks_correct(
@@ -570,4 +571,5 @@ def test_the_fix_of_an_update_is_the_students_update_and_checks_correct(
     result = check(update, (4, 5, 3), notation=notation)
     assert result.corrected == corrected, result.to_text()
     assert "R^(" not in result.to_text() and ".T *" not in result.corrected
+    assert "@ learning_rate" not in result.corrected  # NumPy has no matrix product by a scalar
     assert check(corrected, (4, 5, 3), notation=notation).verdict == "correct"

@@ -927,6 +927,7 @@ def _best_fix(context, goal, rhs, node, depth=2):
     ``depth`` rewrites); else None."""
     nested = []
     for local in _candidates(node):
+        local = _scaled_as_written(context, node, local)
         whole = substitute(rhs, node, local)
         try:
             failure = _symbolic_term(context, goal, whole)
@@ -941,6 +942,19 @@ def _best_fix(context, goal, rhs, node, depth=2):
         if fix is not None:
             return fix[1], fix[1]
     return None
+
+
+def _scaled_as_written(context, node, local):
+    """``local``, a matrix product by a scalar (η dW1ᵀ → dW1 η), with the operator of
+    ``node`` as it was written: NumPy's @ takes no scalar."""
+    if not (isinstance(local, Bin) and local.op == "@" and isinstance(node, Bin)):
+        return local
+    try:
+        terms = [_symbolic_term(context, None, side) for side in (local.left, local.right)]
+    except shapes.SymbolError:
+        return local
+    scalar = any(getattr(term, "shape", ()) is None for term in terms)
+    return replace(local, op=node.op, written=node.written) if scalar else local
 
 
 def _candidates(node):
