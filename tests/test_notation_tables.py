@@ -3,12 +3,12 @@ Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The cor
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
 were written, with the verdict a teacher gives for the question's network (linear output,
 squared loss), before these notations were read; data/notation_sweep.tsv,
-data/notation_sweep2.tsv, data/notation_sweep3.tsv and data/notation_sweep4.tsv (every notation)
-the same way by reviewers with new inputs, and data/notation_verbatim.tsv (the equations as each
-source prints or codes them), before they were run; data/define_sweep3.tsv holds names of a
-student's own (--define), written likewise, and data/define_sweep4.tsv textbooks' notations
-deltaprop has no table for (--define and notation files), and what it says when it cannot read
-them."""
+data/notation_sweep2.tsv, data/notation_sweep3.tsv, data/notation_sweep4.tsv and
+data/notation_sweep5.tsv (every notation) the same way by reviewers with new inputs, and
+data/notation_verbatim.tsv (the equations as each source prints or codes them), before they
+were run; data/define_sweep3.tsv holds names of a student's own (--define), written likewise,
+and data/define_sweep4.tsv textbooks' notations deltaprop has no table for (--define and
+notation files), and what it says when it cannot read them."""
 
 import re
 import shlex
@@ -32,6 +32,7 @@ CORPORA = (
     DATA / "notation_verbatim.tsv",  # as each source prints or codes them
     DATA / "notation_sweep3.tsv",  # a third sweep of every notation
     DATA / "notation_sweep4.tsv",  # a fourth sweep of every notation
+    DATA / "notation_sweep5.tsv",  # a fifth: transposes, φ' and 1/m spelled every way
 )
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = read_rows(*CORPORA)
@@ -50,6 +51,10 @@ NOT_READ = {  # not read yet (exit 2): reported, and never accepted
         "∂o/∂h inside d2l's prod is a Jacobian that check() does not evaluate (the command "
         "checks the chain as a derivation, which does)"
     ),
+    r"\sum_{l=1}^{L-1}\left\|": "a cost's L2 term summed over the layers, Σ_{l=1}^{L-1} ‖Θ^(l)‖²_F",
+    r"\mathbb{1}[": "the indicator 𝟙[z > 0] is read as a vector of ones",
+    "(transpose(": "Octave's function transpose(W) is no symbol",
+    "np.transpose(": "NumPy's function np.transpose(W) is no symbol",
 }
 
 
