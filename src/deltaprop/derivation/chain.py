@@ -291,6 +291,11 @@ def _judge_equation(equation, options, scope):
     result = EquationResult(equation.lhs, equation.relation)
     lhs = scope.substituted(equation.lhs.strip())
     quantity, local = _parsed(lhs, options.table(lhs)), LOCAL_NAME.match(lhs)
+    if _a_setting(quantity, equation):  # m = 100, L = 4: skipped, and L is no local name
+        result.steps = [
+            StepResult(s.written, "skipped", message=SETTING_NOTE) for s in equation.steps
+        ]
+        return result
     if local and equation.relation == "=" and quantity is None:
         defined = _local_definition(result, local.group(1), equation, options, scope)
         if defined is not None:
@@ -305,6 +310,17 @@ def _judge_equation(equation, options, scope):
 
 
 RANGE_NOTE = "the quantity does not exist at this layer (a convention such as G_L = 0)"
+SETTING_NOTE = "a number given to what has no layer: a setting of the example (m = 100, L = 4)"
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:\s*(?:[eE]|\\times\s*10\s*\^)\s*\{?[-+]?\d+\}?)?")
+
+
+def _a_setting(quantity, equation):
+    """Whether ``equation`` gives numbers to what has no layer (m = 100, α = 0.1, L = 4)."""
+    if equation.relation != "=" or not equation.steps:
+        return False
+    found = quantity and shapes.quantity(quantity[0])
+    numbers = all(NUMBER.fullmatch(step.text) for step in equation.steps)
+    return numbers and not (found and found[1])
 
 
 def _parsed(text, notation="question"):

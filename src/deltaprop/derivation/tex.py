@@ -203,7 +203,7 @@ ROW_ENVS = re.compile(  # also \intertext{and one layer down}: prose between two
 )
 SEPARATORS = re.compile(
     r"\\(?:qquad|quad|implies|Longrightarrow|Rightarrow|iff|Leftrightarrow|text\s*\{\s*and\s*\}"
-    r"|mbox\s*\{[^{}]*\}|text\s*\{[^{}]*\})(?![A-Za-z])"
+    r"|mbox\s*\{[^{}]*\}|text\s*\{[^{}]*\}(?!\s*\())(?![A-Za-z])"  # \text{ReLU}(x): a function
 )
 CONDITION = re.compile(  # \forall l, \text{for } l < L, and in plain words: for l = 1, 2, 3
     r"\\forall|\\text\s*\{\s*(?:for|where|if)|\\(?:mbox|rm)\s*\{?\s*for"
