@@ -51,25 +51,8 @@ NOT_READ = {  # not read yet (exit 2): reported, and never accepted
         "∂o/∂h inside d2l's prod is a Jacobian that check() does not evaluate (the command "
         "checks the chain as a derivation, which does)"
     ),
-    r"^{\mathrm{T}}": r"\mathrm{T} is a transpose, as \mathsf{T}",
-    r"^{\rm T}": r"\rm T is a transpose, as \mathsf{T}",
-    r"\tanh'(": "tanh' is the derivative of tanh",
-    "tanh′(": "tanh′ is the derivative of tanh",
-    "tanh²(": r"² after a function squares it, as \tanh^2",
     r"\operatorname{sech}": "sech² (1 − tanh²) is no function deltaprop knows",
-    r"\frac1m": r"TeX's \frac1m (one character each) is 1/m",
-    "m^{-1}": "m^{-1} is 1/m",
-    "dJ/dΘ": "d alone before a symbol is the differential: dJ/dΘ",
-    r"\frac{dJ}{d\Theta": r"d alone before a symbol is the differential: \frac{dJ}{d\Theta}",
-    "⁽ⁱ⁾": "the Unicode superscript ⁱ, of the sample i",
     "np.dot(w, activation)": "network.py's activation is a^(l−1) in z = np.dot(w, activation) + b",
-    "np.greater(": "np.greater(x, 0) is the mask (x > 0)",
-    "np.divide(np.dot(": "np.divide(a, b) is a / b",
-    "]^{T}}": "a transpose in braces inside the layer's superscript, W^{[2]^{T}}",
-    r"\text{np.sum}": r"the course's slide form, \text{np.sum}(…, \text{axis}=1, …)",
-    "W^[2]T": "T right after a layer written without braces, W^[2]T, is a transpose",
-    "A^[1]T": "T right after a layer written without braces, A^[1]T, is a transpose",
-    "A^[2]T": "T right after a layer written without braces, A^[2]T, is a transpose",
 }
 
 
