@@ -619,7 +619,11 @@ def as_written(notation, text):
 
 def _written_first(names, text):
     """``names`` (name → Meaning), those ``text`` writes first (``d3`` for ``d``)."""
-    return dict(sorted(names.items(), key=lambda n: not re.search(rf"\b{n[0]}(?:\d|\b)", text)))
+
+    def unwritten(item):  # a name as it stands, \\ell too
+        return re.search(rf"(?<!\w){re.escape(item[0])}(?:\d|\b)", text) is None
+
+    return dict(sorted(names.items(), key=unwritten))
 
 
 SAMPLE_OF = {"A": "a", "Z": "z", "Δ": "δ", "X": "X", "Y": "Y"}  # ex4's rows: a1 is (A^(1))ᵀ
