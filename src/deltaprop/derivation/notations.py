@@ -60,7 +60,7 @@ from deltaprop.derivation.tables import (
 from deltaprop.derivation.tex import LOSS
 from deltaprop.errors import ConfigError
 
-DETECTION = ("cs231n", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow", "bishop")
+DETECTION = ("cs231n", "ng-numpy", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow", "bishop")
 DETECTION += ("wikipedia", "ng", "nielsen")  # tried in this order; the question's is the rest
 
 
