@@ -587,7 +587,7 @@ def _report_shape_failure(context, result, failure, goal, rhs):
             before, after = (replace(goal.node, span=s) for s in ((0, start), (end, last)))
             said = f"{write.source(before)}{write(whole)}{write.source(after)}"
             result.corrected = said.strip().rstrip(";")
-        question = f"{goal.text()} = {to_text(whole)}"
+        question = f"{notations.core_text(goal.node)} = {notations.core_text(whole)}"
         if result.corrected != question and not table.local and goal.term is None:
             result.notes.append(f"corrected, in the question's notation: {question}")
         if table.index_note and _layers(whole, {"Θ"}) != _layers(rhs, {"Θ"}):

@@ -107,7 +107,7 @@ PLAIN = re.compile(  # \mathcal{L} (not a function 𝓛(a, y)) and \mathcal{J}: 
     r"(?:\{(?P<bold>[A-Za-z]+)\}|\s+(?P<one>[A-Za-z])(?![A-Za-z]))"  # d\mathbf{W}: dW; \mathsf T
 )
 CHAIN_NAME = re.compile(r"^\s*[A-Za-z]\w*\s*(?:←|\\leftarrow\b|\\gets\b)(?=.*=)")
-BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
+BATCH_SUMS = ("Z", "A")  # the core's ∂J/∂Z (Δ) and ∂J/∂A: of the sum of the samples' costs
 
 
 def read(text, notation):
@@ -309,8 +309,6 @@ def translate(node, notation):
     for (its layer translated, transposed when samples are rows), and ``(f^l)'`` alone read
     as φ'(z^(l))."""
     table = table_of(notation)
-    if table.name == "question" and not table.symbols:
-        return node
 
     def core(n):
         if isinstance(n, Sym) and table.units and n.entry[1:] == "0":  # Bishop's bias w_{k0}
@@ -400,17 +398,29 @@ def core_layer(layer, shift, table):
 
 
 def _derivative(deriv, table):
-    """∂J/∂(something transposed) is the transpose of ∂J/∂(something); ∂J/∂O of a cost
-    that averages (d2l's minibatch) is Δ/m; ∂F/∂X of a cost F = 2J of one's own is 2 ∂J/∂X."""
+    """∂J/∂(something transposed) is the transpose of ∂J/∂(something); ∂J/∂Z (or ∂J/∂A)
+    of a cost that averages (the question's, d2l's minibatch) is the core's ∂J/∂Z (Δ, of the
+    sum of the samples' costs) over m; ∂F/∂X of a cost F = 2J of one's own is 2 ∂J/∂X."""
     den, num = deriv.den, deriv.num
     if isinstance(num, Bin) and num.written == "scale" and num.op == "@":
         return replace(num, right=_derivative(replace(deriv, num=num.right), table))
     if isinstance(den, Transpose):
         return Transpose(deriv.span, _derivative(replace(deriv, den=den.arg), table))
-    if isinstance(den, Sym) and den.name in BATCH_SUMS and table.cost == "mean" and table.rows:
-        quantity = Sym(den.span, BATCH_SUMS[den.name], den.layer)
-        return Bin(deriv.span, "/", quantity, Sym(den.span, "m"), "scale")
+    if isinstance(den, Sym) and den.name in BATCH_SUMS and table.cost == "mean":
+        return Bin(deriv.span, "/", deriv, Sym(den.span, "m"), "scale")
     return deriv
+
+
+def core_text(node):
+    """``node`` as text in the core's own quantities: its ∂J/∂Z^(l) and ∂J/∂A^(l), of the sum
+    of the samples' costs (the mean's over m: :func:`_derivative`), are Δ^(l) and ∂J/∂A^(l)."""
+
+    def summed(n):
+        summed = isinstance(n, Deriv) and getattr(n.den, "name", "") in BATCH_SUMS
+        found = summed and quantity(n)
+        return Sym(n.span, *found) if found else None
+
+    return to_text(transform(node, summed))
 
 
 def _is_vector(node):
