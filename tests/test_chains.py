@@ -114,6 +114,24 @@ grads['W1'] += 2 * reg * W1
     assert verdicts == ["correct"] * 4 + ["wrong"], result.to_text()
 
 
+@pytest.mark.parametrize(
+    "mask, verdict",
+    [("dhidden[hidden <= 0] = 0", "correct"), ("dhidden[hidden > 0] = 0", "wrong")],
+)
+def test_a_mask_on_a_line_of_its_own_applies_to_the_names_last_value(mask, verdict):
+    """cs231n's ReLU backward, dhidden = dscores.dot(W2.T) then the mask in place: the mask's
+    line is dhidden = (dscores.dot(W2.T)) * (hidden > 0), the masked gradient; the mask that
+    keeps the other units (hidden > 0 set to 0) is wrong; dW1 after it is read alone."""
+    code = f"""```python
+dhidden = dscores.dot(W2.T)
+{mask}
+grads['W1'] = X.T.dot(dhidden)
+```"""
+    result = check_text(code, notation="cs231n", activation="relu")
+    verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+    assert verdicts == ["correct", verdict, "correct"], result.to_text()
+
+
 def test_the_chain_rule_is_taught_in_the_students_symbols():
     """deeplearning.ai's * with a Jacobian: its names, its layer numbering and widths."""
     text = next(r["text"] for r in NOTATION_CORPUS if "* with a Jacobian" in r["name"])

@@ -99,6 +99,19 @@ class Scope:
 
     macros: tex.Macros = field(default_factory=tex.Macros)
     names: dict = field(default_factory=dict)  # local name → its TeX expression
+    code: dict = field(default_factory=dict)  # a name assigned in code → its last line
+
+    def assigned(self, line):
+        """``line``, or a mask on a line of its own (``dx[x <= 0] = 0``) after the last line
+        that assigns its name, which :func:`tex.statements` reads as one statement (``dx =
+        (…) * (x > 0)``); kept as the name's last value."""
+        mask = tex.MASK.fullmatch(line.strip())
+        assigned = mask or re.match(r"\s*(\w+)\s*=(?!=)", line)  # group 1: the name
+        if mask and mask[1] in self.code:
+            line = f"{self.code[mask[1]]}\n{line}"
+        if assigned:
+            self.code[assigned[1]] = line
+        return line
 
     def substituted(self, text):
         for name, expr in self.names.items():

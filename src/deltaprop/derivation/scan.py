@@ -87,7 +87,7 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **net
     for line, source, body in formulas(readable):
         scope.macros.take_definitions(readable[after : source[0]])  # a .tex preamble's macros
         after = source[1]
-        judged = check_derivation(body, scope=scope, **options)
+        judged = check_derivation(scope.assigned(body), scope=scope, **options)
         judged.line, judged.source = line, text[source[0] : source[1]]
         result.formulas.append(judged)
     return result
