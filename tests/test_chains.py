@@ -132,6 +132,21 @@ grads['W1'] = X.T.dot(dhidden)
     assert verdicts == ["correct", verdict, "correct"], result.to_text()
 
 
+@pytest.mark.parametrize(
+    "step, verdict",
+    [(r"(\hat{y} - y) h^T", "correct"), (r"h (\hat{y} - y)^T", "wrong")],
+)
+def test_an_equation_without_a_clue_is_read_in_the_notation_of_its_post(step, verdict):
+    """∂J/∂W_2 = (ŷ − y) hᵀ alone has no symbol only d2l uses; in a post whose other
+    equations are d2l's (∂J/∂h, h = σ(…)) it is read as d2l's, and judged."""
+    post = rf"""$$h = \sigma(W_1 x + b_1)$$
+$$\frac{{\partial J}}{{\partial W_2}} = {step}$$
+$$\frac{{\partial J}}{{\partial h}} = W_2^T (\hat{{y}} - y)$$"""
+    result = check_text(post, (3, 5, 2), activation="sigmoid")
+    verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+    assert verdicts == ["correct", verdict, "correct"], result.to_text()
+
+
 def test_the_chain_rule_is_taught_in_the_students_symbols():
     """deeplearning.ai's * with a Jacobian: its names, its layer numbering and widths."""
     text = next(r["text"] for r in NOTATION_CORPUS if "* with a Jacobian" in r["name"])

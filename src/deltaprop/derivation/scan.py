@@ -12,7 +12,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from deltaprop.derivation.chain import Scope, check_derivation
+from deltaprop.derivation.chain import Options, Scope, check_derivation
 from deltaprop.errors import ConfigError
 
 MATH_ENVS = r"(?:align|aligned|gather|equation|multline|eqnarray|displaymath|math|split|alignat)\*?"
@@ -80,17 +80,26 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **net
     """Judge every formula of ``text`` (Markdown, MathJax, TeX or plain text): a
     :class:`TextResult` of one ``DerivationResult`` per formula, with ``line`` (1-based, where
     it starts) and ``source`` (the text as it stands, comments included)."""
-    scope, result = Scope(), TextResult()
     options = {"sizes": sizes, "activation": activation, "seed": seed, "notation": notation}
     options |= network  # output_activation, loss, bias, define: as for check
     readable, after = _without_comments(text), 0
-    for line, source, body in formulas(readable):
+    found = list(formulas(readable))
+    scope, result = Scope(notation=_notation(found, network.get("define", ()))), TextResult()
+    for line, source, body in found:
         scope.macros.take_definitions(readable[after : source[0]])  # a .tex preamble's macros
         after = source[1]
         judged = check_derivation(scope.assigned(body), scope=scope, **options)
         judged.line, judged.source = line, text[source[0] : source[1]]
         result.formulas.append(judged)
     return result
+
+
+def _notation(found, define):
+    """The notation most ``found`` formulas are in by a clue of their own (the first of
+    those most), else the question's: the reading of a formula without a clue."""
+    detected = [Options(define=tuple(define)).notation_of(body) for _, _, body in found]
+    clued = [name for name in detected if name != "question"]
+    return max(clued, key=clued.count, default="question")
 
 
 def formulas(text):
