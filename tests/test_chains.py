@@ -48,7 +48,8 @@ def body(source):
 
 CORPUS = corpus()
 NOTATION_CORPUS = corpus("chains_notations.txt")
-POSTS = corpus("chains_sweep4.txt")
+SWEEPS = {name: corpus(name) for name in ("chains_sweep4.txt", "chains_sweep5.txt")}
+POSTS = [record for records in SWEEPS.values() for record in records]
 
 
 def test_corpus_is_large_and_mixed():
@@ -82,9 +83,10 @@ def test_notation_corpus_chain(record):
     assert (result.verdict, first) == (record["expect"], record["first"]), result.to_text()
 
 
-def test_posts_are_many_and_mixed():
-    expects = [r["expect"] for r in POSTS]
-    assert len(POSTS) >= 40 and expects.count("wrong") >= 15 and expects.count("correct") >= 15
+@pytest.mark.parametrize("name", SWEEPS)
+def test_posts_are_many_and_mixed(name):
+    expects = [r["expect"] for r in SWEEPS[name]]
+    assert len(expects) >= 40 and expects.count("wrong") >= 15 and expects.count("correct") >= 15
 
 
 @pytest.mark.parametrize("record", POSTS, ids=[r["name"] for r in POSTS])

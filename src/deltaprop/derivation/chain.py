@@ -422,9 +422,20 @@ def judge_side(lhs, rhs, written, options):
             return judged
     if verdict in ("correct", "wrong"):
         return _from_single(written, single)
-    if single is None or not (NETWORK_SYMBOL.search(text) or found != "question"):
+    about = NETWORK_SYMBOL.search(text) or found != "question"
+    if single is None or not (about and _of_the_network(lhs, options)):
         return StepResult(written, "skipped", message=_unread(single))
     return StepResult(written, "unparseable", message=f"cannot read {written}: {_unread(single)}")
+
+
+def _of_the_network(lhs, options):
+    """Whether ``lhs`` names a quantity of the network (or its differential), not the batch
+    size m; where it does not read (a tuple unpacked from a cache), whether a symbol of one."""
+    sides = _parsed(lhs, options.table(lhs))
+    if sides is None:
+        return NETWORK_SYMBOL.search(lhs) is not None
+    found = shapes.quantity(sides[0].arg if isinstance(sides[0], Differential) else sides[0])
+    return found is not None and found[0] != "m"
 
 
 NETWORK_SYMBOL = re.compile(

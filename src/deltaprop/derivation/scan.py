@@ -4,7 +4,8 @@ plain text, judged (:func:`deltaprop.derivation.chain.check_derivation`).
 Formulas are found between ``$$ … $$``, ``\\[ … \\]``, ``\\( … \\)``, ``$ … $`` and in
 ``\\begin{align}``-like environments; in a text without any of them (or inside a Markdown code
 fence) every line with an ``=`` is a candidate. Macros defined anywhere (``\\def``,
-``\\newcommand``) hold for what follows; so do local names (``tmp = …``).
+``\\newcommand``) hold for what follows; so do local names (``tmp = …``). Octave code that
+folds the bias into Θ (``[1; a]``, ``Theta2(:, 2:end)``) is read so on each of its lines.
 """
 
 import json
@@ -12,6 +13,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from deltaprop.derivation import notations, tex
 from deltaprop.derivation.chain import Options, Scope, check_derivation
 from deltaprop.errors import ConfigError
 
@@ -30,6 +32,8 @@ TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")  # TeX's (and MathJax's) comment, no
 CODE_COMMENT = re.compile(r"(?<!\\)[%#][^\n]*")  # a line's comment: also Octave's and Python's
 MAX_TEXT = 5_000_000  # characters of one text
 VERDICTS = ("correct", "wrong", "unparseable", "skipped")
+# ex4's Octave with the bias folded into Θ: the bias unit [1; a], [ones(m, 1) X], or Θ(:, 2:end)
+BIAS_UNIT = re.compile(r"\[\s*(?:1\s*;|ones\s*\()|\(\s*:\s*,\s*2\s*:\s*end\s*\)")
 
 
 @dataclass
@@ -85,10 +89,11 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **net
     readable, after = _without_comments(text), 0
     found = list(formulas(readable))
     scope, result = Scope(notation=_notation(found, network.get("define", ()))), TextResult()
-    for line, source, body in found:
+    for line, source, body, block in found:
         scope.macros.take_definitions(readable[after : source[0]])  # a .tex preamble's macros
         after = source[1]
-        judged = check_derivation(scope.assigned(body), scope=scope, **options)
+        bias = _bias(readable[block[0] : block[1]], body, options)
+        judged = check_derivation(scope.assigned(body), scope=scope, **(options | {"bias": bias}))
         judged.line, judged.source = line, text[source[0] : source[1]]
         result.formulas.append(judged)
     return result
@@ -97,13 +102,24 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **net
 def _notation(found, define):
     """The notation most ``found`` formulas are in by a clue of their own (the first of
     those most), else the question's: the reading of a formula without a clue."""
-    detected = [Options(define=tuple(define)).notation_of(body) for _, _, body in found]
+    detected = [Options(define=tuple(define)).notation_of(body) for _, _, body, _ in found]
     clued = [name for name in detected if name != "question"]
     return max(clued, key=clued.count, default="question")
 
 
+def _bias(block, body, options):
+    """How Θ holds the bias in ``body``: as ``--bias`` says; else folded in Ng's notation
+    when the code of its ``block`` prepends the bias unit (``[1; a]``, ``[ones(m, 1) X]``)
+    or drops Θ's first column (``Θ(:, 2:end)``), as ex4's code does on every line of it."""
+    notation = options["notation"] or notations.detect(body)
+    if options.get("bias") is None and notation == "ng" and BIAS_UNIT.search(block):
+        return "folded"
+    return options.get("bias")
+
+
 def formulas(text):
-    """``(line, (start, end), body)`` for every formula of ``text``, in order."""
+    """``(line, (start, end), body, block)`` for every formula of ``text``, in order; the
+    ``block`` (start, end) is its code fence, the whole plain text or the formula itself."""
     found = list(FORMULA_RE.finditer(text))
     if all(match.lastgroup == "fence" for match in found):
         found = []  # plain text: every line is a candidate
@@ -113,16 +129,23 @@ def formulas(text):
             yield from _plain_lines(text, match.start(), match.end())
         else:
             body = TEX_COMMENT.sub("", match.group(match.lastgroup))
-            yield _line_of(text, match.start()), match.span(), body
+            yield _line_of(text, match.start()), match.span(), body, match.span()
 
 
 def _plain_lines(text, start, end):
     """Lines with an ``=`` (or ``←``) between ``start`` and ``end`` of a text without TeX
-    delimiters (or in a code fence), without their comments (``%``, ``#``): the candidates."""
+    delimiters (or in a code fence), without their comments (``%``, ``#``): the candidates;
+    a mask after a copy (``dZ = dA.copy()``, then ``dZ[Z <= 0] = 0``) is read with it
+    (:func:`tex.statements`), and after another line as its own (:meth:`Scope.assigned`)."""
+    found = []
     for line in LINE_RE.finditer(text, start, end):
         code = CODE_COMMENT.sub("", line[1])
-        if "=" in code or "←" in code:
-            yield _line_of(text, line.start(1)), line.span(1), code
+        if found and tex.MASK.fullmatch(code.strip()) and tex.COPY.search(found[-1][2]):
+            number, (begin, _), before, block = found[-1]
+            found[-1] = (number, (begin, line.end(1)), f"{before}\n{code}", block)
+        elif "=" in code or "←" in code:
+            found.append((_line_of(text, line.start(1)), line.span(1), code, (start, end)))
+    return found
 
 
 def _line_of(text, pos):

@@ -3,7 +3,8 @@
 - :class:`Macros` expands ``\\def\\W{\\Theta}``, ``\\def\\LR#1{\\left(#1\\right)}``,
   ``\\newcommand`` and ``\\DeclareMathOperator`` (definitions stay in force for the rest of a text);
 - :func:`normalize` drops what only typesets (``\\color``, ``\\rm``, ``\\small``, ``\\tag``,
-  ``\\nonumber``, ``\\left.``) and writes the answer's differentials ``d\\Theta`` as ``∂Θ``;
+  ``\\nonumber``, ``\\left.``), writes the answer's differentials ``d\\Theta`` as ``∂Θ`` and
+  a definition (``≡``, ``:=``, ``\\triangleq``) as ``=``;
 - :func:`equations` splits a formula (``align``, ``aligned``, ``eqalign``, ``gather``, ``split``,
   ``cases``, ``equation`` with ``\\\\``, ``&=`` and several equations per row separated by
   ``\\qquad`` or ``\\quad\\implies\\quad``) into :class:`Equation` records: the quantity on the
@@ -140,6 +141,10 @@ DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
 UNICODE = str.maketrans({"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "ℒ": "J"})
 ARROW = re.compile(r"\\(?:leftarrow|gets)(?![A-Za-z])")  # an update Θ ← Θ − η ∂J/∂Θ
 LOSS = re.compile(r"\\mathcal\s*\{?\s*L\s*\}?")  # deeplearning.ai's and Goodfellow's loss: J
+DEFINED_AS = re.compile(  # δ_k ≡ ∂E_n/∂a_k, A := B, \stackrel{\text{def}}{=}: an equation
+    r"\\(?:equiv|coloneqq|triangleq|doteq)(?![A-Za-z])|[≡≜≔]|:="
+    r"|\\(?:stackrel|overset)\s*\{(?:[^{}]|\{[^{}]*\})*\}\s*\{\s*=\s*\}"
+)
 MATRIX = "\\MATRIX"  # a matrix written entry by entry: a side nobody can evaluate
 
 
@@ -161,7 +166,7 @@ def normalize(text):
     text = re.sub(r"\{\s*\{\s*([A-Za-z])\s*\}", r"{\1", text)  # _{{L}-1}: the answer's \smL
     while DOUBLE_BRACES.search(text):
         text = DOUBLE_BRACES.sub(r"{\1}", text)
-    return text.replace(":=", "=")
+    return DEFINED_AS.sub("=", text)
 
 
 PRIMES = re.compile(  # φ' as students spell it: g'(z), g_prime(z), g^\prime(z), \sigma^\prime
@@ -186,7 +191,10 @@ SEPARATORS = re.compile(
     r"\\(?:qquad|quad|implies|Longrightarrow|Rightarrow|iff|Leftrightarrow|text\s*\{\s*and\s*\}"
     r"|mbox\s*\{[^{}]*\}|text\s*\{[^{}]*\})(?![A-Za-z])"
 )
-CONDITION = re.compile(r"\\forall|\\text\s*\{\s*(?:for|where|if)|\\(?:mbox|rm)\s*\{?\s*for")
+CONDITION = re.compile(  # \forall l, \text{for } l < L, and in plain words: for l = 1, 2, 3
+    r"\\forall|\\text\s*\{\s*(?:for|where|if)|\\(?:mbox|rm)\s*\{?\s*for"
+    r"|(?<=\S)\s+(?:for|where)\s+(?:(?:all|each|every)\b|[A-Za-z]\s*[=<>≤≥∈])"
+)
 ELLIPSIS = re.compile(r"^\s*\\[vcld]?dots\s*$")
 CLAIM_RE = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?")
 NAMED_LINE = (  # a line that names what it computes: dZ2 = …, δ^(2) = …, \delta^{(2)} = …
@@ -321,6 +329,7 @@ def _script(text, end, mark):
     return _argument(text, text.index(mark, end) + 1)
 
 
+SHAPE = re.compile(r"\\times|×")  # \underbrace{\delta^{(3)}}_{2 \times 1}
 BRACE_RE = re.compile(r"\\(underbrace|overbrace|underbracket|overbracket)\s*\{")
 
 
@@ -332,7 +341,7 @@ def _step(side):
         end = group_end(text, match.end() - 1)
         expr = text[match.end() : end - 1]
         name, after = _script(text, end, "_" if match.group(1).startswith("under") else "^")
-        if name.strip():
+        if name.strip() and not SHAPE.search(name):  # a shape under a factor: no name
             definitions.append(Definition(name.strip(), expr.strip()))
         text = text[: match.start()] + f"\\left({expr}\\right)" + text[after:]
     return Step(text.strip(), written, definitions)
