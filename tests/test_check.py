@@ -195,6 +195,28 @@ def test_a_fix_with_the_gradient_of_the_mean_keeps_its_1_over_m():
     ]
 
 
+@pytest.mark.parametrize(
+    "equation, notation",
+    [
+        ("dAL = - (np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))", "dlai"),
+        ("dAL = - (Y / AL - (1 - Y) / (1 - AL))", "dlai"),
+        ("dAL = (1 - Y) / (1 - AL) - Y / AL", "dlai"),
+        (r"\frac{\partial J}{\partial a^{(L)}} = -\frac{y}{a^{(L)}} + \frac{1-y}{1-a^{(L)}}", None),
+    ],
+)
+def test_the_cross_entropy_gradient_is_unsupported_however_it_divides(equation, notation):
+    """Binary cross-entropy's ∂L/∂a = −y/a + (1 − y)/(1 − a), written with np.divide, / or
+    \\frac: deltaprop judges regression losses, and says so (never 'wrong')."""
+    result = check(equation, notation=notation)
+    assert result.verdict == "unsupported", result.to_text()
+    assert "classification loss" in result.message
+
+
+def test_the_poisson_gradient_divides_by_the_output_and_is_judged():
+    """Poisson's ∂ℓ/∂a = 1 − y/a also divides by the output: a regression loss, judged."""
+    assert check("dAL = 1 - Y / AL", notation="dlai", loss="poisson").verdict == "correct"
+
+
 def test_unicode_form_with_for_option_and_sizes():
     result = check("(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))", sizes=(3, 5, 4, 2), target="δ^(l)")
     assert result.verdict == "correct"

@@ -273,7 +273,11 @@ def _other_activation(result, named, phi):
     return result
 
 
-CLASSIFICATION = re.compile(r"\bprobs\b|softmax|exp_scores|np\.divide\(\s*Y\b|cross.?entropy", re.I)
+CLASSIFICATION = re.compile(  # softmax; binary cross-entropy's −y/a + (1 − y)/(1 − a)
+    r"\bprobs\b|softmax|exp_scores|cross.?entropy|np\.divide\(\s*(?:1\s*-\s*)?Y\b"
+    r"|\(\s*1\s*-\s*y\s*\)\s*/|\\frac\s*\{\s*1\s*-\s*y\s*\}",
+    re.I,
+)
 CLASSIFICATION_NOTE = (
     "this is the gradient of a classification loss (softmax, cross-entropy): deltaprop judges "
     "networks for regression, with the squared (default), huber or poisson loss"
