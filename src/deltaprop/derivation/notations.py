@@ -435,11 +435,14 @@ def spell(node, notation, numpy=True):
     deeplearning.ai's), a gradient without a name as ∂J/∂ its variable's name (d2l's ∂J/∂O),
     printed as NumPy (``@``, ``.T``) when ``numpy`` and the notation has NumPy; a symbol
     without a name stays, its layer in the student's letter. Names written with digits
-    (Octave's ``delta3``) are written back only to plain text (``numpy``)."""
+    (Octave's ``delta3``) are written back so only to plain text (``numpy``); to LaTeX, with
+    their layer as ``D^{(1)}``, and Ng's Δ (an operator) as ``Δ^{(1)}``."""
     table = table_of(notation)
-    spelled = table.spelled if numpy or table.style != "digits" else {}
+    latex = not numpy and table.style == "digits"
+    operators = {w: Meaning(core) for w, core in table.operators.items() if core == "Acc"}
+    spelled = operators if latex else table.spelled
     numpy = table.numpy and numpy
-    style = "digits" if numpy else table.style  # dZ1, W2
+    style = "digits" if numpy else "()" if latex else table.style  # dZ1, W2; D^{(1)}
     table = replace(table, symbols=spelled | table.symbols, numpy=numpy, style=style)
 
     def written(n):
@@ -513,7 +516,7 @@ class Writer:
             return None
 
         node = transform(as_numpy(node) if self.words["times"] == "*" else node, said)
-        code = not re.search(r"\\|\^", self.equation)
+        code = is_code(self.equation)
         if code and self.table.operators.get("*") == "·":  # Octave: ex4's rows read back
             return OctaveText()(spell(_unrows(node), self.table))
         nabla = NablaText() if re.search(r"\\nabla|∇", self.equation) else to_text
@@ -524,6 +527,11 @@ class Writer:
         """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
         text = self.equation[node.span[0] : node.span[1]]
         return re.sub(r"\\[A-Za-z]+ ?", lambda m: character(m.group().rstrip()), text)
+
+
+def is_code(text):
+    """Whether ``text`` is code (NumPy, Octave), not LaTeX or Unicode math."""
+    return not re.search(r"\\|\^", text)
 
 
 def as_numpy(node):
@@ -600,7 +608,8 @@ def as_written(notation, text):
     (``dw``, not ``dW``; ``d3``, not ``delta3``), the one letter it writes a layer variable
     with first (k where the notation's is l; the notation's own where it writes two, k and
     l), its word for α (``lambda``, ``lambd``, λ) and for J where it writes one (Nielsen's C,
-    d2l's L)."""
+    d2l's L); in LaTeX, of a notation of Octave names, only the names it writes (Ng's D, not
+    sigma3's sigma)."""
     table = local_names(table_of(notation), text)
     try:
         words = [(t.value, text[t.pos : t.end]) for t in tokenize(text, table)]
@@ -615,16 +624,18 @@ def as_written(notation, text):
     said = {next(iter(w)): core for core, w in letters.items() if len(w) == 1}
     return replace(
         table,
-        symbols=_written_first(table.symbols, text),
+        symbols=_written_first(table.symbols, text, table.style == "digits" and not is_code(text)),
         spelled=spelled | _written_first(table.spelled, text),
         letters=said | table.letters,
         units=units,
     )
 
 
-def _written_first(names, text):
-    """``names`` (name → Meaning), those ``text`` writes first (``d3`` for ``d``)."""
-    return dict(sorted(names.items(), key=lambda n: not re.search(rf"\b{n[0]}(?:\d|\b)", text)))
+def _written_first(names, text, only=False):
+    """``names`` (name → Meaning), those ``text`` writes first (``d3`` for ``d``), or ``only``
+    those."""
+    written = {n: m for n, m in names.items() if re.search(rf"\b{n}(?:\d|\b)", text)}
+    return written if only else written | names
 
 
 SAMPLE_OF = {"A": "a", "Z": "z", "Δ": "δ", "X": "X", "Y": "Y"}  # ex4's rows: a1 is (A^(1))ᵀ
