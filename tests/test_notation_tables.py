@@ -3,12 +3,12 @@ Bishop, Wikipedia, d2l (columns and rows), from-scratch NumPy and Britz. The cor
 data/notation_corpus_more.tsv and data/notation_corpus_deep.tsv (Bishop and d2l at any depth)
 were written, with the verdict a teacher gives for the question's network (linear output,
 squared loss), before these notations were read; data/notation_sweep.tsv,
-data/notation_sweep2.tsv, data/notation_sweep3.tsv and data/notation_sweep4.tsv (every notation)
-the same way by reviewers with new inputs, and data/notation_verbatim.tsv (the equations as each
-source prints or codes them), before they were run; data/define_sweep3.tsv holds names of a
-student's own (--define), written likewise, and data/define_sweep4.tsv textbooks' notations
-deltaprop has no table for (--define and notation files), and what it says when it cannot read
-them."""
+data/notation_sweep2.tsv, data/notation_sweep3.tsv, data/notation_sweep4.tsv and
+data/notation_sweep5.tsv (every notation) the same way by reviewers with new inputs, and
+data/notation_verbatim.tsv (the equations as each source prints or codes them), before they
+were run; data/define_sweep3.tsv holds names of a student's own (--define), written likewise,
+and data/define_sweep4.tsv textbooks' notations deltaprop has no table for (--define and
+notation files), and what it says when it cannot read them."""
 
 import re
 import shlex
@@ -32,6 +32,7 @@ CORPORA = (
     DATA / "notation_verbatim.tsv",  # as each source prints or codes them
     DATA / "notation_sweep3.tsv",  # a third sweep of every notation
     DATA / "notation_sweep4.tsv",  # a fourth sweep of every notation
+    DATA / "notation_sweep5.tsv",  # a fifth: transposes, φ' and 1/m spelled every way
 )
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 ROWS = read_rows(*CORPORA)
@@ -450,6 +451,59 @@ def test_a_corrected_line_of_code_has_the_minus_of_code(notation, equation, corr
 )
 def test_more_of_what_students_write_is_read(notation, equation, verdict):
     result = check(equation, (4, 5, 3), notation=notation)
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, equation, verdict",
+    [
+        ("britz", "dW1 = np.transpose(X).dot(delta2)", "correct"),
+        ("britz", "dW1 = np.transpose(X.dot(delta2))", "wrong"),
+        ("cs231n", "dx = np.dot(dout, np.transpose(w))", "correct"),
+        ("ng", "Delta1 = Delta1 + delta2 * transpose(a1);", "correct"),
+        ("ng", "Delta1 = Delta1 + transpose(delta2) * a1;", "wrong"),
+        ("question", r"J = \frac{1}{2m}\sum_{i=1}^{m}\|a^{(3)}(x^{(i)}) - y^{(i)}\|^2", "correct"),
+        ("question", r"J = \frac{1}{m}\sum_{i=1}^{m}\|a^{(3)}(x^{(i)}) - y^{(i)}\|^2", "wrong"),
+        (
+            "question",
+            r"J = \frac{1}{2m}\|A^{(3)} - Y\|_F^2"
+            r" + \frac{\alpha}{2m}\sum_{l=1}^{2}\|\Theta^{(l)}\|_F^2",
+            "correct",
+        ),
+        (
+            "question",
+            r"J = \frac{1}{2m}\|A^{(3)} - Y\|_F^2"
+            r" + \frac{\alpha}{2}\sum_{l=1}^{L-1}\|\Theta^{(l)}\|_F^2",  # α/2 for α/2m
+            "wrong",
+        ),
+    ],
+)
+def test_transpose_as_a_function_and_sums_with_their_bounds_are_read(notation, equation, verdict):
+    """np.transpose(W) and Octave's transpose(W) are Wᵀ; Σ_{l=1}^{L-1} runs over the layers
+    (its bound a layer, L−1), and a^(L)(x^(i)) is the output of the sample x^(i)."""
+    result = check(equation, (4, 5, 3), notation=notation)
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \mathbb{1}(z^{(l)} > 0)",
+            "correct",
+        ),
+        ("δ⁽ˡ⁾ = (Θ⁽ˡ⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ 𝟙[z⁽ˡ⁾ > 0]", "correct"),
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \mathbb{1}[a^{(l+1)} > 0]",
+            "wrong",
+        ),
+        (r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \mathbb{1}[z^{(l)} < 0]", "wrong"),
+        (r"\frac{\partial J}{\partial b^{(l)}} = \frac{1}{m} \Delta^{(l)} \mathbf{1}", "correct"),
+    ],
+)
+def test_the_indicator_of_a_mask_is_the_relus_derivative(equation, verdict):
+    """𝟙[z > 0] (also \\mathbb{1}(z > 0)) is the mask (z > 0); a bold 1 alone, the ones."""
+    result = check(equation, None, "relu")
     assert result.verdict == verdict, result.to_text()
 
 

@@ -263,6 +263,7 @@ UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", ".transp
 UNICODE["\\|"] = "‖"  # Octave's .*, ./, .^ and :=; LaTeX's \|
 UNICODE["←"] = "="
 UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
+UNICODE["𝟙"] = "1"  # 𝟙[z > 0]: the indicator, read as the mask (z > 0)
 SCRIPTS = str.maketrans("⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹ₐⱼₖₗᵢ₊₋₀₁₂₃₄₅₆₇₈₉", "()lLk+-0123456789ajkli+-0123456789")
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\b(?:np|self)\.|\b(?:int|float)(?:32|64)?(?=\()"  # cast: a mask
@@ -273,7 +274,7 @@ TOKEN_RE = re.compile(
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)(?:_(?=\d+_grad))?\d+(?:_grad)?(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
-    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ⊤∂∇−½𝟏′‖²Σℓ←])"
+    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ⊤∂∇−½𝟏𝟙′‖²Σℓ←])"
 )
 
 
@@ -460,6 +461,7 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
     "where": (3, _masked),
     "heaviside": (2, lambda span, x, _: Call(span, "step", x)),  # (x > 0), as ReLU' is read
     "square": (1, lambda span, v: Call(span, "pow", v, (Num(span, 2.0),))),
+    "transpose": (1, Transpose),  # np.transpose(W) is W.T
 }
 NUMPY_UNREAD = {  # why a NumPy function's node is None
     "power": "np.power takes a number as its exponent",
@@ -707,15 +709,16 @@ class _Parser:
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
             elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean"):
                 node = self.method(node)
-            elif (
-                kind == "(" and getattr(node, "name", "") in ("a", "y") and self.skip("(", "x", ")")
-            ):
-                node = replace(node, sample=True)  # Nielsen's y(x), a^L(x): of the sample x
+            elif kind == "(" and getattr(node, "name", "") in ("a", "y") and self._of_sample():
+                sample = self.braced("(")  # Nielsen's y(x), a^L(x); a^(L)(x^(i)): of a sample
+                node = replace(node, sample=True, span=(node.span[0], sample.span[1]))
             elif kind == "(" and getattr(node, "name", "") == "J" and self.skip("(", "Θ", ")"):
                 end = self.tokens[self.i - 1].end  # Ng's J(Θ): the cost, a function of the weights
                 node = replace(node, span=(node.span[0], end))
             elif kind == "[" and isinstance(node, Sym) and self._layered(node):
                 node = self.bracketed_layer(node)
+            elif kind in ("[", "(") and isinstance(node, Ones):  # 𝟙[z > 0], or 1 (a − y)
+                return self.indicator(node)
             elif kind in ("(", "{") and _function(node):
                 node = self.call(node)
             elif kind == "(" and isinstance(node, Square | Call) and _function(node.arg):
@@ -723,6 +726,19 @@ class _Parser:
                 node = replace(node, span=(node.span[0], call.span[1]), arg=call)
             else:
                 return node
+
+    def indicator(self, ones):
+        """``𝟙[z > 0]``, ``\\mathbb{1}(z > 0)``: the mask (z > 0); else the ones vector."""
+        start, mask = self.i, self.braced(self.tok.kind)
+        if isinstance(mask, Call) and mask.func in ("step", "below"):
+            return replace(mask, span=(ones.span[0], mask.span[1]))
+        self.i = start
+        return ones
+
+    def _of_sample(self):
+        """Whether ``(x)`` or ``(x^{(i)})`` follows: the sample a function of it is of."""
+        after = self.tokens[self.i + 1 : self.i + 3]
+        return after[0].value == "x" and after[1].kind in (")", "^")
 
     def _layered(self, node):
         """Whether ``[`` after ``node`` opens its layer: ``delta[l+1]``, or a name of the
@@ -1032,8 +1048,8 @@ class _Parser:
             if self.accept("="):
                 self.expect("num", "the first value of the index")
             self.expect("}", "'}'")
-            if self.accept("^"):  # the last value, such as m
-                self.primary()
+            if self.accept("^"):  # the last value: m (Σ_i), or a layer such as L-1 (Σ_l)
+                (self.layer_index if index.value == "l" else self.primary)()
         self.enter()
         body = self.term()
         self.depth -= 1

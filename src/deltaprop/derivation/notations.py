@@ -632,10 +632,10 @@ def as_written(notation, text):
 
 
 def _written_first(names, text, only=False):
-    """``names`` (name → Meaning), those ``text`` writes first (``d3`` for ``d``), or ``only``
-    those."""
-    written = {n: m for n, m in names.items() if re.search(rf"\b{n}(?:\d|\b)", text)}
-    return written if only else written | names
+    """``names`` (name → Meaning), those ``text`` writes first (``d3`` for ``d``; a name as
+    it stands, \\ell too), or ``only`` those."""
+    found = {n: m for n, m in names.items() if re.search(rf"(?<!\w){re.escape(n)}(?:\d|\b)", text)}
+    return found if only else found | names
 
 
 SAMPLE_OF = {"A": "a", "Z": "z", "Δ": "δ", "X": "X", "Y": "Y"}  # ex4's rows: a1 is (A^(1))ᵀ

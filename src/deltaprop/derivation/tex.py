@@ -141,16 +141,14 @@ DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
 UNICODE = str.maketrans({"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "ℒ": "J"})
 ARROW = re.compile(r"\\(?:leftarrow|gets)(?![A-Za-z])")  # an update Θ ← Θ − η ∂J/∂Θ
 LOSS = re.compile(r"\\mathcal\s*\{?\s*L\s*\}?")  # deeplearning.ai's and Goodfellow's loss: J
-DEFINED_AS = re.compile(  # δ_k ≡ ∂E_n/∂a_k, A := B, \stackrel{\text{def}}{=}: an equation
-    r"\\(?:equiv|coloneqq|triangleq|doteq)(?![A-Za-z])|[≡≜≔]|:="
-    r"|\\(?:stackrel|overset)\s*\{(?:[^{}]|\{[^{}]*\})*\}\s*\{\s*=\s*\}"
-)
+DEFINED_AS = re.compile(r"\\(?:equiv|coloneqq|triangleq|doteq)(?![A-Za-z])|[≡≜≔]|:=")  # δ ≡ ∂J/∂z
 MATRIX = "\\MATRIX"  # a matrix written entry by entry: a side nobody can evaluate
 
 
 def normalize(text):
     """``text`` without what only typesets, in the tokens the parser reads."""
-    text = text.translate(UNICODE)
+    text = text.translate(UNICODE).replace("&amp;", "&")  # & as a web page's source writes it
+    text = DEFINED_AS.sub("=", _unwrapped(text))
     text = MATRIX_RE.sub(lambda _: f" {MATRIX} ", text)  # a function: MATRIX has a backslash
     if (match := MATRIX_ENV.search(text)) is not None:
         raise ConfigError(f"\\begin{{{match.group(1)}}} is never closed")
@@ -166,7 +164,22 @@ def normalize(text):
     text = re.sub(r"\{\s*\{\s*([A-Za-z])\s*\}", r"{\1", text)  # _{{L}-1}: the answer's \smL
     while DOUBLE_BRACES.search(text):
         text = DOUBLE_BRACES.sub(r"{\1}", text)
-    return DEFINED_AS.sub("=", text)
+    return text
+
+
+WRAPPER = re.compile(r"\\(?:(?P<note>underset|overset|stackrel)\s*\{|boxed\s*\{)")
+
+
+def _unwrapped(text):
+    """``text`` with ``\\boxed{X}`` as X and ``\\underset{note}{X}`` (``\\overset``,
+    ``\\stackrel``) as X: what frames a term or writes a note by it (its shape, or "def"
+    over an =)."""
+    while (match := WRAPPER.search(text)) is not None:
+        inner, end = _argument(text, match.end() - 1)
+        if match["note"]:
+            inner, end = _argument(text, end)
+        text = f"{text[: match.start()]} {inner} {text[end:]}"
+    return text
 
 
 PRIMES = re.compile(  # φ' as students spell it: g'(z), g_prime(z), g^\prime(z), \sigma^\prime
@@ -183,9 +196,10 @@ def primes_as_phi(text):
 
 # ---------------------------------------------------------------- rows and equations
 
-ROW_ENVS = re.compile(
+ROW_ENVS = re.compile(  # also \intertext{and one layer down}: prose between two rows
     r"\\(?:begin|end)\{(?:align|aligned|alignat|gather|gathered|split|equation|multline|"
     r"eqnarray|cases|dcases|subequations|math|displaymath)\*?\}(?:\{\d+\})?"
+    r"|\\(?:short)?intertext\s*\{[^{}]*\}"
 )
 SEPARATORS = re.compile(
     r"\\(?:qquad|quad|implies|Longrightarrow|Rightarrow|iff|Leftrightarrow|text\s*\{\s*and\s*\}"
