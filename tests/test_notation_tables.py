@@ -340,6 +340,26 @@ def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
             r"\frac{\partial C}{\partial b^{l}} = \delta^{l} \odot \sigma'(z^{l})",
             "the factor σ'(z^l) is already in δ^l: drop it",
         ),
+        (  # the gradient of A where the chain rule goes on from Z's: dA * g'(Z)
+            "dlai",
+            (4, 5, 3),
+            "dA_prev = np.dot(W.T, dA)",
+            "missing g': dA is the gradient of the activation A, so the chain rule goes on "
+            "with dZ = dA * g'(Z)",
+        ),
+        (  # A1 is tanh(Z1) already: tanh' = 1 − A1**2
+            "dlai",
+            (4, 5, 3),
+            "dZ1 = dA1 * (1 - np.tanh(A1)**2)",
+            "A1 is already the activation g(Z1): write A1, not np.tanh(A1)",
+        ),
+        (  # the target t_k where the next layer's δ_k belongs
+            "bishop",
+            None,
+            r"\delta_j = h'(a_j) \sum_k w_{kj} t_k",
+            "t_k is the target, where the chain rule takes the error δ_k of the layer after (at "
+            "the output, y_k − t_k)",
+        ),
     ],
 )
 def test_the_mistakes_of_each_notation_are_named_in_its_symbols(notation, sizes, equation, hint):

@@ -674,8 +674,9 @@ def _spelled(sym, table):
     folded Θ+ and a+ are named as Θ and a; NumPy's X is X (printed X.T)."""
     core = sym.name.removesuffix("+")
     names = [(n, m) for n, m in table.symbols.items() if m.core == core]
-    for name, meaning in names:
-        if re.fullmatch(r"\d+|L", meaning.at) and _at(meaning, table) == sym.layer:
+    for name, meaning in names:  # Bishop's y_k is the output a^(L)_k, his t_k the target y_k
+        fixed = re.fullmatch(r"\d+|L", meaning.at) and _at(meaning, table)
+        if fixed and (fixed == sym.layer or core in SCALARS and sym.layer is None):
             return _named(sym, name, table)
     for name, meaning in names:
         if table.units and not meaning.at:  # Bishop's units: δ^(l)_j is δ_j
