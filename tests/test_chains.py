@@ -13,6 +13,7 @@ import pytest
 
 from deltaprop.cli import main
 from deltaprop.derivation import check, check_derivation, check_text, is_derivation
+from deltaprop.derivation.chain import Options, judge_with_calculus
 from deltaprop.errors import ConfigError
 
 DATA = Path(__file__).parent / "data"
@@ -618,3 +619,66 @@ def test_derivative_operator_takes_the_product_after_it():
         r"\frac{\partial (\frac{1}{2} \|a^{(L)} - y\|^2)}{\partial b^{(L)}}"
     )
     assert check_derivation(inside).verdict == "correct"
+
+
+# One numeric judge: check and the calculus path of a derivation evaluate a step at the same
+# layers (l a layer of the network, where the quantity exists, not the output layer for a step
+# through the activation, which the linear output does not have), say "no such layer" alike,
+# and take a 1 × 1 matrix as the scalar it is on either side.
+
+
+def _calculus(step, sizes, activation="tanh"):
+    lhs, rhs = step.split("=")
+    return judge_with_calculus(lhs, rhs, step, Options(sizes, activation))
+
+
+@pytest.mark.parametrize(
+    "step, sizes",
+    [
+        # l = 1 is the only layer where δ^(l+2) exists, and φ'(z^(3)) is of the linear
+        # output layer: no layer fits (check judged it at l = 0, no layer of the network)
+        (
+            r"\delta^{(l+2)} = (\Theta^{(l+2)})^T \delta^{(l+3)} \odot \varphi'(z^{(l+2)})",
+            (4, 5, 3),
+        ),
+        (r"dJ = (\delta^{(1)})^T dz^{(1)}", (4, 5, 3)),  # δ^(1): it was 'cannot read'
+    ],
+)
+def test_a_step_at_no_layer_of_the_network_is_wrong_alike_in_check_and_a_derivation(step, sizes):
+    step_result = check_derivation(step, sizes).steps[0]
+    assert (step_result.verdict, step_result.reason) == ("wrong", "range"), step_result
+    if not step.startswith("dJ"):  # a differential is for the derivation only
+        result = check(step, sizes)
+        assert (result.verdict, result.reason) == ("wrong", "range"), result.to_text()
+
+
+def test_a_step_through_the_activation_is_about_the_hidden_layers_in_both_judges():
+    """The relu mask dZ = dA * (Z > 0) is φ'(Z): at the linear output layer there is none
+    (the calculus path judged it at the output layer too, and wrong)."""
+    step = r"dZ^{(l)} = dA^{(l)} * (Z^{(l)} > 0)"
+    assert check(step, activation="relu").verdict == "correct"
+    assert _calculus(step, None, "relu").verdict == "correct"
+    assert check_derivation(step, activation="relu").verdict == "correct"
+    hidden = [1, 2]  # deeplearning.ai's numbers (layer 0 the input) of the question's 2 and 3
+    assert [layer for layer, _ in check(step, (4, 5, 6, 3), "relu").layers] == hidden
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        r"J = \frac{1}{2} (a^{(L)} - y)^T (a^{(L)} - y)",  # 1 × 1 on the right
+        r"dJ = (\delta^{(L)})^T dz^{(L)}",
+        r"(\delta^{(L)})^T dz^{(L)} = dJ",  # 1 × 1 on the left
+    ],
+)
+def test_a_one_by_one_matrix_is_a_scalar_on_either_side(step):
+    assert check_derivation(step, (4, 5, 3)).verdict == "correct"
+    assert _calculus(step, (4, 5, 3)).verdict == "correct"
+
+
+def test_the_fix_of_a_jacobian_step_holds_where_its_symbols_exist():
+    """The vector-Jacobian product is the corrected step, judged as check judges a fix: at
+    the layers where its symbols exist (it was asked to hold at every layer, w^1 too)."""
+    nielsen = r"\frac{\partial C}{\partial w^l} = \delta^l \odot \frac{\partial z^l}{\partial w^l}"
+    step = check_derivation(nielsen, notation="nielsen").steps[0]
+    assert step.suggestion == "δ^lᵀ (∂z^l/∂w^l) = δ^l a^{l-1}ᵀ"

@@ -22,10 +22,13 @@ from deltaprop.derivation import calculus, notations, shapes, tex
 from deltaprop.derivation.check import (
     GENERIC_WIDTHS,
     check,
+    claimed_bindings,
     generic_sizes,
     is_batched,
     layer_index,
+    layer_rows,
     random_network,
+    scalars,
     value_message,
     widths,
 )
@@ -36,7 +39,6 @@ from deltaprop.derivation.notation import (
     Differential,
     LayerIndex,
     Neg,
-    Sym,
     Transpose,
     bind_layers,
     substitute,
@@ -481,35 +483,30 @@ class _Setting:
 
 def judge_with_calculus(lhs, rhs, written, options):
     """``lhs = rhs`` read in the student's notation (:func:`notations.read`, the reading of
-    ``check``) and evaluated with :mod:`calculus` at every layer it claims; None when it
-    holds something it cannot evaluate either."""
+    ``check``) and evaluated with :mod:`calculus` at every layer it claims
+    (:func:`check.claimed_bindings`); None when it holds something it cannot evaluate
+    either."""
     text = f"{lhs} = {rhs}"
     notation = options.table(text)
-    sides = _parsed(text, notation)
+    sides, write = _parsed(text, notation), notations.Writer(text, notation)
     if not options.squared_linear or sides is None or len(sides) < 2:
         return None
-    setting = _setting(sides[0], sides[1], options, notation, text)
-    errors = []
-    for binding in setting.bindings:
-        try:
-            errors.append(_layer_error(setting, binding))
-        except shapes.RangeError:
-            continue
-        except calculus.ChainRuleError as err:
-            return _chain_rule_step(written, setting, err)
-        except shapes.ShapeError as err:
-            message = _symbolic(err.describe(setting.write), setting)
-            return StepResult(written, "wrong", "dimension", message)
-        except (shapes.SymbolError, ValueError, IndexError, KeyError):
-            return None
-    if not errors:
+    try:
+        setting = _setting(sides[0], sides[1], options, write)
+        errors = layer_rows(setting.bindings, functools.partial(_layer_error, setting))
+    except shapes.RangeError as err:
+        return StepResult(written, "wrong", "range", notations.range_said(err, write))
+    except calculus.ChainRuleError as err:
+        return _chain_rule_step(written, setting, err)
+    except shapes.ShapeError as err:
+        message = _symbolic(err.describe(write), setting)
+        return StepResult(written, "wrong", "dimension", message)
+    except (shapes.SymbolError, ValueError, IndexError, KeyError):
         return None
     if max(error for _, error in errors) < TOLERANCE:
         return StepResult(written, "correct")
-    said = functools.partial(
-        notations.layer_said, setting.quantity[0], notation=notation, text=text
-    )
-    step = StepResult(written, "wrong", "value", value_message(errors, said))
+    message = value_message(errors, setting.quantity[0], notation, text)
+    step = StepResult(written, "wrong", "value", message)
     _name_the_mistake(step, setting)
     return step
 
@@ -537,11 +534,10 @@ def _name_the_mistake(step, setting):
 
 def _holds(setting, right):
     """Whether the step's left side equals ``right`` at every layer binding of ``setting``."""
+    at = functools.partial(_layer_error, replace(setting, right=right))
     try:
-        return all(
-            _layer_error(replace(setting, right=right), b)[1] < TOLERANCE for b in setting.bindings
-        )
-    except (shapes.RangeError, shapes.ShapeError, shapes.SymbolError, ValueError):
+        return max(error for _, error in layer_rows(setting.bindings, at)) < TOLERANCE
+    except (shapes.ShapeError, shapes.SymbolError, ValueError):
         return False
 
 
@@ -561,8 +557,9 @@ def _symbolic(message, setting):
     return widths(message, setting.write.table)
 
 
-def _setting(left, right, options, notation, text):
-    """The random network, layer bindings, differential directions and generic matrices."""
+def _setting(left, right, options, write):
+    """The random network, layer bindings, differential directions and generic matrices;
+    ``write`` writes a node in the student's notation."""
     sizes = options.sizes or generic_sizes(left, right)
     if max(p * q for p, q in zip(sizes, sizes[1:], strict=False)) > calculus.MAX_ENTRIES:
         sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
@@ -570,33 +567,11 @@ def _setting(left, right, options, notation, text):
     rng = np.random.default_rng(options.seed + 1)
     directions = calculus.directions(network, [left, right], rng)
     generic = calculus.generic_matrices([left, right], rng)
-    L = len(sizes)
-    bases = shapes.layer_bases(left) | shapes.layer_bases(right)
-    bindings = [{"L": L, "l": k} for k in range(1, L + 1)] if "l" in bases else [{"L": L}]
-    claimed = [b for b in bindings if _claimed(left, right, b)]
-    write, widths = notations.Writer(text, notation), options.sizes is None
     found = shapes.quantity(left.arg if isinstance(left, Differential) else left)
+    bindings = claimed_bindings(found, left, right, sizes)
     quantity = found if found and found[1] and found[1].base != "l" else (None, None)
-    return _Setting(left, right, network, claimed, directions, generic, write, widths, quantity)
-
-
-def _claimed(left, right, binding):
-    """Whether the equation claims ``binding``: a^(l) = φ(z^(l)) (and its differential), and
-    any step with φ(z^(l)) or φ'(z^(l)), is about the hidden layers only, the output layer
-    being linear."""
-    L = binding["L"]
-    calls = [n for n in shapes.walk(right) if isinstance(n, Call) and n.func in ("φ", "φ'")]
-    if any(_layer_variable(n.arg) and n.arg.layer.bind(binding) == L for n in calls):
-        return False
-    target = left.arg if isinstance(left, Differential) else left
-    if _layer_variable(target) and target.name in ("a", "A"):
-        return 2 <= target.layer.bind(binding) <= L - 1
-    return True
-
-
-def _layer_variable(node):
-    """Whether ``node`` is a symbol at a layer of the layer variable l."""
-    return isinstance(node, Sym) and node.layer is not None and node.layer.base == "l"
+    widths = options.sizes is None
+    return _Setting(left, right, network, bindings, directions, generic, write, widths, quantity)
 
 
 def _layer_error(setting, binding):
@@ -611,9 +586,8 @@ def _layer_error(setting, binding):
         want = calculus.as_matrix(_quantity_value(calc, network, binding, left, right))
         got = calculus.as_matrix(calc.evaluate(right))
         value, truth = (np.asarray(term.value) for term in (got, want))
-        if value.size == truth.size == 1:  # a 1 × 1 matrix is a scalar
-            value, truth = value.reshape(()), truth.reshape(())
-        elif value.shape != truth.shape:
+        value, truth = scalars(value, truth)  # a 1 × 1 matrix is a scalar
+        if value.shape != truth.shape:
             raise shapes.ShapeError(right, got, want, "the step is not of the quantity's shape")
     index = setting.quantity[1]
     layer = binding.get("l", index and index.bind(binding))

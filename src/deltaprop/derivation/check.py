@@ -22,6 +22,7 @@ from deltaprop.derivation.hints import HINTS, REPAIRS, exp_output, factor_hint, 
 from deltaprop.derivation.notation import (
     AxisSum,
     Bin,
+    Call,
     Deriv,
     DropFirst,
     LayerIndex,
@@ -508,11 +509,8 @@ def _check_side(context, result, goal, rhs):
     if result.rel_error > TOLERANCE:
         result.verdict, result.reason = "wrong", "value"
         worst = _worst_layer(layers)
-        name = None if _layer_variable(goal, rhs) else goal.name
-        said = functools.partial(
-            notations.layer_said, name, notation=result.notation, text=result.equation
-        )
-        result.message = value_message(layers, said, worst)
+        name = None if _about_every_layer(goal.node, rhs) else goal.name
+        result.message = value_message(layers, name, result.notation, result.equation, worst)
     if entries and any(v is None or np.shape(v) != np.shape(t) for _, _, (v, t) in layers):
         result.reason, result.message = "dimension", _entry_misfit(goal, rhs, context.voice)
     elif result.verdict == "wrong":
@@ -771,7 +769,8 @@ def _failure_json(err, write):
 
 def _concrete_failure(goal, rhs, sizes, write):
     """The first layer of ``sizes`` where the operation is undefined, with numbers."""
-    for binding in _claimed_bindings(goal, rhs, sizes):
+    quantity = None if goal is None else (goal.name, goal.layer)
+    for binding in claimed_bindings(quantity, goal and goal.node, rhs, sizes):
         try:
             shapes.evaluate(rhs, shapes.ConcreteDomain(sizes, binding, m=1))
         except shapes.ShapeError as err:
@@ -784,54 +783,72 @@ def _concrete_failure(goal, rhs, sizes, write):
 # ---------------------------------------------------------------- values
 
 
-def _claimed_bindings(goal, rhs, sizes):
-    """The layer bindings the equation claims: every l of the target's range in ``sizes``
-    (the right side's own symbols may limit it further: δ^(l+1) exists for l <= L−1)."""
+def claimed_bindings(quantity, left, rhs, sizes):
+    """The layer bindings of ``sizes`` that ``left = rhs``, an equation about ``quantity``
+    (the ``(name, layer)`` on its left, or None), claims (:func:`_claims`); only L when the
+    equation is about absolute layers. A RangeError when no layer of ``sizes`` is claimed."""
     L = len(sizes)
-    if not _layer_variable(goal, rhs):
+    if not _about_every_layer(left, rhs):
         return [{"L": L}]
-    lo, hi, offset = 1, 0, 0
-    if goal is not None and goal.layer is not None and goal.layer.base == "l":
-        (lo, hi), offset = TARGET_RANGES.get(goal.name, shapes.RANGES[goal.name]), goal.layer.offset
-        hi = -1 if _through_activation(goal, rhs) else hi
-    bindings = [{"L": L, "l": k} for k in range(lo - offset, L + hi - offset + 1)]
-    if not bindings:
-        sizes_text = ",".join(map(str, sizes))
-        raise shapes.RangeError(goal.node, f"no layer of sizes {sizes_text} has {goal.text()}")
-    return bindings
+    bindings = [{"L": L, "l": k} for k in range(1, L + 1)]
+    claimed = [b for b in bindings if _claims(*(quantity or (None, None)), rhs, b)]
+    if not claimed:
+        node, sizes_text = left if left is not None else rhs, ",".join(map(str, sizes))
+        raise shapes.RangeError(node, f"no layer of sizes {sizes_text} has {to_text(node)}")
+    return claimed
 
 
-def _layer_variable(goal, rhs):
-    """Whether the equation is about every layer l (else about absolute layers)."""
-    return "l" in shapes.layer_bases(rhs) | ({goal.layer.base} if goal and goal.layer else set())
+def _about_every_layer(*nodes):
+    """Whether an equation of ``nodes`` is about every layer l (else about absolute layers)."""
+    return "l" in set().union(*(shapes.layer_bases(n) for n in nodes if n is not None))
 
 
-def _through_activation(goal, rhs):
-    """Whether ``rhs`` is the backward step through the activation of the target's layer,
-    ``dZ = dA * g'(Z)`` (∂J/∂a of the same layer), or the bias's gradient that equals it: a
-    statement about the hidden layers."""
+def _claims(name, layer, rhs, binding):
+    """Whether quantity ``name`` at ``layer`` = ``rhs`` is claimed at ``binding`` (l a layer
+    of the network): the quantity exists there (a^(l) at the hidden layers only), and the
+    step does not go through the activation of the output layer, which is linear: φ(z^(l))
+    or φ'(z^(l)) at l = L, the step ``dZ = dA * g'(Z)`` to δ^(L) (∂J/∂a of its own layer)
+    or the bias's gradient that equals it."""
+    L, k = binding["L"], _at(layer, binding)
+    lo, hi = TARGET_RANGES.get(name, shapes.RANGES.get(name, (1, 0)))
+    calls = [n.arg for n in shapes.walk(rhs) if isinstance(n, Call) and n.func in ("φ", "φ'")]
     errors = [shapes.quantity(n) for n in shapes.walk(rhs) if isinstance(n, Sym | Deriv)]
-    return goal.name in ("δ", "Δ", "gb") and any(
-        found in (("∂J/∂a", goal.layer), ("∂J/∂A", goal.layer)) for found in errors
+    through = name in ("δ", "Δ", "gb") and (
+        ("∂J/∂a", layer) in errors or ("∂J/∂A", layer) in errors
     )
+    output = any(_at(getattr(arg, "layer", None), binding) == L for arg in calls)
+    return (k is None or lo <= k <= L + hi) and not (output or (through and k == L))
 
 
-def _evaluate_layers(context, goal, rhs, evaluate_at=None, sizes=None):
-    """``[evaluate_at(goal, rhs, network, binding)]`` at every claimed binding of ``sizes``
-    (or the context's, or distinct widths that hold every layer ``rhs`` names) where all the
-    symbols of ``rhs`` exist, by default
-    ``(layer, rel_error, (value, truth))`` (:func:`_evaluate_at`); the first RangeError when
-    they exist at none, any other failure as it is raised."""
-    sizes, at = sizes or context.sizes or generic_sizes(rhs), evaluate_at or _evaluate_at
-    network, rows, missing = context.network(sizes, rhs), [], None
-    for binding in _claimed_bindings(goal, rhs, sizes):
+def _at(layer, binding):
+    """The number of ``layer`` at ``binding`` when it is one of the layer variable l, else
+    None."""
+    return layer.bind(binding) if layer is not None and layer.base == "l" else None
+
+
+def layer_rows(bindings, at):
+    """``[at(binding)]`` at each of ``bindings`` where every symbol exists; the first
+    RangeError when they exist at none, any other failure as it is raised."""
+    rows, missing = [], None
+    for binding in bindings:
         try:
-            rows.append(at(goal, rhs, network, binding))
+            rows.append(at(binding))
         except shapes.RangeError as err:
             missing = missing or err
     if not rows and missing is not None:
         raise missing
     return rows
+
+
+def _evaluate_layers(context, goal, rhs, evaluate_at=None, sizes=None):
+    """``[evaluate_at(goal, rhs, network, binding)]`` at every claimed binding of ``sizes``
+    (or the context's, or distinct widths that hold every layer ``rhs`` names)
+    (:func:`layer_rows`), by default ``(layer, rel_error, (value, truth))``
+    (:func:`_evaluate_at`)."""
+    sizes, at = sizes or context.sizes or generic_sizes(rhs), evaluate_at or _evaluate_at
+    network = context.network(sizes, rhs)
+    bindings = claimed_bindings((goal.name, goal.layer), goal.node, rhs, sizes)
+    return layer_rows(bindings, lambda binding: at(goal, rhs, network, binding))
 
 
 @functools.lru_cache(maxsize=16)
@@ -870,10 +887,17 @@ def _evaluate_at(goal, rhs, network, binding):
         truth = truth[:, 0]
     if sorted(indices) != sorted(goal.entry):
         return layer, float("inf"), (None, truth)
-    if value.shape == (1, 1) and truth.ndim == 0:
-        value = value.reshape(())  # a 1 × 1 matrix is a scalar: ½ (a − y)ᵀ (a − y) is J
+    value, truth = scalars(value, truth)
     value = np.einsum(f"{indices}->{goal.entry}", value) if indices else value
     return layer, rel_error(value, truth), (value, truth)
+
+
+def scalars(value, truth):
+    """``value`` and ``truth`` (arrays), a 1 × 1 matrix as the scalar it is on either side:
+    ½ (a − y)ᵀ (a − y) is J, dJ is δᵀ dz."""
+    if value.size == truth.size == 1 and min(value.ndim, truth.ndim) == 0:
+        return value.reshape(()), truth.reshape(())
+    return value, truth
 
 
 def _worst_layer(layers):
@@ -883,10 +907,12 @@ def _worst_layer(layers):
     return next(t for t in layers if t[1] >= top * (1 - SAME_ERROR))
 
 
-def value_message(layers, said, worst=None):
+def value_message(layers, name, notation, text, worst=None):
     """Where the value is wrong, from ``[(layer, rel_error, …)]``: at one layer (``worst``),
-    or at every layer when all are equally wrong; ``said`` writes a layer in the student's
-    letter and numbering (:func:`notations.layer_said`)."""
+    or at every layer when all are equally wrong; a layer said in the letter of the student's
+    ``text`` and ``notation``'s numbering, as a layer of quantity ``name`` (None: of the layer
+    variable; :func:`notations.layer_said`)."""
+    said = functools.partial(notations.layer_said, name, notation=notation, text=text)
     layer, err = (worst or _worst_layer(layers))[:2]
     errors = [t[1] for t in layers]
     every = len(errors) > 1 and min(errors) > TOLERANCE  # and equally wrong:
