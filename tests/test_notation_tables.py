@@ -120,6 +120,9 @@ def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its
             r" + \nabla_{W^{(k)}} \Omega(\theta)",  # without λ
             "wrong",
         ),
+        (r"J = L(\hat{y}, y) + \frac{\lambda}{2} \sum_k \|W^{(k)}\|_F^2", "correct"),  # λΩ(θ)
+        (r"J = L(\hat{y}, y) + \lambda \sum_k \|W^{(k)}\|_F^2", "wrong"),
+        (r"J = L(\hat{y}, y) + \frac{\lambda}{2} \sum_k \|W^{(k+1)}\|_F^2", "wrong"),
     ],
 )
 def test_goodfellows_regularizer_is_the_weight_decay_of_the_weights(equation, verdict):
@@ -127,6 +130,13 @@ def test_goodfellows_regularizer_is_the_weight_decay_of_the_weights(equation, ve
     term of one sample (J^(i) = ½‖a − y‖² + (α/2) Σ_l ‖Θ^(l)‖²_F)."""
     result = check(equation, notation="goodfellow")
     assert result.verdict == verdict, result.to_text()
+
+
+def test_twice_the_gradient_of_goodfellows_regularizer_names_its_half():
+    """∇_W Ω(θ) = 2 W forgets the ½ of Ω(θ) = ½ Σ_k ‖W^(k)‖²_F, not of the squared loss."""
+    result = check(r"\nabla_{W^{(k)}} \Omega(\theta) = 2 W^{(k)}", notation="goodfellow")
+    assert any("Ω(θ) = ½ Σ_k ‖W^(k)‖²_F" in hint for hint in result.hints), result.to_text()
+    assert not any("squared loss" in hint for hint in result.hints), result.to_text()
 
 
 def test_network_pys_output_error_is_right_for_his_sigmoid_output():

@@ -939,7 +939,8 @@ def _value_hints(context, goal, rhs, worst, notation="question"):
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        l2, local = goal.name in REGULARIZED.values(), bool(table_of(notation).local)
+        l2 = goal.name in {*REGULARIZED.values(), "Θ"}  # Θ: Goodfellow's ∇_W Ω(θ) = W
+        local = bool(table_of(notation).local)
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
         averaged = shapes.uses(rhs, {"Δ"}) or goal.name == "Δ"
         if abs(c * SAMPLES - 1) < 1e-9 and averaged and not local:

@@ -87,8 +87,8 @@ HINTS = {
     ),
     "regularized bias": "biases are not regularized: drop the L2 term from {goal}",
     "L2 twice": (
-        "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
-        "derivative's 2"
+        "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖², Goodfellow's "
+        "Ω(θ) = ½ Σ_k ‖W^(k)‖²_F) cancels the derivative's 2"
     ),
     "cs231n shapes": (
         "one sample per row: X is N × D, W is D × M and out = X @ W + b is N × M; a gradient has "
