@@ -275,8 +275,9 @@ def _phi_of_a(node, goal, activation):
 @at_nodes
 def _gradient_of_a(node, goal, activation):
     """∂J/∂a^(l) where the chain rule goes on from δ^(l) = ∂J/∂a^(l) ⊙ φ'(z^(l))
-    (deeplearning.ai's dA_prev = W.T @ dA, for W.T @ dZ)."""
-    if not _layered(node, GRADIENT_VALUES):
+    (deeplearning.ai's dA_prev = W.T @ dA, for W.T @ dZ); not in δ^(l) = ∂J/∂a^(l) ⊙ …
+    itself (cs231n's dx = dout * …, whose hints name its local derivative)."""
+    if not _layered(node, GRADIENT_VALUES) or node.layer == goal.layer:
         return None
     a, z, delta = (replace(node, name=name) for name in GRADIENT_VALUES[node.name])
     return "∂J/∂a for δ", {"a": a, "z": z}, delta
