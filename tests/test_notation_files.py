@@ -48,7 +48,7 @@ PINS = {  # notation: {written name: its meaning}, as the Python tables gave the
     "d2l": {
         "W": Meaning("Θ", -1),
         "z": Meaning("z", 0, "1"),
-        "o": Meaning("a", 0, "L"),
+        "o": Meaning("z", 0, "L"),  # o = W^{(2)} h + b^{(2)}, linear: z^(L) (= a^(L))
         "n": Meaning("m"),
     },
     "d2l-rows": {"H": Meaning("A", 0, "1"), "O": Meaning("A", 0, "L"), "X": Meaning("X")},
