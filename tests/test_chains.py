@@ -369,6 +369,24 @@ def test_a_name_of_one_letter_holds_for_the_lines_after_it_as_after_a_semicolon(
     assert one_line.verdict == verdict, one_line.to_text()
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "s = 1/(1+np.exp(-Z2))\ns2 = 1/(1+np.exp(-Z1))\ndZ1 = dA1 * s2 * (1-s2)",  # s2 beside s
+        "s1 = 1/(1+np.exp(-Z1))\ndZ1 = dA1 * s1 * (1-s1)",  # a name of code with a digit
+        "sig_z = 1/(1+np.exp(-Z1))\ndZ1 = dA1 * sig_z * (1-sig_z)",  # and with _
+    ],
+)
+def test_a_name_of_code_is_a_local_name_on_lines_as_after_semicolons(code):
+    """One rule for a local name in a derivation's lines and a line's statements: a name of
+    code (letters, digits, _) that is no quantity, put where it stands alone (not the s of
+    s2); lines read s1 and sig_z as unknown symbols, and s2 as s followed by 2."""
+    result = check_derivation(code, (4, 5, 3), "sigmoid", notation="dlai")
+    assert result.verdict == "correct", result.to_text()
+    one_line = check(code.replace("\n", "; "), (4, 5, 3), "sigmoid", notation="dlai")
+    assert one_line.verdict == "correct", one_line.to_text()
+
+
 def test_a_letter_of_prose_given_its_range_is_no_name():
     """Prose's l = 2..L says which layers (docs/derivation.md, read line by line): l is not
     replaced in the formulas after it."""

@@ -48,7 +48,6 @@ from deltaprop.errors import ConfigError
 from deltaprop.relerror import rel_error
 
 TOLERANCE = 1e-6  # relative error of a step judged by central differences
-LOCAL_NAME = re.compile(r"^(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]+)\}?$")
 NOT_JUDGED = re.compile(r"\\MATRIX|\\text\s*\{(?!prod\})|\\mbox|\\cdots|\\ldots|\\vdots|\\dots")
 NOT_JUDGED_NOTE = "written entry by entry or as text"
 
@@ -123,8 +122,7 @@ class Scope:
 
     def substituted(self, text):
         for name, expr in self.names.items():
-            pattern = rf"(?<![A-Za-z\\]){re.escape(name)}(?![A-Za-z])"
-            text = re.sub(pattern, lambda _, e=expr: f"\\left({e}\\right)", text)
+            text = notations.with_local(text, name, expr)
         return text
 
 
@@ -311,9 +309,9 @@ def _judge_equation(equation, options, scope):
     each right side of an equation, each shape claimed."""
     result = EquationResult(equation.lhs, equation.relation)
     lhs = scope.substituted(equation.lhs.strip())
-    quantity, local = _parsed(lhs, options.table(lhs)), LOCAL_NAME.match(lhs)
-    if local and equation.relation == "=" and quantity is None:
-        defined = _local_definition(result, local.group(1), equation, options, scope)
+    quantity, name = _parsed(lhs, options.table(lhs)), notations.local_name(lhs, options.table(lhs))
+    if name is not None and equation.relation == "=":
+        defined = _local_definition(result, name, equation, options, scope)
         if defined is not None:
             return defined
     judge = {"←": _judge_update, "=": _judge_step}.get(equation.relation)
@@ -344,7 +342,8 @@ def _outside_range(quantity):
 
 
 def _local_definition(result, name, equation, options, scope):
-    """``tmp = expr``: a local name, judged for its shapes only; later formulas may use it.
+    """``tmp = expr``: a local name (:func:`notations.local_name`), judged for its shapes
+    only; later formulas may use it.
     A name of one letter is one only where ``expr`` reads (``s = 1/(1+np.exp(-Z1))``), not
     a letter of prose (``l = 2..L, the hidden layers``): None, the line judged as any."""
     if not equation.steps:

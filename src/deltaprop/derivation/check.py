@@ -286,23 +286,22 @@ CLASSIFICATION_NOTE = (
 
 
 def _with_local_names(statements, notation):
-    """``statements`` less those that name a value for the ones after them: a name that is no
-    quantity of ``notation`` (s = 1/(1+np.exp(-Z)); dZ = dA * s * (1-s)), or one assigned
+    """``statements`` less those that name a value for the ones after them: a local name
+    (:func:`notations.local_name`: s = 1/(1+np.exp(-Z)); dZ = dA * s * (1-s)), or one assigned
     again (ex4's delta2 = … .* [1; sigmoidGradient(z2)]; delta2 = delta2(2:end)), is put in
-    the later right sides, in parentheses."""
+    the later right sides, in parentheses (:func:`notations.with_local`)."""
     kept = []
     for i, statement in enumerate(statements):
-        name, value = (part.strip() for part in statement.partition("=")[::2])
+        lhs, value = (part.strip() for part in statement.partition("=")[::2])
         later = statements[i + 1 :]
-        again = any(re.match(rf"\s*{re.escape(name)}\s*=", one) for one in later)
-        quantity = name.isidentifier() and not again and notations.parsed(name, notation)
-        if not later or not name.isidentifier() or quantity:  # kept as it is
+        again = lhs.isidentifier() and any(re.match(rf"\s*{lhs}\s*=", one) for one in later)
+        name = lhs if again else notations.local_name(lhs, notation)
+        if not later or name is None:  # kept as it is
             kept.append(statement)
             continue
-        word, value = re.compile(rf"\b{name}\b"), f"({value})".replace("\\", "\\\\")
         for j, one in enumerate(later, i + 1):
             left, mark, right = one.partition("=")
-            statements[j] = left + mark + word.sub(value, right)  # value's backslashes kept
+            statements[j] = left + mark + notations.with_local(right, name, value)
             if left.strip() == name:  # assigned again: the ones after it see the new value
                 break
     return kept

@@ -136,6 +136,22 @@ def parsed(text, notation):
         return None
 
 
+LOCAL_NAME = re.compile(r"(?:\\mathrm\{|\\text\{|\\operatorname\{)?([A-Za-z]\w*)\}?")
+
+
+def local_name(lhs, notation):
+    """The name ``lhs`` when it can name a value for the text after it, or None: a name of
+    code or a word (s, s2, sig_z, \\mathrm{tmp}) that is no quantity of ``notation``."""
+    match = LOCAL_NAME.fullmatch(lhs.strip())
+    return match.group(1) if match and parsed(lhs, notation) is None else None
+
+
+def with_local(text, name, value):
+    """``text`` with the local ``name`` as ``(value)`` wherever it stands alone: not inside a
+    longer name or a command (the s of s2, sig_s or \\sigma); after a digit, TeX's 2s is 2 s."""
+    return re.sub(rf"(?<![A-Za-z_\\]){re.escape(name)}(?!\w)", lambda _: f"({value})", text)
+
+
 STEPS_BACK = {"δ": 1, "Δ": 1, "a": -1, "A": -1}  # the loop's previous step: backward, forward
 
 
