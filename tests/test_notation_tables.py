@@ -653,3 +653,24 @@ def test_the_fix_of_an_update_is_the_students_update_and_checks_correct(
     assert "R^(" not in result.to_text() and ".T *" not in result.corrected
     assert "@ learning_rate" not in result.corrected  # NumPy has no matrix product by a scalar
     assert check(corrected, (4, 5, 3), notation=notation).verdict == "correct"
+
+
+PROD = (
+    r"\frac{\partial J}{\partial h} = \text{prod}\left(\frac{\partial J}{\partial o}, "
+    r"\frac{\partial o}{\partial h}\right)"
+)
+
+
+@pytest.mark.parametrize(
+    "equation, sizes, verdict",
+    [
+        (PROD + r" = {W^{(2)}}^\top \frac{\partial J}{\partial o}", (4, 5, 3), "correct"),
+        (PROD + r" = W^{(2)} \frac{\partial J}{\partial o}", (4, 5, 3), "wrong"),
+        (PROD, (3, 5, 4, 2), "unsupported"),  # ∂o/∂h across two layers: no matrix of the net
+    ],
+)
+def test_d2ls_jacobian_of_the_output_by_the_last_hidden_layer_is_its_weights(
+    equation, sizes, verdict
+):
+    """o = W^(2) h + b^(2): ∂o/∂h = W^(2) where h is the last hidden layer."""
+    assert check(equation, sizes, notation="d2l").verdict == verdict
