@@ -700,3 +700,19 @@ def test_the_fix_of_a_jacobian_step_holds_where_its_symbols_exist():
     nielsen = r"\frac{\partial C}{\partial w^l} = \delta^l \odot \frac{\partial z^l}{\partial w^l}"
     step = check_derivation(nielsen, notation="nielsen").steps[0]
     assert step.suggestion == "δ^lᵀ (∂z^l/∂w^l) = δ^l a^{l-1}ᵀ"
+
+
+@pytest.mark.parametrize(
+    "step, verdict",
+    [
+        ("dJ/dTheta[l] = (1/m) * Delta[l+1] @ A[l].T + alpha * Theta[l]", "wrong"),  # not α/m
+        ("dJ/dTheta[l] = (1/m) * Delta[l+1] @ A[l].T + (alpha/m) * Theta[l]", "correct"),
+        ("dJ/dTheta[l] = delta[l+1] @ a[l].T + alpha * Theta[l]", "correct"),  # one sample's
+        ("dJ/dTheta[l] = delta[l+1] @ a[l].T + (alpha/m) * Theta[l]", "wrong"),
+    ],
+)
+def test_the_l2_term_is_judged_alike_in_both_judges(step, verdict):
+    """The calculus path's network has the L2 term where the step names α, as check's has (it
+    had none, so α Θ added to the batch's gradient was accepted there)."""
+    assert _calculus(step, None).verdict == verdict
+    assert check(step).verdict == verdict

@@ -562,7 +562,8 @@ def _setting(left, right, options, write):
     sizes = options.sizes or generic_sizes(left, right)
     if max(p * q for p, q in zip(sizes, sizes[1:], strict=False)) > calculus.MAX_ENTRIES:
         sizes = (GENERIC_WIDTHS * len(sizes))[: len(sizes)]  # wide layers: small ones, as many
-    network = random_network(tuple(sizes), options.activation, False, options.seed)
+    with_alpha = shapes.uses(right, {"α"})  # the L2 term's α, as check's network has it
+    network = random_network(tuple(sizes), options.activation, with_alpha, options.seed)
     rng = np.random.default_rng(options.seed + 1)
     directions = calculus.directions(network, [left, right], rng)
     generic = calculus.generic_matrices([left, right], rng)
