@@ -47,6 +47,8 @@ def test_the_corpus_is_large_and_balanced():
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     r"\partial s}": "d2l's s = (λ/2)(‖W^(1)‖² + ‖W^(2)‖²), the L2 term, is no quantity here",
+    r"\operatorname{sech}": "sech² (1 − tanh²) is no function deltaprop knows",
+    "np.dot(w, activation)": "network.py's activation is a^(l−1) in z = np.dot(w, activation) + b",
 }
 
 
