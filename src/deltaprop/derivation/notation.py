@@ -723,7 +723,7 @@ class _Parser:
                 power = self.expect("num", "a number after ** or .^")
                 exponent = Num((power.pos, power.end), power.value)
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
-            elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean"):
+            elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean", "shape"):
                 node = self.method(node)
             elif kind == "(" and getattr(node, "name", "") in ("a", "y") and self._of_sample():
                 sample = self.braced("(")  # Nielsen's y(x), a^L(x); a^(L)(x^(i)): of a sample
@@ -1010,6 +1010,12 @@ class _Parser:
         if tok.kind == "dot":
             (other,), end = self.numpy_arguments(1)
             return Bin((node.span[0], end), "@", node, other, ".dot")
+        if tok.kind == "shape":  # X.shape[1]: the number of samples m (X.shape[0] in rows)
+            self.expect("[", "'[' and the axis of the samples")
+            axis = self.expect("num", "the axis of the samples")
+            if axis.value != (0 if self.table.rows else 1):
+                self.fail("only the number of samples m is read of a shape", axis)
+            return Sym((node.span[0], self.expect("]", "']'").end), "m")
         self.expect("(", "'(' and axis=0 or axis=1")
         return self.axis_sum(node.span[0], node, tok.kind == "mean", method=True)
 
