@@ -716,3 +716,51 @@ def test_the_l2_term_is_judged_alike_in_both_judges(step, verdict):
     had none, so α Θ added to the batch's gradient was accepted there)."""
     assert _calculus(step, None).verdict == verdict
     assert check(step).verdict == verdict
+
+
+SIGMOID_POST = """The sigmoid, $\\sigma(z) = \\frac{1}{1+e^{-z}}$, and a linear output.
+
+```python
+z2 = W1 @ x + b1
+a2 = sigmoid(z2)
+delta2 = W2.T @ delta3 * a2 * (1 - a2)
+dW1 = delta2 @ x.T
+```
+"""
+TANH_POST = """Hidden layers use $\\varphi = \\tanh$; the output is linear.
+
+$$\\delta^{(l)} = (\\Theta^{(l)})^T \\delta^{(l+1)} \\odot (1 - (a^{(l)})^2)$$
+"""
+RELU_POST = """We use ReLU: $g(z) = \\max(0, z)$.
+
+$$dZ^{[1]} = W^{[2]T} dZ^{[2]} * (Z^{[1]} > 0)$$
+"""
+
+
+@pytest.mark.parametrize(
+    "post, named, other",
+    [
+        (SIGMOID_POST, "sigmoid", "tanh"),
+        (TANH_POST, "tanh", "sigmoid"),
+        (RELU_POST, "relu", "tanh"),
+    ],
+)
+def test_a_post_is_judged_for_the_activation_it_names(post, named, other):
+    """φ = tanh, σ(z) = 1/(1 + e^{−z}), g(z) = max(0, z) or code that calls sigmoid: without
+    --activation the post is judged for that network (as check judges one equation that names
+    its φ), and a line that only names φ is skipped, not unparseable."""
+    result = check_text(post)
+    assert result.exit_code == 0, result.to_text()
+    assert check_text(post, activation=named).to_json() == result.to_json()
+    assert check_text(post, activation=other).exit_code == 1
+
+
+def test_a_post_that_names_two_activations_is_judged_for_tanh_as_before():
+    post = "The sigmoid is slow, so I use tanh.\n" + SIGMOID_POST
+    assert check_text(post).to_json() == check_text(post, activation="tanh").to_json()
+
+
+def test_check_file_takes_the_activation_from_the_post(tmp_path, capsys):
+    path = tmp_path / "post.md"
+    path.write_text(SIGMOID_POST, encoding="utf-8")
+    assert main(["check", "--file", str(path)]) == 0, capsys.readouterr().out

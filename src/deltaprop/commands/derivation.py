@@ -230,7 +230,7 @@ def run_check(args):
         args.notation = tables.load(args.notation_file)
     if (args.file is None) == (args.equation is None):
         raise ConfigError("give one EQUATION or --file PATH ('-' for standard input), not both")
-    whole = {"sizes": sizes, "activation": args.activation or "tanh", "seed": args.seed}
+    whole = {"sizes": sizes, "activation": args.activation, "seed": args.seed}
     whole |= {k: getattr(args, k) for k in ("notation", "output_activation", "loss", "bias")}
     whole["define"] = args.define
     if args.file is not None:

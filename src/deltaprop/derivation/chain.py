@@ -255,8 +255,24 @@ def is_derivation(text):
     return lines or chain or DERIVATION_MARKS.search(text) is not None
 
 
+ACTIVATIONS = {  # how a text names its network's φ: by name, or by formula
+    "sigmoid": r"sigmoid|\\frac\s*\{?\s*1\s*\}?\s*\{\s*1\s*\+\s*e\^"  # \frac{1}{1+e^{-z}}
+    r"|1\s*/\s*\(\s*1\s*\+\s*(?:np\.)?exp",  # 1 / (1 + np.exp(-z))
+    "tanh": r"\btanh",
+    "relu": r"\brelu|\bmax(?:imum)?\s*\(\s*0\s*,",
+}
+
+
+def named_activation(text):
+    """The activation ``text`` names (sigmoid, tanh or relu: φ = tanh, σ(z) = 1/(1 + e^{−z}),
+    a2 = sigmoid(z2)) when it names one only, else tanh: a post is judged for its own network,
+    as ``check`` judges an equation that names its φ."""
+    named = [name for name, pattern in ACTIVATIONS.items() if re.search(pattern, text, re.I)]
+    return named[0] if len(named) == 1 else "tanh"
+
+
 def check_derivation(
-    formula, sizes=None, activation="tanh", seed=0, notation=None, scope=None, define=(), **network
+    formula, sizes=None, activation=None, seed=0, notation=None, scope=None, define=(), **network
 ):
     """Judge every step of every equation in ``formula`` (TeX, plain text or Unicode): a
     :class:`DerivationResult` whose ``verdict`` is ``correct``, ``wrong``, ``skipped`` (nothing
@@ -267,8 +283,11 @@ def check_derivation(
     formula : str
         One formula: ``A = B = C``, an ``align`` block, an ``\\eqalign``; macros defined
         in it (``\\def``, ``\\newcommand``) are expanded.
-    sizes, activation, seed, notation, define
+    sizes, seed, notation, define
         As for :func:`deltaprop.derivation.check.check`.
+    activation : str, optional
+        φ of the hidden layers; when None, the one ``formula`` names
+        (:func:`named_activation`), else tanh.
     **network
         ``output_activation``, ``loss`` and ``bias``, passed on to
         :func:`deltaprop.derivation.check.check` (steps that need derivatives by numbers are
@@ -277,6 +296,7 @@ def check_derivation(
         Macros and local names defined earlier in the same text.
     """
     sizes = None if sizes is None else check_work(sizes)
+    activation = activation or named_activation(formula)
     if network.get("bias"):  # cs231n's --bias folded: refused, as check refuses it
         notations.bias_readings(notation or notations.detect(formula), network["bias"], ())
     given = tuple((k, v) for k, v in network.items() if v is not None)
@@ -449,6 +469,8 @@ def judge_side(lhs, rhs, written, options):
             return judged
     if verdict in ("correct", "wrong"):
         return _from_single(written, single)
+    if PHI.fullmatch(lhs):  # φ = tanh: the activation named, no quantity of the network
+        return StepResult(written, "skipped", message=PHI_NOTE)
     about = NETWORK_SYMBOL.search(text) or found != "question"
     if single is None or not (about and _of_the_network(lhs, options)):
         return StepResult(written, "skipped", message=_unread(single))
@@ -465,6 +487,8 @@ def _of_the_network(lhs, options):
     return found is not None and found[0] != "m"
 
 
+PHI = re.compile(r"\s*(?:\\varphi|\\phi|φ|ϕ|\\sigma|σ)\s*(?:\(\s*\w+\s*\))?\s*")  # φ, σ(z)
+PHI_NOTE = "it names the activation φ (--activation says which one the network has)"
 NETWORK_SYMBOL = re.compile(
     r"\\(?:Theta|delta|Delta|varphi)|[ΘθδΔφϕ]|\b[azbAZ]\s*\^\s*\{?\s*[(\[]|(?:\\partial|∂)\s*J\b|\\hat\s*\{?\s*y|ŷ"
 )

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 
 from deltaprop.derivation import notations, tex
-from deltaprop.derivation.chain import Options, Scope, check_derivation
+from deltaprop.derivation.chain import Options, Scope, check_derivation, named_activation
 from deltaprop.errors import ConfigError
 
 MATH_ENVS = r"(?:align|aligned|gather|equation|multline|eqnarray|displaymath|math|split|alignat)\*?"
@@ -83,10 +83,12 @@ def _short(text, width=70):
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **network):
+def check_text(text, sizes=None, activation=None, seed=0, notation=None, **network):
     """Judge every formula of ``text`` (Markdown, MathJax, TeX or plain text): a
     :class:`TextResult` of one ``DerivationResult`` per formula, with ``line`` (1-based, where
-    it starts) and ``source`` (the text as it stands, comments included)."""
+    it starts) and ``source`` (the text as it stands, comments included); judged for the
+    ``activation`` given, else the one the text names (:func:`chain.named_activation`)."""
+    activation = activation or named_activation(text)
     options = {"sizes": sizes, "activation": activation, "seed": seed, "notation": notation}
     options |= network  # output_activation, loss, bias, define: as for check
     readable, after = _without_comments(text), 0
