@@ -208,7 +208,8 @@ def _add_test_network(p, named=""):
     """--sizes, --activation and --seed: the random network that values are checked on;
     ``named``: the default of --activation is the function an equation names, else tanh."""
     p.add_argument("--sizes", help="an architecture; default: symbolic widths n_l")
-    default = ": the one EQUATION names, sigmoid, tanh or relu, else tanh" if named else " tanh"
+    default = ": the one EQUATION or the --file names, sigmoid, tanh or relu, else tanh"
+    default = default if named else " tanh"
     p.add_argument(
         "--activation",
         default=None if named else "tanh",
