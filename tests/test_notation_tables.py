@@ -7,8 +7,8 @@ data/notation_sweep2.tsv, data/notation_sweep3.tsv, data/notation_sweep4.tsv and
 data/notation_sweep5.tsv (every notation) the same way by reviewers with new inputs, and
 data/notation_verbatim.tsv (the equations as each source prints or codes them), before they
 were run; data/define_sweep3.tsv holds names of a student's own (--define), written likewise,
-and data/define_sweep4.tsv textbooks' notations deltaprop has no table for (--define and
-notation files), and what it says when it cannot read them."""
+and data/define_sweep4.tsv and data/define_sweep5.tsv textbooks' notations deltaprop has no
+table for (--define and notation files), and what it says when it cannot read them."""
 
 import re
 import shlex
@@ -164,7 +164,29 @@ def test_an_equation_in_names_of_ones_own_gets_its_verdict(row):
     assert result.verdict == expected, result.to_text()
 
 
-OWN = read_rows(DATA / "define_sweep4.tsv")  # textbooks without a table, and what is unread
+OWN = read_rows(DATA / "define_sweep4.tsv", DATA / "define_sweep5.tsv")  # textbooks without a
+# table, and what is unread
+NOT_YET = {  # a part of a row of define_sweep5.tsv not read yet: why
+    "(n)": "Haykin's iteration n, v_j(n), is read as a symbol n",
+    r"\ell": "a layer letter \\ell is not read in a name",
+    "ℓ": "a layer letter ℓ is not read in a name",
+    "(in)": "a layer named by a word, Raschka's A^{(in)}, is not a name with a layer",
+    "raschka.toml": "a layer named by a word, Raschka's A^{(in)}, is not a name with a layer",
+    "weights_1_2) *": "crash: a name of one's own with digits (Trask's weights_1_2)",
+    "layer_2_delta.T": "crash: a name of one's own with digits (Trask's weights_1_2)",
+    "e^n": "a layer letter n is read as a symbol n",
+    "2m J": "a cost 2m J: the factor 2m is not read",
+    "mitchell.toml": "unit letters other than i, j, k (Mitchell's h) are refused",
+    "W^{(l)}=Theta\t": "the message names no fix ('write')",
+    "\t=z^(l)\t": "the message names no fix ('write')",
+    "unread:'weights_1_2'": "the unknown names are not said whole ('layer' for layer_1)",
+}
+
+
+def _pending(row):
+    text = "\t".join(row) + "\t"
+    reason = next((why for part, why in NOT_YET.items() if part in text), None)
+    return pytest.param(row, marks=pytest.mark.xfail(reason=reason, strict=True)) if reason else row
 
 
 def _own(row):
@@ -179,7 +201,9 @@ def _own(row):
         return err
 
 
-@pytest.mark.parametrize("row", OWN, ids=[f"{r[0]}-{i}" for i, r in enumerate(OWN)])
+@pytest.mark.parametrize(
+    "row", [_pending(r) for r in OWN], ids=[f"{r[0]}-{i}" for i, r in enumerate(OWN)]
+)
 def test_a_textbooks_notation_brought_by_the_student_gets_its_verdict(row):
     result, (expected, _, said) = _own(row), row[4].partition(":")
     if expected == "refused":  # before use, in one line that names the fix
