@@ -230,7 +230,7 @@ def test_a_renamed_copy_of_a_built_in_judges_and_says_the_same(row):
         ),
         (
             "[symbols]\nW = 'Theta'",
-            "symbols 'W' = 'Theta': give the layer of 'Theta', e.g. Theta^(l)",
+            "symbols 'W' = 'Theta': give the layer of 'Theta': write Theta^(l)",
         ),
         (
             "[symbols]\n'W^{(L)}' = 'Theta^(l)'",

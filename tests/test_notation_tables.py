@@ -168,17 +168,11 @@ OWN = read_rows(DATA / "define_sweep4.tsv", DATA / "define_sweep5.tsv")  # textb
 # table, and what is unread
 NOT_YET = {  # a part of a row of define_sweep5.tsv not read yet: why
     "(n)": "Haykin's iteration n, v_j(n), is read as a symbol n",
-    r"\ell": "a layer letter \\ell is not read in a name",
-    "ℓ": "a layer letter ℓ is not read in a name",
     "(in)": "a layer named by a word, Raschka's A^{(in)}, is not a name with a layer",
     "raschka.toml": "a layer named by a word, Raschka's A^{(in)}, is not a name with a layer",
-    "weights_1_2) *": "crash: a name of one's own with digits (Trask's weights_1_2)",
-    "layer_2_delta.T": "crash: a name of one's own with digits (Trask's weights_1_2)",
     "e^n": "a layer letter n is read as a symbol n",
     "2m J": "a cost 2m J: the factor 2m is not read",
     "mitchell.toml": "unit letters other than i, j, k (Mitchell's h) are refused",
-    "W^{(l)}=Theta\t": "the message names no fix ('write')",
-    "\t=z^(l)\t": "the message names no fix ('write')",
     "unread:'weights_1_2'": "the unknown names are not said whole ('layer' for layer_1)",
 }
 

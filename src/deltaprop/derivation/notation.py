@@ -824,7 +824,7 @@ class _Parser:
         return replace(node, span=(node.span[0], self.next().end))
 
     def superscript_item(self, node, braced=True):
-        if self.tok.kind == "sym" and self.tok.value in self.table.letters:  # Nielsen's δ^l
+        if self.letter(self.tok):  # Nielsen's δ^l
             return self.with_layer(node, self.layer_index(simple=not braced))
         if self.tok.kind == "ᵀ" or (self.tok.kind == "sym" and self.tok.value == "T"):
             return Transpose((node.span[0], self.next().end), _ones(node))
@@ -869,14 +869,20 @@ class _Parser:
         tok = self.next()
         if tok.kind == "num":
             return LayerIndex("", int(tok.value))
-        if tok.kind != "sym" or tok.value not in self.table.letters:
+        letter = self.letter(tok)
+        if letter is None:
             self.fail("expected a layer index (a number, L, l or k, e.g. l+1)", tok)
-        base, offset = self.table.letters[tok.value], 0
-        self.letters.setdefault(base, set()).add(tok.value)
+        base, offset = self.table.letters[letter], 0
+        self.letters.setdefault(base, set()).add(letter)
         if not simple and self.tok.kind in ("+", "-"):
             sign = 1 if self.next().kind == "+" else -1
             offset = sign * int(self.expect("num", "a number in the layer index").value)
         return LayerIndex(base, offset)
+
+    def letter(self, tok):
+        """The layer letter ``tok`` is (``\\ell`` and ℓ: l), or None."""
+        letter = {"ℓ": "l"}.get(tok.value, tok.value) if tok.kind == "sym" else None
+        return letter if letter in self.table.letters else None
 
     def with_layer(self, node, layer):
         """``node`` with ``layer``, spanning up to the last token read."""

@@ -779,9 +779,11 @@ def width(layer, notation):
     """The width n_l of the core's ``layer`` in ``notation``'s letters (:func:`as_written`'s:
     the student's n_k) and numbering where layer 0 is the input (deeplearning.ai's n^{[l-1]})."""
     table = table_of(notation)
-    if table.first != 0:  # the core's numbering: n_l in the letter
-        return str(Dim("n", LayerIndex(_letter_back(layer.base, table), layer.offset)))
-    return _layer_text("n", _written_index(layer, Meaning("a"), table), table)
+    written = _written_index(layer, Meaning("a"), table)
+    if table.first != 0 or written is None:  # n_l in the letter (Trask's layer_0: n_{l-1})
+        written = layer.shift(-input_shift(layer.base, table))
+        return str(Dim("n", LayerIndex(_letter_back(written.base, table), written.offset)))
+    return _layer_text("n", written, table)
 
 
 def _input_said(table, before, after=""):

@@ -256,6 +256,7 @@ QUANTITY = re.compile(  # m dJ/dTheta^(l), \partial J/\partial \Theta^{(l)}, Del
     rf"\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*)?{LAYER}"
     r"(?P<T>\s*(?:\^\s*\{?\s*T\s*\}?|ᵀ|\.T))?(?P<over>\s*/\s*m)?"
 )
+ELL = re.compile(r"(?<=[\^\[({])(?:\\ell(?![A-Za-z])|ℓ)")  # W^{[\ell]}: the layer letter l
 FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{(.*)\}")  # \frac{∂J}{∂…}: ∂J/∂…
 QUANTITIES = (
     "Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, the gradients "
@@ -274,15 +275,18 @@ def definition(name, quantity, table, at=""):
     symbols and numbering, times m, over m or times a number (Britz's ``m dJ/dTheta^(l)``,
     cs231n's ``Delta^(l+1)/m``, Hagan's ``2 delta^(l)``), maybe transposed. A ConfigError
     names what does not fit: a name the notation reads as a matrix is not given a vector."""
+    name, quantity = ELL.sub("l", name), ELL.sub("l", quantity)
     written = WRITTEN.fullmatch(name.strip())
     if written is None:
-        raise ConfigError(f"{name!r} is not a name with an optional layer, as W^{{[l]}} or A_prev")
+        raise ConfigError(
+            f"{name!r} is not a name with an optional layer: write W^{{[l]}} or A_prev"
+        )
     meaning, layer = _quantity(quantity.strip(), table)
     word = written["head"] + ("{}" + written["tail"] if written["tail"] else "")
     _same_shape(word, name.strip(), meaning.core, table)
     letter = written["letter"] or written["slot"]
     if layer is None and meaning.core not in SCALARS:
-        raise ConfigError(f"give the layer of {quantity.strip()!r}, e.g. {quantity.strip()}^(l)")
+        raise ConfigError(f"give the layer of {quantity.strip()!r}: write {quantity.strip()}^(l)")
     if letter and meaning.core not in SCALARS:
         base = table.letters.get(letter, "?")
         if base != layer[0]:
@@ -318,7 +322,8 @@ def letters_of(definitions, table):
     m a layer l (never l or L, the question's letters: Goodfellow's l is L)."""
     letters = {}
     for name, quantity in definitions:
-        written, found = WRITTEN.fullmatch(name.strip()), QUANTITY.fullmatch(quantity.strip())
+        name, quantity = ELL.sub("l", name).strip(), ELL.sub("l", quantity).strip()
+        written, found = WRITTEN.fullmatch(name), QUANTITY.fullmatch(quantity)
         letter, base = written and written["letter"], found and found["letter"]
         if letter not in (None, "", "l", "L", *table.letters) and base in ("l", "L", "k"):
             letters.setdefault(letter, base.replace("k", "l"))
