@@ -168,12 +168,12 @@ OWN = read_rows(DATA / "define_sweep4.tsv", DATA / "define_sweep5.tsv")  # textb
 # table, and what is unread
 NOT_YET = {  # a part of a row of define_sweep5.tsv not read yet: why
     "(n)": "Haykin's iteration n, v_j(n), is read as a symbol n",
-    "(in)": "a layer named by a word, Raschka's A^{(in)}, is not a name with a layer",
-    "raschka.toml": "a layer named by a word, Raschka's A^{(in)}, is not a name with a layer",
     "e^n": "a layer letter n is read as a symbol n",
     "2m J": "a cost 2m J: the factor 2m is not read",
     "mitchell.toml": "unit letters other than i, j, k (Mitchell's h) are refused",
     "unread:'weights_1_2'": "the unknown names are not said whole ('layer' for layer_1)",
+    "= A^{(out)} - Y\t": "an undefined Y is the question's (columns) in a notation of rows",
+    r"\frac{\partial \phi(Z^{(h)})}": "Raschka's ∂φ(z)/∂z is not read as φ'(z)",
 }
 
 

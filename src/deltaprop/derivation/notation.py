@@ -298,6 +298,7 @@ def tokenize(text, notation="question"):
     ``~name`` (with its layer when digits follow, as in ``dZ1``), translated after parsing."""
     table = table_of(notation)
     words = WORD_TOKENS | table.words | {name: f"~{name}" for name in table.symbols}
+    words |= {f"\\{name}": f"~{name}" for name in table.symbols if "^" in name}  # \delta^{(h)}
     names = _names_re(words)
     tokens, pos = [], 0
     while pos < len(text):  # a name of the notation first, then the other tokens
@@ -316,7 +317,9 @@ def _names_re(words):
     changed = (  # and a name written as LaTeX: Hagan's \dot{F}
         w
         for w in words
-        if (w.isidentifier() and (words[w] != WORD_TOKENS.get(w) or "_" in w)) or w[0] == "\\"
+        if (w.isidentifier() and (words[w] != WORD_TOKENS.get(w) or "_" in w))
+        or w[0] == "\\"
+        or "^" in w  # Raschka's A^{(out)}
     )
     names = sorted(changed, key=len, reverse=True)
     if not names:

@@ -256,6 +256,9 @@ QUANTITY = re.compile(  # m dJ/dTheta^(l), \partial J/\partial \Theta^{(l)}, Del
     rf"\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*)?{LAYER}"
     r"(?P<T>\s*(?:\^\s*\{?\s*T\s*\}?|ᵀ|\.T))?(?P<over>\s*/\s*m)?"
 )
+NAMED_LAYER = re.compile(  # Raschka's A^{(h)}, W^{(out)}: a layer named by a word, not a letter
+    r"\\?[^\W\d]\w*\s*\^\s*\{?\s*[(\[]\s*[A-Za-z]\w*\s*[)\]]\s*\}?"
+)
 ELL = re.compile(r"(?<=[\^\[({])(?:\\ell(?![A-Za-z])|ℓ)")  # W^{[\ell]}: the layer letter l
 FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{(.*)\}")  # \frac{∂J}{∂…}: ∂J/∂…
 QUANTITIES = (
@@ -275,16 +278,19 @@ def definition(name, quantity, table, at=""):
     symbols and numbering, times m, over m or times a number (Britz's ``m dJ/dTheta^(l)``,
     cs231n's ``Delta^(l+1)/m``, Hagan's ``2 delta^(l)``), maybe transposed. A ConfigError
     names what does not fit: a name the notation reads as a matrix is not given a vector."""
-    name, quantity = ELL.sub("l", name), ELL.sub("l", quantity)
-    written = WRITTEN.fullmatch(name.strip())
-    if written is None:
+    name, quantity = ELL.sub("l", name).strip(), ELL.sub("l", quantity).strip()
+    written = WRITTEN.fullmatch(name)
+    letter = written and (written["letter"] or written["slot"])
+    if NAMED_LAYER.fullmatch(name) and letter not in table.letters:  # A^{(out)}: one name
+        word, letter = re.sub(r"\s+", "", name).lstrip("\\"), ""
+    elif written is None:
         raise ConfigError(
             f"{name!r} is not a name with an optional layer: write W^{{[l]}} or A_prev"
         )
+    else:
+        word = written["head"] + ("{}" + written["tail"] if written["tail"] else "")
     meaning, layer = _quantity(quantity.strip(), table)
-    word = written["head"] + ("{}" + written["tail"] if written["tail"] else "")
     _same_shape(word, name.strip(), meaning.core, table)
-    letter = written["letter"] or written["slot"]
     if layer is None and meaning.core not in SCALARS:
         raise ConfigError(f"give the layer of {quantity.strip()!r}: write {quantity.strip()}^(l)")
     if letter and meaning.core not in SCALARS:
