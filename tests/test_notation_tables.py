@@ -51,6 +51,12 @@ NOT_READ = {  # not read yet (exit 2): reported, and never accepted
         "∂o/∂h inside d2l's prod is a Jacobian that check() does not evaluate (the command "
         "checks the chain as a derivation, which does)"
     ),
+    r"\operatorname{sech}": "sech² (1 − tanh²) is no function deltaprop knows",
+    "np.dot(w, activation)": "network.py's activation is a^(l−1) in z = np.dot(w, activation) + b",
+    "dscores /= N": "an update by /= after ';' (dscores /= N) is not read",
+    "m = X.shape[1];": "a statement m = X.shape[1] before ';' is judged alone and cannot be",
+    ".reshape(-1, 1)": "a reshape is read as the array unchanged: .reshape(-1, 1) makes a column",
+    "cache['Z1']": "cache['Z1'], of the course's cache dictionary, is not read as Z1",
 }
 
 

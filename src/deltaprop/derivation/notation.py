@@ -192,7 +192,7 @@ LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
 ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
 PHIS = {"φ", "φ'", "Diag φ'"}  # functions of a layer (f^l, g^{[l]}, Hagan's \dot{F}^m)
-FUNCTIONS = {"Diag", "ℓ", "ℓ'", "Tr", "prod"} | ELEMENTWISE | PHIS  # ℓ: a loss; ℓ' = ∂ℓ/∂a
+FUNCTIONS = {"Diag", "ℓ", "ℓ'", "Tr", "prod", "tanh'"} | ELEMENTWISE | PHIS  # ℓ' = ∂ℓ/∂a
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
 ENTRY = set("ijk")  # entry indices: δ^l_j, w^l_{jk}, Σ_k
 
@@ -245,6 +245,7 @@ WORDS = {  # a token and its other words
     "dot": "matmul",  # np.matmul(a, b) is np.dot(a, b) for these arrays
     "heaviside": "heaviside",
     "square": "square",
+    "tanh": "tanh",  # tanh(z), tanh′(z) in plain text
 }
 
 
@@ -264,12 +265,14 @@ UNICODE["\\|"] = "‖"  # Octave's .*, ./, .^ and :=; LaTeX's \|
 UNICODE["←"] = "="
 UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
 UNICODE["𝟙"] = "1"  # 𝟙[z > 0]: the indicator, read as the mask (z > 0)
-SCRIPTS = str.maketrans("⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹ₐⱼₖₗᵢ₊₋₀₁₂₃₄₅₆₇₈₉", "()lLk+-0123456789ajkli+-0123456789")
+SCRIPTS = str.maketrans(
+    "⁽⁾ˡᴸᵏⁱ⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹ₐⱼₖₗᵢ₊₋₀₁₂₃₄₅₆₇₈₉", "()lLki+-0123456789ajkli+-0123456789"
+)
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\b(?:np|self)\.|\b(?:int|float)(?:32|64)?(?=\()"  # cast: a mask
     r"|\.astype\((?:np\.)?\w+\)|;\s*$|\[\s*:\s*,\s*(?:None|np\.newaxis)\s*\])"  # v[:, None]: v
     r"|(?P<row>\[\s*(?:None|np\.newaxis)\s*,\s*:\s*\])|(?P<annotation>\\in(?![A-Za-z]).*)"
-    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<sup>[⁽ˡᴸᵏ][⁽⁾ˡᴸᵏ⁺⁻⁰¹²³⁴-⁹]*)|(?P<sub>[ₐⱼₖₗᵢ₊₋₀-₉]+)"
+    r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<sup>[⁽ˡᴸᵏ][⁽⁾ˡᴸᵏⁱ⁺⁻⁰¹²³⁴-⁹]*)|(?P<sub>[ₐⱼₖₗᵢ₊₋₀-₉]+)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)(?:_(?=\d+_grad))?\d+(?:_grad)?(?![A-Za-z0-9]))"
@@ -412,6 +415,8 @@ def _symbol_or_op(s, pos, end):
 def _word_tokens(word, text, pos, end, words=WORD_TOKENS):
     if word in words:
         return [_symbol_or_op(words[word], pos, end)]
+    if word == "d":  # dJ/dΘ, \frac{dJ}{d\Theta}: the differential
+        return [Token("∂", "∂", pos, end)]
     if word[0] == "d" and len(word) > 1 and (word[1:] in words or word[1:] in LETTERS):
         rest = _word_tokens(word[1:], text, pos + 1, end, words)
         return [Token("∂", "∂", pos, pos + 1), *rest]
@@ -455,6 +460,11 @@ def _masked(span, mask, x, other):
     return Bin(span, "*", x, mask, "np.where") if zero else None
 
 
+def _mask(span, x, zero):
+    """``np.greater(x, 0)``: the mask (x > 0); None against another number."""
+    return Call(span, "step", x) if isinstance(zero, Num) and zero.value == 0 else None
+
+
 NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make (None: unread)
     "dot": (2, lambda span, a, b: Bin(span, "@", a, b, "np.dot")),
     "multiply": (2, lambda span, a, b: Bin(span, "*", a, b, "np.multiply")),  # NumPy's *
@@ -465,11 +475,14 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
     "heaviside": (2, lambda span, x, _: Call(span, "step", x)),  # (x > 0), as ReLU' is read
     "square": (1, lambda span, v: Call(span, "pow", v, (Num(span, 2.0),))),
     "transpose": (1, Transpose),  # np.transpose(W) is W.T
+    "divide": (2, lambda span, a, b: Bin(span, "/", a, b, "/")),
+    "greater": (2, _mask),
 }
 NUMPY_UNREAD = {  # why a NumPy function's node is None
     "power": "np.power takes a number as its exponent",
     "maximum": "only np.maximum(0, x), the ReLU, is read",
     "where": "only np.where(mask, x, 0) is read, or np.where(mask, 0, x): write x * mask",
+    "greater": "only np.greater(x, 0), the mask (x > 0), is read",
 }
 PRIMARIES = {  # the token that starts an operand → the method primary_… that reads it
     "∂": "differential",
@@ -698,7 +711,10 @@ class _Parser:
                 node = self.with_layer(node, self.layer_index(simple=True))
             elif kind == "layer":  # delta3: the layer written against the name
                 node = self.with_layer(node, LayerIndex("", self.next().value))
-            elif kind in ("ᵀ", "'"):  # as in a superscript: A^T, A^{\prime}
+            elif kind in ("ᵀ", "'", "²") or (
+                self.tok.value == "T" and self.tok.pos == node.span[1]
+            ):
+                # as in a superscript: A^T, A^{\prime}, A^2, and W^[2]T
                 node = self.superscript_item(node)
             elif kind == "row":  # v[None, :]: a 1-D v as a row, vᵀ even where v.T is v
                 self.next()
@@ -710,7 +726,7 @@ class _Parser:
                 power = self.expect("num", "a number after ** or .^")
                 exponent = Num((power.pos, power.end), power.value)
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
-            elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean"):
+            elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean", "shape"):
                 node = self.method(node)
             elif kind == "(" and getattr(node, "name", "") in ("a", "y") and self._of_sample():
                 sample = self.braced("(")  # Nielsen's y(x), a^L(x); a^(L)(x^(i)): of a sample
@@ -788,8 +804,8 @@ class _Parser:
 
     def prime(self, node):
         tok = self.next()
-        if isinstance(node, Sym) and node.name == "φ":  # (f^l)': the layer stays
-            return replace(node, span=(node.span[0], tok.end), name="φ'")
+        if isinstance(node, Sym) and node.name in ("φ", "tanh"):  # (f^l)': the layer stays
+            return replace(node, span=(node.span[0], tok.end), name=f"{node.name}'")
         return Transpose((node.span[0], tok.end), node)
 
     def call(self, func):
@@ -802,6 +818,10 @@ class _Parser:
         close = self.expect(CLOSING[open_.kind], f"{CLOSING[open_.kind]!r}")
         if func.name == "prod" and len(extra) == 1:  # d2l's prod(v, ∂o/∂X): the chain rule
             return self.chain_rule((func.span[0], close.end), arg, extra[0])
+        if func.name == "tanh'":  # tanh'(z) = 1 − tanh²(z)
+            span = (func.span[0], close.end)
+            square = Call(span, "pow", Call(span, "tanh", arg), (Num(span, 2.0),))
+            return Bin(span, "-", Num(span, 1.0), square, "-")
         return Call((func.span[0], close.end), func.name, arg, tuple(extra), func.layer)
 
     def chain_rule(self, span, v, jac):
@@ -821,9 +841,8 @@ class _Parser:
         if not self.accept("{"):
             return self.superscript_item(node, braced=False)
         node = self.superscript_item(node)
-        while self.tok.kind != "}":  # ^{(l)T}, ^{[l]^T}: a layer index and a transpose
-            self.accept("^")
-            node = self.superscript_item(node)
+        while self.tok.kind != "}":  # ^{(l)T}, ^{[l]^T}, ^{[l]^{T}}: a layer and a transpose
+            node = self.superscript(node) if self.tok.kind == "^" else self.superscript_item(node)
         return replace(node, span=(node.span[0], self.next().end))
 
     def superscript_item(self, node, braced=True):
@@ -835,11 +854,14 @@ class _Parser:
             return self.prime(node)
         if self.tok.kind == "num" and self.table.style == "^" and _layerable(node):  # δ^3
             return self.with_layer(node, self.layer_index(simple=True))
-        if self.tok.kind == "num" and self.tok.value == 2:
+        if (self.tok.kind, self.tok.value) in (("num", 2), ("²", "²")):
             end = self.next().end
             if self.table.square == "power":  # (A^{[1]})^2: entry by entry
                 return Call((node.span[0], end), "pow", node, (Num((end - 1, end), 2.0),))
             return Square((node.span[0], end), node)
+        if self.skip("-", 1.0):  # m^{-1}: 1/m
+            span = (node.span[0], self.tokens[self.i - 1].end)
+            return Bin(span, "/", Num(node.span, 1.0), node, "/")
         if self.skip("(", "i", ")"):  # x^(i), y^(i): of the sample i
             node = replace(node, sample=True) if isinstance(node, Sym) else node
             return replace(node, span=(node.span[0], self.tokens[self.i - 1].end))
@@ -997,6 +1019,12 @@ class _Parser:
         if tok.kind == "dot":
             (other,), end = self.numpy_arguments(1)
             return Bin((node.span[0], end), "@", node, other, ".dot")
+        if tok.kind == "shape":  # X.shape[1]: the number of samples m (X.shape[0] in rows)
+            self.expect("[", "'[' and the axis of the samples")
+            axis = self.expect("num", "the axis of the samples")
+            if axis.value != (0 if self.table.rows else 1):
+                self.fail("only the number of samples m is read of a shape", axis)
+            return Sym((node.span[0], self.expect("]", "']'").end), "m")
         self.expect("(", "'(' and axis=0 or axis=1")
         return self.axis_sum(node.span[0], node, tok.kind == "mean", method=True)
 
@@ -1093,13 +1121,17 @@ class _Parser:
         return Deriv((start, num.span[1]), num, den.arg)
 
     def digit_fraction(self, start):
+        """TeX's \\frac of two characters: ``\\frac12``, ``\\frac1m``."""
         tok = self.next()
         digits = self.text[tok.pos : tok.end]
-        if len(digits) != 2 or not digits.isdigit():  # \frac3. is not ³⁄.
-            self.fail("expected \\frac{…}{…} or \\frac12", tok)
         num = Num((tok.pos, tok.pos + 1), float(digits[0]))
-        den = Num((tok.pos + 1, tok.end), float(digits[1]))
-        return Bin((start, tok.end), "/", num, den, "\\frac")
+        if len(digits) == 1 and self.tok.kind == "sym":  # \frac1m
+            den = self.primary_sym()
+        elif len(digits) == 2 and digits.isdigit():  # \frac3. is not ³⁄.
+            den = Num((tok.pos + 1, tok.end), float(digits[1]))
+        else:
+            self.fail("expected \\frac{…}{…} or \\frac12", tok)
+        return Bin((start, den.span[1]), "/", num, den, "\\frac")
 
     def primary_grad(self):  # the Diag(φ') answer's macro \grad{J}{\W_k}
         start = self.next().pos

@@ -103,8 +103,10 @@ def title(notation):
 # ---------------------------------------------------------------- translation
 
 PLAIN = re.compile(  # \mathcal{L} (not a function 𝓛(a, y)) and \mathcal{J}: J; a bold letter
-    rf"{LOSS.pattern}(?!\s*\}}?\s*\()|\\mathcal\s*\{{\s*J\s*\}}|\\(?:mathbf|boldsymbol|bm|mathsf)"
-    r"(?:\{(?P<bold>[A-Za-z]+)\}|\s+(?P<one>[A-Za-z])(?![A-Za-z]))"  # d\mathbf{W}: dW; \mathsf T
+    rf"{LOSS.pattern}(?!\s*\}}?\s*\()|\\mathcal\s*\{{\s*J\s*\}}"
+    r"|\\(?:mathbf|boldsymbol|bm|mathsf|mathrm|rm)"  # d\mathbf{W}: dW; \mathsf T, \mathrm{T}: T
+    r"(?:\{(?P<bold>[A-Za-z]+)\}|\s+(?P<one>[A-Za-z])(?![A-Za-z]))"
+    r"|\\text\{(?P<code>[A-Za-z][\w.]*)\}"  # the course's slides: \text{np.sum}, \text{axis}
 )
 CHAIN_NAME = re.compile(r"^\s*[A-Za-z]\w*\s*(?:←|\\leftarrow\b|\\gets\b)(?=.*=)")
 BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
@@ -184,14 +186,17 @@ def _rescaled(side, written, lhs, undo):
     return _scaled(side, undo)
 
 
+def _plain_word(found):
+    """A match of :data:`PLAIN` as a plain word (J for the loss), as long as the match."""
+    return next(filter(None, found.group("bold", "one", "code")), "J").ljust(len(found[0]))
+
+
 def plain(text):
     """``text`` with the loss ``\\mathcal{L}`` (or ``\\mathcal{J}``) as J, bold letters plain,
     a subscript of one letter unbraced (``E_{n}``: ``E_n``; Bishop's ``y_{nk}`` of the sample n:
     ``y_k``) and the name of a chain dropped
     (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
-    text = PLAIN.sub(
-        lambda found: (found["bold"] or found["one"] or "J").ljust(len(found.group())), text
-    )
+    text = PLAIN.sub(_plain_word, text)
     text = re.sub(r"_\{n?(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
     return CHAIN_NAME.sub(lambda found: " " * len(found.group()), text)
 
