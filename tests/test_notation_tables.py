@@ -173,11 +173,7 @@ def test_an_equation_in_names_of_ones_own_gets_its_verdict(row):
 OWN = read_rows(DATA / "define_sweep4.tsv", DATA / "define_sweep5.tsv")  # textbooks without a
 # table, and what is unread
 NOT_YET = {  # a part of a row of define_sweep5.tsv not read yet: why
-    "(n)": "Haykin's iteration n, v_j(n), is read as a symbol n",
-    "e^n": "a layer letter n is read as a symbol n",
-    "2m J": "a cost 2m J: the factor 2m is not read",
     "mitchell.toml": "unit letters other than i, j, k (Mitchell's h) are refused",
-    "unread:'weights_1_2'": "the unknown names are not said whole ('layer' for layer_1)",
     "= A^{(out)} - Y\t": "an undefined Y is the question's (columns) in a notation of rows",
     r"\frac{\partial \phi(Z^{(h)})}": "Raschka's ∂φ(z)/∂z is not read as φ'(z)",
 }

@@ -194,10 +194,11 @@ def _plain_word(found):
 def plain(text):
     """``text`` with the loss ``\\mathcal{L}`` (or ``\\mathcal{J}``) as J, bold letters plain,
     a subscript of one letter unbraced (``E_{n}``: ``E_n``; Bishop's ``y_{nk}`` of the sample n:
-    ``y_k``) and the name of a chain dropped
-    (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
+    ``y_k``), Haykin's iteration ``(n)`` dropped (``v_j(n)``: ``v_j``) and the name of a chain
+    dropped (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
     text = PLAIN.sub(_plain_word, text)
     text = re.sub(r"_\{n?(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
+    text = re.sub(r"(?<=[\w}])\(n\)", "   ", text)  # Haykin's v_j(n), of the iteration n
     return CHAIN_NAME.sub(lambda found: " " * len(found.group()), text)
 
 
@@ -387,11 +388,16 @@ def _core_symbol(sym, table):
 
 def _scaled(node, factor):
     """``node`` times ``factor`` as written: m ``node`` for ``"m"``, ``node``/m for ``"1/m"``,
-    2 ``node`` for ``"2"``."""
-    if factor == "1/m":
-        return Bin(node.span, "/", node, Sym(node.span, "m"), "scale")
-    k = Sym(node.span, "m") if factor == "m" else Num(node.span, float(factor or 1))
-    return Bin(node.span, "@", k, node, "scale") if factor else node
+    2 ``node`` for ``"2"``, 2m ``node`` for ``"2m"`` (a cost Σ_i ‖a − y‖² of one's own is 2m J)
+    and ``node``/(2m) for ``"0.5/m"``."""
+    number, m = re.fullmatch(r"(-?[\d.]*)(/?m?)", factor).groups()
+    if m == "/m":
+        node = Bin(node.span, "/", node, Sym(node.span, "m"), "scale")
+        number = "" if number == "1" else number
+    k = [Num(node.span, float(number))] if number else []
+    k += [Sym(node.span, "m")] if m == "m" else []
+    k = Bin(node.span, "@", *k) if len(k) == 2 else next(iter(k), None)  # 2m
+    return Bin(node.span, "@", k, node, "scale") if k else node
 
 
 def _written_layer(sym, meaning, table):
@@ -825,7 +831,9 @@ def _unscaled(lhs):
 
 
 def _inverse(factor):
-    """The factor that undoes ``factor`` (m or a number)."""
+    """The factor that undoes ``factor`` (m, a number or a number times m)."""
+    if isinstance(factor, Bin):  # 2m: 0.5/m
+        return f"{1 / factor.left.value!r}/m"
     return "1/m" if isinstance(factor, Sym) else repr(1 / factor.value)
 
 

@@ -251,7 +251,8 @@ WRITTEN = re.compile(  # W^{[l]}, w^l, W_{l}, W[l], A_prev, \dot{F}; Octave's Th
     rf"\s*(?:(?:\^\s*|_(?=\{{)|(?=\[)){LAYER}|\{{(?P<slot>[A-Za-z])\}}(?P<tail>\w*))?"
 )
 QUANTITY = re.compile(  # m dJ/dTheta^(l), \partial J/\partial \Theta^{(l)}, Delta[l+1]/m, J,
-    r"(?:(?P<factor>m|-|-?\s*\d+(?:\.\d+)?)\s*\*?\s*)?"  # 2 delta^(l), -delta^(l), Theta^(l)^T
+    # 2 delta^(l), -delta^(l), 2m J (a cost of one's own without the ½ and the 1/m), Theta^(l)^T
+    r"(?:(?P<factor>(?:-?\s*\d+(?:\.\d+)?\s*)?m|-|-?\s*\d+(?:\.\d+)?)\s*\*?\s*)?"
     r"(?P<d>(?:[d∂]|\\partial\s*)J\s*/\s*(?:[d∂]|\\partial\s*))?"
     rf"\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*)?{LAYER}"
     r"(?P<T>\s*(?:\^\s*\{?\s*T\s*\}?|ᵀ|\.T))?(?P<over>\s*/\s*m)?"
@@ -281,7 +282,7 @@ def definition(name, quantity, table, at=""):
     name, quantity = ELL.sub("l", name).strip(), ELL.sub("l", quantity).strip()
     written = WRITTEN.fullmatch(name)
     letter = written and (written["letter"] or written["slot"])
-    if NAMED_LAYER.fullmatch(name) and letter not in table.letters:  # A^{(out)}: one name
+    if NAMED_LAYER.fullmatch(name) and letter not in {*table.letters, "l", "L"}:  # A^{(out)}
         word, letter = re.sub(r"\s+", "", name).lstrip("\\"), ""
     elif written is None:
         raise ConfigError(
