@@ -647,3 +647,14 @@ def test_the_fix_of_an_update_is_the_students_update_and_checks_correct(
     assert "R^(" not in result.to_text() and ".T *" not in result.corrected
     assert "@ learning_rate" not in result.corrected  # NumPy has no matrix product by a scalar
     assert check(corrected, (4, 5, 3), notation=notation).verdict == "correct"
+
+
+def test_the_fix_writes_back_a_name_of_phi_prime_with_digits():
+    """Trask's relu2deriv, defined as φ', stays itself in the fix (not the ReLU φ)."""
+    define = ["layer_1=A^(2)", "weights_1_2=Theta^(2)", "layer_2_delta=Delta^(3)"]
+    define += ["layer_1_delta=Delta^(2)", "relu2deriv=phi'"]
+    wrong = "layer_1_delta = layer_2_delta.dot(weights_1_2) * relu2deriv(layer_1)"
+    result = check(wrong, (4, 5, 3), "relu", notation="britz", define=define)
+    fixed = "layer_1_delta = layer_2_delta @ weights_1_2.T * relu2deriv(layer_1)"
+    assert result.corrected == fixed, result.to_text()
+    assert check(fixed, (4, 5, 3), "relu", notation="britz", define=define).verdict == "correct"

@@ -590,8 +590,9 @@ def student_words(equation, nodes, notation, activation):
 
 def _function_name(text):
     """The name of a function as written before its argument: ``g^{[1]\\prime}(`` is g',
-    ``\\sigma'(`` is σ', ``sigmoidGradient(`` is itself; None when it has none."""
-    name = re.match(r"\\?[A-Za-z_]+|[^\W\d_]", text)
+    ``\\sigma'(`` is σ', ``sigmoidGradient(`` and Trask's ``relu2deriv(`` are themselves; None
+    when it has none."""
+    name = re.match(r"\\?[A-Za-z_][A-Za-z_\d]*|[^\W\d_]", text)
     if name is None:
         return None
     return character(name.group()) + ("'" if re.search(r"'|′|\\prime", text) else "")
