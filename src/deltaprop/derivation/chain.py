@@ -39,6 +39,7 @@ from deltaprop.derivation.notation import (
     Differential,
     LayerIndex,
     Neg,
+    Sym,
     Transpose,
     bind_layers,
     substitute,
@@ -291,6 +292,11 @@ def _judge_equation(equation, options, scope):
     result = EquationResult(equation.lhs, equation.relation)
     lhs = scope.substituted(equation.lhs.strip())
     quantity, name = _parsed(lhs, options.table(lhs)), notations.local_name(lhs, options.table(lhs))
+    if _a_setting(quantity, equation, options):  # m = 100, L = 4: skipped, and L is no local name
+        result.steps = [
+            StepResult(s.written, "skipped", message=SETTING_NOTE) for s in equation.steps
+        ]
+        return result
     if name is not None and equation.relation == "=":
         defined = _local_definition(result, name, equation, options, scope)
         if defined is not None:
@@ -305,6 +311,26 @@ def _judge_equation(equation, options, scope):
 
 
 RANGE_NOTE = "the quantity does not exist at this layer (a convention such as G_L = 0)"
+SETTING_NOTE = "the example's numbers or data, not an equation about the network (y = 2x + 1)"
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+|\^\{?-\d+\}?)")  # 1e-3, 10^{-7}
+DATA = {"x", "y", "X", "Y"}  # the samples and their targets
+
+
+def _a_setting(quantity, equation, options):
+    """Whether ``equation`` gives what has no layer numbers or the data alone (m = 100,
+    α = 0.1, L = 4, y = 2x + 1): the example's setting, not an equation about the network."""
+    if equation.relation != "=" or not equation.steps:
+        return False
+    found = quantity and shapes.quantity(quantity[0])
+    return not (found and found[1]) and all(_of_the_data(s.text, options) for s in equation.steps)
+
+
+def _of_the_data(text, options):
+    """Whether ``text`` is a number or an expression of the samples x and targets y alone."""
+    sides = None if NUMBER.fullmatch(text) else _parsed(text, options.table(text))
+    if sides is None:
+        return NUMBER.fullmatch(text) is not None
+    return {n.name for n in shapes.walk(sides[0]) if isinstance(n, Sym)} <= DATA
 
 
 def _parsed(text, notation="question"):

@@ -3,7 +3,8 @@ plain text, judged (:func:`deltaprop.derivation.chain.check_derivation`).
 
 Formulas are found between ``$$ … $$``, ``\\[ … \\]``, ``\\( … \\)``, ``$ … $`` and in
 ``\\begin{align}``-like environments; in a text without any of them (or inside a Markdown code
-fence) every line with an ``=`` is a candidate. Macros defined anywhere (``\\def``,
+fence) every line with an ``=`` is a candidate, and so is Markdown's inline code with one
+(```dW2 = dZ2 @ A1.T / m```) anywhere. Macros defined anywhere (``\\def``,
 ``\\newcommand``) hold for what follows; so do local names (``tmp = …``). Octave code that
 folds the bias into Θ (``[1; a]``, ``Theta2(:, 2:end)``) is read so on each of its lines.
 """
@@ -24,9 +25,11 @@ FORMULA_RE = re.compile(
     r"|\\\((?P<paren>.+?)\\\)"
     rf"|(?P<env>\\begin\{{(?P<name>{MATH_ENVS})\}}.+?\\end\{{(?P=name)\}})"
     r"|(?<![\\$])\$(?P<d>(?:[^$\n]|\n(?!\s*\n))+?)(?<!\\)\$"
-    r"|(?P<fence>^```[^\n]*\n.*?^```)",
+    r"|(?P<fence>^```[^\n]*\n.*?^```)"
+    r"|`(?P<code>[^`\n]+)`",  # Markdown's inline code: `dW2 = dZ2 @ A1.T / m`
     re.S | re.M,
 )
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
 LINE_RE = re.compile(r"^\s*(?!```)(\S(?:.*\S)?)", re.M)  # a line without its spaces, not a fence
 TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")  # TeX's (and MathJax's) comment, not \%
 CODE_COMMENT = re.compile(r"(?<!\\)[%#][^\n]*")  # a line's comment: also Octave's and Python's
@@ -112,29 +115,39 @@ def formulas(text):
     """``(line, (start, end), body, block)`` for every formula of ``text``, in order; the
     ``block`` (start, end) is its code fence, the whole plain text or the formula itself."""
     found = list(FORMULA_RE.finditer(text))
-    if all(match.lastgroup == "fence" for match in found):
-        found = []  # plain text: every line is a candidate
-        yield from _plain_lines(text, 0, len(text))
+    if all(match.lastgroup in ("fence", "code") for match in found):
+        found = []  # plain text: every line is a candidate (its code spans, where it has some)
+        yield from _candidates(text, _lines(text, 0, len(text)), (0, len(text)))
     for match in found:  # the group of its body (the outermost, env, for an environment)
         if match.lastgroup == "fence":
-            yield from _plain_lines(text, match.start(), match.end())
+            yield from _candidates(text, _lines(text, *match.span()), match.span())
+        elif match.lastgroup == "code":
+            yield from _candidates(text, [(match.span("code"), match["code"])], match.span())
         else:
             body = TEX_COMMENT.sub("", match.group(match.lastgroup))
             yield _line_of(text, match.start()), match.span(), body, match.span()
 
 
-def _plain_lines(text, start, end):
-    """Lines with an ``=`` (or ``←``) between ``start`` and ``end`` of a text without TeX
-    delimiters (or in a code fence), without their comments (``%``, ``#``): the candidates;
-    a mask after a line (``dZ[Z <= 0] = 0``) is read with it (:func:`tex.statements`)."""
-    found = []
+def _lines(text, start, end):
+    """``((start, end), line)`` for the lines between ``start`` and ``end`` of a text without
+    TeX delimiters (or of a code fence), a line with Markdown code spans as its spans."""
     for line in LINE_RE.finditer(text, start, end):
-        code = CODE_COMMENT.sub("", line[1])
+        for piece in list(CODE_SPAN.finditer(text, *line.span(1))) or [line]:
+            yield piece.span(1), piece[1]
+
+
+def _candidates(text, lines, block):
+    """The ``lines`` with an ``=`` (or ``←``), without their comments (``%``, ``#``), as
+    formulas of ``block``; a mask after a line (``dZ[Z <= 0] = 0``) is read with it
+    (:func:`tex.statements`)."""
+    found = []
+    for (start, end), line in lines:
+        code = CODE_COMMENT.sub("", line)
         if found and tex.MASK.fullmatch(code.strip()):
-            number, (begin, _), before, block = found[-1]
-            found[-1] = (number, (begin, line.end(1)), f"{before}\n{code}", block)
+            number, (begin, _), before, _ = found[-1]
+            found[-1] = (number, (begin, end), f"{before}\n{code}", block)
         elif "=" in code or "←" in code:
-            found.append((_line_of(text, line.start(1)), line.span(1), code, (start, end)))
+            found.append((_line_of(text, start), (start, end), code, block))
     return found
 
 

@@ -137,6 +137,9 @@ DIFFERENTIAL_RE = re.compile(  # the answer's dΘ, dφ'(z): a differential of a 
 SUM_BOUND = re.compile(r"(\\sum\s*_\s*\{[^{}]*\})\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9])")
 MATRIX_ENV = re.compile(r"\\begin\{([pbBvV]?matrix|smallmatrix|array)\}")
 MATRIX_RE = re.compile(MATRIX_ENV.pattern + r".*?\\end\{\1\}", re.S)  # to its own \end
+EQUATIONS_ARRAY = re.compile(  # \begin{array}{rcl} a & = & b \\ …: rows of equations, no matrix
+    r"\\begin\{array\}\s*\{[lcr|\s]*\}((?:(?!\\end\{array\}).)*=.*?)\\end\{array\}", re.S
+)
 DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
 UNICODE = str.maketrans({"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "ℒ": "J"})
 ARROW = re.compile(r"\\(?:leftarrow|gets)(?![A-Za-z])")  # an update Θ ← Θ − η ∂J/∂Θ
@@ -149,6 +152,7 @@ def normalize(text):
     """``text`` without what only typesets, in the tokens the parser reads."""
     text = text.translate(UNICODE).replace("&amp;", "&")  # & as a web page's source writes it
     text = DEFINED_AS.sub("=", _unwrapped(text))
+    text = EQUATIONS_ARRAY.sub(r" \\\\ \1 \\\\ ", text)
     text = MATRIX_RE.sub(lambda _: f" {MATRIX} ", text)  # a function: MATRIX has a backslash
     if (match := MATRIX_ENV.search(text)) is not None:
         raise ConfigError(f"\\begin{{{match.group(1)}}} is never closed")
@@ -203,7 +207,7 @@ ROW_ENVS = re.compile(  # also \intertext{and one layer down}: prose between two
 )
 SEPARATORS = re.compile(
     r"\\(?:qquad|quad|implies|Longrightarrow|Rightarrow|iff|Leftrightarrow|text\s*\{\s*and\s*\}"
-    r"|mbox\s*\{[^{}]*\}|text\s*\{[^{}]*\})(?![A-Za-z])"
+    r"|mbox\s*\{[^{}]*\}|text\s*\{[^{}]*\}(?!\s*\())(?![A-Za-z])"  # \text{ReLU}(x): a function
 )
 CONDITION = re.compile(  # \forall l, \text{for } l < L, and in plain words: for l = 1, 2, 3
     r"\\forall|\\text\s*\{\s*(?:for|where|if)|\\(?:mbox|rm)\s*\{?\s*for"
