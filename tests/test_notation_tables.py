@@ -173,7 +173,6 @@ def test_an_equation_in_names_of_ones_own_gets_its_verdict(row):
 OWN = read_rows(DATA / "define_sweep4.tsv", DATA / "define_sweep5.tsv")  # textbooks without a
 # table, and what is unread
 NOT_YET = {  # a part of a row of define_sweep5.tsv not read yet: why
-    "mitchell.toml": "unit letters other than i, j, k (Mitchell's h) are refused",
     "= A^{(out)} - Y\t": "an undefined Y is the question's (columns) in a notation of rows",
     r"\frac{\partial \phi(Z^{(h)})}": "Raschka's ∂φ(z)/∂z is not read as φ'(z)",
 }
@@ -658,3 +657,12 @@ def test_the_fix_writes_back_a_name_of_phi_prime_with_digits():
     fixed = "layer_1_delta = layer_2_delta @ weights_1_2.T * relu2deriv(layer_1)"
     assert result.corrected == fixed, result.to_text()
     assert check(fixed, (4, 5, 3), "relu", notation="britz", define=define).verdict == "correct"
+
+
+def test_unit_letters_of_ones_own_are_read_and_said():
+    """Mitchell's hidden unit h, in a notation file with units = "ihk", is Bishop's j."""
+    mitchell = load(DATA / "mitchell.toml")
+    right = r"\delta_h = o_h (1 - o_h) \sum_k w_{kh} \delta_k"
+    assert check(right, (4, 5, 3), "sigmoid", notation=mitchell).verdict == "correct"
+    wrong = check(right.replace("w_{kh}", "w_{hk}"), (4, 5, 3), "sigmoid", notation=mitchell)
+    assert wrong.verdict == "wrong" and "i, h, k are the units" in wrong.message, wrong.message

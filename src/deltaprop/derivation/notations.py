@@ -116,7 +116,7 @@ def read(text, notation):
     """``text`` parsed in ``notation`` and translated into the core vocabulary: a list of
     sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
     moved to the right, so that the first side is always a quantity."""
-    table = local_names(table_of(notation), text)
+    text, table = _in_bishops_units(text, local_names(table_of(notation), text))
     parsed = _stepped(parse(plain(text), table), table)
     table = replace(table, units=_units(parsed, table)) if table.units else table
     sides = [translate(side, table) for side in parsed]
@@ -211,6 +211,16 @@ def local_names(table, text):
         if re.search(clue, text):
             return replace(table, symbols=symbols, note=note)
     return table
+
+
+def _in_bishops_units(text, table):
+    """``text`` with ``table``'s unit letters written as Bishop's i, j, k in its subscripts
+    (Mitchell's δ_h, w_{kh}: δ_j, w_{kj}), and the table with his; positions still hold."""
+    if table.units in ("", "ijk"):
+        return text, table
+    bishops = str.maketrans(table.units, "ijk")
+    text = re.sub(r"_(?:\{[^{}]*\}|\w)", lambda found: found.group().translate(bishops), text)
+    return text, replace(table, units="ijk")
 
 
 def _units(sides, table):
@@ -619,7 +629,7 @@ def as_written(notation, text):
     with first (k where the notation's is l; the notation's own where it writes two, k and
     l), its word for α (``lambda``, ``lambd``, λ) and for J where it writes one (Nielsen's C,
     d2l's L)."""
-    table = local_names(table_of(notation), text)
+    text, table = _in_bishops_units(text, local_names(table_of(notation), text))
     try:
         words = [(t.value, text[t.pos : t.end]) for t in tokenize(text, table)]
         units = _units(parse(text, table), table) if table.units else ""
@@ -742,9 +752,11 @@ def range_said(err, voice):
     which name no layer, by his letters."""
     if err.limits is None or isinstance(err.node, Local):  # cs231n's local names: as written
         return str(err)
-    if voice.table.units:
-        units = "Bishop's i, j, k are the units of three consecutive layers"
-        return f"{voice.source(err.node)} does not exist: {units}, and here it falls outside"
+    if voice.table.units:  # Bishop's i, j, k; Mitchell's i, h, k
+        units = table_of(voice.notation).units
+        whose = "Bishop's " if units == "ijk" else ""
+        said = f"{whose}{', '.join(units)} are the units of three consecutive layers"
+        return f"{voice.source(err.node)} does not exist: {said}, and here it falls outside"
     name, layer, lo, hi, L = err.limits
 
     def said(at):

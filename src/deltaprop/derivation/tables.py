@@ -55,7 +55,9 @@ class Table:
     operators: dict = field(default_factory=dict)  # Ng's * is the matrix product
     first: int = 1  # the number of the input layer
     letters: dict = field(default_factory=lambda: {"L": "L", "l": "l", "k": "l"})
-    units: str = ""  # Bishop: the unit letters of three consecutive layers, "ijk"
+    units: str = (
+        ""  # the unit letters of three consecutive layers: Bishop's "ijk", Mitchell's "ihk"
+    )
     rows: bool = False  # samples as rows: every quantity is the core's transpose
     cost: str = "mean"  # J averages over the samples ("mean") or sums them ("sum")
     square: str = "norm"  # v^2: ‖v‖² ("norm") or entry by entry ("power")
@@ -208,8 +210,8 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "first": (_one_of(0, 1), "0 or 1, the number of the input layer"),
     "letters": (_letters, "layer letters, each 'l' (a layer) or 'L' (the output): {k = 'l'}"),
     "units": (
-        lambda v: _text(v) and sorted(v) == list("ijk"),
-        "three letters, i, j and k in the order of the units of the layers l-1, l and l+1",
+        lambda v: _text(v) and re.fullmatch(r"[a-z]{3}", v) and len(set(v)) == 3,
+        "three letters, each different: the units of the layers l-1, l and l+1 (Bishop's 'ijk')",
     ),
     "rows": (_one_of(False, True), "true (samples as rows) or false"),
     "cost": (_one_of("mean", "sum"), "'mean' or 'sum': J averages or sums over the samples"),
