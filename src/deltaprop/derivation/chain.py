@@ -653,7 +653,7 @@ def _judge_claim(lhs, claim, options):
         return StepResult(written, "skipped", message="not a quantity of the network")
     table = options.table(lhs)
     dimensions = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
-    claimed = [_dimension(d, table) for d in dimensions] + ["1"] * (len(dimensions) == 1)
+    claimed = [_dimension(d, table) for d in dimensions] + ["1"] * (2 - len(dimensions))  # ℝ: 1 × 1
     if None in claimed:  # ℝ^{n_l}: a column
         return StepResult(written, "skipped", message="the space is not written in n_l")
     if claimed == ([str(d) for d in shape] if shape else ["1", "1"]):
