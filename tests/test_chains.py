@@ -117,6 +117,39 @@ grads['W1'] += 2 * reg * W1
     assert verdicts == ["correct"] * 4 + ["wrong"], result.to_text()
 
 
+@pytest.mark.parametrize(
+    "mask, verdict",
+    [("dhidden[hidden <= 0] = 0", "correct"), ("dhidden[hidden > 0] = 0", "wrong")],
+)
+def test_a_mask_on_a_line_of_its_own_applies_to_the_names_last_value(mask, verdict):
+    """cs231n's ReLU backward, dhidden = dscores.dot(W2.T) then the mask in place: the mask's
+    line is dhidden = (dscores.dot(W2.T)) * (hidden > 0), the masked gradient; the mask that
+    keeps the other units (hidden > 0 set to 0) is wrong; dW1 after it is read alone."""
+    code = f"""```python
+dhidden = dscores.dot(W2.T)
+{mask}
+grads['W1'] = X.T.dot(dhidden)
+```"""
+    result = check_text(code, notation="cs231n", activation="relu")
+    verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+    assert verdicts == ["correct", verdict, "correct"], result.to_text()
+
+
+@pytest.mark.parametrize(
+    "step, verdict",
+    [(r"(\hat{y} - y) h^T", "correct"), (r"h (\hat{y} - y)^T", "wrong")],
+)
+def test_an_equation_without_a_clue_is_read_in_the_notation_of_its_post(step, verdict):
+    """∂J/∂W_2 = (ŷ − y) hᵀ alone has no symbol only d2l uses; in a post whose other
+    equations are d2l's (∂J/∂h, h = σ(…)) it is read as d2l's, and judged."""
+    post = rf"""$$h = \sigma(W_1 x + b_1)$$
+$$\frac{{\partial J}}{{\partial W_2}} = {step}$$
+$$\frac{{\partial J}}{{\partial h}} = W_2^T (\hat{{y}} - y)$$"""
+    result = check_text(post, (3, 5, 2), activation="sigmoid")
+    verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+    assert verdicts == ["correct", verdict, "correct"], result.to_text()
+
+
 def test_the_chain_rule_is_taught_in_the_students_symbols():
     """deeplearning.ai's * with a Jacobian: its names, its layer numbering and widths."""
     text = next(r["text"] for r in NOTATION_CORPUS if "* with a Jacobian" in r["name"])

@@ -163,6 +163,60 @@ def test_batched_and_regularized_forms_are_accepted(equation):
     assert result.verdict == "correct", result.to_text()
 
 
+MEAN = r"\frac{\partial J}{\partial %s}"  # ∂J/∂•: J the mean over the m samples
+
+
+@pytest.mark.parametrize(
+    "notation, equation, verdict",
+    [
+        (None, MEAN % "Z^{(L)}" + r" = \frac{1}{m}(A^{(L)} - Y)", "correct"),
+        (None, MEAN % "Z^{(L)}" + " = A^{(L)} - Y", "wrong"),  # that is Δ^(L), m times it
+        (None, MEAN % "A^{(l)}" + r" = \frac{1}{m} (\Theta^{(l)})^T \Delta^{(l+1)}", "correct"),
+        (None, MEAN % "A^{(l)}" + r" = (\Theta^{(l)})^T \Delta^{(l+1)}", "wrong"),
+        (None, MEAN % r"\Theta^{(l)}" + " = " + MEAN % "Z^{(l+1)}" + " (A^{(l)})^T", "correct"),
+        (None, MEAN % r"\Theta^{(l)}" + " = " + MEAN % "Z^{(l+1)}" + " (A^{(l)})^T / m", "wrong"),
+        ("dlai", MEAN % "Z^{[2]}" + r" = \frac{1}{m}(A^{[2]} - Y)", "correct"),
+        ("dlai", MEAN % "Z^{[2]}" + " = A^{[2]} - Y", "wrong"),
+        ("dlai", "dZ^{[2]} = A^{[2]} - Y", "correct"),  # the course's dZ is without the 1/m
+    ],
+)
+def test_the_gradient_of_the_mean_by_a_batch_is_the_samples_over_m(notation, equation, verdict):
+    """∂J/∂Z^(l) of J = (1/m) Σ_i J^(i) is Δ^(l)/m (Δ^(l) stacks each sample's δ^(l))."""
+    assert check(equation, notation=notation).verdict == verdict
+
+
+def test_a_fix_with_the_gradient_of_the_mean_keeps_its_1_over_m():
+    """(A^(l))ᵀ ∂J/∂Z^(l+1) is fixed as ∂J/∂Z^(l+1) (A^(l))ᵀ, not Δ^(l+1) (A^(l))ᵀ."""
+    result = check(MEAN % r"\Theta^{(l)}" + " = (A^{(l)})^T " + MEAN % "Z^{(l+1)}")
+    assert result.corrected == "∂J/∂Θ^(l) = (∂J/∂Z^(l+1)) (A^(l))ᵀ", result.to_text()
+    assert check(result.corrected).verdict == "correct"
+    assert result.notes == [
+        "corrected, in the question's notation: ∂J/∂Θ^(l) = (Δ^(l+1)/m) (A^(l))ᵀ"
+    ]
+
+
+@pytest.mark.parametrize(
+    "equation, notation",
+    [
+        ("dAL = - (np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))", "dlai"),
+        ("dAL = - (Y / AL - (1 - Y) / (1 - AL))", "dlai"),
+        ("dAL = (1 - Y) / (1 - AL) - Y / AL", "dlai"),
+        (r"\frac{\partial J}{\partial a^{(L)}} = -\frac{y}{a^{(L)}} + \frac{1-y}{1-a^{(L)}}", None),
+    ],
+)
+def test_the_cross_entropy_gradient_is_unsupported_however_it_divides(equation, notation):
+    """Binary cross-entropy's ∂L/∂a = −y/a + (1 − y)/(1 − a), written with np.divide, / or
+    \\frac: deltaprop judges regression losses, and says so (never 'wrong')."""
+    result = check(equation, notation=notation)
+    assert result.verdict == "unsupported", result.to_text()
+    assert "classification loss" in result.message
+
+
+def test_the_poisson_gradient_divides_by_the_output_and_is_judged():
+    """Poisson's ∂ℓ/∂a = 1 − y/a also divides by the output: a regression loss, judged."""
+    assert check("dAL = 1 - Y / AL", notation="dlai", loss="poisson").verdict == "correct"
+
+
 def test_unicode_form_with_for_option_and_sizes():
     result = check("(Θ^(l))ᵀ δ^(l+1) ⊙ φ'(z^(l))", sizes=(3, 5, 4, 2), target="δ^(l)")
     assert result.verdict == "correct"

@@ -90,3 +90,23 @@ def test_the_l2_term_of_a_folded_gradient_leaves_the_bias_column_alone():
     assert (result.verdict, result.reason) == ("wrong", "value"), result.to_text()
     assert result.hints[0].startswith("the bias column is regularized"), result.to_text()
     assert "[zeros(n,1) Theta1(:,2:end)]" in result.hints[0]
+
+
+@pytest.mark.parametrize(
+    "equation, sizes, corrected",
+    [
+        (r"D^{(1)} = \frac{1}{m} (\Delta^{(1)})^T", (4, 5, 3), "D^{(1)} = Δ^{(1)} (1/m)"),
+        (r"D^{(l)} = \frac{1}{m} \Delta^{(l+1)}", None, "D^{(l)} = (1/m) Δ^{(l)}"),
+        (  # δ as written, not as sigma3 (ex4's code: sigma3 = a3 - y)
+            r"\delta^{(2)} = \Theta^{(2)} \delta^{(3)} .* g'(z^{(2)})",
+            (4, 5, 3),
+            "δ^(2) = (Θ^(2))ᵀ δ^(3) .* g'(z^(2))",
+        ),
+    ],
+)
+def test_a_latex_equation_of_the_course_is_corrected_in_its_latex_names(equation, sizes, corrected):
+    """The course's LaTeX D^{(l)}, \\Delta^{(l)} and \\delta^{(l)} are written back so, not as
+    its Octave D1, sigma3 or as G_l, Acc^(l); the correction checks correct."""
+    result = check(equation, sizes, notation="ng")
+    assert result.corrected == corrected, result.to_text()
+    assert check(corrected, sizes, notation="ng").verdict == "correct"

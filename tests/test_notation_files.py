@@ -48,7 +48,7 @@ PINS = {  # notation: {written name: its meaning}, as the Python tables gave the
     "d2l": {
         "W": Meaning("Θ", -1),
         "z": Meaning("z", 0, "1"),
-        "o": Meaning("a", 0, "L"),
+        "o": Meaning("z", 0, "L"),  # o = W^{(2)} h + b^{(2)}, linear: z^(L) (= a^(L))
         "n": Meaning("m"),
     },
     "d2l-rows": {"H": Meaning("A", 0, "1"), "O": Meaning("A", 0, "L"), "X": Meaning("X")},
@@ -307,3 +307,19 @@ def test_check_help_names_the_notation_file_options(capsys):
     assert main(["check", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "--notation-file FILE" in out and "--show-notation NAME" in out
+
+
+@pytest.mark.parametrize(
+    "update, verdict",
+    [
+        (r"W^m = W^m - \alpha s^m (a^{m-1})^T", "correct"),  # W − α ∂F/∂W, s^m (a^{m−1})ᵀ
+        (r"b^m = b^m - \alpha s^m", "correct"),
+        (r"W^m = W^m - \frac{\alpha}{2} s^m (a^{m-1})^T", "wrong"),  # ∂J/∂W: half of ∂F/∂W
+        (r"W^m = W^m + \alpha s^m (a^{m-1})^T", "wrong"),
+    ],
+)
+def test_a_gradient_step_is_of_the_notations_own_cost(update, verdict):
+    """Hagan's steepest descent W^m − α s^m (a^{m−1})ᵀ descends his F = (t − a)ᵀ(t − a) = 2J
+    (the file's F = "2 J"; s^m = ∂F/∂n^m = 2 δ): its step is ∂F/∂W^m, not ∂J/∂W^m."""
+    table = tables.load(DATA / "hagan.toml")
+    assert check(update, (4, 5, 3), "sigmoid", notation=table).verdict == verdict

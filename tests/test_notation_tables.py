@@ -47,10 +47,6 @@ def test_the_corpus_is_large_and_balanced():
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     r"\partial s}": "d2l's s = (λ/2)(‖W^(1)‖² + ‖W^(2)‖²), the L2 term, is no quantity here",
-    r"\partial \mathbf{o}}{\partial \mathbf{h}}": (
-        "∂o/∂h inside d2l's prod is a Jacobian that check() does not evaluate (the command "
-        "checks the chain as a derivation, which does)"
-    ),
     r"\operatorname{sech}": "sech² (1 − tanh²) is no function deltaprop knows",
     "np.dot(w, activation)": "network.py's activation is a^(l−1) in z = np.dot(w, activation) + b",
     "dscores /= N": "an update by /= after ';' (dscores /= N) is not read",
@@ -126,6 +122,9 @@ def test_lists_are_indexed_from_their_end_and_a_name_assigned_from_itself_is_its
             r" + \nabla_{W^{(k)}} \Omega(\theta)",  # without λ
             "wrong",
         ),
+        (r"J = L(\hat{y}, y) + \frac{\lambda}{2} \sum_k \|W^{(k)}\|_F^2", "correct"),  # λΩ(θ)
+        (r"J = L(\hat{y}, y) + \lambda \sum_k \|W^{(k)}\|_F^2", "wrong"),
+        (r"J = L(\hat{y}, y) + \frac{\lambda}{2} \sum_k \|W^{(k+1)}\|_F^2", "wrong"),
     ],
 )
 def test_goodfellows_regularizer_is_the_weight_decay_of_the_weights(equation, verdict):
@@ -133,6 +132,13 @@ def test_goodfellows_regularizer_is_the_weight_decay_of_the_weights(equation, ve
     term of one sample (J^(i) = ½‖a − y‖² + (α/2) Σ_l ‖Θ^(l)‖²_F)."""
     result = check(equation, notation="goodfellow")
     assert result.verdict == verdict, result.to_text()
+
+
+def test_twice_the_gradient_of_goodfellows_regularizer_names_its_half():
+    """∇_W Ω(θ) = 2 W forgets the ½ of Ω(θ) = ½ Σ_k ‖W^(k)‖²_F, not of the squared loss."""
+    result = check(r"\nabla_{W^{(k)}} \Omega(\theta) = 2 W^{(k)}", notation="goodfellow")
+    assert any("Ω(θ) = ½ Σ_k ‖W^(k)‖²_F" in hint for hint in result.hints), result.to_text()
+    assert not any("squared loss" in hint for hint in result.hints), result.to_text()
 
 
 def test_network_pys_output_error_is_right_for_his_sigmoid_output():
@@ -358,6 +364,26 @@ def test_the_fix_is_written_in_the_students_notation_and_checks_correct(
             None,
             r"\frac{\partial C}{\partial b^{l}} = \delta^{l} \odot \sigma'(z^{l})",
             "the factor σ'(z^l) is already in δ^l: drop it",
+        ),
+        (  # the gradient of A where the chain rule goes on from Z's: dA * g'(Z)
+            "dlai",
+            (4, 5, 3),
+            "dA_prev = np.dot(W.T, dA)",
+            "missing g': dA is the gradient of the activation A, so the chain rule goes on "
+            "with dZ = dA * g'(Z)",
+        ),
+        (  # A1 is tanh(Z1) already: tanh' = 1 − A1**2
+            "dlai",
+            (4, 5, 3),
+            "dZ1 = dA1 * (1 - np.tanh(A1)**2)",
+            "A1 is already the activation g(Z1): write A1, not np.tanh(A1)",
+        ),
+        (  # the target t_k where the next layer's δ_k belongs
+            "bishop",
+            None,
+            r"\delta_j = h'(a_j) \sum_k w_{kj} t_k",
+            "t_k is the target, where the chain rule takes the error δ_k of the layer after (at "
+            "the output, y_k − t_k)",
         ),
     ],
 )
@@ -666,3 +692,24 @@ def test_unit_letters_of_ones_own_are_read_and_said():
     assert check(right, (4, 5, 3), "sigmoid", notation=mitchell).verdict == "correct"
     wrong = check(right.replace("w_{kh}", "w_{hk}"), (4, 5, 3), "sigmoid", notation=mitchell)
     assert wrong.verdict == "wrong" and "i, h, k are the units" in wrong.message, wrong.message
+
+
+PROD = (
+    r"\frac{\partial J}{\partial h} = \text{prod}\left(\frac{\partial J}{\partial o}, "
+    r"\frac{\partial o}{\partial h}\right)"
+)
+
+
+@pytest.mark.parametrize(
+    "equation, sizes, verdict",
+    [
+        (PROD + r" = {W^{(2)}}^\top \frac{\partial J}{\partial o}", (4, 5, 3), "correct"),
+        (PROD + r" = W^{(2)} \frac{\partial J}{\partial o}", (4, 5, 3), "wrong"),
+        (PROD, (3, 5, 4, 2), "unsupported"),  # ∂o/∂h across two layers: no matrix of the net
+    ],
+)
+def test_d2ls_jacobian_of_the_output_by_the_last_hidden_layer_is_its_weights(
+    equation, sizes, verdict
+):
+    """o = W^(2) h + b^(2): ∂o/∂h = W^(2) where h is the last hidden layer."""
+    assert check(equation, sizes, notation="d2l").verdict == verdict

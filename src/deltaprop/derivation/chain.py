@@ -63,6 +63,7 @@ class Options:
     notation: str | None = None
     network: tuple = ()  # check's output_activation, loss and bias, as keyword pairs
     define: tuple = ()  # the user's own names, "W^{[l]}=Theta^(l)" (check's --define)
+    post: str = "question"  # the notation of the text, for an equation without a clue
 
     @property
     def squared_linear(self):
@@ -72,18 +73,22 @@ class Options:
         return given.get("output_activation") is None and given.get("loss", "squared") == "squared"
 
     def notation_of(self, text):
-        """The notation of ``text``: as given, else detected; a lone C (a matrix of an
+        """The notation of ``text``: as given, else detected; without a clue of its own, the
+        notation of the text it is in where only that one reads it. A lone C (a matrix of an
         identity such as C:(AB) = (CBᵀ):A) is no clue of Nielsen's cost."""
         if self.notation is not None:
             return self.notation
         found = notations.detect(text, self.define)
         if found == "nielsen" and notations.detect(re.sub(r"\bC\b", " ", text)) == "question":
-            return "question"
-        return found
+            found = "question"
+        if found != "question" or self.post == "question" or _parsed(text, self.table(text, found)):
+            return found
+        return self.post if _parsed(text, self.table(text, self.post)) else found
 
-    def table(self, text):
-        """The notation of ``text`` with the user's own names (:func:`notations.define`)."""
-        return notations.define(self.notation_of(text), self.define)
+    def table(self, text, notation=None):
+        """The notation of ``text`` (or ``notation``) with the user's own names
+        (:func:`notations.define`)."""
+        return notations.define(notation or self.notation_of(text), self.define)
 
     def single(self, equation):
         """The single-equation checker's verdict on ``equation`` (None: it raised)."""
@@ -101,6 +106,20 @@ class Scope:
 
     macros: tex.Macros = field(default_factory=tex.Macros)
     names: dict = field(default_factory=dict)  # local name → its TeX expression
+    code: dict = field(default_factory=dict)  # a name assigned in code → its last line
+    notation: str = "question"  # of the text: the one most of its formulas have clues of
+
+    def assigned(self, line):
+        """``line``, or a mask on a line of its own (``dx[x <= 0] = 0``) after the last line
+        that assigns its name, which :func:`tex.statements` reads as one statement (``dx =
+        (…) * (x > 0)``); kept as the name's last value."""
+        mask = tex.MASK.fullmatch(line.strip())
+        assigned = mask or re.match(r"\s*(\w+)\s*=(?!=)", line)  # group 1: the name
+        if mask and mask[1] in self.code:
+            line = f"{self.code[mask[1]]}\n{line}"
+        if assigned:
+            self.code[assigned[1]] = line
+        return line
 
     def substituted(self, text):
         for name, expr in self.names.items():
@@ -261,8 +280,8 @@ def check_derivation(
     if network.get("bias"):  # cs231n's --bias folded: refused, as check refuses it
         notations.bias_readings(notation or notations.detect(formula), network["bias"], ())
     given = tuple((k, v) for k, v in network.items() if v is not None)
-    options = Options(sizes, activation, seed, notation, given, tuple(define))
     scope = scope or Scope()
+    options = Options(sizes, activation, seed, notation, given, tuple(define), scope.notation)
     result = DerivationResult(formula)
     try:
         text = scope.macros.expand(scope.macros.take_definitions(formula))

@@ -274,7 +274,11 @@ def _other_activation(result, named, phi):
     return result
 
 
-CLASSIFICATION = re.compile(r"\bprobs\b|softmax|exp_scores|np\.divide\(\s*Y\b|cross.?entropy", re.I)
+CLASSIFICATION = re.compile(  # softmax; binary cross-entropy's −y/a + (1 − y)/(1 − a)
+    r"\bprobs\b|softmax|exp_scores|cross.?entropy|np\.divide\(\s*(?:1\s*-\s*)?Y\b"
+    r"|\(\s*1\s*-\s*y\s*\)\s*/|\\frac\s*\{\s*1\s*-\s*y\s*\}",
+    re.I,
+)
 CLASSIFICATION_NOTE = (
     "this is the gradient of a classification loss (softmax, cross-entropy): deltaprop judges "
     "networks for regression, with the squared (default), huber or poisson loss"
@@ -354,7 +358,7 @@ def _judge(context, result, lhs, sides, reading):
         if reading == "rows":
             result.notes.append(notations.ROWS_NOTE)
     one = lhs is not None and len(sides) == 1
-    update = _update(lhs, sides[0], table_of(result.notation).cost) if one else None
+    update = _update(lhs, sides[0], context.voice.table) if one else None
     written = lhs, sides[0].right if update is not None else None  # X and T of X = X + T
     if update is not None:
         lhs, sides = update[0], [update[1]]
@@ -397,37 +401,47 @@ REGULARIZATION_NOTE = (
     "an update X := X + T of the gradient with the L2 term: T is checked against (α/m) Θ^(l), "
     "which leaves the biases alone"
 )
-DESCENT_NOTE = "a gradient step X := X − η T: T is checked against ∂J/∂X (η the learning rate)"
+DESCENT_NOTE = "a gradient step X := X − η T: T is checked against ∂{}/∂X (η the learning rate)"
 RATES = {"η", "α"}  # a learning rate, in a gradient step (Ng's α)
 ACCUMULATORS = ("Acc", "G", "Acc+", "G+")
 REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+"}
 
 
-def _unit_rate(node, cost):
-    """The rate of a gradient step read as 1, or 1/m when the cost sums over the samples;
-    None for a node that is no rate."""
+def _own_cost(table):
+    """``(name, factor)`` of the cost a notation names as a multiple of J (Hagan's F = 2 J:
+    ("F", 2.0)), else ("J", 1.0)."""
+    own = [(n, m.scale) for n, m in table.symbols.items() if m.core == "J"]
+    return next(((n, float(k)) for n, k in own if re.fullmatch(r"-?\d+(?:\.\d+)?", k)), ("J", 1.0))
+
+
+def _unit_rate(node, table):
+    """The rate of a gradient step read as 1 over the factor of the notation's own cost (½ for
+    Hagan's F = 2J: his step is ∂F/∂X), and over m when the cost sums over the samples; None
+    for a node that is no rate."""
     if not (isinstance(node, Sym) and node.name in RATES):
         return None
-    one = Num(node.span, 1.0)
-    return one if cost == "mean" else Bin(node.span, "/", one, Sym(node.span, "m"), "/")
+    one = Num(node.span, 1 / _own_cost(table)[1])
+    return one if table.cost == "mean" else Bin(node.span, "/", one, Sym(node.span, "m"), "/")
 
 
-def _update(lhs, rhs, cost="mean"):
+def _update(lhs, rhs, table):
     """``(target, T, note)`` when ``lhs = lhs + T``: an accumulation (Ng's Δ^(l) := Δ^(l) +
     δ^(l+1) (a^(l))ᵀ, Octave's Theta1_grad = Theta1_grad + delta2 * a1') whose T is one
     sample's gradient, or the L2 update (``Theta1_grad(:,2:end) = Theta1_grad(:,2:end) +
     (lambda/m) * Theta1(:,2:end)``, cs231n's ``dW += reg * W`` of the transposes) whose T is
-    (α/m) Θ^(l), or a gradient step ``W1 = W1 - learning_rate * dW1`` (whose rate is 1/m of
-    the step when the ``cost`` sums over the samples, as Britz's does); else None."""
+    (α/m) Θ^(l), or a gradient step ``W1 = W1 - learning_rate * dW1`` of the cost of the
+    notation ``table`` (:func:`_unit_rate`: 1/m of the step where it sums over the samples, as
+    Britz's does); else None."""
     if not (isinstance(rhs, Bin) and rhs.op in "+-" and to_text(rhs.left) == to_text(lhs)):
         return None
     transposed = isinstance(lhs, Transpose)  # Britz's rows: W1 += -epsilon * dW1
     written = lhs.arg if transposed else lhs
     if isinstance(written, Sym) and written.name in ("Θ", "b") and shapes.uses(rhs.right, RATES):
         gradient = replace(written, name="G" if written.name == "Θ" else "gb")
-        step = transform(rhs.right, lambda n: _unit_rate(n, cost))
+        step = transform(rhs.right, lambda n: _unit_rate(n, table))
         step = step if rhs.op == "-" else Neg(step.span, step)
-        return (Transpose(lhs.span, gradient) if transposed else gradient), step, DESCENT_NOTE
+        note = DESCENT_NOTE.format(_own_cost(table)[0])
+        return (Transpose(lhs.span, gradient) if transposed else gradient), step, note
     if rhs.op == "-":
         return None
     columns = isinstance(written, DropFirst) and written.axis == 1  # the weights of Ng's Θ
@@ -584,7 +598,7 @@ def _report_shape_failure(context, result, failure, goal, rhs):
             before, after = (replace(goal.node, span=s) for s in ((0, start), (end, last)))
             said = f"{write.source(before)}{write(whole)}{write.source(after)}"
             result.corrected = said.strip().rstrip(";")
-        question = f"{goal.text()} = {to_text(whole)}"
+        question = f"{notations.core_text(goal.node)} = {notations.core_text(whole)}"
         if result.corrected != question and not table.local and goal.term is None:
             result.notes.append(f"corrected, in the question's notation: {question}")
         if table.index_note and _layers(whole, {"Θ"}) != _layers(rhs, {"Θ"}):
@@ -926,7 +940,8 @@ def _value_hints(context, goal, rhs, worst, notation="question"):
     norm = float(np.vdot(truth, truth))
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
-        l2, local = goal.name in REGULARIZED.values(), bool(table_of(notation).local)
+        l2 = goal.name in {*REGULARIZED.values(), "Θ"}  # Θ: Goodfellow's ∇_W Ω(θ) = W
+        local = bool(table_of(notation).local)
         named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
         averaged = shapes.uses(rhs, {"Δ"}) or goal.name == "Δ"
         if abs(c * SAMPLES - 1) < 1e-9 and averaged and not local:

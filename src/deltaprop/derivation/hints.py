@@ -16,6 +16,7 @@ from deltaprop.derivation.notation import (
     Bin,
     Call,
     DropFirst,
+    LayerIndex,
     Node,
     Num,
     Ones,
@@ -28,6 +29,7 @@ from deltaprop.derivation.notation import (
 from deltaprop.derivation.shapes import uses, walk
 
 LAYER_VALUES = {"a": "z", "A": "Z"}  # φ takes z^(l); a^(l) is its value
+GRADIENT_VALUES = {"∂J/∂a": ("a", "z", "δ"), "∂J/∂A": ("A", "Z", "Δ")}  # of a, z and z
 NAME = re.compile(r"[^\^_\d(]*")  # a symbol's name without its layer: z of z^(l), Z of Z1
 WORDS = {"phi": "φ", "dphi": "φ'", "times": "⊙"}  # the question's words, as a student's
 
@@ -47,6 +49,15 @@ HINTS = {
         "{activation}: write {fixed}"
     ),
     "tanh' of z": "tanh' is {fixed}, with the activation {a}, not {z}",
+    "φ of a": "{a} is already the activation {phi}({z}): write {a}, not {written}",
+    "∂J/∂a for δ": (
+        "missing {dphi}: {written} is the gradient of the activation {a}, so the chain rule "
+        "goes on with {fixed} = {written} {times} {dphi}({z})"
+    ),
+    "target for δ": (
+        "{written} is the target, where the chain rule takes the error {fixed} of the layer "
+        "after (at the output, {a} − {written})"
+    ),
     "φ for φ'": "{phi} where {dphi} belongs: the chain rule multiplies by {fixed}",
     "a for φ'": (
         "{a} is the activation {phi}({z}), where the chain rule multiplies by its derivative "
@@ -76,8 +87,8 @@ HINTS = {
     ),
     "regularized bias": "biases are not regularized: drop the L2 term from {goal}",
     "L2 twice": (
-        "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖²) cancels the "
-        "derivative's 2"
+        "twice the L2 term: the ½ of the penalty (α/2m) ‖Θ‖² (cs231n's ½ reg ‖W‖², Goodfellow's "
+        "Ω(θ) = ½ Σ_k ‖W^(k)‖²_F) cancels the derivative's 2"
     ),
     "cs231n shapes": (
         "one sample per row: X is N × D, W is D × M and out = X @ W + b is N × M; a gradient has "
@@ -250,6 +261,42 @@ def _tanh_of_z(node, goal, activation):
 
 
 @at_nodes
+def _phi_of_a(node, goal, activation):
+    """φ(a^(l)) (deeplearning.ai's np.tanh(A1) in tanh' = 1 − tanh(A1)²) where a^(l) is
+    already φ(z^(l))."""
+    if not (isinstance(node, Call) and node.func in ("φ", activation)):
+        return None
+    if not _layered(node.arg, LAYER_VALUES):
+        return None
+    z = replace(node.arg, name=LAYER_VALUES[node.arg.name])
+    return "φ of a", {"a": node.arg, "z": z}, node.arg
+
+
+@at_nodes
+def _gradient_of_a(node, goal, activation):
+    """∂J/∂a^(l) where the chain rule goes on from δ^(l) = ∂J/∂a^(l) ⊙ φ'(z^(l))
+    (deeplearning.ai's dA_prev = W.T @ dA, for W.T @ dZ); not in δ^(l) = ∂J/∂a^(l) ⊙ …
+    itself (cs231n's dx = dout * …, whose hints name its local derivative)."""
+    if not _layered(node, GRADIENT_VALUES) or node.layer == goal.layer:
+        return None
+    a, z, delta = (replace(node, name=name) for name in GRADIENT_VALUES[node.name])
+    return "∂J/∂a for δ", {"a": a, "z": z}, delta
+
+
+@at_nodes
+def _target_for_delta(node, goal, activation):
+    """The target y (Bishop's t_k) where the chain rule takes δ^(L) = a^(L) − y of the layer
+    after."""
+    if not (isinstance(node, Sym) and node.name in ("y", "Y") and goal.name in ("δ", "Δ")):
+        return None
+    batch = node.name == "Y"
+    output = LayerIndex("L", 0)
+    delta = Sym(node.span, "Δ" if batch else "δ", output, node.sample, node.entry)
+    a = Sym(node.span, "A" if batch else "a", output, node.sample, node.entry)
+    return "target for δ", {"a": a}, delta
+
+
+@at_nodes
 def _phi_for_dphi(node, goal, activation):
     """φ(z^(l)), or its value a^(l) (Bishop's z_j for h'(a_j)), where the chain rule needs
     φ'(z^(l))."""
@@ -415,6 +462,9 @@ REPAIRS = (
     _layer_shifted,
     _local_derivative,
     _tanh_of_z,  # after cs231n's own words for its x
+    _phi_of_a,
+    _gradient_of_a,
+    _target_for_delta,
 )
 
 

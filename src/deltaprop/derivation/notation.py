@@ -1091,7 +1091,19 @@ class _Parser:
         self.enter()
         body = self.term()
         self.depth -= 1
-        return SumOver((start, body.span[1]), index.value.replace("x", "i"), body)
+        return SumOver((start, body.span[1]), self.summed(index.value, body), body)
+
+    def summed(self, index, body):
+        """What Σ_index sums over: the samples (Nielsen's x is i), the units of an entry
+        (Bishop's Σ_k w_{kj} δ_k), else the layers where ``index`` is a layer letter of the
+        notation (Goodfellow's Σ_k ‖W^(k)‖²_F)."""
+        stack, entries = [body], ""
+        while stack:
+            node = stack.pop()
+            entries += getattr(node, "entry", "")
+            stack += children(node)
+        layers = self.table.letters.get(index) == "l" and index not in entries
+        return "l" if layers else index.replace("x", "i")
 
     def primary_sym(self):
         tok = self.next()

@@ -109,7 +109,7 @@ PLAIN = re.compile(  # \mathcal{L} (not a function 𝓛(a, y)) and \mathcal{J}: 
     r"|\\text\{(?P<code>[A-Za-z][\w.]*)\}"  # the course's slides: \text{np.sum}, \text{axis}
 )
 CHAIN_NAME = re.compile(r"^\s*[A-Za-z]\w*\s*(?:←|\\leftarrow\b|\\gets\b)(?=.*=)")
-BATCH_SUMS = {"Z": "Δ", "A": "∂J/∂A"}  # ∂J/∂Z of a cost that sums: Δ (m times the mean's)
+BATCH_SUMS = ("Z", "A")  # the core's ∂J/∂Z (Δ) and ∂J/∂A: of the sum of the samples' costs
 
 
 def read(text, notation):
@@ -341,8 +341,6 @@ def translate(node, notation):
     for (its layer translated, transposed when samples are rows), and ``(f^l)'`` alone read
     as φ'(z^(l))."""
     table = table_of(notation)
-    if table.name == "question" and not table.symbols:
-        return node
 
     def core(n):
         if isinstance(n, Sym) and table.units and n.entry[1:] == "0":  # Bishop's bias w_{k0}
@@ -437,17 +435,29 @@ def core_layer(layer, shift, table):
 
 
 def _derivative(deriv, table):
-    """∂J/∂(something transposed) is the transpose of ∂J/∂(something); ∂J/∂O of a cost
-    that averages (d2l's minibatch) is Δ/m; ∂F/∂X of a cost F = 2J of one's own is 2 ∂J/∂X."""
+    """∂J/∂(something transposed) is the transpose of ∂J/∂(something); ∂J/∂Z (or ∂J/∂A)
+    of a cost that averages (the question's, d2l's minibatch) is the core's ∂J/∂Z (Δ, of the
+    sum of the samples' costs) over m; ∂F/∂X of a cost F = 2J of one's own is 2 ∂J/∂X."""
     den, num = deriv.den, deriv.num
     if isinstance(num, Bin) and num.written == "scale" and num.op == "@":
         return replace(num, right=_derivative(replace(deriv, num=num.right), table))
     if isinstance(den, Transpose):
         return Transpose(deriv.span, _derivative(replace(deriv, den=den.arg), table))
-    if isinstance(den, Sym) and den.name in BATCH_SUMS and table.cost == "mean" and table.rows:
-        quantity = Sym(den.span, BATCH_SUMS[den.name], den.layer)
-        return Bin(deriv.span, "/", quantity, Sym(den.span, "m"), "scale")
+    if isinstance(den, Sym) and den.name in BATCH_SUMS and table.cost == "mean":
+        return Bin(deriv.span, "/", deriv, Sym(den.span, "m"), "scale")
     return deriv
+
+
+def core_text(node):
+    """``node`` as text in the core's own quantities: its ∂J/∂Z^(l) and ∂J/∂A^(l), of the sum
+    of the samples' costs (the mean's over m: :func:`_derivative`), are Δ^(l) and ∂J/∂A^(l)."""
+
+    def summed(n):
+        summed = isinstance(n, Deriv) and getattr(n.den, "name", "") in BATCH_SUMS
+        found = summed and quantity(n)
+        return Sym(n.span, *found) if found else None
+
+    return to_text(transform(node, summed))
 
 
 def _is_vector(node):
@@ -462,11 +472,14 @@ def spell(node, notation, numpy=True):
     deeplearning.ai's), a gradient without a name as ∂J/∂ its variable's name (d2l's ∂J/∂O),
     printed as NumPy (``@``, ``.T``) when ``numpy`` and the notation has NumPy; a symbol
     without a name stays, its layer in the student's letter. Names written with digits
-    (Octave's ``delta3``) are written back only to plain text (``numpy``)."""
+    (Octave's ``delta3``) are written back so only to plain text (``numpy``); to LaTeX, with
+    their layer as ``D^{(1)}``, and Ng's Δ (an operator) as ``Δ^{(1)}``."""
     table = table_of(notation)
-    spelled = table.spelled if numpy or table.style != "digits" else {}
+    latex = not numpy and table.style == "digits"
+    operators = {w: Meaning(core) for w, core in table.operators.items() if core == "Acc"}
+    spelled = operators if latex else table.spelled
     numpy = table.numpy and numpy
-    style = "digits" if numpy else table.style  # dZ1, W2
+    style = "digits" if numpy else "()" if latex else table.style  # dZ1, W2; D^{(1)}
     table = replace(table, symbols=spelled | table.symbols, numpy=numpy, style=style)
 
     def written(n):
@@ -540,7 +553,7 @@ class Writer:
             return None
 
         node = transform(as_numpy(node) if self.words["times"] == "*" else node, said)
-        code = not re.search(r"\\|\^", self.equation)
+        code = is_code(self.equation)
         if code and self.table.operators.get("*") == "·":  # Octave: ex4's rows read back
             return OctaveText()(spell(_unrows(node), self.table))
         nabla = NablaText() if re.search(r"\\nabla|∇", self.equation) else to_text
@@ -551,6 +564,11 @@ class Writer:
         """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
         text = self.equation[node.span[0] : node.span[1]]
         return re.sub(r"\\[A-Za-z]+ ?", lambda m: character(m.group().rstrip()), text)
+
+
+def is_code(text):
+    """Whether ``text`` is code (NumPy, Octave), not LaTeX or Unicode math."""
+    return not re.search(r"\\|\^", text)
 
 
 def as_numpy(node):
@@ -628,7 +646,8 @@ def as_written(notation, text):
     (``dw``, not ``dW``; ``d3``, not ``delta3``), the one letter it writes a layer variable
     with first (k where the notation's is l; the notation's own where it writes two, k and
     l), its word for α (``lambda``, ``lambd``, λ) and for J where it writes one (Nielsen's C,
-    d2l's L)."""
+    d2l's L); in LaTeX, of a notation of Octave names, only the names it writes (Ng's D, not
+    sigma3's sigma)."""
     text, table = _in_bishops_units(text, local_names(table_of(notation), text))
     try:
         words = [(t.value, text[t.pos : t.end]) for t in tokenize(text, table)]
@@ -643,20 +662,18 @@ def as_written(notation, text):
     said = {next(iter(w)): core for core, w in letters.items() if len(w) == 1}
     return replace(
         table,
-        symbols=_written_first(table.symbols, text),
+        symbols=_written_first(table.symbols, text, table.style == "digits" and not is_code(text)),
         spelled=spelled | _written_first(table.spelled, text),
         letters=said | table.letters,
         units=units,
     )
 
 
-def _written_first(names, text):
-    """``names`` (name → Meaning), those ``text`` writes first (``d3`` for ``d``)."""
-
-    def unwritten(item):  # a name as it stands, \\ell too
-        return re.search(rf"(?<!\w){re.escape(item[0])}(?:\d|\b)", text) is None
-
-    return dict(sorted(names.items(), key=unwritten))
+def _written_first(names, text, only=False):
+    """``names`` (name → Meaning), those ``text`` writes first (``d3`` for ``d``; a name as
+    it stands, \\ell too), or ``only`` those."""
+    found = {n: m for n, m in names.items() if re.search(rf"(?<!\w){re.escape(n)}(?:\d|\b)", text)}
+    return found if only else found | names
 
 
 SAMPLE_OF = {"A": "a", "Z": "z", "Δ": "δ", "X": "X", "Y": "Y"}  # ex4's rows: a1 is (A^(1))ᵀ
@@ -695,8 +712,9 @@ def _spelled(sym, table):
     folded Θ+ and a+ are named as Θ and a; NumPy's X is X (printed X.T)."""
     core = sym.name.removesuffix("+")
     names = [(n, m) for n, m in table.symbols.items() if m.core == core]
-    for name, meaning in names:
-        if re.fullmatch(r"\d+|L", meaning.at) and _at(meaning, table) == sym.layer:
+    for name, meaning in names:  # Bishop's y_k is the output a^(L)_k, his t_k the target y_k
+        fixed = re.fullmatch(r"\d+|L", meaning.at) and _at(meaning, table)
+        if fixed and (fixed == sym.layer or core in SCALARS and sym.layer is None):
             return _named(sym, name, table)
     for name, meaning in names:
         if table.units and not meaning.at:  # Bishop's units: δ^(l)_j is δ_j

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 
 from deltaprop.derivation import notations, tex
-from deltaprop.derivation.chain import Scope, check_derivation
+from deltaprop.derivation.chain import Options, Scope, check_derivation
 from deltaprop.errors import ConfigError
 
 MATH_ENVS = r"(?:align|aligned|gather|equation|multline|eqnarray|displaymath|math|split|alignat)\*?"
@@ -87,18 +87,27 @@ def check_text(text, sizes=None, activation="tanh", seed=0, notation=None, **net
     """Judge every formula of ``text`` (Markdown, MathJax, TeX or plain text): a
     :class:`TextResult` of one ``DerivationResult`` per formula, with ``line`` (1-based, where
     it starts) and ``source`` (the text as it stands, comments included)."""
-    scope, result = Scope(), TextResult()
     options = {"sizes": sizes, "activation": activation, "seed": seed, "notation": notation}
     options |= network  # output_activation, loss, bias, define: as for check
     readable, after = _without_comments(text), 0
-    for line, source, body, block in formulas(readable):
+    found = list(formulas(readable))
+    scope, result = Scope(notation=_notation(found, network.get("define", ()))), TextResult()
+    for line, source, body, block in found:
         scope.macros.take_definitions(readable[after : source[0]])  # a .tex preamble's macros
         after = source[1]
         bias = _bias(readable[block[0] : block[1]], body, options)
-        judged = check_derivation(body, scope=scope, **(options | {"bias": bias}))
+        judged = check_derivation(scope.assigned(body), scope=scope, **(options | {"bias": bias}))
         judged.line, judged.source = line, text[source[0] : source[1]]
         result.formulas.append(judged)
     return result
+
+
+def _notation(found, define):
+    """The notation most ``found`` formulas are in by a clue of their own (the first of
+    those most), else the question's: the reading of a formula without a clue."""
+    detected = [Options(define=tuple(define)).notation_of(body) for _, _, body, _ in found]
+    clued = [name for name in detected if name != "question"]
+    return max(clued, key=clued.count, default="question")
 
 
 def _bias(block, body, options):
@@ -138,12 +147,13 @@ def _lines(text, start, end):
 
 def _candidates(text, lines, block):
     """The ``lines`` with an ``=`` (or ``←``), without their comments (``%``, ``#``), as
-    formulas of ``block``; a mask after a line (``dZ[Z <= 0] = 0``) is read with it
-    (:func:`tex.statements`)."""
+    formulas of ``block``; a mask after a copy (``dZ = dA.copy()``, then ``dZ[Z <= 0] = 0``)
+    is read with it (:func:`tex.statements`), and after another line as its own
+    (:meth:`Scope.assigned`)."""
     found = []
     for (start, end), line in lines:
         code = CODE_COMMENT.sub("", line)
-        if found and tex.MASK.fullmatch(code.strip()):
+        if found and tex.MASK.fullmatch(code.strip()) and tex.COPY.search(found[-1][2]):
             number, (begin, _), before, _ = found[-1]
             found[-1] = (number, (begin, end), f"{before}\n{code}", block)
         elif "=" in code or "←" in code:

@@ -406,7 +406,7 @@ def _sum_over(node, domain):
 
 
 def _lookup(node, domain):
-    found = quantity(node)
+    found = quantity(node) or quantity(_relative(node, domain))
     if found is None or found[0] is None:
         raise SymbolError(node, _unknown_message(node))
     name, layer = found
@@ -425,6 +425,19 @@ def _lookup(node, domain):
     shape = symbol_shape(name, layer, domain)
     k = None if layer is None else (None if domain.symbolic else layer.bind(domain.binding))
     return Term(shape, domain.value(name, k), node)
+
+
+def _relative(node, domain):
+    """A Jacobian ``node`` with its layers counted from the output where the domain knows
+    the output's number: d2l's ∂o/∂h, ∂z^(L)/∂a^(2) of three layers, is ∂z^(L)/∂a^(L−1)."""
+    L = getattr(domain, "L", None) if domain.symbolic else len(domain.sizes)
+    ends = (node.num, node.den) if isinstance(node, Deriv) else ()
+    if L is None or not all(isinstance(n, Sym) and n.layer is not None for n in ends):
+        return node
+    num, den = (
+        n if n.layer.base else replace(n, layer=LayerIndex("L", n.layer.offset - L)) for n in ends
+    )
+    return replace(node, num=num, den=den)
 
 
 UNLAYERED = {"x", "y", "X", "Y", "J", "m", "α"}  # the quantities without a layer index
