@@ -29,7 +29,8 @@ from deltaprop.derivation.notation import (
 from deltaprop.derivation.shapes import uses, walk
 
 LAYER_VALUES = {"a": "z", "A": "Z"}  # φ takes z^(l); a^(l) is its value
-GRADIENT_VALUES = {"∂J/∂a": ("a", "z", "δ"), "∂J/∂A": ("A", "Z", "Δ")}  # of a, z and z
+GRADIENT_VALUES = {"∂J/∂a": ("a", "z", "δ"), "∂J/∂A": ("A", "Z", "Δ")}  # its a, z and ∂J/∂z
+OUTPUTS = {"y": ("a", "δ"), "Y": ("A", "Δ")}  # the target's output a^(L) and δ^(L)
 NAME = re.compile(r"[^\^_\d(]*")  # a symbol's name without its layer: z of z^(l), Z of Z1
 WORDS = {"phi": "φ", "dphi": "φ'", "times": "⊙"}  # the question's words, as a student's
 
@@ -287,12 +288,9 @@ def _gradient_of_a(node, goal, activation):
 def _target_for_delta(node, goal, activation):
     """The target y (Bishop's t_k) where the chain rule takes δ^(L) = a^(L) − y of the layer
     after."""
-    if not (isinstance(node, Sym) and node.name in ("y", "Y") and goal.name in ("δ", "Δ")):
+    if not (isinstance(node, Sym) and node.name in OUTPUTS and goal.name in ("δ", "Δ")):
         return None
-    batch = node.name == "Y"
-    output = LayerIndex("L", 0)
-    delta = Sym(node.span, "Δ" if batch else "δ", output, node.sample, node.entry)
-    a = Sym(node.span, "A" if batch else "a", output, node.sample, node.entry)
+    a, delta = (replace(node, name=name, layer=LayerIndex("L", 0)) for name in OUTPUTS[node.name])
     return "target for δ", {"a": a}, delta
 
 
