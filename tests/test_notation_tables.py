@@ -32,6 +32,7 @@ CORPORA = (
     DATA / "notation_verbatim.tsv",  # as each source prints or codes them
     DATA / "notation_sweep3.tsv",  # a third sweep of every notation
     DATA / "notation_sweep4.tsv",  # a fourth sweep of every notation
+    DATA / "notation_ng_numpy.tsv",  # Ng's numbering in NumPy
     DATA / "notation_sweep5.tsv",  # a fifth: transposes, φ' and 1/m spelled every way
 )
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"

@@ -60,8 +60,8 @@ from deltaprop.derivation.tables import (
 from deltaprop.derivation.tex import LOSS
 from deltaprop.errors import ConfigError
 
-DETECTION = ("cs231n", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow", "bishop")
-DETECTION += ("wikipedia", "ng", "nielsen")  # tried in this order; the question's is the rest
+DETECTION = ("cs231n", "ng-numpy", "britz", "dlai", "numpy", "d2l-rows", "d2l", "goodfellow")
+DETECTION += ("bishop", "wikipedia", "ng", "nielsen")  # in this order; else the question's
 
 
 def detect(text, definitions=()):

@@ -92,7 +92,7 @@ FOLDED = {  # the folded quantity at layer l: its first column, or "1", a first 
 GRADIENTS = {"Θ": "G", "b": "gb", "Z": "Δ", "A": "∂J/∂A", "z": "δ", "a": "∂J/∂a"}  # ∂J/∂•
 
 NOTATIONS = ("question", "ng", "nielsen", "cs231n", "dlai", "goodfellow", "bishop")
-NOTATIONS += ("wikipedia", "d2l", "d2l-rows", "numpy", "britz")  # the order of --help
+NOTATIONS += ("wikipedia", "d2l", "d2l-rows", "numpy", "ng-numpy", "britz")  # the order of --help
 
 
 def source(name):
