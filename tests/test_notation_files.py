@@ -213,7 +213,7 @@ def test_a_renamed_copy_of_a_built_in_judges_and_says_the_same(row):
         ("clue = '(W'", "clue = '(W' does not fit: write a regular expression"),
         ("letters = {k = 'j'}", "letters.k = 'j' does not fit: write layer letters, each 'l'"),
         ("units = 'ii'", "units = 'ii' does not fit: write three letters"),
-        ("units = 'pqr'", "units = 'pqr' does not fit: write three letters, i, j and k in"),
+        ("units = 'iij'", "units = 'iij' does not fit: write three letters, each different"),
         ("style = '{}'", "style = '{}' does not fit: write '()', '[]', '^' or 'digits'"),
         (
             "[words]\nsoftmax = 'ψ'",
@@ -230,7 +230,7 @@ def test_a_renamed_copy_of_a_built_in_judges_and_says_the_same(row):
         ),
         (
             "[symbols]\nW = 'Theta'",
-            "symbols 'W' = 'Theta': give the layer of 'Theta', e.g. Theta^(l)",
+            "symbols 'W' = 'Theta': give the layer of 'Theta': write Theta^(l)",
         ),
         (
             "[symbols]\n'W^{(L)}' = 'Theta^(l)'",

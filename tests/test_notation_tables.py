@@ -7,8 +7,8 @@ data/notation_sweep2.tsv, data/notation_sweep3.tsv, data/notation_sweep4.tsv and
 data/notation_sweep5.tsv (every notation) the same way by reviewers with new inputs, and
 data/notation_verbatim.tsv (the equations as each source prints or codes them), before they
 were run; data/define_sweep3.tsv holds names of a student's own (--define), written likewise,
-and data/define_sweep4.tsv textbooks' notations deltaprop has no table for (--define and
-notation files), and what it says when it cannot read them."""
+and data/define_sweep4.tsv and data/define_sweep5.tsv textbooks' notations deltaprop has no
+table for (--define and notation files), and what it says when it cannot read them."""
 
 import re
 import shlex
@@ -177,7 +177,18 @@ def test_an_equation_in_names_of_ones_own_gets_its_verdict(row):
     assert result.verdict == expected, result.to_text()
 
 
-OWN = read_rows(DATA / "define_sweep4.tsv")  # textbooks without a table, and what is unread
+OWN = read_rows(DATA / "define_sweep4.tsv", DATA / "define_sweep5.tsv")  # textbooks without a
+# table, and what is unread
+NOT_YET = {  # a part of a row of define_sweep5.tsv not read yet: why
+    "= A^{(out)} - Y\t": "an undefined Y is the question's (columns) in a notation of rows",
+    r"\frac{\partial \phi(Z^{(h)})}": "Raschka's ∂φ(z)/∂z is not read as φ'(z)",
+}
+
+
+def _pending(row):
+    text = "\t".join(row) + "\t"
+    reason = next((why for part, why in NOT_YET.items() if part in text), None)
+    return pytest.param(row, marks=pytest.mark.xfail(reason=reason, strict=True)) if reason else row
 
 
 def _own(row):
@@ -192,7 +203,9 @@ def _own(row):
         return err
 
 
-@pytest.mark.parametrize("row", OWN, ids=[f"{r[0]}-{i}" for i, r in enumerate(OWN)])
+@pytest.mark.parametrize(
+    "row", [_pending(r) for r in OWN], ids=[f"{r[0]}-{i}" for i, r in enumerate(OWN)]
+)
 def test_a_textbooks_notation_brought_by_the_student_gets_its_verdict(row):
     result, (expected, _, said) = _own(row), row[4].partition(":")
     if expected == "refused":  # before use, in one line that names the fix
@@ -660,6 +673,26 @@ def test_the_fix_of_an_update_is_the_students_update_and_checks_correct(
     assert "R^(" not in result.to_text() and ".T *" not in result.corrected
     assert "@ learning_rate" not in result.corrected  # NumPy has no matrix product by a scalar
     assert check(corrected, (4, 5, 3), notation=notation).verdict == "correct"
+
+
+def test_the_fix_writes_back_a_name_of_phi_prime_with_digits():
+    """Trask's relu2deriv, defined as φ', stays itself in the fix (not the ReLU φ)."""
+    define = ["layer_1=A^(2)", "weights_1_2=Theta^(2)", "layer_2_delta=Delta^(3)"]
+    define += ["layer_1_delta=Delta^(2)", "relu2deriv=phi'"]
+    wrong = "layer_1_delta = layer_2_delta.dot(weights_1_2) * relu2deriv(layer_1)"
+    result = check(wrong, (4, 5, 3), "relu", notation="britz", define=define)
+    fixed = "layer_1_delta = layer_2_delta @ weights_1_2.T * relu2deriv(layer_1)"
+    assert result.corrected == fixed, result.to_text()
+    assert check(fixed, (4, 5, 3), "relu", notation="britz", define=define).verdict == "correct"
+
+
+def test_unit_letters_of_ones_own_are_read_and_said():
+    """Mitchell's hidden unit h, in a notation file with units = "ihk", is Bishop's j."""
+    mitchell = load(DATA / "mitchell.toml")
+    right = r"\delta_h = o_h (1 - o_h) \sum_k w_{kh} \delta_k"
+    assert check(right, (4, 5, 3), "sigmoid", notation=mitchell).verdict == "correct"
+    wrong = check(right.replace("w_{kh}", "w_{hk}"), (4, 5, 3), "sigmoid", notation=mitchell)
+    assert wrong.verdict == "wrong" and "i, h, k are the units" in wrong.message, wrong.message
 
 
 PROD = (

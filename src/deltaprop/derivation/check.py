@@ -688,7 +688,9 @@ def _advised(equation, error, notation, table=None):
     )
 
 
-UNKNOWN = re.compile(r"\\[A-Za-z]+(?:\{\w+\})?|[A-Za-z]+")  # a word, \dot{F}
+UNKNOWN = re.compile(  # a word, \dot{F}, a name of code (Trask's weights_1_2, relu2deriv), not
+    r"\\[A-Za-z]+(?:\{\w+\})?|[A-Za-z][A-Za-z\d]*(?:_(?:\d+|[A-Za-z]{2,})[A-Za-z\d]*)*"
+)  # TeX's subscript of one letter: o of o_j
 
 
 def _unknown(error, notation):

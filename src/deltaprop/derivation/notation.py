@@ -301,14 +301,15 @@ def tokenize(text, notation="question"):
     ``~name`` (with its layer when digits follow, as in ``dZ1``), translated after parsing."""
     table = table_of(notation)
     words = WORD_TOKENS | table.words | {name: f"~{name}" for name in table.symbols}
-    names = _names_re(words)
+    words |= {f"\\{name}": f"~{name}" for name in table.symbols if "^" in name}  # \delta^{(h)}
+    names, letters = _names_re(words), LETTERS | set(table.letters)  # Hagan's m, a student's n
     tokens, pos = [], 0
     while pos < len(text):  # a name of the notation first, then the other tokens
         match = (names and names.match(text, pos)) or TOKEN_RE.match(text, pos)
         if match is None:
             raise ParseError(f"unexpected character {text[pos]!r} at position {pos}", text, pos)
         named = match.re is not TOKEN_RE
-        tokens += _named_tokens(match, words) if named else _tokens_of(match, text, words)
+        tokens += _named_tokens(match, words) if named else _tokens_of(match, text, words, letters)
         pos = match.end()
     tokens.append(Token("end", None, len(text), len(text)))
     return [_renamed(tok, table.operators) for tok in tokens]
@@ -319,7 +320,9 @@ def _names_re(words):
     changed = (  # and a name written as LaTeX: Hagan's \dot{F}
         w
         for w in words
-        if (w.isidentifier() and (words[w] != WORD_TOKENS.get(w) or "_" in w)) or w[0] == "\\"
+        if (w.isidentifier() and (words[w] != WORD_TOKENS.get(w) or "_" in w))
+        or w[0] == "\\"
+        or "^" in w  # Raschka's A^{(out)}
     )
     names = sorted(changed, key=len, reverse=True)
     if not names:
@@ -373,7 +376,7 @@ TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (
 SYMBOLS = FUNCTIONS | {"Θ", "δ", "Δ", "α", "η", "G", "J", "Acc", "m", "L"}  # Diag φ': Hagan's Ḟ
 
 
-def _tokens_of(match, text, words):
+def _tokens_of(match, text, words, letters=LETTERS):
     kind, s, pos, end = match.lastgroup, match.group(), match.start(), match.end()
     if kind in ("ws", "annotation"):  # np. of np.dot, casts; a trailing \in \mathbb{R}^{…}: a shape
         return []
@@ -386,7 +389,8 @@ def _tokens_of(match, text, words):
     if kind in ("sup", "sub"):  # Unicode scripts: δ⁽ˡ⁾, wˡ⁺¹, ∇ₐ are δ^{(l)}, w^{l+1}, ∇_{a}
         script = "^{" if kind == "sup" else "_{"
         inner = TOKEN_RE.finditer(script + s.translate(SCRIPTS) + "}")
-        return [replace(t, pos=pos, end=end) for m in inner for t in _tokens_of(m, text, words)]
+        tokens = (t for m in inner for t in _tokens_of(m, text, words, letters))
+        return [replace(t, pos=pos, end=end) for t in tokens]
     if kind == "fill":  # ones(m,1) or zeros(n,1): the bias unit's column in [… A]
         return [Token("fill", 1.0 if s.startswith("ones") else 0.0, pos, end)]
     if kind == "punct":  # also NumPy's x**2 and dW += T, Octave's .* (⊙) and Ng's := (=)
@@ -398,7 +402,7 @@ def _tokens_of(match, text, words):
             raise ParseError(f"unknown LaTeX command {s} at position {pos}", text, pos)
         token = COMMAND_TOKENS[s[1:]]
         return [_symbol_or_op(token, pos, end)] if token else []
-    return _word_tokens(s, text, pos, end, words)
+    return _word_tokens(s, text, pos, end, words, letters)
 
 
 def _symbol_or_op(s, pos, end):
@@ -409,21 +413,21 @@ def _symbol_or_op(s, pos, end):
     return Token(*TOKENS.get(s, (s, s)), pos, end)
 
 
-def _word_tokens(word, text, pos, end, words=WORD_TOKENS):
+def _word_tokens(word, text, pos, end, words=WORD_TOKENS, letters=LETTERS):
     if word in words:
         return [_symbol_or_op(words[word], pos, end)]
     if word == "d":  # dJ/dΘ, \frac{dJ}{d\Theta}: the differential
         return [Token("∂", "∂", pos, end)]
-    if word[0] == "d" and len(word) > 1 and (word[1:] in words or word[1:] in LETTERS):
-        rest = _word_tokens(word[1:], text, pos + 1, end, words)
+    if word[0] == "d" and len(word) > 1 and (word[1:] in words or word[1:] in letters):
+        rest = _word_tokens(word[1:], text, pos + 1, end, words, letters)
         return [Token("∂", "∂", pos, pos + 1), *rest]
-    if word in LETTERS or (len(word) == 1 and word.isupper()):  # B, C: a generic matrix of an
+    if word in letters or (len(word) == 1 and word.isupper()):  # B, C: a generic matrix of an
         return [Token("sym", word, pos, end)]  # identity (calculus.py)
-    if len(word) > 1 and all(c in LETTERS or c in words or c.isupper() for c in word):  # ^Tg
+    if len(word) > 1 and all(c in letters or c in words or c.isupper() for c in word):  # ^Tg
         return [
             t
             for i, c in enumerate(word)
-            for t in _word_tokens(c, text, pos + i, pos + i + 1, words)
+            for t in _word_tokens(c, text, pos + i, pos + i + 1, words, letters)
         ]
     raise ParseError(f"unknown symbol {word!r} at position {pos}", text, pos)
 
@@ -843,7 +847,7 @@ class _Parser:
         return replace(node, span=(node.span[0], self.next().end))
 
     def superscript_item(self, node, braced=True):
-        if self.tok.kind == "sym" and self.tok.value in self.table.letters:  # Nielsen's δ^l
+        if self.letter(self.tok):  # Nielsen's δ^l
             return self.with_layer(node, self.layer_index(simple=not braced))
         if self.tok.kind == "ᵀ" or (self.tok.kind == "sym" and self.tok.value == "T"):
             return Transpose((node.span[0], self.next().end), _ones(node))
@@ -891,14 +895,20 @@ class _Parser:
         tok = self.next()
         if tok.kind == "num":
             return LayerIndex("", int(tok.value))
-        if tok.kind != "sym" or tok.value not in self.table.letters:
+        letter = self.letter(tok)
+        if letter is None:
             self.fail("expected a layer index (a number, L, l or k, e.g. l+1)", tok)
-        base, offset = self.table.letters[tok.value], 0
-        self.letters.setdefault(base, set()).add(tok.value)
+        base, offset = self.table.letters[letter], 0
+        self.letters.setdefault(base, set()).add(letter)
         if not simple and self.tok.kind in ("+", "-"):
             sign = 1 if self.next().kind == "+" else -1
             offset = sign * int(self.expect("num", "a number in the layer index").value)
         return LayerIndex(base, offset)
+
+    def letter(self, tok):
+        """The layer letter ``tok`` is (``\\ell`` and ℓ: l), or None."""
+        letter = {"ℓ": "l"}.get(tok.value, tok.value) if tok.kind == "sym" else None
+        return letter if letter in self.table.letters else None
 
     def with_layer(self, node, layer):
         """``node`` with ``layer``, spanning up to the last token read."""

@@ -116,7 +116,7 @@ def read(text, notation):
     """``text`` parsed in ``notation`` and translated into the core vocabulary: a list of
     sides. A left side that is a multiple of a core quantity (Britz's dW = m ∂J/∂Θ) is
     moved to the right, so that the first side is always a quantity."""
-    table = local_names(table_of(notation), text)
+    text, table = _in_bishops_units(text, local_names(table_of(notation), text))
     parsed = _stepped(parse(plain(text), table), table)
     table = replace(table, units=_units(parsed, table)) if table.units else table
     sides = [translate(side, table) for side in parsed]
@@ -194,10 +194,11 @@ def _plain_word(found):
 def plain(text):
     """``text`` with the loss ``\\mathcal{L}`` (or ``\\mathcal{J}``) as J, bold letters plain,
     a subscript of one letter unbraced (``E_{n}``: ``E_n``; Bishop's ``y_{nk}`` of the sample n:
-    ``y_k``) and the name of a chain dropped
-    (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
+    ``y_k``), Haykin's iteration ``(n)`` dropped (``v_j(n)``: ``v_j``) and the name of a chain
+    dropped (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
     text = PLAIN.sub(_plain_word, text)
     text = re.sub(r"_\{n?(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
+    text = re.sub(r"(?<=[\w}])\(n\)", "   ", text)  # Haykin's v_j(n), of the iteration n
     return CHAIN_NAME.sub(lambda found: " " * len(found.group()), text)
 
 
@@ -210,6 +211,16 @@ def local_names(table, text):
         if re.search(clue, text):
             return replace(table, symbols=symbols, note=note)
     return table
+
+
+def _in_bishops_units(text, table):
+    """``text`` with ``table``'s unit letters written as Bishop's i, j, k in its subscripts
+    (Mitchell's δ_h, w_{kh}: δ_j, w_{kj}), and the table with his; positions still hold."""
+    if table.units in ("", "ijk"):
+        return text, table
+    bishops = str.maketrans(table.units, "ijk")
+    text = re.sub(r"_(?:\{[^{}]*\}|\w)", lambda found: found.group().translate(bishops), text)
+    return text, replace(table, units="ijk")
 
 
 def _units(sides, table):
@@ -385,11 +396,16 @@ def _core_symbol(sym, table):
 
 def _scaled(node, factor):
     """``node`` times ``factor`` as written: m ``node`` for ``"m"``, ``node``/m for ``"1/m"``,
-    2 ``node`` for ``"2"``."""
-    if factor == "1/m":
-        return Bin(node.span, "/", node, Sym(node.span, "m"), "scale")
-    k = Sym(node.span, "m") if factor == "m" else Num(node.span, float(factor or 1))
-    return Bin(node.span, "@", k, node, "scale") if factor else node
+    2 ``node`` for ``"2"``, 2m ``node`` for ``"2m"`` (a cost Σ_i ‖a − y‖² of one's own is 2m J)
+    and ``node``/(2m) for ``"0.5/m"``."""
+    number, m = re.fullmatch(r"(-?[\d.]*)(/?m?)", factor).groups()
+    if m == "/m":
+        node = Bin(node.span, "/", node, Sym(node.span, "m"), "scale")
+        number = "" if number == "1" else number
+    k = [Num(node.span, float(number))] if number else []
+    k += [Sym(node.span, "m")] if m == "m" else []
+    k = Bin(node.span, "@", *k) if len(k) == 2 else next(iter(k), None)  # 2m
+    return Bin(node.span, "@", k, node, "scale") if k else node
 
 
 def _written_layer(sym, meaning, table):
@@ -602,8 +618,9 @@ def student_words(equation, nodes, notation, activation):
 
 def _function_name(text):
     """The name of a function as written before its argument: ``g^{[1]\\prime}(`` is g',
-    ``\\sigma'(`` is σ', ``sigmoidGradient(`` is itself; None when it has none."""
-    name = re.match(r"\\?[A-Za-z_]+|[^\W\d_]", text)
+    ``\\sigma'(`` is σ', ``sigmoidGradient(`` and Trask's ``relu2deriv(`` are themselves; None
+    when it has none."""
+    name = re.match(r"\\?[A-Za-z_][A-Za-z_\d]*|[^\W\d_]", text)
     if name is None:
         return None
     return character(name.group()) + ("'" if re.search(r"'|′|\\prime", text) else "")
@@ -631,7 +648,7 @@ def as_written(notation, text):
     l), its word for α (``lambda``, ``lambd``, λ) and for J where it writes one (Nielsen's C,
     d2l's L); in LaTeX, of a notation of Octave names, only the names it writes (Ng's D, not
     sigma3's sigma)."""
-    table = local_names(table_of(notation), text)
+    text, table = _in_bishops_units(text, local_names(table_of(notation), text))
     try:
         words = [(t.value, text[t.pos : t.end]) for t in tokenize(text, table)]
         units = _units(parse(text, table), table) if table.units else ""
@@ -753,9 +770,11 @@ def range_said(err, voice):
     which name no layer, by his letters."""
     if err.limits is None or isinstance(err.node, Local):  # cs231n's local names: as written
         return str(err)
-    if voice.table.units:
-        units = "Bishop's i, j, k are the units of three consecutive layers"
-        return f"{voice.source(err.node)} does not exist: {units}, and here it falls outside"
+    if voice.table.units:  # Bishop's i, j, k; Mitchell's i, h, k
+        units = table_of(voice.notation).units
+        whose = "Bishop's " if units == "ijk" else ""
+        said = f"{whose}{', '.join(units)} are the units of three consecutive layers"
+        return f"{voice.source(err.node)} does not exist: {said}, and here it falls outside"
     name, layer, lo, hi, L = err.limits
 
     def said(at):
@@ -802,9 +821,11 @@ def width(layer, notation):
     """The width n_l of the core's ``layer`` in ``notation``'s letters (:func:`as_written`'s:
     the student's n_k) and numbering where layer 0 is the input (deeplearning.ai's n^{[l-1]})."""
     table = table_of(notation)
-    if table.first != 0:  # the core's numbering: n_l in the letter
-        return str(Dim("n", LayerIndex(_letter_back(layer.base, table), layer.offset)))
-    return _layer_text("n", _written_index(layer, Meaning("a"), table), table)
+    written = _written_index(layer, Meaning("a"), table)
+    if table.first != 0 or written is None:  # n_l in the letter (Trask's layer_0: n_{l-1})
+        written = layer.shift(-input_shift(layer.base, table))
+        return str(Dim("n", LayerIndex(_letter_back(written.base, table), written.offset)))
+    return _layer_text("n", written, table)
 
 
 def _input_said(table, before, after=""):
@@ -841,7 +862,9 @@ def _unscaled(lhs):
 
 
 def _inverse(factor):
-    """The factor that undoes ``factor`` (m or a number)."""
+    """The factor that undoes ``factor`` (m, a number or a number times m)."""
+    if isinstance(factor, Bin):  # 2m: 0.5/m
+        return f"{1 / factor.left.value!r}/m"
     return "1/m" if isinstance(factor, Sym) else repr(1 / factor.value)
 
 

@@ -55,7 +55,9 @@ class Table:
     operators: dict = field(default_factory=dict)  # Ng's * is the matrix product
     first: int = 1  # the number of the input layer
     letters: dict = field(default_factory=lambda: {"L": "L", "l": "l", "k": "l"})
-    units: str = ""  # Bishop: the unit letters of three consecutive layers, "ijk"
+    units: str = (
+        ""  # the unit letters of three consecutive layers: Bishop's "ijk", Mitchell's "ihk"
+    )
     rows: bool = False  # samples as rows: every quantity is the core's transpose
     cost: str = "mean"  # J averages over the samples ("mean") or sums them ("sum")
     square: str = "norm"  # v^2: ‖v‖² ("norm") or entry by entry ("power")
@@ -208,8 +210,8 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
     "first": (_one_of(0, 1), "0 or 1, the number of the input layer"),
     "letters": (_letters, "layer letters, each 'l' (a layer) or 'L' (the output): {k = 'l'}"),
     "units": (
-        lambda v: _text(v) and sorted(v) == list("ijk"),
-        "three letters, i, j and k in the order of the units of the layers l-1, l and l+1",
+        lambda v: _text(v) and re.fullmatch(r"[a-z]{3}", v) and len(set(v)) == 3,
+        "three letters, each different: the units of the layers l-1, l and l+1 (Bishop's 'ijk')",
     ),
     "rows": (_one_of(False, True), "true (samples as rows) or false"),
     "cost": (_one_of("mean", "sum"), "'mean' or 'sum': J averages or sums over the samples"),
@@ -251,11 +253,16 @@ WRITTEN = re.compile(  # W^{[l]}, w^l, W_{l}, W[l], A_prev, \dot{F}; Octave's Th
     rf"\s*(?:(?:\^\s*|_(?=\{{)|(?=\[)){LAYER}|\{{(?P<slot>[A-Za-z])\}}(?P<tail>\w*))?"
 )
 QUANTITY = re.compile(  # m dJ/dTheta^(l), \partial J/\partial \Theta^{(l)}, Delta[l+1]/m, J,
-    r"(?:(?P<factor>m|-|-?\s*\d+(?:\.\d+)?)\s*\*?\s*)?"  # 2 delta^(l), -delta^(l), Theta^(l)^T
+    # 2 delta^(l), -delta^(l), 2m J (a cost of one's own without the ½ and the 1/m), Theta^(l)^T
+    r"(?:(?P<factor>(?:-?\s*\d+(?:\.\d+)?\s*)?m|-|-?\s*\d+(?:\.\d+)?)\s*\*?\s*)?"
     r"(?P<d>(?:[d∂]|\\partial\s*)J\s*/\s*(?:[d∂]|\\partial\s*))?"
     rf"\\?(?P<name>[^\W\d]\w*)\s*(?:\^\s*)?{LAYER}"
     r"(?P<T>\s*(?:\^\s*\{?\s*T\s*\}?|ᵀ|\.T))?(?P<over>\s*/\s*m)?"
 )
+NAMED_LAYER = re.compile(  # Raschka's A^{(h)}, W^{(out)}: a layer named by a word, not a letter
+    r"\\?[^\W\d]\w*\s*\^\s*\{?\s*[(\[]\s*[A-Za-z]\w*\s*[)\]]\s*\}?"
+)
+ELL = re.compile(r"(?<=[\^\[({])(?:\\ell(?![A-Za-z])|ℓ)")  # W^{[\ell]}: the layer letter l
 FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{(.*)\}")  # \frac{∂J}{∂…}: ∂J/∂…
 QUANTITIES = (
     "Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, the gradients "
@@ -274,15 +281,21 @@ def definition(name, quantity, table, at=""):
     symbols and numbering, times m, over m or times a number (Britz's ``m dJ/dTheta^(l)``,
     cs231n's ``Delta^(l+1)/m``, Hagan's ``2 delta^(l)``), maybe transposed. A ConfigError
     names what does not fit: a name the notation reads as a matrix is not given a vector."""
-    written = WRITTEN.fullmatch(name.strip())
-    if written is None:
-        raise ConfigError(f"{name!r} is not a name with an optional layer, as W^{{[l]}} or A_prev")
+    name, quantity = ELL.sub("l", name).strip(), ELL.sub("l", quantity).strip()
+    written = WRITTEN.fullmatch(name)
+    letter = written and (written["letter"] or written["slot"])
+    if NAMED_LAYER.fullmatch(name) and letter not in {*table.letters, "l", "L"}:  # A^{(out)}
+        word, letter = re.sub(r"\s+", "", name).lstrip("\\"), ""
+    elif written is None:
+        raise ConfigError(
+            f"{name!r} is not a name with an optional layer: write W^{{[l]}} or A_prev"
+        )
+    else:
+        word = written["head"] + ("{}" + written["tail"] if written["tail"] else "")
     meaning, layer = _quantity(quantity.strip(), table)
-    word = written["head"] + ("{}" + written["tail"] if written["tail"] else "")
     _same_shape(word, name.strip(), meaning.core, table)
-    letter = written["letter"] or written["slot"]
     if layer is None and meaning.core not in SCALARS:
-        raise ConfigError(f"give the layer of {quantity.strip()!r}, e.g. {quantity.strip()}^(l)")
+        raise ConfigError(f"give the layer of {quantity.strip()!r}: write {quantity.strip()}^(l)")
     if letter and meaning.core not in SCALARS:
         base = table.letters.get(letter, "?")
         if base != layer[0]:
@@ -318,7 +331,8 @@ def letters_of(definitions, table):
     m a layer l (never l or L, the question's letters: Goodfellow's l is L)."""
     letters = {}
     for name, quantity in definitions:
-        written, found = WRITTEN.fullmatch(name.strip()), QUANTITY.fullmatch(quantity.strip())
+        name, quantity = ELL.sub("l", name).strip(), ELL.sub("l", quantity).strip()
+        written, found = WRITTEN.fullmatch(name), QUANTITY.fullmatch(quantity)
         letter, base = written and written["letter"], found and found["letter"]
         if letter not in (None, "", "l", "L", *table.letters) and base in ("l", "L", "k"):
             letters.setdefault(letter, base.replace("k", "l"))
