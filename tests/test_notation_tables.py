@@ -48,7 +48,6 @@ def test_the_corpus_is_large_and_balanced():
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     r"\partial s}": "d2l's s = (λ/2)(‖W^(1)‖² + ‖W^(2)‖²), the L2 term, is no quantity here",
-    r"\operatorname{sech}": "sech² (1 − tanh²) is no function deltaprop knows",
     "np.dot(w, activation)": "network.py's activation is a^(l−1) in z = np.dot(w, activation) + b",
     "dscores /= N": "an update by /= after ';' (dscores /= N) is not read",
     "m = X.shape[1];": "a statement m = X.shape[1] before ';' is judged alone and cannot be",
@@ -714,3 +713,40 @@ def test_d2ls_jacobian_of_the_output_by_the_last_hidden_layer_is_its_weights(
 ):
     """o = W^(2) h + b^(2): ∂o/∂h = W^(2) where h is the last hidden layer."""
     assert check(equation, sizes, notation="d2l").verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "equation, activation, verdict",
+    [
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \operatorname{sech}^2(z^{(l)})",
+            "tanh",
+            "correct",
+        ),
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \mathrm{sech}^2(z^{(l)})",
+            "tanh",
+            "correct",
+        ),
+        ("delta[l] = Theta[l].T @ delta[l+1] * sech(z[l])**2", "tanh", "correct"),
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \operatorname{sech}(z^{(l)})",
+            "tanh",
+            "wrong",
+        ),
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \operatorname{sech}^2(a^{(l)})",
+            "tanh",
+            "wrong",
+        ),
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \operatorname{sech}^2(z^{(l)})",
+            "sigmoid",
+            "wrong",
+        ),
+    ],
+)
+def test_sech_squared_is_tanhs_derivative(equation, activation, verdict):
+    """sech²(z) = 1 − tanh²(z), tanh's derivative as textbooks write it: right for a tanh
+    network only, and only of z."""
+    assert check(equation, activation=activation).verdict == verdict

@@ -190,7 +190,7 @@ class BiasUnit(Node):
 
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
-ELEMENTWISE |= {"relu", "tanh", "step", "below", "pow"}  # np.maximum(0, x), (x > 0), x**k …
+ELEMENTWISE |= {"relu", "tanh", "sech", "step", "below", "pow"}  # np.maximum(0, x), x**k …
 PHIS = {"φ", "φ'", "Diag φ'"}  # functions of a layer (f^l, g^{[l]}, Hagan's \dot{F}^m)
 FUNCTIONS = {"Diag", "ℓ", "ℓ'", "Tr", "prod", "tanh'"} | ELEMENTWISE | PHIS  # ℓ' = ∂ℓ/∂a
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
@@ -229,6 +229,7 @@ COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "hat": "hat",
     "maximum": "max",
     "tanh": "tanh",
+    "sech": "sech",
     "=": "leftarrow gets equiv",  # an update Θ ← Θ − η ∂J/∂Θ, as a code's Θ = Θ − η dΘ; δ_j ≡ …
     # sizes and spaces, and the Diag(φ') answer's \LR{…} (its braces are the parentheses)
     "": "left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad displaystyle limits LR",
@@ -246,6 +247,7 @@ WORDS = {  # a token and its other words
     "heaviside": "heaviside",
     "square": "square",
     "tanh": "tanh",  # tanh(z), tanh′(z) in plain text
+    "sech": "sech",  # sech²(z) = 1 − tanh²(z), tanh's derivative as textbooks write it
 }
 
 
