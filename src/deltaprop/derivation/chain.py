@@ -330,7 +330,8 @@ def _judge_equation(equation, options, scope):
     each right side of an equation, each shape claimed."""
     result = EquationResult(equation.lhs, equation.relation)
     lhs = scope.substituted(equation.lhs.strip())
-    quantity, name = _parsed(lhs, options.table(lhs)), notations.local_name(lhs, options.table(lhs))
+    table = options.table(lhs)  # detected once: notation_of may parse lhs twice
+    quantity, name = _parsed(lhs, table), notations.local_name(lhs, table)
     if _a_setting(quantity, equation, options):  # m = 100, L = 4: skipped, and L is no local name
         result.steps = [
             StepResult(s.written, "skipped", message=SETTING_NOTE) for s in equation.steps
@@ -688,13 +689,12 @@ def closed_form(node):
 
 def _judge_claim(lhs, claim, options):
     """``lhs ∈ ℝ^{rows × cols}``: the claimed shape against the quantity's symbolic shape."""
-    written = f"{lhs} ∈ ℝ^{{{claim}}}"
+    written, table = f"{lhs} ∈ ℝ^{{{claim}}}", options.table(lhs)
     try:
-        node = _parsed(lhs, options.table(lhs))[0]
+        node = _parsed(lhs, table)[0]
         shape = shapes.evaluate(node, shapes.SymbolicDomain(None)).shape
     except (TypeError, shapes.ShapeError, shapes.SymbolError):
         return StepResult(written, "skipped", message="not a quantity of the network")
-    table = options.table(lhs)
     dimensions = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
     claimed = [_dimension(d, table) for d in dimensions] + ["1"] * (2 - len(dimensions))  # ℝ: 1 × 1
     if None in claimed:  # ℝ^{n_l}: a column
