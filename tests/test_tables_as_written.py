@@ -1,0 +1,116 @@
+"""Data files as people write them, seen by a new user: thousands separators and decimal
+commas in many rows, and "nan" written for a missing number. Each message is one line that
+names the problem and the fix."""
+
+import csv
+
+import pytest
+
+from deltaprop.cli import main
+
+FAST = ["--hidden", "4", "--epochs", "5", "--quiet"]
+
+
+def write_rows(path, header, rows, sep=","):
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file, delimiter=sep, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def one_error_line(capsys):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def numbers(rng, m):
+    """Rows a, b, y (m of them) of plain numbers, y = a − b."""
+    a, b = rng.standard_normal(m), rng.standard_normal(m) * 3000
+    return [[f"{a[i]:.4f}", f"{b[i]:.2f}", f"{a[i] - b[i] / 3000:.4f}"] for i in range(m)]
+
+
+# ---------------------------------------------------------------- many cells that are not numbers
+
+
+def test_thousands_separators_in_many_rows_are_named_with_the_fix(tmp_path, rng, capsys):
+    rows = numbers(rng, 40)
+    for i in range(12):  # 12 of 40 cells written as 1,234.56 (quoted: the separator is ',')
+        rows[i][1] = f"{1000 + 100 * i:,.2f}"
+    data = write_rows(tmp_path / "sales.csv", ["a", "b", "y"], rows)
+    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
+    assert main(argv) == 1
+    line = one_error_line(capsys)
+    assert "column 'b' of " in line and " has 12 cell(s) that are not numbers: " in line
+    assert "'1,000.00' (line 2), '1,100.00' (line 3)" in line
+    assert "'1,900.00' (line 11), and 2 more; " in line  # ten shown, then a count
+    assert "thousands separators" in line and "without them" in line
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_decimal_commas_in_every_row_name_the_option_that_reads_them(tmp_path, rng, capsys):
+    rows = [[cell.replace(".", ",") for cell in row] for row in numbers(rng, 30)]
+    data = write_rows(tmp_path / "euro.csv", ["a", "b", "y"], rows, sep=";")
+    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
+    assert main(argv) == 1
+    line = one_error_line(capsys)
+    assert " has 30 cell(s) that are not numbers: " in line and ", and 20 more; " in line
+    assert "read the file with --decimal ," in line
+    assert main([*argv, "--decimal", ","]) == 0
+
+
+@pytest.mark.parametrize("marker", ["-", "?"])
+def test_a_placeholder_in_many_rows_is_named_not_an_internal_error(tmp_path, rng, marker, capsys):
+    rows = numbers(rng, 60)
+    for i in range(5, 60, 4):  # 14 cells
+        rows[i][0] = marker
+    data = write_rows(tmp_path / "survey.csv", ["a", "b", "y"], rows)
+    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
+    assert main(argv) == 1
+    line = one_error_line(capsys)
+    assert f"column 'a' of {data} has 14 cell(s) that are not numbers: {marker!r} (line 7)" in line
+    assert ", and 4 more; fix them, or leave them empty to have them imputed" in line
+
+
+# ---------------------------------------------------------------- "nan" is a missing number
+
+
+@pytest.mark.parametrize("marker", ["nan", "NaN", "NA", "null"])
+def test_nan_written_in_a_column_of_numbers_is_a_missing_cell(tmp_path, rng, marker, capsys):
+    """As pandas reads it, and as docs/usage.md says: NaN is missing, like NA and an empty
+    cell; the training fills it with the median (it was refused as 'not a finite number')."""
+    rows = numbers(rng, 50)
+    for i in (3, 17, 30):
+        rows[i][0] = marker
+    data = write_rows(tmp_path / "nan.csv", ["a", "b", "y"], rows)
+    model = tmp_path / "m.npz"
+    assert main(["train", str(data), "--target", "y", "--out", str(model), "--hidden", "4",
+                 "--epochs", "5", "--test-size", "0"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "filled 3 missing cell(s)" in out
+    assert "a (" in out and "the median" in out
+    assert main(["predict", str(model), str(data)]) == 0
+    predictions = capsys.readouterr().out.splitlines()
+    assert len(predictions) == 51 and all(p not in ("", '""') for p in predictions)
+
+
+def test_nan_in_a_target_drops_the_row_as_an_empty_target_does(tmp_path, rng, capsys):
+    rows = numbers(rng, 50)
+    for i in (3, 17, 30, 41):
+        rows[i][2] = "nan"
+    data = write_rows(tmp_path / "nan.csv", ["a", "b", "y"], rows)
+    assert main(["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"),
+                 "--hidden", "4", "--epochs", "5"]) == 0  # fmt: skip
+    assert "dropped 4 of 50 rows with an empty target (y 4)" in capsys.readouterr().out
+
+
+def test_inf_is_still_refused_naming_its_line(tmp_path, rng, capsys):
+    rows = numbers(rng, 20)
+    rows[6][0] = "inf"
+    data = write_rows(tmp_path / "inf.csv", ["a", "b", "y"], rows)
+    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
+    assert main(argv) == 1
+    assert "column 'a', line 8 of " in one_error_line(capsys)
