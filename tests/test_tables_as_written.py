@@ -1,6 +1,6 @@
 """Data files as people write them, seen by a new user: thousands separators and decimal
-commas in many rows, and "nan" written for a missing number. Each message is one line that
-names the problem and the fix."""
+commas in many rows, "nan" written for a missing number, and a column name misspelt. Each
+message is one line that names the problem and the fix."""
 
 import csv
 
@@ -114,3 +114,44 @@ def test_inf_is_still_refused_naming_its_line(tmp_path, rng, capsys):
     argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
     assert main(argv) == 1
     assert "column 'a', line 8 of " in one_error_line(capsys)
+
+
+# ---------------------------------------------------------------- a misspelt column name
+
+
+@pytest.mark.parametrize(
+    ("option", "given", "meant"),
+    [
+        ("--target", "Price", "price"),
+        ("--target", "prise", "price"),
+        ("--features", "area,colour", "color"),
+        ("--exclude", "colr", "color"),
+    ],
+)
+def test_a_misspelt_column_name_gets_a_suggestion(tmp_path, rng, capsys, option, given, meant):
+    rows = [[*row[:2], "red", row[2]] for row in numbers(rng, 20)]
+    data = write_rows(tmp_path / "h.csv", ["area", "rooms", "color", "price"], rows)
+    target = [] if option == "--target" else ["--target", "price"]
+    argv = ["train", str(data), *target, option, given, "--out", str(tmp_path / "m.npz"), *FAST]
+    assert main(argv) == 1
+    line = one_error_line(capsys)
+    assert f"did you mean {meant!r}?" in line
+    assert line.endswith("the columns are: area, rooms, color, price")
+
+
+def test_no_suggestion_when_no_column_is_close(tmp_path, rng, capsys):
+    data = write_rows(tmp_path / "h.csv", ["area", "rooms", "y"], numbers(rng, 20))
+    argv = ["train", str(data), "--target", "price", "--out", str(tmp_path / "m.npz"), *FAST]
+    assert main(argv) == 1
+    assert "did you mean" not in one_error_line(capsys)
+
+
+def test_predict_suggests_a_column_renamed_by_its_case(tmp_path, rng, capsys):
+    data = write_rows(tmp_path / "h.csv", ["area", "rooms", "y"], numbers(rng, 20))
+    model = tmp_path / "m.npz"
+    assert main(["train", str(data), "--target", "y", "--out", str(model), *FAST]) == 0
+    capsys.readouterr()
+    renamed = write_rows(tmp_path / "new.csv", ["Area", "rooms"], [r[:2] for r in numbers(rng, 3)])
+    assert main(["predict", str(model), str(renamed)]) == 1
+    line = one_error_line(capsys)
+    assert "lacks the feature column(s) 'area'" in line and "did you mean 'Area'?" in line

@@ -710,9 +710,24 @@ def _check_exists(table, what, names):
     absent = table.missing(names)
     if absent:
         raise DataError(
-            f"{what} column(s) {_quoted(absent)} not in {table.path}; "
+            f"{what} column(s) {_quoted(absent)} not in {table.path}{meant(absent, table)}; "
             f"the columns are: {listed_names(table.columns)}{separator_hint(table)}"
         )
+
+
+def meant(absent, table):
+    """The hint ' (did you mean 'price'?)' naming the columns of ``table`` that the names
+    ``absent`` are misspellings of, or are in another case; "" when none is close."""
+    import difflib
+
+    folded = {name.casefold(): name for name in table.columns}
+    close = [
+        folded.get(name.casefold())
+        or next(iter(difflib.get_close_matches(name, table.columns, 1)), None)
+        for name in absent
+    ]
+    close = [name for name in close if name is not None]
+    return f" (did you mean {_quoted(close)}?)" if close else ""
 
 
 def separator_hint(table):
@@ -749,7 +764,7 @@ def model_columns(table, names, what=None):
     if absent:
         raise DataError(
             f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
-            f"model was trained on; the model needs: {listed_names(names)}"
+            f"model was trained on{meant(absent, table)}; the model needs: {listed_names(names)}"
         )
 
 
