@@ -1,12 +1,15 @@
 """Data files as people write them, seen by a new user: thousands separators and decimal
-commas in many rows, "nan" written for a missing number, and a column name misspelt. Each
-message is one line that names the problem and the fix."""
+commas in many rows, "nan" written for a missing number, a column name misspelt, and metrics
+of targets in very small or very large units. Each message is one line that names the problem
+and the fix."""
 
 import csv
 
+import numpy as np
 import pytest
 
 from deltaprop.cli import main
+from deltaprop.commands.metrics import format_metrics
 
 FAST = ["--hidden", "4", "--epochs", "5", "--quiet"]
 
@@ -155,3 +158,19 @@ def test_predict_suggests_a_column_renamed_by_its_case(tmp_path, rng, capsys):
     assert main(["predict", str(model), str(renamed)]) == 1
     line = one_error_line(capsys)
     assert "lacks the feature column(s) 'area'" in line and "did you mean 'Area'?" in line
+
+
+# ---------------------------------------------------------------- metrics in any unit
+
+
+def test_metrics_of_tiny_and_huge_targets_keep_their_digits():
+    scores = {
+        "r2": np.array([0.5, 0.25]),
+        "rmse": np.array([1.2934e-12, 2.5e-13]),
+        "mae": np.array([1.0534e13, 2.0e12]),
+    }
+    rows = format_metrics(scores, ["a", "b"]).splitlines()[1:]
+    assert [row.split()[1:] for row in rows] == [
+        ["0.5000", "1.293e-12", "1.053e+13"],
+        ["0.2500", "2.500e-13", "2.000e+12"],
+    ]
