@@ -68,9 +68,6 @@ class Target:
     entry: str = ""  # written entry by entry: δ^l_j ("j"), ∂C/∂w^l_{jk} ("jk")
     term: object = None  # of an update X = X + T (node: X), the T as written
 
-    def text(self):
-        return to_text(self.node)
-
 
 @dataclass(frozen=True)
 class Context:
@@ -381,7 +378,6 @@ def _judge(context, result, lhs, sides, reading):
 
 def _reading(equation, sizes, notation, output):
     """The result to fill, with the notation the equation is read in and how it translates."""
-    notation = notations.detect(equation) if notation is None else notation
     notation = notations.check_notation(notation)
     result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
     note = notations.local_names(table_of(notation), equation).note

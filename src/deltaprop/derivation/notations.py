@@ -961,15 +961,13 @@ def rows(node, L=None):
 
 BIAS_UNIT = "the bias unit {x} of Ng's course is 1 (it multiplies the bias column of Θ)"
 ROWS = " (one sample per row, as in ex4's vectorized code)"
-STEPS = {  # (the quantity, the operation, axis): (right, what the Octave step does)
+STEPS = {  # (the quantity, the operation, its axis if it matters): (right, what the step does)
     ("a", BiasUnit, 0): (True, "puts the bias unit a_0 = 1 on top of {x}, for Ng's Θ"),
     ("a", BiasUnit, 1): (True, "puts the bias unit's column of ones before {x}" + ROWS),
     ("δ", DropFirst, 0): (True, "drops the first entry of {x}, the bias unit's, which has no δ"),
     ("δ", DropFirst, 1): (True, "drops the first column of {x}, the bias unit's" + ROWS),
-    ("a", DropFirst, 0): (False, "drops a unit of {x}: a gets the bias unit ([1; a]), δ drops it"),
-    ("a", DropFirst, 1): (False, "drops a unit of {x}: a gets the bias unit ([1; a]), δ drops it"),
-    ("δ", BiasUnit, 0): (False, "gives {x} an entry for the bias unit, which has no δ"),
-    ("δ", BiasUnit, 1): (False, "gives {x} an entry for the bias unit, which has no δ"),
+    ("a", DropFirst): (False, "drops a unit of {x}: a gets the bias unit ([1; a]), δ drops it"),
+    ("δ", BiasUnit): (False, "gives {x} an entry for the bias unit, which has no δ"),
 }
 
 
@@ -986,7 +984,7 @@ def bias_step(lhs, sides, write=to_text):
         return one, f"a step of the course, not an equation: {BIAS_UNIT.format(x=write(lhs))}"
     if not isinstance(rhs, BiasUnit | DropFirst) or not isinstance(rhs.arg, Sym):
         return None
-    step = STEPS.get((lhs.name, type(rhs), rhs.axis))
+    step = STEPS.get((lhs.name, type(rhs), rhs.axis)) or STEPS.get((lhs.name, type(rhs)))
     if (rhs.arg.name, rhs.arg.layer) != (lhs.name, lhs.layer) or lhs.layer is None or not step:
         return None
     right, message = step
