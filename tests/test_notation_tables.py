@@ -7,8 +7,9 @@ data/notation_sweep2.tsv, data/notation_sweep3.tsv, data/notation_sweep4.tsv and
 data/notation_sweep5.tsv (every notation) the same way by reviewers with new inputs, and
 data/notation_verbatim.tsv (the equations as each source prints or codes them), before they
 were run; data/define_sweep3.tsv holds names of a student's own (--define), written likewise,
-and data/define_sweep4.tsv and data/define_sweep5.tsv textbooks' notations deltaprop has no
-table for (--define and notation files), and what it says when it cannot read them."""
+and data/define_sweep4.tsv, data/define_sweep5.tsv and data/define_sweep6.tsv textbooks'
+notations deltaprop has no table for (--define and notation files), and what it says when it
+cannot read them."""
 
 import re
 import shlex
@@ -176,11 +177,16 @@ def test_an_equation_in_names_of_ones_own_gets_its_verdict(row):
     assert result.verdict == expected, result.to_text()
 
 
-OWN = read_rows(DATA / "define_sweep4.tsv", DATA / "define_sweep5.tsv")  # textbooks without a
+OWN = read_rows(*(DATA / f"define_sweep{n}.tsv" for n in (4, 5, 6)))  # textbooks without a
 # table, and what is unread
-NOT_YET = {  # a part of a row of define_sweep5.tsv not read yet: why
+NOT_YET = {  # a part of a row of define_sweep5.tsv or define_sweep6.tsv not read yet: why
     "= A^{(out)} - Y\t": "an undefined Y is the question's (columns) in a notation of rows",
     r"\frac{\partial \phi(Z^{(h)})}": "Raschka's ∂φ(z)/∂z is not read as φ'(z)",
+    "1,1,1,1\tcorrect": (
+        "3Blue1Brown's chain of one unit a layer: shapes are checked for every width, where "
+        "a^{(L-1)} 2(a^{(L)} - y) multiplies two columns"
+    ),
+    r"\Delta_p w_{ji}": "the pattern p written on Δ (Δ_p w_{ji}) is read as a layer of Δ",
 }
 
 
@@ -220,6 +226,45 @@ def test_a_textbooks_notation_brought_by_the_student_gets_its_verdict(row):
         return
     assert not (expected == "wrong" and result.verdict == "correct"), result.to_text()
     assert result.verdict == expected and said in result.to_text(), result.to_text()
+
+
+DUDA = ["net^{(l)}=z^(l)", "y^{(l)}=a^(l)", "t=y^(L)", "delta^{(l)}=-delta^(l)", "f=phi"]
+
+
+@pytest.mark.parametrize(
+    "equation, notation, define, verdict",
+    [
+        (r"\Delta w_{kj} = \eta \delta_k y_j", "bishop", DUDA, "correct"),  # δ = −∂J/∂net
+        (r"\Delta w_{kj} = -\eta \delta_k y_j", "bishop", DUDA, "wrong"),
+        (r"\Delta w_{ji} = \eta \delta_j x_i", "bishop", DUDA, "correct"),
+        (r"\Delta \Theta^{(l)} = -\eta \delta^{(l+1)} (a^{(l)})^T", "question", [], "correct"),
+        (r"\Delta \Theta^{(l)} = \eta \delta^{(l+1)} (a^{(l)})^T", "question", [], "wrong"),
+    ],
+)
+def test_a_weights_change_is_a_step_of_gradient_descent(equation, notation, define, verdict):
+    """Mitchell's and Duda, Hart and Stork's Δw_{kj} = η δ_k y_j: w_{kj} = w_{kj} + η δ_k y_j."""
+    result = check(equation, (4, 5, 3), "sigmoid", notation=notation, define=define)
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, named, other",
+    [
+        (r"a^{(l)} = \mathrm{ReLU}(z^{(l)})", "relu", "tanh"),
+        (r"a^{(l)} = relu(z^{(l)})", "relu", "sigmoid"),
+        (r"a^{(l)} = sigmoid(z^{(l)})", "sigmoid", "relu"),
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \mathrm{ReLU}'(z^{(l)})",
+            "relu",
+            "tanh",
+        ),
+    ],
+)
+def test_a_function_named_for_another_activation_is_never_accepted(equation, named, other):
+    """sigmoid, relu and ReLU are φ in every notation, for a network whose φ it is only."""
+    assert check(equation, (4, 5, 3), named).verdict == "correct"
+    result = check(equation, (4, 5, 3), other)
+    assert result.verdict == "wrong" and "is not this network's activation" in result.to_text()
 
 
 DETECTED = [

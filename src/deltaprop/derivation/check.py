@@ -227,14 +227,14 @@ def check(
         return result
     nodes = [n for side in (lhs, *sides) if side is not None for n in shapes.walk(side)]
     words = notations.student_words(equation, nodes, result.notation, context.activation)
-    if activation is None and words["phi"] in ACTIVATIONS:  # sigmoidGradient: a sigmoid network
-        context = replace(context, activation=words["phi"])
+    if activation is None and words["named"]:  # sigmoidGradient: a sigmoid network
+        context = replace(context, activation=words["named"])
     context = replace(context, voice=notations.Writer(equation, table, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
     if context.activation != phi:
         judged.notes.append(NAMED_NOTE.format(named=context.activation))
-    if words["phi"] in ACTIVATIONS and words["phi"] != context.activation:  # sigmoid for tanh
-        judged = _other_activation(judged, words["phi"], context.activation)
+    if words["named"] not in ("", context.activation):  # sigmoid for tanh
+        judged = _other_activation(judged, words["named"], context.activation)
     if judged.verdict == "unsupported":
         judged.message = _advised(equation, judged.message, judged.notation)
     if judged.verdict == "wrong" and isinstance(named, str):
@@ -255,7 +255,6 @@ def _elsewhere(equation, sizes, activation, notation, define):
     return [f"it checks correct in {notations.title(other)}: try --notation {other}"]
 
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")  # functions a student names, read as φ if φ
 NAMED_NOTE = "judged for a network whose φ is {named}, the function the equation names"
 ACTIVATION_NOTE = (
     "{named} is not this network's activation: φ is {phi} here (--activation {phi}); name "
@@ -358,6 +357,8 @@ def _judge(context, result, lhs, sides, reading):
         if reading == "rows":
             result.notes.append(notations.ROWS_NOTE)
     one = lhs is not None and len(sides) == 1
+    if one and _change(lhs):  # Δw_{ji} = η δ_j x_i: the step w_{ji} = w_{ji} + η δ_j x_i
+        lhs, sides = lhs.right, [Bin(lhs.span, "+", lhs.right, sides[0], "+")]
     update = _update(lhs, sides[0], context.voice.table) if one else None
     written = lhs, sides[0].right if update is not None else None  # X and T of X = X + T
     if update is not None:
@@ -422,6 +423,14 @@ def _unit_rate(node, table):
         return None
     one = Num(node.span, 1 / _own_cost(table)[1])
     return one if table.cost == "mean" else Bin(node.span, "/", one, Sym(node.span, "m"), "/")
+
+
+def _change(lhs):
+    """Whether ``lhs`` is the change of a weight or a bias, Δ written against it (Mitchell's
+    and Duda, Hart and Stork's Δw_{ji}, Haykin's Δw_{ji}(n)): a step of gradient descent."""
+    left, right = (lhs.left, lhs.right) if isinstance(lhs, Bin) and lhs.op == "@" else (0, 0)
+    change = isinstance(left, Sym) and left.name == "Δ" and left.layer is None
+    return change and isinstance(right, Sym) and right.name in ("Θ", "b")
 
 
 def _update(lhs, rhs, table):
