@@ -228,6 +228,49 @@ def test_a_textbooks_notation_brought_by_the_student_gets_its_verdict(row):
     assert result.verdict == expected and said in result.to_text(), result.to_text()
 
 
+PRINCE = [  # Understanding Deep Learning: f_k = β_k + Ω_k h_k, h_{k+1} = a[f_k], h_0 = x
+    "h_0=x",
+    "f_k=z^(k+2)",
+    "h_k=a^(k+1)",
+    r"\Omega_k=Theta^(k+1)",
+    r"\beta_k=b^(k+2)",
+    "a=phi",
+    r"\ell=J",
+]
+
+
+@pytest.mark.parametrize(
+    "equation, notation, define, verdict",
+    [
+        (r"A^{[l+1]} = g^{[l+1]}(Z^{[l+1]})", "dlai", [], "correct"),  # l = 0: A^{[1]}
+        (r"f_k = \beta_k + \Omega_k h_k", "question", PRINCE, "correct"),
+        (r"f_k = \beta_k + \Omega_k h_{k+1}", "question", PRINCE, "wrong"),
+        (r"h_{k+1} = a[f_k]", "question", PRINCE, "correct"),
+        (r"h_{k+1} = a[h_k]", "question", PRINCE, "wrong"),
+        (
+            r"\frac{\partial \ell}{\partial \Omega_k} = \frac{\partial \ell}{\partial f_k} h_k^T",
+            "question",
+            PRINCE,
+            "correct",
+        ),
+        (
+            r"\frac{\partial \ell}{\partial \Omega_k} = h_k \frac{\partial \ell}{\partial f_k}^T",
+            "question",
+            PRINCE,
+            "wrong",
+        ),
+    ],
+)
+def test_a_layer_after_the_input_layer_0_is_of_the_layer_letter_0(
+    equation, notation, define, verdict
+):
+    """Where layer 0 is the input, an equation of the layer l+1 holds at l = 0 too (its first
+    hidden layer): deeplearning.ai's A^{[l+1]}, Prince's h_{k+1} = a[f_k], whose f_k is the z of
+    the layer after h_k's."""
+    result = check(equation, (4, 5, 3), "relu", notation=notation, define=define)
+    assert result.verdict == verdict, result.to_text()
+
+
 DUDA = ["net^{(l)}=z^(l)", "y^{(l)}=a^(l)", "t=y^(L)", "delta^{(l)}=-delta^(l)", "f=phi"]
 
 

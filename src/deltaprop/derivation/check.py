@@ -780,7 +780,7 @@ def _failure_json(err, write):
 def _concrete_failure(goal, rhs, sizes, write):
     """The first layer of ``sizes`` where the operation is undefined, with numbers."""
     quantity = None if goal is None else (goal.name, goal.layer)
-    for binding in claimed_bindings(quantity, goal and goal.node, rhs, sizes):
+    for binding in claimed_bindings(quantity, goal and goal.node, rhs, sizes, write.table.first):
         try:
             shapes.evaluate(rhs, shapes.ConcreteDomain(sizes, binding, m=1))
         except shapes.ShapeError as err:
@@ -793,14 +793,16 @@ def _concrete_failure(goal, rhs, sizes, write):
 # ---------------------------------------------------------------- values
 
 
-def claimed_bindings(quantity, left, rhs, sizes):
+def claimed_bindings(quantity, left, rhs, sizes, first=1):
     """The layer bindings of ``sizes`` that ``left = rhs``, an equation about ``quantity``
-    (the ``(name, layer)`` on its left, or None), claims (:func:`_claims`); only L when the
-    equation is about absolute layers. A RangeError when no layer of ``sizes`` is claimed."""
+    (the ``(name, layer)`` on its left, or None), claims (:func:`_claims`), l from the
+    notation's ``first`` layer (0 where the input is layer 0: deeplearning.ai's A^{[l+1]} at
+    l = 0 is the first hidden layer); only L when the equation is about absolute layers. A
+    RangeError when no layer of ``sizes`` is claimed."""
     L = len(sizes)
     if not _about_every_layer(left, rhs):
         return [{"L": L}]
-    bindings = [{"L": L, "l": k} for k in range(1, L + 1)]
+    bindings = [{"L": L, "l": k} for k in range(first, L + 1)]
     claimed = [b for b in bindings if _claims(*(quantity or (None, None)), rhs, b)]
     if not claimed:
         node, sizes_text = left if left is not None else rhs, ",".join(map(str, sizes))
@@ -857,7 +859,8 @@ def _evaluate_layers(context, goal, rhs, evaluate_at=None, sizes=None):
     (:func:`_evaluate_at`)."""
     sizes, at = sizes or context.sizes or generic_sizes(rhs), evaluate_at or _evaluate_at
     network = context.network(sizes, rhs)
-    bindings = claimed_bindings((goal.name, goal.layer), goal.node, rhs, sizes)
+    first = context.voice.table.first if context.voice else 1
+    bindings = claimed_bindings((goal.name, goal.layer), goal.node, rhs, sizes, first)
     return layer_rows(bindings, lambda binding: at(goal, rhs, network, binding))
 
 

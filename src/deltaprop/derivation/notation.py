@@ -771,7 +771,7 @@ class _Parser:
                 node = self.bracketed_layer(node)
             elif kind in ("[", "(") and isinstance(node, Ones):  # 𝟙[z > 0], or 1 (a − y)
                 return self.indicator(node)
-            elif kind in ("(", "{") and _function(node):
+            elif kind in ("(", "{", "[") and _function(node):  # Prince's a[f_k]
                 node = self.call(node)
             elif kind == "(" and isinstance(node, Square | Call) and _function(node.arg):
                 call = self.call(node.arg)  # \tanh^2(a): (tanh(a))²

@@ -273,7 +273,7 @@ QUANTITIES = (
 MATRICES = {"Θ", "G", "Acc"}  # a name read as one of these is not redefined as a vector
 VECTORS = {"b", "z", "a", "δ"}  # nor one of these as a matrix
 SHAPED = {name: core for name, core in CORE.items() if name != "theta"}  # θ_j: a threshold
-UNITS = {"z", "a", "Z", "A"}  # the units of a layer: one written layer of them is one layer
+UNITS = {"z", "a", "Z", "A"}  # the units of a layer: of one written layer, one layer apart at most
 WEIGHTS = {"Θ", "G"}  # between two layers
 
 
@@ -354,13 +354,14 @@ def _same_shape(word, name, core, table):
 def _layers_agree(word, meaning, quantity, table):
     """``meaning``, of a name ``word`` written with a layer letter, where it puts the units of
     a layer (z, a, Z, A) or a weight Θ where the table's other such names do: the z and the a
-    of one written layer are of one layer, and its Θ maps from that layer or into it (the
-    question's Θ^(l) from l, deeplearning.ai's W^{[l]} into l). Else a ConfigError names the
-    quantity that agrees."""
+    of one written layer are one layer apart at most (Prince's f_k = β_k + Ω_k h_k is the z of
+    the layer after h_k's), and its Θ maps from their layer or into it (the question's Θ^(l)
+    from l, deeplearning.ai's W^{[l]} into l). Else a ConfigError names the quantity that
+    agrees."""
     others = [m for w, m in table.symbols.items() if w != word and isinstance(m, Meaning)]
     others = [m for m in others if not m.at]
     if meaning.core in UNITS:
-        fits = [{m.shift} for m in others if m.core in UNITS]
+        fits = [{m.shift - 1, m.shift, m.shift + 1} for m in others if m.core in UNITS]
         fits += [{m.shift, m.shift + 1} for m in others if m.core in WEIGHTS]
     elif meaning.core in WEIGHTS:
         fits = [{m.shift - 1, m.shift} for m in others if m.core in UNITS]
@@ -374,8 +375,9 @@ def _layers_agree(word, meaning, quantity, table):
     offset = f"{int((found['offset'] or '0').replace(' ', '')) + by:+d}".removesuffix("+0")
     start, end = found.span("offset") if found["offset"] else (found.end("letter"),) * 2
     raise ConfigError(
-        "the layers disagree with the other names (the z and a of one written layer are of "
-        f"one layer, its Θ maps from it or into it): write {text[:start]}{offset}{text[end:]}"
+        "the layers disagree with the other names (the z and a of one written layer are one "
+        "layer apart at most, and its Θ maps from their layer or into it): write "
+        f"{text[:start]}{offset}{text[end:]}"
     )
 
 
