@@ -13,6 +13,7 @@ cannot read them."""
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from corpus import assert_verdict, read_rows, run
 from deltaprop.cli import main
 from deltaprop.derivation import check, check_derivation
 from deltaprop.derivation.notations import detect, title
-from deltaprop.derivation.tables import NOTATIONS, TABLES, load
+from deltaprop.derivation.tables import NOTATIONS, TABLES, load, read
 from deltaprop.errors import ConfigError
 
 DATA = Path(__file__).parent / "data"
@@ -186,7 +187,6 @@ NOT_YET = {  # a part of a row of define_sweep5.tsv or define_sweep6.tsv not rea
         "3Blue1Brown's chain of one unit a layer: shapes are checked for every width, where "
         "a^{(L-1)} 2(a^{(L)} - y) multiplies two columns"
     ),
-    r"\Delta_p w_{ji}": "the pattern p written on Δ (Δ_p w_{ji}) is read as a layer of Δ",
 }
 
 
@@ -268,6 +268,86 @@ def test_a_layer_after_the_input_layer_0_is_of_the_layer_letter_0(
     hidden layer): deeplearning.ai's A^{[l+1]}, Prince's h_{k+1} = a[f_k], whose f_k is the z of
     the layer after h_k's."""
     result = check(equation, (4, 5, 3), "relu", notation=notation, define=define)
+    assert result.verdict == verdict, result.to_text()
+
+
+ALPAYDIN = """\
+title = "Alpaydin's notation"
+units = "jhi"  # x_j the inputs, z_h the hidden units, y_i the outputs
+
+[symbols]
+"w^{(l)}" = "Theta^(l)"  # w_{hj}, from the input j to the hidden unit h
+v = "Theta^(2)"  # v_{ih}, from the hidden unit h to the output i: of one layer
+"z^{(l)}" = "a^(l)"
+x = "x^(1)"
+r = "y^(L)"
+y = "a^(L)"
+"""
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        (r"y_i = \sum_h v_{ih} z_h + v_{i0}", "correct"),
+        (r"y_i = \sum_h v_{hi} z_h + v_{i0}", "wrong"),
+        (r"\Delta v_{ih} = \eta (r_i - y_i) z_h", "correct"),
+        (r"\Delta v_{ih} = \eta (y_i - r_i) z_h", "wrong"),
+        (r"\Delta w_{hj} = \eta \sum_i (r_i - y_i) v_{ih} z_h (1 - z_h) x_j", "correct"),
+        (r"\Delta w_{hj} = \eta \sum_i (r_i - y_i) v_{ih} (1 - z_h) x_j", "wrong"),
+    ],
+)
+def test_a_weight_of_one_layer_is_read_in_units(equation, verdict):
+    """Alpaydin's v_{ih}, a name of the weights into the output layer only, with his unit
+    letters j, h, i (its layer is the name's, not its unit's)."""
+    table = read(tomllib.loads(ALPAYDIN), "alpaydin.toml")
+    assert check(equation, (4, 5, 3), "sigmoid", notation=table).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "equation, notation, define, verdict",
+    [
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot g'(z^{(l)})",
+            "question",
+            ["g'=phi'"],
+            "correct",
+        ),
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot g'(a^{(l)})",
+            "question",
+            ["g'=phi'"],
+            "wrong",
+        ),
+        (
+            r"z^l_j = \sum_k u^l_{jk} a^{l-1}_k + b^l_j",
+            "nielsen",
+            ["u^l_{jk}=Theta^(l-1)"],
+            "correct",
+        ),
+        (
+            r"z^l_j = \sum_k u^l_{kj} a^{l-1}_k + b^l_j",
+            "nielsen",
+            ["u^l_{jk}=Theta^(l-1)"],
+            "wrong",
+        ),
+        (
+            r"\frac{\partial E_n}{\partial v_{kj}} = (y_k - t_k) z_j",
+            "bishop",
+            ["v=Theta^(2)"],
+            "correct",
+        ),
+        (
+            r"\frac{\partial E_n}{\partial v_{kj}} = (y_k - t_k) a_j",
+            "bishop",
+            ["v=Theta^(2)"],
+            "wrong",
+        ),
+    ],
+)
+def test_a_definition_as_the_textbook_writes_it(equation, notation, define, verdict):
+    """A derivative defined with its prime (g'=phi': g is φ), a name with its entry indices
+    (u^l_{jk} is the name u^l) and a weight of one layer in Bishop's units."""
+    result = check(equation, (4, 5, 3), "tanh", notation=notation, define=define)
     assert result.verdict == verdict, result.to_text()
 
 

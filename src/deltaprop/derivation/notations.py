@@ -194,12 +194,13 @@ def _plain_word(found):
 def plain(text):
     """``text`` with the loss ``\\mathcal{L}`` (or ``\\mathcal{J}``) as J, bold letters plain,
     a subscript of one letter unbraced (``E_{n}``: ``E_n``; Bishop's ``y_{nk}`` of the sample n:
-    ``y_k``, and Rumelhart, Hinton and Williams's ``o_{pj}`` of the pattern p), Haykin's
+    ``y_k``, and Rumelhart, Hinton and Williams's ``o_{pj}``, ``Δ_p w`` of the pattern p), Haykin's
     iteration ``(n)`` dropped (``v_j(n)``: ``v_j``) and the name of a chain dropped
     (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
     text = PLAIN.sub(_plain_word, text)
     text = re.sub(r"_\{[np]?(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
     text = re.sub(r"(?<=[\w}])\(n\)", "   ", text)  # Haykin's v_j(n), of the iteration n
+    text = re.sub(r"(?<=\\Delta)_p\b", "  ", text)
     return CHAIN_NAME.sub(lambda found: " " * len(found.group()), text)
 
 
@@ -325,7 +326,9 @@ FUNCTION_WORDS |= dict.fromkeys(("Diag(phi')", "Diag(φ')", "Diag(dphi)"), "Diag
 
 def _setting(name, quantity):
     """The change to a table that a definition of a setting makes, or None for a name: a layer
-    letter (``M=L``), the input as layer 0 (``a^0=x``) or a word (``g=phi``)."""
+    letter (``M=L``), the input as layer 0 (``a^0=x``) or a word (``g=phi``, ``g'=phi'``)."""
+    if name.endswith("'") and quantity.endswith("'"):  # g'=phi': g is φ
+        name, quantity = name[:-1], quantity[:-1]
     if quantity in FUNCTION_WORDS and re.fullmatch(
         r"\\?[^\W\d]\w*(?:\{\w+\})?", name
     ):  # f, \dot{F}
@@ -414,10 +417,12 @@ def _written_layer(sym, meaning, table):
     belongs to the layer of j), or the layer the table gives a name written without one."""
     if sym.layer is not None:
         return core_layer(sym.layer, meaning.shift, table)
+    if meaning.at:  # Alpaydin's v_{ih}, a weight of one layer, even with units
+        return _at(meaning, table)
     if table.units and sym.entry:
         unit = sym.entry[-1] if meaning.core == "Θ" and not meaning.transposed else sym.entry[0]
         return table.units[unit].shift(meaning.shift)
-    return _at(meaning, table) if meaning.at else None
+    return None
 
 
 def _layer_of(text, table):

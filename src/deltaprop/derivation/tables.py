@@ -264,6 +264,7 @@ NAMED_LAYER = re.compile(  # Raschka's A^{(h)}, W^{(out)}: a layer named by a wo
     r"\\?[^\W\d]\w*\s*\^\s*\{?\s*[(\[]\s*[A-Za-z]\w*\s*[)\]]\s*\}?"
 )
 ELL = re.compile(r"(?<=[\^\[({])(?:\\ell(?![A-Za-z])|ℓ)")  # W^{[\ell]}: the layer letter l
+ENTRIES = re.compile(r"_(?:\{[a-z](?:,?[a-z])?\}|[a-z](?:,?[a-z])?)(?=\^|$)")  # w^l_{jk}
 FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{(.*)\}")  # \frac{∂J}{∂…}: ∂J/∂…
 QUANTITIES = (
     "Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, the gradients "
@@ -287,6 +288,7 @@ def definition(name, quantity, table, at=""):
     cs231n's ``Delta^(l+1)/m``, Hagan's ``2 delta^(l)``), maybe transposed. A ConfigError
     names what does not fit: a name the notation reads as a matrix is not given a vector."""
     name, quantity = ELL.sub("l", name).strip(), ELL.sub("l", quantity).strip()
+    name = ENTRIES.sub("", name) if "^" in name else name  # w^l_{jk}: the name w^l
     written = WRITTEN.fullmatch(_braced(name, table))
     letter = written and (written["letter"] or written["slot"])
     if NAMED_LAYER.fullmatch(name) and letter not in {*table.letters, "l", "L"}:  # A^{(out)}
