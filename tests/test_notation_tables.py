@@ -48,9 +48,6 @@ def test_the_corpus_is_large_and_balanced():
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     r"\partial s}": "d2l's s = (λ/2)(‖W^(1)‖² + ‖W^(2)‖²), the L2 term, is no quantity here",
-    "np.dot(w, activation)": "network.py's activation is a^(l−1) in z = np.dot(w, activation) + b",
-    "dscores /= N": "an update by /= after ';' (dscores /= N) is not read",
-    "m = X.shape[1];": "a statement m = X.shape[1] before ';' is judged alone and cannot be",
     ".reshape(-1, 1)": "a reshape is read as the array unchanged: .reshape(-1, 1) makes a column",
     "cache['Z1']": "cache['Z1'], of the course's cache dictionary, is not read as Z1",
 }

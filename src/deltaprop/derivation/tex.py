@@ -307,17 +307,24 @@ def equations(formula):
     return found
 
 
+UPDATE = re.compile(r"([^=]*?)\s*([-+*/])=(?!=)(.*)", re.S)  # dW += T, dscores /= N
+
+
+def updated(statement):
+    """``statement`` with an update ``X op= T`` written ``X = X op (T)`` (code's ``dW += T``,
+    ``dscores /= N``)."""
+    found = UPDATE.fullmatch(statement.strip())
+    return f"{found[1]} = {found[1]} {found[2]} ({found[3].strip()})" if found else statement
+
+
 def _add_piece(found, piece):
     piece, claims = _claims(piece)
     arrow = top_level_split(piece, "←")
     if len(arrow) == 2 and len(top_level_split(arrow[1], "=")) == 1:
         found.append(Equation(arrow[0].strip(), "←", [_step(arrow[1])], claims))
         return
-    piece = arrow[-1]  # Goodfellow's g ← ∇_{a^{(k)}} J = …: g names the chain
+    piece = updated(arrow[-1])  # Goodfellow's g ← ∇_{a^{(k)}} J = …: g names the chain
     sides = [side.strip() for side in top_level_split(piece, "=")]
-    if len(sides) == 2 and sides[0][-1:] in ("+", "-"):  # dW += T is dW = dW + (T)
-        name = sides[0][:-1].strip()
-        sides = [name, f"{name} {sides[0][-1]} ({sides[1]})"]
     if len(sides) == 1:
         if claims and sides[0]:
             found.append(Equation(sides[0], "∈", [], claims))
