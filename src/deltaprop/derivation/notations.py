@@ -349,8 +349,8 @@ def _setting(name, quantity):
 
 def translate(node, notation):
     """``node`` with each name of the notation's table replaced by the core symbol it stands
-    for (its layer translated, transposed when samples are rows), and ``(f^l)'`` alone read
-    as φ'(z^(l))."""
+    for (its layer translated, transposed when samples are rows, as the data X and Y are
+    even where the table does not name them), and ``(f^l)'`` alone read as φ'(z^(l))."""
     table = table_of(notation)
 
     def core(n):
@@ -358,6 +358,15 @@ def translate(node, notation):
             return Sym(n.span, "b", table.units[n.entry[0]], n.sample, n.entry[0])
         if isinstance(n, Sym) and n.name.startswith("~"):
             return _core_symbol(n, table)
+        if isinstance(n, Sym) and table.rows and n.name in ("X", "Y"):  # the data, unnamed
+            return Transpose(n.span, n)
+        if isinstance(n, Sym) and n.layer is not None and _renumbered(n, table):
+            own = to_text(spell(replace(n, layer=core_layer(n.layer, 0, table)), table, False))
+            raise SymbolError(
+                n,
+                f"{n.name} is no name of {table.title}, whose layer 0 is the input: write "
+                f"{own}, or check the equation with --notation question",
+            )
         if isinstance(n, Sym) and n.name in ("φ", "φ'") and n.layer is not None:
             layer = core_layer(n.layer, 0, table)  # (f^l)' alone: φ'(z^(l))
             return Call(n.span, n.name, Sym(n.span, "z", layer), (), layer)
@@ -379,6 +388,15 @@ def translate(node, notation):
         return None
 
     return transform(node, core)
+
+
+def _renumbered(sym, table):
+    """Whether ``sym``, a quantity of the question's written with a layer, is in ``table``
+    another name and another number (deeplearning.ai's δ^(3) is dz^{[2]}; its W^{[l]} is
+    Θ^(l), and a^(L) is the output in both): not to be read."""
+    if sym.name in WEIGHTS or not input_shift(sym.layer.base, table):  # Θ^(l), a^(L): the same
+        return False
+    return any(m.core == sym.name for m in table.symbols.values())
 
 
 def _flat_product(n, table):
