@@ -50,11 +50,6 @@ def test_the_corpus_is_large_and_balanced():
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     r"\partial s}": "d2l's s = (λ/2)(‖W^(1)‖² + ‖W^(2)‖²), the L2 term, is no quantity here",
-    "np.dot(w, activation)": "network.py's activation is a^(l−1) in z = np.dot(w, activation) + b",
-    "dscores /= N": "an update by /= after ';' (dscores /= N) is not read",
-    "m = X.shape[1];": "a statement m = X.shape[1] before ';' is judged alone and cannot be",
-    ".reshape(-1, 1)": "a reshape is read as the array unchanged: .reshape(-1, 1) makes a column",
-    "cache['Z1']": "cache['Z1'], of the course's cache dictionary, is not read as Z1",
 }
 
 
@@ -181,8 +176,6 @@ def test_an_equation_in_names_of_ones_own_gets_its_verdict(row):
 OWN = read_rows(*(DATA / f"define_sweep{n}.tsv" for n in (4, 5, 6)))  # textbooks without a
 # table, and what is unread
 NOT_YET = {  # a part of a row of define_sweep5.tsv or define_sweep6.tsv not read yet: why
-    "= A^{(out)} - Y\t": "an undefined Y is the question's (columns) in a notation of rows",
-    r"\frac{\partial \phi(Z^{(h)})}": "Raschka's ∂φ(z)/∂z is not read as φ'(z)",
     "1,1,1,1\tcorrect": (
         "3Blue1Brown's chain of one unit a layer: shapes are checked for every width, where "
         "a^{(L-1)} 2(a^{(L)} - y) multiplies two columns"

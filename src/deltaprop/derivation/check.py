@@ -283,15 +283,16 @@ CLASSIFICATION_NOTE = (
 
 def _with_local_names(statements, notation):
     """``statements`` less those that name a value for the ones after them: a local name
-    (:func:`notations.local_name`: s = 1/(1+np.exp(-Z)); dZ = dA * s * (1-s)), or one assigned
-    again (ex4's delta2 = … .* [1; sigmoidGradient(z2)]; delta2 = delta2(2:end)), is put in
-    the later right sides, in parentheses (:func:`notations.with_local`)."""
-    kept = []
+    (:func:`notations.local_name`: s = 1/(1+np.exp(-Z)); dZ = dA * s * (1-s)), the number of
+    samples (m = X.shape[1]), or one assigned again (ex4's delta2 = … .* [1;
+    sigmoidGradient(z2)]; delta2 = delta2(2:end), an update dscores /= N) is put in the later
+    right sides, in parentheses (:func:`notations.with_local`)."""
+    kept, statements = [], [tex.updated(one) for one in statements]
     for i, statement in enumerate(statements):
         lhs, value = (part.strip() for part in statement.partition("=")[::2])
         later = statements[i + 1 :]
         again = lhs.isidentifier() and any(re.match(rf"\s*{lhs}\s*=", one) for one in later)
-        name = lhs if again else notations.local_name(lhs, notation)
+        name = lhs if again or _samples(lhs, notation) else notations.local_name(lhs, notation)
         if not later or name is None:  # kept as it is
             kept.append(statement)
             continue
@@ -301,6 +302,13 @@ def _with_local_names(statements, notation):
             if left.strip() == name:  # assigned again: the ones after it see the new value
                 break
     return kept
+
+
+def _samples(name, notation):
+    """Whether ``name`` is the number of samples m (``m = X.shape[1]``, cs231n's ``N``): a
+    value given for the statements after it."""
+    read = notations.parsed(name, notation) or [None, None]
+    return len(read) == 1 and isinstance(read[0], Sym) and read[0].name == "m"
 
 
 SQUARE_NOTE = (

@@ -275,7 +275,7 @@ SCRIPTS = str.maketrans(
 )
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\b(?:np|self)\.|\b(?:int|float)(?:32|64)?(?=\()"  # cast: a mask
-    r"|\.astype\((?:np\.)?\w+\)|;\s*$|\[\s*:\s*,\s*(?:None|np\.newaxis)\s*\])"  # v[:, None]: v
+    r"|\.astype\((?:np\.)?\w+\)|;\s*$)|(?P<column>\[\s*:\s*,\s*(?:None|np\.newaxis)\s*\])"
     r"|(?P<row>\[\s*(?:None|np\.newaxis)\s*,\s*:\s*\])|(?P<annotation>\\in(?![A-Za-z]).*)"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<sup>[⁽ˡᴸᵏ][⁽⁾ˡᴸᵏⁱ⁺⁻⁰¹²³⁴-⁹]*)|(?P<sub>[ₐⱼₖₗᵢ₊₋₀-₉]+)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
@@ -378,6 +378,7 @@ def _octave_tokens(name, pos, end):
 TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (kind, value)
     "droprow": ("drop", 0),  # Octave's (2:end)
     "row": ("row", "ᵀ"),
+    "column": ("column", ""),
     "dropcol": ("drop", 1),  # and (:,2:end)
     "1": ("ones", "1"),
     "½": ("num", 0.5),
@@ -580,6 +581,22 @@ def _function(node):
     return isinstance(node, Sym) and node.name in FUNCTIONS
 
 
+def _oriented(node, kind):
+    """A 1-D ``node`` as a ``kind``, row or column (``v[None, :]``, ``v[:, None]``): NumPy's
+    1-D sum is read as a row (``np.sum(v, axis=1)``, any sum over axis 0), any other 1-D v as
+    a column; its transpose where it is read the other way, even where v.T is v."""
+    row = isinstance(node, AxisSum) and (node.axis == 0 or not node.keepdims)
+    return node if row == (kind == "row") else Transpose(node.span, node)
+
+
+def _deriv(span, num, den):
+    """∂num/∂den; ∂φ(z)/∂z (Raschka's ∂φ(z^{(h)})/∂z^{(h)} beside ⊙) is φ'(z), entry by
+    entry."""
+    if isinstance(num, Call) and num.func == "φ" and to_text(num.arg) == to_text(den):
+        return replace(num, span=span, func="φ'")
+    return Deriv(span, num, den)
+
+
 class _Parser:
     def __init__(self, text, notation="question"):
         self.text, self.tokens, self.i, self.depth = text, tokenize(text, notation), 0, 0
@@ -702,7 +719,7 @@ class _Parser:
             deriv = self._product(left.right, op, right, tok)  # v ∂a/∂z: ∂a/∂z is one factor
             return Bin(span, left.op, left.left, deriv, left.written)
         if op == "/" and isinstance(left, Differential) and isinstance(right, Differential):
-            return Deriv(span, left.arg, right.arg)
+            return _deriv(span, left.arg, right.arg)
         if op == "/" and isinstance(left, Differential) and self._gradient_name(right):
             return Deriv(span, left.arg, replace(right, name=f"~{right.name[2:]}"))  # dJ/dW
         written = self.text[tok.pos : tok.end] if tok else ""
@@ -745,9 +762,8 @@ class _Parser:
             ):
                 # as in a superscript: A^T, A^{\prime}, A^2, and W^[2]T
                 node = self.superscript_item(node)
-            elif kind == "row":  # v[None, :]: a 1-D v as a row, vᵀ even where v.T is v
-                self.next()
-                node = Transpose(node.span, node)
+            elif kind in ("row", "column"):  # v[None, :], v[:, None]
+                node = _oriented(node, self.next().kind)
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
             elif kind == "**":
@@ -1154,7 +1170,7 @@ class _Parser:
         num, den = self.braced(), self.braced()
         span = (start, self.tokens[self.i - 1].end)
         if isinstance(num, Differential) and isinstance(den, Differential):
-            return Deriv(span, num.arg, den.arg)
+            return _deriv(span, num.arg, den.arg)
         return Bin(span, "/", num, den, "\\frac")
 
     def operator_derivative(self, start):

@@ -154,26 +154,37 @@ def with_local(text, name, value):
     return re.sub(rf"(?<![A-Za-z_\\]){re.escape(name)}(?!\w)", lambda _: f"({value})", text)
 
 
-STEPS_BACK = {"δ": 1, "Δ": 1, "a": -1, "A": -1}  # the loop's previous step: backward, forward
+STEPS_BACK = {  # a core assigned in a loop: the core of the loop's name read at its step before
+    "δ": ("δ", 1),  # backward
+    "Δ": ("Δ", 1),
+    "a": ("a", -1),  # forward
+    "A": ("A", -1),
+    "z": ("a", -1),
+    "Z": ("A", -1),
+}
 
 
 def _stepped(sides, table):
     """``sides`` where a name of the loop's layer is assigned from itself (network.py's
-    ``delta = np.dot(…, delta) * sp``, ``a = sigmoid(np.dot(W, a) + b)``): on the right, its
-    value of the step before, the layer after for a gradient and before for an activation,
-    unless the notation names that one otherwise (from-scratch NumPy's a_prev, delta_next)."""
+    ``delta = np.dot(…, delta) * sp``, ``a = sigmoid(np.dot(W, a) + b)``) or z from the
+    loop's activation (``z = np.dot(w, activation) + b``): on the right, its value of the
+    step before, the layer after for a gradient and before for an activation, unless the
+    notation names that one otherwise (from-scratch NumPy's a_prev, delta_next)."""
     lhs = sides[0]
     meaning = table.symbols.get(lhs.name[1:]) if isinstance(lhs, Sym) and not lhs.layer else None
     if meaning is None or meaning.core not in STEPS_BACK or not meaning.at:
         return sides
-    layer = _layer_of(meaning.at, table).shift(STEPS_BACK[meaning.core])
-    named = [m for m in table.symbols.values() if m.core == meaning.core and m.at]
-    if any(_layer_of(m.at, table) == layer for m in named):
+    core, step = STEPS_BACK[meaning.core]
+    named = [_at(m, table) for m in table.symbols.values() if m.core == core and m.at]
+    if _at(meaning, table).shift(step) in named:
         return sides
 
     def before(n):
-        same = isinstance(n, Sym) and n.name == lhs.name and n.layer is None
-        return replace(n, layer=layer) if same else None
+        used = table.symbols.get(n.name[1:]) if isinstance(n, Sym) and not n.layer else None
+        same = used and n.name == lhs.name  # delta = … delta …
+        fed = used and used.core == core != meaning.core and used.at  # z = … activation …
+        fed = fed and _at(used, table) == _at(meaning, table)
+        return replace(n, layer=_layer_of(used.at, table).shift(step)) if same or fed else None
 
     return [lhs, *(transform(side, before) for side in sides[1:])]
 
@@ -342,8 +353,8 @@ def _setting(name, quantity):
 
 def translate(node, notation):
     """``node`` with each name of the notation's table replaced by the core symbol it stands
-    for (its layer translated, transposed when samples are rows), and ``(f^l)'`` alone read
-    as φ'(z^(l))."""
+    for (its layer translated, transposed when samples are rows, as the data X and Y are
+    even where the table does not name them), and ``(f^l)'`` alone read as φ'(z^(l))."""
     table = table_of(notation)
 
     def core(n):
@@ -351,6 +362,15 @@ def translate(node, notation):
             return Sym(n.span, "b", table.units[n.entry[0]], n.sample, n.entry[0])
         if isinstance(n, Sym) and n.name.startswith("~"):
             return _core_symbol(n, table)
+        if isinstance(n, Sym) and table.rows and n.name in ("X", "Y"):  # the data, unnamed
+            return Transpose(n.span, n)
+        if isinstance(n, Sym) and n.layer is not None and _renumbered(n, table):
+            own = to_text(spell(replace(n, layer=core_layer(n.layer, 0, table)), table, False))
+            raise SymbolError(
+                n,
+                f"{n.name} is no name of {table.title}, whose layer 0 is the input: write "
+                f"{own}, or check the equation with --notation question",
+            )
         if isinstance(n, Sym) and n.name in ("φ", "φ'") and n.layer is not None:
             layer = core_layer(n.layer, 0, table)  # (f^l)' alone: φ'(z^(l))
             return Call(n.span, n.name, Sym(n.span, "z", layer), (), layer)
@@ -372,6 +392,15 @@ def translate(node, notation):
         return None
 
     return transform(node, core)
+
+
+def _renumbered(sym, table):
+    """Whether ``sym``, a quantity of the question's written with a layer, is in ``table``
+    another name and another number (deeplearning.ai's δ^(3) is dz^{[2]}; its W^{[l]} is
+    Θ^(l), and a^(L) is the output in both): not to be read."""
+    if sym.name in WEIGHTS or not input_shift(sym.layer.base, table):  # Θ^(l), a^(L): the same
+        return False
+    return any(m.core == sym.name for m in table.symbols.values())
 
 
 def _flat_product(n, table):
