@@ -460,6 +460,7 @@ def test_absolute_layers_beyond_the_generic_network_are_checked():
         ("z[l] = " + " + ".join(["a[l]"] * 1000), "characters long; at most 1000 are read"),
         ("a" + ".T" * 5000, "characters long; at most 1000 are read"),
         ("a" * 100_000, "100000 characters long"),
+        ("W1 @ " * 20_000, "100000 characters long"),  # NumPy names: clues of three notations
         ("x" + ".T" * 200, "nested deeper than 100 levels"),
         ("(" * 300 + "x" + ")" * 300, "nested deeper than 100 levels"),
         ("-" * 500 + "x", "nested deeper than 100 levels"),
