@@ -190,7 +190,7 @@ class BiasUnit(Node):
 
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
-ELEMENTWISE |= {"relu", "tanh", "sech", "step", "below", "pow"}  # np.maximum(0, x), x**k …
+ELEMENTWISE |= {"relu", "tanh", "sech", "cosh", "step", "below", "pow"}  # np.maximum(0, x), x**k
 PHIS = {"φ", "φ'", "Diag φ'"}  # functions of a layer (f^l, g^{[l]}, Hagan's \dot{F}^m)
 FUNCTIONS = {"Diag", "ℓ", "ℓ'", "Tr", "prod", "tanh'"} | ELEMENTWISE | PHIS  # ℓ' = ∂ℓ/∂a
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
@@ -230,6 +230,7 @@ COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "maximum": "max",
     "tanh": "tanh",
     "sech": "sech",
+    "cosh": "cosh",
     "=": "leftarrow gets equiv",  # an update Θ ← Θ − η ∂J/∂Θ, as a code's Θ = Θ − η dΘ; δ_j ≡ …
     # sizes and spaces, and the Diag(φ') answer's \LR{…} (its braces are the parentheses)
     "": "left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad displaystyle limits LR",
@@ -248,6 +249,7 @@ WORDS = {  # a token and its other words
     "square": "square",
     "tanh": "tanh",  # tanh(z), tanh′(z) in plain text
     "sech": "sech",  # sech²(z) = 1 − tanh²(z), tanh's derivative as textbooks write it
+    "cosh": "cosh",  # and 1/cosh²(z)
 }
 
 
@@ -263,7 +265,7 @@ LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", ".transpose()": "ᵀ"}
-UNICODE["\\|"] = "‖"  # Octave's .*, ./, .^ and :=; LaTeX's \|
+UNICODE |= {"\\|": "‖", ".'": "ᵀ"}  # Octave's .*, ./, .^, := and .' (transpose); LaTeX's \|
 UNICODE["←"] = "="
 UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
 UNICODE["𝟙"] = "1"  # 𝟙[z > 0]: the indicator, read as the mask (z > 0)
@@ -278,7 +280,7 @@ TOKEN_RE = re.compile(
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)(?:_(?=\d+_grad))?\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
+    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.'|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
     r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ⊤∂∇−½𝟏𝟙′‖²Σℓ←])"
 )
 
@@ -302,7 +304,8 @@ def tokenize(text, notation="question"):
     answer's g is δ; Nielsen's w^l is Θ^(l−1)); a name of its table's symbols is a token
     ``~name`` (with its layer when digits follow, as in ``dZ1``), translated after parsing."""
     table = table_of(notation)
-    words = WORD_TOKENS | table.words | {name: f"~{name}" for name in table.symbols}
+    words = WORD_TOKENS | table.words | _gradient_names(table.symbols)
+    words |= {name: f"~{name}" for name in table.symbols}
     words |= {f"\\{name}": f"~{name}" for name in table.symbols if "^" in name}  # \delta^{(h)}
     names, letters = _names_re(words), LETTERS | set(table.letters)  # Hagan's m, a student's n
     tokens, pos = [], 0
@@ -315,6 +318,16 @@ def tokenize(text, notation="question"):
         pos = match.end()
     tokens.append(Token("end", None, len(text), len(text)))
     return [_renamed(tok, table.operators) for tok in tokens]
+
+
+GRADIENT_PREFIXES = ("grad_", "dL_d", "dJ_d")  # grad_W2, dL_dW1, dJ_db1: the gradient dW2, …
+
+
+def _gradient_names(symbols):
+    """The other names of a notation's gradients: ``grad_W`` and ``dL_dW`` for its ``dW``
+    (the d of its W), each the token of that gradient."""
+    grads = [name for name in symbols if name[0] == "d" and name[1:] in symbols]
+    return {prefix + name[1:]: f"~{name}" for name in grads for prefix in GRADIENT_PREFIXES}
 
 
 def _names_re(words):
@@ -479,6 +492,8 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
     "square": (1, lambda span, v: Call(span, "pow", v, (Num(span, 2.0),))),
     "transpose": (1, Transpose),  # np.transpose(W) is W.T
     "divide": (2, lambda span, a, b: Bin(span, "/", a, b, "/")),
+    "subtract": (2, lambda span, a, b: Bin(span, "-", a, b, "-")),
+    "add": (2, lambda span, a, b: Bin(span, "+", a, b, "+")),
     "greater": (2, _mask),
 }
 NUMPY_UNREAD = {  # why a NumPy function's node is None
@@ -1056,7 +1071,7 @@ class _Parser:
         return Bin((tok.pos, right.span[1]), "@", number, right, COEFFICIENT)
 
     def primary_norm(self):
-        """``‖v‖``, ``‖v‖²``, ``‖Θ‖²_F`` or ``‖Θ‖_F^2``."""
+        """``‖v‖``, ``‖v‖²``, ``‖v‖_2^2``, ``‖Θ‖²_F`` or ``‖Θ‖_F^2``."""
         start = self.next().pos
         self.in_norm, outer = True, self.in_norm
         arg = self.expr()
@@ -1068,7 +1083,7 @@ class _Parser:
                 squared = True
             elif self.skip("_", "F"):
                 frobenius = True
-            else:
+            elif not self.skip("_", 2):  # ‖v‖_2: the Euclidean norm, as ‖v‖
                 return Norm((start, self.tokens[self.i - 1].end), arg, squared, frobenius)
 
     def primary_sum(self):

@@ -519,6 +519,7 @@ ELEMENTWISE_FUNCTIONS = {
     "relu": lambda v: np.maximum(v, 0.0),
     "tanh": np.tanh,
     "sech": lambda v: 1.0 / np.cosh(v),
+    "cosh": np.cosh,
     "step": lambda v: np.greater(v, 0).astype(float),  # the mask (x > 0), also of a number
     "below": lambda v: np.less(v, 0).astype(float),  # (x < 0)
     "pow": np.power,
