@@ -62,7 +62,6 @@ NOT_READ = {  # not read yet (exit 2): reported, and never accepted
 }
 MISJUDGED = {  # read, and judged wrong where it is right: reported, and never accepted
     "J = J + lambda/(2*m)": "J = J + (λ/2m) Σ‖Θ‖²: the J on the right is read with its L2 term",
-    "Theta2 * [1; a2]": "with the bias folded, a2 has its bias unit: [1; a2] is read with a second",
     "\\sum_{i=0}^{D}": "Bishop's Σ from i = 0 (the bias, the weight of x_0 = 1) is read without it",
 }
 

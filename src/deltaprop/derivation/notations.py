@@ -917,9 +917,12 @@ def check_bias(bias):
 
 def fold(node, L=None):
     """``node`` read with Ng's folded bias: Θ, ∂J/∂Θ, Δ, a and A of every layer but the
-    output (layer L; ``L`` is its number when the architecture is known) hold the bias."""
+    output (layer L; ``L`` is its number when the architecture is known) hold the bias, but
+    for the a that ``[1; a]`` puts it on (``Theta2 * [1; a2]``: the a2 of the question)."""
 
     def folded(n):
+        if isinstance(n, BiasUnit) and isinstance(n.arg, Sym) and n.arg.name in "aA":
+            return n
         if not (isinstance(n, Sym) and n.name in FOLDED and n.layer is not None):
             return None
         if n.layer == LayerIndex("L", 0) or (not n.layer.base and n.layer.offset == L):
