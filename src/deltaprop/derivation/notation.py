@@ -159,6 +159,7 @@ class SumOver(Node):
 
     index: str  # "i" or "l"
     arg: Node
+    first: float = 1.0  # Bishop's Σ_{i=0}: from the bias unit x_0 = 1
 
 
 class Differential(Node):
@@ -1099,16 +1100,17 @@ class _Parser:
         index = self.expect("sym", "the index summed over, i or l")
         if index.value not in ("i", "l", "j", "k", "x"):  # Nielsen's Σ_x: over the samples x
             self.fail("Σ sums over the samples (Σ_i), the layers (Σ_l) or units (Σ_k)", index)
+        first = 1.0
         if braced:  # \sum_{i=1}^{m}: the bounds are those of the index
             if self.accept("="):
-                self.expect("num", "the first value of the index")
+                first = self.expect("num", "the first value of the index").value
             self.expect("}", "'}'")
             if self.accept("^"):  # the last value: m (Σ_i), or a layer such as L-1 (Σ_l)
                 (self.layer_index if index.value == "l" else self.primary)()
         self.enter()
         body = self.term()
         self.depth -= 1
-        return SumOver((start, body.span[1]), self.summed(index.value, body), body)
+        return SumOver((start, body.span[1]), self.summed(index.value, body), body, first)
 
     def summed(self, index, body):
         """What Σ_index sums over: the samples (Nielsen's x is i), the units of an entry

@@ -25,6 +25,7 @@ from deltaprop.derivation.notation import (
     Local,
     Num,
     Ones,
+    SumOver,
     Sym,
     TextRenderer,
     Transpose,
@@ -336,6 +337,25 @@ def _setting(name, quantity):
     return None
 
 
+def _from_bias_unit(total):
+    """Bishop's ``Σ_{i=0} w_{ji} x_i`` as ``Σ_i w_{ji} x_i + w_{j0}``: the term i = 0 is the
+    bias w_{j0}, the weight of the unit x_0 = 1 (or z_0 = 1); from i = 1 where the body is no
+    such product."""
+    index, units = total.index, ("~x", "~z")
+    syms = [n for n in walk(total.arg) if isinstance(n, Sym) and index in n.entry]
+    nested = any(isinstance(n, SumOver) for n in walk(total.arg))
+    unread = (n.entry[-1] != index or (n.entry == index and n.name not in units) for n in syms)
+    if nested or any(unread):
+        return replace(total, first=1.0)
+
+    def unit(n):
+        if isinstance(n, Sym) and n.entry == index:
+            return Num(n.span, 1.0)
+        return replace(n, entry=n.entry[:-1] + "0") if n in syms else None
+
+    return Bin(total.span, "+", replace(total, first=1.0), transform(total.arg, unit), "+")
+
+
 def translate(node, notation):
     """``node`` with each name of the notation's table replaced by the core symbol it stands
     for (its layer translated, transposed when samples are rows), and ``(f^l)'`` alone read
@@ -343,6 +363,8 @@ def translate(node, notation):
     table = table_of(notation)
 
     def core(n):
+        if isinstance(n, SumOver) and table.units and n.first == 0:
+            return translate(_from_bias_unit(n), table)
         if isinstance(n, Sym) and table.units and n.entry[1:] == "0":  # Bishop's bias w_{k0}
             return Sym(n.span, "b", table.units[n.entry[0]], n.sample, n.entry[0])
         if isinstance(n, Sym) and n.name.startswith("~"):
