@@ -669,6 +669,9 @@ def test_goodfellows_g_is_said_in_his_words_not_as_the_cores_delta(sizes):
         ("Δ^(l) ← Δ^(l) + δ^(l+1) (a^(l))ᵀ", "ng", None),  # Ng's accumulation, Δ from itself
         (r"\nabla_{W^{(1)}} J = \nabla_{a^{(1)}} J \, x^{\top}", "goodfellow", (4, 5, 3)),
         (r"\nabla_{b^{(2)}} J = \nabla_{a^{(2)}} J", "goodfellow", (4, 5, 3)),  # ∇ by a layer's a
+        ("delta2 = delta3.dot(W2.T) * (1 - a1 * a1)", "britz", (4, 5, 3)),  # δ times W: rows
+        ("delta2 = np.dot(delta3, W2.T) * (1 - np.tanh(z1) ** 2)", "britz", (4, 5, 3)),
+        ("grad_W = np.outer(delta, a_prev) + reg_lambda * W", "numpy", None),  # no W2: not Britz
     ],
 )
 def test_a_notation_is_detected_from_a_form_only_it_writes(equation, notation, sizes):
