@@ -34,9 +34,11 @@ SCHEMA_BLOCK = 1 << 16  # bytes whose cells tell a numeric column from a text on
 BLOCK = 1 << 22
 
 # A decimal number as people write it: Python's float() syntax without its underscores
-# ("1_000" is a typo in data, not one thousand); inf and nan are read, then refused as not finite.
+# ("1_000" is a typo in data, not one thousand); inf is read, then refused as not finite; nan is
+# a missing cell in the commands that fill them (``Table.raw``), else refused as inf is.
 NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)", re.I)
 DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")  # "197169,0": a decimal comma
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")  # "1,234.5", "12,345,678"
 # Cells of a column of numbers that mean "missing" (besides an empty cell)
 MISSING_MARKERS = frozenset({"na", "n/a", "nan", "null", "none"})
 
@@ -150,18 +152,23 @@ class Table:
         """Column ``name`` as ``deltaprop.tabular`` takes it: float64 (m,) with NaN for a
         missing cell (empty, or NA, N/A, NaN, null, None) when it holds numbers, else an
         object array of str and None (text). A column of numbers with a few cells that are
-        not raises one ``DataError`` naming every such cell (up to a limit)."""
+        not, or with an infinite number, raises one ``DataError`` naming the cells."""
         import pyarrow.types as pat
 
         values = self.arrow.column(self.columns.index(name))
         kind = values.type
-        if _is_number(kind) or pat.is_decimal(kind):
-            if not values.null_count:
-                return self.column(name)
-            return np.array(values.cast("float64").to_pylist(), dtype=np.float64)  # None: NaN
-        if not _is_text(kind):
+        if _is_number(kind) and not values.null_count:
+            x = np.empty(self.n_rows)  # (m,) NaN where the file says nan
+            _copy_numbers(values, x)
+        elif _is_number(kind) or pat.is_decimal(kind):
+            x = np.array(values.cast("float64").to_pylist(), dtype=np.float64)  # None: NaN
+        elif _is_text(kind):
+            x = self._raw_text(name, values.to_pylist())
+        else:
             return np.array([None if v is None else str(v) for v in values.to_pylist()], object)
-        return self._raw_text(name, values.to_pylist())
+        if x.dtype == np.float64 and np.isinf(x).any():
+            self._bad_cell(name, int(np.argmax(np.isinf(x))), None)
+        return x
 
     def _raw_text(self, name, cells):
         """Numbers with NaN for missing cells when most cells are numbers, else text."""
@@ -185,8 +192,9 @@ class Table:
         ``name`` (at most ``CELLS_SHOWN``, then how many more), with the likely fix."""
         from deltaprop.tabular import CELLS_SHOWN
 
-        lines = self.lines(rows[:CELLS_SHOWN])
-        shown = ", ".join(f"{_short(c)!r} ({lines[i]})" for i, c in zip(rows, cells, strict=False))
+        named = rows[:CELLS_SHOWN]
+        lines = self.lines(named)
+        shown = ", ".join(f"{_short(c)!r} ({lines[i]})" for i, c in zip(named, cells, strict=False))
         more = f", and {len(rows) - CELLS_SHOWN} more" if len(rows) > CELLS_SHOWN else ""
         raise DataError(
             f"column {_short(name)!r} of {self.path} has {len(rows)} cell(s) that are not "
@@ -245,6 +253,8 @@ def _cell_hint(cells):
             "they look like numbers with a decimal comma: read the file with --decimal , "
             "(and --sep ';' when semicolons separate the columns)"
         )
+    if any(THOUSANDS.fullmatch(cell) for cell in cells):
+        return "they look like numbers with thousands separators: write them without them (1234.5)"
     return "fix them, or leave them empty to have them imputed (--missing impute)"
 
 
@@ -700,9 +710,24 @@ def _check_exists(table, what, names):
     absent = table.missing(names)
     if absent:
         raise DataError(
-            f"{what} column(s) {_quoted(absent)} not in {table.path}; the columns "
-            f"are: {listed_names(table.columns)}{separator_hint(table)}"
+            f"{what} column(s) {_quoted(absent)} not in {table.path}{meant(absent, table)}; "
+            f"the columns are: {listed_names(table.columns)}{separator_hint(table)}"
         )
+
+
+def meant(absent, table):
+    """The hint ' (did you mean 'price'?)' naming the columns of ``table`` that the names
+    ``absent`` are misspellings of, or are in another case; "" when none is close."""
+    import difflib
+
+    folded = {name.casefold(): name for name in table.columns}
+    close = [
+        folded.get(name.casefold())
+        or next(iter(difflib.get_close_matches(name, table.columns, 1)), None)
+        for name in absent
+    ]
+    close = [name for name in close if name is not None]
+    return f" (did you mean {_quoted(close)}?)" if close else ""
 
 
 def separator_hint(table):
@@ -739,7 +764,7 @@ def model_columns(table, names, what=None):
     if absent:
         raise DataError(
             f"{table.path} lacks the feature column(s) {_quoted(absent)} that the "
-            f"model was trained on; the model needs: {listed_names(names)}"
+            f"model was trained on{meant(absent, table)}; the model needs: {listed_names(names)}"
         )
 
 

@@ -42,19 +42,25 @@ def poisson_deviances(y_true, y_pred):
 
 
 def metric_cells(scores):
-    """The metrics as text, ``{key: [one str per target]}``, each column with one number of
-    decimals: R² with 4, RMSE and MAE with 4 significant digits of the column's largest value
-    (52.99 above 54.30, not 54.3)."""
-    cells = {"r2": [_num(value, 4) for value in scores["r2"]]}
+    """The metrics as text, ``{key: [one str per target]}``, each column in one format: R²
+    with 4 decimals, RMSE and MAE with 4 significant digits of the column's largest value
+    (52.99 above 54.30, not 54.3), in scientific notation when that value is below 1e-5 or
+    from 1e10 on (1.293e-12, not 0.000000000001)."""
+    cells = {"r2": [_num(value, ".4f") for value in scores["r2"]]}
     for key in scores.keys() - {"r2"}:
-        cells[key] = [_num(value, _decimals(scores[key])) for value in scores[key]]
+        cells[key] = [_num(value, _format(scores[key])) for value in scores[key]]
     return cells
 
 
-def _decimals(values, digits=4):
+def _format(values, digits=4):
+    """The format spec of a column of metrics ``values``: ``digits`` significant digits."""
     finite = np.abs(values[np.isfinite(values)])
     largest = finite.max() if finite.size else 0.0
-    return 0 if largest == 0 else int(np.clip(digits - 1 - np.floor(np.log10(largest)), 0, 12))
+    if largest == 0:
+        return ".0f"
+    if not 1e-5 <= largest < 1e10:
+        return f".{digits - 1}e"
+    return f".{int(max(digits - 1 - np.floor(np.log10(largest)), 0))}f"
 
 
 def metric_table(scores, target_names):
@@ -83,8 +89,8 @@ def _aligned(cells, sizes):
     )
 
 
-def _num(value, decimals):
-    return "n/a" if not np.isfinite(value) else f"{value:.{decimals}f}"
+def _num(value, spec):
+    return "n/a" if not np.isfinite(value) else f"{value:{spec}}"
 
 
 def metrics_json(scores, target_names):

@@ -90,7 +90,7 @@ def read_training_table(args, target, say):
     features, exclude = split_names(args.features), split_names(args.exclude) or ()
     table, features = dataset_columns(args.data, target, features, exclude, args.sep, args.decimal)
     y = target_columns(table, target)  # (m, k) NaN where empty
-    columns = {name: finite(table, name) for name in features}
+    columns = {name: table.raw(name) for name in features}
     if args.features is None:
         columns = _without_ids(columns, say)
     categorical = _categorical(args, table, columns)
@@ -109,20 +109,12 @@ def read_training_table(args, target, say):
     return TableSet(columns, y, names, tuple(target), table.path, categorical, absent)
 
 
-def finite(table, name):
-    """Column ``name`` raw (``Table.raw``); an infinite number is refused, naming its line."""
-    values = table.raw(name)
-    if not is_text(values) and np.isinf(values).any():
-        table.column(name)  # raises the DataError naming the first infinite cell
-    return values
-
-
 def target_columns(table, target):
     """y (m, k) with NaN for an empty target cell; a cell that is not a number is refused."""
     check_targets(table, target)
     y = np.empty((table.n_rows, len(target)))  # (m, k)
     for j, name in enumerate(target):
-        values = finite(table, name)
+        values = table.raw(name)
         if is_text(values):
             table.column(name, "fix the value (a target must be a number in every row)")
         y[:, j] = values
@@ -234,7 +226,7 @@ def prediction_rows(model, meta, table, missing="impute"):
     categorical = () if encoder is None else encoder.categorical
     columns = {}
     for name in names:
-        columns[name] = finite(table, name)
+        columns[name] = table.raw(name)
         if name not in categorical and is_text(columns[name]):
             table.column(name)  # the DataError naming the first cell that is not a number
     empty = {name: missing_cells(v) for name, v in columns.items() if missing_cells(v).any()}
