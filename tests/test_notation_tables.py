@@ -172,6 +172,19 @@ def test_bishops_sum_from_zero_holds_the_bias_as_the_weight_of_the_unit_one(equa
     assert result.verdict == verdict, result.to_text()
 
 
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        ("∂ℒ/∂W^{[2]} = dz^{[2]} a^{[1]T}", "correct"),  # ℒ, the loss, as \mathcal{L}: J
+        ("∂ℒ/∂W^{[2]} = a^{[1]} dz^{[2]T}", "wrong"),
+        ("dℒ/dz^{[2]} = a^{[2]} - y", "correct"),
+    ],
+)
+def test_the_loss_in_unicode_script_is_j(equation, verdict):
+    result = check(equation, (4, 5, 3), "tanh", notation="dlai")
+    assert result.verdict == verdict, result.to_text()
+
+
 def test_network_pys_output_error_is_right_for_his_sigmoid_output():
     """cost_derivative(a, y) ⊙ σ'(z^L) is his δ^L (BP1); the question's output is linear."""
     line = "delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])"
