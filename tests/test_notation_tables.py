@@ -61,7 +61,6 @@ NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     "np.einsum": "np.einsum is not read",
 }
 MISJUDGED = {  # read, and judged wrong where it is right: reported, and never accepted
-    "J = J + lambda/(2*m)": "J = J + (λ/2m) Σ‖Θ‖²: the J on the right is read with its L2 term",
 }
 
 
@@ -182,6 +181,40 @@ def test_bishops_sum_from_zero_holds_the_bias_as_the_weight_of_the_unit_one(equa
 )
 def test_the_loss_in_unicode_script_is_j(equation, verdict):
     result = check(equation, (4, 5, 3), "tanh", notation="dlai")
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, update, verdict",
+    [
+        (
+            "ng",
+            "J = J + (lambda / (2 * m)) * (sum(sum(Theta1(:, 2:end) .^ 2)) + "
+            "sum(sum(Theta2(:, 2:end) .^ 2)));",
+            "correct",
+        ),
+        ("ng", "J += lambda / (2 * m) * sum(sum(Theta1(:, 2:end) .^ 2));", "wrong"),  # no Θ^(2)
+        (
+            "dlai",
+            "cost = cost + lambd / (2 * m) * (np.sum(np.square(W1)) + np.sum(np.square(W2)))",
+            "correct",
+        ),
+        (
+            "dlai",
+            "cost = cost + lambd / m * (np.sum(np.square(W1)) + np.sum(np.square(W2)))",
+            "wrong",
+        ),
+        (
+            "dlai",
+            "cost = cost - lambd / (2 * m) * (np.sum(np.square(W1)) + np.sum(np.square(W2)))",
+            "wrong",
+        ),
+    ],
+)
+def test_the_l2_term_added_to_the_cost_is_its_own_half_alpha_over_m(notation, update, verdict):
+    """ex4's J = J + lambda/(2*m) * (…): the J on the right is the cost without its L2 term,
+    so T is checked against (α/2m) Σ_l ‖Θ^(l)‖²_F, as Theta1_grad's T against (α/m) Θ^(l)."""
+    result = check(update, (4, 5, 3), "sigmoid", notation=notation)
     assert result.verdict == verdict, result.to_text()
 
 

@@ -49,7 +49,7 @@ WEIGHTS = {"Θ", "G", "Acc", "∂z/∂z", "R"}  # n_{l+1} × n_l
 BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # batch: n_l × m
 ONE_SAMPLE = {batch: one for one, batch in BATCHES.items()}  # A: a, the sample of a column
 MEANING = {"G": "∂J/∂Θ", "Acc": "Ng's Δ", "gb": "∂J/∂b", "φ'": "φ'(z)", "R": "(α/m) Θ"}
-MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z"}
+MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z", "RJ": "(α/2m) Σ_l ‖Θ^(l)‖²_F"}  # RJ: J's L2 term
 
 
 def meaning(name):
@@ -289,7 +289,7 @@ def symbol_shape(name, layer, domain):
     if name.endswith("+"):  # Ng's folded bias: a first column of Θ, a first entry of a
         rows, cols = symbol_shape(name[:-1], layer, domain)
         return (plus(rows, 1), cols) if name in ("a+", "A+") else (rows, plus(cols, 1))
-    if name in ("J", "m", "α"):
+    if name in ("J", "m", "α", "RJ"):
         return None
     if name in ("x", "X", "y", "Y"):  # of the input and the output layer
         rows = n(LayerIndex("", 1) if name in ("x", "X") else LayerIndex("L", 0))
@@ -440,7 +440,7 @@ def _relative(node, domain):
     return replace(node, num=num, den=den)
 
 
-UNLAYERED = {"x", "y", "X", "Y", "J", "m", "α"}  # the quantities without a layer index
+UNLAYERED = {"x", "y", "X", "Y", "J", "m", "α", "RJ"}  # the quantities without a layer index
 FIRST_COLUMNS = {name: parse_expression(text) for name, text in FOLDED.items() if text != "1"}
 
 
