@@ -53,7 +53,6 @@ NOT_READ = {  # not read yet (exit 2): reported, and never accepted
     "np.dot(w, activation)": "network.py's activation is a^(l−1) in z = np.dot(w, activation) + b",
     "dscores /= N": "an update by /= after ';' (dscores /= N) is not read",
     "m = X.shape[1];": "a statement m = X.shape[1] before ';' is judged alone and cannot be",
-    ".reshape(-1, 1)": "a reshape is read as the array unchanged: .reshape(-1, 1) makes a column",
     "cache['Z1']": "cache['Z1'], of the course's cache dictionary, is not read as Z1",
     "sumsq(": "Octave's sumsq(v) and its v(:) are not read",
     "\\partial C_0}": "Nielsen's C_0, the cost without its L2 term, is no quantity here",
@@ -215,6 +214,25 @@ def test_the_l2_term_added_to_the_cost_is_its_own_half_alpha_over_m(notation, up
     """ex4's J = J + lambda/(2*m) * (…): the J on the right is the cost without its L2 term,
     so T is checked against (α/2m) Σ_l ‖Θ^(l)‖²_F, as Theta1_grad's T against (α/m) Θ^(l)."""
     result = check(update, (4, 5, 3), "sigmoid", notation=notation)
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, equation, verdict",
+    [
+        ("dlai", "db1 = (1.0 / m) * np.sum(dZ1, axis=1)[:, None]", "correct"),  # a column
+        ("dlai", "db1 = (1.0 / m) * np.sum(dZ1, axis=1)[None, :]", "wrong"),  # a row: 1 × n
+        ("dlai", "db1 = (np.sum(dZ1, axis=1) / m)[None, :]", "wrong"),
+        ("dlai", "db1 = np.sum(dZ1, axis=1).reshape(1, -1) / m", "wrong"),
+        ("dlai", "db1 = np.sum(dZ1, axis=1, keepdims=True)[:, None] / m", "correct"),
+        ("numpy", "grad_W_hidden = delta_hidden.reshape(-1, 1) @ x.reshape(1, -1)", "correct"),
+        ("numpy", "grad_W_hidden = delta_hidden[None, :] @ x[:, None]", "wrong"),
+    ],
+)
+def test_a_1d_array_made_a_row_or_a_column_is_one_whatever_it_was(notation, equation, verdict):
+    """v[None, :] and v.reshape(1, -1) are rows, v[:, None] and v.reshape(-1, 1) columns, also
+    of NumPy's 1-D sum, which broadcasts as a row: its [None, :] is no column."""
+    result = check(equation, (4, 5, 3), "tanh", notation=notation)
     assert result.verdict == verdict, result.to_text()
 
 

@@ -275,8 +275,9 @@ SCRIPTS = str.maketrans(
 )
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\b(?:np|self)\.|\b(?:int|float)(?:32|64)?(?=\()"  # cast: a mask
-    r"|\.astype\((?:np\.)?\w+\)|;\s*$|\[\s*:\s*,\s*(?:None|np\.newaxis)\s*\])"  # v[:, None]: v
-    r"|(?P<row>\[\s*(?:None|np\.newaxis)\s*,\s*:\s*\])|(?P<annotation>\\in(?![A-Za-z]).*)"
+    r"|\.astype\((?:np\.)?\w+\)|;\s*$)|(?P<annotation>\\in(?![A-Za-z]).*)"  # a column, a row:
+    r"|(?P<col>\[\s*:\s*,\s*(?:None|np\.newaxis)\s*\]|\.reshape\(\s*-1\s*,\s*1\s*\))"
+    r"|(?P<row>\[\s*(?:None|np\.newaxis)\s*,\s*:\s*\]|\.reshape\(\s*1\s*,\s*-1\s*\))"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<sup>[⁽ˡᴸᵏ][⁽⁾ˡᴸᵏⁱ⁺⁻⁰¹²³⁴-⁹]*)|(?P<sub>[ₐⱼₖₗᵢ₊₋₀-₉]+)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
@@ -382,7 +383,8 @@ def _octave_tokens(name, pos, end):
 
 TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (kind, value)
     "droprow": ("drop", 0),  # Octave's (2:end)
-    "row": ("row", "ᵀ"),
+    "row": ("row", "row"),  # v[None, :]
+    "col": ("col", "col"),  # v[:, None]
     "dropcol": ("drop", 1),  # and (:,2:end)
     "1": ("ones", "1"),
     "½": ("num", 0.5),
@@ -735,9 +737,8 @@ class _Parser:
             ):
                 # as in a superscript: A^T, A^{\prime}, A^2, and W^[2]T
                 node = self.superscript_item(node)
-            elif kind == "row":  # v[None, :]: a 1-D v as a row, vᵀ even where v.T is v
-                self.next()
-                node = Transpose(node.span, node)
+            elif kind in ("row", "col"):  # v[None, :], v[:, None]: a 1-D v as a row, a column
+                node = Call((node.span[0], self.next().end), kind, node)
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
             elif kind == "**":
@@ -1290,6 +1291,8 @@ NUMPY_CALLS = {
     "tanh": "np.tanh({})",
     "step": "({} > 0)",
     "below": "({} < 0)",
+    "row": "{}[None, :]",
+    "col": "{}[:, None]",
 }
 
 

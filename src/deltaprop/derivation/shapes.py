@@ -468,6 +468,8 @@ def _call(node, arg, domain):
         return Term((rows, rows), _apply(lambda v: np.diag(v[:, 0]), arg), node)
     if node.func in ELEMENTWISE:
         return _elementwise(node, arg, domain)
+    if node.func in ("row", "col"):  # a 1-D array (a column, or a row where a sum made it)
+        return _oriented(node, arg)
     if node.func in ("ℓ", "ℓ'"):  # the loss of check --loss, summed over the outputs; ℓ' = ∂ℓ/∂a
         return _loss_term(node, arg, domain)
     if node.func == "Tr":  # Tr(M): a square matrix's trace
@@ -482,6 +484,16 @@ def _call(node, arg, domain):
     f = phi if node.func == "φ" else dphi
     value = f(np.atleast_1d(arg.value)).reshape(np.shape(arg.value))  # φ'(1): out= needs arrays
     return Term(arg.shape, value, node)
+
+
+def _oriented(node, arg):
+    """``v[None, :]`` (a row) or ``v[:, None]`` (a column) of a 1-D ``v``: a column here, but
+    for NumPy's sum without keepdims=True, a row (it broadcasts as one)."""
+    if arg.shape is None or 1 not in arg.shape:
+        raise ShapeError(node, arg, None, f"{to_text(node)} of a matrix has three axes")
+    if arg.shape[node.func == "col"] == 1:
+        return Term(arg.shape, arg.value, node)
+    return Term(arg.shape[::-1], _apply(np.transpose, arg), node)
 
 
 def _loss_term(node, arg, domain):

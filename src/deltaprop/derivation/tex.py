@@ -234,7 +234,7 @@ def rows(formula):
 
 
 COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
-    r"\.copy\(\)|\.reshape\((?:[^()]|\([^()]*\))*\)|\bnp\.array\(\s*(\w+)\s*,\s*copy\s*=\s*True\s*\)"
+    r"\.copy\(\)|\.reshape\((?!\s*-?1\s*,\s*-?1\s*\))(?:[^()]|\([^()]*\))*\)|\bnp\.array\(\s*(\w+)\s*,\s*copy\s*=\s*True\s*\)"
     r"|\bnp\.reshape\(((?:[^(),]|\([^()]*\))*),(?:[^()]|\([^()]*\))*\)"  # np.reshape(x, (N, -1))
 )
 KEYED = re.compile(  # grads['W2'], grads["dW" + str(l)]: dW2, dW; parameters["W1"]: W1
