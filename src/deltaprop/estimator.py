@@ -16,7 +16,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _num_samples,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from deltaprop.activations import get_activation
 from deltaprop.config import CONFIG_FIELDS, TrainConfig, check_bool
@@ -177,7 +182,8 @@ default="from_dtype"
         dtype); names (of a DataFrame's columns), indices or a mask name them (e.g. integer
         codes). Each becomes a one-hot block of the input layer, kept sparse (Θ^(1) times a
         one-hot column is a lookup: docs/derivation.md); a category not seen in ``fit`` is
-        an all-zero block at ``predict`` (see ``handle_unknown``).
+        an all-zero block at ``predict`` (see ``handle_unknown``). A DataFrame column of
+        dates or times is a ``DataError``: give it as numbers (``.dt.day_of_year``).
     missing : {"error", "impute"}, default="error"
         "error" (scikit-learn's behaviour): a missing cell (NaN, None) is a ``DataError``
         naming every such cell by row and column. "impute": a missing number gets the
@@ -399,6 +405,8 @@ default="from_dtype"
             return X
         validate_data(self, X, reset=first, skip_check_array=True)  # names and count of columns
         _, table, _ = raw_table(X)
+        if not first:  # the names are the fit's, or X or the fit had none: by position
+            table = dict(zip(self.encoder_.names, table.values(), strict=True))
         table = numbers_only(table, self.encoder_.categorical)
         unknown = {"warn": "ignore", "error": "error"}[self.handle_unknown]
         encoded = self.encoder_.transform(table, self.missing, unknown)
@@ -436,6 +444,7 @@ default="from_dtype"
         ``distributed.DaskRows`` on the active client (or a local cluster for the block)."""
         if not (is_dask_collection(X) or is_dask_collection(y)):
             check_column_names(X)
+            check_some_rows(X)
             X = self._encoded(X, first)
             yield self._rows_in_memory(X, y, first, sample_weight)
             return
@@ -808,6 +817,15 @@ def check_column_names(X):
         raise DataError(
             f"X has column names of mixed types ({', '.join(kinds)}); make them all strings, "
             "e.g. X.columns = X.columns.astype(str)"
+        )
+
+
+def check_some_rows(X):
+    """scikit-learn's ``ValueError`` for X of no rows, before its columns are read."""
+    if _num_samples(X) == 0:
+        raise DataError(
+            "Found array with 0 sample(s) while a minimum of 1 is required by "
+            "DeltapropRegressor; give X at least one row"
         )
 
 

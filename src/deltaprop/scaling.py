@@ -63,9 +63,13 @@ def check_finite_data(A, name):
         shown = "; ".join(_cell(index, A.ndim) for index in found[1:CELLS_SHOWN])
         rest = f", and {len(found) - CELLS_SHOWN} more" if len(found) > CELLS_SHOWN else ""
         more = f", and NaN or inf at {shown}{rest}"
+    fix = (
+        "leave out the rows whose target is missing (a target is never imputed)"
+        if name == "y"
+        else "remove or impute missing values (missing='impute' fills NaN)"
+    )
     raise DataError(
-        f"{name} contains {kind} at {_cell(found[0], A.ndim)} (counting from 0){more}; remove "
-        "or impute missing values (missing='impute' fills NaN)"
+        f"{name} contains {kind} at {_cell(found[0], A.ndim)} (counting from 0){more}; {fix}"
     )
 
 

@@ -456,7 +456,13 @@ def raw_table(X):
 
 
 def _pandas_column(series):
-    """A pandas column: float64 with NaN for numbers (and booleans), else object with None."""
+    """A pandas column: float64 with NaN for numbers (and booleans), else object with None;
+    ``DataError`` for dates and times, which are neither numbers nor categories."""
+    if series.dtype.kind in "mM":
+        raise DataError(
+            f"column {str(series.name)!r} holds dates or times ({series.dtype}); give them as "
+            f"numbers (e.g. X[{str(series.name)!r}].dt.day_of_year), or leave it out of X"
+        )
     if series.dtype.kind in "fiub":
         return series.to_numpy(dtype=np.float64, na_value=np.nan)  # (m,)
     return series.astype(object).where(series.notna(), None).to_numpy()  # (m,)
