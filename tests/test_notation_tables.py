@@ -236,6 +236,18 @@ def test_a_1d_array_made_a_row_or_a_column_is_one_whatever_it_was(notation, equa
     assert result.verdict == verdict, result.to_text()
 
 
+@pytest.mark.parametrize(
+    "mask, verdict",
+    [(r"\mathbb{1}\{z^{(l)} > 0\}", "correct"), (r"\mathbf{1}\{z^{(l)} < 0\}", "wrong")],
+)
+def test_the_indicator_of_relu_in_latex_braces(mask, verdict):
+    r"""𝟙\{z > 0\}, the indicator written with LaTeX's braces \{ \}, as 𝟙[z > 0]."""
+    result = check(
+        rf"\delta^{{(l)}} = (\Theta^{{(l)}})^T \delta^{{(l+1)}} \odot {mask}", None, "relu"
+    )
+    assert result.verdict == verdict, result.to_text()
+
+
 def test_network_pys_output_error_is_right_for_his_sigmoid_output():
     """cost_derivative(a, y) ⊙ σ'(z^L) is his δ^L (BP1); the question's output is linear."""
     line = "delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])"

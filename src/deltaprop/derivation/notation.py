@@ -267,6 +267,7 @@ FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), ze
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", ".transpose()": "ᵀ"}
 UNICODE |= {"\\|": "‖", ".'": "ᵀ"}  # Octave's .*, ./, .^, := and .' (transpose); LaTeX's \|
+UNICODE |= {"\\{": "(", "\\}": ")"}  # LaTeX's braces \{ \}: parentheses, as in 𝟙\{z > 0\}
 UNICODE["←"] = "="
 UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
 UNICODE["𝟙"] = "1"  # 𝟙[z > 0]: the indicator, read as the mask (z > 0)
@@ -282,7 +283,7 @@ TOKEN_RE = re.compile(
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)(?:_(?=\d+_grad))?\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.'|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
+    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\[|{}]|\.\*|\./|\.\^|:=|\.'|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
     r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ⊤∂∇−½𝟏𝟙′‖²Σℓ←])"
 )
 
