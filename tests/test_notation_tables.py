@@ -227,11 +227,15 @@ def test_the_l2_term_added_to_the_cost_is_its_own_half_alpha_over_m(notation, up
         ("dlai", "db1 = np.sum(dZ1, axis=1, keepdims=True)[:, None] / m", "correct"),
         ("numpy", "grad_W_hidden = delta_hidden.reshape(-1, 1) @ x.reshape(1, -1)", "correct"),
         ("numpy", "grad_W_hidden = delta_hidden[None, :] @ x[:, None]", "wrong"),
+        ("numpy", "grad_W_hidden = delta_hidden[:, None] * x", "correct"),  # x broadcasts: a row
+        ("numpy", "grad_W_hidden = x * delta_hidden[:, None]", "correct"),
+        ("numpy", "grad_W_hidden = x[:, None] * delta_hidden", "wrong"),  # (u vᵀ)ᵀ
     ],
 )
 def test_a_1d_array_made_a_row_or_a_column_is_one_whatever_it_was(notation, equation, verdict):
     """v[None, :] and v.reshape(1, -1) are rows, v[:, None] and v.reshape(-1, 1) columns, also
-    of NumPy's 1-D sum, which broadcasts as a row: its [None, :] is no column."""
+    of NumPy's 1-D sum, which broadcasts as a row: its [None, :] is no column; a 1-D array
+    times a column broadcasts as a row."""
     result = check(equation, (4, 5, 3), "tanh", notation=notation)
     assert result.verdict == verdict, result.to_text()
 

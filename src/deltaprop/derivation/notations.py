@@ -379,6 +379,8 @@ def translate(node, notation):
             return replace(n, arg=translate(n.arg, table), layer=layer)
         if table.flat and isinstance(n, Bin) and n.op == "@":
             return _flat_product(n, table)
+        if table.flat and isinstance(n, Bin) and n.op == "*":
+            return _broadcast(n, table)
         written = isinstance(n, Transpose) and n.span != n.arg.span  # not np.outer's vᵀ
         if written and table.flat and _is_vector(arg := translate(n.arg, table)):
             return arg  # a 1-D array's .T is itself
@@ -399,6 +401,21 @@ def _flat_product(n, table):
     if _is_vector(left) and not _is_vector(right.arg if isinstance(right, Transpose) else right):
         return Bin(n.span, "@", Transpose(n.right.span, right), left, n.written)
     return replace(n, left=left, right=right)
+
+
+def _broadcast(n, table):
+    """``n`` = u * v of NumPy where one side is a column (``delta[:, None]``) and the other a
+    1-D array: that one broadcasts as a row, as in ``delta[:, None] * a_prev``, u vᵀ."""
+    left, right = translate(n.left, table), translate(n.right, table)
+    if _is_column(left) and _is_vector(right):
+        right = Call(right.span, "row", right)
+    elif _is_column(right) and _is_vector(left):
+        left = Call(left.span, "row", left)
+    return replace(n, left=left, right=right)
+
+
+def _is_column(node):
+    return isinstance(node, Call) and node.func == "col"
 
 
 def _core_symbol(sym, table):
