@@ -174,3 +174,32 @@ def test_metrics_of_tiny_and_huge_targets_keep_their_digits():
         ["0.5000", "1.293e-12", "1.053e+13"],
         ["0.2500", "2.500e-13", "2.000e+12"],
     ]
+
+
+# ---------------------------------------------------------------- a column with no values
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_column_empty_in_every_row_is_left_out_and_said(tmp_path, rng, suffix, capsys):
+    """An export's empty column predicts nothing: left out with one line, as an id is (it was
+    an error in a Parquet file and a one-hot block of no category in a CSV file)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rows = numbers(rng, 40)
+    columns = {name: [float(row[j]) for row in rows] for j, name in enumerate(["a", "b", "y"])}
+    columns["notes"] = [None] * 40
+    data = tmp_path / f"export{suffix}"
+    if suffix == ".csv":
+        write_rows(data, ["a", "notes", "b", "y"], [[r[0], "", r[1], r[2]] for r in rows])
+    else:
+        table = pa.table({name: columns[name] for name in ["a", "notes", "b", "y"]})
+        pq.write_table(table.cast(pa.schema([(n, pa.float64()) for n in table.column_names])), data)
+    model = tmp_path / "m.npz"
+    argv = ["train", str(data), "--target", "y", "--out", str(model), "--hidden", "4"]
+    assert main([*argv, "--epochs", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "left out notes: empty in every row"
+    assert "network: 2-4-1" in out and "categorical" not in out and "filled" not in out
+    assert main(["info", str(model)]) == 0
+    assert "features (2): a, b" in capsys.readouterr().out

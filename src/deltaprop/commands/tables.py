@@ -92,7 +92,7 @@ def read_training_table(args, target, say):
     y = target_columns(table, target)  # (m, k) NaN where empty
     columns = {name: table.raw(name) for name in features}
     if args.features is None:
-        columns = _without_ids(columns, say)
+        columns = _informative(columns, say)
     categorical = _categorical(args, table, columns)
     rows = _complete_rows(args, table, columns, y, target, say)
     if rows is not None:
@@ -121,16 +121,21 @@ def target_columns(table, target):
     return y
 
 
-def _without_ids(columns, say):
-    """The columns but those that identify rows (unique per row, named like an id)."""
-    ids = [name for name, values in columns.items() if is_identifier(name, values)]
-    if ids and len(ids) < len(columns):
+def _informative(columns, say):
+    """The columns but those that predict nothing: empty in every row, or identifying rows
+    (unique per row, named like an id); each kind left out is said in one line."""
+    empty = [name for name, values in columns.items() if missing_cells(values).all()]
+    ids = [n for n, values in columns.items() if n not in empty and is_identifier(n, values)]
+    if not (empty or ids) or len(empty) + len(ids) == len(columns):
+        return columns
+    if empty:
+        say(f"left out {listed_names(empty)}: empty in every row")
+    if ids:
         say(
             f"left out {listed_names(ids)}: an identifier (a different value in every row) "
             f"predicts nothing new; --features {ids[0]},... keeps it"
         )
-        return {name: values for name, values in columns.items() if name not in ids}
-    return columns
+    return {name: values for name, values in columns.items() if name not in empty + ids}
 
 
 def is_identifier(name, values):

@@ -75,8 +75,9 @@ examples:
   deltaprop train 'data/part-*.parquet' --target y --dask local:2   # on Dask, file by file
 
 Tables as they come: a text column becomes a one-hot block of the input layer (--categorical
-for integer codes), a column that identifies rows (an id) is left out unless --features names
-it, and empty cells are filled (--missing); each of these is said in one line.
+for integer codes), a column that identifies rows (an id) or is empty in every row is left
+out unless --features names it, and empty cells are filled (--missing); each of these is said
+in one line.
 
 The defaults (one hidden layer of 16 tanh units, L2 penalty alpha = 1; 64 relu units for a
 table of 1000 rows or more, or with a categorical column) differ from those of
