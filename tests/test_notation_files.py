@@ -18,7 +18,7 @@ DATA = Path(__file__).parent / "data"
 DOCS = Path(__file__).parent.parent / "docs" / "derivation.md"
 PINS = {  # notation: {written name: its meaning}, as the Python tables gave them
     "ng": {},
-    "nielsen": {"w": Meaning("Θ", -1), "W": Meaning("Θ", -1)},
+    "nielsen": {"w": Meaning("Θ", -1, "l"), "W": Meaning("Θ", -1)},
     "cs231n": {
         "W": Meaning("Θ", 0, "l"),
         "b": Meaning("b", 1, "l"),

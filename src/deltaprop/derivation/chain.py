@@ -332,6 +332,10 @@ def _judge_equation(equation, options, scope):
     lhs = scope.substituted(equation.lhs.strip())
     table = options.table(lhs)  # detected once: notation_of may parse lhs twice
     quantity, name = _parsed(lhs, table), notations.local_name(lhs, table)
+    if equation.relation == "=" and FUNCTION_OF.fullmatch(lhs):
+        result.steps = [_activation_defined(lhs, step, options) for step in equation.steps]
+        if "skipped" not in {step.verdict for step in result.steps}:
+            return result
     if _a_setting(quantity, equation, options):  # m = 100, L = 4: skipped, and L is no local name
         result.steps = [
             StepResult(s.written, "skipped", message=SETTING_NOTE) for s in equation.steps
@@ -388,13 +392,29 @@ def _outside_range(quantity):
     return False
 
 
+FUNCTION_OF = re.compile(  # f(z), \sigma(z), \text{ReLU}(x): a function of one letter
+    r"\s*(?:\\(?:text|mathrm|operatorname)\s*\{\s*[A-Za-z]+\s*\}|\\?[A-Za-z]+)\s*\(\s*[a-z]\s*\)\s*"
+)
+
+
+def _activation_defined(lhs, step, options):
+    """``φ(z) =`` a formula of an activation (ReLU(x) = max(0, x), σ(z) = 1/(1 + e^{−z}):
+    :data:`ACTIVATIONS`): right where it is the network's φ, wrong where it is another's;
+    skipped where the formula names none, or more than one."""
+    named = [name for name, pattern in ACTIVATIONS.items() if re.search(pattern, step.text, re.I)]
+    if len(named) != 1:
+        return StepResult(step.written, "skipped")
+    if named == [options.activation]:
+        return StepResult(step.written, "correct", message=f"φ is {options.activation} here")
+    said = f"{lhs.strip()} is {named[0]}, but φ is {options.activation} here"
+    return StepResult(step.written, "wrong", "value", f"{said} (--activation {named[0]})")
+
+
 def _local_definition(result, name, equation, options, scope):
     """``tmp = expr``: a local name (:func:`notations.local_name`), judged for its shapes
     only; later formulas may use it.
     A name of one letter is one only where ``expr`` reads (``s = 1/(1+np.exp(-Z1))``), not
     a letter of prose (``l = 2..L, the hidden layers``): None, the line judged as any."""
-    if not equation.steps:
-        return result
     expr = scope.substituted(equation.steps[0].text)
     single = options.single(expr)
     read = single is not None and single.verdict in ("defined", "correct")
@@ -697,26 +717,38 @@ def _judge_claim(lhs, claim, options):
         return StepResult(written, "skipped", message="not a quantity of the network")
     dimensions = [d.strip() for d in re.split(r"\\times|×|,", claim) if d.strip()]
     claimed = [_dimension(d, table) for d in dimensions] + ["1"] * (2 - len(dimensions))  # ℝ: 1 × 1
-    if None in claimed:  # ℝ^{n_l}: a column
+    numbers = any(str(d).isdigit() and d != "1" for d in claimed)  # ℝ^{4 × 3}: of the sizes
+    if None in claimed or (numbers and not options.sizes):  # ℝ^{n_l}: a column
         return StepResult(written, "skipped", message="the space is not written in n_l")
-    if claimed == ([str(d) for d in shape] if shape else ["1", "1"]):
+    said = [_width(d, options.sizes) for d in claimed]
+    if said == [_width(d, options.sizes) for d in shape or (1, 1)]:
         return StepResult(written, "correct")
     space = shapes.shape_text(shape)
-    message = widths(f"{_plain(lhs, options)} is ({space}), not ({' × '.join(claimed)})", table)
+    claimed = " × ".join(map(str, claimed))
+    message = widths(f"{_plain(lhs, options)} is ({space}), not ({claimed})", table)
     return StepResult(written, "wrong", "shape", message, widths(f"ℝ^{{{space}}}", table))
 
 
 def _dimension(text, table):
-    """``n_{L-1}`` → ``n_{L−1}`` (as shapes print it), ``n^{[l]}`` in the layers of
-    ``table`` (deeplearning.ai's: ``n_{l+1}``), ``1`` → ``1``, ``m``; else None."""
+    """``n_{L-1}`` → the width n_{L−1}, ``n^{[l]}`` in the layers of ``table``
+    (deeplearning.ai's: n_{l+1}), ``1``, ``4`` (a number) and ``m`` as written; else None."""
     text = text.replace(" ", "")
-    if text in ("1", "m"):
+    if text == "m" or text.isdigit():
         return text
     match = re.fullmatch(r"n(?:_\{?\(?([^(){}]+)\)?\}?|\^\{?[\[(]([^\])]+)[\])]\}?)", text)
     layer = match and layer_index(match.group(1) or match.group(2))
     if layer is not None and match.group(2):  # written in the notation's numbering
         layer = notations.core_layer(layer, 0, table)
-    return None if layer is None else str(shapes.SymbolicDomain(None).n(layer))
+    return None if layer is None else shapes.SymbolicDomain(None).n(layer)
+
+
+def _width(dim, sizes):
+    """A width as text: with ``sizes``, the number of n_k of a layer number or of L."""
+    layer = getattr(dim, "layer", None)
+    if sizes and layer is not None and layer.base in ("", "L") and not dim.extra:
+        k = layer.offset + len(sizes) * (layer.base == "L")  # n_{L−1}: the one before the last
+        return str(sizes[k - 1]) if 1 <= k <= len(sizes) else str(dim)
+    return str(dim)
 
 
 ETA = "0.25"  # the learning rate η of an update rule, a number to evaluate with

@@ -213,7 +213,7 @@ NAMES = {  # a token and its names written as a word (Theta) or as a LaTeX comma
 COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "·": "cdot times",
     "*": "ast",
-    "⊙": "odot circ",
+    "⊙": "odot circ bullet",  # UFLDL's •
     "ᵀ": "top intercal",
     "∂": "partial",
     "∇": "nabla",
@@ -251,6 +251,7 @@ WORDS = {  # a token and its other words
     "tanh": "tanh",  # tanh(z), tanh′(z) in plain text
     "sech": "sech",  # sech²(z) = 1 − tanh²(z), tanh's derivative as textbooks write it
     "cosh": "cosh",  # and 1/cosh²(z)
+    "grad": "grad",  # an autograd's h.grad, ∂J/∂h
 }
 
 
@@ -262,6 +263,7 @@ def _spellings(*tables):
 
 
 COMMAND_TOKENS, WORD_TOKENS = _spellings(NAMES, COMMANDS), _spellings(NAMES, WORDS)
+NAMED_PHI = dict.fromkeys(("sigmoid", "relu", "ReLU"), "φ")  # φ where it is the network's
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
@@ -270,21 +272,21 @@ UNICODE |= {"\\|": "‖", ".'": "ᵀ"}  # Octave's .*, ./, .^, := and .' (transp
 UNICODE |= {"\\{": "(", "\\}": ")"}  # LaTeX's braces \{ \}: parentheses, as in 𝟙\{z > 0\}
 UNICODE["←"] = "="
 UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
+UNICODE["•"] = "⊙"  # UFLDL's element-wise product
 UNICODE["𝟙"] = "1"  # 𝟙[z > 0]: the indicator, read as the mask (z > 0)
 SCRIPTS = str.maketrans(
     "⁽⁾ˡᴸᵏⁱ⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹ₐⱼₖₗᵢ₊₋₀₁₂₃₄₅₆₇₈₉", "()lLki+-0123456789ajkli+-0123456789"
 )
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+|&|\\\\|\\[,;:!> ]|\b(?:np|self)\.|\b(?:int|float)(?:32|64)?(?=\()"  # cast: a mask
-    r"|\.astype\((?:np\.)?\w+\)|;\s*$)|(?P<annotation>\\in(?![A-Za-z]).*)"  # a column, a row:
-    r"|(?P<col>\[\s*:\s*,\s*(?:None|np\.newaxis)\s*\]|\.reshape\(\s*-1\s*,\s*1\s*\))"
-    r"|(?P<row>\[\s*(?:None|np\.newaxis)\s*,\s*:\s*\]|\.reshape\(\s*1\s*,\s*-1\s*\))"
+    r"|\.astype\((?:np\.)?\w+\)|;\s*$)|(?P<column>\[\s*:\s*,\s*(?:None|np\.newaxis)\s*\])"
+    r"|(?P<row>\[\s*(?:None|np\.newaxis)\s*,\s*:\s*\])|(?P<annotation>\\in(?![A-Za-z]).*)"
     r"|(?P<cmd>\\[A-Za-z]+)|(?P<num>\d+\.(?![\w.])|\d+(?:\.\d+)?)|(?P<sup>[⁽ˡᴸᵏ][⁽⁾ˡᴸᵏⁱ⁺⁻⁰¹²³⁴-⁹]*)|(?P<sub>[ₐⱼₖₗᵢ₊₋₀-₉]+)"
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)(?:_(?=\d+_grad))?\d+(?:_grad)?(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+)|(?P<punct>\\[|{}]|\.\*|\./|\.\^|:=|\.'|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
-    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ⊤∂∇−½𝟏𝟙′‖²Σℓ←])"
+    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘•·×ᵀ⊤∂∇−½𝟏𝟙′‖²Σℓ←])"
 )
 
 
@@ -307,17 +309,20 @@ def tokenize(text, notation="question"):
     answer's g is δ; Nielsen's w^l is Θ^(l−1)); a name of its table's symbols is a token
     ``~name`` (with its layer when digits follow, as in ``dZ1``), translated after parsing."""
     table = table_of(notation)
-    words = WORD_TOKENS | table.words | _gradient_names(table.symbols)
+    words = WORD_TOKENS | NAMED_PHI | table.words | _gradient_names(table.symbols)
     words |= {name: f"~{name}" for name in table.symbols}
     words |= {f"\\{name}": f"~{name}" for name in table.symbols if "^" in name}  # \delta^{(h)}
+    words |= {letter: letter for letter in table.letters if len(letter) > 1}  # UFLDL's n_l
     names, letters = _names_re(words), LETTERS | set(table.letters)  # Hagan's m, a student's n
     tokens, pos = [], 0
     while pos < len(text):  # a name of the notation first, then the other tokens
         match = (names and names.match(text, pos)) or TOKEN_RE.match(text, pos)
         if match is None:
             raise ParseError(f"unexpected character {text[pos]!r} at position {pos}", text, pos)
-        named = match.re is not TOKEN_RE
-        tokens += _named_tokens(match, words) if named else _tokens_of(match, text, words, letters)
+        if match.re is TOKEN_RE:
+            tokens += _tokens_of(match, text, words, letters)
+        else:
+            tokens += _named_tokens(match, words, letters)
         pos = match.end()
     tokens.append(Token("end", None, len(text), len(text)))
     return [_renamed(tok, table.operators) for tok in tokens]
@@ -352,11 +357,14 @@ def _names_re(words):
     )
 
 
-def _named_tokens(match, words):
+def _named_tokens(match, words, letters):
     key = "name" if match.group("name") else "dname"
     name, digits, pos, split = match.group(key), match.group("digits"), *match.span(key)
     tokens = [Token("∂", "∂", match.start(), pos)] if key == "dname" else []  # d of a name
-    tokens.append(_symbol_or_op(words[name], pos, split))
+    letter = words[name] == name and name in letters  # a layer letter of a word: UFLDL's n_l
+    tokens.append(
+        Token("sym", name, pos, split) if letter else _symbol_or_op(words[name], pos, split)
+    )
     if not digits:
         return tokens
     if not words[name].startswith("~"):  # sigmoid2: not a name of the notation
@@ -385,7 +393,7 @@ def _octave_tokens(name, pos, end):
 TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (kind, value)
     "droprow": ("drop", 0),  # Octave's (2:end)
     "row": ("row", "row"),  # v[None, :]
-    "col": ("col", "col"),  # v[:, None]
+    "column": ("column", "column"),  # v[:, None]
     "dropcol": ("drop", 1),  # and (:,2:end)
     "1": ("ones", "1"),
     "½": ("num", 0.5),
@@ -435,6 +443,8 @@ def _symbol_or_op(s, pos, end):
 def _word_tokens(word, text, pos, end, words=WORD_TOKENS, letters=LETTERS):
     if word in words:
         return [_symbol_or_op(words[word], pos, end)]
+    if word == "e" and text.startswith("^", end):  # e^{-z}: exp
+        return [Token("sym", "exp", pos, end)]
     if word == "d":  # dJ/dΘ, \frac{dJ}{d\Theta}: the differential
         return [Token("∂", "∂", pos, end)]
     if word[0] == "d" and len(word) > 1 and (word[1:] in words or word[1:] in letters):
@@ -588,6 +598,14 @@ def _function(node):
     return isinstance(node, Sym) and node.name in FUNCTIONS
 
 
+def _deriv(span, num, den):
+    """∂num/∂den; ∂φ(z)/∂z (Raschka's ∂φ(z^{(h)})/∂z^{(h)} beside ⊙) is φ'(z), entry by
+    entry."""
+    if isinstance(num, Call) and num.func == "φ" and to_text(num.arg) == to_text(den):
+        return replace(num, span=span, func="φ'")
+    return Deriv(span, num, den)
+
+
 class _Parser:
     def __init__(self, text, notation="question"):
         self.text, self.tokens, self.i, self.depth = text, tokenize(text, notation), 0, 0
@@ -631,6 +649,17 @@ class _Parser:
             return False
         self.i += len(values)
         return True
+
+    def skip_arguments(self):
+        """Whether a list of symbols in parentheses follows (the arguments of a cost: Ng's
+        J(Θ), UFLDL's J(W,b;x,y)): then read past it."""
+        end = self.i + 1
+        while self.tokens[end].kind == "sym" and self.tokens[end + 1].kind in (",", ";", ")"):
+            if self.tokens[end + 1].kind == ")":
+                self.i = end + 2
+                return True
+            end += 2
+        return False
 
     def expect(self, kind, what):
         if self.tok.kind != kind:
@@ -699,7 +728,7 @@ class _Parser:
             deriv = self._product(left.right, op, right, tok)  # v ∂a/∂z: ∂a/∂z is one factor
             return Bin(span, left.op, left.left, deriv, left.written)
         if op == "/" and isinstance(left, Differential) and isinstance(right, Differential):
-            return Deriv(span, left.arg, right.arg)
+            return _deriv(span, left.arg, right.arg)
         if op == "/" and isinstance(left, Differential) and self._gradient_name(right):
             return Deriv(span, left.arg, replace(right, name=f"~{right.name[2:]}"))  # dJ/dW
         written = self.text[tok.pos : tok.end] if tok else ""
@@ -724,7 +753,11 @@ class _Parser:
         node = self.primary()
         while True:
             kind = self.tok.kind
-            if kind == "^":
+            if kind == "^" and getattr(node, "name", "") == "exp":  # e^{-z}: exp(−z)
+                self.next()
+                arg = self.braced() if self.tok.kind == "{" else self.primary()
+                node = Call((node.span[0], arg.span[1]), "exp", arg)
+            elif kind == "^":
                 node = self.superscript(node)
             elif kind == "_" and isinstance(node, Sym) and (self._entry_next() or node.layer):
                 node = self.entry(node)
@@ -738,7 +771,7 @@ class _Parser:
             ):
                 # as in a superscript: A^T, A^{\prime}, A^2, and W^[2]T
                 node = self.superscript_item(node)
-            elif kind in ("row", "col"):  # v[None, :], v[:, None]: a 1-D v as a row, a column
+            elif kind in ("row", "column"):  # v[None, :], v[:, None]: a 1-D v as a row, a column
                 node = Call((node.span[0], self.next().end), kind, node)
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
@@ -749,17 +782,21 @@ class _Parser:
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
             elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean", "shape"):
                 node = self.method(node)
+            elif kind == "." and self.tokens[self.i + 1].kind == "grad":  # autograd's h.grad
+                self.next()
+                span = (node.span[0], self.next().end)
+                node = Deriv(span, Sym(span, "J"), node)  # ∂J/∂h
             elif kind == "(" and getattr(node, "name", "") in ("a", "y") and self._of_sample():
                 sample = self.braced("(")  # Nielsen's y(x), a^L(x); a^(L)(x^(i)): of a sample
                 node = replace(node, sample=True, span=(node.span[0], sample.span[1]))
-            elif kind == "(" and getattr(node, "name", "") == "J" and self.skip("(", "Θ", ")"):
-                end = self.tokens[self.i - 1].end  # Ng's J(Θ): the cost, a function of the weights
+            elif kind == "(" and getattr(node, "name", "") == "J" and self.skip_arguments():
+                end = self.tokens[self.i - 1].end  # Ng's J(Θ), UFLDL's J(W,b;x,y): the cost
                 node = replace(node, span=(node.span[0], end))
             elif kind == "[" and isinstance(node, Sym) and self._layered(node):
                 node = self.bracketed_layer(node)
             elif kind in ("[", "(") and isinstance(node, Ones):  # 𝟙[z > 0], or 1 (a − y)
                 return self.indicator(node)
-            elif kind in ("(", "{") and _function(node):
+            elif kind in ("(", "{", "[") and _function(node):  # Prince's a[f_k]
                 node = self.call(node)
             elif kind == "(" and isinstance(node, Square | Call) and _function(node.arg):
                 call = self.call(node.arg)  # \tanh^2(a): (tanh(a))²
@@ -1143,7 +1180,7 @@ class _Parser:
         num, den = self.braced(), self.braced()
         span = (start, self.tokens[self.i - 1].end)
         if isinstance(num, Differential) and isinstance(den, Differential):
-            return Deriv(span, num.arg, den.arg)
+            return _deriv(span, num.arg, den.arg)
         return Bin(span, "/", num, den, "\\frac")
 
     def operator_derivative(self, start):
@@ -1293,7 +1330,7 @@ NUMPY_CALLS = {
     "step": "({} > 0)",
     "below": "({} < 0)",
     "row": "{}[None, :]",
-    "col": "{}[:, None]",
+    "column": "{}[:, None]",
 }
 
 

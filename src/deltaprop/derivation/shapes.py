@@ -468,7 +468,7 @@ def _call(node, arg, domain):
         return Term((rows, rows), _apply(lambda v: np.diag(v[:, 0]), arg), node)
     if node.func in ELEMENTWISE:
         return _elementwise(node, arg, domain)
-    if node.func in ("row", "col"):  # a 1-D array (a column, or a row where a sum made it)
+    if node.func in ("row", "column"):  # a 1-D array (a column, or a row where a sum made it)
         return _oriented(node, arg)
     if node.func in ("ℓ", "ℓ'"):  # the loss of check --loss, summed over the outputs; ℓ' = ∂ℓ/∂a
         return _loss_term(node, arg, domain)
@@ -491,7 +491,7 @@ def _oriented(node, arg):
     for NumPy's sum without keepdims=True, a row (it broadcasts as one)."""
     if arg.shape is None or 1 not in arg.shape:
         raise ShapeError(node, arg, None, f"{to_text(node)} of a matrix has three axes")
-    if arg.shape[node.func == "col"] == 1:
+    if arg.shape[node.func == "column"] == 1:
         return Term(arg.shape, arg.value, node)
     return Term(arg.shape[::-1], _apply(np.transpose, arg), node)
 

@@ -234,11 +234,16 @@ def rows(formula):
 
 
 COPY = re.compile(  # a copy, a reshape to the shape an array has: the array
-    r"\.copy\(\)|\.reshape\((?!\s*-?1\s*,\s*-?1\s*\))(?:[^()]|\([^()]*\))*\)|\bnp\.array\(\s*(\w+)\s*,\s*copy\s*=\s*True\s*\)"
+    r"\.copy\(\)|\.reshape\(((?:[^()]|\([^()]*\))*)\)|\bnp\.array\(\s*(\w+)\s*,\s*copy\s*=\s*True\s*\)"
     r"|\bnp\.reshape\(((?:[^(),]|\([^()]*\))*),(?:[^()]|\([^()]*\))*\)"  # np.reshape(x, (N, -1))
 )
-KEYED = re.compile(  # grads['W2'], grads["dW" + str(l)]: dW2, dW; parameters["W1"]: W1
-    r"\b(grads|parameters|params)\s*\[\s*(['\"])d?(\w+?)\2\s*(?:\+\s*str\(\s*l\s*\)\s*)?\]"
+ORIENTED = {  # the arguments of a reshape to one column or one row: as NumPy's v[:, None]
+    r"\(?[^,]+,\s*1\s*\)?": "[:, None]",  # .reshape(-1, 1), .reshape((n, 1))
+    r"\(?\s*1\s*,[^,]+": "[None, :]",  # .reshape(1, -1)
+}
+KEYED = re.compile(  # grads['W2'], grads["dW" + str(l)]: dW2, dW; parameters["W1"],
+    # cache["Z1"]: W1, Z1
+    r"\b(grads|parameters|params|cache)\s*\[\s*(['\"])d?(\w+?)\2\s*(?:\+\s*str\(\s*l\s*\)\s*)?\]"
 )
 SAMPLE = re.compile(r"\b([XY])\(\s*\w+\s*,\s*:\s*\)'|\b([XY])\(\s*:\s*,\s*\w+\s*\)")  # X(t,:)': x
 MASK = re.compile(r"(\w+)\s*\[([^\[\]]+?)\s*([<>]=?)\s*0\s*\]\s*=\s*0")  # dx[x <= 0] = 0
@@ -248,12 +253,13 @@ KEPT = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}  # where the mask keeps the 
 
 def statements(code):
     """The statements of a line of code separated by ``;`` (``dZ2 = A2 - Y; dW2 = …``), its
-    copies and reshapes read as the array, ``grads['W2']`` as ``dW2`` and ``parameters['W1']``
+    copies and reshapes read as the array (to one column or row: ``v[:, None]``,
+    ``v[None, :]``), ``grads['W2']`` as ``dW2`` and ``parameters['W1']`` (or ``cache['Z1']``)
     as ``W1``, Octave's sample ``X(t,:)'`` (or ``X(:,t)``) as ``x`` (padded: positions in
     ``code`` still hold), and an in-place mask after a copy (``dx = dout.copy(); dx[x <= 0]
     = 0``, or on the next line) read as one statement, ``dx = (dout) * (x > 0)``."""
     found = []
-    code = COPY.sub(lambda m: (m[1] or f"({m[2]})" * (m[2] is not None)).ljust(len(m[0])), code)
+    code = COPY.sub(lambda m: _copied(m).ljust(len(m[0])), code)
     code = KEYED.sub(lambda m: ("d" * (m[1] == "grads") + m[3]).ljust(len(m[0])), code)
     code = SAMPLE.sub(lambda m: (m[1] or m[2]).lower().ljust(len(m[0])), code)
     code = INDEXED_LINE.sub(";", code)
@@ -265,6 +271,15 @@ def statements(code):
         elif statement.strip():
             found.append(statement)
     return found
+
+
+def _copied(found):
+    """A match of :data:`COPY` as the array it copies or reshapes (nothing after the array
+    for ``.copy()``), a reshape to one column or row as ``[:, None]`` or ``[None, :]``."""
+    if found[2] or found[3]:
+        return found[2] or f"({found[3]})"
+    reshaped = (v for k, v in ORIENTED.items() if found[1] and re.fullmatch(k, found[1].strip()))
+    return next(reshaped, "")
 
 
 def pieces(row):
@@ -307,17 +322,24 @@ def equations(formula):
     return found
 
 
+UPDATE = re.compile(r"([^=]*?)\s*([-+*/])=(?!=)(.*)", re.S)  # dW += T, dscores /= N
+
+
+def updated(statement):
+    """``statement`` with an update ``X op= T`` written ``X = X op (T)`` (code's ``dW += T``,
+    ``dscores /= N``)."""
+    found = UPDATE.fullmatch(statement.strip())
+    return f"{found[1]} = {found[1]} {found[2]} ({found[3].strip()})" if found else statement
+
+
 def _add_piece(found, piece):
     piece, claims = _claims(piece)
     arrow = top_level_split(piece, "←")
     if len(arrow) == 2 and len(top_level_split(arrow[1], "=")) == 1:
         found.append(Equation(arrow[0].strip(), "←", [_step(arrow[1])], claims))
         return
-    piece = arrow[-1]  # Goodfellow's g ← ∇_{a^{(k)}} J = …: g names the chain
+    piece = updated(arrow[-1])  # Goodfellow's g ← ∇_{a^{(k)}} J = …: g names the chain
     sides = [side.strip() for side in top_level_split(piece, "=")]
-    if len(sides) == 2 and sides[0][-1:] in ("+", "-"):  # dW += T is dW = dW + (T)
-        name = sides[0][:-1].strip()
-        sides = [name, f"{name} {sides[0][-1]} ({sides[1]})"]
     if len(sides) == 1:
         if claims and sides[0]:
             found.append(Equation(sides[0], "∈", [], claims))

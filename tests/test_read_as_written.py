@@ -1,0 +1,231 @@
+"""Lines the sources write that were not read as written (each a strict xfail of a corpus
+once): the cases here, with their verdicts written before the checker read them, are siblings
+of each corpus row, so that what is read is the form and not one line."""
+
+import pytest
+
+from deltaprop.derivation import check, check_derivation, check_text
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        ("z = np.dot(w, activation) + b", "correct"),  # a^(l−1): the loop's last activation
+        ("z = np.dot(w.transpose(), activation) + b", "wrong"),
+        ("z = np.dot(activation, w) + b", "wrong"),
+        ("z = np.dot(w, activation)", "wrong"),  # without b
+        ("z = np.dot(w, activations[-1]) + b", "wrong"),  # a^L, of the output
+    ],
+)
+def test_network_pys_running_activation_is_the_layer_before_in_the_forward_loop(equation, verdict):
+    """network.py's loop ``for b, w in zip(self.biases, self.weights)``: w is w^l, b is b^l,
+    ``z = np.dot(w, activation) + b`` reads the activation of the layer before (a^(l−1)),
+    which ``activation = sigmoid(z)`` then makes a^l."""
+    result = check(equation, None, "sigmoid", notation="nielsen")
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, line, verdict",
+    [
+        ("cs231n", "dscores = scores - y; dscores /= N", "correct"),
+        ("cs231n", "dscores = scores - y; dscores *= N", "wrong"),
+        ("cs231n", "dscores = scores - y; dscores /= N; dW2 = hidden.T.dot(dscores)", "correct"),
+        ("dlai", "dZ2 = A2 - Y; dZ2 /= m", "wrong"),  # the course's dZ has no 1/m
+        ("britz", "dW2 = np.dot(a1.T, delta3); dW2 += reg_lambda * W2", "correct"),
+        ("britz", "dW2 = np.dot(a1.T, delta3); dW2 -= reg_lambda * W2", "wrong"),
+    ],
+)
+def test_an_update_after_a_semicolon_applies_to_the_value_before_it(notation, line, verdict):
+    """``dscores = scores - y; dscores /= N`` is dscores = (scores − y) / N: an update by
+    ``+=``, ``-=``, ``*=`` or ``/=`` of a name assigned before it on the line."""
+    result = check(line, (4, 5, 3), "relu", notation=notation)
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, line, verdict",
+    [
+        ("dlai", "m = X.shape[1]; dW1 = np.dot(dZ1, X.T) / m", "correct"),
+        ("dlai", "m = X.shape[1]; dW1 = np.dot(dZ1, X.T)", "wrong"),
+        ("dlai", "m = Y.shape[1]; db2 = np.sum(dZ2, axis=1, keepdims=True) / m", "correct"),
+        ("dlai", "m = A1.shape[1]; dW2 = 1 / m * np.dot(dZ2, A1.T)", "correct"),
+        ("cs231n", "N = X.shape[0]; dscores = (scores - y) / N", "correct"),
+        ("cs231n", "N = X.shape[0]; dscores = (scores - y) * N", "wrong"),
+    ],
+)
+def test_the_number_of_samples_named_before_a_semicolon_is_used_after_it(notation, line, verdict):
+    """``m = X.shape[1]; dW1 = np.dot(dZ1, X.T) / m``: m, the number of samples, is given
+    for the statement after it, not judged alone (it is no quantity of the network)."""
+    result = check(line, (4, 5, 3), "tanh", notation=notation)
+    assert result.verdict == verdict, result.to_text()
+
+
+def test_a_number_of_samples_of_the_wrong_axis_is_never_accepted():
+    line = "m = X.shape[0]; dW1 = np.dot(dZ1, X.T) / m"  # n_1, the width of the input
+    assert check(line, (4, 5, 3), "tanh", notation="dlai").verdict != "correct"
+
+
+@pytest.mark.parametrize(
+    "line, verdict",
+    [
+        ("db1 = (1.0 / m) * np.sum(dZ1, axis=1).reshape(-1, 1)", "correct"),
+        ("db1 = np.sum(dZ1, axis=1).reshape((-1, 1)) / m", "correct"),
+        ("db1 = (1 / m) * np.sum(dZ1, axis=1).reshape(dZ1.shape[0], 1)", "correct"),
+        ("db2 = (1 / m) * np.sum(dZ2, axis=1)[:, None]", "correct"),
+        ("db1 = (1 / m) * np.sum(dZ1, axis=0).reshape(-1, 1)", "wrong"),  # m × 1
+        ("db1 = (1 / m) * np.sum(dZ1, axis=1).reshape(1, -1)", "wrong"),  # a row
+    ],
+)
+def test_a_reshape_to_one_column_makes_a_column_of_a_1d_sum(line, verdict):
+    """``np.sum(dZ1, axis=1)`` is 1-D (it broadcasts as a row); ``.reshape(-1, 1)`` and
+    ``[:, None]`` make it the column that keepdims=True gives."""
+    result = check(line, (4, 5, 3), "tanh", notation="dlai")
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "line, verdict",
+    [
+        ("cache['Z1'] = np.dot(W1, X) + b1", "correct"),
+        ('cache["A1"] = np.tanh(cache["Z1"])', "correct"),
+        ("cache['Z2'] = np.dot(W2, cache['A1']) + b2", "correct"),
+        ("cache['Z2'] = np.dot(W2, cache['Z1']) + b2", "wrong"),
+        ("dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(cache['A1'], 2))", "correct"),
+        ("dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(cache['Z1'], 2))", "wrong"),
+    ],
+)
+def test_the_courses_cache_dictionary_holds_its_names(line, verdict):
+    """deeplearning.ai's forward pass returns cache = {"Z1": Z1, "A1": A1, …}: cache['Z1'] is
+    Z1, as grads['dW1'] is dW1 and parameters['W1'] is W1."""
+    result = check(line, (4, 5, 3), "tanh", notation="dlai")
+    assert result.verdict == verdict, result.to_text()
+
+
+RASCHKA = [  # Raschka's names on top of Britz's rows (data/define_sweep5.tsv), without Y
+    "A^{(in)}=X",
+    "Z^{(h)}=Z^(2)",
+    "A^{(h)}=A^(2)",
+    "Z^{(out)}=Z^(3)",
+    "A^{(out)}=A^(3)",
+    "W^{(h)}=Theta^(1)",
+    "W^{(out)}=Theta^(2)",
+    "delta^{(out)}=Delta^(3)",
+]
+
+
+@pytest.mark.parametrize(
+    "notation, define, equation, verdict",
+    [
+        ("britz", RASCHKA, r"\delta^{(out)} = A^{(out)} - Y", "correct"),
+        ("britz", RASCHKA, r"\delta^{(out)} = Y - A^{(out)}", "wrong"),
+        ("britz", RASCHKA, r"\delta^{(out)} = A^{(out)} - Y^T", "wrong"),
+        ("britz", (), "delta3 = a2 - Y", "correct"),
+        ("cs231n", (), "dscores = (scores - Y) / N", "correct"),
+    ],
+)
+def test_the_targets_y_are_rows_in_a_notation_of_rows(notation, define, equation, verdict):
+    """One sample per row: Y, not named by the notation, is the targets as rows, (Y)ᵀ of the
+    question's, as every quantity of the notation is."""
+    result = check(equation, (4, 5, 3), "sigmoid", notation=notation, define=define)
+    assert result.verdict == verdict, result.to_text()
+
+
+DELTA = r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot "
+
+
+@pytest.mark.parametrize(
+    "notation, define, equation, verdict",
+    [
+        (
+            "britz",
+            [*RASCHKA, "delta^{(h)}=Delta^(2)"],
+            r"\delta^{(h)} = \delta^{(out)} (W^{(out)})^T \odot"
+            r" \frac{\partial \phi(Z^{(h)})}{\partial Z^{(h)}}",
+            "correct",
+        ),
+        ("question", (), DELTA + r"\frac{\partial \sigma(z^{(l)})}{\partial z^{(l)}}", "correct"),
+        ("question", (), DELTA + r"\frac{\partial \phi(z^{(l+1)})}{\partial z^{(l+1)}}", "wrong"),
+        (  # by another quantity: no φ', not read (and never accepted)
+            "question",
+            (),
+            DELTA + r"\frac{\partial \sigma(z^{(l)})}{\partial a^{(l)}}",
+            "unsupported",
+        ),
+    ],
+)
+def test_the_derivative_of_phi_by_its_argument_is_phi_prime(notation, define, equation, verdict):
+    """Raschka's ∂φ(z^{(h)})/∂z^{(h)} beside ⊙ is φ'(z^{(h)}), entry by entry."""
+    result = check(equation, (4, 5, 3), "sigmoid", notation=notation, define=define)
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "claim, sizes, verdict",
+    [
+        (r"y \in \mathbb{R}", (3, 4, 1), "correct"),  # one output: y is a number
+        (r"y \in \mathbb{R}", (3, 4, 2), "wrong"),
+        (r"\delta^{(3)} \in \mathbb{R}^{1}", (3, 4, 1), "correct"),
+        (r"\delta^{(2)} \in \mathbb{R}^{4}", (3, 4, 1), "correct"),
+        (r"\delta^{(2)} \in \mathbb{R}^{3}", (3, 4, 1), "wrong"),
+        (r"\Theta^{(1)} \in \mathbb{R}^{4 \times 3}", (3, 4, 1), "correct"),
+        (r"\Theta^{(1)} \in \mathbb{R}^{3 \times 4}", (3, 4, 1), "wrong"),
+        (r"\delta^{(2)} \in \mathbb{R}^{4}", None, "skipped"),  # no widths to compare
+    ],
+)
+def test_a_shape_claim_is_judged_in_the_widths_given(claim, sizes, verdict):
+    """With --sizes 3,4,1, n_L is 1: y ∈ ℝ is right, and a space written in numbers
+    (ℝ^{4 × 3}) is judged against them."""
+    result = check_derivation(claim, sizes)
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "text, activation, verdict",
+    [
+        (r"with $\text{ReLU}(x) = \max(0, x)$ in the hidden layers", "relu", "correct"),
+        (r"with $\text{ReLU}(x) = \max(0, x)$ in the hidden layers", "tanh", "wrong"),
+        (r"We use ReLU: $g(z) = \max(0, z)$.", "relu", "correct"),
+        (r"The sigmoid, $\sigma(z) = \frac{1}{1+e^{-z}}$.", "sigmoid", "correct"),
+        (r"The sigmoid, $\sigma(z) = \frac{1}{1+e^{-z}}$.", "relu", "wrong"),
+        (r"$\varphi(z) = \tanh(z)$", "tanh", "correct"),
+    ],
+)
+def test_a_definition_of_phi_by_its_formula_is_judged_for_the_networks_activation(
+    text, activation, verdict
+):
+    """ReLU(x) = max(0, x), σ(z) = 1/(1 + e^{−z}), φ(z) = tanh(z) in a post: right where the
+    formula is the network's φ, wrong where it is another activation's."""
+    result = check_text(text, activation=activation)
+    verdicts = [step.verdict for formula in result.formulas for step in formula.steps]
+    assert verdicts == [verdict], result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, notation, written",
+    [
+        (r"\delta^{[2]} = a^{[2]} - y", "dlai", "dz^{[2]}"),
+        (r"\delta^{[1]} = W^{[2]T} \delta^{[2]} * g'(z^{[1]})", "dlai", "dz^{[1]}"),
+    ],
+)
+def test_a_quantity_of_the_question_in_a_notation_numbered_from_0_is_said_not_judged(
+    equation, notation, written
+):
+    """deeplearning.ai's notation has no δ, and its layer 0 is the input: δ^{[2]} is neither
+    its dz^{[2]} (δ^(3)) nor the question's δ^(2) for sure, so it is not judged, and the
+    message names the notation's own name and the question's notation."""
+    result = check(equation, notation=notation)
+    assert result.verdict in ("unparseable", "unsupported"), result.to_text()
+    assert written in result.message and "--notation question" in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    "equation",
+    [
+        r"dz^{[2]} = a^{[2]} - y",
+        r"\Theta^{[1]} = W^{[1]}",  # W^{[l]} is Θ^(l): the weights have one number in both
+        r"dz^{[L]} = a^{[L]} - y",
+    ],
+)
+def test_the_notations_own_names_and_its_weights_are_judged_in_its_numbering(equation):
+    assert check(equation, notation="dlai").verdict == "correct"
