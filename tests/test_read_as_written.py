@@ -2,9 +2,13 @@
 once): the cases here, with their verdicts written before the checker read them, are siblings
 of each corpus row, so that what is read is the form and not one line."""
 
+import re
+import tomllib
+from pathlib import Path
+
 import pytest
 
-from deltaprop.derivation import check, check_derivation, check_text
+from deltaprop.derivation import check, check_derivation, check_text, tables
 
 
 @pytest.mark.parametrize(
@@ -229,3 +233,87 @@ def test_a_quantity_of_the_question_in_a_notation_numbered_from_0_is_said_not_ju
 )
 def test_the_notations_own_names_and_its_weights_are_judged_in_its_numbering(equation):
     assert check(equation, notation="dlai").verdict == "correct"
+
+
+HAGAN = Path(__file__).parent / "data" / "hagan.toml"  # his F = (t − a)ᵀ(t − a) = 2J
+
+
+@pytest.mark.parametrize(
+    "equation",
+    [r"W^m = W^m - \frac{\alpha}{2} s^m (a^{m-1})^T", r"s^M = -(t - a^M)"],
+)
+def test_half_of_a_step_of_a_cost_without_a_half_is_said_of_that_cost(equation):
+    """Hagan's F has no ½: a step or a sensitivity that is half the true one forgets the 2 of
+    F's derivative; the squared loss's ½ is no part of it."""
+    result = check(equation, (4, 5, 3), "sigmoid", notation=tables.load(HAGAN))
+    assert result.verdict == "wrong", result.to_text()
+    assert any("F = 2J" in hint for hint in result.hints), result.to_text()
+    assert not any("½ of the loss" in hint for hint in result.hints), result.to_text()
+
+
+def test_half_of_the_output_error_is_said_of_the_squared_losss_half():
+    result = check(r"\delta^{(L)} = \frac{1}{2} (a^{(L)} - y)", (4, 5, 3))
+    assert any("½ of the loss" in hint for hint in result.hints), result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, equation",
+    [
+        ("question", r"\delta^{(k)} = (\Theta^{(k+1)})^T \delta^{(k+1)} \odot \varphi'(z^{(k)})"),
+        ("question", r"\frac{\partial J}{\partial \Theta^{(k)}} = \delta^{(k)} (a^{(k)})^T"),
+        ("question", "delta[k] = Theta[k] @ delta[k+1] * dphi(z[k])"),
+        ("nielsen", r"\delta^k = (w^{k})^T \delta^{k+1} \odot \sigma'(z^k)"),
+    ],
+)
+def test_a_renamed_copy_writes_the_students_layer_letter_back(notation, equation):
+    """A user's copy of a built-in notation file under another name says what the built-in
+    says (but for the line naming the notation, which the question's own leaves out), in the
+    student's letter k: the notation's own letter is the file's, not looked up by its name."""
+    data = tomllib.loads(tables.source(notation)) | {"name": "mine", "title": "my notation"}
+    copy = check(equation, None, "tanh", notation=tables.read(data, "mine.toml")).to_text()
+    builtin = check(equation, None, "tanh", notation=notation).to_text()
+    copy = copy.replace("my notation", tables.builtin(notation).title)
+    assert re.sub(r"\nnotation: [^\n]*", "", copy) == re.sub(r"\nnotation: [^\n]*", "", builtin)
+
+
+@pytest.mark.parametrize(
+    "equation, notation, verdict",
+    [
+        ("x = a^{(1)}", "question", "correct"),  # a^(1) = x: a superscript is no cs231n code
+        ("x = a^{(2)}", "question", "wrong"),
+        ("out = x.dot(w) + b", "cs231n", "correct"),
+        ("dx = dout * (1 - out**2)", "cs231n", "correct"),
+    ],
+)
+def test_a_line_with_a_superscript_is_not_read_as_cs231n_code(equation, notation, verdict):
+    result = check(equation)
+    assert (result.notation, result.verdict) == (notation, verdict), result.to_text()
+
+
+TRASK = [  # Trask's Grokking Deep Learning on top of Britz's rows (data/define_sweep5.tsv)
+    "layer_0=X",
+    "layer_1=A^(2)",
+    "layer_2=A^(3)",
+    "weights_0_1=Theta^(1)",
+    "weights_1_2=Theta^(2)",
+    "layer_2_delta=Delta^(3)",
+    "layer_1_delta=Delta^(2)",
+    "weight_delta_0_1=m dJ/dTheta^(1)",
+]
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        ("weight_delta_0_1 = layer_0.T.dot(layer_1_delta)", "correct"),
+        ("weight_delta_0_1 = layer_0.dot(layer_1_delta)", "wrong"),
+        ("dW2 = a1.T.dot(delta3)", "correct"),  # Britz's own names, in his numbering
+        ("dW2 = a1.T.dot(delta2)", "wrong"),
+    ],
+)
+def test_a_name_with_0_in_it_is_a_name_not_the_input_layer_0(equation, verdict):
+    """Trask's layer_0 = X is a name of the input; it makes no layer 0 of the notation (as
+    a^0 = x does), so Britz's own names keep their numbers."""
+    result = check(equation, (4, 5, 3), "relu", notation="britz", define=TRASK)
+    assert result.verdict == verdict, result.to_text()
+    assert "n_{L+1}" not in result.to_text()
