@@ -78,6 +78,20 @@ def test_a_placeholder_in_many_rows_is_named_not_an_internal_error(tmp_path, rng
     assert ", and 4 more; fix them, or leave them empty to have them imputed" in line
 
 
+def test_cells_are_shown_as_written_with_decimal_commas(tmp_path, rng, capsys):
+    """With --decimal , a bad cell was shown with its comma turned into a point ('1.000.00'
+    for 1.000,00), and thousands points got no hint."""
+    rows = [[cell.replace(".", ",") for cell in row] for row in numbers(rng, 40)]
+    for i in range(12):
+        rows[i][1] = f"{1000 + 100 * i:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    data = write_rows(tmp_path / "de.csv", ["a", "b", "y"], rows, sep=";")
+    argv = ["train", str(data), "--target", "y", "--decimal", ",", "--out", str(tmp_path / "m.npz")]
+    assert main([*argv, *FAST]) == 1
+    line = one_error_line(capsys)
+    assert "'1.000,00' (line 2), '1.100,00' (line 3)" in line and "1.000.00" not in line
+    assert "thousands separators: write them without them (1234,5)" in line
+
+
 # ---------------------------------------------------------------- "nan" is a missing number
 
 
@@ -158,6 +172,17 @@ def test_predict_suggests_a_column_renamed_by_its_case(tmp_path, rng, capsys):
     assert main(["predict", str(model), str(renamed)]) == 1
     line = one_error_line(capsys)
     assert "lacks the feature column(s) 'area'" in line and "did you mean 'Area'?" in line
+
+
+def test_predict_keep_suggests_a_misspelt_column(tmp_path, rng, capsys):
+    rows = [[str(9000 + i), *row] for i, row in enumerate(numbers(rng, 20))]
+    data = write_rows(tmp_path / "h.csv", ["id", "area", "rooms", "y"], rows)
+    model = tmp_path / "m.npz"
+    assert main(["train", str(data), "--target", "y", "--out", str(model), *FAST]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(model), str(data), "--keep", "ID"]) == 1
+    line = one_error_line(capsys)
+    assert "--keep names 'ID', not a column of " in line and "did you mean 'id'?" in line
 
 
 # ---------------------------------------------------------------- metrics in any unit

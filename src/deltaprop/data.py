@@ -38,7 +38,11 @@ BLOCK = 1 << 22
 # a missing cell in the commands that fill them (``Table.raw``), else refused as inf is.
 NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)", re.I)
 DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")  # "197169,0": a decimal comma
-THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")  # "1,234.5", "12,345,678"
+# Numbers with thousands separators, by decimal mark: "1,234.5", "12,345,678"; "1.234,5"
+THOUSANDS = {
+    ".": re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"),
+    ",": re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"),
+}
 # Cells of a column of numbers that mean "missing" (besides an empty cell)
 MISSING_MARKERS = frozenset({"na", "n/a", "nan", "null", "none"})
 
@@ -172,7 +176,8 @@ class Table:
 
     def _raw_text(self, name, cells):
         """Numbers with NaN for missing cells when most cells are numbers, else text."""
-        text = [None if c is None or not c.strip() else self._point(c.strip()) for c in cells]
+        written = [None if c is None or not c.strip() else c.strip() for c in cells]
+        text = [self._point(c) for c in written]
         number = [
             c is None or c.lower() in MISSING_MARKERS or bool(NUMBER.fullmatch(c)) for c in text
         ]
@@ -180,11 +185,11 @@ class Table:
         bad = [i for i, ok in enumerate(number) if not ok]
         if filled and len(bad) < filled / 2:
             if bad:
-                self._bad_cells(name, bad, [text[i] for i in bad])
+                self._bad_cells(name, bad, [written[i] for i in bad])
             x = [np.nan if c is None or c.lower() in MISSING_MARKERS else float(c) for c in text]
             return np.array(x, dtype=np.float64)  # (m,)
         if filled and all(c is None or DECIMAL_COMMA.fullmatch(c) for c in text):
-            self._bad_cells(name, bad, [text[i] for i in bad])
+            self._bad_cells(name, bad, [written[i] for i in bad])
         return np.array(text, dtype=object)  # (m,)
 
     def _bad_cells(self, name, rows, cells):
@@ -198,7 +203,7 @@ class Table:
         more = f", and {len(rows) - CELLS_SHOWN} more" if len(rows) > CELLS_SHOWN else ""
         raise DataError(
             f"column {_short(name)!r} of {self.path} has {len(rows)} cell(s) that are not "
-            f"numbers: {shown}{more}; {_cell_hint(cells)}"
+            f"numbers: {shown}{more}; {_number_hint(cells, self.decimal) or FIX_HINT}"
         )
 
     def lines(self, rows):
@@ -226,8 +231,7 @@ class Table:
                 f"{where} is {_short(text)!r}, not a finite number; remove or impute the "
                 f"missing or infinite values first"
             )
-        if DECIMAL_COMMA.fullmatch(text) and self.decimal != ",":
-            hint = _cell_hint([text])
+        hint = _number_hint([text], self.decimal) or hint
         hint = hint or "fix the value, or leave a non-numeric column out of the features"
         raise DataError(f"{where} is {_short(text)!r}, not a number; {hint}")
 
@@ -246,16 +250,23 @@ class Table:
         raise DataError(f"{self.path} changed while it was read; read it again")
 
 
-def _cell_hint(cells):
-    """What to do about cells that are not numbers in a column of numbers."""
-    if any(DECIMAL_COMMA.fullmatch(cell) for cell in cells):
+FIX_HINT = "fix them, or leave them empty to have them imputed (--missing impute)"
+
+
+def _number_hint(cells, decimal):
+    """The fix for cells, as written, that are numbers written another way than with the
+    decimal mark ``decimal`` (a decimal comma, thousands separators); else None."""
+    if decimal == "." and any(DECIMAL_COMMA.fullmatch(cell) for cell in cells):
         return (
             "they look like numbers with a decimal comma: read the file with --decimal , "
             "(and --sep ';' when semicolons separate the columns)"
         )
-    if any(THOUSANDS.fullmatch(cell) for cell in cells):
-        return "they look like numbers with thousands separators: write them without them (1234.5)"
-    return "fix them, or leave them empty to have them imputed (--missing impute)"
+    if any(THOUSANDS[decimal].fullmatch(cell) for cell in cells):
+        example = "1234.5" if decimal == "." else "1234,5"
+        return (
+            f"they look like numbers with thousands separators: write them without them ({example})"
+        )
+    return None
 
 
 def _is_number(kind):
@@ -758,8 +769,8 @@ def model_columns(table, names, what=None):
     absent = table.missing(names)
     if absent and what is not None:
         raise DataError(
-            f"{what} names {_quoted(absent)}, not a column of {table.path}; the columns "
-            f"are: {listed_names(table.columns)}"
+            f"{what} names {_quoted(absent)}, not a column of {table.path}{meant(absent, table)}; "
+            f"the columns are: {listed_names(table.columns)}"
         )
     if absent:
         raise DataError(
