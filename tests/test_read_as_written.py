@@ -317,3 +317,61 @@ def test_a_name_with_0_in_it_is_a_name_not_the_input_layer_0(equation, verdict):
     result = check(equation, (4, 5, 3), "relu", notation="britz", define=TRASK)
     assert result.verdict == verdict, result.to_text()
     assert "n_{L+1}" not in result.to_text()
+
+
+PROD_O = (
+    r"\text{prod}\left(\frac{\partial J}{\partial o}, \frac{\partial o}{\partial W^{(2)}}\right)"
+)
+PROD_S = (
+    r"\text{prod}\left(\frac{\partial J}{\partial s}, \frac{\partial s}{\partial W^{(2)}}\right)"
+)
+DJ_DW2 = r"\frac{\partial J}{\partial W^{(2)}} = "
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        (DJ_DW2 + PROD_O, "correct"),  # the chain rule by the weights: ∂J/∂o hᵀ
+        (DJ_DW2 + PROD_O + " + " + PROD_S, "correct"),  # J = L + s: ∂J/∂s = 1, ∂s/∂W = λW
+        (
+            DJ_DW2 + r"\frac{\partial J}{\partial o} h^\top + \frac{\partial s}{\partial W^{(2)}}",
+            "correct",
+        ),
+        (
+            DJ_DW2
+            + r"\frac{\partial J}{\partial o} h^\top + 2 \frac{\partial s}{\partial W^{(2)}}",
+            "wrong",
+        ),
+        (DJ_DW2 + PROD_O + " + " + PROD_S.replace("W^{(2)}", "W^{(1)}"), "wrong"),
+        (
+            DJ_DW2.replace("W^{(2)}", "W^{(1)}") + PROD_O.replace("W^{(2)}", "W^{(1)}"),
+            "unsupported",
+        ),
+    ],
+)
+def test_d2ls_regularizer_s_and_its_chain_rule_by_the_weights(equation, verdict):
+    """d2l §5.3: J = L + s with s = (λ/2)(‖W^{(1)}‖² + ‖W^{(2)}‖²), so ∂J/∂s = 1 and
+    ∂s/∂W^{(2)} = λ W^{(2)}; prod(∂J/∂o, ∂o/∂W^{(2)}) is ∂J/∂o hᵀ (o = W^{(2)} h + b^{(2)}).
+    ∂o/∂W^{(1)}, across two layers, is not read (and never accepted)."""
+    result = check(equation, (4, 5, 3), "tanh", notation="d2l")
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, notation, verdict",
+    [
+        ("a2 = z2", "britz", "correct"),  # his one hidden layer: a2 is the (linear) output
+        ("a1 = z1", "britz", "wrong"),
+        ("a2 = np.tanh(z2)", "britz", "wrong"),
+        ("a1 = np.tanh(z1)", "britz", "correct"),
+        ("delta3 = a2 - y", "britz", "correct"),
+        ("a2 = np.tanh(z2)", "ng-numpy", "correct"),  # Ng's numbering: a2 is hidden
+        ("a2 = np.tanh(z2)", None, "wrong"),  # read as Britz's, the default of the line
+    ],
+)
+def test_britzs_network_has_one_hidden_layer_without_sizes(equation, notation, verdict):
+    """Britz's names are of his network, L = 3: a2 = z2 is its linear output without
+    --sizes too (d2l's h^{(2)} is hidden: d2l names its output o); a2 = np.tanh(z2) reads in
+    his numbering and in Ng's, and is read in his."""
+    result = check(equation, notation=notation)
+    assert (result.notation, result.verdict) == (notation or "britz", verdict), result.to_text()

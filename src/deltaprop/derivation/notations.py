@@ -254,8 +254,9 @@ def _units(sides, table):
 def depth(equation, notation):
     """The number of layers of the network ``equation`` is judged on without --sizes (0:
     symbolic widths): for a table with layers (d2l's), as many as the layers it names need
-    (Θ^(k) maps layer k to k+1; one layer more after the deepest, unless the equation names
-    the output); in any notation, an equation of absolute layers that names the target y is
+    (Θ^(k) maps layer k to k+1; where the table names its output, as d2l's o, its other
+    names are hidden layers: one layer more after the deepest, unless the equation names the
+    output); in any notation, an equation of absolute layers that names the target y is
     about a network whose deepest layer named is the output (δ^(3) = a^(3) − y: L = 3)."""
     table = table_of(notation)
     sides = parsed(equation, table) or []
@@ -266,7 +267,8 @@ def depth(equation, notation):
         absolute = needs and len(needs) == len(syms)
         return max(needs) if absolute and any(n.name in "yY" for n in nodes) else 0
     output = any(n.layer == LayerIndex("L", 0) for n in syms)
-    return max([table.layers, *(k + (not output) for k in needs)])
+    hidden = not output and any(m.at == "L" for m in table.symbols.values())  # d2l's h, not o
+    return max([table.layers, *(k + hidden for k in needs)])
 
 
 def readable(text, notation):
@@ -475,6 +477,10 @@ def _derivative(deriv, table):
         return Transpose(deriv.span, _derivative(replace(deriv, den=den.arg), table))
     if isinstance(den, Sym) and den.name in BATCH_SUMS and table.cost == "mean":
         return Bin(deriv.span, "/", deriv, Sym(den.span, "m"), "scale")
+    if getattr(den, "name", "") == "S" and getattr(num, "name", "") == "J":  # J = ℓ + S
+        return Num(deriv.span, 1.0)
+    if getattr(num, "name", "") == "S" and getattr(den, "name", "") == "Θ":  # S = (α/2) Σ ‖Θ‖²
+        return Bin(deriv.span, "@", Sym(num.span, "α"), den, "")
     return deriv
 
 
