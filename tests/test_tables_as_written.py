@@ -133,6 +133,28 @@ def test_inf_is_still_refused_naming_its_line(tmp_path, rng, capsys):
     assert "column 'a', line 8 of " in one_error_line(capsys)
 
 
+@pytest.mark.parametrize("marker", ["#N/A", "<NA>", "#NA", "N/A", "None"])
+def test_pandas_missing_markers_are_missing_cells(tmp_path, rng, marker, capsys):
+    """Excel writes #N/A, pandas <NA>: pandas reads both as missing, and so does deltaprop."""
+    rows = numbers(rng, 50)
+    for i in (3, 17, 30):
+        rows[i][0] = marker
+    data = write_rows(tmp_path / "export.csv", ["a", "b", "y"], rows)
+    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), "--hidden"]
+    assert main([*argv, "4", "--epochs", "5", "--test-size", "0"]) == 0
+    assert "filled 3 missing cell(s)" in capsys.readouterr().out
+
+
+def test_a_text_target_says_deltaprop_predicts_numbers(tmp_path, rng, capsys):
+    rows = [[*row[:2], ["red", "green", "blue"][i % 3]] for i, row in enumerate(numbers(rng, 30))]
+    data = write_rows(tmp_path / "colors.csv", ["a", "b", "color"], rows)
+    argv = ["train", str(data), "--target", "color", "--out", str(tmp_path / "m.npz"), *FAST]
+    assert main(argv) == 1
+    line = one_error_line(capsys)
+    assert "column 'color', line 2 of " in line and "is 'red', not a number" in line
+    assert "choose a target column of numbers (deltaprop does regression" in line
+
+
 # ---------------------------------------------------------------- a misspelt column name
 
 

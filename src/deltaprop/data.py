@@ -43,8 +43,16 @@ THOUSANDS = {
     ".": re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"),
     ",": re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"),
 }
-# Cells of a column of numbers that mean "missing" (besides an empty cell)
-MISSING_MARKERS = frozenset({"na", "n/a", "nan", "null", "none"})
+# Cells of a column of numbers that mean "missing" (besides an empty cell), lowercased: pandas'
+# default na_values (Excel's #N/A, pandas' own <NA>, …), separated by "|"
+MISSING_MARKERS = frozenset(
+    "na|n/a|nan|null|none|#n/a|#n/a n/a|#na|<na>|1.#ind|-1.#ind|1.#qnan|-1.#qnan".split("|")
+)
+# What to do about a target cell that is not a number
+TARGET_HINT = (
+    "fix the value, or choose a target column of numbers (deltaprop does regression, not "
+    "classification)"
+)
 
 
 @dataclass(frozen=True)
@@ -154,9 +162,10 @@ class Table:
 
     def raw(self, name):
         """Column ``name`` as ``deltaprop.tabular`` takes it: float64 (m,) with NaN for a
-        missing cell (empty, or NA, N/A, NaN, null, None) when it holds numbers, else an
-        object array of str and None (text). A column of numbers with a few cells that are
-        not, or with an infinite number, raises one ``DataError`` naming the cells."""
+        missing cell (empty, or one of ``MISSING_MARKERS``: NA, NaN, #N/A, …) when it holds
+        numbers, else an object array of str and None (text). A column of numbers with a few
+        cells that are not, or with an infinite number, raises one ``DataError`` naming the
+        cells."""
         import pyarrow.types as pat
 
         values = self.arrow.column(self.columns.index(name))
@@ -709,7 +718,7 @@ def _check_unique(subject, names):
 def target_matrix(table, target):
     """``y`` (m, k): the columns ``target`` of ``table``; a missing one lists the columns."""
     _check_exists(table, "target", target)
-    return table.matrix(tuple(target), "fix the value (a target must be a number in every row)")
+    return table.matrix(tuple(target), TARGET_HINT)
 
 
 def check_targets(table, target):

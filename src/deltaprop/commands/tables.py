@@ -9,7 +9,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from deltaprop.commands.common import as_frame, model_features
-from deltaprop.data import Dataset, check_targets, dataset_columns, listed_names, split_names
+from deltaprop.data import (
+    TARGET_HINT,
+    Dataset,
+    check_targets,
+    dataset_columns,
+    listed_names,
+    split_names,
+)
 from deltaprop.errors import ConfigError, DataError
 from deltaprop.tabular import (
     CELLS_SHOWN,
@@ -116,7 +123,7 @@ def target_columns(table, target):
     for j, name in enumerate(target):
         values = table.raw(name)
         if is_text(values):
-            table.column(name, "fix the value (a target must be a number in every row)")
+            table.column(name, TARGET_HINT)
         y[:, j] = values
     return y
 
