@@ -7,11 +7,13 @@ data/notation_sweep2.tsv, data/notation_sweep3.tsv, data/notation_sweep4.tsv and
 data/notation_sweep5.tsv (every notation) the same way by reviewers with new inputs, and
 data/notation_verbatim.tsv (the equations as each source prints or codes them), before they
 were run; data/define_sweep3.tsv holds names of a student's own (--define), written likewise,
-and data/define_sweep4.tsv and data/define_sweep5.tsv textbooks' notations deltaprop has no
-table for (--define and notation files), and what it says when it cannot read them."""
+and data/define_sweep4.tsv, data/define_sweep5.tsv and data/define_sweep6.tsv textbooks'
+notations deltaprop has no table for (--define and notation files), and what it says when it
+cannot read them."""
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from corpus import assert_verdict, read_rows, run
 from deltaprop.cli import main
 from deltaprop.derivation import check, check_derivation
 from deltaprop.derivation.notations import detect, title
-from deltaprop.derivation.tables import NOTATIONS, TABLES, load
+from deltaprop.derivation.tables import NOTATIONS, TABLES, load, read
 from deltaprop.errors import ConfigError
 
 DATA = Path(__file__).parent / "data"
@@ -170,9 +172,13 @@ def test_an_equation_in_names_of_ones_own_gets_its_verdict(row):
     assert result.verdict == expected, result.to_text()
 
 
-OWN = read_rows(DATA / "define_sweep4.tsv", DATA / "define_sweep5.tsv")  # textbooks without a
+OWN = read_rows(*(DATA / f"define_sweep{n}.tsv" for n in (4, 5, 6)))  # textbooks without a
 # table, and what is unread
-NOT_YET = {  # a part of a row of define_sweep5.tsv not read yet: why
+NOT_YET = {  # a part of a row of define_sweep5.tsv or define_sweep6.tsv not read yet: why
+    "1,1,1,1\tcorrect": (
+        "3Blue1Brown's chain of one unit a layer: shapes are checked for every width, where "
+        "a^{(L-1)} 2(a^{(L)} - y) multiplies two columns"
+    ),
 }
 
 
@@ -212,6 +218,168 @@ def test_a_textbooks_notation_brought_by_the_student_gets_its_verdict(row):
         return
     assert not (expected == "wrong" and result.verdict == "correct"), result.to_text()
     assert result.verdict == expected and said in result.to_text(), result.to_text()
+
+
+PRINCE = [  # Understanding Deep Learning: f_k = β_k + Ω_k h_k, h_{k+1} = a[f_k], h_0 = x
+    "h_0=x",
+    "f_k=z^(k+2)",
+    "h_k=a^(k+1)",
+    r"\Omega_k=Theta^(k+1)",
+    r"\beta_k=b^(k+2)",
+    "a=phi",
+    r"\ell=J",
+]
+
+
+@pytest.mark.parametrize(
+    "equation, notation, define, verdict",
+    [
+        (r"A^{[l+1]} = g^{[l+1]}(Z^{[l+1]})", "dlai", [], "correct"),  # l = 0: A^{[1]}
+        (r"f_k = \beta_k + \Omega_k h_k", "question", PRINCE, "correct"),
+        (r"f_k = \beta_k + \Omega_k h_{k+1}", "question", PRINCE, "wrong"),
+        (r"h_{k+1} = a[f_k]", "question", PRINCE, "correct"),
+        (r"h_{k+1} = a[h_k]", "question", PRINCE, "wrong"),
+        (
+            r"\frac{\partial \ell}{\partial \Omega_k} = \frac{\partial \ell}{\partial f_k} h_k^T",
+            "question",
+            PRINCE,
+            "correct",
+        ),
+        (
+            r"\frac{\partial \ell}{\partial \Omega_k} = h_k \frac{\partial \ell}{\partial f_k}^T",
+            "question",
+            PRINCE,
+            "wrong",
+        ),
+    ],
+)
+def test_a_layer_after_the_input_layer_0_is_of_the_layer_letter_0(
+    equation, notation, define, verdict
+):
+    """Where layer 0 is the input, an equation of the layer l+1 holds at l = 0 too (its first
+    hidden layer): deeplearning.ai's A^{[l+1]}, Prince's h_{k+1} = a[f_k], whose f_k is the z of
+    the layer after h_k's."""
+    result = check(equation, (4, 5, 3), "relu", notation=notation, define=define)
+    assert result.verdict == verdict, result.to_text()
+
+
+ALPAYDIN = """\
+title = "Alpaydin's notation"
+units = "jhi"  # x_j the inputs, z_h the hidden units, y_i the outputs
+
+[symbols]
+"w^{(l)}" = "Theta^(l)"  # w_{hj}, from the input j to the hidden unit h
+v = "Theta^(2)"  # v_{ih}, from the hidden unit h to the output i: of one layer
+"z^{(l)}" = "a^(l)"
+x = "x^(1)"
+r = "y^(L)"
+y = "a^(L)"
+"""
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        (r"y_i = \sum_h v_{ih} z_h + v_{i0}", "correct"),
+        (r"y_i = \sum_h v_{hi} z_h + v_{i0}", "wrong"),
+        (r"\Delta v_{ih} = \eta (r_i - y_i) z_h", "correct"),
+        (r"\Delta v_{ih} = \eta (y_i - r_i) z_h", "wrong"),
+        (r"\Delta w_{hj} = \eta \sum_i (r_i - y_i) v_{ih} z_h (1 - z_h) x_j", "correct"),
+        (r"\Delta w_{hj} = \eta \sum_i (r_i - y_i) v_{ih} (1 - z_h) x_j", "wrong"),
+    ],
+)
+def test_a_weight_of_one_layer_is_read_in_units(equation, verdict):
+    """Alpaydin's v_{ih}, a name of the weights into the output layer only, with his unit
+    letters j, h, i (its layer is the name's, not its unit's)."""
+    table = read(tomllib.loads(ALPAYDIN), "alpaydin.toml")
+    assert check(equation, (4, 5, 3), "sigmoid", notation=table).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "equation, notation, define, verdict",
+    [
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot g'(z^{(l)})",
+            "question",
+            ["g'=phi'"],
+            "correct",
+        ),
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot g'(a^{(l)})",
+            "question",
+            ["g'=phi'"],
+            "wrong",
+        ),
+        (
+            r"z^l_j = \sum_k u^l_{jk} a^{l-1}_k + b^l_j",
+            "nielsen",
+            ["u^l_{jk}=Theta^(l-1)"],
+            "correct",
+        ),
+        (
+            r"z^l_j = \sum_k u^l_{kj} a^{l-1}_k + b^l_j",
+            "nielsen",
+            ["u^l_{jk}=Theta^(l-1)"],
+            "wrong",
+        ),
+        (
+            r"\frac{\partial E_n}{\partial v_{kj}} = (y_k - t_k) z_j",
+            "bishop",
+            ["v=Theta^(2)"],
+            "correct",
+        ),
+        (
+            r"\frac{\partial E_n}{\partial v_{kj}} = (y_k - t_k) a_j",
+            "bishop",
+            ["v=Theta^(2)"],
+            "wrong",
+        ),
+    ],
+)
+def test_a_definition_as_the_textbook_writes_it(equation, notation, define, verdict):
+    """A derivative defined with its prime (g'=phi': g is φ), a name with its entry indices
+    (u^l_{jk} is the name u^l) and a weight of one layer in Bishop's units."""
+    result = check(equation, (4, 5, 3), "tanh", notation=notation, define=define)
+    assert result.verdict == verdict, result.to_text()
+
+
+DUDA = ["net^{(l)}=z^(l)", "y^{(l)}=a^(l)", "t=y^(L)", "delta^{(l)}=-delta^(l)", "f=phi"]
+
+
+@pytest.mark.parametrize(
+    "equation, notation, define, verdict",
+    [
+        (r"\Delta w_{kj} = \eta \delta_k y_j", "bishop", DUDA, "correct"),  # δ = −∂J/∂net
+        (r"\Delta w_{kj} = -\eta \delta_k y_j", "bishop", DUDA, "wrong"),
+        (r"\Delta w_{ji} = \eta \delta_j x_i", "bishop", DUDA, "correct"),
+        (r"\Delta \Theta^{(l)} = -\eta \delta^{(l+1)} (a^{(l)})^T", "question", [], "correct"),
+        (r"\Delta \Theta^{(l)} = \eta \delta^{(l+1)} (a^{(l)})^T", "question", [], "wrong"),
+    ],
+)
+def test_a_weights_change_is_a_step_of_gradient_descent(equation, notation, define, verdict):
+    """Mitchell's and Duda, Hart and Stork's Δw_{kj} = η δ_k y_j: w_{kj} = w_{kj} + η δ_k y_j."""
+    result = check(equation, (4, 5, 3), "sigmoid", notation=notation, define=define)
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, named, other",
+    [
+        (r"a^{(l)} = \mathrm{ReLU}(z^{(l)})", "relu", "tanh"),
+        (r"a^{(l)} = relu(z^{(l)})", "relu", "sigmoid"),
+        (r"a^{(l)} = sigmoid(z^{(l)})", "sigmoid", "relu"),
+        (
+            r"\delta^{(l)} = (\Theta^{(l)})^T \delta^{(l+1)} \odot \mathrm{ReLU}'(z^{(l)})",
+            "relu",
+            "tanh",
+        ),
+    ],
+)
+def test_a_function_named_for_another_activation_is_never_accepted(equation, named, other):
+    """sigmoid, relu and ReLU are φ in every notation, for a network whose φ it is only."""
+    assert check(equation, (4, 5, 3), named).verdict == "correct"
+    result = check(equation, (4, 5, 3), other)
+    assert result.verdict == "wrong" and "is not this network's activation" in result.to_text()
 
 
 DETECTED = [

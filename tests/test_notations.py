@@ -120,6 +120,12 @@ def test_output_activation_on_the_command_line(capsys):
     assert "activation='softmaxx' is not known" in capsys.readouterr().err
 
 
+def test_an_output_activation_is_judged_with_the_squared_loss_only():
+    equation = r"\delta^L = (a^L - y) \odot \sigma'(z^L)"
+    with pytest.raises(ConfigError, match="--output-activation is judged with the squared loss"):
+        check(equation, activation="sigmoid", output_activation="sigmoid", loss="huber")
+
+
 @pytest.mark.parametrize(
     ("equation", "verdict"),
     [

@@ -415,8 +415,6 @@ def _local_definition(result, name, equation, options, scope):
     only; later formulas may use it.
     A name of one letter is one only where ``expr`` reads (``s = 1/(1+np.exp(-Z1))``), not
     a letter of prose (``l = 2..L, the hidden layers``): None, the line judged as any."""
-    if not equation.steps:
-        return result
     expr = scope.substituted(equation.steps[0].text)
     single = options.single(expr)
     read = single is not None and single.verdict in ("defined", "correct")

@@ -68,9 +68,6 @@ class Target:
     entry: str = ""  # written entry by entry: δ^l_j ("j"), ∂C/∂w^l_{jk} ("jk")
     term: object = None  # of an update X = X + T (node: X), the T as written
 
-    def text(self):
-        return to_text(self.node)
-
 
 @dataclass(frozen=True)
 class Context:
@@ -227,14 +224,14 @@ def check(
         return result
     nodes = [n for side in (lhs, *sides) if side is not None for n in shapes.walk(side)]
     words = notations.student_words(equation, nodes, result.notation, context.activation)
-    if activation is None and words["phi"] in ACTIVATIONS:  # sigmoidGradient: a sigmoid network
-        context = replace(context, activation=words["phi"])
+    if activation is None and words["named"]:  # sigmoidGradient: a sigmoid network
+        context = replace(context, activation=words["named"])
     context = replace(context, voice=notations.Writer(equation, table, words))
     judged = _verdict(context, result, lhs, sides, bias, notations.layout(equation))
     if context.activation != phi:
         judged.notes.append(NAMED_NOTE.format(named=context.activation))
-    if words["phi"] in ACTIVATIONS and words["phi"] != context.activation:  # sigmoid for tanh
-        judged = _other_activation(judged, words["phi"], context.activation)
+    if words["named"] not in ("", context.activation):  # sigmoid for tanh
+        judged = _other_activation(judged, words["named"], context.activation)
     if judged.verdict == "unsupported":
         judged.message = _advised(equation, judged.message, judged.notation)
     if judged.verdict == "wrong" and isinstance(named, str):
@@ -255,7 +252,6 @@ def _elsewhere(equation, sizes, activation, notation, define):
     return [f"it checks correct in {notations.title(other)}: try --notation {other}"]
 
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")  # functions a student names, read as φ if φ
 NAMED_NOTE = "judged for a network whose φ is {named}, the function the equation names"
 ACTIVATION_NOTE = (
     "{named} is not this network's activation: φ is {phi} here (--activation {phi}); name "
@@ -366,6 +362,8 @@ def _judge(context, result, lhs, sides, reading):
         if reading == "rows":
             result.notes.append(notations.ROWS_NOTE)
     one = lhs is not None and len(sides) == 1
+    if one and _change(lhs):  # Δw_{ji} = η δ_j x_i: the step w_{ji} = w_{ji} + η δ_j x_i
+        lhs, sides = lhs.right, [Bin(lhs.span, "+", lhs.right, sides[0], "+")]
     update = _update(lhs, sides[0], context.voice.table) if one else None
     written = lhs, sides[0].right if update is not None else None  # X and T of X = X + T
     if update is not None:
@@ -389,7 +387,6 @@ def _judge(context, result, lhs, sides, reading):
 
 def _reading(equation, sizes, notation, output):
     """The result to fill, with the notation the equation is read in and how it translates."""
-    notation = notations.detect(equation) if notation is None else notation
     notation = notations.check_notation(notation)
     result = CheckResult(equation, "correct", sizes=sizes, notation=notation)
     note = notations.local_names(table_of(notation), equation).note
@@ -430,6 +427,14 @@ def _unit_rate(node, table):
         return None
     one = Num(node.span, 1 / _own_cost(table)[1])
     return one if table.cost == "mean" else Bin(node.span, "/", one, Sym(node.span, "m"), "/")
+
+
+def _change(lhs):
+    """Whether ``lhs`` is the change of a weight or a bias, Δ written against it (Mitchell's
+    and Duda, Hart and Stork's Δw_{ji}, Haykin's Δw_{ji}(n)): a step of gradient descent."""
+    left, right = (lhs.left, lhs.right) if isinstance(lhs, Bin) and lhs.op == "@" else (0, 0)
+    change = isinstance(left, Sym) and left.name == "Δ" and left.layer is None
+    return change and isinstance(right, Sym) and right.name in ("Θ", "b")
 
 
 def _update(lhs, rhs, table):
@@ -784,7 +789,7 @@ def _failure_json(err, write):
 def _concrete_failure(goal, rhs, sizes, write):
     """The first layer of ``sizes`` where the operation is undefined, with numbers."""
     quantity = None if goal is None else (goal.name, goal.layer)
-    for binding in claimed_bindings(quantity, goal and goal.node, rhs, sizes):
+    for binding in claimed_bindings(quantity, goal and goal.node, rhs, sizes, write.table.first):
         try:
             shapes.evaluate(rhs, shapes.ConcreteDomain(sizes, binding, m=1))
         except shapes.ShapeError as err:
@@ -797,14 +802,16 @@ def _concrete_failure(goal, rhs, sizes, write):
 # ---------------------------------------------------------------- values
 
 
-def claimed_bindings(quantity, left, rhs, sizes):
+def claimed_bindings(quantity, left, rhs, sizes, first=1):
     """The layer bindings of ``sizes`` that ``left = rhs``, an equation about ``quantity``
-    (the ``(name, layer)`` on its left, or None), claims (:func:`_claims`); only L when the
-    equation is about absolute layers. A RangeError when no layer of ``sizes`` is claimed."""
+    (the ``(name, layer)`` on its left, or None), claims (:func:`_claims`), l from the
+    notation's ``first`` layer (0 where the input is layer 0: deeplearning.ai's A^{[l+1]} at
+    l = 0 is the first hidden layer); only L when the equation is about absolute layers. A
+    RangeError when no layer of ``sizes`` is claimed."""
     L = len(sizes)
     if not _about_every_layer(left, rhs):
         return [{"L": L}]
-    bindings = [{"L": L, "l": k} for k in range(1, L + 1)]
+    bindings = [{"L": L, "l": k} for k in range(first, L + 1)]
     claimed = [b for b in bindings if _claims(*(quantity or (None, None)), rhs, b)]
     if not claimed:
         node, sizes_text = left if left is not None else rhs, ",".join(map(str, sizes))
@@ -861,7 +868,8 @@ def _evaluate_layers(context, goal, rhs, evaluate_at=None, sizes=None):
     (:func:`_evaluate_at`)."""
     sizes, at = sizes or context.sizes or generic_sizes(rhs), evaluate_at or _evaluate_at
     network = context.network(sizes, rhs)
-    bindings = claimed_bindings((goal.name, goal.layer), goal.node, rhs, sizes)
+    first = context.voice.table.first if context.voice else 1
+    bindings = claimed_bindings((goal.name, goal.layer), goal.node, rhs, sizes, first)
     return layer_rows(bindings, lambda binding: at(goal, rhs, network, binding))
 
 

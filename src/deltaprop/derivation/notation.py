@@ -212,7 +212,7 @@ NAMES = {  # a token and its names written as a word (Theta) or as a LaTeX comma
 COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "·": "cdot times",
     "*": "ast",
-    "⊙": "odot circ",
+    "⊙": "odot circ bullet",  # UFLDL's •
     "ᵀ": "top intercal",
     "∂": "partial",
     "∇": "nabla",
@@ -248,6 +248,7 @@ WORDS = {  # a token and its other words
     "square": "square",
     "tanh": "tanh",  # tanh(z), tanh′(z) in plain text
     "sech": "sech",  # sech²(z) = 1 − tanh²(z), tanh's derivative as textbooks write it
+    "grad": "grad",  # an autograd's h.grad, ∂J/∂h
 }
 
 
@@ -259,6 +260,7 @@ def _spellings(*tables):
 
 
 COMMAND_TOKENS, WORD_TOKENS = _spellings(NAMES, COMMANDS), _spellings(NAMES, WORDS)
+NAMED_PHI = dict.fromkeys(("sigmoid", "relu", "ReLU"), "φ")  # φ where it is the network's
 LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
@@ -266,6 +268,7 @@ UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", ".transp
 UNICODE["\\|"] = "‖"  # Octave's .*, ./, .^ and :=; LaTeX's \|
 UNICODE["←"] = "="
 UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
+UNICODE["•"] = "⊙"  # UFLDL's element-wise product
 UNICODE["𝟙"] = "1"  # 𝟙[z > 0]: the indicator, read as the mask (z > 0)
 SCRIPTS = str.maketrans(
     "⁽⁾ˡᴸᵏⁱ⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹ₐⱼₖₗᵢ₊₋₀₁₂₃₄₅₆₇₈₉", "()lLki+-0123456789ajkli+-0123456789"
@@ -279,7 +282,7 @@ TOKEN_RE = re.compile(
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)(?:_(?=\d+_grad))?\d+(?:_grad)?(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
-    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘·×ᵀ⊤∂∇−½𝟏𝟙′‖²Σℓ←])"
+    r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘•·×ᵀ⊤∂∇−½𝟏𝟙′‖²Σℓ←])"
 )
 
 
@@ -302,16 +305,19 @@ def tokenize(text, notation="question"):
     answer's g is δ; Nielsen's w^l is Θ^(l−1)); a name of its table's symbols is a token
     ``~name`` (with its layer when digits follow, as in ``dZ1``), translated after parsing."""
     table = table_of(notation)
-    words = WORD_TOKENS | table.words | {name: f"~{name}" for name in table.symbols}
+    words = WORD_TOKENS | NAMED_PHI | table.words | {name: f"~{name}" for name in table.symbols}
     words |= {f"\\{name}": f"~{name}" for name in table.symbols if "^" in name}  # \delta^{(h)}
+    words |= {letter: letter for letter in table.letters if len(letter) > 1}  # UFLDL's n_l
     names, letters = _names_re(words), LETTERS | set(table.letters)  # Hagan's m, a student's n
     tokens, pos = [], 0
     while pos < len(text):  # a name of the notation first, then the other tokens
         match = (names and names.match(text, pos)) or TOKEN_RE.match(text, pos)
         if match is None:
             raise ParseError(f"unexpected character {text[pos]!r} at position {pos}", text, pos)
-        named = match.re is not TOKEN_RE
-        tokens += _named_tokens(match, words) if named else _tokens_of(match, text, words, letters)
+        if match.re is TOKEN_RE:
+            tokens += _tokens_of(match, text, words, letters)
+        else:
+            tokens += _named_tokens(match, words, letters)
         pos = match.end()
     tokens.append(Token("end", None, len(text), len(text)))
     return [_renamed(tok, table.operators) for tok in tokens]
@@ -336,11 +342,14 @@ def _names_re(words):
     )
 
 
-def _named_tokens(match, words):
+def _named_tokens(match, words, letters):
     key = "name" if match.group("name") else "dname"
     name, digits, pos, split = match.group(key), match.group("digits"), *match.span(key)
     tokens = [Token("∂", "∂", match.start(), pos)] if key == "dname" else []  # d of a name
-    tokens.append(_symbol_or_op(words[name], pos, split))
+    letter = words[name] == name and name in letters  # a layer letter of a word: UFLDL's n_l
+    tokens.append(
+        Token("sym", name, pos, split) if letter else _symbol_or_op(words[name], pos, split)
+    )
     if not digits:
         return tokens
     if not words[name].startswith("~"):  # sigmoid2: not a name of the notation
@@ -419,6 +428,8 @@ def _symbol_or_op(s, pos, end):
 def _word_tokens(word, text, pos, end, words=WORD_TOKENS, letters=LETTERS):
     if word in words:
         return [_symbol_or_op(words[word], pos, end)]
+    if word == "e" and text.startswith("^", end):  # e^{-z}: exp
+        return [Token("sym", "exp", pos, end)]
     if word == "d":  # dJ/dΘ, \frac{dJ}{d\Theta}: the differential
         return [Token("∂", "∂", pos, end)]
     if word[0] == "d" and len(word) > 1 and (word[1:] in words or word[1:] in letters):
@@ -630,6 +641,17 @@ class _Parser:
         self.i += len(values)
         return True
 
+    def skip_arguments(self):
+        """Whether a list of symbols in parentheses follows (the arguments of a cost: Ng's
+        J(Θ), UFLDL's J(W,b;x,y)): then read past it."""
+        end = self.i + 1
+        while self.tokens[end].kind == "sym" and self.tokens[end + 1].kind in (",", ";", ")"):
+            if self.tokens[end + 1].kind == ")":
+                self.i = end + 2
+                return True
+            end += 2
+        return False
+
     def expect(self, kind, what):
         if self.tok.kind != kind:
             self.fail(f"expected {what}")
@@ -722,7 +744,11 @@ class _Parser:
         node = self.primary()
         while True:
             kind = self.tok.kind
-            if kind == "^":
+            if kind == "^" and getattr(node, "name", "") == "exp":  # e^{-z}: exp(−z)
+                self.next()
+                arg = self.braced() if self.tok.kind == "{" else self.primary()
+                node = Call((node.span[0], arg.span[1]), "exp", arg)
+            elif kind == "^":
                 node = self.superscript(node)
             elif kind == "_" and isinstance(node, Sym) and (self._entry_next() or node.layer):
                 node = self.entry(node)
@@ -747,17 +773,21 @@ class _Parser:
                 node = Call((node.span[0], power.end), "pow", node, (exponent,))
             elif kind == "." and self.tokens[self.i + 1].kind in ("dot", "sum", "mean", "shape"):
                 node = self.method(node)
+            elif kind == "." and self.tokens[self.i + 1].kind == "grad":  # autograd's h.grad
+                self.next()
+                span = (node.span[0], self.next().end)
+                node = Deriv(span, Sym(span, "J"), node)  # ∂J/∂h
             elif kind == "(" and getattr(node, "name", "") in ("a", "y") and self._of_sample():
                 sample = self.braced("(")  # Nielsen's y(x), a^L(x); a^(L)(x^(i)): of a sample
                 node = replace(node, sample=True, span=(node.span[0], sample.span[1]))
-            elif kind == "(" and getattr(node, "name", "") == "J" and self.skip("(", "Θ", ")"):
-                end = self.tokens[self.i - 1].end  # Ng's J(Θ): the cost, a function of the weights
+            elif kind == "(" and getattr(node, "name", "") == "J" and self.skip_arguments():
+                end = self.tokens[self.i - 1].end  # Ng's J(Θ), UFLDL's J(W,b;x,y): the cost
                 node = replace(node, span=(node.span[0], end))
             elif kind == "[" and isinstance(node, Sym) and self._layered(node):
                 node = self.bracketed_layer(node)
             elif kind in ("[", "(") and isinstance(node, Ones):  # 𝟙[z > 0], or 1 (a − y)
                 return self.indicator(node)
-            elif kind in ("(", "{") and _function(node):
+            elif kind in ("(", "{", "[") and _function(node):  # Prince's a[f_k]
                 node = self.call(node)
             elif kind == "(" and isinstance(node, Square | Call) and _function(node.arg):
                 call = self.call(node.arg)  # \tanh^2(a): (tanh(a))²

@@ -205,11 +205,13 @@ def _plain_word(found):
 def plain(text):
     """``text`` with the loss ``\\mathcal{L}`` (or ``\\mathcal{J}``) as J, bold letters plain,
     a subscript of one letter unbraced (``E_{n}``: ``E_n``; Bishop's ``y_{nk}`` of the sample n:
-    ``y_k``), Haykin's iteration ``(n)`` dropped (``v_j(n)``: ``v_j``) and the name of a chain
-    dropped (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
+    ``y_k``, and Rumelhart, Hinton and Williams's ``o_{pj}``, ``Δ_p w`` of the pattern p), Haykin's
+    iteration ``(n)`` dropped (``v_j(n)``: ``v_j``) and the name of a chain dropped
+    (Goodfellow's ``g ← ∇_ŷ J = …``), padded so that positions in ``text`` still hold."""
     text = PLAIN.sub(_plain_word, text)
-    text = re.sub(r"_\{n?(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
+    text = re.sub(r"_\{[np]?(\w)\}", lambda found: f"_{found[1]}".ljust(len(found.group())), text)
     text = re.sub(r"(?<=[\w}])\(n\)", "   ", text)  # Haykin's v_j(n), of the iteration n
+    text = re.sub(r"(?<=\\Delta)_p\b", "  ", text)
     return CHAIN_NAME.sub(lambda found: " " * len(found.group()), text)
 
 
@@ -338,12 +340,14 @@ FUNCTION_WORDS |= dict.fromkeys(("Diag(phi')", "Diag(φ')", "Diag(dphi)"), "Diag
 
 def _setting(name, quantity):
     """The change to a table that a definition of a setting makes, or None for a name: a layer
-    letter (``M=L``), the input as layer 0 (``a^0=x``) or a word (``g=phi``)."""
+    letter (``M=L``), the input as layer 0 (``a^0=x``) or a word (``g=phi``, ``g'=phi'``)."""
+    if name.endswith("'") and quantity.endswith("'"):  # g'=phi': g is φ
+        name, quantity = name[:-1], quantity[:-1]
     if quantity in FUNCTION_WORDS and re.fullmatch(
         r"\\?[^\W\d]\w*(?:\{\w+\})?", name
     ):  # f, \dot{F}
         return lambda table: replace(table, words=table.words | {name: FUNCTION_WORDS[quantity]})
-    if re.fullmatch(r"[A-Za-z]", name) and quantity in ("l", "L"):
+    if re.fullmatch(r"[A-Za-z]\w*", name) and quantity in ("l", "L"):  # M=L, UFLDL's n_l=L
         return lambda table: replace(table, letters=table.letters | {name: quantity})
     if quantity in ("x", "X") and INPUT_LAYER.fullmatch(name):
         return lambda table: replace(table, first=0)
@@ -445,10 +449,12 @@ def _written_layer(sym, meaning, table):
     belongs to the layer of j), or the layer the table gives a name written without one."""
     if sym.layer is not None:
         return core_layer(sym.layer, meaning.shift, table)
+    if meaning.at:  # Alpaydin's v_{ih}, a weight of one layer, even with units
+        return _at(meaning, table)
     if table.units and sym.entry:
         unit = sym.entry[-1] if meaning.core == "Θ" and not meaning.transposed else sym.entry[0]
         return table.units[unit].shift(meaning.shift)
-    return _at(meaning, table) if meaning.at else None
+    return None
 
 
 def _layer_of(text, table):
@@ -627,6 +633,7 @@ def as_numpy(node):
 
 SIGMA = re.compile(r"\\Sigma|Σ")  # Nielsen's Σ'(z) = Diag(σ'(z))
 PRIME = re.compile(r"^d|'$|_?(?:prime|derivative)$|Gradient$")  # φ' of a name of φ: g', dtanh
+ACTIVATIONS = ("sigmoid", "tanh", "relu")  # functions a student names (ReLU too), read as φ
 PRODUCTS = {"*": "*", ".*": ".*", "⊙": "⊙", "∘": "∘", "\\odot": "⊙", "\\circ": "∘"}
 
 
@@ -635,8 +642,6 @@ def student_words(equation, nodes, notation, activation):
     writes them (its parsed ``nodes`` hold their places), else as ``notation`` names them
     (its letter for φ, or the activation's name: Ng's sigmoid and sigmoidGradient)."""
     table, said = table_of(notation), {}
-    if not (table.symbols or table.spelled or table.words):  # the core's own: φ', even as dphi
-        return dict(WORDS)
     for n in nodes:
         written = isinstance(n, Call) and n.func in ("φ", "φ'") and n.span and n.arg.span
         written = written and not SIGMA.match(equation, n.span[0])  # Σ'(z) names no σ'
@@ -647,26 +652,30 @@ def student_words(equation, nodes, notation, activation):
         if isinstance(n, Bin) and n.op in ("⊙", "*") and n.left.span and n.right.span:
             product = equation[n.left.span[1] : n.right.span[0]].strip(" ()")
             said.setdefault("⊙", PRODUCTS.get(product))
+    phi = said.get("φ") or PRIME.sub("", said.get("φ'") or "")
+    named = {"named": phi.lower() if phi.lower() in ACTIVATIONS else ""}
+    if not (table.symbols or table.spelled or table.words):  # the core's own: φ', even as dphi
+        return WORDS | named
     names = [
         w for w, core in table.words.items() if core == "φ" and (w == activation or len(w) == 1)
     ]
-    phi = said.get("φ") or PRIME.sub("", said.get("φ'") or "")
     phi = phi or min(names, key=lambda w: w != activation, default="φ")
     primes = [w for w, core in table.words.items() if core == "φ'" and w.startswith(phi)]
     dphi = said.get("φ'") or (primes or [phi + "'"])[0]
     octave = table.operators.get("*") == "·"  # * the matrix product, .* element-wise
     times = said.get("⊙") or ("*" if table.numpy else ".*" if octave else "⊙")
-    return {"phi": phi, "dphi": dphi, "times": times, "argless": said.get("argless", False)}
+    argless = said.get("argless", False)
+    return {"phi": phi, "dphi": dphi, "times": times, "argless": argless} | named
 
 
 def _function_name(text):
     """The name of a function as written before its argument: ``g^{[1]\\prime}(`` is g',
     ``\\sigma'(`` is σ', ``sigmoidGradient(`` and Trask's ``relu2deriv(`` are themselves; None
     when it has none."""
-    name = re.match(r"\\?[A-Za-z_][A-Za-z_\d]*|[^\W\d_]", text)
+    name = re.match(r"(?:\\(?:mathrm|operatorname|text)\s*\{)?(\\?[A-Za-z_]\w*|[^\W\d_])", text)
     if name is None:
         return None
-    return character(name.group()) + ("'" if re.search(r"'|′|\\prime", text) else "")
+    return character(name[1]) + ("'" if re.search(r"'|′|\\prime", text) else "")
 
 
 def character(command):
@@ -1004,15 +1013,13 @@ def rows(node, L=None):
 
 BIAS_UNIT = "the bias unit {x} of Ng's course is 1 (it multiplies the bias column of Θ)"
 ROWS = " (one sample per row, as in ex4's vectorized code)"
-STEPS = {  # (the quantity, the operation, axis): (right, what the Octave step does)
+STEPS = {  # (the quantity, the operation, its axis if it matters): (right, what the step does)
     ("a", BiasUnit, 0): (True, "puts the bias unit a_0 = 1 on top of {x}, for Ng's Θ"),
     ("a", BiasUnit, 1): (True, "puts the bias unit's column of ones before {x}" + ROWS),
     ("δ", DropFirst, 0): (True, "drops the first entry of {x}, the bias unit's, which has no δ"),
     ("δ", DropFirst, 1): (True, "drops the first column of {x}, the bias unit's" + ROWS),
-    ("a", DropFirst, 0): (False, "drops a unit of {x}: a gets the bias unit ([1; a]), δ drops it"),
-    ("a", DropFirst, 1): (False, "drops a unit of {x}: a gets the bias unit ([1; a]), δ drops it"),
-    ("δ", BiasUnit, 0): (False, "gives {x} an entry for the bias unit, which has no δ"),
-    ("δ", BiasUnit, 1): (False, "gives {x} an entry for the bias unit, which has no δ"),
+    ("a", DropFirst): (False, "drops a unit of {x}: a gets the bias unit ([1; a]), δ drops it"),
+    ("δ", BiasUnit): (False, "gives {x} an entry for the bias unit, which has no δ"),
 }
 
 
@@ -1029,7 +1036,7 @@ def bias_step(lhs, sides, write=to_text):
         return one, f"a step of the course, not an equation: {BIAS_UNIT.format(x=write(lhs))}"
     if not isinstance(rhs, BiasUnit | DropFirst) or not isinstance(rhs.arg, Sym):
         return None
-    step = STEPS.get((lhs.name, type(rhs), rhs.axis))
+    step = STEPS.get((lhs.name, type(rhs), rhs.axis)) or STEPS.get((lhs.name, type(rhs)))
     if (rhs.arg.name, rhs.arg.layer) != (lhs.name, lhs.layer) or lhs.layer is None or not step:
         return None
     right, message = step

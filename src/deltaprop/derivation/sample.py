@@ -113,8 +113,6 @@ class RandomNetwork:
         rng = np.random.default_rng(seed)
         self.sizes, self.m, self.alpha = check_sizes(sizes), m, alpha
         self.output = None if output_activation is None else get_activation(output_activation)
-        if self.output is not None and loss not in (None, "squared"):
-            raise ConfigError("an output activation is judged with the squared loss only")
         self.loss = (
             get_loss(loss or "squared") if self.output is None else squared_after(self.output)
         )

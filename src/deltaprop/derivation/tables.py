@@ -155,7 +155,8 @@ def _meanings(data, table, where, kind="", key="symbols"):
     meanings = {}
     for name, quantity in data.get(key, {}).items():
         try:
-            word, meaning = definition(name, quantity, table, "l" if kind else "")
+            so_far = replace(table, symbols=meanings)
+            word, meaning = definition(name, quantity, so_far, "l" if kind else "")
         except ConfigError as err:
             part = f"local.{kind}.{key}" if kind else key
             raise ConfigError(f"{where}: {part} {name!r} = {quantity!r}: {err}") from None
@@ -193,7 +194,7 @@ def _local(value):
 
 def _letters(value):
     pairs = value.items() if isinstance(value, dict) else [("", "")]
-    return all(re.fullmatch(r"[A-Za-z]", k) and v in ("l", "L") for k, v in pairs)
+    return all(re.fullmatch(r"[A-Za-z]\w*", k) and v in ("l", "L") for k, v in pairs)
 
 
 WORD_MEANINGS = ("φ", "φ'", "ℓ'", "Diag φ'", "α", "J", "m", "G", "sum", "reg", *NUMPY_WORDS)
@@ -263,6 +264,7 @@ NAMED_LAYER = re.compile(  # Raschka's A^{(h)}, W^{(out)}: a layer named by a wo
     r"\\?[^\W\d]\w*\s*\^\s*\{?\s*[(\[]\s*[A-Za-z]\w*\s*[)\]]\s*\}?"
 )
 ELL = re.compile(r"(?<=[\^\[({])(?:\\ell(?![A-Za-z])|ℓ)")  # W^{[\ell]}: the layer letter l
+ENTRIES = re.compile(r"_(?:\{[a-z](?:,?[a-z])?\}|[a-z](?:,?[a-z])?)(?=\^|$)")  # w^l_{jk}
 FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{(.*)\}")  # \frac{∂J}{∂…}: ∂J/∂…
 QUANTITIES = (
     "Theta^(l), b^(l), z^(l), a^(l), delta^(l), their batches Z, A, Delta, the gradients "
@@ -270,6 +272,10 @@ QUANTITIES = (
     "number, maybe transposed (Theta^(l)^T); or a function: phi, phi', Diag(phi')"
 )
 MATRICES = {"Θ", "G", "Acc"}  # a name read as one of these is not redefined as a vector
+VECTORS = {"b", "z", "a", "δ"}  # nor one of these as a matrix
+SHAPED = {name: core for name, core in CORE.items() if name != "theta"}  # θ_j: a threshold
+UNITS = {"z", "a", "Z", "A"}  # the units of a layer: of one written layer, one layer apart at most
+WEIGHTS = {"Θ", "G"}  # between two layers
 
 
 def definition(name, quantity, table, at=""):
@@ -282,7 +288,8 @@ def definition(name, quantity, table, at=""):
     cs231n's ``Delta^(l+1)/m``, Hagan's ``2 delta^(l)``), maybe transposed. A ConfigError
     names what does not fit: a name the notation reads as a matrix is not given a vector."""
     name, quantity = ELL.sub("l", name).strip(), ELL.sub("l", quantity).strip()
-    written = WRITTEN.fullmatch(name)
+    name = ENTRIES.sub("", name) if "^" in name else name  # w^l_{jk}: the name w^l
+    written = WRITTEN.fullmatch(_braced(name, table))
     letter = written and (written["letter"] or written["slot"])
     if NAMED_LAYER.fullmatch(name) and letter not in {*table.letters, "l", "L"}:  # A^{(out)}
         word, letter = re.sub(r"\s+", "", name).lstrip("\\"), ""
@@ -296,15 +303,23 @@ def definition(name, quantity, table, at=""):
     _same_shape(word, name.strip(), meaning.core, table)
     if layer is None and meaning.core not in SCALARS:
         raise ConfigError(f"give the layer of {quantity.strip()!r}: write {quantity.strip()}^(l)")
-    if letter and meaning.core not in SCALARS:
-        base = table.letters.get(letter, "?")
+    if letter and meaning.core in SCALARS:
+        raise ConfigError(f"{quantity.strip()!r} has no layer: write {word}={quantity.strip()}")
+    if letter:
+        if letter not in table.letters:
+            raise ConfigError(
+                f"{letter!r} is not a layer letter of {table.title}: write it in its letters, "
+                f"as {letter} = {layer[0]!r}"
+            )
+        base = table.letters[letter]
         if base != layer[0]:
             raise ConfigError(
                 f"the layer letters differ ({letter!r} is {base!r} in {table.title}, the "
                 f"quantity's is {layer[0]!r}): write the quantity with {base!r}"
             )
         offset = int((written["offset"] or "0").replace(" ", ""))
-        return word, replace(meaning, shift=layer[1] - offset - input_shift(base, table))
+        meaning = replace(meaning, shift=layer[1] - offset - input_shift(base, table))
+        return word, _layers_agree(word, meaning, quantity.strip(), table)
     if layer is None:
         return word, meaning
     if at and layer[0] == "l":  # a name of the layer l of a table of one layer (cs231n's)
@@ -314,15 +329,58 @@ def definition(name, quantity, table, at=""):
     return word, replace(meaning, shift=shift, at=at)
 
 
+def _braced(name, table):
+    """``name`` with a layer letter of ``table`` written as a subscript without braces put in
+    them: Murphy's ``W_l`` is ``W_{l}`` (but ``E_n`` and ``A_prev`` are names)."""
+    found = re.fullmatch(r"(.+)_([A-Za-z])", name)
+    return f"{found[1]}_{{{found[2]}}}" if found and found[2] in table.letters else name
+
+
 def _same_shape(word, name, core, table):
     """A ConfigError where ``word``, which ``table`` reads as a weight matrix (W: Θ), is
-    defined as a vector or a batch."""
-    before = getattr(table.symbols.get(word), "core", None) or CORE.get(word)
+    defined as a vector or a batch, or one it reads as a vector (b) as a matrix. A small θ is
+    a vector's letter: Rumelhart, Hinton and Williams's threshold θ_j is a bias."""
+    before = getattr(table.symbols.get(word), "core", None) or SHAPED.get(word)
     if before in MATRICES and core not in MATRICES | SCALARS:
-        raise ConfigError(
-            f"the shapes disagree: {name} is a weight matrix in {table.title}: write a matrix "
-            f"such as Theta^(l), or give the quantity another name"
-        )
+        shape, example = "a weight matrix", "a matrix such as Theta^(l)"
+    elif before in VECTORS and core in MATRICES:
+        shape, example = "a vector", "a vector such as b^(l)"
+    else:
+        return
+    raise ConfigError(
+        f"the shapes disagree: {name} is {shape} in {table.title}: write {example}, or give "
+        "the quantity another name"
+    )
+
+
+def _layers_agree(word, meaning, quantity, table):
+    """``meaning``, of a name ``word`` written with a layer letter, where it puts the units of
+    a layer (z, a, Z, A) or a weight Θ where the table's other such names do: the z and the a
+    of one written layer are one layer apart at most (Prince's f_k = β_k + Ω_k h_k is the z of
+    the layer after h_k's), and its Θ maps from their layer or into it (the question's Θ^(l)
+    from l, deeplearning.ai's W^{[l]} into l). Else a ConfigError names the quantity that
+    agrees."""
+    others = [m for w, m in table.symbols.items() if w != word and isinstance(m, Meaning)]
+    others = [m for m in others if not m.at]
+    if meaning.core in UNITS:
+        fits = [{m.shift - 1, m.shift, m.shift + 1} for m in others if m.core in UNITS]
+        fits += [{m.shift, m.shift + 1} for m in others if m.core in WEIGHTS]
+    elif meaning.core in WEIGHTS:
+        fits = [{m.shift - 1, m.shift} for m in others if m.core in UNITS]
+    else:
+        return meaning
+    allowed = set.intersection(*fits) if fits else {meaning.shift}
+    if not allowed or meaning.shift in allowed:  # none: the notation's own names disagree
+        return meaning
+    by = min(allowed, key=lambda shift: abs(shift - meaning.shift)) - meaning.shift
+    found = QUANTITY.fullmatch(text := FRACTION.sub(r"\1/\2", quantity))
+    offset = f"{int((found['offset'] or '0').replace(' ', '')) + by:+d}".removesuffix("+0")
+    start, end = found.span("offset") if found["offset"] else (found.end("letter"),) * 2
+    raise ConfigError(
+        "the layers disagree with the other names (the z and a of one written layer are one "
+        "layer apart at most, and its Θ maps from their layer or into it): write "
+        f"{text[:start]}{offset}{text[end:]}"
+    )
 
 
 def letters_of(definitions, table):
