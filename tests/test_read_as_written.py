@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deltaprop.derivation import check, check_derivation, check_text, tables
+from deltaprop.derivation import check, check_derivation, check_text, notations, tables
 
 
 @pytest.mark.parametrize(
@@ -375,3 +375,11 @@ def test_britzs_network_has_one_hidden_layer_without_sizes(equation, notation, v
     his numbering and in Ng's, and is read in his."""
     result = check(equation, notation=notation)
     assert (result.notation, result.verdict) == (notation or "britz", verdict), result.to_text()
+
+
+@pytest.mark.parametrize("name", ["a^0", "A^{[0]}", "h_0", "a0"])
+def test_a_letter_at_the_index_0_is_the_input_layer_0(name):
+    """a^0 = x, A^{[0]} = x, Prince's h_0 = x: the input is layer 0 (Trask's layer_0, a word,
+    is a name only)."""
+    table = notations.define("question", [f"{name}=x"])
+    assert table.first == 0

@@ -332,8 +332,8 @@ def _split(text):
     return name.strip(), quantity.strip()
 
 
-# a^0, A^{[0]}: a name at the layer 0 (not Trask's layer_0, a name of its own)
-INPUT_LAYER = re.compile(r"[^\W\d_]+\s*\^?\s*\{?\s*[\[(]?\s*0\s*[\])]?\s*\}?")
+# a^0, A^{[0]}, h_0: a name at the layer 0 (not Trask's layer_0, a word, a name of its own)
+INPUT_LAYER = re.compile(r"(?:[^\W\d_]+\s*\^|[^\W\d_]\s*_?)\s*\{?\s*[\[(]?\s*0\s*[\])]?\s*\}?")
 FUNCTION_WORDS = {"phi": "φ", "φ": "φ", "phi'": "φ'", "φ'": "φ'", "dphi": "φ'"}
 FUNCTION_WORDS |= dict.fromkeys(("Diag(phi')", "Diag(φ')", "Diag(dphi)"), "Diag φ'")
 
