@@ -49,7 +49,7 @@ def body(source):
 
 CORPUS = corpus()
 NOTATION_CORPUS = corpus("chains_notations.txt")
-SWEEPS = {name: corpus(name) for name in ("chains_sweep4.txt", "chains_sweep5.txt")}
+SWEEPS = {name: corpus(f"chains_{name}.txt") for name in ("sweep4", "sweep5", "sweep6")}
 POSTS = [record for records in SWEEPS.values() for record in records]
 
 

@@ -53,7 +53,7 @@ SAMPLES = 7  # m, the columns of the random batch
 CS231N_LABELS = {LayerIndex("l", 0): "D", LayerIndex("l", 1): "M", "m": "N"}  # its widths
 BATCHED = {*shapes.ONE_SAMPLE, "Acc", "A+", "Acc+"}
 TARGETS = {"δ", "Δ", "G", "gb", "z", "Z", "a", "A", "P", "∂z/∂z", "Acc", "φ'", "∂J/∂a", "∂J/∂A"}
-TARGETS |= {"J", "G+", "Acc+", "a+", "A+", "R", "R+", "Θ"}  # Ng's folded bias, L2; ∇_W Ω(θ) = W
+TARGETS |= {"J", "G+", "Acc+", "a+", "A+", "R", "R+", "RJ", "Θ"}  # Ng's folded bias, L2; ∇_W Ω = W
 TARGET_RANGES = {"a": (2, -1), "A": (2, -1), "a+": (2, -1), "A+": (2, -1)}  # hidden layers
 
 
@@ -403,13 +403,13 @@ ACCUMULATION_NOTE = (
     "an accumulation X := X + T over the samples: T is checked against one sample's ∂J^(i)/∂Θ^(l)"
 )
 REGULARIZATION_NOTE = (
-    "an update X := X + T of the gradient with the L2 term: T is checked against (α/m) Θ^(l), "
-    "which leaves the biases alone"
+    "an update {1} := {1} + T with the L2 term: T is checked against {0}, which leaves the biases "
+    "alone"
 )
 DESCENT_NOTE = "a gradient step X := X − η T: T is checked against ∂{}/∂X (η the learning rate)"
 RATES = {"η", "α"}  # a learning rate, in a gradient step (Ng's α)
 ACCUMULATORS = ("Acc", "G", "Acc+", "G+")
-REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+"}
+REGULARIZED = {"G": "R", "Acc": "R", "G+": "R+", "Acc+": "R+", "J": "RJ"}
 
 
 def _own_cost(table):
@@ -442,7 +442,8 @@ def _update(lhs, rhs, table):
     δ^(l+1) (a^(l))ᵀ, Octave's Theta1_grad = Theta1_grad + delta2 * a1') whose T is one
     sample's gradient, or the L2 update (``Theta1_grad(:,2:end) = Theta1_grad(:,2:end) +
     (lambda/m) * Theta1(:,2:end)``, cs231n's ``dW += reg * W`` of the transposes) whose T is
-    (α/m) Θ^(l), or a gradient step ``W1 = W1 - learning_rate * dW1`` of the cost of the
+    (α/m) Θ^(l), or ex4's ``J = J + lambda/(2*m) * …`` whose T is the cost's L2 term (α/2m)
+    Σ_l ‖Θ^(l)‖²_F, or a gradient step ``W1 = W1 - learning_rate * dW1`` of the cost of the
     notation ``table`` (:func:`_unit_rate`: 1/m of the step where it sums over the samples, as
     Britz's does); else None."""
     if not (isinstance(rhs, Bin) and rhs.op in "+-" and to_text(rhs.left) == to_text(lhs)):
@@ -459,13 +460,15 @@ def _update(lhs, rhs, table):
         return None
     columns = isinstance(written, DropFirst) and written.axis == 1  # the weights of Ng's Θ
     inner = written.arg if columns else written
-    if not (isinstance(inner, Sym) and inner.name in ACCUMULATORS and inner.layer is not None):
+    layered = isinstance(inner, Sym) and inner.name in ACCUMULATORS and inner.layer is not None
+    if not (layered or (isinstance(inner, Sym) and inner.name == "J")):  # or the cost J
         return None
     name = inner.name.removesuffix("+") if columns else inner.name
     if shapes.uses(rhs.right, {"α"}):
         term = replace(inner, name=REGULARIZED[name])
-        return (Transpose(lhs.span, term) if transposed else term), rhs.right, REGULARIZATION_NOTE
-    if columns or transposed:
+        note = REGULARIZATION_NOTE.format(shapes.meaning(term.name), "X" if layered else "J")
+        return (Transpose(lhs.span, term) if transposed else term), rhs.right, note
+    if columns or transposed or not layered:
         return None
     return replace(inner, name="G+" if name.endswith("+") else "G"), rhs.right, ACCUMULATION_NOTE
 

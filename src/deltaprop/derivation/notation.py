@@ -159,6 +159,7 @@ class SumOver(Node):
 
     index: str  # "i" or "l"
     arg: Node
+    first: float = 1.0  # Bishop's Σ_{i=0}: from the bias unit x_0 = 1
 
 
 class Differential(Node):
@@ -190,7 +191,7 @@ class BiasUnit(Node):
 
 LAYERED = {"Θ", "δ", "Δ", "a", "A", "z", "Z", "b", "P", "G", "Acc"}
 ELEMENTWISE = {"clip", "exp", "log"}  # functions a loss's δ^(L) is written with
-ELEMENTWISE |= {"relu", "tanh", "sech", "step", "below", "pow"}  # np.maximum(0, x), x**k …
+ELEMENTWISE |= {"relu", "tanh", "sech", "cosh", "step", "below", "pow"}  # np.maximum(0, x), x**k
 PHIS = {"φ", "φ'", "Diag φ'"}  # functions of a layer (f^l, g^{[l]}, Hagan's \dot{F}^m)
 FUNCTIONS = {"Diag", "ℓ", "ℓ'", "Tr", "prod", "tanh'"} | ELEMENTWISE | PHIS  # ℓ' = ∂ℓ/∂a
 INDICES = {"L", "l", "k", "i", "j", "T", "F"}  # letters that index, never a quantity
@@ -230,6 +231,7 @@ COMMANDS = {  # a token and its other LaTeX commands; "": skipped
     "maximum": "max",
     "tanh": "tanh",
     "sech": "sech",
+    "cosh": "cosh",
     "=": "leftarrow gets equiv",  # an update Θ ← Θ − η ∂J/∂Θ, as a code's Θ = Θ − η dΘ; δ_j ≡ …
     # sizes and spaces, and the Diag(φ') answer's \LR{…} (its braces are the parentheses)
     "": "left right big Big bigg Bigg bigl bigr Bigl Bigr quad qquad displaystyle limits LR",
@@ -248,6 +250,7 @@ WORDS = {  # a token and its other words
     "square": "square",
     "tanh": "tanh",  # tanh(z), tanh′(z) in plain text
     "sech": "sech",  # sech²(z) = 1 − tanh²(z), tanh's derivative as textbooks write it
+    "cosh": "cosh",  # and 1/cosh²(z)
     "grad": "grad",  # an autograd's h.grad, ∂J/∂h
 }
 
@@ -265,7 +268,8 @@ LETTERS = set("aAzZbxXyYPGJmLlkijTF")
 FILL_RE = r"\b(?:ones|zeros)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"  # ones(m,1), zeros(size(T,1),1)
 UNICODE = {"θ": "Θ", "ϕ": "φ", "σ": "φ", "λ": "α", "∘": "⊙", "×": "·", "−": "-", "′": "'", "𝟏": "1"}
 UNICODE |= {".*": "⊙", "./": "/", ".^": "**", ":=": "=", ".T": "ᵀ", ".transpose()": "ᵀ"}
-UNICODE["\\|"] = "‖"  # Octave's .*, ./, .^ and :=; LaTeX's \|
+UNICODE |= {"\\|": "‖", ".'": "ᵀ"}  # Octave's .*, ./, .^, := and .' (transpose); LaTeX's \|
+UNICODE |= {"\\{": "(", "\\}": ")"}  # LaTeX's braces \{ \}: parentheses, as in 𝟙\{z > 0\}
 UNICODE["←"] = "="
 UNICODE["⊤"] = "ᵀ"  # W^{(k)⊤}
 UNICODE["•"] = "⊙"  # UFLDL's element-wise product
@@ -281,7 +285,7 @@ TOKEN_RE = re.compile(
     r"|(?P<droprow>\(\s*2\s*:\s*end\s*(?:,\s*:\s*)?\))|(?P<dropcol>\(\s*:\s*,\s*2\s*:\s*end\s*\))"
     rf"|(?P<fill>{FILL_RE})"
     r"|(?P<octave>(?:Theta|theta|Delta|delta|a|z|W|b|d)(?:_(?=\d+_grad))?\d+(?:_grad)?(?![A-Za-z0-9]))"
-    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\\||\.\*|\./|\.\^|:=|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
+    r"|(?P<word>[A-Za-z]+)|(?P<punct>\\[|{}]|\.\*|\./|\.\^|:=|\.'|\.T(?![A-Za-z])|\.transpose\(\)|\*\*|[-+]="
     r"|[-+*/@=()\[\]{}^_',:.;<>ΘθδΔφϕσαλ⊙∘•·×ᵀ⊤∂∇−½𝟏𝟙′‖²Σℓ←])"
 )
 
@@ -305,7 +309,8 @@ def tokenize(text, notation="question"):
     answer's g is δ; Nielsen's w^l is Θ^(l−1)); a name of its table's symbols is a token
     ``~name`` (with its layer when digits follow, as in ``dZ1``), translated after parsing."""
     table = table_of(notation)
-    words = WORD_TOKENS | NAMED_PHI | table.words | {name: f"~{name}" for name in table.symbols}
+    words = WORD_TOKENS | NAMED_PHI | table.words | _gradient_names(table.symbols)
+    words |= {name: f"~{name}" for name in table.symbols}
     words |= {f"\\{name}": f"~{name}" for name in table.symbols if "^" in name}  # \delta^{(h)}
     words |= {letter: letter for letter in table.letters if len(letter) > 1}  # UFLDL's n_l
     names, letters = _names_re(words), LETTERS | set(table.letters)  # Hagan's m, a student's n
@@ -321,6 +326,16 @@ def tokenize(text, notation="question"):
         pos = match.end()
     tokens.append(Token("end", None, len(text), len(text)))
     return [_renamed(tok, table.operators) for tok in tokens]
+
+
+GRADIENT_PREFIXES = ("grad_", "dL_d", "dJ_d")  # grad_W2, dL_dW1, dJ_db1: the gradient dW2, …
+
+
+def _gradient_names(symbols):
+    """The other names of a notation's gradients: ``grad_W`` and ``dL_dW`` for its ``dW``
+    (the d of its W), each the token of that gradient."""
+    grads = [name for name in symbols if name[0] == "d" and name[1:] in symbols]
+    return {prefix + name[1:]: f"~{name}" for name in grads for prefix in GRADIENT_PREFIXES}
 
 
 def _names_re(words):
@@ -377,8 +392,8 @@ def _octave_tokens(name, pos, end):
 
 TOKENS = {  # a match of TOKEN_RE, or a symbol, that is always the same token: (kind, value)
     "droprow": ("drop", 0),  # Octave's (2:end)
-    "row": ("row", "ᵀ"),
-    "column": ("column", ""),
+    "row": ("row", "row"),  # v[None, :]
+    "column": ("column", "column"),  # v[:, None]
     "dropcol": ("drop", 1),  # and (:,2:end)
     "1": ("ones", "1"),
     "½": ("num", 0.5),
@@ -491,6 +506,8 @@ NUMPY_FUNCTIONS = {  # np.f(…): the number of arguments and the node they make
     "square": (1, lambda span, v: Call(span, "pow", v, (Num(span, 2.0),))),
     "transpose": (1, Transpose),  # np.transpose(W) is W.T
     "divide": (2, lambda span, a, b: Bin(span, "/", a, b, "/")),
+    "subtract": (2, lambda span, a, b: Bin(span, "-", a, b, "-")),
+    "add": (2, lambda span, a, b: Bin(span, "+", a, b, "+")),
     "greater": (2, _mask),
 }
 NUMPY_UNREAD = {  # why a NumPy function's node is None
@@ -579,14 +596,6 @@ def _layerable(node):
 
 def _function(node):
     return isinstance(node, Sym) and node.name in FUNCTIONS
-
-
-def _oriented(node, kind):
-    """A 1-D ``node`` as a ``kind``, row or column (``v[None, :]``, ``v[:, None]``): NumPy's
-    1-D sum is read as a row (``np.sum(v, axis=1)``, any sum over axis 0), any other 1-D v as
-    a column; its transpose where it is read the other way, even where v.T is v."""
-    row = isinstance(node, AxisSum) and (node.axis == 0 or not node.keepdims)
-    return node if row == (kind == "row") else Transpose(node.span, node)
 
 
 def _deriv(span, num, den):
@@ -762,8 +771,8 @@ class _Parser:
             ):
                 # as in a superscript: A^T, A^{\prime}, A^2, and W^[2]T
                 node = self.superscript_item(node)
-            elif kind in ("row", "column"):  # v[None, :], v[:, None]
-                node = _oriented(node, self.next().kind)
+            elif kind in ("row", "column"):  # v[None, :], v[:, None]: a 1-D v as a row, a column
+                node = Call((node.span[0], self.next().end), kind, node)
             elif kind == "drop":
                 node = DropFirst((node.span[0], self.tok.end), node, self.next().value)
             elif kind == "**":
@@ -1102,7 +1111,7 @@ class _Parser:
         return Bin((tok.pos, right.span[1]), "@", number, right, COEFFICIENT)
 
     def primary_norm(self):
-        """``‖v‖``, ``‖v‖²``, ``‖Θ‖²_F`` or ``‖Θ‖_F^2``."""
+        """``‖v‖``, ``‖v‖²``, ``‖v‖_2^2``, ``‖Θ‖²_F`` or ``‖Θ‖_F^2``."""
         start = self.next().pos
         self.in_norm, outer = True, self.in_norm
         arg = self.expr()
@@ -1114,7 +1123,7 @@ class _Parser:
                 squared = True
             elif self.skip("_", "F"):
                 frobenius = True
-            else:
+            elif not self.skip("_", 2):  # ‖v‖_2: the Euclidean norm, as ‖v‖
                 return Norm((start, self.tokens[self.i - 1].end), arg, squared, frobenius)
 
     def primary_sum(self):
@@ -1130,16 +1139,17 @@ class _Parser:
         index = self.expect("sym", "the index summed over, i or l")
         if index.value not in ("i", "l", "j", "k", "x"):  # Nielsen's Σ_x: over the samples x
             self.fail("Σ sums over the samples (Σ_i), the layers (Σ_l) or units (Σ_k)", index)
+        first = 1.0
         if braced:  # \sum_{i=1}^{m}: the bounds are those of the index
             if self.accept("="):
-                self.expect("num", "the first value of the index")
+                first = self.expect("num", "the first value of the index").value
             self.expect("}", "'}'")
             if self.accept("^"):  # the last value: m (Σ_i), or a layer such as L-1 (Σ_l)
                 (self.layer_index if index.value == "l" else self.primary)()
         self.enter()
         body = self.term()
         self.depth -= 1
-        return SumOver((start, body.span[1]), self.summed(index.value, body), body)
+        return SumOver((start, body.span[1]), self.summed(index.value, body), body, first)
 
     def summed(self, index, body):
         """What Σ_index sums over: the samples (Nielsen's x is i), the units of an entry
@@ -1319,6 +1329,8 @@ NUMPY_CALLS = {
     "tanh": "np.tanh({})",
     "step": "({} > 0)",
     "below": "({} < 0)",
+    "row": "{}[None, :]",
+    "column": "{}[:, None]",
 }
 
 

@@ -25,6 +25,7 @@ from deltaprop.derivation.notation import (
     Local,
     Num,
     Ones,
+    SumOver,
     Sym,
     TextRenderer,
     Transpose,
@@ -354,6 +355,25 @@ def _setting(name, quantity):
     return None
 
 
+def _from_bias_unit(total):
+    """Bishop's ``Σ_{i=0} w_{ji} x_i`` as ``Σ_i w_{ji} x_i + w_{j0}``: the term i = 0 is the
+    bias w_{j0}, the weight of the unit x_0 = 1 (or z_0 = 1); from i = 1 where the body is no
+    such product."""
+    index, units = total.index, ("~x", "~z")
+    syms = [n for n in walk(total.arg) if isinstance(n, Sym) and index in n.entry]
+    nested = any(isinstance(n, SumOver) for n in walk(total.arg))
+    unread = (n.entry[-1] != index or (n.entry == index and n.name not in units) for n in syms)
+    if nested or any(unread):
+        return replace(total, first=1.0)
+
+    def unit(n):
+        if isinstance(n, Sym) and n.entry == index:
+            return Num(n.span, 1.0)
+        return replace(n, entry=n.entry[:-1] + "0") if n in syms else None
+
+    return Bin(total.span, "+", replace(total, first=1.0), transform(total.arg, unit), "+")
+
+
 def translate(node, notation):
     """``node`` with each name of the notation's table replaced by the core symbol it stands
     for (its layer translated, transposed when samples are rows, as the data X and Y are
@@ -361,6 +381,8 @@ def translate(node, notation):
     table = table_of(notation)
 
     def core(n):
+        if isinstance(n, SumOver) and table.units and n.first == 0:
+            return translate(_from_bias_unit(n), table)
         if isinstance(n, Sym) and table.units and n.entry[1:] == "0":  # Bishop's bias w_{k0}
             return Sym(n.span, "b", table.units[n.entry[0]], n.sample, n.entry[0])
         if isinstance(n, Sym) and n.name.startswith("~"):
@@ -384,6 +406,8 @@ def translate(node, notation):
             return replace(n, arg=translate(n.arg, table), layer=layer)
         if table.flat and isinstance(n, Bin) and n.op == "@":
             return _flat_product(n, table)
+        if table.flat and isinstance(n, Bin) and n.op == "*":
+            return _broadcast(n, table)
         written = isinstance(n, Transpose) and n.span != n.arg.span  # not np.outer's vᵀ
         if written and table.flat and _is_vector(arg := translate(n.arg, table)):
             return arg  # a 1-D array's .T is itself
@@ -413,6 +437,21 @@ def _flat_product(n, table):
     if _is_vector(left) and not _is_vector(right.arg if isinstance(right, Transpose) else right):
         return Bin(n.span, "@", Transpose(n.right.span, right), left, n.written)
     return replace(n, left=left, right=right)
+
+
+def _broadcast(n, table):
+    """``n`` = u * v of NumPy where one side is a column (``delta[:, None]``) and the other a
+    1-D array: that one broadcasts as a row, as in ``delta[:, None] * a_prev``, u vᵀ."""
+    left, right = translate(n.left, table), translate(n.right, table)
+    if _is_column(left) and _is_vector(right):
+        right = Call(right.span, "row", right)
+    elif _is_column(right) and _is_vector(left):
+        left = Call(left.span, "row", left)
+    return replace(n, left=left, right=right)
+
+
+def _is_column(node):
+    return isinstance(node, Call) and node.func == "column"
 
 
 def _core_symbol(sym, table):
@@ -969,9 +1008,12 @@ def check_bias(bias):
 
 def fold(node, L=None):
     """``node`` read with Ng's folded bias: Θ, ∂J/∂Θ, Δ, a and A of every layer but the
-    output (layer L; ``L`` is its number when the architecture is known) hold the bias."""
+    output (layer L; ``L`` is its number when the architecture is known) hold the bias, but
+    for the a that ``[1; a]`` puts it on (``Theta2 * [1; a2]``: the a2 of the question)."""
 
     def folded(n):
+        if isinstance(n, BiasUnit) and isinstance(n.arg, Sym) and n.arg.name in "aA":
+            return n
         if not (isinstance(n, Sym) and n.name in FOLDED and n.layer is not None):
             return None
         if n.layer == LayerIndex("L", 0) or (not n.layer.base and n.layer.offset == L):

@@ -174,6 +174,9 @@ class RandomNetwork:
             "m": lambda: float(self.m),
             "α": lambda: self.alpha,
             "R": lambda: self.alpha / self.m * self.net.theta[k],
+            "RJ": lambda: (
+                self.alpha / (2 * self.m) * sum(np.sum(t**2) for t in self.net.theta.values())
+            ),
         }
         return values[name]()
 

@@ -49,7 +49,7 @@ WEIGHTS = {"Θ", "G", "Acc", "∂z/∂z", "R"}  # n_{l+1} × n_l
 BATCHES = {"z": "Z", "a": "A", "x": "X", "y": "Y", "δ": "Δ", "∂J/∂a": "∂J/∂A"}  # batch: n_l × m
 ONE_SAMPLE = {batch: one for one, batch in BATCHES.items()}  # A: a, the sample of a column
 MEANING = {"G": "∂J/∂Θ", "Acc": "Ng's Δ", "gb": "∂J/∂b", "φ'": "φ'(z)", "R": "(α/m) Θ"}
-MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z"}
+MEANING |= {"∂z/∂z": "∂z^(l+1)/∂z", "RJ": "(α/2m) Σ_l ‖Θ^(l)‖²_F"}  # RJ: J's L2 term
 
 
 def meaning(name):
@@ -289,7 +289,7 @@ def symbol_shape(name, layer, domain):
     if name.endswith("+"):  # Ng's folded bias: a first column of Θ, a first entry of a
         rows, cols = symbol_shape(name[:-1], layer, domain)
         return (plus(rows, 1), cols) if name in ("a+", "A+") else (rows, plus(cols, 1))
-    if name in ("J", "m", "α"):
+    if name in ("J", "m", "α", "RJ"):
         return None
     if name in ("x", "X", "y", "Y"):  # of the input and the output layer
         rows = n(LayerIndex("", 1) if name in ("x", "X") else LayerIndex("L", 0))
@@ -455,7 +455,7 @@ def _relative(node, domain):
     return replace(node, num=num, den=den)
 
 
-UNLAYERED = {"x", "y", "X", "Y", "J", "m", "α"}  # the quantities without a layer index
+UNLAYERED = {"x", "y", "X", "Y", "J", "m", "α", "RJ"}  # the quantities without a layer index
 FIRST_COLUMNS = {name: parse_expression(text) for name, text in FOLDED.items() if text != "1"}
 
 
@@ -483,6 +483,8 @@ def _call(node, arg, domain):
         return Term((rows, rows), _apply(lambda v: np.diag(v[:, 0]), arg), node)
     if node.func in ELEMENTWISE:
         return _elementwise(node, arg, domain)
+    if node.func in ("row", "column"):  # a 1-D array (a column, or a row where a sum made it)
+        return _oriented(node, arg)
     if node.func in ("ℓ", "ℓ'"):  # the loss of check --loss, summed over the outputs; ℓ' = ∂ℓ/∂a
         return _loss_term(node, arg, domain)
     if node.func == "Tr":  # Tr(M): a square matrix's trace
@@ -497,6 +499,16 @@ def _call(node, arg, domain):
     f = phi if node.func == "φ" else dphi
     value = f(np.atleast_1d(arg.value)).reshape(np.shape(arg.value))  # φ'(1): out= needs arrays
     return Term(arg.shape, value, node)
+
+
+def _oriented(node, arg):
+    """``v[None, :]`` (a row) or ``v[:, None]`` (a column) of a 1-D ``v``: a column here, but
+    for NumPy's sum without keepdims=True, a row (it broadcasts as one)."""
+    if arg.shape is None or 1 not in arg.shape:
+        raise ShapeError(node, arg, None, f"{to_text(node)} of a matrix has three axes")
+    if arg.shape[node.func == "column"] == 1:
+        return Term(arg.shape, arg.value, node)
+    return Term(arg.shape[::-1], _apply(np.transpose, arg), node)
 
 
 def _loss_term(node, arg, domain):
@@ -534,6 +546,7 @@ ELEMENTWISE_FUNCTIONS = {
     "relu": lambda v: np.maximum(v, 0.0),
     "tanh": np.tanh,
     "sech": lambda v: 1.0 / np.cosh(v),
+    "cosh": np.cosh,
     "step": lambda v: np.greater(v, 0).astype(float),  # the mask (x > 0), also of a number
     "below": lambda v: np.less(v, 0).astype(float),  # (x < 0)
     "pow": np.power,

@@ -77,6 +77,7 @@ class Table:
 
 NUMPY_WORDS = ("dot", "sum", "maximum", "tanh", "axis", "power", "multiply", "outer", "mean")
 NUMPY_WORDS += ("keepdims", "True", "False", "where", "transpose", "divide", "greater", "shape")
+NUMPY_WORDS += ("subtract", "add")
 NUMPY = {word: word for word in NUMPY_WORDS}  # read in every notation with numpy = true
 # Ng's course with the bias folded in, a view of the question's quantities: Θ+^(l) = [b^(l+1)
 # Θ^(l)] holds the bias as its first column (its gradients the bias's gradient), a+^(l) =

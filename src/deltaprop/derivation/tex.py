@@ -143,7 +143,7 @@ EQUATIONS_ARRAY = re.compile(  # \begin{array}{rcl} a & = & b \\ …: rows of eq
 DOUBLE_BRACES = re.compile(r"\{\s*\{([^{}]*)\}\s*\}")
 UNICODE = str.maketrans({"⊤": "ᵀ", "⋅": "·", "∈": "\\in ", "ℒ": "J"})
 ARROW = re.compile(r"\\(?:leftarrow|gets)(?![A-Za-z])")  # an update Θ ← Θ − η ∂J/∂Θ
-LOSS = re.compile(r"\\mathcal\s*\{?\s*L\s*\}?")  # deeplearning.ai's and Goodfellow's loss: J
+LOSS = re.compile(r"(?:\\mathcal\s*\{?\s*L\s*\}?|ℒ)")  # deeplearning.ai's, Goodfellow's loss: J
 DEFINED_AS = re.compile(r"\\(?:equiv|coloneqq|triangleq|doteq)(?![A-Za-z])|[≡≜≔]|:=")  # δ ≡ ∂J/∂z
 MATRIX = "\\MATRIX"  # a matrix written entry by entry: a side nobody can evaluate
 
