@@ -178,12 +178,7 @@ def test_a_file_that_mirrors_a_built_in_judges_its_equations_the_same(row):
     assert _judged(row, copy) == _judged(row, named)  # a whole copy is the notation
 
 
-RENAMED_NOT_SAME = {  # known: a renamed copy says it otherwise, never judges it otherwise
-    r"\delta^{(k)} = (\Theta^{(k+1)})^T": (
-        "a renamed copy of the question's notation writes the student's layer letter k back as "
-        "l in its message and fix (the notation's own letter is looked up by its name)"
-    ),
-}
+RENAMED_NOT_SAME = {}  # known: a renamed copy says it otherwise, never judges it otherwise
 RENAMED = [
     pytest.param(row, marks=pytest.mark.xfail(reason=why, strict=True))
     if (why := next((w for part, w in RENAMED_NOT_SAME.items() if part in row[5]), None))

@@ -50,7 +50,6 @@ def test_the_corpus_is_large_and_balanced():
 
 
 NOT_READ = {  # not read yet (exit 2): reported, and never accepted
-    r"\partial s}": "d2l's s = (λ/2)(‖W^(1)‖² + ‖W^(2)‖²), the L2 term, is no quantity here",
     "sumsq(": "Octave's sumsq(v) and its v(:) are not read",
     r"C_0}{\partial w} + \frac": "Nielsen's C_0, the cost without its L2 term, is read as C",
     "np.einsum": "np.einsum is not read",

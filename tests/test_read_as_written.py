@@ -2,9 +2,13 @@
 once): the cases here, with their verdicts written before the checker read them, are siblings
 of each corpus row, so that what is read is the form and not one line."""
 
+import re
+import tomllib
+from pathlib import Path
+
 import pytest
 
-from deltaprop.derivation import check, check_derivation, check_text
+from deltaprop.derivation import check, check_derivation, check_text, notations, tables
 
 
 @pytest.mark.parametrize(
@@ -229,3 +233,153 @@ def test_a_quantity_of_the_question_in_a_notation_numbered_from_0_is_said_not_ju
 )
 def test_the_notations_own_names_and_its_weights_are_judged_in_its_numbering(equation):
     assert check(equation, notation="dlai").verdict == "correct"
+
+
+HAGAN = Path(__file__).parent / "data" / "hagan.toml"  # his F = (t − a)ᵀ(t − a) = 2J
+
+
+@pytest.mark.parametrize(
+    "equation",
+    [r"W^m = W^m - \frac{\alpha}{2} s^m (a^{m-1})^T", r"s^M = -(t - a^M)"],
+)
+def test_half_of_a_step_of_a_cost_without_a_half_is_said_of_that_cost(equation):
+    """Hagan's F has no ½: a step or a sensitivity that is half the true one forgets the 2 of
+    F's derivative; the squared loss's ½ is no part of it."""
+    result = check(equation, (4, 5, 3), "sigmoid", notation=tables.load(HAGAN))
+    assert result.verdict == "wrong", result.to_text()
+    assert any("F = 2J" in hint for hint in result.hints), result.to_text()
+    assert not any("½ of the loss" in hint for hint in result.hints), result.to_text()
+
+
+def test_half_of_the_output_error_is_said_of_the_squared_losss_half():
+    result = check(r"\delta^{(L)} = \frac{1}{2} (a^{(L)} - y)", (4, 5, 3))
+    assert any("½ of the loss" in hint for hint in result.hints), result.to_text()
+
+
+@pytest.mark.parametrize(
+    "notation, equation",
+    [
+        ("question", r"\delta^{(k)} = (\Theta^{(k+1)})^T \delta^{(k+1)} \odot \varphi'(z^{(k)})"),
+        ("question", r"\frac{\partial J}{\partial \Theta^{(k)}} = \delta^{(k)} (a^{(k)})^T"),
+        ("question", "delta[k] = Theta[k] @ delta[k+1] * dphi(z[k])"),
+        ("nielsen", r"\delta^k = (w^{k})^T \delta^{k+1} \odot \sigma'(z^k)"),
+    ],
+)
+def test_a_renamed_copy_writes_the_students_layer_letter_back(notation, equation):
+    """A user's copy of a built-in notation file under another name says what the built-in
+    says (but for the line naming the notation, which the question's own leaves out), in the
+    student's letter k: the notation's own letter is the file's, not looked up by its name."""
+    data = tomllib.loads(tables.source(notation)) | {"name": "mine", "title": "my notation"}
+    copy = check(equation, None, "tanh", notation=tables.read(data, "mine.toml")).to_text()
+    builtin = check(equation, None, "tanh", notation=notation).to_text()
+    copy = copy.replace("my notation", tables.builtin(notation).title)
+    assert re.sub(r"\nnotation: [^\n]*", "", copy) == re.sub(r"\nnotation: [^\n]*", "", builtin)
+
+
+@pytest.mark.parametrize(
+    "equation, notation, verdict",
+    [
+        ("x = a^{(1)}", "question", "correct"),  # a^(1) = x: a superscript is no cs231n code
+        ("x = a^{(2)}", "question", "wrong"),
+        ("out = x.dot(w) + b", "cs231n", "correct"),
+        ("dx = dout * (1 - out**2)", "cs231n", "correct"),
+    ],
+)
+def test_a_line_with_a_superscript_is_not_read_as_cs231n_code(equation, notation, verdict):
+    result = check(equation)
+    assert (result.notation, result.verdict) == (notation, verdict), result.to_text()
+
+
+TRASK = [  # Trask's Grokking Deep Learning on top of Britz's rows (data/define_sweep5.tsv)
+    "layer_0=X",
+    "layer_1=A^(2)",
+    "layer_2=A^(3)",
+    "weights_0_1=Theta^(1)",
+    "weights_1_2=Theta^(2)",
+    "layer_2_delta=Delta^(3)",
+    "layer_1_delta=Delta^(2)",
+    "weight_delta_0_1=m dJ/dTheta^(1)",
+]
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        ("weight_delta_0_1 = layer_0.T.dot(layer_1_delta)", "correct"),
+        ("weight_delta_0_1 = layer_0.dot(layer_1_delta)", "wrong"),
+        ("dW2 = a1.T.dot(delta3)", "correct"),  # Britz's own names, in his numbering
+        ("dW2 = a1.T.dot(delta2)", "wrong"),
+    ],
+)
+def test_a_name_with_0_in_it_is_a_name_not_the_input_layer_0(equation, verdict):
+    """Trask's layer_0 = X is a name of the input; it makes no layer 0 of the notation (as
+    a^0 = x does), so Britz's own names keep their numbers."""
+    result = check(equation, (4, 5, 3), "relu", notation="britz", define=TRASK)
+    assert result.verdict == verdict, result.to_text()
+    assert "n_{L+1}" not in result.to_text()
+
+
+PROD_O = (
+    r"\text{prod}\left(\frac{\partial J}{\partial o}, \frac{\partial o}{\partial W^{(2)}}\right)"
+)
+PROD_S = (
+    r"\text{prod}\left(\frac{\partial J}{\partial s}, \frac{\partial s}{\partial W^{(2)}}\right)"
+)
+DJ_DW2 = r"\frac{\partial J}{\partial W^{(2)}} = "
+
+
+@pytest.mark.parametrize(
+    "equation, verdict",
+    [
+        (DJ_DW2 + PROD_O, "correct"),  # the chain rule by the weights: ∂J/∂o hᵀ
+        (DJ_DW2 + PROD_O + " + " + PROD_S, "correct"),  # J = L + s: ∂J/∂s = 1, ∂s/∂W = λW
+        (
+            DJ_DW2 + r"\frac{\partial J}{\partial o} h^\top + \frac{\partial s}{\partial W^{(2)}}",
+            "correct",
+        ),
+        (
+            DJ_DW2
+            + r"\frac{\partial J}{\partial o} h^\top + 2 \frac{\partial s}{\partial W^{(2)}}",
+            "wrong",
+        ),
+        (DJ_DW2 + PROD_O + " + " + PROD_S.replace("W^{(2)}", "W^{(1)}"), "wrong"),
+        (
+            DJ_DW2.replace("W^{(2)}", "W^{(1)}") + PROD_O.replace("W^{(2)}", "W^{(1)}"),
+            "unsupported",
+        ),
+    ],
+)
+def test_d2ls_regularizer_s_and_its_chain_rule_by_the_weights(equation, verdict):
+    """d2l §5.3: J = L + s with s = (λ/2)(‖W^{(1)}‖² + ‖W^{(2)}‖²), so ∂J/∂s = 1 and
+    ∂s/∂W^{(2)} = λ W^{(2)}; prod(∂J/∂o, ∂o/∂W^{(2)}) is ∂J/∂o hᵀ (o = W^{(2)} h + b^{(2)}).
+    ∂o/∂W^{(1)}, across two layers, is not read (and never accepted)."""
+    result = check(equation, (4, 5, 3), "tanh", notation="d2l")
+    assert result.verdict == verdict, result.to_text()
+
+
+@pytest.mark.parametrize(
+    "equation, notation, verdict",
+    [
+        ("a2 = z2", "britz", "correct"),  # his one hidden layer: a2 is the (linear) output
+        ("a1 = z1", "britz", "wrong"),
+        ("a2 = np.tanh(z2)", "britz", "wrong"),
+        ("a1 = np.tanh(z1)", "britz", "correct"),
+        ("delta3 = a2 - y", "britz", "correct"),
+        ("a2 = np.tanh(z2)", "ng-numpy", "correct"),  # Ng's numbering: a2 is hidden
+        ("a2 = np.tanh(z2)", None, "wrong"),  # read as Britz's, the default of the line
+    ],
+)
+def test_britzs_network_has_one_hidden_layer_without_sizes(equation, notation, verdict):
+    """Britz's names are of his network, L = 3: a2 = z2 is its linear output without
+    --sizes too (d2l's h^{(2)} is hidden: d2l names its output o); a2 = np.tanh(z2) reads in
+    his numbering and in Ng's, and is read in his."""
+    result = check(equation, notation=notation)
+    assert (result.notation, result.verdict) == (notation or "britz", verdict), result.to_text()
+
+
+@pytest.mark.parametrize("name", ["a^0", "A^{[0]}", "h_0", "a0"])
+def test_a_letter_at_the_index_0_is_the_input_layer_0(name):
+    """a^0 = x, A^{[0]} = x, Prince's h_0 = x: the input is layer 0 (Trask's layer_0, a word,
+    is a name only)."""
+    table = notations.define("question", [f"{name}=x"])
+    assert table.first == 0

@@ -484,11 +484,16 @@ def _sides(equation, target, notation="question"):
     return sides[0], sides[1:]
 
 
+INPUTS = {"x": "a", "X": "A"}
+
+
 def _target(node):
     transposed = isinstance(node, Transpose)
     found = shapes.quantity(node.arg if transposed else node)
     if hints.is_call(node, "φ'", ("z",)):  # φ'(z^(l)), as Ng's g'(z^(l)) = a^(l) .* (1 − a^(l))
         found = ("φ'", node.arg.layer)
+    if found and found[0] in INPUTS:  # the input x = a^(1)
+        found = (INPUTS[found[0]], LayerIndex("", 1))
     if found is None or found[0] not in TARGETS:
         raise shapes.SymbolError(
             node,
@@ -960,10 +965,13 @@ def _value_hints(context, goal, rhs, worst, notation="question"):
     c = float(np.vdot(value, truth)) / norm if norm > 0 else 0.0
     if c and value.shape == truth.shape and rel_error(value, c * truth) < TOLERANCE:
         l2 = goal.name in {*REGULARIZED.values(), "Θ"}  # Θ: Goodfellow's ∇_W Ω(θ) = W
-        local = bool(table_of(notation).local)
-        named = factor_hint(c, SAMPLES, l2, local, cost=goal.name == "J")
+        table = table_of(notation)
+        doubled = next(
+            (w for w, m in table.symbols.items() if (m.core, m.scale) == ("J", "2")), None
+        )
+        named = factor_hint(c, SAMPLES, l2, bool(table.local), goal.name == "J", doubled)
         averaged = shapes.uses(rhs, {"Δ"}) or goal.name == "Δ"
-        if abs(c * SAMPLES - 1) < 1e-9 and averaged and not local:
+        if abs(c * SAMPLES - 1) < 1e-9 and averaged and not table.local:
             named = f"{named}; {HINTS['Δ averaged']}"
         if named or not found:
             found.append(named or f"off by a constant factor {render.number(c)}")

@@ -466,10 +466,13 @@ REPAIRS = (
 )
 
 
-def factor_hint(c, m, l2=False, local=False, cost=False):
+def factor_hint(c, m, l2=False, local=False, cost=False, doubled=None):
     """The hint for a value that is ``c`` times the truth (m samples in the batch); ``l2``:
     the truth is the L2 term (α/m) Θ^(l); ``local``: a gradient of cs231n's NumPy; ``cost``:
-    the truth is J."""
+    the truth is J; ``doubled``: the name of the notation's cost 2J, which has no ½ (Hagan's
+    F)."""
+    half = "the ½ of the loss is already cancelled by the derivative's 2"
+    half = f"{doubled} = 2J has no ½: its derivative keeps the 2" if doubled else half
     if (l2 or cost) and abs(c - 2) <= 2e-9:
         return HINTS["L2 twice"] if l2 else HINTS["cost twice"]
     if local and abs(c - 1 / m) <= 1e-9 / m:
@@ -481,7 +484,7 @@ def factor_hint(c, m, l2=False, local=False, cost=False):
         (1 / m, f"too small by the factor 1/m = 1/{m}: this quantity is not averaged over m"),
         (-1, "the sign is flipped"),
         (2, "twice the true value: the ½ of the squared loss cancels the derivative's 2"),
-        (0.5, "half the true value: the ½ of the loss is already cancelled by the derivative's 2"),
+        (0.5, f"half the true value: {half}"),
     ]
     for factor, hint in named:
         if abs(c - factor) <= 1e-9 * abs(factor):

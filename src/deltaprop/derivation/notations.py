@@ -257,8 +257,9 @@ def _units(sides, table):
 def depth(equation, notation):
     """The number of layers of the network ``equation`` is judged on without --sizes (0:
     symbolic widths): for a table with layers (d2l's), as many as the layers it names need
-    (Θ^(k) maps layer k to k+1; one layer more after the deepest, unless the equation names
-    the output); in any notation, an equation of absolute layers that names the target y is
+    (Θ^(k) maps layer k to k+1; where the table names its output, as d2l's o, its other
+    names are hidden layers: one layer more after the deepest, unless the equation names the
+    output); in any notation, an equation of absolute layers that names the target y is
     about a network whose deepest layer named is the output (δ^(3) = a^(3) − y: L = 3)."""
     table = table_of(notation)
     sides = parsed(equation, table) or []
@@ -269,7 +270,8 @@ def depth(equation, notation):
         absolute = needs and len(needs) == len(syms)
         return max(needs) if absolute and any(n.name in "yY" for n in nodes) else 0
     output = any(n.layer == LayerIndex("L", 0) for n in syms)
-    return max([table.layers, *(k + (not output) for k in needs)])
+    hidden = not output and any(m.at == "L" for m in table.symbols.values())  # d2l's h, not o
+    return max([table.layers, *(k + hidden for k in needs)])
 
 
 def readable(text, notation):
@@ -331,7 +333,8 @@ def _split(text):
     return name.strip(), quantity.strip()
 
 
-INPUT_LAYER = re.compile(r"[^\W\d]\w*\s*\^?\s*\{?\s*[\[(]?\s*0\s*[\])]?\s*\}?")  # a^0, A^{[0]}
+# a^0, A^{[0]}, h_0: a name at the layer 0 (not Trask's layer_0, a word, a name of its own)
+INPUT_LAYER = re.compile(r"(?:[^\W\d_]+\s*\^|[^\W\d_]\s*_?)\s*\{?\s*[\[(]?\s*0\s*[\])]?\s*\}?")
 FUNCTION_WORDS = {"phi": "φ", "φ": "φ", "phi'": "φ'", "φ'": "φ'", "dphi": "φ'"}
 FUNCTION_WORDS |= dict.fromkeys(("Diag(phi')", "Diag(φ')", "Diag(dphi)"), "Diag φ'")
 
@@ -519,6 +522,10 @@ def _derivative(deriv, table):
         return Transpose(deriv.span, _derivative(replace(deriv, den=den.arg), table))
     if isinstance(den, Sym) and den.name in BATCH_SUMS and table.cost == "mean":
         return Bin(deriv.span, "/", deriv, Sym(den.span, "m"), "scale")
+    if getattr(den, "name", "") == "S" and getattr(num, "name", "") == "J":  # J = ℓ + S
+        return Num(deriv.span, 1.0)
+    if getattr(num, "name", "") == "S" and getattr(den, "name", "") == "Θ":  # S = (α/2) Σ ‖Θ‖²
+        return Bin(deriv.span, "@", Sym(num.span, "α"), den, "")
     return deriv
 
 
@@ -539,7 +546,7 @@ def _is_vector(node):
     return isinstance(node, Sym) and node.name in BATCHES
 
 
-def spell(node, notation, numpy=True):
+def spell(node, notation, numpy=True, own=None):
     """``node`` (core symbols) written back in ``notation`` (a table as :func:`as_written`
     makes it): each core symbol that a name of its table stands for becomes that name with
     its layer written as the notation writes it (``Δ^(2)`` is ``dZ^{[1]}`` in
@@ -547,8 +554,11 @@ def spell(node, notation, numpy=True):
     printed as NumPy (``@``, ``.T``) when ``numpy`` and the notation has NumPy; a symbol
     without a name stays, its layer in the student's letter. Names written with digits
     (Octave's ``delta3``) are written back so only to plain text (``numpy``); to LaTeX, with
-    their layer as ``D^{(1)}``, and Ng's Δ (an operator) as ``Δ^{(1)}``."""
+    their layer as ``D^{(1)}``, and Ng's Δ (an operator) as ``Δ^{(1)}``. ``own`` is the
+    notation's table before :func:`as_written` (its own letters; the built-in of its name by
+    default)."""
     table = table_of(notation)
+    own = own or BY_NAME.get(table.name, table)
     latex = not numpy and table.style == "digits"
     operators = {w: Meaning(core) for w, core in table.operators.items() if core == "Acc"}
     spelled = operators if latex else table.spelled
@@ -570,7 +580,7 @@ def spell(node, notation, numpy=True):
         if isinstance(n, Sym) and not isinstance(n, Local):
             found = _spelled(n, table)
             if found is None:
-                return _lettered(n, table)
+                return _lettered(n, table, own)
             return Transpose(n.span, found) if table.rows and n.name not in SCALARS else found
         return None
 
@@ -618,10 +628,10 @@ class Writer:
 
         def said(n):
             if isinstance(n, Call) and n.func == "φ'" and self.words.get("argless"):  # (f^l)'
-                layer = to_text(spell(n.arg, self.table)).removeprefix("z")  # z^{l-1}: ^{l-1}
+                layer = to_text(self.spell(n.arg)).removeprefix("z")  # z^{l-1}: ^{l-1}
                 return Sym(n.span, f"({names['φ']}{layer})'")
             if isinstance(n, Call) and n.func == "Diag" and SIGMA.match(self.equation, n.span[0]):
-                return Sym(n.span, f"Σ'({to_text(spell(n.arg.arg, self.table))})")
+                return Sym(n.span, f"Σ'({to_text(self.spell(n.arg.arg))})")
             if isinstance(n, Call) and n.func in names:
                 return replace(n, func=names[n.func], arg=transform(n.arg, said))
             return None
@@ -629,10 +639,14 @@ class Writer:
         node = transform(as_numpy(node) if self.words["times"] == "*" else node, said)
         code = is_code(self.equation)
         if code and self.table.operators.get("*") == "·":  # Octave: ex4's rows read back
-            return OctaveText()(spell(_unrows(node), self.table))
+            return OctaveText()(self.spell(_unrows(node)))
         nabla = NablaText() if re.search(r"\\nabla|∇", self.equation) else to_text
-        text = (CodeText() if code and self.table.numpy else nabla)(spell(node, self.table, code))
+        text = (CodeText() if code and self.table.numpy else nabla)(self.spell(node, code))
         return text.replace("⊙", self.words["times"])  # Wikipedia's ∘
+
+    def spell(self, node, numpy=True):
+        """``node`` in the table :func:`as_written` (:func:`spell`)."""
+        return spell(node, self.table, numpy, table_of(self.notation))
 
     def source(self, node):
         """``node`` as the student wrote it (its place in the equation), LaTeX in Unicode."""
@@ -819,11 +833,11 @@ def _unit_entry(sym, table):
     return "".join(unit[k] for k in layers) if all(k in unit for k in layers) else None
 
 
-def _lettered(sym, table):
+def _lettered(sym, table, own):
     """A core symbol without a name in ``table``, its layer in the student's letter where it
-    is not the notation's own (k for the question's l)."""
+    is not the notation's ``own`` table's (k for the question's l)."""
     base = sym.layer.base if sym.layer else None
-    letter, own = (_letter_back(base, t) for t in (table, BY_NAME.get(table.name, table)))
+    letter, own = (_letter_back(base, t) for t in (table, own))
     return sym if letter == own else replace(sym, layer=LayerIndex(letter, sym.layer.offset))
 
 

@@ -309,6 +309,9 @@ def evaluate(node, domain):
         return Term((domain.m, 1), None if domain.symbolic else np.ones((domain.m, 1)), node)
     if isinstance(node, Sym | Deriv):
         return _lookup(node, domain)
+    if isinstance(node, Bin) and (k := _by_weights(node, domain)) is not None:
+        a = Transpose(node.right.span, Sym(node.right.span, "a", k))  # (a^(k))ᵀ
+        return evaluate(replace(node, left=node.left.arg, right=a), domain)
     if isinstance(node, Bin):
         return binary(node, evaluate(node.left, domain), evaluate(node.right, domain))
     if isinstance(node, Differential):
@@ -316,6 +319,18 @@ def evaluate(node, domain):
     if isinstance(node, SumOver):
         return _sum_over(node, domain)
     return unary(node, evaluate(node.arg, domain), domain)
+
+
+def _by_weights(node, domain):
+    """The layer k of d2l's prod(v, ∂z^(k+1)/∂Θ^(k)), vᵀ by the Jacobian of three indices,
+    which is v (a^(k))ᵀ (its layers counted from the output where the domain knows it); else
+    None."""
+    prod = node.written == "prod" and isinstance(node.left, Transpose)
+    jac = _relative(node.right, domain) if prod and isinstance(node.right, Deriv) else None
+    ends = (jac.num, jac.den) if jac else ()
+    if [getattr(n, "name", "") for n in ends] != ["z", "Θ"] or jac.den.layer is None:
+        return None
+    return jac.den.layer if jac.num.layer == jac.den.layer.shift(1) else None
 
 
 def unary(node, arg, domain):

@@ -242,7 +242,7 @@ CHECKS = {  # a key of a notation file: (whether a value fits, what fits)
 # ---------------------------------------------------------------- a definition: a name and the
 # question's quantity it stands for, in a notation file and in --define
 
-SCALARS = {"x", "X", "y", "Y", "J", "m"}  # core symbols without a layer
+SCALARS = {"x", "X", "y", "Y", "J", "m", "S"}  # core symbols without a layer; S: the L2 term
 CORE = {"Theta": "Θ", "theta": "Θ", "Θ": "Θ", "W": "Θ", "delta": "δ", "δ": "δ", "Delta": "Δ"}
 CORE["Δ"] = "Δ"
 CORE |= {name: name for name in ("b", "z", "a", "Z", "A", "Acc", *SCALARS)}  # Acc: Ng's Δ^(l)
