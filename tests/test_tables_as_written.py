@@ -22,6 +22,13 @@ def write_rows(path, header, rows, sep=","):
     return path
 
 
+def train_refused(capsys, data, *options):
+    """The one error line of ``train`` on ``data`` with ``options`` (exit status 1)."""
+    argv = ["train", str(data), *options, "--out", str(data.parent / "m.npz"), *FAST]
+    assert main(argv) == 1
+    return one_error_line(capsys)
+
+
 def one_error_line(capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and "internal error" not in err, err
@@ -44,9 +51,7 @@ def test_thousands_separators_in_many_rows_are_named_with_the_fix(tmp_path, rng,
     for i in range(12):  # 12 of 40 cells written as 1,234.56 (quoted: the separator is ',')
         rows[i][1] = f"{1000 + 100 * i:,.2f}"
     data = write_rows(tmp_path / "sales.csv", ["a", "b", "y"], rows)
-    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
-    assert main(argv) == 1
-    line = one_error_line(capsys)
+    line = train_refused(capsys, data, "--target", "y")
     assert "column 'b' of " in line and " has 12 cell(s) that are not numbers: " in line
     assert "'1,000.00' (line 2), '1,100.00' (line 3)" in line
     assert "'1,900.00' (line 11), and 2 more; " in line  # ten shown, then a count
@@ -57,11 +62,10 @@ def test_thousands_separators_in_many_rows_are_named_with_the_fix(tmp_path, rng,
 def test_decimal_commas_in_every_row_name_the_option_that_reads_them(tmp_path, rng, capsys):
     rows = [[cell.replace(".", ",") for cell in row] for row in numbers(rng, 30)]
     data = write_rows(tmp_path / "euro.csv", ["a", "b", "y"], rows, sep=";")
-    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
-    assert main(argv) == 1
-    line = one_error_line(capsys)
+    line = train_refused(capsys, data, "--target", "y")
     assert " has 30 cell(s) that are not numbers: " in line and ", and 20 more; " in line
     assert "read the file with --decimal ," in line
+    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
     assert main([*argv, "--decimal", ","]) == 0
 
 
@@ -71,9 +75,7 @@ def test_a_placeholder_in_many_rows_is_named_not_an_internal_error(tmp_path, rng
     for i in range(5, 60, 4):  # 14 cells
         rows[i][0] = marker
     data = write_rows(tmp_path / "survey.csv", ["a", "b", "y"], rows)
-    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
-    assert main(argv) == 1
-    line = one_error_line(capsys)
+    line = train_refused(capsys, data, "--target", "y")
     assert f"column 'a' of {data} has 14 cell(s) that are not numbers: {marker!r} (line 7)" in line
     assert ", and 4 more; fix them, or leave them empty to have them imputed" in line
 
@@ -128,9 +130,7 @@ def test_inf_is_still_refused_naming_its_line(tmp_path, rng, capsys):
     rows = numbers(rng, 20)
     rows[6][0] = "inf"
     data = write_rows(tmp_path / "inf.csv", ["a", "b", "y"], rows)
-    argv = ["train", str(data), "--target", "y", "--out", str(tmp_path / "m.npz"), *FAST]
-    assert main(argv) == 1
-    assert "column 'a', line 8 of " in one_error_line(capsys)
+    assert "column 'a', line 8 of " in train_refused(capsys, data, "--target", "y")
 
 
 @pytest.mark.parametrize("marker", ["#N/A", "<NA>", "#NA", "N/A", "None"])
@@ -148,9 +148,7 @@ def test_pandas_missing_markers_are_missing_cells(tmp_path, rng, marker, capsys)
 def test_a_text_target_says_deltaprop_predicts_numbers(tmp_path, rng, capsys):
     rows = [[*row[:2], ["red", "green", "blue"][i % 3]] for i, row in enumerate(numbers(rng, 30))]
     data = write_rows(tmp_path / "colors.csv", ["a", "b", "color"], rows)
-    argv = ["train", str(data), "--target", "color", "--out", str(tmp_path / "m.npz"), *FAST]
-    assert main(argv) == 1
-    line = one_error_line(capsys)
+    line = train_refused(capsys, data, "--target", "color")
     assert "column 'color', line 2 of " in line and "is 'red', not a number" in line
     assert "choose a target column of numbers (deltaprop does regression" in line
 
@@ -171,18 +169,14 @@ def test_a_misspelt_column_name_gets_a_suggestion(tmp_path, rng, capsys, option,
     rows = [[*row[:2], "red", row[2]] for row in numbers(rng, 20)]
     data = write_rows(tmp_path / "h.csv", ["area", "rooms", "color", "price"], rows)
     target = [] if option == "--target" else ["--target", "price"]
-    argv = ["train", str(data), *target, option, given, "--out", str(tmp_path / "m.npz"), *FAST]
-    assert main(argv) == 1
-    line = one_error_line(capsys)
+    line = train_refused(capsys, data, *target, option, given)
     assert f"did you mean {meant!r}?" in line
     assert line.endswith("the columns are: area, rooms, color, price")
 
 
 def test_no_suggestion_when_no_column_is_close(tmp_path, rng, capsys):
     data = write_rows(tmp_path / "h.csv", ["area", "rooms", "y"], numbers(rng, 20))
-    argv = ["train", str(data), "--target", "price", "--out", str(tmp_path / "m.npz"), *FAST]
-    assert main(argv) == 1
-    assert "did you mean" not in one_error_line(capsys)
+    assert "did you mean" not in train_refused(capsys, data, "--target", "price")
 
 
 def test_predict_suggests_a_column_renamed_by_its_case(tmp_path, rng, capsys):

@@ -468,7 +468,9 @@ default="from_dtype"
             X, y = check_array(X, **X_RULES), check_array(y, **y_rules)
         check_consistent_length(X, y)
         check_finite_data(X, "X")
-        check_finite_data(y, "y")
+        check_finite_data(
+            y, "y", "leave out the rows whose target is missing (a target is never imputed)"
+        )
         Y = y.reshape(len(y), -1)  # (m, k)
         X, Y, w = without_zero_weights(X, Y, check_sample_weight(sample_weight, X.shape[0]))
         if get_loss(self.loss).output == "exp":

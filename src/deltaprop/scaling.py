@@ -43,9 +43,13 @@ class ColumnError(DataError):
 CELLS_SHOWN = 10  # non-finite cells an error names before it counts the rest
 
 
-def check_finite_data(A, name):
+IMPUTE_HINT = "remove or impute missing values (missing='impute' fills NaN)"
+
+
+def check_finite_data(A, name, fix=IMPUTE_HINT):
     """``DataError`` naming the first row (and column) of A holding NaN or inf, then the
-    others, up to ``CELLS_SHOWN`` (A dense, or sparse: its first stored non-finite entry)."""
+    others, up to ``CELLS_SHOWN`` (A dense, or sparse: its first stored non-finite entry),
+    and ``fix``."""
     if issparse(A):
         from deltaprop.sparse_input import first_nonfinite  # scikit-learn: sparse X only
 
@@ -63,11 +67,6 @@ def check_finite_data(A, name):
         shown = "; ".join(_cell(index, A.ndim) for index in found[1:CELLS_SHOWN])
         rest = f", and {len(found) - CELLS_SHOWN} more" if len(found) > CELLS_SHOWN else ""
         more = f", and NaN or inf at {shown}{rest}"
-    fix = (
-        "leave out the rows whose target is missing (a target is never imputed)"
-        if name == "y"
-        else "remove or impute missing values (missing='impute' fills NaN)"
-    )
     raise DataError(
         f"{name} contains {kind} at {_cell(found[0], A.ndim)} (counting from 0){more}; {fix}"
     )
